@@ -1,0 +1,109 @@
+// The lab file as users write it (LAB-FORMAT.md, version 1). These types are what `parseLab`
+// returns after structural validation; semantic validation (`validateLab`) then checks references,
+// addresses and kernel limits. Optional fields stay optional here: defaults are applied by `compile`.
+
+export type NodeKind = 'host' | 'netns' | 'router' | 'bridge';
+
+export interface ViaRoute {
+  to: string; // CIDR or "default"
+  via: string; // IPv4
+}
+export interface DevRoute {
+  to: string; // CIDR or "default"
+  dev: string; // interface name in the same node
+}
+export type RouteSpec = ViaRoute | DevRoute;
+
+export interface NatSpec {
+  masquerade: string; // CIDR
+  out?: string; // interface name
+  notOut?: string; // interface name
+}
+
+export interface PortForwardSpec {
+  proto: 'tcp' | 'udp';
+  port: number;
+  to: string; // "IPv4:PORT"
+}
+
+export interface NetNodeSpec {
+  kind: 'host' | 'netns' | 'router';
+  routes?: RouteSpec[];
+  forwarding?: boolean;
+  nat?: NatSpec[];
+  portForwards?: PortForwardSpec[];
+  forwardPolicy?: 'accept' | 'drop';
+}
+
+export interface BridgeSpec {
+  kind: 'bridge';
+  host?: string;
+  addresses?: string[];
+  mtu?: number;
+  up?: boolean;
+  vlanFiltering?: boolean;
+  stp?: boolean;
+}
+
+export type NodeSpec = NetNodeSpec | BridgeSpec;
+
+export interface VlanSpec {
+  pvid?: number;
+  tagged?: number[];
+}
+
+export interface LinkEndSpec {
+  node: string;
+  interface: string;
+  addresses?: string[];
+  mtu?: number;
+  up?: boolean;
+  mac?: string;
+  proxyArp?: boolean;
+  vlan?: VlanSpec;
+}
+
+export interface LinkSpec {
+  a: LinkEndSpec;
+  b: LinkEndSpec;
+  mtu?: number;
+}
+
+export interface BridgeMemberSpec {
+  bridge: string;
+  local?: string;
+}
+export interface HostMemberSpec {
+  host: string;
+  local?: string;
+  addresses?: string[];
+}
+export type OverlayMemberSpec = BridgeMemberSpec | HostMemberSpec;
+
+export interface OverlaySpec {
+  name: string;
+  vni: number;
+  port?: number;
+  mtu?: number;
+  members: OverlayMemberSpec[];
+}
+
+/** A parsed lab file. */
+export interface Lab {
+  name: string;
+  description?: string;
+  nodes: Record<string, NodeSpec>;
+  links: LinkSpec[];
+  overlays?: OverlaySpec[];
+}
+
+/** One problem found in a lab file. `path` uses dotted/indexed notation: `nodes.web.routes[0].via`. */
+export interface Problem {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export const isBridge = (n: NodeSpec): n is BridgeSpec => n.kind === 'bridge';
+export const isViaRoute = (r: RouteSpec): r is ViaRoute => 'via' in r && typeof r.via === 'string';
+export const isBridgeMember = (m: OverlayMemberSpec): m is BridgeMemberSpec => 'bridge' in m;

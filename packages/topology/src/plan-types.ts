@@ -1,0 +1,75 @@
+// A plan is an ordered list of kernel operations. Each one carries the reason it exists, the
+// equivalent command a person would type, and the operations that undo it (used to roll back a
+// failed apply). The kernel driver groups consecutive operations of one phase, namespace and tool
+// into a single process (`ip -batch -`, `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
+
+/** Phases run in this order; within a phase, namespaces run concurrently. */
+export const PHASES = [
+  'unroute', // remove routes no longer wanted
+  'unfdb', // remove VXLAN flood entries no longer wanted
+  'unaddress', // remove addresses no longer wanted
+  'unlink', // delete links no longer wanted (or to be re-created)
+  'unnamespace', // delete namespaces no longer wanted
+  'namespace', // create namespaces
+  'mark', // ownership marker on lo, lo up
+  'link', // create bridges and veth pairs
+  'tunnel', // create VXLAN devices (they need their underlay device to exist)
+  'configure', // addrgenmode, mtu, mac, master, addresses, up/down
+  'sysctl', // forwarding, proxy_arp
+  'route', // add / replace routes
+  'fdb', // VXLAN flood entries (head-end replication)
+  'iptables', // NAT, port forwards, FORWARD policy
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/**
+ * How an operation reaches the kernel:
+ * - `netns`: a line of a root-mount-namespace `ip -batch -` (`netns add NAME` / `netns del NAME`);
+ * - `ip` / `bridge`: a line of `ip -batch -` / `bridge -batch -` run inside `ns`;
+ * - `sysctl`: one `key=value` for `sysctl -w` run inside `ns`;
+ * - `iptables`: a complete `iptables-restore` input for `ns` (in `input`).
+ */
+export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables';
+
+export type OpKind = 'namespace' | 'marker' | 'link' | 'address' | 'route' | 'sysctl' | 'fdb' | 'nat';
+
+export interface Op {
+  phase: Phase;
+  tool: Tool;
+  /** Namespace the operation runs in; "" for `netns` operations (they run in the machine's mount namespace). */
+  ns: string;
+  /** Tokens of the batch line (ip/bridge/netns) or the single `key=value` (sysctl). Never passed to a shell. */
+  args: string[];
+  /** stdin for `iptables` operations. */
+  input?: string;
+  kind: OpKind;
+  /** `added`, `changed` or `removed`: what this does to the lab object. */
+  action: 'add' | 'change' | 'remove';
+  /** The lab object touched, in lab terms (node, interface…), for the editor and error messages. */
+  subject: { node: string; iface?: string; detail?: string };
+  /** Why this operation is needed, in words. */
+  reason: string;
+  /** Operations that undo this one, in the order they must run. Empty: nothing to undo. */
+  undo: Op[];
+}
+
+export interface Plan {
+  lab: string;
+  ops: Op[];
+}
+
+/** The command a person would type for `op` (what `--dry-run` and the editor show). */
+export function opCommand(op: Op): string {
+  switch (op.tool) {
+    case 'netns':
+      return `ip ${op.args.join(' ')}`;
+    case 'ip':
+      return `ip -n ${op.ns} ${op.args.join(' ')}`;
+    case 'bridge':
+      return `bridge -n ${op.ns} ${op.args.join(' ')}`;
+    case 'sysctl':
+      return `ip netns exec ${op.ns} sysctl -w ${op.args.join(' ')}`;
+    case 'iptables':
+      return `ip netns exec ${op.ns} iptables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
+  }
+}

@@ -1,0 +1,100 @@
+// Kernel state in one normalized shape, used both for what a lab wants (`compile`) and for what the
+// kernel has (the kernel driver's `observe`). `diff` compares the two field by field; a field left
+// undefined in the desired state means "whatever the kernel has is fine".
+
+export type LinkKind = 'loopback' | 'veth' | 'bridge' | 'vxlan' | 'other';
+
+export interface VethInfo {
+  /** Kernel name of the namespace that holds the peer. */
+  peerNs: string;
+  /** Interface name of the peer inside `peerNs`. */
+  peerName: string;
+}
+
+export interface BridgeInfo {
+  stp: boolean;
+  vlanFiltering: boolean;
+}
+
+export interface VxlanInfo {
+  vni: number;
+  port: number;
+  local: string;
+  /** Underlay device in the same namespace (desired only: the kernel reports an ifindex). */
+  dev?: string;
+  learning: boolean;
+}
+
+export interface LinkState {
+  name: string;
+  kind: LinkKind;
+  up: boolean;
+  mtu?: number;
+  mac?: string;
+  /** Bridge this link is a port of ("" or undefined: none). */
+  master?: string;
+  /** IPv4 addresses in CIDR form, sorted. */
+  addresses: string[];
+  /** IPv6 address generation off (no link-local, no DAD/MLD floods on big bridges). */
+  addrgenNone?: boolean;
+  /** ifalias; used on `lo` as the ownership marker of a namespace. */
+  alias?: string;
+  veth?: VethInfo;
+  bridge?: BridgeInfo;
+  vxlan?: VxlanInfo;
+}
+
+export interface RouteState {
+  /** "default" or a network in CIDR form (always with a prefix length). */
+  to: string;
+  via?: string;
+  dev?: string;
+}
+
+export interface FloodEntry {
+  dev: string;
+  dst: string;
+}
+
+/** Full contents of the iptables tables this project manages, in iptables-save's canonical form. */
+export interface IptablesState {
+  /** Built-in chain policies and rules of `*nat`, e.g. ":POSTROUTING ACCEPT", "-A POSTROUTING -s …". */
+  nat: string[];
+  /** Built-in chain policies and rules of `*filter`. */
+  filter: string[];
+}
+
+export interface NamespaceState {
+  /** Kernel name of the namespace (`/run/netns/NAME`). */
+  name: string;
+  /** The lab node this namespace realizes ("" for a lab's implicit bridge host). */
+  node: string;
+  links: Record<string, LinkState>;
+  routes: RouteState[];
+  /** sysctl key (e.g. "net.ipv4.ip_forward", "net.ipv4.conf.eth0.proxy_arp") → value. */
+  sysctls: Record<string, string>;
+  /** Undefined in a desired state: this namespace's iptables are not managed. */
+  iptables?: IptablesState;
+  floods: FloodEntry[];
+}
+
+export interface KernelState {
+  /** keyed by kernel namespace name */
+  namespaces: Record<string, NamespaceState>;
+}
+
+/** Where each lab object landed in the kernel; used to show kernel names as lab names. */
+export interface NameMap {
+  /** lab node name → kernel namespace name (bridges map to their host's namespace). */
+  nodeNamespace: Record<string, string>;
+  /** bridge node name → kernel interface name of the bridge. */
+  bridgeDevice: Record<string, string>;
+  /** overlay name → kernel interface name of its VXLAN devices. */
+  overlayDevice: Record<string, string>;
+}
+
+export interface DesiredState extends KernelState {
+  lab: string;
+  prefix: string;
+  names: NameMap;
+}
