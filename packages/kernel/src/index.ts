@@ -1,1 +1,10 @@
-export {};
+export * from './process.js';
+export * from './json.js';
+export * from './iptables-text.js';
+export * from './namespaces.js';
+export * from './observe.js';
+export * from './execute.js';
+export * from './exec.js';
+export * from './capabilities.js';
+export * from './pids.js';
+export * from './tables.js';

@@ -11,16 +11,32 @@ export const PHASES = [
   'unlink', // delete links no longer wanted (or to be re-created)
   'unnamespace', // delete namespaces no longer wanted
   'namespace', // create namespaces
+  'link', // create bridges and veth pairs (a veth is created from one end, its peer placed in the other namespace)
   'mark', // ownership marker on lo, lo up
-  'link', // create bridges and veth pairs
-  'tunnel', // create VXLAN devices (they need their underlay device to exist)
+  'tunnel', // create VXLAN devices (they need their underlay device, maybe made by another namespace's `link`)
   'configure', // addrgenmode, mtu, mac, master, addresses, up/down
-  'sysctl', // forwarding, proxy_arp
   'route', // add / replace routes
+  'sysctl', // forwarding, proxy_arp
   'fdb', // VXLAN flood entries (head-end replication)
   'iptables', // NAT, port forwards, FORWARD policy
 ] as const;
 export type Phase = (typeof PHASES)[number];
+
+/**
+ * Phases that run together: within a stage, each namespace's operations of one tool go to ONE
+ * process, in phase order (so `configure` then `route` share an `ip -batch`), and namespaces run
+ * concurrently. A stage starts when the previous one has finished everywhere, which is what
+ * cross-namespace steps need (a veth's far end exists before it is configured; a VXLAN device's
+ * underlay exists before the device). One process per namespace per stage keeps the fork count
+ * near the hand-written `ip -batch` floor.
+ */
+export const STAGES: readonly (readonly Phase[])[] = [
+  ['unroute', 'unfdb', 'unaddress', 'unlink'],
+  ['unnamespace', 'namespace'],
+  ['link'],
+  ['mark', 'tunnel', 'configure', 'route', 'sysctl', 'iptables'],
+  ['fdb'],
+];
 
 /**
  * How an operation reaches the kernel:

@@ -67,7 +67,7 @@ export interface IptablesState {
 export interface NamespaceState {
   /** Kernel name of the namespace (`/run/netns/NAME`). */
   name: string;
-  /** The lab node this namespace realizes ("" for a lab's implicit bridge host). */
+  /** The lab node this namespace realizes (IMPLICIT_HOST, "_host", for a lab's implicit bridge host). */
   node: string;
   links: Record<string, LinkState>;
   routes: RouteState[];

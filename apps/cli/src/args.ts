@@ -1,0 +1,49 @@
+// Argument parsing for `patchbay`: COMMAND, positionals, --flags, and everything after `--` kept
+// verbatim for `exec` (never interpreted, never joined into a shell string).
+
+export interface Parsed {
+  command?: string;
+  positional: string[];
+  flags: Set<string>;
+  options: Map<string, string>;
+  /** Arguments after `--`. */
+  rest: string[];
+}
+
+/** Options that take a value (`--port 7070` or `--port=7070`). */
+const VALUED = new Set(['port', 'lab']);
+
+export function parseArgs(argv: string[]): Parsed {
+  const parsed: Parsed = { positional: [], flags: new Set(), options: new Map(), rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      parsed.rest = argv.slice(i + 1);
+      break;
+    }
+    if (a.startsWith('--')) {
+      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
+      if (VALUED.has(k)) parsed.options.set(k, v ?? argv[++i] ?? '');
+      else parsed.flags.add(k);
+    } else if (a === '-h') parsed.flags.add('help');
+    else if (!parsed.command) parsed.command = a;
+    else parsed.positional.push(a);
+  }
+  return parsed;
+}
+
+export const HELP = `patchbay — Linux container networking labs, realized in the real kernel
+
+usage: patchbay COMMAND [ARGS]
+
+  apply FILE [--dry-run] [--json] [--verbose]
+                          create the lab, or change a running one to match FILE (FILE - reads stdin)
+  destroy NAME            remove everything of the lab from the kernel
+  list [--json]           labs present, with node count and health
+  state NAME [--json]     live kernel state per node and bridge
+  exec NAME NODE -- CMD…  run a command in a node's namespace (a bridge: its host's)
+  export NAME [--script]  print the running lab as a lab file, or as ip/bridge/iptables commands
+  capabilities [--json]   kernel features this machine offers to labs
+
+exit: 0 done · 1 failed (rolled back, or reported exactly) · 2 invalid input (nothing changed)
+environment: PATCHBAY_PREFIX (default pb-), PATCHBAY_DATA (default /var/lib/patchbay)`;

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// `patchbay`: the command line (CLI.md). A thin shell over the engine: parse arguments, call the
+// engine, print results, map errors to exit codes (0 done · 1 failed · 2 invalid input).
+import { readFile } from 'node:fs/promises';
+import { Engine, EngineError, ApplyError, exportLab, exportScript, execInNode, labState } from '@patchbay/engine';
+import { type Op, opCommand } from '@patchbay/topology';
+import { formatState, formatList, formatPlanLine } from './format.js';
+import { HELP, parseArgs, type Parsed } from './args.js';
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+
+async function readInput(file: string): Promise<string> {
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new EngineError('invalid', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function need(p: Parsed, n: number, usage: string): string[] {
+  if (p.positional.length < n) throw new EngineError('invalid', `usage: ${usage}`);
+  return p.positional;
+}
+
+async function cmdApply(engine: Engine, p: Parsed): Promise<number> {
+  const [file] = need(p, 1, 'patchbay apply FILE [--dry-run] [--json] [--verbose]');
+  const text = await readInput(file!);
+  const verbose = p.flags.has('verbose');
+  const tty = process.stderr.isTTY && !p.flags.has('json');
+  const result = await engine.apply(text, {
+    dryRun: p.flags.has('dry-run'),
+    onPlan: (ops: readonly Op[]) => {
+      if (verbose || p.flags.has('dry-run')) if (!p.flags.has('json')) for (const op of ops) out(formatPlanLine(op));
+    },
+    onProgress: tty ? (e) => process.stderr.write(`\r  ${e.phase} ${e.done}/${e.total}   `) : undefined,
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (p.flags.has('json')) {
+    out(JSON.stringify({ ...result, ops: result.ops.map((o) => ({ ...o, command: opCommand(o), undo: undefined })) }, null, 2));
+  } else if (result.dryRun) {
+    out(`${result.lab}: ${result.ops.length} operation(s) would run (dry run, nothing changed)`);
+  } else if (result.ops.length === 0) {
+    out(`${result.lab}: already up to date (revision ${result.revision})`);
+  } else {
+    const nss = new Set(result.ops.map((o) => o.ns || o.args[2])).size;
+    out(`${result.lab}: applied ${result.ops.length} operation(s) in ${nss} namespace(s) in ${Math.round(result.timings.totalMs)} ms (revision ${result.revision})`);
+  }
+  if (result.drift.length) {
+    for (const c of result.drift) err(`drift: ${c.node || c.ns}: ${c.kind} ${c.action}${'name' in c ? ` ${c.name}` : ''} still differs after apply`);
+    return 1;
+  }
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const p = parseArgs(argv);
+  if (!p.command || p.flags.has('help')) {
+    out(HELP);
+    return p.command || p.flags.has('help') ? 0 : 2;
+  }
+  const engine = new Engine();
+  switch (p.command) {
+    case 'apply':
+      return cmdApply(engine, p);
+    case 'destroy': {
+      const [name] = need(p, 1, 'patchbay destroy NAME');
+      const r = await engine.destroy(name!);
+      out(`${name}: removed ${r.removed.length} namespace(s)`);
+      return 0;
+    }
+    case 'list': {
+      const labs = await engine.list();
+      out(p.flags.has('json') ? JSON.stringify(labs, null, 2) : formatList(labs));
+      return 0;
+    }
+    case 'state': {
+      const [name] = need(p, 1, 'patchbay state NAME [--json]');
+      const view = await labState(engine, name!);
+      out(p.flags.has('json') ? JSON.stringify(view, null, 2) : formatState(view));
+      return 0;
+    }
+    case 'exec': {
+      const [name, node] = need(p, 2, 'patchbay exec NAME NODE -- CMD…');
+      return execInNode(engine, name!, node!, p.rest);
+    }
+    case 'export': {
+      const [name] = need(p, 1, 'patchbay export NAME [--script]');
+      out(p.flags.has('script') ? await exportScript(engine, name!) : await exportLab(engine, name!));
+      return 0;
+    }
+    case 'capabilities': {
+      const features = await engine.kernelFeatures();
+      const all = ['veth', 'bridge', 'vxlan', 'iptables-nat', 'bridge-stp', 'bridge-vlan-filtering'];
+      if (p.flags.has('json')) out(JSON.stringify(Object.fromEntries(all.map((f) => [f, features.has(f as never)])), null, 2));
+      else for (const f of all) out(`${features.has(f as never) ? 'yes' : 'no '}  ${f}`);
+      return 0;
+    }
+    case 'serve':
+    case 'shell':
+    case 'scenario':
+      err(`patchbay ${p.command}: not in this version yet (see README: roadmap)`);
+      return 1;
+    default:
+      err(`patchbay: unknown command ${JSON.stringify(p.command)}\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof EngineError) {
+      if (e.problems.length) for (const pr of e.problems) err(`${pr.path ? `${pr.path}: ` : ''}${pr.message}`);
+      else err(`patchbay: ${e.message}`);
+      if (e.problems.length) err(`patchbay: ${e.message}`);
+      if (e instanceof ApplyError && e.failure.rollbackErrors.length) err('patchbay: the kernel may be left part-way; `patchbay state` shows it');
+      process.exitCode = e.code === 'invalid' || e.code === 'unsupported' ? 2 : 1;
+    } else {
+      err(`patchbay: ${(e as Error).stack ?? String(e)}`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,335 @@
+// The engine: lab sessions over the pure core (validate → compile → diff → plan) and the kernel
+// driver (observe, execute). One lock per lab; a journal per lab; a failed apply converges the
+// kernel back to what was observed before it started.
+import { join } from 'node:path';
+import {
+  type Change,
+  type DesiredState,
+  type KernelFeature,
+  type KernelState,
+  type Lab,
+  type Op,
+  checkFeatures,
+  compile,
+  defaultIptablesState,
+  diff,
+  opCommand,
+  parseLabText,
+  plan,
+  validateLab,
+} from '@patchbay/topology';
+import {
+  deleteNamespaces,
+  executePlan,
+  killProcessesIn,
+  listNamespaces,
+  loadOrDetectCapabilities,
+  observeNamespaces,
+  type ProgressEvent,
+} from '@patchbay/kernel';
+import { EngineError } from './errors.js';
+import { Journal, type JournalEntry } from './journal.js';
+import { withLabLock } from './lock.js';
+import { resolveSettings, type EngineSettings } from './settings.js';
+
+export interface ApplyOptions {
+  /** Stop after planning: nothing is changed. */
+  dryRun?: boolean;
+  onPlan?: (ops: readonly Op[]) => void;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+export interface ApplyResult {
+  lab: string;
+  revision: number;
+  dryRun: boolean;
+  /** The operations planned (and, unless dry run, executed). Empty: the kernel already matched. */
+  ops: Op[];
+  /** What still differs after applying (should be empty; reported, never hidden). */
+  drift: Change[];
+  timings: { observeMs: number; planMs: number; executeMs: number; verifyMs: number; totalMs: number };
+}
+
+export interface ApplyFailure {
+  command: string;
+  error: string;
+  op: Op;
+  rolledBack: boolean;
+  rollbackErrors: string[];
+}
+
+export class ApplyError extends EngineError {
+  constructor(
+    message: string,
+    readonly failure: ApplyFailure,
+  ) {
+    super(failure.rolledBack ? 'apply-failed' : 'rollback-failed', message);
+  }
+}
+
+export type LabHealth = 'ok' | 'degraded' | 'applying' | 'failed' | 'orphaned';
+
+export interface LabSummary {
+  name: string;
+  nodes: number;
+  namespaces: number;
+  health: LabHealth;
+  revision: number;
+  updatedAt?: string;
+  /** Why the health is not ok. */
+  detail?: string;
+}
+
+const now = () => performance.now();
+
+export class Engine {
+  readonly settings: EngineSettings;
+  readonly journal: Journal;
+  private features?: Promise<Set<KernelFeature>>;
+
+  constructor(opts: Partial<EngineSettings> = {}) {
+    this.settings = resolveSettings(opts);
+    this.journal = new Journal(this.settings.dataDir, this.settings.prefix);
+  }
+
+  get prefix(): string {
+    return this.settings.prefix;
+  }
+
+  /** Namespace-name start shared by every namespace of lab `name` (the dot ends the lab name). */
+  labNamespacePrefix(name: string): string {
+    return `${this.prefix}${name}.`;
+  }
+
+  /** Kernel features, detected once per kernel release and cached under PATCHBAY_DATA. */
+  kernelFeatures(): Promise<Set<KernelFeature>> {
+    this.features ??= loadOrDetectCapabilities(this.prefix, join(this.settings.dataDir, 'capabilities.json')).then(
+      (caps) => new Set(Object.entries(caps.features).filter(([, ok]) => ok).map(([f]) => f as KernelFeature)),
+    );
+    return this.features;
+  }
+
+  /** Parse and validate a lab file's text; throws `invalid` / `unsupported` with every problem. */
+  async load(text: string): Promise<Lab> {
+    const { lab, problems } = parseLabText(text, { maxBytes: this.settings.maxLabBytes });
+    if (!lab || problems.length) throw new EngineError('invalid', 'the lab file has problems; nothing was changed', problems);
+    return this.check(lab);
+  }
+
+  async check(lab: Lab): Promise<Lab> {
+    const problems = validateLab(lab, { maxNodes: this.settings.maxNodes });
+    if (problems.length) throw new EngineError('invalid', 'the lab has problems; nothing was changed', problems);
+    const unsupported = checkFeatures(lab, await this.kernelFeatures());
+    if (unsupported.length) throw new EngineError('unsupported', 'this kernel cannot run the lab; nothing was changed', unsupported);
+    return lab;
+  }
+
+  /** The desired state of `lab`, plus default tables where a previous revision managed iptables. */
+  private desiredFor(lab: Lab, previous?: Lab): DesiredState {
+    const desired = compile(lab, this.prefix);
+    if (previous) {
+      const before = compile(previous, this.prefix);
+      for (const [ns, state] of Object.entries(desired.namespaces)) {
+        if (!state.iptables && before.namespaces[ns]?.iptables) state.iptables = defaultIptablesState();
+      }
+    }
+    return desired;
+  }
+
+  private async observeLab(name: string, desired: DesiredState, extra: string[] = []): Promise<KernelState> {
+    const present = await listNamespaces(this.labNamespacePrefix(name));
+    const names = [...new Set([...present, ...extra])];
+    const iptables = new Set(Object.values(desired.namespaces).filter((n) => n.iptables).map((n) => n.name));
+    return observeNamespaces(names, { iptables, concurrency: this.settings.concurrency });
+  }
+
+  async apply(input: string | Lab, opts: ApplyOptions = {}): Promise<ApplyResult> {
+    const t0 = now();
+    const lab = typeof input === 'string' ? await this.load(input) : await this.check(input);
+    return withLabLock(this.journal.lockPathOf(lab.name), async () => {
+      const entry = await this.journal.read(lab.name);
+      const desired = this.desiredFor(lab, entry?.lab);
+      const observed = await this.observeLab(lab.name, desired);
+      const t1 = now();
+      const d = diff(desired, observed);
+      if (d.conflicts.length) {
+        throw new EngineError('conflict', d.conflicts.map((c) => c.message).join('; '));
+      }
+      const { ops } = plan(d);
+      opts.onPlan?.(ops);
+      const t2 = now();
+      const revision = entry?.revision ?? 0;
+      const timings = { observeMs: t1 - t0, planMs: t2 - t1, executeMs: 0, verifyMs: 0, totalMs: 0 };
+      if (opts.dryRun || ops.length === 0) {
+        if (!opts.dryRun && (!entry || entry.status !== 'applied')) {
+          await this.writeApplied(lab, desired, revision + (entry ? 0 : 1), entry);
+        }
+        timings.totalMs = now() - t0;
+        return { lab: lab.name, revision, dryRun: !!opts.dryRun, ops, drift: [], timings };
+      }
+
+      await this.journal.write({
+        version: 1,
+        prefix: this.prefix,
+        name: lab.name,
+        status: 'applying',
+        revision,
+        lab: entry?.lab,
+        pending: lab,
+        namespaces: [...new Set([...(entry?.namespaces ?? []), ...Object.keys(desired.namespaces)])].sort(),
+        updatedAt: '',
+      });
+      await killProcessesIn(ops.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!));
+      const result = await executePlan(ops, { concurrency: this.settings.concurrency, onProgress: opts.onProgress });
+      const t3 = now();
+      timings.executeMs = t3 - t2;
+      if (!result.ok) await this.failApply(lab, entry, observed, desired, result.failed!);
+
+      const touched = touchedNamespaces(ops, desired);
+      const after = await observeNamespaces(touched.filter((n) => desired.namespaces[n]), {
+        iptables: new Set(touched.filter((n) => desired.namespaces[n]?.iptables)),
+        concurrency: this.settings.concurrency,
+      });
+      const merged: KernelState = { namespaces: { ...observed.namespaces } };
+      for (const n of touched) delete merged.namespaces[n];
+      Object.assign(merged.namespaces, after.namespaces);
+      const drift = diff(desired, merged).changes;
+      timings.verifyMs = now() - t3;
+      await this.writeApplied(lab, desired, revision + 1, entry);
+      timings.totalMs = now() - t0;
+      return { lab: lab.name, revision: revision + 1, dryRun: false, ops, drift, timings };
+    });
+  }
+
+  private async writeApplied(lab: Lab, desired: DesiredState, revision: number, _entry?: JournalEntry): Promise<void> {
+    await this.journal.write({
+      version: 1,
+      prefix: this.prefix,
+      name: lab.name,
+      status: 'applied',
+      revision,
+      lab,
+      namespaces: Object.keys(desired.namespaces).sort(),
+      updatedAt: '',
+    });
+  }
+
+  /** Converge back to the state observed before this apply, record the outcome, and throw. */
+  private async failApply(
+    lab: Lab,
+    entry: JournalEntry | undefined,
+    before: KernelState,
+    desired: DesiredState,
+    failed: { op: Op; error: string },
+  ): Promise<never> {
+    const back: DesiredState = { ...before, lab: lab.name, prefix: this.prefix, names: desired.names };
+    const rollbackErrors: string[] = [];
+    try {
+      const current = await this.observeLab(lab.name, back, Object.keys(desired.namespaces));
+      const undo = plan(diff(back, current)).ops;
+      await killProcessesIn(undo.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!));
+      const r = await executePlan(undo, { concurrency: this.settings.concurrency });
+      if (!r.ok) rollbackErrors.push(`${opCommand(r.failed!.op)}: ${r.failed!.error}`);
+    } catch (e) {
+      rollbackErrors.push((e as Error).message);
+    }
+    const rolledBack = rollbackErrors.length === 0;
+    if (rolledBack && !entry?.lab) await this.journal.remove(lab.name);
+    else if (rolledBack) await this.journal.write({ ...entry!, status: 'applied', pending: undefined, updatedAt: '' });
+    else {
+      await this.journal.write({
+        version: 1, prefix: this.prefix, name: lab.name, status: 'failed', revision: entry?.revision ?? 0, lab: entry?.lab,
+        pending: lab, namespaces: [...new Set([...(entry?.namespaces ?? []), ...Object.keys(desired.namespaces)])].sort(),
+        updatedAt: '', error: failed.error,
+      });
+    }
+    const command = opCommand(failed.op);
+    const what = failed.op.subject.iface ? `${failed.op.subject.node}/${failed.op.subject.iface}` : failed.op.subject.node;
+    throw new ApplyError(
+      `${what}: \`${command}\` failed: ${failed.error}; ${rolledBack ? 'this run\'s changes were undone' : `undoing failed too: ${rollbackErrors.join('; ')}`}`,
+      { command, error: failed.error, op: failed.op, rolledBack, rollbackErrors },
+    );
+  }
+
+  /** Removes every kernel object of lab `name`. Namespaces not recorded in its journal are removed only if their marker says they are this lab's. */
+  async destroy(name: string): Promise<{ removed: string[] }> {
+    return withLabLock(this.journal.lockPathOf(name), async () => {
+      const entry = await this.journal.read(name);
+      const present = await listNamespaces(this.labNamespacePrefix(name));
+      const known = new Set(entry?.namespaces ?? []);
+      const unknown = present.filter((n) => !known.has(n));
+      const ours = new Set(present.filter((n) => known.has(n)));
+      if (unknown.length) {
+        const seen = await observeNamespaces(unknown, { concurrency: this.settings.concurrency });
+        for (const n of unknown) if (isOurs(seen, n, this.prefix, name)) ours.add(n);
+      }
+      if (!entry && ours.size === 0) throw new EngineError('not-found', `no lab named ${name}`);
+      if (entry) await this.journal.write({ ...entry, status: 'destroying', updatedAt: '' });
+      const results = await deleteNamespaces([...ours].sort());
+      const failures = results.filter((r) => !r.ok);
+      if (failures.length) {
+        throw new EngineError('apply-failed', `could not remove ${failures.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+      }
+      await this.journal.remove(name);
+      return { removed: [...ours].sort() };
+    });
+  }
+
+  /** Labs known to the journal, plus namespaces of this prefix that no journal claims. */
+  async list(): Promise<LabSummary[]> {
+    const entries = await this.journal.list();
+    const present = await listNamespaces(this.prefix);
+    const presentSet = new Set(present);
+    const out: LabSummary[] = entries.map((e) => {
+      const missing = e.namespaces.filter((n) => !presentSet.has(n));
+      const lab = e.lab ?? e.pending;
+      let health: LabHealth = 'ok';
+      let detail: string | undefined;
+      if (e.status === 'applying' || e.status === 'destroying') [health, detail] = ['applying', `interrupted while ${e.status}`];
+      else if (e.status === 'failed') [health, detail] = ['failed', e.error];
+      else if (missing.length) [health, detail] = ['degraded', `missing namespaces: ${missing.join(', ')}`];
+      return {
+        name: e.name, nodes: Object.keys(lab?.nodes ?? {}).length, namespaces: e.namespaces.length - missing.length,
+        health, revision: e.revision, updatedAt: e.updatedAt, detail,
+      };
+    });
+    const claimed = new Set(entries.flatMap((e) => e.namespaces));
+    const orphans = new Map<string, number>();
+    for (const ns of present) {
+      if (claimed.has(ns)) continue;
+      const lab = ns.slice(this.prefix.length).split('.')[0]!;
+      orphans.set(lab, (orphans.get(lab) ?? 0) + 1);
+    }
+    for (const [name, count] of orphans) {
+      if (entries.some((e) => e.name === name)) continue;
+      out.push({ name, nodes: 0, namespaces: count, health: 'orphaned', revision: 0, detail: 'namespaces with no journal (a crash?): `patchbay destroy` removes them' });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async entry(name: string): Promise<JournalEntry> {
+    const entry = await this.journal.read(name);
+    if (!entry) throw new EngineError('not-found', `no lab named ${name}`);
+    return entry;
+  }
+}
+
+export function isOurs(seen: KernelState, ns: string, prefix: string, lab: string): boolean {
+  const alias = seen.namespaces[ns]?.links.lo?.alias ?? '';
+  const parts = alias.split(':');
+  if (!alias) return true; // unmarked: half-made by a crashed apply of this lab name
+  return parts[0] === 'patchbay' && parts[2] === prefix && parts[3] === lab;
+}
+
+/** Namespaces an apply changed, including the far ends of veths it created. */
+function touchedNamespaces(ops: readonly Op[], desired: DesiredState): string[] {
+  const out = new Set<string>();
+  for (const o of ops) {
+    if (o.tool === 'netns') out.add(o.args[2]!);
+    else out.add(o.ns);
+    const i = o.args.indexOf('netns');
+    if (o.tool === 'ip' && o.args[1] === 'add' && i > 0) out.add(o.args[i + 1]!);
+  }
+  void desired;
+  return [...out].sort();
+}

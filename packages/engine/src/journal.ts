@@ -1,0 +1,78 @@
+// The journal: one JSON file per lab under PATCHBAY_DATA, written before the kernel is touched and
+// after every apply. It is how a lab is found again after a crash or restart, and what `export`
+// prints. Writes are atomic (temp file + rename).
+import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Lab } from '@patchbay/topology';
+
+export type JournalStatus = 'applying' | 'applied' | 'failed' | 'destroying';
+
+export interface JournalEntry {
+  version: 1;
+  prefix: string;
+  name: string;
+  status: JournalStatus;
+  /** Increases with every apply that changed something. */
+  revision: number;
+  /** The lab as last applied successfully (undefined while a first apply is in flight). */
+  lab?: Lab;
+  /** The lab being applied while status is `applying`. */
+  pending?: Lab;
+  /** Every namespace this lab may own: last applied ∪ being applied. */
+  namespaces: string[];
+  updatedAt: string;
+  error?: string;
+}
+
+export class Journal {
+  constructor(
+    private readonly dir: string,
+    private readonly prefix: string,
+  ) {}
+
+  private get folder(): string {
+    return join(this.dir, 'labs', this.prefix.replace(/-+$/, '') || 'default');
+  }
+
+  pathOf(name: string): string {
+    return join(this.folder, `${name}.json`);
+  }
+
+  lockPathOf(name: string): string {
+    return join(this.folder, `${name}.lock`);
+  }
+
+  async read(name: string): Promise<JournalEntry | undefined> {
+    try {
+      const entry = JSON.parse(await readFile(this.pathOf(name), 'utf8')) as JournalEntry;
+      return entry.prefix === this.prefix ? entry : undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async write(entry: JournalEntry): Promise<void> {
+    await mkdir(this.folder, { recursive: true });
+    const tmp = `${this.pathOf(entry.name)}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ ...entry, updatedAt: new Date().toISOString() }, null, 2));
+    await rename(tmp, this.pathOf(entry.name));
+  }
+
+  async remove(name: string): Promise<void> {
+    await unlink(this.pathOf(name)).catch(() => undefined);
+  }
+
+  async list(): Promise<JournalEntry[]> {
+    let files: string[];
+    try {
+      files = await readdir(this.folder);
+    } catch {
+      return [];
+    }
+    const entries = await Promise.all(
+      files.filter((f) => f.endsWith('.json')).map((f) => this.read(f.slice(0, -'.json'.length))),
+    );
+    return entries.filter((e): e is JournalEntry => e !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+}

@@ -1,0 +1,34 @@
+// Engine settings from options and the environment (CLI.md: PATCHBAY_PREFIX, PATCHBAY_DATA).
+import { DEFAULT_PREFIX, PREFIX_RE } from '@patchbay/topology';
+import { EngineError } from './errors.js';
+
+export const DEFAULT_DATA_DIR = '/var/lib/patchbay';
+
+export interface EngineSettings {
+  /** Start of every namespace name this engine creates; two prefixes never see each other's labs. */
+  prefix: string;
+  /** Folder of journals, locks and cached kernel capabilities. */
+  dataDir: string;
+  /** Processes run at once when a phase touches many namespaces. */
+  concurrency: number;
+  /** Largest lab accepted. */
+  maxNodes: number;
+  maxLabBytes: number;
+}
+
+export function resolveSettings(opts: Partial<EngineSettings> = {}, env: NodeJS.ProcessEnv = process.env): EngineSettings {
+  const prefix = opts.prefix ?? env.PATCHBAY_PREFIX ?? DEFAULT_PREFIX;
+  if (!PREFIX_RE.test(prefix)) {
+    throw new EngineError(
+      'invalid',
+      `PATCHBAY_PREFIX ${JSON.stringify(prefix)} is not allowed: use 1 to 16 characters, a lowercase letter first, then lowercase letters, digits or "-"`,
+    );
+  }
+  return {
+    prefix,
+    dataDir: opts.dataDir ?? env.PATCHBAY_DATA ?? DEFAULT_DATA_DIR,
+    concurrency: opts.concurrency ?? 4,
+    maxNodes: opts.maxNodes ?? 2000,
+    maxLabBytes: opts.maxLabBytes ?? 1024 * 1024,
+  };
+}

@@ -1,0 +1,184 @@
+// What `state`, `export` and `exec` show and do, in lab terms: kernel names are mapped back to
+// the lab's node and interface names. The JSON of `labState` is the stable `state --json` output.
+import {
+  type Lab,
+  type LinkState,
+  type NamespaceState,
+  type Op,
+  IMPLICIT_HOST,
+  compile,
+  diff,
+  isBridge,
+  labToYaml,
+  opCommand,
+  plan,
+} from '@patchbay/topology';
+import { execInNamespace, listNamespaces, mapLimit, observeNamespaces, readLiveTables, type LiveTables } from '@patchbay/kernel';
+import type { Engine } from './engine.js';
+import { EngineError } from './errors.js';
+
+export interface InterfaceView {
+  name: string;
+  kind: LinkState['kind'];
+  up: boolean;
+  mtu?: number;
+  mac?: string;
+  master?: string;
+  addresses: string[];
+  /** The other end of a veth, in lab names. */
+  peer?: { node: string; interface: string };
+  vxlan?: { vni: number; port: number; local: string; remotes: string[] };
+}
+
+export interface NodeView {
+  node: string;
+  kind: 'host' | 'netns' | 'router' | 'implicit-host';
+  namespace: string;
+  present: boolean;
+  forwarding?: boolean;
+  interfaces: InterfaceView[];
+  routes: { to: string; via?: string; dev?: string }[];
+  neighbours: LiveTables['neighbours'];
+  nat?: { nat: string[]; filter: string[] };
+}
+
+export interface BridgeView {
+  bridge: string;
+  host: string;
+  namespace: string;
+  device: string;
+  present: boolean;
+  up: boolean;
+  stp: boolean;
+  vlanFiltering: boolean;
+  addresses: string[];
+  ports: string[];
+  /** Learned and static entries; `port` is the lab's interface name (or the VXLAN device). */
+  fdb: { mac: string; port: string; dst?: string; vlan?: number; flags: string[]; state?: string }[];
+  vlans: LiveTables['vlans'];
+}
+
+export interface LabStateView {
+  lab: string;
+  revision: number;
+  nodes: NodeView[];
+  bridges: BridgeView[];
+}
+
+function hostOf(lab: Lab, node: string): string {
+  const spec = lab.nodes[node];
+  return spec && isBridge(spec) ? spec.host ?? IMPLICIT_HOST : node;
+}
+
+export async function labState(engine: Engine, name: string): Promise<LabStateView> {
+  const entry = await engine.entry(name);
+  const lab = entry.lab ?? entry.pending!;
+  const desired = compile(lab, engine.prefix);
+  const present = await listNamespaces(engine.labNamespacePrefix(name));
+  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...present])].sort();
+  const observed = await observeNamespaces(nsNames, { iptables: new Set(nsNames), concurrency: engine.settings.concurrency });
+  const tables = new Map<string, LiveTables>();
+  await mapLimit(Object.keys(observed.namespaces), engine.settings.concurrency, async (ns) => {
+    tables.set(ns, await readLiveTables(ns));
+  });
+
+  // (namespace, interface) → lab (node, interface)
+  const endOwner = new Map<string, { node: string; interface: string }>();
+  for (const link of lab.links) {
+    for (const end of [link.a, link.b]) {
+      endOwner.set(`${desired.names.nodeNamespace[end.node]}/${end.interface}`, { node: end.node, interface: end.interface });
+    }
+  }
+  const iface = (ns: NamespaceState, l: LinkState): InterfaceView => {
+    const floods = ns.floods.filter((f) => f.dev === l.name).map((f) => f.dst);
+    return {
+      name: l.name, kind: l.kind, up: l.up, mtu: l.mtu, mac: l.mac, master: l.master || undefined, addresses: l.addresses,
+      peer: l.veth ? endOwner.get(`${l.veth.peerNs}/${l.veth.peerName}`) : undefined,
+      vxlan: l.vxlan ? { vni: l.vxlan.vni, port: l.vxlan.port, local: l.vxlan.local, remotes: floods } : undefined,
+    };
+  };
+
+  const nodes: NodeView[] = [];
+  for (const ns of nsNames) {
+    const d = desired.namespaces[ns];
+    const o = observed.namespaces[ns];
+    const node = d?.node ?? ns.slice(engine.labNamespacePrefix(name).length);
+    const spec = lab.nodes[node];
+    nodes.push({
+      node,
+      kind: spec && !isBridge(spec) ? spec.kind : 'implicit-host',
+      namespace: ns,
+      present: !!o,
+      forwarding: o ? o.sysctls['net.ipv4.ip_forward'] === '1' : undefined,
+      interfaces: o ? Object.values(o.links).map((l) => iface(o, l)) : [],
+      routes: o?.routes ?? [],
+      neighbours: tables.get(ns)?.neighbours ?? [],
+      nat: o?.iptables,
+    });
+  }
+
+  const bridges: BridgeView[] = [];
+  for (const [node, spec] of Object.entries(lab.nodes).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!isBridge(spec)) continue;
+    const ns = desired.names.nodeNamespace[node]!;
+    const device = desired.names.bridgeDevice[node]!;
+    const o = observed.namespaces[ns];
+    const br = o?.links[device];
+    const t = tables.get(ns);
+    const ports = o ? Object.values(o.links).filter((l) => l.master === device).map((l) => l.name).sort() : [];
+    const portSet = new Set(ports);
+    bridges.push({
+      bridge: node, host: hostOf(lab, node), namespace: ns, device, present: !!br, up: br?.up ?? false,
+      stp: br?.bridge?.stp ?? false, vlanFiltering: br?.bridge?.vlanFiltering ?? false, addresses: br?.addresses ?? [], ports,
+      fdb: (t?.fdb ?? [])
+        .filter((e) => e.master === device || (portSet.has(e.dev) && e.dst !== undefined))
+        .map((e) => ({ mac: e.mac, port: e.dev, dst: e.dst, vlan: e.vlan, flags: e.flags, state: e.state })),
+      vlans: (t?.vlans ?? []).filter((v) => portSet.has(v.dev) || v.dev === device),
+    });
+  }
+  return { lab: name, revision: entry.revision, nodes, bridges };
+}
+
+/** The running lab as a lab file (the last revision applied). */
+export async function exportLab(engine: Engine, name: string): Promise<string> {
+  const entry = await engine.entry(name);
+  if (!entry.lab) throw new EngineError('not-found', `lab ${name} has never been applied successfully`);
+  return labToYaml(entry.lab);
+}
+
+/** The commands that build the lab from nothing: a plan against an empty kernel. */
+export function scriptFor(lab: Lab, prefix: string): string {
+  const ops: Op[] = plan(diff(compile(lab, prefix), { namespaces: {} })).ops;
+  const lines = [
+    '#!/bin/sh',
+    `# Lab ${lab.name}, as the commands Patchbay runs to build it from nothing (prefix ${JSON.stringify(prefix)}).`,
+    '# Remove it with: ' + [...new Set(ops.filter((o) => o.tool === 'netns').map((o) => `ip netns del ${o.args[2]}`))].join('; '),
+    'set -e',
+  ];
+  let phase = '';
+  for (const op of ops) {
+    if (op.phase !== phase) lines.push('', `# ${op.phase}`);
+    phase = op.phase;
+    lines.push(opCommand(op));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function exportScript(engine: Engine, name: string): Promise<string> {
+  const entry = await engine.entry(name);
+  if (!entry.lab) throw new EngineError('not-found', `lab ${name} has never been applied successfully`);
+  return scriptFor(entry.lab, engine.prefix);
+}
+
+/** Runs argv in a node's namespace (a bridge: its host's); resolves to the command's exit status. */
+export async function execInNode(engine: Engine, name: string, node: string, argv: string[]): Promise<number> {
+  const entry = await engine.entry(name);
+  const lab = entry.lab ?? entry.pending!;
+  if (!lab.nodes[node]) {
+    throw new EngineError('not-found', `lab ${name} has no node ${node} (nodes: ${Object.keys(lab.nodes).sort().join(', ')})`);
+  }
+  if (argv.length === 0) throw new EngineError('invalid', 'no command given: patchbay exec NAME NODE -- CMD…');
+  const ns = compile(lab, engine.prefix).names.nodeNamespace[node]!;
+  const r = await execInNamespace(ns, argv, { stdio: 'inherit' });
+  return r.code;
+}

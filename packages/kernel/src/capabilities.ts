@@ -1,0 +1,76 @@
+// What this kernel can do, probed once in a scratch namespace (and cached per kernel release).
+
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { release } from 'node:os';
+import { dirname } from 'node:path';
+import { deleteNamespaces } from './namespaces.js';
+import { assertNamespaceName, parseBatchErrors, run, runInNamespace } from './process.js';
+
+export type KernelFeature = 'veth' | 'bridge' | 'vxlan' | 'bridge-vlan-filtering' | 'iptables-nat' | 'bridge-stp';
+
+export interface Capabilities {
+  features: Record<KernelFeature, boolean>;
+  /** os.release() of the kernel probed. */
+  kernel: string;
+  /** Why each missing feature is missing (the tool's error). */
+  errors?: Partial<Record<KernelFeature, string>>;
+}
+
+/** One `ip -force -batch` line per link feature; a failing line means the feature is missing. */
+const LINK_PROBES: ReadonlyArray<[KernelFeature, string]> = [
+  ['veth', 'link add pbcv0 type veth peer name pbcv1'],
+  ['bridge', 'link add pbcb0 type bridge'],
+  ['bridge-vlan-filtering', 'link add pbcb1 type bridge vlan_filtering 1'],
+  ['bridge-stp', 'link add pbcb2 type bridge stp_state 1'],
+  ['vxlan', 'link add pbcx0 type vxlan id 1 dstport 4789 local 127.0.0.1'],
+];
+
+/** Probes in ONE scratch namespace `${scratchPrefix}caps-<pid>`, always deleted afterwards. */
+export async function detectCapabilities(scratchPrefix: string): Promise<Capabilities> {
+  const ns = `${scratchPrefix}caps-${process.pid}`;
+  assertNamespaceName(ns);
+  const features = {} as Record<KernelFeature, boolean>;
+  const errors: Partial<Record<KernelFeature, string>> = {};
+  try {
+    const add = await run('ip', ['netns', 'add', ns]);
+    if (add.code !== 0) throw new Error(`cannot create scratch namespace ${ns}: ${add.stderr.trim()}`);
+    const r = await runInNamespace(ns, 'ip', ['-force', '-batch', '-'], { input: LINK_PROBES.map(([, l]) => `${l}\n`).join('') });
+    const { errors: lineErrors, trailing } = parseBatchErrors(r.stderr);
+    if (r.code !== 0 && lineErrors.size === 0) throw new Error(`capability probe failed: ${trailing || r.code}`);
+    LINK_PROBES.forEach(([feature], i) => {
+      const err = lineErrors.get(i + 1);
+      features[feature] = err === undefined;
+      if (err !== undefined) errors[feature] = err;
+    });
+    const nat = await runInNamespace(ns, 'iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-j', 'MASQUERADE']);
+    features['iptables-nat'] = nat.code === 0;
+    if (nat.code === 0) await runInNamespace(ns, 'iptables', ['-t', 'nat', '-D', 'POSTROUTING', '-j', 'MASQUERADE']);
+    else errors['iptables-nat'] = nat.stderr.trim() || `iptables exited with ${nat.code}`;
+  } finally {
+    await deleteNamespaces([ns]);
+  }
+  const caps: Capabilities = { features, kernel: release() };
+  if (Object.keys(errors).length > 0) caps.errors = errors;
+  return caps;
+}
+
+/** Capabilities from `cacheFile` (JSON keyed by kernel release), detected and saved on a miss. */
+export async function loadOrDetectCapabilities(scratchPrefix: string, cacheFile: string): Promise<Capabilities> {
+  const kernel = release();
+  let cache: Record<string, Capabilities> = {};
+  try {
+    const parsed: unknown = JSON.parse(await readFile(cacheFile, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) cache = parsed as Record<string, Capabilities>;
+  } catch {
+    /* missing or unreadable: detect */
+  }
+  const hit = cache[kernel];
+  if (hit && hit.kernel === kernel && hit.features && typeof hit.features === 'object') return hit;
+  const caps = await detectCapabilities(scratchPrefix);
+  cache[kernel] = caps;
+  await mkdir(dirname(cacheFile), { recursive: true });
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(cache, null, 2) + '\n');
+  await rename(tmp, cacheFile);
+  return caps;
+}

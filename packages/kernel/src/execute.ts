@@ -1,0 +1,286 @@
+// Runs a plan: phase by phase, and within a phase one process per (namespace, tool) group, groups
+// running concurrently. `rollback` undoes what a run did, best effort, in reverse order.
+
+import { PHASES, STAGES, type Op } from '@patchbay/topology';
+import { assertNamespaceName, mapLimit, parseBatchErrors, run, runInNamespace, type RunResult } from './process.js';
+
+export interface OpFailure {
+  op: Op;
+  error: string;
+}
+
+export interface ExecutionResult {
+  ok: boolean;
+  /** Ops known to have succeeded (or, for sysctl, possibly taken effect), in execution order. */
+  done: Op[];
+  /** The first failure (in plan order). */
+  failed?: OpFailure;
+  /** Every failure seen (several groups of a phase can fail; rollback continues past failures). */
+  errors: OpFailure[];
+  durationMs: number;
+}
+
+export interface ProgressEvent {
+  /** The stage running: its phases joined by "+", e.g. "mark+tunnel+configure+route+sysctl+iptables". */
+  phase: string;
+  done: number;
+  total: number;
+}
+
+export interface ExecuteOptions {
+  /** Groups (namespace × tool) of one phase run at once. Default 4. */
+  concurrency?: number;
+  onProgress?: (e: ProgressEvent) => void;
+  /** Per process. Default 30000. */
+  timeoutMs?: number;
+}
+
+/** The result of one group (one process, or a run of iptables-restore processes). */
+interface GroupResult {
+  done: Op[];
+  errors: OpFailure[];
+}
+
+const FORBIDDEN_ARG = /[\s'"#\\]/;
+
+/** Throws if `op` (or any of its undo ops) could not be sent safely as a batch line or argv. */
+export function validateOp(op: Op, path = 'op'): void {
+  if (!(PHASES as readonly string[]).includes(op.phase)) throw new Error(`${path}: unknown phase ${JSON.stringify(op.phase)}`);
+  if (!Array.isArray(op.args) || op.args.length === 0) {
+    if (op.tool !== 'iptables') throw new Error(`${path}: no args`);
+  }
+  for (const a of op.args ?? []) {
+    if (typeof a !== 'string' || a.length === 0 || FORBIDDEN_ARG.test(a)) {
+      throw new Error(`${path}: unsafe argument ${JSON.stringify(a)} (planner bug)`);
+    }
+  }
+  switch (op.tool) {
+    case 'netns': {
+      if (op.ns !== '') throw new Error(`${path}: netns ops run in the machine's mount namespace (ns must be "")`);
+      const [w, verb, name, ...rest] = op.args;
+      if (w !== 'netns' || (verb !== 'add' && verb !== 'del') || name === undefined || rest.length > 0) {
+        throw new Error(`${path}: netns ops are "netns add NAME" or "netns del NAME", got ${JSON.stringify(op.args)}`);
+      }
+      assertNamespaceName(name);
+      break;
+    }
+    case 'ip':
+    case 'bridge':
+      assertNamespaceName(op.ns);
+      break;
+    case 'sysctl':
+      assertNamespaceName(op.ns);
+      if (op.args.length !== 1 || !/^[A-Za-z0-9_.\/-]+=[A-Za-z0-9_.:\/-]*$/.test(op.args[0]!)) {
+        throw new Error(`${path}: sysctl ops take one key=value, got ${JSON.stringify(op.args)}`);
+      }
+      break;
+    case 'iptables':
+      assertNamespaceName(op.ns);
+      if (typeof op.input !== 'string') throw new Error(`${path}: iptables op without input`);
+      break;
+    default:
+      throw new Error(`${path}: unknown tool ${JSON.stringify((op as Op).tool)}`);
+  }
+  (op.undo ?? []).forEach((u, i) => validateOp(u, `${path}.undo[${i}]`));
+}
+
+/** "Already gone" failures of undo steps count as success. */
+export function isGoneError(error: string): boolean {
+  return /No such|Cannot find|not found|does not exist|Cannot open network namespace|Cannot remove namespace file/i.test(error);
+}
+
+function processError(r: RunResult, tool: string): string {
+  const text = r.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return text || `${tool} exited with status ${r.code}`;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The process of a group failed as a whole: the first op fails (all of them under `force`). */
+function wholeGroupFailed(ops: Op[], error: string, force: boolean): GroupResult {
+  return { done: [], errors: (force ? ops : ops.slice(0, 1)).map((op) => ({ op, error })) };
+}
+
+/** One `ip/bridge -batch -` for `ops` (ip/bridge/netns tools). */
+async function runBatch(ops: Op[], force: boolean, timeoutMs: number | undefined): Promise<GroupResult> {
+  const first = ops[0]!;
+  const input = ops.map((o) => `${o.args.join(' ')}\n`).join('');
+  const flags = force ? ['-force', '-batch', '-'] : ['-batch', '-'];
+  const opts = timeoutMs === undefined ? { input } : { input, timeoutMs };
+  let r: RunResult;
+  try {
+    r =
+      first.tool === 'netns'
+        ? await run('ip', flags, opts)
+        : await runInNamespace(first.ns, first.tool === 'bridge' ? 'bridge' : 'ip', flags, opts);
+  } catch (err) {
+    return wholeGroupFailed(ops, errorMessage(err), force);
+  }
+  const { errors, trailing } = parseBatchErrors(r.stderr);
+  if (r.code === 0 && errors.size === 0) return { done: [...ops], errors: [] };
+  if (errors.size === 0) {
+    // No line failed by itself: the process did not get to run the batch (e.g. nsenter failed).
+    return wholeGroupFailed(ops, trailing || processError(r, first.tool), force);
+  }
+  const done: Op[] = [];
+  const failures: OpFailure[] = [];
+  ops.forEach((op, i) => {
+    const err = errors.get(i + 1);
+    if (err !== undefined) failures.push({ op, error: err || `line ${i + 1} failed` });
+    else if (force || i + 1 < Math.min(...errors.keys())) done.push(op);
+  });
+  return { done, errors: failures };
+}
+
+/** One `sysctl -q -w k=v …` for `ops`. sysctl sets every key it can, even after a failing one. */
+async function runSysctl(ops: Op[], timeoutMs: number | undefined): Promise<GroupResult> {
+  const first = ops[0]!;
+  const args = ['-q', '-w', ...ops.map((o) => o.args[0]!)];
+  let r: RunResult;
+  try {
+    r = await runInNamespace(first.ns, 'sysctl', args, timeoutMs === undefined ? {} : { timeoutMs });
+  } catch (err) {
+    return { done: [...ops], errors: [{ op: first, error: errorMessage(err) }] };
+  }
+  if (r.code === 0) return { done: [...ops], errors: [] };
+  const lines = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const failures: OpFailure[] = [];
+  const failed = new Set<Op>();
+  for (const line of lines) {
+    const op = ops.find((o) => {
+      const key = o.args[0]!.split('=')[0]!;
+      return !failed.has(o) && (line.includes(`"${key}"`) || line.includes(`/proc/sys/${key.replace(/\./g, '/')}:`));
+    });
+    if (op) {
+      failed.add(op);
+      failures.push({ op, error: line });
+    }
+  }
+  if (failures.length === 0) {
+    // Cannot tell which key failed: any of them may have taken effect (undo is idempotent).
+    return { done: [...ops], errors: [{ op: first, error: lines[0] ?? processError(r, 'sysctl') }] };
+  }
+  return { done: ops.filter((o) => !failed.has(o)), errors: failures };
+}
+
+/** One `iptables-restore` per op, in order; without `force`, stops at the first failure. */
+async function runIptables(ops: Op[], force: boolean, timeoutMs: number | undefined): Promise<GroupResult> {
+  const done: Op[] = [];
+  const errors: OpFailure[] = [];
+  for (const op of ops) {
+    try {
+      const input = op.input ?? '';
+      const r = await runInNamespace(op.ns, 'iptables-restore', [], timeoutMs === undefined ? { input } : { input, timeoutMs });
+      if (r.code === 0) done.push(op);
+      else errors.push({ op, error: processError(r, 'iptables-restore') });
+    } catch (err) {
+      errors.push({ op, error: errorMessage(err) });
+    }
+    if (errors.length > 0 && !force) break;
+  }
+  return { done, errors };
+}
+
+function runGroup(ops: Op[], force: boolean, timeoutMs: number | undefined): Promise<GroupResult> {
+  switch (ops[0]!.tool) {
+    case 'netns':
+    case 'ip':
+    case 'bridge':
+      return runBatch(ops, force, timeoutMs);
+    case 'sysctl':
+      return runSysctl(ops, timeoutMs);
+    case 'iptables':
+      return runIptables(ops, force, timeoutMs);
+  }
+}
+
+/** Groups by (ns, tool), preserving the order of first appearance and of ops within a group. */
+function groupByTarget(ops: readonly Op[]): Op[][] {
+  const groups = new Map<string, Op[]>();
+  for (const op of ops) {
+    const key = `${op.tool}\u0000${op.ns}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(op);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Runs `ops` stage by stage (STAGES). Within a stage, the ops of each (namespace, tool) run as one
+ * process, in the order given (the planner sorts by phase), up to `concurrency` processes at once.
+ * When a group fails, the other groups of that stage finish, then execution stops. Throws (before
+ * running anything) if an op is unsafe.
+ */
+export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {}): Promise<ExecutionResult> {
+  const started = performance.now();
+  ops.forEach((op, i) => validateOp(op, `ops[${i}]`));
+  const done: Op[] = [];
+  const errors: OpFailure[] = [];
+  for (const stage of STAGES) {
+    const inStage = new Set<string>(stage);
+    const stageOps = ops.filter((o) => inStage.has(o.phase));
+    if (stageOps.length === 0) continue;
+    const phase = stage.join('+');
+    const groups = groupByTarget(stageOps);
+    let finished = 0;
+    opts.onProgress?.({ phase, done: 0, total: stageOps.length });
+    const results = await mapLimit(groups, opts.concurrency ?? 4, async (g) => {
+      const r = await runGroup(g, false, opts.timeoutMs);
+      finished += g.length;
+      opts.onProgress?.({ phase, done: finished, total: stageOps.length });
+      return r;
+    });
+    for (const r of results) {
+      done.push(...r.done);
+      errors.push(...r.errors);
+    }
+    if (errors.length > 0) break;
+  }
+  const result: ExecutionResult = { ok: errors.length === 0, done, errors, durationMs: performance.now() - started };
+  if (errors[0]) result.failed = errors[0];
+  return result;
+}
+
+/**
+ * Undoes `done` (the `done` of an ExecutionResult): the undo ops of each op, ops taken in reverse
+ * order, each op's undo list in its own order. Runs them in exactly that order, one process per run
+ * of consecutive ops with the same (namespace, tool), continuing past failures (best effort).
+ * "Already gone" errors count as success. `done` of the result lists the undo ops that succeeded.
+ */
+export async function rollback(doneOps: readonly Op[], opts: ExecuteOptions = {}): Promise<ExecutionResult> {
+  const started = performance.now();
+  const undo: Op[] = [];
+  for (let i = doneOps.length - 1; i >= 0; i--) undo.push(...(doneOps[i]!.undo ?? []));
+  undo.forEach((op, i) => validateOp(op, `undo[${i}]`));
+  const runs: Op[][] = [];
+  for (const op of undo) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]!.tool === op.tool && last[0]!.ns === op.ns) last.push(op);
+    else runs.push([op]);
+  }
+  const done: Op[] = [];
+  const errors: OpFailure[] = [];
+  let finished = 0;
+  for (const group of runs) {
+    const r = await runGroup(group, true, opts.timeoutMs);
+    // With -force every line ran: an op succeeded unless it has an error other than "already gone".
+    const failedOps = new Set<Op>();
+    const goneOps = new Set<Op>();
+    for (const e of r.errors) {
+      if (isGoneError(e.error)) goneOps.add(e.op);
+      else {
+        failedOps.add(e.op);
+        errors.push(e);
+      }
+    }
+    for (const op of group) if (!failedOps.has(op) && (r.done.includes(op) || goneOps.has(op))) done.push(op);
+    finished += group.length;
+    opts.onProgress?.({ phase: group[0]!.phase, done: finished, total: undo.length });
+  }
+  const result: ExecutionResult = { ok: errors.length === 0, done, errors, durationMs: performance.now() - started };
+  if (errors[0]) result.failed = errors[0];
+  return result;
+}

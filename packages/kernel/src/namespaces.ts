@@ -1,0 +1,86 @@
+// Named network namespaces (`/run/netns/NAME`): discovery, the processes inside them, deletion.
+
+import { readdir } from 'node:fs/promises';
+import { killProcessesIn } from './pids.js';
+import { assertNamespaceName, parseBatchErrors, run } from './process.js';
+
+export const NETNS_DIR = '/run/netns';
+
+/** Names under /run/netns starting with `prefix` (all when omitted), sorted. Missing dir: []. */
+export async function listNamespaces(prefix = ''): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(NETNS_DIR);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries.filter((n) => n.startsWith(prefix)).sort();
+}
+
+/** Ids of the processes whose network namespace is `ns` ([] when the namespace is gone). */
+export async function namespacePids(ns: string): Promise<number[]> {
+  assertNamespaceName(ns);
+  const r = await run('ip', ['netns', 'pids', ns]);
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split(/\s+/)
+    .filter((t) => /^\d+$/.test(t))
+    .map(Number)
+    .filter((pid) => pid > 1 && pid !== process.pid);
+}
+
+export interface DeleteResult {
+  name: string;
+  ok: boolean;
+  /** Set when the namespace was already gone (counted as success). */
+  alreadyGone?: boolean;
+  error?: string;
+}
+
+function isGoneMessage(msg: string): boolean {
+  return /No such file or directory|does not exist/i.test(msg);
+}
+
+/** SIGKILLs every process living in `ns` (they would keep a deleted namespace alive). */
+export async function killNamespaceProcesses(ns: string): Promise<number> {
+  let killed = 0;
+  // A process may fork while we kill; a few rounds catch its children.
+  for (let round = 0; round < 5; round++) {
+    const pids = await namespacePids(ns);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 10 * (round + 1)));
+  }
+  return killed;
+}
+
+/**
+ * Deletes the named namespaces: first kills every process inside each, then one `ip -force -batch -`
+ * of `netns del` lines (one missing namespace does not stop the rest). "Already gone" is success.
+ */
+export async function deleteNamespaces(names: readonly string[]): Promise<DeleteResult[]> {
+  const unique = [...new Set(names)];
+  unique.forEach(assertNamespaceName);
+  if (unique.length === 0) return [];
+  await killProcessesIn(unique);
+  const input = unique.map((n) => `netns del ${n}\n`).join('');
+  const r = await run('ip', ['-force', '-batch', '-'], { input });
+  const { errors, trailing } = parseBatchErrors(r.stderr);
+  return unique.map((name, i): DeleteResult => {
+    const err = errors.get(i + 1);
+    if (err === undefined) {
+      if (r.code !== 0 && errors.size === 0) return { name, ok: false, error: trailing || `ip exited with ${r.code}` };
+      return { name, ok: true };
+    }
+    if (isGoneMessage(err)) return { name, ok: true, alreadyGone: true };
+    return { name, ok: false, error: err };
+  });
+}

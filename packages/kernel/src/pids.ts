@@ -1,0 +1,54 @@
+// Processes living in named namespaces, found in one pass over /proc (what `ip netns pids` does,
+// without a process per namespace). Any process inside keeps a deleted namespace alive, so these
+// are killed before a namespace is deleted.
+import { readdir, readlink, stat } from 'node:fs/promises';
+import { namespacePath } from './process.js';
+
+/** pid → namespace name, for every process whose network namespace is one of `names`. */
+export async function pidsInNamespaces(names: readonly string[]): Promise<Map<number, string>> {
+  const byInode = new Map<number, string>();
+  await Promise.all(
+    names.map(async (ns) => {
+      try {
+        byInode.set((await stat(namespacePath(ns))).ino, ns);
+      } catch {
+        /* gone already */
+      }
+    }),
+  );
+  const found = new Map<number, string>();
+  if (byInode.size === 0) return found;
+  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
+  await Promise.all(
+    pids.map(async (pid) => {
+      if (pid === process.pid) return;
+      try {
+        const link = await readlink(`/proc/${pid}/ns/net`); // "net:[4026532281]"
+        const ns = byInode.get(Number(link.slice(5, -1)));
+        if (ns) found.set(pid, ns);
+      } catch {
+        /* exited, or a kernel thread */
+      }
+    }),
+  );
+  return found;
+}
+
+/** SIGKILLs every process in `names` (a few rounds: a process may fork while we kill). */
+export async function killProcessesIn(names: readonly string[]): Promise<number> {
+  let killed = 0;
+  for (let round = 0; round < 5; round++) {
+    const pids = await pidsInNamespaces(names);
+    if (pids.size === 0) break;
+    for (const pid of pids.keys()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 10 * (round + 1)));
+  }
+  return killed;
+}

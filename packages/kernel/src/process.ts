@@ -1,0 +1,162 @@
+// The one place this project starts processes. Argument arrays only (never a shell), a minimal
+// environment, bounded time and output. Everything else in the package goes through `run`.
+
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+
+export interface RunOptions {
+  /** Written to the child's stdin, which is then closed. Without it stdin is empty. */
+  input?: string;
+  /** Killed (SIGKILL) after this long; the promise then rejects. Default 30000. */
+  timeoutMs?: number;
+  /** Limit for stdout and stderr together; beyond it the child is killed and the promise rejects. Default 64 MiB. */
+  maxOutputBytes?: number;
+}
+
+export interface RunResult {
+  /** Exit status; 128+n when the child died of signal n. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class ProcessError extends Error {
+  constructor(
+    message: string,
+    readonly cmd: string,
+    readonly args: readonly string[],
+    readonly stdout = '',
+    readonly stderr = '',
+  ) {
+    super(message);
+    this.name = 'ProcessError';
+  }
+}
+
+export const CHILD_ENV: Readonly<Record<string, string>> = Object.freeze({
+  PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+  LANG: 'C',
+});
+
+const NAMESPACE_NAME_RE = /^[a-z][a-z0-9._-]{0,80}$/;
+
+/** Throws unless `ns` is a safe namespace name (defense in depth: callers validate already). */
+export function assertNamespaceName(ns: string): void {
+  if (typeof ns !== 'string' || !NAMESPACE_NAME_RE.test(ns)) {
+    throw new Error(`invalid namespace name ${JSON.stringify(ns)}`);
+  }
+}
+
+/** The path of a named namespace's bind mount. */
+export function namespacePath(ns: string): string {
+  assertNamespaceName(ns);
+  return `/run/netns/${ns}`;
+}
+
+/** Exit status for a child that died of `signal`: 128 + its number (as shells report it). */
+export function signalExitCode(signal: NodeJS.Signals | null): number {
+  if (!signal) return 1;
+  const n = (osConstants.signals as Record<string, number | undefined>)[signal];
+  return 128 + (n ?? 0);
+}
+
+export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const maxOutputBytes = opts.maxOutputBytes ?? 64 * 1024 * 1024;
+  return new Promise<RunResult>((resolve, reject) => {
+    let child;
+    try {
+      child = spawn(cmd, [...args], { env: { ...CHILD_ENV }, stdio: ['pipe', 'pipe', 'pipe'], shell: false });
+    } catch (err) {
+      reject(new ProcessError(`cannot start ${cmd}: ${(err as Error).message}`, cmd, args));
+      return;
+    }
+    const out: Buffer[] = [];
+    const errOut: Buffer[] = [];
+    let bytes = 0;
+    let failure: string | undefined;
+    let settled = false;
+    const kill = (why: string): void => {
+      if (failure === undefined) failure = why;
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
+    const timer = setTimeout(() => kill(`${cmd} timed out after ${timeoutMs} ms`), timeoutMs);
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > maxOutputBytes) {
+        kill(`${cmd} printed more than ${maxOutputBytes} bytes`);
+        return;
+      }
+      into.push(chunk);
+    };
+    child.stdout.on('data', collect(out));
+    child.stderr.on('data', collect(errOut));
+    // The child may exit before reading all of its input (EPIPE): its exit status tells the story.
+    child.stdin.on('error', () => {});
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      reject(new ProcessError(`cannot run ${cmd}: ${err.message}`, cmd, args));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(errOut).toString('utf8');
+      if (failure !== undefined) {
+        reject(new ProcessError(failure, cmd, args, stdout, stderr));
+        return;
+      }
+      resolve({ code: code ?? signalExitCode(signal), stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Runs `cmd` inside the named network namespace (only the network namespace is entered). */
+export function runInNamespace(ns: string, cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return run('nsenter', [`--net=${namespacePath(ns)}`, '--', cmd, ...args], opts);
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(Math.floor(limit) || 1, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/**
+ * Splits the stderr of `ip/bridge -batch` into per-line errors. iproute2 prints the error message
+ * line(s) of a failing batch line, then `Command failed -:N` (N = 1-based line number).
+ * Lines after the last marker (no marker follows them) are returned as `trailing`.
+ */
+export function parseBatchErrors(stderr: string): { errors: Map<number, string>; trailing: string } {
+  const errors = new Map<number, string>();
+  let pending: string[] = [];
+  for (const raw of stderr.split('\n')) {
+    const line = raw.trim();
+    const m = /^Command failed (?:-|\S+):(\d+)$/.exec(line);
+    if (m) {
+      const n = Number(m[1]);
+      const msg = pending.join(' ');
+      errors.set(n, errors.has(n) ? `${errors.get(n)} ${msg}`.trim() : msg);
+      pending = [];
+    } else if (line) {
+      pending.push(line);
+    }
+  }
+  return { errors, trailing: pending.join(' ') };
+}

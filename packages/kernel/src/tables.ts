@@ -1,0 +1,66 @@
+// Live tables of one namespace that are not part of the desired state: neighbours, the bridge FDB
+// and bridge VLANs. Two processes: one `ip -j -batch -`, one `bridge -j -batch -`.
+import { parseConcatenatedJson } from './json.js';
+import { runInNamespace } from './process.js';
+
+export interface NeighbourEntry {
+  dst: string;
+  dev: string;
+  lladdr?: string;
+  state: string[];
+}
+
+export interface FdbEntry {
+  mac: string;
+  /** The port (or VXLAN device) the entry points at. */
+  dev: string;
+  /** The bridge, when the entry is a bridge's. */
+  master?: string;
+  /** Remote VTEP, for VXLAN devices' own entries. */
+  dst?: string;
+  vlan?: number;
+  flags: string[];
+  state?: string;
+}
+
+export interface VlanEntry {
+  dev: string;
+  vlans: { vlan: number; vlanEnd?: number; flags: string[] }[];
+}
+
+export interface LiveTables {
+  neighbours: NeighbourEntry[];
+  fdb: FdbEntry[];
+  vlans: VlanEntry[];
+}
+
+type Raw = Record<string, unknown>;
+const arr = (v: unknown): Raw[] => (Array.isArray(v) ? (v as Raw[]) : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+export async function readLiveTables(ns: string): Promise<LiveTables> {
+  const [ip, br] = await Promise.all([
+    runInNamespace(ns, 'ip', ['-j', '-4', '-batch', '-'], { input: 'neigh show\n' }),
+    runInNamespace(ns, 'bridge', ['-j', '-batch', '-'], { input: 'fdb show\nvlan show\n' }),
+  ]);
+  if (ip.code !== 0) throw new Error(`ip neigh in ${ns}: ${ip.stderr.trim()}`);
+  const [neigh] = parseConcatenatedJson(ip.stdout);
+  const [fdb, vlan] = br.code === 0 ? parseConcatenatedJson(br.stdout) : [[], []];
+  return {
+    neighbours: arr(neigh).map((n) => ({ dst: str(n.dst) ?? '', dev: str(n.dev) ?? '', lladdr: str(n.lladdr), state: strs(n.state) })),
+    fdb: arr(fdb)
+      // The kernel lists its own multicast entries for every port; they say nothing a learner needs.
+      .filter((e) => !(str(e.mac) ?? '').startsWith('33:33:') && !(str(e.mac) ?? '').startsWith('01:00:5e:'))
+      .map((e) => ({
+        mac: str(e.mac) ?? '', dev: str(e.ifname) ?? '', master: str(e.master), dst: str(e.dst),
+        vlan: typeof e.vlan === 'number' ? e.vlan : undefined, flags: strs(e.flags), state: str(e.state),
+      })),
+    vlans: arr(vlan).map((v) => ({
+      dev: str(v.ifname) ?? '',
+      vlans: arr(v.vlans).map((x) => ({
+        vlan: Number(x.vlan), vlanEnd: typeof x.vlanEnd === 'number' ? x.vlanEnd : undefined, flags: strs(x.flags),
+      })),
+    })),
+  };
+}

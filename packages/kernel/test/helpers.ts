@@ -1,0 +1,19 @@
+// Hand-written plan operations for the kernel tests (the planner lives in @patchbay/topology).
+import type { Op, Phase, Tool } from '@patchbay/topology';
+import { deleteNamespaces, listNamespaces } from '../src/index.js';
+
+export function op(phase: Phase, tool: Tool, ns: string, args: string[], undo: Op[] = [], input?: string): Op {
+  const o: Op = { phase, tool, ns, args, kind: 'link', action: 'add', subject: { node: ns }, reason: 'test', undo };
+  if (input !== undefined) o.input = input;
+  return o;
+}
+
+export const ip = (phase: Phase, ns: string, line: string, undo: Op[] = []): Op => op(phase, 'ip', ns, line.split(' '), undo);
+export const netnsAdd = (ns: string): Op => op('namespace', 'netns', '', ['netns', 'add', ns], [op('unnamespace', 'netns', '', ['netns', 'del', ns])]);
+
+export async function cleanup(prefix: string): Promise<void> {
+  const left = await listNamespaces(prefix);
+  if (left.length > 0) await deleteNamespaces(left);
+}
+
+export const isRoot = process.getuid?.() === 0;

@@ -1,0 +1,90 @@
+// Pure IPv4 and MAC helpers. No node:* imports and no dependencies: this package also runs in the
+// browser (the editor validates as the user types). Addresses are handled as unsigned 32-bit numbers.
+
+const OCTET_RE = /^(0|[1-9][0-9]{0,2})$/;
+
+/** Strict dotted quad: four decimal octets 0-255, no leading zeros ("01" is rejected: some tools read it as octal). */
+export function parseIPv4(s: string): number | undefined {
+  if (typeof s !== 'string') return undefined;
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const p of parts) {
+    if (!OCTET_RE.test(p)) return undefined;
+    const v = Number(p);
+    if (v > 255) return undefined;
+    n = n * 256 + v;
+  }
+  return n;
+}
+
+export function formatIPv4(n: number): string {
+  const v = n >>> 0;
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+export interface Cidr {
+  addr: number;
+  len: number;
+}
+
+/** `a.b.c.d/len`; the prefix length is required (0-32, no leading zeros). */
+export function parseCidr(s: string): Cidr | undefined {
+  if (typeof s !== 'string') return undefined;
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const addr = parseIPv4(s.slice(0, slash));
+  const lenText = s.slice(slash + 1);
+  if (addr === undefined || !/^(0|[1-9][0-9]?)$/.test(lenText)) return undefined;
+  const len = Number(lenText);
+  if (len > 32) return undefined;
+  return { addr, len };
+}
+
+/** Netmask of a prefix length as an unsigned number (len 0 → 0). */
+export function prefixMask(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+function toCidr(cidr: string | Cidr): Cidr | undefined {
+  return typeof cidr === 'string' ? parseCidr(cidr) : cidr;
+}
+
+/** The network of a CIDR with host bits cleared, e.g. "10.0.1.5/24" → "10.0.1.0/24"; undefined if invalid. */
+export function cidrNetwork(cidr: string | Cidr): string | undefined {
+  const c = toCidr(cidr);
+  if (!c) return undefined;
+  return `${formatIPv4((c.addr & prefixMask(c.len)) >>> 0)}/${c.len}`;
+}
+
+/** True if the CIDR has no host bits set (it names a network, as a route destination must). */
+export function isNetworkCidr(cidr: string | Cidr): boolean {
+  const c = toCidr(cidr);
+  return c !== undefined && ((c.addr & ~prefixMask(c.len)) >>> 0) === 0;
+}
+
+/** Whether `ip` (dotted quad or number) lies inside the subnet of `cidr`. */
+export function cidrContains(cidr: string | Cidr, ip: string | number): boolean {
+  const c = toCidr(cidr);
+  const a = typeof ip === 'number' ? ip >>> 0 : parseIPv4(ip);
+  if (!c || a === undefined) return false;
+  const m = prefixMask(c.len);
+  return ((c.addr & m) >>> 0) === ((a & m) >>> 0);
+}
+
+const MAC_RE = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
+
+/**
+ * A MAC an interface may carry: six colon-separated hex bytes, not all zero, multicast bit (the
+ * low bit of the first byte) clear — the kernel refuses multicast addresses on ethernet devices.
+ */
+export function isValidMac(s: string): boolean {
+  if (typeof s !== 'string' || !MAC_RE.test(s)) return false;
+  const bytes = s.split(':').map((b) => parseInt(b, 16));
+  if (bytes.every((b) => b === 0)) return false;
+  return (bytes[0]! & 1) === 0;
+}
+
+export function normalizeMac(s: string): string {
+  return s.toLowerCase();
+}

@@ -1,0 +1,225 @@
+// diff: desired kernel state vs observed kernel state → what must be added, changed or removed.
+// Pure. `observed` holds only the namespaces of this lab (the engine finds them by name and marker).
+import { cidrContains } from './addr.js';
+import { defaultIptablesState, iptablesEqual } from './iptables.js';
+import { parseOwnershipMarker } from './naming.js';
+import type {
+  DesiredState,
+  FloodEntry,
+  IptablesState,
+  KernelState,
+  LinkState,
+  NamespaceState,
+  RouteState,
+} from './state.js';
+
+interface Where {
+  ns: string;
+  node: string;
+}
+export type Change =
+  | (Where & { kind: 'namespace'; action: 'add' | 'remove' })
+  | (Where & { kind: 'marker'; action: 'change'; desired: LinkState; observed?: LinkState })
+  | (Where & {
+      kind: 'link';
+      action: 'add' | 'remove' | 'change';
+      name: string;
+      desired?: LinkState;
+      observed?: LinkState;
+      /** for `change`: the fields that differ; for a remove before an add: ["recreate"] */
+      fields: string[];
+    })
+  | (Where & { kind: 'route'; action: 'add' | 'remove' | 'change'; desired?: RouteState; observed?: RouteState })
+  | (Where & { kind: 'sysctl'; action: 'change'; key: string; desired: string; observed: string })
+  | (Where & { kind: 'fdb'; action: 'add' | 'remove'; entry: FloodEntry })
+  | (Where & { kind: 'iptables'; action: 'change'; desired: IptablesState; observed: IptablesState });
+
+export interface Conflict {
+  ns: string;
+  message: string;
+}
+
+export interface Diff {
+  lab: string;
+  changes: Change[];
+  /** Objects that exist under this lab's names but belong to someone else: never clobbered. */
+  conflicts: Conflict[];
+}
+
+/** Devices the kernel makes in every namespace when some tunnel driver is loaded; never ours to remove. */
+const KERNEL_FALLBACK_DEVICES = new Set([
+  'tunl0', 'sit0', 'gre0', 'gretap0', 'erspan0', 'ip_vti0', 'ip6_vti0', 'ip6tnl0', 'ip6gre0',
+]);
+
+/** A link as a freshly created one looks before `configure` touches it: kernel-chosen mtu and mac. */
+export function freshLink(d: LinkState): LinkState {
+  return { name: d.name, kind: d.kind, up: false, master: '', addresses: [], addrgenNone: false };
+}
+
+function pairKey(ns: string, link: LinkState): string {
+  const own = `${ns}/${link.name}`;
+  if (!link.veth || !link.veth.peerName) return own;
+  const peer = `${link.veth.peerNs}/${link.veth.peerName}`;
+  return own < peer ? `${own}|${peer}` : `${peer}|${own}`;
+}
+
+/** A link that exists but cannot be changed into the desired one in place. */
+function mustRecreate(d: LinkState, o: LinkState): boolean {
+  if (d.kind !== o.kind) return true;
+  // An empty observed peerName means the peer's namespace was not read (a partial observation).
+  if (d.veth && (o.veth?.peerNs !== d.veth.peerNs || (o.veth.peerName !== '' && o.veth.peerName !== d.veth.peerName))) return true;
+  if (d.vxlan && o.vxlan) {
+    return d.vxlan.vni !== o.vxlan.vni || d.vxlan.port !== o.vxlan.port || d.vxlan.local !== o.vxlan.local;
+  }
+  return false;
+}
+
+/** Fields of an existing link that differ from the desired one (undefined desired = don't care). */
+export function linkFieldChanges(d: LinkState, o: LinkState): string[] {
+  const fields: string[] = [];
+  if (d.mtu !== undefined && d.mtu !== o.mtu) fields.push('mtu');
+  if (d.mac !== undefined && d.mac !== o.mac) fields.push('mac');
+  if (d.master !== undefined && (d.master || '') !== (o.master || '')) fields.push('master');
+  if (d.addrgenNone && !o.addrgenNone) fields.push('addrgenmode');
+  if (d.kind !== 'loopback' && d.addresses.join() !== o.addresses.join()) fields.push('addresses');
+  if (d.bridge && o.bridge && d.bridge.stp !== o.bridge.stp) fields.push('stp');
+  if (d.bridge && o.bridge && d.bridge.vlanFiltering !== o.bridge.vlanFiltering) fields.push('vlanFiltering');
+  if (d.up !== o.up) fields.push('up');
+  return fields;
+}
+
+const routeKey = (r: RouteState) => r.to;
+function routeMatches(d: RouteState, o: RouteState): boolean {
+  if (d.via !== undefined) return o.via === d.via && (d.dev === undefined || d.dev === o.dev);
+  return o.via === undefined && o.dev === d.dev;
+}
+
+/** Unmarked (half-made by us) or marked with this prefix and lab. Anything else is never touched. */
+function isOurs(desired: DesiredState, o: NamespaceState): boolean {
+  const owner = parseOwnershipMarker(o.links.lo?.alias);
+  return !owner || (owner.prefix === desired.prefix && owner.lab === desired.lab);
+}
+
+export function diff(desired: DesiredState, observed: KernelState): Diff {
+  const changes: Change[] = [];
+  const conflicts: Conflict[] = [];
+  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...Object.keys(observed.namespaces)])]
+    .sort()
+    .filter((ns) => desired.namespaces[ns] || isOurs(desired, observed.namespaces[ns]!));
+  const removedNs = new Set(nsNames.filter((n) => !desired.namespaces[n]));
+
+  // Namespaces
+  for (const ns of nsNames) {
+    const d = desired.namespaces[ns];
+    const o = observed.namespaces[ns];
+    if (d && !o) changes.push({ kind: 'namespace', action: 'add', ns, node: d.node });
+    if (!d && o) changes.push({ kind: 'namespace', action: 'remove', ns, node: o.node });
+    if (d && o) {
+      const owner = parseOwnershipMarker(o.links.lo?.alias);
+      const want = parseOwnershipMarker(d.links.lo!.alias);
+      if (owner && want && (owner.prefix !== want.prefix || owner.lab !== want.lab || owner.node !== want.node)) {
+        conflicts.push({ ns, message: `namespace ${ns} belongs to ${o.links.lo?.alias}, not to this lab` });
+      }
+    }
+  }
+  if (conflicts.length) return { lab: desired.lab, changes: [], conflicts };
+
+  // Links that must go: not desired, or not changeable in place. Veth pairs are removed once.
+  const removedLinks = new Set<string>(); // "ns/name" of every link that will no longer exist
+  const removedPairs = new Set<string>();
+  for (const ns of nsNames) {
+    if (removedNs.has(ns)) continue;
+    const d = desired.namespaces[ns]!;
+    const o = observed.namespaces[ns];
+    if (!o) continue;
+    for (const name of Object.keys(o.links).sort()) {
+      const ol = o.links[name]!;
+      if (ol.kind === 'loopback' || KERNEL_FALLBACK_DEVICES.has(name)) continue;
+      const dl = d.links[name];
+      if (dl && !mustRecreate(dl, ol)) continue;
+      const key = pairKey(ns, ol);
+      if (removedPairs.has(key)) continue;
+      removedPairs.add(key);
+      removedLinks.add(`${ns}/${name}`);
+      if (ol.veth?.peerName) removedLinks.add(`${ol.veth.peerNs}/${ol.veth.peerName}`);
+      changes.push({ kind: 'link', action: 'remove', ns, node: d.node, name, observed: ol, fields: dl ? ['recreate'] : [] });
+    }
+  }
+
+  const addedPairs = new Set<string>();
+  for (const ns of nsNames) {
+    const d = desired.namespaces[ns];
+    if (!d) continue;
+    const o: NamespaceState | undefined = observed.namespaces[ns];
+    const node = d.node;
+
+    // Marker and loopback
+    const lo = d.links.lo!;
+    const olo = o?.links.lo;
+    if (!olo || olo.alias !== lo.alias || !olo.up) {
+      changes.push({ kind: 'marker', action: 'change', ns, node, desired: lo, observed: olo });
+    }
+
+    // Links
+    const live = (name: string) => (o && !removedLinks.has(`${ns}/${name}`) ? o.links[name] : undefined);
+    for (const name of Object.keys(d.links).sort()) {
+      const dl = d.links[name]!;
+      if (dl.kind === 'loopback' || dl.kind === 'other') continue; // 'other': a kind we cannot create
+      const ol = live(name);
+      if (!ol) {
+        const key = pairKey(ns, dl);
+        if (!addedPairs.has(key)) {
+          addedPairs.add(key);
+          changes.push({ kind: 'link', action: 'add', ns, node, name, desired: dl, fields: [] });
+        }
+        const fields = linkFieldChanges(dl, freshLink(dl));
+        if (fields.length) changes.push({ kind: 'link', action: 'change', ns, node, name, desired: dl, observed: freshLink(dl), fields });
+        continue;
+      }
+      const fields = linkFieldChanges(dl, ol);
+      if (fields.length) changes.push({ kind: 'link', action: 'change', ns, node, name, desired: dl, observed: ol, fields });
+    }
+
+    // Sysctls (a key the kernel does not show yet belongs to a new interface: kernel default 0)
+    for (const key of Object.keys(d.sysctls).sort()) {
+      const want = d.sysctls[key]!;
+      const have = o?.sysctls[key] ?? '0';
+      if (want !== have) changes.push({ kind: 'sysctl', action: 'change', ns, node, key, desired: want, observed: have });
+    }
+
+    // Routes (those through a removed link are gone with it)
+    const egress = (r: RouteState) =>
+      r.dev ?? (r.via ? Object.values(o?.links ?? {}).find((l) => l.addresses.some((a) => cidrContains(a, r.via!)))?.name : undefined);
+    const observedRoutes = (o?.routes ?? []).filter((r) => {
+      const dev = egress(r);
+      return !dev || !removedLinks.has(`${ns}/${dev}`);
+    });
+    const oByKey = new Map(observedRoutes.map((r) => [routeKey(r), r]));
+    const dKeys = new Set(d.routes.map(routeKey));
+    for (const r of observedRoutes) {
+      if (!dKeys.has(routeKey(r))) changes.push({ kind: 'route', action: 'remove', ns, node, observed: r });
+    }
+    for (const r of d.routes) {
+      const or = oByKey.get(routeKey(r));
+      if (!or) changes.push({ kind: 'route', action: 'add', ns, node, desired: r });
+      else if (!routeMatches(r, or)) changes.push({ kind: 'route', action: 'change', ns, node, desired: r, observed: or });
+    }
+
+    // VXLAN flood entries (gone with a re-created device)
+    const fkey = (f: FloodEntry) => `${f.dev} ${f.dst}`;
+    const observedFloods = (o?.floods ?? []).filter((f) => !removedLinks.has(`${ns}/${f.dev}`));
+    const dFloods = new Set(d.floods.map(fkey));
+    const oFloods = new Set(observedFloods.map(fkey));
+    for (const f of observedFloods) if (!dFloods.has(fkey(f))) changes.push({ kind: 'fdb', action: 'remove', ns, node, entry: f });
+    for (const f of d.floods) if (!oFloods.has(fkey(f))) changes.push({ kind: 'fdb', action: 'add', ns, node, entry: f });
+
+    // iptables
+    if (d.iptables) {
+      const have = o?.iptables ?? defaultIptablesState();
+      if (!iptablesEqual(d.iptables, have)) {
+        changes.push({ kind: 'iptables', action: 'change', ns, node, desired: d.iptables, observed: have });
+      }
+    }
+  }
+  return { lab: desired.lab, changes, conflicts };
+}

@@ -1,0 +1,66 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { KERNEL_FEATURES, checkFeatures, requiredFeatures, type KernelFeature } from './features.js';
+import { parseLabText } from './parse.js';
+import type { Lab } from './model.js';
+
+const example = (name: string): Lab =>
+  parseLabText(readFileSync(fileURLToPath(new URL(`../../../../shared/spec/examples/${name}`, import.meta.url)), 'utf8')).lab!;
+
+const lab = (text: string): Lab => parseLabText(text).lab!;
+
+describe('requiredFeatures', () => {
+  it('two-containers needs veth and bridge', () => {
+    expect(requiredFeatures(example('two-containers.yaml'))).toEqual([
+      { feature: 'veth', path: 'links' },
+      { feature: 'bridge', path: 'nodes.br0' },
+    ]);
+  });
+  it('vxlan for overlays', () => {
+    expect(requiredFeatures(example('vxlan-two-hosts.yaml'))).toContainEqual({ feature: 'vxlan', path: 'overlays[0]' });
+  });
+  it('iptables-nat for nat, port forwards and a drop policy', () => {
+    const l = lab(`name: t
+nodes:
+  h: { kind: host, nat: [{ masquerade: 10.0.0.0/8, out: eth0 }], portForwards: [{ proto: tcp, port: 80, to: "10.0.0.2:80" }], forwardPolicy: drop }
+  c: { kind: netns }
+links:
+  - a: { node: h, interface: eth0, addresses: [10.0.0.1/8] }
+    b: { node: c, interface: eth0, addresses: [10.0.0.2/8] }
+`);
+    const nat = requiredFeatures(l).filter((u) => u.feature === 'iptables-nat');
+    expect(nat.map((u) => u.path)).toEqual(['nodes.h.nat', 'nodes.h.portForwards', 'nodes.h.forwardPolicy']);
+  });
+  it('bridge-vlan-filtering and bridge-stp', () => {
+    const l = lab(`name: t
+nodes:
+  br0: { kind: bridge, vlanFiltering: true, stp: true }
+  c: { kind: netns }
+links:
+  - a: { node: c, interface: eth0 }
+    b: { node: br0, interface: p1, vlan: { pvid: 10 } }
+`);
+    const uses = requiredFeatures(l);
+    expect(uses).toContainEqual({ feature: 'bridge-vlan-filtering', path: 'nodes.br0.vlanFiltering' });
+    expect(uses).toContainEqual({ feature: 'bridge-vlan-filtering', path: 'links[0].b.vlan' });
+    expect(uses).toContainEqual({ feature: 'bridge-stp', path: 'nodes.br0.stp' });
+  });
+});
+
+describe('checkFeatures', () => {
+  it('reports each use of a missing feature', () => {
+    const l = lab('name: t\nnodes:\n  br0: { kind: bridge, vlanFiltering: true }\nlinks: []\n');
+    const available = new Set<KernelFeature>(KERNEL_FEATURES.filter((f) => f !== 'bridge-vlan-filtering'));
+    expect(checkFeatures(l, available)).toEqual([
+      {
+        path: 'nodes.br0.vlanFiltering',
+        code: 'kernel.unsupported',
+        message: "this machine's kernel does not support bridge VLAN filtering (bridge vlan_filtering), so this lab cannot run here",
+      },
+    ]);
+  });
+  it('reports nothing when everything is available', () => {
+    expect(checkFeatures(example('docker-bridge-nat.yaml'), new Set(KERNEL_FEATURES))).toEqual([]);
+  });
+});

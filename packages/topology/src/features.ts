@@ -1,0 +1,62 @@
+// Which kernel features a lab needs. Kernels differ (some lack bridge VLAN filtering, for one), so
+// a lab is refused before anything is created when the running kernel misses one; the editor greys
+// out the fields listed here. Paths point at the field that needs the feature.
+
+import type { Lab, Problem } from './model.js';
+
+export type KernelFeature = 'veth' | 'bridge' | 'vxlan' | 'bridge-vlan-filtering' | 'iptables-nat' | 'bridge-stp';
+
+export const KERNEL_FEATURES: readonly KernelFeature[] = ['veth', 'bridge', 'vxlan', 'bridge-vlan-filtering', 'iptables-nat', 'bridge-stp'];
+
+/** What each feature is, in words a student can look up. */
+export const FEATURE_DESCRIPTIONS: Record<KernelFeature, string> = {
+  veth: 'virtual ethernet pairs (veth)',
+  bridge: 'Linux bridges (bridge)',
+  vxlan: 'VXLAN tunnels (vxlan)',
+  'bridge-vlan-filtering': 'bridge VLAN filtering (bridge vlan_filtering)',
+  'iptables-nat': 'iptables NAT and filtering (the iptables nat and filter tables)',
+  'bridge-stp': 'the bridge spanning tree protocol (bridge stp_state)',
+};
+
+export interface FeatureUse {
+  feature: KernelFeature;
+  path: string;
+}
+
+/** Every use of a kernel feature in the lab, in file order (a feature may appear at several paths). */
+export function requiredFeatures(lab: Lab): FeatureUse[] {
+  const uses: FeatureUse[] = [];
+  const links = Array.isArray(lab.links) ? lab.links : [];
+  // One entry for veth: every link needs it, and listing them all would only repeat the same fact.
+  if (links.length > 0) uses.push({ feature: 'veth', path: 'links' });
+  for (const [name, node] of Object.entries(lab.nodes ?? {})) {
+    const path = `nodes.${name}`;
+    if (node.kind === 'bridge') {
+      uses.push({ feature: 'bridge', path });
+      if (node.vlanFiltering === true) uses.push({ feature: 'bridge-vlan-filtering', path: `${path}.vlanFiltering` });
+      if (node.stp === true) uses.push({ feature: 'bridge-stp', path: `${path}.stp` });
+    } else {
+      if (node.nat?.length) uses.push({ feature: 'iptables-nat', path: `${path}.nat` });
+      if (node.portForwards?.length) uses.push({ feature: 'iptables-nat', path: `${path}.portForwards` });
+      if (node.forwardPolicy === 'drop') uses.push({ feature: 'iptables-nat', path: `${path}.forwardPolicy` });
+    }
+  }
+  links.forEach((link, i) => {
+    for (const side of ['a', 'b'] as const) {
+      if (link[side]?.vlan !== undefined) uses.push({ feature: 'bridge-vlan-filtering', path: `links[${i}].${side}.vlan` });
+    }
+  });
+  (lab.overlays ?? []).forEach((_, i) => uses.push({ feature: 'vxlan', path: `overlays[${i}]` }));
+  return uses;
+}
+
+/** One `kernel.unsupported` problem per use of a feature missing from `available`. */
+export function checkFeatures(lab: Lab, available: Set<KernelFeature>): Problem[] {
+  return requiredFeatures(lab)
+    .filter((u) => !available.has(u.feature))
+    .map((u) => ({
+      path: u.path,
+      code: 'kernel.unsupported',
+      message: `this machine's kernel does not support ${FEATURE_DESCRIPTIONS[u.feature]}, so this lab cannot run here`,
+    }));
+}

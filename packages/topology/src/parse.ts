@@ -1,0 +1,149 @@
+// Lab file text (YAML or JSON: JSON is YAML) → a typed Lab plus every problem found, in three
+// stages: YAML syntax, structure (the TypeBox schema), meaning (`validateLab`). Each stage runs only
+// when the one before succeeded, because its checks would only echo the earlier problems.
+
+import { Document, LineCounter, parseDocument, visit, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import type { TSchema } from '@sinclair/typebox';
+import type { Lab, Problem } from './model.js';
+import { LabSchema, NodeSchema, OverlayMemberSchema, RouteSchema, BridgeSchema, NetNodeSchema, BridgeMemberSchema, HostMemberSchema, ViaRouteSchema, DevRouteSchema } from './schema.js';
+import { structureProblems } from './parse-structure.js';
+import { validateLab, type ValidateOptions } from './validate.js';
+
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+export interface ParseOptions extends ValidateOptions {
+  /** Largest accepted file, in UTF-8 bytes. Default 1 MiB. */
+  maxBytes?: number;
+}
+
+export interface ParseResult {
+  /** Present when the file has the lab's structure (even if `problems` lists semantic problems). */
+  lab?: Lab;
+  problems: Problem[];
+}
+
+const MAX_SYNTAX_PROBLEMS = 20;
+
+/** Parses a lab file and returns the lab and every problem (structure first, then meaning). */
+export function parseLabText(text: string, opts: ParseOptions = {}): ParseResult {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  // Only encode when the length could exceed the limit: UTF-8 takes at most 3 bytes per UTF-16 unit.
+  const bytes = text.length * 3 > maxBytes ? new TextEncoder().encode(text).length : text.length;
+  if (bytes > maxBytes) {
+    return { problems: [{ path: '', code: 'file.too-large', message: `the lab file is ${formatBytes(bytes)}; the limit is ${formatBytes(maxBytes)}` }] };
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  if (doc.errors.length > 0) {
+    const seen = new Set<string>();
+    const problems: Problem[] = [];
+    for (const e of doc.errors) {
+      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+      const where = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
+      const message = `YAML syntax error at ${where}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+      if (seen.has(message) || problems.length >= MAX_SYNTAX_PROBLEMS) continue;
+      seen.add(message);
+      problems.push({ path: '', code: 'yaml.syntax', message });
+    }
+    return { problems };
+  }
+
+  let value: unknown;
+  try {
+    // maxAliasCount bounds alias expansion ("billion laughs") in a file a student may have pasted.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { problems: [{ path: '', code: 'yaml.syntax', message: `YAML error: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const what = value === null || value === undefined ? 'empty' : Array.isArray(value) ? 'a list' : `a single value`;
+    return { problems: [{ path: '', code: 'schema.type', message: `the lab file is ${what}; it must be a map with name, nodes and links` }] };
+  }
+
+  const structural = structureProblems(LabSchema, value);
+  const hard = structural.filter((p) => !p.soft);
+  const strip = (ps: typeof structural): Problem[] => ps.map(({ path, code, message }) => ({ path, code, message }));
+  if (hard.length > 0) return { problems: strip(structural) };
+
+  const lab = value as Lab;
+  const problems = validateLab(lab, opts);
+  // Every soft structural constraint has a counterpart in validateLab; should one ever not, the
+  // schema's own message is still better than accepting the file.
+  if (problems.length === 0 && structural.length > 0) return { lab, problems: strip(structural) };
+  return { lab, problems };
+}
+
+export const parseLab = parseLabText;
+
+/** `path: message`, or the message alone for whole-file problems. */
+export function formatProblem(p: Problem): string {
+  return p.path ? `${p.path}: ${p.message}` : p.message;
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
+  return `${n} bytes`;
+}
+
+/**
+ * A copy of `value` with object keys in the schema's order (name, description, nodes, links,
+ * overlays; `kind` first in a node), so saved files diff cleanly. Unions are resolved the same way
+ * as in the structural check; keys the schema does not know are kept at the end.
+ */
+function canonical(schema: TSchema, value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = (schema as { items?: TSchema }).items;
+    return items ? value.map((v) => canonical(items, v)) : value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const v = value as Record<string, unknown>;
+  const branch = pickBranch(schema, v);
+  const props = (branch as { properties?: Record<string, TSchema> }).properties;
+  const out: Record<string, unknown> = {};
+  if (props) {
+    for (const [k, s] of Object.entries(props)) if (v[k] !== undefined) out[k] = canonical(s, v[k]);
+    for (const [k, x] of Object.entries(v)) if (!(k in props) && x !== undefined) out[k] = x;
+    return out;
+  }
+  const rec = (branch as { patternProperties?: Record<string, TSchema> }).patternProperties;
+  const each = rec ? Object.values(rec)[0] : undefined;
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = each ? canonical(each, x) : x;
+  return out;
+}
+
+function pickBranch(schema: TSchema, v: Record<string, unknown>): TSchema {
+  if (schema === NodeSchema) return v.kind === 'bridge' ? BridgeSchema : NetNodeSchema;
+  if (schema === RouteSchema) return 'dev' in v && !('via' in v) ? DevRouteSchema : ViaRouteSchema;
+  if (schema === OverlayMemberSchema) return 'bridge' in v ? BridgeMemberSchema : HostMemberSchema;
+  return schema;
+}
+
+/** JSON with stable key order, two-space indent and a trailing newline. */
+export function labToJson(lab: Lab): string {
+  return `${JSON.stringify(canonical(LabSchema, lab), null, 2)}\n`;
+}
+
+/**
+ * YAML with stable key order, in the style of the examples: small leaf collections (link ends,
+ * routes, address lists) on one line as flow collections, structure as block collections.
+ */
+export function labToYaml(lab: Lab): string {
+  const doc = new Document(canonical(LabSchema, lab));
+  visit(doc, {
+    Collection(_key, node, path) {
+      // path is [Document, top map, Pair, …]: the top-level map and its values (nodes, links) stay block.
+      if (path.length <= 3) return;
+      if (depth(node) <= 2 && JSON.stringify(node.toJSON()).length <= 100) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+function depth(node: YamlNode | null | undefined): number {
+  if (isMap(node)) return 1 + Math.max(0, ...node.items.map((p) => depth(p.value as YamlNode | null)));
+  if (isSeq(node)) return 1 + Math.max(0, ...node.items.map((i) => depth(i as YamlNode | null)));
+  if (isScalar(node)) return 0;
+  return 0;
+}
