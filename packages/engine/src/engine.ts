@@ -29,7 +29,7 @@ import {
 } from '@patchbay/kernel';
 import { EngineError } from './errors.js';
 import { Journal, type JournalEntry } from './journal.js';
-import { withLabLock } from './lock.js';
+import { lockHeld, withLabLock } from './lock.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
 export interface ApplyOptions {
@@ -305,6 +305,49 @@ export class Engine {
       out.push({ name, nodes: 0, namespaces: count, health: 'orphaned', revision: 0, detail: 'namespaces with no journal (a crash?): `patchbay destroy` removes them' });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * After a crash or restart: labs whose journal says applied are re-adopted as they are (nothing is
+   * torn down); a first apply that never finished is removed; an interrupted change of a lab that
+   * had been applied before is converged back to that last applied revision; namespaces of this
+   * prefix that no journal claims and whose marker says they are ours (or that carry no marker)
+   * are removed. Labs whose lock is held by a live process are left alone.
+   */
+  async recover(): Promise<{ adopted: string[]; cleaned: string[]; restored: string[] }> {
+    const report = { adopted: [] as string[], cleaned: [] as string[], restored: [] as string[] };
+    const entries = await this.journal.list();
+    for (const e of entries) {
+      if (e.status === 'applied') {
+        report.adopted.push(e.name);
+        continue;
+      }
+      if (await lockHeld(this.journal.lockPathOf(e.name))) continue;
+      if (e.lab && e.status !== 'destroying') {
+        await this.apply(e.lab);
+        report.restored.push(e.name);
+      } else {
+        await this.destroy(e.name).catch((err: unknown) => {
+          if (!(err instanceof EngineError && err.code === 'not-found')) throw err;
+        });
+        report.cleaned.push(e.name);
+      }
+    }
+    const claimed = new Set(entries.map((e) => e.name));
+    const orphanLabs = new Set<string>();
+    for (const ns of await listNamespaces(this.prefix)) {
+      const lab = ns.slice(this.prefix.length).split('.')[0]!;
+      if (!claimed.has(lab)) orphanLabs.add(lab);
+    }
+    for (const lab of orphanLabs) {
+      if (await lockHeld(this.journal.lockPathOf(lab))) continue;
+      const r = await this.destroy(lab).catch((err: unknown) => {
+        if (err instanceof EngineError && err.code === 'not-found') return undefined; // foreign: not ours
+        throw err;
+      });
+      if (r) report.cleaned.push(lab);
+    }
+    return report;
   }
 
   async entry(name: string): Promise<JournalEntry> {

@@ -57,3 +57,9 @@ export async function withLabLock<T>(path: string, fn: () => Promise<T>, timeout
     if (inProcess.get(path) === run) inProcess.delete(path);
   }
 }
+
+/** Whether a live process (other than this one) holds the lock file at `path`. */
+export async function lockHeld(path: string): Promise<boolean> {
+  const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+  return !!owner && owner !== process.pid && alive(owner);
+}

@@ -228,6 +228,7 @@ async function readNamespace(ns: string, withIptables: boolean): Promise<RawName
   for (const l of links) {
     raw.ifnames.set(l.ifindex, l.ifname);
     const link = mapLink(l, addrsByIndex.get(l.ifindex) ?? []);
+    link.ifindex = l.ifindex;
     raw.state.links[l.ifname] = link;
     if (link.kind === 'veth') {
       const ref: { nsid?: number; ifindex?: number } = {};

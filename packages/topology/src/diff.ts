@@ -28,6 +28,9 @@ export type Change =
       observed?: LinkState;
       /** for `change`: the fields that differ; for a remove before an add: ["recreate"] */
       fields: string[];
+      /** for adding a veth: the ifindexes of its near and far end (see LINK_INDEX_BASE) */
+      index?: number;
+      peerIndex?: number;
     })
   | (Where & { kind: 'route'; action: 'add' | 'remove' | 'change'; desired?: RouteState; observed?: RouteState })
   | (Where & { kind: 'sysctl'; action: 'change'; key: string; desired: string; observed: string })
@@ -45,6 +48,10 @@ export interface Diff {
   /** Objects that exist under this lab's names but belong to someone else: never clobbered. */
   conflicts: Conflict[];
 }
+
+/** First ifindex given to the near and the far end of a new veth (distinct ranges: never equal). */
+export const LINK_INDEX_BASE = 1_000_000;
+export const PEER_INDEX_BASE = 2_000_000;
 
 /** Devices the kernel makes in every namespace when some tunnel driver is loaded; never ours to remove. */
 const KERNEL_FALLBACK_DEVICES = new Set([
@@ -146,6 +153,23 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
     }
   }
 
+  // A veth whose two ends have the same ifindex (both the first link of a fresh namespace) gets
+  // its carrier-up event delayed by the kernel's linkwatch for up to a second: linkwatch treats a
+  // device whose ifindex equals its iflink as non-urgent. New far ends therefore get an explicit
+  // ifindex from a range the kernel's own counter never reaches in a lab's life, and so does the
+  // near end (the kernel only honours a peer's ifindex when the device's own is given too).
+  const usedIndexes = new Map<string, Set<number>>();
+  const nextIndex = (ns: string, base: number): number => {
+    let used = usedIndexes.get(ns);
+    if (!used) {
+      used = new Set(Object.values(observed.namespaces[ns]?.links ?? {}).map((l) => l.ifindex ?? 0));
+      usedIndexes.set(ns, used);
+    }
+    let i = base;
+    while (used.has(i)) i++;
+    used.add(i);
+    return i;
+  };
   const addedPairs = new Set<string>();
   for (const ns of nsNames) {
     const d = desired.namespaces[ns];
@@ -170,7 +194,12 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
         const key = pairKey(ns, dl);
         if (!addedPairs.has(key)) {
           addedPairs.add(key);
-          changes.push({ kind: 'link', action: 'add', ns, node, name, desired: dl, fields: [] });
+          const add: Change = { kind: 'link', action: 'add', ns, node, name, desired: dl, fields: [] };
+          if (dl.veth) {
+            add.index = nextIndex(ns, LINK_INDEX_BASE);
+            add.peerIndex = nextIndex(dl.veth.peerNs, PEER_INDEX_BASE);
+          }
+          changes.push(add);
         }
         const fields = linkFieldChanges(dl, freshLink(dl));
         if (fields.length) changes.push({ kind: 'link', action: 'change', ns, node, name, desired: dl, observed: freshLink(dl), fields });

@@ -1,12 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { KERNEL_FEATURES, checkFeatures, requiredFeatures, type KernelFeature } from './features.js';
 import { parseLabText } from './parse.js';
 import type { Lab } from './model.js';
 
-const example = (name: string): Lab =>
-  parseLabText(readFileSync(fileURLToPath(new URL(`../../../../shared/spec/examples/${name}`, import.meta.url)), 'utf8')).lab!;
+const EXAMPLES = process.env.PATCHBAY_SPEC_EXAMPLES ?? '/work/shared/spec/examples';
+const example = (name: string): Lab => parseLabText(readFileSync(`${EXAMPLES}/${name}`, 'utf8')).lab!;
 
 const lab = (text: string): Lab => parseLabText(text).lab!;
 

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { formatProblem, labToJson, labToYaml, parseLab, parseLabText } from './parse.js';
 import { pointerToPath } from './parse-structure.js';
 import type { Problem } from './model.js';
 
-const EXAMPLES = fileURLToPath(new URL('../../../../shared/spec/examples/', import.meta.url));
+// The spec's examples live outside the repository; PATCHBAY_SPEC_EXAMPLES points elsewhere if needed.
+const EXAMPLES = (process.env.PATCHBAY_SPEC_EXAMPLES ?? '/work/shared/spec/examples').replace(/\/?$/, '/');
 const examples = readdirSync(EXAMPLES)
   .filter((f) => f.endsWith('.yaml'))
   .map((f) => [f, readFileSync(EXAMPLES + f, 'utf8')] as const);
@@ -122,7 +122,7 @@ describe('structural problems', () => {
   });
   it('reports value constraints with the semantic codes, alongside hard errors', () => {
     const r = parseLabText(lab('  br0: { kind: bridge, mtu: 10, colour: red }'));
-    expect(codes(r.problems)).toEqual(['nodes.br0.mtu mtu.invalid', 'nodes.br0.colour schema.unknown-field']);
+    expect(codes(r.problems).sort()).toEqual(['nodes.br0.colour schema.unknown-field', 'nodes.br0.mtu mtu.invalid']);
   });
 });
 
@@ -139,6 +139,19 @@ describe('semantic problems', () => {
   });
   it('passes size limits through', () => {
     expect(codes(parseLabText(lab('  a: { kind: netns }\n  b: { kind: netns }'), { maxNodes: 1 }).problems)).toEqual(['nodes lab.too-large']);
+  });
+});
+
+describe('YAML 1.2 scalars', () => {
+  it('reads an unquoted MAC as text and "yes" as text, not a boolean', () => {
+    const text = lab('  a: { kind: netns }\n  b: { kind: netns }', '[{ a: { node: a, interface: eth0, mac: 02:42:ac:11:00:02 }, b: { node: b, interface: eth0, up: yes } }]');
+    const r = parseLabText(text);
+    expect(codes(r.problems)).toEqual(['links[0].b.up schema.type']);
+    expect(parseLabText(text.replace('up: yes', 'up: false')).lab?.links[0]?.a.mac).toBe('02:42:ac:11:00:02');
+  });
+  it('gives the message the spec shows for a bad gateway', () => {
+    const r = parseLabText(lab('  web: { kind: netns, routes: [{ to: default, via: 10.0.0.999 }] }'));
+    expect(r.problems.map(formatProblem)).toEqual(['nodes.web.routes[0].via: 10.0.0.999 is not an IPv4 address']);
   });
 });
 

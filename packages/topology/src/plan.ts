@@ -25,15 +25,15 @@ function routeArgs(verb: 'add' | 'replace' | 'del', r: RouteState): string[] {
 }
 const routeText = (r: RouteState) => `${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`;
 
-function linkCreateArgs(l: LinkState): string[] {
+function linkCreateArgs(l: LinkState, index?: number, peerIndex?: number): string[] {
   // mtu and mac are set by `configure`, on both ends of a veth alike (see freshLink).
-  const args = ['link', 'add', l.name];
+  const args = ['link', 'add', l.name, ...(index ? ['index', String(index)] : [])];
   if (l.kind === 'bridge') {
     args.push('type', 'bridge');
     if (l.bridge?.stp) args.push('stp_state', '1');
     if (l.bridge?.vlanFiltering) args.push('vlan_filtering', '1');
   } else if (l.kind === 'veth') {
-    args.push('type', 'veth', 'peer', 'name', l.veth!.peerName, 'netns', l.veth!.peerNs);
+    args.push('type', 'veth', 'peer', ...(peerIndex ? ['index', String(peerIndex)] : []), 'name', l.veth!.peerName, 'netns', l.veth!.peerNs);
   } else if (l.kind === 'vxlan') {
     const v = l.vxlan!;
     args.push('type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dstport', String(v.port));
@@ -104,7 +104,7 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   }
   if (c.action === 'add') {
     const d = c.desired!;
-    return [op({ ...base, phase: d.kind === 'vxlan' ? 'tunnel' : 'link', action: 'add', args: linkCreateArgs(d),
+    return [op({ ...base, phase: d.kind === 'vxlan' ? 'tunnel' : 'link', action: 'add', args: linkCreateArgs(d, c.index, c.peerIndex),
       reason: d.veth ? `veth pair ${c.name} ↔ ${d.veth.peerName}` : `${d.kind} ${c.name}`,
       undo: [op({ ...base, phase: 'unlink', action: 'remove', args: ['link', 'del', 'dev', c.name], reason: 'undo' })] })];
   }

@@ -170,6 +170,8 @@ export const LabSchema = Type.Object(
     description: Type.Optional(Type.String({ description: 'Free text.' })),
     nodes: Type.Record(Type.String(), NodeSchema, {
       description: 'Nodes by name; names are [a-z][a-z0-9-]{0,23}.',
+      // For editors; TypeBox ignores it, and validateLab explains a bad name better than "unknown field".
+      propertyNames: { pattern: NAME_RE.source },
     }),
     links: Type.Array(LinkSchema, { description: 'veth pairs.' }),
     overlays: Type.Optional(Type.Array(OverlaySchema, { description: 'VXLAN overlays.' })),

@@ -27,6 +27,8 @@ export interface VxlanInfo {
 
 export interface LinkState {
   name: string;
+  /** Observed only, never compared: used to give a new veth's far end an ifindex of its own. */
+  ifindex?: number;
   kind: LinkKind;
   up: boolean;
   mtu?: number;

@@ -1,0 +1,246 @@
+// The engine on the real kernel: incremental applies change only what they should, a kernel
+// failure mid-apply rolls back, destroy and recovery leave nothing behind. Prefix pbe1-.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listNamespaces, observeNamespaces, run, runInNamespace } from '@patchbay/kernel';
+import type { Lab } from '@patchbay/topology';
+import { ApplyError, Engine } from './engine.js';
+import { EngineError } from './errors.js';
+import { exampleLab, namespaceInode, ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
+
+const PREFIX = 'pbe1-';
+let t: TestEngine;
+let rootBefore: string;
+
+beforeAll(async () => {
+  rootBefore = await rootSnapshot();
+});
+afterEach(async () => {
+  await t?.cleanup();
+});
+afterAll(async () => {
+  expect(await listNamespaces(PREFIX)).toEqual([]);
+  expect(await rootSnapshot()).toBe(rootBefore);
+});
+
+const ns = (lab: string, node: string) => `${PREFIX}${lab}.${node}`;
+const inodes = async (names: string[]) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await namespaceInode(n)])));
+const touched = (ops: { ns: string; args: string[]; tool: string }[]) =>
+  [...new Set(ops.map((o) => (o.tool === 'netns' ? o.args[2]! : o.ns)))].sort();
+
+describe('incremental apply on two-containers', () => {
+  const base = () => exampleLab('two-containers.yaml');
+  const all = ['_host', 'ns-db', 'ns-web'].map((n) => ns('two-containers', n));
+
+  it('re-applying the same lab plans nothing', async () => {
+    t = testEngine(PREFIX);
+    const first = await t.engine.apply(base());
+    expect(first.ops.length).toBeGreaterThan(0);
+    expect(first.drift).toEqual([]);
+    const again = await t.engine.apply(base());
+    expect(again.ops).toEqual([]);
+    expect(await ping(ns('two-containers', 'ns-web'), '192.168.100.20')).toBe(true);
+  });
+
+  it('adding a node touches only the new node and its bridge host; other namespaces keep their identity', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(base());
+    const before = await inodes(all);
+    const lab = base();
+    lab.nodes['ns-cache'] = { kind: 'netns', routes: [{ to: 'default', via: '192.168.100.1' }] };
+    lab.links.push({ a: { node: 'ns-cache', interface: 'eth0', addresses: ['192.168.100.30/24'] }, b: { node: 'br0', interface: 'veth-cache-br' } });
+    const r = await t.engine.apply(lab);
+    expect(touched(r.ops)).toEqual([ns('two-containers', '_host'), ns('two-containers', 'ns-cache')]);
+    expect(r.ops.some((o) => o.action === 'remove')).toBe(false);
+    expect(await inodes(all)).toEqual(before);
+    expect(await ping(ns('two-containers', 'ns-cache'), '192.168.100.10')).toBe(true);
+    expect(r.drift).toEqual([]);
+  });
+
+  it('removing a link deletes only that veth pair', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(base());
+    const before = await inodes(all);
+    const lab = base();
+    lab.links.splice(1, 1);
+    delete (lab.nodes['ns-db'] as { routes?: unknown }).routes;
+    const r = await t.engine.apply(lab);
+    expect(r.ops.map((o) => o.args.join(' '))).toEqual(['link del dev veth-db-br']); // its routes go with it
+    expect(await inodes(all)).toEqual(before);
+    const db = await observeNamespaces([ns('two-containers', 'ns-db')]);
+    expect(Object.keys(db.namespaces[ns('two-containers', 'ns-db')]!.links)).toEqual(['lo']);
+    expect(await ping(ns('two-containers', 'ns-web'), '192.168.100.1')).toBe(true);
+  });
+
+  it('changing an address changes only that address', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(base());
+    const lab = base();
+    lab.links[0]!.a.addresses = ['192.168.100.11/24'];
+    const r = await t.engine.apply(lab);
+    expect(r.ops.map((o) => `${o.ns} ${o.args.join(' ')}`)).toEqual([
+      `${ns('two-containers', 'ns-web')} addr del 192.168.100.10/24 dev veth-web`,
+      `${ns('two-containers', 'ns-web')} addr add 192.168.100.11/24 dev veth-web`,
+    ]);
+    expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.11')).toBe(true);
+    expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.10')).toBe(false);
+  });
+
+  it('changing an MTU sets it on that end, in place', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(base());
+    const lab = base();
+    lab.links[0]!.mtu = 1400;
+    const r = await t.engine.apply(lab);
+    expect(r.ops.map((o) => o.args.join(' ')).sort()).toEqual(['link set dev veth-web mtu 1400', 'link set dev veth-web-br mtu 1400']);
+    const seen = await observeNamespaces([ns('two-containers', 'ns-web')]);
+    expect(seen.namespaces[ns('two-containers', 'ns-web')]!.links['veth-web']!.mtu).toBe(1400);
+  });
+
+  it('setting a link down downs it, drops its routes, and bringing it up restores both', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(base());
+    const lab = base();
+    lab.links[0]!.a.up = false;
+    const down = await t.engine.apply(lab);
+    expect(down.drift).toEqual([]);
+    expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.10')).toBe(false);
+    const up = await t.engine.apply(base());
+    expect(up.ops.map((o) => o.args.join(' '))).toEqual(['link set dev veth-web up', 'route add default via 192.168.100.1']);
+    expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.10')).toBe(true);
+  });
+
+  it('repairs drift: a link deleted behind its back is re-created by the next apply', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(base());
+    await runInNamespace(ns('two-containers', 'ns-web'), 'ip', ['link', 'del', 'veth-web']);
+    const r = await t.engine.apply(base());
+    expect(r.ops.some((o) => o.args.includes('type') && o.args.includes('veth'))).toBe(true);
+    expect(await ping(ns('two-containers', 'ns-web'), '192.168.100.20')).toBe(true);
+  });
+});
+
+describe('overlays', () => {
+  it('adding an overlay member adds a VTEP and floods, leaving the existing ones in place', async () => {
+    t = testEngine(PREFIX);
+    const lab = exampleLab('vxlan-two-hosts.yaml');
+    await t.engine.apply(lab);
+    const c1 = ns('vxlan-two-hosts', 'c1');
+    expect(await ping(c1, '10.1.0.3')).toBe(true);
+    const hostA = ns('vxlan-two-hosts', 'host-a');
+    const before = await inodes([hostA, ns('vxlan-two-hosts', 'host-b')]);
+
+    const bigger: Lab = structuredClone(lab);
+    bigger.nodes['host-c'] = { kind: 'host' };
+    bigger.nodes['br-c'] = { kind: 'bridge', host: 'host-c' };
+    bigger.nodes.c3 = { kind: 'netns' };
+    bigger.links.push(
+      { a: { node: 'host-c', interface: 'eth0', addresses: ['192.168.2.12/24'] }, b: { node: 'host-a', interface: 'eth1', addresses: ['192.168.2.10/24'] } },
+      { a: { node: 'c3', interface: 'eth0', addresses: ['10.1.0.4/24'] }, b: { node: 'br-c', interface: 'veth-c3' } },
+    );
+    bigger.overlays![0]!.members.push({ bridge: 'br-c', local: '192.168.2.12' });
+    const r = await t.engine.apply(bigger);
+    expect(r.ops.filter((o) => o.action === 'remove')).toEqual([]);
+    expect(r.ops.filter((o) => o.ns === hostA).map((o) => o.args.join(' '))).toContain('fdb append 00:00:00:00:00:00 dev ov42 dst 192.168.2.12');
+    expect(await inodes([hostA, ns('vxlan-two-hosts', 'host-b')])).toEqual(before);
+    expect(await ping(ns('vxlan-two-hosts', 'c3'), '10.1.0.2')).toBe(true);
+  });
+});
+
+describe('failures', () => {
+  it('a kernel failure mid-apply stops, undoes this run\'s steps and reports the command', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(exampleLab('two-containers.yaml'));
+    const web = ns('two-containers', 'ns-web');
+    const before = await observeNamespaces(await listNamespaces(PREFIX));
+    const lab = exampleLab('two-containers.yaml');
+    lab.links[1]!.a.addresses = ['192.168.100.21/24']; // done before the failure, must be undone
+    lab.nodes['ns-extra'] = { kind: 'netns' };
+    lab.links.push({ a: { node: 'ns-web', interface: 'eth9' }, b: { node: 'ns-extra', interface: 'eth0' } });
+    // Someone else creates eth9 between plan and execution: the kernel refuses the veth.
+    const err = await t.engine
+      .apply(lab, { onPlan: () => void runInNamespace(web, 'ip', ['link', 'add', 'eth9', 'type', 'bridge']) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplyError);
+    const failure = (err as ApplyError).failure;
+    expect(failure.command).toContain('name eth9 netns');
+    expect(failure.error).toMatch(/exists/i);
+    expect(failure.rolledBack).toBe(true);
+    const after = await observeNamespaces(await listNamespaces(PREFIX));
+    expect(Object.keys(after.namespaces)).toEqual(Object.keys(before.namespaces));
+    for (const [name, state] of Object.entries(before.namespaces)) {
+      const links = (s: typeof state) => Object.values(s.links).map((l) => [l.name, l.addresses, l.up, l.master]).sort();
+      expect(links(after.namespaces[name]!)).toEqual(links(state));
+      expect(after.namespaces[name]!.routes).toEqual(state.routes);
+    }
+    const entry = await t.engine.entry('two-containers');
+    expect(entry).toMatchObject({ status: 'applied', revision: 1 });
+    expect(await ping(web, '192.168.100.20')).toBe(true);
+  });
+
+  it('an invalid lab changes nothing and lists every problem', async () => {
+    t = testEngine(PREFIX);
+    const err = await t.engine.apply('name: bad\nnodes:\n  a: { kind: netns }\nlinks:\n  - a: { node: a, interface: eth0, addresses: [10.0.0.999/24] }\n    b: { node: nope, interface: eth0 }\n').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).code).toBe('invalid');
+    expect((err as EngineError).problems.map((p) => p.path)).toEqual(expect.arrayContaining(['links[0].a.addresses[0]', 'links[0].b.node']));
+    expect(await listNamespaces(PREFIX)).toEqual([]);
+  });
+});
+
+describe('destroy, list and recovery', () => {
+  it('destroy removes every namespace of the lab and its journal', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(exampleLab('docker-bridge-nat.yaml'));
+    expect((await t.engine.list()).map((l) => [l.name, l.health, l.nodes])).toEqual([['docker-bridge', 'ok', 5]]);
+    const r = await t.engine.destroy('docker-bridge');
+    expect(r.removed).toHaveLength(4);
+    expect(await listNamespaces(PREFIX)).toEqual([]);
+    expect(await t.engine.list()).toEqual([]);
+  });
+
+  it('a restart re-adopts an applied lab without touching it, and cleans a half-made one', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(exampleLab('two-containers.yaml'));
+    const kept = await inodes(['_host', 'ns-db', 'ns-web'].map((n) => ns('two-containers', n)));
+    // A half-made lab: its journal says a first apply was in flight, and one namespace exists.
+    await t.engine.journal.write({
+      version: 1, prefix: PREFIX, name: 'half', status: 'applying', revision: 0, pending: exampleLab('two-containers.yaml'),
+      namespaces: [ns('half', 'a')], updatedAt: '',
+    });
+    await run('ip', ['netns', 'add', ns('half', 'a')]);
+    // And an orphan: an unmarked namespace of this prefix that no journal claims.
+    await run('ip', ['netns', 'add', ns('orphan', 'x')]);
+
+    const restarted = new Engine({ prefix: PREFIX, dataDir: t.dataDir });
+    const report = await restarted.recover();
+    expect(report.adopted).toEqual(['two-containers']);
+    expect(report.cleaned.sort()).toEqual(['half', 'orphan']);
+    expect(await listNamespaces(PREFIX)).toEqual(['_host', 'ns-db', 'ns-web'].map((n) => ns('two-containers', n)));
+    expect(await inodes(Object.keys(kept))).toEqual(kept);
+    expect((await restarted.apply(exampleLab('two-containers.yaml'))).ops).toEqual([]);
+  });
+
+  it('never touches a namespace of its prefix marked by another prefix', async () => {
+    t = testEngine(PREFIX);
+    // `pbe1-` + lab "t-x" and a foreign prefix `pbe1-t-` + lab "x" share this name; the marker tells them apart.
+    const foreign = `${PREFIX}t-x.n`;
+    await run('ip', ['netns', 'add', foreign]);
+    await runInNamespace(foreign, 'ip', ['link', 'set', 'lo', 'alias', `patchbay:v1:${PREFIX}t-:x:n`]);
+    await expect(t.engine.destroy('t-x')).rejects.toMatchObject({ code: 'not-found' });
+    await t.engine.recover();
+    expect(await listNamespaces(PREFIX)).toEqual([foreign]);
+  });
+
+  it('applies to different labs run concurrently; the same lab queues', async () => {
+    t = testEngine(PREFIX);
+    const [a, b] = await Promise.all([
+      t.engine.apply(exampleLab('two-containers.yaml')),
+      t.engine.apply(exampleLab('routed-pods.yaml')),
+    ]);
+    expect(a.ops.length).toBeGreaterThan(0);
+    expect(b.ops.length).toBeGreaterThan(0);
+    const same = await Promise.all([t.engine.apply(exampleLab('two-containers.yaml')), t.engine.apply(exampleLab('two-containers.yaml'))]);
+    expect(same.map((r) => r.ops.length)).toEqual([0, 0]);
+    expect(await ping(ns('routed-pods', 'pod-a'), '10.0.2.2')).toBe(true);
+  });
+});
