@@ -10,7 +10,7 @@
 
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine, type ApplyResult } from '@patchbay/engine';
@@ -541,10 +541,11 @@ function ratio(a: number, b: number): string {
   return (a / b).toFixed(2);
 }
 
-function report(sizes: SizeReport[], inc: IncReport | undefined, o: Options, startedAt: Date, durationS: number): string {
+function report(sizes: SizeReport[], inc: IncReport | undefined, o: Options, startedAt: Date, durationS: number, loadStart: number[]): string {
   const m = machineFacts();
   const L: string[] = [];
-  L.push(`Run ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} (${durationS.toFixed(0)} s in all) on: ${m.cpus}, ${m.ram} RAM, kernel \`${m.kernel}\`, ${m.iproute2}, Node ${m.node}. Engine concurrency ${o.concurrency}.`);
+  const la = (x: number[]) => x.map((v) => v.toFixed(2)).join(' ');
+  L.push(`Run ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} (${durationS.toFixed(0)} s in all) on: ${m.cpus}, ${m.ram} RAM, kernel \`${m.kernel}\`, ${m.iproute2}, Node ${m.node}. Engine concurrency ${o.concurrency}. Load average (1/5/15 min) at start ${la(loadStart)}, at end ${la(loadavg())} (the machine is shared).`);
   L.push('');
   L.push('### Setup and teardown (seconds, median [min–max])');
   L.push('');
@@ -628,6 +629,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) throw new Error('pnpm bench needs root (it creates network namespaces)');
   const startedAt = new Date();
+  const loadStart = loadavg();
   const tStart = now();
   cleanupLeftovers('start');
   const dataDir = mkdtempSync(join(tmpdir(), 'pbb-'));
@@ -669,7 +671,7 @@ async function main(): Promise<void> {
     cleanupLeftovers('end');
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const block = report(sizes, inc, o, startedAt, (now() - tStart) / 1000);
+  const block = report(sizes, inc, o, startedAt, (now() - tStart) / 1000, loadStart);
   console.log(block);
   const resultsDir = join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });

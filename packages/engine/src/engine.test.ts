@@ -130,7 +130,9 @@ describe('overlays', () => {
     const before = await inodes([hostA, ns('vxlan-two-hosts', 'host-b')]);
 
     const bigger: Lab = structuredClone(lab);
-    bigger.nodes['host-c'] = { kind: 'host' };
+    // host-c's underlay is a second subnet behind host-a (a host forwards), routed both ways.
+    bigger.nodes['host-c'] = { kind: 'host', routes: [{ to: '192.168.1.0/24', via: '192.168.2.10' }] };
+    bigger.nodes['host-b'] = { kind: 'host', routes: [{ to: '192.168.2.0/24', via: '192.168.1.10' }] };
     bigger.nodes['br-c'] = { kind: 'bridge', host: 'host-c' };
     bigger.nodes.c3 = { kind: 'netns' };
     bigger.links.push(
@@ -143,6 +145,7 @@ describe('overlays', () => {
     expect(r.ops.filter((o) => o.ns === hostA).map((o) => o.args.join(' '))).toContain('fdb append 00:00:00:00:00:00 dev ov42 dst 192.168.2.12');
     expect(await inodes([hostA, ns('vxlan-two-hosts', 'host-b')])).toEqual(before);
     expect(await ping(ns('vxlan-two-hosts', 'c3'), '10.1.0.2')).toBe(true);
+    expect(await ping(ns('vxlan-two-hosts', 'c3'), '10.1.0.3')).toBe(true);
   });
 });
 
