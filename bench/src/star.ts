@@ -49,7 +49,7 @@ function usage(): never {
   --inc-reps K             repetitions of each incremental change (default 5)
   --baselines batch,batch6 hand-written baselines to run (default both)
   --concurrency C          engine process concurrency (default: the engine's own, 4)
-  --no-write               print only; do not update docs/benchmarks.md
+  --no-write               print only; do not update docs/benchmarks.md nor bench/results/
   --doc PATH               the Markdown file to update (default docs/benchmarks.md)`);
   process.exit(0);
 }
@@ -673,10 +673,10 @@ async function main(): Promise<void> {
   }
   const block = report(sizes, inc, o, startedAt, (now() - tStart) / 1000, loadStart);
   console.log(block);
-  const resultsDir = join(ROOT, 'bench', 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'star-latest.json'), JSON.stringify({ startedAt, options: o, machine: machineFacts(), sizes, incremental: inc }, null, 2) + '\n');
   if (o.write) {
+    const resultsDir = join(ROOT, 'bench', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'star-latest.json'), JSON.stringify({ startedAt, options: o, machine: machineFacts(), sizes, incremental: inc }, null, 2) + '\n');
     writeDoc(o.docPath, block);
     console.error(`[bench] wrote ${o.docPath} and bench/results/star-latest.json`);
   }

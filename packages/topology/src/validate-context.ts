@@ -34,7 +34,7 @@ export class Ctx {
   readonly hostNames: string[];
   private readonly namespaces = new Map<string, Namespace>();
   private implicit: Namespace | undefined;
-  private readonly addressSeen = new Map<Namespace, Map<number, Place>>();
+  private readonly addressSeen = new Map<Namespace, Map<number, { place: Place; iface: string; len: number }>>();
 
   constructor(readonly lab: Lab) {
     const raw = lab.nodes && typeof lab.nodes === 'object' ? lab.nodes : {};
@@ -98,15 +98,18 @@ export class Ctx {
     let seen = this.addressSeen.get(ns);
     if (!seen) this.addressSeen.set(ns, (seen = new Map()));
     const prev = seen.get(parsed.addr);
-    if (prev) {
+    // The same /32 on several interfaces is the Calico pattern: every pod's gateway 169.254.1.1
+    // answered by each host-side veth. Anything else repeated is a mistake.
+    const calicoGateway = prev && prev.len === 32 && parsed.len === 32 && prev.iface !== iface;
+    if (prev && !calicoGateway) {
       this.add(
         place.path,
         'addr.duplicate',
-        `${formatIPv4(parsed.addr)} is already used in ${ns.label} by ${prev.label} (${prev.path}); an address may appear only once per namespace`,
+        `${formatIPv4(parsed.addr)} is already used in ${ns.label} by ${prev.place.label} (${prev.place.path}); an address may appear only once per namespace (except the same /32 on different interfaces)`,
       );
       return;
     }
-    seen.set(parsed.addr, place);
+    if (!prev) seen.set(parsed.addr, { place, iface, len: parsed.len });
     ns.addresses.push({ iface, cidr: cidr as string, parsed, place });
   }
 }

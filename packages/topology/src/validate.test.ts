@@ -194,6 +194,20 @@ describe('addresses', () => {
     const text = twoNs().replace('[10.0.0.1/24]', '[10.0.0.1/24, 10.0.0.1/16]');
     expect(only(v(text), 'links[0].a.addresses[1]', 'addr.duplicate').message).toContain('links[0].a.addresses[0]');
   });
+  it('may repeat as a /32 on different interfaces (a Calico-style pod gateway)', () => {
+    const lab = `name: gw
+nodes:
+  h: { kind: host }
+  p1: { kind: netns }
+  p2: { kind: netns }
+links:
+  - a: { node: p1, interface: eth0, addresses: [10.0.1.2/32] }
+    b: { node: h, interface: cali-1, addresses: [169.254.1.1/32] }
+  - a: { node: p2, interface: eth0, addresses: [10.0.1.3/32] }
+    b: { node: h, interface: cali-2, addresses: [169.254.1.1/32] }
+`;
+    expect(v(lab)).toEqual([]);
+  });
   it('bridge addresses count in the host namespace', () => {
     const text = hostsLab.replace('br0: { kind: bridge, host: h }', 'br0: { kind: bridge, host: h, addresses: [192.168.1.10/16] }');
     only(v(text), 'links[0].a.addresses[0]', 'addr.duplicate');

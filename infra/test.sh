@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite — typecheck, unit tests, and real-kernel integration tests (as root).
+# It also proves the suite leaves the machine as it found it: the network namespaces present and
+# the machine's own interfaces, addresses, routes and iptables rules must be identical afterwards.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1
+
+snapshot() {
+  ip netns list 2>/dev/null | awk '{print $1}' | sort
+  echo '--'
+  ip -br link; ip -br addr; ip route show table all
+  iptables-save 2>/dev/null | grep -v '^#'
+}
+before=$(snapshot)
+
+rm -rf ./*/*/test-results
+pnpm run build --output-logs=errors-only || exit 1
+pnpm exec turbo run typecheck test --concurrency=2 --output-logs=new-only
+status=$?
+
+after=$(snapshot)
+if [ "$before" != "$after" ]; then
+  echo "FAIL: the test suite left the machine different from before:" >&2
+  diff <(echo "$before") <(echo "$after") >&2
+  status=1
+fi
+
+# One closing line for the whole suite, summed from every package's vitest JSON report.
+node infra/summarize-tests.mjs || status=1
+exit $status
