@@ -534,7 +534,16 @@ function machineFacts(): Record<string, string> {
     kernel: release(),
     iproute2: ipv.replace(/^ip utility, /, ''),
     node: process.version,
+    engine: engineRevision(),
   };
+}
+
+/** The commit the engine was built from, and whether its packages had uncommitted changes. */
+function engineRevision(): string {
+  const head = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'packages'], { encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? ' + uncommitted changes in packages/' : ''}`;
 }
 
 function ratio(a: number, b: number): string {
@@ -545,7 +554,7 @@ function report(sizes: SizeReport[], inc: IncReport | undefined, o: Options, sta
   const m = machineFacts();
   const L: string[] = [];
   const la = (x: number[]) => x.map((v) => v.toFixed(2)).join(' ');
-  L.push(`Run ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} (${durationS.toFixed(0)} s in all) on: ${m.cpus}, ${m.ram} RAM, kernel \`${m.kernel}\`, ${m.iproute2}, Node ${m.node}. Engine concurrency ${o.concurrency}. Load average (1/5/15 min) at start ${la(loadStart)}, at end ${la(loadavg())} (the machine is shared).`);
+  L.push(`Run ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} (${durationS.toFixed(0)} s in all) on: ${m.cpus}, ${m.ram} RAM, kernel \`${m.kernel}\`, ${m.iproute2}, Node ${m.node}; engine built from ${m.engine}. Engine concurrency ${o.concurrency}. Load average (1/5/15 min) at start ${la(loadStart)}, at end ${la(loadavg())} (the machine is shared).`);
   L.push('');
   L.push('### Setup and teardown (seconds, median [min–max])');
   L.push('');
@@ -641,6 +650,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A closed stdout/stderr (e.g. piped into `head`) must not kill the run before its cleanup.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  // Last resort: whatever way the process ends, no pbb* namespace stays behind (sync, exact names).
+  process.on('exit', () => {
+    try {
+      cleanupLeftovers('exit');
+    } catch {
+      /* best effort */
+    }
+  });
   const sizes: SizeReport[] = [];
   let inc: IncReport | undefined;
   try {

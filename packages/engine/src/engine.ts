@@ -24,9 +24,11 @@ import {
   killProcessesIn,
   listNamespaces,
   loadOrDetectCapabilities,
+  NamespaceWatcher,
   observeNamespaces,
   type ProgressEvent,
 } from '@patchbay/kernel';
+import { ObservationCache } from './cache.js';
 import { EngineError } from './errors.js';
 import { Journal, type JournalEntry } from './journal.js';
 import { lockHeld, withLabLock } from './lock.js';
@@ -86,10 +88,28 @@ export class Engine {
   readonly settings: EngineSettings;
   readonly journal: Journal;
   private features?: Promise<Set<KernelFeature>>;
+  private readonly cache: ObservationCache;
 
-  constructor(opts: Partial<EngineSettings> = {}) {
+  /**
+   * `watch`: for long-lived processes (the server, benchmarks). The engine then keeps what it read
+   * of each namespace and reads a namespace again only after the kernel reported a change in it
+   * (one helper process holds an rtnetlink socket per namespace). Call `close()` when done.
+   */
+  constructor(opts: Partial<EngineSettings> & { watch?: boolean } = {}) {
     this.settings = resolveSettings(opts);
     this.journal = new Journal(this.settings.dataDir, this.settings.prefix);
+    this.cache = new ObservationCache(opts.watch ? new NamespaceWatcher() : undefined);
+  }
+
+  /** Stops the namespace watcher, if any. */
+  async close(): Promise<void> {
+    await this.cache.close();
+  }
+
+  /** Deletes namespaces' helpers' hold on them: the watcher's sockets, then any process inside. */
+  private async releaseNamespaces(names: string[]): Promise<void> {
+    await this.cache.forget(names);
+    await killProcessesIn(names);
   }
 
   get prefix(): string {
@@ -140,7 +160,7 @@ export class Engine {
     const present = await listNamespaces(this.labNamespacePrefix(name));
     const names = [...new Set([...present, ...extra])];
     const iptables = new Set(Object.values(desired.namespaces).filter((n) => n.iptables).map((n) => n.name));
-    return observeNamespaces(names, { iptables, concurrency: this.settings.concurrency });
+    return this.cache.observe(names, { iptables, concurrency: this.settings.concurrency });
   }
 
   async apply(input: string | Lab, opts: ApplyOptions = {}): Promise<ApplyResult> {
@@ -179,14 +199,15 @@ export class Engine {
         namespaces: [...new Set([...(entry?.namespaces ?? []), ...Object.keys(desired.namespaces)])].sort(),
         updatedAt: '',
       });
-      await killProcessesIn(ops.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!));
+      await this.releaseNamespaces(ops.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!));
       const result = await executePlan(ops, { concurrency: this.settings.concurrency, onProgress: opts.onProgress });
       const t3 = now();
       timings.executeMs = t3 - t2;
       if (!result.ok) await this.failApply(lab, entry, observed, desired, result.failed!);
 
       const touched = touchedNamespaces(ops, desired);
-      const after = await observeNamespaces(touched.filter((n) => desired.namespaces[n]), {
+      for (const n of touched) this.cache.invalidate(n); // our own changes: events may still be on their way
+      const after = await this.cache.observe(touched.filter((n) => desired.namespaces[n]), {
         iptables: new Set(touched.filter((n) => desired.namespaces[n]?.iptables)),
         concurrency: this.settings.concurrency,
       });
@@ -225,9 +246,10 @@ export class Engine {
     const back: DesiredState = { ...before, lab: lab.name, prefix: this.prefix, names: desired.names };
     const rollbackErrors: string[] = [];
     try {
+      for (const n of new Set([...Object.keys(before.namespaces), ...Object.keys(desired.namespaces)])) this.cache.invalidate(n);
       const current = await this.observeLab(lab.name, back, Object.keys(desired.namespaces));
       const undo = plan(diff(back, current)).ops;
-      await killProcessesIn(undo.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!));
+      await this.releaseNamespaces(undo.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!));
       const r = await executePlan(undo, { concurrency: this.settings.concurrency });
       if (!r.ok) rollbackErrors.push(`${opCommand(r.failed!.op)}: ${r.failed!.error}`);
     } catch (e) {
@@ -265,6 +287,7 @@ export class Engine {
       }
       if (!entry && ours.size === 0) throw new EngineError('not-found', `no lab named ${name}`);
       if (entry) await this.journal.write({ ...entry, status: 'destroying', updatedAt: '' });
+      await this.cache.forget([...ours]);
       const results = await deleteNamespaces([...ours].sort());
       const failures = results.filter((r) => !r.ok);
       if (failures.length) {

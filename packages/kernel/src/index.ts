@@ -8,3 +8,4 @@ export * from './exec.js';
 export * from './capabilities.js';
 export * from './pids.js';
 export * from './tables.js';
+export * from './watch.js';

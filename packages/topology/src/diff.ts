@@ -219,9 +219,16 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
     // Routes (those through a removed link are gone with it)
     const egress = (r: RouteState) =>
       r.dev ?? (r.via ? Object.values(o?.links ?? {}).find((l) => l.addresses.some((a) => cidrContains(a, r.via!)))?.name : undefined);
+    // Removing an address makes the kernel drop routes that used it (as their source), so routes
+    // out of a link that loses an address are planned again (`route replace` is idempotent).
+    const losingAddress = new Set(
+      Object.values(o?.links ?? {})
+        .filter((l) => d.links[l.name] && l.addresses.some((a) => !d.links[l.name]!.addresses.includes(a)))
+        .map((l) => l.name),
+    );
     const observedRoutes = (o?.routes ?? []).filter((r) => {
       const dev = egress(r);
-      return !dev || !removedLinks.has(`${ns}/${dev}`);
+      return !dev || (!removedLinks.has(`${ns}/${dev}`) && !losingAddress.has(dev));
     });
     const oByKey = new Map(observedRoutes.map((r) => [routeKey(r), r]));
     const dKeys = new Set(d.routes.map(routeKey));

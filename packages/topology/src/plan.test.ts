@@ -102,13 +102,14 @@ describe('plan', () => {
     expect(cmds).toContain('ip -n pb-two-containers.ns-web addr add 192.168.100.10/24 dev veth-web');
   });
 
-  it('changing an address touches only that address', () => {
+  it('changing an address touches only that address, and the routes the kernel drops with it', () => {
     const before = compile(example('two-containers.yaml'), P);
     const lab = example('two-containers.yaml');
     lab.links[0]!.a.addresses = ['192.168.100.11/24'];
     expect(commands(lab, asObserved(before))).toEqual([
       'ip -n pb-two-containers.ns-web addr del 192.168.100.10/24 dev veth-web',
       'ip -n pb-two-containers.ns-web addr add 192.168.100.11/24 dev veth-web',
+      'ip -n pb-two-containers.ns-web route replace default via 192.168.100.1',
     ]);
   });
 
@@ -188,10 +189,12 @@ describe('plan', () => {
     expect(commands(b, asObserved(compile(a, P)))).toEqual([
       'ip -n pb-two-containers.ns-web addr del 192.168.100.10/24 dev veth-web',
       'ip -n pb-two-containers.ns-web addr add 192.168.100.11/24 dev veth-web',
+      'ip -n pb-two-containers.ns-web route replace default via 192.168.100.1',
     ]);
     expect(commands(a, asObserved(compile(b, P)))).toEqual([
       'ip -n pb-two-containers.ns-web addr del 192.168.100.11/24 dev veth-web',
       'ip -n pb-two-containers.ns-web addr add 192.168.100.10/24 dev veth-web',
+      'ip -n pb-two-containers.ns-web route replace default via 192.168.100.1',
     ]);
   });
 });

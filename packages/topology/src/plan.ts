@@ -66,7 +66,9 @@ function opsFor(c: Change): Op[] {
         return [op({ ...base, subject, phase: 'unroute', tool: 'ip', kind: 'route', action: 'remove', args: routeArgs('del', c.observed!),
           reason: `route ${routeText(c.observed!)} is not in the lab`, undo: [op({ ...base, subject, phase: 'route', tool: 'ip', kind: 'route', action: 'add', args: routeArgs('replace', c.observed!), reason: 'undo' })] })];
       }
-      const verb = c.action === 'add' ? 'add' : 'replace';
+      // `replace` for additions too: it creates or overwrites, so a route the kernel kept after all
+      // (see losingAddress in diff) is not an error.
+      const verb = 'replace';
       const undo = c.observed
         ? [op({ ...base, subject, phase: 'route', tool: 'ip', kind: 'route', action: 'change', args: routeArgs('replace', c.observed), reason: 'undo' })]
         : [op({ ...base, subject, phase: 'unroute', tool: 'ip', kind: 'route', action: 'remove', args: routeArgs('del', c.desired!), reason: 'undo' })];

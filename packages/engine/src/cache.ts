@@ -1,0 +1,59 @@
+// What a long-lived engine knows of its namespaces between applies. With a NamespaceWatcher
+// feeding it, a namespace is read again only after the kernel reported a change in it (or when
+// its iptables matter: netfilter changes send no rtnetlink events). Without one, every read goes
+// to the kernel, as a one-shot CLI run must.
+import { NamespaceWatcher, observeNamespaces, type ObserveOptions } from '@patchbay/kernel';
+import type { KernelState, NamespaceState } from '@patchbay/topology';
+
+export class ObservationCache {
+  private readonly states = new Map<string, NamespaceState>();
+  /** Bumped on every change event: a read that raced with a change is not cached. */
+  private readonly generation = new Map<string, number>();
+
+  constructor(private readonly watcher?: NamespaceWatcher) {
+    watcher?.on('change', (ns) => this.invalidate(ns));
+    watcher?.on('lost', () => {
+      for (const ns of [...this.states.keys()]) this.invalidate(ns);
+    });
+  }
+
+  get watching(): boolean {
+    return this.watcher !== undefined;
+  }
+
+  invalidate(ns: string): void {
+    this.states.delete(ns);
+    this.generation.set(ns, (this.generation.get(ns) ?? 0) + 1);
+  }
+
+  /** Like observeNamespaces, but serves unchanged namespaces from memory when watching. */
+  async observe(names: readonly string[], opts: ObserveOptions = {}): Promise<KernelState> {
+    if (!this.watcher) return observeNamespaces(names, opts);
+    const unique = [...new Set(names)];
+    await this.watcher.watch(unique); // before reading: no change can slip between read and watch
+    const toRead = unique.filter((n) => !this.states.has(n) || opts.iptables?.has(n));
+    const before = new Map(toRead.map((n) => [n, this.generation.get(n) ?? 0]));
+    const fresh = await observeNamespaces(toRead, opts);
+    const namespaces: Record<string, NamespaceState> = {};
+    for (const n of unique) {
+      const read = fresh.namespaces[n];
+      if (read) {
+        if ((this.generation.get(n) ?? 0) === before.get(n)) this.states.set(n, structuredClone(read));
+        namespaces[n] = read;
+      } else if (!toRead.includes(n) && this.states.has(n)) {
+        namespaces[n] = structuredClone(this.states.get(n)!);
+      }
+    }
+    return { namespaces };
+  }
+
+  /** Call before deleting namespaces: a watched namespace is kept alive by the watcher's socket. */
+  async forget(names: readonly string[]): Promise<void> {
+    for (const n of names) this.invalidate(n);
+    await this.watcher?.unwatch(names);
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close();
+  }
+}

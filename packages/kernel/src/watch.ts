@@ -1,0 +1,109 @@
+// Change notifications for many namespaces from one helper process (helpers/nswatch.py): it holds
+// an rtnetlink socket inside each watched namespace and reports which namespaces changed. A
+// long-lived engine uses this to know which namespaces it must read again, instead of reading
+// every namespace of a lab before every apply.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { CHILD_ENV, assertNamespaceName } from './process.js';
+
+const HELPER = fileURLToPath(new URL('../helpers/nswatch.py', import.meta.url));
+
+interface HelperLine {
+  ns?: string;
+  events?: number;
+  watching?: boolean;
+  error?: string;
+}
+
+export interface NamespaceWatcherEvents {
+  /** Something in `ns` changed (links, addresses, routes, netconf, permanent FDB entries). */
+  change: [ns: string];
+  /** The helper died; every namespace must be considered changed. */
+  lost: [reason: string];
+}
+
+export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly watching = new Set<string>();
+  private readonly pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }[]>();
+  private closed = false;
+
+  constructor() {
+    super();
+    this.child = spawn('python3', ['-u', HELPER], { env: { ...CHILD_ENV }, stdio: 'pipe' });
+    this.child.stderr.resume();
+    createInterface({ input: this.child.stdout }).on('line', (line) => this.onLine(line));
+    this.child.on('exit', (code, signal) => {
+      const reason = `namespace watcher exited (${signal ?? code})`;
+      this.watching.clear();
+      for (const waiters of this.pending.values()) for (const w of waiters) w.reject(new Error(reason));
+      this.pending.clear();
+      if (!this.closed) this.emit('lost', reason);
+    });
+    this.child.stdin.on('error', () => undefined);
+  }
+
+  private onLine(line: string): void {
+    let msg: HelperLine;
+    try {
+      msg = JSON.parse(line) as HelperLine;
+    } catch {
+      return;
+    }
+    if (!msg.ns) return;
+    if (msg.watching !== undefined || msg.error) {
+      if (msg.watching) this.watching.add(msg.ns);
+      const key = `${msg.watching === false ? 'del' : 'add'} ${msg.ns}`;
+      const waiters = this.pending.get(key) ?? [];
+      this.pending.delete(key);
+      for (const w of waiters) (msg.error ? w.reject(new Error(`watch ${msg.ns}: ${msg.error}`)) : w.resolve());
+      return;
+    }
+    if (msg.events) this.emit('change', msg.ns);
+  }
+
+  isWatching(ns: string): boolean {
+    return this.watching.has(ns);
+  }
+
+  private request(verb: 'add' | 'del', names: readonly string[]): Promise<void> {
+    if (names.length === 0) return Promise.resolve();
+    if (this.closed) return verb === 'del' ? Promise.resolve() : Promise.reject(new Error('namespace watcher is closed'));
+    names.forEach(assertNamespaceName);
+    const acks = names.map(
+      (ns) =>
+        new Promise<void>((resolve, reject) => {
+          const key = `${verb} ${ns}`;
+          const list = this.pending.get(key) ?? [];
+          list.push({ resolve, reject });
+          this.pending.set(key, list);
+        }),
+    );
+    this.child.stdin.write(names.map((n) => `${verb} ${n}\n`).join(''));
+    return Promise.all(acks).then(() => undefined);
+  }
+
+  /** Starts watching `names`; resolves once every one is watched (a change after that is reported). */
+  watch(names: readonly string[]): Promise<void> {
+    return this.request('add', [...new Set(names)].filter((n) => !this.watching.has(n)));
+  }
+
+  /** Stops watching `names` and closes their sockets (which would keep a deleted namespace alive). */
+  unwatch(names: readonly string[]): Promise<void> {
+    const known = [...new Set(names)].filter((n) => this.watching.delete(n));
+    return this.request('del', known);
+  }
+
+  /** Stops the helper (its sockets would otherwise keep deleted namespaces alive). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
