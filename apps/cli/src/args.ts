@@ -43,6 +43,8 @@ usage: patchbay COMMAND [ARGS]
   state NAME [--json]     live kernel state per node and bridge
   exec NAME NODE -- CMD…  run a command in a node's namespace (a bridge: its host's)
   export NAME [--script]  print the running lab as a lab file, or as ip/bridge/iptables commands
+  recover [--json]        after a crash: keep applied labs, remove half-made ones and
+                          unjournaled namespaces of this prefix, roll interrupted changes back
   capabilities [--json]   kernel features this machine offers to labs
 
 exit: 0 done · 1 failed (rolled back, or reported exactly) · 2 invalid input (nothing changed)

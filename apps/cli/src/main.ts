@@ -94,6 +94,12 @@ async function main(argv: string[]): Promise<number> {
       out(p.flags.has('script') ? await exportScript(engine, name!) : await exportLab(engine, name!));
       return 0;
     }
+    case 'recover': {
+      const r = await engine.recover();
+      if (p.flags.has('json')) out(JSON.stringify(r, null, 2));
+      else out(`adopted: ${r.adopted.join(', ') || '-'}\ncleaned: ${r.cleaned.join(', ') || '-'}\nrestored: ${r.restored.join(', ') || '-'}`);
+      return 0;
+    }
     case 'capabilities': {
       const features = await engine.kernelFeatures();
       const all = ['veth', 'bridge', 'vxlan', 'iptables-nat', 'bridge-stp', 'bridge-vlan-filtering'];

@@ -31,7 +31,8 @@ import {
 import { ObservationCache } from './cache.js';
 import { EngineError } from './errors.js';
 import { Journal, type JournalEntry } from './journal.js';
-import { lockHeld, withLabLock } from './lock.js';
+import { withLabLock } from './lock.js';
+import { listLabs, recoverLabs, type LabSummary, type RecoveryReport } from './recovery.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
 export interface ApplyOptions {
@@ -67,19 +68,6 @@ export class ApplyError extends EngineError {
   ) {
     super(failure.rolledBack ? 'apply-failed' : 'rollback-failed', message);
   }
-}
-
-export type LabHealth = 'ok' | 'degraded' | 'applying' | 'failed' | 'orphaned';
-
-export interface LabSummary {
-  name: string;
-  nodes: number;
-  namespaces: number;
-  health: LabHealth;
-  revision: number;
-  updatedAt?: string;
-  /** Why the health is not ok. */
-  detail?: string;
 }
 
 const now = () => performance.now();
@@ -299,78 +287,13 @@ export class Engine {
   }
 
   /** Labs known to the journal, plus namespaces of this prefix that no journal claims. */
-  async list(): Promise<LabSummary[]> {
-    const entries = await this.journal.list();
-    const present = await listNamespaces(this.prefix);
-    const presentSet = new Set(present);
-    const out: LabSummary[] = entries.map((e) => {
-      const missing = e.namespaces.filter((n) => !presentSet.has(n));
-      const lab = e.lab ?? e.pending;
-      let health: LabHealth = 'ok';
-      let detail: string | undefined;
-      if (e.status === 'applying' || e.status === 'destroying') [health, detail] = ['applying', `interrupted while ${e.status}`];
-      else if (e.status === 'failed') [health, detail] = ['failed', e.error];
-      else if (missing.length) [health, detail] = ['degraded', `missing namespaces: ${missing.join(', ')}`];
-      return {
-        name: e.name, nodes: Object.keys(lab?.nodes ?? {}).length, namespaces: e.namespaces.length - missing.length,
-        health, revision: e.revision, updatedAt: e.updatedAt, detail,
-      };
-    });
-    const claimed = new Set(entries.flatMap((e) => e.namespaces));
-    const orphans = new Map<string, number>();
-    for (const ns of present) {
-      if (claimed.has(ns)) continue;
-      const lab = ns.slice(this.prefix.length).split('.')[0]!;
-      orphans.set(lab, (orphans.get(lab) ?? 0) + 1);
-    }
-    for (const [name, count] of orphans) {
-      if (entries.some((e) => e.name === name)) continue;
-      out.push({ name, nodes: 0, namespaces: count, health: 'orphaned', revision: 0, detail: 'namespaces with no journal (a crash?): `patchbay destroy` removes them' });
-    }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+  list(): Promise<LabSummary[]> {
+    return listLabs(this);
   }
 
-  /**
-   * After a crash or restart: labs whose journal says applied are re-adopted as they are (nothing is
-   * torn down); a first apply that never finished is removed; an interrupted change of a lab that
-   * had been applied before is converged back to that last applied revision; namespaces of this
-   * prefix that no journal claims and whose marker says they are ours (or that carry no marker)
-   * are removed. Labs whose lock is held by a live process are left alone.
-   */
-  async recover(): Promise<{ adopted: string[]; cleaned: string[]; restored: string[] }> {
-    const report = { adopted: [] as string[], cleaned: [] as string[], restored: [] as string[] };
-    const entries = await this.journal.list();
-    for (const e of entries) {
-      if (e.status === 'applied') {
-        report.adopted.push(e.name);
-        continue;
-      }
-      if (await lockHeld(this.journal.lockPathOf(e.name))) continue;
-      if (e.lab && e.status !== 'destroying') {
-        await this.apply(e.lab);
-        report.restored.push(e.name);
-      } else {
-        await this.destroy(e.name).catch((err: unknown) => {
-          if (!(err instanceof EngineError && err.code === 'not-found')) throw err;
-        });
-        report.cleaned.push(e.name);
-      }
-    }
-    const claimed = new Set(entries.map((e) => e.name));
-    const orphanLabs = new Set<string>();
-    for (const ns of await listNamespaces(this.prefix)) {
-      const lab = ns.slice(this.prefix.length).split('.')[0]!;
-      if (!claimed.has(lab)) orphanLabs.add(lab);
-    }
-    for (const lab of orphanLabs) {
-      if (await lockHeld(this.journal.lockPathOf(lab))) continue;
-      const r = await this.destroy(lab).catch((err: unknown) => {
-        if (err instanceof EngineError && err.code === 'not-found') return undefined; // foreign: not ours
-        throw err;
-      });
-      if (r) report.cleaned.push(lab);
-    }
-    return report;
+  /** After a crash or restart: see `recoverLabs`. */
+  recover(): Promise<RecoveryReport> {
+    return recoverLabs(this);
   }
 
   async entry(name: string): Promise<JournalEntry> {
