@@ -657,6 +657,7 @@ async function main(): Promise<void> {
   process.on('exit', () => {
     try {
       cleanupLeftovers('exit');
+      rmSync(dataDir, { recursive: true, force: true });
     } catch {
       /* best effort */
     }

@@ -192,6 +192,29 @@ describe('failures', () => {
   });
 });
 
+describe('port forwards', () => {
+  it('publishes a port like docker run -p: the host\'s address and port reach the container', async () => {
+    t = testEngine(PREFIX);
+    const lab = exampleLab('docker-bridge-nat.yaml');
+    (lab.nodes.host as { portForwards?: unknown }).portForwards = [{ proto: 'tcp', port: 8080, to: '172.17.0.2:80' }];
+    await t.engine.apply(lab);
+    const a = ns('docker-bridge', 'a');
+    // A one-shot TCP server in container a (destroy kills whatever still runs in the lab).
+    const server = runInNamespace(a, 'python3', ['-c', [
+      'import socket', 's=socket.socket()', 's.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)',
+      "s.bind(('0.0.0.0',80))", 's.listen()', 'c,_=s.accept()', "c.sendall(b'hello from a')", 'c.close()',
+    ].join('\n')], { timeoutMs: 20_000 });
+    const client = [
+      'import socket,time', 'for i in range(50):', ' try:',
+      "  s=socket.create_connection(('203.0.113.10',8080),timeout=1); print(s.recv(100).decode()); break",
+      ' except OSError: time.sleep(0.1)',
+    ].join('\n');
+    const got = await runInNamespace(ns('docker-bridge', 'upstream'), 'python3', ['-c', client]);
+    expect(got.stdout.trim()).toBe('hello from a');
+    expect((await server).code).toBe(0);
+  });
+});
+
 describe('destroy, list and recovery', () => {
   it('destroy removes every namespace of the lab and its journal', async () => {
     t = testEngine(PREFIX);

@@ -11,15 +11,18 @@ export function iptablesForNode(node: NetNodeSpec): IptablesState | undefined {
   const policy = node.forwardPolicy ?? 'accept';
   if (nat.length === 0 && forwards.length === 0 && policy === 'accept') return undefined;
 
-  const prerouting = forwards.map(
-    (f) => `-A PREROUTING -p ${f.proto} -m ${f.proto} --dport ${f.port} -j DNAT --to-destination ${f.to}`,
-  );
+  // As Docker publishes a port: traffic to one of the node's own addresses on `port` (arriving, or
+  // sent by the node itself) goes to `to`; traffic merely passing through the node is left alone.
+  const match = (f: (typeof forwards)[number]) =>
+    `-p ${f.proto} -m addrtype --dst-type LOCAL -m ${f.proto} --dport ${f.port} -j DNAT --to-destination ${f.to}`;
+  const prerouting = forwards.map((f) => `-A PREROUTING ${match(f)}`);
+  const output = forwards.map((f) => `-A OUTPUT ! -d 127.0.0.0/8 ${match(f)}`);
   const postrouting = nat.map((n) => {
     const out = n.out !== undefined ? `-o ${n.out}` : `! -o ${n.notOut}`;
     return `-A POSTROUTING -s ${cidrNetwork(n.masquerade) ?? n.masquerade} ${out} -j MASQUERADE`;
   });
   return {
-    nat: [...NAT_CHAINS.map((c) => `:${c} ACCEPT`), ...prerouting, ...postrouting],
+    nat: [...NAT_CHAINS.map((c) => `:${c} ACCEPT`), ...prerouting, ...output, ...postrouting],
     filter: FILTER_CHAINS.map((c) => `:${c} ${c === 'FORWARD' && policy === 'drop' ? 'DROP' : 'ACCEPT'}`),
   };
 }
