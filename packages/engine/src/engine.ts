@@ -17,6 +17,7 @@ import {
   opCommand,
   parseLabText,
   plan,
+  resolveVethPeers,
   validateLab,
 } from '@patchbay/topology';
 import {
@@ -149,7 +150,9 @@ export class Engine {
     const present = await listNamespaces(this.labNamespacePrefix(name));
     const names = [...new Set([...present, ...extra])];
     const iptables = new Set(Object.values(desired.namespaces).filter((n) => n.iptables).map((n) => n.name));
-    return this.cache.observe(names, { iptables, concurrency: this.settings.concurrency });
+    const state = await this.cache.observe(names, { iptables, concurrency: this.settings.concurrency });
+    resolveVethPeers(state, { complete: true }); // every namespace of the lab is in `state`
+    return state;
   }
 
   async apply(input: string | Lab, opts: ApplyOptions = {}): Promise<ApplyResult> {
@@ -203,6 +206,7 @@ export class Engine {
       const merged: KernelState = { namespaces: { ...observed.namespaces } };
       for (const n of touched) delete merged.namespaces[n];
       Object.assign(merged.namespaces, after.namespaces);
+      resolveVethPeers(merged, { complete: true });
       const drift = diff(desired, merged).changes;
       timings.verifyMs = now() - t3;
       await this.writeApplied(lab, desired, revision + 1, entry);

@@ -61,7 +61,10 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
     for (const nsState of Object.values(state.namespaces)) {
       for (const link of Object.values(nsState.links)) {
         expect(link.ifindex).toBeGreaterThan(0);
+        if (link.kind === 'veth') expect(link.peerIfindex).toBeGreaterThan(0);
         delete link.ifindex;
+        delete link.peerIfindex;
+        delete link.peerElsewhere;
       }
     }
     expect(state.namespaces[A]).toEqual({

@@ -1,9 +1,10 @@
 // Reads the state of named namespaces as JSON and maps it to @patchbay/topology's KernelState.
-// Per namespace: one `ip -j -d -batch -` (links, addresses, routes, netconf, peer namespace ids),
+// Per namespace: one `ip -j -d -batch -` (links, addresses, routes, netconf),
 // plus `bridge -j -batch -` when it has VXLAN devices and `iptables-save` when asked.
 
 import {
   parseOwnershipMarker,
+  resolveVethPeers,
   type FloodEntry,
   type KernelState,
   type LinkKind,
@@ -67,27 +68,14 @@ interface RawNetconf {
   forwarding?: boolean | number;
   proxy_neigh?: boolean | number;
 }
-interface RawNsid {
-  nsid?: number;
-  name?: string;
-}
 interface RawFdb {
   mac?: string;
   dst?: string;
 }
 
-/** What one namespace's read produced, before veth peers are resolved across namespaces. */
-interface RawNamespace {
-  state: NamespaceState;
-  /** ifindex → ifname in this namespace. */
-  ifnames: Map<number, string>;
-  /** link name → peer reference still to resolve. */
-  peers: Map<string, { nsid?: number; ifindex?: number }>;
-  /** nsid → namespace name, as seen from this namespace. */
-  nsids: Map<number, string>;
-}
-
-const IP_BATCH = 'link show\naddr show\nroute show\nnetconf show\nnetns list-id\n';
+/** What one namespace's read asks `ip -j -d -batch -` for (also appended to configure batches). */
+export const READ_COMMANDS = ['link show', 'addr show', 'route show', 'netconf show'] as const;
+const IP_BATCH = READ_COMMANDS.map((c) => `${c}\n`).join('');
 
 function asArray<T>(v: unknown, ns: string, what: string): T[] {
   if (!Array.isArray(v)) throw new ObserveError(ns, `expected a JSON array for ${what}`);
@@ -198,7 +186,44 @@ async function readIptables(ns: string) {
   return parseIptablesSave(r.stdout);
 }
 
-async function readNamespace(ns: string, withIptables: boolean): Promise<RawNamespace | undefined> {
+/**
+ * A namespace's state from the JSON arrays of READ_COMMANDS (in that order), without floods and
+ * iptables. Veth peers are left to `resolveVethPeers`: each veth carries its ifindex and its peer's.
+ */
+export function namespaceFromJson(ns: string, values: unknown[]): NamespaceState {
+  if (values.length !== READ_COMMANDS.length) {
+    throw new ObserveError(ns, `ip printed ${values.length} JSON values, expected ${READ_COMMANDS.length}`);
+  }
+  const links = asArray<RawLink>(values[0], ns, 'link show');
+  const addrLinks = asArray<RawLink>(values[1], ns, 'addr show');
+  const routes = asArray<RawRoute>(values[2], ns, 'route show');
+  const netconf = asArray<RawNetconf>(values[3], ns, 'netconf show');
+  const addrsByIndex = new Map<number, RawAddrInfo[]>();
+  for (const l of addrLinks) addrsByIndex.set(l.ifindex, l.addr_info ?? []);
+  const state: NamespaceState = { name: ns, node: '', links: {}, routes: mapRoutes(routes), sysctls: mapSysctls(netconf), floods: [] };
+  for (const l of links) {
+    const link = mapLink(l, addrsByIndex.get(l.ifindex) ?? []);
+    link.ifindex = l.ifindex;
+    if (link.kind === 'veth') {
+      link.veth = { peerNs: '', peerName: '' };
+      if (l.link_index !== undefined) link.peerIfindex = l.link_index;
+      link.peerElsewhere = l.link_netnsid !== undefined;
+    }
+    state.links[l.ifname] = link;
+  }
+  // The marker names the node; a lab's implicit bridge host is IMPLICIT_HOST ("_host").
+  const marker = parseOwnershipMarker(state.links['lo']?.alias);
+  if (marker) state.node = marker.node;
+  return state;
+}
+
+/** The VXLAN flood entries of a namespace whose links are known (one `bridge` process, if any VXLAN). */
+export function readFloodsOf(state: NamespaceState): Promise<FloodEntry[]> {
+  const vxlans = Object.values(state.links).filter((l) => l.kind === 'vxlan').map((l) => l.name).sort();
+  return readFloods(state.name, vxlans);
+}
+
+async function readNamespace(ns: string, withIptables: boolean): Promise<NamespaceState | undefined> {
   const [r, iptables] = await Promise.all([
     runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], { input: IP_BATCH }),
     withIptables ? readIptables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
@@ -208,51 +233,15 @@ async function readNamespace(ns: string, withIptables: boolean): Promise<RawName
     throw new ObserveError(ns, `ip -batch failed (${r.code}): ${r.stderr.trim()}`);
   }
   if (iptables instanceof Error) throw iptables;
-  const values = parseConcatenatedJson(r.stdout);
-  if (values.length !== 5) throw new ObserveError(ns, `ip printed ${values.length} JSON values, expected 5`);
-  const links = asArray<RawLink>(values[0], ns, 'link show');
-  const addrLinks = asArray<RawLink>(values[1], ns, 'addr show');
-  const routes = asArray<RawRoute>(values[2], ns, 'route show');
-  const netconf = asArray<RawNetconf>(values[3], ns, 'netconf show');
-  const nsidList = asArray<RawNsid>(values[4], ns, 'netns list-id');
-
-  const addrsByIndex = new Map<number, RawAddrInfo[]>();
-  for (const l of addrLinks) addrsByIndex.set(l.ifindex, l.addr_info ?? []);
-  const raw: RawNamespace = {
-    state: { name: ns, node: '', links: {}, routes: mapRoutes(routes), sysctls: mapSysctls(netconf), floods: [] },
-    ifnames: new Map(),
-    peers: new Map(),
-    nsids: new Map(),
-  };
-  for (const e of nsidList) if (e.nsid !== undefined && e.name) raw.nsids.set(e.nsid, e.name);
-  for (const l of links) {
-    raw.ifnames.set(l.ifindex, l.ifname);
-    const link = mapLink(l, addrsByIndex.get(l.ifindex) ?? []);
-    link.ifindex = l.ifindex;
-    raw.state.links[l.ifname] = link;
-    if (link.kind === 'veth') {
-      const ref: { nsid?: number; ifindex?: number } = {};
-      if (l.link_netnsid !== undefined) ref.nsid = l.link_netnsid;
-      if (l.link_index !== undefined) ref.ifindex = l.link_index;
-      raw.peers.set(l.ifname, ref);
-    }
-  }
-  const marker = parseOwnershipMarker(raw.state.links['lo']?.alias);
-  // The marker names the node; a lab's implicit bridge host is IMPLICIT_HOST ("_host").
-  if (marker) raw.state.node = marker.node;
-  const vxlans = Object.values(raw.state.links)
-    .filter((l) => l.kind === 'vxlan')
-    .map((l) => l.name)
-    .sort();
-  raw.state.floods = await readFloods(ns, vxlans);
-  if (iptables) raw.state.iptables = iptables;
-  return raw;
+  const state = namespaceFromJson(ns, parseConcatenatedJson(r.stdout));
+  state.floods = await readFloodsOf(state);
+  if (iptables) state.iptables = iptables;
+  return state;
 }
 
 /**
  * The state of the named namespaces that exist (absent ones are simply not in the result).
- * Veth peers are resolved across the observed namespaces; a peer in a namespace not observed
- * gets its namespace name (when the kernel knows it) and an empty `peerName`.
+ * Veth peers are resolved among the namespaces read; a peer elsewhere stays unknown ("").
  */
 export async function observeNamespaces(names: readonly string[], opts: ObserveOptions = {}): Promise<KernelState> {
   const wanted = [...new Set(names)];
@@ -260,19 +249,11 @@ export async function observeNamespaces(names: readonly string[], opts: ObserveO
   const present = new Set(await listNamespaces());
   const targets = wanted.filter((n) => present.has(n));
   const results = await mapLimit(targets, opts.concurrency ?? 4, (ns) => readNamespace(ns, opts.iptables?.has(ns) ?? false));
-  const byName = new Map<string, RawNamespace>();
-  for (const r of results) if (r) byName.set(r.state.name, r);
-
-  for (const raw of byName.values()) {
-    for (const [ifname, ref] of raw.peers) {
-      const link = raw.state.links[ifname]!;
-      const peerNs = ref.nsid === undefined ? raw.state.name : raw.nsids.get(ref.nsid) ?? '';
-      const peer = byName.get(peerNs);
-      const peerName = peer && ref.ifindex !== undefined ? peer.ifnames.get(ref.ifindex) ?? '' : '';
-      link.veth = { peerNs, peerName };
-    }
-  }
   const namespaces: Record<string, NamespaceState> = {};
-  for (const ns of [...byName.keys()].sort()) namespaces[ns] = byName.get(ns)!.state;
-  return { namespaces };
+  for (const r of results.filter((x): x is NamespaceState => x !== undefined).sort((a, b) => cmp(a.name, b.name))) {
+    namespaces[r.name] = r;
+  }
+  const state: KernelState = { namespaces };
+  resolveVethPeers(state, { complete: false });
+  return state;
 }

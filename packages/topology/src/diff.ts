@@ -73,8 +73,12 @@ function pairKey(ns: string, link: LinkState): string {
 /** A link that exists but cannot be changed into the desired one in place. */
 function mustRecreate(d: LinkState, o: LinkState): boolean {
   if (d.kind !== o.kind) return true;
-  // An empty observed peerName means the peer's namespace was not read (a partial observation).
-  if (d.veth && (o.veth?.peerNs !== d.veth.peerNs || (o.veth.peerName !== '' && o.veth.peerName !== d.veth.peerName))) return true;
+  // An empty observed peer means its namespace was not read (a partial observation): unknown, so
+  // not a reason to re-create. A complete observation marks peers outside the lab FOREIGN_PEER.
+  if (d.veth) {
+    const peer = o.veth ?? { peerNs: '', peerName: '' };
+    if (peer.peerNs !== '' && (peer.peerNs !== d.veth.peerNs || (peer.peerName !== '' && peer.peerName !== d.veth.peerName))) return true;
+  }
   if (d.vxlan && o.vxlan) {
     return d.vxlan.vni !== o.vxlan.vni || d.vxlan.port !== o.vxlan.port || d.vxlan.local !== o.vxlan.local;
   }

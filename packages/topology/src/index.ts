@@ -11,3 +11,4 @@ export * from './schema.js';
 export * from './parse.js';
 export * from './validate.js';
 export * from './features.js';
+export * from './peers.js';

@@ -29,6 +29,9 @@ export interface LinkState {
   name: string;
   /** Observed only, never compared: used to give a new veth's far end an ifindex of its own. */
   ifindex?: number;
+  /** Observed veths only: the peer's ifindex, and whether the peer is in another namespace. */
+  peerIfindex?: number;
+  peerElsewhere?: boolean;
   kind: LinkKind;
   up: boolean;
   mtu?: number;

@@ -1,0 +1,41 @@
+// Which veth is whose peer, from the kernel's own numbers: each end reports its ifindex and its
+// peer's ifindex (and whether the peer is in another namespace). Two ends that point at each other
+// are a pair. This needs no `ip netns list-id`, which iproute2 answers by opening every namespace
+// on the machine — O(namespaces) per read, O(N²) for a lab. Every new veth gets ifindexes from
+// ranges of its own (see LINK_INDEX_BASE in diff.ts), so matches are unambiguous in practice;
+// an ambiguous or missing match is left unresolved rather than guessed.
+import type { KernelState } from './state.js';
+
+/** Set on a veth whose peer is in no namespace of a complete observation: not a lab peer. */
+export const FOREIGN_PEER = '(outside the lab)';
+
+export interface ResolveOptions {
+  /**
+   * The state holds every namespace of the lab: an unmatched peer is outside the lab
+   * (FOREIGN_PEER). Otherwise it may be in a namespace not read, and stays unknown ("").
+   */
+  complete: boolean;
+}
+
+export function resolveVethPeers(state: KernelState, opts: ResolveOptions): void {
+  const byIndex = new Map<number, { ns: string; name: string; peerIfindex?: number; elsewhere: boolean }[]>();
+  for (const [ns, s] of Object.entries(state.namespaces)) {
+    for (const l of Object.values(s.links)) {
+      if (l.kind !== 'veth' || l.ifindex === undefined) continue;
+      const list = byIndex.get(l.ifindex) ?? [];
+      list.push({ ns, name: l.name, peerIfindex: l.peerIfindex, elsewhere: !!l.peerElsewhere });
+      byIndex.set(l.ifindex, list);
+    }
+  }
+  for (const [ns, s] of Object.entries(state.namespaces)) {
+    for (const l of Object.values(s.links)) {
+      if (l.kind !== 'veth' || l.ifindex === undefined || l.peerIfindex === undefined) continue;
+      const matches = (byIndex.get(l.peerIfindex) ?? []).filter(
+        (m) => m.peerIfindex === l.ifindex && (l.peerElsewhere ? m.ns !== ns : m.ns === ns) && !(m.ns === ns && m.name === l.name),
+      );
+      const only = matches.length === 1 ? matches[0]! : undefined;
+      if (only) l.veth = { peerNs: only.ns, peerName: only.name };
+      else l.veth = opts.complete && matches.length === 0 ? { peerNs: FOREIGN_PEER, peerName: '' } : { peerNs: '', peerName: '' };
+    }
+  }
+}
