@@ -115,9 +115,10 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
       ],
     });
 
-    // Observing one side only: the peer's namespace is known, its interface name is not.
+    // Observing one side only: the peer is unknown (its namespace was not read), not guessed.
     const onlyA = await observeNamespaces([A]);
-    expect(onlyA.namespaces[A]!.links['eth0']!.veth).toEqual({ peerNs: B, peerName: '' });
+    expect(onlyA.namespaces[A]!.links['eth0']!.veth).toEqual({ peerNs: '', peerName: '' });
+    expect(onlyA.namespaces[A]!.links['eth0']!.peerElsewhere).toBe(true);
     expect(onlyA.namespaces[A]!.iptables).toBeUndefined();
 
     // Rolling back everything that was done leaves nothing behind.
