@@ -192,20 +192,30 @@ export class Engine {
         updatedAt: '',
       });
       await this.releaseNamespaces(ops.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!));
-      const result = await executePlan(ops, { concurrency: this.settings.concurrency, onProgress: opts.onProgress });
+      const result = await executePlan(ops, { concurrency: this.settings.concurrency, onProgress: opts.onProgress, readBack: true });
       const t3 = now();
       timings.executeMs = t3 - t2;
       if (!result.ok) await this.failApply(lab, entry, observed, desired, result.failed!);
 
-      const touched = touchedNamespaces(ops, desired);
+      // Verify: what each configure batch read back at its end, and a fresh read where that is
+      // not the whole story (sysctl/iptables/fdb run in other processes; VXLAN floods, iptables).
+      const touched = touchedNamespaces(ops).filter((n) => desired.namespaces[n]);
+      const otherTools = new Set(ops.filter((o) => o.tool !== 'ip' && o.tool !== 'netns').map((o) => o.ns));
+      const fullRead = touched.filter((n) => {
+        const d = desired.namespaces[n]!;
+        return !result.readBack.has(n) || otherTools.has(n) || d.iptables || Object.values(d.links).some((l) => l.kind === 'vxlan');
+      });
       for (const n of touched) this.cache.invalidate(n); // our own changes: events may still be on their way
-      const after = await this.cache.observe(touched.filter((n) => desired.namespaces[n]), {
-        iptables: new Set(touched.filter((n) => desired.namespaces[n]?.iptables)),
+      const after = await this.cache.observe(fullRead, {
+        iptables: new Set(fullRead.filter((n) => desired.namespaces[n]?.iptables)),
         concurrency: this.settings.concurrency,
       });
       const merged: KernelState = { namespaces: { ...observed.namespaces } };
-      for (const n of touched) delete merged.namespaces[n];
-      Object.assign(merged.namespaces, after.namespaces);
+      for (const n of touched) {
+        const read = after.namespaces[n] ?? result.readBack.get(n);
+        if (read) merged.namespaces[n] = read;
+        else delete merged.namespaces[n];
+      }
       resolveVethPeers(merged, { complete: true });
       const drift = diff(desired, merged).changes;
       timings.verifyMs = now() - t3;
@@ -332,7 +342,7 @@ export function isOurs(seen: KernelState, ns: string, prefix: string, lab: strin
 }
 
 /** Namespaces an apply changed, including the far ends of veths it created. */
-function touchedNamespaces(ops: readonly Op[], desired: DesiredState): string[] {
+function touchedNamespaces(ops: readonly Op[]): string[] {
   const out = new Set<string>();
   for (const o of ops) {
     if (o.tool === 'netns') out.add(o.args[2]!);
@@ -340,6 +350,5 @@ function touchedNamespaces(ops: readonly Op[], desired: DesiredState): string[] 
     const i = o.args.indexOf('netns');
     if (o.tool === 'ip' && o.args[1] === 'add' && i > 0) out.add(o.args[i + 1]!);
   }
-  void desired;
   return [...out].sort();
 }

@@ -52,7 +52,7 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
     expect(result.ok).toBe(true);
     expect(result.done).toHaveLength(ops.length);
     expect(progress.filter((e) => e.done === e.total).map((e) => e.phase)).toEqual(
-      ['unnamespace+namespace', 'link', 'mark+tunnel+configure+route+sysctl+iptables', 'fdb'],
+      ['unnamespace+namespace', 'link', 'unroute+unaddress+mark+tunnel+configure+route+sysctl+iptables', 'unfdb+fdb'],
     );
 
     const state = await observeNamespaces([A, B, `${P}lab.absent`], { iptables: new Set([A, B]) });

@@ -1,7 +1,9 @@
 // Runs a plan: phase by phase, and within a phase one process per (namespace, tool) group, groups
 // running concurrently. `rollback` undoes what a run did, best effort, in reverse order.
 
-import { PHASES, STAGES, type Op } from '@patchbay/topology';
+import { PHASES, STAGES, type NamespaceState, type Op } from '@patchbay/topology';
+import { parseConcatenatedJson } from './json.js';
+import { READ_COMMANDS, namespaceFromJson } from './observe.js';
 import { assertNamespaceName, mapLimit, parseBatchErrors, run, runInNamespace, type RunResult } from './process.js';
 
 export interface OpFailure {
@@ -18,6 +20,11 @@ export interface ExecutionResult {
   /** Every failure seen (several groups of a phase can fail; rollback continues past failures). */
   errors: OpFailure[];
   durationMs: number;
+  /**
+   * With `readBack`: the state of each namespace as its configure batch left it, read by that same
+   * `ip` process (no extra process per namespace). Links, addresses, routes and netconf only.
+   */
+  readBack: Map<string, NamespaceState>;
 }
 
 export interface ProgressEvent {
@@ -33,12 +40,15 @@ export interface ExecuteOptions {
   onProgress?: (e: ProgressEvent) => void;
   /** Per process. Default 30000. */
   timeoutMs?: number;
+  /** Append READ_COMMANDS to every namespace's `ip` batch of the configure stage (see readBack). */
+  readBack?: boolean;
 }
 
 /** The result of one group (one process, or a run of iptables-restore processes). */
 interface GroupResult {
   done: Op[];
   errors: OpFailure[];
+  read?: NamespaceState;
 }
 
 const FORBIDDEN_ARG = /[\s'"#\\]/;
@@ -104,10 +114,12 @@ function wholeGroupFailed(ops: Op[], error: string, force: boolean): GroupResult
 }
 
 /** One `ip/bridge -batch -` for `ops` (ip/bridge/netns tools). */
-async function runBatch(ops: Op[], force: boolean, timeoutMs: number | undefined): Promise<GroupResult> {
+async function runBatch(ops: Op[], force: boolean, timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
   const first = ops[0]!;
-  const input = ops.map((o) => `${o.args.join(' ')}\n`).join('');
-  const flags = force ? ['-force', '-batch', '-'] : ['-batch', '-'];
+  // Changes print nothing under -j, so the output is exactly the JSON of the appended reads.
+  const reads = readBack ? READ_COMMANDS.map((c) => `${c}\n`).join('') : '';
+  const input = ops.map((o) => `${o.args.join(' ')}\n`).join('') + reads;
+  const flags = [...(readBack ? ['-j', '-d'] : []), ...(force ? ['-force', '-batch', '-'] : ['-batch', '-'])];
   const opts = timeoutMs === undefined ? { input } : { input, timeoutMs };
   let r: RunResult;
   try {
@@ -119,7 +131,9 @@ async function runBatch(ops: Op[], force: boolean, timeoutMs: number | undefined
     return wholeGroupFailed(ops, errorMessage(err), force);
   }
   const { errors, trailing } = parseBatchErrors(r.stderr);
-  if (r.code === 0 && errors.size === 0) return { done: [...ops], errors: [] };
+  if (r.code === 0 && errors.size === 0) {
+    return readBack ? { done: [...ops], errors: [], read: namespaceFromJson(first.ns, parseConcatenatedJson(r.stdout)) } : { done: [...ops], errors: [] };
+  }
   if (errors.size === 0) {
     // No line failed by itself: the process did not get to run the batch (e.g. nsenter failed).
     return wholeGroupFailed(ops, trailing || processError(r, first.tool), force);
@@ -183,12 +197,13 @@ async function runIptables(ops: Op[], force: boolean, timeoutMs: number | undefi
   return { done, errors };
 }
 
-function runGroup(ops: Op[], force: boolean, timeoutMs: number | undefined): Promise<GroupResult> {
+function runGroup(ops: Op[], force: boolean, timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
   switch (ops[0]!.tool) {
     case 'netns':
-    case 'ip':
     case 'bridge':
       return runBatch(ops, force, timeoutMs);
+    case 'ip':
+      return runBatch(ops, force, timeoutMs, readBack);
     case 'sysctl':
       return runSysctl(ops, timeoutMs);
     case 'iptables':
@@ -219,7 +234,9 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
   ops.forEach((op, i) => validateOp(op, `ops[${i}]`));
   const done: Op[] = [];
   const errors: OpFailure[] = [];
+  const readBack = new Map<string, NamespaceState>();
   for (const stage of STAGES) {
+    const reading = !!opts.readBack && stage.includes('configure');
     const inStage = new Set<string>(stage);
     const stageOps = ops.filter((o) => inStage.has(o.phase));
     if (stageOps.length === 0) continue;
@@ -228,7 +245,8 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     let finished = 0;
     opts.onProgress?.({ phase, done: 0, total: stageOps.length });
     const results = await mapLimit(groups, opts.concurrency ?? 4, async (g) => {
-      const r = await runGroup(g, false, opts.timeoutMs);
+      const r = await runGroup(g, false, opts.timeoutMs, reading);
+      if (r.read) readBack.set(r.read.name, r.read);
       finished += g.length;
       opts.onProgress?.({ phase, done: finished, total: stageOps.length });
       return r;
@@ -239,7 +257,7 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     }
     if (errors.length > 0) break;
   }
-  const result: ExecutionResult = { ok: errors.length === 0, done, errors, durationMs: performance.now() - started };
+  const result: ExecutionResult = { ok: errors.length === 0, done, errors, durationMs: performance.now() - started, readBack };
   if (errors[0]) result.failed = errors[0];
   return result;
 }
@@ -280,7 +298,7 @@ export async function rollback(doneOps: readonly Op[], opts: ExecuteOptions = {}
     finished += group.length;
     opts.onProgress?.({ phase: group[0]!.phase, done: finished, total: undo.length });
   }
-  const result: ExecutionResult = { ok: errors.length === 0, done, errors, durationMs: performance.now() - started };
+  const result: ExecutionResult = { ok: errors.length === 0, done, errors, durationMs: performance.now() - started, readBack: new Map() };
   if (errors[0]) result.failed = errors[0];
   return result;
 }

@@ -1,8 +1,15 @@
 // The one place this project starts processes. Argument arrays only (never a shell), a minimal
 // environment, bounded time and output. Everything else in the package goes through `run`.
+//
+// Commands in SPAWNER_COMMANDS are started by a long-lived helper (spawner.ts), which is much cheaper
+// than forking Node and enters namespaces itself (no nsenter). PATCHBAY_SPAWNER=0 turns that off;
+// without python3 the helper cannot start and everything falls back to child_process.spawn.
 
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import { SPAWNER_COMMANDS, SPAWNER_MAX_OUTPUT_BYTES, SpawnerError, getSpawner } from './spawner.js';
+
+export { closeSpawner } from './spawner.js';
 
 export interface RunOptions {
   /** Written to the child's stdin, which is then closed. Without it stdin is empty. */
@@ -60,9 +67,60 @@ export function signalExitCode(signal: NodeJS.Signals | null): number {
   return 128 + (n ?? 0);
 }
 
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const maxOutputBytes = opts.maxOutputBytes ?? 64 * 1024 * 1024;
+  if (useSpawner(cmd, opts)) return runViaSpawner(null, cmd, args, opts);
+  return spawnDirect(cmd, args, opts);
+}
+
+/** Runs `cmd` inside the named network namespace (only the network namespace is entered). */
+export function runInNamespace(ns: string, cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const path = namespacePath(ns);
+  if (useSpawner(cmd, opts)) return runViaSpawner(ns, cmd, args, opts);
+  return spawnDirect('nsenter', [`--net=${path}`, '--', cmd, ...args], opts);
+}
+
+function useSpawner(cmd: string, opts: RunOptions): boolean {
+  return (
+    process.env['PATCHBAY_SPAWNER'] !== '0' &&
+    SPAWNER_COMMANDS.includes(cmd) &&
+    (opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES) <= SPAWNER_MAX_OUTPUT_BYTES &&
+    getSpawner().unavailable === undefined
+  );
+}
+
+/** `run`/`runInNamespace` through the helper, with the same results and errors as spawnDirect. */
+async function runViaSpawner(ns: string | null, cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const where = ns === null ? '' : ` (in namespace ${ns})`;
+  try {
+    return await getSpawner().run(ns, [cmd, ...args], { ...(opts.input !== undefined ? { input: opts.input } : {}), timeoutMs, maxOutputBytes });
+  } catch (err) {
+    if (!(err instanceof SpawnerError)) throw err;
+    switch (err.kind) {
+      case 'unavailable': // the helper never started, so nothing ran: the old way
+        return ns === null ? spawnDirect(cmd, args, opts) : spawnDirect('nsenter', [`--net=${namespacePath(ns)}`, '--', cmd, ...args], opts);
+      case 'timeout':
+        throw new ProcessError(`${cmd} timed out after ${timeoutMs} ms${where}`, cmd, args, err.stdout, err.stderr);
+      case 'output':
+        throw new ProcessError(`${cmd} printed more than ${maxOutputBytes} bytes${where}`, cmd, args, err.stdout, err.stderr);
+      case 'exec':
+        // nsenter reported this as its own exit status (127/126) with a message; keep doing so.
+        if (ns !== null) return { code: err.code, stdout: err.stdout, stderr: `${err.stderr}patchbay-spawner: ${err.message}\n` };
+        throw new ProcessError(`cannot run ${cmd}: ${err.message}`, cmd, args, err.stdout, err.stderr);
+      default:
+        throw new ProcessError(`cannot run ${cmd}${where}: ${err.message}`, cmd, args, err.stdout, err.stderr);
+    }
+  }
+}
+
+/** The child_process way: Node forks itself for every command (~4 ms each). */
+function spawnDirect(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   return new Promise<RunResult>((resolve, reject) => {
     let child;
     try {
@@ -117,11 +175,6 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     });
     child.stdin.end(opts.input ?? '');
   });
-}
-
-/** Runs `cmd` inside the named network namespace (only the network namespace is entered). */
-export function runInNamespace(ns: string, cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  return run('nsenter', [`--net=${namespacePath(ns)}`, '--', cmd, ...args], opts);
 }
 
 /** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */

@@ -3,22 +3,22 @@
 // failed apply). The kernel driver groups consecutive operations of one phase, namespace and tool
 // into a single process (`ip -batch -`, `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
 
-/** Phases run in this order; within a phase, namespaces run concurrently. */
+/** Phases in the order they run (grouped into STAGES); within a stage, namespaces run concurrently. */
 export const PHASES = [
-  'unroute', // remove routes no longer wanted
-  'unfdb', // remove VXLAN flood entries no longer wanted
-  'unaddress', // remove addresses no longer wanted
   'unlink', // delete links no longer wanted (or to be re-created)
   'unnamespace', // delete namespaces no longer wanted
   'namespace', // create namespaces
   'link', // create bridges and veth pairs (a veth is created from one end, its peer placed in the other namespace)
+  'unroute', // remove routes no longer wanted
+  'unaddress', // remove addresses no longer wanted
   'mark', // ownership marker on lo, lo up
   'tunnel', // create VXLAN devices (they need their underlay device, maybe made by another namespace's `link`)
   'configure', // addrgenmode, mtu, mac, master, addresses, up/down
   'route', // add / replace routes
   'sysctl', // forwarding, proxy_arp
-  'fdb', // VXLAN flood entries (head-end replication)
   'iptables', // NAT, port forwards, FORWARD policy
+  'unfdb', // remove VXLAN flood entries no longer wanted
+  'fdb', // VXLAN flood entries (head-end replication)
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -28,14 +28,15 @@ export type Phase = (typeof PHASES)[number];
  * concurrently. A stage starts when the previous one has finished everywhere, which is what
  * cross-namespace steps need (a veth's far end exists before it is configured; a VXLAN device's
  * underlay exists before the device). One process per namespace per stage keeps the fork count
- * near the hand-written `ip -batch` floor.
+ * near the hand-written `ip -batch` floor: removing and adding an address, or a route change,
+ * is one process in one namespace.
  */
 export const STAGES: readonly (readonly Phase[])[] = [
-  ['unroute', 'unfdb', 'unaddress', 'unlink'],
+  ['unlink'],
   ['unnamespace', 'namespace'],
   ['link'],
-  ['mark', 'tunnel', 'configure', 'route', 'sysctl', 'iptables'],
-  ['fdb'],
+  ['unroute', 'unaddress', 'mark', 'tunnel', 'configure', 'route', 'sysctl', 'iptables'],
+  ['unfdb', 'fdb'],
 ];
 
 /**
