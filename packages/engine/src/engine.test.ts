@@ -54,6 +54,11 @@ describe('incremental apply on two-containers', () => {
     expect(await inodes(all)).toEqual(before);
     expect(await ping(ns('two-containers', 'ns-cache'), '192.168.100.10')).toBe(true);
     expect(r.drift).toEqual([]);
+    // …and removing it again deletes its namespace, and only that.
+    const back = await t.engine.apply(base());
+    expect(back.drift).toEqual([]);
+    expect(back.ops.map((o) => o.args.join(' '))).toEqual(['link del dev veth-cache-br', `netns del ${ns('two-containers', 'ns-cache')}`]);
+    expect(await listNamespaces(PREFIX)).toEqual(all);
   });
 
   it('removing a link deletes only that veth pair', async () => {

@@ -199,6 +199,9 @@ export class Engine {
 
       // Verify: what each configure batch read back at its end, and a fresh read where that is
       // not the whole story (sysctl/iptables/fdb run in other processes; VXLAN floods, iptables).
+      const stillThere = new Set(await listNamespaces(this.labNamespacePrefix(lab.name)));
+      const merged: KernelState = { namespaces: { ...observed.namespaces } };
+      for (const n of touchedNamespaces(ops)) if (!desired.namespaces[n] && !stillThere.has(n)) delete merged.namespaces[n];
       const touched = touchedNamespaces(ops).filter((n) => desired.namespaces[n]);
       const otherTools = new Set(ops.filter((o) => o.tool !== 'ip' && o.tool !== 'netns').map((o) => o.ns));
       const fullRead = touched.filter((n) => {
@@ -210,7 +213,6 @@ export class Engine {
         iptables: new Set(fullRead.filter((n) => desired.namespaces[n]?.iptables)),
         concurrency: this.settings.concurrency,
       });
-      const merged: KernelState = { namespaces: { ...observed.namespaces } };
       for (const n of touched) {
         const read = after.namespaces[n] ?? result.readBack.get(n);
         if (read) merged.namespaces[n] = read;
