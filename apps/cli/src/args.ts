@@ -13,6 +13,24 @@ export interface Parsed {
 /** Options that take a value (`--port 7070` or `--port=7070`). */
 const VALUED = new Set(['port', 'lab']);
 
+/** Flags each command accepts; anything else is an error (a typo must not turn a dry run into a real one). */
+export const COMMAND_FLAGS: Record<string, readonly string[]> = {
+  apply: ['dry-run', 'json', 'verbose'],
+  destroy: [],
+  list: ['json'],
+  state: ['json'],
+  exec: [],
+  export: ['script'],
+  recover: ['json'],
+  capabilities: ['json'],
+};
+
+/** The first flag `p.command` does not accept, if any. */
+export function unknownFlag(p: Parsed): string | undefined {
+  const allowed = new Set([...(COMMAND_FLAGS[p.command ?? ''] ?? []), 'help']);
+  return [...p.flags].find((f) => !allowed.has(f)) ?? [...p.options.keys()].find((k) => !allowed.has(k));
+}
+
 export function parseArgs(argv: string[]): Parsed {
   const parsed: Parsed = { positional: [], flags: new Set(), options: new Map(), rest: [] };
   for (let i = 0; i < argv.length; i++) {

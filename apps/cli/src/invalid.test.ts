@@ -81,6 +81,12 @@ describe('apply refuses invalid files with exit 2', () => {
     expect(r.stderr).toMatch(/2001 nodes.*2000/);
   });
 
+  it('an unknown option (a typo must not turn a dry run into a real apply)', async () => {
+    const r = await t.run(['apply', t.write('lab.yaml', TWO), '--dryrun']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('apply has no option --dryrun');
+    await expectNothingCreated();
+  });
   it('a file that does not exist', async () => {
     const r = await t.run(['apply', `${t.tmp}/missing.yaml`]);
     expect(r.code).toBe(2);

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { Engine, EngineError, ApplyError, exportLab, exportScript, execInNode, labState } from '@patchbay/engine';
 import { type Op, opCommand } from '@patchbay/topology';
 import { formatState, formatList, formatPlanLine } from './format.js';
-import { HELP, parseArgs, type Parsed } from './args.js';
+import { COMMAND_FLAGS, HELP, parseArgs, unknownFlag, type Parsed } from './args.js';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -64,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
     out(HELP);
     return p.command || p.flags.has('help') ? 0 : 2;
   }
+  const bad = COMMAND_FLAGS[p.command] ? unknownFlag(p) : undefined;
+  if (bad) throw new EngineError('invalid', `${p.command} has no option --${bad} (see patchbay --help)`);
   const engine = new Engine();
   switch (p.command) {
     case 'apply':

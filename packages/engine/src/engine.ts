@@ -173,11 +173,16 @@ export class Engine {
       const revision = entry?.revision ?? 0;
       const timings = { observeMs: t1 - t0, planMs: t2 - t1, executeMs: 0, verifyMs: 0, totalMs: 0 };
       if (opts.dryRun || ops.length === 0) {
-        if (!opts.dryRun && (!entry || entry.status !== 'applied')) {
-          await this.writeApplied(lab, desired, revision + (entry ? 0 : 1), entry);
+        // Nothing to do in the kernel; the journal still records a new document (a description,
+        // say) as a new revision, so that `export` prints what was applied.
+        let current = revision;
+        const sameDocument = entry?.status === 'applied' && JSON.stringify(entry.lab) === JSON.stringify(lab);
+        if (!opts.dryRun && !sameDocument) {
+          current = revision + 1;
+          await this.writeApplied(lab, desired, current, entry);
         }
         timings.totalMs = now() - t0;
-        return { lab: lab.name, revision, dryRun: !!opts.dryRun, ops, drift: [], timings };
+        return { lab: lab.name, revision: current, dryRun: !!opts.dryRun, ops, drift: [], timings };
       }
 
       await this.journal.write({
