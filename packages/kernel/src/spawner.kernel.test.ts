@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readlinkSync, statSync } from 'node:fs';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProcessError, closeSpawner, runInNamespace } from './process.js';
 import { Spawner, SpawnerError } from './spawner.js';
@@ -83,6 +84,13 @@ describe.skipIf(!isRoot)('spawner helper on the real kernel', () => {
       await expect(spawner.run(bad, ['true'])).rejects.toMatchObject({ kind: 'refused', message: /invalid namespace/ });
     }
     expect(() => runInNamespace('../etc', 'ip', ['link'])).toThrow(/invalid namespace/);
+  });
+
+  it('returns to its own namespace after every request (it setns()es itself around posix_spawn)', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => spawner.run(i % 2 ? NS : null, ['true'])));
+    expect(readlinkSync(`/proc/${spawner.pid!}/ns/net`)).toBe(readlinkSync('/proc/self/ns/net'));
+    const inside = await spawner.run(NS, ['sh', '-c', 'readlink /proc/self/ns/net']);
+    expect(inside.stdout.trim()).toBe(`net:[${statSync(`/run/netns/${NS}`).ino}]`);
   });
 
   it('gives children a clean environment', async () => {

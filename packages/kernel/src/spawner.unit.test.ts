@@ -40,6 +40,14 @@ describe('spawner helper', () => {
     expect(handles()).toBe(before);
   });
 
+  it('ignores SIGINT itself (Ctrl-C reaches the children and Node, which decide)', async () => {
+    const slow = spawner.run(null, ['sleep', '0.3']);
+    process.kill(spawner.pid!, 'SIGINT');
+    expect((await slow).code).toBe(0);
+    const child = await spawner.run(null, ['sh', '-c', 'kill -INT $$; sleep 1']);
+    expect(child.code).toBe(130);
+  });
+
   it('is unavailable (nothing ran) when the helper cannot start', async () => {
     const broken = new Spawner({ python: 'pbk-no-such-python' });
     await expect(broken.run(null, ['true'])).rejects.toMatchObject({ kind: 'unavailable' });
