@@ -1,20 +1,9 @@
 // Two CLI processes applying different labs at once, with the same prefix and data folder.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
-import { type CliEnv, cliEnv, examplePath } from './test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { examplePath, useCliEnv } from './test-helpers.js';
 
 const PREFIX = 'pbc5-';
-let t: CliEnv;
-
-beforeEach(() => {
-  t = cliEnv(PREFIX);
-});
-afterEach(async () => {
-  await t.cleanup();
-});
-afterAll(async () => {
-  await deleteNamespaces(await listNamespaces(PREFIX));
-});
+const t = useCliEnv(PREFIX);
 
 describe('concurrent applies', () => {
   it('two different labs applied at once both succeed', async () => {

@@ -1,21 +1,10 @@
 // Every example of the spec applies with the real CLI, re-applies as a no-op, and behaves as its
 // comment says, proven by pings through `patchbay exec`.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
-import { type CliEnv, cliEnv, examplePath, exampleText } from './test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { examplePath, exampleText, useCliEnv } from './test-helpers.js';
 
 const PREFIX = 'pbc1-';
-let t: CliEnv;
-
-beforeEach(() => {
-  t = cliEnv(PREFIX);
-});
-afterEach(async () => {
-  await t.cleanup();
-});
-afterAll(async () => {
-  await deleteNamespaces(await listNamespaces(PREFIX));
-});
+const t = useCliEnv(PREFIX);
 
 async function applyTwice(file: string, lab: string): Promise<void> {
   const first = await t.run(['apply', examplePath(file)]);

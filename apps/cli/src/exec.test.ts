@@ -1,21 +1,13 @@
 // `exec` and `state` exit codes.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
-import { type CliEnv, cliEnv, examplePath } from './test-helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { examplePath, useCliEnv } from './test-helpers.js';
 
 const PREFIX = 'pbc4-';
-let t: CliEnv;
+const t = useCliEnv(PREFIX);
 
 beforeEach(async () => {
-  t = cliEnv(PREFIX);
   const r = await t.run(['apply', examplePath('two-containers.yaml')]);
   expect(r.code, r.stderr).toBe(0);
-});
-afterEach(async () => {
-  await t.cleanup();
-});
-afterAll(async () => {
-  await deleteNamespaces(await listNamespaces(PREFIX));
 });
 
 describe('patchbay exec', () => {

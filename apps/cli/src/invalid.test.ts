@@ -1,20 +1,9 @@
 // Invalid lab files: exit 2, one clear line per problem naming the field, and nothing created.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
-import { type CliEnv, type CliResult, cliEnv, exampleText, ipNetnsList } from './test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type CliResult, exampleText, ipNetnsList, useCliEnv } from './test-helpers.js';
 
 const PREFIX = 'pbc3-';
-let t: CliEnv;
-
-beforeEach(() => {
-  t = cliEnv(PREFIX);
-});
-afterEach(async () => {
-  await t.cleanup();
-});
-afterAll(async () => {
-  await deleteNamespaces(await listNamespaces(PREFIX));
-});
+const t = useCliEnv(PREFIX);
 
 const TWO = exampleText('two-containers.yaml');
 

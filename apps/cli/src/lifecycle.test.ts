@@ -1,20 +1,9 @@
 // export, list, destroy and `apply -` through the real CLI.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
-import { type CliEnv, cliEnv, examplePath, exampleText, ipNetnsList, rootSnapshot } from './test-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { examplePath, exampleText, ipNetnsList, rootSnapshot, useCliEnv } from './test-helpers.js';
 
 const PREFIX = 'pbc2-';
-let t: CliEnv;
-
-beforeEach(() => {
-  t = cliEnv(PREFIX);
-});
-afterEach(async () => {
-  await t.cleanup();
-});
-afterAll(async () => {
-  await deleteNamespaces(await listNamespaces(PREFIX));
-});
+const t = useCliEnv(PREFIX);
 
 interface ListEntry {
   name: string;

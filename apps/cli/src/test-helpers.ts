@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach } from 'vitest';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 
 export const CLI = join(import.meta.dirname, '../dist/main.js');
@@ -103,4 +104,27 @@ export function ipNetnsList(prefix: string): string[] {
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
     .filter((n) => n.startsWith(prefix));
+}
+
+/**
+ * A CliEnv per test, registered with vitest's hooks: fresh before each test, cleaned after it,
+ * and every namespace of the prefix removed after the file even if a test left one.
+ */
+export function useCliEnv(prefix: string): CliEnv {
+  let current: CliEnv | undefined;
+  beforeEach(() => {
+    current = cliEnv(prefix);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+  });
+  afterAll(async () => {
+    await deleteNamespaces(await listNamespaces(prefix));
+  });
+  return new Proxy({} as CliEnv, {
+    get: (_, key) => {
+      if (!current) throw new Error('useCliEnv: used outside a test');
+      return current[key as keyof CliEnv];
+    },
+  });
 }

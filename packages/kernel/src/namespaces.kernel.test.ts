@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deleteNamespaces, execInNamespace, executePlan, listNamespaces, namespacePids } from './index.js';
+import { deleteNamespaces, execInNamespace, executePlan, listNamespaces, pidsInNamespaces } from './index.js';
 import { cleanup, isRoot, netnsAdd } from '../test/helpers.js';
 
 const P = 'pbk3-';
@@ -20,8 +20,8 @@ describe.skipIf(!isRoot)('namespaces and exec on the real kernel', () => {
     const child = spawn('nsenter', [`--net=/run/netns/${S}`, '--', 'sleep', '300'], { stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, sig) => resolve(sig)));
     try {
-      for (let i = 0; i < 50 && !(await namespacePids(S)).includes(child.pid!); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(await namespacePids(S)).toContain(child.pid);
+      for (let i = 0; i < 50 && !(await pidsInNamespaces([S])).has(child.pid!); i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await pidsInNamespaces([S])).get(child.pid!)).toBe(S);
       const res = await deleteNamespaces([S, `${P}missing`]);
       expect(res).toEqual([
         { name: S, ok: true },

@@ -18,18 +18,6 @@ export async function listNamespaces(prefix = ''): Promise<string[]> {
   return entries.filter((n) => n.startsWith(prefix)).sort();
 }
 
-/** Ids of the processes whose network namespace is `ns` ([] when the namespace is gone). */
-export async function namespacePids(ns: string): Promise<number[]> {
-  assertNamespaceName(ns);
-  const r = await run('ip', ['netns', 'pids', ns]);
-  if (r.code !== 0) return [];
-  return r.stdout
-    .split(/\s+/)
-    .filter((t) => /^\d+$/.test(t))
-    .map(Number)
-    .filter((pid) => pid > 1 && pid !== process.pid);
-}
-
 export interface DeleteResult {
   name: string;
   ok: boolean;
@@ -40,26 +28,6 @@ export interface DeleteResult {
 
 function isGoneMessage(msg: string): boolean {
   return /No such file or directory|does not exist/i.test(msg);
-}
-
-/** SIGKILLs every process living in `ns` (they would keep a deleted namespace alive). */
-export async function killNamespaceProcesses(ns: string): Promise<number> {
-  let killed = 0;
-  // A process may fork while we kill; a few rounds catch its children.
-  for (let round = 0; round < 5; round++) {
-    const pids = await namespacePids(ns);
-    if (pids.length === 0) break;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed++;
-      } catch {
-        /* exited meanwhile */
-      }
-    }
-    await new Promise((r) => setTimeout(r, 10 * (round + 1)));
-  }
-  return killed;
 }
 
 /**
