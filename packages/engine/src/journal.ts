@@ -31,7 +31,7 @@ export class Journal {
   ) {}
 
   private get folder(): string {
-    return join(this.dir, 'labs', this.prefix.replace(/-+$/, '') || 'default');
+    return join(this.dir, 'labs', this.prefix); // prefixes are [a-z0-9-]: safe, and distinct folders
   }
 
   pathOf(name: string): string {
