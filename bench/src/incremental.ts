@@ -1,0 +1,133 @@
+// Incremental changes on a running lab, in the engine's two modes:
+// - one-shot (as the CLI): every apply reads every namespace of the lab before planning;
+// - long-lived (`watch: true`, as the server): one helper watches every lab namespace through
+//   rtnetlink and the engine re-reads only namespaces reported changed (and those it touched).
+// Each change is one `engine.apply` of the whole lab with one thing changed, alternating back and
+// forth so every apply is a real change. Between applies the bench waits WAIT_MS so that the
+// kernel's change events for the previous apply have reached the watcher.
+
+import { Engine } from '@patchbay/engine';
+import { observeNamespaces } from '@patchbay/kernel';
+import type { Lab } from '@patchbay/topology';
+import { timedApply, type ApplyRecord } from './engine-run.js';
+import { engineNamespaces, leafIp, starLab } from './lab.js';
+import { PREFIX, now, sleep, stat, type Stat } from './util.js';
+
+export const WAIT_MS = 50;
+
+export type IncModeName = 'one-shot' | 'watch';
+
+export interface IncResult {
+  change: string;
+  records: ApplyRecord[];
+}
+
+export interface IncMode {
+  mode: IncModeName;
+  /** The lab's creation (not in the table). */
+  initialApplyMs: number;
+  /** watch only: the first apply after creation (a no-op) starts watching and reads every namespace. */
+  firstAfterCreate?: ApplyRecord;
+  results: IncResult[];
+}
+
+export interface IncReport {
+  n: number;
+  reps: number;
+  modes: IncMode[];
+  /** observeNamespaces over all N+1 namespaces alone, ms (one per repetition, one-shot mode). */
+  observeAllMs?: Stat;
+}
+
+/** The change sequence: no-op, (a) address, (b) down/up, (c) add/remove a leaf; `reps` times. */
+async function changes(engine: Engine, base: Lab, reps: number, afterRep?: () => Promise<void>): Promise<IncResult[]> {
+  const results = new Map<string, ApplyRecord[]>();
+  const lab = structuredClone(base);
+  const leaf1 = lab.links[0]!;
+  const leaf2 = lab.links[1]!;
+  const extra = 'l9001';
+  const step = async (k: string) => {
+    await sleep(WAIT_MS);
+    const r = await timedApply(engine, lab);
+    (results.get(k) ?? results.set(k, []).get(k)!).push(r);
+  };
+  for (let rep = 0; rep < reps; rep++) {
+    await step('no change (no-op apply)'); // the price of observe + diff alone
+    leaf1.a.addresses = ['10.200.200.1/16'];
+    await step('(a) change one address');
+    leaf1.a.addresses = [`${leafIp(1)}/16`];
+    await step('(a) change one address');
+    leaf2.a.up = false;
+    await step('(b) set one link down');
+    delete leaf2.a.up;
+    await step("(b') set it up again");
+    lab.nodes[extra] = { kind: 'netns' };
+    lab.links.push({ a: { node: extra, interface: 'eth0', addresses: ['10.200.100.1/16'] }, b: { node: 'br0', interface: 'h9001' } });
+    await step('(c) add one leaf');
+    delete lab.nodes[extra];
+    lab.links.pop();
+    await step("(c') remove that leaf");
+    await afterRep?.();
+  }
+  return [...results].map(([change, records]) => ({ change, records }));
+}
+
+/** One-shot mode, on `engine` (no watch): as the CLI, each apply reads all N+1 namespaces. */
+async function oneShot(engine: Engine, n: number, reps: number, concurrency: number): Promise<{ mode: IncMode; observeAllMs: Stat }> {
+  const base = starLab(n);
+  const t0 = now();
+  await engine.apply(structuredClone(base));
+  const initialApplyMs = now() - t0;
+  const observeTimes: number[] = [];
+  const { host, leaves } = engineNamespaces(PREFIX, base.name, n);
+  try {
+    const results = await changes(engine, base, reps, async () => {
+      const o0 = now();
+      await observeNamespaces([host, ...leaves], { concurrency }); // observe alone, for the breakdown
+      observeTimes.push(now() - o0);
+    });
+    return { mode: { mode: 'one-shot', initialApplyMs, results }, observeAllMs: stat(observeTimes) };
+  } finally {
+    await engine.destroy(base.name);
+  }
+}
+
+/** Long-lived mode: one `Engine({ watch: true })` creates the lab, makes every change, destroys it. */
+async function longLived(dataDir: string, n: number, reps: number, concurrency: number): Promise<IncMode> {
+  const engine = new Engine({ prefix: PREFIX, dataDir, concurrency, watch: true });
+  const base = starLab(n);
+  try {
+    const t0 = now();
+    await engine.apply(structuredClone(base));
+    const initialApplyMs = now() - t0;
+    try {
+      await sleep(WAIT_MS);
+      const firstAfterCreate = await timedApply(engine, base);
+      const results = await changes(engine, base, reps);
+      return { mode: 'watch', initialApplyMs, firstAfterCreate, results };
+    } finally {
+      await engine.destroy(base.name);
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+export async function incremental(
+  oneShotEngine: Engine,
+  dataDir: string,
+  o: { incSize: number; incReps: number; concurrency: number; incModes: IncModeName[] },
+): Promise<IncReport> {
+  const report: IncReport = { n: o.incSize, reps: o.incReps, modes: [] };
+  for (const m of o.incModes) {
+    console.error(`[bench] incremental changes on N=${o.incSize}, ${o.incReps} repetitions, ${m} engine`);
+    if (m === 'one-shot') {
+      const r = await oneShot(oneShotEngine, o.incSize, o.incReps, o.concurrency);
+      report.modes.push(r.mode);
+      report.observeAllMs = r.observeAllMs;
+    } else {
+      report.modes.push(await longLived(dataDir, o.incSize, o.incReps, o.concurrency));
+    }
+  }
+  return report;
+}
