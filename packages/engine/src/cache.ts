@@ -1,4 +1,7 @@
-// What a long-lived engine knows of its namespaces between applies. With a NamespaceWatcher
+// What a long-lived engine knows of its namespaces between applies. States handed out are the
+// cached objects themselves (no copy: this is the hot path of an incremental apply); callers treat
+// them as read-only, except for the derived veth peer fields `resolveVethPeers` fills in.
+// With a NamespaceWatcher
 // feeding it, a namespace is read again only after the kernel reported a change in it (or when
 // its iptables matter: netfilter changes send no rtnetlink events). Without one, every read goes
 // to the kernel, as a one-shot CLI run must.
@@ -38,13 +41,29 @@ export class ObservationCache {
     for (const n of unique) {
       const read = fresh.namespaces[n];
       if (read) {
-        if ((this.generation.get(n) ?? 0) === before.get(n)) this.states.set(n, structuredClone(read));
+        if ((this.generation.get(n) ?? 0) === before.get(n)) this.states.set(n, read);
         namespaces[n] = read;
       } else if (!toRead.includes(n) && this.states.has(n)) {
-        namespaces[n] = structuredClone(this.states.get(n)!);
+        namespaces[n] = this.states.get(n)!;
       }
     }
     return { namespaces };
+  }
+
+  /**
+   * After changing the kernel: waits until the watcher has reported every change made so far (our
+   * own included), and returns a mark for `remember`. Without a watcher: undefined.
+   */
+  async settle(): Promise<Map<string, number> | undefined> {
+    if (!this.watcher) return undefined;
+    await this.watcher.sync();
+    return new Map(this.generation);
+  }
+
+  /** Keeps `state` (read after `settle`'s changes were made) unless a change was reported since `mark`. */
+  remember(state: NamespaceState, mark: Map<string, number> | undefined): void {
+    if (!mark || !this.watcher?.isWatching(state.name)) return;
+    if ((this.generation.get(state.name) ?? 0) === (mark.get(state.name) ?? 0)) this.states.set(state.name, state);
   }
 
   /** Call before deleting namespaces: a watched namespace is kept alive by the watcher's socket. */

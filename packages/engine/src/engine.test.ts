@@ -110,10 +110,15 @@ describe('incremental apply on two-containers', () => {
     lab.links[0]!.a.up = false;
     const down = await t.engine.apply(lab);
     expect(down.drift).toEqual([]);
+    const web = ns('two-containers', 'ns-web');
+    const seen = (await observeNamespaces([web])).namespaces[web]!;
+    expect(seen.links['veth-web']!.up).toBe(false);
+    expect(seen.routes).toEqual([]);
     expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.10')).toBe(false);
     const up = await t.engine.apply(base());
     expect(up.ops.map((o) => o.args.join(' '))).toEqual(['link set dev veth-web up', 'route replace default via 192.168.100.1']);
-    expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.10')).toBe(true);
+    // ns-db's ARP entry for .10 failed while it was down; the kernel retries it within ~3 s.
+    expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.10', 1, 5)).toBe(true);
   });
 
   it('repairs drift: a link deleted behind its back is re-created by the next apply', async () => {

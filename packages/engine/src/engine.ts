@@ -213,15 +213,18 @@ export class Engine {
         const d = desired.namespaces[n]!;
         return !result.readBack.has(n) || otherTools.has(n) || d.iptables || Object.values(d.links).some((l) => l.kind === 'vxlan');
       });
-      for (const n of touched) this.cache.invalidate(n); // our own changes: events may still be on their way
+      for (const n of touched) this.cache.invalidate(n);
+      const mark = await this.cache.settle(); // the watcher has seen our own changes by now
       const after = await this.cache.observe(fullRead, {
         iptables: new Set(fullRead.filter((n) => desired.namespaces[n]?.iptables)),
         concurrency: this.settings.concurrency,
       });
       for (const n of touched) {
-        const read = after.namespaces[n] ?? result.readBack.get(n);
+        const readBack = result.readBack.get(n);
+        const read = after.namespaces[n] ?? readBack;
         if (read) merged.namespaces[n] = read;
         else delete merged.namespaces[n];
+        if (read && read === readBack) this.cache.remember(read, mark);
       }
       resolveVethPeers(merged, { complete: true });
       const drift = diff(desired, merged).changes;

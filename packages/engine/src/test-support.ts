@@ -52,8 +52,9 @@ export async function rootSnapshot(): Promise<string> {
   return parts.map((p) => p.stdout).join('\n');
 }
 
-export async function ping(ns: string, ip: string, count = 1): Promise<boolean> {
-  const r = await execInNamespace(ns, ['ping', '-n', '-c', String(count), '-W', '1', '-i', '0.2', ip], { stdio: 'pipe' });
+/** Pings until `count` replies arrived (true) or `deadlineS` seconds passed (false). */
+export async function ping(ns: string, ip: string, count = 1, deadlineS = 1): Promise<boolean> {
+  const r = await execInNamespace(ns, ['ping', '-n', '-c', String(count), '-w', String(deadlineS), '-i', '0.2', ip], { stdio: 'pipe' });
   return r.code === 0;
 }
 

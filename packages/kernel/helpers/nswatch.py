@@ -6,8 +6,9 @@ namespace (setns), opens a socket subscribed to the groups below, and returns to
 namespace. It then waits on all sockets at once and prints one JSON line per namespace that
 changed: {"ns": NAME, "events": N}. Node cannot setns() itself (libuv threads), hence a helper.
 
-Commands on stdin, one per line: "add NAME" / "del NAME". Names are checked against a strict
-pattern and only opened under /run/netns. The helper exits when stdin closes.
+Commands on stdin, one per line: "add NAME" / "del NAME" (acknowledged with {"ns", "watching"}),
+"sync TOKEN" (reports every change queued so far, then {"sync": TOKEN}). Names are checked against
+a strict pattern and only opened under /run/netns. The helper exits when stdin closes.
 
 Subscribed: links, IPv4 addresses, IPv4 routes, IPv4 netconf (forwarding, proxy_arp), and
 permanent bridge FDB entries (VXLAN flood entries). Learned FDB entries and ARP neighbours are
@@ -25,6 +26,7 @@ import sys
 CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
 RTNLGRP = {"link": 1, "neigh": 3, "ipv4_ifaddr": 5, "ipv4_route": 7, "ipv4_netconf": 24}
+RTM_NEWLINK, RTM_DELLINK = 16, 17
 RTM_NEWNEIGH, RTM_DELNEIGH = 28, 29
 AF_BRIDGE = 7
 NUD_PERMANENT = 0x80
@@ -56,14 +58,47 @@ def open_socket(name: str, home: int) -> socket.socket:
         os.close(fd)
 
 
-def relevant(data: bytes) -> int:
-    """Counts the messages in a netlink datagram that say something about desired state."""
+# Link attributes that make up a lab's desired state. Carrier and operstate changes (a peer going
+# up, a port's state) are left out: they are not desired state, and on a bridge's host they come
+# with every port, so reporting them would make the engine re-read a big namespace for nothing.
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_IFALIAS, IFLA_LINK_NETNSID = 1, 3, 4, 5, 10, 20, 37
+LINK_KEYS = (IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_IFALIAS, IFLA_LINK_NETNSID)
+IFF_UP = 0x1
+
+
+def link_fingerprint(data: bytes, off: int, length: int) -> tuple[int, bytes]:
+    """(ifindex, the desired-state part of an RTM_NEWLINK message)."""
+    # struct ifinfomsg: family(1) pad(1) type(2) index(4) flags(4) change(4)
+    _, _, index, flags, _ = struct.unpack_from("=BxHiII", data, off + 16)
+    attrs = {}
+    pos, end = off + 32, off + length
+    while pos + 4 <= end:
+        alen, atype = struct.unpack_from("=HH", data, pos)
+        if alen < 4:
+            break
+        if (atype & 0x3FFF) in LINK_KEYS:
+            attrs[atype & 0x3FFF] = data[pos + 4 : pos + alen]
+        pos += (alen + 3) & ~3
+    return index, bytes([flags & IFF_UP]) + b"".join(k.to_bytes(2, "little") + attrs[k] for k in sorted(attrs))
+
+
+def relevant(data: bytes, links: dict) -> int:
+    """Counts the messages in a netlink datagram that say something about desired state.
+    `links` remembers each link's last fingerprint in this namespace."""
     count, off = 0, 0
     while off + 16 <= len(data):
         length, mtype = struct.unpack_from("=IH", data, off)
         if length < 16:
             break
-        if mtype in (RTM_NEWNEIGH, RTM_DELNEIGH):
+        if mtype == RTM_NEWLINK and off + 32 <= len(data):
+            index, fp = link_fingerprint(data, off, length)
+            if links.get(index) != fp:
+                links[index] = fp
+                count += 1
+        elif mtype == RTM_DELLINK and off + 32 <= len(data):
+            links.pop(struct.unpack_from("=i", data, off + 20)[0], None)
+            count += 1
+        elif mtype in (RTM_NEWNEIGH, RTM_DELNEIGH):
             # struct ndmsg: family(1) pad(3) ifindex(4) state(2) flags(1) type(1)
             family = data[off + 16] if off + 17 <= len(data) else 0
             state = struct.unpack_from("=H", data, off + 24)[0] if off + 26 <= len(data) else 0
@@ -75,9 +110,42 @@ def relevant(data: bytes) -> int:
     return count
 
 
+def drain(s: socket.socket, links: dict) -> int:
+    """Reads everything queued on a namespace's socket; returns the number of relevant changes."""
+    n = 0
+    try:
+        while True:
+            n += relevant(s.recv(1 << 16), links)
+    except BlockingIOError:
+        pass
+    except OSError:  # ENOBUFS: events were lost, so report a change
+        links.clear()
+        n += 1
+    return n
+
+
+def prime(s: socket.socket, links: dict) -> None:
+    """Learns every link's fingerprint (an RTM_GETLINK dump), so that a later carrier-only change
+    of an existing link is not mistaken for a new link."""
+    nlmsg_done, rtm_getlink, flags = 3, 18, 0x1 | 0x300  # NLM_F_REQUEST | NLM_F_DUMP
+    s.send(struct.pack("=IHHII", 32, rtm_getlink, flags, 1, 0) + struct.pack("=BxHiII", 0, 0, 0, 0, 0))
+    while True:
+        if not select.select([s], [], [], 2.0)[0]:
+            return
+        data = s.recv(1 << 20)
+        relevant(data, links)
+        off = 0
+        while off + 16 <= len(data):
+            length, mtype = struct.unpack_from("=IH", data, off)
+            if mtype == nlmsg_done or length < 16:
+                return
+            off += (length + 3) & ~3
+
+
 def main() -> None:
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
     sockets: dict[int, tuple[str, socket.socket]] = {}
+    link_memory: dict[str, dict] = {}
     by_name: dict[str, socket.socket] = {}
     poller = select.poll()
     poller.register(sys.stdin.fileno(), select.POLLIN)
@@ -94,6 +162,19 @@ def main() -> None:
                 while b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
                     verb, _, name = line.decode().strip().partition(" ")
+                    if verb == "sync":
+                        # Everything the kernel sent before this point is reported before the ack,
+                        # so a caller knows which changes of its own have been seen.
+                        for other, sock in list(by_name.items()):
+                            n = drain(sock, link_memory.setdefault(other, {}))
+                            if n:
+                                changed[other] = changed.get(other, 0) + n
+                        for other, n in changed.items():
+                            out.write(json.dumps({"ns": other, "events": n}) + "\n")
+                        changed.clear()
+                        out.write(json.dumps({"sync": name}) + "\n")
+                        out.flush()
+                        continue
                     if not NAME_RE.match(name):
                         print(json.dumps({"error": f"bad name {name!r}"}), file=out, flush=True)
                         continue
@@ -103,6 +184,7 @@ def main() -> None:
                         except OSError as e:
                             print(json.dumps({"ns": name, "error": e.strerror}), file=out, flush=True)
                             continue
+                        prime(s, link_memory.setdefault(name, {}))
                         by_name[name] = s
                         sockets[s.fileno()] = (name, s)
                         poller.register(s.fileno(), select.POLLIN)
@@ -110,6 +192,7 @@ def main() -> None:
                     elif verb == "del":
                         # The socket holds the namespace alive: close it before anyone deletes it.
                         s = by_name.pop(name, None)
+                        link_memory.pop(name, None)
                         if s is not None:
                             poller.unregister(s.fileno())
                             del sockets[s.fileno()]
@@ -117,14 +200,7 @@ def main() -> None:
                         print(json.dumps({"ns": name, "watching": False}), file=out, flush=True)
                 continue
             name, s = sockets[fd]
-            n = 0
-            try:
-                while True:
-                    n += relevant(s.recv(1 << 16))
-            except BlockingIOError:
-                pass
-            except OSError:  # ENOBUFS: events were lost, so report a change
-                n += 1
+            n = drain(s, link_memory.setdefault(name, {}))
             if n:
                 changed[name] = changed.get(name, 0) + n
         for name, n in changed.items():

@@ -11,6 +11,7 @@ import { CHILD_ENV, assertNamespaceName } from './process.js';
 const HELPER = fileURLToPath(new URL('../helpers/nswatch.py', import.meta.url));
 
 interface HelperLine {
+  sync?: string;
   ns?: string;
   events?: number;
   watching?: boolean;
@@ -29,6 +30,7 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
   private readonly watching = new Set<string>();
   private readonly pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }[]>();
   private closed = false;
+  private syncCounter = 0;
 
   constructor() {
     super();
@@ -50,6 +52,12 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
     try {
       msg = JSON.parse(line) as HelperLine;
     } catch {
+      return;
+    }
+    if (msg.sync !== undefined) {
+      const waiters = this.pending.get(`sync ${msg.sync}`) ?? [];
+      this.pending.delete(`sync ${msg.sync}`);
+      for (const w of waiters) w.resolve();
       return;
     }
     if (!msg.ns) return;
@@ -94,6 +102,18 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
   unwatch(names: readonly string[]): Promise<void> {
     const known = [...new Set(names)].filter((n) => this.watching.delete(n));
     return this.request('del', known);
+  }
+
+  /**
+   * Resolves once every change the kernel reported before this call has been emitted as `change`.
+   * After applying a plan, this tells the engine's own changes from later ones.
+   */
+  sync(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const token = String(++this.syncCounter);
+    const done = new Promise<void>((resolve, reject) => this.pending.set(`sync ${token}`, [{ resolve, reject }]));
+    this.child.stdin.write(`sync ${token}\n`);
+    return done;
   }
 
   /** Stops the helper (its sockets would otherwise keep deleted namespaces alive). */
