@@ -12,6 +12,9 @@ import {
   type Problem,
   checkFeatures,
   compile,
+  iptablesForNode,
+  isBridge,
+  namespaceName,
   defaultIptablesState,
   diff,
   opCommand,
@@ -137,11 +140,10 @@ export class Engine {
   /** The desired state of `lab`, plus default tables where a previous revision managed iptables. */
   private desiredFor(lab: Lab, previous?: Lab): DesiredState {
     const desired = compile(lab, this.prefix);
-    if (previous) {
-      const before = compile(previous, this.prefix);
-      for (const [ns, state] of Object.entries(desired.namespaces)) {
-        if (!state.iptables && before.namespaces[ns]?.iptables) state.iptables = defaultIptablesState();
-      }
+    for (const [node, spec] of Object.entries(previous?.nodes ?? {})) {
+      if (isBridge(spec) || !iptablesForNode(spec)) continue;
+      const state = desired.namespaces[namespaceName(this.prefix, lab.name, node)];
+      if (state && !state.iptables) state.iptables = defaultIptablesState();
     }
     return desired;
   }
@@ -351,14 +353,12 @@ export function isOurs(seen: KernelState, ns: string, prefix: string, lab: strin
   return parts[0] === 'patchbay' && parts[2] === prefix && parts[3] === lab;
 }
 
-/** Namespaces an apply changed, including the far ends of veths it created. */
+/** Namespaces an apply changed, including the far ends of veths it created or deleted. */
 function touchedNamespaces(ops: readonly Op[]): string[] {
   const out = new Set<string>();
   for (const o of ops) {
-    if (o.tool === 'netns') out.add(o.args[2]!);
-    else out.add(o.ns);
-    const i = o.args.indexOf('netns');
-    if (o.tool === 'ip' && o.args[1] === 'add' && i > 0) out.add(o.args[i + 1]!);
+    out.add(o.tool === 'netns' ? o.args[2]! : o.ns);
+    for (const other of o.alsoTouches ?? []) out.add(other);
   }
   return [...out].sort();
 }

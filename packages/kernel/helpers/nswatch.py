@@ -90,7 +90,9 @@ def relevant(data: bytes, links: dict) -> int:
         length, mtype = struct.unpack_from("=IH", data, off)
         if length < 16:
             break
-        if mtype == RTM_NEWLINK and off + 32 <= len(data):
+        if mtype in (RTM_NEWLINK, RTM_DELLINK) and off + 17 <= len(data) and data[off + 16] == AF_BRIDGE:
+            pass  # a bridge port's own state (forwarding, learning…): not desired state
+        elif mtype == RTM_NEWLINK and off + 32 <= len(data):
             index, fp = link_fingerprint(data, off, length)
             if links.get(index) != fp:
                 links[index] = fp

@@ -21,8 +21,8 @@ export interface ExecutionResult {
   errors: OpFailure[];
   durationMs: number;
   /**
-   * With `readBack`: the state of each namespace as its configure batch left it, read by that same
-   * `ip` process (no extra process per namespace). Links, addresses, routes and netconf only.
+   * With `readBack`: the state of each namespace as its last `ip` batch left it, read by that same
+   * process (no extra process per namespace). Links, addresses, routes and netconf only.
    */
   readBack: Map<string, NamespaceState>;
 }
@@ -40,7 +40,7 @@ export interface ExecuteOptions {
   onProgress?: (e: ProgressEvent) => void;
   /** Per process. Default 30000. */
   timeoutMs?: number;
-  /** Append READ_COMMANDS to every namespace's `ip` batch of the configure stage (see readBack). */
+  /** Append READ_COMMANDS to each namespace's `ip` batch of the last stage that changes it (see readBack). */
   readBack?: boolean;
 }
 
@@ -223,6 +223,20 @@ function groupByTarget(ops: readonly Op[]): Op[][] {
   return [...groups.values()];
 }
 
+/** For each namespace, the last stage that changes it (as the namespace of an op, or as the far end of a new veth). */
+function lastStageTouching(ops: readonly Op[]): Map<string, number> {
+  const stageOf = new Map<string, number>();
+  STAGES.forEach((stage, i) => stage.forEach((phase) => stageOf.set(phase, i)));
+  const last = new Map<string, number>();
+  const touch = (ns: string, i: number) => last.set(ns, Math.max(last.get(ns) ?? -1, i));
+  for (const op of ops) {
+    const i = stageOf.get(op.phase)!;
+    touch(op.tool === 'netns' ? op.args[2]! : op.ns, i);
+    for (const other of op.alsoTouches ?? []) touch(other, i);
+  }
+  return last;
+}
+
 /**
  * Runs `ops` stage by stage (STAGES). Within a stage, the ops of each (namespace, tool) run as one
  * process, in the order given (the planner sorts by phase), up to `concurrency` processes at once.
@@ -235,8 +249,8 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
   const done: Op[] = [];
   const errors: OpFailure[] = [];
   const readBack = new Map<string, NamespaceState>();
-  for (const stage of STAGES) {
-    const reading = !!opts.readBack && stage.includes('configure');
+  const finalStage = opts.readBack ? lastStageTouching(ops) : new Map<string, number>();
+  for (const [stageIndex, stage] of STAGES.entries()) {
     const inStage = new Set<string>(stage);
     const stageOps = ops.filter((o) => inStage.has(o.phase));
     if (stageOps.length === 0) continue;
@@ -245,6 +259,8 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     let finished = 0;
     opts.onProgress?.({ phase, done: 0, total: stageOps.length });
     const results = await mapLimit(groups, opts.concurrency ?? 4, async (g) => {
+      // A namespace's state is final once no later stage touches it: read it back right there.
+      const reading = g[0]!.tool === 'ip' && finalStage.get(g[0]!.ns) === stageIndex;
       const r = await runGroup(g, false, opts.timeoutMs, reading);
       if (r.read) readBack.set(r.read.name, r.read);
       finished += g.length;

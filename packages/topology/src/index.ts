@@ -12,3 +12,4 @@ export * from './parse.js';
 export * from './validate.js';
 export * from './features.js';
 export * from './peers.js';
+export * from './compile-nat.js';

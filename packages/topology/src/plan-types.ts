@@ -66,6 +66,8 @@ export interface Op {
   subject: { node: string; iface?: string; detail?: string };
   /** Why this operation is needed, in words. */
   reason: string;
+  /** Other namespaces this operation changes: the far end of a veth it creates or deletes. */
+  alsoTouches?: string[];
   /** Operations that undo this one, in the order they must run. Empty: nothing to undo. */
   undo: Op[];
 }

@@ -102,11 +102,14 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   const base = { ns: c.ns, subject, tool: 'ip' as const, kind: 'link' as const };
   if (c.action === 'remove') {
     const why = c.fields.includes('recreate') ? 'it cannot be changed in place, so it is re-created' : 'it is not in the lab';
-    return [op({ ...base, phase: 'unlink', action: 'remove', args: ['link', 'del', 'dev', c.name], reason: `${c.observed!.kind} ${c.name}: ${why}` })];
+    const peerNs = c.observed!.veth?.peerNs;
+    return [op({ ...base, phase: 'unlink', action: 'remove', args: ['link', 'del', 'dev', c.name], reason: `${c.observed!.kind} ${c.name}: ${why}`,
+      ...(peerNs && peerNs !== c.ns && !peerNs.startsWith('(') ? { alsoTouches: [peerNs] } : {}) })];
   }
   if (c.action === 'add') {
     const d = c.desired!;
     return [op({ ...base, phase: d.kind === 'vxlan' ? 'tunnel' : 'link', action: 'add', args: linkCreateArgs(d, c.index, c.peerIndex),
+      ...(d.veth && d.veth.peerNs !== c.ns ? { alsoTouches: [d.veth.peerNs] } : {}),
       reason: d.veth ? `veth pair ${c.name} ↔ ${d.veth.peerName}` : `${d.kind} ${c.name}`,
       undo: [op({ ...base, phase: 'unlink', action: 'remove', args: ['link', 'del', 'dev', c.name], reason: 'undo' })] })];
   }
