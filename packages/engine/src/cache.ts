@@ -36,7 +36,7 @@ export class ObservationCache {
     await this.watcher.watch(unique); // before reading: no change can slip between read and watch
     const toRead = unique.filter((n) => !this.states.has(n) || opts.iptables?.has(n));
     const before = new Map(toRead.map((n) => [n, this.generation.get(n) ?? 0]));
-    const fresh = await observeNamespaces(toRead, opts);
+    const fresh = toRead.length ? await observeNamespaces(toRead, opts) : { namespaces: {} };
     const namespaces: Record<string, NamespaceState> = {};
     for (const n of unique) {
       const read = fresh.namespaces[n];

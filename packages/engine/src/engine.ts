@@ -229,7 +229,10 @@ export class Engine {
         if (read && read === readBack) this.cache.remember(read, mark);
       }
       resolveVethPeers(merged, { complete: true });
-      const drift = diff(desired, merged).changes;
+      // Only what this apply touched can have drifted from the plan: diff just those namespaces.
+      const scope = new Set([...touchedNamespaces(ops)]);
+      const pick = <T,>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([n]) => scope.has(n)));
+      const drift = diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(merged.namespaces) }).changes;
       timings.verifyMs = now() - t3;
       await this.writeApplied(lab, desired, revision + 1, entry);
       timings.totalMs = now() - t0;

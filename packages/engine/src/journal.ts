@@ -52,10 +52,16 @@ export class Journal {
     }
   }
 
+  private folderMade = false;
+
   async write(entry: JournalEntry): Promise<void> {
-    await mkdir(this.folder, { recursive: true });
+    if (!this.folderMade) {
+      await mkdir(this.folder, { recursive: true });
+      this.folderMade = true;
+    }
     const tmp = `${this.pathOf(entry.name)}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify({ ...entry, updatedAt: new Date().toISOString() }, null, 2));
+    // Compact: it is written twice per apply, on the hot path of an incremental change.
+    await writeFile(tmp, JSON.stringify({ ...entry, updatedAt: new Date().toISOString() }));
     await rename(tmp, this.pathOf(entry.name));
   }
 

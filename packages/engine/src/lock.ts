@@ -15,8 +15,13 @@ function alive(pid: number): boolean {
 
 const inProcess = new Map<string, Promise<unknown>>();
 
+const madeFolders = new Set<string>();
+
 async function acquireFile(path: string, timeoutMs: number): Promise<() => Promise<void>> {
-  await mkdir(dirname(path), { recursive: true });
+  if (!madeFolders.has(dirname(path))) {
+    await mkdir(dirname(path), { recursive: true });
+    madeFolders.add(dirname(path));
+  }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
