@@ -173,7 +173,7 @@ describe('failures', () => {
     lab.links.push({ a: { node: 'ns-web', interface: 'eth9' }, b: { node: 'ns-extra', interface: 'eth0' } });
     // Someone else creates eth9 between plan and execution: the kernel refuses the veth.
     const err = await t.engine
-      .apply(lab, { onPlan: () => void runInNamespace(web, 'ip', ['link', 'add', 'eth9', 'type', 'bridge']) })
+      .apply(lab, { onPlan: async () => void (await runInNamespace(web, 'ip', ['link', 'add', 'eth9', 'type', 'bridge'])) })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplyError);
     const failure = (err as ApplyError).failure;

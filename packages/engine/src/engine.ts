@@ -43,7 +43,11 @@ import { resolveSettings, type EngineSettings } from './settings.js';
 export interface ApplyOptions {
   /** Stop after planning: nothing is changed. */
   dryRun?: boolean;
-  onPlan?: (ops: readonly Op[]) => void;
+  /**
+   * Called with the plan (maybe empty) before anything runs. Apply waits for it (not timed):
+   * a caller may show the plan and ask for confirmation; throwing cancels with nothing changed.
+   */
+  onPlan?: (ops: readonly Op[]) => void | Promise<void>;
   onProgress?: (e: ProgressEvent) => void;
 }
 
@@ -170,10 +174,13 @@ export class Engine {
         throw new EngineError('conflict', d.conflicts.map((c) => c.message).join('; '));
       }
       const { ops } = plan(d);
-      opts.onPlan?.(ops);
+      const planned = now();
+      await opts.onPlan?.(ops);
       const t2 = now();
+      const callerMs = t2 - planned; // the caller's time (onPlan) is not the engine's
+
       const revision = entry?.revision ?? 0;
-      const timings = { observeMs: t1 - t0, planMs: t2 - t1, executeMs: 0, verifyMs: 0, totalMs: 0 };
+      const timings = { observeMs: t1 - t0, planMs: planned - t1, executeMs: 0, verifyMs: 0, totalMs: 0 };
       if (opts.dryRun || ops.length === 0) {
         // Nothing to do in the kernel; the journal still records a new document (a description,
         // say) as a new revision, so that `export` prints what was applied.
@@ -183,7 +190,7 @@ export class Engine {
           current = revision + 1;
           await this.writeApplied(lab, desired, current, entry);
         }
-        timings.totalMs = now() - t0;
+        timings.totalMs = now() - t0 - callerMs;
         return { lab: lab.name, revision: current, dryRun: !!opts.dryRun, ops, drift: [], timings };
       }
 
@@ -235,7 +242,7 @@ export class Engine {
       const drift = diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(merged.namespaces) }).changes;
       timings.verifyMs = now() - t3;
       await this.writeApplied(lab, desired, revision + 1, entry);
-      timings.totalMs = now() - t0;
+      timings.totalMs = now() - t0 - callerMs;
       return { lab: lab.name, revision: revision + 1, dryRun: false, ops, drift, timings };
     });
   }
