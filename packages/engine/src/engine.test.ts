@@ -265,6 +265,7 @@ describe('destroy, list and recovery', () => {
     await run('ip', ['netns', 'add', foreign]);
     await runInNamespace(foreign, 'ip', ['link', 'set', 'lo', 'alias', `patchbay:v1:${PREFIX}t-:x:n`]);
     await expect(t.engine.destroy('t-x')).rejects.toMatchObject({ code: 'not-found' });
+    expect(await t.engine.list()).toEqual([]);
     await t.engine.recover();
     expect(await listNamespaces(PREFIX)).toEqual([foreign]);
   });

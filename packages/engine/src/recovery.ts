@@ -1,6 +1,6 @@
 // Finding labs again: what `list` shows, and what a restart does with what it finds.
-import { listNamespaces } from '@patchbay/kernel';
-import type { Engine } from './engine.js';
+import { listNamespaces, observeNamespaces } from '@patchbay/kernel';
+import { isOurs, type Engine } from './engine.js';
 import { EngineError } from './errors.js';
 import { lockHeld } from './lock.js';
 
@@ -44,10 +44,14 @@ export async function listLabs(engine: Engine): Promise<LabSummary[]> {
     };
   });
   const claimed = new Set(entries.flatMap((e) => e.namespaces));
+  // Unclaimed namespaces are read (rarely any) so that another prefix's labs — `pb-t-` + `x` looks
+  // like `pb-` + `t-x` by name — are not listed as ours: their marker says whose they are.
+  const unclaimed = present.filter((ns) => !claimed.has(ns));
+  const seen = unclaimed.length ? await observeNamespaces(unclaimed) : { namespaces: {} };
   const orphans = new Map<string, number>();
-  for (const ns of present) {
-    if (claimed.has(ns)) continue;
+  for (const ns of unclaimed) {
     const lab = ns.slice(engine.prefix.length).split('.')[0]!;
+    if (!seen.namespaces[ns] || !isOurs(seen, ns, engine.prefix, lab)) continue;
     orphans.set(lab, (orphans.get(lab) ?? 0) + 1);
   }
   for (const [name, count] of orphans) {
