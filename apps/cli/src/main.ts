@@ -7,6 +7,11 @@ import { type Op, opCommand } from '@patchbay/topology';
 import { formatState, formatList, formatPlanLine } from './format.js';
 import { COMMAND_FLAGS, HELP, parseArgs, unknownFlag, type Parsed } from './args.js';
 
+// Output piped into `head` and closed early is not an error: stop quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
