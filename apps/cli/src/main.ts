@@ -47,7 +47,7 @@ async function cmdApply(engine: Engine, p: Parsed): Promise<number> {
   });
   if (tty) process.stderr.write('\r\x1b[K');
   if (p.flags.has('json')) {
-    out(JSON.stringify({ ...result, ops: result.ops.map((o) => ({ ...o, command: opCommand(o), undo: undefined })) }, null, 2));
+    out(JSON.stringify({ ...result, ops: result.ops.map((o) => ({ ...o, command: opCommand(o) })) }, null, 2));
   } else if (result.dryRun) {
     out(`${result.lab}: ${result.ops.length} operation(s) would run (dry run, nothing changed)`);
   } else if (result.ops.length === 0) {

@@ -17,7 +17,7 @@ export interface ExecutionResult {
   done: Op[];
   /** The first failure (in plan order). */
   failed?: OpFailure;
-  /** Every failure seen (several groups of a phase can fail; rollback continues past failures). */
+  /** Every failure seen (several groups of a stage can fail). */
   errors: OpFailure[];
   durationMs: number;
   /**
@@ -53,7 +53,7 @@ interface GroupResult {
 
 const FORBIDDEN_ARG = /[\s'"#\\]/;
 
-/** Throws if `op` (or any of its undo ops) could not be sent safely as a batch line or argv. */
+/** Throws if `op` could not be sent safely as a batch line or argv. */
 export function validateOp(op: Op, path = 'op'): void {
   if (!(PHASES as readonly string[]).includes(op.phase)) throw new Error(`${path}: unknown phase ${JSON.stringify(op.phase)}`);
   if (!Array.isArray(op.args) || op.args.length === 0) {
@@ -91,12 +91,6 @@ export function validateOp(op: Op, path = 'op'): void {
     default:
       throw new Error(`${path}: unknown tool ${JSON.stringify((op as Op).tool)}`);
   }
-  (op.undo ?? []).forEach((u, i) => validateOp(u, `${path}.undo[${i}]`));
-}
-
-/** "Already gone" failures of undo steps count as success. */
-export function isGoneError(error: string): boolean {
-  return /No such|Cannot find|not found|does not exist|Cannot open network namespace|Cannot remove namespace file/i.test(error);
 }
 
 function processError(r: RunResult, tool: string): string {
@@ -108,18 +102,18 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The process of a group failed as a whole: the first op fails (all of them under `force`). */
-function wholeGroupFailed(ops: Op[], error: string, force: boolean): GroupResult {
-  return { done: [], errors: (force ? ops : ops.slice(0, 1)).map((op) => ({ op, error })) };
+/** The process of a group failed as a whole: its first op is the failure. */
+function wholeGroupFailed(ops: Op[], error: string): GroupResult {
+  return { done: [], errors: [{ op: ops[0]!, error }] };
 }
 
 /** One `ip/bridge -batch -` for `ops` (ip/bridge/netns tools). */
-async function runBatch(ops: Op[], force: boolean, timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
+async function runBatch(ops: Op[], timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
   const first = ops[0]!;
   // Changes print nothing under -j, so the output is exactly the JSON of the appended reads.
   const reads = readBack ? READ_COMMANDS.map((c) => `${c}\n`).join('') : '';
   const input = ops.map((o) => `${o.args.join(' ')}\n`).join('') + reads;
-  const flags = [...(readBack ? ['-j', '-d'] : []), ...(force ? ['-force', '-batch', '-'] : ['-batch', '-'])];
+  const flags = [...(readBack ? ['-j', '-d'] : []), '-batch', '-']; // no -force: stop at the first failure
   const opts = timeoutMs === undefined ? { input } : { input, timeoutMs };
   let r: RunResult;
   try {
@@ -128,7 +122,7 @@ async function runBatch(ops: Op[], force: boolean, timeoutMs: number | undefined
         ? await run('ip', flags, opts)
         : await runInNamespace(first.ns, first.tool === 'bridge' ? 'bridge' : 'ip', flags, opts);
   } catch (err) {
-    return wholeGroupFailed(ops, errorMessage(err), force);
+    return wholeGroupFailed(ops, errorMessage(err));
   }
   const { errors, trailing } = parseBatchErrors(r.stderr);
   if (r.code === 0 && errors.size === 0) {
@@ -136,14 +130,14 @@ async function runBatch(ops: Op[], force: boolean, timeoutMs: number | undefined
   }
   if (errors.size === 0) {
     // No line failed by itself: the process did not get to run the batch (e.g. nsenter failed).
-    return wholeGroupFailed(ops, trailing || processError(r, first.tool), force);
+    return wholeGroupFailed(ops, trailing || processError(r, first.tool));
   }
   const done: Op[] = [];
   const failures: OpFailure[] = [];
   ops.forEach((op, i) => {
     const err = errors.get(i + 1);
     if (err !== undefined) failures.push({ op, error: err || `line ${i + 1} failed` });
-    else if (force || i + 1 < Math.min(...errors.keys())) done.push(op);
+    else if (i + 1 < Math.min(...errors.keys())) done.push(op);
   });
   return { done, errors: failures };
 }
@@ -173,14 +167,14 @@ async function runSysctl(ops: Op[], timeoutMs: number | undefined): Promise<Grou
     }
   }
   if (failures.length === 0) {
-    // Cannot tell which key failed: any of them may have taken effect (undo is idempotent).
+    // Cannot tell which key failed: any of them may have taken effect.
     return { done: [...ops], errors: [{ op: first, error: lines[0] ?? processError(r, 'sysctl') }] };
   }
   return { done: ops.filter((o) => !failed.has(o)), errors: failures };
 }
 
-/** One `iptables-restore` per op, in order; without `force`, stops at the first failure. */
-async function runIptables(ops: Op[], force: boolean, timeoutMs: number | undefined): Promise<GroupResult> {
+/** One `iptables-restore` per op, in order; stops at the first failure. */
+async function runIptables(ops: Op[], timeoutMs: number | undefined): Promise<GroupResult> {
   const done: Op[] = [];
   const errors: OpFailure[] = [];
   for (const op of ops) {
@@ -192,22 +186,22 @@ async function runIptables(ops: Op[], force: boolean, timeoutMs: number | undefi
     } catch (err) {
       errors.push({ op, error: errorMessage(err) });
     }
-    if (errors.length > 0 && !force) break;
+    if (errors.length > 0) break;
   }
   return { done, errors };
 }
 
-function runGroup(ops: Op[], force: boolean, timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
+function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
   switch (ops[0]!.tool) {
     case 'netns':
     case 'bridge':
-      return runBatch(ops, force, timeoutMs);
+      return runBatch(ops, timeoutMs);
     case 'ip':
-      return runBatch(ops, force, timeoutMs, readBack);
+      return runBatch(ops, timeoutMs, readBack);
     case 'sysctl':
       return runSysctl(ops, timeoutMs);
     case 'iptables':
-      return runIptables(ops, force, timeoutMs);
+      return runIptables(ops, timeoutMs);
   }
 }
 
@@ -261,7 +255,7 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     const results = await mapLimit(groups, opts.concurrency ?? 4, async (g) => {
       // A namespace's state is final once no later stage touches it: read it back right there.
       const reading = g[0]!.tool === 'ip' && finalStage.get(g[0]!.ns) === stageIndex;
-      const r = await runGroup(g, false, opts.timeoutMs, reading);
+      const r = await runGroup(g, opts.timeoutMs, reading);
       if (r.read) readBack.set(r.read.name, r.read);
       finished += g.length;
       opts.onProgress?.({ phase, done: finished, total: stageOps.length });
@@ -274,47 +268,6 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     if (errors.length > 0) break;
   }
   const result: ExecutionResult = { ok: errors.length === 0, done, errors, durationMs: performance.now() - started, readBack };
-  if (errors[0]) result.failed = errors[0];
-  return result;
-}
-
-/**
- * Undoes `done` (the `done` of an ExecutionResult): the undo ops of each op, ops taken in reverse
- * order, each op's undo list in its own order. Runs them in exactly that order, one process per run
- * of consecutive ops with the same (namespace, tool), continuing past failures (best effort).
- * "Already gone" errors count as success. `done` of the result lists the undo ops that succeeded.
- */
-export async function rollback(doneOps: readonly Op[], opts: ExecuteOptions = {}): Promise<ExecutionResult> {
-  const started = performance.now();
-  const undo: Op[] = [];
-  for (let i = doneOps.length - 1; i >= 0; i--) undo.push(...(doneOps[i]!.undo ?? []));
-  undo.forEach((op, i) => validateOp(op, `undo[${i}]`));
-  const runs: Op[][] = [];
-  for (const op of undo) {
-    const last = runs[runs.length - 1];
-    if (last && last[0]!.tool === op.tool && last[0]!.ns === op.ns) last.push(op);
-    else runs.push([op]);
-  }
-  const done: Op[] = [];
-  const errors: OpFailure[] = [];
-  let finished = 0;
-  for (const group of runs) {
-    const r = await runGroup(group, true, opts.timeoutMs);
-    // With -force every line ran: an op succeeded unless it has an error other than "already gone".
-    const failedOps = new Set<Op>();
-    const goneOps = new Set<Op>();
-    for (const e of r.errors) {
-      if (isGoneError(e.error)) goneOps.add(e.op);
-      else {
-        failedOps.add(e.op);
-        errors.push(e);
-      }
-    }
-    for (const op of group) if (!failedOps.has(op) && (r.done.includes(op) || goneOps.has(op))) done.push(op);
-    finished += group.length;
-    opts.onProgress?.({ phase: group[0]!.phase, done: finished, total: undo.length });
-  }
-  const result: ExecutionResult = { ok: errors.length === 0, done, errors, durationMs: performance.now() - started, readBack: new Map() };
   if (errors[0]) result.failed = errors[0];
   return result;
 }

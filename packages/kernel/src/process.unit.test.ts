@@ -1,11 +1,11 @@
 import type { Op } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
-import { isGoneError, validateOp } from './execute.js';
+import { validateOp } from './execute.js';
 import { normalizeRouteDst } from './observe.js';
 import { assertNamespaceName, mapLimit, parseBatchErrors } from './process.js';
 
 function op(partial: Partial<Op>): Op {
-  return { phase: 'link', tool: 'ip', ns: 'pb-lab.a', args: ['link', 'add', 'br0', 'type', 'bridge'], kind: 'link', action: 'add', subject: { node: 'a' }, reason: 'test', undo: [], ...partial };
+  return { phase: 'link', tool: 'ip', ns: 'pb-lab.a', args: ['link', 'add', 'br0', 'type', 'bridge'], kind: 'link', action: 'add', subject: { node: 'a' }, reason: 'test', ...partial };
 }
 
 describe('process helpers', () => {
@@ -49,13 +49,6 @@ describe('process helpers', () => {
     expect(() => validateOp(op({ tool: 'netns', ns: '', args: ['netns', 'exec', 'x', 'sh'] }))).toThrow(/netns/);
     expect(() => validateOp(op({ tool: 'netns', ns: '', args: ['netns', 'add', 'pb-x'] }))).not.toThrow();
     expect(() => validateOp(op({ tool: 'sysctl', args: ['net.ipv4.ip_forward=1', 'x=2'] }))).toThrow(/sysctl/);
-    expect(() => validateOp(op({ undo: [op({ args: ['a b'] })] }))).toThrow(/undo\[0\]/);
-  });
-  it('isGoneError recognizes "already gone" messages', () => {
-    expect(isGoneError('Cannot find device "eth0"')).toBe(true);
-    expect(isGoneError('RTNETLINK answers: No such process')).toBe(true);
-    expect(isGoneError('Error: ipv4: Address not found.')).toBe(true);
-    expect(isGoneError('RTNETLINK answers: File exists')).toBe(false);
   });
   it('normalizeRouteDst adds /32 to host routes', () => {
     expect(normalizeRouteDst('10.0.1.2')).toBe('10.0.1.2/32');

@@ -2,14 +2,14 @@
 import type { Op, Phase, Tool } from '@patchbay/topology';
 import { deleteNamespaces, listNamespaces } from '../src/index.js';
 
-export function op(phase: Phase, tool: Tool, ns: string, args: string[], undo: Op[] = [], input?: string): Op {
-  const o: Op = { phase, tool, ns, args, kind: 'link', action: 'add', subject: { node: ns }, reason: 'test', undo };
+export function op(phase: Phase, tool: Tool, ns: string, args: string[], input?: string): Op {
+  const o: Op = { phase, tool, ns, args, kind: 'link', action: 'add', subject: { node: ns }, reason: 'test' };
   if (input !== undefined) o.input = input;
   return o;
 }
 
-export const ip = (phase: Phase, ns: string, line: string, undo: Op[] = []): Op => op(phase, 'ip', ns, line.split(' '), undo);
-export const netnsAdd = (ns: string): Op => op('namespace', 'netns', '', ['netns', 'add', ns], [op('unnamespace', 'netns', '', ['netns', 'del', ns])]);
+export const ip = (phase: Phase, ns: string, line: string): Op => op(phase, 'ip', ns, line.split(' '));
+export const netnsAdd = (ns: string): Op => op('namespace', 'netns', '', ['netns', 'add', ns]);
 
 export async function cleanup(prefix: string): Promise<void> {
   const left = await listNamespaces(prefix);

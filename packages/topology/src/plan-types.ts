@@ -1,7 +1,8 @@
-// A plan is an ordered list of kernel operations. Each one carries the reason it exists, the
-// equivalent command a person would type, and the operations that undo it (used to roll back a
-// failed apply). The kernel driver groups consecutive operations of one phase, namespace and tool
-// into a single process (`ip -batch -`, `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
+// A plan is an ordered list of kernel operations. Each one carries the reason it exists and the
+// equivalent command a person would type. (A failed apply is undone by planning back to the state
+// observed before it, not by per-operation inverses: see the engine.) The kernel driver groups
+// the operations of one stage, namespace and tool into a single process (`ip -batch -`,
+// `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
 
 /** Phases in the order they run (grouped into STAGES); within a stage, namespaces run concurrently. */
 export const PHASES = [
@@ -68,8 +69,6 @@ export interface Op {
   reason: string;
   /** Other namespaces this operation changes: the far end of a veth it creates or deletes. */
   alsoTouches?: string[];
-  /** Operations that undo this one, in the order they must run. Empty: nothing to undo. */
-  undo: Op[];
 }
 
 export interface Plan {

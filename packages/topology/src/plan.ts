@@ -5,9 +5,6 @@ import { iptablesRestoreText } from './iptables.js';
 import { PHASES, type Op, type Phase, type Plan } from './plan-types.js';
 import type { LinkState, RouteState } from './state.js';
 
-type OpInput = Omit<Op, 'undo'> & { undo?: Op[] };
-const op = (o: OpInput): Op => ({ ...o, undo: o.undo ?? [] });
-
 /** `net.ipv4.conf.eth0.1.proxy_arp` is ambiguous with dots; sysctl takes the slash form literally. */
 export function sysctlPath(key: string): string {
   const m = /^net\.ipv4\.conf\.(.+)\.([a-z_]+)$/.exec(key);
@@ -48,52 +45,38 @@ function opsFor(c: Change): Op[] {
   switch (c.kind) {
     case 'namespace':
       return c.action === 'add'
-        ? [op({ ...base, ns: '', phase: 'namespace', tool: 'netns', kind: 'namespace', action: 'add', args: ['netns', 'add', c.ns],
-            reason: `node ${c.node} needs its namespace`, undo: [op({ ...base, ns: '', phase: 'unnamespace', tool: 'netns', kind: 'namespace', action: 'remove', args: ['netns', 'del', c.ns], reason: 'undo' })] })]
-        : [op({ ...base, ns: '', phase: 'unnamespace', tool: 'netns', kind: 'namespace', action: 'remove', args: ['netns', 'del', c.ns],
-            reason: `node ${c.node} is no longer in the lab` })];
+        ? [{ ...base, ns: '', phase: 'namespace', tool: 'netns', kind: 'namespace', action: 'add', args: ['netns', 'add', c.ns], reason: `node ${c.node} needs its namespace` }]
+        : [{ ...base, ns: '', phase: 'unnamespace', tool: 'netns', kind: 'namespace', action: 'remove', args: ['netns', 'del', c.ns], reason: `node ${c.node} is no longer in the lab` }];
     case 'marker':
       return [
-        op({ ...base, phase: 'mark', tool: 'ip', kind: 'marker', action: 'change', args: ['link', 'set', 'dev', 'lo', 'alias', c.desired.alias!],
-          reason: 'mark the namespace as this lab\'s' }),
-        op({ ...base, phase: 'mark', tool: 'ip', kind: 'marker', action: 'change', args: ['link', 'set', 'dev', 'lo', 'up'], reason: 'loopback up' }),
+        { ...base, phase: 'mark', tool: 'ip', kind: 'marker', action: 'change', args: ['link', 'set', 'dev', 'lo', 'alias', c.desired.alias!], reason: 'mark the namespace as this lab\'s' },
+        { ...base, phase: 'mark', tool: 'ip', kind: 'marker', action: 'change', args: ['link', 'set', 'dev', 'lo', 'up'], reason: 'loopback up' },
       ];
     case 'link':
       return linkOps(c);
     case 'route': {
       const subject = { node: c.node, detail: (c.desired ?? c.observed)!.to };
       if (c.action === 'remove') {
-        return [op({ ...base, subject, phase: 'unroute', tool: 'ip', kind: 'route', action: 'remove', args: routeArgs('del', c.observed!),
-          reason: `route ${routeText(c.observed!)} is not in the lab`, undo: [op({ ...base, subject, phase: 'route', tool: 'ip', kind: 'route', action: 'add', args: routeArgs('replace', c.observed!), reason: 'undo' })] })];
+        return [{ ...base, subject, phase: 'unroute', tool: 'ip', kind: 'route', action: 'remove', args: routeArgs('del', c.observed!), reason: `route ${routeText(c.observed!)} is not in the lab` }];
       }
       // `replace` for additions too: it creates or overwrites, so a route the kernel kept after all
       // (see losingAddress in diff) is not an error.
-      const verb = 'replace';
-      const undo = c.observed
-        ? [op({ ...base, subject, phase: 'route', tool: 'ip', kind: 'route', action: 'change', args: routeArgs('replace', c.observed), reason: 'undo' })]
-        : [op({ ...base, subject, phase: 'unroute', tool: 'ip', kind: 'route', action: 'remove', args: routeArgs('del', c.desired!), reason: 'undo' })];
-      return [op({ ...base, subject, phase: 'route', tool: 'ip', kind: 'route', action: c.action, args: routeArgs(verb, c.desired!),
-        reason: c.observed ? `route ${c.desired!.to} was ${routeText(c.observed)}` : `route ${routeText(c.desired!)}`, undo })];
+      return [{ ...base, subject, phase: 'route', tool: 'ip', kind: 'route', action: c.action, args: routeArgs('replace', c.desired!),
+        reason: c.observed ? `route ${c.desired!.to} was ${routeText(c.observed)}` : `route ${routeText(c.desired!)}` }];
     }
     case 'sysctl':
-      return [op({ ...base, subject: { node: c.node, detail: c.key }, phase: 'sysctl', tool: 'sysctl', kind: 'sysctl', action: 'change',
-        args: [`${sysctlPath(c.key)}=${c.desired}`], reason: `${c.key} is ${c.observed}, the lab wants ${c.desired}`,
-        undo: [op({ ...base, phase: 'sysctl', tool: 'sysctl', kind: 'sysctl', action: 'change', args: [`${sysctlPath(c.key)}=${c.observed}`], reason: 'undo' })] })];
+      return [{ ...base, subject: { node: c.node, detail: c.key }, phase: 'sysctl', tool: 'sysctl', kind: 'sysctl', action: 'change',
+        args: [`${sysctlPath(c.key)}=${c.desired}`], reason: `${c.key} is ${c.observed}, the lab wants ${c.desired}` }];
     case 'fdb': {
       const e = c.entry;
-      const add = ['fdb', 'append', '00:00:00:00:00:00', 'dev', e.dev, 'dst', e.dst];
-      const del = ['fdb', 'del', '00:00:00:00:00:00', 'dev', e.dev, 'dst', e.dst];
       const subject = { node: c.node, iface: e.dev, detail: e.dst };
       return c.action === 'add'
-        ? [op({ ...base, subject, phase: 'fdb', tool: 'bridge', kind: 'fdb', action: 'add', args: add, reason: `flood to VTEP ${e.dst}`,
-            undo: [op({ ...base, subject, phase: 'unfdb', tool: 'bridge', kind: 'fdb', action: 'remove', args: del, reason: 'undo' })] })]
-        : [op({ ...base, subject, phase: 'unfdb', tool: 'bridge', kind: 'fdb', action: 'remove', args: del, reason: `VTEP ${e.dst} is no longer a member`,
-            undo: [op({ ...base, subject, phase: 'fdb', tool: 'bridge', kind: 'fdb', action: 'add', args: add, reason: 'undo' })] })];
+        ? [{ ...base, subject, phase: 'fdb', tool: 'bridge', kind: 'fdb', action: 'add', args: ['fdb', 'append', '00:00:00:00:00:00', 'dev', e.dev, 'dst', e.dst], reason: `flood to VTEP ${e.dst}` }]
+        : [{ ...base, subject, phase: 'unfdb', tool: 'bridge', kind: 'fdb', action: 'remove', args: ['fdb', 'del', '00:00:00:00:00:00', 'dev', e.dev, 'dst', e.dst], reason: `VTEP ${e.dst} is no longer a member` }];
     }
     case 'iptables':
-      return [op({ ...base, phase: 'iptables', tool: 'iptables', kind: 'nat', action: 'change', args: ['iptables-restore'],
-        input: iptablesRestoreText(c.desired), reason: 'NAT / forwarding rules differ from the lab',
-        undo: [op({ ...base, phase: 'iptables', tool: 'iptables', kind: 'nat', action: 'change', args: ['iptables-restore'], input: iptablesRestoreText(c.observed), reason: 'undo' })] })];
+      return [{ ...base, phase: 'iptables', tool: 'iptables', kind: 'nat', action: 'change', args: ['iptables-restore'],
+        input: iptablesRestoreText(c.desired), reason: 'NAT / forwarding rules differ from the lab' }];
   }
 }
 
@@ -103,49 +86,38 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   if (c.action === 'remove') {
     const why = c.fields.includes('recreate') ? 'it cannot be changed in place, so it is re-created' : 'it is not in the lab';
     const peerNs = c.observed!.veth?.peerNs;
-    return [op({ ...base, phase: 'unlink', action: 'remove', args: ['link', 'del', 'dev', c.name], reason: `${c.observed!.kind} ${c.name}: ${why}`,
-      ...(peerNs && peerNs !== c.ns && !peerNs.startsWith('(') ? { alsoTouches: [peerNs] } : {}) })];
+    return [{ ...base, phase: 'unlink', action: 'remove', args: ['link', 'del', 'dev', c.name], reason: `${c.observed!.kind} ${c.name}: ${why}`,
+      ...(peerNs && peerNs !== c.ns && !peerNs.startsWith('(') ? { alsoTouches: [peerNs] } : {}) }];
   }
   if (c.action === 'add') {
     const d = c.desired!;
-    return [op({ ...base, phase: d.kind === 'vxlan' ? 'tunnel' : 'link', action: 'add', args: linkCreateArgs(d, c.index, c.peerIndex),
+    return [{ ...base, phase: d.kind === 'vxlan' ? 'tunnel' : 'link', action: 'add', args: linkCreateArgs(d, c.index, c.peerIndex),
       ...(d.veth && d.veth.peerNs !== c.ns ? { alsoTouches: [d.veth.peerNs] } : {}),
-      reason: d.veth ? `veth pair ${c.name} ↔ ${d.veth.peerName}` : `${d.kind} ${c.name}`,
-      undo: [op({ ...base, phase: 'unlink', action: 'remove', args: ['link', 'del', 'dev', c.name], reason: 'undo' })] })];
+      reason: d.veth ? `veth pair ${c.name} ↔ ${d.veth.peerName}` : `${d.kind} ${c.name}` }];
   }
   const d = c.desired!;
   const o = c.observed!;
   const ops: Op[] = [];
-  const set = (args: string[], reason: string, undoArgs?: string[]) =>
-    ops.push(op({ ...base, phase: 'configure', action: 'change', args: ['link', 'set', 'dev', c.name, ...args], reason,
-      undo: undoArgs ? [op({ ...base, phase: 'configure', action: 'change', args: ['link', 'set', 'dev', c.name, ...undoArgs], reason: 'undo' })] : [] }));
+  const set = (args: string[], reason: string) =>
+    ops.push({ ...base, phase: 'configure', action: 'change', args: ['link', 'set', 'dev', c.name, ...args], reason });
+  const address = (phase: 'unaddress' | 'configure', a: string, reason: string) =>
+    ops.push({ ...base, subject: { ...subject, detail: a }, kind: 'address', phase, action: phase === 'unaddress' ? 'remove' : 'add',
+      args: ['addr', phase === 'unaddress' ? 'del' : 'add', a, 'dev', c.name], reason });
   const f = new Set(c.fields);
   if (f.has('addrgenmode')) set(['addrgenmode', 'none'], 'no IPv6 autoconfiguration on lab links');
-  if (f.has('mtu')) set(['mtu', String(d.mtu)], `mtu ${o.mtu ?? '?'} → ${d.mtu}`, o.mtu ? ['mtu', String(o.mtu)] : undefined);
-  if (f.has('mac')) set(['address', d.mac!], `mac ${o.mac ?? '?'} → ${d.mac}`, o.mac ? ['address', o.mac] : undefined);
+  if (f.has('mtu')) set(['mtu', String(d.mtu)], `mtu ${o.mtu ?? '?'} → ${d.mtu}`);
+  if (f.has('mac')) set(['address', d.mac!], `mac ${o.mac ?? '?'} → ${d.mac}`);
   if (f.has('stp')) set(['type', 'bridge', 'stp_state', d.bridge!.stp ? '1' : '0'], `stp ${d.bridge!.stp ? 'on' : 'off'}`);
   if (f.has('vlanFiltering')) set(['type', 'bridge', 'vlan_filtering', d.bridge!.vlanFiltering ? '1' : '0'], 'vlan filtering');
   if (f.has('master')) {
-    if (d.master) set(['master', d.master], `port of bridge ${d.master}`, o.master ? ['master', o.master] : ['nomaster']);
-    else set(['nomaster'], `no longer a port of ${o.master}`, o.master ? ['master', o.master] : undefined);
+    if (d.master) set(['master', d.master], `port of bridge ${d.master}`);
+    else set(['nomaster'], `no longer a port of ${o.master}`);
   }
   if (f.has('addresses')) {
-    const want = new Set(d.addresses);
-    const have = new Set(o.addresses);
-    for (const a of o.addresses) {
-      if (want.has(a)) continue;
-      const addrSubject = { ...subject, detail: a };
-      ops.push(op({ ...base, subject: addrSubject, kind: 'address', phase: 'unaddress', action: 'remove', args: ['addr', 'del', a, 'dev', c.name],
-        reason: `address ${a} is not in the lab`, undo: [op({ ...base, subject: addrSubject, kind: 'address', phase: 'configure', action: 'add', args: ['addr', 'add', a, 'dev', c.name], reason: 'undo' })] }));
-    }
-    for (const a of d.addresses) {
-      if (have.has(a)) continue;
-      const addrSubject = { ...subject, detail: a };
-      ops.push(op({ ...base, subject: addrSubject, kind: 'address', phase: 'configure', action: 'add', args: ['addr', 'add', a, 'dev', c.name],
-        reason: `address ${a}`, undo: [op({ ...base, subject: addrSubject, kind: 'address', phase: 'unaddress', action: 'remove', args: ['addr', 'del', a, 'dev', c.name], reason: 'undo' })] }));
-    }
+    for (const a of o.addresses) if (!d.addresses.includes(a)) address('unaddress', a, `address ${a} is not in the lab`);
+    for (const a of d.addresses) if (!o.addresses.includes(a)) address('configure', a, `address ${a}`);
   }
-  if (f.has('up')) set([d.up ? 'up' : 'down'], d.up ? 'bring it up' : 'the lab sets it down', [o.up ? 'up' : 'down']);
+  if (f.has('up')) set([d.up ? 'up' : 'down'], d.up ? 'bring it up' : 'the lab sets it down');
   return ops;
 }
 
