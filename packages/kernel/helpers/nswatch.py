@@ -153,8 +153,20 @@ def main() -> None:
     poller.register(sys.stdin.fileno(), select.POLLIN)
     out = sys.stdout
     buf = b""
+    changed: dict[str, int] = {}
+
+    def collect(name: str, sock: socket.socket) -> None:
+        n = drain(sock, link_memory.setdefault(name, {}))
+        if n:
+            changed[name] = changed.get(name, 0) + n
+
+    def report() -> None:
+        for name, n in changed.items():
+            out.write(json.dumps({"ns": name, "events": n}) + "\n")
+        changed.clear()
+        out.flush()
+
     while True:
-        changed: dict[str, int] = {}
         for fd, _ in poller.poll():
             if fd == sys.stdin.fileno():
                 chunk = os.read(fd, 65536)
@@ -168,19 +180,17 @@ def main() -> None:
                         # Everything the kernel sent before this point is reported before the ack,
                         # so a caller knows which changes of its own have been seen.
                         for other, sock in list(by_name.items()):
-                            n = drain(sock, link_memory.setdefault(other, {}))
-                            if n:
-                                changed[other] = changed.get(other, 0) + n
-                        for other, n in changed.items():
-                            out.write(json.dumps({"ns": other, "events": n}) + "\n")
-                        changed.clear()
+                            collect(other, sock)
+                        report()
                         out.write(json.dumps({"sync": name}) + "\n")
                         out.flush()
                         continue
                     if not NAME_RE.match(name):
                         print(json.dumps({"error": f"bad name {name!r}"}), file=out, flush=True)
                         continue
-                    if verb == "add" and name not in by_name:
+                    if verb == "add" and name in by_name:
+                        print(json.dumps({"ns": name, "watching": True}), file=out, flush=True)
+                    elif verb == "add":
                         try:
                             s = open_socket(name, home)
                         except OSError as e:
@@ -201,13 +211,8 @@ def main() -> None:
                             s.close()
                         print(json.dumps({"ns": name, "watching": False}), file=out, flush=True)
                 continue
-            name, s = sockets[fd]
-            n = drain(s, link_memory.setdefault(name, {}))
-            if n:
-                changed[name] = changed.get(name, 0) + n
-        for name, n in changed.items():
-            out.write(json.dumps({"ns": name, "events": n}) + "\n")
-        out.flush()
+            collect(*sockets[fd])
+        report()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,62 @@
+// NamespaceWatcher on the real kernel: desired-state changes are reported, carrier-only changes of
+// a veth's peer are not, `sync` accounts for everything before it, and unwatching frees the namespace.
+import { afterEach, describe, expect, it } from 'vitest';
+import { NamespaceWatcher, deleteNamespaces, executePlan, runInNamespace } from './index.js';
+import { cleanup, ip, isRoot, netnsAdd } from '../test/helpers.js';
+
+const P = 'pbk8-';
+const A = `${P}lab.a`;
+const B = `${P}lab.b`;
+
+describe.skipIf(!isRoot)('NamespaceWatcher', () => {
+  let watcher: NamespaceWatcher | undefined;
+  afterEach(async () => {
+    await watcher?.close();
+    await cleanup(P);
+  });
+
+  it('reports desired-state changes, not carrier changes, and syncs', async () => {
+    const r = await executePlan([
+      netnsAdd(A), netnsAdd(B),
+      ip('link', A, `link add eth0 index 1000000 type veth peer index 2000000 name p0 netns ${B}`),
+      ip('configure', B, 'link set p0 up'),
+    ]);
+    expect(r.ok).toBe(true);
+    watcher = new NamespaceWatcher();
+    const seen: string[] = [];
+    watcher.on('change', (ns) => seen.push(ns));
+    await watcher.watch([A, B]);
+    expect(watcher.isWatching(A)).toBe(true);
+
+    // Bringing eth0 up in A changes p0's carrier in B: only A changed desired state.
+    await runInNamespace(A, 'ip', ['link', 'set', 'eth0', 'up']);
+    await watcher.sync();
+    expect(seen).toEqual([A]);
+
+    seen.length = 0;
+    await runInNamespace(B, 'ip', ['addr', 'add', '10.0.0.2/24', 'dev', 'p0']);
+    await watcher.sync();
+    expect(seen).toEqual([B]);
+
+    seen.length = 0;
+    await watcher.sync();
+    expect(seen).toEqual([]);
+  });
+
+  it('unwatching closes the socket, so a deleted namespace really goes (its veth peer vanishes)', async () => {
+    await executePlan([netnsAdd(A), netnsAdd(B), ip('link', A, `link add eth0 type veth peer name p0 netns ${B}`)]);
+    watcher = new NamespaceWatcher();
+    await watcher.watch([A]);
+    await watcher.unwatch([A]);
+    expect(watcher.isWatching(A)).toBe(false);
+    await deleteNamespaces([A]);
+    // A namespace kept alive by an open socket would keep p0 in B; the kernel cleans up asynchronously.
+    let links = '';
+    for (let i = 0; i < 40; i++) {
+      links = (await runInNamespace(B, 'ip', ['-br', 'link'])).stdout;
+      if (!links.includes('p0')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(links).not.toContain('p0');
+  });
+});
