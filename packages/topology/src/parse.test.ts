@@ -164,3 +164,22 @@ describe('pointerToPath', () => {
     expect(pointerToPath(root, '')).toBe('');
   });
 });
+
+describe('every problem at once', () => {
+  it('reports meaning problems alongside structural ones', () => {
+    const text = [
+      'name: bad',
+      'nodes:',
+      '  a: { kind: netns }',
+      '  b: { kind: nets }',
+      'links:',
+      '  - a: { node: a, interface: eth0, addresses: [10.0.0.999/24] }',
+      '    b: { node: c, interface: eth0 }',
+    ].join('\n');
+    const paths = parseLabText(text).problems.map((p) => p.path);
+    expect(paths).toContain('nodes.b.kind');
+    expect(paths).toContain('links[0].a.addresses[0]');
+    expect(paths).toContain('links[0].b.node');
+    expect(new Set(paths).size).toBe(paths.length);
+  });
+});

@@ -64,7 +64,21 @@ export function parseLabText(text: string, opts: ParseOptions = {}): ParseResult
   const structural = structureProblems(LabSchema, value);
   const hard = structural.filter((p) => !p.soft);
   const strip = (ps: typeof structural): Problem[] => ps.map(({ path, code, message }) => ({ path, code, message }));
-  if (hard.length > 0) return { problems: strip(structural) };
+  if (hard.length > 0) {
+    // Report what the meaning checks find too, so that one round of fixes is enough. They were
+    // written for well-formed labs: a shape too broken for them is skipped, not a crash, and a
+    // problem inside a part already reported as malformed is left out.
+    let semantic: Problem[] = [];
+    try {
+      semantic = validateLab(value as unknown as Lab, opts);
+    } catch {
+      semantic = [];
+    }
+    const inside = (path: string, outer: string) =>
+      outer === '' || path === outer || path.startsWith(`${outer}.`) || path.startsWith(`${outer}[`);
+    const extra = semantic.filter((p) => !structural.some((q) => inside(p.path, q.path)));
+    return { problems: [...strip(structural), ...extra] };
+  }
 
   const lab = value as Lab;
   const problems = validateLab(lab, opts);
