@@ -8,6 +8,7 @@ import {
   type KernelFeature,
   type KernelState,
   type Lab,
+  type NamespaceState,
   type Op,
   type Problem,
   checkFeatures,
@@ -211,40 +212,53 @@ export class Engine {
       timings.executeMs = t3 - t2;
       if (!result.ok) await this.failApply(lab, entry, observed, desired, result.failed!);
 
-      // Verify: what each configure batch read back at its end, and a fresh read where that is
-      // not the whole story (sysctl/iptables/fdb run in other processes; VXLAN floods, iptables).
-      const stillThere = new Set(await listNamespaces(this.labNamespacePrefix(lab.name)));
-      const merged: KernelState = { namespaces: { ...observed.namespaces } };
-      for (const n of touchedNamespaces(ops)) if (!desired.namespaces[n] && !stillThere.has(n)) delete merged.namespaces[n];
-      const touched = touchedNamespaces(ops).filter((n) => desired.namespaces[n]);
-      const otherTools = new Set(ops.filter((o) => o.tool !== 'ip' && o.tool !== 'netns').map((o) => o.ns));
-      const fullRead = touched.filter((n) => {
-        const d = desired.namespaces[n]!;
-        return !result.readBack.has(n) || otherTools.has(n) || d.iptables || Object.values(d.links).some((l) => l.kind === 'vxlan');
-      });
-      for (const n of touched) this.cache.invalidate(n);
-      const mark = await this.cache.settle(); // the watcher has seen our own changes by now
-      const after = await this.cache.observe(fullRead, {
-        iptables: new Set(fullRead.filter((n) => desired.namespaces[n]?.iptables)),
-        concurrency: this.settings.concurrency,
-      });
-      for (const n of touched) {
-        const readBack = result.readBack.get(n);
-        const read = after.namespaces[n] ?? readBack;
-        if (read) merged.namespaces[n] = read;
-        else delete merged.namespaces[n];
-        if (read && read === readBack) this.cache.remember(read, mark);
-      }
-      resolveVethPeers(merged, { complete: true });
-      // Only what this apply touched can have drifted from the plan: diff just those namespaces.
-      const scope = new Set([...touchedNamespaces(ops)]);
-      const pick = <T,>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([n]) => scope.has(n)));
-      const drift = diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(merged.namespaces) }).changes;
+      const drift = await this.verify(lab.name, ops, desired, observed, result.readBack);
       timings.verifyMs = now() - t3;
       await this.writeApplied(lab, desired, revision + 1, entry);
       timings.totalMs = now() - t0 - callerMs;
       return { lab: lab.name, revision: revision + 1, dryRun: false, ops, drift, timings };
     });
+  }
+
+  /**
+   * What still differs after executing `ops`, in the namespaces they touched: for most, the state
+   * their own last batch read back; a fresh read where that is not the whole story (sysctl,
+   * iptables and fdb run in other processes; VXLAN floods and iptables are not in the read-back).
+   */
+  private async verify(
+    name: string,
+    ops: readonly Op[],
+    desired: DesiredState,
+    before: KernelState,
+    readBack: ReadonlyMap<string, NamespaceState>,
+  ): Promise<Change[]> {
+    const scope = touchedNamespaces(ops);
+    const stillThere = new Set(await listNamespaces(this.labNamespacePrefix(name)));
+    const touched = scope.filter((n) => desired.namespaces[n]);
+    const otherTools = new Set(ops.filter((o) => o.tool !== 'ip' && o.tool !== 'netns').map((o) => o.ns));
+    const fullRead = touched.filter((n) => {
+      const d = desired.namespaces[n]!;
+      return !readBack.has(n) || otherTools.has(n) || d.iptables || Object.values(d.links).some((l) => l.kind === 'vxlan');
+    });
+    for (const n of touched) this.cache.invalidate(n);
+    const mark = await this.cache.settle(); // the watcher has seen our own changes by now
+    const after = await this.cache.observe(fullRead, {
+      iptables: new Set(fullRead.filter((n) => desired.namespaces[n]?.iptables)),
+      concurrency: this.settings.concurrency,
+    });
+    const current: KernelState = { namespaces: { ...before.namespaces } };
+    for (const n of scope) {
+      const read = after.namespaces[n] ?? readBack.get(n);
+      if (read) current.namespaces[n] = read;
+      else if (!desired.namespaces[n] && stillThere.has(n)) continue; // a deletion that did not happen: drift
+      else delete current.namespaces[n];
+      if (read && read === readBack.get(n)) this.cache.remember(read, mark);
+    }
+    resolveVethPeers(current, { complete: true });
+    // Only what this apply touched can have drifted from the plan: diff just those namespaces.
+    const inScope = new Set(scope);
+    const pick = <T,>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([n]) => inScope.has(n)));
+    return diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(current.namespaces) }).changes;
   }
 
   private async writeApplied(lab: Lab, desired: DesiredState, revision: number, _entry?: JournalEntry): Promise<void> {
