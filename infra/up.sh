@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `npm run up`: install everything, build, and start Patchbay. The web editor and live backend
-# (`patchbay serve`) arrive with the server; until then "start" means: detect what this kernel
-# offers and show the labs present, ready for `pnpm patchbay apply FILE`.
+# `npm run up`: install everything, build, show what this kernel offers and the labs present, and
+# start Patchbay (`patchbay serve`, in the foreground; Ctrl-C stops the server, labs keep running).
+# PATCHBAY_PORT / PATCHBAY_HOST change where it listens (default 127.0.0.1:7070).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash infra/setup.sh
@@ -11,8 +11,10 @@ printf '\033[1m==> labs\033[0m\n'
 node apps/cli/dist/main.js list
 cat <<'MSG'
 
-Patchbay is installed. Try:
+Patchbay is installed. From another terminal, try:
   pnpm patchbay apply ../shared/spec/examples/two-containers.yaml   # or any lab file
   pnpm patchbay exec two-containers ns-web -- ping -c 3 192.168.100.20
   pnpm patchbay destroy two-containers
 MSG
+printf '\033[1m==> starting Patchbay (patchbay serve)\033[0m\n'
+exec node apps/cli/dist/main.js serve --port "${PATCHBAY_PORT:-7070}" --host "${PATCHBAY_HOST:-127.0.0.1}"

@@ -11,7 +11,7 @@ export interface Parsed {
 }
 
 /** Options that take a value (`--port 7070` or `--port=7070`). */
-const VALUED = new Set(['port', 'lab']);
+const VALUED = new Set(['port', 'host', 'lab']);
 
 /** Flags each command accepts; anything else is an error (a typo must not turn a dry run into a real one). */
 export const COMMAND_FLAGS: Record<string, readonly string[]> = {
@@ -23,6 +23,7 @@ export const COMMAND_FLAGS: Record<string, readonly string[]> = {
   export: ['script'],
   recover: ['json'],
   capabilities: ['json'],
+  serve: ['port', 'host'],
 };
 
 /** The first flag `p.command` does not accept, if any. */
@@ -64,6 +65,10 @@ usage: patchbay COMMAND [ARGS]
   recover [--json]        after a crash: keep applied labs, remove half-made ones and
                           unjournaled namespaces of this prefix, roll interrupted changes back
   capabilities [--json]   kernel features this machine offers to labs
+  serve [--port N] [--host H]
+                          start the server (REST API; default 127.0.0.1:7070) and print its
+                          address with the instructor token; labs keep running when it stops
 
 exit: 0 done · 1 failed (rolled back, or reported exactly) · 2 invalid input (nothing changed)
-environment: PATCHBAY_PREFIX (default pb-), PATCHBAY_DATA (default /var/lib/patchbay)`;
+environment: PATCHBAY_PREFIX (default pb-), PATCHBAY_DATA (default /var/lib/patchbay),
+             PATCHBAY_ADMIN_TOKEN (serve; default: generated once, kept in PATCHBAY_DATA)`;

@@ -63,6 +63,26 @@ async function cmdApply(engine: Engine, p: Parsed): Promise<number> {
   return 0;
 }
 
+async function cmdServe(p: Parsed): Promise<number> {
+  const portText = p.options.get('port');
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new EngineError('invalid', `--port ${JSON.stringify(portText)} is not a port number (0-65535)`);
+  }
+  const host = p.options.get('host');
+  if (host === '') throw new EngineError('invalid', '--host needs a value');
+  // Loaded only here: the other commands do not pay for Fastify and SQLite.
+  const { start } = await import('@patchbay/server');
+  try {
+    await start({ port, host }); // the server then runs until SIGINT/SIGTERM
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    err(`patchbay serve: ${(e as Error).message}`); // e.g. EADDRINUSE: no stack for an expected failure
+    return 1;
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const p = parseArgs(argv);
   if (!p.command || p.flags.has('help')) {
@@ -71,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const bad = COMMAND_FLAGS[p.command] ? unknownFlag(p) : undefined;
   if (bad) throw new EngineError('invalid', `${p.command} has no option --${bad} (see patchbay --help)`);
+  if (p.command === 'serve') return cmdServe(p);
   const engine = new Engine();
   switch (p.command) {
     case 'apply':
@@ -114,7 +135,6 @@ async function main(argv: string[]): Promise<number> {
       else for (const f of all) out(`${features.has(f as never) ? 'yes' : 'no '}  ${f}`);
       return 0;
     }
-    case 'serve':
     case 'shell':
     case 'scenario':
       err(`patchbay ${p.command}: not in this version yet (see README: roadmap)`);

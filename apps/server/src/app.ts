@@ -1,0 +1,57 @@
+// The Fastify app, built in tiers as fastify/demo does: external plugins (OpenAPI, content types),
+// then services (store, engine, auth), then routes. The caller owns the engine and the database:
+// it creates them, recovers the engine, and closes both after `app.close()`.
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Engine } from '@patchbay/engine';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Store } from './db.js';
+import { BODY_LIMIT, installErrorHandlers } from './errors.js';
+import contentTypes from './plugins/external/content-types.js';
+import swagger from './plugins/external/swagger.js';
+import auth from './plugins/services/auth.js';
+import engine from './plugins/services/engine.js';
+import store from './plugins/services/store.js';
+import health from './routes/health.js';
+import labs from './routes/labs.js';
+import openapi from './routes/openapi.js';
+import './types.js';
+
+export interface AppOptions {
+  engine: Engine;
+  /** The database (`openStore(dataDir)`). */
+  db: Store;
+  /** The instructor token; its hash is recorded in the database. */
+  adminToken: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(opts: AppOptions) {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    ajv: {
+      // Report every problem, and never change the document while checking it.
+      customOptions: { allErrors: true, removeAdditional: false, useDefaults: false, coerceTypes: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  installErrorHandlers(app);
+
+  // external
+  await app.register(swagger);
+  await app.register(contentTypes);
+  // services
+  await app.register(store, { store: opts.db });
+  await app.register(engine, { engine: opts.engine });
+  await app.register(auth, { adminToken: opts.adminToken });
+  // routes
+  await app.register(health);
+  await app.register(openapi);
+  await app.register(labs);
+
+  await app.ready();
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,7 @@
+export * from './app.js';
+export * from './db.js';
+export * from './admin-token.js';
+export * from './errors.js';
+export * from './http-error.js';
+export * from './start.js';
+export type { AuthService, Scope } from './plugins/services/auth.js';

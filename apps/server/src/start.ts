@@ -1,0 +1,49 @@
+// `patchbay serve`: open the database, re-adopt running labs (a restart never tears them down),
+// listen, print the address with the instructor token, and shut down cleanly on SIGINT/SIGTERM.
+import { Engine } from '@patchbay/engine';
+import { adminToken } from './admin-token.js';
+import { buildApp } from './app.js';
+import { openStore } from './db.js';
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+}
+
+export async function start(opts: StartOptions = {}): Promise<void> {
+  const port = opts.port ?? 7070;
+  const host = opts.host ?? '127.0.0.1';
+  const engine = new Engine({ watch: true });
+  const db = openStore(engine.settings.dataDir);
+  let closing = false;
+  try {
+    const token = adminToken(db, engine.settings.dataDir);
+    const report = await engine.recover();
+    const app = await buildApp({ engine, db, adminToken: token, logger: { level: process.env['PATCHBAY_LOG_LEVEL'] ?? 'info' } });
+    const shutdown = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      app.log.info(`${signal}: shutting down (labs keep running)`);
+      try {
+        await app.close();
+      } finally {
+        await engine.close();
+        db.close();
+      }
+    };
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    await app.listen({ port, host });
+    if (report.adopted.length + report.cleaned.length + report.restored.length) {
+      app.log.info({ recovery: report }, `labs: ${report.adopted.length} adopted, ${report.restored.length} restored, ${report.cleaned.length} cleaned`);
+    }
+    const address = app.server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port; // --port 0: the one chosen
+    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    process.stdout.write(`\nPatchbay: http://${shown}:${actualPort}/?token=${encodeURIComponent(token)}\n\n`);
+  } catch (e) {
+    await engine.close();
+    db.close();
+    throw e;
+  }
+}

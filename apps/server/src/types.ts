@@ -1,0 +1,21 @@
+// What the plugins add to Fastify's types: the services (`engine`, `store`, `auth`) and a route's
+// `config.public` (no token needed).
+import type { Engine } from '@patchbay/engine';
+import type { AuthService, Scope } from './plugins/services/auth.js';
+import type { Store } from './db.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    engine: Engine;
+    store: Store;
+    auth: AuthService;
+  }
+  interface FastifyRequest {
+    /** Who is asking; set by the auth hook on every route but public ones. */
+    scope?: Scope;
+  }
+  interface FastifyContextConfig {
+    /** Served without a token (only /api/health). */
+    public?: boolean;
+  }
+}
