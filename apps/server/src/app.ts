@@ -11,6 +11,7 @@ import contentTypes from './plugins/external/content-types.js';
 import swagger from './plugins/external/swagger.js';
 import auth from './plugins/services/auth.js';
 import engine from './plugins/services/engine.js';
+import live from './plugins/services/live.js';
 import store from './plugins/services/store.js';
 import health from './routes/health.js';
 import labs from './routes/labs.js';
@@ -45,6 +46,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(store, { store: opts.db });
   await app.register(engine, { engine: opts.engine });
   await app.register(auth, { adminToken: opts.adminToken });
+  await app.register(live);
   // routes
   await app.register(health);
   await app.register(openapi);

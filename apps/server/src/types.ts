@@ -3,12 +3,15 @@
 import type { Engine } from '@patchbay/engine';
 import type { AuthService, Scope } from './plugins/services/auth.js';
 import type { Store } from './db.js';
+import type { LiveServer } from './plugins/services/live.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     engine: Engine;
     store: Store;
     auth: AuthService;
+    /** socket.io for the live streams. */
+    io: LiveServer;
   }
   interface FastifyRequest {
     /** Who is asking; set by the auth hook on every route but public ones. */

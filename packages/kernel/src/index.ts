@@ -9,3 +9,4 @@ export * from './capabilities.js';
 export * from './pids.js';
 export * from './tables.js';
 export * from './watch.js';
+export * from './ping.js';

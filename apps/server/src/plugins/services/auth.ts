@@ -14,6 +14,8 @@ export interface AuthService {
   assertLab(req: FastifyRequest, name: string): void;
   /** Whether the request's scope covers lab `name`. */
   covers(req: FastifyRequest, name: string): boolean;
+  /** Whether `scope` covers lab `name` (for sockets, which have no request). */
+  scopeCovers(scope: Scope | undefined, name: string): boolean;
 }
 
 function bearer(req: FastifyRequest): string | undefined {
@@ -33,7 +35,9 @@ export default fp<{ adminToken: string }>(
         return row.lab ? { role: 'student', lab: row.lab } : undefined;
       },
       covers(req, name) {
-        const s = req.scope;
+        return auth.scopeCovers(req.scope, name);
+      },
+      scopeCovers(s, name) {
         return s?.role === 'instructor' || (s?.role === 'student' && s.lab === name);
       },
       assertLab(req, name) {

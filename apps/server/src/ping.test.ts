@@ -1,0 +1,129 @@
+// Pings over socket.io against the real kernel: a real listening server, a real socket.io client.
+import { execFileSync } from 'node:child_process';
+import type { ClientToServerEvents, LiveAck, PingEvent, PingReply, PingStartInput, PingSummary, ServerToClientEvents } from '@patchbay/protocol';
+import { parseLabText } from '@patchbay/topology';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { exampleText, testLab, TOKEN, type TestServer } from './test-support.js';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+const lab = testLab('pbs3-');
+let s: TestServer;
+let url: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  s = await lab.server();
+  await s.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = s.app.server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  await s.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.disconnect();
+});
+afterAll(async () => {
+  await lab.cleanup();
+});
+
+function connect(auth: Record<string, unknown> = { token: TOKEN }): Client {
+  const c: Client = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  clients.push(c);
+  return c;
+}
+
+async function connected(c: Client): Promise<void> {
+  if (c.connected) return;
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', resolve);
+    c.once('connect_error', reject);
+  });
+}
+
+/** Starts a ping and collects its events until the summary. */
+async function pingAll(c: Client, payload: PingStartInput) {
+  await connected(c);
+  const replies: PingReply[] = [];
+  const events: PingEvent[] = [];
+  const summary = new Promise<PingSummary>((resolve) => c.on('ping:summary', resolve));
+  c.on('ping:reply', (r) => replies.push(r));
+  c.on('ping:event', (e) => events.push(e));
+  const ack = await c.emitWithAck('ping:start', payload);
+  if (!ack.ok) throw new Error(ack.error);
+  return { id: ack.id, replies, events, summary: await summary };
+}
+
+const pingProcesses = (): string => {
+  try {
+    return execFileSync('pgrep', ['-a', '-f', '^ping -n -O -c 50 -i 0\\.2 .*192\\.168\\.100\\.20$'], { encoding: 'utf8' });
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+};
+
+describe('ping over socket.io', () => {
+  it('streams three replies and a summary', async () => {
+    const r = await pingAll(connect(), { lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 3, intervalMs: 200 });
+    expect(r.replies.map((x) => x.seq)).toEqual([1, 2, 3]);
+    expect(r.replies.every((x) => x.id === r.id && x.ttl > 0 && typeof x.rttMs === 'number')).toBe(true);
+    expect(r.summary).toMatchObject({ id: r.id, transmitted: 3, received: 3, lossPercent: 0, rttMinMs: expect.any(Number) });
+  });
+
+  it('reports an unused address as unreachable or timed out', async () => {
+    const r = await pingAll(connect(), { lab: 'two-containers', node: 'ns-web', target: '192.168.100.99', count: 3, intervalMs: 200 });
+    expect(r.replies).toEqual([]);
+    expect(r.events.length).toBeGreaterThan(0);
+    for (const e of r.events) expect(['unreachable', 'timeout']).toContain(e.type);
+    expect(r.summary).toMatchObject({ received: 0, lossPercent: 100 });
+  });
+
+  it('refuses invalid targets, unknown labs and nodes', async () => {
+    const c = connect();
+    await connected(c);
+    const start = (p: Record<string, unknown>): Promise<LiveAck> => c.emitWithAck('ping:start', p as unknown as PingStartInput);
+    for (const target of ['1.2.3.999', '-f']) {
+      const ack = await start({ lab: 'two-containers', node: 'ns-web', target });
+      expect(ack).toMatchObject({ ok: false, problems: [expect.objectContaining({ path: 'target' })] });
+    }
+    expect(await start({ lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 0 })).toMatchObject({ ok: false });
+    expect(await start({ lab: 'nope', node: 'ns-web', target: '192.168.100.20' })).toMatchObject({ ok: false, error: expect.stringContaining('nope') });
+    expect(await start({ lab: 'two-containers', node: 'nope', target: '192.168.100.20' })).toMatchObject({ ok: false, error: expect.stringContaining('nope') });
+  });
+
+  it('refuses a connection without a valid token', async () => {
+    for (const auth of [{}, { token: 'wrong' }]) {
+      const err = await connected(connect(auth)).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(/token/);
+    }
+  });
+
+  it('allows at most 4 pings per socket', async () => {
+    const c = connect();
+    await connected(c);
+    const p = { lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 20, intervalMs: 200 };
+    const acks = await Promise.all(Array.from({ length: 5 }, () => c.emitWithAck('ping:start', p)));
+    expect(acks.filter((a) => a.ok)).toHaveLength(4);
+    expect(acks.filter((a) => !a.ok)[0]).toMatchObject({ error: expect.stringContaining('4') });
+    const summaries: PingSummary[] = [];
+    const all = new Promise<void>((resolve) => c.on('ping:summary', (x) => summaries.push(x) === 4 && resolve()));
+    for (const a of acks) if (a.ok) c.emit('ping:stop', { id: a.id });
+    await all;
+    expect(summaries.every((x) => x.transmitted < 20)).toBe(true);
+  });
+
+  it('kills the ping when the socket disconnects', async () => {
+    const c = connect();
+    await connected(c);
+    const first = new Promise<void>((resolve) => c.once('ping:reply', () => resolve()));
+    const ack = await c.emitWithAck('ping:start', { lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 50, intervalMs: 200 });
+    expect(ack.ok).toBe(true);
+    await first;
+    expect(pingProcesses()).toMatch(/ping/);
+    c.disconnect();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(pingProcesses()).toBe('');
+  });
+});

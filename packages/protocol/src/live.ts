@@ -1,0 +1,65 @@
+// Live streams over socket.io (API.md "Live"): the event names and payloads, shared by the server
+// and the web app. Payloads a client sends are TypeBox schemas (the server checks them with
+// `Value.Check`); the event maps give socket.io's `Server`/`io()` generics their types.
+import { Type, type Static } from '@sinclair/typebox';
+import { ProblemSchema, type Problem } from './index.js';
+
+/** Dotted-quad IPv4, each octet 0..255; a pattern rather than `format` so Value.Check needs no registry. */
+export const IPV4_PATTERN = '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$';
+
+export const PingStartSchema = Type.Object(
+  {
+    lab: Type.String({ minLength: 1 }),
+    node: Type.String({ minLength: 1 }),
+    target: Type.String({ pattern: IPV4_PATTERN, description: 'IPv4 address to ping.' }),
+    count: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
+    intervalMs: Type.Integer({ minimum: 200, maximum: 5000, default: 1000 }),
+    size: Type.Integer({ minimum: 0, maximum: 1472, default: 56, description: 'ICMP payload bytes (1472 fills a 1500-byte MTU).' }),
+    dontFragment: Type.Boolean({ default: false }),
+  },
+  { title: 'PingStart', additionalProperties: false },
+);
+export type PingStart = Static<typeof PingStartSchema>;
+/** What a client may send: the fields with defaults may be left out. */
+export type PingStartInput = Pick<PingStart, 'lab' | 'node' | 'target'> & Partial<Omit<PingStart, 'lab' | 'node' | 'target'>>;
+
+export const LiveAckSchema = Type.Union(
+  [
+    Type.Object({ ok: Type.Literal(true), id: Type.String() }),
+    Type.Object({ ok: Type.Literal(false), error: Type.String(), problems: Type.Optional(Type.Array(ProblemSchema)) }),
+  ],
+  { title: 'LiveAck' },
+);
+export type LiveAck = { ok: true; id: string } | { ok: false; error: string; problems?: Problem[] };
+
+/** `rttMs` is missing when the payload is under 16 bytes (no room for ping's timestamp). */
+export interface PingReply { id: string; seq: number; ttl: number; rttMs?: number }
+export interface PingEvent { id: string; type: 'unreachable' | 'timeout' | 'error'; seq?: number; message: string }
+export interface PingSummary {
+  id: string;
+  transmitted: number;
+  received: number;
+  lossPercent: number;
+  rttMinMs?: number;
+  rttAvgMs?: number;
+  rttMaxMs?: number;
+}
+
+export interface ClientToServerEvents {
+  'ping:start': (payload: PingStartInput, ack: (res: LiveAck) => void) => void;
+  'ping:stop': (payload: { id: string }) => void;
+}
+
+export interface ServerToClientEvents {
+  'ping:reply': (e: PingReply) => void;
+  'ping:event': (e: PingEvent) => void;
+  /** Always the last event of a ping, also when it was stopped or failed. */
+  'ping:summary': (e: PingSummary) => void;
+}
+
+export interface InterServerEvents {}
+
+/** Set by the server at the handshake: what the socket's token may do. */
+export interface SocketData {
+  scope: { role: 'instructor' } | { role: 'student'; lab: string };
+}
