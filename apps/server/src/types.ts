@@ -4,6 +4,7 @@ import type { Engine } from '@patchbay/engine';
 import type { AuthService, Scope } from './plugins/services/auth.js';
 import type { Store } from './db.js';
 import type { LiveServer } from './plugins/services/live.js';
+import type { TablesHub } from './live/tables.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,6 +13,8 @@ declare module 'fastify' {
     auth: AuthService;
     /** socket.io for the live streams. */
     io: LiveServer;
+    /** The live tables' per-lab namespace watchers. */
+    tables: TablesHub;
   }
   interface FastifyRequest {
     /** Who is asking; set by the auth hook on every route but public ones. */

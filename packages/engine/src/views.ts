@@ -71,11 +71,32 @@ function hostOf(lab: Lab, node: string): string {
 }
 
 export async function labState(engine: Engine, name: string): Promise<LabStateView> {
+  return buildViews(engine, name);
+}
+
+/** One namespace's part of `labState`: its node and the bridges it hosts (the live tables' deltas). */
+export interface NamespaceView {
+  lab: string;
+  revision: number;
+  namespace: string;
+  /** Missing when `namespace` is neither desired nor present. */
+  node?: NodeView;
+  bridges: BridgeView[];
+}
+
+/** Reads just namespace `ns` of lab `name` again, built exactly as `labState` builds it. */
+export async function namespaceView(engine: Engine, name: string, ns: string): Promise<NamespaceView> {
+  const state = await buildViews(engine, name, ns);
+  return { lab: name, revision: state.revision, namespace: ns, node: state.nodes[0], bridges: state.bridges };
+}
+
+/** `labState`, or with `only`, just that namespace's node and bridges. */
+async function buildViews(engine: Engine, name: string, only?: string): Promise<LabStateView> {
   const entry = await engine.entry(name);
   const lab = entry.lab ?? entry.pending!;
   const desired = compile(lab, engine.prefix);
   const present = await listNamespaces(engine.labNamespacePrefix(name));
-  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...present])].sort();
+  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...present])].sort().filter((n) => only === undefined || n === only);
   const observed = await observeNamespaces(nsNames, { iptables: new Set(nsNames), concurrency: engine.settings.concurrency });
   const tables = new Map<string, LiveTables>();
   await mapLimit(Object.keys(observed.namespaces), engine.settings.concurrency, async (ns) => {
@@ -121,6 +142,7 @@ export async function labState(engine: Engine, name: string): Promise<LabStateVi
   for (const [node, spec] of Object.entries(lab.nodes).sort(([a], [b]) => a.localeCompare(b))) {
     if (!isBridge(spec)) continue;
     const ns = desired.names.nodeNamespace[node]!;
+    if (only !== undefined && ns !== only) continue;
     const device = desired.names.bridgeDevice[node]!;
     const o = observed.namespaces[ns];
     const br = o?.links[device];

@@ -13,6 +13,9 @@ a strict pattern and only opened under /run/netns. The helper exits when stdin c
 Subscribed: links, IPv4 addresses, IPv4 routes, IPv4 netconf (forwarding, proxy_arp), and
 permanent bridge FDB entries (VXLAN flood entries). Learned FDB entries and ARP neighbours are
 filtered out: they change all the time and are not part of a lab's desired state.
+
+With --all-events (the live tables of the server), nothing is filtered: neighbours, learned FDB
+entries and carrier/operstate changes all count as changes.
 """
 import ctypes
 import json
@@ -31,6 +34,7 @@ RTM_NEWNEIGH, RTM_DELNEIGH = 28, 29
 AF_BRIDGE = 7
 NUD_PERMANENT = 0x80
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")
+ALL_EVENTS = "--all-events" in sys.argv[1:]
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -90,7 +94,9 @@ def relevant(data: bytes, links: dict) -> int:
         length, mtype = struct.unpack_from("=IH", data, off)
         if length < 16:
             break
-        if mtype in (RTM_NEWLINK, RTM_DELLINK) and off + 17 <= len(data) and data[off + 16] == AF_BRIDGE:
+        if ALL_EVENTS:
+            count += 1  # --all-events: every message counts
+        elif mtype in (RTM_NEWLINK, RTM_DELLINK) and off + 17 <= len(data) and data[off + 16] == AF_BRIDGE:
             pass  # a bridge port's own state (forwarding, learning…): not desired state
         elif mtype == RTM_NEWLINK and off + 32 <= len(data):
             index, fp = link_fingerprint(data, off, length)

@@ -18,6 +18,15 @@ interface HelperLine {
   error?: string;
 }
 
+export interface NamespaceWatcherOptions {
+  /**
+   * Report every rtnetlink change: also ARP neighbours, learned bridge FDB entries and carrier or
+   * operstate changes (the live tables want them; the engine, which only cares about desired
+   * state, does not). Off by default.
+   */
+  allEvents?: boolean;
+}
+
 export interface NamespaceWatcherEvents {
   /** Something in `ns` changed (links, addresses, routes, netconf, permanent FDB entries). */
   change: [ns: string];
@@ -30,11 +39,20 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
   private readonly watching = new Set<string>();
   private readonly pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }[]>();
   private closed = false;
+  /** The helper's process id (to check from outside that it is gone). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** True once `close()` was called (the helper is gone or going). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
   private syncCounter = 0;
 
-  constructor() {
+  constructor(opts: NamespaceWatcherOptions = {}) {
     super();
-    this.child = spawn('python3', ['-u', HELPER], { env: { ...CHILD_ENV }, stdio: 'pipe' });
+    this.child = spawn('python3', ['-u', HELPER, ...(opts.allEvents ? ['--all-events'] : [])], { env: { ...CHILD_ENV }, stdio: 'pipe' });
     this.child.stderr.resume();
     createInterface({ input: this.child.stdout }).on('line', (line) => this.onLine(line));
     this.child.on('exit', (code, signal) => {

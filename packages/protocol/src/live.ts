@@ -45,9 +45,40 @@ export interface PingSummary {
   rttMaxMs?: number;
 }
 
+export const TablesSubscribeSchema = Type.Object({ lab: Type.String({ minLength: 1 }) }, { title: 'TablesSubscribe', additionalProperties: false });
+export type TablesSubscribe = Static<typeof TablesSubscribeSchema>;
+
+/**
+ * Live tables. The node and bridge objects are the engine's `NodeView` and `BridgeView` (the
+ * `patchbay state --json` shapes, described in docs/cli.md); the protocol package depends on
+ * typebox and topology only, so they are `unknown` here — the server types them, and a client may
+ * cast them to `@patchbay/engine`'s types.
+ */
+export interface TablesLabState {
+  lab: string;
+  revision: number;
+  nodes: unknown[];
+  bridges: unknown[];
+}
+/** The whole lab, once, right after `tables:subscribe`. */
+export interface TablesSnapshot {
+  lab: string;
+  state: TablesLabState;
+}
+/** One namespace read again after a change: its node (missing once it is gone) and the bridges it hosts. */
+export interface TablesDelta {
+  lab: string;
+  namespace: string;
+  node: string;
+  state: { revision: number; node?: unknown; bridges: unknown[] };
+}
+
 export interface ClientToServerEvents {
   'ping:start': (payload: PingStartInput, ack: (res: LiveAck) => void) => void;
   'ping:stop': (payload: { id: string }) => void;
+  /** Ack `{ ok: true, id }` (id: the subscription, i.e. the lab's room) or `{ ok: false, error }`. */
+  'tables:subscribe': (payload: TablesSubscribe, ack: (res: LiveAck) => void) => void;
+  'tables:unsubscribe': (payload: TablesSubscribe) => void;
 }
 
 export interface ServerToClientEvents {
@@ -55,6 +86,8 @@ export interface ServerToClientEvents {
   'ping:event': (e: PingEvent) => void;
   /** Always the last event of a ping, also when it was stopped or failed. */
   'ping:summary': (e: PingSummary) => void;
+  'tables:snapshot': (e: TablesSnapshot) => void;
+  'tables:delta': (e: TablesDelta) => void;
 }
 
 export interface InterServerEvents {}

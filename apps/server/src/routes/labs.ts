@@ -59,6 +59,7 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
       }
       const result = await app.engine.apply(lab);
       app.store.putLab(lab.name, lab);
+      await app.tables.refresh(lab.name);
       return {
         lab: result.lab,
         revision: result.revision,
@@ -94,6 +95,8 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { summary: 'Destroy the lab', params: Params, response: { 200: DestroyResponseSchema, 409: ErrorBodySchema, ...errors } } },
     async (req) => {
       app.auth.assertLab(req, req.params.name);
+      // The live tables' watcher holds sockets in the lab's namespaces: they would outlive `ip netns del`.
+      await app.tables.closeLab(req.params.name);
       const { removed } = await app.engine.destroy(req.params.name);
       app.store.deleteLab(req.params.name);
       return { lab: req.params.name, removed };

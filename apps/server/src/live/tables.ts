@@ -1,0 +1,201 @@
+// Live kernel tables (`tables:subscribe` / `tables:unsubscribe`): a subscriber gets the lab's
+// state once (`tables:snapshot`, as `patchbay state --json`), then `tables:delta` for each
+// namespace that changed. Changes come from the kernel, not from polling: one NamespaceWatcher in
+// `allEvents` mode per subscribed lab (shared by all its subscribers) reports which namespace
+// changed; after a short debounce just that namespace is read again and sent to the lab's room.
+// The watcher's sockets keep namespaces alive, so it is closed with the last subscriber, before
+// the lab is destroyed, and when the server closes.
+import { EngineError, namespaceView, labState, type NamespaceView } from '@patchbay/engine';
+import { listNamespaces, NamespaceWatcher } from '@patchbay/kernel';
+import { TablesSubscribeSchema, type ClientToServerEvents, type InterServerEvents, type LiveAck, type ServerToClientEvents, type SocketData, type TablesDelta } from '@patchbay/protocol';
+import { Value } from '@sinclair/typebox/value';
+import type { FastifyInstance } from 'fastify';
+import type { Server, Socket } from 'socket.io';
+
+/** Changes of one namespace closer together than this are read once. */
+export const TABLES_DEBOUNCE_MS = 20;
+
+type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type LiveIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export const tablesRoom = (lab: string): string => `tables:${lab}`;
+
+interface NsState {
+  timer?: NodeJS.Timeout;
+  reading: boolean;
+  again: boolean;
+}
+
+interface LabWatch {
+  lab: string;
+  watcher: NamespaceWatcher;
+  /** Resolves once the lab's namespaces are watched. */
+  ready: Promise<void>;
+  subscribers: Set<string>;
+  /** Sockets whose snapshot is being read: deltas skip them, and the namespaces changed meanwhile are sent after it. */
+  pending: Map<string, Set<string>>;
+  namespaces: Map<string, NsState>;
+  closed: boolean;
+}
+
+export class TablesHub {
+  private readonly labs = new Map<string, LabWatch>();
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly io: LiveIo,
+  ) {}
+
+  /** The helper process of a lab's watcher, while there is one (for tests and diagnostics). */
+  watcherOf(lab: string): NamespaceWatcher | undefined {
+    return this.labs.get(lab)?.watcher;
+  }
+
+  register(socket: LiveSocket): void {
+    const mine = new Set<string>();
+    socket.on('tables:subscribe', async (payload, ack) => {
+      const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
+      if (!Value.Check(TablesSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid tables:subscribe payload: { lab }' });
+      const { lab } = payload;
+      if (!this.app.auth.scopeCovers(socket.data.scope, lab)) return reply({ ok: false, error: `this token does not cover lab ${lab}` });
+      if (mine.has(lab) && this.labs.get(lab)?.subscribers.has(socket.id)) return reply({ ok: true, id: tablesRoom(lab) });
+      try {
+        await this.app.engine.entry(lab);
+      } catch (err) {
+        return reply({ ok: false, error: err instanceof EngineError ? err.message : `no lab named ${lab}` });
+      }
+      if (socket.disconnected) return;
+      mine.add(lab);
+      const w = this.ensure(lab);
+      w.subscribers.add(socket.id);
+      w.pending.set(socket.id, new Set());
+      await socket.join(tablesRoom(lab));
+      try {
+        await w.ready;
+        const state = await labState(this.app.engine, lab);
+        if (!mine.has(lab)) return reply({ ok: false, error: 'unsubscribed before the snapshot was read' });
+        reply({ ok: true, id: tablesRoom(lab) });
+        socket.emit('tables:snapshot', { lab, state });
+        // Namespaces that changed while the snapshot was read: sent again, now in order.
+        const missed = w.pending.get(socket.id) ?? new Set<string>();
+        w.pending.delete(socket.id);
+        for (const ns of missed) {
+          const view = await namespaceView(this.app.engine, lab, ns).catch(() => undefined);
+          if (view && mine.has(lab)) socket.emit('tables:delta', deltaOf(view));
+        }
+      } catch (err) {
+        await this.leave(socket, lab, mine);
+        reply({ ok: false, error: (err as Error).message });
+      }
+    });
+    socket.on('tables:unsubscribe', (payload) => {
+      const lab = payload !== null && typeof payload === 'object' ? payload.lab : undefined;
+      if (typeof lab === 'string' && mine.has(lab)) void this.leave(socket, lab, mine);
+    });
+    socket.on('disconnect', () => {
+      for (const lab of [...mine]) void this.leave(socket, lab, mine);
+    });
+  }
+
+  private async leave(socket: LiveSocket, lab: string, mine: Set<string>): Promise<void> {
+    mine.delete(lab);
+    await socket.leave(tablesRoom(lab));
+    const w = this.labs.get(lab);
+    if (!w) return;
+    w.subscribers.delete(socket.id);
+    w.pending.delete(socket.id);
+    if (w.subscribers.size === 0) await this.closeLab(lab);
+  }
+
+  private ensure(lab: string): LabWatch {
+    const existing = this.labs.get(lab);
+    if (existing) return existing;
+    const watcher = new NamespaceWatcher({ allEvents: true });
+    const w: LabWatch = { lab, watcher, ready: Promise.resolve(), subscribers: new Set(), pending: new Map(), namespaces: new Map(), closed: false };
+    w.ready = this.watchNamespaces(w);
+    w.ready.catch(() => undefined);
+    watcher.on('change', (ns) => this.changed(w, ns));
+    watcher.on('lost', (reason) => {
+      this.app.log.warn({ lab, reason }, 'live tables: the namespace watcher died');
+      if (this.labs.get(lab) === w) this.labs.delete(lab);
+      w.closed = true;
+    });
+    this.labs.set(lab, w);
+    return w;
+  }
+
+  /** Watches the lab's namespaces that exist; stops watching those that no longer do. */
+  private async watchNamespaces(w: LabWatch): Promise<void> {
+    const entry = await this.app.engine.entry(w.lab);
+    const present = new Set(await listNamespaces(this.app.engine.labNamespacePrefix(w.lab)));
+    const wanted = entry.namespaces.filter((n) => present.has(n));
+    const gone = [...w.namespaces.keys()].filter((n) => !present.has(n));
+    if (w.closed) return;
+    await w.watcher.unwatch(gone);
+    for (const n of gone) w.namespaces.delete(n);
+    await w.watcher.watch(wanted);
+  }
+
+  /** After the lab was changed: watch its new namespaces, let go of removed ones. */
+  async refresh(lab: string): Promise<void> {
+    const w = this.labs.get(lab);
+    if (!w || w.closed) return;
+    await this.watchNamespaces(w).catch((err: Error) => this.app.log.warn({ lab, err: err.message }, 'live tables: watching failed'));
+  }
+
+  private changed(w: LabWatch, ns: string): void {
+    if (w.closed) return;
+    let s = w.namespaces.get(ns);
+    if (!s) w.namespaces.set(ns, (s = { reading: false, again: false }));
+    if (s.reading) {
+      s.again = true;
+      return;
+    }
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = setTimeout(() => void this.reread(w, ns, s), TABLES_DEBOUNCE_MS);
+  }
+
+  private async reread(w: LabWatch, ns: string, s: NsState): Promise<void> {
+    s.timer = undefined;
+    s.reading = true;
+    try {
+      if (w.closed) return;
+      const view = await namespaceView(this.app.engine, w.lab, ns);
+      if (w.closed) return;
+      for (const missed of w.pending.values()) missed.add(ns);
+      this.io.to(tablesRoom(w.lab)).except([...w.pending.keys()]).emit('tables:delta', deltaOf(view));
+    } catch (err) {
+      // Typically the namespace went away while it was read (the lab is being changed).
+      this.app.log.debug({ lab: w.lab, ns, err: (err as Error).message }, 'live tables: re-read failed');
+    } finally {
+      s.reading = false;
+      if (s.again && !w.closed) {
+        s.again = false;
+        this.changed(w, ns);
+      }
+    }
+  }
+
+  /** Stops a lab's watcher (its sockets would keep the lab's namespaces alive). Subscribers stay in the room. */
+  async closeLab(lab: string): Promise<void> {
+    const w = this.labs.get(lab);
+    if (!w) return;
+    this.labs.delete(lab);
+    w.closed = true;
+    for (const s of w.namespaces.values()) if (s.timer) clearTimeout(s.timer);
+    await w.watcher.close();
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.labs.keys()].map((lab) => this.closeLab(lab)));
+  }
+}
+
+function deltaOf(view: NamespaceView): TablesDelta {
+  return {
+    lab: view.lab,
+    namespace: view.namespace,
+    node: view.node?.node ?? view.namespace,
+    state: { revision: view.revision, ...(view.node ? { node: view.node } : {}), bridges: view.bridges },
+  };
+}

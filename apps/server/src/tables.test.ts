@@ -1,0 +1,118 @@
+// Live tables over socket.io against the real kernel: subscribe, get the snapshot, ping, and see
+// the bridge's FDB delta arrive; then destroy the lab and check nothing of it (or of its watcher) remains.
+import { existsSync } from 'node:fs';
+import type { BridgeView, LabStateView, NodeView } from '@patchbay/engine';
+import { execInNamespace, listNamespaces } from '@patchbay/kernel';
+import type { ClientToServerEvents, ServerToClientEvents, TablesDelta, TablesSnapshot } from '@patchbay/protocol';
+import { parseLabText } from '@patchbay/topology';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { auth, exampleText, testLab, TOKEN, type TestServer } from './test-support.js';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+const lab = testLab('pbs4-');
+let s: TestServer;
+let url: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  s = await lab.server();
+  await s.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = s.app.server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  await s.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.disconnect();
+});
+afterAll(async () => {
+  await lab.cleanup();
+});
+
+async function connect(): Promise<Client> {
+  const c: Client = io(url, { auth: { token: TOKEN }, transports: ['websocket'], reconnection: false, forceNew: true });
+  clients.push(c);
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', resolve);
+    c.once('connect_error', reject);
+  });
+  return c;
+}
+
+function waitFor<T>(what: string, ms: number, check: () => T | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      const v = check();
+      if (v !== undefined) return resolve(v);
+      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 25);
+    };
+    tick();
+  });
+}
+
+describe('live tables over socket.io', () => {
+  it('refuses unknown labs and bad payloads', async () => {
+    const c = await connect();
+    expect(await c.emitWithAck('tables:subscribe', { lab: 'nope' })).toMatchObject({ ok: false, error: expect.stringContaining('nope') });
+    expect(await c.emitWithAck('tables:subscribe', {} as never)).toMatchObject({ ok: false });
+    expect(s.app.tables.watcherOf('nope')).toBeUndefined();
+  });
+
+  it('sends a snapshot, then the FDB delta of a ping; the watcher dies with the lab', async () => {
+    const c = await connect();
+    const snapshots: TablesSnapshot[] = [];
+    const deltas: TablesDelta[] = [];
+    c.on('tables:snapshot', (e) => snapshots.push(e));
+    c.on('tables:delta', (e) => deltas.push(e));
+    const ack = await c.emitWithAck('tables:subscribe', { lab: 'two-containers' });
+    expect(ack).toMatchObject({ ok: true });
+    const snap = await waitFor('the snapshot', 5000, () => snapshots[0]);
+    const state = snap.state as LabStateView;
+    expect(snap.lab).toBe('two-containers');
+    expect(state.nodes.map((n) => n.node)).toEqual(expect.arrayContaining(['ns-web', 'ns-db']));
+    expect(state.bridges.map((b) => b.bridge)).toEqual(['br0']);
+    const db = state.nodes.find((n) => n.node === 'ns-db')!;
+    const dbMac = db.interfaces.find((i) => i.name === 'veth-db')!.mac!;
+    expect(dbMac).toMatch(/^[0-9a-f:]{17}$/);
+    const br0 = state.bridges[0]!;
+    const watcher = s.app.tables.watcherOf('two-containers')!;
+    expect(watcher).toBeDefined();
+    const pid = watcher.pid!;
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+
+    // The MAC may already be learned (IPv6 DAD, …): forget it, so the ping must teach it again.
+    await execInNamespace(br0.namespace, ['bridge', 'fdb', 'del', dbMac, 'dev', 'veth-db-br', 'master'], { stdio: 'pipe' });
+    await new Promise((r) => setTimeout(r, 200));
+    deltas.length = 0;
+
+    const ping = await execInNamespace(web(state).namespace, ['ping', '-n', '-c', '1', '-W', '2', '192.168.100.20'], { stdio: 'pipe' });
+    expect(ping.code).toBe(0);
+    const delta = await waitFor('an FDB delta with ns-db\'s MAC', 5000, () =>
+      deltas.find((d) => (d.state.bridges as BridgeView[]).some((b) => b.bridge === 'br0' && b.fdb.some((e) => e.mac === dbMac))),
+    );
+    expect(delta).toMatchObject({ lab: 'two-containers', namespace: br0.namespace });
+    // ns-web learned ns-db's address: a neighbour delta for ns-web too.
+    await waitFor('a neighbour delta for ns-web', 5000, () =>
+      deltas.find((d) => d.node === 'ns-web' && (d.state.node as NodeView).neighbours.some((n) => n.dst === '192.168.100.20')),
+    );
+
+    c.emit('tables:unsubscribe', { lab: 'two-containers' });
+    await waitFor('the watcher to close', 5000, () => (watcher.isClosed && !existsSync(`/proc/${pid}`) ? true : undefined));
+    expect(s.app.tables.watcherOf('two-containers')).toBeUndefined();
+
+    // Subscribed again, then destroyed: the watcher is closed first, and no namespace lingers.
+    expect(await c.emitWithAck('tables:subscribe', { lab: 'two-containers' })).toMatchObject({ ok: true });
+    const again = s.app.tables.watcherOf('two-containers')!;
+    const res = await s.app.inject({ method: 'DELETE', url: '/api/labs/two-containers', headers: auth });
+    expect(res.statusCode).toBe(200);
+    expect(again.isClosed).toBe(true);
+    await waitFor('the second watcher to exit', 5000, () => (!existsSync(`/proc/${again.pid}`) ? true : undefined));
+    expect(await listNamespaces(lab.prefix)).toEqual([]);
+  });
+});
+
+function web(state: LabStateView): NodeView {
+  return state.nodes.find((n) => n.node === 'ns-web')!;
+}
