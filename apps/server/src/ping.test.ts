@@ -1,36 +1,12 @@
 // Pings over socket.io against the real kernel: a real listening server, a real socket.io client.
 import { execFileSync } from 'node:child_process';
-import type { ClientToServerEvents, LiveAck, PingEvent, PingReply, PingStartInput, PingSummary, ServerToClientEvents } from '@patchbay/protocol';
-import { parseLabText } from '@patchbay/topology';
-import { io, type Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { exampleText, testLab, TOKEN, type TestServer } from './test-support.js';
+import type { LiveAck, PingEvent, PingReply, PingStartInput, PingSummary } from '@patchbay/protocol';
+import { describe, expect, it } from 'vitest';
+import { liveServer, type LiveClient } from './test-support.js';
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-const lab = testLab('pbs3-');
-let s: TestServer;
-let url: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  s = await lab.server();
-  await s.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = s.app.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  await s.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.disconnect();
-});
-afterAll(async () => {
-  await lab.cleanup();
-});
-
-function connect(auth: Record<string, unknown> = { token: TOKEN }): Client {
-  const c: Client = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
-  clients.push(c);
-  return c;
-}
+type Client = LiveClient;
+const live = liveServer('pbs3-');
+const connect = (auth?: Record<string, unknown>): Client => live.client(auth);
 
 async function connected(c: Client): Promise<void> {
   if (c.connected) return;

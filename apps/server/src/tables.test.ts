@@ -3,35 +3,15 @@
 import { existsSync } from 'node:fs';
 import type { BridgeView, LabStateView, NodeView } from '@patchbay/engine';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
-import type { ClientToServerEvents, ServerToClientEvents, TablesDelta, TablesSnapshot } from '@patchbay/protocol';
-import { parseLabText } from '@patchbay/topology';
-import { io, type Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { auth, exampleText, testLab, TOKEN, type TestServer } from './test-support.js';
+import type { TablesDelta, TablesSnapshot } from '@patchbay/protocol';
+import { describe, expect, it } from 'vitest';
+import { auth, liveServer, type LiveClient } from './test-support.js';
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-const lab = testLab('pbs4-');
-let s: TestServer;
-let url: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  s = await lab.server();
-  await s.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = s.app.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  await s.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.disconnect();
-});
-afterAll(async () => {
-  await lab.cleanup();
-});
+type Client = LiveClient;
+const live = liveServer('pbs4-');
 
 async function connect(): Promise<Client> {
-  const c: Client = io(url, { auth: { token: TOKEN }, transports: ['websocket'], reconnection: false, forceNew: true });
-  clients.push(c);
+  const c = live.client();
   await new Promise<void>((resolve, reject) => {
     c.once('connect', resolve);
     c.once('connect_error', reject);
@@ -57,7 +37,7 @@ describe('live tables over socket.io', () => {
     const c = await connect();
     expect(await c.emitWithAck('tables:subscribe', { lab: 'nope' })).toMatchObject({ ok: false, error: expect.stringContaining('nope') });
     expect(await c.emitWithAck('tables:subscribe', {} as never)).toMatchObject({ ok: false });
-    expect(s.app.tables.watcherOf('nope')).toBeUndefined();
+    expect(live.server.app.tables.watcherOf('nope')).toBeUndefined();
   });
 
   it('sends a snapshot, then the FDB delta of a ping; the watcher dies with the lab', async () => {
@@ -77,7 +57,7 @@ describe('live tables over socket.io', () => {
     const dbMac = db.interfaces.find((i) => i.name === 'veth-db')!.mac!;
     expect(dbMac).toMatch(/^[0-9a-f:]{17}$/);
     const br0 = state.bridges[0]!;
-    const watcher = s.app.tables.watcherOf('two-containers')!;
+    const watcher = live.server.app.tables.watcherOf('two-containers')!;
     expect(watcher).toBeDefined();
     const pid = watcher.pid!;
     expect(existsSync(`/proc/${pid}`)).toBe(true);
@@ -100,16 +80,16 @@ describe('live tables over socket.io', () => {
 
     c.emit('tables:unsubscribe', { lab: 'two-containers' });
     await waitFor('the watcher to close', 5000, () => (watcher.isClosed && !existsSync(`/proc/${pid}`) ? true : undefined));
-    expect(s.app.tables.watcherOf('two-containers')).toBeUndefined();
+    expect(live.server.app.tables.watcherOf('two-containers')).toBeUndefined();
 
     // Subscribed again, then destroyed: the watcher is closed first, and no namespace lingers.
     expect(await c.emitWithAck('tables:subscribe', { lab: 'two-containers' })).toMatchObject({ ok: true });
-    const again = s.app.tables.watcherOf('two-containers')!;
-    const res = await s.app.inject({ method: 'DELETE', url: '/api/labs/two-containers', headers: auth });
+    const again = live.server.app.tables.watcherOf('two-containers')!;
+    const res = await live.server.app.inject({ method: 'DELETE', url: '/api/labs/two-containers', headers: auth });
     expect(res.statusCode).toBe(200);
     expect(again.isClosed).toBe(true);
     await waitFor('the second watcher to exit', 5000, () => (!existsSync(`/proc/${again.pid}`) ? true : undefined));
-    expect(await listNamespaces(lab.prefix)).toEqual([]);
+    expect(await listNamespaces('pbs4-')).toEqual([]);
   });
 });
 

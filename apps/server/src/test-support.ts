@@ -7,6 +7,10 @@ import { Engine } from '@patchbay/engine';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 import { buildApp, type App } from './app.js';
 import { openStore, type Store } from './db.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '@patchbay/protocol';
+import { parseLabText } from '@patchbay/topology';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export const EXAMPLES_DIR = join(import.meta.dirname, '../../../../shared/spec/examples');
 export const exampleText = (file: string): string => readFileSync(join(EXAMPLES_DIR, file), 'utf8');
@@ -53,6 +57,50 @@ export function testLab(prefix: string): TestLab {
       }
       await deleteNamespaces(await listNamespaces(prefix));
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type LiveClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface LiveServer {
+  readonly server: TestServer;
+  /** A socket.io client with `auth` (the admin token by default); disconnected after each test. */
+  client(auth?: Record<string, unknown>): LiveClient;
+}
+
+/**
+ * For socket tests: a listening server (127.0.0.1, any port) on a lab prefix with the two-containers
+ * example applied, registered with vitest's hooks; clients are disconnected after each test and
+ * everything is cleaned up after the file.
+ */
+export function liveServer(prefix: string): LiveServer {
+  const lab = testLab(prefix);
+  let server: TestServer | undefined;
+  let url = '';
+  const clients: LiveClient[] = [];
+  beforeAll(async () => {
+    server = await lab.server();
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = server.app.server.address();
+    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    await server.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.disconnect();
+  });
+  afterAll(async () => {
+    await lab.cleanup();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('liveServer: used before beforeAll ran');
+      return server;
+    },
+    client(auth: Record<string, unknown> = { token: TOKEN }) {
+      const c: LiveClient = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+      clients.push(c);
+      return c;
     },
   };
 }
