@@ -129,14 +129,20 @@ export class Engine {
 
   /** Parse and validate a lab file's text; throws `invalid` / `unsupported` with every problem. */
   async load(text: string): Promise<Lab> {
-    const { lab, problems } = parseLabText(text, { maxBytes: this.settings.maxLabBytes });
+    // parseLabText validates too, so only the kernel checks remain.
+    const { lab, problems } = parseLabText(text, { maxBytes: this.settings.maxLabBytes, maxNodes: this.settings.maxNodes });
     if (!lab || problems.length) throw new EngineError('invalid', 'the lab file has problems; nothing was changed', problems);
-    return this.check(lab);
+    return this.checkRunnable(lab);
   }
 
   async check(lab: Lab): Promise<Lab> {
     const problems = validateLab(lab, { maxNodes: this.settings.maxNodes });
     if (problems.length) throw new EngineError('invalid', 'the lab has problems; nothing was changed', problems);
+    return this.checkRunnable(lab);
+  }
+
+  /** Refuses, up front, a valid lab this kernel (or this engine) cannot realize. */
+  private async checkRunnable(lab: Lab): Promise<Lab> {
     const unsupported = [...checkFeatures(lab, await this.kernelFeatures()), ...notYetImplemented(lab)];
     if (unsupported.length) throw new EngineError('unsupported', 'this kernel cannot run the lab; nothing was changed', unsupported);
     return lab;
