@@ -10,3 +10,5 @@ export * from './pids.js';
 export * from './tables.js';
 export * from './watch.js';
 export * from './ping.js';
+export * from './pcap.js';
+export * from './capture.js';
