@@ -11,10 +11,11 @@ import contentTypes from './plugins/external/content-types.js';
 import swagger from './plugins/external/swagger.js';
 import auth from './plugins/services/auth.js';
 import engine from './plugins/services/engine.js';
-import live from './plugins/services/live.js';
+import live, { type LiveOptions } from './plugins/services/live.js';
 import store from './plugins/services/store.js';
 import health from './routes/health.js';
 import labs from './routes/labs.js';
+import captures from './routes/captures.js';
 import openapi from './routes/openapi.js';
 import './types.js';
 
@@ -25,6 +26,8 @@ export interface AppOptions {
   /** The instructor token; its hash is recorded in the database. */
   adminToken: string;
   logger?: FastifyServerOptions['logger'];
+  /** Limits of the live streams (tests and benchmarks lower them). */
+  live?: LiveOptions;
 }
 
 export async function buildApp(opts: AppOptions) {
@@ -46,11 +49,12 @@ export async function buildApp(opts: AppOptions) {
   await app.register(store, { store: opts.db });
   await app.register(engine, { engine: opts.engine });
   await app.register(auth, { adminToken: opts.adminToken });
-  await app.register(live);
+  await app.register(live, opts.live ?? {});
   // routes
   await app.register(health);
   await app.register(openapi);
   await app.register(labs);
+  await app.register(captures);
 
   await app.ready();
   return app;

@@ -5,6 +5,7 @@ import type { BridgeView, LabStateView, NodeView } from '@patchbay/engine';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { TablesDelta, TablesSnapshot } from '@patchbay/protocol';
 import { describe, expect, it } from 'vitest';
+import { TABLES_INFLIGHT } from './live/tables.js';
 import { auth, liveServer, type LiveClient } from './test-support.js';
 
 type Client = LiveClient;
@@ -40,12 +41,38 @@ describe('live tables over socket.io', () => {
     expect(live.server.app.tables.watcherOf('nope')).toBeUndefined();
   });
 
+  it('a client that does not acknowledge gets a bounded number of deltas, then the latest state, with the count coalesced', async () => {
+    const c = await connect();
+    const held: { e: TablesDelta; ack: () => void }[] = [];
+    c.on('tables:delta', (e, ack) => held.push({ e, ack }));
+    expect(await c.emitWithAck('tables:subscribe', { lab: 'two-containers' })).toMatchObject({ ok: true });
+    const ns = 'pbs4-two-containers.ns-web';
+    // 30 changes of one namespace, each after the previous delta was read (beyond the debounce).
+    for (let i = 1; i <= 30; i++) {
+      await execInNamespace(ns, ['ip', 'addr', 'add', `10.77.0.${i}/32`, 'dev', 'lo'], { stdio: 'pipe' });
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(held.length).toBe(TABLES_INFLIGHT);
+    // Taking them lets the one waiting delta through: ns-web's latest state, with all 30 addresses.
+    for (const h of held.splice(0)) h.ack();
+    const latest = await waitFor('the latest delta', 5000, () => held.find((h) => h.e.node === 'ns-web')?.e);
+    const addrs = (latest.state.node as NodeView).interfaces.find((i) => i.name === 'lo')!.addresses;
+    expect(addrs.filter((a) => a.startsWith('10.77.0.'))).toHaveLength(30);
+    expect(latest.coalesced).toBeGreaterThan(10);
+    c.emit('tables:unsubscribe', { lab: 'two-containers' });
+    for (let i = 1; i <= 30; i++) await execInNamespace(ns, ['ip', 'addr', 'del', `10.77.0.${i}/32`, 'dev', 'lo'], { stdio: 'pipe' });
+  });
+
   it('sends a snapshot, then the FDB delta of a ping; the watcher dies with the lab', async () => {
     const c = await connect();
     const snapshots: TablesSnapshot[] = [];
     const deltas: TablesDelta[] = [];
     c.on('tables:snapshot', (e) => snapshots.push(e));
-    c.on('tables:delta', (e) => deltas.push(e));
+    c.on('tables:delta', (e, ack) => {
+      deltas.push(e);
+      ack();
+    });
     const ack = await c.emitWithAck('tables:subscribe', { lab: 'two-containers' });
     expect(ack).toMatchObject({ ok: true });
     const snap = await waitFor('the snapshot', 5000, () => snapshots[0]);

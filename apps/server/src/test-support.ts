@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '@patchbay/engine';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
-import { buildApp, type App } from './app.js';
+import { buildApp, type App, type AppOptions } from './app.js';
 import { openStore, type Store } from './db.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '@patchbay/protocol';
 import { parseLabText } from '@patchbay/topology';
@@ -28,7 +28,7 @@ export interface TestLab {
   prefix: string;
   dataDir: string;
   /** A server on this lab's prefix and data folder (call again to simulate a restart). */
-  server(): Promise<TestServer>;
+  server(live?: AppOptions['live']): Promise<TestServer>;
   /** Closes every server started, removes every namespace of the prefix and the data folder. */
   cleanup(): Promise<void>;
 }
@@ -40,11 +40,11 @@ export function testLab(prefix: string): TestLab {
   return {
     prefix,
     dataDir,
-    async server() {
+    async server(live) {
       const engine = new Engine({ prefix, dataDir, watch: true });
       const db = openStore(dataDir);
       await engine.recover();
-      const app = await buildApp({ engine, db, adminToken: TOKEN });
+      const app = await buildApp({ engine, db, adminToken: TOKEN, ...(live ? { live } : {}) });
       const s = { app, engine, db };
       open.push(s);
       return s;
@@ -65,6 +65,7 @@ export type LiveClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface LiveServer {
   readonly server: TestServer;
+  readonly url: string;
   /** A socket.io client with `auth` (the admin token by default); disconnected after each test. */
   client(auth?: Record<string, unknown>): LiveClient;
 }
@@ -74,13 +75,13 @@ export interface LiveServer {
  * example applied, registered with vitest's hooks; clients are disconnected after each test and
  * everything is cleaned up after the file.
  */
-export function liveServer(prefix: string): LiveServer {
+export function liveServer(prefix: string, live?: AppOptions['live']): LiveServer {
   const lab = testLab(prefix);
   let server: TestServer | undefined;
   let url = '';
   const clients: LiveClient[] = [];
   beforeAll(async () => {
-    server = await lab.server();
+    server = await lab.server(live);
     await server.app.listen({ host: '127.0.0.1', port: 0 });
     const addr = server.app.server.address();
     url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
@@ -93,6 +94,9 @@ export function liveServer(prefix: string): LiveServer {
     await lab.cleanup();
   });
   return {
+    get url() {
+      return url;
+    },
     get server() {
       if (!server) throw new Error('liveServer: used before beforeAll ran');
       return server;

@@ -5,6 +5,8 @@ import type { AuthService, Scope } from './plugins/services/auth.js';
 import type { Store } from './db.js';
 import type { LiveServer } from './plugins/services/live.js';
 import type { TablesHub } from './live/tables.js';
+import type { CaptureHub } from './live/captures.js';
+import type { LabProcesses } from './live/lab-processes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,6 +17,10 @@ declare module 'fastify' {
     io: LiveServer;
     /** The live tables' per-lab namespace watchers. */
     tables: TablesHub;
+    /** Packet captures: running and ended (kept for download). */
+    captures: CaptureHub;
+    /** Pings and captures running in lab namespaces, stopped before those namespaces go away. */
+    labProcesses: LabProcesses;
   }
   interface FastifyRequest {
     /** Who is asking; set by the auth hook on every route but public ones. */

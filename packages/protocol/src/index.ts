@@ -111,3 +111,4 @@ export const LabStateSchema = Type.Object(
 export const LabNameParamsSchema = Type.Object({ name: Type.String({ description: 'Lab name.' }) });
 export type LabNameParams = Static<typeof LabNameParamsSchema>;
 export * from './live.js';
+export * from './capture.js';

@@ -2,6 +2,7 @@
 // and the web app. Payloads a client sends are TypeBox schemas (the server checks them with
 // `Value.Check`); the event maps give socket.io's `Server`/`io()` generics their types.
 import { Type, type Static } from '@sinclair/typebox';
+import type { CaptureLines, CaptureRef, CaptureStartInput, CaptureStatus } from './capture.js';
 import { ProblemSchema, type Problem } from './index.js';
 
 /** Dotted-quad IPv4, each octet 0..255; a pattern rather than `format` so Value.Check needs no registry. */
@@ -71,6 +72,11 @@ export interface TablesDelta {
   namespace: string;
   node: string;
   state: { revision: number; node?: unknown; bridges: unknown[] };
+  /**
+   * Deltas this subscriber did not get because a newer one for the same namespace replaced them
+   * while it was behind (a total so far). Nothing is lost: each delta is the namespace's whole state.
+   */
+  coalesced: number;
 }
 
 export interface ClientToServerEvents {
@@ -79,6 +85,13 @@ export interface ClientToServerEvents {
   /** Ack `{ ok: true, id }` (id: the subscription, i.e. the lab's room) or `{ ok: false, error }`. */
   'tables:subscribe': (payload: TablesSubscribe, ack: (res: LiveAck) => void) => void;
   'tables:unsubscribe': (payload: TablesSubscribe) => void;
+  /** Starts a capture and subscribes this socket; ack `{ ok: true, id }`, or `{ ok: false, error }` with tcpdump's message. */
+  'capture:start': (payload: CaptureStartInput, ack: (res: LiveAck) => void) => void;
+  /** Subscribes to a running capture (e.g. an instructor watching); its lines from now on, and its status. */
+  'capture:subscribe': (payload: CaptureRef, ack: (res: LiveAck) => void) => void;
+  /** A capture ends when its last subscriber leaves (or disconnects). */
+  'capture:unsubscribe': (payload: CaptureRef) => void;
+  'capture:stop': (payload: CaptureRef) => void;
 }
 
 export interface ServerToClientEvents {
@@ -87,7 +100,11 @@ export interface ServerToClientEvents {
   /** Always the last event of a ping, also when it was stopped or failed. */
   'ping:summary': (e: PingSummary) => void;
   'tables:snapshot': (e: TablesSnapshot) => void;
-  'tables:delta': (e: TablesDelta) => void;
+  /** Call `ack` once taken: at most a few deltas are unacknowledged, newer ones replace waiting ones. */
+  'tables:delta': (e: TablesDelta, ack: () => void) => void;
+  /** Call `ack` once the batch is taken: it is the flow control (see CaptureLines). */
+  'capture:lines': (e: CaptureLines, ack: () => void) => void;
+  'capture:status': (e: CaptureStatus) => void;
 }
 
 export interface InterServerEvents {}

@@ -2,16 +2,15 @@
 // node's namespace, and streams the parsed ping lines to this socket only, ending with `ping:summary`.
 import { randomUUID } from 'node:crypto';
 import { parsePingLine, startPing, type PingHandle } from '@patchbay/kernel';
-import { PingStartSchema, type ClientToServerEvents, type LiveAck, type PingStart, type PingSummary, type Problem, type ServerToClientEvents, type SocketData } from '@patchbay/protocol';
-import { compile } from '@patchbay/topology';
+import { PingStartSchema, type LiveAck, type PingStart, type PingSummary, type Problem } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
-import type { Socket } from 'socket.io';
+import type { LabProcesses } from './lab-processes.js';
+import { placeOf } from './lab-node.js';
+import type { LiveSocket } from './socket.js';
 
 /** Per socket: each ping is a process, so a client cannot start an unbounded number. */
 export const MAX_PINGS_PER_SOCKET = 4;
-
-type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 function problemsOf(payload: unknown): Problem[] {
   return [...Value.Errors(PingStartSchema, payload)].map((e) => ({
@@ -21,16 +20,7 @@ function problemsOf(payload: unknown): Problem[] {
   }));
 }
 
-/** The node's namespace, or an error message for the ack. */
-async function namespaceOf(app: FastifyInstance, lab: string, node: string): Promise<{ ns: string } | { error: string }> {
-  const entry = await app.engine.entry(lab).catch(() => undefined);
-  if (!entry?.lab) return { error: `no lab named ${lab}` };
-  if (!Object.hasOwn(entry.lab.nodes, node)) return { error: `lab ${lab} has no node named ${node}` };
-  const ns = compile(entry.lab, entry.prefix).names.nodeNamespace[node];
-  return ns ? { ns } : { error: `node ${node} of lab ${lab} has no namespace` };
-}
-
-export function registerPing(app: FastifyInstance, socket: LiveSocket, running: Set<Promise<unknown>>): void {
+export function registerPing(app: FastifyInstance, socket: LiveSocket, processes: LabProcesses): void {
   const pings = new Map<string, PingHandle>();
   let starting = 0; // counted before the awaits, so quick bursts cannot pass the limit
 
@@ -42,7 +32,7 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, running: 
     if (!app.auth.scopeCovers(socket.data.scope, opts.lab)) return reply({ ok: false, error: `this token does not cover lab ${opts.lab}` });
     if (pings.size + starting >= MAX_PINGS_PER_SOCKET) return reply({ ok: false, error: `at most ${MAX_PINGS_PER_SOCKET} pings at a time` });
     starting++;
-    const where = await namespaceOf(app, opts.lab, opts.node).finally(() => starting--);
+    const where = await placeOf(app, opts.lab, opts.node).finally(() => starting--);
     if ('error' in where) return reply({ ok: false, error: where.error });
     if (socket.disconnected) return;
 
@@ -76,9 +66,10 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, running: 
     }
     pings.set(id, handle);
     reply({ ok: true, id });
-    const finished = handle.done.then(() => {
+    const unregister = processes.add({ lab: opts.lab, ns: where.ns, stop: () => handle.stop(), done: handle.done });
+    void handle.done.then(() => {
       pings.delete(id);
-      running.delete(finished);
+      unregister();
       // Killed before ping printed its statistics: count from what was seen.
       if (!statsSeen) {
         stats.transmitted = highestSeq;
@@ -86,7 +77,6 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, running: 
       }
       socket.emit('ping:summary', { id, ...stats });
     });
-    running.add(finished);
   });
 
   socket.on('ping:stop', (payload) => {

@@ -4,19 +4,23 @@
 // `allEvents` mode per subscribed lab (shared by all its subscribers) reports which namespace
 // changed; after a short debounce just that namespace is read again and sent to the lab's room.
 // The watcher's sockets keep namespaces alive, so it is closed with the last subscriber, before
-// the lab is destroyed, and when the server closes.
+// the lab is destroyed, and when the server closes. Each subscriber has a LatestOutbox: deltas are
+// acknowledged, and a client that falls behind gets the latest state of each namespace (the ones
+// in between are coalesced and counted), so its queue never outgrows the lab.
 import { EngineError, namespaceView, labState, type NamespaceView } from '@patchbay/engine';
 import { listNamespaces, NamespaceWatcher } from '@patchbay/kernel';
-import { TablesSubscribeSchema, type ClientToServerEvents, type InterServerEvents, type LiveAck, type ServerToClientEvents, type SocketData, type TablesDelta } from '@patchbay/protocol';
+import { TablesSubscribeSchema, type LiveAck, type TablesDelta } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
-import type { Server, Socket } from 'socket.io';
+import { LatestOutbox } from './outbox.js';
+import type { LiveIo, LiveSocket } from './socket.js';
 
 /** Changes of one namespace closer together than this are read once. */
 export const TABLES_DEBOUNCE_MS = 20;
+/** Unacknowledged deltas per subscriber, and how long an unacknowledged one holds its credit. */
+export const TABLES_INFLIGHT = 8;
+const ACK_TIMEOUT_MS = 10_000;
 
-type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type LiveIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export const tablesRoom = (lab: string): string => `tables:${lab}`;
 
@@ -31,7 +35,7 @@ interface LabWatch {
   watcher: NamespaceWatcher;
   /** Resolves once the lab's namespaces are watched. */
   ready: Promise<void>;
-  subscribers: Set<string>;
+  subscribers: Map<string, LatestOutbox<TablesDelta>>;
   /** Sockets whose snapshot is being read: deltas skip them, and the namespaces changed meanwhile are sent after it. */
   pending: Map<string, Set<string>>;
   namespaces: Map<string, NsState>;
@@ -67,7 +71,10 @@ export class TablesHub {
       if (socket.disconnected) return;
       mine.add(lab);
       const w = this.ensure(lab);
-      w.subscribers.add(socket.id);
+      const outbox = new LatestOutbox<TablesDelta>(TABLES_INFLIGHT, (delta, coalesced, taken) =>
+        socket.timeout(ACK_TIMEOUT_MS).emit('tables:delta', { ...delta, coalesced }, taken),
+      );
+      w.subscribers.set(socket.id, outbox);
       w.pending.set(socket.id, new Set());
       await socket.join(tablesRoom(lab));
       try {
@@ -81,7 +88,7 @@ export class TablesHub {
         w.pending.delete(socket.id);
         for (const ns of missed) {
           const view = await namespaceView(this.app.engine, lab, ns).catch(() => undefined);
-          if (view && mine.has(lab)) socket.emit('tables:delta', deltaOf(view));
+          if (view && mine.has(lab)) outbox.push(ns, deltaOf(view));
         }
       } catch (err) {
         await this.leave(socket, lab, mine);
@@ -111,7 +118,7 @@ export class TablesHub {
     const existing = this.labs.get(lab);
     if (existing) return existing;
     const watcher = new NamespaceWatcher({ allEvents: true });
-    const w: LabWatch = { lab, watcher, ready: Promise.resolve(), subscribers: new Set(), pending: new Map(), namespaces: new Map(), closed: false };
+    const w: LabWatch = { lab, watcher, ready: Promise.resolve(), subscribers: new Map(), pending: new Map(), namespaces: new Map(), closed: false };
     w.ready = this.watchNamespaces(w);
     w.ready.catch(() => undefined);
     watcher.on('change', (ns) => this.changed(w, ns));
@@ -163,7 +170,8 @@ export class TablesHub {
       const view = await namespaceView(this.app.engine, w.lab, ns);
       if (w.closed) return;
       for (const missed of w.pending.values()) missed.add(ns);
-      this.io.to(tablesRoom(w.lab)).except([...w.pending.keys()]).emit('tables:delta', deltaOf(view));
+      const delta = deltaOf(view);
+      for (const [id, outbox] of w.subscribers) if (!w.pending.has(id)) outbox.push(ns, delta);
     } catch (err) {
       // Typically the namespace went away while it was read (the lab is being changed).
       this.app.log.debug({ lab: w.lab, ns, err: (err as Error).message }, 'live tables: re-read failed');
@@ -197,5 +205,6 @@ function deltaOf(view: NamespaceView): TablesDelta {
     namespace: view.namespace,
     node: view.node?.node ?? view.namespace,
     state: { revision: view.revision, ...(view.node ? { node: view.node } : {}), bridges: view.bridges },
+    coalesced: 0,
   };
 }

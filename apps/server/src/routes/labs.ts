@@ -16,6 +16,7 @@ import { NAME_RE, opCommand, type Lab } from '@patchbay/topology';
 import { YAML_TYPES } from '../plugins/external/content-types.js';
 import { validationProblems } from '../errors.js';
 import { HttpError } from '../http-error.js';
+import { namespacesOf } from '../live/lab-node.js';
 
 const Params = Type.Object({ name: Type.String({ pattern: NAME_RE.source, description: 'Lab name.' }) });
 const errors = { 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 500: ErrorBodySchema };
@@ -57,6 +58,9 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
           { path: 'name', code: 'name.mismatch', message: `the document's name is ${JSON.stringify(lab.name)}, but the address says ${JSON.stringify(name)}` },
         ]);
       }
+      // Pings and captures in namespaces this apply removes would keep them alive: stop them first.
+      const keep = namespacesOf(lab, app.engine.prefix);
+      await app.labProcesses.release(name, (ns) => keep.has(ns));
       const result = await app.engine.apply(lab);
       app.store.putLab(lab.name, lab);
       await app.tables.refresh(lab.name);
@@ -95,8 +99,11 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { summary: 'Destroy the lab', params: Params, response: { 200: DestroyResponseSchema, 409: ErrorBodySchema, ...errors } } },
     async (req) => {
       app.auth.assertLab(req, req.params.name);
-      // The live tables' watcher holds sockets in the lab's namespaces: they would outlive `ip netns del`.
+      // The live tables' watcher holds sockets in the lab's namespaces, pings and captures run in
+      // them: they would outlive `ip netns del` (and keep the namespaces alive).
       await app.tables.closeLab(req.params.name);
+      await app.labProcesses.release(req.params.name);
+      app.captures.forget(req.params.name);
       const { removed } = await app.engine.destroy(req.params.name);
       app.store.deleteLab(req.params.name);
       return { lab: req.params.name, removed };

@@ -1,18 +1,24 @@
 // socket.io on the app's own HTTP server (path /socket.io/), for the live streams of API.md. The
 // handshake carries `auth: { token }`, checked by the same auth service as HTTP; a socket without a
 // valid token never connects. Closed in preClose: upgraded connections are not HTTP connections, so
-// server.close() would otherwise wait for them forever; closing drops every socket and so kills its pings,
-// and the live tables' namespace watchers are stopped.
-import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '@patchbay/protocol';
+// server.close() would otherwise wait for them forever; closing drops every socket, stops every ping and
+// capture process (and waits for them), and stops the live tables' namespace watchers.
 import fp from 'fastify-plugin';
 import { Server } from 'socket.io';
+import { CaptureHub, type CaptureHubOptions } from '../../live/captures.js';
+import { LabProcesses } from '../../live/lab-processes.js';
 import { registerPing } from '../../live/ping.js';
+import type { LiveIo } from '../../live/socket.js';
 import { TablesHub } from '../../live/tables.js';
 
-export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type LiveServer = LiveIo;
+
+export interface LiveOptions {
+  captures?: Partial<CaptureHubOptions>;
+}
 
 export default fp(
-  async (app) => {
+  async (app, opts: LiveOptions) => {
     const io: LiveServer = new Server(app.server, { path: '/socket.io/', serveClient: false });
     io.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.['token'];
@@ -21,18 +27,22 @@ export default fp(
       socket.data.scope = scope;
       next();
     });
-    const running = new Set<Promise<unknown>>();
+    const processes = new LabProcesses();
     const tables = new TablesHub(app, io);
+    const captures = new CaptureHub(app, processes, opts.captures);
     io.on('connection', (socket) => {
-      registerPing(app, socket, running);
+      registerPing(app, socket, processes);
       tables.register(socket);
+      captures.register(socket);
     });
     app.decorate('io', io);
     app.decorate('tables', tables);
+    app.decorate('captures', captures);
+    app.decorate('labProcesses', processes);
     app.addHook('preClose', async () => {
       io.disconnectSockets(true);
       io.engine.close();
-      await Promise.allSettled([...running, tables.closeAll()]);
+      await Promise.allSettled([processes.stopAll(), tables.closeAll()]);
     });
   },
   { name: 'live', dependencies: ['auth', 'engine'] },

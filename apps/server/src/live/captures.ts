@@ -1,0 +1,337 @@
+// Packet captures over socket.io (`capture:start|subscribe|unsubscribe|stop`). One capture is a
+// tcpdump in the node's namespace writing pcap, a ring of its most recent records kept for
+// download, and a decoder tcpdump turning the same records into lines, which are batched and sent
+// to every subscriber with credit-based flow control: a subscriber holds at most `inflightBatches`
+// unacknowledged batches; beyond that its lines are dropped and counted, never queued. Memory per
+// capture is therefore bounded by the ring, one pipe chunk for the decoder and the batches in flight,
+// whatever the packet rate or the client's speed. A capture ends at a limit (seconds, packets,
+// bytes), on `capture:stop`, when its last subscriber leaves, or when its namespace goes away.
+import { randomUUID } from 'node:crypto';
+import {
+  captureFilterProblem,
+  interfaceNameProblem,
+  parseTcpdumpLine,
+  PcapError,
+  PcapSplitter,
+  startCapture,
+  startDecoder,
+  type CaptureHandle,
+  type DecoderHandle,
+} from '@patchbay/kernel';
+import {
+  CAPTURE_LIMIT_DEFAULTS,
+  CaptureRefSchema,
+  CaptureStartSchema,
+  type CaptureEndReason,
+  type CaptureInfo,
+  type CaptureLine,
+  type CaptureStart,
+  type LiveAck,
+  type Problem,
+} from '@patchbay/protocol';
+import { Value } from '@sinclair/typebox/value';
+import type { FastifyInstance } from 'fastify';
+import type { LabProcesses } from './lab-processes.js';
+import { placeOf } from './lab-node.js';
+import { PcapRing } from './pcap-ring.js';
+import type { LiveSocket } from './socket.js';
+
+export interface CaptureHubOptions {
+  /** pcap kept per capture for download (the most recent packets). */
+  ringBytes: number;
+  /** Captures running at once, server-wide and per socket. */
+  maxRunning: number;
+  maxPerSocket: number;
+  /** Ended captures kept (for download) per lab; the oldest goes first. */
+  keepEndedPerLab: number;
+  /** Lines per `capture:lines` batch, and unacknowledged batches per subscriber. */
+  batchLines: number;
+  inflightBatches: number;
+  /** A batch not acknowledged within this long gives its credit back (the client is gone or broken). */
+  ackTimeoutMs: number;
+  statusIntervalMs: number;
+}
+
+export const CAPTURE_HUB_DEFAULTS: CaptureHubOptions = Object.freeze({
+  ringBytes: 8 * 1024 * 1024,
+  maxRunning: 32,
+  maxPerSocket: 4,
+  keepEndedPerLab: 8,
+  batchLines: 256,
+  inflightBatches: 4,
+  ackTimeoutMs: 10_000,
+  statusIntervalMs: 1000,
+});
+
+/** How long the decoder may take to print its last lines after the capture ended. */
+const DECODER_DRAIN_MS = 2000;
+
+interface Subscriber {
+  socket: LiveSocket;
+  credit: number;
+  dropped: number;
+}
+
+interface CaptureRun {
+  info: CaptureInfo;
+  ns: string;
+  owner: string;
+  ring: PcapRing;
+  subscribers: Map<string, Subscriber>;
+  handle?: CaptureHandle;
+  decoder?: DecoderHandle;
+  batch: CaptureLine[];
+  flushQueued: boolean;
+  /** Settles when the capture has ended and its last lines and status were sent. */
+  ended: Promise<void>;
+  stop(reason: CaptureEndReason): void;
+}
+
+function problemsOf(payload: unknown): Problem[] {
+  return [...Value.Errors(CaptureStartSchema, payload)].map((e) => ({
+    path: e.path.replace(/^\//, '').replace(/\//g, '.'),
+    message: e.message,
+    code: 'capture.invalid',
+  }));
+}
+
+export const captureDownloadPath = (lab: string, id: string): string => `/api/labs/${encodeURIComponent(lab)}/captures/${id}/pcap`;
+
+export class CaptureHub {
+  private readonly captures = new Map<string, CaptureRun>();
+  private readonly options: CaptureHubOptions;
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly processes: LabProcesses,
+    options: Partial<CaptureHubOptions> = {},
+  ) {
+    this.options = { ...CAPTURE_HUB_DEFAULTS, ...options };
+  }
+
+  register(socket: LiveSocket): void {
+    socket.on('capture:start', async (payload, ack) => {
+      const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
+      reply(await this.start(socket, payload));
+    });
+    socket.on('capture:subscribe', (payload, ack) => {
+      const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
+      const run = this.find(socket, payload);
+      if (!run) return reply({ ok: false, error: 'no such capture' });
+      if (!run.subscribers.has(socket.id)) run.subscribers.set(socket.id, { socket, credit: this.options.inflightBatches, dropped: 0 });
+      reply({ ok: true, id: run.info.id });
+      socket.emit('capture:status', { ...run.info, dropped: 0 });
+    });
+    socket.on('capture:unsubscribe', (payload) => {
+      const run = this.find(socket, payload);
+      if (run) this.unsubscribe(run, socket.id);
+    });
+    socket.on('capture:stop', (payload) => this.find(socket, payload)?.stop('stopped'));
+    socket.on('disconnect', () => {
+      for (const run of this.captures.values()) this.unsubscribe(run, socket.id);
+    });
+  }
+
+  /** Captures of a lab, running and ended, newest first. */
+  list(lab: string): CaptureInfo[] {
+    return [...this.captures.values()].filter((c) => c.info.lab === lab).map((c) => ({ ...c.info })).reverse();
+  }
+
+  /** The capture's pcap file, or undefined when there is no such capture in this lab. */
+  pcap(lab: string, id: string): { info: CaptureInfo; file: Buffer } | undefined {
+    const run = this.captures.get(id);
+    return run && run.info.lab === lab ? { info: { ...run.info }, file: run.ring.file() } : undefined;
+  }
+
+  /** Forgets a destroyed lab's ended captures (its running ones were stopped by LabProcesses.release). */
+  forget(lab: string): void {
+    for (const [id, run] of this.captures) if (run.info.lab === lab && run.info.state === 'ended') this.captures.delete(id);
+  }
+
+  /** Memory held by the captures' rings (for tests and benchmarks). */
+  get pcapBytes(): number {
+    let n = 0;
+    for (const c of this.captures.values()) n += c.ring.bytes;
+    return n;
+  }
+
+  private find(socket: LiveSocket, payload: unknown): CaptureRun | undefined {
+    if (!Value.Check(CaptureRefSchema, payload)) return undefined;
+    const run = this.captures.get(payload.id);
+    return run && this.app.auth.scopeCovers(socket.data.scope, run.info.lab) ? run : undefined;
+  }
+
+  private unsubscribe(run: CaptureRun, socketId: string): void {
+    if (run.subscribers.delete(socketId) && run.subscribers.size === 0 && run.info.state === 'running') run.stop('unsubscribed');
+  }
+
+  private running(owner?: string): number {
+    let n = 0;
+    for (const c of this.captures.values()) if (c.info.state === 'running' && (owner === undefined || c.owner === owner)) n++;
+    return n;
+  }
+
+  private async start(socket: LiveSocket, payload: unknown): Promise<LiveAck> {
+    const input: unknown = payload !== null && typeof payload === 'object' ? Value.Default(CaptureStartSchema, Value.Clone(payload)) : payload;
+    if (!Value.Check(CaptureStartSchema, input)) return { ok: false, error: 'invalid capture:start payload', problems: problemsOf(input) };
+    const opts: CaptureStart = input;
+    if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab)) return { ok: false, error: `this token does not cover lab ${opts.lab}` };
+    const filterProblem = captureFilterProblem(opts.filter);
+    if (filterProblem) return { ok: false, error: filterProblem, problems: [{ path: 'filter', message: filterProblem, code: 'capture.filter' }] };
+    if (opts.interface !== undefined && opts.interface !== 'any') {
+      const bad = interfaceNameProblem(opts.interface);
+      if (bad) return { ok: false, error: bad, problems: [{ path: 'interface', message: bad, code: 'capture.interface' }] };
+    }
+    if (this.running(socket.id) >= this.options.maxPerSocket) return { ok: false, error: `at most ${this.options.maxPerSocket} captures at a time per connection` };
+    if (this.running() >= this.options.maxRunning) return { ok: false, error: `the server runs at most ${this.options.maxRunning} captures at a time` };
+    const place = await placeOf(this.app, opts.lab, opts.node);
+    if ('error' in place) return { ok: false, error: place.error };
+    if (socket.disconnected) return { ok: false, error: 'disconnected' };
+
+    const id = randomUUID();
+    const limits = { ...CAPTURE_LIMIT_DEFAULTS, ...opts.limits };
+    const info: CaptureInfo = {
+      id,
+      lab: opts.lab,
+      node: opts.node,
+      interface: opts.interface ?? place.bridgeDevice ?? 'any',
+      filter: opts.filter?.trim() ?? '',
+      linkHeaders: opts.linkHeaders,
+      limits,
+      state: 'running',
+      startedAt: Date.now(),
+      packets: 0,
+      bytes: 0,
+      decoderDropped: 0,
+      pcapBytes: 0,
+      pcapPackets: 0,
+      download: captureDownloadPath(opts.lab, id),
+    };
+    const run = this.launch(info, place.ns, socket, opts.snaplen);
+    try {
+      await run.handle!.ready;
+    } catch (err) {
+      run.stop('error');
+      await run.ended;
+      this.captures.delete(id);
+      return { ok: false, error: `tcpdump: ${(err as Error).message}` };
+    }
+    if (socket.disconnected) run.stop('unsubscribed');
+    return { ok: true, id };
+  }
+
+  /** Starts the two processes and wires them; the run is registered at once (counted against the limits). */
+  private launch(info: CaptureInfo, ns: string, socket: LiveSocket, snaplen: number): CaptureRun {
+    const o = this.options;
+    const splitter = new PcapSplitter();
+    const ring = new PcapRing(o.ringBytes);
+    let decoderBlocked = false;
+    let endedResolve: () => void = () => undefined;
+    const run: CaptureRun = {
+      info,
+      ns,
+      owner: socket.id,
+      ring,
+      subscribers: new Map([[socket.id, { socket, credit: o.inflightBatches, dropped: 0 }]]),
+      batch: [],
+      flushQueued: false,
+      ended: new Promise<void>((resolve) => (endedResolve = resolve)),
+      stop: (reason) => {
+        if (info.state !== 'running') return;
+        info.reason ??= reason;
+        run.handle?.stop();
+      },
+    };
+    this.captures.set(info.id, run);
+
+    run.decoder = startDecoder(info.linkHeaders, (line) => {
+      run.batch.push(parseTcpdumpLine(line));
+      if (run.batch.length >= o.batchLines) this.flush(run);
+      else if (!run.flushQueued) {
+        run.flushQueued = true;
+        setImmediate(() => this.flush(run));
+      }
+    });
+    const feed = (bytes: Buffer, records: number) => {
+      if (decoderBlocked) {
+        info.decoderDropped += records;
+      } else if (!run.decoder!.write(bytes)) {
+        decoderBlocked = true;
+        run.decoder!.onDrain(() => (decoderBlocked = false));
+      }
+    };
+    run.handle = startCapture(ns, { interface: info.interface, ...(info.filter ? { filter: info.filter } : {}), packets: info.limits.packets, snaplen }, (chunk) => {
+      let block;
+      try {
+        const hadHeader = splitter.header !== undefined;
+        block = splitter.push(chunk);
+        if (!hadHeader && splitter.header) {
+          ring.header = splitter.header.bytes;
+          feed(splitter.header.bytes, 0);
+        }
+      } catch (err) {
+        info.message = err instanceof PcapError ? err.message : String(err);
+        run.stop('error');
+        return;
+      }
+      if (!block) return;
+      info.packets += block.records;
+      info.bytes += block.data.length;
+      ring.push(block);
+      feed(block.data, block.records);
+      if (info.bytes >= info.limits.bytes) run.stop('bytes');
+    });
+    const unregister = this.processes.add({ lab: info.lab, ns, stop: (why) => run.stop(why), done: run.ended });
+    const deadline = setTimeout(() => run.stop('seconds'), info.limits.seconds * 1000);
+    const status = setInterval(() => this.sendStatus(run), o.statusIntervalMs);
+
+    void run.handle.done.then(async (exit) => {
+      clearTimeout(deadline);
+      clearInterval(status);
+      if (exit.kernelDropped !== undefined) info.kernelDropped = exit.kernelDropped;
+      if (!info.reason) info.reason = exit.code === 0 && info.packets >= info.limits.packets ? 'packets' : 'exited';
+      if (exit.message && (info.reason === 'exited' || info.reason === 'error')) info.message ??= exit.message;
+      run.decoder!.end();
+      const drained = await Promise.race([run.decoder!.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DECODER_DRAIN_MS))]);
+      if (!drained) run.decoder!.kill();
+      await run.decoder!.done;
+      this.flush(run);
+      info.state = 'ended';
+      info.endedAt = Date.now();
+      this.sendStatus(run);
+      run.subscribers.clear();
+      unregister();
+      this.evictEnded(info.lab);
+      endedResolve();
+    });
+    return run;
+  }
+
+  private flush(run: CaptureRun): void {
+    run.flushQueued = false;
+    if (run.batch.length === 0) return;
+    const lines = run.batch;
+    run.batch = [];
+    for (const sub of run.subscribers.values()) {
+      if (sub.credit <= 0 || sub.socket.disconnected) {
+        sub.dropped += lines.length;
+        continue;
+      }
+      sub.credit--;
+      sub.socket.timeout(this.options.ackTimeoutMs).emit('capture:lines', { id: run.info.id, lines, dropped: sub.dropped }, () => {
+        sub.credit++;
+      });
+    }
+  }
+
+  private sendStatus(run: CaptureRun): void {
+    run.info.pcapBytes = run.ring.header ? run.ring.header.length + run.ring.bytes : 0;
+    run.info.pcapPackets = run.ring.packets;
+    for (const sub of run.subscribers.values()) sub.socket.emit('capture:status', { ...run.info, dropped: sub.dropped });
+  }
+
+  private evictEnded(lab: string): void {
+    const ended = [...this.captures.values()].filter((c) => c.info.lab === lab && c.info.state === 'ended');
+    for (const old of ended.slice(0, Math.max(0, ended.length - this.options.keepEndedPerLab))) this.captures.delete(old.info.id);
+  }
+}

@@ -1,0 +1,42 @@
+// Processes the live streams run inside a lab's namespaces (pings, captures). A process in a
+// namespace keeps it alive after `ip netns del` (research: kernel-and-sandbox-facts §3), and a
+// capture on `any` never notices its namespace went away, so before an apply removes nodes, and
+// before a lab is destroyed, the routes stop the processes in the namespaces that go away.
+export interface LabProcess {
+  lab: string;
+  ns: string;
+  /** Asks the process to end (`why`: for the stream's own end event). */
+  stop(why: 'lab-changed' | 'shutdown'): void;
+  /** Settles once it has exited. */
+  done: Promise<unknown>;
+}
+
+export class LabProcesses {
+  private readonly all = new Set<LabProcess>();
+
+  /** Registers a running process; returns the function that forgets it (call when it exits). */
+  add(p: LabProcess): () => void {
+    this.all.add(p);
+    return () => this.all.delete(p);
+  }
+
+  count(lab?: string): number {
+    let n = 0;
+    for (const p of this.all) if (lab === undefined || p.lab === lab) n++;
+    return n;
+  }
+
+  /** Stops the lab's processes whose namespace `keep` rejects (all of them without `keep`) and waits for them. */
+  async release(lab: string, keep: (ns: string) => boolean = () => false): Promise<void> {
+    const going = [...this.all].filter((p) => p.lab === lab && !keep(p.ns));
+    for (const p of going) p.stop('lab-changed');
+    await Promise.allSettled(going.map((p) => p.done));
+  }
+
+  /** Stops everything (server shutdown) and waits. */
+  async stopAll(): Promise<void> {
+    const going = [...this.all];
+    for (const p of going) p.stop('shutdown');
+    await Promise.allSettled(going.map((p) => p.done));
+  }
+}
