@@ -8,15 +8,8 @@ import { LabSchema } from '@patchbay/topology';
 export const LabDocument = LabSchema;
 export type LabDocument = Static<typeof LabDocument>;
 
-export const ProblemSchema = Type.Object(
-  {
-    path: Type.String({ description: 'Where in the document, e.g. links[0].a.addresses[0]; "" for the whole document.' }),
-    message: Type.String(),
-    code: Type.String({ description: 'Stable code, e.g. addr.invalid.' }),
-  },
-  { title: 'Problem' },
-);
-export type Problem = Static<typeof ProblemSchema>;
+import { ProblemSchema } from './problem.js';
+export * from './problem.js';
 
 /** 400 for a document with problems: nothing was changed. */
 export const ProblemsErrorSchema = Type.Object(

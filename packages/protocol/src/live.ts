@@ -3,7 +3,7 @@
 // `Value.Check`); the event maps give socket.io's `Server`/`io()` generics their types.
 import { Type, type Static } from '@sinclair/typebox';
 import type { CaptureLines, CaptureRef, CaptureStartInput, CaptureStatus } from './capture.js';
-import { ProblemSchema, type Problem } from './index.js';
+import { ProblemSchema, type Problem } from './problem.js';
 
 /** Dotted-quad IPv4, each octet 0..255; a pattern rather than `format` so Value.Check needs no registry. */
 export const IPV4_PATTERN = '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$';

@@ -1,10 +1,10 @@
 // Live kernel tables (`tables:subscribe` / `tables:unsubscribe`): a subscriber gets the lab's
 // state once (`tables:snapshot`, as `patchbay state --json`), then `tables:delta` for each
 // namespace that changed. Changes come from the kernel, not from polling: one NamespaceWatcher in
-// `allEvents` mode per subscribed lab (shared by all its subscribers) reports which namespace
-// changed; after a short debounce just that namespace is read again and sent to the lab's room.
-// The watcher's sockets keep namespaces alive, so it is closed with the last subscriber, before
-// the lab is destroyed, and when the server closes. Each subscriber has a LatestOutbox: deltas are
+// `allEvents` mode (one helper process for every subscribed lab) reports which namespace changed;
+// just that namespace is read again and sent to the lab's subscribers. The watcher's sockets keep
+// namespaces alive, so a lab's namespaces are unwatched with its last subscriber and before the lab
+// is destroyed, and the helper exits when no lab is watched and when the server closes. Each subscriber has a LatestOutbox: deltas are
 // acknowledged, and a client that falls behind gets the latest state of each namespace (the ones
 // in between are coalesced and counted), so its queue never outgrows the lab.
 import { EngineError, namespaceView, labState, type NamespaceView } from '@patchbay/engine';
@@ -15,8 +15,13 @@ import type { FastifyInstance } from 'fastify';
 import { LatestOutbox } from './outbox.js';
 import type { LiveIo, LiveSocket } from './socket.js';
 
-/** Changes of one namespace closer together than this are read once. */
-export const TABLES_DEBOUNCE_MS = 20;
+/**
+ * A namespace is read again this soon after its first change (so the burst one change causes —
+ * link, addresses, routes — lands in one read), and at most once per TABLES_MIN_INTERVAL_MS (so a
+ * storm of changes, e.g. FDB churn, costs a bounded number of reads and never starves).
+ */
+export const TABLES_SETTLE_MS = 2;
+export const TABLES_MIN_INTERVAL_MS = 20;
 /** Unacknowledged deltas per subscriber, and how long an unacknowledged one holds its credit. */
 export const TABLES_INFLIGHT = 8;
 const ACK_TIMEOUT_MS = 10_000;
@@ -26,13 +31,13 @@ export const tablesRoom = (lab: string): string => `tables:${lab}`;
 
 interface NsState {
   timer?: NodeJS.Timeout;
+  lastRead: number;
   reading: boolean;
   again: boolean;
 }
 
 interface LabWatch {
   lab: string;
-  watcher: NamespaceWatcher;
   /** Resolves once the lab's namespaces are watched. */
   ready: Promise<void>;
   subscribers: Map<string, LatestOutbox<TablesDelta>>;
@@ -44,15 +49,38 @@ interface LabWatch {
 
 export class TablesHub {
   private readonly labs = new Map<string, LabWatch>();
+  /** Which subscribed lab a watched namespace belongs to. */
+  private readonly labOfNamespace = new Map<string, LabWatch>();
+  private watcher: NamespaceWatcher | undefined;
 
   constructor(
     private readonly app: FastifyInstance,
     private readonly io: LiveIo,
   ) {}
 
-  /** The helper process of a lab's watcher, while there is one (for tests and diagnostics). */
+  /** The watcher (one helper process) while it watches this lab (for tests and diagnostics). */
   watcherOf(lab: string): NamespaceWatcher | undefined {
-    return this.labs.get(lab)?.watcher;
+    return this.labs.has(lab) ? this.watcher : undefined;
+  }
+
+  private sharedWatcher(): NamespaceWatcher {
+    if (this.watcher && !this.watcher.isClosed) return this.watcher;
+    const watcher = new NamespaceWatcher({ allEvents: true });
+    watcher.on('change', (ns) => {
+      const w = this.labOfNamespace.get(ns);
+      if (w) this.changed(w, ns);
+    });
+    watcher.on('lost', (reason) => {
+      this.app.log.warn({ reason }, 'live tables: the namespace watcher died');
+      if (this.watcher !== watcher) return;
+      this.watcher = undefined;
+      // Subscribers keep their last state; a new subscription starts a new watcher.
+      for (const w of this.labs.values()) w.closed = true;
+      this.labs.clear();
+      this.labOfNamespace.clear();
+    });
+    this.watcher = watcher;
+    return watcher;
   }
 
   register(socket: LiveSocket): void {
@@ -117,16 +145,9 @@ export class TablesHub {
   private ensure(lab: string): LabWatch {
     const existing = this.labs.get(lab);
     if (existing) return existing;
-    const watcher = new NamespaceWatcher({ allEvents: true });
-    const w: LabWatch = { lab, watcher, ready: Promise.resolve(), subscribers: new Map(), pending: new Map(), namespaces: new Map(), closed: false };
+    const w: LabWatch = { lab, ready: Promise.resolve(), subscribers: new Map(), pending: new Map(), namespaces: new Map(), closed: false };
     w.ready = this.watchNamespaces(w);
     w.ready.catch(() => undefined);
-    watcher.on('change', (ns) => this.changed(w, ns));
-    watcher.on('lost', (reason) => {
-      this.app.log.warn({ lab, reason }, 'live tables: the namespace watcher died');
-      if (this.labs.get(lab) === w) this.labs.delete(lab);
-      w.closed = true;
-    });
     this.labs.set(lab, w);
     return w;
   }
@@ -138,9 +159,14 @@ export class TablesHub {
     const wanted = entry.namespaces.filter((n) => present.has(n));
     const gone = [...w.namespaces.keys()].filter((n) => !present.has(n));
     if (w.closed) return;
-    await w.watcher.unwatch(gone);
-    for (const n of gone) w.namespaces.delete(n);
-    await w.watcher.watch(wanted);
+    const watcher = this.sharedWatcher();
+    for (const n of gone) {
+      w.namespaces.delete(n);
+      this.labOfNamespace.delete(n);
+    }
+    await watcher.unwatch(gone);
+    for (const n of wanted) this.labOfNamespace.set(n, w);
+    await watcher.watch(wanted);
   }
 
   /** After the lab was changed: watch its new namespaces, let go of removed ones. */
@@ -153,18 +179,20 @@ export class TablesHub {
   private changed(w: LabWatch, ns: string): void {
     if (w.closed) return;
     let s = w.namespaces.get(ns);
-    if (!s) w.namespaces.set(ns, (s = { reading: false, again: false }));
+    if (!s) w.namespaces.set(ns, (s = { reading: false, again: false, lastRead: -Infinity }));
     if (s.reading) {
       s.again = true;
       return;
     }
-    if (s.timer) clearTimeout(s.timer);
-    s.timer = setTimeout(() => void this.reread(w, ns, s), TABLES_DEBOUNCE_MS);
+    if (s.timer) return; // a read is already due
+    const wait = Math.max(TABLES_SETTLE_MS, s.lastRead + TABLES_MIN_INTERVAL_MS - performance.now());
+    s.timer = setTimeout(() => void this.reread(w, ns, s), wait);
   }
 
   private async reread(w: LabWatch, ns: string, s: NsState): Promise<void> {
     s.timer = undefined;
     s.reading = true;
+    s.lastRead = performance.now();
     try {
       if (w.closed) return;
       const view = await namespaceView(this.app.engine, w.lab, ns);
@@ -184,18 +212,31 @@ export class TablesHub {
     }
   }
 
-  /** Stops a lab's watcher (its sockets would keep the lab's namespaces alive). Subscribers stay in the room. */
+  /** Stops watching a lab (the watcher's sockets would keep its namespaces alive); the helper exits with the last lab. */
   async closeLab(lab: string): Promise<void> {
     const w = this.labs.get(lab);
     if (!w) return;
     this.labs.delete(lab);
     w.closed = true;
     for (const s of w.namespaces.values()) if (s.timer) clearTimeout(s.timer);
-    await w.watcher.close();
+    await w.ready.catch(() => undefined); // a watch() still running must not re-add them after
+    const mine = [...this.labOfNamespace].filter(([, owner]) => owner === w).map(([ns]) => ns);
+    for (const ns of mine) this.labOfNamespace.delete(ns);
+    const watcher = this.watcher;
+    if (!watcher) return;
+    if (this.labs.size === 0) {
+      this.watcher = undefined;
+      await watcher.close();
+    } else {
+      await watcher.unwatch(mine);
+    }
   }
 
   async closeAll(): Promise<void> {
     await Promise.allSettled([...this.labs.keys()].map((lab) => this.closeLab(lab)));
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    await watcher?.close();
   }
 }
 
