@@ -16,7 +16,8 @@ before=$(snapshot)
 
 rm -rf ./*/*/test-results
 pnpm run build --output-logs=errors-only || exit 1
-pnpm exec turbo run typecheck test --concurrency=2 --output-logs=new-only
+# --continue: a failing package must not abort the others mid-test (their cleanup would not run).
+pnpm exec turbo run typecheck test --concurrency=2 --continue --output-logs=new-only
 status=$?
 
 after=$(snapshot)

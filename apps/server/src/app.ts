@@ -9,6 +9,7 @@ import type { Store } from './db.js';
 import { BODY_LIMIT, installErrorHandlers } from './errors.js';
 import contentTypes from './plugins/external/content-types.js';
 import swagger from './plugins/external/swagger.js';
+import web from './plugins/external/web.js';
 import auth from './plugins/services/auth.js';
 import engine from './plugins/services/engine.js';
 import live, { type LiveOptions } from './plugins/services/live.js';
@@ -16,6 +17,7 @@ import store from './plugins/services/store.js';
 import health from './routes/health.js';
 import labs from './routes/labs.js';
 import captures from './routes/captures.js';
+import editor from './routes/editor.js';
 import openapi from './routes/openapi.js';
 import './types.js';
 
@@ -45,6 +47,7 @@ export async function buildApp(opts: AppOptions) {
   // external
   await app.register(swagger);
   await app.register(contentTypes);
+  await app.register(web);
   // services
   await app.register(store, { store: opts.db });
   await app.register(engine, { engine: opts.engine });
@@ -55,6 +58,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(openapi);
   await app.register(labs);
   await app.register(captures);
+  await app.register(editor);
 
   await app.ready();
   return app;

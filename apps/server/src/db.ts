@@ -27,6 +27,18 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // The editor's working copy of a lab: saved as the user draws, valid or not, with its layout.
+    version: 2,
+    sql: `
+      CREATE TABLE drafts (
+        name TEXT PRIMARY KEY,
+        document TEXT NOT NULL,
+        layout TEXT,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -72,6 +84,36 @@ export class Store {
       | undefined;
     if (!row) return undefined;
     return { name: row.name, document: JSON.parse(row.document), layout: row.layout === null ? null : JSON.parse(row.layout), updatedAt: row.updated_at };
+  }
+
+  putDraft(name: string, document: unknown, layout: unknown): string {
+    const at = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO drafts (name, document, layout, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET document = excluded.document, layout = excluded.layout, updated_at = excluded.updated_at`,
+      )
+      .run(name, JSON.stringify(document), layout === undefined ? null : JSON.stringify(layout), at);
+    return at;
+  }
+
+  getDraft(name: string): StoredLab | undefined {
+    const row = this.db.prepare('SELECT name, document, layout, updated_at FROM drafts WHERE name = ?').get(name) as
+      | { name: string; document: string; layout: string | null; updated_at: string }
+      | undefined;
+    if (!row) return undefined;
+    return { name: row.name, document: JSON.parse(row.document), layout: row.layout === null ? null : JSON.parse(row.layout), updatedAt: row.updated_at };
+  }
+
+  listDrafts(): { name: string; updatedAt: string }[] {
+    return (this.db.prepare('SELECT name, updated_at FROM drafts ORDER BY updated_at DESC').all() as { name: string; updated_at: string }[]).map((r) => ({
+      name: r.name,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  deleteDraft(name: string): void {
+    this.db.prepare('DELETE FROM drafts WHERE name = ?').run(name);
   }
 
   deleteLab(name: string): void {

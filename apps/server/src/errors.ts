@@ -41,6 +41,11 @@ export function problemsBody(error: string, code: string, problems: Problem[]) {
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
+    // The web app's own addresses (not files, not the API): its index.html.
+    const path = req.url.split('?')[0]!;
+    if (req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/socket.io/') && 'sendFile' in reply && app.hasDecorator('webApp')) {
+      return void (reply as unknown as { sendFile(f: string): unknown }).sendFile('index.html');
+    }
     void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'not-found' });
   });
 
@@ -51,7 +56,12 @@ export function installErrorHandlers(app: FastifyInstance): void {
       if (status < 500) return reply.code(status).send({ error: err.message, code: err.code });
       // A kernel failure: the engine's message names the failed command and what the kernel said.
       req.log.error({ err, failure: err instanceof ApplyError ? err.failure : undefined }, 'apply failed');
-      return reply.code(status).send({ error: err.message, code: err.code, requestId: req.id });
+      // What failed is the user's business (the command, the kernel's words, the lab object), not an internal.
+      const failure =
+        err instanceof ApplyError
+          ? { failure: { command: err.failure.command, error: err.failure.error, subject: err.failure.op.subject, rolledBack: err.failure.rolledBack } }
+          : {};
+      return reply.code(status).send({ error: err.message, code: err.code, requestId: req.id, ...failure });
     }
     if (err instanceof HttpError) {
       if (err.problems) return reply.code(err.statusCode).send(problemsBody(err.message, err.code, err.problems));

@@ -20,7 +20,22 @@ export type ProblemsError = Static<typeof ProblemsErrorSchema>;
 
 /** Every other error. 5xx bodies carry a generic message and the request id only. */
 export const ErrorBodySchema = Type.Object(
-  { error: Type.String(), code: Type.String(), requestId: Type.Optional(Type.String()) },
+  {
+    error: Type.String(),
+    code: Type.String(),
+    requestId: Type.Optional(Type.String()),
+    failure: Type.Optional(
+      Type.Object(
+        {
+          command: Type.String(),
+          error: Type.String({ description: "The kernel's (or tool's) message." }),
+          subject: Type.Object({ node: Type.String(), iface: Type.Optional(Type.String()), detail: Type.Optional(Type.String()) }),
+          rolledBack: Type.Boolean(),
+        },
+        { description: 'A failed apply: the command that failed and the lab object it was for; the lab was converged back.' },
+      ),
+    ),
+  },
   { title: 'ErrorBody' },
 );
 export type ErrorBody = Static<typeof ErrorBodySchema>;
@@ -79,6 +94,7 @@ export const ApplyResponseSchema = Type.Object(
     ops: Type.Array(AppliedOpSchema, { description: 'What was done; empty when the kernel already matched.' }),
     drift: Type.Array(Type.String(), { description: 'What still differs after applying (should be empty; reported, never hidden).' }),
     timings: TimingsSchema,
+    dryRun: Type.Boolean({ description: 'true: the plan only (`?dryRun=true`); nothing was changed.' }),
   },
   { title: 'ApplyResponse' },
 );
@@ -105,3 +121,4 @@ export const LabNameParamsSchema = Type.Object({ name: Type.String({ description
 export type LabNameParams = Static<typeof LabNameParamsSchema>;
 export * from './live.js';
 export * from './capture.js';
+export * from './editor.js';

@@ -19,6 +19,9 @@ import { HttpError } from '../http-error.js';
 import { namespacesOf } from '../live/lab-node.js';
 
 const Params = Type.Object({ name: Type.String({ pattern: NAME_RE.source, description: 'Lab name.' }) });
+const ApplyQuery = Type.Object({
+  dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: answer with the plan, change nothing.' })),
+});
 const errors = { 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 500: ErrorBodySchema };
 
 const labs: FastifyPluginAsyncTypebox = async (app) => {
@@ -39,6 +42,7 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Body: a lab document as JSON, or as YAML with `Content-Type: application/yaml`. 400 with problems: nothing was changed.',
         consumes: ['application/json', ...YAML_TYPES],
         params: Params,
+        querystring: ApplyQuery,
         body: LabDocument,
         response: { 200: ApplyResponseSchema, 400: ProblemsErrorSchema, 409: ErrorBodySchema, 413: ErrorBodySchema, ...errors },
       },
@@ -58,18 +62,24 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
           { path: 'name', code: 'name.mismatch', message: `the document's name is ${JSON.stringify(lab.name)}, but the address says ${JSON.stringify(name)}` },
         ]);
       }
-      // Pings and captures in namespaces this apply removes would keep them alive: stop them first.
-      const keep = namespacesOf(lab, app.engine.prefix);
-      await app.labProcesses.release(name, (ns) => keep.has(ns));
-      const result = await app.engine.apply(lab);
-      app.store.putLab(lab.name, lab);
-      await app.tables.refresh(lab.name);
+      const dryRun = req.query.dryRun === 'true';
+      if (!dryRun) {
+        // Pings and captures in namespaces this apply removes would keep them alive: stop them first.
+        const keep = namespacesOf(lab, app.engine.prefix);
+        await app.labProcesses.release(name, (ns) => keep.has(ns));
+      }
+      const result = await app.engine.apply(lab, { dryRun });
+      if (!dryRun) {
+        app.store.putLab(lab.name, lab);
+        await app.tables.refresh(lab.name);
+      }
       return {
         lab: result.lab,
         revision: result.revision,
         ops: result.ops.map((o) => ({ phase: o.phase, kind: o.kind, action: o.action, subject: o.subject, reason: o.reason, command: opCommand(o) })),
         drift: result.drift.map((c) => `${c.node || c.ns}: ${c.kind} ${c.action}${'name' in c ? ` ${String(c.name)}` : ''} still differs after apply`),
         timings: result.timings,
+        dryRun,
       };
     },
   );

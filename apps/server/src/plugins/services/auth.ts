@@ -1,6 +1,6 @@
 // Who may do what (API.md): `Authorization: Bearer TOKEN`, checked against token hashes in the
 // database. Instructors may do everything; a student token covers one lab (tokens for students come
-// with class sessions). Every route but those with `config.public` needs a valid token.
+// with class sessions). Every /api/ route but those with `config.public` needs a valid token.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../../http-error.js';
@@ -47,7 +47,8 @@ export default fp<{ adminToken: string }>(
     app.decorate('auth', auth);
     app.decorateRequest('scope', undefined);
     app.addHook('onRequest', async (req: FastifyRequest, _reply: FastifyReply) => {
-      if (req.routeOptions.config?.public) return;
+      // Only the API is guarded: the web app's files hold no secrets (it asks for the token itself).
+      if (!req.url.startsWith('/api/') || req.routeOptions.config?.public) return;
       const token = bearer(req);
       const scope = token ? auth.scopeFor(token) : undefined;
       if (!scope) {

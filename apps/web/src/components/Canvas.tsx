@@ -1,0 +1,201 @@
+// The drawing: React Flow, controlled by the editor store (the document and layout are the truth;
+// React Flow's nodes and edges are derived from them). Drag from the palette to add a node, drag
+// from a node's handle to another node to connect them with a veth pair, right-click a node or a
+// link end for captures and pings.
+import {
+  Background,
+  ConnectionMode,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+} from '@xyflow/react';
+import type { NodeKind } from '@patchbay/topology';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from 'react';
+import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
+import { addNode, connect, linkId } from '../model/lab-edit';
+import { toFlow, type LabFlowNode, type LinkFlowEdge, type OverlayFlowEdge } from '../model/graph';
+import type { EditorStore, XY } from '../store/editor';
+import type { LiveStore } from '../store/live';
+import { LabNode } from './LabNode';
+import { LinkEdge, OverlayEdge } from './LinkEdge';
+
+const nodeTypes = { lab: LabNode };
+const edgeTypes = { link: LinkEdge, overlay: OverlayEdge };
+export const PALETTE_MIME = 'application/x-patchbay-kind';
+
+export interface CanvasActions {
+  onCapture(node: string, iface?: string): void;
+  onPing(node: string): void;
+}
+
+type AnyEdge = LinkFlowEdge | OverlayFlowEdge;
+
+/** Reuses the previous object of a node or edge whose content did not change, so memoized views skip rendering. */
+function stabilize<T extends { id: string }>(prev: Map<string, { key: string; item: T }>, items: T[]): T[] {
+  const next = new Map<string, { key: string; item: T }>();
+  const out = items.map((item) => {
+    const key = JSON.stringify(item);
+    const old = prev.get(item.id);
+    const kept = old && old.key === key ? old.item : item;
+    next.set(item.id, { key, item: kept });
+    return kept;
+  });
+  prev.clear();
+  for (const [k, v] of next) prev.set(k, v);
+  return out;
+}
+
+export function Canvas({ store, live, actions }: { store: EditorStore; live: LiveStore; actions: CanvasActions }) {
+  const { lab, positions, selected, problems, marks } = useStore(
+    store,
+    useShallow((s) => ({ lab: s.lab, positions: s.positions, selected: s.selected, problems: s.problems, marks: s.marks })),
+  );
+  const liveState = useStore(live, useShallow((s) => ({ nodes: s.nodes, bridges: s.bridges, changedAt: s.changedAt, subscribed: s.subscribed })));
+  const flow = useReactFlow();
+  const nodeCache = useRef(new Map<string, { key: string; item: LabFlowNode }>());
+  const edgeCache = useRef(new Map<string, { key: string; item: AnyEdge }>());
+  const dragStart = useRef<Record<string, XY>>({});
+  const [menu, setMenu] = useState<{ x: number; y: number; items: { label: string; run: () => void }[] } | undefined>();
+  // Re-render once the "changed" highlight of live deltas has expired.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const t = setTimeout(() => setTick((n) => n + 1), 1600);
+    return () => clearTimeout(t);
+  }, [liveState.changedAt]);
+
+  const { nodes, edges } = useMemo(() => {
+    const g = toFlow({
+      lab,
+      positions,
+      selected,
+      problemPaths: problems.map((p) => p.path),
+      ...(liveState.subscribed ? { live: liveState } : {}),
+      marks,
+    });
+    return { nodes: stabilize(nodeCache.current, g.nodes), edges: stabilize(edgeCache.current, g.edges) };
+  }, [lab, positions, selected, problems, liveState, marks]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<LabFlowNode>[]) => {
+      const moved: Record<string, XY> = {};
+      let selection: Set<string> | undefined;
+      for (const c of changes) {
+        if (c.type === 'position' && c.position) moved[c.id] = c.position;
+        if (c.type === 'select') {
+          selection ??= new Set(store.getState().selected.nodes);
+          if (c.selected) selection.add(c.id);
+          else selection.delete(c.id);
+        }
+      }
+      if (Object.keys(moved).length) store.getState().moveLive(moved);
+      if (selection) store.getState().select([...selection], store.getState().selected.links);
+    },
+    [store],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<AnyEdge>[]) => {
+      let selection: Set<string> | undefined;
+      for (const c of changes) {
+        if (c.type === 'select' && !c.id.startsWith('overlay:')) {
+          selection ??= new Set(store.getState().selected.links);
+          if (c.selected) selection.add(c.id);
+          else selection.delete(c.id);
+        }
+      }
+      if (selection) store.getState().select(store.getState().selected.nodes, [...selection]);
+    },
+    [store],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (!c.source || !c.target || c.source === c.target) return;
+      const { lab: next, link } = connect(store.getState().lab, c.source, c.target);
+      store.getState().edit(() => next);
+      store.getState().select([], [linkId(link)]);
+    },
+    [store],
+  );
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const kind = e.dataTransfer.getData(PALETTE_MIME) as NodeKind;
+      if (!kind) return;
+      e.preventDefault();
+      const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      const before = store.getState().lab;
+      const next = addNode(before, kind);
+      const name = Object.keys(next.nodes).find((n) => !Object.hasOwn(before.nodes, n))!;
+      store.getState().edit(() => next, { ...store.getState().positions, [name]: { x: Math.round(p.x - 85), y: Math.round(p.y - 30) } });
+      store.getState().select([name], []);
+    },
+    [flow, store],
+  );
+
+  const openMenu = (e: MouseEvent, items: { label: string; run: () => void }[]) => {
+    e.preventDefault();
+    setMenu({ x: e.clientX, y: e.clientY, items });
+  };
+
+  return (
+    <div className="pb-canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} onClick={() => setMenu(undefined)} data-testid="canvas">
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        isValidConnection={(c) => c.source !== c.target}
+        connectionMode={ConnectionMode.Loose}
+        onNodeDragStart={(_e, _n, dragged) => {
+          const pos = store.getState().positions;
+          dragStart.current = Object.fromEntries(dragged.map((n) => [n.id, pos[n.id] ?? n.position]));
+        }}
+        onNodeDragStop={() => store.getState().commitMove(dragStart.current)}
+        onPaneClick={() => store.getState().select([], [])}
+        onNodeContextMenu={(e, n) =>
+          openMenu(e, [
+            { label: `Capture on ${n.id} (any interface)`, run: () => actions.onCapture(n.id, (n.data as { kind: string }).kind === 'bridge' ? n.id : 'any') },
+            ...((n.data as { kind: string }).kind !== 'bridge' ? [{ label: `Ping from ${n.id}`, run: () => actions.onPing(n.id) }] : []),
+          ])
+        }
+        onEdgeContextMenu={(e, edge) => {
+          const link = (edge as LinkFlowEdge).data?.link;
+          if (!link) return;
+          openMenu(e, [
+            { label: `Capture on ${link.a.node} ${link.a.interface}`, run: () => actions.onCapture(link.a.node, link.a.interface) },
+            { label: `Capture on ${link.b.node} ${link.b.interface}`, run: () => actions.onCapture(link.b.node, link.b.interface) },
+          ]);
+        }}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+        minZoom={0.1}
+        fitView
+        onlyRenderVisibleElements
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={20} />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable />
+      </ReactFlow>
+      {menu && (
+        <ul className="pb-menu" role="menu" style={{ left: menu.x, top: menu.y }} data-testid="context-menu">
+          {menu.items.map((it) => (
+            <li key={it.label} role="menuitem" tabIndex={0} onClick={() => (setMenu(undefined), it.run())} onKeyDown={(e) => e.key === 'Enter' && (setMenu(undefined), it.run())}>
+              {it.label}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

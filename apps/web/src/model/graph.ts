@@ -1,0 +1,129 @@
+// The canvas's view of a lab: React Flow nodes and edges from the document, the layout and the live
+// tables. Pure, so it is unit-tested and cheap to recompute.
+import { isBridge, type Lab, type LinkSpec, type NodeKind } from '@patchbay/topology';
+import type { Edge, Node } from '@xyflow/react';
+import { linkId } from './lab-edit';
+import type { BridgeView, NodeView } from './live-types';
+
+export interface LabNodeData extends Record<string, unknown> {
+  name: string;
+  kind: NodeKind;
+  /** Host of a bridge (its namespace), when it has one. */
+  host?: string;
+  addresses: string[];
+  problems: number;
+  live?: { present: boolean; interfacesUp: number; interfaces: number; fdb?: number; routes?: number; changed: boolean };
+  mark?: { state: 'changed' | 'failed'; why?: string };
+}
+
+export interface LinkEdgeData extends Record<string, unknown> {
+  link: LinkSpec;
+  problems: number;
+  live?: { aUp?: boolean; bUp?: boolean };
+  mark?: { state: 'changed' | 'failed'; why?: string };
+}
+
+export interface OverlayEdgeData extends Record<string, unknown> {
+  overlay: string;
+  vni: number;
+}
+
+export type LabFlowNode = Node<LabNodeData, 'lab'>;
+export type LinkFlowEdge = Edge<LinkEdgeData, 'link'>;
+export type OverlayFlowEdge = Edge<OverlayEdgeData, 'overlay'>;
+
+export interface GraphInput {
+  lab: Lab;
+  positions: Record<string, { x: number; y: number }>;
+  selected: { nodes: string[]; links: string[] };
+  problemPaths: string[];
+  live?: { nodes: Record<string, NodeView>; bridges: Record<string, BridgeView>; changedAt: Record<string, number> };
+  marks?: Record<string, { state: 'changed' | 'failed'; why?: string }>;
+  now?: number;
+}
+
+/** Where a node goes when it has no position yet: a grid, in document order. */
+export function defaultPosition(index: number): { x: number; y: number } {
+  return { x: 80 + (index % 5) * 220, y: 80 + Math.floor(index / 5) * 160 };
+}
+
+const CHANGED_MS = 1500;
+
+export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowEdge | OverlayFlowEdge)[] } {
+  const { lab } = g;
+  const selNodes = new Set(g.selected.nodes);
+  const selLinks = new Set(g.selected.links);
+  const now = g.now ?? Date.now();
+  const countProblems = (prefix: string) => g.problemPaths.filter((p) => p === prefix || p.startsWith(prefix + '.') || p.startsWith(prefix + '[')).length;
+
+  const nodes: LabFlowNode[] = Object.entries(lab.nodes).map(([name, spec], i) => {
+    const bridge = isBridge(spec);
+    const addresses = bridge ? (spec.addresses ?? []) : lab.links.flatMap((l) => [l.a, l.b]).filter((e) => e.node === name).flatMap((e) => e.addresses ?? []);
+    let live: LabNodeData['live'];
+    if (g.live) {
+      const changed = now - (g.live.changedAt[name] ?? -Infinity) < CHANGED_MS;
+      if (bridge) {
+        const b = g.live.bridges[name];
+        if (b) live = { present: b.present, interfacesUp: b.up ? 1 : 0, interfaces: 1, fdb: b.fdb.filter((e) => !e.flags.includes('self') && e.state !== 'permanent').length, changed };
+      } else {
+        const n = g.live.nodes[name];
+        if (n) {
+          const ifs = n.interfaces.filter((x) => x.name !== 'lo');
+          live = { present: n.present, interfacesUp: ifs.filter((x) => x.up).length, interfaces: ifs.length, routes: n.routes.length, changed };
+        }
+      }
+    }
+    const mark = g.marks?.[name];
+    return {
+      id: name,
+      type: 'lab',
+      position: g.positions[name] ?? defaultPosition(i),
+      selected: selNodes.has(name),
+      data: {
+        name,
+        kind: spec.kind,
+        ...(bridge && spec.host ? { host: spec.host } : {}),
+        addresses,
+        problems: countProblems(`nodes.${name}`),
+        ...(live ? { live } : {}),
+        ...(mark ? { mark } : {}),
+      },
+    };
+  });
+
+  const upOf = (node: string, iface: string): boolean | undefined => g.live?.nodes[node]?.interfaces.find((x) => x.name === iface)?.up;
+  const bridgeHostOf = (node: string): string | undefined => {
+    const spec = lab.nodes[node];
+    return spec && isBridge(spec) ? g.live?.bridges[node]?.host : undefined;
+  };
+  const endUp = (node: string, iface: string) => {
+    const host = bridgeHostOf(node);
+    return host ? upOf(host, iface) : upOf(node, iface);
+  };
+
+  const edges: (LinkFlowEdge | OverlayFlowEdge)[] = lab.links.map((link, i) => {
+    const id = linkId(link);
+    const mark = g.marks?.[id];
+    return {
+      id,
+      type: 'link',
+      source: link.a.node,
+      target: link.b.node,
+      selected: selLinks.has(id),
+      data: {
+        link,
+        problems: countProblems(`links[${i}]`),
+        ...(g.live ? { live: { aUp: endUp(link.a.node, link.a.interface), bUp: endUp(link.b.node, link.b.interface) } } : {}),
+        ...(mark ? { mark } : {}),
+      },
+    };
+  });
+
+  for (const o of lab.overlays ?? []) {
+    const members = o.members.map((m) => ('bridge' in m ? m.bridge : m.host)).filter((m) => Object.hasOwn(lab.nodes, m));
+    for (let i = 1; i < members.length; i++) {
+      edges.push({ id: `overlay:${o.name}:${i}`, type: 'overlay', source: members[0]!, target: members[i]!, selectable: false, data: { overlay: o.name, vni: o.vni } });
+    }
+  }
+  return { nodes, edges };
+}

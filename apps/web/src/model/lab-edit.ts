@@ -1,0 +1,179 @@
+// Pure edits of a lab document, as the editor makes them: each takes a lab and returns a new one
+// (never mutates), so the store can keep the previous one for undo. Proposals (names, addresses)
+// follow what a person would type: eth0, eth1… in a node; ports named after what they connect;
+// an address in the bridge's subnet, or a fresh /24 between two nodes.
+import { IMPLICIT_HOST, isBridge, type Lab, type LinkEndSpec, type LinkSpec, type NodeKind, type NodeSpec } from '@patchbay/topology';
+
+export const emptyLab = (name = 'lab1'): Lab => ({ name, nodes: {}, links: [] });
+
+/** A stable id for a link: its two ends. */
+export const linkId = (l: LinkSpec): string => `${l.a.node}:${l.a.interface}--${l.b.node}:${l.b.interface}`;
+
+const KIND_PREFIX: Record<NodeKind, string> = { host: 'host', netns: 'ns', router: 'r', bridge: 'br' };
+
+/** The first free name `prefix1`, `prefix2`, … (bridges: br0, br1, …). */
+export function nextNodeName(lab: Lab, kind: NodeKind): string {
+  const prefix = KIND_PREFIX[kind];
+  for (let i = kind === 'bridge' ? 0 : 1; ; i++) if (!Object.hasOwn(lab.nodes, `${prefix}${i}`)) return `${prefix}${i}`;
+}
+
+export function addNode(lab: Lab, kind: NodeKind, name = nextNodeName(lab, kind)): Lab {
+  const spec: NodeSpec = kind === 'bridge' ? { kind } : { kind };
+  return { ...lab, nodes: { ...lab.nodes, [name]: spec } };
+}
+
+/** Removes nodes, every link touching them, bridges hosted by them, and their overlay memberships. */
+export function removeNodes(lab: Lab, names: readonly string[]): Lab {
+  const gone = new Set(names);
+  for (const [n, spec] of Object.entries(lab.nodes)) if (isBridge(spec) && spec.host && gone.has(spec.host)) gone.add(n);
+  const nodes = Object.fromEntries(Object.entries(lab.nodes).filter(([n]) => !gone.has(n)));
+  const links = lab.links.filter((l) => !gone.has(l.a.node) && !gone.has(l.b.node));
+  const overlays = lab.overlays
+    ?.map((o) => ({ ...o, members: o.members.filter((m) => !gone.has('bridge' in m ? m.bridge : m.host)) }))
+    .filter((o) => o.members.length > 0);
+  return { ...lab, nodes, links, ...(overlays ? { overlays } : {}) };
+}
+
+export function removeLinks(lab: Lab, ids: readonly string[]): Lab {
+  const gone = new Set(ids);
+  return { ...lab, links: lab.links.filter((l) => !gone.has(linkId(l))) };
+}
+
+/** Renames a node everywhere it is named (links, routes stay: they name interfaces, not nodes). */
+export function renameNode(lab: Lab, from: string, to: string): Lab {
+  if (from === to || !Object.hasOwn(lab.nodes, from)) return lab;
+  const nodes = Object.fromEntries(
+    Object.entries(lab.nodes).map(([n, spec]) => {
+      const s = isBridge(spec) && spec.host === from ? { ...spec, host: to } : spec;
+      return [n === from ? to : n, s];
+    }),
+  );
+  const end = (e: LinkEndSpec): LinkEndSpec => (e.node === from ? { ...e, node: to } : e);
+  const links = lab.links.map((l) => ({ ...l, a: end(l.a), b: end(l.b) }));
+  const overlays = lab.overlays?.map((o) => ({
+    ...o,
+    members: o.members.map((m) => ('bridge' in m ? (m.bridge === from ? { ...m, bridge: to } : m) : m.host === from ? { ...m, host: to } : m)),
+  }));
+  return { ...lab, nodes, links, ...(overlays ? { overlays } : {}) };
+}
+
+/** Which namespace group an interface of `node` lives in: a bridge's ports live in its host. */
+export function namespaceGroup(lab: Lab, node: string): string {
+  const spec = lab.nodes[node];
+  return spec && isBridge(spec) ? (spec.host ?? IMPLICIT_HOST) : node;
+}
+
+/** Interface names already used in the namespace `node`'s interfaces live in (bridge devices included). */
+export function usedInterfaceNames(lab: Lab, node: string): Set<string> {
+  const group = namespaceGroup(lab, node);
+  const used = new Set<string>(['lo']);
+  for (const l of lab.links) for (const e of [l.a, l.b]) if (namespaceGroup(lab, e.node) === group) used.add(e.interface);
+  for (const [n, spec] of Object.entries(lab.nodes)) if (isBridge(spec) && namespaceGroup(lab, n) === group) used.add(n);
+  return used;
+}
+
+const IFNAMSIZ = 15;
+
+/** eth0, eth1… in a node; for a bridge port, `<bridge>-<peer>` (shortened to 15 characters), made unique. */
+export function proposeInterface(lab: Lab, node: string, peer: string, taken: Set<string> = usedInterfaceNames(lab, node)): string {
+  const spec = lab.nodes[node];
+  if (spec && isBridge(spec)) {
+    const base = `${node}-${peer}`.slice(0, IFNAMSIZ);
+    if (!taken.has(base)) return base;
+    for (let i = 1; ; i++) {
+      const c = `${base.slice(0, IFNAMSIZ - String(i).length)}${i}`;
+      if (!taken.has(c)) return c;
+    }
+  }
+  for (let i = 0; ; i++) if (!taken.has(`eth${i}`)) return `eth${i}`;
+}
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+}
+
+/** Every IPv4 address written in the lab (links and bridges), without prefix length. */
+export function usedAddresses(lab: Lab): Set<string> {
+  const out = new Set<string>();
+  const add = (cidr: string) => out.add(cidr.split('/')[0]!);
+  for (const l of lab.links) for (const e of [l.a, l.b]) e.addresses?.forEach(add);
+  for (const spec of Object.values(lab.nodes)) if (isBridge(spec)) spec.addresses?.forEach(add);
+  return out;
+}
+
+/** The next free host address in `cidr`'s subnet (e.g. 192.168.100.1/24 → 192.168.100.2/24), or undefined. */
+export function nextAddressIn(cidr: string, used: Set<string>): string | undefined {
+  const [ip, lenText] = cidr.split('/');
+  const len = Number(lenText);
+  if (!ip || !/^\d+\.\d+\.\d+\.\d+$/.test(ip) || !(len >= 8 && len <= 30)) return undefined;
+  const size = 2 ** (32 - len);
+  const network = ipToInt(ip) - (ipToInt(ip) % size);
+  for (let h = 1; h < size - 1; h++) {
+    const candidate = intToIp(network + h);
+    if (!used.has(candidate)) return `${candidate}/${len}`;
+  }
+  return undefined;
+}
+
+/** A /24 in 10.0.0.0/16 that no address of the lab is in. */
+export function freeSubnet(lab: Lab): string {
+  const used = [...usedAddresses(lab)];
+  for (let x = 0; x < 256; x++) if (!used.some((a) => a.startsWith(`10.0.${x}.`))) return `10.0.${x}.0/24`;
+  return '10.1.0.0/24';
+}
+
+/**
+ * Connects two nodes with a veth pair, proposing interface names and addresses: a node on a bridge
+ * gets the next address of the bridge's subnet (the bridge's own address, or that of another port);
+ * two nodes get .1 and .2 of a fresh /24. Bridge ports get no address.
+ */
+export function connect(lab: Lab, a: string, b: string): { lab: Lab; link: LinkSpec } {
+  const aIsBridge = isBridge(lab.nodes[a]!);
+  const bIsBridge = isBridge(lab.nodes[b]!);
+  const ifA = proposeInterface(lab, a, b);
+  const takenB = usedInterfaceNames(lab, b);
+  if (namespaceGroup(lab, a) === namespaceGroup(lab, b)) takenB.add(ifA);
+  const ifB = proposeInterface(lab, b, a, takenB);
+  const used = usedAddresses(lab);
+  let addrA: string | undefined;
+  let addrB: string | undefined;
+  if (aIsBridge !== bIsBridge) {
+    const bridge = aIsBridge ? a : b;
+    const subnetOf = bridgeSubnet(lab, bridge) ?? '192.168.100.1/24';
+    const addr = nextAddressIn(subnetOf, used);
+    if (aIsBridge) addrB = addr;
+    else addrA = addr;
+  } else if (!aIsBridge && !bIsBridge) {
+    const net = freeSubnet(lab);
+    addrA = nextAddressIn(net, used);
+    if (addrA) used.add(addrA.split('/')[0]!);
+    addrB = addrA ? nextAddressIn(net, used) : undefined;
+  }
+  const link: LinkSpec = {
+    a: { node: a, interface: ifA, ...(addrA ? { addresses: [addrA] } : {}) },
+    b: { node: b, interface: ifB, ...(addrB ? { addresses: [addrB] } : {}) },
+  };
+  return { lab: { ...lab, links: [...lab.links, link] }, link };
+}
+
+/** An address that says which subnet a bridge's segment uses: its own, or one of a node on it. */
+export function bridgeSubnet(lab: Lab, bridge: string): string | undefined {
+  const spec = lab.nodes[bridge];
+  if (spec && isBridge(spec) && spec.addresses?.[0]) return spec.addresses[0];
+  for (const l of lab.links) {
+    const [mine, other] = l.a.node === bridge ? [l.a, l.b] : l.b.node === bridge ? [l.b, l.a] : [];
+    if (mine && other?.addresses?.[0]) return other.addresses[0];
+  }
+  return undefined;
+}
+
+export function updateNode(lab: Lab, name: string, spec: NodeSpec): Lab {
+  return { ...lab, nodes: { ...lab.nodes, [name]: spec } };
+}
+
+export function updateLink(lab: Lab, id: string, link: LinkSpec): Lab {
+  return { ...lab, links: lab.links.map((l) => (linkId(l) === id ? link : l)) };
+}

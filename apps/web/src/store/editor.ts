@@ -1,0 +1,149 @@
+// The editor's state: the lab document being drawn, node positions, selection, undo/redo, and
+// what the last apply did. One store per editor instance (created by `createEditorStore`), so
+// tests and several editors on a page never share state. Every change of the document goes
+// through `edit`, which records the previous document and layout for undo and re-validates with
+// the same parser the server uses.
+import { parseLabText, type Lab, type Problem } from '@patchbay/topology';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { emptyLab, linkId, nextNodeName, removeLinks, removeNodes } from '../model/lab-edit';
+
+export interface XY {
+  x: number;
+  y: number;
+}
+
+interface Snapshot {
+  lab: Lab;
+  positions: Record<string, XY>;
+}
+
+/** What the last apply did to each object: by node name or link id. */
+export type Mark = { state: 'changed' | 'failed'; why?: string };
+
+export interface EditorState {
+  lab: Lab;
+  positions: Record<string, XY>;
+  selected: { nodes: string[]; links: string[] };
+  problems: Problem[];
+  past: Snapshot[];
+  future: Snapshot[];
+  clipboard?: Snapshot;
+  marks: Record<string, Mark>;
+
+  /** Changes the document (and optionally positions) as one undoable step. */
+  edit(change: (lab: Lab) => Lab, positions?: Record<string, XY>): void;
+  /** Positions while dragging (no undo step); `commitMove` records the step when the drag ends. */
+  moveLive(positions: Record<string, XY>): void;
+  commitMove(before: Record<string, XY>): void;
+  /** Replaces everything (opening a lab, an import): the history starts again. */
+  load(lab: Lab, positions?: Record<string, XY>): void;
+  undo(): void;
+  redo(): void;
+  select(nodes: string[], links: string[]): void;
+  selectAll(): void;
+  deleteSelected(): void;
+  copy(): void;
+  paste(): void;
+  setMarks(marks: Record<string, Mark>): void;
+}
+
+const HISTORY_LIMIT = 200;
+
+export function validate(lab: Lab): Problem[] {
+  return parseLabText(JSON.stringify(lab)).problems;
+}
+
+export type EditorStore = StoreApi<EditorState>;
+
+export function createEditorStore(initial: Lab = emptyLab(), positions: Record<string, XY> = {}): EditorStore {
+  return createStore<EditorState>()((set, get) => {
+    const snapshot = (): Snapshot => ({ lab: get().lab, positions: get().positions });
+    const push = (past: Snapshot[], s: Snapshot) => [...past.slice(-(HISTORY_LIMIT - 1)), s];
+    return {
+      lab: initial,
+      positions,
+      selected: { nodes: [], links: [] },
+      problems: validate(initial),
+      past: [],
+      future: [],
+      marks: {},
+
+      edit(change, newPositions) {
+        const before = snapshot();
+        const lab = change(before.lab);
+        if (lab === before.lab && !newPositions) return;
+        set({ lab, positions: newPositions ?? before.positions, problems: validate(lab), past: push(get().past, before), future: [] });
+      },
+      moveLive(p) {
+        set({ positions: { ...get().positions, ...p } });
+      },
+      commitMove(before) {
+        const now = get().positions;
+        if (Object.keys(before).every((k) => before[k]?.x === now[k]?.x && before[k]?.y === now[k]?.y)) return;
+        set({ past: push(get().past, { lab: get().lab, positions: { ...now, ...before } }), future: [] });
+      },
+      load(lab, p = {}) {
+        set({ lab, positions: p, problems: validate(lab), past: [], future: [], selected: { nodes: [], links: [] }, marks: {} });
+      },
+      undo() {
+        const { past, future } = get();
+        const prev = past[past.length - 1];
+        if (!prev) return;
+        set({ ...prev, problems: validate(prev.lab), past: past.slice(0, -1), future: [snapshot(), ...future] });
+      },
+      redo() {
+        const { past, future } = get();
+        const next = future[0];
+        if (!next) return;
+        set({ ...next, problems: validate(next.lab), past: push(past, snapshot()), future: future.slice(1) });
+      },
+      select(nodes, links) {
+        set({ selected: { nodes, links } });
+      },
+      selectAll() {
+        set({ selected: { nodes: Object.keys(get().lab.nodes), links: get().lab.links.map(linkId) } });
+      },
+      deleteSelected() {
+        const { nodes, links } = get().selected;
+        if (!nodes.length && !links.length) return;
+        get().edit((lab) => removeNodes(removeLinks(lab, links), nodes));
+        set({ selected: { nodes: [], links: [] } });
+      },
+      copy() {
+        const { lab, positions, selected } = get();
+        const names = new Set(selected.nodes);
+        if (!names.size) return;
+        const nodes = Object.fromEntries(Object.entries(lab.nodes).filter(([n]) => names.has(n)));
+        const links = lab.links.filter((l) => names.has(l.a.node) && names.has(l.b.node));
+        set({ clipboard: { lab: { name: lab.name, nodes, links }, positions: Object.fromEntries([...names].map((n) => [n, positions[n] ?? { x: 0, y: 0 }])) } });
+      },
+      paste() {
+        const clip = get().clipboard;
+        if (!clip) return;
+        let lab = get().lab;
+        const renames = new Map<string, string>();
+        const positions = { ...get().positions };
+        for (const [name, spec] of Object.entries(clip.lab.nodes)) {
+          const fresh = Object.hasOwn(lab.nodes, name) ? nextNodeName(lab, spec.kind) : name;
+          renames.set(name, fresh);
+          const s = 'host' in spec && spec.host && clip.lab.nodes[spec.host] ? { ...spec, host: renames.get(spec.host) ?? spec.host } : spec;
+          lab = { ...lab, nodes: { ...lab.nodes, [fresh]: structuredClone(s) } };
+          const p = clip.positions[name] ?? { x: 0, y: 0 };
+          positions[fresh] = { x: p.x + 40, y: p.y + 40 };
+        }
+        // Pasted links keep their interface names (they are per node) but not their addresses,
+        // which would clash with the originals.
+        const links = clip.lab.links.map((l) => ({
+          a: { node: renames.get(l.a.node)!, interface: l.a.interface },
+          b: { node: renames.get(l.b.node)!, interface: l.b.interface },
+        }));
+        const result = { ...lab, links: [...lab.links, ...links] };
+        get().edit(() => result, positions);
+        set({ selected: { nodes: [...renames.values()], links: links.map(linkId) } });
+      },
+      setMarks(marks) {
+        set({ marks });
+      },
+    };
+  });
+}
