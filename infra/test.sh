@@ -20,6 +20,10 @@ pnpm run build --output-logs=errors-only || exit 1
 pnpm exec turbo run typecheck test --concurrency=2 --continue --output-logs=new-only
 status=$?
 
+# End-to-end: Playwright drives Debian's Chromium against a real server on the real kernel (e2e/).
+rm -rf e2e/test-results
+(cd e2e && pnpm exec playwright test) || status=1
+
 after=$(snapshot)
 if [ "$before" != "$after" ]; then
   echo "FAIL: the test suite left the machine different from before:" >&2

@@ -51,8 +51,11 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<{ message: string; problems: Problem[] } | undefined>();
 
-  // The canvas selection is the default "from".
+  // The canvas selection is the default "from": a newly selected node replaces it.
+  const lastNode = useRef(props.node);
   useEffect(() => {
+    if (props.node === lastNode.current) return;
+    lastNode.current = props.node;
     if (props.node && sources.includes(props.node)) setFrom(props.node);
   }, [props.node, sources]);
   // A "from" that left the lab: fall back to the first source.

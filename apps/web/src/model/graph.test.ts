@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { toFlow } from './graph';
+import { linkId } from './lab-edit';
+import type { Lab } from '@patchbay/topology';
+
+const lab: Lab = {
+  name: 'x',
+  nodes: { br0: { kind: 'bridge', addresses: ['10.0.0.1/24'] }, web: { kind: 'netns' } },
+  links: [{ a: { node: 'web', interface: 'eth0', addresses: ['10.0.0.2/24'] }, b: { node: 'br0', interface: 'p0' } }],
+  overlays: [{ name: 'ov', vni: 7, members: [{ bridge: 'br0' }, { bridge: 'br0' }] }],
+};
+
+describe('toFlow', () => {
+  it('draws nodes, a link edge and overlay edges, with problems and selection', () => {
+    const g = toFlow({ lab, positions: { web: { x: 5, y: 6 } }, selected: { nodes: ['web'], links: [] }, problemPaths: ['links[0].a.addresses[0]', 'nodes.web.routes[0]'] });
+    expect(g.nodes.map((n) => [n.id, n.position, n.selected, n.data.problems])).toEqual([
+      ['br0', { x: 80, y: 80 }, false, 0],
+      ['web', { x: 5, y: 6 }, true, 1],
+    ]);
+    expect(g.nodes[1]!.data.addresses).toEqual(['10.0.0.2/24']);
+    expect(g.edges[0]).toMatchObject({ id: linkId(lab.links[0]!), source: 'web', target: 'br0', data: { problems: 1 } });
+    expect(g.edges[1]).toMatchObject({ type: 'overlay', data: { vni: 7 } });
+  });
+
+  it('shows live state: interfaces up, the bridge\'s learned MACs, link ends down', () => {
+    const g = toFlow({
+      lab,
+      positions: {},
+      selected: { nodes: [], links: [] },
+      problemPaths: [],
+      live: {
+        nodes: {
+          web: { node: 'web', kind: 'netns', namespace: 'n', present: true, interfaces: [{ name: 'lo', kind: 'loopback', up: true, addresses: [] }, { name: 'eth0', kind: 'veth', up: false, addresses: [] }], routes: [], neighbours: [] },
+          _host: { node: '_host', kind: 'implicit-host', namespace: 'h', present: true, interfaces: [{ name: 'p0', kind: 'veth', up: true, addresses: [] }], routes: [], neighbours: [] },
+        },
+        bridges: {
+          br0: { bridge: 'br0', host: '_host', namespace: 'h', device: 'br0', present: true, up: true, stp: false, vlanFiltering: false, addresses: [], ports: ['p0'], fdb: [{ mac: 'aa:bb:cc:00:00:01', port: 'p0', flags: [] }, { mac: 'aa:bb:cc:00:00:02', port: 'p0', flags: ['self'], state: 'permanent' }] },
+        },
+        changedAt: {},
+      },
+    });
+    expect(g.nodes.find((n) => n.id === 'web')!.data.live).toMatchObject({ interfacesUp: 0, interfaces: 1 });
+    expect(g.nodes.find((n) => n.id === 'br0')!.data.live).toMatchObject({ fdb: 1 });
+    expect(g.edges[0]!.data).toMatchObject({ live: { aUp: false, bUp: true } });
+  });
+});

@@ -1,0 +1,527 @@
+// The capture panel: tcpdump on a node's interface (on the server), its decoded lines streamed over
+// the live socket (`capture:start` → `capture:lines` batches, each acknowledged: the server's flow
+// control — and `capture:status` once a second), the pcap downloadable over HTTP. Lines are
+// appended to a ref as they arrive and shown once per animation frame, at most MAX_LINES of them.
+import type { CaptureLines, CaptureStartInput, CaptureStatus, Problem } from '@patchbay/protocol';
+import type { Lab } from '@patchbay/topology';
+import { memo, useCallback, useDeferredValue, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { api } from '../api/http';
+import { liveSocket } from '../api/live';
+import {
+  appendCapped,
+  captureInterfaces,
+  captureNodes,
+  chunkLines,
+  defaultIface,
+  describeReason,
+  filterLines,
+  formatBytes,
+  pcapFilename,
+  toViewLine,
+  type ViewLine,
+} from './capture-format';
+import './panels.css';
+
+/** Lines kept in the view; older ones are dropped (the pcap has them all, up to its ring). */
+export const MAX_LINES = 5000;
+const CHUNK = 200;
+const ACK_TIMEOUT_MS = 15_000;
+
+interface Counters {
+  /** Lines this client missed (the server's `dropped`, a running total). */
+  clientDropped: number;
+  /** Lines removed from the view to keep it at MAX_LINES. */
+  droppedOldest: number;
+  /** Lines that arrived during the current pause (not shown). */
+  pausedCount: number;
+  /** Lines not shown because of pauses since the last clear/start. */
+  skippedTotal: number;
+  /** Lines received for the current capture. */
+  received: number;
+}
+const zeroCounters = (): Counters => ({ clientDropped: 0, droppedOldest: 0, pausedCount: 0, skippedTotal: 0, received: 0 });
+
+interface View extends Counters {
+  lines: readonly ViewLine[];
+}
+
+interface Session {
+  id?: string;
+  lab: string;
+  node: string;
+  iface: string;
+  starting: boolean;
+  stopping: boolean;
+  lost: boolean;
+}
+
+export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string; iface?: string; request?: number }) {
+  const { lab, applied } = props;
+  const uid = useId();
+  const nodes = useMemo(() => captureNodes(lab), [lab]);
+
+  const initialNode = props.node && lab.nodes[props.node] ? props.node : (nodes[0]?.value ?? '');
+  const [node, setNode] = useState(initialNode);
+  const [iface, setIface] = useState(() => props.iface ?? (initialNode ? defaultIface(lab, initialNode) : 'any'));
+  const [filter, setFilter] = useState('');
+  const [linkHeaders, setLinkHeaders] = useState(false);
+
+  const [session, setSession] = useState<Session | undefined>();
+  const [info, setInfo] = useState<CaptureStatus | undefined>();
+  const [error, setError] = useState<{ message: string; problems: Problem[] } | undefined>();
+  const [paused, setPaused] = useState(false);
+  const [search, setSearch] = useState('');
+  const [downloading, setDownloading] = useState(false);
+  const [view, setView] = useState<View>(() => ({ lines: [], ...zeroCounters() }));
+
+  // A capture point chosen on the canvas: each new request prefills the form.
+  const lastRequest = useRef(props.request);
+  useEffect(() => {
+    if (props.request === lastRequest.current) return;
+    lastRequest.current = props.request;
+    if (props.node && lab.nodes[props.node]) {
+      setNode(props.node);
+      setIface(props.iface ?? defaultIface(lab, props.node));
+    }
+  }, [props.request, props.node, props.iface, lab]);
+
+  // A node that left the lab: fall back to the first one.
+  useEffect(() => {
+    if (node && lab.nodes[node]) return;
+    const first = nodes[0]?.value ?? '';
+    setNode(first);
+    setIface(first ? defaultIface(lab, first) : 'any');
+  }, [lab, nodes, node]);
+
+  const ifaces = useMemo(() => {
+    const list = node ? captureInterfaces(lab, node) : [{ value: 'any', label: 'any (all interfaces)' }];
+    return iface && !list.some((o) => o.value === iface) ? [...list, { value: iface, label: iface }] : list;
+  }, [lab, node, iface]);
+
+  // The stream: refs written by the socket handlers, shown once per frame.
+  const idRef = useRef<string | undefined>(undefined);
+  const owned = useRef(new Set<string>());
+  const starting = useRef(false);
+  const early = useRef(new Map<string, CaptureLines['lines']>());
+  const linesRef = useRef<ViewLine[]>([]);
+  const nextN = useRef(0);
+  const counters = useRef<Counters>(zeroCounters());
+  const pausedRef = useRef(false);
+  const raf = useRef(0);
+
+  const flush = useCallback(() => {
+    raf.current = 0;
+    setView({ lines: linesRef.current.slice(), ...counters.current });
+  }, []);
+  const schedule = useCallback(() => {
+    if (!raf.current) raf.current = requestAnimationFrame(flush);
+  }, [flush]);
+
+  const take = useCallback(
+    (lines: CaptureLines['lines']) => {
+      const c = counters.current;
+      c.received += lines.length;
+      if (pausedRef.current) {
+        c.pausedCount += lines.length;
+        c.skippedTotal += lines.length;
+      } else {
+        const incoming = lines.map((l) => toViewLine(nextN.current++, l));
+        c.droppedOldest += appendCapped(linesRef.current, incoming, MAX_LINES);
+      }
+      schedule();
+    },
+    [schedule],
+  );
+
+  useEffect(() => {
+    const socket = liveSocket();
+    const onLines = (e: CaptureLines, ack: () => void) => {
+      if (e.id === idRef.current) {
+        ack();
+        counters.current.clientDropped = Math.max(counters.current.clientDropped, e.dropped);
+        take(e.lines);
+      } else if (owned.current.has(e.id)) {
+        ack(); // an earlier capture of this panel, still draining
+      } else if (starting.current) {
+        ack(); // may be ours: the ack of capture:start has not arrived yet
+        const list = early.current.get(e.id) ?? [];
+        list.push(...e.lines);
+        early.current.set(e.id, list);
+      }
+    };
+    const onStatus = (s: CaptureStatus) => {
+      if (s.id !== idRef.current) return;
+      counters.current.clientDropped = Math.max(counters.current.clientDropped, s.dropped);
+      setInfo(s);
+      if (s.state === 'ended') setSession((cur) => (cur && cur.id === s.id ? { ...cur, stopping: false } : cur));
+      schedule();
+    };
+    const onDisconnect = () => {
+      if (!idRef.current) return;
+      owned.current.clear();
+      setSession((cur) => (cur && cur.id ? { ...cur, lost: true, stopping: false } : cur));
+      setError({ message: 'the connection to the server was lost; the capture ended (its pcap may still be listed for download)', problems: [] });
+    };
+    socket.on('capture:lines', onLines);
+    socket.on('capture:status', onStatus);
+    socket.on('disconnect', onDisconnect);
+    return () => {
+      socket.off('capture:lines', onLines);
+      socket.off('capture:status', onStatus);
+      socket.off('disconnect', onDisconnect);
+      if (raf.current) cancelAnimationFrame(raf.current);
+      raf.current = 0;
+    };
+  }, [take, schedule]);
+
+  // Leave every capture of this panel when it goes away or the lab changes (the server ends a
+  // capture when its last subscriber leaves).
+  useEffect(
+    () => () => {
+      const socket = liveSocket();
+      for (const id of owned.current) socket.emit('capture:unsubscribe', { id });
+      owned.current.clear();
+      idRef.current = undefined;
+    },
+    [lab.name],
+  );
+
+  const resetView = () => {
+    linesRef.current = [];
+    counters.current = zeroCounters();
+    pausedRef.current = false;
+    setPaused(false);
+    flush();
+  };
+
+  const running = !!session && !session.lost && (session.starting || (!!session.id && info?.state !== 'ended'));
+  const canStart = applied && !!node && !running;
+  const hint = !applied ? 'apply the lab first' : !node ? 'the lab has no node' : undefined;
+
+  const start = async (ev?: FormEvent) => {
+    ev?.preventDefault();
+    if (!canStart) return;
+    const socket = liveSocket();
+    // One capture at a time per panel: leave the previous one (it ends if no one else watches it).
+    for (const id of owned.current) socket.emit('capture:unsubscribe', { id });
+    owned.current.clear();
+    idRef.current = undefined;
+    resetView();
+    setInfo(undefined);
+    setError(undefined);
+    const f = filter.trim();
+    const payload: CaptureStartInput = { lab: lab.name, node, interface: iface || 'any', linkHeaders, ...(f ? { filter: f } : {}) };
+    const s: Session = { lab: lab.name, node, iface: payload.interface ?? 'any', starting: true, stopping: false, lost: false };
+    setSession(s);
+    starting.current = true;
+    early.current.clear();
+    try {
+      const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('capture:start', payload);
+      if (!ack.ok) {
+        setSession(undefined);
+        setError({ message: ack.error, problems: ack.problems ?? [] });
+        return;
+      }
+      idRef.current = ack.id;
+      owned.current.add(ack.id);
+      setSession({ ...s, id: ack.id, starting: false });
+      const first = early.current.get(ack.id);
+      if (first) take(first);
+    } catch {
+      setSession(undefined);
+      setError({
+        message: socket.connected ? 'the server did not answer the capture request in time' : 'not connected to the Patchbay server: is it running?',
+        problems: [],
+      });
+    } finally {
+      starting.current = false;
+      early.current.clear();
+    }
+  };
+
+  const stop = () => {
+    const id = idRef.current;
+    if (!id) return;
+    liveSocket().emit('capture:stop', { id });
+    setSession((cur) => (cur && cur.id === id ? { ...cur, stopping: true } : cur));
+  };
+
+  const togglePause = () => {
+    const next = !pausedRef.current;
+    pausedRef.current = next;
+    if (!next) counters.current.pausedCount = 0;
+    setPaused(next);
+    flush();
+  };
+
+  const clear = () => {
+    linesRef.current = [];
+    const c = counters.current;
+    counters.current = { ...zeroCounters(), clientDropped: c.clientDropped, received: c.received };
+    flush();
+  };
+
+  const download = async () => {
+    if (!info) return;
+    setDownloading(true);
+    try {
+      const blob = await api.pcap(info.download);
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = pcapFilename(info.lab, info.node, info.interface);
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setError({ message: e instanceof Error ? e.message : 'the pcap download failed', problems: [] });
+    } finally {
+      setDownloading(false);
+    }
+  };
+
+  // Search over what is shown; deferred so typing stays responsive with 5000 lines.
+  const query = useDeferredValue(search);
+  const shown = useMemo(() => filterLines(view.lines, query), [view.lines, query]);
+  const chunks = useMemo(() => chunkLines(shown, CHUNK), [shown]);
+
+  // Follow the newest line unless the user scrolled up.
+  const listRef = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const [following, setFollowing] = useState(true);
+  const onScroll = () => {
+    const el = listRef.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+    stick.current = atBottom;
+    setFollowing(atBottom);
+  };
+  useLayoutEffect(() => {
+    const el = listRef.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [chunks]);
+  const jumpToNewest = () => {
+    const el = listRef.current;
+    stick.current = true;
+    setFollowing(true);
+    if (el) el.scrollTop = el.scrollHeight;
+  };
+
+  const ids = { node: `${uid}-node`, iface: `${uid}-iface`, filter: `${uid}-filter`, e: `${uid}-e`, search: `${uid}-search`, hint: `${uid}-hint` };
+  const linesDropped = view.clientDropped + (info?.decoderDropped ?? 0);
+
+  return (
+    <section className="pb-panel pb-capture" data-testid="capture-panel" aria-label="Packet capture">
+      <form className="pb-form" onSubmit={start} noValidate>
+        <div className="pb-field">
+          <label htmlFor={ids.node}>Node</label>
+          <select
+            id={ids.node}
+            data-testid="capture-node"
+            value={node}
+            disabled={running}
+            onChange={(e) => {
+              setNode(e.target.value);
+              setIface(defaultIface(lab, e.target.value));
+            }}
+          >
+            {nodes.length === 0 && <option value="">(no node)</option>}
+            {nodes.map((n) => (
+              <option key={n.value} value={n.value}>
+                {n.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="pb-field">
+          <label htmlFor={ids.iface}>Interface</label>
+          <select id={ids.iface} data-testid="capture-iface" value={iface} disabled={running} onChange={(e) => setIface(e.target.value)}>
+            {ifaces.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="pb-field pb-field-wide">
+          <label htmlFor={ids.filter}>Filter</label>
+          <input
+            id={ids.filter}
+            data-testid="capture-filter"
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="icmp or arp"
+            maxLength={1024}
+            value={filter}
+            disabled={running}
+            onChange={(e) => setFilter(e.target.value)}
+          />
+        </div>
+        <div className="pb-field pb-field-check">
+          <input id={ids.e} data-testid="capture-link-headers" type="checkbox" checked={linkHeaders} disabled={running} onChange={(e) => setLinkHeaders(e.target.checked)} />
+          <label htmlFor={ids.e}>Link headers (-e)</label>
+        </div>
+        <div className="pb-actions">
+          <button type="submit" className="pb-btn pb-btn-primary" data-testid="capture-start" disabled={!canStart} aria-describedby={hint ? ids.hint : undefined}>
+            {session?.starting ? 'Starting…' : 'Start'}
+          </button>
+          <button type="button" className="pb-btn" data-testid="capture-stop" disabled={!running || !session?.id || session.stopping} onClick={stop}>
+            {session?.stopping ? 'Stopping…' : 'Stop'}
+          </button>
+          {hint && (
+            <span id={ids.hint} className="pb-hint" data-testid="capture-hint">
+              {hint}
+            </span>
+          )}
+        </div>
+      </form>
+
+      {error && (
+        <div className="pb-error" role="alert" data-testid="capture-error">
+          <strong>Capture failed:</strong> {error.message}
+          {error.problems.length > 0 && (
+            <ul>
+              {error.problems.map((p, i) => (
+                <li key={i}>
+                  {p.path && <code>{p.path}</code>} {p.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+
+      {session && (
+        <div className="pb-cap-status" data-testid="capture-status" role="status" aria-live="polite">
+          <span className={`pb-badge ${running ? 'pb-badge-live' : ''}`}>{session.starting ? 'starting' : session.lost ? 'disconnected' : (info?.state ?? 'running')}</span>
+          <span>
+            {session.node}:{session.iface}
+            {info?.filter ? ` (${info.filter})` : ''}
+          </span>
+          {info && (
+            <>
+              <span>
+                {info.packets} packets, {formatBytes(info.bytes)}
+              </span>
+              {info.state === 'ended' && info.reason && (
+                <span className={info.reason === 'error' || info.reason === 'exited' || info.reason === 'lab-changed' ? 'pb-warn-text' : undefined}>
+                  ended: {describeReason(info.reason)}
+                  {info.message ? ` — ${info.message}` : ''}
+                </span>
+              )}
+            </>
+          )}
+          {linesDropped > 0 && (
+            <span className="pb-warn-text" title="these packets are in the pcap">
+              {linesDropped} lines not shown ({view.clientDropped} this page fell behind, {info?.decoderDropped ?? 0} decoder fell behind; all are in the pcap)
+            </span>
+          )}
+          {info?.kernelDropped !== undefined && (
+            <span className={info.kernelDropped > 0 ? 'pb-warn-text' : undefined}>{info.kernelDropped} dropped by the kernel</span>
+          )}
+          {info && (
+            <span className="pb-muted">
+              pcap: {info.pcapPackets} packets, {formatBytes(info.pcapBytes)}
+            </span>
+          )}
+        </div>
+      )}
+
+      <div className="pb-cap-toolbar">
+        <button type="button" className="pb-btn" data-testid="capture-pause" aria-pressed={paused} onClick={togglePause} disabled={!session}>
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" className="pb-btn" data-testid="capture-clear" onClick={clear} disabled={view.lines.length === 0 && view.droppedOldest === 0 && view.skippedTotal === 0}>
+          Clear
+        </button>
+        <label htmlFor={ids.search} className="pb-sr-only">
+          Search lines
+        </label>
+        <input
+          id={ids.search}
+          data-testid="capture-search"
+          type="search"
+          placeholder="search"
+          autoComplete="off"
+          spellCheck={false}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && search) {
+              e.stopPropagation();
+              setSearch('');
+            }
+          }}
+        />
+        <span className="pb-muted" data-testid="capture-count" aria-live="off">
+          {query.trim() ? `${shown.length} of ${view.lines.length}` : `${view.lines.length} lines`}
+        </span>
+        <button type="button" className="pb-btn" data-testid="capture-download" disabled={!info?.download || downloading} onClick={download}>
+          {downloading ? 'Downloading…' : 'Download pcap'}
+        </button>
+      </div>
+
+      {(paused || view.skippedTotal > 0 || view.droppedOldest > 0) && (
+        <div className="pb-notes" data-testid="capture-notes">
+          {paused && (
+            <span className="pb-warn-text">
+              Paused: {view.pausedCount} new {view.pausedCount === 1 ? 'line' : 'lines'} arrived and {view.pausedCount === 1 ? 'is' : 'are'} not shown.
+            </span>
+          )}
+          {!paused && view.skippedTotal > 0 && <span className="pb-muted">{view.skippedTotal} lines were skipped while paused.</span>}
+          {view.droppedOldest > 0 && (
+            <span className="pb-muted">
+              The oldest {view.droppedOldest} lines were removed from the view (it keeps {MAX_LINES}); the pcap has them.
+            </span>
+          )}
+        </div>
+      )}
+
+      <div className="pb-cap-wrap">
+        <div
+          ref={listRef}
+          className="pb-lines pb-cap-lines"
+          data-testid="capture-lines"
+          role="log"
+          aria-live="off"
+          aria-label="Captured packets"
+          tabIndex={0}
+          onScroll={onScroll}
+        >
+          {chunks.map((c) => (
+            <Chunk key={Math.floor(c[0]!.n / CHUNK)} lines={c} query={query} />
+          ))}
+          {shown.length === 0 && (
+            <div className="pb-line pb-muted">
+              {view.lines.length > 0 ? 'no line matches the search' : session?.id && running ? 'waiting for packets…' : 'no packets'}
+            </div>
+          )}
+        </div>
+        {!following && chunks.length > 0 && (
+          <button type="button" className="pb-btn pb-cap-jump" onClick={jumpToNewest}>
+            ↓ Newest
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** A run of lines; re-rendered only when the search, its first or last line, or its length changes. */
+const Chunk = memo(
+  function Chunk({ lines }: { lines: readonly ViewLine[]; query: string }) {
+    return (
+      <>
+        {lines.map((l) => (
+          <div key={l.n} className="pb-line pb-cap-line" data-testid="capture-line">
+            <span className="pb-cap-time">{l.time}</span>
+            <span className="pb-cap-text">{l.text}</span>
+          </div>
+        ))}
+      </>
+    );
+  },
+  (a, b) => a.query === b.query && a.lines.length === b.lines.length && a.lines[0] === b.lines[0] && a.lines[a.lines.length - 1] === b.lines[b.lines.length - 1],
+);

@@ -1,0 +1,137 @@
+// The editor against the real server and kernel, driven as a user would: draw two namespaces and a
+// bridge on an empty canvas, connect them (addresses are proposed), apply, ping from the ping panel,
+// capture the ICMP lines, read both MACs in the bridge's FDB table, change an address on the running
+// lab and see only that change planned, undo/redo; then import an example, apply it and destroy it.
+import { execFileSync } from 'node:child_process';
+import { expect, test, type Page } from '@playwright/test';
+import { E2E } from '../e2e-env';
+
+const ns = (lab: string, node: string) => `${E2E.prefix}${lab}.${node}`;
+const macOf = (namespace: string, iface: string): string =>
+  (JSON.parse(execFileSync('ip', ['-n', namespace, '-j', 'link', 'show', iface], { encoding: 'utf8' })) as { address: string }[])[0]!.address;
+const namespaces = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+
+async function openLab(page: Page, lab: string): Promise<void> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`/?token=${E2E.token}#lab=${lab}`);
+  await expect(page.getByTestId('lab-name')).toHaveText(lab);
+  // The token was taken from the address and removed from it.
+  expect(page.url()).not.toContain('token=');
+  expect(errors).toEqual([]);
+}
+
+/** Drags from a node's right handle to another node's left handle: a veth pair. */
+async function connect(page: Page, from: string, to: string): Promise<void> {
+  const a = await page.locator(`[data-testid="node-${from}"] .react-flow__handle-right`).boundingBox();
+  const b = await page.locator(`[data-testid="node-${to}"] .react-flow__handle-left`).boundingBox();
+  if (!a || !b) throw new Error('handles not found');
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+  await page.mouse.up();
+}
+
+async function apply(page: Page): Promise<string[]> {
+  await page.getByTestId('apply').click();
+  const dialog = page.getByTestId('apply-dialog');
+  await expect(dialog.getByTestId('apply-ops')).toBeVisible();
+  const commands = await dialog.getByTestId('apply-op').locator('code').allTextContents();
+  await dialog.getByTestId('apply-confirm').click();
+  await expect(dialog.getByTestId('apply-result')).toBeVisible({ timeout: 30_000 });
+  await dialog.getByTestId('apply-close').click();
+  await expect(page.getByTestId('lab-status')).toHaveText('running');
+  return commands;
+}
+
+test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, destroy', async ({ page }) => {
+  const LAB = 'e2e-draw';
+  await openLab(page, LAB);
+
+  // Draw: a namespace dragged from the palette, the others clicked in.
+  await page.getByTestId('palette-netns').dragTo(page.getByTestId('canvas'), { targetPosition: { x: 200, y: 120 } });
+  await page.getByTestId('palette-netns').click();
+  await page.getByTestId('palette-bridge').click();
+  for (const n of ['ns1', 'ns2', 'br0']) await expect(page.getByTestId(`node-${n}`)).toBeVisible();
+  await page.getByTestId('auto-layout').click();
+
+  await connect(page, 'ns1', 'br0');
+  await connect(page, 'ns2', 'br0');
+  await expect(page.getByTestId('edge-end-ns1-eth0')).toContainText('192.168.100.1/24');
+  await expect(page.getByTestId('edge-end-ns2-eth0')).toContainText('192.168.100.2/24');
+  await expect(page.getByTestId('apply')).toHaveText('Apply');
+
+  const commands = await apply(page);
+  expect(commands).toContain(`ip -n ${ns(LAB, 'ns1')} address add 192.168.100.1/24 dev eth0`);
+  expect(namespaces()).toEqual(expect.arrayContaining([ns(LAB, 'ns1'), ns(LAB, 'ns2'), ns(LAB, '_host')]));
+
+  // Ping from the ping panel.
+  await page.getByTestId('tab-ping').click();
+  await page.getByTestId('ping-from').selectOption('ns1');
+  await page.getByTestId('ping-target').fill('192.168.100.2');
+  await page.getByTestId('ping-count').fill('3');
+  await page.getByTestId('ping-start').click();
+  await expect(page.getByTestId('ping-reply')).toHaveCount(3, { timeout: 15_000 });
+  await expect(page.getByTestId('ping-summary')).toContainText('0');
+
+  // Capture on ns2's eth0 while pinging again: the ICMP lines appear.
+  await page.getByTestId('tab-capture').click();
+  await page.getByTestId('capture-node').selectOption('ns2');
+  await page.getByTestId('capture-iface').selectOption('eth0');
+  await page.getByTestId('capture-filter').fill('icmp');
+  await page.getByTestId('capture-start').click();
+  await expect(page.getByTestId('capture-stop')).toBeEnabled();
+  await page.getByTestId('tab-ping').click();
+  await page.getByTestId('ping-start').click();
+  await expect(page.getByTestId('ping-reply')).toHaveCount(3, { timeout: 15_000 });
+  await page.getByTestId('tab-capture').click();
+  await expect(page.getByTestId('capture-line').filter({ hasText: '192.168.100.1 > 192.168.100.2: ICMP echo request' }).first()).toBeVisible();
+  await page.getByTestId('capture-stop').click();
+
+  // Both MACs in the bridge's FDB table.
+  await page.getByTestId('node-br0').click();
+  await page.getByTestId('tab-tables').click();
+  const fdb = page.getByTestId('fdb-table');
+  for (const mac of [macOf(ns(LAB, 'ns1'), 'eth0'), macOf(ns(LAB, 'ns2'), 'eth0')]) {
+    await expect(fdb.getByTestId('fdb-mac').filter({ hasText: mac })).toHaveCount(1);
+  }
+
+  // Change ns2's address on the running lab: only that change is planned.
+  await page.getByTestId('edge-end-ns2-eth0').click();
+  const addr = page.getByTestId('inspector-link-a-addresses').getByTestId('address-input').first();
+  await addr.fill('192.168.100.22/24');
+  await addr.press('Enter');
+  await expect(page.getByTestId('edge-end-ns2-eth0')).toContainText('192.168.100.22/24');
+  const changed = await apply(page);
+  expect(changed.every((c) => c.includes(ns(LAB, 'ns2')))).toBe(true);
+  expect(changed.some((c) => c.includes('address add 192.168.100.22/24'))).toBe(true);
+  const addrs = execFileSync('ip', ['-n', ns(LAB, 'ns2'), '-br', 'addr', 'show', 'eth0'], { encoding: 'utf8' });
+  expect(addrs).toContain('192.168.100.22/24');
+
+  // Undo brings the old address back on the canvas; redo the new one.
+  await page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
+  await page.getByTestId('undo').click();
+  await expect(page.getByTestId('edge-end-ns2-eth0')).toContainText('192.168.100.2/24');
+  await page.getByTestId('redo').click();
+  await expect(page.getByTestId('edge-end-ns2-eth0')).toContainText('192.168.100.22/24');
+
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('destroy').click();
+  await expect(page.getByTestId('lab-status')).toHaveText('not applied');
+  expect(namespaces().filter((n) => n.startsWith(`${E2E.prefix}${LAB}.`))).toEqual([]);
+});
+
+test('import an example from the gallery, apply it, destroy it', async ({ page }) => {
+  await openLab(page, 'e2e-empty');
+  await page.getByTestId('open').click();
+  await page.getByTestId('open-tab-gallery').click();
+  await page.getByTestId('example-docker-bridge').click();
+  await expect(page.getByTestId('lab-name')).toHaveText('docker-bridge');
+  await expect(page.locator('.react-flow__node')).not.toHaveCount(0);
+  await apply(page);
+  expect(namespaces().some((n) => n.startsWith(`${E2E.prefix}docker-bridge.`))).toBe(true);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('destroy').click();
+  await expect(page.getByTestId('lab-status')).toHaveText('not applied');
+  expect(namespaces().filter((n) => n.startsWith(`${E2E.prefix}docker-bridge.`))).toEqual([]);
+});
