@@ -62,7 +62,7 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await expect(page.getByTestId('apply')).toHaveText('Apply');
 
   const commands = await apply(page);
-  expect(commands).toContain(`ip -n ${ns(LAB, 'ns1')} address add 192.168.100.1/24 dev eth0`);
+  expect(commands).toContain(`ip -n ${ns(LAB, 'ns1')} addr add 192.168.100.1/24 dev eth0`);
   expect(namespaces()).toEqual(expect.arrayContaining([ns(LAB, 'ns1'), ns(LAB, 'ns2'), ns(LAB, '_host')]));
 
   // Ping from the ping panel.
@@ -104,7 +104,7 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await expect(page.getByTestId('edge-end-ns2-eth0')).toContainText('192.168.100.22/24');
   const changed = await apply(page);
   expect(changed.every((c) => c.includes(ns(LAB, 'ns2')))).toBe(true);
-  expect(changed.some((c) => c.includes('address add 192.168.100.22/24'))).toBe(true);
+  expect(changed.some((c) => c.includes('addr add 192.168.100.22/24'))).toBe(true);
   const addrs = execFileSync('ip', ['-n', ns(LAB, 'ns2'), '-br', 'addr', 'show', 'eth0'], { encoding: 'utf8' });
   expect(addrs).toContain('192.168.100.22/24');
 

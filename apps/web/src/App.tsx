@@ -2,7 +2,7 @@
 // capture, kernel tables). It talks to the server only through api/ (REST) and the live socket.
 import type { ApplyResponse } from '@patchbay/protocol';
 import { labToYaml, parseLabText, type Lab, type NodeKind } from '@patchbay/topology';
-import { ReactFlowProvider } from '@xyflow/react';
+import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { parse as parseYaml } from 'yaml';
 import { useStore } from 'zustand';
@@ -15,7 +15,7 @@ import { OpenDialog, type OpenChoice } from './components/OpenDialog';
 import { Palette } from './components/Palette';
 import { useAutosave, useShortcuts } from './hooks';
 import { addNode, emptyLab } from './model/lab-edit';
-import { autoLayout } from './model/layout';
+import { autoLayout, freeSpot, NODE_HEIGHT, NODE_WIDTH } from './model/layout';
 import { marksFor } from './model/marks';
 import { CapturePanel } from './panels/CapturePanel';
 import { PingPanel } from './panels/PingPanel';
@@ -49,6 +49,8 @@ export function App() {
   const [capturePoint, setCapturePoint] = useState<{ node?: string; iface?: string; request: number }>({ request: 0 });
   const [pingFrom, setPingFrom] = useState<string>();
   const { save, saveNow } = useAutosave(store);
+  const flow = useReactFlow();
+  const fitSoon = useCallback(() => setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.15 }), 60), [flow]);
   const selectedNode = selected.nodes.length === 1 ? selected.nodes[0] : undefined;
 
   const fail = (e: unknown) => setNotice({ kind: 'error', text: e instanceof ApiError ? e.message : String(e) });
@@ -98,11 +100,12 @@ export function App() {
         return fail(e);
       }
       store.getState().load(next, positions && Object.keys(positions).length ? positions : autoLayout(next));
+      fitSoon();
       localStorage.setItem(LAST_LAB, next.name);
       window.history.replaceState(null, '', `#lab=${encodeURIComponent(next.name)}`);
       await refreshApplied(next.name);
     },
-    [store, refreshApplied],
+    [store, refreshApplied, fitSoon],
   );
 
   // At start: the lab in the address, else the last one opened (its draft, else the running lab).
@@ -161,14 +164,16 @@ export function App() {
     const before = store.getState().lab;
     const next = addNode(before, kind);
     const name = Object.keys(next.nodes).find((n) => !Object.hasOwn(before.nodes, n))!;
-    const count = Object.keys(before.nodes).length;
-    store.getState().edit(() => next, { ...store.getState().positions, [name]: { x: 120 + (count % 5) * 200, y: 120 + Math.floor(count / 5) * 140 } });
+    // In the middle of what the canvas shows, where no other node is.
+    const box = document.querySelector('.pb-canvas')?.getBoundingClientRect();
+    const c = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 200, y: 200 };
+    const at = freeSpot(store.getState().positions, { x: c.x - NODE_WIDTH / 2, y: c.y - NODE_HEIGHT / 2 });
+    store.getState().edit(() => next, { ...store.getState().positions, [name]: at });
     store.getState().select([name], []);
   };
 
   return (
-    <ReactFlowProvider>
-      <div className="pb-app">
+    <div className="pb-app">
         <header className="pb-toolbar" role="toolbar" aria-label="Lab">
           <strong className="pb-brand">Patchbay</strong>
           <span className="pb-labname" data-testid="lab-name">
@@ -186,7 +191,10 @@ export function App() {
           <button type="button" onClick={() => store.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
             Redo
           </button>
-          <button type="button" onClick={() => store.getState().edit((l) => l, autoLayout(store.getState().lab))} title="Arrange the nodes automatically" data-testid="auto-layout">
+          <button type="button" onClick={() => {
+              store.getState().edit((l) => l, autoLayout(store.getState().lab));
+              fitSoon();
+            }} title="Arrange the nodes automatically" data-testid="auto-layout">
             Arrange
           </button>
           <button type="button" onClick={() => download(`${lab.name}.yaml`, labToYaml(lab), 'application/yaml')} title="Download the lab file (YAML)" data-testid="export-yaml">
@@ -255,8 +263,11 @@ export function App() {
               ) : (
                 <p className="pb-muted">Apply the lab (Ctrl+Enter) to realize it in the kernel; only what differs is changed.</p>
               ))}
-            {tab === 'ping' && <PingPanel lab={lab} applied={applied} {...((pingFrom ?? selectedNode) ? { node: pingFrom ?? selectedNode } : {})} />}
-            {tab === 'capture' && (
+            {/* Panels stay mounted when another tab is shown: a capture or a ping keeps running. */}
+            <div hidden={tab !== 'ping'}>
+              <PingPanel lab={lab} applied={applied} {...((pingFrom ?? selectedNode) ? { node: pingFrom ?? selectedNode } : {})} />
+            </div>
+            <div hidden={tab !== 'capture'}>
               <CapturePanel
                 lab={lab}
                 applied={applied}
@@ -264,13 +275,12 @@ export function App() {
                 {...(capturePoint.iface ? { iface: capturePoint.iface } : {})}
                 request={capturePoint.request}
               />
-            )}
+            </div>
             {tab === 'tables' && <TablesPanel live={live} lab={lab} {...(selectedNode ? { node: selectedNode } : {})} />}
           </div>
         </section>
         {dialog === 'apply' && <ApplyDialog lab={lab} onClose={() => setDialog(undefined)} onApplied={onApplied} />}
         {dialog === 'open' && <OpenDialog onOpen={(c) => void openLab(c)} onClose={() => setDialog(undefined)} />}
-      </div>
-    </ReactFlowProvider>
+    </div>
   );
 }

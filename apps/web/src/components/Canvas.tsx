@@ -18,9 +18,11 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { addNode, connect, linkId } from '../model/lab-edit';
+import { freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { toFlow, type LabFlowNode, type LinkFlowEdge, type OverlayFlowEdge } from '../model/graph';
 import type { EditorStore, XY } from '../store/editor';
 import type { LiveStore } from '../store/live';
+import { EditorContext } from './editor-context';
 import { LabNode } from './LabNode';
 import { LinkEdge, OverlayEdge } from './LinkEdge';
 
@@ -132,7 +134,8 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
       const before = store.getState().lab;
       const next = addNode(before, kind);
       const name = Object.keys(next.nodes).find((n) => !Object.hasOwn(before.nodes, n))!;
-      store.getState().edit(() => next, { ...store.getState().positions, [name]: { x: Math.round(p.x - 85), y: Math.round(p.y - 30) } });
+      const at = freeSpot(store.getState().positions, { x: Math.round(p.x - NODE_WIDTH / 2), y: Math.round(p.y - NODE_HEIGHT / 2) });
+      store.getState().edit(() => next, { ...store.getState().positions, [name]: at });
       store.getState().select([name], []);
     },
     [flow, store],
@@ -144,6 +147,7 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
   };
 
   return (
+    <EditorContext.Provider value={store}>
     <div className="pb-canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} onClick={() => setMenu(undefined)} data-testid="canvas">
       <ReactFlow
         nodes={nodes}
@@ -179,7 +183,7 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
         minZoom={0.1}
-        fitView
+        defaultViewport={{ x: 0, y: 0, zoom: 1 }}
         onlyRenderVisibleElements
         proOptions={{ hideAttribution: true }}
       >
@@ -197,5 +201,6 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
         </ul>
       )}
     </div>
+    </EditorContext.Provider>
   );
 }

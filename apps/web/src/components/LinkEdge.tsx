@@ -3,10 +3,20 @@
 import { BaseEdge, EdgeLabelRenderer, getStraightPath, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { LinkFlowEdge, OverlayFlowEdge } from '../model/graph';
+import { useEditorStore } from './editor-context';
 
-function endLabel(x: number, y: number, text: string, testid: string) {
+/** Labels sit this far from each end, just outside the node (the path starts at the node's handle). */
+const LABEL_OFFSET = 40;
+
+function endLabel(x: number, y: number, text: string, testid: string, onClick: () => void) {
   return (
-    <div className="pb-edge-end mono nodrag nopan" style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }} data-testid={testid}>
+    <div
+      className="pb-edge-end mono nodrag nopan"
+      style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}
+      data-testid={testid}
+      onClick={onClick}
+      title="select this link"
+    >
       {text}
     </div>
   );
@@ -17,17 +27,21 @@ function LinkEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }
   const link = data!.link;
   const live = data!.live;
   const state = !live || live.aUp === undefined || live.bUp === undefined ? 'unknown' : live.aUp && live.bUp ? 'up' : 'down';
-  const at = (t: number) => ({ x: sourceX + (targetX - sourceX) * t, y: sourceY + (targetY - sourceY) * t });
-  const a = at(0.22);
-  const b = at(0.78);
+  const store = useEditorStore();
+  const length = Math.hypot(targetX - sourceX, targetY - sourceY) || 1;
+  const t = Math.min(0.4, LABEL_OFFSET / length);
+  const at = (f: number) => ({ x: sourceX + (targetX - sourceX) * f, y: sourceY + (targetY - sourceY) * f });
+  const a = at(t);
+  const b = at(1 - t);
+  const select = () => store.getState().select([], [id]);
   const txt = (e: typeof link.a) => `${e.interface}${e.addresses?.[0] ? ` ${e.addresses[0]}` : ''}`;
   const cls = ['pb-link', `link-${state}`, selected ? 'selected' : '', data!.problems ? 'has-problems' : '', data!.mark ? `mark-${data!.mark.state}` : ''].filter(Boolean).join(' ');
   return (
     <>
       <BaseEdge id={id} path={path} className={cls} interactionWidth={16} />
       <EdgeLabelRenderer>
-        {endLabel(a.x, a.y, txt(link.a), `edge-end-${link.a.node}-${link.a.interface}`)}
-        {endLabel(b.x, b.y, txt(link.b), `edge-end-${link.b.node}-${link.b.interface}`)}
+        {endLabel(a.x, a.y, txt(link.a), `edge-end-${link.a.node}-${link.a.interface}`, select)}
+        {endLabel(b.x, b.y, txt(link.b), `edge-end-${link.b.node}-${link.b.interface}`, select)}
       </EdgeLabelRenderer>
     </>
   );

@@ -44,3 +44,29 @@ describe('toFlow', () => {
     expect(g.edges[0]!.data).toMatchObject({ live: { aUp: false, bUp: true } });
   });
 });
+
+import { autoLayout, freeSpot, NODE_HEIGHT, NODE_WIDTH } from './layout';
+
+describe('layout', () => {
+  it('never puts two nodes on top of each other, linked or not', () => {
+    const lab: Lab = {
+      name: 'x',
+      nodes: { a: { kind: 'netns' }, b: { kind: 'netns' }, br: { kind: 'bridge' }, lone1: { kind: 'router' }, lone2: { kind: 'host' } },
+      links: [
+        { a: { node: 'a', interface: 'eth0' }, b: { node: 'br', interface: 'p0' } },
+        { a: { node: 'b', interface: 'eth0' }, b: { node: 'br', interface: 'p1' } },
+      ],
+    };
+    const p = Object.values(autoLayout(lab));
+    expect(p).toHaveLength(5);
+    for (let i = 0; i < p.length; i++)
+      for (let j = i + 1; j < p.length; j++) expect(Math.abs(p[i]!.x - p[j]!.x) >= NODE_WIDTH || Math.abs(p[i]!.y - p[j]!.y) >= NODE_HEIGHT).toBe(true);
+  });
+
+  it('finds a free spot next to taken ones', () => {
+    const taken = { a: { x: 0, y: 0 } };
+    expect(freeSpot({}, { x: 5, y: 5 })).toEqual({ x: 5, y: 5 });
+    const s = freeSpot(taken, { x: 10, y: 10 });
+    expect(Math.abs(s.x) >= NODE_WIDTH || Math.abs(s.y) >= NODE_HEIGHT).toBe(true);
+  });
+});
