@@ -135,3 +135,32 @@ test('import an example from the gallery, apply it, destroy it', async ({ page }
   await expect(page.getByTestId('lab-status')).toHaveText('not applied');
   expect(namespaces().filter((n) => n.startsWith(`${E2E.prefix}docker-bridge.`))).toEqual([]);
 });
+
+test('an overlay drawn between bridges on two hosts; the drawing survives a reload; it applies as VXLAN', async ({ page }) => {
+  const LAB = 'e2e-vx';
+  await openLab(page, LAB);
+  for (const kind of ['host', 'host', 'bridge', 'bridge']) await page.getByTestId(`palette-${kind}`).click();
+  // Each bridge in its own host.
+  await page.getByTestId('node-br0').click();
+  await page.getByTestId('inspector-bridge-host').selectOption('host1');
+  await page.getByTestId('node-br1').click();
+  await page.getByTestId('inspector-bridge-host').selectOption('host2');
+  await connect(page, 'host1', 'host2');
+  await expect(page.getByTestId('edge-end-host1-eth0')).toContainText('10.0.0.1/24');
+  await connect(page, 'br0', 'br1');
+  await page.getByTestId('context-menu').getByText('VXLAN overlay (VNI 42)').click();
+  await expect(page.getByText('ov42 · VNI 42')).toBeVisible();
+  await expect(page.getByTestId('save-state')).toHaveText('saved');
+
+  await page.reload();
+  await expect(page.getByTestId('lab-name')).toHaveText(LAB);
+  await expect(page.getByText('ov42 · VNI 42')).toBeVisible();
+  await expect(page.getByTestId('edge-end-host2-eth0')).toContainText('10.0.0.2/24');
+
+  await apply(page);
+  const vx = execFileSync('ip', ['-n', ns(LAB, 'host1'), '-d', '-j', 'link', 'show', 'type', 'vxlan'], { encoding: 'utf8' });
+  expect((JSON.parse(vx) as { linkinfo: { info_data: { id: number; local: string } } }[])[0]!.linkinfo.info_data).toMatchObject({ id: 42, local: '10.0.0.1' });
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('destroy').click();
+  await expect(page.getByTestId('lab-status')).toHaveText('not applied');
+});

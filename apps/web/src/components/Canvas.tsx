@@ -17,7 +17,7 @@ import type { NodeKind } from '@patchbay/topology';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { addNode, connect, linkId } from '../model/lab-edit';
+import { addNode, bridgesOnDifferentHosts, connect, joinOverlay, linkId, nextVni } from '../model/lab-edit';
 import { freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { toFlow, type LabFlowNode, type LinkFlowEdge, type OverlayFlowEdge } from '../model/graph';
 import type { EditorStore, XY } from '../store/editor';
@@ -62,7 +62,7 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
   const nodeCache = useRef(new Map<string, { key: string; item: LabFlowNode }>());
   const edgeCache = useRef(new Map<string, { key: string; item: AnyEdge }>());
   const dragStart = useRef<Record<string, XY>>({});
-  const [menu, setMenu] = useState<{ x: number; y: number; items: { label: string; run: () => void }[] } | undefined>();
+  const [menu, setMenu] = useState<{ x: number; y: number; at?: number; items: { label: string; run: () => void }[] } | undefined>();
   // Re-render once the "changed" highlight of live deltas has expired.
   const [, setTick] = useState(0);
   useEffect(() => {
@@ -115,12 +115,30 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
     [store],
   );
 
+  const pointer = useRef({ x: 0, y: 0 });
   const onConnect = useCallback(
     (c: Connection) => {
       if (!c.source || !c.target || c.source === c.target) return;
-      const { lab: next, link } = connect(store.getState().lab, c.source, c.target);
-      store.getState().edit(() => next);
-      store.getState().select([], [linkId(link)]);
+      const [a, b] = [c.source, c.target];
+      const cable = () => {
+        const { lab: next, link } = connect(store.getState().lab, a, b);
+        store.getState().edit(() => next);
+        store.getState().select([], [linkId(link)]);
+      };
+      // Two bridges on different hosts: a VXLAN overlay is what joins them (or, on purpose, a veth).
+      if (bridgesOnDifferentHosts(store.getState().lab, a, b)) {
+        const vni = nextVni(store.getState().lab);
+        setMenu({
+          ...pointer.current,
+          at: performance.now(), // the click that ends the connecting drag must not close it
+          items: [
+            { label: `Join ${a} and ${b} with a VXLAN overlay (VNI ${vni})`, run: () => store.getState().edit((lab) => joinOverlay(lab, a, b).lab) },
+            { label: `Connect ${a} and ${b} with a veth pair`, run: cable },
+          ],
+        });
+        return;
+      }
+      cable();
     },
     [store],
   );
@@ -148,7 +166,17 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
 
   return (
     <EditorContext.Provider value={store}>
-    <div className="pb-canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} onClick={() => setMenu(undefined)} data-testid="canvas">
+    <div
+      className="pb-canvas"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={onDrop}
+      onPointerMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
+      onClick={(e) => {
+        if ((e.target as HTMLElement).closest('.pb-menu') || (menu?.at && performance.now() - menu.at < 400)) return;
+        setMenu(undefined);
+      }}
+      data-testid="canvas"
+    >
       <ReactFlow
         nodes={nodes}
         edges={edges}

@@ -98,3 +98,22 @@ describe('marks of an apply', () => {
     expect(m[id]).toEqual({ state: 'failed', why: 'File exists (ip addr add)' });
   });
 });
+
+import { joinOverlay, bridgesOnDifferentHosts } from './lab-edit';
+
+describe('overlays drawn between bridges', () => {
+  it('joins bridges on two hosts with the next VNI and each host\'s underlay address, as the VXLAN example', () => {
+    let lab: Lab = {
+      name: 'vx',
+      nodes: { 'host-a': { kind: 'host' }, 'host-b': { kind: 'host' }, 'br-a': { kind: 'bridge', host: 'host-a' }, 'br-b': { kind: 'bridge', host: 'host-b' }, 'br-c': { kind: 'bridge', host: 'host-a' } },
+      links: [{ a: { node: 'host-a', interface: 'eth0', addresses: ['192.168.1.10/24'] }, b: { node: 'host-b', interface: 'eth0', addresses: ['192.168.1.11/24'] } }],
+    };
+    expect(bridgesOnDifferentHosts(lab, 'br-a', 'br-b')).toBe(true);
+    expect(bridgesOnDifferentHosts(lab, 'br-a', 'br-c')).toBe(false);
+    lab = joinOverlay(lab, 'br-a', 'br-b').lab;
+    expect(lab.overlays).toEqual([{ name: 'ov42', vni: 42, members: [{ bridge: 'br-a', local: '192.168.1.10' }, { bridge: 'br-b', local: '192.168.1.11' }] }]);
+    expect(valid(lab)).toEqual([]);
+    // Joining again changes nothing; a second pair of bridges gets VNI 43.
+    expect(joinOverlay(lab, 'br-a', 'br-b').lab).toBe(lab);
+  });
+});

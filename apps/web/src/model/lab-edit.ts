@@ -177,3 +177,47 @@ export function updateNode(lab: Lab, name: string, spec: NodeSpec): Lab {
 export function updateLink(lab: Lab, id: string, link: LinkSpec): Lab {
   return { ...lab, links: lab.links.map((l) => (linkId(l) === id ? link : l)) };
 }
+
+/** The first VNI from 42 no overlay of the lab uses. */
+export function nextVni(lab: Lab): number {
+  const used = new Set((lab.overlays ?? []).map((o) => o.vni));
+  let vni = 42;
+  while (used.has(vni)) vni++;
+  return vni;
+}
+
+/** A host's underlay address: the first address on one of its own links. */
+export function underlayAddress(lab: Lab, host: string): string | undefined {
+  for (const l of lab.links) for (const e of [l.a, l.b]) if (e.node === host && e.addresses?.[0]) return e.addresses[0].split('/')[0];
+  return undefined;
+}
+
+/** Whether two bridges live in different hosts: joining them takes an overlay, not a cable. */
+export function bridgesOnDifferentHosts(lab: Lab, a: string, b: string): boolean {
+  const sa = lab.nodes[a];
+  const sb = lab.nodes[b];
+  return !!sa && !!sb && isBridge(sa) && isBridge(sb) && namespaceGroup(lab, a) !== namespaceGroup(lab, b);
+}
+
+/**
+ * Joins two bridges with a VXLAN overlay (or adds the second bridge to an overlay the first is in):
+ * the next free VNI, each member's `local` proposed from its host's underlay address.
+ */
+export function joinOverlay(lab: Lab, a: string, b: string): { lab: Lab; overlay: string } {
+  const member = (bridge: string) => {
+    const spec = lab.nodes[bridge];
+    const host = spec && isBridge(spec) ? spec.host : undefined;
+    const local = host ? underlayAddress(lab, host) : undefined;
+    return { bridge, ...(local ? { local } : {}) };
+  };
+  const overlays = lab.overlays ?? [];
+  const existing = overlays.find((o) => o.members.some((m) => 'bridge' in m && m.bridge === a));
+  if (existing) {
+    if (existing.members.some((m) => 'bridge' in m && m.bridge === b)) return { lab, overlay: existing.name };
+    const updated = { ...existing, members: [...existing.members, member(b)] };
+    return { lab: { ...lab, overlays: overlays.map((o) => (o === existing ? updated : o)) }, overlay: existing.name };
+  }
+  const vni = nextVni(lab);
+  const overlay = { name: `ov${vni}`, vni, members: [member(a), member(b)] };
+  return { lab: { ...lab, overlays: [...overlays, overlay] }, overlay: overlay.name };
+}
