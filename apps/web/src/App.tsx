@@ -205,7 +205,7 @@ export function App() {
           </button>
           <span className="pb-spacer" />
           <span className="pb-save" data-testid="save-state" title={save.state === 'error' ? save.message : 'drafts are saved on the server as you draw'}>
-            {save.state === 'saving' ? 'saving…' : save.state === 'saved' ? 'saved' : save.state === 'error' ? 'not saved!' : ''}
+            {save.state === 'pending' ? 'unsaved…' : save.state === 'saving' ? 'saving…' : save.state === 'saved' ? 'saved' : save.state === 'error' ? 'not saved!' : ''}
           </span>
           <span className={`pb-dot ${liveState.connected ? 'ok' : 'off'}`} title={liveState.connected ? 'live updates connected' : (liveState.error ?? 'live updates disconnected')} data-testid="live-status" />
           <button type="button" className="danger" onClick={() => void destroy()} disabled={!applied} data-testid="destroy">

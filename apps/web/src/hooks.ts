@@ -49,14 +49,16 @@ export function useShortcuts(store: EditorStore, actions: ShortcutActions, enabl
   }, [store, enabled]);
 }
 
-export type SaveState = { state: 'idle' | 'saving' | 'saved' } | { state: 'error'; message: string };
+export type SaveState = { state: 'idle' | 'pending' | 'saving' | 'saved' } | { state: 'error'; message: string };
 
 /** Saves the document and layout as a draft shortly after each change; `saveNow` for Ctrl+S. */
 export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveState; saveNow(): Promise<void> } {
   const [save, setSave] = useState<SaveState>({ state: 'idle' });
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const pending = useRef(false);
   const saveNow = async () => {
     clearTimeout(timer.current);
+    pending.current = false;
     const { lab, positions } = store.getState();
     if (!lab.name) return;
     setSave({ state: 'saving' });
@@ -73,10 +75,26 @@ export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveStat
     () =>
       store.subscribe((s, prev) => {
         if (s.lab === prev.lab && s.positions === prev.positions) return;
+        pending.current = true;
+        setSave({ state: 'pending' });
         clearTimeout(timer.current);
-        timer.current = setTimeout(() => void saveRef.current(), delayMs);
+        timer.current = setTimeout(() => {
+          pending.current = false;
+          void saveRef.current();
+        }, delayMs);
       }),
     [store, delayMs],
   );
+  // Leaving the page (reload, close) with a change not saved yet: send it anyway (keepalive).
+  useEffect(() => {
+    const flush = () => {
+      if (!pending.current) return;
+      const { lab, positions } = store.getState();
+      api.saveDraftBeforeUnload(lab.name, lab, { positions });
+      pending.current = false;
+    };
+    window.addEventListener('pagehide', flush);
+    return () => window.removeEventListener('pagehide', flush);
+  }, [store]);
   return { save, saveNow };
 }

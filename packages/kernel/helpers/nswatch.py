@@ -7,8 +7,13 @@ namespace. It then waits on all sockets at once and prints one JSON line per nam
 changed: {"ns": NAME, "events": N}. Node cannot setns() itself (libuv threads), hence a helper.
 
 Commands on stdin, one per line: "add NAME" / "del NAME" (acknowledged with {"ns", "watching"}),
-"sync TOKEN" (reports every change queued so far, then {"sync": TOKEN}). Names are checked against
-a strict pattern and only opened under /run/netns. The helper exits when stdin closes.
+"sync TOKEN" (reports every change queued so far, then {"sync": TOKEN}), and "counters TOKEN NS..."
+(interface counters of those watched namespaces: {"counters": TOKEN, "stats": {NS: {IFNAME: [rx_packets,
+tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped]}}}). Names are checked against a strict
+pattern and only opened under /run/netns. The helper exits when stdin closes.
+
+Counters are read with an RTM_GETLINK dump on a second socket per namespace, one that joins no
+multicast group, so a dump never mixes with (or delays the draining of) the change notifications.
 
 Subscribed: links, IPv4 addresses, IPv4 routes, IPv4 netconf (forwarding, proxy_arp), and
 permanent bridge FDB entries (VXLAN flood entries). Learned FDB entries and ARP neighbours are
@@ -45,17 +50,24 @@ def setns(fd: int) -> None:
         raise OSError(err, os.strerror(err))
 
 
-def open_socket(name: str, home: int) -> socket.socket:
+def open_sockets(name: str, home: int) -> tuple[socket.socket, socket.socket]:
+    """(the socket subscribed to changes, a socket for counter dumps), both in namespace `name`."""
     fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
     try:
         setns(fd)
         try:
             s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_NONBLOCK, NETLINK_ROUTE)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-            s.bind((0, 0))
-            for group in RTNLGRP.values():
-                s.setsockopt(270, 1, group)  # SOL_NETLINK, NETLINK_ADD_MEMBERSHIP
-            return s
+            try:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+                s.bind((0, 0))
+                for group in RTNLGRP.values():
+                    s.setsockopt(270, 1, group)  # SOL_NETLINK, NETLINK_ADD_MEMBERSHIP
+                d = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_NONBLOCK, NETLINK_ROUTE)
+            except OSError:
+                s.close()
+                raise
+            d.bind((0, 0))
+            return s, d
         finally:
             setns(home)
     finally:
@@ -150,11 +162,56 @@ def prime(s: socket.socket, links: dict) -> None:
             off += (length + 3) & ~3
 
 
+IFLA_STATS64 = 23
+dump_seq = 1
+
+
+def counters(d: socket.socket) -> dict:
+    """Every link's counters in the dump socket's namespace: {ifname: [rx_packets, tx_packets,
+    rx_bytes, tx_bytes, rx_dropped, tx_dropped]} (struct rtnl_link_stats64, u64 fields 0-3, 6-7)."""
+    global dump_seq
+    dump_seq += 1
+    seq, out = dump_seq, {}
+    try:  # a reply left over from an earlier dump that timed out: dropped
+        while d.recv(1 << 20):
+            pass
+    except BlockingIOError:
+        pass
+    d.send(struct.pack("=IHHII", 32, 18, 0x1 | 0x300, seq, 0) + struct.pack("=BxHiII", 0, 0, 0, 0, 0))
+    while select.select([d], [], [], 2.0)[0]:
+        data = d.recv(1 << 20)
+        off = 0
+        while off + 16 <= len(data):
+            length, mtype, _, mseq = struct.unpack_from("=IHHI", data, off)
+            if length < 16:
+                return out
+            if mseq == seq:
+                if mtype in (2, 3):  # NLMSG_ERROR, NLMSG_DONE
+                    return out
+                if mtype == RTM_NEWLINK:
+                    name, stats = None, None
+                    pos, end = off + 32, off + length
+                    while pos + 4 <= end:
+                        alen, atype = struct.unpack_from("=HH", data, pos)
+                        if alen < 4:
+                            break
+                        if atype & 0x3FFF == IFLA_IFNAME:
+                            name = data[pos + 4 : pos + alen].split(b"\0", 1)[0].decode(errors="replace")
+                        elif atype & 0x3FFF == IFLA_STATS64 and alen >= 4 + 64:
+                            stats = struct.unpack_from("=8Q", data, pos + 4)
+                        pos += (alen + 3) & ~3
+                    if name is not None and stats is not None:
+                        out[name] = [stats[0], stats[1], stats[2], stats[3], stats[6], stats[7]]
+            off += (length + 3) & ~3
+    return out  # timed out: what arrived
+
+
 def main() -> None:
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
     sockets: dict[int, tuple[str, socket.socket]] = {}
     link_memory: dict[str, dict] = {}
     by_name: dict[str, socket.socket] = {}
+    dumpers: dict[str, socket.socket] = {}
     poller = select.poll()
     poller.register(sys.stdin.fileno(), select.POLLIN)
     out = sys.stdout
@@ -191,6 +248,18 @@ def main() -> None:
                         out.write(json.dumps({"sync": name}) + "\n")
                         out.flush()
                         continue
+                    if verb == "counters":
+                        token, *names = name.split() or [""]
+                        stats = {}
+                        for ns in names:
+                            if ns in dumpers:
+                                try:
+                                    stats[ns] = counters(dumpers[ns])
+                                except OSError:
+                                    pass
+                        out.write(json.dumps({"counters": token, "stats": stats}) + "\n")
+                        out.flush()
+                        continue
                     if not NAME_RE.match(name):
                         print(json.dumps({"error": f"bad name {name!r}"}), file=out, flush=True)
                         continue
@@ -198,7 +267,7 @@ def main() -> None:
                         print(json.dumps({"ns": name, "watching": True}), file=out, flush=True)
                     elif verb == "add":
                         try:
-                            s = open_socket(name, home)
+                            s, dumpers[name] = open_sockets(name, home)
                         except OSError as e:
                             print(json.dumps({"ns": name, "error": e.strerror}), file=out, flush=True)
                             continue
@@ -211,6 +280,9 @@ def main() -> None:
                         # The socket holds the namespace alive: close it before anyone deletes it.
                         s = by_name.pop(name, None)
                         link_memory.pop(name, None)
+                        d = dumpers.pop(name, None)
+                        if d is not None:
+                            d.close()
                         if s is not None:
                             poller.unregister(s.fileno())
                             del sockets[s.fileno()]

@@ -79,6 +79,28 @@ export interface TablesDelta {
   coalesced: number;
 }
 
+/** One interface's counters (the kernel's, since the interface was created). */
+export interface InterfaceCounters {
+  rxPackets: number;
+  txPackets: number;
+  rxBytes: number;
+  txBytes: number;
+  rxDropped: number;
+  txDropped: number;
+}
+/**
+ * Interface counters of a subscribed lab, sampled once per second while it has subscribers (read
+ * through the tables watcher's netlink sockets: no process per sample). Sent volatile: a client
+ * that is not ready misses the sample, the next one supersedes it. Rates come from two samples.
+ */
+export interface TablesCounters {
+  lab: string;
+  /** When the sample was taken (epoch ms). */
+  at: number;
+  /** Per node (the node name, `_host` for a lab's implicit bridge host), per interface name. */
+  nodes: Record<string, Record<string, InterfaceCounters>>;
+}
+
 export interface ClientToServerEvents {
   'ping:start': (payload: PingStartInput, ack: (res: LiveAck) => void) => void;
   'ping:stop': (payload: { id: string }) => void;
@@ -102,6 +124,8 @@ export interface ServerToClientEvents {
   'tables:snapshot': (e: TablesSnapshot) => void;
   /** Call `ack` once taken: at most a few deltas are unacknowledged, newer ones replace waiting ones. */
   'tables:delta': (e: TablesDelta, ack: () => void) => void;
+  /** Once per second while subscribed; volatile (dropped, not queued, for a client that is behind). */
+  'tables:counters': (e: TablesCounters) => void;
   /** Call `ack` once the batch is taken: it is the flow control (see CaptureLines). */
   'capture:lines': (e: CaptureLines, ack: () => void) => void;
   'capture:status': (e: CaptureStatus) => void;

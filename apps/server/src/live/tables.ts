@@ -6,12 +6,14 @@
 // namespaces alive, so a lab's namespaces are unwatched with its last subscriber and before the lab
 // is destroyed, and the helper exits when no lab is watched and when the server closes. Each subscriber has a LatestOutbox: deltas are
 // acknowledged, and a client that falls behind gets the latest state of each namespace (the ones
-// in between are coalesced and counted), so its queue never outgrows the lab.
+// in between are coalesced and counted), so its queue never outgrows the lab. While a lab has
+// subscribers, its interface counters are sampled once per second (`tables:counters`, counters.ts).
 import { EngineError, namespaceView, labState, type NamespaceView } from '@patchbay/engine';
 import { listNamespaces, NamespaceWatcher } from '@patchbay/kernel';
 import { TablesSubscribeSchema, type LiveAck, type TablesDelta } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
+import { sampleCounters } from './counters.js';
 import { LatestOutbox } from './outbox.js';
 import type { LiveIo, LiveSocket } from './socket.js';
 
@@ -45,6 +47,8 @@ interface LabWatch {
   pending: Map<string, Set<string>>;
   namespaces: Map<string, NsState>;
   closed: boolean;
+  /** Stops the lab's `tables:counters` sampling. */
+  stopCounters: () => void;
 }
 
 export class TablesHub {
@@ -75,7 +79,10 @@ export class TablesHub {
       if (this.watcher !== watcher) return;
       this.watcher = undefined;
       // Subscribers keep their last state; a new subscription starts a new watcher.
-      for (const w of this.labs.values()) w.closed = true;
+      for (const w of this.labs.values()) {
+        w.closed = true;
+        w.stopCounters();
+      }
       this.labs.clear();
       this.labOfNamespace.clear();
     });
@@ -145,9 +152,17 @@ export class TablesHub {
   private ensure(lab: string): LabWatch {
     const existing = this.labs.get(lab);
     if (existing) return existing;
-    const w: LabWatch = { lab, ready: Promise.resolve(), subscribers: new Map(), pending: new Map(), namespaces: new Map(), closed: false };
+    const w: LabWatch = { lab, ready: Promise.resolve(), subscribers: new Map(), pending: new Map(), namespaces: new Map(), closed: false, stopCounters: () => undefined };
     w.ready = this.watchNamespaces(w);
     w.ready.catch(() => undefined);
+    w.stopCounters = sampleCounters(this.io, {
+      lab,
+      prefix: this.app.engine.labNamespacePrefix(lab),
+      room: tablesRoom(lab),
+      namespaces: () => [...this.labOfNamespace].filter(([, owner]) => owner === w).map(([ns]) => ns),
+      watcher: () => (w.closed ? undefined : this.watcher),
+      onError: (err) => this.app.log.debug({ lab, err: err.message }, 'live tables: reading counters failed'),
+    });
     this.labs.set(lab, w);
     return w;
   }
@@ -218,6 +233,7 @@ export class TablesHub {
     if (!w) return;
     this.labs.delete(lab);
     w.closed = true;
+    w.stopCounters();
     for (const s of w.namespaces.values()) if (s.timer) clearTimeout(s.timer);
     await w.ready.catch(() => undefined); // a watch() still running must not re-add them after
     const mine = [...this.labOfNamespace].filter(([, owner]) => owner === w).map(([ns]) => ns);

@@ -59,6 +59,16 @@ export const api = {
   draft: (name: string) => request<Draft>('GET', `/api/drafts/${enc(name)}`),
   saveDraft: (name: string, document: unknown, layout: Draft['layout']) =>
     request<{ name: string; updatedAt: string }>('PUT', `/api/drafts/${enc(name)}`, { document, ...(layout ? { layout } : {}) }),
+  /** The page is going away: a save that outlives it (fetch keepalive, fire and forget). */
+  saveDraftBeforeUnload(name: string, document: unknown, layout: Draft['layout']): void {
+    const token = getToken();
+    void fetch(`/api/drafts/${enc(name)}`, {
+      method: 'PUT',
+      keepalive: true,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ document, ...(layout ? { layout } : {}) }),
+    }).catch(() => undefined);
+  },
   examples: () => request<ExampleList>('GET', '/api/examples'),
   script: (lab: Lab) => request<ScriptResponse>('POST', '/api/script', lab),
   captures: (lab: string) => request<CaptureList>('GET', `/api/labs/${enc(lab)}/captures`),

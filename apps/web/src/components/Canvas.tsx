@@ -57,7 +57,7 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
     store,
     useShallow((s) => ({ lab: s.lab, positions: s.positions, selected: s.selected, problems: s.problems, marks: s.marks })),
   );
-  const liveState = useStore(live, useShallow((s) => ({ nodes: s.nodes, bridges: s.bridges, changedAt: s.changedAt, subscribed: s.subscribed })));
+  const liveState = useStore(live, useShallow((s) => ({ nodes: s.nodes, bridges: s.bridges, changedAt: s.changedAt, rates: s.rates, subscribed: s.subscribed })));
   const flow = useReactFlow();
   const nodeCache = useRef(new Map<string, { key: string; item: LabFlowNode }>());
   const edgeCache = useRef(new Map<string, { key: string; item: AnyEdge }>());

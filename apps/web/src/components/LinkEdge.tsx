@@ -1,7 +1,8 @@
 // A veth pair on the canvas: the path between the two nodes, each end labelled with its interface
-// and first address near its node; coloured by the live link state (both ends up, one down).
+// and first address near its node; coloured by the live link state (both ends up, one down), and
+// animated while packets flow (wider with log10 of the packet rate).
 import { BaseEdge, EdgeLabelRenderer, getStraightPath, type EdgeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { memo, type CSSProperties } from 'react';
 import type { LinkFlowEdge, OverlayFlowEdge } from '../model/graph';
 import { useEditorStore } from './editor-context';
 
@@ -35,10 +36,14 @@ function LinkEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }
   const b = at(1 - t);
   const select = () => store.getState().select([], [id]);
   const txt = (e: typeof link.a) => `${e.interface}${e.addresses?.[0] ? ` ${e.addresses[0]}` : ''}`;
-  const cls = ['pb-link', `link-${state}`, selected ? 'selected' : '', data!.problems ? 'has-problems' : '', data!.mark ? `mark-${data!.mark.state}` : ''].filter(Boolean).join(' ');
+  const pps = live?.pps ?? 0;
+  const traffic = pps > 0;
+  const cls = ['pb-link', `link-${state}`, traffic ? 'link-traffic' : '', selected ? 'selected' : '', data!.problems ? 'has-problems' : '', data!.mark ? `mark-${data!.mark.state}` : ''].filter(Boolean).join(' ');
+  const style = traffic ? ({ '--pb-traffic': Math.log10(1 + pps).toFixed(2) } as CSSProperties) : undefined;
   return (
     <>
-      <BaseEdge id={id} path={path} className={cls} interactionWidth={16} />
+      {traffic ? <title>{`${pps < 10 ? pps.toFixed(1) : Math.round(pps)} packets/s`}</title> : null}
+      <BaseEdge id={id} path={path} className={cls} style={style} interactionWidth={16} />
       <EdgeLabelRenderer>
         {endLabel(a.x, a.y, txt(link.a), `edge-end-${link.a.node}-${link.a.interface}`, select)}
         {endLabel(b.x, b.y, txt(link.b), `edge-end-${link.b.node}-${link.b.interface}`, select)}

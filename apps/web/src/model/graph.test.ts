@@ -43,6 +43,18 @@ describe('toFlow', () => {
     expect(g.nodes.find((n) => n.id === 'br0')!.data.live).toMatchObject({ fdb: 1 });
     expect(g.edges[0]!.data).toMatchObject({ live: { aUp: false, bUp: true } });
   });
+
+  it('gives a link the packet rate of its busier end; a bridge port is read in the bridge\'s host', () => {
+    const bridges = { br0: { bridge: 'br0', host: '_host', namespace: 'h', device: 'br0', present: true, up: true, stp: false, vlanFiltering: false, addresses: [], ports: ['p0'], fdb: [] } };
+    const at = (rates: Record<string, Record<string, { rx: number; tx: number }>>) =>
+      toFlow({ lab, positions: {}, selected: { nodes: [], links: [] }, problemPaths: [], live: { nodes: {}, bridges, changedAt: {}, rates } }).edges[0]!.data;
+    // web's eth0 saw 3 + 4 packets/s, the port p0 (in _host, not in br0) 2 + 10.
+    expect(at({ web: { eth0: { rx: 3, tx: 4 } }, _host: { p0: { rx: 2, tx: 10 } }, br0: { p0: { rx: 100, tx: 100 } } })).toMatchObject({ live: { pps: 12 } });
+    expect(at({ web: { eth0: { rx: 0.5, tx: 0 } } })).toMatchObject({ live: { pps: 0.5 } });
+    expect(at({ web: { eth0: { rx: 0, tx: 0 } }, _host: { p0: { rx: 0, tx: 0 } } })).toMatchObject({ live: { pps: 0 } });
+    // No rates yet (fewer than two samples): no pps at all.
+    expect((at({}) as { live: object }).live).not.toHaveProperty('pps');
+  });
 });
 
 import { autoLayout, freeSpot, NODE_HEIGHT, NODE_WIDTH } from './layout';

@@ -19,7 +19,8 @@ export interface LabNodeData extends Record<string, unknown> {
 export interface LinkEdgeData extends Record<string, unknown> {
   link: LinkSpec;
   problems: number;
-  live?: { aUp?: boolean; bUp?: boolean };
+  /** `pps`: packets per second (rx + tx) at the busier end, once two counter samples arrived. */
+  live?: { aUp?: boolean; bUp?: boolean; pps?: number };
   mark?: { state: 'changed' | 'failed'; why?: string };
 }
 
@@ -37,7 +38,13 @@ export interface GraphInput {
   positions: Record<string, { x: number; y: number }>;
   selected: { nodes: string[]; links: string[] };
   problemPaths: string[];
-  live?: { nodes: Record<string, NodeView>; bridges: Record<string, BridgeView>; changedAt: Record<string, number> };
+  live?: {
+    nodes: Record<string, NodeView>;
+    bridges: Record<string, BridgeView>;
+    changedAt: Record<string, number>;
+    /** Packets per second per node and interface (the live store's `rates`). */
+    rates?: Record<string, Record<string, { rx: number; tx: number }>>;
+  };
   marks?: Record<string, { state: 'changed' | 'failed'; why?: string }>;
   now?: number;
 }
@@ -100,6 +107,15 @@ export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowE
     const host = bridgeHostOf(node);
     return host ? upOf(host, iface) : upOf(node, iface);
   };
+  // A bridge port's interface lives in the bridge's host node (e.g. `_host`).
+  const endPps = (node: string, iface: string): number | undefined => {
+    const r = g.live?.rates?.[bridgeHostOf(node) ?? node]?.[iface];
+    return r ? r.rx + r.tx : undefined;
+  };
+  const linkLive = (link: LinkSpec): LinkEdgeData['live'] => {
+    const ends = [endPps(link.a.node, link.a.interface), endPps(link.b.node, link.b.interface)].filter((p) => p !== undefined);
+    return { aUp: endUp(link.a.node, link.a.interface), bUp: endUp(link.b.node, link.b.interface), ...(ends.length ? { pps: Math.max(...ends) } : {}) };
+  };
 
   const edges: (LinkFlowEdge | OverlayFlowEdge)[] = lab.links.map((link, i) => {
     const id = linkId(link);
@@ -113,7 +129,7 @@ export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowE
       data: {
         link,
         problems: countProblems(`links[${i}]`),
-        ...(g.live ? { live: { aUp: endUp(link.a.node, link.a.interface), bUp: endUp(link.b.node, link.b.interface) } } : {}),
+        ...(g.live ? { live: linkLive(link) } : {}),
         ...(mark ? { mark } : {}),
       },
     };

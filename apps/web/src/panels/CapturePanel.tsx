@@ -1,58 +1,24 @@
-// The capture panel: tcpdump on a node's interface (on the server), its decoded lines streamed over
-// the live socket (`capture:start` → `capture:lines` batches, each acknowledged: the server's flow
-// control — and `capture:status` once a second), the pcap downloadable over HTTP. Lines are
-// appended to a ref as they arrive and shown once per animation frame, at most MAX_LINES of them.
+// The capture panel: tcpdump on a node's interface (server side), decoded lines streamed over the live
+// socket (`capture:lines` batches, each acked: the server's flow control; `capture:status` each second),
+// pcap over HTTP. Lines go to a ref as they arrive, shown once per frame, at most MAX_LINES; views: ./capture/.
 import type { CaptureLines, CaptureStartInput, CaptureStatus, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
-import { memo, useCallback, useDeferredValue, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api/http';
 import { liveSocket } from '../api/live';
-import {
-  appendCapped,
-  captureInterfaces,
-  captureNodes,
-  chunkLines,
-  defaultIface,
-  describeReason,
-  filterLines,
-  formatBytes,
-  pcapFilename,
-  toViewLine,
-  type ViewLine,
-} from './capture-format';
+import { appendCapped, captureInterfaces, captureNodes, defaultIface, filterLines, pcapFilename, toViewLine, type ViewLine } from './capture-format';
+import { CaptureForm } from './capture/CaptureForm';
+import { CaptureLineList } from './capture/CaptureLineList';
+import { CaptureError, CaptureStatusBar } from './capture/CaptureStatusBar';
+import { zeroCounters, type Counters, type Session } from './capture/session';
 import './panels.css';
 
 /** Lines kept in the view; older ones are dropped (the pcap has them all, up to its ring). */
 export const MAX_LINES = 5000;
-const CHUNK = 200;
 const ACK_TIMEOUT_MS = 15_000;
-
-interface Counters {
-  /** Lines this client missed (the server's `dropped`, a running total). */
-  clientDropped: number;
-  /** Lines removed from the view to keep it at MAX_LINES. */
-  droppedOldest: number;
-  /** Lines that arrived during the current pause (not shown). */
-  pausedCount: number;
-  /** Lines not shown because of pauses since the last clear/start. */
-  skippedTotal: number;
-  /** Lines received for the current capture. */
-  received: number;
-}
-const zeroCounters = (): Counters => ({ clientDropped: 0, droppedOldest: 0, pausedCount: 0, skippedTotal: 0, received: 0 });
 
 interface View extends Counters {
   lines: readonly ViewLine[];
-}
-
-interface Session {
-  id?: string;
-  lab: string;
-  node: string;
-  iface: string;
-  starting: boolean;
-  stopping: boolean;
-  lost: boolean;
 }
 
 export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string; iface?: string; request?: number }) {
@@ -284,150 +250,37 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
   // Search over what is shown; deferred so typing stays responsive with 5000 lines.
   const query = useDeferredValue(search);
   const shown = useMemo(() => filterLines(view.lines, query), [view.lines, query]);
-  const chunks = useMemo(() => chunkLines(shown, CHUNK), [shown]);
-
-  // Follow the newest line unless the user scrolled up.
-  const listRef = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
-  const [following, setFollowing] = useState(true);
-  const onScroll = () => {
-    const el = listRef.current;
-    if (!el) return;
-    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
-    stick.current = atBottom;
-    setFollowing(atBottom);
-  };
-  useLayoutEffect(() => {
-    const el = listRef.current;
-    if (el && stick.current) el.scrollTop = el.scrollHeight;
-  }, [chunks]);
-  const jumpToNewest = () => {
-    const el = listRef.current;
-    stick.current = true;
-    setFollowing(true);
-    if (el) el.scrollTop = el.scrollHeight;
-  };
 
   const ids = { node: `${uid}-node`, iface: `${uid}-iface`, filter: `${uid}-filter`, e: `${uid}-e`, search: `${uid}-search`, hint: `${uid}-hint` };
-  const linesDropped = view.clientDropped + (info?.decoderDropped ?? 0);
 
   return (
     <section className="pb-panel pb-capture" data-testid="capture-panel" aria-label="Packet capture">
-      <form className="pb-form" onSubmit={start} noValidate>
-        <div className="pb-field">
-          <label htmlFor={ids.node}>Node</label>
-          <select
-            id={ids.node}
-            data-testid="capture-node"
-            value={node}
-            disabled={running}
-            onChange={(e) => {
-              setNode(e.target.value);
-              setIface(defaultIface(lab, e.target.value));
-            }}
-          >
-            {nodes.length === 0 && <option value="">(no node)</option>}
-            {nodes.map((n) => (
-              <option key={n.value} value={n.value}>
-                {n.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="pb-field">
-          <label htmlFor={ids.iface}>Interface</label>
-          <select id={ids.iface} data-testid="capture-iface" value={iface} disabled={running} onChange={(e) => setIface(e.target.value)}>
-            {ifaces.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="pb-field pb-field-wide">
-          <label htmlFor={ids.filter}>Filter</label>
-          <input
-            id={ids.filter}
-            data-testid="capture-filter"
-            type="text"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="icmp or arp"
-            maxLength={1024}
-            value={filter}
-            disabled={running}
-            onChange={(e) => setFilter(e.target.value)}
-          />
-        </div>
-        <div className="pb-field pb-field-check">
-          <input id={ids.e} data-testid="capture-link-headers" type="checkbox" checked={linkHeaders} disabled={running} onChange={(e) => setLinkHeaders(e.target.checked)} />
-          <label htmlFor={ids.e}>Link headers (-e)</label>
-        </div>
-        <div className="pb-actions">
-          <button type="submit" className="pb-btn pb-btn-primary" data-testid="capture-start" disabled={!canStart} aria-describedby={hint ? ids.hint : undefined}>
-            {session?.starting ? 'Starting…' : 'Start'}
-          </button>
-          <button type="button" className="pb-btn" data-testid="capture-stop" disabled={!running || !session?.id || session.stopping} onClick={stop}>
-            {session?.stopping ? 'Stopping…' : 'Stop'}
-          </button>
-          {hint && (
-            <span id={ids.hint} className="pb-hint" data-testid="capture-hint">
-              {hint}
-            </span>
-          )}
-        </div>
-      </form>
+      <CaptureForm
+        ids={ids}
+        nodes={nodes}
+        ifaces={ifaces}
+        node={node}
+        iface={iface}
+        filter={filter}
+        linkHeaders={linkHeaders}
+        onNode={(n) => {
+          setNode(n);
+          setIface(defaultIface(lab, n));
+        }}
+        onIface={setIface}
+        onFilter={setFilter}
+        onLinkHeaders={setLinkHeaders}
+        session={session}
+        running={running}
+        canStart={canStart}
+        hint={hint}
+        onStart={start}
+        onStop={stop}
+      />
 
-      {error && (
-        <div className="pb-error" role="alert" data-testid="capture-error">
-          <strong>Capture failed:</strong> {error.message}
-          {error.problems.length > 0 && (
-            <ul>
-              {error.problems.map((p, i) => (
-                <li key={i}>
-                  {p.path && <code>{p.path}</code>} {p.message}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
+      {error && <CaptureError error={error} />}
 
-      {session && (
-        <div className="pb-cap-status" data-testid="capture-status" role="status" aria-live="polite">
-          <span className={`pb-badge ${running ? 'pb-badge-live' : ''}`}>{session.starting ? 'starting' : session.lost ? 'disconnected' : (info?.state ?? 'running')}</span>
-          <span>
-            {session.node}:{session.iface}
-            {info?.filter ? ` (${info.filter})` : ''}
-          </span>
-          {info && (
-            <>
-              <span>
-                {info.packets} packets, {formatBytes(info.bytes)}
-              </span>
-              {info.state === 'ended' && info.reason && (
-                <span className={info.reason === 'error' || info.reason === 'exited' || info.reason === 'lab-changed' ? 'pb-warn-text' : undefined}>
-                  ended: {describeReason(info.reason)}
-                  {info.message ? ` — ${info.message}` : ''}
-                </span>
-              )}
-            </>
-          )}
-          {linesDropped > 0 && (
-            <span className="pb-warn-text" title="these packets are in the pcap">
-              {linesDropped} lines not shown ({view.clientDropped} this page fell behind, {info?.decoderDropped ?? 0} decoder fell behind; all are in the pcap)
-            </span>
-          )}
-          {info?.kernelDropped !== undefined && (
-            <span className={info.kernelDropped > 0 ? 'pb-warn-text' : undefined}>{info.kernelDropped} dropped by the kernel</span>
-          )}
-          {info && (
-            <span className="pb-muted">
-              pcap: {info.pcapPackets} packets, {formatBytes(info.pcapBytes)}
-            </span>
-          )}
-        </div>
-      )}
+      {session && <CaptureStatusBar session={session} info={info} running={running} clientDropped={view.clientDropped} />}
 
       <div className="pb-cap-toolbar">
         <button type="button" className="pb-btn" data-testid="capture-pause" aria-pressed={paused} onClick={togglePause} disabled={!session}>
@@ -479,49 +332,7 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
         </div>
       )}
 
-      <div className="pb-cap-wrap">
-        <div
-          ref={listRef}
-          className="pb-lines pb-cap-lines"
-          data-testid="capture-lines"
-          role="log"
-          aria-live="off"
-          aria-label="Captured packets"
-          tabIndex={0}
-          onScroll={onScroll}
-        >
-          {chunks.map((c) => (
-            <Chunk key={Math.floor(c[0]!.n / CHUNK)} lines={c} query={query} />
-          ))}
-          {shown.length === 0 && (
-            <div className="pb-line pb-muted">
-              {view.lines.length > 0 ? 'no line matches the search' : session?.id && running ? 'waiting for packets…' : 'no packets'}
-            </div>
-          )}
-        </div>
-        {!following && chunks.length > 0 && (
-          <button type="button" className="pb-btn pb-cap-jump" onClick={jumpToNewest}>
-            ↓ Newest
-          </button>
-        )}
-      </div>
+      <CaptureLineList shown={shown} query={query} total={view.lines.length} waiting={!!session?.id && running} />
     </section>
   );
 }
-
-/** A run of lines; re-rendered only when the search, its first or last line, or its length changes. */
-const Chunk = memo(
-  function Chunk({ lines }: { lines: readonly ViewLine[]; query: string }) {
-    return (
-      <>
-        {lines.map((l) => (
-          <div key={l.n} className="pb-line pb-cap-line" data-testid="capture-line">
-            <span className="pb-cap-time">{l.time}</span>
-            <span className="pb-cap-text">{l.text}</span>
-          </div>
-        ))}
-      </>
-    );
-  },
-  (a, b) => a.query === b.query && a.lines.length === b.lines.length && a.lines[0] === b.lines[0] && a.lines[a.lines.length - 1] === b.lines[b.lines.length - 1],
-);

@@ -1,35 +1,13 @@
 // The ping panel: ping from a node of the lab (inside its namespace, on the server) to an address,
-// over the live socket (`ping:start` → `ping:reply`/`ping:event`… → `ping:summary`). Shows ping's
-// lines, the summary and a small RTT plot per seq. A running ping is stopped when the panel goes.
+// over the live socket (`ping:start` → `ping:reply`/`ping:event`… → `ping:summary`). Shows ping's lines,
+// the summary and a small RTT plot per seq (views: ./ping/). A running ping is stopped when the panel goes.
 import type { PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { liveSocket } from '../api/live';
-import {
-  defaultTarget,
-  formatEvent,
-  formatReply,
-  formatRtt,
-  formatRttStats,
-  formatSummary,
-  labAddresses,
-  pingFormProblems,
-  pingSeries,
-  pingSources,
-  type SeqPoint,
-} from './ping-format';
+import { defaultTarget, labAddresses, pingFormProblems, pingSources } from './ping-format';
+import { PingReplies, type Entry, type Run } from './ping/PingReplies';
 import './panels.css';
-
-type Entry = { kind: 'reply'; key: number; r: PingReply } | { kind: 'event'; key: number; e: PingEvent };
-
-interface Run {
-  id?: string;
-  target: string;
-  size: number;
-  count: number;
-  entries: Entry[];
-  summary?: PingSummary;
-}
 
 const ACK_TIMEOUT_MS = 10_000;
 
@@ -177,16 +155,6 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
     if (id) liveSocket().emit('ping:stop', { id });
   };
 
-  const replies = useMemo(() => (run ? run.entries.flatMap((e) => (e.kind === 'reply' ? [e.r] : [])) : []), [run]);
-  const events = useMemo(() => (run ? run.entries.flatMap((e) => (e.kind === 'event' ? [e.e] : [])) : []), [run]);
-  const series = useMemo(() => pingSeries(replies, events, run?.summary), [replies, events, run?.summary]);
-
-  const listRef = useRef<HTMLOListElement>(null);
-  useEffect(() => {
-    const el = listRef.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [run?.entries.length]);
-
   const ids = {
     from: `${uid}-from`,
     target: `${uid}-target`,
@@ -316,113 +284,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
         </div>
       )}
 
-      {run && (
-        <div className="pb-ping-run">
-          <div className="pb-ping-head">
-            PING {run.target}: {run.size} data bytes{running ? ' — running' : ''}
-          </div>
-          <ol ref={listRef} className="pb-lines pb-ping-replies" data-testid="ping-replies" aria-label="Ping replies">
-            {run.entries.map((en) =>
-              en.kind === 'reply' ? (
-                <li key={en.key} className="pb-line" data-testid="ping-reply">
-                  {formatReply(en.r, run.size)}
-                </li>
-              ) : (
-                <li key={en.key} className={`pb-line pb-line-warn pb-ping-${en.e.type}`} data-testid="ping-event">
-                  {formatEvent(en.e)}
-                </li>
-              ),
-            )}
-            {run.entries.length === 0 && running && <li className="pb-line pb-muted">waiting for replies…</li>}
-          </ol>
-          {series.length > 0 && <RttPlot points={series} count={run.count} />}
-          {run.summary && (
-            <div className="pb-summary" data-testid="ping-summary" role="status">
-              <div className={run.summary.received < run.summary.transmitted ? 'pb-warn-text' : undefined}>
-                {formatSummary(run.summary)}
-              </div>
-              {formatRttStats(run.summary) && <div>{formatRttStats(run.summary)}</div>}
-              <dl className="pb-stats">
-                <div>
-                  <dt>sent</dt>
-                  <dd>{run.summary.transmitted}</dd>
-                </div>
-                <div>
-                  <dt>received</dt>
-                  <dd>{run.summary.received}</dd>
-                </div>
-                <div>
-                  <dt>loss</dt>
-                  <dd>{run.summary.lossPercent}%</dd>
-                </div>
-                <div>
-                  <dt>min</dt>
-                  <dd>{formatRtt(run.summary.rttMinMs)} ms</dd>
-                </div>
-                <div>
-                  <dt>avg</dt>
-                  <dd>{formatRtt(run.summary.rttAvgMs)} ms</dd>
-                </div>
-                <div>
-                  <dt>max</dt>
-                  <dd>{formatRtt(run.summary.rttMaxMs)} ms</dd>
-                </div>
-              </dl>
-            </div>
-          )}
-        </div>
-      )}
+      {run && <PingReplies run={run} running={running} />}
     </section>
-  );
-}
-
-/** Bars of RTT per seq (height relative to the largest), lost seqs as a red cross, pending ones faint. */
-function RttPlot({ points, count }: { points: SeqPoint[]; count: number }) {
-  const W = 300;
-  const H = 60;
-  const n = Math.max(points.length, count, 1);
-  const slot = W / n;
-  const bar = Math.max(1, Math.min(slot * 0.7, 24));
-  const max = Math.max(...points.map((p) => p.rttMs ?? 0), 0.001);
-  const lost = points.filter((p) => p.state === 'lost').length;
-  const ok = points.filter((p) => p.state === 'ok').length;
-  const label = `RTT per sequence number: ${ok} replies, ${lost} lost, max ${formatRtt(max)} ms`;
-  return (
-    <figure className="pb-rtt" data-testid="ping-plot">
-      <svg viewBox={`0 0 ${W} ${H + 2}`} preserveAspectRatio="none" role="img" aria-label={label}>
-        <line x1={0} y1={H} x2={W} y2={H} className="pb-rtt-axis" />
-        {points.map((p) => {
-          const x = (p.seq - 1) * slot + (slot - bar) / 2;
-          if (p.state === 'ok') {
-            const h = p.rttMs === undefined ? 2 : Math.max(2, (p.rttMs / max) * (H - 4));
-            return (
-              <rect key={p.seq} x={x} y={H - h} width={bar} height={h} className="pb-rtt-ok">
-                <title>{`seq ${p.seq}: ${p.rttMs === undefined ? 'reply (no time)' : `${formatRtt(p.rttMs)} ms`}`}</title>
-              </rect>
-            );
-          }
-          if (p.state === 'lost') {
-            const cx = x + bar / 2;
-            const r = Math.min(5, Math.max(2, bar / 2));
-            return (
-              <g key={p.seq} className="pb-rtt-lost">
-                <title>{`seq ${p.seq}: lost`}</title>
-                <rect x={x} y={0} width={bar} height={H} className="pb-rtt-lost-bg" />
-                <line x1={cx - r} y1={H - 2 * r - 2} x2={cx + r} y2={H - 2} />
-                <line x1={cx - r} y1={H - 2} x2={cx + r} y2={H - 2 * r - 2} />
-              </g>
-            );
-          }
-          return (
-            <rect key={p.seq} x={x} y={H - 2} width={bar} height={2} className="pb-rtt-pending">
-              <title>{`seq ${p.seq}: waiting`}</title>
-            </rect>
-          );
-        })}
-      </svg>
-      <figcaption className="pb-muted">
-        RTT per seq (max {formatRtt(max)} ms){lost > 0 ? `, ${lost} lost` : ''}
-      </figcaption>
-    </figure>
   );
 }

@@ -1,6 +1,7 @@
 // The live kernel state of the lab on the canvas: a `tables:subscribe` snapshot, then deltas per
-// namespace (acknowledged, so the server's flow control works). One store per editor instance.
-import type { TablesDelta } from '@patchbay/protocol';
+// namespace (acknowledged, so the server's flow control works), and interface counters once per
+// second, turned into packet rates from the last two samples. One store per editor instance.
+import type { TablesCounters, TablesDelta } from '@patchbay/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { liveSocket } from '../api/live';
 import type { BridgeView, LabStateView, NodeView } from '../model/live-types';
@@ -16,7 +17,31 @@ export interface LiveState {
   /** When each node or bridge last changed (ms), for a brief highlight. */
   changedAt: Record<string, number>;
   coalesced: number;
+  /** The last two `tables:counters` samples (older first). */
+  counters: TablesCounters[];
+  /** Packets per second per node and interface, from the last two samples. */
+  rates: Record<string, Record<string, PacketRate>>;
   watch(lab: string | undefined): void;
+}
+
+export interface PacketRate {
+  rx: number;
+  tx: number;
+}
+
+/** Packet rates between two samples; a counter that went back (the interface was re-created) counts as 0. */
+export function packetRates(prev: TablesCounters, last: TablesCounters): Record<string, Record<string, PacketRate>> {
+  const secs = (last.at - prev.at) / 1000;
+  const out: Record<string, Record<string, PacketRate>> = {};
+  if (!(secs > 0)) return out;
+  for (const [node, links] of Object.entries(last.nodes)) {
+    for (const [name, c] of Object.entries(links)) {
+      const p = prev.nodes[node]?.[name];
+      if (!p) continue;
+      (out[node] ??= {})[name] = { rx: Math.max(0, c.rxPackets - p.rxPackets) / secs, tx: Math.max(0, c.txPackets - p.txPackets) / secs };
+    }
+  }
+  return out;
 }
 
 export type LiveStore = StoreApi<LiveState>;
@@ -68,6 +93,11 @@ export function createLiveStore(): LiveStore {
       }
       set({ nodes, bridges, changedAt, coalesced: d.coalesced });
     });
+    socket.on('tables:counters', (c) => {
+      if (c.lab !== current) return;
+      const prev = get().counters.at(-1);
+      set({ counters: prev ? [prev, c] : [c], rates: prev ? packetRates(prev, c) : {} });
+    });
     return {
       connected: socket.connected,
       subscribed: false,
@@ -75,6 +105,8 @@ export function createLiveStore(): LiveStore {
       bridges: {},
       changedAt: {},
       coalesced: 0,
+      counters: [],
+      rates: {},
       watch(lab) {
         if (lab === current) {
           void resubscribe();
@@ -82,7 +114,7 @@ export function createLiveStore(): LiveStore {
         }
         if (current) socket.emit('tables:unsubscribe', { lab: current });
         current = lab;
-        set({ lab, subscribed: false, nodes: {}, bridges: {}, changedAt: {}, error: undefined });
+        set({ lab, subscribed: false, nodes: {}, bridges: {}, changedAt: {}, counters: [], rates: {}, error: undefined });
         void resubscribe();
       },
     };
