@@ -351,7 +351,9 @@ async function main(): Promise<void> {
     await page.keyboard.press('Control+a');
     const gotAll = await selectedCount(page, rendered);
     if (gotAll !== rendered) {
-      const missing = await page.locator('.react-flow__node:not(.selected)').evaluateAll((es) => es.map((e) => e.getAttribute('data-id')).slice(0, 30));
+      const shown = new Set(await page.locator('.react-flow__node').evaluateAll((es) => es.map((e) => e.getAttribute('data-id'))));
+      const missing = Object.keys(positions).filter((n) => !shown.has(n));
+      console.log(await viewportTransform(page));
       throw new Error(`Ctrl+A: expected ${rendered} selected nodes, got ${gotAll}; not selected: ${missing.join(' ')}`);
     }
     const all = await dragNode(page, nsName(12, 6), 120, 20);

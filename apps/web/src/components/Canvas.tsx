@@ -19,15 +19,15 @@ import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { addNode, bridgesOnDifferentHosts, connect, joinOverlay, linkId, nextVni } from '../model/lab-edit';
 import { freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
-import { toFlow, type LabFlowNode, type LinkFlowEdge, type OverlayFlowEdge } from '../model/graph';
+import { toFlow, type HostedFlowEdge, type LabFlowNode, type LinkFlowEdge, type OverlayFlowEdge } from '../model/graph';
 import type { EditorStore, XY } from '../store/editor';
 import type { LiveStore } from '../store/live';
 import { EditorContext } from './editor-context';
 import { LabNode } from './LabNode';
-import { LinkEdge, OverlayEdge } from './LinkEdge';
+import { HostedEdge, LinkEdge, OverlayEdge } from './LinkEdge';
 
 const nodeTypes = { lab: LabNode };
-const edgeTypes = { link: LinkEdge, overlay: OverlayEdge };
+const edgeTypes = { link: LinkEdge, overlay: OverlayEdge, hosted: HostedEdge };
 export const PALETTE_MIME = 'application/x-patchbay-kind';
 
 export interface CanvasActions {
@@ -35,7 +35,7 @@ export interface CanvasActions {
   onPing(node: string): void;
 }
 
-type AnyEdge = LinkFlowEdge | OverlayFlowEdge;
+type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge;
 
 /** Reuses the previous object of a node or edge whose content did not change, so memoized views skip rendering. */
 function stabilize<T extends { id: string }>(prev: Map<string, { key: string; item: T }>, items: T[]): T[] {
@@ -104,7 +104,7 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
     (changes: EdgeChange<AnyEdge>[]) => {
       let selection: Set<string> | undefined;
       for (const c of changes) {
-        if (c.type === 'select' && !c.id.startsWith('overlay:')) {
+        if (c.type === 'select' && !c.id.startsWith('overlay:') && !c.id.startsWith('hosted:')) {
           selection ??= new Set(store.getState().selected.links);
           if (c.selected) selection.add(c.id);
           else selection.delete(c.id);

@@ -3,7 +3,7 @@
 // animated while packets flow (wider with log10 of the packet rate).
 import { BaseEdge, EdgeLabelRenderer, getStraightPath, type EdgeProps } from '@xyflow/react';
 import { memo, type CSSProperties } from 'react';
-import type { LinkFlowEdge, OverlayFlowEdge } from '../model/graph';
+import type { HostedFlowEdge, LinkFlowEdge, OverlayFlowEdge } from '../model/graph';
 import { useEditorStore } from './editor-context';
 
 /** Labels sit this far from each end, just outside the node (the path starts at the node's handle). */
@@ -68,3 +68,10 @@ function OverlayEdgeView({ id, sourceX, sourceY, targetX, targetY, data }: EdgeP
 
 export const LinkEdge = memo(LinkEdgeView);
 export const OverlayEdge = memo(OverlayEdgeView);
+
+/** A bridge's tie to the host it lives in: not a cable, just where it is. */
+function HostedEdgeView({ id, sourceX, sourceY, targetX, targetY }: EdgeProps<HostedFlowEdge>) {
+  const [path] = getStraightPath({ sourceX, sourceY, targetX, targetY });
+  return <BaseEdge id={id} path={path} className="pb-hosted" />;
+}
+export const HostedEdge = memo(HostedEdgeView);

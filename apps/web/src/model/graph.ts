@@ -32,6 +32,8 @@ export interface OverlayEdgeData extends Record<string, unknown> {
 export type LabFlowNode = Node<LabNodeData, 'lab'>;
 export type LinkFlowEdge = Edge<LinkEdgeData, 'link'>;
 export type OverlayFlowEdge = Edge<OverlayEdgeData, 'overlay'>;
+/** A bridge drawn attached to the host it lives in. */
+export type HostedFlowEdge = Edge<Record<string, never>, 'hosted'>;
 
 export interface GraphInput {
   lab: Lab;
@@ -56,7 +58,7 @@ export function defaultPosition(index: number): { x: number; y: number } {
 
 const CHANGED_MS = 1500;
 
-export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowEdge | OverlayFlowEdge)[] } {
+export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge)[] } {
   const { lab } = g;
   const selNodes = new Set(g.selected.nodes);
   const selLinks = new Set(g.selected.links);
@@ -117,7 +119,7 @@ export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowE
     return { aUp: endUp(link.a.node, link.a.interface), bUp: endUp(link.b.node, link.b.interface), ...(ends.length ? { pps: Math.max(...ends) } : {}) };
   };
 
-  const edges: (LinkFlowEdge | OverlayFlowEdge)[] = lab.links.map((link, i) => {
+  const edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge)[] = lab.links.map((link, i) => {
     const id = linkId(link);
     const mark = g.marks?.[id];
     return {
@@ -134,6 +136,12 @@ export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowE
       },
     };
   });
+
+  for (const [name, spec] of Object.entries(lab.nodes)) {
+    if (isBridge(spec) && spec.host && Object.hasOwn(lab.nodes, spec.host)) {
+      edges.push({ id: `hosted:${name}`, type: 'hosted', source: spec.host, target: name, selectable: false, data: {} });
+    }
+  }
 
   for (const o of lab.overlays ?? []) {
     const members = o.members.map((m) => ('bridge' in m ? m.bridge : m.host)).filter((m) => Object.hasOwn(lab.nodes, m));
