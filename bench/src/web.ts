@@ -349,21 +349,21 @@ async function main(): Promise<void> {
     console.log('drag all 300 nodes…');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+a');
-    const gotAll = await selectedCount(page, rendered);
-    if (gotAll !== rendered) {
-      const shown = new Set(await page.locator('.react-flow__node').evaluateAll((es) => es.map((e) => e.getAttribute('data-id'))));
-      const missing = Object.keys(positions).filter((n) => !shown.has(n));
-      console.log(await viewportTransform(page));
-      throw new Error(`Ctrl+A: expected ${rendered} selected nodes, got ${gotAll}; not selected: ${missing.join(' ')}`);
-    }
+    // Only the nodes in view are in the DOM (onlyRenderVisibleElements), and the canvas can have
+    // become shorter since it opened (the inspector grows with a selection): count those in view now.
+    const inView = await page.locator('.react-flow__node').count();
+    const gotAll = await selectedCount(page, inView);
+    if (gotAll !== inView) throw new Error(`Ctrl+A: expected ${inView} selected nodes in view, got ${gotAll}`);
     const all = await dragNode(page, nsName(12, 6), 120, 20);
     if (all.moved < 40) throw new Error(`dragging all nodes moved them only ${all.moved.toFixed(0)} px`);
-    scenarios.push(scenario('all', `drag all ${rendered} nodes (Ctrl+A)`, 'editor', [all.rec], all.moved));
+    scenarios.push(scenario('all', `drag all 300 nodes (Ctrl+A; ${inView} of them in view)`, 'editor', [all.rec], all.moved));
 
     console.log('pan the view…');
     await page.keyboard.press('Escape');
     const panFrom = await emptyPaneStretch(page, 200);
     const t0 = await viewportTransform(page);
+    if (process.env['PB_DEBUG']) await page.screenshot({ path: '/tmp/pbwb-pan.png' });
+    if (process.env['PB_DEBUG']) console.log(panFrom, t0);
     await page.mouse.move(panFrom.x, panFrom.y);
     await page.mouse.down();
     await startRecording(page);

@@ -12,3 +12,4 @@ export * from './watch.js';
 export * from './ping.js';
 export * from './pcap.js';
 export * from './capture.js';
+export * from './sandbox.js';

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Network namespaces OWNED BY THEIR OWN USER NAMESPACE, for nodes that get a student shell.
+
+  nsowner.py add NAME...   create /run/netns/NAME (a netns owned by a new userns) + /run/patchbay/userns/NAME
+  nsowner.py del NAME...   remove both pins and free the host uid (a missing NAME is not an error)
+  nsowner.py uid NAME      print the host uid that NAME's userns maps inside uid/gid 1000 to
+
+Why: a process holding CAP_NET_ADMIN in the INIT user namespace can reach other network namespaces
+through rtnetlink (IFLA_TARGET_NETNSID works on every neighbour a veth leads to, whatever mount or pid
+namespaces hide). When the node's netns is owned by a dedicated userns, the student's NET_ADMIN is only
+valid there and the kernel answers EPERM everywhere else (research §1.1, §1.5).
+
+Each userns maps exactly one id: inside 1000 -> a host uid/gid unique to the namespace (300000 +
+[0, 1_000_000), never overlapping with a real account), so two students never share a host uid.
+Inside uid 0 is not mapped at all. The userns also gets user.max_user_namespaces=0, so nothing inside
+can create nested user namespaces (unshare -Ur fails with ENOSPC); the host limit is unchanged.
+
+Output: one JSON line per NAME, {"name", "ok", "uid"?, "error"?}; exit status 1 if any failed.
+Style as spawner.py: stdlib + ctypes only (Python 3.11 has no os.unshare / os.setns for this).
+"""
+import ctypes
+import json
+import os
+import re
+import signal
+import sys
+import zlib
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")  # same as assertNamespaceName in src/process.ts
+NETNS_DIR = "/run/netns"
+USERNS_DIR = "/run/patchbay/userns"
+UIDS_DIR = "/run/patchbay/uids"
+UID_BASE, UID_COUNT = 300_000, 1_000_000
+INSIDE_ID = 1000
+
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+MS_BIND, MS_REC, MS_SHARED = 0x1000, 0x4000, 1 << 20
+MNT_DETACH = 2
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p)
+libc.umount2.argtypes = (ctypes.c_char_p, ctypes.c_int)
+
+
+def check(rc: int, what: str) -> None:
+    if rc != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, f"{what}: {os.strerror(e)}")
+
+
+def mount(src, target, flags) -> None:
+    check(libc.mount(src and src.encode(), target.encode(), b"none", flags, None), f"mount {target}")
+
+
+def shared_dir(path: str) -> None:
+    """Make `path` a shared mount point, as `ip netns add` does for /run/netns: then a netns pin
+    mounted or unmounted here propagates into mount namespaces copied later (`ip netns exec` and our
+    sandboxes), and `ip netns del` on another mount ns still detaches it."""
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    made = False
+    while libc.mount(b"", path.encode(), b"none", MS_SHARED | MS_REC, None) != 0:
+        e = ctypes.get_errno()
+        if e != 22 or made:  # EINVAL: not a mount point yet -> bind it onto itself once, retry
+            raise OSError(e, f"make {path} shared: {os.strerror(e)}")
+        mount(path, path, MS_BIND | MS_REC)
+        made = True
+
+
+def write_once(path: str, text: str) -> None:
+    # uid_map/gid_map accept exactly one write() (a second one, or a split line, is EINVAL).
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+# ---- host uid allocation: the uid file is the lock (O_CREAT|O_EXCL is atomic; no lock files) ----
+def uid_start(name: str) -> int:
+    return zlib.crc32(name.encode()) % UID_COUNT  # stable across runs, spreads names over the range
+
+
+def alloc_uid(name: str) -> int:
+    start = uid_start(name)
+    for i in range(UID_COUNT):
+        uid = UID_BASE + (start + i) % UID_COUNT
+        try:
+            fd = os.open(f"{UIDS_DIR}/{uid}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(name)
+        return uid
+    raise OSError(28, "no free host uid")
+
+
+def uids_of(names) -> dict:
+    """name -> [uid, ...] from the uid files. One directory scan per call: a probe from the hash
+    start could not stop at a hole (frees leave holes), and a scan of a few thousand tiny files is cheap."""
+    wanted, found = set(names), {}
+    try:
+        entries = os.listdir(UIDS_DIR)
+    except FileNotFoundError:
+        return found
+    for entry in entries:
+        try:
+            with open(f"{UIDS_DIR}/{entry}") as f:
+                owner = f.read()
+        except OSError:
+            continue  # freed meanwhile
+        if owner in wanted and entry.isdigit():
+            found.setdefault(owner, []).append(int(entry))
+    return found
+
+
+def free_uid(uid: int) -> None:
+    try:
+        os.unlink(f"{UIDS_DIR}/{uid}")
+    except FileNotFoundError:
+        pass
+
+
+# ---- pins ---------------------------------------------------------------------------------------
+def unpin(path: str) -> None:
+    """What `ip netns del` does: lazy unmount (the pin may be busy) then unlink."""
+    libc.umount2(path.encode(), MNT_DETACH)  # EINVAL (not mounted) / ENOENT are fine
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def create_pin(path: str) -> None:
+    # O_EXCL: an existing NAME (or a concurrent add of it) fails here, before anything changed.
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0))
+
+
+def add(name: str) -> dict:
+    netns, userns = f"{NETNS_DIR}/{name}", f"{USERNS_DIR}/{name}"
+    if os.path.lexists(netns) or os.path.lexists(userns):
+        return {"name": name, "ok": False, "error": f"namespace {name} already exists"}
+    undo = []  # rollback steps, run in reverse when anything fails: add is all or nothing
+    child = -1
+    try:
+        create_pin(netns)
+        undo.append(lambda: unpin(netns))
+        create_pin(userns)
+        undo.append(lambda: unpin(userns))
+        uid = alloc_uid(name)
+        undo.append(lambda: free_uid(uid))
+
+        # The child creates both namespaces at once (so the new userns owns the netns), then waits
+        # for us to map ids; it also sets the nested-userns limit, which is per user namespace and
+        # is written by a process living in it (it holds all caps there; its host euid 0 passes the
+        # DAC check on /proc/sys).
+        ready_r, ready_w = os.pipe()
+        go_r, go_w = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: child
+            status = 1
+            try:
+                os.close(ready_r)
+                os.close(go_w)
+                check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNET), "unshare")
+                os.write(ready_w, b"1")
+                if os.read(go_r, 1) == b"1":
+                    with open("/proc/sys/user/max_user_namespaces", "w") as f:
+                        f.write("0\n")
+                    status = 0
+            except BaseException as e:
+                os.write(2, f"nsowner child: {e}\n".encode())
+            os._exit(status)
+        os.close(ready_w)
+        os.close(go_r)
+        if os.read(ready_r, 1) != b"1":
+            raise OSError(0, "child could not create the namespaces")
+        os.close(ready_r)
+        write_once(f"/proc/{child}/uid_map", f"{INSIDE_ID} {uid} 1\n")
+        write_once(f"/proc/{child}/setgroups", "deny\n")  # an unprivileged gid map needs it; and no setgroups() inside
+        write_once(f"/proc/{child}/gid_map", f"{INSIDE_ID} {uid} 1\n")
+        mount(f"/proc/{child}/ns/net", netns, MS_BIND)
+        mount(f"/proc/{child}/ns/user", userns, MS_BIND)
+        os.write(go_w, b"1")
+        os.close(go_w)
+        _, status = os.waitpid(child, 0)
+        child = -1
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise OSError(0, "could not set max_user_namespaces=0 in the new user namespace")
+        return {"name": name, "ok": True, "uid": uid}
+    except Exception as e:
+        if child > 0:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+        for step in reversed(undo):
+            try:
+                step()
+            except OSError:
+                pass
+        return {"name": name, "ok": False, "error": str(e) if not isinstance(e, OSError) else e.strerror or str(e)}
+
+
+def delete(name: str, uids: list) -> dict:
+    try:
+        unpin(f"{NETNS_DIR}/{name}")
+        unpin(f"{USERNS_DIR}/{name}")
+        for uid in uids:  # a stale file left by a crashed add is freed too
+            free_uid(uid)
+        return {"name": name, "ok": True}
+    except OSError as e:
+        return {"name": name, "ok": False, "error": e.strerror or str(e)}
+
+
+def main(argv) -> int:
+    if len(argv) < 2 or argv[0] not in ("add", "del", "uid") or (argv[0] == "uid" and len(argv) != 2):
+        sys.stderr.write("usage: nsowner.py add|del NAME... | nsowner.py uid NAME\n")
+        return 2
+    cmd, names = argv[0], argv[1:]
+    bad = [n for n in names if not NAME_RE.match(n)]
+    if bad:  # refuse the whole call: nothing is done with a name we would not accept
+        for n in bad:
+            print(json.dumps({"name": n, "ok": False, "error": "invalid namespace name"}))
+        return 2
+    if cmd == "uid":
+        uids = uids_of(names).get(names[0], [])
+        if not uids:
+            sys.stderr.write(f"nsowner: no uid allocated for {names[0]}\n")
+            return 1
+        print(min(uids))
+        return 0
+    os.umask(0o022)
+    failed = False
+    if cmd == "add":
+        shared_dir(NETNS_DIR)
+        shared_dir(USERNS_DIR)
+        os.chmod(USERNS_DIR, 0o700)  # only the backend needs the userns pins
+        os.makedirs(UIDS_DIR, mode=0o700, exist_ok=True)
+        results = (add(n) for n in dict.fromkeys(names))
+    else:
+        owned = uids_of(names)
+        results = (delete(n, owned.get(n, [])) for n in dict.fromkeys(names))
+    for r in results:
+        failed |= not r["ok"]
+        print(json.dumps(r), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
