@@ -223,6 +223,11 @@ export function App() {
             </button>
           </div>
         )}
+        {!liveState.connected && liveState.error && (
+          <div className="pb-notice error" role="alert" data-testid="live-error">
+            {liveState.error} — drawing and applying still work; live tables, pings and captures wait for the connection.
+          </div>
+        )}
         <main className="pb-main">
           <Palette onAdd={addFromPalette} />
           <Canvas
