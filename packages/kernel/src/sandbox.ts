@@ -16,7 +16,7 @@
 // so the caller never has to pass an extra fd. That matters because node-pty cannot: a terminal does
 //   const { file, args } = sandboxArgv(ns, { hostname });
 //   const term = pty.spawn(file, args, { name: 'xterm-256color', cwd: '/', env: { TERM: 'xterm-256color' } });
-//   …on close: await killSandbox(term.pid);     // term.kill() alone is NOT enough, see below
+//   …on close: await killSandbox(term.pid);  // certain, even if the student's shell ignores SIGHUP/EOF
 // and non-tty users (tests, `patchbay shell` with a pipe) call `spawnSandbox`, which spawns the same argv.
 // Nothing in the argv is a shell string built from input: the namespace name is checked by
 // assertNamespaceName (and again by the script), the hostname by HOSTNAME_RE, and the command is
@@ -27,24 +27,33 @@
 //   NET_RAW (they apply to the node's userns only; ping needs NET_RAW in the bounding set, tcpdump needs
 //   it effective). The student is uid/gid 1000 inside (not 0: Debian's tcpdump drops to user tcpdump
 //   when it runs as root, and fails). bwrap sets no_new_privs, so setuid binaries give nothing.
-// * bwrap's pid-1 reaper keeps bwrap's environment, readable at /proc/1/environ: the script starts
-//   bwrap under `env -i`, and the child gets --clearenv plus a fixed set of variables.
+// * bwrap's pid-1 reaper (when used) keeps bwrap's environment, readable at /proc/1/environ: the script
+//   starts bwrap under `env -i` anyway, and the child gets --clearenv plus a fixed set of variables.
 // * the userns fd 3 is inherited by the command: `/bin/sh -c 'exec 3<&-; exec "$@"'` closes it first.
 // * bwrap's --dev tmpfs is writable by the sandbox uid: /dev/shm gets its own size-limited tmpfs and
 //   /dev is remounted read-only. /tmp, /run and /home/student are size-limited tmpfs; / is read-only.
 // * /etc is curated: a few read-only host files the tools need (alternatives: iptables and nc are
 //   alternatives symlinks) plus passwd/group/hosts generated under /run/patchbay/sandbox-etc (the host's
-//   passwd, shadow and configuration are absent). /root, /var, /home and /run/netns do not exist inside.
+//   passwd, shadow and configuration are absent). /root, /var, /run/netns and other homes do not exist.
 // * nested user namespaces are disabled by nsowner (user.max_user_namespaces=0 in the node's userns):
 //   bwrap's --disable-userns would need --unshare-user, which cannot be combined with --userns.
 //
 // TEARDOWN: --die-with-parent does not work with --userns (the credential change clears the parent-
-// death signal), and bwrap's reaper waits for ALL children, so `sleep &` or `setsid nohup …` keep a
-// sandbox alive after its shell is gone (a closed pty kills only bash). `killSandbox(pid)` SIGKILLs the
-// sandbox's pid 1 (with --unshare-pid the kernel then kills the whole pid namespace) and bwrap itself.
-// `pid` is the pid we spawned: the wrapper execs env → nsenter → bwrap without forking, so it is bwrap's.
-// Per-session memory/pids limits need a cgroup (v2 `cgroup.kill` is the other robust teardown); this
-// VM only has cgroup v1, so that is left to the engine.
+// death signal), and bwrap's default pid-1 reaper waits for ALL children, so `sleep &` or `setsid
+// nohup …` kept a sandbox alive after its shell was gone (research §1.4.3; re-measured here: after a
+// closed pty, both sleeps survived, reparented to the host's init). So we run bwrap with --as-pid-1:
+// the student's program itself (normally bash) is pid 1 of the sandbox's pid namespace, and when it
+// exits for any reason (exit, EOF, SIGHUP from a closed pty, a backend crash closing the pty) the
+// kernel kills everything else in the namespace. Measured: job control and Ctrl-C work as usual, and
+// the outer bwrap reaps pid 1 itself (with the reaper, bwrap exits first and every sandbox left a
+// zombie for the host's init). Side effects, all harmless: pid 1 ignores signals it has no handler
+// for when they come from inside (`kill 1`), and orphans are reaped by bash (a non-shell command run
+// as pid 1 leaves its orphans as zombies until it exits). /proc/1/environ is then the student's own
+// (--clearenv + --setenv) environment; bwrap itself still starts under `env -i`.
+// Explicit close: `killSandbox(pid)` / `SandboxProcess.kill()` SIGKILLs the sandbox's pid 1 (found as
+// bwrap's child), which takes the whole pid namespace with it, then lets bwrap exit. `pid` is the pid we spawned: the wrapper execs env → nsenter → bwrap
+// without forking, so it is bwrap's. Per-session memory/pids limits need a cgroup (v2 `cgroup.kill`
+// is the other robust teardown); this VM only has cgroup v1, so that is left to the engine.
 
 import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -191,6 +200,7 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID),
     '--cap-drop', 'ALL', '--cap-add', 'CAP_NET_ADMIN', '--cap-add', 'CAP_NET_RAW',
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', h,
+    '--as-pid-1', // the command is the pid namespace's init: when it exits, everything inside dies
     '--clearenv',
     '--ro-bind', '/usr', '/usr',
     '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin',
@@ -282,11 +292,18 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
  * Kills the sandbox started as process `pid` (the pid spawnSandbox or pty.spawn returned) and
  * everything inside it, including background and setsid'd processes. bwrap is stopped first so the
  * set of its children cannot change while we look (it forks the sandbox's pid 1 once, at start);
- * each child is a sandbox pid 1, and SIGKILL to a pid-namespace init kills the whole namespace.
- * Resolves when those init processes are gone (or after ~2 s).
+ * its child is the sandbox's pid 1, and SIGKILL to a pid-namespace init kills the whole namespace.
+ * bwrap is then let go so that it reaps its child and exits by itself (killing it first would leave
+ * the init as a zombie for the host's pid 1 to collect); it is SIGKILLed if it has not after ~1 s.
+ * Resolves when bwrap is gone (or a zombie, for its own parent to reap). Call it only while the
+ * spawned process has not been reaped yet: a pid is reused after that.
  */
 export async function killSandbox(pid: number): Promise<void> {
   if (!Number.isInteger(pid) || pid <= 1) throw new Error(`invalid sandbox pid ${pid}`);
+  const gone = (p: number) => {
+    const st = statOf(p)?.state;
+    return st === undefined || st === 'Z' || st === 'X';
+  };
   if (!signal(pid, 'SIGSTOP')) return;
   for (let i = 0; i < 200; i++) {
     const st = statOf(pid)?.state;
@@ -295,12 +312,8 @@ export async function killSandbox(pid: number): Promise<void> {
   }
   const inits = childrenOf(pid);
   for (const c of inits) signal(c, 'SIGKILL');
-  signal(pid, 'SIGKILL');
-  for (let i = 0; i < 200; i++) {
-    if (inits.every((c) => {
-      const st = statOf(c)?.state;
-      return st === undefined || st === 'Z' || st === 'X';
-    })) return;
-    await sleep(10);
-  }
+  signal(pid, 'SIGCONT');
+  for (let i = 0; i < 100 && !gone(pid); i++) await sleep(10);
+  if (!gone(pid)) signal(pid, 'SIGKILL');
+  for (let i = 0; i < 200 && !(gone(pid) && inits.every(gone)); i++) await sleep(10);
 }
