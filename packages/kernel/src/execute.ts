@@ -1,6 +1,8 @@
 // Runs a plan: phase by phase, and within a phase one process per (namespace, tool) group, groups
 // running concurrently. `rollback` undoes what a run did, best effort, in reverse order.
 
+import { existsSync } from 'node:fs';
+import { ownedNamespaceAdd, ownedNamespaceDel, userNamespacePath, type OwnedNamespaceResult } from './sandbox.js';
 import { PHASES, STAGES, type NamespaceState, type Op } from '@patchbay/topology';
 import { parseConcatenatedJson } from './json.js';
 import { READ_COMMANDS, namespaceFromJson } from './observe.js';
@@ -191,9 +193,54 @@ async function runIptables(ops: Op[], timeoutMs: number | undefined): Promise<Gr
   return { done, errors };
 }
 
+/**
+ * Namespace creation and removal. Owned namespaces (netns and router nodes: a student shell may
+ * run there) are made by nsowner.py, each owned by its own user namespace; the others by `ip netns
+ * add`. Removal goes through nsowner.py for every namespace that has a user-namespace pin (it also
+ * frees the pin and the uid), through `ip netns del` for the rest. Removals run before additions,
+ * as the planner orders them.
+ */
+async function runNetns(ops: Op[], timeoutMs: number | undefined): Promise<GroupResult> {
+  const done: Op[] = [];
+  const errors: OpFailure[] = [];
+  const viaHelper = async (list: Op[], call: (names: string[]) => Promise<OwnedNamespaceResult[]>) => {
+    if (!list.length) return;
+    let results: OwnedNamespaceResult[];
+    try {
+      results = await call(list.map((o) => o.args[2]!));
+    } catch (err) {
+      errors.push({ op: list[0]!, error: errorMessage(err) });
+      return;
+    }
+    const byName = new Map(results.map((r) => [r.name, r]));
+    for (const op of list) {
+      const r = byName.get(op.args[2]!);
+      if (r?.ok) done.push(op);
+      else errors.push({ op, error: r?.error ?? 'nsowner gave no answer' });
+    }
+  };
+  const viaIp = async (list: Op[]) => {
+    if (!list.length) return;
+    const r = await runBatch(list, timeoutMs);
+    done.push(...r.done);
+    errors.push(...r.errors);
+  };
+  const dels = ops.filter((o) => o.args[1] === 'del');
+  const adds = ops.filter((o) => o.args[1] === 'add');
+  const pinned = dels.filter((o) => existsSync(userNamespacePath(o.args[2]!)));
+  await viaHelper(pinned, ownedNamespaceDel);
+  await viaIp(dels.filter((o) => !pinned.includes(o)));
+  if (errors.length) return { done, errors };
+  await viaHelper(adds.filter((o) => o.owned), ownedNamespaceAdd);
+  if (errors.length) return { done, errors };
+  await viaIp(adds.filter((o) => !o.owned));
+  return { done, errors };
+}
+
 function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
   switch (ops[0]!.tool) {
     case 'netns':
+      return runNetns(ops, timeoutMs);
     case 'bridge':
       return runBatch(ops, timeoutMs);
     case 'ip':

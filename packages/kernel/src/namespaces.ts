@@ -1,6 +1,8 @@
 // Named network namespaces (`/run/netns/NAME`): discovery, the processes inside them, deletion.
 
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { ownedNamespaceDel, userNamespacePath } from './sandbox.js';
 import { killProcessesIn } from './pids.js';
 import { assertNamespaceName, parseBatchErrors, run } from './process.js';
 
@@ -35,14 +37,19 @@ function isGoneMessage(msg: string): boolean {
  * of `netns del` lines (one missing namespace does not stop the rest). "Already gone" is success.
  */
 export async function deleteNamespaces(names: readonly string[]): Promise<DeleteResult[]> {
-  const unique = [...new Set(names)];
-  unique.forEach(assertNamespaceName);
-  if (unique.length === 0) return [];
+  const all = [...new Set(names)];
+  all.forEach(assertNamespaceName);
+  if (all.length === 0) return [];
+  // Namespaces owned by their own user namespace: nsowner.py also frees the pin and the uid.
+  const pinned = all.filter((n) => existsSync(userNamespacePath(n)));
+  const owned: DeleteResult[] = (await ownedNamespaceDel(pinned)).map((r) => (r.ok ? { name: r.name, ok: true } : { name: r.name, ok: false, error: r.error ?? 'nsowner failed' }));
+  const unique = all.filter((n) => !pinned.includes(n));
+  if (unique.length === 0) return owned;
   await killProcessesIn(unique);
   const input = unique.map((n) => `netns del ${n}\n`).join('');
   const r = await run('ip', ['-force', '-batch', '-'], { input });
   const { errors, trailing } = parseBatchErrors(r.stderr);
-  return unique.map((name, i): DeleteResult => {
+  return [...owned, ...unique.map((name, i): DeleteResult => {
     const err = errors.get(i + 1);
     if (err === undefined) {
       if (r.code !== 0 && errors.size === 0) return { name, ok: false, error: trailing || `ip exited with ${r.code}` };
@@ -50,5 +57,5 @@ export async function deleteNamespaces(names: readonly string[]): Promise<Delete
     }
     if (isGoneMessage(err)) return { name, ok: true, alreadyGone: true };
     return { name, ok: false, error: err };
-  });
+  })];
 }

@@ -90,6 +90,7 @@ export function compile(lab: Lab, prefix: string): DesiredState {
     } else {
       const ns = namespaceName(prefix, lab.name, name);
       const nsState = nsOf(ns, name);
+      if (node.kind === 'netns' || node.kind === 'router') nsState.owned = true;
       state.names.nodeNamespace[name] = ns;
       const forwarding = node.forwarding ?? (node.kind === 'host' || node.kind === 'router');
       nsState.sysctls[forwardKey()] = forwarding ? '1' : '0';

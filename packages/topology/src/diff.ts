@@ -18,7 +18,7 @@ interface Where {
   node: string;
 }
 export type Change =
-  | (Where & { kind: 'namespace'; action: 'add' | 'remove' })
+  | (Where & { kind: 'namespace'; action: 'add' | 'remove'; owned?: boolean })
   | (Where & { kind: 'marker'; action: 'change'; desired: LinkState; observed?: LinkState })
   | (Where & {
       kind: 'link';
@@ -123,7 +123,7 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
   for (const ns of nsNames) {
     const d = desired.namespaces[ns];
     const o = observed.namespaces[ns];
-    if (d && !o) changes.push({ kind: 'namespace', action: 'add', ns, node: d.node });
+    if (d && !o) changes.push({ kind: 'namespace', action: 'add', ns, node: d.node, ...(d.owned ? { owned: true } : {}) });
     if (!d && o) changes.push({ kind: 'namespace', action: 'remove', ns, node: o.node });
     if (d && o) {
       const owner = parseOwnershipMarker(o.links.lo?.alias);

@@ -60,6 +60,8 @@ export interface Op {
   args: string[];
   /** stdin for `iptables` operations. */
   input?: string;
+  /** `netns add` only: create it owned by its own user namespace (kernel helper nsowner.py). */
+  owned?: boolean;
   kind: OpKind;
   /** `added`, `changed` or `removed`: what this does to the lab object. */
   action: 'add' | 'change' | 'remove';
@@ -80,7 +82,8 @@ export interface Plan {
 export function opCommand(op: Op): string {
   switch (op.tool) {
     case 'netns':
-      return `ip ${op.args.join(' ')}`;
+      // An owned namespace is made by Patchbay's helper; the comment says so, the line still reads as ip's.
+      return op.owned ? `ip ${op.args.join(' ')}  # owned by its own user namespace (nsowner.py)` : `ip ${op.args.join(' ')}`;
     case 'ip':
       return `ip -n ${op.ns} ${op.args.join(' ')}`;
     case 'bridge':

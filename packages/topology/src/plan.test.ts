@@ -147,7 +147,7 @@ describe('plan', () => {
     const cmds = commands(lab, asObserved(before));
     expect(cmds[0]).toBe('ip -n pb-two-containers._host link del dev veth-db-br');
     expect(cmds).toContain('ip netns del pb-two-containers.ns-db');
-    expect(cmds).toContain('ip netns add pb-two-containers.ns-db2');
+    expect(cmds).toContain('ip netns add pb-two-containers.ns-db2  # owned by its own user namespace (nsowner.py)');
     expect(cmds.filter((c) => c.includes('type veth'))).toHaveLength(1);
   });
 

@@ -45,7 +45,19 @@ function opsFor(c: Change): Op[] {
   switch (c.kind) {
     case 'namespace':
       return c.action === 'add'
-        ? [{ ...base, ns: '', phase: 'namespace', tool: 'netns', kind: 'namespace', action: 'add', args: ['netns', 'add', c.ns], reason: `node ${c.node} needs its namespace` }]
+        ? [
+            {
+              ...base,
+              ns: '',
+              phase: 'namespace',
+              tool: 'netns',
+              kind: 'namespace',
+              action: 'add',
+              args: ['netns', 'add', c.ns],
+              ...(c.owned ? { owned: true } : {}),
+              reason: c.owned ? `node ${c.node} needs its namespace, owned by its own user namespace (for a sandboxed shell)` : `node ${c.node} needs its namespace`,
+            },
+          ]
         : [{ ...base, ns: '', phase: 'unnamespace', tool: 'netns', kind: 'namespace', action: 'remove', args: ['netns', 'del', c.ns], reason: `node ${c.node} is no longer in the lab` }];
     case 'marker':
       return [

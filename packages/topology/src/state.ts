@@ -74,6 +74,12 @@ export interface NamespaceState {
   name: string;
   /** The lab node this namespace realizes (IMPLICIT_HOST, "_host", for a lab's implicit bridge host). */
   node: string;
+  /**
+   * Desired state only: created owned by its own user namespace, so a student shell in it holds
+   * network capabilities over this namespace alone (netns and router nodes; hosts keep bridges and
+   * tunnels and stay the machine's). Not observed or diffed: it only decides how the namespace is made.
+   */
+  owned?: boolean;
   links: Record<string, LinkState>;
   routes: RouteState[];
   /** sysctl key (e.g. "net.ipv4.ip_forward", "net.ipv4.conf.eth0.proxy_arp") → value. */
