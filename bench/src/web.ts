@@ -91,8 +91,10 @@ interface Scenario {
   kind: 'editor' | 'floor';
   runs: Recording[];
   frames: Dist;
-  /** Share of frames over 16.7 ms (a missed 60 Hz frame). */
-  over16: number;
+  /** Share of frames over 25 ms (a missed 60 Hz vsync: 1.5 frames). */
+  missed: number;
+  /** Wall time per pointer move the page handled (Playwright waits until the page took each one), ms. */
+  msPerMove: number;
   fps: number;
   longTasks: number;
   moves: number;
@@ -157,10 +159,11 @@ function scenario(id: string, label: string, kind: Scenario['kind'], runs: Recor
     kind,
     runs,
     frames: dist(frames),
-    over16: frames.length ? frames.filter((f) => f > 1000 / 60 + 0.5).length / frames.length : NaN,
+    missed: frames.length ? frames.filter((f) => f > 25).length / frames.length : NaN,
     fps: wall ? (frames.length / wall) * 1000 : NaN,
     longTasks: runs.reduce((s, r) => s + r.longTasks.length, 0),
     moves: runs.reduce((s, r) => s + r.moves, 0),
+    msPerMove: runs.reduce((s, r) => s + r.moves, 0) ? wall / runs.reduce((s, r) => s + r.moves, 0) : NaN,
     ...(moved !== undefined ? { moved } : {}),
   };
 }
@@ -258,7 +261,7 @@ async function viewportTransform(page: Page): Promise<string> {
 async function main(): Promise<void> {
   const webDist = join(ROOT, 'apps/web/dist/index.html');
   if (!existsSync(webDist)) throw new Error('apps/web is not built: run `pnpm build` first');
-  const { document, positions } = labDocument();
+  const { document: labDoc, positions } = labDocument();
   const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-web-'));
   const engine = new Engine({ prefix: PREFIX, dataDir });
   const db = openStore(dataDir);
@@ -272,7 +275,7 @@ async function main(): Promise<void> {
     const put = await fetch(`${url}/api/drafts/${LAB}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ document, layout: { positions } }),
+      body: JSON.stringify({ document: labDoc, layout: { positions } }),
     });
     if (!put.ok) throw new Error(`PUT /api/drafts/${LAB}: ${put.status} ${await put.text()}`);
 
@@ -362,15 +365,14 @@ async function main(): Promise<void> {
     await page.keyboard.press('Escape');
     const panFrom = await emptyPaneStretch(page, 200);
     const t0 = await viewportTransform(page);
-    if (process.env['PB_DEBUG']) await page.screenshot({ path: '/tmp/pbwb-pan.png' });
-    if (process.env['PB_DEBUG']) console.log(panFrom, t0);
     await page.mouse.move(panFrom.x, panFrom.y);
     await page.mouse.down();
     await startRecording(page);
-    await sweep(page, panFrom, 200, 0);
+    let panned = '';
+    await sweep(page, panFrom, 200, 0, async () => void (panned = await viewportTransform(page)));
     const pan = await stopRecording(page);
     await page.mouse.up();
-    if ((await viewportTransform(page)) === t0) throw new Error('dragging the pane did not pan the view');
+    if (panned === t0) throw new Error('dragging the pane did not pan the view');
     scenarios.push(scenario('pan', 'pan the view (drag on the empty pane)', 'editor', [pan]));
 
     let trace: TraceSummary | undefined;
@@ -487,18 +489,19 @@ interface CpuProfile {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function report(r: any, scenarios: Scenario[]): string {
   const row = (s: Scenario) =>
-    `| ${s.kind === 'floor' ? '*floor:* ' : ''}${s.label} | ${s.frames.n} | ${s.fps.toFixed(0)} | ${ms(s.frames.p50)} | ${ms(s.frames.p95)} | ${ms(s.frames.p99)} | ${ms(s.frames.max)} | ${(s.over16 * 100).toFixed(0)} % | ${s.longTasks} | ${s.moves} |`;
+    `| ${s.kind === 'floor' ? '*floor:* ' : ''}${s.label} | ${s.frames.n} | ${s.fps.toFixed(0)} | ${ms(s.frames.p50)} | ${ms(s.frames.p95)} | ${ms(s.frames.p99)} | ${ms(s.frames.max)} | ${(s.missed * 100).toFixed(0)} % | ${s.moves ? `${s.moves} / ${ms(s.msPerMove)} ms` : '–'} | ${s.longTasks} |`;
   const single = scenarios.find((s) => s.id === 'single')!;
+  const idle = scenarios.find((s) => s.id === 'idle')!;
   const verdict = single.frames.p95 < TARGET_P95_MS ? 'met' : 'NOT met';
   return [
     `Run ${r.startedAt.replace(/\.\d+Z$/, 'Z')} (\`pnpm bench:web\`${r.quick ? ' --quick' : ''}), ${r.machine.cpus}, kernel ${r.machine.kernel}, Chromium ${r.machine.chromium} headless (software rendering, \`--disable-gpu\`).`,
     `Lab \`${r.lab.name}\`: ${r.lab.nodes} nodes, ${r.lab.links} links; page ${r.page.viewport.width}×${r.page.viewport.height}, canvas ${r.page.canvas.width.toFixed(0)}×${r.page.canvas.height.toFixed(0)} px fitted at zoom ${r.page.zoom.toFixed(2)} (a node is ${r.page.nodePx.width.toFixed(0)}×${r.page.nodePx.height.toFixed(0)} px): ${r.page.nodesRendered} nodes and ${r.page.edgesRendered} edges rendered. Opened (page load to fitted view) in ${(r.page.openMs / 1000).toFixed(1)} s. Each drag: ${(r.dragMs / 1000).toFixed(1)} s, one mouse move per 16.7 ms.`,
     '',
-    '| frame time (ms) | frames | frames/s | p50 | p95 | p99 | max | frames > 16.7 ms | long tasks | pointer moves |',
+    '| frame time (ms) | frames | frames/s | p50 | p95 | p99 | max | frames > 25 ms | pointer moves / wall ms each | long tasks |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...scenarios.map(row),
     '',
-    `Target (p95 < ${TARGET_P95_MS} ms while dragging one node): **${verdict}** (p95 ${ms(single.frames.p95)} ms).`,
+    `Target (p95 < ${TARGET_P95_MS} ms while dragging one node): **${verdict}**: p95 ${ms(single.frames.p95)} ms, ${ms(single.msPerMove)} ms per pointer move (${(1000 / single.msPerMove).toFixed(0)} moves/s handled; the mouse sent one per 16.7 ms). At 60 Hz a frame is 16.7 ms apart even idle (p95 ${ms(idle.frames.p95)} ms here), so read the target as "no missed frame": p95 at the idle floor.`,
   ].join('\n');
 }
 

@@ -76,7 +76,7 @@ export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveStat
       store.subscribe((s, prev) => {
         if (s.lab === prev.lab && s.positions === prev.positions) return;
         pending.current = true;
-        setSave({ state: 'pending' });
+        setSave((prev) => (prev.state === 'pending' ? prev : { state: 'pending' })); // no re-render per mouse move
         clearTimeout(timer.current);
         timer.current = setTimeout(() => {
           pending.current = false;

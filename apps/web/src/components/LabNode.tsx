@@ -1,20 +1,24 @@
 // A node on the canvas: its kind, name, addresses, and what the kernel says about it (live).
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { LabFlowNode } from '../model/graph';
 
 const ICON: Record<string, string> = { host: '🖥', netns: '▣', router: '⇄', bridge: '⎍' };
 
+/** Below this zoom a node is a few pixels tall: draw it without handles and details (bench:web). */
+export const DETAIL_ZOOM = 0.45;
+const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2] < DETAIL_ZOOM;
+
 function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
+  const compact = useFlowStore(zoomedOut);
   const live = data.live;
   const cls = ['pb-node', `pb-node-${data.kind}`, selected ? 'selected' : '', data.problems ? 'has-problems' : '', data.mark ? `mark-${data.mark.state}` : '', live?.changed ? 'live-changed' : '']
     .filter(Boolean)
     .join(' ');
   return (
     <div className={cls} data-testid={`node-${data.name}`} title={data.mark?.why}>
-      {[Position.Top, Position.Right, Position.Bottom, Position.Left].map((p) => (
-        <Handle key={p} id={p} type="source" position={p} className="pb-handle" />
-      ))}
+      {!compact &&
+        [Position.Top, Position.Right, Position.Bottom, Position.Left].map((p) => <Handle key={p} id={p} type="source" position={p} className="pb-handle" />)}
       <div className="pb-node-head">
         <span className="pb-node-icon" aria-hidden>
           {ICON[data.kind]}

@@ -1,10 +1,11 @@
 // A veth pair on the canvas: the path between the two nodes, each end labelled with its interface
 // and first address near its node; coloured by the live link state (both ends up, one down), and
 // animated while packets flow (wider with log10 of the packet rate).
-import { BaseEdge, EdgeLabelRenderer, getStraightPath, type EdgeProps } from '@xyflow/react';
+import { BaseEdge, EdgeLabelRenderer, getStraightPath, useStore as useFlowStore, type EdgeProps } from '@xyflow/react';
 import { memo, type CSSProperties } from 'react';
 import type { HostedFlowEdge, LinkFlowEdge, OverlayFlowEdge } from '../model/graph';
 import { useEditorStore } from './editor-context';
+import { DETAIL_ZOOM } from './LabNode';
 
 /** Labels sit this far from each end, just outside the node (the path starts at the node's handle). */
 const LABEL_OFFSET = 40;
@@ -29,6 +30,7 @@ function LinkEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }
   const live = data!.live;
   const state = !live || live.aUp === undefined || live.bUp === undefined ? 'unknown' : live.aUp && live.bUp ? 'up' : 'down';
   const store = useEditorStore();
+  const labels = useFlowStore((s) => s.transform[2] >= DETAIL_ZOOM);
   const length = Math.hypot(targetX - sourceX, targetY - sourceY) || 1;
   const t = Math.min(0.4, LABEL_OFFSET / length);
   const at = (f: number) => ({ x: sourceX + (targetX - sourceX) * f, y: sourceY + (targetY - sourceY) * f });
@@ -44,10 +46,10 @@ function LinkEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }
     <>
       {traffic ? <title>{`${pps < 10 ? pps.toFixed(1) : Math.round(pps)} packets/s`}</title> : null}
       <BaseEdge id={id} path={path} className={cls} style={style} interactionWidth={16} />
-      <EdgeLabelRenderer>
+      {labels && <EdgeLabelRenderer>
         {endLabel(a.x, a.y, txt(link.a), `edge-end-${link.a.node}-${link.a.interface}`, select)}
         {endLabel(b.x, b.y, txt(link.b), `edge-end-${link.b.node}-${link.b.interface}`, select)}
-      </EdgeLabelRenderer>
+      </EdgeLabelRenderer>}
     </>
   );
 }
