@@ -20,6 +20,7 @@ export const COMMAND_FLAGS: Record<string, readonly string[]> = {
   list: ['json'],
   state: ['json'],
   exec: [],
+  shell: [],
   export: ['script'],
   recover: ['json'],
   capabilities: ['json'],
@@ -61,6 +62,9 @@ usage: patchbay COMMAND [ARGS]
   list [--json]           labs present, with node count and health
   state NAME [--json]     live kernel state per node and bridge
   exec NAME NODE -- CMD…  run a command in a node's namespace (a bridge: its host's)
+  shell NAME NODE [-- CMD…]
+                          a shell in a netns or router node, in the same sandbox a student's
+                          browser terminal gets (reads commands from stdin when it is not a tty)
   export NAME [--script]  print the running lab as a lab file, or as ip/bridge/iptables commands
   recover [--json]        after a crash: keep applied labs, remove half-made ones and
                           unjournaled namespaces of this prefix, roll interrupted changes back

@@ -2,7 +2,7 @@
 // `patchbay`: the command line (CLI.md). A thin shell over the engine: parse arguments, call the
 // engine, print results, map errors to exit codes (0 done · 1 failed · 2 invalid input).
 import { readFile } from 'node:fs/promises';
-import { Engine, EngineError, ApplyError, exportLab, exportScript, execInNode, labState } from '@patchbay/engine';
+import { Engine, EngineError, ApplyError, exportLab, exportScript, execInNode, labState, shellInNode } from '@patchbay/engine';
 import { type Op, opCommand } from '@patchbay/topology';
 import { formatState, formatList, formatPlanLine } from './format.js';
 import { COMMAND_FLAGS, HELP, parseArgs, unknownFlag, type Parsed } from './args.js';
@@ -135,7 +135,10 @@ async function main(argv: string[]): Promise<number> {
       else for (const f of all) out(`${features.has(f as never) ? 'yes' : 'no '}  ${f}`);
       return 0;
     }
-    case 'shell':
+    case 'shell': {
+      const [name, node] = need(p, 2, 'patchbay shell NAME NODE [-- CMD…]');
+      return shellInNode(engine, name!, node!, p.rest);
+    }
     case 'scenario':
       err(`patchbay ${p.command}: not in this version yet (see README: roadmap)`);
       return 1;
