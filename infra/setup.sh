@@ -9,8 +9,11 @@ PNPM_VERSION=10.34.9
 # iproute2: ip/bridge (JSON output, batch mode) · tcpdump, iputils-ping: captures and pings ·
 # iptables: NAT · util-linux: nsenter · procps: sysctl · bubblewrap: student shells (sandbox) ·
 # python3, g++, make: node-gyp for native node modules · ca-certificates: the npm registry over TLS ·
-# chromium, fonts-dejavu-core: the browser the end-to-end tests (Playwright) drive.
-APT_PACKAGES=(iproute2 tcpdump iptables iputils-ping util-linux procps bubblewrap python3 g++ make ca-certificates chromium fonts-dejavu-core)
+# chromium, fonts-dejavu-core: the browser the end-to-end tests (Playwright) drive ·
+# netcat-openbsd, traceroute, iputils-tracepath, iputils-arping, curl, nftables: the learner's tools
+# inside a node's sandboxed shell.
+APT_PACKAGES=(iproute2 tcpdump iptables iputils-ping util-linux procps bubblewrap python3 g++ make ca-certificates chromium fonts-dejavu-core
+  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
