@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The server of the end-to-end run, wrapped so that what the run made is removed after the server
-# has stopped (labs outlive `patchbay serve` by design): every pbw- namespace and the data folder.
+# has stopped (labs outlive `patchbay serve` by design): every pbw- namespace (with the user
+# namespace pins of owned ones, and their host uids) and the data folder.
 set -u
 cd "$(dirname "$0")"
 cleanup() {
-  for ns in $(ip netns list | awk '{print $1}' | grep "^${PATCHBAY_PREFIX}"); do ip netns del "$ns"; done
+  local names
+  names=$( (ls /run/netns; ls /run/patchbay/userns) 2>/dev/null | grep "^${PATCHBAY_PREFIX}" | sort -u)
+  [ -z "$names" ] || python3 ../packages/kernel/helpers/nsowner.py del $names >/dev/null
   rm -rf "$PATCHBAY_DATA"
 }
 cleanup

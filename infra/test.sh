@@ -11,6 +11,8 @@ snapshot() {
   echo '--'
   ip -br link; ip -br addr; ip route show table all
   iptables-save 2>/dev/null | grep -v '^#'
+  # user-namespace pins and host uids of owned namespaces (nsowner.py)
+  ls /run/patchbay/userns /run/patchbay/uids 2>/dev/null
 }
 before=$(snapshot)
 

@@ -171,12 +171,12 @@ describe('script', () => {
     const script: string = r.json().script;
     const lines = script.split('\n');
     expect(lines[0]).toBe('#!/bin/sh');
-    expect(lines).toContain('ip netns add pbs6-two-containers.ns-web');
-    expect(lines).toContain('ip netns add pbs6-two-containers.ns-db');
+    expect(lines).toContain('ip netns add pbs6-two-containers.ns-web  # owned by its own user namespace (nsowner.py)');
+    expect(lines).toContain('ip netns add pbs6-two-containers.ns-db  # owned by its own user namespace (nsowner.py)');
     expect(lines).toContain('ip -n pbs6-two-containers._host link add br0 type bridge');
     expect(lines).toContain('ip -n pbs6-two-containers.ns-web addr add 192.168.100.10/24 dev veth-web');
     expect(lines).toContain('ip -n pbs6-two-containers.ns-db route replace default via 192.168.100.1');
-    expect(lines.indexOf('ip netns add pbs6-two-containers.ns-web')).toBeLessThan(lines.indexOf('ip -n pbs6-two-containers._host link add br0 type bridge'));
+    expect(lines.indexOf('ip netns add pbs6-two-containers.ns-web  # owned by its own user namespace (nsowner.py)')).toBeLessThan(lines.indexOf('ip -n pbs6-two-containers._host link add br0 type bridge'));
     expect(await listNamespaces(lab.prefix)).toEqual([]);
     expect((await s.app.inject({ method: 'GET', url: '/api/labs', headers: auth })).json().labs).toEqual([]);
   });
@@ -199,7 +199,7 @@ describe('dry run', () => {
     expect(body).toMatchObject({ lab: 'two-containers', dryRun: true, revision: 0 });
     expect(body.ops.length).toBeGreaterThan(0);
     for (const op of body.ops) expect(op.command).toEqual(expect.any(String));
-    expect(body.ops.map((o: { command: string }) => o.command)).toContain('ip netns add pbs6-two-containers.ns-web');
+    expect(body.ops.map((o: { command: string }) => o.command)).toContain('ip netns add pbs6-two-containers.ns-web  # owned by its own user namespace (nsowner.py)');
     expect(await listNamespaces(lab.prefix)).toEqual([]);
     expect((await s.app.inject({ method: 'GET', url: '/api/labs', headers: auth })).json().labs).toEqual([]);
     expect((await s.app.inject({ method: 'GET', url: '/api/labs/two-containers', headers: auth })).statusCode).toBe(404);

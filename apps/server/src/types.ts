@@ -7,6 +7,7 @@ import type { LiveServer } from './plugins/services/live.js';
 import type { TablesHub } from './live/tables.js';
 import type { CaptureHub } from './live/captures.js';
 import type { LabProcesses } from './live/lab-processes.js';
+import type { TerminalHub } from './live/terminals.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,8 +20,10 @@ declare module 'fastify' {
     tables: TablesHub;
     /** Packet captures: running and ended (kept for download). */
     captures: CaptureHub;
-    /** Pings and captures running in lab namespaces, stopped before those namespaces go away. */
+    /** Pings, captures and terminals running in lab namespaces, stopped before those namespaces go away. */
     labProcesses: LabProcesses;
+    /** Browser terminals (shells in node sandboxes). */
+    terminals: TerminalHub;
   }
   interface FastifyRequest {
     /** Who is asking; set by the auth hook on every route but public ones. */

@@ -20,10 +20,11 @@ import { marksFor } from './model/marks';
 import { CapturePanel } from './panels/CapturePanel';
 import { PingPanel } from './panels/PingPanel';
 import { TablesPanel } from './panels/TablesPanel';
+import { TerminalPanel } from './panels/TerminalPanel';
 import { createEditorStore, type XY } from './store/editor';
 import { createLiveStore } from './store/live';
 
-type Tab = 'result' | 'ping' | 'capture' | 'tables';
+type Tab = 'result' | 'ping' | 'capture' | 'tables' | 'terminal';
 const LAST_LAB = 'patchbay.lastLab';
 
 function download(name: string, text: string, type = 'text/plain') {
@@ -48,6 +49,7 @@ export function App() {
   const [notice, setNotice] = useState<{ kind: 'error' | 'info'; text: string }>();
   const [capturePoint, setCapturePoint] = useState<{ node?: string; iface?: string; request: number }>({ request: 0 });
   const [pingFrom, setPingFrom] = useState<string>();
+  const [terminalAt, setTerminalAt] = useState<{ node?: string; request: number }>({ request: 0 });
   const { save, saveNow } = useAutosave(store);
   const flow = useReactFlow();
   const fitSoon = useCallback(() => setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.15 }), 60), [flow]);
@@ -242,15 +244,19 @@ export function App() {
                 setPingFrom(node);
                 setTab('ping');
               },
+              onTerminal: (node) => {
+                setTerminalAt((t) => ({ node, request: t.request + 1 }));
+                setTab('terminal');
+              },
             }}
           />
           <Inspector store={store} />
         </main>
         <section className="pb-bottom" aria-label="Panels">
           <div className="pb-tabs" role="tablist">
-            {(['result', 'ping', 'capture', 'tables'] as const).map((t) => (
+            {(['result', 'ping', 'capture', 'tables', 'terminal'] as const).map((t) => (
               <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
-                {{ result: 'Apply result', ping: 'Ping', capture: 'Capture', tables: 'Kernel tables' }[t]}
+                {{ result: 'Apply result', ping: 'Ping', capture: 'Capture', tables: 'Kernel tables', terminal: 'Terminal' }[t]}
               </button>
             ))}
           </div>
@@ -268,7 +274,7 @@ export function App() {
               ) : (
                 <p className="pb-muted">Apply the lab (Ctrl+Enter) to realize it in the kernel; only what differs is changed.</p>
               ))}
-            {/* Panels stay mounted when another tab is shown: a capture or a ping keeps running. */}
+            {/* Panels stay mounted when another tab is shown: a capture, a ping or a terminal keeps running. */}
             <div hidden={tab !== 'ping'}>
               <PingPanel lab={lab} applied={applied} {...((pingFrom ?? selectedNode) ? { node: pingFrom ?? selectedNode } : {})} />
             </div>
@@ -279,6 +285,14 @@ export function App() {
                 {...((capturePoint.node ?? selectedNode) ? { node: capturePoint.node ?? selectedNode } : {})}
                 {...(capturePoint.iface ? { iface: capturePoint.iface } : {})}
                 request={capturePoint.request}
+              />
+            </div>
+            <div hidden={tab !== 'terminal'} className="pb-tab-fill">
+              <TerminalPanel
+                lab={lab}
+                applied={applied}
+                {...((terminalAt.node ?? selectedNode) ? { node: terminalAt.node ?? selectedNode } : {})}
+                request={terminalAt.request}
               />
             </div>
             {tab === 'tables' && <TablesPanel live={live} lab={lab} {...(selectedNode ? { node: selectedNode } : {})} />}

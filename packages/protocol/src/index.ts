@@ -121,4 +121,5 @@ export const LabNameParamsSchema = Type.Object({ name: Type.String({ description
 export type LabNameParams = Static<typeof LabNameParamsSchema>;
 export * from './live.js';
 export * from './capture.js';
+export * from './terminal.js';
 export * from './editor.js';

@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { CaptureLines, CaptureRef, CaptureStartInput, CaptureStatus } from './capture.js';
 import { ProblemSchema, type Problem } from './problem.js';
+import type { TerminalExit, TerminalInput, TerminalOpen, TerminalOutput, TerminalRef, TerminalResize } from './terminal.js';
 
 /** Dotted-quad IPv4, each octet 0..255; a pattern rather than `format` so Value.Check needs no registry. */
 export const IPV4_PATTERN = '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$';
@@ -114,6 +115,13 @@ export interface ClientToServerEvents {
   /** A capture ends when its last subscriber leaves (or disconnects). */
   'capture:unsubscribe': (payload: CaptureRef) => void;
   'capture:stop': (payload: CaptureRef) => void;
+  /** Opens a shell in a netns or router node's sandbox; ack `{ ok: true, id }`, or `{ ok: false, error }`. */
+  'terminal:open': (payload: TerminalOpen, ack: (res: LiveAck) => void) => void;
+  /** Keystrokes (or a paste of at most 64 KiB) for the terminal. */
+  'terminal:input': (payload: TerminalInput) => void;
+  'terminal:resize': (payload: TerminalResize) => void;
+  /** Kills the shell and everything it started; `terminal:exit` (reason closed) follows. */
+  'terminal:close': (payload: TerminalRef) => void;
 }
 
 export interface ServerToClientEvents {
@@ -129,6 +137,10 @@ export interface ServerToClientEvents {
   /** Call `ack` once the batch is taken: it is the flow control (see CaptureLines). */
   'capture:lines': (e: CaptureLines, ack: () => void) => void;
   'capture:status': (e: CaptureStatus) => void;
+  /** Call `ack` once written: at most a few batches are unacknowledged, the shell waits for the rest. */
+  'terminal:output': (e: TerminalOutput, ack: () => void) => void;
+  /** Always the last event of a terminal. */
+  'terminal:exit': (e: TerminalExit) => void;
 }
 
 export interface InterServerEvents {}

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 
 export interface NodePlace {
   ns: string;
+  /** The node's kind in the lab document. */
+  kind: 'host' | 'netns' | 'router' | 'bridge';
   /** For a bridge: its device in the host's namespace. */
   bridgeDevice?: string;
 }
@@ -16,8 +18,9 @@ export async function placeOf(app: FastifyInstance, lab: string, node: string): 
   const names = compile(entry.lab, entry.prefix).names;
   const ns = names.nodeNamespace[node];
   if (!ns) return { error: `node ${node} of lab ${lab} has no namespace` };
-  const bridgeDevice = entry.lab.nodes[node]?.kind === 'bridge' ? names.bridgeDevice[node] : undefined;
-  return bridgeDevice ? { ns, bridgeDevice } : { ns };
+  const kind = entry.lab.nodes[node]!.kind;
+  const bridgeDevice = kind === 'bridge' ? names.bridgeDevice[node] : undefined;
+  return bridgeDevice ? { ns, kind, bridgeDevice } : { ns, kind };
 }
 
 /** Every namespace the lab's nodes live in. */

@@ -2,12 +2,14 @@
 // handshake carries `auth: { token }`, checked by the same auth service as HTTP; a socket without a
 // valid token never connects. Closed in preClose: upgraded connections are not HTTP connections, so
 // server.close() would otherwise wait for them forever; closing drops every socket, stops every ping and
-// capture process (and waits for them), and stops the live tables' namespace watchers.
+// capture process (and waits for them), and stops the live tables' namespace watchers. Terminals are
+// ended first, while their sockets are still connected, so that clients see `terminal:exit` (shutdown).
 import fp from 'fastify-plugin';
 import { Server } from 'socket.io';
 import { CaptureHub, type CaptureHubOptions } from '../../live/captures.js';
 import { LabProcesses } from '../../live/lab-processes.js';
 import { registerPing } from '../../live/ping.js';
+import { TerminalHub, type TerminalHubOptions } from '../../live/terminals.js';
 import type { LiveIo } from '../../live/socket.js';
 import { TablesHub } from '../../live/tables.js';
 
@@ -15,6 +17,7 @@ export type LiveServer = LiveIo;
 
 export interface LiveOptions {
   captures?: Partial<CaptureHubOptions>;
+  terminals?: Partial<TerminalHubOptions>;
 }
 
 export default fp(
@@ -30,16 +33,20 @@ export default fp(
     const processes = new LabProcesses();
     const tables = new TablesHub(app, io);
     const captures = new CaptureHub(app, processes, opts.captures);
+    const terminals = new TerminalHub(app, processes, opts.terminals);
     io.on('connection', (socket) => {
       registerPing(app, socket, processes);
       tables.register(socket);
       captures.register(socket);
+      terminals.register(socket);
     });
     app.decorate('io', io);
     app.decorate('tables', tables);
     app.decorate('captures', captures);
     app.decorate('labProcesses', processes);
+    app.decorate('terminals', terminals);
     app.addHook('preClose', async () => {
+      await terminals.closeAll();
       io.disconnectSockets(true);
       io.engine.close();
       await Promise.allSettled([processes.stopAll(), tables.closeAll()]);

@@ -1,0 +1,226 @@
+// The terminal panel: shells in the lab's netns and router nodes (each in its sandbox on the server),
+// several at once in tabs, over the live socket (`terminal:open|input|resize|close` → `terminal:output`
+// batches, each acked once xterm took it → `terminal:exit`). The screens are xterm.js (./terminal/
+// session.ts); they fit the panel as it is resized. Closing a tab ends its shell; changing labs or
+// leaving the page ends them all.
+import type { TerminalExit, TerminalOutput } from '@patchbay/protocol';
+import type { Lab } from '@patchbay/topology';
+import '@xterm/xterm/css/xterm.css';
+import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } from 'react';
+import { liveSocket } from '../api/live';
+import { TerminalSession } from './terminal/session';
+import './panels.css';
+import './terminal/terminal.css';
+
+/** Nodes a terminal may open in: hosts and bridges hold the lab's bridges and tunnels, never a shell. */
+export function terminalNodes(lab: Lab): string[] {
+  return Object.entries(lab.nodes)
+    .filter(([, n]) => n.kind === 'netns' || n.kind === 'router')
+    .map(([name]) => name)
+    .sort();
+}
+
+function TerminalScreen({ session, active }: { session: TerminalSession; active: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const box = ref.current;
+    if (!box || !active) return;
+    session.attach(box);
+    session.focus();
+    const observer = new ResizeObserver(() => session.fit());
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, [session, active]);
+  useEffect(() => () => session.detach(), [session]);
+  return <div ref={ref} className="pb-term-screen" hidden={!active} data-testid="terminal-screen" data-node={session.node} />;
+}
+
+export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string; request?: number }) {
+  const { lab, applied } = props;
+  const uid = useId();
+  const nodes = useMemo(() => terminalNodes(lab), [lab]);
+  const [node, setNode] = useState(() => (props.node && nodes.includes(props.node) ? props.node : (nodes[0] ?? '')));
+  const [sessions, setSessions] = useState<TerminalSession[]>([]);
+  const [active, setActive] = useState<number>();
+  const [error, setError] = useState<string>();
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const live = useRef<TerminalSession[]>([]);
+  const nextKey = useRef(1);
+  // Output and exits for an id whose `terminal:open` ack has not been handled yet.
+  const early = useRef(new Map<string, { output: { data: string; ack: () => void }[]; exit?: TerminalExit }>());
+
+  const remove = useCallback((s: TerminalSession) => {
+    s.dispose();
+    live.current = live.current.filter((x) => x !== s);
+    setSessions(live.current);
+    setActive((a) => (a === s.key ? live.current.at(-1)?.key : a));
+  }, []);
+
+  const onChange = useCallback(
+    (s: TerminalSession) => {
+      if (s.refused) {
+        setError(`Could not open a terminal in ${s.node}: ${s.refused}`);
+        remove(s);
+        return;
+      }
+      if (s.id && early.current.has(s.id)) {
+        const held = early.current.get(s.id)!;
+        early.current.delete(s.id);
+        for (const o of held.output) s.output(o.data, o.ack);
+        if (held.exit) s.exit(held.exit);
+      }
+      rerender();
+    },
+    [remove],
+  );
+
+  const open = useCallback(
+    (at: string) => {
+      if (!at) return;
+      setError(undefined);
+      const s = new TerminalSession(nextKey.current++, lab.name, at, liveSocket(), onChange);
+      live.current = [...live.current, s];
+      setSessions(live.current);
+      setActive(s.key);
+    },
+    [lab.name, onChange],
+  );
+
+  // Route the socket's terminal events to the sessions by id.
+  useEffect(() => {
+    const socket = liveSocket();
+    const opening = () => live.current.some((s) => s.state === 'opening');
+    const onOutput = (e: TerminalOutput, ack: () => void) => {
+      const s = live.current.find((x) => x.id === e.id);
+      if (s) return s.output(e.data, ack);
+      if (!opening()) return ack(); // a terminal this page no longer shows
+      const held = early.current.get(e.id) ?? { output: [] };
+      held.output.push({ data: e.data, ack });
+      early.current.set(e.id, held);
+    };
+    const onExit = (e: TerminalExit) => {
+      const s = live.current.find((x) => x.id === e.id);
+      if (s) return s.exit(e);
+      if (!opening()) return;
+      early.current.set(e.id, { output: early.current.get(e.id)?.output ?? [], exit: e });
+    };
+    const onDisconnect = () => {
+      early.current.clear();
+      for (const s of live.current) s.lost();
+    };
+    socket.on('terminal:output', onOutput);
+    socket.on('terminal:exit', onExit);
+    socket.on('disconnect', onDisconnect);
+    return () => {
+      socket.off('terminal:output', onOutput);
+      socket.off('terminal:exit', onExit);
+      socket.off('disconnect', onDisconnect);
+    };
+  }, []);
+
+  // Another lab (or leaving the page): its shells end.
+  useEffect(
+    () => () => {
+      for (const s of live.current) s.dispose();
+      live.current = [];
+      early.current.clear();
+      setSessions([]);
+      setActive(undefined);
+    },
+    [lab.name],
+  );
+
+  // A node that left the lab: fall back to the first one.
+  useEffect(() => {
+    if (!nodes.includes(node)) setNode(nodes[0] ?? '');
+  }, [nodes, node]);
+  // The canvas selection proposes the node.
+  useEffect(() => {
+    if (props.node && nodes.includes(props.node)) setNode(props.node);
+  }, [props.node, nodes]);
+  // "Open a terminal in <node>" from the canvas: each new request opens one.
+  const lastRequest = useRef(props.request);
+  useEffect(() => {
+    if (props.request === lastRequest.current) return;
+    lastRequest.current = props.request;
+    if (!props.node || !nodes.includes(props.node)) return;
+    if (!applied) return setError(`Apply the lab first: ${props.node} has no shell until the lab runs.`);
+    open(props.node);
+  }, [props.request, props.node, nodes, applied, open]);
+
+  const hint = !applied ? 'apply the lab first: terminals open in the running lab' : nodes.length === 0 ? 'the lab has no netns or router node (hosts and bridges get no shell)' : undefined;
+  const label = (s: TerminalSession) => {
+    const same = sessions.filter((x) => x.node === s.node);
+    const n = same.length > 1 ? ` (${same.indexOf(s) + 1})` : '';
+    return `${s.node}${n}`;
+  };
+
+  return (
+    <section className="pb-panel pb-terminal" data-testid="terminal-panel" aria-label="Terminals">
+      <div className="pb-term-bar">
+        <form
+          className="pb-inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            open(node);
+          }}
+        >
+          <label htmlFor={`${uid}-node`} className="pb-term-label">
+            Open terminal in
+          </label>
+          <select id={`${uid}-node`} data-testid="terminal-node" value={node} onChange={(e) => setNode(e.target.value)} disabled={nodes.length === 0}>
+            {nodes.length === 0 && <option value="">(no node)</option>}
+            {nodes.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+          <button type="submit" className="pb-btn pb-btn-primary" data-testid="terminal-open" disabled={!applied || !node}>
+            Open
+          </button>
+        </form>
+        {hint && (
+          <span className="pb-hint" data-testid="terminal-hint">
+            {hint}
+          </span>
+        )}
+        <div className="pb-term-tabs" role="tablist" aria-label="Open terminals">
+          {sessions.map((s) => (
+            <div key={s.key} className={`pb-term-tab ${s.state === 'ended' ? 'ended' : ''}`} data-testid="terminal-tab" data-node={s.node} data-state={s.state}>
+              <button type="button" role="tab" aria-selected={s.key === active} onClick={() => setActive(s.key)} title={s.ended ?? `shell in ${s.node}`}>
+                {label(s)}
+                {s.state === 'opening' && <span className="pb-term-status"> opening…</span>}
+                {s.ended && (
+                  <span className="pb-term-status" data-testid="terminal-exit">
+                    {' '}
+                    — {s.ended}
+                  </span>
+                )}
+              </button>
+              <button type="button" className="pb-term-close" aria-label={`Close the terminal in ${s.node}`} title="Close (ends the shell and everything it started)" data-testid="terminal-close" onClick={() => remove(s)}>
+                ×
+              </button>
+            </div>
+          ))}
+        </div>
+      </div>
+      {error && (
+        <div className="pb-error" role="alert" data-testid="terminal-error">
+          {error}
+        </div>
+      )}
+      <div className="pb-term-screens">
+        {sessions.map((s) => (
+          <TerminalScreen key={s.key} session={s} active={s.key === active} />
+        ))}
+        {sessions.length === 0 && (
+          <p className="pb-muted pb-term-empty">
+            A terminal is a shell in a node's own sandbox (you are user <code>student</code>, with the node's network). Right-click a node on the canvas, or
+            pick one above.
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,155 @@
+// One browser terminal: an xterm.js screen tied to a shell on the server (`terminal:open` → output
+// and exit routed here by id). It lives outside React: the screen is created once in its own element,
+// which views attach to and detach from (so StrictMode's double effects and tab switches never open
+// a second shell or lose the scrollback). Output is acknowledged once xterm has parsed it: that ack
+// is the server's flow control, so a busy shell waits for the browser instead of filling memory.
+import type { TerminalExit } from '@patchbay/protocol';
+import { TERMINAL_MAX_COLS, TERMINAL_MAX_ROWS } from '@patchbay/protocol';
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal } from '@xterm/xterm';
+import type { LiveSocket } from '../../api/live';
+import { exitText, inputChunks } from '../terminal-format';
+
+export type SessionState = 'new' | 'opening' | 'open' | 'ended';
+
+const ACK_TIMEOUT_MS = 15_000;
+
+const clamp = (n: number, max: number) => Math.max(1, Math.min(max, Math.floor(n)));
+
+export class TerminalSession {
+  readonly element: HTMLDivElement;
+  readonly term: Terminal;
+  private readonly fitAddon = new FitAddon();
+  private opened = false;
+  id: string | undefined;
+  state: SessionState = 'new';
+  /** Why it ended (shown in its tab). */
+  ended: string | undefined;
+  /** Why it could not open (the server's answer). */
+  refused: string | undefined;
+
+  constructor(
+    readonly key: number,
+    readonly lab: string,
+    readonly node: string,
+    private readonly socket: LiveSocket,
+    private readonly onChange: (s: TerminalSession) => void,
+  ) {
+    this.element = document.createElement('div');
+    this.element.className = 'pb-term-host';
+    this.term = new Terminal({
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
+      fontSize: 13,
+      scrollback: 5000,
+      rightClickSelectsWord: true,
+      theme: { background: '#111827', foreground: '#e5e7eb' },
+    });
+    this.term.loadAddon(this.fitAddon);
+    // Copy and paste like a desktop terminal: Ctrl+Shift+C copies the selection, Ctrl+Shift+V lets
+    // the browser paste (xterm takes the paste event). Ctrl+C stays the shell's interrupt.
+    this.term.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
+      if (e.code === 'KeyC') {
+        e.preventDefault(); // Chrome's "inspect element"
+        const text = this.term.getSelection();
+        if (text) void navigator.clipboard?.writeText(text).catch(() => undefined);
+        return false;
+      }
+      if (e.code === 'KeyV') return false; // the browser's paste event follows
+      return true;
+    });
+    this.term.onData((data) => {
+      if (this.state !== 'open' || !this.id) return;
+      for (const chunk of inputChunks(data)) this.socket.emit('terminal:input', { id: this.id, data: chunk });
+    });
+    this.term.onResize(({ cols, rows }) => {
+      if (this.state === 'open' && this.id) this.socket.emit('terminal:resize', { id: this.id, cols: clamp(cols, TERMINAL_MAX_COLS), rows: clamp(rows, TERMINAL_MAX_ROWS) });
+    });
+  }
+
+  /** Puts the screen into `container` (once visible) and opens the shell the first time. */
+  attach(container: HTMLElement): void {
+    if (this.element.parentElement !== container) container.appendChild(this.element);
+    if (!this.opened) {
+      this.term.open(this.element);
+      this.opened = true;
+    }
+    this.fit();
+    if (this.state === 'new') void this.start();
+  }
+
+  detach(): void {
+    this.element.remove();
+  }
+
+  /** Fits the screen to its element, when the element is shown (a hidden one has no size). */
+  fit(): void {
+    if (!this.opened || this.element.clientWidth === 0 || this.element.clientHeight === 0) return;
+    try {
+      this.fitAddon.fit();
+    } catch {
+      /* not rendered yet */
+    }
+  }
+
+  focus(): void {
+    this.term.focus();
+  }
+
+  private async start(): Promise<void> {
+    this.state = 'opening';
+    this.onChange(this);
+    const dims = this.fitAddon.proposeDimensions();
+    const cols = dims && Number.isFinite(dims.cols) ? clamp(dims.cols, TERMINAL_MAX_COLS) : 80;
+    const rows = dims && Number.isFinite(dims.rows) ? clamp(dims.rows, TERMINAL_MAX_ROWS) : 24;
+    try {
+      const ack = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('terminal:open', { lab: this.lab, node: this.node, cols, rows });
+      if (!ack.ok) {
+        this.refused = ack.error;
+        this.state = 'ended';
+        this.ended = 'refused';
+      } else if ((this.state as SessionState) === 'ended') {
+        // Closed (tab closed, lab changed) while the server was opening it.
+        this.socket.emit('terminal:close', { id: ack.id });
+      } else {
+        this.id = ack.id;
+        this.state = 'open';
+        if (this.term.cols !== cols || this.term.rows !== rows) this.socket.emit('terminal:resize', { id: ack.id, cols: this.term.cols, rows: this.term.rows });
+      }
+    } catch {
+      this.refused = this.socket.connected ? 'the server did not answer in time' : 'not connected to the Patchbay server: is it running?';
+      this.state = 'ended';
+      this.ended = 'refused';
+    }
+    this.onChange(this);
+  }
+
+  /** A batch of output: acknowledged once xterm has taken it. */
+  output(data: string, ack: () => void): void {
+    this.term.write(data, ack);
+  }
+
+  exit(e: TerminalExit): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.ended = exitText(e);
+    this.term.write(`\r\n\x1b[2m[${this.ended}]\x1b[0m\r\n\x1b[?25l`); // and hide the cursor
+    this.term.options.disableStdin = true;
+    this.onChange(this);
+  }
+
+  /** The connection dropped: the server ends its shells then. */
+  lost(): void {
+    if (this.state !== 'open' && this.state !== 'opening') return;
+    this.exit({ id: this.id ?? '', reason: 'closed', message: 'the connection to the server was lost' });
+  }
+
+  /** Ends the shell (if it runs) and frees the screen. */
+  dispose(): void {
+    if (this.state === 'open' && this.id) this.socket.emit('terminal:close', { id: this.id });
+    this.state = 'ended';
+    this.detach();
+    this.term.dispose();
+  }
+}
