@@ -67,7 +67,6 @@ async function inSandbox(ns: string, command: string[], timeoutMs = 15_000): Pro
 
 const bash = (script: string, timeoutMs?: number) => inSandbox(A, ['bash', '-c', script], timeoutMs);
 const hostTool = (name: string) => ['/usr/bin/', '/usr/sbin/'].some((d) => existsSync(d + name));
-const ipS = (...args: string[]) => run('ip', ['-n', S, ...args]);
 
 async function must(p: Promise<{ code: number; stderr: string; stdout: string }>): Promise<string> {
   const r = await p;
