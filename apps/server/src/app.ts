@@ -12,7 +12,9 @@ import swagger from './plugins/external/swagger.js';
 import web from './plugins/external/web.js';
 import auth from './plugins/services/auth.js';
 import engine from './plugins/services/engine.js';
+import limits from './plugins/services/limits.js';
 import live, { type LiveOptions } from './plugins/services/live.js';
+import type { Limits } from './limits.js';
 import store from './plugins/services/store.js';
 import health from './routes/health.js';
 import labs from './routes/labs.js';
@@ -30,6 +32,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Limits of the live streams (tests and benchmarks lower them). */
   live?: LiveOptions;
+  /** Rate limits and quotas over the defaults (`limitsFromEnv()` for PATCHBAY_LIMITS). */
+  limits?: Partial<Limits>;
 }
 
 export async function buildApp(opts: AppOptions) {
@@ -50,6 +54,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(web);
   // services
   await app.register(store, { store: opts.db });
+  await app.register(limits, opts.limits ? { limits: opts.limits } : {});
   await app.register(engine, { engine: opts.engine });
   await app.register(auth, { adminToken: opts.adminToken });
   await app.register(live, opts.live ?? {});

@@ -4,6 +4,7 @@ import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
 import { openStore } from './db.js';
+import { limitsFromEnv } from './limits.js';
 
 export interface StartOptions {
   port?: number;
@@ -13,13 +14,14 @@ export interface StartOptions {
 export async function start(opts: StartOptions = {}): Promise<void> {
   const port = opts.port ?? 7070;
   const host = opts.host ?? '127.0.0.1';
+  const limits = limitsFromEnv(); // a bad PATCHBAY_LIMITS stops here, before anything starts
   const engine = new Engine({ watch: true });
   const db = openStore(engine.settings.dataDir);
   let closing = false;
   try {
     const token = adminToken(db, engine.settings.dataDir);
     const report = await engine.recover();
-    const app = await buildApp({ engine, db, adminToken: token, logger: { level: process.env['PATCHBAY_LOG_LEVEL'] ?? 'info' } });
+    const app = await buildApp({ engine, db, adminToken: token, limits, logger: { level: process.env['PATCHBAY_LOG_LEVEL'] ?? 'info' } });
     const shutdown = async (signal: string) => {
       if (closing) return;
       closing = true;

@@ -28,7 +28,7 @@ export interface TestLab {
   prefix: string;
   dataDir: string;
   /** A server on this lab's prefix and data folder (call again to simulate a restart). */
-  server(live?: AppOptions['live']): Promise<TestServer>;
+  server(live?: AppOptions['live'], limits?: AppOptions['limits']): Promise<TestServer>;
   /** Closes every server started, removes every namespace of the prefix and the data folder. */
   cleanup(): Promise<void>;
 }
@@ -40,11 +40,11 @@ export function testLab(prefix: string): TestLab {
   return {
     prefix,
     dataDir,
-    async server(live) {
+    async server(live, limits) {
       const engine = new Engine({ prefix, dataDir, watch: true });
       const db = openStore(dataDir);
       await engine.recover();
-      const app = await buildApp({ engine, db, adminToken: TOKEN, ...(live ? { live } : {}) });
+      const app = await buildApp({ engine, db, adminToken: TOKEN, ...(live ? { live } : {}), ...(limits ? { limits } : {}) });
       const s = { app, engine, db };
       open.push(s);
       return s;
@@ -75,13 +75,13 @@ export interface LiveServer {
  * example applied, registered with vitest's hooks; clients are disconnected after each test and
  * everything is cleaned up after the file.
  */
-export function liveServer(prefix: string, live?: AppOptions['live']): LiveServer {
+export function liveServer(prefix: string, live?: AppOptions['live'], limits?: AppOptions['limits']): LiveServer {
   const lab = testLab(prefix);
   let server: TestServer | undefined;
   let url = '';
   const clients: LiveClient[] = [];
   beforeAll(async () => {
-    server = await lab.server(live);
+    server = await lab.server(live, limits);
     await server.app.listen({ host: '127.0.0.1', port: 0 });
     const addr = server.app.server.address();
     url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;

@@ -6,6 +6,7 @@ import type { Store } from './db.js';
 import type { LiveServer } from './plugins/services/live.js';
 import type { TablesHub } from './live/tables.js';
 import type { CaptureHub } from './live/captures.js';
+import type { Limits, Quotas } from './limits.js';
 import type { LabProcesses } from './live/lab-processes.js';
 import type { TerminalHub } from './live/terminals.js';
 
@@ -18,6 +19,9 @@ declare module 'fastify' {
     io: LiveServer;
     /** The live tables' per-lab namespace watchers. */
     tables: TablesHub;
+    /** Rate limits and quotas (PATCHBAY_LIMITS over the defaults). */
+    limits: Limits;
+    quotas: Quotas;
     /** Packet captures: running and ended (kept for download). */
     captures: CaptureHub;
     /** Pings, captures and terminals running in lab namespaces, stopped before those namespaces go away. */

@@ -50,6 +50,9 @@ export interface CaptureHubOptions {
   /** A batch not acknowledged within this long gives its credit back (the client is gone or broken). */
   ackTimeoutMs: number;
   statusIntervalMs: number;
+  /** The longest and largest capture anyone may ask for (PATCHBAY_LIMITS). */
+  maxSeconds: number;
+  maxBytes: number;
 }
 
 export const CAPTURE_HUB_DEFAULTS: CaptureHubOptions = Object.freeze({
@@ -61,6 +64,8 @@ export const CAPTURE_HUB_DEFAULTS: CaptureHubOptions = Object.freeze({
   inflightBatches: 4,
   ackTimeoutMs: 10_000,
   statusIntervalMs: 1000,
+  maxSeconds: 3600,
+  maxBytes: 256 * 1024 * 1024,
 });
 
 /** How long the decoder may take to print its last lines after the capture ended. */
@@ -184,12 +189,16 @@ export class CaptureHub {
     }
     if (this.running(socket.id) >= this.options.maxPerSocket) return { ok: false, error: `at most ${this.options.maxPerSocket} captures at a time per connection` };
     if (this.running() >= this.options.maxRunning) return { ok: false, error: `the server runs at most ${this.options.maxRunning} captures at a time` };
+    const limits = { ...CAPTURE_LIMIT_DEFAULTS, ...opts.limits };
+    limits.bytes = Math.min(limits.bytes, this.options.maxBytes);
+    if (limits.seconds > this.options.maxSeconds) return { ok: false, error: `a capture may last at most ${this.options.maxSeconds} s on this server` };
+    const quota = this.app.quotas.acquire(socket.data.scope, 'capture');
+    if ('error' in quota) return { ok: false, error: quota.error };
     const place = await placeOf(this.app, opts.lab, opts.node);
-    if ('error' in place) return { ok: false, error: place.error };
-    if (socket.disconnected) return { ok: false, error: 'disconnected' };
+    if ('error' in place) return (quota(), { ok: false, error: place.error });
+    if (socket.disconnected) return (quota(), { ok: false, error: 'disconnected' });
 
     const id = randomUUID();
-    const limits = { ...CAPTURE_LIMIT_DEFAULTS, ...opts.limits };
     const info: CaptureInfo = {
       id,
       lab: opts.lab,
@@ -208,6 +217,7 @@ export class CaptureHub {
       download: captureDownloadPath(opts.lab, id),
     };
     const run = this.launch(info, place.ns, socket, opts.snaplen);
+    void run.ended.then(quota);
     try {
       await run.handle!.ready;
     } catch (err) {

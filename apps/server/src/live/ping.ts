@@ -31,10 +31,12 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, processes
     const opts: PingStart = input;
     if (!app.auth.scopeCovers(socket.data.scope, opts.lab)) return reply({ ok: false, error: `this token does not cover lab ${opts.lab}` });
     if (pings.size + starting >= MAX_PINGS_PER_SOCKET) return reply({ ok: false, error: `at most ${MAX_PINGS_PER_SOCKET} pings at a time` });
+    const quota = app.quotas.acquire(socket.data.scope, 'ping');
+    if ('error' in quota) return reply({ ok: false, error: quota.error });
     starting++;
     const where = await placeOf(app, opts.lab, opts.node).finally(() => starting--);
-    if ('error' in where) return reply({ ok: false, error: where.error });
-    if (socket.disconnected) return;
+    if ('error' in where) return (quota(), reply({ ok: false, error: where.error }));
+    if (socket.disconnected) return quota();
 
     const id = randomUUID();
     const stats: Omit<PingSummary, 'id'> = { transmitted: 0, received: 0, lossPercent: 100 };
@@ -62,6 +64,7 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, processes
         }
       });
     } catch (err) {
+      quota();
       return reply({ ok: false, error: (err as Error).message });
     }
     pings.set(id, handle);
@@ -70,6 +73,7 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, processes
     void handle.done.then(() => {
       pings.delete(id);
       unregister();
+      quota();
       // Killed before ping printed its statistics: count from what was seen.
       if (!statsSeen) {
         stats.transmitted = highestSeq;

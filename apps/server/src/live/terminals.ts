@@ -125,16 +125,19 @@ export class TerminalHub {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
       if (!Value.Check(TerminalOpenSchema, payload)) return reply({ ok: false, error: 'invalid terminal:open payload', problems: problemsOf(TerminalOpenSchema, payload) });
       if (mine.size + opening >= this.options.maxPerSocket) return reply({ ok: false, error: `at most ${this.options.maxPerSocket} terminals at a time per connection` });
+      const quota = this.app.quotas.acquire(socket.data.scope, 'terminal');
+      if ('error' in quota) return reply({ ok: false, error: quota.error });
       opening++;
       let res: LiveAck;
       try {
-        res = await this.open(socket, payload, mine);
+        res = await this.open(socket, payload, mine, quota);
       } catch (err) {
         this.app.log.error({ err }, 'terminal:open failed');
         res = { ok: false, error: 'the terminal could not be opened (see the server log)' };
       } finally {
         opening--;
       }
+      if (!res.ok) quota();
       reply(res);
     });
 
@@ -176,7 +179,7 @@ export class TerminalHub {
     await Promise.allSettled([...this.all].map((t) => this.stop(t, 'shutdown')));
   }
 
-  private async open(socket: LiveSocket, opts: TerminalOpen, mine: Map<string, Terminal>): Promise<LiveAck> {
+  private async open(socket: LiveSocket, opts: TerminalOpen, mine: Map<string, Terminal>, release: () => void = () => undefined): Promise<LiveAck> {
     if (this.closing) return { ok: false, error: 'the server is shutting down' };
     if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab)) return { ok: false, error: `this token does not cover lab ${opts.lab}` };
     if (opts.node === IMPLICIT_HOST) {
@@ -249,6 +252,7 @@ export class TerminalHub {
       mine.delete(id);
       this.all.delete(t);
       unregister();
+      release();
       resolveDone();
     });
     return { ok: true, id };

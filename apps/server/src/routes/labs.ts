@@ -62,6 +62,9 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
           { path: 'name', code: 'name.mismatch', message: `the document's name is ${JSON.stringify(lab.name)}, but the address says ${JSON.stringify(name)}` },
         ]);
       }
+      if (req.scope?.role === 'student' && Object.keys(lab.nodes).length > app.limits.studentNodesPerLab) {
+        throw new HttpError(403, 'quota', `quota: a student's lab may have at most ${app.limits.studentNodesPerLab} nodes (this one has ${Object.keys(lab.nodes).length}); nothing was changed`);
+      }
       const dryRun = req.query.dryRun === 'true';
       if (!dryRun) {
         // Pings and captures in namespaces this apply removes would keep them alive: stop them first.

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin';
 import { Server } from 'socket.io';
 import { CaptureHub, type CaptureHubOptions } from '../../live/captures.js';
 import { LabProcesses } from '../../live/lab-processes.js';
+import { TokenBucket } from '../../limits.js';
 import { registerPing } from '../../live/ping.js';
 import { TerminalHub, type TerminalHubOptions } from '../../live/terminals.js';
 import type { LiveIo } from '../../live/socket.js';
@@ -22,7 +23,8 @@ export interface LiveOptions {
 
 export default fp(
   async (app, opts: LiveOptions) => {
-    const io: LiveServer = new Server(app.server, { path: '/socket.io/', serveClient: false });
+    // 1 MiB per message at most (terminal input is ≤ 64 KiB, a lab document is sent over HTTP).
+    const io: LiveServer = new Server(app.server, { path: '/socket.io/', serveClient: false, maxHttpBufferSize: 1024 * 1024 });
     io.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.['token'];
       const scope = typeof token === 'string' ? app.auth.scopeFor(token) : undefined;
@@ -32,9 +34,19 @@ export default fp(
     });
     const processes = new LabProcesses();
     const tables = new TablesHub(app, io);
-    const captures = new CaptureHub(app, processes, opts.captures);
+    const captures = new CaptureHub(app, processes, { maxSeconds: app.limits.captureMaxSeconds, maxBytes: app.limits.captureMaxBytes, ...opts.captures });
     const terminals = new TerminalHub(app, processes, opts.terminals);
     io.on('connection', (socket) => {
+      // Events per connection: a token bucket; an event over the rate is dropped, and its ack (if
+      // any) says so, so a client never waits for an answer that will not come.
+      const bucket = new TokenBucket(app.limits.eventsPerSecond, app.limits.eventBurst);
+      socket.use((packet, next) => {
+        if (bucket.take()) return next();
+        const ack = packet[packet.length - 1];
+        if (typeof ack === 'function') (ack as (r: unknown) => void)({ ok: false, error: `rate limited: at most ${app.limits.eventsPerSecond} events per second` });
+        next(new Error('rate limited'));
+      });
+      socket.on('error', () => undefined); // the rate limiter's refusals: already answered above
       registerPing(app, socket, processes);
       tables.register(socket);
       captures.register(socket);
@@ -52,5 +64,5 @@ export default fp(
       await Promise.allSettled([processes.stopAll(), tables.closeAll()]);
     });
   },
-  { name: 'live', dependencies: ['auth', 'engine'] },
+  { name: 'live', dependencies: ['auth', 'engine', 'limits'] },
 );

@@ -1,0 +1,115 @@
+// What one server lets each client do: API and socket rate limits, and per-student quotas. Defaults
+// suit a class on one machine; `PATCHBAY_LIMITS` (JSON, any subset of the fields) overrides them,
+// checked at start: a bad value stops the server with the reason rather than running unlimited.
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+export const LimitsSchema = Type.Object(
+  {
+    /** REST requests per second per token (per client address without one), and the burst allowed. */
+    requestsPerSecond: Type.Number({ minimum: 0.1, maximum: 100_000 }),
+    requestBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /** socket.io events per second per connection, and the burst. */
+    eventsPerSecond: Type.Number({ minimum: 0.1, maximum: 100_000 }),
+    eventBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /** A student's concurrent pings, captures and terminals, over all their connections. */
+    studentPings: Type.Integer({ minimum: 0, maximum: 1000 }),
+    studentCaptures: Type.Integer({ minimum: 0, maximum: 1000 }),
+    studentTerminals: Type.Integer({ minimum: 0, maximum: 1000 }),
+    /** Nodes in a lab a student applies. */
+    studentNodesPerLab: Type.Integer({ minimum: 1, maximum: 2000 }),
+    /** Longest and largest capture anyone may ask for. */
+    captureMaxSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    captureMaxBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3 }),
+  },
+  { additionalProperties: false },
+);
+export type Limits = Static<typeof LimitsSchema>;
+
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  requestsPerSecond: 50,
+  requestBurst: 200,
+  eventsPerSecond: 200,
+  eventBurst: 400,
+  studentPings: 4,
+  studentCaptures: 2,
+  studentTerminals: 4,
+  studentNodesPerLab: 30,
+  captureMaxSeconds: 3600,
+  captureMaxBytes: 256 * 1024 * 1024,
+});
+
+/** The limits from `PATCHBAY_LIMITS` over the defaults; throws with every problem when it is not valid. */
+export function limitsFromEnv(text = process.env['PATCHBAY_LIMITS']): Limits {
+  if (!text) return { ...DEFAULT_LIMITS };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error('PATCHBAY_LIMITS is not JSON (e.g. {"studentTerminals": 2})');
+  }
+  const merged: unknown = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { ...DEFAULT_LIMITS, ...parsed } : parsed;
+  if (!Value.Check(LimitsSchema, merged)) {
+    const why = [...Value.Errors(LimitsSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`).join('; ');
+    throw new Error(`PATCHBAY_LIMITS is not valid: ${why}`);
+  }
+  return merged;
+}
+
+/** A token bucket: `rate` per second, at most `burst` saved up. */
+export class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  /** Takes one token; false when empty. */
+  take(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Seconds until a token is back. */
+  get retryAfterS(): number {
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.rate));
+  }
+}
+
+export type QuotaKind = 'ping' | 'capture' | 'terminal';
+
+/**
+ * Concurrent pings, captures and terminals per student (by the lab their token covers), across all
+ * their connections. Instructors are bounded per connection and server-wide only.
+ */
+export class Quotas {
+  private readonly used = new Map<string, number>();
+
+  constructor(private readonly limits: Limits) {}
+
+  /** Counts one more `kind` for the scope: a release function, or why not. */
+  acquire(scope: { role: 'instructor' } | { role: 'student'; lab: string } | undefined, kind: QuotaKind): (() => void) | { error: string } {
+    if (scope?.role !== 'student') return () => undefined;
+    const max = kind === 'ping' ? this.limits.studentPings : kind === 'capture' ? this.limits.studentCaptures : this.limits.studentTerminals;
+    const key = `${scope.lab}\u0000${kind}`;
+    const n = this.used.get(key) ?? 0;
+    if (n >= max) return { error: `quota: a student may run at most ${max} ${kind}${max === 1 ? '' : 's'} at a time` };
+    this.used.set(key, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.used.get(key) ?? 1) - 1;
+      if (left > 0) this.used.set(key, left);
+      else this.used.delete(key);
+    };
+  }
+}
