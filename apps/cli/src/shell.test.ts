@@ -28,6 +28,19 @@ describe('patchbay shell', () => {
     expect(r.code).toBe(5);
   });
 
+  it('a student who deletes their own veth: the plan shows the drift, and apply repairs it', async () => {
+    const del = await t.run(['shell', 'two-containers', 'ns-web', '--', 'ip', 'link', 'del', 'veth-web']);
+    expect(del.code, del.stderr).toBe(0);
+    // The drift: the plan against the kernel now re-creates the pair (the browser shows the link down).
+    const plan = await t.run(['apply', '--dry-run', '--json', examplePath('two-containers.yaml')]);
+    const commands = (JSON.parse(plan.stdout) as { ops: { command: string }[] }).ops.map((o) => o.command);
+    expect(commands.some((c) => /link add veth-web-br .*type veth peer .*name veth-web netns pbc7-two-containers\.ns-web/.test(c))).toBe(true);
+    const again = await t.run(['apply', examplePath('two-containers.yaml')]);
+    expect(again.code, again.stderr).toBe(0);
+    const ping = await t.run(['exec', 'two-containers', 'ns-web', '--', 'ping', '-c', '1', '-W', '2', '192.168.100.20']);
+    expect(ping.code, ping.stdout).toBe(0);
+  });
+
   it('refuses bridges and hosts (they hold the lab\'s bridges and tunnels), and unknown nodes', async () => {
     const bridge = await t.run(['shell', 'two-containers', 'br0'], '');
     expect(bridge.code).toBe(2);
