@@ -87,7 +87,7 @@ const editor: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) => {
       // The same parser and limits as an apply: a document with problems answers 400 with all of them.
-      const lab = await app.engine.load(JSON.stringify(req.body));
+      const lab = await app.engine.load(JSON.stringify(req.body ?? null));
       return { script: scriptFor(lab, app.engine.prefix) };
     },
   );

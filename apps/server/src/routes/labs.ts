@@ -19,9 +19,10 @@ import { HttpError } from '../http-error.js';
 import { namespacesOf } from '../live/lab-node.js';
 
 const Params = Type.Object({ name: Type.String({ pattern: NAME_RE.source, description: 'Lab name.' }) });
-const ApplyQuery = Type.Object({
-  dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: answer with the plan, change nothing.' })),
-});
+const ApplyQuery = Type.Object(
+  { dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: answer with the plan, change nothing.' })) },
+  { additionalProperties: false },
+);
 const errors = { 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 500: ErrorBodySchema };
 
 const labs: FastifyPluginAsyncTypebox = async (app) => {
@@ -50,8 +51,17 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
     async (req): Promise<ApplyResponse> => {
       const { name } = req.params;
       app.auth.assertLab(req, name);
+      // The query is checked here: with a YAML body (a string, never valid for the body schema),
+      // Fastify stops at the body's finding and never checks the query, and a mistyped dry run
+      // (`?dryRun=1`, `?dryrun=true`) would apply for real.
+      const query: Record<string, unknown> = req.query;
+      const badQuery = Object.keys(query).find((k) => k !== 'dryRun' || (query[k] !== 'true' && query[k] !== 'false'));
+      if (badQuery !== undefined) {
+        const message = badQuery === 'dryRun' ? 'must be true or false' : 'is not a parameter of this route (only dryRun)';
+        throw new HttpError(400, 'invalid', 'the request is not valid; nothing was changed', [{ path: badQuery, code: 'query.invalid', message }]);
+      }
       const body: unknown = req.body;
-      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      const text = typeof body === 'string' ? body : JSON.stringify(body ?? null); // no body: the parser says what is missing
       const lab: Lab = await app.engine.load(text);
       if (req.validationError && typeof body !== 'string') {
         // The lab parser accepted what the schema did not: report the schema's findings.

@@ -1,12 +1,23 @@
 // Lab documents may come as YAML: the text is handed as it is to the engine's parser (the same one
-// the CLI uses), which reports problems with their paths.
+// the CLI uses), which reports problems with their paths. A parsed JSON body nested deeper than
+// MAX_BODY_DEPTH is refused before validation (the routes' JSON.stringify and the parser recurse).
 import fp from 'fastify-plugin';
+import { HttpError } from '../../http-error.js';
+import { nestedDeeper } from '../../nesting.js';
 
 export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+/** A lab document nests 5 levels, a draft one more: far below what would overflow the stack. */
+export const MAX_BODY_DEPTH = 64;
 
 export default fp(
   async (app) => {
     app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    app.addHook('preValidation', async (req) => {
+      if (req.body !== null && typeof req.body === 'object' && nestedDeeper(req.body, MAX_BODY_DEPTH)) {
+        const message = `the request body is nested deeper than ${MAX_BODY_DEPTH} levels`;
+        throw new HttpError(400, 'invalid', message, [{ path: '', code: 'body.too-deep', message }]);
+      }
+    });
   },
   { name: 'content-types' },
 );

@@ -7,6 +7,7 @@
 import fp from 'fastify-plugin';
 import { Server } from 'socket.io';
 import { CaptureHub, type CaptureHubOptions } from '../../live/captures.js';
+import { guardPackets } from '../../live/guard.js';
 import { LabProcesses } from '../../live/lab-processes.js';
 import { TokenBucket } from '../../limits.js';
 import { registerPing } from '../../live/ping.js';
@@ -47,6 +48,7 @@ export default fp(
         next(new Error('rate limited'));
       });
       socket.on('error', () => undefined); // the rate limiter's refusals: already answered above
+      socket.use(guardPackets(socket));
       registerPing(app, socket, processes);
       tables.register(socket);
       captures.register(socket);
