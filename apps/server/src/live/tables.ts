@@ -132,10 +132,10 @@ export class TablesHub {
     });
     socket.on('tables:unsubscribe', (payload) => {
       const lab = payload !== null && typeof payload === 'object' ? payload.lab : undefined;
-      if (typeof lab === 'string' && mine.has(lab)) void this.leave(socket, lab, mine);
+      if (typeof lab === 'string' && mine.has(lab)) void this.leave(socket, lab, mine).catch((err: Error) => this.app.log.warn({ lab, err: err.message }, 'live tables: leaving failed'));
     });
     socket.on('disconnect', () => {
-      for (const lab of [...mine]) void this.leave(socket, lab, mine);
+      for (const lab of [...mine]) void this.leave(socket, lab, mine).catch((err: Error) => this.app.log.warn({ lab, err: err.message }, 'live tables: leaving failed'));
     });
   }
 
@@ -244,7 +244,8 @@ export class TablesHub {
       this.watcher = undefined;
       await watcher.close();
     } else {
-      await watcher.unwatch(mine);
+      // A watcher that exited meanwhile holds no socket any more: nothing left to release.
+      await watcher.unwatch(mine).catch(() => undefined);
     }
   }
 
