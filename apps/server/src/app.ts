@@ -14,6 +14,7 @@ import auth from './plugins/services/auth.js';
 import engine from './plugins/services/engine.js';
 import limits from './plugins/services/limits.js';
 import live, { type LiveOptions } from './plugins/services/live.js';
+import reaper, { type ReaperOptions } from './plugins/services/reaper.js';
 import type { Limits } from './limits.js';
 import store from './plugins/services/store.js';
 import health from './routes/health.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   live?: LiveOptions;
   /** Rate limits and quotas over the defaults (`limitsFromEnv()` for PATCHBAY_LIMITS). */
   limits?: Partial<Limits>;
+  /** How often idle student labs are looked for (tests shorten it). */
+  reaper?: ReaperOptions;
 }
 
 export async function buildApp(opts: AppOptions) {
@@ -58,6 +61,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(engine, { engine: opts.engine });
   await app.register(auth, { adminToken: opts.adminToken });
   await app.register(live, opts.live ?? {});
+  await app.register(reaper, opts.reaper ?? {});
   // routes
   await app.register(health);
   await app.register(openapi);

@@ -127,6 +127,11 @@ export class Store {
       .run(hashToken(token), role, lab, new Date().toISOString());
   }
 
+  /** The labs student tokens cover. */
+  studentLabs(): string[] {
+    return (this.db.prepare("SELECT DISTINCT lab FROM tokens WHERE role = 'student' AND lab IS NOT NULL").all() as { lab: string }[]).map((r) => r.lab);
+  }
+
   findToken(token: string): TokenRow | undefined {
     return this.db.prepare('SELECT role, lab FROM tokens WHERE token_hash = ?').get(hashToken(token)) as TokenRow | undefined;
   }

@@ -1,12 +1,13 @@
 // Rate limits and quotas: the REST token bucket (429 + Retry-After), the per-connection event
 // bucket (a refused ack, never silence), a student's concurrent pings and lab size, the capture
 // length cap; and PATCHBAY_LIMITS parsing.
+import { listNamespaces } from '@patchbay/kernel';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, limitsFromEnv, Quotas, TokenBucket } from './limits.js';
 import { auth, exampleText, liveServer, type LiveClient } from './test-support.js';
 
 const STUDENT = 'pbs9-student-token-0123456789';
-const live = liveServer('pbs9-', undefined, { requestsPerSecond: 1, requestBurst: 3, eventsPerSecond: 1, eventBurst: 4, studentPings: 1, studentNodesPerLab: 2, captureMaxSeconds: 10 });
+const live = liveServer('pbs9-', undefined, { requestsPerSecond: 1, requestBurst: 3, eventsPerSecond: 1, eventBurst: 4, studentPings: 1, studentNodesPerLab: 2, captureMaxSeconds: 10, studentIdleSeconds: 1 });
 
 async function connect(token?: string): Promise<LiveClient> {
   const c = live.client(token ? { token } : undefined);
@@ -83,5 +84,19 @@ describe('limits', () => {
     expect(refused).toMatchObject({ ok: false, error: expect.stringContaining('rate limited') });
     await new Promise((r) => setTimeout(r, 1500));
     expect(await c.emitWithAck('ping:start', { lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 1 })).toMatchObject({ ok: true });
+  });
+
+  it('destroys a student\'s lab once it has been idle (no request, no connection) for studentIdleSeconds', async () => {
+    const { app } = live.server;
+    const c = await connect(STUDENT);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await app.activity.sweep()).toEqual([]); // connected: never idle
+    c.disconnect();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await app.activity.sweep()).toEqual([]); // disconnecting counts as activity
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await app.activity.sweep()).toEqual(['two-containers']);
+    expect(await listNamespaces('pbs9-two-containers.')).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: '/api/labs', headers: { authorization: `Bearer ${STUDENT}` } })).json()).toEqual({ labs: [] });
   });
 });

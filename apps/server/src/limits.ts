@@ -18,6 +18,8 @@ export const LimitsSchema = Type.Object(
     studentTerminals: Type.Integer({ minimum: 0, maximum: 1000 }),
     /** Nodes in a lab a student applies. */
     studentNodesPerLab: Type.Integer({ minimum: 1, maximum: 2000 }),
+    /** A student's lab with no request and no connection for this long is destroyed (0: never). */
+    studentIdleSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86_400 }),
     /** Longest and largest capture anyone may ask for. */
     captureMaxSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     captureMaxBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3 }),
@@ -35,6 +37,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentCaptures: 2,
   studentTerminals: 4,
   studentNodesPerLab: 30,
+  studentIdleSeconds: 3600,
   captureMaxSeconds: 3600,
   captureMaxBytes: 256 * 1024 * 1024,
 });

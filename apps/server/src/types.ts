@@ -7,6 +7,7 @@ import type { LiveServer } from './plugins/services/live.js';
 import type { TablesHub } from './live/tables.js';
 import type { CaptureHub } from './live/captures.js';
 import type { Limits, Quotas } from './limits.js';
+import type { Activity } from './plugins/services/reaper.js';
 import type { LabProcesses } from './live/lab-processes.js';
 import type { TerminalHub } from './live/terminals.js';
 
@@ -22,6 +23,8 @@ declare module 'fastify' {
     /** Rate limits and quotas (PATCHBAY_LIMITS over the defaults). */
     limits: Limits;
     quotas: Quotas;
+    /** Student activity, and the reaper of idle student labs. */
+    activity: Activity;
     /** Packet captures: running and ended (kept for download). */
     captures: CaptureHub;
     /** Pings, captures and terminals running in lab namespaces, stopped before those namespaces go away. */

@@ -48,6 +48,12 @@ export default fp(
         next(new Error('rate limited'));
       });
       socket.on('error', () => undefined); // the rate limiter's refusals: already answered above
+      // A student's open connection keeps their lab from being reaped as idle (reaper.ts).
+      const scope = socket.data.scope;
+      if (scope.role === 'student' && app.hasDecorator('activity')) {
+        app.activity.connected(scope.lab, 1);
+        socket.on('disconnect', () => app.activity.connected(scope.lab, -1));
+      }
       socket.use(guardPackets(socket));
       registerPing(app, socket, processes);
       tables.register(socket);
