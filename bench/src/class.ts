@@ -19,7 +19,7 @@ import { parseLabText } from '@patchbay/topology';
 import type { ClassCommand, StudentSpec } from './class-client.js';
 import { HOSTS, labDocument } from './class-lab.js';
 import { machineFacts } from './report.js';
-import { ROOT, sleep } from './util.js';
+import { ROOT, sleep, RssSampler } from './util.js';
 
 const PREFIX = 'pbcl-';
 const ADMIN_TOKEN = `bench-class-admin-${randomBytes(12).toString('hex')}`;
@@ -125,15 +125,6 @@ function machineTicks(): { busy: number; total: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const total = f.reduce((a, b) => a + b, 0);
   return { busy: total - f[3]! - (f[4] ?? 0), total };
-}
-
-class RssSampler {
-  max = 0;
-  private timer = setInterval(() => (this.max = Math.max(this.max, process.memoryUsage.rss())), 50);
-  stop(): number {
-    clearInterval(this.timer);
-    return Math.max(this.max, process.memoryUsage.rss());
-  }
 }
 
 function ask<T>(child: ChildProcess, msg: ClassCommand): Promise<T> {

@@ -12,7 +12,7 @@ import { buildApp, openStore } from '@patchbay/server';
 import { parseLabText, type Lab } from '@patchbay/topology';
 import type { ClientCommand } from './live-client.js';
 import { machineFacts } from './report.js';
-import { ROOT, sleep } from './util.js';
+import { ROOT, sleep, RssSampler } from './util.js';
 
 const PREFIX = 'pbl-';
 const TOKEN = 'bench-live-token-0123456789abcdef';
@@ -65,15 +65,6 @@ function childrenRss(): { bytes: number; count: number; names: string[] } {
     }
   }
   return { bytes, count: names.length, names };
-}
-
-class RssSampler {
-  max = 0;
-  private timer = setInterval(() => (this.max = Math.max(this.max, process.memoryUsage.rss())), 50);
-  stop(): number {
-    clearInterval(this.timer);
-    return Math.max(this.max, process.memoryUsage.rss());
-  }
 }
 
 function ask<T>(child: ChildProcess, msg: ClientCommand): Promise<T> {

@@ -58,3 +58,13 @@ export const sec = (ms: number) => (ms / 1000).toFixed(3);
 export const msf = (ms: number) => (Number.isNaN(ms) ? '–' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 export const fmtS = (s: Stat) => (s.n > 1 ? `${sec(s.median)} [${sec(s.min)}–${sec(s.max)}]` : sec(s.median));
 export const fmtMs = (s: Stat) => (s.n > 1 ? `${msf(s.median)} [${msf(s.min)}–${msf(s.max)}]` : msf(s.median));
+
+/** The largest RSS of this process seen between its creation and `stop()` (sampled every 50 ms). */
+export class RssSampler {
+  max = 0;
+  private timer = setInterval(() => (this.max = Math.max(this.max, process.memoryUsage.rss())), 50);
+  stop(): number {
+    clearInterval(this.timer);
+    return Math.max(this.max, process.memoryUsage.rss());
+  }
+}
