@@ -1,0 +1,387 @@
+// Scenario file text (YAML or JSON) → a typed Scenario plus every problem found: YAML syntax, the
+// size limit, structure (the TypeBox schema, with paths such as `checks[2].from`), the lab (checked
+// by topology's own `parseLabText`, its problem paths under `lab.`), then meaning: every node,
+// interface and address a check or the solution names must make sense in that lab.
+// Pure: no node:* imports. A lab given as a path is read through the caller's `readLab`.
+
+import { parseDocument, LineCounter } from 'yaml';
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { Type } from '@sinclair/typebox';
+import { deviceName, isBridge, isBridgeMember, parseCidr, parseIPv4, parseLabText, type Lab, type Problem } from '@patchbay/topology';
+import type { Check, InterfaceRef, Scenario, ScenarioDocument } from './model.js';
+import { CHECK_SCHEMAS, CHECK_TYPES, LAB_PATH_PATTERN, ScenarioSchema, SolutionStepSchema } from './schema.js';
+
+export type { Problem } from '@patchbay/topology';
+
+export const DEFAULT_MAX_SCENARIO_BYTES = 256 * 1024;
+const MAX_SYNTAX_PROBLEMS = 20;
+
+export interface ScenarioParseOptions {
+  /** Returns the text of a lab file named by `lab: ./file.yaml` (relative to the scenario file). May throw. */
+  readLab?: (path: string) => string;
+  /** Largest accepted scenario file, in UTF-8 bytes. Default 256 KiB. */
+  maxBytes?: number;
+}
+
+export interface ScenarioParseResult {
+  /** Present when the scenario and its lab have the right structure (even if `problems` lists semantic problems). */
+  scenario?: Scenario;
+  problems: Problem[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses a scenario file; returns the scenario (lab resolved) and every problem found. */
+export function parseScenarioText(text: string, opts: ScenarioParseOptions = {}): ScenarioParseResult {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_SCENARIO_BYTES;
+  const bytes = text.length * 3 > maxBytes ? new TextEncoder().encode(text).length : text.length;
+  if (bytes > maxBytes) {
+    return { problems: [{ path: '', code: 'file.too-large', message: `the scenario file is ${formatBytes(bytes)}; the limit is ${formatBytes(maxBytes)}` }] };
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  if (doc.errors.length > 0) {
+    const seen = new Set<string>();
+    const problems: Problem[] = [];
+    for (const e of doc.errors) {
+      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+      const message = `YAML syntax error at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+      if (seen.has(message) || problems.length >= MAX_SYNTAX_PROBLEMS) continue;
+      seen.add(message);
+      problems.push({ path: '', code: 'yaml.syntax', message });
+    }
+    return { problems };
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { problems: [{ path: '', code: 'yaml.syntax', message: `YAML error: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  if (!isObject(value)) {
+    const what = value === null || value === undefined ? 'empty' : Array.isArray(value) ? 'a list' : 'a single value';
+    return { problems: [{ path: '', code: 'scenario.schema', message: `the scenario file is ${what}; it must be a map with id, title, lab, checks…` }] };
+  }
+
+  const problems = structureProblems(value);
+  const structureOk = problems.length === 0;
+  const { lab, labPath, problems: labProblems } = resolveLab(value.lab, opts);
+  problems.push(...labProblems);
+  if (lab) problems.push(...semanticProblems(value, lab));
+  if (!structureOk || !lab) return { problems };
+
+  const { lab: _written, ...rest } = value as unknown as ScenarioDocument;
+  void _written;
+  const scenario: Scenario = labPath === undefined ? { ...rest, lab } : { ...rest, lab, labPath };
+  return { scenario, problems };
+}
+
+export const parseScenario = parseScenarioText;
+
+// ---------------------------------------------------------------------------------------------
+// Structure
+
+/** The scenario without `lab` (checked by topology) and with checks resolved one by one by `type`. */
+const ShapeSchema = Type.Object(
+  {
+    ...Object.fromEntries(Object.entries(ScenarioSchema.properties).filter(([k]) => k !== 'lab' && k !== 'checks' && k !== 'solution')),
+    checks: Type.Array(Type.Unknown(), { minItems: 1 }),
+    solution: Type.Array(Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+
+function structureProblems(value: Record<string, unknown>): Problem[] {
+  const out: Problem[] = [];
+  const { lab, ...rest } = value;
+  collect(ShapeSchema, rest, '', out);
+  if (!('lab' in value)) out.push({ path: 'lab', code: 'scenario.schema', message: 'required' });
+  else if (typeof lab === 'string') {
+    if (!new RegExp(LAB_PATH_PATTERN).test(lab)) {
+      out.push({ path: 'lab', code: 'scenario.schema', message: `"${lab}" must be a relative path such as ./lab.yaml, or a whole lab document` });
+    }
+  } else if (!isObject(lab)) out.push({ path: 'lab', code: 'scenario.schema', message: `must be a lab document or a path such as ./lab.yaml, not ${describe(lab)}` });
+
+  if (Array.isArray(value.checks)) {
+    value.checks.forEach((c, i) => {
+      const path = `checks[${i}]`;
+      if (!isObject(c)) return out.push({ path, code: 'scenario.schema', message: `must be a check (a map with a type field), not ${describe(c)}` });
+      const schema = typeof c.type === 'string' ? (CHECK_SCHEMAS as Record<string, TSchema>)[c.type] : undefined;
+      if (c.type === undefined) return out.push({ path: `${path}.type`, code: 'scenario.schema', message: `required: one of ${CHECK_TYPES.join(', ')}` });
+      if (!schema) return out.push({ path: `${path}.type`, code: 'scenario.schema', message: `must be one of ${CHECK_TYPES.join(', ')}, not ${describe(c.type)}` });
+      collect(schema, c, path, out);
+    });
+  }
+  if (Array.isArray(value.solution)) value.solution.forEach((s, i) => collect(SolutionStepSchema, s, `solution[${i}]`, out));
+  return out;
+}
+
+function collect(schema: TSchema, value: unknown, prefix: string, out: Problem[]): void {
+  const errors = [...Value.Errors(schema, value)];
+  const required = new Set(errors.filter((e) => e.type === ValueErrorType.ObjectRequiredProperty).map((e) => e.path));
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (e.type !== ValueErrorType.ObjectRequiredProperty && required.has(e.path)) continue;
+    const path = join(prefix, e.path);
+    const message = messageFor(e);
+    if (seen.has(`${path}\u0000${message}`)) continue;
+    seen.add(`${path}\u0000${message}`);
+    out.push({ path, code: 'scenario.schema', message });
+  }
+}
+
+function messageFor(e: ValueError): string {
+  const s = e.schema as Record<string, unknown>;
+  switch (e.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return 'required';
+    case ValueErrorType.ObjectAdditionalProperties:
+      return `unknown field (fields here: ${Object.keys((s.properties as object | undefined) ?? {}).join(', ')})`;
+    case ValueErrorType.Object:
+      return `must be a map of fields (key: value), not ${describe(e.value)}`;
+    case ValueErrorType.Array:
+      return `must be a list, not ${describe(e.value)}`;
+    case ValueErrorType.String:
+      return `must be text, not ${describe(e.value)}`;
+    case ValueErrorType.Number:
+      return `must be a number, not ${describe(e.value)}`;
+    case ValueErrorType.Integer:
+      return `must be a whole number, not ${describe(e.value)}`;
+    case ValueErrorType.Boolean:
+      return `must be true or false, not ${describe(e.value)}`;
+    case ValueErrorType.Literal:
+      return `must be ${String(s.const)}, not ${describe(e.value)}`;
+    case ValueErrorType.StringMinLength:
+      return 'must not be empty';
+    case ValueErrorType.ArrayMinItems:
+      return `needs at least ${String(s.minItems)} entries`;
+    case ValueErrorType.NumberMinimum:
+    case ValueErrorType.NumberMaximum:
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.IntegerMaximum:
+      return `${String(e.value)} must be a whole number from ${String(s.minimum)} to ${String(s.maximum)}`;
+    case ValueErrorType.StringPattern:
+      return `${describe(e.value)} does not have the expected form (${String(s.pattern)})`;
+    case ValueErrorType.Union: {
+      const anyOf = (s.anyOf as Record<string, unknown>[] | undefined) ?? [];
+      if (anyOf.length > 0 && anyOf.every((b) => 'const' in b)) return `must be one of ${anyOf.map((b) => String(b.const)).join(', ')}, not ${describe(e.value)}`;
+      return `has the wrong type (${String(s.description ?? 'see the schema')}), not ${describe(e.value)}`;
+    }
+    default:
+      return e.message;
+  }
+}
+
+/** A value as words: `the text "x"`, `the number 5`, `a list`, `nothing` (YAML `key:` with no value). */
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing (the field is empty)';
+  if (typeof v === 'string') return `the text "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  if (typeof v === 'number') return `the number ${v}`;
+  if (typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a map';
+  return typeof v;
+}
+
+/** `checks[2]` + JSON pointer `/mac/node` → `checks[2].mac.node`; numeric tokens become indexes. */
+function join(prefix: string, pointer: string): string {
+  let path = prefix;
+  for (const raw of pointer.split('/').slice(1)) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^[0-9]+$/.test(token)) path += `[${token}]`;
+    else path += path ? `.${token}` : token;
+  }
+  return path;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lab
+
+function resolveLab(raw: unknown, opts: ScenarioParseOptions): { lab?: Lab; labPath?: string; problems: Problem[] } {
+  const under = (ps: Problem[], note = ''): Problem[] =>
+    ps.map((p) => ({ ...p, path: p.path === '' ? 'lab' : p.path.startsWith('[') ? `lab${p.path}` : `lab.${p.path}`, message: note + p.message }));
+  if (isObject(raw)) {
+    const r = parseLabText(JSON.stringify(raw));
+    return { ...(r.lab ? { lab: r.lab } : {}), problems: under(r.problems) };
+  }
+  if (typeof raw !== 'string' || !new RegExp(LAB_PATH_PATTERN).test(raw)) return { problems: [] }; // reported as structure
+  if (!opts.readLab) {
+    return { problems: [{ path: 'lab', code: 'lab.path-unresolved', message: `the lab is a path (${raw}) but no lab file reader was given; embed the lab or parse with readLab` }] };
+  }
+  let text: string;
+  try {
+    text = opts.readLab(raw);
+  } catch (err) {
+    return { problems: [{ path: 'lab', code: 'lab.unreadable', message: `cannot read ${raw}: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  const r = parseLabText(text);
+  return { ...(r.lab ? { lab: r.lab } : {}), labPath: raw, problems: under(r.problems, `in ${raw}: `) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meaning
+
+/** Interface names of every node as the kernel will have them, and the ports of every bridge. */
+export class LabIndex {
+  readonly interfaces = new Map<string, Set<string>>();
+  readonly ports = new Map<string, Set<string>>();
+
+  constructor(readonly lab: Lab) {
+    const nodes = isObject(lab.nodes) ? lab.nodes : {};
+    for (const [name, n] of Object.entries(nodes)) {
+      this.interfaces.set(name, new Set(isBridge(n) ? [deviceName(name)] : ['lo']));
+      if (isBridge(n)) this.ports.set(name, new Set());
+    }
+    const add = (node: string, iface: string) => this.interfaces.get(node)?.add(iface);
+    const hostOf = (bridge: string): string | undefined => {
+      const b = nodes[bridge];
+      return b && isBridge(b) ? b.host : undefined;
+    };
+    const addToBridge = (bridge: string, iface: string) => {
+      add(bridge, iface);
+      this.ports.get(bridge)?.add(iface);
+      const host = hostOf(bridge);
+      if (host) add(host, iface);
+    };
+    for (const [name, n] of Object.entries(nodes)) if (isBridge(n) && n.host) add(n.host, deviceName(name));
+    for (const link of Array.isArray(lab.links) ? lab.links : []) {
+      for (const end of [link.a, link.b]) {
+        if (!end || typeof end.node !== 'string') continue;
+        if (this.ports.has(end.node)) addToBridge(end.node, end.interface);
+        else add(end.node, end.interface);
+      }
+    }
+    for (const overlay of lab.overlays ?? []) {
+      for (const m of overlay.members ?? []) {
+        if (isBridgeMember(m)) addToBridge(m.bridge, deviceName(overlay.name));
+        else add(m.host, deviceName(overlay.name));
+      }
+    }
+  }
+
+  has(node: string): boolean {
+    return this.interfaces.has(node);
+  }
+  isBridge(node: string): boolean {
+    return this.ports.has(node);
+  }
+  nodeNames(): string[] {
+    return [...this.interfaces.keys()];
+  }
+}
+
+const list = (xs: Iterable<string>): string => {
+  const all = [...xs].sort();
+  return all.length > 12 ? `${all.slice(0, 12).join(', ')}, …` : all.join(', ') || 'none';
+};
+
+function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
+  const out: Problem[] = [];
+  const ix = new LabIndex(lab);
+  const node = (path: string, name: string, code = 'check.node-unknown'): boolean => {
+    if (ix.has(name)) return true;
+    out.push({ path, code, message: `no node "${name}" in the lab (nodes: ${list(ix.nodeNames())})` });
+    return false;
+  };
+  const iface = (path: string, nodeName: string, name: string): void => {
+    const known = ix.interfaces.get(nodeName);
+    if (!known || known.has(name)) return;
+    out.push({ path, code: 'check.interface-unknown', message: `${nodeName} has no interface "${name}" in the lab (interfaces: ${list(known)})` });
+  };
+  const ipv4 = (path: string, ip: string): void => {
+    if (parseIPv4(ip) === undefined) out.push({ path, code: 'check.address-invalid', message: `${ip} is not an IPv4 address` });
+  };
+  const ref = (path: string, r: InterfaceRef): void => {
+    if (node(`${path}.node`, r.node)) iface(`${path}.interface`, r.node, r.interface);
+  };
+  const bridge = (path: string, name: string): boolean => {
+    if (!node(path, name)) return false;
+    if (ix.isBridge(name)) return true;
+    out.push({ path, code: 'check.not-bridge', message: `${name} is not a bridge (bridges: ${list(ix.ports.keys())})` });
+    return false;
+  };
+  const from = (path: string, name: string): void => {
+    if (node(path, name) && ix.isBridge(name)) {
+      out.push({ path, code: 'check.from-bridge', message: `${name} is a bridge, which has no address of its own to send from; name a host, netns or router` });
+    }
+  };
+
+  const checks = Array.isArray(value.checks) ? value.checks : [];
+  const ids = new Map<string, number>();
+  checks.forEach((raw, i) => {
+    if (!isObject(raw) || typeof raw.type !== 'string') return;
+    const schema = (CHECK_SCHEMAS as Record<string, TSchema>)[raw.type];
+    if (typeof raw.id === 'string') {
+      const first = ids.get(raw.id);
+      if (first !== undefined) out.push({ path: `checks[${i}].id`, code: 'check.id-duplicate', message: `check id "${raw.id}" is already used by checks[${first}]` });
+      else ids.set(raw.id, i);
+    }
+    if (!schema || !Value.Check(schema, raw)) return; // structure problems already reported
+    const c = raw as unknown as Check;
+    const p = `checks[${i}]`;
+    switch (c.type) {
+      case 'ping':
+      case 'tcp':
+        from(`${p}.from`, c.from);
+        ipv4(`${p}.to`, c.to);
+        break;
+      case 'interface':
+        if (node(`${p}.node`, c.node)) iface(`${p}.interface`, c.node, c.interface);
+        if (c.master !== undefined) bridge(`${p}.master`, c.master);
+        (c.addresses ?? []).forEach((a, j) => {
+          if (!parseCidr(a)) out.push({ path: `${p}.addresses[${j}]`, code: 'check.address-invalid', message: `${a} is not an IPv4 address in CIDR form (a.b.c.d/len)` });
+        });
+        break;
+      case 'route':
+        if (node(`${p}.node`, c.node) && c.dev !== undefined) iface(`${p}.dev`, c.node, c.dev);
+        if (c.to !== 'default' && !parseCidr(c.to)) out.push({ path: `${p}.to`, code: 'check.address-invalid', message: `${c.to} is not "default" or an IPv4 network in CIDR form` });
+        if (c.via !== undefined) ipv4(`${p}.via`, c.via);
+        break;
+      case 'fdb':
+        if (bridge(`${p}.bridge`, c.bridge) && c.port !== undefined) {
+          const ports = ix.ports.get(c.bridge) ?? new Set<string>();
+          if (!ports.has(c.port)) out.push({ path: `${p}.port`, code: 'check.interface-unknown', message: `"${c.port}" is not a port of ${c.bridge} (ports: ${list(ports)})` });
+        }
+        ref(`${p}.mac`, c.mac);
+        break;
+      case 'neighbor':
+        node(`${p}.node`, c.node);
+        ipv4(`${p}.ip`, c.ip);
+        ref(`${p}.mac`, c.mac);
+        break;
+      case 'sysctl':
+        node(`${p}.node`, c.node);
+        break;
+      case 'command':
+        node(`${p}.node`, c.node);
+        if (c.match !== undefined) {
+          try {
+            new RegExp(c.match);
+          } catch (err) {
+            out.push({ path: `${p}.match`, code: 'check.match-invalid', message: `not a valid regular expression: ${err instanceof Error ? err.message : String(err)}` });
+          }
+        }
+        break;
+    }
+  });
+
+  const solution = Array.isArray(value.solution) ? value.solution : [];
+  solution.forEach((s, i) => {
+    if (Value.Check(SolutionStepSchema, s)) node(`solution[${i}].node`, s.node, 'solution.node-unknown');
+  });
+  return out;
+}
+
+/** `path: message`, or the message alone for whole-file problems. */
+export function formatScenarioProblem(p: Problem): string {
+  return p.path ? `${p.path}: ${p.message}` : p.message;
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
+  return `${n} bytes`;
+}
