@@ -4,19 +4,17 @@
 // interface and address a check or the solution names must make sense in that lab.
 // Pure: no node:* imports. A lab given as a path is read through the caller's `readLab`.
 
-import { parseDocument, LineCounter } from 'yaml';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Type } from '@sinclair/typebox';
-import { deviceName, isBridge, isBridgeMember, parseCidr, parseIPv4, parseLabText, type Lab, type Problem } from '@patchbay/topology';
+import { deviceName, isBridge, isBridgeMember, parseCidr, parseIPv4, parseLabText, readYamlMap, type Lab, type Problem } from '@patchbay/topology';
 import type { Check, InterfaceRef, Scenario, ScenarioDocument } from './model.js';
 import { CHECK_SCHEMAS, CHECK_TYPES, LAB_PATH_PATTERN, ScenarioSchema, SolutionStepSchema } from './schema.js';
 
 export type { Problem } from '@patchbay/topology';
 
 export const DEFAULT_MAX_SCENARIO_BYTES = 256 * 1024;
-const MAX_SYNTAX_PROBLEMS = 20;
 
 export interface ScenarioParseOptions {
   /** Returns the text of a lab file named by `lab: ./file.yaml` (relative to the scenario file). May throw. */
@@ -35,36 +33,13 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Parses a scenario file; returns the scenario (lab resolved) and every problem found. */
 export function parseScenarioText(text: string, opts: ScenarioParseOptions = {}): ScenarioParseResult {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_SCENARIO_BYTES;
-  const bytes = text.length * 3 > maxBytes ? new TextEncoder().encode(text).length : text.length;
-  if (bytes > maxBytes) {
-    return { problems: [{ path: '', code: 'file.too-large', message: `the scenario file is ${formatBytes(bytes)}; the limit is ${formatBytes(maxBytes)}` }] };
-  }
-
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  if (doc.errors.length > 0) {
-    const seen = new Set<string>();
-    const problems: Problem[] = [];
-    for (const e of doc.errors) {
-      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-      const message = `YAML syntax error at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
-      if (seen.has(message) || problems.length >= MAX_SYNTAX_PROBLEMS) continue;
-      seen.add(message);
-      problems.push({ path: '', code: 'yaml.syntax', message });
-    }
-    return { problems };
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    return { problems: [{ path: '', code: 'yaml.syntax', message: `YAML error: ${err instanceof Error ? err.message : String(err)}` }] };
-  }
-  if (!isObject(value)) {
-    const what = value === null || value === undefined ? 'empty' : Array.isArray(value) ? 'a list' : 'a single value';
-    return { problems: [{ path: '', code: 'scenario.schema', message: `the scenario file is ${what}; it must be a map with id, title, lab, checks…` }] };
-  }
+  const read = readYamlMap(text, {
+    maxBytes: opts.maxBytes ?? DEFAULT_MAX_SCENARIO_BYTES,
+    what: 'scenario',
+    notAMap: { code: 'scenario.schema', expected: 'id, title, lab, checks…' },
+  });
+  if ('problems' in read) return read;
+  const value = read.value;
 
   const problems = structureProblems(value);
   const structureOk = problems.length === 0;
@@ -380,8 +355,3 @@ export function formatScenarioProblem(p: Problem): string {
   return p.path ? `${p.path}: ${p.message}` : p.message;
 }
 
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
-  return `${n} bytes`;
-}

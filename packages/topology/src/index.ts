@@ -13,3 +13,4 @@ export * from './validate.js';
 export * from './features.js';
 export * from './peers.js';
 export * from './compile-nat.js';
+export * from './read-document.js';

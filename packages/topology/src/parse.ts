@@ -2,11 +2,12 @@
 // stages: YAML syntax, structure (the TypeBox schema), meaning (`validateLab`). Each stage runs only
 // when the one before succeeded, because its checks would only echo the earlier problems.
 
-import { Document, LineCounter, parseDocument, visit, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import { Document, visit, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
 import type { TSchema } from '@sinclair/typebox';
 import type { Lab, Problem } from './model.js';
 import { LabSchema, NodeSchema, OverlayMemberSchema, RouteSchema, BridgeSchema, NetNodeSchema, BridgeMemberSchema, HostMemberSchema, ViaRouteSchema, DevRouteSchema } from './schema.js';
 import { structureProblems } from './parse-structure.js';
+import { readYamlMap } from './read-document.js';
 import { validateLab, type ValidateOptions } from './validate.js';
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -22,44 +23,11 @@ export interface ParseResult {
   problems: Problem[];
 }
 
-const MAX_SYNTAX_PROBLEMS = 20;
-
 /** Parses a lab file and returns the lab and every problem (structure first, then meaning). */
 export function parseLabText(text: string, opts: ParseOptions = {}): ParseResult {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  // Only encode when the length could exceed the limit: UTF-8 takes at most 3 bytes per UTF-16 unit.
-  const bytes = text.length * 3 > maxBytes ? new TextEncoder().encode(text).length : text.length;
-  if (bytes > maxBytes) {
-    return { problems: [{ path: '', code: 'file.too-large', message: `the lab file is ${formatBytes(bytes)}; the limit is ${formatBytes(maxBytes)}` }] };
-  }
-
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  if (doc.errors.length > 0) {
-    const seen = new Set<string>();
-    const problems: Problem[] = [];
-    for (const e of doc.errors) {
-      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-      const where = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
-      const message = `YAML syntax error at ${where}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
-      if (seen.has(message) || problems.length >= MAX_SYNTAX_PROBLEMS) continue;
-      seen.add(message);
-      problems.push({ path: '', code: 'yaml.syntax', message });
-    }
-    return { problems };
-  }
-
-  let value: unknown;
-  try {
-    // maxAliasCount bounds alias expansion ("billion laughs") in a file a student may have pasted.
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    return { problems: [{ path: '', code: 'yaml.syntax', message: `YAML error: ${err instanceof Error ? err.message : String(err)}` }] };
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    const what = value === null || value === undefined ? 'empty' : Array.isArray(value) ? 'a list' : `a single value`;
-    return { problems: [{ path: '', code: 'schema.type', message: `the lab file is ${what}; it must be a map with name, nodes and links` }] };
-  }
+  const read = readYamlMap(text, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, what: 'lab', notAMap: { code: 'schema.type', expected: 'name, nodes and links' } });
+  if ('problems' in read) return read;
+  const value = read.value;
 
   const structural = structureProblems(LabSchema, value);
   const hard = structural.filter((p) => !p.soft);
@@ -80,7 +48,7 @@ export function parseLabText(text: string, opts: ParseOptions = {}): ParseResult
     return { problems: [...strip(structural), ...extra] };
   }
 
-  const lab = value as Lab;
+  const lab = value as unknown as Lab;
   const problems = validateLab(lab, opts);
   // Every soft structural constraint has a counterpart in validateLab; should one ever not, the
   // schema's own message is still better than accepting the file.
@@ -95,11 +63,6 @@ export function formatProblem(p: Problem): string {
   return p.path ? `${p.path}: ${p.message}` : p.message;
 }
 
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
-  return `${n} bytes`;
-}
 
 /**
  * A copy of `value` with object keys in the schema's order (name, description, nodes, links,
