@@ -25,6 +25,7 @@ export const COMMAND_FLAGS: Record<string, readonly string[]> = {
   recover: ['json'],
   capabilities: ['json'],
   serve: ['port', 'host'],
+  scenario: ['lab', 'json'],
 };
 
 /** The first flag `p.command` does not accept, if any. */
@@ -69,6 +70,15 @@ usage: patchbay COMMAND [ARGS]
   recover [--json]        after a crash: keep applied labs, remove half-made ones and
                           unjournaled namespaces of this prefix, roll interrupted changes back
   capabilities [--json]   kernel features this machine offers to labs
+  scenario list [--json]  the built-in exercises
+  scenario start ID|FILE [--lab NAME]
+                          realize an exercise's starting lab (and its setup steps)
+  scenario check NAME [--json]
+                          run the exercise's checks against the live lab (exit 3: some fail)
+  scenario solve NAME     run the reference solution (instructors, tests)
+  scenario validate ID|FILE [--lab NAME] [--json]
+                          prove it sound: the fresh lab fails a check, the solution passes all,
+                          a reset lab fails again (exit 2 invalid, 3 unsound)
   serve [--port N] [--host H]
                           start the server (REST API; default 127.0.0.1:7070) and print its
                           address with the instructor token; labs keep running when it stops

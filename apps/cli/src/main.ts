@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { Engine, EngineError, ApplyError, exportLab, exportScript, execInNode, labState, shellInNode } from '@patchbay/engine';
 import { type Op, opCommand } from '@patchbay/topology';
 import { formatState, formatList, formatPlanLine } from './format.js';
+import { cmdScenario } from './scenario.js';
 import { COMMAND_FLAGS, HELP, parseArgs, unknownFlag, type Parsed } from './args.js';
 
 // Output piped into `head` and closed early is not an error: stop quietly.
@@ -140,8 +141,7 @@ async function main(argv: string[]): Promise<number> {
       return shellInNode(engine, name!, node!, p.rest);
     }
     case 'scenario':
-      err(`patchbay ${p.command}: not in this version yet (see README: roadmap)`);
-      return 1;
+      return cmdScenario(engine, p, out, err);
     default:
       err(`patchbay: unknown command ${JSON.stringify(p.command)}\n\n${HELP}`);
       return 2;

@@ -6,3 +6,4 @@ export * from './journal.js';
 export * from './lock.js';
 export * from './settings.js';
 export * from './views.js';
+export * from './exercise.js';

@@ -65,8 +65,14 @@ export class Journal {
     await rename(tmp, this.pathOf(entry.name));
   }
 
+  /** Where the scenario a lab was started from is kept (exercise.ts); it goes with the lab. */
+  exercisePathOf(name: string): string {
+    return join(this.folder, `${name}.exercise`);
+  }
+
   async remove(name: string): Promise<void> {
     await unlink(this.pathOf(name)).catch(() => undefined);
+    await unlink(this.exercisePathOf(name)).catch(() => undefined);
   }
 
   async list(): Promise<JournalEntry[]> {

@@ -13,3 +13,4 @@ export * from './ping.js';
 export * from './pcap.js';
 export * from './capture.js';
 export * from './sandbox.js';
+export * from './tcp-probe.js';

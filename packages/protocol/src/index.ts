@@ -123,3 +123,4 @@ export * from './live.js';
 export * from './capture.js';
 export * from './terminal.js';
 export * from './editor.js';
+export * from './classroom.js';

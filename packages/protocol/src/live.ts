@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { CaptureLines, CaptureRef, CaptureStartInput, CaptureStatus } from './capture.js';
 import { ProblemSchema, type Problem } from './problem.js';
+import type { CheckRun, ExerciseSubscribe, SessionEndedEvent, SessionProgressEvent, SessionSubscribe } from './classroom.js';
 import type { TerminalExit, TerminalInput, TerminalOpen, TerminalOutput, TerminalRef, TerminalResize } from './terminal.js';
 
 /** Dotted-quad IPv4, each octet 0..255; a pattern rather than `format` so Value.Check needs no registry. */
@@ -122,6 +123,12 @@ export interface ClientToServerEvents {
   'terminal:resize': (payload: TerminalResize) => void;
   /** Kills the shell and everything it started; `terminal:exit` (reason closed) follows. */
   'terminal:close': (payload: TerminalRef) => void;
+  /** Check results of the lab's exercise: the latest run at once (if any), then every run. */
+  'exercise:subscribe': (payload: ExerciseSubscribe, ack: (res: LiveAck) => void) => void;
+  'exercise:unsubscribe': (payload: ExerciseSubscribe) => void;
+  /** Instructors: every student's progress in a session as it changes. */
+  'session:subscribe': (payload: SessionSubscribe, ack: (res: LiveAck) => void) => void;
+  'session:unsubscribe': (payload: SessionSubscribe) => void;
 }
 
 export interface ServerToClientEvents {
@@ -141,6 +148,9 @@ export interface ServerToClientEvents {
   'terminal:output': (e: TerminalOutput, ack: () => void) => void;
   /** Always the last event of a terminal. */
   'terminal:exit': (e: TerminalExit) => void;
+  'exercise:results': (e: CheckRun) => void;
+  'session:progress': (e: SessionProgressEvent) => void;
+  'session:ended': (e: SessionEndedEvent) => void;
 }
 
 export interface InterServerEvents {}

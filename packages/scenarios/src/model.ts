@@ -29,6 +29,11 @@ export interface TcpCheck extends CheckBase {
   from: string;
   to: string; // IPv4
   port: number;
+  /**
+   * Where the checker's listener runs (a Patchbay extension): by default the node whose live
+   * interfaces carry `to`; name another node (and port) when `to:port` is forwarded, e.g. by DNAT.
+   */
+  listen?: { node: string; port?: number };
 }
 
 /** In `node`, `interface` exists and matches every field given. */
@@ -109,6 +114,11 @@ export interface ScenarioDocument {
   lab: Lab | string;
   checks: Check[];
   hints?: string[];
+  /**
+   * Commands run after the lab is realized, at start and at every reset (a Patchbay extension): for
+   * breakage a lab file cannot express (a deleted namespace's leftovers, a DROP policy added by hand).
+   */
+  setup?: SolutionStep[];
   solution: SolutionStep[];
 }
 

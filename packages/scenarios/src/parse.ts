@@ -62,8 +62,9 @@ export const parseScenario = parseScenarioText;
 /** The scenario without `lab` (checked by topology) and with checks resolved one by one by `type`. */
 const ShapeSchema = Type.Object(
   {
-    ...Object.fromEntries(Object.entries(ScenarioSchema.properties).filter(([k]) => k !== 'lab' && k !== 'checks' && k !== 'solution')),
+    ...Object.fromEntries(Object.entries(ScenarioSchema.properties).filter(([k]) => k !== 'lab' && k !== 'checks' && k !== 'solution' && k !== 'setup')),
     checks: Type.Array(Type.Unknown(), { minItems: 1 }),
+    setup: Type.Optional(Type.Array(Type.Unknown())),
     solution: Type.Array(Type.Unknown()),
   },
   { additionalProperties: false },
@@ -90,7 +91,10 @@ function structureProblems(value: Record<string, unknown>): Problem[] {
       collect(schema, c, path, out);
     });
   }
-  if (Array.isArray(value.solution)) value.solution.forEach((s, i) => collect(SolutionStepSchema, s, `solution[${i}]`, out));
+  for (const key of ['setup', 'solution'] as const) {
+    const steps = value[key];
+    if (Array.isArray(steps)) steps.forEach((s, i) => collect(SolutionStepSchema, s, `${key}[${i}]`, out));
+  }
   return out;
 }
 
@@ -299,9 +303,13 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
     const p = `checks[${i}]`;
     switch (c.type) {
       case 'ping':
+        from(`${p}.from`, c.from);
+        ipv4(`${p}.to`, c.to);
+        break;
       case 'tcp':
         from(`${p}.from`, c.from);
         ipv4(`${p}.to`, c.to);
+        if (c.listen) from(`${p}.listen.node`, c.listen.node);
         break;
       case 'interface':
         if (node(`${p}.node`, c.node)) iface(`${p}.interface`, c.node, c.interface);
@@ -343,10 +351,12 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
     }
   });
 
-  const solution = Array.isArray(value.solution) ? value.solution : [];
-  solution.forEach((s, i) => {
-    if (Value.Check(SolutionStepSchema, s)) node(`solution[${i}].node`, s.node, 'solution.node-unknown');
-  });
+  for (const key of ['setup', 'solution'] as const) {
+    const steps = Array.isArray(value[key]) ? (value[key] as unknown[]) : [];
+    steps.forEach((s, i) => {
+      if (Value.Check(SolutionStepSchema, s)) node(`${key}[${i}].node`, s.node, 'solution.node-unknown');
+    });
+  }
   return out;
 }
 

@@ -55,6 +55,18 @@ export const TcpCheckSchema = Type.Object(
     from: Node('Node that connects (not a bridge).'),
     to: Ipv4('IPv4 address to connect to.'),
     port: Type.Integer({ minimum: 1, maximum: 65535, description: 'TCP port; the checker provides the listener.' }),
+    listen: Type.Optional(
+      Type.Object(
+        {
+          node: Node('Node the listener runs in (not a bridge).'),
+          port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Port it listens on; default `port`.' })),
+        },
+        {
+          additionalProperties: false,
+          description: 'Where the checker listens (a Patchbay extension); default: the node whose interfaces carry `to`. For forwarded ports (DNAT).',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'Passes when a TCP connection from `from` to `to:port` succeeds.' },
 );
@@ -170,6 +182,11 @@ export const ScenarioSchema = Type.Object(
     lab: LabRefSchema,
     checks: Type.Array(CheckSchema, { minItems: 1, description: 'Live checks run against the student’s own lab.' }),
     hints: Type.Optional(Type.Array(Type.String(), { description: 'Hints, revealed one at a time.' })),
+    setup: Type.Optional(
+      Type.Array(SolutionStepSchema, {
+        description: 'Commands run after the lab is realized, at start and at every reset (a Patchbay extension): breakage a lab file cannot express.',
+      }),
+    ),
     solution: Type.Array(SolutionStepSchema, { description: 'Reference solution: commands run in order, node by node.' }),
   },
   { additionalProperties: false, title: 'Patchbay scenario', description: 'A Patchbay exercise scenario, version 1.' },

@@ -1,0 +1,194 @@
+// Exercise checks on the live kernel: each probe gathers facts from the student's own lab (never
+// the drawing) and the pure judges of @patchbay/scenarios turn them into pass/fail, a reason and
+// what was seen. Checks run one after another in the file's order, so an fdb or neighbor check sees
+// the traffic of the ping checks before it; the lab's tables are read once and read again only
+// after a check that sends traffic or runs a command.
+import {
+  judgeCommand,
+  judgeFdb,
+  judgeInterface,
+  judgeNeighbor,
+  judgePing,
+  judgeRoute,
+  judgeSysctl,
+  judgeTcp,
+  pingCount,
+  type Check,
+  type CheckResult,
+  type PingFacts,
+  type RouteEntry,
+  type Scenario,
+} from '@patchbay/scenarios';
+import { compile, type Lab } from '@patchbay/topology';
+import { execInNamespace, parseConcatenatedJson, runInNamespace, tcpProbe } from '@patchbay/kernel';
+import type { Engine } from './engine.js';
+import { labState, type LabStateView, type NodeView } from './views.js';
+
+/** A command check or solution step may run this long. */
+export const COMMAND_TIMEOUT_MS = 20_000;
+/** Output kept of a command (what a result or a proof shows). */
+export const MAX_COMMAND_OUTPUT = 4096;
+
+export interface ChecksRun {
+  results: CheckResult[];
+  passed: number;
+  total: number;
+  ms: number;
+}
+
+/** The namespace a node's commands run in: its own, or for a bridge its host's. */
+export function nodeNamespace(lab: Lab, prefix: string, node: string): string {
+  const ns = compile(lab, prefix).names.nodeNamespace[node];
+  if (!ns) throw new Error(`lab ${lab.name} has no node ${node}`);
+  return ns;
+}
+
+/** `sh -c RUN` as root in the node's namespace, bounded in time and output. */
+export async function runInNode(lab: Lab, prefix: string, node: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const ns = nodeNamespace(lab, prefix, node);
+  try {
+    const r = await execInNamespace(ns, ['sh', '-c', command], { stdio: 'pipe', timeoutMs: COMMAND_TIMEOUT_MS });
+    return { code: r.code, stdout: clip(r.stdout ?? ''), stderr: clip(r.stderr ?? '') };
+  } catch (err) {
+    return { code: 124, stdout: '', stderr: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+const clip = (s: string) => (s.length > MAX_COMMAND_OUTPUT ? `${s.slice(0, MAX_COMMAND_OUTPUT)}…` : s);
+
+/** Runs every check of `scenario` against lab `name` (which was started from it). */
+export async function runChecks(engine: Engine, name: string, scenario: Scenario): Promise<ChecksRun> {
+  const started = Date.now();
+  const entry = await engine.entry(name);
+  const lab = entry.lab ?? entry.pending!;
+  const probe = new Prober(engine, name, lab);
+  const results: CheckResult[] = [];
+  for (const check of scenario.checks) {
+    try {
+      results.push(await probe.check(check));
+    } catch (err) {
+      results.push({ id: check.id, title: check.title, pass: false, reason: `could not run the check: ${err instanceof Error ? err.message : String(err)}`, seen: '' });
+    }
+  }
+  return { results, passed: results.filter((r) => r.pass).length, total: results.length, ms: Date.now() - started };
+}
+
+class Prober {
+  private state: Promise<LabStateView> | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly name: string,
+    private readonly lab: Lab,
+  ) {}
+
+  private ns(node: string): string {
+    return nodeNamespace(this.lab, this.engine.prefix, node);
+  }
+
+  private tables(): Promise<LabStateView> {
+    this.state ??= labState(this.engine, this.name);
+    return this.state;
+  }
+
+  private async nodeView(node: string): Promise<NodeView | undefined> {
+    const ns = this.ns(node);
+    return (await this.tables()).nodes.find((n) => n.namespace === ns);
+  }
+
+  private async macOf(ref: { node: string; interface: string }): Promise<string | undefined> {
+    return (await this.nodeView(ref.node))?.interfaces.find((i) => i.name === ref.interface)?.mac;
+  }
+
+  /** After traffic or a command the tables may have changed. */
+  private touched(): void {
+    this.state = undefined;
+  }
+
+  async check(c: Check): Promise<CheckResult> {
+    switch (c.type) {
+      case 'ping': {
+        this.touched();
+        return judgePing(c, await this.ping(this.ns(c.from), c.to, pingCount(c), c.size, c.dontFragment));
+      }
+      case 'tcp': {
+        this.touched();
+        const listenNode = c.listen?.node ?? (await this.ownerOf(c.to));
+        const r = await tcpProbe({
+          fromNs: this.ns(c.from),
+          to: c.to,
+          port: c.port,
+          ...(listenNode ? { listenNs: this.ns(listenNode) } : {}),
+          ...(c.listen?.port ? { listenPort: c.listen.port } : {}),
+        });
+        const facts = r.connected ? { connected: true } : { connected: false, error: listenNode ? r.error : `${r.error ?? 'failed'}; no node of the lab has ${c.to}` };
+        return judgeTcp(c, facts);
+      }
+      case 'interface': {
+        const view = await this.nodeView(c.node);
+        const i = view?.interfaces.find((x) => x.name === c.interface);
+        return judgeInterface(c, i && { exists: true, up: i.up, mtu: i.mtu ?? 0, addresses: i.addresses, master: i.master ?? null });
+      }
+      case 'route':
+        return judgeRoute(c, { routes: await this.routes(this.ns(c.node)) });
+      case 'fdb': {
+        const state = await this.tables();
+        const bridge = state.bridges.find((b) => b.bridge === c.bridge);
+        const learned = (bridge?.fdb ?? []).filter((e) => e.state !== 'permanent' && !e.flags.includes('self'));
+        return judgeFdb(c, { entries: learned.map((e) => ({ mac: e.mac, port: e.port })) }, await this.macOf(c.mac));
+      }
+      case 'neighbor': {
+        const view = await this.nodeView(c.node);
+        const entries = (view?.neighbours ?? []).map((n) => ({ ip: n.dst, ...(n.lladdr ? { mac: n.lladdr } : {}), ...(n.state?.length ? { state: n.state.join(',') } : {}) }));
+        return judgeNeighbor(c, { entries }, await this.macOf(c.mac));
+      }
+      case 'sysctl': {
+        const r = await runInNamespace(this.ns(c.node), 'sysctl', ['-n', '--', c.key], { timeoutMs: 5000 }).catch(() => undefined);
+        return judgeSysctl(c, { value: r && r.code === 0 ? r.stdout.trim() : undefined });
+      }
+      case 'command': {
+        this.touched();
+        const r = await runInNode(this.lab, this.engine.prefix, c.node, c.run);
+        return judgeCommand(c, { code: r.code, stdout: r.stdout, stderr: r.stderr });
+      }
+    }
+  }
+
+  /** The node whose live interfaces carry `ip` (where the tcp check's listener goes). */
+  private async ownerOf(ip: string): Promise<string | undefined> {
+    const state = await this.tables();
+    for (const n of state.nodes) {
+      if (n.interfaces.some((i) => i.addresses.some((a) => a.split('/')[0] === ip)) && this.lab.nodes[n.node]) return n.node;
+    }
+    return undefined;
+  }
+
+  private async ping(ns: string, to: string, count: number, size?: number, dontFragment?: boolean): Promise<PingFacts> {
+    const args = ['-n', '-c', String(count), '-i', '0.2', '-W', '1', '-w', String(Math.ceil(count * 0.2 + 2))];
+    if (size !== undefined) args.push('-s', String(size));
+    if (dontFragment) args.push('-M', 'do');
+    args.push('--', to);
+    const r = await runInNamespace(ns, 'ping', args, { timeoutMs: 15_000 });
+    return parsePingOutput(r.stdout, r.stderr);
+  }
+
+  private async routes(ns: string): Promise<RouteEntry[]> {
+    const r = await runInNamespace(ns, 'ip', ['-j', 'route', 'show'], { timeoutMs: 5000 });
+    const raw = (parseConcatenatedJson(r.stdout)[0] ?? []) as { dst?: string; gateway?: string; dev?: string }[];
+    return raw.filter((x) => x.dst).map((x) => ({
+      to: x.dst === 'default' || x.dst!.includes('/') ? x.dst! : `${x.dst}/32`,
+      ...(x.gateway ? { via: x.gateway } : {}),
+      ...(x.dev ? { dev: x.dev } : {}),
+    }));
+  }
+}
+
+/** `N packets transmitted, M received` of iputils ping; its first complaint when it could not send. */
+export function parsePingOutput(stdout: string, stderr: string): PingFacts {
+  const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(stdout);
+  const complaint = [...stderr.split('\n'), ...stdout.split('\n')]
+    .map((l) => l.trim())
+    .find((l) => /^ping: |^From \S+ icmp_seq=\d+ /.test(l));
+  const error = complaint?.replace(/^ping: /, '').replace(/^From (\S+) icmp_seq=\d+ /, '$1: ');
+  return { sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, ...(error ? { error } : {}) };
+}

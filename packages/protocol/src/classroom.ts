@@ -1,0 +1,207 @@
+// Exercises and class sessions (issue 6, SCENARIO-FORMAT.md, API.md "class sessions"): the REST
+// bodies and live events shared by the server and the web app.
+//
+// Routes (all JSON; "instructor" = the admin token, "lab" = a token covering that lab):
+//   GET    /api/scenarios                         instructor  → ScenarioList (the built-in library)
+//   GET    /api/scenarios/:id                     instructor  → ScenarioText (the YAML, solution included)
+//   POST   /api/scenarios/validate                instructor  body ScenarioValidateInput → ValidationProof (400 ProblemsError)
+//   POST   /api/sessions                          instructor  body SessionCreateInput → Session (201)
+//   GET    /api/sessions                          instructor  → SessionList
+//   GET    /api/sessions/:id                      instructor  → Session (students with progress)
+//   DELETE /api/sessions/:id                      instructor  → SessionEnded (destroys every student lab)
+//   POST   /api/sessions/:id/students/:student/reset  instructor → CheckRun
+//   POST   /api/join                              public (rate limited) body JoinInput → Joined
+//   GET    /api/labs/:name/exercise               lab         → ExerciseView (no solution)
+//   POST   /api/labs/:name/checks                 lab         → CheckRun (runs the checks now)
+//   POST   /api/labs/:name/hints                  lab         → HintsView (reveals the next hint)
+//   POST   /api/labs/:name/reset                  lab         → CheckRun (fresh lab, checks run again)
+import { Type, type Static } from '@sinclair/typebox';
+
+export const LevelSchema = Type.Union([Type.Literal('beginner'), Type.Literal('intermediate'), Type.Literal('advanced')]);
+
+/** One check's verdict: pass or fail, why, and what was seen (`ping: 2 sent, 0 received`). */
+export const CheckResultSchema = Type.Object(
+  { id: Type.String(), title: Type.String(), pass: Type.Boolean(), reason: Type.String(), seen: Type.String() },
+  { title: 'CheckResult' },
+);
+export type CheckResult = Static<typeof CheckResultSchema>;
+
+/** One run of every check of a lab's exercise against its live kernel state. */
+export const CheckRunSchema = Type.Object(
+  {
+    lab: Type.String(),
+    results: Type.Array(CheckResultSchema),
+    passed: Type.Integer(),
+    total: Type.Integer(),
+    /** When the run finished (ISO 8601). */
+    at: Type.String(),
+    ms: Type.Number({ description: 'How long the run took.' }),
+    trigger: Type.Union([Type.Literal('start'), Type.Literal('change'), Type.Literal('request'), Type.Literal('reset')]),
+  },
+  { title: 'CheckRun' },
+);
+export type CheckRun = Static<typeof CheckRunSchema>;
+
+export const ScenarioSummarySchema = Type.Object(
+  {
+    id: Type.String(),
+    title: Type.String(),
+    level: LevelSchema,
+    summary: Type.String(),
+    tags: Type.Array(Type.String()),
+    checks: Type.Integer(),
+    hints: Type.Integer(),
+  },
+  { title: 'ScenarioSummary' },
+);
+export type ScenarioSummary = Static<typeof ScenarioSummarySchema>;
+
+export const ScenarioListSchema = Type.Object({ scenarios: Type.Array(ScenarioSummarySchema) }, { title: 'ScenarioList' });
+export type ScenarioList = Static<typeof ScenarioListSchema>;
+
+/** A scenario file as text (YAML), its lab inline. */
+export const ScenarioTextSchema = Type.Object({ id: Type.String(), text: Type.String() }, { title: 'ScenarioText' });
+export type ScenarioText = Static<typeof ScenarioTextSchema>;
+
+export const ScenarioValidateInputSchema = Type.Object(
+  { text: Type.String({ maxLength: 262144, description: 'The scenario file (YAML or JSON), its lab inline.' }) },
+  { title: 'ScenarioValidateInput', additionalProperties: false },
+);
+export type ScenarioValidateInput = Static<typeof ScenarioValidateInputSchema>;
+
+/** One solution step as it ran. */
+export const SolutionStepRunSchema = Type.Object(
+  { node: Type.String(), run: Type.String(), code: Type.Integer(), output: Type.String() },
+  { title: 'SolutionStepRun' },
+);
+export type SolutionStepRun = Static<typeof SolutionStepRunSchema>;
+
+/**
+ * `validate`'s proof on the real kernel, stage by stage: the fresh lab fails at least one check, the
+ * solution runs and makes every check pass, a reset lab fails again. `sound` when all three hold.
+ */
+export const ValidationStageSchema = Type.Object(
+  {
+    stage: Type.Union([Type.Literal('fresh'), Type.Literal('solution'), Type.Literal('reset')]),
+    ok: Type.Boolean(),
+    /** What was proven or what went wrong, in a sentence. */
+    detail: Type.String(),
+    results: Type.Array(CheckResultSchema),
+    steps: Type.Optional(Type.Array(SolutionStepRunSchema)),
+  },
+  { title: 'ValidationStage' },
+);
+export type ValidationStage = Static<typeof ValidationStageSchema>;
+
+export const ValidationProofSchema = Type.Object(
+  { scenario: Type.String(), lab: Type.String(), sound: Type.Boolean(), stages: Type.Array(ValidationStageSchema), ms: Type.Number() },
+  { title: 'ValidationProof' },
+);
+export type ValidationProof = Static<typeof ValidationProofSchema>;
+
+export const SessionCreateInputSchema = Type.Object(
+  {
+    scenario: Type.Optional(Type.String({ description: 'A built-in scenario id.' })),
+    text: Type.Optional(Type.String({ maxLength: 262144, description: 'A scenario file (YAML or JSON), its lab inline.' })),
+  },
+  { title: 'SessionCreateInput', additionalProperties: false, description: 'Exactly one of scenario and text.' },
+);
+export type SessionCreateInput = Static<typeof SessionCreateInputSchema>;
+
+export const StudentProgressSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    lab: Type.String(),
+    joinedAt: Type.String(),
+    passed: Type.Integer(),
+    total: Type.Integer(),
+    hintsShown: Type.Integer(),
+    /** The latest run's results (empty before the first run). */
+    results: Type.Array(CheckResultSchema),
+    lastCheckAt: Type.Optional(Type.String()),
+    /** When every check passed for the first time. */
+    solvedAt: Type.Optional(Type.String()),
+  },
+  { title: 'StudentProgress' },
+);
+export type StudentProgress = Static<typeof StudentProgressSchema>;
+
+export const SessionSchema = Type.Object(
+  {
+    id: Type.String(),
+    /** What students type to join (also in the join link). */
+    code: Type.String(),
+    joinPath: Type.String({ description: '/join/CODE, relative to the server.' }),
+    scenario: ScenarioSummarySchema,
+    createdAt: Type.String(),
+    endedAt: Type.Optional(Type.String()),
+    students: Type.Array(StudentProgressSchema),
+  },
+  { title: 'Session' },
+);
+export type Session = Static<typeof SessionSchema>;
+
+export const SessionListSchema = Type.Object({ sessions: Type.Array(SessionSchema) }, { title: 'SessionList' });
+export type SessionList = Static<typeof SessionListSchema>;
+
+export const SessionEndedSchema = Type.Object({ id: Type.String(), destroyed: Type.Array(Type.String()) }, { title: 'SessionEnded' });
+export type SessionEnded = Static<typeof SessionEndedSchema>;
+
+export const JoinInputSchema = Type.Object(
+  {
+    code: Type.String({ minLength: 4, maxLength: 16, pattern: '^[A-Za-z0-9]+$' }),
+    name: Type.String({ minLength: 1, maxLength: 40, description: 'How the instructor sees the student.' }),
+  },
+  { title: 'JoinInput', additionalProperties: false },
+);
+export type JoinInput = Static<typeof JoinInputSchema>;
+
+/** A student's own token covers `lab` and nothing else. */
+export const JoinedSchema = Type.Object(
+  { token: Type.String(), lab: Type.String(), session: Type.String(), student: Type.String() },
+  { title: 'Joined' },
+);
+export type Joined = Static<typeof JoinedSchema>;
+
+/** What a student sees of their exercise: everything but the solution; hints only once revealed. */
+export const ExerciseViewSchema = Type.Object(
+  {
+    lab: Type.String(),
+    session: Type.Optional(Type.String()),
+    scenario: Type.Object({
+      id: Type.String(),
+      title: Type.String(),
+      level: LevelSchema,
+      summary: Type.String(),
+      instructions: Type.String({ description: 'Markdown.' }),
+      tags: Type.Array(Type.String()),
+      checks: Type.Array(Type.Object({ id: Type.String(), title: Type.String(), type: Type.String() })),
+      hintCount: Type.Integer(),
+    }),
+    hints: Type.Array(Type.String(), { description: 'The hints revealed so far, in order.' }),
+    lastRun: Type.Optional(CheckRunSchema),
+  },
+  { title: 'ExerciseView' },
+);
+export type ExerciseView = Static<typeof ExerciseViewSchema>;
+
+export const HintsViewSchema = Type.Object({ hints: Type.Array(Type.String()), hintCount: Type.Integer() }, { title: 'HintsView' });
+export type HintsView = Static<typeof HintsViewSchema>;
+
+// Live: `exercise:subscribe` { lab } (a token covering the lab) → `exercise:results` on every run
+// (after a kernel change of the lab, debounced; on request; after a reset).
+// `session:subscribe` { session } (instructor) → `session:progress` whenever a student joins or a
+// student's run finishes; `session:ended` when the session ends.
+export const ExerciseSubscribeSchema = Type.Object({ lab: Type.String({ minLength: 1 }) }, { title: 'ExerciseSubscribe', additionalProperties: false });
+export type ExerciseSubscribe = Static<typeof ExerciseSubscribeSchema>;
+export const SessionSubscribeSchema = Type.Object({ session: Type.String({ minLength: 1 }) }, { title: 'SessionSubscribe', additionalProperties: false });
+export type SessionSubscribe = Static<typeof SessionSubscribeSchema>;
+
+export interface SessionProgressEvent {
+  session: string;
+  student: StudentProgress;
+}
+export interface SessionEndedEvent {
+  session: string;
+}
