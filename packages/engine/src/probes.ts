@@ -164,7 +164,9 @@ class Prober {
   }
 
   private async ping(ns: string, to: string, count: number, size?: number, dontFragment?: boolean): Promise<PingFacts> {
-    const args = ['-n', '-c', String(count), '-i', '0.2', '-W', '1', '-w', String(Math.ceil(count * 0.2 + 2))];
+    // -c without -w: exactly COUNT requests (with -w ping keeps sending until COUNT replies), each
+    // reply awaited at most a second.
+    const args = ['-n', '-c', String(count), '-i', '0.2', '-W', '1'];
     if (size !== undefined) args.push('-s', String(size));
     if (dontFragment) args.push('-M', 'do');
     args.push('--', to);
