@@ -59,7 +59,7 @@ describe('patchbay scenario', () => {
     expect(start.stdout).toContain('patchbay scenario check cli-one');
     const failing = await t.run(['scenario', 'check', 'cli-one']);
     expect(failing.code).toBe(3);
-    expect(failing.stdout).toMatch(/FAIL {2}a-to-b: a reaches b\n\s+a gets no reply from 10\.8\.0\.2 — seen: ping: \d sent, 0 received/);
+    expect(failing.stdout).toMatch(/FAIL {2}a-to-b: a reaches b\n\s+a gets no reply from 10\.8\.0\.2 — seen: ping: 2 sent, 0 received/);
     expect(failing.stdout).toContain('cli-one: 0/1 checks pass');
     const solve = await t.run(['scenario', 'solve', 'cli-one']);
     expect(solve.code, solve.stderr).toBe(0);
