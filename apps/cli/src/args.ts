@@ -84,5 +84,6 @@ usage: patchbay COMMAND [ARGS]
                           address with the instructor token; labs keep running when it stops
 
 exit: 0 done · 1 failed (rolled back, or reported exactly) · 2 invalid input (nothing changed)
+      · 3 scenario check: some checks fail; scenario validate: not sound
 environment: PATCHBAY_PREFIX (default pb-), PATCHBAY_DATA (default /var/lib/patchbay),
              PATCHBAY_ADMIN_TOKEN (serve; default: generated once, kept in PATCHBAY_DATA)`;
