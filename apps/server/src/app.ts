@@ -1,5 +1,5 @@
 // The Fastify app, built in tiers as fastify/demo does: external plugins (OpenAPI, content types),
-// then services (store, engine, auth), then routes. The caller owns the engine and the database:
+// then services (store, engine, auth, live, classroom), then routes. The caller owns the engine and the database:
 // it creates them, recovers the engine, and closes both after `app.close()`.
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -15,12 +15,16 @@ import engine from './plugins/services/engine.js';
 import limits from './plugins/services/limits.js';
 import live, { type LiveOptions } from './plugins/services/live.js';
 import reaper, { type ReaperOptions } from './plugins/services/reaper.js';
+import classroom from './plugins/services/classroom.js';
 import type { Limits } from './limits.js';
 import store from './plugins/services/store.js';
 import health from './routes/health.js';
 import labs from './routes/labs.js';
 import captures from './routes/captures.js';
 import editor from './routes/editor.js';
+import scenarios from './routes/scenarios.js';
+import sessions from './routes/sessions.js';
+import exercise from './routes/exercise.js';
 import openapi from './routes/openapi.js';
 import './types.js';
 
@@ -61,6 +65,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(engine, { engine: opts.engine });
   await app.register(auth, { adminToken: opts.adminToken });
   await app.register(live, opts.live ?? {});
+  await app.register(classroom, opts.live?.exercises ?? {});
   await app.register(reaper, opts.reaper ?? {});
   // routes
   await app.register(health);
@@ -68,6 +73,9 @@ export async function buildApp(opts: AppOptions) {
   await app.register(labs);
   await app.register(captures);
   await app.register(editor);
+  await app.register(scenarios);
+  await app.register(sessions);
+  await app.register(exercise);
 
   await app.ready();
   return app;

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
-  CaptureRefSchema, CaptureStartSchema, PingStartSchema, TablesSubscribeSchema, TerminalInputSchema, TerminalOpenSchema,
+  CaptureRefSchema, CaptureStartSchema, ExerciseSubscribeSchema, PingStartSchema, SessionSubscribeSchema, TablesSubscribeSchema, TerminalInputSchema, TerminalOpenSchema,
 } from '@patchbay/protocol';
 import { parseLabText } from '@patchbay/topology';
 import { io } from 'socket.io-client';
@@ -120,6 +120,9 @@ const ROUTES: [string, string][] = [
   ['GET', '/api/labs/:name/captures'], ['GET', '/api/labs/:name/captures/:id/pcap'], ['GET', '/api/drafts'], ['GET', '/api/drafts/:name'],
   ['PUT', '/api/drafts/:name'], ['DELETE', '/api/drafts/:name'], ['GET', '/api/examples'], ['POST', '/api/script'], ['GET', '/api/openapi.json'],
   ['GET', '/api/health'], ['PATCH', '/api/labs/:name'], ['POST', '/api/labs'], ['OPTIONS', '/api/labs/:name'], ['HEAD', '/api/labs/:name/state'],
+  ['GET', '/api/scenarios'], ['GET', '/api/scenarios/:id'], ['POST', '/api/scenarios/validate'], ['POST', '/api/sessions'], ['GET', '/api/sessions'],
+  ['GET', '/api/sessions/:id'], ['DELETE', '/api/sessions/:id'], ['POST', '/api/sessions/:id/students/:student/reset'], ['POST', '/api/join'],
+  ['GET', '/api/labs/:name/exercise'], ['POST', '/api/labs/:name/checks'], ['POST', '/api/labs/:name/hints'], ['POST', '/api/labs/:name/reset'],
 ];
 const printable = (v: unknown): string => String(typeof v === 'object' ? JSON.stringify(v) : v).replace(/[^\x20-\x7e]/g, '?');
 
@@ -175,7 +178,7 @@ describe('fuzz', () => {
     const codes = new Map<number, number>();
     for (const [method, route] of ROUTES) {
       for (let i = 0; i < PER_ROUTE; i++) {
-        const path = route.replace(':name', () => param(r, [LAB, 'nope', 'fuzz-lab', 'z'.repeat(24)])).replace(':id', () => param(r, ['00000000-0000-0000-0000-000000000000']));
+        const path = route.replace(':name', () => param(r, [LAB, 'nope', 'fuzz-lab', 'z'.repeat(24)])).replace(':id', () => param(r, ['00000000-0000-0000-0000-000000000000', 'link-down'])).replace(':student', () => param(r, ['00000000-0000-0000-0000-000000000000']));
         const url = path + query(r, method === 'PUT' && route.startsWith('/api/labs/'));
         // Never a real destroy of the lab (raw names may hold ../ that the URL parser resolves).
         if (method === 'DELETE' && new URL(url, 'http://x').pathname === `/api/labs/${LAB}`) continue;
@@ -246,6 +249,10 @@ describe('fuzz', () => {
     { ev: 'terminal:input', acked: false, valid: async (c) => ({ id: await started(c, 'terminal:open', TERMINAL), data: '# fuzz' }) },
     { ev: 'terminal:resize', acked: false, valid: async (c) => ({ id: await started(c, 'terminal:open', TERMINAL), cols: 100, rows: 30 }) },
     { ev: 'terminal:close', acked: false, valid: async (c) => ({ id: await started(c, 'terminal:open', TERMINAL) }) },
+    { ev: 'exercise:subscribe', schema: ExerciseSubscribeSchema, acked: true, valid: async () => ({ lab: LAB }) },
+    { ev: 'exercise:unsubscribe', acked: false, valid: async () => ({ lab: LAB }) },
+    { ev: 'session:subscribe', schema: SessionSubscribeSchema, acked: true, valid: async () => ({ session: '00000000-0000-0000-0000-000000000000' }) },
+    { ev: 'session:unsubscribe', acked: false, valid: async () => ({ session: '00000000-0000-0000-0000-000000000000' }) },
   ];
   /** Hostile input never reaches a real shell as a command: valid keystrokes are defused into a comment. */
   const defuse = (ev: string, p: unknown): unknown =>

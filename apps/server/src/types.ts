@@ -10,6 +10,8 @@ import type { Limits, Quotas } from './limits.js';
 import type { Activity } from './plugins/services/reaper.js';
 import type { LabProcesses } from './live/lab-processes.js';
 import type { TerminalHub } from './live/terminals.js';
+import type { ExerciseHub } from './classroom/exercises.js';
+import type { Classroom } from './classroom/sessions.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,13 +33,17 @@ declare module 'fastify' {
     labProcesses: LabProcesses;
     /** Browser terminals (shells in node sandboxes). */
     terminals: TerminalHub;
+    /** Exercise check runs, their live results, and the watch on exercise labs. */
+    exercises: ExerciseHub;
+    /** Class sessions: create, join, end. */
+    classroom: Classroom;
   }
   interface FastifyRequest {
     /** Who is asking; set by the auth hook on every route but public ones. */
     scope?: Scope;
   }
   interface FastifyContextConfig {
-    /** Served without a token (only /api/health). */
+    /** Served without a token (/api/health, /api/join). */
     public?: boolean;
   }
 }

@@ -97,6 +97,7 @@ function problemsOf(schema: typeof TerminalOpenSchema, payload: unknown): Proble
 export class TerminalHub {
   private readonly options: TerminalHubOptions;
   private readonly all = new Set<Terminal>();
+  private readonly enterListeners = new Set<(lab: string) => void>();
   private closing = false;
 
   constructor(
@@ -105,6 +106,11 @@ export class TerminalHub {
     options: Partial<TerminalHubOptions> = {},
   ) {
     this.options = { ...TERMINAL_HUB_DEFAULTS, ...options };
+  }
+
+  /** Calls `listener` with the lab whenever someone presses Enter in one of its terminals (exercise checks). */
+  onEnter(listener: (lab: string) => void): void {
+    this.enterListeners.add(listener);
   }
 
   /** Terminals open now (all sockets). */
@@ -149,6 +155,7 @@ export class TerminalHub {
       // pastes input is discarded, as a tty discards typeahead beyond its buffer.
       if (pendingWrites(t.pty) >= MAX_PENDING_INPUT_WRITES) return;
       t.pty.write(payload.data);
+      if (payload.data.includes('\r')) for (const listener of this.enterListeners) listener(t.lab);
     });
 
     socket.on('terminal:resize', (payload) => {

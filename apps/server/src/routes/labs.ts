@@ -17,6 +17,7 @@ import { YAML_TYPES } from '../plugins/external/content-types.js';
 import { validationProblems } from '../errors.js';
 import { HttpError } from '../http-error.js';
 import { namespacesOf } from '../live/lab-node.js';
+import { releaseLab } from '../lab-release.js';
 
 const Params = Type.Object({ name: Type.String({ pattern: NAME_RE.source, description: 'Lab name.' }) });
 const ApplyQuery = Type.Object(
@@ -85,6 +86,7 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
       if (!dryRun) {
         app.store.putLab(lab.name, lab);
         await app.tables.refresh(lab.name);
+        await app.exercises.labChanged(lab.name);
       }
       return {
         lab: result.lab,
@@ -122,11 +124,9 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { summary: 'Destroy the lab', params: Params, response: { 200: DestroyResponseSchema, 409: ErrorBodySchema, ...errors } } },
     async (req) => {
       app.auth.assertLab(req, req.params.name);
-      // The live tables' watcher holds sockets in the lab's namespaces, pings and captures run in
-      // them: they would outlive `ip netns del` (and keep the namespaces alive).
-      await app.tables.closeLab(req.params.name);
-      await app.labProcesses.release(req.params.name);
-      app.captures.forget(req.params.name);
+      // The watchers hold sockets in the lab's namespaces, pings and captures run in them: they
+      // would outlive `ip netns del` (and keep the namespaces alive).
+      await releaseLab(app, req.params.name);
       const { removed } = await app.engine.destroy(req.params.name);
       app.store.deleteLab(req.params.name);
       return { lab: req.params.name, removed };

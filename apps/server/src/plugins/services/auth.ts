@@ -1,6 +1,6 @@
 // Who may do what (API.md): `Authorization: Bearer TOKEN`, checked against token hashes in the
-// database. Instructors may do everything; a student token covers one lab (tokens for students come
-// with class sessions). Every /api/ route but those with `config.public` needs a valid token.
+// database. Instructors may do everything; a student token covers one lab (given when they join a
+// class session). Every /api/ route but those with `config.public` needs a valid token.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../../http-error.js';
@@ -16,6 +16,8 @@ export interface AuthService {
   covers(req: FastifyRequest, name: string): boolean;
   /** Whether `scope` covers lab `name` (for sockets, which have no request). */
   scopeCovers(scope: Scope | undefined, name: string): boolean;
+  /** Throws 403 unless the request comes from an instructor (`what`: what was asked, for the message). */
+  assertInstructor(req: FastifyRequest, what: string): void;
 }
 
 function bearer(req: FastifyRequest): string | undefined {
@@ -42,6 +44,9 @@ export default fp<{ adminToken: string }>(
       },
       assertLab(req, name) {
         if (!auth.covers(req, name)) throw new HttpError(403, 'forbidden', `this token does not cover lab ${name}`);
+      },
+      assertInstructor(req, what) {
+        if (req.scope?.role !== 'instructor') throw new HttpError(403, 'forbidden', `only an instructor may ${what}`);
       },
     };
     app.decorate('auth', auth);

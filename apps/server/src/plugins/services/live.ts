@@ -13,6 +13,7 @@ import { TokenBucket } from '../../limits.js';
 import { registerPing } from '../../live/ping.js';
 import { TerminalHub, type TerminalHubOptions } from '../../live/terminals.js';
 import type { LiveIo } from '../../live/socket.js';
+import type { ExerciseHubOptions } from '../../classroom/exercises.js';
 import { TablesHub } from '../../live/tables.js';
 
 export type LiveServer = LiveIo;
@@ -20,6 +21,8 @@ export type LiveServer = LiveIo;
 export interface LiveOptions {
   captures?: Partial<CaptureHubOptions>;
   terminals?: Partial<TerminalHubOptions>;
+  /** Exercise check runs (the classroom service; here so tests can shorten its periods). */
+  exercises?: Partial<ExerciseHubOptions>;
 }
 
 export default fp(

@@ -1,9 +1,11 @@
 // Idle student labs are destroyed: a lab a student token covers, with no request from a student and
-// no student connection for `studentIdleSeconds`, goes (its pings, captures, terminals and table
-// watchers first), so a class that walked away does not keep hundreds of namespaces. Instructors'
-// own labs are never reaped. Activity is counted from the server's start, so a restart gives every
-// lab a full idle period again.
+// no student connection for `studentIdleSeconds`, goes (its pings, captures, terminals and watchers
+// first), so a class that walked away does not keep hundreds of namespaces; a class session keeps
+// the student, and their reset re-creates the lab. Instructors' own labs are never reaped. Activity
+// is counted from the server's start (a join counts too), so a restart gives every lab a full idle
+// period again.
 import fp from 'fastify-plugin';
+import { releaseLab } from '../../lab-release.js';
 
 export interface ReaperOptions {
   /** How often idle labs are looked for. */
@@ -34,9 +36,7 @@ export default fp<ReaperOptions>(
         if (!running.has(lab) || (connections.get(lab) ?? 0) > 0) continue;
         if (Date.now() - (lastSeen.get(lab) ?? started) < idleMs) continue;
         try {
-          await app.tables.closeLab(lab);
-          await app.labProcesses.release(lab);
-          app.captures.forget(lab);
+          await releaseLab(app, lab);
           await app.engine.destroy(lab);
           app.store.deleteLab(lab);
           gone.push(lab);
@@ -68,5 +68,5 @@ export default fp<ReaperOptions>(
       await sweeping;
     });
   },
-  { name: 'reaper', dependencies: ['limits', 'store', 'engine', 'live'] },
+  { name: 'reaper', dependencies: ['limits', 'store', 'engine', 'live', 'classroom'] },
 );

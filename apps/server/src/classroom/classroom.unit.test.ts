@@ -1,0 +1,125 @@
+// The pure parts of class sessions: codes, lab names, student names, views, and the scheduler.
+import { builtinScenario } from '@patchbay/scenarios/library';
+import { NAME_RE } from '@patchbay/topology';
+import { describe, expect, it } from 'vitest';
+import type { StudentRow } from '../db.js';
+import { CODE_ALPHABET, CODE_LENGTH, cleanStudentName, newSessionCode, normalizeCode, studentLabName } from './codes.js';
+import { CheckScheduler, Semaphore, strongerTrigger, type Trigger } from './scheduler.js';
+import { exerciseView, revealedHints, sessionView, studentProgress } from './views.js';
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('codes and names', () => {
+  it('draws codes from an unambiguous alphabet; students may type them in any case', () => {
+    for (let i = 0; i < 200; i++) {
+      const code = newSessionCode();
+      expect(code).toHaveLength(CODE_LENGTH);
+      expect([...code].every((c) => CODE_ALPHABET.includes(c))).toBe(true);
+    }
+    expect(normalizeCode(' k7pq2m ')).toBe('K7PQ2M');
+  });
+
+  it('names student labs validly, even for the longest code and many students', () => {
+    expect(studentLabName('K7PQ2M', 3)).toBe('sk7pq2m-03');
+    expect(studentLabName('K7PQ2M', 200)).toBe('sk7pq2m-200');
+    expect(studentLabName('A'.repeat(16), 99_999)).toMatch(NAME_RE);
+    expect(studentLabName('A'.repeat(16), 99_999).length).toBeLessThanOrEqual(24);
+  });
+
+  it('trims names and refuses empty, long, control and invisible characters', () => {
+    expect(cleanStudentName('  Ada   Lovelace ')).toEqual({ name: 'Ada Lovelace' });
+    expect(cleanStudentName('Zoë 🙂')).toEqual({ name: 'Zoë 🙂' });
+    for (const bad of ['   ', '\t', 'a\u0000b', 'x\u001b[2J', 'evil\u202egnp', 'zero\u200bwidth', 'lone\ud800', 'n'.repeat(41)]) {
+      const r = cleanStudentName(bad);
+      expect('problem' in r, JSON.stringify(bad)).toBe(true);
+      if ('problem' in r) expect(r.problem).toMatchObject({ path: 'name', code: 'name.invalid' });
+    }
+  });
+});
+
+describe('views', () => {
+  const scenario = builtinScenario('link-down')!.scenario;
+  const student: StudentRow = { id: 's1', session: 'x', seq: 1, name: 'Ada', lab: 'sabc-01', joinedAt: 't0', hintsShown: 1, lastRun: null, solvedAt: null };
+
+  it('shows no solution, and hints only as far as revealed', () => {
+    const view = exerciseView('sabc-01', scenario, 1, undefined, 'x');
+    const text = JSON.stringify(view);
+    expect(text).not.toContain('solution');
+    expect(text).not.toContain(scenario.solution[0]!.run);
+    expect(view.hints).toEqual([scenario.hints![0]]);
+    expect(view.scenario.hintCount).toBe(2);
+    expect(view.scenario.checks.map((c) => c.id)).toEqual(['db-eth0-up', 'web-to-db', 'bridge-learned-db']);
+    expect(revealedHints(scenario, 99)).toHaveLength(2);
+    expect(revealedHints(scenario, -1)).toEqual([]);
+  });
+
+  it('counts a student with no run yet as 0 of every check', () => {
+    expect(studentProgress(student, scenario)).toEqual({ id: 's1', name: 'Ada', lab: 'sabc-01', joinedAt: 't0', passed: 0, total: 3, hintsShown: 1, results: [] });
+    const run = { lab: 'sabc-01', results: [], passed: 3, total: 3, at: 't1', ms: 5, trigger: 'change' as const };
+    expect(studentProgress({ ...student, lastRun: run, solvedAt: 't1' }, scenario)).toMatchObject({ passed: 3, lastCheckAt: 't1', solvedAt: 't1' });
+    const s = sessionView({ id: 'x', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', createdAt: 't', endedAt: null }, scenario, [student]);
+    expect(s).toMatchObject({ joinPath: '/join/ABCDEF', scenario: { id: 'link-down', checks: 3, hints: 2 }, students: [{ id: 's1' }] });
+    expect('endedAt' in s).toBe(false);
+  });
+});
+
+describe('scheduler', () => {
+  it('limits runs at once over all labs', async () => {
+    const sem = new Semaphore(2);
+    let active = 0;
+    let most = 0;
+    await Promise.all(Array.from({ length: 6 }, () => sem.use(async () => ((most = Math.max(most, ++active)), await tick(5), active--))));
+    expect(most).toBe(2);
+    expect(sem.active).toBe(0);
+  });
+
+  it('runs one per lab at a time, one waiting; requests while one waits join it', async () => {
+    const started: Trigger[] = [];
+    let release: () => void = () => undefined;
+    const s = new CheckScheduler<number>(4, async (_lab, trigger) => {
+      started.push(trigger);
+      await new Promise<void>((r) => (release = r));
+      return started.length;
+    });
+    const first = s.request('a', 'start');
+    await tick();
+    const second = s.request('a', 'change');
+    const third = s.request('a', 'request');
+    const fourth = s.request('a', 'change');
+    expect(third).toBe(second);
+    expect(fourth).toBe(second);
+    expect(started).toEqual(['start']);
+    release();
+    expect(await first).toBe(1);
+    await tick();
+    expect(started).toEqual(['start', 'request']); // the waiting run reports the strongest trigger
+    release();
+    expect(await second).toBe(2);
+    await tick();
+    expect(s.busy('a')).toBe(false);
+  });
+
+  it('keeps other work on a lab in the same line, and a failed run fails only its callers', async () => {
+    const order: string[] = [];
+    const s = new CheckScheduler<string>(1, async (lab) => {
+      order.push(`run ${lab}`);
+      await tick(5);
+      if (lab === 'bad') throw new Error('gone');
+      return lab;
+    });
+    const run = s.request('a', 'change');
+    const reset = s.exclusive('a', async () => (order.push('reset a'), 'done'));
+    const after = s.request('a', 'reset');
+    await expect(s.request('bad', 'change')).rejects.toThrow('gone');
+    expect(await Promise.all([run, reset, after])).toEqual(['a', 'done', 'a']);
+    expect(order.filter((o) => o.endsWith(' a'))).toEqual(['run a', 'reset a', 'run a']);
+    await s.idle();
+    expect(s.running).toBe(0);
+  });
+
+  it('ranks triggers', () => {
+    expect(strongerTrigger('change', 'request')).toBe('request');
+    expect(strongerTrigger('reset', 'change')).toBe('reset');
+    expect(strongerTrigger('start', 'change')).toBe('start');
+  });
+});

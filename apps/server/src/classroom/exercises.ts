@@ -1,0 +1,315 @@
+// Exercise checks of live labs: runs (scheduler.ts: at most `concurrency` at once, one running and
+// one waiting per lab), their results stored (a student's row; in memory for a lab outside a
+// session) and sent live — `exercise:results` to the lab's subscribers, `session:progress` to the
+// session's dashboards. Runs are triggered on request, after a join ('start') and a reset, when the
+// lab's kernel state changes (watch.ts), when someone presses Enter in one of the lab's terminals
+// (iptables changes make no netlink event; debounced), and every `periodicMs` while the lab is
+// watched. A lab is watched while it has exercise subscribers or its session has a dashboard open.
+import { exerciseOf, forgetExercise, resetExercise, runChecks, startExercise, EngineError } from '@patchbay/engine';
+import { ExerciseSubscribeSchema, SessionSubscribeSchema, type CheckRun, type HintsView, type LiveAck } from '@patchbay/protocol';
+import { Value } from '@sinclair/typebox/value';
+import type { FastifyInstance } from 'fastify';
+import type { StudentRow } from '../db.js';
+import { HttpError } from '../http-error.js';
+import { releaseLab } from '../lab-release.js';
+import type { LiveIo, LiveSocket } from '../live/socket.js';
+import { ScenarioSource, type ExerciseContext } from './scenario-source.js';
+import { CheckScheduler, Semaphore, type Trigger } from './scheduler.js';
+import { studentProgress, revealedHints } from './views.js';
+import { LabChangeWatch } from './watch.js';
+
+export const exerciseRoom = (lab: string): string => `exercise:${lab}`;
+export const sessionRoom = (id: string): string => `session:${id}`;
+
+export interface ExerciseHubOptions {
+  /** Check runs at once over all labs. */
+  concurrency: number;
+  /** Labs realized (joins, resets) at once. */
+  realizeConcurrency: number;
+  /** A watched lab's checks run at least this often (iptables changes make no kernel event). */
+  periodicMs: number;
+  /** Enter in a terminal: the lab's checks run this long after the last one. */
+  enterDebounceMs: number;
+  /** Kernel changes: debounce, and the quiet window after a lab's own run (watch.ts). */
+  debounceMs: number;
+  quietMs: number;
+}
+
+export const EXERCISE_HUB_DEFAULTS: ExerciseHubOptions = Object.freeze({
+  concurrency: 4,
+  realizeConcurrency: 6,
+  periodicMs: 10_000,
+  enterDebounceMs: 1000,
+  debounceMs: 400,
+  quietMs: 1000,
+});
+
+export class ExerciseHub {
+  readonly scenarios: ScenarioSource;
+  readonly watch: LabChangeWatch;
+  /** Joins and resets (each an apply) at once. */
+  readonly realize: Semaphore;
+  private readonly options: ExerciseHubOptions;
+  private readonly scheduler: CheckScheduler<CheckRun>;
+  /** Labs outside a session: their latest run and hints revealed (a student's are in the database). */
+  private readonly lastRuns = new Map<string, CheckRun>();
+  private readonly hints = new Map<string, number>();
+  /** When each lab's latest run finished (performance.now()), for the periodic runs. */
+  private readonly lastRunAt = new Map<string, number>();
+  private readonly labSubscribers = new Map<string, Set<string>>();
+  private readonly sessionSubscribers = new Map<string, Set<string>>();
+  private readonly enterTimers = new Map<string, NodeJS.Timeout>();
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly io: LiveIo,
+    options: Partial<ExerciseHubOptions> = {},
+  ) {
+    this.options = { ...EXERCISE_HUB_DEFAULTS, ...options };
+    this.scenarios = new ScenarioSource(app.store, app.engine);
+    this.realize = new Semaphore(this.options.realizeConcurrency);
+    this.scheduler = new CheckScheduler(this.options.concurrency, (lab, trigger) => this.execute(lab, trigger));
+    this.watch = new LabChangeWatch({
+      engine: app.engine,
+      log: app.log,
+      onChange: (lab) => this.trigger(lab, 'change'),
+      debounceMs: this.options.debounceMs,
+      quietMs: this.options.quietMs,
+    });
+    this.ticker = setInterval(() => this.periodic(), Math.max(100, Math.floor(this.options.periodicMs / 5)));
+    this.ticker.unref();
+  }
+
+  /** Runs the lab's checks (or joins the run waiting to start); 404 without an exercise, 410 when the lab is gone. */
+  run(lab: string, trigger: Trigger): Promise<CheckRun> {
+    return this.scheduler.request(lab, trigger);
+  }
+
+  /** A run nobody waits for: a failure is only logged. */
+  trigger(lab: string, trigger: Trigger): void {
+    this.run(lab, trigger).catch((err: Error) => this.app.log.debug({ lab, trigger, err: err.message }, 'exercise run failed'));
+  }
+
+  /** The latest run of the lab, if any. */
+  latest(ctx: ExerciseContext): CheckRun | undefined {
+    return ctx.student ? (this.app.store.getStudent(ctx.student.id)?.lastRun ?? undefined) : this.lastRuns.get(ctx.lab);
+  }
+
+  hintsShown(ctx: ExerciseContext): number {
+    return ctx.student ? (this.app.store.getStudent(ctx.student.id)?.hintsShown ?? 0) : (this.hints.get(ctx.lab) ?? 0);
+  }
+
+  /** Reveals the next hint (when one is left) and answers with every hint revealed so far. */
+  revealHint(ctx: ExerciseContext): HintsView {
+    const hintCount = ctx.scenario.hints?.length ?? 0;
+    const shown = Math.min(hintCount, this.hintsShown(ctx) + 1);
+    if (ctx.student) {
+      this.app.store.setHintsShown(ctx.student.id, shown);
+      this.emitProgress(ctx.student.id);
+    } else this.hints.set(ctx.lab, shown);
+    return { hints: revealedHints(ctx.scenario, shown), hintCount };
+  }
+
+  /** 410 when the lab of an exercise is gone (an idle student's lab is reaped; reset re-creates it). */
+  async assertPresent(ctx: ExerciseContext): Promise<void> {
+    try {
+      await this.app.engine.entry(ctx.lab);
+    } catch (err) {
+      if (!(err instanceof EngineError && err.code === 'not-found')) throw err;
+      throw new HttpError(410, 'lab-gone', `lab ${ctx.lab} is gone (a student's lab is removed after a long idle time); reset it to get a fresh one: POST /api/labs/${ctx.lab}/reset`);
+    }
+  }
+
+  /** Puts the lab back as the scenario starts (re-creates it when it is gone), then runs the checks. */
+  async reset(ctx: ExerciseContext): Promise<CheckRun> {
+    if (ctx.session?.endedAt) throw new HttpError(409, 'ended', `the class session of lab ${ctx.lab} has ended: its labs are gone for good`);
+    await this.scheduler.exclusive(ctx.lab, () =>
+      this.realize.use(async () => {
+        await releaseLab(this.app, ctx.lab);
+        const present = await this.app.engine.entry(ctx.lab).then(() => true, () => false);
+        if (present && (await exerciseOf(this.app.engine, ctx.lab).catch(() => undefined))) await resetExercise(this.app.engine, ctx.lab);
+        else {
+          if (present) await this.app.engine.destroy(ctx.lab);
+          await startExercise(this.app.engine, ctx.scenario, { lab: ctx.lab });
+        }
+        await this.watch.refresh(ctx.lab);
+      }),
+    );
+    return this.run(ctx.lab, 'reset');
+  }
+
+  /** Destroys a lab (the end of a session), after its runs; true when there was something to destroy. */
+  destroyLab(lab: string): Promise<boolean> {
+    return this.scheduler.exclusive(lab, async () => {
+      await releaseLab(this.app, lab);
+      const removed = await this.app.engine.destroy(lab).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof EngineError && err.code === 'not-found') return false;
+          throw err;
+        },
+      );
+      await forgetExercise(this.app.engine, lab).catch(() => undefined);
+      this.app.store.deleteLab(lab);
+      this.lastRuns.delete(lab);
+      this.hints.delete(lab);
+      this.lastRunAt.delete(lab);
+      return removed;
+    });
+  }
+
+  /** Before the lab's namespaces go away: the watcher lets go of them (lab-release.ts). */
+  release(lab: string): Promise<void> {
+    return this.watch.release(lab);
+  }
+
+  /** The lab was applied again (PUT /api/labs): watch its new namespaces; its checks run soon. */
+  async labChanged(lab: string): Promise<void> {
+    await this.watch.refresh(lab);
+    if (this.watch.isWatched(lab) || this.app.store.studentByLab(lab)) this.trigger(lab, 'change');
+  }
+
+  /** Enter in one of the lab's terminals (a command ran: maybe iptables, which makes no kernel event). */
+  terminalEnter(lab: string): void {
+    const t = this.enterTimers.get(lab);
+    if (t) clearTimeout(t);
+    const timer = setTimeout(() => {
+      this.enterTimers.delete(lab);
+      if (this.watch.isWatched(lab) || this.app.store.studentByLab(lab)) this.trigger(lab, 'change');
+    }, this.options.enterDebounceMs);
+    timer.unref();
+    this.enterTimers.set(lab, timer);
+  }
+
+  /** Sends a student's progress to their session's dashboards. */
+  emitProgress(studentId: string, row?: StudentRow): void {
+    const st = row ?? this.app.store.getStudent(studentId);
+    const session = st && this.app.store.getSession(st.session);
+    if (!st || !session) return;
+    this.io.to(sessionRoom(session.id)).emit('session:progress', { session: session.id, student: studentProgress(st, this.scenarios.ofSession(session)) });
+  }
+
+  private async execute(lab: string, trigger: Trigger): Promise<CheckRun> {
+    const ctx = await this.scenarios.contextOf(lab);
+    if (!ctx) throw new HttpError(404, 'not-found', `lab ${lab} has no exercise (it was not started from a scenario)`);
+    await this.assertPresent(ctx);
+    const ended = this.watch.runStarted(lab);
+    let checks: Awaited<ReturnType<typeof runChecks>>;
+    try {
+      checks = await runChecks(this.app.engine, lab, ctx.scenario);
+    } finally {
+      ended();
+    }
+    const run: CheckRun = { lab, results: checks.results, passed: checks.passed, total: checks.total, at: new Date().toISOString(), ms: checks.ms, trigger };
+    this.lastRunAt.set(lab, performance.now());
+    if (ctx.student) {
+      const row = this.app.store.recordRun(ctx.student.id, run);
+      if (row) this.emitProgress(row.id, row);
+    } else this.lastRuns.set(lab, run);
+    this.io.to(exerciseRoom(lab)).emit('exercise:results', run);
+    return run;
+  }
+
+  private periodic(): void {
+    const now = performance.now();
+    for (const lab of this.watch.labs()) {
+      if (this.scheduler.busy(lab) || now - (this.lastRunAt.get(lab) ?? -Infinity) < this.options.periodicMs) continue;
+      this.lastRunAt.set(lab, now); // a lab that is gone is tried again a period later, not at every tick
+      this.trigger(lab, 'change');
+    }
+  }
+
+  /** Whether the lab should be watched: exercise subscribers, or a dashboard on its (running) session. */
+  private async syncWatch(lab: string): Promise<void> {
+    let want = (this.labSubscribers.get(lab)?.size ?? 0) > 0;
+    if (!want) {
+      const st = this.app.store.studentByLab(lab);
+      const session = st && this.app.store.getSession(st.session);
+      want = !!session && !session.endedAt && (this.sessionSubscribers.get(session.id)?.size ?? 0) > 0;
+    }
+    await this.watch.set(lab, want);
+  }
+
+  /** Every lab of the session (after a dashboard came or went, a join, the end). */
+  async syncSession(session: string): Promise<void> {
+    await Promise.all(this.app.store.studentsOf(session).map((st) => this.syncWatch(st.lab)));
+  }
+
+  register(socket: LiveSocket): void {
+    const labs = new Set<string>();
+    const sessions = new Set<string>();
+    const leaveLab = (lab: string) => {
+      labs.delete(lab);
+      void socket.leave(exerciseRoom(lab));
+      this.labSubscribers.get(lab)?.delete(socket.id);
+      if (this.labSubscribers.get(lab)?.size === 0) this.labSubscribers.delete(lab);
+      void this.syncWatch(lab);
+    };
+    const leaveSession = (id: string) => {
+      sessions.delete(id);
+      void socket.leave(sessionRoom(id));
+      this.sessionSubscribers.get(id)?.delete(socket.id);
+      if (this.sessionSubscribers.get(id)?.size === 0) this.sessionSubscribers.delete(id);
+      void this.syncSession(id);
+    };
+
+    socket.on('exercise:subscribe', async (payload, ack) => {
+      const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
+      if (!Value.Check(ExerciseSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid exercise:subscribe payload: { lab }' });
+      const { lab } = payload;
+      if (!this.app.auth.scopeCovers(socket.data.scope, lab)) return reply({ ok: false, error: `this token does not cover lab ${lab}` });
+      const ctx = await this.scenarios.contextOf(lab).catch(() => undefined);
+      if (!ctx) return reply({ ok: false, error: `lab ${lab} has no exercise` });
+      if (socket.disconnected) return;
+      if (!labs.has(lab)) {
+        labs.add(lab);
+        await socket.join(exerciseRoom(lab));
+        const subs = this.labSubscribers.get(lab) ?? new Set<string>();
+        this.labSubscribers.set(lab, subs.add(socket.id));
+        void this.syncWatch(lab);
+      }
+      reply({ ok: true, id: exerciseRoom(lab) });
+      const last = this.latest(ctx);
+      if (last) socket.emit('exercise:results', last);
+    });
+    socket.on('exercise:unsubscribe', (payload) => {
+      if (Value.Check(ExerciseSubscribeSchema, payload) && labs.has(payload.lab)) leaveLab(payload.lab);
+    });
+
+    socket.on('session:subscribe', async (payload, ack) => {
+      const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
+      if (!Value.Check(SessionSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid session:subscribe payload: { session }' });
+      if (socket.data.scope.role !== 'instructor') return reply({ ok: false, error: 'only an instructor may follow a class session' });
+      const session = this.app.store.getSession(payload.session);
+      if (!session) return reply({ ok: false, error: `no session ${payload.session}` });
+      if (!sessions.has(session.id)) {
+        sessions.add(session.id);
+        await socket.join(sessionRoom(session.id));
+        const subs = this.sessionSubscribers.get(session.id) ?? new Set<string>();
+        this.sessionSubscribers.set(session.id, subs.add(socket.id));
+        void this.syncSession(session.id);
+      }
+      reply({ ok: true, id: sessionRoom(session.id) });
+      const scenario = this.scenarios.ofSession(session);
+      for (const st of this.app.store.studentsOf(session.id)) socket.emit('session:progress', { session: session.id, student: studentProgress(st, scenario) });
+    });
+    socket.on('session:unsubscribe', (payload) => {
+      if (Value.Check(SessionSubscribeSchema, payload) && sessions.has(payload.session)) leaveSession(payload.session);
+    });
+
+    socket.on('disconnect', () => {
+      for (const lab of [...labs]) leaveLab(lab);
+      for (const id of [...sessions]) leaveSession(id);
+    });
+  }
+
+  /** Server shutdown: no new runs start; the ones running finish (their processes end with them). */
+  async close(): Promise<void> {
+    clearInterval(this.ticker);
+    for (const t of this.enterTimers.values()) clearTimeout(t);
+    this.enterTimers.clear();
+    await this.watch.close();
+    await this.scheduler.idle();
+  }
+}

@@ -1,0 +1,59 @@
+// Pure: what the API shows of scenarios, sessions and students, from stored rows. The solution is
+// never part of a view, and hints only as far as they were revealed.
+import type { CheckRun, ExerciseView, ScenarioSummary, Session, StudentProgress } from '@patchbay/protocol';
+import type { Scenario } from '@patchbay/scenarios';
+import type { SessionRow, StudentRow } from '../db.js';
+
+export function scenarioSummary(s: Scenario): ScenarioSummary {
+  return { id: s.id, title: s.title, level: s.level, summary: s.summary, tags: s.tags ?? [], checks: s.checks.length, hints: s.hints?.length ?? 0 };
+}
+
+export function studentProgress(st: StudentRow, scenario: Scenario): StudentProgress {
+  const run = st.lastRun;
+  return {
+    id: st.id,
+    name: st.name,
+    lab: st.lab,
+    joinedAt: st.joinedAt,
+    passed: run?.passed ?? 0,
+    total: run?.total ?? scenario.checks.length,
+    hintsShown: st.hintsShown,
+    results: run?.results ?? [],
+    ...(run ? { lastCheckAt: run.at } : {}),
+    ...(st.solvedAt ? { solvedAt: st.solvedAt } : {}),
+  };
+}
+
+export function sessionView(row: SessionRow, scenario: Scenario, students: StudentRow[]): Session {
+  return {
+    id: row.id,
+    code: row.code,
+    joinPath: `/join/${row.code}`,
+    scenario: scenarioSummary(scenario),
+    createdAt: row.createdAt,
+    ...(row.endedAt ? { endedAt: row.endedAt } : {}),
+    students: students.map((st) => studentProgress(st, scenario)),
+  };
+}
+
+/** The hints revealed so far: the first `shown`, never more than there are. */
+export const revealedHints = (scenario: Scenario, shown: number): string[] => (scenario.hints ?? []).slice(0, Math.max(0, shown));
+
+export function exerciseView(lab: string, scenario: Scenario, hintsShown: number, lastRun: CheckRun | undefined, session?: string): ExerciseView {
+  return {
+    lab,
+    ...(session ? { session } : {}),
+    scenario: {
+      id: scenario.id,
+      title: scenario.title,
+      level: scenario.level,
+      summary: scenario.summary,
+      instructions: scenario.instructions,
+      tags: scenario.tags ?? [],
+      checks: scenario.checks.map((c) => ({ id: c.id, title: c.title, type: c.type })),
+      hintCount: scenario.hints?.length ?? 0,
+    },
+    hints: revealedHints(scenario, hintsShown),
+    ...(lastRun ? { lastRun } : {}),
+  };
+}

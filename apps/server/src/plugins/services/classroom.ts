@@ -1,0 +1,21 @@
+// Exercises and class sessions as services: `app.exercises` (check runs, their live results, the
+// watch on exercise labs; socket events `exercise:*` and `session:*`) and `app.classroom`
+// (sessions, joins, the end of a session). The socket guard and rate limit of the live plugin apply
+// to these events too: its connection handler runs first.
+import fp from 'fastify-plugin';
+import { ExerciseHub, type ExerciseHubOptions } from '../../classroom/exercises.js';
+import { Classroom } from '../../classroom/sessions.js';
+
+export default fp<Partial<ExerciseHubOptions>>(
+  async (app, opts) => {
+    const exercises = new ExerciseHub(app, app.io, opts);
+    app.decorate('exercises', exercises);
+    app.decorate('classroom', new Classroom(app, exercises));
+    app.io.on('connection', (socket) => exercises.register(socket));
+    app.terminals.onEnter((lab) => exercises.terminalEnter(lab));
+    app.addHook('preClose', async () => {
+      await exercises.close();
+    });
+  },
+  { name: 'classroom', dependencies: ['store', 'engine', 'auth', 'live'] },
+);
