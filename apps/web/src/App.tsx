@@ -13,6 +13,7 @@ import { Canvas } from './components/Canvas';
 import { Inspector } from './components/Inspector';
 import { OpenDialog, type OpenChoice } from './components/OpenDialog';
 import { Palette } from './components/Palette';
+import { handOver, looksLikeScenario } from './author/handoff';
 import { useAutosave, useShortcuts } from './hooks';
 import { addNode, emptyLab } from './model/lab-edit';
 import { autoLayout, freeSpot, NODE_HEIGHT, NODE_WIDTH } from './model/layout';
@@ -21,6 +22,7 @@ import { CapturePanel } from './panels/CapturePanel';
 import { PingPanel } from './panels/PingPanel';
 import { TablesPanel } from './panels/TablesPanel';
 import { TerminalPanel } from './panels/TerminalPanel';
+import { navigate } from './routes';
 import { createEditorStore, type XY } from './store/editor';
 import { createLiveStore } from './store/live';
 
@@ -88,6 +90,11 @@ export function App() {
           next = await api.lab(c.name);
           positions = await api.draft(c.name).then((d) => d.layout?.positions, () => undefined);
         } else {
+          // A scenario file opens in the authoring page, not as a lab.
+          if (c.from === 'file' && looksLikeScenario(c.text)) {
+            handOver(sessionStorage, { kind: 'scenario', name: c.name, text: c.text });
+            return navigate('/author');
+          }
           const text = c.from === 'example' ? c.example.text : c.text;
           const parsed = parseLabText(text);
           if (parsed.lab) next = parsed.lab;
@@ -152,6 +159,12 @@ export function App() {
     }
   };
 
+  /** Opens /author with this lab (handed over in sessionStorage, with where its nodes are). */
+  const makeExercise = () => {
+    handOver(sessionStorage, { kind: 'lab', lab, positions: store.getState().positions });
+    navigate('/author');
+  };
+
   const exportScript = async () => {
     try {
       download(`${lab.name}.sh`, (await api.script(lab)).script);
@@ -205,6 +218,12 @@ export function App() {
           <button type="button" onClick={() => void exportScript()} title="Download the ip/bridge/iptables script that builds this lab" data-testid="export-script">
             Export script
           </button>
+          <button type="button" onClick={makeExercise} title="Turn this lab into an exercise: instructions, checks, hints, solution" data-testid="make-exercise">
+            Make exercise
+          </button>
+          <a href="/class" className="pb-toolbar-link" title="Class sessions: start an exercise for a class, follow the students" data-testid="class-link">
+            Class
+          </a>
           <span className="pb-spacer" />
           <span className="pb-save" data-testid="save-state" title={save.state === 'error' ? save.message : 'drafts are saved on the server as you draw'}>
             {save.state === 'pending' ? 'unsaved…' : save.state === 'saving' ? 'saving…' : save.state === 'saved' ? 'saved' : save.state === 'error' ? 'not saved!' : ''}

@@ -6,9 +6,18 @@ import { getToken } from './token';
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-let socket: LiveSocket | undefined;
+const sockets = new Map<string, LiveSocket>();
 
-export function liveSocket(): LiveSocket {
-  socket ??= io({ path: '/socket.io/', auth: (cb) => cb({ token: getToken() ?? '' }), transports: ['websocket'] });
+/**
+ * The page's connection; with `token`, one connection per token (a student's exercise page connects
+ * with the token of its lab, not with the instructor's token kept for the editor).
+ */
+export function liveSocket(token?: string): LiveSocket {
+  const key = token ?? '';
+  let socket = sockets.get(key);
+  if (!socket) {
+    socket = io({ path: '/socket.io/', auth: (cb) => cb({ token: token ?? getToken() ?? '' }), transports: ['websocket'] });
+    sockets.set(key, socket);
+  }
   return socket;
 }

@@ -31,11 +31,12 @@ const nodeTypes = { lab: LabNode };
 const edgeTypes = { link: LinkEdge, overlay: OverlayEdge, hosted: HostedEdge };
 export const PALETTE_MIME = 'application/x-patchbay-kind';
 
+/** What the context menus offer; an action left out is not offered (a student's exercise page has no capture). */
 export interface CanvasActions {
-  onCapture(node: string, iface?: string): void;
-  onPing(node: string): void;
+  onCapture?(node: string, iface?: string): void;
+  onPing?(node: string): void;
   /** Opens a shell in a netns or router node (hosts and bridges get none). */
-  onTerminal(node: string): void;
+  onTerminal?(node: string): void;
 }
 
 type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge;
@@ -55,7 +56,8 @@ function stabilize<T extends { id: string }>(prev: Map<string, { key: string; it
   return out;
 }
 
-export function Canvas({ store, live, actions }: { store: EditorStore; live: LiveStore; actions: CanvasActions }) {
+/** `readOnly`: the lab is shown, not drawn (an exercise page): nodes move, but nothing is added or connected. */
+export function Canvas({ store, live, actions, readOnly = false }: { store: EditorStore; live: LiveStore; actions: CanvasActions; readOnly?: boolean }) {
   const { lab, positions, selected, problems, marks } = useStore(
     store,
     useShallow((s) => ({ lab: s.lab, positions: s.positions, selected: s.selected, problems: s.problems, marks: s.marks })),
@@ -161,7 +163,7 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
   const onDrop = useCallback(
     (e: DragEvent) => {
       const kind = e.dataTransfer.getData(PALETTE_MIME) as NodeKind;
-      if (!kind) return;
+      if (!kind || readOnly) return;
       e.preventDefault();
       const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
       const before = store.getState().lab;
@@ -171,7 +173,7 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
       store.getState().edit(() => next, { ...store.getState().positions, [name]: at });
       store.getState().select([name], []);
     },
-    [flow, store],
+    [flow, store, readOnly],
   );
 
   const openMenu = (e: MouseEvent, items: { label: string; run: () => void }[]) => {
@@ -200,6 +202,7 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        nodesConnectable={!readOnly}
         isValidConnection={(c) => c.source !== c.target}
         connectionMode={ConnectionMode.Loose}
         onNodeDragStart={(_e, _n, dragged) => {
@@ -212,19 +215,24 @@ export function Canvas({ store, live, actions }: { store: EditorStore; live: Liv
           store.getState().commitMove(dragStart.current);
         }}
         onPaneClick={() => store.getState().select([], [])}
-        onNodeContextMenu={(e, n) =>
-          openMenu(e, [
-            { label: `Capture on ${n.id} (any interface)`, run: () => actions.onCapture(n.id, (n.data as { kind: string }).kind === 'bridge' ? n.id : 'any') },
-            ...((n.data as { kind: string }).kind !== 'bridge' ? [{ label: `Ping from ${n.id}`, run: () => actions.onPing(n.id) }] : []),
-            ...(['netns', 'router'].includes((n.data as { kind: string }).kind) ? [{ label: `Open a terminal in ${n.id}`, run: () => actions.onTerminal(n.id) }] : []),
-          ])
-        }
+        onNodeContextMenu={(e, n) => {
+          const kind = (n.data as { kind: string }).kind;
+          const { onCapture, onPing, onTerminal } = actions;
+          const items = [
+            ...(onCapture ? [{ label: `Capture on ${n.id} (any interface)`, run: () => onCapture(n.id, kind === 'bridge' ? n.id : 'any') }] : []),
+            ...(onPing && kind !== 'bridge' ? [{ label: `Ping from ${n.id}`, run: () => onPing(n.id) }] : []),
+            ...(onTerminal && ['netns', 'router'].includes(kind) ? [{ label: `Open a terminal in ${n.id}`, run: () => onTerminal(n.id) }] : []),
+          ];
+          if (items.length) openMenu(e, items);
+          else e.preventDefault();
+        }}
         onEdgeContextMenu={(e, edge) => {
           const link = (edge as LinkFlowEdge).data?.link;
-          if (!link) return;
+          const onCapture = actions.onCapture;
+          if (!link || !onCapture) return;
           openMenu(e, [
-            { label: `Capture on ${link.a.node} ${link.a.interface}`, run: () => actions.onCapture(link.a.node, link.a.interface) },
-            { label: `Capture on ${link.b.node} ${link.b.interface}`, run: () => actions.onCapture(link.b.node, link.b.interface) },
+            { label: `Capture on ${link.a.node} ${link.a.interface}`, run: () => onCapture(link.a.node, link.a.interface) },
+            { label: `Capture on ${link.b.node} ${link.b.interface}`, run: () => onCapture(link.b.node, link.b.interface) },
           ]);
         }}
         deleteKeyCode={null}

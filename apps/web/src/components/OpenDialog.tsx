@@ -1,5 +1,5 @@
 // Open a lab: a new empty one, a draft or a running lab from the server, an example from the
-// gallery, or a lab file from disk.
+// gallery, or a lab file from disk (a scenario file there opens in the authoring page).
 import type { Draft, Example, LabSummary } from '@patchbay/protocol';
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api/http';
@@ -87,7 +87,7 @@ export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen
                 Create
               </button>
               <button type="button" onClick={() => file.current?.click()} data-testid="open-import">
-                Import a lab file…
+                Import a lab or scenario file…
               </button>
               <input
                 ref={file}

@@ -7,7 +7,7 @@ import type { TerminalExit, TerminalOutput } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import '@xterm/xterm/css/xterm.css';
 import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } from 'react';
-import { liveSocket } from '../api/live';
+import { liveSocket, type LiveSocket } from '../api/live';
 import { TerminalSession } from './terminal/session';
 import './panels.css';
 import './terminal/terminal.css';
@@ -35,8 +35,10 @@ function TerminalScreen({ session, active }: { session: TerminalSession; active:
   return <div ref={ref} className="pb-term-screen" hidden={!active} data-testid="terminal-screen" data-node={session.node} />;
 }
 
-export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string; request?: number }) {
+/** `socket`: the page's connection unless the page connects with a token of its own (a student's lab). */
+export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string; request?: number; socket?: LiveSocket }) {
   const { lab, applied } = props;
+  const socket = props.socket ?? liveSocket();
   const uid = useId();
   const nodes = useMemo(() => terminalNodes(lab), [lab]);
   const [node, setNode] = useState(() => (props.node && nodes.includes(props.node) ? props.node : (nodes[0] ?? '')));
@@ -78,17 +80,16 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
     (at: string) => {
       if (!at) return;
       setError(undefined);
-      const s = new TerminalSession(nextKey.current++, lab.name, at, liveSocket(), onChange);
+      const s = new TerminalSession(nextKey.current++, lab.name, at, socket, onChange);
       live.current = [...live.current, s];
       setSessions(live.current);
       setActive(s.key);
     },
-    [lab.name, onChange],
+    [lab.name, onChange, socket],
   );
 
   // Route the socket's terminal events to the sessions by id.
   useEffect(() => {
-    const socket = liveSocket();
     const opening = () => live.current.some((s) => s.state === 'opening');
     const onOutput = (e: TerminalOutput, ack: () => void) => {
       const s = live.current.find((x) => x.id === e.id);
@@ -116,7 +117,7 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
       socket.off('terminal:exit', onExit);
       socket.off('disconnect', onDisconnect);
     };
-  }, []);
+  }, [socket]);
 
   // Another lab (or leaving the page): its shells end.
   useEffect(

@@ -3,7 +3,7 @@
 // second, turned into packet rates from the last two samples. One store per editor instance.
 import type { TablesCounters, TablesDelta } from '@patchbay/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { liveSocket } from '../api/live';
+import { liveSocket, type LiveSocket } from '../api/live';
 import type { BridgeView, LabStateView, NodeView } from '../model/live-types';
 
 export interface LiveState {
@@ -46,8 +46,8 @@ export function packetRates(prev: TablesCounters, last: TablesCounters): Record<
 
 export type LiveStore = StoreApi<LiveState>;
 
-export function createLiveStore(): LiveStore {
-  const socket = liveSocket();
+/** `socket`: the page's connection unless a page connects with a token of its own (a student's lab). */
+export function createLiveStore(socket: LiveSocket = liveSocket()): LiveStore {
   return createStore<LiveState>()((set, get) => {
     let current: string | undefined;
     const resubscribe = async () => {

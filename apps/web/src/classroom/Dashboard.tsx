@@ -1,0 +1,232 @@
+// /class/SESSION: the instructor's dashboard. The join code big enough for a projector, the join
+// link, and every student's progress live (`session:subscribe` → `session:progress`): a bar, a dot
+// per check, hints used, last check and solve times; a student's lab can be opened read-only or
+// reset, and the session ended (which destroys every student's lab).
+import type { Session, SessionEndedEvent, SessionProgressEvent, StudentProgress } from '@patchbay/protocol';
+import { useCallback, useEffect, useState } from 'react';
+import { classApi } from '../api/classroom';
+import { ApiError } from '../api/http';
+import { liveSocket } from '../api/live';
+import { AppLink, ClassHeader } from './ClassHeader';
+import { ConfirmDialog } from './ConfirmDialog';
+import { agoText, applyProgress, checkDots, classSummary, clockText, durationText, percent, solved, sortStudents, summaryText } from './progress';
+import { useNow } from './useNow';
+
+/** Loads a session and keeps it live; shared by the dashboard and the student view. */
+export function useLiveSession(id: string) {
+  const [session, setSession] = useState<Session>();
+  const [error, setError] = useState<string>();
+  const [liveError, setLiveError] = useState<string>();
+  const reload = useCallback(async () => {
+    try {
+      setSession(await classApi.session(id));
+      setError(undefined);
+    } catch (e) {
+      setError(e instanceof ApiError ? (e.status === 404 ? `No session ${id}.` : e.message) : String(e));
+    }
+  }, [id]);
+  useEffect(() => {
+    const socket = liveSocket();
+    const subscribe = async () => {
+      const ack = await socket.emitWithAck('session:subscribe', { session: id });
+      setLiveError(ack.ok ? undefined : ack.error);
+      // What happened while the socket was away: read the session again.
+      if (ack.ok) void reload();
+    };
+    const onProgress = (e: SessionProgressEvent) => setSession((s) => (s ? applyProgress(s, e) : s));
+    const onEnded = (e: SessionEndedEvent) => e.session === id && setSession((s) => (s && !s.endedAt ? { ...s, endedAt: new Date().toISOString() } : s));
+    const onConnect = () => void subscribe();
+    socket.on('session:progress', onProgress);
+    socket.on('session:ended', onEnded);
+    socket.on('connect', onConnect);
+    if (socket.connected) void subscribe();
+    else void reload();
+    return () => {
+      socket.off('session:progress', onProgress);
+      socket.off('session:ended', onEnded);
+      socket.off('connect', onConnect);
+      if (socket.connected) socket.emit('session:unsubscribe', { session: id });
+    };
+  }, [id, reload]);
+  return { session, setSession, error, liveError, reload };
+}
+
+function StudentRow({ session, student, now, onReset }: { session: Session; student: StudentProgress; now: number; onReset(): void }) {
+  // Before a first run there are no results to name the checks: the session says only how many.
+  const placeholders = student.results.length ? [] : Array.from({ length: student.total || session.scenario.checks }, (_, i) => ({ id: `#${i + 1}`, title: `check ${i + 1}` }));
+  const checks = checkDots(placeholders, student.results);
+  const done = solved(student);
+  const ended = Boolean(session.endedAt);
+  return (
+    <tr data-testid="student-row" data-student={student.name} data-passed={student.passed} data-total={student.total} className={done ? 'solved' : undefined}>
+      <th scope="row">{student.name}</th>
+      <td>
+        <div className="pb-progress-cell">
+          <div className="pb-bar" role="progressbar" aria-valuemin={0} aria-valuemax={student.total} aria-valuenow={student.passed} aria-label={`${student.name}: ${student.passed} of ${student.total} checks`}>
+            <div className={`pb-bar-fill ${done ? 'ok' : ''}`} style={{ width: `${percent(student.passed, student.total)}%` }} />
+          </div>
+          <span className="mono" data-testid="student-summary">
+            {summaryText(student.results.length ? student.passed : undefined, student.total)}
+          </span>
+        </div>
+      </td>
+      <td>
+        <span className="pb-dots">
+          {checks.map((c) => (
+            <span key={c.id} className={`pb-check-dot ${c.state}`} title={`${c.title}: ${c.state === 'pass' ? 'passes' : c.reason}`} aria-label={`${c.title}: ${c.state}`} data-testid="check-dot" data-state={c.state} />
+          ))}
+        </span>
+      </td>
+      <td className="pb-num">{student.hintsShown}</td>
+      <td title={agoText(student.lastCheckAt, now)}>{clockText(student.lastCheckAt)}</td>
+      <td data-testid="student-solved">{student.solvedAt ? `${clockText(student.solvedAt)} (${durationText(student.joinedAt, student.solvedAt)})` : ''}</td>
+      <td className="pb-row-actions">
+        {!ended && (
+          <>
+            <AppLink to={`/class/${encodeURIComponent(session.id)}/${encodeURIComponent(student.id)}`} testid="open-student">
+              Open lab
+            </AppLink>
+            <button type="button" onClick={onReset} data-testid="reset-student">
+              Reset…
+            </button>
+          </>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export function Dashboard({ id }: { id: string }) {
+  const { session, setSession, error, liveError } = useLiveSession(id);
+  const [confirm, setConfirm] = useState<{ kind: 'end' } | { kind: 'reset'; student: StudentProgress }>();
+  const [copied, setCopied] = useState(false);
+  const now = useNow(5000);
+
+  if (!session) {
+    return (
+      <div className="pb-class-page">
+        <ClassHeader />
+        <p className={`pb-class-message ${error ? 'pb-error' : 'pb-muted'}`} role={error ? 'alert' : 'status'}>
+          {error ?? 'Loading the session…'}
+        </p>
+      </div>
+    );
+  }
+
+  const link = `${window.location.origin}${session.joinPath}`;
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(link);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      // No clipboard (an insecure origin): select the link so Ctrl+C copies it.
+      const input = document.querySelector<HTMLInputElement>('[data-testid="join-link"]');
+      input?.select();
+    }
+  };
+  const totals = classSummary(session.students);
+  const students = sortStudents(session.students);
+
+  return (
+    <div className="pb-class-page">
+      <ClassHeader>
+        {' › '}
+        <span>{session.scenario.title}</span>
+      </ClassHeader>
+      <main className="pb-class-body">
+        {liveError && (
+          <div className="pb-notice error" role="alert">
+            Live progress unavailable ({liveError}); reload the page to see the latest.
+          </div>
+        )}
+        {session.endedAt ? (
+          <div className="pb-notice info" role="status" data-testid="session-ended">
+            This session ended at {clockText(session.endedAt)}; every student's lab was destroyed.
+          </div>
+        ) : (
+          <section className="pb-join-banner" aria-label="How students join">
+            <div>
+              <div className="pb-muted">Join code</div>
+              <div className="pb-big-code mono" data-testid="join-code-big">
+                {session.code}
+              </div>
+            </div>
+            <div className="pb-join-link">
+              <label htmlFor="pb-join-link" className="pb-muted">
+                Join link
+              </label>
+              <div className="pb-row">
+                <input id="pb-join-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} className="mono" data-testid="join-link" />
+                <button type="button" onClick={() => void copy()} data-testid="copy-link">
+                  {copied ? 'Copied' : 'Copy'}
+                </button>
+              </div>
+            </div>
+            <span className="pb-spacer" />
+            <button type="button" className="danger" onClick={() => setConfirm({ kind: 'end' })} data-testid="end-session">
+              End session…
+            </button>
+          </section>
+        )}
+        <h1 className="pb-dash-title">
+          {session.scenario.title} <span className="badge">{session.scenario.level}</span>
+        </h1>
+        <p className="pb-muted" data-testid="class-summary">
+          {totals.students} student{totals.students === 1 ? '' : 's'} · {totals.solved} solved · {totals.hints} hint{totals.hints === 1 ? '' : 's'} used · started {clockText(session.createdAt)}
+        </p>
+        {students.length === 0 ? (
+          <p className="pb-muted" data-testid="no-students">
+            No student yet. They open the join link (or type the code at <span className="mono">{window.location.origin}/join</span>) and give their name.
+          </p>
+        ) : (
+          <table className="pb-table pb-students" data-testid="students">
+            <thead>
+              <tr>
+                <th scope="col">student</th>
+                <th scope="col">progress</th>
+                <th scope="col">checks</th>
+                <th scope="col">hints</th>
+                <th scope="col">last check</th>
+                <th scope="col">solved</th>
+                <th scope="col">
+                  <span className="pb-visually-hidden">actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {students.map((s) => (
+                <StudentRow key={s.id} session={session} student={s} now={now} onReset={() => setConfirm({ kind: 'reset', student: s })} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </main>
+      {confirm?.kind === 'end' && (
+        <ConfirmDialog
+          title="End this session?"
+          text={`Every student's lab (${session.students.length}) is destroyed and the join code stops working. Their results stay on this page.`}
+          confirm="End session"
+          testid="end-dialog"
+          onClose={() => setConfirm(undefined)}
+          onConfirm={async () => {
+            await classApi.end(session.id);
+            setSession((s) => (s && !s.endedAt ? { ...s, endedAt: new Date().toISOString() } : s));
+          }}
+        />
+      )}
+      {confirm?.kind === 'reset' && (
+        <ConfirmDialog
+          title={`Reset ${confirm.student.name}'s lab?`}
+          text="Their lab is built again from the start: everything they changed is lost, their terminals close. The checks run again."
+          confirm="Reset"
+          testid="reset-dialog"
+          onClose={() => setConfirm(undefined)}
+          onConfirm={async () => {
+            await classApi.resetStudent(session.id, confirm.student.id);
+          }}
+        />
+      )}
+    </div>
+  );
+}

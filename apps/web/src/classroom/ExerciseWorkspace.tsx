@@ -1,0 +1,203 @@
+// One lab's exercise, as a student works on it or an instructor looks at it: the instructions, the
+// lab drawn read-only with its live state (link colours, tables), the checks live, the hints, and the
+// kernel's tables; a student also gets terminals and a reset. Everything goes through the token the
+// page was given (a student's covers this lab only).
+import type { CheckRun } from '@patchbay/protocol';
+import type { Lab } from '@patchbay/topology';
+import { useReactFlow } from '@xyflow/react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import { exerciseApi } from '../api/classroom';
+import { ApiError } from '../api/http';
+import { liveSocket } from '../api/live';
+import { getToken } from '../api/token';
+import { Canvas } from '../components/Canvas';
+import { autoLayout } from '../model/layout';
+import { TablesPanel } from '../panels/TablesPanel';
+import { TerminalPanel } from '../panels/TerminalPanel';
+import { createEditorStore } from '../store/editor';
+import { createLiveStore } from '../store/live';
+import { ChecksPanel, HintsPanel } from './ChecksPanel';
+import { ConfirmDialog } from './ConfirmDialog';
+import { Markdown } from './Markdown';
+import { useExercise } from './useExercise';
+import './classroom.css';
+
+export type ExerciseMode =
+  | { role: 'student'; token: string | null; name?: string }
+  | { role: 'instructor'; resetStudent(): Promise<CheckRun>; studentName: string };
+
+type Tab = 'terminal' | 'tables';
+
+/** What a failed load means for whoever is looking. */
+function loadErrorText(e: ApiError, role: ExerciseMode['role']): string {
+  if (e.status === 0) return e.message;
+  if (e.status === 410) return `${e.message.split(';')[0]}.`;
+  if (role === 'student' && (e.status === 401 || e.status === 403 || e.status === 404))
+    return 'This lab is not available to you any more: the class session may have ended. Ask your instructor for a new join code.';
+  if (e.status === 404) return 'This lab does not exist (any more).';
+  return e.message;
+}
+
+export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string; mode: ExerciseMode; header?: ReactNode }) {
+  // A student's own token (a connection of its own); an instructor's look uses the page's token.
+  const token = mode.role === 'student' ? mode.token : null;
+  const socket = useMemo(() => (token ? liveSocket(token) : liveSocket()), [token]);
+  const client = useMemo(() => exerciseApi(labName, token ?? getToken()), [labName, token]);
+  const store = useMemo(() => createEditorStore(), []);
+  const live = useMemo(() => createLiveStore(socket), [socket]);
+  const exercise = useExercise(labName, client, socket);
+  const { view, run } = exercise;
+  const [lab, setLab] = useState<Lab>();
+  const [labError, setLabError] = useState<ApiError>();
+  const [tab, setTab] = useState<Tab>(mode.role === 'student' ? 'terminal' : 'tables');
+  const [terminalAt, setTerminalAt] = useState<{ node?: string; request: number }>({ request: 0 });
+  const [confirmReset, setConfirmReset] = useState(false);
+  const connected = useStore(live, (s) => s.connected);
+  const selected = useStore(store, (s) => (s.selected.nodes.length === 1 ? s.selected.nodes[0] : undefined));
+  const flow = useReactFlow();
+
+  useEffect(() => {
+    let current = true;
+    client.lab().then(
+      (l) => {
+        if (!current) return;
+        setLab(l);
+        store.getState().load(l, autoLayout(l));
+        live.getState().watch(l.name);
+        setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.2 }), 60);
+      },
+      (e: unknown) => current && setLabError(e instanceof ApiError ? e : new ApiError(String(e), 0)),
+    );
+    return () => {
+      current = false;
+      live.getState().watch(undefined);
+    };
+  }, [client, store, live, flow]);
+
+  const error = exercise.error ?? labError;
+  if (error) {
+    return (
+      <div className="pb-class-page">
+        {header}
+        <div className="pb-class-message pb-error" role="alert" data-testid="exercise-error">
+          {loadErrorText(error, mode.role)}
+          {error.status === 410 && (
+            // An idle student's lab is removed by the server; a reset builds it again.
+            <p>
+              <button type="button" className="primary" onClick={() => void client.reset().then(() => window.location.reload(), (e: unknown) => setLabError(e instanceof ApiError ? e : new ApiError(String(e), 0)))}>
+                Build the lab again
+              </button>
+            </p>
+          )}
+        </div>
+      </div>
+    );
+  }
+
+  const student = mode.role === 'student';
+  const resetText = student
+    ? 'Your lab is built again from the start: everything you changed in it is lost, and open terminals close. The checks run again.'
+    : `${mode.studentName}'s lab is built again from the start: everything they changed is lost. The checks run again.`;
+
+  return (
+    <div className="pb-exercise" data-testid="exercise" data-role={mode.role}>
+      <header className="pb-toolbar" role="toolbar" aria-label="Exercise">
+        {header}
+        <strong className="pb-labname" data-testid="exercise-title">
+          {view?.scenario.title ?? labName}
+        </strong>
+        {view && <span className="badge">{view.scenario.level}</span>}
+        {!student && (
+          <span className="badge warn" title="you see the student's lab; their terminals are theirs">
+            read-only: {mode.studentName}
+          </span>
+        )}
+        {student && mode.name && <span className="pb-muted">signed in as {mode.name}</span>}
+        <span className="pb-spacer" />
+        <span className={`pb-dot ${connected ? 'ok' : 'off'}`} title={connected ? 'live updates connected' : 'live updates disconnected'} data-testid="live-status" />
+        <button type="button" className="danger" onClick={() => setConfirmReset(true)} disabled={!view} data-testid="reset-lab">
+          {student ? 'Reset lab…' : 'Reset this student…'}
+        </button>
+      </header>
+      {(exercise.actionError || exercise.liveError) && (
+        <div className="pb-notice error" role="alert" data-testid="exercise-notice">
+          {exercise.actionError ?? `Live check results unavailable (${exercise.liveError}); "Check now" still works.`}
+        </div>
+      )}
+      <div className="pb-exercise-main">
+        <aside className="pb-exercise-side" aria-label="Instructions and checks">
+          {view ? (
+            <>
+              <section aria-labelledby="pb-instr-title" data-testid="instructions">
+                <h2 id="pb-instr-title" className="pb-visually-hidden">
+                  Instructions
+                </h2>
+                <p className="pb-summary">{view.scenario.summary}</p>
+                <Markdown text={view.scenario.instructions} />
+              </section>
+              <ChecksPanel checks={view.scenario.checks} run={run} busy={exercise.busy === 'check'} onCheckNow={() => void exercise.actions.checkNow()} />
+              <HintsPanel hints={view.hints} hintCount={view.scenario.hintCount} canReveal={student} busy={exercise.busy === 'hint'} onReveal={() => void exercise.actions.revealHint()} />
+            </>
+          ) : (
+            <p className="pb-muted" role="status">
+              Loading the exercise…
+            </p>
+          )}
+        </aside>
+        <div className="pb-exercise-work">
+          <div className="pb-exercise-canvas">
+            {lab && (
+              <Canvas
+                store={store}
+                live={live}
+                readOnly
+                actions={
+                  student
+                    ? {
+                        onTerminal: (node) => {
+                          setTerminalAt((t) => ({ node, request: t.request + 1 }));
+                          setTab('terminal');
+                        },
+                      }
+                    : {}
+                }
+              />
+            )}
+          </div>
+          <section className="pb-bottom" aria-label="Panels">
+            <div className="pb-tabs" role="tablist">
+              {(student ? (['terminal', 'tables'] as const) : (['tables'] as const)).map((t) => (
+                <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
+                  {{ terminal: 'Terminal', tables: 'Kernel tables' }[t]}
+                </button>
+              ))}
+            </div>
+            <div className="pb-tab-body">
+              {student && lab && (
+                <div hidden={tab !== 'terminal'} className="pb-tab-fill">
+                  <TerminalPanel lab={lab} applied socket={socket} {...((terminalAt.node ?? selected) ? { node: terminalAt.node ?? selected } : {})} request={terminalAt.request} />
+                </div>
+              )}
+              {tab === 'tables' && lab && <TablesPanel live={live} lab={lab} {...(selected ? { node: selected } : {})} />}
+            </div>
+          </section>
+        </div>
+      </div>
+      {confirmReset && (
+        <ConfirmDialog
+          title={student ? 'Reset your lab?' : `Reset ${mode.studentName}'s lab?`}
+          text={resetText}
+          confirm="Reset"
+          testid="reset-dialog"
+          onClose={() => setConfirmReset(false)}
+          onConfirm={async () => {
+            exercise.actions.takeRun(student ? await client.reset() : await mode.resetStudent());
+            // A reset realizes the lab again: its live tables end on the server, so subscribe again.
+            live.getState().watch(labName);
+          }}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+// /join/CODE: a student gives a name (and the code, when the link had none), joins, keeps the token
+// the server hands out for their lab (beside, never over, an instructor's token), and goes to the
+// exercise.
+import { JoinInputSchema } from '@patchbay/protocol';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { join } from '../api/classroom';
+import { ApiError } from '../api/http';
+import { rememberJoin } from '../api/token';
+import { navigate } from '../routes';
+import { joinErrorText, normalizeCode } from './progress';
+import './classroom.css';
+
+const NAME_MAX = JoinInputSchema.properties.name.maxLength ?? 40;
+const NAME_KEY = 'patchbay.join.name';
+
+export function JoinPage({ code: fromPath }: { code: string }) {
+  const id = useId();
+  const [code, setCode] = useState(fromPath);
+  const [name, setName] = useState(() => localStorage.getItem(NAME_KEY) ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => first.current?.focus(), []);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const c = normalizeCode(code);
+    const n = name.trim();
+    if (c.length < 4) return setError('The join code has at least 4 letters or digits: check it with your instructor.');
+    if (!n) return setError('Type your name: it is how your instructor sees you.');
+    setBusy(true);
+    setError(undefined);
+    try {
+      const joined = await join({ code: c, name: n });
+      localStorage.setItem(NAME_KEY, n);
+      rememberJoin(joined.lab, joined.token, { name: n, session: joined.session, student: joined.student });
+      navigate(`/exercise/${encodeURIComponent(joined.lab)}`);
+    } catch (err) {
+      setError(err instanceof ApiError ? joinErrorText(err.status, err.message) : String(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="pb-class-page pb-join">
+      <form className="pb-join-card" onSubmit={(e) => void submit(e)} aria-labelledby={`${id}-title`} data-testid="join-form">
+        <h1 id={`${id}-title`}>Join a Patchbay class</h1>
+        {fromPath ? (
+          <p>
+            Join code <strong className="mono pb-join-code">{fromPath}</strong>
+          </p>
+        ) : (
+          <>
+            <label htmlFor={`${id}-code`}>Join code</label>
+            <input id={`${id}-code`} ref={first} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} maxLength={24} data-testid="join-code" />
+          </>
+        )}
+        <label htmlFor={`${id}-name`}>Your name</label>
+        <input
+          id={`${id}-name`}
+          {...(fromPath ? { ref: first } : {})}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          maxLength={NAME_MAX}
+          autoComplete="name"
+          data-testid="join-name"
+        />
+        {error && (
+          <p className="pb-error" role="alert" data-testid="join-error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy} data-testid="join-submit">
+          {busy ? 'Joining… (your lab is being built)' : 'Join'}
+        </button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,103 @@
+import type { CheckRun, Session, StudentProgress } from '@patchbay/protocol';
+import { describe, expect, it } from 'vitest';
+import { agoText, applyProgress, checkDots, classSummary, durationText, joinErrorText, latestRun, normalizeCode, percent, solved, sortStudents, summaryText, triggerText } from './progress';
+
+const run = (at: string, passed = 1): CheckRun => ({ lab: 'l', results: [], passed, total: 3, at, ms: 10, trigger: 'change' });
+const student = (id: string, name: string, passed = 0, extra: Partial<StudentProgress> = {}): StudentProgress => ({
+  id,
+  name,
+  lab: `lab-${id}`,
+  joinedAt: '2025-01-01T10:00:00Z',
+  passed,
+  total: 3,
+  hintsShown: 0,
+  results: [],
+  ...extra,
+});
+const session = (students: StudentProgress[]): Session => ({
+  id: 's1',
+  code: 'ABCD12',
+  joinPath: '/join/ABCD12',
+  scenario: { id: 'link-down', title: 't', level: 'beginner', summary: '', tags: [], checks: 3, hints: 2 },
+  createdAt: '2025-01-01T09:59:00Z',
+  students,
+});
+
+describe('summaries', () => {
+  it('sums up a run', () => {
+    expect(summaryText(2, 3)).toBe('2/3');
+    expect(summaryText(undefined, 3)).toBe('–/3');
+    expect(percent(2, 3)).toBe(67);
+    expect(percent(5, 3)).toBe(100);
+    expect(percent(0, 0)).toBe(0);
+    expect(solved({ passed: 3, total: 3 })).toBe(true);
+    expect(solved({ passed: 0, total: 0 })).toBe(false);
+    expect(triggerText('reset')).toBe('after a reset');
+  });
+  it('times', () => {
+    expect(agoText('2025-01-01T10:00:00Z', Date.parse('2025-01-01T10:00:12Z'))).toBe('12 s ago');
+    expect(agoText('2025-01-01T10:00:00Z', Date.parse('2025-01-01T10:05:00Z'))).toBe('5 min ago');
+    expect(agoText(undefined)).toBe('');
+    expect(durationText('2025-01-01T10:00:00Z', '2025-01-01T10:07:12Z')).toBe('7 min 12 s');
+    expect(durationText('2025-01-01T10:00:00Z', '2025-01-01T10:00:09Z')).toBe('9 s');
+  });
+});
+
+describe('latestRun', () => {
+  it('keeps the later of a fetched run and a live one, whatever order they arrive in', () => {
+    const old = run('2025-01-01T10:00:00Z', 1);
+    const fresh = run('2025-01-01T10:00:05Z', 3);
+    expect(latestRun(old, fresh)).toBe(fresh);
+    expect(latestRun(fresh, old)).toBe(fresh);
+    expect(latestRun(undefined, old)).toBe(old);
+    expect(latestRun(old, undefined)).toBe(old);
+  });
+});
+
+describe('applyProgress', () => {
+  it('replaces a student, adds one who joined, ignores other sessions', () => {
+    const s = session([student('a', 'Ann'), student('b', 'Bob')]);
+    const next = applyProgress(s, { session: 's1', student: student('b', 'Bob', 3) });
+    expect(next.students.map((x) => x.passed)).toEqual([0, 3]);
+    expect(s.students[1]!.passed).toBe(0); // not mutated
+    expect(applyProgress(s, { session: 's1', student: student('c', 'Cy') }).students).toHaveLength(3);
+    expect(applyProgress(s, { session: 'other', student: student('c', 'Cy') })).toBe(s);
+  });
+  it('lists students by name and sums the class', () => {
+    const students = [student('b', 'bob', 3, { hintsShown: 2 }), student('a', 'Ann', 1, { hintsShown: 1 })];
+    expect(sortStudents(students).map((x) => x.name)).toEqual(['Ann', 'bob']);
+    expect(classSummary(students)).toEqual({ students: 2, solved: 1, hints: 3 });
+  });
+});
+
+describe('checkDots', () => {
+  it('one dot per check in order, with the reason and what was seen', () => {
+    const dots = checkDots(
+      [
+        { id: 'x', title: 'X' },
+        { id: 'y', title: 'Y' },
+      ],
+      [{ id: 'y', title: 'Y', pass: false, reason: 'no reply', seen: 'ping: 2 sent, 0 received' }],
+    );
+    expect(dots).toEqual([
+      { id: 'x', title: 'X', state: 'unknown', reason: 'not checked yet' },
+      { id: 'y', title: 'Y', state: 'fail', reason: 'no reply — ping: 2 sent, 0 received' },
+    ]);
+  });
+  it('uses the results themselves when the checks are not known', () => {
+    expect(checkDots([], [{ id: 'a', title: 'A', pass: true, reason: '', seen: 'up' }])).toEqual([{ id: 'a', title: 'A', state: 'pass', reason: 'up' }]);
+  });
+});
+
+describe('joining', () => {
+  it('says what a failed join means', () => {
+    expect(joinErrorText(0, 'x')).toMatch(/Cannot reach/);
+    expect(joinErrorText(404, 'unknown code')).toMatch(/No class session has this code/);
+    expect(joinErrorText(410, '')).toMatch(/ended/);
+    expect(joinErrorText(400, 'name: too long')).toBe('That does not work: name: too long');
+    expect(joinErrorText(500, '')).toBe('The server answered 500.');
+  });
+  it('tidies a typed code', () => {
+    expect(normalizeCode(' ab-12 cd ')).toBe('ab12cd');
+  });
+});

@@ -1,0 +1,101 @@
+// One lab's exercise on a page: the view (instructions, checks, revealed hints) fetched once, then
+// the check runs live (`exercise:subscribe` → `exercise:results`, again after every reconnection),
+// and the actions a student or instructor takes on it.
+import type { CheckRun, ExerciseView } from '@patchbay/protocol';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ApiError } from '../api/http';
+import type { ExerciseApi } from '../api/classroom';
+import type { LiveSocket } from '../api/live';
+import { latestRun } from './progress';
+
+export interface ExerciseState {
+  view?: ExerciseView;
+  run?: CheckRun;
+  /** Why the exercise cannot be shown (gone, not allowed, unreachable). */
+  error?: ApiError;
+  /** The live subscription was refused (the checks still update with "Check now"). */
+  liveError?: string;
+  busy?: 'check' | 'hint' | 'reset';
+  /** What the last action failed with. */
+  actionError?: string;
+}
+
+export function useExercise(lab: string, client: ExerciseApi, socket: LiveSocket) {
+  const [state, setState] = useState<ExerciseState>({});
+  const patch = useCallback((p: Partial<ExerciseState>) => setState((s) => ({ ...s, ...p })), []);
+  const takeRun = useCallback((r: CheckRun) => setState((s) => ({ ...s, run: latestRun(s.run, r) })), []);
+
+  const reload = useCallback(async () => {
+    try {
+      const view = await client.exercise();
+      setState((s) => ({ ...s, view, error: undefined, run: latestRun(s.run, view.lastRun) }));
+    } catch (e) {
+      const error = e instanceof ApiError ? e : new ApiError(String(e), 0);
+      // Unreachable for a moment: keep the page (terminals, drawing) and say so; anything else
+      // (ended, gone, not allowed) replaces it.
+      setState((s) => (error.status === 0 && s.view ? { ...s, actionError: error.message } : { ...s, error }));
+    }
+  }, [client]);
+
+  useEffect(() => void reload(), [reload]);
+
+  useEffect(() => {
+    const subscribe = async () => {
+      const ack = await socket.emitWithAck('exercise:subscribe', { lab });
+      patch({ liveError: ack.ok ? undefined : ack.error });
+    };
+    const onResults = (r: CheckRun) => r.lab === lab && takeRun(r);
+    const onConnect = () => {
+      void subscribe();
+      setState((s) => (s.actionError && s.view ? { ...s, actionError: undefined } : s));
+    };
+    // The server let go of this connection (a student's token ends with their session) or refuses it
+    // now: ask for the exercise again, which tells why (401/403/410) or finds it still there.
+    const onDisconnect = (reason: string) => reason === 'io server disconnect' && void reload();
+    const onRefused = () => void reload();
+    socket.on('exercise:results', onResults);
+    socket.on('connect', onConnect);
+    socket.on('disconnect', onDisconnect);
+    socket.on('connect_error', onRefused);
+    if (socket.connected) void subscribe();
+    return () => {
+      socket.off('exercise:results', onResults);
+      socket.off('connect', onConnect);
+      socket.off('disconnect', onDisconnect);
+      socket.off('connect_error', onRefused);
+      if (socket.connected) socket.emit('exercise:unsubscribe', { lab });
+    };
+  }, [lab, socket, patch, takeRun, reload]);
+
+  const act = useCallback(
+    async (busy: NonNullable<ExerciseState['busy']>, run: () => Promise<void>) => {
+      patch({ busy, actionError: undefined });
+      try {
+        await run();
+        patch({ busy: undefined });
+      } catch (e) {
+        patch({ busy: undefined, actionError: e instanceof Error ? e.message : String(e) });
+      }
+    },
+    [patch],
+  );
+
+  const actions = useMemo(
+    () => ({
+      checkNow: () => act('check', async () => takeRun(await client.checkNow())),
+      revealHint: () =>
+        act('hint', async () => {
+          const h = await client.revealHint();
+          setState((s) => (s.view ? { ...s, view: { ...s.view, hints: h.hints, scenario: { ...s.view.scenario, hintCount: h.hintCount } } } : s));
+        }),
+      /** For the confirm dialog: it shows the failure itself. */
+      reset: async () => takeRun(await client.reset()),
+      /** Run by the caller (the instructor's reset goes through the session route). */
+      takeRun,
+      reload,
+    }),
+    [act, client, takeRun, reload],
+  );
+
+  return { ...state, actions };
+}
