@@ -90,6 +90,13 @@ describe('terminals over socket.io', () => {
     expect(t.exit()).toBeUndefined();
   });
 
+  it('keeps every keystroke typed before the shell is ready (one event per key, as xterm sends them)', async () => {
+    const t = await terminals(live.client()).open('ns-web');
+    const line = 'echo typed-ahead-$((6*7))-0123456789abcdefghijklmnopqrstuvwxyz\r';
+    for (const ch of line) t.type(ch); // at once, before the first prompt
+    await t.waitFor(/^typed-ahead-42-0123456789abcdefghijklmnopqrstuvwxyz\r?$/m, { timeout: 15_000 });
+  });
+
   it('resizes the terminal', async () => {
     const c = live.client();
     const t = await terminals(c).open('ns-web', { cols: 80, rows: 24 });

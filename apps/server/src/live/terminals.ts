@@ -53,13 +53,20 @@ export const TERMINAL_HUB_DEFAULTS: TerminalHubOptions = Object.freeze({
   pendingChars: 1024 * 1024,
 });
 
-/** `terminal:input` events (each at most 64 Ki characters) waiting in node-pty's write queue, at most. */
-const MAX_PENDING_INPUT_WRITES = 16;
+/**
+ * Input bytes waiting in node-pty's write queue, at most (a program that does not read its input).
+ * Counted in bytes, not events: xterm sends one event per keystroke, so a limit on events dropped
+ * the tail of a fast typist's line (or an e2e test's) while the shell was busy starting.
+ */
+const MAX_PENDING_INPUT_BYTES = 256 * 1024;
 
-/** Writes node-pty has queued for the pty (its private queue; 0 when a version has none). */
-function pendingWrites(pty: IPty): number {
+/** Bytes node-pty has queued for the pty (its private queue of { buffer, offset }; 0 when a version has none). */
+function pendingInputBytes(pty: IPty): number {
   const queue = (pty as unknown as { _writeStream?: { _writeQueue?: unknown } })._writeStream?._writeQueue;
-  return Array.isArray(queue) ? queue.length : 0;
+  if (!Array.isArray(queue)) return 0;
+  let bytes = 0;
+  for (const task of queue as { buffer?: { length?: number }; offset?: number }[]) bytes += (task.buffer?.length ?? 0) - (task.offset ?? 0);
+  return bytes;
 }
 
 /** A shell that fails within this long of its start with a non-zero code did not start: reason `error`. */
@@ -153,7 +160,7 @@ export class TerminalHub {
       if (!t || t.exited || t.reason || payload.data.length === 0) return;
       // A program that does not read its input: node-pty queues writes in memory, so beyond a few
       // pastes input is discarded, as a tty discards typeahead beyond its buffer.
-      if (pendingWrites(t.pty) >= MAX_PENDING_INPUT_WRITES) return;
+      if (pendingInputBytes(t.pty) >= MAX_PENDING_INPUT_BYTES) return;
       t.pty.write(payload.data);
       if (payload.data.includes('\r')) for (const listener of this.enterListeners) listener(t.lab);
     });
