@@ -30,18 +30,18 @@ export interface ExerciseHubOptions {
   periodicMs: number;
   /** Enter in a terminal: the lab's checks run this long after the last one. */
   enterDebounceMs: number;
-  /** Kernel changes: debounce, and the quiet window after a lab's own run (watch.ts). */
+  /** Kernel changes are debounced this long (watch.ts). */
   debounceMs: number;
-  quietMs: number;
 }
 
 export const EXERCISE_HUB_DEFAULTS: ExerciseHubOptions = Object.freeze({
-  concurrency: 4,
+  // Runs mostly wait (a ping that gets no reply waits its second): 12 at once keep a class of 40
+  // checked every few seconds (bench:class) at little CPU.
+  concurrency: 12,
   realizeConcurrency: 6,
   periodicMs: 10_000,
   enterDebounceMs: 1000,
   debounceMs: 400,
-  quietMs: 1000,
 });
 
 export class ExerciseHub {
@@ -75,7 +75,6 @@ export class ExerciseHub {
       log: app.log,
       onChange: (lab) => this.trigger(lab, 'change'),
       debounceMs: this.options.debounceMs,
-      quietMs: this.options.quietMs,
     });
     this.ticker = setInterval(() => this.periodic(), Math.max(100, Math.floor(this.options.periodicMs / 5)));
     this.ticker.unref();

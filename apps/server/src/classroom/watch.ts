@@ -2,10 +2,11 @@
 // NamespaceWatcher (one helper process) for every watched lab, in its default mode: only what a
 // student changes counts (links and their up/down state, addresses, routes, forwarding, permanent
 // FDB entries); ARP neighbours and learned FDB entries, which the checks' own pings change, never
-// reach us. As a second guard against a run triggering itself, changes during a lab's own run and
-// for QUIET_MS after it are ignored (a check may run a command that touches the lab); a student's
-// change in that window is caught by the next periodic run. Changes are debounced: a burst (link,
-// addresses, routes of one `ip` command) becomes one run.
+// reach us. As a second guard against a run triggering itself (a `command` check may touch the
+// lab), a change seen during a lab's own run is held until the run ends and then triggers ONE more
+// run — not another after that one if it, too, saw changes: a student's change is never lost, and a
+// run that changes its own lab cannot loop. Changes are debounced: a burst (link, addresses,
+// routes of one `ip` command) becomes one run.
 //
 // A watcher's sockets keep namespaces alive after `ip netns del`: a lab is unwatched before it is
 // destroyed or reset (`release`), and the helper exits when no lab is watched.
@@ -14,15 +15,13 @@ import { listNamespaces, NamespaceWatcher } from '@patchbay/kernel';
 import type { FastifyBaseLogger } from 'fastify';
 
 export const CHANGE_DEBOUNCE_MS = 400;
-export const QUIET_MS = 1000;
 
 export interface LabChangeWatchOptions {
   engine: Engine;
   log: FastifyBaseLogger;
-  /** A watched lab changed (debounced, outside its quiet window). */
+  /** A watched lab changed (debounced; held while the lab's own run is in flight). */
   onChange: (lab: string) => void;
   debounceMs?: number;
-  quietMs?: number;
 }
 
 export class LabChangeWatch {
@@ -31,9 +30,12 @@ export class LabChangeWatch {
   private readonly nsOfLab = new Map<string, Set<string>>();
   private readonly labOfNs = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Labs whose own run is in flight (count), and until when a lab's changes are its own run's. */
+  /** Labs whose own run is in flight (count). */
   private readonly running = new Map<string, number>();
-  private readonly quietUntil = new Map<string, number>();
+  /** Labs that changed during their own run: one run follows it. */
+  private readonly heldChange = new Set<string>();
+  /** Labs whose current run is the one that followed a held change (its own held change is dropped). */
+  private readonly followUp = new Set<string>();
   /** Watch operations of a lab, one after another. */
   private readonly ops = new Map<string, Promise<void>>();
   private closed = false;
@@ -56,7 +58,9 @@ export class LabChangeWatch {
 
   /** Watches the lab (its namespaces that exist now) or stops watching it. */
   set(lab: string, want: boolean): Promise<void> {
-    if (want === this.wanted.has(lab)) return this.ops.get(lab) ?? Promise.resolve();
+    // Wanted again: sync anyway — the lab may have been wanted before its namespaces existed (a
+    // student joining while another's lab is being built), and sync picks up the ones now present.
+    if (!want && !this.wanted.has(lab)) return this.ops.get(lab) ?? Promise.resolve();
     if (want && !this.closed) this.wanted.add(lab);
     else this.wanted.delete(lab);
     return this.sync(lab);
@@ -72,7 +76,7 @@ export class LabChangeWatch {
     return this.chain(lab, () => this.unwatchAll(lab));
   }
 
-  /** The lab's own check run starts: its changes are not the student's. Returns the function ending it. */
+  /** The lab's own check run starts: changes seen until it ends are held. Returns the function ending it. */
   runStarted(lab: string): () => void {
     this.running.set(lab, (this.running.get(lab) ?? 0) + 1);
     let ended = false;
@@ -80,22 +84,26 @@ export class LabChangeWatch {
       if (ended) return;
       ended = true;
       const n = (this.running.get(lab) ?? 1) - 1;
-      if (n > 0) this.running.set(lab, n);
-      else this.running.delete(lab);
-      this.quietUntil.set(lab, performance.now() + (this.opts.quietMs ?? QUIET_MS));
+      if (n > 0) return void this.running.set(lab, n);
+      this.running.delete(lab);
+      const wasFollowUp = this.followUp.delete(lab);
+      if (!this.heldChange.delete(lab) || wasFollowUp || this.closed || !this.wanted.has(lab)) return;
+      this.followUp.add(lab);
+      this.changed(lab);
     };
   }
 
-  /** Whether a change now would be the lab's own run's. */
-  isQuiet(lab: string): boolean {
-    return this.running.has(lab) || performance.now() < (this.quietUntil.get(lab) ?? 0);
+  /** Whether the lab's own run is in flight (a change now is held until it ends). */
+  isRunning(lab: string): boolean {
+    return this.running.has(lab);
   }
 
   private sync(lab: string): Promise<void> {
     return this.chain(lab, async () => {
       if (!this.wanted.has(lab) || this.closed) {
         await this.unwatchAll(lab);
-        this.quietUntil.delete(lab);
+        this.heldChange.delete(lab);
+        this.followUp.delete(lab);
         return;
       }
       const entry = await this.opts.engine.entry(lab).catch(() => undefined);
@@ -164,10 +172,14 @@ export class LabChangeWatch {
   }
 
   private changed(lab: string): void {
-    if (this.closed || this.isQuiet(lab) || this.timers.has(lab)) return;
+    if (this.closed) return;
+    if (this.isRunning(lab)) return void this.heldChange.add(lab);
+    if (this.timers.has(lab)) return;
     const t = setTimeout(() => {
       this.timers.delete(lab);
-      if (!this.isQuiet(lab) && this.wanted.has(lab)) this.opts.onChange(lab);
+      if (!this.wanted.has(lab)) return;
+      if (this.isRunning(lab)) return void this.heldChange.add(lab);
+      this.opts.onChange(lab);
     }, this.opts.debounceMs ?? CHANGE_DEBOUNCE_MS);
     this.timers.set(lab, t);
   }
