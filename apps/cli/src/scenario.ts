@@ -14,7 +14,7 @@ import {
   type ValidationStage,
 } from '@patchbay/engine';
 import { formatScenarioProblem, parseScenarioText, type CheckResult, type Scenario } from '@patchbay/scenarios';
-import { builtinScenario, builtinScenarios } from '@patchbay/scenarios/library';
+import { brokenBuiltins, builtinScenario, builtinScenarios } from '@patchbay/scenarios/library';
 import { NAME_RE } from '@patchbay/topology';
 import type { Parsed } from './args.js';
 
@@ -60,6 +60,7 @@ export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Pr
   switch (sub) {
     case 'list': {
       const all = builtinScenarios();
+      for (const b of brokenBuiltins()) err(`patchbay: built-in ${b.file} is broken and left out: ${b.problems.join('; ')}`);
       if (p.flags.has('json')) {
         out(JSON.stringify(all.map(({ scenario: s }) => ({ id: s.id, title: s.title, level: s.level, summary: s.summary, tags: s.tags ?? [], checks: s.checks.length, hints: s.hints?.length ?? 0 })), null, 2));
         return 0;

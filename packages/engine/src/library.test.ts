@@ -2,7 +2,7 @@
 // the fresh lab fails a check, the solution makes all pass, a reset lab fails again. Prefix pbe3-;
 // three at a time (each lab has its own name, so they never meet).
 import { mapLimit } from '@patchbay/kernel';
-import { builtinScenarios } from '@patchbay/scenarios/library';
+import { brokenBuiltins, builtinScenarios } from '@patchbay/scenarios/library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateExercise, type ValidationProof } from './exercise.js';
 import { rootSnapshot, testEngine } from './test-support.js';
@@ -24,8 +24,10 @@ describe('the built-in library', () => {
     expect(await rootSnapshot()).toBe(before);
   });
 
-  it('has the exercises a container-networking course needs, at every level', () => {
-    expect(all.length).toBeGreaterThanOrEqual(1);
+  it('has the exercises a container-networking course needs, at every level; every file parses', () => {
+    expect(brokenBuiltins()).toEqual([]);
+    expect(all.length).toBeGreaterThanOrEqual(14);
+    expect(new Set(all.map((b) => b.scenario.level))).toEqual(new Set(['beginner', 'intermediate', 'advanced']));
     for (const b of all) {
       expect(b.scenario.instructions.length, b.id).toBeGreaterThan(40);
       expect(b.scenario.hints?.length ?? 0, b.id).toBeGreaterThanOrEqual(1);

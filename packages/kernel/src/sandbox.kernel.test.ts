@@ -196,6 +196,14 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
       expect((await inSandbox(A, ['printenv', 'PS1'])).stdout).toBe('student@node-a:\\w\\$ \n');
     });
 
+    it('a login shell (what a terminal opens) finds the sbin tools by name', async () => {
+      const r = await inSandbox(A, ['/bin/bash', '--login', '-c', 'echo "$PATH"; command -v ip sysctl iptables nft arping tcpdump']);
+      expect(r.code, r.stderr).toBe(0);
+      const [path, ...tools] = r.stdout.trim().split('\n');
+      expect(path!.split(':')).toEqual(expect.arrayContaining(['/usr/sbin', '/usr/bin', '/sbin', '/bin']));
+      expect(tools).toHaveLength(6);
+    });
+
     it('ip addr', async () => {
       const r = await bash('ip -br addr show eth0');
       expect(r.code).toBe(0);

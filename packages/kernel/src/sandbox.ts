@@ -144,7 +144,7 @@ export async function ownedNamespaceUid(ns: string): Promise<number | undefined>
 /** Host files shown read-only in the sandbox's /etc when they exist (--ro-bind-try). */
 const ETC_FILES = [
   'alternatives', 'iproute2', 'protocols', 'services', 'ethertypes', 'networks', 'nsswitch.conf', 'host.conf',
-  'gai.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'bash.bashrc', 'profile', 'inputrc',
+  'gai.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'bash.bashrc', 'inputrc',
   'terminfo', 'ssl', 'ca-certificates', 'vim', 'nanorc', 'python3', 'python3.11',
 ];
 const PASSWD =
@@ -153,6 +153,12 @@ const PASSWD =
   'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
 const GROUP = `root:x:0:\nstudent:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`;
 const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+// Our own /etc/profile, not the host's: Debian's resets PATH for every user but root to one
+// without sbin, and the learner's tools (ip's friends: sysctl, iptables, nft, arping) live there.
+const PROFILE =
+  '# /etc/profile of a Patchbay sandbox: the network tools live in sbin too.\n' +
+  `PATH=${SANDBOX_PATH}\nexport PATH\n` +
+  'if [ "${PS1-}" ] && [ "${BASH-}" ] && [ "$BASH" != /bin/sh ] && [ -f /etc/bash.bashrc ]; then . /etc/bash.bashrc; fi\n';
 const MiB = 1024 * 1024;
 
 function writeIfChanged(path: string, content: string): void {
@@ -168,11 +174,17 @@ function writeIfChanged(path: string, content: string): void {
 }
 
 /** Writes the generated /etc files (idempotent, cheap when they exist); returns their paths. */
-export function prepareSandboxEtc(hostname: string): { passwd: string; group: string; hosts: string } {
+export function prepareSandboxEtc(hostname: string): { passwd: string; group: string; hosts: string; profile: string } {
   if (!HOSTNAME_RE.test(hostname)) throw new Error(`invalid sandbox hostname ${JSON.stringify(hostname)}`);
   mkdirSync(`${SANDBOX_ETC_DIR}/hosts`, { recursive: true, mode: 0o755 });
-  const paths = { passwd: `${SANDBOX_ETC_DIR}/passwd`, group: `${SANDBOX_ETC_DIR}/group`, hosts: `${SANDBOX_ETC_DIR}/hosts/${hostname}` };
+  const paths = {
+    passwd: `${SANDBOX_ETC_DIR}/passwd`,
+    group: `${SANDBOX_ETC_DIR}/group`,
+    hosts: `${SANDBOX_ETC_DIR}/hosts/${hostname}`,
+    profile: `${SANDBOX_ETC_DIR}/profile`,
+  };
   writeIfChanged(paths.passwd, PASSWD);
+  writeIfChanged(paths.profile, PROFILE);
   writeIfChanged(paths.group, GROUP);
   writeIfChanged(paths.hosts, `127.0.0.1\tlocalhost\n127.0.1.1\t${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
   return paths;
@@ -207,6 +219,7 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
     ...ETC_FILES.flatMap((f) => ['--ro-bind-try', `/etc/${f}`, `/etc/${f}`]),
     '--ro-bind', etc.passwd, '/etc/passwd', '--ro-bind', etc.group, '/etc/group', '--ro-bind', etc.hosts, '/etc/hosts',
+    '--ro-bind', etc.profile, '/etc/profile',
     '--proc', '/proc',
     '--dev', '/dev', '--perms', '1777', '--size', String(16 * MiB), '--tmpfs', '/dev/shm', '--remount-ro', '/dev',
     '--perms', '1777', '--size', String(64 * MiB), '--tmpfs', '/tmp',
