@@ -1,3 +1,4 @@
+import { EXERCISE_HUB_DEFAULTS } from '@patchbay/server';
 // The report of `pnpm bench:class` (Markdown, between the bench:class markers of docs/benchmarks.md).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ export function report(r: any, prefix: string): string {
     '',
     `API answers: ${statuses || 'none'}. Live streams in the phase: ${path ? `the ping ${path}: ${st.pingReplies} replies, ${st.pingEvents} events (${(st.pingEventKinds as string[]).join(', ') || 'none'}); ` : ''}` +
       `${st.counters} \`tables:counters\` samples (fewest for one student: ${st.countersMin}), ${st.deltas} \`tables:delta\` (${st.coalesced} coalesced). ` +
-      `**Check runs** (every Enter, kernel change and 10 s tick asks for one; at most 4 at once, one waiting per lab): ${st.runs.count} \`exercise:results\` (${triggers || 'none'}), ` +
+      `**Check runs** (every Enter, kernel change and 10 s tick asks for one; at most ${EXERCISE_HUB_DEFAULTS.concurrency} at once, one waiting per lab): ${st.runs.count} \`exercise:results\` (${triggers || 'none'}), ` +
       `${st.runs.perLabPerMinute.toFixed(1)} per lab per minute, each run ${ms(st.runs.ms.p50)} ms p50 / ${ms(st.runs.ms.max)} ms max. ` +
       `${st.failures.length ? `Failures: ${st.failures.length} (${st.failures.slice(0, 3).join('; ')}${st.failures.length > 3 ? '; …' : ''}).` : 'No request or measurement failed.'}`,
     '',

@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './http-error.js';
 export * from './start.js';
 export type { AuthService, Scope } from './plugins/services/auth.js';
+export { EXERCISE_HUB_DEFAULTS } from './classroom/exercises.js';
