@@ -1,5 +1,5 @@
-import { EXERCISE_HUB_DEFAULTS } from '@patchbay/server';
 // The report of `pnpm bench:class` (Markdown, between the bench:class markers of docs/benchmarks.md).
+import { EXERCISE_HUB_DEFAULTS } from '@patchbay/server';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HelperSample } from './class-procs.js';
