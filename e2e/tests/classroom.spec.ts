@@ -146,6 +146,11 @@ test('a class: start a session, two students join and fix their labs, the dashbo
       await expect(row.getByTestId('student-solved')).not.toBeEmpty();
     }
     await expect(page.getByTestId('class-summary')).toContainText('2 solved');
+    // Per check across the class: every one passed by both.
+    await expect(page.getByTestId('tally-row')).toHaveCount(3);
+    for (const id of ['db-eth0-up', 'web-to-db', 'bridge-learned-db']) {
+      await expect(page.locator(`[data-testid="tally-row"][data-check="${id}"]`)).toHaveAttribute('data-passing', '2');
+    }
     await expect(page.getByTestId('class-summary')).toContainText('1 hint used');
 
     // The instructor opens Bob's lab read-only: checks and tables, no terminal, no hint button.

@@ -51,6 +51,8 @@ export const ScenarioSummarySchema = Type.Object(
     tags: Type.Array(Type.String()),
     checks: Type.Integer(),
     hints: Type.Integer(),
+    /** The checks by id, title and type, in order (what a dashboard names before the first run). */
+    checkList: Type.Optional(Type.Array(Type.Object({ id: Type.String(), title: Type.String(), type: Type.String() }))),
   },
   { title: 'ScenarioSummary' },
 );

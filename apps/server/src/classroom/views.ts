@@ -5,7 +5,7 @@ import type { Scenario } from '@patchbay/scenarios';
 import type { SessionRow, StudentRow } from '../db.js';
 
 export function scenarioSummary(s: Scenario): ScenarioSummary {
-  return { id: s.id, title: s.title, level: s.level, summary: s.summary, tags: s.tags ?? [], checks: s.checks.length, hints: s.hints?.length ?? 0 };
+  return { id: s.id, title: s.title, level: s.level, summary: s.summary, tags: s.tags ?? [], checks: s.checks.length, hints: s.hints?.length ?? 0, checkList: s.checks.map((c) => ({ id: c.id, title: c.title, type: c.type })) };
 }
 
 export function studentProgress(st: StudentRow, scenario: Scenario): StudentProgress {

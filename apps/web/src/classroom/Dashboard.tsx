@@ -9,7 +9,7 @@ import { ApiError } from '../api/http';
 import { liveSocket } from '../api/live';
 import { AppLink, ClassHeader } from './ClassHeader';
 import { ConfirmDialog } from './ConfirmDialog';
-import { agoText, applyProgress, checkDots, classSummary, clockText, durationText, percent, solved, sortStudents, summaryText } from './progress';
+import { agoText, applyProgress, checkDots, checkTally, classSummary, clockText, durationText, percent, solved, sortStudents, summaryText } from './progress';
 import { useNow } from './useNow';
 
 /** Loads a session and keeps it live; shared by the dashboard and the student view. */
@@ -51,9 +51,34 @@ export function useLiveSession(id: string) {
   return { session, setSession, error, liveError, reload };
 }
 
+/** Per check, how many students pass it: where the class is stuck. */
+function CheckTally({ session }: { session: Session }) {
+  const list = session.scenario.checkList;
+  if (!list?.length || session.students.length === 0) return null;
+  return (
+    <section className="pb-tally" aria-label="checks across the class" data-testid="check-tally">
+      {checkTally(list, session.students).map((c) => (
+        <div key={c.id} className="pb-tally-row" data-testid="tally-row" data-check={c.id} data-passing={c.passing}>
+          <span className="pb-tally-title" title={c.id}>
+            {c.title}
+          </span>
+          <div className="pb-bar" role="progressbar" aria-valuemin={0} aria-valuemax={session.students.length} aria-valuenow={c.passing} aria-label={`${c.title}: ${c.passing} of ${session.students.length} students`}>
+            <div className={`pb-bar-fill ${c.passing === session.students.length ? 'ok' : ''}`} style={{ width: `${percent(c.passing, session.students.length)}%` }} />
+          </div>
+          <span className="mono pb-tally-count">
+            {c.passing}/{session.students.length}
+          </span>
+        </div>
+      ))}
+    </section>
+  );
+}
+
 function StudentRow({ session, student, now, onReset }: { session: Session; student: StudentProgress; now: number; onReset(): void }) {
-  // Before a first run there are no results to name the checks: the session says only how many.
-  const placeholders = student.results.length ? [] : Array.from({ length: student.total || session.scenario.checks }, (_, i) => ({ id: `#${i + 1}`, title: `check ${i + 1}` }));
+  // Before a first run there are no results: the session's check list names the dots.
+  const placeholders = student.results.length
+    ? []
+    : (session.scenario.checkList ?? Array.from({ length: student.total || session.scenario.checks }, (_, i) => ({ id: `#${i + 1}`, title: `check ${i + 1}` })));
   const checks = checkDots(placeholders, student.results);
   const done = solved(student);
   const ended = Boolean(session.endedAt);
@@ -175,6 +200,7 @@ export function Dashboard({ id }: { id: string }) {
         <p className="pb-muted" data-testid="class-summary">
           {totals.students} student{totals.students === 1 ? '' : 's'} · {totals.solved} solved · {totals.hints} hint{totals.hints === 1 ? '' : 's'} used · started {clockText(session.createdAt)}
         </p>
+        <CheckTally session={session} />
         {students.length === 0 ? (
           <p className="pb-muted" data-testid="no-students">
             No student yet. They open the join link (or type the code at <span className="mono">{window.location.origin}/join</span>) and give their name.

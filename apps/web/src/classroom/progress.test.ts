@@ -1,6 +1,6 @@
 import type { CheckRun, Session, StudentProgress } from '@patchbay/protocol';
 import { describe, expect, it } from 'vitest';
-import { agoText, applyProgress, checkDots, classSummary, durationText, joinErrorText, latestRun, normalizeCode, percent, solved, sortStudents, summaryText, triggerText } from './progress';
+import { agoText, applyProgress, checkDots, checkTally, classSummary, durationText, joinErrorText, latestRun, normalizeCode, percent, solved, sortStudents, summaryText, triggerText } from './progress';
 
 const run = (at: string, passed = 1): CheckRun => ({ lab: 'l', results: [], passed, total: 3, at, ms: 10, trigger: 'change' });
 const student = (id: string, name: string, passed = 0, extra: Partial<StudentProgress> = {}): StudentProgress => ({
@@ -99,5 +99,22 @@ describe('joining', () => {
   });
   it('tidies a typed code', () => {
     expect(normalizeCode(' ab-12 cd ')).toBe('ab12cd');
+  });
+});
+
+describe('checkTally', () => {
+  it('counts, per check, the students passing it and those who ran it', () => {
+    const r = (id: string, pass: boolean) => ({ id, title: id, pass, reason: '', seen: '' });
+    const students = [
+      student('a', 'Ann', 2, { results: [r('up', true), r('ping', true), r('fdb', false)] }),
+      student('b', 'Bob', 1, { results: [r('up', true), r('ping', false), r('fdb', false)] }),
+      student('c', 'Cy'), // no run yet
+    ];
+    const checks = [{ id: 'up', title: 'up' }, { id: 'ping', title: 'ping' }, { id: 'fdb', title: 'fdb' }];
+    expect(checkTally(checks, students)).toEqual([
+      { id: 'up', title: 'up', passing: 2, ran: 2 },
+      { id: 'ping', title: 'ping', passing: 1, ran: 2 },
+      { id: 'fdb', title: 'fdb', passing: 0, ran: 2 },
+    ]);
   });
 });

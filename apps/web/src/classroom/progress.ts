@@ -79,6 +79,24 @@ export function checkDots(checks: { id: string; title: string }[], results: Chec
   });
 }
 
+/** Per check, how many students pass it in their latest run (and how many have run at all): where the class is stuck. */
+export function checkTally(
+  checks: readonly { id: string; title: string }[],
+  students: readonly StudentProgress[],
+): { id: string; title: string; passing: number; ran: number }[] {
+  return checks.map((c) => {
+    let passing = 0;
+    let ran = 0;
+    for (const s of students) {
+      const r = s.results.find((x) => x.id === c.id);
+      if (!r) continue;
+      ran++;
+      if (r.pass) passing++;
+    }
+    return { id: c.id, title: c.title, passing, ran };
+  });
+}
+
 /** The class's totals for the dashboard's header. */
 export function classSummary(students: StudentProgress[]): { students: number; solved: number; hints: number } {
   return { students: students.length, solved: students.filter(solved).length, hints: students.reduce((n, s) => n + s.hintsShown, 0) };
