@@ -114,6 +114,14 @@ test('a class: start a session, two students join and fix their labs, the dashbo
     }
     await expect(page.getByTestId('student-row')).toHaveCount(2);
 
+    // Ann opens the join link again (a closed tab): she is offered her own lab, not a second seat.
+    await ann.page.goto(`/join/${code}`);
+    await expect(ann.page.getByTestId('join-continue')).toContainText('You joined this class as Ann');
+    await ann.page.getByTestId('join-continue').getByRole('link').click();
+    await expect(ann.page).toHaveURL(new RegExp(`/exercise/${ann.lab}$`));
+    await expect(ann.page.getByTestId('check-db-eth0-up')).toHaveAttribute('data-state', 'fail', { timeout: 30_000 });
+    await expect(page.getByTestId('student-row')).toHaveCount(2);
+
     // A hint, revealed one by one; the dashboard counts it.
     await ann.page.getByTestId('reveal-hint').click();
     await expect(ann.page.getByTestId('hint')).toHaveCount(1);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { forgetLab, getLabToken, getToken, joinRecord, labTokenKey, rememberJoin, setToken, tokenForLab } from './token';
+import { forgetLab, getLabToken, getToken, joinedLabFor, joinRecord, labTokenKey, rememberJoin, rememberJoinCode, setToken, tokenForLab } from './token';
 
 // The tests run in node: a localStorage of our own.
 const data = new Map<string, string>();
@@ -48,5 +48,15 @@ describe('tokens per lab', () => {
     expect(joinRecord('a')).toBeUndefined();
     data.set('patchbay.join.lab.a', '{"name":1}');
     expect(joinRecord('a')).toBeUndefined();
+  });
+
+  it('remembers which lab a join code led to, while its token is kept', () => {
+    data.clear();
+    expect(joinedLabFor('ABC123')).toBeUndefined();
+    rememberJoin('sabc123-01', 'tok', { name: 'Ann', session: 's', student: '1' });
+    rememberJoinCode('abc123', 'sabc123-01');
+    expect(joinedLabFor('ABC123')).toEqual({ lab: 'sabc123-01', record: { name: 'Ann', session: 's', student: '1' } });
+    forgetLab('sabc123-01');
+    expect(joinedLabFor('ABC123')).toBeUndefined();
   });
 });

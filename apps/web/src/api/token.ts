@@ -51,6 +51,21 @@ export function joinRecord(lab: string): JoinRecord | undefined {
   return undefined;
 }
 
+const CODE_KEY = 'patchbay.join.code.';
+
+/** Remembers that this browser joined the session with `code` into `lab` (to offer "continue" on a second visit). */
+export function rememberJoinCode(code: string, lab: string): void {
+  localStorage.setItem(`${CODE_KEY}${code.toUpperCase()}`, lab);
+}
+
+/** The lab this browser joined with `code`, while it still has that lab's token. */
+export function joinedLabFor(code: string): { lab: string; record?: JoinRecord } | undefined {
+  const lab = localStorage.getItem(`${CODE_KEY}${code.toUpperCase()}`);
+  if (!lab || !getLabToken(lab)) return undefined;
+  const record = joinRecord(lab);
+  return record ? { lab, record } : { lab };
+}
+
 export function forgetLab(lab: string): void {
   localStorage.removeItem(labTokenKey(lab));
   localStorage.removeItem(`${JOIN_KEY}${lab}`);

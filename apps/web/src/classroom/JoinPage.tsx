@@ -5,7 +5,7 @@ import { JoinInputSchema } from '@patchbay/protocol';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { join } from '../api/classroom';
 import { ApiError } from '../api/http';
-import { rememberJoin } from '../api/token';
+import { joinedLabFor, rememberJoin, rememberJoinCode } from '../api/token';
 import { navigate } from '../routes';
 import { joinErrorText, normalizeCode } from './progress';
 import './classroom.css';
@@ -21,6 +21,9 @@ export function JoinPage({ code: fromPath }: { code: string }) {
   const [error, setError] = useState<string>();
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
+  // A second visit to the join link from the same browser (a closed tab, a reload): back to the same
+  // lab rather than a second seat in the class.
+  const earlier = fromPath ? joinedLabFor(normalizeCode(fromPath)) : undefined;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -34,6 +37,7 @@ export function JoinPage({ code: fromPath }: { code: string }) {
       const joined = await join({ code: c, name: n });
       localStorage.setItem(NAME_KEY, n);
       rememberJoin(joined.lab, joined.token, { name: n, session: joined.session, student: joined.student });
+      rememberJoinCode(c, joined.lab);
       navigate(`/exercise/${encodeURIComponent(joined.lab)}`);
     } catch (err) {
       setError(err instanceof ApiError ? joinErrorText(err.status, err.message) : String(err));
@@ -54,6 +58,21 @@ export function JoinPage({ code: fromPath }: { code: string }) {
             <label htmlFor={`${id}-code`}>Join code</label>
             <input id={`${id}-code`} ref={first} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} maxLength={24} data-testid="join-code" />
           </>
+        )}
+        {earlier && (
+          <p className="pb-join-again" data-testid="join-continue">
+            You joined this class{earlier.record ? ` as ${earlier.record.name}` : ''}.{' '}
+            <a
+              href={`/exercise/${encodeURIComponent(earlier.lab)}`}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(`/exercise/${encodeURIComponent(earlier.lab)}`);
+              }}
+            >
+              Continue to your lab
+            </a>
+            , or join again as someone else below.
+          </p>
         )}
         <label htmlFor={`${id}-name`}>Your name</label>
         <input
