@@ -114,6 +114,11 @@ test('a class: start a session, two students join and fix their labs, the dashbo
     }
     await expect(page.getByTestId('student-row')).toHaveCount(2);
 
+    // Both have their exercise open: the dashboard shows them online.
+    for (const name of ['Ann', 'Bob']) {
+      await expect(page.locator(`[data-testid="student-row"][data-student="${name}"] [data-testid="student-online"]`)).toHaveAttribute('data-online', 'true');
+    }
+
     // Ann opens the join link again (a closed tab): she is offered her own lab, not a second seat.
     await ann.page.goto(`/join/${code}`);
     await expect(ann.page.getByTestId('join-continue')).toContainText('You joined this class as Ann');

@@ -117,7 +117,13 @@ describe('a class session from link-down', () => {
     const settled = student.runs.length;
     await new Promise((r) => setTimeout(r, 3000));
     expect(student.runs.slice(settled)).toEqual([]);
+
+    // Who is online: Ada's exercise is open (Bob's is not); when she leaves, the dashboard learns it.
+    const latest = (lab: string) => teacher.progress.filter((p) => p.student.lab === lab).at(-1)?.student;
+    expect(latest(ada.lab)?.online).toBe(true);
+    expect(latest(bob.lab)?.online).toBe(false);
     student.c.disconnect();
+    await expect.poll(() => latest(ada.lab)?.online).toBe(false);
     teacher.c.disconnect();
   });
 

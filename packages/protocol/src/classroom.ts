@@ -124,6 +124,8 @@ export const StudentProgressSchema = Type.Object(
     lastCheckAt: Type.Optional(Type.String()),
     /** When every check passed for the first time. */
     solvedAt: Type.Optional(Type.String()),
+    /** Whether the student has their exercise open now (a student connection follows its results). */
+    online: Type.Optional(Type.Boolean()),
   },
   { title: 'StudentProgress' },
 );

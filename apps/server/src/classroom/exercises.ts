@@ -57,6 +57,8 @@ export class ExerciseHub {
   /** When each lab's latest run finished (performance.now()), for the periodic runs. */
   private readonly lastRunAt = new Map<string, number>();
   private readonly labSubscribers = new Map<string, Set<string>>();
+  /** The student connections (not an instructor's look) that follow each lab's results: who is online. */
+  private readonly studentSockets = new Map<string, Set<string>>();
   private readonly sessionSubscribers = new Map<string, Set<string>>();
   private readonly enterTimers = new Map<string, NodeJS.Timeout>();
   private readonly ticker: NodeJS.Timeout;
@@ -186,7 +188,23 @@ export class ExerciseHub {
     const st = row ?? this.app.store.getStudent(studentId);
     const session = st && this.app.store.getSession(st.session);
     if (!st || !session) return;
-    this.io.to(sessionRoom(session.id)).emit('session:progress', { session: session.id, student: studentProgress(st, this.scenarios.ofSession(session)) });
+    this.io.to(sessionRoom(session.id)).emit('session:progress', { session: session.id, student: studentProgress(st, this.scenarios.ofSession(session), this.isOnline(st.lab)) });
+  }
+
+  /** Whether a student has lab `lab`'s exercise open now. */
+  isOnline(lab: string): boolean {
+    return (this.studentSockets.get(lab)?.size ?? 0) > 0;
+  }
+
+  /** A student connection came or went: the dashboards learn who is online. */
+  private setOnline(lab: string, socketId: string, on: boolean): void {
+    const was = this.isOnline(lab);
+    const set = this.studentSockets.get(lab) ?? new Set<string>();
+    if (on) this.studentSockets.set(lab, set.add(socketId));
+    else if (set.delete(socketId) && set.size === 0) this.studentSockets.delete(lab);
+    if (was === this.isOnline(lab)) return;
+    const st = this.app.store.studentByLab(lab);
+    if (st) this.emitProgress(st.id, st);
   }
 
   private async execute(lab: string, trigger: Trigger): Promise<CheckRun> {
@@ -243,6 +261,7 @@ export class ExerciseHub {
       void socket.leave(exerciseRoom(lab));
       this.labSubscribers.get(lab)?.delete(socket.id);
       if (this.labSubscribers.get(lab)?.size === 0) this.labSubscribers.delete(lab);
+      if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, false);
       void this.syncWatch(lab);
     };
     const leaveSession = (id: string) => {
@@ -266,6 +285,7 @@ export class ExerciseHub {
         await socket.join(exerciseRoom(lab));
         const subs = this.labSubscribers.get(lab) ?? new Set<string>();
         this.labSubscribers.set(lab, subs.add(socket.id));
+        if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, true);
         void this.syncWatch(lab);
       }
       reply({ ok: true, id: exerciseRoom(lab) });
@@ -291,7 +311,9 @@ export class ExerciseHub {
       }
       reply({ ok: true, id: sessionRoom(session.id) });
       const scenario = this.scenarios.ofSession(session);
-      for (const st of this.app.store.studentsOf(session.id)) socket.emit('session:progress', { session: session.id, student: studentProgress(st, scenario) });
+      for (const st of this.app.store.studentsOf(session.id)) {
+        socket.emit('session:progress', { session: session.id, student: studentProgress(st, scenario, this.isOnline(st.lab)) });
+      }
     });
     socket.on('session:unsubscribe', (payload) => {
       if (Value.Check(SessionSubscribeSchema, payload) && sessions.has(payload.session)) leaveSession(payload.session);

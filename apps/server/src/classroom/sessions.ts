@@ -48,7 +48,7 @@ export class Classroom {
   }
 
   private view(row: SessionRow): Session {
-    return sessionView(row, this.exercises.scenarios.ofSession(row), this.app.store.studentsOf(row.id));
+    return sessionView(row, this.exercises.scenarios.ofSession(row), this.app.store.studentsOf(row.id), (lab) => this.exercises.isOnline(lab));
   }
 
   /** A student joins: their own lab realized from the session's scenario, and a token for it alone. */

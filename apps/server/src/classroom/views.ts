@@ -8,7 +8,7 @@ export function scenarioSummary(s: Scenario): ScenarioSummary {
   return { id: s.id, title: s.title, level: s.level, summary: s.summary, tags: s.tags ?? [], checks: s.checks.length, hints: s.hints?.length ?? 0, checkList: s.checks.map((c) => ({ id: c.id, title: c.title, type: c.type })) };
 }
 
-export function studentProgress(st: StudentRow, scenario: Scenario): StudentProgress {
+export function studentProgress(st: StudentRow, scenario: Scenario, online?: boolean): StudentProgress {
   const run = st.lastRun;
   return {
     id: st.id,
@@ -21,10 +21,11 @@ export function studentProgress(st: StudentRow, scenario: Scenario): StudentProg
     results: run?.results ?? [],
     ...(run ? { lastCheckAt: run.at } : {}),
     ...(st.solvedAt ? { solvedAt: st.solvedAt } : {}),
+    ...(online === undefined ? {} : { online }),
   };
 }
 
-export function sessionView(row: SessionRow, scenario: Scenario, students: StudentRow[]): Session {
+export function sessionView(row: SessionRow, scenario: Scenario, students: StudentRow[], online?: (lab: string) => boolean): Session {
   return {
     id: row.id,
     code: row.code,
@@ -32,7 +33,7 @@ export function sessionView(row: SessionRow, scenario: Scenario, students: Stude
     scenario: scenarioSummary(scenario),
     createdAt: row.createdAt,
     ...(row.endedAt ? { endedAt: row.endedAt } : {}),
-    students: students.map((st) => studentProgress(st, scenario)),
+    students: students.map((st) => studentProgress(st, scenario, online?.(st.lab))),
   };
 }
 

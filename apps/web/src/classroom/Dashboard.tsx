@@ -84,7 +84,18 @@ function StudentRow({ session, student, now, onReset }: { session: Session; stud
   const ended = Boolean(session.endedAt);
   return (
     <tr data-testid="student-row" data-student={student.name} data-passed={student.passed} data-total={student.total} className={done ? 'solved' : undefined}>
-      <th scope="row">{student.name}</th>
+      <th scope="row">
+        {student.online !== undefined && (
+          <span
+            className={`pb-presence ${student.online ? 'on' : 'off'}`}
+            title={student.online ? 'has the exercise open' : 'not connected'}
+            aria-label={student.online ? 'online' : 'offline'}
+            data-testid="student-online"
+            data-online={String(student.online)}
+          />
+        )}
+        {student.name}
+      </th>
       <td>
         <div className="pb-progress-cell">
           <div className="pb-bar" role="progressbar" aria-valuemin={0} aria-valuemax={student.total} aria-valuenow={student.passed} aria-label={`${student.name}: ${student.passed} of ${student.total} checks`}>
