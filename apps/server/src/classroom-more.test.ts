@@ -28,7 +28,13 @@ describe('the scenario library', () => {
   it('lists the built-ins and gives one as its file', async () => {
     const list = await get('/api/scenarios');
     expect(list.statusCode).toBe(200);
-    expect(list.json().scenarios).toContainEqual({ id: 'link-down', title: expect.any(String), level: 'beginner', summary: expect.any(String), tags: expect.any(Array), checks: 3, hints: 2 });
+    expect(list.json().scenarios).toContainEqual({ id: 'link-down', title: expect.any(String), level: 'beginner', summary: expect.any(String), tags: expect.any(Array), checks: 3, hints: 2,
+      checkList: [
+        { id: 'db-eth0-up', title: expect.any(String), type: 'interface' },
+        { id: 'web-to-db', title: expect.any(String), type: 'ping' },
+        { id: 'bridge-learned-db', title: expect.any(String), type: 'fdb' },
+      ],
+    });
     const one = await get('/api/scenarios/link-down');
     expect(one.json()).toEqual({ id: 'link-down', text: LINK_DOWN });
     expect((await get('/api/scenarios/nope')).statusCode).toBe(404);
