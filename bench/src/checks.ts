@@ -1,18 +1,16 @@
 // `pnpm bench:checks`: what an exercise check run costs, next to the raw way to gather the same
 // facts in the same run (one `sh` script of `ip netns exec` commands, written by hand), and how long
 // `validate` takes for each built-in exercise. Prefix `pbck-`, everything removed at the end.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, runChecks, solveExercise, startExercise, validateExercise } from '@patchbay/engine';
 import { deleteNamespaces, listNamespaces, mapLimit } from '@patchbay/kernel';
 import { builtinScenario, builtinScenarios } from '@patchbay/scenarios/library';
 import { machineFacts } from './report.js';
-import { ROOT, now, runAsync, sleep } from './util.js';
+import { now, runAsync, sleep, writeBenchSection } from './util.js';
 
 const PREFIX = 'pbck-';
-const MARK_START = '<!-- bench:checks:start -->';
-const MARK_END = '<!-- bench:checks:end -->';
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 5 : 20;
 
@@ -85,14 +83,7 @@ async function main(): Promise<void> {
       ...validations.map((v) => `| ${v.id} | ${v.level} | ${(v.ms / 1000).toFixed(1)} | ${v.sound ? 'yes' : '**no**'} |`),
     ].join('\n');
     process.stdout.write(md + '\n');
-    if (!quick) {
-      const path = join(ROOT, 'docs/benchmarks.md');
-      const doc = readFileSync(path, 'utf8');
-      const a = doc.indexOf(MARK_START);
-      const b = doc.indexOf(MARK_END);
-      if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${MARK_START} … ${MARK_END} section`);
-      writeFileSync(path, doc.slice(0, a + MARK_START.length) + '\n' + md + '\n' + doc.slice(b));
-    }
+    if (!quick) writeBenchSection('checks', md);
   } finally {
     await deleteNamespaces(await listNamespaces(PREFIX));
     rmSync(dataDir, { recursive: true, force: true });

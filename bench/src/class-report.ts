@@ -1,12 +1,7 @@
 // The report of `pnpm bench:class` (Markdown, between the bench:class markers of docs/benchmarks.md).
 import { EXERCISE_HUB_DEFAULTS } from '@patchbay/server';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { HelperSample } from './class-procs.js';
-import { ROOT } from './util.js';
 
-const MARK_START = '<!-- bench:class:start -->';
-const MARK_END = '<!-- bench:class:end -->';
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -119,11 +114,3 @@ export function report(r: any, prefix: string): string {
   return lines.join('\n');
 }
 
-export function writeIntoDoc(md: string): void {
-  const path = join(ROOT, 'docs/benchmarks.md');
-  const doc = readFileSync(path, 'utf8');
-  const a = doc.indexOf(MARK_START);
-  const b = doc.indexOf(MARK_END);
-  if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${MARK_START} … ${MARK_END} section`);
-  writeFileSync(path, doc.slice(0, a + MARK_START.length) + '\n' + md + '\n' + doc.slice(b));
-}

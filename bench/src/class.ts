@@ -20,9 +20,9 @@ import { builtinScenario } from '@patchbay/scenarios/library';
 import type { ClassCommand } from './class-client.js';
 import { classPlan } from './class-lab.js';
 import { descendants, helpers, machineTicks, type HelperSample } from './class-procs.js';
-import { dist, report, writeIntoDoc } from './class-report.js';
+import { dist, report } from './class-report.js';
 import { machineFacts } from './report.js';
-import { ROOT, sleep, RssSampler } from './util.js';
+import { ROOT, sleep, RssSampler, writeBenchSection } from './util.js';
 
 const PREFIX = 'pbcl-';
 const ADMIN_TOKEN = `bench-class-admin-${randomBytes(12).toString('hex')}`;
@@ -327,7 +327,7 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, `bench/results/class-${quick ? 'quick' : 'latest'}.json`), JSON.stringify(result, null, 2) + '\n');
   const md = report(result, PREFIX);
   console.log(md);
-  if (!quick) writeIntoDoc(md);
+  if (!quick) writeBenchSection('class', md);
 }
 
 await main();

@@ -12,13 +12,11 @@ import { buildApp, openStore } from '@patchbay/server';
 import { parseLabText, type Lab } from '@patchbay/topology';
 import type { ClientCommand } from './live-client.js';
 import { machineFacts } from './report.js';
-import { ROOT, sleep, RssSampler } from './util.js';
+import { ROOT, sleep, RssSampler, writeBenchSection } from './util.js';
 
 const PREFIX = 'pbl-';
 const TOKEN = 'bench-live-token-0123456789abcdef';
 const LAB = 'live1';
-const MARK_START = '<!-- bench:live:start -->';
-const MARK_END = '<!-- bench:live:end -->';
 const quick = process.argv.includes('--quick');
 const CHANGES = quick ? 40 : 200;
 const LATENCY_PACKETS = quick ? 1000 : 4000;
@@ -134,7 +132,7 @@ async function main(): Promise<void> {
     writeFileSync(join(ROOT, 'bench/results/live-latest.json'), JSON.stringify(result, null, 2) + '\n');
     const md = report(result);
     console.log(md);
-    if (!quick) writeIntoDoc(md);
+    if (!quick) writeBenchSection('live', md);
   } finally {
     if (client?.connected) client.send({ cmd: 'exit' });
     await app.close().catch(() => undefined);
@@ -172,13 +170,5 @@ function report(r: any): string {
   ].join('\n');
 }
 
-function writeIntoDoc(md: string): void {
-  const path = join(ROOT, 'docs/benchmarks.md');
-  const doc = readFileSync(path, 'utf8');
-  const a = doc.indexOf(MARK_START);
-  const b = doc.indexOf(MARK_END);
-  if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${MARK_START} … ${MARK_END} section`);
-  writeFileSync(path, doc.slice(0, a + MARK_START.length) + '\n' + md + '\n' + doc.slice(b));
-}
 
 await main();

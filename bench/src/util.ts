@@ -2,7 +2,8 @@
 // the engine), statistics and number formatting.
 
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -67,4 +68,16 @@ export class RssSampler {
     clearInterval(this.timer);
     return Math.max(this.max, process.memoryUsage.rss());
   }
+}
+
+/** Replaces the text between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` in docs/benchmarks.md. */
+export function writeBenchSection(name: string, md: string): void {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const path = join(ROOT, 'docs/benchmarks.md');
+  const doc = readFileSync(path, 'utf8');
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${start} … ${end} section`);
+  writeFileSync(path, doc.slice(0, a + start.length) + '\n' + md + '\n' + doc.slice(b));
 }

@@ -17,13 +17,11 @@ import { Engine } from '@patchbay/engine';
 import { buildApp, openStore } from '@patchbay/server';
 import { parseLabText } from '@patchbay/topology';
 import { machineFacts } from './report.js';
-import { ROOT, sleep } from './util.js';
+import { ROOT, sleep, writeBenchSection } from './util.js';
 
 const PREFIX = 'pbwb-';
 const TOKEN = 'bench-web-token-0123456789abcdef';
 const LAB = 'web300';
-const MARK_START = '<!-- bench:web:start -->';
-const MARK_END = '<!-- bench:web:end -->';
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 const DRAG_MS = quick ? 1500 : 3000;
@@ -394,7 +392,7 @@ async function main(): Promise<void> {
     writeFileSync(join(ROOT, 'bench/results/web-latest.json'), JSON.stringify(result, null, 2) + '\n');
     const md = report(result, scenarios);
     console.log(md);
-    if (!quick) writeIntoDoc(md);
+    if (!quick) writeBenchSection('web', md);
   } finally {
     await browser?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -505,13 +503,5 @@ function report(r: any, scenarios: Scenario[]): string {
   ].join('\n');
 }
 
-function writeIntoDoc(md: string): void {
-  const path = join(ROOT, 'docs/benchmarks.md');
-  const doc = readFileSync(path, 'utf8');
-  const a = doc.indexOf(MARK_START);
-  const b = doc.indexOf(MARK_END);
-  if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${MARK_START} … ${MARK_END} section`);
-  writeFileSync(path, doc.slice(0, a + MARK_START.length) + '\n' + md + '\n' + doc.slice(b));
-}
 
 await main();
