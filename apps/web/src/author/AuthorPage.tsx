@@ -1,15 +1,16 @@
 // /author: turn a lab into an exercise. What opens: what the editor just handed over ("Make
 // exercise", or a scenario file imported in its Open dialog), else the working draft kept in this
 // browser, else a start screen (a built-in exercise or a scenario file as a starting point).
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { autoLayout } from '../model/layout';
 import { navigate } from '../routes';
 import { AuthorWorkspace } from './AuthorWorkspace';
 import { BuiltinDialog } from './BuiltinDialog';
-import { HANDOFF_KEY, loadWorking, peekHandOver, type Working } from './handoff';
+import { HANDOFF_KEY, loadWorking, peekHandOver } from './handoff';
 import { openingFromText, type Opening } from './opening';
 import { draftFromLab } from './scenario-draft';
 import './author.css';
+import { FilePickButton } from '../components/FilePickButton';
 
 /** Reads, never removes: React may run this twice (StrictMode); the page removes the hand-over once it has opened. */
 function initialOpening(): Opening | { error: string } | undefined {
@@ -46,7 +47,6 @@ export function AuthorPage() {
 
 function StartScreen({ error, onOpen }: { error?: string; onOpen(o: Opening | { error: string }): void }) {
   const [builtins, setBuiltins] = useState(false);
-  const file = useRef<HTMLInputElement>(null);
   return (
     <div className="pb-au-start" data-testid="author-start">
       <h1>Author an exercise</h1>
@@ -69,20 +69,9 @@ function StartScreen({ error, onOpen }: { error?: string; onOpen(o: Opening | { 
           </button>
         </li>
         <li>
-          <button type="button" onClick={() => file.current?.click()} data-testid="start-import">
+          <FilePickButton testid="start-import" inputTestid="start-file" onFile={(name, text) => onOpen(openingFromText(name, text))}>
             A scenario file…
-          </button>
-          <input
-            ref={file}
-            type="file"
-            accept=".yaml,.yml,.json"
-            hidden
-            data-testid="start-file"
-            onChange={async (e) => {
-              const f = e.target.files?.[0];
-              if (f) onOpen(openingFromText(f.name, await f.text()));
-            }}
-          />
+          </FilePickButton>
         </li>
       </ul>
       {builtins && <BuiltinDialog onClose={() => setBuiltins(false)} onOpen={(id, text) => onOpen(openingFromText(`${id}.yaml`, text))} />}

@@ -4,7 +4,7 @@
 // The draft and the layout are kept in localStorage after every change, so a reload loses nothing.
 import { formatScenarioProblem } from '@patchbay/scenarios';
 import { useReactFlow } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { api, ApiError } from '../api/http';
@@ -24,6 +24,7 @@ import { ProofPanel, type ValidationView } from './ProofPanel';
 import { scenarioApi } from './scenario-api';
 import { draftToYaml, pickTargetPath } from './scenario-draft';
 import { HintsSection, InstructionsSection, MetaSection, StepsSection } from './ScenarioForm';
+import { FilePickButton } from '../components/FilePickButton';
 
 function download(name: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));
@@ -49,7 +50,6 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   const [validation, setValidation] = useState<ValidationView>();
   const [dialog, setDialog] = useState<'builtin'>();
   const [starting, setStarting] = useState(false);
-  const file = useRef<HTMLInputElement>(null);
   const flow = useReactFlow();
 
   // A new lab (a built-in or a file opened, an undo across one): redraw it, laid out if it is new.
@@ -171,21 +171,9 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
           <button type="button" onClick={() => setDialog('builtin')} title="Start from a built-in exercise" data-testid="open-builtin">
             Built-in…
           </button>
-          <button type="button" onClick={() => file.current?.click()} title="Open a scenario file (YAML or JSON)" data-testid="import-scenario">
+          <FilePickButton title="Open a scenario file (YAML or JSON)" testid="import-scenario" inputTestid="import-file" onFile={openText}>
             Import…
-          </button>
-          <input
-            ref={file}
-            type="file"
-            accept=".yaml,.yml,.json"
-            hidden
-            data-testid="import-file"
-            onChange={async (e) => {
-              const f = e.target.files?.[0];
-              e.target.value = '';
-              if (f) openText(f.name, await f.text());
-            }}
-          />
+          </FilePickButton>
           <button type="button" onClick={() => download(`${draft.id || 'scenario'}.yaml`, draftToYaml(draft))} title={blocked ? `Download the scenario file (it still has problems: ${blocked})` : 'Download the scenario file'} data-testid="export-scenario">
             Export YAML
           </button>

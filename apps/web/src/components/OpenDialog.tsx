@@ -1,8 +1,9 @@
 // Open a lab: a new empty one, a draft or a running lab from the server, an example from the
 // gallery, or a lab file from disk (a scenario file there opens in the authoring page).
 import type { Draft, Example, LabSummary } from '@patchbay/protocol';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api/http';
+import { FilePickButton } from './FilePickButton';
 
 export type OpenChoice =
   | { from: 'new'; name: string }
@@ -18,7 +19,6 @@ export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen
   const [drafts, setDrafts] = useState<{ name: string; updatedAt: string }[]>();
   const [error, setError] = useState<string>();
   const [newName, setNewName] = useState('');
-  const file = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : String(e));
@@ -86,20 +86,9 @@ export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen
               <button type="submit" data-testid="open-new">
                 Create
               </button>
-              <button type="button" onClick={() => file.current?.click()} data-testid="open-import">
+              <FilePickButton testid="open-import" inputTestid="open-file" onFile={(name, text) => onOpen({ from: 'file', name, text })}>
                 Import a lab or scenario file…
-              </button>
-              <input
-                ref={file}
-                type="file"
-                accept=".yaml,.yml,.json"
-                hidden
-                data-testid="open-file"
-                onChange={async (e) => {
-                  const f = e.target.files?.[0];
-                  if (f) onOpen({ from: 'file', name: f.name, text: await f.text() });
-                }}
-              />
+              </FilePickButton>
             </form>
             <h3>Running</h3>
             <ul className="pb-list">
