@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { parseScenarioText, scenarioToYaml, type Scenario, type SolutionStep } from '@patchbay/scenarios';
 import type { ApplyResult, Engine } from './engine.js';
 import { EngineError } from './errors.js';
-import { runChecks, runInNode, type ChecksRun } from './probes.js';
+import { nodeNamespaces, runChecks, runInNode, type ChecksRun } from './probes.js';
 
 export { runChecks, type ChecksRun } from './probes.js';
 
@@ -61,10 +61,10 @@ export async function forgetExercise(engine: Engine, name: string): Promise<void
 /** Runs steps in order (bridges in their host's namespace); stops at the first that fails when `stopOnFailure`. */
 export async function runSteps(engine: Engine, name: string, steps: SolutionStep[], opts: { stopOnFailure?: boolean } = {}): Promise<StepRun[]> {
   const entry = await engine.entry(name);
-  const lab = entry.lab ?? entry.pending!;
+  const nsOf = nodeNamespaces(entry.lab ?? entry.pending!, engine.prefix);
   const out: StepRun[] = [];
   for (const step of steps) {
-    const r = await runInNode(lab, engine.prefix, step.node, step.run);
+    const r = await runInNode(nsOf(step.node), step.run);
     out.push({ node: step.node, run: step.run, code: r.code, output: (r.stdout + r.stderr).trim() });
     if (r.code !== 0 && opts.stopOnFailure) break;
   }

@@ -36,16 +36,18 @@ export interface ChecksRun {
   ms: number;
 }
 
-/** The namespace a node's commands run in: its own, or for a bridge its host's. */
-export function nodeNamespace(lab: Lab, prefix: string, node: string): string {
-  const ns = compile(lab, prefix).names.nodeNamespace[node];
-  if (!ns) throw new Error(`lab ${lab.name} has no node ${node}`);
-  return ns;
+/** Where each node's commands run: its own namespace, or for a bridge its host's (compiled once per lab). */
+export function nodeNamespaces(lab: Lab, prefix: string): (node: string) => string {
+  const names = compile(lab, prefix).names.nodeNamespace;
+  return (node) => {
+    const ns = names[node];
+    if (!ns) throw new Error(`lab ${lab.name} has no node ${node}`);
+    return ns;
+  };
 }
 
-/** `sh -c RUN` as root in the node's namespace, bounded in time and output. */
-export async function runInNode(lab: Lab, prefix: string, node: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const ns = nodeNamespace(lab, prefix, node);
+/** `sh -c RUN` as root in namespace `ns` (a node's: see nodeNamespaces), bounded in time and output. */
+export async function runInNode(ns: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await execInNamespace(ns, ['sh', '-c', command], { stdio: 'pipe', timeoutMs: COMMAND_TIMEOUT_MS });
     return { code: r.code, stdout: clip(r.stdout ?? ''), stderr: clip(r.stderr ?? '') };
@@ -75,15 +77,14 @@ export async function runChecks(engine: Engine, name: string, scenario: Scenario
 
 class Prober {
   private state: Promise<LabStateView> | undefined;
+  private readonly ns: (node: string) => string;
 
   constructor(
     private readonly engine: Engine,
     private readonly name: string,
     private readonly lab: Lab,
-  ) {}
-
-  private ns(node: string): string {
-    return nodeNamespace(this.lab, this.engine.prefix, node);
+  ) {
+    this.ns = nodeNamespaces(lab, engine.prefix);
   }
 
   private tables(): Promise<LabStateView> {
@@ -148,7 +149,7 @@ class Prober {
       }
       case 'command': {
         this.touched();
-        const r = await runInNode(this.lab, this.engine.prefix, c.node, c.run);
+        const r = await runInNode(this.ns(c.node), c.run);
         return judgeCommand(c, { code: r.code, stdout: r.stdout, stderr: r.stderr });
       }
     }
