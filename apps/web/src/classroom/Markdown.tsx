@@ -48,6 +48,33 @@ function block(b: Block, k: number): ReactNode {
           <code>{b.text}</code>
         </pre>
       );
+    case 'table':
+      return (
+        <table key={k}>
+          <thead>
+            <tr>
+              {b.head.map((h, c) => (
+                <th key={c} style={b.align[c] ? { textAlign: b.align[c] } : undefined}>
+                  {inlines(h)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {b.rows.map((row, r) => (
+              <tr key={r}>
+                {row.map((cell, c) => (
+                  <td key={c} style={b.align[c] ? { textAlign: b.align[c] } : undefined}>
+                    {inlines(cell)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      );
+    case 'quote':
+      return <blockquote key={k}>{b.children.map(block)}</blockquote>;
   }
 }
 

@@ -98,3 +98,50 @@ describe('Markdown (rendered)', () => {
     expect(html('[a](/class)')).toContain('<a href="/class">a</a>');
   });
 });
+
+describe('tables and quotes', () => {
+  it('reads a pipe table: header, alignment, rows, code spans holding pipes, escaped pipes', () => {
+    const [t] = parseMarkdown('| # | step | command |\n|--:|:---|:-:|\n| 1 | **create** | `ip a \\| grep x` |\n| 2 | a \\| b |');
+    expect(t).toMatchObject({ t: 'table', align: ['right', 'left', 'center'] });
+    if (t?.t !== 'table') throw new Error('not a table');
+    expect(t.head.map((h) => h[0])).toEqual([{ t: 'text', text: '#' }, { t: 'text', text: 'step' }, { t: 'text', text: 'command' }]);
+    expect(t.rows[0]![1]).toEqual([{ t: 'strong', children: [{ t: 'text', text: 'create' }] }]);
+    expect(t.rows[0]![2]).toEqual([{ t: 'code', text: 'ip a | grep x' }]); // as GitHub: an escaped pipe is a pipe, in code too
+    expect(t.rows[1]).toEqual([[{ t: 'text', text: '2' }], [{ t: 'text', text: 'a | b' }], []]);
+  });
+  it('needs the delimiter row: a line with a pipe is otherwise a paragraph', () => {
+    expect(parseMarkdown('a | b\nc | d')).toEqual([{ t: 'paragraph', children: [{ t: 'text', text: 'a | b c | d' }] }]);
+  });
+  it('ends a paragraph where a table starts, and reads block quotes with their own blocks', () => {
+    expect(parseMarkdown('Steps:\n| a | b |\n|---|---|\n| 1 | 2 |').map((b) => b.t)).toEqual(['paragraph', 'table']);
+    expect(parseMarkdown('> **Note** this\n> - one\n> - two')).toEqual([
+      {
+        t: 'quote',
+        children: [
+          { t: 'paragraph', children: [{ t: 'strong', children: [{ t: 'text', text: 'Note' }] }, { t: 'text', text: ' this' }] },
+          { t: 'list', ordered: false, start: 1, items: [[{ t: 'text', text: 'one' }], [{ t: 'text', text: 'two' }]] },
+        ],
+      },
+    ]);
+  });
+  it('renders a table and a quote as elements', () => {
+    expect(html('| a | b |\n|---|--:|\n| <i>x</i> | 2 |')).toBe(
+      '<div class="pb-markdown"><table><thead><tr><th>a</th><th style="text-align:right">b</th></tr></thead><tbody><tr><td>&lt;i&gt;x&lt;/i&gt;</td><td style="text-align:right">2</td></tr></tbody></table></div>',
+    );
+    expect(html('> hi')).toBe('<div class="pb-markdown"><blockquote><p>hi</p></blockquote></div>');
+  });
+});
+
+describe('the built-in exercises', () => {
+  it('have instructions this reader understands (no table or list left as raw text)', async () => {
+    // Node-only entry (reads files): fine in a test, never imported by the app.
+    const { builtinScenarios } = await import('@patchbay/scenarios/library');
+    for (const { id, scenario } of builtinScenarios()) {
+      for (const b of parseMarkdown(scenario.instructions)) {
+        if (b.t !== 'paragraph') continue;
+        const first = b.children[0];
+        expect(first?.t === 'text' ? first.text : '', `${id}: a paragraph that looks like a table or a list`).not.toMatch(/^(\||- |\* |\d+\. )/);
+      }
+    }
+  });
+});

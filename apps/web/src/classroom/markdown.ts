@@ -2,7 +2,8 @@
 // students). It turns the text into plain data — blocks and inline spans — that Markdown.tsx renders
 // as React elements; nothing is ever handed to the browser as HTML, so a `<script>` in a scenario is
 // shown as text. The subset: ATX headings, paragraphs, bullet and numbered lists (one level; indented
-// lines continue an item), fenced code, `code`, **bold**, *em* / _em_, [links](url), backslash escapes.
+// lines continue an item), fenced code, tables (GitHub's pipe tables), block quotes, `code`,
+// **bold**, *em* / _em_, [links](url), backslash escapes.
 
 export type Inline =
   | { t: 'text'; text: string }
@@ -15,7 +16,11 @@ export type Block =
   | { t: 'heading'; level: 1 | 2 | 3 | 4 | 5 | 6; children: Inline[] }
   | { t: 'paragraph'; children: Inline[] }
   | { t: 'list'; ordered: boolean; start: number; items: Inline[][] }
-  | { t: 'code'; lang: string; text: string };
+  | { t: 'code'; lang: string; text: string }
+  | { t: 'table'; align: Align[]; head: Inline[][]; rows: Inline[][][] }
+  | { t: 'quote'; children: Block[] };
+
+export type Align = 'left' | 'center' | 'right' | undefined;
 
 /** Links a student may follow: web, mail, and addresses inside the app; never `javascript:` or `data:`. */
 export function safeHref(url: string): string | undefined {
@@ -123,6 +128,40 @@ const HEADING = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
 const BULLET = /^ {0,3}[-*+]\s+(.*)$/;
 const NUMBERED = /^ {0,3}(\d{1,9})[.)]\s+(.*)$/;
 const BLANK = /^\s*$/;
+const QUOTE = /^ {0,3}> ?(.*)$/;
+const TABLE_DELIMITER = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+
+/** The cells of a pipe-table row: split on `|` outside code spans and escapes, outer pipes dropped. */
+export function tableCells(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let code = false;
+  for (let j = 0; j < line.length; j++) {
+    const ch = line[j]!;
+    if (ch === '\\' && line[j + 1] === '|') {
+      cell += '|';
+      j++;
+    } else if (ch === '`') {
+      code = !code;
+      cell += ch;
+    } else if (ch === '|' && !code) {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
+  }
+  cells.push(cell);
+  const trimmed = cells.map((c) => c.trim());
+  if (line.trim().startsWith('|')) trimmed.shift();
+  if (line.trim().endsWith('|') && !line.trim().endsWith('\\|')) trimmed.pop();
+  return trimmed;
+}
+
+/** A table starts at a row with a pipe followed by a delimiter row with as many columns. */
+function isTableStart(lines: string[], i: number): boolean {
+  const head = lines[i];
+  const delimiter = lines[i + 1];
+  return !!head && !!delimiter && head.includes('|') && TABLE_DELIMITER.test(delimiter) && tableCells(head).length === tableCells(delimiter).length;
+}
 
 /** The blocks of a Markdown text. */
 export function parseMarkdown(text: string): Block[] {
@@ -151,6 +190,24 @@ export function parseMarkdown(text: string): Block[] {
       i++;
       continue;
     }
+    if (isTableStart(lines, i)) {
+      const head = tableCells(line);
+      const align: Align[] = tableCells(lines[i + 1]!).map((d) => (d.startsWith(':') && d.endsWith(':') ? 'center' : d.endsWith(':') ? 'right' : d.startsWith(':') ? 'left' : undefined));
+      const rows: Inline[][][] = [];
+      i += 2;
+      while (i < lines.length && !BLANK.test(lines[i]!) && lines[i]!.includes('|')) {
+        const cells = tableCells(lines[i++]!);
+        rows.push(head.map((_, c) => parseInline(cells[c] ?? '')));
+      }
+      blocks.push({ t: 'table', align, head: head.map((h) => parseInline(h)), rows });
+      continue;
+    }
+    if (QUOTE.test(line)) {
+      const body: string[] = [];
+      while (i < lines.length && QUOTE.test(lines[i]!)) body.push(QUOTE.exec(lines[i++]!)![1]!);
+      blocks.push({ t: 'quote', children: parseMarkdown(body.join('\n')) });
+      continue;
+    }
     const bullet = BULLET.exec(line);
     const numbered = NUMBERED.exec(line);
     if (bullet || numbered) {
@@ -174,7 +231,16 @@ export function parseMarkdown(text: string): Block[] {
       continue;
     }
     const para: string[] = [];
-    while (i < lines.length && !BLANK.test(lines[i]!) && !FENCE.test(lines[i]!) && !HEADING.test(lines[i]!) && !BULLET.test(lines[i]!) && !NUMBERED.test(lines[i]!)) {
+    while (
+      i < lines.length &&
+      !BLANK.test(lines[i]!) &&
+      !FENCE.test(lines[i]!) &&
+      !HEADING.test(lines[i]!) &&
+      !BULLET.test(lines[i]!) &&
+      !NUMBERED.test(lines[i]!) &&
+      !QUOTE.test(lines[i]!) &&
+      !(para.length > 0 && isTableStart(lines, i))
+    ) {
       para.push(lines[i]!.trim());
       i++;
     }
