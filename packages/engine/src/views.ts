@@ -1,8 +1,12 @@
 // What `state`, `export` and `exec` show and do, in lab terms: kernel names are mapped back to
 // the lab's node and interface names. The JSON of `labState` is the stable `state --json` output.
 import {
+  type BridgeView,
+  type InterfaceView,
   type Lab,
+  type LabStateView,
   type LinkState,
+  type NodeView,
   type NamespaceState,
   type Op,
   IMPLICIT_HOST,
@@ -18,53 +22,8 @@ import { existsSync } from 'node:fs';
 import type { Engine } from './engine.js';
 import { EngineError } from './errors.js';
 
-export interface InterfaceView {
-  name: string;
-  kind: LinkState['kind'];
-  up: boolean;
-  mtu?: number;
-  mac?: string;
-  master?: string;
-  addresses: string[];
-  /** The other end of a veth, in lab names. */
-  peer?: { node: string; interface: string };
-  vxlan?: { vni: number; port: number; local: string; remotes: string[] };
-}
-
-export interface NodeView {
-  node: string;
-  kind: 'host' | 'netns' | 'router' | 'implicit-host';
-  namespace: string;
-  present: boolean;
-  forwarding?: boolean;
-  interfaces: InterfaceView[];
-  routes: { to: string; via?: string; dev?: string }[];
-  neighbours: LiveTables['neighbours'];
-  nat?: { nat: string[]; filter: string[] };
-}
-
-export interface BridgeView {
-  bridge: string;
-  host: string;
-  namespace: string;
-  device: string;
-  present: boolean;
-  up: boolean;
-  stp: boolean;
-  vlanFiltering: boolean;
-  addresses: string[];
-  ports: string[];
-  /** Learned and static entries; `port` is the lab's interface name (or the VXLAN device). */
-  fdb: { mac: string; port: string; dst?: string; vlan?: number; flags: string[]; state?: string }[];
-  vlans: LiveTables['vlans'];
-}
-
-export interface LabStateView {
-  lab: string;
-  revision: number;
-  nodes: NodeView[];
-  bridges: BridgeView[];
-}
+// The view types are the pure core's (one definition for the engine, the server and the web app).
+export type { BridgeView, FdbEntryView, InterfaceView, LabStateView, NeighbourView, NodeView, VlanView } from '@patchbay/topology';
 
 function hostOf(lab: Lab, node: string): string {
   const spec = lab.nodes[node];

@@ -2,6 +2,7 @@
 // and the web app. Payloads a client sends are TypeBox schemas (the server checks them with
 // `Value.Check`); the event maps give socket.io's `Server`/`io()` generics their types.
 import { Type, type Static } from '@sinclair/typebox';
+import type { BridgeView, LabStateView, NodeView } from '@patchbay/topology';
 import type { CaptureLines, CaptureRef, CaptureStartInput, CaptureStatus } from './capture.js';
 import { ProblemSchema, type Problem } from './problem.js';
 import type { CheckRun, ExerciseSubscribe, SessionEndedEvent, SessionProgressEvent, SessionSubscribe } from './classroom.js';
@@ -52,17 +53,10 @@ export const TablesSubscribeSchema = Type.Object({ lab: Type.String({ minLength:
 export type TablesSubscribe = Static<typeof TablesSubscribeSchema>;
 
 /**
- * Live tables. The node and bridge objects are the engine's `NodeView` and `BridgeView` (the
- * `patchbay state --json` shapes, described in docs/cli.md); the protocol package depends on
- * typebox and topology only, so they are `unknown` here — the server types them, and a client may
- * cast them to `@patchbay/engine`'s types.
+ * Live tables: the `patchbay state --json` shapes (docs/cli.md), `NodeView` and `BridgeView` of
+ * `@patchbay/topology`, which the engine builds and the web app reads.
  */
-export interface TablesLabState {
-  lab: string;
-  revision: number;
-  nodes: unknown[];
-  bridges: unknown[];
-}
+export type TablesLabState = LabStateView;
 /** The whole lab, once, right after `tables:subscribe`. */
 export interface TablesSnapshot {
   lab: string;
@@ -73,7 +67,7 @@ export interface TablesDelta {
   lab: string;
   namespace: string;
   node: string;
-  state: { revision: number; node?: unknown; bridges: unknown[] };
+  state: { revision: number; node?: NodeView; bridges: BridgeView[] };
   /**
    * Deltas this subscriber did not get because a newer one for the same namespace replaced them
    * while it was behind (a total so far). Nothing is lost: each delta is the namespace's whole state.

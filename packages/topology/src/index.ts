@@ -14,3 +14,4 @@ export * from './features.js';
 export * from './peers.js';
 export * from './compile-nat.js';
 export * from './read-document.js';
+export * from './views.js';

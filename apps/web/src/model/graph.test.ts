@@ -34,7 +34,7 @@ describe('toFlow', () => {
           _host: { node: '_host', kind: 'implicit-host', namespace: 'h', present: true, interfaces: [{ name: 'p0', kind: 'veth', up: true, addresses: [] }], routes: [], neighbours: [] },
         },
         bridges: {
-          br0: { bridge: 'br0', host: '_host', namespace: 'h', device: 'br0', present: true, up: true, stp: false, vlanFiltering: false, addresses: [], ports: ['p0'], fdb: [{ mac: 'aa:bb:cc:00:00:01', port: 'p0', flags: [] }, { mac: 'aa:bb:cc:00:00:02', port: 'p0', flags: ['self'], state: 'permanent' }] },
+          br0: { bridge: 'br0', host: '_host', namespace: 'h', device: 'br0', present: true, up: true, stp: false, vlanFiltering: false, addresses: [], ports: ['p0'], fdb: [{ mac: 'aa:bb:cc:00:00:01', port: 'p0', flags: [] }, { mac: 'aa:bb:cc:00:00:02', port: 'p0', flags: ['self'], state: 'permanent' }], vlans: [] },
         },
         changedAt: {},
       },
@@ -45,7 +45,7 @@ describe('toFlow', () => {
   });
 
   it('gives a link the packet rate of its busier end; a bridge port is read in the bridge\'s host', () => {
-    const bridges = { br0: { bridge: 'br0', host: '_host', namespace: 'h', device: 'br0', present: true, up: true, stp: false, vlanFiltering: false, addresses: [], ports: ['p0'], fdb: [] } };
+    const bridges = { br0: { bridge: 'br0', host: '_host', namespace: 'h', device: 'br0', present: true, up: true, stp: false, vlanFiltering: false, addresses: [], ports: ['p0'], fdb: [], vlans: [] } };
     const at = (rates: Record<string, Record<string, { rx: number; tx: number }>>) =>
       toFlow({ lab, positions: {}, selected: { nodes: [], links: [] }, problemPaths: [], live: { nodes: {}, bridges, changedAt: {}, rates } }).edges[0]!.data;
     // web's eth0 saw 3 + 4 packets/s, the port p0 (in _host, not in br0) 2 + 10.

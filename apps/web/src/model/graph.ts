@@ -3,7 +3,7 @@
 import { isBridge, type Lab, type LinkSpec, type NodeKind } from '@patchbay/topology';
 import type { Edge, Node } from '@xyflow/react';
 import { linkId } from './lab-edit';
-import type { BridgeView, NodeView } from './live-types';
+import type { BridgeView, NodeView } from '@patchbay/topology';
 
 export interface LabNodeData extends Record<string, unknown> {
   name: string;

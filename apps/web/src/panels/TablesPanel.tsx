@@ -7,7 +7,7 @@ import { useEffect, useId, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import '../components/inspector.css';
-import type { BridgeView, FdbEntryView, NodeView } from '../model/live-types';
+import type { BridgeView, FdbEntryView, NodeView } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
@@ -203,7 +203,7 @@ function NodeTables({ node }: { node: NodeView }) {
                 <td className="mono">{n.dst}</td>
                 <td className="mono">{n.lladdr ?? ''}</td>
                 <td className="mono">{n.dev}</td>
-                <td>{Array.isArray(n.state) ? n.state.join(' ') : (n.state ?? '')}</td>
+                <td>{n.state.join(' ')}</td>
               </tr>
             ))}
             {node.neighbours.length === 0 && (

@@ -4,7 +4,7 @@
 import type { TablesCounters, TablesDelta } from '@patchbay/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { liveSocket, type LiveSocket } from '../api/live';
-import type { BridgeView, LabStateView, NodeView } from '../model/live-types';
+import type { BridgeView, LabStateView, NodeView } from '@patchbay/topology';
 
 export interface LiveState {
   lab?: string;
@@ -79,7 +79,7 @@ export function createLiveStore(socket: LiveSocket = liveSocket()): LiveStore {
       const nodes = { ...get().nodes };
       const bridges = { ...get().bridges };
       const changedAt = { ...get().changedAt };
-      const node = d.state.node as NodeView | undefined;
+      const node = d.state.node;
       if (node) {
         nodes[node.node] = node;
         changedAt[node.node] = now;
@@ -87,7 +87,7 @@ export function createLiveStore(socket: LiveSocket = liveSocket()): LiveStore {
         delete nodes[d.node];
       }
       for (const b of Object.values(bridges)) if (b.namespace === d.namespace) delete bridges[b.bridge];
-      for (const b of d.state.bridges as BridgeView[]) {
+      for (const b of d.state.bridges) {
         bridges[b.bridge] = b;
         changedAt[b.bridge] = now;
       }

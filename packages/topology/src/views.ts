@@ -1,22 +1,28 @@
-// The live tables' shapes (`patchbay state --json`, docs/cli.md): the protocol sends them as
-// `unknown` (it does not depend on the engine), the web app reads them with these types.
+// What `patchbay state --json`, `GET /api/labs/:name/state` and the live tables show of a running
+// lab, in lab terms (kernel names mapped back to the lab's nodes and interfaces). Only types: the
+// engine builds these views from the kernel; the server sends them; the web app reads them. They
+// live here, in the pure core, so that all three share one definition.
+import type { LinkState } from './state.js';
+
 export interface InterfaceView {
   name: string;
-  kind: string;
+  kind: LinkState['kind'];
   up: boolean;
   mtu?: number;
   mac?: string;
   master?: string;
   addresses: string[];
+  /** The other end of a veth, in lab names. */
   peer?: { node: string; interface: string };
   vxlan?: { vni: number; port: number; local: string; remotes: string[] };
 }
 
+/** A neighbour entry as `ip -j neigh` gives it. */
 export interface NeighbourView {
   dst: string;
   dev: string;
   lladdr?: string;
-  state?: string[] | string;
+  state: string[];
 }
 
 export interface NodeView {
@@ -31,6 +37,7 @@ export interface NodeView {
   nat?: { nat: string[]; filter: string[] };
 }
 
+/** A bridge FDB entry; `port` is the lab's interface name (or the VXLAN device). */
 export interface FdbEntryView {
   mac: string;
   port: string;
@@ -38,6 +45,12 @@ export interface FdbEntryView {
   vlan?: number;
   flags: string[];
   state?: string;
+}
+
+/** A port's VLANs as `bridge -j vlan` gives them. */
+export interface VlanView {
+  dev: string;
+  vlans: { vlan: number; vlanEnd?: number; flags: string[] }[];
 }
 
 export interface BridgeView {
@@ -51,7 +64,9 @@ export interface BridgeView {
   vlanFiltering: boolean;
   addresses: string[];
   ports: string[];
+  /** Learned and static entries. */
   fdb: FdbEntryView[];
+  vlans: VlanView[];
 }
 
 export interface LabStateView {
