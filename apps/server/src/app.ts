@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Engine } from '@patchbay/engine';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import type { Store } from './db.js';
+import type { Store } from './store/store.js';
 import { BODY_LIMIT, installErrorHandlers } from './errors.js';
 import contentTypes from './plugins/external/content-types.js';
 import swagger from './plugins/external/swagger.js';

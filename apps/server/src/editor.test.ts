@@ -83,7 +83,7 @@ describe('drafts', () => {
     }
     const wrong = await s.app.inject({ method: 'PUT', url: '/api/drafts/sketch', headers: { authorization: 'Bearer nope' }, payload: { document } });
     expect(wrong.statusCode).toBe(401);
-    expect(s.db.getDraft('sketch')).toBeUndefined();
+    expect(s.db.drafts.get('sketch')).toBeUndefined();
   });
 
   it('refuses invalid names with 400', async () => {
@@ -98,7 +98,7 @@ describe('drafts', () => {
       expect(r.status, `${dots}: ${r.body}`).toBe(400);
       expect(JSON.parse(r.body)).toMatchObject({ code: 'invalid', problems: [expect.objectContaining({ path: 'name' })] });
     }
-    expect(s.db.listDrafts().map((d) => d.name)).toEqual(expect.not.arrayContaining(['Bad Name', '..', 'UPPER']));
+    expect(s.db.drafts.list().map((d) => d.name)).toEqual(expect.not.arrayContaining(['Bad Name', '..', 'UPPER']));
   });
 
   it('refuses a layout of the wrong shape, or extra fields, with 400 and problems', async () => {
@@ -115,7 +115,7 @@ describe('drafts', () => {
       expect(r.statusCode, JSON.stringify(payload)).toBe(400);
       expect(r.json(), JSON.stringify(payload)).toMatchObject({ code: 'invalid', problems: expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(path) })]) });
     }
-    expect(s.db.getDraft('shape')).toBeUndefined();
+    expect(s.db.drafts.get('shape')).toBeUndefined();
   });
 
   it('refuses a body over 1 MiB with 413', async () => {
@@ -123,7 +123,7 @@ describe('drafts', () => {
     const r = await s.app.inject({ method: 'PUT', url: '/api/drafts/big', headers: { ...auth, 'content-type': 'application/json' }, payload });
     expect(r.statusCode).toBe(413);
     expect(r.json()).toMatchObject({ code: 'too-large' });
-    expect(s.db.getDraft('big')).toBeUndefined();
+    expect(s.db.drafts.get('big')).toBeUndefined();
   });
 
   it('survives a server restart', async () => {
@@ -203,7 +203,7 @@ describe('dry run', () => {
     expect(await listNamespaces(lab.prefix)).toEqual([]);
     expect((await s.app.inject({ method: 'GET', url: '/api/labs', headers: auth })).json().labs).toEqual([]);
     expect((await s.app.inject({ method: 'GET', url: '/api/labs/two-containers', headers: auth })).statusCode).toBe(404);
-    expect(s.db.getLab('two-containers')).toBeUndefined();
+    expect(s.db.labs.get('two-containers')).toBeUndefined();
 
     const real = await put('?dryRun=false');
     expect(real.statusCode, real.body).toBe(200);

@@ -3,7 +3,7 @@
 import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
-import { openStore } from './db.js';
+import { openStore } from './store/store.js';
 import { limitsFromEnv } from './limits.js';
 
 export interface StartOptions {

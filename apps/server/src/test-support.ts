@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Engine } from '@patchbay/engine';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 import { buildApp, type App, type AppOptions } from './app.js';
-import { openStore, type Store } from './db.js';
+import { openStore, type Store } from './store/store.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '@patchbay/protocol';
 import { parseLabText } from '@patchbay/topology';
 import { io, type Socket } from 'socket.io-client';

@@ -9,7 +9,7 @@ import { exerciseOf, forgetExercise, resetExercise, runChecks, startExercise, En
 import { ExerciseSubscribeSchema, SessionSubscribeSchema, type CheckRun, type HintsView, type LiveAck } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
-import type { StudentRow } from '../db.js';
+import type { StudentRow } from '../store/store.js';
 import { HttpError } from '../http-error.js';
 import { releaseLab } from '../lab-release.js';
 import type { LiveIo, LiveSocket } from '../live/socket.js';
@@ -94,11 +94,11 @@ export class ExerciseHub {
 
   /** The latest run of the lab, if any. */
   latest(ctx: ExerciseContext): CheckRun | undefined {
-    return ctx.student ? (this.app.store.getStudent(ctx.student.id)?.lastRun ?? undefined) : this.lastRuns.get(ctx.lab);
+    return ctx.student ? (this.app.store.students.get(ctx.student.id)?.lastRun ?? undefined) : this.lastRuns.get(ctx.lab);
   }
 
   hintsShown(ctx: ExerciseContext): number {
-    return ctx.student ? (this.app.store.getStudent(ctx.student.id)?.hintsShown ?? 0) : (this.hints.get(ctx.lab) ?? 0);
+    return ctx.student ? (this.app.store.students.get(ctx.student.id)?.hintsShown ?? 0) : (this.hints.get(ctx.lab) ?? 0);
   }
 
   /** Reveals the next hint (when one is left) and answers with every hint revealed so far. */
@@ -106,7 +106,7 @@ export class ExerciseHub {
     const hintCount = ctx.scenario.hints?.length ?? 0;
     const shown = Math.min(hintCount, this.hintsShown(ctx) + 1);
     if (ctx.student) {
-      this.app.store.setHintsShown(ctx.student.id, shown);
+      this.app.store.students.setHintsShown(ctx.student.id, shown);
       this.emitProgress(ctx.student.id);
     } else this.hints.set(ctx.lab, shown);
     return { hints: revealedHints(ctx.scenario, shown), hintCount };
@@ -152,7 +152,7 @@ export class ExerciseHub {
         },
       );
       await forgetExercise(this.app.engine, lab).catch(() => undefined);
-      this.app.store.deleteLab(lab);
+      this.app.store.labs.delete(lab);
       this.lastRuns.delete(lab);
       this.hints.delete(lab);
       this.lastRunAt.delete(lab);
@@ -168,7 +168,7 @@ export class ExerciseHub {
   /** The lab was applied again (PUT /api/labs): watch its new namespaces; its checks run soon. */
   async labChanged(lab: string): Promise<void> {
     await this.watch.refresh(lab);
-    if (this.watch.isWatched(lab) || this.app.store.studentByLab(lab)) this.trigger(lab, 'change');
+    if (this.watch.isWatched(lab) || this.app.store.students.byLab(lab)) this.trigger(lab, 'change');
   }
 
   /** Enter in one of the lab's terminals (a command ran: maybe iptables, which makes no kernel event). */
@@ -177,7 +177,7 @@ export class ExerciseHub {
     if (t) clearTimeout(t);
     const timer = setTimeout(() => {
       this.enterTimers.delete(lab);
-      if (this.watch.isWatched(lab) || this.app.store.studentByLab(lab)) this.trigger(lab, 'change');
+      if (this.watch.isWatched(lab) || this.app.store.students.byLab(lab)) this.trigger(lab, 'change');
     }, this.options.enterDebounceMs);
     timer.unref();
     this.enterTimers.set(lab, timer);
@@ -185,8 +185,8 @@ export class ExerciseHub {
 
   /** Sends a student's progress to their session's dashboards. */
   emitProgress(studentId: string, row?: StudentRow): void {
-    const st = row ?? this.app.store.getStudent(studentId);
-    const session = st && this.app.store.getSession(st.session);
+    const st = row ?? this.app.store.students.get(studentId);
+    const session = st && this.app.store.sessions.get(st.session);
     if (!st || !session) return;
     this.io.to(sessionRoom(session.id)).emit('session:progress', { session: session.id, student: studentProgress(st, this.scenarios.ofSession(session), this.isOnline(st.lab)) });
   }
@@ -203,7 +203,7 @@ export class ExerciseHub {
     if (on) this.studentSockets.set(lab, set.add(socketId));
     else if (set.delete(socketId) && set.size === 0) this.studentSockets.delete(lab);
     if (was === this.isOnline(lab)) return;
-    const st = this.app.store.studentByLab(lab);
+    const st = this.app.store.students.byLab(lab);
     if (st) this.emitProgress(st.id, st);
   }
 
@@ -221,7 +221,7 @@ export class ExerciseHub {
     const run: CheckRun = { lab, results: checks.results, passed: checks.passed, total: checks.total, at: new Date().toISOString(), ms: checks.ms, trigger };
     this.lastRunAt.set(lab, performance.now());
     if (ctx.student) {
-      const row = this.app.store.recordRun(ctx.student.id, run);
+      const row = this.app.store.students.recordRun(ctx.student.id, run);
       if (row) this.emitProgress(row.id, row);
     } else this.lastRuns.set(lab, run);
     this.io.to(exerciseRoom(lab)).emit('exercise:results', run);
@@ -241,8 +241,8 @@ export class ExerciseHub {
   private async syncWatch(lab: string): Promise<void> {
     let want = (this.labSubscribers.get(lab)?.size ?? 0) > 0;
     if (!want) {
-      const st = this.app.store.studentByLab(lab);
-      const session = st && this.app.store.getSession(st.session);
+      const st = this.app.store.students.byLab(lab);
+      const session = st && this.app.store.sessions.get(st.session);
       want = !!session && !session.endedAt && (this.sessionSubscribers.get(session.id)?.size ?? 0) > 0;
     }
     await this.watch.set(lab, want);
@@ -250,7 +250,7 @@ export class ExerciseHub {
 
   /** Every lab of the session (after a dashboard came or went, a join, the end). */
   async syncSession(session: string): Promise<void> {
-    await Promise.all(this.app.store.studentsOf(session).map((st) => this.syncWatch(st.lab)));
+    await Promise.all(this.app.store.students.inSession(session).map((st) => this.syncWatch(st.lab)));
   }
 
   register(socket: LiveSocket): void {
@@ -300,7 +300,7 @@ export class ExerciseHub {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
       if (!Value.Check(SessionSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid session:subscribe payload: { session }' });
       if (socket.data.scope.role !== 'instructor') return reply({ ok: false, error: 'only an instructor may follow a class session' });
-      const session = this.app.store.getSession(payload.session);
+      const session = this.app.store.sessions.get(payload.session);
       if (!session) return reply({ ok: false, error: `no session ${payload.session}` });
       if (!sessions.has(session.id)) {
         sessions.add(session.id);
@@ -311,7 +311,7 @@ export class ExerciseHub {
       }
       reply({ ok: true, id: sessionRoom(session.id) });
       const scenario = this.scenarios.ofSession(session);
-      for (const st of this.app.store.studentsOf(session.id)) {
+      for (const st of this.app.store.students.inSession(session.id)) {
         socket.emit('session:progress', { session: session.id, student: studentProgress(st, scenario, this.isOnline(st.lab)) });
       }
     });

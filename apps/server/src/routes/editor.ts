@@ -38,12 +38,12 @@ function loadExamples(dir: string): Example[] {
 
 const editor: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/drafts', { schema: { summary: 'Drafts the token may see, newest first', response: { 200: DraftListSchema, 401: ErrorBodySchema } } }, async (req) => ({
-    drafts: app.store.listDrafts().filter((d) => app.auth.covers(req, d.name)),
+    drafts: app.store.drafts.list().filter((d) => app.auth.covers(req, d.name)),
   }));
 
   app.get('/api/drafts/:name', { schema: { summary: "The editor's working copy of a lab, with its layout", params: Params, response: { 200: DraftSchema, ...errors } } }, async (req) => {
     app.auth.assertLab(req, req.params.name);
-    const d = app.store.getDraft(req.params.name);
+    const d = app.store.drafts.get(req.params.name);
     if (!d) throw new HttpError(404, 'not-found', `no draft named ${req.params.name}`);
     return d as never;
   });
@@ -60,14 +60,14 @@ const editor: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) => {
       app.auth.assertLab(req, req.params.name);
-      const updatedAt = app.store.putDraft(req.params.name, req.body.document, req.body.layout);
+      const updatedAt = app.store.drafts.put(req.params.name, req.body.document, req.body.layout);
       return { name: req.params.name, updatedAt };
     },
   );
 
   app.delete('/api/drafts/:name', { schema: { summary: 'Forgets a draft', params: Params, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
     app.auth.assertLab(req, req.params.name);
-    app.store.deleteDraft(req.params.name);
+    app.store.drafts.delete(req.params.name);
     return reply.code(204).send(null);
   });
 

@@ -84,7 +84,7 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
       }
       const result = await app.engine.apply(lab, { dryRun });
       if (!dryRun) {
-        app.store.putLab(lab.name, lab);
+        app.store.labs.put(lab.name, lab);
         await app.tables.refresh(lab.name);
         await app.exercises.labChanged(lab.name);
       }
@@ -128,7 +128,7 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
       // would outlive `ip netns del` (and keep the namespaces alive).
       await releaseLab(app, req.params.name);
       const { removed } = await app.engine.destroy(req.params.name);
-      app.store.deleteLab(req.params.name);
+      app.store.labs.delete(req.params.name);
       return { lab: req.params.name, removed };
     },
   );
