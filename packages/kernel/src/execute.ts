@@ -2,7 +2,7 @@
 // running concurrently. `rollback` undoes what a run did, best effort, in reverse order.
 
 import { existsSync } from 'node:fs';
-import { ownedNamespaceAdd, ownedNamespaceDel, userNamespacePath, type OwnedNamespaceResult } from './sandbox.js';
+import { ownedNamespaceAdd, ownedNamespaceDel, userNamespacePath, type OwnedNamespaceResult } from './owned-namespaces.js';
 import { PHASES, STAGES, type NamespaceState, type Op } from '@patchbay/topology';
 import { parseConcatenatedJson } from './json.js';
 import { READ_COMMANDS, namespaceFromJson } from './observe.js';
