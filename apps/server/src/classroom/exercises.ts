@@ -5,21 +5,23 @@
 // lab's kernel state changes (watch.ts), when someone presses Enter in one of the lab's terminals
 // (iptables changes make no netlink event; debounced), and every `periodicMs` while the lab is
 // watched. A lab is watched while it has exercise subscribers or its session has a dashboard open.
+// Who follows what, and the socket events, are exercise-audience.ts's; where runs and hints are
+// kept, exercise-records.ts's.
 import { exerciseOf, forgetExercise, resetExercise, runChecks, startExercise, EngineError } from '@patchbay/engine';
-import { ExerciseSubscribeSchema, SessionSubscribeSchema, type CheckRun, type HintsView, type LiveAck } from '@patchbay/protocol';
-import { Value } from '@sinclair/typebox/value';
+import type { CheckRun, HintsView } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { StudentRow } from '../store/store.js';
 import { HttpError } from '../http-error.js';
 import { releaseLab } from '../lab-release.js';
 import type { LiveIo, LiveSocket } from '../live/socket.js';
+import { ExerciseAudience } from './exercise-audience.js';
+import { ExerciseRecords } from './exercise-records.js';
 import { ScenarioSource, type ExerciseContext } from './scenario-source.js';
 import { CheckScheduler, Semaphore, type Trigger } from './scheduler.js';
-import { studentProgress, revealedHints } from './views.js';
+import { revealedHints } from './views.js';
 import { LabChangeWatch } from './watch.js';
 
-export const exerciseRoom = (lab: string): string => `exercise:${lab}`;
-export const sessionRoom = (id: string): string => `session:${id}`;
+export { exerciseRoom, sessionRoom } from './exercise-audience.js';
 
 export interface ExerciseHubOptions {
   /** Check runs at once over all labs. */
@@ -51,25 +53,21 @@ export class ExerciseHub {
   readonly realize: Semaphore;
   private readonly options: ExerciseHubOptions;
   private readonly scheduler: CheckScheduler<CheckRun>;
-  /** Labs outside a session: their latest run and hints revealed (a student's are in the database). */
-  private readonly lastRuns = new Map<string, CheckRun>();
-  private readonly hints = new Map<string, number>();
+  private readonly records: ExerciseRecords;
+  private readonly audience: ExerciseAudience;
   /** When each lab's latest run finished (performance.now()), for the periodic runs. */
   private readonly lastRunAt = new Map<string, number>();
-  private readonly labSubscribers = new Map<string, Set<string>>();
-  /** The student connections (not an instructor's look) that follow each lab's results: who is online. */
-  private readonly studentSockets = new Map<string, Set<string>>();
-  private readonly sessionSubscribers = new Map<string, Set<string>>();
   private readonly enterTimers = new Map<string, NodeJS.Timeout>();
   private readonly ticker: NodeJS.Timeout;
 
   constructor(
     private readonly app: FastifyInstance,
-    private readonly io: LiveIo,
+    io: LiveIo,
     options: Partial<ExerciseHubOptions> = {},
   ) {
     this.options = { ...EXERCISE_HUB_DEFAULTS, ...options };
     this.scenarios = new ScenarioSource(app.store, app.engine);
+    this.records = new ExerciseRecords(app.store);
     this.realize = new Semaphore(this.options.realizeConcurrency);
     this.scheduler = new CheckScheduler(this.options.concurrency, (lab, trigger) => this.execute(lab, trigger));
     this.watch = new LabChangeWatch({
@@ -77,6 +75,12 @@ export class ExerciseHub {
       log: app.log,
       onChange: (lab) => this.trigger(lab, 'change'),
       debounceMs: this.options.debounceMs,
+    });
+    this.audience = new ExerciseAudience(app, io, {
+      contextOf: (lab) => this.scenarios.contextOf(lab),
+      scenarioOfSession: (session) => this.scenarios.ofSession(session),
+      latest: (ctx) => this.records.latest(ctx),
+      setWatched: (lab, want) => this.watch.set(lab, want),
     });
     this.ticker = setInterval(() => this.periodic(), Math.max(100, Math.floor(this.options.periodicMs / 5)));
     this.ticker.unref();
@@ -94,21 +98,19 @@ export class ExerciseHub {
 
   /** The latest run of the lab, if any. */
   latest(ctx: ExerciseContext): CheckRun | undefined {
-    return ctx.student ? (this.app.store.students.get(ctx.student.id)?.lastRun ?? undefined) : this.lastRuns.get(ctx.lab);
+    return this.records.latest(ctx);
   }
 
   hintsShown(ctx: ExerciseContext): number {
-    return ctx.student ? (this.app.store.students.get(ctx.student.id)?.hintsShown ?? 0) : (this.hints.get(ctx.lab) ?? 0);
+    return this.records.hintsShown(ctx);
   }
 
   /** Reveals the next hint (when one is left) and answers with every hint revealed so far. */
   revealHint(ctx: ExerciseContext): HintsView {
     const hintCount = ctx.scenario.hints?.length ?? 0;
     const shown = Math.min(hintCount, this.hintsShown(ctx) + 1);
-    if (ctx.student) {
-      this.app.store.students.setHintsShown(ctx.student.id, shown);
-      this.emitProgress(ctx.student.id);
-    } else this.hints.set(ctx.lab, shown);
+    this.records.setHintsShown(ctx, shown);
+    if (ctx.student) this.emitProgress(ctx.student.id);
     return { hints: revealedHints(ctx.scenario, shown), hintCount };
   }
 
@@ -153,8 +155,7 @@ export class ExerciseHub {
       );
       await forgetExercise(this.app.engine, lab).catch(() => undefined);
       this.app.store.labs.delete(lab);
-      this.lastRuns.delete(lab);
-      this.hints.delete(lab);
+      this.records.forget(lab);
       this.lastRunAt.delete(lab);
       return removed;
     });
@@ -185,26 +186,12 @@ export class ExerciseHub {
 
   /** Sends a student's progress to their session's dashboards. */
   emitProgress(studentId: string, row?: StudentRow): void {
-    const st = row ?? this.app.store.students.get(studentId);
-    const session = st && this.app.store.sessions.get(st.session);
-    if (!st || !session) return;
-    this.io.to(sessionRoom(session.id)).emit('session:progress', { session: session.id, student: studentProgress(st, this.scenarios.ofSession(session), this.isOnline(st.lab)) });
+    this.audience.emitProgress(studentId, row);
   }
 
   /** Whether a student has lab `lab`'s exercise open now. */
   isOnline(lab: string): boolean {
-    return (this.studentSockets.get(lab)?.size ?? 0) > 0;
-  }
-
-  /** A student connection came or went: the dashboards learn who is online. */
-  private setOnline(lab: string, socketId: string, on: boolean): void {
-    const was = this.isOnline(lab);
-    const set = this.studentSockets.get(lab) ?? new Set<string>();
-    if (on) this.studentSockets.set(lab, set.add(socketId));
-    else if (set.delete(socketId) && set.size === 0) this.studentSockets.delete(lab);
-    if (was === this.isOnline(lab)) return;
-    const st = this.app.store.students.byLab(lab);
-    if (st) this.emitProgress(st.id, st);
+    return this.audience.isOnline(lab);
   }
 
   private async execute(lab: string, trigger: Trigger): Promise<CheckRun> {
@@ -220,11 +207,9 @@ export class ExerciseHub {
     }
     const run: CheckRun = { lab, results: checks.results, passed: checks.passed, total: checks.total, at: new Date().toISOString(), ms: checks.ms, trigger };
     this.lastRunAt.set(lab, performance.now());
-    if (ctx.student) {
-      const row = this.app.store.students.recordRun(ctx.student.id, run);
-      if (row) this.emitProgress(row.id, row);
-    } else this.lastRuns.set(lab, run);
-    this.io.to(exerciseRoom(lab)).emit('exercise:results', run);
+    const row = this.records.record(ctx, run);
+    if (row) this.emitProgress(row.id, row);
+    this.audience.sendResults(run);
     return run;
   }
 
@@ -237,92 +222,14 @@ export class ExerciseHub {
     }
   }
 
-  /** Whether the lab should be watched: exercise subscribers, or a dashboard on its (running) session. */
-  private async syncWatch(lab: string): Promise<void> {
-    let want = (this.labSubscribers.get(lab)?.size ?? 0) > 0;
-    if (!want) {
-      const st = this.app.store.students.byLab(lab);
-      const session = st && this.app.store.sessions.get(st.session);
-      want = !!session && !session.endedAt && (this.sessionSubscribers.get(session.id)?.size ?? 0) > 0;
-    }
-    await this.watch.set(lab, want);
-  }
-
   /** Every lab of the session (after a dashboard came or went, a join, the end). */
-  async syncSession(session: string): Promise<void> {
-    await Promise.all(this.app.store.students.inSession(session).map((st) => this.syncWatch(st.lab)));
+  syncSession(session: string): Promise<void> {
+    return this.audience.syncSession(session);
   }
 
+  /** A socket's exercise and session subscriptions. */
   register(socket: LiveSocket): void {
-    const labs = new Set<string>();
-    const sessions = new Set<string>();
-    const leaveLab = (lab: string) => {
-      labs.delete(lab);
-      void socket.leave(exerciseRoom(lab));
-      this.labSubscribers.get(lab)?.delete(socket.id);
-      if (this.labSubscribers.get(lab)?.size === 0) this.labSubscribers.delete(lab);
-      if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, false);
-      void this.syncWatch(lab);
-    };
-    const leaveSession = (id: string) => {
-      sessions.delete(id);
-      void socket.leave(sessionRoom(id));
-      this.sessionSubscribers.get(id)?.delete(socket.id);
-      if (this.sessionSubscribers.get(id)?.size === 0) this.sessionSubscribers.delete(id);
-      void this.syncSession(id);
-    };
-
-    socket.on('exercise:subscribe', async (payload, ack) => {
-      const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(ExerciseSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid exercise:subscribe payload: { lab }' });
-      const { lab } = payload;
-      if (!this.app.auth.scopeCovers(socket.data.scope, lab)) return reply({ ok: false, error: `this token does not cover lab ${lab}` });
-      const ctx = await this.scenarios.contextOf(lab).catch(() => undefined);
-      if (!ctx) return reply({ ok: false, error: `lab ${lab} has no exercise` });
-      if (socket.disconnected) return;
-      if (!labs.has(lab)) {
-        labs.add(lab);
-        await socket.join(exerciseRoom(lab));
-        const subs = this.labSubscribers.get(lab) ?? new Set<string>();
-        this.labSubscribers.set(lab, subs.add(socket.id));
-        if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, true);
-        void this.syncWatch(lab);
-      }
-      reply({ ok: true, id: exerciseRoom(lab) });
-      const last = this.latest(ctx);
-      if (last) socket.emit('exercise:results', last);
-    });
-    socket.on('exercise:unsubscribe', (payload) => {
-      if (Value.Check(ExerciseSubscribeSchema, payload) && labs.has(payload.lab)) leaveLab(payload.lab);
-    });
-
-    socket.on('session:subscribe', async (payload, ack) => {
-      const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(SessionSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid session:subscribe payload: { session }' });
-      if (socket.data.scope.role !== 'instructor') return reply({ ok: false, error: 'only an instructor may follow a class session' });
-      const session = this.app.store.sessions.get(payload.session);
-      if (!session) return reply({ ok: false, error: `no session ${payload.session}` });
-      if (!sessions.has(session.id)) {
-        sessions.add(session.id);
-        await socket.join(sessionRoom(session.id));
-        const subs = this.sessionSubscribers.get(session.id) ?? new Set<string>();
-        this.sessionSubscribers.set(session.id, subs.add(socket.id));
-        void this.syncSession(session.id);
-      }
-      reply({ ok: true, id: sessionRoom(session.id) });
-      const scenario = this.scenarios.ofSession(session);
-      for (const st of this.app.store.students.inSession(session.id)) {
-        socket.emit('session:progress', { session: session.id, student: studentProgress(st, scenario, this.isOnline(st.lab)) });
-      }
-    });
-    socket.on('session:unsubscribe', (payload) => {
-      if (Value.Check(SessionSubscribeSchema, payload) && sessions.has(payload.session)) leaveSession(payload.session);
-    });
-
-    socket.on('disconnect', () => {
-      for (const lab of [...labs]) leaveLab(lab);
-      for (const id of [...sessions]) leaveSession(id);
-    });
+    this.audience.register(socket);
   }
 
   /** Server shutdown: no new runs start; the ones running finish (their processes end with them). */
