@@ -5,5 +5,7 @@ export * from './errors.js';
 export * from './journal.js';
 export * from './lock.js';
 export * from './settings.js';
-export * from './views.js';
+export * from './lab-state.js';
+export * from './lab-export.js';
+export * from './node-commands.js';
 export * from './exercise.js';

@@ -1,0 +1,116 @@
+// What `state` shows of a running lab, in lab terms: the kernel observed in the lab's namespaces,
+// with kernel names mapped back to the lab's node and interface names. The JSON of `labState` is
+// the stable `state --json` output; `namespaceView` is one namespace of it (the live tables).
+import {
+  type BridgeView,
+  type InterfaceView,
+  type Lab,
+  type LabStateView,
+  type LinkState,
+  type NodeView,
+  type NamespaceState,
+  IMPLICIT_HOST,
+  compile,
+  isBridge,
+} from '@patchbay/topology';
+import { listNamespaces, mapLimit, observeNamespaces, readLiveTables, type LiveTables } from '@patchbay/kernel';
+import type { Engine } from './engine.js';
+
+// The view types are the pure core's (one definition for the engine, the server and the web app).
+export type { BridgeView, FdbEntryView, InterfaceView, LabStateView, NeighbourView, NodeView, VlanView } from '@patchbay/topology';
+
+function hostOf(lab: Lab, node: string): string {
+  const spec = lab.nodes[node];
+  return spec && isBridge(spec) ? spec.host ?? IMPLICIT_HOST : node;
+}
+
+export async function labState(engine: Engine, name: string): Promise<LabStateView> {
+  return buildViews(engine, name);
+}
+
+/** One namespace's part of `labState`: its node and the bridges it hosts (the live tables' deltas). */
+export interface NamespaceView {
+  lab: string;
+  revision: number;
+  namespace: string;
+  /** Missing when `namespace` is neither desired nor present. */
+  node?: NodeView;
+  bridges: BridgeView[];
+}
+
+/** Reads just namespace `ns` of lab `name` again, built exactly as `labState` builds it. */
+export async function namespaceView(engine: Engine, name: string, ns: string): Promise<NamespaceView> {
+  const state = await buildViews(engine, name, ns);
+  return { lab: name, revision: state.revision, namespace: ns, node: state.nodes[0], bridges: state.bridges };
+}
+
+/** `labState`, or with `only`, just that namespace's node and bridges. */
+async function buildViews(engine: Engine, name: string, only?: string): Promise<LabStateView> {
+  const entry = await engine.entry(name);
+  const lab = entry.lab ?? entry.pending!;
+  const desired = compile(lab, engine.prefix);
+  const present = await listNamespaces(engine.labNamespacePrefix(name));
+  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...present])].sort().filter((n) => only === undefined || n === only);
+  const observed = await observeNamespaces(nsNames, { iptables: new Set(nsNames), concurrency: engine.settings.concurrency });
+  const tables = new Map<string, LiveTables>();
+  await mapLimit(Object.keys(observed.namespaces), engine.settings.concurrency, async (ns) => {
+    tables.set(ns, await readLiveTables(ns));
+  });
+
+  // (namespace, interface) → lab (node, interface)
+  const endOwner = new Map<string, { node: string; interface: string }>();
+  for (const link of lab.links) {
+    for (const end of [link.a, link.b]) {
+      endOwner.set(`${desired.names.nodeNamespace[end.node]}/${end.interface}`, { node: end.node, interface: end.interface });
+    }
+  }
+  const iface = (ns: NamespaceState, l: LinkState): InterfaceView => {
+    const floods = ns.floods.filter((f) => f.dev === l.name).map((f) => f.dst);
+    return {
+      name: l.name, kind: l.kind, up: l.up, mtu: l.mtu, mac: l.mac, master: l.master || undefined, addresses: l.addresses,
+      peer: l.veth ? endOwner.get(`${l.veth.peerNs}/${l.veth.peerName}`) : undefined,
+      vxlan: l.vxlan ? { vni: l.vxlan.vni, port: l.vxlan.port, local: l.vxlan.local, remotes: floods } : undefined,
+    };
+  };
+
+  const nodes: NodeView[] = [];
+  for (const ns of nsNames) {
+    const d = desired.namespaces[ns];
+    const o = observed.namespaces[ns];
+    const node = d?.node ?? ns.slice(engine.labNamespacePrefix(name).length);
+    const spec = lab.nodes[node];
+    nodes.push({
+      node,
+      kind: spec && !isBridge(spec) ? spec.kind : 'implicit-host',
+      namespace: ns,
+      present: !!o,
+      forwarding: o ? o.sysctls['net.ipv4.ip_forward'] === '1' : undefined,
+      interfaces: o ? Object.values(o.links).map((l) => iface(o, l)) : [],
+      routes: o?.routes ?? [],
+      neighbours: tables.get(ns)?.neighbours ?? [],
+      nat: o?.iptables,
+    });
+  }
+
+  const bridges: BridgeView[] = [];
+  for (const [node, spec] of Object.entries(lab.nodes).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!isBridge(spec)) continue;
+    const ns = desired.names.nodeNamespace[node]!;
+    if (only !== undefined && ns !== only) continue;
+    const device = desired.names.bridgeDevice[node]!;
+    const o = observed.namespaces[ns];
+    const br = o?.links[device];
+    const t = tables.get(ns);
+    const ports = o ? Object.values(o.links).filter((l) => l.master === device).map((l) => l.name).sort() : [];
+    const portSet = new Set(ports);
+    bridges.push({
+      bridge: node, host: hostOf(lab, node), namespace: ns, device, present: !!br, up: br?.up ?? false,
+      stp: br?.bridge?.stp ?? false, vlanFiltering: br?.bridge?.vlanFiltering ?? false, addresses: br?.addresses ?? [], ports,
+      fdb: (t?.fdb ?? [])
+        .filter((e) => e.master === device || (portSet.has(e.dev) && e.dst !== undefined))
+        .map((e) => ({ mac: e.mac, port: e.dev, dst: e.dst, vlan: e.vlan, flags: e.flags, state: e.state })),
+      vlans: (t?.vlans ?? []).filter((v) => portSet.has(v.dev) || v.dev === device),
+    });
+  }
+  return { lab: name, revision: entry.revision, nodes, bridges };
+}
