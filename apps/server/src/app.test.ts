@@ -43,7 +43,7 @@ describe('error handler', () => {
     const engine = new Engine({ prefix: lab.prefix, dataDir: lab.dataDir });
     const db = openStore(lab.dataDir);
     const stream = { write: (l: string) => void lines.push(l) };
-    const app = await buildApp({ engine, db, adminToken: 'x', logger: { level: 'error', stream } });
+    const app = await buildApp({ engine, store: db, adminToken: 'x', logger: { level: 'error', stream } });
     try {
       // Routes cannot be added after ready(); a closed database makes a real route fail instead.
       db.close();

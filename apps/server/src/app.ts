@@ -30,8 +30,8 @@ import './types.js';
 
 export interface AppOptions {
   engine: Engine;
-  /** The database (`openStore(dataDir)`). */
-  db: Store;
+  /** The server's database (`openStore(dataDir)`). */
+  store: Store;
   /** The instructor token; its hash is recorded in the database. */
   adminToken: string;
   logger?: FastifyServerOptions['logger'];
@@ -60,7 +60,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(contentTypes);
   await app.register(web);
   // services
-  await app.register(store, { store: opts.db });
+  await app.register(store, { store: opts.store });
   await app.register(limits, opts.limits ? { limits: opts.limits } : {});
   await app.register(engine, { engine: opts.engine });
   await app.register(auth, { adminToken: opts.adminToken });

@@ -16,12 +16,12 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const host = opts.host ?? '127.0.0.1';
   const limits = limitsFromEnv(); // a bad PATCHBAY_LIMITS stops here, before anything starts
   const engine = new Engine({ watch: true });
-  const db = openStore(engine.settings.dataDir);
+  const store = openStore(engine.settings.dataDir);
   let closing = false;
   try {
-    const token = adminToken(db, engine.settings.dataDir);
+    const token = adminToken(store, engine.settings.dataDir);
     const report = await engine.recover();
-    const app = await buildApp({ engine, db, adminToken: token, limits, logger: { level: process.env['PATCHBAY_LOG_LEVEL'] ?? 'info' } });
+    const app = await buildApp({ engine, store, adminToken: token, limits, logger: { level: process.env['PATCHBAY_LOG_LEVEL'] ?? 'info' } });
     const shutdown = async (signal: string) => {
       if (closing) return;
       closing = true;
@@ -30,7 +30,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
         await app.close();
       } finally {
         await engine.close();
-        db.close();
+        store.close();
       }
     };
     process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -45,7 +45,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     process.stdout.write(`\nPatchbay: http://${shown}:${actualPort}/?token=${encodeURIComponent(token)}\n\n`);
   } catch (e) {
     await engine.close();
-    db.close();
+    store.close();
     throw e;
   }
 }

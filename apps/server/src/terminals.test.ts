@@ -144,8 +144,8 @@ describe('terminals over socket.io', () => {
   });
 
   it('refuses a token for another lab and allows at most 4 terminals per socket', async () => {
-    live.server.db.tokens.add('pbs7-student-other-0123456789', 'student', 'other');
-    live.server.db.tokens.add('pbs7-student-lab-0123456789', 'student', LAB);
+    live.server.store.tokens.add('pbs7-student-other-0123456789', 'student', 'other');
+    live.server.store.tokens.add('pbs7-student-lab-0123456789', 'student', LAB);
     const other = live.client({ token: 'pbs7-student-other-0123456789' });
     await connected(other);
     expect(await other.emitWithAck('terminal:open', { lab: LAB, node: 'ns-web', cols: 80, rows: 24 })).toMatchObject({ ok: false, error: expect.stringMatching(/does not cover/) });

@@ -21,7 +21,7 @@ export const auth = { authorization: `Bearer ${TOKEN}` };
 export interface TestServer {
   app: App;
   engine: Engine;
-  db: Store;
+  store: Store;
 }
 
 export interface TestLab {
@@ -42,10 +42,10 @@ export function testLab(prefix: string): TestLab {
     dataDir,
     async server(live, limits) {
       const engine = new Engine({ prefix, dataDir, watch: true });
-      const db = openStore(dataDir);
+      const store = openStore(dataDir);
       await engine.recover();
-      const app = await buildApp({ engine, db, adminToken: TOKEN, ...(live ? { live } : {}), ...(limits ? { limits } : {}) });
-      const s = { app, engine, db };
+      const app = await buildApp({ engine, store, adminToken: TOKEN, ...(live ? { live } : {}), ...(limits ? { limits } : {}) });
+      const s = { app, engine, store };
       open.push(s);
       return s;
     },
@@ -53,7 +53,7 @@ export function testLab(prefix: string): TestLab {
       for (const s of open.splice(0)) {
         await s.app.close().catch(() => undefined);
         await s.engine.close().catch(() => undefined);
-        s.db.close();
+        s.store.close();
       }
       await deleteNamespaces(await listNamespaces(prefix));
       rmSync(dataDir, { recursive: true, force: true });
