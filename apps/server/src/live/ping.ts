@@ -2,23 +2,16 @@
 // node's namespace, and streams the parsed ping lines to this socket only, ending with `ping:summary`.
 import { randomUUID } from 'node:crypto';
 import { parsePingLine, startPing, type PingHandle } from '@patchbay/kernel';
-import { PingStartSchema, type LiveAck, type PingStart, type PingSummary, type Problem } from '@patchbay/protocol';
+import { PingStartSchema, type LiveAck, type PingStart, type PingSummary } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import type { LabProcesses } from './lab-processes.js';
 import { placeOf } from './lab-node.js';
+import { payloadProblems } from './payload-problems.js';
 import type { LiveSocket } from './socket.js';
 
 /** Per socket: each ping is a process, so a client cannot start an unbounded number. */
 export const MAX_PINGS_PER_SOCKET = 4;
-
-function problemsOf(payload: unknown): Problem[] {
-  return [...Value.Errors(PingStartSchema, payload)].map((e) => ({
-    path: e.path.replace(/^\//, '').replace(/\//g, '.'),
-    message: e.message,
-    code: 'ping.invalid',
-  }));
-}
 
 export function registerPing(app: FastifyInstance, socket: LiveSocket, processes: LabProcesses): void {
   const pings = new Map<string, PingHandle>();
@@ -27,7 +20,7 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, processes
   socket.on('ping:start', async (payload, ack) => {
     const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
     const input: unknown = payload !== null && typeof payload === 'object' ? Value.Default(PingStartSchema, Value.Clone(payload)) : payload;
-    if (!Value.Check(PingStartSchema, input)) return reply({ ok: false, error: 'invalid ping:start payload', problems: problemsOf(input) });
+    if (!Value.Check(PingStartSchema, input)) return reply({ ok: false, error: 'invalid ping:start payload', problems: payloadProblems(PingStartSchema, input, 'ping.invalid') });
     const opts: PingStart = input;
     if (!app.auth.scopeCovers(socket.data.scope, opts.lab)) return reply({ ok: false, error: `this token does not cover lab ${opts.lab}` });
     if (pings.size + starting >= MAX_PINGS_PER_SOCKET) return reply({ ok: false, error: `at most ${MAX_PINGS_PER_SOCKET} pings at a time` });

@@ -20,7 +20,6 @@ import {
   TerminalRefSchema,
   TerminalResizeSchema,
   type LiveAck,
-  type Problem,
   type TerminalExit,
   type TerminalExitReason,
   type TerminalOpen,
@@ -29,6 +28,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import { spawn, type IPty } from 'node-pty';
 import type { LabProcesses } from './lab-processes.js';
+import { payloadProblems } from './payload-problems.js';
 import { writeInput } from './pty-input.js';
 import { shellPlaceOf } from './shell-place.js';
 import type { LiveSocket } from './socket.js';
@@ -63,14 +63,6 @@ interface Terminal {
   exited: boolean;
   /** Settles once the shell has exited and `terminal:exit` was sent. */
   done: Promise<void>;
-}
-
-function problemsOf(schema: typeof TerminalOpenSchema, payload: unknown): Problem[] {
-  return [...Value.Errors(schema, payload)].map((e) => ({
-    path: e.path.replace(/^\//, '').replace(/\//g, '.'),
-    message: e.message,
-    code: 'terminal.invalid',
-  }));
 }
 
 export class TerminalHub {
@@ -108,7 +100,7 @@ export class TerminalHub {
 
     socket.on('terminal:open', async (payload, ack) => {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(TerminalOpenSchema, payload)) return reply({ ok: false, error: 'invalid terminal:open payload', problems: problemsOf(TerminalOpenSchema, payload) });
+      if (!Value.Check(TerminalOpenSchema, payload)) return reply({ ok: false, error: 'invalid terminal:open payload', problems: payloadProblems(TerminalOpenSchema, payload, 'terminal.invalid') });
       if (mine.size + opening >= this.options.maxPerSocket) return reply({ ok: false, error: `at most ${this.options.maxPerSocket} terminals at a time per connection` });
       const quota = this.app.quotas.acquire(socket.data.scope, 'terminal');
       if ('error' in quota) return reply({ ok: false, error: quota.error });
