@@ -10,6 +10,7 @@ import { Type } from '@sinclair/typebox';
 import {
   describeValue,
   deviceName,
+  formatProblem,
   isBridge,
   isBridgeMember,
   parseCidr,
@@ -307,8 +308,6 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
   return out;
 }
 
-/** `path: message`, or the message alone for whole-file problems. */
-export function formatScenarioProblem(p: Problem): string {
-  return p.path ? `${p.path}: ${p.message}` : p.message;
-}
+/** `path: message`, or the message alone for whole-file problems (as for lab files). */
+export const formatScenarioProblem: (p: Problem) => string = formatProblem;
 
