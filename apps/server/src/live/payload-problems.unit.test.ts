@@ -11,3 +11,14 @@ describe('payloadProblems', () => {
     ]);
   });
 });
+
+describe('payloadProblems of a payload with thousands of mistakes', () => {
+  it('reports the first few and how many more', () => {
+    const payload = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]));
+    const started = performance.now();
+    const problems = payloadProblems(TerminalOpenSchema, payload, 'terminal.invalid');
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(problems).toHaveLength(21);
+    expect(problems.at(-1)).toEqual({ path: '', message: 'and 4984 more problems', code: 'terminal.invalid' });
+  });
+});
