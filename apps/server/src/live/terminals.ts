@@ -154,7 +154,7 @@ export class TerminalHub {
     await Promise.allSettled([...this.all].map((t) => this.stop(t, 'shutdown')));
   }
 
-  private async open(socket: LiveSocket, opts: TerminalOpen, mine: Map<string, Terminal>, release: () => void = () => undefined): Promise<LiveAck> {
+  private async open(socket: LiveSocket, opts: TerminalOpen, mine: Map<string, Terminal>, releaseQuota: () => void = () => undefined): Promise<LiveAck> {
     if (this.closing) return { ok: false, error: 'the server is shutting down' };
     if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab)) return { ok: false, error: `this token does not cover lab ${opts.lab}` };
     const place = await shellPlaceOf(this.app, opts.lab, opts.node);
@@ -206,7 +206,7 @@ export class TerminalHub {
       mine.delete(id);
       this.all.delete(t);
       unregister();
-      release();
+      releaseQuota();
       resolveDone();
     });
     return { ok: true, id };
