@@ -1,5 +1,6 @@
-// Runs a plan: stage by stage (a stage: phases that can run together, topology STAGES), and within a stage one process per (namespace, tool) group, groups
-// running concurrently. `rollback` undoes what a run did, best effort, in reverse order.
+// Runs a plan stage by stage (a stage: phases that can run together, topology STAGES); within a
+// stage, one process per (namespace, tool) group, groups running concurrently. `rollback` undoes
+// what a run did, best effort, in reverse order.
 
 import { existsSync } from 'node:fs';
 import { ownedNamespaceAdd, ownedNamespaceDel, userNamespacePath, type OwnedNamespaceResult } from './sandbox.js';
