@@ -50,6 +50,8 @@ export class ExerciseHub {
   readonly realize: Semaphore;
   /** Labs being realized by a join or a reset: their `applied` event is not a student's change. */
   private readonly realizing = new Map<string, number>();
+  /** Each lab's check run whose probes are running now. */
+  private readonly probing = new Map<string, Promise<unknown>>();
   private readonly options: ExerciseHubOptions;
   private readonly scheduler: CheckScheduler<CheckRun>;
   /** Labs outside a session: their latest run and hints revealed (a student's are in the database). */
@@ -173,6 +175,20 @@ export class ExerciseHub {
     });
   }
 
+  /**
+   * Before the lab's namespaces go (the engine's `removing` event): the run probing the lab now
+   * finishes first (at most `maxWaitMs`; the engine kills what is left after), so its pings and
+   * commands end by themselves instead of failing against a half-removed lab.
+   */
+  async probesEnded(lab: string, maxWaitMs = 5000): Promise<void> {
+    const run = this.probing.get(lab);
+    if (!run) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    await Promise.race([run.catch(() => undefined), timeout]);
+    clearTimeout(timer);
+  }
+
   /** The engine applied the lab (its `applied` event; the watch follows its namespaces by itself): its checks run soon. */
   labChanged(lab: string): void {
     if (this.realizing.has(lab)) return; // a join or reset runs its own checks after it
@@ -221,9 +237,12 @@ export class ExerciseHub {
     await this.assertPresent(ctx);
     const ended = this.watch.runStarted(lab);
     let checks: Awaited<ReturnType<typeof runChecks>>;
+    const probes = runChecks(this.app.engine, lab, ctx.scenario);
+    this.probing.set(lab, probes);
     try {
-      checks = await runChecks(this.app.engine, lab, ctx.scenario);
+      checks = await probes;
     } finally {
+      if (this.probing.get(lab) === probes) this.probing.delete(lab);
       ended();
     }
     const run: CheckRun = { lab, results: checks.results, passed: checks.passed, total: checks.total, at: new Date().toISOString(), ms: checks.ms, trigger };
