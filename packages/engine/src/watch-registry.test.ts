@@ -117,6 +117,27 @@ describe('WatchRegistry', () => {
     expect(e.watches.labs()).toEqual([]);
   });
 
+  it('a helper that dies is replaced: subscribers hear lost, and the same namespaces are watched again', async () => {
+    const e = watchingEngine();
+    await e.apply(exampleLab('two-containers.yaml'));
+    const lost: string[] = [];
+    const changes: string[] = [];
+    const sub = await e.watches.watchLab('two-containers', { lost: (reason) => void lost.push(reason), change: (ns) => void changes.push(ns) });
+    const first = e.watches.helperPid!;
+    process.kill(first, 'SIGKILL');
+    await until('lost', () => lost.length > 0);
+    await until('a new helper watching the lab', () => {
+      const pid = e.watches.helperPid;
+      return pid !== undefined && pid !== first && sub.namespaces.length === 3 && sub.namespaces.every((ns) => e.watches.isWatching(ns));
+    });
+    expect(watcherProcesses()).toEqual([e.watches.helperPid]);
+    const web = `${PREFIX}two-containers.ns-web`;
+    await runInNamespace(web, 'ip', ['addr', 'add', '192.168.100.98/24', 'dev', 'veth-web']);
+    await e.watches.sync();
+    expect(changes).toEqual([web]);
+    await sub.close();
+  });
+
   it('a released namespace is fenced: nobody watches it again until its deletion is over', async () => {
     const e = watchingEngine();
     await e.apply(exampleLab('two-containers.yaml'));
