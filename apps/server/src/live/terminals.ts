@@ -13,7 +13,6 @@
 // (LabProcesses: apply/destroy), at server shutdown, or when its shell exits. Every end but the
 // last goes through killSandbox (SIGKILL to the sandbox's pid 1: everything the student started dies
 // with it, `sleep &` and `setsid` included); `terminal:exit` is always the last event.
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { killSandbox, sandboxArgv, userNamespacePath } from '@patchbay/kernel';
 import {
@@ -34,6 +33,7 @@ import { spawn, type IPty } from 'node-pty';
 import type { LabProcesses } from './lab-processes.js';
 import { placeOf } from './lab-node.js';
 import type { LiveSocket } from './socket.js';
+import { streamIdsOf } from './stream-ids.js';
 
 export interface TerminalHubOptions {
   /** Terminals open at once per socket (each is a sandbox with a shell). */
@@ -137,6 +137,8 @@ export class TerminalHub {
     socket.on('terminal:open', async (payload, ack) => {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
       if (!Value.Check(TerminalOpenSchema, payload)) return reply({ ok: false, error: 'invalid terminal:open payload', problems: problemsOf(TerminalOpenSchema, payload) });
+      const reused = streamIdsOf(socket).claim(payload.id, 'terminal');
+      if (reused) return reply({ ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] });
       if (mine.size + opening >= this.options.maxPerSocket) return reply({ ok: false, error: `at most ${this.options.maxPerSocket} terminals at a time per connection` });
       const quota = this.app.quotas.acquire(socket.data.scope, 'terminal');
       if ('error' in quota) return reply({ ok: false, error: quota.error });
@@ -219,7 +221,7 @@ export class TerminalHub {
     } catch (err) {
       return { ok: false, error: `the terminal could not start: ${(err as Error).message}` };
     }
-    const id = randomUUID();
+    const id = opts.id;
     let resolveDone: () => void = () => undefined;
     const t: Terminal = {
       id,
