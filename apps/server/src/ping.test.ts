@@ -81,10 +81,9 @@ describe('ping over socket.io', () => {
     const start = (p: Record<string, unknown>): Promise<LiveAck> => c.emitWithAck('ping:start', p as unknown as PingStartInput);
     const base = { lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 1, intervalMs: 200 };
     for (const bad of ['short', 'x'.repeat(65), 'has space!', '../../etc', '']) {
-      expect(await start({ ...base, id: bad })).toMatchObject({ ok: false, problems: [expect.objectContaining({ path: 'id' })] });
+      expect(await start({ ...base, id: bad })).toMatchObject({ ok: false, problems: expect.arrayContaining([expect.objectContaining({ path: 'id' })]) });
     }
-    const { id: _id, ...noId } = { ...base, id: '' };
-    expect(await start(noId)).toMatchObject({ ok: false, problems: [expect.objectContaining({ path: 'id' })] });
+    expect(await start(base)).toMatchObject({ ok: false, problems: expect.arrayContaining([expect.objectContaining({ path: 'id' })]) });
     // The id of a ping that ended, and of a start that was refused, cannot name another stream.
     expect(await start({ ...base, id })).toEqual({
       ok: false,

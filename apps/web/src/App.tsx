@@ -7,7 +7,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { parse as parseYaml } from 'yaml';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { api, ApiError } from './api/http';
+import { ApiError, client } from './api/client';
 import { ApplyDialog, type ApplyOutcome } from './components/ApplyDialog';
 import { Canvas } from './components/Canvas';
 import { Inspector } from './components/Inspector';
@@ -63,7 +63,7 @@ export function App() {
   const refreshApplied = useCallback(
     async (name: string) => {
       try {
-        const { labs } = await api.labs();
+        const { labs } = await client.call('listLabs');
         const running = labs.some((l) => l.name === name && l.revision > 0);
         setApplied(running);
         live.getState().watch(running ? name : undefined);
@@ -87,8 +87,8 @@ export function App() {
           next = c.draft.document as Lab;
           positions = c.draft.layout?.positions;
         } else if (c.from === 'lab') {
-          next = await api.lab(c.name);
-          positions = await api.draft(c.name).then((d) => d.layout?.positions, () => undefined);
+          next = await client.call('getLab', { params: { name: c.name } });
+          positions = await client.call('getDraft', { params: { name: c.name } }).then((d) => d.layout?.positions, () => undefined);
         } else {
           // A scenario file opens in the authoring page, not as a lab.
           if (c.from === 'file' && looksLikeScenario(c.text)) {
@@ -123,9 +123,9 @@ export function App() {
     const name = fromHash ?? localStorage.getItem(LAST_LAB);
     if (!name) return void setDialog('open');
     void (async () => {
-      const draft = await api.draft(name).catch(() => undefined);
+      const draft = await client.call('getDraft', { params: { name } }).catch(() => undefined);
       if (draft) return openLab({ from: 'draft', draft });
-      const running = await api.lab(name).then(
+      const running = await client.call('getLab', { params: { name } }).then(
         () => true,
         () => false,
       );
@@ -149,7 +149,7 @@ export function App() {
   const destroy = async () => {
     if (!window.confirm(`Destroy lab ${lab.name}? Its namespaces and everything in them go away; the drawing stays.`)) return;
     try {
-      await api.destroy(lab.name);
+      await client.call('destroyLab', { params: { name: lab.name } });
       setApplied(false);
       live.getState().watch(undefined);
       store.getState().setMarks({});
@@ -167,7 +167,7 @@ export function App() {
 
   const exportScript = async () => {
     try {
-      download(`${lab.name}.sh`, (await api.script(lab)).script);
+      download(`${lab.name}.sh`, (await client.call('labScript', { body: lab })).script);
     } catch (e) {
       fail(e);
     }

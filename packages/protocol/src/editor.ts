@@ -1,15 +1,18 @@
 // What the web editor needs besides labs: drafts (the working copy, saved as the user draws, valid
 // or not, with the canvas layout), the examples gallery, and the `ip` script of a drawing.
 import { Type, type Static } from '@sinclair/typebox';
+import type { LabDocument } from './labs.js';
 
 /** Any JSON value (what JSON.parse may give). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /**
- * A drawing as the editor saved it: any JSON value, because a draft is kept whether or not it is a
- * valid lab yet (it is checked when applied). The schema accepts every JSON value; the type says so.
+ * A drawing as the editor saved it: a lab document, or any JSON value, because a draft is kept
+ * whether or not it is a valid lab yet (it is checked when applied). The schema accepts every JSON
+ * value; the type says so.
  */
-export const DraftDocumentSchema = Type.Unsafe<JsonValue>({ description: 'The lab document as drawn: any JSON value; may be an invalid lab (it is checked when applied).' });
+export type DraftDocument = LabDocument | JsonValue;
+export const DraftDocumentSchema = Type.Unsafe<DraftDocument>({ description: 'The lab document as drawn: any JSON value; may be an invalid lab (it is checked when applied).' });
 
 /** Node positions on the canvas, by node name (and overlay name). */
 export const LayoutSchema = Type.Object(
