@@ -6,6 +6,7 @@
 // `connect` (socket, exercise results, tables, ping, terminal), `steady` (the measured phase),
 // `fix` (each types the solution), `isolation` (one student tries another's lab), `end` (the
 // instructor ends the session), `exit`. Times are this process's `performance.now()`.
+import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
 import { endSession, fixAll, joinAll, openSession } from './class-session.js';
@@ -77,14 +78,14 @@ async function connect() {
           if (plan.ping) {
             const p = now();
             s.pingId = ackOrThrow(
-              await within(c.emitWithAck('ping:start', { lab: s.lab!, node: plan.ping.from, target: plan.ping.to, count: 100, intervalMs: 1000 }), 30_000, 'ping:start'),
+              await within(c.emitWithAck('ping:start', { id: randomUUID(), lab: s.lab!, node: plan.ping.from, target: plan.ping.to, count: 100, intervalMs: 1000 }), 30_000, 'ping:start'),
               'ping:start',
             );
             r['pingAckMs'] = now() - p;
           }
           const o = now();
           s.out = '';
-          s.termId = ackOrThrow(await within(c.emitWithAck('terminal:open', { lab: s.lab!, node: plan.terminalNode, cols: 100, rows: 30 }), 30_000, 'terminal:open'), 'terminal:open');
+          s.termId = ackOrThrow(await within(c.emitWithAck('terminal:open', { id: randomUUID(), lab: s.lab!, node: plan.terminalNode, cols: 100, rows: 30 }), 30_000, 'terminal:open'), 'terminal:open');
           r['terminalAckMs'] = now() - o;
           await waitOutput(s, PROMPT, 30_000, 'terminal prompt');
           r['terminalPromptMs'] = now() - o;
@@ -208,7 +209,7 @@ async function isolation() {
     listSeesOnly: labsSeen,
     exerciseSubscribe: await emit('exercise:subscribe (other lab)', a.sock.emitWithAck('exercise:subscribe', { lab: b.lab })),
     tablesSubscribe: await emit('tables:subscribe (other lab)', a.sock.emitWithAck('tables:subscribe', { lab: b.lab })),
-    terminalOpen: await emit('terminal:open (other lab)', a.sock.emitWithAck('terminal:open', { lab: b.lab, node: plan.terminalNode, cols: 80, rows: 24 })),
+    terminalOpen: await emit('terminal:open (other lab)', a.sock.emitWithAck('terminal:open', { id: randomUUID(), lab: b.lab, node: plan.terminalNode, cols: 80, rows: 24 })),
     sessionSubscribe: await emit('session:subscribe (student)', a.sock.emitWithAck('session:subscribe', { session: inst.session!.id })),
   };
 }

@@ -1,6 +1,7 @@
 // The class session of `pnpm bench:class`, in the students' process: the instructor opens it and
 // follows it on a socket (`session:progress`, as the dashboard does), the students join with its
 // code, later fix their labs in their terminals, and the instructor ends it.
+import { randomUUID } from 'node:crypto';
 import type { Joined, Session, SessionEnded, SessionProgressEvent } from '@patchbay/protocol';
 import { io } from 'socket.io-client';
 import { ackOrThrow, http, now, PROMPT, sleep, type, waitFor, waitOutput, wake, within, type Client, type Config, type Instructor, type Student } from './class-student.js';
@@ -91,7 +92,7 @@ export async function fixAll(cfg: Config, students: Student[], inst: Instructor,
       try {
         if (plan.ping && s.pingEnded) {
           // The live ping (100 replies at most) ended before the fix: start another, as a student would.
-          s.pingId = ackOrThrow(await s.sock!.emitWithAck('ping:start', { lab: s.lab!, node: plan.ping.from, target: plan.ping.to, count: 100, intervalMs: 1000 }), 'ping:start');
+          s.pingId = ackOrThrow(await s.sock!.emitWithAck('ping:start', { id: randomUUID(), lab: s.lab!, node: plan.ping.from, target: plan.ping.to, count: 100, intervalMs: 1000 }), 'ping:start');
           s.pingEnded = false;
           r.pingRestarted = true;
         }

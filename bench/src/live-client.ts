@@ -1,6 +1,7 @@
 // The client side of `pnpm bench:live`, in its own process (forked by live.ts) so that the server's
 // process holds only the server: a socket.io client, plus the raw tools each figure is compared
 // against (`ip monitor`, a bare `tcpdump -l`), all driven by messages from the parent.
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { CaptureStatus, ClientToServerEvents, ServerToClientEvents, TablesDelta } from '@patchbay/protocol';
@@ -86,7 +87,7 @@ async function captureLatency(c: Client, o: Extract<ClientCommand, { cmd: 'captu
     for (const l of e.lines) if (l.ts !== undefined) client.push(t - l.ts);
   });
   const ended = new Promise<CaptureStatus>((r) => c.on('capture:status', (s) => s.state === 'ended' && r(s)));
-  const ack = await c.emitWithAck('capture:start', { lab: o.lab, node: o.node, interface: o.iface, filter: 'icmp' });
+  const ack = await c.emitWithAck('capture:start', { id: randomUUID(), lab: o.lab, node: o.node, interface: o.iface, filter: 'icmp' });
   if (!ack.ok) throw new Error(ack.error);
   const raw: number[] = [];
   const bare = inNs(o.fromNs.replace(/[^.]+$/, o.node), ['tcpdump', '-l', '--immediate-mode', '-nn', '-tt', '-i', o.iface, '--', 'icmp']);
@@ -139,6 +140,7 @@ async function throughput(c: Client, o: Extract<ClientCommand, { cmd: 'throughpu
     });
     const ended = new Promise<CaptureStatus>((r) => c.on('capture:status', (s) => s.state === 'ended' && r(s)));
     const ack = await c.emitWithAck('capture:start', {
+      id: randomUUID(),
       lab: o.lab,
       node: o.node,
       interface: o.iface,

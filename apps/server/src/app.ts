@@ -57,6 +57,13 @@ export async function buildApp(opts: AppOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandlers(app);
   if (opts.logger) logRequests(app);
+  // Every /api route the app serves, as "METHOD /path" (HEAD routes are Fastify's own): the
+  // contract test holds this against the protocol's route table.
+  const apiRoutes: string[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (r.url.startsWith('/api/') && method !== 'HEAD') apiRoutes.push(`${method} ${r.url}`);
+  });
+  app.decorate('apiRoutes', apiRoutes as readonly string[]);
 
   // external
   await app.register(swagger);

@@ -9,7 +9,7 @@ import { runInNamespace } from '@patchbay/kernel';
 import type { CaptureLine, CaptureStartInput, CaptureStatus, LiveAck } from '@patchbay/protocol';
 import { parseLabText } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
-import { auth, exampleText, liveServer, type LiveClient } from './test-support.js';
+import { auth, exampleText, liveServer, streamId, type LiveClient } from './test-support.js';
 
 const RING_BYTES = 256 * 1024;
 const BATCH = 64;
@@ -49,8 +49,8 @@ function watch(c: LiveClient, opts: { ack: boolean } = { ack: true }) {
   };
 }
 
-async function start(c: LiveClient, payload: CaptureStartInput): Promise<string> {
-  const ack = await c.emitWithAck('capture:start', payload);
+async function start(c: LiveClient, payload: Omit<CaptureStartInput, 'id'>): Promise<string> {
+  const ack = await c.emitWithAck('capture:start', { id: streamId(), ...payload });
   if (!ack.ok) throw new Error(ack.error);
   return ack.id;
 }
@@ -89,6 +89,34 @@ describe('captures over socket.io', () => {
     const list = await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures`, headers: auth });
     expect(list.json().captures.find((x: { id: string }) => x.id === id)).toMatchObject({ state: 'ended', pcapPackets: 6 });
     expect((await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures/${id}/pcap` })).statusCode).toBe(401);
+  });
+
+  it("is named by its starter's id: lines and status carry it, the pcap is at it, another connection cannot take it", async () => {
+    const c = await connect();
+    const w = watch(c);
+    const id = streamId();
+    const events: string[] = [];
+    c.on('capture:lines', (e) => events.push(e.id));
+    c.on('capture:status', (e) => events.push(e.id));
+    expect(await c.emitWithAck('capture:start', { id, lab: LAB, node: 'ns-db', interface: 'veth-db', filter: 'icmp' })).toEqual({ ok: true, id });
+    await ping(NS_WEB, '192.168.100.20', 1);
+    await expect.poll(() => w.lines.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    // A capture's id names it on the server: another connection's start with it is refused, and
+    // this connection may not use it again either.
+    const other = await connect();
+    expect(await other.emitWithAck('capture:start', { id, lab: LAB, node: 'ns-web' })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/names another capture on this server/),
+      problems: [{ path: 'id', code: 'stream.id-taken' }],
+    });
+    expect(await c.emitWithAck('capture:start', { id, lab: LAB, node: 'ns-web' })).toMatchObject({ ok: false, problems: [{ code: 'stream.id-reused' }] });
+    expect(await c.emitWithAck('capture:start', { id: 'no', lab: LAB, node: 'ns-web' })).toMatchObject({ ok: false, problems: [{ path: 'id' }] });
+    c.emit('capture:stop', { id });
+    await expect.poll(() => w.ended(), { timeout: 5000 }).toMatchObject({ id, reason: 'stopped' });
+    expect(new Set(events)).toEqual(new Set([id]));
+    expect(live.server.app.captures.list(LAB).filter((x) => x.state === 'running')).toEqual([]);
+    const res = await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures/${id}/pcap`, headers: auth });
+    expect(res.statusCode).toBe(200);
   });
 
   it('captures on a bridge in its host by default, with link headers on request', async () => {
@@ -138,7 +166,7 @@ describe('captures over socket.io', () => {
 
   it('refuses bad input with a clear error and starts nothing', async () => {
     const c = await connect();
-    const startRaw = (p: Record<string, unknown>): Promise<LiveAck> => c.emitWithAck('capture:start', p as unknown as CaptureStartInput);
+    const startRaw = (p: Record<string, unknown>): Promise<LiveAck> => c.emitWithAck('capture:start', { id: streamId(), ...p } as unknown as CaptureStartInput);
     const syntax = await startRaw({ lab: LAB, node: 'ns-db', filter: 'icmp and and' });
     expect(syntax).toMatchObject({ ok: false, error: expect.stringMatching(/tcpdump: .*syntax error/) });
     expect(await startRaw({ lab: LAB, node: 'ns-db', filter: 'icmp\n-w /tmp/x' })).toMatchObject({ ok: false, problems: [{ path: 'filter' }] });

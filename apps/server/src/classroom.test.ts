@@ -6,7 +6,7 @@ import type { CheckRun, Joined, Session, SessionProgressEvent } from '@patchbay/
 import { namespaceName } from '@patchbay/topology';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, testLab, TOKEN, type LiveClient, type TestServer } from './test-support.js';
+import { auth, streamId, testLab, TOKEN, type LiveClient, type TestServer } from './test-support.js';
 
 const PREFIX = 'pbs10-';
 const lab = testLab(PREFIX);
@@ -131,7 +131,7 @@ describe('a class session from link-down', () => {
     const student = await client(bob.token);
     expect(await student.c.emitWithAck('exercise:subscribe', { lab: bob.lab })).toMatchObject({ ok: true });
     await expect.poll(() => student.runs.length, { timeout: 20_000 }).toBeGreaterThan(0);
-    const open = await student.c.emitWithAck('terminal:open', { lab: bob.lab, node: 'web', cols: 80, rows: 24 });
+    const open = await student.c.emitWithAck('terminal:open', { id: streamId(), lab: bob.lab, node: 'web', cols: 80, rows: 24 });
     expect(open.ok, JSON.stringify(open)).toBe(true);
     await new Promise((r) => setTimeout(r, 1500)); // whatever opening a shell may have caused is over
     const before = student.runs.length;

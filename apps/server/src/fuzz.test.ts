@@ -12,7 +12,7 @@ import {
 import { parseLabText } from '@patchbay/topology';
 import { io } from 'socket.io-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auth, exampleText, liveServer, TOKEN, type LiveClient } from './test-support.js';
+import { auth, exampleText, liveServer, TOKEN, streamId, type LiveClient } from './test-support.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 0x5eed8) >>> 0;
 console.log(`fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays this run)`);
@@ -229,13 +229,13 @@ describe('fuzz', () => {
 
   interface Spec { ev: string; schema?: TSchema; defaults?: boolean; acked: boolean; valid: (c: LiveClient) => Promise<Record<string, unknown>> }
   const started = async (c: LiveClient, ev: string, p: unknown): Promise<string> => {
-    const a = (await loose(c).timeout(ACK_MS).emitWithAck(ev, p)) as { ok: boolean; id: string; error?: string };
+    const a = (await loose(c).timeout(ACK_MS).emitWithAck(ev, { ...(p as object), id: streamId() })) as { ok: boolean; id: string; error?: string };
     if (!a.ok) throw new Error(`${ev}: ${a.error}`);
     return a.id;
   };
-  const PING = { lab: LAB, node: 'ns-web', target: '192.168.100.20', count: 1, intervalMs: 200 };
-  const CAPTURE = { lab: LAB, node: 'ns-web', interface: 'any', filter: 'icmp', limits: { seconds: 5 } };
-  const TERMINAL = { lab: LAB, node: 'ns-web', cols: 80, rows: 24 };
+  const PING = { id: streamId(), lab: LAB, node: 'ns-web', target: '192.168.100.20', count: 1, intervalMs: 200 };
+  const CAPTURE = { id: streamId(), lab: LAB, node: 'ns-web', interface: 'any', filter: 'icmp', limits: { seconds: 5 } };
+  const TERMINAL = { id: streamId(), lab: LAB, node: 'ns-web', cols: 80, rows: 24 };
   const SPECS: Spec[] = [
     { ev: 'ping:start', schema: PingStartSchema, defaults: true, acked: true, valid: async () => PING },
     { ev: 'ping:stop', acked: false, valid: async (c) => ({ id: await started(c, 'ping:start', { ...PING, count: 100 }) }) },

@@ -4,7 +4,7 @@
 import { listNamespaces } from '@patchbay/kernel';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, limitsFromEnv, Quotas, TokenBucket } from './limits.js';
-import { auth, exampleText, liveServer, type LiveClient } from './test-support.js';
+import { auth, exampleText, liveServer, streamId, type LiveClient } from './test-support.js';
 
 const STUDENT = 'pbs9-student-token-0123456789';
 const live = liveServer('pbs9-', undefined, { requestsPerSecond: 1, requestBurst: 3, eventsPerSecond: 1, eventBurst: 4, studentPings: 1, studentNodesPerLab: 2, captureMaxSeconds: 10, studentIdleSeconds: 1 });
@@ -71,19 +71,19 @@ describe('limits', () => {
 
   it('refuses a student\'s second concurrent ping, a too long capture, and events beyond the rate (with an ack)', async () => {
     const c = await connect(STUDENT);
-    const first = await c.emitWithAck('ping:start', { lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 2, intervalMs: 200 });
+    const first = await c.emitWithAck('ping:start', { id: streamId(), lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 2, intervalMs: 200 });
     expect(first).toMatchObject({ ok: true });
-    expect(await c.emitWithAck('ping:start', { lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 1 })).toEqual({
+    expect(await c.emitWithAck('ping:start', { id: streamId(), lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 1 })).toEqual({
       ok: false,
       error: 'quota: a student may run at most 1 ping at a time',
     });
-    expect(await c.emitWithAck('capture:start', { lab: 'two-containers', node: 'ns-db', limits: { seconds: 20 } })).toMatchObject({ ok: false, error: expect.stringContaining('at most 10 s') });
+    expect(await c.emitWithAck('capture:start', { id: streamId(), lab: 'two-containers', node: 'ns-db', limits: { seconds: 20 } })).toMatchObject({ ok: false, error: expect.stringContaining('at most 10 s') });
     // Spend what is left of the burst (4 at most): the next event is refused through its ack.
     for (let i = 0; i < 5; i++) c.emit('tables:unsubscribe', { lab: 'two-containers' });
     const refused = await c.emitWithAck('tables:subscribe', { lab: 'two-containers' });
     expect(refused).toMatchObject({ ok: false, error: expect.stringContaining('rate limited') });
     await new Promise((r) => setTimeout(r, 1500));
-    expect(await c.emitWithAck('ping:start', { lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 1 })).toMatchObject({ ok: true });
+    expect(await c.emitWithAck('ping:start', { id: streamId(), lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 1 })).toMatchObject({ ok: true });
   });
 
   it('destroys a student\'s lab once it has been idle (no request, no connection) for studentIdleSeconds', async () => {

@@ -5,7 +5,7 @@ import { pidsInNamespaces } from '@patchbay/kernel';
 import type { LiveAck, TerminalExit, TerminalOpen } from '@patchbay/protocol';
 import { namespaceName, parseLabText } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
-import { auth, exampleText, liveServer, TOKEN, type LiveClient } from './test-support.js';
+import { auth, exampleText, liveServer, TOKEN, streamId, type LiveClient } from './test-support.js';
 
 const PREFIX = 'pbs7-';
 const LAB = 'two-containers';
@@ -44,11 +44,11 @@ function terminals(c: LiveClient, withhold?: () => boolean) {
   c.on('terminal:exit', (e) => exits.set(e.id, e));
   return {
     held,
-    async open(node: string, size: { cols?: number; rows?: number } = {}): Promise<Term> {
+    async open(node: string, size: { cols?: number; rows?: number } = {}, id = streamId()): Promise<Term> {
       await connected(c);
-      const ack = await c.emitWithAck('terminal:open', { lab: LAB, node, cols: size.cols ?? 100, rows: size.rows ?? 30 });
+      const ack = await c.emitWithAck('terminal:open', { id, lab: LAB, node, cols: size.cols ?? 100, rows: size.rows ?? 30 });
       if (!ack.ok) throw new Error(ack.error);
-      const id = ack.id;
+      expect(ack.id).toBe(id);
       const out = () => outputs.get(id) ?? '';
       return {
         id,
@@ -97,6 +97,21 @@ describe('terminals over socket.io', () => {
     await t.waitFor(/^typed-ahead-42-0123456789abcdefghijklmnopqrstuvwxyz\r?$/m, { timeout: 15_000 });
   });
 
+  it("streams under the client's id; an id is refused once the connection used it", async () => {
+    const c = live.client();
+    const id = `term-${streamId()}`;
+    const t = await terminals(c).open('ns-web', {}, id);
+    await t.waitFor(prompt); // output was routed by the client's id
+    c.emit('terminal:close', { id });
+    await expect.poll(() => t.exit(), { timeout: 5000 }).toMatchObject({ id, reason: 'closed' });
+    expect(await c.emitWithAck('terminal:open', { id, lab: LAB, node: 'ns-web', cols: 80, rows: 24 })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/used before on this connection/),
+      problems: [{ path: 'id', code: 'stream.id-reused' }],
+    });
+    c.disconnect();
+  });
+
   it('resizes the terminal', async () => {
     const c = live.client();
     const t = await terminals(c).open('ns-web', { cols: 80, rows: 24 });
@@ -112,7 +127,7 @@ describe('terminals over socket.io', () => {
   it('refuses bridges, the implicit host, unknown labs and nodes, and bad payloads', async () => {
     const c = live.client();
     await connected(c);
-    const open = (p: Record<string, unknown>): Promise<LiveAck> => c.emitWithAck('terminal:open', p as unknown as TerminalOpen);
+    const open = (p: Record<string, unknown>): Promise<LiveAck> => c.emitWithAck('terminal:open', { id: streamId(), ...p } as unknown as TerminalOpen);
     const base = { lab: LAB, node: 'ns-web', cols: 80, rows: 24 };
     expect(await open({ ...base, node: 'br0' })).toMatchObject({ ok: false, error: expect.stringMatching(/br0 is a bridge.*never given to a shell/) });
     expect(await open({ ...base, node: '_host' })).toMatchObject({ ok: false, error: expect.stringMatching(/implicit host.*never given to a shell/) });
@@ -148,7 +163,7 @@ describe('terminals over socket.io', () => {
     live.server.store.tokens.add('pbs7-student-lab-0123456789', 'student', LAB);
     const other = live.client({ token: 'pbs7-student-other-0123456789' });
     await connected(other);
-    expect(await other.emitWithAck('terminal:open', { lab: LAB, node: 'ns-web', cols: 80, rows: 24 })).toMatchObject({ ok: false, error: expect.stringMatching(/does not cover/) });
+    expect(await other.emitWithAck('terminal:open', { id: streamId(), lab: LAB, node: 'ns-web', cols: 80, rows: 24 })).toMatchObject({ ok: false, error: expect.stringMatching(/does not cover/) });
     const mine = terminals(live.client({ token: 'pbs7-student-lab-0123456789' }));
     const own = await mine.open('ns-db');
     await own.waitFor(prompt);
@@ -240,7 +255,7 @@ describe('terminals over socket.io', () => {
     expect(del.statusCode).toBe(200);
     await expect.poll(() => [web.exit()?.reason, db.exit()?.reason], { timeout: 10_000 }).toEqual(['lab-changed', 'lab-changed']);
     await expect.poll(() => live.server.app.terminals.count, { timeout: 5000 }).toBe(0);
-    expect(await c.emitWithAck('terminal:open', { lab: LAB, node: 'ns-web', cols: 80, rows: 24 })).toMatchObject({ ok: false });
+    expect(await c.emitWithAck('terminal:open', { id: streamId(), lab: LAB, node: 'ns-web', cols: 80, rows: 24 })).toMatchObject({ ok: false });
     // Back for the next test.
     await live.server.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
   });

@@ -1,5 +1,6 @@
 // Throwaway servers for the real-kernel tests: their own namespace prefix (pbs…) and data folder,
 // always cleaned up (every namespace of the prefix, then the folder).
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,9 @@ export function testLab(prefix: string): TestLab {
 }
 
 export type LiveClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A new stream id, as a client chooses one for a ping, capture or terminal. */
+export const streamId = (): string => randomUUID();
 
 export interface LiveServer {
   readonly server: TestServer;

@@ -37,6 +37,8 @@ declare module 'fastify' {
     exercises: ExerciseHub;
     /** Class sessions: create, join, end. */
     classroom: Classroom;
+    /** Every /api route served, as "METHOD /path" (each one is an entry of the protocol's route table). */
+    apiRoutes: readonly string[];
   }
   interface FastifyRequest {
     /** Who is asking; set by the auth hook on every route but public ones. */

@@ -1,6 +1,7 @@
 // Packet captures (API.md "Live"): started over socket.io, lines streamed to every subscriber with
 // flow control, the pcap downloaded over HTTP. Shared by the server and the web app.
 import { Type, type Static } from '@sinclair/typebox';
+import { StreamIdSchema } from './live.js';
 
 export const CAPTURE_LIMIT_DEFAULTS = Object.freeze({ seconds: 300, packets: 100_000, bytes: 64 * 1024 * 1024 });
 
@@ -16,6 +17,7 @@ export type CaptureLimits = Static<typeof CaptureLimitsSchema>;
 
 export const CaptureStartSchema = Type.Object(
   {
+    id: StreamIdSchema,
     lab: Type.String({ minLength: 1 }),
     node: Type.String({ minLength: 1, description: 'A node, a host, or a bridge (captures in its host).' }),
     interface: Type.Optional(
@@ -33,9 +35,9 @@ export const CaptureStartSchema = Type.Object(
   { title: 'CaptureStart', additionalProperties: false },
 );
 export type CaptureStart = Static<typeof CaptureStartSchema>;
-export type CaptureStartInput = Pick<CaptureStart, 'lab' | 'node'> & Partial<Omit<CaptureStart, 'lab' | 'node'>>;
+export type CaptureStartInput = Pick<CaptureStart, 'id' | 'lab' | 'node'> & Partial<Omit<CaptureStart, 'id' | 'lab' | 'node'>>;
 
-export const CaptureRefSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { title: 'CaptureRef', additionalProperties: false });
+export const CaptureRefSchema = Type.Object({ id: StreamIdSchema }, { title: 'CaptureRef', additionalProperties: false });
 export type CaptureRef = Static<typeof CaptureRefSchema>;
 
 export const CaptureEndReasonSchema = Type.Union(
@@ -49,7 +51,7 @@ export type CaptureEndReason = 'stopped' | 'seconds' | 'packets' | 'bytes' | 'un
 
 export const CaptureInfoSchema = Type.Object(
   {
-    id: Type.String(),
+    id: Type.String({ description: 'The id its starter chose (capture:start): the capture’s name on the server, for subscribing and downloading.' }),
     lab: Type.String(),
     node: Type.String(),
     interface: Type.String(),
@@ -77,23 +79,18 @@ export const CaptureListSchema = Type.Object({ captures: Type.Array(CaptureInfoS
 export type CaptureList = Static<typeof CaptureListSchema>;
 
 /** One packet's line: `ts` epoch milliseconds (µs in the fraction), `text` tcpdump's line without its timestamp. */
-export interface CaptureLine {
-  ts?: number;
-  text: string;
-}
+export const CaptureLineSchema = Type.Object({ ts: Type.Optional(Type.Number()), text: Type.String() }, { title: 'CaptureLine' });
+export type CaptureLine = Static<typeof CaptureLineSchema>;
+
+const dropped = Type.Integer({ description: 'Every line this subscriber has missed so far because it did not keep up.' });
 
 /**
- * A batch of lines. `dropped` counts every line this subscriber has missed so far because it did
- * not keep up; a client must call the ack when it has taken a batch — a subscriber has at most a few
- * batches unacknowledged, beyond that lines are dropped and counted, never queued.
+ * A batch of lines. A client must call the ack when it has taken a batch — a subscriber has at most
+ * a few batches unacknowledged, beyond that lines are dropped and counted (`dropped`), never queued.
  */
-export interface CaptureLines {
-  id: string;
-  lines: CaptureLine[];
-  dropped: number;
-}
+export const CaptureLinesSchema = Type.Object({ id: Type.String(), lines: Type.Array(CaptureLineSchema), dropped }, { title: 'CaptureLines' });
+export type CaptureLines = Static<typeof CaptureLinesSchema>;
 
 /** The capture's counters, once a second while it runs and once at the end; `dropped` as in CaptureLines. */
-export interface CaptureStatus extends CaptureInfo {
-  dropped: number;
-}
+export const CaptureStatusSchema = Type.Composite([CaptureInfoSchema, Type.Object({ dropped })], { title: 'CaptureStatus' });
+export type CaptureStatus = Static<typeof CaptureStatusSchema>;

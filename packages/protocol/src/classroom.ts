@@ -1,20 +1,6 @@
 // Exercises and class sessions (issue 6, SCENARIO-FORMAT.md, API.md "class sessions"): the REST
 // bodies and live events shared by the server and the web app.
-//
-// Routes (all JSON; "instructor" = the admin token, "lab" = a token covering that lab):
-//   GET    /api/scenarios                         instructor  → ScenarioList (the built-in library)
-//   GET    /api/scenarios/:id                     instructor  → ScenarioText (the YAML, solution included)
-//   POST   /api/scenarios/validate                instructor  body ScenarioValidateInput → ValidationProof (400 ProblemsError)
-//   POST   /api/sessions                          instructor  body SessionCreateInput → Session (201)
-//   GET    /api/sessions                          instructor  → SessionList
-//   GET    /api/sessions/:id                      instructor  → Session (students with progress)
-//   DELETE /api/sessions/:id                      instructor  → SessionEnded (destroys every student lab)
-//   POST   /api/sessions/:id/students/:student/reset  instructor → CheckRun
-//   POST   /api/join                              public (rate limited) body JoinInput → Joined
-//   GET    /api/labs/:name/exercise               lab         → ExerciseView (no solution)
-//   POST   /api/labs/:name/checks                 lab         → CheckRun (runs the checks now)
-//   POST   /api/labs/:name/hints                  lab         → HintsView (reveals the next hint)
-//   POST   /api/labs/:name/reset                  lab         → CheckRun (fresh lab, checks run again)
+// The routes that carry them are in routes.ts, the events in events.ts.
 import { Type, type Static } from '@sinclair/typebox';
 
 export const LevelSchema = Type.Union([Type.Literal('beginner'), Type.Literal('intermediate'), Type.Literal('advanced')]);
@@ -202,10 +188,7 @@ export type ExerciseSubscribe = Static<typeof ExerciseSubscribeSchema>;
 export const SessionSubscribeSchema = Type.Object({ session: Type.String({ minLength: 1 }) }, { title: 'SessionSubscribe', additionalProperties: false });
 export type SessionSubscribe = Static<typeof SessionSubscribeSchema>;
 
-export interface SessionProgressEvent {
-  session: string;
-  student: StudentProgress;
-}
-export interface SessionEndedEvent {
-  session: string;
-}
+export const SessionProgressEventSchema = Type.Object({ session: Type.String(), student: StudentProgressSchema }, { title: 'SessionProgressEvent' });
+export type SessionProgressEvent = Static<typeof SessionProgressEventSchema>;
+export const SessionEndedEventSchema = Type.Object({ session: Type.String() }, { title: 'SessionEndedEvent' });
+export type SessionEndedEvent = Static<typeof SessionEndedEventSchema>;

@@ -1,6 +1,18 @@
 // What the web editor needs besides labs: drafts (the working copy, saved as the user draws, valid
 // or not, with the canvas layout), the examples gallery, and the `ip` script of a drawing.
 import { Type, type Static } from '@sinclair/typebox';
+import type { LabDocument } from './labs.js';
+
+/** Any JSON value (what JSON.parse may give). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A drawing as the editor saved it: a lab document, or any JSON value, because a draft is kept
+ * whether or not it is a valid lab yet (it is checked when applied). The schema accepts every JSON
+ * value; the type says so.
+ */
+export type DraftDocument = LabDocument | JsonValue;
+export const DraftDocumentSchema = Type.Unsafe<DraftDocument>({ description: 'The lab document as drawn: any JSON value; may be an invalid lab (it is checked when applied).' });
 
 /** Node positions on the canvas, by node name (and overlay name). */
 export const LayoutSchema = Type.Object(
@@ -13,7 +25,7 @@ export type Layout = Static<typeof LayoutSchema>;
 
 export const DraftPutSchema = Type.Object(
   {
-    document: Type.Unknown({ description: 'The lab document as drawn; may be invalid (it is checked when applied).' }),
+    document: DraftDocumentSchema,
     layout: Type.Optional(LayoutSchema),
   },
   { title: 'DraftPut', additionalProperties: false },
@@ -21,7 +33,7 @@ export const DraftPutSchema = Type.Object(
 export type DraftPut = Static<typeof DraftPutSchema>;
 
 export const DraftSchema = Type.Object(
-  { name: Type.String(), document: Type.Unknown(), layout: Type.Union([LayoutSchema, Type.Null()]), updatedAt: Type.String() },
+  { name: Type.String(), document: DraftDocumentSchema, layout: Type.Union([LayoutSchema, Type.Null()]), updatedAt: Type.String() },
   { title: 'Draft' },
 );
 export type Draft = Static<typeof DraftSchema>;
@@ -31,6 +43,9 @@ export const DraftListSchema = Type.Object(
   { title: 'DraftList' },
 );
 export type DraftList = Static<typeof DraftListSchema>;
+
+export const DraftSavedSchema = Type.Object({ name: Type.String(), updatedAt: Type.String() }, { title: 'DraftSaved' });
+export type DraftSaved = Static<typeof DraftSavedSchema>;
 
 export const ExampleSchema = Type.Object(
   {

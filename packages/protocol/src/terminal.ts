@@ -3,6 +3,7 @@
 // control: while the client is behind, the shell is paused, nothing is dropped). Shared by the
 // server and the web app.
 import { Type, type Static } from '@sinclair/typebox';
+import { StreamIdSchema } from './live.js';
 
 export const TERMINAL_MAX_COLS = 500;
 export const TERMINAL_MAX_ROWS = 200;
@@ -11,10 +12,11 @@ export const TERMINAL_MAX_INPUT = 64 * 1024;
 
 const cols = Type.Integer({ minimum: 1, maximum: TERMINAL_MAX_COLS, description: 'Columns of the terminal.' });
 const rows = Type.Integer({ minimum: 1, maximum: TERMINAL_MAX_ROWS, description: 'Rows of the terminal.' });
-const id = Type.String({ minLength: 1, maxLength: 64 });
+const id = StreamIdSchema;
 
 export const TerminalOpenSchema = Type.Object(
   {
+    id,
     lab: Type.String({ minLength: 1 }),
     node: Type.String({ minLength: 1, description: 'A `netns` or `router` node (hosts and bridges are never given to a shell).' }),
     cols,
@@ -37,25 +39,32 @@ export const TerminalRefSchema = Type.Object({ id }, { title: 'TerminalRef', add
 export type TerminalRef = Static<typeof TerminalRefSchema>;
 
 /** What the terminal printed since the previous batch (one batch per I/O turn at most). */
-export interface TerminalOutput {
-  id: string;
-  data: string;
-}
+export const TerminalOutputSchema = Type.Object({ id: Type.String(), data: Type.String() }, { title: 'TerminalOutput' });
+export type TerminalOutput = Static<typeof TerminalOutputSchema>;
 
 /**
  * exited: the shell ended by itself (`exit`, Ctrl-D); closed: `terminal:close` or the socket
  * disconnected; lab-changed: the node's namespace was removed by an apply or a destroy; shutdown: the
  * server stopped; error: the sandbox could not run (see message).
  */
-export type TerminalExitReason = 'exited' | 'closed' | 'lab-changed' | 'shutdown' | 'error';
+export const TerminalExitReasonSchema = Type.Union([
+  Type.Literal('exited'),
+  Type.Literal('closed'),
+  Type.Literal('lab-changed'),
+  Type.Literal('shutdown'),
+  Type.Literal('error'),
+]);
+export type TerminalExitReason = Static<typeof TerminalExitReasonSchema>;
 
 /** Always the last event of a terminal; everything inside its sandbox has been killed. */
-export interface TerminalExit {
-  id: string;
-  /** The shell's exit code, when it exited by itself. */
-  code?: number;
-  /** The signal that ended it (a number, as the kernel reports it), when there was one. */
-  signal?: number;
-  reason: TerminalExitReason;
-  message?: string;
-}
+export const TerminalExitSchema = Type.Object(
+  {
+    id: Type.String(),
+    code: Type.Optional(Type.Integer({ description: 'The shell’s exit code, when it exited by itself.' })),
+    signal: Type.Optional(Type.Integer({ description: 'The signal that ended it (a number, as the kernel reports it), when there was one.' })),
+    reason: TerminalExitReasonSchema,
+    message: Type.Optional(Type.String()),
+  },
+  { title: 'TerminalExit' },
+);
+export type TerminalExit = Static<typeof TerminalExitSchema>;

@@ -1,77 +1,96 @@
 // What `patchbay state --json`, `GET /api/labs/:name/state` and the live tables show of a running
-// lab, in lab terms (kernel names mapped back to the lab's nodes and interfaces). Only types: the
-// engine builds these views from the kernel; the server sends them; the web app reads them. They
-// live here, in the pure core, so that all three share one definition.
-import type { LinkState } from './state.js';
+// lab, in lab terms (kernel names mapped back to the lab's nodes and interfaces). The engine builds
+// these views from the kernel; the server sends them (its responses are serialized by these
+// schemas); the web app reads them. They live here, in the pure core, as TypeBox schemas so that all
+// three share one definition and the protocol's contract can name them.
+import { Type, type Static } from '@sinclair/typebox';
 
-export interface InterfaceView {
-  name: string;
-  kind: LinkState['kind'];
-  up: boolean;
-  mtu?: number;
-  mac?: string;
-  master?: string;
-  addresses: string[];
-  /** The other end of a veth, in lab names. */
-  peer?: { node: string; interface: string };
-  vxlan?: { vni: number; port: number; local: string; remotes: string[] };
-}
+const LinkKindSchema = Type.Union([Type.Literal('loopback'), Type.Literal('veth'), Type.Literal('bridge'), Type.Literal('vxlan'), Type.Literal('other')]);
+
+export const InterfaceViewSchema = Type.Object(
+  {
+    name: Type.String(),
+    kind: LinkKindSchema,
+    up: Type.Boolean(),
+    mtu: Type.Optional(Type.Integer()),
+    mac: Type.Optional(Type.String()),
+    master: Type.Optional(Type.String({ description: 'The bridge this interface is a port of.' })),
+    addresses: Type.Array(Type.String(), { description: 'IPv4 addresses in CIDR form.' }),
+    peer: Type.Optional(Type.Object({ node: Type.String(), interface: Type.String() }, { description: 'The other end of a veth, in lab names.' })),
+    vxlan: Type.Optional(Type.Object({ vni: Type.Integer(), port: Type.Integer(), local: Type.String(), remotes: Type.Array(Type.String()) })),
+  },
+  { title: 'InterfaceView' },
+);
+export type InterfaceView = Static<typeof InterfaceViewSchema>;
 
 /** A neighbour entry as `ip -j neigh` gives it. */
-export interface NeighbourView {
-  dst: string;
-  dev: string;
-  lladdr?: string;
-  state: string[];
-}
+export const NeighbourViewSchema = Type.Object(
+  { dst: Type.String(), dev: Type.String(), lladdr: Type.Optional(Type.String()), state: Type.Array(Type.String()) },
+  { title: 'NeighbourView' },
+);
+export type NeighbourView = Static<typeof NeighbourViewSchema>;
 
-export interface NodeView {
-  node: string;
-  kind: 'host' | 'netns' | 'router' | 'implicit-host';
-  namespace: string;
-  present: boolean;
-  forwarding?: boolean;
-  interfaces: InterfaceView[];
-  routes: { to: string; via?: string; dev?: string }[];
-  neighbours: NeighbourView[];
-  nat?: { nat: string[]; filter: string[] };
-}
+export const NodeViewSchema = Type.Object(
+  {
+    node: Type.String(),
+    kind: Type.Union([Type.Literal('host'), Type.Literal('netns'), Type.Literal('router'), Type.Literal('implicit-host')]),
+    namespace: Type.String({ description: 'The kernel name of the node’s namespace.' }),
+    present: Type.Boolean({ description: 'false: the namespace does not exist (the rest is empty).' }),
+    forwarding: Type.Optional(Type.Boolean()),
+    interfaces: Type.Array(InterfaceViewSchema),
+    routes: Type.Array(Type.Object({ to: Type.String(), via: Type.Optional(Type.String()), dev: Type.Optional(Type.String()) })),
+    neighbours: Type.Array(NeighbourViewSchema),
+    nat: Type.Optional(Type.Object({ nat: Type.Array(Type.String()), filter: Type.Array(Type.String()) }, { description: 'The iptables rules of the node’s nat and filter tables.' })),
+  },
+  { title: 'NodeView' },
+);
+export type NodeView = Static<typeof NodeViewSchema>;
 
 /** A bridge FDB entry; `port` is the lab's interface name (or the VXLAN device). */
-export interface FdbEntryView {
-  mac: string;
-  port: string;
-  dst?: string;
-  vlan?: number;
-  flags: string[];
-  state?: string;
-}
+export const FdbEntryViewSchema = Type.Object(
+  {
+    mac: Type.String(),
+    port: Type.String(),
+    dst: Type.Optional(Type.String()),
+    vlan: Type.Optional(Type.Integer()),
+    flags: Type.Array(Type.String()),
+    state: Type.Optional(Type.String()),
+  },
+  { title: 'FdbEntryView' },
+);
+export type FdbEntryView = Static<typeof FdbEntryViewSchema>;
 
 /** A port's VLANs as `bridge -j vlan` gives them. */
-export interface VlanView {
-  dev: string;
-  vlans: { vlan: number; vlanEnd?: number; flags: string[] }[];
-}
+export const VlanViewSchema = Type.Object(
+  {
+    dev: Type.String(),
+    vlans: Type.Array(Type.Object({ vlan: Type.Integer(), vlanEnd: Type.Optional(Type.Integer()), flags: Type.Array(Type.String()) })),
+  },
+  { title: 'VlanView' },
+);
+export type VlanView = Static<typeof VlanViewSchema>;
 
-export interface BridgeView {
-  bridge: string;
-  host: string;
-  namespace: string;
-  device: string;
-  present: boolean;
-  up: boolean;
-  stp: boolean;
-  vlanFiltering: boolean;
-  addresses: string[];
-  ports: string[];
-  /** Learned and static entries. */
-  fdb: FdbEntryView[];
-  vlans: VlanView[];
-}
+export const BridgeViewSchema = Type.Object(
+  {
+    bridge: Type.String(),
+    host: Type.String(),
+    namespace: Type.String(),
+    device: Type.String({ description: 'The kernel name of the bridge device.' }),
+    present: Type.Boolean(),
+    up: Type.Boolean(),
+    stp: Type.Boolean(),
+    vlanFiltering: Type.Boolean(),
+    addresses: Type.Array(Type.String()),
+    ports: Type.Array(Type.String()),
+    fdb: Type.Array(FdbEntryViewSchema, { description: 'Learned and static entries.' }),
+    vlans: Type.Array(VlanViewSchema),
+  },
+  { title: 'BridgeView' },
+);
+export type BridgeView = Static<typeof BridgeViewSchema>;
 
-export interface LabStateView {
-  lab: string;
-  revision: number;
-  nodes: NodeView[];
-  bridges: BridgeView[];
-}
+export const LabStateViewSchema = Type.Object(
+  { lab: Type.String(), revision: Type.Integer(), nodes: Type.Array(NodeViewSchema), bridges: Type.Array(BridgeViewSchema) },
+  { title: 'LabState' },
+);
+export type LabStateView = Static<typeof LabStateViewSchema>;

@@ -6,7 +6,6 @@
 // capture is therefore bounded by the ring, one pipe chunk for the decoder and the batches in flight,
 // whatever the packet rate or the client's speed. A capture ends at a limit (seconds, packets,
 // bytes), on `capture:stop`, when its last subscriber leaves, or when its namespace goes away.
-import { randomUUID } from 'node:crypto';
 import {
   captureFilterProblem,
   interfaceNameProblem,
@@ -35,6 +34,7 @@ import { placeOf } from './lab-node.js';
 import { PcapRing } from './pcap-ring.js';
 import { payloadProblems } from './payload-problems.js';
 import type { LiveSocket } from './socket.js';
+import { streamIdsOf } from './stream-ids.js';
 
 export interface CaptureHubOptions {
   /** pcap kept per capture for download (the most recent packets). */
@@ -172,6 +172,8 @@ export class CaptureHub {
     const input: unknown = payload !== null && typeof payload === 'object' ? Value.Default(CaptureStartSchema, Value.Clone(payload)) : payload;
     if (!Value.Check(CaptureStartSchema, input)) return { ok: false, error: 'invalid capture:start payload', problems: payloadProblems(CaptureStartSchema, input, 'capture.invalid') };
     const opts: CaptureStart = input;
+    const reused = streamIdsOf(socket).claim(opts.id, 'capture');
+    if (reused) return { ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] };
     if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab)) return { ok: false, error: `this token does not cover lab ${opts.lab}` };
     const filterProblem = captureFilterProblem(opts.filter);
     if (filterProblem) return { ok: false, error: filterProblem, problems: [{ path: 'filter', message: filterProblem, code: 'capture.filter' }] };
@@ -189,8 +191,14 @@ export class CaptureHub {
     const place = await placeOf(this.app, opts.lab, opts.node);
     if ('error' in place) return (quota(), { ok: false, error: place.error });
     if (socket.disconnected) return (quota(), { ok: false, error: 'disconnected' });
-
-    const id = randomUUID();
+    // A capture's id is also its name on the server (capture:subscribe, the pcap's address): checked
+    // here, with no await before launch() registers it, so two connections cannot both take it.
+    const id = opts.id;
+    if (this.captures.has(id)) {
+      quota();
+      const error = `the id ${id} names another capture on this server: choose a new id (e.g. a random UUID)`;
+      return { ok: false, error, problems: [{ path: 'id', message: error, code: 'stream.id-taken' }] };
+    }
     const info: CaptureInfo = {
       id,
       lab: opts.lab,

@@ -1,6 +1,6 @@
 // `ping:start` / `ping:stop` for one socket: checks the payload and the token's scope, finds the
 // node's namespace, and streams the parsed ping lines to this socket only, ending with `ping:summary`.
-import { randomUUID } from 'node:crypto';
+// Every event carries the id the client chose in `ping:start`.
 import { parsePingLine, startPing, type PingHandle } from '@patchbay/kernel';
 import { PingStartSchema, type LiveAck, type PingStart, type PingSummary } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
@@ -9,6 +9,7 @@ import type { LabProcesses } from './lab-processes.js';
 import { placeOf } from './lab-node.js';
 import { payloadProblems } from './payload-problems.js';
 import type { LiveSocket } from './socket.js';
+import { streamIdsOf } from './stream-ids.js';
 
 /** Per socket: each ping is a process, so a client cannot start an unbounded number. */
 export const MAX_PINGS_PER_SOCKET = 4;
@@ -22,6 +23,8 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, processes
     const input: unknown = payload !== null && typeof payload === 'object' ? Value.Default(PingStartSchema, Value.Clone(payload)) : payload;
     if (!Value.Check(PingStartSchema, input)) return reply({ ok: false, error: 'invalid ping:start payload', problems: payloadProblems(PingStartSchema, input, 'ping.invalid') });
     const opts: PingStart = input;
+    const reused = streamIdsOf(socket).claim(opts.id, 'ping');
+    if (reused) return reply({ ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] });
     if (!app.auth.scopeCovers(socket.data.scope, opts.lab)) return reply({ ok: false, error: `this token does not cover lab ${opts.lab}` });
     if (pings.size + starting >= MAX_PINGS_PER_SOCKET) return reply({ ok: false, error: `at most ${MAX_PINGS_PER_SOCKET} pings at a time` });
     const quota = app.quotas.acquire(socket.data.scope, 'ping');
@@ -31,7 +34,7 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, processes
     if ('error' in where) return (quota(), reply({ ok: false, error: where.error }));
     if (socket.disconnected) return quota();
 
-    const id = randomUUID();
+    const id = opts.id;
     const stats: Omit<PingSummary, 'id'> = { transmitted: 0, received: 0, lossPercent: 100 };
     let statsSeen = false;
     let highestSeq = 0;

@@ -12,7 +12,6 @@
 // (LabProcesses: apply/destroy), at server shutdown, or when its shell exits. Every end but the
 // last goes through killSandbox (SIGKILL to the sandbox's pid 1: everything the student started dies
 // with it, `sleep &` and `setsid` included); `terminal:exit` is always the last event.
-import { randomUUID } from 'node:crypto';
 import { killSandbox, sandboxArgv } from '@patchbay/kernel';
 import {
   TerminalInputSchema,
@@ -32,6 +31,7 @@ import { payloadProblems } from './payload-problems.js';
 import { writeInput } from './pty-input.js';
 import { shellPlaceOf } from './shell-place.js';
 import type { LiveSocket } from './socket.js';
+import { streamIdsOf } from './stream-ids.js';
 import { TerminalOutput, type TerminalOutputLimits } from './terminal-output.js';
 
 export interface TerminalHubOptions extends TerminalOutputLimits {
@@ -101,6 +101,8 @@ export class TerminalHub {
     socket.on('terminal:open', async (payload, ack) => {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
       if (!Value.Check(TerminalOpenSchema, payload)) return reply({ ok: false, error: 'invalid terminal:open payload', problems: payloadProblems(TerminalOpenSchema, payload, 'terminal.invalid') });
+      const reused = streamIdsOf(socket).claim(payload.id, 'terminal');
+      if (reused) return reply({ ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] });
       if (mine.size + opening >= this.options.maxPerSocket) return reply({ ok: false, error: `at most ${this.options.maxPerSocket} terminals at a time per connection` });
       const quota = this.app.quotas.acquire(socket.data.scope, 'terminal');
       if ('error' in quota) return reply({ ok: false, error: quota.error });
@@ -170,7 +172,7 @@ export class TerminalHub {
     } catch (err) {
       return { ok: false, error: `the terminal could not start: ${(err as Error).message}` };
     }
-    const id = randomUUID();
+    const id = opts.id;
     let resolveDone: () => void = () => undefined;
     const t: Terminal = {
       id,

@@ -1,52 +1,21 @@
 // The lab routes of API.md: thin calls into the engine; errors go to the app's error handler.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { EngineError, labState } from '@patchbay/engine';
-import {
-  ApplyResponseSchema,
-  DestroyResponseSchema,
-  ErrorBodySchema,
-  LabDocument,
-  LabListSchema,
-  LabStateSchema,
-  ProblemsErrorSchema,
-  type ApplyResponse,
-} from '@patchbay/protocol';
-import { NAME_RE, opCommand, type Lab } from '@patchbay/topology';
-import { YAML_TYPES } from '../plugins/external/content-types.js';
+import { routes, type ApplyResponse } from '@patchbay/protocol';
+import { opCommand, type Lab } from '@patchbay/topology';
 import { validationProblems } from '../errors.js';
 import { HttpError } from '../http-error.js';
-
-const Params = Type.Object({ name: Type.String({ pattern: NAME_RE.source, description: 'Lab name.' }) });
-const ApplyQuery = Type.Object(
-  { dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: answer with the plan, change nothing.' })) },
-  { additionalProperties: false },
-);
-const errors = { 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 500: ErrorBodySchema };
+import { route } from './route.js';
 
 const labs: FastifyPluginAsyncTypebox = async (app) => {
-  app.get(
-    '/api/labs',
-    { schema: { summary: 'Labs the token may see, with status', response: { 200: LabListSchema, 401: ErrorBodySchema, 500: ErrorBodySchema } } },
-    async (req) => ({ labs: (await app.engine.list()).filter((l) => app.auth.covers(req, l.name)) }),
+  route(app, routes.listLabs, async (req) => ({ labs: (await app.engine.list()).filter((l) => app.auth.covers(req, l.name)) }),
   );
 
-  app.put(
-    '/api/labs/:name',
-    {
-      // Ajv checks the JSON body against the lab schema, but the problems reported come from the
-      // lab parser (the CLI's): the same paths, codes and messages, and YAML bodies too.
-      attachValidation: true,
-      schema: {
-        summary: 'Create the lab, or change it to match the document; answers with what was done',
-        description: 'Body: a lab document as JSON, or as YAML with `Content-Type: application/yaml`. 400 with problems: nothing was changed.',
-        consumes: ['application/json', ...YAML_TYPES],
-        params: Params,
-        querystring: ApplyQuery,
-        body: LabDocument,
-        response: { 200: ApplyResponseSchema, 400: ProblemsErrorSchema, 409: ErrorBodySchema, 413: ErrorBodySchema, ...errors },
-      },
-    },
+  // Ajv checks the JSON body against the lab schema, but the problems reported come from the lab
+  // parser (the CLI's): the same paths, codes and messages, and YAML bodies too.
+  route(
+    app,
+    routes.applyLab,
     async (req): Promise<ApplyResponse> => {
       const { name } = req.params;
       app.auth.assertLab(req, name);
@@ -87,37 +56,27 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
         dryRun,
       };
     },
+    { attachValidation: true },
   );
 
-  app.get(
-    '/api/labs/:name',
-    { schema: { summary: 'The lab document as last applied', params: Params, response: { 200: LabDocument, ...errors } } },
-    async (req) => {
-      app.auth.assertLab(req, req.params.name);
-      const entry = await app.engine.entry(req.params.name);
-      if (!entry.lab) throw new EngineError('not-found', `lab ${req.params.name} has not been applied yet`);
-      return entry.lab;
-    },
-  );
+  route(app, routes.getLab, async (req) => {
+    app.auth.assertLab(req, req.params.name);
+    const entry = await app.engine.entry(req.params.name);
+    if (!entry.lab) throw new EngineError('not-found', `lab ${req.params.name} has not been applied yet`);
+    return entry.lab;
+  });
 
-  app.get(
-    '/api/labs/:name/state',
-    { schema: { summary: 'Live kernel state, as `patchbay state --json`', params: Params, response: { 200: LabStateSchema, ...errors } } },
-    async (req) => {
-      app.auth.assertLab(req, req.params.name);
-      return labState(app.engine, req.params.name);
-    },
-  );
+  route(app, routes.labState, async (req) => {
+    app.auth.assertLab(req, req.params.name);
+    return labState(app.engine, req.params.name);
+  });
 
-  app.delete(
-    '/api/labs/:name',
-    { schema: { summary: 'Destroy the lab', params: Params, response: { 200: DestroyResponseSchema, 409: ErrorBodySchema, ...errors } } },
-    async (req) => {
-      app.auth.assertLab(req, req.params.name);
-      const { removed } = await app.engine.destroy(req.params.name);
-      app.store.labs.delete(req.params.name);
-      return { lab: req.params.name, removed };
-    },
-  );
+  route(app, routes.destroyLab, async (req) => {
+    app.auth.assertLab(req, req.params.name);
+    // The live services end what runs in the lab's namespaces on the engine's `removing` event.
+    const { removed } = await app.engine.destroy(req.params.name);
+    app.store.labs.delete(req.params.name);
+    return { lab: req.params.name, removed };
+  });
 };
 export default labs;

@@ -1,6 +1,8 @@
+import { routes } from '@patchbay/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { route } from './route.js';
 
 const openapi: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  route(app, routes.openapi, async () => app.swagger() as never);
 };
 export default openapi;

@@ -7,7 +7,7 @@ import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { api, ApiError } from '../api/http';
+import { ApiError, client } from '../api/client';
 import { Canvas } from '../components/Canvas';
 import { autoLayout } from '../model/layout';
 import { navigate } from '../routes';
@@ -21,7 +21,6 @@ import { saveWorking } from './handoff';
 import { labFacts } from './lab-facts';
 import { openingFromText, type Opening } from './opening';
 import { ProofPanel, type ValidationView } from './ProofPanel';
-import { scenarioApi } from './scenario-api';
 import { draftToYaml, pickTargetPath } from './scenario-draft';
 import { HintsSection, InstructionsSection, MetaSection, StepsSection } from './ScenarioForm';
 import { FilePickButton } from '../components/FilePickButton';
@@ -124,7 +123,7 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   const validate = async () => {
     setValidation({ state: 'running', startedAt: Date.now() });
     try {
-      setValidation({ state: 'done', proof: await scenarioApi.validate(draftToYaml(store.getState().draft)) });
+      setValidation({ state: 'done', proof: await client.call('validateScenario', { body: { text: draftToYaml(store.getState().draft) } }) });
     } catch (e) {
       if (e instanceof ApiError && e.problems.length) setValidation({ state: 'rejected', message: e.message, problems: e.problems });
       else setValidation({ state: 'error', message: errorText(e) });
@@ -134,7 +133,7 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   const startSession = async () => {
     setStarting(true);
     try {
-      const session = await scenarioApi.startSession(draftToYaml(store.getState().draft));
+      const session = await client.call('createSession', { body: { text: draftToYaml(store.getState().draft) } });
       navigate(`/class/${encodeURIComponent(session.id)}`);
     } catch (e) {
       setNotice({ kind: 'error', text: e instanceof ApiError && e.problems.length ? `${e.message}: ${e.problems.map(formatScenarioProblem).join('; ')}` : errorText(e) });
@@ -145,7 +144,7 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   /** Back to the editor with this lab: saved as the lab's draft, which the editor opens. */
   const editLab = async () => {
     try {
-      await api.saveDraft(draft.lab.name, draft.lab, { positions: editor.getState().positions });
+      await client.call('saveDraft', { params: { name: draft.lab.name }, body: { document: draft.lab, layout: { positions: editor.getState().positions } } });
       navigate(`/#lab=${encodeURIComponent(draft.lab.name)}`);
     } catch (e) {
       setNotice({ kind: 'error', text: errorText(e) });

@@ -2,8 +2,7 @@
 // opens in the authoring page like an imported file.
 import type { ScenarioSummary } from '@patchbay/protocol';
 import { useEffect, useState } from 'react';
-import { ApiError } from '../api/http';
-import { scenarioApi } from './scenario-api';
+import { ApiError, client } from '../api/client';
 
 export function BuiltinDialog({ onOpen, onClose }: { onOpen(id: string, text: string): void; onClose(): void }) {
   const [list, setList] = useState<ScenarioSummary[]>();
@@ -12,7 +11,7 @@ export function BuiltinDialog({ onOpen, onClose }: { onOpen(id: string, text: st
   const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : String(e));
 
   useEffect(() => {
-    scenarioApi.list().then((r) => setList(r.scenarios), fail);
+    client.call('listScenarios').then((r) => setList(r.scenarios), fail);
   }, []);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
@@ -23,7 +22,7 @@ export function BuiltinDialog({ onOpen, onClose }: { onOpen(id: string, text: st
   const open = async (id: string) => {
     setBusy(id);
     try {
-      const { text } = await scenarioApi.get(id);
+      const { text } = await client.call('getScenario', { params: { id } });
       onOpen(id, text);
     } catch (e) {
       fail(e);

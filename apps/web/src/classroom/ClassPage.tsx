@@ -1,7 +1,7 @@
 // /class (sessions), /class/SESSION (the dashboard), /class/SESSION/STUDENT (a student's lab, read-only
 // for the instructor: topology, tables, checks; the instructor may reset it).
 import { getToken } from '../api/token';
-import { classApi } from '../api/classroom';
+import { client } from '../api/client';
 import { AppLink, ClassHeader } from './ClassHeader';
 import { Dashboard, useLiveSession } from './Dashboard';
 import { ExerciseWorkspace } from './ExerciseWorkspace';
@@ -26,7 +26,7 @@ function StudentView({ session: id, student: studentId }: { session: string; stu
     <ExerciseWorkspace
       key={student.lab}
       lab={student.lab}
-      mode={{ role: 'instructor', studentName: student.name, resetStudent: () => classApi.resetStudent(id, studentId) }}
+      mode={{ role: 'instructor', studentName: student.name, resetStudent: () => client.call('resetStudent', { params: { id, student: studentId } }) }}
       header={
         <nav className="pb-crumbs" aria-label="Where you are">
           <strong className="pb-brand">Patchbay</strong> <AppLink to="/class">Class sessions</AppLink> ›{' '}

@@ -4,8 +4,7 @@
 // reset, and the session ended (which destroys every student's lab).
 import type { Session, SessionEndedEvent, SessionProgressEvent, StudentProgress } from '@patchbay/protocol';
 import { useCallback, useEffect, useState } from 'react';
-import { classApi } from '../api/classroom';
-import { ApiError } from '../api/http';
+import { ApiError, client } from '../api/client';
 import { liveSocket } from '../api/live';
 import { AppLink, ClassHeader } from './ClassHeader';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -19,7 +18,7 @@ export function useLiveSession(id: string) {
   const [liveError, setLiveError] = useState<string>();
   const reload = useCallback(async () => {
     try {
-      setSession(await classApi.session(id));
+      setSession(await client.call('getSession', { params: { id } }));
       setError(undefined);
     } catch (e) {
       setError(e instanceof ApiError ? (e.status === 404 ? `No session ${id}.` : e.message) : String(e));
@@ -247,7 +246,7 @@ export function Dashboard({ id }: { id: string }) {
           testid="end-dialog"
           onClose={() => setConfirm(undefined)}
           onConfirm={async () => {
-            await classApi.end(session.id);
+            await client.call('endSession', { params: { id: session.id } });
             setSession((s) => (s && !s.endedAt ? { ...s, endedAt: new Date().toISOString() } : s));
           }}
         />
@@ -260,7 +259,7 @@ export function Dashboard({ id }: { id: string }) {
           testid="reset-dialog"
           onClose={() => setConfirm(undefined)}
           onConfirm={async () => {
-            await classApi.resetStudent(session.id, confirm.student.id);
+            await client.call('resetStudent', { params: { id: session.id, student: confirm.student.id } });
           }}
         />
       )}

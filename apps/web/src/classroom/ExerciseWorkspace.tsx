@@ -7,8 +7,7 @@ import type { Lab } from '@patchbay/topology';
 import { useReactFlow } from '@xyflow/react';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
-import { exerciseApi } from '../api/classroom';
-import { ApiError } from '../api/http';
+import { asApiError, clientWithToken, type ApiError } from '../api/client';
 import { liveSocket } from '../api/live';
 import { getToken } from '../api/token';
 import { Canvas } from '../components/Canvas';
@@ -43,7 +42,7 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
   // A student's own token (a connection of its own); an instructor's look uses the page's token.
   const token = mode.role === 'student' ? mode.token : null;
   const socket = useMemo(() => (token ? liveSocket(token) : liveSocket()), [token]);
-  const client = useMemo(() => exerciseApi(labName, token ?? getToken()), [labName, token]);
+  const client = useMemo(() => clientWithToken(() => token ?? getToken()), [token]);
   const store = useMemo(() => createEditorStore(), []);
   const live = useMemo(() => createLiveStore(socket), [socket]);
   const exercise = useExercise(labName, client, socket);
@@ -59,7 +58,7 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
 
   useEffect(() => {
     let current = true;
-    client.lab().then(
+    client.call('getLab', { params: { name: labName } }).then(
       (l) => {
         if (!current) return;
         setLab(l);
@@ -67,13 +66,13 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
         live.getState().watch(l.name);
         setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.2 }), 60);
       },
-      (e: unknown) => current && setLabError(e instanceof ApiError ? e : new ApiError(String(e), 0)),
+      (e: unknown) => current && setLabError(asApiError(e)),
     );
     return () => {
       current = false;
       live.getState().watch(undefined);
     };
-  }, [client, store, live, flow]);
+  }, [client, labName, store, live, flow]);
 
   const error = exercise.error ?? labError;
   if (error) {
@@ -85,7 +84,7 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
           {error.status === 410 && (
             // An idle student's lab is removed by the server; a reset builds it again.
             <p>
-              <button type="button" className="primary" onClick={() => void client.reset().then(() => window.location.reload(), (e: unknown) => setLabError(e instanceof ApiError ? e : new ApiError(String(e), 0)))}>
+              <button type="button" className="primary" onClick={() => void client.call('resetLab', { params: { name: labName } }).then(() => window.location.reload(), (e: unknown) => setLabError(asApiError(e)))}>
                 Build the lab again
               </button>
             </p>
@@ -192,7 +191,7 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
           testid="reset-dialog"
           onClose={() => setConfirmReset(false)}
           onConfirm={async () => {
-            exercise.actions.takeRun(student ? await client.reset() : await mode.resetStudent());
+            exercise.actions.takeRun(student ? await client.call('resetLab', { params: { name: labName } }) : await mode.resetStudent());
             // A reset realizes the lab again: its live tables end on the server, so subscribe again.
             live.getState().watch(labName);
           }}

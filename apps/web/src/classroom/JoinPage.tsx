@@ -3,8 +3,7 @@
 // exercise.
 import { JoinInputSchema } from '@patchbay/protocol';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { join } from '../api/classroom';
-import { ApiError } from '../api/http';
+import { ApiError, client } from '../api/client';
 import { joinedLabFor, rememberJoin, rememberJoinCode } from '../api/token';
 import { navigate } from '../routes';
 import { joinErrorText, normalizeCode } from './progress';
@@ -34,7 +33,7 @@ export function JoinPage({ code: fromPath }: { code: string }) {
     setBusy(true);
     setError(undefined);
     try {
-      const joined = await join({ code: c, name: n });
+      const joined = await client.call('join', { body: { code: c, name: n } }, { token: null });
       localStorage.setItem(NAME_KEY, n);
       rememberJoin(joined.lab, joined.token, { name: n, session: joined.session, student: joined.student });
       rememberJoinCode(c, joined.lab);

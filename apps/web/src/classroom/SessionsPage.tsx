@@ -2,8 +2,7 @@
 // finds the sessions already started.
 import type { Problem, ScenarioSummary, Session } from '@patchbay/protocol';
 import { useCallback, useEffect, useState } from 'react';
-import { classApi } from '../api/classroom';
-import { ApiError } from '../api/http';
+import { ApiError, client } from '../api/client';
 import { navigate } from '../routes';
 import { clockText } from './progress';
 import { ClassHeader } from './ClassHeader';
@@ -18,7 +17,7 @@ export function SessionsPage() {
 
   const load = useCallback(async () => {
     try {
-      const [sc, se] = await Promise.all([classApi.scenarios(), classApi.sessions()]);
+      const [sc, se] = await Promise.all([client.call('listScenarios'), client.call('listSessions')]);
       setScenarios(sc.scenarios);
       setSessions(se.sessions);
     } catch (e) {
@@ -31,7 +30,7 @@ export function SessionsPage() {
     setStarting(what);
     setError(undefined);
     try {
-      const s = await classApi.start(input);
+      const s = await client.call('createSession', { body: input });
       navigate(`/class/${encodeURIComponent(s.id)}`);
     } catch (e) {
       fail(e);

@@ -3,8 +3,7 @@
 // and the actions a student or instructor takes on it.
 import type { CheckRun, ExerciseView } from '@patchbay/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ApiError } from '../api/http';
-import type { ExerciseApi } from '../api/classroom';
+import { asApiError, type ApiError, type Client } from '../api/client';
 import type { LiveSocket } from '../api/live';
 import { latestRun } from './progress';
 
@@ -20,22 +19,23 @@ export interface ExerciseState {
   actionError?: string;
 }
 
-export function useExercise(lab: string, client: ExerciseApi, socket: LiveSocket) {
+/** `client`: one with the token that covers the lab. */
+export function useExercise(lab: string, client: Client, socket: LiveSocket) {
   const [state, setState] = useState<ExerciseState>({});
   const patch = useCallback((p: Partial<ExerciseState>) => setState((s) => ({ ...s, ...p })), []);
   const takeRun = useCallback((r: CheckRun) => setState((s) => ({ ...s, run: latestRun(s.run, r) })), []);
 
   const reload = useCallback(async () => {
     try {
-      const view = await client.exercise();
+      const view = await client.call('getExercise', { params: { name: lab } });
       setState((s) => ({ ...s, view, error: undefined, run: latestRun(s.run, view.lastRun) }));
     } catch (e) {
-      const error = e instanceof ApiError ? e : new ApiError(String(e), 0);
+      const error = asApiError(e);
       // Unreachable for a moment: keep the page (terminals, drawing) and say so; anything else
       // (ended, gone, not allowed) replaces it.
       setState((s) => (error.status === 0 && s.view ? { ...s, actionError: error.message } : { ...s, error }));
     }
-  }, [client]);
+  }, [client, lab]);
 
   useEffect(() => void reload(), [reload]);
 
@@ -82,19 +82,19 @@ export function useExercise(lab: string, client: ExerciseApi, socket: LiveSocket
 
   const actions = useMemo(
     () => ({
-      checkNow: () => act('check', async () => takeRun(await client.checkNow())),
+      checkNow: () => act('check', async () => takeRun(await client.call('runChecks', { params: { name: lab } }))),
       revealHint: () =>
         act('hint', async () => {
-          const h = await client.revealHint();
+          const h = await client.call('revealHint', { params: { name: lab } });
           setState((s) => (s.view ? { ...s, view: { ...s.view, hints: h.hints, scenario: { ...s.view.scenario, hintCount: h.hintCount } } } : s));
         }),
       /** For the confirm dialog: it shows the failure itself. */
-      reset: async () => takeRun(await client.reset()),
+      reset: async () => takeRun(await client.call('resetLab', { params: { name: lab } })),
       /** Run by the caller (the instructor's reset goes through the session route). */
       takeRun,
       reload,
     }),
-    [act, client, takeRun, reload],
+    [act, client, lab, takeRun, reload],
   );
 
   return { ...state, actions };

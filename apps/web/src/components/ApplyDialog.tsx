@@ -3,7 +3,7 @@
 import type { ApplyResponse } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../api/http';
+import { ApiError, client } from '../api/client';
 
 type Phase =
   | { step: 'planning' }
@@ -23,7 +23,7 @@ export function ApplyDialog({ lab, onClose, onApplied }: { lab: Lab; onClose(): 
 
   useEffect(() => {
     let live = true;
-    api.plan(lab).then(
+    client.call('applyLab', { params: { name: lab.name }, query: { dryRun: 'true' }, body: lab }).then(
       (plan) => live && setPhase({ step: 'plan', plan }),
       (error: ApiError) => live && setPhase({ step: 'error', error }),
     );
@@ -41,7 +41,7 @@ export function ApplyDialog({ lab, onClose, onApplied }: { lab: Lab; onClose(): 
   const run = async (plan: ApplyResponse) => {
     setPhase({ step: 'applying', plan, started: performance.now() });
     try {
-      const result = await api.apply(lab);
+      const result = await client.call('applyLab', { params: { name: lab.name }, body: lab });
       setPhase({ step: 'done', result });
       onApplied({ result });
     } catch (e) {

@@ -2,7 +2,7 @@
 // gallery, or a lab file from disk (a scenario file there opens in the authoring page).
 import type { Draft, Example, LabSummary } from '@patchbay/protocol';
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../api/http';
+import { ApiError, client } from '../api/client';
 import { FilePickButton } from './FilePickButton';
 
 export type OpenChoice =
@@ -22,9 +22,9 @@ export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen
 
   useEffect(() => {
     const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : String(e));
-    api.examples().then((r) => setExamples(r.examples), fail);
-    api.labs().then((r) => setLabs(r.labs), fail);
-    api.drafts().then((r) => setDrafts(r.drafts), fail);
+    client.call('listExamples').then((r) => setExamples(r.examples), fail);
+    client.call('listLabs').then((r) => setLabs(r.labs), fail);
+    client.call('listDrafts').then((r) => setDrafts(r.drafts), fail);
   }, []);
 
   useEffect(() => {
@@ -35,7 +35,7 @@ export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen
 
   const openDraft = async (name: string) => {
     try {
-      onOpen({ from: 'draft', draft: await api.draft(name) });
+      onOpen({ from: 'draft', draft: await client.call('getDraft', { params: { name } }) });
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
     }

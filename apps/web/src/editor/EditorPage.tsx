@@ -7,7 +7,7 @@ import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { api, ApiError } from '../api/http';
+import { ApiError, client } from '../api/client';
 import { handOver } from '../author/handoff';
 import { ApplyDialog, type ApplyOutcome } from '../components/ApplyDialog';
 import { Canvas } from '../components/Canvas';
@@ -55,7 +55,7 @@ export function EditorPage() {
   const refreshApplied = useCallback(
     async (name: string) => {
       try {
-        const { labs } = await api.labs();
+        const { labs } = await client.call('listLabs');
         const running = labs.some((l) => l.name === name && l.revision > 0);
         setApplied(running);
         live.getState().watch(running ? name : undefined);
@@ -94,9 +94,9 @@ export function EditorPage() {
     const name = fromHash ?? localStorage.getItem(LAST_LAB);
     if (!name) return void setDialog('open');
     void (async () => {
-      const draft = await api.draft(name).catch(() => undefined);
+      const draft = await client.call('getDraft', { params: { name } }).catch(() => undefined);
       if (draft) return openLab({ from: 'draft', draft });
-      const running = await api.lab(name).then(
+      const running = await client.call('getLab', { params: { name } }).then(
         () => true,
         () => false,
       );
@@ -120,7 +120,7 @@ export function EditorPage() {
   const destroy = async () => {
     if (!window.confirm(`Destroy lab ${lab.name}? Its namespaces and everything in them go away; the drawing stays.`)) return;
     try {
-      await api.destroy(lab.name);
+      await client.call('destroyLab', { params: { name: lab.name } });
       setApplied(false);
       live.getState().watch(undefined);
       store.getState().setMarks({});
@@ -138,7 +138,7 @@ export function EditorPage() {
 
   const exportScript = async () => {
     try {
-      downloadText(`${lab.name}.sh`, (await api.script(lab)).script);
+      downloadText(`${lab.name}.sh`, (await client.call('labScript', { body: lab })).script);
     } catch (e) {
       fail(e);
     }

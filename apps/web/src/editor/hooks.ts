@@ -1,6 +1,6 @@
 // Page-wide behaviour of the editor: keyboard shortcuts and autosave to the server.
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../api/http';
+import { ApiError, client } from '../api/client';
 import type { EditorStore } from '../store/editor';
 
 export interface ShortcutActions {
@@ -63,7 +63,7 @@ export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveStat
     if (!lab.name) return;
     setSave({ state: 'saving' });
     try {
-      await api.saveDraft(lab.name, lab, { positions });
+      await client.call('saveDraft', { params: { name: lab.name }, body: { document: lab, layout: { positions } } });
       setSave({ state: 'saved' });
     } catch (e) {
       setSave({ state: 'error', message: e instanceof ApiError ? e.message : String(e) });
@@ -90,7 +90,8 @@ export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveStat
     const flush = () => {
       if (!pending.current) return;
       const { lab, positions } = store.getState();
-      api.saveDraftBeforeUnload(lab.name, lab, { positions });
+      // keepalive: the save outlives the page; fire and forget.
+      client.call('saveDraft', { params: { name: lab.name }, body: { document: lab, layout: { positions } } }, { keepalive: true }).catch(() => undefined);
       pending.current = false;
     };
     window.addEventListener('pagehide', flush);

@@ -2,7 +2,7 @@
 // the authoring page. A lab file with problems still opens, so they can be fixed on the canvas.
 import { parseLabText, type Lab } from '@patchbay/topology';
 import { parse as parseYaml } from 'yaml';
-import { api } from '../api/http';
+import { client } from '../api/client';
 import { handOver, looksLikeScenario } from '../author/handoff';
 import type { OpenChoice } from '../components/OpenDialog';
 import { emptyLab } from '../model/lab-edit';
@@ -15,8 +15,8 @@ export async function openChoice(c: OpenChoice): Promise<Opened> {
   if (c.from === 'new') return { lab: emptyLab(c.name) };
   if (c.from === 'draft') return { lab: c.draft.document as Lab, ...(c.draft.layout?.positions ? { positions: c.draft.layout.positions } : {}) };
   if (c.from === 'lab') {
-    const lab = await api.lab(c.name);
-    const positions = await api.draft(c.name).then((d) => d.layout?.positions, () => undefined);
+    const lab = await client.call('getLab', { params: { name: c.name } });
+    const positions = await client.call('getDraft', { params: { name: c.name } }).then((d) => d.layout?.positions, () => undefined);
     return { lab, ...(positions ? { positions } : {}) };
   }
   // A scenario file opens in the authoring page, not as a lab.

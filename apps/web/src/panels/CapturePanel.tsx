@@ -1,11 +1,12 @@
 // The capture panel: tcpdump on a node's interface (server side), decoded lines streamed over the live
-// socket (`capture:lines` batches, each acked: the server's flow control; `capture:status` each second),
-// pcap over HTTP. Lines go to a ref as they arrive, shown once per frame, at most MAX_LINES; views: ./capture/.
+// socket under an id chosen here (`capture:lines` batches, each acked: the server's flow control;
+// `capture:status` each second), pcap over HTTP. Lines go to a ref as they arrive, shown once per frame, at most MAX_LINES; views: ./capture/.
 import type { CaptureLines, CaptureStartInput, CaptureStatus, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import { api } from '../api/http';
+import { client } from '../api/client';
 import { liveSocket } from '../api/live';
+import { newStreamId } from '../api/stream-id';
 import { appendCapped, captureInterfaces, captureNodes, defaultIface, filterLines, pcapFilename, toViewLine, type ViewLine } from './capture-format';
 import { CaptureForm } from './capture/CaptureForm';
 import { CaptureLineList } from './capture/CaptureLineList';
@@ -64,11 +65,11 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
     return iface && !list.some((o) => o.value === iface) ? [...list, { value: iface, label: iface }] : list;
   }, [lab, node, iface]);
 
-  // The stream: refs written by the socket handlers, shown once per frame.
+  // The stream: refs written by the socket handlers, shown once per frame. `idRef` is the current
+  // capture's id, chosen here before `capture:start` is sent (so its first lines, even those that
+  // come before the ack, are known to be its own); `owned` holds every capture of this panel.
   const idRef = useRef<string | undefined>(undefined);
   const owned = useRef(new Set<string>());
-  const starting = useRef(false);
-  const early = useRef(new Map<string, CaptureLines['lines']>());
   const linesRef = useRef<ViewLine[]>([]);
   const nextN = useRef(0);
   const counters = useRef<Counters>(zeroCounters());
@@ -108,12 +109,8 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
         take(e.lines);
       } else if (owned.current.has(e.id)) {
         ack(); // an earlier capture of this panel, still draining
-      } else if (starting.current) {
-        ack(); // may be ours: the ack of capture:start has not arrived yet
-        const list = early.current.get(e.id) ?? [];
-        list.push(...e.lines);
-        early.current.set(e.id, list);
       }
+      // Any other id is another panel's capture on this connection: its own handler acks it.
     };
     const onStatus = (s: CaptureStatus) => {
       if (s.id !== idRef.current) return;
@@ -176,32 +173,23 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
     setInfo(undefined);
     setError(undefined);
     const f = filter.trim();
-    const payload: CaptureStartInput = { lab: lab.name, node, interface: iface || 'any', linkHeaders, ...(f ? { filter: f } : {}) };
-    const s: Session = { lab: lab.name, node, iface: payload.interface ?? 'any', starting: true, stopping: false, lost: false };
-    setSession(s);
-    starting.current = true;
-    early.current.clear();
+    const id = newStreamId();
+    const payload: CaptureStartInput = { id, lab: lab.name, node, interface: iface || 'any', linkHeaders, ...(f ? { filter: f } : {}) };
+    idRef.current = id;
+    owned.current.add(id);
+    setSession({ id, lab: lab.name, node, iface: payload.interface ?? 'any', starting: true, stopping: false, lost: false });
+    const refused = (message: string, problems: Problem[] = []) => {
+      owned.current.delete(id);
+      if (idRef.current === id) idRef.current = undefined;
+      setSession((cur) => (cur?.id === id ? undefined : cur));
+      setError({ message, problems });
+    };
     try {
       const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('capture:start', payload);
-      if (!ack.ok) {
-        setSession(undefined);
-        setError({ message: ack.error, problems: ack.problems ?? [] });
-        return;
-      }
-      idRef.current = ack.id;
-      owned.current.add(ack.id);
-      setSession({ ...s, id: ack.id, starting: false });
-      const first = early.current.get(ack.id);
-      if (first) take(first);
+      if (!ack.ok) return refused(ack.error, ack.problems);
+      setSession((cur) => (cur?.id === id ? { ...cur, starting: false } : cur));
     } catch {
-      setSession(undefined);
-      setError({
-        message: socket.connected ? 'the server did not answer the capture request in time' : 'not connected to the Patchbay server: is it running?',
-        problems: [],
-      });
-    } finally {
-      starting.current = false;
-      early.current.clear();
+      refused(socket.connected ? 'the server did not answer the capture request in time' : 'not connected to the Patchbay server: is it running?');
     }
   };
 
@@ -231,7 +219,7 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
     if (!info) return;
     setDownloading(true);
     try {
-      const blob = await api.pcap(info.download);
+      const blob = await client.call('capturePcap', { params: { name: info.lab, id: info.id } });
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = url;

@@ -1,12 +1,15 @@
 // The ping panel: ping from a node of the lab (inside its namespace, on the server) to an address,
-// over the live socket (`ping:start` → `ping:reply`/`ping:event`… → `ping:summary`). Shows ping's lines,
-// the summary and a small RTT plot per seq (views: ./ping/). A running ping is stopped when the panel goes.
+// over the live socket (`ping:start` with an id chosen here → `ping:reply`/`ping:event`… →
+// `ping:summary`, each carrying that id). Shows ping's lines, the summary and a small RTT plot per
+// seq (views: ./ping/). A running ping is stopped when the panel goes.
 import type { PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { liveSocket } from '../api/live';
+import { newStreamId } from '../api/stream-id';
 import { defaultTarget, labAddresses, pingFormProblems, pingSources } from './ping-format';
-import { PingReplies, type Entry, type Run } from './ping/PingReplies';
+import { PingReplies, type Run } from './ping/PingReplies';
+import { takePingEvent, type PingStreamEvent } from './ping/ping-run';
 import './panels.css';
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -45,26 +48,23 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
     if (!targetTouched) setTarget(defaultTarget(lab, from) ?? '');
   }, [lab, from, targetTouched]);
 
+  // The id of this panel's ping while it may still send events: chosen here before `ping:start`
+  // is sent, so every event carrying it is this ping's, even one that comes before the ack.
   const idRef = useRef<string | undefined>(undefined);
   const nextKey = useRef(0);
-  // Events of a ping whose ack has not arrived yet (the server may send them first).
-  const early = useRef<{ id: string; entry: Entry }[] | undefined>(undefined);
-  const earlySummaries = useRef(new Map<string, PingSummary>());
 
   useEffect(() => {
     const socket = liveSocket();
-    const accept = (id: string): boolean => idRef.current === id;
-    const push = (id: string, entry: Entry) => {
-      if (accept(id)) setRun((r) => (r && r.id === id ? { ...r, entries: [...r.entries, entry] } : r));
-      else if (idRef.current === undefined && early.current) early.current.push({ id, entry });
+    const take = (ev: PingStreamEvent) => {
+      const key = nextKey.current++;
+      setRun((r) => takePingEvent(r, ev, key));
     };
-    const onReply = (r: PingReply) => push(r.id, { kind: 'reply', key: nextKey.current++, r });
-    const onEvent = (e: PingEvent) => push(e.id, { kind: 'event', key: nextKey.current++, e });
+    const onReply = (r: PingReply) => r.id === idRef.current && take({ kind: 'reply', r });
+    const onEvent = (e: PingEvent) => e.id === idRef.current && take({ kind: 'event', e });
     const onSummary = (s: PingSummary) => {
-      if (accept(s.id)) {
-        idRef.current = undefined;
-        setRun((r) => (r && r.id === s.id ? { ...r, summary: s } : r));
-      } else if (idRef.current === undefined && early.current) earlySummaries.current.set(s.id, s);
+      if (s.id !== idRef.current) return;
+      idRef.current = undefined;
+      take({ kind: 'summary', s });
     };
     const onDisconnect = () => {
       if (!idRef.current) return;
@@ -112,14 +112,19 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
     ev?.preventDefault();
     if (!canStart) return;
     const socket = liveSocket();
+    const id = newStreamId();
     setError(undefined);
     setStarting(true);
-    early.current = [];
-    earlySummaries.current.clear();
-    const pending: Run = { target: fields.target, size: fields.size, count: fields.count, entries: [] };
-    setRun(pending);
+    idRef.current = id;
+    setRun({ id, target: fields.target, size: fields.size, count: fields.count, entries: [] });
+    const refused = (message: string, problems: Problem[] = []) => {
+      if (idRef.current === id) idRef.current = undefined;
+      setRun((r) => (r?.id === id ? undefined : r));
+      setError({ message, problems });
+    };
     try {
       const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ping:start', {
+        id,
         lab: lab.name,
         node: from,
         target: fields.target,
@@ -128,24 +133,10 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
         size: fields.size,
         dontFragment,
       });
-      if (!ack.ok) {
-        setRun(undefined);
-        setError({ message: ack.error, problems: ack.problems ?? [] });
-        return;
-      }
-      const entries = (early.current ?? []).filter((x) => x.id === ack.id).map((x) => x.entry);
-      const summary = earlySummaries.current.get(ack.id);
-      idRef.current = summary ? undefined : ack.id;
-      setRun({ ...pending, id: ack.id, entries, ...(summary ? { summary } : {}) });
+      if (!ack.ok) refused(ack.error, ack.problems);
     } catch {
-      setRun(undefined);
-      setError({
-        message: socket.connected ? 'the server did not answer the ping request in time' : 'not connected to the Patchbay server: is it running?',
-        problems: [],
-      });
+      refused(socket.connected ? 'the server did not answer the ping request in time' : 'not connected to the Patchbay server: is it running?');
     } finally {
-      early.current = undefined;
-      earlySummaries.current.clear();
       setStarting(false);
     }
   };
@@ -258,7 +249,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
           <button type="submit" className="pb-btn pb-btn-primary" data-testid="ping-start" disabled={!canStart} aria-describedby={hint ? ids.hint : undefined}>
             {starting ? 'Starting…' : 'Start'}
           </button>
-          <button type="button" className="pb-btn" data-testid="ping-stop" disabled={!running || !run?.id} onClick={stop}>
+          <button type="button" className="pb-btn" data-testid="ping-stop" disabled={!running || starting || !run?.id} onClick={stop}>
             Stop
           </button>
           {hint && !running && (

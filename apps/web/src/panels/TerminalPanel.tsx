@@ -48,8 +48,6 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const live = useRef<TerminalSession[]>([]);
   const nextKey = useRef(1);
-  // Output and exits for an id whose `terminal:open` ack has not been handled yet.
-  const early = useRef(new Map<string, { output: { data: string; ack: () => void }[]; exit?: TerminalExit }>());
 
   const remove = useCallback((s: TerminalSession) => {
     s.dispose();
@@ -64,12 +62,6 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
         setError(`Could not open a terminal in ${s.node}: ${s.refused}`);
         remove(s);
         return;
-      }
-      if (s.id && early.current.has(s.id)) {
-        const held = early.current.get(s.id)!;
-        early.current.delete(s.id);
-        for (const o of held.output) s.output(o.data, o.ack);
-        if (held.exit) s.exit(held.exit);
       }
       rerender();
     },
@@ -88,25 +80,16 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
     [lab.name, onChange, socket],
   );
 
-  // Route the socket's terminal events to the sessions by id.
+  // Route the socket's terminal events to the sessions by id (each session chose its id before
+  // asking for its shell, so output that comes before the ack finds its session too).
   useEffect(() => {
-    const opening = () => live.current.some((s) => s.state === 'opening');
     const onOutput = (e: TerminalOutput, ack: () => void) => {
       const s = live.current.find((x) => x.id === e.id);
-      if (s) return s.output(e.data, ack);
-      if (!opening()) return ack(); // a terminal this page no longer shows
-      const held = early.current.get(e.id) ?? { output: [] };
-      held.output.push({ data: e.data, ack });
-      early.current.set(e.id, held);
+      if (s) s.output(e.data, ack);
+      else ack(); // a terminal this page no longer shows
     };
-    const onExit = (e: TerminalExit) => {
-      const s = live.current.find((x) => x.id === e.id);
-      if (s) return s.exit(e);
-      if (!opening()) return;
-      early.current.set(e.id, { output: early.current.get(e.id)?.output ?? [], exit: e });
-    };
+    const onExit = (e: TerminalExit) => live.current.find((x) => x.id === e.id)?.exit(e);
     const onDisconnect = () => {
-      early.current.clear();
       for (const s of live.current) s.lost();
     };
     socket.on('terminal:output', onOutput);
@@ -124,7 +107,6 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
     () => () => {
       for (const s of live.current) s.dispose();
       live.current = [];
-      early.current.clear();
       setSessions([]);
       setActive(undefined);
     },

@@ -4,8 +4,10 @@
 import fp from 'fastify-plugin';
 import { HttpError } from '../../http-error.js';
 import { nestedDeeper } from '../../nesting.js';
+import { YAML_TYPES as CONTRACT_YAML_TYPES } from '@patchbay/protocol';
 
-export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+/** The YAML content types of the contract (the lab document may come as YAML). */
+export const YAML_TYPES = [...CONTRACT_YAML_TYPES];
 /** A lab document nests 5 levels, a draft one more: far below what would overflow the stack. */
 export const MAX_BODY_DEPTH = 64;
 

@@ -70,7 +70,7 @@ export function CaptureForm(props: {
         <button type="submit" className="pb-btn pb-btn-primary" data-testid="capture-start" disabled={!props.canStart} aria-describedby={hint ? ids.hint : undefined}>
           {session?.starting ? 'Starting…' : 'Start'}
         </button>
-        <button type="button" className="pb-btn" data-testid="capture-stop" disabled={!running || !session?.id || session.stopping} onClick={props.onStop}>
+        <button type="button" className="pb-btn" data-testid="capture-stop" disabled={!running || !session?.id || session.starting || session.stopping} onClick={props.onStop}>
           {session?.stopping ? 'Stopping…' : 'Stop'}
         </button>
         {hint && (

@@ -8,6 +8,7 @@ import { TERMINAL_MAX_COLS, TERMINAL_MAX_ROWS } from '@patchbay/protocol';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import type { LiveSocket } from '../../api/live';
+import { newStreamId } from '../../api/stream-id';
 import { exitText, inputChunks } from '../terminal-format';
 
 export type SessionState = 'new' | 'opening' | 'open' | 'ended';
@@ -21,7 +22,9 @@ export class TerminalSession {
   readonly term: Terminal;
   private readonly fitAddon = new FitAddon();
   private opened = false;
-  id: string | undefined;
+  private disposed = false;
+  /** The terminal's stream id, chosen here: the server's events for it carry it from the first one. */
+  readonly id = newStreamId();
   state: SessionState = 'new';
   /** Why it ended (shown in its tab). */
   ended: string | undefined;
@@ -60,11 +63,11 @@ export class TerminalSession {
       return true;
     });
     this.term.onData((data) => {
-      if (this.state !== 'open' || !this.id) return;
+      if (this.state !== 'open') return;
       for (const chunk of inputChunks(data)) this.socket.emit('terminal:input', { id: this.id, data: chunk });
     });
     this.term.onResize(({ cols, rows }) => {
-      if (this.state === 'open' && this.id) this.socket.emit('terminal:resize', { id: this.id, cols: clamp(cols, TERMINAL_MAX_COLS), rows: clamp(rows, TERMINAL_MAX_ROWS) });
+      if (this.state === 'open') this.socket.emit('terminal:resize', { id: this.id, cols: clamp(cols, TERMINAL_MAX_COLS), rows: clamp(rows, TERMINAL_MAX_ROWS) });
     });
   }
 
@@ -104,19 +107,19 @@ export class TerminalSession {
     const cols = dims && Number.isFinite(dims.cols) ? clamp(dims.cols, TERMINAL_MAX_COLS) : 80;
     const rows = dims && Number.isFinite(dims.rows) ? clamp(dims.rows, TERMINAL_MAX_ROWS) : 24;
     try {
-      const ack = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('terminal:open', { lab: this.lab, node: this.node, cols, rows });
+      const ack = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('terminal:open', { id: this.id, lab: this.lab, node: this.node, cols, rows });
       if (!ack.ok) {
         this.refused = ack.error;
         this.state = 'ended';
         this.ended = 'refused';
-      } else if ((this.state as SessionState) === 'ended') {
+      } else if (this.disposed) {
         // Closed (tab closed, lab changed) while the server was opening it.
-        this.socket.emit('terminal:close', { id: ack.id });
-      } else {
-        this.id = ack.id;
+        this.socket.emit('terminal:close', { id: this.id });
+      } else if (this.state === 'opening') {
         this.state = 'open';
-        if (this.term.cols !== cols || this.term.rows !== rows) this.socket.emit('terminal:resize', { id: ack.id, cols: this.term.cols, rows: this.term.rows });
+        if (this.term.cols !== cols || this.term.rows !== rows) this.socket.emit('terminal:resize', { id: this.id, cols: this.term.cols, rows: this.term.rows });
       }
+      // Otherwise it has ended already: its output and exit came before the ack (routed by id).
     } catch {
       this.refused = this.socket.connected ? 'the server did not answer in time' : 'not connected to the Patchbay server: is it running?';
       this.state = 'ended';
@@ -142,12 +145,13 @@ export class TerminalSession {
   /** The connection dropped: the server ends its shells then. */
   lost(): void {
     if (this.state !== 'open' && this.state !== 'opening') return;
-    this.exit({ id: this.id ?? '', reason: 'closed', message: 'the connection to the server was lost' });
+    this.exit({ id: this.id, reason: 'closed', message: 'the connection to the server was lost' });
   }
 
   /** Ends the shell (if it runs) and frees the screen. */
   dispose(): void {
-    if (this.state === 'open' && this.id) this.socket.emit('terminal:close', { id: this.id });
+    if (this.state === 'open') this.socket.emit('terminal:close', { id: this.id });
+    this.disposed = true;
     this.state = 'ended';
     this.detach();
     this.term.dispose();

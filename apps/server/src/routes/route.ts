@@ -1,0 +1,66 @@
+// Registers a route of the protocol's route table: the method, address, schemas (validation, the
+// OpenAPI document) and whether a token is needed all come from the table entry, and the handler's
+// request and reply types are derived from its schemas — a route cannot drift from the contract.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { RouteDef } from '@patchbay/protocol';
+import type {
+  ContextConfigDefault,
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+} from 'fastify';
+
+export type TypedApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** The Fastify schema of a route table entry (the table says `query`, Fastify `querystring`). */
+export interface SchemaOf<R extends RouteDef> {
+  params: R extends { params: infer P } ? P : undefined;
+  querystring: R extends { query: infer Q } ? Q : undefined;
+  body: R extends { body: infer B } ? B : undefined;
+  response: R['response'];
+}
+
+export type RouteHandler<R extends RouteDef> = RouteHandlerMethod<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  RouteGenericInterface,
+  ContextConfigDefault,
+  SchemaOf<R>,
+  TypeBoxTypeProvider
+>;
+
+export interface RouteOptions {
+  /**
+   * The handler sees a body the schema refused (in `req.validationError`) instead of a 400: the
+   * lab routes report the lab parser's problems, which name paths and codes the CLI also gives.
+   */
+  attachValidation?: boolean;
+}
+
+export function route<R extends RouteDef>(app: TypedApp, def: R, handler: RouteHandler<R>, options: RouteOptions = {}): void {
+  const isPublic = def.access === 'public';
+  app.route({
+    method: def.method,
+    url: def.path,
+    ...(options.attachValidation ? { attachValidation: true } : {}),
+    config: { public: isPublic },
+    schema: {
+      summary: def.summary,
+      ...(def.description ? { description: def.description } : {}),
+      ...(def.params ? { params: def.params } : {}),
+      ...(def.query ? { querystring: def.query } : {}),
+      ...(def.body ? { body: def.body } : {}),
+      ...(def.consumes ? { consumes: [...def.consumes] } : {}),
+      ...(def.produces ? { produces: [...def.produces] } : {}),
+      ...(def.hide ? { hide: true } : {}),
+      ...(isPublic ? { security: [] } : {}),
+      response: def.response,
+    },
+    handler: handler as RouteHandlerMethod,
+  });
+}

@@ -1,0 +1,112 @@
+// The lab routes' bodies: lab documents, summaries, apply and destroy results, errors.
+import { Type, type Static } from '@sinclair/typebox';
+import { LabSchema, LabStateViewSchema, NAME_RE } from '@patchbay/topology';
+
+/** The lab document: the lab file format (LAB-FORMAT.md), as JSON. */
+export const LabDocument = LabSchema;
+export type LabDocument = Static<typeof LabDocument>;
+
+import { ProblemSchema } from './problem.js';
+
+/** 400 for a document with problems: nothing was changed. */
+export const ProblemsErrorSchema = Type.Object(
+  { error: Type.String(), code: Type.String(), problems: Type.Array(ProblemSchema) },
+  { title: 'ProblemsError' },
+);
+export type ProblemsError = Static<typeof ProblemsErrorSchema>;
+
+/** Every other error. 5xx bodies carry a generic message and the request id only. */
+export const ErrorBodySchema = Type.Object(
+  {
+    error: Type.String(),
+    code: Type.String(),
+    requestId: Type.Optional(Type.String()),
+    failure: Type.Optional(
+      Type.Object(
+        {
+          command: Type.String(),
+          error: Type.String({ description: "The kernel's (or tool's) message." }),
+          subject: Type.Object({ node: Type.String(), iface: Type.Optional(Type.String()), detail: Type.Optional(Type.String()) }),
+          rolledBack: Type.Boolean(),
+        },
+        { description: 'A failed apply: the command that failed and the lab object it was for; the lab was converged back.' },
+      ),
+    ),
+  },
+  { title: 'ErrorBody' },
+);
+export type ErrorBody = Static<typeof ErrorBodySchema>;
+
+export const HealthSchema = Type.Object({ ok: Type.Literal(true) }, { title: 'Health' });
+export type Health = Static<typeof HealthSchema>;
+
+export const LabHealthSchema = Type.Union(
+  [Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('applying'), Type.Literal('failed'), Type.Literal('orphaned')],
+  { description: 'ok; degraded (kernel differs from the document); applying; failed; orphaned (namespaces no journal claims).' },
+);
+
+export const LabSummarySchema = Type.Object(
+  {
+    name: Type.String(),
+    nodes: Type.Integer(),
+    namespaces: Type.Integer(),
+    health: LabHealthSchema,
+    revision: Type.Integer(),
+    updatedAt: Type.Optional(Type.String()),
+    detail: Type.Optional(Type.String({ description: 'Why the health is not ok.' })),
+  },
+  { title: 'LabSummary' },
+);
+export type LabSummary = Static<typeof LabSummarySchema>;
+
+export const LabListSchema = Type.Object({ labs: Type.Array(LabSummarySchema) }, { title: 'LabList' });
+export type LabList = Static<typeof LabListSchema>;
+
+/** One kernel operation of an apply, in lab terms, with the command a person would type. */
+export const AppliedOpSchema = Type.Object(
+  {
+    phase: Type.String(),
+    kind: Type.String({ description: 'namespace, marker, link, address, route, sysctl, fdb or nat.' }),
+    action: Type.Union([Type.Literal('add'), Type.Literal('change'), Type.Literal('remove')]),
+    subject: Type.Object({ node: Type.String(), iface: Type.Optional(Type.String()), detail: Type.Optional(Type.String()) }),
+    reason: Type.String(),
+    command: Type.String(),
+  },
+  { title: 'AppliedOp' },
+);
+export type AppliedOp = Static<typeof AppliedOpSchema>;
+
+export const TimingsSchema = Type.Object({
+  observeMs: Type.Number(),
+  planMs: Type.Number(),
+  executeMs: Type.Number(),
+  verifyMs: Type.Number(),
+  totalMs: Type.Number(),
+});
+
+export const ApplyResponseSchema = Type.Object(
+  {
+    lab: Type.String(),
+    revision: Type.Integer(),
+    ops: Type.Array(AppliedOpSchema, { description: 'What was done; empty when the kernel already matched.' }),
+    drift: Type.Array(Type.String(), { description: 'What still differs after applying (should be empty; reported, never hidden).' }),
+    timings: TimingsSchema,
+    dryRun: Type.Boolean({ description: 'true: the plan only (`?dryRun=true`); nothing was changed.' }),
+  },
+  { title: 'ApplyResponse' },
+);
+export type ApplyResponse = Static<typeof ApplyResponseSchema>;
+
+export const DestroyResponseSchema = Type.Object(
+  { lab: Type.String(), removed: Type.Array(Type.String(), { description: 'Namespaces removed.' }) },
+  { title: 'DestroyResponse' },
+);
+export type DestroyResponse = Static<typeof DestroyResponseSchema>;
+
+/** Live kernel state of a lab, as `patchbay state --json` (the views of @patchbay/topology). */
+export const LabStateSchema = LabStateViewSchema;
+
+export const LabNameSchema = Type.String({ pattern: NAME_RE.source, description: 'Lab name.' });
+export const LabNameParamsSchema = Type.Object({ name: LabNameSchema });
+export type LabNameParams = Static<typeof LabNameParamsSchema>;
+
