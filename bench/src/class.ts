@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-class-'));
   const engine = new Engine({ prefix: PREFIX, dataDir, watch: true });
   const db = openStore(dataDir);
-  const appOptions = { engine, db, adminToken: ADMIN_TOKEN, limits: BENCH_LIMITS } as Parameters<typeof buildApp>[0];
+  const appOptions = { engine, store: db, adminToken: ADMIN_TOKEN, limits: BENCH_LIMITS } as Parameters<typeof buildApp>[0];
   const app = await buildApp(appOptions);
   let client: ChildProcess | undefined;
   const started = new Date();

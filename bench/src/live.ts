@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-live-'));
   const engine = new Engine({ prefix: PREFIX, dataDir, watch: true });
   const db = openStore(dataDir);
-  const app = await buildApp({ engine, db, adminToken: TOKEN });
+  const app = await buildApp({ engine, store: db, adminToken: TOKEN });
   let client: ChildProcess | undefined;
   const started = new Date();
   try {

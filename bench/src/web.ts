@@ -263,7 +263,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-web-'));
   const engine = new Engine({ prefix: PREFIX, dataDir });
   const db = openStore(dataDir);
-  const app = await buildApp({ engine, db, adminToken: TOKEN });
+  const app = await buildApp({ engine, store: db, adminToken: TOKEN });
   let browser: Browser | undefined;
   const started = new Date();
   try {

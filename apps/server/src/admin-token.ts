@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Store } from './db.js';
+import type { Store } from './store/store.js';
 
 export function adminToken(store: Store, dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
   let token = env['PATCHBAY_ADMIN_TOKEN']?.trim();
@@ -20,6 +20,6 @@ export function adminToken(store: Store, dataDir: string, env: NodeJS.ProcessEnv
       writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'w' });
     }
   }
-  store.addToken(token, 'instructor');
+  store.tokens.add(token, 'instructor');
   return token;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken } from './admin-token.js';
-import { openStore } from './db.js';
+import { openStore } from './store/store.js';
 import { auth, testLab, type TestServer } from './test-support.js';
 
 const lab = testLab('pbs2-');
@@ -43,7 +43,7 @@ describe('error handler', () => {
     const engine = new Engine({ prefix: lab.prefix, dataDir: lab.dataDir });
     const db = openStore(lab.dataDir);
     const stream = { write: (l: string) => void lines.push(l) };
-    const app = await buildApp({ engine, db, adminToken: 'x', logger: { level: 'error', stream } });
+    const app = await buildApp({ engine, store: db, adminToken: 'x', logger: { level: 'error', stream } });
     try {
       // Routes cannot be added after ready(); a closed database makes a real route fail instead.
       db.close();
@@ -76,7 +76,7 @@ describe('database and admin token', () => {
       const t1 = adminToken(db, dir, {});
       expect(t1.length).toBeGreaterThanOrEqual(40);
       expect(statSync(join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
-      expect(db.findToken(t1)).toEqual({ role: 'instructor', lab: null });
+      expect(db.tokens.find(t1)).toEqual({ role: 'instructor', lab: null });
       const raw = db.db.prepare('SELECT token_hash FROM tokens').all() as { token_hash: string }[];
       expect(raw.map((r) => r.token_hash)).not.toContain(t1);
       db.close();
@@ -84,8 +84,8 @@ describe('database and admin token', () => {
       expect(again.schemaVersion).toBe(3);
       expect(adminToken(again, dir, {})).toBe(t1);
       expect(adminToken(again, dir, { PATCHBAY_ADMIN_TOKEN: 'from-env' })).toBe('from-env');
-      expect(again.findToken('from-env')?.role).toBe('instructor');
-      expect(again.findToken('other')).toBeUndefined();
+      expect(again.tokens.find('from-env')?.role).toBe('instructor');
+      expect(again.tokens.find('other')).toBeUndefined();
       again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

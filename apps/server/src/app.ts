@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Engine } from '@patchbay/engine';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
-import type { Store } from './db.js';
+import type { Store } from './store/store.js';
 import { BODY_LIMIT, installErrorHandlers } from './errors.js';
 import { logRequests } from './logging.js';
 import contentTypes from './plugins/external/content-types.js';
@@ -31,8 +31,8 @@ import './types.js';
 
 export interface AppOptions {
   engine: Engine;
-  /** The database (`openStore(dataDir)`). */
-  db: Store;
+  /** The server's database (`openStore(dataDir)`). */
+  store: Store;
   /** The instructor token; its hash is recorded in the database. */
   adminToken: string;
   logger?: FastifyServerOptions['logger'];
@@ -70,7 +70,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(contentTypes);
   await app.register(web);
   // services
-  await app.register(store, { store: opts.db });
+  await app.register(store, { store: opts.store });
   await app.register(limits, opts.limits ? { limits: opts.limits } : {});
   await app.register(engine, { engine: opts.engine });
   await app.register(auth, { adminToken: opts.adminToken });

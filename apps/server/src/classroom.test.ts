@@ -176,7 +176,7 @@ describe('a class session from link-down', () => {
   it('keeps sessions, students, tokens and progress across a restart', async () => {
     await s.app.close();
     await s.engine.close();
-    s.db.close();
+    s.store.close();
     await start();
     const got = (await req('GET', `/api/sessions/${session.id}`)).json() as Session;
     expect(got.code).toBe(session.code);

@@ -82,7 +82,7 @@ describe('drafts', () => {
     }
     const wrong = await s.app.inject({ method: 'PUT', url: '/api/drafts/sketch', headers: { authorization: 'Bearer nope' }, payload: { document } });
     expect(wrong.statusCode).toBe(401);
-    expect(s.db.getDraft('sketch')).toBeUndefined();
+    expect(s.store.drafts.get('sketch')).toBeUndefined();
   });
 
   it('refuses invalid names with 400', async () => {
@@ -97,7 +97,7 @@ describe('drafts', () => {
       expect(r.status, `${dots}: ${r.body}`).toBe(400);
       expect(JSON.parse(r.body)).toMatchObject({ code: 'invalid', problems: [expect.objectContaining({ path: 'name' })] });
     }
-    expect(s.db.listDrafts().map((d) => d.name)).toEqual(expect.not.arrayContaining(['Bad Name', '..', 'UPPER']));
+    expect(s.store.drafts.list().map((d) => d.name)).toEqual(expect.not.arrayContaining(['Bad Name', '..', 'UPPER']));
   });
 
   it('refuses a layout of the wrong shape, or extra fields, with 400 and problems', async () => {
@@ -114,7 +114,7 @@ describe('drafts', () => {
       expect(r.statusCode, JSON.stringify(payload)).toBe(400);
       expect(r.json(), JSON.stringify(payload)).toMatchObject({ code: 'invalid', problems: expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(path) })]) });
     }
-    expect(s.db.getDraft('shape')).toBeUndefined();
+    expect(s.store.drafts.get('shape')).toBeUndefined();
   });
 
   it('refuses a body over 1 MiB with 413', async () => {
@@ -122,7 +122,7 @@ describe('drafts', () => {
     const r = await s.app.inject({ method: 'PUT', url: '/api/drafts/big', headers: { ...auth, 'content-type': 'application/json' }, payload });
     expect(r.statusCode).toBe(413);
     expect(r.json()).toMatchObject({ code: 'too-large' });
-    expect(s.db.getDraft('big')).toBeUndefined();
+    expect(s.store.drafts.get('big')).toBeUndefined();
   });
 
   it('survives a server restart', async () => {
@@ -197,7 +197,7 @@ describe('dry run', () => {
     expect(await listNamespaces(lab.prefix)).toEqual([]);
     expect((await s.app.inject({ method: 'GET', url: '/api/labs', headers: auth })).json().labs).toEqual([]);
     expect((await s.app.inject({ method: 'GET', url: '/api/labs/two-containers', headers: auth })).statusCode).toBe(404);
-    expect(s.db.getLab('two-containers')).toBeUndefined();
+    expect(s.store.labs.get('two-containers')).toBeUndefined();
 
     const real = await put('?dryRun=false');
     expect(real.statusCode, real.body).toBe(200);

@@ -104,7 +104,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(() => {
   expect(labNamespaces()).toEqual(LAB_NS);
-  live.server.db.addToken(STUDENT, 'student', 'other-lab');
+  live.server.store.tokens.add(STUDENT, 'student', 'other-lab');
 });
 
 // ---- REST

@@ -1,5 +1,5 @@
 export * from './app.js';
-export * from './db.js';
+export * from './store/store.js';
 export * from './admin-token.js';
 export * from './errors.js';
 export * from './http-error.js';

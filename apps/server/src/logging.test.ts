@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { Engine } from '@patchbay/engine';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { openStore } from './db.js';
+import { openStore } from './store/store.js';
 import { prettyLine, redactUrl, serverLogger } from './logging.js';
 import { TOKEN } from './test-support.js';
 
@@ -21,15 +21,15 @@ async function loggedServer(env: { PATCHBAY_LOG_FORMAT?: string }, tty: boolean)
   let text = '';
   sink.on('data', (c: Buffer) => (text += c.toString('utf8')));
   const engine = new Engine({ prefix: 'pbslog-', dataDir });
-  const db = openStore(dataDir);
-  const app = await buildApp({ engine, db, adminToken: TOKEN, logger: serverLogger(env, sink) });
+  const store = openStore(dataDir);
+  const app = await buildApp({ engine, store, adminToken: TOKEN, logger: serverLogger(env, sink) });
   return {
     app,
     lines: () => text.split('\n').filter(Boolean),
     async close() {
       await app.close();
       await engine.close();
-      db.close();
+      store.close();
     },
   };
 }

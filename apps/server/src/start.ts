@@ -3,7 +3,7 @@
 import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
-import { openStore } from './db.js';
+import { openStore } from './store/store.js';
 import { limitsFromEnv } from './limits.js';
 import { serverLogger } from './logging.js';
 
@@ -18,12 +18,12 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const limits = limitsFromEnv(); // a bad PATCHBAY_LIMITS stops here, before anything starts
   const logger = serverLogger(process.env); // so does a bad PATCHBAY_LOG_LEVEL or PATCHBAY_LOG_FORMAT
   const engine = new Engine({ watch: true });
-  const db = openStore(engine.settings.dataDir);
+  const store = openStore(engine.settings.dataDir);
   let closing = false;
   try {
-    const token = adminToken(db, engine.settings.dataDir);
+    const token = adminToken(store, engine.settings.dataDir);
     const report = await engine.recover();
-    const app = await buildApp({ engine, db, adminToken: token, limits, logger });
+    const app = await buildApp({ engine, store, adminToken: token, limits, logger });
     const shutdown = async (signal: string) => {
       if (closing) return;
       closing = true;
@@ -32,7 +32,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
         await app.close();
       } finally {
         await engine.close();
-        db.close();
+        store.close();
       }
     };
     process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -47,7 +47,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     process.stdout.write(`\nPatchbay: http://${shown}:${actualPort}/?token=${encodeURIComponent(token)}\n\n`);
   } catch (e) {
     await engine.close();
-    db.close();
+    store.close();
     throw e;
   }
 }

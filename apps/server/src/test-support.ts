@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Engine } from '@patchbay/engine';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 import { buildApp, type App, type AppOptions } from './app.js';
-import { openStore, type Store } from './db.js';
+import { openStore, type Store } from './store/store.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '@patchbay/protocol';
 import { parseLabText } from '@patchbay/topology';
 import { io, type Socket } from 'socket.io-client';
@@ -22,7 +22,7 @@ export const auth = { authorization: `Bearer ${TOKEN}` };
 export interface TestServer {
   app: App;
   engine: Engine;
-  db: Store;
+  store: Store;
 }
 
 export interface TestLab {
@@ -43,10 +43,10 @@ export function testLab(prefix: string): TestLab {
     dataDir,
     async server(live, limits) {
       const engine = new Engine({ prefix, dataDir, watch: true });
-      const db = openStore(dataDir);
+      const store = openStore(dataDir);
       await engine.recover();
-      const app = await buildApp({ engine, db, adminToken: TOKEN, ...(live ? { live } : {}), ...(limits ? { limits } : {}) });
-      const s = { app, engine, db };
+      const app = await buildApp({ engine, store, adminToken: TOKEN, ...(live ? { live } : {}), ...(limits ? { limits } : {}) });
+      const s = { app, engine, store };
       open.push(s);
       return s;
     },
@@ -54,7 +54,7 @@ export function testLab(prefix: string): TestLab {
       for (const s of open.splice(0)) {
         await s.app.close().catch(() => undefined);
         await s.engine.close().catch(() => undefined);
-        s.db.close();
+        s.store.close();
       }
       await deleteNamespaces(await listNamespaces(prefix));
       rmSync(dataDir, { recursive: true, force: true });

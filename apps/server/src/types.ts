@@ -2,7 +2,7 @@
 // `config.public` (no token needed).
 import type { Engine } from '@patchbay/engine';
 import type { AuthService, Scope } from './plugins/services/auth.js';
-import type { Store } from './db.js';
+import type { Store } from './store/store.js';
 import type { LiveServer } from './plugins/services/live.js';
 import type { TablesHub } from './live/tables.js';
 import type { CaptureHub } from './live/captures.js';

@@ -22,7 +22,7 @@ import {
 import { compile, type Lab } from '@patchbay/topology';
 import { execInNamespace, parseConcatenatedJson, runInNamespace, tcpProbe } from '@patchbay/kernel';
 import type { Engine } from './engine.js';
-import { labState, type LabStateView, type NodeView } from './views.js';
+import { labState, type LabStateView, type NodeView } from './lab-state.js';
 
 /** A command check or solution step may run this long. */
 export const COMMAND_TIMEOUT_MS = 20_000;

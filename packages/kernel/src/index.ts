@@ -12,5 +12,8 @@ export * from './watch.js';
 export * from './ping.js';
 export * from './pcap.js';
 export * from './capture.js';
+export * from './owned-namespaces.js';
 export * from './sandbox.js';
+export * from './sandbox-etc.js';
+export * from './sandbox-kill.js';
 export * from './tcp-probe.js';

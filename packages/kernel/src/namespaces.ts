@@ -2,7 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { ownedNamespaceDel, userNamespacePath } from './sandbox.js';
+import { ownedNamespaceDel, userNamespacePath } from './owned-namespaces.js';
 import { killProcessesIn } from './pids.js';
 import { assertNamespaceName, parseBatchErrors, run } from './process.js';
 

@@ -141,7 +141,6 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    console.log("LEFT", JSON.stringify([...(await pidsInNamespaces([A, B])).keys()].map((p) => [p, readFileSync(`/proc/${p}/cmdline`, "utf8").slice(0, 200), readFileSync(`/proc/${p}/stat`, "utf8").slice(0, 60)])));
     await teardown();
     delete process.env['PATCHBAY_SECRET'];
     expect(await listNamespaces(P)).toEqual([]);

@@ -6,9 +6,23 @@
 
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Type } from '@sinclair/typebox';
-import { deviceName, isBridge, isBridgeMember, parseCidr, parseIPv4, parseLabText, readYamlMap, type Lab, type Problem } from '@patchbay/topology';
+import {
+  describeValue,
+  deviceName,
+  formatProblem,
+  isBridge,
+  isBridgeMember,
+  parseCidr,
+  parseIPv4,
+  parseLabText,
+  pointerToPath,
+  readYamlMap,
+  schemaErrors,
+  translateSchemaError,
+  type Lab,
+  type Problem,
+} from '@patchbay/topology';
 import type { Check, InterfaceRef, Scenario, ScenarioDocument } from './model.js';
 import { CHECK_SCHEMAS, CHECK_TYPES, LAB_PATH_PATTERN, ScenarioSchema, SolutionStepSchema } from './schema.js';
 
@@ -79,15 +93,15 @@ function structureProblems(value: Record<string, unknown>): Problem[] {
     if (!new RegExp(LAB_PATH_PATTERN).test(lab)) {
       out.push({ path: 'lab', code: 'scenario.schema', message: `"${lab}" must be a relative path such as ./lab.yaml, or a whole lab document` });
     }
-  } else if (!isObject(lab)) out.push({ path: 'lab', code: 'scenario.schema', message: `must be a lab document or a path such as ./lab.yaml, not ${describe(lab)}` });
+  } else if (!isObject(lab)) out.push({ path: 'lab', code: 'scenario.schema', message: `must be a lab document or a path such as ./lab.yaml, not ${describeValue(lab)}` });
 
   if (Array.isArray(value.checks)) {
     value.checks.forEach((c, i) => {
       const path = `checks[${i}]`;
-      if (!isObject(c)) return out.push({ path, code: 'scenario.schema', message: `must be a check (a map with a type field), not ${describe(c)}` });
+      if (!isObject(c)) return out.push({ path, code: 'scenario.schema', message: `must be a check (a map with a type field), not ${describeValue(c)}` });
       const schema = typeof c.type === 'string' ? (CHECK_SCHEMAS as Record<string, TSchema>)[c.type] : undefined;
       if (c.type === undefined) return out.push({ path: `${path}.type`, code: 'scenario.schema', message: `required: one of ${CHECK_TYPES.join(', ')}` });
-      if (!schema) return out.push({ path: `${path}.type`, code: 'scenario.schema', message: `must be one of ${CHECK_TYPES.join(', ')}, not ${describe(c.type)}` });
+      if (!schema) return out.push({ path: `${path}.type`, code: 'scenario.schema', message: `must be one of ${CHECK_TYPES.join(', ')}, not ${describeValue(c.type)}` });
       collect(schema, c, path, out);
     });
   }
@@ -98,82 +112,16 @@ function structureProblems(value: Record<string, unknown>): Problem[] {
   return out;
 }
 
+/** The schema's problems with `value` (at `prefix` in the file), in the words lab files get too. */
 function collect(schema: TSchema, value: unknown, prefix: string, out: Problem[]): void {
-  const errors = [...Value.Errors(schema, value)];
-  const required = new Set(errors.filter((e) => e.type === ValueErrorType.ObjectRequiredProperty).map((e) => e.path));
   const seen = new Set<string>();
-  for (const e of errors) {
-    if (e.type !== ValueErrorType.ObjectRequiredProperty && required.has(e.path)) continue;
-    const path = join(prefix, e.path);
-    const message = messageFor(e);
+  for (const e of schemaErrors(schema, value)) {
+    const path = pointerToPath(value, e.path, prefix);
+    const { message } = translateSchemaError(e);
     if (seen.has(`${path}\u0000${message}`)) continue;
     seen.add(`${path}\u0000${message}`);
     out.push({ path, code: 'scenario.schema', message });
   }
-}
-
-function messageFor(e: ValueError): string {
-  const s = e.schema as Record<string, unknown>;
-  switch (e.type) {
-    case ValueErrorType.ObjectRequiredProperty:
-      return 'required';
-    case ValueErrorType.ObjectAdditionalProperties:
-      return `unknown field (fields here: ${Object.keys((s.properties as object | undefined) ?? {}).join(', ')})`;
-    case ValueErrorType.Object:
-      return `must be a map of fields (key: value), not ${describe(e.value)}`;
-    case ValueErrorType.Array:
-      return `must be a list, not ${describe(e.value)}`;
-    case ValueErrorType.String:
-      return `must be text, not ${describe(e.value)}`;
-    case ValueErrorType.Number:
-      return `must be a number, not ${describe(e.value)}`;
-    case ValueErrorType.Integer:
-      return `must be a whole number, not ${describe(e.value)}`;
-    case ValueErrorType.Boolean:
-      return `must be true or false, not ${describe(e.value)}`;
-    case ValueErrorType.Literal:
-      return `must be ${String(s.const)}, not ${describe(e.value)}`;
-    case ValueErrorType.StringMinLength:
-      return 'must not be empty';
-    case ValueErrorType.ArrayMinItems:
-      return `needs at least ${String(s.minItems)} entries`;
-    case ValueErrorType.NumberMinimum:
-    case ValueErrorType.NumberMaximum:
-    case ValueErrorType.IntegerMinimum:
-    case ValueErrorType.IntegerMaximum:
-      return `${String(e.value)} must be a whole number from ${String(s.minimum)} to ${String(s.maximum)}`;
-    case ValueErrorType.StringPattern:
-      return `${describe(e.value)} does not have the expected form (${String(s.pattern)})`;
-    case ValueErrorType.Union: {
-      const anyOf = (s.anyOf as Record<string, unknown>[] | undefined) ?? [];
-      if (anyOf.length > 0 && anyOf.every((b) => 'const' in b)) return `must be one of ${anyOf.map((b) => String(b.const)).join(', ')}, not ${describe(e.value)}`;
-      return `has the wrong type (${String(s.description ?? 'see the schema')}), not ${describe(e.value)}`;
-    }
-    default:
-      return e.message;
-  }
-}
-
-/** A value as words: `the text "x"`, `the number 5`, `a list`, `nothing` (YAML `key:` with no value). */
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing (the field is empty)';
-  if (typeof v === 'string') return `the text "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
-  if (typeof v === 'number') return `the number ${v}`;
-  if (typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a map';
-  return typeof v;
-}
-
-/** `checks[2]` + JSON pointer `/mac/node` → `checks[2].mac.node`; numeric tokens become indexes. */
-function join(prefix: string, pointer: string): string {
-  let path = prefix;
-  for (const raw of pointer.split('/').slice(1)) {
-    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (/^[0-9]+$/.test(token)) path += `[${token}]`;
-    else path += path ? `.${token}` : token;
-  }
-  return path;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,8 +308,6 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
   return out;
 }
 
-/** `path: message`, or the message alone for whole-file problems. */
-export function formatScenarioProblem(p: Problem): string {
-  return p.path ? `${p.path}: ${p.message}` : p.message;
-}
+/** `path: message`, or the message alone for whole-file problems (as for lab files). */
+export const formatScenarioProblem: (p: Problem) => string = formatProblem;
 

@@ -15,3 +15,4 @@ export * from './peers.js';
 export * from './compile-nat.js';
 export * from './read-document.js';
 export * from './views.js';
+export * from './schema-problems.js';

@@ -2,7 +2,8 @@
 // TypeBox reports a failed union as one error carrying every branch's errors; dumping those would
 // list bridge fields for a mistyped router. Instead each union here is resolved by what the value
 // says it is (a node's `kind`, a route's `via`/`dev`, a member's `bridge`/`host`) and checked
-// against that branch alone.
+// against that branch alone. The words and paths come from the translator both file formats share
+// (schema-problems.ts); this file adds the lab's codes and its special cases.
 
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -21,7 +22,8 @@ import {
 } from './schema.js';
 import { CIDR_PATTERN, IPV4_PATTERN } from './schema.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
-import { closest, ifnameProblem, nameWhy } from './validate-context.js';
+import { describeValue, literalChoices, pointerToPath, schemaErrors, translateSchemaError } from './schema-problems.js';
+import { ifnameProblem, nameWhy } from './validate-context.js';
 
 export const NODE_KINDS = ['host', 'netns', 'router', 'bridge'] as const;
 
@@ -59,12 +61,8 @@ export function structureProblems(schema: TSchema, root: unknown): StructureProb
 }
 
 function collect(schema: TSchema, value: unknown, prefix: string, root: unknown, out: StructureProblem[], ignore: Set<string>): void {
-  const errors = [...Value.Errors(schema, value)];
-  // A missing required field also fails its type check (undefined is not a string); report it once.
-  const required = new Set(errors.filter((e) => e.type === ValueErrorType.ObjectRequiredProperty).map((e) => e.path));
-  for (const e of errors) {
+  for (const e of schemaErrors(schema, value)) {
     if (ignore.has(e.path)) continue;
-    if (e.type !== ValueErrorType.ObjectRequiredProperty && required.has(e.path)) continue;
     const ptr = prefix + e.path;
     if (e.type === ValueErrorType.Union) collectUnion(e, ptr, root, out);
     else out.push(convert(e, ptr, root));
@@ -78,16 +76,16 @@ function add(out: StructureProblem[], root: unknown, ptr: string, code: string, 
 function collectUnion(e: ValueError, ptr: string, root: unknown, out: StructureProblem[]): void {
   const v = e.value;
   if (e.schema === NodeSchema) {
-    if (!isObject(v)) return add(out, root, ptr, 'schema.type', `must be a node (a map with a kind field), not ${describe(v)}`);
+    if (!isObject(v)) return add(out, root, ptr, 'schema.type', `must be a node (a map with a kind field), not ${describeValue(v)}`);
     const kinds = NODE_KINDS.join(', ');
     if (v.kind === undefined) return add(out, root, `${ptr}/kind`, 'schema.required', `required: one of ${kinds}`);
     if (typeof v.kind !== 'string' || !(NODE_KINDS as readonly string[]).includes(v.kind)) {
-      return add(out, root, `${ptr}/kind`, 'schema.enum', `must be one of ${kinds}, not ${describe(v.kind)}`);
+      return add(out, root, `${ptr}/kind`, 'schema.enum', `must be one of ${kinds}, not ${describeValue(v.kind)}`);
     }
     return collect(v.kind === 'bridge' ? BridgeSchema : NetNodeSchema, v, ptr, root, out, new Set());
   }
   if (e.schema === RouteSchema) {
-    if (!isObject(v)) return add(out, root, ptr, 'schema.type', `must be a route ({ to, via } or { to, dev }), not ${describe(v)}`);
+    if (!isObject(v)) return add(out, root, ptr, 'schema.type', `must be a route ({ to, via } or { to, dev }), not ${describeValue(v)}`);
     const hasVia = 'via' in v;
     const hasDev = 'dev' in v;
     if (hasVia && hasDev) {
@@ -101,7 +99,7 @@ function collectUnion(e: ValueError, ptr: string, root: unknown, out: StructureP
     return collect(hasVia ? ViaRouteSchema : DevRouteSchema, v, ptr, root, out, new Set());
   }
   if (e.schema === OverlayMemberSchema) {
-    if (!isObject(v)) return add(out, root, ptr, 'schema.type', `must be a member ({ bridge, local } or { host, local, addresses }), not ${describe(v)}`);
+    if (!isObject(v)) return add(out, root, ptr, 'schema.type', `must be a member ({ bridge, local } or { host, local, addresses }), not ${describeValue(v)}`);
     const hasBridge = 'bridge' in v;
     const hasHost = 'host' in v;
     if (hasBridge && hasHost) {
@@ -115,7 +113,7 @@ function collectUnion(e: ValueError, ptr: string, root: unknown, out: StructureP
     return collect(hasBridge ? BridgeMemberSchema : HostMemberSchema, v, ptr, root, out, new Set());
   }
   const literals = literalChoices(e.schema);
-  if (literals) return add(out, root, ptr, 'schema.enum', `must be one of ${literals.join(', ')}, not ${describe(v)}`);
+  if (literals) return add(out, root, ptr, 'schema.enum', `must be one of ${literals.join(', ')}, not ${describeValue(v)}`);
   // Any other union: report against the branch that comes closest.
   const branches: TSchema[] = (e.schema as { anyOf?: TSchema[] }).anyOf ?? [];
   const best = branches
@@ -125,50 +123,28 @@ function collectUnion(e: ValueError, ptr: string, root: unknown, out: StructureP
   else add(out, root, ptr, 'schema.type', 'has the wrong shape');
 }
 
-function literalChoices(schema: TSchema): string[] | undefined {
-  const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
-  if (!anyOf || !anyOf.every((s) => 'const' in s)) return undefined;
-  return anyOf.map((s) => String((s as unknown as { const: unknown }).const));
-}
-
 function convert(e: ValueError, ptr: string, root: unknown): StructureProblem {
   const path = pointerToPath(root, ptr);
-  const s = e.schema as Record<string, unknown>;
-  const mk = (code: string, message: string, soft = false): StructureProblem => ({ path, code, message, soft });
-  switch (e.type) {
-    case ValueErrorType.ObjectRequiredProperty:
-      return mk('schema.required', 'required');
-    case ValueErrorType.ObjectAdditionalProperties: {
-      const key = decodeToken(ptr.slice(ptr.lastIndexOf('/') + 1));
-      const known = Object.keys((s.properties as object | undefined) ?? {});
-      const guess = closest(key, known);
-      return mk('schema.unknown-field', guess ? `unknown field; did you mean ${guess}?` : `unknown field (fields here: ${known.join(', ')})`);
-    }
-    case ValueErrorType.Object:
-      return mk('schema.type', `must be a map of fields (key: value), not ${describe(e.value)}`);
-    case ValueErrorType.Array:
-      return mk('schema.type', `must be a list, not ${describe(e.value)}`);
-    case ValueErrorType.String:
-      return mk('schema.type', `must be text, not ${describe(e.value)}`);
-    case ValueErrorType.Number:
-      return mk('schema.type', `must be a number, not ${describe(e.value)}`);
-    case ValueErrorType.Integer:
-      return mk('schema.type', `must be a whole number, not ${describe(e.value)}`);
-    case ValueErrorType.Boolean:
-      return mk('schema.type', `must be true or false, not ${describe(e.value)}`);
-    case ValueErrorType.Literal:
-      return mk('schema.enum', `must be ${String(s.const)}, not ${describe(e.value)}`);
-    case ValueErrorType.NumberMinimum:
-    case ValueErrorType.IntegerMinimum:
-    case ValueErrorType.NumberMaximum:
-    case ValueErrorType.IntegerMaximum:
-      return mk(rangeCode(ptr), `${String(e.value)} must be a whole number from ${String(s.minimum)} to ${String(s.maximum)}`, true);
-    case ValueErrorType.StringPattern:
-      return patternProblem(path, String(s.pattern), e.value as string);
-    case ValueErrorType.ArrayMinItems:
-      return mk('overlay.members', `needs at least ${String(s.minItems)} entries`, true);
+  const { kind, message } = translateSchemaError(e);
+  const mk = (code: string, soft = false): StructureProblem => ({ path, code, message, soft });
+  switch (kind) {
+    case 'required':
+      return mk('schema.required');
+    case 'unknown-field':
+      return mk('schema.unknown-field');
+    case 'type':
+      return mk('schema.type');
+    case 'enum':
+      return mk('schema.enum');
+    case 'range':
+      return mk(rangeCode(ptr), true);
+    case 'pattern':
+      return patternProblem(path, String((e.schema as { pattern?: unknown }).pattern), e.value as string);
+    case 'min-items':
+      return mk('overlay.members', true);
     default:
-      return mk('schema.invalid', e.message, SOFT.has(e.type));
+      // (unions are resolved by collectUnion before they get here)
+      return { path, code: 'schema.invalid', message: e.message, soft: SOFT.has(e.type) };
   }
 }
 
@@ -192,33 +168,5 @@ function patternProblem(path: string, pattern: string, value: string): Structure
   if (pattern === IFNAME_RE.source) return mk('iface.invalid', ifnameProblem(value) ?? `${value} is not a valid interface name`);
   if (pattern === CIDR_PATTERN) return mk('addr.invalid', `${value} is not an IPv4 address in CIDR form (a.b.c.d/len)`);
   if (pattern === IPV4_PATTERN) return mk('addr.invalid', `${value} is not an IPv4 address`);
-  return mk('schema.pattern', `${describe(value)} does not have the expected form (${pattern})`);
-}
-
-/** A value as words: `the text "x"`, `the number 5`, `a list`, `nothing` (YAML `key:` with no value). */
-export function describe(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing (the field is empty)';
-  if (typeof v === 'string') return `the text "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
-  if (typeof v === 'number') return `the number ${v}`;
-  if (typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a map';
-  return typeof v;
-}
-
-const decodeToken = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
-
-/** JSON pointer (`/nodes/web/routes/0/via`) → our notation (`nodes.web.routes[0].via`), walking `root` so map keys that look like numbers stay keys. */
-export function pointerToPath(root: unknown, pointer: string): string {
-  if (pointer === '') return '';
-  let path = '';
-  let cur: unknown = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const token = decodeToken(raw);
-    if (Array.isArray(cur)) path += `[${token}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(token)) path += path ? `.${token}` : token;
-    else path += `[${JSON.stringify(token)}]`;
-    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[token] : undefined;
-  }
-  return path;
+  return mk('schema.pattern', `${describeValue(value)} does not have the expected form (${pattern})`);
 }

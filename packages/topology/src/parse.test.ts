@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatProblem, labToJson, labToYaml, parseLab, parseLabText } from './parse.js';
-import { pointerToPath } from './parse-structure.js';
 import type { Problem } from './model.js';
 
 // The example labs of the repository (examples/): the lab format's examples, each must parse.
@@ -153,16 +152,6 @@ describe('YAML 1.2 scalars', () => {
   it('gives the message the spec shows for a bad gateway', () => {
     const r = parseLabText(lab('  web: { kind: netns, routes: [{ to: default, via: 10.0.0.999 }] }'));
     expect(r.problems.map(formatProblem)).toEqual(['nodes.web.routes[0].via: 10.0.0.999 is not an IPv4 address']);
-  });
-});
-
-describe('pointerToPath', () => {
-  it('uses [i] for list indexes and keeps numeric map keys as keys', () => {
-    const root = { nodes: { web: { routes: [{ via: 1 }] }, '1': {} }, links: [{ a: {} }] };
-    expect(pointerToPath(root, '/nodes/web/routes/0/via')).toBe('nodes.web.routes[0].via');
-    expect(pointerToPath(root, '/links/0/a/interface')).toBe('links[0].a.interface');
-    expect(pointerToPath(root, '/nodes/1/kind')).toBe('nodes["1"].kind');
-    expect(pointerToPath(root, '')).toBe('');
   });
 });
 

@@ -2,7 +2,7 @@
 import { builtinScenario } from '@patchbay/scenarios/library';
 import { NAME_RE } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
-import type { StudentRow } from '../db.js';
+import type { StudentRow } from '../store/store.js';
 import { CODE_ALPHABET, CODE_LENGTH, cleanStudentName, newSessionCode, normalizeCode, studentLabName } from './codes.js';
 import { CheckScheduler, Semaphore, strongerTrigger, type Trigger } from './scheduler.js';
 import { exerciseView, revealedHints, sessionView, studentProgress } from './views.js';

@@ -5,21 +5,22 @@
 // lab's kernel state changes (watch.ts), when someone presses Enter in one of the lab's terminals
 // (iptables changes make no netlink event; debounced), and every `periodicMs` while the lab is
 // watched. A lab is watched while it has exercise subscribers or its session has a dashboard open.
+// Who follows what, and the socket events, are exercise-audience.ts's; where runs and hints are
+// kept, exercise-records.ts's.
 import { exerciseOf, forgetExercise, resetExercise, runChecks, startExercise, EngineError } from '@patchbay/engine';
-import { ExerciseSubscribeSchema, SessionSubscribeSchema, type CheckRun, type HintsView, type LiveAck } from '@patchbay/protocol';
-import { Value } from '@sinclair/typebox/value';
+import type { CheckRun, HintsView } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { StudentRow } from '../db.js';
+import type { StudentRow } from '../store/store.js';
 import { HttpError } from '../http-error.js';
-import { releaseLab } from '../lab-release.js';
 import type { LiveIo, LiveSocket } from '../live/socket.js';
+import { ExerciseAudience } from './exercise-audience.js';
+import { ExerciseRecords } from './exercise-records.js';
 import { ScenarioSource, type ExerciseContext } from './scenario-source.js';
 import { CheckScheduler, Semaphore, type Trigger } from './scheduler.js';
-import { studentProgress, revealedHints } from './views.js';
+import { revealedHints } from './views.js';
 import { LabChangeWatch } from './watch.js';
 
-export const exerciseRoom = (lab: string): string => `exercise:${lab}`;
-export const sessionRoom = (id: string): string => `session:${id}`;
+export { exerciseRoom, sessionRoom } from './exercise-audience.js';
 
 export interface ExerciseHubOptions {
   /** Check runs at once over all labs. */
@@ -49,34 +50,40 @@ export class ExerciseHub {
   readonly watch: LabChangeWatch;
   /** Joins and resets (each an apply) at once. */
   readonly realize: Semaphore;
+  /** Labs being realized by a join or a reset: their `applied` event is not a student's change. */
+  private readonly realizing = new Map<string, number>();
+  /** Each lab's check run whose probes are running now. */
+  private readonly probing = new Map<string, Promise<unknown>>();
   private readonly options: ExerciseHubOptions;
   private readonly scheduler: CheckScheduler<CheckRun>;
-  /** Labs outside a session: their latest run and hints revealed (a student's are in the database). */
-  private readonly lastRuns = new Map<string, CheckRun>();
-  private readonly hints = new Map<string, number>();
+  private readonly records: ExerciseRecords;
+  private readonly audience: ExerciseAudience;
   /** When each lab's latest run finished (performance.now()), for the periodic runs. */
   private readonly lastRunAt = new Map<string, number>();
-  private readonly labSubscribers = new Map<string, Set<string>>();
-  /** The student connections (not an instructor's look) that follow each lab's results: who is online. */
-  private readonly studentSockets = new Map<string, Set<string>>();
-  private readonly sessionSubscribers = new Map<string, Set<string>>();
   private readonly enterTimers = new Map<string, NodeJS.Timeout>();
   private readonly ticker: NodeJS.Timeout;
 
   constructor(
     private readonly app: FastifyInstance,
-    private readonly io: LiveIo,
+    io: LiveIo,
     options: Partial<ExerciseHubOptions> = {},
   ) {
     this.options = { ...EXERCISE_HUB_DEFAULTS, ...options };
     this.scenarios = new ScenarioSource(app.store, app.engine);
+    this.records = new ExerciseRecords(app.store);
     this.realize = new Semaphore(this.options.realizeConcurrency);
     this.scheduler = new CheckScheduler(this.options.concurrency, (lab, trigger) => this.execute(lab, trigger));
     this.watch = new LabChangeWatch({
-      engine: app.engine,
+      watches: app.engine.watches,
       log: app.log,
       onChange: (lab) => this.trigger(lab, 'change'),
       debounceMs: this.options.debounceMs,
+    });
+    this.audience = new ExerciseAudience(app, io, {
+      contextOf: (lab) => this.scenarios.contextOf(lab),
+      scenarioOfSession: (session) => this.scenarios.ofSession(session),
+      latest: (ctx) => this.records.latest(ctx),
+      setWatched: (lab, want) => this.watch.set(lab, want),
     });
     this.ticker = setInterval(() => this.periodic(), Math.max(100, Math.floor(this.options.periodicMs / 5)));
     this.ticker.unref();
@@ -94,21 +101,19 @@ export class ExerciseHub {
 
   /** The latest run of the lab, if any. */
   latest(ctx: ExerciseContext): CheckRun | undefined {
-    return ctx.student ? (this.app.store.getStudent(ctx.student.id)?.lastRun ?? undefined) : this.lastRuns.get(ctx.lab);
+    return this.records.latest(ctx);
   }
 
   hintsShown(ctx: ExerciseContext): number {
-    return ctx.student ? (this.app.store.getStudent(ctx.student.id)?.hintsShown ?? 0) : (this.hints.get(ctx.lab) ?? 0);
+    return this.records.hintsShown(ctx);
   }
 
   /** Reveals the next hint (when one is left) and answers with every hint revealed so far. */
   revealHint(ctx: ExerciseContext): HintsView {
     const hintCount = ctx.scenario.hints?.length ?? 0;
     const shown = Math.min(hintCount, this.hintsShown(ctx) + 1);
-    if (ctx.student) {
-      this.app.store.setHintsShown(ctx.student.id, shown);
-      this.emitProgress(ctx.student.id);
-    } else this.hints.set(ctx.lab, shown);
+    this.records.setHintsShown(ctx, shown);
+    if (ctx.student) this.emitProgress(ctx.student.id);
     return { hints: revealedHints(ctx.scenario, shown), hintCount };
   }
 
@@ -125,16 +130,15 @@ export class ExerciseHub {
   /** Puts the lab back as the scenario starts (re-creates it when it is gone), then runs the checks. */
   async reset(ctx: ExerciseContext): Promise<CheckRun> {
     if (ctx.session?.endedAt) throw new HttpError(409, 'ended', `the class session of lab ${ctx.lab} has ended: its labs are gone for good`);
+    // The engine's `removing` event ends the lab's terminals, pings and captures before it goes.
     await this.scheduler.exclusive(ctx.lab, () =>
-      this.realize.use(async () => {
-        await releaseLab(this.app, ctx.lab);
+      this.realizeLab(ctx.lab, async () => {
         const present = await this.app.engine.entry(ctx.lab).then(() => true, () => false);
         if (present && (await exerciseOf(this.app.engine, ctx.lab).catch(() => undefined))) await resetExercise(this.app.engine, ctx.lab);
         else {
           if (present) await this.app.engine.destroy(ctx.lab);
           await startExercise(this.app.engine, ctx.scenario, { lab: ctx.lab });
         }
-        await this.watch.refresh(ctx.lab);
       }),
     );
     return this.run(ctx.lab, 'reset');
@@ -143,7 +147,6 @@ export class ExerciseHub {
   /** Destroys a lab (the end of a session), after its runs; true when there was something to destroy. */
   destroyLab(lab: string): Promise<boolean> {
     return this.scheduler.exclusive(lab, async () => {
-      await releaseLab(this.app, lab);
       const removed = await this.app.engine.destroy(lab).then(
         () => true,
         (err: unknown) => {
@@ -152,23 +155,45 @@ export class ExerciseHub {
         },
       );
       await forgetExercise(this.app.engine, lab).catch(() => undefined);
-      this.app.store.deleteLab(lab);
-      this.lastRuns.delete(lab);
-      this.hints.delete(lab);
+      this.app.store.labs.delete(lab);
+      this.records.forget(lab);
       this.lastRunAt.delete(lab);
       return removed;
     });
   }
 
-  /** Before the lab's namespaces go away: the watcher lets go of them (lab-release.ts). */
-  release(lab: string): Promise<void> {
-    return this.watch.release(lab);
+  /** Realizes a lab (a join, a reset) in the `realize` line; its apply is not reported as a change. */
+  async realizeLab<T>(lab: string, fn: () => Promise<T>): Promise<T> {
+    return this.realize.use(async () => {
+      this.realizing.set(lab, (this.realizing.get(lab) ?? 0) + 1);
+      try {
+        return await fn();
+      } finally {
+        const n = (this.realizing.get(lab) ?? 1) - 1;
+        if (n > 0) this.realizing.set(lab, n);
+        else this.realizing.delete(lab);
+      }
+    });
   }
 
-  /** The lab was applied again (PUT /api/labs): watch its new namespaces; its checks run soon. */
-  async labChanged(lab: string): Promise<void> {
-    await this.watch.refresh(lab);
-    if (this.watch.isWatched(lab) || this.app.store.studentByLab(lab)) this.trigger(lab, 'change');
+  /**
+   * Before the lab's namespaces go (the engine's `removing` event): the run probing the lab now
+   * finishes first (at most `maxWaitMs`; the engine kills what is left after), so its pings and
+   * commands end by themselves instead of failing against a half-removed lab.
+   */
+  async probesEnded(lab: string, maxWaitMs = 5000): Promise<void> {
+    const run = this.probing.get(lab);
+    if (!run) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    await Promise.race([run.catch(() => undefined), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** The engine applied the lab (its `applied` event; the watch follows its namespaces by itself): its checks run soon. */
+  labChanged(lab: string): void {
+    if (this.realizing.has(lab)) return; // a join or reset runs its own checks after it
+    if (this.watch.isWatched(lab) || this.app.store.students.byLab(lab)) this.trigger(lab, 'change');
   }
 
   /** Enter in one of the lab's terminals (a command ran: maybe iptables, which makes no kernel event). */
@@ -177,7 +202,7 @@ export class ExerciseHub {
     if (t) clearTimeout(t);
     const timer = setTimeout(() => {
       this.enterTimers.delete(lab);
-      if (this.watch.isWatched(lab) || this.app.store.studentByLab(lab)) this.trigger(lab, 'change');
+      if (this.watch.isWatched(lab) || this.app.store.students.byLab(lab)) this.trigger(lab, 'change');
     }, this.options.enterDebounceMs);
     timer.unref();
     this.enterTimers.set(lab, timer);
@@ -185,26 +210,12 @@ export class ExerciseHub {
 
   /** Sends a student's progress to their session's dashboards. */
   emitProgress(studentId: string, row?: StudentRow): void {
-    const st = row ?? this.app.store.getStudent(studentId);
-    const session = st && this.app.store.getSession(st.session);
-    if (!st || !session) return;
-    this.io.to(sessionRoom(session.id)).emit('session:progress', { session: session.id, student: studentProgress(st, this.scenarios.ofSession(session), this.isOnline(st.lab)) });
+    this.audience.emitProgress(studentId, row);
   }
 
   /** Whether a student has lab `lab`'s exercise open now. */
   isOnline(lab: string): boolean {
-    return (this.studentSockets.get(lab)?.size ?? 0) > 0;
-  }
-
-  /** A student connection came or went: the dashboards learn who is online. */
-  private setOnline(lab: string, socketId: string, on: boolean): void {
-    const was = this.isOnline(lab);
-    const set = this.studentSockets.get(lab) ?? new Set<string>();
-    if (on) this.studentSockets.set(lab, set.add(socketId));
-    else if (set.delete(socketId) && set.size === 0) this.studentSockets.delete(lab);
-    if (was === this.isOnline(lab)) return;
-    const st = this.app.store.studentByLab(lab);
-    if (st) this.emitProgress(st.id, st);
+    return this.audience.isOnline(lab);
   }
 
   private async execute(lab: string, trigger: Trigger): Promise<CheckRun> {
@@ -213,18 +224,19 @@ export class ExerciseHub {
     await this.assertPresent(ctx);
     const ended = this.watch.runStarted(lab);
     let checks: Awaited<ReturnType<typeof runChecks>>;
+    const probes = runChecks(this.app.engine, lab, ctx.scenario);
+    this.probing.set(lab, probes);
     try {
-      checks = await runChecks(this.app.engine, lab, ctx.scenario);
+      checks = await probes;
     } finally {
+      if (this.probing.get(lab) === probes) this.probing.delete(lab);
       ended();
     }
     const run: CheckRun = { lab, results: checks.results, passed: checks.passed, total: checks.total, at: new Date().toISOString(), ms: checks.ms, trigger };
     this.lastRunAt.set(lab, performance.now());
-    if (ctx.student) {
-      const row = this.app.store.recordRun(ctx.student.id, run);
-      if (row) this.emitProgress(row.id, row);
-    } else this.lastRuns.set(lab, run);
-    this.io.to(exerciseRoom(lab)).emit('exercise:results', run);
+    const row = this.records.record(ctx, run);
+    if (row) this.emitProgress(row.id, row);
+    this.audience.sendResults(run);
     return run;
   }
 
@@ -237,92 +249,14 @@ export class ExerciseHub {
     }
   }
 
-  /** Whether the lab should be watched: exercise subscribers, or a dashboard on its (running) session. */
-  private async syncWatch(lab: string): Promise<void> {
-    let want = (this.labSubscribers.get(lab)?.size ?? 0) > 0;
-    if (!want) {
-      const st = this.app.store.studentByLab(lab);
-      const session = st && this.app.store.getSession(st.session);
-      want = !!session && !session.endedAt && (this.sessionSubscribers.get(session.id)?.size ?? 0) > 0;
-    }
-    await this.watch.set(lab, want);
-  }
-
   /** Every lab of the session (after a dashboard came or went, a join, the end). */
-  async syncSession(session: string): Promise<void> {
-    await Promise.all(this.app.store.studentsOf(session).map((st) => this.syncWatch(st.lab)));
+  syncSession(session: string): Promise<void> {
+    return this.audience.syncSession(session);
   }
 
+  /** A socket's exercise and session subscriptions. */
   register(socket: LiveSocket): void {
-    const labs = new Set<string>();
-    const sessions = new Set<string>();
-    const leaveLab = (lab: string) => {
-      labs.delete(lab);
-      void socket.leave(exerciseRoom(lab));
-      this.labSubscribers.get(lab)?.delete(socket.id);
-      if (this.labSubscribers.get(lab)?.size === 0) this.labSubscribers.delete(lab);
-      if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, false);
-      void this.syncWatch(lab);
-    };
-    const leaveSession = (id: string) => {
-      sessions.delete(id);
-      void socket.leave(sessionRoom(id));
-      this.sessionSubscribers.get(id)?.delete(socket.id);
-      if (this.sessionSubscribers.get(id)?.size === 0) this.sessionSubscribers.delete(id);
-      void this.syncSession(id);
-    };
-
-    socket.on('exercise:subscribe', async (payload, ack) => {
-      const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(ExerciseSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid exercise:subscribe payload: { lab }' });
-      const { lab } = payload;
-      if (!this.app.auth.scopeCovers(socket.data.scope, lab)) return reply({ ok: false, error: `this token does not cover lab ${lab}` });
-      const ctx = await this.scenarios.contextOf(lab).catch(() => undefined);
-      if (!ctx) return reply({ ok: false, error: `lab ${lab} has no exercise` });
-      if (socket.disconnected) return;
-      if (!labs.has(lab)) {
-        labs.add(lab);
-        await socket.join(exerciseRoom(lab));
-        const subs = this.labSubscribers.get(lab) ?? new Set<string>();
-        this.labSubscribers.set(lab, subs.add(socket.id));
-        if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, true);
-        void this.syncWatch(lab);
-      }
-      reply({ ok: true, id: exerciseRoom(lab) });
-      const last = this.latest(ctx);
-      if (last) socket.emit('exercise:results', last);
-    });
-    socket.on('exercise:unsubscribe', (payload) => {
-      if (Value.Check(ExerciseSubscribeSchema, payload) && labs.has(payload.lab)) leaveLab(payload.lab);
-    });
-
-    socket.on('session:subscribe', async (payload, ack) => {
-      const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(SessionSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid session:subscribe payload: { session }' });
-      if (socket.data.scope.role !== 'instructor') return reply({ ok: false, error: 'only an instructor may follow a class session' });
-      const session = this.app.store.getSession(payload.session);
-      if (!session) return reply({ ok: false, error: `no session ${payload.session}` });
-      if (!sessions.has(session.id)) {
-        sessions.add(session.id);
-        await socket.join(sessionRoom(session.id));
-        const subs = this.sessionSubscribers.get(session.id) ?? new Set<string>();
-        this.sessionSubscribers.set(session.id, subs.add(socket.id));
-        void this.syncSession(session.id);
-      }
-      reply({ ok: true, id: sessionRoom(session.id) });
-      const scenario = this.scenarios.ofSession(session);
-      for (const st of this.app.store.studentsOf(session.id)) {
-        socket.emit('session:progress', { session: session.id, student: studentProgress(st, scenario, this.isOnline(st.lab)) });
-      }
-    });
-    socket.on('session:unsubscribe', (payload) => {
-      if (Value.Check(SessionSubscribeSchema, payload) && sessions.has(payload.session)) leaveSession(payload.session);
-    });
-
-    socket.on('disconnect', () => {
-      for (const lab of [...labs]) leaveLab(lab);
-      for (const id of [...sessions]) leaveSession(id);
-    });
+    this.audience.register(socket);
   }
 
   /** Server shutdown: no new runs start; the ones running finish (their processes end with them). */

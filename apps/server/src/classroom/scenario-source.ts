@@ -5,7 +5,7 @@ import { exerciseOf, type Engine } from '@patchbay/engine';
 import type { Problem } from '@patchbay/protocol';
 import { parseScenarioText, type Scenario } from '@patchbay/scenarios';
 import { builtinScenario } from '@patchbay/scenarios/library';
-import type { SessionRow, Store, StudentRow } from '../db.js';
+import type { SessionRow, Store, StudentRow } from '../store/store.js';
 import { HttpError } from '../http-error.js';
 
 /** A scenario file from a request (lab inline: a path cannot be read on the server); 400 with every problem. */
@@ -54,8 +54,8 @@ export class ScenarioSource {
 
   /** The lab's exercise, or undefined when the lab was not started from a scenario. */
   async contextOf(lab: string): Promise<ExerciseContext | undefined> {
-    const student = this.store.studentByLab(lab);
-    const session = student && this.store.getSession(student.session);
+    const student = this.store.students.byLab(lab);
+    const session = student && this.store.sessions.get(student.session);
     if (student && session) return { lab, scenario: this.ofSession(session), student, session };
     const ex = await exerciseOf(this.engine, lab).catch(() => undefined);
     return ex ? { lab, scenario: ex.scenario } : undefined;

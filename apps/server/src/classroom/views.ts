@@ -2,7 +2,7 @@
 // never part of a view, and hints only as far as they were revealed.
 import type { CheckRun, ExerciseView, ScenarioSummary, Session, StudentProgress } from '@patchbay/protocol';
 import type { Scenario } from '@patchbay/scenarios';
-import type { SessionRow, StudentRow } from '../db.js';
+import type { SessionRow, StudentRow } from '../store/store.js';
 
 export function scenarioSummary(s: Scenario): ScenarioSummary {
   return { id: s.id, title: s.title, level: s.level, summary: s.summary, tags: s.tags ?? [], checks: s.checks.length, hints: s.hints?.length ?? 0, checkList: s.checks.map((c) => ({ id: c.id, title: c.title, type: c.type })) };

@@ -26,13 +26,13 @@ import {
   type CaptureLine,
   type CaptureStart,
   type LiveAck,
-  type Problem,
 } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import type { LabProcesses } from './lab-processes.js';
 import { placeOf } from './lab-node.js';
 import { PcapRing } from './pcap-ring.js';
+import { payloadProblems } from './payload-problems.js';
 import type { LiveSocket } from './socket.js';
 import { streamIdsOf } from './stream-ids.js';
 
@@ -90,14 +90,6 @@ interface CaptureRun {
   /** Settles when the capture has ended and its last lines and status were sent. */
   ended: Promise<void>;
   stop(reason: CaptureEndReason): void;
-}
-
-function problemsOf(payload: unknown): Problem[] {
-  return [...Value.Errors(CaptureStartSchema, payload)].map((e) => ({
-    path: e.path.replace(/^\//, '').replace(/\//g, '.'),
-    message: e.message,
-    code: 'capture.invalid',
-  }));
 }
 
 export const captureDownloadPath = (lab: string, id: string): string => `/api/labs/${encodeURIComponent(lab)}/captures/${id}/pcap`;
@@ -178,7 +170,7 @@ export class CaptureHub {
 
   private async start(socket: LiveSocket, payload: unknown): Promise<LiveAck> {
     const input: unknown = payload !== null && typeof payload === 'object' ? Value.Default(CaptureStartSchema, Value.Clone(payload)) : payload;
-    if (!Value.Check(CaptureStartSchema, input)) return { ok: false, error: 'invalid capture:start payload', problems: problemsOf(input) };
+    if (!Value.Check(CaptureStartSchema, input)) return { ok: false, error: 'invalid capture:start payload', problems: payloadProblems(CaptureStartSchema, input, 'capture.invalid') };
     const opts: CaptureStart = input;
     const reused = streamIdsOf(socket).claim(opts.id, 'capture');
     if (reused) return { ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] };

@@ -2,24 +2,17 @@
 // node's namespace, and streams the parsed ping lines to this socket only, ending with `ping:summary`.
 // Every event carries the id the client chose in `ping:start`.
 import { parsePingLine, startPing, type PingHandle } from '@patchbay/kernel';
-import { PingStartSchema, type LiveAck, type PingStart, type PingSummary, type Problem } from '@patchbay/protocol';
+import { PingStartSchema, type LiveAck, type PingStart, type PingSummary } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import type { LabProcesses } from './lab-processes.js';
 import { placeOf } from './lab-node.js';
+import { payloadProblems } from './payload-problems.js';
 import type { LiveSocket } from './socket.js';
 import { streamIdsOf } from './stream-ids.js';
 
 /** Per socket: each ping is a process, so a client cannot start an unbounded number. */
 export const MAX_PINGS_PER_SOCKET = 4;
-
-function problemsOf(payload: unknown): Problem[] {
-  return [...Value.Errors(PingStartSchema, payload)].map((e) => ({
-    path: e.path.replace(/^\//, '').replace(/\//g, '.'),
-    message: e.message,
-    code: 'ping.invalid',
-  }));
-}
 
 export function registerPing(app: FastifyInstance, socket: LiveSocket, processes: LabProcesses): void {
   const pings = new Map<string, PingHandle>();
@@ -28,7 +21,7 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, processes
   socket.on('ping:start', async (payload, ack) => {
     const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
     const input: unknown = payload !== null && typeof payload === 'object' ? Value.Default(PingStartSchema, Value.Clone(payload)) : payload;
-    if (!Value.Check(PingStartSchema, input)) return reply({ ok: false, error: 'invalid ping:start payload', problems: problemsOf(input) });
+    if (!Value.Check(PingStartSchema, input)) return reply({ ok: false, error: 'invalid ping:start payload', problems: payloadProblems(PingStartSchema, input, 'ping.invalid') });
     const opts: PingStart = input;
     const reused = streamIdsOf(socket).claim(opts.id, 'ping');
     if (reused) return reply({ ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] });

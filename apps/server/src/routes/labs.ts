@@ -5,13 +5,10 @@ import { routes, type ApplyResponse } from '@patchbay/protocol';
 import { opCommand, type Lab } from '@patchbay/topology';
 import { validationProblems } from '../errors.js';
 import { HttpError } from '../http-error.js';
-import { namespacesOf } from '../live/lab-node.js';
-import { releaseLab } from '../lab-release.js';
 import { route } from './route.js';
 
 const labs: FastifyPluginAsyncTypebox = async (app) => {
-  route(app, routes.listLabs, async (req) => ({ labs: (await app.engine.list()).filter((l) => app.auth.covers(req, l.name)) }),
-  );
+  route(app, routes.listLabs, async (req) => ({ labs: (await app.engine.list()).filter((l) => app.auth.covers(req, l.name)) }));
 
   // Ajv checks the JSON body against the lab schema, but the problems reported come from the lab
   // parser (the CLI's): the same paths, codes and messages, and YAML bodies too.
@@ -46,17 +43,9 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
         throw new HttpError(403, 'quota', `quota: a student's lab may have at most ${app.limits.studentNodesPerLab} nodes (this one has ${Object.keys(lab.nodes).length}); nothing was changed`);
       }
       const dryRun = req.query.dryRun === 'true';
-      if (!dryRun) {
-        // Pings and captures in namespaces this apply removes would keep them alive: stop them first.
-        const keep = namespacesOf(lab, app.engine.prefix);
-        await app.labProcesses.release(name, (ns) => keep.has(ns));
-      }
+      // The live services follow the lab through the engine's lifecycle events (plugins/services/live.ts).
       const result = await app.engine.apply(lab, { dryRun });
-      if (!dryRun) {
-        app.store.putLab(lab.name, lab);
-        await app.tables.refresh(lab.name);
-        await app.exercises.labChanged(lab.name);
-      }
+      if (!dryRun) app.store.labs.put(lab.name, lab);
       return {
         lab: result.lab,
         revision: result.revision,
@@ -83,11 +72,8 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
 
   route(app, routes.destroyLab, async (req) => {
     app.auth.assertLab(req, req.params.name);
-    // The watchers hold sockets in the lab's namespaces, pings and captures run in them: they
-    // would outlive `ip netns del` (and keep the namespaces alive).
-    await releaseLab(app, req.params.name);
     const { removed } = await app.engine.destroy(req.params.name);
-    app.store.deleteLab(req.params.name);
+    app.store.labs.delete(req.params.name);
     return { lab: req.params.name, removed };
   });
 };

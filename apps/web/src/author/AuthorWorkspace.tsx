@@ -24,13 +24,7 @@ import { ProofPanel, type ValidationView } from './ProofPanel';
 import { draftToYaml, pickTargetPath } from './scenario-draft';
 import { HintsSection, InstructionsSection, MetaSection, StepsSection } from './ScenarioForm';
 import { FilePickButton } from '../components/FilePickButton';
-
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+import { downloadText } from '../download';
 
 const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
 const errorText = (e: unknown) => (e instanceof ApiError ? e.message : String(e));
@@ -173,7 +167,7 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
           <FilePickButton title="Open a scenario file (YAML or JSON)" testid="import-scenario" inputTestid="import-file" onFile={openText}>
             Import…
           </FilePickButton>
-          <button type="button" onClick={() => download(`${draft.id || 'scenario'}.yaml`, draftToYaml(draft))} title={blocked ? `Download the scenario file (it still has problems: ${blocked})` : 'Download the scenario file'} data-testid="export-scenario">
+          <button type="button" onClick={() => downloadText(`${draft.id || 'scenario'}.yaml`, draftToYaml(draft), 'application/yaml')} title={blocked ? `Download the scenario file (it still has problems: ${blocked})` : 'Download the scenario file'} data-testid="export-scenario">
             Export YAML
           </button>
           <button type="button" onClick={() => store.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="author-undo">

@@ -28,10 +28,10 @@ function bearer(req: FastifyRequest): string | undefined {
 
 export default fp<{ adminToken: string }>(
   async (app, opts) => {
-    app.store.addToken(opts.adminToken, 'instructor');
+    app.store.tokens.add(opts.adminToken, 'instructor');
     const auth: AuthService = {
       scopeFor(token) {
-        const row = app.store.findToken(token);
+        const row = app.store.tokens.find(token);
         if (!row) return undefined;
         if (row.role === 'instructor') return { role: 'instructor' };
         return row.lab ? { role: 'student', lab: row.lab } : undefined;

@@ -5,7 +5,6 @@
 // is counted from the server's start (a join counts too), so a restart gives every lab a full idle
 // period again.
 import fp from 'fastify-plugin';
-import { releaseLab } from '../../lab-release.js';
 
 export interface ReaperOptions {
   /** How often idle labs are looked for. */
@@ -32,13 +31,12 @@ export default fp<ReaperOptions>(
       if (idleMs <= 0) return [];
       const running = new Set((await app.engine.list()).map((l) => l.name));
       const gone: string[] = [];
-      for (const lab of app.store.studentLabs()) {
+      for (const lab of app.store.tokens.studentLabs()) {
         if (!running.has(lab) || (connections.get(lab) ?? 0) > 0) continue;
         if (Date.now() - (lastSeen.get(lab) ?? started) < idleMs) continue;
         try {
-          await releaseLab(app, lab);
-          await app.engine.destroy(lab);
-          app.store.deleteLab(lab);
+          await app.engine.destroy(lab); // its `removing` event ends the lab's processes first
+          app.store.labs.delete(lab);
           gone.push(lab);
           app.log.info({ lab, idleSeconds: app.limits.studentIdleSeconds }, 'idle student lab destroyed');
         } catch (err) {

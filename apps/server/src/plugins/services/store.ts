@@ -1,6 +1,6 @@
 // The database as a service (`app.store`); the caller opens and closes it.
 import fp from 'fastify-plugin';
-import type { Store } from '../../db.js';
+import type { Store } from '../../store/store.js';
 
 export default fp<{ store: Store }>(
   async (app, opts) => {

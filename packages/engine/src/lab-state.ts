@@ -1,5 +1,6 @@
-// What `state`, `export` and `exec` show and do, in lab terms: kernel names are mapped back to
-// the lab's node and interface names. The JSON of `labState` is the stable `state --json` output.
+// What `state` shows of a running lab, in lab terms: the kernel observed in the lab's namespaces,
+// with kernel names mapped back to the lab's node and interface names. The JSON of `labState` is
+// the stable `state --json` output; `namespaceView` is one namespace of it (the live tables).
 import {
   type BridgeView,
   type InterfaceView,
@@ -8,19 +9,12 @@ import {
   type LinkState,
   type NodeView,
   type NamespaceState,
-  type Op,
   IMPLICIT_HOST,
   compile,
-  diff,
   isBridge,
-  labToYaml,
-  opCommand,
-  plan,
 } from '@patchbay/topology';
-import { execInNamespace, listNamespaces, mapLimit, observeNamespaces, readLiveTables, spawnSandbox, userNamespacePath, type LiveTables } from '@patchbay/kernel';
-import { existsSync } from 'node:fs';
+import { listNamespaces, mapLimit, observeNamespaces, readLiveTables, type LiveTables } from '@patchbay/kernel';
 import type { Engine } from './engine.js';
-import { EngineError } from './errors.js';
 
 // The view types are the pure core's (one definition for the engine, the server and the web app).
 export type { BridgeView, FdbEntryView, InterfaceView, LabStateView, NeighbourView, NodeView, VlanView } from '@patchbay/topology';
@@ -119,80 +113,4 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
     });
   }
   return { lab: name, revision: entry.revision, nodes, bridges };
-}
-
-/** The running lab as a lab file (the last revision applied). */
-export async function exportLab(engine: Engine, name: string): Promise<string> {
-  const entry = await engine.entry(name);
-  if (!entry.lab) throw new EngineError('not-found', `lab ${name} has never been applied successfully`);
-  return labToYaml(entry.lab);
-}
-
-/** The commands that build the lab from nothing: a plan against an empty kernel. */
-export function scriptFor(lab: Lab, prefix: string): string {
-  const ops: Op[] = plan(diff(compile(lab, prefix), { namespaces: {} })).ops;
-  const lines = [
-    '#!/bin/sh',
-    `# Lab ${lab.name}, as the commands Patchbay runs to build it from nothing (prefix ${JSON.stringify(prefix)}).`,
-    '# Remove it with: ' + [...new Set(ops.filter((o) => o.tool === 'netns').map((o) => `ip netns del ${o.args[2]}`))].join('; '),
-    'set -e',
-  ];
-  let phase = '';
-  for (const op of ops) {
-    if (op.phase !== phase) lines.push('', `# ${op.phase}`);
-    phase = op.phase;
-    lines.push(opCommand(op));
-  }
-  return lines.join('\n') + '\n';
-}
-
-export async function exportScript(engine: Engine, name: string): Promise<string> {
-  const entry = await engine.entry(name);
-  if (!entry.lab) throw new EngineError('not-found', `lab ${name} has never been applied successfully`);
-  return scriptFor(entry.lab, engine.prefix);
-}
-
-/** Runs argv in a node's namespace (a bridge: its host's); resolves to the command's exit status. */
-export async function execInNode(engine: Engine, name: string, node: string, argv: string[]): Promise<number> {
-  const entry = await engine.entry(name);
-  const lab = entry.lab ?? entry.pending!;
-  if (!lab.nodes[node]) {
-    throw new EngineError('not-found', `lab ${name} has no node ${node} (nodes: ${Object.keys(lab.nodes).sort().join(', ')})`);
-  }
-  if (argv.length === 0) throw new EngineError('invalid', 'no command given: patchbay exec NAME NODE -- CMD…');
-  const ns = compile(lab, engine.prefix).names.nodeNamespace[node]!;
-  const r = await execInNamespace(ns, argv, { stdio: 'inherit' });
-  return r.code;
-}
-
-/**
- * Where a student shell may run: the namespace of a `netns` or `router` node, owned by its own user
- * namespace. Hosts and bridges hold bridges and tunnels: never given to a shell.
- */
-export async function shellTarget(engine: Engine, name: string, node: string): Promise<{ ns: string; hostname: string }> {
-  const entry = await engine.entry(name);
-  const lab = entry.lab ?? entry.pending;
-  if (!lab) throw new EngineError('not-found', `lab ${name} has never been applied`);
-  const spec = lab.nodes[node];
-  if (!spec) throw new EngineError('not-found', `lab ${name} has no node ${node} (nodes: ${Object.keys(lab.nodes).sort().join(', ')})`);
-  if (spec.kind !== 'netns' && spec.kind !== 'router') {
-    throw new EngineError('invalid', `node ${node} is a ${spec.kind}: shells run in netns and router nodes (hosts and bridges hold the lab's bridges and tunnels)`);
-  }
-  const ns = compile(lab, engine.prefix).names.nodeNamespace[node]!;
-  if (!existsSync(userNamespacePath(ns))) {
-    throw new EngineError('conflict', `node ${node}'s namespace is not isolated (made before namespaces had their own user namespace): destroy the lab and apply it again`);
-  }
-  return { ns, hostname: node };
-}
-
-/** `patchbay shell`: the student sandbox in a node, on this process's terminal (or stdin/stdout). Its exit status. */
-export async function shellInNode(engine: Engine, name: string, node: string, command: string[] = []): Promise<number> {
-  const { ns, hostname } = await shellTarget(engine, name, node);
-  const sandbox = spawnSandbox(ns, { hostname, command, stdio: ['inherit', 'inherit', 'inherit'] });
-  return new Promise<number>((resolve) => {
-    sandbox.child.once('error', () => resolve(127));
-    sandbox.child.once('exit', (code, signal) => {
-      void sandbox.kill().finally(() => resolve(code ?? (signal ? 128 + 9 : 1)));
-    });
-  });
 }

@@ -1,7 +1,7 @@
 // Page-wide behaviour of the editor: keyboard shortcuts and autosave to the server.
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, client } from './api/client';
-import type { EditorStore } from './store/editor';
+import { ApiError, client } from '../api/client';
+import type { EditorStore } from '../store/editor';
 
 export interface ShortcutActions {
   apply(): void;

@@ -1,0 +1,84 @@
+// The database's schema, as migrations applied in order once each. Never edit one that has
+// shipped: add another.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE labs (
+        name TEXT PRIMARY KEY,
+        document TEXT NOT NULL,
+        layout TEXT,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE tokens (
+        token_hash TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('instructor', 'student')),
+        lab TEXT,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    // The editor's working copy of a lab: saved as the user draws, valid or not, with its layout.
+    version: 2,
+    sql: `
+      CREATE TABLE drafts (
+        name TEXT PRIMARY KEY,
+        document TEXT NOT NULL,
+        layout TEXT,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    // Class sessions (a scenario, frozen as text when the session was opened, so editing the
+    // library later never changes a running class) and their students: each student's own lab,
+    // the hash of their token, hints revealed, the latest check run and when they first solved it.
+    version: 3,
+    sql: `
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        scenario_id TEXT NOT NULL,
+        scenario_text TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        ended_at TEXT,
+        last_seq INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE students (
+        id TEXT PRIMARY KEY,
+        session TEXT NOT NULL REFERENCES sessions(id),
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        lab TEXT NOT NULL UNIQUE,
+        token_hash TEXT NOT NULL,
+        joined_at TEXT NOT NULL,
+        hints_shown INTEGER NOT NULL DEFAULT 0,
+        last_run TEXT,
+        solved_at TEXT,
+        UNIQUE (session, seq)
+      );
+      CREATE INDEX students_by_session ON students(session);
+    `,
+  },
+];
+
+/** Applies every migration the database has not had yet, each in its own transaction. */
+export function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const done = new Set((db.prepare('SELECT version FROM migrations').all() as { version: number }[]).map((r) => r.version));
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
+    })();
+  }
+}
+
+/** The newest migration applied (0 for an empty database). */
+export function schemaVersion(db: Database.Database): number {
+  return (db.prepare('SELECT MAX(version) AS v FROM migrations').get() as { v: number | null }).v ?? 0;
+}

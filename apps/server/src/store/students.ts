@@ -1,0 +1,118 @@
+// The students of class sessions (table `students`): each one's own lab, the hash of their token,
+// hints revealed, the latest check run and when they first solved the exercise. A student and
+// their token are made and removed together.
+import type { CheckRun } from '@patchbay/protocol';
+import type Database from 'better-sqlite3';
+import { hashToken, type TokenStore } from './tokens.js';
+
+export interface StudentRow {
+  id: string;
+  session: string;
+  /** 1, 2, … in the order of joining (part of the lab name; never reused in a session). */
+  seq: number;
+  name: string;
+  lab: string;
+  joinedAt: string;
+  hintsShown: number;
+  lastRun: CheckRun | null;
+  solvedAt: string | null;
+}
+
+export interface NewStudent {
+  id: string;
+  session: string;
+  name: string;
+  token: string;
+  /** The lab name for the student's sequence number. */
+  labFor: (seq: number) => string;
+  /** Students a session may have at most. */
+  max: number;
+}
+
+interface StudentRecord {
+  id: string;
+  session: string;
+  seq: number;
+  name: string;
+  lab: string;
+  joined_at: string;
+  hints_shown: number;
+  last_run: string | null;
+  solved_at: string | null;
+}
+
+const studentOf = (r: StudentRecord): StudentRow => ({
+  id: r.id,
+  session: r.session,
+  seq: r.seq,
+  name: r.name,
+  lab: r.lab,
+  joinedAt: r.joined_at,
+  hintsShown: r.hints_shown,
+  lastRun: r.last_run === null ? null : (JSON.parse(r.last_run) as CheckRun),
+  solvedAt: r.solved_at,
+});
+
+export class StudentStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly tokens: TokenStore,
+  ) {}
+
+  /**
+   * Adds a student and their token (covering only their lab) in one transaction, so two joins at
+   * once never get the same lab; 'full' when the session has `max` students already.
+   */
+  add(n: NewStudent): StudentRow | 'full' {
+    return this.db.transaction((): StudentRow | 'full' => {
+      const { count } = this.db.prepare('SELECT COUNT(*) AS count FROM students WHERE session = ?').get(n.session) as { count: number };
+      if (count >= n.max) return 'full';
+      // Never reused, not even after a join that failed: its lab name may be taken by a lab
+      // that is not ours (startExercise refused it), and trying it again would fail again.
+      const { seq } = this.db.prepare('UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq AS seq').get(n.session) as { seq: number };
+      const lab = n.labFor(seq);
+      const joinedAt = new Date().toISOString();
+      this.db
+        .prepare('INSERT INTO students (id, session, seq, name, lab, token_hash, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(n.id, n.session, seq, n.name, lab, hashToken(n.token), joinedAt);
+      this.tokens.add(n.token, 'student', lab);
+      return { id: n.id, session: n.session, seq, name: n.name, lab, joinedAt, hintsShown: 0, lastRun: null, solvedAt: null };
+    })();
+  }
+
+  /** Forgets a student whose lab could not be realized (their token too). */
+  delete(id: string): void {
+    const s = this.get(id);
+    if (!s) return;
+    this.db.transaction(() => {
+      this.tokens.revokeStudentTokens(s.lab);
+      this.db.prepare('DELETE FROM students WHERE id = ?').run(id);
+    })();
+  }
+
+  get(id: string): StudentRow | undefined {
+    const r = this.db.prepare('SELECT * FROM students WHERE id = ?').get(id) as StudentRecord | undefined;
+    return r && studentOf(r);
+  }
+
+  byLab(lab: string): StudentRow | undefined {
+    const r = this.db.prepare('SELECT * FROM students WHERE lab = ?').get(lab) as StudentRecord | undefined;
+    return r && studentOf(r);
+  }
+
+  /** The students of a session, in the order they joined. */
+  inSession(session: string): StudentRow[] {
+    return (this.db.prepare('SELECT * FROM students WHERE session = ? ORDER BY seq').all(session) as StudentRecord[]).map(studentOf);
+  }
+
+  /** Keeps a run as the student's latest; the first run where every check passes sets solvedAt. */
+  recordRun(student: string, run: CheckRun): StudentRow | undefined {
+    const solved = run.total > 0 && run.passed === run.total ? run.at : null;
+    this.db.prepare('UPDATE students SET last_run = ?, solved_at = COALESCE(solved_at, ?) WHERE id = ?').run(JSON.stringify(run), solved, student);
+    return this.get(student);
+  }
+
+  setHintsShown(student: string, n: number): void {
+    this.db.prepare('UPDATE students SET hints_shown = ? WHERE id = ?').run(n, student);
+  }
+}

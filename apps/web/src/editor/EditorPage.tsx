@@ -1,0 +1,233 @@
+// The editor page: toolbar, palette, canvas, inspector, and the bottom panels (apply result, ping,
+// capture, kernel tables, terminal). It holds the page's state and wires the parts together; it
+// talks to the server only through api/ (REST) and the live socket.
+import type { ApplyResponse } from '@patchbay/protocol';
+import { labToYaml, type NodeKind } from '@patchbay/topology';
+import { useReactFlow } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
+import { ApiError, client } from '../api/client';
+import { handOver } from '../author/handoff';
+import { ApplyDialog, type ApplyOutcome } from '../components/ApplyDialog';
+import { Canvas } from '../components/Canvas';
+import { Inspector } from '../components/Inspector';
+import { OpenDialog, type OpenChoice } from '../components/OpenDialog';
+import { Palette } from '../components/Palette';
+import { downloadText } from '../download';
+import { addNode } from '../model/lab-edit';
+import { autoLayout, freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
+import { marksFor } from '../model/marks';
+import { navigate } from '../routes';
+import { createEditorStore } from '../store/editor';
+import { createLiveStore } from '../store/live';
+import { BottomPanels, type PanelTab } from './BottomPanels';
+import { EditorToolbar } from './EditorToolbar';
+import { useAutosave, useShortcuts } from './hooks';
+import { openChoice, type Opened } from './open-lab';
+
+const LAST_LAB = 'patchbay.lastLab';
+
+export function EditorPage() {
+  const store = useMemo(() => createEditorStore(), []);
+  const live = useMemo(() => createLiveStore(), []);
+  const { lab, selected, problems, canUndo, canRedo } = useStore(
+    store,
+    useShallow((s) => ({ lab: s.lab, selected: s.selected, problems: s.problems, canUndo: s.past.length > 0, canRedo: s.future.length > 0 })),
+  );
+  const liveState = useStore(live, useShallow((s) => ({ connected: s.connected, subscribed: s.subscribed, error: s.error })));
+  const [applied, setApplied] = useState(false);
+  const [dialog, setDialog] = useState<'apply' | 'open' | undefined>();
+  const [tab, setTab] = useState<PanelTab>('result');
+  const [lastApply, setLastApply] = useState<ApplyResponse>();
+  const [notice, setNotice] = useState<{ kind: 'error' | 'info'; text: string }>();
+  const [capturePoint, setCapturePoint] = useState<{ node?: string; iface?: string; request: number }>({ request: 0 });
+  const [pingFrom, setPingFrom] = useState<string>();
+  const [terminalAt, setTerminalAt] = useState<{ node?: string; request: number }>({ request: 0 });
+  const { save, saveNow } = useAutosave(store);
+  const flow = useReactFlow();
+  const fitSoon = useCallback(() => setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.15 }), 60), [flow]);
+  const selectedNode = selected.nodes.length === 1 ? selected.nodes[0] : undefined;
+
+  const fail = (e: unknown) => setNotice({ kind: 'error', text: e instanceof ApiError ? e.message : String(e) });
+
+  /** Whether the lab runs on the server; if so, its live tables are watched. */
+  const refreshApplied = useCallback(
+    async (name: string) => {
+      try {
+        const { labs } = await client.call('listLabs');
+        const running = labs.some((l) => l.name === name && l.revision > 0);
+        setApplied(running);
+        live.getState().watch(running ? name : undefined);
+      } catch (e) {
+        fail(e);
+      }
+    },
+    [live],
+  );
+
+  const openLab = useCallback(
+    async (c: OpenChoice) => {
+      setDialog(undefined);
+      setNotice(undefined);
+      setLastApply(undefined);
+      let opened: Opened;
+      try {
+        opened = await openChoice(c);
+      } catch (e) {
+        return fail(e);
+      }
+      if ('handedOverToAuthor' in opened) return navigate('/author');
+      const { lab: next, positions } = opened;
+      store.getState().load(next, positions && Object.keys(positions).length ? positions : autoLayout(next));
+      fitSoon();
+      localStorage.setItem(LAST_LAB, next.name);
+      window.history.replaceState(null, '', `#lab=${encodeURIComponent(next.name)}`);
+      await refreshApplied(next.name);
+    },
+    [store, refreshApplied, fitSoon],
+  );
+
+  // At start: the lab in the address, else the last one opened (its draft, else the running lab).
+  useEffect(() => {
+    const fromHash = new URLSearchParams(window.location.hash.slice(1)).get('lab');
+    const name = fromHash ?? localStorage.getItem(LAST_LAB);
+    if (!name) return void setDialog('open');
+    void (async () => {
+      const draft = await client.call('getDraft', { params: { name } }).catch(() => undefined);
+      if (draft) return openLab({ from: 'draft', draft });
+      const running = await client.call('getLab', { params: { name } }).then(
+        () => true,
+        () => false,
+      );
+      return openLab(running ? { from: 'lab', name } : { from: 'new', name });
+    })();
+  }, [openLab]);
+
+  const onApplied = (o: ApplyOutcome) => {
+    const current = store.getState().lab;
+    if (o.result) {
+      setLastApply(o.result);
+      store.getState().setMarks(marksFor(current, o.result.ops));
+      setApplied(true);
+      live.getState().watch(current.name);
+      setTab('result');
+    } else if (o.error?.failure) {
+      store.getState().setMarks(marksFor(current, [], o.error.failure));
+    }
+  };
+
+  const destroy = async () => {
+    if (!window.confirm(`Destroy lab ${lab.name}? Its namespaces and everything in them go away; the drawing stays.`)) return;
+    try {
+      await client.call('destroyLab', { params: { name: lab.name } });
+      setApplied(false);
+      live.getState().watch(undefined);
+      store.getState().setMarks({});
+      setNotice({ kind: 'info', text: `lab ${lab.name} destroyed` });
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  /** Opens /author with this lab (handed over in sessionStorage, with where its nodes are). */
+  const makeExercise = () => {
+    handOver(sessionStorage, { kind: 'lab', lab, positions: store.getState().positions });
+    navigate('/author');
+  };
+
+  const exportScript = async () => {
+    try {
+      downloadText(`${lab.name}.sh`, (await client.call('labScript', { body: lab })).script);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  useShortcuts(store, { apply: () => setDialog('apply'), open: () => setDialog('open'), save: () => void saveNow() }, dialog === undefined);
+
+  const addFromPalette = (kind: NodeKind) => {
+    const before = store.getState().lab;
+    const next = addNode(before, kind);
+    const name = Object.keys(next.nodes).find((n) => !Object.hasOwn(before.nodes, n))!;
+    // In the middle of what the canvas shows, where no other node is.
+    const box = document.querySelector('.pb-canvas')?.getBoundingClientRect();
+    const c = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 200, y: 200 };
+    const at = freeSpot(store.getState().positions, { x: c.x - NODE_WIDTH / 2, y: c.y - NODE_HEIGHT / 2 });
+    store.getState().edit(() => next, { ...store.getState().positions, [name]: at });
+    store.getState().select([name], []);
+  };
+
+  return (
+    <div className="pb-app">
+      <EditorToolbar
+        labName={lab.name}
+        applied={applied}
+        canUndo={canUndo}
+        canRedo={canRedo}
+        problemCount={problems.length}
+        save={save}
+        live={liveState}
+        onOpen={() => setDialog('open')}
+        onUndo={() => store.getState().undo()}
+        onRedo={() => store.getState().redo()}
+        onArrange={() => {
+          store.getState().edit((l) => l, autoLayout(store.getState().lab));
+          fitSoon();
+        }}
+        onExportYaml={() => downloadText(`${lab.name}.yaml`, labToYaml(lab), 'application/yaml')}
+        onExportScript={() => void exportScript()}
+        onMakeExercise={makeExercise}
+        onDestroy={() => void destroy()}
+        onApply={() => setDialog('apply')}
+      />
+      {notice && (
+        <div className={`pb-notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+          {notice.text}
+          <button type="button" onClick={() => setNotice(undefined)} aria-label="Dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      {!liveState.connected && liveState.error && (
+        <div className="pb-notice error" role="alert" data-testid="live-error">
+          {liveState.error} — drawing and applying still work; live tables, pings and captures wait for the connection.
+        </div>
+      )}
+      <main className="pb-main">
+        <Palette onAdd={addFromPalette} />
+        <Canvas
+          store={store}
+          live={live}
+          actions={{
+            onCapture: (node, iface) => {
+              setCapturePoint((p) => ({ ...(node ? { node } : {}), ...(iface ? { iface } : {}), request: p.request + 1 }));
+              setTab('capture');
+            },
+            onPing: (node) => {
+              setPingFrom(node);
+              setTab('ping');
+            },
+            onTerminal: (node) => {
+              setTerminalAt((t) => ({ node, request: t.request + 1 }));
+              setTab('terminal');
+            },
+          }}
+        />
+        <Inspector store={store} />
+      </main>
+      <BottomPanels
+        tab={tab}
+        onTab={setTab}
+        lab={lab}
+        applied={applied}
+        live={live}
+        lastApply={lastApply}
+        selectedNode={selectedNode}
+        targets={{ pingFrom, capture: capturePoint, terminal: terminalAt }}
+      />
+      {dialog === 'apply' && <ApplyDialog lab={lab} onClose={() => setDialog(undefined)} onApplied={onApplied} />}
+      {dialog === 'open' && <OpenDialog onOpen={(c) => void openLab(c)} onClose={() => setDialog(undefined)} />}
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+// A running lab written out: as a lab file (`patchbay export`), or as the shell commands that
+// build it from nothing (`export --script`, POST /api/script).
+import { type Lab, type Op, compile, diff, labToYaml, opCommand, plan } from '@patchbay/topology';
+import type { Engine } from './engine.js';
+import { EngineError } from './errors.js';
+
+/** The running lab as a lab file (the last revision applied). */
+export async function exportLab(engine: Engine, name: string): Promise<string> {
+  const entry = await engine.entry(name);
+  if (!entry.lab) throw new EngineError('not-found', `lab ${name} has never been applied successfully`);
+  return labToYaml(entry.lab);
+}
+
+/** The commands that build the lab from nothing: a plan against an empty kernel. */
+export function scriptFor(lab: Lab, prefix: string): string {
+  const ops: Op[] = plan(diff(compile(lab, prefix), { namespaces: {} })).ops;
+  const lines = [
+    '#!/bin/sh',
+    `# Lab ${lab.name}, as the commands Patchbay runs to build it from nothing (prefix ${JSON.stringify(prefix)}).`,
+    '# Remove it with: ' + [...new Set(ops.filter((o) => o.tool === 'netns').map((o) => `ip netns del ${o.args[2]}`))].join('; '),
+    'set -e',
+  ];
+  let phase = '';
+  for (const op of ops) {
+    if (op.phase !== phase) lines.push('', `# ${op.phase}`);
+    phase = op.phase;
+    lines.push(opCommand(op));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function exportScript(engine: Engine, name: string): Promise<string> {
+  const entry = await engine.entry(name);
+  if (!entry.lab) throw new EngineError('not-found', `lab ${name} has never been applied successfully`);
+  return scriptFor(entry.lab, engine.prefix);
+}

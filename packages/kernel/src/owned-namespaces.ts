@@ -1,0 +1,81 @@
+// Network namespaces owned by their own user namespace (helpers/nsowner.py), for the nodes a
+// student may get a shell in (sandbox.ts). Background and measurements: shared research,
+// kernel-and-sandbox-facts §1.
+//
+// WHY a userns-owned netns: CAP_NET_ADMIN in the init user namespace reaches other namespaces through
+// rtnetlink (IFLA_TARGET_NETNSID needs no file or pid, only the netnsid every veth neighbour gets). With
+// the node's netns owned by a dedicated userns, the student's NET_ADMIN/NET_RAW count only there.
+// Namespaces for student nodes are created with `ownedNamespaceAdd` instead of `ip netns add`, and
+// removed with `ownedNamespaceDel` (plain `ip netns del` would leak the userns pin and the host uid).
+// Bridges, VXLAN and other tunnel devices must stay in backend-owned namespaces (research §1.6).
+
+import { fileURLToPath } from 'node:url';
+import { killProcessesIn } from './pids.js';
+import { assertNamespaceName, run } from './process.js';
+
+export const NSOWNER_SCRIPT = fileURLToPath(new URL('../helpers/nsowner.py', import.meta.url));
+export const USERNS_DIR = '/run/patchbay/userns';
+
+/** The pinned user namespace that owns the named network namespace. */
+export function userNamespacePath(ns: string): string {
+  assertNamespaceName(ns);
+  return `${USERNS_DIR}/${ns}`;
+}
+
+export interface OwnedNamespaceResult {
+  name: string;
+  ok: boolean;
+  /** Host uid/gid that inside uid/gid 1000 maps to (add only). */
+  uid?: number;
+  error?: string;
+}
+
+const NSOWNER_BATCH = 200;
+
+async function nsowner(cmd: 'add' | 'del', names: readonly string[]): Promise<OwnedNamespaceResult[]> {
+  const unique = [...new Set(names)];
+  unique.forEach(assertNamespaceName);
+  const results: OwnedNamespaceResult[] = [];
+  for (let i = 0; i < unique.length; i += NSOWNER_BATCH) {
+    const batch = unique.slice(i, i + NSOWNER_BATCH);
+    const r = await run('python3', [NSOWNER_SCRIPT, cmd, ...batch], { timeoutMs: 30_000 + 100 * batch.length });
+    const byName = new Map<string, OwnedNamespaceResult>();
+    for (const line of r.stdout.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const o = JSON.parse(line) as OwnedNamespaceResult;
+        if (typeof o.name === 'string') byName.set(o.name, o);
+      } catch {
+        /* not ours: reported below as missing */
+      }
+    }
+    const why = r.stderr.trim() || `nsowner exited with ${r.code}`;
+    for (const name of batch) results.push(byName.get(name) ?? { name, ok: false, error: why });
+  }
+  return results;
+}
+
+/**
+ * Creates each named network namespace owned by a new user namespace (inside uid/gid 1000 = a unique
+ * unprivileged host uid; nested user namespaces disabled). An existing name fails and is left alone.
+ */
+export function ownedNamespaceAdd(names: readonly string[]): Promise<OwnedNamespaceResult[]> {
+  return nsowner('add', names);
+}
+
+/**
+ * Kills every process inside the namespaces (sandboxes included: a live process keeps a netns alive),
+ * then removes the netns and userns pins and frees the host uids. A missing name is success.
+ */
+export async function ownedNamespaceDel(names: readonly string[]): Promise<OwnedNamespaceResult[]> {
+  names.forEach(assertNamespaceName);
+  await killProcessesIn(names);
+  return nsowner('del', names);
+}
+
+/** The host uid of an owned namespace, or undefined when it has none. */
+export async function ownedNamespaceUid(ns: string): Promise<number | undefined> {
+  assertNamespaceName(ns);
+  const r = await run('python3', [NSOWNER_SCRIPT, 'uid', ns], { timeoutMs: 10_000 });
+  return r.code === 0 ? Number(r.stdout.trim()) : undefined;
+}
