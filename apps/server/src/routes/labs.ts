@@ -8,8 +8,7 @@ import { HttpError } from '../http-error.js';
 import { route } from './route.js';
 
 const labs: FastifyPluginAsyncTypebox = async (app) => {
-  route(app, routes.listLabs, async (req) => ({ labs: (await app.engine.list()).filter((l) => app.auth.covers(req, l.name)) }),
-  );
+  route(app, routes.listLabs, async (req) => ({ labs: (await app.engine.list()).filter((l) => app.auth.covers(req, l.name)) }));
 
   // Ajv checks the JSON body against the lab schema, but the problems reported come from the lab
   // parser (the CLI's): the same paths, codes and messages, and YAML bodies too.
