@@ -54,7 +54,6 @@ export function App() {
   const [terminalAt, setTerminalAt] = useState<{ node?: string; request: number }>({ request: 0 });
   const { save, saveNow } = useAutosave(store);
   const flow = useReactFlow();
-  const fitSoon = useCallback(() => setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.15 }), 60), [flow]);
   const selectedNode = selected.nodes.length === 1 ? selected.nodes[0] : undefined;
 
   const fail = (e: unknown) => setNotice({ kind: 'error', text: e instanceof ApiError ? e.message : String(e) });
@@ -109,12 +108,12 @@ export function App() {
         return fail(e);
       }
       store.getState().load(next, positions && Object.keys(positions).length ? positions : autoLayout(next));
-      fitSoon();
+      store.getState().fit();
       localStorage.setItem(LAST_LAB, next.name);
       window.history.replaceState(null, '', `#lab=${encodeURIComponent(next.name)}`);
       await refreshApplied(next.name);
     },
-    [store, refreshApplied, fitSoon],
+    [store, refreshApplied],
   );
 
   // At start: the lab in the address, else the last one opened (its draft, else the running lab).
@@ -208,7 +207,7 @@ export function App() {
           </button>
           <button type="button" onClick={() => {
               store.getState().edit((l) => l, autoLayout(store.getState().lab));
-              fitSoon();
+              store.getState().fit();
             }} title="Arrange the nodes automatically" data-testid="auto-layout">
             Arrange
           </button>
