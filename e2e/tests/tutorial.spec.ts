@@ -105,6 +105,8 @@ test('docs/tutorial.md: your first lab, two containers on a bridge', async ({ pa
         const mac = macOf(ns(LAB, node), 'eth0');
         await expect(fdb.getByTestId('fdb-row').filter({ has: page.getByTestId('fdb-mac').filter({ hasText: mac }) })).toContainText(`br0-${node}`);
       }
+      // Next to the bridge's own entries.
+      await expect(fdb.getByTestId('fdb-row').filter({ hasText: 'permanent' }).first()).toBeVisible();
     });
 
     await test.step('8. Destroy', async () => {
