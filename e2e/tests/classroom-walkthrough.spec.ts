@@ -22,6 +22,7 @@ test('docs/classroom-walkthrough.md: your first class', async ({ browser, page, 
     await test.step('1. Open the class page', async () => {
       await page.goto(`/class?token=${E2E.token}`);
       await expect(page.getByRole('heading', { name: 'Start a class session' })).toBeVisible();
+      await expect(page.getByTestId('scenarios').getByRole('listitem')).toHaveCount(14);
       await expect(page.getByTestId('scenario-link-down')).toContainText('beginner');
     });
 
