@@ -1,0 +1,61 @@
+// ESLint: typescript-eslint's recommended type-aware rules over every package's TypeScript (src, tests,
+// bench, e2e). Formatting is Biome's job (biome.jsonc), boundaries dependency-cruiser's
+// (.dependency-cruiser.cjs). Run by `pnpm lint` after `pnpm build`: the apps read the packages' built .d.ts.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const unsafeAny = [
+  '@typescript-eslint/no-unsafe-argument',
+  '@typescript-eslint/no-unsafe-assignment',
+  '@typescript-eslint/no-unsafe-call',
+  '@typescript-eslint/no-unsafe-member-access',
+  '@typescript-eslint/no-unsafe-return',
+];
+const off = (rules) => Object.fromEntries(rules.map((r) => [r, 'off']));
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/test-results/**', 'bench/results/**'] },
+  {
+    files: ['**/*.{ts,tsx}'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        // The tsconfigs that cover tests as well as src (a package's tsconfig.json builds src only).
+        project: [
+          'packages/*/tsconfig.check.json',
+          'apps/cli/tsconfig.check.json',
+          'apps/server/tsconfig.check.json',
+          'apps/web/tsconfig.json',
+          'bench/tsconfig.json',
+          'e2e/tsconfig.json',
+        ],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      // Relaxed, not off: a leading underscore marks a parameter or binding kept on purpose.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // Tests read HTTP and socket replies as JSON (`res.json()` is `any`) and vitest's asymmetric matchers
+    // (`expect.any(String)`) are typed `any`; the assertions check those values at run time.
+    files: ['**/*.test.ts', '**/test-support.ts', '**/test-helpers.ts', 'e2e/**/*.ts'],
+    rules: off(unsafeAny),
+  },
+  {
+    // The benchmarks' report renderers take the measured results as untyped records (`any` on purpose:
+    // one-off Markdown of a JSON file, read by eye in docs/benchmarks.md).
+    files: ['bench/src/**/*.ts'],
+    rules: off(unsafeAny),
+  },
+  {
+    // Fastify plugins and route handlers are async by contract (an async plugin needs no `done`),
+    // whether or not they await anything.
+    files: ['apps/server/src/plugins/**/*.ts', 'apps/server/src/routes/**/*.ts'],
+    rules: { '@typescript-eslint/require-await': 'off' },
+  },
+);
