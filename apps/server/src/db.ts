@@ -78,7 +78,7 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 export interface StoredLab {
   name: string;
   document: unknown;
-  layout: unknown | null;
+  layout: unknown; // null when none was saved
   updatedAt: string;
 }
 

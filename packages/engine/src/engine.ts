@@ -38,6 +38,7 @@ import { ObservationCache } from './cache.js';
 import { EngineError } from './errors.js';
 import { Journal, type JournalEntry } from './journal.js';
 import { withLabLock } from './lock.js';
+import { isOurs } from './ownership.js';
 import { listLabs, recoverLabs, type LabSummary, type RecoveryReport } from './recovery.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
@@ -374,13 +375,6 @@ function notYetImplemented(lab: Lab): Problem[] {
     }),
   );
   return problems;
-}
-
-export function isOurs(seen: KernelState, ns: string, prefix: string, lab: string): boolean {
-  const alias = seen.namespaces[ns]?.links.lo?.alias ?? '';
-  const parts = alias.split(':');
-  if (!alias) return true; // unmarked: half-made by a crashed apply of this lab name
-  return parts[0] === 'patchbay' && parts[2] === prefix && parts[3] === lab;
 }
 
 /** Namespaces an apply changed, including the far ends of veths it created or deleted. */

@@ -1,5 +1,6 @@
 export * from './engine.js';
 export * from './recovery.js';
+export * from './ownership.js';
 export * from './cache.js';
 export * from './errors.js';
 export * from './journal.js';

@@ -1,8 +1,21 @@
 // Finding labs again: what `list` shows, and what a restart does with what it finds.
 import { listNamespaces, observeNamespaces } from '@patchbay/kernel';
-import { isOurs, type Engine } from './engine.js';
+import type { Lab } from '@patchbay/topology';
 import { EngineError } from './errors.js';
+import type { Journal } from './journal.js';
 import { lockHeld } from './lock.js';
+import { isOurs } from './ownership.js';
+
+/**
+ * What listing and recovery need of an engine. Structural, so that this module does not import
+ * engine.ts (which imports this one): the Engine class satisfies it.
+ */
+export interface RecoverableEngine {
+  readonly prefix: string;
+  readonly journal: Journal;
+  apply(lab: Lab): Promise<unknown>;
+  destroy(name: string): Promise<{ removed: string[] }>;
+}
 
 export type LabHealth = 'ok' | 'degraded' | 'applying' | 'failed' | 'orphaned';
 
@@ -26,7 +39,7 @@ export interface RecoveryReport {
   restored: string[];
 }
 
-export async function listLabs(engine: Engine): Promise<LabSummary[]> {
+export async function listLabs(engine: RecoverableEngine): Promise<LabSummary[]> {
   const entries = await engine.journal.list();
   const present = await listNamespaces(engine.prefix);
   const presentSet = new Set(present);
@@ -68,7 +81,7 @@ export async function listLabs(engine: Engine): Promise<LabSummary[]> {
  * prefix that no journal claims and whose marker says they are ours (or that carry no marker)
  * are removed. Labs whose lock is held by a live process are left alone.
  */
-export async function recoverLabs(engine: Engine): Promise<RecoveryReport> {
+export async function recoverLabs(engine: RecoverableEngine): Promise<RecoveryReport> {
   const report = { adopted: [] as string[], cleaned: [] as string[], restored: [] as string[] };
   const entries = await engine.journal.list();
   for (const e of entries) {

@@ -14,3 +14,4 @@ export * from './pcap.js';
 export * from './capture.js';
 export * from './sandbox.js';
 export * from './tcp-probe.js';
+export * from './pty.js';

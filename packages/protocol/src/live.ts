@@ -147,6 +147,7 @@ export interface ServerToClientEvents {
   'session:ended': (e: SessionEndedEvent) => void;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- socket.io's slot for server-to-server events: none
 export interface InterServerEvents {}
 
 /** Set by the server at the handshake: what the socket's token may do. */

@@ -147,7 +147,7 @@ function messageFor(e: ValueError): string {
     case ValueErrorType.Union: {
       const anyOf = (s.anyOf as Record<string, unknown>[] | undefined) ?? [];
       if (anyOf.length > 0 && anyOf.every((b) => 'const' in b)) return `must be one of ${anyOf.map((b) => String(b.const)).join(', ')}, not ${describe(e.value)}`;
-      return `has the wrong type (${String(s.description ?? 'see the schema')}), not ${describe(e.value)}`;
+      return `has the wrong type (${typeof s.description === 'string' ? s.description : 'see the schema'}), not ${describe(e.value)}`;
     }
     default:
       return e.message;

@@ -112,10 +112,16 @@ export class LabChangeWatch {
       const mine = this.nsOfLab.get(lab) ?? new Set<string>();
       const gone = [...mine].filter((n) => !want.has(n));
       const added = [...want].filter((n) => !mine.has(n));
-      for (const n of gone) (mine.delete(n), this.labOfNs.delete(n));
+      for (const n of gone) {
+        mine.delete(n);
+        this.labOfNs.delete(n);
+      }
       if (gone.length && this.watcher) await this.watcher.unwatch(gone).catch(() => undefined);
       if (!this.wanted.has(lab) || this.closed || added.length === 0) return this.closeIfIdle();
-      for (const n of added) (mine.add(n), this.labOfNs.set(n, lab));
+      for (const n of added) {
+        mine.add(n);
+        this.labOfNs.set(n, lab);
+      }
       this.nsOfLab.set(lab, mine);
       await this.shared().watch(added);
     });
@@ -126,7 +132,10 @@ export class LabChangeWatch {
     this.nsOfLab.delete(lab);
     for (const n of mine) this.labOfNs.delete(n);
     const t = this.timers.get(lab);
-    if (t) (clearTimeout(t), this.timers.delete(lab));
+    if (t) {
+      clearTimeout(t);
+      this.timers.delete(lab);
+    }
     if (mine.length && this.watcher) await this.watcher.unwatch(mine).catch(() => undefined);
     await this.closeIfIdle();
   }

@@ -1,7 +1,7 @@
 // Browser terminals over socket.io (`terminal:open|input|resize|close` → `terminal:output`… →
 // `terminal:exit`): a login shell in the sandbox of a lab's `netns` or `router` node (kernel
 // sandbox.ts: bwrap inside the node's network namespace, owned by the node's own user namespace),
-// on a pty (node-pty). Hosts and bridges are never given to a shell: their namespaces hold the
+// on a pty (node-pty, started by the kernel's spawnSandboxPty). Hosts and bridges are never given to a shell: their namespaces hold the
 // lab's bridges and tunnels (research: kernel-and-sandbox-facts §1.6).
 //
 // Output is batched per I/O turn and sent with an ack; at most `inflightBatches` are unacknowledged
@@ -15,7 +15,7 @@
 // with it, `sleep &` and `setsid` included); `terminal:exit` is always the last event.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { killSandbox, sandboxArgv, userNamespacePath } from '@patchbay/kernel';
+import { killSandbox, spawnSandboxPty, userNamespacePath, type SandboxPty } from '@patchbay/kernel';
 import {
   TerminalInputSchema,
   TerminalOpenSchema,
@@ -30,7 +30,6 @@ import {
 import { IMPLICIT_HOST } from '@patchbay/topology';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
-import { spawn, type IPty } from 'node-pty';
 import type { LabProcesses } from './lab-processes.js';
 import { placeOf } from './lab-node.js';
 import type { LiveSocket } from './socket.js';
@@ -61,7 +60,7 @@ export const TERMINAL_HUB_DEFAULTS: TerminalHubOptions = Object.freeze({
 const MAX_PENDING_INPUT_BYTES = 256 * 1024;
 
 /** Bytes node-pty has queued for the pty (its private queue of { buffer, offset }; 0 when a version has none). */
-function pendingInputBytes(pty: IPty): number {
+function pendingInputBytes(pty: SandboxPty): number {
   const queue = (pty as unknown as { _writeStream?: { _writeQueue?: unknown } })._writeStream?._writeQueue;
   if (!Array.isArray(queue)) return 0;
   let bytes = 0;
@@ -78,7 +77,7 @@ interface Terminal {
   node: string;
   ns: string;
   socket: LiveSocket;
-  pty: IPty;
+  pty: SandboxPty;
   startedAt: number;
   /** Output not sent yet (whole chunks as node-pty decoded them: never split inside a character). */
   queue: string[];
@@ -211,11 +210,9 @@ export class TerminalHub {
     if (socket.disconnected) return { ok: false, error: 'disconnected' };
     if (this.closing) return { ok: false, error: 'the server is shutting down' };
 
-    let pty: IPty;
+    let pty: SandboxPty;
     try {
-      const { file, args } = sandboxArgv(place.ns, { hostname: opts.node });
-      // A minimal environment, never the server's: sandbox-exec.sh starts bwrap under `env -i` anyway.
-      pty = spawn(file, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: '/', env: { TERM: 'xterm-256color' } });
+      pty = spawnSandboxPty(place.ns, { hostname: opts.node, cols: opts.cols, rows: opts.rows });
     } catch (err) {
       return { ok: false, error: `the terminal could not start: ${(err as Error).message}` };
     }

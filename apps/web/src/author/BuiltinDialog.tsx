@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { ApiError } from '../api/http';
 import { scenarioApi } from './scenario-api';
 
-export function BuiltinDialog({ onOpen, onClose }: { onOpen(id: string, text: string): void; onClose(): void }) {
+export function BuiltinDialog({ onOpen, onClose }: { onOpen: (id: string, text: string) => void; onClose: () => void }) {
   const [list, setList] = useState<ScenarioSummary[]>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState<string>();

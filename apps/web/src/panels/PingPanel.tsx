@@ -1,7 +1,7 @@
 // The ping panel: ping from a node of the lab (inside its namespace, on the server) to an address,
 // over the live socket (`ping:start` → `ping:reply`/`ping:event`… → `ping:summary`). Shows ping's lines,
 // the summary and a small RTT plot per seq (views: ./ping/). A running ping is stopped when the panel goes.
-import type { PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
+import type { LiveAck, PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { liveSocket } from '../api/live';
@@ -119,7 +119,8 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
     const pending: Run = { target: fields.target, size: fields.size, count: fields.count, entries: [] };
     setRun(pending);
     try {
-      const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ping:start', {
+      // socket.io types an ack that has a timeout as `any`; the contract says LiveAck.
+      const ack = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ping:start', {
         lab: lab.name,
         node: from,
         target: fields.target,
@@ -127,7 +128,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
         intervalMs: fields.intervalMs,
         size: fields.size,
         dontFragment,
-      });
+      })) as LiveAck;
       if (!ack.ok) {
         setRun(undefined);
         setError({ message: ack.error, problems: ack.problems ?? [] });
@@ -176,7 +177,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
 
   return (
     <section className="pb-panel pb-ping" data-testid="ping-panel" aria-label="Ping">
-      <form className="pb-form" onSubmit={start} noValidate>
+      <form className="pb-form" onSubmit={(ev) => void start(ev)} noValidate>
         <div className="pb-field">
           <label htmlFor={ids.from}>From</label>
           <select id={ids.from} data-testid="ping-from" value={from} onChange={(e) => setFrom(e.target.value)} disabled={running}>
