@@ -132,8 +132,12 @@ const ROUTES: [string, string][] = [
   ['GET', '/api/sessions/:id'], ['DELETE', '/api/sessions/:id'], ['POST', '/api/sessions/:id/students/:student/reset'], ['POST', '/api/join'],
   ['GET', '/api/labs/:name/exercise'], ['POST', '/api/labs/:name/checks'], ['POST', '/api/labs/:name/hints'], ['POST', '/api/labs/:name/reset'],
 ];
-const printable = (v: unknown): string =>
-  (typeof v === 'object' || typeof v === 'function' ? String(JSON.stringify(v)) : String(v)).replace(/[^\x20-\x7e]/g, '?');
+const printable = (v: unknown): string => {
+  if (typeof v === 'object') return JSON.stringify(v).replace(/[^\x20-\x7e]/g, '?');
+  if (typeof v === 'function') return v.toString().replace(/[^\x20-\x7e]/g, '?');
+  const primitive = v as string | number | bigint | boolean | symbol | undefined;
+  return String(primitive).replace(/[^\x20-\x7e]/g, '?');
+};
 
 function param(r: Rng, valid: readonly string[]): string {
   const h = hostile(r, false);
