@@ -22,6 +22,23 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# Node.js is the one thing set-up does not install: Debian 12's own nodejs is 18, too old for Vite 8,
+# vitest 4 and better-sqlite3; the versions that work are the root package.json's "engines".
+node_ok() {
+  node -e '
+    const [maj, min] = process.versions.node.split(".").map(Number);
+    process.exit((maj === 20 && min >= 19) || (maj === 22 && min >= 12) || maj > 22 ? 0 : 1);' 2>/dev/null
+}
+if ! command -v node >/dev/null 2>&1 || ! node_ok; then
+  found=$(node --version 2>/dev/null || echo "no node on the PATH")
+  cat >&2 <<MSG
+patchbay setup: Patchbay needs Node.js 20.19 or later (20.19+ or 22.12+); found: $found.
+  Debian 12's own "nodejs" package is 18. Install Node 20 or 22 (the official tarballs, or
+  NodeSource's Debian packages), make sure "node --version" prints it, and run this again.
+MSG
+  exit 1
+fi
+
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -49,3 +66,14 @@ pnpm install --frozen-lockfile --reporter=append-only | tail -n 3
 
 say "building"
 pnpm run build --output-logs=errors-only
+
+# The CLI package's bin (apps/cli/package.json), linked onto the PATH as `patchbay`: a two-line
+# wrapper rather than a symlink, so it works whatever mode a rebuild gives dist/main.js, and costs
+# one `sh` exec where `pnpm patchbay` costs ~0.5 s of pnpm start-up.
+BIN_DIR=${PATCHBAY_BIN_DIR:-/usr/local/bin}
+cli_main="$(pwd)/apps/cli/$(node -p "require('./apps/cli/package.json').bin.patchbay")"
+mkdir -p "$BIN_DIR"
+printf '#!/bin/sh\n# Patchbay command line, linked by %s/infra/setup.sh\nexec node %s "$@"\n' "$(pwd)" "$cli_main" > "$BIN_DIR/patchbay.tmp"
+chmod 755 "$BIN_DIR/patchbay.tmp"
+mv -f "$BIN_DIR/patchbay.tmp" "$BIN_DIR/patchbay"
+say "linked $BIN_DIR/patchbay -> $cli_main"

@@ -12,9 +12,9 @@ node apps/cli/dist/main.js list
 cat <<'MSG'
 
 Patchbay is installed. From another terminal, try:
-  pnpm patchbay apply ../shared/spec/examples/two-containers.yaml   # or any lab file
-  pnpm patchbay exec two-containers ns-web -- ping -c 3 192.168.100.20
-  pnpm patchbay destroy two-containers
+  patchbay apply examples/two-containers.yaml   # or any lab file
+  patchbay exec two-containers ns-web -- ping -c 3 192.168.100.20
+  patchbay destroy two-containers
 MSG
 printf '\033[1m==> starting Patchbay (patchbay serve)\033[0m\n'
 exec node apps/cli/dist/main.js serve --port "${PATCHBAY_PORT:-7070}" --host "${PATCHBAY_HOST:-127.0.0.1}"

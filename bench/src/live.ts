@@ -23,7 +23,7 @@ const LATENCY_PACKETS = quick ? 1000 : 4000;
 const FLOOD_S = quick ? 2 : 5;
 const LABS = quick ? 10 : 40;
 
-const example = readFileSync(join(ROOT, '../shared/spec/examples/two-containers.yaml'), 'utf8');
+const example = readFileSync(join(ROOT, 'examples/two-containers.yaml'), 'utf8');
 const labNamed = (name: string): Lab => parseLabText(example.replace('name: two-containers', `name: ${name}`)).lab!;
 
 function pct(xs: number[], p: number): number {

@@ -14,7 +14,7 @@
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Engine } from '@patchbay/engine';
 import { baselineRun, type BaselineMode } from './baseline.js';
 import { engineRun } from './engine-run.js';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   if (o.write) {
     const resultsDir = join(ROOT, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(join(resultsDir, 'star-latest.json'), JSON.stringify({ startedAt, options: o, machine: machineFacts(), fixed, sizes, incremental: inc }, null, 2) + '\n');
+    writeFileSync(join(resultsDir, 'star-latest.json'), JSON.stringify({ startedAt, options: { ...o, docPath: relative(ROOT, o.docPath) }, machine: machineFacts(), fixed, sizes, incremental: inc }, null, 2) + '\n');
     writeDoc(o.docPath, block);
     console.error(`[bench] wrote ${o.docPath} and bench/results/star-latest.json`);
   }

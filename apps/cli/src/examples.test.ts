@@ -1,4 +1,4 @@
-// Every example of the spec applies with the real CLI, re-applies as a no-op, and behaves as its
+// Every example lab of the repository (examples/) applies with the real CLI, re-applies as a no-op, and behaves as its
 // comment says, proven by pings through `patchbay exec`.
 import { describe, expect, it } from 'vitest';
 import { examplePath, exampleText, useCliEnv } from './test-helpers.js';

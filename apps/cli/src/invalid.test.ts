@@ -76,6 +76,16 @@ describe('apply refuses invalid files with exit 2', () => {
     expect(r.stderr).toContain('apply has no option --dryrun');
     await expectNothingCreated();
   });
+  it('a short option (-n is no dry run: refused, not ignored) and an extra argument', async () => {
+    const file = t.write('lab.yaml', TWO);
+    const short = await t.run(['apply', file, '-n']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('apply has no option -n');
+    const extra = await t.run(['apply', file, file]);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain('apply takes FILE; unexpected');
+    await expectNothingCreated();
+  });
   it('a file that does not exist', async () => {
     const r = await t.run(['apply', `${t.tmp}/missing.yaml`]);
     expect(r.code).toBe(2);

@@ -83,6 +83,12 @@ describe('patchbay list and destroy', () => {
     expect(ipNetnsList(PREFIX).length).toBe(8);
     expect(rootSnapshot()).toBe(before); // nothing of a lab lands in the root namespace
 
+    // Two names: refused whole (exit 2), not "destroy the first, ignore the second".
+    const both = await t.run(['destroy', 'vxlan-two-hosts', 'docker-bridge']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('destroy takes NAME; unexpected "docker-bridge"');
+    expect(ipNetnsList(PREFIX).length).toBe(8);
+
     for (const lab of ['vxlan-two-hosts', 'docker-bridge']) {
       const r = await t.run(['destroy', lab]);
       expect(r.code, r.stderr).toBe(0);

@@ -6,7 +6,7 @@ import { Engine, EngineError, ApplyError, exportLab, exportScript, execInNode, l
 import { type Op, opCommand } from '@patchbay/topology';
 import { formatState, formatList, formatPlanLine } from './format.js';
 import { cmdScenario } from './scenario.js';
-import { COMMAND_FLAGS, HELP, parseArgs, unknownFlag, type Parsed } from './args.js';
+import { HELP, parseArgs, UsageError, type Parsed } from './args.js';
 
 // Output piped into `head` and closed early is not an error: stop quietly.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -29,13 +29,8 @@ async function readInput(file: string): Promise<string> {
   }
 }
 
-function need(p: Parsed, n: number, usage: string): string[] {
-  if (p.positional.length < n) throw new EngineError('invalid', `usage: ${usage}`);
-  return p.positional;
-}
-
 async function cmdApply(engine: Engine, p: Parsed): Promise<number> {
-  const [file] = need(p, 1, 'patchbay apply FILE [--dry-run] [--json] [--verbose]');
+  const [file] = p.positional; // the grammar (args.ts) guarantees each command's positionals
   const text = await readInput(file!);
   const verbose = p.flags.has('verbose');
   const tty = process.stderr.isTTY && !p.flags.has('json');
@@ -86,19 +81,17 @@ async function cmdServe(p: Parsed): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const p = parseArgs(argv);
-  if (!p.command || p.flags.has('help')) {
+  if (!p.command || p.help) {
     out(HELP);
-    return p.command || p.flags.has('help') ? 0 : 2;
+    return p.help ? 0 : 2;
   }
-  const bad = COMMAND_FLAGS[p.command] ? unknownFlag(p) : undefined;
-  if (bad) throw new EngineError('invalid', `${p.command} has no option --${bad} (see patchbay --help)`);
   if (p.command === 'serve') return cmdServe(p);
   const engine = new Engine();
   switch (p.command) {
     case 'apply':
       return cmdApply(engine, p);
     case 'destroy': {
-      const [name] = need(p, 1, 'patchbay destroy NAME');
+      const [name] = p.positional;
       const r = await engine.destroy(name!);
       out(`${name}: removed ${r.removed.length} namespace(s)`);
       return 0;
@@ -109,17 +102,17 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'state': {
-      const [name] = need(p, 1, 'patchbay state NAME [--json]');
+      const [name] = p.positional;
       const view = await labState(engine, name!);
       out(p.flags.has('json') ? JSON.stringify(view, null, 2) : formatState(view));
       return 0;
     }
     case 'exec': {
-      const [name, node] = need(p, 2, 'patchbay exec NAME NODE -- CMD…');
+      const [name, node] = p.positional;
       return execInNode(engine, name!, node!, p.rest);
     }
     case 'export': {
-      const [name] = need(p, 1, 'patchbay export NAME [--script]');
+      const [name] = p.positional;
       out(p.flags.has('script') ? await exportScript(engine, name!) : await exportLab(engine, name!));
       return 0;
     }
@@ -137,14 +130,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'shell': {
-      const [name, node] = need(p, 2, 'patchbay shell NAME NODE [-- CMD…]');
+      const [name, node] = p.positional;
       return shellInNode(engine, name!, node!, p.rest);
     }
-    case 'scenario':
-      return cmdScenario(engine, p, out, err);
     default:
-      err(`patchbay: unknown command ${JSON.stringify(p.command)}\n\n${HELP}`);
-      return 2;
+      return cmdScenario(engine, p, out, err); // `scenario SUB`: the only other commands the grammar has
   }
 }
 
@@ -153,7 +143,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof EngineError) {
+    if (e instanceof UsageError) {
+      err(`patchbay: ${e.message}`);
+      process.exitCode = 2;
+    } else if (e instanceof EngineError) {
       if (e.problems.length) for (const pr of e.problems) err(`${pr.path ? `${pr.path}: ` : ''}${pr.message}`);
       else err(`patchbay: ${e.message}`);
       if (e.problems.length) err(`patchbay: ${e.message}`);

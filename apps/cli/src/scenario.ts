@@ -16,11 +16,9 @@ import {
 import { formatScenarioProblem, parseScenarioText, type CheckResult, type Scenario } from '@patchbay/scenarios';
 import { brokenBuiltins, builtinScenario, builtinScenarios } from '@patchbay/scenarios/library';
 import { NAME_RE } from '@patchbay/topology';
-import type { Parsed } from './args.js';
+import { SCENARIO_USAGE, type Parsed } from './args.js';
 
 type Print = (s: string) => void;
-
-export const SCENARIO_USAGE = 'patchbay scenario list | start ID|FILE [--lab NAME] | check NAME [--json] | solve NAME | validate ID|FILE [--lab NAME] [--json]';
 
 /** A built-in id, or a scenario file (a lab given as a path is read relative to it). */
 async function loadScenario(ref: string): Promise<Scenario> {
@@ -52,11 +50,8 @@ const mark = (r: CheckResult) => (r.pass ? 'PASS' : 'FAIL');
 const resultLine = (r: CheckResult) => `  ${mark(r)}  ${r.id}: ${r.title}${r.pass ? '' : `\n        ${r.reason}${r.seen ? ` — seen: ${r.seen}` : ''}`}`;
 
 export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Print): Promise<number> {
-  const [sub, arg] = p.positional;
-  const needArg = (what: string) => {
-    if (!arg) throw new EngineError('invalid', `usage: patchbay scenario ${sub} ${what}`);
-    return arg;
-  };
+  const sub = p.command?.replace(/^scenario /, '');
+  const [arg = ''] = p.positional; // the grammar (args.ts) guarantees each subcommand's argument
   switch (sub) {
     case 'list': {
       const all = builtinScenarios();
@@ -70,7 +65,7 @@ export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Pr
       return 0;
     }
     case 'start': {
-      const scenario = await loadScenario(needArg('ID|FILE [--lab NAME]'));
+      const scenario = await loadScenario(arg);
       const started = await startExercise(engine, scenario, { lab: labOption(p) });
       out(`${started.lab}: started "${scenario.title}" (${scenario.level}), ${started.apply.ops.length} operation(s)`);
       out('');
@@ -80,7 +75,7 @@ export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Pr
       return 0;
     }
     case 'check': {
-      const name = needArg('NAME [--json]');
+      const name = arg;
       const run = await checkExercise(engine, name);
       if (p.flags.has('json')) out(JSON.stringify({ lab: name, ...run }, null, 2));
       else {
@@ -90,7 +85,7 @@ export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Pr
       return run.passed === run.total ? 0 : 3;
     }
     case 'solve': {
-      const name = needArg('NAME');
+      const name = arg;
       const steps = await solveExercise(engine, name);
       for (const s of steps) {
         out(`  [${s.node}] $ ${s.run}${s.code === 0 ? '' : `   (exit ${s.code})`}`);
@@ -101,7 +96,7 @@ export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Pr
       return failed.length ? 1 : 0;
     }
     case 'validate': {
-      const scenario = await loadScenario(needArg('ID|FILE [--lab NAME] [--json]'));
+      const scenario = await loadScenario(arg);
       const json = p.flags.has('json');
       const proof = await validateExercise(engine, scenario, {
         lab: labOption(p),
@@ -116,7 +111,7 @@ export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Pr
       return proof.sound ? 0 : 3;
     }
     default:
-      err(`usage: ${SCENARIO_USAGE}`);
+      err(`patchbay: usage: ${SCENARIO_USAGE}`);
       return 2;
   }
 }

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeEach } from 'vitest';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 
 export const CLI = join(import.meta.dirname, '../dist/main.js');
-export const EXAMPLES_DIR = join(import.meta.dirname, '../../../../shared/spec/examples');
+export const EXAMPLES_DIR = join(import.meta.dirname, '../../../examples');
 
 export function examplePath(file: string): string {
   return join(EXAMPLES_DIR, file);

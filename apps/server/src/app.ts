@@ -4,9 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Engine } from '@patchbay/engine';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import type { Store } from './db.js';
 import { BODY_LIMIT, installErrorHandlers } from './errors.js';
+import { logRequests } from './logging.js';
 import contentTypes from './plugins/external/content-types.js';
 import swagger from './plugins/external/swagger.js';
 import web from './plugins/external/web.js';
@@ -46,6 +47,7 @@ export interface AppOptions {
 export async function buildApp(opts: AppOptions) {
   const app = Fastify({
     logger: opts.logger ?? false,
+    logController: new LogController({ disableRequestLogging: true }), // logRequests: one line per request, its token redacted
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     ajv: {
@@ -54,6 +56,7 @@ export async function buildApp(opts: AppOptions) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandlers(app);
+  if (opts.logger) logRequests(app);
 
   // external
   await app.register(swagger);

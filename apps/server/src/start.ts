@@ -5,6 +5,7 @@ import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
 import { openStore } from './db.js';
 import { limitsFromEnv } from './limits.js';
+import { serverLogger } from './logging.js';
 
 export interface StartOptions {
   port?: number;
@@ -15,13 +16,14 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const port = opts.port ?? 7070;
   const host = opts.host ?? '127.0.0.1';
   const limits = limitsFromEnv(); // a bad PATCHBAY_LIMITS stops here, before anything starts
+  const logger = serverLogger(process.env); // so does a bad PATCHBAY_LOG_LEVEL or PATCHBAY_LOG_FORMAT
   const engine = new Engine({ watch: true });
   const db = openStore(engine.settings.dataDir);
   let closing = false;
   try {
     const token = adminToken(db, engine.settings.dataDir);
     const report = await engine.recover();
-    const app = await buildApp({ engine, db, adminToken: token, limits, logger: { level: process.env['PATCHBAY_LOG_LEVEL'] ?? 'info' } });
+    const app = await buildApp({ engine, db, adminToken: token, limits, logger });
     const shutdown = async (signal: string) => {
       if (closing) return;
       closing = true;

@@ -12,7 +12,7 @@ import { parseLabText } from '@patchbay/topology';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
-export const EXAMPLES_DIR = join(import.meta.dirname, '../../../../shared/spec/examples');
+export const EXAMPLES_DIR = join(import.meta.dirname, '../../../examples');
 export const exampleText = (file: string): string => readFileSync(join(EXAMPLES_DIR, file), 'utf8');
 
 export const TOKEN = 'test-admin-token-0123456789';

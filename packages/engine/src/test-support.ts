@@ -8,7 +8,7 @@ import { deleteNamespaces, execInNamespace, listNamespaces, run } from '@patchba
 import { parseLabText, type Lab } from '@patchbay/topology';
 import { Engine } from './engine.js';
 
-export const EXAMPLES_DIR = join(import.meta.dirname, '../../../../shared/spec/examples');
+export const EXAMPLES_DIR = join(import.meta.dirname, '../../../examples');
 
 export function exampleText(file: string): string {
   return readFileSync(join(EXAMPLES_DIR, file), 'utf8');

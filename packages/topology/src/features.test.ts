@@ -1,10 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KERNEL_FEATURES, checkFeatures, requiredFeatures, type KernelFeature } from './features.js';
 import { parseLabText } from './parse.js';
 import type { Lab } from './model.js';
 
-const EXAMPLES = process.env.PATCHBAY_SPEC_EXAMPLES ?? '/work/shared/spec/examples';
+const EXAMPLES = join(import.meta.dirname, '../../../examples');
 const example = (name: string): Lab => parseLabText(readFileSync(`${EXAMPLES}/${name}`, 'utf8')).lab!;
 
 const lab = (text: string): Lab => parseLabText(text).lab!;

@@ -1,11 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatProblem, labToJson, labToYaml, parseLab, parseLabText } from './parse.js';
 import { pointerToPath } from './parse-structure.js';
 import type { Problem } from './model.js';
 
-// The spec's examples live outside the repository; PATCHBAY_SPEC_EXAMPLES points elsewhere if needed.
-const EXAMPLES = (process.env.PATCHBAY_SPEC_EXAMPLES ?? '/work/shared/spec/examples').replace(/\/?$/, '/');
+// The example labs of the repository (examples/): the lab format's examples, each must parse.
+const EXAMPLES = join(import.meta.dirname, '../../../examples/');
 const examples = readdirSync(EXAMPLES)
   .filter((f) => f.endsWith('.yaml'))
   .map((f) => [f, readFileSync(EXAMPLES + f, 'utf8')] as const);

@@ -9,7 +9,7 @@ import { opCommand } from './plan-types.js';
 import { plan } from './plan.js';
 import type { DesiredState, KernelState } from './state.js';
 
-const EXAMPLES = join(import.meta.dirname, '../../../../shared/spec/examples');
+const EXAMPLES = join(import.meta.dirname, '../../../examples');
 const example = (f: string) => parse(readFileSync(join(EXAMPLES, f), 'utf8')) as Lab;
 const empty: KernelState = { namespaces: {} };
 const P = 'pb-';

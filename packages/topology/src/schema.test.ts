@@ -1,11 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
 import { LAB_SCHEMA_ID, LabSchema, labJsonSchema } from './schema.js';
 
-const EXAMPLES = process.env.PATCHBAY_SPEC_EXAMPLES ?? '/work/shared/spec/examples';
+const EXAMPLES = join(import.meta.dirname, '../../../examples');
 
 describe('LabSchema', () => {
   it('accepts every spec example', () => {
