@@ -62,8 +62,8 @@ export async function timedApply(engine: Engine, lab: Lab): Promise<ApplyRecord>
   const r = await engine.apply(structuredClone(lab), {
     onProgress: (e) => {
       const t = now();
-      const m = marks.get(e.phase);
-      if (!m) marks.set(e.phase, { start: t, end: t });
+      const m = marks.get(e.stage);
+      if (!m) marks.set(e.stage, { start: t, end: t });
       else m.end = t;
     },
   });

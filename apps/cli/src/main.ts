@@ -39,7 +39,7 @@ async function cmdApply(engine: Engine, p: Parsed): Promise<number> {
     onPlan: (ops: readonly Op[]) => {
       if (verbose || p.flags.has('dry-run')) if (!p.flags.has('json')) for (const op of ops) out(formatPlanLine(op));
     },
-    onProgress: tty ? (e) => process.stderr.write(`\r  ${e.phase} ${e.done}/${e.total}   `) : undefined,
+    onProgress: tty ? (e) => process.stderr.write(`\r  ${e.stage} ${e.done}/${e.total}   `) : undefined,
   });
   if (tty) process.stderr.write('\r\x1b[K');
   if (p.flags.has('json')) {

@@ -1,7 +1,9 @@
 // Live tables over socket.io against the real kernel: subscribe, get the snapshot, ping, and see
-// the bridge's FDB delta arrive; then destroy the lab and check nothing of it (or of its watcher) remains.
-import { existsSync } from 'node:fs';
-import type { LabStateView, NodeView } from '@patchbay/engine';
+// the bridge's FDB delta arrive; the tables, the exercise watch and the engine share one watcher
+// (one helper, each namespace watched once); then destroy the lab and check nothing of it (or of
+// its watcher) remains.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { BridgeView, LabStateView, NodeView } from '@patchbay/engine';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { TablesCounters, TablesDelta, TablesSnapshot } from '@patchbay/protocol';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +20,22 @@ async function connect(): Promise<Client> {
     c.once('connect_error', reject);
   });
   return c;
+}
+
+/** Namespace-watcher helpers (nswatch.py) that are children of this process (the server's). */
+function watcherProcesses(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('nswatch.py')) out.push(Number(d));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
 }
 
 function waitFor<T>(what: string, ms: number, check: () => T | undefined): Promise<T> {
@@ -38,7 +56,7 @@ describe('live tables over socket.io', () => {
     const c = await connect();
     expect(await c.emitWithAck('tables:subscribe', { lab: 'nope' })).toMatchObject({ ok: false, error: expect.stringContaining('nope') });
     expect(await c.emitWithAck('tables:subscribe', {} as never)).toMatchObject({ ok: false });
-    expect(live.server.app.tables.watcherOf('nope')).toBeUndefined();
+    expect(live.server.app.tables.watchedNamespaces('nope')).toBeUndefined();
   });
 
   it('a client that does not acknowledge gets a bounded number of deltas, then the latest state, with the count coalesced', async () => {
@@ -81,7 +99,7 @@ describe('live tables over socket.io', () => {
     const later = await waitFor('a sample with the ping\'s packets', 5000, () => samples.find((e) => e.at > first.at && tx(e)! >= tx(first)! + 5));
     expect(later.nodes._host!['veth-web-br']!.rxPackets - first.nodes._host!['veth-web-br']!.rxPackets).toBeGreaterThanOrEqual(5);
     c.emit('tables:unsubscribe', { lab: 'two-containers' });
-    await waitFor('the watcher to close', 5000, () => (live.server.app.tables.watcherOf('two-containers') === undefined ? true : undefined));
+    await waitFor('the tables watch to end', 5000, () => (live.server.app.tables.watchedNamespaces('two-containers') === undefined ? true : undefined));
     // No more samples once unsubscribed.
     const n = samples.length;
     await new Promise((r) => setTimeout(r, 1300));
@@ -111,9 +129,9 @@ describe('live tables over socket.io', () => {
     const dbMac = db.interfaces.find((i) => i.name === 'veth-db')!.mac!;
     expect(dbMac).toMatch(/^[0-9a-f:]{17}$/);
     const br0 = state.bridges[0]!;
-    const watcher = live.server.app.tables.watcherOf('two-containers')!;
-    expect(watcher).toBeDefined();
-    const pid = watcher.pid!;
+    const watches = live.server.engine.watches;
+    await waitFor('the tables watch', 5000, () => (live.server.app.tables.watchedNamespaces('two-containers')?.length === 3 ? true : undefined));
+    const pid = watches.helperPid!;
     expect(existsSync(`/proc/${pid}`)).toBe(true);
 
     // The MAC may already be learned (IPv6 DAD, …): forget it, so the ping must teach it again.
@@ -132,17 +150,30 @@ describe('live tables over socket.io', () => {
       deltas.find((d) => d.node === 'ns-web' && (d.state.node as NodeView).neighbours.some((n) => n.dst === '192.168.100.20')),
     );
 
-    c.emit('tables:unsubscribe', { lab: 'two-containers' });
-    await waitFor('the watcher to close', 5000, () => (watcher.isClosed && !existsSync(`/proc/${pid}`) ? true : undefined));
-    expect(live.server.app.tables.watcherOf('two-containers')).toBeUndefined();
+    // The exercise watch follows the same lab: still one helper, each namespace watched once, by
+    // one socket, with a reference per subscriber (tables, exercise watch, and the engine's own cache).
+    const namespaces = live.server.app.tables.watchedNamespaces('two-containers')!;
+    const tablesOnly = namespaces.map((ns) => watches.refCount(ns));
+    await live.server.app.exercises.watch.set('two-containers', true);
+    expect(namespaces.map((ns) => watches.refCount(ns))).toEqual(tablesOnly.map((n) => n + 1));
+    expect(namespaces.every((ns) => watches.isWatching(ns))).toBe(true);
+    expect(watcherProcesses()).toEqual([pid]);
+    await live.server.app.exercises.watch.set('two-containers', false);
+    expect(namespaces.map((ns) => watches.refCount(ns))).toEqual(tablesOnly);
 
-    // Subscribed again, then destroyed: the watcher is closed first, and no namespace lingers.
+    c.emit('tables:unsubscribe', { lab: 'two-containers' });
+    await waitFor('the tables watch to end', 5000, () => (live.server.app.tables.watchedNamespaces('two-containers') === undefined ? true : undefined));
+    await waitFor('the tables\' references to go', 5000, () => (namespaces.every((ns, i) => watches.refCount(ns) === tablesOnly[i]! - 1) ? true : undefined));
+
+    // Subscribed again, then destroyed: every watch of the lab is released before its namespaces
+    // go, the helper exits (it watches nothing else), and no namespace lingers.
     expect(await c.emitWithAck('tables:subscribe', { lab: 'two-containers' })).toMatchObject({ ok: true });
-    const again = live.server.app.tables.watcherOf('two-containers')!;
+    await waitFor('the tables watch', 5000, () => (live.server.app.tables.watchedNamespaces('two-containers')?.length === 3 ? true : undefined));
     const res = await live.server.app.inject({ method: 'DELETE', url: '/api/labs/two-containers', headers: auth });
     expect(res.statusCode).toBe(200);
-    expect(again.isClosed).toBe(true);
-    await waitFor('the second watcher to exit', 5000, () => (!existsSync(`/proc/${again.pid}`) ? true : undefined));
+    expect(live.server.app.tables.watchedNamespaces('two-containers')).toBeUndefined();
+    expect(watches.watched()).toEqual([]);
+    await waitFor('the watcher to exit', 5000, () => (!existsSync(`/proc/${pid}`) && watcherProcesses().length === 0 ? true : undefined));
     expect(await listNamespaces('pbs4-')).toEqual([]);
   });
 });

@@ -245,6 +245,28 @@ describe('terminals over socket.io', () => {
     await live.server.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
   });
 
+  it('ends the terminal of a node an apply removes before its namespace goes, whoever applies (the engine\'s removing event)', async () => {
+    const c = live.client();
+    const tt = terminals(c);
+    const [web, db] = [await tt.open('ns-web'), await tt.open('ns-db')];
+    await db.waitFor(prompt);
+    db.type('sleep 1000 &\r');
+    const lab = parseLabText(exampleText('two-containers.yaml')).lab!;
+    const smaller = structuredClone(lab);
+    delete smaller.nodes['ns-db'];
+    smaller.links = smaller.links.filter((l) => l.a.node !== 'ns-db' && l.b.node !== 'ns-db');
+    // Straight to the engine, no route: the server learns of it from the engine's events alone.
+    const r = await live.server.engine.apply(smaller);
+    expect(r.ops.map((o) => o.args.join(' '))).toContain(`netns del ${NS_DB}`);
+    // removing was awaited: by the time the apply returns, the server had already ended ns-db's terminal.
+    expect(live.server.app.terminals.count).toBe(1);
+    await expect.poll(() => db.exit()?.reason, { timeout: 10_000 }).toBe('lab-changed');
+    expect(web.exit()).toBeUndefined();
+    c.emit('terminal:close', { id: web.id });
+    await expect.poll(() => web.exit()?.reason, { timeout: 10_000 }).toBe('closed');
+    await live.server.engine.apply(lab); // back for the next test
+  });
+
   it('leaves no process behind when the server closes', async () => {
     const c = live.client({ token: TOKEN });
     const t = await terminals(c).open('ns-web');

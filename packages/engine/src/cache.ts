@@ -1,22 +1,28 @@
 // What a long-lived engine knows of its namespaces between applies. States handed out are the
 // cached objects themselves (no copy: this is the hot path of an incremental apply); callers treat
 // them as read-only, except for the derived veth peer fields `resolveVethPeers` fills in.
-// With a NamespaceWatcher
-// feeding it, a namespace is read again only after the kernel reported a change in it (or when
-// its iptables matter: netfilter changes send no rtnetlink events). Without one, every read goes
-// to the kernel, as a one-shot CLI run must.
-import { NamespaceWatcher, observeNamespaces, type ObserveOptions } from '@patchbay/kernel';
+// With a subscription to the
+// watch registry feeding it, a namespace is read again only after the kernel reported a change in
+// it (or when its iptables matter: netfilter changes send no rtnetlink events). Without one, every
+// read goes to the kernel, as a one-shot CLI run must.
+import { observeNamespaces, type ObserveOptions } from '@patchbay/kernel';
 import type { KernelState, NamespaceState } from '@patchbay/topology';
+import type { WatchRegistry, WatchSubscription } from './watch-registry.js';
 
 export class ObservationCache {
   private readonly states = new Map<string, NamespaceState>();
   /** Bumped on every change event: a read that raced with a change is not cached. */
   private readonly generation = new Map<string, number>();
 
-  constructor(private readonly watcher?: NamespaceWatcher) {
-    watcher?.on('change', (ns) => this.invalidate(ns));
-    watcher?.on('lost', () => {
-      for (const ns of [...this.states.keys()]) this.invalidate(ns);
+  private readonly watcher?: WatchSubscription;
+
+  /** `registry`: watch what is read (a long-lived engine); without it nothing is kept. */
+  constructor(private readonly registry?: WatchRegistry) {
+    this.watcher = registry?.subscribe({
+      change: (ns) => this.invalidate(ns),
+      lost: () => {
+        for (const ns of [...this.states.keys()]) this.invalidate(ns);
+      },
     });
   }
 
@@ -56,13 +62,13 @@ export class ObservationCache {
    */
   async settle(): Promise<Map<string, number> | undefined> {
     if (!this.watcher) return undefined;
-    await this.watcher.sync();
+    await this.registry!.sync();
     return new Map(this.generation);
   }
 
   /** Keeps `state` (read after `settle`'s changes were made) unless a change was reported since `mark`. */
   remember(state: NamespaceState, mark: Map<string, number> | undefined): void {
-    if (!mark || !this.watcher?.isWatching(state.name)) return;
+    if (!mark || !this.watcher?.names.has(state.name) || !this.registry!.isWatching(state.name)) return;
     if ((this.generation.get(state.name) ?? 0) === (mark.get(state.name) ?? 0)) this.states.set(state.name, state);
   }
 
@@ -73,6 +79,7 @@ export class ObservationCache {
   }
 
   async close(): Promise<void> {
+    this.states.clear();
     await this.watcher?.close();
   }
 }

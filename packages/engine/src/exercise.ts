@@ -6,7 +6,8 @@
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseScenarioText, scenarioToYaml, type Scenario, type SolutionStep } from '@patchbay/scenarios';
-import type { ApplyResult, Engine } from './engine.js';
+import type { ApplyResult } from './apply.js';
+import type { Engine } from './engine.js';
 import { EngineError } from './errors.js';
 import { nodeNamespaces, runChecks, runInNode, type ChecksRun } from './probes.js';
 

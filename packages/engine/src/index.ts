@@ -1,6 +1,11 @@
 export * from './engine.js';
-export * from './recovery.js';
+export { type ApplyOptions, type ApplyResult } from './apply.js';
+export * from './converge-back.js';
+export * from './lifecycle.js';
+export * from './watch-registry.js';
 export * from './ownership.js';
+export * from './validation.js';
+export * from './recovery.js';
 export * from './cache.js';
 export * from './errors.js';
 export * from './journal.js';

@@ -1,4 +1,6 @@
 // Finding labs again: what `list` shows, and what a restart does with what it finds.
+// Takes what it needs of the engine as an interface (RecoveryTarget), so that engine.ts imports
+// this file and not the other way round.
 import { listNamespaces, observeNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
 import { EngineError } from './errors.js';
@@ -6,15 +8,12 @@ import type { Journal } from './journal.js';
 import { lockHeld } from './lock.js';
 import { isOurs } from './ownership.js';
 
-/**
- * What listing and recovery need of an engine. Structural, so that this module does not import
- * engine.ts (which imports this one): the Engine class satisfies it.
- */
-export interface RecoverableEngine {
+/** What listing and recovering labs use of the engine. */
+export interface RecoveryTarget {
   readonly prefix: string;
   readonly journal: Journal;
   apply(lab: Lab): Promise<unknown>;
-  destroy(name: string): Promise<{ removed: string[] }>;
+  destroy(name: string): Promise<unknown>;
 }
 
 export type LabHealth = 'ok' | 'degraded' | 'applying' | 'failed' | 'orphaned';
@@ -39,7 +38,7 @@ export interface RecoveryReport {
   restored: string[];
 }
 
-export async function listLabs(engine: RecoverableEngine): Promise<LabSummary[]> {
+export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
   const entries = await engine.journal.list();
   const present = await listNamespaces(engine.prefix);
   const presentSet = new Set(present);
@@ -81,7 +80,7 @@ export async function listLabs(engine: RecoverableEngine): Promise<LabSummary[]>
  * prefix that no journal claims and whose marker says they are ours (or that carry no marker)
  * are removed. Labs whose lock is held by a live process are left alone.
  */
-export async function recoverLabs(engine: RecoverableEngine): Promise<RecoveryReport> {
+export async function recoverLabs(engine: RecoveryTarget): Promise<RecoveryReport> {
   const report = { adopted: [] as string[], cleaned: [] as string[], restored: [] as string[] };
   const entries = await engine.journal.list();
   for (const e of entries) {

@@ -9,7 +9,7 @@ export interface EngineSettings {
   prefix: string;
   /** Folder of journals, locks and cached kernel capabilities. */
   dataDir: string;
-  /** Processes run at once when a phase touches many namespaces. */
+  /** Processes run at once when a stage touches many namespaces. */
   concurrency: number;
   /** Largest lab accepted. */
   maxNodes: number;

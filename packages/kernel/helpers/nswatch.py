@@ -19,8 +19,10 @@ Subscribed: links, IPv4 addresses, IPv4 routes, IPv4 netconf (forwarding, proxy_
 permanent bridge FDB entries (VXLAN flood entries). Learned FDB entries and ARP neighbours are
 filtered out: they change all the time and are not part of a lab's desired state.
 
-With --all-events (the live tables of the server), nothing is filtered: neighbours, learned FDB
-entries and carrier/operstate changes all count as changes.
+Each report line also carries "all": the number of messages of any kind (neighbours, learned FDB
+entries, carrier and operstate changes too), so ONE helper serves both the engine (which wants
+desired-state changes only: "events") and the live tables (which show everything: "all"). With
+--all-events, "events" counts every message too (the older mode, for callers that want one count).
 """
 import ctypes
 import json
@@ -98,17 +100,16 @@ def link_fingerprint(data: bytes, off: int, length: int) -> tuple[int, bytes]:
     return index, bytes([flags & IFF_UP]) + b"".join(k.to_bytes(2, "little") + attrs[k] for k in sorted(attrs))
 
 
-def relevant(data: bytes, links: dict) -> int:
-    """Counts the messages in a netlink datagram that say something about desired state.
+def relevant(data: bytes, links: dict) -> tuple[int, int]:
+    """(messages in a netlink datagram that say something about desired state, messages of any kind).
     `links` remembers each link's last fingerprint in this namespace."""
-    count, off = 0, 0
+    count, every, off = 0, 0, 0
     while off + 16 <= len(data):
         length, mtype = struct.unpack_from("=IH", data, off)
         if length < 16:
             break
-        if ALL_EVENTS:
-            count += 1  # --all-events: every message counts
-        elif mtype in (RTM_NEWLINK, RTM_DELLINK) and off + 17 <= len(data) and data[off + 16] == AF_BRIDGE:
+        every += 1
+        if mtype in (RTM_NEWLINK, RTM_DELLINK) and off + 17 <= len(data) and data[off + 16] == AF_BRIDGE:
             pass  # a bridge port's own state (forwarding, learning…): not desired state
         elif mtype == RTM_NEWLINK and off + 32 <= len(data):
             index, fp = link_fingerprint(data, off, length)
@@ -127,21 +128,22 @@ def relevant(data: bytes, links: dict) -> int:
         else:
             count += 1
         off += (length + 3) & ~3
-    return count
+    return (every if ALL_EVENTS else count), every
 
 
-def drain(s: socket.socket, links: dict) -> int:
-    """Reads everything queued on a namespace's socket; returns the number of relevant changes."""
-    n = 0
+def drain(s: socket.socket, links: dict) -> tuple[int, int]:
+    """Reads everything queued on a namespace's socket; returns (relevant changes, messages of any kind)."""
+    n, every = 0, 0
     try:
         while True:
-            n += relevant(s.recv(1 << 16), links)
+            a, b = relevant(s.recv(1 << 16), links)
+            n, every = n + a, every + b
     except BlockingIOError:
         pass
     except OSError:  # ENOBUFS: events were lost, so report a change
         links.clear()
-        n += 1
-    return n
+        n, every = n + 1, every + 1
+    return n, every
 
 
 def prime(s: socket.socket, links: dict) -> None:
@@ -216,16 +218,17 @@ def main() -> None:
     poller.register(sys.stdin.fileno(), select.POLLIN)
     out = sys.stdout
     buf = b""
-    changed: dict[str, int] = {}
+    changed: dict[str, tuple[int, int]] = {}
 
     def collect(name: str, sock: socket.socket) -> None:
-        n = drain(sock, link_memory.setdefault(name, {}))
-        if n:
-            changed[name] = changed.get(name, 0) + n
+        n, every = drain(sock, link_memory.setdefault(name, {}))
+        if every:
+            was = changed.get(name, (0, 0))
+            changed[name] = (was[0] + n, was[1] + every)
 
     def report() -> None:
-        for name, n in changed.items():
-            out.write(json.dumps({"ns": name, "events": n}) + "\n")
+        for name, (n, every) in changed.items():
+            out.write(json.dumps({"ns": name, "events": n, "all": every}) + "\n")
         changed.clear()
         out.flush()
 

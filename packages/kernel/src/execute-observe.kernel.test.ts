@@ -51,7 +51,7 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
     expect(result.failed).toBeUndefined();
     expect(result.ok).toBe(true);
     expect(result.done).toHaveLength(ops.length);
-    expect(progress.filter((e) => e.done === e.total).map((e) => e.phase)).toEqual(
+    expect(progress.filter((e) => e.done === e.total).map((e) => e.stage)).toEqual(
       ['unnamespace+namespace', 'link', 'unroute+unaddress+mark+tunnel+configure+route+sysctl+iptables', 'unfdb+fdb'],
     );
 

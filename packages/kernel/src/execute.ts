@@ -1,5 +1,6 @@
-// Runs a plan: phase by phase, and within a phase one process per (namespace, tool) group, groups
-// running concurrently. `rollback` undoes what a run did, best effort, in reverse order.
+// Runs a plan stage by stage (a stage: phases that can run together, topology STAGES); within a
+// stage, one process per (namespace, tool) group, groups running concurrently. `rollback` undoes
+// what a run did, best effort, in reverse order.
 
 import { existsSync } from 'node:fs';
 import { ownedNamespaceAdd, ownedNamespaceDel, userNamespacePath, type OwnedNamespaceResult } from './sandbox.js';
@@ -31,13 +32,13 @@ export interface ExecutionResult {
 
 export interface ProgressEvent {
   /** The stage running: its phases joined by "+", e.g. "mark+tunnel+configure+route+sysctl+iptables". */
-  phase: string;
+  stage: string;
   done: number;
   total: number;
 }
 
 export interface ExecuteOptions {
-  /** Groups (namespace × tool) of one phase run at once. Default 4. */
+  /** Groups (namespace × tool) of one stage run at once. Default 4. */
   concurrency?: number;
   onProgress?: (e: ProgressEvent) => void;
   /** Per process. Default 30000. */
@@ -295,17 +296,17 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     const inStage = new Set<string>(stage);
     const stageOps = ops.filter((o) => inStage.has(o.phase));
     if (stageOps.length === 0) continue;
-    const phase = stage.join('+');
+    const stageName = stage.join('+');
     const groups = groupByTarget(stageOps);
     let finished = 0;
-    opts.onProgress?.({ phase, done: 0, total: stageOps.length });
+    opts.onProgress?.({ stage: stageName, done: 0, total: stageOps.length });
     const results = await mapLimit(groups, opts.concurrency ?? 4, async (g) => {
       // A namespace's state is final once no later stage touches it: read it back right there.
       const reading = g[0]!.tool === 'ip' && finalStage.get(g[0]!.ns) === stageIndex;
       const r = await runGroup(g, opts.timeoutMs, reading);
       if (r.read) readBack.set(r.read.name, r.read);
       finished += g.length;
-      opts.onProgress?.({ phase, done: finished, total: stageOps.length });
+      opts.onProgress?.({ stage: stageName, done: finished, total: stageOps.length });
       return r;
     });
     for (const r of results) {

@@ -43,6 +43,32 @@ describe.skipIf(!isRoot)('NamespaceWatcher', () => {
     expect(seen).toEqual([]);
   });
 
+  it('reports activity (ARP, carrier) apart from desired-state changes, from the same helper', async () => {
+    const r = await executePlan([
+      netnsAdd(A), netnsAdd(B),
+      ip('link', A, `link add eth0 type veth peer name p0 netns ${B}`),
+      ip('configure', A, 'addr add 10.9.0.1/24 dev eth0'), ip('configure', A, 'link set eth0 up'),
+      ip('configure', B, 'addr add 10.9.0.2/24 dev p0'), ip('configure', B, 'link set p0 up'),
+    ]);
+    expect(r.ok).toBe(true);
+    watcher = new NamespaceWatcher();
+    const changes: string[] = [];
+    const activity: string[] = [];
+    watcher.on('change', (ns) => changes.push(ns));
+    watcher.on('activity', (ns) => activity.push(ns));
+    await watcher.watch([A, B]);
+    // A ping inside the lab's own namespaces makes ARP neighbours in both: activity, not desired state.
+    await runInNamespace(A, 'ping', ['-c', '1', '-w', '2', '10.9.0.2']);
+    await watcher.sync();
+    expect(changes).toEqual([]);
+    expect(new Set(activity)).toEqual(new Set([A, B]));
+    activity.length = 0;
+    await runInNamespace(B, 'ip', ['addr', 'add', '10.9.0.3/24', 'dev', 'p0']);
+    await watcher.sync();
+    expect(changes).toEqual([B]);
+    expect(activity).toContain(B); // (ARP entries of the ping may still move on: more activity, never a change)
+  });
+
   it('unwatching closes the socket, so a deleted namespace really goes (its veth peer vanishes)', async () => {
     await executePlan([netnsAdd(A), netnsAdd(B), ip('link', A, `link add eth0 type veth peer name p0 netns ${B}`)]);
     watcher = new NamespaceWatcher();

@@ -1,7 +1,8 @@
 // Change notifications for many namespaces from one helper process (helpers/nswatch.py): it holds
 // an rtnetlink socket inside each watched namespace and reports which namespaces changed. A
 // long-lived engine uses this to know which namespaces it must read again, instead of reading
-// every namespace of a lab before every apply.
+// every namespace of a lab before every apply; the live tables use its `activity` events. One
+// watcher serves a whole server: the engine's WatchRegistry shares it, ref-counting each namespace.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -17,6 +18,8 @@ interface HelperLine {
   stats?: Record<string, Record<string, number[]>>;
   ns?: string;
   events?: number;
+  /** Messages of any kind (neighbours, learned FDB entries, carrier changes too). */
+  all?: number;
   watching?: boolean;
   error?: string;
 }
@@ -46,6 +49,11 @@ export type NamespaceCounters = Record<string, Record<string, InterfaceCounters>
 export interface NamespaceWatcherEvents {
   /** Something in `ns` changed (links, addresses, routes, netconf, permanent FDB entries). */
   change: [ns: string];
+  /**
+   * Anything in `ns` changed, desired state or not (ARP neighbours, learned FDB entries, carrier):
+   * what the live tables show. Emitted after `change` when both apply.
+   */
+  activity: [ns: string];
   /** The helper died; every namespace must be considered changed. */
   lost: [reason: string];
 }
@@ -116,6 +124,7 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
       return;
     }
     if (msg.events) this.emit('change', msg.ns);
+    if (msg.all ?? msg.events) this.emit('activity', msg.ns);
   }
 
   isWatching(ns: string): boolean {

@@ -11,7 +11,6 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import type { StudentRow } from '../db.js';
 import { HttpError } from '../http-error.js';
-import { releaseLab } from '../lab-release.js';
 import type { LiveIo, LiveSocket } from '../live/socket.js';
 import { ScenarioSource, type ExerciseContext } from './scenario-source.js';
 import { CheckScheduler, Semaphore, type Trigger } from './scheduler.js';
@@ -49,6 +48,10 @@ export class ExerciseHub {
   readonly watch: LabChangeWatch;
   /** Joins and resets (each an apply) at once. */
   readonly realize: Semaphore;
+  /** Labs being realized by a join or a reset: their `applied` event is not a student's change. */
+  private readonly realizing = new Map<string, number>();
+  /** Each lab's check run whose probes are running now. */
+  private readonly probing = new Map<string, Promise<unknown>>();
   private readonly options: ExerciseHubOptions;
   private readonly scheduler: CheckScheduler<CheckRun>;
   /** Labs outside a session: their latest run and hints revealed (a student's are in the database). */
@@ -73,7 +76,7 @@ export class ExerciseHub {
     this.realize = new Semaphore(this.options.realizeConcurrency);
     this.scheduler = new CheckScheduler(this.options.concurrency, (lab, trigger) => this.execute(lab, trigger));
     this.watch = new LabChangeWatch({
-      engine: app.engine,
+      watches: app.engine.watches,
       log: app.log,
       onChange: (lab) => this.trigger(lab, 'change'),
       debounceMs: this.options.debounceMs,
@@ -125,16 +128,15 @@ export class ExerciseHub {
   /** Puts the lab back as the scenario starts (re-creates it when it is gone), then runs the checks. */
   async reset(ctx: ExerciseContext): Promise<CheckRun> {
     if (ctx.session?.endedAt) throw new HttpError(409, 'ended', `the class session of lab ${ctx.lab} has ended: its labs are gone for good`);
+    // The engine's `removing` event ends the lab's terminals, pings and captures before it goes.
     await this.scheduler.exclusive(ctx.lab, () =>
-      this.realize.use(async () => {
-        await releaseLab(this.app, ctx.lab);
+      this.realizeLab(ctx.lab, async () => {
         const present = await this.app.engine.entry(ctx.lab).then(() => true, () => false);
         if (present && (await exerciseOf(this.app.engine, ctx.lab).catch(() => undefined))) await resetExercise(this.app.engine, ctx.lab);
         else {
           if (present) await this.app.engine.destroy(ctx.lab);
           await startExercise(this.app.engine, ctx.scenario, { lab: ctx.lab });
         }
-        await this.watch.refresh(ctx.lab);
       }),
     );
     return this.run(ctx.lab, 'reset');
@@ -143,7 +145,6 @@ export class ExerciseHub {
   /** Destroys a lab (the end of a session), after its runs; true when there was something to destroy. */
   destroyLab(lab: string): Promise<boolean> {
     return this.scheduler.exclusive(lab, async () => {
-      await releaseLab(this.app, lab);
       const removed = await this.app.engine.destroy(lab).then(
         () => true,
         (err: unknown) => {
@@ -160,14 +161,37 @@ export class ExerciseHub {
     });
   }
 
-  /** Before the lab's namespaces go away: the watcher lets go of them (lab-release.ts). */
-  release(lab: string): Promise<void> {
-    return this.watch.release(lab);
+  /** Realizes a lab (a join, a reset) in the `realize` line; its apply is not reported as a change. */
+  async realizeLab<T>(lab: string, fn: () => Promise<T>): Promise<T> {
+    return this.realize.use(async () => {
+      this.realizing.set(lab, (this.realizing.get(lab) ?? 0) + 1);
+      try {
+        return await fn();
+      } finally {
+        const n = (this.realizing.get(lab) ?? 1) - 1;
+        if (n > 0) this.realizing.set(lab, n);
+        else this.realizing.delete(lab);
+      }
+    });
   }
 
-  /** The lab was applied again (PUT /api/labs): watch its new namespaces; its checks run soon. */
-  async labChanged(lab: string): Promise<void> {
-    await this.watch.refresh(lab);
+  /**
+   * Before the lab's namespaces go (the engine's `removing` event): the run probing the lab now
+   * finishes first (at most `maxWaitMs`; the engine kills what is left after), so its pings and
+   * commands end by themselves instead of failing against a half-removed lab.
+   */
+  async probesEnded(lab: string, maxWaitMs = 5000): Promise<void> {
+    const run = this.probing.get(lab);
+    if (!run) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    await Promise.race([run.catch(() => undefined), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** The engine applied the lab (its `applied` event; the watch follows its namespaces by itself): its checks run soon. */
+  labChanged(lab: string): void {
+    if (this.realizing.has(lab)) return; // a join or reset runs its own checks after it
     if (this.watch.isWatched(lab) || this.app.store.studentByLab(lab)) this.trigger(lab, 'change');
   }
 
@@ -213,9 +237,12 @@ export class ExerciseHub {
     await this.assertPresent(ctx);
     const ended = this.watch.runStarted(lab);
     let checks: Awaited<ReturnType<typeof runChecks>>;
+    const probes = runChecks(this.app.engine, lab, ctx.scenario);
+    this.probing.set(lab, probes);
     try {
-      checks = await runChecks(this.app.engine, lab, ctx.scenario);
+      checks = await probes;
     } finally {
+      if (this.probing.get(lab) === probes) this.probing.delete(lab);
       ended();
     }
     const run: CheckRun = { lab, results: checks.results, passed: checks.passed, total: checks.total, at: new Date().toISOString(), ms: checks.ms, trigger };

@@ -69,7 +69,7 @@ export class Classroom {
     });
     if (student === 'full') throw new HttpError(409, 'full', `this class session is full (at most ${this.maxStudents} students)`);
     try {
-      await this.exercises.realize.use(() => startExercise(this.app.engine, this.exercises.scenarios.ofSession(session), { lab: student.lab }));
+      await this.exercises.realizeLab(student.lab, () => startExercise(this.app.engine, this.exercises.scenarios.ofSession(session), { lab: student.lab }));
     } catch (err) {
       // Nobody joined: no row, no token, no half-made lab (but a lab of that name that is someone
       // else's, which startExercise refused to take over, is left alone).

@@ -1,6 +1,5 @@
 // The change watch's guard against runs triggering themselves: a change during a lab's own run is
 // held and triggers exactly one run after it; the run that follows a held change cannot trigger another.
-import type { Engine } from '@patchbay/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { LabChangeWatch } from './watch.js';
@@ -10,7 +9,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function watch() {
   const changes: string[] = [];
   const w = new LabChangeWatch({
-    engine: { entry: async () => undefined, labNamespacePrefix: (l: string) => `pbs-unit-${l}.` } as unknown as Engine,
+    // No kernel here: a lab subscription that holds nothing (changes are reported by hand below).
+    watches: { watchLab: async () => ({ close: async () => undefined }) },
     log: { warn: () => undefined } as unknown as FastifyBaseLogger,
     onChange: (lab) => changes.push(lab),
     debounceMs: 10,

@@ -1,9 +1,9 @@
 // Interface counters of a subscribed lab (`tables:counters`): once per second, one
-// `watcher.counters()` call for all of the lab's namespaces — a single round trip to the tables
-// watcher's helper, which reads them through the netlink sockets it already holds; no process is
-// spawned. Sent with socket.io's `volatile` flag: a client that is not ready misses a sample
+// `counters()` call for all of the lab's namespaces — a single round trip to the namespace
+// watcher's helper (the engine's watch registry), which reads them through the netlink sockets it
+// already holds; no process is spawned. Sent with socket.io's `volatile` flag: a client that is not ready misses a sample
 // instead of queueing it (each sample supersedes the last), which is the backpressure.
-import type { NamespaceWatcher } from '@patchbay/kernel';
+import type { NamespaceCounters } from '@patchbay/kernel';
 import type { TablesCounters } from '@patchbay/protocol';
 import type { LiveIo } from './socket.js';
 
@@ -17,8 +17,8 @@ export interface CounterSource {
   room: string;
   /** The lab's watched namespaces now. */
   namespaces(): string[];
-  /** The watcher, while the lab is watched. */
-  watcher(): NamespaceWatcher | undefined;
+  /** Reads the counters of watched namespaces (undefined: the lab is not watched now). */
+  read(namespaces: string[]): Promise<NamespaceCounters> | undefined;
   /** For samples that failed (the watcher closing, …). */
   onError(err: Error): void;
 }
@@ -29,13 +29,14 @@ export function sampleCounters(io: LiveIo, src: CounterSource): () => void {
   let stopped = false;
   const tick = async () => {
     if (busy || stopped) return;
-    const watcher = src.watcher();
     const namespaces = src.namespaces();
-    if (!watcher || watcher.isClosed || namespaces.length === 0) return;
+    if (namespaces.length === 0) return;
+    const reading = src.read(namespaces);
+    if (!reading) return;
     busy = true;
     try {
       const at = Date.now();
-      const counters = await watcher.counters(namespaces);
+      const counters = await reading;
       if (stopped) return;
       const nodes: TablesCounters['nodes'] = {};
       for (const [ns, links] of Object.entries(counters)) {

@@ -23,7 +23,3 @@ export async function placeOf(app: FastifyInstance, lab: string, node: string): 
   return bridgeDevice ? { ns, kind, bridgeDevice } : { ns, kind };
 }
 
-/** Every namespace the lab's nodes live in. */
-export function namespacesOf(labDoc: Parameters<typeof compile>[0], prefix: string): Set<string> {
-  return new Set(Object.values(compile(labDoc, prefix).names.nodeNamespace));
-}

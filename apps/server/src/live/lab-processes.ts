@@ -1,7 +1,7 @@
 // Processes the live streams run inside a lab's namespaces (pings, captures). A process in a
 // namespace keeps it alive after `ip netns del` (research: kernel-and-sandbox-facts §3), and a
-// capture on `any` never notices its namespace went away, so before an apply removes nodes, and
-// before a lab is destroyed, the routes stop the processes in the namespaces that go away.
+// capture on `any` never notices its namespace went away, so when the engine is about to delete
+// namespaces (its `removing` event, awaited), the live plugin stops the processes in them.
 export interface LabProcess {
   lab: string;
   ns: string;

@@ -1,15 +1,16 @@
 // Live kernel tables (`tables:subscribe` / `tables:unsubscribe`): a subscriber gets the lab's
 // state once (`tables:snapshot`, as `patchbay state --json`), then `tables:delta` for each
-// namespace that changed. Changes come from the kernel, not from polling: one NamespaceWatcher in
-// `allEvents` mode (one helper process for every subscribed lab) reports which namespace changed;
-// just that namespace is read again and sent to the lab's subscribers. The watcher's sockets keep
-// namespaces alive, so a lab's namespaces are unwatched with its last subscriber and before the lab
-// is destroyed, and the helper exits when no lab is watched and when the server closes. Each subscriber has a LatestOutbox: deltas are
-// acknowledged, and a client that falls behind gets the latest state of each namespace (the ones
-// in between are coalesced and counted), so its queue never outgrows the lab. While a lab has
-// subscribers, its interface counters are sampled once per second (`tables:counters`, counters.ts).
-import { EngineError, namespaceView, labState, type NamespaceView } from '@patchbay/engine';
-import { listNamespaces, NamespaceWatcher } from '@patchbay/kernel';
+// namespace that changed. Changes come from the kernel, not from polling: a lab subscription to
+// the engine's watch registry (the server's one namespace watcher, shared with the engine and the
+// exercise checks) reports `activity` — any change, ARP neighbours and learned FDB entries
+// included — in a namespace; just that namespace is read again and sent to the lab's subscribers.
+// The subscription follows the lab's namespaces as it is applied; the engine releases them before
+// deleting any, and a destroyed lab's subscription ends (`destroyed` event, live plugin). Each
+// subscriber has a LatestOutbox: deltas are acknowledged, and a client that falls behind gets the
+// latest state of each namespace (the ones in between are coalesced and counted), so its queue
+// never outgrows the lab. While a lab has subscribers, its interface counters are sampled once
+// per second (`tables:counters`, counters.ts).
+import { EngineError, namespaceView, labState, type NamespaceView, type WatchSubscription } from '@patchbay/engine';
 import { TablesSubscribeSchema, type LiveAck, type TablesDelta } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
@@ -42,6 +43,8 @@ interface LabWatch {
   lab: string;
   /** Resolves once the lab's namespaces are watched. */
   ready: Promise<void>;
+  /** The lab subscription to the watch registry (once ready). */
+  subscription?: WatchSubscription;
   subscribers: Map<string, LatestOutbox<TablesDelta>>;
   /** Sockets whose snapshot is being read: deltas skip them, and the namespaces changed meanwhile are sent after it. */
   pending: Map<string, Set<string>>;
@@ -53,41 +56,16 @@ interface LabWatch {
 
 export class TablesHub {
   private readonly labs = new Map<string, LabWatch>();
-  /** Which subscribed lab a watched namespace belongs to. */
-  private readonly labOfNamespace = new Map<string, LabWatch>();
-  private watcher: NamespaceWatcher | undefined;
 
   constructor(
     private readonly app: FastifyInstance,
     private readonly io: LiveIo,
   ) {}
 
-  /** The watcher (one helper process) while it watches this lab (for tests and diagnostics). */
-  watcherOf(lab: string): NamespaceWatcher | undefined {
-    return this.labs.has(lab) ? this.watcher : undefined;
-  }
-
-  private sharedWatcher(): NamespaceWatcher {
-    if (this.watcher && !this.watcher.isClosed) return this.watcher;
-    const watcher = new NamespaceWatcher({ allEvents: true });
-    watcher.on('change', (ns) => {
-      const w = this.labOfNamespace.get(ns);
-      if (w) this.changed(w, ns);
-    });
-    watcher.on('lost', (reason) => {
-      this.app.log.warn({ reason }, 'live tables: the namespace watcher died');
-      if (this.watcher !== watcher) return;
-      this.watcher = undefined;
-      // Subscribers keep their last state; a new subscription starts a new watcher.
-      for (const w of this.labs.values()) {
-        w.closed = true;
-        w.stopCounters();
-      }
-      this.labs.clear();
-      this.labOfNamespace.clear();
-    });
-    this.watcher = watcher;
-    return watcher;
+  /** The namespaces watched for lab `lab`'s subscribers now (tests and diagnostics). */
+  watchedNamespaces(lab: string): string[] | undefined {
+    const w = this.labs.get(lab);
+    return w && !w.closed ? (w.subscription?.namespaces ?? []) : undefined;
   }
 
   register(socket: LiveSocket): void {
@@ -153,42 +131,41 @@ export class TablesHub {
     const existing = this.labs.get(lab);
     if (existing) return existing;
     const w: LabWatch = { lab, ready: Promise.resolve(), subscribers: new Map(), pending: new Map(), namespaces: new Map(), closed: false, stopCounters: () => undefined };
-    w.ready = this.watchNamespaces(w);
+    const watches = this.app.engine.watches;
+    w.ready = watches
+      .watchLab(lab, {
+        activity: (ns) => this.changed(w, ns),
+        // The helper died (a new one watches again): what changed meanwhile is read again.
+        lost: () => {
+          for (const ns of w.subscription?.namespaces ?? []) this.changed(w, ns);
+        },
+      })
+      .then(async (subscription) => {
+        if (w.closed) return subscription.close();
+        w.subscription = subscription;
+      });
     w.ready.catch(() => undefined);
     w.stopCounters = sampleCounters(this.io, {
       lab,
       prefix: this.app.engine.labNamespacePrefix(lab),
       room: tablesRoom(lab),
-      namespaces: () => [...this.labOfNamespace].filter(([, owner]) => owner === w).map(([ns]) => ns),
-      watcher: () => (w.closed ? undefined : this.watcher),
+      namespaces: () => w.subscription?.namespaces ?? [],
+      read: (namespaces) => (w.closed ? undefined : watches.counters(namespaces)),
       onError: (err) => this.app.log.debug({ lab, err: err.message }, 'live tables: reading counters failed'),
     });
     this.labs.set(lab, w);
     return w;
   }
 
-  /** Watches the lab's namespaces that exist; stops watching those that no longer do. */
-  private async watchNamespaces(w: LabWatch): Promise<void> {
-    const entry = await this.app.engine.entry(w.lab);
-    const present = new Set(await listNamespaces(this.app.engine.labNamespacePrefix(w.lab)));
-    const wanted = entry.namespaces.filter((n) => present.has(n));
-    const gone = [...w.namespaces.keys()].filter((n) => !present.has(n));
-    if (w.closed) return;
-    const watcher = this.sharedWatcher();
-    for (const n of gone) {
-      w.namespaces.delete(n);
-      this.labOfNamespace.delete(n);
-    }
-    await watcher.unwatch(gone);
-    for (const n of wanted) this.labOfNamespace.set(n, w);
-    await watcher.watch(wanted);
-  }
-
-  /** After the lab was changed: watch its new namespaces, let go of removed ones. */
-  async refresh(lab: string): Promise<void> {
+  /** Before the engine deletes `namespaces` of the lab (its `removing` event): no read of them is due any more. */
+  forgetNamespaces(lab: string, namespaces: readonly string[]): void {
     const w = this.labs.get(lab);
-    if (!w || w.closed) return;
-    await this.watchNamespaces(w).catch((err: Error) => this.app.log.warn({ lab, err: err.message }, 'live tables: watching failed'));
+    if (!w) return;
+    for (const ns of namespaces) {
+      const s = w.namespaces.get(ns);
+      if (s?.timer) clearTimeout(s.timer);
+      w.namespaces.delete(ns);
+    }
   }
 
   private changed(w: LabWatch, ns: string): void {
@@ -227,7 +204,7 @@ export class TablesHub {
     }
   }
 
-  /** Stops watching a lab (the watcher's sockets would keep its namespaces alive); the helper exits with the last lab. */
+  /** Ends the lab's watch (its last subscriber left, or the lab was destroyed). */
   async closeLab(lab: string): Promise<void> {
     const w = this.labs.get(lab);
     if (!w) return;
@@ -235,25 +212,12 @@ export class TablesHub {
     w.closed = true;
     w.stopCounters();
     for (const s of w.namespaces.values()) if (s.timer) clearTimeout(s.timer);
-    await w.ready.catch(() => undefined); // a watch() still running must not re-add them after
-    const mine = [...this.labOfNamespace].filter(([, owner]) => owner === w).map(([ns]) => ns);
-    for (const ns of mine) this.labOfNamespace.delete(ns);
-    const watcher = this.watcher;
-    if (!watcher) return;
-    if (this.labs.size === 0) {
-      this.watcher = undefined;
-      await watcher.close();
-    } else {
-      // A watcher that exited meanwhile holds no socket any more: nothing left to release.
-      await watcher.unwatch(mine).catch(() => undefined);
-    }
+    await w.ready.catch(() => undefined); // a subscription still being made is closed when it arrives
+    await w.subscription?.close();
   }
 
   async closeAll(): Promise<void> {
     await Promise.allSettled([...this.labs.keys()].map((lab) => this.closeLab(lab)));
-    const watcher = this.watcher;
-    this.watcher = undefined;
-    await watcher?.close();
   }
 }
 

@@ -16,8 +16,6 @@ import { NAME_RE, opCommand, type Lab } from '@patchbay/topology';
 import { YAML_TYPES } from '../plugins/external/content-types.js';
 import { validationProblems } from '../errors.js';
 import { HttpError } from '../http-error.js';
-import { namespacesOf } from '../live/lab-node.js';
-import { releaseLab } from '../lab-release.js';
 
 const Params = Type.Object({ name: Type.String({ pattern: NAME_RE.source, description: 'Lab name.' }) });
 const ApplyQuery = Type.Object(
@@ -77,17 +75,9 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
         throw new HttpError(403, 'quota', `quota: a student's lab may have at most ${app.limits.studentNodesPerLab} nodes (this one has ${Object.keys(lab.nodes).length}); nothing was changed`);
       }
       const dryRun = req.query.dryRun === 'true';
-      if (!dryRun) {
-        // Pings and captures in namespaces this apply removes would keep them alive: stop them first.
-        const keep = namespacesOf(lab, app.engine.prefix);
-        await app.labProcesses.release(name, (ns) => keep.has(ns));
-      }
+      // The live services follow the lab through the engine's lifecycle events (plugins/services/live.ts).
       const result = await app.engine.apply(lab, { dryRun });
-      if (!dryRun) {
-        app.store.putLab(lab.name, lab);
-        await app.tables.refresh(lab.name);
-        await app.exercises.labChanged(lab.name);
-      }
+      if (!dryRun) app.store.putLab(lab.name, lab);
       return {
         lab: result.lab,
         revision: result.revision,
@@ -124,9 +114,6 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { summary: 'Destroy the lab', params: Params, response: { 200: DestroyResponseSchema, 409: ErrorBodySchema, ...errors } } },
     async (req) => {
       app.auth.assertLab(req, req.params.name);
-      // The watchers hold sockets in the lab's namespaces, pings and captures run in them: they
-      // would outlive `ip netns del` (and keep the namespaces alive).
-      await releaseLab(app, req.params.name);
       const { removed } = await app.engine.destroy(req.params.name);
       app.store.deleteLab(req.params.name);
       return { lab: req.params.name, removed };

@@ -2,8 +2,14 @@
 // handshake carries `auth: { token }`, checked by the same auth service as HTTP; a socket without a
 // valid token never connects. Closed in preClose: upgraded connections are not HTTP connections, so
 // server.close() would otherwise wait for them forever; closing drops every socket, stops every ping and
-// capture process (and waits for them), and stops the live tables' namespace watchers. Terminals are
+// capture process (and waits for them), and ends the live tables' watch subscriptions. Terminals are
 // ended first, while their sockets are still connected, so that clients see `terminal:exit` (shutdown).
+//
+// The live services follow the labs through the engine's lifecycle events, whoever changes a lab
+// (a route, a class reset, the idle reaper, recovery): on `removing` (awaited by the engine before
+// any namespace goes) the pings, captures and terminals in the namespaces that go are stopped and
+// waited for — a process left inside would keep a deleted namespace alive — and the tables stop
+// reading them; on `destroyed` the lab's tables watch ends and its ended captures are forgotten.
 import fp from 'fastify-plugin';
 import { Server } from 'socket.io';
 import { CaptureHub, type CaptureHubOptions } from '../../live/captures.js';
@@ -68,7 +74,19 @@ export default fp(
     app.decorate('captures', captures);
     app.decorate('labProcesses', processes);
     app.decorate('terminals', terminals);
+    const stopListening = [
+      app.engine.on('removing', async ({ lab, namespaces }) => {
+        const going = new Set(namespaces);
+        tables.forgetNamespaces(lab, namespaces);
+        await processes.release(lab, (ns) => !going.has(ns));
+      }),
+      app.engine.on('destroyed', async ({ lab }) => {
+        await tables.closeLab(lab);
+        captures.forget(lab);
+      }),
+    ];
     app.addHook('preClose', async () => {
+      for (const stop of stopListening) stop();
       await terminals.closeAll();
       io.disconnectSockets(true);
       io.engine.close();

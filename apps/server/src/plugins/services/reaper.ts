@@ -5,7 +5,6 @@
 // is counted from the server's start (a join counts too), so a restart gives every lab a full idle
 // period again.
 import fp from 'fastify-plugin';
-import { releaseLab } from '../../lab-release.js';
 
 export interface ReaperOptions {
   /** How often idle labs are looked for. */
@@ -36,8 +35,7 @@ export default fp<ReaperOptions>(
         if (!running.has(lab) || (connections.get(lab) ?? 0) > 0) continue;
         if (Date.now() - (lastSeen.get(lab) ?? started) < idleMs) continue;
         try {
-          await releaseLab(app, lab);
-          await app.engine.destroy(lab);
+          await app.engine.destroy(lab); // its `removing` event ends the lab's processes first
           app.store.deleteLab(lab);
           gone.push(lab);
           app.log.info({ lab, idleSeconds: app.limits.studentIdleSeconds }, 'idle student lab destroyed');

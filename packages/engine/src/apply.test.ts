@@ -1,10 +1,10 @@
-// The engine on the real kernel: incremental applies change only what they should, a kernel
-// failure mid-apply rolls back, destroy and recovery leave nothing behind. Prefix pbe1-.
+// Apply on the real kernel: incremental applies change only what they should, overlays grow in
+// place, port forwards work, applies of different labs run at once, a long-lived engine re-reads
+// only what changed. (A failure mid-apply: converge-back.test.ts.) Prefix pbe1-.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { listNamespaces, observeNamespaces, run, runInNamespace } from '@patchbay/kernel';
+import { listNamespaces, observeNamespaces, runInNamespace } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
-import { ApplyError, Engine } from './engine.js';
-import { EngineError } from './errors.js';
+import { Engine } from './engine.js';
 import { exampleLab, namespaceInode, ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbe1-';
@@ -161,47 +161,6 @@ describe('overlays', () => {
   });
 });
 
-describe('failures', () => {
-  it('a kernel failure mid-apply stops, undoes this run\'s steps and reports the command', async () => {
-    t = testEngine(PREFIX);
-    await t.engine.apply(exampleLab('two-containers.yaml'));
-    const web = ns('two-containers', 'ns-web');
-    const before = await observeNamespaces(await listNamespaces(PREFIX));
-    const lab = exampleLab('two-containers.yaml');
-    lab.links[1]!.a.addresses = ['192.168.100.21/24']; // done before the failure, must be undone
-    lab.nodes['ns-extra'] = { kind: 'netns' };
-    lab.links.push({ a: { node: 'ns-web', interface: 'eth9' }, b: { node: 'ns-extra', interface: 'eth0' } });
-    // Someone else creates eth9 between plan and execution: the kernel refuses the veth.
-    const err = await t.engine
-      .apply(lab, { onPlan: async () => void (await runInNamespace(web, 'ip', ['link', 'add', 'eth9', 'type', 'bridge'])) })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApplyError);
-    const failure = (err as ApplyError).failure;
-    expect(failure.command).toContain('name eth9 netns');
-    expect(failure.error).toMatch(/exists/i);
-    expect(failure.rolledBack).toBe(true);
-    const after = await observeNamespaces(await listNamespaces(PREFIX));
-    expect(Object.keys(after.namespaces)).toEqual(Object.keys(before.namespaces));
-    for (const [name, state] of Object.entries(before.namespaces)) {
-      const links = (s: typeof state) => Object.values(s.links).map((l) => [l.name, l.addresses, l.up, l.master]).sort();
-      expect(links(after.namespaces[name]!)).toEqual(links(state));
-      expect(after.namespaces[name]!.routes).toEqual(state.routes);
-    }
-    const entry = await t.engine.entry('two-containers');
-    expect(entry).toMatchObject({ status: 'applied', revision: 1 });
-    expect(await ping(web, '192.168.100.20')).toBe(true);
-  });
-
-  it('an invalid lab changes nothing and lists every problem', async () => {
-    t = testEngine(PREFIX);
-    const err = await t.engine.apply('name: bad\nnodes:\n  a: { kind: netns }\nlinks:\n  - a: { node: a, interface: eth0, addresses: [10.0.0.999/24] }\n    b: { node: nope, interface: eth0 }\n').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EngineError);
-    expect((err as EngineError).code).toBe('invalid');
-    expect((err as EngineError).problems.map((p) => p.path)).toEqual(expect.arrayContaining(['links[0].a.addresses[0]', 'links[0].b.node']));
-    expect(await listNamespaces(PREFIX)).toEqual([]);
-  });
-});
-
 describe('port forwards', () => {
   it('publishes a port like docker run -p: the host\'s address and port reach the container', async () => {
     t = testEngine(PREFIX);
@@ -225,51 +184,7 @@ describe('port forwards', () => {
   });
 });
 
-describe('destroy, list and recovery', () => {
-  it('destroy removes every namespace of the lab and its journal', async () => {
-    t = testEngine(PREFIX);
-    await t.engine.apply(exampleLab('docker-bridge-nat.yaml'));
-    expect((await t.engine.list()).map((l) => [l.name, l.health, l.nodes])).toEqual([['docker-bridge', 'ok', 5]]);
-    const r = await t.engine.destroy('docker-bridge');
-    expect(r.removed).toHaveLength(4);
-    expect(await listNamespaces(PREFIX)).toEqual([]);
-    expect(await t.engine.list()).toEqual([]);
-  });
-
-  it('a restart re-adopts an applied lab without touching it, and cleans a half-made one', async () => {
-    t = testEngine(PREFIX);
-    await t.engine.apply(exampleLab('two-containers.yaml'));
-    const kept = await inodes(['_host', 'ns-db', 'ns-web'].map((n) => ns('two-containers', n)));
-    // A half-made lab: its journal says a first apply was in flight, and one namespace exists.
-    await t.engine.journal.write({
-      version: 1, prefix: PREFIX, name: 'half', status: 'applying', revision: 0, pending: exampleLab('two-containers.yaml'),
-      namespaces: [ns('half', 'a')], updatedAt: '',
-    });
-    await run('ip', ['netns', 'add', ns('half', 'a')]);
-    // And an orphan: an unmarked namespace of this prefix that no journal claims.
-    await run('ip', ['netns', 'add', ns('orphan', 'x')]);
-
-    const restarted = new Engine({ prefix: PREFIX, dataDir: t.dataDir });
-    const report = await restarted.recover();
-    expect(report.adopted).toEqual(['two-containers']);
-    expect(report.cleaned.sort()).toEqual(['half', 'orphan']);
-    expect(await listNamespaces(PREFIX)).toEqual(['_host', 'ns-db', 'ns-web'].map((n) => ns('two-containers', n)));
-    expect(await inodes(Object.keys(kept))).toEqual(kept);
-    expect((await restarted.apply(exampleLab('two-containers.yaml'))).ops).toEqual([]);
-  });
-
-  it('never touches a namespace of its prefix marked by another prefix', async () => {
-    t = testEngine(PREFIX);
-    // `pbe1-` + lab "t-x" and a foreign prefix `pbe1-t-` + lab "x" share this name; the marker tells them apart.
-    const foreign = `${PREFIX}t-x.n`;
-    await run('ip', ['netns', 'add', foreign]);
-    await runInNamespace(foreign, 'ip', ['link', 'set', 'lo', 'alias', `patchbay:v1:${PREFIX}t-:x:n`]);
-    await expect(t.engine.destroy('t-x')).rejects.toMatchObject({ code: 'not-found' });
-    expect(await t.engine.list()).toEqual([]);
-    await t.engine.recover();
-    expect(await listNamespaces(PREFIX)).toEqual([foreign]);
-  });
-
+describe('locking', () => {
   it('applies to different labs run concurrently; the same lab queues', async () => {
     t = testEngine(PREFIX);
     const [a, b] = await Promise.all([

@@ -1,0 +1,177 @@
+// Apply: lock → observe → diff → plan → (onPlan) → journal → execute → verify → journal, and the
+// lifecycle events around it: `removing` (awaited) before the plan deletes a node's namespace,
+// `applied` once the journal records the new revision. A failed execution converges the kernel
+// back to what was observed before it started (converge-back.ts).
+import {
+  type Change,
+  type DesiredState,
+  type KernelState,
+  type Lab,
+  type NamespaceState,
+  type Op,
+  compile,
+  defaultIptablesState,
+  diff,
+  iptablesForNode,
+  isBridge,
+  namespaceName,
+  plan,
+  resolveVethPeers,
+} from '@patchbay/topology';
+import { executePlan, listNamespaces, type ProgressEvent } from '@patchbay/kernel';
+import { removingNamespaces, type EngineContext } from './context.js';
+import { convergeBack } from './converge-back.js';
+import { observeLab } from './observe-lab.js';
+import { EngineError } from './errors.js';
+import { appliedEntry, applyingEntry } from './journal-entries.js';
+import { withLabLock } from './lock.js';
+
+export interface ApplyOptions {
+  /** Stop after planning: nothing is changed. */
+  dryRun?: boolean;
+  /**
+   * Called with the plan (maybe empty) before anything runs. Apply waits for it (not timed):
+   * a caller may show the plan and ask for confirmation; throwing cancels with nothing changed.
+   */
+  onPlan?: (ops: readonly Op[]) => void | Promise<void>;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+export interface ApplyResult {
+  lab: string;
+  revision: number;
+  dryRun: boolean;
+  /** The operations planned (and, unless dry run, executed). Empty: the kernel already matched. */
+  ops: Op[];
+  /** What still differs after applying (should be empty; reported, never hidden). */
+  drift: Change[];
+  timings: { observeMs: number; planMs: number; executeMs: number; verifyMs: number; totalMs: number };
+}
+
+const now = () => performance.now();
+
+/** The namespaces an op deletes (`netns del NAME`). */
+export const deletedNamespaces = (ops: readonly Op[]): string[] => ops.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!);
+/** The namespaces an op creates. */
+const createdNamespaces = (ops: readonly Op[]): string[] => ops.filter((o) => o.phase === 'namespace').map((o) => o.args[2]!);
+
+/** The desired state of `lab`, plus default tables where a previous revision managed iptables. */
+export function desiredFor(prefix: string, lab: Lab, previous?: Lab): DesiredState {
+  const desired = compile(lab, prefix);
+  for (const [node, spec] of Object.entries(previous?.nodes ?? {})) {
+    if (isBridge(spec) || !iptablesForNode(spec)) continue;
+    const state = desired.namespaces[namespaceName(prefix, lab.name, node)];
+    if (state && !state.iptables) state.iptables = defaultIptablesState();
+  }
+  return desired;
+}
+
+/** Applies a validated lab (Engine.apply validates first). */
+export async function applyLab(ctx: EngineContext, lab: Lab, opts: ApplyOptions = {}, t0 = now()): Promise<ApplyResult> {
+  return withLabLock(ctx.journal.lockPathOf(lab.name), async () => {
+    const entry = await ctx.journal.read(lab.name);
+    const desired = desiredFor(ctx.prefix, lab, entry?.lab);
+    const observed = await observeLab(ctx, lab.name, desired);
+    const t1 = now();
+    const d = diff(desired, observed);
+    if (d.conflicts.length) {
+      throw new EngineError('conflict', d.conflicts.map((c) => c.message).join('; '));
+    }
+    const { ops } = plan(d);
+    const planned = now();
+    await opts.onPlan?.(ops);
+    const t2 = now();
+    const callerMs = t2 - planned; // the caller's time (onPlan) is not the engine's
+
+    const revision = entry?.revision ?? 0;
+    const timings = { observeMs: t1 - t0, planMs: planned - t1, executeMs: 0, verifyMs: 0, totalMs: 0 };
+    if (opts.dryRun || ops.length === 0) {
+      // Nothing to do in the kernel; the journal still records a new document (a description,
+      // say) as a new revision, so that `export` prints what was applied.
+      let current = revision;
+      const sameDocument = entry?.status === 'applied' && JSON.stringify(entry.lab) === JSON.stringify(lab);
+      if (!opts.dryRun && !sameDocument) {
+        current = revision + 1;
+        await ctx.journal.write(appliedEntry(ctx.prefix, lab, current, Object.keys(desired.namespaces)));
+      }
+      if (!opts.dryRun) await announceApplied(ctx, lab.name, current, ops, desired);
+      timings.totalMs = now() - t0 - callerMs;
+      return { lab: lab.name, revision: current, dryRun: !!opts.dryRun, ops, drift: [], timings };
+    }
+
+    await ctx.journal.write(applyingEntry(ctx.prefix, lab, entry, Object.keys(desired.namespaces)));
+    const execute = () => executePlan(ops, { concurrency: ctx.settings.concurrency, onProgress: opts.onProgress, readBack: true });
+    const result = await removingNamespaces(ctx, lab.name, deletedNamespaces(ops), 'apply', execute);
+    const t3 = now();
+    timings.executeMs = t3 - t2;
+    if (!result.ok) await convergeBack(ctx, lab, entry, observed, desired, result.failed!);
+
+    const drift = await verify(ctx, lab.name, ops, desired, observed, result.readBack);
+    timings.verifyMs = now() - t3;
+    await ctx.journal.write(appliedEntry(ctx.prefix, lab, revision + 1, Object.keys(desired.namespaces)));
+    await announceApplied(ctx, lab.name, revision + 1, ops, desired);
+    timings.totalMs = now() - t0 - callerMs;
+    return { lab: lab.name, revision: revision + 1, dryRun: false, ops, drift, timings };
+  });
+}
+
+/** The lab's watchers follow its new namespaces, then `applied` listeners run (awaited). */
+async function announceApplied(ctx: EngineContext, lab: string, revision: number, ops: readonly Op[], desired: DesiredState): Promise<void> {
+  await ctx.watches.refreshLab(lab);
+  await ctx.lifecycle.emit('applied', {
+    lab, revision, ops, namespaces: Object.keys(desired.namespaces).sort(),
+    added: createdNamespaces(ops).sort(), removed: deletedNamespaces(ops).sort(),
+  });
+}
+
+/**
+ * What still differs after executing `ops`, in the namespaces they touched: for most, the state
+ * their own last batch read back; a fresh read where that is not the whole story (sysctl,
+ * iptables and fdb run in other processes; VXLAN floods and iptables are not in the read-back).
+ */
+async function verify(
+  ctx: EngineContext,
+  name: string,
+  ops: readonly Op[],
+  desired: DesiredState,
+  before: KernelState,
+  readBack: ReadonlyMap<string, NamespaceState>,
+): Promise<Change[]> {
+  const scope = touchedNamespaces(ops);
+  const stillThere = new Set(await listNamespaces(ctx.labNamespacePrefix(name)));
+  const touched = scope.filter((n) => desired.namespaces[n]);
+  const otherTools = new Set(ops.filter((o) => o.tool !== 'ip' && o.tool !== 'netns').map((o) => o.ns));
+  const fullRead = touched.filter((n) => {
+    const d = desired.namespaces[n]!;
+    return !readBack.has(n) || otherTools.has(n) || d.iptables || Object.values(d.links).some((l) => l.kind === 'vxlan');
+  });
+  for (const n of touched) ctx.cache.invalidate(n);
+  const mark = await ctx.cache.settle(); // the watcher has seen our own changes by now
+  const after = await ctx.cache.observe(fullRead, {
+    iptables: new Set(fullRead.filter((n) => desired.namespaces[n]?.iptables)),
+    concurrency: ctx.settings.concurrency,
+  });
+  const current: KernelState = { namespaces: { ...before.namespaces } };
+  for (const n of scope) {
+    const read = after.namespaces[n] ?? readBack.get(n);
+    if (read) current.namespaces[n] = read;
+    else if (!desired.namespaces[n] && stillThere.has(n)) continue; // a deletion that did not happen: drift
+    else delete current.namespaces[n];
+    if (read && read === readBack.get(n)) ctx.cache.remember(read, mark);
+  }
+  resolveVethPeers(current, { complete: true });
+  // Only what this apply touched can have drifted from the plan: diff just those namespaces.
+  const inScope = new Set(scope);
+  const pick = <T,>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([n]) => inScope.has(n)));
+  return diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(current.namespaces) }).changes;
+}
+
+/** Namespaces an apply changed, including the far ends of veths it created or deleted. */
+export function touchedNamespaces(ops: readonly Op[]): string[] {
+  const out = new Set<string>();
+  for (const o of ops) {
+    out.add(o.tool === 'netns' ? o.args[2]! : o.ns);
+    for (const other of o.alsoTouches ?? []) out.add(other);
+  }
+  return [...out].sort();
+}

@@ -1,0 +1,42 @@
+// Recovery on the real kernel: a restart re-adopts an applied lab untouched, cleans a half-made
+// one and an orphan namespace. Prefix pblc3-.
+import { afterEach, describe, expect, it } from 'vitest';
+import { listNamespaces, run } from '@patchbay/kernel';
+import { Engine } from './engine.js';
+import { exampleLab, namespaceInode, testEngine, type TestEngine } from './test-support.js';
+
+const PREFIX = 'pblc3-';
+let t: TestEngine | undefined;
+afterEach(async () => {
+  await t?.cleanup();
+});
+
+const ns = (lab: string, node: string) => `${PREFIX}${lab}.${node}`;
+const inodes = async (names: string[]) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await namespaceInode(n)])));
+
+describe('recovery', () => {
+  it('a restart re-adopts an applied lab without touching it, and cleans a half-made one', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(exampleLab('two-containers.yaml'));
+    const kept = await inodes(['_host', 'ns-db', 'ns-web'].map((n) => ns('two-containers', n)));
+    // A half-made lab: its journal says a first apply was in flight, and one namespace exists.
+    await t.engine.journal.write({
+      version: 1, prefix: PREFIX, name: 'half', status: 'applying', revision: 0, pending: exampleLab('two-containers.yaml'),
+      namespaces: [ns('half', 'a')], updatedAt: '',
+    });
+    await run('ip', ['netns', 'add', ns('half', 'a')]);
+    // And an orphan: an unmarked namespace of this prefix that no journal claims.
+    await run('ip', ['netns', 'add', ns('orphan', 'x')]);
+
+    const restarted = new Engine({ prefix: PREFIX, dataDir: t.dataDir });
+    const destroyed: string[] = [];
+    restarted.on('destroyed', (e) => void destroyed.push(e.lab));
+    const report = await restarted.recover();
+    expect(report.adopted).toEqual(['two-containers']);
+    expect(report.cleaned.sort()).toEqual(['half', 'orphan']);
+    expect(destroyed.sort()).toEqual(['half', 'orphan']); // recovery goes through the lifecycle too
+    expect(await listNamespaces(PREFIX)).toEqual(['_host', 'ns-db', 'ns-web'].map((n) => ns('two-containers', n)));
+    expect(await inodes(Object.keys(kept))).toEqual(kept);
+    expect((await restarted.apply(exampleLab('two-containers.yaml'))).ops).toEqual([]);
+  });
+});
