@@ -3,7 +3,7 @@
 // (one helper, each namespace watched once); then destroy the lab and check nothing of it (or of
 // its watcher) remains.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import type { BridgeView, LabStateView, NodeView } from '@patchbay/engine';
+import type { LabStateView, NodeView } from '@patchbay/engine';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { TablesCounters, TablesDelta, TablesSnapshot } from '@patchbay/protocol';
 import { describe, expect, it } from 'vitest';

@@ -1,8 +1,8 @@
 // Browser terminals over socket.io (`terminal:open|input|resize|close` → `terminal:output`… →
 // `terminal:exit`): a login shell in the sandbox of a lab's `netns` or `router` node (kernel
 // sandbox.ts: bwrap inside the node's network namespace, owned by the node's own user namespace),
-// on a pty (node-pty, started by the kernel's spawnSandboxPty). Hosts and bridges are never given to a shell: their namespaces hold the
-// lab's bridges and tunnels (research: kernel-and-sandbox-facts §1.6).
+// on a pty (node-pty, started by the kernel's spawnSandboxPty). Hosts and bridges are never given
+// to a shell: their namespaces hold the lab's bridges and tunnels (research: kernel-and-sandbox-facts §1.6).
 //
 // Output is batched per I/O turn and sent with an ack; at most `inflightBatches` are unacknowledged
 // per terminal, the rest waits in the terminal's queue. When the queue reaches `pendingChars` the pty
