@@ -46,7 +46,7 @@ test('author an exercise: built-in, pick on the canvas, validate, export, reload
   // Export: <id>.yaml with the new check.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-scenario').click()]);
   expect(download.suggestedFilename()).toBe('link-down.yaml');
-  const exported = readFileSync((await download.path())!, 'utf8');
+  const exported = readFileSync((await download.path()), 'utf8');
   expect(exported).toMatch(/^id: link-down$/m);
   // The new check, last, as scenarioToYaml writes it (one field a line).
   expect(exported).toMatch(/- id: db-to-web\n\s+title: db reaches 192\.168\.100\.10\n\s+type: ping\n\s+from: db\n\s+to: 192\.168\.100\.10\nhints:/);

@@ -60,7 +60,11 @@ async function subscribeAck(page: Page, token: string, lab: string): Promise<{ o
           if (data.startsWith('0{')) ws.send(`40${JSON.stringify({ token })}`);
           else if (data === '2') ws.send('3');
           else if (data.startsWith('40')) ws.send(`421${JSON.stringify(['exercise:subscribe', { lab }])}`);
-          else if (data.startsWith('44')) (clearTimeout(timer), ws.close(), resolve({ ok: false, error: `connect refused: ${data}` }));
+          else if (data.startsWith('44')) {
+            clearTimeout(timer);
+            ws.close();
+            resolve({ ok: false, error: `connect refused: ${data}` });
+          }
           else if (data.startsWith('431')) {
             clearTimeout(timer);
             ws.close();

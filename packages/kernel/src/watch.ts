@@ -120,7 +120,10 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
       const key = `${msg.watching === false ? 'del' : 'add'} ${msg.ns}`;
       const waiters = this.pending.get(key) ?? [];
       this.pending.delete(key);
-      for (const w of waiters) (msg.error ? w.reject(new Error(`watch ${msg.ns}: ${msg.error}`)) : w.resolve());
+      for (const w of waiters) {
+        if (msg.error) w.reject(new Error(`watch ${msg.ns}: ${msg.error}`));
+        else w.resolve();
+      }
       return;
     }
     if (msg.events) this.emit('change', msg.ns);

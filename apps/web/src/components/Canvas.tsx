@@ -33,10 +33,10 @@ export const PALETTE_MIME = 'application/x-patchbay-kind';
 
 /** What the context menus offer; an action left out is not offered (a student's exercise page has no capture). */
 export interface CanvasActions {
-  onCapture?(node: string, iface?: string): void;
-  onPing?(node: string): void;
+  onCapture?: (node: string, iface?: string) => void;
+  onPing?: (node: string) => void;
   /** Opens a shell in a netns or router node (hosts and bridges get none). */
-  onTerminal?(node: string): void;
+  onTerminal?: (node: string) => void;
 }
 
 type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge;
