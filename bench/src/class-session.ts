@@ -65,7 +65,7 @@ export async function joinAll(cfg: Config, students: Student[], inst: Instructor
     failed: joins.filter((j) => j.status !== 200).length,
     joins,
     labs: joined.map((s) => s.lab!),
-    dashboardAllMs: shown.every((x) => x !== undefined) && shown.length === students.length ? Math.max(...(shown as number[])) : undefined,
+    dashboardAllMs: shown.every((x) => x !== undefined) && shown.length === students.length ? Math.max(...(shown)) : undefined,
     dashboardMissing: joined.filter((_, i) => shown[i] === undefined).map((s) => s.name),
   };
 }

@@ -97,7 +97,7 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '-h':
       case '--help':
-        usage();
+        return usage();
       default:
         throw new Error(`unknown option ${a} (--help)`);
     }

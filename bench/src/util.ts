@@ -20,7 +20,7 @@ export function sh(cmd: string, args: string[], opts: { input?: string; stdio?: 
     encoding: 'utf8',
     env: CHILD_ENV,
     input: opts.input,
-    stdio: opts.stdio as never,
+    stdio: opts.stdio,
     maxBuffer: 256 * 1024 * 1024,
   });
 }

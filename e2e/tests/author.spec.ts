@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { E2E } from '../e2e-env';
+import { canvasSettled, openEditor } from './steps';
 
 test('author an exercise: built-in, pick on the canvas, validate, export, reload', async ({ page }) => {
   const errors: string[] = [];
@@ -16,6 +17,8 @@ test('author an exercise: built-in, pick on the canvas, validate, export, reload
   await expect(page.getByTestId('author-id')).toHaveText('Exercise link-down');
   await expect(page.getByTestId('author-problem-count')).toHaveText('no problems');
   await expect(page.getByTestId('check-2')).toBeVisible();
+  // The built-in's lab is drawn and the view fitted to it before its nodes are clicked.
+  await canvasSettled(page);
 
   // Add a ping: its `from` is the field a canvas click fills right away.
   await page.getByTestId('add-check-ping').click();
@@ -43,7 +46,7 @@ test('author an exercise: built-in, pick on the canvas, validate, export, reload
   // Export: <id>.yaml with the new check.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-scenario').click()]);
   expect(download.suggestedFilename()).toBe('link-down.yaml');
-  const exported = readFileSync((await download.path())!, 'utf8');
+  const exported = readFileSync((await download.path()), 'utf8');
   expect(exported).toMatch(/^id: link-down$/m);
   // The new check, last, as scenarioToYaml writes it (one field a line).
   expect(exported).toMatch(/- id: db-to-web\n\s+title: db reaches 192\.168\.100\.10\n\s+type: ping\n\s+from: db\n\s+to: 192\.168\.100\.10\nhints:/);
@@ -55,8 +58,7 @@ test('author an exercise: built-in, pick on the canvas, validate, export, reload
 });
 
 test('a scenario file imported in the editor opens in the authoring page, problems shown', async ({ page }) => {
-  await page.goto(`/?token=${E2E.token}#lab=e2e-author`);
-  await expect(page.getByTestId('lab-name')).toHaveText('e2e-author');
+  const errors = await openEditor(page, 'e2e-author');
   await page.getByTestId('open').click();
   await page.getByTestId('open-tab-labs').click();
   const text = readFileSync('../packages/scenarios/library/link-down.yaml', 'utf8').replace('to: 192.168.100.20 }', 'to: nowhere }');
@@ -66,19 +68,24 @@ test('a scenario file imported in the editor opens in the authoring page, proble
   await expect(page.getByTestId('problems-checks[1].to')).toBeVisible();
   await page.getByTestId('field-checks[1].to').fill('192.168.100.20');
   await expect(page.getByTestId('author-problem-count')).toHaveText('no problems');
+  expect(errors).toEqual([]);
 });
 
 test('"Make exercise" in the editor opens its lab on /author, and again keeps what was written', async ({ page }) => {
-  await page.goto(`/?token=${E2E.token}#lab=e2e-author-make`);
+  const errors = await openEditor(page, 'e2e-author-make');
   await page.getByTestId('open').click();
   await page.getByTestId('example-docker-bridge').click();
-  const lab = (await page.getByTestId('lab-name').textContent())!;
+  const lab = 'docker-bridge';
+  await expect(page.getByTestId('lab-name')).toHaveText(lab);
+  await canvasSettled(page);
   await page.getByTestId('make-exercise').click();
   await expect(page).toHaveURL(/\/author$/);
   await expect(page.getByTestId('author-notice')).toContainText(`new exercise around lab ${lab}`);
   await expect(page.getByTestId('field-id')).toHaveValue(lab);
   await page.getByTestId('field-title').fill('Containers on a bridge');
   await page.getByTestId('add-check-interface').click();
+  await expect(page.getByTestId('pick-banner')).toContainText('checks[0].node');
+  await canvasSettled(page);
   await page.locator('.pb-au-canvas .react-flow__node').first().click();
   await expect(page.getByTestId('field-checks[0].node')).not.toHaveValue('');
 
@@ -89,4 +96,5 @@ test('"Make exercise" in the editor opens its lab on /author, and again keeps wh
   await expect(page.getByTestId('author-notice')).toContainText('the exercise written so far is kept');
   await expect(page.getByTestId('field-title')).toHaveValue('Containers on a bridge');
   await expect(page.getByTestId('check-0')).toBeVisible();
+  expect(errors).toEqual([]);
 });

@@ -3,12 +3,9 @@
 // instructions and failing checks and fixes their own lab from db's terminal; the dashboard follows
 // both to 3/3; a student's token reads and subscribes to their lab only; the session ends and every
 // student lab is gone from the kernel.
-import { execFileSync } from 'node:child_process';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { E2E } from '../e2e-env';
-
-const namespaces = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
-const labNamespaces = (lab: string) => namespaces().filter((n) => n.startsWith(`${E2E.prefix}${lab}.`));
+import { labNamespaces, runInTerminal } from './steps';
 
 interface Student {
   name: string;
@@ -45,11 +42,7 @@ async function fixInTerminal(page: Page): Promise<void> {
   const rows = page.getByTestId('terminal-screen').locator('.xterm-rows');
   await expect(rows).toContainText('student@db', { timeout: 15_000 });
   await page.getByTestId('terminal-screen').click();
-  // Typed at a person's pace (the server drops typeahead that a busy pty has not taken yet), and
-  // Enter only once the shell has echoed the whole line.
-  await page.keyboard.type('ip link set eth0 up', { delay: 25 });
-  await expect(rows).toContainText('ip link set eth0 up');
-  await page.keyboard.press('Enter');
+  await runInTerminal(page, 'ip link set eth0 up');
 }
 
 /**
@@ -67,7 +60,11 @@ async function subscribeAck(page: Page, token: string, lab: string): Promise<{ o
           if (data.startsWith('0{')) ws.send(`40${JSON.stringify({ token })}`);
           else if (data === '2') ws.send('3');
           else if (data.startsWith('40')) ws.send(`421${JSON.stringify(['exercise:subscribe', { lab }])}`);
-          else if (data.startsWith('44')) (clearTimeout(timer), ws.close(), resolve({ ok: false, error: `connect refused: ${data}` }));
+          else if (data.startsWith('44')) {
+            clearTimeout(timer);
+            ws.close();
+            resolve({ ok: false, error: `connect refused: ${data}` });
+          }
           else if (data.startsWith('431')) {
             clearTimeout(timer);
             ws.close();
@@ -92,8 +89,9 @@ test('a class: start a session, two students join and fix their labs, the dashbo
   await expect(scenario).toContainText('beginner');
   await scenario.getByTestId('start-link-down').click();
   await expect(page).toHaveURL(/\/class\/[^/]+$/, { timeout: 30_000 });
+  // The dashboard shows the session once it has loaded it.
+  await expect(page.getByTestId('join-code-big')).toHaveText(/^\s*[A-Za-z0-9]{4,16}\s*$/);
   const code = (await page.getByTestId('join-code-big').textContent())!.trim();
-  expect(code).toMatch(/^[A-Za-z0-9]{4,16}$/);
   await expect(page.getByTestId('join-link')).toHaveValue(new RegExp(`/join/${code}$`));
   await expect(page.getByTestId('no-students')).toBeVisible();
 
@@ -179,6 +177,8 @@ test('a class: start a session, two students join and fix their labs, the dashbo
     // The instructor ends the session (Escape closes the confirmation first): the labs are gone.
     await page.getByTestId('end-session').click();
     await expect(page.getByTestId('end-dialog')).toBeVisible();
+    // Focus on Cancel: the dialog has set itself up (its Escape listener comes in the same step).
+    await expect(page.getByTestId('end-dialog').getByTestId('confirm-cancel')).toBeFocused();
     await page.keyboard.press('Escape');
     await expect(page.getByTestId('end-dialog')).toHaveCount(0);
     await page.getByTestId('end-session').click();

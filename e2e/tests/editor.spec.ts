@@ -3,50 +3,16 @@
 // capture the ICMP lines, read both MACs in the bridge's FDB table, change an address on the running
 // lab and see only that change planned, undo/redo; then import an example, apply it and destroy it.
 import { execFileSync } from 'node:child_process';
-import { expect, test, type Page } from '@playwright/test';
-import { E2E } from '../e2e-env';
+import { expect, test } from '@playwright/test';
+import { apply, canvasSettled, connect, destroy, freshLab, labNamespaces, namespaces, ns, openEditor } from './steps';
 
-const ns = (lab: string, node: string) => `${E2E.prefix}${lab}.${node}`;
 const macOf = (namespace: string, iface: string): string =>
   (JSON.parse(execFileSync('ip', ['-n', namespace, '-j', 'link', 'show', iface], { encoding: 'utf8' })) as { address: string }[])[0]!.address;
-const namespaces = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
 
-async function openLab(page: Page, lab: string): Promise<void> {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`/?token=${E2E.token}#lab=${lab}`);
-  await expect(page.getByTestId('lab-name')).toHaveText(lab);
-  // The token was taken from the address and removed from it.
-  expect(page.url()).not.toContain('token=');
-  expect(errors).toEqual([]);
-}
-
-/** Drags from a node's right handle to another node's left handle: a veth pair. */
-async function connect(page: Page, from: string, to: string): Promise<void> {
-  const a = await page.locator(`[data-testid="node-${from}"] .react-flow__handle-right`).boundingBox();
-  const b = await page.locator(`[data-testid="node-${to}"] .react-flow__handle-left`).boundingBox();
-  if (!a || !b) throw new Error('handles not found');
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
-  await page.mouse.up();
-}
-
-async function apply(page: Page): Promise<string[]> {
-  await page.getByTestId('apply').click();
-  const dialog = page.getByTestId('apply-dialog');
-  await expect(dialog.getByTestId('apply-ops')).toBeVisible();
-  const commands = await dialog.getByTestId('apply-op').locator('code').allTextContents();
-  await dialog.getByTestId('apply-confirm').click();
-  await expect(dialog.getByTestId('apply-result')).toBeVisible({ timeout: 30_000 });
-  await dialog.getByTestId('apply-close').click();
-  await expect(page.getByTestId('lab-status')).toHaveText('running');
-  return commands;
-}
-
-test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, destroy', async ({ page }) => {
+test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, destroy', async ({ page, request }) => {
   const LAB = 'e2e-draw';
-  await openLab(page, LAB);
+  await freshLab(request, LAB);
+  const errors = await openEditor(page, LAB);
 
   // Draw: a namespace dragged from the palette, the others clicked in.
   await page.getByTestId('palette-netns').dragTo(page.getByTestId('canvas'), { targetPosition: { x: 200, y: 120 } });
@@ -54,6 +20,7 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await page.getByTestId('palette-bridge').click();
   for (const n of ['ns1', 'ns2', 'br0']) await expect(page.getByTestId(`node-${n}`)).toBeVisible();
   await page.getByTestId('auto-layout').click();
+  await canvasSettled(page);
 
   await connect(page, 'ns1', 'br0');
   await connect(page, 'ns2', 'br0');
@@ -72,7 +39,7 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await page.getByTestId('ping-count').fill('3');
   await page.getByTestId('ping-start').click();
   await expect(page.getByTestId('ping-reply')).toHaveCount(3, { timeout: 15_000 });
-  await expect(page.getByTestId('ping-summary')).toContainText('0');
+  await expect(page.getByTestId('ping-summary')).toContainText('3 packets transmitted, 3 received, 0% packet loss');
 
   // Capture on ns2's eth0 while pinging again: the ICMP lines appear.
   await page.getByTestId('tab-capture').click();
@@ -83,7 +50,10 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await expect(page.getByTestId('capture-stop')).toBeEnabled();
   await page.getByTestId('tab-ping').click();
   await page.getByTestId('ping-start').click();
-  await expect(page.getByTestId('ping-reply')).toHaveCount(3, { timeout: 15_000 });
+  // The new run replaces the first one's lines: wait for its own summary, not the first one's.
+  await expect(page.getByTestId('ping-summary')).toHaveCount(0);
+  await expect(page.getByTestId('ping-summary')).toContainText('3 received', { timeout: 15_000 });
+  await expect(page.getByTestId('ping-reply')).toHaveCount(3);
   await page.getByTestId('tab-capture').click();
   await expect(page.getByTestId('capture-line').filter({ hasText: '192.168.100.1 > 192.168.100.2: ICMP echo request' }).first()).toBeVisible();
   await page.getByTestId('capture-stop').click();
@@ -115,30 +85,29 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await page.getByTestId('redo').click();
   await expect(page.getByTestId('edge-end-ns2-eth0')).toContainText('192.168.100.22/24');
 
-  page.once('dialog', (d) => void d.accept());
-  await page.getByTestId('destroy').click();
-  await expect(page.getByTestId('lab-status')).toHaveText('not applied');
-  expect(namespaces().filter((n) => n.startsWith(`${E2E.prefix}${LAB}.`))).toEqual([]);
+  await destroy(page, LAB);
+  expect(errors).toEqual([]);
 });
 
-test('import an example from the gallery, apply it, destroy it', async ({ page }) => {
-  await openLab(page, 'e2e-empty');
+test('import an example from the gallery, apply it, destroy it', async ({ page, request }) => {
+  await freshLab(request, 'docker-bridge');
+  const errors = await openEditor(page, 'e2e-empty');
   await page.getByTestId('open').click();
   await page.getByTestId('open-tab-gallery').click();
   await page.getByTestId('example-docker-bridge').click();
   await expect(page.getByTestId('lab-name')).toHaveText('docker-bridge');
   await expect(page.locator('.react-flow__node')).not.toHaveCount(0);
+  await canvasSettled(page);
   await apply(page);
-  expect(namespaces().some((n) => n.startsWith(`${E2E.prefix}docker-bridge.`))).toBe(true);
-  page.once('dialog', (d) => void d.accept());
-  await page.getByTestId('destroy').click();
-  await expect(page.getByTestId('lab-status')).toHaveText('not applied');
-  expect(namespaces().filter((n) => n.startsWith(`${E2E.prefix}docker-bridge.`))).toEqual([]);
+  expect(labNamespaces('docker-bridge')).not.toEqual([]);
+  await destroy(page, 'docker-bridge');
+  expect(errors).toEqual([]);
 });
 
-test('an overlay drawn between bridges on two hosts; the drawing survives a reload; it applies as VXLAN', async ({ page }) => {
+test('an overlay drawn between bridges on two hosts; the drawing survives a reload; it applies as VXLAN', async ({ page, request }) => {
   const LAB = 'e2e-vx';
-  await openLab(page, LAB);
+  await freshLab(request, LAB);
+  const errors = await openEditor(page, LAB);
   for (const kind of ['host', 'host', 'bridge', 'bridge']) await page.getByTestId(`palette-${kind}`).click();
   // Each bridge in its own host.
   await page.getByTestId('node-br0').click();
@@ -154,13 +123,13 @@ test('an overlay drawn between bridges on two hosts; the drawing survives a relo
 
   await page.reload();
   await expect(page.getByTestId('lab-name')).toHaveText(LAB);
+  await canvasSettled(page);
   await expect(page.getByText('ov42 · VNI 42')).toBeVisible();
   await expect(page.getByTestId('edge-end-host2-eth0')).toContainText('10.0.0.2/24');
 
   await apply(page);
   const vx = execFileSync('ip', ['-n', ns(LAB, 'host1'), '-d', '-j', 'link', 'show', 'type', 'vxlan'], { encoding: 'utf8' });
   expect((JSON.parse(vx) as { linkinfo: { info_data: { id: number; local: string } } }[])[0]!.linkinfo.info_data).toMatchObject({ id: 42, local: '10.0.0.1' });
-  page.once('dialog', (d) => void d.accept());
-  await page.getByTestId('destroy').click();
-  await expect(page.getByTestId('lab-status')).toHaveText('not applied');
+  await destroy(page, LAB);
+  expect(errors).toEqual([]);
 });

@@ -31,15 +31,15 @@ export interface CliEnv {
   /** Scratch folder for lab files written by the test (inside dataDir's parent temp folder). */
   tmp: string;
   /** Runs `patchbay ARGS…` (argument array, no shell); `input` is written to its stdin. */
-  run(args: string[], input?: string): Promise<CliResult>;
+  run: (args: string[], input?: string) => Promise<CliResult>;
   /** Writes `text` to a file in the scratch folder and returns its path. */
-  write(name: string, text: string): string;
+  write: (name: string, text: string) => string;
   /** `patchbay exec LAB NODE -- ping -c 1 -W 1 IP`, retried up to `attempts` times (links settle). */
-  ping(lab: string, node: string, ip: string, attempts?: number): Promise<CliResult>;
+  ping: (lab: string, node: string, ip: string, attempts?: number) => Promise<CliResult>;
   /** Namespaces of the prefix present now. */
-  namespaces(): Promise<string[]>;
+  namespaces: () => Promise<string[]>;
   /** Removes every namespace of the prefix and the temp folders; safe to call twice. */
-  cleanup(): Promise<void>;
+  cleanup: () => Promise<void>;
 }
 
 

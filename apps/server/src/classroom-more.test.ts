@@ -45,7 +45,7 @@ describe('the scenario library', () => {
   it('proves link-down sound in a lab of its own, and leaves nothing behind', async () => {
     const r = await post('/api/scenarios/validate', { text: LINK_DOWN });
     expect(r.statusCode, r.body).toBe(200);
-    const proof = r.json() as ValidationProof;
+    const proof = r.json<ValidationProof>();
     expect(proof).toMatchObject({ scenario: 'link-down', lab: expect.stringMatching(/^v-[0-9a-f]{10}$/), sound: true });
     expect(proof.stages.map((st) => [st.stage, st.ok])).toEqual([['fresh', true], ['solution', true], ['reset', true]]);
     expect(proof.stages[1]!.steps).toEqual([{ node: 'db', run: 'ip link set eth0 up', code: 0, output: '' }]);
@@ -103,7 +103,7 @@ describe('sessions and joining', () => {
   it("a student's lab that went away says so, and a reset brings it back", async () => {
     const r = await join(session.code, 'Cleo');
     expect(r.statusCode, r.body).toBe(200);
-    const cleo = r.json() as Joined;
+    const cleo = r.json<Joined>();
     // As the idle reaper does: the lab is destroyed, the student stays.
     expect((await s.app.inject({ method: 'DELETE', url: `/api/labs/${cleo.lab}`, headers: as(cleo.token) })).statusCode).toBe(200);
     expect(await listNamespaces(`${PREFIX}${cleo.lab}.`)).toEqual([]);

@@ -66,7 +66,7 @@ describe('a class session from link-down', () => {
     expect(bob.lab).toBe(`s${session.code.toLowerCase()}-02`);
     expect(ada.token).not.toBe(bob.token);
     for (const j of [ada, bob]) expect(await listNamespaces(`${PREFIX}${j.lab}.`)).toHaveLength(3);
-    const got = (await req('GET', `/api/sessions/${session.id}`)).json() as Session;
+    const got = (await req('GET', `/api/sessions/${session.id}`)).json<Session>();
     expect(got.students.map((st) => [st.name, st.lab, st.total])).toEqual([['Ada', ada.lab, 3], ['Bob', bob.lab, 3]]);
   });
 
@@ -166,7 +166,7 @@ describe('a class session from link-down', () => {
     expect(byTeacher.statusCode, byTeacher.body).toBe(200);
     expect(byTeacher.json()).toMatchObject({ lab: bob.lab, trigger: 'reset' });
     expect((await req('POST', `/api/sessions/${session.id}/students/${ada.student}x/reset`)).statusCode).toBe(404);
-    const got = (await req('GET', `/api/sessions/${session.id}`)).json() as Session;
+    const got = (await req('GET', `/api/sessions/${session.id}`)).json<Session>();
     const a = got.students.find((st) => st.id === ada.student)!;
     expect(a.passed).toBeLessThan(3);
     expect(a.solvedAt).toBeTruthy(); // solved once stays solved
@@ -178,14 +178,14 @@ describe('a class session from link-down', () => {
     await s.engine.close();
     s.store.close();
     await start();
-    const got = (await req('GET', `/api/sessions/${session.id}`)).json() as Session;
+    const got = (await req('GET', `/api/sessions/${session.id}`)).json<Session>();
     expect(got.code).toBe(session.code);
     const a = got.students.find((st) => st.id === ada.student)!;
     expect(a).toMatchObject({ name: 'Ada', lab: ada.lab, hintsShown: 2, total: 3, solvedAt: expect.any(String), lastCheckAt: expect.any(String) });
     const view = await req('GET', `/api/labs/${ada.lab}/exercise`, as(ada.token));
     expect(view.statusCode, view.body).toBe(200);
     expect(view.json()).toMatchObject({ session: session.id, lastRun: { trigger: 'reset' } });
-    expect(((await req('GET', '/api/sessions')).json() as { sessions: Session[] }).sessions.map((x) => x.id)).toContain(session.id);
+    expect((await req('GET', '/api/sessions')).json<{ sessions: Session[] }>().sessions.map((x) => x.id)).toContain(session.id);
   });
 
   it('ending the session destroys every student lab and revokes their tokens', async () => {
@@ -201,7 +201,7 @@ describe('a class session from link-down', () => {
     expect((await req('GET', `/api/labs/${ada.lab}/exercise`, as(ada.token))).statusCode).toBe(401);
     expect((await req('GET', `/api/labs/${bob.lab}`, as(bob.token))).statusCode).toBe(401);
     await expect.poll(() => teacher.ended).toEqual([session.id]);
-    const got = (await req('GET', `/api/sessions/${session.id}`)).json() as Session;
+    const got = (await req('GET', `/api/sessions/${session.id}`)).json<Session>();
     expect(got.endedAt).toBeTruthy();
     expect(got.students).toHaveLength(2); // the record of the class stays
     const late = await s.app.inject({ method: 'POST', url: '/api/join', payload: { code: session.code, name: 'Late' } });

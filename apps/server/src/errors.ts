@@ -67,7 +67,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       if (err.problems) return reply.code(err.statusCode).send(problemsBody(err.message, err.code, err.problems));
       return reply.code(err.statusCode).send({ error: err.message, code: err.code });
     }
-    const fe = err as FastifyError;
+    const fe = err;
     if (fe.validation) {
       return reply.code(400).send(problemsBody('the request is not valid; nothing was changed', 'invalid', validationProblems(fe)));
     }

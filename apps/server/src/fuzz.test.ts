@@ -76,12 +76,20 @@ function mutate(r: Rng, valid: unknown, huge: boolean): unknown {
   const copy = structuredClone(valid) as Record<string, unknown>;
   const slots: [Record<string, unknown>, string][] = [];
   const walk = (o: unknown): void => {
-    if (o && typeof o === 'object') for (const k of Object.keys(o)) (slots.push([o as Record<string, unknown>, k]), walk((o as Record<string, unknown>)[k]));
+    if (o && typeof o === 'object') {
+      for (const k of Object.keys(o)) {
+        slots.push([o as Record<string, unknown>, k]);
+        walk((o as Record<string, unknown>)[k]);
+      }
+    }
   };
   walk(copy);
   const [o, k] = slots.length ? r.pick(slots) : [copy, 'x'];
   const op = r.int(3);
-  if (op === 0) Array.isArray(o) ? o.splice(Number(k), 1) : delete o[k];
+  if (op === 0) {
+    if (Array.isArray(o)) o.splice(Number(k), 1);
+    else delete o[k];
+  }
   else if (op === 1) o[k] = hostile(r, huge);
   else Object.defineProperty(o, r.pick(KEYS), { value: hostile(r, huge), enumerable: true, writable: true, configurable: true });
   return copy;
@@ -124,7 +132,12 @@ const ROUTES: [string, string][] = [
   ['GET', '/api/sessions/:id'], ['DELETE', '/api/sessions/:id'], ['POST', '/api/sessions/:id/students/:student/reset'], ['POST', '/api/join'],
   ['GET', '/api/labs/:name/exercise'], ['POST', '/api/labs/:name/checks'], ['POST', '/api/labs/:name/hints'], ['POST', '/api/labs/:name/reset'],
 ];
-const printable = (v: unknown): string => String(typeof v === 'object' ? JSON.stringify(v) : v).replace(/[^\x20-\x7e]/g, '?');
+const printable = (v: unknown): string => {
+  if (typeof v === 'object') return JSON.stringify(v).replace(/[^\x20-\x7e]/g, '?');
+  if (typeof v === 'function') return v.toString().replace(/[^\x20-\x7e]/g, '?');
+  const primitive = v as string | number | bigint | boolean | symbol | undefined;
+  return String(primitive).replace(/[^\x20-\x7e]/g, '?');
+};
 
 function param(r: Rng, valid: readonly string[]): string {
   const h = hostile(r, false);
@@ -193,7 +206,7 @@ describe('fuzz', () => {
         else if (res.statusCode >= 400 && method !== 'HEAD') {
           let error: unknown;
           try {
-            error = (res.json() as { error?: unknown }).error;
+            error = res.json<{ error?: unknown }>().error;
           } catch {
             /* not JSON */
           }
@@ -215,7 +228,7 @@ describe('fuzz', () => {
 
   // ---- sockets
   type Loose = { emit(ev: string, ...a: unknown[]): void; timeout(ms: number): { emitWithAck(ev: string, ...a: unknown[]): Promise<unknown> } };
-  const loose = (c: LiveClient): Loose => c as unknown as Loose;
+  const loose = (c: LiveClient): Loose => c;
   const ACK_MS = 10_000;
   const clients: LiveClient[] = [];
   async function connect(authArg: unknown = { token: TOKEN }): Promise<LiveClient> {

@@ -74,7 +74,7 @@ describe('request logs', () => {
 describe('the logger settings', () => {
   it('refuses an unknown level or format with a clear message', () => {
     expect(() => serverLogger({ PATCHBAY_LOG_FORMAT: 'xml' })).toThrow('PATCHBAY_LOG_FORMAT "xml" is not pretty or json');
-    expect(() => serverLogger({ PATCHBAY_LOG_LEVEL: 'loud' } as never)).toThrow(/PATCHBAY_LOG_LEVEL "loud" is not a level/);
+    expect(() => serverLogger({ PATCHBAY_LOG_LEVEL: 'loud' })).toThrow(/PATCHBAY_LOG_LEVEL "loud" is not a level/);
   });
 
   it('redacts token and access_token, wherever they are in the query', () => {

@@ -73,7 +73,9 @@ export function prettyLine(json: string, color: boolean): string {
     .map(([k, v]) => `${k}=${fieldText(v)}`);
   const err = o['err'] as { stack?: string } | undefined;
   const stack = err && typeof err === 'object' && err.stack && (o['level'] as number) >= 50 ? `\n${paint(err.stack.replace(/^/gm, '    '), '90')}` : '';
-  return `${paint(time, '90')} ${paint(name, code)} ${String(o['msg'] ?? '')}${fields.length ? paint(`  ${fields.join(' ')}`, '90') : ''}${stack}\n`;
+  const msg = o['msg'];
+  const text = typeof msg === 'string' ? msg : msg === undefined ? '' : fieldText(msg);
+  return `${paint(time, '90')} ${paint(name, code)} ${text}${fields.length ? paint(`  ${fields.join(' ')}`, '90') : ''}${stack}\n`;
 }
 
 function fieldText(v: unknown): string {

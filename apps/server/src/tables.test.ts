@@ -3,7 +3,7 @@
 // (one helper, each namespace watched once); then destroy the lab and check nothing of it (or of
 // its watcher) remains.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import type { BridgeView, LabStateView, NodeView } from '@patchbay/engine';
+import type { LabStateView, NodeView } from '@patchbay/engine';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { TablesCounters, TablesDelta, TablesSnapshot } from '@patchbay/protocol';
 import { describe, expect, it } from 'vitest';
@@ -121,7 +121,7 @@ describe('live tables over socket.io', () => {
     const ack = await c.emitWithAck('tables:subscribe', { lab: 'two-containers' });
     expect(ack).toMatchObject({ ok: true });
     const snap = await waitFor('the snapshot', 5000, () => snapshots[0]);
-    const state = snap.state as LabStateView;
+    const state = snap.state;
     expect(snap.lab).toBe('two-containers');
     expect(state.nodes.map((n) => n.node)).toEqual(expect.arrayContaining(['ns-web', 'ns-db']));
     expect(state.bridges.map((b) => b.bridge)).toEqual(['br0']);
@@ -142,7 +142,7 @@ describe('live tables over socket.io', () => {
     const ping = await execInNamespace(web(state).namespace, ['ping', '-n', '-c', '1', '-W', '2', '192.168.100.20'], { stdio: 'pipe' });
     expect(ping.code).toBe(0);
     const delta = await waitFor('an FDB delta with ns-db\'s MAC', 5000, () =>
-      deltas.find((d) => (d.state.bridges as BridgeView[]).some((b) => b.bridge === 'br0' && b.fdb.some((e) => e.mac === dbMac))),
+      deltas.find((d) => (d.state.bridges).some((b) => b.bridge === 'br0' && b.fdb.some((e) => e.mac === dbMac))),
     );
     expect(delta).toMatchObject({ lab: 'two-containers', namespace: br0.namespace });
     // ns-web learned ns-db's address: a neighbour delta for ns-web too.

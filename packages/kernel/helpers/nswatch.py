@@ -292,7 +292,11 @@ def main() -> None:
                             s.close()
                         print(json.dumps({"ns": name, "watching": False}), file=out, flush=True)
                 continue
-            collect(*sockets[fd])
+            # A `del` read from stdin earlier in this round may have closed this socket already
+            # (its events were reported by the same poll): nothing left to read from it.
+            watched = sockets.get(fd)
+            if watched is not None:
+                collect(*watched)
         report()
 
 

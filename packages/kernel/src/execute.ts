@@ -83,7 +83,7 @@ export function validateOp(op: Op, path = 'op'): void {
       break;
     case 'sysctl':
       assertNamespaceName(op.ns);
-      if (op.args.length !== 1 || !/^[A-Za-z0-9_.\/-]+=[A-Za-z0-9_.:\/-]*$/.test(op.args[0]!)) {
+      if (op.args.length !== 1 || !/^[A-Za-z0-9_./-]+=[A-Za-z0-9_.:/-]*$/.test(op.args[0]!)) {
         throw new Error(`${path}: sysctl ops take one key=value, got ${JSON.stringify(op.args)}`);
       }
       break;
@@ -92,7 +92,7 @@ export function validateOp(op: Op, path = 'op'): void {
       if (typeof op.input !== 'string') throw new Error(`${path}: iptables op without input`);
       break;
     default:
-      throw new Error(`${path}: unknown tool ${JSON.stringify((op as Op).tool)}`);
+      throw new Error(`${path}: unknown tool ${JSON.stringify((op).tool)}`);
   }
 }
 

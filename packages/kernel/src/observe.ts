@@ -118,10 +118,11 @@ function mapLink(l: RawLink, addrs: RawAddrInfo[]): LinkState {
   if (kind === 'bridge') {
     link.bridge = { stp: Number(data['stp_state'] ?? 0) !== 0, vlanFiltering: Number(data['vlan_filtering'] ?? 0) === 1 };
   } else if (kind === 'vxlan') {
+    const local = data['local'] ?? data['local6'];
     link.vxlan = {
       vni: Number(data['id'] ?? 0),
       port: Number(data['port'] ?? 0),
-      local: String(data['local'] ?? data['local6'] ?? ''),
+      local: typeof local === 'string' ? local : '',
       learning: truthy(data['learning']),
     };
     if (typeof data['link'] === 'string') link.vxlan.dev = data['link'];

@@ -191,10 +191,10 @@ export class Spawner {
     this.outChunks = [];
     this.stderrTail = '';
     this.refd = true; // a new child starts referenced
-    child.stdin!.on('error', () => {}); // EPIPE after the helper died: 'close' tells the story
-    child.stdout!.on('data', (chunk: Buffer) => this.onData(child, chunk));
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (s: string) => {
+    child.stdin.on('error', () => {}); // EPIPE after the helper died: 'close' tells the story
+    child.stdout.on('data', (chunk: Buffer) => this.onData(child, chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
       this.stderrTail = (this.stderrTail + s).slice(-STDERR_TAIL);
     });
     child.on('error', (err) => this.onGone(child, err.message));

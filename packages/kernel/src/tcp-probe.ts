@@ -77,7 +77,7 @@ export async function tcpProbe(o: TcpProbeOptions): Promise<TcpProbeResult> {
       });
       listener = child;
       listenerSaid = await new Promise<string>((resolve) => {
-        const lines = createInterface({ input: child.stdout! });
+        const lines = createInterface({ input: child.stdout });
         const timer = setTimeout(() => resolve('did not start'), 5000);
         lines.once('line', (l) => {
           clearTimeout(timer);

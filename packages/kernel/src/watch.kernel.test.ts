@@ -86,3 +86,38 @@ describe.skipIf(!isRoot)('NamespaceWatcher', () => {
     expect(links).not.toContain('p0');
   });
 });
+
+describe.skipIf(!isRoot)('NamespaceWatcher under load', () => {
+  let watcher: NamespaceWatcher | undefined;
+  afterEach(async () => {
+    await watcher?.close();
+    await cleanup(P);
+  }, 10_000);
+
+  // The helper handles stdin first in a poll round; a `del` there closes a socket whose events the
+  // same round reported too. On a busy machine both arrive together (here: the helper stopped while
+  // they do). It crashed on that (KeyError), and every later `sync` waited for a dead helper: the
+  // e2e suite's applies hung after some ten minutes against one server.
+  it('survives an unwatch that arrives together with events of the namespace it closes', async () => {
+    expect((await executePlan([netnsAdd(A)])).ok).toBe(true);
+    watcher = new NamespaceWatcher();
+    const lost: string[] = [];
+    watcher.on('lost', (reason) => lost.push(reason));
+    await watcher.watch([A]);
+    const pid = watcher.pid!;
+    let unwatched: Promise<void> | undefined;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      expect((await runInNamespace(A, 'ip', ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1'])).code).toBe(0);
+      unwatched = watcher.unwatch([A]);
+      await new Promise((r) => setTimeout(r, 100)); // the del line is in the helper's stdin
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await unwatched;
+    await watcher.sync();
+    expect(lost).toEqual([]);
+    await watcher.watch([A]);
+    expect(watcher.isWatching(A)).toBe(true);
+  });
+});

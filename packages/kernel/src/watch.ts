@@ -64,6 +64,8 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
   private readonly pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }[]>();
   private readonly counterWaiters = new Map<string, { resolve: (c: NamespaceCounters) => void; reject: (e: Error) => void }>();
   private closed = false;
+  /** The helper has exited (closed or died): nothing written to it is ever answered. */
+  private exited = false;
   /** The helper's process id (to check from outside that it is gone). */
   get pid(): number | undefined {
     return this.child.pid;
@@ -82,6 +84,7 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
     createInterface({ input: this.child.stdout }).on('line', (line) => this.onLine(line));
     this.child.on('exit', (code, signal) => {
       const reason = `namespace watcher exited (${signal ?? code})`;
+      this.exited = true;
       this.watching.clear();
       for (const waiters of this.pending.values()) for (const w of waiters) w.reject(new Error(reason));
       this.pending.clear();
@@ -117,7 +120,10 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
       const key = `${msg.watching === false ? 'del' : 'add'} ${msg.ns}`;
       const waiters = this.pending.get(key) ?? [];
       this.pending.delete(key);
-      for (const w of waiters) (msg.error ? w.reject(new Error(`watch ${msg.ns}: ${msg.error}`)) : w.resolve());
+      for (const w of waiters) {
+        if (msg.error) w.reject(new Error(`watch ${msg.ns}: ${msg.error}`));
+        else w.resolve();
+      }
       return;
     }
     if (msg.events) this.emit('change', msg.ns);
@@ -130,7 +136,8 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
 
   private request(verb: 'add' | 'del', names: readonly string[]): Promise<void> {
     if (names.length === 0) return Promise.resolve();
-    if (this.closed) return verb === 'del' ? Promise.resolve() : Promise.reject(new Error('namespace watcher is closed'));
+    // A helper that is gone holds no socket: a `del` has nothing left to do.
+    if (this.closed || this.exited) return verb === 'del' ? Promise.resolve() : Promise.reject(new Error(this.closed ? 'namespace watcher is closed' : 'namespace watcher exited'));
     names.forEach(assertNamespaceName);
     const acks = names.map(
       (ns) =>
@@ -161,7 +168,9 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
    * After applying a plan, this tells the engine's own changes from later ones.
    */
   sync(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    // A helper that died has said so (`lost`: every namespace counts as changed); waiting for its
+    // answer would wait forever.
+    if (this.closed || this.exited) return Promise.resolve();
     const token = String(++this.syncCounter);
     const done = new Promise<void>((resolve, reject) => this.pending.set(`sync ${token}`, [{ resolve, reject }]));
     this.child.stdin.write(`sync ${token}\n`);
@@ -173,7 +182,7 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
    * through a netlink socket it holds in each namespace: one round trip, no process spawned.
    */
   counters(namespaces: readonly string[]): Promise<NamespaceCounters> {
-    if (this.closed) return Promise.reject(new Error('namespace watcher is closed'));
+    if (this.closed || this.exited) return Promise.reject(new Error(this.closed ? 'namespace watcher is closed' : 'namespace watcher exited'));
     const names = [...new Set(namespaces)].filter((n) => this.watching.has(n));
     names.forEach(assertNamespaceName);
     if (names.length === 0) return Promise.resolve({});
@@ -187,6 +196,7 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.exited) return; // its 'exit' has been and gone
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.stdin.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);

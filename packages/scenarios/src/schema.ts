@@ -3,7 +3,7 @@
 // published `scenario.schema.json`. The embedded lab is topology's LabSchema; the parser checks it
 // with topology's own `parseLabText`, so its problems carry topology's codes under `lab.`.
 
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { CIDR_PATTERN, IPV4_PATTERN, IFNAME_RE, LabSchema, NAME_RE } from '@patchbay/topology';
 import type { ScenarioDocument } from './model.js';
 
@@ -201,6 +201,6 @@ void schemaMatchesModel;
 
 /** The plain JSON Schema (draft-07) of a scenario file, as published in scenario.schema.json. */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  const plain = JSON.parse(JSON.stringify(ScenarioSchema as TSchema)) as Record<string, unknown>;
+  const plain = JSON.parse(JSON.stringify(ScenarioSchema)) as Record<string, unknown>;
   return { $schema: 'http://json-schema.org/draft-07/schema#', $id: SCENARIO_SCHEMA_ID, ...plain, title: 'Patchbay scenario' };
 }

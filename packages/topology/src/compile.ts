@@ -192,10 +192,10 @@ function compileRoutes(lab: Lab, prefix: string, state: DesiredState, ends: EndI
     const nsState = state.namespaces[ns]!;
     const downLinks = new Set(Object.values(nsState.links).filter((l) => !l.up).map((l) => l.name));
     const routes: RouteState[] = [];
-    for (const r of (node as NetNodeSpec).routes ?? []) {
+    for (const r of (node).routes ?? []) {
       const to = r.to === 'default' ? 'default' : cidrNetwork(r.to) ?? r.to;
       if (isViaRoute(r)) {
-        const egress = egressFor(nsState, r.via, node as NetNodeSpec);
+        const egress = egressFor(nsState, r.via, node);
         if (egress && downLinks.has(egress)) continue;
         routes.push({ to, via: r.via });
       } else {

@@ -36,7 +36,7 @@ export function parseLabText(text: string, opts: ParseOptions = {}): ParseResult
     // Report what the meaning checks find too, so that one round of fixes is enough. They were
     // written for well-formed labs: a shape too broken for them is skipped, not a crash, and a
     // problem inside a part already reported as malformed is left out.
-    let semantic: Problem[] = [];
+    let semantic: Problem[];
     try {
       semantic = validateLab(value as unknown as Lab, opts);
     } catch {

@@ -4,7 +4,7 @@
 // Value constraints that need a good explanation (name rules, CIDR, ranges) are also present here
 // as hints for editors, but `validateLab` is what reports them to the user with a stable code.
 
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
 
@@ -189,6 +189,6 @@ void schemaMatchesModel;
 /** The plain JSON Schema (draft-07) of a lab file, as published in lab.schema.json. */
 export function labJsonSchema(): Record<string, unknown> {
   // A JSON round trip drops TypeBox's symbol-keyed metadata, leaving standard JSON Schema only.
-  const plain = JSON.parse(JSON.stringify(LabSchema as TSchema)) as Record<string, unknown>;
+  const plain = JSON.parse(JSON.stringify(LabSchema)) as Record<string, unknown>;
   return { $schema: 'http://json-schema.org/draft-07/schema#', $id: LAB_SCHEMA_ID, ...plain, title: 'Patchbay lab' };
 }

@@ -96,7 +96,7 @@ export class Ctx {
     }
     if (!ns) return;
     let seen = this.addressSeen.get(ns);
-    if (!seen) this.addressSeen.set(ns, (seen = new Map()));
+    if (!seen) this.addressSeen.set(ns, (seen = new Map<number, { place: Place; iface: string; len: number }>()));
     const prev = seen.get(parsed.addr);
     // The same /32 on several interfaces is the Calico pattern: every pod's gateway 169.254.1.1
     // answered by each host-side veth. Anything else repeated is a mistake.
@@ -202,5 +202,5 @@ export function isInt(v: unknown, min: number, max: number): v is number {
 
 export function checkMtu(ctx: Ctx, path: string, mtu: unknown): void {
   if (mtu === undefined || isInt(mtu, 68, 65535)) return;
-  ctx.add(path, 'mtu.invalid', `mtu ${String(mtu)} must be a whole number from 68 (the IPv4 minimum) to 65535`);
+  ctx.add(path, 'mtu.invalid', `mtu ${JSON.stringify(mtu)} must be a whole number from 68 (the IPv4 minimum) to 65535`);
 }

@@ -72,6 +72,7 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
 
   route(app, routes.destroyLab, async (req) => {
     app.auth.assertLab(req, req.params.name);
+    // The live services end what runs in the lab's namespaces on the engine's `removing` event.
     const { removed } = await app.engine.destroy(req.params.name);
     app.store.labs.delete(req.params.name);
     return { lab: req.params.name, removed };

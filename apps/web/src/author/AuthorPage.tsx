@@ -45,7 +45,7 @@ export function AuthorPage() {
   );
 }
 
-function StartScreen({ error, onOpen }: { error?: string; onOpen(o: Opening | { error: string }): void }) {
+function StartScreen({ error, onOpen }: { error?: string; onOpen: (o: Opening | { error: string }) => void }) {
   const [builtins, setBuiltins] = useState(false);
   return (
     <div className="pb-au-start" data-testid="author-start">

@@ -3,7 +3,6 @@
 // the toolbar: open a built-in or a file, export, undo/redo, validate on the kernel, start a class.
 // The draft and the layout are kept in localStorage after every change, so a reload loses nothing.
 import { formatScenarioProblem } from '@patchbay/scenarios';
-import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
@@ -43,7 +42,6 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   const [validation, setValidation] = useState<ValidationView>();
   const [dialog, setDialog] = useState<'builtin'>();
   const [starting, setStarting] = useState(false);
-  const flow = useReactFlow();
 
   // A new lab (a built-in or a file opened, an undo across one): redraw it, laid out if it is new.
   useEffect(
@@ -53,9 +51,9 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
         const known = editor.getState().positions;
         const laidOut = Object.keys(s.draft.lab.nodes).every((n) => known[n]);
         editor.getState().load(s.draft.lab, laidOut ? known : autoLayout(s.draft.lab));
-        setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.15 }), 60);
+        editor.getState().fit();
       }),
-    [store, editor, flow],
+    [store, editor],
   );
 
   // A click on a node selects it on the canvas: while a field is active, that fills the field.

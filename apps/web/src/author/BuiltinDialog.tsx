@@ -4,7 +4,7 @@ import type { ScenarioSummary } from '@patchbay/protocol';
 import { useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
 
-export function BuiltinDialog({ onOpen, onClose }: { onOpen(id: string, text: string): void; onClose(): void }) {
+export function BuiltinDialog({ onOpen, onClose }: { onOpen: (id: string, text: string) => void; onClose: () => void }) {
   const [list, setList] = useState<ScenarioSummary[]>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState<string>();

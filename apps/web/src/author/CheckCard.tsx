@@ -66,7 +66,7 @@ export function CheckCard({ check, index, count }: { check: DraftCheck; index: n
   );
 }
 
-function CheckField({ id, field, check, index, onChange }: { id: string; field: FieldSpec; check: DraftCheck; index: number; onChange(v: unknown): void }) {
+function CheckField({ id, field, check, index, onChange }: { id: string; field: FieldSpec; check: DraftCheck; index: number; onChange: (v: unknown) => void }) {
   const { facts } = useAuthor();
   const value = getAt(check, field.path);
   const path = `checks[${index}].${field.path}`;
@@ -129,7 +129,7 @@ function CheckField({ id, field, check, index, onChange }: { id: string; field: 
 }
 
 /** An IPv4 address: typed, chosen from the lab's addresses, or a clicked node's first address. */
-function AddressInput({ id, value, target, onChange, testid }: { id: string; value: string; target: PickTarget; onChange(v: string): void; testid: string }) {
+function AddressInput({ id, value, target, onChange, testid }: { id: string; value: string; target: PickTarget; onChange: (v: string) => void; testid: string }) {
   const { store } = useAuthor();
   const active = usePicking(target);
   return (
@@ -141,7 +141,7 @@ function AddressInput({ id, value, target, onChange, testid }: { id: string; val
 }
 
 /** A list written comma-separated; the text is kept while typing (a trailing comma stays). */
-function ListInput({ id, value, onChange, placeholder, testid }: { id: string; value: string[]; onChange(v: string[] | undefined): void; placeholder: string; testid: string }) {
+function ListInput({ id, value, onChange, placeholder, testid }: { id: string; value: string[]; onChange: (v: string[] | undefined) => void; placeholder: string; testid: string }) {
   return (
     <input
       id={id}

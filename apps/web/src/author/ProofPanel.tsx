@@ -26,7 +26,7 @@ function Elapsed({ since }: { since: number }) {
   return <span className="mono">{((now - since) / 1000).toFixed(1)} s</span>;
 }
 
-export function ProofPanel({ view, onClose }: { view: ValidationView; onClose(): void }) {
+export function ProofPanel({ view, onClose }: { view: ValidationView; onClose: () => void }) {
   return (
     <section className="pb-au-proof" aria-label="Validation" data-testid="proof">
       <header className="pb-au-proof-head">

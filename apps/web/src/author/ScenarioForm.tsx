@@ -186,7 +186,7 @@ export function StepsSection({ list }: { list: StepList }) {
   );
 }
 
-function ListButtons({ index, count, onMove, onRemove, what }: { index: number; count: number; onMove(to: number): void; onRemove(): void; what: string }) {
+function ListButtons({ index, count, onMove, onRemove, what }: { index: number; count: number; onMove: (to: number) => void; onRemove: () => void; what: string }) {
   return (
     <span className="pb-au-listbtns">
       <button type="button" onClick={() => onMove(index - 1)} disabled={index === 0} aria-label={`Move ${what} up`}>

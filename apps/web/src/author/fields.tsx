@@ -65,7 +65,7 @@ export function useProblemCount(path: string): number {
  * A node chosen from a select or by clicking it on the canvas: focusing the select (or pressing
  * its pick button) makes it the field a canvas click fills.
  */
-export function NodePicker({ id, value, options, target, onChange }: { id: string; value: string; options: string[]; target: PickTarget; onChange(v: string): void }) {
+export function NodePicker({ id, value, options, target, onChange }: { id: string; value: string; options: string[]; target: PickTarget; onChange: (v: string) => void }) {
   const { store } = useAuthor();
   const active = usePicking(target);
   const path = pickTargetPath(target);

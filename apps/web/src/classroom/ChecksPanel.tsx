@@ -5,7 +5,7 @@ import { Markdown } from './Markdown';
 import { agoText, clockText, solved, summaryText, triggerText } from './progress';
 import { useNow } from './useNow';
 
-export function ChecksPanel(props: { checks: ExerciseView['scenario']['checks']; run: CheckRun | undefined; busy: boolean; onCheckNow(): void }) {
+export function ChecksPanel(props: { checks: ExerciseView['scenario']['checks']; run: CheckRun | undefined; busy: boolean; onCheckNow: () => void }) {
   const { checks, run } = props;
   const now = useNow(5000);
   const byId = new Map((run?.results ?? []).map((r) => [r.id, r]));
@@ -67,7 +67,7 @@ export function ChecksPanel(props: { checks: ExerciseView['scenario']['checks'];
   );
 }
 
-export function HintsPanel(props: { hints: string[]; hintCount: number; canReveal: boolean; busy: boolean; onReveal(): void }) {
+export function HintsPanel(props: { hints: string[]; hintCount: number; canReveal: boolean; busy: boolean; onReveal: () => void }) {
   const left = props.hintCount - props.hints.length;
   if (props.hintCount === 0) return null;
   return (

@@ -2,7 +2,7 @@
 // it, focus starts on Cancel (the safe choice) and returns to what had it before.
 import { useEffect, useId, useRef, useState } from 'react';
 
-export function ConfirmDialog(props: { title: string; text: string; confirm: string; onConfirm(): Promise<void> | void; onClose(): void; testid?: string }) {
+export function ConfirmDialog(props: { title: string; text: string; confirm: string; onConfirm: () => Promise<void> | void; onClose: () => void; testid?: string }) {
   const titleId = useId();
   const cancel = useRef<HTMLButtonElement>(null);
   const [busy, setBusy] = useState(false);

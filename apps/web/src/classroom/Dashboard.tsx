@@ -73,7 +73,7 @@ function CheckTally({ session }: { session: Session }) {
   );
 }
 
-function StudentRow({ session, student, now, onReset }: { session: Session; student: StudentProgress; now: number; onReset(): void }) {
+function StudentRow({ session, student, now, onReset }: { session: Session; student: StudentProgress; now: number; onReset: () => void }) {
   // Before a first run there are no results: the session's check list names the dots.
   const placeholders = student.results.length
     ? []

@@ -4,7 +4,6 @@
 // page was given (a student's covers this lab only).
 import type { CheckRun } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
-import { useReactFlow } from '@xyflow/react';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { asApiError, clientWithToken, type ApiError } from '../api/client';
@@ -54,7 +53,6 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
   const [confirmReset, setConfirmReset] = useState(false);
   const connected = useStore(live, (s) => s.connected);
   const selected = useStore(store, (s) => (s.selected.nodes.length === 1 ? s.selected.nodes[0] : undefined));
-  const flow = useReactFlow();
 
   useEffect(() => {
     let current = true;
@@ -64,7 +62,7 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
         setLab(l);
         store.getState().load(l, autoLayout(l));
         live.getState().watch(l.name);
-        setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.2 }), 60);
+        store.getState().fit();
       },
       (e: unknown) => current && setLabError(asApiError(e)),
     );
@@ -72,7 +70,7 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
       current = false;
       live.getState().watch(undefined);
     };
-  }, [client, labName, store, live, flow]);
+  }, [client, labName, store, live]);
 
   const error = exercise.error ?? labError;
   if (error) {
@@ -151,6 +149,7 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
                 store={store}
                 live={live}
                 readOnly
+                fitPadding={0.2}
                 actions={
                   student
                     ? {

@@ -17,7 +17,7 @@ export interface ApplyOutcome {
   error?: ApiError;
 }
 
-export function ApplyDialog({ lab, onClose, onApplied }: { lab: Lab; onClose(): void; onApplied(o: ApplyOutcome): void }) {
+export function ApplyDialog({ lab, onClose, onApplied }: { lab: Lab; onClose: () => void; onApplied: (o: ApplyOutcome) => void }) {
   const [phase, setPhase] = useState<Phase>({ step: 'planning' });
   const [elapsed, setElapsed] = useState(0);
 

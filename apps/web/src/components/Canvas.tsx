@@ -33,10 +33,10 @@ export const PALETTE_MIME = 'application/x-patchbay-kind';
 
 /** What the context menus offer; an action left out is not offered (a student's exercise page has no capture). */
 export interface CanvasActions {
-  onCapture?(node: string, iface?: string): void;
-  onPing?(node: string): void;
+  onCapture?: (node: string, iface?: string) => void;
+  onPing?: (node: string) => void;
   /** Opens a shell in a netns or router node (hosts and bridges get none). */
-  onTerminal?(node: string): void;
+  onTerminal?: (node: string) => void;
 }
 
 type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge;
@@ -56,8 +56,23 @@ function stabilize<T extends { id: string }>(prev: Map<string, { key: string; it
   return out;
 }
 
-/** `readOnly`: the lab is shown, not drawn (an exercise page): nodes move, but nothing is added or connected. */
-export function Canvas({ store, live, actions, readOnly = false }: { store: EditorStore; live: LiveStore; actions: CanvasActions; readOnly?: boolean }) {
+/**
+ * `readOnly`: the lab is shown, not drawn (an exercise page): nodes move, but nothing is added or connected.
+ * `fitPadding`: the margin left around the drawing when the view is fitted to it (a fraction of the view).
+ */
+export function Canvas({
+  store,
+  live,
+  actions,
+  readOnly = false,
+  fitPadding = 0.15,
+}: {
+  store: EditorStore;
+  live: LiveStore;
+  actions: CanvasActions;
+  readOnly?: boolean;
+  fitPadding?: number;
+}) {
   const { lab, positions, selected, problems, marks } = useStore(
     store,
     useShallow((s) => ({ lab: s.lab, positions: s.positions, selected: s.selected, problems: s.problems, marks: s.marks })),
@@ -93,6 +108,24 @@ export function Canvas({ store, live, actions, readOnly = false }: { store: Edit
   const [flowNodes, setFlowNodes] = useState(nodes);
   useEffect(() => setFlowNodes(nodes), [nodes]);
   const dragged = useRef<Record<string, XY>>({});
+
+  // Fitting the view to the drawing when the store asks (`fit()`: a lab opened, "Arrange"), once
+  // React Flow has the current nodes (flowNodes catches up with nodes one render later), so the fit
+  // frames the new layout and not the previous one. Until the last request is done the canvas says
+  // `data-layout="fitting"`, then "settled": whoever aims at a node or a handle (an end-to-end test)
+  // waits for it, since the whole drawing moves when the fit lands. Counted from 0, so a request
+  // made before this canvas mounted (an exercise page draws it once the lab arrived) is honoured.
+  const fitRequests = useStore(store, (s) => s.fitRequests);
+  const [fitted, setFitted] = useState(0);
+  const fitting = useRef(0);
+  useEffect(() => {
+    if (fitting.current === fitRequests || flowNodes !== nodes) return;
+    const request = (fitting.current = fitRequests);
+    const done = () => setFitted((f) => Math.max(f, request));
+    // React Flow settles a fit only once it has measured some node: an empty drawing goes back to the origin.
+    if (nodes.length === 0) void flow.setViewport({ x: 0, y: 0, zoom: 1 }).then(done);
+    else void flow.fitView({ maxZoom: 1, padding: fitPadding }).then(done);
+  }, [fitRequests, flowNodes, nodes, flow, fitPadding]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<LabFlowNode>[]) => {
@@ -193,6 +226,7 @@ export function Canvas({ store, live, actions, readOnly = false }: { store: Edit
         setMenu(undefined);
       }}
       data-testid="canvas"
+      data-layout={fitted === fitRequests ? 'settled' : 'fitting'}
     >
       <ReactFlow
         nodes={flowNodes}

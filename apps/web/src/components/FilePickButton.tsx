@@ -15,10 +15,10 @@ export function FilePickButton(props: { children: ReactNode; title?: string; tes
         accept=".yaml,.yml,.json"
         hidden
         data-testid={props.inputTestid}
-        onChange={async (e) => {
+        onChange={(e) => {
           const f = e.target.files?.[0];
           e.target.value = '';
-          if (f) props.onFile(f.name, await f.text());
+          if (f) void f.text().then((text) => props.onFile(f.name, text));
         }}
       />
     </>

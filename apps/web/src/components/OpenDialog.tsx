@@ -12,7 +12,7 @@ export type OpenChoice =
   | { from: 'example'; example: Example }
   | { from: 'file'; name: string; text: string };
 
-export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen(c: OpenChoice): void; onClose(): void; initialTab?: 'gallery' | 'labs' }) {
+export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen: (c: OpenChoice) => void; onClose: () => void; initialTab?: 'gallery' | 'labs' }) {
   const [tab, setTab] = useState(initialTab);
   const [examples, setExamples] = useState<Example[]>();
   const [labs, setLabs] = useState<LabSummary[]>();

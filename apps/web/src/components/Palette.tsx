@@ -9,7 +9,7 @@ const KINDS: { kind: NodeKind; label: string; hint: string }[] = [
   { kind: 'bridge', label: 'Bridge', hint: 'a Linux bridge (in a host, or the lab\'s own)' },
 ];
 
-export function Palette({ onAdd }: { onAdd(kind: NodeKind): void }) {
+export function Palette({ onAdd }: { onAdd: (kind: NodeKind) => void }) {
   return (
     <aside className="pb-palette" aria-label="Node kinds">
       <h2>Add</h2>

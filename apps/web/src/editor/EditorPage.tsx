@@ -46,7 +46,6 @@ export function EditorPage() {
   const [terminalAt, setTerminalAt] = useState<{ node?: string; request: number }>({ request: 0 });
   const { save, saveNow } = useAutosave(store);
   const flow = useReactFlow();
-  const fitSoon = useCallback(() => setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.15 }), 60), [flow]);
   const selectedNode = selected.nodes.length === 1 ? selected.nodes[0] : undefined;
 
   const fail = (e: unknown) => setNotice({ kind: 'error', text: e instanceof ApiError ? e.message : String(e) });
@@ -80,12 +79,12 @@ export function EditorPage() {
       if ('handedOverToAuthor' in opened) return navigate('/author');
       const { lab: next, positions } = opened;
       store.getState().load(next, positions && Object.keys(positions).length ? positions : autoLayout(next));
-      fitSoon();
+      store.getState().fit();
       localStorage.setItem(LAST_LAB, next.name);
       window.history.replaceState(null, '', `#lab=${encodeURIComponent(next.name)}`);
       await refreshApplied(next.name);
     },
-    [store, refreshApplied, fitSoon],
+    [store, refreshApplied],
   );
 
   // At start: the lab in the address, else the last one opened (its draft, else the running lab).
@@ -173,7 +172,7 @@ export function EditorPage() {
         onRedo={() => store.getState().redo()}
         onArrange={() => {
           store.getState().edit((l) => l, autoLayout(store.getState().lab));
-          fitSoon();
+          store.getState().fit();
         }}
         onExportYaml={() => downloadText(`${lab.name}.yaml`, labToYaml(lab), 'application/yaml')}
         onExportScript={() => void exportScript()}

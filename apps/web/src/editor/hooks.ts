@@ -4,9 +4,9 @@ import { ApiError, client } from '../api/client';
 import type { EditorStore } from '../store/editor';
 
 export interface ShortcutActions {
-  apply(): void;
-  open(): void;
-  save(): void;
+  apply: () => void;
+  open: () => void;
+  save: () => void;
 }
 
 const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
@@ -52,7 +52,7 @@ export function useShortcuts(store: EditorStore, actions: ShortcutActions, enabl
 export type SaveState = { state: 'idle' | 'pending' | 'saving' | 'saved' } | { state: 'error'; message: string };
 
 /** Saves the document and layout as a draft shortly after each change; `saveNow` for Ctrl+S. */
-export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveState; saveNow(): Promise<void> } {
+export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveState; saveNow: () => Promise<void> } {
   const [save, setSave] = useState<SaveState>({ state: 'idle' });
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const pending = useRef(false);

@@ -233,7 +233,7 @@ export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string })
   const choices = useMemo(() => {
     const names = new Set(Object.keys(props.lab.nodes));
     const extra = [...Object.keys(live.nodes), ...Object.keys(live.bridges)].filter((n) => !names.has(n));
-    return [...Object.entries(props.lab.nodes).map(([n, s]) => ({ name: n, kind: s.kind as string })), ...[...new Set(extra)].map((n) => ({ name: n, kind: n === '_host' ? 'implicit host' : 'live' }))];
+    return [...Object.entries(props.lab.nodes).map(([n, s]) => ({ name: n, kind: s.kind })), ...[...new Set(extra)].map((n) => ({ name: n, kind: n === '_host' ? 'implicit host' : 'live' }))];
   }, [props.lab.nodes, live.nodes, live.bridges]);
 
   let body;

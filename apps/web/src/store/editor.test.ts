@@ -21,6 +21,18 @@ describe('editor store', () => {
     expect(s.getState().future).toEqual([]);
   });
 
+  it('counts requests to fit the view, across loads, and keeps them out of the undo history', () => {
+    const s = createEditorStore();
+    expect(s.getState().fitRequests).toBe(0);
+    s.getState().load(addNode(s.getState().lab, 'netns'), { ns1: { x: 0, y: 0 } });
+    s.getState().fit();
+    s.getState().fit();
+    expect(s.getState().fitRequests).toBe(2);
+    expect(s.getState().past).toEqual([]);
+    s.getState().load(s.getState().lab);
+    expect(s.getState().fitRequests).toBe(2);
+  });
+
   it('validates with the server\'s parser on every edit', () => {
     const s = createEditorStore();
     s.getState().edit((l) => ({ ...l, nodes: { a: { kind: 'netns', routes: [{ to: 'default', via: '999.1.1.1' }] } } }));

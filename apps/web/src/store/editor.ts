@@ -29,6 +29,11 @@ export interface EditorState {
   future: Snapshot[];
   clipboard?: Snapshot;
   marks: Record<string, Mark>;
+  /**
+   * Requests to fit the view to the drawing (a lab opened, "Arrange"), counted: the canvas fits
+   * once its nodes are drawn and shows whether the last request is done (`data-layout`).
+   */
+  fitRequests: number;
 
   /** Changes the document (and optionally positions) as one undoable step. */
   edit(change: (lab: Lab) => Lab, positions?: Record<string, XY>): void;
@@ -45,6 +50,8 @@ export interface EditorState {
   copy(): void;
   paste(): void;
   setMarks(marks: Record<string, Mark>): void;
+  /** Asks the canvas to fit the view to the drawing once it is drawn. */
+  fit(): void;
 }
 
 const HISTORY_LIMIT = 200;
@@ -67,6 +74,7 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
       past: [],
       future: [],
       marks: {},
+      fitRequests: 0,
 
       edit(change, newPositions) {
         const before = snapshot();
@@ -143,6 +151,9 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
       },
       setMarks(marks) {
         set({ marks });
+      },
+      fit() {
+        set({ fitRequests: get().fitRequests + 1 });
       },
     };
   });

@@ -4,7 +4,7 @@
 import type { TablesCounters, TablesDelta } from '@patchbay/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { liveSocket, type LiveSocket } from '../api/live';
-import type { BridgeView, LabStateView, NodeView } from '@patchbay/topology';
+import type { BridgeView, NodeView } from '@patchbay/topology';
 
 export interface LiveState {
   lab?: string;
@@ -65,7 +65,7 @@ export function createLiveStore(socket: LiveSocket = liveSocket()): LiveStore {
     socket.on('connect_error', (err) => set({ connected: false, error: `live updates unavailable: ${err.message}` }));
     socket.on('tables:snapshot', (e) => {
       if (e.lab !== current) return;
-      const s = e.state as unknown as LabStateView;
+      const s = e.state;
       set({
         nodes: Object.fromEntries(s.nodes.map((n) => [n.node, n])),
         bridges: Object.fromEntries(s.bridges.map((b) => [b.bridge, b])),

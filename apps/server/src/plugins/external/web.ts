@@ -22,7 +22,9 @@ export default fp(
       prefix: '/',
       index: ['index.html'],
       // Vite names assets by content hash: cache them; index.html must be fetched again.
-      setHeaders: (reply, path) => reply.header('cache-control', /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+      setHeaders: (reply, path) => {
+        reply.header('cache-control', /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
     });
     app.decorate('webApp', true);
   },

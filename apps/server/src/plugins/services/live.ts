@@ -52,7 +52,7 @@ export default fp(
       const bucket = new TokenBucket(app.limits.eventsPerSecond, app.limits.eventBurst);
       socket.use((packet, next) => {
         if (bucket.take()) return next();
-        const ack = packet[packet.length - 1];
+        const ack: unknown = packet[packet.length - 1];
         if (typeof ack === 'function') (ack as (r: unknown) => void)({ ok: false, error: `rate limited: at most ${app.limits.eventsPerSecond} events per second` });
         next(new Error('rate limited'));
       });

@@ -1,6 +1,6 @@
 // The inspector when nothing is selected: the lab's name, description and VXLAN overlays, and the
 // list of the lab's problems (each one selects and focuses what it is about).
-import type { HostMemberSpec, Lab, OverlaySpec, Problem } from '@patchbay/topology';
+import type { Lab, OverlaySpec, Problem } from '@patchbay/topology';
 import {
   append,
   editOverlay,
@@ -141,7 +141,7 @@ function OverlayFields({ lab, index, overlay }: { lab: Lab; index: number; overl
                     path={`${mp}.addresses`}
                     values={m.addresses}
                     placeholder="10.244.0.0/32"
-                    onChange={(v) => setMember(j, setOptional(m as HostMemberSpec, 'addresses', v))}
+                    onChange={(v) => setMember(j, setOptional(m, 'addresses', v))}
                   />
                 )}
               </div>

@@ -76,7 +76,7 @@ function LinkEndFields({ lab, id, path, side, end }: { lab: Lab; id: string; pat
   );
 }
 
-function VlanFields({ path, end, onChange }: { path: string; end: LinkEndSpec; onChange(v: LinkEndSpec['vlan']): void }) {
+function VlanFields({ path, end, onChange }: { path: string; end: LinkEndSpec; onChange: (v: LinkEndSpec['vlan']) => void }) {
   const vlan = end.vlan ?? {};
   return (
     <div className="pb-list-row">

@@ -286,7 +286,7 @@ function ConnectTo({ lab, name }: { lab: Lab; name: string }) {
               made = r.link;
               return r.lab;
             });
-            const m = made as LinkSpec | undefined;
+            const m = made;
             setStatus(m ? `Connected ${m.a.node}:${m.a.interface} ↔ ${m.b.node}:${m.b.interface}` : '');
             setOther('');
           }}

@@ -5,7 +5,7 @@ import { removeAt, replaceAt } from '../inspector-model';
 import { aria, ProblemList, TextField, useFieldMeta } from './fields';
 
 /** One CIDR (or any string) per row, with add/remove; an empty list removes the field. */
-export function AddressList(props: { label: string; itemLabel?: string; path: string; values: readonly string[] | undefined; onChange(values: string[]): void; testid?: string; placeholder?: string }) {
+export function AddressList(props: { label: string; itemLabel?: string; path: string; values: readonly string[] | undefined; onChange: (values: string[]) => void; testid?: string; placeholder?: string }) {
   const values = props.values ?? [];
   const meta = useFieldMeta(props.path, true);
   const [pending, setPending] = useState(false);
@@ -60,7 +60,7 @@ export function AddressList(props: { label: string; itemLabel?: string; path: st
 }
 
 /** A list of rows with a legend, the list's own problems, and an add button. */
-export function RowList(props: { legend: string; path: string; count: number; onAdd(): void; addLabel: string; addTestid?: string; children: ReactNode; addDisabled?: boolean }) {
+export function RowList(props: { legend: string; path: string; count: number; onAdd: () => void; addLabel: string; addTestid?: string; children: ReactNode; addDisabled?: boolean }) {
   const meta = useFieldMeta(props.path, true);
   return (
     <fieldset className="pb-list-editor" {...aria(meta)}>
@@ -76,7 +76,7 @@ export function RowList(props: { legend: string; path: string; count: number; on
 }
 
 /** A row of a RowList: its fields, a remove button, and the problems of the row as a whole. */
-export function Row(props: { path: string; removeLabel: string; onRemove(): void; children: ReactNode }) {
+export function Row(props: { path: string; removeLabel: string; onRemove: () => void; children: ReactNode }) {
   const meta = useFieldMeta(props.path, true);
   return (
     <div className={`pb-row-item${meta.list.length ? ' invalid' : ''}`}>

@@ -12,16 +12,16 @@ export function CaptureForm(props: {
   iface: string;
   filter: string;
   linkHeaders: boolean;
-  onNode(node: string): void;
-  onIface(iface: string): void;
-  onFilter(filter: string): void;
-  onLinkHeaders(on: boolean): void;
+  onNode: (node: string) => void;
+  onIface: (iface: string) => void;
+  onFilter: (filter: string) => void;
+  onLinkHeaders: (on: boolean) => void;
   session: Session | undefined;
   running: boolean;
   canStart: boolean;
   hint: string | undefined;
-  onStart(ev: FormEvent): void;
-  onStop(): void;
+  onStart: (ev: FormEvent) => void;
+  onStop: () => void;
 }) {
   const { ids, nodes, ifaces, session, running, hint } = props;
   return (
