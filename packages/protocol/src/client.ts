@@ -77,7 +77,7 @@ export function routePath(path: string, params: Record<string, string | number> 
   });
 }
 
-function queryString(query: Record<string, string | number | boolean | undefined> | undefined): string {
+function queryString(query: Record<string, unknown> | undefined): string {
   if (!query) return '';
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined) q.append(k, String(v));
@@ -98,7 +98,7 @@ export function createClient(opts: ClientOptions = {}): Client {
   const base = opts.base ?? '';
   const doFetch: FetchLike = opts.fetch ?? ((url, init) => (globalThis as unknown as { fetch: FetchLike }).fetch(url, init));
   const url = (name: RouteName, args?: { params?: object; query?: object }): string =>
-    base + routePath(routes[name].path, args?.params as Record<string, string> | undefined) + queryString(args?.query as Record<string, string | number | boolean | undefined> | undefined);
+    base + routePath(routes[name].path, args?.params as Record<string, string> | undefined) + queryString(args?.query as Record<string, unknown> | undefined);
 
   return {
     url,

@@ -5,7 +5,7 @@ import type { CaptureLines, CaptureStartInput, CaptureStatus, Problem } from '@p
 import type { Lab } from '@patchbay/topology';
 import { useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { client } from '../api/client';
-import { liveSocket, startStream } from '../api/live';
+import { liveSocket } from '../api/live';
 import { newStreamId } from '../api/stream-id';
 import { appendCapped, captureInterfaces, captureNodes, defaultIface, filterLines, pcapFilename, toViewLine, type ViewLine } from './capture-format';
 import { CaptureForm } from './capture/CaptureForm';
@@ -185,7 +185,7 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
       setError({ message, problems });
     };
     try {
-      const ack = await startStream(socket, 'capture:start', payload, ACK_TIMEOUT_MS);
+      const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('capture:start', payload);
       if (!ack.ok) return refused(ack.error, ack.problems);
       setSession((cur) => (cur?.id === id ? { ...cur, starting: false } : cur));
     } catch {
@@ -262,7 +262,7 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
         running={running}
         canStart={canStart}
         hint={hint}
-        onStart={(e) => void start(e)}
+        onStart={start}
         onStop={stop}
       />
 
@@ -299,7 +299,7 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
         <span className="pb-muted" data-testid="capture-count" aria-live="off">
           {query.trim() ? `${shown.length} of ${view.lines.length}` : `${view.lines.length} lines`}
         </span>
-        <button type="button" className="pb-btn" data-testid="capture-download" disabled={!info?.download || downloading} onClick={() => void download()}>
+        <button type="button" className="pb-btn" data-testid="capture-download" disabled={!info?.download || downloading} onClick={download}>
           {downloading ? 'Downloading…' : 'Download pcap'}
         </button>
       </div>

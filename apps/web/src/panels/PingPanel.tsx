@@ -5,7 +5,7 @@
 import type { PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import { liveSocket, startStream } from '../api/live';
+import { liveSocket } from '../api/live';
 import { newStreamId } from '../api/stream-id';
 import { defaultTarget, labAddresses, pingFormProblems, pingSources } from './ping-format';
 import { PingReplies, type Run } from './ping/PingReplies';
@@ -123,7 +123,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
       setError({ message, problems });
     };
     try {
-      const ack = await startStream(socket, 'ping:start', {
+      const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ping:start', {
         id,
         lab: lab.name,
         node: from,
@@ -132,7 +132,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
         intervalMs: fields.intervalMs,
         size: fields.size,
         dontFragment,
-      }, ACK_TIMEOUT_MS);
+      });
       if (!ack.ok) refused(ack.error, ack.problems);
     } catch {
       refused(socket.connected ? 'the server did not answer the ping request in time' : 'not connected to the Patchbay server: is it running?');
@@ -167,7 +167,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
 
   return (
     <section className="pb-panel pb-ping" data-testid="ping-panel" aria-label="Ping">
-      <form className="pb-form" onSubmit={(e) => void start(e)} noValidate>
+      <form className="pb-form" onSubmit={start} noValidate>
         <div className="pb-field">
           <label htmlFor={ids.from}>From</label>
           <select id={ids.from} data-testid="ping-from" value={from} onChange={(e) => setFrom(e.target.value)} disabled={running}>

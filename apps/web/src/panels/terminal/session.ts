@@ -7,7 +7,7 @@ import type { TerminalExit } from '@patchbay/protocol';
 import { TERMINAL_MAX_COLS, TERMINAL_MAX_ROWS } from '@patchbay/protocol';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
-import { startStream, type LiveSocket } from '../../api/live';
+import type { LiveSocket } from '../../api/live';
 import { newStreamId } from '../../api/stream-id';
 import { exitText, inputChunks } from '../terminal-format';
 
@@ -107,7 +107,7 @@ export class TerminalSession {
     const cols = dims && Number.isFinite(dims.cols) ? clamp(dims.cols, TERMINAL_MAX_COLS) : 80;
     const rows = dims && Number.isFinite(dims.rows) ? clamp(dims.rows, TERMINAL_MAX_ROWS) : 24;
     try {
-      const ack = await startStream(this.socket, 'terminal:open', { id: this.id, lab: this.lab, node: this.node, cols, rows }, ACK_TIMEOUT_MS);
+      const ack = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('terminal:open', { id: this.id, lab: this.lab, node: this.node, cols, rows });
       if (!ack.ok) {
         this.refused = ack.error;
         this.state = 'ended';
