@@ -31,7 +31,7 @@ describe('the route table', () => {
   });
 
   it('is what the OpenAPI document says, status codes included (hidden routes aside)', async () => {
-    const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json', headers: auth })).json() as { paths: Record<string, Record<string, { responses: object }>> };
+    const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json', headers: auth })).json<{ paths: Record<string, Record<string, { responses: object }>> }>();
     const shown = table.filter(([, r]) => !r.hide);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(documented.sort()).toEqual(shown.map(([, r]) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort());

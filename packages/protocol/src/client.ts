@@ -80,7 +80,7 @@ export function routePath(path: string, params: Record<string, string | number> 
 function queryString(query: Record<string, unknown> | undefined): string {
   if (!query) return '';
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.append(k, String(v));
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.append(k, typeof v === 'string' ? v : JSON.stringify(v));
   const s = q.toString();
   return s ? `?${s}` : '';
 }

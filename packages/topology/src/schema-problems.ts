@@ -60,7 +60,7 @@ export function translateSchemaError(e: ValueError): { kind: SchemaErrorKind; me
     case ValueErrorType.Union: {
       const choices = literalChoices(e.schema);
       if (choices) return { kind: 'enum', message: `must be one of ${choices.join(', ')}, not ${describeValue(e.value)}` };
-      return { kind: 'union', message: `has the wrong type (${String(s.description ?? 'see the schema')}), not ${describeValue(e.value)}` };
+      return { kind: 'union', message: `has the wrong type (${typeof s.description === 'string' ? s.description : 'see the schema'}), not ${describeValue(e.value)}` };
     }
     default:
       return { kind: 'other', message: e.message };

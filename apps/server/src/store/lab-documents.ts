@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 export interface StoredLab {
   name: string;
   document: unknown;
-  layout: unknown | null;
+  layout: unknown; // null when none was saved
   updatedAt: string;
 }
 

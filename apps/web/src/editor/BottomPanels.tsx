@@ -22,7 +22,7 @@ export interface PanelTargets {
 
 export interface BottomPanelsProps {
   tab: PanelTab;
-  onTab(tab: PanelTab): void;
+  onTab: (tab: PanelTab) => void;
   lab: Lab;
   applied: boolean;
   live: LiveStore;

@@ -11,15 +11,15 @@ export interface EditorToolbarProps {
   problemCount: number;
   save: SaveState;
   live: { connected: boolean; error?: string | undefined };
-  onOpen(): void;
-  onUndo(): void;
-  onRedo(): void;
-  onArrange(): void;
-  onExportYaml(): void;
-  onExportScript(): void;
-  onMakeExercise(): void;
-  onDestroy(): void;
-  onApply(): void;
+  onOpen: () => void;
+  onUndo: () => void;
+  onRedo: () => void;
+  onArrange: () => void;
+  onExportYaml: () => void;
+  onExportScript: () => void;
+  onMakeExercise: () => void;
+  onDestroy: () => void;
+  onApply: () => void;
 }
 
 const saveText = (save: SaveState): string =>

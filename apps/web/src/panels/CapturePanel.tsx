@@ -1,7 +1,7 @@
 // The capture panel: tcpdump on a node's interface (server side), decoded lines streamed over the live
 // socket under an id chosen here (`capture:lines` batches, each acked: the server's flow control;
 // `capture:status` each second), pcap over HTTP. Lines go to a ref as they arrive, shown once per frame, at most MAX_LINES; views: ./capture/.
-import type { CaptureLines, CaptureStartInput, CaptureStatus, Problem } from '@patchbay/protocol';
+import type { CaptureLines, CaptureStartInput, CaptureStatus, LiveAck, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { client } from '../api/client';
@@ -185,7 +185,8 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
       setError({ message, problems });
     };
     try {
-      const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('capture:start', payload);
+      // socket.io types an ack that has a timeout as `any`; the contract says LiveAck.
+      const ack = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('capture:start', payload)) as LiveAck;
       if (!ack.ok) return refused(ack.error, ack.problems);
       setSession((cur) => (cur?.id === id ? { ...cur, starting: false } : cur));
     } catch {
@@ -262,7 +263,7 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
         running={running}
         canStart={canStart}
         hint={hint}
-        onStart={start}
+        onStart={(e) => void start(e)}
         onStop={stop}
       />
 
@@ -299,7 +300,7 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
         <span className="pb-muted" data-testid="capture-count" aria-live="off">
           {query.trim() ? `${shown.length} of ${view.lines.length}` : `${view.lines.length} lines`}
         </span>
-        <button type="button" className="pb-btn" data-testid="capture-download" disabled={!info?.download || downloading} onClick={download}>
+        <button type="button" className="pb-btn" data-testid="capture-download" disabled={!info?.download || downloading} onClick={() => void download()}>
           {downloading ? 'Downloading…' : 'Download pcap'}
         </button>
       </div>

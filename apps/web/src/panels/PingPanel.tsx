@@ -2,7 +2,7 @@
 // over the live socket (`ping:start` with an id chosen here → `ping:reply`/`ping:event`… →
 // `ping:summary`, each carrying that id). Shows ping's lines, the summary and a small RTT plot per
 // seq (views: ./ping/). A running ping is stopped when the panel goes.
-import type { PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
+import type { LiveAck, PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { liveSocket } from '../api/live';
@@ -123,7 +123,8 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
       setError({ message, problems });
     };
     try {
-      const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ping:start', {
+      // socket.io types an ack that has a timeout as `any`; the contract says LiveAck.
+      const ack = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ping:start', {
         id,
         lab: lab.name,
         node: from,
@@ -132,7 +133,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
         intervalMs: fields.intervalMs,
         size: fields.size,
         dontFragment,
-      });
+      })) as LiveAck;
       if (!ack.ok) refused(ack.error, ack.problems);
     } catch {
       refused(socket.connected ? 'the server did not answer the ping request in time' : 'not connected to the Patchbay server: is it running?');
@@ -167,7 +168,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
 
   return (
     <section className="pb-panel pb-ping" data-testid="ping-panel" aria-label="Ping">
-      <form className="pb-form" onSubmit={start} noValidate>
+      <form className="pb-form" onSubmit={(e) => void start(e)} noValidate>
         <div className="pb-field">
           <label htmlFor={ids.from}>From</label>
           <select id={ids.from} data-testid="ping-from" value={from} onChange={(e) => setFrom(e.target.value)} disabled={running}>
