@@ -20,7 +20,9 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
   const sources = useMemo(() => pingSources(lab), [lab]);
   const addresses = useMemo(() => labAddresses(lab), [lab]);
 
-  const [from, setFrom] = useState<string>(() => (props.node && sources.includes(props.node) ? props.node : (sources[0] ?? '')));
+  const [from, setFrom] = useState<string>(() =>
+    props.node && sources.includes(props.node) ? props.node : (sources[0] ?? ''),
+  );
   const [target, setTarget] = useState<string>(() => defaultTarget(lab, from) ?? '');
   const [targetTouched, setTargetTouched] = useState(false);
   const [count, setCount] = useState('4');
@@ -136,7 +138,11 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
       })) as LiveAck;
       if (!ack.ok) refused(ack.error, ack.problems);
     } catch {
-      refused(socket.connected ? 'the server did not answer the ping request in time' : 'not connected to the Patchbay server: is it running?');
+      refused(
+        socket.connected
+          ? 'the server did not answer the ping request in time'
+          : 'not connected to the Patchbay server: is it running?',
+      );
     } finally {
       setStarting(false);
     }
@@ -158,7 +164,8 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
     df: `${uid}-df`,
     hint: `${uid}-hint`,
   };
-  const invalid = (k: string) => (problems[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${uid}-${k}-err` } : {});
+  const invalid = (k: string) =>
+    problems[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${uid}-${k}-err` } : {};
   const fieldError = (k: string) =>
     problems[k] ? (
       <span id={`${uid}-${k}-err`} className="pb-field-error">
@@ -171,7 +178,13 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
       <form className="pb-form" onSubmit={(e) => void start(e)} noValidate>
         <div className="pb-field">
           <label htmlFor={ids.from}>From</label>
-          <select id={ids.from} data-testid="ping-from" value={from} onChange={(e) => setFrom(e.target.value)} disabled={running}>
+          <select
+            id={ids.from}
+            data-testid="ping-from"
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+            disabled={running}
+          >
             {sources.length === 0 && <option value="">(no node)</option>}
             {sources.map((n) => (
               <option key={n} value={n}>
@@ -229,28 +242,80 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
         </div>
         <div className="pb-field pb-field-num">
           <label htmlFor={ids.count}>Count</label>
-          <input id={ids.count} data-testid="ping-count" type="number" min={1} max={100} step={1} value={count} disabled={running} onChange={(e) => setCount(e.target.value)} {...invalid('count')} />
+          <input
+            id={ids.count}
+            data-testid="ping-count"
+            type="number"
+            min={1}
+            max={100}
+            step={1}
+            value={count}
+            disabled={running}
+            onChange={(e) => setCount(e.target.value)}
+            {...invalid('count')}
+          />
           {fieldError('count')}
         </div>
         <div className="pb-field pb-field-num">
           <label htmlFor={ids.interval}>Interval (ms)</label>
-          <input id={ids.interval} data-testid="ping-interval" type="number" min={200} max={5000} step={100} value={interval} disabled={running} onChange={(e) => setIntervalMs(e.target.value)} {...invalid('intervalMs')} />
+          <input
+            id={ids.interval}
+            data-testid="ping-interval"
+            type="number"
+            min={200}
+            max={5000}
+            step={100}
+            value={interval}
+            disabled={running}
+            onChange={(e) => setIntervalMs(e.target.value)}
+            {...invalid('intervalMs')}
+          />
           {fieldError('intervalMs')}
         </div>
         <div className="pb-field pb-field-num">
           <label htmlFor={ids.size}>Size (bytes)</label>
-          <input id={ids.size} data-testid="ping-size" type="number" min={0} max={1472} step={1} value={size} disabled={running} onChange={(e) => setSize(e.target.value)} {...invalid('size')} />
+          <input
+            id={ids.size}
+            data-testid="ping-size"
+            type="number"
+            min={0}
+            max={1472}
+            step={1}
+            value={size}
+            disabled={running}
+            onChange={(e) => setSize(e.target.value)}
+            {...invalid('size')}
+          />
           {fieldError('size')}
         </div>
         <div className="pb-field pb-field-check">
-          <input id={ids.df} data-testid="ping-df" type="checkbox" checked={dontFragment} disabled={running} onChange={(e) => setDontFragment(e.target.checked)} />
+          <input
+            id={ids.df}
+            data-testid="ping-df"
+            type="checkbox"
+            checked={dontFragment}
+            disabled={running}
+            onChange={(e) => setDontFragment(e.target.checked)}
+          />
           <label htmlFor={ids.df}>Don't fragment</label>
         </div>
         <div className="pb-actions">
-          <button type="submit" className="pb-btn pb-btn-primary" data-testid="ping-start" disabled={!canStart} aria-describedby={hint ? ids.hint : undefined}>
+          <button
+            type="submit"
+            className="pb-btn pb-btn-primary"
+            data-testid="ping-start"
+            disabled={!canStart}
+            aria-describedby={hint ? ids.hint : undefined}
+          >
             {starting ? 'Starting…' : 'Start'}
           </button>
-          <button type="button" className="pb-btn" data-testid="ping-stop" disabled={!running || starting || !run?.id} onClick={stop}>
+          <button
+            type="button"
+            className="pb-btn"
+            data-testid="ping-stop"
+            disabled={!running || starting || !run?.id}
+            onClick={stop}
+          >
             Stop
           </button>
           {hint && !running && (

@@ -67,7 +67,12 @@ export class TerminalSession {
       for (const chunk of inputChunks(data)) this.socket.emit('terminal:input', { id: this.id, data: chunk });
     });
     this.term.onResize(({ cols, rows }) => {
-      if (this.state === 'open') this.socket.emit('terminal:resize', { id: this.id, cols: clamp(cols, TERMINAL_MAX_COLS), rows: clamp(rows, TERMINAL_MAX_ROWS) });
+      if (this.state === 'open')
+        this.socket.emit('terminal:resize', {
+          id: this.id,
+          cols: clamp(cols, TERMINAL_MAX_COLS),
+          rows: clamp(rows, TERMINAL_MAX_ROWS),
+        });
     });
   }
 
@@ -108,7 +113,9 @@ export class TerminalSession {
     const rows = dims && Number.isFinite(dims.rows) ? clamp(dims.rows, TERMINAL_MAX_ROWS) : 24;
     try {
       // socket.io types an ack that has a timeout as `any`; the contract says LiveAck.
-      const ack = (await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('terminal:open', { id: this.id, lab: this.lab, node: this.node, cols, rows })) as LiveAck;
+      const ack = (await this.socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck('terminal:open', { id: this.id, lab: this.lab, node: this.node, cols, rows })) as LiveAck;
       if (!ack.ok) {
         this.refused = ack.error;
         this.state = 'ended';
@@ -118,11 +125,14 @@ export class TerminalSession {
         this.socket.emit('terminal:close', { id: this.id });
       } else if (this.state === 'opening') {
         this.state = 'open';
-        if (this.term.cols !== cols || this.term.rows !== rows) this.socket.emit('terminal:resize', { id: this.id, cols: this.term.cols, rows: this.term.rows });
+        if (this.term.cols !== cols || this.term.rows !== rows)
+          this.socket.emit('terminal:resize', { id: this.id, cols: this.term.cols, rows: this.term.rows });
       }
       // Otherwise it has ended already: its output and exit came before the ack (routed by id).
     } catch {
-      this.refused = this.socket.connected ? 'the server did not answer in time' : 'not connected to the Patchbay server: is it running?';
+      this.refused = this.socket.connected
+        ? 'the server did not answer in time'
+        : 'not connected to the Patchbay server: is it running?';
       this.state = 'ended';
       this.ended = 'refused';
     }
