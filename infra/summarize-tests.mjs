@@ -4,7 +4,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-let passed = 0, failed = 0, skipped = 0, reports = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  reports = 0;
 const dirs = ['packages', 'apps'].flatMap((top) => readdirSync(top).map((dir) => join(top, dir)));
 // infra/: the proof that `pnpm lint` fails on planted violations (infra/lint.test.mjs).
 for (const dir of [...dirs, 'infra']) {

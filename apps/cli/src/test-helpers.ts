@@ -42,7 +42,6 @@ export interface CliEnv {
   cleanup: () => Promise<void>;
 }
 
-
 export function cliEnv(prefix: string): CliEnv {
   if (!prefix.startsWith('pbc')) throw new Error(`test prefix must start with pbc: ${prefix}`);
   const tmp = mkdtempSync(join(tmpdir(), 'patchbay-cli-test-'));
@@ -88,7 +87,11 @@ export function cliEnv(prefix: string): CliEnv {
 
 /** `ip -br link`, `ip -br addr` and every routing table of the machine's own namespace. */
 export function rootSnapshot(): string {
-  return [['-br', 'link'], ['-br', 'addr'], ['route', 'show', 'table', 'all']]
+  return [
+    ['-br', 'link'],
+    ['-br', 'addr'],
+    ['route', 'show', 'table', 'all'],
+  ]
     .map((args) => {
       const r = spawnSync('ip', args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);

@@ -22,5 +22,11 @@ export interface SandboxPtyOptions {
 export function spawnSandboxPty(ns: string, opts: SandboxPtyOptions): SandboxPty {
   const { file, args } = sandboxArgv(ns, { hostname: opts.hostname });
   // A minimal environment, never the server's: sandbox-exec.sh starts bwrap under `env -i` anyway.
-  return spawn(file, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: '/', env: { TERM: 'xterm-256color' } });
+  return spawn(file, args, {
+    name: 'xterm-256color',
+    cols: opts.cols,
+    rows: opts.rows,
+    cwd: '/',
+    env: { TERM: 'xterm-256color' },
+  });
 }

@@ -127,7 +127,9 @@ export function nameWhy(name: string): string {
   if (name.length > 24) return `it is ${name.length} characters long (at most 24)`;
   if (!/^[a-z]/.test(name)) return 'it must start with a lowercase letter';
   const bad = [...name].find((c) => !/[a-z0-9-]/.test(c));
-  return bad === undefined ? 'it does not match' : `it contains "${bad}"; only lowercase letters, digits and "-" are allowed`;
+  return bad === undefined
+    ? 'it does not match'
+    : `it contains "${bad}"; only lowercase letters, digits and "-" are allowed`;
 }
 
 export function checkName(ctx: Ctx, path: string, what: string, name: unknown): boolean {
@@ -192,7 +194,11 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 export function unknownNodeMessage(ctx: Ctx, name: unknown, wanted: string): string {
   const names = ctx.nodes.map(([n]) => n);
   const guess = typeof name === 'string' ? closest(name, names) : undefined;
-  const hint = guess ? `did you mean ${guess}?` : names.length ? `nodes: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}` : 'the lab has no nodes';
+  const hint = guess
+    ? `did you mean ${guess}?`
+    : names.length
+      ? `nodes: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}`
+      : 'the lab has no nodes';
   return `there is no node named ${String(name)}; ${wanted} (${hint})`;
 }
 

@@ -14,7 +14,8 @@ export function pendingInputBytes(pty: SandboxPty): number {
   const queue = (pty as unknown as { _writeStream?: { _writeQueue?: unknown } })._writeStream?._writeQueue;
   if (!Array.isArray(queue)) return 0;
   let bytes = 0;
-  for (const task of queue as { buffer?: { length?: number }; offset?: number }[]) bytes += (task.buffer?.length ?? 0) - (task.offset ?? 0);
+  for (const task of queue as { buffer?: { length?: number }; offset?: number }[])
+    bytes += (task.buffer?.length ?? 0) - (task.offset ?? 0);
   return bytes;
 }
 

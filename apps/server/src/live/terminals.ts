@@ -90,7 +90,13 @@ export class TerminalHub {
 
   /** Each open terminal's queued output (characters) and whether its pty is paused (tests, benchmarks). */
   status(): { id: string; lab: string; node: string; queued: number; paused: boolean }[] {
-    return [...this.all].map((t) => ({ id: t.id, lab: t.lab, node: t.node, queued: t.output.queued, paused: t.output.paused }));
+    return [...this.all].map((t) => ({
+      id: t.id,
+      lab: t.lab,
+      node: t.node,
+      queued: t.output.queued,
+      paused: t.output.paused,
+    }));
   }
 
   register(socket: LiveSocket): void {
@@ -99,10 +105,21 @@ export class TerminalHub {
 
     socket.on('terminal:open', async (payload, ack) => {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(TerminalOpenSchema, payload)) return reply({ ok: false, error: 'invalid terminal:open payload', problems: payloadProblems(TerminalOpenSchema, payload, 'terminal.invalid') });
+      if (!Value.Check(TerminalOpenSchema, payload))
+        return reply({
+          ok: false,
+          error: 'invalid terminal:open payload',
+          problems: payloadProblems(TerminalOpenSchema, payload, 'terminal.invalid'),
+        });
       const reused = streamIdsOf(socket).claim(payload.id, 'terminal');
-      if (reused) return reply({ ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] });
-      if (mine.size + opening >= this.options.maxPerSocket) return reply({ ok: false, error: `at most ${this.options.maxPerSocket} terminals at a time per connection` });
+      if (reused)
+        return reply({
+          ok: false,
+          error: reused,
+          problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }],
+        });
+      if (mine.size + opening >= this.options.maxPerSocket)
+        return reply({ ok: false, error: `at most ${this.options.maxPerSocket} terminals at a time per connection` });
       const quota = this.app.quotas.acquire(socket.data.scope, 'terminal');
       if ('error' in quota) return reply({ ok: false, error: quota.error });
       opening++;
@@ -155,9 +172,15 @@ export class TerminalHub {
     await Promise.allSettled([...this.all].map((t) => this.stop(t, 'shutdown')));
   }
 
-  private async open(socket: LiveSocket, opts: TerminalOpen, mine: Map<string, Terminal>, releaseQuota: () => void = () => undefined): Promise<LiveAck> {
+  private async open(
+    socket: LiveSocket,
+    opts: TerminalOpen,
+    mine: Map<string, Terminal>,
+    releaseQuota: () => void = () => undefined,
+  ): Promise<LiveAck> {
     if (this.closing) return { ok: false, error: 'the server is shutting down' };
-    if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab)) return { ok: false, error: `this token does not cover lab ${opts.lab}` };
+    if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab))
+      return { ok: false, error: `this token does not cover lab ${opts.lab}` };
     const place = await shellPlaceOf(this.app, opts.lab, opts.node);
     if ('error' in place) return { ok: false, error: place.error };
     if (socket.disconnected) return { ok: false, error: 'disconnected' };
@@ -189,7 +212,12 @@ export class TerminalHub {
     };
     mine.set(id, t);
     this.all.add(t);
-    const unregister = this.processes.add({ lab: t.lab, ns: t.ns, stop: (why) => void this.stop(t, why), done: t.done });
+    const unregister = this.processes.add({
+      lab: t.lab,
+      ns: t.ns,
+      stop: (why) => void this.stop(t, why),
+      done: t.done,
+    });
 
     pty.onData((data) => t.output.push(data, !t.reason));
     pty.onExit(({ exitCode, signal }) => {

@@ -167,7 +167,13 @@ export function tableCells(line: string): string[] {
 function isTableStart(lines: string[], i: number): boolean {
   const head = lines[i];
   const delimiter = lines[i + 1];
-  return !!head && !!delimiter && head.includes('|') && TABLE_DELIMITER.test(delimiter) && tableCells(head).length === tableCells(delimiter).length;
+  return (
+    !!head &&
+    !!delimiter &&
+    head.includes('|') &&
+    TABLE_DELIMITER.test(delimiter) &&
+    tableCells(head).length === tableCells(delimiter).length
+  );
 }
 
 /** The blocks of a Markdown text. */
@@ -193,13 +199,25 @@ export function parseMarkdown(text: string): Block[] {
     }
     const heading = HEADING.exec(line);
     if (heading) {
-      blocks.push({ t: 'heading', level: heading[1]!.length as 1 | 2 | 3 | 4 | 5 | 6, children: parseInline(heading[2]!) });
+      blocks.push({
+        t: 'heading',
+        level: heading[1]!.length as 1 | 2 | 3 | 4 | 5 | 6,
+        children: parseInline(heading[2]!),
+      });
       i++;
       continue;
     }
     if (isTableStart(lines, i)) {
       const head = tableCells(line);
-      const align: Align[] = tableCells(lines[i + 1]!).map((d) => (d.startsWith(':') && d.endsWith(':') ? 'center' : d.endsWith(':') ? 'right' : d.startsWith(':') ? 'left' : undefined));
+      const align: Align[] = tableCells(lines[i + 1]!).map((d) =>
+        d.startsWith(':') && d.endsWith(':')
+          ? 'center'
+          : d.endsWith(':')
+            ? 'right'
+            : d.startsWith(':')
+              ? 'left'
+              : undefined,
+      );
       const rows: Inline[][][] = [];
       i += 2;
       while (i < lines.length && !BLANK.test(lines[i]!) && lines[i]!.includes('|')) {
@@ -234,7 +252,12 @@ export function parseMarkdown(text: string): Block[] {
           i++; // a blank line between items keeps one list
         } else break;
       }
-      blocks.push({ t: 'list', ordered, start: ordered ? Number(numbered![1]) : 1, items: items.map((it) => parseInline(it.join(' '))) });
+      blocks.push({
+        t: 'list',
+        ordered,
+        start: ordered ? Number(numbered![1]) : 1,
+        items: items.map((it) => parseInline(it.join(' '))),
+      });
       continue;
     }
     const para: string[] = [];

@@ -2,7 +2,13 @@
 // over its name and text. The input is cleared after each pick, so the same file can be picked again.
 import { useRef, type ReactNode } from 'react';
 
-export function FilePickButton(props: { children: ReactNode; title?: string; testid: string; inputTestid: string; onFile(name: string, text: string): void }) {
+export function FilePickButton(props: {
+  children: ReactNode;
+  title?: string;
+  testid: string;
+  inputTestid: string;
+  onFile(name: string, text: string): void;
+}) {
   const input = useRef<HTMLInputElement>(null);
   return (
     <>

@@ -9,7 +9,8 @@ export interface ShortcutActions {
   save: () => void;
 }
 
-const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+const isTyping = (t: EventTarget | null) =>
+  t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
 
 /** Undo, redo, delete, copy/paste, select all, apply, open, save; not while typing in a field. */
 export function useShortcuts(store: EditorStore, actions: ShortcutActions, enabled: boolean): void {
@@ -91,7 +92,13 @@ export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveStat
       if (!pending.current) return;
       const { lab, positions } = store.getState();
       // keepalive: the save outlives the page; fire and forget.
-      client.call('saveDraft', { params: { name: lab.name }, body: { document: lab, layout: { positions } } }, { keepalive: true }).catch(() => undefined);
+      client
+        .call(
+          'saveDraft',
+          { params: { name: lab.name }, body: { document: lab, layout: { positions } } },
+          { keepalive: true },
+        )
+        .catch(() => undefined);
       pending.current = false;
     };
     window.addEventListener('pagehide', flush);

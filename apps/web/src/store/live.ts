@@ -38,7 +38,10 @@ export function packetRates(prev: TablesCounters, last: TablesCounters): Record<
     for (const [name, c] of Object.entries(links)) {
       const p = prev.nodes[node]?.[name];
       if (!p) continue;
-      (out[node] ??= {})[name] = { rx: Math.max(0, c.rxPackets - p.rxPackets) / secs, tx: Math.max(0, c.txPackets - p.txPackets) / secs };
+      (out[node] ??= {})[name] = {
+        rx: Math.max(0, c.rxPackets - p.rxPackets) / secs,
+        tx: Math.max(0, c.txPackets - p.txPackets) / secs,
+      };
     }
   }
   return out;
@@ -114,7 +117,16 @@ export function createLiveStore(socket: LiveSocket = liveSocket()): LiveStore {
         }
         if (current) socket.emit('tables:unsubscribe', { lab: current });
         current = lab;
-        set({ lab, subscribed: false, nodes: {}, bridges: {}, changedAt: {}, counters: [], rates: {}, error: undefined });
+        set({
+          lab,
+          subscribed: false,
+          nodes: {},
+          bridges: {},
+          changedAt: {},
+          counters: [],
+          rates: {},
+          error: undefined,
+        });
         void resubscribe();
       },
     };
