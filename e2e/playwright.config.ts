@@ -21,7 +21,15 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     },
   },
   projects: [{ name: 'debian-chromium' }],
@@ -33,6 +41,11 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     gracefulShutdown: { signal: 'SIGTERM', timeout: 5000 },
-    env: { PATCHBAY_PREFIX: E2E.prefix, PATCHBAY_DATA: E2E.dataDir, PATCHBAY_ADMIN_TOKEN: E2E.token, PATCHBAY_LOG_LEVEL: 'warn' },
+    env: {
+      PATCHBAY_PREFIX: E2E.prefix,
+      PATCHBAY_DATA: E2E.dataDir,
+      PATCHBAY_ADMIN_TOKEN: E2E.token,
+      PATCHBAY_LOG_LEVEL: 'warn',
+    },
   },
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: the whole suite — typecheck, unit tests, and real-kernel integration tests (as root).
+# `npm test`: the whole suite — lint (house rules), typecheck, unit tests, and real-kernel integration tests (as root).
 # It also proves the suite leaves the machine as it found it: the network namespaces present and
 # the machine's own interfaces, addresses, routes and iptables rules must be identical afterwards.
 set -uo pipefail
@@ -16,11 +16,18 @@ snapshot() {
 }
 before=$(snapshot)
 
-rm -rf ./*/*/test-results
+rm -rf ./*/*/test-results infra/test-results
 pnpm run build --output-logs=errors-only || exit 1
+# House rules (formatting, type-aware lint, boundaries; infra/lint.sh). After the build: the rules read
+# the packages' dist/. A failure fails the suite; the tests still run, so one run reports both.
+pnpm lint
+lint_status=$?
+# …and a planted violation of each rule makes it fail (infra/lint.test.mjs; it removes what it plants).
+pnpm exec vitest run --root infra --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || lint_status=1
 # --continue: a failing package must not abort the others mid-test (their cleanup would not run).
 pnpm exec turbo run typecheck test --concurrency=2 --continue --output-logs=new-only
 status=$?
+[ "$lint_status" -eq 0 ] || { echo "FAIL: pnpm lint" >&2; status=1; }
 
 # End-to-end: Playwright drives Debian's Chromium against a real server on the real kernel (e2e/).
 rm -rf e2e/test-results

@@ -11,11 +11,20 @@ import { now, runAsync } from './util.js';
 
 export type BaselineMode = 'batch' | 'batch6';
 
-function baselineFiles(n: number, mode: BaselineMode, dir: string): { host: string; leaves: string[]; setup: string; teardown: string } {
+function baselineFiles(
+  n: number,
+  mode: BaselineMode,
+  dir: string,
+): { host: string; leaves: string[]; setup: string; teardown: string } {
   const host = `pbbh${n}-host`;
   const leaves = Array.from({ length: n }, (_, k) => `pbbh${n}-${leafName(k + 1)}`);
   const six = mode === 'batch6';
-  const hostLines = ['link add br0 type bridge', ...(six ? ['link set br0 addrgenmode none'] : []), 'link set br0 up', 'link set lo up'];
+  const hostLines = [
+    'link add br0 type bridge',
+    ...(six ? ['link set br0 addrgenmode none'] : []),
+    'link set br0 up',
+    'link set lo up',
+  ];
   leaves.forEach((leaf, k) => {
     const p = portName(k + 1);
     hostLines.push(`link add ${p} type veth peer name eth0 netns ${leaf}`);
@@ -24,10 +33,19 @@ function baselineFiles(n: number, mode: BaselineMode, dir: string): { host: stri
   });
   const hostFile = join(dir, 'host.batch');
   writeFileSync(hostFile, hostLines.join('\n') + '\n');
-  const setup = [`netns add ${host}`, ...leaves.map((l) => `netns add ${l}`), `netns exec ${host} ip -batch ${hostFile}`];
+  const setup = [
+    `netns add ${host}`,
+    ...leaves.map((l) => `netns add ${l}`),
+    `netns exec ${host} ip -batch ${hostFile}`,
+  ];
   leaves.forEach((leaf, k) => {
     const f = join(dir, `${leafName(k + 1)}.batch`);
-    const lines = [`addr add ${leafIp(k + 1)}/16 dev eth0`, ...(six ? ['link set eth0 addrgenmode none'] : []), 'link set eth0 up', 'link set lo up'];
+    const lines = [
+      `addr add ${leafIp(k + 1)}/16 dev eth0`,
+      ...(six ? ['link set eth0 addrgenmode none'] : []),
+      'link set eth0 up',
+      'link set lo up',
+    ];
     writeFileSync(f, lines.join('\n') + '\n');
     setup.push(`netns exec ${leaf} ip -batch ${f}`);
   });
@@ -44,7 +62,8 @@ export async function baselineRun(n: number, mode: BaselineMode, workRoot: strin
     const t0 = now();
     const r = await runAsync('ip', ['-batch', '-'], b.setup);
     const applyMs = now() - t0;
-    if (r.code !== 0 || r.stderr.trim()) throw new Error(`baseline ${mode} N=${n}: ip -batch exited ${r.code}: ${r.stderr.trim().slice(0, 500)}`);
+    if (r.code !== 0 || r.stderr.trim())
+      throw new Error(`baseline ${mode} N=${n}: ip -batch exited ${r.code}: ${r.stderr.trim().slice(0, 500)}`);
     const ready = pingReady(b.leaves[0]!, leafIp(n));
     const { linkLocal } = verifyStar(b.host, 'br0', b.leaves);
     const fd = openSync(`/run/netns/${b.host}`, 'r');

@@ -66,10 +66,13 @@ async function main(): Promise<void> {
     const allMs = now() - t0;
     validations.sort((a, b) => a.id.localeCompare(b.id));
 
-    const row = (what: string, xs: number[], raw: number[]) => `| ${what} | ${f(pct(xs, 50))} | ${f(pct(xs, 95))} | ${f(pct(raw, 50))} / ${f(pct(raw, 95))} | ${(pct(xs, 50) / pct(raw, 50)).toFixed(2)} |`;
+    const row = (what: string, xs: number[], raw: number[]) =>
+      `| ${what} | ${f(pct(xs, 50))} | ${f(pct(xs, 95))} | ${f(pct(raw, 50))} / ${f(pct(raw, 95))} | ${(pct(xs, 50) / pct(raw, 50)).toFixed(2)} |`;
     const facts = machineFacts();
     const md = [
-      `Measured ${new Date().toISOString().slice(0, 10)} (${Object.entries(facts).map(([k, v]) => `${k}: ${v}`).join('; ')}), ${RUNS} runs each.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} (${Object.entries(facts)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ')}), ${RUNS} runs each.`,
       '',
       '| `link-down`: 3 checks (interface, ping ×2, fdb), one run (ms) | p50 | p95 | raw `ip netns exec` script (p50 / p95) | × raw |',
       '|---|---|---|---|---|',
@@ -80,7 +83,9 @@ async function main(): Promise<void> {
       '',
       '| exercise | level | validate (s) | sound |',
       '|---|---|---|---|',
-      ...validations.map((v) => `| ${v.id} | ${v.level} | ${(v.ms / 1000).toFixed(1)} | ${v.sound ? 'yes' : '**no**'} |`),
+      ...validations.map(
+        (v) => `| ${v.id} | ${v.level} | ${(v.ms / 1000).toFixed(1)} | ${v.sound ? 'yes' : '**no**'} |`,
+      ),
     ].join('\n');
     process.stdout.write(md + '\n');
     if (!quick) writeBenchSection('checks', md);

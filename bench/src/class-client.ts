@@ -60,32 +60,73 @@ async function connect() {
         const r: Record<string, number> = {};
         try {
           const a = now();
-          const c: Client = io(cfg.url, { auth: { token: s.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+          const c: Client = io(cfg.url, {
+            auth: { token: s.token },
+            transports: ['websocket'],
+            reconnection: false,
+            forceNew: true,
+          });
           s.sock = c;
           listen(s, c, plan, () => ending);
-          await within(new Promise<void>((resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject))), 30_000, `${s.lab} connect`);
+          await within(
+            new Promise<void>(
+              (resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject)),
+            ),
+            30_000,
+            `${s.lab} connect`,
+          );
           r['connectMs'] = now() - a;
           const e = now();
-          ackOrThrow(await within(c.emitWithAck('exercise:subscribe', { lab: s.lab! }), 30_000, 'exercise:subscribe'), 'exercise:subscribe');
+          ackOrThrow(
+            await within(c.emitWithAck('exercise:subscribe', { lab: s.lab! }), 30_000, 'exercise:subscribe'),
+            'exercise:subscribe',
+          );
           r['exerciseAckMs'] = now() - e;
           const x = await http(cfg.url, s.token, 'GET', `/api/labs/${s.lab}/exercise`);
           if (x.status !== 200) throw new Error(`GET /api/labs/${s.lab}/exercise: ${x.status}`);
           r['exerciseGetMs'] = x.ms;
           const b = now();
-          ackOrThrow(await within(c.emitWithAck('tables:subscribe', { lab: s.lab! }), 30_000, 'tables:subscribe'), 'tables:subscribe');
+          ackOrThrow(
+            await within(c.emitWithAck('tables:subscribe', { lab: s.lab! }), 30_000, 'tables:subscribe'),
+            'tables:subscribe',
+          );
           while (s.snapshotAt === undefined) await sleep(5);
           r['snapshotMs'] = s.snapshotAt - b;
           if (plan.ping) {
             const p = now();
             s.pingId = ackOrThrow(
-              await within(c.emitWithAck('ping:start', { id: randomUUID(), lab: s.lab!, node: plan.ping.from, target: plan.ping.to, count: 100, intervalMs: 1000 }), 30_000, 'ping:start'),
+              await within(
+                c.emitWithAck('ping:start', {
+                  id: randomUUID(),
+                  lab: s.lab!,
+                  node: plan.ping.from,
+                  target: plan.ping.to,
+                  count: 100,
+                  intervalMs: 1000,
+                }),
+                30_000,
+                'ping:start',
+              ),
               'ping:start',
             );
             r['pingAckMs'] = now() - p;
           }
           const o = now();
           s.out = '';
-          s.termId = ackOrThrow(await within(c.emitWithAck('terminal:open', { id: randomUUID(), lab: s.lab!, node: plan.terminalNode, cols: 100, rows: 30 }), 30_000, 'terminal:open'), 'terminal:open');
+          s.termId = ackOrThrow(
+            await within(
+              c.emitWithAck('terminal:open', {
+                id: randomUUID(),
+                lab: s.lab!,
+                node: plan.terminalNode,
+                cols: 100,
+                rows: 30,
+              }),
+              30_000,
+              'terminal:open',
+            ),
+            'terminal:open',
+          );
           r['terminalAckMs'] = now() - o;
           await waitOutput(s, PROMPT, 30_000, 'terminal prompt');
           r['terminalPromptMs'] = now() - o;
@@ -172,7 +213,9 @@ async function steady(seconds: number) {
     echoHi,
     delta,
     addrPrompt,
-    pingRtt: students.flatMap((s) => s.pingReplies.filter((r) => inPhase(r.t) && r.rttMs !== undefined).map((r) => r.rttMs!)),
+    pingRtt: students.flatMap((s) =>
+      s.pingReplies.filter((r) => inPhase(r.t) && r.rttMs !== undefined).map((r) => r.rttMs!),
+    ),
     pingEventKinds: [...new Set(students.flatMap((s) => s.pingEvents.filter((e) => inPhase(e.t)).map((e) => e.type)))],
     perStudent,
     failures,
@@ -197,7 +240,8 @@ async function isolation() {
   const list = await get('/api/labs');
   const sessions = await get('/api/sessions');
   const labsSeen = ((list.json as { labs?: { name: string }[] }).labs ?? []).map((l) => l.name);
-  const emit = (what: string, p: Promise<{ ok: boolean; error?: string }>) => within(p, 10_000, what).then((x) => (x.ok ? { ok: true } : x));
+  const emit = (what: string, p: Promise<{ ok: boolean; error?: string }>) =>
+    within(p, 10_000, what).then((x) => (x.ok ? { ok: true } : x));
   return {
     from: a.lab,
     to: b.lab,
@@ -207,10 +251,25 @@ async function isolation() {
     put: put.status,
     sessions: sessions.status,
     listSeesOnly: labsSeen,
-    exerciseSubscribe: await emit('exercise:subscribe (other lab)', a.sock.emitWithAck('exercise:subscribe', { lab: b.lab })),
+    exerciseSubscribe: await emit(
+      'exercise:subscribe (other lab)',
+      a.sock.emitWithAck('exercise:subscribe', { lab: b.lab }),
+    ),
     tablesSubscribe: await emit('tables:subscribe (other lab)', a.sock.emitWithAck('tables:subscribe', { lab: b.lab })),
-    terminalOpen: await emit('terminal:open (other lab)', a.sock.emitWithAck('terminal:open', { id: randomUUID(), lab: b.lab, node: plan.terminalNode, cols: 80, rows: 24 })),
-    sessionSubscribe: await emit('session:subscribe (student)', a.sock.emitWithAck('session:subscribe', { session: inst.session!.id })),
+    terminalOpen: await emit(
+      'terminal:open (other lab)',
+      a.sock.emitWithAck('terminal:open', {
+        id: randomUUID(),
+        lab: b.lab,
+        node: plan.terminalNode,
+        cols: 80,
+        rows: 24,
+      }),
+    ),
+    sessionSubscribe: await emit(
+      'session:subscribe (student)',
+      a.sock.emitWithAck('session:subscribe', { session: inst.session!.id }),
+    ),
   };
 }
 
@@ -228,13 +287,19 @@ process.on('message', (m: ClassCommand) => {
       }
       if (m.cmd === 'end') ending = true;
       const result =
-        m.cmd === 'session' ? await openSession(cfg, inst)
-        : m.cmd === 'join' ? await joinAll(cfg, students, inst)
-        : m.cmd === 'connect' ? await connect()
-        : m.cmd === 'steady' ? await steady(m.seconds)
-        : m.cmd === 'fix' ? await fixAll(cfg, students, inst, m.spreadS, m.timeoutS)
-        : m.cmd === 'isolation' ? await isolation()
-        : await endSession(cfg, students, inst);
+        m.cmd === 'session'
+          ? await openSession(cfg, inst)
+          : m.cmd === 'join'
+            ? await joinAll(cfg, students, inst)
+            : m.cmd === 'connect'
+              ? await connect()
+              : m.cmd === 'steady'
+                ? await steady(m.seconds)
+                : m.cmd === 'fix'
+                  ? await fixAll(cfg, students, inst, m.spreadS, m.timeoutS)
+                  : m.cmd === 'isolation'
+                    ? await isolation()
+                    : await endSession(cfg, students, inst);
       process.send!({ ok: true, result: { ...result, errors: errors() } });
     } catch (err) {
       process.send!({ ok: false, error: (err as Error).stack ?? String(err) });

@@ -21,7 +21,9 @@ export interface ClassPlan {
 export function classPlan(s: Scenario): ClassPlan {
   const nodes = [...new Set(s.solution.map((step) => step.node))];
   if (nodes.length !== 1) {
-    throw new Error(`scenario ${s.id}: its solution runs in ${nodes.length ? nodes.join(', ') : 'no node'}; the bench types it in one terminal, so it needs exactly one node`);
+    throw new Error(
+      `scenario ${s.id}: its solution runs in ${nodes.length ? nodes.join(', ') : 'no node'}; the bench types it in one terminal, so it needs exactly one node`,
+    );
   }
   const ping = s.checks.find((c): c is PingCheck => c.type === 'ping' && c.expect !== 'fail');
   return {

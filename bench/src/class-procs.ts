@@ -19,7 +19,12 @@ function readProcs(): Map<number, ProcInfo> {
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const f = stat.slice(close + 2).split(' ');
-      all.set(Number(d), { pid: Number(d), ppid: Number(f[1]), comm, ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+      all.set(Number(d), {
+        pid: Number(d),
+        ppid: Number(f[1]),
+        comm,
+        ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
+      });
     } catch {
       // exited meanwhile
     }

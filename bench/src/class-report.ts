@@ -2,14 +2,20 @@
 import { EXERCISE_HUB_DEFAULTS } from '@patchbay/server';
 import type { HelperSample } from './class-procs.js';
 
-
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 }
-export const dist = (xs: number[]) => ({ n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), p99: pct(xs, 99), max: pct(xs, 100) });
+export const dist = (xs: number[]) => ({
+  n: xs.length,
+  p50: pct(xs, 50),
+  p95: pct(xs, 95),
+  p99: pct(xs, 99),
+  max: pct(xs, 100),
+});
 type Dist = ReturnType<typeof dist>;
-const ms = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : x < 10 ? x.toFixed(2) : x < 1000 ? x.toFixed(1) : x.toFixed(0));
+const ms = (x: number | undefined) =>
+  x === undefined || Number.isNaN(x) ? '–' : x < 10 ? x.toFixed(2) : x < 1000 ? x.toFixed(1) : x.toFixed(0);
 const s1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : (x / 1000).toFixed(1));
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 const pctf = (x: number) => `${(x * 100).toFixed(0)} %`;
@@ -41,9 +47,14 @@ export function report(r: any, prefix: string): string {
     .map(([n, v]) => `${v.count} × ${n} ${mib(v.rss)} MiB`)
     .join(', ');
   const iso = r.isolation;
-  const refusal = (a: { ok: boolean; error?: string } | undefined) => (a ? (a.ok ? '**accepted**' : `refused ("${a.error}")`) : '–');
-  const statuses = Object.entries(st.apiStatuses as Record<string, number>).map(([k, v]) => `${v} × ${k}`).join(', ');
-  const triggers = Object.entries(st.runs.byTrigger as Record<string, number>).map(([k, v]) => `${v} × ${k}`).join(', ');
+  const refusal = (a: { ok: boolean; error?: string } | undefined) =>
+    a ? (a.ok ? '**accepted**' : `refused ("${a.error}")`) : '–';
+  const statuses = Object.entries(st.apiStatuses as Record<string, number>)
+    .map(([k, v]) => `${v} × ${k}`)
+    .join(', ');
+  const triggers = Object.entries(st.runs.byTrigger as Record<string, number>)
+    .map(([k, v]) => `${v} × ${k}`)
+    .join(', ');
   const path = p.ping ? `${p.ping.from} → ${p.ping.to}` : undefined;
   const lines = [
     `Run ${r.startedAt} (\`pnpm bench:class\`${r.quick ? ' --quick' : ''}), ${r.machine.cpus}, ${r.machine.ram}, kernel ${r.machine.kernel}; ` +
@@ -104,13 +115,23 @@ export function report(r: any, prefix: string): string {
     `**End of the session:** \`DELETE /api/sessions/:id\` → ${en.status} in ${s1(en.ms)} s, ${en.destroyed} labs destroyed${en.error ? ` (${en.error})` : ''}; \`session:ended\` reached the dashboard after ${s1(en.sessionEndedMs)} s; ` +
       `${en.socketsClosed} student sockets closed by the server; a student's token afterwards → ${en.tokenAfter ?? '–'}. Left by the end alone: ${en.namespacesLeft} \`${prefix}\` namespaces, ${en.labsLeft} labs.`,
   ];
-  lines.push('', `After the cleanup: ${r.leftAfterCleanup.namespaces} \`${prefix}\` namespaces, ${r.leftAfterCleanup.usernsPins} user-namespace pins left.`);
+  lines.push(
+    '',
+    `After the cleanup: ${r.leftAfterCleanup.namespaces} \`${prefix}\` namespaces, ${r.leftAfterCleanup.usernsPins} user-namespace pins left.`,
+  );
   if (r.unhandledRejections.length) {
     const kinds = new Map<string, number>();
-    for (const e of r.unhandledRejections as string[]) kinds.set(e.split('\n')[0]!, (kinds.get(e.split('\n')[0]!) ?? 0) + 1);
-    lines.push('', `Unhandled promise rejections in the server process (recorded by the bench; \`patchbay serve\` would crash on one): ${[...kinds].map(([k, n]) => `${n} × ${k}`).join('; ')}.`);
+    for (const e of r.unhandledRejections as string[])
+      kinds.set(e.split('\n')[0]!, (kinds.get(e.split('\n')[0]!) ?? 0) + 1);
+    lines.push(
+      '',
+      `Unhandled promise rejections in the server process (recorded by the bench; \`patchbay serve\` would crash on one): ${[...kinds].map(([k, n]) => `${n} × ${k}`).join('; ')}.`,
+    );
   }
-  if (r.errors.length) lines.push('', `Errors: ${r.errors.length} (${r.errors.slice(0, 5).join('; ')}${r.errors.length > 5 ? '; …' : ''}).`);
+  if (r.errors.length)
+    lines.push(
+      '',
+      `Errors: ${r.errors.length} (${r.errors.slice(0, 5).join('; ')}${r.errors.length > 5 ? '; …' : ''}).`,
+    );
   return lines.join('\n');
 }
-

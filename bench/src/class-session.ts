@@ -4,21 +4,47 @@
 import { randomUUID } from 'node:crypto';
 import type { Joined, Session, SessionEnded, SessionProgressEvent } from '@patchbay/protocol';
 import { io } from 'socket.io-client';
-import { ackOrThrow, http, now, PROMPT, sleep, type, waitFor, waitOutput, wake, within, type Client, type Config, type Instructor, type Student } from './class-student.js';
+import {
+  ackOrThrow,
+  http,
+  now,
+  PROMPT,
+  sleep,
+  type,
+  waitFor,
+  waitOutput,
+  wake,
+  within,
+  type Client,
+  type Config,
+  type Instructor,
+  type Student,
+} from './class-student.js';
 
 /** The instructor: `POST /api/sessions`, then a socket subscribed to the session's progress. */
 export async function openSession(cfg: Config, inst: Instructor) {
   const created = await http(cfg.url, inst.token, 'POST', '/api/sessions', { scenario: cfg.plan.scenario });
-  if (created.status !== 201) throw new Error(`POST /api/sessions: ${created.status} ${JSON.stringify(created.json).slice(0, 300)}`);
+  if (created.status !== 201)
+    throw new Error(`POST /api/sessions: ${created.status} ${JSON.stringify(created.json).slice(0, 300)}`);
   const session = created.json as Session;
   inst.session = { id: session.id, code: session.code };
   const a = now();
-  const c: Client = io(cfg.url, { auth: { token: inst.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const c: Client = io(cfg.url, {
+    auth: { token: inst.token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   inst.sock = c;
   c.on('session:progress', (e: SessionProgressEvent) => {
     if (e.session !== session.id) return;
     const list = inst.progress.get(e.student.id) ?? [];
-    list.push({ t: now(), passed: e.student.passed, total: e.student.total, ...(e.student.solvedAt ? { solvedAt: e.student.solvedAt } : {}) });
+    list.push({
+      t: now(),
+      passed: e.student.passed,
+      total: e.student.total,
+      ...(e.student.solvedAt ? { solvedAt: e.student.solvedAt } : {}),
+    });
     inst.progress.set(e.student.id, list);
     wake();
   });
@@ -28,10 +54,24 @@ export async function openSession(cfg: Config, inst: Instructor) {
   c.on('disconnect', (why) => {
     if (why !== 'io client disconnect') inst.errors.push(`instructor: socket disconnected (${why})`);
   });
-  await within(new Promise<void>((resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject))), 30_000, 'instructor connect');
+  await within(
+    new Promise<void>((resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject))),
+    30_000,
+    'instructor connect',
+  );
   const b = now();
-  ackOrThrow(await within(c.emitWithAck('session:subscribe', { session: session.id }), 30_000, 'session:subscribe'), 'session:subscribe');
-  return { id: session.id, code: session.code, createMs: created.ms, connectMs: b - a, subscribeMs: now() - b, checks: session.scenario.checks };
+  ackOrThrow(
+    await within(c.emitWithAck('session:subscribe', { session: session.id }), 30_000, 'session:subscribe'),
+    'session:subscribe',
+  );
+  return {
+    id: session.id,
+    code: session.code,
+    createMs: created.ms,
+    connectMs: b - a,
+    subscribeMs: now() - b,
+    checks: session.scenario.checks,
+  };
 }
 
 /** Every student joins at once with the code and a name; then until the dashboard shows them all. */
@@ -58,14 +98,20 @@ export async function joinAll(cfg: Config, students: Student[], inst: Instructor
   const joined = students.filter((s) => s.id);
   // When the dashboard first showed each student (its `session:progress` for them).
   const shown = await Promise.all(
-    joined.map((s) => waitFor(() => inst.progress.get(s.id!)?.[0]?.t, 30_000, `dashboard shows ${s.name}`).then((t) => t - t0, () => undefined)),
+    joined.map((s) =>
+      waitFor(() => inst.progress.get(s.id!)?.[0]?.t, 30_000, `dashboard shows ${s.name}`).then(
+        (t) => t - t0,
+        () => undefined,
+      ),
+    ),
   );
   return {
     ms: Math.max(...joins.map((j) => j.end)) - Math.min(...joins.map((j) => j.start)),
     failed: joins.filter((j) => j.status !== 200).length,
     joins,
     labs: joined.map((s) => s.lab!),
-    dashboardAllMs: shown.every((x) => x !== undefined) && shown.length === students.length ? Math.max(...(shown as number[])) : undefined,
+    dashboardAllMs:
+      shown.every((x) => x !== undefined) && shown.length === students.length ? Math.max(...shown) : undefined,
     dashboardMissing: joined.filter((_, i) => shown[i] === undefined).map((s) => s.name),
   };
 }
@@ -81,10 +127,24 @@ export async function fixAll(cfg: Config, students: Student[], inst: Instructor,
   const active = students.filter((s) => s.sock?.connected && s.termId && !s.terminalExit);
   const order = [...active].sort(() => Math.random() - 0.5);
   const t0 = now();
-  const solvedOnDashboard = (s: Student, after: number) => inst.progress.get(s.id!)?.find((p) => p.t >= after && p.total > 0 && p.passed === p.total)?.t;
+  const solvedOnDashboard = (s: Student, after: number) =>
+    inst.progress.get(s.id!)?.find((p) => p.t >= after && p.total > 0 && p.passed === p.total)?.t;
   const per = await Promise.all(
     order.map(async (s, k) => {
-      const r: { lab: string; typedAt?: number; prompt?: number; results?: number; passTrigger?: string; passRunMs?: number; sinceLastRunMs?: number; runs?: unknown; dashboard?: number; ping?: number; pingRestarted?: boolean; missing: string[] } = {
+      const r: {
+        lab: string;
+        typedAt?: number;
+        prompt?: number;
+        results?: number;
+        passTrigger?: string;
+        passRunMs?: number;
+        sinceLastRunMs?: number;
+        runs?: unknown;
+        dashboard?: number;
+        ping?: number;
+        pingRestarted?: boolean;
+        missing: string[];
+      } = {
         lab: s.lab!,
         missing: [],
       };
@@ -92,7 +152,17 @@ export async function fixAll(cfg: Config, students: Student[], inst: Instructor,
       try {
         if (plan.ping && s.pingEnded) {
           // The live ping (100 replies at most) ended before the fix: start another, as a student would.
-          s.pingId = ackOrThrow(await s.sock!.emitWithAck('ping:start', { id: randomUUID(), lab: s.lab!, node: plan.ping.from, target: plan.ping.to, count: 100, intervalMs: 1000 }), 'ping:start');
+          s.pingId = ackOrThrow(
+            await s.sock!.emitWithAck('ping:start', {
+              id: randomUUID(),
+              lab: s.lab!,
+              node: plan.ping.from,
+              target: plan.ping.to,
+              count: 100,
+              intervalMs: 1000,
+            }),
+            'ping:start',
+          );
           s.pingEnded = false;
           r.pingRestarted = true;
         }
@@ -108,12 +178,22 @@ export async function fixAll(cfg: Config, students: Student[], inst: Instructor,
         const limit = timeoutS * 1000;
         const [prompt, results, dashboard, ping] = await Promise.all([
           waitOutput(s, PROMPT, 15_000, 'prompt after the fix').catch(() => undefined),
-          waitFor(() => s.results.find((x) => x.t >= typed && x.total > 0 && x.passed === x.total)?.t, limit, `${s.lab} exercise:results all passing`).catch(() => undefined),
+          waitFor(
+            () => s.results.find((x) => x.t >= typed && x.total > 0 && x.passed === x.total)?.t,
+            limit,
+            `${s.lab} exercise:results all passing`,
+          ).catch(() => undefined),
           waitFor(() => solvedOnDashboard(s, typed), limit, `dashboard shows ${s.lab} solved`).catch(() => undefined),
-          plan.ping ? waitFor(() => s.pingReplies.find((x) => x.t >= typed)?.t, limit, `${s.lab} first ping reply`).catch(() => undefined) : undefined,
+          plan.ping
+            ? waitFor(() => s.pingReplies.find((x) => x.t >= typed)?.t, limit, `${s.lab} first ping reply`).catch(
+                () => undefined,
+              )
+            : undefined,
         ]);
         // The lab's runs from 6 s before the fix to the first passing one: when each ended (relative to the fix), how long it ran, what passed.
-        r.runs = s.results.filter((x) => x.t > typed - 6000 && x.t <= (results ?? Infinity)).map((x) => ({ endMs: Math.round(x.t - typed), ms: x.ms, failing: x.failing }));
+        r.runs = s.results
+          .filter((x) => x.t > typed - 6000 && x.t <= (results ?? Infinity))
+          .map((x) => ({ endMs: Math.round(x.t - typed), ms: x.ms, failing: x.failing }));
         if (prompt !== undefined) r.prompt = prompt - typed;
         if (results !== undefined) {
           r.results = results - typed;

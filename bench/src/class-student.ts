@@ -93,15 +93,26 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)),
+    ),
   ]);
 }
 
-export async function http(url: string, token: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; ms: number; json: unknown }> {
+export async function http(
+  url: string,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; ms: number; json: unknown }> {
   const t0 = now();
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -191,7 +202,10 @@ export async function addrOnce(s: Student, k: number) {
   const got = new Promise<number>((r) => s.addrWaiters.set(addr, r));
   const t0 = type(s, `ip addr add ${addr} dev lo`);
   try {
-    const [t, tPrompt] = await Promise.all([within(got, 15_000, `${s.lab} delta for ${addr}`), waitOutput(s, PROMPT, 15_000, 'prompt after ip addr add')]);
+    const [t, tPrompt] = await Promise.all([
+      within(got, 15_000, `${s.lab} delta for ${addr}`),
+      waitOutput(s, PROMPT, 15_000, 'prompt after ip addr add'),
+    ]);
     return { delta: t - t0, prompt: tPrompt - t0 };
   } finally {
     s.addrWaiters.delete(addr);
@@ -203,7 +217,14 @@ export async function addrOnce(s: Student, k: number) {
 export function listen(s: Student, c: Client, plan: ClassPlan, ending: () => boolean): void {
   c.on('exercise:results', (e) => {
     if (e.lab !== s.lab) return;
-    s.results.push({ t: now(), passed: e.passed, total: e.total, trigger: e.trigger, ms: e.ms, failing: e.results.filter((c) => !c.pass).map((c) => c.id) });
+    s.results.push({
+      t: now(),
+      passed: e.passed,
+      total: e.total,
+      trigger: e.trigger,
+      ms: e.ms,
+      failing: e.results.filter((c) => !c.pass).map((c) => c.id),
+    });
     wake();
   });
   c.on('tables:snapshot', (e) => {

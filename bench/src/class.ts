@@ -124,7 +124,9 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-class-'));
   const engine = new Engine({ prefix: PREFIX, dataDir, watch: true });
   const db = openStore(dataDir);
-  const appOptions = { engine, store: db, adminToken: ADMIN_TOKEN, limits: BENCH_LIMITS } as Parameters<typeof buildApp>[0];
+  const appOptions = { engine, store: db, adminToken: ADMIN_TOKEN, limits: BENCH_LIMITS } as Parameters<
+    typeof buildApp
+  >[0];
   const app = await buildApp(appOptions);
   let client: ChildProcess | undefined;
   const started = new Date();
@@ -204,7 +206,9 @@ async function main(): Promise<void> {
     const end = await ask<Answer>(client, { cmd: 'end' });
     const namespacesAfterEnd = (await listNamespaces(PREFIX)).length;
     const labsAfterEnd = (await engine.list()).length;
-    console.log(`  ended in ${(end['ms'] / 1000).toFixed(1)} s; ${namespacesAfterEnd} namespaces, ${labsAfterEnd} labs left`);
+    console.log(
+      `  ended in ${(end['ms'] / 1000).toFixed(1)} s; ${namespacesAfterEnd} namespaces, ${labsAfterEnd} labs left`,
+    );
 
     const perConn = conn['students'] as PerStudent[];
     const runs = (steady['perStudent'] as { runs: { trigger: string; ms: number }[] }[]).flatMap((s) => s.runs);
@@ -217,7 +221,12 @@ async function main(): Promise<void> {
       plan,
       namespaces,
       limits: limitsSupported ? BENCH_LIMITS : 'this server build has no AppOptions.limits',
-      session: { code: session['code'], createMs: session['createMs'], connectMs: session['connectMs'], subscribeMs: session['subscribeMs'] },
+      session: {
+        code: session['code'],
+        createMs: session['createMs'],
+        connectMs: session['connectMs'],
+        subscribeMs: session['subscribeMs'],
+      },
       join: {
         ms: joined['ms'],
         failed: joined['failed'],
@@ -241,7 +250,10 @@ async function main(): Promise<void> {
         seconds: steady['seconds'],
         active: steady['active'],
         api: dist((steady['api'] as { ms: number }[]).map((a) => a.ms)),
-        apiStatuses: (steady['api'] as { status: number }[]).reduce<Record<string, number>>((acc, a) => ((acc[a.status] = (acc[a.status] ?? 0) + 1), acc), {}),
+        apiStatuses: (steady['api'] as { status: number }[]).reduce<Record<string, number>>(
+          (acc, a) => ((acc[a.status] = (acc[a.status] ?? 0) + 1), acc),
+          {},
+        ),
         echoFirst: dist(steady['echoFirst']),
         echoHi: dist(steady['echoHi']),
         delta: dist(steady['delta']),
@@ -258,9 +270,14 @@ async function main(): Promise<void> {
           count: runs.length,
           perLabPerMinute: runs.length / Math.max(1, steady['active']) / (steady['seconds'] / 60),
           ms: dist(runs.map((r) => r.ms)),
-          byTrigger: runs.reduce<Record<string, number>>((acc, r) => ((acc[r.trigger] = (acc[r.trigger] ?? 0) + 1), acc), {}),
+          byTrigger: runs.reduce<Record<string, number>>(
+            (acc, r) => ((acc[r.trigger] = (acc[r.trigger] ?? 0) + 1), acc),
+            {},
+          ),
         },
-        terminalExits: (steady['perStudent'] as { lab: string; terminalExit?: unknown }[]).filter((s) => s.terminalExit).map((s) => ({ lab: s.lab, exit: s.terminalExit })),
+        terminalExits: (steady['perStudent'] as { lab: string; terminalExit?: unknown }[])
+          .filter((s) => s.terminalExit)
+          .map((s) => ({ lab: s.lab, exit: s.terminalExit })),
         failures: steady['failures'],
         server: { ...steadyServer, terminalsOpen },
         client: steady['client'],
@@ -278,14 +295,25 @@ async function main(): Promise<void> {
         prompt: dist(values(fixed, 'prompt')),
         classSolvedAfterFirstMs: fix['classSolvedAfterFirstMs'],
         classSolvedAfterLastMs: fix['classSolvedAfterLastMs'],
-        missing: (fixed as unknown as { lab: string; missing: string[] }[]).flatMap((s) => s.missing.map((m) => `${s.lab}: ${m}`)),
+        missing: (fixed as unknown as { lab: string; missing: string[] }[]).flatMap((s) =>
+          s.missing.map((m) => `${s.lab}: ${m}`),
+        ),
         pingRestarted: fixed.filter((s) => s['pingRestarted']).length,
         runsPerStudent: fix['runs'],
         sessionGet: fix['sessionGet'],
         server: fixServer,
         students: fixed,
       },
-      rss: { idle: rssIdle, joinMax: rssJoinMax, afterJoin: rssAfterJoin, connectMax: rssConnectMax, connected: rssConnected, steadyMax: rssSteadyMax, fixMax: rssFixMax, helpers: helperMax },
+      rss: {
+        idle: rssIdle,
+        joinMax: rssJoinMax,
+        afterJoin: rssAfterJoin,
+        connectMax: rssConnectMax,
+        connected: rssConnected,
+        steadyMax: rssSteadyMax,
+        fixMax: rssFixMax,
+        helpers: helperMax,
+      },
       isolation: iso,
       end: { ...end, errors: undefined, namespacesLeft: namespacesAfterEnd, labsLeft: labsAfterEnd },
       errors: end.errors,
@@ -322,9 +350,16 @@ async function main(): Promise<void> {
       return 0;
     }
   })();
-  const result = { ...done, unhandledRejections: unhandled.slice(), leftAfterCleanup: { namespaces: (await listNamespaces(PREFIX)).length, usernsPins: pins } };
+  const result = {
+    ...done,
+    unhandledRejections: unhandled.slice(),
+    leftAfterCleanup: { namespaces: (await listNamespaces(PREFIX)).length, usernsPins: pins },
+  };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, `bench/results/class-${quick ? 'quick' : 'latest'}.json`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(
+    join(ROOT, `bench/results/class-${quick ? 'quick' : 'latest'}.json`),
+    JSON.stringify(result, null, 2) + '\n',
+  );
   const md = report(result, PREFIX);
   console.log(md);
   if (!quick) writeBenchSection('class', md);

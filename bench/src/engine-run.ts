@@ -92,7 +92,8 @@ export async function timedApply(engine: Engine, lab: Lab): Promise<ApplyRecord>
 }
 
 /** The part of an apply the engine's timings do not name: journal writes, the lock, the rest. */
-export const otherMs = (a: ApplyRecord) => a.timings.totalMs - a.timings.observeMs - a.timings.planMs - a.timings.executeMs - a.timings.verifyMs;
+export const otherMs = (a: ApplyRecord) =>
+  a.timings.totalMs - a.timings.observeMs - a.timings.planMs - a.timings.executeMs - a.timings.verifyMs;
 
 export interface RunRecord {
   applyMs: number;
@@ -121,7 +122,14 @@ export async function engineRun(engine: Engine, n: number): Promise<RunRecord> {
       await waitDownComplete([hostNs, ...leaves], fd);
       const d2 = now();
       applied = false;
-      return { applyMs: apply.wallMs, apply, readyMs: ready.ms, destroyCmdMs: d1 - d0, destroyCompleteMs: d2 - d0, linkLocal };
+      return {
+        applyMs: apply.wallMs,
+        apply,
+        readyMs: ready.ms,
+        destroyCmdMs: d1 - d0,
+        destroyCompleteMs: d2 - d0,
+        linkLocal,
+      };
     } finally {
       closeSync(fd);
     }

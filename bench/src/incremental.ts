@@ -62,7 +62,10 @@ async function changes(engine: Engine, base: Lab, reps: number, afterRep?: () =>
     delete leaf2.a.up;
     await step("(b') set it up again");
     lab.nodes[extra] = { kind: 'netns' };
-    lab.links.push({ a: { node: extra, interface: 'eth0', addresses: ['10.200.100.1/16'] }, b: { node: 'br0', interface: 'h9001' } });
+    lab.links.push({
+      a: { node: extra, interface: 'eth0', addresses: ['10.200.100.1/16'] },
+      b: { node: 'br0', interface: 'h9001' },
+    });
     await step('(c) add one leaf');
     delete lab.nodes[extra];
     lab.links.pop();
@@ -73,7 +76,12 @@ async function changes(engine: Engine, base: Lab, reps: number, afterRep?: () =>
 }
 
 /** One-shot mode, on `engine` (no watch): as the CLI, each apply reads all N+1 namespaces. */
-async function oneShot(engine: Engine, n: number, reps: number, concurrency: number): Promise<{ mode: IncMode; observeAllMs: Stat }> {
+async function oneShot(
+  engine: Engine,
+  n: number,
+  reps: number,
+  concurrency: number,
+): Promise<{ mode: IncMode; observeAllMs: Stat }> {
   const base = starLab(n);
   const t0 = now();
   await engine.apply(structuredClone(base));

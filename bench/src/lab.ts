@@ -13,7 +13,10 @@ export function starLab(n: number): Lab {
   const lab: Lab = { name: `star${n}`, nodes: { br0: { kind: 'bridge' } }, links: [] };
   for (let i = 1; i <= n; i++) {
     lab.nodes[leafName(i)] = { kind: 'netns' };
-    lab.links.push({ a: { node: leafName(i), interface: 'eth0', addresses: [`${leafIp(i)}/16`] }, b: { node: 'br0', interface: portName(i) } });
+    lab.links.push({
+      a: { node: leafName(i), interface: 'eth0', addresses: [`${leafIp(i)}/16`] },
+      b: { node: 'br0', interface: portName(i) },
+    });
   }
   return lab;
 }
@@ -60,11 +63,13 @@ export function verifyStar(hostNs: string, bridge: string, leaves: readonly stri
   const n = leaves.length;
   const host = jsonIn(hostNs, ['-d', 'link', 'show']);
   const br = host.find((l) => l.ifname === bridge);
-  if (!br || br.linkinfo?.info_kind !== 'bridge' || !br.flags?.includes('UP')) throw new Error(`${hostNs}: bridge ${bridge} missing or down`);
+  if (!br || br.linkinfo?.info_kind !== 'bridge' || !br.flags?.includes('UP'))
+    throw new Error(`${hostNs}: bridge ${bridge} missing or down`);
   const veths = host.filter((l) => l.linkinfo?.info_kind === 'veth');
   if (veths.length !== n) throw new Error(`${hostNs}: ${veths.length} veths, expected ${n}`);
   const bad = veths.filter((l) => l.master !== bridge || !l.flags?.includes('UP') || !l.flags?.includes('LOWER_UP'));
-  if (bad.length) throw new Error(`${hostNs}: ${bad.length} veth(s) not an up port of ${bridge}, e.g. ${bad[0]!.ifname}`);
+  if (bad.length)
+    throw new Error(`${hostNs}: ${bad.length} veth(s) not an up port of ${bridge}, e.g. ${bad[0]!.ifname}`);
   let linkLocal = 0;
   leaves.forEach((ns, k) => {
     const links = jsonIn(ns, ['addr', 'show']);

@@ -14,8 +14,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type ClientCommand =
   | { cmd: 'delta'; lab: string; ns: string; node: string; changes: number }
-  | { cmd: 'capture-latency'; lab: string; node: string; iface: string; fromNs: string; target: string; packets: number }
-  | { cmd: 'throughput'; lab: string; node: string; iface: string; fromNs: string; target: string; seconds: number; raw: boolean }
+  | {
+      cmd: 'capture-latency';
+      lab: string;
+      node: string;
+      iface: string;
+      fromNs: string;
+      target: string;
+      packets: number;
+    }
+  | {
+      cmd: 'throughput';
+      lab: string;
+      node: string;
+      iface: string;
+      fromNs: string;
+      target: string;
+      seconds: number;
+      raw: boolean;
+    }
   | { cmd: 'subscribe-all'; labs: string[] }
   | { cmd: 'exit' };
 
@@ -31,7 +48,8 @@ function inNs(ns: string, argv: string[]): ChildProcessWithoutNullStreams {
   return spawn('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], { env: CHILD_ENV, stdio: 'pipe' });
 }
 
-const exited = (p: ChildProcessWithoutNullStreams) => new Promise<void>((r) => (p.exitCode !== null ? r() : p.once('close', () => r())));
+const exited = (p: ChildProcessWithoutNullStreams) =>
+  new Promise<void>((r) => (p.exitCode !== null ? r() : p.once('close', () => r())));
 
 /** Kernel change → delta: an address added through a persistent `ip -batch -`, timed to the client's delta and to `ip monitor`'s line. */
 async function delta(c: Client, o: Extract<ClientCommand, { cmd: 'delta' }>) {
@@ -40,7 +58,9 @@ async function delta(c: Client, o: Extract<ClientCommand, { cmd: 'delta' }>) {
     const t = wall();
     ack();
     if (d.node !== o.node) return;
-    const lo = (d.state.node as { interfaces: { name: string; addresses: string[] }[] }).interfaces.find((i) => i.name === 'lo');
+    const lo = (d.state.node as { interfaces: { name: string; addresses: string[] }[] }).interfaces.find(
+      (i) => i.name === 'lo',
+    );
     for (const a of lo?.addresses ?? []) waiting.get(a)?.(t);
   });
   const sub = await c.emitWithAck('tables:subscribe', { lab: o.lab });
@@ -70,7 +90,8 @@ async function delta(c: Client, o: Extract<ClientCommand, { cmd: 'delta' }>) {
     raw.push(tr - t0);
     await sleep(40); // beyond the server's per-namespace read interval: every change is its own delta
   }
-  for (let i = 0; i < o.changes; i++) batch.stdin.write(`address del 10.66.${Math.floor(i / 250)}.${(i % 250) + 1}/32 dev lo\n`);
+  for (let i = 0; i < o.changes; i++)
+    batch.stdin.write(`address del 10.66.${Math.floor(i / 250)}.${(i % 250) + 1}/32 dev lo\n`);
   batch.stdin.end();
   await exited(batch);
   monitor.kill();
@@ -87,10 +108,26 @@ async function captureLatency(c: Client, o: Extract<ClientCommand, { cmd: 'captu
     for (const l of e.lines) if (l.ts !== undefined) client.push(t - l.ts);
   });
   const ended = new Promise<CaptureStatus>((r) => c.on('capture:status', (s) => s.state === 'ended' && r(s)));
-  const ack = await c.emitWithAck('capture:start', { id: randomUUID(), lab: o.lab, node: o.node, interface: o.iface, filter: 'icmp' });
+  const ack = await c.emitWithAck('capture:start', {
+    id: randomUUID(),
+    lab: o.lab,
+    node: o.node,
+    interface: o.iface,
+    filter: 'icmp',
+  });
   if (!ack.ok) throw new Error(ack.error);
   const raw: number[] = [];
-  const bare = inNs(o.fromNs.replace(/[^.]+$/, o.node), ['tcpdump', '-l', '--immediate-mode', '-nn', '-tt', '-i', o.iface, '--', 'icmp']);
+  const bare = inNs(o.fromNs.replace(/[^.]+$/, o.node), [
+    'tcpdump',
+    '-l',
+    '--immediate-mode',
+    '-nn',
+    '-tt',
+    '-i',
+    o.iface,
+    '--',
+    'icmp',
+  ]);
   createInterface({ input: bare.stdout }).on('line', (l) => {
     const t = wall();
     const m = /^(\d+\.\d+) /.exec(l);
@@ -182,10 +219,13 @@ process.on('message', (m: ClientCommand) => {
         process.exit(0);
       }
       const result =
-        m.cmd === 'delta' ? await delta(client, m)
-        : m.cmd === 'capture-latency' ? await captureLatency(client, m)
-        : m.cmd === 'throughput' ? await throughput(client, m)
-        : await subscribeAll(client, m.labs);
+        m.cmd === 'delta'
+          ? await delta(client, m)
+          : m.cmd === 'capture-latency'
+            ? await captureLatency(client, m)
+            : m.cmd === 'throughput'
+              ? await throughput(client, m)
+              : await subscribeAll(client, m.labs);
       process.send!({ ok: true, result });
     } catch (err) {
       process.send!({ ok: false, error: (err as Error).stack ?? String(err) });

@@ -32,7 +32,13 @@ function pct(xs: number[], p: number): number {
 }
 const ms = (x: number) => (Number.isNaN(x) ? '–' : x < 10 ? x.toFixed(2) : x.toFixed(1));
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-const dist = (xs: number[]) => ({ n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), p99: pct(xs, 99), max: pct(xs, 100) });
+const dist = (xs: number[]) => ({
+  n: xs.length,
+  p50: pct(xs, 50),
+  p95: pct(xs, 95),
+  p99: pct(xs, 99),
+  max: pct(xs, 100),
+});
 type Dist = ReturnType<typeof dist>;
 
 function rssOfPid(pid: number | undefined): number {
@@ -56,7 +62,12 @@ function childrenRss(): { bytes: number; count: number; names: string[] } {
       if (Number(after[1]) !== process.pid) continue;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       if (cmd.some((a) => a.endsWith('live-client.js'))) continue;
-      names.push(cmd.map((a) => a.split('/').pop()).slice(0, 3).join(' '));
+      names.push(
+        cmd
+          .map((a) => a.split('/').pop())
+          .slice(0, 3)
+          .join(' '),
+      );
       bytes += rssOfPid(Number(pid));
     } catch {
       // exited meanwhile
@@ -67,7 +78,9 @@ function childrenRss(): { bytes: number; count: number; names: string[] } {
 
 function ask<T>(child: ChildProcess, msg: ClientCommand): Promise<T> {
   return new Promise((resolve, reject) => {
-    child.once('message', (m: { ok: boolean; result?: T; error?: string }) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error))));
+    child.once('message', (m: { ok: boolean; result?: T; error?: string }) =>
+      m.ok ? resolve(m.result as T) : reject(new Error(m.error)),
+    );
     child.send(msg);
   });
 }
@@ -91,16 +104,46 @@ async function main(): Promise<void> {
     const ns = (node: string) => `${PREFIX}${LAB}.${node}`;
 
     console.log(`delta latency: ${CHANGES} address changes…`);
-    const d = await ask<{ client: number[]; raw: number[] }>(client, { cmd: 'delta', lab: LAB, ns: ns('ns-web'), node: 'ns-web', changes: CHANGES });
+    const d = await ask<{ client: number[]; raw: number[] }>(client, {
+      cmd: 'delta',
+      lab: LAB,
+      ns: ns('ns-web'),
+      node: 'ns-web',
+      changes: CHANGES,
+    });
 
     console.log(`capture latency: ${LATENCY_PACKETS} packets at ~1000/s…`);
-    const cl = await ask<{ client: number[]; raw: number[]; pps: number; status: { packets: number; dropped: number } }>(client, {
-      cmd: 'capture-latency', lab: LAB, node: 'ns-db', iface: 'veth-db', fromNs: ns('ns-web'), target: '192.168.100.20', packets: LATENCY_PACKETS,
+    const cl = await ask<{
+      client: number[];
+      raw: number[];
+      pps: number;
+      status: { packets: number; dropped: number };
+    }>(client, {
+      cmd: 'capture-latency',
+      lab: LAB,
+      node: 'ns-db',
+      iface: 'veth-db',
+      fromNs: ns('ns-web'),
+      target: '192.168.100.20',
+      packets: LATENCY_PACKETS,
     });
 
     console.log(`throughput: ${FLOOD_S} s flood, bare tcpdump then the server…`);
-    type Tp = { lines: number; seconds: number; perSecond: number; status?: { packets: number; dropped: number; decoderDropped: number; kernelDropped?: number } };
-    const flood = { cmd: 'throughput', lab: LAB, node: 'ns-db', iface: 'veth-db', fromNs: ns('ns-web'), target: '192.168.100.20', seconds: FLOOD_S } as const;
+    type Tp = {
+      lines: number;
+      seconds: number;
+      perSecond: number;
+      status?: { packets: number; dropped: number; decoderDropped: number; kernelDropped?: number };
+    };
+    const flood = {
+      cmd: 'throughput',
+      lab: LAB,
+      node: 'ns-db',
+      iface: 'veth-db',
+      fromNs: ns('ns-web'),
+      target: '192.168.100.20',
+      seconds: FLOOD_S,
+    } as const;
     const rawTp = await ask<Tp>(client, { ...flood, raw: true });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -124,7 +167,13 @@ async function main(): Promise<void> {
       quick,
       machine: machineFacts(),
       delta: { client: dist(d.client), raw: dist(d.raw) },
-      captureLatency: { client: dist(cl.client), raw: dist(cl.raw), pps: cl.pps, packets: cl.status.packets, dropped: cl.status.dropped },
+      captureLatency: {
+        client: dist(cl.client),
+        raw: dist(cl.raw),
+        pps: cl.pps,
+        packets: cl.status.packets,
+        dropped: cl.status.dropped,
+      },
       throughput: { raw: rawTp, server: srvTp, serverCpuShare: cpuShare, rssMax: floodRss },
       rss: { idle: rssIdle, labs: LABS, afterApply: rssLabs, subscribed: rssSubscribed, subscribeMs: sub.ms, helpers },
     };
@@ -158,7 +207,12 @@ function report(r: any): string {
     '| latency (ms) | samples | p50 | p95 | p99 | max | the raw way, same run (p50 / p95) |',
     '|---|---|---|---|---|---|---|',
     row('kernel change → client has the delta', r.delta.client, r.delta.raw, '`ip monitor address` prints the line'),
-    row(`tcpdump packet → client has the line (${r.captureLatency.pps.toFixed(0)} packets/s)`, r.captureLatency.client, r.captureLatency.raw, 'bare `tcpdump -l --immediate-mode` prints it'),
+    row(
+      `tcpdump packet → client has the line (${r.captureLatency.pps.toFixed(0)} packets/s)`,
+      r.captureLatency.client,
+      r.captureLatency.raw,
+      'bare `tcpdump -l --immediate-mode` prints it',
+    ),
     '',
     '| flood (`ping -f`, snaplen 96) | lines | seconds | lines/s | dropped (client / decoder / kernel) |',
     '|---|---|---|---|---|',
@@ -169,6 +223,5 @@ function report(r: any): string {
     `${r.rss.labs} labs of 3 namespaces applied: server RSS ${mib(r.rss.afterApply)} MiB; all ${r.rss.labs} subscribed by one client (snapshots in ${r.rss.subscribeMs.toFixed(0)} ms): ${mib(r.rss.subscribed)} MiB, plus ${mib(r.rss.helpers.bytes)} MiB in its ${r.rss.helpers.count} helper processes (${r.rss.helpers.names.join('; ')}).`,
   ].join('\n');
 }
-
 
 await main();

@@ -59,8 +59,12 @@ export function parseArgs(argv: string[]): Options {
     };
     switch (a) {
       case '--sizes':
-        o.sizes = val().split(',').filter(Boolean).map((s) => int(s, 2));
-        if (o.sizes.some((n) => n > 1000)) throw new Error('--sizes: at most 1000 (addresses are 10.200.0.0/16, names l0001…)');
+        o.sizes = val()
+          .split(',')
+          .filter(Boolean)
+          .map((s) => int(s, 2));
+        if (o.sizes.some((n) => n > 1000))
+          throw new Error('--sizes: at most 1000 (addresses are 10.200.0.0/16, names l0001…)');
         break;
       case '--runs':
         o.runs = int(val(), 1);
@@ -73,17 +77,23 @@ export function parseArgs(argv: string[]): Options {
         o.incReps = int(val(), 1);
         break;
       case '--inc-modes':
-        o.incModes = val().split(',').filter(Boolean).map((m) => {
-          if (m !== 'one-shot' && m !== 'watch') throw new Error(`--inc-modes: unknown ${m} (one-shot, watch)`);
-          return m;
-        });
+        o.incModes = val()
+          .split(',')
+          .filter(Boolean)
+          .map((m) => {
+            if (m !== 'one-shot' && m !== 'watch') throw new Error(`--inc-modes: unknown ${m} (one-shot, watch)`);
+            return m;
+          });
         if (o.incModes.length === 0) throw new Error('--inc-modes: at least one');
         break;
       case '--baselines':
-        o.baselines = val().split(',').filter(Boolean).map((b) => {
-          if (b !== 'batch' && b !== 'batch6') throw new Error(`--baselines: unknown ${b}`);
-          return b;
-        });
+        o.baselines = val()
+          .split(',')
+          .filter(Boolean)
+          .map((b) => {
+            if (b !== 'batch' && b !== 'batch6') throw new Error(`--baselines: unknown ${b}`);
+            return b;
+          });
         if (o.baselines.length === 0) throw new Error('--baselines: at least one');
         break;
       case '--concurrency':
@@ -97,7 +107,7 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '-h':
       case '--help':
-        usage();
+        return usage();
       default:
         throw new Error(`unknown option ${a} (--help)`);
     }

@@ -22,6 +22,7 @@ export async function installProcessCounter(): Promise<boolean> {
     const url = new URL('./spawner.js', import.meta.resolve('@patchbay/kernel'));
     const mod = (await import(url.href)) as { Spawner: { prototype: SpawnerLike } };
     const proto = mod.Spawner.prototype;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the spawner as `this`
     const original = proto.run;
     proto.run = function (this: SpawnerLike, ns, argv, opts) {
       log.push({ t: now(), argv0: argv[0] ?? '' });
@@ -87,7 +88,11 @@ export async function measureFixedCosts(): Promise<FixedCosts> {
       await runAsync('nsenter', [`--net=/run/netns/${ns}`, '--', 'ip', '-V'], '');
       direct.push(now() - t);
     }
-    return { spawnerStartMs: median(starts) - median(warm), processViaSpawnerMs: median(warm), processDirectMs: median(direct) };
+    return {
+      spawnerStartMs: median(starts) - median(warm),
+      processViaSpawnerMs: median(warm),
+      processDirectMs: median(direct),
+    };
   } finally {
     deleteByName([ns]);
   }

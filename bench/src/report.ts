@@ -76,35 +76,88 @@ function stageCells(recs: readonly ApplyRecord[], labels: readonly string[]): st
 }
 
 /** Stage labels that occur in any of `recs`, in execution order. */
-const stagesIn = (recs: readonly ApplyRecord[]) => STAGE_LABELS.filter((l) => recs.some((a) => a.stages.some((s) => s.stage === l)));
+const stagesIn = (recs: readonly ApplyRecord[]) =>
+  STAGE_LABELS.filter((l) => recs.some((a) => a.stages.some((s) => s.stage === l)));
 
 function setupTables(L: string[], sizes: SizeReport[], bl: BaselineMode[]): void {
   L.push('### Setup and teardown (seconds, median [min–max])', '');
-  const head = ['N', 'runs', 'engine apply', ...bl.map((b) => `hand-written \`${b}\``), ...bl.map((b) => `ratio engine/${b}`), 'engine destroy cmd / complete', ...bl.map((b) => `\`${b}\` destroy cmd / complete`), 'kernel floor (research `netlink`)'];
+  const head = [
+    'N',
+    'runs',
+    'engine apply',
+    ...bl.map((b) => `hand-written \`${b}\``),
+    ...bl.map((b) => `ratio engine/${b}`),
+    'engine destroy cmd / complete',
+    ...bl.map((b) => `\`${b}\` destroy cmd / complete`),
+    'kernel floor (research `netlink`)',
+  ];
   L.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const s of sizes) {
     const e = stat(s.engine.map((r) => r.applyMs));
     const bs = bl.map((b) => stat((s.baselines[b] ?? []).map((r) => r.applyMs)));
-    const dc = (rs: RunRecord[]) => `${sec(stat(rs.map((r) => r.destroyCmdMs)).median)} / ${sec(stat(rs.map((r) => r.destroyCompleteMs)).median)}`;
-    const cells = [String(s.n), String(s.engine.length), fmtS(e), ...bs.map(fmtS), ...bs.map((x) => `**${ratio(e.median, x.median)}**`), dc(s.engine), ...bl.map((b) => dc(s.baselines[b] ?? [])), KERNEL_FLOOR_S[s.n]?.toFixed(3) ?? '–'];
+    const dc = (rs: RunRecord[]) =>
+      `${sec(stat(rs.map((r) => r.destroyCmdMs)).median)} / ${sec(stat(rs.map((r) => r.destroyCompleteMs)).median)}`;
+    const cells = [
+      String(s.n),
+      String(s.engine.length),
+      fmtS(e),
+      ...bs.map(fmtS),
+      ...bs.map((x) => `**${ratio(e.median, x.median)}**`),
+      dc(s.engine),
+      ...bl.map((b) => dc(s.baselines[b] ?? [])),
+      KERNEL_FLOOR_S[s.n]?.toFixed(3) ?? '–',
+    ];
     L.push(`| ${cells.join(' | ')} |`);
   }
   L.push('', "### Where the engine's apply time goes (ms, medians over the runs)", '');
-  L.push("`observe` = validate + journal read + reading the lab's existing namespaces (none for a new lab); `plan` = compile + diff + plan; `execute` = the kernel driver, then per stage (↳, processes in brackets); `verify` = re-reading what the configure batches did not read back + diff; `other` = journal writes and the rest. Processes = counted processes the engine started (observe + execute + verify). Readiness = first ping from the first to the last leaf, after apply returned.");
+  L.push(
+    "`observe` = validate + journal read + reading the lab's existing namespaces (none for a new lab); `plan` = compile + diff + plan; `execute` = the kernel driver, then per stage (↳, processes in brackets); `verify` = re-reading what the configure batches did not read back + diff; `other` = journal writes and the rest. Processes = counted processes the engine started (observe + execute + verify). Readiness = first ping from the first to the last leaf, after apply returned.",
+  );
   L.push('');
   const labels = stagesIn(sizes.flatMap((s) => s.engine.map((r) => r.apply!)));
-  const head2 = ['N', 'wall', 'observe', 'plan', 'execute', ...labels.map((l) => `↳ ${l}`), 'verify', 'other', 'processes', `ready ms (engine / ${bl.join(' / ')})`];
+  const head2 = [
+    'N',
+    'wall',
+    'observe',
+    'plan',
+    'execute',
+    ...labels.map((l) => `↳ ${l}`),
+    'verify',
+    'other',
+    'processes',
+    `ready ms (engine / ${bl.join(' / ')})`,
+  ];
   L.push(`| ${head2.join(' | ')} |`, `|${head2.map(() => '---').join('|')}|`);
   for (const s of sizes) {
     const recs = s.engine.map((r) => r.apply!);
     const med = (f: (a: ApplyRecord) => number) => msf(stat(recs.map(f)).median);
-    const ready = [s.engine, ...bl.map((b) => s.baselines[b] ?? [])].map((rs) => msf(stat(rs.map((r) => r.readyMs)).median)).join(' / ');
-    const cells = [String(s.n), med((a) => a.wallMs), med((a) => a.timings.observeMs), med((a) => a.timings.planMs), med((a) => a.timings.executeMs), ...stageCells(recs, labels), med((a) => a.timings.verifyMs), med(otherMs), fmtProcs(recs), ready];
+    const ready = [s.engine, ...bl.map((b) => s.baselines[b] ?? [])]
+      .map((rs) => msf(stat(rs.map((r) => r.readyMs)).median))
+      .join(' / ');
+    const cells = [
+      String(s.n),
+      med((a) => a.wallMs),
+      med((a) => a.timings.observeMs),
+      med((a) => a.timings.planMs),
+      med((a) => a.timings.executeMs),
+      ...stageCells(recs, labels),
+      med((a) => a.timings.verifyMs),
+      med(otherMs),
+      fmtProcs(recs),
+      ready,
+    ];
     L.push(`| ${cells.join(' | ')} |`);
   }
   L.push('');
-  const ll = sizes.map((s) => `N=${s.n}: engine ${s.engine[0]?.linkLocal ?? '–'}, ${bl.map((b) => `${b} ${s.baselines[b]?.[0]?.linkLocal ?? '–'}`).join(', ')}`).join('; ');
-  L.push(`Every run was checked after setup (bridge up, exactly N veth ports enslaved and up with carrier, every leaf's lo up and eth0 up with its address) and pinged first leaf → last leaf. IPv6 link-local addresses on leaves' eth0 (first run): ${ll}.`);
+  const ll = sizes
+    .map(
+      (s) =>
+        `N=${s.n}: engine ${s.engine[0]?.linkLocal ?? '–'}, ${bl.map((b) => `${b} ${s.baselines[b]?.[0]?.linkLocal ?? '–'}`).join(', ')}`,
+    )
+    .join('; ');
+  L.push(
+    `Every run was checked after setup (bridge up, exactly N veth ports enslaved and up with carrier, every leaf's lo up and eth0 up with its address) and pinged first leaf → last leaf. IPv6 link-local addresses on leaves' eth0 (first run): ${ll}.`,
+  );
 }
 
 const MODE_TITLE: Record<IncMode['mode'], string> = {
@@ -114,25 +167,56 @@ const MODE_TITLE: Record<IncMode['mode'], string> = {
 
 function incTable(L: string[], inc: IncReport, m: IncMode): void {
   L.push('', `### Incremental changes on the running N=${inc.n} lab: ${MODE_TITLE[m.mode]}`, '');
-  const intro = m.mode === 'watch'
-    ? `One \`Engine({ watch: true })\` created the lab (${sec(m.initialApplyMs)} s, not in the table) and made every change. The first apply after creating the lab starts watching every namespace and reads each once: ${fmtProcs([m.firstAfterCreate])} processes, ${msf(m.firstAfterCreate?.wallMs ?? NaN)} ms (not in the table).`
-    : `The lab was first applied in ${sec(m.initialApplyMs)} s (not in the table).`;
-  L.push(`ms, median [min–max] over ${inc.reps} repetitions. ${intro} Each row is one \`engine.apply\` of the whole lab with one thing changed; the bench waits ${WAIT_MS} ms before each apply so that the kernel's change events for the previous one have arrived. Processes: observe + execute + verify.`, '');
+  const intro =
+    m.mode === 'watch'
+      ? `One \`Engine({ watch: true })\` created the lab (${sec(m.initialApplyMs)} s, not in the table) and made every change. The first apply after creating the lab starts watching every namespace and reads each once: ${fmtProcs([m.firstAfterCreate])} processes, ${msf(m.firstAfterCreate?.wallMs ?? NaN)} ms (not in the table).`
+      : `The lab was first applied in ${sec(m.initialApplyMs)} s (not in the table).`;
+  L.push(
+    `ms, median [min–max] over ${inc.reps} repetitions. ${intro} Each row is one \`engine.apply\` of the whole lab with one thing changed; the bench waits ${WAIT_MS} ms before each apply so that the kernel's change events for the previous one have arrived. Processes: observe + execute + verify.`,
+    '',
+  );
   const recs = m.results.flatMap((r) => r.records);
   const labels = stagesIn(recs);
   const watch = m.mode === 'watch';
-  const head = ['change', 'wall', ...(watch ? [`< ${TARGET_MS} ms?`] : []), 'observe', 'plan', 'execute', ...labels.map((l) => `↳ ${l}`), 'verify', 'other', 'ops', 'processes'];
+  const head = [
+    'change',
+    'wall',
+    ...(watch ? [`< ${TARGET_MS} ms?`] : []),
+    'observe',
+    'plan',
+    'execute',
+    ...labels.map((l) => `↳ ${l}`),
+    'verify',
+    'other',
+    'ops',
+    'processes',
+  ];
   L.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const r of m.results) {
     const s = (f: (a: ApplyRecord) => number) => fmtMs(stat(r.records.map(f)));
     const wall = stat(r.records.map((a) => a.wallMs));
     const under = r.records.filter((a) => a.wallMs < TARGET_MS).length;
     const met = `${wall.median < TARGET_MS ? '**yes**' : '**no**'} (${under}/${r.records.length} under)`;
-    const cells = [r.change, `**${fmtMs(wall)}**`, ...(watch ? [met] : []), s((a) => a.timings.observeMs), s((a) => a.timings.planMs), s((a) => a.timings.executeMs), ...stageCells(r.records, labels), s((a) => a.timings.verifyMs), s(otherMs), String(r.records[0]!.ops), fmtProcs(r.records)];
+    const cells = [
+      r.change,
+      `**${fmtMs(wall)}**`,
+      ...(watch ? [met] : []),
+      s((a) => a.timings.observeMs),
+      s((a) => a.timings.planMs),
+      s((a) => a.timings.executeMs),
+      ...stageCells(r.records, labels),
+      s((a) => a.timings.verifyMs),
+      s(otherMs),
+      String(r.records[0]!.ops),
+      fmtProcs(r.records),
+    ];
     L.push(`| ${cells.join(' | ')} |`);
   }
   if (m.mode === 'one-shot' && inc.observeAllMs) {
-    L.push('', `For reference, \`observeNamespaces\` over all ${inc.n + 1} namespaces of the lab alone: ${fmtMs(inc.observeAllMs)} ms.`);
+    L.push(
+      '',
+      `For reference, \`observeNamespaces\` over all ${inc.n + 1} namespaces of the lab alone: ${fmtMs(inc.observeAllMs)} ms.`,
+    );
   }
 }
 
@@ -140,10 +224,15 @@ export function report(sizes: SizeReport[], inc: IncReport | undefined, o: Optio
   const m = machineFacts();
   const la = (x: number[]) => x.map((v) => v.toFixed(2)).join(' ');
   const L: string[] = [];
-  L.push(`Run ${info.startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} (${info.durationS.toFixed(0)} s in all) on: ${m.cpus}, ${m.ram} RAM, kernel \`${m.kernel}\`, ${m.iproute2}, Node ${m.node}; engine built from ${m.engine}. Engine concurrency ${o.concurrency}. Load average (1/5/15 min) at start ${la(info.loadStart)}, at end ${la(loadavg())}.`);
+  L.push(
+    `Run ${info.startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} (${info.durationS.toFixed(0)} s in all) on: ${m.cpus}, ${m.ram} RAM, kernel \`${m.kernel}\`, ${m.iproute2}, Node ${m.node}; engine built from ${m.engine}. Engine concurrency ${o.concurrency}. Load average (1/5/15 min) at start ${la(info.loadStart)}, at end ${la(loadavg())}.`,
+  );
   if (info.fixed) {
     const f = info.fixed;
-    L.push('', `Per-process costs on this machine (medians): a command in a namespace through the engine's spawner helper ${msf(f.processViaSpawnerMs)} ms; the same as \`nsenter … ip\` spawned from Node (the engine before the helper) ${msf(f.processDirectMs)} ms; starting the helper (paid once per engine process, before the timings here) ${msf(f.spawnerStartMs)} ms.`);
+    L.push(
+      '',
+      `Per-process costs on this machine (medians): a command in a namespace through the engine's spawner helper ${msf(f.processViaSpawnerMs)} ms; the same as \`nsenter … ip\` spawned from Node (the engine before the helper) ${msf(f.processDirectMs)} ms; starting the helper (paid once per engine process, before the timings here) ${msf(f.spawnerStartMs)} ms.`,
+    );
   }
   L.push('');
   setupTables(L, sizes, o.baselines);
@@ -158,7 +247,10 @@ export function writeDoc(path: string, block: string): void {
     const old = readFileSync(path, 'utf8');
     const a = old.indexOf(MARK_START);
     const b = old.indexOf(MARK_END);
-    text = a >= 0 && b > a ? old.slice(0, a) + section + old.slice(b + MARK_END.length) : `${old.trimEnd()}\n\n## Results\n\n${section}\n`;
+    text =
+      a >= 0 && b > a
+        ? old.slice(0, a) + section + old.slice(b + MARK_END.length)
+        : `${old.trimEnd()}\n\n## Results\n\n${section}\n`;
   } else {
     mkdirSync(dirname(path), { recursive: true });
     text = `# Benchmarks\n\nGenerated by \`pnpm bench\` (bench/src/star.ts).\n\n## Results\n\n${section}\n`;

@@ -57,7 +57,8 @@ async function main(): Promise<void> {
   let inc: IncReport | undefined;
   let fixed: FixedCosts | undefined;
   try {
-    if (!(await installProcessCounter())) console.error('[bench] processes are not counted (spawner helper unavailable?)');
+    if (!(await installProcessCounter()))
+      console.error('[bench] processes are not counted (spawner helper unavailable?)');
     fixed = await measureFixedCosts();
     const engine = new Engine({ prefix: PREFIX, dataDir, concurrency: o.concurrency });
     await engine.kernelFeatures(); // probe (and cache) kernel capabilities outside the timings
@@ -66,14 +67,18 @@ async function main(): Promise<void> {
       const s: SizeReport = { n, engine: [], baselines: {} };
       for (let r = 0; r < runs; r++) {
         // Alternate the order so drift in machine load hits both sides.
-        const order: ('engine' | BaselineMode)[] = r % 2 === 0 ? ['engine', ...o.baselines] : [...[...o.baselines].reverse(), 'engine'];
+        const order: ('engine' | BaselineMode)[] =
+          r % 2 === 0 ? ['engine', ...o.baselines] : [...[...o.baselines].reverse(), 'engine'];
         for (const who of order) {
           const t = now();
           if (who === 'engine') s.engine.push(await engineRun(engine, n));
           else (s.baselines[who] ??= []).push(await baselineRun(n, who, dataDir));
           const last = who === 'engine' ? s.engine.at(-1)! : s.baselines[who]!.at(-1)!;
-          console.error(`[bench] N=${n} run ${r + 1}/${runs} ${who.padEnd(6)} apply ${sec(last.applyMs)} s, ready ${msf(last.readyMs)} ms, destroy ${sec(last.destroyCmdMs)} / ${sec(last.destroyCompleteMs)} s  (${sec(now() - t)} s with checks)`);
-          if (ourNamespaces().length) throw new Error(`namespaces left after ${who} N=${n}: ${ourNamespaces().slice(0, 5).join(', ')}`);
+          console.error(
+            `[bench] N=${n} run ${r + 1}/${runs} ${who.padEnd(6)} apply ${sec(last.applyMs)} s, ready ${msf(last.readyMs)} ms, destroy ${sec(last.destroyCmdMs)} / ${sec(last.destroyCompleteMs)} s  (${sec(now() - t)} s with checks)`,
+          );
+          if (ourNamespaces().length)
+            throw new Error(`namespaces left after ${who} N=${n}: ${ourNamespaces().slice(0, 5).join(', ')}`);
         }
       }
       sizes.push(s);
@@ -83,19 +88,38 @@ async function main(): Promise<void> {
     cleanupLeftovers('end');
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const block = report(sizes, inc, o, { startedAt, durationS: (now() - tStart) / 1000, loadStart, ...(fixed ? { fixed } : {}) });
+  const block = report(sizes, inc, o, {
+    startedAt,
+    durationS: (now() - tStart) / 1000,
+    loadStart,
+    ...(fixed ? { fixed } : {}),
+  });
   console.log(block);
   if (o.write) {
     const resultsDir = join(ROOT, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(join(resultsDir, 'star-latest.json'), JSON.stringify({ startedAt, options: { ...o, docPath: relative(ROOT, o.docPath) }, machine: machineFacts(), fixed, sizes, incremental: inc }, null, 2) + '\n');
+    writeFileSync(
+      join(resultsDir, 'star-latest.json'),
+      JSON.stringify(
+        {
+          startedAt,
+          options: { ...o, docPath: relative(ROOT, o.docPath) },
+          machine: machineFacts(),
+          fixed,
+          sizes,
+          incremental: inc,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     writeDoc(o.docPath, block);
     console.error(`[bench] wrote ${o.docPath} and bench/results/star-latest.json`);
   }
 }
 
 main().catch((err: unknown) => {
-  console.error(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   try {
     cleanupLeftovers('failure');
   } catch {

@@ -15,18 +15,26 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const pad4 = (i: number) => String(i).padStart(4, '0');
 export const CHILD_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
 
-export function sh(cmd: string, args: string[], opts: { input?: string; stdio?: (number | 'ignore' | 'pipe')[] } = {}): SpawnSyncReturns<string> {
+export function sh(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; stdio?: (number | 'ignore' | 'pipe')[] } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, {
     encoding: 'utf8',
     env: CHILD_ENV,
     input: opts.input,
-    stdio: opts.stdio as never,
+    stdio: opts.stdio,
     maxBuffer: 256 * 1024 * 1024,
   });
 }
 
 /** Async spawn with stdin; resolves when the process exits (used for the timed baseline commands). */
-export function runAsync(cmd: string, args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runAsync(
+  cmd: string,
+  args: string[],
+  input: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { env: CHILD_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -34,7 +42,9 @@ export function runAsync(cmd: string, args: string[], input: string): Promise<{ 
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', rej);
-    child.on('close', (code) => res({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.on('close', (code) =>
+      res({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
     child.stdin.on('error', () => {});
     child.stdin.end(input);
   });

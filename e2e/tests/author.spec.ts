@@ -38,7 +38,8 @@ test('author an exercise: built-in, pick on the canvas, validate, export, reload
   await page.getByTestId('validate').click();
   await expect(page.getByTestId('proof-running')).toBeVisible();
   await expect(page.getByTestId('proof-verdict')).toHaveText('sound', { timeout: 60_000 });
-  for (const stage of ['fresh', 'solution', 'reset']) await expect(page.getByTestId(`stage-${stage}`)).toHaveClass(/ok/);
+  for (const stage of ['fresh', 'solution', 'reset'])
+    await expect(page.getByTestId(`stage-${stage}`)).toHaveClass(/ok/);
   await expect(page.getByTestId('result-solution-db-to-web')).toHaveClass(/pass/);
   await expect(page.getByTestId('stage-solution')).toContainText('ip link set eth0 up');
   await page.screenshot({ path: 'test-results/author-proof.png' });
@@ -46,10 +47,12 @@ test('author an exercise: built-in, pick on the canvas, validate, export, reload
   // Export: <id>.yaml with the new check.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-scenario').click()]);
   expect(download.suggestedFilename()).toBe('link-down.yaml');
-  const exported = readFileSync((await download.path())!, 'utf8');
+  const exported = readFileSync(await download.path(), 'utf8');
   expect(exported).toMatch(/^id: link-down$/m);
   // The new check, last, as scenarioToYaml writes it (one field a line).
-  expect(exported).toMatch(/- id: db-to-web\n\s+title: db reaches 192\.168\.100\.10\n\s+type: ping\n\s+from: db\n\s+to: 192\.168\.100\.10\nhints:/);
+  expect(exported).toMatch(
+    /- id: db-to-web\n\s+title: db reaches 192\.168\.100\.10\n\s+type: ping\n\s+from: db\n\s+to: 192\.168\.100\.10\nhints:/,
+  );
 
   // A reload keeps the working draft.
   await page.reload();
@@ -61,8 +64,13 @@ test('a scenario file imported in the editor opens in the authoring page, proble
   const errors = await openEditor(page, 'e2e-author');
   await page.getByTestId('open').click();
   await page.getByTestId('open-tab-labs').click();
-  const text = readFileSync('../packages/scenarios/library/link-down.yaml', 'utf8').replace('to: 192.168.100.20 }', 'to: nowhere }');
-  await page.getByTestId('open-file').setInputFiles({ name: 'broken.yaml', mimeType: 'application/yaml', buffer: Buffer.from(text) });
+  const text = readFileSync('../packages/scenarios/library/link-down.yaml', 'utf8').replace(
+    'to: 192.168.100.20 }',
+    'to: nowhere }',
+  );
+  await page
+    .getByTestId('open-file')
+    .setInputFiles({ name: 'broken.yaml', mimeType: 'application/yaml', buffer: Buffer.from(text) });
   await expect(page).toHaveURL(/\/author$/);
   await expect(page.getByTestId('author-notice')).toContainText('opened broken.yaml');
   await expect(page.getByTestId('problems-checks[1].to')).toBeVisible();

@@ -27,7 +27,9 @@ test('docs/classroom-walkthrough.md: your first class', async ({ browser, page, 
     });
 
     await test.step('2. Start a session', async () => {
-      const exercise = page.getByTestId('scenario-link-down').filter({ hasText: 'Network is unreachable: an interface left down' });
+      const exercise = page
+        .getByTestId('scenario-link-down')
+        .filter({ hasText: 'Network is unreachable: an interface left down' });
       await exercise.getByRole('button', { name: 'Start session' }).click();
       await expect(page).toHaveURL(/\/class\/[^/]+$/, { timeout: 30_000 });
       await expect(page.getByText('Join code', { exact: true })).toBeVisible();
@@ -86,7 +88,10 @@ test('docs/classroom-walkthrough.md: your first class', async ({ browser, page, 
       await expect(adaRow.getByTestId('student-solved')).not.toBeEmpty();
       await expect(page.getByTestId('class-summary')).toContainText('1 solved');
       for (const id of ['db-eth0-up', 'web-to-db', 'bridge-learned-db']) {
-        await expect(page.locator(`[data-testid="tally-row"][data-check="${id}"]`)).toHaveAttribute('data-passing', '1');
+        await expect(page.locator(`[data-testid="tally-row"][data-check="${id}"]`)).toHaveAttribute(
+          'data-passing',
+          '1',
+        );
       }
     });
 
@@ -108,9 +113,13 @@ test('docs/classroom-walkthrough.md: your first class', async ({ browser, page, 
       const confirm = page.getByTestId('end-dialog');
       await expect(confirm.getByTestId('confirm-cancel')).toBeFocused();
       await confirm.getByRole('button', { name: 'End session', exact: true }).click();
-      await expect(page.getByTestId('session-ended')).toContainText("every student's lab was destroyed", { timeout: 30_000 });
+      await expect(page.getByTestId('session-ended')).toContainText("every student's lab was destroyed", {
+        timeout: 30_000,
+      });
       await expect.poll(() => labNamespaces(lab), { timeout: 15_000 }).toEqual([]);
-      await expect(ada!.getByTestId('exercise-error')).toContainText('not available to you any more', { timeout: 15_000 });
+      await expect(ada!.getByTestId('exercise-error')).toContainText('not available to you any more', {
+        timeout: 15_000,
+      });
     });
   } finally {
     await student?.close().catch(() => undefined);

@@ -60,8 +60,11 @@ async function subscribeAck(page: Page, token: string, lab: string): Promise<{ o
           if (data.startsWith('0{')) ws.send(`40${JSON.stringify({ token })}`);
           else if (data === '2') ws.send('3');
           else if (data.startsWith('40')) ws.send(`421${JSON.stringify(['exercise:subscribe', { lab }])}`);
-          else if (data.startsWith('44')) (clearTimeout(timer), ws.close(), resolve({ ok: false, error: `connect refused: ${data}` }));
-          else if (data.startsWith('431')) {
+          else if (data.startsWith('44')) {
+            clearTimeout(timer);
+            ws.close();
+            resolve({ ok: false, error: `connect refused: ${data}` });
+          } else if (data.startsWith('431')) {
             clearTimeout(timer);
             ws.close();
             resolve((JSON.parse(data.slice(3)) as [{ ok: boolean; error?: string }])[0]);
@@ -73,7 +76,11 @@ async function subscribeAck(page: Page, token: string, lab: string): Promise<{ o
   );
 }
 
-test('a class: start a session, two students join and fix their labs, the dashboard follows, the session ends', async ({ browser, page, request }) => {
+test('a class: start a session, two students join and fix their labs, the dashboard follows, the session ends', async ({
+  browser,
+  page,
+  request,
+}) => {
   test.setTimeout(180_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -110,7 +117,9 @@ test('a class: start a session, two students join and fix their labs, the dashbo
 
     // Both have their exercise open: the dashboard shows them online.
     for (const name of ['Ann', 'Bob']) {
-      await expect(page.locator(`[data-testid="student-row"][data-student="${name}"] [data-testid="student-online"]`)).toHaveAttribute('data-online', 'true');
+      await expect(
+        page.locator(`[data-testid="student-row"][data-student="${name}"] [data-testid="student-online"]`),
+      ).toHaveAttribute('data-online', 'true');
     }
 
     // Ann opens the join link again (a closed tab): she is offered her own lab, not a second seat.
@@ -127,12 +136,23 @@ test('a class: start a session, two students join and fix their labs, the dashbo
     await expect(ann.page.getByTestId('hint').first()).toContainText('ip -br link');
 
     // A student's token covers their own lab only: not the other's document, exercise, or live results.
-    for (const path of [`/api/labs/${encodeURIComponent(bob.lab)}`, `/api/labs/${encodeURIComponent(bob.lab)}/exercise`]) {
+    for (const path of [
+      `/api/labs/${encodeURIComponent(bob.lab)}`,
+      `/api/labs/${encodeURIComponent(bob.lab)}/exercise`,
+    ]) {
       const res = await request.get(path, { headers: { authorization: `Bearer ${ann.token}` } });
       expect([403, 404]).toContain(res.status());
     }
-    expect((await request.get('/api/sessions', { headers: { authorization: `Bearer ${ann.token}` } })).status()).toBe(403);
-    expect((await request.get(`/api/labs/${encodeURIComponent(ann.lab)}/exercise`, { headers: { authorization: `Bearer ${ann.token}` } })).status()).toBe(200);
+    expect((await request.get('/api/sessions', { headers: { authorization: `Bearer ${ann.token}` } })).status()).toBe(
+      403,
+    );
+    expect(
+      (
+        await request.get(`/api/labs/${encodeURIComponent(ann.lab)}/exercise`, {
+          headers: { authorization: `Bearer ${ann.token}` },
+        })
+      ).status(),
+    ).toBe(200);
     expect(await subscribeAck(ann.page, ann.token, bob.lab)).toMatchObject({ ok: false });
     expect(await subscribeAck(ann.page, ann.token, ann.lab)).toMatchObject({ ok: true });
 
@@ -181,9 +201,16 @@ test('a class: start a session, two students join and fix their labs, the dashbo
     await page.getByTestId('confirm-ok').click();
     await expect(page.getByTestId('session-ended')).toBeVisible({ timeout: 30_000 });
     await expect.poll(() => [...labNamespaces(ann.lab), ...labNamespaces(bob.lab)], { timeout: 15_000 }).toEqual([]);
-    expect((await request.get(`/api/labs/${encodeURIComponent(ann.lab)}/exercise`, { headers: { authorization: `Bearer ${ann.token}` } })).ok()).toBe(false);
+    expect(
+      (
+        await request.get(`/api/labs/${encodeURIComponent(ann.lab)}/exercise`, {
+          headers: { authorization: `Bearer ${ann.token}` },
+        })
+      ).ok(),
+    ).toBe(false);
     // The students' pages say so by themselves (the server let go of their connections).
-    for (const s of students) await expect(s.page.getByTestId('exercise-error')).toContainText('session may have ended', { timeout: 15_000 });
+    for (const s of students)
+      await expect(s.page.getByTestId('exercise-error')).toContainText('session may have ended', { timeout: 15_000 });
     for (const s of students) expect(s.errors).toEqual([]);
 
     // Joining: an ended session, an unknown code, a code typed on the join page without one.
@@ -210,7 +237,8 @@ test('a class: start a session, two students join and fix their labs, the dashbo
     const list = await request.get('/api/sessions', { headers: { authorization: `Bearer ${E2E.token}` } });
     if (list.ok()) {
       for (const s of ((await list.json()) as { sessions: { id: string; endedAt?: string }[] }).sessions) {
-        if (!s.endedAt) await request.delete(`/api/sessions/${s.id}`, { headers: { authorization: `Bearer ${E2E.token}` } });
+        if (!s.endedAt)
+          await request.delete(`/api/sessions/${s.id}`, { headers: { authorization: `Bearer ${E2E.token}` } });
       }
     }
   }

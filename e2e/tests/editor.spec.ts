@@ -7,7 +7,11 @@ import { expect, test } from '@playwright/test';
 import { apply, canvasSettled, connect, destroy, freshLab, labNamespaces, namespaces, ns, openEditor } from './steps';
 
 const macOf = (namespace: string, iface: string): string =>
-  (JSON.parse(execFileSync('ip', ['-n', namespace, '-j', 'link', 'show', iface], { encoding: 'utf8' })) as { address: string }[])[0]!.address;
+  (
+    JSON.parse(execFileSync('ip', ['-n', namespace, '-j', 'link', 'show', iface], { encoding: 'utf8' })) as {
+      address: string;
+    }[]
+  )[0]!.address;
 
 test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, destroy', async ({ page, request }) => {
   const LAB = 'e2e-draw';
@@ -55,7 +59,9 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await expect(page.getByTestId('ping-summary')).toContainText('3 received', { timeout: 15_000 });
   await expect(page.getByTestId('ping-reply')).toHaveCount(3);
   await page.getByTestId('tab-capture').click();
-  await expect(page.getByTestId('capture-line').filter({ hasText: '192.168.100.1 > 192.168.100.2: ICMP echo request' }).first()).toBeVisible();
+  await expect(
+    page.getByTestId('capture-line').filter({ hasText: '192.168.100.1 > 192.168.100.2: ICMP echo request' }).first(),
+  ).toBeVisible();
   await page.getByTestId('capture-stop').click();
 
   // Both MACs in the bridge's FDB table.
@@ -104,7 +110,10 @@ test('import an example from the gallery, apply it, destroy it', async ({ page, 
   expect(errors).toEqual([]);
 });
 
-test('an overlay drawn between bridges on two hosts; the drawing survives a reload; it applies as VXLAN', async ({ page, request }) => {
+test('an overlay drawn between bridges on two hosts; the drawing survives a reload; it applies as VXLAN', async ({
+  page,
+  request,
+}) => {
   const LAB = 'e2e-vx';
   await freshLab(request, LAB);
   const errors = await openEditor(page, LAB);
@@ -128,8 +137,12 @@ test('an overlay drawn between bridges on two hosts; the drawing survives a relo
   await expect(page.getByTestId('edge-end-host2-eth0')).toContainText('10.0.0.2/24');
 
   await apply(page);
-  const vx = execFileSync('ip', ['-n', ns(LAB, 'host1'), '-d', '-j', 'link', 'show', 'type', 'vxlan'], { encoding: 'utf8' });
-  expect((JSON.parse(vx) as { linkinfo: { info_data: { id: number; local: string } } }[])[0]!.linkinfo.info_data).toMatchObject({ id: 42, local: '10.0.0.1' });
+  const vx = execFileSync('ip', ['-n', ns(LAB, 'host1'), '-d', '-j', 'link', 'show', 'type', 'vxlan'], {
+    encoding: 'utf8',
+  });
+  expect(
+    (JSON.parse(vx) as { linkinfo: { info_data: { id: number; local: string } } }[])[0]!.linkinfo.info_data,
+  ).toMatchObject({ id: 42, local: '10.0.0.1' });
   await destroy(page, LAB);
   expect(errors).toEqual([]);
 });

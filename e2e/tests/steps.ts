@@ -16,7 +16,8 @@ export const namespaces = (): string[] =>
     .map((l) => l.split(' ')[0]!)
     .filter(Boolean);
 
-export const labNamespaces = (lab: string): string[] => namespaces().filter((n) => n.startsWith(`${E2E.prefix}${lab}.`));
+export const labNamespaces = (lab: string): string[] =>
+  namespaces().filter((n) => n.startsWith(`${E2E.prefix}${lab}.`));
 
 /**
  * Forgets what an earlier run of the same test left on the server (its draft, its running lab), so a
@@ -27,7 +28,8 @@ export async function freshLab(request: APIRequestContext, lab: string): Promise
   const draft = await request.delete(`/api/drafts/${path}`, { headers: admin });
   expect([204, 404]).toContain(draft.status());
   const labs = (await (await request.get('/api/labs', { headers: admin })).json()) as { labs: { name: string }[] };
-  if (labs.labs.some((l) => l.name === lab)) expect((await request.delete(`/api/labs/${path}`, { headers: admin })).ok()).toBe(true);
+  if (labs.labs.some((l) => l.name === lab))
+    expect((await request.delete(`/api/labs/${path}`, { headers: admin })).ok()).toBe(true);
 }
 
 /** Opens the editor on `lab` with the instructor token; returns the page errors seen (checked at the end). */
@@ -89,7 +91,9 @@ export async function connect(page: Page, from: string, to: string): Promise<voi
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
   await page.mouse.down();
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
-  await expect(end, `the drag from ${from} does not end on ${to}`).toHaveClass(/\bconnectingto\b.*\bvalid\b|\bvalid\b.*\bconnectingto\b/);
+  await expect(end, `the drag from ${from} does not end on ${to}`).toHaveClass(
+    /\bconnectingto\b.*\bvalid\b|\bvalid\b.*\bconnectingto\b/,
+  );
   await page.mouse.up();
 }
 

@@ -8,7 +8,8 @@ import { apply, canvasSettled, destroy, freshLab, openEditor, runInTerminal } fr
 
 const LAB = 'two-containers';
 /** Processes in a namespace (a shell's sandbox lives in its node's namespace). */
-const pidsIn = (ns: string): string[] => execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean);
+const pidsIn = (ns: string): string[] =>
+  execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean);
 
 test('a terminal in a node: ping from it, see who we are, close it', async ({ page, request }) => {
   await freshLab(request, LAB);

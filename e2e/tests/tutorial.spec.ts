@@ -8,7 +8,11 @@ import { canvasSettled, connect, freshLab, labNamespaces, namespaces, ns } from 
 
 const LAB = 'first-lab';
 const macOf = (namespace: string, iface: string): string =>
-  (JSON.parse(execFileSync('ip', ['-n', namespace, '-j', 'link', 'show', iface], { encoding: 'utf8' })) as { address: string }[])[0]!.address;
+  (
+    JSON.parse(execFileSync('ip', ['-n', namespace, '-j', 'link', 'show', iface], { encoding: 'utf8' })) as {
+      address: string;
+    }[]
+  )[0]!.address;
 
 test('docs/tutorial.md: your first lab, two containers on a bridge', async ({ page, request }) => {
   await freshLab(request, LAB);
@@ -56,7 +60,12 @@ test('docs/tutorial.md: your first lab, two containers on a bridge', async ({ pa
       await toolbar.getByRole('button', { name: 'Apply', exact: true }).click();
       const dialog = page.getByRole('dialog', { name: `Apply ${LAB}` });
       await expect(dialog.getByTestId('apply-ops')).toBeVisible();
-      await expect(dialog.getByTestId('apply-op').locator('code').filter({ hasText: `ip -n ${ns(LAB, 'ns1')} addr add 192.168.100.1/24 dev eth0` })).toHaveCount(1);
+      await expect(
+        dialog
+          .getByTestId('apply-op')
+          .locator('code')
+          .filter({ hasText: `ip -n ${ns(LAB, 'ns1')} addr add 192.168.100.1/24 dev eth0` }),
+      ).toHaveCount(1);
       await dialog.getByRole('button', { name: /^Apply \d+ operations/ }).click();
       await expect(dialog.getByTestId('apply-result')).toBeVisible({ timeout: 30_000 });
       await dialog.getByRole('button', { name: 'Close' }).click();
@@ -91,8 +100,18 @@ test('docs/tutorial.md: your first lab, two containers on a bridge', async ({ pa
       await expect(ping.getByTestId('ping-summary')).toHaveCount(0);
       await expect(ping.getByTestId('ping-summary')).toContainText('3 received', { timeout: 15_000 });
       await panels.getByRole('tab', { name: 'Capture' }).click();
-      await expect(capture.getByTestId('capture-line').filter({ hasText: '192.168.100.1 > 192.168.100.2: ICMP echo request' }).first()).toBeVisible();
-      await expect(capture.getByTestId('capture-line').filter({ hasText: '192.168.100.2 > 192.168.100.1: ICMP echo reply' }).first()).toBeVisible();
+      await expect(
+        capture
+          .getByTestId('capture-line')
+          .filter({ hasText: '192.168.100.1 > 192.168.100.2: ICMP echo request' })
+          .first(),
+      ).toBeVisible();
+      await expect(
+        capture
+          .getByTestId('capture-line')
+          .filter({ hasText: '192.168.100.2 > 192.168.100.1: ICMP echo reply' })
+          .first(),
+      ).toBeVisible();
       await capture.getByRole('button', { name: 'Stop' }).click();
       await expect(capture.getByRole('button', { name: 'Start' })).toBeEnabled();
     });
@@ -103,7 +122,9 @@ test('docs/tutorial.md: your first lab, two containers on a bridge', async ({ pa
       const fdb = page.getByTestId('fdb-table');
       for (const node of ['ns1', 'ns2']) {
         const mac = macOf(ns(LAB, node), 'eth0');
-        await expect(fdb.getByTestId('fdb-row').filter({ has: page.getByTestId('fdb-mac').filter({ hasText: mac }) })).toContainText(`br0-${node}`);
+        await expect(
+          fdb.getByTestId('fdb-row').filter({ has: page.getByTestId('fdb-mac').filter({ hasText: mac }) }),
+        ).toContainText(`br0-${node}`);
       }
       // Next to the bridge's own entries.
       await expect(fdb.getByTestId('fdb-row').filter({ hasText: 'permanent' }).first()).toBeVisible();

@@ -30,7 +30,11 @@ export interface CommandGrammar {
 
 /** Every command the CLI has. `scenario` has subcommands, keyed `scenario SUB`. */
 export const COMMANDS: Record<string, CommandGrammar> = {
-  apply: { args: ['FILE'], flags: ['dry-run', 'json', 'verbose'], usage: 'patchbay apply FILE [--dry-run] [--json] [--verbose]' },
+  apply: {
+    args: ['FILE'],
+    flags: ['dry-run', 'json', 'verbose'],
+    usage: 'patchbay apply FILE [--dry-run] [--json] [--verbose]',
+  },
   destroy: { args: ['NAME'], usage: 'patchbay destroy NAME' },
   list: { args: [], flags: ['json'], usage: 'patchbay list [--json]' },
   state: { args: ['NAME'], flags: ['json'], usage: 'patchbay state NAME [--json]' },
@@ -44,10 +48,16 @@ export const COMMANDS: Record<string, CommandGrammar> = {
   'scenario start': { args: ['ID|FILE'], valued: ['lab'], usage: 'patchbay scenario start ID|FILE [--lab NAME]' },
   'scenario check': { args: ['NAME'], flags: ['json'], usage: 'patchbay scenario check NAME [--json]' },
   'scenario solve': { args: ['NAME'], usage: 'patchbay scenario solve NAME' },
-  'scenario validate': { args: ['ID|FILE'], flags: ['json'], valued: ['lab'], usage: 'patchbay scenario validate ID|FILE [--lab NAME] [--json]' },
+  'scenario validate': {
+    args: ['ID|FILE'],
+    flags: ['json'],
+    valued: ['lab'],
+    usage: 'patchbay scenario validate ID|FILE [--lab NAME] [--json]',
+  },
 };
 
-export const SCENARIO_USAGE = 'patchbay scenario list | start ID|FILE [--lab NAME] | check NAME [--json] | solve NAME | validate ID|FILE [--lab NAME] [--json]';
+export const SCENARIO_USAGE =
+  'patchbay scenario list | start ID|FILE [--lab NAME] | check NAME [--json] | solve NAME | validate ID|FILE [--lab NAME] [--json]';
 
 /** Options that take a value in some command; the next word is their value when no `=` is given. */
 const TAKES_VALUE = new Set(Object.values(COMMANDS).flatMap((g) => g.valued ?? []));
@@ -102,7 +112,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
     }
     key = `scenario ${others[0]}`;
     positional = others.slice(1);
-    if (!COMMANDS[key]) fail(`patchbay scenario has no subcommand ${JSON.stringify(others[0])} (usage: ${SCENARIO_USAGE})`);
+    if (!COMMANDS[key])
+      fail(`patchbay scenario has no subcommand ${JSON.stringify(others[0])} (usage: ${SCENARIO_USAGE})`);
   } else if (!COMMANDS[key]) fail(`unknown command ${JSON.stringify(first)} (see patchbay --help)`);
   parsed.command = key;
   if (help) return parsed; // `patchbay apply --help`: the help, whatever else is on the line
@@ -111,7 +122,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
   const valued = new Set(grammar.valued ?? []);
   for (let i = 0; i < given.length; i++) {
     const g = given[i]!;
-    if (!g.raw.startsWith('--')) fail(`${key} has no option ${g.raw}: options are spelled out, ${optionList(grammar)} (see patchbay --help)`);
+    if (!g.raw.startsWith('--'))
+      fail(`${key} has no option ${g.raw}: options are spelled out, ${optionList(grammar)} (see patchbay --help)`);
     if (flags.has(g.name)) {
       if (g.value !== undefined) fail(`--${g.name} takes no value (got ${g.raw})`);
       parsed.flags.add(g.name);
@@ -124,7 +136,9 @@ export function parseArgs(argv: readonly string[]): Parsed {
   if (positional.length < grammar.args.length) fail(`usage: ${grammar.usage}`);
   if (positional.length > grammar.args.length) {
     const extra = positional.slice(grammar.args.length);
-    fail(`${key} takes ${grammar.args.length ? grammar.args.join(' ') : 'no arguments'}; unexpected ${extra.map((e) => JSON.stringify(e)).join(' ')} (usage: ${grammar.usage})`);
+    fail(
+      `${key} takes ${grammar.args.length ? grammar.args.join(' ') : 'no arguments'}; unexpected ${extra.map((e) => JSON.stringify(e)).join(' ')} (usage: ${grammar.usage})`,
+    );
   }
   if (dashdash >= 0 && !grammar.rest) fail(`${key} takes no command after -- (usage: ${grammar.usage})`);
   if (grammar.rest === 'required' && rest.length === 0) fail(`usage: ${grammar.usage}`);
@@ -136,7 +150,6 @@ function optionList(g: CommandGrammar): string {
   const all = [...(g.flags ?? []), ...(g.valued ?? [])].map((o) => `--${o}`);
   return all.length ? `this command takes ${all.join(', ')}` : 'and this command takes none';
 }
-
 
 export const HELP = `patchbay — Linux container networking labs, realized in the real kernel
 

@@ -45,7 +45,9 @@ describe('accepted command lines', () => {
 
 describe('refused command lines', () => {
   it('short options (none exist): apply lab.yaml -n does not apply', () => {
-    expect(refused(['apply', 'lab.yaml', '-n'])).toMatch(/apply has no option -n: options are spelled out, this command takes --dry-run, --json, --verbose/);
+    expect(refused(['apply', 'lab.yaml', '-n'])).toMatch(
+      /apply has no option -n: options are spelled out, this command takes --dry-run, --json, --verbose/,
+    );
     expect(refused(['list', '-j'])).toMatch(/list has no option -j/);
   });
 
@@ -56,7 +58,9 @@ describe('refused command lines', () => {
   });
 
   it('options a command does not have: scenario solve --json', () => {
-    expect(refused(['scenario', 'solve', 'lab', '--json'])).toBe('scenario solve has no option --json (see patchbay --help)');
+    expect(refused(['scenario', 'solve', 'lab', '--json'])).toBe(
+      'scenario solve has no option --json (see patchbay --help)',
+    );
     expect(refused(['apply', 'lab.yaml', '--dryrun'])).toBe('apply has no option --dryrun (see patchbay --help)');
     expect(refused(['apply', 'lab.yaml', '--lab', 'x'])).toMatch(/apply has no option --lab/);
   });

@@ -20,7 +20,9 @@ function star(n: number): string {
   for (let i = 1; i <= n; i++) {
     const name = `l${String(i).padStart(3, '0')}`;
     nodes.push(`  ${name}: { kind: netns }`);
-    links.push(`  - a: { node: ${name}, interface: eth0, addresses: [10.9.${Math.floor(i / 250)}.${(i % 250) + 1}/16] }\n    b: { node: br0, interface: h${name} }`);
+    links.push(
+      `  - a: { node: ${name}, interface: eth0, addresses: [10.9.${Math.floor(i / 250)}.${(i % 250) + 1}/16] }\n    b: { node: br0, interface: h${name} }`,
+    );
   }
   return `name: crashy\nnodes:\n${nodes.join('\n')}\nlinks:\n${links.join('\n')}\n`;
 }

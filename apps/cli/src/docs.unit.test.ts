@@ -65,7 +65,19 @@ describe('docs/cli.md matches the command', () => {
 
   it('documents every command of the grammar', () => {
     const doc = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
-    for (const cmd of ['apply', 'destroy', 'list', 'state', 'exec', 'shell', 'export', 'recover', 'capabilities', 'serve', 'scenario']) {
+    for (const cmd of [
+      'apply',
+      'destroy',
+      'list',
+      'state',
+      'exec',
+      'shell',
+      'export',
+      'recover',
+      'capabilities',
+      'serve',
+      'scenario',
+    ]) {
       expect(doc, cmd).toMatch(new RegExp(`^### ${cmd}$`, 'm'));
     }
   });

@@ -48,7 +48,10 @@ describe('spec examples through the CLI', () => {
     await expectPing('two-containers', 'ns-web', '192.168.100.1');
     await expectPing('two-containers', 'ns-db', '192.168.100.1');
     // An address nobody has does not answer (the pings above prove something real).
-    expect((await t.run(['exec', 'two-containers', 'ns-web', '--', 'ping', '-n', '-c', '1', '-W', '1', '192.168.100.99'])).code).not.toBe(0);
+    expect(
+      (await t.run(['exec', 'two-containers', 'ns-web', '--', 'ping', '-n', '-c', '1', '-W', '1', '192.168.100.99']))
+        .code,
+    ).not.toBe(0);
   });
 
   it('docker-bridge-nat: containers talk, and reach upstream only through the MASQUERADE rule', async () => {
@@ -62,14 +65,29 @@ describe('spec examples through the CLI', () => {
 
     // Without the nat line: upstream has no route back to 172.17.0.0/16, so no reply comes.
     const original = exampleText('docker-bridge-nat.yaml');
-    const withoutNat = original.split('\n').filter((l) => !/^\s*nat:/.test(l)).join('\n');
+    const withoutNat = original
+      .split('\n')
+      .filter((l) => !/^\s*nat:/.test(l))
+      .join('\n');
     expect(withoutNat).not.toEqual(original);
     const noNat = await t.run(['apply', t.write('no-nat.yaml', withoutNat)]);
     expect(noNat.code, noNat.stderr).toBe(0);
     expect(noNat.stdout).toMatch(/docker-bridge: applied \d+ operation/);
     const hostAfter = (await state('docker-bridge')).nodes.find((n) => n.node === 'host');
     expect((hostAfter?.nat?.nat ?? []).join('\n')).not.toContain('MASQUERADE');
-    const blocked = await t.run(['exec', 'docker-bridge', 'a', '--', 'ping', '-n', '-c', '1', '-W', '1', '203.0.113.1']);
+    const blocked = await t.run([
+      'exec',
+      'docker-bridge',
+      'a',
+      '--',
+      'ping',
+      '-n',
+      '-c',
+      '1',
+      '-W',
+      '1',
+      '203.0.113.1',
+    ]);
     expect(blocked.code).not.toBe(0);
     // The containers themselves still reach each other: only NAT changed.
     await expectPing('docker-bridge', 'a', '172.17.0.3');
@@ -85,7 +103,7 @@ describe('spec examples through the CLI', () => {
     await expectPing('routed-pods', 'pod-c', '10.0.1.2');
   });
 
-  it('vxlan-two-hosts: c1 reaches c2 over VNI 42 and br-a learns c2\'s MAC on the VTEP', async () => {
+  it("vxlan-two-hosts: c1 reaches c2 over VNI 42 and br-a learns c2's MAC on the VTEP", async () => {
     await applyTwice('vxlan-two-hosts.yaml', 'vxlan-two-hosts');
     await expectPing('vxlan-two-hosts', 'c1', '10.1.0.3');
     await expectPing('vxlan-two-hosts', 'c2', '10.1.0.2');

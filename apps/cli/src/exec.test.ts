@@ -11,13 +11,13 @@ beforeEach(async () => {
 });
 
 describe('patchbay exec', () => {
-  it('exits with the command\'s status', async () => {
+  it("exits with the command's status", async () => {
     expect((await t.run(['exec', 'two-containers', 'ns-web', '--', 'sh', '-c', 'exit 7'])).code).toBe(7);
     expect((await t.run(['exec', 'two-containers', 'ns-web', '--', 'true'])).code).toBe(0);
     expect((await t.run(['exec', 'two-containers', 'ns-web', '--', 'false'])).code).toBe(1);
   });
 
-  it('runs in the node\'s namespace, with arguments passed verbatim (no shell)', async () => {
+  it("runs in the node's namespace, with arguments passed verbatim (no shell)", async () => {
     const r = await t.run(['exec', 'two-containers', 'ns-web', '--', 'ip', '-br', 'addr', 'show', 'dev', 'veth-web']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('192.168.100.10/24');

@@ -11,7 +11,14 @@ export function formatPlanLine(op: Op): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatList(labs: LabSummary[]): string {
@@ -25,19 +32,35 @@ export function formatList(labs: LabSummary[]): string {
 export function formatState(v: LabStateView): string {
   const lines: string[] = [`lab ${v.lab} (revision ${v.revision})`];
   for (const n of v.nodes) {
-    lines.push('', `${n.node} [${n.kind}] ${n.present ? '' : '(namespace missing) '}netns ${n.namespace}${n.forwarding ? ' forwarding' : ''}`);
+    lines.push(
+      '',
+      `${n.node} [${n.kind}] ${n.present ? '' : '(namespace missing) '}netns ${n.namespace}${n.forwarding ? ' forwarding' : ''}`,
+    );
     for (const i of n.interfaces) {
       const peer = i.peer ? ` ↔ ${i.peer.node}/${i.peer.interface}` : '';
-      const vx = i.vxlan ? ` vni ${i.vxlan.vni} local ${i.vxlan.local} remotes ${i.vxlan.remotes.join(',') || '-'}` : '';
-      lines.push(`  ${i.name.padEnd(15)} ${i.kind.padEnd(8)} ${(i.up ? 'UP' : 'DOWN').padEnd(4)} mtu ${i.mtu ?? '-'} ${i.mac ?? ''}${i.master ? ` master ${i.master}` : ''} ${i.addresses.join(' ')}${peer}${vx}`);
+      const vx = i.vxlan
+        ? ` vni ${i.vxlan.vni} local ${i.vxlan.local} remotes ${i.vxlan.remotes.join(',') || '-'}`
+        : '';
+      lines.push(
+        `  ${i.name.padEnd(15)} ${i.kind.padEnd(8)} ${(i.up ? 'UP' : 'DOWN').padEnd(4)} mtu ${i.mtu ?? '-'} ${i.mac ?? ''}${i.master ? ` master ${i.master}` : ''} ${i.addresses.join(' ')}${peer}${vx}`,
+      );
     }
-    for (const r of n.routes) lines.push(`  route ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
-    for (const nb of n.neighbours) lines.push(`  neigh ${nb.dst} dev ${nb.dev} ${nb.lladdr ?? ''} ${nb.state.join(',')}`);
-    for (const rule of [...(n.nat?.nat ?? []), ...(n.nat?.filter ?? [])]) if (!rule.endsWith(' ACCEPT') || rule.startsWith('-A')) lines.push(`  iptables ${rule}`);
+    for (const r of n.routes)
+      lines.push(`  route ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
+    for (const nb of n.neighbours)
+      lines.push(`  neigh ${nb.dst} dev ${nb.dev} ${nb.lladdr ?? ''} ${nb.state.join(',')}`);
+    for (const rule of [...(n.nat?.nat ?? []), ...(n.nat?.filter ?? [])])
+      if (!rule.endsWith(' ACCEPT') || rule.startsWith('-A')) lines.push(`  iptables ${rule}`);
   }
   for (const b of v.bridges) {
-    lines.push('', `bridge ${b.bridge} (${b.device} in ${b.host}) ${b.up ? 'UP' : 'DOWN'} ports ${b.ports.join(', ') || '-'}`);
-    for (const e of b.fdb) lines.push(`  fdb ${e.mac} port ${e.port}${e.dst ? ` dst ${e.dst}` : ''} ${[...e.flags, e.state ?? ''].filter(Boolean).join(' ')}`);
+    lines.push(
+      '',
+      `bridge ${b.bridge} (${b.device} in ${b.host}) ${b.up ? 'UP' : 'DOWN'} ports ${b.ports.join(', ') || '-'}`,
+    );
+    for (const e of b.fdb)
+      lines.push(
+        `  fdb ${e.mac} port ${e.port}${e.dst ? ` dst ${e.dst}` : ''} ${[...e.flags, e.state ?? ''].filter(Boolean).join(' ')}`,
+      );
   }
   return lines.join('\n');
 }

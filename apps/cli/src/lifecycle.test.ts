@@ -73,7 +73,7 @@ describe('patchbay list and destroy', () => {
     expect((await t.run(['list'])).stdout.trim()).toBe('no labs');
   });
 
-  it('destroy removes every namespace and leaves the machine\'s own namespace exactly as before', async () => {
+  it("destroy removes every namespace and leaves the machine's own namespace exactly as before", async () => {
     const before = rootSnapshot();
     expect(ipNetnsList(PREFIX)).toEqual([]);
     for (const f of ['vxlan-two-hosts.yaml', 'docker-bridge-nat.yaml']) {
@@ -107,7 +107,12 @@ describe('patchbay apply -', () => {
     const r = await t.run(['apply', '-'], exampleText('routed-pods.yaml'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^routed-pods: applied \d+ operation/);
-    expect(await t.namespaces()).toEqual(['pbc2-routed-pods.node1', 'pbc2-routed-pods.node2', 'pbc2-routed-pods.pod-a', 'pbc2-routed-pods.pod-c']);
+    expect(await t.namespaces()).toEqual([
+      'pbc2-routed-pods.node1',
+      'pbc2-routed-pods.node2',
+      'pbc2-routed-pods.pod-a',
+      'pbc2-routed-pods.pod-c',
+    ]);
     const again = await t.run(['apply', '-'], exampleText('routed-pods.yaml'));
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('routed-pods: already up to date');

@@ -2,7 +2,16 @@
 // `patchbay`: the command line (CLI.md). A thin shell over the engine: parse arguments, call the
 // engine, print results, map errors to exit codes (0 done · 1 failed · 2 invalid input).
 import { readFile } from 'node:fs/promises';
-import { Engine, EngineError, ApplyError, exportLab, exportScript, execInNode, labState, shellInNode } from '@patchbay/engine';
+import {
+  Engine,
+  EngineError,
+  ApplyError,
+  exportLab,
+  exportScript,
+  execInNode,
+  labState,
+  shellInNode,
+} from '@patchbay/engine';
 import { type Op, opCommand } from '@patchbay/topology';
 import { formatState, formatList, formatPlanLine } from './format.js';
 import { cmdScenario } from './scenario.js';
@@ -25,7 +34,10 @@ async function readInput(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {
-    throw new EngineError('invalid', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new EngineError(
+      'invalid',
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
@@ -50,10 +62,15 @@ async function cmdApply(engine: Engine, p: Parsed): Promise<number> {
     out(`${result.lab}: already up to date (revision ${result.revision})`);
   } else {
     const nss = new Set(result.ops.map((o) => o.ns || o.args[2])).size;
-    out(`${result.lab}: applied ${result.ops.length} operation(s) in ${nss} namespace(s) in ${Math.round(result.timings.totalMs)} ms (revision ${result.revision})`);
+    out(
+      `${result.lab}: applied ${result.ops.length} operation(s) in ${nss} namespace(s) in ${Math.round(result.timings.totalMs)} ms (revision ${result.revision})`,
+    );
   }
   if (result.drift.length) {
-    for (const c of result.drift) err(`drift: ${c.node || c.ns}: ${c.kind} ${c.action}${'name' in c ? ` ${c.name}` : ''} still differs after apply`);
+    for (const c of result.drift)
+      err(
+        `drift: ${c.node || c.ns}: ${c.kind} ${c.action}${'name' in c ? ` ${c.name}` : ''} still differs after apply`,
+      );
     return 1;
   }
   return 0;
@@ -119,13 +136,17 @@ async function main(argv: string[]): Promise<number> {
     case 'recover': {
       const r = await engine.recover();
       if (p.flags.has('json')) out(JSON.stringify(r, null, 2));
-      else out(`adopted: ${r.adopted.join(', ') || '-'}\ncleaned: ${r.cleaned.join(', ') || '-'}\nrestored: ${r.restored.join(', ') || '-'}`);
+      else
+        out(
+          `adopted: ${r.adopted.join(', ') || '-'}\ncleaned: ${r.cleaned.join(', ') || '-'}\nrestored: ${r.restored.join(', ') || '-'}`,
+        );
       return 0;
     }
     case 'capabilities': {
       const features = await engine.kernelFeatures();
       const all = ['veth', 'bridge', 'vxlan', 'iptables-nat', 'bridge-stp', 'bridge-vlan-filtering'];
-      if (p.flags.has('json')) out(JSON.stringify(Object.fromEntries(all.map((f) => [f, features.has(f as never)])), null, 2));
+      if (p.flags.has('json'))
+        out(JSON.stringify(Object.fromEntries(all.map((f) => [f, features.has(f as never)])), null, 2));
       else for (const f of all) out(`${features.has(f as never) ? 'yes' : 'no '}  ${f}`);
       return 0;
     }
@@ -150,7 +171,8 @@ main(process.argv.slice(2)).then(
       if (e.problems.length) for (const pr of e.problems) err(`${pr.path ? `${pr.path}: ` : ''}${pr.message}`);
       else err(`patchbay: ${e.message}`);
       if (e.problems.length) err(`patchbay: ${e.message}`);
-      if (e instanceof ApplyError && e.failure.rollbackErrors.length) err('patchbay: the kernel may be left part-way; `patchbay state` shows it');
+      if (e instanceof ApplyError && e.failure.rollbackErrors.length)
+        err('patchbay: the kernel may be left part-way; `patchbay state` shows it');
       process.exitCode = e.code === 'invalid' || e.code === 'unsupported' ? 2 : 1;
     } else {
       err(`patchbay: ${(e as Error).stack ?? String(e)}`);

@@ -59,7 +59,9 @@ describe('patchbay scenario', () => {
     expect(start.stdout).toContain('patchbay scenario check cli-one');
     const failing = await t.run(['scenario', 'check', 'cli-one']);
     expect(failing.code).toBe(3);
-    expect(failing.stdout).toMatch(/FAIL {2}a-to-b: a reaches b\n\s+a gets no reply from 10\.8\.0\.2 — seen: ping: 2 sent, 0 received/);
+    expect(failing.stdout).toMatch(
+      /FAIL {2}a-to-b: a reaches b\n\s+a gets no reply from 10\.8\.0\.2 — seen: ping: 2 sent, 0 received/,
+    );
     expect(failing.stdout).toContain('cli-one: 0/1 checks pass');
     const solve = await t.run(['scenario', 'solve', 'cli-one']);
     expect(solve.code, solve.stderr).toBe(0);
@@ -67,26 +69,45 @@ describe('patchbay scenario', () => {
     let passing = await t.run(['scenario', 'check', 'cli-one', '--json']);
     for (let i = 0; i < 5 && passing.code !== 0; i++) passing = await t.run(['scenario', 'check', 'cli-one', '--json']); // ARP may need a moment
     expect(passing.code, passing.stdout).toBe(0);
-    expect(JSON.parse(passing.stdout)).toMatchObject({ lab: 'cli-one', passed: 1, total: 1, results: [{ id: 'a-to-b', pass: true, seen: expect.stringMatching(/^ping: 2 sent, [12] received/) }] });
+    expect(JSON.parse(passing.stdout)).toMatchObject({
+      lab: 'cli-one',
+      passed: 1,
+      total: 1,
+      results: [{ id: 'a-to-b', pass: true, seen: expect.stringMatching(/^ping: 2 sent, [12] received/) }],
+    });
     expect((await t.run(['destroy', 'cli-one'])).code).toBe(0);
   });
 
   it('validate proves a sound exercise (0) and finds an unsound one (3); the lab is gone afterwards', async () => {
     const ok = await t.run(['scenario', 'validate', files(SOUND)]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^ok {4}fresh: the fresh lab fails a-to-b\nok {4}solution: after the solution all 1 checks pass\nok {4}reset: after a reset the lab fails a-to-b again\ncli-ex: sound/);
+    expect(ok.stdout).toMatch(
+      /^ok {4}fresh: the fresh lab fails a-to-b\nok {4}solution: after the solution all 1 checks pass\nok {4}reset: after a reset the lab fails a-to-b again\ncli-ex: sound/,
+    );
     const unsound = await t.run(['scenario', 'validate', files(SOUND.replace('ip link set eth0 up', 'true'))]);
     expect(unsound.code).toBe(3);
     expect(unsound.stdout).toContain('FAIL  solution: after the solution a-to-b still fail');
     expect(unsound.stdout).toContain('cli-ex: NOT sound');
-    const nothingToFix = await t.run(['scenario', 'validate', files(SOUND, (l) => l.replace(', up: false', '')), '--json']);
+    const nothingToFix = await t.run([
+      'scenario',
+      'validate',
+      files(SOUND, (l) => l.replace(', up: false', '')),
+      '--json',
+    ]);
     expect(nothingToFix.code).toBe(3);
-    expect(JSON.parse(nothingToFix.stdout)).toMatchObject({ sound: false, stages: [{ stage: 'fresh', ok: false, detail: 'the fresh lab already passes all 1 checks: nothing to fix' }] });
+    expect(JSON.parse(nothingToFix.stdout)).toMatchObject({
+      sound: false,
+      stages: [{ stage: 'fresh', ok: false, detail: 'the fresh lab already passes all 1 checks: nothing to fix' }],
+    });
     expect((await t.run(['list', '--json'])).stdout).not.toContain('cli-ex');
   });
 
   it('invalid files and references exit 2 with one line per problem, and start nothing', async () => {
-    const bad = await t.run(['scenario', 'validate', files(SOUND.replace('from: a,', 'from: nobody,').replace('level: beginner', 'level: expert'))]);
+    const bad = await t.run([
+      'scenario',
+      'validate',
+      files(SOUND.replace('from: a,', 'from: nobody,').replace('level: beginner', 'level: expert')),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('level:');
     expect(bad.stderr).toContain('checks[0].from: ');

@@ -29,12 +29,21 @@ async function loadScenario(ref: string): Promise<Scenario> {
     text = await readFile(ref, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new EngineError('invalid', code === 'ENOENT' ? `${ref} is neither a built-in scenario (patchbay scenario list) nor a file` : `cannot read ${ref}: ${code ?? (e as Error).message}`);
+    throw new EngineError(
+      'invalid',
+      code === 'ENOENT'
+        ? `${ref} is neither a built-in scenario (patchbay scenario list) nor a file`
+        : `cannot read ${ref}: ${code ?? (e as Error).message}`,
+    );
   }
   const base = dirname(resolve(ref));
   const { scenario, problems } = parseScenarioText(text, { readLab: (p) => readFileSync(resolve(base, p), 'utf8') });
   if (!scenario || problems.length) {
-    throw new EngineError('invalid', `${ref}: ${problems.length} problem(s), nothing was started`, problems.map((p) => ({ ...p, message: p.message })));
+    throw new EngineError(
+      'invalid',
+      `${ref}: ${problems.length} problem(s), nothing was started`,
+      problems.map((p) => ({ ...p, message: p.message })),
+    );
   }
   return scenario;
 }
@@ -42,12 +51,14 @@ async function loadScenario(ref: string): Promise<Scenario> {
 function labOption(p: Parsed): string | undefined {
   const lab = p.options.get('lab');
   if (lab === undefined) return undefined;
-  if (!NAME_RE.test(lab)) throw new EngineError('invalid', `--lab ${JSON.stringify(lab)} is not a lab name ([a-z][a-z0-9-]{0,23})`);
+  if (!NAME_RE.test(lab))
+    throw new EngineError('invalid', `--lab ${JSON.stringify(lab)} is not a lab name ([a-z][a-z0-9-]{0,23})`);
   return lab;
 }
 
 const mark = (r: CheckResult) => (r.pass ? 'PASS' : 'FAIL');
-const resultLine = (r: CheckResult) => `  ${mark(r)}  ${r.id}: ${r.title}${r.pass ? '' : `\n        ${r.reason}${r.seen ? ` — seen: ${r.seen}` : ''}`}`;
+const resultLine = (r: CheckResult) =>
+  `  ${mark(r)}  ${r.id}: ${r.title}${r.pass ? '' : `\n        ${r.reason}${r.seen ? ` — seen: ${r.seen}` : ''}`}`;
 
 export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Print): Promise<number> {
   const sub = p.command?.replace(/^scenario /, '');
@@ -55,13 +66,29 @@ export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Pr
   switch (sub) {
     case 'list': {
       const all = builtinScenarios();
-      for (const b of brokenBuiltins()) err(`patchbay: built-in ${b.file} is broken and left out: ${b.problems.join('; ')}`);
+      for (const b of brokenBuiltins())
+        err(`patchbay: built-in ${b.file} is broken and left out: ${b.problems.join('; ')}`);
       if (p.flags.has('json')) {
-        out(JSON.stringify(all.map(({ scenario: s }) => ({ id: s.id, title: s.title, level: s.level, summary: s.summary, tags: s.tags ?? [], checks: s.checks.length, hints: s.hints?.length ?? 0 })), null, 2));
+        out(
+          JSON.stringify(
+            all.map(({ scenario: s }) => ({
+              id: s.id,
+              title: s.title,
+              level: s.level,
+              summary: s.summary,
+              tags: s.tags ?? [],
+              checks: s.checks.length,
+              hints: s.hints?.length ?? 0,
+            })),
+            null,
+            2,
+          ),
+        );
         return 0;
       }
       const w = Math.max(...all.map((s) => s.id.length));
-      for (const { scenario: s } of all) out(`${s.id.padEnd(w)}  ${s.level.padEnd(12)}  ${s.title}${s.tags?.length ? `  [${s.tags.join(', ')}]` : ''}`);
+      for (const { scenario: s } of all)
+        out(`${s.id.padEnd(w)}  ${s.level.padEnd(12)}  ${s.title}${s.tags?.length ? `  [${s.tags.join(', ')}]` : ''}`);
       return 0;
     }
     case 'start': {
@@ -100,11 +127,17 @@ export async function cmdScenario(engine: Engine, p: Parsed, out: Print, err: Pr
       const json = p.flags.has('json');
       const proof = await validateExercise(engine, scenario, {
         lab: labOption(p),
-        onStage: json ? undefined : (s: ValidationStage) => {
-          out(`${s.ok ? 'ok  ' : 'FAIL'}  ${s.stage}: ${s.detail}`);
-          if (!s.ok) for (const r of s.results) out(resultLine(r));
-          for (const st of s.steps ?? []) if (st.code !== 0) out(`        [${st.node}] $ ${st.run} → exit ${st.code}${st.output ? `: ${st.output.split('\n')[0]}` : ''}`);
-        },
+        onStage: json
+          ? undefined
+          : (s: ValidationStage) => {
+              out(`${s.ok ? 'ok  ' : 'FAIL'}  ${s.stage}: ${s.detail}`);
+              if (!s.ok) for (const r of s.results) out(resultLine(r));
+              for (const st of s.steps ?? [])
+                if (st.code !== 0)
+                  out(
+                    `        [${st.node}] $ ${st.run} → exit ${st.code}${st.output ? `: ${st.output.split('\n')[0]}` : ''}`,
+                  );
+            },
       });
       if (json) out(JSON.stringify(proof, null, 2));
       else out(`${scenario.id}: ${proof.sound ? 'sound' : 'NOT sound'} (${(proof.ms / 1000).toFixed(1)} s)`);

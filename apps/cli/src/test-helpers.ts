@@ -31,17 +31,16 @@ export interface CliEnv {
   /** Scratch folder for lab files written by the test (inside dataDir's parent temp folder). */
   tmp: string;
   /** Runs `patchbay ARGS…` (argument array, no shell); `input` is written to its stdin. */
-  run(args: string[], input?: string): Promise<CliResult>;
+  run: (args: string[], input?: string) => Promise<CliResult>;
   /** Writes `text` to a file in the scratch folder and returns its path. */
-  write(name: string, text: string): string;
+  write: (name: string, text: string) => string;
   /** `patchbay exec LAB NODE -- ping -c 1 -W 1 IP`, retried up to `attempts` times (links settle). */
-  ping(lab: string, node: string, ip: string, attempts?: number): Promise<CliResult>;
+  ping: (lab: string, node: string, ip: string, attempts?: number) => Promise<CliResult>;
   /** Namespaces of the prefix present now. */
-  namespaces(): Promise<string[]>;
+  namespaces: () => Promise<string[]>;
   /** Removes every namespace of the prefix and the temp folders; safe to call twice. */
-  cleanup(): Promise<void>;
+  cleanup: () => Promise<void>;
 }
-
 
 export function cliEnv(prefix: string): CliEnv {
   if (!prefix.startsWith('pbc')) throw new Error(`test prefix must start with pbc: ${prefix}`);
@@ -88,7 +87,11 @@ export function cliEnv(prefix: string): CliEnv {
 
 /** `ip -br link`, `ip -br addr` and every routing table of the machine's own namespace. */
 export function rootSnapshot(): string {
-  return [['-br', 'link'], ['-br', 'addr'], ['route', 'show', 'table', 'all']]
+  return [
+    ['-br', 'link'],
+    ['-br', 'addr'],
+    ['route', 'show', 'table', 'all'],
+  ]
     .map((args) => {
       const r = spawnSync('ip', args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);

@@ -17,7 +17,8 @@ afterAll(async () => {
 
 async function ping(ns: string, ip: string): Promise<number> {
   let code = -1;
-  for (let i = 0; i < 3 && code !== 0; i++) code = (await execInNamespace(ns, ['ping', '-n', '-c', '1', '-w', '2', ip], { stdio: 'pipe' })).code;
+  for (let i = 0; i < 3 && code !== 0; i++)
+    code = (await execInNamespace(ns, ['ping', '-n', '-c', '1', '-w', '2', ip], { stdio: 'pipe' })).code;
   return code;
 }
 
@@ -43,20 +44,37 @@ describe('auth', () => {
 describe('labs', () => {
   it('applies a YAML document, then answers with no ops the second time', async () => {
     const yaml = exampleText('two-containers.yaml');
-    const r = await s.app.inject({ method: 'PUT', url: '/api/labs/two-containers', headers: { ...auth, 'content-type': 'application/yaml' }, payload: yaml });
+    const r = await s.app.inject({
+      method: 'PUT',
+      url: '/api/labs/two-containers',
+      headers: { ...auth, 'content-type': 'application/yaml' },
+      payload: yaml,
+    });
     expect(r.statusCode, r.body).toBe(200);
     const body = r.json();
     expect(body.lab).toBe('two-containers');
     expect(body.revision).toBe(1);
     expect(body.ops.length).toBeGreaterThan(0);
-    expect(body.ops[0]).toEqual({ phase: expect.any(String), kind: expect.any(String), action: 'add', subject: expect.objectContaining({ node: expect.any(String) }), reason: expect.any(String), command: expect.any(String) });
+    expect(body.ops[0]).toEqual({
+      phase: expect.any(String),
+      kind: expect.any(String),
+      action: 'add',
+      subject: expect.objectContaining({ node: expect.any(String) }),
+      reason: expect.any(String),
+      command: expect.any(String),
+    });
     expect(body.drift).toEqual([]);
     expect(await listNamespaces(`${lab.prefix}two-containers.`)).toEqual(
       expect.arrayContaining([`${lab.prefix}two-containers.ns-web`, `${lab.prefix}two-containers.ns-db`]),
     );
     expect(await ping(`${lab.prefix}two-containers.ns-web`, '192.168.100.20')).toBe(0);
 
-    const again = await s.app.inject({ method: 'PUT', url: '/api/labs/two-containers', headers: { ...auth, 'content-type': 'application/yaml' }, payload: yaml });
+    const again = await s.app.inject({
+      method: 'PUT',
+      url: '/api/labs/two-containers',
+      headers: { ...auth, 'content-type': 'application/yaml' },
+      payload: yaml,
+    });
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ lab: 'two-containers', revision: 1, ops: [] });
   });
@@ -72,7 +90,12 @@ describe('labs', () => {
   it('lists labs, returns the document as applied, and the live state', async () => {
     const list = await s.app.inject({ method: 'GET', url: '/api/labs', headers: auth });
     expect(list.statusCode).toBe(200);
-    expect(list.json().labs.map((l: { name: string }) => l.name).sort()).toEqual(['routed-pods', 'two-containers']);
+    expect(
+      list
+        .json()
+        .labs.map((l: { name: string }) => l.name)
+        .sort(),
+    ).toEqual(['routed-pods', 'two-containers']);
     expect(list.json().labs[0]).toMatchObject({ health: 'ok', revision: 1 });
 
     const doc = await s.app.inject({ method: 'GET', url: '/api/labs/two-containers', headers: auth });
@@ -99,15 +122,36 @@ describe('labs', () => {
     bad.links[0]!.a.addresses = ['192.168.100.300/24'];
     const r = await s.app.inject({ method: 'PUT', url: '/api/labs/bad-lab', headers: auth, payload: bad });
     expect(r.statusCode).toBe(400);
-    expect(r.json().problems).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'links[0].a.addresses[0]', message: expect.any(String), code: expect.any(String) })]));
+    expect(r.json().problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: 'links[0].a.addresses[0]',
+          message: expect.any(String),
+          code: expect.any(String),
+        }),
+      ]),
+    );
 
-    const shape = await s.app.inject({ method: 'PUT', url: '/api/labs/bad-lab', headers: { ...auth, 'content-type': 'application/yaml' }, payload: 'name: bad-lab\nnodes: {}\nlinks: []\nextra: 1\n' });
+    const shape = await s.app.inject({
+      method: 'PUT',
+      url: '/api/labs/bad-lab',
+      headers: { ...auth, 'content-type': 'application/yaml' },
+      payload: 'name: bad-lab\nnodes: {}\nlinks: []\nextra: 1\n',
+    });
     expect(shape.statusCode).toBe(400);
     expect(shape.json().problems.length).toBeGreaterThan(0);
 
-    const syntax = await s.app.inject({ method: 'PUT', url: '/api/labs/bad-lab', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"name": ' });
+    const syntax = await s.app.inject({
+      method: 'PUT',
+      url: '/api/labs/bad-lab',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
     expect(syntax.statusCode).toBe(400);
-    expect(syntax.json()).toMatchObject({ error: expect.any(String), problems: [expect.objectContaining({ path: '' })] });
+    expect(syntax.json()).toMatchObject({
+      error: expect.any(String),
+      problems: [expect.objectContaining({ path: '' })],
+    });
 
     expect(await listNamespaces(`${lab.prefix}bad-lab.`)).toEqual([]);
   });
@@ -127,7 +171,12 @@ describe('labs', () => {
 
   it('refuses a body over 1 MiB with 413', async () => {
     const big = `name: big\ndescription: "${'x'.repeat(1024 * 1024 + 10)}"\nnodes: {}\nlinks: []\n`;
-    const r = await s.app.inject({ method: 'PUT', url: '/api/labs/big', headers: { ...auth, 'content-type': 'application/yaml' }, payload: big });
+    const r = await s.app.inject({
+      method: 'PUT',
+      url: '/api/labs/big',
+      headers: { ...auth, 'content-type': 'application/yaml' },
+      payload: big,
+    });
     expect(r.statusCode).toBe(413);
     expect(r.json()).toMatchObject({ code: 'too-large', error: expect.stringContaining('1 MiB') });
   });
@@ -140,7 +189,12 @@ describe('labs', () => {
     expect(doc.statusCode).toBe(200);
     expect(doc.json().name).toBe('two-containers');
     expect(statSync(`${NETNS_DIR}/${ns}`).ino).toBe(inode);
-    const put = await again.app.inject({ method: 'PUT', url: '/api/labs/two-containers', headers: { ...auth, 'content-type': 'application/yaml' }, payload: exampleText('two-containers.yaml') });
+    const put = await again.app.inject({
+      method: 'PUT',
+      url: '/api/labs/two-containers',
+      headers: { ...auth, 'content-type': 'application/yaml' },
+      payload: exampleText('two-containers.yaml'),
+    });
     expect(put.json().ops).toEqual([]);
     expect(await ping(ns, '192.168.100.20')).toBe(0);
   });

@@ -29,7 +29,9 @@ describe('openapi', () => {
     expect(put.requestBody.content['application/yaml']).toBeDefined();
     expect(put.responses['200']).toBeDefined();
     expect(put.responses['400']).toBeDefined();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/health', '/api/labs', '/api/labs/{name}/state']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/health', '/api/labs', '/api/labs/{name}/state']),
+    );
     const unauth = await s.app.inject({ method: 'GET', url: '/api/openapi.json' });
     expect(unauth.statusCode).toBe(401);
   });

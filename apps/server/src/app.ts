@@ -61,7 +61,8 @@ export async function buildApp(opts: AppOptions) {
   // contract test holds this against the protocol's route table.
   const apiRoutes: string[] = [];
   app.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) if (r.url.startsWith('/api/') && method !== 'HEAD') apiRoutes.push(`${method} ${r.url}`);
+    for (const method of [r.method].flat())
+      if (r.url.startsWith('/api/') && method !== 'HEAD') apiRoutes.push(`${method} ${r.url}`);
   });
   app.decorate('apiRoutes', apiRoutes as readonly string[]);
 

@@ -14,7 +14,9 @@ import { auth, exampleText, liveServer, streamId, type LiveClient } from './test
 const RING_BYTES = 256 * 1024;
 const BATCH = 64;
 const INFLIGHT = 2;
-const live = liveServer('pbs5-', { captures: { ringBytes: RING_BYTES, batchLines: BATCH, inflightBatches: INFLIGHT, statusIntervalMs: 200 } });
+const live = liveServer('pbs5-', {
+  captures: { ringBytes: RING_BYTES, batchLines: BATCH, inflightBatches: INFLIGHT, statusIntervalMs: 200 },
+});
 const LAB = 'two-containers';
 const NS_WEB = 'pbs5-two-containers.ns-web';
 const NS_DB = 'pbs5-two-containers.ns-db';
@@ -55,7 +57,8 @@ async function start(c: LiveClient, payload: Omit<CaptureStartInput, 'id'>): Pro
   return ack.id;
 }
 
-const ping = (from: string, to: string, count = 2) => runInNamespace(from, 'ping', ['-c', String(count), '-i', '0.2', '-W', '2', to]);
+const ping = (from: string, to: string, count = 2) =>
+  runInNamespace(from, 'ping', ['-c', String(count), '-i', '0.2', '-W', '2', to]);
 const pids = (ns: string): string => execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).trim();
 
 describe('captures over socket.io', () => {
@@ -72,23 +75,45 @@ describe('captures over socket.io', () => {
 
     c.emit('capture:stop', { id });
     await expect.poll(() => w.ended(), { timeout: 5000 }).toBeDefined();
-    expect(w.ended()).toMatchObject({ id, reason: 'stopped', packets: 6, interface: 'veth-db', kernelDropped: 0, decoderDropped: 0, dropped: 0 });
+    expect(w.ended()).toMatchObject({
+      id,
+      reason: 'stopped',
+      packets: 6,
+      interface: 'veth-db',
+      kernelDropped: 0,
+      decoderDropped: 0,
+      dropped: 0,
+    });
 
-    const res = await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures/${id}/pcap`, headers: auth });
+    const res = await live.server.app.inject({
+      method: 'GET',
+      url: `/api/labs/${LAB}/captures/${id}/pcap`,
+      headers: auth,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/vnd.tcpdump.pcap');
-    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="two-containers-ns-db-veth-db-\d{8}T\d{6}Z\.pcap"$/);
+    expect(res.headers['content-disposition']).toMatch(
+      /^attachment; filename="two-containers-ns-db-veth-db-\d{8}T\d{6}Z\.pcap"$/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'patchbay-pcap-'));
     try {
       writeFileSync(join(dir, 'c.pcap'), res.rawPayload);
-      const text = execFileSync('tcpdump', ['-r', join(dir, 'c.pcap'), '-nn'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const text = execFileSync('tcpdump', ['-r', join(dir, 'c.pcap'), '-nn'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       expect(text.split('\n').filter((l) => /ICMP echo re(quest|ply)/.test(l))).toHaveLength(6);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     const list = await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures`, headers: auth });
-    expect(list.json().captures.find((x: { id: string }) => x.id === id)).toMatchObject({ state: 'ended', pcapPackets: 6 });
-    expect((await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures/${id}/pcap` })).statusCode).toBe(401);
+    expect(list.json().captures.find((x: { id: string }) => x.id === id)).toMatchObject({
+      state: 'ended',
+      pcapPackets: 6,
+    });
+    expect(
+      (await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures/${id}/pcap` })).statusCode,
+    ).toBe(401);
   });
 
   it("is named by its starter's id: lines and status carry it, the pcap is at it, another connection cannot take it", async () => {
@@ -98,7 +123,9 @@ describe('captures over socket.io', () => {
     const events: string[] = [];
     c.on('capture:lines', (e) => events.push(e.id));
     c.on('capture:status', (e) => events.push(e.id));
-    expect(await c.emitWithAck('capture:start', { id, lab: LAB, node: 'ns-db', interface: 'veth-db', filter: 'icmp' })).toEqual({ ok: true, id });
+    expect(
+      await c.emitWithAck('capture:start', { id, lab: LAB, node: 'ns-db', interface: 'veth-db', filter: 'icmp' }),
+    ).toEqual({ ok: true, id });
     await ping(NS_WEB, '192.168.100.20', 1);
     await expect.poll(() => w.lines.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
     // A capture's id names it on the server: another connection's start with it is refused, and
@@ -109,13 +136,23 @@ describe('captures over socket.io', () => {
       error: expect.stringMatching(/names another capture on this server/),
       problems: [{ path: 'id', code: 'stream.id-taken' }],
     });
-    expect(await c.emitWithAck('capture:start', { id, lab: LAB, node: 'ns-web' })).toMatchObject({ ok: false, problems: [{ code: 'stream.id-reused' }] });
-    expect(await c.emitWithAck('capture:start', { id: 'no', lab: LAB, node: 'ns-web' })).toMatchObject({ ok: false, problems: [{ path: 'id' }] });
+    expect(await c.emitWithAck('capture:start', { id, lab: LAB, node: 'ns-web' })).toMatchObject({
+      ok: false,
+      problems: [{ code: 'stream.id-reused' }],
+    });
+    expect(await c.emitWithAck('capture:start', { id: 'no', lab: LAB, node: 'ns-web' })).toMatchObject({
+      ok: false,
+      problems: [{ path: 'id' }],
+    });
     c.emit('capture:stop', { id });
     await expect.poll(() => w.ended(), { timeout: 5000 }).toMatchObject({ id, reason: 'stopped' });
     expect(new Set(events)).toEqual(new Set([id]));
     expect(live.server.app.captures.list(LAB).filter((x) => x.state === 'running')).toEqual([]);
-    const res = await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures/${id}/pcap`, headers: auth });
+    const res = await live.server.app.inject({
+      method: 'GET',
+      url: `/api/labs/${LAB}/captures/${id}/pcap`,
+      headers: auth,
+    });
     expect(res.statusCode).toBe(200);
   });
 
@@ -128,7 +165,9 @@ describe('captures over socket.io', () => {
     await expect.poll(() => w.ended(), { timeout: 5000 }).toBeDefined();
     expect(w.ended()).toMatchObject({ interface: 'br0', reason: 'packets', packets: 4 });
     const mac = '[0-9a-f]{2}(?::[0-9a-f]{2}){5}';
-    const request = new RegExp(`^${mac} > ${mac}, ethertype IPv4 \\(0x0800\\), length \\d+: 192\\.168\\.100\\.10 > 192\\.168\\.100\\.1: ICMP echo request`);
+    const request = new RegExp(
+      `^${mac} > ${mac}, ethertype IPv4 \\(0x0800\\), length \\d+: 192\\.168\\.100\\.10 > 192\\.168\\.100\\.1: ICMP echo request`,
+    );
     expect(w.lines.filter((l) => request.test(l.text))).toHaveLength(2);
   });
 
@@ -159,27 +198,60 @@ describe('captures over socket.io', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(wb.ended()).toBeUndefined();
     b.emit('capture:unsubscribe', { id });
-    await expect.poll(() => live.server.app.captures.list(LAB).find((x) => x.id === id)?.state, { timeout: 5000 }).toBe('ended');
+    await expect
+      .poll(() => live.server.app.captures.list(LAB).find((x) => x.id === id)?.state, { timeout: 5000 })
+      .toBe('ended');
     expect(live.server.app.captures.list(LAB).find((x) => x.id === id)?.reason).toBe('unsubscribed');
     expect(pids(NS_DB)).toBe('');
   });
 
   it('refuses bad input with a clear error and starts nothing', async () => {
     const c = await connect();
-    const startRaw = (p: Record<string, unknown>): Promise<LiveAck> => c.emitWithAck('capture:start', { id: streamId(), ...p } as unknown as CaptureStartInput);
+    const startRaw = (p: Record<string, unknown>): Promise<LiveAck> =>
+      c.emitWithAck('capture:start', { id: streamId(), ...p } as unknown as CaptureStartInput);
     const syntax = await startRaw({ lab: LAB, node: 'ns-db', filter: 'icmp and and' });
     expect(syntax).toMatchObject({ ok: false, error: expect.stringMatching(/tcpdump: .*syntax error/) });
-    expect(await startRaw({ lab: LAB, node: 'ns-db', filter: 'icmp\n-w /tmp/x' })).toMatchObject({ ok: false, problems: [{ path: 'filter' }] });
-    expect(await startRaw({ lab: LAB, node: 'ns-db', interface: '-w' })).toMatchObject({ ok: false, problems: [{ path: 'interface' }] });
-    expect(await startRaw({ lab: LAB, node: 'ns-db', interface: 'eth9' })).toMatchObject({ ok: false, error: expect.stringContaining('eth9') });
-    expect(await startRaw({ lab: LAB, node: 'nope' })).toMatchObject({ ok: false, error: expect.stringContaining('no node named nope') });
-    expect(await startRaw({ lab: 'nope', node: 'x' })).toMatchObject({ ok: false, error: expect.stringContaining('no lab named nope') });
-    expect(await startRaw({ lab: LAB, node: 'ns-db', limits: { seconds: 0 } })).toMatchObject({ ok: false, problems: [{ path: 'limits.seconds' }] });
+    expect(await startRaw({ lab: LAB, node: 'ns-db', filter: 'icmp\n-w /tmp/x' })).toMatchObject({
+      ok: false,
+      problems: [{ path: 'filter' }],
+    });
+    expect(await startRaw({ lab: LAB, node: 'ns-db', interface: '-w' })).toMatchObject({
+      ok: false,
+      problems: [{ path: 'interface' }],
+    });
+    expect(await startRaw({ lab: LAB, node: 'ns-db', interface: 'eth9' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('eth9'),
+    });
+    expect(await startRaw({ lab: LAB, node: 'nope' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('no node named nope'),
+    });
+    expect(await startRaw({ lab: 'nope', node: 'x' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('no lab named nope'),
+    });
+    expect(await startRaw({ lab: LAB, node: 'ns-db', limits: { seconds: 0 } })).toMatchObject({
+      ok: false,
+      problems: [{ path: 'limits.seconds' }],
+    });
     expect(await startRaw({ lab: LAB, node: 'ns-db', extra: 1 })).toMatchObject({ ok: false });
     expect(await c.emitWithAck('capture:subscribe', { id: 'nope' })).toMatchObject({ ok: false });
-    const res = await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures/00000000-0000-0000-0000-000000000000/pcap`, headers: auth });
+    const res = await live.server.app.inject({
+      method: 'GET',
+      url: `/api/labs/${LAB}/captures/00000000-0000-0000-0000-000000000000/pcap`,
+      headers: auth,
+    });
     expect(res.statusCode).toBe(404);
-    expect((await live.server.app.inject({ method: 'GET', url: `/api/labs/${LAB}/captures/..%2F..%2Fetc/pcap`, headers: auth })).statusCode).toBe(400);
+    expect(
+      (
+        await live.server.app.inject({
+          method: 'GET',
+          url: `/api/labs/${LAB}/captures/..%2F..%2Fetc/pcap`,
+          headers: auth,
+        })
+      ).statusCode,
+    ).toBe(400);
     expect(pids(NS_DB)).toBe('');
     expect(live.server.app.captures.list(LAB).every((x) => x.state === 'ended')).toBe(true);
   });
@@ -190,7 +262,9 @@ describe('captures over socket.io', () => {
     const heapBefore = process.memoryUsage().heapUsed;
     const id = await start(c, { lab: LAB, node: 'ns-db', interface: 'veth-db' });
     // ~2 s of flood ping with 1000-byte payloads: tens of thousands of packets, many MB of pcap.
-    await runInNamespace(NS_WEB, 'ping', ['-f', '-q', '-s', '1000', '-w', '2', '192.168.100.20'], { timeoutMs: 10_000 });
+    await runInNamespace(NS_WEB, 'ping', ['-f', '-q', '-s', '1000', '-w', '2', '192.168.100.20'], {
+      timeoutMs: 10_000,
+    });
     const status = await (async () => {
       c.emit('capture:stop', { id });
       await expect.poll(() => w.ended(), { timeout: 5000 }).toBeDefined();
@@ -221,9 +295,16 @@ describe('captures over socket.io', () => {
     await start(c2, { lab: 'cap-b', node: 'ns-web' });
 
     // An apply without ns-db: its capture stops first, ns-web's keeps running.
-    const withoutDb = parseLabText(text.replace(/\n {2}ns-db:\n(?: {4}.*\n)+/, '\n').replace(/\n {2}- a: \{ node: ns-db.*\n.*\n/, '\n')).lab!;
+    const withoutDb = parseLabText(
+      text.replace(/\n {2}ns-db:\n(?: {4}.*\n)+/, '\n').replace(/\n {2}- a: \{ node: ns-db.*\n.*\n/, '\n'),
+    ).lab!;
     expect(Object.keys(withoutDb.nodes)).not.toContain('ns-db');
-    const put = await live.server.app.inject({ method: 'PUT', url: '/api/labs/cap-b', headers: auth, payload: withoutDb });
+    const put = await live.server.app.inject({
+      method: 'PUT',
+      url: '/api/labs/cap-b',
+      headers: auth,
+      payload: withoutDb,
+    });
     expect(put.statusCode).toBe(200);
     expect(w.ended()).toMatchObject({ reason: 'lab-changed' });
     expect(wWeb.ended()).toBeUndefined();

@@ -20,15 +20,24 @@ afterAll(async () => {
 
 const LINK_DOWN = builtinScenario('link-down')!.text;
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
-const post = (url: string, payload?: object, headers: Record<string, string> = auth) => s.app.inject({ method: 'POST', url, headers, ...(payload ? { payload } : {}) });
+const post = (url: string, payload?: object, headers: Record<string, string> = auth) =>
+  s.app.inject({ method: 'POST', url, headers, ...(payload ? { payload } : {}) });
 const get = (url: string, headers: Record<string, string> = auth) => s.app.inject({ method: 'GET', url, headers });
-const join = (code: string, name: string) => s.app.inject({ method: 'POST', url: '/api/join', payload: { code, name } });
+const join = (code: string, name: string) =>
+  s.app.inject({ method: 'POST', url: '/api/join', payload: { code, name } });
 
 describe('the scenario library', () => {
   it('lists the built-ins and gives one as its file', async () => {
     const list = await get('/api/scenarios');
     expect(list.statusCode).toBe(200);
-    expect(list.json().scenarios).toContainEqual({ id: 'link-down', title: expect.any(String), level: 'beginner', summary: expect.any(String), tags: expect.any(Array), checks: 3, hints: 2,
+    expect(list.json().scenarios).toContainEqual({
+      id: 'link-down',
+      title: expect.any(String),
+      level: 'beginner',
+      summary: expect.any(String),
+      tags: expect.any(Array),
+      checks: 3,
+      hints: 2,
       checkList: [
         { id: 'db-eth0-up', title: expect.any(String), type: 'interface' },
         { id: 'web-to-db', title: expect.any(String), type: 'ping' },
@@ -45,9 +54,13 @@ describe('the scenario library', () => {
   it('proves link-down sound in a lab of its own, and leaves nothing behind', async () => {
     const r = await post('/api/scenarios/validate', { text: LINK_DOWN });
     expect(r.statusCode, r.body).toBe(200);
-    const proof = r.json() as ValidationProof;
+    const proof = r.json<ValidationProof>();
     expect(proof).toMatchObject({ scenario: 'link-down', lab: expect.stringMatching(/^v-[0-9a-f]{10}$/), sound: true });
-    expect(proof.stages.map((st) => [st.stage, st.ok])).toEqual([['fresh', true], ['solution', true], ['reset', true]]);
+    expect(proof.stages.map((st) => [st.stage, st.ok])).toEqual([
+      ['fresh', true],
+      ['solution', true],
+      ['reset', true],
+    ]);
     expect(proof.stages[1]!.steps).toEqual([{ node: 'db', run: 'ip link set eth0 up', code: 0, output: '' }]);
     expect(await listNamespaces(PREFIX)).toEqual([]);
     expect(await s.engine.list()).toEqual([]);
@@ -57,11 +70,21 @@ describe('the scenario library', () => {
     const broken = LINK_DOWN.replace('node: db, interface: eth0, up: true', 'node: nobody, interface: eth0, up: true');
     const r = await post('/api/scenarios/validate', { text: broken });
     expect(r.statusCode, r.body).toBe(400);
-    expect(r.json()).toMatchObject({ code: 'invalid', problems: [expect.objectContaining({ path: expect.stringContaining('checks'), message: expect.stringContaining('nobody') })] });
+    expect(r.json()).toMatchObject({
+      code: 'invalid',
+      problems: [
+        expect.objectContaining({
+          path: expect.stringContaining('checks'),
+          message: expect.stringContaining('nobody'),
+        }),
+      ],
+    });
     const notYaml = await post('/api/scenarios/validate', { text: ': : :\n\t- [' });
     expect(notYaml.statusCode).toBe(400);
     expect(notYaml.json().problems.length).toBeGreaterThan(0);
-    const byPath = await post('/api/scenarios/validate', { text: LINK_DOWN.replace(/^lab:\n(?: {2}.*\n)+/m, 'lab: ./lab.yaml\n') });
+    const byPath = await post('/api/scenarios/validate', {
+      text: LINK_DOWN.replace(/^lab:\n(?: {2}.*\n)+/m, 'lab: ./lab.yaml\n'),
+    });
     expect(byPath.statusCode).toBe(400);
     expect((await post('/api/scenarios/validate', { text: LINK_DOWN, extra: 1 })).statusCode).toBe(400);
     expect(await listNamespaces(PREFIX)).toEqual([]);
@@ -93,7 +116,12 @@ describe('sessions and joining', () => {
       expect(r.statusCode, `${JSON.stringify(name)}: ${r.body}`).toBe(400);
       expect(r.json().problems[0]).toMatchObject({ path: 'name' });
     }
-    for (const payload of [{ code: 'ab', name: 'x' }, { code: 'abc;rm -rf', name: 'x' }, { code: session.code }, { code: session.code, name: 'x', extra: 1 }]) {
+    for (const payload of [
+      { code: 'ab', name: 'x' },
+      { code: 'abc;rm -rf', name: 'x' },
+      { code: session.code },
+      { code: session.code, name: 'x', extra: 1 },
+    ]) {
       expect((await s.app.inject({ method: 'POST', url: '/api/join', payload })).statusCode).toBe(400);
     }
     expect((await get(`/api/sessions/${session.id}`)).json().students).toEqual([]);
@@ -103,9 +131,11 @@ describe('sessions and joining', () => {
   it("a student's lab that went away says so, and a reset brings it back", async () => {
     const r = await join(session.code, 'Cleo');
     expect(r.statusCode, r.body).toBe(200);
-    const cleo = r.json() as Joined;
+    const cleo = r.json<Joined>();
     // As the idle reaper does: the lab is destroyed, the student stays.
-    expect((await s.app.inject({ method: 'DELETE', url: `/api/labs/${cleo.lab}`, headers: as(cleo.token) })).statusCode).toBe(200);
+    expect(
+      (await s.app.inject({ method: 'DELETE', url: `/api/labs/${cleo.lab}`, headers: as(cleo.token) })).statusCode,
+    ).toBe(200);
     expect(await listNamespaces(`${PREFIX}${cleo.lab}.`)).toEqual([]);
     const view = await get(`/api/labs/${cleo.lab}/exercise`, as(cleo.token));
     expect(view.statusCode).toBe(410);
@@ -135,7 +165,10 @@ describe('a lab started from a scenario outside a session', () => {
       expect(run.json()).toMatchObject({ lab: 'cli-ex', trigger: 'request', total: 3 });
       expect(run.json().passed).toBeLessThan(3);
       expect((await post('/api/labs/cli-ex/hints')).json().hints).toHaveLength(1);
-      expect((await get('/api/labs/cli-ex/exercise')).json()).toMatchObject({ hints: [expect.any(String)], lastRun: { trigger: 'request' } });
+      expect((await get('/api/labs/cli-ex/exercise')).json()).toMatchObject({
+        hints: [expect.any(String)],
+        lastRun: { trigger: 'request' },
+      });
       expect((await post('/api/labs/cli-ex/reset')).json()).toMatchObject({ lab: 'cli-ex', trigger: 'reset' });
       // A lab with no exercise: 404.
       expect((await get('/api/labs/nothing-here/exercise')).statusCode).toBe(404);
@@ -147,7 +180,19 @@ describe('a lab started from a scenario outside a session', () => {
 
   it('documents every classroom route in OpenAPI', async () => {
     const paths = Object.keys((await get('/api/openapi.json')).json().paths as object);
-    for (const p of ['/api/scenarios', '/api/scenarios/{id}', '/api/scenarios/validate', '/api/sessions', '/api/sessions/{id}', '/api/sessions/{id}/students/{student}/reset', '/api/join', '/api/labs/{name}/exercise', '/api/labs/{name}/checks', '/api/labs/{name}/hints', '/api/labs/{name}/reset']) {
+    for (const p of [
+      '/api/scenarios',
+      '/api/scenarios/{id}',
+      '/api/scenarios/validate',
+      '/api/sessions',
+      '/api/sessions/{id}',
+      '/api/sessions/{id}/students/{student}/reset',
+      '/api/join',
+      '/api/labs/{name}/exercise',
+      '/api/labs/{name}/checks',
+      '/api/labs/{name}/hints',
+      '/api/labs/{name}/reset',
+    ]) {
       expect(paths, p).toContain(p);
     }
   });

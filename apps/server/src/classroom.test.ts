@@ -42,8 +42,12 @@ async function client(token: string) {
 }
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
-const req = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, headers: Record<string, string> = auth, payload?: unknown) =>
-  s.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+const req = (
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  headers: Record<string, string> = auth,
+  payload?: unknown,
+) => s.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
 let session: Session;
 let ada: Joined;
@@ -54,9 +58,18 @@ describe('a class session from link-down', () => {
     const r = await req('POST', '/api/sessions', auth, { scenario: 'link-down' });
     expect(r.statusCode, r.body).toBe(201);
     session = r.json();
-    expect(session).toMatchObject({ code: expect.stringMatching(/^[A-Z2-9]{6}$/), joinPath: `/join/${session.code}`, scenario: { id: 'link-down', checks: 3, hints: 2 }, students: [] });
+    expect(session).toMatchObject({
+      code: expect.stringMatching(/^[A-Z2-9]{6}$/),
+      joinPath: `/join/${session.code}`,
+      scenario: { id: 'link-down', checks: 3, hints: 2 },
+      students: [],
+    });
     // Public, the code in any case, the name trimmed.
-    const j1 = await s.app.inject({ method: 'POST', url: '/api/join', payload: { code: session.code.toLowerCase(), name: '  Ada  ' } });
+    const j1 = await s.app.inject({
+      method: 'POST',
+      url: '/api/join',
+      payload: { code: session.code.toLowerCase(), name: '  Ada  ' },
+    });
     expect(j1.statusCode, j1.body).toBe(200);
     ada = j1.json();
     const j2 = await s.app.inject({ method: 'POST', url: '/api/join', payload: { code: session.code, name: 'Bob' } });
@@ -66,20 +79,32 @@ describe('a class session from link-down', () => {
     expect(bob.lab).toBe(`s${session.code.toLowerCase()}-02`);
     expect(ada.token).not.toBe(bob.token);
     for (const j of [ada, bob]) expect(await listNamespaces(`${PREFIX}${j.lab}.`)).toHaveLength(3);
-    const got = (await req('GET', `/api/sessions/${session.id}`)).json() as Session;
-    expect(got.students.map((st) => [st.name, st.lab, st.total])).toEqual([['Ada', ada.lab, 3], ['Bob', bob.lab, 3]]);
+    const got = (await req('GET', `/api/sessions/${session.id}`)).json<Session>();
+    expect(got.students.map((st) => [st.name, st.lab, st.total])).toEqual([
+      ['Ada', ada.lab, 3],
+      ['Bob', bob.lab, 3],
+    ]);
   });
 
   it("a student's token covers their own lab and nothing else", async () => {
     const mine = await req('GET', `/api/labs/${ada.lab}/exercise`, as(ada.token));
     expect(mine.statusCode, mine.body).toBe(200);
     const other = bob.lab;
-    const attempts: [('GET' | 'POST' | 'PUT' | 'DELETE'), string, unknown?][] = [
-      ['GET', `/api/labs/${other}`], ['GET', `/api/labs/${other}/state`], ['GET', `/api/labs/${other}/exercise`],
-      ['POST', `/api/labs/${other}/checks`], ['POST', `/api/labs/${other}/hints`], ['POST', `/api/labs/${other}/reset`],
-      ['PUT', `/api/labs/${other}`, { name: other, nodes: {}, links: [] }], ['DELETE', `/api/labs/${other}`],
-      ['GET', '/api/scenarios'], ['GET', '/api/sessions'], ['GET', `/api/sessions/${session.id}`], ['POST', '/api/sessions', { scenario: 'link-down' }],
-      ['DELETE', `/api/sessions/${session.id}`], ['POST', `/api/sessions/${session.id}/students/${bob.student}/reset`],
+    const attempts: ['GET' | 'POST' | 'PUT' | 'DELETE', string, unknown?][] = [
+      ['GET', `/api/labs/${other}`],
+      ['GET', `/api/labs/${other}/state`],
+      ['GET', `/api/labs/${other}/exercise`],
+      ['POST', `/api/labs/${other}/checks`],
+      ['POST', `/api/labs/${other}/hints`],
+      ['POST', `/api/labs/${other}/reset`],
+      ['PUT', `/api/labs/${other}`, { name: other, nodes: {}, links: [] }],
+      ['DELETE', `/api/labs/${other}`],
+      ['GET', '/api/scenarios'],
+      ['GET', '/api/sessions'],
+      ['GET', `/api/sessions/${session.id}`],
+      ['POST', '/api/sessions', { scenario: 'link-down' }],
+      ['DELETE', `/api/sessions/${session.id}`],
+      ['POST', `/api/sessions/${session.id}/students/${bob.student}/reset`],
     ];
     for (const [method, url, body] of attempts) {
       const r = await req(method, url, as(ada.token), body);
@@ -96,8 +121,14 @@ describe('a class session from link-down', () => {
   it('a fix in the kernel is checked on its own: results live to the student and the dashboard, and no endless runs', async () => {
     const student = await client(ada.token);
     const teacher = await client(TOKEN);
-    expect(await student.c.emitWithAck('exercise:subscribe', { lab: ada.lab })).toEqual({ ok: true, id: `exercise:${ada.lab}` });
-    expect(await teacher.c.emitWithAck('session:subscribe', { session: session.id })).toEqual({ ok: true, id: `session:${session.id}` });
+    expect(await student.c.emitWithAck('exercise:subscribe', { lab: ada.lab })).toEqual({
+      ok: true,
+      id: `exercise:${ada.lab}`,
+    });
+    expect(await teacher.c.emitWithAck('session:subscribe', { session: session.id })).toEqual({
+      ok: true,
+      id: `session:${session.id}`,
+    });
     // The dashboard gets every student at once; the student the join's first run (now or when stored).
     await expect.poll(() => new Set(teacher.progress.map((p) => p.student.lab)).size).toBe(2);
     await expect.poll(() => student.runs.length, { timeout: 20_000 }).toBeGreaterThan(0);
@@ -105,13 +136,17 @@ describe('a class session from link-down', () => {
     expect(student.runs[0]!.passed).toBeLessThan(3);
 
     const before = student.runs.length;
-    const fix = await execInNamespace(namespaceName(PREFIX, ada.lab, 'db'), ['ip', 'link', 'set', 'eth0', 'up'], { stdio: 'pipe' });
+    const fix = await execInNamespace(namespaceName(PREFIX, ada.lab, 'db'), ['ip', 'link', 'set', 'eth0', 'up'], {
+      stdio: 'pipe',
+    });
     expect(fix.code).toBe(0);
     await expect.poll(() => student.runs.slice(before).find((r) => r.passed === 3), { timeout: 20_000 }).toBeTruthy();
     const solved = student.runs.slice(before).find((r) => r.passed === 3)!;
     expect(solved).toMatchObject({ lab: ada.lab, trigger: 'change', total: 3 });
     expect(solved.results.every((r) => r.pass)).toBe(true);
-    await expect.poll(() => teacher.progress.find((p) => p.student.lab === ada.lab && p.student.passed === 3)?.student.solvedAt).toBeTruthy();
+    await expect
+      .poll(() => teacher.progress.find((p) => p.student.lab === ada.lab && p.student.passed === 3)?.student.solvedAt)
+      .toBeTruthy();
 
     // The checks' own pings fill ARP and FDB tables: that never triggers another run.
     const settled = student.runs.length;
@@ -131,7 +166,13 @@ describe('a class session from link-down', () => {
     const student = await client(bob.token);
     expect(await student.c.emitWithAck('exercise:subscribe', { lab: bob.lab })).toMatchObject({ ok: true });
     await expect.poll(() => student.runs.length, { timeout: 20_000 }).toBeGreaterThan(0);
-    const open = await student.c.emitWithAck('terminal:open', { id: streamId(), lab: bob.lab, node: 'web', cols: 80, rows: 24 });
+    const open = await student.c.emitWithAck('terminal:open', {
+      id: streamId(),
+      lab: bob.lab,
+      node: 'web',
+      cols: 80,
+      rows: 24,
+    });
     expect(open.ok, JSON.stringify(open)).toBe(true);
     await new Promise((r) => setTimeout(r, 1500)); // whatever opening a shell may have caused is over
     const before = student.runs.length;
@@ -166,7 +207,7 @@ describe('a class session from link-down', () => {
     expect(byTeacher.statusCode, byTeacher.body).toBe(200);
     expect(byTeacher.json()).toMatchObject({ lab: bob.lab, trigger: 'reset' });
     expect((await req('POST', `/api/sessions/${session.id}/students/${ada.student}x/reset`)).statusCode).toBe(404);
-    const got = (await req('GET', `/api/sessions/${session.id}`)).json() as Session;
+    const got = (await req('GET', `/api/sessions/${session.id}`)).json<Session>();
     const a = got.students.find((st) => st.id === ada.student)!;
     expect(a.passed).toBeLessThan(3);
     expect(a.solvedAt).toBeTruthy(); // solved once stays solved
@@ -178,14 +219,23 @@ describe('a class session from link-down', () => {
     await s.engine.close();
     s.store.close();
     await start();
-    const got = (await req('GET', `/api/sessions/${session.id}`)).json() as Session;
+    const got = (await req('GET', `/api/sessions/${session.id}`)).json<Session>();
     expect(got.code).toBe(session.code);
     const a = got.students.find((st) => st.id === ada.student)!;
-    expect(a).toMatchObject({ name: 'Ada', lab: ada.lab, hintsShown: 2, total: 3, solvedAt: expect.any(String), lastCheckAt: expect.any(String) });
+    expect(a).toMatchObject({
+      name: 'Ada',
+      lab: ada.lab,
+      hintsShown: 2,
+      total: 3,
+      solvedAt: expect.any(String),
+      lastCheckAt: expect.any(String),
+    });
     const view = await req('GET', `/api/labs/${ada.lab}/exercise`, as(ada.token));
     expect(view.statusCode, view.body).toBe(200);
     expect(view.json()).toMatchObject({ session: session.id, lastRun: { trigger: 'reset' } });
-    expect(((await req('GET', '/api/sessions')).json() as { sessions: Session[] }).sessions.map((x) => x.id)).toContain(session.id);
+    expect((await req('GET', '/api/sessions')).json<{ sessions: Session[] }>().sessions.map((x) => x.id)).toContain(
+      session.id,
+    );
   });
 
   it('ending the session destroys every student lab and revokes their tokens', async () => {
@@ -201,10 +251,14 @@ describe('a class session from link-down', () => {
     expect((await req('GET', `/api/labs/${ada.lab}/exercise`, as(ada.token))).statusCode).toBe(401);
     expect((await req('GET', `/api/labs/${bob.lab}`, as(bob.token))).statusCode).toBe(401);
     await expect.poll(() => teacher.ended).toEqual([session.id]);
-    const got = (await req('GET', `/api/sessions/${session.id}`)).json() as Session;
+    const got = (await req('GET', `/api/sessions/${session.id}`)).json<Session>();
     expect(got.endedAt).toBeTruthy();
     expect(got.students).toHaveLength(2); // the record of the class stays
-    const late = await s.app.inject({ method: 'POST', url: '/api/join', payload: { code: session.code, name: 'Late' } });
+    const late = await s.app.inject({
+      method: 'POST',
+      url: '/api/join',
+      payload: { code: session.code, name: 'Late' },
+    });
     expect(late.statusCode, late.body).toBe(410);
     expect((await req('POST', `/api/sessions/${session.id}/students/${ada.student}/reset`)).statusCode).toBe(409);
     // The instructor gets a lab-gone answer, not a re-created lab.

@@ -20,7 +20,11 @@ afterAll(async () => {
 
 /** The route's address with sample parameters that pass its schema. */
 const sample = (path: string): string =>
-  path.replace(':name', 'contract-lab').replace(':id/pcap', '0123456789abcdef/pcap').replace(':id', 'no-such-id').replace(':student', 'no-such-student');
+  path
+    .replace(':name', 'contract-lab')
+    .replace(':id/pcap', '0123456789abcdef/pcap')
+    .replace(':id', 'no-such-id')
+    .replace(':student', 'no-such-student');
 
 describe('the route table', () => {
   it('is what the server serves: every table route is registered, every /api route is in the table', () => {
@@ -31,9 +35,13 @@ describe('the route table', () => {
   });
 
   it('is what the OpenAPI document says, status codes included (hidden routes aside)', async () => {
-    const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json', headers: auth })).json() as { paths: Record<string, Record<string, { responses: object }>> };
+    const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json', headers: auth })).json<{
+      paths: Record<string, Record<string, { responses: object }>>;
+    }>();
     const shown = table.filter(([, r]) => !r.hide);
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(documented.sort()).toEqual(shown.map(([, r]) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort());
     for (const [name, r] of shown) {
       const op = doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]![r.method.toLowerCase()]!;
@@ -49,9 +57,16 @@ describe('the route table', () => {
       else expect(bare.statusCode, `${name} without a token`).toBe(401);
       if (r.access === 'instructor' || r.access === 'lab') {
         const body = r.method === 'POST' || r.method === 'PUT' ? { payload: {} } : {};
-        const student = await s.app.inject({ method: r.method, url, headers: { authorization: `Bearer ${STUDENT}` }, ...body });
+        const student = await s.app.inject({
+          method: r.method,
+          url,
+          headers: { authorization: `Bearer ${STUDENT}` },
+          ...body,
+        });
         // A body the schema refuses answers 400 before the handler runs: that also changes nothing.
-        expect([400, 403], `${name} with another lab's student token: ${student.statusCode} ${student.body}`).toContain(student.statusCode);
+        expect([400, 403], `${name} with another lab's student token: ${student.statusCode} ${student.body}`).toContain(
+          student.statusCode,
+        );
       }
     }
   });

@@ -29,10 +29,15 @@ async function raw(method: string, path: string, body: string): Promise<{ status
   if (!s.app.server.listening) await s.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = s.app.server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...auth, 'content-type': 'application/json' } }, (res) => {
-      let data = '';
-      res.on('data', (c: Buffer) => (data += c.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method, path, headers: { ...auth, 'content-type': 'application/json' } },
+      (res) => {
+        let data = '';
+        res
+          .on('data', (c: Buffer) => (data += c.toString()))
+          .on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+      },
+    );
     req.on('error', reject).end(body);
   });
 }
@@ -44,7 +49,12 @@ describe('drafts', () => {
   const layout = { positions: { a: { x: 1, y: 2 } } };
 
   it('saves, returns, lists and deletes a draft, valid or not', async () => {
-    const put = await s.app.inject({ method: 'PUT', url: '/api/drafts/sketch', headers: auth, payload: { document, layout } });
+    const put = await s.app.inject({
+      method: 'PUT',
+      url: '/api/drafts/sketch',
+      headers: auth,
+      payload: { document, layout },
+    });
     expect(put.statusCode, put.body).toBe(200);
     const { updatedAt } = put.json();
     expect(put.json()).toEqual({ name: 'sketch', updatedAt: new Date(updatedAt).toISOString() });
@@ -70,24 +80,45 @@ describe('drafts', () => {
     expect(list2.json().drafts.map((d: { name: string }) => d.name)).not.toContain('sketch');
 
     // Without a layout: layout null.
-    expect((await s.app.inject({ method: 'PUT', url: '/api/drafts/bare', headers: auth, payload: { document: 42 } })).statusCode).toBe(200);
-    expect((await s.app.inject({ method: 'GET', url: '/api/drafts/bare', headers: auth })).json()).toMatchObject({ document: 42, layout: null });
+    expect(
+      (await s.app.inject({ method: 'PUT', url: '/api/drafts/bare', headers: auth, payload: { document: 42 } }))
+        .statusCode,
+    ).toBe(200);
+    expect((await s.app.inject({ method: 'GET', url: '/api/drafts/bare', headers: auth })).json()).toMatchObject({
+      document: 42,
+      layout: null,
+    });
   });
 
   it('needs a token', async () => {
-    for (const [method, url] of [['GET', '/api/drafts'], ['GET', '/api/drafts/sketch'], ['PUT', '/api/drafts/sketch'], ['DELETE', '/api/drafts/sketch']] as const) {
+    for (const [method, url] of [
+      ['GET', '/api/drafts'],
+      ['GET', '/api/drafts/sketch'],
+      ['PUT', '/api/drafts/sketch'],
+      ['DELETE', '/api/drafts/sketch'],
+    ] as const) {
       const r = await s.app.inject({ method, url, ...(method === 'PUT' ? { payload: { document, layout } } : {}) });
       expect(r.statusCode, `${method} ${url}`).toBe(401);
       expect(r.json()).toMatchObject({ code: 'unauthorized' });
     }
-    const wrong = await s.app.inject({ method: 'PUT', url: '/api/drafts/sketch', headers: { authorization: 'Bearer nope' }, payload: { document } });
+    const wrong = await s.app.inject({
+      method: 'PUT',
+      url: '/api/drafts/sketch',
+      headers: { authorization: 'Bearer nope' },
+      payload: { document },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(s.store.drafts.get('sketch')).toBeUndefined();
   });
 
   it('refuses invalid names with 400', async () => {
     for (const bad of ['Bad%20Name', 'UPPER', '9starts-with-digit', 'a'.repeat(25)]) {
-      const r = await s.app.inject({ method: 'PUT', url: `/api/drafts/${bad}`, headers: auth, payload: { document, layout } });
+      const r = await s.app.inject({
+        method: 'PUT',
+        url: `/api/drafts/${bad}`,
+        headers: auth,
+        payload: { document, layout },
+      });
       expect(r.statusCode, `${bad}: ${r.body}`).toBe(400);
       const g = await s.app.inject({ method: 'GET', url: `/api/drafts/${bad}`, headers: auth });
       expect(g.statusCode, bad).toBe(400);
@@ -95,7 +126,10 @@ describe('drafts', () => {
     for (const dots of ['..', '%2E%2E']) {
       const r = await raw('PUT', `/api/drafts/${dots}`, JSON.stringify({ document, layout }));
       expect(r.status, `${dots}: ${r.body}`).toBe(400);
-      expect(JSON.parse(r.body)).toMatchObject({ code: 'invalid', problems: [expect.objectContaining({ path: 'name' })] });
+      expect(JSON.parse(r.body)).toMatchObject({
+        code: 'invalid',
+        problems: [expect.objectContaining({ path: 'name' })],
+      });
     }
     expect(s.store.drafts.list().map((d) => d.name)).toEqual(expect.not.arrayContaining(['Bad Name', '..', 'UPPER']));
   });
@@ -110,23 +144,41 @@ describe('drafts', () => {
       [{ document, layout, extra: true }, /^$/],
     ];
     for (const [payload, path] of bads) {
-      const r = await s.app.inject({ method: 'PUT', url: '/api/drafts/shape', headers: auth, payload: payload as object });
+      const r = await s.app.inject({
+        method: 'PUT',
+        url: '/api/drafts/shape',
+        headers: auth,
+        payload: payload as object,
+      });
       expect(r.statusCode, JSON.stringify(payload)).toBe(400);
-      expect(r.json(), JSON.stringify(payload)).toMatchObject({ code: 'invalid', problems: expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(path) })]) });
+      expect(r.json(), JSON.stringify(payload)).toMatchObject({
+        code: 'invalid',
+        problems: expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(path) })]),
+      });
     }
     expect(s.store.drafts.get('shape')).toBeUndefined();
   });
 
   it('refuses a body over 1 MiB with 413', async () => {
     const payload = JSON.stringify({ document: { name: 'big', description: 'x'.repeat(1024 * 1024 + 10) } });
-    const r = await s.app.inject({ method: 'PUT', url: '/api/drafts/big', headers: { ...auth, 'content-type': 'application/json' }, payload });
+    const r = await s.app.inject({
+      method: 'PUT',
+      url: '/api/drafts/big',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload,
+    });
     expect(r.statusCode).toBe(413);
     expect(r.json()).toMatchObject({ code: 'too-large' });
     expect(s.store.drafts.get('big')).toBeUndefined();
   });
 
   it('survives a server restart', async () => {
-    const put = await s.app.inject({ method: 'PUT', url: '/api/drafts/keeper', headers: auth, payload: { document, layout } });
+    const put = await s.app.inject({
+      method: 'PUT',
+      url: '/api/drafts/keeper',
+      headers: auth,
+      payload: { document, layout },
+    });
     expect(put.statusCode).toBe(200);
     const again = await lab.server(); // same data folder, fresh engine, store and app
     const get = await again.app.inject({ method: 'GET', url: '/api/drafts/keeper', headers: auth });
@@ -140,7 +192,9 @@ describe('examples', () => {
     const r = await s.app.inject({ method: 'GET', url: '/api/examples', headers: auth });
     expect(r.statusCode).toBe(200);
     const examples: { file: string; name: string; description: string; text: string }[] = r.json().examples;
-    const files = readdirSync(REPO_EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
+    const files = readdirSync(REPO_EXAMPLES)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     expect(files.length).toBeGreaterThan(0);
     expect(examples.map((e) => e.file)).toEqual(files);
     for (const e of examples) {
@@ -155,7 +209,6 @@ describe('examples', () => {
     }
     expect(examples.find((e) => e.file === 'docker-bridge-nat.yaml')?.name).toBe('docker-bridge');
   });
-
 });
 
 describe('script', () => {
@@ -170,21 +223,32 @@ describe('script', () => {
     expect(lines).toContain('ip -n pbs6-two-containers._host link add br0 type bridge');
     expect(lines).toContain('ip -n pbs6-two-containers.ns-web addr add 192.168.100.10/24 dev veth-web');
     expect(lines).toContain('ip -n pbs6-two-containers.ns-db route replace default via 192.168.100.1');
-    expect(lines.indexOf('ip netns add pbs6-two-containers.ns-web  # owned by its own user namespace (nsowner.py)')).toBeLessThan(lines.indexOf('ip -n pbs6-two-containers._host link add br0 type bridge'));
+    expect(
+      lines.indexOf('ip netns add pbs6-two-containers.ns-web  # owned by its own user namespace (nsowner.py)'),
+    ).toBeLessThan(lines.indexOf('ip -n pbs6-two-containers._host link add br0 type bridge'));
     expect(await listNamespaces(lab.prefix)).toEqual([]);
     expect((await s.app.inject({ method: 'GET', url: '/api/labs', headers: auth })).json().labs).toEqual([]);
   });
 
   it('answers 400 with problems for an invalid document', async () => {
-    const r = await s.app.inject({ method: 'POST', url: '/api/script', headers: auth, payload: { name: 'x', nodes: { bad: { kind: 'nope' } }, links: [] } });
+    const r = await s.app.inject({
+      method: 'POST',
+      url: '/api/script',
+      headers: auth,
+      payload: { name: 'x', nodes: { bad: { kind: 'nope' } }, links: [] },
+    });
     expect(r.statusCode).toBe(400);
-    expect(r.json()).toMatchObject({ code: 'invalid', problems: [{ path: 'nodes.bad.kind', code: 'schema.enum', message: expect.stringContaining('nope') }] });
+    expect(r.json()).toMatchObject({
+      code: 'invalid',
+      problems: [{ path: 'nodes.bad.kind', code: 'schema.enum', message: expect.stringContaining('nope') }],
+    });
     expect(await listNamespaces(lab.prefix)).toEqual([]);
   });
 });
 
 describe('dry run', () => {
-  const put = (query = '') => s.app.inject({ method: 'PUT', url: `/api/labs/two-containers${query}`, headers: auth, payload: twoContainers() });
+  const put = (query = '') =>
+    s.app.inject({ method: 'PUT', url: `/api/labs/two-containers${query}`, headers: auth, payload: twoContainers() });
 
   it('answers the plan and changes nothing; a real apply then builds it; a second dry run has no ops', async () => {
     const dry = await put('?dryRun=true');
@@ -193,17 +257,23 @@ describe('dry run', () => {
     expect(body).toMatchObject({ lab: 'two-containers', dryRun: true, revision: 0 });
     expect(body.ops.length).toBeGreaterThan(0);
     for (const op of body.ops) expect(op.command).toEqual(expect.any(String));
-    expect(body.ops.map((o: { command: string }) => o.command)).toContain('ip netns add pbs6-two-containers.ns-web  # owned by its own user namespace (nsowner.py)');
+    expect(body.ops.map((o: { command: string }) => o.command)).toContain(
+      'ip netns add pbs6-two-containers.ns-web  # owned by its own user namespace (nsowner.py)',
+    );
     expect(await listNamespaces(lab.prefix)).toEqual([]);
     expect((await s.app.inject({ method: 'GET', url: '/api/labs', headers: auth })).json().labs).toEqual([]);
-    expect((await s.app.inject({ method: 'GET', url: '/api/labs/two-containers', headers: auth })).statusCode).toBe(404);
+    expect((await s.app.inject({ method: 'GET', url: '/api/labs/two-containers', headers: auth })).statusCode).toBe(
+      404,
+    );
     expect(s.store.labs.get('two-containers')).toBeUndefined();
 
     const real = await put('?dryRun=false');
     expect(real.statusCode, real.body).toBe(200);
     expect(real.json()).toMatchObject({ dryRun: false, revision: 1 });
     expect(real.json().ops.length).toBe(body.ops.length);
-    expect(await listNamespaces('pbs6-two-containers.')).toEqual(expect.arrayContaining(['pbs6-two-containers.ns-web', 'pbs6-two-containers.ns-db']));
+    expect(await listNamespaces('pbs6-two-containers.')).toEqual(
+      expect.arrayContaining(['pbs6-two-containers.ns-web', 'pbs6-two-containers.ns-db']),
+    );
 
     const again = await put('?dryRun=true');
     expect(again.statusCode).toBe(200);
@@ -229,7 +299,8 @@ describe('web app', () => {
   });
 
   it('still guards the API, the editor routes included', async () => {
-    for (const url of ['/api/labs', '/api/examples', '/api/no/such/route']) expect((await s.app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+    for (const url of ['/api/labs', '/api/examples', '/api/no/such/route'])
+      expect((await s.app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
     expect((await s.app.inject({ method: 'POST', url: '/api/script', payload: twoContainers() })).statusCode).toBe(401);
   });
 

@@ -30,8 +30,15 @@ export function pointerToPath(pointer: string): string {
 
 export function validationProblems(err: Pick<FastifyError, 'validation' | 'validationContext'>): Problem[] {
   return (err.validation ?? []).map((v) => {
-    const extra = v.keyword === 'additionalProperties' ? ` (${String((v.params as { additionalProperty?: string }).additionalProperty)})` : '';
-    return { path: pointerToPath(v.instancePath), message: `${v.message ?? 'is not valid'}${extra}`, code: `schema.${v.keyword}` };
+    const extra =
+      v.keyword === 'additionalProperties'
+        ? ` (${String((v.params as { additionalProperty?: string }).additionalProperty)})`
+        : '';
+    return {
+      path: pointerToPath(v.instancePath),
+      message: `${v.message ?? 'is not valid'}${extra}`,
+      code: `schema.${v.keyword}`,
+    };
   });
 }
 
@@ -43,7 +50,13 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     // The web app's own addresses (not files, not the API): its index.html.
     const path = req.url.split('?')[0]!;
-    if (req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/socket.io/') && 'sendFile' in reply && app.hasDecorator('webApp')) {
+    if (
+      req.method === 'GET' &&
+      !path.startsWith('/api/') &&
+      !path.startsWith('/socket.io/') &&
+      'sendFile' in reply &&
+      app.hasDecorator('webApp')
+    ) {
       return void (reply as unknown as { sendFile(f: string): unknown }).sendFile('index.html');
     }
     void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'not-found' });
@@ -59,7 +72,14 @@ export function installErrorHandlers(app: FastifyInstance): void {
       // What failed is the user's business (the command, the kernel's words, the lab object), not an internal.
       const failure =
         err instanceof ApplyError
-          ? { failure: { command: err.failure.command, error: err.failure.error, subject: err.failure.op.subject, rolledBack: err.failure.rolledBack } }
+          ? {
+              failure: {
+                command: err.failure.command,
+                error: err.failure.error,
+                subject: err.failure.op.subject,
+                rolledBack: err.failure.rolledBack,
+              },
+            }
           : {};
       return reply.code(status).send({ error: err.message, code: err.code, requestId: req.id, ...failure });
     }
@@ -67,20 +87,28 @@ export function installErrorHandlers(app: FastifyInstance): void {
       if (err.problems) return reply.code(err.statusCode).send(problemsBody(err.message, err.code, err.problems));
       return reply.code(err.statusCode).send({ error: err.message, code: err.code });
     }
-    const fe = err as FastifyError;
+    const fe = err;
     if (fe.validation) {
-      return reply.code(400).send(problemsBody('the request is not valid; nothing was changed', 'invalid', validationProblems(fe)));
+      return reply
+        .code(400)
+        .send(problemsBody('the request is not valid; nothing was changed', 'invalid', validationProblems(fe)));
     }
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ error: `the request body is larger than the limit of ${BODY_LIMIT / 1024 / 1024} MiB`, code: 'too-large' });
+      return reply.code(413).send({
+        error: `the request body is larger than the limit of ${BODY_LIMIT / 1024 / 1024} MiB`,
+        code: 'too-large',
+      });
     }
     const status = fe.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const code = fe.code ?? 'bad-request';
-      if (status === 400) return reply.code(400).send(problemsBody(fe.message, code, [{ path: '', code, message: fe.message }]));
+      if (status === 400)
+        return reply.code(400).send(problemsBody(fe.message, code, [{ path: '', code, message: fe.message }]));
       return reply.code(status).send({ error: fe.message, code });
     }
     req.log.error({ err }, 'internal error');
-    return reply.code(500).send({ error: 'internal server error; the server log has the details', code: 'internal', requestId: req.id });
+    return reply
+      .code(500)
+      .send({ error: 'internal server error; the server log has the details', code: 'internal', requestId: req.id });
   });
 }

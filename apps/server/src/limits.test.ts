@@ -7,7 +7,16 @@ import { DEFAULT_LIMITS, limitsFromEnv, Quotas, TokenBucket } from './limits.js'
 import { auth, exampleText, liveServer, streamId, type LiveClient } from './test-support.js';
 
 const STUDENT = 'pbs9-student-token-0123456789';
-const live = liveServer('pbs9-', undefined, { requestsPerSecond: 1, requestBurst: 3, eventsPerSecond: 1, eventBurst: 4, studentPings: 1, studentNodesPerLab: 2, captureMaxSeconds: 10, studentIdleSeconds: 1 });
+const live = liveServer('pbs9-', undefined, {
+  requestsPerSecond: 1,
+  requestBurst: 3,
+  eventsPerSecond: 1,
+  eventBurst: 4,
+  studentPings: 1,
+  studentNodesPerLab: 2,
+  captureMaxSeconds: 10,
+  studentIdleSeconds: 1,
+});
 
 async function connect(token?: string): Promise<LiveClient> {
   const c = live.client(token ? { token } : undefined);
@@ -52,41 +61,80 @@ describe('limits', () => {
     const { app } = live.server;
     app.store.tokens.add(STUDENT, 'student', 'two-containers');
     const codes = [];
-    for (let i = 0; i < 5; i++) codes.push((await app.inject({ method: 'GET', url: '/api/labs', headers: auth })).statusCode);
+    for (let i = 0; i < 5; i++)
+      codes.push((await app.inject({ method: 'GET', url: '/api/labs', headers: auth })).statusCode);
     expect(codes.slice(0, 3)).toEqual([200, 200, 200]);
     const limited = await app.inject({ method: 'GET', url: '/api/labs', headers: auth });
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBe('1');
     expect(limited.json()).toMatchObject({ code: 'rate-limited', error: expect.stringContaining('too many requests') });
-    expect((await app.inject({ method: 'GET', url: '/api/labs', headers: { authorization: `Bearer ${STUDENT}` } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/labs', headers: { authorization: `Bearer ${STUDENT}` } }))
+        .statusCode,
+    ).toBe(200);
     for (let i = 0; i < 10; i++) expect((await app.inject({ method: 'GET', url: '/api/health' })).statusCode).toBe(200);
   });
 
-  it('a student\'s lab may not exceed its node quota (nothing changed)', async () => {
+  it("a student's lab may not exceed its node quota (nothing changed)", async () => {
     const { app } = live.server;
-    const res = await app.inject({ method: 'PUT', url: '/api/labs/two-containers', headers: { authorization: `Bearer ${STUDENT}`, 'content-type': 'application/yaml' }, payload: exampleText('two-containers.yaml') });
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/api/labs/two-containers',
+      headers: { authorization: `Bearer ${STUDENT}`, 'content-type': 'application/yaml' },
+      payload: exampleText('two-containers.yaml'),
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ code: 'quota', error: expect.stringContaining('at most 2 nodes') });
   });
 
-  it('refuses a student\'s second concurrent ping, a too long capture, and events beyond the rate (with an ack)', async () => {
+  it("refuses a student's second concurrent ping, a too long capture, and events beyond the rate (with an ack)", async () => {
     const c = await connect(STUDENT);
-    const first = await c.emitWithAck('ping:start', { id: streamId(), lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 2, intervalMs: 200 });
+    const first = await c.emitWithAck('ping:start', {
+      id: streamId(),
+      lab: 'two-containers',
+      node: 'ns-web',
+      target: '192.168.100.20',
+      count: 2,
+      intervalMs: 200,
+    });
     expect(first).toMatchObject({ ok: true });
-    expect(await c.emitWithAck('ping:start', { id: streamId(), lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 1 })).toEqual({
+    expect(
+      await c.emitWithAck('ping:start', {
+        id: streamId(),
+        lab: 'two-containers',
+        node: 'ns-web',
+        target: '192.168.100.20',
+        count: 1,
+      }),
+    ).toEqual({
       ok: false,
       error: 'quota: a student may run at most 1 ping at a time',
     });
-    expect(await c.emitWithAck('capture:start', { id: streamId(), lab: 'two-containers', node: 'ns-db', limits: { seconds: 20 } })).toMatchObject({ ok: false, error: expect.stringContaining('at most 10 s') });
+    expect(
+      await c.emitWithAck('capture:start', {
+        id: streamId(),
+        lab: 'two-containers',
+        node: 'ns-db',
+        limits: { seconds: 20 },
+      }),
+    ).toMatchObject({ ok: false, error: expect.stringContaining('at most 10 s') });
     // Spend what is left of the burst (4 at most): the next event is refused through its ack.
     for (let i = 0; i < 5; i++) c.emit('tables:unsubscribe', { lab: 'two-containers' });
     const refused = await c.emitWithAck('tables:subscribe', { lab: 'two-containers' });
     expect(refused).toMatchObject({ ok: false, error: expect.stringContaining('rate limited') });
     await new Promise((r) => setTimeout(r, 1500));
-    expect(await c.emitWithAck('ping:start', { id: streamId(), lab: 'two-containers', node: 'ns-web', target: '192.168.100.20', count: 1 })).toMatchObject({ ok: true });
+    expect(
+      await c.emitWithAck('ping:start', {
+        id: streamId(),
+        lab: 'two-containers',
+        node: 'ns-web',
+        target: '192.168.100.20',
+        count: 1,
+      }),
+    ).toMatchObject({ ok: true });
   });
 
-  it('destroys a student\'s lab once it has been idle (no request, no connection) for studentIdleSeconds', async () => {
+  it("destroys a student's lab once it has been idle (no request, no connection) for studentIdleSeconds", async () => {
     const { app } = live.server;
     const c = await connect(STUDENT);
     await new Promise((r) => setTimeout(r, 1200));
@@ -97,6 +145,8 @@ describe('limits', () => {
     await new Promise((r) => setTimeout(r, 1200));
     expect(await app.activity.sweep()).toEqual(['two-containers']);
     expect(await listNamespaces('pbs9-two-containers.')).toEqual([]);
-    expect((await app.inject({ method: 'GET', url: '/api/labs', headers: { authorization: `Bearer ${STUDENT}` } })).json()).toEqual({ labs: [] });
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/labs', headers: { authorization: `Bearer ${STUDENT}` } })).json(),
+    ).toEqual({ labs: [] });
   });
 });

@@ -51,7 +51,8 @@ export function limitsFromEnv(text = process.env['PATCHBAY_LIMITS']): Limits {
   } catch {
     throw new Error('PATCHBAY_LIMITS is not JSON (e.g. {"studentTerminals": 2})');
   }
-  const merged: unknown = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { ...DEFAULT_LIMITS, ...parsed } : parsed;
+  const merged: unknown =
+    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { ...DEFAULT_LIMITS, ...parsed } : parsed;
   if (!Value.Check(LimitsSchema, merged)) {
     const why = [...Value.Errors(LimitsSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`).join('; ');
     throw new Error(`PATCHBAY_LIMITS is not valid: ${why}`);
@@ -99,9 +100,17 @@ export class Quotas {
   constructor(private readonly limits: Limits) {}
 
   /** Counts one more `kind` for the scope: a release function, or why not. */
-  acquire(scope: { role: 'instructor' } | { role: 'student'; lab: string } | undefined, kind: QuotaKind): (() => void) | { error: string } {
+  acquire(
+    scope: { role: 'instructor' } | { role: 'student'; lab: string } | undefined,
+    kind: QuotaKind,
+  ): (() => void) | { error: string } {
     if (scope?.role !== 'student') return () => undefined;
-    const max = kind === 'ping' ? this.limits.studentPings : kind === 'capture' ? this.limits.studentCaptures : this.limits.studentTerminals;
+    const max =
+      kind === 'ping'
+        ? this.limits.studentPings
+        : kind === 'capture'
+          ? this.limits.studentCaptures
+          : this.limits.studentTerminals;
     const key = `${scope.lab}\u0000${kind}`;
     const n = this.used.get(key) ?? 0;
     if (n >= max) return { error: `quota: a student may run at most ${max} ${kind}${max === 1 ? '' : 's'} at a time` };

@@ -39,10 +39,16 @@ describe('request logs', () => {
     const s = await loggedServer({}, false);
     try {
       await s.app.inject({ method: 'GET', url: `/?token=${SECRET}` });
-      await s.app.inject({ method: 'GET', url: `/api/labs?x=1&token=${SECRET}`, headers: { authorization: `Bearer ${SECRET}` } });
+      await s.app.inject({
+        method: 'GET',
+        url: `/api/labs?x=1&token=${SECRET}`,
+        headers: { authorization: `Bearer ${SECRET}` },
+      });
       const lines = s.lines();
       expect(lines.join('\n')).not.toContain(SECRET);
-      const requests = lines.map((l) => JSON.parse(l) as { msg: string; req?: { url: string }; status?: number }).filter((o) => o.req);
+      const requests = lines
+        .map((l) => JSON.parse(l) as { msg: string; req?: { url: string }; status?: number })
+        .filter((o) => o.req);
       expect(requests.map((o) => o.req!.url)).toEqual(['/?token=[redacted]', '/api/labs?x=1&token=[redacted]']);
       expect(requests[1]!.status).toBe(401);
       expect(requests[1]!.msg).toMatch(/^GET \/api\/labs\?x=1&token=\[redacted\] 401 \d+ ms$/);
@@ -73,8 +79,10 @@ describe('request logs', () => {
 
 describe('the logger settings', () => {
   it('refuses an unknown level or format with a clear message', () => {
-    expect(() => serverLogger({ PATCHBAY_LOG_FORMAT: 'xml' })).toThrow('PATCHBAY_LOG_FORMAT "xml" is not pretty or json');
-    expect(() => serverLogger({ PATCHBAY_LOG_LEVEL: 'loud' } as never)).toThrow(/PATCHBAY_LOG_LEVEL "loud" is not a level/);
+    expect(() => serverLogger({ PATCHBAY_LOG_FORMAT: 'xml' })).toThrow(
+      'PATCHBAY_LOG_FORMAT "xml" is not pretty or json',
+    );
+    expect(() => serverLogger({ PATCHBAY_LOG_LEVEL: 'loud' })).toThrow(/PATCHBAY_LOG_LEVEL "loud" is not a level/);
   });
 
   it('redacts token and access_token, wherever they are in the query', () => {
@@ -85,7 +93,17 @@ describe('the logger settings', () => {
   });
 
   it('prints fields after the message and the stack of an error', () => {
-    const line = prettyLine(JSON.stringify({ level: 50, time: 0, msg: 'apply failed', lab: 'web', reqId: 'r', err: { message: 'boom', stack: 'Error: boom\n  at x' } }), false);
+    const line = prettyLine(
+      JSON.stringify({
+        level: 50,
+        time: 0,
+        msg: 'apply failed',
+        lab: 'web',
+        reqId: 'r',
+        err: { message: 'boom', stack: 'Error: boom\n  at x' },
+      }),
+      false,
+    );
     expect(line).toBe('00:00:00 ERROR apply failed  lab=web err="boom"\n    Error: boom\n      at x\n');
     expect(prettyLine('not json', false)).toBe('not json');
   });

@@ -20,15 +20,24 @@ export interface LoggerEnv {
 }
 
 /** Logger options of `patchbay serve`; throws a clear error for a bad level or format. */
-export function serverLogger(env: LoggerEnv, out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): NonNullable<FastifyServerOptions['logger']> {
+export function serverLogger(
+  env: LoggerEnv,
+  out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+): NonNullable<FastifyServerOptions['logger']> {
   const level = env.PATCHBAY_LOG_LEVEL ?? 'info';
-  if (!LEVELS.has(level)) throw new Error(`PATCHBAY_LOG_LEVEL ${JSON.stringify(level)} is not a level (${[...LEVELS].join(', ')})`);
+  if (!LEVELS.has(level))
+    throw new Error(`PATCHBAY_LOG_LEVEL ${JSON.stringify(level)} is not a level (${[...LEVELS].join(', ')})`);
   const format = env.PATCHBAY_LOG_FORMAT ?? (out.isTTY ? 'pretty' : 'json');
-  if (format !== 'pretty' && format !== 'json') throw new Error(`PATCHBAY_LOG_FORMAT ${JSON.stringify(format)} is not pretty or json`);
+  if (format !== 'pretty' && format !== 'json')
+    throw new Error(`PATCHBAY_LOG_FORMAT ${JSON.stringify(format)} is not pretty or json`);
   return {
     level,
     serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        remoteAddress: req.ip,
+      }),
     },
     stream: format === 'pretty' ? prettyStream(out, Boolean(out.isTTY)) : out,
   };
@@ -42,7 +51,10 @@ export function logRequests(app: FastifyInstance): void {
   app.addHook('onResponse', async (req, reply) => {
     const ms = reply.elapsedTime;
     const level = reply.statusCode >= 500 ? 'error' : 'info';
-    req.log[level]({ req, status: reply.statusCode, ms: Math.round(ms) }, `${req.method} ${redactUrl(req.url)} ${reply.statusCode} ${ms.toFixed(0)} ms`);
+    req.log[level](
+      { req, status: reply.statusCode, ms: Math.round(ms) },
+      `${req.method} ${redactUrl(req.url)} ${reply.statusCode} ${ms.toFixed(0)} ms`,
+    );
   });
 }
 
@@ -72,13 +84,19 @@ export function prettyLine(json: string, color: boolean): string {
     .filter(([k]) => !QUIET.has(k))
     .map(([k, v]) => `${k}=${fieldText(v)}`);
   const err = o['err'] as { stack?: string } | undefined;
-  const stack = err && typeof err === 'object' && err.stack && (o['level'] as number) >= 50 ? `\n${paint(err.stack.replace(/^/gm, '    '), '90')}` : '';
-  return `${paint(time, '90')} ${paint(name, code)} ${String(o['msg'] ?? '')}${fields.length ? paint(`  ${fields.join(' ')}`, '90') : ''}${stack}\n`;
+  const stack =
+    err && typeof err === 'object' && err.stack && (o['level'] as number) >= 50
+      ? `\n${paint(err.stack.replace(/^/gm, '    '), '90')}`
+      : '';
+  const msg = o['msg'];
+  const text = typeof msg === 'string' ? msg : msg === undefined ? '' : fieldText(msg);
+  return `${paint(time, '90')} ${paint(name, code)} ${text}${fields.length ? paint(`  ${fields.join(' ')}`, '90') : ''}${stack}\n`;
 }
 
 function fieldText(v: unknown): string {
   if (typeof v === 'string') return /\s/.test(v) ? JSON.stringify(v) : v;
-  if (v && typeof v === 'object' && 'message' in v && typeof (v as Error).message === 'string') return JSON.stringify((v as Error).message);
+  if (v && typeof v === 'object' && 'message' in v && typeof (v as Error).message === 'string')
+    return JSON.stringify((v as Error).message);
   return JSON.stringify(v);
 }
 

@@ -8,7 +8,9 @@ export function nestedDeeper(value: unknown, max: number): boolean {
   for (let depth = 0; level.length > 0; depth++) {
     if (depth > max) return true;
     const next: unknown[] = [];
-    for (const v of level) if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)) next.push(...Object.values(v));
+    for (const v of level)
+      if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer))
+        next.push(...Object.values(v as Record<string, unknown>));
     level = next;
   }
   return false;

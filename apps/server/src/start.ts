@@ -39,7 +39,10 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
     await app.listen({ port, host });
     if (report.adopted.length + report.cleaned.length + report.restored.length) {
-      app.log.info({ recovery: report }, `labs: ${report.adopted.length} adopted, ${report.restored.length} restored, ${report.cleaned.length} cleaned`);
+      app.log.info(
+        { recovery: report },
+        `labs: ${report.adopted.length} adopted, ${report.restored.length} restored, ${report.cleaned.length} cleaned`,
+      );
     }
     const address = app.server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port; // --port 0: the one chosen

@@ -3,7 +3,7 @@
 // (one helper, each namespace watched once); then destroy the lab and check nothing of it (or of
 // its watcher) remains.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import type { BridgeView, LabStateView, NodeView } from '@patchbay/engine';
+import type { LabStateView, NodeView } from '@patchbay/engine';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { TablesCounters, TablesDelta, TablesSnapshot } from '@patchbay/protocol';
 import { describe, expect, it } from 'vitest';
@@ -30,7 +30,8 @@ function watcherProcesses(): number[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('nswatch.py')) out.push(Number(d));
+      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('nswatch.py'))
+        out.push(Number(d));
     } catch {
       /* exited meanwhile */
     }
@@ -54,7 +55,10 @@ function waitFor<T>(what: string, ms: number, check: () => T | undefined): Promi
 describe('live tables over socket.io', () => {
   it('refuses unknown labs and bad payloads', async () => {
     const c = await connect();
-    expect(await c.emitWithAck('tables:subscribe', { lab: 'nope' })).toMatchObject({ ok: false, error: expect.stringContaining('nope') });
+    expect(await c.emitWithAck('tables:subscribe', { lab: 'nope' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('nope'),
+    });
     expect(await c.emitWithAck('tables:subscribe', {} as never)).toMatchObject({ ok: false });
     expect(live.server.app.tables.watchedNamespaces('nope')).toBeUndefined();
   });
@@ -80,10 +84,11 @@ describe('live tables over socket.io', () => {
     expect(addrs.filter((a) => a.startsWith('10.77.0.'))).toHaveLength(30);
     expect(latest.coalesced).toBeGreaterThan(0);
     c.emit('tables:unsubscribe', { lab: 'two-containers' });
-    for (let i = 1; i <= 30; i++) await execInNamespace(ns, ['ip', 'addr', 'del', `10.77.0.${i}/32`, 'dev', 'lo'], { stdio: 'pipe' });
+    for (let i = 1; i <= 30; i++)
+      await execInNamespace(ns, ['ip', 'addr', 'del', `10.77.0.${i}/32`, 'dev', 'lo'], { stdio: 'pipe' });
   });
 
-  it('samples interface counters once per second: a ping shows in ns-web\'s veth-web', async () => {
+  it("samples interface counters once per second: a ping shows in ns-web's veth-web", async () => {
     const c = await connect();
     const samples: TablesCounters[] = [];
     c.on('tables:counters', (e) => samples.push(e));
@@ -92,14 +97,27 @@ describe('live tables over socket.io', () => {
     const tx = (e: TablesCounters) => e.nodes['ns-web']?.['veth-web']?.txPackets;
     const first = await waitFor('a first counters sample', 5000, () => samples.find((e) => tx(e) !== undefined));
     expect(first).toMatchObject({ lab: 'two-containers', at: expect.any(Number) });
-    expect(first.nodes._host).toMatchObject({ 'veth-web-br': { rxPackets: expect.any(Number) }, 'veth-db-br': { txDropped: expect.any(Number) } });
+    expect(first.nodes._host).toMatchObject({
+      'veth-web-br': { rxPackets: expect.any(Number) },
+      'veth-db-br': { txDropped: expect.any(Number) },
+    });
     expect(first.nodes['ns-db']?.['veth-db']).toBeDefined();
-    const ping = await execInNamespace('pbs4-two-containers.ns-web', ['ping', '-n', '-c', '5', '-i', '0.2', '-W', '2', '192.168.100.20'], { stdio: 'pipe' });
+    const ping = await execInNamespace(
+      'pbs4-two-containers.ns-web',
+      ['ping', '-n', '-c', '5', '-i', '0.2', '-W', '2', '192.168.100.20'],
+      { stdio: 'pipe' },
+    );
     expect(ping.code).toBe(0);
-    const later = await waitFor('a sample with the ping\'s packets', 5000, () => samples.find((e) => e.at > first.at && tx(e)! >= tx(first)! + 5));
-    expect(later.nodes._host!['veth-web-br']!.rxPackets - first.nodes._host!['veth-web-br']!.rxPackets).toBeGreaterThanOrEqual(5);
+    const later = await waitFor("a sample with the ping's packets", 5000, () =>
+      samples.find((e) => e.at > first.at && tx(e)! >= tx(first)! + 5),
+    );
+    expect(
+      later.nodes._host!['veth-web-br']!.rxPackets - first.nodes._host!['veth-web-br']!.rxPackets,
+    ).toBeGreaterThanOrEqual(5);
     c.emit('tables:unsubscribe', { lab: 'two-containers' });
-    await waitFor('the tables watch to end', 5000, () => (live.server.app.tables.watchedNamespaces('two-containers') === undefined ? true : undefined));
+    await waitFor('the tables watch to end', 5000, () =>
+      live.server.app.tables.watchedNamespaces('two-containers') === undefined ? true : undefined,
+    );
     // No more samples once unsubscribed.
     const n = samples.length;
     await new Promise((r) => setTimeout(r, 1300));
@@ -121,7 +139,7 @@ describe('live tables over socket.io', () => {
     const ack = await c.emitWithAck('tables:subscribe', { lab: 'two-containers' });
     expect(ack).toMatchObject({ ok: true });
     const snap = await waitFor('the snapshot', 5000, () => snapshots[0]);
-    const state = snap.state as LabStateView;
+    const state = snap.state;
     expect(snap.lab).toBe('two-containers');
     expect(state.nodes.map((n) => n.node)).toEqual(expect.arrayContaining(['ns-web', 'ns-db']));
     expect(state.bridges.map((b) => b.bridge)).toEqual(['br0']);
@@ -130,24 +148,32 @@ describe('live tables over socket.io', () => {
     expect(dbMac).toMatch(/^[0-9a-f:]{17}$/);
     const br0 = state.bridges[0]!;
     const watches = live.server.engine.watches;
-    await waitFor('the tables watch', 5000, () => (live.server.app.tables.watchedNamespaces('two-containers')?.length === 3 ? true : undefined));
+    await waitFor('the tables watch', 5000, () =>
+      live.server.app.tables.watchedNamespaces('two-containers')?.length === 3 ? true : undefined,
+    );
     const pid = watches.helperPid!;
     expect(existsSync(`/proc/${pid}`)).toBe(true);
 
     // The MAC may already be learned (IPv6 DAD, …): forget it, so the ping must teach it again.
-    await execInNamespace(br0.namespace, ['bridge', 'fdb', 'del', dbMac, 'dev', 'veth-db-br', 'master'], { stdio: 'pipe' });
+    await execInNamespace(br0.namespace, ['bridge', 'fdb', 'del', dbMac, 'dev', 'veth-db-br', 'master'], {
+      stdio: 'pipe',
+    });
     await new Promise((r) => setTimeout(r, 200));
     deltas.length = 0;
 
-    const ping = await execInNamespace(web(state).namespace, ['ping', '-n', '-c', '1', '-W', '2', '192.168.100.20'], { stdio: 'pipe' });
+    const ping = await execInNamespace(web(state).namespace, ['ping', '-n', '-c', '1', '-W', '2', '192.168.100.20'], {
+      stdio: 'pipe',
+    });
     expect(ping.code).toBe(0);
-    const delta = await waitFor('an FDB delta with ns-db\'s MAC', 5000, () =>
-      deltas.find((d) => (d.state.bridges as BridgeView[]).some((b) => b.bridge === 'br0' && b.fdb.some((e) => e.mac === dbMac))),
+    const delta = await waitFor("an FDB delta with ns-db's MAC", 5000, () =>
+      deltas.find((d) => d.state.bridges.some((b) => b.bridge === 'br0' && b.fdb.some((e) => e.mac === dbMac))),
     );
     expect(delta).toMatchObject({ lab: 'two-containers', namespace: br0.namespace });
     // ns-web learned ns-db's address: a neighbour delta for ns-web too.
     await waitFor('a neighbour delta for ns-web', 5000, () =>
-      deltas.find((d) => d.node === 'ns-web' && (d.state.node as NodeView).neighbours.some((n) => n.dst === '192.168.100.20')),
+      deltas.find(
+        (d) => d.node === 'ns-web' && (d.state.node as NodeView).neighbours.some((n) => n.dst === '192.168.100.20'),
+      ),
     );
 
     // The exercise watch follows the same lab: still one helper, each namespace watched once, by
@@ -162,18 +188,26 @@ describe('live tables over socket.io', () => {
     expect(namespaces.map((ns) => watches.refCount(ns))).toEqual(tablesOnly);
 
     c.emit('tables:unsubscribe', { lab: 'two-containers' });
-    await waitFor('the tables watch to end', 5000, () => (live.server.app.tables.watchedNamespaces('two-containers') === undefined ? true : undefined));
-    await waitFor('the tables\' references to go', 5000, () => (namespaces.every((ns, i) => watches.refCount(ns) === tablesOnly[i]! - 1) ? true : undefined));
+    await waitFor('the tables watch to end', 5000, () =>
+      live.server.app.tables.watchedNamespaces('two-containers') === undefined ? true : undefined,
+    );
+    await waitFor("the tables' references to go", 5000, () =>
+      namespaces.every((ns, i) => watches.refCount(ns) === tablesOnly[i]! - 1) ? true : undefined,
+    );
 
     // Subscribed again, then destroyed: every watch of the lab is released before its namespaces
     // go, the helper exits (it watches nothing else), and no namespace lingers.
     expect(await c.emitWithAck('tables:subscribe', { lab: 'two-containers' })).toMatchObject({ ok: true });
-    await waitFor('the tables watch', 5000, () => (live.server.app.tables.watchedNamespaces('two-containers')?.length === 3 ? true : undefined));
+    await waitFor('the tables watch', 5000, () =>
+      live.server.app.tables.watchedNamespaces('two-containers')?.length === 3 ? true : undefined,
+    );
     const res = await live.server.app.inject({ method: 'DELETE', url: '/api/labs/two-containers', headers: auth });
     expect(res.statusCode).toBe(200);
     expect(live.server.app.tables.watchedNamespaces('two-containers')).toBeUndefined();
     expect(watches.watched()).toEqual([]);
-    await waitFor('the watcher to exit', 5000, () => (!existsSync(`/proc/${pid}`) && watcherProcesses().length === 0 ? true : undefined));
+    await waitFor('the watcher to exit', 5000, () =>
+      !existsSync(`/proc/${pid}`) && watcherProcesses().length === 0 ? true : undefined,
+    );
     expect(await listNamespaces('pbs4-')).toEqual([]);
   });
 });

@@ -46,7 +46,13 @@ function terminals(c: LiveClient, withhold?: () => boolean) {
     held,
     async open(node: string, size: { cols?: number; rows?: number } = {}, id = streamId()): Promise<Term> {
       await connected(c);
-      const ack = await c.emitWithAck('terminal:open', { id, lab: LAB, node, cols: size.cols ?? 100, rows: size.rows ?? 30 });
+      const ack = await c.emitWithAck('terminal:open', {
+        id,
+        lab: LAB,
+        node,
+        cols: size.cols ?? 100,
+        rows: size.rows ?? 30,
+      });
       if (!ack.ok) throw new Error(ack.error);
       expect(ack.id).toBe(id);
       const out = () => outputs.get(id) ?? '';
@@ -127,18 +133,35 @@ describe('terminals over socket.io', () => {
   it('refuses bridges, the implicit host, unknown labs and nodes, and bad payloads', async () => {
     const c = live.client();
     await connected(c);
-    const open = (p: Record<string, unknown>): Promise<LiveAck> => c.emitWithAck('terminal:open', { id: streamId(), ...p } as unknown as TerminalOpen);
+    const open = (p: Record<string, unknown>): Promise<LiveAck> =>
+      c.emitWithAck('terminal:open', { id: streamId(), ...p } as unknown as TerminalOpen);
     const base = { lab: LAB, node: 'ns-web', cols: 80, rows: 24 };
-    expect(await open({ ...base, node: 'br0' })).toMatchObject({ ok: false, error: expect.stringMatching(/br0 is a bridge.*never given to a shell/) });
-    expect(await open({ ...base, node: '_host' })).toMatchObject({ ok: false, error: expect.stringMatching(/implicit host.*never given to a shell/) });
+    expect(await open({ ...base, node: 'br0' })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/br0 is a bridge.*never given to a shell/),
+    });
+    expect(await open({ ...base, node: '_host' })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/implicit host.*never given to a shell/),
+    });
     expect(await open({ ...base, node: 'nope' })).toMatchObject({ ok: false, error: expect.stringContaining('nope') });
     expect(await open({ ...base, lab: 'nope' })).toMatchObject({ ok: false, error: expect.stringContaining('nope') });
     for (const bad of [{ cols: 0 }, { cols: 501 }, { rows: 201 }, { rows: 2.5 }, { node: '' }, { extra: 1 }]) {
-      expect(await open({ ...base, ...bad })).toMatchObject({ ok: false, error: 'invalid terminal:open payload', problems: [expect.anything()] });
+      expect(await open({ ...base, ...bad })).toMatchObject({
+        ok: false,
+        error: 'invalid terminal:open payload',
+        problems: [expect.anything()],
+      });
     }
     const { lab: _lab, ...noLab } = base;
-    expect(await open(noLab)).toMatchObject({ ok: false, problems: expect.arrayContaining([expect.objectContaining({ path: 'lab' })]) });
-    expect(await open('nope' as unknown as Record<string, unknown>)).toMatchObject({ ok: false, error: 'invalid terminal:open payload' });
+    expect(await open(noLab)).toMatchObject({
+      ok: false,
+      problems: expect.arrayContaining([expect.objectContaining({ path: 'lab' })]),
+    });
+    expect(await open('nope' as unknown as Record<string, unknown>)).toMatchObject({
+      ok: false,
+      error: 'invalid terminal:open payload',
+    });
     // Malformed input, resize and close for a live terminal are ignored; the terminal goes on.
     const t = await terminals(c).open('ns-db');
     await t.waitFor(prompt);
@@ -163,7 +186,9 @@ describe('terminals over socket.io', () => {
     live.server.store.tokens.add('pbs7-student-lab-0123456789', 'student', LAB);
     const other = live.client({ token: 'pbs7-student-other-0123456789' });
     await connected(other);
-    expect(await other.emitWithAck('terminal:open', { id: streamId(), lab: LAB, node: 'ns-web', cols: 80, rows: 24 })).toMatchObject({ ok: false, error: expect.stringMatching(/does not cover/) });
+    expect(
+      await other.emitWithAck('terminal:open', { id: streamId(), lab: LAB, node: 'ns-web', cols: 80, rows: 24 }),
+    ).toMatchObject({ ok: false, error: expect.stringMatching(/does not cover/) });
     const mine = terminals(live.client({ token: 'pbs7-student-lab-0123456789' }));
     const own = await mine.open('ns-db');
     await own.waitFor(prompt);
@@ -235,7 +260,9 @@ describe('terminals over socket.io', () => {
     const t = await tt.open('ns-db');
     await t.waitFor(prompt);
     t.type('yes\r');
-    await expect.poll(() => live.server.app.terminals.status().find((x) => x.id === t.id)?.paused, { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => live.server.app.terminals.status().find((x) => x.id === t.id)?.paused, { timeout: 10_000 })
+      .toBe(true);
     t.type('\x03');
     holding = false;
     for (const ack of tt.held.splice(0)) ack();
@@ -253,14 +280,18 @@ describe('terminals over socket.io', () => {
     web.type('sleep 1000 &\r');
     const del = await live.server.app.inject({ method: 'DELETE', url: `/api/labs/${LAB}`, headers: auth });
     expect(del.statusCode).toBe(200);
-    await expect.poll(() => [web.exit()?.reason, db.exit()?.reason], { timeout: 10_000 }).toEqual(['lab-changed', 'lab-changed']);
+    await expect
+      .poll(() => [web.exit()?.reason, db.exit()?.reason], { timeout: 10_000 })
+      .toEqual(['lab-changed', 'lab-changed']);
     await expect.poll(() => live.server.app.terminals.count, { timeout: 5000 }).toBe(0);
-    expect(await c.emitWithAck('terminal:open', { id: streamId(), lab: LAB, node: 'ns-web', cols: 80, rows: 24 })).toMatchObject({ ok: false });
+    expect(
+      await c.emitWithAck('terminal:open', { id: streamId(), lab: LAB, node: 'ns-web', cols: 80, rows: 24 }),
+    ).toMatchObject({ ok: false });
     // Back for the next test.
     await live.server.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
   });
 
-  it('ends the terminal of a node an apply removes before its namespace goes, whoever applies (the engine\'s removing event)', async () => {
+  it("ends the terminal of a node an apply removes before its namespace goes, whoever applies (the engine's removing event)", async () => {
     const c = live.client();
     const tt = terminals(c);
     const [web, db] = [await tt.open('ns-web'), await tt.open('ns-db')];

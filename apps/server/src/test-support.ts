@@ -45,7 +45,13 @@ export function testLab(prefix: string): TestLab {
       const engine = new Engine({ prefix, dataDir, watch: true });
       const store = openStore(dataDir);
       await engine.recover();
-      const app = await buildApp({ engine, store, adminToken: TOKEN, ...(live ? { live } : {}), ...(limits ? { limits } : {}) });
+      const app = await buildApp({
+        engine,
+        store,
+        adminToken: TOKEN,
+        ...(live ? { live } : {}),
+        ...(limits ? { limits } : {}),
+      });
       const s = { app, engine, store };
       open.push(s);
       return s;

@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 const ns = (lab: string, node: string) => `${PREFIX}${lab}.${node}`;
-const inodes = async (names: string[]) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await namespaceInode(n)])));
+const inodes = async (names: string[]) =>
+  Object.fromEntries(await Promise.all(names.map(async (n) => [n, await namespaceInode(n)])));
 const touched = (ops: { ns: string; args: string[]; tool: string }[]) =>
   [...new Set(ops.map((o) => (o.tool === 'netns' ? o.args[2]! : o.ns)))].sort();
 
@@ -47,7 +48,10 @@ describe('incremental apply on two-containers', () => {
     const before = await inodes(all);
     const lab = base();
     lab.nodes['ns-cache'] = { kind: 'netns', routes: [{ to: 'default', via: '192.168.100.1' }] };
-    lab.links.push({ a: { node: 'ns-cache', interface: 'eth0', addresses: ['192.168.100.30/24'] }, b: { node: 'br0', interface: 'veth-cache-br' } });
+    lab.links.push({
+      a: { node: 'ns-cache', interface: 'eth0', addresses: ['192.168.100.30/24'] },
+      b: { node: 'br0', interface: 'veth-cache-br' },
+    });
     const r = await t.engine.apply(lab);
     expect(touched(r.ops)).toEqual([ns('two-containers', '_host'), ns('two-containers', 'ns-cache')]);
     expect(r.ops.some((o) => o.action === 'remove')).toBe(false);
@@ -57,7 +61,10 @@ describe('incremental apply on two-containers', () => {
     // …and removing it again deletes its namespace, and only that.
     const back = await t.engine.apply(base());
     expect(back.drift).toEqual([]);
-    expect(back.ops.map((o) => o.args.join(' '))).toEqual(['link del dev veth-cache-br', `netns del ${ns('two-containers', 'ns-cache')}`]);
+    expect(back.ops.map((o) => o.args.join(' '))).toEqual([
+      'link del dev veth-cache-br',
+      `netns del ${ns('two-containers', 'ns-cache')}`,
+    ]);
     expect(await listNamespaces(PREFIX)).toEqual(all);
   });
 
@@ -98,7 +105,10 @@ describe('incremental apply on two-containers', () => {
     const lab = base();
     lab.links[0]!.mtu = 1400;
     const r = await t.engine.apply(lab);
-    expect(r.ops.map((o) => o.args.join(' ')).sort()).toEqual(['link set dev veth-web mtu 1400', 'link set dev veth-web-br mtu 1400']);
+    expect(r.ops.map((o) => o.args.join(' ')).sort()).toEqual([
+      'link set dev veth-web mtu 1400',
+      'link set dev veth-web-br mtu 1400',
+    ]);
     const seen = await observeNamespaces([ns('two-containers', 'ns-web')]);
     expect(seen.namespaces[ns('two-containers', 'ns-web')]!.links['veth-web']!.mtu).toBe(1400);
   });
@@ -116,7 +126,10 @@ describe('incremental apply on two-containers', () => {
     expect(seen.routes).toEqual([]);
     expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.10')).toBe(false);
     const up = await t.engine.apply(base());
-    expect(up.ops.map((o) => o.args.join(' '))).toEqual(['link set dev veth-web up', 'route replace default via 192.168.100.1']);
+    expect(up.ops.map((o) => o.args.join(' '))).toEqual([
+      'link set dev veth-web up',
+      'route replace default via 192.168.100.1',
+    ]);
     // ns-db's ARP entry for .10 failed while it was down; the kernel retries it within ~3 s.
     expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.10', 1, 5)).toBe(true);
   });
@@ -148,13 +161,18 @@ describe('overlays', () => {
     bigger.nodes['br-c'] = { kind: 'bridge', host: 'host-c' };
     bigger.nodes.c3 = { kind: 'netns' };
     bigger.links.push(
-      { a: { node: 'host-c', interface: 'eth0', addresses: ['192.168.2.12/24'] }, b: { node: 'host-a', interface: 'eth1', addresses: ['192.168.2.10/24'] } },
+      {
+        a: { node: 'host-c', interface: 'eth0', addresses: ['192.168.2.12/24'] },
+        b: { node: 'host-a', interface: 'eth1', addresses: ['192.168.2.10/24'] },
+      },
       { a: { node: 'c3', interface: 'eth0', addresses: ['10.1.0.4/24'] }, b: { node: 'br-c', interface: 'veth-c3' } },
     );
     bigger.overlays![0]!.members.push({ bridge: 'br-c', local: '192.168.2.12' });
     const r = await t.engine.apply(bigger);
     expect(r.ops.filter((o) => o.action === 'remove')).toEqual([]);
-    expect(r.ops.filter((o) => o.ns === hostA).map((o) => o.args.join(' '))).toContain('fdb append 00:00:00:00:00:00 dev ov42 dst 192.168.2.12');
+    expect(r.ops.filter((o) => o.ns === hostA).map((o) => o.args.join(' '))).toContain(
+      'fdb append 00:00:00:00:00:00 dev ov42 dst 192.168.2.12',
+    );
     expect(await inodes([hostA, ns('vxlan-two-hosts', 'host-b')])).toEqual(before);
     expect(await ping(ns('vxlan-two-hosts', 'c3'), '10.1.0.2')).toBe(true);
     expect(await ping(ns('vxlan-two-hosts', 'c3'), '10.1.0.3')).toBe(true);
@@ -162,19 +180,35 @@ describe('overlays', () => {
 });
 
 describe('port forwards', () => {
-  it('publishes a port like docker run -p: the host\'s address and port reach the container', async () => {
+  it("publishes a port like docker run -p: the host's address and port reach the container", async () => {
     t = testEngine(PREFIX);
     const lab = exampleLab('docker-bridge-nat.yaml');
     (lab.nodes.host as { portForwards?: unknown }).portForwards = [{ proto: 'tcp', port: 8080, to: '172.17.0.2:80' }];
     await t.engine.apply(lab);
     const a = ns('docker-bridge', 'a');
     // A one-shot TCP server in container a (destroy kills whatever still runs in the lab).
-    const server = runInNamespace(a, 'python3', ['-c', [
-      'import socket', 's=socket.socket()', 's.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)',
-      "s.bind(('0.0.0.0',80))", 's.listen()', 'c,_=s.accept()', "c.sendall(b'hello from a')", 'c.close()',
-    ].join('\n')], { timeoutMs: 20_000 });
+    const server = runInNamespace(
+      a,
+      'python3',
+      [
+        '-c',
+        [
+          'import socket',
+          's=socket.socket()',
+          's.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)',
+          "s.bind(('0.0.0.0',80))",
+          's.listen()',
+          'c,_=s.accept()',
+          "c.sendall(b'hello from a')",
+          'c.close()',
+        ].join('\n'),
+      ],
+      { timeoutMs: 20_000 },
+    );
     const client = [
-      'import socket,time', 'for i in range(50):', ' try:',
+      'import socket,time',
+      'for i in range(50):',
+      ' try:',
       "  s=socket.create_connection(('203.0.113.10',8080),timeout=1); print(s.recv(100).decode()); break",
       ' except OSError: time.sleep(0.1)',
     ].join('\n');
@@ -193,7 +227,10 @@ describe('locking', () => {
     ]);
     expect(a.ops.length).toBeGreaterThan(0);
     expect(b.ops.length).toBeGreaterThan(0);
-    const same = await Promise.all([t.engine.apply(exampleLab('two-containers.yaml')), t.engine.apply(exampleLab('two-containers.yaml'))]);
+    const same = await Promise.all([
+      t.engine.apply(exampleLab('two-containers.yaml')),
+      t.engine.apply(exampleLab('two-containers.yaml')),
+    ]);
     expect(same.map((r) => r.ops.length)).toEqual([0, 0]);
     expect(await ping(ns('routed-pods', 'pod-a'), '10.0.2.2')).toBe(true);
   });
@@ -216,7 +253,10 @@ describe('a long-lived engine (watching namespaces)', () => {
       await runInNamespace(ns('two-containers', 'ns-db'), 'ip', ['link', 'set', 'veth-db', 'down']);
       await new Promise((r) => setTimeout(r, 50));
       const repaired = await engine.apply(lab);
-      expect(repaired.ops.map((o) => o.args.join(' '))).toEqual(['link set dev veth-db up', 'route replace default via 192.168.100.1']);
+      expect(repaired.ops.map((o) => o.args.join(' '))).toEqual([
+        'link set dev veth-db up',
+        'route replace default via 192.168.100.1',
+      ]);
       expect((await engine.apply(lab)).ops).toEqual([]);
       await engine.destroy('two-containers');
       expect(await listNamespaces(PREFIX)).toEqual([]);

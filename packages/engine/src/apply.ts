@@ -51,9 +51,11 @@ export interface ApplyResult {
 const now = () => performance.now();
 
 /** The namespaces an op deletes (`netns del NAME`). */
-export const deletedNamespaces = (ops: readonly Op[]): string[] => ops.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!);
+export const deletedNamespaces = (ops: readonly Op[]): string[] =>
+  ops.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!);
 /** The namespaces an op creates. */
-const createdNamespaces = (ops: readonly Op[]): string[] => ops.filter((o) => o.phase === 'namespace').map((o) => o.args[2]!);
+const createdNamespaces = (ops: readonly Op[]): string[] =>
+  ops.filter((o) => o.phase === 'namespace').map((o) => o.args[2]!);
 
 /** The desired state of `lab`, plus default tables where a previous revision managed iptables. */
 export function desiredFor(prefix: string, lab: Lab, previous?: Lab): DesiredState {
@@ -67,7 +69,12 @@ export function desiredFor(prefix: string, lab: Lab, previous?: Lab): DesiredSta
 }
 
 /** Applies a validated lab (Engine.apply validates first). */
-export async function applyLab(ctx: EngineContext, lab: Lab, opts: ApplyOptions = {}, t0 = now()): Promise<ApplyResult> {
+export async function applyLab(
+  ctx: EngineContext,
+  lab: Lab,
+  opts: ApplyOptions = {},
+  t0 = now(),
+): Promise<ApplyResult> {
   return withLabLock(ctx.journal.lockPathOf(lab.name), async () => {
     const entry = await ctx.journal.read(lab.name);
     const desired = desiredFor(ctx.prefix, lab, entry?.lab);
@@ -100,7 +107,8 @@ export async function applyLab(ctx: EngineContext, lab: Lab, opts: ApplyOptions 
     }
 
     await ctx.journal.write(applyingEntry(ctx.prefix, lab, entry, Object.keys(desired.namespaces)));
-    const execute = () => executePlan(ops, { concurrency: ctx.settings.concurrency, onProgress: opts.onProgress, readBack: true });
+    const execute = () =>
+      executePlan(ops, { concurrency: ctx.settings.concurrency, onProgress: opts.onProgress, readBack: true });
     const result = await removingNamespaces(ctx, lab.name, deletedNamespaces(ops), 'apply', execute);
     const t3 = now();
     timings.executeMs = t3 - t2;
@@ -116,11 +124,21 @@ export async function applyLab(ctx: EngineContext, lab: Lab, opts: ApplyOptions 
 }
 
 /** The lab's watchers follow its new namespaces, then `applied` listeners run (awaited). */
-async function announceApplied(ctx: EngineContext, lab: string, revision: number, ops: readonly Op[], desired: DesiredState): Promise<void> {
+async function announceApplied(
+  ctx: EngineContext,
+  lab: string,
+  revision: number,
+  ops: readonly Op[],
+  desired: DesiredState,
+): Promise<void> {
   await ctx.watches.refreshLab(lab);
   await ctx.lifecycle.emit('applied', {
-    lab, revision, ops, namespaces: Object.keys(desired.namespaces).sort(),
-    added: createdNamespaces(ops).sort(), removed: deletedNamespaces(ops).sort(),
+    lab,
+    revision,
+    ops,
+    namespaces: Object.keys(desired.namespaces).sort(),
+    added: createdNamespaces(ops).sort(),
+    removed: deletedNamespaces(ops).sort(),
   });
 }
 
@@ -143,7 +161,9 @@ async function verify(
   const otherTools = new Set(ops.filter((o) => o.tool !== 'ip' && o.tool !== 'netns').map((o) => o.ns));
   const fullRead = touched.filter((n) => {
     const d = desired.namespaces[n]!;
-    return !readBack.has(n) || otherTools.has(n) || d.iptables || Object.values(d.links).some((l) => l.kind === 'vxlan');
+    return (
+      !readBack.has(n) || otherTools.has(n) || d.iptables || Object.values(d.links).some((l) => l.kind === 'vxlan')
+    );
   });
   for (const n of touched) ctx.cache.invalidate(n);
   const mark = await ctx.cache.settle(); // the watcher has seen our own changes by now
@@ -155,14 +175,15 @@ async function verify(
   for (const n of scope) {
     const read = after.namespaces[n] ?? readBack.get(n);
     if (read) current.namespaces[n] = read;
-    else if (!desired.namespaces[n] && stillThere.has(n)) continue; // a deletion that did not happen: drift
+    else if (!desired.namespaces[n] && stillThere.has(n))
+      continue; // a deletion that did not happen: drift
     else delete current.namespaces[n];
     if (read && read === readBack.get(n)) ctx.cache.remember(read, mark);
   }
   resolveVethPeers(current, { complete: true });
   // Only what this apply touched can have drifted from the plan: diff just those namespaces.
   const inScope = new Set(scope);
-  const pick = <T,>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([n]) => inScope.has(n)));
+  const pick = <T>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([n]) => inScope.has(n)));
   return diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(current.namespaces) }).changes;
 }
 

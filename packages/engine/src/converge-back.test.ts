@@ -15,7 +15,7 @@ afterEach(async () => {
 const ns = (lab: string, node: string) => `${PREFIX}${lab}.${node}`;
 
 describe('failures', () => {
-  it('a kernel failure mid-apply stops, undoes this run\'s steps and reports the command', async () => {
+  it("a kernel failure mid-apply stops, undoes this run's steps and reports the command", async () => {
     t = testEngine(PREFIX);
     await t.engine.apply(exampleLab('two-containers.yaml'));
     const web = ns('two-containers', 'ns-web');
@@ -29,7 +29,9 @@ describe('failures', () => {
     t.engine.on('applied', (e) => void events.push(`applied ${e.revision}`));
     // Someone else creates eth9 between plan and execution: the kernel refuses the veth.
     const err = await t.engine
-      .apply(lab, { onPlan: async () => void (await runInNamespace(web, 'ip', ['link', 'add', 'eth9', 'type', 'bridge'])) })
+      .apply(lab, {
+        onPlan: async () => void (await runInNamespace(web, 'ip', ['link', 'add', 'eth9', 'type', 'bridge'])),
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplyError);
     const failure = (err as ApplyError).failure;
@@ -39,7 +41,10 @@ describe('failures', () => {
     const after = await observeNamespaces(await listNamespaces(PREFIX));
     expect(Object.keys(after.namespaces)).toEqual(Object.keys(before.namespaces));
     for (const [name, state] of Object.entries(before.namespaces)) {
-      const links = (s: typeof state) => Object.values(s.links).map((l) => [l.name, l.addresses, l.up, l.master]).sort();
+      const links = (s: typeof state) =>
+        Object.values(s.links)
+          .map((l) => [l.name, l.addresses, l.up, l.master])
+          .sort();
       expect(links(after.namespaces[name]!)).toEqual(links(state));
       expect(after.namespaces[name]!.routes).toEqual(state.routes);
     }
@@ -50,4 +55,3 @@ describe('failures', () => {
     expect(await ping(web, '192.168.100.20')).toBe(true);
   });
 });
-

@@ -39,11 +39,14 @@ export async function convergeBack(
   const back: DesiredState = { ...before, lab: lab.name, prefix: ctx.prefix, names: desired.names };
   const rollbackErrors: string[] = [];
   try {
-    for (const n of new Set([...Object.keys(before.namespaces), ...Object.keys(desired.namespaces)])) ctx.cache.invalidate(n);
+    for (const n of new Set([...Object.keys(before.namespaces), ...Object.keys(desired.namespaces)]))
+      ctx.cache.invalidate(n);
     const current = await observeLab(ctx, lab.name, back, Object.keys(desired.namespaces));
     const undo = plan(diff(back, current)).ops;
     const created = undo.filter((o) => o.phase === 'unnamespace').map((o) => o.args[2]!);
-    const r = await removingNamespaces(ctx, lab.name, created, 'rollback', () => executePlan(undo, { concurrency: ctx.settings.concurrency }));
+    const r = await removingNamespaces(ctx, lab.name, created, 'rollback', () =>
+      executePlan(undo, { concurrency: ctx.settings.concurrency }),
+    );
     if (!r.ok) rollbackErrors.push(`${opCommand(r.failed!.op)}: ${r.failed!.error}`);
   } catch (e) {
     rollbackErrors.push((e as Error).message);
@@ -54,9 +57,11 @@ export async function convergeBack(
   else await ctx.journal.write(failedEntry(ctx.prefix, lab, entry, Object.keys(desired.namespaces), failed.error));
   await ctx.watches.refreshLab(lab.name);
   const command = opCommand(failed.op);
-  const what = failed.op.subject.iface ? `${failed.op.subject.node}/${failed.op.subject.iface}` : failed.op.subject.node;
+  const what = failed.op.subject.iface
+    ? `${failed.op.subject.node}/${failed.op.subject.iface}`
+    : failed.op.subject.node;
   throw new ApplyError(
-    `${what}: \`${command}\` failed: ${failed.error}; ${rolledBack ? 'this run\'s changes were undone' : `undoing failed too: ${rollbackErrors.join('; ')}`}`,
+    `${what}: \`${command}\` failed: ${failed.error}; ${rolledBack ? "this run's changes were undone" : `undoing failed too: ${rollbackErrors.join('; ')}`}`,
     { command, error: failed.error, op: failed.op, rolledBack, rollbackErrors },
   );
 }

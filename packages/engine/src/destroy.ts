@@ -18,7 +18,10 @@ export async function destroyLab(ctx: EngineContext, name: string): Promise<{ re
     const results = await removingNamespaces(ctx, name, ours, 'destroy', () => deleteNamespaces(ours));
     const failures = results.filter((r) => !r.ok);
     if (failures.length) {
-      throw new EngineError('apply-failed', `could not remove ${failures.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+      throw new EngineError(
+        'apply-failed',
+        `could not remove ${failures.map((f) => `${f.name}: ${f.error}`).join('; ')}`,
+      );
     }
     await ctx.journal.remove(name);
     await ctx.watches.refreshLab(name);

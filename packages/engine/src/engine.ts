@@ -14,7 +14,13 @@ import type { EngineContext } from './context.js';
 import { destroyLab } from './destroy.js';
 import { EngineError } from './errors.js';
 import { Journal, type JournalEntry } from './journal.js';
-import { LabLifecycle, stderrLog, type LabLifecycleEvent, type LifecycleListener, type LifecycleLog } from './lifecycle.js';
+import {
+  LabLifecycle,
+  stderrLog,
+  type LabLifecycleEvent,
+  type LifecycleListener,
+  type LifecycleLog,
+} from './lifecycle.js';
 import { listLabs, recoverLabs, type LabSummary, type RecoveryReport } from './recovery.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 import { assertRunnable, assertValidLab, parseValidLab } from './validation.js';
@@ -87,7 +93,12 @@ export class Engine implements EngineContext {
   /** Kernel features, detected once per kernel release and cached under PATCHBAY_DATA. */
   kernelFeatures(): Promise<Set<KernelFeature>> {
     this.features ??= loadOrDetectCapabilities(this.prefix, join(this.settings.dataDir, 'capabilities.json')).then(
-      (caps) => new Set(Object.entries(caps.features).filter(([, ok]) => ok).map(([f]) => f as KernelFeature)),
+      (caps) =>
+        new Set(
+          Object.entries(caps.features)
+            .filter(([, ok]) => ok)
+            .map(([f]) => f as KernelFeature),
+        ),
     );
     return this.features;
   }

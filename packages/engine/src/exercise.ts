@@ -32,7 +32,10 @@ export interface StepRun {
 const recordPath = (engine: Engine, name: string) => engine.journal.exercisePathOf(name);
 
 /** The scenario lab `name` was started from, or undefined when it was not started from one. */
-export async function exerciseOf(engine: Engine, name: string): Promise<{ record: ExerciseRecord; scenario: Scenario } | undefined> {
+export async function exerciseOf(
+  engine: Engine,
+  name: string,
+): Promise<{ record: ExerciseRecord; scenario: Scenario } | undefined> {
   let text: string;
   try {
     text = await readFile(recordPath(engine, name), 'utf8');
@@ -42,7 +45,11 @@ export async function exerciseOf(engine: Engine, name: string): Promise<{ record
   }
   const record = JSON.parse(text) as ExerciseRecord;
   const { scenario, problems } = parseScenarioText(record.scenario);
-  if (!scenario || problems.length) throw new EngineError('invalid', `the exercise record of lab ${name} no longer parses: ${problems.map((p) => p.message).join('; ')}`);
+  if (!scenario || problems.length)
+    throw new EngineError(
+      'invalid',
+      `the exercise record of lab ${name} no longer parses: ${problems.map((p) => p.message).join('; ')}`,
+    );
   return { record, scenario };
 }
 
@@ -60,7 +67,12 @@ export async function forgetExercise(engine: Engine, name: string): Promise<void
 }
 
 /** Runs steps in order (bridges in their host's namespace); stops at the first that fails when `stopOnFailure`. */
-export async function runSteps(engine: Engine, name: string, steps: SolutionStep[], opts: { stopOnFailure?: boolean } = {}): Promise<StepRun[]> {
+export async function runSteps(
+  engine: Engine,
+  name: string,
+  steps: SolutionStep[],
+  opts: { stopOnFailure?: boolean } = {},
+): Promise<StepRun[]> {
   const entry = await engine.entry(name);
   const nsOf = nodeNamespaces(entry.lab ?? entry.pending!, engine.prefix);
   const out: StepRun[] = [];
@@ -83,19 +95,35 @@ export interface StartedExercise {
  * steps, and records the scenario for the lab. A lab of that name that was not started from this
  * scenario is refused: starting never takes over someone else's lab.
  */
-export async function startExercise(engine: Engine, scenario: Scenario, opts: { lab?: string } = {}): Promise<StartedExercise> {
+export async function startExercise(
+  engine: Engine,
+  scenario: Scenario,
+  opts: { lab?: string } = {},
+): Promise<StartedExercise> {
   const name = opts.lab ?? scenario.lab.name;
   const existing = await engine.entry(name).catch(() => undefined);
   const previous = await exerciseOf(engine, name).catch(() => undefined);
   if (existing && previous?.scenario.id !== scenario.id) {
-    throw new EngineError('conflict', `lab ${name} already exists${previous ? ` (started from ${previous.scenario.id})` : ''}: destroy it first, or choose another name with --lab`);
+    throw new EngineError(
+      'conflict',
+      `lab ${name} already exists${previous ? ` (started from ${previous.scenario.id})` : ''}: destroy it first, or choose another name with --lab`,
+    );
   }
   const lab = { ...scenario.lab, name };
   const apply = await engine.apply(lab);
-  await writeRecord(engine, { version: 1, lab: name, startedAt: new Date().toISOString(), scenario: scenarioToYaml(scenario) });
+  await writeRecord(engine, {
+    version: 1,
+    lab: name,
+    startedAt: new Date().toISOString(),
+    scenario: scenarioToYaml(scenario),
+  });
   const setup = await runSteps(engine, name, scenario.setup ?? [], { stopOnFailure: true });
   const failed = setup.find((s) => s.code !== 0);
-  if (failed) throw new EngineError('apply-failed', `setup step \`${failed.run}\` in ${failed.node} exited with ${failed.code}: ${failed.output || 'no output'}`);
+  if (failed)
+    throw new EngineError(
+      'apply-failed',
+      `setup step \`${failed.run}\` in ${failed.node} exited with ${failed.code}: ${failed.output || 'no output'}`,
+    );
   return { lab: name, apply, setup };
 }
 
@@ -112,14 +140,16 @@ export async function resetExercise(engine: Engine, name: string): Promise<Start
 /** Checks of lab `name` against the scenario it was started from. */
 export async function checkExercise(engine: Engine, name: string): Promise<ChecksRun> {
   const ex = await exerciseOf(engine, name);
-  if (!ex) throw new EngineError('not-found', `lab ${name} was not started from a scenario (patchbay scenario start ID|FILE)`);
+  if (!ex)
+    throw new EngineError('not-found', `lab ${name} was not started from a scenario (patchbay scenario start ID|FILE)`);
   return runChecks(engine, name, ex.scenario);
 }
 
 /** Runs the reference solution of lab `name`'s scenario; every step runs, failures are reported. */
 export async function solveExercise(engine: Engine, name: string): Promise<StepRun[]> {
   const ex = await exerciseOf(engine, name);
-  if (!ex) throw new EngineError('not-found', `lab ${name} was not started from a scenario (patchbay scenario start ID|FILE)`);
+  if (!ex)
+    throw new EngineError('not-found', `lab ${name} was not started from a scenario (patchbay scenario start ID|FILE)`);
   return runSteps(engine, name, ex.scenario.solution);
 }
 
@@ -165,7 +195,10 @@ export async function validateExercise(
   const started = Date.now();
   const name = opts.lab ?? scenario.lab.name;
   if (await engine.entry(name).catch(() => undefined)) {
-    throw new EngineError('conflict', `lab ${name} already exists: validate needs a lab of its own (destroy it, or pass --lab NAME)`);
+    throw new EngineError(
+      'conflict',
+      `lab ${name} already exists: validate needs a lab of its own (destroy it, or pass --lab NAME)`,
+    );
   }
   const stages: ValidationStage[] = [];
   const add = (s: ValidationStage) => {
@@ -179,7 +212,10 @@ export async function validateExercise(
     const ok1 = add({
       stage: 'fresh',
       ok: fresh.passed < fresh.total,
-      detail: fresh.passed < fresh.total ? `the fresh lab fails ${failing(fresh).join(', ')}` : `the fresh lab already passes all ${fresh.total} checks: nothing to fix`,
+      detail:
+        fresh.passed < fresh.total
+          ? `the fresh lab fails ${failing(fresh).join(', ')}`
+          : `the fresh lab already passes all ${fresh.total} checks: nothing to fix`,
       results: fresh.results,
     });
     if (ok1) {
@@ -203,7 +239,10 @@ export async function validateExercise(
         add({
           stage: 'reset',
           ok: again.passed < again.total,
-          detail: again.passed < again.total ? `after a reset the lab fails ${failing(again).join(', ')} again` : 'after a reset every check still passes: the reset does not undo the solution',
+          detail:
+            again.passed < again.total
+              ? `after a reset the lab fails ${failing(again).join(', ')} again`
+              : 'after a reset every check still passes: the reset does not undo the solution',
           results: again.results,
         });
       }
@@ -215,5 +254,11 @@ export async function validateExercise(
     await engine.destroy(name).catch(() => undefined);
     await forgetExercise(engine, name).catch(() => undefined);
   }
-  return { scenario: scenario.id, lab: name, sound: stages.length === 3 && stages.every((s) => s.ok), stages, ms: Date.now() - started };
+  return {
+    scenario: scenario.id,
+    lab: name,
+    sound: stages.length === 3 && stages.every((s) => s.ok),
+    stages,
+    ms: Date.now() - started,
+  };
 }

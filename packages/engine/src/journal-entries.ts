@@ -11,23 +11,63 @@ function mayOwn(entry: JournalEntry | undefined, desiredNamespaces: readonly str
 }
 
 /** Written before an apply changes the kernel. */
-export function applyingEntry(prefix: string, lab: Lab, entry: JournalEntry | undefined, desiredNamespaces: readonly string[]): JournalEntry {
+export function applyingEntry(
+  prefix: string,
+  lab: Lab,
+  entry: JournalEntry | undefined,
+  desiredNamespaces: readonly string[],
+): JournalEntry {
   return {
-    version: 1, prefix, name: lab.name, status: 'applying', revision: entry?.revision ?? 0, lab: entry?.lab, pending: lab,
-    namespaces: mayOwn(entry, desiredNamespaces), updatedAt: '',
+    version: 1,
+    prefix,
+    name: lab.name,
+    status: 'applying',
+    revision: entry?.revision ?? 0,
+    lab: entry?.lab,
+    pending: lab,
+    namespaces: mayOwn(entry, desiredNamespaces),
+    updatedAt: '',
   };
 }
 
 /** Written after an apply succeeded: `lab` is now revision `revision`, owning exactly `desiredNamespaces`. */
-export function appliedEntry(prefix: string, lab: Lab, revision: number, desiredNamespaces: readonly string[]): JournalEntry {
-  return { version: 1, prefix, name: lab.name, status: 'applied', revision, lab, namespaces: [...desiredNamespaces].sort(), updatedAt: '' };
+export function appliedEntry(
+  prefix: string,
+  lab: Lab,
+  revision: number,
+  desiredNamespaces: readonly string[],
+): JournalEntry {
+  return {
+    version: 1,
+    prefix,
+    name: lab.name,
+    status: 'applied',
+    revision,
+    lab,
+    namespaces: [...desiredNamespaces].sort(),
+    updatedAt: '',
+  };
 }
 
 /** Written after an apply failed and undoing it failed too: the lab needs `recover` or `destroy`. */
-export function failedEntry(prefix: string, lab: Lab, entry: JournalEntry | undefined, desiredNamespaces: readonly string[], error: string): JournalEntry {
+export function failedEntry(
+  prefix: string,
+  lab: Lab,
+  entry: JournalEntry | undefined,
+  desiredNamespaces: readonly string[],
+  error: string,
+): JournalEntry {
   return {
-    version: 1, prefix, name: lab.name, status: 'failed', revision: entry?.revision ?? 0, lab: entry?.lab, pending: lab,
-    namespaces: mayOwn(entry, desiredNamespaces), updatedAt: '', error,
+    version: 1,
+    prefix,
+    name: lab.name,
+    status: 'failed',
+    revision: entry?.revision ?? 0,
+    lab: entry?.lab,
+    pending: lab,
+    namespaces: mayOwn(entry, desiredNamespaces),
+    updatedAt: '',
+    error,
   };
 }
 

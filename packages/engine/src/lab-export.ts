@@ -17,7 +17,8 @@ export function scriptFor(lab: Lab, prefix: string): string {
   const lines = [
     '#!/bin/sh',
     `# Lab ${lab.name}, as the commands Patchbay runs to build it from nothing (prefix ${JSON.stringify(prefix)}).`,
-    '# Remove it with: ' + [...new Set(ops.filter((o) => o.tool === 'netns').map((o) => `ip netns del ${o.args[2]}`))].join('; '),
+    '# Remove it with: ' +
+      [...new Set(ops.filter((o) => o.tool === 'netns').map((o) => `ip netns del ${o.args[2]}`))].join('; '),
     'set -e',
   ];
   let phase = '';

@@ -17,11 +17,19 @@ import { listNamespaces, mapLimit, observeNamespaces, readLiveTables, type LiveT
 import type { Engine } from './engine.js';
 
 // The view types are the pure core's (one definition for the engine, the server and the web app).
-export type { BridgeView, FdbEntryView, InterfaceView, LabStateView, NeighbourView, NodeView, VlanView } from '@patchbay/topology';
+export type {
+  BridgeView,
+  FdbEntryView,
+  InterfaceView,
+  LabStateView,
+  NeighbourView,
+  NodeView,
+  VlanView,
+} from '@patchbay/topology';
 
 function hostOf(lab: Lab, node: string): string {
   const spec = lab.nodes[node];
-  return spec && isBridge(spec) ? spec.host ?? IMPLICIT_HOST : node;
+  return spec && isBridge(spec) ? (spec.host ?? IMPLICIT_HOST) : node;
 }
 
 export async function labState(engine: Engine, name: string): Promise<LabStateView> {
@@ -50,8 +58,13 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
   const lab = entry.lab ?? entry.pending!;
   const desired = compile(lab, engine.prefix);
   const present = await listNamespaces(engine.labNamespacePrefix(name));
-  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...present])].sort().filter((n) => only === undefined || n === only);
-  const observed = await observeNamespaces(nsNames, { iptables: new Set(nsNames), concurrency: engine.settings.concurrency });
+  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...present])]
+    .sort()
+    .filter((n) => only === undefined || n === only);
+  const observed = await observeNamespaces(nsNames, {
+    iptables: new Set(nsNames),
+    concurrency: engine.settings.concurrency,
+  });
   const tables = new Map<string, LiveTables>();
   await mapLimit(Object.keys(observed.namespaces), engine.settings.concurrency, async (ns) => {
     tables.set(ns, await readLiveTables(ns));
@@ -61,13 +74,22 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
   const endOwner = new Map<string, { node: string; interface: string }>();
   for (const link of lab.links) {
     for (const end of [link.a, link.b]) {
-      endOwner.set(`${desired.names.nodeNamespace[end.node]}/${end.interface}`, { node: end.node, interface: end.interface });
+      endOwner.set(`${desired.names.nodeNamespace[end.node]}/${end.interface}`, {
+        node: end.node,
+        interface: end.interface,
+      });
     }
   }
   const iface = (ns: NamespaceState, l: LinkState): InterfaceView => {
     const floods = ns.floods.filter((f) => f.dev === l.name).map((f) => f.dst);
     return {
-      name: l.name, kind: l.kind, up: l.up, mtu: l.mtu, mac: l.mac, master: l.master || undefined, addresses: l.addresses,
+      name: l.name,
+      kind: l.kind,
+      up: l.up,
+      mtu: l.mtu,
+      mac: l.mac,
+      master: l.master || undefined,
+      addresses: l.addresses,
       peer: l.veth ? endOwner.get(`${l.veth.peerNs}/${l.veth.peerName}`) : undefined,
       vxlan: l.vxlan ? { vni: l.vxlan.vni, port: l.vxlan.port, local: l.vxlan.local, remotes: floods } : undefined,
     };
@@ -101,11 +123,24 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
     const o = observed.namespaces[ns];
     const br = o?.links[device];
     const t = tables.get(ns);
-    const ports = o ? Object.values(o.links).filter((l) => l.master === device).map((l) => l.name).sort() : [];
+    const ports = o
+      ? Object.values(o.links)
+          .filter((l) => l.master === device)
+          .map((l) => l.name)
+          .sort()
+      : [];
     const portSet = new Set(ports);
     bridges.push({
-      bridge: node, host: hostOf(lab, node), namespace: ns, device, present: !!br, up: br?.up ?? false,
-      stp: br?.bridge?.stp ?? false, vlanFiltering: br?.bridge?.vlanFiltering ?? false, addresses: br?.addresses ?? [], ports,
+      bridge: node,
+      host: hostOf(lab, node),
+      namespace: ns,
+      device,
+      present: !!br,
+      up: br?.up ?? false,
+      stp: br?.bridge?.stp ?? false,
+      vlanFiltering: br?.bridge?.vlanFiltering ?? false,
+      addresses: br?.addresses ?? [],
+      ports,
       fdb: (t?.fdb ?? [])
         .filter((e) => e.master === device || (portSet.has(e.dev) && e.dst !== undefined))
         .map((e) => ({ mac: e.mac, port: e.dev, dst: e.dst, vlan: e.vlan, flags: e.flags, state: e.state })),

@@ -39,7 +39,10 @@ describe('the built-in library', () => {
   it.each(all.map((b) => [b.id]))('%s is sound: fresh fails, the solution passes, a reset fails again', (id) => {
     const proof = proofs.get(id)!;
     const why = proof.stages.map((s) => `${s.stage}: ${s.ok ? 'ok' : 'FAILED'} — ${s.detail}`).join('\n');
-    expect(proof.stages.map((s) => s.stage), why).toEqual(['fresh', 'solution', 'reset']);
+    expect(
+      proof.stages.map((s) => s.stage),
+      why,
+    ).toEqual(['fresh', 'solution', 'reset']);
     expect(proof.sound, why).toBe(true);
   });
 });

@@ -92,7 +92,10 @@ describe('lifecycle events of a real engine', () => {
     const base = exampleLab('two-containers.yaml');
     const bigger: Lab = structuredClone(base);
     bigger.nodes['ns-cache'] = { kind: 'netns' };
-    bigger.links.push({ a: { node: 'ns-cache', interface: 'eth0', addresses: ['192.168.100.30/24'] }, b: { node: 'br0', interface: 'veth-cache-br' } });
+    bigger.links.push({
+      a: { node: 'ns-cache', interface: 'eth0', addresses: ['192.168.100.30/24'] },
+      b: { node: 'br0', interface: 'veth-cache-br' },
+    });
     const applied: AppliedEvent[] = [];
     t.engine.on('applied', (e) => void applied.push(e));
     const first = await t.engine.apply(bigger);
@@ -106,21 +109,36 @@ describe('lifecycle events of a real engine', () => {
     t.engine.on('applied', () => void order.push('applied'));
     const back = await t.engine.apply(base);
     expect(order).toEqual(['removing apply', 'removing done', 'applied']);
-    expect(removing).toEqual([{ lab: 'two-containers', namespaces: [`${PREFIX}two-containers.ns-cache`], reason: 'apply' }]);
+    expect(removing).toEqual([
+      { lab: 'two-containers', namespaces: [`${PREFIX}two-containers.ns-cache`], reason: 'apply' },
+    ]);
     const last = applied.at(-1)!;
-    expect(last).toMatchObject({ lab: 'two-containers', revision: 2, added: [], removed: [`${PREFIX}two-containers.ns-cache`] });
+    expect(last).toMatchObject({
+      lab: 'two-containers',
+      revision: 2,
+      added: [],
+      removed: [`${PREFIX}two-containers.ns-cache`],
+    });
     expect(last.ops.map((o) => o.args.join(' '))).toEqual(back.ops.map((o) => o.args.join(' ')));
     expect(last.ops.map((o) => o.args.join(' '))).toContain(`netns del ${PREFIX}two-containers.ns-cache`);
     expect(last.namespaces).toEqual(await listNamespaces(`${PREFIX}two-containers.`));
   });
 
-  it('an apply that changes a node\'s kind (netns → bridge) fires removing for the namespace it loses', async () => {
+  it("an apply that changes a node's kind (netns → bridge) fires removing for the namespace it loses", async () => {
     t = testEngine(PREFIX);
     const lab = (text: string) => parseLabText(text).lab!;
-    await t.engine.apply(lab('name: kinds\nnodes:\n  h: { kind: host }\n  x: { kind: netns }\n  y: { kind: netns }\nlinks:\n  - a: { node: y, interface: eth0, addresses: [10.7.0.2/24] }\n    b: { node: x, interface: eth0, addresses: [10.7.0.1/24] }\n'));
+    await t.engine.apply(
+      lab(
+        'name: kinds\nnodes:\n  h: { kind: host }\n  x: { kind: netns }\n  y: { kind: netns }\nlinks:\n  - a: { node: y, interface: eth0, addresses: [10.7.0.2/24] }\n    b: { node: x, interface: eth0, addresses: [10.7.0.1/24] }\n',
+      ),
+    );
     const order: string[] = [];
     const removing = watchRemoving(order);
-    const r = await t.engine.apply(lab('name: kinds\nnodes:\n  h: { kind: host }\n  x: { kind: bridge, host: h }\n  y: { kind: netns }\nlinks:\n  - a: { node: y, interface: eth0, addresses: [10.7.0.2/24] }\n    b: { node: x, interface: p0 }\n'));
+    const r = await t.engine.apply(
+      lab(
+        'name: kinds\nnodes:\n  h: { kind: host }\n  x: { kind: bridge, host: h }\n  y: { kind: netns }\nlinks:\n  - a: { node: y, interface: eth0, addresses: [10.7.0.2/24] }\n    b: { node: x, interface: p0 }\n',
+      ),
+    );
     expect(r.drift).toEqual([]);
     expect(removing).toEqual([{ lab: 'kinds', namespaces: [`${PREFIX}kinds.x`], reason: 'apply' }]);
     expect(order).toEqual(['removing apply', 'removing done']);

@@ -38,7 +38,8 @@ async function acquireFile(path: string, timeoutMs: number): Promise<() => Promi
         await unlink(path).catch(() => undefined);
         continue;
       }
-      if (Date.now() > deadline) throw new EngineError('busy', `lab is busy: process ${owner} is changing it (lock ${path})`);
+      if (Date.now() > deadline)
+        throw new EngineError('busy', `lab is busy: process ${owner} is changing it (lock ${path})`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -47,14 +48,16 @@ async function acquireFile(path: string, timeoutMs: number): Promise<() => Promi
 /** Runs `fn` holding the lab's lock; calls for the same lab queue, different labs run concurrently. */
 export async function withLabLock<T>(path: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const previous = inProcess.get(path) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(async () => {
-    const release = await acquireFile(path, timeoutMs);
-    try {
-      return await fn();
-    } finally {
-      await release();
-    }
-  });
+  const run = previous
+    .catch(() => undefined)
+    .then(async () => {
+      const release = await acquireFile(path, timeoutMs);
+      try {
+        return await fn();
+      } finally {
+        await release();
+      }
+    });
   inProcess.set(path, run);
   try {
     return await run;

@@ -11,7 +11,10 @@ export async function execInNode(engine: Engine, name: string, node: string, arg
   const entry = await engine.entry(name);
   const lab = entry.lab ?? entry.pending!;
   if (!lab.nodes[node]) {
-    throw new EngineError('not-found', `lab ${name} has no node ${node} (nodes: ${Object.keys(lab.nodes).sort().join(', ')})`);
+    throw new EngineError(
+      'not-found',
+      `lab ${name} has no node ${node} (nodes: ${Object.keys(lab.nodes).sort().join(', ')})`,
+    );
   }
   if (argv.length === 0) throw new EngineError('invalid', 'no command given: patchbay exec NAME NODE -- CMD…');
   const ns = compile(lab, engine.prefix).names.nodeNamespace[node]!;
@@ -23,18 +26,32 @@ export async function execInNode(engine: Engine, name: string, node: string, arg
  * Where a student shell may run: the namespace of a `netns` or `router` node, owned by its own user
  * namespace. Hosts and bridges hold bridges and tunnels: never given to a shell.
  */
-export async function shellTarget(engine: Engine, name: string, node: string): Promise<{ ns: string; hostname: string }> {
+export async function shellTarget(
+  engine: Engine,
+  name: string,
+  node: string,
+): Promise<{ ns: string; hostname: string }> {
   const entry = await engine.entry(name);
   const lab = entry.lab ?? entry.pending;
   if (!lab) throw new EngineError('not-found', `lab ${name} has never been applied`);
   const spec = lab.nodes[node];
-  if (!spec) throw new EngineError('not-found', `lab ${name} has no node ${node} (nodes: ${Object.keys(lab.nodes).sort().join(', ')})`);
+  if (!spec)
+    throw new EngineError(
+      'not-found',
+      `lab ${name} has no node ${node} (nodes: ${Object.keys(lab.nodes).sort().join(', ')})`,
+    );
   if (spec.kind !== 'netns' && spec.kind !== 'router') {
-    throw new EngineError('invalid', `node ${node} is a ${spec.kind}: shells run in netns and router nodes (hosts and bridges hold the lab's bridges and tunnels)`);
+    throw new EngineError(
+      'invalid',
+      `node ${node} is a ${spec.kind}: shells run in netns and router nodes (hosts and bridges hold the lab's bridges and tunnels)`,
+    );
   }
   const ns = compile(lab, engine.prefix).names.nodeNamespace[node]!;
   if (!existsSync(userNamespacePath(ns))) {
-    throw new EngineError('conflict', `node ${node}'s namespace is not isolated (made before namespaces had their own user namespace): destroy the lab and apply it again`);
+    throw new EngineError(
+      'conflict',
+      `node ${node}'s namespace is not isolated (made before namespaces had their own user namespace): destroy the lab and apply it again`,
+    );
   }
   return { ns, hostname: node };
 }

@@ -4,10 +4,19 @@ import { type DesiredState, type KernelState, resolveVethPeers } from '@patchbay
 import { listNamespaces } from '@patchbay/kernel';
 import type { EngineContext } from './context.js';
 
-export async function observeLab(ctx: EngineContext, name: string, desired: DesiredState, extra: string[] = []): Promise<KernelState> {
+export async function observeLab(
+  ctx: EngineContext,
+  name: string,
+  desired: DesiredState,
+  extra: string[] = [],
+): Promise<KernelState> {
   const present = await listNamespaces(ctx.labNamespacePrefix(name));
   const names = [...new Set([...present, ...extra])];
-  const iptables = new Set(Object.values(desired.namespaces).filter((n) => n.iptables).map((n) => n.name));
+  const iptables = new Set(
+    Object.values(desired.namespaces)
+      .filter((n) => n.iptables)
+      .map((n) => n.name),
+  );
   const state = await ctx.cache.observe(names, { iptables, concurrency: ctx.settings.concurrency });
   resolveVethPeers(state, { complete: true }); // every namespace of the lab is in `state`
   return state;

@@ -53,7 +53,21 @@ solution:
   - { node: b, run: "ip route add default via 10.9.0.1" }
 `;
 
-const PASSING = ['ping', 'ping-nobody', 'ping-big-df', 'tcp', 'iface', 'iface-port', 'route', 'route-connected', 'fdb', 'neigh', 'sysctl', 'command', 'command-bridge-host'];
+const PASSING = [
+  'ping',
+  'ping-nobody',
+  'ping-big-df',
+  'tcp',
+  'iface',
+  'iface-port',
+  'route',
+  'route-connected',
+  'fdb',
+  'neigh',
+  'sysctl',
+  'command',
+  'command-bridge-host',
+];
 
 function scenario(text = SCENARIO): Scenario {
   const { scenario: s, problems } = parseScenarioText(text);
@@ -78,7 +92,12 @@ describe('exercise checks on the real kernel', () => {
     expect(started.setup).toEqual([{ node: 'b', run: 'ip addr add 10.9.0.21/24 dev eth0', code: 0, output: '' }]);
     const run = await runChecks(t.engine, 'probe-all', s);
     const by = Object.fromEntries(run.results.map((r) => [r.id, r]));
-    expect(run.results.filter((r) => r.pass).map((r) => r.id).sort()).toEqual([...PASSING].sort());
+    expect(
+      run.results
+        .filter((r) => r.pass)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...PASSING].sort());
     expect(run.total).toBe(s.checks.length);
     expect(by['ping']!.seen).toMatch(/^ping: 2 sent, 2 received/);
     expect(by['ping-nobody']!.reason).toBe('a cannot reach 10.9.0.99, as expected');
@@ -96,7 +115,8 @@ describe('exercise checks on the real kernel', () => {
 
   it('keeps the scenario with the lab: check and solve by lab name, reset brings the breakage back', async () => {
     expect((await exerciseOf(t.engine, 'probe-all'))?.scenario.id).toBe('probe-all');
-    const routeMissing = (r: Awaited<ReturnType<typeof checkExercise>>) => r.results.find((x) => x.id === 'route-missing')!.pass;
+    const routeMissing = (r: Awaited<ReturnType<typeof checkExercise>>) =>
+      r.results.find((x) => x.id === 'route-missing')!.pass;
     expect(routeMissing(await checkExercise(t.engine, 'probe-all'))).toBe(false);
     const steps = await solveExercise(t.engine, 'probe-all');
     expect(steps).toEqual([{ node: 'b', run: 'ip route add default via 10.9.0.1', code: 0, output: '' }]);
@@ -115,17 +135,29 @@ describe('exercise checks on the real kernel', () => {
 
   it('a failing setup step is an error naming the step', async () => {
     const bad = scenario(SCENARIO.replace('ip addr add 10.9.0.21/24 dev eth0', 'ip link set nosuchdev up'));
-    await expect(startExercise(t.engine, bad, { lab: 'probe-bad' })).rejects.toThrow(/setup step `ip link set nosuchdev up` in b exited with 1: .*nosuchdev/);
+    await expect(startExercise(t.engine, bad, { lab: 'probe-bad' })).rejects.toThrow(
+      /setup step `ip link set nosuchdev up` in b exited with 1: .*nosuchdev/,
+    );
     await t.engine.destroy('probe-bad');
   });
 });
 
 describe('parsePingOutput', () => {
   it('reads the summary and the first complaint', () => {
-    expect(parsePingOutput('2 packets transmitted, 2 received, 0% packet loss, time 201ms', '')).toEqual({ sent: 2, received: 2 });
-    expect(parsePingOutput('', 'ping: connect: Network is unreachable\n')).toEqual({ sent: 0, received: 0, error: 'connect: Network is unreachable' });
+    expect(parsePingOutput('2 packets transmitted, 2 received, 0% packet loss, time 201ms', '')).toEqual({
+      sent: 2,
+      received: 2,
+    });
+    expect(parsePingOutput('', 'ping: connect: Network is unreachable\n')).toEqual({
+      sent: 0,
+      received: 0,
+      error: 'connect: Network is unreachable',
+    });
     expect(
-      parsePingOutput('From 10.9.0.10 icmp_seq=1 Destination Host Unreachable\n\n--- x ---\n2 packets transmitted, 0 received, +1 errors, 100% packet loss', ''),
+      parsePingOutput(
+        'From 10.9.0.10 icmp_seq=1 Destination Host Unreachable\n\n--- x ---\n2 packets transmitted, 0 received, +1 errors, 100% packet loss',
+        '',
+      ),
     ).toEqual({ sent: 2, received: 0, error: '10.9.0.10: Destination Host Unreachable' });
   });
 });

@@ -47,7 +47,10 @@ export function nodeNamespaces(lab: Lab, prefix: string): (node: string) => stri
 }
 
 /** `sh -c RUN` as root in namespace `ns` (a node's: see nodeNamespaces), bounded in time and output. */
-export async function runInNode(ns: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runInNode(
+  ns: string,
+  command: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await execInNamespace(ns, ['sh', '-c', command], { stdio: 'pipe', timeoutMs: COMMAND_TIMEOUT_MS });
     return { code: r.code, stdout: clip(r.stdout ?? ''), stderr: clip(r.stderr ?? '') };
@@ -69,7 +72,13 @@ export async function runChecks(engine: Engine, name: string, scenario: Scenario
     try {
       results.push(await probe.check(check));
     } catch (err) {
-      results.push({ id: check.id, title: check.title, pass: false, reason: `could not run the check: ${err instanceof Error ? err.message : String(err)}`, seen: '' });
+      results.push({
+        id: check.id,
+        title: check.title,
+        pass: false,
+        reason: `could not run the check: ${err instanceof Error ? err.message : String(err)}`,
+        seen: '',
+      });
     }
   }
   return { results, passed: results.filter((r) => r.pass).length, total: results.length, ms: Date.now() - started };
@@ -122,13 +131,21 @@ class Prober {
           ...(listenNode ? { listenNs: this.ns(listenNode) } : {}),
           ...(c.listen?.port ? { listenPort: c.listen.port } : {}),
         });
-        const facts = r.connected ? { connected: true } : { connected: false, error: listenNode ? r.error : `${r.error ?? 'failed'}; no node of the lab has ${c.to}` };
+        const facts = r.connected
+          ? { connected: true }
+          : {
+              connected: false,
+              error: listenNode ? r.error : `${r.error ?? 'failed'}; no node of the lab has ${c.to}`,
+            };
         return judgeTcp(c, facts);
       }
       case 'interface': {
         const view = await this.nodeView(c.node);
         const i = view?.interfaces.find((x) => x.name === c.interface);
-        return judgeInterface(c, i && { exists: true, up: i.up, mtu: i.mtu ?? 0, addresses: i.addresses, master: i.master ?? null });
+        return judgeInterface(
+          c,
+          i && { exists: true, up: i.up, mtu: i.mtu ?? 0, addresses: i.addresses, master: i.master ?? null },
+        );
       }
       case 'route':
         return judgeRoute(c, { routes: await this.routes(this.ns(c.node)) });
@@ -140,11 +157,17 @@ class Prober {
       }
       case 'neighbor': {
         const view = await this.nodeView(c.node);
-        const entries = (view?.neighbours ?? []).map((n) => ({ ip: n.dst, ...(n.lladdr ? { mac: n.lladdr } : {}), ...(n.state?.length ? { state: n.state.join(',') } : {}) }));
+        const entries = (view?.neighbours ?? []).map((n) => ({
+          ip: n.dst,
+          ...(n.lladdr ? { mac: n.lladdr } : {}),
+          ...(n.state?.length ? { state: n.state.join(',') } : {}),
+        }));
         return judgeNeighbor(c, { entries }, await this.macOf(c.mac));
       }
       case 'sysctl': {
-        const r = await runInNamespace(this.ns(c.node), 'sysctl', ['-n', '--', c.key], { timeoutMs: 5000 }).catch(() => undefined);
+        const r = await runInNamespace(this.ns(c.node), 'sysctl', ['-n', '--', c.key], { timeoutMs: 5000 }).catch(
+          () => undefined,
+        );
         return judgeSysctl(c, { value: r && r.code === 0 ? r.stdout.trim() : undefined });
       }
       case 'command': {
@@ -159,7 +182,8 @@ class Prober {
   private async ownerOf(ip: string): Promise<string | undefined> {
     const state = await this.tables();
     for (const n of state.nodes) {
-      if (n.interfaces.some((i) => i.addresses.some((a) => a.split('/')[0] === ip)) && this.lab.nodes[n.node]) return n.node;
+      if (n.interfaces.some((i) => i.addresses.some((a) => a.split('/')[0] === ip)) && this.lab.nodes[n.node])
+        return n.node;
     }
     return undefined;
   }
@@ -178,11 +202,13 @@ class Prober {
   private async routes(ns: string): Promise<RouteEntry[]> {
     const r = await runInNamespace(ns, 'ip', ['-j', 'route', 'show'], { timeoutMs: 5000 });
     const raw = (parseConcatenatedJson(r.stdout)[0] ?? []) as { dst?: string; gateway?: string; dev?: string }[];
-    return raw.filter((x) => x.dst).map((x) => ({
-      to: x.dst === 'default' || x.dst!.includes('/') ? x.dst! : `${x.dst}/32`,
-      ...(x.gateway ? { via: x.gateway } : {}),
-      ...(x.dev ? { dev: x.dev } : {}),
-    }));
+    return raw
+      .filter((x) => x.dst)
+      .map((x) => ({
+        to: x.dst === 'default' || x.dst!.includes('/') ? x.dst! : `${x.dst}/32`,
+        ...(x.gateway ? { via: x.gateway } : {}),
+        ...(x.dev ? { dev: x.dev } : {}),
+      }));
   }
 }
 

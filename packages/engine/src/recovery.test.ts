@@ -12,7 +12,8 @@ afterEach(async () => {
 });
 
 const ns = (lab: string, node: string) => `${PREFIX}${lab}.${node}`;
-const inodes = async (names: string[]) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await namespaceInode(n)])));
+const inodes = async (names: string[]) =>
+  Object.fromEntries(await Promise.all(names.map(async (n) => [n, await namespaceInode(n)])));
 
 describe('recovery', () => {
   it('a restart re-adopts an applied lab without touching it, and cleans a half-made one', async () => {
@@ -21,8 +22,14 @@ describe('recovery', () => {
     const kept = await inodes(['_host', 'ns-db', 'ns-web'].map((n) => ns('two-containers', n)));
     // A half-made lab: its journal says a first apply was in flight, and one namespace exists.
     await t.engine.journal.write({
-      version: 1, prefix: PREFIX, name: 'half', status: 'applying', revision: 0, pending: exampleLab('two-containers.yaml'),
-      namespaces: [ns('half', 'a')], updatedAt: '',
+      version: 1,
+      prefix: PREFIX,
+      name: 'half',
+      status: 'applying',
+      revision: 0,
+      pending: exampleLab('two-containers.yaml'),
+      namespaces: [ns('half', 'a')],
+      updatedAt: '',
     });
     await run('ip', ['netns', 'add', ns('half', 'a')]);
     // And an orphan: an unmarked namespace of this prefix that no journal claims.

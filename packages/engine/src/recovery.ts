@@ -47,12 +47,18 @@ export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
     const lab = e.lab ?? e.pending;
     let health: LabHealth = 'ok';
     let detail: string | undefined;
-    if (e.status === 'applying' || e.status === 'destroying') [health, detail] = ['applying', `interrupted while ${e.status}`];
+    if (e.status === 'applying' || e.status === 'destroying')
+      [health, detail] = ['applying', `interrupted while ${e.status}`];
     else if (e.status === 'failed') [health, detail] = ['failed', e.error];
     else if (missing.length) [health, detail] = ['degraded', `missing namespaces: ${missing.join(', ')}`];
     return {
-      name: e.name, nodes: Object.keys(lab?.nodes ?? {}).length, namespaces: e.namespaces.length - missing.length,
-      health, revision: e.revision, updatedAt: e.updatedAt, detail,
+      name: e.name,
+      nodes: Object.keys(lab?.nodes ?? {}).length,
+      namespaces: e.namespaces.length - missing.length,
+      health,
+      revision: e.revision,
+      updatedAt: e.updatedAt,
+      detail,
     };
   });
   const claimed = new Set(entries.flatMap((e) => e.namespaces));
@@ -68,7 +74,14 @@ export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
   }
   for (const [name, count] of orphans) {
     if (entries.some((e) => e.name === name)) continue;
-    out.push({ name, nodes: 0, namespaces: count, health: 'orphaned', revision: 0, detail: 'namespaces with no journal (a crash?): `patchbay destroy` removes them' });
+    out.push({
+      name,
+      nodes: 0,
+      namespaces: count,
+      health: 'orphaned',
+      revision: 0,
+      detail: 'namespaces with no journal (a crash?): `patchbay destroy` removes them',
+    });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -16,7 +16,10 @@ export interface EngineSettings {
   maxLabBytes: number;
 }
 
-export function resolveSettings(opts: Partial<EngineSettings> = {}, env: NodeJS.ProcessEnv = process.env): EngineSettings {
+export function resolveSettings(
+  opts: Partial<EngineSettings> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): EngineSettings {
   const prefix = opts.prefix ?? env.PATCHBAY_PREFIX ?? DEFAULT_PREFIX;
   if (!PREFIX_RE.test(prefix)) {
     throw new EngineError(

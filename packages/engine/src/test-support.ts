@@ -54,7 +54,9 @@ export async function rootSnapshot(): Promise<string> {
 
 /** Pings until `count` replies arrived (true) or `deadlineS` seconds passed (false). */
 export async function ping(ns: string, ip: string, count = 1, deadlineS = 1): Promise<boolean> {
-  const r = await execInNamespace(ns, ['ping', '-n', '-c', String(count), '-w', String(deadlineS), '-i', '0.2', ip], { stdio: 'pipe' });
+  const r = await execInNamespace(ns, ['ping', '-n', '-c', String(count), '-w', String(deadlineS), '-i', '0.2', ip], {
+    stdio: 'pipe',
+  });
   return r.code === 0;
 }
 

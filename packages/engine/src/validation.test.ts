@@ -10,7 +10,8 @@ import { assertRunnable, assertValidLab, notYetImplemented, parseValidLab } from
 
 const PREFIX = 'pblc1-';
 const limits = { maxNodes: 2000, maxLabBytes: 1024 * 1024 };
-const BAD = 'name: bad\nnodes:\n  a: { kind: netns }\nlinks:\n  - a: { node: a, interface: eth0, addresses: [10.0.0.999/24] }\n    b: { node: nope, interface: eth0 }\n';
+const BAD =
+  'name: bad\nnodes:\n  a: { kind: netns }\nlinks:\n  - a: { node: a, interface: eth0, addresses: [10.0.0.999/24] }\n    b: { node: nope, interface: eth0 }\n';
 
 function refusal(fn: () => unknown): EngineError {
   try {
@@ -26,7 +27,9 @@ describe('validation', () => {
   it('parseValidLab lists every problem of a lab file', () => {
     const err = refusal(() => parseValidLab(BAD, limits));
     expect(err.code).toBe('invalid');
-    expect(err.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['links[0].a.addresses[0]', 'links[0].b.node']));
+    expect(err.problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['links[0].a.addresses[0]', 'links[0].b.node']),
+    );
   });
 
   it('assertValidLab refuses a lab object over the node limit', () => {
@@ -49,7 +52,9 @@ describe('validation', () => {
     const lab: Lab = structuredClone(exampleLab('two-containers.yaml'));
     expect(notYetImplemented(lab)).toEqual([]);
     lab.links[0]!.b.vlan = { pvid: 10 };
-    expect(notYetImplemented(lab)).toEqual([expect.objectContaining({ path: 'links[0].b.vlan', code: 'engine.unsupported' })]);
+    expect(notYetImplemented(lab)).toEqual([
+      expect.objectContaining({ path: 'links[0].b.vlan', code: 'engine.unsupported' }),
+    ]);
   });
 });
 
@@ -64,7 +69,9 @@ describe('Engine.validate and load on the real kernel', () => {
     const err = await t.engine.apply(BAD).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
     expect((err as EngineError).code).toBe('invalid');
-    expect((err as EngineError).problems.map((p) => p.path)).toEqual(expect.arrayContaining(['links[0].a.addresses[0]', 'links[0].b.node']));
+    expect((err as EngineError).problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['links[0].a.addresses[0]', 'links[0].b.node']),
+    );
     expect(await listNamespaces(PREFIX)).toEqual([]);
   });
 

@@ -1,7 +1,14 @@
 // Validation of a lab before anything runs: the document (the pure core's parser and validator),
 // then what this kernel and this engine can realize. Every refusal lists every problem and changes
 // nothing.
-import { type KernelFeature, type Lab, type Problem, checkFeatures, parseLabText, validateLab } from '@patchbay/topology';
+import {
+  type KernelFeature,
+  type Lab,
+  type Problem,
+  checkFeatures,
+  parseLabText,
+  validateLab,
+} from '@patchbay/topology';
 import { EngineError } from './errors.js';
 import type { EngineSettings } from './settings.js';
 
@@ -10,7 +17,8 @@ type Limits = Pick<EngineSettings, 'maxNodes' | 'maxLabBytes'>;
 /** Parses and validates a lab file's text; throws `invalid` with every problem. */
 export function parseValidLab(text: string, limits: Limits): Lab {
   const { lab, problems } = parseLabText(text, { maxBytes: limits.maxLabBytes, maxNodes: limits.maxNodes });
-  if (!lab || problems.length) throw new EngineError('invalid', 'the lab file has problems; nothing was changed', problems);
+  if (!lab || problems.length)
+    throw new EngineError('invalid', 'the lab file has problems; nothing was changed', problems);
   return lab;
 }
 
@@ -24,7 +32,8 @@ export function assertValidLab(lab: Lab, limits: Pick<Limits, 'maxNodes'>): Lab 
 /** Refuses, up front, a valid lab this kernel (`features`) or this engine cannot realize. */
 export function assertRunnable(lab: Lab, features: Set<KernelFeature>): Lab {
   const unsupported = [...checkFeatures(lab, features), ...notYetImplemented(lab)];
-  if (unsupported.length) throw new EngineError('unsupported', 'this kernel cannot run the lab; nothing was changed', unsupported);
+  if (unsupported.length)
+    throw new EngineError('unsupported', 'this kernel cannot run the lab; nothing was changed', unsupported);
   return lab;
 }
 
@@ -35,8 +44,10 @@ export function notYetImplemented(lab: Lab): Problem[] {
     (['a', 'b'] as const).forEach((side) => {
       if (link[side].vlan) {
         problems.push({
-          path: `links[${i}].${side}.vlan`, code: 'engine.unsupported',
-          message: 'VLANs on bridge ports are not implemented yet (this needs bridge VLAN filtering, which Patchbay cannot apply yet); remove `vlan` to run this lab',
+          path: `links[${i}].${side}.vlan`,
+          code: 'engine.unsupported',
+          message:
+            'VLANs on bridge ports are not implemented yet (this needs bridge VLAN filtering, which Patchbay cannot apply yet); remove `vlan` to run this lab',
         });
       }
     }),

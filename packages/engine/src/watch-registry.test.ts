@@ -20,7 +20,8 @@ function watcherProcesses(): number[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('nswatch.py')) out.push(Number(d));
+      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('nswatch.py'))
+        out.push(Number(d));
     } catch {
       /* exited meanwhile */
     }
@@ -98,7 +99,10 @@ describe('WatchRegistry', () => {
     const sub = await e.watches.watchLab('two-containers', {});
     const bigger: Lab = structuredClone(base);
     bigger.nodes['ns-cache'] = { kind: 'netns' };
-    bigger.links.push({ a: { node: 'ns-cache', interface: 'eth0', addresses: ['192.168.100.30/24'] }, b: { node: 'br0', interface: 'veth-cache-br' } });
+    bigger.links.push({
+      a: { node: 'ns-cache', interface: 'eth0', addresses: ['192.168.100.30/24'] },
+      b: { node: 'br0', interface: 'veth-cache-br' },
+    });
     await e.apply(bigger);
     const cache = `${PREFIX}two-containers.ns-cache`;
     expect(sub.namespaces).toContain(cache);
@@ -122,13 +126,21 @@ describe('WatchRegistry', () => {
     await e.apply(exampleLab('two-containers.yaml'));
     const lost: string[] = [];
     const changes: string[] = [];
-    const sub = await e.watches.watchLab('two-containers', { lost: (reason) => void lost.push(reason), change: (ns) => void changes.push(ns) });
+    const sub = await e.watches.watchLab('two-containers', {
+      lost: (reason) => void lost.push(reason),
+      change: (ns) => void changes.push(ns),
+    });
     const first = e.watches.helperPid!;
     process.kill(first, 'SIGKILL');
     await until('lost', () => lost.length > 0);
     await until('a new helper watching the lab', () => {
       const pid = e.watches.helperPid;
-      return pid !== undefined && pid !== first && sub.namespaces.length === 3 && sub.namespaces.every((ns) => e.watches.isWatching(ns));
+      return (
+        pid !== undefined &&
+        pid !== first &&
+        sub.namespaces.length === 3 &&
+        sub.namespaces.every((ns) => e.watches.isWatching(ns))
+      );
     });
     expect(watcherProcesses()).toEqual([e.watches.helperPid]);
     const web = `${PREFIX}two-containers.ns-web`;

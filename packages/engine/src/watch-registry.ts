@@ -210,14 +210,20 @@ export class WatchRegistry {
       const now = new Set(await this.source.labNamespaces(lab));
       for (const sub of subs) {
         if (!this.labSubs.get(lab)?.has(sub)) continue; // closed meanwhile
-        await this.remove(sub, sub.namespaces.filter((n) => !now.has(n)));
-        // A namespace deleted meanwhile cannot be watched: the next refresh settles it.
-        await this.add(sub, [...now].filter((n) => !sub.names.has(n))).catch((err: Error) =>
-          this.log.warn({ lab, err: err.message }, 'watching a lab namespace failed'),
+        await this.remove(
+          sub,
+          sub.namespaces.filter((n) => !now.has(n)),
         );
+        // A namespace deleted meanwhile cannot be watched: the next refresh settles it.
+        await this.add(
+          sub,
+          [...now].filter((n) => !sub.names.has(n)),
+        ).catch((err: Error) => this.log.warn({ lab, err: err.message }, 'watching a lab namespace failed'));
       }
     });
-    const settled = next.catch((err: Error) => this.log.warn({ lab, err: err.message }, 'following a lab\'s namespaces failed'));
+    const settled = next.catch((err: Error) =>
+      this.log.warn({ lab, err: err.message }, "following a lab's namespaces failed"),
+    );
     this.labQueues.set(lab, settled);
     void settled.finally(() => {
       if (this.labQueues.get(lab) === settled) this.labQueues.delete(lab);

@@ -34,7 +34,9 @@ export async function detectCapabilities(scratchPrefix: string): Promise<Capabil
   try {
     const add = await run('ip', ['netns', 'add', ns]);
     if (add.code !== 0) throw new Error(`cannot create scratch namespace ${ns}: ${add.stderr.trim()}`);
-    const r = await runInNamespace(ns, 'ip', ['-force', '-batch', '-'], { input: LINK_PROBES.map(([, l]) => `${l}\n`).join('') });
+    const r = await runInNamespace(ns, 'ip', ['-force', '-batch', '-'], {
+      input: LINK_PROBES.map(([, l]) => `${l}\n`).join(''),
+    });
     const { errors: lineErrors, trailing } = parseBatchErrors(r.stderr);
     if (r.code !== 0 && lineErrors.size === 0) throw new Error(`capability probe failed: ${trailing || r.code}`);
     LINK_PROBES.forEach(([feature], i) => {

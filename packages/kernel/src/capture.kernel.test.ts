@@ -2,7 +2,14 @@
 // second tcpdump into text lines; tcpdump's own errors surface as a rejected `ready`.
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PcapSplitter, parseTcpdumpLine, runInNamespace, startCapture, startDecoder, type CaptureHandle } from './index.js';
+import {
+  PcapSplitter,
+  parseTcpdumpLine,
+  runInNamespace,
+  startCapture,
+  startDecoder,
+  type CaptureHandle,
+} from './index.js';
 import { cleanup, isRoot } from '../test/helpers.js';
 
 const P = 'pbk5-';
@@ -52,7 +59,7 @@ describe.skipIf(!isRoot)('captures', () => {
     expect(parsed.every((l) => typeof l.ts === 'number' && Math.abs(l.ts - Date.now()) < 60_000)).toBe(true);
   });
 
-  it('rejects ready with tcpdump\'s message for a down interface, a bad filter or a missing interface, running nothing after', async () => {
+  it("rejects ready with tcpdump's message for a down interface, a bad filter or a missing interface, running nothing after", async () => {
     execFileSync('ip', ['netns', 'add', NS]);
     const down = startCapture(NS, { interface: 'lo', packets: 1 }, () => undefined);
     await expect(down.ready).rejects.toThrow(/lo: That device is not up/);

@@ -38,7 +38,8 @@ export function interfaceNameProblem(name: unknown): string | undefined {
 export function captureFilterProblem(filter: unknown): string | undefined {
   if (filter === undefined) return undefined;
   if (typeof filter !== 'string') return 'the filter must be a string';
-  if (filter.length > CAPTURE_FILTER_MAX_LENGTH) return `the filter is longer than ${CAPTURE_FILTER_MAX_LENGTH} characters`;
+  if (filter.length > CAPTURE_FILTER_MAX_LENGTH)
+    return `the filter is longer than ${CAPTURE_FILTER_MAX_LENGTH} characters`;
   // Printable ASCII only: no newlines, NULs or control characters reach argv.
   if (!/^[\x20-\x7e]*$/.test(filter)) return 'the filter may contain only printable ASCII characters';
   return undefined;
@@ -48,9 +49,11 @@ export function captureFilterProblem(filter: unknown): string | undefined {
 export function captureArgs(o: CaptureOptions): string[] {
   const bad = interfaceNameProblem(o.interface) ?? captureFilterProblem(o.filter);
   if (bad) throw new Error(bad);
-  if (!Number.isInteger(o.packets) || o.packets < 1 || o.packets > CAPTURE_MAX_PACKETS) throw new Error(`packets must be an integer in 1..${CAPTURE_MAX_PACKETS}`);
+  if (!Number.isInteger(o.packets) || o.packets < 1 || o.packets > CAPTURE_MAX_PACKETS)
+    throw new Error(`packets must be an integer in 1..${CAPTURE_MAX_PACKETS}`);
   const snaplen = o.snaplen ?? 262_144;
-  if (!Number.isInteger(snaplen) || snaplen < 64 || snaplen > 262_144) throw new Error('snaplen must be an integer in 64..262144');
+  if (!Number.isInteger(snaplen) || snaplen < 64 || snaplen > 262_144)
+    throw new Error('snaplen must be an integer in 64..262144');
   const args = ['-U', '--immediate-mode', '-w', '-', '-i', o.interface, '-s', String(snaplen), '-c', String(o.packets)];
   const filter = o.filter?.trim();
   if (filter) args.push('--', filter);
@@ -152,10 +155,16 @@ export const DECODER_MAX_LINE = 2000;
 
 /** Starts `tcpdump -r -` (no namespace: it only reads the pipe); `onLine` gets each text line. */
 export function startDecoder(linkHeaders: boolean, onLine: (line: string) => void): DecoderHandle {
-  const child = spawn('tcpdump', decoderArgs(linkHeaders), { env: { ...CHILD_ENV }, stdio: ['pipe', 'pipe', 'ignore'], shell: false });
+  const child = spawn('tcpdump', decoderArgs(linkHeaders), {
+    env: { ...CHILD_ENV },
+    stdio: ['pipe', 'pipe', 'ignore'],
+    shell: false,
+  });
   let exited = false;
   child.stdin.on('error', () => undefined); // EPIPE after the decoder exited or was killed
-  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (l) => onLine(l.length > DECODER_MAX_LINE ? l.slice(0, DECODER_MAX_LINE) + '…' : l));
+  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (l) =>
+    onLine(l.length > DECODER_MAX_LINE ? l.slice(0, DECODER_MAX_LINE) + '…' : l),
+  );
   const done = new Promise<number>((resolve) => {
     child.on('error', () => undefined);
     child.on('close', (code, signal) => {

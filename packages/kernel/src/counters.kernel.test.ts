@@ -18,7 +18,8 @@ describe.skipIf(!isRoot)('NamespaceWatcher.counters', () => {
 
   it('reads interface counters of watched namespaces; a ping makes them grow', async () => {
     const r = await executePlan([
-      netnsAdd(A), netnsAdd(B),
+      netnsAdd(A),
+      netnsAdd(B),
       ip('link', A, `link add eth0 type veth peer name p0 netns ${B}`),
       ip('configure', A, 'addr add 10.66.0.1/24 dev eth0'),
       ip('configure', B, 'addr add 10.66.0.2/24 dev p0'),

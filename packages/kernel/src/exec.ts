@@ -24,7 +24,10 @@ export async function execInNamespace(ns: string, argv: readonly string[], opts:
   if (argv.length === 0 || !argv[0]) throw new Error('execInNamespace: empty argv');
   const args = [`--net=${namespacePath(ns)}`, '--', ...argv];
   if (opts.stdio === 'pipe') {
-    const runOpts = { ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) };
+    const runOpts = {
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    };
     const r = await run('nsenter', args, runOpts);
     return { code: r.code, stdout: r.stdout, stderr: r.stderr };
   }

@@ -9,7 +9,10 @@ const B = `${P}lab.b`;
 const MAC = expect.stringMatching(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
 
 const NAT_RULE = '-A POSTROUTING -s 10.0.0.0/24 -o eth0 -j MASQUERADE';
-const iptablesA = { nat: [...defaultIptablesState().nat, NAT_RULE], filter: [':INPUT ACCEPT', ':FORWARD DROP', ':OUTPUT ACCEPT'] };
+const iptablesA = {
+  nat: [...defaultIptablesState().nat, NAT_RULE],
+  filter: [':INPUT ACCEPT', ':FORWARD DROP', ':OUTPUT ACCEPT'],
+};
 
 function plan() {
   return [
@@ -51,9 +54,12 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
     expect(result.failed).toBeUndefined();
     expect(result.ok).toBe(true);
     expect(result.done).toHaveLength(ops.length);
-    expect(progress.filter((e) => e.done === e.total).map((e) => e.stage)).toEqual(
-      ['unnamespace+namespace', 'link', 'unroute+unaddress+mark+tunnel+configure+route+sysctl+iptables', 'unfdb+fdb'],
-    );
+    expect(progress.filter((e) => e.done === e.total).map((e) => e.stage)).toEqual([
+      'unnamespace+namespace',
+      'link',
+      'unroute+unaddress+mark+tunnel+configure+route+sysctl+iptables',
+      'unfdb+fdb',
+    ]);
 
     const state = await observeNamespaces([A, B, `${P}lab.absent`], { iptables: new Set([A, B]) });
     expect(Object.keys(state.namespaces)).toEqual([A, B]);
@@ -72,11 +78,23 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
       node: 'a',
       links: {
         lo: {
-          name: 'lo', kind: 'loopback', up: true, mtu: 65536, mac: '00:00:00:00:00:00', addresses: ['127.0.0.1/8'],
-          addrgenNone: false, alias: `patchbay:v1:${P}:lab:a`,
+          name: 'lo',
+          kind: 'loopback',
+          up: true,
+          mtu: 65536,
+          mac: '00:00:00:00:00:00',
+          addresses: ['127.0.0.1/8'],
+          addrgenNone: false,
+          alias: `patchbay:v1:${P}:lab:a`,
         },
         eth0: {
-          name: 'eth0', kind: 'veth', up: true, mtu: 1500, mac: MAC, addresses: ['10.0.0.1/24'], addrgenNone: true,
+          name: 'eth0',
+          kind: 'veth',
+          up: true,
+          mtu: 1500,
+          mac: MAC,
+          addresses: ['10.0.0.1/24'],
+          addrgenNone: true,
           veth: { peerNs: B, peerName: 'p0' },
         },
       },
@@ -93,11 +111,46 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
       name: B,
       node: '_host',
       links: {
-        lo: { name: 'lo', kind: 'loopback', up: false, mtu: 65536, mac: '00:00:00:00:00:00', addresses: [], addrgenNone: false, alias: `patchbay:v1:${P}:lab:_host` },
-        p0: { name: 'p0', kind: 'veth', up: true, mtu: 1500, mac: MAC, master: 'br0', addresses: [], addrgenNone: false, veth: { peerNs: A, peerName: 'eth0' } },
-        br0: { name: 'br0', kind: 'bridge', up: true, mtu: 1500, mac: MAC, addresses: ['10.0.0.2/24'], addrgenNone: false, bridge: { stp: false, vlanFiltering: false } },
+        lo: {
+          name: 'lo',
+          kind: 'loopback',
+          up: false,
+          mtu: 65536,
+          mac: '00:00:00:00:00:00',
+          addresses: [],
+          addrgenNone: false,
+          alias: `patchbay:v1:${P}:lab:_host`,
+        },
+        p0: {
+          name: 'p0',
+          kind: 'veth',
+          up: true,
+          mtu: 1500,
+          mac: MAC,
+          master: 'br0',
+          addresses: [],
+          addrgenNone: false,
+          veth: { peerNs: A, peerName: 'eth0' },
+        },
+        br0: {
+          name: 'br0',
+          kind: 'bridge',
+          up: true,
+          mtu: 1500,
+          mac: MAC,
+          addresses: ['10.0.0.2/24'],
+          addrgenNone: false,
+          bridge: { stp: false, vlanFiltering: false },
+        },
         vx0: {
-          name: 'vx0', kind: 'vxlan', up: true, mtu: 1500, mac: MAC, master: 'br0', addresses: [], addrgenNone: false,
+          name: 'vx0',
+          kind: 'vxlan',
+          up: true,
+          mtu: 1500,
+          mac: MAC,
+          master: 'br0',
+          addresses: [],
+          addrgenNone: false,
           vxlan: { vni: 42, port: 4789, local: '10.0.0.2', learning: false },
         },
       },
@@ -120,7 +173,6 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
     expect(onlyA.namespaces[A]!.links['eth0']!.veth).toEqual({ peerNs: '', peerName: '' });
     expect(onlyA.namespaces[A]!.links['eth0']!.peerElsewhere).toBe(true);
     expect(onlyA.namespaces[A]!.iptables).toBeUndefined();
-
   });
 
   it('observes nothing for namespaces that do not exist', async () => {

@@ -3,7 +3,12 @@
 // what a run did, best effort, in reverse order.
 
 import { existsSync } from 'node:fs';
-import { ownedNamespaceAdd, ownedNamespaceDel, userNamespacePath, type OwnedNamespaceResult } from './owned-namespaces.js';
+import {
+  ownedNamespaceAdd,
+  ownedNamespaceDel,
+  userNamespacePath,
+  type OwnedNamespaceResult,
+} from './owned-namespaces.js';
 import { PHASES, STAGES, type NamespaceState, type Op } from '@patchbay/topology';
 import { parseConcatenatedJson } from './json.js';
 import { READ_COMMANDS, namespaceFromJson } from './observe.js';
@@ -58,7 +63,8 @@ const FORBIDDEN_ARG = /[\s'"#\\]/;
 
 /** Throws if `op` could not be sent safely as a batch line or argv. */
 export function validateOp(op: Op, path = 'op'): void {
-  if (!(PHASES as readonly string[]).includes(op.phase)) throw new Error(`${path}: unknown phase ${JSON.stringify(op.phase)}`);
+  if (!(PHASES as readonly string[]).includes(op.phase))
+    throw new Error(`${path}: unknown phase ${JSON.stringify(op.phase)}`);
   if (!Array.isArray(op.args) || op.args.length === 0) {
     if (op.tool !== 'iptables') throw new Error(`${path}: no args`);
   }
@@ -83,7 +89,7 @@ export function validateOp(op: Op, path = 'op'): void {
       break;
     case 'sysctl':
       assertNamespaceName(op.ns);
-      if (op.args.length !== 1 || !/^[A-Za-z0-9_.\/-]+=[A-Za-z0-9_.:\/-]*$/.test(op.args[0]!)) {
+      if (op.args.length !== 1 || !/^[A-Za-z0-9_./-]+=[A-Za-z0-9_.:/-]*$/.test(op.args[0]!)) {
         throw new Error(`${path}: sysctl ops take one key=value, got ${JSON.stringify(op.args)}`);
       }
       break;
@@ -92,12 +98,17 @@ export function validateOp(op: Op, path = 'op'): void {
       if (typeof op.input !== 'string') throw new Error(`${path}: iptables op without input`);
       break;
     default:
-      throw new Error(`${path}: unknown tool ${JSON.stringify((op as Op).tool)}`);
+      throw new Error(`${path}: unknown tool ${JSON.stringify(op.tool)}`);
   }
 }
 
 function processError(r: RunResult, tool: string): string {
-  const text = r.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  const text = r.stderr
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
   return text || `${tool} exited with status ${r.code}`;
 }
 
@@ -129,7 +140,9 @@ async function runBatch(ops: Op[], timeoutMs: number | undefined, readBack = fal
   }
   const { errors, trailing } = parseBatchErrors(r.stderr);
   if (r.code === 0 && errors.size === 0) {
-    return readBack ? { done: [...ops], errors: [], read: namespaceFromJson(first.ns, parseConcatenatedJson(r.stdout)) } : { done: [...ops], errors: [] };
+    return readBack
+      ? { done: [...ops], errors: [], read: namespaceFromJson(first.ns, parseConcatenatedJson(r.stdout)) }
+      : { done: [...ops], errors: [] };
   }
   if (errors.size === 0) {
     // No line failed by itself: the process did not get to run the batch (e.g. nsenter failed).
@@ -156,7 +169,10 @@ async function runSysctl(ops: Op[], timeoutMs: number | undefined): Promise<Grou
     return { done: [...ops], errors: [{ op: first, error: errorMessage(err) }] };
   }
   if (r.code === 0) return { done: [...ops], errors: [] };
-  const lines = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const failures: OpFailure[] = [];
   const failed = new Set<Op>();
   for (const line of lines) {
@@ -183,7 +199,12 @@ async function runIptables(ops: Op[], timeoutMs: number | undefined): Promise<Gr
   for (const op of ops) {
     try {
       const input = op.input ?? '';
-      const r = await runInNamespace(op.ns, 'iptables-restore', [], timeoutMs === undefined ? { input } : { input, timeoutMs });
+      const r = await runInNamespace(
+        op.ns,
+        'iptables-restore',
+        [],
+        timeoutMs === undefined ? { input } : { input, timeoutMs },
+      );
       if (r.code === 0) done.push(op);
       else errors.push({ op, error: processError(r, 'iptables-restore') });
     } catch (err) {
@@ -232,7 +253,10 @@ async function runNetns(ops: Op[], timeoutMs: number | undefined): Promise<Group
   await viaHelper(pinned, ownedNamespaceDel);
   await viaIp(dels.filter((o) => !pinned.includes(o)));
   if (errors.length) return { done, errors };
-  await viaHelper(adds.filter((o) => o.owned), ownedNamespaceAdd);
+  await viaHelper(
+    adds.filter((o) => o.owned),
+    ownedNamespaceAdd,
+  );
   if (errors.length) return { done, errors };
   await viaIp(adds.filter((o) => !o.owned));
   return { done, errors };
@@ -315,7 +339,13 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     }
     if (errors.length > 0) break;
   }
-  const result: ExecutionResult = { ok: errors.length === 0, done, errors, durationMs: performance.now() - started, readBack };
+  const result: ExecutionResult = {
+    ok: errors.length === 0,
+    done,
+    errors,
+    durationMs: performance.now() - started,
+    readBack,
+  };
   if (errors[0]) result.failed = errors[0];
   return result;
 }

@@ -23,13 +23,18 @@ describe.skipIf(!isRoot)('failures on the real kernel', () => {
     const state = await observeNamespaces([X]);
     expect(Object.keys(state.namespaces[X]!.links).sort()).toEqual(['br0', 'lo']);
     expect(state.namespaces[X]!.links['br0']!.up).toBe(false); // next phase never started
-
   });
 
   it('lets the other groups of a failing phase finish, then stops', async () => {
     const okLink = ip('link', X, 'link add br0 type bridge');
     const badLink = ip('link', Y, 'link add eth0 type veth peer name p0 netns pbk2-lab.nowhere');
-    const result = await executePlan([netnsAdd(X), netnsAdd(Y), okLink, badLink, ip('configure', X, 'link set br0 up')]);
+    const result = await executePlan([
+      netnsAdd(X),
+      netnsAdd(Y),
+      okLink,
+      badLink,
+      ip('configure', X, 'link set br0 up'),
+    ]);
     expect(result.ok).toBe(false);
     expect(result.failed?.op).toBe(badLink);
     expect(result.failed?.error).toMatch(/nowhere|Invalid|not found|No such/i);
@@ -58,9 +63,13 @@ describe.skipIf(!isRoot)('failures on the real kernel', () => {
   });
 
   it('throws before running anything when an op is unsafe', async () => {
-    await expect(executePlan([netnsAdd(X), ip('link', X, 'link add br0 type bridge'), { ...ip('link', X, 'x'), args: ['link', 'set', 'a b'] }])).rejects.toThrow(
-      /unsafe/,
-    );
+    await expect(
+      executePlan([
+        netnsAdd(X),
+        ip('link', X, 'link add br0 type bridge'),
+        { ...ip('link', X, 'x'), args: ['link', 'set', 'a b'] },
+      ]),
+    ).rejects.toThrow(/unsafe/);
     expect(await listNamespaces(P)).toEqual([]);
   });
 });

@@ -17,3 +17,4 @@ export * from './sandbox.js';
 export * from './sandbox-etc.js';
 export * from './sandbox-kill.js';
 export * from './tcp-probe.js';
+export * from './pty.js';

@@ -54,4 +54,3 @@ export function parseIptablesSave(text: string): IptablesState {
   }
   return out;
 }
-

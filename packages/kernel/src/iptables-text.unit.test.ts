@@ -37,12 +37,22 @@ describe('iptables text', () => {
   });
   it('canonicalizes nat and filter, ignores other tables and counters', () => {
     expect(parseIptablesSave(SAVE)).toEqual({
-      nat: [':PREROUTING ACCEPT', ':INPUT ACCEPT', ':OUTPUT ACCEPT', ':POSTROUTING ACCEPT', '-A POSTROUTING -s 10.0.0.0/24 -o eth0 -j MASQUERADE'],
+      nat: [
+        ':PREROUTING ACCEPT',
+        ':INPUT ACCEPT',
+        ':OUTPUT ACCEPT',
+        ':POSTROUTING ACCEPT',
+        '-A POSTROUTING -s 10.0.0.0/24 -o eth0 -j MASQUERADE',
+      ],
       filter: [':INPUT ACCEPT', ':FORWARD DROP', ':OUTPUT ACCEPT', ':LAB -', '-A FORWARD -j LAB'],
     });
   });
   it('fills a missing built-in chain of a present table', () => {
-    expect(parseIptablesSave('*filter\n:FORWARD DROP [0:0]\nCOMMIT\n').filter).toEqual([':INPUT ACCEPT', ':FORWARD DROP', ':OUTPUT ACCEPT']);
+    expect(parseIptablesSave('*filter\n:FORWARD DROP [0:0]\nCOMMIT\n').filter).toEqual([
+      ':INPUT ACCEPT',
+      ':FORWARD DROP',
+      ':OUTPUT ACCEPT',
+    ]);
   });
   it('restore input round-trips through the parser', () => {
     const state = parseIptablesSave(SAVE);

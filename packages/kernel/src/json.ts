@@ -54,7 +54,7 @@ export function parseConcatenatedJson(text: string): unknown[] {
     try {
       values.push(JSON.parse(chunk));
     } catch (err) {
-      throw new SyntaxError(`invalid JSON value at offset ${start}: ${(err as Error).message}`);
+      throw new SyntaxError(`invalid JSON value at offset ${start}: ${(err as Error).message}`, { cause: err });
     }
   }
   return values;

@@ -20,7 +20,8 @@ describe.skipIf(!isRoot)('namespaces and exec on the real kernel', () => {
     const child = spawn('nsenter', [`--net=/run/netns/${S}`, '--', 'sleep', '300'], { stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, sig) => resolve(sig)));
     try {
-      for (let i = 0; i < 50 && !(await pidsInNamespaces([S])).has(child.pid!); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 50 && !(await pidsInNamespaces([S])).has(child.pid!); i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect((await pidsInNamespaces([S])).get(child.pid!)).toBe(S);
       const res = await deleteNamespaces([S, `${P}missing`]);
       expect(res).toEqual([
@@ -40,7 +41,11 @@ describe.skipIf(!isRoot)('namespaces and exec on the real kernel', () => {
 
   it('execInNamespace returns the exit status and output of the command', async () => {
     await executePlan([netnsAdd(S)]);
-    expect(await execInNamespace(S, ['sh', '-c', 'exit 3'], { stdio: 'pipe' })).toEqual({ code: 3, stdout: '', stderr: '' });
+    expect(await execInNamespace(S, ['sh', '-c', 'exit 3'], { stdio: 'pipe' })).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: '',
+    });
     const links = await execInNamespace(S, ['ip', '-br', 'link'], { stdio: 'pipe' });
     expect(links.code).toBe(0);
     expect(links.stdout?.trim().split('\n')).toHaveLength(1); // only lo: we are inside the namespace

@@ -42,20 +42,26 @@ export async function deleteNamespaces(names: readonly string[]): Promise<Delete
   if (all.length === 0) return [];
   // Namespaces owned by their own user namespace: nsowner.py also frees the pin and the uid.
   const pinned = all.filter((n) => existsSync(userNamespacePath(n)));
-  const owned: DeleteResult[] = (await ownedNamespaceDel(pinned)).map((r) => (r.ok ? { name: r.name, ok: true } : { name: r.name, ok: false, error: r.error ?? 'nsowner failed' }));
+  const owned: DeleteResult[] = (await ownedNamespaceDel(pinned)).map((r) =>
+    r.ok ? { name: r.name, ok: true } : { name: r.name, ok: false, error: r.error ?? 'nsowner failed' },
+  );
   const unique = all.filter((n) => !pinned.includes(n));
   if (unique.length === 0) return owned;
   await killProcessesIn(unique);
   const input = unique.map((n) => `netns del ${n}\n`).join('');
   const r = await run('ip', ['-force', '-batch', '-'], { input });
   const { errors, trailing } = parseBatchErrors(r.stderr);
-  return [...owned, ...unique.map((name, i): DeleteResult => {
-    const err = errors.get(i + 1);
-    if (err === undefined) {
-      if (r.code !== 0 && errors.size === 0) return { name, ok: false, error: trailing || `ip exited with ${r.code}` };
-      return { name, ok: true };
-    }
-    if (isGoneMessage(err)) return { name, ok: true, alreadyGone: true };
-    return { name, ok: false, error: err };
-  })];
+  return [
+    ...owned,
+    ...unique.map((name, i): DeleteResult => {
+      const err = errors.get(i + 1);
+      if (err === undefined) {
+        if (r.code !== 0 && errors.size === 0)
+          return { name, ok: false, error: trailing || `ip exited with ${r.code}` };
+        return { name, ok: true };
+      }
+      if (isGoneMessage(err)) return { name, ok: true, alreadyGone: true };
+      return { name, ok: false, error: err };
+    }),
+  ];
 }

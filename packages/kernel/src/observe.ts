@@ -116,12 +116,16 @@ function mapLink(l: RawLink, addrs: RawAddrInfo[]): LinkState {
   if (l.ifalias !== undefined) link.alias = l.ifalias;
   const data = l.linkinfo?.info_data ?? {};
   if (kind === 'bridge') {
-    link.bridge = { stp: Number(data['stp_state'] ?? 0) !== 0, vlanFiltering: Number(data['vlan_filtering'] ?? 0) === 1 };
+    link.bridge = {
+      stp: Number(data['stp_state'] ?? 0) !== 0,
+      vlanFiltering: Number(data['vlan_filtering'] ?? 0) === 1,
+    };
   } else if (kind === 'vxlan') {
+    const local = data['local'] ?? data['local6'];
     link.vxlan = {
       vni: Number(data['id'] ?? 0),
       port: Number(data['port'] ?? 0),
-      local: String(data['local'] ?? data['local6'] ?? ''),
+      local: typeof local === 'string' ? local : '',
       learning: truthy(data['learning']),
     };
     if (typeof data['link'] === 'string') link.vxlan.dev = data['link'];
@@ -163,10 +167,13 @@ function isMissingNamespace(stderr: string): boolean {
 
 async function readFloods(ns: string, devices: string[]): Promise<FloodEntry[]> {
   if (devices.length === 0) return [];
-  const r = await runInNamespace(ns, 'bridge', ['-j', '-batch', '-'], { input: devices.map((d) => `fdb show dev ${d}\n`).join('') });
+  const r = await runInNamespace(ns, 'bridge', ['-j', '-batch', '-'], {
+    input: devices.map((d) => `fdb show dev ${d}\n`).join(''),
+  });
   if (r.code !== 0) throw new ObserveError(ns, `bridge fdb show failed: ${r.stderr.trim()}`);
   const arrays = parseConcatenatedJson(r.stdout);
-  if (arrays.length !== devices.length) throw new ObserveError(ns, `bridge printed ${arrays.length} arrays for ${devices.length} devices`);
+  if (arrays.length !== devices.length)
+    throw new ObserveError(ns, `bridge printed ${arrays.length} arrays for ${devices.length} devices`);
   const floods: FloodEntry[] = [];
   devices.forEach((dev, i) => {
     for (const e of asArray<RawFdb>(arrays[i], ns, 'fdb')) {
@@ -200,7 +207,14 @@ export function namespaceFromJson(ns: string, values: unknown[]): NamespaceState
   const netconf = asArray<RawNetconf>(values[3], ns, 'netconf show');
   const addrsByIndex = new Map<number, RawAddrInfo[]>();
   for (const l of addrLinks) addrsByIndex.set(l.ifindex, l.addr_info ?? []);
-  const state: NamespaceState = { name: ns, node: '', links: {}, routes: mapRoutes(routes), sysctls: mapSysctls(netconf), floods: [] };
+  const state: NamespaceState = {
+    name: ns,
+    node: '',
+    links: {},
+    routes: mapRoutes(routes),
+    sysctls: mapSysctls(netconf),
+    floods: [],
+  };
   for (const l of links) {
     const link = mapLink(l, addrsByIndex.get(l.ifindex) ?? []);
     link.ifindex = l.ifindex;
@@ -219,7 +233,10 @@ export function namespaceFromJson(ns: string, values: unknown[]): NamespaceState
 
 /** The VXLAN flood entries of a namespace whose links are known (one `bridge` process, if any VXLAN). */
 export function readFloodsOf(state: NamespaceState): Promise<FloodEntry[]> {
-  const vxlans = Object.values(state.links).filter((l) => l.kind === 'vxlan').map((l) => l.name).sort();
+  const vxlans = Object.values(state.links)
+    .filter((l) => l.kind === 'vxlan')
+    .map((l) => l.name)
+    .sort();
   return readFloods(state.name, vxlans);
 }
 
@@ -248,7 +265,9 @@ export async function observeNamespaces(names: readonly string[], opts: ObserveO
   wanted.forEach(assertNamespaceName);
   const present = new Set(await listNamespaces());
   const targets = wanted.filter((n) => present.has(n));
-  const results = await mapLimit(targets, opts.concurrency ?? 4, (ns) => readNamespace(ns, opts.iptables?.has(ns) ?? false));
+  const results = await mapLimit(targets, opts.concurrency ?? 4, (ns) =>
+    readNamespace(ns, opts.iptables?.has(ns) ?? false),
+  );
   const namespaces: Record<string, NamespaceState> = {};
   for (const r of results.filter((x): x is NamespaceState => x !== undefined).sort((a, b) => cmp(a.name, b.name))) {
     namespaces[r.name] = r;

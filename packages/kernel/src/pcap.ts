@@ -36,7 +36,8 @@ export function parsePcapFileHeader(bytes: Buffer): PcapFileHeader {
   const le = bytes.readUInt32LE(0);
   const be = bytes.readUInt32BE(0);
   const littleEndian = le === MAGIC_MICRO || le === MAGIC_NANO;
-  if (!littleEndian && be !== MAGIC_MICRO && be !== MAGIC_NANO) throw new PcapError(`pcap: bad magic 0x${be.toString(16)}`);
+  if (!littleEndian && be !== MAGIC_MICRO && be !== MAGIC_NANO)
+    throw new PcapError(`pcap: bad magic 0x${be.toString(16)}`);
   const magic = littleEndian ? le : be;
   const u32 = (off: number) => (littleEndian ? bytes.readUInt32LE(off) : bytes.readUInt32BE(off));
   return {
@@ -83,7 +84,9 @@ export class PcapSplitter {
     }
     if (off < buf.length) this.rest = Buffer.from(buf.subarray(off));
     // A copy, so a kept block does not pin the rest of the pipe's chunk.
-    return records ? { data: off === buf.length && buf === chunk ? chunk : Buffer.from(buf.subarray(0, off)), records } : undefined;
+    return records
+      ? { data: off === buf.length && buf === chunk ? chunk : Buffer.from(buf.subarray(0, off)), records }
+      : undefined;
   }
 }
 
@@ -107,7 +110,9 @@ export function parseTcpdumpLine(line: string): TcpdumpLine {
  * tcpdump's closing statistics on stderr (`N packets captured`, `N packets dropped by kernel`), or
  * undefined when the line is not one of them.
  */
-export function parseTcpdumpStats(line: string): { key: 'captured' | 'received' | 'kernelDropped'; value: number } | undefined {
+export function parseTcpdumpStats(
+  line: string,
+): { key: 'captured' | 'received' | 'kernelDropped'; value: number } | undefined {
   const m = /^(\d+) packets? (captured|received by filter|dropped by kernel)$/.exec(line.trim());
   if (!m) return undefined;
   const key = m[2] === 'captured' ? 'captured' : m[2] === 'received by filter' ? 'received' : 'kernelDropped';

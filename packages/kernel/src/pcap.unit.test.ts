@@ -62,7 +62,12 @@ describe('PcapSplitter', () => {
     b.writeUInt32BE(0xa1b23c4d, 0);
     b.writeUInt32BE(65535, 16);
     b.writeUInt32BE(1, 20);
-    expect(parsePcapFileHeader(b)).toMatchObject({ littleEndian: false, nanoseconds: true, snaplen: 65535, linktype: 1 });
+    expect(parsePcapFileHeader(b)).toMatchObject({
+      littleEndian: false,
+      nanoseconds: true,
+      snaplen: 65535,
+      linktype: 1,
+    });
   });
 });
 
@@ -85,13 +90,28 @@ describe('capture arguments', () => {
   it('puts the filter after -- as one argument, and never lets it be an option', () => {
     const args = captureArgs({ interface: 'eth0', filter: 'icmp -z /bin/true', packets: 100 });
     expect(args.slice(-2)).toEqual(['--', 'icmp -z /bin/true']);
-    expect(args).toEqual(['-U', '--immediate-mode', '-w', '-', '-i', 'eth0', '-s', '262144', '-c', '100', '--', 'icmp -z /bin/true']);
+    expect(args).toEqual([
+      '-U',
+      '--immediate-mode',
+      '-w',
+      '-',
+      '-i',
+      'eth0',
+      '-s',
+      '262144',
+      '-c',
+      '100',
+      '--',
+      'icmp -z /bin/true',
+    ]);
     expect(captureArgs({ interface: 'any', packets: 1 })).not.toContain('--');
   });
 
   it('refuses interface names that could be options or are not names', () => {
-    for (const bad of ['-w', '--help', '', 'a'.repeat(16), 'eth0;rm', 'eth 0', 'é', 42]) expect(interfaceNameProblem(bad)).toBeDefined();
-    for (const good of ['eth0', 'any', 'veth-web-br', 'br0', 'vx.42', 'a@b']) expect(interfaceNameProblem(good)).toBeUndefined();
+    for (const bad of ['-w', '--help', '', 'a'.repeat(16), 'eth0;rm', 'eth 0', 'é', 42])
+      expect(interfaceNameProblem(bad)).toBeDefined();
+    for (const good of ['eth0', 'any', 'veth-web-br', 'br0', 'vx.42', 'a@b'])
+      expect(interfaceNameProblem(good)).toBeUndefined();
     expect(() => captureArgs({ interface: '-Vfoo', packets: 1 })).toThrow(/not an interface name/);
   });
 

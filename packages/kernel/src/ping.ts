@@ -51,7 +51,18 @@ export function pingArgs(o: PingOptions): string[] {
   int(o.count, 1, 100, 'count');
   int(o.intervalMs, 200, 5000, 'intervalMs');
   int(o.size, 0, 1472, 'size');
-  const args = ['-n', '-O', '-c', String(o.count), '-i', String(o.intervalMs / 1000), '-W', String(REPLY_WAIT_S), '-s', String(o.size)];
+  const args = [
+    '-n',
+    '-O',
+    '-c',
+    String(o.count),
+    '-i',
+    String(o.intervalMs / 1000),
+    '-W',
+    String(REPLY_WAIT_S),
+    '-s',
+    String(o.size),
+  ];
   if (o.dontFragment) args.push('-M', 'do');
   args.push(o.target);
   return args;
@@ -61,7 +72,11 @@ export function pingArgs(o: PingOptions): string[] {
  * Pings from namespace `ns`; `onLine` gets every line of stdout (and of stderr, where ping reports
  * local errors such as `message too long`) as it arrives.
  */
-export function startPing(ns: string, opts: PingOptions, onLine: (line: string, stream: 'stdout' | 'stderr') => void): PingHandle {
+export function startPing(
+  ns: string,
+  opts: PingOptions,
+  onLine: (line: string, stream: 'stdout' | 'stderr') => void,
+): PingHandle {
   const args = ['--net=' + namespacePath(ns), '--', 'ping', ...pingArgs(opts)];
   const child = spawn('nsenter', args, { env: { ...CHILD_ENV }, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
   let exited = false;
@@ -99,11 +114,19 @@ export function startPing(ns: string, opts: PingOptions, onLine: (line: string, 
 export function parsePingLine(line: string): PingLine | undefined {
   let m = /^\d+ bytes from \S+: icmp_seq=(\d+) ttl=(\d+)(?: time=([\d.]+) ms)?/.exec(line);
   // Without a time (payload under 16 bytes there is no timestamp to measure by).
-  if (m) return { kind: 'reply', seq: Number(m[1]), ttl: Number(m[2]), ...(m[3] !== undefined ? { rttMs: Number(m[3]) } : {}) };
+  if (m)
+    return {
+      kind: 'reply',
+      seq: Number(m[1]),
+      ttl: Number(m[2]),
+      ...(m[3] !== undefined ? { rttMs: Number(m[3]) } : {}),
+    };
   m = /^From \S+ icmp_seq=(\d+) (.+)$/.exec(line);
   if (m) {
     const message = m[2]!.trim();
-    return /unreachable/i.test(message) ? { kind: 'unreachable', seq: Number(m[1]), message } : { kind: 'error', seq: Number(m[1]), message };
+    return /unreachable/i.test(message)
+      ? { kind: 'unreachable', seq: Number(m[1]), message }
+      : { kind: 'error', seq: Number(m[1]), message };
   }
   m = /^no answer yet for icmp_seq=(\d+)/.exec(line);
   if (m) return { kind: 'timeout', seq: Number(m[1]) };

@@ -76,7 +76,12 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
 }
 
 /** Runs `cmd` inside the named network namespace (only the network namespace is entered). */
-export function runInNamespace(ns: string, cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+export function runInNamespace(
+  ns: string,
+  cmd: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const path = namespacePath(ns);
   if (useSpawner(cmd, opts)) return runViaSpawner(ns, cmd, args, opts);
   return spawnDirect('nsenter', [`--net=${path}`, '--', cmd, ...args], opts);
@@ -92,24 +97,42 @@ function useSpawner(cmd: string, opts: RunOptions): boolean {
 }
 
 /** `run`/`runInNamespace` through the helper, with the same results and errors as spawnDirect. */
-async function runViaSpawner(ns: string | null, cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+async function runViaSpawner(
+  ns: string | null,
+  cmd: string,
+  args: readonly string[],
+  opts: RunOptions,
+): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const where = ns === null ? '' : ` (in namespace ${ns})`;
   try {
-    return await getSpawner().run(ns, [cmd, ...args], { ...(opts.input !== undefined ? { input: opts.input } : {}), timeoutMs, maxOutputBytes });
+    return await getSpawner().run(ns, [cmd, ...args], {
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
+      timeoutMs,
+      maxOutputBytes,
+    });
   } catch (err) {
     if (!(err instanceof SpawnerError)) throw err;
     switch (err.kind) {
       case 'unavailable': // the helper never started, so nothing ran: the old way
-        return ns === null ? spawnDirect(cmd, args, opts) : spawnDirect('nsenter', [`--net=${namespacePath(ns)}`, '--', cmd, ...args], opts);
+        return ns === null
+          ? spawnDirect(cmd, args, opts)
+          : spawnDirect('nsenter', [`--net=${namespacePath(ns)}`, '--', cmd, ...args], opts);
       case 'timeout':
         throw new ProcessError(`${cmd} timed out after ${timeoutMs} ms${where}`, cmd, args, err.stdout, err.stderr);
       case 'output':
-        throw new ProcessError(`${cmd} printed more than ${maxOutputBytes} bytes${where}`, cmd, args, err.stdout, err.stderr);
+        throw new ProcessError(
+          `${cmd} printed more than ${maxOutputBytes} bytes${where}`,
+          cmd,
+          args,
+          err.stdout,
+          err.stderr,
+        );
       case 'exec':
         // nsenter reported this as its own exit status (127/126) with a message; keep doing so.
-        if (ns !== null) return { code: err.code, stdout: err.stdout, stderr: `${err.stderr}patchbay-spawner: ${err.message}\n` };
+        if (ns !== null)
+          return { code: err.code, stdout: err.stdout, stderr: `${err.stderr}patchbay-spawner: ${err.message}\n` };
         throw new ProcessError(`cannot run ${cmd}: ${err.message}`, cmd, args, err.stdout, err.stderr);
       default:
         throw new ProcessError(`cannot run ${cmd}${where}: ${err.message}`, cmd, args, err.stdout, err.stderr);
@@ -178,7 +201,11 @@ function spawnDirect(cmd: string, args: readonly string[], opts: RunOptions): Pr
 }
 
 /** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(Math.floor(limit) || 1, items.length)) }, async () => {

@@ -5,7 +5,17 @@ import { normalizeRouteDst } from './observe.js';
 import { assertNamespaceName, mapLimit, parseBatchErrors } from './process.js';
 
 function op(partial: Partial<Op>): Op {
-  return { phase: 'link', tool: 'ip', ns: 'pb-lab.a', args: ['link', 'add', 'br0', 'type', 'bridge'], kind: 'link', action: 'add', subject: { node: 'a' }, reason: 'test', ...partial };
+  return {
+    phase: 'link',
+    tool: 'ip',
+    ns: 'pb-lab.a',
+    args: ['link', 'add', 'br0', 'type', 'bridge'],
+    kind: 'link',
+    action: 'add',
+    subject: { node: 'a' },
+    reason: 'test',
+    ...partial,
+  };
 }
 
 describe('process helpers', () => {
@@ -17,7 +27,9 @@ describe('process helpers', () => {
     }
   });
   it('parseBatchErrors maps message lines to batch line numbers', () => {
-    const { errors, trailing } = parseBatchErrors('Cannot find device "x2"\nCommand failed -:3\nRTNETLINK answers: No such process\nCommand failed -:4\nwarning\n');
+    const { errors, trailing } = parseBatchErrors(
+      'Cannot find device "x2"\nCommand failed -:3\nRTNETLINK answers: No such process\nCommand failed -:4\nwarning\n',
+    );
     expect([...errors]).toEqual([
       [3, 'Cannot find device "x2"'],
       [4, 'RTNETLINK answers: No such process'],

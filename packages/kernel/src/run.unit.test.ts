@@ -17,7 +17,9 @@ describe('run', () => {
   });
   it('kills and rejects on timeout and on too much output', async () => {
     await expect(run('sleep', ['10'], { timeoutMs: 100 })).rejects.toThrow(/timed out/);
-    await expect(run('head', ['-c', '100000', '/dev/zero'], { maxOutputBytes: 1000 })).rejects.toBeInstanceOf(ProcessError);
+    await expect(run('head', ['-c', '100000', '/dev/zero'], { maxOutputBytes: 1000 })).rejects.toBeInstanceOf(
+      ProcessError,
+    );
   });
   it('rejects when the command does not exist', async () => {
     await expect(run('pbk-no-such-command', [])).rejects.toThrow(/cannot run/);

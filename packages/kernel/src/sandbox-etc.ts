@@ -9,13 +9,33 @@ export const SANDBOX_UID = 1000;
 export const SANDBOX_HOME = '/home/student';
 
 /** A hostname for the sandbox: RFC 1123 labels, at most 64 characters. */
-export const HOSTNAME_RE = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+export const HOSTNAME_RE =
+  /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** Host files shown read-only in the sandbox's /etc when they exist (--ro-bind-try). */
 export const SANDBOX_ETC_FILES: readonly string[] = [
-  'alternatives', 'iproute2', 'protocols', 'services', 'ethertypes', 'networks', 'nsswitch.conf', 'host.conf',
-  'gai.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'bash.bashrc', 'inputrc',
-  'terminfo', 'ssl', 'ca-certificates', 'vim', 'nanorc', 'python3', 'python3.11',
+  'alternatives',
+  'iproute2',
+  'protocols',
+  'services',
+  'ethertypes',
+  'networks',
+  'nsswitch.conf',
+  'host.conf',
+  'gai.conf',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'localtime',
+  'bash.bashrc',
+  'inputrc',
+  'terminfo',
+  'ssl',
+  'ca-certificates',
+  'vim',
+  'nanorc',
+  'python3',
+  'python3.11',
 ];
 const PASSWD =
   'root:x:0:0:root:/root:/usr/sbin/nologin\n' +
@@ -56,6 +76,9 @@ export function prepareSandboxEtc(hostname: string): { passwd: string; group: st
   writeIfChanged(paths.passwd, PASSWD);
   writeIfChanged(paths.profile, PROFILE);
   writeIfChanged(paths.group, GROUP);
-  writeIfChanged(paths.hosts, `127.0.0.1\tlocalhost\n127.0.1.1\t${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
+  writeIfChanged(
+    paths.hosts,
+    `127.0.0.1\tlocalhost\n127.0.1.1\t${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
+  );
   return paths;
 }

@@ -100,25 +100,40 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
     await teardown(); // leftovers of an interrupted run
     process.env['PATCHBAY_SECRET'] = SECRET_VALUE; // must never be visible inside
     const added = await ownedNamespaceAdd([A, B]);
-    expect(added.map((r) => r.ok), JSON.stringify(added)).toEqual([true, true]);
+    expect(
+      added.map((r) => r.ok),
+      JSON.stringify(added),
+    ).toEqual([true, true]);
     uidA = added[0]!.uid!;
     uidB = added[1]!.uid!;
     await must(run('ip', ['netns', 'add', S]));
-    await must(run('ip', ['-n', S, '-batch', '-'], {
-      input: [
-        'link set lo up',
-        'link add br0 type bridge',
-        'link set br0 up',
-        `link add sa type veth peer name eth0 netns ${A}`,
-        `link add sb type veth peer name eth0 netns ${B}`,
-        'link set sa master br0 up',
-        'link set sb master br0 up',
-      ].join('\n') + '\n',
-    }));
-    for (const [ns, addr] of [[A, '10.99.0.1/24'], [B, '10.99.0.2/24']] as const) {
-      await must(run('ip', ['-n', ns, '-batch', '-'], { input: `link set lo up\naddr add ${addr} dev eth0\nlink set eth0 up\n` }));
+    await must(
+      run('ip', ['-n', S, '-batch', '-'], {
+        input:
+          [
+            'link set lo up',
+            'link add br0 type bridge',
+            'link set br0 up',
+            `link add sa type veth peer name eth0 netns ${A}`,
+            `link add sb type veth peer name eth0 netns ${B}`,
+            'link set sa master br0 up',
+            'link set sb master br0 up',
+          ].join('\n') + '\n',
+      }),
+    );
+    for (const [ns, addr] of [
+      [A, '10.99.0.1/24'],
+      [B, '10.99.0.2/24'],
+    ] as const) {
+      await must(
+        run('ip', ['-n', ns, '-batch', '-'], {
+          input: `link set lo up\naddr add ${addr} dev eth0\nlink set eth0 up\n`,
+        }),
+      );
     }
-    const eth0 = JSON.parse(await must(run('ip', ['-j', '-n', A, 'link', 'show', 'eth0']))) as { link_netnsid?: number }[];
+    const eth0 = JSON.parse(await must(run('ip', ['-j', '-n', A, 'link', 'show', 'eth0']))) as {
+      link_netnsid?: number;
+    }[];
     nsidOfSwitch = eth0[0]!.link_netnsid ?? -1;
     expect(nsidOfSwitch).toBeGreaterThanOrEqual(0);
 
@@ -136,7 +151,10 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
     serverBPid = [...inB.keys()].find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('python3')) ?? 0;
     expect(serverBPid).toBeGreaterThan(0);
 
-    rootVictim = spawn('nsenter', [`--net=/run/netns/${S}`, '--', 'sleep', '1000'], { env: { ...CHILD_ENV }, stdio: 'ignore' });
+    rootVictim = spawn('nsenter', [`--net=/run/netns/${S}`, '--', 'sleep', '1000'], {
+      env: { ...CHILD_ENV },
+      stdio: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 100));
   }, 60_000);
 
@@ -171,7 +189,12 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
     it('deletes a missing namespace without error; rejects invalid names', async () => {
       expect(await ownedNamespaceDel(['pbk7-never-existed'])).toEqual([{ name: 'pbk7-never-existed', ok: true }]);
       await expect(ownedNamespaceAdd(['pbk7-A/../x'])).rejects.toThrow(/invalid namespace name/);
-      const direct = await run('python3', [fileURLToPath(new URL('../helpers/nsowner.py', import.meta.url)), 'add', 'pbk7-ok', '../etc']);
+      const direct = await run('python3', [
+        fileURLToPath(new URL('../helpers/nsowner.py', import.meta.url)),
+        'add',
+        'pbk7-ok',
+        '../etc',
+      ]);
       expect(direct.code).toBe(2);
       expect(existsSync('/run/netns/pbk7-ok')).toBe(false);
     });
@@ -196,7 +219,12 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
     });
 
     it('a login shell (what a terminal opens) finds the sbin tools by name', async () => {
-      const r = await inSandbox(A, ['/bin/bash', '--login', '-c', 'echo "$PATH"; command -v ip sysctl iptables nft arping tcpdump']);
+      const r = await inSandbox(A, [
+        '/bin/bash',
+        '--login',
+        '-c',
+        'echo "$PATH"; command -v ip sysctl iptables nft arping tcpdump',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const [path, ...tools] = r.stdout.trim().split('\n');
       expect(path!.split(':')).toEqual(expect.arrayContaining(['/usr/sbin', '/usr/bin', '/sbin', '/bin']));
@@ -210,19 +238,25 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
     });
 
     it('ip link set eth0 down / up', async () => {
-      const r = await bash('ip link set eth0 down && ip -br link show eth0 && ip link set eth0 up && ip -br link show eth0');
+      const r = await bash(
+        'ip link set eth0 down && ip -br link show eth0 && ip link set eth0 up && ip -br link show eth0',
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/eth0@\S+\s+DOWN[\s\S]*eth0@\S+\s+(UP|LOWERLAYERDOWN|UNKNOWN)/);
     });
 
     it('ip addr add / del', async () => {
-      const r = await bash('ip addr add 10.99.1.1/24 dev eth0 && ip -br addr show eth0 && ip addr del 10.99.1.1/24 dev eth0');
+      const r = await bash(
+        'ip addr add 10.99.1.1/24 dev eth0 && ip -br addr show eth0 && ip addr del 10.99.1.1/24 dev eth0',
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('10.99.1.1/24');
     });
 
     it('ip route add / del', async () => {
-      const r = await bash('ip route add 10.98.0.0/24 via 10.99.0.2 && ip route show 10.98.0.0/24 && ip route del 10.98.0.0/24');
+      const r = await bash(
+        'ip route add 10.98.0.0/24 via 10.99.0.2 && ip route show 10.98.0.0/24 && ip route del 10.98.0.0/24',
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('10.98.0.0/24 via 10.99.0.2');
     });
@@ -234,7 +268,9 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
     });
 
     it.each(['eth0', 'any'])('tcpdump -c 1 -i %s while a ping runs', async (dev) => {
-      const r = await bash(`(sleep 0.7; ping -c4 -i0.2 -W1 10.99.0.2 >/dev/null) & timeout 8 tcpdump -nn -l -c1 -i ${dev} icmp`);
+      const r = await bash(
+        `(sleep 0.7; ping -c4 -i0.2 -W1 10.99.0.2 >/dev/null) & timeout 8 tcpdump -nn -l -c1 -i ${dev} icmp`,
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/ICMP echo/);
     });
@@ -265,7 +301,9 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
     });
 
     it('iptables -L / -A / -D', async () => {
-      const r = await bash('iptables -L -n >/dev/null && iptables -A INPUT -p icmp -j ACCEPT && iptables -S INPUT && iptables -D INPUT -p icmp -j ACCEPT');
+      const r = await bash(
+        'iptables -L -n >/dev/null && iptables -A INPUT -p icmp -j ACCEPT && iptables -S INPUT && iptables -D INPUT -p icmp -j ACCEPT',
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('-A INPUT -p icmp -j ACCEPT');
     });
@@ -280,7 +318,7 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
       const r = await bash('sysctl -w net.ipv4.ip_forward=1 && sysctl -n net.ipv4.ip_forward');
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/1\s*$/);
-      expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).not.toBe('') // the host value is its own
+      expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).not.toBe(''); // the host value is its own
       const inB = await run('nsenter', [`--net=/run/netns/${B}`, '--', 'sysctl', '-n', 'net.ipv4.ip_forward']);
       expect(inB.stdout.trim()).toBe('0');
     });
@@ -317,8 +355,15 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
       ['ip link set eth0 netns <other student pid>', () => `ip link set eth0 netns ${serverBPid}`],
       ['ip link set eth0 netns <name of other student>', () => `ip link set eth0 netns ${B}`],
       ['ip link set eth0 netns /run/netns/<switch>', () => `ip link set eth0 netns /run/netns/${S}`],
-      ['veth with its peer in the switch (by name)', () => `ip link add x0 type veth peer name y0 netns ${S}; r=$?; ip link del x0 2>/dev/null; exit $r`],
-      ['veth with its peer in a root process netns (by pid)', () => `ip link add x0 type veth peer name y0 netns ${rootVictim!.pid}; r=$?; ip link del x0 2>/dev/null; exit $r`],
+      [
+        'veth with its peer in the switch (by name)',
+        () => `ip link add x0 type veth peer name y0 netns ${S}; r=$?; ip link del x0 2>/dev/null; exit $r`,
+      ],
+      [
+        'veth with its peer in a root process netns (by pid)',
+        () =>
+          `ip link add x0 type veth peer name y0 netns ${rootVictim!.pid}; r=$?; ip link del x0 2>/dev/null; exit $r`,
+      ],
       ['ip link del the switch bridge br0 (not visible)', () => 'ip link del br0'],
       ['ip link add a link in the switch via -n', () => `ip -n ${S} link add pwn0 type bridge`],
       ['ip netns add', () => 'ip netns add pbk7-evil'],
@@ -339,8 +384,14 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
       ['sudo', () => 'sudo -n id'],
       ['su to root (setuid, no_new_privs)', () => 'su -c id root </dev/null'],
       ['sysctl -w kernel.pid_max (host sysctl)', () => 'sysctl -w kernel.pid_max=$(cat /proc/sys/kernel/pid_max)'],
-      ['sysctl -w kernel.printk_ratelimit (host sysctl)', () => 'sysctl -w kernel.printk_ratelimit=$(cat /proc/sys/kernel/printk_ratelimit)'],
-      ['sysctl -w vm.overcommit_memory (host sysctl)', () => 'sysctl -w vm.overcommit_memory=$(cat /proc/sys/vm/overcommit_memory)'],
+      [
+        'sysctl -w kernel.printk_ratelimit (host sysctl)',
+        () => 'sysctl -w kernel.printk_ratelimit=$(cat /proc/sys/kernel/printk_ratelimit)',
+      ],
+      [
+        'sysctl -w vm.overcommit_memory (host sysctl)',
+        () => 'sysctl -w vm.overcommit_memory=$(cat /proc/sys/vm/overcommit_memory)',
+      ],
       ['sysrq trigger', () => 'echo h > /proc/sysrq-trigger'],
       ['dmesg', () => 'dmesg'],
       ['kill -9 a root process in the switch netns', () => `kill -9 ${rootVictim!.pid}`],
@@ -390,10 +441,13 @@ print(r1,os.strerror(e1),r2,os.strerror(e2)); sys.exit(0 if 0 in (r1,r2) else 1)
       });
     });
 
-    it('ps and /proc show only the sandbox\'s own processes', async () => {
+    it("ps and /proc show only the sandbox's own processes", async () => {
       const r = await bash('ps -e -o pid=,user=,comm=; echo; ls /proc | grep -c "^[0-9]"');
       expect(r.code, r.stderr).toBe(0);
-      const rows = r.stdout.trim().split('\n').filter((l) => /^\s*\d+\s/.test(l));
+      const rows = r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => /^\s*\d+\s/.test(l));
       expect(rows.length).toBeLessThanOrEqual(4); // bwrap's pid 1, bash, ps (and maybe a subshell)
       expect(r.stdout).not.toMatch(/node|vitest|python3|sleep|init/);
       for (const row of rows) expect(row).toMatch(/\sstudent\s/);
@@ -406,12 +460,20 @@ print(r1,os.strerror(e1),r2,os.strerror(e2)); sys.exit(0 if 0 in (r1,r2) else 1)
       expect(r.stdout).not.toContain('PATCHBAY_SECRET');
       expect(r.stdout).not.toContain(SECRET_VALUE);
       // pid 1 is the student's shell (--as-pid-1): exactly the variables sandboxArgv sets
-      const names = r.stdout.split('---')[0]!.trim().split('\n').map((l) => l.split('=')[0]).sort();
+      const names = r.stdout
+        .split('---')[0]!
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=')[0])
+        .sort();
       expect(names).toEqual(['HOME', 'LANG', 'LOGNAME', 'PATH', 'PS1', 'PWD', 'SHELL', 'TERM', 'USER']); // PWD: added by the sh fd-closer
     });
 
     it('the wrapper cleans the environment even when a caller passes its whole env (pty style)', async () => {
-      const { file, args } = sandboxArgv(A, { hostname: 'node-a', command: ['bash', '-c', 'cat /proc/1/environ; echo; env'] });
+      const { file, args } = sandboxArgv(A, {
+        hostname: 'node-a',
+        command: ['bash', '-c', 'cat /proc/1/environ; echo; env'],
+      });
       const child = spawn(file, args, { env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -432,14 +494,18 @@ print(r1,os.strerror(e1),r2,os.strerror(e2)); sys.exit(0 if 0 in (r1,r2) else 1)
     });
 
     it('setuid binaries do not give root', async () => {
-      const r = await bash('for f in /usr/bin/su /usr/bin/mount /usr/bin/passwd /usr/bin/newgrp; do [ -u "$f" ] && echo "setuid $f"; done; newgrp root -c "id -u" </dev/null; mount 2>&1 >/dev/null | head -1; id -u');
+      const r = await bash(
+        'for f in /usr/bin/su /usr/bin/mount /usr/bin/passwd /usr/bin/newgrp; do [ -u "$f" ] && echo "setuid $f"; done; newgrp root -c "id -u" </dev/null; mount 2>&1 >/dev/null | head -1; id -u',
+      );
       expect(r.stdout).toMatch(/setuid \/usr\/bin\/mount/);
       expect(r.stdout).not.toMatch(/^0$/m);
       expect(r.stdout.trim().split('\n').at(-1)).toBe('1000');
     });
 
     it('writes stay in the private, size-limited tmpfs: /tmp cannot grow beyond 64 MiB', async () => {
-      const r = await bash('dd if=/dev/zero of=/tmp/big bs=1M count=80 2>&1; echo "dd=$?"; du -m /tmp/big; df -m /tmp | tail -1');
+      const r = await bash(
+        'dd if=/dev/zero of=/tmp/big bs=1M count=80 2>&1; echo "dd=$?"; du -m /tmp/big; df -m /tmp | tail -1',
+      );
       expect(r.stdout).toMatch(/dd=1/);
       expect(r.stdout).toMatch(/No space left on device/);
       expect(Number(/^(\d+)\s+\/tmp\/big/m.exec(r.stdout)?.[1])).toBeLessThanOrEqual(64);
@@ -448,7 +514,9 @@ print(r1,os.strerror(e1),r2,os.strerror(e2)); sys.exit(0 if 0 in (r1,r2) else 1)
     });
 
     it('/dev/shm is limited to 16 MiB, and files written inside are gone with the sandbox', async () => {
-      const r = await bash('dd if=/dev/zero of=/dev/shm/big bs=1M count=20 2>&1; echo "dd=$?"; echo x > ~/f && echo home-ok');
+      const r = await bash(
+        'dd if=/dev/zero of=/dev/shm/big bs=1M count=20 2>&1; echo "dd=$?"; echo x > ~/f && echo home-ok',
+      );
       expect(r.stdout).toMatch(/dd=1/);
       expect(r.stdout).toContain('home-ok');
       const again = await bash('ls -A ~ /tmp /dev/shm');
@@ -490,7 +558,11 @@ print(r1,os.strerror(e1),r2,os.strerror(e2)); sys.exit(0 if 0 in (r1,r2) else 1)
     it('when the shell exits (EOF, as on a closed terminal), everything it started dies with it', async () => {
       const sb = spawnSandbox(A, {
         hostname: 'node-a',
-        command: ['bash', '-c', 'sleep 1000 & setsid nohup sleep 1001 >/dev/null 2>&1 & sleep 0.2; echo started; read -r line; echo "bye $line"'],
+        command: [
+          'bash',
+          '-c',
+          'sleep 1000 & setsid nohup sleep 1001 >/dev/null 2>&1 & sleep 0.2; echo started; read -r line; echo "bye $line"',
+        ],
       });
       live.add(sb);
       let out = '';
@@ -501,13 +573,17 @@ print(r1,os.strerror(e1),r2,os.strerror(e2)); sys.exit(0 if 0 in (r1,r2) else 1)
       sb.child.stdin!.end('eof\n');
       await closed; // no kill(): bash is the pid namespace's init
       expect(out).toContain('bye eof');
-      for (let i = 0; i < 50 && (await pidsInNamespaces([A])).size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 50 && (await pidsInNamespaces([A])).size > 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect((await pidsInNamespaces([A])).size).toBe(0);
       live.delete(sb);
     });
 
     it('killSandbox works from the pid alone (what a pty user has)', async () => {
-      const { file, args } = sandboxArgv(A, { hostname: 'node-a', command: ['bash', '-c', 'sleep 1002 & exec sleep 1003'] });
+      const { file, args } = sandboxArgv(A, {
+        hostname: 'node-a',
+        command: ['bash', '-c', 'sleep 1002 & exec sleep 1003'],
+      });
       const child = spawn(file, args, { env: { TERM: 'xterm-256color' }, stdio: 'ignore' });
       const closed = new Promise((r) => child.on('close', r));
       for (let i = 0; i < 100; i++) {

@@ -39,7 +39,9 @@ describe.skipIf(!isRoot)('spawner helper on the real kernel', () => {
   });
 
   it('passes stdin to ip -batch - (creates a bridge in the namespace only)', async () => {
-    const r = await spawner.run(NS, ['ip', '-batch', '-'], { input: 'link add pbk9br0 type bridge\nlink set pbk9br0 up\n' });
+    const r = await spawner.run(NS, ['ip', '-batch', '-'], {
+      input: 'link add pbk9br0 type bridge\nlink set pbk9br0 up\n',
+    });
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     const links = JSON.parse((await spawner.run(NS, ['ip', '-j', 'link', 'show'])).stdout) as { ifname: string }[];
     expect(links.map((l) => l.ifname).sort()).toEqual(['lo', 'pbk9br0']);
@@ -51,7 +53,11 @@ describe.skipIf(!isRoot)('spawner helper on the real kernel', () => {
   it('reports exit codes and signals', async () => {
     expect((await spawner.run(NS, ['sh', '-c', 'exit 3'])).code).toBe(3);
     expect((await spawner.run(NS, ['sh', '-c', 'kill -KILL $$'])).code).toBe(137);
-    expect((await runInNamespace(NS, 'sh', ['-c', 'echo out; echo err >&2; exit 5']))).toEqual({ code: 5, stdout: 'out\n', stderr: 'err\n' });
+    expect(await runInNamespace(NS, 'sh', ['-c', 'echo out; echo err >&2; exit 5'])).toEqual({
+      code: 5,
+      stdout: 'out\n',
+      stderr: 'err\n',
+    });
   });
 
   it('kills a child that runs too long, quickly', async () => {
@@ -78,7 +84,10 @@ describe.skipIf(!isRoot)('spawner helper on the real kernel', () => {
   });
 
   it('refuses commands outside the allow-list and invalid namespace names', async () => {
-    await expect(spawner.run(NS, ['rm', '-rf', '/tmp/pbk9-nothing'])).rejects.toMatchObject({ kind: 'refused', message: /not allowed/ });
+    await expect(spawner.run(NS, ['rm', '-rf', '/tmp/pbk9-nothing'])).rejects.toMatchObject({
+      kind: 'refused',
+      message: /not allowed/,
+    });
     await expect(spawner.run(NS, ['/bin/sh', '-c', 'true'])).rejects.toMatchObject({ kind: 'refused' });
     for (const bad of ['../etc', 'a/b', '-x', 'A', '']) {
       await expect(spawner.run(bad, ['true'])).rejects.toMatchObject({ kind: 'refused', message: /invalid namespace/ });

@@ -146,7 +146,13 @@ export class Spawner {
       const backstop = setTimeout(() => {
         if (!this.pending.delete(id)) return;
         this.updateRef();
-        reject(new SpawnerError(`${argv[0]} timed out after ${timeoutMs} ms (the spawner helper did not answer)`, 'timeout', 137));
+        reject(
+          new SpawnerError(
+            `${argv[0]} timed out after ${timeoutMs} ms (the spawner helper did not answer)`,
+            'timeout',
+            137,
+          ),
+        );
       }, timeoutMs + BACKSTOP_GRACE_MS);
       this.pending.set(id, { argv0: argv[0]!, line, resolve, reject, backstop });
       this.updateRef();
@@ -185,16 +191,20 @@ export class Spawner {
   private start(): void {
     const python = this.config.python ?? 'python3';
     const script = this.config.script ?? SPAWNER_SCRIPT;
-    const child = spawn(python, ['-u', script], { env: { ...HELPER_ENV }, stdio: ['pipe', 'pipe', 'pipe'], shell: false });
+    const child = spawn(python, ['-u', script], {
+      env: { ...HELPER_ENV },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      shell: false,
+    });
     this.child = child;
     this.ready = false;
     this.outChunks = [];
     this.stderrTail = '';
     this.refd = true; // a new child starts referenced
-    child.stdin!.on('error', () => {}); // EPIPE after the helper died: 'close' tells the story
-    child.stdout!.on('data', (chunk: Buffer) => this.onData(child, chunk));
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (s: string) => {
+    child.stdin.on('error', () => {}); // EPIPE after the helper died: 'close' tells the story
+    child.stdout.on('data', (chunk: Buffer) => this.onData(child, chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
       this.stderrTail = (this.stderrTail + s).slice(-STDERR_TAIL);
     });
     child.on('error', (err) => this.onGone(child, err.message));
@@ -286,7 +296,8 @@ export class Spawner {
     this.queue = [];
     this.outChunks = [];
     child.unref();
-    for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+    for (const s of [child.stdin, child.stdout, child.stderr])
+      (s as unknown as { unref?: () => void } | null)?.unref?.();
     this.refd = false;
     const pending = [...this.pending.entries()];
     this.pending.clear();
@@ -294,7 +305,9 @@ export class Spawner {
       clearTimeout(p.backstop);
       p.reject(
         new SpawnerError(
-          kind === 'unavailable' ? `spawner helper unavailable: ${why}` : `${p.argv0}: ${why}; the command was killed if it was running`,
+          kind === 'unavailable'
+            ? `spawner helper unavailable: ${why}`
+            : `${p.argv0}: ${why}; the command was killed if it was running`,
           kind,
         ),
       );

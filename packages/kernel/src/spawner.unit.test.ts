@@ -15,22 +15,35 @@ describe('spawner helper', () => {
   });
 
   it('passes argv without a shell, and input, large in and out', async () => {
-    const r = await spawner.run(null, ['sh', '-c', 'printf "%s|" "$@"; echo err >&2; exit 4', 'sh', 'a b', '$HOME', ';ls']);
+    const r = await spawner.run(null, [
+      'sh',
+      '-c',
+      'printf "%s|" "$@"; echo err >&2; exit 4',
+      'sh',
+      'a b',
+      '$HOME',
+      ';ls',
+    ]);
     expect(r).toEqual({ code: 4, stdout: 'a b|$HOME|;ls|', stderr: 'err\n' });
     const big = 'x'.repeat(3 << 20) + 'é\n';
-    const echoed = await spawner.run(null, ['python3', '-c', 'import sys; sys.stdout.write(sys.stdin.read())'], { input: big });
+    const echoed = await spawner.run(null, ['python3', '-c', 'import sys; sys.stdout.write(sys.stdin.read())'], {
+      input: big,
+    });
     expect(echoed.stdout).toBe(big);
     expect((await spawner.run(null, ['true'], { input: big })).code).toBe(0);
   });
 
   it('kills on too much output', async () => {
-    const err = await spawner.run(null, ['sh', '-c', 'while :; do echo xxxxxxxxxxxxxxxxxxxxxxxx; done'], { maxOutputBytes: 10_000 }).catch((e: unknown) => e);
+    const err = await spawner
+      .run(null, ['sh', '-c', 'while :; do echo xxxxxxxxxxxxxxxxxxxxxxxx; done'], { maxOutputBytes: 10_000 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SpawnerError);
     expect((err as SpawnerError).kind).toBe('output');
   });
 
   it('does not keep Node alive while idle', async () => {
-    const handles = () => process.getActiveResourcesInfo().filter((h) => h === 'PipeWrap' || h === 'ProcessWrap').length;
+    const handles = () =>
+      process.getActiveResourcesInfo().filter((h) => h === 'PipeWrap' || h === 'ProcessWrap').length;
     const before = handles();
     const pending = spawner.run(null, ['sleep', '0.2']);
     expect(handles()).toBeGreaterThan(before);

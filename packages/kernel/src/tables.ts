@@ -48,18 +48,30 @@ export async function readLiveTables(ns: string): Promise<LiveTables> {
   const [neigh] = parseConcatenatedJson(ip.stdout);
   const [fdb, vlan] = br.code === 0 ? parseConcatenatedJson(br.stdout) : [[], []];
   return {
-    neighbours: arr(neigh).map((n) => ({ dst: str(n.dst) ?? '', dev: str(n.dev) ?? '', lladdr: str(n.lladdr), state: strs(n.state) })),
+    neighbours: arr(neigh).map((n) => ({
+      dst: str(n.dst) ?? '',
+      dev: str(n.dev) ?? '',
+      lladdr: str(n.lladdr),
+      state: strs(n.state),
+    })),
     fdb: arr(fdb)
       // The kernel lists its own multicast entries for every port; they say nothing a learner needs.
       .filter((e) => !(str(e.mac) ?? '').startsWith('33:33:') && !(str(e.mac) ?? '').startsWith('01:00:5e:'))
       .map((e) => ({
-        mac: str(e.mac) ?? '', dev: str(e.ifname) ?? '', master: str(e.master), dst: str(e.dst),
-        vlan: typeof e.vlan === 'number' ? e.vlan : undefined, flags: strs(e.flags), state: str(e.state),
+        mac: str(e.mac) ?? '',
+        dev: str(e.ifname) ?? '',
+        master: str(e.master),
+        dst: str(e.dst),
+        vlan: typeof e.vlan === 'number' ? e.vlan : undefined,
+        flags: strs(e.flags),
+        state: str(e.state),
       })),
     vlans: arr(vlan).map((v) => ({
       dev: str(v.ifname) ?? '',
       vlans: arr(v.vlans).map((x) => ({
-        vlan: Number(x.vlan), vlanEnd: typeof x.vlanEnd === 'number' ? x.vlanEnd : undefined, flags: strs(x.flags),
+        vlan: Number(x.vlan),
+        vlanEnd: typeof x.vlanEnd === 'number' ? x.vlanEnd : undefined,
+        flags: strs(x.flags),
       })),
     })),
   };

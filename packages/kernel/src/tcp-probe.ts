@@ -70,14 +70,26 @@ export async function tcpProbe(o: TcpProbeOptions): Promise<TcpProbeResult> {
   let listenerSaid: string | undefined;
   try {
     if (o.listenNs) {
-      const child = spawn('nsenter', [`--net=${namespacePath(o.listenNs)}`, '--', 'python3', '-c', LISTENER, String(listenPort), String(timeoutS + 2)], {
-        env: { ...CHILD_ENV },
-        stdio: ['ignore', 'pipe', 'ignore'],
-        shell: false,
-      });
+      const child = spawn(
+        'nsenter',
+        [
+          `--net=${namespacePath(o.listenNs)}`,
+          '--',
+          'python3',
+          '-c',
+          LISTENER,
+          String(listenPort),
+          String(timeoutS + 2),
+        ],
+        {
+          env: { ...CHILD_ENV },
+          stdio: ['ignore', 'pipe', 'ignore'],
+          shell: false,
+        },
+      );
       listener = child;
       listenerSaid = await new Promise<string>((resolve) => {
-        const lines = createInterface({ input: child.stdout! });
+        const lines = createInterface({ input: child.stdout });
         const timer = setTimeout(() => resolve('did not start'), 5000);
         lines.once('line', (l) => {
           clearTimeout(timer);
@@ -87,11 +99,16 @@ export async function tcpProbe(o: TcpProbeOptions): Promise<TcpProbeResult> {
         child.once('exit', () => resolve('exited'));
       });
     }
-    const r = await run('nsenter', [`--net=${namespacePath(o.fromNs)}`, '--', 'python3', '-c', CONNECTOR, o.to, String(o.port), String(timeoutS)], {
-      timeoutMs: (timeoutS + 5) * 1000,
-    });
+    const r = await run(
+      'nsenter',
+      [`--net=${namespacePath(o.fromNs)}`, '--', 'python3', '-c', CONNECTOR, o.to, String(o.port), String(timeoutS)],
+      {
+        timeoutMs: (timeoutS + 5) * 1000,
+      },
+    );
     const said = r.stdout.trim();
-    const result: TcpProbeResult = r.code === 0 ? { connected: true } : { connected: false, error: said || r.stderr.trim() || `exit ${r.code}` };
+    const result: TcpProbeResult =
+      r.code === 0 ? { connected: true } : { connected: false, error: said || r.stderr.trim() || `exit ${r.code}` };
     if (listenerSaid !== undefined) result.listener = listenerSaid;
     return result;
   } finally {

@@ -17,7 +17,8 @@ describe.skipIf(!isRoot)('NamespaceWatcher', () => {
 
   it('reports desired-state changes, not carrier changes, and syncs', async () => {
     const r = await executePlan([
-      netnsAdd(A), netnsAdd(B),
+      netnsAdd(A),
+      netnsAdd(B),
       ip('link', A, `link add eth0 index 1000000 type veth peer index 2000000 name p0 netns ${B}`),
       ip('configure', B, 'link set p0 up'),
     ]);
@@ -45,10 +46,13 @@ describe.skipIf(!isRoot)('NamespaceWatcher', () => {
 
   it('reports activity (ARP, carrier) apart from desired-state changes, from the same helper', async () => {
     const r = await executePlan([
-      netnsAdd(A), netnsAdd(B),
+      netnsAdd(A),
+      netnsAdd(B),
       ip('link', A, `link add eth0 type veth peer name p0 netns ${B}`),
-      ip('configure', A, 'addr add 10.9.0.1/24 dev eth0'), ip('configure', A, 'link set eth0 up'),
-      ip('configure', B, 'addr add 10.9.0.2/24 dev p0'), ip('configure', B, 'link set p0 up'),
+      ip('configure', A, 'addr add 10.9.0.1/24 dev eth0'),
+      ip('configure', A, 'link set eth0 up'),
+      ip('configure', B, 'addr add 10.9.0.2/24 dev p0'),
+      ip('configure', B, 'link set p0 up'),
     ]);
     expect(r.ok).toBe(true);
     watcher = new NamespaceWatcher();

@@ -62,7 +62,10 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly watching = new Set<string>();
   private readonly pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }[]>();
-  private readonly counterWaiters = new Map<string, { resolve: (c: NamespaceCounters) => void; reject: (e: Error) => void }>();
+  private readonly counterWaiters = new Map<
+    string,
+    { resolve: (c: NamespaceCounters) => void; reject: (e: Error) => void }
+  >();
   private closed = false;
   /** The helper has exited (closed or died): nothing written to it is ever answered. */
   private exited = false;
@@ -79,7 +82,10 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
 
   constructor(opts: NamespaceWatcherOptions = {}) {
     super();
-    this.child = spawn('python3', ['-u', HELPER, ...(opts.allEvents ? ['--all-events'] : [])], { env: { ...CHILD_ENV }, stdio: 'pipe' });
+    this.child = spawn('python3', ['-u', HELPER, ...(opts.allEvents ? ['--all-events'] : [])], {
+      env: { ...CHILD_ENV },
+      stdio: 'pipe',
+    });
     this.child.stderr.resume();
     createInterface({ input: this.child.stdout }).on('line', (line) => this.onLine(line));
     this.child.on('exit', (code, signal) => {
@@ -120,7 +126,10 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
       const key = `${msg.watching === false ? 'del' : 'add'} ${msg.ns}`;
       const waiters = this.pending.get(key) ?? [];
       this.pending.delete(key);
-      for (const w of waiters) (msg.error ? w.reject(new Error(`watch ${msg.ns}: ${msg.error}`)) : w.resolve());
+      for (const w of waiters) {
+        if (msg.error) w.reject(new Error(`watch ${msg.ns}: ${msg.error}`));
+        else w.resolve();
+      }
       return;
     }
     if (msg.events) this.emit('change', msg.ns);
@@ -134,7 +143,10 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
   private request(verb: 'add' | 'del', names: readonly string[]): Promise<void> {
     if (names.length === 0) return Promise.resolve();
     // A helper that is gone holds no socket: a `del` has nothing left to do.
-    if (this.closed || this.exited) return verb === 'del' ? Promise.resolve() : Promise.reject(new Error(this.closed ? 'namespace watcher is closed' : 'namespace watcher exited'));
+    if (this.closed || this.exited)
+      return verb === 'del'
+        ? Promise.resolve()
+        : Promise.reject(new Error(this.closed ? 'namespace watcher is closed' : 'namespace watcher exited'));
     names.forEach(assertNamespaceName);
     const acks = names.map(
       (ns) =>
@@ -151,7 +163,10 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
 
   /** Starts watching `names`; resolves once every one is watched (a change after that is reported). */
   watch(names: readonly string[]): Promise<void> {
-    return this.request('add', [...new Set(names)].filter((n) => !this.watching.has(n)));
+    return this.request(
+      'add',
+      [...new Set(names)].filter((n) => !this.watching.has(n)),
+    );
   }
 
   /** Stops watching `names` and closes their sockets (which would keep a deleted namespace alive). */
@@ -179,12 +194,15 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
    * through a netlink socket it holds in each namespace: one round trip, no process spawned.
    */
   counters(namespaces: readonly string[]): Promise<NamespaceCounters> {
-    if (this.closed || this.exited) return Promise.reject(new Error(this.closed ? 'namespace watcher is closed' : 'namespace watcher exited'));
+    if (this.closed || this.exited)
+      return Promise.reject(new Error(this.closed ? 'namespace watcher is closed' : 'namespace watcher exited'));
     const names = [...new Set(namespaces)].filter((n) => this.watching.has(n));
     names.forEach(assertNamespaceName);
     if (names.length === 0) return Promise.resolve({});
     const token = String(++this.syncCounter);
-    const done = new Promise<NamespaceCounters>((resolve, reject) => this.counterWaiters.set(token, { resolve, reject }));
+    const done = new Promise<NamespaceCounters>((resolve, reject) =>
+      this.counterWaiters.set(token, { resolve, reject }),
+    );
     this.child.stdin.write(`counters ${token} ${names.join(' ')}\n`);
     return done;
   }
@@ -206,7 +224,10 @@ function countersOf(stats: Record<string, Record<string, number[]>>): NamespaceC
   const out: NamespaceCounters = {};
   for (const [ns, links] of Object.entries(stats)) {
     const mine: Record<string, InterfaceCounters> = (out[ns] = {});
-    for (const [name, [rxPackets = 0, txPackets = 0, rxBytes = 0, txBytes = 0, rxDropped = 0, txDropped = 0] = []] of Object.entries(links)) {
+    for (const [
+      name,
+      [rxPackets = 0, txPackets = 0, rxBytes = 0, txBytes = 0, rxDropped = 0, txDropped = 0] = [],
+    ] of Object.entries(links)) {
       mine[name] = { rxPackets, txPackets, rxBytes, txBytes, rxDropped, txDropped };
     }
   }

@@ -7,9 +7,24 @@ export const CAPTURE_LIMIT_DEFAULTS = Object.freeze({ seconds: 300, packets: 100
 
 export const CaptureLimitsSchema = Type.Object(
   {
-    seconds: Type.Integer({ minimum: 1, maximum: 3600, default: CAPTURE_LIMIT_DEFAULTS.seconds, description: 'Stops after this long.' }),
-    packets: Type.Integer({ minimum: 1, maximum: 1_000_000, default: CAPTURE_LIMIT_DEFAULTS.packets, description: 'Stops after this many packets.' }),
-    bytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: CAPTURE_LIMIT_DEFAULTS.bytes, description: 'Stops after this many pcap bytes.' }),
+    seconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: CAPTURE_LIMIT_DEFAULTS.seconds,
+      description: 'Stops after this long.',
+    }),
+    packets: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: CAPTURE_LIMIT_DEFAULTS.packets,
+      description: 'Stops after this many packets.',
+    }),
+    bytes: Type.Integer({
+      minimum: 1024,
+      maximum: 1024 * 1024 * 1024,
+      default: CAPTURE_LIMIT_DEFAULTS.bytes,
+      description: 'Stops after this many pcap bytes.',
+    }),
   },
   { title: 'CaptureLimits', additionalProperties: false },
 );
@@ -24,34 +39,60 @@ export const CaptureStartSchema = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 15,
-        description: 'An interface in the node\'s namespace (e.g. a bridge port in a host), or `any`. Default: the bridge itself for a bridge, `any` otherwise.',
+        description:
+          "An interface in the node's namespace (e.g. a bridge port in a host), or `any`. Default: the bridge itself for a bridge, `any` otherwise.",
       }),
     ),
-    filter: Type.Optional(Type.String({ maxLength: 1024, description: 'pcap-filter expression (as for tcpdump), e.g. `icmp or arp`.' })),
+    filter: Type.Optional(
+      Type.String({ maxLength: 1024, description: 'pcap-filter expression (as for tcpdump), e.g. `icmp or arp`.' }),
+    ),
     linkHeaders: Type.Boolean({ default: false, description: 'Show MAC addresses and ethertypes (tcpdump -e).' }),
-    snaplen: Type.Integer({ minimum: 64, maximum: 262_144, default: 262_144, description: 'Bytes kept of each packet.' }),
+    snaplen: Type.Integer({
+      minimum: 64,
+      maximum: 262_144,
+      default: 262_144,
+      description: 'Bytes kept of each packet.',
+    }),
     limits: Type.Optional(Type.Partial(CaptureLimitsSchema)),
   },
   { title: 'CaptureStart', additionalProperties: false },
 );
 export type CaptureStart = Static<typeof CaptureStartSchema>;
-export type CaptureStartInput = Pick<CaptureStart, 'id' | 'lab' | 'node'> & Partial<Omit<CaptureStart, 'id' | 'lab' | 'node'>>;
+export type CaptureStartInput = Pick<CaptureStart, 'id' | 'lab' | 'node'> &
+  Partial<Omit<CaptureStart, 'id' | 'lab' | 'node'>>;
 
-export const CaptureRefSchema = Type.Object({ id: StreamIdSchema }, { title: 'CaptureRef', additionalProperties: false });
+export const CaptureRefSchema = Type.Object(
+  { id: StreamIdSchema },
+  { title: 'CaptureRef', additionalProperties: false },
+);
 export type CaptureRef = Static<typeof CaptureRefSchema>;
 
 export const CaptureEndReasonSchema = Type.Union(
-  ['stopped', 'seconds', 'packets', 'bytes', 'unsubscribed', 'lab-changed', 'exited', 'error', 'shutdown'].map((r) => Type.Literal(r)),
+  ['stopped', 'seconds', 'packets', 'bytes', 'unsubscribed', 'lab-changed', 'exited', 'error', 'shutdown'].map((r) =>
+    Type.Literal(r),
+  ),
   {
     description:
       'stopped (capture:stop); seconds/packets/bytes (a limit was reached); unsubscribed (its last subscriber left); lab-changed (its node or interface was removed by an apply or destroy); exited (tcpdump ended by itself, e.g. the interface disappeared: see message); error; shutdown (the server stopped).',
   },
 );
-export type CaptureEndReason = 'stopped' | 'seconds' | 'packets' | 'bytes' | 'unsubscribed' | 'lab-changed' | 'exited' | 'error' | 'shutdown';
+export type CaptureEndReason =
+  | 'stopped'
+  | 'seconds'
+  | 'packets'
+  | 'bytes'
+  | 'unsubscribed'
+  | 'lab-changed'
+  | 'exited'
+  | 'error'
+  | 'shutdown';
 
 export const CaptureInfoSchema = Type.Object(
   {
-    id: Type.String({ description: 'The id its starter chose (capture:start): the capture’s name on the server, for subscribing and downloading.' }),
+    id: Type.String({
+      description:
+        'The id its starter chose (capture:start): the capture’s name on the server, for subscribing and downloading.',
+    }),
     lab: Type.String(),
     node: Type.String(),
     interface: Type.String(),
@@ -65,9 +106,15 @@ export const CaptureInfoSchema = Type.Object(
     message: Type.Optional(Type.String({ description: 'Why tcpdump ended, in its words.' })),
     packets: Type.Integer({ description: 'Packets captured so far.' }),
     bytes: Type.Integer({ description: 'pcap bytes captured so far (record headers included).' }),
-    decoderDropped: Type.Integer({ description: 'Packets not turned into lines because the decoder fell behind (they are in the pcap).' }),
-    kernelDropped: Type.Optional(Type.Integer({ description: 'Packets the kernel dropped before tcpdump read them (known when it ends).' })),
-    pcapBytes: Type.Integer({ description: 'Size of the pcap kept for download: the most recent packets, up to the ring size.' }),
+    decoderDropped: Type.Integer({
+      description: 'Packets not turned into lines because the decoder fell behind (they are in the pcap).',
+    }),
+    kernelDropped: Type.Optional(
+      Type.Integer({ description: 'Packets the kernel dropped before tcpdump read them (known when it ends).' }),
+    ),
+    pcapBytes: Type.Integer({
+      description: 'Size of the pcap kept for download: the most recent packets, up to the ring size.',
+    }),
     pcapPackets: Type.Integer(),
     download: Type.String({ description: 'GET this path (with the token) for the pcap.' }),
   },
@@ -79,18 +126,28 @@ export const CaptureListSchema = Type.Object({ captures: Type.Array(CaptureInfoS
 export type CaptureList = Static<typeof CaptureListSchema>;
 
 /** One packet's line: `ts` epoch milliseconds (µs in the fraction), `text` tcpdump's line without its timestamp. */
-export const CaptureLineSchema = Type.Object({ ts: Type.Optional(Type.Number()), text: Type.String() }, { title: 'CaptureLine' });
+export const CaptureLineSchema = Type.Object(
+  { ts: Type.Optional(Type.Number()), text: Type.String() },
+  { title: 'CaptureLine' },
+);
 export type CaptureLine = Static<typeof CaptureLineSchema>;
 
-const dropped = Type.Integer({ description: 'Every line this subscriber has missed so far because it did not keep up.' });
+const dropped = Type.Integer({
+  description: 'Every line this subscriber has missed so far because it did not keep up.',
+});
 
 /**
  * A batch of lines. A client must call the ack when it has taken a batch — a subscriber has at most
  * a few batches unacknowledged, beyond that lines are dropped and counted (`dropped`), never queued.
  */
-export const CaptureLinesSchema = Type.Object({ id: Type.String(), lines: Type.Array(CaptureLineSchema), dropped }, { title: 'CaptureLines' });
+export const CaptureLinesSchema = Type.Object(
+  { id: Type.String(), lines: Type.Array(CaptureLineSchema), dropped },
+  { title: 'CaptureLines' },
+);
 export type CaptureLines = Static<typeof CaptureLinesSchema>;
 
 /** The capture's counters, once a second while it runs and once at the end; `dropped` as in CaptureLines. */
-export const CaptureStatusSchema = Type.Composite([CaptureInfoSchema, Type.Object({ dropped })], { title: 'CaptureStatus' });
+export const CaptureStatusSchema = Type.Composite([CaptureInfoSchema, Type.Object({ dropped })], {
+  title: 'CaptureStatus',
+});
 export type CaptureStatus = Static<typeof CaptureStatusSchema>;

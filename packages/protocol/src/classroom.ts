@@ -3,7 +3,11 @@
 // The routes that carry them are in routes.ts, the events in events.ts.
 import { Type, type Static } from '@sinclair/typebox';
 
-export const LevelSchema = Type.Union([Type.Literal('beginner'), Type.Literal('intermediate'), Type.Literal('advanced')]);
+export const LevelSchema = Type.Union([
+  Type.Literal('beginner'),
+  Type.Literal('intermediate'),
+  Type.Literal('advanced'),
+]);
 
 /** One check's verdict: pass or fail, why, and what was seen (`ping: 2 sent, 0 received`). */
 export const CheckResultSchema = Type.Object(
@@ -22,7 +26,12 @@ export const CheckRunSchema = Type.Object(
     /** When the run finished (ISO 8601). */
     at: Type.String(),
     ms: Type.Number({ description: 'How long the run took.' }),
-    trigger: Type.Union([Type.Literal('start'), Type.Literal('change'), Type.Literal('request'), Type.Literal('reset')]),
+    trigger: Type.Union([
+      Type.Literal('start'),
+      Type.Literal('change'),
+      Type.Literal('request'),
+      Type.Literal('reset'),
+    ]),
   },
   { title: 'CheckRun' },
 );
@@ -44,7 +53,10 @@ export const ScenarioSummarySchema = Type.Object(
 );
 export type ScenarioSummary = Static<typeof ScenarioSummarySchema>;
 
-export const ScenarioListSchema = Type.Object({ scenarios: Type.Array(ScenarioSummarySchema) }, { title: 'ScenarioList' });
+export const ScenarioListSchema = Type.Object(
+  { scenarios: Type.Array(ScenarioSummarySchema) },
+  { title: 'ScenarioList' },
+);
 export type ScenarioList = Static<typeof ScenarioListSchema>;
 
 /** A scenario file as text (YAML), its lab inline. */
@@ -82,7 +94,13 @@ export const ValidationStageSchema = Type.Object(
 export type ValidationStage = Static<typeof ValidationStageSchema>;
 
 export const ValidationProofSchema = Type.Object(
-  { scenario: Type.String(), lab: Type.String(), sound: Type.Boolean(), stages: Type.Array(ValidationStageSchema), ms: Type.Number() },
+  {
+    scenario: Type.String(),
+    lab: Type.String(),
+    sound: Type.Boolean(),
+    stages: Type.Array(ValidationStageSchema),
+    ms: Type.Number(),
+  },
   { title: 'ValidationProof' },
 );
 export type ValidationProof = Static<typeof ValidationProofSchema>;
@@ -90,7 +108,9 @@ export type ValidationProof = Static<typeof ValidationProofSchema>;
 export const SessionCreateInputSchema = Type.Object(
   {
     scenario: Type.Optional(Type.String({ description: 'A built-in scenario id.' })),
-    text: Type.Optional(Type.String({ maxLength: 262144, description: 'A scenario file (YAML or JSON), its lab inline.' })),
+    text: Type.Optional(
+      Type.String({ maxLength: 262144, description: 'A scenario file (YAML or JSON), its lab inline.' }),
+    ),
   },
   { title: 'SessionCreateInput', additionalProperties: false, description: 'Exactly one of scenario and text.' },
 );
@@ -135,7 +155,10 @@ export type Session = Static<typeof SessionSchema>;
 export const SessionListSchema = Type.Object({ sessions: Type.Array(SessionSchema) }, { title: 'SessionList' });
 export type SessionList = Static<typeof SessionListSchema>;
 
-export const SessionEndedSchema = Type.Object({ id: Type.String(), destroyed: Type.Array(Type.String()) }, { title: 'SessionEnded' });
+export const SessionEndedSchema = Type.Object(
+  { id: Type.String(), destroyed: Type.Array(Type.String()) },
+  { title: 'SessionEnded' },
+);
 export type SessionEnded = Static<typeof SessionEndedSchema>;
 
 export const JoinInputSchema = Type.Object(
@@ -176,19 +199,31 @@ export const ExerciseViewSchema = Type.Object(
 );
 export type ExerciseView = Static<typeof ExerciseViewSchema>;
 
-export const HintsViewSchema = Type.Object({ hints: Type.Array(Type.String()), hintCount: Type.Integer() }, { title: 'HintsView' });
+export const HintsViewSchema = Type.Object(
+  { hints: Type.Array(Type.String()), hintCount: Type.Integer() },
+  { title: 'HintsView' },
+);
 export type HintsView = Static<typeof HintsViewSchema>;
 
 // Live: `exercise:subscribe` { lab } (a token covering the lab) → `exercise:results` on every run
 // (after a kernel change of the lab, debounced; on request; after a reset).
 // `session:subscribe` { session } (instructor) → `session:progress` whenever a student joins or a
 // student's run finishes; `session:ended` when the session ends.
-export const ExerciseSubscribeSchema = Type.Object({ lab: Type.String({ minLength: 1 }) }, { title: 'ExerciseSubscribe', additionalProperties: false });
+export const ExerciseSubscribeSchema = Type.Object(
+  { lab: Type.String({ minLength: 1 }) },
+  { title: 'ExerciseSubscribe', additionalProperties: false },
+);
 export type ExerciseSubscribe = Static<typeof ExerciseSubscribeSchema>;
-export const SessionSubscribeSchema = Type.Object({ session: Type.String({ minLength: 1 }) }, { title: 'SessionSubscribe', additionalProperties: false });
+export const SessionSubscribeSchema = Type.Object(
+  { session: Type.String({ minLength: 1 }) },
+  { title: 'SessionSubscribe', additionalProperties: false },
+);
 export type SessionSubscribe = Static<typeof SessionSubscribeSchema>;
 
-export const SessionProgressEventSchema = Type.Object({ session: Type.String(), student: StudentProgressSchema }, { title: 'SessionProgressEvent' });
+export const SessionProgressEventSchema = Type.Object(
+  { session: Type.String(), student: StudentProgressSchema },
+  { title: 'SessionProgressEvent' },
+);
 export type SessionProgressEvent = Static<typeof SessionProgressEventSchema>;
 export const SessionEndedEventSchema = Type.Object({ session: Type.String() }, { title: 'SessionEndedEvent' });
 export type SessionEndedEvent = Static<typeof SessionEndedEventSchema>;

@@ -18,11 +18,12 @@ export type CallArgs<N extends RouteName> = ParamsArg<Route<N>> & QueryArg<Route
 
 type SuccessSchema<R> = R extends { response: infer S } ? S[keyof S & (200 | 201 | 204)] : never;
 /** What a successful call of route `N` answers: the 2xx body (a Blob for a file). */
-export type CallResult<N extends RouteName> = Route<N> extends { produces: readonly string[] }
-  ? Blob
-  : SuccessSchema<Route<N>> extends infer S extends TSchema
-    ? Static<S>
-    : never;
+export type CallResult<N extends RouteName> =
+  Route<N> extends { produces: readonly string[] }
+    ? Blob
+    : SuccessSchema<Route<N>> extends infer S extends TSchema
+      ? Static<S>
+      : never;
 
 export interface CallOptions {
   /** The token for this call instead of the client's (`null`: none, e.g. joining a session). */
@@ -80,7 +81,8 @@ export function routePath(path: string, params: Record<string, string | number> 
 function queryString(query: Record<string, unknown> | undefined): string {
   if (!query) return '';
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.append(k, String(v));
+  for (const [k, v] of Object.entries(query))
+    if (v !== undefined) q.append(k, typeof v === 'string' ? v : JSON.stringify(v));
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -88,7 +90,9 @@ function queryString(query: Record<string, unknown> | undefined): string {
 export interface Client {
   call<N extends RouteName>(
     name: N,
-    ...rest: object extends CallArgs<N> ? [args?: CallArgs<N>, options?: CallOptions] : [args: CallArgs<N>, options?: CallOptions]
+    ...rest: object extends CallArgs<N>
+      ? [args?: CallArgs<N>, options?: CallOptions]
+      : [args: CallArgs<N>, options?: CallOptions]
   ): Promise<CallResult<N>>;
   /** The address of route `N` (for links and logs). */
   url<N extends RouteName>(name: N, args?: CallArgs<N>): string;
@@ -96,14 +100,20 @@ export interface Client {
 
 export function createClient(opts: ClientOptions = {}): Client {
   const base = opts.base ?? '';
-  const doFetch: FetchLike = opts.fetch ?? ((url, init) => (globalThis as unknown as { fetch: FetchLike }).fetch(url, init));
+  const doFetch: FetchLike =
+    opts.fetch ?? ((url, init) => (globalThis as unknown as { fetch: FetchLike }).fetch(url, init));
   const url = (name: RouteName, args?: { params?: object; query?: object }): string =>
-    base + routePath(routes[name].path, args?.params as Record<string, string> | undefined) + queryString(args?.query as Record<string, unknown> | undefined);
+    base +
+    routePath(routes[name].path, args?.params as Record<string, string> | undefined) +
+    queryString(args?.query as Record<string, unknown> | undefined);
 
   return {
     url,
     async call(name, ...rest) {
-      const [args, options] = rest as [{ params?: object; query?: object; body?: unknown } | undefined, CallOptions | undefined];
+      const [args, options] = rest as [
+        { params?: object; query?: object; body?: unknown } | undefined,
+        CallOptions | undefined,
+      ];
       const route: { method: string; produces?: readonly string[] } = routes[name];
       const token = options && 'token' in options ? options.token : opts.token?.();
       const headers: Record<string, string> = {};
@@ -131,8 +141,13 @@ export function createClient(opts: ClientOptions = {}): Client {
         json = undefined;
       }
       if (!res.ok) {
-        const b = (json !== null && typeof json === 'object' ? json : {}) as Partial<ErrorBody> & { problems?: Problem[] };
-        const message = res.status === 401 && opts.unauthorizedMessage ? opts.unauthorizedMessage : (b.error ?? `the server answered ${res.status}`);
+        const b = (json !== null && typeof json === 'object' ? json : {}) as Partial<ErrorBody> & {
+          problems?: Problem[];
+        };
+        const message =
+          res.status === 401 && opts.unauthorizedMessage
+            ? opts.unauthorizedMessage
+            : (b.error ?? `the server answered ${res.status}`);
         throw new ApiError(message, res.status, b.problems ?? [], b.failure);
       }
       return json as CallResult<typeof name>;

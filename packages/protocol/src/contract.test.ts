@@ -19,7 +19,8 @@ function unconstrained(schema: TSchema, path: string, out: string[]): string[] {
   for (const [k, v] of Object.entries(s.properties ?? {})) unconstrained(v as TSchema, `${path}.${k}`, out);
   for (const [k, v] of Object.entries(s.patternProperties ?? {})) unconstrained(v as TSchema, `${path}[${k}]`, out);
   if (s.items && typeof s.items === 'object') unconstrained(s.items as TSchema, `${path}[]`, out);
-  for (const key of ['anyOf', 'allOf', 'oneOf'] as const) for (const [i, v] of ((s[key] as TSchema[] | undefined) ?? []).entries()) unconstrained(v, `${path}|${i}`, out);
+  for (const key of ['anyOf', 'allOf', 'oneOf'] as const)
+    for (const [i, v] of ((s[key] as TSchema[] | undefined) ?? []).entries()) unconstrained(v, `${path}|${i}`, out);
   if (typeof s.additionalProperties === 'object') unconstrained(s.additionalProperties as TSchema, `${path}{}`, out);
   return out;
 }
@@ -28,9 +29,14 @@ describe('the contract', () => {
   it('names a schema for every part of every route and event, none left unconstrained', () => {
     const loose: string[] = [];
     for (const [name, r] of Object.entries(routes)) {
-      const parts: [string, TSchema | undefined][] = [['params', 'params' in r ? r.params : undefined], ['query', 'query' in r ? r.query : undefined], ['body', 'body' in r ? r.body : undefined]];
+      const parts: [string, TSchema | undefined][] = [
+        ['params', 'params' in r ? r.params : undefined],
+        ['query', 'query' in r ? r.query : undefined],
+        ['body', 'body' in r ? r.body : undefined],
+      ];
       for (const [part, schema] of parts) if (schema) unconstrained(schema, `${name}.${part}`, loose);
-      for (const [status, schema] of Object.entries(r.response)) unconstrained(schema as TSchema, `${name}.${status}`, loose);
+      for (const [status, schema] of Object.entries(r.response))
+        unconstrained(schema as TSchema, `${name}.${status}`, loose);
     }
     for (const [name, e] of Object.entries(clientEvents)) {
       unconstrained(e.payload, name, loose);
@@ -77,7 +83,11 @@ describe('the client', () => {
     expect(calls).toEqual([
       {
         url: 'http://server:7070/api/labs/a%20b?dryRun=true',
-        init: { method: 'PUT', headers: { authorization: 'Bearer tok', 'content-type': 'application/json' }, body: JSON.stringify(lab) },
+        init: {
+          method: 'PUT',
+          headers: { authorization: 'Bearer tok', 'content-type': 'application/json' },
+          body: JSON.stringify(lab),
+        },
       },
     ]);
   });
@@ -98,20 +108,35 @@ describe('the client', () => {
 
   it("turns an error answer into an ApiError with the server's message and problems", async () => {
     const problems = [{ path: 'name', message: 'bad', code: 'name.invalid' }];
-    const client = createClient({ fetch: recorder(400, { error: 'the lab document has problems', code: 'invalid', problems }).fetch });
+    const client = createClient({
+      fetch: recorder(400, { error: 'the lab document has problems', code: 'invalid', problems }).fetch,
+    });
     const err = await client.call('labScript', { body: { name: 'x', nodes: {}, links: [] } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ message: 'the lab document has problems', status: 400, problems });
-    const unauthorized = createClient({ fetch: recorder(401, { error: 'no token' }).fetch, unauthorizedMessage: 'open the address with ?token=' });
-    await expect(unauthorized.call('listLabs')).rejects.toMatchObject({ status: 401, message: 'open the address with ?token=' });
+    const unauthorized = createClient({
+      fetch: recorder(401, { error: 'no token' }).fetch,
+      unauthorizedMessage: 'open the address with ?token=',
+    });
+    await expect(unauthorized.call('listLabs')).rejects.toMatchObject({
+      status: 401,
+      message: 'open the address with ?token=',
+    });
     const down = createClient({ fetch: async () => Promise.reject(new Error('ECONNREFUSED')) });
-    await expect(down.call('health')).rejects.toMatchObject({ status: 0, message: expect.stringContaining('cannot reach') });
+    await expect(down.call('health')).rejects.toMatchObject({
+      status: 0,
+      message: expect.stringContaining('cannot reach'),
+    });
   });
 
   it('answers a file route with a Blob and a 204 with null', async () => {
-    const pcap = await createClient({ fetch: recorder(200, 'pcap bytes').fetch }).call('capturePcap', { params: { name: 'lab1', id: 'abcdef0123456789' } });
+    const pcap = await createClient({ fetch: recorder(200, 'pcap bytes').fetch }).call('capturePcap', {
+      params: { name: 'lab1', id: 'abcdef0123456789' },
+    });
     expectTypeOf(pcap).toEqualTypeOf<Blob>();
     expect(pcap).toBeInstanceOf(Blob);
-    expect(await createClient({ fetch: recorder(204, undefined).fetch }).call('deleteDraft', { params: { name: 'lab1' } })).toBeNull();
+    expect(
+      await createClient({ fetch: recorder(204, undefined).fetch }).call('deleteDraft', { params: { name: 'lab1' } }),
+    ).toBeNull();
   });
 });

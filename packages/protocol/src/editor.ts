@@ -12,12 +12,17 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  * value; the type says so.
  */
 export type DraftDocument = LabDocument | JsonValue;
-export const DraftDocumentSchema = Type.Unsafe<DraftDocument>({ description: 'The lab document as drawn: any JSON value; may be an invalid lab (it is checked when applied).' });
+export const DraftDocumentSchema = Type.Unsafe<DraftDocument>({
+  description: 'The lab document as drawn: any JSON value; may be an invalid lab (it is checked when applied).',
+});
 
 /** Node positions on the canvas, by node name (and overlay name). */
 export const LayoutSchema = Type.Object(
   {
-    positions: Type.Record(Type.String(), Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false })),
+    positions: Type.Record(
+      Type.String(),
+      Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }),
+    ),
   },
   { title: 'Layout' },
 );
@@ -33,7 +38,12 @@ export const DraftPutSchema = Type.Object(
 export type DraftPut = Static<typeof DraftPutSchema>;
 
 export const DraftSchema = Type.Object(
-  { name: Type.String(), document: DraftDocumentSchema, layout: Type.Union([LayoutSchema, Type.Null()]), updatedAt: Type.String() },
+  {
+    name: Type.String(),
+    document: DraftDocumentSchema,
+    layout: Type.Union([LayoutSchema, Type.Null()]),
+    updatedAt: Type.String(),
+  },
   { title: 'Draft' },
 );
 export type Draft = Static<typeof DraftSchema>;
@@ -61,7 +71,11 @@ export const ExampleListSchema = Type.Object({ examples: Type.Array(ExampleSchem
 export type ExampleList = Static<typeof ExampleListSchema>;
 
 export const ScriptResponseSchema = Type.Object(
-  { script: Type.String({ description: 'A shell script of ip/bridge/iptables commands that builds the lab from nothing.' }) },
+  {
+    script: Type.String({
+      description: 'A shell script of ip/bridge/iptables commands that builds the lab from nothing.',
+    }),
+  },
   { title: 'ScriptResponse' },
 );
 export type ScriptResponse = Static<typeof ScriptResponseSchema>;

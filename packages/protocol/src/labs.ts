@@ -26,10 +26,17 @@ export const ErrorBodySchema = Type.Object(
         {
           command: Type.String(),
           error: Type.String({ description: "The kernel's (or tool's) message." }),
-          subject: Type.Object({ node: Type.String(), iface: Type.Optional(Type.String()), detail: Type.Optional(Type.String()) }),
+          subject: Type.Object({
+            node: Type.String(),
+            iface: Type.Optional(Type.String()),
+            detail: Type.Optional(Type.String()),
+          }),
           rolledBack: Type.Boolean(),
         },
-        { description: 'A failed apply: the command that failed and the lab object it was for; the lab was converged back.' },
+        {
+          description:
+            'A failed apply: the command that failed and the lab object it was for; the lab was converged back.',
+        },
       ),
     ),
   },
@@ -41,8 +48,17 @@ export const HealthSchema = Type.Object({ ok: Type.Literal(true) }, { title: 'He
 export type Health = Static<typeof HealthSchema>;
 
 export const LabHealthSchema = Type.Union(
-  [Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('applying'), Type.Literal('failed'), Type.Literal('orphaned')],
-  { description: 'ok; degraded (kernel differs from the document); applying; failed; orphaned (namespaces no journal claims).' },
+  [
+    Type.Literal('ok'),
+    Type.Literal('degraded'),
+    Type.Literal('applying'),
+    Type.Literal('failed'),
+    Type.Literal('orphaned'),
+  ],
+  {
+    description:
+      'ok; degraded (kernel differs from the document); applying; failed; orphaned (namespaces no journal claims).',
+  },
 );
 
 export const LabSummarySchema = Type.Object(
@@ -68,7 +84,11 @@ export const AppliedOpSchema = Type.Object(
     phase: Type.String(),
     kind: Type.String({ description: 'namespace, marker, link, address, route, sysctl, fdb or nat.' }),
     action: Type.Union([Type.Literal('add'), Type.Literal('change'), Type.Literal('remove')]),
-    subject: Type.Object({ node: Type.String(), iface: Type.Optional(Type.String()), detail: Type.Optional(Type.String()) }),
+    subject: Type.Object({
+      node: Type.String(),
+      iface: Type.Optional(Type.String()),
+      detail: Type.Optional(Type.String()),
+    }),
     reason: Type.String(),
     command: Type.String(),
   },
@@ -89,7 +109,9 @@ export const ApplyResponseSchema = Type.Object(
     lab: Type.String(),
     revision: Type.Integer(),
     ops: Type.Array(AppliedOpSchema, { description: 'What was done; empty when the kernel already matched.' }),
-    drift: Type.Array(Type.String(), { description: 'What still differs after applying (should be empty; reported, never hidden).' }),
+    drift: Type.Array(Type.String(), {
+      description: 'What still differs after applying (should be empty; reported, never hidden).',
+    }),
     timings: TimingsSchema,
     dryRun: Type.Boolean({ description: 'true: the plan only (`?dryRun=true`); nothing was changed.' }),
   },
@@ -109,4 +131,3 @@ export const LabStateSchema = LabStateViewSchema;
 export const LabNameSchema = Type.String({ pattern: NAME_RE.source, description: 'Lab name.' });
 export const LabNameParamsSchema = Type.Object({ name: LabNameSchema });
 export type LabNameParams = Static<typeof LabNameParamsSchema>;
-

@@ -11,11 +11,13 @@ import { ProblemSchema } from './problem.js';
 export const STREAM_ID_PATTERN = '^[A-Za-z0-9_-]{8,64}$';
 export const StreamIdSchema = Type.String({
   pattern: STREAM_ID_PATTERN,
-  description: 'Chosen by the client (8 to 64 letters, digits, `-` or `_`; e.g. a random UUID); a connection may use an id for one stream only.',
+  description:
+    'Chosen by the client (8 to 64 letters, digits, `-` or `_`; e.g. a random UUID); a connection may use an id for one stream only.',
 });
 
 /** Dotted-quad IPv4, each octet 0..255; a pattern rather than `format` so Value.Check needs no registry. */
-export const IPV4_PATTERN = '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$';
+export const IPV4_PATTERN =
+  '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$';
 
 export const PingStartSchema = Type.Object(
   {
@@ -25,14 +27,20 @@ export const PingStartSchema = Type.Object(
     target: Type.String({ pattern: IPV4_PATTERN, description: 'IPv4 address to ping.' }),
     count: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
     intervalMs: Type.Integer({ minimum: 200, maximum: 5000, default: 1000 }),
-    size: Type.Integer({ minimum: 0, maximum: 1472, default: 56, description: 'ICMP payload bytes (1472 fills a 1500-byte MTU).' }),
+    size: Type.Integer({
+      minimum: 0,
+      maximum: 1472,
+      default: 56,
+      description: 'ICMP payload bytes (1472 fills a 1500-byte MTU).',
+    }),
     dontFragment: Type.Boolean({ default: false }),
   },
   { title: 'PingStart', additionalProperties: false },
 );
 export type PingStart = Static<typeof PingStartSchema>;
 /** What a client may send: the fields with defaults may be left out. */
-export type PingStartInput = Pick<PingStart, 'id' | 'lab' | 'node' | 'target'> & Partial<Omit<PingStart, 'id' | 'lab' | 'node' | 'target'>>;
+export type PingStartInput = Pick<PingStart, 'id' | 'lab' | 'node' | 'target'> &
+  Partial<Omit<PingStart, 'id' | 'lab' | 'node' | 'target'>>;
 
 export const PingRefSchema = Type.Object({ id: StreamIdSchema }, { title: 'PingRef', additionalProperties: false });
 export type PingRef = Static<typeof PingRefSchema>;
@@ -82,7 +90,10 @@ export const PingSummarySchema = Type.Object(
 );
 export type PingSummary = Static<typeof PingSummarySchema>;
 
-export const TablesSubscribeSchema = Type.Object({ lab: Type.String({ minLength: 1 }) }, { title: 'TablesSubscribe', additionalProperties: false });
+export const TablesSubscribeSchema = Type.Object(
+  { lab: Type.String({ minLength: 1 }) },
+  { title: 'TablesSubscribe', additionalProperties: false },
+);
 export type TablesSubscribe = Static<typeof TablesSubscribeSchema>;
 
 /**
@@ -92,7 +103,10 @@ export type TablesSubscribe = Static<typeof TablesSubscribeSchema>;
 export type TablesLabState = LabStateView;
 
 /** The whole lab, once, right after `tables:subscribe`. */
-export const TablesSnapshotSchema = Type.Object({ lab: Type.String(), state: LabStateViewSchema }, { title: 'TablesSnapshot' });
+export const TablesSnapshotSchema = Type.Object(
+  { lab: Type.String(), state: LabStateViewSchema },
+  { title: 'TablesSnapshot' },
+);
 export type TablesSnapshot = Static<typeof TablesSnapshotSchema>;
 
 /** One namespace read again after a change: its node (missing once it is gone) and the bridges it hosts. */
@@ -101,7 +115,11 @@ export const TablesDeltaSchema = Type.Object(
     lab: Type.String(),
     namespace: Type.String(),
     node: Type.String(),
-    state: Type.Object({ revision: Type.Integer(), node: Type.Optional(NodeViewSchema), bridges: Type.Array(BridgeViewSchema) }),
+    state: Type.Object({
+      revision: Type.Integer(),
+      node: Type.Optional(NodeViewSchema),
+      bridges: Type.Array(BridgeViewSchema),
+    }),
     coalesced: Type.Integer({
       description:
         'Deltas this subscriber did not get because a newer one for the same namespace replaced them while it was behind (a total so far). Nothing is lost: each delta is the namespace’s whole state.',

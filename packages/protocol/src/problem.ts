@@ -4,7 +4,9 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const ProblemSchema = Type.Object(
   {
-    path: Type.String({ description: 'Where in the document, e.g. links[0].a.addresses[0]; "" for the whole document.' }),
+    path: Type.String({
+      description: 'Where in the document, e.g. links[0].a.addresses[0]; "" for the whole document.',
+    }),
     message: Type.String(),
     code: Type.String({ description: 'Stable code, e.g. addr.invalid.' }),
   },

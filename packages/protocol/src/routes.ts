@@ -19,7 +19,14 @@ import {
   SessionSchema,
   ValidationProofSchema,
 } from './classroom.js';
-import { DraftListSchema, DraftPutSchema, DraftSavedSchema, DraftSchema, ExampleListSchema, ScriptResponseSchema } from './editor.js';
+import {
+  DraftListSchema,
+  DraftPutSchema,
+  DraftSavedSchema,
+  DraftSchema,
+  ExampleListSchema,
+  ScriptResponseSchema,
+} from './editor.js';
 import {
   ApplyResponseSchema,
   DestroyResponseSchema,
@@ -69,14 +76,25 @@ const labErrors = { 401: Err, 403: Err, 404: Err, 500: Err } as const;
 const instructorErrors = { 401: Err, 403: Err, 500: Err } as const;
 
 const ApplyQuerySchema = Type.Object(
-  { dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: answer with the plan, change nothing.' })) },
+  {
+    dryRun: Type.Optional(
+      Type.Union([Type.Literal('true'), Type.Literal('false')], {
+        description: 'true: answer with the plan, change nothing.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 const CaptureParamsSchema = Type.Object({
   name: LabNameSchema,
-  id: Type.String({ pattern: STREAM_ID_PATTERN, description: 'Capture id (the one its starter chose in `capture:start`).' }),
+  id: Type.String({
+    pattern: STREAM_ID_PATTERN,
+    description: 'Capture id (the one its starter chose in `capture:start`).',
+  }),
 });
-const ScenarioIdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'Scenario id.' }) });
+const ScenarioIdParamsSchema = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64, description: 'Scenario id.' }),
+});
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const SessionParamsSchema = Type.Object({ id: Id });
 const StudentParamsSchema = Type.Object({ id: Id, student: Id });
@@ -124,7 +142,8 @@ export const routes = {
     method: 'PUT',
     path: '/api/labs/:name',
     summary: 'Create the lab, or change it to match the document; answers with what was done',
-    description: 'Body: a lab document as JSON, or as YAML with `Content-Type: application/yaml`. 400 with problems: nothing was changed.',
+    description:
+      'Body: a lab document as JSON, or as YAML with `Content-Type: application/yaml`. 400 with problems: nothing was changed.',
     access: 'lab',
     consumes: ['application/json', ...YAML_TYPES],
     params: LabNameParamsSchema,
@@ -255,7 +274,8 @@ export const routes = {
     method: 'POST',
     path: '/api/labs/:name/reset',
     summary: 'Puts the lab back as the scenario starts (re-creates it when it is gone), then runs its checks',
-    description: 'The lab is destroyed and realized again: open terminals, pings, captures and live tables of the lab end (subscribe again). 409: the lab is busy.',
+    description:
+      'The lab is destroyed and realized again: open terminals, pings, captures and live tables of the lab end (subscribe again). 409: the lab is busy.',
     access: 'lab',
     params: LabNameParamsSchema,
     response: { 200: CheckRunSchema, 409: Err, ...labErrors },

@@ -18,7 +18,10 @@ export const TerminalOpenSchema = Type.Object(
   {
     id,
     lab: Type.String({ minLength: 1 }),
-    node: Type.String({ minLength: 1, description: 'A `netns` or `router` node (hosts and bridges are never given to a shell).' }),
+    node: Type.String({
+      minLength: 1,
+      description: 'A `netns` or `router` node (hosts and bridges are never given to a shell).',
+    }),
     cols,
     rows,
   },
@@ -32,14 +35,20 @@ export const TerminalInputSchema = Type.Object(
 );
 export type TerminalInput = Static<typeof TerminalInputSchema>;
 
-export const TerminalResizeSchema = Type.Object({ id, cols, rows }, { title: 'TerminalResize', additionalProperties: false });
+export const TerminalResizeSchema = Type.Object(
+  { id, cols, rows },
+  { title: 'TerminalResize', additionalProperties: false },
+);
 export type TerminalResize = Static<typeof TerminalResizeSchema>;
 
 export const TerminalRefSchema = Type.Object({ id }, { title: 'TerminalRef', additionalProperties: false });
 export type TerminalRef = Static<typeof TerminalRefSchema>;
 
 /** What the terminal printed since the previous batch (one batch per I/O turn at most). */
-export const TerminalOutputSchema = Type.Object({ id: Type.String(), data: Type.String() }, { title: 'TerminalOutput' });
+export const TerminalOutputSchema = Type.Object(
+  { id: Type.String(), data: Type.String() },
+  { title: 'TerminalOutput' },
+);
 export type TerminalOutput = Static<typeof TerminalOutputSchema>;
 
 /**
@@ -61,7 +70,11 @@ export const TerminalExitSchema = Type.Object(
   {
     id: Type.String(),
     code: Type.Optional(Type.Integer({ description: 'The shell’s exit code, when it exited by itself.' })),
-    signal: Type.Optional(Type.Integer({ description: 'The signal that ended it (a number, as the kernel reports it), when there was one.' })),
+    signal: Type.Optional(
+      Type.Integer({
+        description: 'The signal that ended it (a number, as the kernel reports it), when there was one.',
+      }),
+    ),
     reason: TerminalExitReasonSchema,
     message: Type.Optional(Type.String()),
   },

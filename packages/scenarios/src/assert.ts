@@ -4,7 +4,16 @@
 // lab names where the lab and the kernel differ (a long bridge name is shortened by deviceName).
 
 import { deviceName, normalizeMac } from '@patchbay/topology';
-import type { CommandCheck, FdbCheck, InterfaceCheck, NeighborCheck, PingCheck, RouteCheck, SysctlCheck, TcpCheck } from './model.js';
+import type {
+  CommandCheck,
+  FdbCheck,
+  InterfaceCheck,
+  NeighborCheck,
+  PingCheck,
+  RouteCheck,
+  SysctlCheck,
+  TcpCheck,
+} from './model.js';
 
 export interface CheckResult {
   id: string;
@@ -112,12 +121,15 @@ export function judgeTcp(check: TcpCheck, facts: TcpFacts): CheckResult {
 
 export function judgeInterface(check: InterfaceCheck, facts: InterfaceFacts | undefined): CheckResult {
   const name = check.interface;
-  if (!facts || !facts.exists) return result(check, false, `${name} does not exist in ${check.node}`, `${check.node}: no interface ${name}`);
+  if (!facts || !facts.exists)
+    return result(check, false, `${name} does not exist in ${check.node}`, `${check.node}: no interface ${name}`);
   const state = facts.up ? 'UP' : 'DOWN';
   const seen = `${name}: ${state}, mtu ${facts.mtu}, ${facts.addresses.length ? facts.addresses.join(' ') : 'no addresses'}, ${facts.master ? `master ${facts.master}` : 'no master'}`;
   const fail = (reason: string) => result(check, false, reason, seen);
-  if (check.up !== undefined && check.up !== facts.up) return fail(`${name} is ${state}, expected ${check.up ? 'UP' : 'DOWN'}`);
-  if (check.mtu !== undefined && check.mtu !== facts.mtu) return fail(`${name} has MTU ${facts.mtu}, expected ${check.mtu}`);
+  if (check.up !== undefined && check.up !== facts.up)
+    return fail(`${name} is ${state}, expected ${check.up ? 'UP' : 'DOWN'}`);
+  if (check.mtu !== undefined && check.mtu !== facts.mtu)
+    return fail(`${name} has MTU ${facts.mtu}, expected ${check.mtu}`);
   if (check.addresses !== undefined) {
     const missing = check.addresses.find((a) => !facts.addresses.includes(a));
     if (missing) return fail(`${name} lacks address ${missing}`);
@@ -125,13 +137,18 @@ export function judgeInterface(check: InterfaceCheck, facts: InterfaceFacts | un
     if (extra) return fail(`${name} has unexpected address ${extra}`);
   }
   if (check.master !== undefined && facts.master !== check.master && facts.master !== deviceName(check.master)) {
-    return fail(facts.master ? `${name} is attached to ${facts.master}, expected ${check.master}` : `${name} is attached to no bridge, expected ${check.master}`);
+    return fail(
+      facts.master
+        ? `${name} is attached to ${facts.master}, expected ${check.master}`
+        : `${name} is attached to no bridge, expected ${check.master}`,
+    );
   }
   return result(check, true, `${name} in ${check.node} is as expected`, seen);
 }
 
 const routeDest = (to: string) => (to === '0.0.0.0/0' ? 'default' : to);
-const formatRoute = (r: RouteEntry) => [routeDest(r.to), r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' ');
+const formatRoute = (r: RouteEntry) =>
+  [routeDest(r.to), r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' ');
 
 export function judgeRoute(check: RouteCheck, facts: RouteFacts): CheckResult {
   const to = routeDest(check.to);
@@ -139,21 +156,43 @@ export function judgeRoute(check: RouteCheck, facts: RouteFacts): CheckResult {
   const candidates = facts.routes.filter((r) => routeDest(r.to) === to);
   const first = candidates[0];
   if (!first) return result(check, false, `${check.node} has no route to ${to}`, seen);
-  const ok = (r: RouteEntry) => (check.via === undefined || r.via === check.via) && (check.dev === undefined || r.dev === check.dev);
+  const ok = (r: RouteEntry) =>
+    (check.via === undefined || r.via === check.via) && (check.dev === undefined || r.dev === check.dev);
   const match = candidates.find(ok);
   if (match) return result(check, true, `${check.node} has a route: ${formatRoute(match)}`, seen);
   if (check.via !== undefined && first.via !== check.via) {
-    return result(check, false, first.via ? `route to ${to} goes via ${first.via}, expected via ${check.via}` : `route to ${to} has no gateway, expected via ${check.via}`, seen);
+    return result(
+      check,
+      false,
+      first.via
+        ? `route to ${to} goes via ${first.via}, expected via ${check.via}`
+        : `route to ${to} has no gateway, expected via ${check.via}`,
+      seen,
+    );
   }
-  return result(check, false, `route to ${to} leaves by ${first.dev ?? 'no device'}, expected dev ${String(check.dev)}`, seen);
+  return result(
+    check,
+    false,
+    `route to ${to} leaves by ${first.dev ?? 'no device'}, expected dev ${String(check.dev)}`,
+    seen,
+  );
 }
 
 /** `expectedMac` is the live MAC of `check.mac` (undefined when that interface could not be found). */
 export function judgeFdb(check: FdbCheck, facts: FdbFacts, expectedMac: string | undefined): CheckResult {
   const seen = facts.entries.length
-    ? `fdb ${check.bridge}: ${facts.entries.slice(0, 8).map((e) => `${normalizeMac(e.mac)} on ${e.port}`).join(', ')}${facts.entries.length > 8 ? `, … (${facts.entries.length} entries)` : ''}`
+    ? `fdb ${check.bridge}: ${facts.entries
+        .slice(0, 8)
+        .map((e) => `${normalizeMac(e.mac)} on ${e.port}`)
+        .join(', ')}${facts.entries.length > 8 ? `, … (${facts.entries.length} entries)` : ''}`
     : `fdb ${check.bridge}: no learned entries`;
-  if (expectedMac === undefined) return result(check, false, `${check.mac.node} has no interface ${check.mac.interface}, so its MAC is unknown`, seen);
+  if (expectedMac === undefined)
+    return result(
+      check,
+      false,
+      `${check.mac.node} has no interface ${check.mac.interface}, so its MAC is unknown`,
+      seen,
+    );
   const mac = normalizeMac(expectedMac);
   const hits = facts.entries.filter((e) => normalizeMac(e.mac) === mac);
   const first = hits[0];
@@ -166,14 +205,33 @@ export function judgeFdb(check: FdbCheck, facts: FdbFacts, expectedMac: string |
 }
 
 /** `expectedMac` is the live MAC of `check.mac` (undefined when that interface could not be found). */
-export function judgeNeighbor(check: NeighborCheck, facts: NeighborFacts, expectedMac: string | undefined): CheckResult {
+export function judgeNeighbor(
+  check: NeighborCheck,
+  facts: NeighborFacts,
+  expectedMac: string | undefined,
+): CheckResult {
   const entry = facts.entries.find((e) => e.ip === check.ip);
-  const seen = entry ? `neigh ${check.ip}: ${entry.mac ? normalizeMac(entry.mac) : 'no MAC'}${entry.state ? ` ${entry.state}` : ''}` : `neigh ${check.ip}: no entry`;
-  if (expectedMac === undefined) return result(check, false, `${check.mac.node} has no interface ${check.mac.interface}, so its MAC is unknown`, seen);
+  const seen = entry
+    ? `neigh ${check.ip}: ${entry.mac ? normalizeMac(entry.mac) : 'no MAC'}${entry.state ? ` ${entry.state}` : ''}`
+    : `neigh ${check.ip}: no entry`;
+  if (expectedMac === undefined)
+    return result(
+      check,
+      false,
+      `${check.mac.node} has no interface ${check.mac.interface}, so its MAC is unknown`,
+      seen,
+    );
   const mac = normalizeMac(expectedMac);
   if (!entry) return result(check, false, `${check.node} has no neighbour entry for ${check.ip}`, seen);
-  if (!entry.mac) return result(check, false, `${check.node} has not resolved ${check.ip}${entry.state ? ` (${entry.state})` : ''}`, seen);
-  if (normalizeMac(entry.mac) !== mac) return result(check, false, `${check.node} maps ${check.ip} to ${normalizeMac(entry.mac)}, expected ${mac}`, seen);
+  if (!entry.mac)
+    return result(
+      check,
+      false,
+      `${check.node} has not resolved ${check.ip}${entry.state ? ` (${entry.state})` : ''}`,
+      seen,
+    );
+  if (normalizeMac(entry.mac) !== mac)
+    return result(check, false, `${check.node} maps ${check.ip} to ${normalizeMac(entry.mac)}, expected ${mac}`, seen);
   return result(check, true, `${check.node} maps ${check.ip} to ${mac}`, seen);
 }
 
@@ -181,7 +239,8 @@ const collapse = (s: string) => s.trim().replace(/\s+/g, ' ');
 
 export function judgeSysctl(check: SysctlCheck, facts: SysctlFacts): CheckResult {
   const want = collapse(String(check.value));
-  if (facts.value === undefined) return result(check, false, `${check.node}: ${check.key} does not exist`, `${check.key}: no such key`);
+  if (facts.value === undefined)
+    return result(check, false, `${check.node}: ${check.key} does not exist`, `${check.key}: no such key`);
   const got = collapse(facts.value);
   const seen = `${check.key} = ${got}`;
   if (got !== want) return result(check, false, `${check.node}: ${check.key} is ${got}, expected ${want}`, seen);
@@ -193,7 +252,8 @@ const MAX_SEEN_OUTPUT = 200;
 export function judgeCommand(check: CommandCheck, facts: CommandFacts): CheckResult {
   const out = collapse(facts.stdout);
   const seen = `exit ${facts.code}; output: ${out.length > MAX_SEEN_OUTPUT ? `${out.slice(0, MAX_SEEN_OUTPUT)}…` : out || '(none)'}`;
-  if (facts.code !== 0) return result(check, false, `\`${check.run}\` exited with ${facts.code} in ${check.node}`, seen);
+  if (facts.code !== 0)
+    return result(check, false, `\`${check.run}\` exited with ${facts.code} in ${check.node}`, seen);
   if (check.match !== undefined) {
     let re: RegExp;
     try {
@@ -201,7 +261,8 @@ export function judgeCommand(check: CommandCheck, facts: CommandFacts): CheckRes
     } catch {
       return result(check, false, `match /${check.match}/ is not a valid regular expression`, seen);
     }
-    if (!re.test(facts.stdout)) return result(check, false, `output of \`${check.run}\` does not match /${check.match}/`, seen);
+    if (!re.test(facts.stdout))
+      return result(check, false, `output of \`${check.run}\` does not match /${check.match}/`, seen);
   }
   return result(check, true, `\`${check.run}\` succeeded in ${check.node}`, seen);
 }

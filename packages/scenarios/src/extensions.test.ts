@@ -15,12 +15,30 @@ const codes = (text: string) => parseScenarioText(text).problems.map((p) => `${p
 
 describe('setup steps', () => {
   it('are accepted and kept in order', () => {
-    const r = parseScenarioText(variant((s) => (s.setup = [{ node: 'br0', run: 'ip link set veth-web-br down' }, { node: 'ns-db', run: 'true' }])));
+    const r = parseScenarioText(
+      variant(
+        (s) =>
+          (s.setup = [
+            { node: 'br0', run: 'ip link set veth-web-br down' },
+            { node: 'ns-db', run: 'true' },
+          ]),
+      ),
+    );
     expect(r.problems).toEqual([]);
-    expect(r.scenario?.setup).toEqual([{ node: 'br0', run: 'ip link set veth-web-br down' }, { node: 'ns-db', run: 'true' }]);
+    expect(r.scenario?.setup).toEqual([
+      { node: 'br0', run: 'ip link set veth-web-br down' },
+      { node: 'ns-db', run: 'true' },
+    ]);
   });
   it('name nodes of the lab, with a run command', () => {
-    expect(codes(variant((s) => (s.setup = [{ node: 'nobody', run: 'true' }, { node: 'ns-db' }, { node: 'ns-db', run: 'x', extra: 1 }])))).toEqual([
+    expect(
+      codes(
+        variant(
+          (s) =>
+            (s.setup = [{ node: 'nobody', run: 'true' }, { node: 'ns-db' }, { node: 'ns-db', run: 'x', extra: 1 }]),
+        ),
+      ),
+    ).toEqual([
       'setup[1].run scenario.schema',
       'setup[2].extra scenario.schema',
       'setup[0].node solution.node-unknown',
@@ -29,9 +47,15 @@ describe('setup steps', () => {
 });
 
 describe("the tcp check's listener", () => {
-  const tcp = (listen: unknown) => variant((s) => (s.checks = [{ id: 't', title: 'T', type: 'tcp', from: 'ns-web', to: '192.168.100.20', port: 8080, listen }]));
+  const tcp = (listen: unknown) =>
+    variant(
+      (s) =>
+        (s.checks = [{ id: 't', title: 'T', type: 'tcp', from: 'ns-web', to: '192.168.100.20', port: 8080, listen }]),
+    );
   it('names a node and optionally a port', () => {
-    expect(parseScenarioText(tcp({ node: 'ns-db', port: 80 })).scenario?.checks[0]).toMatchObject({ listen: { node: 'ns-db', port: 80 } });
+    expect(parseScenarioText(tcp({ node: 'ns-db', port: 80 })).scenario?.checks[0]).toMatchObject({
+      listen: { node: 'ns-db', port: 80 },
+    });
     expect(codes(tcp({ node: 'ns-db' }))).toEqual([]);
   });
   it('must be a node that can run a process, with a valid port', () => {
@@ -48,11 +72,26 @@ describe('scenarioToYaml', () => {
     const again = parseScenarioText(text);
     expect(again.problems).toEqual([]);
     expect(again.scenario).toEqual(first);
-    expect(Object.keys(parse(text) as object)).toEqual(['id', 'title', 'level', 'summary', 'tags', 'instructions', 'lab', 'setup', 'checks', 'hints', 'solution']);
+    expect(Object.keys(parse(text) as object)).toEqual([
+      'id',
+      'title',
+      'level',
+      'summary',
+      'tags',
+      'instructions',
+      'lab',
+      'setup',
+      'checks',
+      'hints',
+      'solution',
+    ]);
   });
   it('writes a lab given as a path inline', () => {
     const lab = stringify((parse(EXAMPLE) as { lab: unknown }).lab);
-    const s = parseScenarioText(variant((x) => (x.lab = './lab.yaml')), { readLab: () => lab }).scenario!;
+    const s = parseScenarioText(
+      variant((x) => (x.lab = './lab.yaml')),
+      { readLab: () => lab },
+    ).scenario!;
     expect(s.labPath).toBe('./lab.yaml');
     const text = scenarioToYaml(s);
     expect((parse(text) as { lab: { name: string } }).lab.name).toBe('forgot-link-up');

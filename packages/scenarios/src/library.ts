@@ -25,12 +25,17 @@ function load(): NonNullable<typeof cache> {
   if (cache) return cache;
   const scenarios: BuiltinScenario[] = [];
   const broken: { file: string; problems: string[] }[] = [];
-  for (const file of readdirSync(LIBRARY_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(LIBRARY_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const path = join(LIBRARY_DIR, file);
     const text = readFileSync(path, 'utf8');
-    const { scenario, problems } = parseScenarioText(text, { readLab: (p) => readFileSync(join(LIBRARY_DIR, p), 'utf8') });
+    const { scenario, problems } = parseScenarioText(text, {
+      readLab: (p) => readFileSync(join(LIBRARY_DIR, p), 'utf8'),
+    });
     if (!scenario || problems.length) broken.push({ file, problems: problems.map(formatScenarioProblem) });
-    else if (`${scenario.id}.yaml` !== file) broken.push({ file, problems: [`its id is ${scenario.id}: the file must be named ${scenario.id}.yaml`] });
+    else if (`${scenario.id}.yaml` !== file)
+      broken.push({ file, problems: [`its id is ${scenario.id}: the file must be named ${scenario.id}.yaml`] });
     else scenarios.push({ id: scenario.id, file: path, text, scenario });
   }
   scenarios.sort((a, b) => LEVEL_ORDER[a.scenario.level] - LEVEL_ORDER[b.scenario.level] || a.id.localeCompare(b.id));

@@ -94,7 +94,15 @@ export interface CommandCheck extends CheckBase {
   match?: string;
 }
 
-export type Check = PingCheck | TcpCheck | InterfaceCheck | RouteCheck | FdbCheck | NeighborCheck | SysctlCheck | CommandCheck;
+export type Check =
+  | PingCheck
+  | TcpCheck
+  | InterfaceCheck
+  | RouteCheck
+  | FdbCheck
+  | NeighborCheck
+  | SysctlCheck
+  | CommandCheck;
 export type CheckType = Check['type'];
 
 /** One step of the reference solution: a shell command run in `node` (a bridge's in its host). */

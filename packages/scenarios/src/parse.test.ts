@@ -4,7 +4,6 @@ import { parseScenarioText, formatScenarioProblem, type ScenarioParseOptions } f
 import type { Problem } from '@patchbay/topology';
 import { EXAMPLE } from '../test/example.js';
 
-
 const base = () => parse(EXAMPLE) as Record<string, unknown>;
 const lab = () => base().lab as Record<string, unknown>;
 /** The example with `edit` applied, as YAML text. */
@@ -34,13 +33,28 @@ describe('the SCENARIO-FORMAT example', () => {
   it('accepts every check type on a valid lab', () => {
     const r = run(
       withChecks(
-        c({ id: 'a', type: 'ping', from: 'ns-web', to: '192.168.100.20', count: 3, size: 1472, dontFragment: true, expect: 'fail' }),
+        c({
+          id: 'a',
+          type: 'ping',
+          from: 'ns-web',
+          to: '192.168.100.20',
+          count: 3,
+          size: 1472,
+          dontFragment: true,
+          expect: 'fail',
+        }),
         c({ id: 'b', type: 'tcp', from: 'ns-web', to: '192.168.100.20', port: 5432 }),
         c({ id: 'c', type: 'interface', node: 'br0', interface: 'veth-db-br', up: true, mtu: 1500, master: 'br0' }),
         c({ id: 'd', type: 'interface', node: 'ns-db', interface: 'veth-db', addresses: ['192.168.100.20/24'] }),
         c({ id: 'e', type: 'route', node: 'ns-web', to: 'default', via: '192.168.100.1', dev: 'veth-web' }),
         c({ id: 'f', type: 'fdb', bridge: 'br0', mac: { node: 'ns-db', interface: 'veth-db' }, port: 'veth-db-br' }),
-        c({ id: 'g', type: 'neighbor', node: 'ns-web', ip: '192.168.100.20', mac: { node: 'ns-db', interface: 'veth-db' } }),
+        c({
+          id: 'g',
+          type: 'neighbor',
+          node: 'ns-web',
+          ip: '192.168.100.20',
+          mac: { node: 'ns-db', interface: 'veth-db' },
+        }),
         c({ id: 'h', type: 'sysctl', node: 'ns-web', key: 'net.ipv4.ip_forward', value: 0 }),
         c({ id: 'i', type: 'command', node: 'ns-web', run: 'ip route', match: '^default via' }),
       ),
@@ -64,7 +78,11 @@ describe('lab given as a path', () => {
     expect(r.scenario).toBeUndefined();
   });
   it('lab.unreadable when readLab throws', () => {
-    const r = run(text, { readLab: () => { throw new Error('ENOENT'); } });
+    const r = run(text, {
+      readLab: () => {
+        throw new Error('ENOENT');
+      },
+    });
     expect(r.problems).toEqual([{ path: 'lab', code: 'lab.unreadable', message: 'cannot read ./lab.yaml: ENOENT' }]);
   });
   it('problems of the lab file are under lab., naming the file', () => {
@@ -87,7 +105,13 @@ describe('problems', () => {
     expect(codes(run('id: [unclosed\n').problems)).toEqual([' yaml.syntax']);
   });
   it('scenario.schema: not a map', () => {
-    expect(run('- a\n').problems).toEqual([{ path: '', code: 'scenario.schema', message: 'the scenario file is a list; it must be a map with id, title, lab, checks…' }]);
+    expect(run('- a\n').problems).toEqual([
+      {
+        path: '',
+        code: 'scenario.schema',
+        message: 'the scenario file is a list; it must be a map with id, title, lab, checks…',
+      },
+    ]);
   });
   it('scenario.schema: paths into checks, missing and unknown fields, enums, ranges', () => {
     const r = run(
@@ -95,7 +119,12 @@ describe('problems', () => {
         s.level = 'expert';
         delete s.title;
         s.extra = 1;
-        s.checks = [c({ id: 'a', type: 'ping', to: '10.0.0.1' }), c({ id: 'b', type: 'ping', from: 'ns-web', to: '10.0.0.1', count: 11 }), c({ id: 'c', type: 'ping', from: 5, to: '10.0.0.1' }), c({ id: 'd', type: 'dance' })];
+        s.checks = [
+          c({ id: 'a', type: 'ping', to: '10.0.0.1' }),
+          c({ id: 'b', type: 'ping', from: 'ns-web', to: '10.0.0.1', count: 11 }),
+          c({ id: 'c', type: 'ping', from: 5, to: '10.0.0.1' }),
+          c({ id: 'd', type: 'dance' }),
+        ];
       }),
     );
     expect(codes(r.problems)).toEqual([
@@ -107,28 +136,47 @@ describe('problems', () => {
       'checks[2].from scenario.schema',
       'checks[3].type scenario.schema',
     ]);
-    expect(r.problems.map(formatScenarioProblem)).toContain('level: must be one of beginner, intermediate, advanced, not the text "expert"');
+    expect(r.problems.map(formatScenarioProblem)).toContain(
+      'level: must be one of beginner, intermediate, advanced, not the text "expert"',
+    );
     expect(r.problems.map(formatScenarioProblem)).toContain('checks[1].count: 11 must be a whole number from 1 to 10');
     expect(r.problems.map(formatScenarioProblem)).toContain('checks[2].from: must be text, not the number 5');
     expect(r.scenario).toBeUndefined();
   });
   it('scenario.schema: bad scenario id, no checks, bad solution step', () => {
-    const r = run(variant((s) => { s.id = 'Bad_Id'; s.checks = []; s.solution = [{ node: 'br0' }]; }));
-    expect(codes(r.problems)).toEqual(['id scenario.schema', 'checks scenario.schema', 'solution[0].run scenario.schema']);
+    const r = run(
+      variant((s) => {
+        s.id = 'Bad_Id';
+        s.checks = [];
+        s.solution = [{ node: 'br0' }];
+      }),
+    );
+    expect(codes(r.problems)).toEqual([
+      'id scenario.schema',
+      'checks scenario.schema',
+      'solution[0].run scenario.schema',
+    ]);
   });
   it('lab.* : the lab is checked by topology, its codes kept and paths prefixed with lab.', () => {
     const bad = run(variant((s) => ((s.lab as Record<string, unknown>).name = 'Bad')));
     expect(codes(bad.problems)).toEqual(['lab.name name.invalid']);
     expect(bad.scenario).toBeDefined();
-    const broken = run(variant((s) => (((s.lab as { links: { b: { node: string } }[] }).links[0]!.b.node = 'nope'))));
+    const broken = run(variant((s) => ((s.lab as { links: { b: { node: string } }[] }).links[0]!.b.node = 'nope')));
     expect(codes(broken.problems)).toContain('lab.links[0].b.node ref.unknown');
     const shapeless = run(variant((s) => ((s.lab as Record<string, unknown>).nodes = { x: { kind: 'switch' } })));
     expect(codes(shapeless.problems)).toContain('lab.nodes.x.kind schema.enum');
     expect(shapeless.scenario).toBeUndefined();
   });
   it('check.id-duplicate', () => {
-    const r = run(withChecks(c({ id: 'same', type: 'sysctl', node: 'ns-web', key: 'a.b', value: '1' }), c({ id: 'same', type: 'sysctl', node: 'ns-db', key: 'a.b', value: '1' })));
-    expect(r.problems).toEqual([{ path: 'checks[1].id', code: 'check.id-duplicate', message: 'check id "same" is already used by checks[0]' }]);
+    const r = run(
+      withChecks(
+        c({ id: 'same', type: 'sysctl', node: 'ns-web', key: 'a.b', value: '1' }),
+        c({ id: 'same', type: 'sysctl', node: 'ns-db', key: 'a.b', value: '1' }),
+      ),
+    );
+    expect(r.problems).toEqual([
+      { path: 'checks[1].id', code: 'check.id-duplicate', message: 'check id "same" is already used by checks[0]' },
+    ]);
   });
   it('check.node-unknown, in every place a check names a node', () => {
     const r = run(
@@ -150,7 +198,9 @@ describe('problems', () => {
     expect(r.scenario).toBeDefined(); // semantic problems keep the scenario
   });
   it('solution.node-unknown', () => {
-    expect(codes(run(variant((s) => (s.solution = [{ node: 'br1', run: 'ip link set veth-db-br up' }]))).problems)).toEqual(['solution[0].node solution.node-unknown']);
+    expect(
+      codes(run(variant((s) => (s.solution = [{ node: 'br1', run: 'ip link set veth-db-br up' }]))).problems),
+    ).toEqual(['solution[0].node solution.node-unknown']);
   });
   it('check.interface-unknown: link ends, bridge ports, route dev, fdb port', () => {
     const r = run(
@@ -159,7 +209,13 @@ describe('problems', () => {
         c({ id: 'b', type: 'interface', node: 'br0', interface: 'veth-web' }),
         c({ id: 'c', type: 'route', node: 'ns-web', to: '10.0.0.0/8', dev: 'eth0' }),
         c({ id: 'd', type: 'fdb', bridge: 'br0', mac: { node: 'ns-db', interface: 'veth-db' }, port: 'veth-db' }),
-        c({ id: 'e', type: 'neighbor', node: 'ns-web', ip: '192.168.100.20', mac: { node: 'ns-db', interface: 'eth0' } }),
+        c({
+          id: 'e',
+          type: 'neighbor',
+          node: 'ns-web',
+          ip: '192.168.100.20',
+          mac: { node: 'ns-db', interface: 'eth0' },
+        }),
       ),
     );
     expect(codes(r.problems)).toEqual([
@@ -170,16 +226,28 @@ describe('problems', () => {
       'checks[4].mac.interface check.interface-unknown',
     ]);
     expect(r.problems[0]!.message).toBe('ns-web has no interface "veth-db" in the lab (interfaces: lo, veth-web)');
-    expect(r.problems[1]!.message).toBe('br0 has no interface "veth-web" in the lab (interfaces: br0, veth-db-br, veth-web-br)');
+    expect(r.problems[1]!.message).toBe(
+      'br0 has no interface "veth-web" in the lab (interfaces: br0, veth-db-br, veth-web-br)',
+    );
     expect(r.problems[3]!.message).toBe('"veth-db" is not a port of br0 (ports: veth-db-br, veth-web-br)');
   });
   it('check.not-bridge: fdb bridge and interface master', () => {
-    const r = run(withChecks(c({ id: 'a', type: 'fdb', bridge: 'ns-web', mac: { node: 'ns-db', interface: 'veth-db' } }), c({ id: 'b', type: 'interface', node: 'ns-db', interface: 'veth-db', master: 'ns-web' })));
+    const r = run(
+      withChecks(
+        c({ id: 'a', type: 'fdb', bridge: 'ns-web', mac: { node: 'ns-db', interface: 'veth-db' } }),
+        c({ id: 'b', type: 'interface', node: 'ns-db', interface: 'veth-db', master: 'ns-web' }),
+      ),
+    );
     expect(codes(r.problems)).toEqual(['checks[0].bridge check.not-bridge', 'checks[1].master check.not-bridge']);
     expect(r.problems[0]!.message).toBe('ns-web is not a bridge (bridges: br0)');
   });
   it('check.from-bridge: ping and tcp from a bridge', () => {
-    const r = run(withChecks(c({ id: 'a', type: 'ping', from: 'br0', to: '192.168.100.20' }), c({ id: 'b', type: 'tcp', from: 'br0', to: '192.168.100.20', port: 80 })));
+    const r = run(
+      withChecks(
+        c({ id: 'a', type: 'ping', from: 'br0', to: '192.168.100.20' }),
+        c({ id: 'b', type: 'tcp', from: 'br0', to: '192.168.100.20', port: 80 }),
+      ),
+    );
     expect(codes(r.problems)).toEqual(['checks[0].from check.from-bridge', 'checks[1].from check.from-bridge']);
   });
   it('check.match-invalid', () => {

@@ -76,7 +76,11 @@ export const parseScenario = parseScenarioText;
 /** The scenario without `lab` (checked by topology) and with checks resolved one by one by `type`. */
 const ShapeSchema = Type.Object(
   {
-    ...Object.fromEntries(Object.entries(ScenarioSchema.properties).filter(([k]) => k !== 'lab' && k !== 'checks' && k !== 'solution' && k !== 'setup')),
+    ...Object.fromEntries(
+      Object.entries(ScenarioSchema.properties).filter(
+        ([k]) => k !== 'lab' && k !== 'checks' && k !== 'solution' && k !== 'setup',
+      ),
+    ),
     checks: Type.Array(Type.Unknown(), { minItems: 1 }),
     setup: Type.Optional(Type.Array(Type.Unknown())),
     solution: Type.Array(Type.Unknown()),
@@ -91,17 +95,41 @@ function structureProblems(value: Record<string, unknown>): Problem[] {
   if (!('lab' in value)) out.push({ path: 'lab', code: 'scenario.schema', message: 'required' });
   else if (typeof lab === 'string') {
     if (!new RegExp(LAB_PATH_PATTERN).test(lab)) {
-      out.push({ path: 'lab', code: 'scenario.schema', message: `"${lab}" must be a relative path such as ./lab.yaml, or a whole lab document` });
+      out.push({
+        path: 'lab',
+        code: 'scenario.schema',
+        message: `"${lab}" must be a relative path such as ./lab.yaml, or a whole lab document`,
+      });
     }
-  } else if (!isObject(lab)) out.push({ path: 'lab', code: 'scenario.schema', message: `must be a lab document or a path such as ./lab.yaml, not ${describeValue(lab)}` });
+  } else if (!isObject(lab))
+    out.push({
+      path: 'lab',
+      code: 'scenario.schema',
+      message: `must be a lab document or a path such as ./lab.yaml, not ${describeValue(lab)}`,
+    });
 
   if (Array.isArray(value.checks)) {
     value.checks.forEach((c, i) => {
       const path = `checks[${i}]`;
-      if (!isObject(c)) return out.push({ path, code: 'scenario.schema', message: `must be a check (a map with a type field), not ${describeValue(c)}` });
+      if (!isObject(c))
+        return out.push({
+          path,
+          code: 'scenario.schema',
+          message: `must be a check (a map with a type field), not ${describeValue(c)}`,
+        });
       const schema = typeof c.type === 'string' ? (CHECK_SCHEMAS as Record<string, TSchema>)[c.type] : undefined;
-      if (c.type === undefined) return out.push({ path: `${path}.type`, code: 'scenario.schema', message: `required: one of ${CHECK_TYPES.join(', ')}` });
-      if (!schema) return out.push({ path: `${path}.type`, code: 'scenario.schema', message: `must be one of ${CHECK_TYPES.join(', ')}, not ${describeValue(c.type)}` });
+      if (c.type === undefined)
+        return out.push({
+          path: `${path}.type`,
+          code: 'scenario.schema',
+          message: `required: one of ${CHECK_TYPES.join(', ')}`,
+        });
+      if (!schema)
+        return out.push({
+          path: `${path}.type`,
+          code: 'scenario.schema',
+          message: `must be one of ${CHECK_TYPES.join(', ')}, not ${describeValue(c.type)}`,
+        });
       collect(schema, c, path, out);
     });
   }
@@ -129,20 +157,40 @@ function collect(schema: TSchema, value: unknown, prefix: string, out: Problem[]
 
 function resolveLab(raw: unknown, opts: ScenarioParseOptions): { lab?: Lab; labPath?: string; problems: Problem[] } {
   const under = (ps: Problem[], note = ''): Problem[] =>
-    ps.map((p) => ({ ...p, path: p.path === '' ? 'lab' : p.path.startsWith('[') ? `lab${p.path}` : `lab.${p.path}`, message: note + p.message }));
+    ps.map((p) => ({
+      ...p,
+      path: p.path === '' ? 'lab' : p.path.startsWith('[') ? `lab${p.path}` : `lab.${p.path}`,
+      message: note + p.message,
+    }));
   if (isObject(raw)) {
     const r = parseLabText(JSON.stringify(raw));
     return { ...(r.lab ? { lab: r.lab } : {}), problems: under(r.problems) };
   }
   if (typeof raw !== 'string' || !new RegExp(LAB_PATH_PATTERN).test(raw)) return { problems: [] }; // reported as structure
   if (!opts.readLab) {
-    return { problems: [{ path: 'lab', code: 'lab.path-unresolved', message: `the lab is a path (${raw}) but no lab file reader was given; embed the lab or parse with readLab` }] };
+    return {
+      problems: [
+        {
+          path: 'lab',
+          code: 'lab.path-unresolved',
+          message: `the lab is a path (${raw}) but no lab file reader was given; embed the lab or parse with readLab`,
+        },
+      ],
+    };
   }
   let text: string;
   try {
     text = opts.readLab(raw);
   } catch (err) {
-    return { problems: [{ path: 'lab', code: 'lab.unreadable', message: `cannot read ${raw}: ${err instanceof Error ? err.message : String(err)}` }] };
+    return {
+      problems: [
+        {
+          path: 'lab',
+          code: 'lab.unreadable',
+          message: `cannot read ${raw}: ${err instanceof Error ? err.message : String(err)}`,
+        },
+      ],
+    };
   }
   const r = parseLabText(text);
   return { ...(r.lab ? { lab: r.lab } : {}), labPath: raw, problems: under(r.problems, `in ${raw}: `) };
@@ -216,10 +264,15 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
   const iface = (path: string, nodeName: string, name: string): void => {
     const known = ix.interfaces.get(nodeName);
     if (!known || known.has(name)) return;
-    out.push({ path, code: 'check.interface-unknown', message: `${nodeName} has no interface "${name}" in the lab (interfaces: ${list(known)})` });
+    out.push({
+      path,
+      code: 'check.interface-unknown',
+      message: `${nodeName} has no interface "${name}" in the lab (interfaces: ${list(known)})`,
+    });
   };
   const ipv4 = (path: string, ip: string): void => {
-    if (parseIPv4(ip) === undefined) out.push({ path, code: 'check.address-invalid', message: `${ip} is not an IPv4 address` });
+    if (parseIPv4(ip) === undefined)
+      out.push({ path, code: 'check.address-invalid', message: `${ip} is not an IPv4 address` });
   };
   const ref = (path: string, r: InterfaceRef): void => {
     if (node(`${path}.node`, r.node)) iface(`${path}.interface`, r.node, r.interface);
@@ -227,12 +280,20 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
   const bridge = (path: string, name: string): boolean => {
     if (!node(path, name)) return false;
     if (ix.isBridge(name)) return true;
-    out.push({ path, code: 'check.not-bridge', message: `${name} is not a bridge (bridges: ${list(ix.ports.keys())})` });
+    out.push({
+      path,
+      code: 'check.not-bridge',
+      message: `${name} is not a bridge (bridges: ${list(ix.ports.keys())})`,
+    });
     return false;
   };
   const from = (path: string, name: string): void => {
     if (node(path, name) && ix.isBridge(name)) {
-      out.push({ path, code: 'check.from-bridge', message: `${name} is a bridge, which has no address of its own to send from; name a host, netns or router` });
+      out.push({
+        path,
+        code: 'check.from-bridge',
+        message: `${name} is a bridge, which has no address of its own to send from; name a host, netns or router`,
+      });
     }
   };
 
@@ -243,7 +304,12 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
     const schema = (CHECK_SCHEMAS as Record<string, TSchema>)[raw.type];
     if (typeof raw.id === 'string') {
       const first = ids.get(raw.id);
-      if (first !== undefined) out.push({ path: `checks[${i}].id`, code: 'check.id-duplicate', message: `check id "${raw.id}" is already used by checks[${first}]` });
+      if (first !== undefined)
+        out.push({
+          path: `checks[${i}].id`,
+          code: 'check.id-duplicate',
+          message: `check id "${raw.id}" is already used by checks[${first}]`,
+        });
       else ids.set(raw.id, i);
     }
     if (!schema || !Value.Check(schema, raw)) return; // structure problems already reported
@@ -263,18 +329,33 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
         if (node(`${p}.node`, c.node)) iface(`${p}.interface`, c.node, c.interface);
         if (c.master !== undefined) bridge(`${p}.master`, c.master);
         (c.addresses ?? []).forEach((a, j) => {
-          if (!parseCidr(a)) out.push({ path: `${p}.addresses[${j}]`, code: 'check.address-invalid', message: `${a} is not an IPv4 address in CIDR form (a.b.c.d/len)` });
+          if (!parseCidr(a))
+            out.push({
+              path: `${p}.addresses[${j}]`,
+              code: 'check.address-invalid',
+              message: `${a} is not an IPv4 address in CIDR form (a.b.c.d/len)`,
+            });
         });
         break;
       case 'route':
         if (node(`${p}.node`, c.node) && c.dev !== undefined) iface(`${p}.dev`, c.node, c.dev);
-        if (c.to !== 'default' && !parseCidr(c.to)) out.push({ path: `${p}.to`, code: 'check.address-invalid', message: `${c.to} is not "default" or an IPv4 network in CIDR form` });
+        if (c.to !== 'default' && !parseCidr(c.to))
+          out.push({
+            path: `${p}.to`,
+            code: 'check.address-invalid',
+            message: `${c.to} is not "default" or an IPv4 network in CIDR form`,
+          });
         if (c.via !== undefined) ipv4(`${p}.via`, c.via);
         break;
       case 'fdb':
         if (bridge(`${p}.bridge`, c.bridge) && c.port !== undefined) {
           const ports = ix.ports.get(c.bridge) ?? new Set<string>();
-          if (!ports.has(c.port)) out.push({ path: `${p}.port`, code: 'check.interface-unknown', message: `"${c.port}" is not a port of ${c.bridge} (ports: ${list(ports)})` });
+          if (!ports.has(c.port))
+            out.push({
+              path: `${p}.port`,
+              code: 'check.interface-unknown',
+              message: `"${c.port}" is not a port of ${c.bridge} (ports: ${list(ports)})`,
+            });
         }
         ref(`${p}.mac`, c.mac);
         break;
@@ -292,7 +373,11 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
           try {
             new RegExp(c.match);
           } catch (err) {
-            out.push({ path: `${p}.match`, code: 'check.match-invalid', message: `not a valid regular expression: ${err instanceof Error ? err.message : String(err)}` });
+            out.push({
+              path: `${p}.match`,
+              code: 'check.match-invalid',
+              message: `not a valid regular expression: ${err instanceof Error ? err.message : String(err)}`,
+            });
           }
         }
         break;
@@ -310,4 +395,3 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
 
 /** `path: message`, or the message alone for whole-file problems (as for lab files). */
 export const formatScenarioProblem: (p: Problem) => string = formatProblem;
-

@@ -3,7 +3,7 @@
 // published `scenario.schema.json`. The embedded lab is topology's LabSchema; the parser checks it
 // with topology's own `parseLabText`, so its problems carry topology's codes under `lab.`.
 
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { CIDR_PATTERN, IPV4_PATTERN, IFNAME_RE, LabSchema, NAME_RE } from '@patchbay/topology';
 import type { ScenarioDocument } from './model.js';
 
@@ -20,7 +20,10 @@ const IfName = (description: string) => Type.String({ pattern: IFNAME_RE.source,
 const Ipv4 = (description: string) => Type.String({ pattern: IPV4_PATTERN, description });
 
 const base = {
-  id: Type.String({ pattern: CHECK_ID_RE.source, description: 'Check id, [a-z][a-z0-9-]{0,47}, unique in the scenario.' }),
+  id: Type.String({
+    pattern: CHECK_ID_RE.source,
+    description: 'Check id, [a-z][a-z0-9-]{0,47}, unique in the scenario.',
+  }),
   title: Type.String({ minLength: 1, description: 'What the check proves, as the student reads it.' }),
 };
 
@@ -29,7 +32,10 @@ export const InterfaceRefSchema = Type.Object(
     node: Node('Lab node owning the interface.'),
     interface: IfName('Interface name in that node (a link end, or a port of a bridge).'),
   },
-  { additionalProperties: false, description: 'An interface of the lab; its MAC address is read from the live kernel.' },
+  {
+    additionalProperties: false,
+    description: 'An interface of the lab; its MAC address is read from the live kernel.',
+  },
 );
 
 export const PingCheckSchema = Type.Object(
@@ -38,11 +44,19 @@ export const PingCheckSchema = Type.Object(
     type: Type.Literal('ping'),
     from: Node('Node that sends the pings (not a bridge).'),
     to: Ipv4('IPv4 address to ping.'),
-    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'Echo requests to send, 1 to 10; default 2.' })),
-    size: Type.Optional(Type.Integer({ minimum: 0, maximum: 65507, description: 'Payload size in bytes (ping -s), for MTU exercises.' })),
-    dontFragment: Type.Optional(Type.Boolean({ description: 'Set the do-not-fragment bit (ping -M do), for MTU exercises.' })),
+    count: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10, description: 'Echo requests to send, 1 to 10; default 2.' }),
+    ),
+    size: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65507, description: 'Payload size in bytes (ping -s), for MTU exercises.' }),
+    ),
+    dontFragment: Type.Optional(
+      Type.Boolean({ description: 'Set the do-not-fragment bit (ping -M do), for MTU exercises.' }),
+    ),
     expect: Type.Optional(
-      Type.Union([Type.Literal('pass'), Type.Literal('fail')], { description: 'fail inverts the check (an isolation goal); default pass.' }),
+      Type.Union([Type.Literal('pass'), Type.Literal('fail')], {
+        description: 'fail inverts the check (an isolation goal); default pass.',
+      }),
     ),
   },
   { additionalProperties: false, description: 'Passes when `from` gets replies from `to`.' },
@@ -59,11 +73,14 @@ export const TcpCheckSchema = Type.Object(
       Type.Object(
         {
           node: Node('Node the listener runs in (not a bridge).'),
-          port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Port it listens on; default `port`.' })),
+          port: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 65535, description: 'Port it listens on; default `port`.' }),
+          ),
         },
         {
           additionalProperties: false,
-          description: 'Where the checker listens (a Patchbay extension); default: the node whose interfaces carry `to`. For forwarded ports (DNAT).',
+          description:
+            'Where the checker listens (a Patchbay extension); default: the node whose interfaces carry `to`. For forwarded ports (DNAT).',
         },
       ),
     ),
@@ -79,7 +96,9 @@ export const InterfaceCheckSchema = Type.Object(
     interface: IfName('Interface name.'),
     up: Type.Optional(Type.Boolean({ description: 'Expected administrative state.' })),
     mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65535, description: 'Expected MTU.' })),
-    addresses: Type.Optional(Type.Array(Type.String({ pattern: CIDR_PATTERN }), { description: 'Expected IPv4 addresses (CIDR), as a set.' })),
+    addresses: Type.Optional(
+      Type.Array(Type.String({ pattern: CIDR_PATTERN }), { description: 'Expected IPv4 addresses (CIDR), as a set.' }),
+    ),
     master: Type.Optional(Node('Bridge node the interface is expected to be a port of.')),
   },
   { additionalProperties: false, description: 'Passes when the interface exists and matches every field given.' },
@@ -94,7 +113,10 @@ export const RouteCheckSchema = Type.Object(
     via: Type.Optional(Ipv4('Expected gateway.')),
     dev: Type.Optional(IfName('Expected outgoing interface.')),
   },
-  { additionalProperties: false, description: 'Passes when a route to `to` exists (through `via`, out of `dev`, if given).' },
+  {
+    additionalProperties: false,
+    description: 'Passes when a route to `to` exists (through `via`, out of `dev`, if given).',
+  },
 );
 
 export const FdbCheckSchema = Type.Object(
@@ -125,7 +147,9 @@ export const SysctlCheckSchema = Type.Object(
     type: Type.Literal('sysctl'),
     node: Node('Node (namespace) the sysctl is read in.'),
     key: Type.String({ pattern: SYSCTL_KEY_PATTERN, description: 'sysctl key, e.g. net.ipv4.ip_forward.' }),
-    value: Type.Union([Type.String(), Type.Number()], { description: 'Expected value (compared as text, whitespace collapsed).' }),
+    value: Type.Union([Type.String(), Type.Number()], {
+      description: 'Expected value (compared as text, whitespace collapsed).',
+    }),
   },
   { additionalProperties: false, description: 'Passes when `key` equals `value`.' },
 );
@@ -136,7 +160,9 @@ export const CommandCheckSchema = Type.Object(
     type: Type.Literal('command'),
     node: Node('Node the command runs in (a bridge: its host).'),
     run: Type.String({ minLength: 1, description: 'Shell command.' }),
-    match: Type.Optional(Type.String({ description: 'Regular expression (JavaScript syntax) standard output must match.' })),
+    match: Type.Optional(
+      Type.String({ description: 'Regular expression (JavaScript syntax) standard output must match.' }),
+    ),
   },
   { additionalProperties: false, description: 'Passes when `run` exits 0 and its output matches `match`, if given.' },
 );
@@ -154,7 +180,9 @@ export const CHECK_SCHEMAS = {
 } as const;
 export const CHECK_TYPES = Object.keys(CHECK_SCHEMAS) as (keyof typeof CHECK_SCHEMAS)[];
 
-export const CheckSchema = Type.Union(Object.values(CHECK_SCHEMAS), { description: 'A live check; `type` decides which fields it takes.' });
+export const CheckSchema = Type.Union(Object.values(CHECK_SCHEMAS), {
+  description: 'A live check; `type` decides which fields it takes.',
+});
 
 export const SolutionStepSchema = Type.Object(
   {
@@ -165,7 +193,13 @@ export const SolutionStepSchema = Type.Object(
 );
 
 export const LabRefSchema = Type.Union(
-  [LabSchema, Type.String({ pattern: LAB_PATH_PATTERN, description: 'Path of a lab file relative to the scenario file, e.g. ./lab.yaml.' })],
+  [
+    LabSchema,
+    Type.String({
+      pattern: LAB_PATH_PATTERN,
+      description: 'Path of a lab file relative to the scenario file, e.g. ./lab.yaml.',
+    }),
+  ],
   { description: 'The starting lab: a whole lab document, or a relative path to one.' },
 );
 
@@ -178,16 +212,21 @@ export const ScenarioSchema = Type.Object(
     }),
     summary: Type.String({ description: 'One sentence: what is wrong or what is to be built.' }),
     instructions: Type.String({ description: 'Markdown shown beside the topology.' }),
-    tags: Type.Optional(Type.Array(Type.String(), { description: 'Concepts practised (a Patchbay extension), e.g. veth, bridge, mtu.' })),
+    tags: Type.Optional(
+      Type.Array(Type.String(), { description: 'Concepts practised (a Patchbay extension), e.g. veth, bridge, mtu.' }),
+    ),
     lab: LabRefSchema,
     checks: Type.Array(CheckSchema, { minItems: 1, description: 'Live checks run against the student’s own lab.' }),
     hints: Type.Optional(Type.Array(Type.String(), { description: 'Hints, revealed one at a time.' })),
     setup: Type.Optional(
       Type.Array(SolutionStepSchema, {
-        description: 'Commands run after the lab is realized, at start and at every reset (a Patchbay extension): breakage a lab file cannot express.',
+        description:
+          'Commands run after the lab is realized, at start and at every reset (a Patchbay extension): breakage a lab file cannot express.',
       }),
     ),
-    solution: Type.Array(SolutionStepSchema, { description: 'Reference solution: commands run in order, node by node.' }),
+    solution: Type.Array(SolutionStepSchema, {
+      description: 'Reference solution: commands run in order, node by node.',
+    }),
   },
   { additionalProperties: false, title: 'Patchbay scenario', description: 'A Patchbay exercise scenario, version 1.' },
 );
@@ -201,6 +240,11 @@ void schemaMatchesModel;
 
 /** The plain JSON Schema (draft-07) of a scenario file, as published in scenario.schema.json. */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  const plain = JSON.parse(JSON.stringify(ScenarioSchema as TSchema)) as Record<string, unknown>;
-  return { $schema: 'http://json-schema.org/draft-07/schema#', $id: SCENARIO_SCHEMA_ID, ...plain, title: 'Patchbay scenario' };
+  const plain = JSON.parse(JSON.stringify(ScenarioSchema)) as Record<string, unknown>;
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: SCENARIO_SCHEMA_ID,
+    ...plain,
+    title: 'Patchbay scenario',
+  };
 }

@@ -4,7 +4,16 @@ import { stringify } from 'yaml';
 import type { Scenario, ScenarioDocument } from './model.js';
 
 export function scenarioToDocument(s: Scenario): ScenarioDocument {
-  const doc: ScenarioDocument = { id: s.id, title: s.title, level: s.level, summary: s.summary, instructions: s.instructions, lab: s.lab, checks: s.checks, solution: s.solution };
+  const doc: ScenarioDocument = {
+    id: s.id,
+    title: s.title,
+    level: s.level,
+    summary: s.summary,
+    instructions: s.instructions,
+    lab: s.lab,
+    checks: s.checks,
+    solution: s.solution,
+  };
   const ordered: Record<string, unknown> = { id: doc.id, title: doc.title, level: doc.level, summary: doc.summary };
   if (s.tags) ordered.tags = s.tags;
   ordered.instructions = doc.instructions;

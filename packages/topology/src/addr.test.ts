@@ -20,7 +20,22 @@ describe('parseIPv4 / formatIPv4', () => {
     expect(formatIPv4(0xffffffff)).toBe('255.255.255.255');
   });
   it('rejects anything that is not a strict dotted quad', () => {
-    for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.04', '1.2.3.-1', ' 1.2.3.4', '1.2.3.4 ', 'a.b.c.d', '1..3.4', '1.2.3.4/24', '0x1.2.3.4', '1e2.1.1.1']) {
+    for (const bad of [
+      '',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.1.1.1',
+      '01.2.3.4',
+      '1.2.3.04',
+      '1.2.3.-1',
+      ' 1.2.3.4',
+      '1.2.3.4 ',
+      'a.b.c.d',
+      '1..3.4',
+      '1.2.3.4/24',
+      '0x1.2.3.4',
+      '1e2.1.1.1',
+    ]) {
       expect(parseIPv4(bad), bad).toBeUndefined();
     }
   });
@@ -31,7 +46,15 @@ describe('parseCidr', () => {
     expect(parseCidr('10.0.0.1/24')).toEqual({ addr: 0x0a000001, len: 24 });
     expect(parseCidr('0.0.0.0/0')).toEqual({ addr: 0, len: 0 });
     expect(parseCidr('10.0.0.1/32')?.len).toBe(32);
-    for (const bad of ['10.0.0.1', '10.0.0.1/', '10.0.0.1/33', '10.0.0.1/024', '10.0.0.999/24', '10.0.0.1/2 4', '/24']) {
+    for (const bad of [
+      '10.0.0.1',
+      '10.0.0.1/',
+      '10.0.0.1/33',
+      '10.0.0.1/024',
+      '10.0.0.999/24',
+      '10.0.0.1/2 4',
+      '/24',
+    ]) {
       expect(parseCidr(bad), bad).toBeUndefined();
     }
   });

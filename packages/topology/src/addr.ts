@@ -60,7 +60,7 @@ export function cidrNetwork(cidr: string | Cidr): string | undefined {
 /** True if the CIDR has no host bits set (it names a network, as a route destination must). */
 export function isNetworkCidr(cidr: string | Cidr): boolean {
   const c = toCidr(cidr);
-  return c !== undefined && ((c.addr & ~prefixMask(c.len)) >>> 0) === 0;
+  return c !== undefined && (c.addr & ~prefixMask(c.len)) >>> 0 === 0;
 }
 
 /** Whether `ip` (dotted quad or number) lies inside the subnet of `cidr`. */
@@ -69,7 +69,7 @@ export function cidrContains(cidr: string | Cidr, ip: string | number): boolean 
   const a = typeof ip === 'number' ? ip >>> 0 : parseIPv4(ip);
   if (!c || a === undefined) return false;
   const m = prefixMask(c.len);
-  return ((c.addr & m) >>> 0) === ((a & m) >>> 0);
+  return (c.addr & m) >>> 0 === (a & m) >>> 0;
 }
 
 const MAC_RE = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;

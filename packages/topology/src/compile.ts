@@ -76,8 +76,7 @@ export function compile(lab: Lab, prefix: string): DesiredState {
     namespaces: {},
     names: { nodeNamespace: {}, bridgeDevice: {}, overlayDevice: {} },
   };
-  const nsOf = (ns: string, node: string) =>
-    (state.namespaces[ns] ??= emptyNamespace(prefix, lab.name, ns, node));
+  const nsOf = (ns: string, node: string) => (state.namespaces[ns] ??= emptyNamespace(prefix, lab.name, ns, node));
 
   const nodeNames = Object.keys(lab.nodes).sort();
   for (const name of nodeNames) {
@@ -190,12 +189,16 @@ function compileRoutes(lab: Lab, prefix: string, state: DesiredState, ends: EndI
     if (isBridge(node)) continue;
     const ns = namespaceName(prefix, lab.name, name);
     const nsState = state.namespaces[ns]!;
-    const downLinks = new Set(Object.values(nsState.links).filter((l) => !l.up).map((l) => l.name));
+    const downLinks = new Set(
+      Object.values(nsState.links)
+        .filter((l) => !l.up)
+        .map((l) => l.name),
+    );
     const routes: RouteState[] = [];
-    for (const r of (node as NetNodeSpec).routes ?? []) {
-      const to = r.to === 'default' ? 'default' : cidrNetwork(r.to) ?? r.to;
+    for (const r of node.routes ?? []) {
+      const to = r.to === 'default' ? 'default' : (cidrNetwork(r.to) ?? r.to);
       if (isViaRoute(r)) {
-        const egress = egressFor(nsState, r.via, node as NetNodeSpec);
+        const egress = egressFor(nsState, r.via, node);
         if (egress && downLinks.has(egress)) continue;
         routes.push({ to, via: r.via });
       } else {

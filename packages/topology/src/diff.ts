@@ -55,7 +55,15 @@ export const PEER_INDEX_BASE = 2_000_000;
 
 /** Devices the kernel makes in every namespace when some tunnel driver is loaded; never ours to remove. */
 const KERNEL_FALLBACK_DEVICES = new Set([
-  'tunl0', 'sit0', 'gre0', 'gretap0', 'erspan0', 'ip_vti0', 'ip6_vti0', 'ip6tnl0', 'ip6gre0',
+  'tunl0',
+  'sit0',
+  'gre0',
+  'gretap0',
+  'erspan0',
+  'ip_vti0',
+  'ip6_vti0',
+  'ip6tnl0',
+  'ip6gre0',
 ]);
 
 /** A link as a freshly created one looks before `configure` touches it: kernel-chosen mtu and mac. */
@@ -77,7 +85,11 @@ function mustRecreate(d: LinkState, o: LinkState): boolean {
   // not a reason to re-create. A complete observation marks peers outside the lab FOREIGN_PEER.
   if (d.veth) {
     const peer = o.veth ?? { peerNs: '', peerName: '' };
-    if (peer.peerNs !== '' && (peer.peerNs !== d.veth.peerNs || (peer.peerName !== '' && peer.peerName !== d.veth.peerName))) return true;
+    if (
+      peer.peerNs !== '' &&
+      (peer.peerNs !== d.veth.peerNs || (peer.peerName !== '' && peer.peerName !== d.veth.peerName))
+    )
+      return true;
   }
   if (d.vxlan && o.vxlan) {
     return d.vxlan.vni !== o.vxlan.vni || d.vxlan.port !== o.vxlan.port || d.vxlan.local !== o.vxlan.local;
@@ -123,7 +135,8 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
   for (const ns of nsNames) {
     const d = desired.namespaces[ns];
     const o = observed.namespaces[ns];
-    if (d && !o) changes.push({ kind: 'namespace', action: 'add', ns, node: d.node, ...(d.owned ? { owned: true } : {}) });
+    if (d && !o)
+      changes.push({ kind: 'namespace', action: 'add', ns, node: d.node, ...(d.owned ? { owned: true } : {}) });
     if (!d && o) changes.push({ kind: 'namespace', action: 'remove', ns, node: o.node });
     if (d && o) {
       const owner = parseOwnershipMarker(o.links.lo?.alias);
@@ -153,7 +166,15 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
       removedPairs.add(key);
       removedLinks.add(`${ns}/${name}`);
       if (ol.veth?.peerName) removedLinks.add(`${ol.veth.peerNs}/${ol.veth.peerName}`);
-      changes.push({ kind: 'link', action: 'remove', ns, node: d.node, name, observed: ol, fields: dl ? ['recreate'] : [] });
+      changes.push({
+        kind: 'link',
+        action: 'remove',
+        ns,
+        node: d.node,
+        name,
+        observed: ol,
+        fields: dl ? ['recreate'] : [],
+      });
     }
   }
 
@@ -206,23 +227,38 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
           changes.push(add);
         }
         const fields = linkFieldChanges(dl, freshLink(dl));
-        if (fields.length) changes.push({ kind: 'link', action: 'change', ns, node, name, desired: dl, observed: freshLink(dl), fields });
+        if (fields.length)
+          changes.push({
+            kind: 'link',
+            action: 'change',
+            ns,
+            node,
+            name,
+            desired: dl,
+            observed: freshLink(dl),
+            fields,
+          });
         continue;
       }
       const fields = linkFieldChanges(dl, ol);
-      if (fields.length) changes.push({ kind: 'link', action: 'change', ns, node, name, desired: dl, observed: ol, fields });
+      if (fields.length)
+        changes.push({ kind: 'link', action: 'change', ns, node, name, desired: dl, observed: ol, fields });
     }
 
     // Sysctls (a key the kernel does not show yet belongs to a new interface: kernel default 0)
     for (const key of Object.keys(d.sysctls).sort()) {
       const want = d.sysctls[key]!;
       const have = o?.sysctls[key] ?? '0';
-      if (want !== have) changes.push({ kind: 'sysctl', action: 'change', ns, node, key, desired: want, observed: have });
+      if (want !== have)
+        changes.push({ kind: 'sysctl', action: 'change', ns, node, key, desired: want, observed: have });
     }
 
     // Routes (those through a removed link are gone with it)
     const egress = (r: RouteState) =>
-      r.dev ?? (r.via ? Object.values(o?.links ?? {}).find((l) => l.addresses.some((a) => cidrContains(a, r.via!)))?.name : undefined);
+      r.dev ??
+      (r.via
+        ? Object.values(o?.links ?? {}).find((l) => l.addresses.some((a) => cidrContains(a, r.via!)))?.name
+        : undefined);
     // Removing an address makes the kernel drop routes that used it (as their source), so routes
     // out of a link that loses an address are planned again (`route replace` is idempotent).
     const losingAddress = new Set(
@@ -242,7 +278,8 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
     for (const r of d.routes) {
       const or = oByKey.get(routeKey(r));
       if (!or) changes.push({ kind: 'route', action: 'add', ns, node, desired: r });
-      else if (!routeMatches(r, or)) changes.push({ kind: 'route', action: 'change', ns, node, desired: r, observed: or });
+      else if (!routeMatches(r, or))
+        changes.push({ kind: 'route', action: 'change', ns, node, desired: r, observed: or });
     }
 
     // VXLAN flood entries (gone with a re-created device)
@@ -250,8 +287,10 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
     const observedFloods = (o?.floods ?? []).filter((f) => !removedLinks.has(`${ns}/${f.dev}`));
     const dFloods = new Set(d.floods.map(fkey));
     const oFloods = new Set(observedFloods.map(fkey));
-    for (const f of observedFloods) if (!dFloods.has(fkey(f))) changes.push({ kind: 'fdb', action: 'remove', ns, node, entry: f });
-    for (const f of d.floods) if (!oFloods.has(fkey(f))) changes.push({ kind: 'fdb', action: 'add', ns, node, entry: f });
+    for (const f of observedFloods)
+      if (!dFloods.has(fkey(f))) changes.push({ kind: 'fdb', action: 'remove', ns, node, entry: f });
+    for (const f of d.floods)
+      if (!oFloods.has(fkey(f))) changes.push({ kind: 'fdb', action: 'add', ns, node, entry: f });
 
     // iptables
     if (d.iptables) {

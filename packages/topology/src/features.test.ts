@@ -56,7 +56,8 @@ describe('checkFeatures', () => {
       {
         path: 'nodes.br0.vlanFiltering',
         code: 'kernel.unsupported',
-        message: "this machine's kernel does not support bridge VLAN filtering (bridge vlan_filtering), so this lab cannot run here",
+        message:
+          "this machine's kernel does not support bridge VLAN filtering (bridge vlan_filtering), so this lab cannot run here",
       },
     ]);
   });

@@ -6,7 +6,14 @@ import type { Lab, Problem } from './model.js';
 
 export type KernelFeature = 'veth' | 'bridge' | 'vxlan' | 'bridge-vlan-filtering' | 'iptables-nat' | 'bridge-stp';
 
-export const KERNEL_FEATURES: readonly KernelFeature[] = ['veth', 'bridge', 'vxlan', 'bridge-vlan-filtering', 'iptables-nat', 'bridge-stp'];
+export const KERNEL_FEATURES: readonly KernelFeature[] = [
+  'veth',
+  'bridge',
+  'vxlan',
+  'bridge-vlan-filtering',
+  'iptables-nat',
+  'bridge-stp',
+];
 
 /** What each feature is, in words a student can look up. */
 export const FEATURE_DESCRIPTIONS: Record<KernelFeature, string> = {
@@ -43,7 +50,8 @@ export function requiredFeatures(lab: Lab): FeatureUse[] {
   }
   links.forEach((link, i) => {
     for (const side of ['a', 'b'] as const) {
-      if (link[side]?.vlan !== undefined) uses.push({ feature: 'bridge-vlan-filtering', path: `links[${i}].${side}.vlan` });
+      if (link[side]?.vlan !== undefined)
+        uses.push({ feature: 'bridge-vlan-filtering', path: `links[${i}].${side}.vlan` });
     }
   });
   (lab.overlays ?? []).forEach((_, i) => uses.push({ feature: 'vxlan', path: `overlays[${i}]` }));

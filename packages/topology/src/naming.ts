@@ -39,7 +39,9 @@ export function ownershipMarker(prefix: string, lab: string, node: string): stri
   return `patchbay:v1:${prefix}:${lab}:${node}`;
 }
 
-export function parseOwnershipMarker(alias: string | undefined): { prefix: string; lab: string; node: string } | undefined {
+export function parseOwnershipMarker(
+  alias: string | undefined,
+): { prefix: string; lab: string; node: string } | undefined {
   if (!alias) return undefined;
   const parts = alias.split(':');
   if (parts.length !== 5 || parts[0] !== 'patchbay' || parts[1] !== 'v1') return undefined;

@@ -60,7 +60,14 @@ export function structureProblems(schema: TSchema, root: unknown): StructureProb
   });
 }
 
-function collect(schema: TSchema, value: unknown, prefix: string, root: unknown, out: StructureProblem[], ignore: Set<string>): void {
+function collect(
+  schema: TSchema,
+  value: unknown,
+  prefix: string,
+  root: unknown,
+  out: StructureProblem[],
+  ignore: Set<string>,
+): void {
   for (const e of schemaErrors(schema, value)) {
     if (ignore.has(e.path)) continue;
     const ptr = prefix + e.path;
@@ -76,7 +83,8 @@ function add(out: StructureProblem[], root: unknown, ptr: string, code: string, 
 function collectUnion(e: ValueError, ptr: string, root: unknown, out: StructureProblem[]): void {
   const v = e.value;
   if (e.schema === NodeSchema) {
-    if (!isObject(v)) return add(out, root, ptr, 'schema.type', `must be a node (a map with a kind field), not ${describeValue(v)}`);
+    if (!isObject(v))
+      return add(out, root, ptr, 'schema.type', `must be a node (a map with a kind field), not ${describeValue(v)}`);
     const kinds = NODE_KINDS.join(', ');
     if (v.kind === undefined) return add(out, root, `${ptr}/kind`, 'schema.required', `required: one of ${kinds}`);
     if (typeof v.kind !== 'string' || !(NODE_KINDS as readonly string[]).includes(v.kind)) {
@@ -85,7 +93,14 @@ function collectUnion(e: ValueError, ptr: string, root: unknown, out: StructureP
     return collect(v.kind === 'bridge' ? BridgeSchema : NetNodeSchema, v, ptr, root, out, new Set());
   }
   if (e.schema === RouteSchema) {
-    if (!isObject(v)) return add(out, root, ptr, 'schema.type', `must be a route ({ to, via } or { to, dev }), not ${describeValue(v)}`);
+    if (!isObject(v))
+      return add(
+        out,
+        root,
+        ptr,
+        'schema.type',
+        `must be a route ({ to, via } or { to, dev }), not ${describeValue(v)}`,
+      );
     const hasVia = 'via' in v;
     const hasDev = 'dev' in v;
     if (hasVia && hasDev) {
@@ -99,26 +114,44 @@ function collectUnion(e: ValueError, ptr: string, root: unknown, out: StructureP
     return collect(hasVia ? ViaRouteSchema : DevRouteSchema, v, ptr, root, out, new Set());
   }
   if (e.schema === OverlayMemberSchema) {
-    if (!isObject(v)) return add(out, root, ptr, 'schema.type', `must be a member ({ bridge, local } or { host, local, addresses }), not ${describeValue(v)}`);
+    if (!isObject(v))
+      return add(
+        out,
+        root,
+        ptr,
+        'schema.type',
+        `must be a member ({ bridge, local } or { host, local, addresses }), not ${describeValue(v)}`,
+      );
     const hasBridge = 'bridge' in v;
     const hasHost = 'host' in v;
     if (hasBridge && hasHost) {
-      add(out, root, ptr, 'overlay.invalid', 'a member is either { bridge, local } (layer 2) or { host, local, addresses } (layer 3), not both');
+      add(
+        out,
+        root,
+        ptr,
+        'overlay.invalid',
+        'a member is either { bridge, local } (layer 2) or { host, local, addresses } (layer 3), not both',
+      );
       return collect(HostMemberSchema, v, ptr, root, out, new Set(['/bridge']));
     }
     if (!hasBridge && !hasHost) {
-      add(out, root, ptr, 'overlay.invalid', 'a member needs bridge (a bridge node, layer 2) or host (a host node, layer 3)');
+      add(
+        out,
+        root,
+        ptr,
+        'overlay.invalid',
+        'a member needs bridge (a bridge node, layer 2) or host (a host node, layer 3)',
+      );
       return collect(HostMemberSchema, v, ptr, root, out, new Set(['/host']));
     }
     return collect(hasBridge ? BridgeMemberSchema : HostMemberSchema, v, ptr, root, out, new Set());
   }
   const literals = literalChoices(e.schema);
-  if (literals) return add(out, root, ptr, 'schema.enum', `must be one of ${literals.join(', ')}, not ${describeValue(v)}`);
+  if (literals)
+    return add(out, root, ptr, 'schema.enum', `must be one of ${literals.join(', ')}, not ${describeValue(v)}`);
   // Any other union: report against the branch that comes closest.
   const branches: TSchema[] = (e.schema as { anyOf?: TSchema[] }).anyOf ?? [];
-  const best = branches
-    .map((b) => ({ b, n: [...Value.Errors(b, v)].length }))
-    .sort((x, y) => x.n - y.n)[0];
+  const best = branches.map((b) => ({ b, n: [...Value.Errors(b, v)].length })).sort((x, y) => x.n - y.n)[0];
   if (best) collect(best.b, v, ptr, root, out, new Set());
   else add(out, root, ptr, 'schema.type', 'has the wrong shape');
 }
@@ -163,9 +196,13 @@ function rangeCode(ptr: string): string {
 function patternProblem(path: string, pattern: string, value: string): StructureProblem {
   const mk = (code: string, message: string): StructureProblem => ({ path, code, message, soft: true });
   if (pattern === NAME_RE.source) {
-    return mk('name.invalid', `"${value}" must match [a-z][a-z0-9-]{0,23}: ${nameWhy(value)} (names reach the kernel as namespace and device names)`);
+    return mk(
+      'name.invalid',
+      `"${value}" must match [a-z][a-z0-9-]{0,23}: ${nameWhy(value)} (names reach the kernel as namespace and device names)`,
+    );
   }
-  if (pattern === IFNAME_RE.source) return mk('iface.invalid', ifnameProblem(value) ?? `${value} is not a valid interface name`);
+  if (pattern === IFNAME_RE.source)
+    return mk('iface.invalid', ifnameProblem(value) ?? `${value} is not a valid interface name`);
   if (pattern === CIDR_PATTERN) return mk('addr.invalid', `${value} is not an IPv4 address in CIDR form (a.b.c.d/len)`);
   if (pattern === IPV4_PATTERN) return mk('addr.invalid', `${value} is not an IPv4 address`);
   return mk('schema.pattern', `${describeValue(value)} does not have the expected form (${pattern})`);

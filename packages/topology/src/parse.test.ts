@@ -34,7 +34,8 @@ describe('spec examples', () => {
 
 describe('serialization', () => {
   it('writes keys in a stable order whatever the input order', () => {
-    const text = '{"links": [], "overlays": [], "nodes": {"b": {"routes": [{"via": "10.0.0.1", "to": "default"}], "kind": "netns"}}, "description": "d", "name": "x"}';
+    const text =
+      '{"links": [], "overlays": [], "nodes": {"b": {"routes": [{"via": "10.0.0.1", "to": "default"}], "kind": "netns"}}, "description": "d", "name": "x"}';
     const lab = parseLabText(text).lab!;
     const yaml = labToYaml(lab);
     expect(yaml.indexOf('name:')).toBeLessThan(yaml.indexOf('description:'));
@@ -85,7 +86,9 @@ describe('structural problems', () => {
   it('unknown kind lists the kinds', () => {
     const r = parseLabText(lab('  web: { kind: hots }'));
     expect(codes(r.problems)).toEqual(['nodes.web.kind schema.enum']);
-    expect(formatProblem(r.problems[0]!)).toBe('nodes.web.kind: must be one of host, netns, router, bridge, not the text "hots"');
+    expect(formatProblem(r.problems[0]!)).toBe(
+      'nodes.web.kind: must be one of host, netns, router, bridge, not the text "hots"',
+    );
   });
   it('missing kind', () => {
     expect(codes(parseLabText(lab('  web: { routes: [] }')).problems)).toEqual(['nodes.web.kind schema.required']);
@@ -96,12 +99,17 @@ describe('structural problems', () => {
   });
   it('unknown fields, with a suggestion for typos', () => {
     const r = parseLabText(lab('  web: { kind: netns, colour: red, forwardign: true }'));
-    expect(codes(r.problems)).toEqual(['nodes.web.colour schema.unknown-field', 'nodes.web.forwardign schema.unknown-field']);
+    expect(codes(r.problems)).toEqual([
+      'nodes.web.colour schema.unknown-field',
+      'nodes.web.forwardign schema.unknown-field',
+    ]);
     expect(r.problems[0]!.message).toContain('unknown field');
     expect(r.problems[1]!.message).toBe('unknown field; did you mean forwarding?');
   });
   it('required fields of link ends', () => {
-    const r = parseLabText(lab('  a: { kind: netns }\n  b: { kind: netns }', '[{ a: { node: a }, b: { node: b, interface: eth0 } }]'));
+    const r = parseLabText(
+      lab('  a: { kind: netns }\n  b: { kind: netns }', '[{ a: { node: a }, b: { node: b, interface: eth0 } }]'),
+    );
     expect(codes(r.problems)).toEqual(['links[0].a.interface schema.required']);
     expect(formatProblem(r.problems[0]!)).toBe('links[0].a.interface: required');
   });
@@ -114,11 +122,20 @@ describe('structural problems', () => {
     const r = parseLabText(
       `${lab('  web: { kind: netns, routes: [{ to: default, via: 10.0.0.1, dev: eth0 }] }')}overlays:\n  - { name: o, vni: 1, members: [{ bridge: a, host: b }, { local: 1.2.3.4 }] }\n`,
     );
-    expect(codes(r.problems)).toEqual(['nodes.web.routes[0] route.invalid', 'overlays[0].members[0] overlay.invalid', 'overlays[0].members[1] overlay.invalid']);
+    expect(codes(r.problems)).toEqual([
+      'nodes.web.routes[0] route.invalid',
+      'overlays[0].members[0] overlay.invalid',
+      'overlays[0].members[1] overlay.invalid',
+    ]);
   });
   it('returns every problem at once', () => {
     const r = parseLabText('name: t\nnodes:\n  a: { kind: hots }\n  b: { kind: netns, x: 1 }\nlinks: {}\nextra: 1\n');
-    expect(codes(r.problems).sort()).toEqual(['extra schema.unknown-field', 'links schema.type', 'nodes.a.kind schema.enum', 'nodes.b.x schema.unknown-field']);
+    expect(codes(r.problems).sort()).toEqual([
+      'extra schema.unknown-field',
+      'links schema.type',
+      'nodes.a.kind schema.enum',
+      'nodes.b.x schema.unknown-field',
+    ]);
   });
   it('reports value constraints with the semantic codes, alongside hard errors', () => {
     const r = parseLabText(lab('  br0: { kind: bridge, mtu: 10, colour: red }'));
@@ -128,23 +145,41 @@ describe('structural problems', () => {
 
 describe('semantic problems', () => {
   it('runs validateLab once the structure is right, and returns the lab', () => {
-    const r = parseLabText(lab('  web: { kind: netns, routes: [{ to: default, via: 10.9.9.9 }] }', '[{ a: { node: web, interface: eth0, addresses: [192.168.100.10/24] }, b: { node: web, interface: eth1 } }]'));
+    const r = parseLabText(
+      lab(
+        '  web: { kind: netns, routes: [{ to: default, via: 10.9.9.9 }] }',
+        '[{ a: { node: web, interface: eth0, addresses: [192.168.100.10/24] }, b: { node: web, interface: eth1 } }]',
+      ),
+    );
     expect(r.lab).toBeDefined();
     expect(codes(r.problems)).toEqual(['nodes.web.routes[0].via route.unreachable']);
-    expect(formatProblem(r.problems[0]!)).toBe('nodes.web.routes[0].via: gateway 10.9.9.9 is not on any subnet connected to web (eth0 192.168.100.10/24)');
+    expect(formatProblem(r.problems[0]!)).toBe(
+      'nodes.web.routes[0].via: gateway 10.9.9.9 is not on any subnet connected to web (eth0 192.168.100.10/24)',
+    );
   });
   it('range and pattern problems of a well-formed lab come from validateLab only', () => {
-    const r = parseLabText(lab('  br0: { kind: bridge, mtu: 10, addresses: [10.0.0.999/24] }').replace('name: t', 'name: T'));
-    expect(codes(r.problems)).toEqual(['name name.invalid', 'nodes.br0.mtu mtu.invalid', 'nodes.br0.addresses[0] addr.invalid']);
+    const r = parseLabText(
+      lab('  br0: { kind: bridge, mtu: 10, addresses: [10.0.0.999/24] }').replace('name: t', 'name: T'),
+    );
+    expect(codes(r.problems)).toEqual([
+      'name name.invalid',
+      'nodes.br0.mtu mtu.invalid',
+      'nodes.br0.addresses[0] addr.invalid',
+    ]);
   });
   it('passes size limits through', () => {
-    expect(codes(parseLabText(lab('  a: { kind: netns }\n  b: { kind: netns }'), { maxNodes: 1 }).problems)).toEqual(['nodes lab.too-large']);
+    expect(codes(parseLabText(lab('  a: { kind: netns }\n  b: { kind: netns }'), { maxNodes: 1 }).problems)).toEqual([
+      'nodes lab.too-large',
+    ]);
   });
 });
 
 describe('YAML 1.2 scalars', () => {
   it('reads an unquoted MAC as text and "yes" as text, not a boolean', () => {
-    const text = lab('  a: { kind: netns }\n  b: { kind: netns }', '[{ a: { node: a, interface: eth0, mac: 02:42:ac:11:00:02 }, b: { node: b, interface: eth0, up: yes } }]');
+    const text = lab(
+      '  a: { kind: netns }\n  b: { kind: netns }',
+      '[{ a: { node: a, interface: eth0, mac: 02:42:ac:11:00:02 }, b: { node: b, interface: eth0, up: yes } }]',
+    );
     const r = parseLabText(text);
     expect(codes(r.problems)).toEqual(['links[0].b.up schema.type']);
     expect(parseLabText(text.replace('up: yes', 'up: false')).lab?.links[0]?.a.mac).toBe('02:42:ac:11:00:02');

@@ -5,7 +5,18 @@
 import { Document, visit, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
 import type { TSchema } from '@sinclair/typebox';
 import type { Lab, Problem } from './model.js';
-import { LabSchema, NodeSchema, OverlayMemberSchema, RouteSchema, BridgeSchema, NetNodeSchema, BridgeMemberSchema, HostMemberSchema, ViaRouteSchema, DevRouteSchema } from './schema.js';
+import {
+  LabSchema,
+  NodeSchema,
+  OverlayMemberSchema,
+  RouteSchema,
+  BridgeSchema,
+  NetNodeSchema,
+  BridgeMemberSchema,
+  HostMemberSchema,
+  ViaRouteSchema,
+  DevRouteSchema,
+} from './schema.js';
 import { structureProblems } from './parse-structure.js';
 import { readYamlMap } from './read-document.js';
 import { validateLab, type ValidateOptions } from './validate.js';
@@ -25,7 +36,11 @@ export interface ParseResult {
 
 /** Parses a lab file and returns the lab and every problem (structure first, then meaning). */
 export function parseLabText(text: string, opts: ParseOptions = {}): ParseResult {
-  const read = readYamlMap(text, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, what: 'lab', notAMap: { code: 'schema.type', expected: 'name, nodes and links' } });
+  const read = readYamlMap(text, {
+    maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
+    what: 'lab',
+    notAMap: { code: 'schema.type', expected: 'name, nodes and links' },
+  });
   if ('problems' in read) return read;
   const value = read.value;
 
@@ -36,7 +51,7 @@ export function parseLabText(text: string, opts: ParseOptions = {}): ParseResult
     // Report what the meaning checks find too, so that one round of fixes is enough. They were
     // written for well-formed labs: a shape too broken for them is skipped, not a crash, and a
     // problem inside a part already reported as malformed is left out.
-    let semantic: Problem[] = [];
+    let semantic: Problem[];
     try {
       semantic = validateLab(value as unknown as Lab, opts);
     } catch {
@@ -62,7 +77,6 @@ export const parseLab = parseLabText;
 export function formatProblem(p: Problem): string {
   return p.path ? `${p.path}: ${p.message}` : p.message;
 }
-
 
 /**
  * A copy of `value` with object keys in the schema's order (name, description, nodes, links,

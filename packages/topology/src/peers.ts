@@ -31,11 +31,16 @@ export function resolveVethPeers(state: KernelState, opts: ResolveOptions): void
     for (const l of Object.values(s.links)) {
       if (l.kind !== 'veth' || l.ifindex === undefined || l.peerIfindex === undefined) continue;
       const matches = (byIndex.get(l.peerIfindex) ?? []).filter(
-        (m) => m.peerIfindex === l.ifindex && (l.peerElsewhere ? m.ns !== ns : m.ns === ns) && !(m.ns === ns && m.name === l.name),
+        (m) =>
+          m.peerIfindex === l.ifindex &&
+          (l.peerElsewhere ? m.ns !== ns : m.ns === ns) &&
+          !(m.ns === ns && m.name === l.name),
       );
       const only = matches.length === 1 ? matches[0]! : undefined;
       if (only) l.veth = { peerNs: only.ns, peerName: only.name };
-      else l.veth = opts.complete && matches.length === 0 ? { peerNs: FOREIGN_PEER, peerName: '' } : { peerNs: '', peerName: '' };
+      else
+        l.veth =
+          opts.complete && matches.length === 0 ? { peerNs: FOREIGN_PEER, peerName: '' } : { peerNs: '', peerName: '' };
     }
   }
 }

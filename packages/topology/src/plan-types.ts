@@ -83,7 +83,9 @@ export function opCommand(op: Op): string {
   switch (op.tool) {
     case 'netns':
       // An owned namespace is made by Patchbay's helper; the comment says so, the line still reads as ip's.
-      return op.owned ? `ip ${op.args.join(' ')}  # owned by its own user namespace (nsowner.py)` : `ip ${op.args.join(' ')}`;
+      return op.owned
+        ? `ip ${op.args.join(' ')}  # owned by its own user namespace (nsowner.py)`
+        : `ip ${op.args.join(' ')}`;
     case 'ip':
       return `ip -n ${op.ns} ${op.args.join(' ')}`;
     case 'bridge':

@@ -18,8 +18,7 @@ const P = 'pb-';
 function asObserved(d: DesiredState): KernelState {
   return structuredClone({ namespaces: d.namespaces });
 }
-const commands = (lab: Lab, observed: KernelState = empty) =>
-  plan(diff(compile(lab, P), observed)).ops.map(opCommand);
+const commands = (lab: Lab, observed: KernelState = empty) => plan(diff(compile(lab, P), observed)).ops.map(opCommand);
 
 describe('compile', () => {
   it('names namespaces <prefix><lab>.<node> and puts unhosted bridges in the implicit host', () => {
@@ -32,7 +31,9 @@ describe('compile', () => {
     const host = d.namespaces['pb-two-containers._host']!;
     expect(host.links.br0).toMatchObject({ kind: 'bridge', up: true, addresses: ['192.168.100.1/24'] });
     expect(host.links['veth-web-br']).toMatchObject({
-      kind: 'veth', master: 'br0', veth: { peerNs: 'pb-two-containers.ns-web', peerName: 'veth-web' },
+      kind: 'veth',
+      master: 'br0',
+      veth: { peerNs: 'pb-two-containers.ns-web', peerName: 'veth-web' },
     });
     expect(host.links.lo!.alias).toBe('patchbay:v1:pb-:two-containers:_host');
   });
@@ -55,7 +56,10 @@ describe('compile', () => {
     const d = compile(example('vxlan-two-hosts.yaml'), P);
     const a = d.namespaces['pb-vxlan-two-hosts.host-a']!;
     expect(a.links.ov42).toMatchObject({
-      kind: 'vxlan', mtu: 1450, master: 'br-a', vxlan: { vni: 42, port: 4789, local: '192.168.1.10', dev: 'eth0' },
+      kind: 'vxlan',
+      mtu: 1450,
+      master: 'br-a',
+      vxlan: { vni: 42, port: 4789, local: '192.168.1.10', dev: 'eth0' },
     });
     expect(a.floods).toEqual([{ dev: 'ov42', dst: '192.168.1.11' }]);
   });
@@ -83,7 +87,9 @@ describe('plan', () => {
   });
 
   it('golden: every example from nothing', () => {
-    for (const f of readdirSync(EXAMPLES).filter((x) => x.endsWith('.yaml')).sort()) {
+    for (const f of readdirSync(EXAMPLES)
+      .filter((x) => x.endsWith('.yaml'))
+      .sort()) {
       expect(commands(example(f))).toMatchSnapshot(f);
     }
   });
@@ -117,7 +123,9 @@ describe('plan', () => {
     const before = compile(example('two-containers.yaml'), P);
     const lab = example('two-containers.yaml');
     lab.links[1]!.b.mtu = 1400;
-    expect(commands(lab, asObserved(before))).toEqual(['ip -n pb-two-containers._host link set dev veth-db-br mtu 1400']);
+    expect(commands(lab, asObserved(before))).toEqual([
+      'ip -n pb-two-containers._host link set dev veth-db-br mtu 1400',
+    ]);
   });
 
   it('removing a link deletes the pair once and nothing else', () => {
@@ -156,12 +164,21 @@ describe('plan', () => {
     const twoMembers = compile(lab, P);
     lab.nodes['host-c'] = { kind: 'host' };
     lab.nodes['br-c'] = { kind: 'bridge', host: 'host-c' };
-    lab.links.push({ a: { node: 'host-c', interface: 'eth0', addresses: ['192.168.1.12/24'] }, b: { node: 'host-a', interface: 'eth1' } });
+    lab.links.push({
+      a: { node: 'host-c', interface: 'eth0', addresses: ['192.168.1.12/24'] },
+      b: { node: 'host-a', interface: 'eth1' },
+    });
     lab.overlays![0]!.members.push({ bridge: 'br-c', local: '192.168.1.12' });
     const cmds = commands(lab, asObserved(twoMembers));
-    expect(cmds).toContain('bridge -n pb-vxlan-two-hosts.host-a fdb append 00:00:00:00:00:00 dev ov42 dst 192.168.1.12');
-    expect(cmds).toContain('bridge -n pb-vxlan-two-hosts.host-b fdb append 00:00:00:00:00:00 dev ov42 dst 192.168.1.12');
-    expect(cmds).toContain('ip -n pb-vxlan-two-hosts.host-c link add ov42 type vxlan id 42 local 192.168.1.12 dstport 4789 dev eth0');
+    expect(cmds).toContain(
+      'bridge -n pb-vxlan-two-hosts.host-a fdb append 00:00:00:00:00:00 dev ov42 dst 192.168.1.12',
+    );
+    expect(cmds).toContain(
+      'bridge -n pb-vxlan-two-hosts.host-b fdb append 00:00:00:00:00:00 dev ov42 dst 192.168.1.12',
+    );
+    expect(cmds).toContain(
+      'ip -n pb-vxlan-two-hosts.host-c link add ov42 type vxlan id 42 local 192.168.1.12 dstport 4789 dev eth0',
+    );
     expect(cmds.some((c) => c.includes('host-a link del') || c.includes('host-b link del'))).toBe(false);
   });
 
@@ -169,13 +186,19 @@ describe('plan', () => {
     const d = compile(example('two-containers.yaml'), P);
     const observed = asObserved(d);
     observed.namespaces['pb-two-containers.stranger'] = {
-      name: 'pb-two-containers.stranger', node: 'stranger', routes: [], sysctls: {}, floods: [],
-      links: { lo: { name: 'lo', kind: 'loopback', up: true, addresses: [], alias: 'patchbay:v1:pb-two-:containers:stranger' } },
+      name: 'pb-two-containers.stranger',
+      node: 'stranger',
+      routes: [],
+      sysctls: {},
+      floods: [],
+      links: {
+        lo: { name: 'lo', kind: 'loopback', up: true, addresses: [], alias: 'patchbay:v1:pb-two-:containers:stranger' },
+      },
     };
     expect(plan(diff(d, observed)).ops).toEqual([]);
   });
 
-  it('reports a conflict when a wanted namespace carries someone else\'s marker', () => {
+  it("reports a conflict when a wanted namespace carries someone else's marker", () => {
     const d = compile(example('two-containers.yaml'), P);
     const observed = asObserved(d);
     observed.namespaces['pb-two-containers.ns-web']!.links.lo!.alias = 'patchbay:v1:pb-two-:containers:ns-web';

@@ -30,7 +30,16 @@ function linkCreateArgs(l: LinkState, index?: number, peerIndex?: number): strin
     if (l.bridge?.stp) args.push('stp_state', '1');
     if (l.bridge?.vlanFiltering) args.push('vlan_filtering', '1');
   } else if (l.kind === 'veth') {
-    args.push('type', 'veth', 'peer', ...(peerIndex ? ['index', String(peerIndex)] : []), 'name', l.veth!.peerName, 'netns', l.veth!.peerNs);
+    args.push(
+      'type',
+      'veth',
+      'peer',
+      ...(peerIndex ? ['index', String(peerIndex)] : []),
+      'name',
+      l.veth!.peerName,
+      'netns',
+      l.veth!.peerNs,
+    );
   } else if (l.kind === 'vxlan') {
     const v = l.vxlan!;
     args.push('type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dstport', String(v.port));
@@ -55,40 +64,132 @@ function opsFor(c: Change): Op[] {
               action: 'add',
               args: ['netns', 'add', c.ns],
               ...(c.owned ? { owned: true } : {}),
-              reason: c.owned ? `node ${c.node} needs its namespace, owned by its own user namespace (for a sandboxed shell)` : `node ${c.node} needs its namespace`,
+              reason: c.owned
+                ? `node ${c.node} needs its namespace, owned by its own user namespace (for a sandboxed shell)`
+                : `node ${c.node} needs its namespace`,
             },
           ]
-        : [{ ...base, ns: '', phase: 'unnamespace', tool: 'netns', kind: 'namespace', action: 'remove', args: ['netns', 'del', c.ns], reason: `node ${c.node} is no longer in the lab` }];
+        : [
+            {
+              ...base,
+              ns: '',
+              phase: 'unnamespace',
+              tool: 'netns',
+              kind: 'namespace',
+              action: 'remove',
+              args: ['netns', 'del', c.ns],
+              reason: `node ${c.node} is no longer in the lab`,
+            },
+          ];
     case 'marker':
       return [
-        { ...base, phase: 'mark', tool: 'ip', kind: 'marker', action: 'change', args: ['link', 'set', 'dev', 'lo', 'alias', c.desired.alias!], reason: 'mark the namespace as this lab\'s' },
-        { ...base, phase: 'mark', tool: 'ip', kind: 'marker', action: 'change', args: ['link', 'set', 'dev', 'lo', 'up'], reason: 'loopback up' },
+        {
+          ...base,
+          phase: 'mark',
+          tool: 'ip',
+          kind: 'marker',
+          action: 'change',
+          args: ['link', 'set', 'dev', 'lo', 'alias', c.desired.alias!],
+          reason: "mark the namespace as this lab's",
+        },
+        {
+          ...base,
+          phase: 'mark',
+          tool: 'ip',
+          kind: 'marker',
+          action: 'change',
+          args: ['link', 'set', 'dev', 'lo', 'up'],
+          reason: 'loopback up',
+        },
       ];
     case 'link':
       return linkOps(c);
     case 'route': {
       const subject = { node: c.node, detail: (c.desired ?? c.observed)!.to };
       if (c.action === 'remove') {
-        return [{ ...base, subject, phase: 'unroute', tool: 'ip', kind: 'route', action: 'remove', args: routeArgs('del', c.observed!), reason: `route ${routeText(c.observed!)} is not in the lab` }];
+        return [
+          {
+            ...base,
+            subject,
+            phase: 'unroute',
+            tool: 'ip',
+            kind: 'route',
+            action: 'remove',
+            args: routeArgs('del', c.observed!),
+            reason: `route ${routeText(c.observed!)} is not in the lab`,
+          },
+        ];
       }
       // `replace` for additions too: it creates or overwrites, so a route the kernel kept after all
       // (see losingAddress in diff) is not an error.
-      return [{ ...base, subject, phase: 'route', tool: 'ip', kind: 'route', action: c.action, args: routeArgs('replace', c.desired!),
-        reason: c.observed ? `route ${c.desired!.to} was ${routeText(c.observed)}` : `route ${routeText(c.desired!)}` }];
+      return [
+        {
+          ...base,
+          subject,
+          phase: 'route',
+          tool: 'ip',
+          kind: 'route',
+          action: c.action,
+          args: routeArgs('replace', c.desired!),
+          reason: c.observed ? `route ${c.desired!.to} was ${routeText(c.observed)}` : `route ${routeText(c.desired!)}`,
+        },
+      ];
     }
     case 'sysctl':
-      return [{ ...base, subject: { node: c.node, detail: c.key }, phase: 'sysctl', tool: 'sysctl', kind: 'sysctl', action: 'change',
-        args: [`${sysctlPath(c.key)}=${c.desired}`], reason: `${c.key} is ${c.observed}, the lab wants ${c.desired}` }];
+      return [
+        {
+          ...base,
+          subject: { node: c.node, detail: c.key },
+          phase: 'sysctl',
+          tool: 'sysctl',
+          kind: 'sysctl',
+          action: 'change',
+          args: [`${sysctlPath(c.key)}=${c.desired}`],
+          reason: `${c.key} is ${c.observed}, the lab wants ${c.desired}`,
+        },
+      ];
     case 'fdb': {
       const e = c.entry;
       const subject = { node: c.node, iface: e.dev, detail: e.dst };
       return c.action === 'add'
-        ? [{ ...base, subject, phase: 'fdb', tool: 'bridge', kind: 'fdb', action: 'add', args: ['fdb', 'append', '00:00:00:00:00:00', 'dev', e.dev, 'dst', e.dst], reason: `flood to VTEP ${e.dst}` }]
-        : [{ ...base, subject, phase: 'unfdb', tool: 'bridge', kind: 'fdb', action: 'remove', args: ['fdb', 'del', '00:00:00:00:00:00', 'dev', e.dev, 'dst', e.dst], reason: `VTEP ${e.dst} is no longer a member` }];
+        ? [
+            {
+              ...base,
+              subject,
+              phase: 'fdb',
+              tool: 'bridge',
+              kind: 'fdb',
+              action: 'add',
+              args: ['fdb', 'append', '00:00:00:00:00:00', 'dev', e.dev, 'dst', e.dst],
+              reason: `flood to VTEP ${e.dst}`,
+            },
+          ]
+        : [
+            {
+              ...base,
+              subject,
+              phase: 'unfdb',
+              tool: 'bridge',
+              kind: 'fdb',
+              action: 'remove',
+              args: ['fdb', 'del', '00:00:00:00:00:00', 'dev', e.dev, 'dst', e.dst],
+              reason: `VTEP ${e.dst} is no longer a member`,
+            },
+          ];
     }
     case 'iptables':
-      return [{ ...base, phase: 'iptables', tool: 'iptables', kind: 'nat', action: 'change', args: ['iptables-restore'],
-        input: iptablesRestoreText(c.desired), reason: 'NAT / forwarding rules differ from the lab' }];
+      return [
+        {
+          ...base,
+          phase: 'iptables',
+          tool: 'iptables',
+          kind: 'nat',
+          action: 'change',
+          args: ['iptables-restore'],
+          input: iptablesRestoreText(c.desired),
+          reason: 'NAT / forwarding rules differ from the lab',
+        },
+      ];
   }
 }
 
@@ -96,16 +197,33 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   const subject = { node: c.node, iface: c.name };
   const base = { ns: c.ns, subject, tool: 'ip' as const, kind: 'link' as const };
   if (c.action === 'remove') {
-    const why = c.fields.includes('recreate') ? 'it cannot be changed in place, so it is re-created' : 'it is not in the lab';
+    const why = c.fields.includes('recreate')
+      ? 'it cannot be changed in place, so it is re-created'
+      : 'it is not in the lab';
     const peerNs = c.observed!.veth?.peerNs;
-    return [{ ...base, phase: 'unlink', action: 'remove', args: ['link', 'del', 'dev', c.name], reason: `${c.observed!.kind} ${c.name}: ${why}`,
-      ...(peerNs && peerNs !== c.ns && !peerNs.startsWith('(') ? { alsoTouches: [peerNs] } : {}) }];
+    return [
+      {
+        ...base,
+        phase: 'unlink',
+        action: 'remove',
+        args: ['link', 'del', 'dev', c.name],
+        reason: `${c.observed!.kind} ${c.name}: ${why}`,
+        ...(peerNs && peerNs !== c.ns && !peerNs.startsWith('(') ? { alsoTouches: [peerNs] } : {}),
+      },
+    ];
   }
   if (c.action === 'add') {
     const d = c.desired!;
-    return [{ ...base, phase: d.kind === 'vxlan' ? 'tunnel' : 'link', action: 'add', args: linkCreateArgs(d, c.index, c.peerIndex),
-      ...(d.veth && d.veth.peerNs !== c.ns ? { alsoTouches: [d.veth.peerNs] } : {}),
-      reason: d.veth ? `veth pair ${c.name} ↔ ${d.veth.peerName}` : `${d.kind} ${c.name}` }];
+    return [
+      {
+        ...base,
+        phase: d.kind === 'vxlan' ? 'tunnel' : 'link',
+        action: 'add',
+        args: linkCreateArgs(d, c.index, c.peerIndex),
+        ...(d.veth && d.veth.peerNs !== c.ns ? { alsoTouches: [d.veth.peerNs] } : {}),
+        reason: d.veth ? `veth pair ${c.name} ↔ ${d.veth.peerName}` : `${d.kind} ${c.name}`,
+      },
+    ];
   }
   const d = c.desired!;
   const o = c.observed!;
@@ -113,20 +231,30 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   const set = (args: string[], reason: string) =>
     ops.push({ ...base, phase: 'configure', action: 'change', args: ['link', 'set', 'dev', c.name, ...args], reason });
   const address = (phase: 'unaddress' | 'configure', a: string, reason: string) =>
-    ops.push({ ...base, subject: { ...subject, detail: a }, kind: 'address', phase, action: phase === 'unaddress' ? 'remove' : 'add',
-      args: ['addr', phase === 'unaddress' ? 'del' : 'add', a, 'dev', c.name], reason });
+    ops.push({
+      ...base,
+      subject: { ...subject, detail: a },
+      kind: 'address',
+      phase,
+      action: phase === 'unaddress' ? 'remove' : 'add',
+      args: ['addr', phase === 'unaddress' ? 'del' : 'add', a, 'dev', c.name],
+      reason,
+    });
   const f = new Set(c.fields);
   if (f.has('addrgenmode')) set(['addrgenmode', 'none'], 'no IPv6 autoconfiguration on lab links');
   if (f.has('mtu')) set(['mtu', String(d.mtu)], `mtu ${o.mtu ?? '?'} → ${d.mtu}`);
   if (f.has('mac')) set(['address', d.mac!], `mac ${o.mac ?? '?'} → ${d.mac}`);
-  if (f.has('stp')) set(['type', 'bridge', 'stp_state', d.bridge!.stp ? '1' : '0'], `stp ${d.bridge!.stp ? 'on' : 'off'}`);
-  if (f.has('vlanFiltering')) set(['type', 'bridge', 'vlan_filtering', d.bridge!.vlanFiltering ? '1' : '0'], 'vlan filtering');
+  if (f.has('stp'))
+    set(['type', 'bridge', 'stp_state', d.bridge!.stp ? '1' : '0'], `stp ${d.bridge!.stp ? 'on' : 'off'}`);
+  if (f.has('vlanFiltering'))
+    set(['type', 'bridge', 'vlan_filtering', d.bridge!.vlanFiltering ? '1' : '0'], 'vlan filtering');
   if (f.has('master')) {
     if (d.master) set(['master', d.master], `port of bridge ${d.master}`);
     else set(['nomaster'], `no longer a port of ${o.master}`);
   }
   if (f.has('addresses')) {
-    for (const a of o.addresses) if (!d.addresses.includes(a)) address('unaddress', a, `address ${a} is not in the lab`);
+    for (const a of o.addresses)
+      if (!d.addresses.includes(a)) address('unaddress', a, `address ${a} is not in the lab`);
     for (const a of d.addresses) if (!o.addresses.includes(a)) address('configure', a, `address ${a}`);
   }
   if (f.has('up')) set([d.up ? 'up' : 'down'], d.up ? 'bring it up' : 'the lab sets it down');
@@ -138,6 +266,8 @@ export function plan(d: Diff): Plan {
   const ops = d.changes.flatMap(opsFor);
   const phaseIndex = new Map<Phase, number>(PHASES.map((p, i) => [p, i]));
   const indexed = ops.map((o, i) => ({ o, i }));
-  indexed.sort((a, b) => phaseIndex.get(a.o.phase)! - phaseIndex.get(b.o.phase)! || a.o.ns.localeCompare(b.o.ns) || a.i - b.i);
+  indexed.sort(
+    (a, b) => phaseIndex.get(a.o.phase)! - phaseIndex.get(b.o.phase)! || a.o.ns.localeCompare(b.o.ns) || a.i - b.i,
+  );
   return { lab: d.lab, ops: indexed.map((x) => x.o) };
 }

@@ -22,11 +22,22 @@ export interface ReadDocumentOptions {
 }
 
 /** The file's top-level map, or the problems that stop reading it. */
-export function readYamlMap(text: string, o: ReadDocumentOptions): { value: Record<string, unknown> } | { problems: Problem[] } {
+export function readYamlMap(
+  text: string,
+  o: ReadDocumentOptions,
+): { value: Record<string, unknown> } | { problems: Problem[] } {
   // Only encode when the length could exceed the limit: UTF-8 takes at most 3 bytes per UTF-16 unit.
   const bytes = text.length * 3 > o.maxBytes ? new TextEncoder().encode(text).length : text.length;
   if (bytes > o.maxBytes) {
-    return { problems: [{ path: '', code: 'file.too-large', message: `the ${o.what} file is ${formatBytes(bytes)}; the limit is ${formatBytes(o.maxBytes)}` }] };
+    return {
+      problems: [
+        {
+          path: '',
+          code: 'file.too-large',
+          message: `the ${o.what} file is ${formatBytes(bytes)}; the limit is ${formatBytes(o.maxBytes)}`,
+        },
+      ],
+    };
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
@@ -48,11 +59,23 @@ export function readYamlMap(text: string, o: ReadDocumentOptions): { value: Reco
     // maxAliasCount bounds alias expansion ("billion laughs") in a file a student may have pasted.
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return { problems: [{ path: '', code: 'yaml.syntax', message: `YAML error: ${err instanceof Error ? err.message : String(err)}` }] };
+    return {
+      problems: [
+        { path: '', code: 'yaml.syntax', message: `YAML error: ${err instanceof Error ? err.message : String(err)}` },
+      ],
+    };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null || value === undefined ? 'empty' : Array.isArray(value) ? 'a list' : 'a single value';
-    return { problems: [{ path: '', code: o.notAMap.code, message: `the ${o.what} file is ${kind}; it must be a map with ${o.notAMap.expected}` }] };
+    return {
+      problems: [
+        {
+          path: '',
+          code: o.notAMap.code,
+          message: `the ${o.what} file is ${kind}; it must be a map with ${o.notAMap.expected}`,
+        },
+      ],
+    };
   }
   return { value: value as Record<string, unknown> };
 }

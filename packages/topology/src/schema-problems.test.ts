@@ -26,7 +26,8 @@ describe('translateSchemaError', () => {
     },
     { additionalProperties: false },
   );
-  const words = (value: unknown) => schemaErrors(Check, value).map((e) => [pointerToPath(value, e.path), translateSchemaError(e)]);
+  const words = (value: unknown) =>
+    schemaErrors(Check, value).map((e) => [pointerToPath(value, e.path), translateSchemaError(e)]);
 
   it('reports a missing field once, as missing (not also as the wrong type)', () => {
     expect(words({})).toEqual([['id', { kind: 'required', message: 'required' }]]);
@@ -41,8 +42,12 @@ describe('translateSchemaError', () => {
     expect(words({ id: '' })).toEqual([['id', { kind: 'min-length', message: 'must not be empty' }]]);
   });
   it('guesses what an unknown field meant, or lists the fields there are', () => {
-    expect(words({ id: 'a', cont: 1 })).toEqual([['cont', { kind: 'unknown-field', message: 'unknown field; did you mean count?' }]]);
-    expect(words({ id: 'a', zzzzzz: 1 })).toEqual([['zzzzzz', { kind: 'unknown-field', message: 'unknown field (fields here: id, count, level, steps)' }]]);
+    expect(words({ id: 'a', cont: 1 })).toEqual([
+      ['cont', { kind: 'unknown-field', message: 'unknown field; did you mean count?' }],
+    ]);
+    expect(words({ id: 'a', zzzzzz: 1 })).toEqual([
+      ['zzzzzz', { kind: 'unknown-field', message: 'unknown field (fields here: id, count, level, steps)' }],
+    ]);
   });
   it('describes values as a student would say them', () => {
     expect([null, 'x'.repeat(41), 3, true, [], {}].map(describeValue)).toEqual([

@@ -8,7 +8,17 @@ import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { closest } from './validate-context.js';
 
 /** What kind of mistake an error is; each format maps kinds to its own problem codes. */
-export type SchemaErrorKind = 'required' | 'unknown-field' | 'type' | 'enum' | 'range' | 'pattern' | 'min-items' | 'min-length' | 'union' | 'other';
+export type SchemaErrorKind =
+  | 'required'
+  | 'unknown-field'
+  | 'type'
+  | 'enum'
+  | 'range'
+  | 'pattern'
+  | 'min-items'
+  | 'min-length'
+  | 'union'
+  | 'other';
 
 /**
  * The errors of `value` against `schema`, minus the echoes: a missing required field also fails
@@ -30,7 +40,10 @@ export function translateSchemaError(e: ValueError): { kind: SchemaErrorKind; me
       const key = decodePointerToken(e.path.slice(e.path.lastIndexOf('/') + 1));
       const known = Object.keys((s.properties as object | undefined) ?? {});
       const guess = closest(key, known);
-      return { kind: 'unknown-field', message: guess ? `unknown field; did you mean ${guess}?` : `unknown field (fields here: ${known.join(', ')})` };
+      return {
+        kind: 'unknown-field',
+        message: guess ? `unknown field; did you mean ${guess}?` : `unknown field (fields here: ${known.join(', ')})`,
+      };
     }
     case ValueErrorType.Object:
       return { kind: 'type', message: `must be a map of fields (key: value), not ${describeValue(e.value)}` };
@@ -50,17 +63,27 @@ export function translateSchemaError(e: ValueError): { kind: SchemaErrorKind; me
     case ValueErrorType.NumberMaximum:
     case ValueErrorType.IntegerMinimum:
     case ValueErrorType.IntegerMaximum:
-      return { kind: 'range', message: `${String(e.value)} must be a whole number from ${String(s.minimum)} to ${String(s.maximum)}` };
+      return {
+        kind: 'range',
+        message: `${String(e.value)} must be a whole number from ${String(s.minimum)} to ${String(s.maximum)}`,
+      };
     case ValueErrorType.StringPattern:
-      return { kind: 'pattern', message: `${describeValue(e.value)} does not have the expected form (${String(s.pattern)})` };
+      return {
+        kind: 'pattern',
+        message: `${describeValue(e.value)} does not have the expected form (${String(s.pattern)})`,
+      };
     case ValueErrorType.StringMinLength:
       return { kind: 'min-length', message: 'must not be empty' };
     case ValueErrorType.ArrayMinItems:
       return { kind: 'min-items', message: `needs at least ${String(s.minItems)} entries` };
     case ValueErrorType.Union: {
       const choices = literalChoices(e.schema);
-      if (choices) return { kind: 'enum', message: `must be one of ${choices.join(', ')}, not ${describeValue(e.value)}` };
-      return { kind: 'union', message: `has the wrong type (${String(s.description ?? 'see the schema')}), not ${describeValue(e.value)}` };
+      if (choices)
+        return { kind: 'enum', message: `must be one of ${choices.join(', ')}, not ${describeValue(e.value)}` };
+      return {
+        kind: 'union',
+        message: `has the wrong type (${typeof s.description === 'string' ? s.description : 'see the schema'}), not ${describeValue(e.value)}`,
+      };
     }
     default:
       return { kind: 'other', message: e.message };

@@ -4,7 +4,7 @@
 // Value constraints that need a good explanation (name rules, CIDR, ranges) are also present here
 // as hints for editors, but `validateLab` is what reports them to the user with a stable code.
 
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
 
@@ -17,12 +17,18 @@ export const IPV4_PATTERN = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$';
 const Cidr = (description: string) => Type.String({ pattern: CIDR_PATTERN, description });
 const IfName = (description: string) => Type.String({ pattern: IFNAME_RE.source, description });
 const Mtu = (description: string) => Type.Integer({ minimum: 68, maximum: 65535, description });
-const Addresses = (description: string) => Type.Array(Cidr('IPv4 address with prefix length, e.g. 192.168.100.10/24'), { description });
+const Addresses = (description: string) =>
+  Type.Array(Cidr('IPv4 address with prefix length, e.g. 192.168.100.10/24'), { description });
 
 export const ViaRouteSchema = Type.Object(
   {
-    to: Type.String({ description: 'Destination network in CIDR form (host bits zero, e.g. 10.0.1.0/24) or "default".' }),
-    via: Type.String({ pattern: IPV4_PATTERN, description: 'Gateway IPv4 address; must be on a subnet this node is connected to.' }),
+    to: Type.String({
+      description: 'Destination network in CIDR form (host bits zero, e.g. 10.0.1.0/24) or "default".',
+    }),
+    via: Type.String({
+      pattern: IPV4_PATTERN,
+      description: 'Gateway IPv4 address; must be on a subnet this node is connected to.',
+    }),
   },
   { additionalProperties: false, description: 'A route through a gateway.' },
 );
@@ -43,7 +49,9 @@ export const NatSchema = Type.Object(
   {
     masquerade: Cidr('Source subnet to masquerade (source NAT), e.g. 172.17.0.0/16.'),
     out: Type.Optional(IfName('Masquerade only traffic leaving by this interface.')),
-    notOut: Type.Optional(IfName("Masquerade traffic leaving by any interface except this one (Docker's `! -o docker0`).")),
+    notOut: Type.Optional(
+      IfName("Masquerade traffic leaving by any interface except this one (Docker's `! -o docker0`)."),
+    ),
   },
   { additionalProperties: false, description: 'Source NAT for a subnet; give exactly one of out or notOut.' },
 );
@@ -64,11 +72,15 @@ export const NetNodeSchema = Type.Object(
         'host: a simulated machine (forwarding on; bridges and VXLAN endpoints live in it). netns: a container or pod. router: a namespace with forwarding on.',
     }),
     routes: Type.Optional(Type.Array(RouteSchema, { description: 'Static routes of this node.' })),
-    forwarding: Type.Optional(Type.Boolean({ description: "IPv4 forwarding; overrides the kind's default (on for host and router)." })),
+    forwarding: Type.Optional(
+      Type.Boolean({ description: "IPv4 forwarding; overrides the kind's default (on for host and router)." }),
+    ),
     nat: Type.Optional(Type.Array(NatSchema, { description: 'Source NAT (masquerade) rules.' })),
     portForwards: Type.Optional(Type.Array(PortForwardSchema, { description: 'Port forwards (destination NAT).' })),
     forwardPolicy: Type.Optional(
-      Type.Union([Type.Literal('accept'), Type.Literal('drop')], { description: "Policy of the FORWARD chain; default accept." }),
+      Type.Union([Type.Literal('accept'), Type.Literal('drop')], {
+        description: 'Policy of the FORWARD chain; default accept.',
+      }),
     ),
   },
   { additionalProperties: false, description: 'A network namespace: host, netns or router.' },
@@ -79,13 +91,18 @@ export const BridgeSchema = Type.Object(
     kind: Type.Literal('bridge', { description: 'A Linux bridge inside the namespace of its host.' }),
     host: Type.Optional(
       Type.String({
-        description: 'The host node this bridge lives in. Required when the lab has host nodes; otherwise bridges share one implicit host.',
+        description:
+          'The host node this bridge lives in. Required when the lab has host nodes; otherwise bridges share one implicit host.',
       }),
     ),
-    addresses: Type.Optional(Addresses("Addresses of the bridge device itself (e.g. a gateway such as Docker's 172.17.0.1/16).")),
+    addresses: Type.Optional(
+      Addresses("Addresses of the bridge device itself (e.g. a gateway such as Docker's 172.17.0.1/16)."),
+    ),
     mtu: Type.Optional(Mtu('MTU of the bridge device, 68 to 65535.')),
     up: Type.Optional(Type.Boolean({ description: 'Whether the bridge is up; default true.' })),
-    vlanFiltering: Type.Optional(Type.Boolean({ description: 'Enable VLAN filtering, so ports may carry vlan: { pvid, tagged }.' })),
+    vlanFiltering: Type.Optional(
+      Type.Boolean({ description: 'Enable VLAN filtering, so ports may carry vlan: { pvid, tagged }.' }),
+    ),
     stp: Type.Optional(Type.Boolean({ description: 'Spanning tree protocol; default false.' })),
   },
   { additionalProperties: false, description: 'A Linux bridge.' },
@@ -97,9 +114,13 @@ export const NodeSchema = Type.Union([NetNodeSchema, BridgeSchema], {
 
 export const VlanSchema = Type.Object(
   {
-    pvid: Type.Optional(Type.Integer({ minimum: 1, maximum: 4094, description: 'Untagged VLAN of this bridge port (1-4094).' })),
+    pvid: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 4094, description: 'Untagged VLAN of this bridge port (1-4094).' }),
+    ),
     tagged: Type.Optional(
-      Type.Array(Type.Integer({ minimum: 1, maximum: 4094 }), { description: 'VLANs carried tagged on this bridge port (1-4094).' }),
+      Type.Array(Type.Integer({ minimum: 1, maximum: 4094 }), {
+        description: 'VLANs carried tagged on this bridge port (1-4094).',
+      }),
     ),
   },
   { additionalProperties: false, description: 'VLANs of a bridge port; the bridge must have vlanFiltering: true.' },
@@ -107,7 +128,9 @@ export const VlanSchema = Type.Object(
 
 export const LinkEndSchema = Type.Object(
   {
-    node: Type.String({ description: 'Node this end belongs to. An end on a bridge lives in the bridge host and is a bridge port.' }),
+    node: Type.String({
+      description: 'Node this end belongs to. An end on a bridge lives in the bridge host and is a bridge port.',
+    }),
     interface: IfName('Interface name, 1 to 15 characters [A-Za-z0-9_.-], unique within the namespace it lands in.'),
     addresses: Type.Optional(Addresses('IPv4 addresses of this interface, CIDR form.')),
     mtu: Type.Optional(Mtu('MTU of this end, 68 to 65535; overrides the link-level mtu.')),
@@ -130,9 +153,14 @@ export const LinkSchema = Type.Object(
 
 export const BridgeMemberSchema = Type.Object(
   {
-    bridge: Type.String({ description: "Bridge node the VTEP is attached to (layer 2 overlay); the VTEP lives in the bridge's host." }),
+    bridge: Type.String({
+      description: "Bridge node the VTEP is attached to (layer 2 overlay); the VTEP lives in the bridge's host.",
+    }),
     local: Type.Optional(
-      Type.String({ pattern: IPV4_PATTERN, description: "Underlay address of the bridge's host; may be left out if the host has exactly one." }),
+      Type.String({
+        pattern: IPV4_PATTERN,
+        description: "Underlay address of the bridge's host; may be left out if the host has exactly one.",
+      }),
     ),
   },
   { additionalProperties: false, description: 'A layer 2 VTEP attached to a bridge.' },
@@ -142,7 +170,10 @@ export const HostMemberSchema = Type.Object(
   {
     host: Type.String({ description: 'Host node the VTEP lives in (layer 3 overlay, as flannel.1).' }),
     local: Type.Optional(
-      Type.String({ pattern: IPV4_PATTERN, description: 'Underlay address of the host; may be left out if the host has exactly one.' }),
+      Type.String({
+        pattern: IPV4_PATTERN,
+        description: 'Underlay address of the host; may be left out if the host has exactly one.',
+      }),
     ),
     addresses: Type.Optional(Addresses('Addresses of the VTEP device itself, CIDR form.')),
   },
@@ -155,11 +186,21 @@ export const OverlayMemberSchema = Type.Union([BridgeMemberSchema, HostMemberSch
 
 export const OverlaySchema = Type.Object(
   {
-    name: Type.String({ pattern: NAME_RE.source, description: 'Overlay name, [a-z][a-z0-9-]{0,23}; also names its VXLAN devices.' }),
-    vni: Type.Integer({ minimum: 1, maximum: 16777215, description: 'VXLAN network identifier, 1 to 16777215, unique in the lab.' }),
+    name: Type.String({
+      pattern: NAME_RE.source,
+      description: 'Overlay name, [a-z][a-z0-9-]{0,23}; also names its VXLAN devices.',
+    }),
+    vni: Type.Integer({
+      minimum: 1,
+      maximum: 16777215,
+      description: 'VXLAN network identifier, 1 to 16777215, unique in the lab.',
+    }),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'UDP port; default 4789.' })),
     mtu: Type.Optional(Mtu('MTU of the VXLAN devices; default underlay MTU − 50.')),
-    members: Type.Array(OverlayMemberSchema, { minItems: 2, description: 'At least two members, each on a different host.' }),
+    members: Type.Array(OverlayMemberSchema, {
+      minItems: 2,
+      description: 'At least two members, each on a different host.',
+    }),
   },
   { additionalProperties: false, description: 'A VXLAN overlay with head-end replication between its members.' },
 );
@@ -189,6 +230,6 @@ void schemaMatchesModel;
 /** The plain JSON Schema (draft-07) of a lab file, as published in lab.schema.json. */
 export function labJsonSchema(): Record<string, unknown> {
   // A JSON round trip drops TypeBox's symbol-keyed metadata, leaving standard JSON Schema only.
-  const plain = JSON.parse(JSON.stringify(LabSchema as TSchema)) as Record<string, unknown>;
+  const plain = JSON.parse(JSON.stringify(LabSchema)) as Record<string, unknown>;
   return { $schema: 'http://json-schema.org/draft-07/schema#', $id: LAB_SCHEMA_ID, ...plain, title: 'Patchbay lab' };
 }

@@ -96,7 +96,7 @@ export class Ctx {
     }
     if (!ns) return;
     let seen = this.addressSeen.get(ns);
-    if (!seen) this.addressSeen.set(ns, (seen = new Map()));
+    if (!seen) this.addressSeen.set(ns, (seen = new Map<number, { place: Place; iface: string; len: number }>()));
     const prev = seen.get(parsed.addr);
     // The same /32 on several interfaces is the Calico pattern: every pod's gateway 169.254.1.1
     // answered by each host-side veth. Anything else repeated is a mistake.
@@ -127,7 +127,9 @@ export function nameWhy(name: string): string {
   if (name.length > 24) return `it is ${name.length} characters long (at most 24)`;
   if (!/^[a-z]/.test(name)) return 'it must start with a lowercase letter';
   const bad = [...name].find((c) => !/[a-z0-9-]/.test(c));
-  return bad === undefined ? 'it does not match' : `it contains "${bad}"; only lowercase letters, digits and "-" are allowed`;
+  return bad === undefined
+    ? 'it does not match'
+    : `it contains "${bad}"; only lowercase letters, digits and "-" are allowed`;
 }
 
 export function checkName(ctx: Ctx, path: string, what: string, name: unknown): boolean {
@@ -192,7 +194,11 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 export function unknownNodeMessage(ctx: Ctx, name: unknown, wanted: string): string {
   const names = ctx.nodes.map(([n]) => n);
   const guess = typeof name === 'string' ? closest(name, names) : undefined;
-  const hint = guess ? `did you mean ${guess}?` : names.length ? `nodes: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}` : 'the lab has no nodes';
+  const hint = guess
+    ? `did you mean ${guess}?`
+    : names.length
+      ? `nodes: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}`
+      : 'the lab has no nodes';
   return `there is no node named ${String(name)}; ${wanted} (${hint})`;
 }
 
@@ -202,5 +208,5 @@ export function isInt(v: unknown, min: number, max: number): v is number {
 
 export function checkMtu(ctx: Ctx, path: string, mtu: unknown): void {
   if (mtu === undefined || isInt(mtu, 68, 65535)) return;
-  ctx.add(path, 'mtu.invalid', `mtu ${String(mtu)} must be a whole number from 68 (the IPv4 minimum) to 65535`);
+  ctx.add(path, 'mtu.invalid', `mtu ${JSON.stringify(mtu)} must be a whole number from 68 (the IPv4 minimum) to 65535`);
 }

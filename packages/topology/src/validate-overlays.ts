@@ -5,7 +5,16 @@
 import { parseCidr, parseIPv4 } from './addr.js';
 import { isBridgeMember, type OverlaySpec } from './model.js';
 import { deviceName } from './naming.js';
-import { Ctx, RESERVED_IFNAMES, arr, checkMtu, checkName, isInt, listAddresses, unknownNodeMessage } from './validate-context.js';
+import {
+  Ctx,
+  RESERVED_IFNAMES,
+  arr,
+  checkMtu,
+  checkName,
+  isInt,
+  listAddresses,
+  unknownNodeMessage,
+} from './validate-context.js';
 
 export function checkOverlays(ctx: Ctx): void {
   const names = new Map<string, number>();
@@ -15,17 +24,27 @@ export function checkOverlays(ctx: Ctx): void {
     if (checkName(ctx, `${path}.name`, 'overlay name', ov.name)) {
       const dev = deviceName(ov.name);
       if (Object.prototype.hasOwnProperty.call(RESERVED_IFNAMES, dev)) {
-        ctx.add(`${path}.name`, 'iface.invalid', `an overlay cannot be named ${ov.name}, because its VXLAN devices would be named ${dev}: ${RESERVED_IFNAMES[dev]}`);
+        ctx.add(
+          `${path}.name`,
+          'iface.invalid',
+          `an overlay cannot be named ${ov.name}, because its VXLAN devices would be named ${dev}: ${RESERVED_IFNAMES[dev]}`,
+        );
       }
       const prev = names.get(ov.name);
-      if (prev !== undefined) ctx.add(`${path}.name`, 'overlay.duplicate', `overlay name ${ov.name} is already used by overlays[${prev}]`);
+      if (prev !== undefined)
+        ctx.add(`${path}.name`, 'overlay.duplicate', `overlay name ${ov.name} is already used by overlays[${prev}]`);
       else names.set(ov.name, i);
     }
     if (!isInt(ov.vni, 1, 16777215)) {
       ctx.add(`${path}.vni`, 'overlay.invalid', `vni ${String(ov.vni)} must be a whole number from 1 to 16777215`);
     } else {
       const prev = vnis.get(ov.vni);
-      if (prev !== undefined) ctx.add(`${path}.vni`, 'overlay.duplicate', `vni ${ov.vni} is already used by overlays[${prev}]; each overlay needs its own VNI`);
+      if (prev !== undefined)
+        ctx.add(
+          `${path}.vni`,
+          'overlay.duplicate',
+          `vni ${ov.vni} is already used by overlays[${prev}]; each overlay needs its own VNI`,
+        );
       else vnis.set(ov.vni, i);
     }
     if (ov.port !== undefined && !isInt(ov.port, 1, 65535)) {
@@ -39,7 +58,11 @@ export function checkOverlays(ctx: Ctx): void {
 function checkMembers(ctx: Ctx, ov: OverlaySpec, path: string): void {
   const members = arr(ov.members);
   if (members.length < 2) {
-    ctx.add(`${path}.members`, 'overlay.members', `an overlay needs at least 2 members to join; it has ${members.length}`);
+    ctx.add(
+      `${path}.members`,
+      'overlay.members',
+      `an overlay needs at least 2 members to join; it has ${members.length}`,
+    );
   }
   const hostsSeen = new Map<string, number>();
   members.forEach((m, j) => {
@@ -48,7 +71,11 @@ function checkMembers(ctx: Ctx, ov: OverlaySpec, path: string): void {
     if (host === undefined) return;
     const prev = hostsSeen.get(host);
     if (prev !== undefined) {
-      ctx.add(mpath, 'overlay.same-host', `${host} already has a member of overlay ${ov.name} (${path}.members[${prev}]); a host takes one VTEP per overlay`);
+      ctx.add(
+        mpath,
+        'overlay.same-host',
+        `${host} already has a member of overlay ${ov.name} (${path}.members[${prev}]); a host takes one VTEP per overlay`,
+      );
       return;
     }
     hostsSeen.set(host, j);
@@ -74,7 +101,11 @@ function memberHost(ctx: Ctx, m: OverlaySpec['members'][number], mpath: string):
       return undefined;
     }
     if (bridge.kind !== 'bridge') {
-      ctx.add(`${mpath}.bridge`, 'ref.kind', `${m.bridge} is a ${bridge.kind}; bridge: must name a bridge node (for a host, use host: instead)`);
+      ctx.add(
+        `${mpath}.bridge`,
+        'ref.kind',
+        `${m.bridge} is a ${bridge.kind}; bridge: must name a bridge node (for a host, use host: instead)`,
+      );
       return undefined;
     }
     if (bridge.host === undefined) {
@@ -117,7 +148,10 @@ function checkUnderlay(ctx: Ctx, host: string, local: string | undefined, mpath:
   if (local !== undefined) {
     const ip = typeof local === 'string' ? parseIPv4(local) : undefined;
     if (ip === undefined) {
-      const hint = typeof local === 'string' && parseCidr(local) ? `; write it without the prefix length, e.g. ${local.split('/')[0]}` : '';
+      const hint =
+        typeof local === 'string' && parseCidr(local)
+          ? `; write it without the prefix length, e.g. ${local.split('/')[0]}`
+          : '';
       ctx.add(`${mpath}.local`, 'addr.invalid', `${String(local)} is not an IPv4 address${hint}`);
     } else if (!underlay.some((u) => u.ip === ip)) {
       ctx.add(`${mpath}.local`, 'overlay.local', `${local} is not an address of ${host} (${list})`);
@@ -126,8 +160,16 @@ function checkUnderlay(ctx: Ctx, host: string, local: string | undefined, mpath:
   }
   if (underlay.length === 1) return;
   if (underlay.length === 0) {
-    ctx.add(mpath, 'overlay.no-underlay', `${host} has no underlay address for this VTEP (${list}); give one of its link ends an address`);
+    ctx.add(
+      mpath,
+      'overlay.no-underlay',
+      `${host} has no underlay address for this VTEP (${list}); give one of its link ends an address`,
+    );
   } else {
-    ctx.add(mpath, 'overlay.no-underlay', `${host} has ${underlay.length} addresses (${listAddresses(underlay)}); say which is the underlay with local: <address>`);
+    ctx.add(
+      mpath,
+      'overlay.no-underlay',
+      `${host} has ${underlay.length} addresses (${listAddresses(underlay)}); say which is the underlay with local: <address>`,
+    );
   }
 }

@@ -28,11 +28,20 @@ function ifaceList(ns: Namespace): string {
 }
 
 /** Parses a route or NAT destination; "default" is 0.0.0.0/0. Reports and returns undefined if invalid. */
-function parseNetwork(ctx: Ctx, path: string, to: unknown, invalidCode: string, hostBitsCode: string, allowDefault: boolean): Cidr | undefined {
+function parseNetwork(
+  ctx: Ctx,
+  path: string,
+  to: unknown,
+  invalidCode: string,
+  hostBitsCode: string,
+  allowDefault: boolean,
+): Cidr | undefined {
   if (allowDefault && to === 'default') return { addr: 0, len: 0 };
   const c = typeof to === 'string' ? parseCidr(to) : undefined;
   if (!c) {
-    const form = allowDefault ? '"default" or an IPv4 network in CIDR form (a.b.c.d/len)' : 'an IPv4 network in CIDR form (a.b.c.d/len)';
+    const form = allowDefault
+      ? '"default" or an IPv4 network in CIDR form (a.b.c.d/len)'
+      : 'an IPv4 network in CIDR form (a.b.c.d/len)';
     ctx.add(path, invalidCode, `${String(to)} is not ${form}`);
     return undefined;
   }
@@ -54,19 +63,30 @@ function checkRoutes(ctx: Ctx, name: string, node: NetNodeSpec, ns: Namespace): 
     const hasVia = 'via' in r && r.via !== undefined;
     const hasDev = 'dev' in r && r.dev !== undefined;
     if (hasVia === hasDev) {
-      ctx.add(path, 'route.invalid', hasVia ? 'a route takes via (a gateway) or dev (an interface), not both' : 'a route needs via (a gateway address) or dev (an interface of this node)');
+      ctx.add(
+        path,
+        'route.invalid',
+        hasVia
+          ? 'a route takes via (a gateway) or dev (an interface), not both'
+          : 'a route needs via (a gateway address) or dev (an interface of this node)',
+      );
     }
     const to = parseNetwork(ctx, `${path}.to`, r.to, 'addr.invalid', 'route.host-bits', true);
     if (to) {
       const key = cidrNetwork(to)!;
       const prev = seen.get(key);
       if (prev !== undefined) {
-        ctx.add(`${path}.to`, 'route.duplicate', `${name} already has a route to ${r.to} (nodes.${name}.routes[${prev}]); a node has one route per destination`);
+        ctx.add(
+          `${path}.to`,
+          'route.duplicate',
+          `${name} already has a route to ${r.to} (nodes.${name}.routes[${prev}]); a node has one route per destination`,
+        );
       } else seen.set(key, i);
     }
     if (hasDev && !hasVia) {
       const dev = (r as { dev: unknown }).dev;
-      if (!hasIface(ns, dev)) ctx.add(`${path}.dev`, 'ref.unknown', `${String(dev)} is not an interface of ${name} (${ifaceList(ns)})`);
+      if (!hasIface(ns, dev))
+        ctx.add(`${path}.dev`, 'ref.unknown', `${String(dev)} is not an interface of ${name} (${ifaceList(ns)})`);
       else if (to) onLink.push(to);
     }
     return { r, path, hasVia, hasDev };
@@ -83,7 +103,11 @@ function checkRoutes(ctx: Ctx, name: string, node: NetNodeSpec, ns: Namespace): 
     const connected = ns.addresses.some((a) => cidrContains(a.parsed, ip)) || onLink.some((c) => cidrContains(c, ip));
     if (!connected) {
       const addrs = ns.addresses.length ? listAddresses(ns.addresses) : 'it has no addresses';
-      ctx.add(`${path}.via`, 'route.unreachable', `gateway ${String(via)} is not on any subnet connected to ${name} (${addrs})`);
+      ctx.add(
+        `${path}.via`,
+        'route.unreachable',
+        `gateway ${String(via)} is not on any subnet connected to ${name} (${addrs})`,
+      );
     }
   }
 }
@@ -98,7 +122,9 @@ function checkNat(ctx: Ctx, name: string, node: NetNodeSpec, ns: Namespace): voi
       ctx.add(
         path,
         'nat.invalid',
-        hasOut ? 'a NAT rule takes out or notOut, not both' : 'a NAT rule needs out (masquerade traffic leaving by this interface) or notOut (leaving by any other interface)',
+        hasOut
+          ? 'a NAT rule takes out or notOut, not both'
+          : 'a NAT rule needs out (masquerade traffic leaving by this interface) or notOut (leaving by any other interface)',
       );
     }
     for (const field of ['out', 'notOut'] as const) {
@@ -114,17 +140,28 @@ function checkPortForwards(ctx: Ctx, name: string, node: NetNodeSpec): void {
   const seen = new Map<string, number>();
   arr(node.portForwards).forEach((pf, i) => {
     const path = `nodes.${name}.portForwards[${i}]`;
-    if (pf.proto !== 'tcp' && pf.proto !== 'udp') ctx.add(`${path}.proto`, 'portforward.invalid', `proto must be tcp or udp, not ${String(pf.proto)}`);
-    if (!isInt(pf.port, 1, 65535)) ctx.add(`${path}.port`, 'portforward.invalid', `port ${String(pf.port)} must be a whole number from 1 to 65535`);
+    if (pf.proto !== 'tcp' && pf.proto !== 'udp')
+      ctx.add(`${path}.proto`, 'portforward.invalid', `proto must be tcp or udp, not ${String(pf.proto)}`);
+    if (!isInt(pf.port, 1, 65535))
+      ctx.add(`${path}.port`, 'portforward.invalid', `port ${String(pf.port)} must be a whole number from 1 to 65535`);
     else {
       const key = `${pf.proto}/${pf.port}`;
       const prev = seen.get(key);
-      if (prev !== undefined) ctx.add(`${path}.port`, 'portforward.duplicate', `${key} is already forwarded by nodes.${name}.portForwards[${prev}]`);
+      if (prev !== undefined)
+        ctx.add(
+          `${path}.port`,
+          'portforward.duplicate',
+          `${key} is already forwarded by nodes.${name}.portForwards[${prev}]`,
+        );
       else seen.set(key, i);
     }
     const m = typeof pf.to === 'string' ? /^([^:]+):([0-9]+)$/.exec(pf.to) : null;
     if (!m || parseIPv4(m[1]!) === undefined || !isInt(Number(m[2]), 1, 65535) || /^0/.test(m[2]!)) {
-      ctx.add(`${path}.to`, 'portforward.invalid', `${String(pf.to)} is not IPv4:PORT (e.g. 172.17.0.2:80, port 1 to 65535)`);
+      ctx.add(
+        `${path}.to`,
+        'portforward.invalid',
+        `${String(pf.to)} is not IPv4:PORT (e.g. 172.17.0.2:80, port 1 to 65535)`,
+      );
     }
   });
 }

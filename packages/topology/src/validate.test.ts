@@ -37,7 +37,9 @@ describe('valid labs', () => {
     expect(v(twoNs())).toEqual([]);
   });
   it('never throws, even on input that skipped the structural check', () => {
-    expect(() => validateLab({ name: 'x', nodes: { a: { kind: 'netns' } }, links: [{}] } as unknown as Lab)).not.toThrow();
+    expect(() =>
+      validateLab({ name: 'x', nodes: { a: { kind: 'netns' } }, links: [{}] } as unknown as Lab),
+    ).not.toThrow();
     expect(validateLab(null as unknown as Lab).length).toBeGreaterThan(0);
   });
 });
@@ -68,7 +70,11 @@ describe('interface names', () => {
     ['.', 'directory'],
     ['..', 'directory'],
   ])('rejects %s', (name, why) => {
-    const p = only(v(twoNs().replace('node: web, interface: eth0', `node: web, interface: "${name}"`)), 'links[0].a.interface', 'iface.invalid');
+    const p = only(
+      v(twoNs().replace('node: web, interface: eth0', `node: web, interface: "${name}"`)),
+      'links[0].a.interface',
+      'iface.invalid',
+    );
     expect(p.message).toContain(why);
   });
   it('rejects a bridge whose device name is reserved', () => {
@@ -82,17 +88,38 @@ describe('references', () => {
     expect(p.message).toContain('did you mean db?');
   });
   it('bridge host must exist', () => {
-    only(v('name: t\nnodes:\n  h: { kind: host }\n  br0: { kind: bridge, host: hh }\n'), 'nodes.br0.host', 'ref.unknown');
+    only(
+      v('name: t\nnodes:\n  h: { kind: host }\n  br0: { kind: bridge, host: hh }\n'),
+      'nodes.br0.host',
+      'ref.unknown',
+    );
   });
   it('bridge host must be a host node', () => {
-    only(v('name: t\nnodes:\n  h: { kind: host }\n  n: { kind: netns }\n  br0: { kind: bridge, host: n }\n'), 'nodes.br0.host', 'ref.kind');
+    only(
+      v('name: t\nnodes:\n  h: { kind: host }\n  n: { kind: netns }\n  br0: { kind: bridge, host: n }\n'),
+      'nodes.br0.host',
+      'ref.kind',
+    );
   });
   it('a bridge without host is an error when the lab has hosts, naming them', () => {
-    const p = only(v('name: t\nnodes:\n  h1: { kind: host }\n  h2: { kind: host }\n  br0: { kind: bridge }\n'), 'nodes.br0.host', 'bridge.host-required');
+    const p = only(
+      v('name: t\nnodes:\n  h1: { kind: host }\n  h2: { kind: host }\n  br0: { kind: bridge }\n'),
+      'nodes.br0.host',
+      'bridge.host-required',
+    );
     expect(p.message).toContain('h1, h2');
   });
   it('route dev must be an interface of the node', () => {
-    const p = only(v(twoNs('  r: { kind: router }').replace('web: { kind: netns }', 'web: { kind: netns, routes: [{ to: 10.1.0.0/16, dev: eth1 }] }')), 'nodes.web.routes[0].dev', 'ref.unknown');
+    const p = only(
+      v(
+        twoNs('  r: { kind: router }').replace(
+          'web: { kind: netns }',
+          'web: { kind: netns, routes: [{ to: 10.1.0.0/16, dev: eth1 }] }',
+        ),
+      ),
+      'nodes.web.routes[0].dev',
+      'ref.unknown',
+    );
     expect(p.message).toContain('its interfaces: eth0');
   });
 });
@@ -158,23 +185,61 @@ overlays:
 
 describe('links', () => {
   it('a node linked to itself needs two names', () => {
-    only(v(twoNs().replace('node: db, interface: eth0', 'node: web, interface: eth0').replace('10.0.0.2/24', '10.0.0.3/24')), 'links[0].b.interface', 'link.self');
+    only(
+      v(
+        twoNs()
+          .replace('node: db, interface: eth0', 'node: web, interface: eth0')
+          .replace('10.0.0.2/24', '10.0.0.3/24'),
+      ),
+      'links[0].b.interface',
+      'link.self',
+    );
   });
   it('a node linked to itself with two names is fine', () => {
     expect(v(twoNs().replace('node: db, interface: eth0', 'node: web, interface: eth1'))).toEqual([]);
   });
   it('both ends on one bridge is an error', () => {
-    only(v('name: t\nnodes:\n  br0: { kind: bridge }\nlinks:\n  - a: { node: br0, interface: p1 }\n    b: { node: br0, interface: p2 }\n'), 'links[0]', 'link.self');
+    only(
+      v(
+        'name: t\nnodes:\n  br0: { kind: bridge }\nlinks:\n  - a: { node: br0, interface: p1 }\n    b: { node: br0, interface: p2 }\n',
+      ),
+      'links[0]',
+      'link.self',
+    );
   });
   it('mtu must be 68..65535; a link mtu and a different end mtu may coexist', () => {
-    only(v(twoNs().replace('node: web, interface: eth0,', 'node: web, interface: eth0, mtu: 67,')), 'links[0].a.mtu', 'mtu.invalid');
+    only(
+      v(twoNs().replace('node: web, interface: eth0,', 'node: web, interface: eth0, mtu: 67,')),
+      'links[0].a.mtu',
+      'mtu.invalid',
+    );
     only(v(twoNs().replace('    b: { node: db', '    mtu: 70000\n    b: { node: db')), 'links[0].mtu', 'mtu.invalid');
-    expect(v(twoNs().replace('node: web, interface: eth0,', 'node: web, interface: eth0, mtu: 1400,').replace('    b: { node: db', '    mtu: 9000\n    b: { node: db'))).toEqual([]);
+    expect(
+      v(
+        twoNs()
+          .replace('node: web, interface: eth0,', 'node: web, interface: eth0, mtu: 1400,')
+          .replace('    b: { node: db', '    mtu: 9000\n    b: { node: db'),
+      ),
+    ).toEqual([]);
   });
   it('mac must be unicast', () => {
-    expect(only(v(twoNs().replace('node: web, interface: eth0,', 'node: web, interface: eth0, mac: "01:00:5e:00:00:01",')), 'links[0].a.mac', 'mac.invalid').message).toContain('multicast');
-    only(v(twoNs().replace('node: web, interface: eth0,', 'node: web, interface: eth0, mac: "00:00:00:00:00:00",')), 'links[0].a.mac', 'mac.invalid');
-    only(v(twoNs().replace('node: web, interface: eth0,', 'node: web, interface: eth0, mac: "02-00-00-00-00-01",')), 'links[0].a.mac', 'mac.invalid');
+    expect(
+      only(
+        v(twoNs().replace('node: web, interface: eth0,', 'node: web, interface: eth0, mac: "01:00:5e:00:00:01",')),
+        'links[0].a.mac',
+        'mac.invalid',
+      ).message,
+    ).toContain('multicast');
+    only(
+      v(twoNs().replace('node: web, interface: eth0,', 'node: web, interface: eth0, mac: "00:00:00:00:00:00",')),
+      'links[0].a.mac',
+      'mac.invalid',
+    );
+    only(
+      v(twoNs().replace('node: web, interface: eth0,', 'node: web, interface: eth0, mac: "02-00-00-00-00-01",')),
+      'links[0].a.mac',
+      'mac.invalid',
+    );
   });
   it('mac must be unique in the lab, ignoring case', () => {
     const text = twoNs()
@@ -209,7 +274,10 @@ links:
     expect(v(lab)).toEqual([]);
   });
   it('bridge addresses count in the host namespace', () => {
-    const text = hostsLab.replace('br0: { kind: bridge, host: h }', 'br0: { kind: bridge, host: h, addresses: [192.168.1.10/16] }');
+    const text = hostsLab.replace(
+      'br0: { kind: bridge, host: h }',
+      'br0: { kind: bridge, host: h, addresses: [192.168.1.10/16] }',
+    );
     only(v(text), 'links[0].a.addresses[0]', 'addr.duplicate');
   });
   it('the same address in different namespaces is fine', () => {
@@ -233,7 +301,11 @@ describe('routes', () => {
     only(v(routed('[{ to: default }]')), 'nodes.web.routes[0]', 'route.invalid');
   });
   it('one route per destination (default = 0.0.0.0/0)', () => {
-    only(v(routed('[{ to: default, via: 10.0.0.2 }, { to: 0.0.0.0/0, dev: eth0 }]')), 'nodes.web.routes[1].to', 'route.duplicate');
+    only(
+      v(routed('[{ to: default, via: 10.0.0.2 }, { to: 0.0.0.0/0, dev: eth0 }]')),
+      'nodes.web.routes[1].to',
+      'route.duplicate',
+    );
   });
   it('gateway must be on a connected subnet', () => {
     const p = only(v(routed('[{ to: default, via: 10.9.9.9 }]')), 'nodes.web.routes[0].via', 'route.unreachable');
@@ -257,7 +329,9 @@ describe('nat and port forwards', () => {
   });
   it('masquerade must be a CIDR network', () => {
     only(v(nat('[{ masquerade: 172.17.0.0, out: eth0 }]')), 'nodes.h.nat[0].masquerade', 'nat.invalid');
-    expect(only(v(nat('[{ masquerade: 172.17.0.1/16, out: eth0 }]')), 'nodes.h.nat[0].masquerade', 'nat.invalid').message).toContain('172.17.0.0/16');
+    expect(
+      only(v(nat('[{ masquerade: 172.17.0.1/16, out: eth0 }]')), 'nodes.h.nat[0].masquerade', 'nat.invalid').message,
+    ).toContain('172.17.0.0/16');
   });
   it('exactly one of out and notOut', () => {
     only(v(nat('[{ masquerade: 172.17.0.0/16, out: eth0, notOut: br0 }]')), 'nodes.h.nat[0]', 'nat.invalid');
@@ -269,9 +343,17 @@ describe('nat and port forwards', () => {
   const pf = (rules: string) => hostsLab.replace('h: { kind: host }', `h: { kind: host, portForwards: ${rules} }`);
   it('port forwards need a port 1..65535 and IPv4:PORT', () => {
     expect(v(pf('[{ proto: tcp, port: 8080, to: "192.168.1.11:80" }]'))).toEqual([]);
-    only(v(pf('[{ proto: tcp, port: 0, to: "192.168.1.11:80" }]')), 'nodes.h.portForwards[0].port', 'portforward.invalid');
+    only(
+      v(pf('[{ proto: tcp, port: 0, to: "192.168.1.11:80" }]')),
+      'nodes.h.portForwards[0].port',
+      'portforward.invalid',
+    );
     only(v(pf('[{ proto: tcp, port: 80, to: "192.168.1.11" }]')), 'nodes.h.portForwards[0].to', 'portforward.invalid');
-    only(v(pf('[{ proto: tcp, port: 80, to: "192.168.1.11:70000" }]')), 'nodes.h.portForwards[0].to', 'portforward.invalid');
+    only(
+      v(pf('[{ proto: tcp, port: 80, to: "192.168.1.11:70000" }]')),
+      'nodes.h.portForwards[0].to',
+      'portforward.invalid',
+    );
   });
   it('a port is forwarded once per protocol', () => {
     const rules = '[{ proto: tcp, port: 80, to: "192.168.1.11:80" }, { proto: tcp, port: 80, to: "192.168.1.11:81" }]';
@@ -293,12 +375,19 @@ links:
     only(v(vl('{ kind: bridge }', '{ pvid: 10 }')), 'links[0].b.vlan', 'vlan.requires-filtering');
   });
   it('only bridge ports carry vlans', () => {
-    const text = vl('{ kind: bridge, vlanFiltering: true }', '{ pvid: 10 }').replace('interface: eth0 }', 'interface: eth0, vlan: { pvid: 3 } }');
+    const text = vl('{ kind: bridge, vlanFiltering: true }', '{ pvid: 10 }').replace(
+      'interface: eth0 }',
+      'interface: eth0, vlan: { pvid: 3 } }',
+    );
     only(v(text), 'links[0].a.vlan', 'vlan.requires-filtering');
   });
   it('ids are 1..4094', () => {
     only(v(vl('{ kind: bridge, vlanFiltering: true }', '{ pvid: 4095 }')), 'links[0].b.vlan.pvid', 'vlan.invalid');
-    only(v(vl('{ kind: bridge, vlanFiltering: true }', '{ tagged: [1, 0] }')), 'links[0].b.vlan.tagged[1]', 'vlan.invalid');
+    only(
+      v(vl('{ kind: bridge, vlanFiltering: true }', '{ tagged: [1, 0] }')),
+      'links[0].b.vlan.tagged[1]',
+      'vlan.invalid',
+    );
   });
 });
 
@@ -318,8 +407,16 @@ overlays:
 
 describe('overlays', () => {
   it('accepts bridge and host members, with local left out when the host has one address', () => {
-    expect(v(vxlan('{ name: ov, vni: 42, members: [{ bridge: br1, local: 192.168.1.10 }, { bridge: br2 }] }'))).toEqual([]);
-    expect(v(vxlan('{ name: ov, vni: 42, members: [{ host: h1, addresses: [10.5.0.0/32] }, { host: h2, addresses: [10.5.1.0/32] }] }'))).toEqual([]);
+    expect(v(vxlan('{ name: ov, vni: 42, members: [{ bridge: br1, local: 192.168.1.10 }, { bridge: br2 }] }'))).toEqual(
+      [],
+    );
+    expect(
+      v(
+        vxlan(
+          '{ name: ov, vni: 42, members: [{ host: h1, addresses: [10.5.0.0/32] }, { host: h2, addresses: [10.5.1.0/32] }] }',
+        ),
+      ),
+    ).toEqual([]);
   });
   it('name must match NAME_RE and be unique', () => {
     only(v(vxlan('{ name: Ov, vni: 42, members: [{ host: h1 }, { host: h2 }] }')), 'overlays[0].name', 'name.invalid');
@@ -327,8 +424,16 @@ describe('overlays', () => {
     has(v(text), 'overlays[1].name', 'overlay.duplicate');
   });
   it('vni is 1..16777215 and unique; port 1..65535', () => {
-    only(v(vxlan('{ name: ov, vni: 16777216, members: [{ host: h1 }, { host: h2 }] }')), 'overlays[0].vni', 'overlay.invalid');
-    only(v(vxlan('{ name: ov, vni: 4, port: 0, members: [{ host: h1 }, { host: h2 }] }')), 'overlays[0].port', 'overlay.invalid');
+    only(
+      v(vxlan('{ name: ov, vni: 16777216, members: [{ host: h1 }, { host: h2 }] }')),
+      'overlays[0].vni',
+      'overlay.invalid',
+    );
+    only(
+      v(vxlan('{ name: ov, vni: 4, port: 0, members: [{ host: h1 }, { host: h2 }] }')),
+      'overlays[0].port',
+      'overlay.invalid',
+    );
     const text = `${vxlan('{ name: ov, vni: 7, members: [{ bridge: br1 }, { bridge: br2 }] }')}  - { name: ov2, vni: 7, members: [{ host: h1 }, { host: h2 }] }\n`;
     only(v(text), 'overlays[1].vni', 'overlay.duplicate');
   });
@@ -336,38 +441,72 @@ describe('overlays', () => {
     only(v(vxlan('{ name: ov, vni: 42, members: [{ host: h1 }] }')), 'overlays[0].members', 'overlay.members');
   });
   it('member references must have the right kind', () => {
-    only(v(vxlan('{ name: ov, vni: 42, members: [{ bridge: h1 }, { bridge: br2 }] }')), 'overlays[0].members[0].bridge', 'ref.kind');
-    only(v(vxlan('{ name: ov, vni: 42, members: [{ host: br1 }, { bridge: br2 }] }')), 'overlays[0].members[0].host', 'ref.kind');
-    only(v(vxlan('{ name: ov, vni: 42, members: [{ host: h3 }, { bridge: br2 }] }')), 'overlays[0].members[0].host', 'ref.unknown');
+    only(
+      v(vxlan('{ name: ov, vni: 42, members: [{ bridge: h1 }, { bridge: br2 }] }')),
+      'overlays[0].members[0].bridge',
+      'ref.kind',
+    );
+    only(
+      v(vxlan('{ name: ov, vni: 42, members: [{ host: br1 }, { bridge: br2 }] }')),
+      'overlays[0].members[0].host',
+      'ref.kind',
+    );
+    only(
+      v(vxlan('{ name: ov, vni: 42, members: [{ host: h3 }, { bridge: br2 }] }')),
+      'overlays[0].members[0].host',
+      'ref.unknown',
+    );
   });
   it('two members on one host are an error', () => {
-    only(v(vxlan('{ name: ov, vni: 42, members: [{ bridge: br1 }, { host: h1 }, { bridge: br2 }] }')), 'overlays[0].members[1]', 'overlay.same-host');
+    only(
+      v(vxlan('{ name: ov, vni: 42, members: [{ bridge: br1 }, { host: h1 }, { bridge: br2 }] }')),
+      'overlays[0].members[1]',
+      'overlay.same-host',
+    );
   });
   it('local must be an address of the host', () => {
-    const p = only(v(vxlan('{ name: ov, vni: 42, members: [{ bridge: br1, local: 192.168.1.99 }, { bridge: br2 }] }')), 'overlays[0].members[0].local', 'overlay.local');
+    const p = only(
+      v(vxlan('{ name: ov, vni: 42, members: [{ bridge: br1, local: 192.168.1.99 }, { bridge: br2 }] }')),
+      'overlays[0].members[0].local',
+      'overlay.local',
+    );
     expect(p.message).toBe('192.168.1.99 is not an address of h1 (its addresses: eth0 192.168.1.10/24)');
   });
   it('without local, the host needs exactly one address', () => {
-    const extra = '  - a: { node: h1, interface: eth1, addresses: [10.9.0.1/24] }\n    b: { node: h2, interface: eth1 }\n';
-    const p = only(v(vxlan('{ name: ov, vni: 42, members: [{ bridge: br1 }, { bridge: br2 }] }', extra)), 'overlays[0].members[0]', 'overlay.no-underlay');
+    const extra =
+      '  - a: { node: h1, interface: eth1, addresses: [10.9.0.1/24] }\n    b: { node: h2, interface: eth1 }\n';
+    const p = only(
+      v(vxlan('{ name: ov, vni: 42, members: [{ bridge: br1 }, { bridge: br2 }] }', extra)),
+      'overlays[0].members[0]',
+      'overlay.no-underlay',
+    );
     expect(p.message).toContain('eth0 192.168.1.10/24, eth1 10.9.0.1/24');
-    const none = vxlan('{ name: ov, vni: 42, members: [{ host: h1 }, { host: h2 }] }').replace(', addresses: [192.168.1.11/24]', '');
-    expect(only(v(none), 'overlays[0].members[1]', 'overlay.no-underlay').message).toContain('h2 has no underlay address');
+    const none = vxlan('{ name: ov, vni: 42, members: [{ host: h1 }, { host: h2 }] }').replace(
+      ', addresses: [192.168.1.11/24]',
+      '',
+    );
+    expect(only(v(none), 'overlays[0].members[1]', 'overlay.no-underlay').message).toContain(
+      'h2 has no underlay address',
+    );
   });
   it('bridges on the implicit host have no underlay', () => {
-    const text = 'name: t\nnodes:\n  b1: { kind: bridge }\n  b2: { kind: bridge }\nlinks: []\noverlays:\n  - { name: ov, vni: 1, members: [{ bridge: b1 }, { bridge: b2 }] }\n';
+    const text =
+      'name: t\nnodes:\n  b1: { kind: bridge }\n  b2: { kind: bridge }\nlinks: []\noverlays:\n  - { name: ov, vni: 1, members: [{ bridge: b1 }, { bridge: b2 }] }\n';
     const ps = v(text);
     has(ps, 'overlays[0].members[0]', 'overlay.no-underlay');
     has(ps, 'overlays[0].members[1]', 'overlay.no-underlay');
   });
   it('layer 3 member addresses must be CIDR', () => {
-    only(v(vxlan('{ name: ov, vni: 42, members: [{ host: h1, addresses: [10.5.0.0] }, { host: h2 }] }')), 'overlays[0].members[0].addresses[0]', 'addr.invalid');
+    only(
+      v(vxlan('{ name: ov, vni: 42, members: [{ host: h1, addresses: [10.5.0.0] }, { host: h2 }] }')),
+      'overlays[0].members[0].addresses[0]',
+      'addr.invalid',
+    );
   });
   it('a layer 3 VTEP address is a connected subnet of its host', () => {
-    const text = vxlan('{ name: ov, vni: 42, members: [{ host: h1, addresses: [10.5.0.0/16] }, { host: h2, addresses: [10.5.1.0/16] }] }').replace(
-      'h1: { kind: host }',
-      'h1: { kind: host, routes: [{ to: 10.6.0.0/16, via: 10.5.1.0 }] }',
-    );
+    const text = vxlan(
+      '{ name: ov, vni: 42, members: [{ host: h1, addresses: [10.5.0.0/16] }, { host: h2, addresses: [10.5.1.0/16] }] }',
+    ).replace('h1: { kind: host }', 'h1: { kind: host, routes: [{ to: 10.6.0.0/16, via: 10.5.1.0 }] }');
     expect(v(text)).toEqual([]);
   });
 });

@@ -32,7 +32,8 @@ export const DEFAULT_LIMITS = { maxNodes: 2000, maxLinks: 4000, maxOverlays: 64 
 
 /** Every problem of a lab (empty if it is valid). Never throws. */
 export function validateLab(lab: Lab, opts: ValidateOptions = {}): Problem[] {
-  if (lab === null || typeof lab !== 'object') return [{ path: '', code: 'lab.invalid', message: 'the lab must be a map with name, nodes and links' }];
+  if (lab === null || typeof lab !== 'object')
+    return [{ path: '', code: 'lab.invalid', message: 'the lab must be a map with name, nodes and links' }];
   const ctx = new Ctx(lab);
   try {
     checkLimits(ctx, opts);
@@ -80,7 +81,11 @@ function checkNodes(ctx: Ctx): void {
 
     const dev = deviceName(name);
     if (Object.prototype.hasOwnProperty.call(RESERVED_IFNAMES, dev)) {
-      ctx.add(path, 'iface.invalid', `a bridge cannot be named ${name}, because its device would be named ${dev}: ${RESERVED_IFNAMES[dev]}`);
+      ctx.add(
+        path,
+        'iface.invalid',
+        `a bridge cannot be named ${name}, because its device would be named ${dev}: ${RESERVED_IFNAMES[dev]}`,
+      );
     }
     if (node.host === undefined) {
       if (ctx.hostNames.length > 0) {
@@ -92,7 +97,12 @@ function checkNodes(ctx: Ctx): void {
       }
     } else {
       const host = ctx.nodeMap.get(node.host);
-      if (!host) ctx.add(`${path}.host`, 'ref.unknown', unknownNodeMessage(ctx, node.host, 'a bridge lives in a node of kind host'));
+      if (!host)
+        ctx.add(
+          `${path}.host`,
+          'ref.unknown',
+          unknownNodeMessage(ctx, node.host, 'a bridge lives in a node of kind host'),
+        );
       else if (host.kind !== 'host') {
         ctx.add(`${path}.host`, 'ref.kind', `${node.host} is a ${host.kind}; a bridge lives in a node of kind host`);
       }
@@ -100,7 +110,9 @@ function checkNodes(ctx: Ctx): void {
     checkMtu(ctx, `${path}.mtu`, node.mtu);
     const ns = ctx.nsOf(name);
     if (ns) ctx.addIface(ns, dev, { path, label: `bridge ${name}` });
-    arr(node.addresses).forEach((a, i) => ctx.addAddress(ns, dev, a, { path: `${path}.addresses[${i}]`, label: `bridge ${name}` }));
+    arr(node.addresses).forEach((a, i) =>
+      ctx.addAddress(ns, dev, a, { path: `${path}.addresses[${i}]`, label: `bridge ${name}` }),
+    );
   }
 }
 
@@ -113,10 +125,18 @@ function checkLinks(ctx: Ctx): void {
     let skipB = false;
     if (a.node === b.node) {
       if (ctx.nodeMap.get(a.node)?.kind === 'bridge') {
-        ctx.add(path, 'link.self', `both ends of this link are on bridge ${a.node}; a veth pair between two ports of one bridge makes a loop`);
+        ctx.add(
+          path,
+          'link.self',
+          `both ends of this link are on bridge ${a.node}; a veth pair between two ports of one bridge makes a loop`,
+        );
         skipB = true;
       } else if (a.interface === b.interface) {
-        ctx.add(`${path}.b.interface`, 'link.self', `both ends are ${a.node} ${a.interface}; a link to the same node needs two different interface names`);
+        ctx.add(
+          `${path}.b.interface`,
+          'link.self',
+          `both ends are ${a.node} ${a.interface}; a link to the same node needs two different interface names`,
+        );
         skipB = true;
       }
     }
@@ -127,7 +147,12 @@ function checkLinks(ctx: Ctx): void {
 
 function checkEnd(ctx: Ctx, end: LinkEndSpec, path: string, macs: Map<string, string>, register: boolean): void {
   const node = ctx.nodeMap.get(end.node);
-  if (!node) ctx.add(`${path}.node`, 'ref.unknown', unknownNodeMessage(ctx, end.node, 'a link end must name a node of this lab'));
+  if (!node)
+    ctx.add(
+      `${path}.node`,
+      'ref.unknown',
+      unknownNodeMessage(ctx, end.node, 'a link end must name a node of this lab'),
+    );
 
   const ifProblem = ifnameProblem(end.interface);
   if (ifProblem) ctx.add(`${path}.interface`, 'iface.invalid', ifProblem);
@@ -147,7 +172,12 @@ function checkEnd(ctx: Ctx, end: LinkEndSpec, path: string, macs: Map<string, st
     } else {
       const key = normalizeMac(end.mac);
       const prev = macs.get(key);
-      if (prev) ctx.add(`${path}.mac`, 'mac.duplicate', `MAC ${end.mac} is already used by ${prev}; MAC addresses must be unique in a lab`);
+      if (prev)
+        ctx.add(
+          `${path}.mac`,
+          'mac.duplicate',
+          `MAC ${end.mac} is already used by ${prev}; MAC addresses must be unique in a lab`,
+        );
       else macs.set(key, `${label} (${path})`);
     }
   }
@@ -166,11 +196,19 @@ function macWhy(mac: unknown): string {
 function checkVlan(ctx: Ctx, end: LinkEndSpec, path: string): void {
   const node = ctx.nodeMap.get(end.node);
   if (node && (node.kind !== 'bridge' || node.vlanFiltering !== true)) {
-    const why = node.kind !== 'bridge' ? `${end.node} is a ${node.kind}, and only bridge ports carry VLANs` : `bridge ${end.node} does not have vlanFiltering: true`;
-    ctx.add(`${path}.vlan`, 'vlan.requires-filtering', `vlan needs the end's node to be a bridge with vlanFiltering: true; ${why}`);
+    const why =
+      node.kind !== 'bridge'
+        ? `${end.node} is a ${node.kind}, and only bridge ports carry VLANs`
+        : `bridge ${end.node} does not have vlanFiltering: true`;
+    ctx.add(
+      `${path}.vlan`,
+      'vlan.requires-filtering',
+      `vlan needs the end's node to be a bridge with vlanFiltering: true; ${why}`,
+    );
   }
   const vlan = end.vlan ?? {};
-  const bad = (p: string, v: unknown) => ctx.add(p, 'vlan.invalid', `VLAN id ${String(v)} must be a whole number from 1 to 4094`);
+  const bad = (p: string, v: unknown) =>
+    ctx.add(p, 'vlan.invalid', `VLAN id ${String(v)} must be a whole number from 1 to 4094`);
   if (vlan.pvid !== undefined && !isInt(vlan.pvid, 1, 4094)) bad(`${path}.vlan.pvid`, vlan.pvid);
   arr(vlan.tagged).forEach((v, k) => {
     if (!isInt(v, 1, 4094)) bad(`${path}.vlan.tagged[${k}]`, v);

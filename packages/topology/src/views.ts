@@ -5,7 +5,13 @@
 // three share one definition and the protocol's contract can name them.
 import { Type, type Static } from '@sinclair/typebox';
 
-const LinkKindSchema = Type.Union([Type.Literal('loopback'), Type.Literal('veth'), Type.Literal('bridge'), Type.Literal('vxlan'), Type.Literal('other')]);
+const LinkKindSchema = Type.Union([
+  Type.Literal('loopback'),
+  Type.Literal('veth'),
+  Type.Literal('bridge'),
+  Type.Literal('vxlan'),
+  Type.Literal('other'),
+]);
 
 export const InterfaceViewSchema = Type.Object(
   {
@@ -16,8 +22,20 @@ export const InterfaceViewSchema = Type.Object(
     mac: Type.Optional(Type.String()),
     master: Type.Optional(Type.String({ description: 'The bridge this interface is a port of.' })),
     addresses: Type.Array(Type.String(), { description: 'IPv4 addresses in CIDR form.' }),
-    peer: Type.Optional(Type.Object({ node: Type.String(), interface: Type.String() }, { description: 'The other end of a veth, in lab names.' })),
-    vxlan: Type.Optional(Type.Object({ vni: Type.Integer(), port: Type.Integer(), local: Type.String(), remotes: Type.Array(Type.String()) })),
+    peer: Type.Optional(
+      Type.Object(
+        { node: Type.String(), interface: Type.String() },
+        { description: 'The other end of a veth, in lab names.' },
+      ),
+    ),
+    vxlan: Type.Optional(
+      Type.Object({
+        vni: Type.Integer(),
+        port: Type.Integer(),
+        local: Type.String(),
+        remotes: Type.Array(Type.String()),
+      }),
+    ),
   },
   { title: 'InterfaceView' },
 );
@@ -33,14 +51,26 @@ export type NeighbourView = Static<typeof NeighbourViewSchema>;
 export const NodeViewSchema = Type.Object(
   {
     node: Type.String(),
-    kind: Type.Union([Type.Literal('host'), Type.Literal('netns'), Type.Literal('router'), Type.Literal('implicit-host')]),
+    kind: Type.Union([
+      Type.Literal('host'),
+      Type.Literal('netns'),
+      Type.Literal('router'),
+      Type.Literal('implicit-host'),
+    ]),
     namespace: Type.String({ description: 'The kernel name of the node’s namespace.' }),
     present: Type.Boolean({ description: 'false: the namespace does not exist (the rest is empty).' }),
     forwarding: Type.Optional(Type.Boolean()),
     interfaces: Type.Array(InterfaceViewSchema),
-    routes: Type.Array(Type.Object({ to: Type.String(), via: Type.Optional(Type.String()), dev: Type.Optional(Type.String()) })),
+    routes: Type.Array(
+      Type.Object({ to: Type.String(), via: Type.Optional(Type.String()), dev: Type.Optional(Type.String()) }),
+    ),
     neighbours: Type.Array(NeighbourViewSchema),
-    nat: Type.Optional(Type.Object({ nat: Type.Array(Type.String()), filter: Type.Array(Type.String()) }, { description: 'The iptables rules of the node’s nat and filter tables.' })),
+    nat: Type.Optional(
+      Type.Object(
+        { nat: Type.Array(Type.String()), filter: Type.Array(Type.String()) },
+        { description: 'The iptables rules of the node’s nat and filter tables.' },
+      ),
+    ),
   },
   { title: 'NodeView' },
 );
@@ -64,7 +94,9 @@ export type FdbEntryView = Static<typeof FdbEntryViewSchema>;
 export const VlanViewSchema = Type.Object(
   {
     dev: Type.String(),
-    vlans: Type.Array(Type.Object({ vlan: Type.Integer(), vlanEnd: Type.Optional(Type.Integer()), flags: Type.Array(Type.String()) })),
+    vlans: Type.Array(
+      Type.Object({ vlan: Type.Integer(), vlanEnd: Type.Optional(Type.Integer()), flags: Type.Array(Type.String()) }),
+    ),
   },
   { title: 'VlanView' },
 );
@@ -90,7 +122,12 @@ export const BridgeViewSchema = Type.Object(
 export type BridgeView = Static<typeof BridgeViewSchema>;
 
 export const LabStateViewSchema = Type.Object(
-  { lab: Type.String(), revision: Type.Integer(), nodes: Type.Array(NodeViewSchema), bridges: Type.Array(BridgeViewSchema) },
+  {
+    lab: Type.String(),
+    revision: Type.Integer(),
+    nodes: Type.Array(NodeViewSchema),
+    bridges: Type.Array(BridgeViewSchema),
+  },
   { title: 'LabState' },
 );
 export type LabStateView = Static<typeof LabStateViewSchema>;

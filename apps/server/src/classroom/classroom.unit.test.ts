@@ -3,7 +3,14 @@ import { builtinScenario } from '@patchbay/scenarios/library';
 import { NAME_RE } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
 import type { StudentRow } from '../store/store.js';
-import { CODE_ALPHABET, CODE_LENGTH, cleanStudentName, newSessionCode, normalizeCode, studentLabName } from './codes.js';
+import {
+  CODE_ALPHABET,
+  CODE_LENGTH,
+  cleanStudentName,
+  newSessionCode,
+  normalizeCode,
+  studentLabName,
+} from './codes.js';
 import { CheckScheduler, Semaphore, strongerTrigger, type Trigger } from './scheduler.js';
 import { exerciseView, revealedHints, sessionView, studentProgress } from './views.js';
 
@@ -29,7 +36,16 @@ describe('codes and names', () => {
   it('trims names and refuses empty, long, control and invisible characters', () => {
     expect(cleanStudentName('  Ada   Lovelace ')).toEqual({ name: 'Ada Lovelace' });
     expect(cleanStudentName('Zoë 🙂')).toEqual({ name: 'Zoë 🙂' });
-    for (const bad of ['   ', '\t', 'a\u0000b', 'x\u001b[2J', 'evil\u202egnp', 'zero\u200bwidth', 'lone\ud800', 'n'.repeat(41)]) {
+    for (const bad of [
+      '   ',
+      '\t',
+      'a\u0000b',
+      'x\u001b[2J',
+      'evil\u202egnp',
+      'zero\u200bwidth',
+      'lone\ud800',
+      'n'.repeat(41),
+    ]) {
       const r = cleanStudentName(bad);
       expect('problem' in r, JSON.stringify(bad)).toBe(true);
       if ('problem' in r) expect(r.problem).toMatchObject({ path: 'name', code: 'name.invalid' });
@@ -39,7 +55,17 @@ describe('codes and names', () => {
 
 describe('views', () => {
   const scenario = builtinScenario('link-down')!.scenario;
-  const student: StudentRow = { id: 's1', session: 'x', seq: 1, name: 'Ada', lab: 'sabc-01', joinedAt: 't0', hintsShown: 1, lastRun: null, solvedAt: null };
+  const student: StudentRow = {
+    id: 's1',
+    session: 'x',
+    seq: 1,
+    name: 'Ada',
+    lab: 'sabc-01',
+    joinedAt: 't0',
+    hintsShown: 1,
+    lastRun: null,
+    solvedAt: null,
+  };
 
   it('shows no solution, and hints only as far as revealed', () => {
     const view = exerciseView('sabc-01', scenario, 1, undefined, 'x');
@@ -54,11 +80,32 @@ describe('views', () => {
   });
 
   it('counts a student with no run yet as 0 of every check', () => {
-    expect(studentProgress(student, scenario)).toEqual({ id: 's1', name: 'Ada', lab: 'sabc-01', joinedAt: 't0', passed: 0, total: 3, hintsShown: 1, results: [] });
+    expect(studentProgress(student, scenario)).toEqual({
+      id: 's1',
+      name: 'Ada',
+      lab: 'sabc-01',
+      joinedAt: 't0',
+      passed: 0,
+      total: 3,
+      hintsShown: 1,
+      results: [],
+    });
     const run = { lab: 'sabc-01', results: [], passed: 3, total: 3, at: 't1', ms: 5, trigger: 'change' as const };
-    expect(studentProgress({ ...student, lastRun: run, solvedAt: 't1' }, scenario)).toMatchObject({ passed: 3, lastCheckAt: 't1', solvedAt: 't1' });
-    const s = sessionView({ id: 'x', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', createdAt: 't', endedAt: null }, scenario, [student]);
-    expect(s).toMatchObject({ joinPath: '/join/ABCDEF', scenario: { id: 'link-down', checks: 3, hints: 2 }, students: [{ id: 's1' }] });
+    expect(studentProgress({ ...student, lastRun: run, solvedAt: 't1' }, scenario)).toMatchObject({
+      passed: 3,
+      lastCheckAt: 't1',
+      solvedAt: 't1',
+    });
+    const s = sessionView(
+      { id: 'x', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', createdAt: 't', endedAt: null },
+      scenario,
+      [student],
+    );
+    expect(s).toMatchObject({
+      joinPath: '/join/ABCDEF',
+      scenario: { id: 'link-down', checks: 3, hints: 2 },
+      students: [{ id: 's1' }],
+    });
     expect('endedAt' in s).toBe(false);
   });
 });
@@ -68,7 +115,11 @@ describe('scheduler', () => {
     const sem = new Semaphore(2);
     let active = 0;
     let most = 0;
-    await Promise.all(Array.from({ length: 6 }, () => sem.use(async () => ((most = Math.max(most, ++active)), await tick(5), active--))));
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        sem.use(async () => ((most = Math.max(most, ++active)), await tick(5), active--)),
+      ),
+    );
     expect(most).toBe(2);
     expect(sem.active).toBe(0);
   });

@@ -47,7 +47,10 @@ export class ExerciseAudience {
     const st = row ?? this.app.store.students.get(studentId);
     const session = st && this.app.store.sessions.get(st.session);
     if (!st || !session) return;
-    this.io.to(sessionRoom(session.id)).emit('session:progress', { session: session.id, student: studentProgress(st, this.deps.scenarioOfSession(session), this.isOnline(st.lab)) });
+    this.io.to(sessionRoom(session.id)).emit('session:progress', {
+      session: session.id,
+      student: studentProgress(st, this.deps.scenarioOfSession(session), this.isOnline(st.lab)),
+    });
   }
 
   /** Whether a student has lab `lab`'s exercise open now. */
@@ -103,9 +106,11 @@ export class ExerciseAudience {
 
     socket.on('exercise:subscribe', async (payload, ack) => {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(ExerciseSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid exercise:subscribe payload: { lab }' });
+      if (!Value.Check(ExerciseSubscribeSchema, payload))
+        return reply({ ok: false, error: 'invalid exercise:subscribe payload: { lab }' });
       const { lab } = payload;
-      if (!this.app.auth.scopeCovers(socket.data.scope, lab)) return reply({ ok: false, error: `this token does not cover lab ${lab}` });
+      if (!this.app.auth.scopeCovers(socket.data.scope, lab))
+        return reply({ ok: false, error: `this token does not cover lab ${lab}` });
       const ctx = await this.deps.contextOf(lab).catch(() => undefined);
       if (!ctx) return reply({ ok: false, error: `lab ${lab} has no exercise` });
       if (socket.disconnected) return;
@@ -127,8 +132,10 @@ export class ExerciseAudience {
 
     socket.on('session:subscribe', async (payload, ack) => {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(SessionSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid session:subscribe payload: { session }' });
-      if (socket.data.scope.role !== 'instructor') return reply({ ok: false, error: 'only an instructor may follow a class session' });
+      if (!Value.Check(SessionSubscribeSchema, payload))
+        return reply({ ok: false, error: 'invalid session:subscribe payload: { session }' });
+      if (socket.data.scope.role !== 'instructor')
+        return reply({ ok: false, error: 'only an instructor may follow a class session' });
       const session = this.app.store.sessions.get(payload.session);
       if (!session) return reply({ ok: false, error: `no session ${payload.session}` });
       if (!sessions.has(session.id)) {
@@ -141,7 +148,10 @@ export class ExerciseAudience {
       reply({ ok: true, id: sessionRoom(session.id) });
       const scenario = this.deps.scenarioOfSession(session);
       for (const st of this.app.store.students.inSession(session.id)) {
-        socket.emit('session:progress', { session: session.id, student: studentProgress(st, scenario, this.isOnline(st.lab)) });
+        socket.emit('session:progress', {
+          session: session.id,
+          student: studentProgress(st, scenario, this.isOnline(st.lab)),
+        });
       }
     });
     socket.on('session:unsubscribe', (payload) => {

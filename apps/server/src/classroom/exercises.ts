@@ -96,7 +96,9 @@ export class ExerciseHub {
 
   /** A run nobody waits for: a failure is only logged. */
   trigger(lab: string, trigger: Trigger): void {
-    this.run(lab, trigger).catch((err: Error) => this.app.log.debug({ lab, trigger, err: err.message }, 'exercise run failed'));
+    this.run(lab, trigger).catch((err: Error) =>
+      this.app.log.debug({ lab, trigger, err: err.message }, 'exercise run failed'),
+    );
   }
 
   /** The latest run of the lab, if any. */
@@ -123,18 +125,27 @@ export class ExerciseHub {
       await this.app.engine.entry(ctx.lab);
     } catch (err) {
       if (!(err instanceof EngineError && err.code === 'not-found')) throw err;
-      throw new HttpError(410, 'lab-gone', `lab ${ctx.lab} is gone (a student's lab is removed after a long idle time); reset it to get a fresh one: POST /api/labs/${ctx.lab}/reset`);
+      throw new HttpError(
+        410,
+        'lab-gone',
+        `lab ${ctx.lab} is gone (a student's lab is removed after a long idle time); reset it to get a fresh one: POST /api/labs/${ctx.lab}/reset`,
+      );
     }
   }
 
   /** Puts the lab back as the scenario starts (re-creates it when it is gone), then runs the checks. */
   async reset(ctx: ExerciseContext): Promise<CheckRun> {
-    if (ctx.session?.endedAt) throw new HttpError(409, 'ended', `the class session of lab ${ctx.lab} has ended: its labs are gone for good`);
+    if (ctx.session?.endedAt)
+      throw new HttpError(409, 'ended', `the class session of lab ${ctx.lab} has ended: its labs are gone for good`);
     // The engine's `removing` event ends the lab's terminals, pings and captures before it goes.
     await this.scheduler.exclusive(ctx.lab, () =>
       this.realizeLab(ctx.lab, async () => {
-        const present = await this.app.engine.entry(ctx.lab).then(() => true, () => false);
-        if (present && (await exerciseOf(this.app.engine, ctx.lab).catch(() => undefined))) await resetExercise(this.app.engine, ctx.lab);
+        const present = await this.app.engine.entry(ctx.lab).then(
+          () => true,
+          () => false,
+        );
+        if (present && (await exerciseOf(this.app.engine, ctx.lab).catch(() => undefined)))
+          await resetExercise(this.app.engine, ctx.lab);
         else {
           if (present) await this.app.engine.destroy(ctx.lab);
           await startExercise(this.app.engine, ctx.scenario, { lab: ctx.lab });
@@ -232,7 +243,15 @@ export class ExerciseHub {
       if (this.probing.get(lab) === probes) this.probing.delete(lab);
       ended();
     }
-    const run: CheckRun = { lab, results: checks.results, passed: checks.passed, total: checks.total, at: new Date().toISOString(), ms: checks.ms, trigger };
+    const run: CheckRun = {
+      lab,
+      results: checks.results,
+      passed: checks.passed,
+      total: checks.total,
+      at: new Date().toISOString(),
+      ms: checks.ms,
+      trigger,
+    };
     this.lastRunAt.set(lab, performance.now());
     const row = this.records.record(ctx, run);
     if (row) this.emitProgress(row.id, row);

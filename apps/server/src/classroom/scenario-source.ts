@@ -12,8 +12,15 @@ import { HttpError } from '../http-error.js';
 export function parseScenarioBody(text: string, path = 'text'): Scenario {
   const { scenario, problems } = parseScenarioText(text);
   if (!scenario || problems.length > 0) {
-    const list: Problem[] = problems.length ? problems : [{ path, code: 'scenario.invalid', message: 'the scenario could not be read' }];
-    throw new HttpError(400, 'invalid', `the scenario file has ${list.length} problem${list.length === 1 ? '' : 's'}; nothing was run`, list);
+    const list: Problem[] = problems.length
+      ? problems
+      : [{ path, code: 'scenario.invalid', message: 'the scenario could not be read' }];
+    throw new HttpError(
+      400,
+      'invalid',
+      `the scenario file has ${list.length} problem${list.length === 1 ? '' : 's'}; nothing was run`,
+      list,
+    );
   }
   return scenario;
 }
@@ -21,7 +28,14 @@ export function parseScenarioBody(text: string, path = 'text'): Scenario {
 /** A built-in scenario by id, or 400 naming the field (it is part of a request body). */
 export function builtinOr400(id: string): { scenario: Scenario; text: string } {
   const b = builtinScenario(id);
-  if (!b) throw new HttpError(400, 'invalid', `no built-in scenario named ${JSON.stringify(id)}`, [{ path: 'scenario', code: 'scenario.unknown', message: `no built-in scenario named ${JSON.stringify(id)} (GET /api/scenarios lists them)` }]);
+  if (!b)
+    throw new HttpError(400, 'invalid', `no built-in scenario named ${JSON.stringify(id)}`, [
+      {
+        path: 'scenario',
+        code: 'scenario.unknown',
+        message: `no built-in scenario named ${JSON.stringify(id)} (GET /api/scenarios lists them)`,
+      },
+    ]);
   return { scenario: b.scenario, text: b.text };
 }
 
@@ -46,7 +60,10 @@ export class ScenarioSource {
     let s = this.parsed.get(session.id);
     if (!s) {
       const r = parseScenarioText(session.scenarioText);
-      if (!r.scenario) throw new Error(`session ${session.id}: its scenario no longer parses: ${r.problems.map((p) => p.message).join('; ')}`);
+      if (!r.scenario)
+        throw new Error(
+          `session ${session.id}: its scenario no longer parses: ${r.problems.map((p) => p.message).join('; ')}`,
+        );
       this.parsed.set(session.id, (s = r.scenario));
     }
     return s;

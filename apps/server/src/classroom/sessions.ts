@@ -27,7 +27,12 @@ export class Classroom {
   create(scenario: Scenario): Session {
     const text = scenarioToYaml(scenario);
     for (let attempt = 0; attempt < 20; attempt++) {
-      const row = this.app.store.sessions.add({ id: randomUUID(), code: newSessionCode(), scenarioId: scenario.id, scenarioText: text });
+      const row = this.app.store.sessions.add({
+        id: randomUUID(),
+        code: newSessionCode(),
+        scenarioId: scenario.id,
+        scenarioText: text,
+      });
       if (row) return this.view(row);
     }
     throw new Error('no free session code after 20 draws');
@@ -48,15 +53,19 @@ export class Classroom {
   }
 
   private view(row: SessionRow): Session {
-    return sessionView(row, this.exercises.scenarios.ofSession(row), this.app.store.students.inSession(row.id), (lab) => this.exercises.isOnline(lab));
+    return sessionView(row, this.exercises.scenarios.ofSession(row), this.app.store.students.inSession(row.id), (lab) =>
+      this.exercises.isOnline(lab),
+    );
   }
 
   /** A student joins: their own lab realized from the session's scenario, and a token for it alone. */
   async join(code: string, rawName: string): Promise<Joined> {
     const cleaned = cleanStudentName(rawName);
-    if ('problem' in cleaned) throw new HttpError(400, 'invalid', `${cleaned.problem.message}; nobody joined`, [cleaned.problem]);
+    if ('problem' in cleaned)
+      throw new HttpError(400, 'invalid', `${cleaned.problem.message}; nobody joined`, [cleaned.problem]);
     const session = this.app.store.sessions.byCode(normalizeCode(code));
-    if (!session) throw new HttpError(404, 'not-found', 'no class session has this code; check it with your instructor');
+    if (!session)
+      throw new HttpError(404, 'not-found', 'no class session has this code; check it with your instructor');
     if (session.endedAt) throw new HttpError(410, 'ended', 'this class session has ended');
     const token = randomBytes(24).toString('base64url');
     const student = this.app.store.students.add({
@@ -67,14 +76,18 @@ export class Classroom {
       labFor: (seq) => studentLabName(session.code, seq),
       max: this.maxStudents,
     });
-    if (student === 'full') throw new HttpError(409, 'full', `this class session is full (at most ${this.maxStudents} students)`);
+    if (student === 'full')
+      throw new HttpError(409, 'full', `this class session is full (at most ${this.maxStudents} students)`);
     try {
-      await this.exercises.realizeLab(student.lab, () => startExercise(this.app.engine, this.exercises.scenarios.ofSession(session), { lab: student.lab }));
+      await this.exercises.realizeLab(student.lab, () =>
+        startExercise(this.app.engine, this.exercises.scenarios.ofSession(session), { lab: student.lab }),
+      );
     } catch (err) {
       // Nobody joined: no row, no token, no half-made lab (but a lab of that name that is someone
       // else's, which startExercise refused to take over, is left alone).
       this.app.store.students.delete(student.id);
-      if (!(err instanceof EngineError && err.code === 'conflict')) await this.exercises.destroyLab(student.lab).catch(() => undefined);
+      if (!(err instanceof EngineError && err.code === 'conflict'))
+        await this.exercises.destroyLab(student.lab).catch(() => undefined);
       throw err;
     }
     if (this.app.store.sessions.get(session.id)?.endedAt) {
@@ -113,7 +126,10 @@ export class Classroom {
             if (await this.exercises.destroyLab(lab)) destroyed.push(lab);
           } catch (err) {
             failed.push(lab);
-            this.app.log.warn({ lab, err: (err as Error).message }, 'a student lab could not be destroyed at the end of its session');
+            this.app.log.warn(
+              { lab, err: (err as Error).message },
+              'a student lab could not be destroyed at the end of its session',
+            );
           }
         }),
       ),
@@ -128,8 +144,14 @@ export class Classroom {
   resetStudent(sessionId: string, studentId: string) {
     const session = this.row(sessionId);
     const student = this.app.store.students.get(studentId);
-    if (!student || student.session !== session.id) throw new HttpError(404, 'not-found', `session ${sessionId} has no student ${studentId}`);
+    if (!student || student.session !== session.id)
+      throw new HttpError(404, 'not-found', `session ${sessionId} has no student ${studentId}`);
     if (session.endedAt) throw new HttpError(409, 'ended', 'this class session has ended: its labs are gone');
-    return this.exercises.reset({ lab: student.lab, scenario: this.exercises.scenarios.ofSession(session), student, session });
+    return this.exercises.reset({
+      lab: student.lab,
+      scenario: this.exercises.scenarios.ofSession(session),
+      student,
+      session,
+    });
   }
 }

@@ -5,7 +5,16 @@ import type { Scenario } from '@patchbay/scenarios';
 import type { SessionRow, StudentRow } from '../store/store.js';
 
 export function scenarioSummary(s: Scenario): ScenarioSummary {
-  return { id: s.id, title: s.title, level: s.level, summary: s.summary, tags: s.tags ?? [], checks: s.checks.length, hints: s.hints?.length ?? 0, checkList: s.checks.map((c) => ({ id: c.id, title: c.title, type: c.type })) };
+  return {
+    id: s.id,
+    title: s.title,
+    level: s.level,
+    summary: s.summary,
+    tags: s.tags ?? [],
+    checks: s.checks.length,
+    hints: s.hints?.length ?? 0,
+    checkList: s.checks.map((c) => ({ id: c.id, title: c.title, type: c.type })),
+  };
 }
 
 export function studentProgress(st: StudentRow, scenario: Scenario, online?: boolean): StudentProgress {
@@ -25,7 +34,12 @@ export function studentProgress(st: StudentRow, scenario: Scenario, online?: boo
   };
 }
 
-export function sessionView(row: SessionRow, scenario: Scenario, students: StudentRow[], online?: (lab: string) => boolean): Session {
+export function sessionView(
+  row: SessionRow,
+  scenario: Scenario,
+  students: StudentRow[],
+  online?: (lab: string) => boolean,
+): Session {
   return {
     id: row.id,
     code: row.code,
@@ -38,9 +52,16 @@ export function sessionView(row: SessionRow, scenario: Scenario, students: Stude
 }
 
 /** The hints revealed so far: the first `shown`, never more than there are. */
-export const revealedHints = (scenario: Scenario, shown: number): string[] => (scenario.hints ?? []).slice(0, Math.max(0, shown));
+export const revealedHints = (scenario: Scenario, shown: number): string[] =>
+  (scenario.hints ?? []).slice(0, Math.max(0, shown));
 
-export function exerciseView(lab: string, scenario: Scenario, hintsShown: number, lastRun: CheckRun | undefined, session?: string): ExerciseView {
+export function exerciseView(
+  lab: string,
+  scenario: Scenario,
+  hintsShown: number,
+  lastRun: CheckRun | undefined,
+  session?: string,
+): ExerciseView {
   return {
     lab,
     ...(session ? { session } : {}),

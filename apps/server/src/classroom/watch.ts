@@ -91,7 +91,10 @@ export class LabChangeWatch {
       if (!this.wanted.has(lab) || this.closed) {
         this.subscriptions.delete(lab);
         const t = this.timers.get(lab);
-        if (t) (clearTimeout(t), this.timers.delete(lab));
+        if (t) {
+          clearTimeout(t);
+          this.timers.delete(lab);
+        }
         this.heldChange.delete(lab);
         this.followUp.delete(lab);
         await sub?.close();

@@ -92,7 +92,8 @@ interface CaptureRun {
   stop(reason: CaptureEndReason): void;
 }
 
-export const captureDownloadPath = (lab: string, id: string): string => `/api/labs/${encodeURIComponent(lab)}/captures/${id}/pcap`;
+export const captureDownloadPath = (lab: string, id: string): string =>
+  `/api/labs/${encodeURIComponent(lab)}/captures/${id}/pcap`;
 
 export class CaptureHub {
   private readonly captures = new Map<string, CaptureRun>();
@@ -115,7 +116,8 @@ export class CaptureHub {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
       const run = this.find(socket, payload);
       if (!run) return reply({ ok: false, error: 'no such capture' });
-      if (!run.subscribers.has(socket.id)) run.subscribers.set(socket.id, { socket, credit: this.options.inflightBatches, dropped: 0 });
+      if (!run.subscribers.has(socket.id))
+        run.subscribers.set(socket.id, { socket, credit: this.options.inflightBatches, dropped: 0 });
       reply({ ok: true, id: run.info.id });
       socket.emit('capture:status', { ...run.info, dropped: 0 });
     });
@@ -131,7 +133,10 @@ export class CaptureHub {
 
   /** Captures of a lab, running and ended, newest first. */
   list(lab: string): CaptureInfo[] {
-    return [...this.captures.values()].filter((c) => c.info.lab === lab).map((c) => ({ ...c.info })).reverse();
+    return [...this.captures.values()]
+      .filter((c) => c.info.lab === lab)
+      .map((c) => ({ ...c.info }))
+      .reverse();
   }
 
   /** The capture's pcap file, or undefined when there is no such capture in this lab. */
@@ -142,7 +147,8 @@ export class CaptureHub {
 
   /** Forgets a destroyed lab's ended captures (its running ones were stopped by LabProcesses.release). */
   forget(lab: string): void {
-    for (const [id, run] of this.captures) if (run.info.lab === lab && run.info.state === 'ended') this.captures.delete(id);
+    for (const [id, run] of this.captures)
+      if (run.info.lab === lab && run.info.state === 'ended') this.captures.delete(id);
   }
 
   /** Memory held by the captures' rings (for tests and benchmarks). */
@@ -159,33 +165,54 @@ export class CaptureHub {
   }
 
   private unsubscribe(run: CaptureRun, socketId: string): void {
-    if (run.subscribers.delete(socketId) && run.subscribers.size === 0 && run.info.state === 'running') run.stop('unsubscribed');
+    if (run.subscribers.delete(socketId) && run.subscribers.size === 0 && run.info.state === 'running')
+      run.stop('unsubscribed');
   }
 
   private running(owner?: string): number {
     let n = 0;
-    for (const c of this.captures.values()) if (c.info.state === 'running' && (owner === undefined || c.owner === owner)) n++;
+    for (const c of this.captures.values())
+      if (c.info.state === 'running' && (owner === undefined || c.owner === owner)) n++;
     return n;
   }
 
   private async start(socket: LiveSocket, payload: unknown): Promise<LiveAck> {
-    const input: unknown = payload !== null && typeof payload === 'object' ? Value.Default(CaptureStartSchema, Value.Clone(payload)) : payload;
-    if (!Value.Check(CaptureStartSchema, input)) return { ok: false, error: 'invalid capture:start payload', problems: payloadProblems(CaptureStartSchema, input, 'capture.invalid') };
+    const input: unknown =
+      payload !== null && typeof payload === 'object'
+        ? Value.Default(CaptureStartSchema, Value.Clone(payload))
+        : payload;
+    if (!Value.Check(CaptureStartSchema, input))
+      return {
+        ok: false,
+        error: 'invalid capture:start payload',
+        problems: payloadProblems(CaptureStartSchema, input, 'capture.invalid'),
+      };
     const opts: CaptureStart = input;
     const reused = streamIdsOf(socket).claim(opts.id, 'capture');
-    if (reused) return { ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] };
-    if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab)) return { ok: false, error: `this token does not cover lab ${opts.lab}` };
+    if (reused)
+      return { ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] };
+    if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab))
+      return { ok: false, error: `this token does not cover lab ${opts.lab}` };
     const filterProblem = captureFilterProblem(opts.filter);
-    if (filterProblem) return { ok: false, error: filterProblem, problems: [{ path: 'filter', message: filterProblem, code: 'capture.filter' }] };
+    if (filterProblem)
+      return {
+        ok: false,
+        error: filterProblem,
+        problems: [{ path: 'filter', message: filterProblem, code: 'capture.filter' }],
+      };
     if (opts.interface !== undefined && opts.interface !== 'any') {
       const bad = interfaceNameProblem(opts.interface);
-      if (bad) return { ok: false, error: bad, problems: [{ path: 'interface', message: bad, code: 'capture.interface' }] };
+      if (bad)
+        return { ok: false, error: bad, problems: [{ path: 'interface', message: bad, code: 'capture.interface' }] };
     }
-    if (this.running(socket.id) >= this.options.maxPerSocket) return { ok: false, error: `at most ${this.options.maxPerSocket} captures at a time per connection` };
-    if (this.running() >= this.options.maxRunning) return { ok: false, error: `the server runs at most ${this.options.maxRunning} captures at a time` };
+    if (this.running(socket.id) >= this.options.maxPerSocket)
+      return { ok: false, error: `at most ${this.options.maxPerSocket} captures at a time per connection` };
+    if (this.running() >= this.options.maxRunning)
+      return { ok: false, error: `the server runs at most ${this.options.maxRunning} captures at a time` };
     const limits = { ...CAPTURE_LIMIT_DEFAULTS, ...opts.limits };
     limits.bytes = Math.min(limits.bytes, this.options.maxBytes);
-    if (limits.seconds > this.options.maxSeconds) return { ok: false, error: `a capture may last at most ${this.options.maxSeconds} s on this server` };
+    if (limits.seconds > this.options.maxSeconds)
+      return { ok: false, error: `a capture may last at most ${this.options.maxSeconds} s on this server` };
     const quota = this.app.quotas.acquire(socket.data.scope, 'capture');
     if ('error' in quota) return { ok: false, error: quota.error };
     const place = await placeOf(this.app, opts.lab, opts.node);
@@ -270,27 +297,36 @@ export class CaptureHub {
         run.decoder!.onDrain(() => (decoderBlocked = false));
       }
     };
-    run.handle = startCapture(ns, { interface: info.interface, ...(info.filter ? { filter: info.filter } : {}), packets: info.limits.packets, snaplen }, (chunk) => {
-      let block;
-      try {
-        const hadHeader = splitter.header !== undefined;
-        block = splitter.push(chunk);
-        if (!hadHeader && splitter.header) {
-          ring.header = splitter.header.bytes;
-          feed(splitter.header.bytes, 0);
+    run.handle = startCapture(
+      ns,
+      {
+        interface: info.interface,
+        ...(info.filter ? { filter: info.filter } : {}),
+        packets: info.limits.packets,
+        snaplen,
+      },
+      (chunk) => {
+        let block;
+        try {
+          const hadHeader = splitter.header !== undefined;
+          block = splitter.push(chunk);
+          if (!hadHeader && splitter.header) {
+            ring.header = splitter.header.bytes;
+            feed(splitter.header.bytes, 0);
+          }
+        } catch (err) {
+          info.message = err instanceof PcapError ? err.message : String(err);
+          run.stop('error');
+          return;
         }
-      } catch (err) {
-        info.message = err instanceof PcapError ? err.message : String(err);
-        run.stop('error');
-        return;
-      }
-      if (!block) return;
-      info.packets += block.records;
-      info.bytes += block.data.length;
-      ring.push(block);
-      feed(block.data, block.records);
-      if (info.bytes >= info.limits.bytes) run.stop('bytes');
-    });
+        if (!block) return;
+        info.packets += block.records;
+        info.bytes += block.data.length;
+        ring.push(block);
+        feed(block.data, block.records);
+        if (info.bytes >= info.limits.bytes) run.stop('bytes');
+      },
+    );
     const unregister = this.processes.add({ lab: info.lab, ns, stop: (why) => run.stop(why), done: run.ended });
     const deadline = setTimeout(() => run.stop('seconds'), info.limits.seconds * 1000);
     const status = setInterval(() => this.sendStatus(run), o.statusIntervalMs);
@@ -302,7 +338,10 @@ export class CaptureHub {
       if (!info.reason) info.reason = exit.code === 0 && info.packets >= info.limits.packets ? 'packets' : 'exited';
       if (exit.message && (info.reason === 'exited' || info.reason === 'error')) info.message ??= exit.message;
       run.decoder!.end();
-      const drained = await Promise.race([run.decoder!.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DECODER_DRAIN_MS))]);
+      const drained = await Promise.race([
+        run.decoder!.done.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), DECODER_DRAIN_MS)),
+      ]);
       if (!drained) run.decoder!.kill();
       await run.decoder!.done;
       this.flush(run);
@@ -328,20 +367,24 @@ export class CaptureHub {
         continue;
       }
       sub.credit--;
-      sub.socket.timeout(this.options.ackTimeoutMs).emit('capture:lines', { id: run.info.id, lines, dropped: sub.dropped }, () => {
-        sub.credit++;
-      });
+      sub.socket
+        .timeout(this.options.ackTimeoutMs)
+        .emit('capture:lines', { id: run.info.id, lines, dropped: sub.dropped }, () => {
+          sub.credit++;
+        });
     }
   }
 
   private sendStatus(run: CaptureRun): void {
     run.info.pcapBytes = run.ring.header ? run.ring.header.length + run.ring.bytes : 0;
     run.info.pcapPackets = run.ring.packets;
-    for (const sub of run.subscribers.values()) sub.socket.emit('capture:status', { ...run.info, dropped: sub.dropped });
+    for (const sub of run.subscribers.values())
+      sub.socket.emit('capture:status', { ...run.info, dropped: sub.dropped });
   }
 
   private evictEnded(lab: string): void {
     const ended = [...this.captures.values()].filter((c) => c.info.lab === lab && c.info.state === 'ended');
-    for (const old of ended.slice(0, Math.max(0, ended.length - this.options.keepEndedPerLab))) this.captures.delete(old.info.id);
+    for (const old of ended.slice(0, Math.max(0, ended.length - this.options.keepEndedPerLab)))
+      this.captures.delete(old.info.id);
   }
 }

@@ -15,8 +15,10 @@ export function guardPackets(socket: LiveSocket) {
     const [event, ...args] = packet;
     const ack = typeof args.at(-1) === 'function' ? (args.pop() as (res: unknown) => void) : undefined;
     const refuse = (error: string): void => ack?.({ ok: false, error });
-    if (typeof event !== 'string' || socket.listeners(event as 'ping:start').length === 0) return refuse(`unknown event ${String(event).slice(0, 64)}`);
-    if (nestedDeeper(args[0], MAX_PAYLOAD_DEPTH)) return refuse(`invalid ${event} payload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
+    if (typeof event !== 'string' || socket.listeners(event as 'ping:start').length === 0)
+      return refuse(`unknown event ${String(event).slice(0, 64)}`);
+    if (nestedDeeper(args[0], MAX_PAYLOAD_DEPTH))
+      return refuse(`invalid ${event} payload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
     packet.splice(1, packet.length - 1, args[0], ...(ack ? [ack] : []));
     next();
   };

@@ -22,4 +22,3 @@ export async function placeOf(app: FastifyInstance, lab: string, node: string): 
   const bridgeDevice = kind === 'bridge' ? names.bridgeDevice[node] : undefined;
   return bridgeDevice ? { ns, kind, bridgeDevice } : { ns, kind };
 }
-

@@ -13,7 +13,9 @@ export const MAX_PAYLOAD_PROBLEMS = 20;
 
 export function payloadProblems(schema: TSchema, payload: unknown, code: string): Problem[] {
   const errors = schemaErrors(schema, payload);
-  const problems: Problem[] = errors.slice(0, MAX_PAYLOAD_PROBLEMS).map((e) => ({ path: pointerToPath(payload, e.path), message: translateSchemaError(e).message, code }));
+  const problems: Problem[] = errors
+    .slice(0, MAX_PAYLOAD_PROBLEMS)
+    .map((e) => ({ path: pointerToPath(payload, e.path), message: translateSchemaError(e).message, code }));
   const more = errors.length - problems.length;
   if (more > 0) problems.push({ path: '', message: `and ${more} more problem${more === 1 ? '' : 's'}`, code });
   return problems;

@@ -20,13 +20,22 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, processes
 
   socket.on('ping:start', async (payload, ack) => {
     const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-    const input: unknown = payload !== null && typeof payload === 'object' ? Value.Default(PingStartSchema, Value.Clone(payload)) : payload;
-    if (!Value.Check(PingStartSchema, input)) return reply({ ok: false, error: 'invalid ping:start payload', problems: payloadProblems(PingStartSchema, input, 'ping.invalid') });
+    const input: unknown =
+      payload !== null && typeof payload === 'object' ? Value.Default(PingStartSchema, Value.Clone(payload)) : payload;
+    if (!Value.Check(PingStartSchema, input))
+      return reply({
+        ok: false,
+        error: 'invalid ping:start payload',
+        problems: payloadProblems(PingStartSchema, input, 'ping.invalid'),
+      });
     const opts: PingStart = input;
     const reused = streamIdsOf(socket).claim(opts.id, 'ping');
-    if (reused) return reply({ ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] });
-    if (!app.auth.scopeCovers(socket.data.scope, opts.lab)) return reply({ ok: false, error: `this token does not cover lab ${opts.lab}` });
-    if (pings.size + starting >= MAX_PINGS_PER_SOCKET) return reply({ ok: false, error: `at most ${MAX_PINGS_PER_SOCKET} pings at a time` });
+    if (reused)
+      return reply({ ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] });
+    if (!app.auth.scopeCovers(socket.data.scope, opts.lab))
+      return reply({ ok: false, error: `this token does not cover lab ${opts.lab}` });
+    if (pings.size + starting >= MAX_PINGS_PER_SOCKET)
+      return reply({ ok: false, error: `at most ${MAX_PINGS_PER_SOCKET} pings at a time` });
     const quota = app.quotas.acquire(socket.data.scope, 'ping');
     if ('error' in quota) return reply({ ok: false, error: quota.error });
     starting++;
@@ -44,12 +53,23 @@ export function registerPing(app: FastifyInstance, socket: LiveSocket, processes
         const p = parsePingLine(line);
         if (p && 'seq' in p) highestSeq = Math.max(highestSeq, p.seq);
         if (!p) {
-          if (stream === 'stderr' && line.trim()) socket.emit('ping:event', { id, type: 'error', message: line.trim() });
+          if (stream === 'stderr' && line.trim())
+            socket.emit('ping:event', { id, type: 'error', message: line.trim() });
         } else if (p.kind === 'reply') {
           stats.received++;
-          socket.emit('ping:reply', { id, seq: p.seq, ttl: p.ttl, ...(p.rttMs !== undefined ? { rttMs: p.rttMs } : {}) });
+          socket.emit('ping:reply', {
+            id,
+            seq: p.seq,
+            ttl: p.ttl,
+            ...(p.rttMs !== undefined ? { rttMs: p.rttMs } : {}),
+          });
         } else if (p.kind === 'timeout') {
-          socket.emit('ping:event', { id, type: 'timeout', seq: p.seq, message: `no answer yet for icmp_seq=${p.seq}` });
+          socket.emit('ping:event', {
+            id,
+            type: 'timeout',
+            seq: p.seq,
+            message: `no answer yet for icmp_seq=${p.seq}`,
+          });
         } else if (p.kind === 'unreachable' || p.kind === 'error') {
           socket.emit('ping:event', { id, type: p.kind, seq: p.seq, message: p.message });
         } else if (p.kind === 'summary') {

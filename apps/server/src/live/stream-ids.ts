@@ -16,7 +16,8 @@ export class StreamIds {
 
   /** Claims `id` for a new stream of `kind`; the refusal's message when the connection has used it. */
   claim(id: string, kind: string): string | undefined {
-    if (this.used.has(id)) return `the id ${id} was used before on this connection: choose a new id for each ${kind} (e.g. a random UUID)`;
+    if (this.used.has(id))
+      return `the id ${id} was used before on this connection: choose a new id for each ${kind} (e.g. a random UUID)`;
     this.used.add(id);
     if (this.used.size > this.remember) {
       const oldest = this.used.values().next();

@@ -5,7 +5,9 @@ describe('StreamIds', () => {
   it('lets an id name one stream of a connection, and says so on reuse', () => {
     const ids = new StreamIds();
     expect(ids.claim('a1b2c3d4', 'ping')).toBeUndefined();
-    expect(ids.claim('a1b2c3d4', 'capture')).toMatch(/a1b2c3d4 was used before on this connection: choose a new id for each capture/);
+    expect(ids.claim('a1b2c3d4', 'capture')).toMatch(
+      /a1b2c3d4 was used before on this connection: choose a new id for each capture/,
+    );
     expect(ids.claim('e5f6a7b8', 'ping')).toBeUndefined();
   });
 

@@ -29,7 +29,6 @@ export const TABLES_MIN_INTERVAL_MS = 20;
 export const TABLES_INFLIGHT = 8;
 const ACK_TIMEOUT_MS = 10_000;
 
-
 export const tablesRoom = (lab: string): string => `tables:${lab}`;
 
 interface NsState {
@@ -72,10 +71,13 @@ export class TablesHub {
     const mine = new Set<string>();
     socket.on('tables:subscribe', async (payload, ack) => {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(TablesSubscribeSchema, payload)) return reply({ ok: false, error: 'invalid tables:subscribe payload: { lab }' });
+      if (!Value.Check(TablesSubscribeSchema, payload))
+        return reply({ ok: false, error: 'invalid tables:subscribe payload: { lab }' });
       const { lab } = payload;
-      if (!this.app.auth.scopeCovers(socket.data.scope, lab)) return reply({ ok: false, error: `this token does not cover lab ${lab}` });
-      if (mine.has(lab) && this.labs.get(lab)?.subscribers.has(socket.id)) return reply({ ok: true, id: tablesRoom(lab) });
+      if (!this.app.auth.scopeCovers(socket.data.scope, lab))
+        return reply({ ok: false, error: `this token does not cover lab ${lab}` });
+      if (mine.has(lab) && this.labs.get(lab)?.subscribers.has(socket.id))
+        return reply({ ok: true, id: tablesRoom(lab) });
       try {
         await this.app.engine.entry(lab);
       } catch (err) {
@@ -110,10 +112,16 @@ export class TablesHub {
     });
     socket.on('tables:unsubscribe', (payload) => {
       const lab = payload !== null && typeof payload === 'object' ? payload.lab : undefined;
-      if (typeof lab === 'string' && mine.has(lab)) void this.leave(socket, lab, mine).catch((err: Error) => this.app.log.warn({ lab, err: err.message }, 'live tables: leaving failed'));
+      if (typeof lab === 'string' && mine.has(lab))
+        void this.leave(socket, lab, mine).catch((err: Error) =>
+          this.app.log.warn({ lab, err: err.message }, 'live tables: leaving failed'),
+        );
     });
     socket.on('disconnect', () => {
-      for (const lab of [...mine]) void this.leave(socket, lab, mine).catch((err: Error) => this.app.log.warn({ lab, err: err.message }, 'live tables: leaving failed'));
+      for (const lab of [...mine])
+        void this.leave(socket, lab, mine).catch((err: Error) =>
+          this.app.log.warn({ lab, err: err.message }, 'live tables: leaving failed'),
+        );
     });
   }
 
@@ -130,7 +138,15 @@ export class TablesHub {
   private ensure(lab: string): LabWatch {
     const existing = this.labs.get(lab);
     if (existing) return existing;
-    const w: LabWatch = { lab, ready: Promise.resolve(), subscribers: new Map(), pending: new Map(), namespaces: new Map(), closed: false, stopCounters: () => undefined };
+    const w: LabWatch = {
+      lab,
+      ready: Promise.resolve(),
+      subscribers: new Map(),
+      pending: new Map(),
+      namespaces: new Map(),
+      closed: false,
+      stopCounters: () => undefined,
+    };
     const watches = this.app.engine.watches;
     w.ready = watches
       .watchLab(lab, {

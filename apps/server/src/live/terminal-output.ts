@@ -89,7 +89,8 @@ export class TerminalOutput {
     while (this.queue.length > 0 && (final || this.credit > 0)) {
       let n = 0;
       let count = 0;
-      while (count < this.queue.length && (count === 0 || n + this.queue[count]!.length <= batchChars)) n += this.queue[count++]!.length;
+      while (count < this.queue.length && (count === 0 || n + this.queue[count]!.length <= batchChars))
+        n += this.queue[count++]!.length;
       const data = this.queue.splice(0, count).join('');
       this.queuedChars -= data.length;
       const sent = this.send(data, () => {

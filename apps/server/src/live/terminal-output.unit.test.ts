@@ -5,7 +5,16 @@ import { TerminalOutput } from './terminal-output.js';
 const turn = () => new Promise((r) => setImmediate(r));
 
 function harness(limits = { batchChars: 10, inflightBatches: 2, pendingChars: 40 }) {
-  const pty = { pauses: 0, resumes: 0, pause() { this.pauses++; }, resume() { this.resumes++; } };
+  const pty = {
+    pauses: 0,
+    resumes: 0,
+    pause() {
+      this.pauses++;
+    },
+    resume() {
+      this.resumes++;
+    },
+  };
   const sent: { data: string; ack: () => void }[] = [];
   let connected = true;
   const out = new TerminalOutput(limits, pty, (data, ack) => {

@@ -1,8 +1,8 @@
 // Browser terminals over socket.io (`terminal:open|input|resize|close` → `terminal:output`… →
 // `terminal:exit`): a login shell in the sandbox of a lab's `netns` or `router` node (kernel
 // sandbox.ts: bwrap inside the node's network namespace, owned by the node's own user namespace),
-// on a pty (node-pty). Hosts and bridges are never given to a shell: their namespaces hold the
-// lab's bridges and tunnels (research: kernel-and-sandbox-facts §1.6).
+// on a pty (node-pty, started by the kernel's spawnSandboxPty). Hosts and bridges are never given
+// to a shell: their namespaces hold the lab's bridges and tunnels (research: kernel-and-sandbox-facts §1.6).
 //
 // This file keeps the registry of open terminals and their socket events; shell-place.ts decides
 // where a shell may run, terminal-output.ts sends output with back-pressure (nothing dropped,
@@ -12,7 +12,7 @@
 // (LabProcesses: apply/destroy), at server shutdown, or when its shell exits. Every end but the
 // last goes through killSandbox (SIGKILL to the sandbox's pid 1: everything the student started dies
 // with it, `sleep &` and `setsid` included); `terminal:exit` is always the last event.
-import { killSandbox, sandboxArgv } from '@patchbay/kernel';
+import { killSandbox, spawnSandboxPty, type SandboxPty } from '@patchbay/kernel';
 import {
   TerminalInputSchema,
   TerminalOpenSchema,
@@ -25,7 +25,6 @@ import {
 } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
-import { spawn, type IPty } from 'node-pty';
 import type { LabProcesses } from './lab-processes.js';
 import { payloadProblems } from './payload-problems.js';
 import { writeInput } from './pty-input.js';
@@ -55,7 +54,7 @@ interface Terminal {
   node: string;
   ns: string;
   socket: LiveSocket;
-  pty: IPty;
+  pty: SandboxPty;
   output: TerminalOutput;
   startedAt: number;
   /** Why it is being ended (set once, before the kill). */
@@ -91,7 +90,13 @@ export class TerminalHub {
 
   /** Each open terminal's queued output (characters) and whether its pty is paused (tests, benchmarks). */
   status(): { id: string; lab: string; node: string; queued: number; paused: boolean }[] {
-    return [...this.all].map((t) => ({ id: t.id, lab: t.lab, node: t.node, queued: t.output.queued, paused: t.output.paused }));
+    return [...this.all].map((t) => ({
+      id: t.id,
+      lab: t.lab,
+      node: t.node,
+      queued: t.output.queued,
+      paused: t.output.paused,
+    }));
   }
 
   register(socket: LiveSocket): void {
@@ -100,10 +105,21 @@ export class TerminalHub {
 
     socket.on('terminal:open', async (payload, ack) => {
       const reply = (res: LiveAck) => (typeof ack === 'function' ? ack(res) : undefined);
-      if (!Value.Check(TerminalOpenSchema, payload)) return reply({ ok: false, error: 'invalid terminal:open payload', problems: payloadProblems(TerminalOpenSchema, payload, 'terminal.invalid') });
+      if (!Value.Check(TerminalOpenSchema, payload))
+        return reply({
+          ok: false,
+          error: 'invalid terminal:open payload',
+          problems: payloadProblems(TerminalOpenSchema, payload, 'terminal.invalid'),
+        });
       const reused = streamIdsOf(socket).claim(payload.id, 'terminal');
-      if (reused) return reply({ ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] });
-      if (mine.size + opening >= this.options.maxPerSocket) return reply({ ok: false, error: `at most ${this.options.maxPerSocket} terminals at a time per connection` });
+      if (reused)
+        return reply({
+          ok: false,
+          error: reused,
+          problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }],
+        });
+      if (mine.size + opening >= this.options.maxPerSocket)
+        return reply({ ok: false, error: `at most ${this.options.maxPerSocket} terminals at a time per connection` });
       const quota = this.app.quotas.acquire(socket.data.scope, 'terminal');
       if ('error' in quota) return reply({ ok: false, error: quota.error });
       opening++;
@@ -156,19 +172,23 @@ export class TerminalHub {
     await Promise.allSettled([...this.all].map((t) => this.stop(t, 'shutdown')));
   }
 
-  private async open(socket: LiveSocket, opts: TerminalOpen, mine: Map<string, Terminal>, releaseQuota: () => void = () => undefined): Promise<LiveAck> {
+  private async open(
+    socket: LiveSocket,
+    opts: TerminalOpen,
+    mine: Map<string, Terminal>,
+    releaseQuota: () => void = () => undefined,
+  ): Promise<LiveAck> {
     if (this.closing) return { ok: false, error: 'the server is shutting down' };
-    if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab)) return { ok: false, error: `this token does not cover lab ${opts.lab}` };
+    if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab))
+      return { ok: false, error: `this token does not cover lab ${opts.lab}` };
     const place = await shellPlaceOf(this.app, opts.lab, opts.node);
     if ('error' in place) return { ok: false, error: place.error };
     if (socket.disconnected) return { ok: false, error: 'disconnected' };
     if (this.closing) return { ok: false, error: 'the server is shutting down' };
 
-    let pty: IPty;
+    let pty: SandboxPty;
     try {
-      const { file, args } = sandboxArgv(place.ns, { hostname: opts.node });
-      // A minimal environment, never the server's: sandbox-exec.sh starts bwrap under `env -i` anyway.
-      pty = spawn(file, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: '/', env: { TERM: 'xterm-256color' } });
+      pty = spawnSandboxPty(place.ns, { hostname: opts.node, cols: opts.cols, rows: opts.rows });
     } catch (err) {
       return { ok: false, error: `the terminal could not start: ${(err as Error).message}` };
     }
@@ -192,7 +212,12 @@ export class TerminalHub {
     };
     mine.set(id, t);
     this.all.add(t);
-    const unregister = this.processes.add({ lab: t.lab, ns: t.ns, stop: (why) => void this.stop(t, why), done: t.done });
+    const unregister = this.processes.add({
+      lab: t.lab,
+      ns: t.ns,
+      stop: (why) => void this.stop(t, why),
+      done: t.done,
+    });
 
     pty.onData((data) => t.output.push(data, !t.reason));
     pty.onExit(({ exitCode, signal }) => {

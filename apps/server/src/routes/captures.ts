@@ -25,7 +25,10 @@ const captures: FastifyPluginAsyncTypebox = async (app) => {
     const { info, file } = found;
     return reply
       .header('content-type', 'application/vnd.tcpdump.pcap')
-      .header('content-disposition', `attachment; filename="${fileName(info.lab, info.node, info.interface, info.startedAt)}"`)
+      .header(
+        'content-disposition',
+        `attachment; filename="${fileName(info.lab, info.node, info.interface, info.startedAt)}"`,
+      )
       .header('cache-control', 'no-store')
       .send(file);
   });

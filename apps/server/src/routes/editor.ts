@@ -10,13 +10,15 @@ import { HttpError } from '../http-error.js';
 import { route } from './route.js';
 
 /** The examples shipped with Patchbay (a copy of the spec's examples), or PATCHBAY_EXAMPLES. */
-export const EXAMPLES_DIR = process.env['PATCHBAY_EXAMPLES'] ?? fileURLToPath(new URL('../../../../examples/', import.meta.url));
-
+export const EXAMPLES_DIR =
+  process.env['PATCHBAY_EXAMPLES'] ?? fileURLToPath(new URL('../../../../examples/', import.meta.url));
 
 function loadExamples(dir: string): Example[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    files = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
   } catch {
     return [];
   }

@@ -21,7 +21,13 @@ const exercise: FastifyPluginAsyncTypebox = async (app) => {
   route(app, routes.getExercise, async (req) => {
     const ctx = await contextFor(req, req.params.name);
     await app.exercises.assertPresent(ctx);
-    return exerciseView(ctx.lab, ctx.scenario, app.exercises.hintsShown(ctx), app.exercises.latest(ctx), ctx.session?.id);
+    return exerciseView(
+      ctx.lab,
+      ctx.scenario,
+      app.exercises.hintsShown(ctx),
+      app.exercises.latest(ctx),
+      ctx.session?.id,
+    );
   });
 
   route(app, routes.runChecks, async (req) => {

@@ -8,7 +8,9 @@ import { HttpError } from '../http-error.js';
 import { route } from './route.js';
 
 const labs: FastifyPluginAsyncTypebox = async (app) => {
-  route(app, routes.listLabs, async (req) => ({ labs: (await app.engine.list()).filter((l) => app.auth.covers(req, l.name)) }));
+  route(app, routes.listLabs, async (req) => ({
+    labs: (await app.engine.list()).filter((l) => app.auth.covers(req, l.name)),
+  }));
 
   // Ajv checks the JSON body against the lab schema, but the problems reported come from the lab
   // parser (the CLI's): the same paths, codes and messages, and YAML bodies too.
@@ -24,23 +26,38 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
       const query: Record<string, unknown> = req.query;
       const badQuery = Object.keys(query).find((k) => k !== 'dryRun' || (query[k] !== 'true' && query[k] !== 'false'));
       if (badQuery !== undefined) {
-        const message = badQuery === 'dryRun' ? 'must be true or false' : 'is not a parameter of this route (only dryRun)';
-        throw new HttpError(400, 'invalid', 'the request is not valid; nothing was changed', [{ path: badQuery, code: 'query.invalid', message }]);
+        const message =
+          badQuery === 'dryRun' ? 'must be true or false' : 'is not a parameter of this route (only dryRun)';
+        throw new HttpError(400, 'invalid', 'the request is not valid; nothing was changed', [
+          { path: badQuery, code: 'query.invalid', message },
+        ]);
       }
       const body: unknown = req.body;
       const text = typeof body === 'string' ? body : JSON.stringify(body ?? null); // no body: the parser says what is missing
       const lab: Lab = await app.engine.load(text);
       if (req.validationError && typeof body !== 'string') {
         // The lab parser accepted what the schema did not: report the schema's findings.
-        throw new EngineError('invalid', 'the lab document has problems; nothing was changed', validationProblems(req.validationError as never));
+        throw new EngineError(
+          'invalid',
+          'the lab document has problems; nothing was changed',
+          validationProblems(req.validationError as never),
+        );
       }
       if (lab.name !== name) {
         throw new HttpError(400, 'invalid', 'the document is for another lab; nothing was changed', [
-          { path: 'name', code: 'name.mismatch', message: `the document's name is ${JSON.stringify(lab.name)}, but the address says ${JSON.stringify(name)}` },
+          {
+            path: 'name',
+            code: 'name.mismatch',
+            message: `the document's name is ${JSON.stringify(lab.name)}, but the address says ${JSON.stringify(name)}`,
+          },
         ]);
       }
       if (req.scope?.role === 'student' && Object.keys(lab.nodes).length > app.limits.studentNodesPerLab) {
-        throw new HttpError(403, 'quota', `quota: a student's lab may have at most ${app.limits.studentNodesPerLab} nodes (this one has ${Object.keys(lab.nodes).length}); nothing was changed`);
+        throw new HttpError(
+          403,
+          'quota',
+          `quota: a student's lab may have at most ${app.limits.studentNodesPerLab} nodes (this one has ${Object.keys(lab.nodes).length}); nothing was changed`,
+        );
       }
       const dryRun = req.query.dryRun === 'true';
       // The live services follow the lab through the engine's lifecycle events (plugins/services/live.ts).
@@ -49,8 +66,18 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
       return {
         lab: result.lab,
         revision: result.revision,
-        ops: result.ops.map((o) => ({ phase: o.phase, kind: o.kind, action: o.action, subject: o.subject, reason: o.reason, command: opCommand(o) })),
-        drift: result.drift.map((c) => `${c.node || c.ns}: ${c.kind} ${c.action}${'name' in c ? ` ${String(c.name)}` : ''} still differs after apply`),
+        ops: result.ops.map((o) => ({
+          phase: o.phase,
+          kind: o.kind,
+          action: o.action,
+          subject: o.subject,
+          reason: o.reason,
+          command: opCommand(o),
+        })),
+        drift: result.drift.map(
+          (c) =>
+            `${c.node || c.ns}: ${c.kind} ${c.action}${'name' in c ? ` ${String(c.name)}` : ''} still differs after apply`,
+        ),
         timings: result.timings,
         dryRun,
       };

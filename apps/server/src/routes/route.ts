@@ -14,7 +14,13 @@ import type {
   RouteHandlerMethod,
 } from 'fastify';
 
-export type TypedApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /** The Fastify schema of a route table entry (the table says `query`, Fastify `querystring`). */
 export interface SchemaOf<R extends RouteDef> {
@@ -42,7 +48,12 @@ export interface RouteOptions {
   attachValidation?: boolean;
 }
 
-export function route<R extends RouteDef>(app: TypedApp, def: R, handler: RouteHandler<R>, options: RouteOptions = {}): void {
+export function route<R extends RouteDef>(
+  app: TypedApp,
+  def: R,
+  handler: RouteHandler<R>,
+  options: RouteOptions = {},
+): void {
   const isPublic = def.access === 'public';
   app.route({
     method: def.method,

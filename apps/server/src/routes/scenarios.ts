@@ -15,7 +15,6 @@ import { route } from './route.js';
 /** Validations at once (each realizes a lab and runs its checks up to three times); more wait. */
 export const VALIDATIONS_AT_ONCE = 2;
 
-
 const scenarios: FastifyPluginAsyncTypebox = async (app) => {
   const validations = new Semaphore(VALIDATIONS_AT_ONCE);
 

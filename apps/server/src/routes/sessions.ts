@@ -12,9 +12,12 @@ const sessions: FastifyPluginAsyncTypebox = async (app) => {
     app.auth.assertInstructor(req, 'open a class session');
     const { scenario: id, text } = req.body;
     if ((id === undefined) === (text === undefined)) {
-      throw new HttpError(400, 'invalid', 'give exactly one of scenario (a built-in id) and text (a scenario file); nothing was created', [
-        { path: '', code: 'session.scenario', message: 'exactly one of scenario and text' },
-      ]);
+      throw new HttpError(
+        400,
+        'invalid',
+        'give exactly one of scenario (a built-in id) and text (a scenario file); nothing was created',
+        [{ path: '', code: 'session.scenario', message: 'exactly one of scenario and text' }],
+      );
     }
     const scenario: Scenario = id !== undefined ? builtinOr400(id).scenario : parseScenarioBody(text!);
     return reply.code(201).send(app.classroom.create(scenario));

@@ -17,16 +17,27 @@ const open = () => {
   dir = mkdtempSync(join(tmpdir(), 'patchbay-classroom-db-'));
   return (db = openStore(dir));
 };
-const run = (passed: number, at: string): CheckRun => ({ lab: 'x', results: [], passed, total: 3, at, ms: 1, trigger: 'change' });
+const run = (passed: number, at: string): CheckRun => ({
+  lab: 'x',
+  results: [],
+  passed,
+  total: 3,
+  at,
+  ms: 1,
+  trigger: 'change',
+});
 
 describe('classroom store', () => {
   it('keeps sessions by code (any case), students in order with tokens for their lab only', () => {
     const s = open();
     expect(s.schemaVersion).toBe(3);
-    expect(s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: 'id: link-down' })).toMatchObject({ id: 'a', endedAt: null });
+    expect(
+      s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: 'id: link-down' }),
+    ).toMatchObject({ id: 'a', endedAt: null });
     expect(s.sessions.add({ id: 'b', code: 'ABCDEF', scenarioId: 'x', scenarioText: '' })).toBe(false); // code taken
     expect(s.sessions.byCode('abcdef')?.id).toBe('a');
-    const add = (id: string, token: string, max = 2) => s.students.add({ id, session: 'a', name: id, token, labFor: (n) => studentLabName('ABCDEF', n), max });
+    const add = (id: string, token: string, max = 2) =>
+      s.students.add({ id, session: 'a', name: id, token, labFor: (n) => studentLabName('ABCDEF', n), max });
     const one = add('one', 't1');
     const two = add('two', 't2');
     expect(add('three', 't3')).toBe('full');
@@ -44,7 +55,14 @@ describe('classroom store', () => {
   it('records runs; the first full pass stays as solvedAt; revoking a lab ends its tokens', () => {
     const s = open();
     s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '' });
-    s.students.add({ id: 'one', session: 'a', name: 'One', token: 't1', labFor: (n) => studentLabName('ABCDEF', n), max: 5 });
+    s.students.add({
+      id: 'one',
+      session: 'a',
+      name: 'One',
+      token: 't1',
+      labFor: (n) => studentLabName('ABCDEF', n),
+      max: 5,
+    });
     expect(s.students.recordRun('one', run(1, 't1'))?.solvedAt).toBeNull();
     expect(s.students.recordRun('one', run(3, 't2'))?.solvedAt).toBe('t2');
     const after = s.students.recordRun('one', run(0, 't3'))!;

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 export interface StoredLab {
   name: string;
   document: unknown;
-  layout: unknown | null;
+  layout: unknown; // null when none was saved
   updatedAt: string;
 }
 
@@ -37,7 +37,9 @@ export class LabStore {
   }
 
   get(name: string): StoredLab | undefined {
-    const r = this.db.prepare('SELECT name, document, layout, updated_at FROM labs WHERE name = ?').get(name) as DocumentRecord | undefined;
+    const r = this.db.prepare('SELECT name, document, layout, updated_at FROM labs WHERE name = ?').get(name) as
+      | DocumentRecord
+      | undefined;
     return r && storedLabOf(r);
   }
 
@@ -63,13 +65,20 @@ export class DraftStore {
   }
 
   get(name: string): StoredLab | undefined {
-    const r = this.db.prepare('SELECT name, document, layout, updated_at FROM drafts WHERE name = ?').get(name) as DocumentRecord | undefined;
+    const r = this.db.prepare('SELECT name, document, layout, updated_at FROM drafts WHERE name = ?').get(name) as
+      | DocumentRecord
+      | undefined;
     return r && storedLabOf(r);
   }
 
   /** Newest first. */
   list(): { name: string; updatedAt: string }[] {
-    return (this.db.prepare('SELECT name, updated_at FROM drafts ORDER BY updated_at DESC').all() as { name: string; updated_at: string }[]).map((r) => ({
+    return (
+      this.db.prepare('SELECT name, updated_at FROM drafts ORDER BY updated_at DESC').all() as {
+        name: string;
+        updated_at: string;
+      }[]
+    ).map((r) => ({
       name: r.name,
       updatedAt: r.updated_at,
     }));

@@ -38,7 +38,9 @@ export class SessionStore {
   add(s: Omit<SessionRow, 'createdAt' | 'endedAt'>): SessionRow | false {
     const createdAt = new Date().toISOString();
     const r = this.db
-      .prepare('INSERT OR IGNORE INTO sessions (id, code, scenario_id, scenario_text, created_at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR IGNORE INTO sessions (id, code, scenario_id, scenario_text, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(s.id, s.code, s.scenarioId, s.scenarioText, createdAt);
     return r.changes === 1 ? { ...s, createdAt, endedAt: null } : false;
   }
@@ -49,13 +51,17 @@ export class SessionStore {
   }
 
   byCode(code: string): SessionRow | undefined {
-    const r = this.db.prepare('SELECT * FROM sessions WHERE code = ?').get(code.toUpperCase()) as SessionRecord | undefined;
+    const r = this.db.prepare('SELECT * FROM sessions WHERE code = ?').get(code.toUpperCase()) as
+      | SessionRecord
+      | undefined;
     return r && sessionOf(r);
   }
 
   /** Newest first. */
   list(): SessionRow[] {
-    return (this.db.prepare('SELECT * FROM sessions ORDER BY created_at DESC, id').all() as SessionRecord[]).map(sessionOf);
+    return (this.db.prepare('SELECT * FROM sessions ORDER BY created_at DESC, id').all() as SessionRecord[]).map(
+      sessionOf,
+    );
   }
 
   /** Marks the session ended (the first end counts); answers when it ended. */

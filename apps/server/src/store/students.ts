@@ -65,18 +65,34 @@ export class StudentStore {
    */
   add(n: NewStudent): StudentRow | 'full' {
     return this.db.transaction((): StudentRow | 'full' => {
-      const { count } = this.db.prepare('SELECT COUNT(*) AS count FROM students WHERE session = ?').get(n.session) as { count: number };
+      const { count } = this.db.prepare('SELECT COUNT(*) AS count FROM students WHERE session = ?').get(n.session) as {
+        count: number;
+      };
       if (count >= n.max) return 'full';
       // Never reused, not even after a join that failed: its lab name may be taken by a lab
       // that is not ours (startExercise refused it), and trying it again would fail again.
-      const { seq } = this.db.prepare('UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq AS seq').get(n.session) as { seq: number };
+      const { seq } = this.db
+        .prepare('UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq AS seq')
+        .get(n.session) as { seq: number };
       const lab = n.labFor(seq);
       const joinedAt = new Date().toISOString();
       this.db
-        .prepare('INSERT INTO students (id, session, seq, name, lab, token_hash, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO students (id, session, seq, name, lab, token_hash, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(n.id, n.session, seq, n.name, lab, hashToken(n.token), joinedAt);
       this.tokens.add(n.token, 'student', lab);
-      return { id: n.id, session: n.session, seq, name: n.name, lab, joinedAt, hintsShown: 0, lastRun: null, solvedAt: null };
+      return {
+        id: n.id,
+        session: n.session,
+        seq,
+        name: n.name,
+        lab,
+        joinedAt,
+        hintsShown: 0,
+        lastRun: null,
+        solvedAt: null,
+      };
     })();
   }
 
@@ -102,13 +118,17 @@ export class StudentStore {
 
   /** The students of a session, in the order they joined. */
   inSession(session: string): StudentRow[] {
-    return (this.db.prepare('SELECT * FROM students WHERE session = ? ORDER BY seq').all(session) as StudentRecord[]).map(studentOf);
+    return (
+      this.db.prepare('SELECT * FROM students WHERE session = ? ORDER BY seq').all(session) as StudentRecord[]
+    ).map(studentOf);
   }
 
   /** Keeps a run as the student's latest; the first run where every check passes sets solvedAt. */
   recordRun(student: string, run: CheckRun): StudentRow | undefined {
     const solved = run.total > 0 && run.passed === run.total ? run.at : null;
-    this.db.prepare('UPDATE students SET last_run = ?, solved_at = COALESCE(solved_at, ?) WHERE id = ?').run(JSON.stringify(run), solved, student);
+    this.db
+      .prepare('UPDATE students SET last_run = ?, solved_at = COALESCE(solved_at, ?) WHERE id = ?')
+      .run(JSON.stringify(run), solved, student);
     return this.get(student);
   }
 

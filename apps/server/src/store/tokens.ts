@@ -23,12 +23,18 @@ export class TokenStore {
   }
 
   find(token: string): TokenRow | undefined {
-    return this.db.prepare('SELECT role, lab FROM tokens WHERE token_hash = ?').get(hashToken(token)) as TokenRow | undefined;
+    return this.db.prepare('SELECT role, lab FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
+      | TokenRow
+      | undefined;
   }
 
   /** The labs student tokens cover. */
   studentLabs(): string[] {
-    return (this.db.prepare("SELECT DISTINCT lab FROM tokens WHERE role = 'student' AND lab IS NOT NULL").all() as { lab: string }[]).map((r) => r.lab);
+    return (
+      this.db.prepare("SELECT DISTINCT lab FROM tokens WHERE role = 'student' AND lab IS NOT NULL").all() as {
+        lab: string;
+      }[]
+    ).map((r) => r.lab);
   }
 
   /** Revokes every student token of `lab` (the end of a class session): they answer 401 afterwards. */

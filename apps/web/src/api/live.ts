@@ -16,7 +16,11 @@ export function liveSocket(token?: string): LiveSocket {
   const key = token ?? '';
   let socket = sockets.get(key);
   if (!socket) {
-    socket = io({ path: '/socket.io/', auth: (cb) => cb({ token: token ?? getToken() ?? '' }), transports: ['websocket'] });
+    socket = io({
+      path: '/socket.io/',
+      auth: (cb) => cb({ token: token ?? getToken() ?? '' }),
+      transports: ['websocket'],
+    });
     sockets.set(key, socket);
   }
   return socket;

@@ -1,5 +1,16 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { forgetLab, getLabToken, getToken, joinedLabFor, joinRecord, labTokenKey, rememberJoin, rememberJoinCode, setToken, tokenForLab } from './token';
+import {
+  forgetLab,
+  getLabToken,
+  getToken,
+  joinedLabFor,
+  joinRecord,
+  labTokenKey,
+  rememberJoin,
+  rememberJoinCode,
+  setToken,
+  tokenForLab,
+} from './token';
 
 // The tests run in node: a localStorage of our own.
 const data = new Map<string, string>();

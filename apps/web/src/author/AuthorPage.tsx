@@ -17,12 +17,19 @@ function initialOpening(): Opening | { error: string } | undefined {
   const handed = peekHandOver(sessionStorage);
   const working = loadWorking(localStorage);
   if (handed?.kind === 'lab') {
-    const positions = handed.positions && Object.keys(handed.positions).length ? handed.positions : autoLayout(handed.lab);
+    const positions =
+      handed.positions && Object.keys(handed.positions).length ? handed.positions : autoLayout(handed.lab);
     // The same lab again (edited in the editor): keep the exercise written so far, take the new lab.
     if (working && working.draft.lab.name === handed.lab.name) {
-      return { working: { draft: { ...working.draft, lab: handed.lab }, positions }, note: `lab ${handed.lab.name} updated from the editor; the exercise written so far is kept` };
+      return {
+        working: { draft: { ...working.draft, lab: handed.lab }, positions },
+        note: `lab ${handed.lab.name} updated from the editor; the exercise written so far is kept`,
+      };
     }
-    return { working: { draft: draftFromLab(handed.lab), positions }, note: `new exercise around lab ${handed.lab.name}` };
+    return {
+      working: { draft: draftFromLab(handed.lab), positions },
+      note: `new exercise around lab ${handed.lab.name}`,
+    };
   }
   if (handed?.kind === 'scenario') return openingFromText(handed.name, handed.text);
   return working ? { working } : undefined;
@@ -45,7 +52,7 @@ export function AuthorPage() {
   );
 }
 
-function StartScreen({ error, onOpen }: { error?: string; onOpen(o: Opening | { error: string }): void }) {
+function StartScreen({ error, onOpen }: { error?: string; onOpen: (o: Opening | { error: string }) => void }) {
   const [builtins, setBuiltins] = useState(false);
   return (
     <div className="pb-au-start" data-testid="author-start">
@@ -69,12 +76,21 @@ function StartScreen({ error, onOpen }: { error?: string; onOpen(o: Opening | { 
           </button>
         </li>
         <li>
-          <FilePickButton testid="start-import" inputTestid="start-file" onFile={(name, text) => onOpen(openingFromText(name, text))}>
+          <FilePickButton
+            testid="start-import"
+            inputTestid="start-file"
+            onFile={(name, text) => onOpen(openingFromText(name, text))}
+          >
             A scenario file…
           </FilePickButton>
         </li>
       </ul>
-      {builtins && <BuiltinDialog onClose={() => setBuiltins(false)} onOpen={(id, text) => onOpen(openingFromText(`${id}.yaml`, text))} />}
+      {builtins && (
+        <BuiltinDialog
+          onClose={() => setBuiltins(false)}
+          onOpen={(id, text) => onOpen(openingFromText(`${id}.yaml`, text))}
+        />
+      )}
     </div>
   );
 }

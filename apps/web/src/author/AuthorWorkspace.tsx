@@ -25,7 +25,8 @@ import { HintsSection, InstructionsSection, MetaSection, StepsSection } from './
 import { FilePickButton } from '../components/FilePickButton';
 import { downloadText } from '../download';
 
-const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+const isTyping = (t: EventTarget | null) =>
+  t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
 const errorText = (e: unknown) => (e instanceof ApiError ? e.message : String(e));
 
 export function AuthorWorkspace({ opening }: { opening: Opening }) {
@@ -34,11 +35,20 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   const live = useMemo(() => createLiveStore(), []);
   const { draft, problems, pick, pickNote, canUndo, canRedo } = useStore(
     store,
-    useShallow((s) => ({ draft: s.draft, problems: s.problems, pick: s.pick, pickNote: s.pickNote, canUndo: s.past.length > 0, canRedo: s.future.length > 0 })),
+    useShallow((s) => ({
+      draft: s.draft,
+      problems: s.problems,
+      pick: s.pick,
+      pickNote: s.pickNote,
+      canUndo: s.past.length > 0,
+      canRedo: s.future.length > 0,
+    })),
   );
   const facts = useMemo(() => labFacts(draft.lab), [draft.lab]);
   const ctx: AuthorCtx = useMemo(() => ({ store, facts, problems }), [store, facts, problems]);
-  const [notice, setNotice] = useState<{ kind: 'error' | 'info'; text: string } | undefined>(opening.note ? { kind: 'info', text: opening.note } : undefined);
+  const [notice, setNotice] = useState<{ kind: 'error' | 'info'; text: string } | undefined>(
+    opening.note ? { kind: 'info', text: opening.note } : undefined,
+  );
   const [validation, setValidation] = useState<ValidationView>();
   const [dialog, setDialog] = useState<'builtin'>();
   const [starting, setStarting] = useState(false);
@@ -71,7 +81,8 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   // Keep the working draft (and where the nodes are) across reloads.
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const save = () => saveWorking(localStorage, { draft: store.getState().draft, positions: editor.getState().positions });
+    const save = () =>
+      saveWorking(localStorage, { draft: store.getState().draft, positions: editor.getState().positions });
     const soon = () => {
       clearTimeout(timer);
       timer = setTimeout(save, 300);
@@ -121,9 +132,13 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   const validate = async () => {
     setValidation({ state: 'running', startedAt: Date.now() });
     try {
-      setValidation({ state: 'done', proof: await client.call('validateScenario', { body: { text: draftToYaml(store.getState().draft) } }) });
+      setValidation({
+        state: 'done',
+        proof: await client.call('validateScenario', { body: { text: draftToYaml(store.getState().draft) } }),
+      });
     } catch (e) {
-      if (e instanceof ApiError && e.problems.length) setValidation({ state: 'rejected', message: e.message, problems: e.problems });
+      if (e instanceof ApiError && e.problems.length)
+        setValidation({ state: 'rejected', message: e.message, problems: e.problems });
       else setValidation({ state: 'error', message: errorText(e) });
     }
   };
@@ -134,7 +149,13 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
       const session = await client.call('createSession', { body: { text: draftToYaml(store.getState().draft) } });
       navigate(`/class/${encodeURIComponent(session.id)}`);
     } catch (e) {
-      setNotice({ kind: 'error', text: e instanceof ApiError && e.problems.length ? `${e.message}: ${e.problems.map(formatScenarioProblem).join('; ')}` : errorText(e) });
+      setNotice({
+        kind: 'error',
+        text:
+          e instanceof ApiError && e.problems.length
+            ? `${e.message}: ${e.problems.map(formatScenarioProblem).join('; ')}`
+            : errorText(e),
+      });
       setStarting(false);
     }
   };
@@ -142,14 +163,18 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   /** Back to the editor with this lab: saved as the lab's draft, which the editor opens. */
   const editLab = async () => {
     try {
-      await client.call('saveDraft', { params: { name: draft.lab.name }, body: { document: draft.lab, layout: { positions: editor.getState().positions } } });
+      await client.call('saveDraft', {
+        params: { name: draft.lab.name },
+        body: { document: draft.lab, layout: { positions: editor.getState().positions } },
+      });
       navigate(`/#lab=${encodeURIComponent(draft.lab.name)}`);
     } catch (e) {
       setNotice({ kind: 'error', text: errorText(e) });
     }
   };
 
-  const blocked = problems.length > 0 ? `fix the ${problems.length} problem${problems.length === 1 ? '' : 's'} first` : undefined;
+  const blocked =
+    problems.length > 0 ? `fix the ${problems.length} problem${problems.length === 1 ? '' : 's'} first` : undefined;
   return (
     <AuthorContext.Provider value={ctx}>
       <div className="pb-app pb-au" data-testid="author">
@@ -159,37 +184,88 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
             Exercise {draft.id || '(no id)'}
           </span>
           <span className="pb-muted">on lab {draft.lab.name}</span>
-          <button type="button" onClick={() => setDialog('builtin')} title="Start from a built-in exercise" data-testid="open-builtin">
+          <button
+            type="button"
+            onClick={() => setDialog('builtin')}
+            title="Start from a built-in exercise"
+            data-testid="open-builtin"
+          >
             Built-in…
           </button>
-          <FilePickButton title="Open a scenario file (YAML or JSON)" testid="import-scenario" inputTestid="import-file" onFile={openText}>
+          <FilePickButton
+            title="Open a scenario file (YAML or JSON)"
+            testid="import-scenario"
+            inputTestid="import-file"
+            onFile={openText}
+          >
             Import…
           </FilePickButton>
-          <button type="button" onClick={() => downloadText(`${draft.id || 'scenario'}.yaml`, draftToYaml(draft), 'application/yaml')} title={blocked ? `Download the scenario file (it still has problems: ${blocked})` : 'Download the scenario file'} data-testid="export-scenario">
+          <button
+            type="button"
+            onClick={() => downloadText(`${draft.id || 'scenario'}.yaml`, draftToYaml(draft), 'application/yaml')}
+            title={
+              blocked ? `Download the scenario file (it still has problems: ${blocked})` : 'Download the scenario file'
+            }
+            data-testid="export-scenario"
+          >
             Export YAML
           </button>
-          <button type="button" onClick={() => store.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="author-undo">
+          <button
+            type="button"
+            onClick={() => store.getState().undo()}
+            disabled={!canUndo}
+            title="Undo (Ctrl+Z)"
+            data-testid="author-undo"
+          >
             Undo
           </button>
-          <button type="button" onClick={() => store.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="author-redo">
+          <button
+            type="button"
+            onClick={() => store.getState().redo()}
+            disabled={!canRedo}
+            title="Redo (Ctrl+Shift+Z)"
+            data-testid="author-redo"
+          >
             Redo
           </button>
-          <button type="button" onClick={() => void editLab()} title="Change the lab in the editor; “Make exercise” there brings it back with this exercise" data-testid="edit-lab">
+          <button
+            type="button"
+            onClick={() => void editLab()}
+            title="Change the lab in the editor; “Make exercise” there brings it back with this exercise"
+            data-testid="edit-lab"
+          >
             Edit lab
           </button>
           <span className="pb-spacer" />
           <span className={`badge ${problems.length ? 'danger' : 'ok'}`} data-testid="author-problem-count">
             {problems.length ? `${problems.length} problem${problems.length === 1 ? '' : 's'}` : 'no problems'}
           </span>
-          <button type="button" onClick={() => void validate()} disabled={validation?.state === 'running' || blocked !== undefined} title={blocked ?? 'Prove it on the kernel: the fresh lab fails, the solution passes, a reset fails again'} data-testid="validate">
+          <button
+            type="button"
+            onClick={() => void validate()}
+            disabled={validation?.state === 'running' || blocked !== undefined}
+            title={blocked ?? 'Prove it on the kernel: the fresh lab fails, the solution passes, a reset fails again'}
+            data-testid="validate"
+          >
             {validation?.state === 'running' ? 'Validating…' : 'Validate'}
           </button>
-          <button type="button" className="primary" onClick={() => void startSession()} disabled={starting || blocked !== undefined} title={blocked ?? 'Start a class session with this exercise'} data-testid="start-session">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void startSession()}
+            disabled={starting || blocked !== undefined}
+            title={blocked ?? 'Start a class session with this exercise'}
+            data-testid="start-session"
+          >
             {starting ? 'Starting…' : 'Start a class session'}
           </button>
         </header>
         {notice && (
-          <div className={`pb-notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="author-notice">
+          <div
+            className={`pb-notice ${notice.kind}`}
+            role={notice.kind === 'error' ? 'alert' : 'status'}
+            data-testid="author-notice"
+          >
             {notice.text}
             <button type="button" onClick={() => setNotice(undefined)} aria-label="Dismiss">
               ×
@@ -221,7 +297,9 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
           </div>
         </main>
         {validation && <ProofPanel view={validation} onClose={() => setValidation(undefined)} />}
-        {dialog === 'builtin' && <BuiltinDialog onClose={() => setDialog(undefined)} onOpen={(id, text) => openText(`${id}.yaml`, text)} />}
+        {dialog === 'builtin' && (
+          <BuiltinDialog onClose={() => setDialog(undefined)} onOpen={(id, text) => openText(`${id}.yaml`, text)} />
+        )}
       </div>
     </AuthorContext.Provider>
   );
@@ -230,7 +308,9 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
 /** Problems no field shows: the lab's own (`lab.…`) and whole-file ones. */
 function GeneralProblems() {
   const { problems } = useAuthor();
-  const general = problems.filter((p) => p.path === '' || p.path === 'lab' || p.path.startsWith('lab.') || p.path.startsWith('lab['));
+  const general = problems.filter(
+    (p) => p.path === '' || p.path === 'lab' || p.path.startsWith('lab.') || p.path.startsWith('lab['),
+  );
   if (!general.length) return null;
   return (
     <section className="pb-au-section" data-testid="general-problems">

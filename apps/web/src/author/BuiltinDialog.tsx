@@ -4,7 +4,13 @@ import type { ScenarioSummary } from '@patchbay/protocol';
 import { useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
 
-export function BuiltinDialog({ onOpen, onClose }: { onOpen(id: string, text: string): void; onClose(): void }) {
+export function BuiltinDialog({
+  onOpen,
+  onClose,
+}: {
+  onOpen: (id: string, text: string) => void;
+  onClose: () => void;
+}) {
   const [list, setList] = useState<ScenarioSummary[]>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState<string>();
@@ -32,7 +38,13 @@ export function BuiltinDialog({ onOpen, onClose }: { onOpen(id: string, text: st
 
   return (
     <div className="pb-modal-backdrop" role="presentation" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="pb-modal" role="dialog" aria-modal="true" aria-labelledby="pb-au-builtin-title" data-testid="builtin-dialog">
+      <div
+        className="pb-modal"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="pb-au-builtin-title"
+        data-testid="builtin-dialog"
+      >
         <h2 id="pb-au-builtin-title">Start from a built-in exercise</h2>
         {error && (
           <p className="pb-error" role="alert">
@@ -44,7 +56,12 @@ export function BuiltinDialog({ onOpen, onClose }: { onOpen(id: string, text: st
           {list?.length === 0 && <li className="pb-muted">The server has no built-in scenarios.</li>}
           {list?.map((s) => (
             <li key={s.id}>
-              <button type="button" onClick={() => void open(s.id)} disabled={busy !== undefined} data-testid={`builtin-${s.id}`}>
+              <button
+                type="button"
+                onClick={() => void open(s.id)}
+                disabled={busy !== undefined}
+                data-testid={`builtin-${s.id}`}
+              >
                 <strong>{s.title}</strong>
                 <span className="pb-muted">
                   {s.level} · {s.checks} checks · {s.hints} hints{busy === s.id ? ' · opening…' : ''}

@@ -18,12 +18,17 @@ export function ChecksEditor() {
     const first = fieldsOf(type).find((f) => CANVAS_KINDS.has(f.kind) && f.kind !== 'ipv4');
     store.getState().setPick(first ? { list: 'checks', index, path: first.path, kind: first.kind } : undefined);
     // The new card is at the end of a long list: bring it into view once it is drawn.
-    requestAnimationFrame(() => document.querySelector(`[data-testid="check-${index}"]`)?.scrollIntoView({ block: 'nearest' }));
+    requestAnimationFrame(() =>
+      document.querySelector(`[data-testid="check-${index}"]`)?.scrollIntoView({ block: 'nearest' }),
+    );
   };
   return (
     <section className="pb-au-section" aria-labelledby="pb-au-checks">
       <h2 id="pb-au-checks">Checks</h2>
-      <p className="pb-hint">Run against each student&apos;s live kernel. Node and address fields are filled on the canvas: press “pick” (or focus the field), then click a node.</p>
+      <p className="pb-hint">
+        Run against each student&apos;s live kernel. Node and address fields are filled on the canvas: press “pick” (or
+        focus the field), then click a node.
+      </p>
       <FieldProblems path="checks" />
       <ol className="pb-au-cards">
         {checks.map((c, i) => (
@@ -33,7 +38,13 @@ export function ChecksEditor() {
       <div className="pb-au-picker" role="group" aria-label="Add a check" data-testid="check-picker">
         <span className="pb-muted">Add a check:</span>
         {CHECK_TYPES.map((t) => (
-          <button key={t} type="button" title={CHECK_TYPE_HELP[t]} onClick={() => add(t)} data-testid={`add-check-${t}`}>
+          <button
+            key={t}
+            type="button"
+            title={CHECK_TYPE_HELP[t]}
+            onClick={() => add(t)}
+            data-testid={`add-check-${t}`}
+          >
             + {t}
           </button>
         ))}

@@ -26,14 +26,15 @@ function Elapsed({ since }: { since: number }) {
   return <span className="mono">{((now - since) / 1000).toFixed(1)} s</span>;
 }
 
-export function ProofPanel({ view, onClose }: { view: ValidationView; onClose(): void }) {
+export function ProofPanel({ view, onClose }: { view: ValidationView; onClose: () => void }) {
   return (
     <section className="pb-au-proof" aria-label="Validation" data-testid="proof">
       <header className="pb-au-proof-head">
         <strong>Validate</strong>
         {view.state === 'running' && (
           <span className="pb-progress" role="status" data-testid="proof-running">
-            Realizing the lab, running the checks, the solution and a reset on the kernel… <Elapsed since={view.startedAt} />
+            Realizing the lab, running the checks, the solution and a reset on the kernel…{' '}
+            <Elapsed since={view.startedAt} />
           </span>
         )}
         {view.state === 'done' && (
@@ -87,7 +88,8 @@ function Stage({ stage }: { stage: ValidationStage }) {
   return (
     <li className={`pb-au-stage ${stage.ok ? 'ok' : 'failed'}`} data-testid={`stage-${stage.stage}`}>
       <div>
-        <span className={`badge ${stage.ok ? 'ok' : 'danger'}`}>{stage.ok ? 'ok' : 'failed'}</span> <strong>{STAGE_TITLE[stage.stage]}</strong>
+        <span className={`badge ${stage.ok ? 'ok' : 'danger'}`}>{stage.ok ? 'ok' : 'failed'}</span>{' '}
+        <strong>{STAGE_TITLE[stage.stage]}</strong>
       </div>
       <p className="pb-au-detail">{stage.detail}</p>
       {stage.steps && stage.steps.length > 0 && (

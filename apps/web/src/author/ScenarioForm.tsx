@@ -5,7 +5,16 @@ import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { Markdown } from '../classroom/Markdown';
 import { FieldProblems, NodePicker, Row, useAuthor } from './fields';
-import { addStep, LEVELS, moveItem, parseTags, removeAt, setStep, type DraftStep, type StepList } from './scenario-draft';
+import {
+  addStep,
+  LEVELS,
+  moveItem,
+  parseTags,
+  removeAt,
+  setStep,
+  type DraftStep,
+  type StepList,
+} from './scenario-draft';
 
 // Stable empty lists: a selector returning a fresh [] each time would re-render forever.
 const NO_HINTS: string[] = [];
@@ -13,20 +22,53 @@ const NO_STEPS: DraftStep[] = [];
 
 export function MetaSection() {
   const { store } = useAuthor();
-  const d = useStore(store, useShallow((s) => ({ id: s.draft.id, title: s.draft.title, level: s.draft.level, summary: s.draft.summary, tags: s.draft.tags })));
-  const set = <K extends 'id' | 'title' | 'summary'>(key: K, value: string) => store.getState().edit((x) => ({ ...x, [key]: value }), key);
+  const d = useStore(
+    store,
+    useShallow((s) => ({
+      id: s.draft.id,
+      title: s.draft.title,
+      level: s.draft.level,
+      summary: s.draft.summary,
+      tags: s.draft.tags,
+    })),
+  );
+  const set = <K extends 'id' | 'title' | 'summary'>(key: K, value: string) =>
+    store.getState().edit((x) => ({ ...x, [key]: value }), key);
   return (
     <section className="pb-au-section" aria-labelledby="pb-au-meta">
       <h2 id="pb-au-meta">Exercise</h2>
       <Row label="Id" path="id" required help="[a-z][a-z0-9-], the file is saved as <id>.yaml">
-        {(id) => <input id={id} className="mono" value={d.id} onChange={(e) => set('id', e.target.value)} data-testid="field-id" />}
+        {(id) => (
+          <input
+            id={id}
+            className="mono"
+            value={d.id}
+            onChange={(e) => set('id', e.target.value)}
+            data-testid="field-id"
+          />
+        )}
       </Row>
       <Row label="Title" path="title" required>
-        {(id) => <input id={id} value={d.title} placeholder="Network is unreachable" onChange={(e) => set('title', e.target.value)} data-testid="field-title" />}
+        {(id) => (
+          <input
+            id={id}
+            value={d.title}
+            placeholder="Network is unreachable"
+            onChange={(e) => set('title', e.target.value)}
+            data-testid="field-title"
+          />
+        )}
       </Row>
       <Row label="Level" path="level" required>
         {(id) => (
-          <select id={id} value={d.level} onChange={(e) => store.getState().edit((x) => ({ ...x, level: LEVELS.find((l) => l === e.target.value) ?? x.level }))} data-testid="field-level">
+          <select
+            id={id}
+            value={d.level}
+            onChange={(e) =>
+              store.getState().edit((x) => ({ ...x, level: LEVELS.find((l) => l === e.target.value) ?? x.level }))
+            }
+            data-testid="field-level"
+          >
             {LEVELS.map((l) => (
               <option key={l}>{l}</option>
             ))}
@@ -34,7 +76,14 @@ export function MetaSection() {
         )}
       </Row>
       <Row label="Summary" path="summary" help="One sentence: what is wrong or what is to be built">
-        {(id) => <input id={id} value={d.summary} onChange={(e) => set('summary', e.target.value)} data-testid="field-summary" />}
+        {(id) => (
+          <input
+            id={id}
+            value={d.summary}
+            onChange={(e) => set('summary', e.target.value)}
+            data-testid="field-summary"
+          />
+        )}
       </Row>
       <Row label="Tags" path="tags" help="Concepts practised, comma-separated">
         {(id) => <TagsInput id={id} tags={d.tags ?? []} />}
@@ -76,10 +125,22 @@ export function InstructionsSection() {
       <h2 id="pb-au-instr">
         Instructions{' '}
         <span className="pb-tabs pb-au-mini-tabs" role="tablist">
-          <button type="button" role="tab" aria-selected={!preview} onClick={() => setPreview(false)} data-testid="instructions-write">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={!preview}
+            onClick={() => setPreview(false)}
+            data-testid="instructions-write"
+          >
             Write
           </button>
-          <button type="button" role="tab" aria-selected={preview} onClick={() => setPreview(true)} data-testid="instructions-preview">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={preview}
+            onClick={() => setPreview(true)}
+            data-testid="instructions-preview"
+          >
             Preview
           </button>
         </span>
@@ -93,7 +154,9 @@ export function InstructionsSection() {
           className="pb-au-instructions"
           rows={8}
           value={text}
-          placeholder={'Markdown, shown beside the topology.\n\n`web` cannot reach `db`. Find out why and fix it from a terminal.'}
+          placeholder={
+            'Markdown, shown beside the topology.\n\n`web` cannot reach `db`. Find out why and fix it from a terminal.'
+          }
           onChange={(e) => store.getState().edit((x) => ({ ...x, instructions: e.target.value }), 'instructions')}
           aria-label="Instructions (Markdown)"
           data-testid="field-instructions"
@@ -107,7 +170,8 @@ export function InstructionsSection() {
 export function HintsSection() {
   const { store } = useAuthor();
   const hints = useStore(store, (s) => s.draft.hints ?? NO_HINTS);
-  const setHints = (next: string[], coalesce?: string) => store.getState().edit((x) => ({ ...x, hints: next }), coalesce);
+  const setHints = (next: string[], coalesce?: string) =>
+    store.getState().edit((x) => ({ ...x, hints: next }), coalesce);
   return (
     <section className="pb-au-section" aria-labelledby="pb-au-hints">
       <h2 id="pb-au-hints">Hints</h2>
@@ -115,8 +179,25 @@ export function HintsSection() {
       <ol className="pb-au-list">
         {hints.map((h, i) => (
           <li key={i}>
-            <textarea rows={2} value={h} onChange={(e) => setHints(hints.map((x, j) => (j === i ? e.target.value : x)), `hints[${i}]`)} aria-label={`Hint ${i + 1}`} data-testid={`field-hints[${i}]`} />
-            <ListButtons index={i} count={hints.length} onMove={(to) => setHints(moveItem(hints, i, to))} onRemove={() => setHints(removeAt(hints, i))} what="hint" />
+            <textarea
+              rows={2}
+              value={h}
+              onChange={(e) =>
+                setHints(
+                  hints.map((x, j) => (j === i ? e.target.value : x)),
+                  `hints[${i}]`,
+                )
+              }
+              aria-label={`Hint ${i + 1}`}
+              data-testid={`field-hints[${i}]`}
+            />
+            <ListButtons
+              index={i}
+              count={hints.length}
+              onMove={(to) => setHints(moveItem(hints, i, to))}
+              onRemove={() => setHints(removeAt(hints, i))}
+              what="hint"
+            />
             <FieldProblems path={`hints[${i}]`} />
           </li>
         ))}
@@ -163,12 +244,20 @@ export function StepsSection({ list }: { list: StepList }) {
                   className="mono"
                   value={s.run}
                   placeholder="ip link set eth0 up"
-                  onChange={(e) => store.getState().edit((x) => setStep(x, list, i, 'run', e.target.value), `${list}[${i}].run`)}
+                  onChange={(e) =>
+                    store.getState().edit((x) => setStep(x, list, i, 'run', e.target.value), `${list}[${i}].run`)
+                  }
                   data-testid={`field-${list}[${i}].run`}
                 />
               )}
             </Row>
-            <ListButtons index={i} count={steps.length} onMove={(to) => setSteps(moveItem(steps, i, to))} onRemove={() => setSteps(removeAt(steps, i))} what="step" />
+            <ListButtons
+              index={i}
+              count={steps.length}
+              onMove={(to) => setSteps(moveItem(steps, i, to))}
+              onRemove={() => setSteps(removeAt(steps, i))}
+              what="step"
+            />
           </li>
         ))}
       </ol>
@@ -186,13 +275,30 @@ export function StepsSection({ list }: { list: StepList }) {
   );
 }
 
-function ListButtons({ index, count, onMove, onRemove, what }: { index: number; count: number; onMove(to: number): void; onRemove(): void; what: string }) {
+function ListButtons({
+  index,
+  count,
+  onMove,
+  onRemove,
+  what,
+}: {
+  index: number;
+  count: number;
+  onMove: (to: number) => void;
+  onRemove: () => void;
+  what: string;
+}) {
   return (
     <span className="pb-au-listbtns">
       <button type="button" onClick={() => onMove(index - 1)} disabled={index === 0} aria-label={`Move ${what} up`}>
         ↑
       </button>
-      <button type="button" onClick={() => onMove(index + 1)} disabled={index === count - 1} aria-label={`Move ${what} down`}>
+      <button
+        type="button"
+        onClick={() => onMove(index + 1)}
+        disabled={index === count - 1}
+        aria-label={`Move ${what} down`}
+      >
         ↓
       </button>
       <button type="button" className="danger" onClick={onRemove} aria-label={`Remove ${what}`}>

@@ -10,7 +10,9 @@ describe('author store', () => {
     const s = createAuthorStore(linkDown());
     expect(s.getState().problems).toEqual([]);
     s.getState().edit((d) => addCheck(d, 'sysctl').draft);
-    expect(s.getState().problems.map((p) => p.path)).toEqual(expect.arrayContaining(['checks[3].node', 'checks[3].key', 'checks[3].value']));
+    expect(s.getState().problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['checks[3].node', 'checks[3].key', 'checks[3].value']),
+    );
     s.getState().undo();
     expect(s.getState().draft.checks).toHaveLength(3);
     expect(s.getState().problems).toEqual([]);

@@ -42,7 +42,8 @@ export function createAuthorStore(initial: ScenarioDraft, now: () => number = Da
       const draft = change(before);
       if (draft === before) return;
       const t = now();
-      const merge = coalesce !== undefined && last?.key === coalesce && t - last.at < COALESCE_MS && get().past.length > 0;
+      const merge =
+        coalesce !== undefined && last?.key === coalesce && t - last.at < COALESCE_MS && get().past.length > 0;
       last = coalesce !== undefined ? { key: coalesce, at: t } : undefined;
       const past = merge ? get().past : [...get().past.slice(-(HISTORY_LIMIT - 1)), before];
       set({ draft, problems: draftProblems(draft), past, future: [] });

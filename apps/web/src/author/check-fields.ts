@@ -134,6 +134,6 @@ export function schemaLeafPaths(type: CheckType): string[] {
       else out.push(p);
     }
   };
-  walk(CHECK_SCHEMAS[type] as SchemaLike, '');
+  walk(CHECK_SCHEMAS[type], '');
   return out.filter((p) => p !== 'id' && p !== 'title' && p !== 'type');
 }

@@ -38,7 +38,19 @@ export function FieldProblems({ path }: { path: string }) {
 }
 
 /** A labelled field whose problems (at `path`) show underneath. */
-export function Row({ label, path, help, required, children }: { label: string; path: string; help?: string; required?: boolean; children: (id: string) => ReactNode }) {
+export function Row({
+  label,
+  path,
+  help,
+  required,
+  children,
+}: {
+  label: string;
+  path: string;
+  help?: string;
+  required?: boolean;
+  children: (id: string) => ReactNode;
+}) {
   const id = `pb-au${useId().replace(/[^A-Za-z0-9_-]/g, '')}`;
   const { problems } = useAuthor();
   const bad = problems.some((p) => p.path === path);
@@ -65,13 +77,31 @@ export function useProblemCount(path: string): number {
  * A node chosen from a select or by clicking it on the canvas: focusing the select (or pressing
  * its pick button) makes it the field a canvas click fills.
  */
-export function NodePicker({ id, value, options, target, onChange }: { id: string; value: string; options: string[]; target: PickTarget; onChange(v: string): void }) {
+export function NodePicker({
+  id,
+  value,
+  options,
+  target,
+  onChange,
+}: {
+  id: string;
+  value: string;
+  options: string[];
+  target: PickTarget;
+  onChange: (v: string) => void;
+}) {
   const { store } = useAuthor();
   const active = usePicking(target);
   const path = pickTargetPath(target);
   return (
     <span className={`pb-au-pick${active ? ' active' : ''}`}>
-      <select id={id} value={options.includes(value) || value === '' ? value : `?${value}`} onChange={(e) => !e.target.value.startsWith('?') && onChange(e.target.value)} onFocus={() => store.getState().setPick(target)} data-testid={`field-${path}`}>
+      <select
+        id={id}
+        value={options.includes(value) || value === '' ? value : `?${value}`}
+        onChange={(e) => !e.target.value.startsWith('?') && onChange(e.target.value)}
+        onFocus={() => store.getState().setPick(target)}
+        data-testid={`field-${path}`}
+      >
         <option value="">—</option>
         {!options.includes(value) && value !== '' && <option value={`?${value}`}>{value} (not in the lab)</option>}
         {options.map((o) => (

@@ -11,7 +11,9 @@ export const WORKING_KEY = 'patchbay.author.working';
 export const HANDOFF_KEY = 'patchbay.author.handoff';
 
 /** What the editor hands the authoring page. */
-export type Handoff = { kind: 'lab'; lab: Lab; positions?: Record<string, XY> } | { kind: 'scenario'; name: string; text: string };
+export type Handoff =
+  | { kind: 'lab'; lab: Lab; positions?: Record<string, XY> }
+  | { kind: 'scenario'; name: string; text: string };
 
 export interface Working {
   draft: ScenarioDraft;
@@ -40,7 +42,10 @@ export function saveWorking(storage: Storage, w: Working): void {
 export function loadWorking(storage: Storage): Working | undefined {
   const w = read(storage, WORKING_KEY);
   if (!isMap(w) || !isMap(w.draft) || !isMap(w.draft.lab) || !Array.isArray(w.draft.checks)) return undefined;
-  return { draft: w.draft as unknown as ScenarioDraft, positions: isMap(w.positions) ? (w.positions as Record<string, XY>) : {} };
+  return {
+    draft: w.draft as unknown as ScenarioDraft,
+    positions: isMap(w.positions) ? (w.positions as Record<string, XY>) : {},
+  };
 }
 
 export function handOver(storage: Storage, h: Handoff): void {
@@ -58,8 +63,14 @@ export function takeHandOver(storage: Storage): Handoff | undefined {
 export function peekHandOver(storage: Storage): Handoff | undefined {
   const h = read(storage, HANDOFF_KEY);
   if (!isMap(h)) return undefined;
-  if (h.kind === 'lab' && isMap(h.lab)) return { kind: 'lab', lab: h.lab as unknown as Lab, ...(isMap(h.positions) ? { positions: h.positions as Record<string, XY> } : {}) };
-  if (h.kind === 'scenario' && typeof h.text === 'string') return { kind: 'scenario', name: typeof h.name === 'string' ? h.name : 'scenario.yaml', text: h.text };
+  if (h.kind === 'lab' && isMap(h.lab))
+    return {
+      kind: 'lab',
+      lab: h.lab as unknown as Lab,
+      ...(isMap(h.positions) ? { positions: h.positions as Record<string, XY> } : {}),
+    };
+  if (h.kind === 'scenario' && typeof h.text === 'string')
+    return { kind: 'scenario', name: typeof h.name === 'string' ? h.name : 'scenario.yaml', text: h.text };
   return undefined;
 }
 

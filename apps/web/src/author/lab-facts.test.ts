@@ -12,7 +12,9 @@ describe('lab facts', () => {
     expect(f.interfaces('db')).toEqual(['eth0', 'lo']);
     expect(f.interfaces('br0')).toEqual(['br0', 'veth-db', 'veth-web']);
     expect(f.ports('br0')).toEqual(['veth-db', 'veth-web']);
-    expect(f.addressesOf('br0')).toEqual([{ node: 'br0', interface: 'br0', ip: '192.168.100.1', cidr: '192.168.100.1/24' }]);
+    expect(f.addressesOf('br0')).toEqual([
+      { node: 'br0', interface: 'br0', ip: '192.168.100.1', cidr: '192.168.100.1/24' },
+    ]);
     expect(f.addresses.map((a) => a.ip)).toEqual(['192.168.100.1', '192.168.100.10', '192.168.100.20']);
   });
 

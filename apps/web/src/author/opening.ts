@@ -10,11 +10,15 @@ export interface Opening {
   note?: string;
 }
 
-const problemNote = (ps: Problem[]) => (ps.length ? ` (${ps.length} problem${ps.length === 1 ? '' : 's'} to fix, shown by the fields)` : '');
+const problemNote = (ps: Problem[]) =>
+  ps.length ? ` (${ps.length} problem${ps.length === 1 ? '' : 's'} to fix, shown by the fields)` : '';
 
 /** A scenario file's text → what the workspace opens, or why it cannot be opened. */
 export function openingFromText(name: string, text: string): Opening | { error: string } {
   const { draft, problems } = draftFromText(text);
-  if (!draft) return { error: `${name} cannot be opened: ${problems.slice(0, 3).map(formatScenarioProblem).join('; ') || 'not a scenario file'}` };
+  if (!draft)
+    return {
+      error: `${name} cannot be opened: ${problems.slice(0, 3).map(formatScenarioProblem).join('; ') || 'not a scenario file'}`,
+    };
   return { working: { draft, positions: autoLayout(draft.lab) }, note: `opened ${name}${problemNote(problems)}` };
 }

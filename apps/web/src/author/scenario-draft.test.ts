@@ -56,7 +56,11 @@ describe('scenario draft', () => {
     d = added.draft;
     expect(added.index).toBe(3);
     expect(d.checks[3]).toEqual({ id: 'ping', title: '', type: 'ping' });
-    expect(problemsUnder(draftProblems(d), 'checks[3]').map((p) => p.path).sort()).toEqual(['checks[3].from', 'checks[3].title', 'checks[3].to']);
+    expect(
+      problemsUnder(draftProblems(d), 'checks[3]')
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['checks[3].from', 'checks[3].title', 'checks[3].to']);
 
     d = setCheckField(d, 3, 'to', '192.168.100.10');
     d = setCheckField(d, 3, 'from', 'br0');
@@ -71,7 +75,14 @@ describe('scenario draft', () => {
     expect(d.checks.map((c) => c.id)).toEqual(['ping', 'db-eth0-up', 'web-to-db', 'bridge-learned-db']);
     d = { ...d, checks: removeAt(d.checks, 1) };
     expect(d.checks.map((c) => c.id)).toEqual(['ping', 'web-to-db', 'bridge-learned-db']);
-    expect(parseScenarioText(draftToYaml(d)).scenario?.checks[0]).toEqual({ id: 'ping', title: 'db reaches 192.168.100.10', type: 'ping', from: 'db', to: '192.168.100.10', count: 3 });
+    expect(parseScenarioText(draftToYaml(d)).scenario?.checks[0]).toEqual({
+      id: 'ping',
+      title: 'db reaches 192.168.100.10',
+      type: 'ping',
+      from: 'db',
+      to: '192.168.100.10',
+      count: 3,
+    });
   });
 
   it('gives a second check of a type a fresh id', () => {
@@ -151,7 +162,11 @@ describe('scenario draft', () => {
 
   it('works for a lab without links', () => {
     const lab: Lab = { name: 'solo', nodes: { a: { kind: 'netns' } }, links: [] };
-    const d = fillFromCanvas(addCheck(draftFromLab(lab), 'ping').draft, { list: 'checks', index: 0, path: 'to', kind: 'ipv4' }, 'a');
+    const d = fillFromCanvas(
+      addCheck(draftFromLab(lab), 'ping').draft,
+      { list: 'checks', index: 0, path: 'to', kind: 'ipv4' },
+      'a',
+    );
     expect(d.note).toMatch(/no address/);
   });
 });

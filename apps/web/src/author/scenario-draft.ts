@@ -3,7 +3,15 @@
 // It is never validated by hand here: it is written with the package's own `scenarioToYaml` and
 // read back by `parseScenarioText`, whose problems (by path, e.g. `checks[2].from`) the page shows
 // next to the fields, exactly as `patchbay scenario validate` and the server would report them.
-import { parseScenarioText, scenarioToYaml, SCENARIO_ID_RE, type CheckType, type Level, type Problem, type Scenario } from '@patchbay/scenarios';
+import {
+  parseScenarioText,
+  scenarioToYaml,
+  SCENARIO_ID_RE,
+  type CheckType,
+  type Level,
+  type Problem,
+  type Scenario,
+} from '@patchbay/scenarios';
 import { isBridge, type Lab } from '@patchbay/topology';
 import { parse as parseYaml } from 'yaml';
 import { fieldsOf, type FieldKind } from './check-fields';
@@ -44,19 +52,38 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** A scenario id from a lab name: lower case, dashes, starting with a letter. */
 export function idFromName(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').replace(/-+$/, '').slice(0, 48);
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .replace(/-+$/, '')
+    .slice(0, 48);
   return SCENARIO_ID_RE.test(slug) ? slug : 'exercise';
 }
 
 /** A new exercise around a lab: everything but the lab still to be written. */
 export function draftFromLab(lab: Lab): ScenarioDraft {
-  return { id: idFromName(lab.name), title: '', level: 'beginner', summary: '', instructions: '', lab, checks: [], solution: [] };
+  return {
+    id: idFromName(lab.name),
+    title: '',
+    level: 'beginner',
+    summary: '',
+    instructions: '',
+    lab,
+    checks: [],
+    solution: [],
+  };
 }
 
 /** The draft as a scenario file; empty optional lists are left out so the file stays clean. */
 export function draftToYaml(d: ScenarioDraft): string {
   const { tags, hints, setup, ...rest } = d;
-  const clean = { ...rest, ...(tags?.length ? { tags } : {}), ...(hints?.length ? { hints } : {}), ...(setup?.length ? { setup } : {}) };
+  const clean = {
+    ...rest,
+    ...(tags?.length ? { tags } : {}),
+    ...(hints?.length ? { hints } : {}),
+    ...(setup?.length ? { setup } : {}),
+  };
   // scenarioToYaml only orders the fields (SCENARIO-FORMAT.md order); an incomplete check is
   // written as it is, so that the parser, not this page, says what is missing.
   return scenarioToYaml(clean as unknown as Scenario);
@@ -69,7 +96,10 @@ export function draftProblems(d: ScenarioDraft): Problem[] {
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 const texts = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(text) : undefined);
-const steps = (v: unknown): DraftStep[] | undefined => (Array.isArray(v) ? v.map((s) => (isMap(s) ? { node: text(s.node), run: text(s.run) } : { node: '', run: '' })) : undefined);
+const steps = (v: unknown): DraftStep[] | undefined =>
+  Array.isArray(v)
+    ? v.map((s) => (isMap(s) ? { node: text(s.node), run: text(s.run) } : { node: '', run: '' }))
+    : undefined;
 
 /**
  * A scenario file → a draft, even when the file has problems (they are returned, and shown once it
@@ -85,13 +115,20 @@ export function draftFromText(source: string): { draft?: ScenarioDraft; problems
     return { problems: parsed.problems };
   }
   if (!isMap(raw)) return { problems: parsed.problems };
-  const lab = parsed.scenario?.lab ?? (isMap(raw.lab) && isMap(raw.lab.nodes) ? ({ links: [], ...raw.lab } as unknown as Lab) : undefined);
+  const lab =
+    parsed.scenario?.lab ??
+    (isMap(raw.lab) && isMap(raw.lab.nodes) ? ({ links: [], ...raw.lab } as unknown as Lab) : undefined);
   if (!lab) {
-    const why = typeof raw.lab === 'string' ? `the lab is a path (${raw.lab}): open a scenario file with its lab inline` : 'the file has no lab';
+    const why =
+      typeof raw.lab === 'string'
+        ? `the lab is a path (${raw.lab}): open a scenario file with its lab inline`
+        : 'the file has no lab';
     return { problems: [{ path: 'lab', code: 'author.no-lab', message: why }, ...parsed.problems] };
   }
   const level = LEVELS.find((l) => l === raw.level) ?? 'beginner';
-  const checks = (Array.isArray(raw.checks) ? raw.checks : []).filter(isMap).map((c) => ({ ...c, type: c.type as CheckType, id: text(c.id), title: text(c.title) }));
+  const checks = (Array.isArray(raw.checks) ? raw.checks : [])
+    .filter(isMap)
+    .map((c) => ({ ...c, type: c.type as CheckType, id: text(c.id), title: text(c.title) }));
   const draft: ScenarioDraft = {
     id: text(raw.id),
     title: text(raw.title),
@@ -105,7 +142,10 @@ export function draftFromText(source: string): { draft?: ScenarioDraft; problems
   const tags = texts(raw.tags);
   const hints = texts(raw.hints);
   const setup = steps(raw.setup);
-  return { draft: { ...draft, ...(tags ? { tags } : {}), ...(hints ? { hints } : {}), ...(setup ? { setup } : {}) }, problems: parsed.problems };
+  return {
+    draft: { ...draft, ...(tags ? { tags } : {}), ...(hints ? { hints } : {}), ...(setup ? { setup } : {}) },
+    problems: parsed.problems,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,7 +161,9 @@ export function getAt(obj: Record<string, unknown>, path: string): unknown {
 export function setAt<T extends Record<string, unknown>>(obj: T, path: string, value: unknown): T {
   const [key, ...rest] = path.split('.');
   const out: Record<string, unknown> = { ...obj };
-  const next = rest.length ? setAt(isMap(obj[key!]) ? (obj[key!] as Record<string, unknown>) : {}, rest.join('.'), value) : value;
+  const next = rest.length
+    ? setAt(isMap(obj[key!]) ? (obj[key!] as Record<string, unknown>) : {}, rest.join('.'), value)
+    : value;
   if (next === undefined || (rest.length && isMap(next) && Object.keys(next).length === 0)) delete out[key!];
   else out[key!] = next;
   return out as T;
@@ -142,7 +184,9 @@ export function suggestedTitle(c: DraftCheck): string {
   const s = (path: string) => text(getAt(c, path));
   switch (c.type) {
     case 'ping':
-      return s('from') && s('to') ? `${s('from')} ${s('expect') === 'fail' ? 'cannot reach' : 'reaches'} ${s('to')}` : '';
+      return s('from') && s('to')
+        ? `${s('from')} ${s('expect') === 'fail' ? 'cannot reach' : 'reaches'} ${s('to')}`
+        : '';
     case 'tcp':
       return s('from') && s('to') && s('port') ? `${s('from')} connects to ${s('to')} port ${s('port')}` : '';
     case 'interface': {
@@ -151,9 +195,13 @@ export function suggestedTitle(c: DraftCheck): string {
       return `${s('node')}'s ${s('interface')}${up}`;
     }
     case 'route':
-      return s('node') && s('to') ? `${s('node')} has a ${s('to') === 'default' ? 'default route' : `route to ${s('to')}`}${s('via') ? ` via ${s('via')}` : ''}` : '';
+      return s('node') && s('to')
+        ? `${s('node')} has a ${s('to') === 'default' ? 'default route' : `route to ${s('to')}`}${s('via') ? ` via ${s('via')}` : ''}`
+        : '';
     case 'fdb':
-      return s('bridge') && s('mac.node') ? `${s('bridge')} has learned ${s('mac.node')}'s MAC${s('port') ? ` on ${s('port')}` : ''}` : '';
+      return s('bridge') && s('mac.node')
+        ? `${s('bridge')} has learned ${s('mac.node')}'s MAC${s('port') ? ` on ${s('port')}` : ''}`
+        : '';
     case 'neighbor':
       return s('node') && s('ip') ? `${s('node')} knows the MAC of ${s('ip')}` : '';
     case 'sysctl':
@@ -200,7 +248,8 @@ export function setCheckField(d: ScenarioDraft, index: number, path: string, val
     if (current && !offered.includes(current)) check = setAt(check, f.path, undefined);
   }
   const oldSuggestion = suggestedTitle(before);
-  if (path !== 'title' && (before.title === '' || before.title === oldSuggestion)) check = { ...check, title: suggestedTitle(check) };
+  if (path !== 'title' && (before.title === '' || before.title === oldSuggestion))
+    check = { ...check, title: suggestedTitle(check) };
   return { ...d, checks: d.checks.map((c, i) => (i === index ? check : c)) };
 }
 
@@ -208,14 +257,20 @@ export function setCheckField(d: ScenarioDraft, index: number, path: string, val
 // Filling a field from a click on the canvas
 
 /** The field a canvas click fills: a check's field, or a setup/solution step's node. */
-export type PickTarget = { list: 'checks'; index: number; path: string; kind: FieldKind } | { list: StepList; index: number; path: 'node'; kind: 'node' };
+export type PickTarget =
+  | { list: 'checks'; index: number; path: string; kind: FieldKind }
+  | { list: StepList; index: number; path: 'node'; kind: 'node' };
 
 export function pickTargetPath(t: PickTarget): string {
   return `${t.list}[${t.index}].${t.path}`;
 }
 
 /** Fills `target` from a click on `node`: its name, or for an address field its first address. */
-export function fillFromCanvas(d: ScenarioDraft, target: PickTarget, node: string): { draft: ScenarioDraft; note?: string } {
+export function fillFromCanvas(
+  d: ScenarioDraft,
+  target: PickTarget,
+  node: string,
+): { draft: ScenarioDraft; note?: string } {
   const spec = d.lab.nodes[node];
   if (!spec) return { draft: d };
   let value = node;
@@ -224,7 +279,8 @@ export function fillFromCanvas(d: ScenarioDraft, target: PickTarget, node: strin
     if (!first) return { draft: d, note: `${node} has no address in the lab: type the address` };
     value = first.ip;
   } else if (target.kind === 'bridge' && !isBridge(spec)) return { draft: d, note: `${node} is not a bridge` };
-  else if (target.kind === 'sender' && isBridge(spec)) return { draft: d, note: `${node} is a bridge, which sends nothing of its own: pick a host, netns or router` };
+  else if (target.kind === 'sender' && isBridge(spec))
+    return { draft: d, note: `${node} is a bridge, which sends nothing of its own: pick a host, netns or router` };
   if (target.list === 'checks') return { draft: setCheckField(d, target.index, target.path, value) };
   return { draft: setStep(d, target.list, target.index, 'node', value) };
 }
@@ -236,13 +292,22 @@ export function addStep(d: ScenarioDraft, list: StepList, node = ''): ScenarioDr
   return { ...d, [list]: [...(d[list] ?? []), { node, run: '' }] };
 }
 
-export function setStep(d: ScenarioDraft, list: StepList, index: number, field: keyof DraftStep, value: string): ScenarioDraft {
+export function setStep(
+  d: ScenarioDraft,
+  list: StepList,
+  index: number,
+  field: keyof DraftStep,
+  value: string,
+): ScenarioDraft {
   return { ...d, [list]: (d[list] ?? []).map((s, i) => (i === index ? { ...s, [field]: value } : s)) };
 }
 
 /** "veth, bridge ,mtu" → ["veth", "bridge", "mtu"]. */
 export function parseTags(input: string): string[] {
-  return input.split(',').map((t) => t.trim()).filter(Boolean);
+  return input
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 /** Problems at `path` or inside it (`checks[2]` covers `checks[2].mac.node`). */

@@ -5,23 +5,41 @@ import { Markdown } from './Markdown';
 import { agoText, clockText, solved, summaryText, triggerText } from './progress';
 import { useNow } from './useNow';
 
-export function ChecksPanel(props: { checks: ExerciseView['scenario']['checks']; run: CheckRun | undefined; busy: boolean; onCheckNow(): void }) {
+export function ChecksPanel(props: {
+  checks: ExerciseView['scenario']['checks'];
+  run: CheckRun | undefined;
+  busy: boolean;
+  onCheckNow: () => void;
+}) {
   const { checks, run } = props;
   const now = useNow(5000);
   const byId = new Map((run?.results ?? []).map((r) => [r.id, r]));
   // Checks of the scenario in its order; a result the view did not list (it changed) still shows.
-  const rows = [...checks.map((c) => ({ id: c.id, title: c.title })), ...(run?.results ?? []).filter((r) => !checks.some((c) => c.id === r.id))];
+  const rows = [
+    ...checks.map((c) => ({ id: c.id, title: c.title })),
+    ...(run?.results ?? []).filter((r) => !checks.some((c) => c.id === r.id)),
+  ];
   const total = run?.total ?? checks.length;
   const done = run ? solved(run) : false;
   return (
     <section className="pb-checks" aria-labelledby="pb-checks-title" data-testid="checks">
       <div className="pb-section-head">
         <h2 id="pb-checks-title">Checks</h2>
-        <span className={`badge ${done ? 'ok' : run ? 'warn' : ''}`} data-testid="checks-summary" aria-label={`${run?.passed ?? 0} of ${total} checks pass`}>
+        <span
+          className={`badge ${done ? 'ok' : run ? 'warn' : ''}`}
+          data-testid="checks-summary"
+          aria-label={`${run?.passed ?? 0} of ${total} checks pass`}
+        >
           {summaryText(run?.passed, total)}
         </span>
         <span className="pb-spacer" />
-        <button type="button" onClick={props.onCheckNow} disabled={props.busy} data-testid="check-now" title="Run every check against the lab's kernel now">
+        <button
+          type="button"
+          onClick={props.onCheckNow}
+          disabled={props.busy}
+          data-testid="check-now"
+          title="Run every check against the lab's kernel now"
+        >
           {props.busy ? 'Checking…' : 'Check now'}
         </button>
       </div>
@@ -39,7 +57,9 @@ export function ChecksPanel(props: { checks: ExerciseView['scenario']['checks'];
               <span className="pb-check-mark" aria-hidden>
                 {state === 'pass' ? '✔' : state === 'fail' ? '✘' : '…'}
               </span>
-              <span className="pb-visually-hidden">{state === 'pass' ? 'passes:' : state === 'fail' ? 'fails:' : 'not checked yet:'}</span>
+              <span className="pb-visually-hidden">
+                {state === 'pass' ? 'passes:' : state === 'fail' ? 'fails:' : 'not checked yet:'}
+              </span>
               <div className="pb-check-body">
                 <div className="pb-check-title">{c.title}</div>
                 {r && !r.pass && r.reason && <div className="pb-check-reason">{r.reason}</div>}
@@ -56,8 +76,12 @@ export function ChecksPanel(props: { checks: ExerciseView['scenario']['checks'];
       <p className="pb-muted pb-check-when" data-testid="checks-when">
         {run ? (
           <>
-            Last run at <time dateTime={run.at} title={agoText(run.at, now)}>{clockText(run.at)}</time> {triggerText(run.trigger)} ({Math.round(run.ms)} ms). The checks run again by
-            themselves whenever the lab's kernel state changes.
+            Last run at{' '}
+            <time dateTime={run.at} title={agoText(run.at, now)}>
+              {clockText(run.at)}
+            </time>{' '}
+            {triggerText(run.trigger)} ({Math.round(run.ms)} ms). The checks run again by themselves whenever the lab's
+            kernel state changes.
           </>
         ) : (
           'Not checked yet.'
@@ -67,7 +91,13 @@ export function ChecksPanel(props: { checks: ExerciseView['scenario']['checks'];
   );
 }
 
-export function HintsPanel(props: { hints: string[]; hintCount: number; canReveal: boolean; busy: boolean; onReveal(): void }) {
+export function HintsPanel(props: {
+  hints: string[];
+  hintCount: number;
+  canReveal: boolean;
+  busy: boolean;
+  onReveal: () => void;
+}) {
   const left = props.hintCount - props.hints.length;
   if (props.hintCount === 0) return null;
   return (

@@ -23,7 +23,10 @@ export function ClassHeader({ children }: { children?: ReactNode }) {
     <header className="pb-toolbar" role="toolbar" aria-label="Class">
       <strong className="pb-brand">Patchbay</strong>
       <nav className="pb-crumbs" aria-label="Where you are">
-        <AppLink to="/">Editor</AppLink> › <AppLink to="/class" testid="crumb-class">Class sessions</AppLink>
+        <AppLink to="/">Editor</AppLink> ›{' '}
+        <AppLink to="/class" testid="crumb-class">
+          Class sessions
+        </AppLink>
         {children}
       </nav>
     </header>

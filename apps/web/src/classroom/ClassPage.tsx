@@ -12,11 +12,20 @@ function StudentView({ session: id, student: studentId }: { session: string; stu
   const { session, error } = useLiveSession(id);
   const student = session?.students.find((s) => s.id === studentId);
   if (!student) {
-    const why = error ?? (session ? (session.endedAt ? 'This session has ended: its labs are gone.' : `No student ${studentId} in this session.`) : 'Loading…');
+    const why =
+      error ??
+      (session
+        ? session.endedAt
+          ? 'This session has ended: its labs are gone.'
+          : `No student ${studentId} in this session.`
+        : 'Loading…');
     return (
       <div className="pb-class-page">
         <ClassHeader />
-        <p className={`pb-class-message ${error || session ? 'pb-error' : 'pb-muted'}`} role={error || session ? 'alert' : 'status'}>
+        <p
+          className={`pb-class-message ${error || session ? 'pb-error' : 'pb-muted'}`}
+          role={error || session ? 'alert' : 'status'}
+        >
           {why}
         </p>
       </div>
@@ -26,7 +35,11 @@ function StudentView({ session: id, student: studentId }: { session: string; stu
     <ExerciseWorkspace
       key={student.lab}
       lab={student.lab}
-      mode={{ role: 'instructor', studentName: student.name, resetStudent: () => client.call('resetStudent', { params: { id, student: studentId } }) }}
+      mode={{
+        role: 'instructor',
+        studentName: student.name,
+        resetStudent: () => client.call('resetStudent', { params: { id, student: studentId } }),
+      }}
       header={
         <nav className="pb-crumbs" aria-label="Where you are">
           <strong className="pb-brand">Patchbay</strong> <AppLink to="/class">Class sessions</AppLink> ›{' '}
@@ -46,7 +59,8 @@ export function ClassPage({ session, student }: { session?: string; student?: st
       <div className="pb-class-page">
         <ClassHeader />
         <p className="pb-class-message pb-error" role="alert">
-          The class pages are the instructor's: open the address <code>patchbay serve</code> printed (it ends in <code>?token=…</code>).
+          The class pages are the instructor's: open the address <code>patchbay serve</code> printed (it ends in{' '}
+          <code>?token=…</code>).
         </p>
       </div>
     );

@@ -2,7 +2,14 @@
 // it, focus starts on Cancel (the safe choice) and returns to what had it before.
 import { useEffect, useId, useRef, useState } from 'react';
 
-export function ConfirmDialog(props: { title: string; text: string; confirm: string; onConfirm(): Promise<void> | void; onClose(): void; testid?: string }) {
+export function ConfirmDialog(props: {
+  title: string;
+  text: string;
+  confirm: string;
+  onConfirm: () => Promise<void> | void;
+  onClose: () => void;
+  testid?: string;
+}) {
   const titleId = useId();
   const cancel = useRef<HTMLButtonElement>(null);
   const [busy, setBusy] = useState(false);
@@ -39,7 +46,13 @@ export function ConfirmDialog(props: { title: string; text: string; confirm: str
 
   return (
     <div className="pb-modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && !busy && onClose()}>
-      <div className="pb-modal pb-confirm" role="alertdialog" aria-modal="true" aria-labelledby={titleId} data-testid={props.testid ?? 'confirm-dialog'}>
+      <div
+        className="pb-modal pb-confirm"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        data-testid={props.testid ?? 'confirm-dialog'}
+      >
         <h2 id={titleId}>{props.title}</h2>
         <p>{props.text}</p>
         {error && (

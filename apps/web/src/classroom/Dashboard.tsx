@@ -8,7 +8,19 @@ import { ApiError, client } from '../api/client';
 import { liveSocket } from '../api/live';
 import { AppLink, ClassHeader } from './ClassHeader';
 import { ConfirmDialog } from './ConfirmDialog';
-import { agoText, applyProgress, checkDots, checkTally, classSummary, clockText, durationText, percent, solved, sortStudents, summaryText } from './progress';
+import {
+  agoText,
+  applyProgress,
+  checkDots,
+  checkTally,
+  classSummary,
+  clockText,
+  durationText,
+  percent,
+  solved,
+  sortStudents,
+  summaryText,
+} from './progress';
 import { useNow } from './useNow';
 
 /** Loads a session and keeps it live; shared by the dashboard and the student view. */
@@ -33,7 +45,8 @@ export function useLiveSession(id: string) {
       if (ack.ok) void reload();
     };
     const onProgress = (e: SessionProgressEvent) => setSession((s) => (s ? applyProgress(s, e) : s));
-    const onEnded = (e: SessionEndedEvent) => e.session === id && setSession((s) => (s && !s.endedAt ? { ...s, endedAt: new Date().toISOString() } : s));
+    const onEnded = (e: SessionEndedEvent) =>
+      e.session === id && setSession((s) => (s && !s.endedAt ? { ...s, endedAt: new Date().toISOString() } : s));
     const onConnect = () => void subscribe();
     socket.on('session:progress', onProgress);
     socket.on('session:ended', onEnded);
@@ -61,8 +74,18 @@ function CheckTally({ session }: { session: Session }) {
           <span className="pb-tally-title" title={c.id}>
             {c.title}
           </span>
-          <div className="pb-bar" role="progressbar" aria-valuemin={0} aria-valuemax={session.students.length} aria-valuenow={c.passing} aria-label={`${c.title}: ${c.passing} of ${session.students.length} students`}>
-            <div className={`pb-bar-fill ${c.passing === session.students.length ? 'ok' : ''}`} style={{ width: `${percent(c.passing, session.students.length)}%` }} />
+          <div
+            className="pb-bar"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={session.students.length}
+            aria-valuenow={c.passing}
+            aria-label={`${c.title}: ${c.passing} of ${session.students.length} students`}
+          >
+            <div
+              className={`pb-bar-fill ${c.passing === session.students.length ? 'ok' : ''}`}
+              style={{ width: `${percent(c.passing, session.students.length)}%` }}
+            />
           </div>
           <span className="mono pb-tally-count">
             {c.passing}/{session.students.length}
@@ -73,16 +96,36 @@ function CheckTally({ session }: { session: Session }) {
   );
 }
 
-function StudentRow({ session, student, now, onReset }: { session: Session; student: StudentProgress; now: number; onReset(): void }) {
+function StudentRow({
+  session,
+  student,
+  now,
+  onReset,
+}: {
+  session: Session;
+  student: StudentProgress;
+  now: number;
+  onReset: () => void;
+}) {
   // Before a first run there are no results: the session's check list names the dots.
   const placeholders = student.results.length
     ? []
-    : (session.scenario.checkList ?? Array.from({ length: student.total || session.scenario.checks }, (_, i) => ({ id: `#${i + 1}`, title: `check ${i + 1}` })));
+    : (session.scenario.checkList ??
+      Array.from({ length: student.total || session.scenario.checks }, (_, i) => ({
+        id: `#${i + 1}`,
+        title: `check ${i + 1}`,
+      })));
   const checks = checkDots(placeholders, student.results);
   const done = solved(student);
   const ended = Boolean(session.endedAt);
   return (
-    <tr data-testid="student-row" data-student={student.name} data-passed={student.passed} data-total={student.total} className={done ? 'solved' : undefined}>
+    <tr
+      data-testid="student-row"
+      data-student={student.name}
+      data-passed={student.passed}
+      data-total={student.total}
+      className={done ? 'solved' : undefined}
+    >
       <th scope="row">
         {student.online !== undefined && (
           <span
@@ -97,8 +140,18 @@ function StudentRow({ session, student, now, onReset }: { session: Session; stud
       </th>
       <td>
         <div className="pb-progress-cell">
-          <div className="pb-bar" role="progressbar" aria-valuemin={0} aria-valuemax={student.total} aria-valuenow={student.passed} aria-label={`${student.name}: ${student.passed} of ${student.total} checks`}>
-            <div className={`pb-bar-fill ${done ? 'ok' : ''}`} style={{ width: `${percent(student.passed, student.total)}%` }} />
+          <div
+            className="pb-bar"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={student.total}
+            aria-valuenow={student.passed}
+            aria-label={`${student.name}: ${student.passed} of ${student.total} checks`}
+          >
+            <div
+              className={`pb-bar-fill ${done ? 'ok' : ''}`}
+              style={{ width: `${percent(student.passed, student.total)}%` }}
+            />
           </div>
           <span className="mono" data-testid="student-summary">
             {summaryText(student.results.length ? student.passed : undefined, student.total)}
@@ -108,17 +161,29 @@ function StudentRow({ session, student, now, onReset }: { session: Session; stud
       <td>
         <span className="pb-dots">
           {checks.map((c) => (
-            <span key={c.id} className={`pb-check-dot ${c.state}`} title={`${c.title}: ${c.state === 'pass' ? 'passes' : c.reason}`} aria-label={`${c.title}: ${c.state}`} data-testid="check-dot" data-state={c.state} />
+            <span
+              key={c.id}
+              className={`pb-check-dot ${c.state}`}
+              title={`${c.title}: ${c.state === 'pass' ? 'passes' : c.reason}`}
+              aria-label={`${c.title}: ${c.state}`}
+              data-testid="check-dot"
+              data-state={c.state}
+            />
           ))}
         </span>
       </td>
       <td className="pb-num">{student.hintsShown}</td>
       <td title={agoText(student.lastCheckAt, now)}>{clockText(student.lastCheckAt)}</td>
-      <td data-testid="student-solved">{student.solvedAt ? `${clockText(student.solvedAt)} (${durationText(student.joinedAt, student.solvedAt)})` : ''}</td>
+      <td data-testid="student-solved">
+        {student.solvedAt ? `${clockText(student.solvedAt)} (${durationText(student.joinedAt, student.solvedAt)})` : ''}
+      </td>
       <td className="pb-row-actions">
         {!ended && (
           <>
-            <AppLink to={`/class/${encodeURIComponent(session.id)}/${encodeURIComponent(student.id)}`} testid="open-student">
+            <AppLink
+              to={`/class/${encodeURIComponent(session.id)}/${encodeURIComponent(student.id)}`}
+              testid="open-student"
+            >
               Open lab
             </AppLink>
             <button type="button" onClick={onReset} data-testid="reset-student">
@@ -192,14 +257,26 @@ export function Dashboard({ id }: { id: string }) {
                 Join link
               </label>
               <div className="pb-row">
-                <input id="pb-join-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} className="mono" data-testid="join-link" />
+                <input
+                  id="pb-join-link"
+                  readOnly
+                  value={link}
+                  onFocus={(e) => e.currentTarget.select()}
+                  className="mono"
+                  data-testid="join-link"
+                />
                 <button type="button" onClick={() => void copy()} data-testid="copy-link">
                   {copied ? 'Copied' : 'Copy'}
                 </button>
               </div>
             </div>
             <span className="pb-spacer" />
-            <button type="button" className="danger" onClick={() => setConfirm({ kind: 'end' })} data-testid="end-session">
+            <button
+              type="button"
+              className="danger"
+              onClick={() => setConfirm({ kind: 'end' })}
+              data-testid="end-session"
+            >
               End session…
             </button>
           </section>
@@ -208,12 +285,14 @@ export function Dashboard({ id }: { id: string }) {
           {session.scenario.title} <span className="badge">{session.scenario.level}</span>
         </h1>
         <p className="pb-muted" data-testid="class-summary">
-          {totals.students} student{totals.students === 1 ? '' : 's'} · {totals.solved} solved · {totals.hints} hint{totals.hints === 1 ? '' : 's'} used · started {clockText(session.createdAt)}
+          {totals.students} student{totals.students === 1 ? '' : 's'} · {totals.solved} solved · {totals.hints} hint
+          {totals.hints === 1 ? '' : 's'} used · started {clockText(session.createdAt)}
         </p>
         <CheckTally session={session} />
         {students.length === 0 ? (
           <p className="pb-muted" data-testid="no-students">
-            No student yet. They open the join link (or type the code at <span className="mono">{window.location.origin}/join</span>) and give their name.
+            No student yet. They open the join link (or type the code at{' '}
+            <span className="mono">{window.location.origin}/join</span>) and give their name.
           </p>
         ) : (
           <table className="pb-table pb-students" data-testid="students">
@@ -232,7 +311,13 @@ export function Dashboard({ id }: { id: string }) {
             </thead>
             <tbody>
               {students.map((s) => (
-                <StudentRow key={s.id} session={session} student={s} now={now} onReset={() => setConfirm({ kind: 'reset', student: s })} />
+                <StudentRow
+                  key={s.id}
+                  session={session}
+                  student={s}
+                  now={now}
+                  onReset={() => setConfirm({ kind: 'reset', student: s })}
+                />
               ))}
             </tbody>
           </table>

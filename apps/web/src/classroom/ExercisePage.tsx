@@ -15,5 +15,11 @@ export function ExercisePage({ lab }: { lab: string }) {
     );
   }
   // Without a student token of its own, the page's (an instructor's) token is used: still the student view.
-  return <ExerciseWorkspace lab={lab} mode={{ role: 'student', token: token === getToken() ? null : token, ...(joined ? { name: joined.name } : {}) }} header={<strong className="pb-brand">Patchbay</strong>} />;
+  return (
+    <ExerciseWorkspace
+      lab={lab}
+      mode={{ role: 'student', token: token === getToken() ? null : token, ...(joined ? { name: joined.name } : {}) }}
+      header={<strong className="pb-brand">Patchbay</strong>}
+    />
+  );
 }

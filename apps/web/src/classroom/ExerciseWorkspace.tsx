@@ -37,7 +37,15 @@ function loadErrorText(e: ApiError, role: ExerciseMode['role']): string {
   return e.message;
 }
 
-export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string; mode: ExerciseMode; header?: ReactNode }) {
+export function ExerciseWorkspace({
+  lab: labName,
+  mode,
+  header,
+}: {
+  lab: string;
+  mode: ExerciseMode;
+  header?: ReactNode;
+}) {
   // A student's own token (a connection of its own); an instructor's look uses the page's token.
   const token = mode.role === 'student' ? mode.token : null;
   const socket = useMemo(() => (token ? liveSocket(token) : liveSocket()), [token]);
@@ -82,7 +90,16 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
           {error.status === 410 && (
             // An idle student's lab is removed by the server; a reset builds it again.
             <p>
-              <button type="button" className="primary" onClick={() => void client.call('resetLab', { params: { name: labName } }).then(() => window.location.reload(), (e: unknown) => setLabError(asApiError(e)))}>
+              <button
+                type="button"
+                className="primary"
+                onClick={() =>
+                  void client.call('resetLab', { params: { name: labName } }).then(
+                    () => window.location.reload(),
+                    (e: unknown) => setLabError(asApiError(e)),
+                  )
+                }
+              >
                 Build the lab again
               </button>
             </p>
@@ -112,8 +129,18 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
         )}
         {student && mode.name && <span className="pb-muted">signed in as {mode.name}</span>}
         <span className="pb-spacer" />
-        <span className={`pb-dot ${connected ? 'ok' : 'off'}`} title={connected ? 'live updates connected' : 'live updates disconnected'} data-testid="live-status" />
-        <button type="button" className="danger" onClick={() => setConfirmReset(true)} disabled={!view} data-testid="reset-lab">
+        <span
+          className={`pb-dot ${connected ? 'ok' : 'off'}`}
+          title={connected ? 'live updates connected' : 'live updates disconnected'}
+          data-testid="live-status"
+        />
+        <button
+          type="button"
+          className="danger"
+          onClick={() => setConfirmReset(true)}
+          disabled={!view}
+          data-testid="reset-lab"
+        >
           {student ? 'Reset lab…' : 'Reset this student…'}
         </button>
       </header>
@@ -133,8 +160,19 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
                 <p className="pb-summary">{view.scenario.summary}</p>
                 <Markdown text={view.scenario.instructions} />
               </section>
-              <ChecksPanel checks={view.scenario.checks} run={run} busy={exercise.busy === 'check'} onCheckNow={() => void exercise.actions.checkNow()} />
-              <HintsPanel hints={view.hints} hintCount={view.scenario.hintCount} canReveal={student} busy={exercise.busy === 'hint'} onReveal={() => void exercise.actions.revealHint()} />
+              <ChecksPanel
+                checks={view.scenario.checks}
+                run={run}
+                busy={exercise.busy === 'check'}
+                onCheckNow={() => void exercise.actions.checkNow()}
+              />
+              <HintsPanel
+                hints={view.hints}
+                hintCount={view.scenario.hintCount}
+                canReveal={student}
+                busy={exercise.busy === 'hint'}
+                onReveal={() => void exercise.actions.revealHint()}
+              />
             </>
           ) : (
             <p className="pb-muted" role="status">
@@ -174,10 +212,18 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
             <div className="pb-tab-body">
               {student && lab && (
                 <div hidden={tab !== 'terminal'} className="pb-tab-fill">
-                  <TerminalPanel lab={lab} applied socket={socket} {...((terminalAt.node ?? selected) ? { node: terminalAt.node ?? selected } : {})} request={terminalAt.request} />
+                  <TerminalPanel
+                    lab={lab}
+                    applied
+                    socket={socket}
+                    {...((terminalAt.node ?? selected) ? { node: terminalAt.node ?? selected } : {})}
+                    request={terminalAt.request}
+                  />
                 </div>
               )}
-              {tab === 'tables' && lab && <TablesPanel live={live} lab={lab} {...(selected ? { node: selected } : {})} />}
+              {tab === 'tables' && lab && (
+                <TablesPanel live={live} lab={lab} {...(selected ? { node: selected } : {})} />
+              )}
             </div>
           </section>
         </div>
@@ -190,7 +236,9 @@ export function ExerciseWorkspace({ lab: labName, mode, header }: { lab: string;
           testid="reset-dialog"
           onClose={() => setConfirmReset(false)}
           onConfirm={async () => {
-            exercise.actions.takeRun(student ? await client.call('resetLab', { params: { name: labName } }) : await mode.resetStudent());
+            exercise.actions.takeRun(
+              student ? await client.call('resetLab', { params: { name: labName } }) : await mode.resetStudent(),
+            );
             // A reset realizes the lab again: its live tables end on the server, so subscribe again.
             live.getState().watch(labName);
           }}

@@ -46,7 +46,12 @@ export function JoinPage({ code: fromPath }: { code: string }) {
 
   return (
     <div className="pb-class-page pb-join">
-      <form className="pb-join-card" onSubmit={(e) => void submit(e)} aria-labelledby={`${id}-title`} data-testid="join-form">
+      <form
+        className="pb-join-card"
+        onSubmit={(e) => void submit(e)}
+        aria-labelledby={`${id}-title`}
+        data-testid="join-form"
+      >
         <h1 id={`${id}-title`}>Join a Patchbay class</h1>
         {fromPath ? (
           <p>
@@ -55,7 +60,16 @@ export function JoinPage({ code: fromPath }: { code: string }) {
         ) : (
           <>
             <label htmlFor={`${id}-code`}>Join code</label>
-            <input id={`${id}-code`} ref={first} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} maxLength={24} data-testid="join-code" />
+            <input
+              id={`${id}-code`}
+              ref={first}
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={24}
+              data-testid="join-code"
+            />
           </>
         )}
         {earlier && (

@@ -13,7 +13,11 @@ export function SessionsPage() {
   const [error, setError] = useState<{ text: string; problems?: Problem[] }>();
   const [starting, setStarting] = useState<string>();
 
-  const fail = (e: unknown) => setError({ text: e instanceof ApiError ? e.message : String(e), ...(e instanceof ApiError && e.problems.length ? { problems: e.problems } : {}) });
+  const fail = (e: unknown) =>
+    setError({
+      text: e instanceof ApiError ? e.message : String(e),
+      ...(e instanceof ApiError && e.problems.length ? { problems: e.problems } : {}),
+    });
 
   const load = useCallback(async () => {
     try {
@@ -72,8 +76,8 @@ export function SessionsPage() {
         <section aria-labelledby="pb-scen-title">
           <h1 id="pb-scen-title">Start a class session</h1>
           <p className="pb-muted">
-            Every student who joins gets their own copy of the exercise's lab, in the kernel, with live checks. Pick an exercise, or load a scenario file
-            (SCENARIO-FORMAT).
+            Every student who joins gets their own copy of the exercise's lab, in the kernel, with live checks. Pick an
+            exercise, or load a scenario file (SCENARIO-FORMAT).
           </p>
           {!scenarios && !error && <p className="pb-muted">Loading the exercises…</p>}
           <ul className="pb-scenarios" data-testid="scenarios">
@@ -94,7 +98,13 @@ export function SessionsPage() {
                     {s.checks} check{s.checks === 1 ? '' : 's'} · {s.hints} hint{s.hints === 1 ? '' : 's'}
                   </span>
                 </div>
-                <button type="button" className="primary" disabled={starting !== undefined} onClick={() => void start(s.id, { scenario: s.id })} data-testid={`start-${s.id}`}>
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={starting !== undefined}
+                  onClick={() => void start(s.id, { scenario: s.id })}
+                  data-testid={`start-${s.id}`}
+                >
                   {starting === s.id ? 'Starting…' : 'Start session'}
                 </button>
               </li>
@@ -102,7 +112,13 @@ export function SessionsPage() {
           </ul>
           <label className="pb-file">
             Or start from a scenario file (YAML or JSON):{' '}
-            <input type="file" accept=".yaml,.yml,.json,application/yaml,application/json" disabled={starting !== undefined} onChange={(e) => void fromFile(e.target.files?.[0])} data-testid="scenario-file" />
+            <input
+              type="file"
+              accept=".yaml,.yml,.json,application/yaml,application/json"
+              disabled={starting !== undefined}
+              onChange={(e) => void fromFile(e.target.files?.[0])}
+              data-testid="scenario-file"
+            />
           </label>
         </section>
         <section aria-labelledby="pb-sessions-title">

@@ -12,7 +12,13 @@ describe('parseInline', () => {
       { t: 'text', text: 'run ' },
       { t: 'code', text: 'ip link' },
       { t: 'text', text: ' ' },
-      { t: 'strong', children: [{ t: 'text', text: 'now ' }, { t: 'em', children: [{ t: 'text', text: 'please' }] }] },
+      {
+        t: 'strong',
+        children: [
+          { t: 'text', text: 'now ' },
+          { t: 'em', children: [{ t: 'text', text: 'please' }] },
+        ],
+      },
       { t: 'text', text: ' and ' },
       { t: 'link', href: 'https://x.org/a', children: [{ t: 'text', text: 'docs' }] },
     ]);
@@ -24,7 +30,9 @@ describe('parseInline', () => {
     ]);
   });
   it('leaves unclosed markers and escapes as text', () => {
-    expect(parseInline('2 * 3 and \\*not em\\* and `open')).toEqual([{ t: 'text', text: '2 * 3 and *not em* and `open' }]);
+    expect(parseInline('2 * 3 and \\*not em\\* and `open')).toEqual([
+      { t: 'text', text: '2 * 3 and *not em* and `open' },
+    ]);
   });
   it('drops an unsafe link, keeping its words', () => {
     expect(parseInline('[click](javascript:void 0)')).toEqual([{ t: 'text', text: 'click' }]);
@@ -78,7 +86,9 @@ describe('parseMarkdown', () => {
     ]);
   });
   it('keeps a numbered list starting elsewhere than 1', () => {
-    expect(html('3. three\n4. four')).toBe('<div class="pb-markdown"><ol start="3"><li>three</li><li>four</li></ol></div>');
+    expect(html('3. three\n4. four')).toBe(
+      '<div class="pb-markdown"><ol start="3"><li>three</li><li>four</li></ol></div>',
+    );
   });
 });
 
@@ -91,20 +101,30 @@ describe('Markdown (rendered)', () => {
     expect(out).toContain('<strong>b</strong>');
   });
   it('renders code blocks as text', () => {
-    expect(html('```\n<b>x</b>\n```')).toBe('<div class="pb-markdown"><pre><code>&lt;b&gt;x&lt;/b&gt;</code></pre></div>');
+    expect(html('```\n<b>x</b>\n```')).toBe(
+      '<div class="pb-markdown"><pre><code>&lt;b&gt;x&lt;/b&gt;</code></pre></div>',
+    );
   });
   it('opens external links in a new tab without an opener', () => {
-    expect(html('[a](https://x.org)')).toContain('<a href="https://x.org" target="_blank" rel="noopener noreferrer">a</a>');
+    expect(html('[a](https://x.org)')).toContain(
+      '<a href="https://x.org" target="_blank" rel="noopener noreferrer">a</a>',
+    );
     expect(html('[a](/class)')).toContain('<a href="/class">a</a>');
   });
 });
 
 describe('tables and quotes', () => {
   it('reads a pipe table: header, alignment, rows, code spans holding pipes, escaped pipes', () => {
-    const [t] = parseMarkdown('| # | step | command |\n|--:|:---|:-:|\n| 1 | **create** | `ip a \\| grep x` |\n| 2 | a \\| b |');
+    const [t] = parseMarkdown(
+      '| # | step | command |\n|--:|:---|:-:|\n| 1 | **create** | `ip a \\| grep x` |\n| 2 | a \\| b |',
+    );
     expect(t).toMatchObject({ t: 'table', align: ['right', 'left', 'center'] });
     if (t?.t !== 'table') throw new Error('not a table');
-    expect(t.head.map((h) => h[0])).toEqual([{ t: 'text', text: '#' }, { t: 'text', text: 'step' }, { t: 'text', text: 'command' }]);
+    expect(t.head.map((h) => h[0])).toEqual([
+      { t: 'text', text: '#' },
+      { t: 'text', text: 'step' },
+      { t: 'text', text: 'command' },
+    ]);
     expect(t.rows[0]![1]).toEqual([{ t: 'strong', children: [{ t: 'text', text: 'create' }] }]);
     expect(t.rows[0]![2]).toEqual([{ t: 'code', text: 'ip a | grep x' }]); // as GitHub: an escaped pipe is a pipe, in code too
     expect(t.rows[1]).toEqual([[{ t: 'text', text: '2' }], [{ t: 'text', text: 'a | b' }], []]);
@@ -118,7 +138,13 @@ describe('tables and quotes', () => {
       {
         t: 'quote',
         children: [
-          { t: 'paragraph', children: [{ t: 'strong', children: [{ t: 'text', text: 'Note' }] }, { t: 'text', text: ' this' }] },
+          {
+            t: 'paragraph',
+            children: [
+              { t: 'strong', children: [{ t: 'text', text: 'Note' }] },
+              { t: 'text', text: ' this' },
+            ],
+          },
           { t: 'list', ordered: false, start: 1, items: [[{ t: 'text', text: 'one' }], [{ t: 'text', text: 'two' }]] },
         ],
       },
@@ -140,7 +166,10 @@ describe('the built-in exercises', () => {
       for (const b of parseMarkdown(scenario.instructions)) {
         if (b.t !== 'paragraph') continue;
         const first = b.children[0];
-        expect(first?.t === 'text' ? first.text : '', `${id}: a paragraph that looks like a table or a list`).not.toMatch(/^(\||- |\* |\d+\. )/);
+        expect(
+          first?.t === 'text' ? first.text : '',
+          `${id}: a paragraph that looks like a table or a list`,
+        ).not.toMatch(/^(\||- |\* |\d+\. )/);
       }
     }
   });

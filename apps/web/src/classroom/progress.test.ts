@@ -1,8 +1,31 @@
 import type { CheckRun, Session, StudentProgress } from '@patchbay/protocol';
 import { describe, expect, it } from 'vitest';
-import { agoText, applyProgress, checkDots, checkTally, classSummary, durationText, joinErrorText, latestRun, normalizeCode, percent, solved, sortStudents, summaryText, triggerText } from './progress';
+import {
+  agoText,
+  applyProgress,
+  checkDots,
+  checkTally,
+  classSummary,
+  durationText,
+  joinErrorText,
+  latestRun,
+  normalizeCode,
+  percent,
+  solved,
+  sortStudents,
+  summaryText,
+  triggerText,
+} from './progress';
 
-const run = (at: string, passed = 1): CheckRun => ({ lab: 'l', results: [], passed, total: 3, at, ms: 10, trigger: 'change' });
+const run = (at: string, passed = 1): CheckRun => ({
+  lab: 'l',
+  results: [],
+  passed,
+  total: 3,
+  at,
+  ms: 10,
+  trigger: 'change',
+});
 const student = (id: string, name: string, passed = 0, extra: Partial<StudentProgress> = {}): StudentProgress => ({
   id,
   name,
@@ -85,7 +108,9 @@ describe('checkDots', () => {
     ]);
   });
   it('uses the results themselves when the checks are not known', () => {
-    expect(checkDots([], [{ id: 'a', title: 'A', pass: true, reason: '', seen: 'up' }])).toEqual([{ id: 'a', title: 'A', state: 'pass', reason: 'up' }]);
+    expect(checkDots([], [{ id: 'a', title: 'A', pass: true, reason: '', seen: 'up' }])).toEqual([
+      { id: 'a', title: 'A', state: 'pass', reason: 'up' },
+    ]);
   });
 });
 
@@ -110,7 +135,11 @@ describe('checkTally', () => {
       student('b', 'Bob', 1, { results: [r('up', true), r('ping', false), r('fdb', false)] }),
       student('c', 'Cy'), // no run yet
     ];
-    const checks = [{ id: 'up', title: 'up' }, { id: 'ping', title: 'ping' }, { id: 'fdb', title: 'fdb' }];
+    const checks = [
+      { id: 'up', title: 'up' },
+      { id: 'ping', title: 'ping' },
+      { id: 'fdb', title: 'fdb' },
+    ];
     expect(checkTally(checks, students)).toEqual([
       { id: 'up', title: 'up', passing: 2, ran: 2 },
       { id: 'ping', title: 'ping', passing: 1, ran: 2 },

@@ -70,12 +70,20 @@ export function sortStudents(students: StudentProgress[]): StudentProgress[] {
 }
 
 /** One dot per check of the scenario, in its order: pass, fail, or not run yet. */
-export function checkDots(checks: { id: string; title: string }[], results: CheckResult[]): { id: string; title: string; state: 'pass' | 'fail' | 'unknown'; reason: string }[] {
+export function checkDots(
+  checks: { id: string; title: string }[],
+  results: CheckResult[],
+): { id: string; title: string; state: 'pass' | 'fail' | 'unknown'; reason: string }[] {
   const byId = new Map(results.map((r) => [r.id, r]));
   const ids = checks.length ? checks : results;
   return ids.map((c) => {
     const r = byId.get(c.id);
-    return { id: c.id, title: c.title, state: r ? (r.pass ? 'pass' : 'fail') : 'unknown', reason: r ? [r.reason, r.seen].filter(Boolean).join(' — ') : 'not checked yet' };
+    return {
+      id: c.id,
+      title: c.title,
+      state: r ? (r.pass ? 'pass' : 'fail') : 'unknown',
+      reason: r ? [r.reason, r.seen].filter(Boolean).join(' — ') : 'not checked yet',
+    };
   });
 }
 
@@ -99,12 +107,17 @@ export function checkTally(
 
 /** The class's totals for the dashboard's header. */
 export function classSummary(students: StudentProgress[]): { students: number; solved: number; hints: number } {
-  return { students: students.length, solved: students.filter(solved).length, hints: students.reduce((n, s) => n + s.hintsShown, 0) };
+  return {
+    students: students.length,
+    solved: students.filter(solved).length,
+    hints: students.reduce((n, s) => n + s.hintsShown, 0),
+  };
 }
 
 /** What a failed join tells the student: the server's words when it gave some, else what the status means. */
 export function joinErrorText(status: number, serverMessage: string): string {
-  if (status === 0) return 'Cannot reach the Patchbay server: check the address, or ask your instructor whether it is running.';
+  if (status === 0)
+    return 'Cannot reach the Patchbay server: check the address, or ask your instructor whether it is running.';
   if (status === 404) return 'No class session has this code: check it with your instructor.';
   if (status === 410) return 'This class session has ended.';
   if (status === 429) return 'Too many attempts: wait a minute and try again.';

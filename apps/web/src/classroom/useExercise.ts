@@ -86,7 +86,11 @@ export function useExercise(lab: string, client: Client, socket: LiveSocket) {
       revealHint: () =>
         act('hint', async () => {
           const h = await client.call('revealHint', { params: { name: lab } });
-          setState((s) => (s.view ? { ...s, view: { ...s.view, hints: h.hints, scenario: { ...s.view.scenario, hintCount: h.hintCount } } } : s));
+          setState((s) =>
+            s.view
+              ? { ...s, view: { ...s.view, hints: h.hints, scenario: { ...s.view.scenario, hintCount: h.hintCount } } }
+              : s,
+          );
         }),
       /** For the confirm dialog: it shows the failure itself. */
       reset: async () => takeRun(await client.call('resetLab', { params: { name: lab } })),

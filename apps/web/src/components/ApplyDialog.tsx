@@ -17,7 +17,15 @@ export interface ApplyOutcome {
   error?: ApiError;
 }
 
-export function ApplyDialog({ lab, onClose, onApplied }: { lab: Lab; onClose(): void; onApplied(o: ApplyOutcome): void }) {
+export function ApplyDialog({
+  lab,
+  onClose,
+  onApplied,
+}: {
+  lab: Lab;
+  onClose: () => void;
+  onApplied: (o: ApplyOutcome) => void;
+}) {
   const [phase, setPhase] = useState<Phase>({ step: 'planning' });
   const [elapsed, setElapsed] = useState(0);
 
@@ -66,7 +74,13 @@ export function ApplyDialog({ lab, onClose, onApplied }: { lab: Lab; onClose(): 
 
   return (
     <div className="pb-modal-backdrop" role="presentation">
-      <div className="pb-modal pb-apply" role="dialog" aria-modal="true" aria-labelledby="apply-title" data-testid="apply-dialog">
+      <div
+        className="pb-modal pb-apply"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="apply-title"
+        data-testid="apply-dialog"
+      >
         <h2 id="apply-title">Apply {lab.name}</h2>
         {phase.step === 'planning' && <p className="pb-muted">Planning…</p>}
         {phase.step === 'plan' &&
@@ -89,8 +103,8 @@ export function ApplyDialog({ lab, onClose, onApplied }: { lab: Lab; onClose(): 
         {phase.step === 'done' && (
           <div data-testid="apply-result" aria-live="polite">
             <p className="pb-ok">
-              Applied revision {phase.result.revision}: {phase.result.ops.length} operation{phase.result.ops.length === 1 ? '' : 's'} in{' '}
-              {(phase.result.timings.totalMs / 1000).toFixed(2)} s.
+              Applied revision {phase.result.revision}: {phase.result.ops.length} operation
+              {phase.result.ops.length === 1 ? '' : 's'} in {(phase.result.timings.totalMs / 1000).toFixed(2)} s.
             </p>
             {phase.result.drift.length > 0 && (
               <div className="pb-warn">
@@ -128,7 +142,13 @@ export function ApplyDialog({ lab, onClose, onApplied }: { lab: Lab; onClose(): 
         )}
         <div className="pb-modal-buttons">
           {phase.step === 'plan' && phase.plan.ops.length > 0 && (
-            <button type="button" className="primary" onClick={() => void run(phase.plan)} data-testid="apply-confirm" autoFocus>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void run(phase.plan)}
+              data-testid="apply-confirm"
+              autoFocus
+            >
               Apply {phase.plan.ops.length} operations (Ctrl+Enter)
             </button>
           )}

@@ -33,10 +33,10 @@ export const PALETTE_MIME = 'application/x-patchbay-kind';
 
 /** What the context menus offer; an action left out is not offered (a student's exercise page has no capture). */
 export interface CanvasActions {
-  onCapture?(node: string, iface?: string): void;
-  onPing?(node: string): void;
+  onCapture?: (node: string, iface?: string) => void;
+  onPing?: (node: string) => void;
   /** Opens a shell in a netns or router node (hosts and bridges get none). */
-  onTerminal?(node: string): void;
+  onTerminal?: (node: string) => void;
 }
 
 type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge;
@@ -75,14 +75,31 @@ export function Canvas({
 }) {
   const { lab, positions, selected, problems, marks } = useStore(
     store,
-    useShallow((s) => ({ lab: s.lab, positions: s.positions, selected: s.selected, problems: s.problems, marks: s.marks })),
+    useShallow((s) => ({
+      lab: s.lab,
+      positions: s.positions,
+      selected: s.selected,
+      problems: s.problems,
+      marks: s.marks,
+    })),
   );
-  const liveState = useStore(live, useShallow((s) => ({ nodes: s.nodes, bridges: s.bridges, changedAt: s.changedAt, rates: s.rates, subscribed: s.subscribed })));
+  const liveState = useStore(
+    live,
+    useShallow((s) => ({
+      nodes: s.nodes,
+      bridges: s.bridges,
+      changedAt: s.changedAt,
+      rates: s.rates,
+      subscribed: s.subscribed,
+    })),
+  );
   const flow = useReactFlow();
   const nodeCache = useRef(new Map<string, { key: string; item: LabFlowNode }>());
   const edgeCache = useRef(new Map<string, { key: string; item: AnyEdge }>());
   const dragStart = useRef<Record<string, XY>>({});
-  const [menu, setMenu] = useState<{ x: number; y: number; at?: number; items: { label: string; run: () => void }[] } | undefined>();
+  const [menu, setMenu] = useState<
+    { x: number; y: number; at?: number; items: { label: string; run: () => void }[] } | undefined
+  >();
   // Re-render once the "changed" highlight of live deltas has expired.
   const [, setTick] = useState(0);
   useEffect(() => {
@@ -182,7 +199,10 @@ export function Canvas({
           ...pointer.current,
           at: performance.now(), // the click that ends the connecting drag must not close it
           items: [
-            { label: `Join ${a} and ${b} with a VXLAN overlay (VNI ${vni})`, run: () => store.getState().edit((lab) => joinOverlay(lab, a, b).lab) },
+            {
+              label: `Join ${a} and ${b} with a VXLAN overlay (VNI ${vni})`,
+              run: () => store.getState().edit((lab) => joinOverlay(lab, a, b).lab),
+            },
             { label: `Connect ${a} and ${b} with a veth pair`, run: cable },
           ],
         });
@@ -202,7 +222,10 @@ export function Canvas({
       const before = store.getState().lab;
       const next = addNode(before, kind);
       const name = Object.keys(next.nodes).find((n) => !Object.hasOwn(before.nodes, n))!;
-      const at = freeSpot(store.getState().positions, { x: Math.round(p.x - NODE_WIDTH / 2), y: Math.round(p.y - NODE_HEIGHT / 2) });
+      const at = freeSpot(store.getState().positions, {
+        x: Math.round(p.x - NODE_WIDTH / 2),
+        y: Math.round(p.y - NODE_HEIGHT / 2),
+      });
       store.getState().edit(() => next, { ...store.getState().positions, [name]: at });
       store.getState().select([name], []);
     },
@@ -216,82 +239,103 @@ export function Canvas({
 
   return (
     <EditorContext.Provider value={store}>
-    <div
-      className="pb-canvas"
-      onDragOver={(e) => e.preventDefault()}
-      onDrop={onDrop}
-      onPointerMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
-      onClick={(e) => {
-        if ((e.target as HTMLElement).closest('.pb-menu') || (menu?.at && performance.now() - menu.at < 400)) return;
-        setMenu(undefined);
-      }}
-      data-testid="canvas"
-      data-layout={fitted === fitRequests ? 'settled' : 'fitting'}
-    >
-      <ReactFlow
-        nodes={flowNodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
-        nodesConnectable={!readOnly}
-        isValidConnection={(c) => c.source !== c.target}
-        connectionMode={ConnectionMode.Loose}
-        onNodeDragStart={(_e, _n, dragged) => {
-          const pos = store.getState().positions;
-          dragStart.current = Object.fromEntries(dragged.map((n) => [n.id, pos[n.id] ?? n.position]));
+      <div
+        className="pb-canvas"
+        onDragOver={(e) => e.preventDefault()}
+        onDrop={onDrop}
+        onPointerMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
+        onClick={(e) => {
+          if ((e.target as HTMLElement).closest('.pb-menu') || (menu?.at && performance.now() - menu.at < 400)) return;
+          setMenu(undefined);
         }}
-        onNodeDragStop={() => {
-          if (Object.keys(dragged.current).length) store.getState().moveLive(dragged.current);
-          dragged.current = {};
-          store.getState().commitMove(dragStart.current);
-        }}
-        onPaneClick={() => store.getState().select([], [])}
-        onNodeContextMenu={(e, n) => {
-          const kind = (n.data as { kind: string }).kind;
-          const { onCapture, onPing, onTerminal } = actions;
-          const items = [
-            ...(onCapture ? [{ label: `Capture on ${n.id} (any interface)`, run: () => onCapture(n.id, kind === 'bridge' ? n.id : 'any') }] : []),
-            ...(onPing && kind !== 'bridge' ? [{ label: `Ping from ${n.id}`, run: () => onPing(n.id) }] : []),
-            ...(onTerminal && ['netns', 'router'].includes(kind) ? [{ label: `Open a terminal in ${n.id}`, run: () => onTerminal(n.id) }] : []),
-          ];
-          if (items.length) openMenu(e, items);
-          else e.preventDefault();
-        }}
-        onEdgeContextMenu={(e, edge) => {
-          const link = (edge as LinkFlowEdge).data?.link;
-          const onCapture = actions.onCapture;
-          if (!link || !onCapture) return;
-          openMenu(e, [
-            { label: `Capture on ${link.a.node} ${link.a.interface}`, run: () => onCapture(link.a.node, link.a.interface) },
-            { label: `Capture on ${link.b.node} ${link.b.interface}`, run: () => onCapture(link.b.node, link.b.interface) },
-          ]);
-        }}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
-        minZoom={0.1}
-        defaultViewport={{ x: 0, y: 0, zoom: 1 }}
-        onlyRenderVisibleElements
-        proOptions={{ hideAttribution: true }}
+        data-testid="canvas"
+        data-layout={fitted === fitRequests ? 'settled' : 'fitting'}
       >
-        <Background gap={20} />
-        <Controls showInteractive={false} />
-        {/* The minimap redraws every node on each change: past a few hundred it costs frames. */}
-        {nodes.length <= 150 && <MiniMap pannable zoomable />}
-      </ReactFlow>
-      {menu && (
-        <ul className="pb-menu" role="menu" style={{ left: menu.x, top: menu.y }} data-testid="context-menu">
-          {menu.items.map((it) => (
-            <li key={it.label} role="menuitem" tabIndex={0} onClick={() => (setMenu(undefined), it.run())} onKeyDown={(e) => e.key === 'Enter' && (setMenu(undefined), it.run())}>
-              {it.label}
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
+        <ReactFlow
+          nodes={flowNodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onConnect={onConnect}
+          nodesConnectable={!readOnly}
+          isValidConnection={(c) => c.source !== c.target}
+          connectionMode={ConnectionMode.Loose}
+          onNodeDragStart={(_e, _n, dragged) => {
+            const pos = store.getState().positions;
+            dragStart.current = Object.fromEntries(dragged.map((n) => [n.id, pos[n.id] ?? n.position]));
+          }}
+          onNodeDragStop={() => {
+            if (Object.keys(dragged.current).length) store.getState().moveLive(dragged.current);
+            dragged.current = {};
+            store.getState().commitMove(dragStart.current);
+          }}
+          onPaneClick={() => store.getState().select([], [])}
+          onNodeContextMenu={(e, n) => {
+            const kind = (n.data as { kind: string }).kind;
+            const { onCapture, onPing, onTerminal } = actions;
+            const items = [
+              ...(onCapture
+                ? [
+                    {
+                      label: `Capture on ${n.id} (any interface)`,
+                      run: () => onCapture(n.id, kind === 'bridge' ? n.id : 'any'),
+                    },
+                  ]
+                : []),
+              ...(onPing && kind !== 'bridge' ? [{ label: `Ping from ${n.id}`, run: () => onPing(n.id) }] : []),
+              ...(onTerminal && ['netns', 'router'].includes(kind)
+                ? [{ label: `Open a terminal in ${n.id}`, run: () => onTerminal(n.id) }]
+                : []),
+            ];
+            if (items.length) openMenu(e, items);
+            else e.preventDefault();
+          }}
+          onEdgeContextMenu={(e, edge) => {
+            const link = (edge as LinkFlowEdge).data?.link;
+            const onCapture = actions.onCapture;
+            if (!link || !onCapture) return;
+            openMenu(e, [
+              {
+                label: `Capture on ${link.a.node} ${link.a.interface}`,
+                run: () => onCapture(link.a.node, link.a.interface),
+              },
+              {
+                label: `Capture on ${link.b.node} ${link.b.interface}`,
+                run: () => onCapture(link.b.node, link.b.interface),
+              },
+            ]);
+          }}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+          minZoom={0.1}
+          defaultViewport={{ x: 0, y: 0, zoom: 1 }}
+          onlyRenderVisibleElements
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background gap={20} />
+          <Controls showInteractive={false} />
+          {/* The minimap redraws every node on each change: past a few hundred it costs frames. */}
+          {nodes.length <= 150 && <MiniMap pannable zoomable />}
+        </ReactFlow>
+        {menu && (
+          <ul className="pb-menu" role="menu" style={{ left: menu.x, top: menu.y }} data-testid="context-menu">
+            {menu.items.map((it) => (
+              <li
+                key={it.label}
+                role="menuitem"
+                tabIndex={0}
+                onClick={() => (setMenu(undefined), it.run())}
+                onKeyDown={(e) => e.key === 'Enter' && (setMenu(undefined), it.run())}
+              >
+                {it.label}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
     </EditorContext.Provider>
   );
 }

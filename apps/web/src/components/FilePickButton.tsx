@@ -2,7 +2,13 @@
 // over its name and text. The input is cleared after each pick, so the same file can be picked again.
 import { useRef, type ReactNode } from 'react';
 
-export function FilePickButton(props: { children: ReactNode; title?: string; testid: string; inputTestid: string; onFile(name: string, text: string): void }) {
+export function FilePickButton(props: {
+  children: ReactNode;
+  title?: string;
+  testid: string;
+  inputTestid: string;
+  onFile(name: string, text: string): void;
+}) {
   const input = useRef<HTMLInputElement>(null);
   return (
     <>
@@ -15,10 +21,10 @@ export function FilePickButton(props: { children: ReactNode; title?: string; tes
         accept=".yaml,.yml,.json"
         hidden
         data-testid={props.inputTestid}
-        onChange={async (e) => {
+        onChange={(e) => {
           const f = e.target.files?.[0];
           e.target.value = '';
-          if (f) props.onFile(f.name, await f.text());
+          if (f) void f.text().then((text) => props.onFile(f.name, text));
         }}
       />
     </>

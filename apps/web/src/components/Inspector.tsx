@@ -39,7 +39,12 @@ export function Inspector(props: { store: EditorStore }) {
         <p>
           {n} {n === 1 ? 'node' : 'nodes'}, {m} {m === 1 ? 'link' : 'links'} selected
         </p>
-        <button type="button" className="danger" data-testid="inspector-delete" onClick={() => props.store.getState().deleteSelected()}>
+        <button
+          type="button"
+          className="danger"
+          data-testid="inspector-delete"
+          onClick={() => props.store.getState().deleteSelected()}
+        >
           Delete
         </button>
       </section>

@@ -12,13 +12,22 @@ const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2]
 function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
   const compact = useFlowStore(zoomedOut);
   const live = data.live;
-  const cls = ['pb-node', `pb-node-${data.kind}`, selected ? 'selected' : '', data.problems ? 'has-problems' : '', data.mark ? `mark-${data.mark.state}` : '', live?.changed ? 'live-changed' : '']
+  const cls = [
+    'pb-node',
+    `pb-node-${data.kind}`,
+    selected ? 'selected' : '',
+    data.problems ? 'has-problems' : '',
+    data.mark ? `mark-${data.mark.state}` : '',
+    live?.changed ? 'live-changed' : '',
+  ]
     .filter(Boolean)
     .join(' ');
   return (
     <div className={cls} data-testid={`node-${data.name}`} title={data.mark?.why}>
       {!compact &&
-        [Position.Top, Position.Right, Position.Bottom, Position.Left].map((p) => <Handle key={p} id={p} type="source" position={p} className="pb-handle" />)}
+        [Position.Top, Position.Right, Position.Bottom, Position.Left].map((p) => (
+          <Handle key={p} id={p} type="source" position={p} className="pb-handle" />
+        ))}
       <div className="pb-node-head">
         <span className="pb-node-icon" aria-hidden>
           {ICON[data.kind]}
@@ -27,9 +36,18 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
         <span className="pb-node-kind">{data.kind}</span>
       </div>
       {data.host && <div className="pb-node-sub">in {data.host}</div>}
-      {data.addresses.length > 0 && <div className="pb-node-sub mono">{data.addresses.slice(0, 3).join(' ')}{data.addresses.length > 3 ? ' …' : ''}</div>}
+      {data.addresses.length > 0 && (
+        <div className="pb-node-sub mono">
+          {data.addresses.slice(0, 3).join(' ')}
+          {data.addresses.length > 3 ? ' …' : ''}
+        </div>
+      )}
       <div className="pb-node-badges">
-        {data.problems > 0 && <span className="badge danger" title="problems: see the inspector">{data.problems} ⚠</span>}
+        {data.problems > 0 && (
+          <span className="badge danger" title="problems: see the inspector">
+            {data.problems} ⚠
+          </span>
+        )}
         {live && !live.present && <span className="badge danger">missing</span>}
         {live && live.present && data.kind !== 'bridge' && (
           <span className={`badge ${live.interfacesUp === live.interfaces ? 'ok' : 'warn'}`} title="interfaces up">
@@ -37,11 +55,17 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
           </span>
         )}
         {live && live.present && data.kind === 'bridge' && (
-          <span className={`badge ${live.interfacesUp ? 'ok' : 'warn'}`} data-testid={`fdb-count-${data.name}`} title="learned FDB entries">
+          <span
+            className={`badge ${live.interfacesUp ? 'ok' : 'warn'}`}
+            data-testid={`fdb-count-${data.name}`}
+            title="learned FDB entries"
+          >
             {live.fdb ?? 0} MAC{live.fdb === 1 ? '' : 's'}
           </span>
         )}
-        {data.mark && <span className={`badge ${data.mark.state === 'failed' ? 'danger' : 'ok'}`}>{data.mark.state}</span>}
+        {data.mark && (
+          <span className={`badge ${data.mark.state === 'failed' ? 'danger' : 'ok'}`}>{data.mark.state}</span>
+        )}
       </div>
     </div>
   );

@@ -28,7 +28,8 @@ function LinkEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }
   const [path] = getStraightPath({ sourceX, sourceY, targetX, targetY });
   const link = data!.link;
   const live = data!.live;
-  const state = !live || live.aUp === undefined || live.bUp === undefined ? 'unknown' : live.aUp && live.bUp ? 'up' : 'down';
+  const state =
+    !live || live.aUp === undefined || live.bUp === undefined ? 'unknown' : live.aUp && live.bUp ? 'up' : 'down';
   const store = useEditorStore();
   const labels = useFlowStore((s) => s.transform[2] >= DETAIL_ZOOM);
   const length = Math.hypot(targetX - sourceX, targetY - sourceY) || 1;
@@ -40,16 +41,27 @@ function LinkEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }
   const txt = (e: typeof link.a) => `${e.interface}${e.addresses?.[0] ? ` ${e.addresses[0]}` : ''}`;
   const pps = live?.pps ?? 0;
   const traffic = pps > 0;
-  const cls = ['pb-link', `link-${state}`, traffic ? 'link-traffic' : '', selected ? 'selected' : '', data!.problems ? 'has-problems' : '', data!.mark ? `mark-${data!.mark.state}` : ''].filter(Boolean).join(' ');
+  const cls = [
+    'pb-link',
+    `link-${state}`,
+    traffic ? 'link-traffic' : '',
+    selected ? 'selected' : '',
+    data!.problems ? 'has-problems' : '',
+    data!.mark ? `mark-${data!.mark.state}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const style = traffic ? ({ '--pb-traffic': Math.log10(1 + pps).toFixed(2) } as CSSProperties) : undefined;
   return (
     <>
       {traffic ? <title>{`${pps < 10 ? pps.toFixed(1) : Math.round(pps)} packets/s`}</title> : null}
       <BaseEdge id={id} path={path} className={cls} style={style} interactionWidth={16} />
-      {labels && <EdgeLabelRenderer>
-        {endLabel(a.x, a.y, txt(link.a), `edge-end-${link.a.node}-${link.a.interface}`, select)}
-        {endLabel(b.x, b.y, txt(link.b), `edge-end-${link.b.node}-${link.b.interface}`, select)}
-      </EdgeLabelRenderer>}
+      {labels && (
+        <EdgeLabelRenderer>
+          {endLabel(a.x, a.y, txt(link.a), `edge-end-${link.a.node}-${link.a.interface}`, select)}
+          {endLabel(b.x, b.y, txt(link.b), `edge-end-${link.b.node}-${link.b.interface}`, select)}
+        </EdgeLabelRenderer>
+      )}
     </>
   );
 }
@@ -60,7 +72,10 @@ function OverlayEdgeView({ id, sourceX, sourceY, targetX, targetY, data }: EdgeP
     <>
       <BaseEdge id={id} path={path} className="pb-overlay" />
       <EdgeLabelRenderer>
-        <div className="pb-edge-end pb-overlay-label mono" style={{ transform: `translate(-50%, -50%) translate(${lx}px, ${ly}px)` }}>
+        <div
+          className="pb-edge-end pb-overlay-label mono"
+          style={{ transform: `translate(-50%, -50%) translate(${lx}px, ${ly}px)` }}
+        >
           {data!.overlay} · VNI {data!.vni}
         </div>
       </EdgeLabelRenderer>

@@ -12,7 +12,15 @@ export type OpenChoice =
   | { from: 'example'; example: Example }
   | { from: 'file'; name: string; text: string };
 
-export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen(c: OpenChoice): void; onClose(): void; initialTab?: 'gallery' | 'labs' }) {
+export function OpenDialog({
+  onOpen,
+  onClose,
+  initialTab = 'gallery',
+}: {
+  onOpen: (c: OpenChoice) => void;
+  onClose: () => void;
+  initialTab?: 'gallery' | 'labs';
+}) {
   const [tab, setTab] = useState(initialTab);
   const [examples, setExamples] = useState<Example[]>();
   const [labs, setLabs] = useState<LabSummary[]>();
@@ -43,10 +51,21 @@ export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen
 
   return (
     <div className="pb-modal-backdrop" role="presentation" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="pb-modal pb-open" role="dialog" aria-modal="true" aria-labelledby="open-title" data-testid="open-dialog">
+      <div
+        className="pb-modal pb-open"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="open-title"
+        data-testid="open-dialog"
+      >
         <h2 id="open-title">Open a lab</h2>
         <div className="pb-tabs" role="tablist">
-          <button role="tab" aria-selected={tab === 'gallery'} onClick={() => setTab('gallery')} data-testid="open-tab-gallery">
+          <button
+            role="tab"
+            aria-selected={tab === 'gallery'}
+            onClick={() => setTab('gallery')}
+            data-testid="open-tab-gallery"
+          >
             Examples
           </button>
           <button role="tab" aria-selected={tab === 'labs'} onClick={() => setTab('labs')} data-testid="open-tab-labs">
@@ -63,7 +82,11 @@ export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen
             {examples === undefined && <li className="pb-muted">Loading…</li>}
             {examples?.map((ex) => (
               <li key={ex.file}>
-                <button type="button" onClick={() => onOpen({ from: 'example', example: ex })} data-testid={`example-${ex.name}`}>
+                <button
+                  type="button"
+                  onClick={() => onOpen({ from: 'example', example: ex })}
+                  data-testid={`example-${ex.name}`}
+                >
                   <strong>{ex.name}</strong>
                   <span className="pb-muted">{ex.description}</span>
                 </button>
@@ -81,12 +104,22 @@ export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen
               }}
             >
               <label>
-                New lab named <input value={newName} onChange={(e) => setNewName(e.target.value)} placeholder="lab1" data-testid="open-new-name" />
+                New lab named{' '}
+                <input
+                  value={newName}
+                  onChange={(e) => setNewName(e.target.value)}
+                  placeholder="lab1"
+                  data-testid="open-new-name"
+                />
               </label>
               <button type="submit" data-testid="open-new">
                 Create
               </button>
-              <FilePickButton testid="open-import" inputTestid="open-file" onFile={(name, text) => onOpen({ from: 'file', name, text })}>
+              <FilePickButton
+                testid="open-import"
+                inputTestid="open-file"
+                onFile={(name, text) => onOpen({ from: 'file', name, text })}
+              >
                 Import a lab or scenario file…
               </FilePickButton>
             </form>
@@ -95,7 +128,11 @@ export function OpenDialog({ onOpen, onClose, initialTab = 'gallery' }: { onOpen
               {labs?.length === 0 && <li className="pb-muted">No lab is running.</li>}
               {labs?.map((l) => (
                 <li key={l.name}>
-                  <button type="button" onClick={() => onOpen({ from: 'lab', name: l.name })} data-testid={`open-lab-${l.name}`}>
+                  <button
+                    type="button"
+                    onClick={() => onOpen({ from: 'lab', name: l.name })}
+                    data-testid={`open-lab-${l.name}`}
+                  >
                     {l.name}
                   </button>
                   <span className={`badge ${l.health === 'ok' ? 'ok' : 'warn'}`}>{l.health}</span>

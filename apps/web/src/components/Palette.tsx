@@ -6,10 +6,10 @@ const KINDS: { kind: NodeKind; label: string; hint: string }[] = [
   { kind: 'netns', label: 'Namespace', hint: 'a network namespace (a container)' },
   { kind: 'host', label: 'Host', hint: 'a machine: forwards, hosts bridges and VXLAN' },
   { kind: 'router', label: 'Router', hint: 'a namespace that forwards between links' },
-  { kind: 'bridge', label: 'Bridge', hint: 'a Linux bridge (in a host, or the lab\'s own)' },
+  { kind: 'bridge', label: 'Bridge', hint: "a Linux bridge (in a host, or the lab's own)" },
 ];
 
-export function Palette({ onAdd }: { onAdd(kind: NodeKind): void }) {
+export function Palette({ onAdd }: { onAdd: (kind: NodeKind) => void }) {
   return (
     <aside className="pb-palette" aria-label="Node kinds">
       <h2>Add</h2>

@@ -35,7 +35,14 @@ const lab = (): Lab => ({
   name: 'demo',
   nodes: {
     h1: { kind: 'host' },
-    ns1: { kind: 'netns', routes: [{ to: '10.1.0.0/24', dev: 'eth0' }, { to: 'default', via: '10.0.0.1' }], nat: [{ masquerade: '10.0.0.0/24', out: 'eth0' }] },
+    ns1: {
+      kind: 'netns',
+      routes: [
+        { to: '10.1.0.0/24', dev: 'eth0' },
+        { to: 'default', via: '10.0.0.1' },
+      ],
+      nat: [{ masquerade: '10.0.0.0/24', out: 'eth0' }],
+    },
     br0: { kind: 'bridge', host: 'h1' },
   },
   links: [
@@ -44,7 +51,14 @@ const lab = (): Lab => ({
 });
 
 describe('problems', () => {
-  const all = [p('nodes.ns1'), p('nodes.ns1.routes[0].via'), p('nodes.ns10.mtu'), p('links[1].a'), p('links[10].a'), p('name')];
+  const all = [
+    p('nodes.ns1'),
+    p('nodes.ns1.routes[0].via'),
+    p('nodes.ns10.mtu'),
+    p('links[1].a'),
+    p('links[10].a'),
+    p('name'),
+  ];
   it('matches a path and what lies below it, not siblings sharing a prefix', () => {
     expect(problemsAt(all, 'nodes.ns1').map((x) => x.path)).toEqual(['nodes.ns1', 'nodes.ns1.routes[0].via']);
     expect(problemsAt(all, 'nodes.ns1.routes').map((x) => x.path)).toEqual(['nodes.ns1.routes[0].via']);
@@ -53,7 +67,13 @@ describe('problems', () => {
     expect(isAtOrBelow('nameX', 'name')).toBe(false);
   });
   it('lists ancestors from the deepest', () => {
-    expect(pathAncestors('nodes.a.routes[0].via')).toEqual(['nodes.a.routes[0].via', 'nodes.a.routes[0]', 'nodes.a.routes', 'nodes.a', 'nodes']);
+    expect(pathAncestors('nodes.a.routes[0].via')).toEqual([
+      'nodes.a.routes[0].via',
+      'nodes.a.routes[0]',
+      'nodes.a.routes',
+      'nodes.a',
+      'nodes',
+    ]);
     expect(pathAncestors('links[2].a')).toEqual(['links[2].a', 'links[2]', 'links']);
     expect(pathAncestors('name')).toEqual(['name']);
   });
@@ -142,7 +162,10 @@ describe('lab edits', () => {
     expect(r.id).toBe('ns1:eth9--br0:br0-ns1');
     expect(r.lab.links[0]!.a.interface).toBe('eth9');
     const ns1 = r.lab.nodes['ns1'];
-    expect(ns1 && 'routes' in ns1 ? ns1.routes : undefined).toEqual([{ to: '10.1.0.0/24', dev: 'eth9' }, { to: 'default', via: '10.0.0.1' }]);
+    expect(ns1 && 'routes' in ns1 ? ns1.routes : undefined).toEqual([
+      { to: '10.1.0.0/24', dev: 'eth9' },
+      { to: 'default', via: '10.0.0.1' },
+    ]);
     expect(ns1 && 'nat' in ns1 ? ns1.nat : undefined).toEqual([{ masquerade: '10.0.0.0/24', out: 'eth9' }]);
     expect(renameInterface(l, id, 'a', 'eth0').lab).toBe(l);
   });
@@ -169,7 +192,10 @@ describe('lab edits', () => {
     expect(newMember(l, { ...o, members: [{ bridge: 'br0' }, { bridge: 'br1' }] })).toEqual({ host: 'h1' });
     expect(memberFromRef({ bridge: 'br0', local: '1.1.1.1' }, 'host:h1')).toEqual({ host: 'h1', local: '1.1.1.1' });
     expect(memberFromRef({ host: 'h1', addresses: ['10.9.0.1/24'] }, 'bridge:br0')).toEqual({ bridge: 'br0' });
-    expect(memberFromRef({ host: 'h1', addresses: ['10.9.0.1/24'] }, 'host:h2')).toEqual({ host: 'h2', addresses: ['10.9.0.1/24'] });
+    expect(memberFromRef({ host: 'h1', addresses: ['10.9.0.1/24'] }, 'host:h2')).toEqual({
+      host: 'h2',
+      addresses: ['10.9.0.1/24'],
+    });
     const removed = removeOverlay(l, 0);
     expect('overlays' in removed).toBe(false);
   });

@@ -176,7 +176,8 @@ export function removeOverlay(lab: Lab, i: number): Lab {
 export function nodeNameError(lab: Lab, from: string, to: string): string | undefined {
   if (to === from) return undefined;
   if (to === '') return 'a node needs a name';
-  if (!NAME_RE.test(to)) return `names must match ${NAME_RE.source.replace(/^\^|\$$/g, '')}: a lowercase letter, then lowercase letters, digits or -`;
+  if (!NAME_RE.test(to))
+    return `names must match ${NAME_RE.source.replace(/^\^|\$$/g, '')}: a lowercase letter, then lowercase letters, digits or -`;
   if (Object.hasOwn(lab.nodes, to)) return `there is already a node named ${to}`;
   return undefined;
 }
@@ -202,7 +203,9 @@ export function renameInterface(lab: Lab, id: string, side: 'a' | 'b', name: str
   let next = editLink(lab, id, () => nextLink);
   const owner = namespaceGroup(lab, link[side].node);
   // Another end in the same namespace with the old name (a clash) keeps the references.
-  const stillUsed = next.links.some((l) => [l.a, l.b].some((e) => e.interface === old && namespaceGroup(next, e.node) === owner));
+  const stillUsed = next.links.some((l) =>
+    [l.a, l.b].some((e) => e.interface === old && namespaceGroup(next, e.node) === owner),
+  );
   if (!stillUsed) {
     next = editNetNode(next, owner, (spec) => {
       let s = spec;
@@ -212,7 +215,11 @@ export function renameInterface(lab: Lab, id: string, side: 'a' | 'b', name: str
       if (s.nat?.some((n) => n.out === old || n.notOut === old)) {
         s = {
           ...s,
-          nat: s.nat.map((n) => ({ ...n, ...(n.out === old ? { out: name } : {}), ...(n.notOut === old ? { notOut: name } : {}) })),
+          nat: s.nat.map((n) => ({
+            ...n,
+            ...(n.out === old ? { out: name } : {}),
+            ...(n.notOut === old ? { notOut: name } : {}),
+          })),
         };
       }
       return s;

@@ -11,7 +11,13 @@ import type { LiveStore } from '../store/live';
 
 export type PanelTab = 'result' | 'ping' | 'capture' | 'tables' | 'terminal';
 
-const TAB_TITLES: Record<PanelTab, string> = { result: 'Apply result', ping: 'Ping', capture: 'Capture', tables: 'Kernel tables', terminal: 'Terminal' };
+const TAB_TITLES: Record<PanelTab, string> = {
+  result: 'Apply result',
+  ping: 'Ping',
+  capture: 'Capture',
+  tables: 'Kernel tables',
+  terminal: 'Terminal',
+};
 
 /** Where a panel was asked to start from the canvas; `request` grows with each ask. */
 export interface PanelTargets {
@@ -22,7 +28,7 @@ export interface PanelTargets {
 
 export interface BottomPanelsProps {
   tab: PanelTab;
-  onTab(tab: PanelTab): void;
+  onTab: (tab: PanelTab) => void;
   lab: Lab;
   applied: boolean;
   live: LiveStore;
@@ -33,7 +39,10 @@ export interface BottomPanelsProps {
 }
 
 function ApplyResult({ result }: { result: ApplyResponse | undefined }) {
-  if (!result) return <p className="pb-muted">Apply the lab (Ctrl+Enter) to realize it in the kernel; only what differs is changed.</p>;
+  if (!result)
+    return (
+      <p className="pb-muted">Apply the lab (Ctrl+Enter) to realize it in the kernel; only what differs is changed.</p>
+    );
   return (
     <ol className="pb-ops">
       {result.ops.length === 0 && <li>Nothing to do: the kernel already matched.</li>}
@@ -74,7 +83,12 @@ export function BottomPanels({ tab, onTab, lab, applied, live, lastApply, select
           />
         </div>
         <div hidden={tab !== 'terminal'} className="pb-tab-fill">
-          <TerminalPanel lab={lab} applied={applied} {...(terminalNode ? { node: terminalNode } : {})} request={targets.terminal.request} />
+          <TerminalPanel
+            lab={lab}
+            applied={applied}
+            {...(terminalNode ? { node: terminalNode } : {})}
+            request={targets.terminal.request}
+          />
         </div>
         {tab === 'tables' && <TablesPanel live={live} lab={lab} {...(selectedNode ? { node: selectedNode } : {})} />}
       </div>

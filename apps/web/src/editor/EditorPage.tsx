@@ -33,9 +33,18 @@ export function EditorPage() {
   const live = useMemo(() => createLiveStore(), []);
   const { lab, selected, problems, canUndo, canRedo } = useStore(
     store,
-    useShallow((s) => ({ lab: s.lab, selected: s.selected, problems: s.problems, canUndo: s.past.length > 0, canRedo: s.future.length > 0 })),
+    useShallow((s) => ({
+      lab: s.lab,
+      selected: s.selected,
+      problems: s.problems,
+      canUndo: s.past.length > 0,
+      canRedo: s.future.length > 0,
+    })),
   );
-  const liveState = useStore(live, useShallow((s) => ({ connected: s.connected, subscribed: s.subscribed, error: s.error })));
+  const liveState = useStore(
+    live,
+    useShallow((s) => ({ connected: s.connected, subscribed: s.subscribed, error: s.error })),
+  );
   const [applied, setApplied] = useState(false);
   const [dialog, setDialog] = useState<'apply' | 'open' | undefined>();
   const [tab, setTab] = useState<PanelTab>('result');
@@ -117,7 +126,8 @@ export function EditorPage() {
   };
 
   const destroy = async () => {
-    if (!window.confirm(`Destroy lab ${lab.name}? Its namespaces and everything in them go away; the drawing stays.`)) return;
+    if (!window.confirm(`Destroy lab ${lab.name}? Its namespaces and everything in them go away; the drawing stays.`))
+      return;
     try {
       await client.call('destroyLab', { params: { name: lab.name } });
       setApplied(false);
@@ -143,7 +153,11 @@ export function EditorPage() {
     }
   };
 
-  useShortcuts(store, { apply: () => setDialog('apply'), open: () => setDialog('open'), save: () => void saveNow() }, dialog === undefined);
+  useShortcuts(
+    store,
+    { apply: () => setDialog('apply'), open: () => setDialog('open'), save: () => void saveNow() },
+    dialog === undefined,
+  );
 
   const addFromPalette = (kind: NodeKind) => {
     const before = store.getState().lab;
@@ -151,7 +165,9 @@ export function EditorPage() {
     const name = Object.keys(next.nodes).find((n) => !Object.hasOwn(before.nodes, n))!;
     // In the middle of what the canvas shows, where no other node is.
     const box = document.querySelector('.pb-canvas')?.getBoundingClientRect();
-    const c = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 200, y: 200 };
+    const c = box
+      ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 })
+      : { x: 200, y: 200 };
     const at = freeSpot(store.getState().positions, { x: c.x - NODE_WIDTH / 2, y: c.y - NODE_HEIGHT / 2 });
     store.getState().edit(() => next, { ...store.getState().positions, [name]: at });
     store.getState().select([name], []);
@@ -181,7 +197,11 @@ export function EditorPage() {
         onApply={() => setDialog('apply')}
       />
       {notice && (
-        <div className={`pb-notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+        <div
+          className={`pb-notice ${notice.kind}`}
+          role={notice.kind === 'error' ? 'alert' : 'status'}
+          data-testid="notice"
+        >
           {notice.text}
           <button type="button" onClick={() => setNotice(undefined)} aria-label="Dismiss">
             ×
@@ -200,7 +220,11 @@ export function EditorPage() {
           live={live}
           actions={{
             onCapture: (node, iface) => {
-              setCapturePoint((p) => ({ ...(node ? { node } : {}), ...(iface ? { iface } : {}), request: p.request + 1 }));
+              setCapturePoint((p) => ({
+                ...(node ? { node } : {}),
+                ...(iface ? { iface } : {}),
+                request: p.request + 1,
+              }));
               setTab('capture');
             },
             onPing: (node) => {

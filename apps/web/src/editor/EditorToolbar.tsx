@@ -11,19 +11,27 @@ export interface EditorToolbarProps {
   problemCount: number;
   save: SaveState;
   live: { connected: boolean; error?: string | undefined };
-  onOpen(): void;
-  onUndo(): void;
-  onRedo(): void;
-  onArrange(): void;
-  onExportYaml(): void;
-  onExportScript(): void;
-  onMakeExercise(): void;
-  onDestroy(): void;
-  onApply(): void;
+  onOpen: () => void;
+  onUndo: () => void;
+  onRedo: () => void;
+  onArrange: () => void;
+  onExportYaml: () => void;
+  onExportScript: () => void;
+  onMakeExercise: () => void;
+  onDestroy: () => void;
+  onApply: () => void;
 }
 
 const saveText = (save: SaveState): string =>
-  save.state === 'pending' ? 'unsaved…' : save.state === 'saving' ? 'saving…' : save.state === 'saved' ? 'saved' : save.state === 'error' ? 'not saved!' : '';
+  save.state === 'pending'
+    ? 'unsaved…'
+    : save.state === 'saving'
+      ? 'saving…'
+      : save.state === 'saved'
+        ? 'saved'
+        : save.state === 'error'
+          ? 'not saved!'
+          : '';
 
 export function EditorToolbar(p: EditorToolbarProps) {
   const problems = p.problemCount;
@@ -51,24 +59,54 @@ export function EditorToolbar(p: EditorToolbarProps) {
       <button type="button" onClick={p.onExportYaml} title="Download the lab file (YAML)" data-testid="export-yaml">
         Export YAML
       </button>
-      <button type="button" onClick={p.onExportScript} title="Download the ip/bridge/iptables script that builds this lab" data-testid="export-script">
+      <button
+        type="button"
+        onClick={p.onExportScript}
+        title="Download the ip/bridge/iptables script that builds this lab"
+        data-testid="export-script"
+      >
         Export script
       </button>
-      <button type="button" onClick={p.onMakeExercise} title="Turn this lab into an exercise: instructions, checks, hints, solution" data-testid="make-exercise">
+      <button
+        type="button"
+        onClick={p.onMakeExercise}
+        title="Turn this lab into an exercise: instructions, checks, hints, solution"
+        data-testid="make-exercise"
+      >
         Make exercise
       </button>
-      <a href="/class" className="pb-toolbar-link" title="Class sessions: start an exercise for a class, follow the students" data-testid="class-link">
+      <a
+        href="/class"
+        className="pb-toolbar-link"
+        title="Class sessions: start an exercise for a class, follow the students"
+        data-testid="class-link"
+      >
         Class
       </a>
       <span className="pb-spacer" />
-      <span className="pb-save" data-testid="save-state" title={p.save.state === 'error' ? p.save.message : 'drafts are saved on the server as you draw'}>
+      <span
+        className="pb-save"
+        data-testid="save-state"
+        title={p.save.state === 'error' ? p.save.message : 'drafts are saved on the server as you draw'}
+      >
         {saveText(p.save)}
       </span>
-      <span className={`pb-dot ${p.live.connected ? 'ok' : 'off'}`} title={p.live.connected ? 'live updates connected' : (p.live.error ?? 'live updates disconnected')} data-testid="live-status" />
+      <span
+        className={`pb-dot ${p.live.connected ? 'ok' : 'off'}`}
+        title={p.live.connected ? 'live updates connected' : (p.live.error ?? 'live updates disconnected')}
+        data-testid="live-status"
+      />
       <button type="button" className="danger" onClick={p.onDestroy} disabled={!p.applied} data-testid="destroy">
         Destroy
       </button>
-      <button type="button" className="primary" onClick={p.onApply} disabled={problems > 0} title={problems ? 'fix the problems first (see the inspector)' : 'Apply (Ctrl+Enter)'} data-testid="apply">
+      <button
+        type="button"
+        className="primary"
+        onClick={p.onApply}
+        disabled={problems > 0}
+        title={problems ? 'fix the problems first (see the inspector)' : 'Apply (Ctrl+Enter)'}
+        data-testid="apply"
+      >
         Apply{problems ? ` (${problems} problem${problems === 1 ? '' : 's'})` : ''}
       </button>
     </header>

@@ -4,12 +4,13 @@ import { ApiError, client } from '../api/client';
 import type { EditorStore } from '../store/editor';
 
 export interface ShortcutActions {
-  apply(): void;
-  open(): void;
-  save(): void;
+  apply: () => void;
+  open: () => void;
+  save: () => void;
 }
 
-const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+const isTyping = (t: EventTarget | null) =>
+  t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
 
 /** Undo, redo, delete, copy/paste, select all, apply, open, save; not while typing in a field. */
 export function useShortcuts(store: EditorStore, actions: ShortcutActions, enabled: boolean): void {
@@ -52,7 +53,7 @@ export function useShortcuts(store: EditorStore, actions: ShortcutActions, enabl
 export type SaveState = { state: 'idle' | 'pending' | 'saving' | 'saved' } | { state: 'error'; message: string };
 
 /** Saves the document and layout as a draft shortly after each change; `saveNow` for Ctrl+S. */
-export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveState; saveNow(): Promise<void> } {
+export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveState; saveNow: () => Promise<void> } {
   const [save, setSave] = useState<SaveState>({ state: 'idle' });
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const pending = useRef(false);
@@ -91,7 +92,13 @@ export function useAutosave(store: EditorStore, delayMs = 800): { save: SaveStat
       if (!pending.current) return;
       const { lab, positions } = store.getState();
       // keepalive: the save outlives the page; fire and forget.
-      client.call('saveDraft', { params: { name: lab.name }, body: { document: lab, layout: { positions } } }, { keepalive: true }).catch(() => undefined);
+      client
+        .call(
+          'saveDraft',
+          { params: { name: lab.name }, body: { document: lab, layout: { positions } } },
+          { keepalive: true },
+        )
+        .catch(() => undefined);
       pending.current = false;
     };
     window.addEventListener('pagehide', flush);

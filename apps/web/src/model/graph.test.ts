@@ -12,17 +12,27 @@ const lab: Lab = {
 
 describe('toFlow', () => {
   it('draws nodes, a link edge and overlay edges, with problems and selection', () => {
-    const g = toFlow({ lab, positions: { web: { x: 5, y: 6 } }, selected: { nodes: ['web'], links: [] }, problemPaths: ['links[0].a.addresses[0]', 'nodes.web.routes[0]'] });
+    const g = toFlow({
+      lab,
+      positions: { web: { x: 5, y: 6 } },
+      selected: { nodes: ['web'], links: [] },
+      problemPaths: ['links[0].a.addresses[0]', 'nodes.web.routes[0]'],
+    });
     expect(g.nodes.map((n) => [n.id, n.position, n.selected, n.data.problems])).toEqual([
       ['br0', { x: 80, y: 80 }, false, 0],
       ['web', { x: 5, y: 6 }, true, 1],
     ]);
     expect(g.nodes[1]!.data.addresses).toEqual(['10.0.0.2/24']);
-    expect(g.edges[0]).toMatchObject({ id: linkId(lab.links[0]!), source: 'web', target: 'br0', data: { problems: 1 } });
+    expect(g.edges[0]).toMatchObject({
+      id: linkId(lab.links[0]!),
+      source: 'web',
+      target: 'br0',
+      data: { problems: 1 },
+    });
     expect(g.edges[1]).toMatchObject({ type: 'overlay', data: { vni: 7 } });
   });
 
-  it('shows live state: interfaces up, the bridge\'s learned MACs, link ends down', () => {
+  it("shows live state: interfaces up, the bridge's learned MACs, link ends down", () => {
     const g = toFlow({
       lab,
       positions: {},
@@ -30,11 +40,46 @@ describe('toFlow', () => {
       problemPaths: [],
       live: {
         nodes: {
-          web: { node: 'web', kind: 'netns', namespace: 'n', present: true, interfaces: [{ name: 'lo', kind: 'loopback', up: true, addresses: [] }, { name: 'eth0', kind: 'veth', up: false, addresses: [] }], routes: [], neighbours: [] },
-          _host: { node: '_host', kind: 'implicit-host', namespace: 'h', present: true, interfaces: [{ name: 'p0', kind: 'veth', up: true, addresses: [] }], routes: [], neighbours: [] },
+          web: {
+            node: 'web',
+            kind: 'netns',
+            namespace: 'n',
+            present: true,
+            interfaces: [
+              { name: 'lo', kind: 'loopback', up: true, addresses: [] },
+              { name: 'eth0', kind: 'veth', up: false, addresses: [] },
+            ],
+            routes: [],
+            neighbours: [],
+          },
+          _host: {
+            node: '_host',
+            kind: 'implicit-host',
+            namespace: 'h',
+            present: true,
+            interfaces: [{ name: 'p0', kind: 'veth', up: true, addresses: [] }],
+            routes: [],
+            neighbours: [],
+          },
         },
         bridges: {
-          br0: { bridge: 'br0', host: '_host', namespace: 'h', device: 'br0', present: true, up: true, stp: false, vlanFiltering: false, addresses: [], ports: ['p0'], fdb: [{ mac: 'aa:bb:cc:00:00:01', port: 'p0', flags: [] }, { mac: 'aa:bb:cc:00:00:02', port: 'p0', flags: ['self'], state: 'permanent' }], vlans: [] },
+          br0: {
+            bridge: 'br0',
+            host: '_host',
+            namespace: 'h',
+            device: 'br0',
+            present: true,
+            up: true,
+            stp: false,
+            vlanFiltering: false,
+            addresses: [],
+            ports: ['p0'],
+            fdb: [
+              { mac: 'aa:bb:cc:00:00:01', port: 'p0', flags: [] },
+              { mac: 'aa:bb:cc:00:00:02', port: 'p0', flags: ['self'], state: 'permanent' },
+            ],
+            vlans: [],
+          },
         },
         changedAt: {},
       },
@@ -44,14 +89,39 @@ describe('toFlow', () => {
     expect(g.edges[0]!.data).toMatchObject({ live: { aUp: false, bUp: true } });
   });
 
-  it('gives a link the packet rate of its busier end; a bridge port is read in the bridge\'s host', () => {
-    const bridges = { br0: { bridge: 'br0', host: '_host', namespace: 'h', device: 'br0', present: true, up: true, stp: false, vlanFiltering: false, addresses: [], ports: ['p0'], fdb: [], vlans: [] } };
+  it("gives a link the packet rate of its busier end; a bridge port is read in the bridge's host", () => {
+    const bridges = {
+      br0: {
+        bridge: 'br0',
+        host: '_host',
+        namespace: 'h',
+        device: 'br0',
+        present: true,
+        up: true,
+        stp: false,
+        vlanFiltering: false,
+        addresses: [],
+        ports: ['p0'],
+        fdb: [],
+        vlans: [],
+      },
+    };
     const at = (rates: Record<string, Record<string, { rx: number; tx: number }>>) =>
-      toFlow({ lab, positions: {}, selected: { nodes: [], links: [] }, problemPaths: [], live: { nodes: {}, bridges, changedAt: {}, rates } }).edges[0]!.data;
+      toFlow({
+        lab,
+        positions: {},
+        selected: { nodes: [], links: [] },
+        problemPaths: [],
+        live: { nodes: {}, bridges, changedAt: {}, rates },
+      }).edges[0]!.data;
     // web's eth0 saw 3 + 4 packets/s, the port p0 (in _host, not in br0) 2 + 10.
-    expect(at({ web: { eth0: { rx: 3, tx: 4 } }, _host: { p0: { rx: 2, tx: 10 } }, br0: { p0: { rx: 100, tx: 100 } } })).toMatchObject({ live: { pps: 12 } });
+    expect(
+      at({ web: { eth0: { rx: 3, tx: 4 } }, _host: { p0: { rx: 2, tx: 10 } }, br0: { p0: { rx: 100, tx: 100 } } }),
+    ).toMatchObject({ live: { pps: 12 } });
     expect(at({ web: { eth0: { rx: 0.5, tx: 0 } } })).toMatchObject({ live: { pps: 0.5 } });
-    expect(at({ web: { eth0: { rx: 0, tx: 0 } }, _host: { p0: { rx: 0, tx: 0 } } })).toMatchObject({ live: { pps: 0 } });
+    expect(at({ web: { eth0: { rx: 0, tx: 0 } }, _host: { p0: { rx: 0, tx: 0 } } })).toMatchObject({
+      live: { pps: 0 },
+    });
     // No rates yet (fewer than two samples): no pps at all.
     expect((at({}) as { live: object }).live).not.toHaveProperty('pps');
   });
@@ -63,7 +133,13 @@ describe('layout', () => {
   it('never puts two nodes on top of each other, linked or not', () => {
     const lab: Lab = {
       name: 'x',
-      nodes: { a: { kind: 'netns' }, b: { kind: 'netns' }, br: { kind: 'bridge' }, lone1: { kind: 'router' }, lone2: { kind: 'host' } },
+      nodes: {
+        a: { kind: 'netns' },
+        b: { kind: 'netns' },
+        br: { kind: 'bridge' },
+        lone1: { kind: 'router' },
+        lone2: { kind: 'host' },
+      },
       links: [
         { a: { node: 'a', interface: 'eth0' }, b: { node: 'br', interface: 'p0' } },
         { a: { node: 'b', interface: 'eth0' }, b: { node: 'br', interface: 'p1' } },
@@ -72,7 +148,8 @@ describe('layout', () => {
     const p = Object.values(autoLayout(lab));
     expect(p).toHaveLength(5);
     for (let i = 0; i < p.length; i++)
-      for (let j = i + 1; j < p.length; j++) expect(Math.abs(p[i]!.x - p[j]!.x) >= NODE_WIDTH || Math.abs(p[i]!.y - p[j]!.y) >= NODE_HEIGHT).toBe(true);
+      for (let j = i + 1; j < p.length; j++)
+        expect(Math.abs(p[i]!.x - p[j]!.x) >= NODE_WIDTH || Math.abs(p[i]!.y - p[j]!.y) >= NODE_HEIGHT).toBe(true);
   });
 
   it('finds a free spot next to taken ones', () => {

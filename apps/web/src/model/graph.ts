@@ -12,7 +12,14 @@ export interface LabNodeData extends Record<string, unknown> {
   host?: string;
   addresses: string[];
   problems: number;
-  live?: { present: boolean; interfacesUp: number; interfaces: number; fdb?: number; routes?: number; changed: boolean };
+  live?: {
+    present: boolean;
+    interfacesUp: number;
+    interfaces: number;
+    fdb?: number;
+    routes?: number;
+    changed: boolean;
+  };
   mark?: { state: 'changed' | 'failed'; why?: string };
 }
 
@@ -58,16 +65,22 @@ export function defaultPosition(index: number): { x: number; y: number } {
 
 const CHANGED_MS = 1500;
 
-export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge)[] } {
+export function toFlow(g: GraphInput): {
+  nodes: LabFlowNode[];
+  edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge)[];
+} {
   const { lab } = g;
   const selNodes = new Set(g.selected.nodes);
   const selLinks = new Set(g.selected.links);
   const now = g.now ?? Date.now();
-  const countProblems = (prefix: string) => g.problemPaths.filter((p) => p === prefix || p.startsWith(prefix + '.') || p.startsWith(prefix + '[')).length;
+  const countProblems = (prefix: string) =>
+    g.problemPaths.filter((p) => p === prefix || p.startsWith(prefix + '.') || p.startsWith(prefix + '[')).length;
 
   // One pass over the links, not one per node (300 nodes × 280 links per render showed in bench:web).
   const addressesOf = new Map<string, string[]>();
-  for (const l of lab.links) for (const e of [l.a, l.b]) if (e.addresses?.length) addressesOf.set(e.node, [...(addressesOf.get(e.node) ?? []), ...e.addresses]);
+  for (const l of lab.links)
+    for (const e of [l.a, l.b])
+      if (e.addresses?.length) addressesOf.set(e.node, [...(addressesOf.get(e.node) ?? []), ...e.addresses]);
 
   const nodes: LabFlowNode[] = Object.entries(lab.nodes).map(([name, spec], i) => {
     const bridge = isBridge(spec);
@@ -77,12 +90,25 @@ export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowE
       const changed = now - (g.live.changedAt[name] ?? -Infinity) < CHANGED_MS;
       if (bridge) {
         const b = g.live.bridges[name];
-        if (b) live = { present: b.present, interfacesUp: b.up ? 1 : 0, interfaces: 1, fdb: b.fdb.filter((e) => !e.flags.includes('self') && e.state !== 'permanent').length, changed };
+        if (b)
+          live = {
+            present: b.present,
+            interfacesUp: b.up ? 1 : 0,
+            interfaces: 1,
+            fdb: b.fdb.filter((e) => !e.flags.includes('self') && e.state !== 'permanent').length,
+            changed,
+          };
       } else {
         const n = g.live.nodes[name];
         if (n) {
           const ifs = n.interfaces.filter((x) => x.name !== 'lo');
-          live = { present: n.present, interfacesUp: ifs.filter((x) => x.up).length, interfaces: ifs.length, routes: n.routes.length, changed };
+          live = {
+            present: n.present,
+            interfacesUp: ifs.filter((x) => x.up).length,
+            interfaces: ifs.length,
+            routes: n.routes.length,
+            changed,
+          };
         }
       }
     }
@@ -104,7 +130,8 @@ export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowE
     };
   });
 
-  const upOf = (node: string, iface: string): boolean | undefined => g.live?.nodes[node]?.interfaces.find((x) => x.name === iface)?.up;
+  const upOf = (node: string, iface: string): boolean | undefined =>
+    g.live?.nodes[node]?.interfaces.find((x) => x.name === iface)?.up;
   const bridgeHostOf = (node: string): string | undefined => {
     const spec = lab.nodes[node];
     return spec && isBridge(spec) ? g.live?.bridges[node]?.host : undefined;
@@ -119,8 +146,14 @@ export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowE
     return r ? r.rx + r.tx : undefined;
   };
   const linkLive = (link: LinkSpec): LinkEdgeData['live'] => {
-    const ends = [endPps(link.a.node, link.a.interface), endPps(link.b.node, link.b.interface)].filter((p) => p !== undefined);
-    return { aUp: endUp(link.a.node, link.a.interface), bUp: endUp(link.b.node, link.b.interface), ...(ends.length ? { pps: Math.max(...ends) } : {}) };
+    const ends = [endPps(link.a.node, link.a.interface), endPps(link.b.node, link.b.interface)].filter(
+      (p) => p !== undefined,
+    );
+    return {
+      aUp: endUp(link.a.node, link.a.interface),
+      bUp: endUp(link.b.node, link.b.interface),
+      ...(ends.length ? { pps: Math.max(...ends) } : {}),
+    };
   };
 
   const edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge)[] = lab.links.map((link, i) => {
@@ -143,14 +176,30 @@ export function toFlow(g: GraphInput): { nodes: LabFlowNode[]; edges: (LinkFlowE
 
   for (const [name, spec] of Object.entries(lab.nodes)) {
     if (isBridge(spec) && spec.host && Object.hasOwn(lab.nodes, spec.host)) {
-      edges.push({ id: `hosted:${name}`, type: 'hosted', source: spec.host, target: name, selectable: false, data: {} });
+      edges.push({
+        id: `hosted:${name}`,
+        type: 'hosted',
+        source: spec.host,
+        target: name,
+        selectable: false,
+        data: {},
+      });
     }
   }
 
   for (const o of lab.overlays ?? []) {
-    const members = o.members.map((m) => ('bridge' in m ? m.bridge : m.host)).filter((m) => Object.hasOwn(lab.nodes, m));
+    const members = o.members
+      .map((m) => ('bridge' in m ? m.bridge : m.host))
+      .filter((m) => Object.hasOwn(lab.nodes, m));
     for (let i = 1; i < members.length; i++) {
-      edges.push({ id: `overlay:${o.name}:${i}`, type: 'overlay', source: members[0]!, target: members[i]!, selectable: false, data: { overlay: o.name, vni: o.vni } });
+      edges.push({
+        id: `overlay:${o.name}:${i}`,
+        type: 'overlay',
+        source: members[0]!,
+        target: members[i]!,
+        selectable: false,
+        data: { overlay: o.name, vni: o.vni },
+      });
     }
   }
   return { nodes, edges };

@@ -2,7 +2,15 @@
 // (never mutates), so the store can keep the previous one for undo. Proposals (names, addresses)
 // follow what a person would type: eth0, eth1… in a node; ports named after what they connect;
 // an address in the bridge's subnet, or a fresh /24 between two nodes.
-import { IMPLICIT_HOST, isBridge, type Lab, type LinkEndSpec, type LinkSpec, type NodeKind, type NodeSpec } from '@patchbay/topology';
+import {
+  IMPLICIT_HOST,
+  isBridge,
+  type Lab,
+  type LinkEndSpec,
+  type LinkSpec,
+  type NodeKind,
+  type NodeSpec,
+} from '@patchbay/topology';
 
 export const emptyLab = (name = 'lab1'): Lab => ({ name, nodes: {}, links: [] });
 
@@ -25,7 +33,8 @@ export function addNode(lab: Lab, kind: NodeKind, name = nextNodeName(lab, kind)
 /** Removes nodes, every link touching them, bridges hosted by them, and their overlay memberships. */
 export function removeNodes(lab: Lab, names: readonly string[]): Lab {
   const gone = new Set(names);
-  for (const [n, spec] of Object.entries(lab.nodes)) if (isBridge(spec) && spec.host && gone.has(spec.host)) gone.add(n);
+  for (const [n, spec] of Object.entries(lab.nodes))
+    if (isBridge(spec) && spec.host && gone.has(spec.host)) gone.add(n);
   const nodes = Object.fromEntries(Object.entries(lab.nodes).filter(([n]) => !gone.has(n)));
   const links = lab.links.filter((l) => !gone.has(l.a.node) && !gone.has(l.b.node));
   const overlays = lab.overlays
@@ -52,7 +61,9 @@ export function renameNode(lab: Lab, from: string, to: string): Lab {
   const links = lab.links.map((l) => ({ ...l, a: end(l.a), b: end(l.b) }));
   const overlays = lab.overlays?.map((o) => ({
     ...o,
-    members: o.members.map((m) => ('bridge' in m ? (m.bridge === from ? { ...m, bridge: to } : m) : m.host === from ? { ...m, host: to } : m)),
+    members: o.members.map((m) =>
+      'bridge' in m ? (m.bridge === from ? { ...m, bridge: to } : m) : m.host === from ? { ...m, host: to } : m,
+    ),
   }));
   return { ...lab, nodes, links, ...(overlays ? { overlays } : {}) };
 }
@@ -67,15 +78,22 @@ export function namespaceGroup(lab: Lab, node: string): string {
 export function usedInterfaceNames(lab: Lab, node: string): Set<string> {
   const group = namespaceGroup(lab, node);
   const used = new Set<string>(['lo']);
-  for (const l of lab.links) for (const e of [l.a, l.b]) if (namespaceGroup(lab, e.node) === group) used.add(e.interface);
-  for (const [n, spec] of Object.entries(lab.nodes)) if (isBridge(spec) && namespaceGroup(lab, n) === group) used.add(n);
+  for (const l of lab.links)
+    for (const e of [l.a, l.b]) if (namespaceGroup(lab, e.node) === group) used.add(e.interface);
+  for (const [n, spec] of Object.entries(lab.nodes))
+    if (isBridge(spec) && namespaceGroup(lab, n) === group) used.add(n);
   return used;
 }
 
 const IFNAMSIZ = 15;
 
 /** eth0, eth1… in a node; for a bridge port, `<bridge>-<peer>` (shortened to 15 characters), made unique. */
-export function proposeInterface(lab: Lab, node: string, peer: string, taken: Set<string> = usedInterfaceNames(lab, node)): string {
+export function proposeInterface(
+  lab: Lab,
+  node: string,
+  peer: string,
+  taken: Set<string> = usedInterfaceNames(lab, node),
+): string {
   const spec = lab.nodes[node];
   if (spec && isBridge(spec)) {
     const base = `${node}-${peer}`.slice(0, IFNAMSIZ);
@@ -188,7 +206,8 @@ export function nextVni(lab: Lab): number {
 
 /** A host's underlay address: the first address on one of its own links. */
 export function underlayAddress(lab: Lab, host: string): string | undefined {
-  for (const l of lab.links) for (const e of [l.a, l.b]) if (e.node === host && e.addresses?.[0]) return e.addresses[0].split('/')[0];
+  for (const l of lab.links)
+    for (const e of [l.a, l.b]) if (e.node === host && e.addresses?.[0]) return e.addresses[0].split('/')[0];
   return undefined;
 }
 

@@ -10,7 +10,8 @@ type XY = { x: number; y: number };
 
 /** Whether a node at `p` would overlap one of `positions` (with a margin). */
 function overlaps(p: XY, positions: Iterable<XY>, margin = 24): boolean {
-  for (const q of positions) if (Math.abs(p.x - q.x) < NODE_WIDTH + margin && Math.abs(p.y - q.y) < NODE_HEIGHT + margin) return true;
+  for (const q of positions)
+    if (Math.abs(p.x - q.x) < NODE_WIDTH + margin && Math.abs(p.y - q.y) < NODE_HEIGHT + margin) return true;
   return false;
 }
 
@@ -37,7 +38,8 @@ export function autoLayout(lab: Lab): Record<string, { x: number; y: number }> {
   g.setDefaultEdgeLabel(() => ({}));
   for (const name of Object.keys(lab.nodes)) g.setNode(name, { width: NODE_WIDTH, height: NODE_HEIGHT });
   for (const l of lab.links) if (g.hasNode(l.a.node) && g.hasNode(l.b.node)) g.setEdge(l.a.node, l.b.node);
-  for (const [name, spec] of Object.entries(lab.nodes)) if (spec.kind === 'bridge' && spec.host && g.hasNode(spec.host)) g.setEdge(spec.host, name);
+  for (const [name, spec] of Object.entries(lab.nodes))
+    if (spec.kind === 'bridge' && spec.host && g.hasNode(spec.host)) g.setEdge(spec.host, name);
   // Nodes without any link are not dagre's business: they go in a row under the rest.
   const isolated = Object.keys(lab.nodes).filter((n) => (g.nodeEdges(n) ?? []).length === 0);
   for (const n of isolated) g.removeNode(n);
@@ -51,7 +53,10 @@ export function autoLayout(lab: Lab): Record<string, { x: number; y: number }> {
     bottom = Math.max(bottom, out[name].y + NODE_HEIGHT);
   }
   isolated.forEach((name, i) => {
-    out[name] = { x: 40 + (i % 6) * (NODE_WIDTH + 40), y: (bottom ? bottom + 60 : 40) + Math.floor(i / 6) * (NODE_HEIGHT + 50) };
+    out[name] = {
+      x: 40 + (i % 6) * (NODE_WIDTH + 40),
+      y: (bottom ? bottom + 60 : 40) + Math.floor(i / 6) * (NODE_HEIGHT + 50),
+    };
   });
   return out;
 }

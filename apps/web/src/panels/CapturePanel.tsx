@@ -1,13 +1,22 @@
 // The capture panel: tcpdump on a node's interface (server side), decoded lines streamed over the live
 // socket under an id chosen here (`capture:lines` batches, each acked: the server's flow control;
 // `capture:status` each second), pcap over HTTP. Lines go to a ref as they arrive, shown once per frame, at most MAX_LINES; views: ./capture/.
-import type { CaptureLines, CaptureStartInput, CaptureStatus, Problem } from '@patchbay/protocol';
+import type { CaptureLines, CaptureStartInput, CaptureStatus, LiveAck, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { client } from '../api/client';
 import { liveSocket } from '../api/live';
 import { newStreamId } from '../api/stream-id';
-import { appendCapped, captureInterfaces, captureNodes, defaultIface, filterLines, pcapFilename, toViewLine, type ViewLine } from './capture-format';
+import {
+  appendCapped,
+  captureInterfaces,
+  captureNodes,
+  defaultIface,
+  filterLines,
+  pcapFilename,
+  toViewLine,
+  type ViewLine,
+} from './capture-format';
 import { CaptureForm } from './capture/CaptureForm';
 import { CaptureLineList } from './capture/CaptureLineList';
 import { CaptureError, CaptureStatusBar } from './capture/CaptureStatusBar';
@@ -123,7 +132,10 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
       if (!idRef.current) return;
       owned.current.clear();
       setSession((cur) => (cur && cur.id ? { ...cur, lost: true, stopping: false } : cur));
-      setError({ message: 'the connection to the server was lost; the capture ended (its pcap may still be listed for download)', problems: [] });
+      setError({
+        message: 'the connection to the server was lost; the capture ended (its pcap may still be listed for download)',
+        problems: [],
+      });
     };
     socket.on('capture:lines', onLines);
     socket.on('capture:status', onStatus);
@@ -174,10 +186,25 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
     setError(undefined);
     const f = filter.trim();
     const id = newStreamId();
-    const payload: CaptureStartInput = { id, lab: lab.name, node, interface: iface || 'any', linkHeaders, ...(f ? { filter: f } : {}) };
+    const payload: CaptureStartInput = {
+      id,
+      lab: lab.name,
+      node,
+      interface: iface || 'any',
+      linkHeaders,
+      ...(f ? { filter: f } : {}),
+    };
     idRef.current = id;
     owned.current.add(id);
-    setSession({ id, lab: lab.name, node, iface: payload.interface ?? 'any', starting: true, stopping: false, lost: false });
+    setSession({
+      id,
+      lab: lab.name,
+      node,
+      iface: payload.interface ?? 'any',
+      starting: true,
+      stopping: false,
+      lost: false,
+    });
     const refused = (message: string, problems: Problem[] = []) => {
       owned.current.delete(id);
       if (idRef.current === id) idRef.current = undefined;
@@ -185,11 +212,16 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
       setError({ message, problems });
     };
     try {
-      const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('capture:start', payload);
+      // socket.io types an ack that has a timeout as `any`; the contract says LiveAck.
+      const ack = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('capture:start', payload)) as LiveAck;
       if (!ack.ok) return refused(ack.error, ack.problems);
       setSession((cur) => (cur?.id === id ? { ...cur, starting: false } : cur));
     } catch {
-      refused(socket.connected ? 'the server did not answer the capture request in time' : 'not connected to the Patchbay server: is it running?');
+      refused(
+        socket.connected
+          ? 'the server did not answer the capture request in time'
+          : 'not connected to the Patchbay server: is it running?',
+      );
     }
   };
 
@@ -239,7 +271,14 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
   const query = useDeferredValue(search);
   const shown = useMemo(() => filterLines(view.lines, query), [view.lines, query]);
 
-  const ids = { node: `${uid}-node`, iface: `${uid}-iface`, filter: `${uid}-filter`, e: `${uid}-e`, search: `${uid}-search`, hint: `${uid}-hint` };
+  const ids = {
+    node: `${uid}-node`,
+    iface: `${uid}-iface`,
+    filter: `${uid}-filter`,
+    e: `${uid}-e`,
+    search: `${uid}-search`,
+    hint: `${uid}-hint`,
+  };
 
   return (
     <section className="pb-panel pb-capture" data-testid="capture-panel" aria-label="Packet capture">
@@ -262,19 +301,34 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
         running={running}
         canStart={canStart}
         hint={hint}
-        onStart={start}
+        onStart={(e) => void start(e)}
         onStop={stop}
       />
 
       {error && <CaptureError error={error} />}
 
-      {session && <CaptureStatusBar session={session} info={info} running={running} clientDropped={view.clientDropped} />}
+      {session && (
+        <CaptureStatusBar session={session} info={info} running={running} clientDropped={view.clientDropped} />
+      )}
 
       <div className="pb-cap-toolbar">
-        <button type="button" className="pb-btn" data-testid="capture-pause" aria-pressed={paused} onClick={togglePause} disabled={!session}>
+        <button
+          type="button"
+          className="pb-btn"
+          data-testid="capture-pause"
+          aria-pressed={paused}
+          onClick={togglePause}
+          disabled={!session}
+        >
           {paused ? 'Resume' : 'Pause'}
         </button>
-        <button type="button" className="pb-btn" data-testid="capture-clear" onClick={clear} disabled={view.lines.length === 0 && view.droppedOldest === 0 && view.skippedTotal === 0}>
+        <button
+          type="button"
+          className="pb-btn"
+          data-testid="capture-clear"
+          onClick={clear}
+          disabled={view.lines.length === 0 && view.droppedOldest === 0 && view.skippedTotal === 0}
+        >
           Clear
         </button>
         <label htmlFor={ids.search} className="pb-sr-only">
@@ -299,7 +353,13 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
         <span className="pb-muted" data-testid="capture-count" aria-live="off">
           {query.trim() ? `${shown.length} of ${view.lines.length}` : `${view.lines.length} lines`}
         </span>
-        <button type="button" className="pb-btn" data-testid="capture-download" disabled={!info?.download || downloading} onClick={download}>
+        <button
+          type="button"
+          className="pb-btn"
+          data-testid="capture-download"
+          disabled={!info?.download || downloading}
+          onClick={() => void download()}
+        >
           {downloading ? 'Downloading…' : 'Download pcap'}
         </button>
       </div>
@@ -308,13 +368,17 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
         <div className="pb-notes" data-testid="capture-notes">
           {paused && (
             <span className="pb-warn-text">
-              Paused: {view.pausedCount} new {view.pausedCount === 1 ? 'line' : 'lines'} arrived and {view.pausedCount === 1 ? 'is' : 'are'} not shown.
+              Paused: {view.pausedCount} new {view.pausedCount === 1 ? 'line' : 'lines'} arrived and{' '}
+              {view.pausedCount === 1 ? 'is' : 'are'} not shown.
             </span>
           )}
-          {!paused && view.skippedTotal > 0 && <span className="pb-muted">{view.skippedTotal} lines were skipped while paused.</span>}
+          {!paused && view.skippedTotal > 0 && (
+            <span className="pb-muted">{view.skippedTotal} lines were skipped while paused.</span>
+          )}
           {view.droppedOldest > 0 && (
             <span className="pb-muted">
-              The oldest {view.droppedOldest} lines were removed from the view (it keeps {MAX_LINES}); the pcap has them.
+              The oldest {view.droppedOldest} lines were removed from the view (it keeps {MAX_LINES}); the pcap has
+              them.
             </span>
           )}
         </div>

@@ -2,7 +2,7 @@
 // over the live socket (`ping:start` with an id chosen here → `ping:reply`/`ping:event`… →
 // `ping:summary`, each carrying that id). Shows ping's lines, the summary and a small RTT plot per
 // seq (views: ./ping/). A running ping is stopped when the panel goes.
-import type { PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
+import type { LiveAck, PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { liveSocket } from '../api/live';
@@ -20,7 +20,9 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
   const sources = useMemo(() => pingSources(lab), [lab]);
   const addresses = useMemo(() => labAddresses(lab), [lab]);
 
-  const [from, setFrom] = useState<string>(() => (props.node && sources.includes(props.node) ? props.node : (sources[0] ?? '')));
+  const [from, setFrom] = useState<string>(() =>
+    props.node && sources.includes(props.node) ? props.node : (sources[0] ?? ''),
+  );
   const [target, setTarget] = useState<string>(() => defaultTarget(lab, from) ?? '');
   const [targetTouched, setTargetTouched] = useState(false);
   const [count, setCount] = useState('4');
@@ -123,7 +125,8 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
       setError({ message, problems });
     };
     try {
-      const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ping:start', {
+      // socket.io types an ack that has a timeout as `any`; the contract says LiveAck.
+      const ack = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ping:start', {
         id,
         lab: lab.name,
         node: from,
@@ -132,10 +135,14 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
         intervalMs: fields.intervalMs,
         size: fields.size,
         dontFragment,
-      });
+      })) as LiveAck;
       if (!ack.ok) refused(ack.error, ack.problems);
     } catch {
-      refused(socket.connected ? 'the server did not answer the ping request in time' : 'not connected to the Patchbay server: is it running?');
+      refused(
+        socket.connected
+          ? 'the server did not answer the ping request in time'
+          : 'not connected to the Patchbay server: is it running?',
+      );
     } finally {
       setStarting(false);
     }
@@ -157,7 +164,8 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
     df: `${uid}-df`,
     hint: `${uid}-hint`,
   };
-  const invalid = (k: string) => (problems[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${uid}-${k}-err` } : {});
+  const invalid = (k: string) =>
+    problems[k] ? { 'aria-invalid': true as const, 'aria-describedby': `${uid}-${k}-err` } : {};
   const fieldError = (k: string) =>
     problems[k] ? (
       <span id={`${uid}-${k}-err`} className="pb-field-error">
@@ -167,10 +175,16 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
 
   return (
     <section className="pb-panel pb-ping" data-testid="ping-panel" aria-label="Ping">
-      <form className="pb-form" onSubmit={start} noValidate>
+      <form className="pb-form" onSubmit={(e) => void start(e)} noValidate>
         <div className="pb-field">
           <label htmlFor={ids.from}>From</label>
-          <select id={ids.from} data-testid="ping-from" value={from} onChange={(e) => setFrom(e.target.value)} disabled={running}>
+          <select
+            id={ids.from}
+            data-testid="ping-from"
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+            disabled={running}
+          >
             {sources.length === 0 && <option value="">(no node)</option>}
             {sources.map((n) => (
               <option key={n} value={n}>
@@ -228,28 +242,80 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
         </div>
         <div className="pb-field pb-field-num">
           <label htmlFor={ids.count}>Count</label>
-          <input id={ids.count} data-testid="ping-count" type="number" min={1} max={100} step={1} value={count} disabled={running} onChange={(e) => setCount(e.target.value)} {...invalid('count')} />
+          <input
+            id={ids.count}
+            data-testid="ping-count"
+            type="number"
+            min={1}
+            max={100}
+            step={1}
+            value={count}
+            disabled={running}
+            onChange={(e) => setCount(e.target.value)}
+            {...invalid('count')}
+          />
           {fieldError('count')}
         </div>
         <div className="pb-field pb-field-num">
           <label htmlFor={ids.interval}>Interval (ms)</label>
-          <input id={ids.interval} data-testid="ping-interval" type="number" min={200} max={5000} step={100} value={interval} disabled={running} onChange={(e) => setIntervalMs(e.target.value)} {...invalid('intervalMs')} />
+          <input
+            id={ids.interval}
+            data-testid="ping-interval"
+            type="number"
+            min={200}
+            max={5000}
+            step={100}
+            value={interval}
+            disabled={running}
+            onChange={(e) => setIntervalMs(e.target.value)}
+            {...invalid('intervalMs')}
+          />
           {fieldError('intervalMs')}
         </div>
         <div className="pb-field pb-field-num">
           <label htmlFor={ids.size}>Size (bytes)</label>
-          <input id={ids.size} data-testid="ping-size" type="number" min={0} max={1472} step={1} value={size} disabled={running} onChange={(e) => setSize(e.target.value)} {...invalid('size')} />
+          <input
+            id={ids.size}
+            data-testid="ping-size"
+            type="number"
+            min={0}
+            max={1472}
+            step={1}
+            value={size}
+            disabled={running}
+            onChange={(e) => setSize(e.target.value)}
+            {...invalid('size')}
+          />
           {fieldError('size')}
         </div>
         <div className="pb-field pb-field-check">
-          <input id={ids.df} data-testid="ping-df" type="checkbox" checked={dontFragment} disabled={running} onChange={(e) => setDontFragment(e.target.checked)} />
+          <input
+            id={ids.df}
+            data-testid="ping-df"
+            type="checkbox"
+            checked={dontFragment}
+            disabled={running}
+            onChange={(e) => setDontFragment(e.target.checked)}
+          />
           <label htmlFor={ids.df}>Don't fragment</label>
         </div>
         <div className="pb-actions">
-          <button type="submit" className="pb-btn pb-btn-primary" data-testid="ping-start" disabled={!canStart} aria-describedby={hint ? ids.hint : undefined}>
+          <button
+            type="submit"
+            className="pb-btn pb-btn-primary"
+            data-testid="ping-start"
+            disabled={!canStart}
+            aria-describedby={hint ? ids.hint : undefined}
+          >
             {starting ? 'Starting…' : 'Start'}
           </button>
-          <button type="button" className="pb-btn" data-testid="ping-stop" disabled={!running || starting || !run?.id} onClick={stop}>
+          <button
+            type="button"
+            className="pb-btn"
+            data-testid="ping-stop"
+            disabled={!running || starting || !run?.id}
+            onClick={stop}
+          >
             Stop
           </button>
           {hint && !running && (

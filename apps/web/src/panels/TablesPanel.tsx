@@ -26,7 +26,11 @@ function uniqueKeys(keys: string[]): string[] {
  */
 function useFreshKeys(scope: string, keys: string[]): Set<string> {
   const signature = keys.join('\n');
-  const [state, setState] = useState<{ scope: string; known: Set<string>; fresh: Set<string> }>(() => ({ scope, known: new Set(keys), fresh: new Set() }));
+  const [state, setState] = useState<{ scope: string; known: Set<string>; fresh: Set<string> }>(() => ({
+    scope,
+    known: new Set(keys),
+    fresh: new Set(),
+  }));
   useEffect(() => {
     setState((prev) => {
       const now = new Set(signature ? signature.split('\n') : []);
@@ -49,7 +53,10 @@ function FdbTable({ bridge }: { bridge: BridgeView }) {
   const f = filter.trim().toLowerCase();
   const rows = bridge.fdb
     .map((e, i) => ({ e, key: keys[i] ?? String(i) }))
-    .filter(({ e }) => !f || [e.mac, e.port, e.dst ?? '', String(e.vlan ?? ''), flagText(e)].some((x) => x.toLowerCase().includes(f)));
+    .filter(
+      ({ e }) =>
+        !f || [e.mac, e.port, e.dst ?? '', String(e.vlan ?? ''), flagText(e)].some((x) => x.toLowerCase().includes(f)),
+    );
   return (
     <section className="pb-table-section">
       <div className="pb-table-head">
@@ -62,12 +69,23 @@ function FdbTable({ bridge }: { bridge: BridgeView }) {
         <label htmlFor={filterId} className="pb-visually-hidden">
           Filter FDB entries
         </label>
-        <input id={filterId} type="search" className="pb-filter" placeholder="filter (MAC, port, dst…)" value={filter} onChange={(e) => setFilter(e.target.value)} data-testid="fdb-filter" />
+        <input
+          id={filterId}
+          type="search"
+          className="pb-filter"
+          placeholder="filter (MAC, port, dst…)"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+          data-testid="fdb-filter"
+        />
       </div>
       <p className="pb-muted pb-table-sub">
-        in {bridge.host === '_host' ? "the lab's implicit host" : <span className="mono">{bridge.host}</span>} · device <span className="mono">{bridge.device}</span> · {bridge.up ? <span className="pb-state-up">up</span> : <span className="pb-state-down">down</span>}
+        in {bridge.host === '_host' ? "the lab's implicit host" : <span className="mono">{bridge.host}</span>} · device{' '}
+        <span className="mono">{bridge.device}</span> ·{' '}
+        {bridge.up ? <span className="pb-state-up">up</span> : <span className="pb-state-down">down</span>}
         {bridge.stp ? ' · STP' : ''}
-        {bridge.vlanFiltering ? ' · VLAN filtering' : ''} · ports: <span className="mono">{bridge.ports.join(', ') || 'none'}</span>
+        {bridge.vlanFiltering ? ' · VLAN filtering' : ''} · ports:{' '}
+        <span className="mono">{bridge.ports.join(', ') || 'none'}</span>
       </p>
       <table className="pb-table" data-testid="fdb-table">
         <thead>
@@ -111,11 +129,13 @@ function NodeTables({ node }: { node: NodeView }) {
   const freshIf = useFreshKeys(`if:${node.node}`, ifKeys);
   const freshRoutes = useFreshKeys(`routes:${node.node}`, routeKeys);
   const freshNeigh = useFreshKeys(`neigh:${node.node}`, neighKeys);
-  const flash = (set: Set<string>, key: string | undefined) => (key !== undefined && set.has(key) ? 'pb-flash' : undefined);
+  const flash = (set: Set<string>, key: string | undefined) =>
+    key !== undefined && set.has(key) ? 'pb-flash' : undefined;
   return (
     <>
       <p className="pb-muted pb-table-sub">
-        <span className="mono">{node.node}</span> ({node.kind}) · namespace <span className="mono">{node.namespace}</span>
+        <span className="mono">{node.node}</span> ({node.kind}) · namespace{' '}
+        <span className="mono">{node.namespace}</span>
         {node.forwarding !== undefined && <> · forwarding {node.forwarding ? 'on' : 'off'}</>}
       </p>
       <section className="pb-table-section">
@@ -147,7 +167,9 @@ function NodeTables({ node }: { node: NodeView }) {
                 <td className="mono">{i.addresses.join(', ')}</td>
                 <td className="mono">
                   {i.peer ? `${i.peer.node}:${i.peer.interface}` : ''}
-                  {i.vxlan ? `vni ${i.vxlan.vni} · ${i.vxlan.local}:${i.vxlan.port} → ${i.vxlan.remotes.join(', ') || 'no remotes'}` : ''}
+                  {i.vxlan
+                    ? `vni ${i.vxlan.vni} · ${i.vxlan.local}:${i.vxlan.port} → ${i.vxlan.remotes.join(', ') || 'no remotes'}`
+                    : ''}
                 </td>
               </tr>
             ))}
@@ -223,7 +245,13 @@ function NodeTables({ node }: { node: NodeView }) {
 export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string }) {
   const live = useStore(
     props.live,
-    useShallow((s) => ({ subscribed: s.subscribed, error: s.error, connected: s.connected, nodes: s.nodes, bridges: s.bridges })),
+    useShallow((s) => ({
+      subscribed: s.subscribed,
+      error: s.error,
+      connected: s.connected,
+      nodes: s.nodes,
+      bridges: s.bridges,
+    })),
   );
   const [chosen, setChosen] = useState('');
   const selectId = useId();
@@ -233,14 +261,20 @@ export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string })
   const choices = useMemo(() => {
     const names = new Set(Object.keys(props.lab.nodes));
     const extra = [...Object.keys(live.nodes), ...Object.keys(live.bridges)].filter((n) => !names.has(n));
-    return [...Object.entries(props.lab.nodes).map(([n, s]) => ({ name: n, kind: s.kind as string })), ...[...new Set(extra)].map((n) => ({ name: n, kind: n === '_host' ? 'implicit host' : 'live' }))];
+    return [
+      ...Object.entries(props.lab.nodes).map(([n, s]) => ({ name: n, kind: s.kind })),
+      ...[...new Set(extra)].map((n) => ({ name: n, kind: n === '_host' ? 'implicit host' : 'live' })),
+    ];
   }, [props.lab.nodes, live.nodes, live.bridges]);
 
   let body;
   if (!live.subscribed) {
     body = (
       <p className="pb-muted" role="status">
-        {live.error ?? (live.connected ? 'Apply the lab to see its kernel tables.' : 'Connecting to live updates… apply the lab to see its kernel tables.')}
+        {live.error ??
+          (live.connected
+            ? 'Apply the lab to see its kernel tables.'
+            : 'Connecting to live updates… apply the lab to see its kernel tables.')}
       </p>
     );
   } else if (!target) {
@@ -260,7 +294,11 @@ export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string })
         <p className="pb-muted">No tables for {target} yet: apply the lab to create it.</p>
       );
     } else if (node) {
-      body = node.present ? <NodeTables node={node} /> : <p className="pb-muted">The namespace of {target} is not in the kernel: apply the lab.</p>;
+      body = node.present ? (
+        <NodeTables node={node} />
+      ) : (
+        <p className="pb-muted">The namespace of {target} is not in the kernel: apply the lab.</p>
+      );
     } else {
       body = <p className="pb-muted">No tables for {target} yet: apply the lab to create it.</p>;
     }

@@ -32,11 +32,19 @@ function TerminalScreen({ session, active }: { session: TerminalSession; active:
     return () => observer.disconnect();
   }, [session, active]);
   useEffect(() => () => session.detach(), [session]);
-  return <div ref={ref} className="pb-term-screen" hidden={!active} data-testid="terminal-screen" data-node={session.node} />;
+  return (
+    <div ref={ref} className="pb-term-screen" hidden={!active} data-testid="terminal-screen" data-node={session.node} />
+  );
 }
 
 /** `socket`: the page's connection unless the page connects with a token of its own (a student's lab). */
-export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string; request?: number; socket?: LiveSocket }) {
+export function TerminalPanel(props: {
+  lab: Lab;
+  applied: boolean;
+  node?: string;
+  request?: number;
+  socket?: LiveSocket;
+}) {
   const { lab, applied } = props;
   const socket = props.socket ?? liveSocket();
   const uid = useId();
@@ -131,7 +139,11 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
     open(props.node);
   }, [props.request, props.node, nodes, applied, open]);
 
-  const hint = !applied ? 'apply the lab first: terminals open in the running lab' : nodes.length === 0 ? 'the lab has no netns or router node (hosts and bridges get no shell)' : undefined;
+  const hint = !applied
+    ? 'apply the lab first: terminals open in the running lab'
+    : nodes.length === 0
+      ? 'the lab has no netns or router node (hosts and bridges get no shell)'
+      : undefined;
   const label = (s: TerminalSession) => {
     const same = sessions.filter((x) => x.node === s.node);
     const n = same.length > 1 ? ` (${same.indexOf(s) + 1})` : '';
@@ -151,7 +163,13 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
           <label htmlFor={`${uid}-node`} className="pb-term-label">
             Open terminal in
           </label>
-          <select id={`${uid}-node`} data-testid="terminal-node" value={node} onChange={(e) => setNode(e.target.value)} disabled={nodes.length === 0}>
+          <select
+            id={`${uid}-node`}
+            data-testid="terminal-node"
+            value={node}
+            onChange={(e) => setNode(e.target.value)}
+            disabled={nodes.length === 0}
+          >
             {nodes.length === 0 && <option value="">(no node)</option>}
             {nodes.map((n) => (
               <option key={n} value={n}>
@@ -159,7 +177,12 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
               </option>
             ))}
           </select>
-          <button type="submit" className="pb-btn pb-btn-primary" data-testid="terminal-open" disabled={!applied || !node}>
+          <button
+            type="submit"
+            className="pb-btn pb-btn-primary"
+            data-testid="terminal-open"
+            disabled={!applied || !node}
+          >
             Open
           </button>
         </form>
@@ -170,8 +193,20 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
         )}
         <div className="pb-term-tabs" role="tablist" aria-label="Open terminals">
           {sessions.map((s) => (
-            <div key={s.key} className={`pb-term-tab ${s.state === 'ended' ? 'ended' : ''}`} data-testid="terminal-tab" data-node={s.node} data-state={s.state}>
-              <button type="button" role="tab" aria-selected={s.key === active} onClick={() => setActive(s.key)} title={s.ended ?? `shell in ${s.node}`}>
+            <div
+              key={s.key}
+              className={`pb-term-tab ${s.state === 'ended' ? 'ended' : ''}`}
+              data-testid="terminal-tab"
+              data-node={s.node}
+              data-state={s.state}
+            >
+              <button
+                type="button"
+                role="tab"
+                aria-selected={s.key === active}
+                onClick={() => setActive(s.key)}
+                title={s.ended ?? `shell in ${s.node}`}
+              >
                 {label(s)}
                 {s.state === 'opening' && <span className="pb-term-status"> opening…</span>}
                 {s.ended && (
@@ -181,7 +216,14 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
                   </span>
                 )}
               </button>
-              <button type="button" className="pb-term-close" aria-label={`Close the terminal in ${s.node}`} title="Close (ends the shell and everything it started)" data-testid="terminal-close" onClick={() => remove(s)}>
+              <button
+                type="button"
+                className="pb-term-close"
+                aria-label={`Close the terminal in ${s.node}`}
+                title="Close (ends the shell and everything it started)"
+                data-testid="terminal-close"
+                onClick={() => remove(s)}
+              >
                 ×
               </button>
             </div>
@@ -199,8 +241,8 @@ export function TerminalPanel(props: { lab: Lab; applied: boolean; node?: string
         ))}
         {sessions.length === 0 && (
           <p className="pb-muted pb-term-empty">
-            A terminal is a shell in a node's own sandbox (you are user <code>student</code>, with the node's network). Right-click a node on the canvas, or
-            pick one above.
+            A terminal is a shell in a node's own sandbox (you are user <code>student</code>, with the node's network).
+            Right-click a node on the canvas, or pick one above.
           </p>
         )}
       </div>

@@ -51,7 +51,8 @@ export function captureInterfaces(lab: Lab, node: string): IfaceOption[] {
     add(deviceName(br), `${deviceName(br)} (bridge ${br})`);
     for (const e of endsOn(br)) add(e.iface, `${e.iface} (port of ${br}, to ${e.peer})`);
     for (const ov of lab.overlays ?? []) {
-      if (ov.members.some((m) => 'bridge' in m && m.bridge === br)) add(deviceName(ov.name), `${deviceName(ov.name)} (VXLAN port of ${br}, overlay ${ov.name})`);
+      if (ov.members.some((m) => 'bridge' in m && m.bridge === br))
+        add(deviceName(ov.name), `${deviceName(ov.name)} (VXLAN port of ${br}, overlay ${ov.name})`);
     }
   };
   if (isBridge(spec)) {
@@ -61,7 +62,8 @@ export function captureInterfaces(lab: Lab, node: string): IfaceOption[] {
   for (const e of endsOn(node)) add(e.iface, `${e.iface} (to ${e.peer})`);
   if (spec.kind === 'host') {
     for (const ov of lab.overlays ?? []) {
-      if (ov.members.some((m) => 'host' in m && m.host === node)) add(deviceName(ov.name), `${deviceName(ov.name)} (VXLAN, overlay ${ov.name})`);
+      if (ov.members.some((m) => 'host' in m && m.host === node))
+        add(deviceName(ov.name), `${deviceName(ov.name)} (VXLAN, overlay ${ov.name})`);
     }
     for (const [name, s] of Object.entries(lab.nodes ?? {})) if (isBridge(s) && s.host === node) bridgeIfaces(name);
   }
@@ -89,7 +91,9 @@ export function formatTime(ts: number | undefined, utc = false): string {
     micro -= 1_000_000;
   }
   const d = new Date(secs * 1000);
-  const [h, m, s] = utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()];
+  const [h, m, s] = utc
+    ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    : [d.getHours(), d.getMinutes(), d.getSeconds()];
   return `${pad(h)}:${pad(m)}:${pad(s)}.${pad(micro, 6)}`;
 }
 

@@ -36,14 +36,21 @@ const lab: Lab = {
     'a-very-long-bridge': { kind: 'bridge', host: 'h' },
   },
   links: [
-    { a: { node: 'web', interface: 'eth0', addresses: ['192.168.100.10/24'] }, b: { node: 'br0', interface: 'veth-web' } },
-    { a: { node: 'r1', interface: 'eth0', addresses: ['10.0.0.1/30', '10.0.1.1/30'] }, b: { node: 'h', interface: 'uplink', addresses: ['10.0.0.2/30'] } },
+    {
+      a: { node: 'web', interface: 'eth0', addresses: ['192.168.100.10/24'] },
+      b: { node: 'br0', interface: 'veth-web' },
+    },
+    {
+      a: { node: 'r1', interface: 'eth0', addresses: ['10.0.0.1/30', '10.0.1.1/30'] },
+      b: { node: 'h', interface: 'uplink', addresses: ['10.0.0.2/30'] },
+    },
     // a duplicate address: the first place wins
-    { a: { node: 'r1', interface: 'eth1', addresses: ['10.0.0.2/30'] }, b: { node: 'a-very-long-bridge', interface: 'p1' } },
+    {
+      a: { node: 'r1', interface: 'eth1', addresses: ['10.0.0.2/30'] },
+      b: { node: 'a-very-long-bridge', interface: 'p1' },
+    },
   ],
-  overlays: [
-    { name: 'ov1', vni: 42, members: [{ host: 'h', addresses: ['172.30.0.1/24'] }, { bridge: 'br0' }] },
-  ],
+  overlays: [{ name: 'ov1', vni: 42, members: [{ host: 'h', addresses: ['172.30.0.1/24'] }, { bridge: 'br0' }] }],
 };
 
 describe('ping-format', () => {
@@ -83,11 +90,21 @@ describe('ping-format', () => {
     expect(formatRtt(undefined)).toBe('—');
     expect(formatReply({ seq: 1, ttl: 64, rttMs: 0.05 }, 56)).toBe('64 bytes: icmp_seq=1 ttl=64 time=0.050 ms');
     expect(formatReply({ seq: 2, ttl: 63 }, 8)).toBe('16 bytes: icmp_seq=2 ttl=63');
-    expect(formatEvent({ type: 'timeout', seq: 3, message: 'no answer yet' })).toBe('icmp_seq=3 timeout: no answer yet');
-    expect(formatEvent({ type: 'error', message: 'connect: Network is unreachable' })).toBe('error: connect: Network is unreachable');
-    expect(formatSummary({ transmitted: 4, received: 3, lossPercent: 25 })).toBe('4 packets transmitted, 3 received, 25% packet loss');
-    expect(formatSummary({ transmitted: 3, received: 2, lossPercent: 33.333 })).toBe('3 packets transmitted, 2 received, 33.3% packet loss');
-    expect(formatRttStats({ rttMinMs: 0.041, rttAvgMs: 0.05, rttMaxMs: 0.062 })).toBe('rtt min/avg/max = 0.041/0.050/0.062 ms');
+    expect(formatEvent({ type: 'timeout', seq: 3, message: 'no answer yet' })).toBe(
+      'icmp_seq=3 timeout: no answer yet',
+    );
+    expect(formatEvent({ type: 'error', message: 'connect: Network is unreachable' })).toBe(
+      'error: connect: Network is unreachable',
+    );
+    expect(formatSummary({ transmitted: 4, received: 3, lossPercent: 25 })).toBe(
+      '4 packets transmitted, 3 received, 25% packet loss',
+    );
+    expect(formatSummary({ transmitted: 3, received: 2, lossPercent: 33.333 })).toBe(
+      '3 packets transmitted, 2 received, 33.3% packet loss',
+    );
+    expect(formatRttStats({ rttMinMs: 0.041, rttAvgMs: 0.05, rttMaxMs: 0.062 })).toBe(
+      'rtt min/avg/max = 0.041/0.050/0.062 ms',
+    );
     expect(formatRttStats({})).toBeUndefined();
   });
 
@@ -103,15 +120,27 @@ describe('ping-format', () => {
     ]);
     // Before the summary an unanswered seq is pending; after it, lost (up to transmitted).
     expect(pingSeries([{ seq: 2, rttMs: 1 }], []).map((p) => p.state)).toEqual(['pending', 'ok']);
-    expect(pingSeries([{ seq: 2, rttMs: 1 }], [], { transmitted: 4 }).map((p) => p.state)).toEqual(['lost', 'ok', 'lost', 'lost']);
+    expect(pingSeries([{ seq: 2, rttMs: 1 }], [], { transmitted: 4 }).map((p) => p.state)).toEqual([
+      'lost',
+      'ok',
+      'lost',
+      'lost',
+    ]);
     // A late reply wins over a "no answer yet" event; a reply without time is still ok.
     expect(pingSeries([{ seq: 1 }], [{ seq: 1 }])).toEqual([{ seq: 1, state: 'ok' }]);
   });
 
   it('checks the form against the protocol bounds', () => {
     expect(pingFormProblems({ target: '10.0.0.1', count: 4, intervalMs: 1000, size: 56 })).toEqual({});
-    expect(Object.keys(pingFormProblems({ target: 'x', count: 0, intervalMs: 100, size: 1473 })).sort()).toEqual(['count', 'intervalMs', 'size', 'target']);
-    expect(pingFormProblems({ target: '10.0.0.1', count: 1.5, intervalMs: 200, size: 0 })).toEqual({ count: '1 to 100' });
+    expect(Object.keys(pingFormProblems({ target: 'x', count: 0, intervalMs: 100, size: 1473 })).sort()).toEqual([
+      'count',
+      'intervalMs',
+      'size',
+      'target',
+    ]);
+    expect(pingFormProblems({ target: '10.0.0.1', count: 1.5, intervalMs: 200, size: 0 })).toEqual({
+      count: '1 to 100',
+    });
   });
 });
 
@@ -134,7 +163,15 @@ describe('capture-format', () => {
     expect(long[1]).toMatch(/^a-very-lon-[a-z0-9]{4}$/);
     expect(long.slice(2)).toEqual(['p1']);
     // A host holds its own ends, its VXLAN device, its bridges and their ports.
-    expect(captureInterfaces(lab, 'h').map((o) => o.value)).toEqual(['any', 'uplink', 'ov1', 'br0', 'veth-web', long[1], 'p1']);
+    expect(captureInterfaces(lab, 'h').map((o) => o.value)).toEqual([
+      'any',
+      'uplink',
+      'ov1',
+      'br0',
+      'veth-web',
+      long[1],
+      'p1',
+    ]);
     expect(captureInterfaces(lab, 'missing')).toEqual([{ value: 'any', label: 'any (all interfaces)' }]);
     expect(captureInterfaces(lab, 'web')[1]?.label).toBe('eth0 (to br0)');
   });
@@ -164,9 +201,11 @@ describe('capture-format', () => {
   });
 
   it('filters lines case-insensitively and groups them in stable chunks', () => {
-    const lines = ['ARP, Request who-has 10.0.0.1', 'IP 10.0.0.2 > 10.0.0.1: ICMP echo request', 'IP 10.0.0.1 > 10.0.0.2: ICMP echo reply'].map((text, i) =>
-      toViewLine(i, { ts: Date.UTC(2024, 0, 1) + i, text }),
-    );
+    const lines = [
+      'ARP, Request who-has 10.0.0.1',
+      'IP 10.0.0.2 > 10.0.0.1: ICMP echo request',
+      'IP 10.0.0.1 > 10.0.0.2: ICMP echo reply',
+    ].map((text, i) => toViewLine(i, { ts: Date.UTC(2024, 0, 1) + i, text }));
     expect(filterLines(lines, '  ')).toBe(lines);
     expect(filterLines(lines, 'icmp').length).toBe(2);
     expect(filterLines(lines, 'arp')).toEqual([lines[0]]);

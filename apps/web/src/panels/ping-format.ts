@@ -37,19 +37,24 @@ export function labAddresses(lab: Lab): LabAddress[] {
     out.push({ address, label, node });
   };
   for (const link of lab.links ?? []) {
-    for (const end of [link.a, link.b]) for (const a of end.addresses ?? []) add(a, `${end.node}/${end.interface}`, end.node);
+    for (const end of [link.a, link.b])
+      for (const a of end.addresses ?? []) add(a, `${end.node}/${end.interface}`, end.node);
   }
   for (const [name, spec] of Object.entries(lab.nodes ?? {})) {
     if (isBridge(spec)) for (const a of spec.addresses ?? []) add(a, `${name} (bridge)`, name);
   }
   for (const ov of lab.overlays ?? []) {
-    for (const m of ov.members) if ('host' in m) for (const a of m.addresses ?? []) add(a, `${m.host}/overlay ${ov.name}`, m.host);
+    for (const m of ov.members)
+      if ('host' in m) for (const a of m.addresses ?? []) add(a, `${m.host}/overlay ${ov.name}`, m.host);
   }
   return out;
 }
 
 /** The nodes a ping can start from: every node that is not a bridge. */
-export const pingSources = (lab: Lab): string[] => Object.entries(lab.nodes ?? {}).filter(([, s]) => !isBridge(s)).map(([n]) => n);
+export const pingSources = (lab: Lab): string[] =>
+  Object.entries(lab.nodes ?? {})
+    .filter(([, s]) => !isBridge(s))
+    .map(([n]) => n);
 
 /** A target to propose for `from`: the first address of the lab on another node. */
 export function defaultTarget(lab: Lab, from: string | undefined): string | undefined {
@@ -126,7 +131,12 @@ export function pingSeries(
 }
 
 /** Checks the numeric fields against the protocol's bounds; a message per bad field. */
-export function pingFormProblems(f: { target: string; count: number; intervalMs: number; size: number }): Record<string, string> {
+export function pingFormProblems(f: {
+  target: string;
+  count: number;
+  intervalMs: number;
+  size: number;
+}): Record<string, string> {
   const p: Record<string, string> = {};
   const int = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
   if (!isIPv4(f.target.trim())) p['target'] = 'an IPv4 address, e.g. 10.0.0.2';

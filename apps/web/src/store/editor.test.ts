@@ -33,9 +33,12 @@ describe('editor store', () => {
     expect(s.getState().fitRequests).toBe(2);
   });
 
-  it('validates with the server\'s parser on every edit', () => {
+  it("validates with the server's parser on every edit", () => {
     const s = createEditorStore();
-    s.getState().edit((l) => ({ ...l, nodes: { a: { kind: 'netns', routes: [{ to: 'default', via: '999.1.1.1' }] } } }));
+    s.getState().edit((l) => ({
+      ...l,
+      nodes: { a: { kind: 'netns', routes: [{ to: 'default', via: '999.1.1.1' }] } },
+    }));
     expect(s.getState().problems.map((p) => p.path)).toContain('nodes.a.routes[0].via');
     s.getState().undo();
     expect(s.getState().problems).toEqual([]);
@@ -43,7 +46,10 @@ describe('editor store', () => {
 
   it('deletes the selection, and copies and pastes nodes with their links under fresh names', () => {
     const s = createEditorStore();
-    s.getState().edit((l) => connect(addNode(addNode(l, 'netns'), 'netns'), 'ns1', 'ns2').lab, { ns1: { x: 0, y: 0 }, ns2: { x: 100, y: 0 } });
+    s.getState().edit((l) => connect(addNode(addNode(l, 'netns'), 'netns'), 'ns1', 'ns2').lab, {
+      ns1: { x: 0, y: 0 },
+      ns2: { x: 100, y: 0 },
+    });
     s.getState().selectAll();
     s.getState().copy();
     s.getState().paste();

@@ -80,7 +80,13 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
         const before = snapshot();
         const lab = change(before.lab);
         if (lab === before.lab && !newPositions) return;
-        set({ lab, positions: newPositions ?? before.positions, problems: validate(lab), past: push(get().past, before), future: [] });
+        set({
+          lab,
+          positions: newPositions ?? before.positions,
+          problems: validate(lab),
+          past: push(get().past, before),
+          future: [],
+        });
       },
       moveLive(p) {
         set({ positions: { ...get().positions, ...p } });
@@ -91,7 +97,15 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
         set({ past: push(get().past, { lab: get().lab, positions: { ...now, ...before } }), future: [] });
       },
       load(lab, p = {}) {
-        set({ lab, positions: p, problems: validate(lab), past: [], future: [], selected: { nodes: [], links: [] }, marks: {} });
+        set({
+          lab,
+          positions: p,
+          problems: validate(lab),
+          past: [],
+          future: [],
+          selected: { nodes: [], links: [] },
+          marks: {},
+        });
       },
       undo() {
         const { past, future } = get();
@@ -123,7 +137,12 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
         if (!names.size) return;
         const nodes = Object.fromEntries(Object.entries(lab.nodes).filter(([n]) => names.has(n)));
         const links = lab.links.filter((l) => names.has(l.a.node) && names.has(l.b.node));
-        set({ clipboard: { lab: { name: lab.name, nodes, links }, positions: Object.fromEntries([...names].map((n) => [n, positions[n] ?? { x: 0, y: 0 }])) } });
+        set({
+          clipboard: {
+            lab: { name: lab.name, nodes, links },
+            positions: Object.fromEntries([...names].map((n) => [n, positions[n] ?? { x: 0, y: 0 }])),
+          },
+        });
       },
       paste() {
         const clip = get().clipboard;
@@ -134,7 +153,10 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
         for (const [name, spec] of Object.entries(clip.lab.nodes)) {
           const fresh = Object.hasOwn(lab.nodes, name) ? nextNodeName(lab, spec.kind) : name;
           renames.set(name, fresh);
-          const s = 'host' in spec && spec.host && clip.lab.nodes[spec.host] ? { ...spec, host: renames.get(spec.host) ?? spec.host } : spec;
+          const s =
+            'host' in spec && spec.host && clip.lab.nodes[spec.host]
+              ? { ...spec, host: renames.get(spec.host) ?? spec.host }
+              : spec;
           lab = { ...lab, nodes: { ...lab.nodes, [fresh]: structuredClone(s) } };
           const p = clip.positions[name] ?? { x: 0, y: 0 };
           positions[fresh] = { x: p.x + 40, y: p.y + 40 };

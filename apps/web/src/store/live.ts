@@ -4,7 +4,7 @@
 import type { TablesCounters, TablesDelta } from '@patchbay/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { liveSocket, type LiveSocket } from '../api/live';
-import type { BridgeView, LabStateView, NodeView } from '@patchbay/topology';
+import type { BridgeView, NodeView } from '@patchbay/topology';
 
 export interface LiveState {
   lab?: string;
@@ -38,7 +38,10 @@ export function packetRates(prev: TablesCounters, last: TablesCounters): Record<
     for (const [name, c] of Object.entries(links)) {
       const p = prev.nodes[node]?.[name];
       if (!p) continue;
-      (out[node] ??= {})[name] = { rx: Math.max(0, c.rxPackets - p.rxPackets) / secs, tx: Math.max(0, c.txPackets - p.txPackets) / secs };
+      (out[node] ??= {})[name] = {
+        rx: Math.max(0, c.rxPackets - p.rxPackets) / secs,
+        tx: Math.max(0, c.txPackets - p.txPackets) / secs,
+      };
     }
   }
   return out;
@@ -65,7 +68,7 @@ export function createLiveStore(socket: LiveSocket = liveSocket()): LiveStore {
     socket.on('connect_error', (err) => set({ connected: false, error: `live updates unavailable: ${err.message}` }));
     socket.on('tables:snapshot', (e) => {
       if (e.lab !== current) return;
-      const s = e.state as unknown as LabStateView;
+      const s = e.state;
       set({
         nodes: Object.fromEntries(s.nodes.map((n) => [n.node, n])),
         bridges: Object.fromEntries(s.bridges.map((b) => [b.bridge, b])),
@@ -114,7 +117,16 @@ export function createLiveStore(socket: LiveSocket = liveSocket()): LiveStore {
         }
         if (current) socket.emit('tables:unsubscribe', { lab: current });
         current = lab;
-        set({ lab, subscribed: false, nodes: {}, bridges: {}, changedAt: {}, counters: [], rates: {}, error: undefined });
+        set({
+          lab,
+          subscribed: false,
+          nodes: {},
+          bridges: {},
+          changedAt: {},
+          counters: [],
+          rates: {},
+          error: undefined,
+        });
         void resubscribe();
       },
     };

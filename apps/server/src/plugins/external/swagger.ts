@@ -7,7 +7,11 @@ export default fp(
     await app.register(fastifySwagger, {
       openapi: {
         openapi: '3.0.3',
-        info: { title: 'Patchbay', version: '1', description: 'Patchbay server interface, version 1 (docs/spec/API.md).' },
+        info: {
+          title: 'Patchbay',
+          version: '1',
+          description: 'Patchbay server interface, version 1 (docs/spec/API.md).',
+        },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
         security: [{ bearer: [] }],
       },

@@ -13,7 +13,11 @@ export default fp(
   async (app) => {
     if (!existsSync(join(WEB_DIST, 'index.html'))) {
       app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
-        reply.type('text/html').send('<!doctype html><title>Patchbay</title><p>The Patchbay API is running, but the web app is not built: run <code>pnpm build</code>.</p>'),
+        reply
+          .type('text/html')
+          .send(
+            '<!doctype html><title>Patchbay</title><p>The Patchbay API is running, but the web app is not built: run <code>pnpm build</code>.</p>',
+          ),
       );
       return;
     }
@@ -22,7 +26,12 @@ export default fp(
       prefix: '/',
       index: ['index.html'],
       // Vite names assets by content hash: cache them; index.html must be fetched again.
-      setHeaders: (reply, path) => reply.header('cache-control', /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+      setHeaders: (reply, path) => {
+        reply.header(
+          'cache-control',
+          /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
     });
     app.decorate('webApp', true);
   },

@@ -57,7 +57,11 @@ export default fp<{ adminToken: string }>(
       const token = bearer(req);
       const scope = token ? auth.scopeFor(token) : undefined;
       if (!scope) {
-        throw new HttpError(401, 'unauthorized', token ? 'the token is not valid' : 'this needs a token: send `Authorization: Bearer TOKEN`');
+        throw new HttpError(
+          401,
+          'unauthorized',
+          token ? 'the token is not valid' : 'this needs a token: send `Authorization: Bearer TOKEN`',
+        );
       }
       req.scope = scope;
     });

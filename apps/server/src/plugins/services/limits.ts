@@ -35,7 +35,11 @@ export default fp<{ limits?: Partial<Limits> }>(
       entry.seen = performance.now();
       if (!entry.bucket.take()) {
         void reply.header('retry-after', String(entry.bucket.retryAfterS));
-        throw new HttpError(429, 'rate-limited', `too many requests: at most ${limits.requestsPerSecond} per second (burst ${limits.requestBurst}); retry in ${entry.bucket.retryAfterS} s`);
+        throw new HttpError(
+          429,
+          'rate-limited',
+          `too many requests: at most ${limits.requestsPerSecond} per second (burst ${limits.requestBurst}); retry in ${entry.bucket.retryAfterS} s`,
+        );
       }
     });
   },

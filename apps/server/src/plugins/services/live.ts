@@ -34,17 +34,30 @@ export interface LiveOptions {
 export default fp(
   async (app, opts: LiveOptions) => {
     // 1 MiB per message at most (terminal input is ≤ 64 KiB, a lab document is sent over HTTP).
-    const io: LiveServer = new Server(app.server, { path: '/socket.io/', serveClient: false, maxHttpBufferSize: 1024 * 1024 });
+    const io: LiveServer = new Server(app.server, {
+      path: '/socket.io/',
+      serveClient: false,
+      maxHttpBufferSize: 1024 * 1024,
+    });
     io.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.['token'];
       const scope = typeof token === 'string' ? app.auth.scopeFor(token) : undefined;
-      if (!scope) return next(new Error(typeof token === 'string' ? 'the token is not valid' : 'this needs a token: connect with auth: { token }'));
+      if (!scope)
+        return next(
+          new Error(
+            typeof token === 'string' ? 'the token is not valid' : 'this needs a token: connect with auth: { token }',
+          ),
+        );
       socket.data.scope = scope;
       next();
     });
     const processes = new LabProcesses();
     const tables = new TablesHub(app, io);
-    const captures = new CaptureHub(app, processes, { maxSeconds: app.limits.captureMaxSeconds, maxBytes: app.limits.captureMaxBytes, ...opts.captures });
+    const captures = new CaptureHub(app, processes, {
+      maxSeconds: app.limits.captureMaxSeconds,
+      maxBytes: app.limits.captureMaxBytes,
+      ...opts.captures,
+    });
     const terminals = new TerminalHub(app, processes, opts.terminals);
     io.on('connection', (socket) => {
       // Events per connection: a token bucket; an event over the rate is dropped, and its ack (if
@@ -52,8 +65,12 @@ export default fp(
       const bucket = new TokenBucket(app.limits.eventsPerSecond, app.limits.eventBurst);
       socket.use((packet, next) => {
         if (bucket.take()) return next();
-        const ack = packet[packet.length - 1];
-        if (typeof ack === 'function') (ack as (r: unknown) => void)({ ok: false, error: `rate limited: at most ${app.limits.eventsPerSecond} events per second` });
+        const ack: unknown = packet[packet.length - 1];
+        if (typeof ack === 'function')
+          (ack as (r: unknown) => void)({
+            ok: false,
+            error: `rate limited: at most ${app.limits.eventsPerSecond} events per second`,
+          });
         next(new Error('rate limited'));
       });
       socket.on('error', () => undefined); // the rate limiter's refusals: already answered above

@@ -1,6 +1,6 @@
 // The inspector when nothing is selected: the lab's name, description and VXLAN overlays, and the
 // list of the lab's problems (each one selects and focuses what it is about).
-import type { HostMemberSpec, Lab, OverlaySpec, Problem } from '@patchbay/topology';
+import type { Lab, OverlaySpec, Problem } from '@patchbay/topology';
 import {
   append,
   editOverlay,
@@ -33,8 +33,23 @@ export function LabInspector({ lab, problems }: { lab: Lab; problems: Problem[] 
   return (
     <section className="pb-insp-section">
       <h2>Lab</h2>
-      <TextField label="Name" path="name" value={lab.name} testid="inspector-lab-name" validate={(t) => (t ? undefined : 'a lab needs a name')} onCommit={(t) => edit((l) => setRequired(l, 'name', t))} />
-      <TextField label="Description" path="description" value={lab.description} multiline mono={false} testid="inspector-lab-description" onCommit={(t) => edit((l) => setOptional(l, 'description', t))} />
+      <TextField
+        label="Name"
+        path="name"
+        value={lab.name}
+        testid="inspector-lab-name"
+        validate={(t) => (t ? undefined : 'a lab needs a name')}
+        onCommit={(t) => edit((l) => setRequired(l, 'name', t))}
+      />
+      <TextField
+        label="Description"
+        path="description"
+        value={lab.description}
+        multiline
+        mono={false}
+        testid="inspector-lab-description"
+        onCommit={(t) => edit((l) => setOptional(l, 'description', t))}
+      />
       <RowList
         legend="Overlays (VXLAN)"
         path="overlays"
@@ -62,7 +77,13 @@ export function LabInspector({ lab, problems }: { lab: Lab; problems: Problem[] 
           <ul className="pb-problem-list" data-testid="inspector-problems">
             {problems.map((p, i) => (
               <li key={i}>
-                <button type="button" className="pb-problem" data-testid="problem" onClick={() => onProblem(p)} title="Show the field">
+                <button
+                  type="button"
+                  className="pb-problem"
+                  data-testid="problem"
+                  onClick={() => onProblem(p)}
+                  title="Show the field"
+                >
                   <span className="mono pb-problem-path">{p.path || '(lab)'}</span>
                   <span className="pb-problem-message">{p.message}</span>
                 </button>
@@ -81,19 +102,48 @@ function OverlayFields({ lab, index, overlay }: { lab: Lab; index: number; overl
   const change = (f: (o: OverlaySpec) => OverlaySpec) => edit((l) => editOverlay(l, index, f));
   const { bridges, hosts } = memberCandidates(lab);
   const meta = useFieldMeta(path, true);
-  const setMember = (j: number, m: OverlaySpec['members'][number]) => change((o) => setRequired(o, 'members', replaceAt(o.members, j, m)));
+  const setMember = (j: number, m: OverlaySpec['members'][number]) =>
+    change((o) => setRequired(o, 'members', replaceAt(o.members, j, m)));
   const next = newMember(lab, overlay);
   return (
     <fieldset className="pb-overlay" data-testid="inspector-overlay">
       <legend className="mono">{overlay.name || `overlay ${index + 1}`}</legend>
       <ProblemList id={meta.errId} list={meta.list} />
       <div className="pb-list-row">
-        <TextField label="Name" path={`${path}.name`} value={overlay.name} className="pb-grow" validate={(t) => (t ? undefined : 'an overlay needs a name')} onCommit={(t) => change((o) => setRequired(o, 'name', t))} />
-        <NumberField label="VNI" path={`${path}.vni`} value={overlay.vni} required className="pb-narrow" onCommit={(v) => v !== undefined && change((o) => setRequired(o, 'vni', v))} />
+        <TextField
+          label="Name"
+          path={`${path}.name`}
+          value={overlay.name}
+          className="pb-grow"
+          validate={(t) => (t ? undefined : 'an overlay needs a name')}
+          onCommit={(t) => change((o) => setRequired(o, 'name', t))}
+        />
+        <NumberField
+          label="VNI"
+          path={`${path}.vni`}
+          value={overlay.vni}
+          required
+          className="pb-narrow"
+          onCommit={(v) => v !== undefined && change((o) => setRequired(o, 'vni', v))}
+        />
       </div>
       <div className="pb-list-row">
-        <NumberField label="UDP port" path={`${path}.port`} value={overlay.port} placeholder="4789" className="pb-grow" onCommit={(v) => change((o) => setOptional(o, 'port', v))} />
-        <NumberField label="MTU" path={`${path}.mtu`} value={overlay.mtu} placeholder="underlay − 50" className="pb-grow" onCommit={(v) => change((o) => setOptional(o, 'mtu', v))} />
+        <NumberField
+          label="UDP port"
+          path={`${path}.port`}
+          value={overlay.port}
+          placeholder="4789"
+          className="pb-grow"
+          onCommit={(v) => change((o) => setOptional(o, 'port', v))}
+        />
+        <NumberField
+          label="MTU"
+          path={`${path}.mtu`}
+          value={overlay.mtu}
+          placeholder="underlay − 50"
+          className="pb-grow"
+          onCommit={(v) => change((o) => setOptional(o, 'mtu', v))}
+        />
       </div>
       <RowList
         legend="Members"
@@ -111,9 +161,18 @@ function OverlayFields({ lab, index, overlay }: { lab: Lab; index: number; overl
             { group: 'Bridges (layer 2)', options: bridges.map((b) => ({ value: `bridge:${b}`, label: b })) },
             { group: 'Hosts (layer 3)', options: hosts.map((h) => ({ value: `host:${h}`, label: h })) },
           ];
-          if (!groups.some((g) => g.options.some((x) => x.value === ref))) groups.push({ group: 'Missing', options: [{ value: ref, label: `${ref.slice(ref.indexOf(':') + 1)} (not in the lab)` }] });
+          if (!groups.some((g) => g.options.some((x) => x.value === ref)))
+            groups.push({
+              group: 'Missing',
+              options: [{ value: ref, label: `${ref.slice(ref.indexOf(':') + 1)} (not in the lab)` }],
+            });
           return (
-            <Row key={j} path={mp} removeLabel={`Remove member ${j + 1}`} onRemove={() => change((o) => setRequired(o, 'members', removeAt(o.members, j)))}>
+            <Row
+              key={j}
+              path={mp}
+              removeLabel={`Remove member ${j + 1}`}
+              onRemove={() => change((o) => setRequired(o, 'members', removeAt(o.members, j)))}
+            >
               <div className="pb-member">
                 <div className="pb-list-row">
                   <SelectField
@@ -141,7 +200,7 @@ function OverlayFields({ lab, index, overlay }: { lab: Lab; index: number; overl
                     path={`${mp}.addresses`}
                     values={m.addresses}
                     placeholder="10.244.0.0/32"
-                    onChange={(v) => setMember(j, setOptional(m as HostMemberSpec, 'addresses', v))}
+                    onChange={(v) => setMember(j, setOptional(m, 'addresses', v))}
                   />
                 )}
               </div>
@@ -150,7 +209,12 @@ function OverlayFields({ lab, index, overlay }: { lab: Lab; index: number; overl
         })}
       </RowList>
       <div className="pb-actions">
-        <button type="button" className="danger" onClick={() => edit((l) => removeOverlay(l, index))} aria-label={`Remove overlay ${overlay.name}`}>
+        <button
+          type="button"
+          className="danger"
+          onClick={() => edit((l) => removeOverlay(l, index))}
+          aria-label={`Remove overlay ${overlay.name}`}
+        >
           Remove overlay
         </button>
       </div>

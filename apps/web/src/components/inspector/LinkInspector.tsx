@@ -21,9 +21,21 @@ export function LinkInspector({ lab, id, index, link }: { lab: Lab; id: string; 
       {(['a', 'b'] as const).map((side) => (
         <LinkEndFields key={side} lab={lab} id={id} path={`${path}.${side}`} side={side} end={link[side]} />
       ))}
-      <NumberField label="MTU (both ends)" path={`${path}.mtu`} value={link.mtu} placeholder="1500" testid="inspector-link-mtu" onCommit={(v) => edit((l) => editLink(l, id, (k) => setOptional(k, 'mtu', v)))} />
+      <NumberField
+        label="MTU (both ends)"
+        path={`${path}.mtu`}
+        value={link.mtu}
+        placeholder="1500"
+        testid="inspector-link-mtu"
+        onCommit={(v) => edit((l) => editLink(l, id, (k) => setOptional(k, 'mtu', v)))}
+      />
       <div className="pb-actions">
-        <button type="button" className="danger" data-testid="inspector-delete" onClick={() => store.getState().deleteSelected()}>
+        <button
+          type="button"
+          className="danger"
+          data-testid="inspector-delete"
+          onClick={() => store.getState().deleteSelected()}
+        >
           Delete link
         </button>
       </div>
@@ -31,10 +43,23 @@ export function LinkInspector({ lab, id, index, link }: { lab: Lab; id: string; 
   );
 }
 
-function LinkEndFields({ lab, id, path, side, end }: { lab: Lab; id: string; path: string; side: 'a' | 'b'; end: LinkEndSpec }) {
+function LinkEndFields({
+  lab,
+  id,
+  path,
+  side,
+  end,
+}: {
+  lab: Lab;
+  id: string;
+  path: string;
+  side: 'a' | 'b';
+  end: LinkEndSpec;
+}) {
   const { store } = useCtx();
   const edit = useEdit();
-  const set = <K extends keyof LinkEndSpec>(key: K, value: LinkEndSpec[K] | undefined) => edit((l) => editLinkEnd(l, id, side, (e) => setOptional(e, key, value)));
+  const set = <K extends keyof LinkEndSpec>(key: K, value: LinkEndSpec[K] | undefined) =>
+    edit((l) => editLinkEnd(l, id, side, (e) => setOptional(e, key, value)));
   const renameIface = (name: string) => {
     let newId = id;
     store.getState().edit((l) => {
@@ -43,7 +68,11 @@ function LinkEndFields({ lab, id, path, side, end }: { lab: Lab; id: string; pat
       return r.lab;
     });
     const sel = store.getState().selected;
-    if (newId !== id && sel.links.includes(id)) store.getState().select(sel.nodes, sel.links.map((x) => (x === id ? newId : x)));
+    if (newId !== id && sel.links.includes(id))
+      store.getState().select(
+        sel.nodes,
+        sel.links.map((x) => (x === id ? newId : x)),
+      );
   };
   const nodeSpec = lab.nodes[end.node];
   const onBridge = nodeSpec !== undefined && isBridge(nodeSpec);
@@ -64,30 +93,81 @@ function LinkEndFields({ lab, id, path, side, end }: { lab: Lab; id: string; pat
         validate={(t) => (t ? undefined : 'an interface needs a name')}
         onCommit={renameIface}
       />
-      <AddressList label="Addresses" path={`${path}.addresses`} values={end.addresses} placeholder="10.0.0.1/24" testid={`inspector-link-${side}-addresses`} onChange={(v) => set('addresses', v)} />
-      <NumberField label="MTU" path={`${path}.mtu`} value={end.mtu} placeholder="1500" testid={`inspector-link-${side}-mtu`} onCommit={(v) => set('mtu', v)} />
-      <TextField label="MAC" path={`${path}.mac`} value={end.mac} placeholder="02:00:00:00:00:01" testid={`inspector-link-${side}-mac`} onCommit={(t) => set('mac', t)} />
+      <AddressList
+        label="Addresses"
+        path={`${path}.addresses`}
+        values={end.addresses}
+        placeholder="10.0.0.1/24"
+        testid={`inspector-link-${side}-addresses`}
+        onChange={(v) => set('addresses', v)}
+      />
+      <NumberField
+        label="MTU"
+        path={`${path}.mtu`}
+        value={end.mtu}
+        placeholder="1500"
+        testid={`inspector-link-${side}-mtu`}
+        onCommit={(v) => set('mtu', v)}
+      />
+      <TextField
+        label="MAC"
+        path={`${path}.mac`}
+        value={end.mac}
+        placeholder="02:00:00:00:00:01"
+        testid={`inspector-link-${side}-mac`}
+        onCommit={(t) => set('mac', t)}
+      />
       <div className="pb-checks">
-        <CheckField label="Up" path={`${path}.up`} checked={end.up !== false} testid={`inspector-link-${side}-up`} onChange={(c) => set('up', c ? undefined : false)} />
-        <CheckField label="Proxy ARP" path={`${path}.proxyArp`} checked={end.proxyArp === true} testid={`inspector-link-${side}-proxyarp`} onChange={(c) => set('proxyArp', c ? true : undefined)} />
+        <CheckField
+          label="Up"
+          path={`${path}.up`}
+          checked={end.up !== false}
+          testid={`inspector-link-${side}-up`}
+          onChange={(c) => set('up', c ? undefined : false)}
+        />
+        <CheckField
+          label="Proxy ARP"
+          path={`${path}.proxyArp`}
+          checked={end.proxyArp === true}
+          testid={`inspector-link-${side}-proxyarp`}
+          onChange={(c) => set('proxyArp', c ? true : undefined)}
+        />
       </div>
       {showVlan && <VlanFields path={`${path}.vlan`} end={end} onChange={(v) => set('vlan', v)} />}
     </fieldset>
   );
 }
 
-function VlanFields({ path, end, onChange }: { path: string; end: LinkEndSpec; onChange(v: LinkEndSpec['vlan']): void }) {
+function VlanFields({
+  path,
+  end,
+  onChange,
+}: {
+  path: string;
+  end: LinkEndSpec;
+  onChange: (v: LinkEndSpec['vlan']) => void;
+}) {
   const vlan = end.vlan ?? {};
   return (
     <div className="pb-list-row">
-      <NumberField label="VLAN pvid" path={`${path}.pvid`} value={vlan.pvid} className="pb-narrow" onCommit={(v) => onChange(setOptional(vlan, 'pvid', v))} />
+      <NumberField
+        label="VLAN pvid"
+        path={`${path}.pvid`}
+        value={vlan.pvid}
+        className="pb-narrow"
+        onCommit={(v) => onChange(setOptional(vlan, 'pvid', v))}
+      />
       <TextField
         label="Tagged VLANs"
         path={`${path}.tagged`}
         value={vlan.tagged?.join(', ')}
         placeholder="10, 20"
         className="pb-grow"
-        validate={(t) => (t === '' || t.split(/[\s,]+/).every((x) => parseNumberField(x).kind === 'number') ? undefined : 'a list of VLAN numbers, such as 10, 20')}
+        validate={(t) =>
+          t === '' || t.split(/[\s,]+/).every((x) => parseNumberField(x).kind === 'number')
+            ? undefined
+            : 'a list of VLAN numbers, such as 10, 20'
+        }
         onCommit={(t) => onChange(setOptional(vlan, 'tagged', t ? t.split(/[\s,]+/).map(Number) : undefined))}
       />
     </div>

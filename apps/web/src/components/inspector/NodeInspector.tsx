@@ -63,7 +63,12 @@ export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spe
       {isBridge(spec) ? <BridgeFields lab={lab} name={name} spec={spec} /> : <NetNodeFields name={name} spec={spec} />}
       <ConnectTo lab={lab} name={name} />
       <div className="pb-actions">
-        <button type="button" className="danger" data-testid="inspector-delete" onClick={() => store.getState().deleteSelected()}>
+        <button
+          type="button"
+          className="danger"
+          data-testid="inspector-delete"
+          onClick={() => store.getState().deleteSelected()}
+        >
           Delete node
         </button>
       </div>
@@ -84,15 +89,52 @@ function BridgeFields({ lab, name, spec }: { lab: Lab; name: string; spec: Bridg
   const hosts = Object.entries(lab.nodes)
     .filter(([, s]) => s.kind === 'host')
     .map(([n]) => n);
-  const hostOptions: Option[] = [{ value: '', label: `none (the lab's implicit host)` }, ...hosts.map((h) => ({ value: h, label: h }))];
-  if (spec.host && !hosts.includes(spec.host)) hostOptions.push({ value: spec.host, label: `${spec.host} (not a host)` });
+  const hostOptions: Option[] = [
+    { value: '', label: `none (the lab's implicit host)` },
+    ...hosts.map((h) => ({ value: h, label: h })),
+  ];
+  if (spec.host && !hosts.includes(spec.host))
+    hostOptions.push({ value: spec.host, label: `${spec.host} (not a host)` });
   return (
     <>
-      <SelectField label="Lives in host" path={`${path}.host`} value={spec.host ?? ''} options={hostOptions} testid="inspector-bridge-host" onChange={(v) => set('host', v || undefined)} />
-      <AddressList label="Addresses" path={`${path}.addresses`} values={spec.addresses} placeholder="192.168.100.1/24" testid="inspector-bridge-addresses" onChange={(v) => set('addresses', v)} />
-      <NumberField label="MTU" path={`${path}.mtu`} value={spec.mtu} placeholder="1500" testid="inspector-bridge-mtu" onCommit={(v) => set('mtu', v)} />
-      <CheckField label="Up" path={`${path}.up`} checked={spec.up !== false} testid="inspector-bridge-up" onChange={(c) => set('up', c ? undefined : false)} />
-      <CheckField label="STP (spanning tree)" path={`${path}.stp`} checked={spec.stp === true} testid="inspector-bridge-stp" onChange={(c) => set('stp', c ? true : undefined)} />
+      <SelectField
+        label="Lives in host"
+        path={`${path}.host`}
+        value={spec.host ?? ''}
+        options={hostOptions}
+        testid="inspector-bridge-host"
+        onChange={(v) => set('host', v || undefined)}
+      />
+      <AddressList
+        label="Addresses"
+        path={`${path}.addresses`}
+        values={spec.addresses}
+        placeholder="192.168.100.1/24"
+        testid="inspector-bridge-addresses"
+        onChange={(v) => set('addresses', v)}
+      />
+      <NumberField
+        label="MTU"
+        path={`${path}.mtu`}
+        value={spec.mtu}
+        placeholder="1500"
+        testid="inspector-bridge-mtu"
+        onCommit={(v) => set('mtu', v)}
+      />
+      <CheckField
+        label="Up"
+        path={`${path}.up`}
+        checked={spec.up !== false}
+        testid="inspector-bridge-up"
+        onChange={(c) => set('up', c ? undefined : false)}
+      />
+      <CheckField
+        label="STP (spanning tree)"
+        path={`${path}.stp`}
+        checked={spec.stp === true}
+        testid="inspector-bridge-stp"
+        onChange={(c) => set('stp', c ? true : undefined)}
+      />
       <CheckField
         label="VLAN filtering"
         path={`${path}.vlanFiltering`}
@@ -116,13 +158,16 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
   const path = `nodes.${name}`;
   const ifaces = `${idp}ifaces-${name}`;
   const change = (f: (s: NetNodeSpec) => NetNodeSpec) => edit((l) => editNetNode(l, name, f));
-  const set = <K extends keyof NetNodeSpec>(key: K, value: NetNodeSpec[K] | undefined) => change((s) => setOptional(s, key, value));
+  const set = <K extends keyof NetNodeSpec>(key: K, value: NetNodeSpec[K] | undefined) =>
+    change((s) => setOptional(s, key, value));
   const routes = spec.routes ?? [];
   const nat = spec.nat ?? [];
   const pfs = spec.portForwards ?? [];
-  const setRoute = (i: number, r: RouteSpec) => change((s) => setOptional(s, 'routes', replaceAt(s.routes ?? [], i, r)));
+  const setRoute = (i: number, r: RouteSpec) =>
+    change((s) => setOptional(s, 'routes', replaceAt(s.routes ?? [], i, r)));
   const setNat = (i: number, n: NatSpec) => change((s) => setOptional(s, 'nat', replaceAt(s.nat ?? [], i, n)));
-  const setPf = (i: number, p: PortForwardSpec) => change((s) => setOptional(s, 'portForwards', replaceAt(s.portForwards ?? [], i, p)));
+  const setPf = (i: number, p: PortForwardSpec) =>
+    change((s) => setOptional(s, 'portForwards', replaceAt(s.portForwards ?? [], i, p)));
   const defaultForwarding = spec.kind === 'netns' ? 'off' : 'on';
   return (
     <>
@@ -141,8 +186,21 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
           const rp = `${path}.routes[${i}]`;
           const mode = routeMode(r);
           return (
-            <Row key={i} path={rp} removeLabel={`Remove route ${i + 1}`} onRemove={() => change((s) => setOptional(s, 'routes', removeAt(s.routes ?? [], i)))}>
-              <TextField label={`Route ${i + 1} destination`} hideLabel path={`${rp}.to`} value={r.to} placeholder="default or CIDR" className="pb-grow" onCommit={(t) => setRoute(i, setRequired(r, 'to', t))} />
+            <Row
+              key={i}
+              path={rp}
+              removeLabel={`Remove route ${i + 1}`}
+              onRemove={() => change((s) => setOptional(s, 'routes', removeAt(s.routes ?? [], i)))}
+            >
+              <TextField
+                label={`Route ${i + 1} destination`}
+                hideLabel
+                path={`${rp}.to`}
+                value={r.to}
+                placeholder="default or CIDR"
+                className="pb-grow"
+                onCommit={(t) => setRoute(i, setRequired(r, 'to', t))}
+              />
               <SelectField
                 label={`Route ${i + 1} by gateway or device`}
                 hideLabel
@@ -203,10 +261,41 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
         {nat.map((n, i) => {
           const np = `${path}.nat[${i}]`;
           return (
-            <Row key={i} path={np} removeLabel={`Remove NAT rule ${i + 1}`} onRemove={() => change((s) => setOptional(s, 'nat', removeAt(s.nat ?? [], i)))}>
-              <TextField label={`NAT ${i + 1} source CIDR`} hideLabel path={`${np}.masquerade`} value={n.masquerade} placeholder="172.17.0.0/16" className="pb-grow" onCommit={(t) => setNat(i, setRequired(n, 'masquerade', t))} />
-              <TextField label={`NAT ${i + 1} out interface`} hideLabel path={`${np}.out`} value={n.out} placeholder="out" list={ifaces} className="pb-narrow" onCommit={(t) => setNat(i, setOptional(n, 'out', t))} />
-              <TextField label={`NAT ${i + 1} not out interface`} hideLabel path={`${np}.notOut`} value={n.notOut} placeholder="! out" list={ifaces} className="pb-narrow" onCommit={(t) => setNat(i, setOptional(n, 'notOut', t))} />
+            <Row
+              key={i}
+              path={np}
+              removeLabel={`Remove NAT rule ${i + 1}`}
+              onRemove={() => change((s) => setOptional(s, 'nat', removeAt(s.nat ?? [], i)))}
+            >
+              <TextField
+                label={`NAT ${i + 1} source CIDR`}
+                hideLabel
+                path={`${np}.masquerade`}
+                value={n.masquerade}
+                placeholder="172.17.0.0/16"
+                className="pb-grow"
+                onCommit={(t) => setNat(i, setRequired(n, 'masquerade', t))}
+              />
+              <TextField
+                label={`NAT ${i + 1} out interface`}
+                hideLabel
+                path={`${np}.out`}
+                value={n.out}
+                placeholder="out"
+                list={ifaces}
+                className="pb-narrow"
+                onCommit={(t) => setNat(i, setOptional(n, 'out', t))}
+              />
+              <TextField
+                label={`NAT ${i + 1} not out interface`}
+                hideLabel
+                path={`${np}.notOut`}
+                value={n.notOut}
+                placeholder="! out"
+                list={ifaces}
+                className="pb-narrow"
+                onCommit={(t) => setNat(i, setOptional(n, 'notOut', t))}
+              />
             </Row>
           );
         })}
@@ -227,7 +316,12 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
         {pfs.map((p, i) => {
           const pp = `${path}.portForwards[${i}]`;
           return (
-            <Row key={i} path={pp} removeLabel={`Remove port forward ${i + 1}`} onRemove={() => change((s) => setOptional(s, 'portForwards', removeAt(s.portForwards ?? [], i)))}>
+            <Row
+              key={i}
+              path={pp}
+              removeLabel={`Remove port forward ${i + 1}`}
+              onRemove={() => change((s) => setOptional(s, 'portForwards', removeAt(s.portForwards ?? [], i)))}
+            >
               <SelectField
                 label={`Port forward ${i + 1} protocol`}
                 hideLabel
@@ -239,8 +333,24 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
                 ]}
                 onChange={(v) => setPf(i, setRequired(p, 'proto', v === 'udp' ? 'udp' : 'tcp'))}
               />
-              <NumberField label={`Port forward ${i + 1} port`} hideLabel required path={`${pp}.port`} value={p.port} className="pb-narrow" onCommit={(v) => v !== undefined && setPf(i, setRequired(p, 'port', v))} />
-              <TextField label={`Port forward ${i + 1} destination IP:PORT`} hideLabel path={`${pp}.to`} value={p.to} placeholder="172.17.0.2:80" className="pb-grow" onCommit={(t) => setPf(i, setRequired(p, 'to', t))} />
+              <NumberField
+                label={`Port forward ${i + 1} port`}
+                hideLabel
+                required
+                path={`${pp}.port`}
+                value={p.port}
+                className="pb-narrow"
+                onCommit={(v) => v !== undefined && setPf(i, setRequired(p, 'port', v))}
+              />
+              <TextField
+                label={`Port forward ${i + 1} destination IP:PORT`}
+                hideLabel
+                path={`${pp}.to`}
+                value={p.to}
+                placeholder="172.17.0.2:80"
+                className="pb-grow"
+                onCommit={(t) => setPf(i, setRequired(p, 'to', t))}
+              />
             </Row>
           );
         })}
@@ -266,7 +376,13 @@ function ConnectTo({ lab, name }: { lab: Lab; name: string }) {
         Connect to…
       </label>
       <div className="pb-list-row">
-        <select id={id} value={other} data-testid="inspector-connect-select" className="pb-grow" onChange={(e) => setOther(e.target.value)}>
+        <select
+          id={id}
+          value={other}
+          data-testid="inspector-connect-select"
+          className="pb-grow"
+          onChange={(e) => setOther(e.target.value)}
+        >
           <option value="">choose a node</option>
           {others.map((n) => (
             <option key={n} value={n}>
@@ -286,7 +402,7 @@ function ConnectTo({ lab, name }: { lab: Lab; name: string }) {
               made = r.link;
               return r.lab;
             });
-            const m = made as LinkSpec | undefined;
+            const m = made;
             setStatus(m ? `Connected ${m.a.node}:${m.a.interface} ↔ ${m.b.node}:${m.b.interface}` : '');
             setOther('');
           }}

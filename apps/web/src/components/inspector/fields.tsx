@@ -14,7 +14,11 @@ export interface FieldMeta {
 
 export function useFieldMeta(path: string, exact = false): FieldMeta {
   const { problems, idp } = useCtx();
-  return { id: idp + path, errId: `${idp}${path}--problems`, list: exact ? problemsExact(problems, path) : problemsAt(problems, path) };
+  return {
+    id: idp + path,
+    errId: `${idp}${path}--problems`,
+    list: exact ? problemsExact(problems, path) : problemsAt(problems, path),
+  };
 }
 
 export function ProblemList({ id, list, local }: { id: string; list: readonly Problem[]; local?: string | undefined }) {
@@ -48,7 +52,15 @@ interface BaseProps {
   className?: string;
 }
 
-function FieldShell(props: { meta: FieldMeta; label: string; hideLabel?: boolean | undefined; className?: string | undefined; local?: string | undefined; children: ReactNode; after?: boolean }) {
+function FieldShell(props: {
+  meta: FieldMeta;
+  label: string;
+  hideLabel?: boolean | undefined;
+  className?: string | undefined;
+  local?: string | undefined;
+  children: ReactNode;
+  after?: boolean;
+}) {
   const label = props.hideLabel ? null : (
     <label htmlFor={props.meta.id} className="pb-field-label">
       {props.label}
@@ -172,11 +184,16 @@ interface NumberFieldProps extends BaseProps {
 
 export function NumberField(props: NumberFieldProps) {
   const meta = useFieldMeta(props.path, props.exact);
-  const [state, setState] = useState<{ text: string; local?: string }>({ text: props.value === undefined ? '' : String(props.value) });
+  const [state, setState] = useState<{ text: string; local?: string }>({
+    text: props.value === undefined ? '' : String(props.value),
+  });
   useEffect(() => {
     setState((s) => {
       const parsed = parseNumberField(s.text);
-      const same = parsed.kind === 'number' ? parsed.value === props.value : parsed.kind === 'empty' && props.value === undefined && !s.local;
+      const same =
+        parsed.kind === 'number'
+          ? parsed.value === props.value
+          : parsed.kind === 'empty' && props.value === undefined && !s.local;
       return same ? s : { text: props.value === undefined ? '' : String(props.value) };
     });
   }, [props.value, props.path]);
@@ -193,7 +210,13 @@ export function NumberField(props: NumberFieldProps) {
     if (parsed.value !== props.value) props.onCommit(parsed.value);
   };
   return (
-    <FieldShell meta={meta} label={props.label} hideLabel={props.hideLabel} className={props.className} local={state.local}>
+    <FieldShell
+      meta={meta}
+      label={props.label}
+      hideLabel={props.hideLabel}
+      className={props.className}
+      local={state.local}
+    >
       <input
         id={meta.id}
         type="text"
@@ -237,7 +260,14 @@ export interface Option {
   label: string;
 }
 
-export function SelectField(props: BaseProps & { value: string; options: Option[] | { group: string; options: Option[] }[]; onChange(value: string): void; id?: string }) {
+export function SelectField(
+  props: BaseProps & {
+    value: string;
+    options: Option[] | { group: string; options: Option[] }[];
+    onChange(value: string): void;
+    id?: string;
+  },
+) {
   const meta = useFieldMeta(props.path, props.exact);
   const m = props.id ? { ...meta, id: props.id } : meta;
   return (

@@ -5,7 +5,15 @@ import { removeAt, replaceAt } from '../inspector-model';
 import { aria, ProblemList, TextField, useFieldMeta } from './fields';
 
 /** One CIDR (or any string) per row, with add/remove; an empty list removes the field. */
-export function AddressList(props: { label: string; itemLabel?: string; path: string; values: readonly string[] | undefined; onChange(values: string[]): void; testid?: string; placeholder?: string }) {
+export function AddressList(props: {
+  label: string;
+  itemLabel?: string;
+  path: string;
+  values: readonly string[] | undefined;
+  onChange: (values: string[]) => void;
+  testid?: string;
+  placeholder?: string;
+}) {
   const values = props.values ?? [];
   const meta = useFieldMeta(props.path, true);
   const [pending, setPending] = useState(false);
@@ -25,7 +33,13 @@ export function AddressList(props: { label: string; itemLabel?: string; path: st
             className="pb-grow"
             onCommit={(t) => props.onChange(t ? replaceAt(values, i, t) : removeAt(values, i))}
           />
-          <button type="button" className="pb-icon" aria-label={`Remove ${item.toLowerCase()} ${v}`} title="Remove" onClick={() => props.onChange(removeAt(values, i))}>
+          <button
+            type="button"
+            className="pb-icon"
+            aria-label={`Remove ${item.toLowerCase()} ${v}`}
+            title="Remove"
+            onClick={() => props.onChange(removeAt(values, i))}
+          >
             ×
           </button>
         </div>
@@ -51,7 +65,13 @@ export function AddressList(props: { label: string; itemLabel?: string; path: st
         </div>
       )}
       {!values.length && !pending && <p className="pb-empty">none</p>}
-      <button type="button" className="pb-add" data-testid="address-add" onClick={() => setPending(true)} disabled={pending}>
+      <button
+        type="button"
+        className="pb-add"
+        data-testid="address-add"
+        onClick={() => setPending(true)}
+        disabled={pending}
+      >
         + {item.toLowerCase()}
       </button>
       <ProblemList id={meta.errId} list={meta.list} />
@@ -60,14 +80,29 @@ export function AddressList(props: { label: string; itemLabel?: string; path: st
 }
 
 /** A list of rows with a legend, the list's own problems, and an add button. */
-export function RowList(props: { legend: string; path: string; count: number; onAdd(): void; addLabel: string; addTestid?: string; children: ReactNode; addDisabled?: boolean }) {
+export function RowList(props: {
+  legend: string;
+  path: string;
+  count: number;
+  onAdd: () => void;
+  addLabel: string;
+  addTestid?: string;
+  children: ReactNode;
+  addDisabled?: boolean;
+}) {
   const meta = useFieldMeta(props.path, true);
   return (
     <fieldset className="pb-list-editor" {...aria(meta)}>
       <legend>{props.legend}</legend>
       {props.children}
       {props.count === 0 && <p className="pb-empty">none</p>}
-      <button type="button" className="pb-add" data-testid={props.addTestid} onClick={props.onAdd} disabled={props.addDisabled}>
+      <button
+        type="button"
+        className="pb-add"
+        data-testid={props.addTestid}
+        onClick={props.onAdd}
+        disabled={props.addDisabled}
+      >
         + {props.addLabel}
       </button>
       <ProblemList id={meta.errId} list={meta.list} />
@@ -76,13 +111,19 @@ export function RowList(props: { legend: string; path: string; count: number; on
 }
 
 /** A row of a RowList: its fields, a remove button, and the problems of the row as a whole. */
-export function Row(props: { path: string; removeLabel: string; onRemove(): void; children: ReactNode }) {
+export function Row(props: { path: string; removeLabel: string; onRemove: () => void; children: ReactNode }) {
   const meta = useFieldMeta(props.path, true);
   return (
     <div className={`pb-row-item${meta.list.length ? ' invalid' : ''}`}>
       <div className="pb-list-row">
         {props.children}
-        <button type="button" className="pb-icon" aria-label={props.removeLabel} title="Remove" onClick={props.onRemove}>
+        <button
+          type="button"
+          className="pb-icon"
+          aria-label={props.removeLabel}
+          title="Remove"
+          onClick={props.onRemove}
+        >
           ×
         </button>
       </div>

@@ -6,7 +6,17 @@ import { chunkLines, type ViewLine } from '../capture-format';
 const CHUNK = 200;
 
 /** `shown`: the lines that match `query`, of `total` in the view; `waiting`: a capture is running. */
-export function CaptureLineList({ shown, query, total, waiting }: { shown: readonly ViewLine[]; query: string; total: number; waiting: boolean }) {
+export function CaptureLineList({
+  shown,
+  query,
+  total,
+  waiting,
+}: {
+  shown: readonly ViewLine[];
+  query: string;
+  total: number;
+  waiting: boolean;
+}) {
   const chunks = useMemo(() => chunkLines(shown, CHUNK), [shown]);
 
   // Follow the newest line unless the user scrolled up.
@@ -46,7 +56,11 @@ export function CaptureLineList({ shown, query, total, waiting }: { shown: reado
         {chunks.map((c) => (
           <Chunk key={Math.floor(c[0]!.n / CHUNK)} lines={c} query={query} />
         ))}
-        {shown.length === 0 && <div className="pb-line pb-muted">{total > 0 ? 'no line matches the search' : waiting ? 'waiting for packets…' : 'no packets'}</div>}
+        {shown.length === 0 && (
+          <div className="pb-line pb-muted">
+            {total > 0 ? 'no line matches the search' : waiting ? 'waiting for packets…' : 'no packets'}
+          </div>
+        )}
       </div>
       {!following && chunks.length > 0 && (
         <button type="button" className="pb-btn pb-cap-jump" onClick={jumpToNewest}>
@@ -71,5 +85,9 @@ const Chunk = memo(
       </>
     );
   },
-  (a, b) => a.query === b.query && a.lines.length === b.lines.length && a.lines[0] === b.lines[0] && a.lines[a.lines.length - 1] === b.lines[b.lines.length - 1],
+  (a, b) =>
+    a.query === b.query &&
+    a.lines.length === b.lines.length &&
+    a.lines[0] === b.lines[0] &&
+    a.lines[a.lines.length - 1] === b.lines[b.lines.length - 1],
 );

@@ -21,11 +21,23 @@ export function CaptureError({ error }: { error: { message: string; problems: Pr
   );
 }
 
-export function CaptureStatusBar({ session, info, running, clientDropped }: { session: Session; info: CaptureStatus | undefined; running: boolean; clientDropped: number }) {
+export function CaptureStatusBar({
+  session,
+  info,
+  running,
+  clientDropped,
+}: {
+  session: Session;
+  info: CaptureStatus | undefined;
+  running: boolean;
+  clientDropped: number;
+}) {
   const linesDropped = clientDropped + (info?.decoderDropped ?? 0);
   return (
     <div className="pb-cap-status" data-testid="capture-status" role="status" aria-live="polite">
-      <span className={`pb-badge ${running ? 'pb-badge-live' : ''}`}>{session.starting ? 'starting' : session.lost ? 'disconnected' : (info?.state ?? 'running')}</span>
+      <span className={`pb-badge ${running ? 'pb-badge-live' : ''}`}>
+        {session.starting ? 'starting' : session.lost ? 'disconnected' : (info?.state ?? 'running')}
+      </span>
       <span>
         {session.node}:{session.iface}
         {info?.filter ? ` (${info.filter})` : ''}
@@ -36,7 +48,13 @@ export function CaptureStatusBar({ session, info, running, clientDropped }: { se
             {info.packets} packets, {formatBytes(info.bytes)}
           </span>
           {info.state === 'ended' && info.reason && (
-            <span className={info.reason === 'error' || info.reason === 'exited' || info.reason === 'lab-changed' ? 'pb-warn-text' : undefined}>
+            <span
+              className={
+                info.reason === 'error' || info.reason === 'exited' || info.reason === 'lab-changed'
+                  ? 'pb-warn-text'
+                  : undefined
+              }
+            >
               ended: {describeReason(info.reason)}
               {info.message ? ` — ${info.message}` : ''}
             </span>
@@ -45,11 +63,14 @@ export function CaptureStatusBar({ session, info, running, clientDropped }: { se
       )}
       {linesDropped > 0 && (
         <span className="pb-warn-text" title="these packets are in the pcap">
-          {linesDropped} lines not shown ({clientDropped} this page fell behind, {info?.decoderDropped ?? 0} decoder fell behind; all are in the pcap)
+          {linesDropped} lines not shown ({clientDropped} this page fell behind, {info?.decoderDropped ?? 0} decoder
+          fell behind; all are in the pcap)
         </span>
       )}
       {info?.kernelDropped !== undefined && (
-        <span className={info.kernelDropped > 0 ? 'pb-warn-text' : undefined}>{info.kernelDropped} dropped by the kernel</span>
+        <span className={info.kernelDropped > 0 ? 'pb-warn-text' : undefined}>
+          {info.kernelDropped} dropped by the kernel
+        </span>
       )}
       {info && (
         <span className="pb-muted">

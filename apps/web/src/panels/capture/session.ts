@@ -13,7 +13,13 @@ export interface Counters {
   /** Lines received for the current capture. */
   received: number;
 }
-export const zeroCounters = (): Counters => ({ clientDropped: 0, droppedOldest: 0, pausedCount: 0, skippedTotal: 0, received: 0 });
+export const zeroCounters = (): Counters => ({
+  clientDropped: 0,
+  droppedOldest: 0,
+  pausedCount: 0,
+  skippedTotal: 0,
+  received: 0,
+});
 
 export interface Session {
   id?: string;

@@ -3,7 +3,7 @@
 // which views attach to and detach from (so StrictMode's double effects and tab switches never open
 // a second shell or lose the scrollback). Output is acknowledged once xterm has parsed it: that ack
 // is the server's flow control, so a busy shell waits for the browser instead of filling memory.
-import type { TerminalExit } from '@patchbay/protocol';
+import type { LiveAck, TerminalExit } from '@patchbay/protocol';
 import { TERMINAL_MAX_COLS, TERMINAL_MAX_ROWS } from '@patchbay/protocol';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
@@ -67,7 +67,12 @@ export class TerminalSession {
       for (const chunk of inputChunks(data)) this.socket.emit('terminal:input', { id: this.id, data: chunk });
     });
     this.term.onResize(({ cols, rows }) => {
-      if (this.state === 'open') this.socket.emit('terminal:resize', { id: this.id, cols: clamp(cols, TERMINAL_MAX_COLS), rows: clamp(rows, TERMINAL_MAX_ROWS) });
+      if (this.state === 'open')
+        this.socket.emit('terminal:resize', {
+          id: this.id,
+          cols: clamp(cols, TERMINAL_MAX_COLS),
+          rows: clamp(rows, TERMINAL_MAX_ROWS),
+        });
     });
   }
 
@@ -107,7 +112,10 @@ export class TerminalSession {
     const cols = dims && Number.isFinite(dims.cols) ? clamp(dims.cols, TERMINAL_MAX_COLS) : 80;
     const rows = dims && Number.isFinite(dims.rows) ? clamp(dims.rows, TERMINAL_MAX_ROWS) : 24;
     try {
-      const ack = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('terminal:open', { id: this.id, lab: this.lab, node: this.node, cols, rows });
+      // socket.io types an ack that has a timeout as `any`; the contract says LiveAck.
+      const ack = (await this.socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck('terminal:open', { id: this.id, lab: this.lab, node: this.node, cols, rows })) as LiveAck;
       if (!ack.ok) {
         this.refused = ack.error;
         this.state = 'ended';
@@ -117,11 +125,14 @@ export class TerminalSession {
         this.socket.emit('terminal:close', { id: this.id });
       } else if (this.state === 'opening') {
         this.state = 'open';
-        if (this.term.cols !== cols || this.term.rows !== rows) this.socket.emit('terminal:resize', { id: this.id, cols: this.term.cols, rows: this.term.rows });
+        if (this.term.cols !== cols || this.term.rows !== rows)
+          this.socket.emit('terminal:resize', { id: this.id, cols: this.term.cols, rows: this.term.rows });
       }
       // Otherwise it has ended already: its output and exit came before the ack (routed by id).
     } catch {
-      this.refused = this.socket.connected ? 'the server did not answer in time' : 'not connected to the Patchbay server: is it running?';
+      this.refused = this.socket.connected
+        ? 'the server did not answer in time'
+        : 'not connected to the Patchbay server: is it running?';
       this.state = 'ended';
       this.ended = 'refused';
     }
