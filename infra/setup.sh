@@ -62,7 +62,7 @@ export npm_config_nodedir="${npm_config_nodedir:-$(node -p "require('path').reso
 export TURBO_TELEMETRY_DISABLED=1
 
 say "installing node packages"
-pnpm install --frozen-lockfile --reporter=append-only | tail -n 3
+pnpm install --frozen-lockfile --config.confirm-modules-purge=false --reporter=append-only | tail -n 3
 
 say "building"
 pnpm run build --output-logs=errors-only
