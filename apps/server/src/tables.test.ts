@@ -2,9 +2,9 @@
 // the bridge's FDB delta arrive; the tables, the exercise watch and the engine share one watcher
 // (one helper, each namespace watched once); then destroy the lab and check nothing of it (or of
 // its watcher) remains.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { LabStateView, NodeView } from '@patchbay/engine';
-import { execInNamespace, listNamespaces } from '@patchbay/kernel';
+import { childProcesses, execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { TablesCounters, TablesDelta, TablesSnapshot } from '@patchbay/protocol';
 import { describe, expect, it } from 'vitest';
 import { TABLES_INFLIGHT } from './live/tables.js';
@@ -23,21 +23,7 @@ async function connect(): Promise<Client> {
 }
 
 /** Namespace-watcher helpers (nswatch.py) that are children of this process (the server's). */
-function watcherProcesses(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('nswatch.py'))
-        out.push(Number(d));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
-}
+const watcherProcesses = (): number[] => childProcesses(process.pid, 'nswatch.py');
 
 function waitFor<T>(what: string, ms: number, check: () => T | undefined): Promise<T> {
   return new Promise((resolve, reject) => {

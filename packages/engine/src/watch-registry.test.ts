@@ -2,9 +2,8 @@
 // ref-counted namespaces, desired-state changes and other activity told apart, lab subscriptions
 // that follow their lab, and a release before deletion that lets the namespace really go.
 // Prefix pblc6-.
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listNamespaces, runInNamespace } from '@patchbay/kernel';
+import { childProcesses, listNamespaces, runInNamespace } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
 import { Engine } from './engine.js';
 import { exampleLab, testEngine, type TestEngine } from './test-support.js';
@@ -13,21 +12,7 @@ const PREFIX = 'pblc6-';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Namespace-watcher helpers (nswatch.py) that are children of this process. */
-function watcherProcesses(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('nswatch.py'))
-        out.push(Number(d));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
-}
+const watcherProcesses = (): number[] => childProcesses(process.pid, 'nswatch.py');
 
 async function until<T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> {
   const end = Date.now() + ms;

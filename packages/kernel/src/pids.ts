@@ -1,6 +1,7 @@
 // Processes living in named namespaces, found in one pass over /proc (what `ip netns pids` does,
 // without a process per namespace). Any process inside keeps a deleted namespace alive, so these
 // are killed before a namespace is deleted.
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readlink, stat } from 'node:fs/promises';
 import { namespacePath } from './process.js';
 
@@ -51,4 +52,32 @@ export async function killProcessesIn(names: readonly string[]): Promise<number>
     await new Promise((r) => setTimeout(r, 10 * (round + 1)));
   }
   return killed;
+}
+
+/** A process's state letter and parent, from /proc/PID/stat; undefined once it has exited. */
+export function processStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = s.slice(s.lastIndexOf(')') + 2).split(' '); // comm may contain spaces and ')'
+    return { state: rest[0]!, ppid: Number(rest[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The children of `pid`; with `commandIncludes`, only those whose command line contains it. */
+export function childProcesses(pid: number, commandIncludes?: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || processStat(Number(d))?.ppid !== pid) continue;
+    if (commandIncludes !== undefined) {
+      try {
+        if (!readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(commandIncludes)) continue;
+      } catch {
+        continue; // exited meanwhile
+      }
+    }
+    out.push(Number(d));
+  }
+  return out;
 }

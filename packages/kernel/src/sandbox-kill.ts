@@ -17,28 +17,9 @@
 // pid we spawned: the wrapper execs env → nsenter → bwrap without forking, so it is bwrap's. Per-session memory/pids limits need a cgroup (v2 `cgroup.kill`
 // is the other robust teardown); this VM only has cgroup v1, so that is left to the engine.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { childProcesses as childrenOf, processStat as statOf } from './pids.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function statOf(pid: number): { state: string; ppid: number } | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' '); // comm may contain spaces and ')'
-    return { state: rest[0]!, ppid: Number(rest[1]) };
-  } catch {
-    return undefined;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    if (statOf(Number(d))?.ppid === pid) out.push(Number(d));
-  }
-  return out;
-}
 
 function signal(pid: number, sig: NodeJS.Signals): boolean {
   try {
