@@ -23,6 +23,14 @@ export const LimitsSchema = Type.Object(
     /** Longest and largest capture anyone may ask for. */
     captureMaxSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     captureMaxBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3 }),
+    /**
+     * pcap bytes all captures together hold in memory, server-wide (running and ended). Beyond it the
+     * oldest ended captures are written to files in the data directory (then the newest running one
+     * that would grow past it stops, reason `memory`).
+     */
+    captureMemoryBytes: Type.Integer({ minimum: 64 * 1024, maximum: 64 * 1024 ** 3 }),
+    /** pcap bytes of ended captures kept in files; beyond it the oldest are dropped (0: never write files). */
+    captureDiskBytes: Type.Integer({ minimum: 0, maximum: 1024 ** 4 }),
   },
   { additionalProperties: false },
 );
@@ -40,6 +48,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentIdleSeconds: 3600,
   captureMaxSeconds: 3600,
   captureMaxBytes: 256 * 1024 * 1024,
+  captureMemoryBytes: 256 * 1024 * 1024,
+  captureDiskBytes: 1024 * 1024 * 1024,
 });
 
 /** The limits from `PATCHBAY_LIMITS` over the defaults; throws with every problem when it is not valid. */
