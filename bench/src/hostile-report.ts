@@ -125,7 +125,7 @@ export function hostileReport(r: any): string {
     '',
     `**The attacks** (run b, each bounded by itself, whatever the server enforces): ` +
       `fork bomb of depth ${r.attack.forkDepth} started again and again (at most ~${2 * 2 ** (r.attack.forkDepth + 2)} processes at a time), ` +
-      `memory hog of ${r.attack.hogMiB} MiB (python3, started again if killed), MAC flood of ${r.attack.macs} random source MACs, ` +
+      `memory hog of ${r.attack.hogMiB} MiB (python3, started again if killed), MAC flood of ${r.attack.macs} random source MACs (its bridge had learned ${extra.fdb ?? '–'} addresses when the attacks ended), ` +
       `capture loop (${
         loop
           ? `${loop.started} captures started, ${loop.refused} refused${

@@ -18,7 +18,7 @@ import type { HostileOptions } from './class-hostile.js';
 import type { HostileRole } from './class-student.js';
 import type { FloodConfig, FloodResult } from './hostile-flood.js';
 import { hostileReport, machineState, type MachineState } from './hostile-report.js';
-import { argNum, ROOT, sleep, writeBenchSection } from './util.js';
+import { argNum, ROOT, sh, sleep, writeBenchSection } from './util.js';
 
 const PREFIX = 'pbho-';
 const env = (name: string, dflt: number) => {
@@ -125,10 +125,14 @@ async function main(): Promise<void> {
         await sleep(RAMP_S * 1000);
       },
       beforeEnd: async (ctx) => {
+        const floodedLab = (started as { started: { lab: string; role: string }[] }).started.find(
+          (x) => x.role === 'mac-flood',
+        )?.lab;
+        const fdb = floodedLab ? fdbEntries(floodedLab) : undefined;
         const loops = await ctx.ask<Record<string, unknown>>({ cmd: 'calm' });
         const floodResult = await stopFlood(flood);
         flood = undefined;
-        return { started, captureLoop: loops, flood: floodResult, status: stopStatus?.() };
+        return { started, fdb, captureLoop: loops, flood: floodResult, status: stopStatus?.() };
       },
     });
   } finally {
@@ -152,6 +156,17 @@ async function main(): Promise<void> {
   const md = hostileReport(result);
   console.log(md);
   if (STUDENTS >= 40 || process.argv.includes('--doc')) writeBenchSection('hostile', md);
+}
+
+/** Learned FDB entries of the bridges in a lab's namespaces (`bridge fdb show` in each, read only). */
+function fdbEntries(lab: string): number {
+  let n = 0;
+  for (const ns of sh('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0]!)) {
+    if (!ns.startsWith(`${PREFIX}${lab}.`)) continue;
+    const out = sh('ip', ['netns', 'exec', ns, 'bridge', 'fdb', 'show', 'dynamic']).stdout;
+    n += out.split('\n').filter((l) => l.trim() && !l.includes('permanent')).length;
+  }
+  return n;
 }
 
 function machineClean(before: MachineState, after: MachineState) {
