@@ -182,11 +182,17 @@ async function steady(seconds: number) {
       const slot = now();
       try {
         const e = await echoOnce(s);
-        if (measured(cfg, s)) echoFirst.push(e.first), echoHi.push(e.hi);
+        if (measured(cfg, s)) {
+          echoFirst.push(e.first);
+          echoHi.push(e.hi);
+        }
         if (k % 2 === 0) {
           await sleep(slot + 1000 - now());
           const a = await addrOnce(s, k);
-          if (measured(cfg, s)) delta.push(a.delta), addrPrompt.push(a.prompt);
+          if (measured(cfg, s)) {
+            delta.push(a.delta);
+            addrPrompt.push(a.prompt);
+          }
         }
       } catch (err) {
         failures.push((err as Error).message);

@@ -115,7 +115,7 @@ export function hostileReport(r: any): string {
   return [
     `Run ${r.startedAt} (\`pnpm bench:hostile\`${r.students < 40 ? `, HOSTILE_STUDENTS=${r.students}` : ''}), ${m?.cpus ?? '?'}, ${m?.ram ?? '?'}, kernel ${m?.kernel ?? '?'}; ` +
       `${r.students} students in a session of \`link-down\`, twice on a fresh server with its default limits; the whole run took ${(r.durationS / 60).toFixed(1)} min. ` +
-      `Measured: the ${r.students - 4} students other than ${Object.entries(r.hostile)
+      `Measured: the ${r.students - 4} students other than ${Object.entries(r.hostile as Record<string, number>)
         .map(([k, v]) => `${k} (${v})`)
         .join(', ')}, in both runs.`,
     '',
@@ -123,7 +123,7 @@ export function hostileReport(r: any): string {
     '|---|---|---|---|',
     ...rows,
     '',
-    `**The attacks** (run b, each bounded by itself, whatever the server enforces): ` +
+    `**The attacks** (run b, each bounded by itself, whatever the server enforces${r.attacks && r.attacks.length < 5 ? `; only ${r.attacks.join(', ')} in this run` : ''}): ` +
       `fork bomb of depth ${r.attack.forkDepth} started again and again (at most ~${2 * 2 ** (r.attack.forkDepth + 2)} processes at a time), ` +
       `memory hog of ${r.attack.hogMiB} MiB (python3, started again if killed), MAC flood of ${r.attack.macs} random source MACs (its bridge had learned ${extra.fdb ?? '–'} addresses when the attacks ended), ` +
       `capture loop (${

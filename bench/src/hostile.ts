@@ -7,7 +7,9 @@
 // links, namespaces of the prefix, the attacks' processes). Both runs use the server's own default
 // limits (PATCHBAY_LIMITS unset), so what the server enforces is what is measured.
 // Size: HOSTILE_STUDENTS=10 (or --students 10), default 40; --seconds S for the steady phase (30).
-// Attacks: HOSTILE_FORK_DEPTH (7), HOSTILE_HOG_MIB (2048), HOSTILE_MACS (100000), HOSTILE_JOINS (100).
+// Attacks: HOSTILE_FORK_DEPTH (7), HOSTILE_HOG_MIB (2048), HOSTILE_MACS (100000), HOSTILE_JOINS (100);
+// HOSTILE_ATTACKS=fork-bomb,flood (a comma list of fork-bomb, memory-hog, mac-flood, capture-loop,
+// flood; default all) runs only those, to see what each one costs.
 // Results: bench/results/hostile-latest.json, and docs/benchmarks.md (a run of 40, or with --doc).
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,12 @@ const ROLES: HostileRole[] = ['fork-bomb', 'memory-hog', 'mac-flood', 'capture-l
 if (STUDENTS < ROLES.length + 2) throw new Error(`bench:hostile needs at least ${ROLES.length + 2} students`);
 /** The hostile four are the last four students; they are left out of the figures in both runs. */
 const hostileIndex = ROLES.map((_, i) => STUDENTS - ROLES.length + 1 + i);
+const ATTACKS = new Set(
+  (process.env['HOSTILE_ATTACKS'] ?? [...ROLES, 'flood'].join(',')).split(',').map((x) => x.trim()),
+);
+for (const a of ATTACKS)
+  if (![...ROLES, 'flood'].includes(a))
+    throw new Error(`HOSTILE_ATTACKS: no attack ${a} (${[...ROLES, 'flood'].join(', ')})`);
 const ATTACK: HostileOptions = {
   // Longer than the steady and fix phases: `calm` ends them first, their own timeout in any case.
   seconds: STEADY_S + 180,
@@ -111,7 +119,9 @@ async function main(): Promise<void> {
         stopStatus = statusSampler(ctx);
         const plan = builtinScenario(SCENARIO)!.scenario;
         const terminalNode = plan.solution[0]!.node;
-        const roles = Object.fromEntries(hostileIndex.map((i, k) => [String(i), ROLES[k]!]));
+        const roles = Object.fromEntries(
+          hostileIndex.map((i, k) => [String(i), ROLES[k]!]).filter(([, role]) => ATTACKS.has(role!)),
+        );
         started = await ctx.ask({ cmd: 'hostile', roles, options: ATTACK, peer: peerAddress(terminalNode) });
         const cfg: FloodConfig = {
           url: ctx.url,
@@ -120,7 +130,8 @@ async function main(): Promise<void> {
           seconds: ATTACK.seconds,
           ...FLOOD,
         };
-        flood = fork(join(import.meta.dirname, 'hostile-flood.js'), [JSON.stringify(cfg)], { stdio: 'inherit' });
+        if (ATTACKS.has('flood'))
+          flood = fork(join(import.meta.dirname, 'hostile-flood.js'), [JSON.stringify(cfg)], { stdio: 'inherit' });
         console.log(`  attacks started; ${RAMP_S} s before the steady phase…`);
         await sleep(RAMP_S * 1000);
       },
@@ -146,6 +157,7 @@ async function main(): Promise<void> {
     durationS: (performance.now() - t0) / 1000,
     students: STUDENTS,
     hostile: Object.fromEntries(hostileIndex.map((i, k) => [ROLES[k]!, i])),
+    attacks: [...ATTACKS],
     attack: ATTACK,
     flood: FLOOD,
     machine: { before, after, clean: machineClean(before, after) },
@@ -161,7 +173,9 @@ async function main(): Promise<void> {
 /** Learned FDB entries of the bridges in a lab's namespaces (`bridge fdb show` in each, read only). */
 function fdbEntries(lab: string): number {
   let n = 0;
-  for (const ns of sh('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0]!)) {
+  for (const ns of sh('ip', ['netns', 'list'])
+    .stdout.split('\n')
+    .map((l) => l.split(' ')[0]!)) {
     if (!ns.startsWith(`${PREFIX}${lab}.`)) continue;
     const out = sh('ip', ['netns', 'exec', ns, 'bridge', 'fdb', 'show', 'dynamic']).stdout;
     n += out.split('\n').filter((l) => l.trim() && !l.includes('permanent')).length;
