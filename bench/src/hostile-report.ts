@@ -50,6 +50,8 @@ export function machineState(prefix: string): MachineState {
 const ms = (x: number | undefined) =>
   x === undefined || Number.isNaN(x) ? '–' : x < 10 ? x.toFixed(2) : x < 1000 ? x.toFixed(1) : x.toFixed(0);
 const mib = (b: number | undefined) => (b === undefined ? '–' : (b / 2 ** 20).toFixed(0));
+const fmt = (unit: string, x: number | undefined) =>
+  unit === 'MiB' ? mib(x) : unit === 'n' ? String(x ?? '–') : ms(x);
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || !a || Number.isNaN(a) || Number.isNaN(b) ? undefined : b / a;
 const rf = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(2)}×`);
@@ -59,7 +61,7 @@ const rssMax = (r: any): number => Math.max(r.rss.joinMax, r.rss.connectMax, r.r
 
 /** The figures compared: name, unit, and where they are in a run's result. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const FIGURES: [string, (r: any) => number | undefined, 'ms' | 'MiB'][] = [
+const FIGURES: [string, (r: any) => number | undefined, 'ms' | 'MiB' | 'n'][] = [
   ['terminal echo p95 (`echo hi⏎` → `hi`)', (r) => r.steady.echoHi.p95, 'ms'],
   ['terminal keystrokes → first output p95', (r) => r.steady.echoFirst.p95, 'ms'],
   ['tables delta p95 (`ip addr add` → `tables:delta`)', (r) => r.steady.delta.p95, 'ms'],
@@ -67,6 +69,12 @@ const FIGURES: [string, (r: any) => number | undefined, 'ms' | 'MiB'][] = [
   ['`GET …/state` p95', (r) => r.steady.api.p95, 'ms'],
   ['server event-loop delay p99, steady phase', (r) => r.steady.server.loopDelayP99Ms, 'ms'],
   ['server RSS, at most', rssMax, 'MiB'],
+  [
+    "processes under the server, at most (its helpers, the students' shells and all they run)",
+    (r) => r.rss.helpers.count,
+    'n',
+  ],
+  ['their RSS summed, at most', (r) => r.rss.helpers.rss, 'MiB'],
 ];
 /** The figures the issue holds to ≤ 1.5×. */
 const TARGETED = new Set([0, 2, 3]);
@@ -91,7 +99,7 @@ export function hostileReport(r: any): string {
   const extra = b?.extra ?? {};
   const rows = figures(r).map(
     (f) =>
-      `| ${f.name} | ${f.unit === 'MiB' ? mib(f.calm) : ms(f.calm)} | ${f.unit === 'MiB' ? mib(f.hostile) : ms(f.hostile)} | ${rf(f.ratio)}${f.targeted ? (f.ratio !== undefined && f.ratio <= 1.5 ? ' ✓' : ' ✗') : ''} |`,
+      `| ${f.name} | ${fmt(f.unit, f.calm)} | ${fmt(f.unit, f.hostile)} | ${rf(f.ratio)}${f.targeted ? (f.ratio !== undefined && f.ratio <= 1.5 ? ' ✓' : ' ✗') : ''} |`,
   );
   const flood = extra.flood as
     | { requests: number; seconds: number; byKind: Record<string, Record<string, number>>; joinsAccepted: number }
