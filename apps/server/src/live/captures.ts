@@ -5,11 +5,10 @@
 // unacknowledged batches; beyond that its lines are dropped and counted, never queued. Memory per
 // capture is therefore bounded by the ring, one pipe chunk for the decoder and the batches in flight,
 // whatever the packet rate or the client's speed; all captures' rings together are bounded by the
-// store (capture-store.ts: ended ones go to files, then away, beyond a server-wide cap). A capture ends at a limit (seconds, packets,
-// bytes), on `capture:stop`, when its last subscriber leaves, or when its namespace goes away.
+// store (capture-store.ts: beyond a server-wide cap, ended ones go to files, then away). A capture
+// ends at a limit (seconds, packets, bytes), on `capture:stop`, when its last subscriber leaves,
+// when the server's memory for captures is full (`memory`), or when its namespace goes away.
 import {
-  captureFilterProblem,
-  interfaceNameProblem,
   parseTcpdumpLine,
   PcapError,
   PcapSplitter,
@@ -21,11 +20,9 @@ import {
 import {
   CAPTURE_LIMIT_DEFAULTS,
   CaptureRefSchema,
-  CaptureStartSchema,
   type CaptureEndReason,
   type CaptureInfo,
   type CaptureLine,
-  type CaptureStart,
   type CaptureStorage,
   type LiveAck,
 } from '@patchbay/protocol';
@@ -34,8 +31,8 @@ import type { FastifyInstance } from 'fastify';
 import { CaptureStore } from './capture-store.js';
 import type { LabProcesses } from './lab-processes.js';
 import { placeOf } from './lab-node.js';
+import { captureInputProblem, captureStartInput } from './capture-input.js';
 import { PcapRing } from './pcap-ring.js';
-import { payloadProblems } from './payload-problems.js';
 import type { LiveSocket } from './socket.js';
 import { streamIdsOf } from './stream-ids.js';
 
@@ -208,34 +205,16 @@ export class CaptureHub {
   }
 
   private async start(socket: LiveSocket, payload: unknown): Promise<LiveAck> {
-    const input: unknown =
-      payload !== null && typeof payload === 'object'
-        ? Value.Default(CaptureStartSchema, Value.Clone(payload))
-        : payload;
-    if (!Value.Check(CaptureStartSchema, input))
-      return {
-        ok: false,
-        error: 'invalid capture:start payload',
-        problems: payloadProblems(CaptureStartSchema, input, 'capture.invalid'),
-      };
-    const opts: CaptureStart = input;
+    const parsed = captureStartInput(payload);
+    if ('refusal' in parsed) return parsed.refusal;
+    const opts = parsed.input;
     const reused = streamIdsOf(socket).claim(opts.id, 'capture');
     if (reused)
       return { ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] };
     if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab))
       return { ok: false, error: `this token does not cover lab ${opts.lab}` };
-    const filterProblem = captureFilterProblem(opts.filter);
-    if (filterProblem)
-      return {
-        ok: false,
-        error: filterProblem,
-        problems: [{ path: 'filter', message: filterProblem, code: 'capture.filter' }],
-      };
-    if (opts.interface !== undefined && opts.interface !== 'any') {
-      const bad = interfaceNameProblem(opts.interface);
-      if (bad)
-        return { ok: false, error: bad, problems: [{ path: 'interface', message: bad, code: 'capture.interface' }] };
-    }
+    const problem = captureInputProblem(opts);
+    if (problem) return problem;
     if (this.running(socket.id) >= this.options.maxPerSocket)
       return { ok: false, error: `at most ${this.options.maxPerSocket} captures at a time per connection` };
     if (this.running() >= this.options.maxRunning)
