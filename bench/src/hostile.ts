@@ -88,6 +88,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const before = machineState(PREFIX);
   let flood: ChildProcess | undefined;
+  let floodResult: FloodResult | undefined;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const runs: Record<string, any> = {};
   try {
@@ -132,6 +133,8 @@ async function main(): Promise<void> {
         };
         if (ATTACKS.has('flood'))
           flood = fork(join(import.meta.dirname, 'hostile-flood.js'), [JSON.stringify(cfg)], { stdio: 'inherit' });
+        // Its counts, whenever it sends them (at its end, or when told to stop).
+        flood?.once('message', (m: FloodResult) => (floodResult = m));
         console.log(`  attacks started; ${RAMP_S} s before the steady phase…`);
         await sleep(RAMP_S * 1000);
       },
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
         )?.lab;
         const fdb = floodedLab ? fdbEntries(floodedLab) : undefined;
         const loops = await ctx.ask<Record<string, unknown>>({ cmd: 'calm' });
-        const floodResult = await stopFlood(flood);
+        await stopFlood(flood);
         flood = undefined;
         return { started, fdb, captureLoop: loops, flood: floodResult, status: stopStatus?.() };
       },
@@ -195,17 +198,13 @@ function machineClean(before: MachineState, after: MachineState) {
   };
 }
 
-/** Tells the flooding client to stop; its counts (or undefined if it had to be killed). */
-async function stopFlood(child: ChildProcess | undefined): Promise<FloodResult | undefined> {
-  if (!child || child.exitCode !== null) return undefined;
-  const result = new Promise<FloodResult | undefined>((resolve) => {
-    child.once('message', (m: FloodResult) => resolve(m));
-    child.once('exit', () => resolve(undefined));
-  });
+/** Tells the flooding client to stop and waits for it to end (killed after 40 s). */
+async function stopFlood(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   if (child.connected) child.send({ cmd: 'stop' });
-  const got = await Promise.race([result, sleep(40_000).then(() => undefined)]);
+  await Promise.race([gone, sleep(40_000)]);
   if (child.exitCode === null) child.kill('SIGKILL');
-  return got;
 }
 
 await main();
