@@ -2,8 +2,8 @@
 // work is not the students': from its own loopback address (127.0.0.2, so per-address limits see it
 // apart from the class), it floods the server with joins (the class's code and random names, at most
 // `maxJoins` of them; then wrong codes) and with requests at percent-encoded addresses that name the
-// API (`/%61pi/…`: without a token, and with guessed tokens), `concurrency` at a time, until told to
-// stop or `seconds` have passed. It answers the count of each kind of request by status.
+// API (`/%61pi/…`: without a token, and with guessed tokens), `concurrency` at a time (each kind of
+// request by its own workers, as fast as the server answers), until told to stop or `seconds` have passed. It answers the count of each kind of request by status.
 import { request, Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
@@ -77,10 +77,15 @@ const lab = encodeURIComponent(cfg.victimLab);
 let joins = 0;
 /** The kinds of request, in turn; each answers its status. */
 const kinds: Record<string, () => Promise<number>> = {
-  'join (class code)': () =>
+  // With the class's code (at /api/join and /%61pi/join in turn) `maxJoins` times in all — each
+  // accepted one is a lab —, then with a wrong one.
+  'join (class code, at most maxJoins)': () =>
     joins < cfg.maxJoins
-      ? (joins++, send('POST', '/api/join', { code: cfg.code, name: `flood ${guess().slice(0, 8)}` }))
-      : send('POST', '/%61pi/join', { code: cfg.code, name: `flood ${guess().slice(0, 8)}` }),
+      ? send('POST', joins++ % 2 ? '/%61pi/join' : '/api/join', {
+          code: cfg.code,
+          name: `flood ${guess().slice(0, 8)}`,
+        })
+      : send('POST', '/%61pi/join', { code: 'WRONG-CODE', name: 'flood' }),
   'join (wrong code), /%61pi/join': () => send('POST', '/%61pi/join', { code: 'WRONG-CODE', name: 'flood' }),
   'POST /%61pi/script, no token': () => send('POST', '/%61pi/script', SCRIPT_DOC),
   'GET /%61pi/labs/VICTIM/state, no token': () => send('GET', `/%61pi/labs/${lab}/state`),
@@ -100,12 +105,13 @@ const end = t0 + cfg.seconds * 1000;
 const names = Object.keys(kinds);
 await Promise.all(
   Array.from({ length: cfg.concurrency }, async (_, w) => {
-    // Each worker goes through every kind in turn (from its own starting point).
-    for (let k = w; !stop && performance.now() < end; k++) {
-      const name = names[k % names.length]!;
+    // Each worker sends one kind of request (the kinds shared out in turn), so slow ones (a join
+    // makes a lab) do not hold back the fast ones.
+    const name = names[w % names.length]!;
+    while (!stop && performance.now() < end) {
       const status = await kinds[name]!();
       requests++;
-      if (name === 'join (class code)' && status === 200) joinsAccepted++;
+      if (name.startsWith('join (class code') && status === 200) joinsAccepted++;
       const row = (byKind[name] ??= {});
       row[status] = (row[status] ?? 0) + 1;
     }

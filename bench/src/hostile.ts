@@ -48,7 +48,7 @@ const ATTACK: HostileOptions = {
   macs: env('HOSTILE_MACS', 100_000),
   captureMs: 1000,
 };
-const FLOOD = { maxJoins: env('HOSTILE_JOINS', 100), concurrency: 8, localAddress: '127.0.0.2' };
+const FLOOD = { maxJoins: env('HOSTILE_JOINS', 100), concurrency: 12, localAddress: '127.0.0.2' };
 /** The attacks start this long before the steady phase (the fork bomb and the hog reach their size). */
 const RAMP_S = 5;
 
