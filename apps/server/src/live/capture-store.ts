@@ -30,6 +30,8 @@ interface Held {
   endedSeq?: number;
   /** Once written out: the file and its size (the ring is then empty). */
   file?: { path: string; bytes: number };
+  /** What `admit` let its ring grow by: its share of `counted`. */
+  counted: number;
 }
 
 export class CaptureStore {
@@ -38,6 +40,8 @@ export class CaptureStore {
   private spilled = 0;
   private dropped = 0;
   private memoryStopped = 0;
+  /** The ring growth admitted so far, less what went: decides `admit` without walking every capture. */
+  private counted = 0;
 
   /** `drop` is told of every ended capture dropped to stay within the caps (the hub forgets it). */
   constructor(
@@ -52,7 +56,7 @@ export class CaptureStore {
   }
 
   add(id: string, lab: string, ring: PcapRing): void {
-    this.held.set(id, { id, lab, ring });
+    this.held.set(id, { id, lab, ring, counted: 0 });
   }
 
   /**
@@ -62,14 +66,17 @@ export class CaptureStore {
   admit(id: string, n: number): boolean {
     const h = this.held.get(id);
     if (!h) return true;
-    const growth = h.ring.growthOf(n);
-    if (growth <= 0 || this.memoryBytes() + growth <= this.options.memoryBytes) return true;
-    for (const old of this.endedInMemory()) {
-      this.evict(old);
-      if (this.memoryBytes() + growth <= this.options.memoryBytes) return true;
+    // What the ring will hold once it has the block (its header included), less what is counted of it.
+    const growth = h.ring.held + h.ring.growthOf(n) - h.counted;
+    const fits = () => growth <= 0 || this.counted + growth <= this.options.memoryBytes;
+    if (!fits()) for (const old of this.endedInMemory()) if ((this.evict(old), fits())) break;
+    if (!fits()) {
+      this.memoryStopped++;
+      return false;
     }
-    this.memoryStopped++;
-    return false;
+    h.counted += growth;
+    this.counted += growth;
+    return true;
   }
 
   /** The capture has ended (or is stopping): from now on it may be written out or dropped, oldest first. */
@@ -99,6 +106,7 @@ export class CaptureStore {
     const h = this.held.get(id);
     if (!h) return;
     this.held.delete(id);
+    this.uncount(h);
     if (h.file) unlinkQuietly(h.file.path);
   }
 
@@ -147,6 +155,7 @@ export class CaptureStore {
     const data = h.ring.file();
     h.ring.clear();
     h.ring.header = undefined;
+    this.uncount(h);
     if (!this.writes() || data.length > this.options.diskBytes) return this.forget(h);
     const path = join(this.options.dir!, `${h.id}.pcap`);
     try {
@@ -165,6 +174,11 @@ export class CaptureStore {
       disk -= old.file!.bytes;
       this.forget(old);
     }
+  }
+
+  private uncount(h: Held): void {
+    this.counted -= h.counted;
+    h.counted = 0;
   }
 
   private forget(h: Held): void {
