@@ -1,13 +1,13 @@
-// One run of the class of `pnpm bench:class` (and of `pnpm bench:hostile`, twice): a class of students in a real class session on one server, over loopback.
-// The server runs in this process (as `patchbay serve` would: a long-lived engine in watch mode,
-// prefix `pbcl-`, a temporary data folder); the instructor and the students run in a forked process
-// (class-client.ts, class-session.ts), so this process's RSS and CPU are the server's. The instructor
-// opens a session from a built-in scenario (`--scenario ID`, default `link-down`) and follows it on
-// its socket; the students join with its code (each gets its own lab, realized from the scenario,
-// and its own token), work in their labs, then type the fix; the instructor ends the session, which
-// destroys every lab. Everything left is removed at the end, also on failure.
-// Hooks let a caller act on the connected class (bench:hostile's hostile students) before the
-// steady phase and after the fix; `runClass` answers the run's figures, its cleanup already done.
+// One run of the class of `pnpm bench:class` (and of `pnpm bench:hostile`, twice): students in a
+// real class session on one server, over loopback. The server runs in this process (as `patchbay
+// serve` would: a long-lived engine in watch mode, the caller's prefix, a temporary data folder);
+// the instructor and the students run in a forked process (class-client.ts, class-session.ts), so
+// this process's RSS and CPU are the server's. The instructor opens a session from a built-in
+// scenario and follows it on its socket; the students join with its code (each gets its own lab,
+// realized from the scenario, and its own token), work in their labs, then type the fix; the
+// instructor ends the session, which destroys every lab. Everything left is removed at the end, also
+// on failure. Hooks let a caller act on the connected class (bench:hostile's hostile students)
+// before the steady phase and after the fix; `runClass` answers the run's figures, cleanup done.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
