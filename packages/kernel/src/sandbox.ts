@@ -4,10 +4,14 @@
 // one with everything it started. Background and measurements: shared research,
 // kernel-and-sandbox-facts §1.
 //
-// THE ENTRY POINT (one design for pty and non-pty): `sandboxArgv(ns, {hostname, command})` returns
-//   { file: '/bin/sh', args: [helpers/sandbox-exec.sh, NS, <bwrap policy args>, '--', <fd-closer>, ...command] }
-// sandbox-exec.sh (fixed, root-run) validates NS, opens /run/patchbay/userns/NS as fd 3, and execs
-//   env -i PATH=… TERM=xterm-256color nsenter --net=/run/netns/NS -- bwrap --userns 3 <policy args…>
+// THE ENTRY POINT (one design for pty and non-pty): `sandboxArgv(ns, {hostname, command, limits})` returns
+//   { file: '/bin/sh', args: [helpers/sandbox-exec.sh, NS, GROUP, NPROC, NOFILE, SECCOMP-FILE,
+//                             <bwrap policy args>, '--', <fd-closer>, ...command] }
+// after creating the limits' cgroup (sandbox-limits.ts) and the syscall filter (sandbox-seccomp.ts).
+// sandbox-exec.sh (fixed, root-run) validates its arguments, joins the cgroup, opens
+// /run/patchbay/userns/NS as fd 3 and the filter as fd 4, and execs
+//   prlimit --nproc=NPROC --nofile=NOFILE -- env -i PATH=… TERM=xterm-256color \
+//     nsenter --net=/run/netns/NS -- bwrap --userns 3 --seccomp 4 <policy args…>
 // so the caller never has to pass an extra fd. That matters because node-pty cannot: a terminal does
 //   const { file, args } = sandboxArgv(ns, { hostname });
 //   const term = pty.spawn(file, args, { name: 'xterm-256color', cwd: '/', env: { TERM: 'xterm-256color' } });
@@ -24,7 +28,10 @@
 //   when it runs as root, and fails). bwrap sets no_new_privs, so setuid binaries give nothing.
 // * bwrap's pid-1 reaper (when used) keeps bwrap's environment, readable at /proc/1/environ: the script
 //   starts bwrap under `env -i` anyway, and the child gets --clearenv plus a fixed set of variables.
-// * the userns fd 3 is inherited by the command: `/bin/sh -c 'exec 3<&-; exec "$@"'` closes it first.
+// * the userns fd 3 (and the filter's fd 4) would be inherited by the command:
+//   `/bin/sh -c 'exec 3<&- 4<&-; exec "$@"'` closes them first.
+// * limits: every sandbox is in a cgroup (pids, memory, CPU weight) and has RLIMIT_NPROC/NOFILE; a
+//   seccomp filter denies the kernel surface no learner's tool needs (docs/isolation.md).
 // * bwrap's --dev tmpfs is writable by the sandbox uid: /dev/shm gets its own size-limited tmpfs and
 //   /dev is remounted read-only. /tmp, /run and /home/student are size-limited tmpfs; / is read-only.
 // * /etc is curated: a few read-only host files the tools need (alternatives: iptables and nc are
@@ -42,6 +49,14 @@ import { fileURLToPath } from 'node:url';
 import { CHILD_ENV, assertNamespaceName } from './process.js';
 import { SANDBOX_ETC_FILES, SANDBOX_HOME, SANDBOX_PATH, SANDBOX_UID, prepareSandboxEtc } from './sandbox-etc.js';
 import { killSandbox } from './sandbox-kill.js';
+import {
+  DEFAULT_SANDBOX_LIMITS,
+  assertSandboxLimits,
+  nodeSandboxGroup,
+  prepareSandboxGroup,
+  type SandboxLimits,
+} from './sandbox-limits.js';
+import { seccompFilterFile } from './sandbox-seccomp.js';
 
 export const SANDBOX_EXEC_SCRIPT = fileURLToPath(new URL('../helpers/sandbox-exec.sh', import.meta.url));
 const MiB = 1024 * 1024;
@@ -51,6 +66,12 @@ export interface SandboxOptions {
   hostname: string;
   /** Command and arguments, run as the student. Default: an interactive login bash. */
   command?: readonly string[];
+  /**
+   * The group whose budget this sandbox shares, and the budget (sandbox-limits.ts). Default: a group
+   * of its own per node namespace (`node.<ns>`, removed with the namespace by ownedNamespaceDel) with
+   * DEFAULT_SANDBOX_LIMITS. The engine passes its lab's group, so a student's shells share one.
+   */
+  limits?: SandboxLimits;
 }
 
 /**
@@ -59,9 +80,13 @@ export interface SandboxOptions {
  */
 export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; args: string[] } {
   assertNamespaceName(ns);
-  const etc = prepareSandboxEtc(opts.hostname);
+  const limits = opts.limits ?? { group: nodeSandboxGroup(ns), ...DEFAULT_SANDBOX_LIMITS };
+  assertSandboxLimits(limits);
   const command = opts.command && opts.command.length > 0 ? [...opts.command] : ['/bin/bash', '--login'];
   if (command.some((a) => typeof a !== 'string' || a.includes('\0'))) throw new Error('invalid sandbox command');
+  const etc = prepareSandboxEtc(opts.hostname);
+  prepareSandboxGroup(limits);
+  const seccomp = seccompFilterFile();
   const h = opts.hostname;
   const bwrap = [
     // (sandbox-exec.sh prepends: env -i … nsenter --net=/run/netns/NS -- bwrap --userns 3)
@@ -170,14 +195,16 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     'PS1',
     `student@${h}:\\w\\$ `,
     '--',
-    // close the userns fd before the student's program runs (a fixed string; the command is "$@")
+    // close the userns and seccomp fds before the student's program runs (a fixed string; the
+    // command is "$@")
     '/bin/sh',
     '-c',
-    'exec 3<&-; exec "$@"',
+    'exec 3<&- 4<&-; exec "$@"',
     'sh',
     ...command,
   ];
-  return { file: '/bin/sh', args: [SANDBOX_EXEC_SCRIPT, ns, ...bwrap] };
+  const wrapper = [ns, limits.group, String(limits.processes), String(limits.openFiles), seccomp];
+  return { file: '/bin/sh', args: [SANDBOX_EXEC_SCRIPT, ...wrapper, ...bwrap] };
 }
 
 type StdioEntry = StdioNull | StdioPipe | number | Stream | null | undefined;
