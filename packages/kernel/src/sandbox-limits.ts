@@ -116,7 +116,9 @@ export function cgroupLayout(): CgroupLayout {
     const available = readFileSync(v2Controllers, 'utf8').trim().split(/\s+/);
     const missing = ['pids', 'memory'].filter((c) => !available.includes(c));
     if (missing.length) {
-      throw new Error(`cgroup v2 at ${CGROUP_ROOT} lacks the ${missing.join(' and ')} controller: student limits cannot be enforced`);
+      throw new Error(
+        `cgroup v2 at ${CGROUP_ROOT} lacks the ${missing.join(' and ')} controller: student limits cannot be enforced`,
+      );
     }
     layoutCache = { version: 2, root: CGROUP_ROOT };
     return layoutCache;

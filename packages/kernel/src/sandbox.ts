@@ -28,8 +28,9 @@
 //   when it runs as root, and fails). bwrap sets no_new_privs, so setuid binaries give nothing.
 // * bwrap's pid-1 reaper (when used) keeps bwrap's environment, readable at /proc/1/environ: the script
 //   starts bwrap under `env -i` anyway, and the child gets --clearenv plus a fixed set of variables.
-// * the userns fd 3 (and the filter's fd 4) would be inherited by the command:
-//   `/bin/sh -c 'exec 3<&- 4<&-; exec "$@"'` closes them first.
+// * the userns fd 3 (and the filter's fd 4) would be inherited by the command, and so would any fd
+//   the server inherited without close-on-exec: FD_CLOSER (`bash -c 'for f in /proc/self/fd/*; …
+//   exec {n}>&-; …; exec "$@"'`) closes every fd but 0-2 first.
 // * limits: every sandbox is in a cgroup (pids, memory, CPU weight) and has RLIMIT_NPROC/NOFILE; a
 //   seccomp filter denies the kernel surface no learner's tool needs (docs/isolation.md).
 // * bwrap's --dev tmpfs is writable by the sandbox uid: /dev/shm gets its own size-limited tmpfs and
@@ -60,6 +61,9 @@ import { seccompFilterFile } from './sandbox-seccomp.js';
 
 export const SANDBOX_EXEC_SCRIPT = fileURLToPath(new URL('../helpers/sandbox-exec.sh', import.meta.url));
 const MiB = 1024 * 1024;
+const FD_CLOSER =
+  'for f in /proc/self/fd/*; do n=${f##*/}; if [[ $n =~ ^[0-9]+$ ]] && (( n > 2 )); then exec {n}>&-; fi; done; ' +
+  'export PS1=$1; shift; exec "$@"';
 
 export interface SandboxOptions {
   /** Hostname inside the sandbox (and in its prompt and /etc/hosts), e.g. the node name. */
@@ -191,16 +195,16 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     '--setenv',
     'PATH',
     SANDBOX_PATH,
-    '--setenv',
-    'PS1',
-    `student@${h}:\\w\\$ `,
     '--',
-    // close the userns and seccomp fds before the student's program runs (a fixed string; the
-    // command is "$@")
-    '/bin/sh',
+    // close every fd but 0-2 before the student's program runs: the userns (3) and filter (4) fds,
+    // and any fd the server itself inherited without close-on-exec (bash: dash cannot close fds
+    // above 9). A fixed string; the prompt is $1 (a non-interactive bash drops an inherited PS1,
+    // so it is exported here, never --setenv), the command "$@".
+    '/bin/bash',
     '-c',
-    'exec 3<&- 4<&-; exec "$@"',
-    'sh',
+    FD_CLOSER,
+    'sandbox',
+    `student@${h}:\\w\\$ `,
     ...command,
   ];
   const wrapper = [ns, limits.group, String(limits.processes), String(limits.openFiles), seccomp];
