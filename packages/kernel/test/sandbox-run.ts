@@ -13,10 +13,9 @@ export interface SandboxRun {
 export async function runInSandbox(
   ns: string,
   command: string[],
-  opts: { limits?: SandboxLimits; timeoutMs?: number; onStart?: (pid: number) => void } = {},
+  opts: { limits?: SandboxLimits; timeoutMs?: number } = {},
 ): Promise<SandboxRun> {
   const sb = spawnSandbox(ns, { hostname: 'node', command, limits: opts.limits });
-  if (sb.child.pid !== undefined) opts.onStart?.(sb.child.pid);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   sb.child.stdout!.on('data', (c: Buffer) => out.push(c));
