@@ -36,6 +36,7 @@ export function seccompFilterFile(): string {
       const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
       throw new Error(
         `the sandbox's syscall filter could not be built (is libseccomp2 installed? infra/setup.sh installs it): ${stderr || (e as Error).message}`,
+        { cause: e },
       );
     }
   }
