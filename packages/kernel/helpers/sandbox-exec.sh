@@ -21,6 +21,8 @@
 # keeps bwrap's environment, readable as /proc/1/environ (research §1.4.4). Nothing of the backend's
 # environment may reach it. No input is ever interpolated into a shell string here.
 set -eu
+PATH=/usr/sbin:/usr/bin:/sbin:/bin # a root-run script: never the caller's PATH (a pty passes none)
+export PATH
 fail() { echo "sandbox-exec: $*" >&2; exit 2; }
 case "${1-}" in
   '' | [!a-z]* | *[!a-z0-9._-]*) fail "invalid namespace name" ;;
