@@ -80,7 +80,9 @@ export interface SandboxOptions {
 
 /**
  * The exact argv that starts a student sandbox in namespace `ns` (see the top of this file). Also
- * writes the generated /etc files it refers to (prepareSandboxEtc), so it is all a pty caller needs.
+ * writes the generated /etc files it refers to (prepareSandboxEtc), creates and configures the
+ * limits' cgroup (prepareSandboxGroup) and builds the syscall filter once (seccompFilterFile), so it
+ * is all a pty caller needs. Throws, with nothing started, when any of them cannot be made.
  */
 export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; args: string[] } {
   assertNamespaceName(ns);
