@@ -192,6 +192,35 @@ describe.skipIf(!isRoot || arch() !== 'x64')('sandbox syscall filter (seccomp)',
     }
   });
 
+  it('tc (tbf, htb), a bridge and a veth pair, nft sets and tcpdump -w work under the filter', async () => {
+    const r = await runInSandbox(A, [
+      'bash',
+      '-ec',
+      [
+        'ip link set lo up',
+        'ip link add t0 type veth peer name t1',
+        'ip link set t0 up; ip link set t1 up',
+        'tc qdisc add dev t0 root tbf rate 1mbit burst 32kbit latency 400ms',
+        'tc qdisc show dev t0',
+        'tc qdisc del dev t0 root',
+        'tc qdisc add dev t0 root handle 1: htb',
+        'tc class add dev t0 parent 1: classid 1:1 htb rate 1mbit',
+        'tc class show dev t0',
+        'ip link add b0 type bridge; ip link set t1 master b0; bridge link show dev t1',
+        "nft add table inet pbk; nft add set inet pbk s '{ type ipv4_addr; }'",
+        "nft add element inet pbk s '{ 10.0.0.1 }'; nft list set inet pbk s",
+        '(timeout 5 tcpdump -i lo -c1 -w /tmp/p.pcap icmp 2>/dev/null &) ; sleep 0.7; ping -c3 -i0.2 127.0.0.1 >/dev/null',
+        'sleep 0.3; test -s /tmp/p.pcap && echo pcap-written',
+      ].join('\n'),
+    ]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/qdisc tbf \S+ root .*rate 1Mbit/);
+    expect(r.stdout).toMatch(/class htb 1:1 root .*rate 1Mbit/);
+    expect(r.stdout).toMatch(/t1.*master b0/);
+    expect(r.stdout).toContain('10.0.0.1');
+    expect(r.stdout).toContain('pcap-written');
+  });
+
   it('bash job control, pipes and a background job still work under the filter', async () => {
     const r = await runInSandbox(A, [
       'bash',
