@@ -77,7 +77,7 @@ export async function runSteps(
   const nsOf = nodeNamespaces(entry.lab ?? entry.pending!, engine.prefix);
   const out: StepRun[] = [];
   for (const step of steps) {
-    const r = await runInNode(nsOf(step.node), step.run);
+    const r = await runInNode(nsOf(step.node), step.run, step.node);
     out.push({ node: step.node, run: step.run, code: r.code, output: (r.stdout + r.stderr).trim() });
     if (r.code !== 0 && opts.stopOnFailure) break;
   }

@@ -16,5 +16,6 @@ export * from './owned-namespaces.js';
 export * from './sandbox.js';
 export * from './sandbox-etc.js';
 export * from './sandbox-kill.js';
+export * from './step-sandbox.js';
 export * from './tcp-probe.js';
 export * from './pty.js';
