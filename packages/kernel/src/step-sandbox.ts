@@ -53,7 +53,10 @@ export async function runSandboxed(
   const name = command[0]!;
   const sandbox = spawnSandbox(ns, {
     hostname: opts.hostname,
-    command,
+    // The sandbox's pid 1 ignores every signal it has no handler for when it comes from inside
+    // (the kernel's rule for a pid namespace's init): as pid 1, `sh -c 'kill $$'` would carry on.
+    // So pid 1 is a fixed waiting shell and the command its child; `exit` (not an exec) keeps it so.
+    command: ['/bin/sh', '-c', '"$@"; exit', 'sh', ...command],
     userns: sandboxUsernsOf(ns),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
