@@ -41,6 +41,19 @@
 // * nested user namespaces are disabled by nsowner (user.max_user_namespaces=0 in the node's userns):
 //   bwrap's --disable-userns would need --unshare-user, which cannot be combined with --userns.
 //
+// SCENARIO STEPS (`userns: 'init'`, step-sandbox.ts): a scenario's setup/solution steps and command
+// checks run in this same sandbox, non-interactively. In a netns or router node that is exactly a
+// student's sandbox. A host node's namespace (where bridges and tunnels live, and where a bridge's
+// steps run) is owned by the init user namespace, so NET_ADMIN only counts there when held in the
+// init userns: sandbox-exec.sh --init-userns starts bwrap without --userns (as root: bwrap then
+// keeps the bounding set and cannot --uid), with the same mounts, pid/ipc/uts namespaces, /etc and
+// no_new_privs, and the command starts under setpriv, which switches to SANDBOX_HOST_UID (an
+// unprivileged host uid that owns no file) with NET_ADMIN/NET_RAW as its only capabilities,
+// effective, ambient and bounding. SETUID/SETGID/SETPCAP are added to bwrap's set for setpriv alone
+// and are gone before the command runs. Not root: root owns the machine's files and processes, so a
+// uid-0 step would rely on the mounts alone; and Debian's tcpdump fails as a capless root. What it
+// still reaches is written in docs/isolation.md (netnsids: the namespaces this lab's links touch).
+//
 // Teardown is sandbox-kill.ts's: --as-pid-1 makes the student's program the sandbox's init, so
 // everything inside dies with it.
 
@@ -48,7 +61,14 @@ import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:c
 import type { Stream } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CHILD_ENV, assertNamespaceName } from './process.js';
-import { SANDBOX_ETC_FILES, SANDBOX_HOME, SANDBOX_PATH, SANDBOX_UID, prepareSandboxEtc } from './sandbox-etc.js';
+import {
+  SANDBOX_ETC_FILES,
+  SANDBOX_HOME,
+  SANDBOX_HOST_UID,
+  SANDBOX_PATH,
+  SANDBOX_UID,
+  prepareSandboxEtc,
+} from './sandbox-etc.js';
 import { killSandbox } from './sandbox-kill.js';
 import {
   DEFAULT_SANDBOX_LIMITS,
@@ -71,12 +91,30 @@ export interface SandboxOptions {
   /** Command and arguments, run as the student. Default: an interactive login bash. */
   command?: readonly string[];
   /**
+   * Who owns `ns`: 'own' (default) — its own user namespace (a netns or router node,
+   * owned-namespaces.ts); 'init' — the init user namespace (a host node's namespace), for scenario
+   * steps only (see SCENARIO STEPS above): never give a student a shell this way.
+   */
+  userns?: 'own' | 'init';
+  /**
    * The group whose budget this sandbox shares, and the budget (sandbox-limits.ts). Default: a group
    * of its own per node namespace (`node.<ns>`, removed with the namespace by ownedNamespaceDel) with
    * DEFAULT_SANDBOX_LIMITS. The engine passes its lab's group, so a student's shells share one.
    */
   limits?: SandboxLimits;
 }
+
+/** The command runs as an unprivileged host uid with NET_ADMIN/NET_RAW only ('init' sandboxes). */
+const SETPRIV_TO_STEP_USER: readonly string[] = [
+  '/usr/bin/setpriv',
+  `--reuid=${SANDBOX_HOST_UID}`,
+  `--regid=${SANDBOX_HOST_UID}`,
+  '--clear-groups',
+  '--inh-caps=-all,+net_admin,+net_raw',
+  '--ambient-caps=-all,+net_admin,+net_raw',
+  '--bounding-set=-all,+net_admin,+net_raw',
+  '--',
+];
 
 /**
  * The exact argv that starts a student sandbox in namespace `ns` (see the top of this file). Also
@@ -94,18 +132,18 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
   prepareSandboxGroup(limits);
   const seccomp = seccompFilterFile();
   const h = opts.hostname;
+  const init = opts.userns === 'init';
   const bwrap = [
     // (sandbox-exec.sh prepends: env -i … nsenter --net=/run/netns/NS -- bwrap --userns 3)
-    '--uid',
-    String(SANDBOX_UID),
-    '--gid',
-    String(SANDBOX_UID),
+    // ('init': no --userns, so no --uid either: setpriv below switches uid)
+    ...(init ? [] : ['--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID)]),
     '--cap-drop',
     'ALL',
     '--cap-add',
     'CAP_NET_ADMIN',
     '--cap-add',
     'CAP_NET_RAW',
+    ...(init ? ['--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP'] : []),
     '--unshare-pid',
     '--unshare-ipc',
     '--unshare-uts',
@@ -117,6 +155,15 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     '--ro-bind',
     '/usr',
     '/usr',
+    // bwrap without a userns creates the parents of its mount points 0700 (root's): say 0755
+    '--perms',
+    '0755',
+    '--dir',
+    '/etc',
+    '--perms',
+    '0755',
+    '--dir',
+    '/home',
     '--symlink',
     'usr/bin',
     '/bin',
@@ -167,7 +214,8 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     '--tmpfs',
     '/run',
     '--perms',
-    '0700',
+    // 'init': bwrap (root, no userns) makes the tmpfs root's; the step user is alone in its sandbox
+    init ? '1777' : '0700',
     '--size',
     String(64 * MiB),
     '--tmpfs',
@@ -207,10 +255,11 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     FD_CLOSER,
     'sandbox',
     `student@${h}:\\w\\$ `,
+    ...(init ? SETPRIV_TO_STEP_USER : []),
     ...command,
   ];
   const wrapper = [ns, limits.group, String(limits.processes), String(limits.openFiles), seccomp];
-  return { file: '/bin/sh', args: [SANDBOX_EXEC_SCRIPT, ...wrapper, ...bwrap] };
+  return { file: '/bin/sh', args: [SANDBOX_EXEC_SCRIPT, ...(init ? ['--init-userns'] : []), ...wrapper, ...bwrap] };
 }
 
 type StdioEntry = StdioNull | StdioPipe | number | Stream | null | undefined;
