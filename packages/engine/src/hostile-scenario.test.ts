@@ -61,6 +61,9 @@ function expectNothingLeaked(output: string): void {
   expect(output).not.toMatch(/PATCHBAY_SECRET/);
 }
 
+/** A namespace outside the lab that a hostile step must not be able to remove. */
+const KEEP_NS = 'pbhxkeep';
+
 async function expectMachineUnchanged(): Promise<void> {
   for (const f of SENTINELS) {
     expect(readFileSync(f, 'utf8'), f).toBe(SECRET);
@@ -73,8 +76,10 @@ async function expectMachineUnchanged(): Promise<void> {
   expect(printk()).toBe(printkBefore);
   expect(await rootSnapshot()).toBe(rootBefore);
   expect((await listNamespaces('pbhx-evil')).length).toBe(0);
-  // every namespace present before is still there (other test files may add their own meanwhile)
+  // every namespace present before is still there: the machine's own and our sentinel (other test
+  // files run alongside this one and add and remove their own `pb…` namespaces meanwhile)
   const now = new Set(await listNamespaces(''));
+  expect(now.has(KEEP_NS)).toBe(true);
   expect(namespacesBefore.filter((n) => !now.has(n))).toEqual([]);
 }
 
@@ -90,7 +95,8 @@ describe('a hostile scenario', () => {
     victim = spawn('sleep', ['1000'], { env: { ...CHILD_ENV }, stdio: 'ignore' });
     printkBefore = printk();
     rootBefore = await rootSnapshot();
-    namespacesBefore = (await listNamespaces('')).filter((n) => !n.startsWith('pbhx-'));
+    await run('ip', ['netns', 'add', KEEP_NS]);
+    namespacesBefore = (await listNamespaces('')).filter((n) => !n.startsWith('pb'));
     scenario = hostileScenario();
   });
 
@@ -101,6 +107,7 @@ describe('a hostile scenario', () => {
     if ((await run('ip', ['-br', 'addr', 'show', 'dev', 'lo'])).stdout.includes('198.51.100.77'))
       await run('ip', ['addr', 'del', '198.51.100.77/32', 'dev', 'lo']);
     for (const f of [...SENTINELS, ...PLANTED]) rmSync(f, { force: true });
+    await run('ip', ['netns', 'del', KEEP_NS]);
     await t.cleanup();
     delete process.env['PATCHBAY_SECRET'];
     expect(await listNamespaces('pbhx-')).toEqual([]);
