@@ -18,6 +18,15 @@ export const LimitsSchema = Type.Object(
     studentTerminals: Type.Integer({ minimum: 0, maximum: 1000 }),
     /** Nodes in a lab a student applies. */
     studentNodesPerLab: Type.Integer({ minimum: 1, maximum: 2000 }),
+    /**
+     * A lab document in a request (apply, script): at most this many nodes and links, checked on
+     * the parsed JSON before any lab parsing, so no request holds the event loop for long (every
+     * node costs parse, validate and compile time on the server's one thread; docs/server.md).
+     */
+    documentMaxNodes: Type.Integer({ minimum: 1, maximum: 2000 }),
+    documentMaxLinks: Type.Integer({ minimum: 1, maximum: 4000 }),
+    /** A YAML document's size (its parse is the costliest step: send larger labs as JSON). */
+    documentMaxYamlBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 }),
     /** A student's lab with no request and no connection for this long is destroyed (0: never). */
     studentIdleSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86_400 }),
     /** Longest and largest capture anyone may ask for. */
@@ -37,6 +46,9 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentCaptures: 2,
   studentTerminals: 4,
   studentNodesPerLab: 30,
+  documentMaxNodes: 200,
+  documentMaxLinks: 400,
+  documentMaxYamlBytes: 48 * 1024,
   studentIdleSeconds: 3600,
   captureMaxSeconds: 3600,
   captureMaxBytes: 256 * 1024 * 1024,

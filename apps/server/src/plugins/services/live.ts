@@ -14,6 +14,7 @@ import fp from 'fastify-plugin';
 import { Server } from 'socket.io';
 import { CaptureHub, type CaptureHubOptions } from '../../live/captures.js';
 import { guardPackets } from '../../live/guard.js';
+import { originProblem } from '../../request-origin.js';
 import { LabProcesses } from '../../live/lab-processes.js';
 import { TokenBucket } from '../../limits.js';
 import { registerPing } from '../../live/ping.js';
@@ -38,6 +39,11 @@ export default fp(
       path: '/socket.io/',
       serveClient: false,
       maxHttpBufferSize: 1024 * 1024,
+      // DNS rebinding and other sites' pages: the same Host and Origin checks as HTTP requests.
+      allowRequest: (req, answer) => {
+        const problem = originProblem(app.hostPolicy, req.headers);
+        answer(problem ?? null, problem === undefined);
+      },
     });
     io.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.['token'];
@@ -110,5 +116,5 @@ export default fp(
       await Promise.allSettled([processes.stopAll(), tables.closeAll()]);
     });
   },
-  { name: 'live', dependencies: ['auth', 'engine', 'limits'] },
+  { name: 'live', dependencies: ['auth', 'engine', 'limits', 'host-check'] },
 );
