@@ -9,9 +9,31 @@ export type LogFormat = 'pretty' | 'json';
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-/** `token=` values in a URL's query replaced, so a request log never holds a credential. */
+/**
+ * The values of a URL's query parameters named like a token (`token`, `access_token`, however
+ * spelled: `%74oken`, `TOKEN`) replaced, so a request log never holds a credential. A parameter
+ * whose name cannot be decoded is redacted too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|access_token)=)[^&#]*/gi, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  const redacted = query
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      if (eq < 0) return part;
+      let name: string;
+      try {
+        name = decodeURIComponent(part.slice(0, eq).replace(/\+/g, ' '));
+      } catch {
+        return `${part.slice(0, eq)}=[redacted]`;
+      }
+      return /token/i.test(name) ? `${part.slice(0, eq)}=[redacted]` : part;
+    })
+    .join('&');
+  return `${url.slice(0, q + 1)}${redacted}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
 export interface LoggerEnv {
