@@ -234,7 +234,7 @@ describe('lab documents are bounded before they are parsed', () => {
 
   it('links beyond documentMaxLinks, and a YAML body beyond documentMaxYamlBytes, are refused too', async () => {
     const doc = bigLab(30);
-    const links = Array.from({ length: 401 }, () => (doc.links as object[])[0]);
+    const links = Array.from({ length: 401 }, () => doc.links[0]);
     const r = await s.app.inject({ method: 'POST', url: '/api/script', payload: { ...doc, links }, headers: auth });
     expect(r.statusCode).toBe(413);
     expect(r.json().error).toMatch(/401 links.*at most 400 \(documentMaxLinks\)/);

@@ -34,7 +34,7 @@ function readTls(opts: StartOptions): { cert: Buffer; key: Buffer } | undefined 
     try {
       return readFileSync(file);
     } catch (e) {
-      throw new Error(`cannot read the TLS ${what} ${file}: ${(e as Error).message}`);
+      throw new Error(`cannot read the TLS ${what} ${file}: ${(e as Error).message}`, { cause: e });
     }
   };
   return { cert: read(opts.tlsCert, 'certificate'), key: read(opts.tlsKey, 'key') };
