@@ -180,6 +180,29 @@ describe('rate limits are keyed by a valid token or the client address', () => {
     expect(codes.slice(0, 20)).not.toContain(429);
   });
 
+  it('socket.io handshakes with guessed tokens spend the address bucket too', async () => {
+    await limited.app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = limited.app.server.address();
+    const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    const attempt = (token: string) =>
+      new Promise<string>((resolve) => {
+        const c = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+        c.once('connect', () => {
+          c.disconnect();
+          resolve('connected');
+        });
+        c.once('connect_error', (e) => {
+          c.disconnect();
+          resolve(e.message);
+        });
+      });
+    const answers: string[] = [];
+    for (let i = 0; i < 40; i++) answers.push(await attempt(guess()));
+    expect(answers.filter((a) => a === 'the token is not valid').length).toBeLessThanOrEqual(25);
+    expect(answers.filter((a) => a.startsWith('too many attempts')).length).toBeGreaterThanOrEqual(15);
+    expect(await attempt(TOKEN)).toBe('connected'); // the instructor's own bucket
+  });
+
   it('/api/health is not limited, however it is spelled', async () => {
     for (let i = 0; i < 40; i++) {
       const r = await limited.app.inject({

@@ -15,6 +15,7 @@ import { Server } from 'socket.io';
 import { CaptureHub, type CaptureHubOptions } from '../../live/captures.js';
 import { guardPackets } from '../../live/guard.js';
 import { originProblem } from '../../request-origin.js';
+import { hashToken } from '../../store/tokens.js';
 import { LabProcesses } from '../../live/lab-processes.js';
 import { TokenBucket } from '../../limits.js';
 import { registerPing } from '../../live/ping.js';
@@ -48,6 +49,11 @@ export default fp(
     io.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.['token'];
       const scope = typeof token === 'string' ? app.auth.scopeFor(token) : undefined;
+      // Handshakes spend the REST buckets (plugins/services/auth.ts): a valid token its own, any
+      // other attempt its address's — so guessing tokens over socket.io is throttled too.
+      const key = scope && typeof token === 'string' ? `t:${hashToken(token)}` : `a:${socket.handshake.address}`;
+      const retryAfter = app.requestLimit(key);
+      if (retryAfter !== undefined) return next(new Error(`too many attempts: retry in ${retryAfter} s`));
       if (!scope)
         return next(
           new Error(
