@@ -7,7 +7,7 @@ import type { Engine } from '@patchbay/engine';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import type { Store } from './store/store.js';
 import { BODY_LIMIT, installErrorHandlers } from './errors.js';
-import { logRequests } from './logging.js';
+import { clientErrorHandler, logRequests } from './logging.js';
 import contentTypes from './plugins/external/content-types.js';
 import hostCheck from './plugins/external/host-check.js';
 import securityHeaders from './plugins/external/security-headers.js';
@@ -60,6 +60,7 @@ export async function buildApp(opts: AppOptions) {
     logController: new LogController({ disableRequestLogging: true }), // logRequests: one line per request, its token redacted
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
+    clientErrorHandler, // logs no request bytes (logging.ts)
     ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
     ajv: {
       // Report every problem, and never change the document while checking it.
