@@ -90,6 +90,8 @@ describe('access is decided by the route that matched', () => {
     for (const url of ['/%61pi/labs', '/api/%6cabs', '/api/labs/%74wo', '/%61pi/openapi.json', '/%61pi/sessions']) {
       const r = await s.app.inject({ method: 'GET', url });
       expect(r.statusCode, url).toBe(401);
+      // Fastify's own HEAD routes carry their GET route's config, guard included.
+      expect((await s.app.inject({ method: 'HEAD', url })).statusCode, `HEAD ${url}`).toBe(401);
     }
   });
 
