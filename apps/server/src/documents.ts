@@ -32,6 +32,11 @@ export function assertDocumentBounds(body: unknown, limits: DocumentLimits): voi
   assertCounts(nodeCount, linkCount, limits);
 }
 
+/** Refuses (413) a parsed lab over the node and link limits (a scenario's lab, before it is realized). */
+export function assertLabBounds(lab: Lab, limits: DocumentLimits): void {
+  assertCounts(Object.keys(lab.nodes).length, lab.links.length, limits);
+}
+
 function assertCounts(nodeCount: number, linkCount: number, limits: DocumentLimits): void {
   if (nodeCount > limits.documentMaxNodes)
     throw new HttpError(

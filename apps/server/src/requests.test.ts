@@ -5,6 +5,7 @@
 // security headers.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinScenario } from '@patchbay/scenarios/library';
 import { io } from 'socket.io-client';
 import { CONTENT_SECURITY_POLICY } from './plugins/external/security-headers.js';
 import { hostPolicy, originProblem } from './request-origin.js';
@@ -295,6 +296,27 @@ describe('lab documents are bounded before they are parsed', () => {
       `200-node document, POST /api/script: longest event-loop block ${blocks.map((t) => t.toFixed(0)).join(', ')} ms`,
     );
     expect(Math.min(...blocks)).toBeLessThan(75); // ~40 ms here; the margin is for a busy 2-core machine
+  });
+
+  it("a scenario's lab over the limits is refused before it is realized", async () => {
+    const lab = bigLab(300, 'link-down') as { name: string; nodes: Record<string, object>; links: object[] };
+    lab.nodes['br0'] = { kind: 'bridge', addresses: ['10.0.0.1/16', '192.168.100.1/24'] };
+    lab.nodes['web'] = { kind: 'netns' };
+    lab.nodes['db'] = { kind: 'netns' };
+    lab.links.push(
+      {
+        a: { node: 'web', interface: 'eth0', addresses: ['192.168.100.10/24'] },
+        b: { node: 'br0', interface: 'veth-web' },
+      },
+      {
+        a: { node: 'db', interface: 'eth0', addresses: ['192.168.100.20/24'] },
+        b: { node: 'br0', interface: 'veth-db' },
+      },
+    );
+    const text = builtinScenario('link-down')!.text.replace(/^lab:\n(?: .*\n)+/m, `lab: ${JSON.stringify(lab)}\n`);
+    const r = await s.app.inject({ method: 'POST', url: '/api/scenarios/validate', payload: { text }, headers: auth });
+    expect(r.statusCode, r.body).toBe(413);
+    expect(r.json().error).toMatch(/the lab has 302 nodes; a request may carry at most 200 \(documentMaxNodes\)/);
   });
 
   it('a JSON body and the same document as YAML get the same problems', async () => {
