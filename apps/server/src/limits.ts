@@ -72,6 +72,27 @@ export function limitsFromEnv(text = process.env['PATCHBAY_LIMITS']): Limits {
   return merged;
 }
 
+/**
+ * The rate-limit key of a client address: an IPv4 address as it is (an IPv4-mapped IPv6 address
+ * as its IPv4), an IPv6 address by its /64 — one host usually holds a whole /64, so keying on
+ * single IPv6 addresses would give a guesser 2^64 buckets.
+ */
+export function addressKey(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4) return `a:${v4[1]}`;
+  if (!ip.includes(':')) return `a:${ip}`;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::')
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `a:${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
 /** A token bucket: `rate` per second, at most `burst` saved up. */
 export class TokenBucket {
   private tokens: number;

@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { instructorTokenProblem } from '../../admin-token.js';
 import { HttpError } from '../../http-error.js';
+import { addressKey } from '../../limits.js';
 import { hashToken, isWellFormedToken, TOKEN_RULE } from '../../store/tokens.js';
 
 export type Scope = { role: 'instructor' } | { role: 'student'; lab: string };
@@ -70,7 +71,7 @@ export default fp<{ adminToken: string }>(
       // The rate limit counts before the token is refused: a valid token has its own bucket, a
       // request without one — or with a token nobody issued — is counted against its address.
       if (config.rateLimited) {
-        const key = scope && token ? `t:${hashToken(token)}` : `a:${req.ip}`;
+        const key = scope && token ? `t:${hashToken(token)}` : addressKey(req.ip);
         const retryAfter = app.requestLimit(key);
         if (retryAfter !== undefined) {
           void reply.header('retry-after', String(retryAfter));

@@ -17,7 +17,7 @@ import { guardPackets } from '../../live/guard.js';
 import { originProblem } from '../../request-origin.js';
 import { hashToken } from '../../store/tokens.js';
 import { LabProcesses } from '../../live/lab-processes.js';
-import { TokenBucket } from '../../limits.js';
+import { addressKey, TokenBucket } from '../../limits.js';
 import { registerPing } from '../../live/ping.js';
 import { TerminalHub, type TerminalHubOptions } from '../../live/terminals.js';
 import type { LiveIo } from '../../live/socket.js';
@@ -51,7 +51,7 @@ export default fp(
       const scope = typeof token === 'string' ? app.auth.scopeFor(token) : undefined;
       // Handshakes spend the REST buckets (plugins/services/auth.ts): a valid token its own, any
       // other attempt its address's — so guessing tokens over socket.io is throttled too.
-      const key = scope && typeof token === 'string' ? `t:${hashToken(token)}` : `a:${socket.handshake.address}`;
+      const key = scope && typeof token === 'string' ? `t:${hashToken(token)}` : addressKey(socket.handshake.address);
       const retryAfter = app.requestLimit(key);
       if (retryAfter !== undefined) return next(new Error(`too many attempts: retry in ${retryAfter} s`));
       if (!scope)
