@@ -1,5 +1,5 @@
 // What the plugins add to Fastify's types: the services (`engine`, `store`, `auth`) and a route's
-// `config.public` (no token needed).
+// `config` (who may call it: plugins/services/auth.ts reads it).
 import type { Engine } from '@patchbay/engine';
 import type { RouteAccess } from '@patchbay/protocol';
 import type { AuthService, Scope } from './plugins/services/auth.js';
@@ -51,8 +51,6 @@ declare module 'fastify' {
     scope?: Scope;
   }
   interface FastifyContextConfig {
-    /** Served without a token (/api/health, /api/join). */
-    public?: boolean;
     /**
      * Who may call the route (the route table's `access`); set on every route registered, so the
      * guards never look at the request's URL. Undefined only for a request no route matched.

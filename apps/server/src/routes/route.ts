@@ -70,7 +70,6 @@ export function route<R extends RouteDef>(
     // What the guards read (plugins/services/auth.ts, documents.ts): decided by the route that
     // matched, never by looking at the request's URL (which may be percent-encoded, doubled, …).
     config: {
-      public: isPublic,
       access: def.access,
       document: options.document === true,
       rateLimited: options.unlimited !== true,
