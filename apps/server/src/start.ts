@@ -8,7 +8,7 @@ import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
 import { openStore } from './store/store.js';
-import { limitsFromEnv } from './limits.js';
+import { limitsFromEnv, sandboxLimitsOf } from './limits.js';
 import { serverLogger } from './logging.js';
 import { hostPolicy } from './request-origin.js';
 
@@ -47,7 +47,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const logger = serverLogger(process.env); // so does a bad PATCHBAY_LOG_LEVEL or PATCHBAY_LOG_FORMAT
   const policy = hostPolicy(host); // and a bad PATCHBAY_ALLOWED_HOSTS
   const https = readTls(opts); // and unreadable TLS files
-  const engine = new Engine({ watch: true });
+  const engine = new Engine({ watch: true, sandboxLimits: sandboxLimitsOf(limits) });
   const store = openStore(engine.settings.dataDir);
   let closing = false;
   try {
