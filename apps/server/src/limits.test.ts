@@ -3,7 +3,7 @@
 // length cap; and PATCHBAY_LIMITS parsing.
 import { DEFAULT_SANDBOX_LIMITS, listNamespaces } from '@patchbay/kernel';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, limitsFromEnv, Quotas, sandboxLimitsOf, TokenBucket } from './limits.js';
+import { addressKey, DEFAULT_LIMITS, limitsFromEnv, Quotas, sandboxLimitsOf, TokenBucket } from './limits.js';
 import { auth, exampleText, liveServer, streamId, type LiveClient } from './test-support.js';
 
 const STUDENT = 'pbs9-student-token-0123456789';
@@ -35,6 +35,16 @@ describe('limits', () => {
     expect(() => limitsFromEnv('{"nope": 1}')).toThrow(/not valid/);
     expect(() => limitsFromEnv('[1]')).toThrow(/not valid/);
     expect(() => limitsFromEnv('{')).toThrow(/not JSON/);
+  });
+
+  it('keys client addresses: IPv4 as it is, IPv4-mapped as IPv4, IPv6 by its /64', () => {
+    expect(addressKey('10.1.2.3')).toBe('a:10.1.2.3');
+    expect(addressKey('::ffff:10.1.2.3')).toBe('a:10.1.2.3');
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('a:2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('a:2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('a:2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('a:0:0:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('a:fe80:0:0:0::/64');
   });
 
   it("reads the students' sandbox limits (processes, memory, CPU weight, open files) and hands them to the engine", () => {

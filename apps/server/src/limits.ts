@@ -24,6 +24,15 @@ export const LimitsSchema = Type.Object(
     studentTerminals: Type.Integer({ minimum: 0, maximum: 1000 }),
     /** Nodes in a lab a student applies. */
     studentNodesPerLab: Type.Integer({ minimum: 1, maximum: 2000 }),
+    /**
+     * A lab document in a request (apply, script): at most this many nodes and links, checked on
+     * the parsed JSON before any lab parsing, so no request holds the event loop for long (every
+     * node costs parse, validate and compile time on the server's one thread; docs/server.md).
+     */
+    documentMaxNodes: Type.Integer({ minimum: 1, maximum: 2000 }),
+    documentMaxLinks: Type.Integer({ minimum: 1, maximum: 4000 }),
+    /** A YAML document's size (its parse is the costliest step: send larger labs as JSON). */
+    documentMaxYamlBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 }),
     /** A student's lab with no request and no connection for this long is destroyed (0: never). */
     studentIdleSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86_400 }),
     /** Longest and largest capture anyone may ask for. */
@@ -52,6 +61,9 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentCaptures: 2,
   studentTerminals: 4,
   studentNodesPerLab: 30,
+  documentMaxNodes: 200,
+  documentMaxLinks: 400,
+  documentMaxYamlBytes: 48 * 1024,
   studentIdleSeconds: 3600,
   captureMaxSeconds: 3600,
   captureMaxBytes: 256 * 1024 * 1024,
@@ -87,6 +99,27 @@ export function limitsFromEnv(text = process.env['PATCHBAY_LIMITS']): Limits {
     throw new Error(`PATCHBAY_LIMITS is not valid: ${why}`);
   }
   return merged;
+}
+
+/**
+ * The rate-limit key of a client address: an IPv4 address as it is (an IPv4-mapped IPv6 address
+ * as its IPv4), an IPv6 address by its /64 — one host usually holds a whole /64, so keying on
+ * single IPv6 addresses would give a guesser 2^64 buckets.
+ */
+export function addressKey(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4) return `a:${v4[1]}`;
+  if (!ip.includes(':')) return `a:${ip}`;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::')
+    ? [...left, ...new Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `a:${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** A token bucket: `rate` per second, at most `burst` saved up. */

@@ -55,7 +55,7 @@ export async function exerciseOf(
 
 async function writeRecord(engine: Engine, record: ExerciseRecord): Promise<void> {
   const path = recordPath(engine, record.lab);
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 }); // the data directory: its owner's only
   await writeFile(`${path}.tmp`, JSON.stringify(record, null, 2));
   await rename(`${path}.tmp`, path);
 }
