@@ -38,10 +38,10 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
     await app.listen({ port, host });
-    if (report.adopted.length + report.cleaned.length + report.restored.length) {
+    if (report.adopted.length + report.cleaned.length + report.restored.length + report.scratch.length) {
       app.log.info(
         { recovery: report },
-        `labs: ${report.adopted.length} adopted, ${report.restored.length} restored, ${report.cleaned.length} cleaned`,
+        `labs: ${report.adopted.length} adopted, ${report.restored.length} restored, ${report.cleaned.length} cleaned; ${report.scratch.length} scratch namespaces removed`,
       );
     }
     const address = app.server.address();
