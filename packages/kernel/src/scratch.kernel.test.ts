@@ -1,5 +1,5 @@
 // Scratch namespaces on the real kernel: a leftover whose creator is gone is removed, one whose
-// creator runs stays, and no lab-shaped or foreign name is ever taken for one. Prefix pbk9-.
+// creator runs stays, and no lab-shaped or foreign name is ever taken for one. Prefix pbscr-.
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -11,17 +11,17 @@ import {
 } from './index.js';
 import { cleanup, isRoot } from '../test/helpers.js';
 
-const P = 'pbk9-';
+const P = 'pbscr-';
 
 describe('scratch namespace names', () => {
   it('are never a lab namespace of any prefix, and parse back', () => {
     const name = scratchNamespaceName(P, 'caps', 4242);
-    expect(name).toBe('pbk9-_scratch.caps-4242');
+    expect(name).toBe('pbscr-_scratch.caps-4242');
     expect(parseScratchNamespace(P, name)).toEqual({ name, purpose: 'caps', pid: 4242 });
-    expect(parseScratchNamespace(P, 'pbk9-caps-17')).toEqual({ name: 'pbk9-caps-17', purpose: 'caps', pid: 17 });
-    expect(parseScratchNamespace(P, 'pbk9-lab.caps-17')).toBeUndefined(); // a lab's node
-    expect(parseScratchNamespace(P, 'pbk9-caps-17.x')).toBeUndefined();
-    expect(parseScratchNamespace('pbk9-x', name)).toBeUndefined(); // another prefix
+    expect(parseScratchNamespace(P, 'pbscr-caps-17')).toEqual({ name: 'pbscr-caps-17', purpose: 'caps', pid: 17 });
+    expect(parseScratchNamespace(P, 'pbscr-lab.caps-17')).toBeUndefined(); // a lab's node
+    expect(parseScratchNamespace(P, 'pbscr-caps-17.x')).toBeUndefined();
+    expect(parseScratchNamespace('pbscr-x', name)).toBeUndefined(); // another prefix
     expect(() => scratchNamespaceName(P, 'Caps')).toThrow();
   });
 });

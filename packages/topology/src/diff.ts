@@ -18,7 +18,13 @@ interface Where {
   node: string;
 }
 export type Change =
-  | (Where & { kind: 'namespace'; action: 'add' | 'remove'; owned?: boolean })
+  | (Where & {
+      kind: 'namespace';
+      action: 'add' | 'remove';
+      owned?: boolean;
+      /** remove only: the namespace is made again right after (DiffOptions.replace). */
+      replace?: boolean;
+    })
   | (Where & { kind: 'marker'; action: 'change'; desired: LinkState; observed?: LinkState })
   | (Where & {
       kind: 'link';
@@ -111,6 +117,31 @@ export function linkFieldChanges(d: LinkState, o: LinkState): string[] {
   return fields;
 }
 
+/**
+ * "ns/name" of the far end of veth `l` of namespace `ns`. Resolved peers say it; an unresolved one
+ * (two pairs of a lab can carry the same ifindexes: see peers.ts) is found among the veths that
+ * point back at `l`: the only one, or those the lab wants as `l`'s peer.
+ */
+function vethFarEnds(desired: DesiredState, observed: KernelState, ns: string, l: LinkState): string[] {
+  if (l.kind !== 'veth') return [];
+  if (l.veth?.peerName) return [`${l.veth.peerNs}/${l.veth.peerName}`];
+  if (l.ifindex === undefined || l.peerIfindex === undefined || !l.peerElsewhere) return [];
+  const candidates: string[] = [];
+  for (const [other, s] of Object.entries(observed.namespaces)) {
+    if (other === ns) continue;
+    for (const m of Object.values(s.links)) {
+      if (m.kind === 'veth' && m.ifindex === l.peerIfindex && m.peerIfindex === l.ifindex && m.peerElsewhere)
+        candidates.push(`${other}/${m.name}`);
+    }
+  }
+  if (candidates.length <= 1) return candidates;
+  return candidates.filter((c) => {
+    const [other, name] = c.split('/') as [string, string];
+    const want = desired.namespaces[other]?.links[name]?.veth;
+    return want?.peerNs === ns && want.peerName === l.name;
+  });
+}
+
 const routeKey = (r: RouteState) => r.to;
 function routeMatches(d: RouteState, o: RouteState): boolean {
   if (d.via !== undefined) return o.via === d.via && (d.dev === undefined || d.dev === o.dev);
@@ -123,34 +154,68 @@ function isOurs(desired: DesiredState, o: NamespaceState): boolean {
   return !owner || (owner.prefix === desired.prefix && owner.lab === desired.lab);
 }
 
-export function diff(desired: DesiredState, observed: KernelState): Diff {
+export interface DiffOptions {
+  /**
+   * Namespaces to delete and make again even though they exist: nodes whose kind changed (a router
+   * that became a netns is another machine; a netns that became a host loses its user namespace).
+   * Namespaces whose observed ownership (`owned`) differs from the desired one are replaced too.
+   */
+  replace?: ReadonlySet<string>;
+}
+
+/** Whether an existing namespace must be made again: asked to, or owned differently than desired. */
+function mustReplace(ns: string, d: NamespaceState, o: NamespaceState, opts: DiffOptions): boolean {
+  if (opts.replace?.has(ns)) return true;
+  return o.owned !== undefined && o.owned !== !!d.owned;
+}
+
+export function diff(desired: DesiredState, observedState: KernelState, opts: DiffOptions = {}): Diff {
   const changes: Change[] = [];
   const conflicts: Conflict[] = [];
-  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...Object.keys(observed.namespaces)])]
+  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...Object.keys(observedState.namespaces)])]
     .sort()
-    .filter((ns) => desired.namespaces[ns] || isOurs(desired, observed.namespaces[ns]!));
+    .filter((ns) => desired.namespaces[ns] || isOurs(desired, observedState.namespaces[ns]!));
   const removedNs = new Set(nsNames.filter((n) => !desired.namespaces[n]));
 
   // Namespaces
+  const replaced = new Set<string>();
   for (const ns of nsNames) {
     const d = desired.namespaces[ns];
-    const o = observed.namespaces[ns];
-    if (d && !o)
-      changes.push({ kind: 'namespace', action: 'add', ns, node: d.node, ...(d.owned ? { owned: true } : {}) });
+    const o = observedState.namespaces[ns];
+    const add = () =>
+      changes.push({ kind: 'namespace', action: 'add', ns, node: d!.node, ...(d!.owned ? { owned: true } : {}) });
+    if (d && !o) add();
     if (!d && o) changes.push({ kind: 'namespace', action: 'remove', ns, node: o.node });
     if (d && o) {
       const owner = parseOwnershipMarker(o.links.lo?.alias);
       const want = parseOwnershipMarker(d.links.lo!.alias);
       if (owner && want && (owner.prefix !== want.prefix || owner.lab !== want.lab || owner.node !== want.node)) {
         conflicts.push({ ns, message: `namespace ${ns} belongs to ${o.links.lo?.alias}, not to this lab` });
+      } else if (mustReplace(ns, d, o, opts)) {
+        replaced.add(ns);
+        changes.push({ kind: 'namespace', action: 'remove', ns, node: d.node, replace: true });
+        add();
       }
     }
   }
   if (conflicts.length) return { lab: desired.lab, changes: [], conflicts };
+  // From here on a replaced namespace is planned as a new, empty one.
+  const observed: KernelState = replaced.size
+    ? {
+        namespaces: Object.fromEntries(Object.entries(observedState.namespaces).filter(([n]) => !replaced.has(n))),
+      }
+    : observedState;
 
   // Links that must go: not desired, or not changeable in place. Veth pairs are removed once.
   const removedLinks = new Set<string>(); // "ns/name" of every link that will no longer exist
   const removedPairs = new Set<string>();
+  // Deleting a namespace deletes its veths, and with them their far ends: no op, but they are gone.
+  for (const ns of replaced) {
+    for (const l of Object.values(observedState.namespaces[ns]!.links)) {
+      removedLinks.add(`${ns}/${l.name}`);
+      for (const far of vethFarEnds(desired, observedState, ns, l)) removedLinks.add(far);
+    }
+  }
   for (const ns of nsNames) {
     if (removedNs.has(ns)) continue;
     const d = desired.namespaces[ns]!;
@@ -160,6 +225,7 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
       const ol = o.links[name]!;
       if (ol.kind === 'loopback' || KERNEL_FALLBACK_DEVICES.has(name)) continue;
       const dl = d.links[name];
+      if (removedLinks.has(`${ns}/${name}`)) continue; // gone with a replaced namespace
       if (dl && !mustRecreate(dl, ol)) continue;
       const key = pairKey(ns, ol);
       if (removedPairs.has(key)) continue;
@@ -245,10 +311,12 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
         changes.push({ kind: 'link', action: 'change', ns, node, name, desired: dl, observed: ol, fields });
     }
 
-    // Sysctls (a key the kernel does not show yet belongs to a new interface: kernel default 0)
+    // Sysctls (a key the kernel does not show yet belongs to a new interface: kernel default 0;
+    // so does the key of an interface that is re-created)
     for (const key of Object.keys(d.sysctls).sort()) {
       const want = d.sysctls[key]!;
-      const have = o?.sysctls[key] ?? '0';
+      const iface = /^net\.ipv4\.conf\.(.+)\.[a-z_]+$/.exec(key)?.[1];
+      const have = iface !== undefined && removedLinks.has(`${ns}/${iface}`) ? '0' : (o?.sysctls[key] ?? '0');
       if (want !== have)
         changes.push({ kind: 'sysctl', action: 'change', ns, node, key, desired: want, observed: have });
     }

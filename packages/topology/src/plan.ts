@@ -78,7 +78,9 @@ function opsFor(c: Change): Op[] {
               kind: 'namespace',
               action: 'remove',
               args: ['netns', 'del', c.ns],
-              reason: `node ${c.node} is no longer in the lab`,
+              reason: c.replace
+                ? `node ${c.node} changed kind: its namespace is made again (what runs in it is ended first)`
+                : `node ${c.node} is no longer in the lab`,
             },
           ];
     case 'marker':

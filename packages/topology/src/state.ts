@@ -75,9 +75,10 @@ export interface NamespaceState {
   /** The lab node this namespace realizes (IMPLICIT_HOST, "_host", for a lab's implicit bridge host). */
   node: string;
   /**
-   * Desired state only: created owned by its own user namespace, so a student shell in it holds
-   * network capabilities over this namespace alone (netns and router nodes; hosts keep bridges and
-   * tunnels and stay the machine's). Not observed or diffed: it only decides how the namespace is made.
+   * Desired: created owned by its own user namespace, so a student shell in it holds network
+   * capabilities over this namespace alone (netns and router nodes; hosts keep bridges and tunnels
+   * and stay the machine's). Observed (the engine sets it; undefined: not known): whether it is.
+   * An existing namespace owned otherwise than desired is replaced (see diff).
    */
   owned?: boolean;
   links: Record<string, LinkState>;
