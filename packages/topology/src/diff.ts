@@ -74,7 +74,10 @@ const KERNEL_FALLBACK_DEVICES = new Set([
 
 /** A link as a freshly created one looks before `configure` touches it: kernel-chosen mtu and mac. */
 export function freshLink(d: LinkState): LinkState {
-  return { name: d.name, kind: d.kind, up: false, master: '', addresses: [], addrgenNone: false };
+  const fresh: LinkState = { name: d.name, kind: d.kind, up: false, master: '', addresses: [], addrgenNone: false };
+  // stp and vlan filtering are set when the bridge is created; the FDB cap only afterwards (no cap: 0).
+  if (d.bridge) fresh.bridge = { stp: d.bridge.stp, vlanFiltering: d.bridge.vlanFiltering, fdbMaxLearned: 0 };
+  return fresh;
 }
 
 function pairKey(ns: string, link: LinkState): string {
@@ -113,6 +116,10 @@ export function linkFieldChanges(d: LinkState, o: LinkState): string[] {
   if (d.kind !== 'loopback' && d.addresses.join() !== o.addresses.join()) fields.push('addresses');
   if (d.bridge && o.bridge && d.bridge.stp !== o.bridge.stp) fields.push('stp');
   if (d.bridge && o.bridge && d.bridge.vlanFiltering !== o.bridge.vlanFiltering) fields.push('vlanFiltering');
+  // An observed cap of undefined was not read (or the kernel has none): not a difference.
+  const cap = d.bridge?.fdbMaxLearned;
+  if (cap !== undefined && o.bridge?.fdbMaxLearned !== undefined && cap !== o.bridge.fdbMaxLearned)
+    fields.push('fdbMaxLearned');
   if (d.up !== o.up) fields.push('up');
   return fields;
 }

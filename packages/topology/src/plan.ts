@@ -250,6 +250,18 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
     set(['type', 'bridge', 'stp_state', d.bridge!.stp ? '1' : '0'], `stp ${d.bridge!.stp ? 'on' : 'off'}`);
   if (f.has('vlanFiltering'))
     set(['type', 'bridge', 'vlan_filtering', d.bridge!.vlanFiltering ? '1' : '0'], 'vlan filtering');
+  if (f.has('fdbMaxLearned')) {
+    const cap = d.bridge!.fdbMaxLearned!;
+    const was = o.bridge?.fdbMaxLearned;
+    ops.push({
+      ...base,
+      tool: 'netlink',
+      phase: 'configure',
+      action: 'change',
+      args: ['link', 'set', 'dev', c.name, 'type', 'bridge', 'fdb_max_learned', String(cap)],
+      reason: `learns at most ${cap} FDB entries (${was ? `was ${was}` : 'was uncapped'}): a MAC flood cannot grow its table without end`,
+    });
+  }
   if (f.has('master')) {
     if (d.master) set(['master', d.master], `port of bridge ${d.master}`);
     else set(['nomaster'], `no longer a port of ${o.master}`);

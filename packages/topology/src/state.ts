@@ -14,6 +14,14 @@ export interface VethInfo {
 export interface BridgeInfo {
   stp: boolean;
   vlanFiltering: boolean;
+  /**
+   * Cap on FDB entries the bridge learns (the kernel's IFLA_BR_FDB_MAX_LEARNED, Linux 6.8+; 0: no
+   * cap). Observed: undefined when not read (iproute2's JSON lacks it) or the kernel lacks it; then
+   * it is not compared.
+   */
+  fdbMaxLearned?: number;
+  /** Observed only: entries learned now (IFLA_BR_FDB_N_LEARNED). Never compared. */
+  fdbLearned?: number;
 }
 
 export interface VxlanInfo {
