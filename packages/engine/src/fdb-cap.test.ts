@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BRIDGEATTR_SCRIPT, closeBridgeAttrReader, runInNamespace } from '@patchbay/kernel';
 import { parseLabText, type Lab } from '@patchbay/topology';
+import { scriptFor } from './lab-export.js';
 import { labState } from './lab-state.js';
 import { testEngine, type TestEngine } from './test-support.js';
 
@@ -55,6 +56,15 @@ afterEach(async () => {
   closeBridgeAttrReader();
   await t?.engine.close();
   await t?.cleanup();
+});
+
+describe('bridge FDB cap in export --script', () => {
+  it('is the ip line a newer iproute2 takes, and the script goes on where this one refuses it', () => {
+    const lines = scriptFor(lab(64), 'pb-').split('\n');
+    expect(lines).toContain(
+      "ip -n pb-flood._host link set dev sw type bridge fdb_max_learned 64 || echo 'this iproute2 cannot set fdb_max_learned 64 on sw (needs 6.8+): left unset' >&2",
+    );
+  });
 });
 
 describe('bridge FDB cap on the real kernel', () => {
