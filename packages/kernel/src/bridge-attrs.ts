@@ -57,11 +57,11 @@ class BridgeAttrReader {
     this.child = child;
     this.buffer = '';
     let stderr = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => this.onData(chunk));
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => void (stderr = (stderr + chunk).slice(-2000)));
-    child.stdin!.on('error', () => {}); // reported through 'exit'
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => this.onData(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => void (stderr = (stderr + chunk).slice(-2000)));
+    child.stdin.on('error', () => {}); // reported through 'exit'
     child.once('error', (e) => this.detach(child, e));
     child.once('exit', (code, signal) =>
       this.detach(child, new Error(`bridgeattr.py exited (${signal ?? code})${stderr ? `: ${stderr.trim()}` : ''}`)),

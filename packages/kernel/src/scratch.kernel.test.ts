@@ -32,7 +32,9 @@ describe.skipIf(!isRoot)('scratch namespaces on the real kernel', () => {
   it('a dead creator: removed; a live one: kept', async () => {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const dead = [scratchNamespaceName(P, 'caps', child.pid!), `${P}caps-${child.pid!}`];
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('sleep did not start');
+    const dead = [scratchNamespaceName(P, 'caps', pid), `${P}caps-${pid}`];
     const live = scratchNamespaceName(P, 'caps');
     const lab = `${P}caps-1.node`; // lab-shaped: never scratch
     for (const n of [...dead, live, lab]) expect((await run('ip', ['netns', 'add', n])).code).toBe(0);

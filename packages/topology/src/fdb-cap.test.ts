@@ -27,7 +27,7 @@ const fdbOps = (l: Lab, observed: KernelState = { namespaces: {} }) =>
   plan(diff(compile(l, P), observed)).ops.filter((o) => o.args.includes('fdb_max_learned'));
 /** The kernel as a perfect apply of `l` leaves it, with the bridge's cap as the kernel shows it. */
 function observedWith(l: Lab, cap: number | undefined): KernelState {
-  const s = structuredClone({ namespaces: compile(l, P).namespaces }) as KernelState;
+  const s = structuredClone<KernelState>({ namespaces: compile(l, P).namespaces });
   const br = s.namespaces[HOST]!.links.sw!;
   br.bridge = { stp: false, vlanFiltering: false, ...(cap === undefined ? {} : { fdbMaxLearned: cap, fdbLearned: 3 }) };
   return s;

@@ -26,7 +26,7 @@ function lab(aKind: 'netns' | 'router' | 'host'): Lab {
 
 /** What the kernel reports after applying `d`: veths with ifindexes, peers resolved, ownership read. */
 function asObserved(d: DesiredState): KernelState {
-  const s = structuredClone({ namespaces: d.namespaces }) as KernelState;
+  const s = structuredClone<KernelState>({ namespaces: d.namespaces });
   s.namespaces['pb-k.a']!.links.eth0 = { ...s.namespaces['pb-k.a']!.links.eth0!, ifindex: 7, peerIfindex: 9 };
   s.namespaces['pb-k.b']!.links.eth0 = { ...s.namespaces['pb-k.b']!.links.eth0!, ifindex: 9, peerIfindex: 7 };
   for (const ns of Object.values(s.namespaces)) {
