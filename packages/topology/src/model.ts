@@ -112,8 +112,8 @@ export interface Problem {
  * A MAC flood from one port then costs a bounded table instead of growing it without end.
  */
 export const DEFAULT_FDB_MAX_LEARNED = 1024;
-/** The largest cap a lab may ask for (the kernel takes any u32; 0 = no cap is not offered). */
-export const MAX_FDB_MAX_LEARNED = 1_048_576;
+/** The largest cap a lab may ask for (the kernel takes any u32; a bigger table is what the cap is there to prevent, and 0 = no cap is not offered). */
+export const MAX_FDB_MAX_LEARNED = 65_536;
 
 export const isBridge = (n: NodeSpec): n is BridgeSpec => n.kind === 'bridge';
 export const isViaRoute = (r: RouteSpec): r is ViaRoute => 'via' in r && typeof r.via === 'string';
