@@ -4,7 +4,8 @@
 // configured, so traffic flows again. Real kernel, prefix pbkind-.
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSandbox, userNamespacePath, type SandboxProcess } from '@patchbay/kernel';
+import { runInNamespace, spawnSandbox, userNamespacePath, type SandboxProcess } from '@patchbay/kernel';
+import { ApplyError } from './converge-back.js';
 import { parseLabText, type Lab } from '@patchbay/topology';
 import type { RemovingEvent } from './lifecycle.js';
 import { namespaceInode, ping, testEngine, type TestEngine } from './test-support.js';
@@ -102,5 +103,29 @@ describe("a node's kind changes on a running lab", () => {
     expect(existsSync(userNamespacePath(NS('a')))).toBe(true);
     expect(await ping(NS('a'), '10.9.0.2')).toBe(true);
     expect((await t.engine.apply(lab('router'))).ops).toEqual([]);
+  });
+
+  it('a kind change that fails midway converges back: the node gets a namespace of its old kind again', async () => {
+    t = testEngine(PREFIX);
+    await t.engine.apply(lab('netns'));
+    const inode = await namespaceInode(NS('a'));
+    // Someone takes the ifindex the new veth's far end would get: the veth cannot be made.
+    const err = await t.engine
+      .apply(lab('host'), {
+        onPlan: async (ops) => {
+          const add = ops.find((o) => o.args[1] === 'add' && o.args.includes('peer'))!;
+          const index = add.args[add.args.indexOf('peer') + 2]!;
+          await runInNamespace(NS('b'), 'ip', ['link', 'add', 'x0', 'index', index, 'type', 'bridge']);
+        },
+      })
+      .catch((e: unknown) => e);
+    expect((err as ApplyError).failure?.error).toMatch(/exists|busy/i); // the index is taken
+    expect(err).toBeInstanceOf(ApplyError);
+    expect((err as ApplyError).failure.rolledBack).toBe(true);
+    expect(await namespaceInode(NS('a'))).not.toBe(inode); // it was replaced, and replaced back
+    expect(existsSync(userNamespacePath(NS('a')))).toBe(true); // owned, as a netns is
+    expect(await ping(NS('a'), '10.9.0.2')).toBe(true);
+    expect(await t.engine.entry('kinds')).toMatchObject({ status: 'applied', revision: 1 });
+    expect((await t.engine.apply(lab('netns'))).ops.filter((o) => o.tool === 'netns')).toEqual([]);
   });
 });

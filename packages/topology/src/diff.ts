@@ -32,7 +32,7 @@ export type Change =
       name: string;
       desired?: LinkState;
       observed?: LinkState;
-      /** for `change`: the fields that differ; for a remove before an add: ["recreate"] */
+      /** for `change`: the fields that differ; for a remove before an add: ["recreate"]; a veth of a replaced namespace: ["replace"] */
       fields: string[];
       /** for adding a veth: the ifindexes of its near and far end (see LINK_INDEX_BASE) */
       index?: number;
@@ -216,11 +216,29 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
   // Links that must go: not desired, or not changeable in place. Veth pairs are removed once.
   const removedLinks = new Set<string>(); // "ns/name" of every link that will no longer exist
   const removedPairs = new Set<string>();
-  // Deleting a namespace deletes its veths, and with them their far ends: no op, but they are gone.
-  for (const ns of replaced) {
-    for (const l of Object.values(observedState.namespaces[ns]!.links)) {
-      removedLinks.add(`${ns}/${l.name}`);
-      for (const far of vethFarEnds(desired, observedState, ns, l)) removedLinks.add(far);
+  // A replaced namespace takes its links with it, and its veths take their far ends. The kernel
+  // destroys a deleted namespace in its own time, after `netns del` returns, so its veths are deleted
+  // first (stage 1): their far ends' names and ifindexes are free when the new pairs are made.
+  for (const ns of [...replaced].sort()) {
+    const links = observedState.namespaces[ns]!.links;
+    for (const name of Object.keys(links).sort()) {
+      const l = links[name]!;
+      const key = `${ns}/${name}`;
+      const gone = removedLinks.has(key); // the far end of a veth deleted just before
+      removedLinks.add(key);
+      const far = vethFarEnds(desired, observedState, ns, l);
+      for (const f of far) removedLinks.add(f);
+      if (l.kind !== 'veth' || gone || removedPairs.has(pairKey(ns, l))) continue;
+      removedPairs.add(pairKey(ns, l));
+      changes.push({
+        kind: 'link',
+        action: 'remove',
+        ns,
+        node: desired.namespaces[ns]!.node,
+        name,
+        observed: l,
+        fields: ['replace'],
+      });
     }
   }
   for (const ns of nsNames) {
@@ -256,13 +274,13 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
   // device whose ifindex equals its iflink as non-urgent. New far ends therefore get an explicit
   // ifindex from a range the kernel's own counter never reaches in a lab's life, and so does the
   // near end (the kernel only honours a peer's ifindex when the device's own is given too).
-  const usedIndexes = new Map<string, Set<number>>();
-  const nextIndex = (ns: string, base: number): number => {
-    let used = usedIndexes.get(ns);
-    if (!used) {
-      used = new Set(Object.values(observed.namespaces[ns]?.links ?? {}).map((l) => l.ifindex ?? 0));
-      usedIndexes.set(ns, used);
-    }
+  // The indexes are unique in the whole lab, not just in each namespace: two pairs with the same
+  // (near, far) numbers in four namespaces could not be told apart when peers are resolved
+  // from the kernel's numbers (peers.ts).
+  const used = new Set<number>(
+    Object.values(observedState.namespaces).flatMap((n) => Object.values(n.links).map((l) => l.ifindex ?? 0)),
+  );
+  const nextIndex = (base: number): number => {
     let i = base;
     while (used.has(i)) i++;
     used.add(i);
@@ -294,8 +312,8 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
           addedPairs.add(key);
           const add: Change = { kind: 'link', action: 'add', ns, node, name, desired: dl, fields: [] };
           if (dl.veth) {
-            add.index = nextIndex(ns, LINK_INDEX_BASE);
-            add.peerIndex = nextIndex(dl.veth.peerNs, PEER_INDEX_BASE);
+            add.index = nextIndex(LINK_INDEX_BASE);
+            add.peerIndex = nextIndex(PEER_INDEX_BASE);
           }
           changes.push(add);
         }

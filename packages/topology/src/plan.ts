@@ -199,9 +199,11 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   const subject = { node: c.node, iface: c.name };
   const base = { ns: c.ns, subject, tool: 'ip' as const, kind: 'link' as const };
   if (c.action === 'remove') {
-    const why = c.fields.includes('recreate')
-      ? 'it cannot be changed in place, so it is re-created'
-      : 'it is not in the lab';
+    const why = c.fields.includes('replace')
+      ? 'its namespace is made again; deleted first, so its far end is gone at once'
+      : c.fields.includes('recreate')
+        ? 'it cannot be changed in place, so it is re-created'
+        : 'it is not in the lab';
     const peerNs = c.observed!.veth?.peerNs;
     return [
       {
