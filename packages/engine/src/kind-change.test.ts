@@ -8,7 +8,7 @@ import { runInNamespace, spawnSandbox, userNamespacePath, type SandboxProcess } 
 import { ApplyError } from './converge-back.js';
 import { parseLabText, type Lab } from '@patchbay/topology';
 import type { RemovingEvent } from './lifecycle.js';
-import { namespaceInode, ping, testEngine, type TestEngine } from './test-support.js';
+import { ping, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbkind-';
 const NS = (node: string) => `${PREFIX}kinds.${node}`;
@@ -31,6 +31,18 @@ links:
   const { lab: parsed, problems } = parseLabText(text);
   if (!parsed || problems.length) throw new Error(JSON.stringify(problems));
   return parsed;
+}
+
+/**
+ * The namespace's cookie (SO_NETNS_COOKIE): never reused, unlike its inode, which a namespace made
+ * after the old one was freed may get again. A different cookie: a different namespace.
+ */
+async function namespaceCookie(ns: string): Promise<string> {
+  const script =
+    'import socket, struct; s = socket.socket(); print(struct.unpack("Q", s.getsockopt(socket.SOL_SOCKET, 71, 8))[0])';
+  const r = await runInNamespace(ns, 'python3', ['-c', script]);
+  if (r.code !== 0) throw new Error(`netns cookie of ${ns}: ${r.stderr}`);
+  return r.stdout.trim();
 }
 
 /** A sandboxed shell in `ns` that stays until killed; resolves once it runs. */
@@ -71,35 +83,35 @@ describe("a node's kind changes on a running lab", () => {
 
     const { shell, exited } = await shellIn(NS('a'));
     shells.push(shell);
-    let inode = await namespaceInode(NS('a'));
-    const untouched = await namespaceInode(NS('c'));
+    let cookie = await namespaceCookie(NS('a'));
+    const untouched = await namespaceCookie(NS('c'));
 
     // netns → host: the shell is ended, the namespace is new and not owned.
     const toHost = await t.engine.apply(lab('host'));
     expect(toHost.drift).toEqual([]);
     await ended(exited); // ended by the apply, not by this test
     expect(removing).toEqual([{ lab: 'kinds', namespaces: [NS('a')], reason: 'apply' }]);
-    expect(await namespaceInode(NS('a'))).not.toBe(inode);
+    expect(await namespaceCookie(NS('a'))).not.toBe(cookie);
     expect(existsSync(userNamespacePath(NS('a')))).toBe(false);
     expect(await ping(NS('a'), '10.9.0.2')).toBe(true);
     expect(await ping(NS('b'), '10.9.0.1')).toBe(true);
-    expect(await namespaceInode(NS('c'))).toBe(untouched); // other nodes keep theirs
+    expect(await namespaceCookie(NS('c'))).toBe(untouched); // other nodes keep theirs
     expect((await t.engine.apply(lab('host'))).ops).toEqual([]); // converged
 
     // host → netns: new again, owned by its own user namespace.
-    inode = await namespaceInode(NS('a'));
+    cookie = await namespaceCookie(NS('a'));
     expect((await t.engine.apply(lab('netns'))).drift).toEqual([]);
-    expect(await namespaceInode(NS('a'))).not.toBe(inode);
+    expect(await namespaceCookie(NS('a'))).not.toBe(cookie);
     expect(existsSync(userNamespacePath(NS('a')))).toBe(true);
     expect(await ping(NS('a'), '10.9.0.2')).toBe(true);
 
     // netns → router: both owned, still a new namespace (a router is another machine).
     const second = await shellIn(NS('a'));
     shells.push(second.shell);
-    inode = await namespaceInode(NS('a'));
+    cookie = await namespaceCookie(NS('a'));
     expect((await t.engine.apply(lab('router'))).drift).toEqual([]);
     await ended(second.exited);
-    expect(await namespaceInode(NS('a'))).not.toBe(inode);
+    expect(await namespaceCookie(NS('a'))).not.toBe(cookie);
     expect(existsSync(userNamespacePath(NS('a')))).toBe(true);
     expect(await ping(NS('a'), '10.9.0.2')).toBe(true);
     expect((await t.engine.apply(lab('router'))).ops).toEqual([]);
@@ -108,7 +120,7 @@ describe("a node's kind changes on a running lab", () => {
   it('a kind change that fails midway converges back: the node gets a namespace of its old kind again', async () => {
     t = testEngine(PREFIX);
     await t.engine.apply(lab('netns'));
-    const inode = await namespaceInode(NS('a'));
+    const cookie = await namespaceCookie(NS('a'));
     // Someone takes the ifindex the new veth's far end would get: the veth cannot be made.
     const err = await t.engine
       .apply(lab('host'), {
@@ -122,7 +134,7 @@ describe("a node's kind changes on a running lab", () => {
     expect((err as ApplyError).failure?.error).toMatch(/exists|busy/i); // the index is taken
     expect(err).toBeInstanceOf(ApplyError);
     expect((err as ApplyError).failure.rolledBack).toBe(true);
-    expect(await namespaceInode(NS('a'))).not.toBe(inode); // it was replaced, and replaced back
+    expect(await namespaceCookie(NS('a'))).not.toBe(cookie); // it was replaced, and replaced back
     expect(existsSync(userNamespacePath(NS('a')))).toBe(true); // owned, as a netns is
     expect(await ping(NS('a'), '10.9.0.2')).toBe(true);
     expect(await t.engine.entry('kinds')).toMatchObject({ status: 'applied', revision: 1 });
