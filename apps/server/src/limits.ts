@@ -1,8 +1,14 @@
 // What one server lets each client do: API and socket rate limits, and per-student quotas. Defaults
 // suit a class on one machine; `PATCHBAY_LIMITS` (JSON, any subset of the fields) overrides them,
 // checked at start: a bad value stops the server with the reason rather than running unlimited.
+import { DEFAULT_SANDBOX_LIMITS, SANDBOX_LIMIT_RANGES, type SandboxLimitValues } from '@patchbay/kernel';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+
+function range(key: keyof SandboxLimitValues) {
+  const [minimum, maximum] = SANDBOX_LIMIT_RANGES[key];
+  return Type.Integer({ minimum, maximum });
+}
 
 export const LimitsSchema = Type.Object(
   {
@@ -23,6 +29,15 @@ export const LimitsSchema = Type.Object(
     /** Longest and largest capture anyone may ask for. */
     captureMaxSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     captureMaxBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3 }),
+    /**
+     * What the sandboxes of one student's lab (every shell, and sandboxed steps) may use together,
+     * enforced by the kernel (a cgroup per lab): processes and threads, memory in MiB, CPU weight
+     * (1..10000, 100 = as much as any other process); open files per process (RLIMIT_NOFILE).
+     */
+    studentProcesses: range('processes'),
+    studentMemoryMiB: range('memoryMiB'),
+    studentCpuWeight: range('cpuWeight'),
+    studentOpenFiles: range('openFiles'),
   },
   { additionalProperties: false },
 );
@@ -40,7 +55,21 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentIdleSeconds: 3600,
   captureMaxSeconds: 3600,
   captureMaxBytes: 256 * 1024 * 1024,
+  studentProcesses: DEFAULT_SANDBOX_LIMITS.processes,
+  studentMemoryMiB: DEFAULT_SANDBOX_LIMITS.memoryMiB,
+  studentCpuWeight: DEFAULT_SANDBOX_LIMITS.cpuWeight,
+  studentOpenFiles: DEFAULT_SANDBOX_LIMITS.openFiles,
 });
+
+/** The kernel's sandbox values from the server's limits (the engine gives each lab its group). */
+export function sandboxLimitsOf(limits: Limits): SandboxLimitValues {
+  return {
+    processes: limits.studentProcesses,
+    memoryMiB: limits.studentMemoryMiB,
+    cpuWeight: limits.studentCpuWeight,
+    openFiles: limits.studentOpenFiles,
+  };
+}
 
 /** The limits from `PATCHBAY_LIMITS` over the defaults; throws with every problem when it is not valid. */
 export function limitsFromEnv(text = process.env['PATCHBAY_LIMITS']): Limits {

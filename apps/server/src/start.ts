@@ -4,7 +4,7 @@ import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
 import { openStore } from './store/store.js';
-import { limitsFromEnv } from './limits.js';
+import { limitsFromEnv, sandboxLimitsOf } from './limits.js';
 import { serverLogger } from './logging.js';
 
 export interface StartOptions {
@@ -17,7 +17,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const host = opts.host ?? '127.0.0.1';
   const limits = limitsFromEnv(); // a bad PATCHBAY_LIMITS stops here, before anything starts
   const logger = serverLogger(process.env); // so does a bad PATCHBAY_LOG_LEVEL or PATCHBAY_LOG_FORMAT
-  const engine = new Engine({ watch: true });
+  const engine = new Engine({ watch: true, sandboxLimits: sandboxLimitsOf(limits) });
   const store = openStore(engine.settings.dataDir);
   let closing = false;
   try {

@@ -7,6 +7,7 @@ import { EngineError } from './errors.js';
 import type { Journal } from './journal.js';
 import { lockHeld } from './lock.js';
 import { isOurs, labOfNamespace } from './ownership.js';
+import { removeStaleSandboxGroups } from './sandbox-groups.js';
 
 /** What listing and recovering labs use of the engine. */
 export interface RecoveryTarget {
@@ -38,6 +39,8 @@ export interface RecoveryReport {
   restored: string[];
   /** Scratch namespaces (the capability probe's) left by a process that is gone: removed. */
   scratch: string[];
+  /** Labs gone whose students' sandbox cgroup was still there: removed. */
+  cgroups: string[];
 }
 
 export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
@@ -95,11 +98,11 @@ export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
  * torn down); a first apply that never finished is removed; an interrupted change of a lab that
  * had been applied before is converged back to that last applied revision; namespaces of this
  * prefix that no journal claims and whose marker says they are ours (or that carry no marker)
- * are removed, and so are scratch namespaces whose creator is gone. Labs whose lock is held by a
- * live process are left alone.
+ * are removed, and so are scratch namespaces whose creator is gone and sandbox cgroups of this
+ * prefix whose lab is gone. Labs whose lock is held by a live process are left alone.
  */
 export async function recoverLabs(engine: RecoveryTarget): Promise<RecoveryReport> {
-  const report: RecoveryReport = { adopted: [], cleaned: [], restored: [], scratch: [] };
+  const report: RecoveryReport = { adopted: [], cleaned: [], restored: [], scratch: [], cgroups: [] };
   // A crash during the capability probe leaves its scratch namespace: never a lab's, removed here.
   for (const r of await removeStaleScratchNamespaces(engine.prefix)) {
     if (!r.ok) throw new EngineError('apply-failed', `could not remove scratch namespace ${r.name}: ${r.error}`);
@@ -136,5 +139,6 @@ export async function recoverLabs(engine: RecoveryTarget): Promise<RecoveryRepor
     });
     if (r) report.cleaned.push(lab);
   }
+  report.cgroups = await removeStaleSandboxGroups(engine);
   return report;
 }
