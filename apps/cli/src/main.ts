@@ -143,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
       if (p.flags.has('json')) out(JSON.stringify(r, null, 2));
       else
         out(
-          `adopted: ${r.adopted.join(', ') || '-'}\ncleaned: ${r.cleaned.join(', ') || '-'}\nrestored: ${r.restored.join(', ') || '-'}` +
+          `adopted: ${r.adopted.join(', ') || '-'}\ncleaned: ${r.cleaned.join(', ') || '-'}\nrestored: ${r.restored.join(', ') || '-'}\nscratch removed: ${r.scratch.join(', ') || '-'}` +
             (r.cgroups.length ? `\nsandbox cgroups removed: ${r.cgroups.join(', ')}` : ''),
         );
       return 0;

@@ -83,10 +83,10 @@ export async function start(opts: StartOptions = {}): Promise<void> {
         `serving ${host} over plain HTTP: tokens and terminal sessions cross the network unencrypted; use --tls-cert/--tls-key or a TLS reverse proxy (docs/server.md)`,
       );
     }
-    if (report.adopted.length + report.cleaned.length + report.restored.length) {
+    if (report.adopted.length + report.cleaned.length + report.restored.length + report.scratch.length) {
       app.log.info(
         { recovery: report },
-        `labs: ${report.adopted.length} adopted, ${report.restored.length} restored, ${report.cleaned.length} cleaned`,
+        `labs: ${report.adopted.length} adopted, ${report.restored.length} restored, ${report.cleaned.length} cleaned; ${report.scratch.length} scratch namespaces removed`,
       );
     }
     const address = app.server.address();

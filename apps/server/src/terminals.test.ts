@@ -326,6 +326,33 @@ describe('terminals over socket.io', () => {
     await live.server.engine.apply(lab); // back for the next test
   });
 
+  it('ends the terminal of a node whose kind an apply changes (netns → router): its namespace is made again', async () => {
+    const c = live.client();
+    const tt = terminals(c);
+    const db = await tt.open('ns-db');
+    await db.waitFor(prompt);
+    db.type('sleep 1000 &\r');
+    const lab = parseLabText(exampleText('two-containers.yaml')).lab!;
+    const asRouter = structuredClone(lab);
+    asRouter.nodes['ns-db'] = { kind: 'router' };
+    const r = await live.server.engine.apply(asRouter);
+    expect(r.drift).toEqual([]);
+    const lines = r.ops.map((o) => o.args.join(' '));
+    expect(lines.indexOf(`netns del ${NS_DB}`)).toBeGreaterThanOrEqual(0);
+    expect(lines.indexOf(`netns add ${NS_DB}`)).toBe(lines.indexOf(`netns del ${NS_DB}`) + 1);
+    expect(live.server.app.terminals.count).toBe(0);
+    await expect.poll(() => db.exit()?.reason, { timeout: 10_000 }).toBe('lab-changed');
+    expect(await leftovers(NS_DB)).toEqual([]); // the backgrounded sleep went with the old namespace
+    // A new shell in the new namespace works.
+    const again = await tt.open('ns-db');
+    await again.waitFor(prompt);
+    again.type('ping -c 1 192.168.100.10\r');
+    await again.waitFor(/1 received/, { timeout: 15_000 });
+    c.emit('terminal:close', { id: again.id });
+    await expect.poll(() => again.exit()?.reason, { timeout: 10_000 }).toBe('closed');
+    await live.server.engine.apply(lab); // back for the next test
+  });
+
   it('leaves no process behind when the server closes', async () => {
     const c = live.client({ token: TOKEN });
     const t = await terminals(c).open('ns-web');

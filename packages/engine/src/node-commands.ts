@@ -50,7 +50,7 @@ export async function shellTarget(
   if (!existsSync(userNamespacePath(ns))) {
     throw new EngineError(
       'conflict',
-      `node ${node}'s namespace is not isolated (made before namespaces had their own user namespace): destroy the lab and apply it again`,
+      `node ${node}'s namespace is not isolated (made before namespaces had their own user namespace): apply the lab again, which makes it again, isolated`,
     );
   }
   return { ns, hostname: node };

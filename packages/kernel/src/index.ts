@@ -6,6 +6,8 @@ export * from './observe.js';
 export * from './execute.js';
 export * from './exec.js';
 export * from './capabilities.js';
+export * from './bridge-attrs.js';
+export * from './scratch.js';
 export * from './pids.js';
 export * from './tables.js';
 export * from './watch.js';

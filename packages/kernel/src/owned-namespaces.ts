@@ -9,6 +9,7 @@
 // removed with `ownedNamespaceDel` (plain `ip netns del` would leak the userns pin and the host uid).
 // Bridges, VXLAN and other tunnel devices must stay in backend-owned namespaces (research §1.6).
 
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { killProcessesIn } from './pids.js';
 import { assertNamespaceName, run } from './process.js';
@@ -21,6 +22,11 @@ export const USERNS_DIR = '/run/patchbay/userns';
 export function userNamespacePath(ns: string): string {
   assertNamespaceName(ns);
   return `${USERNS_DIR}/${ns}`;
+}
+
+/** Whether the named network namespace is owned by its own user namespace (its userns pin exists). */
+export function isOwnedNamespace(ns: string): boolean {
+  return existsSync(userNamespacePath(ns));
 }
 
 export interface OwnedNamespaceResult {
