@@ -5,7 +5,7 @@
 // If the helper is unavailable (no python3), the kernel package falls back to child_process and
 // nothing is counted: the report then shows "–".
 
-import { closeSpawner, run, runInNamespace } from '@patchbay/kernel';
+import { closeSpawner, run, runInNamespace, scratchNamespaceName } from '@patchbay/kernel';
 import { deleteByName } from './namespaces.js';
 import { now, runAsync, sh } from './util.js';
 
@@ -59,10 +59,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /**
  * What every process costs, and what a CLI process pays once (the spawner helper's start), measured
- * in a scratch namespace `pbbfix` that is removed again.
+ * in a scratch namespace that is removed again (named as the kernel package names scratch
+ * namespaces, so that a `pb-` server's recovery removes it if this run is killed).
  */
 export async function measureFixedCosts(): Promise<FixedCosts> {
-  const ns = 'pbbfix';
+  const ns = scratchNamespaceName('pb-', 'benchfix');
   const made = sh('ip', ['netns', 'add', ns]);
   if (made.status !== 0) throw new Error(`ip netns add ${ns}: ${made.stderr.trim()}`);
   try {

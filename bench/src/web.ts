@@ -293,7 +293,13 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-web-'));
   const engine = new Engine({ prefix: PREFIX, dataDir });
   const db = openStore(dataDir);
-  const app = await buildApp({ engine, store: db, adminToken: TOKEN });
+  // 300 nodes: over the server's default document bound (200 nodes), raised as an instructor would
+  const app = await buildApp({
+    engine,
+    store: db,
+    adminToken: TOKEN,
+    limits: { documentMaxNodes: 400, documentMaxLinks: 800, documentMaxYamlBytes: 256 * 1024 },
+  });
   let browser: Browser | undefined;
   const started = new Date();
   try {

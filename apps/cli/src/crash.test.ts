@@ -1,5 +1,6 @@
 // A crash mid-apply (SIGKILL) leaves a half-made lab; `patchbay recover` removes all of it and
-// keeps a lab that was fully applied. Prefix pbc6-.
+// keeps a lab that was fully applied. A crash during the capability probe leaves its scratch
+// namespace: `list` does not offer it as a lab, `recover` removes it. Prefix pbc6-.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -55,5 +56,29 @@ describe('crash recovery', () => {
     expect((await env.namespaces()).sort()).toEqual(kept);
     const after = await env.run(['apply', env.write('two.yaml', exampleText('two-containers.yaml'))]);
     expect(after.stdout).toContain('already up to date');
+  });
+
+  it('a process killed during the capability probe leaves its scratch namespace; list ignores it, recover removes it', async () => {
+    env = cliEnv(PREFIX);
+    // A fresh data folder has no cached capabilities: the first command that needs them probes.
+    const child = spawn(process.execPath, [CLI, 'capabilities'], {
+      env: { ...process.env, PATCHBAY_PREFIX: PREFIX, PATCHBAY_DATA: env.dataDir },
+      stdio: 'ignore',
+    });
+    const scratch = `${PREFIX}_scratch.caps-${child.pid}`;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !readdirSync('/run/netns').includes(scratch)) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(await env.namespaces()).toEqual([scratch]);
+
+    // Not a lab: list shows nothing that destroy would answer "no lab named …" to.
+    expect(JSON.parse((await env.run(['list', '--json'])).stdout)).toEqual([]);
+    const recovered = await env.run(['recover', '--json']);
+    expect(recovered.code, recovered.stderr).toBe(0);
+    expect(JSON.parse(recovered.stdout)).toMatchObject({ cleaned: [], scratch: [scratch] });
+    expect(await env.namespaces()).toEqual([]);
   });
 });

@@ -55,7 +55,7 @@ export function formatState(v: LabStateView): string {
   for (const b of v.bridges) {
     lines.push(
       '',
-      `bridge ${b.bridge} (${b.device} in ${b.host}) ${b.up ? 'UP' : 'DOWN'} ports ${b.ports.join(', ') || '-'}`,
+      `bridge ${b.bridge} (${b.device} in ${b.host}) ${b.up ? 'UP' : 'DOWN'} ports ${b.ports.join(', ') || '-'}${fdbCount(b)}`,
     );
     for (const e of b.fdb)
       lines.push(
@@ -63,4 +63,10 @@ export function formatState(v: LabStateView): string {
       );
   }
   return lines.join('\n');
+}
+
+/** " fdb learned N of CAP" (the kernel's count against the bridge's cap), or "" when not reported. */
+function fdbCount(b: { fdbMaxLearned?: number; fdbLearned?: number }): string {
+  if (b.fdbLearned === undefined) return '';
+  return ` fdb learned ${b.fdbLearned}${b.fdbMaxLearned ? ` of ${b.fdbMaxLearned}` : ' (no cap)'}`;
 }

@@ -14,6 +14,7 @@ import {
   diff,
   iptablesForNode,
   isBridge,
+  kindChangedNamespaces,
   namespaceName,
   plan,
   resolveVethPeers,
@@ -80,7 +81,8 @@ export async function applyLab(
     const desired = desiredFor(ctx.prefix, lab, entry?.lab);
     const observed = await observeLab(ctx, lab.name, desired);
     const t1 = now();
-    const d = diff(desired, observed);
+    // A node whose kind changed gets a new namespace (ended, deleted, made again: kind-change.ts).
+    const d = diff(desired, observed, { replace: kindChangedNamespaces(entry?.lab, lab, ctx.prefix) });
     if (d.conflicts.length) {
       throw new EngineError('conflict', d.conflicts.map((c) => c.message).join('; '));
     }

@@ -25,9 +25,20 @@ export function scriptFor(lab: Lab, prefix: string): string {
   for (const op of ops) {
     if (op.phase !== phase) lines.push('', `# ${op.phase}`);
     phase = op.phase;
-    lines.push(opCommand(op));
+    lines.push(scriptLine(op));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * One op as a script line. A `netlink` op is the `ip` line a newer iproute2 (6.8+) takes; an older
+ * one refuses the keyword, so the script says so and goes on (under `set -e`) with that cap unset.
+ */
+function scriptLine(op: Op): string {
+  if (op.tool !== 'netlink') return opCommand(op);
+  const line = `ip -n ${op.ns} ${op.args.join(' ')}`;
+  const what = `${op.args.slice(-2).join(' ')} on ${op.subject.iface ?? op.args[3]}`;
+  return `# iproute2 6.1 lacks this keyword; Patchbay sets it over netlink (IFLA_BR_FDB_MAX_LEARNED)\n${line} || echo 'this iproute2 cannot set ${what} (needs 6.8+): left unset' >&2`;
 }
 
 export async function exportScript(engine: Engine, name: string): Promise<string> {

@@ -139,6 +139,8 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       up: br?.up ?? false,
       stp: br?.bridge?.stp ?? false,
       vlanFiltering: br?.bridge?.vlanFiltering ?? false,
+      ...(br?.bridge?.fdbMaxLearned !== undefined ? { fdbMaxLearned: br.bridge.fdbMaxLearned } : {}),
+      ...(br?.bridge?.fdbLearned !== undefined ? { fdbLearned: br.bridge.fdbLearned } : {}),
       addresses: br?.addresses ?? [],
       ports,
       fdb: (t?.fdb ?? [])

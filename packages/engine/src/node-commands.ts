@@ -50,7 +50,7 @@ export async function shellTarget(
   if (!existsSync(userNamespacePath(ns))) {
     throw new EngineError(
       'conflict',
-      `node ${node}'s namespace is not isolated (made before namespaces had their own user namespace): destroy the lab and apply it again`,
+      `node ${node}'s namespace is not isolated (made before namespaces had their own user namespace): apply the lab again, which makes it again, isolated`,
     );
   }
   return { ns, hostname: node };
@@ -59,7 +59,8 @@ export async function shellTarget(
 /** `patchbay shell`: the student sandbox in a node, on this process's terminal (or stdin/stdout). Its exit status. */
 export async function shellInNode(engine: Engine, name: string, node: string, command: string[] = []): Promise<number> {
   const { ns, hostname } = await shellTarget(engine, name, node);
-  const sandbox = spawnSandbox(ns, { hostname, command, stdio: ['inherit', 'inherit', 'inherit'] });
+  const limits = engine.sandboxLimits(name); // the lab's budget, shared with its terminals
+  const sandbox = spawnSandbox(ns, { hostname, command, limits, stdio: ['inherit', 'inherit', 'inherit'] });
   return new Promise<number>((resolve) => {
     sandbox.child.once('error', () => resolve(127));
     sandbox.child.once('exit', (code, signal) => {

@@ -1,7 +1,8 @@
 // Reading a lab's namespaces as they are, for apply and for converging back: every namespace of
-// the lab's name that exists (plus any the caller names), through the observation cache.
+// the lab's name that exists (plus any the caller names), through the observation cache, each
+// with whether it is owned by its own user namespace (diff replaces one owned otherwise than wanted).
 import { type DesiredState, type KernelState, resolveVethPeers } from '@patchbay/topology';
-import { listNamespaces } from '@patchbay/kernel';
+import { isOwnedNamespace, listNamespaces } from '@patchbay/kernel';
 import type { EngineContext } from './context.js';
 
 export async function observeLab(
@@ -19,5 +20,6 @@ export async function observeLab(
   );
   const state = await ctx.cache.observe(names, { iptables, concurrency: ctx.settings.concurrency });
   resolveVethPeers(state, { complete: true }); // every namespace of the lab is in `state`
+  for (const ns of Object.values(state.namespaces)) ns.owned = isOwnedNamespace(ns.name);
   return state;
 }

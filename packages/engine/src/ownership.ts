@@ -2,8 +2,22 @@
 // `t-x` both give `pb-t-x.…`): every namespace the engine makes carries a marker, the alias of its
 // loopback, `patchbay:v1:<prefix>:<lab>:<node>`, written in the apply that creates it.
 import { listNamespaces, observeNamespaces } from '@patchbay/kernel';
-import type { KernelState } from '@patchbay/topology';
+import { NAME_RE, type KernelState } from '@patchbay/topology';
 import type { JournalEntry } from './journal.js';
+
+/**
+ * The lab a namespace of `prefix` would belong to by its name (`<prefix><lab>.<node>`), or
+ * undefined when the name cannot be a lab's (no dot, or not a lab name before it): `destroy <lab>`
+ * finds exactly the namespaces this names.
+ */
+export function labOfNamespace(prefix: string, ns: string): string | undefined {
+  if (!ns.startsWith(prefix)) return undefined;
+  const rest = ns.slice(prefix.length);
+  const dot = rest.indexOf('.');
+  if (dot <= 0) return undefined;
+  const lab = rest.slice(0, dot);
+  return NAME_RE.test(lab) ? lab : undefined;
+}
 
 /** Whether namespace `ns` (as seen in `seen`) belongs to lab `lab` of prefix `prefix`. */
 export function isOurs(seen: KernelState, ns: string, prefix: string, lab: string): boolean {

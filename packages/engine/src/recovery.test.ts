@@ -1,7 +1,8 @@
 // Recovery on the real kernel: a restart re-adopts an applied lab untouched, cleans a half-made
 // one and an orphan namespace. Prefix pblc3-.
 import { afterEach, describe, expect, it } from 'vitest';
-import { listNamespaces, run } from '@patchbay/kernel';
+import { spawn } from 'node:child_process';
+import { listNamespaces, run, scratchNamespaceName } from '@patchbay/kernel';
 import { Engine } from './engine.js';
 import { exampleLab, namespaceInode, testEngine, type TestEngine } from './test-support.js';
 
@@ -45,5 +46,31 @@ describe('recovery', () => {
     expect(await listNamespaces(PREFIX)).toEqual(['_host', 'ns-db', 'ns-web'].map((n) => ns('two-containers', n)));
     expect(await inodes(Object.keys(kept))).toEqual(kept);
     expect((await restarted.apply(exampleLab('two-containers.yaml'))).ops).toEqual([]);
+  });
+
+  it('scratch namespaces a crash left (the capability probe killed mid-probe) are removed by recover; list and destroy agree', async () => {
+    t = testEngine(PREFIX);
+    // What a SIGKILL during the probe leaves: the scratch namespace of a process that is gone, in
+    // today's naming and in the naming of earlier versions (`<prefix>caps-<pid>`, no dot).
+    const crashed = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const gone = new Promise((resolve) => crashed.once('exit', resolve));
+    const pid = crashed.pid!;
+    const leftovers = [scratchNamespaceName(PREFIX, 'caps', pid), `${PREFIX}caps-${pid}`];
+    for (const n of leftovers) expect((await run('ip', ['netns', 'add', n])).code).toBe(0);
+    crashed.kill('SIGKILL');
+    await gone;
+    // A probe still running (this process's own) is left alone.
+    const running = scratchNamespaceName(PREFIX, 'caps');
+    expect((await run('ip', ['netns', 'add', running])).code).toBe(0);
+
+    // list shows no lab that destroy would not know.
+    const listed = await t.engine.list();
+    for (const l of listed) await t.engine.destroy(l.name);
+    expect(listed).toEqual([]);
+
+    const report = await t.engine.recover();
+    expect(report.scratch.sort()).toEqual(leftovers.sort());
+    expect(report.cleaned).toEqual([]);
+    expect(await listNamespaces(PREFIX)).toEqual([running]);
   });
 });

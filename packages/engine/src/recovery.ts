@@ -1,12 +1,13 @@
 // Finding labs again: what `list` shows, and what a restart does with what it finds.
 // Takes what it needs of the engine as an interface (RecoveryTarget), so that engine.ts imports
 // this file and not the other way round.
-import { listNamespaces, observeNamespaces } from '@patchbay/kernel';
+import { listNamespaces, observeNamespaces, removeStaleScratchNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
 import { EngineError } from './errors.js';
 import type { Journal } from './journal.js';
 import { lockHeld } from './lock.js';
-import { isOurs } from './ownership.js';
+import { isOurs, labOfNamespace } from './ownership.js';
+import { removeStaleSandboxGroups } from './sandbox-groups.js';
 
 /** What listing and recovering labs use of the engine. */
 export interface RecoveryTarget {
@@ -36,6 +37,10 @@ export interface RecoveryReport {
   cleaned: string[];
   /** Labs interrupted mid-change: converged back to their last applied revision. */
   restored: string[];
+  /** Scratch namespaces (the capability probe's) left by a process that is gone: removed. */
+  scratch: string[];
+  /** Labs gone whose students' sandbox cgroup was still there: removed. */
+  cgroups: string[];
 }
 
 export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
@@ -64,12 +69,14 @@ export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
   const claimed = new Set(entries.flatMap((e) => e.namespaces));
   // Unclaimed namespaces are read (rarely any) so that another prefix's labs — `pb-t-` + `x` looks
   // like `pb-` + `t-x` by name — are not listed as ours: their marker says whose they are.
-  const unclaimed = present.filter((ns) => !claimed.has(ns));
+  const unclaimed = present.filter((ns) => !claimed.has(ns) && labOfNamespace(engine.prefix, ns) !== undefined);
   const seen = unclaimed.length ? await observeNamespaces(unclaimed) : { namespaces: {} };
   const orphans = new Map<string, number>();
   for (const ns of unclaimed) {
-    const lab = ns.slice(engine.prefix.length).split('.')[0]!;
-    if (!seen.namespaces[ns] || !isOurs(seen, ns, engine.prefix, lab)) continue;
+    // Only what `destroy` can remove is listed: a lab's namespace has a dot after a valid lab name
+    // (scratch namespaces and foreign names do not; recover removes stale scratch namespaces).
+    const lab = labOfNamespace(engine.prefix, ns);
+    if (lab === undefined || !seen.namespaces[ns] || !isOurs(seen, ns, engine.prefix, lab)) continue;
     orphans.set(lab, (orphans.get(lab) ?? 0) + 1);
   }
   for (const [name, count] of orphans) {
@@ -91,10 +98,16 @@ export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
  * torn down); a first apply that never finished is removed; an interrupted change of a lab that
  * had been applied before is converged back to that last applied revision; namespaces of this
  * prefix that no journal claims and whose marker says they are ours (or that carry no marker)
- * are removed. Labs whose lock is held by a live process are left alone.
+ * are removed, and so are scratch namespaces whose creator is gone and sandbox cgroups of this
+ * prefix whose lab is gone. Labs whose lock is held by a live process are left alone.
  */
 export async function recoverLabs(engine: RecoveryTarget): Promise<RecoveryReport> {
-  const report = { adopted: [] as string[], cleaned: [] as string[], restored: [] as string[] };
+  const report: RecoveryReport = { adopted: [], cleaned: [], restored: [], scratch: [], cgroups: [] };
+  // A crash during the capability probe leaves its scratch namespace: never a lab's, removed here.
+  for (const r of await removeStaleScratchNamespaces(engine.prefix)) {
+    if (!r.ok) throw new EngineError('apply-failed', `could not remove scratch namespace ${r.name}: ${r.error}`);
+    report.scratch.push(r.name);
+  }
   const entries = await engine.journal.list();
   for (const e of entries) {
     if (e.status === 'applied') {
@@ -115,8 +128,8 @@ export async function recoverLabs(engine: RecoveryTarget): Promise<RecoveryRepor
   const claimed = new Set(entries.map((e) => e.name));
   const orphanLabs = new Set<string>();
   for (const ns of await listNamespaces(engine.prefix)) {
-    const lab = ns.slice(engine.prefix.length).split('.')[0]!;
-    if (!claimed.has(lab)) orphanLabs.add(lab);
+    const lab = labOfNamespace(engine.prefix, ns);
+    if (lab !== undefined && !claimed.has(lab)) orphanLabs.add(lab);
   }
   for (const lab of orphanLabs) {
     if (await lockHeld(engine.journal.lockPathOf(lab))) continue;
@@ -126,5 +139,6 @@ export async function recoverLabs(engine: RecoveryTarget): Promise<RecoveryRepor
     });
     if (r) report.cleaned.push(lab);
   }
+  report.cgroups = await removeStaleSandboxGroups(engine);
   return report;
 }

@@ -4,7 +4,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { dirname } from 'node:path';
 import { deleteNamespaces } from './namespaces.js';
-import { assertNamespaceName, parseBatchErrors, run, runInNamespace } from './process.js';
+import { parseBatchErrors, run, runInNamespace } from './process.js';
+import { scratchNamespaceName } from './scratch.js';
 
 export type KernelFeature = 'veth' | 'bridge' | 'vxlan' | 'bridge-vlan-filtering' | 'iptables-nat' | 'bridge-stp';
 
@@ -25,10 +26,12 @@ const LINK_PROBES: ReadonlyArray<[KernelFeature, string]> = [
   ['vxlan', 'link add pbcx0 type vxlan id 1 dstport 4789 local 127.0.0.1'],
 ];
 
-/** Probes in ONE scratch namespace `${scratchPrefix}caps-<pid>`, always deleted afterwards. */
+/**
+ * Probes in ONE scratch namespace (`<scratchPrefix>_scratch.caps-<pid>`, see scratch.ts), deleted
+ * afterwards; if this process is killed meanwhile, recovery removes it (removeStaleScratchNamespaces).
+ */
 export async function detectCapabilities(scratchPrefix: string): Promise<Capabilities> {
-  const ns = `${scratchPrefix}caps-${process.pid}`;
-  assertNamespaceName(ns);
+  const ns = scratchNamespaceName(scratchPrefix, 'caps');
   const features = {} as Record<KernelFeature, boolean>;
   const errors: Partial<Record<KernelFeature, string>> = {};
   try {
@@ -70,7 +73,7 @@ export async function loadOrDetectCapabilities(scratchPrefix: string, cacheFile:
   if (hit && hit.kernel === kernel && hit.features && typeof hit.features === 'object') return hit;
   const caps = await detectCapabilities(scratchPrefix);
   cache[kernel] = caps;
-  await mkdir(dirname(cacheFile), { recursive: true });
+  await mkdir(dirname(cacheFile), { recursive: true, mode: 0o700 }); // the data directory: its owner's only
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(cache, null, 2) + '\n');
   await rename(tmp, cacheFile);

@@ -3,6 +3,7 @@
 // what a run did, best effort, in reverse order.
 
 import { existsSync } from 'node:fs';
+import { BRIDGEATTR_SCRIPT } from './bridge-attrs.js';
 import {
   ownedNamespaceAdd,
   ownedNamespaceDel,
@@ -97,6 +98,16 @@ export function validateOp(op: Op, path = 'op'): void {
       assertNamespaceName(op.ns);
       if (typeof op.input !== 'string') throw new Error(`${path}: iptables op without input`);
       break;
+    case 'netlink': {
+      assertNamespaceName(op.ns);
+      const [l, s, d, dev, t, b, key, value, ...rest] = op.args;
+      const shape = l === 'link' && s === 'set' && d === 'dev' && t === 'type' && b === 'bridge';
+      if (!shape || key !== 'fdb_max_learned' || !/^[0-9]{1,10}$/.test(value ?? '') || rest.length || !dev)
+        throw new Error(
+          `${path}: netlink ops are "link set dev BRIDGE type bridge fdb_max_learned N", got ${JSON.stringify(op.args)}`,
+        );
+      break;
+    }
     default:
       throw new Error(`${path}: unknown tool ${JSON.stringify(op.tool)}`);
   }
@@ -262,8 +273,48 @@ async function runNetns(ops: Op[], timeoutMs: number | undefined): Promise<Group
   return { done, errors };
 }
 
+/**
+ * One `bridgeattr.py batch` inside the namespace for `ops`: the lines iproute2 6.1 cannot run
+ * (`fdb_max_learned`), carried out over rtnetlink. Like `ip -batch`, it stops at the first failure.
+ */
+async function runNetlink(ops: Op[], timeoutMs: number | undefined): Promise<GroupResult> {
+  const first = ops[0]!;
+  const input = ops.map((o) => `${o.args.join(' ')}\n`).join('');
+  let r: RunResult;
+  try {
+    r = await runInNamespace(
+      first.ns,
+      'python3',
+      [BRIDGEATTR_SCRIPT, 'batch'],
+      timeoutMs === undefined ? { input } : { input, timeoutMs },
+    );
+  } catch (err) {
+    return wholeGroupFailed(ops, errorMessage(err));
+  }
+  const done: Op[] = [];
+  const errors: OpFailure[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (!line.trim()) continue;
+    let answer: { line?: number; ok?: boolean; error?: string };
+    try {
+      answer = JSON.parse(line) as typeof answer;
+    } catch {
+      continue;
+    }
+    const op = ops[(answer.line ?? 0) - 1];
+    if (!op) continue;
+    if (answer.ok) done.push(op);
+    else errors.push({ op, error: answer.error ?? 'failed' });
+  }
+  if (errors.length === 0 && done.length < ops.length)
+    return { done, errors: [{ op: ops[done.length]!, error: processError(r, 'bridgeattr.py') }] };
+  return { done, errors };
+}
+
 function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
   switch (ops[0]!.tool) {
+    case 'netlink':
+      return runNetlink(ops, timeoutMs);
     case 'netns':
       return runNetns(ops, timeoutMs);
     case 'bridge':

@@ -12,6 +12,7 @@ import {
   type NamespaceState,
   type RouteState,
 } from '@patchbay/topology';
+import { readBridgeFdbAttrs } from './bridge-attrs.js';
 import { parseIptablesSave } from './iptables-text.js';
 import { parseConcatenatedJson } from './json.js';
 import { listNamespaces } from './namespaces.js';
@@ -240,6 +241,21 @@ export function readFloodsOf(state: NamespaceState): Promise<FloodEntry[]> {
   return readFloods(state.name, vxlans);
 }
 
+/**
+ * The FDB cap and count of each bridge in `state` (iproute2 6.1's JSON has neither: bridge-attrs.ts).
+ * A namespace without bridges costs nothing.
+ */
+export async function addBridgeFdbAttrs(state: NamespaceState): Promise<void> {
+  const bridges = Object.values(state.links).filter((l) => l.bridge);
+  if (bridges.length === 0) return;
+  const attrs = await readBridgeFdbAttrs(state.name);
+  for (const l of bridges) {
+    const a = attrs?.[l.name];
+    if (a?.fdbMaxLearned !== undefined) l.bridge!.fdbMaxLearned = a.fdbMaxLearned;
+    if (a?.fdbLearned !== undefined) l.bridge!.fdbLearned = a.fdbLearned;
+  }
+}
+
 async function readNamespace(ns: string, withIptables: boolean): Promise<NamespaceState | undefined> {
   const [r, iptables] = await Promise.all([
     runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], { input: IP_BATCH }),
@@ -251,7 +267,8 @@ async function readNamespace(ns: string, withIptables: boolean): Promise<Namespa
   }
   if (iptables instanceof Error) throw iptables;
   const state = namespaceFromJson(ns, parseConcatenatedJson(r.stdout));
-  state.floods = await readFloodsOf(state);
+  const [floods] = await Promise.all([readFloodsOf(state), addBridgeFdbAttrs(state)]);
+  state.floods = floods;
   if (iptables) state.iptables = iptables;
   return state;
 }

@@ -5,6 +5,7 @@ import { cidrContains, cidrNetwork, normalizeMac } from './addr.js';
 import { iptablesForNode } from './compile-nat.js';
 import {
   type BridgeSpec,
+  DEFAULT_FDB_MAX_LEARNED,
   type Lab,
   type LinkEndSpec,
   type LinkSpec,
@@ -69,6 +70,15 @@ export function linkEnds(lab: Lab, prefix: string): EndInfo[] {
 const endMtu = (e: EndInfo) => e.end.mtu ?? e.link.mtu;
 const ipOf = (cidr: string) => cidr.split('/')[0]!;
 
+/** DEFAULT_FDB_MAX_LEARNED, or twice the bridge's ports when that is more. */
+export function defaultFdbMaxLearned(lab: Lab, bridge: string): number {
+  const ports = lab.links.filter((l) => l.a.node === bridge || l.b.node === bridge).length;
+  const overlays = (lab.overlays ?? []).filter((o) =>
+    o.members.some((m) => isBridgeMember(m) && m.bridge === bridge),
+  ).length;
+  return Math.max(DEFAULT_FDB_MAX_LEARNED, 2 * (ports + overlays));
+}
+
 export function compile(lab: Lab, prefix: string): DesiredState {
   const state: DesiredState = {
     lab: lab.name,
@@ -112,7 +122,11 @@ export function compile(lab: Lab, prefix: string): DesiredState {
       master: '',
       addresses: sortedCidrs(node.addresses ?? []),
       addrgenNone: true,
-      bridge: { stp: node.stp ?? false, vlanFiltering: node.vlanFiltering ?? false },
+      bridge: {
+        stp: node.stp ?? false,
+        vlanFiltering: node.vlanFiltering ?? false,
+        fdbMaxLearned: node.fdbMaxLearned ?? defaultFdbMaxLearned(lab, name),
+      },
     };
   }
 

@@ -18,7 +18,13 @@ interface Where {
   node: string;
 }
 export type Change =
-  | (Where & { kind: 'namespace'; action: 'add' | 'remove'; owned?: boolean })
+  | (Where & {
+      kind: 'namespace';
+      action: 'add' | 'remove';
+      owned?: boolean;
+      /** remove only: the namespace is made again right after (DiffOptions.replace). */
+      replace?: boolean;
+    })
   | (Where & { kind: 'marker'; action: 'change'; desired: LinkState; observed?: LinkState })
   | (Where & {
       kind: 'link';
@@ -26,7 +32,7 @@ export type Change =
       name: string;
       desired?: LinkState;
       observed?: LinkState;
-      /** for `change`: the fields that differ; for a remove before an add: ["recreate"] */
+      /** for `change`: the fields that differ; for a remove before an add: ["recreate"]; a veth of a replaced namespace: ["replace"] */
       fields: string[];
       /** for adding a veth: the ifindexes of its near and far end (see LINK_INDEX_BASE) */
       index?: number;
@@ -68,7 +74,10 @@ const KERNEL_FALLBACK_DEVICES = new Set([
 
 /** A link as a freshly created one looks before `configure` touches it: kernel-chosen mtu and mac. */
 export function freshLink(d: LinkState): LinkState {
-  return { name: d.name, kind: d.kind, up: false, master: '', addresses: [], addrgenNone: false };
+  const fresh: LinkState = { name: d.name, kind: d.kind, up: false, master: '', addresses: [], addrgenNone: false };
+  // stp and vlan filtering are set when the bridge is created; the FDB cap only afterwards (no cap: 0).
+  if (d.bridge) fresh.bridge = { stp: d.bridge.stp, vlanFiltering: d.bridge.vlanFiltering, fdbMaxLearned: 0 };
+  return fresh;
 }
 
 function pairKey(ns: string, link: LinkState): string {
@@ -107,8 +116,37 @@ export function linkFieldChanges(d: LinkState, o: LinkState): string[] {
   if (d.kind !== 'loopback' && d.addresses.join() !== o.addresses.join()) fields.push('addresses');
   if (d.bridge && o.bridge && d.bridge.stp !== o.bridge.stp) fields.push('stp');
   if (d.bridge && o.bridge && d.bridge.vlanFiltering !== o.bridge.vlanFiltering) fields.push('vlanFiltering');
+  // An observed cap of undefined was not read (or the kernel has none): not a difference.
+  const cap = d.bridge?.fdbMaxLearned;
+  if (cap !== undefined && o.bridge?.fdbMaxLearned !== undefined && cap !== o.bridge.fdbMaxLearned)
+    fields.push('fdbMaxLearned');
   if (d.up !== o.up) fields.push('up');
   return fields;
+}
+
+/**
+ * "ns/name" of the far end of veth `l` of namespace `ns`. Resolved peers say it; an unresolved one
+ * (two pairs of a lab can carry the same ifindexes: see peers.ts) is found among the veths that
+ * point back at `l`: the only one, or those the lab wants as `l`'s peer.
+ */
+function vethFarEnds(desired: DesiredState, observed: KernelState, ns: string, l: LinkState): string[] {
+  if (l.kind !== 'veth') return [];
+  if (l.veth?.peerName) return [`${l.veth.peerNs}/${l.veth.peerName}`];
+  if (l.ifindex === undefined || l.peerIfindex === undefined || !l.peerElsewhere) return [];
+  const candidates: string[] = [];
+  for (const [other, s] of Object.entries(observed.namespaces)) {
+    if (other === ns) continue;
+    for (const m of Object.values(s.links)) {
+      if (m.kind === 'veth' && m.ifindex === l.peerIfindex && m.peerIfindex === l.ifindex && m.peerElsewhere)
+        candidates.push(`${other}/${m.name}`);
+    }
+  }
+  if (candidates.length <= 1) return candidates;
+  return candidates.filter((c) => {
+    const [other, name] = c.split('/') as [string, string];
+    const want = desired.namespaces[other]?.links[name]?.veth;
+    return want?.peerNs === ns && want.peerName === l.name;
+  });
 }
 
 const routeKey = (r: RouteState) => r.to;
@@ -123,34 +161,86 @@ function isOurs(desired: DesiredState, o: NamespaceState): boolean {
   return !owner || (owner.prefix === desired.prefix && owner.lab === desired.lab);
 }
 
-export function diff(desired: DesiredState, observed: KernelState): Diff {
+export interface DiffOptions {
+  /**
+   * Namespaces to delete and make again even though they exist: nodes whose kind changed (a router
+   * that became a netns is another machine; a netns that became a host loses its user namespace).
+   * Namespaces whose observed ownership (`owned`) differs from the desired one are replaced too.
+   */
+  replace?: ReadonlySet<string>;
+}
+
+/** Whether an existing namespace must be made again: asked to, or owned differently than desired. */
+function mustReplace(ns: string, d: NamespaceState, o: NamespaceState, opts: DiffOptions): boolean {
+  if (opts.replace?.has(ns)) return true;
+  return o.owned !== undefined && o.owned !== !!d.owned;
+}
+
+export function diff(desired: DesiredState, observedState: KernelState, opts: DiffOptions = {}): Diff {
   const changes: Change[] = [];
   const conflicts: Conflict[] = [];
-  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...Object.keys(observed.namespaces)])]
+  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...Object.keys(observedState.namespaces)])]
     .sort()
-    .filter((ns) => desired.namespaces[ns] || isOurs(desired, observed.namespaces[ns]!));
+    .filter((ns) => desired.namespaces[ns] || isOurs(desired, observedState.namespaces[ns]!));
   const removedNs = new Set(nsNames.filter((n) => !desired.namespaces[n]));
 
   // Namespaces
+  const replaced = new Set<string>();
   for (const ns of nsNames) {
     const d = desired.namespaces[ns];
-    const o = observed.namespaces[ns];
-    if (d && !o)
-      changes.push({ kind: 'namespace', action: 'add', ns, node: d.node, ...(d.owned ? { owned: true } : {}) });
+    const o = observedState.namespaces[ns];
+    const add = () =>
+      changes.push({ kind: 'namespace', action: 'add', ns, node: d!.node, ...(d!.owned ? { owned: true } : {}) });
+    if (d && !o) add();
     if (!d && o) changes.push({ kind: 'namespace', action: 'remove', ns, node: o.node });
     if (d && o) {
       const owner = parseOwnershipMarker(o.links.lo?.alias);
       const want = parseOwnershipMarker(d.links.lo!.alias);
       if (owner && want && (owner.prefix !== want.prefix || owner.lab !== want.lab || owner.node !== want.node)) {
         conflicts.push({ ns, message: `namespace ${ns} belongs to ${o.links.lo?.alias}, not to this lab` });
+      } else if (mustReplace(ns, d, o, opts)) {
+        replaced.add(ns);
+        changes.push({ kind: 'namespace', action: 'remove', ns, node: d.node, replace: true });
+        add();
       }
     }
   }
   if (conflicts.length) return { lab: desired.lab, changes: [], conflicts };
+  // From here on a replaced namespace is planned as a new, empty one.
+  const observed: KernelState = replaced.size
+    ? {
+        namespaces: Object.fromEntries(Object.entries(observedState.namespaces).filter(([n]) => !replaced.has(n))),
+      }
+    : observedState;
 
   // Links that must go: not desired, or not changeable in place. Veth pairs are removed once.
   const removedLinks = new Set<string>(); // "ns/name" of every link that will no longer exist
   const removedPairs = new Set<string>();
+  // A replaced namespace takes its links with it, and its veths take their far ends. The kernel
+  // destroys a deleted namespace in its own time, after `netns del` returns, so its veths are deleted
+  // first (stage 1): their far ends' names and ifindexes are free when the new pairs are made.
+  for (const ns of [...replaced].sort()) {
+    const links = observedState.namespaces[ns]!.links;
+    for (const name of Object.keys(links).sort()) {
+      const l = links[name]!;
+      const key = `${ns}/${name}`;
+      const gone = removedLinks.has(key); // the far end of a veth deleted just before
+      removedLinks.add(key);
+      const far = vethFarEnds(desired, observedState, ns, l);
+      for (const f of far) removedLinks.add(f);
+      if (l.kind !== 'veth' || gone || removedPairs.has(pairKey(ns, l))) continue;
+      removedPairs.add(pairKey(ns, l));
+      changes.push({
+        kind: 'link',
+        action: 'remove',
+        ns,
+        node: desired.namespaces[ns]!.node,
+        name,
+        observed: l,
+        fields: ['replace'],
+      });
+    }
+  }
   for (const ns of nsNames) {
     if (removedNs.has(ns)) continue;
     const d = desired.namespaces[ns]!;
@@ -160,6 +250,7 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
       const ol = o.links[name]!;
       if (ol.kind === 'loopback' || KERNEL_FALLBACK_DEVICES.has(name)) continue;
       const dl = d.links[name];
+      if (removedLinks.has(`${ns}/${name}`)) continue; // gone with a replaced namespace
       if (dl && !mustRecreate(dl, ol)) continue;
       const key = pairKey(ns, ol);
       if (removedPairs.has(key)) continue;
@@ -183,13 +274,13 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
   // device whose ifindex equals its iflink as non-urgent. New far ends therefore get an explicit
   // ifindex from a range the kernel's own counter never reaches in a lab's life, and so does the
   // near end (the kernel only honours a peer's ifindex when the device's own is given too).
-  const usedIndexes = new Map<string, Set<number>>();
-  const nextIndex = (ns: string, base: number): number => {
-    let used = usedIndexes.get(ns);
-    if (!used) {
-      used = new Set(Object.values(observed.namespaces[ns]?.links ?? {}).map((l) => l.ifindex ?? 0));
-      usedIndexes.set(ns, used);
-    }
+  // The indexes are unique in the whole lab, not just in each namespace: two pairs with the same
+  // (near, far) numbers in four namespaces could not be told apart when peers are resolved
+  // from the kernel's numbers (peers.ts).
+  const used = new Set<number>(
+    Object.values(observedState.namespaces).flatMap((n) => Object.values(n.links).map((l) => l.ifindex ?? 0)),
+  );
+  const nextIndex = (base: number): number => {
     let i = base;
     while (used.has(i)) i++;
     used.add(i);
@@ -221,8 +312,8 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
           addedPairs.add(key);
           const add: Change = { kind: 'link', action: 'add', ns, node, name, desired: dl, fields: [] };
           if (dl.veth) {
-            add.index = nextIndex(ns, LINK_INDEX_BASE);
-            add.peerIndex = nextIndex(dl.veth.peerNs, PEER_INDEX_BASE);
+            add.index = nextIndex(LINK_INDEX_BASE);
+            add.peerIndex = nextIndex(PEER_INDEX_BASE);
           }
           changes.push(add);
         }
@@ -245,10 +336,12 @@ export function diff(desired: DesiredState, observed: KernelState): Diff {
         changes.push({ kind: 'link', action: 'change', ns, node, name, desired: dl, observed: ol, fields });
     }
 
-    // Sysctls (a key the kernel does not show yet belongs to a new interface: kernel default 0)
+    // Sysctls (a key the kernel does not show yet belongs to a new interface: kernel default 0;
+    // so does the key of an interface that is re-created)
     for (const key of Object.keys(d.sysctls).sort()) {
       const want = d.sysctls[key]!;
-      const have = o?.sysctls[key] ?? '0';
+      const iface = /^net\.ipv4\.conf\.(.+)\.[a-z_]+$/.exec(key)?.[1];
+      const have = iface !== undefined && removedLinks.has(`${ns}/${iface}`) ? '0' : (o?.sysctls[key] ?? '0');
       if (want !== have)
         changes.push({ kind: 'sysctl', action: 'change', ns, node, key, desired: want, observed: have });
     }

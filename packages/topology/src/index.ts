@@ -5,6 +5,7 @@ export * from './naming.js';
 export * from './iptables.js';
 export * from './compile.js';
 export * from './diff.js';
+export * from './kind-change.js';
 export * from './plan.js';
 export * from './addr.js';
 export * from './schema.js';

@@ -43,6 +43,8 @@ export interface BridgeSpec {
   up?: boolean;
   vlanFiltering?: boolean;
   stp?: boolean;
+  /** Cap on learned FDB entries; default max(1024, 2 × the bridge's ports): see compile. */
+  fdbMaxLearned?: number;
 }
 
 export type NodeSpec = NetNodeSpec | BridgeSpec;
@@ -103,6 +105,15 @@ export interface Problem {
   code: string;
   message: string;
 }
+
+/**
+ * The cap on a bridge's learned FDB entries when the lab gives none: 1024, or twice the bridge's
+ * ports when that is more (a big bridge learns one MAC per port and must not flood to them all).
+ * A MAC flood from one port then costs a bounded table instead of growing it without end.
+ */
+export const DEFAULT_FDB_MAX_LEARNED = 1024;
+/** The largest cap a lab may ask for (the kernel takes any u32; a bigger table is what the cap is there to prevent, and 0 = no cap is not offered). */
+export const MAX_FDB_MAX_LEARNED = 65_536;
 
 export const isBridge = (n: NodeSpec): n is BridgeSpec => n.kind === 'bridge';
 export const isViaRoute = (r: RouteSpec): r is ViaRoute => 'via' in r && typeof r.via === 'string';

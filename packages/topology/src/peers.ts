@@ -2,8 +2,9 @@
 // peer's ifindex (and whether the peer is in another namespace). Two ends that point at each other
 // are a pair. This needs no `ip netns list-id`, which iproute2 answers by opening every namespace
 // on the machine — O(namespaces) per read, O(N²) for a lab. Every new veth gets ifindexes from
-// ranges of its own (see LINK_INDEX_BASE in diff.ts), so matches are unambiguous in practice;
-// an ambiguous or missing match is left unresolved rather than guessed.
+// ranges of its own (see LINK_INDEX_BASE in diff.ts), unique in the whole lab, so matches are
+// unambiguous (pairs made by older versions, numbered per namespace, may not be); an ambiguous or
+// missing match is left unresolved rather than guessed.
 import type { KernelState } from './state.js';
 
 /** Set on a veth whose peer is in no namespace of a complete observation: not a lab peer. */

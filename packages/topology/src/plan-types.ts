@@ -45,9 +45,11 @@ export const STAGES: readonly (readonly Phase[])[] = [
  * - `netns`: a line of a root-mount-namespace `ip -batch -` (`netns add NAME` / `netns del NAME`);
  * - `ip` / `bridge`: a line of `ip -batch -` / `bridge -batch -` run inside `ns`;
  * - `sysctl`: one `key=value` for `sysctl -w` run inside `ns`;
- * - `iptables`: a complete `iptables-restore` input for `ns` (in `input`).
+ * - `iptables`: a complete `iptables-restore` input for `ns` (in `input`);
+ * - `netlink`: a line of `ip -batch` syntax this iproute2 (6.1) does not know, carried out over
+ *   rtnetlink by Patchbay's helper inside `ns` (today: `link set dev BR type bridge fdb_max_learned N`).
  */
-export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables';
+export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'netlink';
 
 export type OpKind = 'namespace' | 'marker' | 'link' | 'address' | 'route' | 'sysctl' | 'fdb' | 'nat';
 
@@ -88,6 +90,9 @@ export function opCommand(op: Op): string {
         : `ip ${op.args.join(' ')}`;
     case 'ip':
       return `ip -n ${op.ns} ${op.args.join(' ')}`;
+    case 'netlink':
+      // What a newer iproute2 (6.8+) takes; this one lacks the keyword, so Patchbay says how it does it.
+      return `ip -n ${op.ns} ${op.args.join(' ')}  # iproute2 6.1 lacks this keyword: Patchbay sets IFLA_BR_FDB_MAX_LEARNED over netlink (bridgeattr.py)`;
     case 'bridge':
       return `bridge -n ${op.ns} ${op.args.join(' ')}`;
     case 'sysctl':

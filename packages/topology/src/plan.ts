@@ -78,7 +78,9 @@ function opsFor(c: Change): Op[] {
               kind: 'namespace',
               action: 'remove',
               args: ['netns', 'del', c.ns],
-              reason: `node ${c.node} is no longer in the lab`,
+              reason: c.replace
+                ? `node ${c.node} changed kind: its namespace is made again (what runs in it is ended first)`
+                : `node ${c.node} is no longer in the lab`,
             },
           ];
     case 'marker':
@@ -197,9 +199,11 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   const subject = { node: c.node, iface: c.name };
   const base = { ns: c.ns, subject, tool: 'ip' as const, kind: 'link' as const };
   if (c.action === 'remove') {
-    const why = c.fields.includes('recreate')
-      ? 'it cannot be changed in place, so it is re-created'
-      : 'it is not in the lab';
+    const why = c.fields.includes('replace')
+      ? 'its namespace is made again; deleted first, so its far end is gone at once'
+      : c.fields.includes('recreate')
+        ? 'it cannot be changed in place, so it is re-created'
+        : 'it is not in the lab';
     const peerNs = c.observed!.veth?.peerNs;
     return [
       {
@@ -248,6 +252,18 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
     set(['type', 'bridge', 'stp_state', d.bridge!.stp ? '1' : '0'], `stp ${d.bridge!.stp ? 'on' : 'off'}`);
   if (f.has('vlanFiltering'))
     set(['type', 'bridge', 'vlan_filtering', d.bridge!.vlanFiltering ? '1' : '0'], 'vlan filtering');
+  if (f.has('fdbMaxLearned')) {
+    const cap = d.bridge!.fdbMaxLearned!;
+    const was = o.bridge?.fdbMaxLearned;
+    ops.push({
+      ...base,
+      tool: 'netlink',
+      phase: 'configure',
+      action: 'change',
+      args: ['link', 'set', 'dev', c.name, 'type', 'bridge', 'fdb_max_learned', String(cap)],
+      reason: `learns at most ${cap} FDB entries (${was ? `was ${was}` : 'was uncapped'}): a MAC flood cannot grow its table without end`,
+    });
+  }
   if (f.has('master')) {
     if (d.master) set(['master', d.master], `port of bridge ${d.master}`);
     else set(['nomaster'], `no longer a port of ${o.master}`);

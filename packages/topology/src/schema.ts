@@ -5,7 +5,7 @@
 // as hints for editors, but `validateLab` is what reports them to the user with a stable code.
 
 import { Type, type Static } from '@sinclair/typebox';
-import type { Lab } from './model.js';
+import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
 
 export const LAB_SCHEMA_ID = 'https://patchbay.dev/schema/lab-v1.json';
@@ -104,6 +104,14 @@ export const BridgeSchema = Type.Object(
       Type.Boolean({ description: 'Enable VLAN filtering, so ports may carry vlan: { pvid, tagged }.' }),
     ),
     stp: Type.Optional(Type.Boolean({ description: 'Spanning tree protocol; default false.' })),
+    fdbMaxLearned: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_FDB_MAX_LEARNED,
+        description:
+          "Most FDB entries the bridge learns (the kernel's fdb_max_learned, Linux 6.8+); beyond it, frames to new MACs are flooded. Default: 1024, or twice the bridge's ports when that is more.",
+      }),
+    ),
   },
   { additionalProperties: false, description: 'A Linux bridge.' },
 );

@@ -14,6 +14,14 @@ export interface VethInfo {
 export interface BridgeInfo {
   stp: boolean;
   vlanFiltering: boolean;
+  /**
+   * Cap on FDB entries the bridge learns (the kernel's IFLA_BR_FDB_MAX_LEARNED, Linux 6.8+; 0: no
+   * cap). Observed: undefined when not read (iproute2's JSON lacks it) or the kernel lacks it; then
+   * it is not compared.
+   */
+  fdbMaxLearned?: number;
+  /** Observed only: entries learned now (IFLA_BR_FDB_N_LEARNED). Never compared. */
+  fdbLearned?: number;
 }
 
 export interface VxlanInfo {
@@ -75,9 +83,10 @@ export interface NamespaceState {
   /** The lab node this namespace realizes (IMPLICIT_HOST, "_host", for a lab's implicit bridge host). */
   node: string;
   /**
-   * Desired state only: created owned by its own user namespace, so a student shell in it holds
-   * network capabilities over this namespace alone (netns and router nodes; hosts keep bridges and
-   * tunnels and stay the machine's). Not observed or diffed: it only decides how the namespace is made.
+   * Desired: created owned by its own user namespace, so a student shell in it holds network
+   * capabilities over this namespace alone (netns and router nodes; hosts keep bridges and tunnels
+   * and stay the machine's). Observed (the engine sets it; undefined: not known): whether it is.
+   * An existing namespace owned otherwise than desired is replaced (see diff).
    */
   owned?: boolean;
   links: Record<string, LinkState>;

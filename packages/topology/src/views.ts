@@ -112,6 +112,14 @@ export const BridgeViewSchema = Type.Object(
     up: Type.Boolean(),
     stp: Type.Boolean(),
     vlanFiltering: Type.Boolean(),
+    fdbMaxLearned: Type.Optional(
+      Type.Integer({
+        description: 'Most FDB entries the bridge learns (0: no cap); missing when the kernel does not report it.',
+      }),
+    ),
+    fdbLearned: Type.Optional(
+      Type.Integer({ description: 'FDB entries the bridge has learned now (counted by the kernel).' }),
+    ),
     addresses: Type.Array(Type.String()),
     ports: Type.Array(Type.String()),
     fdb: Type.Array(FdbEntryViewSchema, { description: 'Learned and static entries.' }),

@@ -9,6 +9,7 @@ import { useShallow } from 'zustand/react/shallow';
 import '../components/inspector.css';
 import type { BridgeView, FdbEntryView, NodeView } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
+import { fdbCapText } from './tables-format';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
 function uniqueKeys(keys: string[]): string[] {
@@ -46,6 +47,7 @@ function useFreshKeys(scope: string, keys: string[]): Set<string> {
 const flagText = (e: FdbEntryView) => [...e.flags, ...(e.state ? [e.state] : [])].join(' ');
 
 function FdbTable({ bridge }: { bridge: BridgeView }) {
+  const cap = fdbCapText(bridge);
   const [filter, setFilter] = useState('');
   const filterId = useId();
   const keys = uniqueKeys(bridge.fdb.map((e) => `${e.mac}|${e.port}|${e.vlan ?? ''}|${e.dst ?? ''}`));
@@ -86,6 +88,14 @@ function FdbTable({ bridge }: { bridge: BridgeView }) {
         {bridge.stp ? ' · STP' : ''}
         {bridge.vlanFiltering ? ' · VLAN filtering' : ''} · ports:{' '}
         <span className="mono">{bridge.ports.join(', ') || 'none'}</span>
+        {cap && (
+          <>
+            {' · '}
+            <span className={cap.full ? 'pb-state-down' : undefined} data-testid="fdb-cap">
+              {cap.text}
+            </span>
+          </>
+        )}
       </p>
       <table className="pb-table" data-testid="fdb-table">
         <thead>

@@ -142,6 +142,14 @@ function BridgeFields({ lab, name, spec }: { lab: Lab; name: string; spec: Bridg
         hint="needs kernel support for bridge VLAN filtering"
         onChange={(c) => set('vlanFiltering', c ? true : undefined)}
       />
+      <NumberField
+        label="Most learned MACs"
+        path={`${path}.fdbMaxLearned`}
+        value={spec.fdbMaxLearned}
+        placeholder="1024"
+        testid="inspector-bridge-fdb-max"
+        onCommit={(v) => set('fdbMaxLearned', v)}
+      />
     </>
   );
 }
