@@ -1,4 +1,5 @@
-// The classroom's tables (migration 3) without a kernel: sessions, students, their tokens, runs, the cap.
+// The classroom's tables (migrations 3 and 4) without a kernel: sessions, students, their tokens,
+// runs, seats, the lock and the end.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ const run = (passed: number, at: string): CheckRun => ({
 describe('classroom store', () => {
   it('keeps sessions by code (any case), students in order with tokens for their lab only', () => {
     const s = open();
-    expect(s.schemaVersion).toBe(3);
+    expect(s.schemaVersion).toBe(4);
     expect(
       s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: 'id: link-down' }),
     ).toMatchObject({ id: 'a', endedAt: null });
@@ -41,15 +42,60 @@ describe('classroom store', () => {
     const one = add('one', 't1');
     const two = add('two', 't2');
     expect(add('three', 't3')).toBe('full');
-    expect(one !== 'full' && two !== 'full' && [one.lab, two.lab]).toEqual(['sabcdef-01', 'sabcdef-02']);
+    expect(typeof one !== 'string' && typeof two !== 'string' && [one.lab, two.lab]).toEqual([
+      'sabcdef-01',
+      'sabcdef-02',
+    ]);
     expect(s.tokens.find('t1')).toEqual({ role: 'student', lab: 'sabcdef-01' });
     expect(s.tokens.find('t3')).toBeUndefined();
     // A student removed (their lab could not be made): the next one never reuses a lab name.
     s.students.delete('two');
     expect(s.tokens.find('t2')).toBeUndefined();
     const four = add('four', 't4');
-    expect(four !== 'full' && four.lab).toBe('sabcdef-03');
+    expect(typeof four !== 'string' && four.lab).toBe('sabcdef-03');
     expect(s.students.inSession('a').map((st) => st.id)).toEqual(['one', 'four']);
+  });
+
+  it("refuses a join beyond the session's own seats, while locked and once ended; the first end's reason stays", () => {
+    const s = open();
+    s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 1 });
+    const add = (id: string) =>
+      s.students.add({
+        id,
+        session: 'a',
+        name: id,
+        token: `t-${id}`,
+        labFor: (n) => studentLabName('ABCDEF', n),
+        max: 60,
+      });
+    expect(s.sessions.get('a')).toMatchObject({ seatLimit: 1, locked: false, endReason: null });
+    expect(add('one')).toMatchObject({ id: 'one' });
+    expect(add('two')).toBe('full'); // the session's own 1 seat, not the default 60
+    expect(s.sessions.update('a', { seatLimit: 3, locked: true })).toMatchObject({ seatLimit: 3, locked: true });
+    expect(add('two')).toBe('locked');
+    expect(s.tokens.find('t-two')).toBeUndefined();
+    s.sessions.update('a', { locked: false });
+    expect(add('two')).toMatchObject({ id: 'two' });
+    expect(s.students.count('a')).toBe(2);
+    s.sessions.end('a', 'idle');
+    s.sessions.end('a', 'instructor');
+    expect(s.sessions.get('a')).toMatchObject({ endReason: 'idle', endedAt: expect.any(String) });
+    expect(add('three')).toBe('ended');
+    expect(s.sessions.running()).toEqual([]);
+    // A session opened before seats existed: the caller's default applies.
+    s.sessions.add({ id: 'b', code: 'BCDEFG', scenarioId: 'x', scenarioText: '' });
+    expect(s.sessions.get('b')?.seatLimit).toBeNull();
+    const old = (id: string) =>
+      s.students.add({
+        id,
+        session: 'b',
+        name: id,
+        token: `u-${id}`,
+        labFor: (n) => studentLabName('BCDEFG', n),
+        max: 1,
+      });
+    expect(old('x1')).toMatchObject({ id: 'x1' });
+    expect(old('x2')).toBe('full');
   });
 
   it('records runs; the first full pass stays as solvedAt; revoking a lab ends its tokens', () => {
