@@ -27,16 +27,17 @@ export type ExerciseMode =
 
 type Tab = 'terminal' | 'tables';
 
-const CLOSED_TEXT: Record<NonNullable<ExerciseState['closed']>, string> = {
-  removed: 'Your instructor removed you from this class session: your lab is gone.',
-  ended: 'Your instructor ended this class session: its labs are gone.',
+/** What the server said when it let go of a student; an end by the instructor keeps the general text. */
+const CLOSED_TEXT: Partial<Record<NonNullable<ExerciseState['closed']>, string>> = {
+  removed: 'Your instructor removed you from this class session: your lab is gone. Ask them before joining again.',
   expired: 'This class session ended after a long time without activity: its labs are gone.',
 };
 
 /** What a failed load means for whoever is looking (`closed`: what the server said when it let go of the student). */
 function loadErrorText(e: ApiError, role: ExerciseMode['role'], closed?: ExerciseState['closed']): string {
   if (e.status === 0) return e.message;
-  if (role === 'student' && closed && e.status === 401) return CLOSED_TEXT[closed];
+  const why = closed && CLOSED_TEXT[closed];
+  if (role === 'student' && why && e.status === 401) return why;
   if (e.status === 410) return `${e.message.split(';')[0]}.`;
   if (role === 'student' && (e.status === 401 || e.status === 403 || e.status === 404))
     return 'This lab is not available to you any more: the class session may have ended. Ask your instructor for a new join code.';
