@@ -93,13 +93,15 @@ export function SessionsPage() {
               type="number"
               min={1}
               step={1}
-              placeholder="server default"
+              placeholder="default"
               value={seats}
               onChange={(e) => setSeats(e.target.value)}
               className="pb-seat-input"
               data-testid="new-seat-limit"
             />
-            <span className="pb-muted">students at most; change it or lock the session later from its dashboard.</span>
+            <span className="pb-muted">
+              students at most (empty: the server’s default); change it or lock the session later from its dashboard.
+            </span>
           </p>
           {!scenarios && !error && <p className="pb-muted">Loading the exercises…</p>}
           <ul className="pb-scenarios" data-testid="scenarios">
