@@ -61,7 +61,11 @@ export default fp<ReaperOptions>(
       const idleMs = app.limits.sessionIdleSeconds * 1000;
       if (idleMs <= 0) return [];
       const ended: string[] = [];
-      for (const session of app.store.sessions.running()) {
+      const running = app.store.sessions.running();
+      // Ended sessions need no record of activity any more.
+      const live = new Set(running.map((r) => r.id));
+      for (const id of sessionTouched.keys()) if (!live.has(id)) sessionTouched.delete(id);
+      for (const session of running) {
         const idle = sessionIdle(
           {
             createdAt: Date.parse(session.createdAt),
