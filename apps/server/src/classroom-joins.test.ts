@@ -176,4 +176,21 @@ describe('joins', () => {
     expect((await call('DELETE', `/api/sessions/${session.id}`)).json().destroyed).toHaveLength(2);
     expect(await listNamespaces(PREFIX)).toEqual([]);
   });
+
+  it('a reset racing the removal never leaves the lab behind', async () => {
+    const session = await open({});
+    const dee = (await join(session.code, 'Dee', '10.9.4.1')).json<Joined>();
+    // The student's own reset and the instructor's removal at once, in either order of arrival.
+    const [reset, removed] = await Promise.all([
+      call('POST', `/api/labs/${dee.lab}/reset`, undefined, as(dee.token)),
+      call('DELETE', `/api/sessions/${session.id}/students/${dee.student}`),
+    ]);
+    expect(removed.statusCode, removed.body).toBe(200);
+    // Done before the removal (200), refused once it was removed (410), or cut off by the revoked token (401).
+    expect([200, 401, 410], reset.body).toContain(reset.statusCode);
+    expect(await labsOf(dee)).toEqual([]);
+    expect((await call('POST', `/api/labs/${dee.lab}/reset`, undefined, as(dee.token))).statusCode).toBe(401);
+    expect(await labsOf(dee)).toEqual([]);
+    expect((await call('DELETE', `/api/sessions/${session.id}`)).json().destroyed).toEqual([]);
+  });
 });
