@@ -98,6 +98,25 @@ describe('classroom store', () => {
     expect(old('x2')).toBe('full');
   });
 
+  it('brings a database of version 3 up to 4: its sessions keep running, with the default seats and unlocked', () => {
+    let s = open();
+    s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 5 });
+    // Back to version 3, as a database written before migration 4 is.
+    s.db.exec(`
+      ALTER TABLE sessions DROP COLUMN seat_limit;
+      ALTER TABLE sessions DROP COLUMN locked;
+      ALTER TABLE sessions DROP COLUMN end_reason;
+      DELETE FROM migrations WHERE version = 4;
+    `);
+    expect(s.schemaVersion).toBe(3);
+    s.close();
+    s = db = openStore(dir);
+    expect(s.schemaVersion).toBe(4);
+    expect(s.sessions.get('a')).toMatchObject({ code: 'ABCDEF', seatLimit: null, locked: false, endReason: null });
+    s.sessions.end('a');
+    expect(s.sessions.get('a')?.endReason).toBe('instructor');
+  });
+
   it('records runs; the first full pass stays as solvedAt; revoking a lab ends its tokens', () => {
     const s = open();
     s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '' });
