@@ -70,11 +70,6 @@ const BENCH_LIMITS = {
   studentCaptures: 100,
   studentTerminals: 100,
   studentNodesPerLab: 2000,
-  // Every student joins from 127.0.0.1 at once: the join rate per address and the seats are not measured here.
-  joinsPerMinute: 10_000,
-  joinBurst: 10_000,
-  sessionSeats: 10_000,
-  sessionSeatsMax: 10_000,
 };
 /** Whether this server build takes `limits` (its buildApp reads opts.limits). */
 const limitsSupported = /\.limits\b/.test(buildApp.toString());
