@@ -64,7 +64,7 @@ describe('classroom store', () => {
         id,
         session: 'a',
         name: id,
-        token: `t-${id}`,
+        token: `tok-${id}-0123456789abcdef`,
         labFor: (n) => studentLabName('ABCDEF', n),
         max: 60,
       });
@@ -73,7 +73,7 @@ describe('classroom store', () => {
     expect(add('two')).toBe('full'); // the session's own 1 seat, not the default 60
     expect(s.sessions.update('a', { seatLimit: 3, locked: true })).toMatchObject({ seatLimit: 3, locked: true });
     expect(add('two')).toBe('locked');
-    expect(s.tokens.find('t-two')).toBeUndefined();
+    expect(s.tokens.find('tok-two-0123456789abcdef')).toBeUndefined();
     s.sessions.update('a', { locked: false });
     expect(add('two')).toMatchObject({ id: 'two' });
     expect(s.students.count('a')).toBe(2);
@@ -90,7 +90,7 @@ describe('classroom store', () => {
         id,
         session: 'b',
         name: id,
-        token: `u-${id}`,
+        token: `old-${id}-0123456789abcdef`,
         labFor: (n) => studentLabName('BCDEFG', n),
         max: 1,
       });
