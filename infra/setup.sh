@@ -11,9 +11,10 @@ PNPM_VERSION=10.34.9
 # python3, g++, make: node-gyp for native node modules · ca-certificates: the npm registry over TLS ·
 # chromium, fonts-dejavu-core: the browser the end-to-end tests (Playwright) drive ·
 # netcat-openbsd, traceroute, iputils-tracepath, iputils-arping, curl, nftables: the learner's tools
-# inside a node's sandboxed shell.
+# inside a node's sandboxed shell · libseccomp2: the sandbox's syscall filter, compiled at first use
+# by packages/kernel/helpers/seccomp-filter.py (util-linux's prlimit sets the sandbox's rlimits).
 APT_PACKAGES=(iproute2 tcpdump iptables iputils-ping util-linux procps bubblewrap python3 g++ make ca-certificates chromium fonts-dejavu-core
-  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables)
+  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

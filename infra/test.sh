@@ -13,6 +13,8 @@ snapshot() {
   iptables-save 2>/dev/null | grep -v '^#'
   # user-namespace pins and host uids of owned namespaces (nsowner.py)
   ls /run/patchbay/userns /run/patchbay/uids 2>/dev/null
+  # sandbox cgroups (kernel sandbox-limits.ts), v2 or v1 layout
+  ls -d /sys/fs/cgroup/patchbay/*/ /sys/fs/cgroup/*/patchbay/*/ 2>/dev/null
 }
 before=$(snapshot)
 

@@ -43,7 +43,11 @@ export const COMMANDS: Record<string, CommandGrammar> = {
   export: { args: ['NAME'], flags: ['script'], usage: 'patchbay export NAME [--script]' },
   recover: { args: [], flags: ['json'], usage: 'patchbay recover [--json]' },
   capabilities: { args: [], flags: ['json'], usage: 'patchbay capabilities [--json]' },
-  serve: { args: [], valued: ['port', 'host'], usage: 'patchbay serve [--port N] [--host H]' },
+  serve: {
+    args: [],
+    valued: ['port', 'host', 'tls-cert', 'tls-key'],
+    usage: 'patchbay serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE]',
+  },
   'scenario list': { args: [], flags: ['json'], usage: 'patchbay scenario list [--json]' },
   'scenario start': { args: ['ID|FILE'], valued: ['lab'], usage: 'patchbay scenario start ID|FILE [--lab NAME]' },
   'scenario check': { args: ['NAME'], flags: ['json'], usage: 'patchbay scenario check NAME [--json]' },
@@ -177,9 +181,10 @@ usage: patchbay COMMAND [ARGS]
   scenario validate ID|FILE [--lab NAME] [--json]
                           prove it sound: the fresh lab fails a check, the solution passes all,
                           a reset lab fails again (exit 2 invalid, 3 unsound)
-  serve [--port N] [--host H]
+  serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE]
                           start the server (REST API and web app; default 127.0.0.1:7070) and
-                          print its address with the instructor token; labs keep running when it stops
+                          print its address with the instructor token; labs keep running when it stops;
+                          HTTPS with a PEM certificate and key
 
 Options are spelled out (--json) and only those in a command's usage line are accepted; an
 unknown option or an extra argument is refused before anything runs (exit 2).
@@ -187,5 +192,6 @@ unknown option or an extra argument is refused before anything runs (exit 2).
 exit: 0 done · 1 failed (rolled back, or reported exactly) · 2 invalid input (nothing changed)
       · 3 scenario check: some checks fail; scenario validate: not sound
 environment: PATCHBAY_PREFIX (default pb-), PATCHBAY_DATA (default /var/lib/patchbay),
-             PATCHBAY_ADMIN_TOKEN (serve; default: generated once, kept in PATCHBAY_DATA),
+             PATCHBAY_ADMIN_TOKEN (serve; 128 bits at least; default: generated once, kept in PATCHBAY_DATA),
+             PATCHBAY_ALLOWED_HOSTS (serve; host names answered besides addresses and localhost),
              PATCHBAY_LOG_LEVEL (serve; default info), PATCHBAY_LOG_FORMAT (serve; pretty or json)`;

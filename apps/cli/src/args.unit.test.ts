@@ -22,6 +22,8 @@ describe('accepted command lines', () => {
     expect(parseArgs(['apply', '-']).positional).toEqual(['-']); // stdin
     const serve = parseArgs(['serve', '--port', '8080', '--host=0.0.0.0']);
     expect(Object.fromEntries(serve.options)).toEqual({ port: '8080', host: '0.0.0.0' });
+    const tls = parseArgs(['serve', '--tls-cert', 'c.pem', '--tls-key=k.pem']);
+    expect(Object.fromEntries(tls.options)).toEqual({ 'tls-cert': 'c.pem', 'tls-key': 'k.pem' });
     const start = parseArgs(['scenario', 'start', '--lab', 'mine', 'link-down']);
     expect(start.command).toBe('scenario start');
     expect(start.positional).toEqual(['link-down']);

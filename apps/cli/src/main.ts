@@ -84,10 +84,15 @@ async function cmdServe(p: Parsed): Promise<number> {
   }
   const host = p.options.get('host');
   if (host === '') throw new EngineError('invalid', '--host needs a value');
+  const tlsCert = p.options.get('tls-cert');
+  const tlsKey = p.options.get('tls-key');
+  if ((tlsCert === undefined) !== (tlsKey === undefined))
+    throw new EngineError('invalid', '--tls-cert and --tls-key go together: give both PEM files');
   // Loaded only here: the other commands do not pay for Fastify and SQLite.
   const { start } = await import('@patchbay/server');
   try {
-    await start({ port, host }); // the server then runs until SIGINT/SIGTERM
+    // the server then runs until SIGINT/SIGTERM
+    await start({ port, host, ...(tlsCert !== undefined && tlsKey !== undefined ? { tlsCert, tlsKey } : {}) });
   } catch (e) {
     if (e instanceof EngineError) throw e;
     err(`patchbay serve: ${(e as Error).message}`); // e.g. EADDRINUSE: no stack for an expected failure
@@ -138,7 +143,8 @@ async function main(argv: string[]): Promise<number> {
       if (p.flags.has('json')) out(JSON.stringify(r, null, 2));
       else
         out(
-          `adopted: ${r.adopted.join(', ') || '-'}\ncleaned: ${r.cleaned.join(', ') || '-'}\nrestored: ${r.restored.join(', ') || '-'}`,
+          `adopted: ${r.adopted.join(', ') || '-'}\ncleaned: ${r.cleaned.join(', ') || '-'}\nrestored: ${r.restored.join(', ') || '-'}` +
+            (r.cgroups.length ? `\nsandbox cgroups removed: ${r.cgroups.join(', ')}` : ''),
         );
       return 0;
     }

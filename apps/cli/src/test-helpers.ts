@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach } from 'vitest';
-import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
+import { labSandboxGroup } from '@patchbay/engine';
+import { deleteNamespaces, listNamespaces, listSandboxGroups, removeSandboxGroups } from '@patchbay/kernel';
 
 export const CLI = join(import.meta.dirname, '../dist/main.js');
 export const EXAMPLES_DIR = join(import.meta.dirname, '../../../examples');
@@ -80,6 +81,7 @@ export function cliEnv(prefix: string): CliEnv {
     namespaces: () => listNamespaces(prefix),
     async cleanup() {
       await deleteNamespaces(await listNamespaces(prefix));
+      await removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, ''))); // `patchbay shell`'s lab cgroups
       rmSync(tmp, { recursive: true, force: true });
     },
   };

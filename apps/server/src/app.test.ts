@@ -45,11 +45,12 @@ describe('error handler', () => {
     const engine = new Engine({ prefix: lab.prefix, dataDir: lab.dataDir });
     const db = openStore(lab.dataDir);
     const stream = { write: (l: string) => void lines.push(l) };
-    const app = await buildApp({ engine, store: db, adminToken: 'x', logger: { level: 'error', stream } });
+    const other = 'error-handler-test-token-0123456789';
+    const app = await buildApp({ engine, store: db, adminToken: other, logger: { level: 'error', stream } });
     try {
       // Routes cannot be added after ready(); a closed database makes a real route fail instead.
       db.close();
-      const r = await app.inject({ method: 'GET', url: '/api/labs', headers: { authorization: 'Bearer x' } });
+      const r = await app.inject({ method: 'GET', url: '/api/labs', headers: { authorization: `Bearer ${other}` } });
       expect(r.statusCode).toBe(500);
       const body = r.json();
       expect(body).toEqual({ error: expect.any(String), code: 'internal', requestId: expect.any(String) });
@@ -85,8 +86,9 @@ describe('database and admin token', () => {
       const again = openStore(dir);
       expect(again.schemaVersion).toBe(4);
       expect(adminToken(again, dir, {})).toBe(t1);
-      expect(adminToken(again, dir, { PATCHBAY_ADMIN_TOKEN: 'from-env' })).toBe('from-env');
-      expect(again.tokens.find('from-env')?.role).toBe('instructor');
+      const fromEnv = 'from-env-token-0123456789abcdef';
+      expect(adminToken(again, dir, { PATCHBAY_ADMIN_TOKEN: fromEnv })).toBe(fromEnv);
+      expect(again.tokens.find(fromEnv)?.role).toBe('instructor');
       expect(again.tokens.find('other')).toBeUndefined();
       again.close();
     } finally {

@@ -7,8 +7,11 @@ import type { Engine } from '@patchbay/engine';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import type { Store } from './store/store.js';
 import { BODY_LIMIT, installErrorHandlers } from './errors.js';
-import { logRequests } from './logging.js';
+import { clientErrorHandler, logRequests } from './logging.js';
 import contentTypes from './plugins/external/content-types.js';
+import hostCheck from './plugins/external/host-check.js';
+import securityHeaders from './plugins/external/security-headers.js';
+import { hostPolicy, type HostPolicy } from './request-origin.js';
 import swagger from './plugins/external/swagger.js';
 import web from './plugins/external/web.js';
 import auth from './plugins/services/auth.js';
@@ -42,14 +45,23 @@ export interface AppOptions {
   limits?: Partial<Limits>;
   /** How often idle student labs are looked for (tests shorten it). */
   reaper?: ReaperOptions;
+  /** Host names answered besides IP literals and loopback names (default: from PATCHBAY_ALLOWED_HOSTS). */
+  hostPolicy?: HostPolicy;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: Buffer; key: Buffer };
+  /** Behind a reverse proxy: whose X-Forwarded-For to believe for the client address (Fastify's trustProxy). */
+  trustProxy?: FastifyServerOptions['trustProxy'];
 }
 
 export async function buildApp(opts: AppOptions) {
   const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     logger: opts.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }), // logRequests: one line per request, its token redacted
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
+    clientErrorHandler, // logs no request bytes (logging.ts)
+    ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
     ajv: {
       // Report every problem, and never change the document while checking it.
       customOptions: { allErrors: true, removeAdditional: false, useDefaults: false, coerceTypes: false },
@@ -61,12 +73,18 @@ export async function buildApp(opts: AppOptions) {
   // contract test holds this against the protocol's route table.
   const apiRoutes: string[] = [];
   app.addHook('onRoute', (r) => {
+    // Fail closed: an /api route registered without the route table's access (route.ts) would be
+    // served without a token, so it stops the start instead.
+    if (r.url.startsWith('/api/') && r.config?.access === undefined)
+      throw new Error(`${String(r.method)} ${r.url} is not registered from the route table (routes/route.ts)`);
     for (const method of [r.method].flat())
       if (r.url.startsWith('/api/') && method !== 'HEAD') apiRoutes.push(`${method} ${r.url}`);
   });
   app.decorate('apiRoutes', apiRoutes as readonly string[]);
 
-  // external
+  // external: the security headers and the Host/Origin check first, for every answer
+  await app.register(securityHeaders);
+  await app.register(hostCheck, { policy: opts.hostPolicy ?? hostPolicy() });
   await app.register(swagger);
   await app.register(contentTypes);
   await app.register(web);

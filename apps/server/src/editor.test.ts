@@ -299,8 +299,12 @@ describe('web app', () => {
   });
 
   it('still guards the API, the editor routes included', async () => {
-    for (const url of ['/api/labs', '/api/examples', '/api/no/such/route'])
+    for (const url of ['/api/labs', '/api/examples'])
       expect((await s.app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+    // An address no route matches is a 404 (never index.html), answered without any token work.
+    const none = await s.app.inject({ method: 'GET', url: '/api/no/such/route' });
+    expect(none.statusCode).toBe(404);
+    expect(none.json()).toMatchObject({ code: 'not-found' });
     expect((await s.app.inject({ method: 'POST', url: '/api/script', payload: twoContainers() })).statusCode).toBe(401);
   });
 

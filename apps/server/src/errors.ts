@@ -49,7 +49,14 @@ export function problemsBody(error: string, code: string, problems: Problem[]) {
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     // The web app's own addresses (not files, not the API): its index.html.
-    const path = req.url.split('?')[0]!;
+    // Decoded, as the router matched it: `/%61pi/x` is an API address too.
+    const raw = req.url.split('?')[0]!;
+    let path = raw;
+    try {
+      path = decodeURIComponent(raw);
+    } catch {
+      /* malformed escapes: as it is */
+    }
     if (
       req.method === 'GET' &&
       !path.startsWith('/api/') &&

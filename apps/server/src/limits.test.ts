@@ -1,9 +1,9 @@
 // Rate limits and quotas: the REST token bucket (429 + Retry-After), the per-connection event
 // bucket (a refused ack, never silence), a student's concurrent pings and lab size, the capture
 // length cap; and PATCHBAY_LIMITS parsing.
-import { listNamespaces } from '@patchbay/kernel';
+import { DEFAULT_SANDBOX_LIMITS, listNamespaces } from '@patchbay/kernel';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, limitsFromEnv, Quotas, TokenBucket } from './limits.js';
+import { addressKey, DEFAULT_LIMITS, limitsFromEnv, Quotas, sandboxLimitsOf, TokenBucket } from './limits.js';
 import { auth, exampleText, liveServer, streamId, type LiveClient } from './test-support.js';
 
 const STUDENT = 'pbs9-student-token-0123456789';
@@ -40,6 +40,28 @@ describe('limits', () => {
       joinsPerMinute: 2,
       sessionIdleSeconds: 0,
     });
+  });
+
+  it('keys client addresses: IPv4 as it is, IPv4-mapped as IPv4, IPv6 by its /64', () => {
+    expect(addressKey('10.1.2.3')).toBe('a:10.1.2.3');
+    expect(addressKey('::ffff:10.1.2.3')).toBe('a:10.1.2.3');
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('a:2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('a:2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('a:2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('a:0:0:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('a:fe80:0:0:0::/64');
+  });
+
+  it("reads the students' sandbox limits (processes, memory, CPU weight, open files) and hands them to the engine", () => {
+    const l = limitsFromEnv(
+      '{"studentProcesses": 128, "studentMemoryMiB": 256, "studentCpuWeight": 50, "studentOpenFiles": 4096}',
+    );
+    expect(sandboxLimitsOf(l)).toEqual({ processes: 128, memoryMiB: 256, cpuWeight: 50, openFiles: 4096 });
+    expect(sandboxLimitsOf(DEFAULT_LIMITS)).toEqual(DEFAULT_SANDBOX_LIMITS);
+    expect(() => limitsFromEnv('{"studentProcesses": 4}')).toThrow(/studentProcesses/); // a shell needs more
+    expect(() => limitsFromEnv('{"studentMemoryMiB": 0.5}')).toThrow(/studentMemoryMiB/);
+    expect(() => limitsFromEnv('{"studentCpuWeight": 20000}')).toThrow(/studentCpuWeight/);
+    expect(live.server.engine.settings.sandboxLimits).toEqual(DEFAULT_SANDBOX_LIMITS); // none given to this server
   });
 
   it('a token bucket allows its burst, then its rate', () => {

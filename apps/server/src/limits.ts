@@ -1,8 +1,14 @@
 // What one server lets each client do: API and socket rate limits, and per-student quotas. Defaults
 // suit a class on one machine; `PATCHBAY_LIMITS` (JSON, any subset of the fields) overrides them,
 // checked at start: a bad value stops the server with the reason rather than running unlimited.
+import { DEFAULT_SANDBOX_LIMITS, SANDBOX_LIMIT_RANGES, type SandboxLimitValues } from '@patchbay/kernel';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+
+function range(key: keyof SandboxLimitValues) {
+  const [minimum, maximum] = SANDBOX_LIMIT_RANGES[key];
+  return Type.Integer({ minimum, maximum });
+}
 
 export const LimitsSchema = Type.Object(
   {
@@ -18,6 +24,15 @@ export const LimitsSchema = Type.Object(
     studentTerminals: Type.Integer({ minimum: 0, maximum: 1000 }),
     /** Nodes in a lab a student applies. */
     studentNodesPerLab: Type.Integer({ minimum: 1, maximum: 2000 }),
+    /**
+     * A lab document in a request (apply, script): at most this many nodes and links, checked on
+     * the parsed JSON before any lab parsing, so no request holds the event loop for long (every
+     * node costs parse, validate and compile time on the server's one thread; docs/server.md).
+     */
+    documentMaxNodes: Type.Integer({ minimum: 1, maximum: 2000 }),
+    documentMaxLinks: Type.Integer({ minimum: 1, maximum: 4000 }),
+    /** A YAML document's size (its parse is the costliest step: send larger labs as JSON). */
+    documentMaxYamlBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 }),
     /** A student's lab with no request and no connection for this long is destroyed (0: never). */
     studentIdleSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86_400 }),
     /**
@@ -34,6 +49,15 @@ export const LimitsSchema = Type.Object(
     /** Longest and largest capture anyone may ask for. */
     captureMaxSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     captureMaxBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3 }),
+    /**
+     * What the sandboxes of one student's lab (every shell, and sandboxed steps) may use together,
+     * enforced by the kernel (a cgroup per lab): processes and threads, memory in MiB, CPU weight
+     * (1..10000, 100 = as much as any other process); open files per process (RLIMIT_NOFILE).
+     */
+    studentProcesses: range('processes'),
+    studentMemoryMiB: range('memoryMiB'),
+    studentCpuWeight: range('cpuWeight'),
+    studentOpenFiles: range('openFiles'),
   },
   { additionalProperties: false },
 );
@@ -48,6 +72,9 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentCaptures: 2,
   studentTerminals: 4,
   studentNodesPerLab: 30,
+  documentMaxNodes: 200,
+  documentMaxLinks: 400,
+  documentMaxYamlBytes: 48 * 1024,
   studentIdleSeconds: 3600,
   joinsPerMinute: 6,
   joinBurst: 40,
@@ -56,7 +83,21 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   sessionIdleSeconds: 8 * 3600,
   captureMaxSeconds: 3600,
   captureMaxBytes: 256 * 1024 * 1024,
+  studentProcesses: DEFAULT_SANDBOX_LIMITS.processes,
+  studentMemoryMiB: DEFAULT_SANDBOX_LIMITS.memoryMiB,
+  studentCpuWeight: DEFAULT_SANDBOX_LIMITS.cpuWeight,
+  studentOpenFiles: DEFAULT_SANDBOX_LIMITS.openFiles,
 });
+
+/** The kernel's sandbox values from the server's limits (the engine gives each lab its group). */
+export function sandboxLimitsOf(limits: Limits): SandboxLimitValues {
+  return {
+    processes: limits.studentProcesses,
+    memoryMiB: limits.studentMemoryMiB,
+    cpuWeight: limits.studentCpuWeight,
+    openFiles: limits.studentOpenFiles,
+  };
+}
 
 /** The limits from `PATCHBAY_LIMITS` over the defaults; throws with every problem when it is not valid. */
 export function limitsFromEnv(text = process.env['PATCHBAY_LIMITS']): Limits {
@@ -78,6 +119,27 @@ export function limitsFromEnv(text = process.env['PATCHBAY_LIMITS']): Limits {
       `PATCHBAY_LIMITS is not valid: sessionSeats (${merged.sessionSeats}) is above sessionSeatsMax (${merged.sessionSeatsMax})`,
     );
   return merged;
+}
+
+/**
+ * The rate-limit key of a client address: an IPv4 address as it is (an IPv4-mapped IPv6 address
+ * as its IPv4), an IPv6 address by its /64 — one host usually holds a whole /64, so keying on
+ * single IPv6 addresses would give a guesser 2^64 buckets.
+ */
+export function addressKey(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4) return `a:${v4[1]}`;
+  if (!ip.includes(':')) return `a:${ip}`;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::')
+    ? [...left, ...new Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `a:${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** A token bucket: `rate` per second, at most `burst` saved up. */

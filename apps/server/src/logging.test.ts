@@ -85,11 +85,15 @@ describe('the logger settings', () => {
     expect(() => serverLogger({ PATCHBAY_LOG_LEVEL: 'loud' })).toThrow(/PATCHBAY_LOG_LEVEL "loud" is not a level/);
   });
 
-  it('redacts token and access_token, wherever they are in the query', () => {
+  it('redacts token, access_token and any parameter named like a token, wherever it is in the query', () => {
     expect(redactUrl('/x?token=a&b=2')).toBe('/x?token=[redacted]&b=2');
     expect(redactUrl('/x?b=2&Token=a#lab=w')).toBe('/x?b=2&Token=[redacted]#lab=w');
     expect(redactUrl('/x?access_token=a')).toBe('/x?access_token=[redacted]');
-    expect(redactUrl('/x?mytoken=a')).toBe('/x?mytoken=a');
+    // Any parameter named like a token, however its name is spelled: the page's own reading decodes it.
+    expect(redactUrl('/x?mytoken=a')).toBe('/x?mytoken=[redacted]');
+    expect(redactUrl('/?%74oken=a&b=%zz')).toBe('/?%74oken=[redacted]&b=%zz');
+    expect(redactUrl('/?%zz=a')).toBe('/?%zz=[redacted]');
+    expect(redactUrl('/plain/path')).toBe('/plain/path');
   });
 
   it('prints fields after the message and the stack of an error', () => {

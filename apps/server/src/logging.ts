@@ -2,16 +2,39 @@
 // few fields that matter); otherwise it is pino's JSON, one object a line, for log collectors.
 // Either way no line carries a token: request URLs are logged with `token=` redacted (the web app's
 // first page load is `/?token=…`), and headers (Authorization) are never logged.
+import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 
 export type LogFormat = 'pretty' | 'json';
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-/** `token=` values in a URL's query replaced, so a request log never holds a credential. */
+/**
+ * The values of a URL's query parameters named like a token (`token`, `access_token`, however
+ * spelled: `%74oken`, `TOKEN`) replaced, so a request log never holds a credential. A parameter
+ * whose name cannot be decoded is redacted too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|access_token)=)[^&#]*/gi, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  const redacted = query
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      if (eq < 0) return part;
+      let name: string;
+      try {
+        name = decodeURIComponent(part.slice(0, eq).replace(/\+/g, ' '));
+      } catch {
+        return `${part.slice(0, eq)}=[redacted]`;
+      }
+      return /token/i.test(name) ? `${part.slice(0, eq)}=[redacted]` : part;
+    })
+    .join('&');
+  return `${url.slice(0, q + 1)}${redacted}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
 export interface LoggerEnv {
@@ -41,6 +64,32 @@ export function serverLogger(
     },
     stream: format === 'pretty' ? prettyStream(out, Boolean(out.isTTY)) : out,
   };
+}
+
+/**
+ * Fastify's answer to a request Node could not parse, without its log line: Fastify's own logs the
+ * error with `rawPacket`, the request's bytes — its URL (`?token=`) and its Authorization header.
+ * This one logs the parser's code and reason only, and answers as Fastify does (400, 408 or 431).
+ */
+export function clientErrorHandler(
+  this: { log: FastifyBaseLogger },
+  err: Error & { code?: string; reason?: string },
+  socket: Socket,
+): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, label] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large']
+        : [400, 'Bad Request'];
+  this.log.debug({ code: err.code, reason: err.reason ?? err.message }, 'client error');
+  const body = JSON.stringify({ error: label, code: 'bad-request', message: 'Client Error', statusCode: status });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${label}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy();
 }
 
 /**

@@ -1,15 +1,43 @@
 // `patchbay serve`: open the database, re-adopt running labs (a restart never tears them down),
 // listen, print the address with the instructor token, and shut down cleanly on SIGINT/SIGTERM.
+// With --tls-cert/--tls-key it serves HTTPS; over plain HTTP on an address other than loopback it
+// warns at start (tokens would cross the network in the clear: docs/server.md, "TLS").
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
 import { openStore } from './store/store.js';
-import { limitsFromEnv } from './limits.js';
+import { limitsFromEnv, sandboxLimitsOf } from './limits.js';
 import { serverLogger } from './logging.js';
+import { hostPolicy } from './request-origin.js';
 
 export interface StartOptions {
   port?: number;
   host?: string;
+  /** PEM files: serve HTTPS (both or neither). */
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** Whether `host` (an address or a name) only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+function readTls(opts: StartOptions): { cert: Buffer; key: Buffer } | undefined {
+  if (opts.tlsCert === undefined && opts.tlsKey === undefined) return undefined;
+  if (!opts.tlsCert || !opts.tlsKey) throw new Error('--tls-cert and --tls-key go together: give both PEM files');
+  const read = (file: string, what: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new Error(`cannot read the TLS ${what} ${file}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  return { cert: read(opts.tlsCert, 'certificate'), key: read(opts.tlsKey, 'key') };
 }
 
 export async function start(opts: StartOptions = {}): Promise<void> {
@@ -17,13 +45,24 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const host = opts.host ?? '127.0.0.1';
   const limits = limitsFromEnv(); // a bad PATCHBAY_LIMITS stops here, before anything starts
   const logger = serverLogger(process.env); // so does a bad PATCHBAY_LOG_LEVEL or PATCHBAY_LOG_FORMAT
-  const engine = new Engine({ watch: true });
+  const policy = hostPolicy(host); // and a bad PATCHBAY_ALLOWED_HOSTS
+  const https = readTls(opts); // and unreadable TLS files
+  const engine = new Engine({ watch: true, sandboxLimits: sandboxLimitsOf(limits) });
   const store = openStore(engine.settings.dataDir);
   let closing = false;
   try {
-    const token = adminToken(store, engine.settings.dataDir);
+    const token = adminToken(store, engine.settings.dataDir); // a weak token stops here
     const report = await engine.recover();
-    const app = await buildApp({ engine, store, adminToken: token, limits, logger });
+    const app = await buildApp({
+      engine,
+      store,
+      adminToken: token,
+      limits,
+      logger,
+      hostPolicy: policy,
+      ...(https ? { https } : {}),
+      ...(process.env['PATCHBAY_TRUST_PROXY'] ? { trustProxy: trustProxy(process.env['PATCHBAY_TRUST_PROXY']) } : {}),
+    });
     const shutdown = async (signal: string) => {
       if (closing) return;
       closing = true;
@@ -38,6 +77,12 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
     await app.listen({ port, host });
+    if (!https && !isLoopback(host)) {
+      app.log.warn(
+        { host },
+        `serving ${host} over plain HTTP: tokens and terminal sessions cross the network unencrypted; use --tls-cert/--tls-key or a TLS reverse proxy (docs/server.md)`,
+      );
+    }
     if (report.adopted.length + report.cleaned.length + report.restored.length) {
       app.log.info(
         { recovery: report },
@@ -47,10 +92,23 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     const address = app.server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port; // --port 0: the one chosen
     const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-    process.stdout.write(`\nPatchbay: http://${shown}:${actualPort}/?token=${encodeURIComponent(token)}\n\n`);
+    // The address with the token goes to stdout for the instructor, never into the log.
+    process.stdout.write(
+      `\nPatchbay: ${https ? 'https' : 'http'}://${shown}:${actualPort}/?token=${encodeURIComponent(token)}\n\n`,
+    );
   } catch (e) {
     await engine.close();
     store.close();
     throw e;
   }
+}
+
+/** PATCHBAY_TRUST_PROXY: `true`, or the addresses/CIDRs (comma-separated) of the proxies to believe. */
+export function trustProxy(text: string): boolean | string[] {
+  const t = text.trim();
+  if (t === 'true') return true;
+  return t
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

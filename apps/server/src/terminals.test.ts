@@ -1,7 +1,8 @@
 // Browser terminals over socket.io against the real kernel: a shell in a node's sandbox (bwrap in
 // the node's userns-owned namespace), its flow control, and that nothing it started outlives it.
 import { readFileSync } from 'node:fs';
-import { pidsInNamespaces } from '@patchbay/kernel';
+import { labSandboxGroup } from '@patchbay/engine';
+import { listSandboxGroups, pidsInNamespaces, sandboxGroupPids, sandboxGroupValue } from '@patchbay/kernel';
 import type { LiveAck, TerminalExit, TerminalOpen } from '@patchbay/protocol';
 import { namespaceName, parseLabText } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
@@ -89,8 +90,10 @@ describe('terminals over socket.io', () => {
   it('runs a shell as the student in the node, with its network', async () => {
     const t = await terminals(live.client()).open('ns-web');
     await t.waitFor(prompt);
-    t.type('id -u; ip -br addr show veth-web; ping -c 1 192.168.100.20\r');
+    t.type('id -u; ulimit -u -n; ip -br addr show veth-web; ping -c 1 192.168.100.20\r');
     const out = await t.waitFor(/1 received/, { timeout: 15_000 });
+    expect(out).toMatch(/^max user processes\s+\(-u\) 256\r?$/m); // PATCHBAY_LIMITS studentProcesses
+    expect(out).toMatch(/^open files\s+\(-n\) 1024\r?$/m);
     expect(out).toMatch(/^1000\r?$/m);
     expect(out).toMatch(/veth-web@\S+\s+UP\s+192\.168\.100\.10\/24/);
     expect(t.exit()).toBeUndefined();
@@ -277,9 +280,19 @@ describe('terminals over socket.io', () => {
     const tt = terminals(c);
     const [web, db] = [await tt.open('ns-web'), await tt.open('ns-db')];
     await web.waitFor(prompt);
+    await db.waitFor(prompt);
     web.type('sleep 1000 &\r');
+    // both shells, in two nodes, share the lab's one cgroup (the per-student budget)
+    const group = labSandboxGroup(PREFIX, LAB);
+    await expect.poll(() => sandboxGroupPids(group).length, { timeout: 5000 }).toBeGreaterThanOrEqual(5);
+    const inGroup = new Set(sandboxGroupPids(group));
+    for (const ns of [NS_WEB, NS_DB]) {
+      for (const pid of (await pidsInNamespaces([ns])).keys()) expect(inGroup.has(pid), `${ns} pid ${pid}`).toBe(true);
+    }
+    expect(sandboxGroupValue(group, 'pids.max')).toBe('256');
     const del = await live.server.app.inject({ method: 'DELETE', url: `/api/labs/${LAB}`, headers: auth });
     expect(del.statusCode).toBe(200);
+    expect(listSandboxGroups(group)).toEqual([]); // destroy removed it
     await expect
       .poll(() => [web.exit()?.reason, db.exit()?.reason], { timeout: 10_000 })
       .toEqual(['lab-changed', 'lab-changed']);

@@ -5,8 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '@patchbay/engine';
-import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
+import { deleteNamespaces, listNamespaces, listSandboxGroups, removeSandboxGroups } from '@patchbay/kernel';
+import { labSandboxGroup } from '@patchbay/engine';
 import { buildApp, type App, type AppOptions } from './app.js';
+import { DEFAULT_LIMITS, sandboxLimitsOf } from './limits.js';
 import { openStore, type Store } from './store/store.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '@patchbay/protocol';
 import { parseLabText } from '@patchbay/topology';
@@ -42,7 +44,9 @@ export function testLab(prefix: string): TestLab {
     prefix,
     dataDir,
     async server(live, limits) {
-      const engine = new Engine({ prefix, dataDir, watch: true });
+      // the engine's sandbox values follow the limits given, as start() does with PATCHBAY_LIMITS
+      const sandboxLimits = sandboxLimitsOf({ ...DEFAULT_LIMITS, ...limits });
+      const engine = new Engine({ prefix, dataDir, watch: true, sandboxLimits });
       const store = openStore(dataDir);
       await engine.recover();
       const app = await buildApp({
@@ -63,6 +67,7 @@ export function testLab(prefix: string): TestLab {
         s.store.close();
       }
       await deleteNamespaces(await listNamespaces(prefix));
+      await removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, ''))); // labs' shells' cgroups
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,12 +1,14 @@
 // What the plugins add to Fastify's types: the services (`engine`, `store`, `auth`) and a route's
-// `config.public` (no token needed).
+// `config` (who may call it: plugins/services/auth.ts reads it).
 import type { Engine } from '@patchbay/engine';
+import type { RouteAccess } from '@patchbay/protocol';
 import type { AuthService, Scope } from './plugins/services/auth.js';
 import type { Store } from './store/store.js';
 import type { LiveServer } from './plugins/services/live.js';
 import type { TablesHub } from './live/tables.js';
 import type { CaptureHub } from './live/captures.js';
 import type { Limits, Quotas } from './limits.js';
+import type { HostPolicy } from './request-origin.js';
 import type { Activity } from './plugins/services/reaper.js';
 import type { LabProcesses } from './live/lab-processes.js';
 import type { TerminalHub } from './live/terminals.js';
@@ -25,6 +27,8 @@ declare module 'fastify' {
     /** Rate limits and quotas (PATCHBAY_LIMITS over the defaults). */
     limits: Limits;
     quotas: Quotas;
+    /** Takes one request from `key`'s REST bucket: undefined, or the seconds to wait when it is empty. */
+    requestLimit(key: string): number | undefined;
     /** Student activity, and the reaper of idle student labs. */
     activity: Activity;
     /** Packet captures: running and ended (kept for download). */
@@ -37,6 +41,8 @@ declare module 'fastify' {
     exercises: ExerciseHub;
     /** Class sessions: create, join, end. */
     classroom: Classroom;
+    /** Which Host and Origin headers are answered (request-origin.ts). */
+    hostPolicy: HostPolicy;
     /** Every /api route served, as "METHOD /path" (each one is an entry of the protocol's route table). */
     apiRoutes: readonly string[];
   }
@@ -45,7 +51,14 @@ declare module 'fastify' {
     scope?: Scope;
   }
   interface FastifyContextConfig {
-    /** Served without a token (/api/health, /api/join). */
-    public?: boolean;
+    /**
+     * Who may call the route (the route table's `access`); set on every route registered, so the
+     * guards never look at the request's URL. Undefined only for a request no route matched.
+     */
+    access?: RouteAccess;
+    /** The body is a lab document: bounded before it is parsed (plugins/services/documents.ts). */
+    document?: boolean;
+    /** Counted by the REST rate limit (all but /api/health). */
+    rateLimited?: boolean;
   }
 }

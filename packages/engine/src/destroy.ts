@@ -1,12 +1,14 @@
 // Destroy: every kernel object of a lab goes with its namespaces. Under the lab's lock: find the
 // lab's namespaces (journaled, or marked as this lab's), journal `destroying`, emit `removing`
-// (awaited: processes in the namespaces end first), delete them, drop the journal, emit `destroyed`.
+// (awaited: processes in the namespaces end first), delete them, remove the lab's sandbox cgroup
+// (sandbox-groups.ts), drop the journal, emit `destroyed`.
 import { deleteNamespaces } from '@patchbay/kernel';
 import { removingNamespaces, type EngineContext } from './context.js';
 import { EngineError } from './errors.js';
 import { destroyingEntry } from './journal-entries.js';
 import { withLabLock } from './lock.js';
 import { ownedNamespaces } from './ownership.js';
+import { removeLabSandboxGroup } from './sandbox-groups.js';
 
 /** Removes every kernel object of lab `name`. Namespaces not recorded in its journal are removed only if their marker says they are this lab's. */
 export async function destroyLab(ctx: EngineContext, name: string): Promise<{ removed: string[] }> {
@@ -23,6 +25,7 @@ export async function destroyLab(ctx: EngineContext, name: string): Promise<{ re
         `could not remove ${failures.map((f) => `${f.name}: ${f.error}`).join('; ')}`,
       );
     }
+    await removeLabSandboxGroup(ctx.prefix, name); // after the namespaces: nothing can join it any more
     await ctx.journal.remove(name);
     await ctx.watches.refreshLab(name);
     await ctx.lifecycle.emit('destroyed', { lab: name, removed: ours });

@@ -7,7 +7,7 @@
 // converge-back.ts), destroy.ts, ownership.ts, journal-entries.ts, recovery.ts.
 import { join } from 'node:path';
 import type { KernelFeature, Lab } from '@patchbay/topology';
-import { listNamespaces, loadOrDetectCapabilities } from '@patchbay/kernel';
+import { listNamespaces, loadOrDetectCapabilities, type SandboxLimits } from '@patchbay/kernel';
 import { applyLab, type ApplyOptions, type ApplyResult } from './apply.js';
 import { ObservationCache } from './cache.js';
 import type { EngineContext } from './context.js';
@@ -22,6 +22,7 @@ import {
   type LifecycleLog,
 } from './lifecycle.js';
 import { listLabs, recoverLabs, type LabSummary, type RecoveryReport } from './recovery.js';
+import { labSandboxLimits } from './sandbox-groups.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 import { assertRunnable, assertValidLab, parseValidLab } from './validation.js';
 import { WatchRegistry } from './watch-registry.js';
@@ -80,6 +81,15 @@ export class Engine implements EngineContext {
   /** Namespace-name start shared by every namespace of lab `name` (the dot ends the lab name). */
   labNamespacePrefix(name: string): string {
     return `${this.prefix}${name}.`;
+  }
+
+  /**
+   * The limits every student sandbox of lab `name` runs under: the lab's cgroup (shared by all its
+   * shells) and the per-student values (settings.sandboxLimits). Pass them to the kernel's
+   * sandboxArgv / spawnSandbox / spawnSandboxPty.
+   */
+  sandboxLimits(name: string): SandboxLimits {
+    return labSandboxLimits(this.prefix, name, this.settings.sandboxLimits);
   }
 
   /** The lab's namespaces that exist now (those its journal records). */

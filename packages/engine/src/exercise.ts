@@ -55,7 +55,7 @@ export async function exerciseOf(
 
 async function writeRecord(engine: Engine, record: ExerciseRecord): Promise<void> {
   const path = recordPath(engine, record.lab);
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 }); // the data directory: its owner's only
   await writeFile(`${path}.tmp`, JSON.stringify(record, null, 2));
   await rename(`${path}.tmp`, path);
 }
@@ -75,9 +75,10 @@ export async function runSteps(
 ): Promise<StepRun[]> {
   const entry = await engine.entry(name);
   const nsOf = nodeNamespaces(entry.lab ?? entry.pending!, engine.prefix);
+  const limits = engine.sandboxLimits(name); // steps share the lab's budget (and its cgroup goes with the lab)
   const out: StepRun[] = [];
   for (const step of steps) {
-    const r = await runInNode(nsOf(step.node), step.run);
+    const r = await runInNode(nsOf(step.node), step.run, step.node, limits);
     out.push({ node: step.node, run: step.run, code: r.code, output: (r.stdout + r.stderr).trim() });
     if (r.code !== 0 && opts.stopOnFailure) break;
   }

@@ -15,3 +15,4 @@ export * from './lab-state.js';
 export * from './lab-export.js';
 export * from './node-commands.js';
 export * from './exercise.js';
+export * from './sandbox-groups.js';

@@ -56,7 +56,7 @@ export class Journal {
 
   async write(entry: JournalEntry): Promise<void> {
     if (!this.folderMade) {
-      await mkdir(this.folder, { recursive: true });
+      await mkdir(this.folder, { recursive: true, mode: 0o700 }); // the data directory: its owner's only
       this.folderMade = true;
     }
     const tmp = `${this.pathOf(entry.name)}.${process.pid}.tmp`;

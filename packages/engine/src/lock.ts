@@ -19,7 +19,7 @@ const madeFolders = new Set<string>();
 
 async function acquireFile(path: string, timeoutMs: number): Promise<() => Promise<void>> {
   if (!madeFolders.has(dirname(path))) {
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 }); // the data directory: its owner's only
     madeFolders.add(dirname(path));
   }
   const deadline = Date.now() + timeoutMs;

@@ -59,7 +59,8 @@ export async function shellTarget(
 /** `patchbay shell`: the student sandbox in a node, on this process's terminal (or stdin/stdout). Its exit status. */
 export async function shellInNode(engine: Engine, name: string, node: string, command: string[] = []): Promise<number> {
   const { ns, hostname } = await shellTarget(engine, name, node);
-  const sandbox = spawnSandbox(ns, { hostname, command, stdio: ['inherit', 'inherit', 'inherit'] });
+  const limits = engine.sandboxLimits(name); // the lab's budget, shared with its terminals
+  const sandbox = spawnSandbox(ns, { hostname, command, limits, stdio: ['inherit', 'inherit', 'inherit'] });
   return new Promise<number>((resolve) => {
     sandbox.child.once('error', () => resolve(127));
     sandbox.child.once('exit', (code, signal) => {

@@ -20,7 +20,15 @@ import {
   type Scenario,
 } from '@patchbay/scenarios';
 import { compile, type Lab } from '@patchbay/topology';
-import { execInNamespace, parseConcatenatedJson, runInNamespace, tcpProbe } from '@patchbay/kernel';
+import {
+  ProcessError,
+  parseConcatenatedJson,
+  runInNamespace,
+  runSandboxed,
+  sandboxHostname,
+  tcpProbe,
+  type SandboxLimits,
+} from '@patchbay/kernel';
 import type { Engine } from './engine.js';
 import { labState, type LabStateView, type NodeView } from './lab-state.js';
 
@@ -46,16 +54,35 @@ export function nodeNamespaces(lab: Lab, prefix: string): (node: string) => stri
   };
 }
 
-/** `sh -c RUN` as root in namespace `ns` (a node's: see nodeNamespaces), bounded in time and output. */
+/**
+ * `sh -c RUN` in namespace `ns` (a node's: see nodeNamespaces) for a scenario's setup or solution
+ * step or command check, bounded in time and output. Scenario files are shared, so RUN never runs as
+ * the machine's root: it runs in the student sandbox with the node's network privileges only
+ * (kernel step-sandbox.ts; what it can and cannot do: docs/isolation.md). Everything it started ends
+ * with it. 124 and the reason when it timed out or printed too much.
+ */
 export async function runInNode(
   ns: string,
   command: string,
+  node = 'node',
+  limits?: SandboxLimits,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await execInNamespace(ns, ['sh', '-c', command], { stdio: 'pipe', timeoutMs: COMMAND_TIMEOUT_MS });
-    return { code: r.code, stdout: clip(r.stdout ?? ''), stderr: clip(r.stderr ?? '') };
+    const r = await runSandboxed(ns, ['sh', '-c', command], {
+      hostname: sandboxHostname(node),
+      timeoutMs: COMMAND_TIMEOUT_MS,
+      ...(limits ? { limits } : {}),
+    });
+    return { code: r.code, stdout: clip(r.stdout), stderr: clip(r.stderr) };
   } catch (err) {
-    return { code: 124, stdout: '', stderr: err instanceof Error ? err.message : String(err) };
+    const partial =
+      err instanceof ProcessError ? { stdout: err.stdout, stderr: err.stderr } : { stdout: '', stderr: '' };
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      code: 124,
+      stdout: clip(partial.stdout),
+      stderr: clip(`${partial.stderr}${partial.stderr ? '\n' : ''}${why}`),
+    };
   }
 }
 
@@ -172,7 +199,7 @@ class Prober {
       }
       case 'command': {
         this.touched();
-        const r = await runInNode(this.ns(c.node), c.run);
+        const r = await runInNode(this.ns(c.node), c.run, c.node, this.engine.sandboxLimits(this.name));
         return judgeCommand(c, { code: r.code, stdout: r.stdout, stderr: r.stderr });
       }
     }

@@ -7,6 +7,7 @@ import { EngineError } from './errors.js';
 import type { Journal } from './journal.js';
 import { lockHeld } from './lock.js';
 import { isOurs } from './ownership.js';
+import { removeStaleSandboxGroups } from './sandbox-groups.js';
 
 /** What listing and recovering labs use of the engine. */
 export interface RecoveryTarget {
@@ -36,6 +37,8 @@ export interface RecoveryReport {
   cleaned: string[];
   /** Labs interrupted mid-change: converged back to their last applied revision. */
   restored: string[];
+  /** Labs gone whose students' sandbox cgroup was still there: removed. */
+  cgroups: string[];
 }
 
 export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
@@ -91,10 +94,11 @@ export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
  * torn down); a first apply that never finished is removed; an interrupted change of a lab that
  * had been applied before is converged back to that last applied revision; namespaces of this
  * prefix that no journal claims and whose marker says they are ours (or that carry no marker)
- * are removed. Labs whose lock is held by a live process are left alone.
+ * are removed, and so are sandbox cgroups of this prefix whose lab is gone. Labs whose lock is
+ * held by a live process are left alone.
  */
 export async function recoverLabs(engine: RecoveryTarget): Promise<RecoveryReport> {
-  const report = { adopted: [] as string[], cleaned: [] as string[], restored: [] as string[] };
+  const report: RecoveryReport = { adopted: [], cleaned: [], restored: [], cgroups: [] };
   const entries = await engine.journal.list();
   for (const e of entries) {
     if (e.status === 'applied') {
@@ -126,5 +130,6 @@ export async function recoverLabs(engine: RecoveryTarget): Promise<RecoveryRepor
     });
     if (r) report.cleaned.push(lab);
   }
+  report.cgroups = await removeStaleSandboxGroups(engine);
   return report;
 }

@@ -1,6 +1,9 @@
-// Engine settings from options and the environment (CLI.md: PATCHBAY_PREFIX, PATCHBAY_DATA).
+// Engine settings from options and the environment (CLI.md: PATCHBAY_PREFIX, PATCHBAY_DATA; the
+// student* fields of PATCHBAY_LIMITS, docs/server.md).
+import type { SandboxLimitValues } from '@patchbay/kernel';
 import { DEFAULT_PREFIX, PREFIX_RE } from '@patchbay/topology';
 import { EngineError } from './errors.js';
+import { sandboxLimitsFromEnv } from './sandbox-groups.js';
 
 export const DEFAULT_DATA_DIR = '/var/lib/patchbay';
 
@@ -14,6 +17,11 @@ export interface EngineSettings {
   /** Largest lab accepted. */
   maxNodes: number;
   maxLabBytes: number;
+  /**
+   * What each lab's student sandboxes may use together (processes, memory, CPU weight) and each of
+   * their processes (open files). Default: PATCHBAY_LIMITS's student* fields over the kernel's defaults.
+   */
+  sandboxLimits: SandboxLimitValues;
 }
 
 export function resolveSettings(
@@ -33,5 +41,6 @@ export function resolveSettings(
     concurrency: opts.concurrency ?? 4,
     maxNodes: opts.maxNodes ?? 2000,
     maxLabBytes: opts.maxLabBytes ?? 1024 * 1024,
+    sandboxLimits: opts.sandboxLimits ?? sandboxLimitsFromEnv(env.PATCHBAY_LIMITS),
   };
 }

@@ -4,9 +4,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deleteNamespaces, execInNamespace, listNamespaces, run } from '@patchbay/kernel';
+import {
+  deleteNamespaces,
+  execInNamespace,
+  listNamespaces,
+  listSandboxGroups,
+  removeSandboxGroups,
+  run,
+} from '@patchbay/kernel';
 import { parseLabText, type Lab } from '@patchbay/topology';
 import { Engine } from './engine.js';
+import { labSandboxGroup } from './sandbox-groups.js';
 
 export const EXAMPLES_DIR = join(import.meta.dirname, '../../../examples');
 
@@ -37,6 +45,7 @@ export function testEngine(prefix: string): TestEngine {
     dataDir,
     async cleanup() {
       await deleteNamespaces(await listNamespaces(prefix));
+      await removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, '')));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -70,7 +70,7 @@ export async function loadOrDetectCapabilities(scratchPrefix: string, cacheFile:
   if (hit && hit.kernel === kernel && hit.features && typeof hit.features === 'object') return hit;
   const caps = await detectCapabilities(scratchPrefix);
   cache[kernel] = caps;
-  await mkdir(dirname(cacheFile), { recursive: true });
+  await mkdir(dirname(cacheFile), { recursive: true, mode: 0o700 }); // the data directory: its owner's only
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(cache, null, 2) + '\n');
   await rename(tmp, cacheFile);

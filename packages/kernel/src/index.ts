@@ -16,5 +16,8 @@ export * from './owned-namespaces.js';
 export * from './sandbox.js';
 export * from './sandbox-etc.js';
 export * from './sandbox-kill.js';
+export * from './step-sandbox.js';
+export * from './sandbox-limits.js';
+export * from './sandbox-seccomp.js';
 export * from './tcp-probe.js';
 export * from './pty.js';

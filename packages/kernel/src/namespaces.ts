@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { ownedNamespaceDel, userNamespacePath } from './owned-namespaces.js';
 import { killProcessesIn } from './pids.js';
+import { nodeSandboxGroup, removeSandboxGroups } from './sandbox-limits.js';
 import { assertNamespaceName, parseBatchErrors, run } from './process.js';
 
 export const NETNS_DIR = '/run/netns';
@@ -48,6 +49,9 @@ export async function deleteNamespaces(names: readonly string[]): Promise<Delete
   const unique = all.filter((n) => !pinned.includes(n));
   if (unique.length === 0) return owned;
   await killProcessesIn(unique);
+  // A sandbox started here without a lab's budget (a step in a host's namespace) made a group of the
+  // namespace's own: it goes with the namespace (a missing group costs one existsSync).
+  await removeSandboxGroups(unique.map(nodeSandboxGroup));
   const input = unique.map((n) => `netns del ${n}\n`).join('');
   const r = await run('ip', ['-force', '-batch', '-'], { input });
   const { errors, trailing } = parseBatchErrors(r.stderr);

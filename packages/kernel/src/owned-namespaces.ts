@@ -12,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { killProcessesIn } from './pids.js';
 import { assertNamespaceName, run } from './process.js';
+import { nodeSandboxGroup, removeSandboxGroups } from './sandbox-limits.js';
 
 export const NSOWNER_SCRIPT = fileURLToPath(new URL('../helpers/nsowner.py', import.meta.url));
 export const USERNS_DIR = '/run/patchbay/userns';
@@ -65,12 +66,18 @@ export function ownedNamespaceAdd(names: readonly string[]): Promise<OwnedNamesp
 
 /**
  * Kills every process inside the namespaces (sandboxes included: a live process keeps a netns alive),
- * then removes the netns and userns pins and frees the host uids. A missing name is success.
+ * then removes the netns and userns pins and frees the host uids, and the cgroup of sandboxes that
+ * were started without a group of their own (nodeSandboxGroup). A missing name is success.
  */
 export async function ownedNamespaceDel(names: readonly string[]): Promise<OwnedNamespaceResult[]> {
   names.forEach(assertNamespaceName);
   await killProcessesIn(names);
-  return nsowner('del', names);
+  const results = await nsowner('del', names);
+  const groups = await removeSandboxGroups(names.map(nodeSandboxGroup));
+  return results.map((r) => {
+    const g = groups.find((x) => x.group === nodeSandboxGroup(r.name));
+    return g && !g.ok && r.ok ? { name: r.name, ok: false, error: `sandbox cgroup: ${g.error}` } : r;
+  });
 }
 
 /** The host uid of an owned namespace, or undefined when it has none. */

@@ -3,6 +3,7 @@
 // (apps/server/src/live/terminals.ts) calls this and owns the pty from then on.
 import { spawn, type IPty } from 'node-pty';
 import { sandboxArgv } from './sandbox.js';
+import type { SandboxLimits } from './sandbox-limits.js';
 
 /** A running shell on a pty (node-pty's handle: write, resize, pause/resume, onData, onExit, kill). */
 export type SandboxPty = IPty;
@@ -12,6 +13,8 @@ export interface SandboxPtyOptions {
   hostname: string;
   cols: number;
   rows: number;
+  /** The group and budget it shares (sandboxArgv's `limits`); default: its node's own group. */
+  limits?: SandboxLimits;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface SandboxPtyOptions {
  * cannot start.
  */
 export function spawnSandboxPty(ns: string, opts: SandboxPtyOptions): SandboxPty {
-  const { file, args } = sandboxArgv(ns, { hostname: opts.hostname });
+  const { file, args } = sandboxArgv(ns, { hostname: opts.hostname, limits: opts.limits });
   // A minimal environment, never the server's: sandbox-exec.sh starts bwrap under `env -i` anyway.
   return spawn(file, args, {
     name: 'xterm-256color',

@@ -7,6 +7,13 @@ export const SANDBOX_ETC_DIR = '/run/patchbay/sandbox-etc';
 /** The student's uid and gid inside the sandbox (nsowner maps it to a unique host uid per namespace). */
 export const SANDBOX_UID = 1000;
 export const SANDBOX_HOME = '/home/student';
+/**
+ * The host uid of a sandbox in a namespace owned by the init user namespace (a host node's: scenario
+ * steps only, sandbox.ts). Unprivileged, owns no file, below nsowner's range (300000+), which it never
+ * meets: nsowner's uids are per student namespace, this one is shared by such sandboxes, each in its
+ * own pid namespace (they cannot see or signal one another).
+ */
+export const SANDBOX_HOST_UID = 299_999;
 
 /** A hostname for the sandbox: RFC 1123 labels, at most 64 characters. */
 export const HOSTNAME_RE =
@@ -40,8 +47,10 @@ export const SANDBOX_ETC_FILES: readonly string[] = [
 const PASSWD =
   'root:x:0:0:root:/root:/usr/sbin/nologin\n' +
   `student:x:${SANDBOX_UID}:${SANDBOX_UID}:student:${SANDBOX_HOME}:/bin/bash\n` +
+  // the same name for SANDBOX_HOST_UID (getpwnam finds 1000 first; getpwuid finds either)
+  `student:x:${SANDBOX_HOST_UID}:${SANDBOX_HOST_UID}:student:${SANDBOX_HOME}:/bin/bash\n` +
   'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
-const GROUP = `root:x:0:\nstudent:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`;
+const GROUP = `root:x:0:\nstudent:x:${SANDBOX_UID}:\nstudent:x:${SANDBOX_HOST_UID}:\nnogroup:x:65534:\n`;
 /** PATH inside the sandbox: the network tools live in sbin too. */
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 // Our own /etc/profile, not the host's: Debian's resets PATH for every user but root to one

@@ -466,7 +466,8 @@ print(r1,os.strerror(e1),r2,os.strerror(e2)); sys.exit(0 if 0 in (r1,r2) else 1)
         .split('\n')
         .map((l) => l.split('=')[0])
         .sort();
-      expect(names).toEqual(['HOME', 'LANG', 'LOGNAME', 'PATH', 'PS1', 'PWD', 'SHELL', 'TERM', 'USER']); // PWD: added by the sh fd-closer
+      // PWD and SHLVL: added by the bash fd-closer (sandboxArgv's FD_CLOSER) that execs the command
+      expect(names).toEqual(['HOME', 'LANG', 'LOGNAME', 'PATH', 'PS1', 'PWD', 'SHELL', 'SHLVL', 'TERM', 'USER']);
     });
 
     it('the wrapper cleans the environment even when a caller passes its whole env (pty style)', async () => {

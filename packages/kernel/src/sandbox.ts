@@ -4,10 +4,14 @@
 // one with everything it started. Background and measurements: shared research,
 // kernel-and-sandbox-facts §1.
 //
-// THE ENTRY POINT (one design for pty and non-pty): `sandboxArgv(ns, {hostname, command})` returns
-//   { file: '/bin/sh', args: [helpers/sandbox-exec.sh, NS, <bwrap policy args>, '--', <fd-closer>, ...command] }
-// sandbox-exec.sh (fixed, root-run) validates NS, opens /run/patchbay/userns/NS as fd 3, and execs
-//   env -i PATH=… TERM=xterm-256color nsenter --net=/run/netns/NS -- bwrap --userns 3 <policy args…>
+// THE ENTRY POINT (one design for pty and non-pty): `sandboxArgv(ns, {hostname, command, limits})` returns
+//   { file: '/bin/sh', args: [helpers/sandbox-exec.sh, NS, GROUP, NPROC, NOFILE, SECCOMP-FILE,
+//                             <bwrap policy args>, '--', <fd-closer>, ...command] }
+// after creating the limits' cgroup (sandbox-limits.ts) and the syscall filter (sandbox-seccomp.ts).
+// sandbox-exec.sh (fixed, root-run) validates its arguments, joins the cgroup, opens
+// /run/patchbay/userns/NS as fd 3 and the filter as fd 4, and execs
+//   prlimit --nproc=NPROC --nofile=NOFILE -- env -i PATH=… TERM=xterm-256color \
+//     nsenter --net=/run/netns/NS -- bwrap --userns 3 --seccomp 4 <policy args…>
 // so the caller never has to pass an extra fd. That matters because node-pty cannot: a terminal does
 //   const { file, args } = sandboxArgv(ns, { hostname });
 //   const term = pty.spawn(file, args, { name: 'xterm-256color', cwd: '/', env: { TERM: 'xterm-256color' } });
@@ -24,7 +28,11 @@
 //   when it runs as root, and fails). bwrap sets no_new_privs, so setuid binaries give nothing.
 // * bwrap's pid-1 reaper (when used) keeps bwrap's environment, readable at /proc/1/environ: the script
 //   starts bwrap under `env -i` anyway, and the child gets --clearenv plus a fixed set of variables.
-// * the userns fd 3 is inherited by the command: `/bin/sh -c 'exec 3<&-; exec "$@"'` closes it first.
+// * the userns fd 3 (and the filter's fd 4) would be inherited by the command, and so would any fd
+//   the server inherited without close-on-exec: FD_CLOSER (`bash -c 'for f in /proc/self/fd/*; …
+//   exec {n}>&-; …; exec "$@"'`) closes every fd but 0-2 first.
+// * limits: every sandbox is in a cgroup (pids, memory, CPU weight) and has RLIMIT_NPROC/NOFILE; a
+//   seccomp filter denies the kernel surface no learner's tool needs (docs/isolation.md).
 // * bwrap's --dev tmpfs is writable by the sandbox uid: /dev/shm gets its own size-limited tmpfs and
 //   /dev is remounted read-only. /tmp, /run and /home/student are size-limited tmpfs; / is read-only.
 // * /etc is curated: a few read-only host files the tools need (alternatives: iptables and nc are
@@ -33,6 +41,19 @@
 // * nested user namespaces are disabled by nsowner (user.max_user_namespaces=0 in the node's userns):
 //   bwrap's --disable-userns would need --unshare-user, which cannot be combined with --userns.
 //
+// SCENARIO STEPS (`userns: 'init'`, step-sandbox.ts): a scenario's setup/solution steps and command
+// checks run in this same sandbox, non-interactively. In a netns or router node that is exactly a
+// student's sandbox. A host node's namespace (where bridges and tunnels live, and where a bridge's
+// steps run) is owned by the init user namespace, so NET_ADMIN only counts there when held in the
+// init userns: sandbox-exec.sh --init-userns starts bwrap without --userns (as root: bwrap then
+// keeps the bounding set and cannot --uid), with the same mounts, pid/ipc/uts namespaces, /etc and
+// no_new_privs, and the command starts under setpriv, which switches to SANDBOX_HOST_UID (an
+// unprivileged host uid that owns no file) with NET_ADMIN/NET_RAW as its only capabilities,
+// effective, ambient and bounding. SETUID/SETGID/SETPCAP are added to bwrap's set for setpriv alone
+// and are gone before the command runs. Not root: root owns the machine's files and processes, so a
+// uid-0 step would rely on the mounts alone; and Debian's tcpdump fails as a capless root. What it
+// still reaches is written in docs/isolation.md (netnsids: the namespaces this lab's links touch).
+//
 // Teardown is sandbox-kill.ts's: --as-pid-1 makes the student's program the sandbox's init, so
 // everything inside dies with it.
 
@@ -40,41 +61,89 @@ import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:c
 import type { Stream } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CHILD_ENV, assertNamespaceName } from './process.js';
-import { SANDBOX_ETC_FILES, SANDBOX_HOME, SANDBOX_PATH, SANDBOX_UID, prepareSandboxEtc } from './sandbox-etc.js';
+import {
+  SANDBOX_ETC_FILES,
+  SANDBOX_HOME,
+  SANDBOX_HOST_UID,
+  SANDBOX_PATH,
+  SANDBOX_UID,
+  prepareSandboxEtc,
+} from './sandbox-etc.js';
 import { killSandbox } from './sandbox-kill.js';
+import {
+  DEFAULT_SANDBOX_LIMITS,
+  assertSandboxLimits,
+  nodeSandboxGroup,
+  prepareSandboxGroup,
+  type SandboxLimits,
+} from './sandbox-limits.js';
+import { seccompFilterFile } from './sandbox-seccomp.js';
 
 export const SANDBOX_EXEC_SCRIPT = fileURLToPath(new URL('../helpers/sandbox-exec.sh', import.meta.url));
 const MiB = 1024 * 1024;
+const FD_CLOSER =
+  'for f in /proc/self/fd/*; do n=${f##*/}; if [[ $n =~ ^[0-9]+$ ]] && (( n > 2 )); then exec {n}>&-; fi; done; ' +
+  'export PS1=$1; shift; exec "$@"';
 
 export interface SandboxOptions {
   /** Hostname inside the sandbox (and in its prompt and /etc/hosts), e.g. the node name. */
   hostname: string;
   /** Command and arguments, run as the student. Default: an interactive login bash. */
   command?: readonly string[];
+  /**
+   * Who owns `ns`: 'own' (default) — its own user namespace (a netns or router node,
+   * owned-namespaces.ts); 'init' — the init user namespace (a host node's namespace), for scenario
+   * steps only (see SCENARIO STEPS above): never give a student a shell this way.
+   */
+  userns?: 'own' | 'init';
+  /**
+   * The group whose budget this sandbox shares, and the budget (sandbox-limits.ts). Default: a group
+   * of its own per node namespace (`node.<ns>`, removed with the namespace by ownedNamespaceDel) with
+   * DEFAULT_SANDBOX_LIMITS. The engine passes its lab's group, so a student's shells share one.
+   */
+  limits?: SandboxLimits;
 }
+
+/** The command runs as an unprivileged host uid with NET_ADMIN/NET_RAW only ('init' sandboxes). */
+const SETPRIV_TO_STEP_USER: readonly string[] = [
+  '/usr/bin/setpriv',
+  `--reuid=${SANDBOX_HOST_UID}`,
+  `--regid=${SANDBOX_HOST_UID}`,
+  '--clear-groups',
+  '--inh-caps=-all,+net_admin,+net_raw',
+  '--ambient-caps=-all,+net_admin,+net_raw',
+  '--bounding-set=-all,+net_admin,+net_raw',
+  '--',
+];
 
 /**
  * The exact argv that starts a student sandbox in namespace `ns` (see the top of this file). Also
- * writes the generated /etc files it refers to (prepareSandboxEtc), so it is all a pty caller needs.
+ * writes the generated /etc files it refers to (prepareSandboxEtc), creates and configures the
+ * limits' cgroup (prepareSandboxGroup) and builds the syscall filter once (seccompFilterFile), so it
+ * is all a pty caller needs. Throws, with nothing started, when any of them cannot be made.
  */
 export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; args: string[] } {
   assertNamespaceName(ns);
-  const etc = prepareSandboxEtc(opts.hostname);
+  const limits = opts.limits ?? { group: nodeSandboxGroup(ns), ...DEFAULT_SANDBOX_LIMITS };
+  assertSandboxLimits(limits);
   const command = opts.command && opts.command.length > 0 ? [...opts.command] : ['/bin/bash', '--login'];
   if (command.some((a) => typeof a !== 'string' || a.includes('\0'))) throw new Error('invalid sandbox command');
+  const etc = prepareSandboxEtc(opts.hostname);
+  prepareSandboxGroup(limits);
+  const seccomp = seccompFilterFile();
   const h = opts.hostname;
+  const init = opts.userns === 'init';
   const bwrap = [
     // (sandbox-exec.sh prepends: env -i … nsenter --net=/run/netns/NS -- bwrap --userns 3)
-    '--uid',
-    String(SANDBOX_UID),
-    '--gid',
-    String(SANDBOX_UID),
+    // ('init': no --userns, so no --uid either: setpriv below switches uid)
+    ...(init ? [] : ['--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID)]),
     '--cap-drop',
     'ALL',
     '--cap-add',
     'CAP_NET_ADMIN',
     '--cap-add',
     'CAP_NET_RAW',
+    ...(init ? ['--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP'] : []),
     '--unshare-pid',
     '--unshare-ipc',
     '--unshare-uts',
@@ -86,6 +155,15 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     '--ro-bind',
     '/usr',
     '/usr',
+    // bwrap without a userns creates the parents of its mount points 0700 (root's): say 0755
+    '--perms',
+    '0755',
+    '--dir',
+    '/etc',
+    '--perms',
+    '0755',
+    '--dir',
+    '/home',
     '--symlink',
     'usr/bin',
     '/bin',
@@ -136,7 +214,8 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     '--tmpfs',
     '/run',
     '--perms',
-    '0700',
+    // 'init': bwrap (root, no userns) makes the tmpfs root's; the step user is alone in its sandbox
+    init ? '1777' : '0700',
     '--size',
     String(64 * MiB),
     '--tmpfs',
@@ -166,18 +245,21 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     '--setenv',
     'PATH',
     SANDBOX_PATH,
-    '--setenv',
-    'PS1',
-    `student@${h}:\\w\\$ `,
     '--',
-    // close the userns fd before the student's program runs (a fixed string; the command is "$@")
-    '/bin/sh',
+    // close every fd but 0-2 before the student's program runs: the userns (3) and filter (4) fds,
+    // and any fd the server itself inherited without close-on-exec (bash: dash cannot close fds
+    // above 9). A fixed string; the prompt is $1 (a non-interactive bash drops an inherited PS1,
+    // so it is exported here, never --setenv), the command "$@".
+    '/bin/bash',
     '-c',
-    'exec 3<&-; exec "$@"',
-    'sh',
+    FD_CLOSER,
+    'sandbox',
+    `student@${h}:\\w\\$ `,
+    ...(init ? SETPRIV_TO_STEP_USER : []),
     ...command,
   ];
-  return { file: '/bin/sh', args: [SANDBOX_EXEC_SCRIPT, ns, ...bwrap] };
+  const wrapper = [ns, limits.group, String(limits.processes), String(limits.openFiles), seccomp];
+  return { file: '/bin/sh', args: [SANDBOX_EXEC_SCRIPT, ...(init ? ['--init-userns'] : []), ...wrapper, ...bwrap] };
 }
 
 type StdioEntry = StdioNull | StdioPipe | number | Stream | null | undefined;

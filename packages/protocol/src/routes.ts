@@ -244,7 +244,7 @@ export const routes = {
     summary: 'The shell script (ip, bridge, iptables) that builds a lab document from nothing',
     access: 'token',
     body: LabDocument,
-    response: { 200: ScriptResponseSchema, 400: ProblemsErrorSchema, 401: Err },
+    response: { 200: ScriptResponseSchema, 400: ProblemsErrorSchema, 401: Err, 413: Err },
   },
 
   // ---- a lab's exercise (a token covering the lab)

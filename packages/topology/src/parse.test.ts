@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatProblem, labToJson, labToYaml, parseLab, parseLabText } from './parse.js';
+import { formatProblem, labToJson, labToYaml, parseLab, parseLabText, parseLabValue } from './parse.js';
 import type { Problem } from './model.js';
 
 // The example labs of the repository (examples/): the lab format's examples, each must parse.
@@ -206,5 +206,35 @@ describe('every problem at once', () => {
     expect(paths).toContain('links[0].a.addresses[0]');
     expect(paths).toContain('links[0].b.node');
     expect(new Set(paths).size).toBe(paths.length);
+  });
+});
+
+describe('parseLabValue (a document already parsed, e.g. a JSON request body)', () => {
+  const broken: unknown[] = [
+    null,
+    [1, 2],
+    'name: x',
+    42,
+    {},
+    {
+      name: 'Bad Name',
+      nodes: { a: { kind: 'netns' }, b: { kind: 'nope' } },
+      links: [{ a: { node: 'a' }, b: { node: 'zz' } }],
+    },
+    { name: 'x', nodes: { a: { kind: 'netns', extra: 1 } }, links: 'no' },
+    {
+      name: 'x',
+      nodes: { a: { kind: 'netns' } },
+      links: [{ a: { node: 'a', interface: 'e0' }, b: { node: 'a', interface: 'e0' } }],
+    },
+  ];
+  it.each(examples)('%s: the same lab as parsing its text', (_f, text) => {
+    const fromText = parseLabText(text);
+    const fromValue = parseLabValue(JSON.parse(labToJson(fromText.lab!)));
+    expect(fromValue.problems).toEqual([]);
+    expect(fromValue.lab).toEqual(fromText.lab);
+  });
+  it.each(broken.map((v) => [JSON.stringify(v), v] as const))('%s: the same problems as its JSON text', (_t, v) => {
+    expect(parseLabValue(v).problems).toEqual(parseLabText(JSON.stringify(v)).problems);
   });
 });

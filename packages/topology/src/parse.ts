@@ -18,7 +18,7 @@ import {
   DevRouteSchema,
 } from './schema.js';
 import { structureProblems } from './parse-structure.js';
-import { readYamlMap } from './read-document.js';
+import { asTopLevelMap, readYamlMap } from './read-document.js';
 import { validateLab, type ValidateOptions } from './validate.js';
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -34,16 +34,27 @@ export interface ParseResult {
   problems: Problem[];
 }
 
+const LAB_FILE = { what: 'lab', notAMap: { code: 'schema.type', expected: 'name, nodes and links' } } as const;
+
 /** Parses a lab file and returns the lab and every problem (structure first, then meaning). */
 export function parseLabText(text: string, opts: ParseOptions = {}): ParseResult {
-  const read = readYamlMap(text, {
-    maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
-    what: 'lab',
-    notAMap: { code: 'schema.type', expected: 'name, nodes and links' },
-  });
+  const read = readYamlMap(text, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, ...LAB_FILE });
   if ('problems' in read) return read;
-  const value = read.value;
+  return checkLabValue(read.value, opts);
+}
 
+/**
+ * A lab document already parsed (a JSON request body): the same structure and meaning checks as
+ * `parseLabText` on its text, without turning it into text and parsing it again as YAML — the YAML
+ * parse is by far the costliest step of reading a large lab.
+ */
+export function parseLabValue(value: unknown, opts: ValidateOptions = {}): ParseResult {
+  const map = asTopLevelMap(value, LAB_FILE);
+  if ('problems' in map) return map;
+  return checkLabValue(map.value, opts);
+}
+
+function checkLabValue(value: Record<string, unknown>, opts: ValidateOptions): ParseResult {
   const structural = structureProblems(LabSchema, value);
   const hard = structural.filter((p) => !p.soft);
   const strip = (ps: typeof structural): Problem[] => ps.map(({ path, code, message }) => ({ path, code, message }));

@@ -65,6 +65,14 @@ export function readYamlMap(
       ],
     };
   }
+  return asTopLevelMap(value, o);
+}
+
+/** The value as a file's top-level map, or the problem saying what it is instead. */
+export function asTopLevelMap(
+  value: unknown,
+  o: Pick<ReadDocumentOptions, 'what' | 'notAMap'>,
+): { value: Record<string, unknown> } | { problems: Problem[] } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null || value === undefined ? 'empty' : Array.isArray(value) ? 'a list' : 'a single value';
     return {

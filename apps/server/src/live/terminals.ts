@@ -188,7 +188,12 @@ export class TerminalHub {
 
     let pty: SandboxPty;
     try {
-      pty = spawnSandboxPty(place.ns, { hostname: opts.node, cols: opts.cols, rows: opts.rows });
+      pty = spawnSandboxPty(place.ns, {
+        hostname: opts.node,
+        cols: opts.cols,
+        rows: opts.rows,
+        limits: this.app.engine.sandboxLimits(opts.lab), // the lab's budget: all its shells share it
+      });
     } catch (err) {
       return { ok: false, error: `the terminal could not start: ${(err as Error).message}` };
     }

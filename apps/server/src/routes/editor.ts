@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { scriptFor } from '@patchbay/engine';
 import { routes, type Example } from '@patchbay/protocol';
+import { labOfValue } from '../documents.js';
 import { HttpError } from '../http-error.js';
 import { route } from './route.js';
 
@@ -68,10 +69,10 @@ const editor: FastifyPluginAsyncTypebox = async (app) => {
     routes.labScript,
     async (req) => {
       // The same parser and limits as an apply: a document with problems answers 400 with all of them.
-      const lab = await app.engine.load(JSON.stringify(req.body ?? null));
+      const lab = await labOfValue(app.engine, req.body);
       return { script: scriptFor(lab, app.engine.prefix) };
     },
-    { attachValidation: true },
+    { attachValidation: true, document: true },
   );
 };
 export default editor;

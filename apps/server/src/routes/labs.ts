@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EngineError, labState } from '@patchbay/engine';
 import { routes, type ApplyResponse } from '@patchbay/protocol';
 import { opCommand, type Lab } from '@patchbay/topology';
+import { labOfText, labOfValue } from '../documents.js';
 import { validationProblems } from '../errors.js';
 import { HttpError } from '../http-error.js';
 import { route } from './route.js';
@@ -33,8 +34,9 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
         ]);
       }
       const body: unknown = req.body;
-      const text = typeof body === 'string' ? body : JSON.stringify(body ?? null); // no body: the parser says what is missing
-      const lab: Lab = await app.engine.load(text);
+      // YAML text through the lab parser, a JSON value checked as it is (no body: the parser says what is missing).
+      const lab: Lab =
+        typeof body === 'string' ? await labOfText(app.engine, body, app.limits) : await labOfValue(app.engine, body);
       if (req.validationError && typeof body !== 'string') {
         // The lab parser accepted what the schema did not: report the schema's findings.
         throw new EngineError(
@@ -82,7 +84,7 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
         dryRun,
       };
     },
-    { attachValidation: true },
+    { attachValidation: true, document: true },
   );
 
   route(app, routes.getLab, async (req) => {

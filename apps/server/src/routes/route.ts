@@ -1,5 +1,5 @@
 // Registers a route of the protocol's route table: the method, address, schemas (validation, the
-// OpenAPI document) and whether a token is needed all come from the table entry, and the handler's
+// OpenAPI document) and who may call it (`access`) all come from the table entry, and the handler's
 // request and reply types are derived from its schemas — a route cannot drift from the contract.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDef } from '@patchbay/protocol';
@@ -46,6 +46,14 @@ export interface RouteOptions {
    * lab routes report the lab parser's problems, which name paths and codes the CLI also gives.
    */
   attachValidation?: boolean;
+  /**
+   * The body is a lab document the handler parses: its size and node and link counts are checked
+   * before any parse work (plugins/services/documents.ts), and the parse happens only after the
+   * token and the rate limit were checked.
+   */
+  document?: boolean;
+  /** Not rate limited (/api/health: monitors poll it). */
+  unlimited?: boolean;
 }
 
 export function route<R extends RouteDef>(
@@ -59,7 +67,13 @@ export function route<R extends RouteDef>(
     method: def.method,
     url: def.path,
     ...(options.attachValidation ? { attachValidation: true } : {}),
-    config: { public: isPublic },
+    // What the guards read (plugins/services/auth.ts, documents.ts): decided by the route that
+    // matched, never by looking at the request's URL (which may be percent-encoded, doubled, …).
+    config: {
+      access: def.access,
+      document: options.document === true,
+      rateLimited: options.unlimited !== true,
+    },
     schema: {
       summary: def.summary,
       ...(def.description ? { description: def.description } : {}),

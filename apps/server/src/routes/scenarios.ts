@@ -9,6 +9,7 @@ import { builtinScenario, builtinScenarios } from '@patchbay/scenarios/library';
 import { scenarioSummary } from '../classroom/views.js';
 import { parseScenarioBody } from '../classroom/scenario-source.js';
 import { Semaphore } from '../classroom/scheduler.js';
+import { assertLabBounds } from '../documents.js';
 import { HttpError } from '../http-error.js';
 import { route } from './route.js';
 
@@ -33,6 +34,7 @@ const scenarios: FastifyPluginAsyncTypebox = async (app) => {
   route(app, routes.validateScenario, async (req) => {
     app.auth.assertInstructor(req, 'validate a scenario');
     const scenario = parseScenarioBody(req.body.text);
+    assertLabBounds(scenario.lab, app.limits); // its compile runs on the event loop, as an apply's
     // A lab of its own: never an instructor's or a student's lab of the scenario's name.
     const lab = `v-${randomBytes(5).toString('hex')}`;
     return validations.use(() => validateExercise(app.engine, scenario, { lab }));

@@ -28,6 +28,8 @@ const run = (passed: number, at: string): CheckRun => ({
   trigger: 'change',
 });
 
+/** A well-formed token (16+ base64url characters): the store refuses any other. */
+const tok = (n: number): string => `student-token-${n}-0123456789`;
 describe('classroom store', () => {
   it('keeps sessions by code (any case), students in order with tokens for their lab only', () => {
     const s = open();
@@ -39,19 +41,19 @@ describe('classroom store', () => {
     expect(s.sessions.byCode('abcdef')?.id).toBe('a');
     const add = (id: string, token: string, max = 2) =>
       s.students.add({ id, session: 'a', name: id, token, labFor: (n) => studentLabName('ABCDEF', n), max });
-    const one = add('one', 't1');
-    const two = add('two', 't2');
-    expect(add('three', 't3')).toBe('full');
+    const one = add('one', tok(1));
+    const two = add('two', tok(2));
+    expect(add('three', tok(3))).toBe('full');
     expect(typeof one !== 'string' && typeof two !== 'string' && [one.lab, two.lab]).toEqual([
       'sabcdef-01',
       'sabcdef-02',
     ]);
-    expect(s.tokens.find('t1')).toEqual({ role: 'student', lab: 'sabcdef-01' });
-    expect(s.tokens.find('t3')).toBeUndefined();
+    expect(s.tokens.find(tok(1))).toEqual({ role: 'student', lab: 'sabcdef-01' });
+    expect(s.tokens.find(tok(3))).toBeUndefined();
     // A student removed (their lab could not be made): the next one never reuses a lab name.
     s.students.delete('two');
-    expect(s.tokens.find('t2')).toBeUndefined();
-    const four = add('four', 't4');
+    expect(s.tokens.find(tok(2))).toBeUndefined();
+    const four = add('four', tok(4));
     expect(typeof four !== 'string' && four.lab).toBe('sabcdef-03');
     expect(s.students.inSession('a').map((st) => st.id)).toEqual(['one', 'four']);
   });
@@ -124,7 +126,7 @@ describe('classroom store', () => {
       id: 'one',
       session: 'a',
       name: 'One',
-      token: 't1',
+      token: tok(1),
       labFor: (n) => studentLabName('ABCDEF', n),
       max: 5,
     });
@@ -137,7 +139,7 @@ describe('classroom store', () => {
     expect(s.students.byLab('sabcdef-01')?.hintsShown).toBe(2);
     expect(s.tokens.studentLabs()).toEqual(['sabcdef-01']);
     s.tokens.revokeStudentTokens('sabcdef-01');
-    expect(s.tokens.find('t1')).toBeUndefined();
+    expect(s.tokens.find(tok(1))).toBeUndefined();
     expect(s.tokens.studentLabs()).toEqual([]);
     const ended = s.sessions.end('a');
     expect(s.sessions.end('a')).toBe(ended); // the first end counts

@@ -2,7 +2,7 @@
 // layout, access tokens (hashes only), class sessions and each student's progress. The kernel's
 // truth stays in the engine's journal; this database keeps what the journal does not.
 // One store per table (students with their tokens), composed here over one connection.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DraftStore, LabStore } from './lab-documents.js';
@@ -14,7 +14,7 @@ import { TokenStore } from './tokens.js';
 export type { StoredLab } from './lab-documents.js';
 export type { EndReason, NewSession, SessionRow } from './sessions.js';
 export type { JoinRefusal, NewStudent, StudentRow } from './students.js';
-export { hashToken, type Role, type TokenRow } from './tokens.js';
+export { hashToken, isWellFormedToken, TOKEN_RULE, type Role, type TokenRow } from './tokens.js';
 export { DraftStore, LabStore, SessionStore, StudentStore, TokenStore };
 
 export class Store {
@@ -46,8 +46,15 @@ export class Store {
   }
 }
 
-/** Opens (creating if needed) PATCHBAY_DATA/patchbay.db and brings its schema up to date. */
+/**
+ * Opens (creating if needed) PATCHBAY_DATA/patchbay.db and brings its schema up to date; a data
+ * directory it creates is 0700, a database 0600 (as the engine's own folders, whichever comes first).
+ */
 export function openStore(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  return new Store(join(dataDir, 'patchbay.db'));
+  const file = join(dataDir, 'patchbay.db');
+  // Created 0600 before SQLite opens it (SQLite would make it 0644); its -wal and -shm files take
+  // the database file's mode. An existing file keeps the mode it has.
+  closeSync(openSync(file, 'a', 0o600));
+  return new Store(file);
 }

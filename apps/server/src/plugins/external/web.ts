@@ -12,7 +12,7 @@ export const WEB_DIST = process.env['PATCHBAY_WEB'] ?? fileURLToPath(new URL('..
 export default fp(
   async (app) => {
     if (!existsSync(join(WEB_DIST, 'index.html'))) {
-      app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
+      app.get('/', { schema: { hide: true } }, async (_req, reply) =>
         reply
           .type('text/html')
           .send(

@@ -1,9 +1,13 @@
 // Who may do what (API.md): `Authorization: Bearer TOKEN`, checked against token hashes in the
 // database. Instructors may do everything; a student token covers one lab (given when they join a
-// class session). Every /api/ route but those with `config.public` needs a valid token.
+// class session). Every route of the route table but the public ones needs a valid token; the guard
+// below also applies the REST rate limit (plugins/services/limits.ts), keyed by what it found.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { instructorTokenProblem } from '../../admin-token.js';
 import { HttpError } from '../../http-error.js';
+import { addressKey } from '../../limits.js';
+import { hashToken, isWellFormedToken, TOKEN_RULE } from '../../store/tokens.js';
 
 export type Scope = { role: 'instructor' } | { role: 'student'; lab: string };
 
@@ -28,6 +32,9 @@ function bearer(req: FastifyRequest): string | undefined {
 
 export default fp<{ adminToken: string }>(
   async (app, opts) => {
+    // A weak or malformed instructor token stops the start (admin-token.ts says how it is measured).
+    const problem = instructorTokenProblem(opts.adminToken, 'the instructor token');
+    if (problem) throw new Error(problem);
     app.store.tokens.add(opts.adminToken, 'instructor');
     const auth: AuthService = {
       scopeFor(token) {
@@ -51,20 +58,47 @@ export default fp<{ adminToken: string }>(
     };
     app.decorate('auth', auth);
     app.decorateRequest('scope', undefined);
-    app.addHook('onRequest', async (req: FastifyRequest, _reply: FastifyReply) => {
-      // Only the API is guarded: the web app's files hold no secrets (it asks for the token itself).
-      if (!req.url.startsWith('/api/') || req.routeOptions.config?.public) return;
+    // One guard per request, decided by the route that matched (its config, set by route.ts from the
+    // route table) — never by the request's URL, which may be percent-encoded (`/%61pi/…`), have
+    // doubled slashes or other spellings the router still matches. A request no route matched
+    // (`access` undefined) goes to the 404 handler without any token work.
+    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+      const config = req.routeOptions.config;
+      const access = config?.access;
+      if (access === undefined) return; // the 404 handler, or a web app file (public, not the API)
       const token = bearer(req);
-      const scope = token ? auth.scopeFor(token) : undefined;
+      const scope = token !== undefined ? auth.scopeFor(token) : undefined;
+      // The rate limit counts before the token is refused: a valid token has its own bucket, a
+      // request without one — or with a token nobody issued — is counted against its address.
+      if (config.rateLimited) {
+        const key = scope && token ? `t:${hashToken(token)}` : addressKey(req.ip);
+        const retryAfter = app.requestLimit(key);
+        if (retryAfter !== undefined) {
+          void reply.header('retry-after', String(retryAfter));
+          throw new HttpError(
+            429,
+            'rate-limited',
+            `too many requests: at most ${app.limits.requestsPerSecond} per second (burst ${app.limits.requestBurst}); retry in ${retryAfter} s`,
+          );
+        }
+      }
+      if (access === 'public') {
+        if (scope) req.scope = scope;
+        return;
+      }
       if (!scope) {
         throw new HttpError(
           401,
           'unauthorized',
-          token ? 'the token is not valid' : 'this needs a token: send `Authorization: Bearer TOKEN`',
+          token === undefined
+            ? 'this needs a token: send `Authorization: Bearer TOKEN`'
+            : isWellFormedToken(token)
+              ? 'the token is not valid'
+              : `the token is not valid: a token is ${TOKEN_RULE}`,
         );
       }
       req.scope = scope;
     });
   },
-  { name: 'auth', dependencies: ['store'] },
+  { name: 'auth', dependencies: ['store', 'limits'] },
 );

@@ -1,10 +1,9 @@
-// Limits (limits.ts) as a service: `app.limits`, `app.quotas`, and the REST rate limit — a token
-// bucket per token (per client address for requests without one), checked before the token itself
-// so guessing tokens is rate limited too. 429 with Retry-After when empty; /api/health is exempt.
-import { createHash } from 'node:crypto';
+// Limits (limits.ts) as a service: `app.limits`, `app.quotas`, and the REST rate limit's buckets
+// (`app.requestLimit(key)`): a token bucket per key, which the auth guard chooses — the hash of a
+// valid token, or the client address for a request without one or with an unknown token, so that
+// guessing tokens is throttled like any other request of that address (plugins/services/auth.ts).
 import fp from 'fastify-plugin';
 import { DEFAULT_LIMITS, Quotas, TokenBucket, type Limits } from '../../limits.js';
-import { HttpError } from '../../http-error.js';
 
 /** Buckets of clients not seen for this long are forgotten (a full bucket is the same as none). */
 const IDLE_MS = 60_000;
@@ -22,10 +21,7 @@ export default fp<{ limits?: Partial<Limits> }>(
     }, IDLE_MS);
     sweep.unref();
     app.addHook('onClose', async () => clearInterval(sweep));
-    app.addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith('/api/') || req.url.startsWith('/api/health')) return;
-      const auth = req.headers.authorization;
-      const key = auth ? `t:${createHash('sha256').update(auth).digest('hex')}` : `a:${req.ip}`;
+    app.decorate('requestLimit', (key: string): number | undefined => {
       let entry = buckets.get(key);
       if (!entry) {
         if (buckets.size >= MAX_CLIENTS) buckets.delete(buckets.keys().next().value!);
@@ -33,14 +29,7 @@ export default fp<{ limits?: Partial<Limits> }>(
         buckets.set(key, entry);
       }
       entry.seen = performance.now();
-      if (!entry.bucket.take()) {
-        void reply.header('retry-after', String(entry.bucket.retryAfterS));
-        throw new HttpError(
-          429,
-          'rate-limited',
-          `too many requests: at most ${limits.requestsPerSecond} per second (burst ${limits.requestBurst}); retry in ${entry.bucket.retryAfterS} s`,
-        );
-      }
+      return entry.bucket.take() ? undefined : entry.bucket.retryAfterS;
     });
   },
   { name: 'limits' },

@@ -14,8 +14,10 @@ import fp from 'fastify-plugin';
 import { Server } from 'socket.io';
 import { CaptureHub, type CaptureHubOptions } from '../../live/captures.js';
 import { guardPackets } from '../../live/guard.js';
+import { originProblem } from '../../request-origin.js';
+import { hashToken } from '../../store/tokens.js';
 import { LabProcesses } from '../../live/lab-processes.js';
-import { TokenBucket } from '../../limits.js';
+import { addressKey, TokenBucket } from '../../limits.js';
 import { registerPing } from '../../live/ping.js';
 import { TerminalHub, type TerminalHubOptions } from '../../live/terminals.js';
 import type { LiveIo } from '../../live/socket.js';
@@ -38,10 +40,20 @@ export default fp(
       path: '/socket.io/',
       serveClient: false,
       maxHttpBufferSize: 1024 * 1024,
+      // DNS rebinding and other sites' pages: the same Host and Origin checks as HTTP requests.
+      allowRequest: (req, answer) => {
+        const problem = originProblem(app.hostPolicy, req.headers);
+        answer(problem ?? null, problem === undefined);
+      },
     });
     io.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.['token'];
       const scope = typeof token === 'string' ? app.auth.scopeFor(token) : undefined;
+      // Handshakes spend the REST buckets (plugins/services/auth.ts): a valid token its own, any
+      // other attempt its address's — so guessing tokens over socket.io is throttled too.
+      const key = scope && typeof token === 'string' ? `t:${hashToken(token)}` : addressKey(socket.handshake.address);
+      const retryAfter = app.requestLimit(key);
+      if (retryAfter !== undefined) return next(new Error(`too many attempts: retry in ${retryAfter} s`));
       if (!scope)
         return next(
           new Error(
@@ -110,5 +122,5 @@ export default fp(
       await Promise.allSettled([processes.stopAll(), tables.closeAll()]);
     });
   },
-  { name: 'live', dependencies: ['auth', 'engine', 'limits'] },
+  { name: 'live', dependencies: ['auth', 'engine', 'limits', 'host-check'] },
 );

@@ -1,0 +1,36 @@
+// Runs one command as the student in a sandbox and collects its output: for the limits and syscall
+// filter tests. The sandbox is always torn down (killSandbox), also when the command times out.
+import { spawnSandbox, type SandboxLimits } from '../src/index.js';
+
+export interface SandboxRun {
+  /** Exit status; 128 + N when the sandbox's pid 1 died of signal N. */
+  code: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export async function runInSandbox(
+  ns: string,
+  command: string[],
+  opts: { limits?: SandboxLimits; timeoutMs?: number } = {},
+): Promise<SandboxRun> {
+  const sb = spawnSandbox(ns, { hostname: 'node', command, limits: opts.limits });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  sb.child.stdout!.on('data', (c: Buffer) => out.push(c));
+  sb.child.stderr!.on('data', (c: Buffer) => err.push(c));
+  sb.child.stdin!.end();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void sb.kill();
+  }, opts.timeoutMs ?? 15_000);
+  const code = await new Promise<number>((resolve) => {
+    sb.child.on('close', (c, sig) => resolve(c ?? (sig ? 128 + 9 : 1)));
+    sb.child.on('error', () => resolve(127));
+  });
+  clearTimeout(timer);
+  await sb.kill();
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), timedOut };
+}
