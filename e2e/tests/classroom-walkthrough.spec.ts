@@ -38,6 +38,8 @@ test('docs/classroom-walkthrough.md: your first class', async ({ browser, page, 
       await expect(page.getByTestId('join-link')).toHaveValue(new RegExp(`/join/${code}$`));
       await expect(page.getByRole('button', { name: 'Copy', exact: true })).toBeVisible();
       await expect(page.getByTestId('no-students')).toContainText('No student yet');
+      await expect(page.getByTestId('seats-used')).toHaveText('0/60 seats');
+      await expect(page.getByTestId('seat-limit')).toHaveValue('60');
     });
 
     await test.step('3. A student joins', async () => {
@@ -64,6 +66,9 @@ test('docs/classroom-walkthrough.md: your first class', async ({ browser, page, 
       await expect(adaRow.getByTestId('student-online')).toHaveAttribute('data-online', 'true');
       await expect(adaRow.getByTestId('student-summary')).toHaveText('0/3', { timeout: 30_000 });
       await expect(adaRow.locator('[data-testid="check-dot"][data-state="fail"]')).toHaveCount(3);
+      await expect(page.getByTestId('seats-used')).toHaveText('1/60 seats');
+      await expect(page.getByRole('button', { name: 'Lock joins' })).toBeVisible();
+      await expect(adaRow.getByRole('button', { name: 'Remove Ada…' })).toBeVisible();
     });
 
     await test.step('5. She fixes her lab', async () => {

@@ -187,6 +187,7 @@ describe('a lab started from a scenario outside a session', () => {
       '/api/sessions',
       '/api/sessions/{id}',
       '/api/sessions/{id}/students/{student}/reset',
+      '/api/sessions/{id}/students/{student}',
       '/api/join',
       '/api/labs/{name}/exercise',
       '/api/labs/{name}/checks',

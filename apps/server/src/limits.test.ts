@@ -35,6 +35,11 @@ describe('limits', () => {
     expect(() => limitsFromEnv('{"nope": 1}')).toThrow(/not valid/);
     expect(() => limitsFromEnv('[1]')).toThrow(/not valid/);
     expect(() => limitsFromEnv('{')).toThrow(/not JSON/);
+    expect(() => limitsFromEnv('{"sessionSeats": 80, "sessionSeatsMax": 50}')).toThrow(/sessionSeats/);
+    expect(limitsFromEnv('{"joinsPerMinute": 2, "sessionIdleSeconds": 0}')).toMatchObject({
+      joinsPerMinute: 2,
+      sessionIdleSeconds: 0,
+    });
   });
 
   it('keys client addresses: IPv4 as it is, IPv4-mapped as IPv4, IPv6 by its /64', () => {

@@ -35,6 +35,17 @@ export const LimitsSchema = Type.Object(
     documentMaxYamlBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 }),
     /** A student's lab with no request and no connection for this long is destroyed (0: never). */
     studentIdleSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86_400 }),
+    /**
+     * Joins (`POST /api/join`, any outcome) per minute per client address, and the burst: a whole
+     * class behind one NAT address joins within the burst; a script filling seats is slowed to the rate.
+     */
+    joinsPerMinute: Type.Number({ minimum: 0.1, maximum: 100_000 }),
+    joinBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /** Seats of a new session when the instructor gives none, and the most any session may have. */
+    sessionSeats: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    sessionSeatsMax: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /** A session with no request and no connection from its instructor or students for this long ends (0: never). */
+    sessionIdleSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86_400 }),
     /** Longest and largest capture anyone may ask for. */
     captureMaxSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     captureMaxBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3 }),
@@ -73,6 +84,11 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   documentMaxLinks: 400,
   documentMaxYamlBytes: 48 * 1024,
   studentIdleSeconds: 3600,
+  joinsPerMinute: 6,
+  joinBurst: 40,
+  sessionSeats: 60,
+  sessionSeatsMax: 200,
+  sessionIdleSeconds: 8 * 3600,
   captureMaxSeconds: 3600,
   captureMaxBytes: 256 * 1024 * 1024,
   captureMemoryBytes: 256 * 1024 * 1024,
@@ -108,6 +124,10 @@ export function limitsFromEnv(text = process.env['PATCHBAY_LIMITS']): Limits {
     const why = [...Value.Errors(LimitsSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`).join('; ');
     throw new Error(`PATCHBAY_LIMITS is not valid: ${why}`);
   }
+  if (merged.sessionSeats > merged.sessionSeatsMax)
+    throw new Error(
+      `PATCHBAY_LIMITS is not valid: sessionSeats (${merged.sessionSeats}) is above sessionSeatsMax (${merged.sessionSeatsMax})`,
+    );
   return merged;
 }
 

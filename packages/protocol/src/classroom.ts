@@ -105,12 +105,20 @@ export const ValidationProofSchema = Type.Object(
 );
 export type ValidationProof = Static<typeof ValidationProofSchema>;
 
+/** Seats of a session (students at once); the server's own cap (PATCHBAY_LIMITS `sessionSeatsMax`) may be lower. */
+export const SeatLimitSchema = Type.Integer({
+  minimum: 1,
+  maximum: 10_000,
+  description: 'Students the session takes at most; a join beyond it answers 409 `session-full`.',
+});
+
 export const SessionCreateInputSchema = Type.Object(
   {
     scenario: Type.Optional(Type.String({ description: 'A built-in scenario id.' })),
     text: Type.Optional(
       Type.String({ maxLength: 262144, description: 'A scenario file (YAML or JSON), its lab inline.' }),
     ),
+    seatLimit: Type.Optional(SeatLimitSchema),
   },
   { title: 'SessionCreateInput', additionalProperties: false, description: 'Exactly one of scenario and text.' },
 );
@@ -137,6 +145,11 @@ export const StudentProgressSchema = Type.Object(
 );
 export type StudentProgress = Static<typeof StudentProgressSchema>;
 
+export const SessionEndReasonSchema = Type.Union([Type.Literal('instructor'), Type.Literal('idle')], {
+  description: 'instructor: ended by an instructor; idle: no request or connection for the idle time.',
+});
+export type SessionEndReason = Static<typeof SessionEndReasonSchema>;
+
 export const SessionSchema = Type.Object(
   {
     id: Type.String(),
@@ -146,11 +159,34 @@ export const SessionSchema = Type.Object(
     scenario: ScenarioSummarySchema,
     createdAt: Type.String(),
     endedAt: Type.Optional(Type.String()),
+    /** Why it ended: the instructor ended it, or nobody used it for `sessionIdleSeconds`. */
+    endReason: Type.Optional(SessionEndReasonSchema),
+    /** Students it takes at most (those removed free their seat). */
+    seatLimit: Type.Integer(),
+    /** Locked: nobody new may join (409 `session-locked`); those in it go on. */
+    locked: Type.Boolean(),
     students: Type.Array(StudentProgressSchema),
   },
   { title: 'Session' },
 );
 export type Session = Static<typeof SessionSchema>;
+
+/** What an instructor may change of a running session: its seats and whether it takes new students. */
+export const SessionUpdateInputSchema = Type.Object(
+  {
+    seatLimit: Type.Optional(SeatLimitSchema),
+    locked: Type.Optional(Type.Boolean({ description: 'true: no new joins (409 `session-locked`).' })),
+  },
+  { title: 'SessionUpdateInput', additionalProperties: false, minProperties: 1 },
+);
+export type SessionUpdateInput = Static<typeof SessionUpdateInputSchema>;
+
+/** A student removed from a session: their token revoked, their lab destroyed (`destroyed`: it existed). */
+export const StudentRemovedSchema = Type.Object(
+  { session: Type.String(), student: Type.String(), lab: Type.String(), destroyed: Type.Boolean() },
+  { title: 'StudentRemoved' },
+);
+export type StudentRemoved = Static<typeof StudentRemovedSchema>;
 
 export const SessionListSchema = Type.Object({ sessions: Type.Array(SessionSchema) }, { title: 'SessionList' });
 export type SessionList = Static<typeof SessionListSchema>;
@@ -225,5 +261,32 @@ export const SessionProgressEventSchema = Type.Object(
   { title: 'SessionProgressEvent' },
 );
 export type SessionProgressEvent = Static<typeof SessionProgressEventSchema>;
-export const SessionEndedEventSchema = Type.Object({ session: Type.String() }, { title: 'SessionEndedEvent' });
+export const SessionEndedEventSchema = Type.Object(
+  { session: Type.String(), reason: Type.Optional(SessionEndReasonSchema) },
+  { title: 'SessionEndedEvent' },
+);
 export type SessionEndedEvent = Static<typeof SessionEndedEventSchema>;
+/** A session's seats or lock changed (every dashboard of it learns). */
+export const SessionSettingsEventSchema = Type.Object(
+  { session: Type.String(), seatLimit: Type.Integer(), locked: Type.Boolean() },
+  { title: 'SessionSettingsEvent' },
+);
+export type SessionSettingsEvent = Static<typeof SessionSettingsEventSchema>;
+/** A student was removed from the session (their row leaves the dashboard). */
+export const SessionStudentRemovedEventSchema = Type.Object(
+  { session: Type.String(), student: Type.String() },
+  { title: 'SessionStudentRemovedEvent' },
+);
+export type SessionStudentRemovedEvent = Static<typeof SessionStudentRemovedEventSchema>;
+/**
+ * To a student's own connections, just before the server closes them: their lab is no longer theirs
+ * (removed by the instructor, or the session ended). Their token answers 401 afterwards.
+ */
+export const ExerciseClosedEventSchema = Type.Object(
+  {
+    lab: Type.String(),
+    reason: Type.Union([Type.Literal('removed'), Type.Literal('ended'), Type.Literal('expired')]),
+  },
+  { title: 'ExerciseClosedEvent' },
+);
+export type ExerciseClosedEvent = Static<typeof ExerciseClosedEventSchema>;

@@ -12,9 +12,12 @@ import {
 } from './capture.js';
 import {
   CheckRunSchema,
+  ExerciseClosedEventSchema,
   ExerciseSubscribeSchema,
   SessionEndedEventSchema,
   SessionProgressEventSchema,
+  SessionSettingsEventSchema,
+  SessionStudentRemovedEventSchema,
   SessionSubscribeSchema,
 } from './classroom.js';
 import {
@@ -162,7 +165,23 @@ export const serverEvents = {
     payload: SessionProgressEventSchema,
     description: 'A student joined, or a student’s run finished.',
   },
-  'session:ended': { payload: SessionEndedEventSchema, description: 'The session ended (its labs are destroyed).' },
+  'session:ended': {
+    payload: SessionEndedEventSchema,
+    description: 'The session ended, by an instructor or after its idle time (its labs are destroyed).',
+  },
+  'session:settings': {
+    payload: SessionSettingsEventSchema,
+    description: 'The session’s seat limit or lock changed.',
+  },
+  'session:student-removed': {
+    payload: SessionStudentRemovedEventSchema,
+    description: 'An instructor removed a student (their lab is destroyed, their token revoked).',
+  },
+  'exercise:closed': {
+    payload: ExerciseClosedEventSchema,
+    description:
+      'To a student’s own connections, just before the server closes them: removed from the session, or it ended.',
+  },
 } as const satisfies Record<string, ServerEventDef>;
 
 /** What a client may send where the schema has defaults: those fields may be left out. */

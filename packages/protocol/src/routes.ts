@@ -17,6 +17,8 @@ import {
   SessionEndedSchema,
   SessionListSchema,
   SessionSchema,
+  SessionUpdateInputSchema,
+  StudentRemovedSchema,
   ValidationProofSchema,
 } from './classroom.js';
 import {
@@ -49,7 +51,7 @@ import { STREAM_ID_PATTERN } from './live.js';
 export type RouteAccess = 'public' | 'token' | 'lab' | 'instructor';
 
 export interface RouteDef {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
   /** Fastify's syntax: `:name` is a path parameter. */
   path: `/api/${string}`;
   summary: string;
@@ -295,7 +297,7 @@ export const routes = {
       'The lab is destroyed and realized again: open terminals, pings, captures and live tables of the lab end (subscribe again). 409: the lab is busy.',
     access: 'lab',
     params: LabNameParamsSchema,
-    response: { 200: CheckRunSchema, 409: Err, ...labErrors },
+    response: { 200: CheckRunSchema, 409: Err, 410: Err, ...labErrors },
   },
 
   // ---- the exercise library (instructors)
@@ -336,6 +338,17 @@ export const routes = {
     body: SessionCreateInputSchema,
     response: { 201: SessionSchema, 400: ProblemsErrorSchema, 413: Err, ...instructorErrors },
   },
+  updateSession: {
+    method: 'PATCH',
+    path: '/api/sessions/:id',
+    summary: 'Changes a running session’s seat limit or locks/unlocks it (instructors)',
+    description:
+      'Locked: no new joins (409 `session-locked`), the students in it go on. A seat limit below the students already in it turns nobody away; it only stops new joins. 400: a seat limit above the server’s cap; 409: the session has ended.',
+    access: 'instructor',
+    params: SessionParamsSchema,
+    body: SessionUpdateInputSchema,
+    response: { 200: SessionSchema, 400: ProblemsErrorSchema, 404: Err, 409: Err, ...instructorErrors },
+  },
   listSessions: {
     method: 'GET',
     path: '/api/sessions',
@@ -365,13 +378,25 @@ export const routes = {
     summary: 'Puts a student’s lab back as the scenario starts, then runs its checks (instructors)',
     access: 'instructor',
     params: StudentParamsSchema,
-    response: { 200: CheckRunSchema, 404: Err, 409: Err, ...instructorErrors },
+    response: { 200: CheckRunSchema, 404: Err, 409: Err, 410: Err, ...instructorErrors },
+  },
+  removeStudent: {
+    method: 'DELETE',
+    path: '/api/sessions/:id/students/:student',
+    summary:
+      'Removes a student from a session: their lab destroyed, their token revoked, their connections closed (instructors)',
+    description:
+      'Their seat is free again; their progress is forgotten. They may join again with the code (a new lab), unless the session is locked or full.',
+    access: 'instructor',
+    params: StudentParamsSchema,
+    response: { 200: StudentRemovedSchema, 404: Err, ...instructorErrors },
   },
   join: {
     method: 'POST',
     path: '/api/join',
     summary: 'Joins a class session: a lab of one’s own and a token that covers only it (no token needed)',
-    description: 'The code in any case. 404: no session has this code; 410: the session has ended; 409: it is full.',
+    description:
+      'The code in any case. 404: no session has this code; 410: the session has ended; 409 `session-full`: every seat is taken; 409 `session-locked`: the instructor locked it; 429: too many joins from this address (Retry-After).',
     access: 'public',
     body: JoinInputSchema,
     response: { 200: JoinedSchema, 400: ProblemsErrorSchema, 404: Err, 409: Err, 410: Err, 429: Err, 500: Err },

@@ -96,17 +96,36 @@ describe('views', () => {
       lastCheckAt: 't1',
       solvedAt: 't1',
     });
-    const s = sessionView(
-      { id: 'x', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', createdAt: 't', endedAt: null },
-      scenario,
-      [student],
-    );
+    const row = {
+      id: 'x',
+      code: 'ABCDEF',
+      scenarioId: 'link-down',
+      scenarioText: '',
+      createdAt: 't',
+      endedAt: null,
+      endReason: null,
+      seatLimit: 12,
+      locked: true,
+    };
+    const s = sessionView(row, scenario, [student], 60);
     expect(s).toMatchObject({
       joinPath: '/join/ABCDEF',
       scenario: { id: 'link-down', checks: 3, hints: 2 },
       students: [{ id: 's1' }],
+      seatLimit: 12,
+      locked: true,
     });
     expect('endedAt' in s).toBe(false);
+    expect('endReason' in s).toBe(false);
+    // A session opened before seats existed has the server's default; an ended one says why.
+    expect(sessionView({ ...row, seatLimit: null, locked: false }, scenario, [], 60)).toMatchObject({
+      seatLimit: 60,
+      locked: false,
+    });
+    expect(sessionView({ ...row, endedAt: 'e', endReason: 'idle' }, scenario, [], 60)).toMatchObject({
+      endedAt: 'e',
+      endReason: 'idle',
+    });
   });
 });
 

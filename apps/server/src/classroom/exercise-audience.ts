@@ -53,6 +53,11 @@ export class ExerciseAudience {
     });
   }
 
+  /** Whether an instructor has the session's dashboard open now (an open dashboard keeps a session from expiring). */
+  hasDashboard(session: string): boolean {
+    return (this.sessionSubscribers.get(session)?.size ?? 0) > 0;
+  }
+
   /** Whether a student has lab `lab`'s exercise open now. */
   isOnline(lab: string): boolean {
     return (this.studentSockets.get(lab)?.size ?? 0) > 0;
@@ -101,6 +106,8 @@ export class ExerciseAudience {
       void socket.leave(sessionRoom(id));
       this.sessionSubscribers.get(id)?.delete(socket.id);
       if (this.sessionSubscribers.get(id)?.size === 0) this.sessionSubscribers.delete(id);
+      // A dashboard closing is the instructor's last sign of life: the idle time counts from here.
+      if (this.app.hasDecorator('activity')) this.app.activity.touchSession(id);
       void this.syncSession(id);
     };
 

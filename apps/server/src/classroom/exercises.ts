@@ -140,6 +140,15 @@ export class ExerciseHub {
     // The engine's `removing` event ends the lab's terminals, pings and captures before it goes.
     await this.scheduler.exclusive(ctx.lab, () =>
       this.realizeLab(ctx.lab, async () => {
+        // The student may have been removed, or the session ended, while this reset waited its turn.
+        if (ctx.student && !this.app.store.students.get(ctx.student.id))
+          throw new HttpError(410, 'removed', `the student of lab ${ctx.lab} was removed from the session`);
+        if (ctx.session && this.app.store.sessions.get(ctx.session.id)?.endedAt)
+          throw new HttpError(
+            409,
+            'ended',
+            `the class session of lab ${ctx.lab} has ended: its labs are gone for good`,
+          );
         const present = await this.app.engine.entry(ctx.lab).then(
           () => true,
           () => false,
@@ -227,6 +236,11 @@ export class ExerciseHub {
   /** Whether a student has lab `lab`'s exercise open now. */
   isOnline(lab: string): boolean {
     return this.audience.isOnline(lab);
+  }
+
+  /** Whether an instructor has the session's dashboard open now. */
+  hasDashboard(session: string): boolean {
+    return this.audience.hasDashboard(session);
   }
 
   private async execute(lab: string, trigger: Trigger): Promise<CheckRun> {

@@ -1,37 +1,54 @@
 // Class sessions: an instructor opens one from a scenario (frozen as text), students join with its
 // code and a name and each gets a lab of their own realized from the scenario, with a token that
 // covers that lab and nothing else; the end destroys every student's lab and revokes their tokens.
+// The instructor controls who joins: a seat limit, a lock, and removing a student (lab destroyed,
+// token revoked, connections closed). Joins are rate limited per client address (join-rate.ts);
+// a session nobody uses for `sessionIdleSeconds` ends as if its instructor ended it (reaper.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EngineError, startExercise } from '@patchbay/engine';
-import type { Joined, Session, SessionEnded } from '@patchbay/protocol';
+import type {
+  ExerciseClosedEvent,
+  Joined,
+  Session,
+  SessionEnded,
+  SessionUpdateInput,
+  StudentRemoved,
+} from '@patchbay/protocol';
 import { scenarioToYaml, type Scenario } from '@patchbay/scenarios';
 import type { FastifyInstance } from 'fastify';
-import type { SessionRow } from '../store/store.js';
+import type { EndReason, SessionRow } from '../store/store.js';
 import { HttpError } from '../http-error.js';
 import { cleanStudentName, newSessionCode, normalizeCode, studentLabName } from './codes.js';
 import { sessionRoom, type ExerciseHub } from './exercises.js';
+import { JoinRate } from './join-rate.js';
 import { Semaphore } from './scheduler.js';
 import { sessionView } from './views.js';
 
-export const MAX_STUDENTS_PER_SESSION = 200;
 /** Labs destroyed at once when a session ends. */
 const END_CONCURRENCY = 8;
 
 export class Classroom {
+  /** Joins per client address (checked by the join route before anything else). */
+  readonly joinRate: JoinRate;
+
   constructor(
     private readonly app: FastifyInstance,
     private readonly exercises: ExerciseHub,
-    private readonly maxStudents = MAX_STUDENTS_PER_SESSION,
-  ) {}
+  ) {
+    this.joinRate = new JoinRate(app.limits.joinsPerMinute, app.limits.joinBurst);
+  }
 
-  create(scenario: Scenario): Session {
+  create(scenario: Scenario, seatLimit?: number): Session {
     const text = scenarioToYaml(scenario);
+    const seats = seatLimit ?? this.defaultSeats;
+    this.assertSeats(seats, 'nothing was created');
     for (let attempt = 0; attempt < 20; attempt++) {
       const row = this.app.store.sessions.add({
         id: randomUUID(),
         code: newSessionCode(),
         scenarioId: scenario.id,
         scenarioText: text,
+        seatLimit: seats,
       });
       if (row) return this.view(row);
     }
@@ -53,9 +70,40 @@ export class Classroom {
   }
 
   private view(row: SessionRow): Session {
-    return sessionView(row, this.exercises.scenarios.ofSession(row), this.app.store.students.inSession(row.id), (lab) =>
-      this.exercises.isOnline(lab),
+    return sessionView(
+      row,
+      this.exercises.scenarios.ofSession(row),
+      this.app.store.students.inSession(row.id),
+      this.defaultSeats,
+      (lab) => this.exercises.isOnline(lab),
     );
+  }
+
+  /** The seats of a session the instructor gave none (never above the server's cap). */
+  private get defaultSeats(): number {
+    return Math.min(this.app.limits.sessionSeats, this.app.limits.sessionSeatsMax);
+  }
+
+  /** 400 for more seats than the server allows any session. */
+  private assertSeats(seats: number, outcome: string): void {
+    const max = this.app.limits.sessionSeatsMax;
+    if (seats > max)
+      throw new HttpError(400, 'invalid', `a session has at most ${max} seats on this server; ${outcome}`, [
+        { path: 'seatLimit', code: 'session.seats', message: `at most ${max} (PATCHBAY_LIMITS sessionSeatsMax)` },
+      ]);
+  }
+
+  /** The instructor changes a running session's seats or lock; every dashboard of it learns. */
+  update(id: string, change: SessionUpdateInput): Session {
+    const before = this.row(id);
+    if (before.endedAt) throw new HttpError(409, 'ended', 'this class session has ended: nothing to change');
+    if (change.seatLimit !== undefined) this.assertSeats(change.seatLimit, 'nothing was changed');
+    const row = this.app.store.sessions.update(id, change) ?? before;
+    const session = this.view(row);
+    this.app.io
+      .to(sessionRoom(id))
+      .emit('session:settings', { session: id, seatLimit: session.seatLimit, locked: session.locked });
+    return session;
   }
 
   /** A student joins: their own lab realized from the session's scenario, and a token for it alone. */
@@ -66,7 +114,6 @@ export class Classroom {
     const session = this.app.store.sessions.byCode(normalizeCode(code));
     if (!session)
       throw new HttpError(404, 'not-found', 'no class session has this code; check it with your instructor');
-    if (session.endedAt) throw new HttpError(410, 'ended', 'this class session has ended');
     const token = randomBytes(24).toString('base64url');
     const student = this.app.store.students.add({
       id: randomUUID(),
@@ -74,10 +121,23 @@ export class Classroom {
       name: cleaned.name,
       token,
       labFor: (seq) => studentLabName(session.code, seq),
-      max: this.maxStudents,
+      max: this.defaultSeats,
     });
-    if (student === 'full')
-      throw new HttpError(409, 'full', `this class session is full (at most ${this.maxStudents} students)`);
+    if (student === 'ended') throw new HttpError(410, 'ended', 'this class session has ended');
+    if (student === 'locked')
+      throw new HttpError(
+        409,
+        'session-locked',
+        'this class session is locked: it takes no new students now; ask your instructor',
+      );
+    if (student === 'full') {
+      const seats = this.app.store.sessions.get(session.id)?.seatLimit ?? this.defaultSeats;
+      throw new HttpError(
+        409,
+        'session-full',
+        `this class session is full: all ${seats} seats are taken; ask your instructor`,
+      );
+    }
     try {
       await this.exercises.realizeLab(student.lab, () =>
         startExercise(this.app.engine, this.exercises.scenarios.ofSession(session), { lab: student.lab }),
@@ -96,6 +156,11 @@ export class Classroom {
       await this.exercises.destroyLab(student.lab).catch(() => undefined);
       throw new HttpError(410, 'ended', 'this class session has ended');
     }
+    if (!this.app.store.students.get(student.id)) {
+      // Removed by the instructor while this lab was being made: the removal may have missed it.
+      await this.exercises.destroyLab(student.lab).catch(() => undefined);
+      throw new HttpError(410, 'removed', 'the instructor removed you from this class session');
+    }
     // Joining is a student's first activity: the idle reaper counts from here.
     this.app.activity.touch(student.lab);
     this.exercises.emitProgress(student.id, student);
@@ -104,18 +169,17 @@ export class Classroom {
     return { token, lab: student.lab, session: session.id, student: student.id };
   }
 
-  /** Ends the session: every student's lab destroyed (its processes first), their tokens revoked. */
-  async end(id: string): Promise<SessionEnded> {
+  /**
+   * Ends the session (`reason` idle: it expired): every student's lab destroyed (its processes
+   * first), their tokens revoked, their connections told and closed.
+   */
+  async end(id: string, reason: EndReason = 'instructor'): Promise<SessionEnded> {
     const session = this.row(id);
-    this.app.store.sessions.end(id); // first, so a join still in flight sees it
+    this.app.store.sessions.end(id, reason); // first, so a join still in flight sees it
     const students = this.app.store.students.inSession(id);
     const labs = new Set(students.map((s) => s.lab));
     for (const lab of labs) this.app.store.tokens.revokeStudentTokens(lab);
-    // Open connections were authorized at their handshake: close those of the students.
-    for (const socket of await this.app.io.fetchSockets()) {
-      const scope = socket.data.scope;
-      if (scope?.role === 'student' && labs.has(scope.lab)) socket.disconnect(true);
-    }
+    await this.closeStudentSockets(labs, reason === 'idle' ? 'expired' : 'ended');
     const limit = new Semaphore(END_CONCURRENCY);
     const destroyed: string[] = [];
     const failed: string[] = [];
@@ -135,9 +199,40 @@ export class Classroom {
       ),
     );
     await this.exercises.syncSession(id);
-    this.app.io.to(sessionRoom(id)).emit('session:ended', { session: session.id });
+    this.app.io.to(sessionRoom(id)).emit('session:ended', { session: session.id, reason });
     if (failed.length) throw new Error(`session ${id} ended, but labs ${failed.join(', ')} could not be destroyed`);
     return { id, destroyed: destroyed.sort() };
+  }
+
+  /**
+   * The instructor removes a student: their row and token go first (their next request answers
+   * 401, a join or reset in flight sees it), their connections are told and closed, then their lab
+   * is destroyed (its processes first). Their seat is free again.
+   */
+  async removeStudent(sessionId: string, studentId: string): Promise<StudentRemoved> {
+    const session = this.row(sessionId);
+    const student = this.app.store.students.get(studentId);
+    if (!student || student.session !== session.id)
+      throw new HttpError(404, 'not-found', `session ${sessionId} has no student ${studentId}`);
+    this.app.store.students.delete(student.id);
+    await this.closeStudentSockets(new Set([student.lab]), 'removed');
+    this.app.io
+      .to(sessionRoom(session.id))
+      .emit('session:student-removed', { session: session.id, student: student.id });
+    const destroyed = await this.exercises.destroyLab(student.lab);
+    await this.exercises.syncSession(session.id);
+    this.app.log.info({ session: session.id, lab: student.lab }, 'a student was removed from a class session');
+    return { session: session.id, student: student.id, lab: student.lab, destroyed };
+  }
+
+  /** Open connections were authorized at their handshake: tell those of the labs' students why, and close them. */
+  private async closeStudentSockets(labs: ReadonlySet<string>, reason: ExerciseClosedEvent['reason']): Promise<void> {
+    for (const socket of await this.app.io.fetchSockets()) {
+      const scope = socket.data.scope;
+      if (scope?.role !== 'student' || !labs.has(scope.lab)) continue;
+      socket.emit('exercise:closed', { lab: scope.lab, reason });
+      socket.disconnect(true);
+    }
   }
 
   /** The instructor resets a student's lab. */

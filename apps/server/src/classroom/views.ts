@@ -34,10 +34,12 @@ export function studentProgress(st: StudentRow, scenario: Scenario, online?: boo
   };
 }
 
+/** `defaultSeats`: the seats of a session opened before sessions had their own. */
 export function sessionView(
   row: SessionRow,
   scenario: Scenario,
   students: StudentRow[],
+  defaultSeats: number,
   online?: (lab: string) => boolean,
 ): Session {
   return {
@@ -46,7 +48,9 @@ export function sessionView(
     joinPath: `/join/${row.code}`,
     scenario: scenarioSummary(scenario),
     createdAt: row.createdAt,
-    ...(row.endedAt ? { endedAt: row.endedAt } : {}),
+    ...(row.endedAt ? { endedAt: row.endedAt, endReason: row.endReason ?? 'instructor' } : {}),
+    seatLimit: row.seatLimit ?? defaultSeats,
+    locked: row.locked,
     students: students.map((st) => studentProgress(st, scenario, online?.(st.lab))),
   };
 }

@@ -1,5 +1,6 @@
-// Class sessions (instructors) and joining one (students, no token yet: public, rate limited per
-// client address like every token-less request).
+// Class sessions (instructors: open, change seats and lock, remove a student, end) and joining one
+// (students, no token yet: public; besides the generic limit of token-less requests, joins have a
+// rate of their own per client address, checked before anything else).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { routes } from '@patchbay/protocol';
 import type { Scenario } from '@patchbay/scenarios';
@@ -10,7 +11,7 @@ import { route } from './route.js';
 const sessions: FastifyPluginAsyncTypebox = async (app) => {
   route(app, routes.createSession, async (req, reply) => {
     app.auth.assertInstructor(req, 'open a class session');
-    const { scenario: id, text } = req.body;
+    const { scenario: id, text, seatLimit } = req.body;
     if ((id === undefined) === (text === undefined)) {
       throw new HttpError(
         400,
@@ -20,7 +21,7 @@ const sessions: FastifyPluginAsyncTypebox = async (app) => {
       );
     }
     const scenario: Scenario = id !== undefined ? builtinOr400(id).scenario : parseScenarioBody(text!);
-    return reply.code(201).send(app.classroom.create(scenario));
+    return reply.code(201).send(app.classroom.create(scenario, seatLimit));
   });
 
   route(app, routes.listSessions, async (req) => {
@@ -33,6 +34,16 @@ const sessions: FastifyPluginAsyncTypebox = async (app) => {
     return app.classroom.get(req.params.id);
   });
 
+  route(app, routes.updateSession, async (req) => {
+    app.auth.assertInstructor(req, 'change a class session');
+    return app.classroom.update(req.params.id, req.body);
+  });
+
+  route(app, routes.removeStudent, async (req) => {
+    app.auth.assertInstructor(req, 'remove a student');
+    return app.classroom.removeStudent(req.params.id, req.params.student);
+  });
+
   route(app, routes.endSession, async (req) => {
     app.auth.assertInstructor(req, 'end a class session');
     return app.classroom.end(req.params.id);
@@ -43,6 +54,18 @@ const sessions: FastifyPluginAsyncTypebox = async (app) => {
     return app.classroom.resetStudent(req.params.id, req.params.student);
   });
 
-  route(app, routes.join, async (req) => app.classroom.join(req.body.code, req.body.name));
+  route(app, routes.join, async (req, reply) => {
+    const { joinRate } = app.classroom;
+    const wait = joinRate.take(req.ip);
+    if (wait !== undefined) {
+      void reply.header('retry-after', String(wait));
+      throw new HttpError(
+        429,
+        'rate-limited',
+        `too many joins from this address: at most ${joinRate.perMinute} a minute (${joinRate.burst} at once); retry in ${wait} s`,
+      );
+    }
+    return app.classroom.join(req.body.code, req.body.name);
+  });
 };
 export default sessions;

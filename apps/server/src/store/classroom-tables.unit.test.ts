@@ -1,4 +1,5 @@
-// The classroom's tables (migration 3) without a kernel: sessions, students, their tokens, runs, the cap.
+// The classroom's tables (migrations 3 and 4) without a kernel: sessions, students, their tokens,
+// runs, seats, the lock and the end.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ const tok = (n: number): string => `student-token-${n}-0123456789`;
 describe('classroom store', () => {
   it('keeps sessions by code (any case), students in order with tokens for their lab only', () => {
     const s = open();
-    expect(s.schemaVersion).toBe(3);
+    expect(s.schemaVersion).toBe(4);
     expect(
       s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: 'id: link-down' }),
     ).toMatchObject({ id: 'a', endedAt: null });
@@ -43,15 +44,79 @@ describe('classroom store', () => {
     const one = add('one', tok(1));
     const two = add('two', tok(2));
     expect(add('three', tok(3))).toBe('full');
-    expect(one !== 'full' && two !== 'full' && [one.lab, two.lab]).toEqual(['sabcdef-01', 'sabcdef-02']);
+    expect(typeof one !== 'string' && typeof two !== 'string' && [one.lab, two.lab]).toEqual([
+      'sabcdef-01',
+      'sabcdef-02',
+    ]);
     expect(s.tokens.find(tok(1))).toEqual({ role: 'student', lab: 'sabcdef-01' });
     expect(s.tokens.find(tok(3))).toBeUndefined();
     // A student removed (their lab could not be made): the next one never reuses a lab name.
     s.students.delete('two');
     expect(s.tokens.find(tok(2))).toBeUndefined();
     const four = add('four', tok(4));
-    expect(four !== 'full' && four.lab).toBe('sabcdef-03');
+    expect(typeof four !== 'string' && four.lab).toBe('sabcdef-03');
     expect(s.students.inSession('a').map((st) => st.id)).toEqual(['one', 'four']);
+  });
+
+  it("refuses a join beyond the session's own seats, while locked and once ended; the first end's reason stays", () => {
+    const s = open();
+    s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 1 });
+    const add = (id: string) =>
+      s.students.add({
+        id,
+        session: 'a',
+        name: id,
+        token: `tok-${id}-0123456789abcdef`,
+        labFor: (n) => studentLabName('ABCDEF', n),
+        max: 60,
+      });
+    expect(s.sessions.get('a')).toMatchObject({ seatLimit: 1, locked: false, endReason: null });
+    expect(add('one')).toMatchObject({ id: 'one' });
+    expect(add('two')).toBe('full'); // the session's own 1 seat, not the default 60
+    expect(s.sessions.update('a', { seatLimit: 3, locked: true })).toMatchObject({ seatLimit: 3, locked: true });
+    expect(add('two')).toBe('locked');
+    expect(s.tokens.find('tok-two-0123456789abcdef')).toBeUndefined();
+    s.sessions.update('a', { locked: false });
+    expect(add('two')).toMatchObject({ id: 'two' });
+    expect(s.students.count('a')).toBe(2);
+    s.sessions.end('a', 'idle');
+    s.sessions.end('a', 'instructor');
+    expect(s.sessions.get('a')).toMatchObject({ endReason: 'idle', endedAt: expect.any(String) });
+    expect(add('three')).toBe('ended');
+    expect(s.sessions.running()).toEqual([]);
+    // A session opened before seats existed: the caller's default applies.
+    s.sessions.add({ id: 'b', code: 'BCDEFG', scenarioId: 'x', scenarioText: '' });
+    expect(s.sessions.get('b')?.seatLimit).toBeNull();
+    const old = (id: string) =>
+      s.students.add({
+        id,
+        session: 'b',
+        name: id,
+        token: `old-${id}-0123456789abcdef`,
+        labFor: (n) => studentLabName('BCDEFG', n),
+        max: 1,
+      });
+    expect(old('x1')).toMatchObject({ id: 'x1' });
+    expect(old('x2')).toBe('full');
+  });
+
+  it('brings a database of version 3 up to 4: its sessions keep running, with the default seats and unlocked', () => {
+    let s = open();
+    s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 5 });
+    // Back to version 3, as a database written before migration 4 is.
+    s.db.exec(`
+      ALTER TABLE sessions DROP COLUMN seat_limit;
+      ALTER TABLE sessions DROP COLUMN locked;
+      ALTER TABLE sessions DROP COLUMN end_reason;
+      DELETE FROM migrations WHERE version = 4;
+    `);
+    expect(s.schemaVersion).toBe(3);
+    s.close();
+    s = db = openStore(dir);
+    expect(s.schemaVersion).toBe(4);
+    expect(s.sessions.get('a')).toMatchObject({ code: 'ABCDEF', seatLimit: null, locked: false, endReason: null });
+    s.sessions.end('a');
+    expect(s.sessions.get('a')?.endReason).toBe('instructor');
   });
 
   it('records runs; the first full pass stays as solvedAt; revoking a lab ends its tokens', () => {

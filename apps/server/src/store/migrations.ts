@@ -63,6 +63,16 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX students_by_session ON students(session);
     `,
   },
+  {
+    // Joins the instructor controls: a session's seats (NULL for a session opened before: the
+    // server's default seats then) and lock; why a session ended ('instructor' or 'idle').
+    version: 4,
+    sql: `
+      ALTER TABLE sessions ADD COLUMN seat_limit INTEGER;
+      ALTER TABLE sessions ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN end_reason TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration the database has not had yet, each in its own transaction. */

@@ -12,8 +12,8 @@ import { StudentStore } from './students.js';
 import { TokenStore } from './tokens.js';
 
 export type { StoredLab } from './lab-documents.js';
-export type { SessionRow } from './sessions.js';
-export type { NewStudent, StudentRow } from './students.js';
+export type { EndReason, NewSession, SessionRow } from './sessions.js';
+export type { JoinRefusal, NewStudent, StudentRow } from './students.js';
 export { hashToken, isWellFormedToken, TOKEN_RULE, type Role, type TokenRow } from './tokens.js';
 export { DraftStore, LabStore, SessionStore, StudentStore, TokenStore };
 

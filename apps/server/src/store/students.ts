@@ -1,6 +1,6 @@
 // The students of class sessions (table `students`): each one's own lab, the hash of their token,
 // hints revealed, the latest check run and when they first solved the exercise. A student and
-// their token are made and removed together.
+// their token are made and removed together (a failed join, an instructor removing them).
 import type { CheckRun } from '@patchbay/protocol';
 import type Database from 'better-sqlite3';
 import { hashToken, type TokenStore } from './tokens.js';
@@ -18,6 +18,9 @@ export interface StudentRow {
   solvedAt: string | null;
 }
 
+/** Why a join was refused by the store. */
+export type JoinRefusal = 'full' | 'locked' | 'ended';
+
 export interface NewStudent {
   id: string;
   session: string;
@@ -25,7 +28,7 @@ export interface NewStudent {
   token: string;
   /** The lab name for the student's sequence number. */
   labFor: (seq: number) => string;
-  /** Students a session may have at most. */
+  /** Students a session may have at most when it has no seat limit of its own (opened before seats existed). */
   max: number;
 }
 
@@ -61,14 +64,20 @@ export class StudentStore {
 
   /**
    * Adds a student and their token (covering only their lab) in one transaction, so two joins at
-   * once never get the same lab; 'full' when the session has `max` students already.
+   * once never get the same lab and never the last seat twice; why not when the session has ended,
+   * is locked, or has as many students as seats.
    */
-  add(n: NewStudent): StudentRow | 'full' {
-    return this.db.transaction((): StudentRow | 'full' => {
+  add(n: NewStudent): StudentRow | JoinRefusal {
+    return this.db.transaction((): StudentRow | JoinRefusal => {
+      const session = this.db
+        .prepare('SELECT ended_at, locked, seat_limit FROM sessions WHERE id = ?')
+        .get(n.session) as { ended_at: string | null; locked: number; seat_limit: number | null } | undefined;
+      if (!session || session.ended_at) return 'ended';
+      if (session.locked) return 'locked';
       const { count } = this.db.prepare('SELECT COUNT(*) AS count FROM students WHERE session = ?').get(n.session) as {
         count: number;
       };
-      if (count >= n.max) return 'full';
+      if (count >= (session.seat_limit ?? n.max)) return 'full';
       // Never reused, not even after a join that failed: its lab name may be taken by a lab
       // that is not ours (startExercise refused it), and trying it again would fail again.
       const { seq } = this.db
@@ -96,7 +105,14 @@ export class StudentStore {
     })();
   }
 
-  /** Forgets a student whose lab could not be realized (their token too). */
+  /** Students in the session now (seats taken). */
+  count(session: string): number {
+    return (
+      this.db.prepare('SELECT COUNT(*) AS count FROM students WHERE session = ?').get(session) as { count: number }
+    ).count;
+  }
+
+  /** Forgets a student (their token too): a join whose lab could not be realized, or a student removed. */
   delete(id: string): void {
     const s = this.get(id);
     if (!s) return;

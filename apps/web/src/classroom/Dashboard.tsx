@@ -1,26 +1,33 @@
 // /class/SESSION: the instructor's dashboard. The join code big enough for a projector, the join
-// link, and every student's progress live (`session:subscribe` → `session:progress`): a bar, a dot
-// per check, hints used, last check and solve times; a student's lab can be opened read-only or
-// reset, and the session ended (which destroys every student's lab).
-import type { Session, SessionEndedEvent, SessionProgressEvent, StudentProgress } from '@patchbay/protocol';
+// link, who may join (seats used of the limit, the limit, a lock), and every student's progress live
+// (`session:subscribe` → `session:progress`): a bar, a dot per check, hints used, last check and
+// solve times; a student's lab can be opened read-only or reset, a student removed (their lab
+// destroyed, their token revoked), and the session ended (which destroys every student's lab).
+import type {
+  Session,
+  SessionEndedEvent,
+  SessionProgressEvent,
+  SessionSettingsEvent,
+  SessionStudentRemovedEvent,
+  StudentProgress,
+} from '@patchbay/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
 import { liveSocket } from '../api/live';
-import { AppLink, ClassHeader } from './ClassHeader';
+import { ClassHeader } from './ClassHeader';
 import { ConfirmDialog } from './ConfirmDialog';
 import {
-  agoText,
   applyProgress,
-  checkDots,
+  applySettings,
   checkTally,
   classSummary,
   clockText,
-  durationText,
   percent,
-  solved,
   sortStudents,
-  summaryText,
+  withoutStudent,
 } from './progress';
+import { SessionControls } from './SessionControls';
+import { StudentRow } from './StudentRow';
 import { useNow } from './useNow';
 
 /** Loads a session and keeps it live; shared by the dashboard and the student view. */
@@ -46,16 +53,25 @@ export function useLiveSession(id: string) {
     };
     const onProgress = (e: SessionProgressEvent) => setSession((s) => (s ? applyProgress(s, e) : s));
     const onEnded = (e: SessionEndedEvent) =>
-      e.session === id && setSession((s) => (s && !s.endedAt ? { ...s, endedAt: new Date().toISOString() } : s));
+      e.session === id &&
+      setSession((s) =>
+        s && !s.endedAt ? { ...s, endedAt: new Date().toISOString(), endReason: e.reason ?? 'instructor' } : s,
+      );
+    const onSettings = (e: SessionSettingsEvent) => setSession((s) => (s ? applySettings(s, e) : s));
+    const onRemoved = (e: SessionStudentRemovedEvent) => setSession((s) => (s ? withoutStudent(s, e) : s));
     const onConnect = () => void subscribe();
     socket.on('session:progress', onProgress);
     socket.on('session:ended', onEnded);
+    socket.on('session:settings', onSettings);
+    socket.on('session:student-removed', onRemoved);
     socket.on('connect', onConnect);
     if (socket.connected) void subscribe();
     else void reload();
     return () => {
       socket.off('session:progress', onProgress);
       socket.off('session:ended', onEnded);
+      socket.off('session:settings', onSettings);
+      socket.off('session:student-removed', onRemoved);
       socket.off('connect', onConnect);
       if (socket.connected) socket.emit('session:unsubscribe', { session: id });
     };
@@ -96,109 +112,11 @@ function CheckTally({ session }: { session: Session }) {
   );
 }
 
-function StudentRow({
-  session,
-  student,
-  now,
-  onReset,
-}: {
-  session: Session;
-  student: StudentProgress;
-  now: number;
-  onReset: () => void;
-}) {
-  // Before a first run there are no results: the session's check list names the dots.
-  const placeholders = student.results.length
-    ? []
-    : (session.scenario.checkList ??
-      Array.from({ length: student.total || session.scenario.checks }, (_, i) => ({
-        id: `#${i + 1}`,
-        title: `check ${i + 1}`,
-      })));
-  const checks = checkDots(placeholders, student.results);
-  const done = solved(student);
-  const ended = Boolean(session.endedAt);
-  return (
-    <tr
-      data-testid="student-row"
-      data-student={student.name}
-      data-passed={student.passed}
-      data-total={student.total}
-      className={done ? 'solved' : undefined}
-    >
-      <th scope="row">
-        {student.online !== undefined && (
-          <span
-            className={`pb-presence ${student.online ? 'on' : 'off'}`}
-            title={student.online ? 'has the exercise open' : 'not connected'}
-            aria-label={student.online ? 'online' : 'offline'}
-            data-testid="student-online"
-            data-online={String(student.online)}
-          />
-        )}
-        {student.name}
-      </th>
-      <td>
-        <div className="pb-progress-cell">
-          <div
-            className="pb-bar"
-            role="progressbar"
-            aria-valuemin={0}
-            aria-valuemax={student.total}
-            aria-valuenow={student.passed}
-            aria-label={`${student.name}: ${student.passed} of ${student.total} checks`}
-          >
-            <div
-              className={`pb-bar-fill ${done ? 'ok' : ''}`}
-              style={{ width: `${percent(student.passed, student.total)}%` }}
-            />
-          </div>
-          <span className="mono" data-testid="student-summary">
-            {summaryText(student.results.length ? student.passed : undefined, student.total)}
-          </span>
-        </div>
-      </td>
-      <td>
-        <span className="pb-dots">
-          {checks.map((c) => (
-            <span
-              key={c.id}
-              className={`pb-check-dot ${c.state}`}
-              title={`${c.title}: ${c.state === 'pass' ? 'passes' : c.reason}`}
-              aria-label={`${c.title}: ${c.state}`}
-              data-testid="check-dot"
-              data-state={c.state}
-            />
-          ))}
-        </span>
-      </td>
-      <td className="pb-num">{student.hintsShown}</td>
-      <td title={agoText(student.lastCheckAt, now)}>{clockText(student.lastCheckAt)}</td>
-      <td data-testid="student-solved">
-        {student.solvedAt ? `${clockText(student.solvedAt)} (${durationText(student.joinedAt, student.solvedAt)})` : ''}
-      </td>
-      <td className="pb-row-actions">
-        {!ended && (
-          <>
-            <AppLink
-              to={`/class/${encodeURIComponent(session.id)}/${encodeURIComponent(student.id)}`}
-              testid="open-student"
-            >
-              Open lab
-            </AppLink>
-            <button type="button" onClick={onReset} data-testid="reset-student">
-              Reset…
-            </button>
-          </>
-        )}
-      </td>
-    </tr>
-  );
-}
-
 export function Dashboard({ id }: { id: string }) {
   const { session, setSession, error, liveError } = useLiveSession(id);
-  const [confirm, setConfirm] = useState<{ kind: 'end' } | { kind: 'reset'; student: StudentProgress }>();
+  const [confirm, setConfirm] = useState<
+    { kind: 'end' } | { kind: 'reset' | 'remove'; student: StudentProgress } | undefined
+  >();
   const [copied, setCopied] = useState(false);
   const now = useNow(5000);
 
@@ -242,7 +160,9 @@ export function Dashboard({ id }: { id: string }) {
         )}
         {session.endedAt ? (
           <div className="pb-notice info" role="status" data-testid="session-ended">
-            This session ended at {clockText(session.endedAt)}; every student's lab was destroyed.
+            This session ended at {clockText(session.endedAt)}
+            {session.endReason === 'idle' ? ', after a long time without activity' : ''}; every student's lab was
+            destroyed.
           </div>
         ) : (
           <section className="pb-join-banner" aria-label="How students join">
@@ -270,6 +190,7 @@ export function Dashboard({ id }: { id: string }) {
                 </button>
               </div>
             </div>
+            <SessionControls session={session} onChange={setSession} />
             <span className="pb-spacer" />
             <button
               type="button"
@@ -317,6 +238,7 @@ export function Dashboard({ id }: { id: string }) {
                   student={s}
                   now={now}
                   onReset={() => setConfirm({ kind: 'reset', student: s })}
+                  onRemove={() => setConfirm({ kind: 'remove', student: s })}
                 />
               ))}
             </tbody>
@@ -345,6 +267,21 @@ export function Dashboard({ id }: { id: string }) {
           onClose={() => setConfirm(undefined)}
           onConfirm={async () => {
             await client.call('resetStudent', { params: { id: session.id, student: confirm.student.id } });
+          }}
+        />
+      )}
+      {confirm?.kind === 'remove' && (
+        <ConfirmDialog
+          title={`Remove ${confirm.student.name} from this session?`}
+          text={`${confirm.student.name}'s lab is destroyed and their access ends at once: their page says they were removed. Their progress is forgotten and their seat is free again; they may join again with the code unless the session is locked or full.`}
+          confirm="Remove"
+          testid="remove-dialog"
+          onClose={() => setConfirm(undefined)}
+          onConfirm={async () => {
+            const removed = await client.call('removeStudent', {
+              params: { id: session.id, student: confirm.student.id },
+            });
+            setSession((s) => (s ? withoutStudent(s, removed) : s));
           }}
         />
       )}

@@ -18,7 +18,7 @@ import { createLiveStore } from '../store/live';
 import { ChecksPanel, HintsPanel } from './ChecksPanel';
 import { ConfirmDialog } from './ConfirmDialog';
 import { Markdown } from './Markdown';
-import { useExercise } from './useExercise';
+import { useExercise, type ExerciseState } from './useExercise';
 import './classroom.css';
 
 export type ExerciseMode =
@@ -27,9 +27,17 @@ export type ExerciseMode =
 
 type Tab = 'terminal' | 'tables';
 
-/** What a failed load means for whoever is looking. */
-function loadErrorText(e: ApiError, role: ExerciseMode['role']): string {
+/** What the server said when it let go of a student; an end by the instructor keeps the general text. */
+const CLOSED_TEXT: Partial<Record<NonNullable<ExerciseState['closed']>, string>> = {
+  removed: 'Your instructor removed you from this class session: your lab is gone. Ask them before joining again.',
+  expired: 'This class session ended after a long time without activity: its labs are gone.',
+};
+
+/** What a failed load means for whoever is looking (`closed`: what the server said when it let go of the student). */
+function loadErrorText(e: ApiError, role: ExerciseMode['role'], closed?: ExerciseState['closed']): string {
   if (e.status === 0) return e.message;
+  const why = closed && CLOSED_TEXT[closed];
+  if (role === 'student' && why && e.status === 401) return why;
   if (e.status === 410) return `${e.message.split(';')[0]}.`;
   if (role === 'student' && (e.status === 401 || e.status === 403 || e.status === 404))
     return 'This lab is not available to you any more: the class session may have ended. Ask your instructor for a new join code.';
@@ -86,7 +94,7 @@ export function ExerciseWorkspace({
       <div className="pb-class-page">
         {header}
         <div className="pb-class-message pb-error" role="alert" data-testid="exercise-error">
-          {loadErrorText(error, mode.role)}
+          {loadErrorText(error, mode.role, exercise.closed)}
           {error.status === 410 && (
             // An idle student's lab is removed by the server; a reset builds it again.
             <p>

@@ -12,6 +12,8 @@ export function SessionsPage() {
   const [sessions, setSessions] = useState<Session[]>();
   const [error, setError] = useState<{ text: string; problems?: Problem[] }>();
   const [starting, setStarting] = useState<string>();
+  /** The new session's seat limit as typed; empty: the server's default. */
+  const [seats, setSeats] = useState('');
 
   const fail = (e: unknown) =>
     setError({
@@ -31,10 +33,15 @@ export function SessionsPage() {
   useEffect(() => void load(), [load]);
 
   const start = async (what: string, input: { scenario: string } | { text: string }) => {
+    const seatLimit = seats.trim() === '' ? undefined : Number(seats);
+    if (seatLimit !== undefined && (!Number.isInteger(seatLimit) || seatLimit < 1))
+      return setError({ text: 'The seat limit is a whole number, at least 1 (or empty for the server’s default).' });
     setStarting(what);
     setError(undefined);
     try {
-      const s = await client.call('createSession', { body: input });
+      const s = await client.call('createSession', {
+        body: seatLimit === undefined ? input : { ...input, seatLimit },
+      });
       navigate(`/class/${encodeURIComponent(s.id)}`);
     } catch (e) {
       fail(e);
@@ -78,6 +85,23 @@ export function SessionsPage() {
           <p className="pb-muted">
             Every student who joins gets their own copy of the exercise's lab, in the kernel, with live checks. Pick an
             exercise, or load a scenario file (SCENARIO-FORMAT).
+          </p>
+          <p className="pb-row">
+            <label htmlFor="pb-new-seats">Seat limit</label>
+            <input
+              id="pb-new-seats"
+              type="number"
+              min={1}
+              step={1}
+              placeholder="default"
+              value={seats}
+              onChange={(e) => setSeats(e.target.value)}
+              className="pb-seat-input"
+              data-testid="new-seat-limit"
+            />
+            <span className="pb-muted">
+              students at most (empty: the server’s default); change it or lock the session later from its dashboard.
+            </span>
           </p>
           {!scenarios && !error && <p className="pb-muted">Loading the exercises…</p>}
           <ul className="pb-scenarios" data-testid="scenarios">
@@ -167,7 +191,10 @@ function SessionTable({ sessions }: { sessions: Session[] }) {
               </a>
             </td>
             <td>{s.scenario.title}</td>
-            <td>{s.students.length}</td>
+            <td>
+              {s.students.length}/{s.seatLimit}
+              {s.locked && !s.endedAt ? ' (locked)' : ''}
+            </td>
             <td>{s.students.filter((x) => x.solvedAt).length}</td>
             <td>{clockText(s.createdAt)}</td>
             <td>{s.endedAt ? clockText(s.endedAt) : ''}</td>

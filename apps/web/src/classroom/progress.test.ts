@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   agoText,
   applyProgress,
+  applySettings,
   checkDots,
   checkTally,
   classSummary,
@@ -11,10 +12,12 @@ import {
   latestRun,
   normalizeCode,
   percent,
+  seatsText,
   solved,
   sortStudents,
   summaryText,
   triggerText,
+  withoutStudent,
 } from './progress';
 
 const run = (at: string, passed = 1): CheckRun => ({
@@ -43,6 +46,8 @@ const session = (students: StudentProgress[]): Session => ({
   joinPath: '/join/ABCD12',
   scenario: { id: 'link-down', title: 't', level: 'beginner', summary: '', tags: [], checks: 3, hints: 2 },
   createdAt: '2025-01-01T09:59:00Z',
+  seatLimit: 2,
+  locked: false,
   students,
 });
 
@@ -93,6 +98,31 @@ describe('applyProgress', () => {
   });
 });
 
+describe('seats, lock and removal', () => {
+  it('takes a settings event of its own session only', () => {
+    const s = session([]);
+    expect(applySettings(s, { session: 's1', seatLimit: 30, locked: true })).toMatchObject({
+      seatLimit: 30,
+      locked: true,
+    });
+    expect(applySettings(s, { session: 'other', seatLimit: 30, locked: true })).toBe(s);
+  });
+  it('drops a removed student, leaves the others', () => {
+    const s = session([student('a', 'Ann'), student('b', 'Bob')]);
+    expect(withoutStudent(s, { session: 's1', student: 'a' }).students.map((x) => x.id)).toEqual(['b']);
+    expect(withoutStudent(s, { session: 'other', student: 'a' })).toBe(s);
+    expect(s.students).toHaveLength(2); // not mutated
+  });
+  it('counts seats, full at the limit and beyond it', () => {
+    expect(seatsText(session([student('a', 'Ann')]))).toEqual({ text: '1/2 seats', full: false });
+    expect(seatsText(session([student('a', 'Ann'), student('b', 'Bob')]))).toEqual({ text: '2/2 seats', full: true });
+    expect(seatsText({ students: [student('a', 'Ann'), student('b', 'Bob')], seatLimit: 1 })).toEqual({
+      text: '2/1 seat',
+      full: true,
+    });
+  });
+});
+
 describe('checkDots', () => {
   it('one dot per check in order, with the reason and what was seen', () => {
     const dots = checkDots(
@@ -121,6 +151,10 @@ describe('joining', () => {
     expect(joinErrorText(410, '')).toMatch(/ended/);
     expect(joinErrorText(400, 'name: too long')).toBe('That does not work: name: too long');
     expect(joinErrorText(500, '')).toBe('The server answered 500.');
+    expect(joinErrorText(409, 'this class session is full: all 30 seats are taken; ask your instructor')).toBe(
+      'This class session is full: all 30 seats are taken; ask your instructor.',
+    );
+    expect(joinErrorText(409, '')).toMatch(/no new students/);
   });
   it('tidies a typed code', () => {
     expect(normalizeCode(' ab-12 cd ')).toBe('ab12cd');

@@ -1,6 +1,14 @@
 // Pure helpers of the classroom pages: how a run or a student's progress is summed up, which of two
 // runs is the latest, how a live progress event changes a session, and what a failed join means.
-import type { CheckResult, CheckRun, Session, SessionProgressEvent, StudentProgress } from '@patchbay/protocol';
+import type {
+  CheckResult,
+  CheckRun,
+  Session,
+  SessionProgressEvent,
+  SessionSettingsEvent,
+  SessionStudentRemovedEvent,
+  StudentProgress,
+} from '@patchbay/protocol';
 
 /** `2/3`, or `–/3` before the first run. */
 export function summaryText(passed: number | undefined, total: number): string {
@@ -64,6 +72,27 @@ export function applyProgress(session: Session, e: SessionProgressEvent): Sessio
   return { ...session, students };
 }
 
+/** A session after a `session:settings` event: its seats and lock as they are now. */
+export function applySettings(session: Session, e: SessionSettingsEvent): Session {
+  if (e.session !== session.id) return session;
+  return { ...session, seatLimit: e.seatLimit, locked: e.locked };
+}
+
+/** A session after a `session:student-removed` event: the student's row gone. */
+export function withoutStudent(session: Session, e: SessionStudentRemovedEvent): Session {
+  if (e.session !== session.id) return session;
+  return { ...session, students: session.students.filter((s) => s.id !== e.student) };
+}
+
+/** `12/60 seats`, and whether every seat is taken (more students than seats: the limit was lowered). */
+export function seatsText(session: Pick<Session, 'students' | 'seatLimit'>): { text: string; full: boolean } {
+  const used = session.students.length;
+  return {
+    text: `${used}/${session.seatLimit} seat${session.seatLimit === 1 ? '' : 's'}`,
+    full: used >= session.seatLimit,
+  };
+}
+
 /** Students as the dashboard lists them: by name, then by when they joined. */
 export function sortStudents(students: StudentProgress[]): StudentProgress[] {
   return [...students].sort((a, b) => a.name.localeCompare(b.name) || a.joinedAt.localeCompare(b.joinedAt));
@@ -120,6 +149,11 @@ export function joinErrorText(status: number, serverMessage: string): string {
     return 'Cannot reach the Patchbay server: check the address, or ask your instructor whether it is running.';
   if (status === 404) return 'No class session has this code: check it with your instructor.';
   if (status === 410) return 'This class session has ended.';
+  // 409: full or locked; the server says which, and that the instructor decides.
+  if (status === 409)
+    return serverMessage
+      ? `${serverMessage[0]!.toUpperCase()}${serverMessage.slice(1)}.`
+      : 'This class session takes no new students now.';
   if (status === 429) return 'Too many attempts: wait a minute and try again.';
   if (status === 400) return `That does not work: ${serverMessage}`;
   return serverMessage || `The server answered ${status}.`;

@@ -1,7 +1,7 @@
 // One lab's exercise on a page: the view (instructions, checks, revealed hints) fetched once, then
 // the check runs live (`exercise:subscribe` → `exercise:results`, again after every reconnection),
 // and the actions a student or instructor takes on it.
-import type { CheckRun, ExerciseView } from '@patchbay/protocol';
+import type { CheckRun, ExerciseClosedEvent, ExerciseView } from '@patchbay/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { asApiError, type ApiError, type Client } from '../api/client';
 import type { LiveSocket } from '../api/live';
@@ -17,6 +17,8 @@ export interface ExerciseState {
   busy?: 'check' | 'hint' | 'reset';
   /** What the last action failed with. */
   actionError?: string;
+  /** Why the server closed this student's connection (removed by the instructor, the session ended). */
+  closed?: ExerciseClosedEvent['reason'];
 }
 
 /** `client`: one with the token that covers the lab. */
@@ -45,6 +47,7 @@ export function useExercise(lab: string, client: Client, socket: LiveSocket) {
       patch({ liveError: ack.ok ? undefined : ack.error });
     };
     const onResults = (r: CheckRun) => r.lab === lab && takeRun(r);
+    const onClosed = (e: ExerciseClosedEvent) => e.lab === lab && patch({ closed: e.reason });
     const onConnect = () => {
       void subscribe();
       setState((s) => (s.actionError && s.view ? { ...s, actionError: undefined } : s));
@@ -54,12 +57,14 @@ export function useExercise(lab: string, client: Client, socket: LiveSocket) {
     const onDisconnect = (reason: string) => reason === 'io server disconnect' && void reload();
     const onRefused = () => void reload();
     socket.on('exercise:results', onResults);
+    socket.on('exercise:closed', onClosed);
     socket.on('connect', onConnect);
     socket.on('disconnect', onDisconnect);
     socket.on('connect_error', onRefused);
     if (socket.connected) void subscribe();
     return () => {
       socket.off('exercise:results', onResults);
+      socket.off('exercise:closed', onClosed);
       socket.off('connect', onConnect);
       socket.off('disconnect', onDisconnect);
       socket.off('connect_error', onRefused);

@@ -1,0 +1,116 @@
+// One student's row on the dashboard: presence, progress bar, a dot per check, hints, last check,
+// solve time, and the instructor's actions (open the lab read-only, reset it, remove the student).
+import type { Session, StudentProgress } from '@patchbay/protocol';
+import { AppLink } from './ClassHeader';
+import { agoText, checkDots, clockText, durationText, percent, solved, summaryText } from './progress';
+
+export function StudentRow({
+  session,
+  student,
+  now,
+  onReset,
+  onRemove,
+}: {
+  session: Session;
+  student: StudentProgress;
+  now: number;
+  onReset: () => void;
+  onRemove: () => void;
+}) {
+  // Before a first run there are no results: the session's check list names the dots.
+  const placeholders = student.results.length
+    ? []
+    : (session.scenario.checkList ??
+      Array.from({ length: student.total || session.scenario.checks }, (_, i) => ({
+        id: `#${i + 1}`,
+        title: `check ${i + 1}`,
+      })));
+  const checks = checkDots(placeholders, student.results);
+  const done = solved(student);
+  const ended = Boolean(session.endedAt);
+  return (
+    <tr
+      data-testid="student-row"
+      data-student={student.name}
+      data-passed={student.passed}
+      data-total={student.total}
+      className={done ? 'solved' : undefined}
+    >
+      <th scope="row">
+        {student.online !== undefined && (
+          <span
+            className={`pb-presence ${student.online ? 'on' : 'off'}`}
+            title={student.online ? 'has the exercise open' : 'not connected'}
+            aria-label={student.online ? 'online' : 'offline'}
+            data-testid="student-online"
+            data-online={String(student.online)}
+          />
+        )}
+        {student.name}
+      </th>
+      <td>
+        <div className="pb-progress-cell">
+          <div
+            className="pb-bar"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={student.total}
+            aria-valuenow={student.passed}
+            aria-label={`${student.name}: ${student.passed} of ${student.total} checks`}
+          >
+            <div
+              className={`pb-bar-fill ${done ? 'ok' : ''}`}
+              style={{ width: `${percent(student.passed, student.total)}%` }}
+            />
+          </div>
+          <span className="mono" data-testid="student-summary">
+            {summaryText(student.results.length ? student.passed : undefined, student.total)}
+          </span>
+        </div>
+      </td>
+      <td>
+        <span className="pb-dots">
+          {checks.map((c) => (
+            <span
+              key={c.id}
+              className={`pb-check-dot ${c.state}`}
+              title={`${c.title}: ${c.state === 'pass' ? 'passes' : c.reason}`}
+              aria-label={`${c.title}: ${c.state}`}
+              data-testid="check-dot"
+              data-state={c.state}
+            />
+          ))}
+        </span>
+      </td>
+      <td className="pb-num">{student.hintsShown}</td>
+      <td title={agoText(student.lastCheckAt, now)}>{clockText(student.lastCheckAt)}</td>
+      <td data-testid="student-solved">
+        {student.solvedAt ? `${clockText(student.solvedAt)} (${durationText(student.joinedAt, student.solvedAt)})` : ''}
+      </td>
+      <td className="pb-row-actions">
+        {!ended && (
+          <>
+            <AppLink
+              to={`/class/${encodeURIComponent(session.id)}/${encodeURIComponent(student.id)}`}
+              testid="open-student"
+            >
+              Open lab
+            </AppLink>
+            <button type="button" onClick={onReset} data-testid="reset-student">
+              Reset…
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={onRemove}
+              data-testid="remove-student"
+              aria-label={`Remove ${student.name}…`}
+            >
+              Remove…
+            </button>
+          </>
+        )}
+      </td>
+    </tr>
+  );
+}
