@@ -4,11 +4,13 @@
 // connection; they all act at once. Driven by messages from the parent (one command at a time):
 // `session` (the instructor opens it and follows it), `join` (every student joins with the code),
 // `connect` (socket, exercise results, tables, ping, terminal), `steady` (the measured phase),
-// `fix` (each types the solution), `isolation` (one student tries another's lab), `end` (the
+// `fix` (each types the solution), `isolation` (one student tries another's lab), `hostile` and
+// `calm` (bench:hostile: some students attack, then stop; class-hostile.ts), `end` (the
 // instructor ends the session), `exit`. Times are this process's `performance.now()`.
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
+import { calmHostiles, startHostiles, type HostileOptions } from './class-hostile.js';
 import { endSession, fixAll, joinAll, openSession } from './class-session.js';
 import {
   ackOrThrow,
@@ -17,6 +19,7 @@ import {
   http,
   jitter,
   listen,
+  measured,
   newStudent,
   now,
   PROMPT,
@@ -25,6 +28,7 @@ import {
   within,
   type Client,
   type Config,
+  type HostileRole,
   type Instructor,
   type Student,
 } from './class-student.js';
@@ -36,6 +40,8 @@ export type ClassCommand =
   | { cmd: 'steady'; seconds: number }
   | { cmd: 'fix'; spreadS: number; timeoutS: number }
   | { cmd: 'isolation' }
+  | { cmd: 'hostile'; roles: Record<string, HostileRole>; options: HostileOptions; peer: string }
+  | { cmd: 'calm' }
   | { cmd: 'end' }
   | { cmd: 'exit' };
 
@@ -155,14 +161,14 @@ async function steady(seconds: number) {
   const delta: number[] = [];
   const addrPrompt: number[] = [];
   const failures: string[] = [];
-  const active = students.filter((s) => s.sock?.connected && s.termId && !s.terminalExit);
+  const active = students.filter((s) => s.sock?.connected && s.termId && !s.terminalExit && !s.role);
 
   const apiLoop = async (s: Student) => {
     await sleep(jitter(0, 3000));
     while (now() < end) {
       try {
         const r = await http(cfg.url, s.token, 'GET', `/api/labs/${s.lab}/state`);
-        api.push({ ms: r.ms, status: r.status });
+        if (measured(cfg, s)) api.push({ ms: r.ms, status: r.status });
         if (r.status !== 200) failures.push(`${s.lab} GET state: ${r.status}`);
       } catch (err) {
         failures.push(`${s.lab} GET state: ${(err as Error).message}`);
@@ -176,13 +182,17 @@ async function steady(seconds: number) {
       const slot = now();
       try {
         const e = await echoOnce(s);
-        echoFirst.push(e.first);
-        echoHi.push(e.hi);
+        if (measured(cfg, s)) {
+          echoFirst.push(e.first);
+          echoHi.push(e.hi);
+        }
         if (k % 2 === 0) {
           await sleep(slot + 1000 - now());
           const a = await addrOnce(s, k);
-          delta.push(a.delta);
-          addrPrompt.push(a.prompt);
+          if (measured(cfg, s)) {
+            delta.push(a.delta);
+            addrPrompt.push(a.prompt);
+          }
         }
       } catch (err) {
         failures.push((err as Error).message);
@@ -299,7 +309,11 @@ process.on('message', (m: ClassCommand) => {
                   ? await fixAll(cfg, students, inst, m.spreadS, m.timeoutS)
                   : m.cmd === 'isolation'
                     ? await isolation()
-                    : await endSession(cfg, students, inst);
+                    : m.cmd === 'hostile'
+                      ? startHostiles(cfg, students, m.roles, m.options, m.peer)
+                      : m.cmd === 'calm'
+                        ? await calmHostiles(students)
+                        : await endSession(cfg, students, inst);
       process.send!({ ok: true, result: { ...result, errors: errors() } });
     } catch (err) {
       process.send!({ ok: false, error: (err as Error).stack ?? String(err) });

@@ -7,6 +7,7 @@ import { io } from 'socket.io-client';
 import {
   ackOrThrow,
   http,
+  measured,
   now,
   PROMPT,
   sleep,
@@ -124,7 +125,7 @@ export async function joinAll(cfg: Config, students: Student[], inst: Instructor
  */
 export async function fixAll(cfg: Config, students: Student[], inst: Instructor, spreadS: number, timeoutS: number) {
   const plan = cfg.plan;
-  const active = students.filter((s) => s.sock?.connected && s.termId && !s.terminalExit);
+  const active = students.filter((s) => s.sock?.connected && s.termId && !s.terminalExit && !s.role);
   const order = [...active].sort(() => Math.random() - 0.5);
   const t0 = now();
   const solvedOnDashboard = (s: Student, after: number) =>
@@ -212,7 +213,7 @@ export async function fixAll(cfg: Config, students: Student[], inst: Instructor,
     }),
   );
   const typed = per.filter((p) => p.typedAt !== undefined);
-  const allShown = per.every((p) => p.dashboard !== undefined) && per.length === students.length;
+  const allShown = per.every((p) => p.dashboard !== undefined) && per.length === students.filter((s) => !s.role).length;
   const firstTyped = Math.min(...typed.map((p) => p.typedAt!));
   const lastTyped = Math.max(...typed.map((p) => p.typedAt!));
   const lastShown = Math.max(...per.map((p) => (p.dashboard ?? NaN) + (p.typedAt ?? NaN)));
@@ -222,7 +223,10 @@ export async function fixAll(cfg: Config, students: Student[], inst: Instructor,
   return {
     active: active.length,
     spreadS,
-    students: per.sort((a, b) => a.lab.localeCompare(b.lab)),
+    // The figures: only the students measured (bench:hostile leaves some out).
+    students: per
+      .filter((p) => students.some((s) => s.lab === p.lab && measured(cfg, s)))
+      .sort((a, b) => a.lab.localeCompare(b.lab)),
     classSolvedAfterFirstMs: allShown ? lastShown - firstTyped : undefined,
     classSolvedAfterLastMs: allShown ? lastShown - lastTyped : undefined,
     sessionGet: { status: view.status, ms: view.ms, students: st.length, solved: st.filter((x) => x.solvedAt).length },

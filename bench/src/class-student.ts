@@ -14,7 +14,15 @@ export interface Config {
   url: string;
   students: number;
   plan: ClassPlan;
+  /** Students (1-based indices) whose latencies are left out of the figures. */
+  unmeasured?: number[];
 }
+
+/** What a hostile student of `pnpm bench:hostile` does instead of working (class-hostile.ts). */
+export type HostileRole = 'fork-bomb' | 'memory-hog' | 'mac-flood' | 'capture-loop';
+
+/** Whether a student works (not hostile) and counts in the figures. */
+export const measured = (cfg: Config, s: Student): boolean => !s.role && !(cfg.unmeasured ?? []).includes(s.index);
 
 interface OutWaiter {
   re: RegExp;
@@ -56,6 +64,8 @@ export interface Student {
   deltas: number[];
   coalesced: number;
   terminalExit?: unknown;
+  /** Set when the student turned hostile: it then takes no part in the steady and fix phases. */
+  role?: HostileRole;
   /** The server closed its socket (expected at the end of the session), when. */
   closedByServer?: number;
   errors: string[];

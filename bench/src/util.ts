@@ -91,3 +91,16 @@ export function writeBenchSection(name: string, md: string): void {
   if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${start} … ${end} section`);
   writeFileSync(path, doc.slice(0, a + start.length) + '\n' + md + '\n' + doc.slice(b));
 }
+
+/** `--name N` from the command line (a positive number), else `dflt`. */
+export const argNum = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : dflt;
+};
+
+/** `--name VALUE` from the command line, else `dflt`. */
+export const argStr = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+};

@@ -50,6 +50,14 @@ export const LimitsSchema = Type.Object(
     captureMaxSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     captureMaxBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3 }),
     /**
+     * pcap bytes all captures together hold in memory, server-wide (running and ended). Beyond it the
+     * oldest ended captures are written to files in the data directory (then a running one that
+     * would grow past it stops, reason `memory`).
+     */
+    captureMemoryBytes: Type.Integer({ minimum: 64 * 1024, maximum: 64 * 1024 ** 3 }),
+    /** pcap bytes of ended captures kept in files; beyond it the oldest are dropped (0: never write files). */
+    captureDiskBytes: Type.Integer({ minimum: 0, maximum: 1024 ** 4 }),
+    /**
      * What the sandboxes of one student's lab (every shell, and sandboxed steps) may use together,
      * enforced by the kernel (a cgroup per lab): processes and threads, memory in MiB, CPU weight
      * (1..10000, 100 = as much as any other process); open files per process (RLIMIT_NOFILE).
@@ -83,6 +91,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   sessionIdleSeconds: 8 * 3600,
   captureMaxSeconds: 3600,
   captureMaxBytes: 256 * 1024 * 1024,
+  captureMemoryBytes: 256 * 1024 * 1024,
+  captureDiskBytes: 1024 * 1024 * 1024,
   studentProcesses: DEFAULT_SANDBOX_LIMITS.processes,
   studentMemoryMiB: DEFAULT_SANDBOX_LIMITS.memoryMiB,
   studentCpuWeight: DEFAULT_SANDBOX_LIMITS.cpuWeight,

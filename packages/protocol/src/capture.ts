@@ -68,12 +68,21 @@ export const CaptureRefSchema = Type.Object(
 export type CaptureRef = Static<typeof CaptureRefSchema>;
 
 export const CaptureEndReasonSchema = Type.Union(
-  ['stopped', 'seconds', 'packets', 'bytes', 'unsubscribed', 'lab-changed', 'exited', 'error', 'shutdown'].map((r) =>
-    Type.Literal(r),
-  ),
+  [
+    'stopped',
+    'seconds',
+    'packets',
+    'bytes',
+    'memory',
+    'unsubscribed',
+    'lab-changed',
+    'exited',
+    'error',
+    'shutdown',
+  ].map((r) => Type.Literal(r)),
   {
     description:
-      'stopped (capture:stop); seconds/packets/bytes (a limit was reached); unsubscribed (its last subscriber left); lab-changed (its node or interface was removed by an apply or destroy); exited (tcpdump ended by itself, e.g. the interface disappeared: see message); error; shutdown (the server stopped).',
+      "stopped (capture:stop); seconds/packets/bytes (a limit was reached); memory (the server's memory for captures, `captureMemoryBytes`, is full of running captures: see message); unsubscribed (its last subscriber left); lab-changed (its node or interface was removed by an apply or destroy); exited (tcpdump ended by itself, e.g. the interface disappeared: see message); error; shutdown (the server stopped).",
   },
 );
 export type CaptureEndReason =
@@ -81,6 +90,7 @@ export type CaptureEndReason =
   | 'seconds'
   | 'packets'
   | 'bytes'
+  | 'memory'
   | 'unsubscribed'
   | 'lab-changed'
   | 'exited'
@@ -116,13 +126,55 @@ export const CaptureInfoSchema = Type.Object(
       description: 'Size of the pcap kept for download: the most recent packets, up to the ring size.',
     }),
     pcapPackets: Type.Integer(),
+    stored: Type.Optional(
+      Type.Union([Type.Literal('memory'), Type.Literal('disk')], {
+        description:
+          "Where the pcap is held: in the server's memory, or (an ended capture, once the server's captures outgrew `captureMemoryBytes`) in a file of its data directory.",
+      }),
+    ),
     download: Type.String({ description: 'GET this path (with the token) for the pcap.' }),
   },
   { title: 'CaptureInfo' },
 );
 export type CaptureInfo = Static<typeof CaptureInfoSchema>;
 
-export const CaptureListSchema = Type.Object({ captures: Type.Array(CaptureInfoSchema) }, { title: 'CaptureList' });
+/** The pcap bytes captures hold, in memory and in files, with the server's caps on both. */
+export const CaptureStorageSchema = Type.Object(
+  {
+    memoryBytes: Type.Integer({ description: 'pcap bytes held in memory (running and ended captures).' }),
+    diskBytes: Type.Integer({ description: 'pcap bytes of ended captures written to files of the data directory.' }),
+    memoryCapBytes: Type.Integer({
+      description: 'The server-wide cap on memoryBytes (`captureMemoryBytes` of PATCHBAY_LIMITS).',
+    }),
+    diskCapBytes: Type.Integer({
+      description:
+        'The server-wide cap on diskBytes (`captureDiskBytes`); beyond it the oldest ended captures are dropped.',
+    }),
+    captures: Type.Integer({ description: 'Captures counted (running and ended).' }),
+    spilled: Type.Integer({ description: 'Ended captures written to files so far (since the server started).' }),
+    dropped: Type.Integer({ description: 'Ended captures dropped to stay within the caps so far.' }),
+    memoryStopped: Type.Integer({ description: 'Running captures stopped because memory was full so far.' }),
+  },
+  { title: 'CaptureStorage' },
+);
+export type CaptureStorage = Static<typeof CaptureStorageSchema>;
+
+export const CaptureListSchema = Type.Object(
+  {
+    captures: Type.Array(CaptureInfoSchema),
+    held: Type.Optional(
+      Type.Object(
+        {
+          memoryBytes: Type.Integer({ description: "This lab's pcap bytes in memory." }),
+          diskBytes: Type.Integer({ description: "This lab's pcap bytes in files." }),
+        },
+        { description: 'What these captures hold.' },
+      ),
+    ),
+    server: Type.Optional(CaptureStorageSchema),
+  },
+  { title: 'CaptureList' },
+);
 export type CaptureList = Static<typeof CaptureListSchema>;
 
 /** One packet's line: `ts` epoch milliseconds (µs in the fraction), `text` tcpdump's line without its timestamp. */

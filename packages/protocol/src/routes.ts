@@ -2,8 +2,8 @@
 // parameters, query, body and of each response by status code. The server registers its routes
 // from this table (apps/server `route()`), so its validation, its OpenAPI document and its handlers'
 // types come from here; the web app's client (client.ts) derives its calls from the same table.
-import { Type, type TObject, type TSchema } from '@sinclair/typebox';
-import { CaptureListSchema } from './capture.js';
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import { CaptureListSchema, CaptureStorageSchema } from './capture.js';
 import {
   CheckRunSchema,
   ExerciseViewSchema,
@@ -98,6 +98,16 @@ const ScenarioIdParamsSchema = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64, description: 'Scenario id.' }),
 });
 const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+/** What the server holds (instructors): its memory, and what its captures keep in memory and in files. */
+export const ServerStatusSchema = Type.Object(
+  {
+    rssBytes: Type.Integer({ description: "The server process's resident memory." }),
+    captures: CaptureStorageSchema,
+  },
+  { title: 'ServerStatus' },
+);
+export type ServerStatus = Static<typeof ServerStatusSchema>;
 const SessionParamsSchema = Type.Object({ id: Id });
 const StudentParamsSchema = Type.Object({ id: Id, student: Id });
 
@@ -122,6 +132,13 @@ export const routes = {
     summary: 'Liveness; needs no token',
     access: 'public',
     response: { 200: HealthSchema },
+  },
+  serverStatus: {
+    method: 'GET',
+    path: '/api/status',
+    summary: "The server's memory and what its captures hold in memory and on disk (instructors)",
+    access: 'instructor',
+    response: { 200: ServerStatusSchema, ...instructorErrors },
   },
   openapi: {
     method: 'GET',

@@ -4,11 +4,11 @@
 // to every subscriber with credit-based flow control: a subscriber holds at most `inflightBatches`
 // unacknowledged batches; beyond that its lines are dropped and counted, never queued. Memory per
 // capture is therefore bounded by the ring, one pipe chunk for the decoder and the batches in flight,
-// whatever the packet rate or the client's speed. A capture ends at a limit (seconds, packets,
-// bytes), on `capture:stop`, when its last subscriber leaves, or when its namespace goes away.
+// whatever the packet rate or the client's speed; all captures' rings together are bounded by the
+// store (capture-store.ts: beyond a server-wide cap, ended ones go to files, then away). A capture
+// ends at a limit (seconds, packets, bytes), on `capture:stop`, when its last subscriber leaves,
+// when the server's memory for captures is full (`memory`), or when its namespace goes away.
 import {
-  captureFilterProblem,
-  interfaceNameProblem,
   parseTcpdumpLine,
   PcapError,
   PcapSplitter,
@@ -20,19 +20,19 @@ import {
 import {
   CAPTURE_LIMIT_DEFAULTS,
   CaptureRefSchema,
-  CaptureStartSchema,
   type CaptureEndReason,
   type CaptureInfo,
   type CaptureLine,
-  type CaptureStart,
+  type CaptureStorage,
   type LiveAck,
 } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
+import { CaptureStore } from './capture-store.js';
 import type { LabProcesses } from './lab-processes.js';
 import { placeOf } from './lab-node.js';
+import { captureInputProblem, captureStartInput } from './capture-input.js';
 import { PcapRing } from './pcap-ring.js';
-import { payloadProblems } from './payload-problems.js';
 import type { LiveSocket } from './socket.js';
 import { streamIdsOf } from './stream-ids.js';
 
@@ -53,6 +53,10 @@ export interface CaptureHubOptions {
   /** The longest and largest capture anyone may ask for (PATCHBAY_LIMITS). */
   maxSeconds: number;
   maxBytes: number;
+  /** pcap bytes in memory over all captures, and in files of `spillDir` (see CaptureStore). */
+  memoryBytes: number;
+  diskBytes: number;
+  spillDir?: string;
 }
 
 export const CAPTURE_HUB_DEFAULTS: CaptureHubOptions = Object.freeze({
@@ -66,6 +70,8 @@ export const CAPTURE_HUB_DEFAULTS: CaptureHubOptions = Object.freeze({
   statusIntervalMs: 1000,
   maxSeconds: 3600,
   maxBytes: 256 * 1024 * 1024,
+  memoryBytes: 256 * 1024 * 1024,
+  diskBytes: 1024 * 1024 * 1024,
 });
 
 /** How long the decoder may take to print its last lines after the capture ended. */
@@ -98,6 +104,7 @@ export const captureDownloadPath = (lab: string, id: string): string =>
 export class CaptureHub {
   private readonly captures = new Map<string, CaptureRun>();
   private readonly options: CaptureHubOptions;
+  private readonly store: CaptureStore;
 
   constructor(
     private readonly app: FastifyInstance,
@@ -105,6 +112,11 @@ export class CaptureHub {
     options: Partial<CaptureHubOptions> = {},
   ) {
     this.options = { ...CAPTURE_HUB_DEFAULTS, ...options };
+    const o = this.options;
+    this.store = new CaptureStore(
+      { memoryBytes: o.memoryBytes, diskBytes: o.diskBytes, ...(o.spillDir ? { dir: o.spillDir } : {}) },
+      (id) => this.captures.delete(id),
+    );
   }
 
   register(socket: LiveSocket): void {
@@ -135,20 +147,36 @@ export class CaptureHub {
   list(lab: string): CaptureInfo[] {
     return [...this.captures.values()]
       .filter((c) => c.info.lab === lab)
-      .map((c) => ({ ...c.info }))
+      .map((c) => ({ ...c.info, stored: this.store.where(c.info.id) }))
       .reverse();
   }
 
-  /** The capture's pcap file, or undefined when there is no such capture in this lab. */
-  pcap(lab: string, id: string): { info: CaptureInfo; file: Buffer } | undefined {
-    const run = this.captures.get(id);
-    return run && run.info.lab === lab ? { info: { ...run.info }, file: run.ring.file() } : undefined;
+  /** The pcap bytes a lab's captures hold in memory and in files. */
+  held(lab: string): { memoryBytes: number; diskBytes: number } {
+    return this.store.bytesHeld(lab);
   }
 
-  /** Forgets a destroyed lab's ended captures (its running ones were stopped by LabProcesses.release). */
+  /** What all captures hold, with the caps. */
+  storage(): CaptureStorage {
+    return this.store.storage();
+  }
+
+  /** The capture's pcap file, or undefined when there is no such capture in this lab. */
+  async pcap(lab: string, id: string): Promise<{ info: CaptureInfo; file: Buffer } | undefined> {
+    const run = this.captures.get(id);
+    if (!run || run.info.lab !== lab) return undefined;
+    const file = await this.store.file(id);
+    return file ? { info: { ...run.info, stored: this.store.where(id) }, file } : undefined;
+  }
+
+  /** Forgets a destroyed lab's ended captures and their files (its running ones were stopped by LabProcesses.release). */
   forget(lab: string): void {
-    for (const [id, run] of this.captures)
-      if (run.info.lab === lab && run.info.state === 'ended') this.captures.delete(id);
+    for (const [id, run] of this.captures) if (run.info.lab === lab && run.info.state === 'ended') this.delete(id);
+  }
+
+  private delete(id: string): void {
+    this.captures.delete(id);
+    this.store.remove(id);
   }
 
   /** Memory held by the captures' rings (for tests and benchmarks). */
@@ -177,34 +205,16 @@ export class CaptureHub {
   }
 
   private async start(socket: LiveSocket, payload: unknown): Promise<LiveAck> {
-    const input: unknown =
-      payload !== null && typeof payload === 'object'
-        ? Value.Default(CaptureStartSchema, Value.Clone(payload))
-        : payload;
-    if (!Value.Check(CaptureStartSchema, input))
-      return {
-        ok: false,
-        error: 'invalid capture:start payload',
-        problems: payloadProblems(CaptureStartSchema, input, 'capture.invalid'),
-      };
-    const opts: CaptureStart = input;
+    const parsed = captureStartInput(payload);
+    if ('refusal' in parsed) return parsed.refusal;
+    const opts = parsed.input;
     const reused = streamIdsOf(socket).claim(opts.id, 'capture');
     if (reused)
       return { ok: false, error: reused, problems: [{ path: 'id', message: reused, code: 'stream.id-reused' }] };
     if (!this.app.auth.scopeCovers(socket.data.scope, opts.lab))
       return { ok: false, error: `this token does not cover lab ${opts.lab}` };
-    const filterProblem = captureFilterProblem(opts.filter);
-    if (filterProblem)
-      return {
-        ok: false,
-        error: filterProblem,
-        problems: [{ path: 'filter', message: filterProblem, code: 'capture.filter' }],
-      };
-    if (opts.interface !== undefined && opts.interface !== 'any') {
-      const bad = interfaceNameProblem(opts.interface);
-      if (bad)
-        return { ok: false, error: bad, problems: [{ path: 'interface', message: bad, code: 'capture.interface' }] };
-    }
+    const problem = captureInputProblem(opts);
+    if (problem) return problem;
     if (this.running(socket.id) >= this.options.maxPerSocket)
       return { ok: false, error: `at most ${this.options.maxPerSocket} captures at a time per connection` };
     if (this.running() >= this.options.maxRunning)
@@ -250,7 +260,7 @@ export class CaptureHub {
     } catch (err) {
       run.stop('error');
       await run.ended;
-      this.captures.delete(id);
+      this.delete(id);
       return { ok: false, error: `tcpdump: ${(err as Error).message}` };
     }
     if (socket.disconnected) run.stop('unsubscribed');
@@ -280,6 +290,7 @@ export class CaptureHub {
       },
     };
     this.captures.set(info.id, run);
+    this.store.add(info.id, info.lab, ring);
 
     run.decoder = startDecoder(info.linkHeaders, (line) => {
       run.batch.push(parseTcpdumpLine(line));
@@ -320,6 +331,14 @@ export class CaptureHub {
           return;
         }
         if (!block) return;
+        if (info.reason === 'memory') return; // stopping for memory: nothing more is kept
+        if (!this.store.admit(info.id, block.data.length)) {
+          info.message = `the server's memory for captures (${mib(o.memoryBytes)}) is full of running captures`;
+          run.stop('memory');
+          // What it holds may go to a file at once, to make room for the captures that go on.
+          this.store.ended(info.id);
+          return;
+        }
         info.packets += block.records;
         info.bytes += block.data.length;
         ring.push(block);
@@ -350,6 +369,7 @@ export class CaptureHub {
       this.sendStatus(run);
       run.subscribers.clear();
       unregister();
+      this.store.ended(info.id);
       this.evictEnded(info.lab);
       endedResolve();
     });
@@ -376,15 +396,19 @@ export class CaptureHub {
   }
 
   private sendStatus(run: CaptureRun): void {
-    run.info.pcapBytes = run.ring.header ? run.ring.header.length + run.ring.bytes : 0;
-    run.info.pcapPackets = run.ring.packets;
+    if (this.store.where(run.info.id) === 'memory') {
+      run.info.pcapBytes = run.ring.header ? run.ring.header.length + run.ring.bytes : 0;
+      run.info.pcapPackets = run.ring.packets;
+    }
     for (const sub of run.subscribers.values())
-      sub.socket.emit('capture:status', { ...run.info, dropped: sub.dropped });
+      sub.socket.emit('capture:status', { ...run.info, stored: this.store.where(run.info.id), dropped: sub.dropped });
   }
 
   private evictEnded(lab: string): void {
     const ended = [...this.captures.values()].filter((c) => c.info.lab === lab && c.info.state === 'ended');
     for (const old of ended.slice(0, Math.max(0, ended.length - this.options.keepEndedPerLab)))
-      this.captures.delete(old.info.id);
+      this.delete(old.info.id);
   }
 }
+
+const mib = (n: number): string => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`;

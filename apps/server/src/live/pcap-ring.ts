@@ -28,6 +28,19 @@ export class PcapRing {
     }
   }
 
+  /** How much `bytes` would grow if a block of `n` bytes were pushed (the oldest blocks dropped to fit). */
+  growthOf(n: number): number {
+    let bytes = this.bytes + n;
+    let kept = this.blocks.length - this.head + 1;
+    for (let i = this.head; bytes > this.maxBytes && kept > 1; i++, kept--) bytes -= this.blocks[i]!.data.length;
+    return bytes - this.bytes;
+  }
+
+  /** Memory the pcap holds: its header and blocks. */
+  get held(): number {
+    return (this.header?.length ?? 0) + this.bytes;
+  }
+
   /** A complete pcap file (empty when tcpdump never wrote its header). */
   file(): Buffer {
     if (!this.header) return Buffer.alloc(0);

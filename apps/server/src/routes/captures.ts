@@ -15,12 +15,17 @@ const captures: FastifyPluginAsyncTypebox = async (app) => {
   route(app, routes.listCaptures, async (req) => {
     app.auth.assertLab(req, req.params.name);
     await app.engine.entry(req.params.name);
-    return { captures: app.captures.list(req.params.name) };
+    return {
+      captures: app.captures.list(req.params.name),
+      held: app.captures.held(req.params.name),
+      // Server-wide figures are the instructor's business.
+      ...(req.scope?.role === 'instructor' ? { server: app.captures.storage() } : {}),
+    };
   });
 
   route(app, routes.capturePcap, async (req, reply) => {
     app.auth.assertLab(req, req.params.name);
-    const found = app.captures.pcap(req.params.name, req.params.id);
+    const found = await app.captures.pcap(req.params.name, req.params.id);
     if (!found) throw new HttpError(404, 'not-found', `lab ${req.params.name} has no capture ${req.params.id}`);
     const { info, file } = found;
     return reply

@@ -171,6 +171,7 @@ const REASONS: Record<string, string> = {
   seconds: 'time limit reached',
   packets: 'packet limit reached',
   bytes: 'size limit reached',
+  memory: "the server's memory for captures is full",
   unsubscribed: 'no one was watching',
   'lab-changed': 'its node or interface was removed by an apply or destroy',
   exited: 'tcpdump ended',

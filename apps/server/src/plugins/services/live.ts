@@ -10,6 +10,7 @@
 // any namespace goes) the pings, captures and terminals in the namespaces that go are stopped and
 // waited for — a process left inside would keep a deleted namespace alive — and the tables stop
 // reading them; on `destroyed` the lab's tables watch ends and its ended captures are forgotten.
+import { join } from 'node:path';
 import fp from 'fastify-plugin';
 import { Server } from 'socket.io';
 import { CaptureHub, type CaptureHubOptions } from '../../live/captures.js';
@@ -68,6 +69,9 @@ export default fp(
     const captures = new CaptureHub(app, processes, {
       maxSeconds: app.limits.captureMaxSeconds,
       maxBytes: app.limits.captureMaxBytes,
+      memoryBytes: app.limits.captureMemoryBytes,
+      diskBytes: app.limits.captureDiskBytes,
+      spillDir: join(app.engine.settings.dataDir, 'captures'),
       ...opts.captures,
     });
     const terminals = new TerminalHub(app, processes, opts.terminals);

@@ -50,7 +50,10 @@ export function CaptureStatusBar({
           {info.state === 'ended' && info.reason && (
             <span
               className={
-                info.reason === 'error' || info.reason === 'exited' || info.reason === 'lab-changed'
+                info.reason === 'error' ||
+                info.reason === 'exited' ||
+                info.reason === 'lab-changed' ||
+                info.reason === 'memory'
                   ? 'pb-warn-text'
                   : undefined
               }
@@ -75,6 +78,7 @@ export function CaptureStatusBar({
       {info && (
         <span className="pb-muted">
           pcap: {info.pcapPackets} packets, {formatBytes(info.pcapBytes)}
+          {info.stored === 'disk' ? ' (kept in a file on the server)' : ''}
         </span>
       )}
     </div>
