@@ -13,6 +13,7 @@
 // Results: bench/results/hostile-latest.json, and docs/benchmarks.md (a run of 40, or with --doc).
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { builtinScenario } from '@patchbay/scenarios/library';
 import { runClass, type ClassRunContext } from './class-run.js';
@@ -131,8 +132,14 @@ async function main(): Promise<void> {
           seconds: ATTACK.seconds,
           ...FLOOD,
         };
-        if (ATTACKS.has('flood'))
+        if (ATTACKS.has('flood')) {
           flood = fork(join(import.meta.dirname, 'hostile-flood.js'), [JSON.stringify(cfg)], { stdio: 'inherit' });
+          // An attacker's own CPU is its machine's, not the server's. On this one machine the client
+          // runs at the lowest priority, so that it spends only CPU the server and the class leave
+          // idle, and does not pass its own cost off as the server's; what the server had to answer
+          // (requests per second, by status) is in the report.
+          if (flood.pid !== undefined) setPriority(flood.pid, 19);
+        }
         // Its counts, whenever it sends them (at its end, or when told to stop).
         flood?.once('message', (m: FloodResult) => (floodResult = m));
         console.log(`  attacks started; ${RAMP_S} s before the steady phase…`);

@@ -5,7 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   PcapSplitter,
   parseTcpdumpLine,
+  DEFAULT_SANDBOX_LIMITS,
+  removeSandboxGroups,
   runInNamespace,
+  sandboxGroupPids,
   startCapture,
   startDecoder,
   type CaptureHandle,
@@ -71,5 +74,26 @@ describe.skipIf(!isRoot)('captures', () => {
     const missing = startCapture(NS, { interface: 'eth9', packets: 1 }, () => undefined);
     await expect(missing.ready).rejects.toThrow(/eth9/);
     await missing.done;
+  });
+
+  it("runs tcpdump and its decoder in the lab's sandbox group when given one (a capture costs the student's budget)", async () => {
+    const limits = { group: `lab.${P}.capture`, ...DEFAULT_SANDBOX_LIMITS };
+    try {
+      execFileSync('ip', ['netns', 'add', NS]);
+      execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+      const decoder = startDecoder(false, () => undefined, limits);
+      capture = startCapture(NS, { interface: 'lo', packets: 1000 }, () => undefined, limits);
+      await capture.ready;
+      const inGroup = sandboxGroupPids(limits.group);
+      expect(inGroup).toContain(capture.pid);
+      expect(inGroup).toContain(decoder.pid);
+      decoder.kill();
+      await decoder.done;
+    } finally {
+      capture?.stop();
+      await capture?.done;
+      capture = undefined;
+      expect((await removeSandboxGroups([limits.group]))[0]!.ok).toBe(true);
+    }
   });
 });

@@ -6,10 +6,11 @@
 //    one text line per packet. The text is exactly the packets of the pcap kept for download.
 // The user's filter is one argv element after `--` (GNU getopt would otherwise take `-z cmd` in it as
 // an option); interface names and filters are checked before anything runs.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseTcpdumpStats } from './pcap.js';
 import { CHILD_ENV, namespacePath, signalExitCode } from './process.js';
+import { joinSandboxGroup, type SandboxLimits } from './sandbox-limits.js';
 
 export const CAPTURE_FILTER_MAX_LENGTH = 1024;
 export const CAPTURE_MAX_PACKETS = 10_000_000;
@@ -86,10 +87,20 @@ export interface CaptureHandle {
 
 const STOP_GRACE_MS = 1000;
 
-/** Starts a capture in namespace `ns`; `onData` gets the pcap stream's chunks as they come. */
-export function startCapture(ns: string, opts: CaptureOptions, onData: (chunk: Buffer) => void): CaptureHandle {
+/**
+ * Starts a capture in namespace `ns`; `onData` gets the pcap stream's chunks as they come. With
+ * `limits`, tcpdump runs in that sandbox group (a student's capture costs their budget; see
+ * inGroup): it is moved there before it has read a packet.
+ */
+export function startCapture(
+  ns: string,
+  opts: CaptureOptions,
+  onData: (chunk: Buffer) => void,
+  limits?: SandboxLimits,
+): CaptureHandle {
   const args = ['--net=' + namespacePath(ns), '--', 'tcpdump', ...captureArgs(opts)];
   const child = spawn('nsenter', args, { env: { ...CHILD_ENV }, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+  const refused = inGroup(child, limits);
   let exited = false;
   let listening = false;
   let lingering: NodeJS.Timeout | undefined;
@@ -115,6 +126,7 @@ export function startCapture(ns: string, opts: CaptureOptions, onData: (chunk: B
       errors.push(line.replace(/^tcpdump: /, '').trim());
     }
   });
+  if (refused) errors.push(refused);
   const done = new Promise<CaptureExit>((resolve) => {
     child.on('error', (err) => errors.push(`cannot run tcpdump: ${err.message}`));
     child.on('close', (code, signal) => {
@@ -153,13 +165,21 @@ export interface DecoderHandle {
 /** Longest line passed on; tcpdump's one-line summaries are far shorter. */
 export const DECODER_MAX_LINE = 2000;
 
-/** Starts `tcpdump -r -` (no namespace: it only reads the pipe); `onLine` gets each text line. */
-export function startDecoder(linkHeaders: boolean, onLine: (line: string) => void): DecoderHandle {
+/**
+ * Starts `tcpdump -r -` (no namespace: it only reads the pipe); `onLine` gets each text line. With
+ * `limits`, the decoder runs in that sandbox group (as startCapture's tcpdump).
+ */
+export function startDecoder(
+  linkHeaders: boolean,
+  onLine: (line: string) => void,
+  limits?: SandboxLimits,
+): DecoderHandle {
   const child = spawn('tcpdump', decoderArgs(linkHeaders), {
     env: { ...CHILD_ENV },
     stdio: ['pipe', 'pipe', 'ignore'],
     shell: false,
   });
+  inGroup(child, limits);
   let exited = false;
   child.stdin.on('error', () => undefined); // EPIPE after the decoder exited or was killed
   createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (l) =>
@@ -184,4 +204,21 @@ export function startDecoder(linkHeaders: boolean, onLine: (line: string) => voi
     },
     done,
   };
+}
+
+/**
+ * Moves a just-spawned capture process into the student's sandbox group: a capture of a flood costs
+ * tcpdump real CPU per packet, and without this a student's capture loop is paid for by the server
+ * (and every other student), whatever their own limits. The process is killed when the group cannot
+ * take it (fail closed); the reason is returned for the caller's message.
+ */
+function inGroup(child: ChildProcess, limits: SandboxLimits | undefined): string | undefined {
+  if (!limits || child.pid === undefined) return undefined;
+  try {
+    joinSandboxGroup(limits, child.pid);
+    return undefined;
+  } catch (err) {
+    child.kill('SIGKILL');
+    return `cannot run the capture in the lab's limits: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }

@@ -233,6 +233,16 @@ export function prepareSandboxGroup(limits: SandboxLimits): string[] {
   return Object.values(paths);
 }
 
+/**
+ * Moves process `pid` (one the server started on a student's behalf outside any sandbox: a capture's
+ * tcpdump and its decoder) into the group of `limits`, made if needed: its CPU, memory and pids then
+ * count against that student's budget, not the server's. Throws when the kernel refuses.
+ */
+export function joinSandboxGroup(limits: SandboxLimits, pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`invalid pid ${pid}`);
+  for (const dir of prepareSandboxGroup(limits)) writeFileSync(`${dir}/cgroup.procs`, String(pid));
+}
+
 // ---- reading and removing ------------------------------------------------------------------------
 
 /** Names of the sandbox groups that exist now, those starting with `start` (all by default). */

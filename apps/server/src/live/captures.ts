@@ -292,14 +292,21 @@ export class CaptureHub {
     this.captures.set(info.id, run);
     this.store.add(info.id, info.lab, ring);
 
-    run.decoder = startDecoder(info.linkHeaders, (line) => {
-      run.batch.push(parseTcpdumpLine(line));
-      if (run.batch.length >= o.batchLines) this.flush(run);
-      else if (!run.flushQueued) {
-        run.flushQueued = true;
-        setImmediate(() => this.flush(run));
-      }
-    });
+    // tcpdump and its decoder run in the lab's sandbox group: a capture of a flood costs the
+    // student's CPU and memory budget, not the server's (and the other students')
+    const limits = this.app.engine.sandboxLimits(info.lab);
+    run.decoder = startDecoder(
+      info.linkHeaders,
+      (line) => {
+        run.batch.push(parseTcpdumpLine(line));
+        if (run.batch.length >= o.batchLines) this.flush(run);
+        else if (!run.flushQueued) {
+          run.flushQueued = true;
+          setImmediate(() => this.flush(run));
+        }
+      },
+      limits,
+    );
     const feed = (bytes: Buffer, records: number) => {
       if (decoderBlocked) {
         info.decoderDropped += records;
@@ -345,6 +352,7 @@ export class CaptureHub {
         feed(block.data, block.records);
         if (info.bytes >= info.limits.bytes) run.stop('bytes');
       },
+      limits,
     );
     const unregister = this.processes.add({ lab: info.lab, ns, stop: (why) => run.stop(why), done: run.ended });
     const deadline = setTimeout(() => run.stop('seconds'), info.limits.seconds * 1000);
