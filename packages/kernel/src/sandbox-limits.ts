@@ -204,6 +204,25 @@ function configureV2(dir: string, limits: SandboxLimits): void {
 }
 
 /**
+ * The CPU weight of all sandboxes together (the `patchbay` parent group) against each of the
+ * machine's other tasks (the server, its helpers), in cpu.weight units (v1: × 1024 / 100, so 128
+ * shares against a task's 1024). Shares are not a cap: idle CPU still goes to the students. Under
+ * contention the server, which relays every student's terminal and tables, comes first: measured in
+ * `pnpm bench:hostile` (docs/benchmarks.md), a capture loop's cost to the other students' tables
+ * deltas went from 4.8x to 1.3x when the parent weighed 128 shares instead of 1024.
+ */
+export const SANDBOXES_CPU_WEIGHT = 12.5;
+
+/** Sets the parent group's CPU weight (see SANDBOXES_CPU_WEIGHT); v1 `cpu.shares`, v2 `cpu.weight`. */
+function weighParent(dir: string, version: 1 | 2): void {
+  if (version === 2) {
+    if (existsSync(`${dir}/cpu.weight`)) setValue(`${dir}/cpu.weight`, String(Math.round(SANDBOXES_CPU_WEIGHT)));
+  } else if (existsSync(`${dir}/cpu.shares`)) {
+    setValue(`${dir}/cpu.shares`, String(Math.round((SANDBOXES_CPU_WEIGHT * 1024) / 100)));
+  }
+}
+
+/**
  * Creates the group (if needed) and sets its limits; returns its folders. Synchronous, idempotent:
  * called for every sandbox start, so a changed limit applies to the group's next sandbox. Throws
  * when the kernel refuses (then no sandbox is started).
@@ -218,6 +237,7 @@ export function prepareSandboxGroup(limits: SandboxLimits): string[] {
     const parent = `${layout.root}/${CGROUP_PARENT}`;
     mkdirSync(parent, { recursive: true });
     enableV2Controllers(parent, wanted);
+    weighParent(parent, 2);
     const dir = `${parent}/${limits.group}`;
     mkdirSync(dir, { recursive: true });
     configureV2(dir, limits);
@@ -228,6 +248,7 @@ export function prepareSandboxGroup(limits: SandboxLimits): string[] {
     const dir = `${mount}/${CGROUP_PARENT}/${limits.group}`;
     mkdirSync(dir, { recursive: true });
     paths[c] = dir;
+    if (c === 'cpu') weighParent(`${mount}/${CGROUP_PARENT}`, 1);
   }
   configureV1(paths, limits);
   return Object.values(paths);
