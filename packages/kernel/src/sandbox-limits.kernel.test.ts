@@ -98,7 +98,8 @@ describe.skipIf(!isRoot)('per-student limits (cgroup + rlimits)', () => {
       if (layout.controllers.cpu) expect(sandboxGroupValue(GROUP, 'cpu.shares')).toBe('512');
     }
     // all sandboxes together weigh SANDBOXES_CPU_WEIGHT against each of the machine's other tasks
-    const parent = layout.version === 2 ? `${layout.root}/patchbay` : layout.controllers.cpu && `${layout.controllers.cpu}/patchbay`;
+    const parent =
+      layout.version === 2 ? `${layout.root}/patchbay` : layout.controllers.cpu && `${layout.controllers.cpu}/patchbay`;
     if (parent && layout.version === 2) expect(readFileSync(`${parent}/cpu.weight`, 'utf8').trim()).toBe('13');
     else if (parent) expect(readFileSync(`${parent}/cpu.shares`, 'utf8').trim()).toBe('128');
     // changed limits apply to the group's next sandbox
