@@ -155,16 +155,18 @@ describe.skipIf(!isRoot)('per-student limits (cgroup + rlimits)', () => {
     expect(r.stderr).toMatch(/Operation not permitted/);
   });
 
-  it('the outer bwrap and everything inside are in the group while it runs', async () => {
-    const sb = spawnSandbox(A, {
-      hostname: 'n',
-      command: ['bash', '-c', 'sleep 30 & sleep 30 & echo up; wait'],
-      limits: LIMITS,
-    });
+  /** A sandbox of the test group running `script` (which prints `up` once its children run), started. */
+  async function startedInGroup(script: string): Promise<SandboxProcess> {
+    const sb = spawnSandbox(A, { hostname: 'n', command: ['bash', '-c', script], limits: LIMITS });
     live.add(sb);
     let out = '';
     sb.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     await waitFor(() => out, 'up');
+    return sb;
+  }
+
+  it('the outer bwrap and everything inside are in the group while it runs', async () => {
+    const sb = await startedInGroup('sleep 30 & sleep 30 & echo up; wait');
     const pids = sandboxGroupPids(GROUP);
     expect(pids).toContain(sb.child.pid);
     expect(pids.length).toBeGreaterThanOrEqual(4); // bwrap, bash, 2 × sleep
@@ -260,15 +262,7 @@ describe.skipIf(!isRoot)('per-student limits (cgroup + rlimits)', () => {
   });
 
   it('removing a group kills what runs in it and removes its folders', async () => {
-    const sb = spawnSandbox(A, {
-      hostname: 'n',
-      command: ['bash', '-c', 'sleep 30 & setsid sleep 31 & echo up; wait'],
-      limits: LIMITS,
-    });
-    live.add(sb);
-    let out = '';
-    sb.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    await waitFor(() => out, 'up');
+    const sb = await startedInGroup('sleep 30 & setsid sleep 31 & echo up; wait');
     const pids = sandboxGroupPids(GROUP);
     expect(pids.length).toBeGreaterThanOrEqual(3);
     const removed = await removeSandboxGroups([GROUP]);

@@ -23,6 +23,7 @@ import {
   type SandboxProcess,
 } from './index.js';
 import { cleanup, isRoot } from '../test/helpers.js';
+import { runInSandbox } from '../test/sandbox-run.js';
 
 const P = 'pbk7-';
 const A = 'pbk7-a';
@@ -41,26 +42,8 @@ const live = new Set<SandboxProcess>();
 
 /** Runs argv as the student in a sandbox in `ns`; collects output; always tears the sandbox down. */
 async function inSandbox(ns: string, command: string[], timeoutMs = 15_000): Promise<Out> {
-  const sb = spawnSandbox(ns, { hostname: ns === A ? 'node-a' : 'node-b', command });
-  live.add(sb);
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  sb.child.stdout!.on('data', (c: Buffer) => out.push(c));
-  sb.child.stderr!.on('data', (c: Buffer) => err.push(c));
-  sb.child.stdin!.end();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void sb.kill();
-  }, timeoutMs);
-  const code = await new Promise<number>((resolve) => {
-    sb.child.on('close', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
-    sb.child.on('error', () => resolve(127));
-  });
-  clearTimeout(timer);
-  await sb.kill();
-  live.delete(sb);
-  const r = { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  const hostname = ns === A ? 'node-a' : 'node-b';
+  const { timedOut, ...r } = await runInSandbox(ns, command, { hostname, timeoutMs, live });
   if (timedOut) throw new Error(`sandbox command timed out: ${command.join(' ')}\n${r.stdout}\n${r.stderr}`);
   return r;
 }
