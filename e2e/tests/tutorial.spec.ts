@@ -66,7 +66,7 @@ test('docs/tutorial.md: your first lab, two containers on a bridge', async ({ pa
           .locator('code')
           .filter({ hasText: `ip -n ${ns(LAB, 'ns1')} addr add 192.168.100.1/24 dev eth0` }),
       ).toHaveCount(1);
-      await dialog.getByRole('button', { name: /^Apply \d+ operations/ }).click();
+      await dialog.getByRole('button', { name: /^Apply \d+ operations?/ }).click();
       await expect(dialog.getByTestId('apply-result')).toBeVisible({ timeout: 30_000 });
       await dialog.getByRole('button', { name: 'Close' }).click();
       await expect(dialog).toHaveCount(0);

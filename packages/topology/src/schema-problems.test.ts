@@ -37,7 +37,7 @@ describe('translateSchemaError', () => {
       ['id', { kind: 'type', message: 'must be text, not the number 5' }],
       ['count', { kind: 'range', message: '11 must be a whole number from 1 to 10' }],
       ['level', { kind: 'enum', message: 'must be one of beginner, advanced, not the text "expert"' }],
-      ['steps', { kind: 'min-items', message: 'needs at least 1 entries' }],
+      ['steps', { kind: 'min-items', message: 'needs at least 1 entry' }],
     ]);
     expect(words({ id: '' })).toEqual([['id', { kind: 'min-length', message: 'must not be empty' }]]);
   });

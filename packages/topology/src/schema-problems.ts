@@ -6,6 +6,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { closest } from './validate-context.js';
+import { plural } from './plural.js';
 
 /** What kind of mistake an error is; each format maps kinds to its own problem codes. */
 export type SchemaErrorKind =
@@ -75,7 +76,7 @@ export function translateSchemaError(e: ValueError): { kind: SchemaErrorKind; me
     case ValueErrorType.StringMinLength:
       return { kind: 'min-length', message: 'must not be empty' };
     case ValueErrorType.ArrayMinItems:
-      return { kind: 'min-items', message: `needs at least ${String(s.minItems)} entries` };
+      return { kind: 'min-items', message: `needs at least ${plural(Number(s.minItems), 'entry', 'entries')}` };
     case ValueErrorType.Union: {
       const choices = literalChoices(e.schema);
       if (choices)

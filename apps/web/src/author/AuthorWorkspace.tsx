@@ -2,6 +2,7 @@
 // nodes only move, and a click on one fills the active field), the exercise's form beside it, and
 // the toolbar: open a built-in or a file, export, undo/redo, validate on the kernel, start a class.
 // The draft and the layout are kept in localStorage after every change, so a reload loses nothing.
+import { plural } from '@patchbay/topology';
 import { formatScenarioProblem } from '@patchbay/scenarios';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
@@ -174,7 +175,7 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
   };
 
   const blocked =
-    problems.length > 0 ? `fix the ${problems.length} problem${problems.length === 1 ? '' : 's'} first` : undefined;
+    problems.length > 0 ? `fix the ${plural(problems.length, 'problem')} first` : undefined;
   return (
     <AuthorContext.Provider value={ctx}>
       <div className="pb-app pb-au" data-testid="author">
@@ -238,7 +239,7 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
           </button>
           <span className="pb-spacer" />
           <span className={`badge ${problems.length ? 'danger' : 'ok'}`} data-testid="author-problem-count">
-            {problems.length ? `${problems.length} problem${problems.length === 1 ? '' : 's'}` : 'no problems'}
+            {problems.length ? plural(problems.length, 'problem') : 'no problems'}
           </span>
           <button
             type="button"

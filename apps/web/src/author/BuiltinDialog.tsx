@@ -1,5 +1,6 @@
 // The built-in scenarios (the server's library) as starting points: one is fetched as text and
 // opens in the authoring page like an imported file.
+import { plural } from '@patchbay/topology';
 import type { ScenarioSummary } from '@patchbay/protocol';
 import { useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
@@ -64,7 +65,7 @@ export function BuiltinDialog({
               >
                 <strong>{s.title}</strong>
                 <span className="pb-muted">
-                  {s.level} · {s.checks} checks · {s.hints} hints{busy === s.id ? ' · opening…' : ''}
+                  {s.level} · {plural(s.checks, 'check')} · {plural(s.hints, 'hint')}{busy === s.id ? ' · opening…' : ''}
                 </span>
                 <span>{s.summary}</span>
               </button>

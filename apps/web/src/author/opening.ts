@@ -1,5 +1,6 @@
 // What the authoring workspace opens with: a draft, where its nodes go, and a line saying where it
 // came from (and how many problems it has, which the form then shows by the fields).
+import { plural } from '@patchbay/topology';
 import { formatScenarioProblem, type Problem } from '@patchbay/scenarios';
 import { autoLayout } from '../model/layout';
 import type { Working } from './handoff';
@@ -11,7 +12,7 @@ export interface Opening {
 }
 
 const problemNote = (ps: Problem[]) =>
-  ps.length ? ` (${ps.length} problem${ps.length === 1 ? '' : 's'} to fix, shown by the fields)` : '';
+  ps.length ? ` (${plural(ps.length, 'problem')} to fix, shown by the fields)` : '';
 
 /** A scenario file's text → what the workspace opens, or why it cannot be opened. */
 export function openingFromText(name: string, text: string): Opening | { error: string } {

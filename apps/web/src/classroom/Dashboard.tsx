@@ -3,6 +3,7 @@
 // (`session:subscribe` → `session:progress`): a bar, a dot per check, hints used, last check and
 // solve times; a student's lab can be opened read-only or reset, a student removed (their lab
 // destroyed, their token revoked), and the session ended (which destroys every student's lab).
+import { plural } from '@patchbay/topology';
 import type {
   Session,
   SessionEndedEvent,
@@ -206,8 +207,8 @@ export function Dashboard({ id }: { id: string }) {
           {session.scenario.title} <span className="badge">{session.scenario.level}</span>
         </h1>
         <p className="pb-muted" data-testid="class-summary">
-          {totals.students} student{totals.students === 1 ? '' : 's'} · {totals.solved} solved · {totals.hints} hint
-          {totals.hints === 1 ? '' : 's'} used · started {clockText(session.createdAt)}
+          {plural(totals.students, 'student')} · {totals.solved} solved · {plural(totals.hints, 'hint')} used · started{' '}
+          {clockText(session.createdAt)}
         </p>
         <CheckTally session={session} />
         {students.length === 0 ? (

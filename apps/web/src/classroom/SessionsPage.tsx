@@ -1,5 +1,6 @@
 // /class: the instructor starts a class session from a built-in scenario or a scenario file, and
 // finds the sessions already started.
+import { plural } from '@patchbay/topology';
 import type { Problem, ScenarioSummary, Session } from '@patchbay/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
@@ -119,7 +120,7 @@ export function SessionsPage() {
                     </span>
                   ))}
                   <span>
-                    {s.checks} check{s.checks === 1 ? '' : 's'} · {s.hints} hint{s.hints === 1 ? '' : 's'}
+                    {plural(s.checks, 'check')} · {plural(s.hints, 'hint')}
                   </span>
                 </div>
                 <button

@@ -1,5 +1,6 @@
 // Pure helpers of the classroom pages: how a run or a student's progress is summed up, which of two
 // runs is the latest, how a live progress event changes a session, and what a failed join means.
+import { plural } from '@patchbay/topology';
 import type {
   CheckResult,
   CheckRun,
@@ -88,7 +89,7 @@ export function withoutStudent(session: Session, e: SessionStudentRemovedEvent):
 export function seatsText(session: Pick<Session, 'students' | 'seatLimit'>): { text: string; full: boolean } {
   const used = session.students.length;
   return {
-    text: `${used}/${session.seatLimit} seat${session.seatLimit === 1 ? '' : 's'}`,
+    text: `${used}/${plural(session.seatLimit, 'seat')}`,
     full: used >= session.seatLimit,
   };
 }

@@ -1,7 +1,7 @@
 // "Apply": the plan first (every operation with its reason and its ip/bridge/iptables line), then
 // the run, with progress and the result; what changed or failed is marked on the canvas.
 import type { ApplyResponse } from '@patchbay/protocol';
-import type { Lab } from '@patchbay/topology';
+import { plural, type Lab } from '@patchbay/topology';
 import { useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
 
@@ -89,7 +89,7 @@ export function ApplyDialog({
           ) : (
             <>
               <p>
-                {phase.plan.ops.length} operation{phase.plan.ops.length === 1 ? '' : 's'} will run
+                {plural(phase.plan.ops.length, 'operation')} will run
                 {phase.plan.revision > 0 ? ' (only what differs from the running lab)' : ''}:
               </p>
               <OpList ops={phase.plan.ops} />
@@ -97,14 +97,14 @@ export function ApplyDialog({
           ))}
         {phase.step === 'applying' && (
           <p className="pb-progress" data-testid="apply-progress" aria-live="polite">
-            Applying {phase.plan.ops.length} operations… {(elapsed / 1000).toFixed(1)} s
+            Applying {plural(phase.plan.ops.length, 'operation')}… {(elapsed / 1000).toFixed(1)} s
           </p>
         )}
         {phase.step === 'done' && (
           <div data-testid="apply-result" aria-live="polite">
             <p className="pb-ok">
-              Applied revision {phase.result.revision}: {phase.result.ops.length} operation
-              {phase.result.ops.length === 1 ? '' : 's'} in {(phase.result.timings.totalMs / 1000).toFixed(2)} s.
+              Applied revision {phase.result.revision}: {plural(phase.result.ops.length, 'operation')} in{' '}
+              {(phase.result.timings.totalMs / 1000).toFixed(2)} s.
             </p>
             {phase.result.drift.length > 0 && (
               <div className="pb-warn">
@@ -149,7 +149,7 @@ export function ApplyDialog({
               data-testid="apply-confirm"
               autoFocus
             >
-              Apply {phase.plan.ops.length} operations (Ctrl+Enter)
+              Apply {plural(phase.plan.ops.length, 'operation')} (Ctrl+Enter)
             </button>
           )}
           <button type="button" onClick={onClose} disabled={phase.step === 'applying'} data-testid="apply-close">

@@ -1,4 +1,5 @@
 // A node on the canvas: its kind, name, addresses, and what the kernel says about it (live).
+import { plural } from '@patchbay/topology';
 import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { LabFlowNode } from '../model/graph';
@@ -60,7 +61,7 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
             data-testid={`fdb-count-${data.name}`}
             title="learned FDB entries"
           >
-            {live.fdb ?? 0} MAC{live.fdb === 1 ? '' : 's'}
+            {plural(live.fdb ?? 0, 'MAC')}
           </span>
         )}
         {data.mark && (

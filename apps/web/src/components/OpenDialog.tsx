@@ -1,5 +1,6 @@
 // Open a lab: a new empty one, a draft or a running lab from the server, an example from the
 // gallery, or a lab file from disk (a scenario file there opens in the authoring page).
+import { plural } from '@patchbay/topology';
 import type { Draft, Example, LabSummary } from '@patchbay/protocol';
 import { useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
@@ -137,7 +138,7 @@ export function OpenDialog({
                   </button>
                   <span className={`badge ${l.health === 'ok' ? 'ok' : 'warn'}`}>{l.health}</span>
                   <span className="pb-muted">
-                    {l.nodes} nodes, revision {l.revision}
+                    {plural(l.nodes, 'node')}, revision {l.revision}
                   </span>
                 </li>
               ))}

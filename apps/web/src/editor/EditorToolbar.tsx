@@ -1,5 +1,6 @@
 // The editor's toolbar: the lab's name and status, and its commands (open, undo/redo, arrange,
 // export, make an exercise, destroy, apply). It only shows state and calls back.
+import { plural } from '@patchbay/topology';
 import type { SaveState } from './hooks';
 
 export interface EditorToolbarProps {
@@ -107,7 +108,7 @@ export function EditorToolbar(p: EditorToolbarProps) {
         title={problems ? 'fix the problems first (see the inspector)' : 'Apply (Ctrl+Enter)'}
         data-testid="apply"
       >
-        Apply{problems ? ` (${problems} problem${problems === 1 ? '' : 's'})` : ''}
+        Apply{problems ? ` (${plural(problems, 'problem')})` : ''}
       </button>
     </header>
   );

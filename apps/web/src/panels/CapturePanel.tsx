@@ -1,6 +1,7 @@
 // The capture panel: tcpdump on a node's interface (server side), decoded lines streamed over the live
 // socket under an id chosen here (`capture:lines` batches, each acked: the server's flow control;
 // `capture:status` each second), pcap over HTTP. Lines go to a ref as they arrive, shown once per frame, at most MAX_LINES; views: ./capture/.
+import { plural } from '@patchbay/topology';
 import type { CaptureLines, CaptureStartInput, CaptureStatus, LiveAck, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
@@ -351,7 +352,7 @@ export function CapturePanel(props: { lab: Lab; applied: boolean; node?: string;
           }}
         />
         <span className="pb-muted" data-testid="capture-count" aria-live="off">
-          {query.trim() ? `${shown.length} of ${view.lines.length}` : `${view.lines.length} lines`}
+          {query.trim() ? `${shown.length} of ${view.lines.length}` : plural(view.lines.length, 'line')}
         </span>
         <button
           type="button"

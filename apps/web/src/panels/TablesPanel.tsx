@@ -2,6 +2,7 @@
 // database (with the VXLAN remote entries), a namespace's interfaces, routes and neighbours. Rows
 // that appear with an update flash briefly, so learning (a MAC showing up in `bridge fdb` once a
 // ping crosses the bridge) can be watched as it happens.
+import { plural } from '@patchbay/topology';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useId, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
@@ -64,7 +65,7 @@ function FdbTable({ bridge }: { bridge: BridgeView }) {
       <div className="pb-table-head">
         <h3>
           Forwarding database of <span className="mono">{bridge.bridge}</span>{' '}
-          <span className="badge" aria-label={`${bridge.fdb.length} entries`}>
+          <span className="badge" aria-label={plural(bridge.fdb.length, 'entry', 'entries')}>
             {f ? `${rows.length} of ${bridge.fdb.length}` : bridge.fdb.length}
           </span>
         </h3>

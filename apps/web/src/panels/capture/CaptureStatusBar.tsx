@@ -1,5 +1,6 @@
 // What the capture panel says about the capture: why it failed to start or ended early, and its
 // status line (state, packets, bytes, lines not shown and why, the pcap's size).
+import { plural } from '@patchbay/topology';
 import type { CaptureStatus, Problem } from '@patchbay/protocol';
 import { describeReason, formatBytes } from '../capture-format';
 import type { Session } from './session';
@@ -45,7 +46,7 @@ export function CaptureStatusBar({
       {info && (
         <>
           <span>
-            {info.packets} packets, {formatBytes(info.bytes)}
+            {plural(info.packets, 'packet')}, {formatBytes(info.bytes)}
           </span>
           {info.state === 'ended' && info.reason && (
             <span
@@ -77,7 +78,7 @@ export function CaptureStatusBar({
       )}
       {info && (
         <span className="pb-muted">
-          pcap: {info.pcapPackets} packets, {formatBytes(info.pcapBytes)}
+          pcap: {plural(info.pcapPackets, 'packet')}, {formatBytes(info.pcapBytes)}
           {info.stored === 'disk' ? ' (kept in a file on the server)' : ''}
         </span>
       )}
