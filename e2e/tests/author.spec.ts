@@ -46,7 +46,7 @@ test('author an exercise: built-in, pick on the canvas, validate, export, reload
 
   // Export: <id>.yaml with the new check.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-scenario').click()]);
-  expect(download.suggestedFilename()).toBe('link-down.yaml');
+  expect(download.suggestedFilename()).toBe('link-down.scenario.yaml');
   const exported = readFileSync(await download.path(), 'utf8');
   expect(exported).toMatch(/^id: link-down$/m);
   // The new check, last, as scenarioToYaml writes it (one field a line).

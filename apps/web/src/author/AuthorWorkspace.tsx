@@ -25,6 +25,7 @@ import { draftToYaml, pickTargetPath } from './scenario-draft';
 import { HintsSection, InstructionsSection, MetaSection, StepsSection } from './ScenarioForm';
 import { FilePickButton } from '../components/FilePickButton';
 import { downloadText } from '../download';
+import { scenarioFileName } from '../export-names';
 
 const isTyping = (t: EventTarget | null) =>
   t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
@@ -203,7 +204,7 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
           </FilePickButton>
           <button
             type="button"
-            onClick={() => downloadText(`${draft.id || 'scenario'}.yaml`, draftToYaml(draft), 'application/yaml')}
+            onClick={() => downloadText(scenarioFileName(draft.id), draftToYaml(draft), 'application/yaml')}
             title={
               blocked ? `Download the scenario file (it still has problems: ${blocked})` : 'Download the scenario file'
             }

@@ -2,7 +2,7 @@
 // solve time, and the instructor's actions (open the lab read-only, reset it, remove the student).
 import type { Session, StudentProgress } from '@patchbay/protocol';
 import { AppLink } from './ClassHeader';
-import { agoText, checkDots, clockText, durationText, percent, solved, summaryText } from './progress';
+import { agoText, checkDots, checkDotText, clockText, durationText, percent, solved, summaryText } from './progress';
 
 export function StudentRow({
   session,
@@ -70,15 +70,21 @@ export function StudentRow({
       </td>
       <td>
         <span className="pb-dots">
+          {/* Focusable, so the reason is reachable by keyboard (shown on focus) and read by screen readers. */}
           {checks.map((c) => (
             <span
               key={c.id}
               className={`pb-check-dot ${c.state}`}
-              title={`${c.title}: ${c.state === 'pass' ? 'passes' : c.reason}`}
-              aria-label={`${c.title}: ${c.state}`}
+              tabIndex={0}
+              role="img"
+              aria-label={checkDotText(c)}
               data-testid="check-dot"
               data-state={c.state}
-            />
+            >
+              <span className="pb-dot-tip" aria-hidden="true" data-testid="check-dot-reason">
+                {checkDotText(c)}
+              </span>
+            </span>
           ))}
         </span>
       </td>

@@ -117,6 +117,13 @@ export function checkDots(
   });
 }
 
+/** What a check dot says, in words, for its tooltip and for screen readers: the title and the reason. */
+export function checkDotText(dot: { title: string; state: 'pass' | 'fail' | 'unknown'; reason: string }): string {
+  if (dot.state === 'pass') return `${dot.title}: passes`;
+  if (dot.state === 'fail') return `${dot.title}: fails${dot.reason ? ` — ${dot.reason}` : ''}`;
+  return `${dot.title}: ${dot.reason || 'not checked yet'}`;
+}
+
 /** Per check, how many students pass it in their latest run (and how many have run at all): where the class is stuck. */
 export function checkTally(
   checks: readonly { id: string; title: string }[],

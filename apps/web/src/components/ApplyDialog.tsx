@@ -4,6 +4,7 @@ import type { ApplyResponse } from '@patchbay/protocol';
 import { plural, type Lab } from '@patchbay/topology';
 import { useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
+import { problemPlace } from '../model/problem-place';
 
 type Phase =
   | { step: 'planning' }
@@ -133,7 +134,10 @@ export function ApplyDialog({
               <ul>
                 {phase.error.problems.map((p, i) => (
                   <li key={i}>
-                    <span className="mono">{p.path || '(lab)'}</span>: {p.message}
+                    <span className="mono" title={p.path || 'the lab'}>
+                      {problemPlace(lab, p.path)}
+                    </span>
+                    : {p.message}
                   </li>
                 ))}
               </ul>

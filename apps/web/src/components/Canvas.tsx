@@ -15,7 +15,16 @@ import {
   type NodeChange,
 } from '@xyflow/react';
 import type { NodeKind } from '@patchbay/topology';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type DragEvent,
+  type MouseEvent,
+  type RefObject,
+} from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { addNode, bridgesOnDifferentHosts, connect, joinOverlay, linkId, nextVni } from '../model/lab-edit';
@@ -28,6 +37,16 @@ import { LabNode } from './LabNode';
 import { HostedEdge, LinkEdge, OverlayEdge } from './LinkEdge';
 
 const nodeTypes = { lab: LabNode };
+
+/** The minimap's size, and the smallest canvas that shows it (below, it would hide a good part of the lab). */
+const MINIMAP = { width: 160, height: 110 };
+export function showsMinimap(canvas: { width: number; height: number } | undefined): boolean {
+  return canvas !== undefined && canvas.width >= 4 * MINIMAP.width && canvas.height >= 3.5 * MINIMAP.height;
+}
+
+/** A node on the minimap, coloured like its kind on the canvas (a bit darker, to show at that size). */
+const MINIMAP_COLORS: Record<string, string> = { bridge: '#86efac', router: '#fde047', host: '#93c5fd', netns: '#cbd5e1' };
+const minimapColor = (n: LabFlowNode) => MINIMAP_COLORS[n.data.kind] ?? '#cbd5e1';
 const edgeTypes = { link: LinkEdge, overlay: OverlayEdge, hosted: HostedEdge };
 export const PALETTE_MIME = 'application/x-patchbay-kind';
 
@@ -40,6 +59,24 @@ export interface CanvasActions {
 }
 
 type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge;
+
+/** The element's size, kept current as it is resized. */
+function useElementSize(ref: RefObject<HTMLElement | null>): { width: number; height: number } | undefined {
+  const [size, setSize] = useState<{ width: number; height: number }>();
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => {
+      const r = el.getBoundingClientRect();
+      setSize((s) => (s && s.width === r.width && s.height === r.height ? s : { width: r.width, height: r.height }));
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return size;
+}
 
 /** Reuses the previous object of a node or edge whose content did not change, so memoized views skip rendering. */
 function stabilize<T extends { id: string }>(prev: Map<string, { key: string; item: T }>, items: T[]): T[] {
@@ -94,6 +131,8 @@ export function Canvas({
     })),
   );
   const flow = useReactFlow();
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const size = useElementSize(canvasRef);
   const nodeCache = useRef(new Map<string, { key: string; item: LabFlowNode }>());
   const edgeCache = useRef(new Map<string, { key: string; item: AnyEdge }>());
   const dragStart = useRef<Record<string, XY>>({});
@@ -241,6 +280,7 @@ export function Canvas({
     <EditorContext.Provider value={store}>
       <div
         className="pb-canvas"
+        ref={canvasRef}
         onDragOver={(e) => e.preventDefault()}
         onDrop={onDrop}
         onPointerMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
@@ -317,8 +357,19 @@ export function Canvas({
         >
           <Background gap={20} />
           <Controls showInteractive={false} />
-          {/* The minimap redraws every node on each change: past a few hundred it costs frames. */}
-          {nodes.length <= 150 && <MiniMap pannable zoomable />}
+          {/* The minimap redraws every node on each change: past a few hundred it costs frames. On a
+              small canvas (a student's exercise page) it would cover the lab: shown only on a roomy one. */}
+          {nodes.length > 0 && nodes.length <= 150 && showsMinimap(size) && (
+            <MiniMap
+              pannable
+              zoomable
+              nodeColor={minimapColor}
+              nodeStrokeColor="#6b7280"
+              nodeStrokeWidth={3}
+              style={{ width: MINIMAP.width, height: MINIMAP.height }}
+              ariaLabel="Overview of the whole drawing"
+            />
+          )}
         </ReactFlow>
         {menu && (
           <ul className="pb-menu" role="menu" style={{ left: menu.x, top: menu.y }} data-testid="context-menu">

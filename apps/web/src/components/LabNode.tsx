@@ -2,7 +2,7 @@
 import { plural } from '@patchbay/topology';
 import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
-import type { LabFlowNode } from '../model/graph';
+import { liveBadge, type LabFlowNode } from '../model/graph';
 
 const ICON: Record<string, string> = { host: '🖥', netns: '▣', router: '⇄', bridge: '⎍' };
 
@@ -13,6 +13,7 @@ const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2]
 function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
   const compact = useFlowStore(zoomedOut);
   const live = data.live;
+  const badge = liveBadge(data.kind, live);
   const cls = [
     'pb-node',
     `pb-node-${data.kind}`,
@@ -49,10 +50,9 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
             {data.problems} ⚠
           </span>
         )}
-        {live && !live.present && <span className="badge danger">missing</span>}
-        {live && live.present && data.kind !== 'bridge' && (
-          <span className={`badge ${live.interfacesUp === live.interfaces ? 'ok' : 'warn'}`} title="interfaces up">
-            {live.interfacesUp}/{live.interfaces} up
+        {badge && (
+          <span className={`badge ${badge.tone}`} title={badge.title} data-testid={`live-badge-${data.name}`}>
+            {badge.text}
           </span>
         )}
         {live && live.present && data.kind === 'bridge' && (

@@ -15,6 +15,7 @@ import { Inspector } from '../components/Inspector';
 import { OpenDialog, type OpenChoice } from '../components/OpenDialog';
 import { Palette } from '../components/Palette';
 import { downloadText } from '../download';
+import { labFileName, labScriptFileName } from '../export-names';
 import { addNode } from '../model/lab-edit';
 import { autoLayout, freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { marksFor } from '../model/marks';
@@ -147,7 +148,7 @@ export function EditorPage() {
 
   const exportScript = async () => {
     try {
-      downloadText(`${lab.name}.sh`, (await client.call('labScript', { body: lab })).script);
+      downloadText(labScriptFileName(lab.name), (await client.call('labScript', { body: lab })).script);
     } catch (e) {
       fail(e);
     }
@@ -190,7 +191,7 @@ export function EditorPage() {
           store.getState().edit((l) => l, autoLayout(store.getState().lab));
           store.getState().fit();
         }}
-        onExportYaml={() => downloadText(`${lab.name}.yaml`, labToYaml(lab), 'application/yaml')}
+        onExportYaml={() => downloadText(labFileName(lab.name), labToYaml(lab), 'application/yaml')}
         onExportScript={() => void exportScript()}
         onMakeExercise={makeExercise}
         onDestroy={() => void destroy()}

@@ -3,6 +3,7 @@
 import { isBridge, type Lab, type LinkSpec, type NodeKind } from '@patchbay/topology';
 import type { Edge, Node } from '@xyflow/react';
 import { linkId } from './lab-edit';
+import { NODE_HEIGHT, NODE_WIDTH } from './layout';
 import type { BridgeView, NodeView } from '@patchbay/topology';
 
 export interface LabNodeData extends Record<string, unknown> {
@@ -14,6 +15,8 @@ export interface LabNodeData extends Record<string, unknown> {
   problems: number;
   live?: {
     present: boolean;
+    /** The lab runs, but this node (or all of its interfaces) is only in the drawing: not applied yet. */
+    notApplied?: boolean;
     interfacesUp: number;
     interfaces: number;
     fdb?: number;
@@ -78,9 +81,12 @@ export function toFlow(g: GraphInput): {
 
   // One pass over the links, not one per node (300 nodes × 280 links per render showed in bench:web).
   const addressesOf = new Map<string, string[]>();
+  const interfacesOf = new Map<string, string[]>();
   for (const l of lab.links)
-    for (const e of [l.a, l.b])
+    for (const e of [l.a, l.b]) {
       if (e.addresses?.length) addressesOf.set(e.node, [...(addressesOf.get(e.node) ?? []), ...e.addresses]);
+      interfacesOf.set(e.node, [...(interfacesOf.get(e.node) ?? []), e.interface]);
+    }
 
   const nodes: LabFlowNode[] = Object.entries(lab.nodes).map(([name, spec], i) => {
     const bridge = isBridge(spec);
@@ -90,7 +96,8 @@ export function toFlow(g: GraphInput): {
       const changed = now - (g.live.changedAt[name] ?? -Infinity) < CHANGED_MS;
       if (bridge) {
         const b = g.live.bridges[name];
-        if (b)
+        if (!b) live = { present: false, notApplied: true, interfacesUp: 0, interfaces: 0, changed };
+        else
           live = {
             present: b.present,
             interfacesUp: b.up ? 1 : 0,
@@ -100,10 +107,13 @@ export function toFlow(g: GraphInput): {
           };
       } else {
         const n = g.live.nodes[name];
-        if (n) {
+        if (!n) live = { present: false, notApplied: true, interfacesUp: 0, interfaces: 0, changed };
+        else {
           const ifs = n.interfaces.filter((x) => x.name !== 'lo');
+          const drawn = interfacesOf.get(name) ?? [];
           live = {
             present: n.present,
+            ...(n.present && ifs.length === 0 && drawn.length > 0 ? { notApplied: true } : {}),
             interfacesUp: ifs.filter((x) => x.up).length,
             interfaces: ifs.length,
             routes: n.routes.length,
@@ -117,6 +127,10 @@ export function toFlow(g: GraphInput): {
       id: name,
       type: 'lab',
       position: g.positions[name] ?? defaultPosition(i),
+      // A size before React Flow measures the node: the minimap draws only nodes with one, and the
+      // canvas's nodes are controlled (its measurements never come back into them).
+      initialWidth: NODE_WIDTH,
+      initialHeight: NODE_HEIGHT,
       selected: selNodes.has(name),
       data: {
         name,
@@ -203,4 +217,22 @@ export function toFlow(g: GraphInput): {
     }
   }
   return { nodes, edges };
+}
+
+/** The live badge of a node: what the kernel says about it, in a few words; none when nothing is known. */
+export function liveBadge(
+  kind: NodeKind,
+  live: LabNodeData['live'],
+): { text: string; tone: 'ok' | 'warn' | 'danger' | 'muted'; title: string } | undefined {
+  if (!live) return undefined;
+  if (live.notApplied)
+    return { text: 'not applied', tone: 'muted', title: 'drawn but not applied yet: Apply creates it in the kernel' };
+  if (!live.present) return { text: 'missing', tone: 'danger', title: 'the lab runs, but this node is gone from the kernel' };
+  if (kind === 'bridge') return undefined;
+  if (live.interfaces === 0) return { text: 'no links', tone: 'muted', title: 'the node runs, with no interface but lo' };
+  return {
+    text: `${live.interfacesUp}/${live.interfaces} up`,
+    tone: live.interfacesUp === live.interfaces ? 'ok' : 'warn',
+    title: 'interfaces up',
+  };
 }

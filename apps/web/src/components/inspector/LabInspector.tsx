@@ -19,6 +19,7 @@ import {
 import { focusPath, useCtx, useEdit } from './context';
 import { NumberField, ProblemList, SelectField, TextField, useFieldMeta } from './fields';
 import { AddressList, Row, RowList } from './lists';
+import { problemPlace } from '../../model/problem-place';
 
 export function LabInspector({ lab, problems }: { lab: Lab; problems: Problem[] }) {
   const { store, idp } = useCtx();
@@ -82,9 +83,10 @@ export function LabInspector({ lab, problems }: { lab: Lab; problems: Problem[] 
                   className="pb-problem"
                   data-testid="problem"
                   onClick={() => onProblem(p)}
-                  title="Show the field"
+                  title={`Show the field (${p.path || 'the lab'})`}
+                  data-path={p.path}
                 >
-                  <span className="mono pb-problem-path">{p.path || '(lab)'}</span>
+                  <span className="mono pb-problem-path">{problemPlace(lab, p.path)}</span>
                   <span className="pb-problem-message">{p.message}</span>
                 </button>
               </li>
