@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execInNamespace, listNamespaces, NETNS_DIR } from '@patchbay/kernel';
-import { parseLabText } from '@patchbay/topology';
+import { KERNEL_FEATURES, parseLabText } from '@patchbay/topology';
 import { auth, exampleText, testLab, type TestServer } from './test-support.js';
 
 const lab = testLab('pbs1-');
@@ -27,6 +27,17 @@ describe('auth', () => {
     const r = await s.app.inject({ method: 'GET', url: '/api/health' });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({ ok: true });
+  });
+
+  it("lists the kernel's features, available and missing, as the engine detected them", async () => {
+    const r = await s.app.inject({ method: 'GET', url: '/api/kernel', headers: auth });
+    expect(r.statusCode).toBe(200);
+    const body = r.json<{ available: string[]; missing: { feature: string; description: string }[] }>();
+    const have = await s.engine.kernelFeatures();
+    expect(body.available.sort()).toEqual([...have].sort());
+    expect([...body.available, ...body.missing.map((m) => m.feature)].sort()).toEqual([...KERNEL_FEATURES].sort());
+    for (const m of body.missing) expect(m.description).toMatch(/\(/);
+    expect((await s.app.inject({ method: 'GET', url: '/api/kernel' })).statusCode).toBe(401);
   });
 
   it('answers 401 without a token or with a wrong one', async () => {

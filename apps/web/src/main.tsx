@@ -4,7 +4,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { takeTokenFromAddress } from './api/token';
-import { EditorPage } from './editor/EditorPage';
+import { EditorEntry } from './editor/EditorEntry';
 import { AuthorPage } from './author/AuthorPage';
 import { ClassPage, ExercisePage, JoinPage } from './classroom/pages';
 import { routeOf } from './routes';
@@ -26,7 +26,7 @@ function Root() {
     case 'author':
       return <AuthorPage />;
     default:
-      return <EditorPage />;
+      return <EditorEntry />;
   }
 }
 

@@ -1,6 +1,6 @@
 // The lab routes' bodies: lab documents, summaries, apply and destroy results, errors.
 import { Type, type Static } from '@sinclair/typebox';
-import { LabSchema, LabStateViewSchema, NAME_RE } from '@patchbay/topology';
+import { KERNEL_FEATURES, LabSchema, LabStateViewSchema, NAME_RE } from '@patchbay/topology';
 
 /** The lab document: the lab file format (LAB-FORMAT.md), as JSON. */
 export const LabDocument = LabSchema;
@@ -46,6 +46,28 @@ export type ErrorBody = Static<typeof ErrorBodySchema>;
 
 export const HealthSchema = Type.Object({ ok: Type.Literal(true) }, { title: 'Health' });
 export type Health = Static<typeof HealthSchema>;
+
+/** A kernel feature a lab may need (topology's `KERNEL_FEATURES`). */
+export const KernelFeatureSchema = Type.Union(
+  KERNEL_FEATURES.map((f) => Type.Literal(f)),
+  { title: 'KernelFeature' },
+);
+
+/** What this machine's kernel can run: the editor greys out what a lab here could never use. */
+export const KernelFeaturesSchema = Type.Object(
+  {
+    available: Type.Array(KernelFeatureSchema, { description: 'Features this kernel has.' }),
+    missing: Type.Array(
+      Type.Object({
+        feature: KernelFeatureSchema,
+        description: Type.String({ description: 'The feature in words (topology FEATURE_DESCRIPTIONS).' }),
+      }),
+      { description: 'Features a lab may use that this kernel lacks: a lab using one is refused.' },
+    ),
+  },
+  { title: 'KernelFeatures' },
+);
+export type KernelFeatures = Static<typeof KernelFeaturesSchema>;
 
 export const LabHealthSchema = Type.Union(
   [

@@ -34,6 +34,7 @@ import {
   DestroyResponseSchema,
   ErrorBodySchema,
   HealthSchema,
+  KernelFeaturesSchema,
   LabDocument,
   LabListSchema,
   LabNameParamsSchema,
@@ -139,6 +140,13 @@ export const routes = {
     summary: "The server's memory and what its captures hold in memory and on disk (instructors)",
     access: 'instructor',
     response: { 200: ServerStatusSchema, ...instructorErrors },
+  },
+  kernelFeatures: {
+    method: 'GET',
+    path: '/api/kernel',
+    summary: "What this machine's kernel can run: the kernel features a lab may need, available and missing",
+    access: 'token',
+    response: { 200: KernelFeaturesSchema, ...tokenErrors },
   },
   openapi: {
     method: 'GET',

@@ -1,4 +1,5 @@
 import { routes } from '@patchbay/protocol';
+import { FEATURE_DESCRIPTIONS, KERNEL_FEATURES } from '@patchbay/topology';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { route } from './route.js';
 
@@ -9,6 +10,18 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
   route(app, routes.serverStatus, async (req) => {
     app.auth.assertInstructor(req, "see the server's status");
     return { rssBytes: process.memoryUsage.rss(), captures: app.captures.storage() };
+  });
+
+  // Detected once per kernel release (engine.kernelFeatures); the editor disables what is missing.
+  route(app, routes.kernelFeatures, async () => {
+    const have = await app.engine.kernelFeatures();
+    return {
+      available: KERNEL_FEATURES.filter((f) => have.has(f)),
+      missing: KERNEL_FEATURES.filter((f) => !have.has(f)).map((feature) => ({
+        feature,
+        description: FEATURE_DESCRIPTIONS[feature],
+      })),
+    };
   });
 };
 export default health;

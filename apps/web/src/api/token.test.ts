@@ -5,6 +5,7 @@ import {
   getToken,
   joinedLabFor,
   joinRecord,
+  joinedLabs,
   labTokenKey,
   rememberJoin,
   rememberJoinCode,
@@ -20,6 +21,10 @@ Object.assign(globalThis, {
     setItem: (k: string, v: string) => void data.set(k, String(v)),
     removeItem: (k: string) => void data.delete(k),
     clear: () => data.clear(),
+    key: (i: number) => [...data.keys()][i] ?? null,
+    get length() {
+      return data.size;
+    },
   },
 });
 
@@ -69,5 +74,15 @@ describe('tokens per lab', () => {
     expect(joinedLabFor('ABC123')).toEqual({ lab: 'sabc123-01', record: { name: 'Ann', session: 's', student: '1' } });
     forgetLab('sabc123-01');
     expect(joinedLabFor('ABC123')).toBeUndefined();
+  });
+
+  it('lists the labs this browser joined, and not the instructor token', () => {
+    setToken('admin');
+    expect(joinedLabs()).toEqual([]);
+    rememberJoin('b-02', 'tb', { name: 'Bo', session: 's', student: 'b' });
+    rememberJoin('a-01', 'ta', { name: 'Ada', session: 's', student: 'a' });
+    expect(joinedLabs()).toEqual(['a-01', 'b-02']);
+    forgetLab('a-01');
+    expect(joinedLabs()).toEqual(['b-02']);
   });
 });

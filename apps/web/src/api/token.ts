@@ -66,6 +66,16 @@ export function joinedLabFor(code: string): { lab: string; record?: JoinRecord }
   return record ? { lab, record } : { lab };
 }
 
+/** The labs this browser joined as a student (it holds their tokens), by name. */
+export function joinedLabs(): string[] {
+  const labs: string[] = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const key = localStorage.key(i);
+    if (key?.startsWith(LAB_KEY)) labs.push(key.slice(LAB_KEY.length));
+  }
+  return labs.sort();
+}
+
 export function forgetLab(lab: string): void {
   localStorage.removeItem(labTokenKey(lab));
   localStorage.removeItem(`${JOIN_KEY}${lab}`);

@@ -175,8 +175,7 @@ export function AuthorWorkspace({ opening }: { opening: Opening }) {
     }
   };
 
-  const blocked =
-    problems.length > 0 ? `fix the ${plural(problems.length, 'problem')} first` : undefined;
+  const blocked = problems.length > 0 ? `fix the ${plural(problems.length, 'problem')} first` : undefined;
   return (
     <AuthorContext.Provider value={ctx}>
       <div className="pb-app pb-au" data-testid="author">

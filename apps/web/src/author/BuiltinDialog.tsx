@@ -65,7 +65,8 @@ export function BuiltinDialog({
               >
                 <strong>{s.title}</strong>
                 <span className="pb-muted">
-                  {s.level} · {plural(s.checks, 'check')} · {plural(s.hints, 'hint')}{busy === s.id ? ' · opening…' : ''}
+                  {s.level} · {plural(s.checks, 'check')} · {plural(s.hints, 'hint')}
+                  {busy === s.id ? ' · opening…' : ''}
                 </span>
                 <span>{s.summary}</span>
               </button>

@@ -45,7 +45,12 @@ export function showsMinimap(canvas: { width: number; height: number } | undefin
 }
 
 /** A node on the minimap, coloured like its kind on the canvas (a bit darker, to show at that size). */
-const MINIMAP_COLORS: Record<string, string> = { bridge: '#86efac', router: '#fde047', host: '#93c5fd', netns: '#cbd5e1' };
+const MINIMAP_COLORS: Record<string, string> = {
+  bridge: '#86efac',
+  router: '#fde047',
+  host: '#93c5fd',
+  netns: '#cbd5e1',
+};
 const minimapColor = (n: LabFlowNode) => MINIMAP_COLORS[n.data.kind] ?? '#cbd5e1';
 const edgeTypes = { link: LinkEdge, overlay: OverlayEdge, hosted: HostedEdge };
 export const PALETTE_MIME = 'application/x-patchbay-kind';

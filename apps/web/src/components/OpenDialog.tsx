@@ -80,7 +80,7 @@ export function OpenDialog({
         )}
         {tab === 'gallery' && (
           <ul className="pb-gallery">
-            {examples === undefined && <li className="pb-muted">Loading…</li>}
+            {examples === undefined && !error && <li className="pb-muted">Loading…</li>}
             {examples?.map((ex) => (
               <li key={ex.file}>
                 <button

@@ -16,20 +16,23 @@ import { OpenDialog, type OpenChoice } from '../components/OpenDialog';
 import { Palette } from '../components/Palette';
 import { downloadText } from '../download';
 import { labFileName, labScriptFileName } from '../export-names';
-import { addNode } from '../model/lab-edit';
+import { addNode, emptyLab } from '../model/lab-edit';
 import { autoLayout, freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { marksFor } from '../model/marks';
 import { navigate } from '../routes';
 import { createEditorStore } from '../store/editor';
 import { createLiveStore } from '../store/live';
 import { BottomPanels, type PanelTab } from './BottomPanels';
+import { connectionNotice } from './access';
 import { EditorToolbar } from './EditorToolbar';
 import { useAutosave, useShortcuts } from './hooks';
+import { hashForLab, labFromHash } from './lab-address';
 import { openChoice, type Opened } from './open-lab';
 
 const LAST_LAB = 'patchbay.lastLab';
 
-export function EditorPage() {
+/** `hasToken`: the instructor's token is here; without it only drawing and exporting work (editor/access.ts). */
+export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
   const store = useMemo(() => createEditorStore(), []);
   const live = useMemo(() => createLiveStore(), []);
   const { lab, selected, problems, canUndo, canRedo } = useStore(
@@ -47,6 +50,8 @@ export function EditorPage() {
     useShallow((s) => ({ connected: s.connected, subscribed: s.subscribed, error: s.error })),
   );
   const [applied, setApplied] = useState(false);
+  /** A lab was opened (until then the address's `#lab=` is what to open, not something to overwrite). */
+  const [opened, setOpened] = useState(false);
   const [dialog, setDialog] = useState<'apply' | 'open' | undefined>();
   const [tab, setTab] = useState<PanelTab>('result');
   const [lastApply, setLastApply] = useState<ApplyResponse>();
@@ -90,19 +95,17 @@ export function EditorPage() {
       const { lab: next, positions } = opened;
       store.getState().load(next, positions && Object.keys(positions).length ? positions : autoLayout(next));
       store.getState().fit();
+      setOpened(true);
       localStorage.setItem(LAST_LAB, next.name);
-      window.history.replaceState(null, '', `#lab=${encodeURIComponent(next.name)}`);
-      await refreshApplied(next.name);
+      if (hasToken) await refreshApplied(next.name);
     },
-    [store, refreshApplied],
+    [store, refreshApplied, hasToken],
   );
 
-  // At start: the lab in the address, else the last one opened (its draft, else the running lab).
-  useEffect(() => {
-    const fromHash = new URLSearchParams(window.location.hash.slice(1)).get('lab');
-    const name = fromHash ?? localStorage.getItem(LAST_LAB);
-    if (!name) return void setDialog('open');
-    void (async () => {
+  /** Opens the lab called `name`: its draft, else the running lab, else a new one of that name. */
+  const openByName = useCallback(
+    async (name: string) => {
+      if (!hasToken) return openLab({ from: 'new', name });
       const draft = await client.call('getDraft', { params: { name } }).catch(() => undefined);
       if (draft) return openLab({ from: 'draft', draft });
       const running = await client.call('getLab', { params: { name } }).then(
@@ -110,8 +113,35 @@ export function EditorPage() {
         () => false,
       );
       return openLab(running ? { from: 'lab', name } : { from: 'new', name });
-    })();
-  }, [openLab]);
+    },
+    [openLab, hasToken],
+  );
+
+  // At start: the lab in the address, else the last one opened. Without a token the Open dialog
+  // could list nothing: a new lab to draw in instead.
+  useEffect(() => {
+    const name = labFromHash(window.location.hash) ?? localStorage.getItem(LAST_LAB) ?? undefined;
+    if (name) void openByName(name);
+    else if (hasToken) setDialog('open');
+    else void openLab({ from: 'new', name: emptyLab().name });
+  }, [openByName, openLab, hasToken]);
+
+  // The address names the open lab (rewritten, no history entry, when a lab opens or is renamed);
+  // a new `#lab=` (a link followed, an address typed) opens that lab.
+  useEffect(() => {
+    if (!opened || labFromHash(window.location.hash) === lab.name) return;
+    const { pathname, search, hash } = window.location;
+    window.history.replaceState(window.history.state, '', pathname + search + hashForLab(hash, lab.name));
+    localStorage.setItem(LAST_LAB, lab.name);
+  }, [opened, lab.name]);
+  useEffect(() => {
+    const onHash = () => {
+      const name = labFromHash(window.location.hash);
+      if (name && name !== store.getState().lab.name) void openByName(name);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [openByName, store]);
 
   const onApplied = (o: ApplyOutcome) => {
     const current = store.getState().lab;
@@ -209,9 +239,9 @@ export function EditorPage() {
           </button>
         </div>
       )}
-      {!liveState.connected && liveState.error && (
+      {(!hasToken || (!liveState.connected && liveState.error)) && (
         <div className="pb-notice error" role="alert" data-testid="live-error">
-          {liveState.error} — drawing and applying still work; live tables, pings and captures wait for the connection.
+          {connectionNotice(hasToken, liveState.error)}
         </div>
       )}
       <main className="pb-main">

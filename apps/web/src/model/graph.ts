@@ -227,9 +227,11 @@ export function liveBadge(
   if (!live) return undefined;
   if (live.notApplied)
     return { text: 'not applied', tone: 'muted', title: 'drawn but not applied yet: Apply creates it in the kernel' };
-  if (!live.present) return { text: 'missing', tone: 'danger', title: 'the lab runs, but this node is gone from the kernel' };
+  if (!live.present)
+    return { text: 'missing', tone: 'danger', title: 'the lab runs, but this node is gone from the kernel' };
   if (kind === 'bridge') return undefined;
-  if (live.interfaces === 0) return { text: 'no links', tone: 'muted', title: 'the node runs, with no interface but lo' };
+  if (live.interfaces === 0)
+    return { text: 'no links', tone: 'muted', title: 'the node runs, with no interface but lo' };
   return {
     text: `${live.interfacesUp}/${live.interfaces} up`,
     tone: live.interfacesUp === live.interfaces ? 'ok' : 'warn',

@@ -36,6 +36,7 @@ import {
 import { focusPath, useCtx, useEdit } from './context';
 import { CheckField, NumberField, ReadOnly, SelectField, TextField, type Option } from './fields';
 import { AddressList, Row, RowList } from './lists';
+import { unavailableNote, useKernelFeatures } from '../../api/kernel-features';
 
 export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spec: NodeSpec }) {
   const { store, idp } = useCtx();
@@ -83,6 +84,7 @@ export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spe
 
 function BridgeFields({ lab, name, spec }: { lab: Lab; name: string; spec: BridgeSpec }) {
   const edit = useEdit();
+  const kernel = useKernelFeatures();
   const path = `nodes.${name}`;
   const set = <K extends keyof BridgeSpec>(key: K, value: BridgeSpec[K] | undefined) =>
     edit((l) => editNode(l, name, (s) => (isBridge(s) ? setOptional(s, key, value) : s)));
@@ -133,6 +135,7 @@ function BridgeFields({ lab, name, spec }: { lab: Lab; name: string; spec: Bridg
         path={`${path}.stp`}
         checked={spec.stp === true}
         testid="inspector-bridge-stp"
+        unavailable={unavailableNote(kernel, 'bridge-stp')}
         onChange={(c) => set('stp', c ? true : undefined)}
       />
       <CheckField
@@ -140,6 +143,8 @@ function BridgeFields({ lab, name, spec }: { lab: Lab; name: string; spec: Bridg
         path={`${path}.vlanFiltering`}
         checked={spec.vlanFiltering === true}
         hint="needs kernel support for bridge VLAN filtering"
+        testid="inspector-bridge-vlan-filtering"
+        unavailable={unavailableNote(kernel, 'bridge-vlan-filtering')}
         onChange={(c) => set('vlanFiltering', c ? true : undefined)}
       />
       <NumberField

@@ -60,6 +60,8 @@ function FieldShell(props: {
   local?: string | undefined;
   children: ReactNode;
   after?: boolean;
+  /** Shown after the label of an inline (checkbox) field. */
+  note?: ReactNode;
 }) {
   const label = props.hideLabel ? null : (
     <label htmlFor={props.meta.id} className="pb-field-label">
@@ -72,6 +74,7 @@ function FieldShell(props: {
         <div className="pb-field-inline">
           {props.children}
           {label}
+          {props.note}
         </div>
       ) : (
         <>
@@ -238,17 +241,44 @@ export function NumberField(props: NumberFieldProps) {
   );
 }
 
-export function CheckField(props: BaseProps & { checked: boolean; onChange(checked: boolean): void; hint?: string }) {
+/**
+ * `unavailable`: why the box cannot be ticked here (a kernel feature this server lacks), shown beside
+ * it; a box already ticked stays enabled, so it can be cleared.
+ */
+export function CheckField(
+  props: BaseProps & { checked: boolean; onChange(checked: boolean): void; hint?: string; unavailable?: string },
+) {
   const meta = useFieldMeta(props.path, props.exact);
+  const noteId = `${meta.id}--unavailable`;
+  const a = aria(meta);
+  const describedBy = [a['aria-describedby'], props.unavailable ? noteId : undefined].filter(Boolean).join(' ');
   return (
-    <FieldShell meta={meta} label={props.label} className={props.className} after>
+    <FieldShell
+      meta={meta}
+      label={props.label}
+      className={props.className}
+      after
+      note={
+        props.unavailable !== undefined && (
+          <span
+            className="pb-field-note"
+            id={noteId}
+            data-testid={props.testid ? `${props.testid}-unavailable` : undefined}
+          >
+            {props.unavailable}
+          </span>
+        )
+      }
+    >
       <input
         id={meta.id}
         type="checkbox"
         checked={props.checked}
+        disabled={props.unavailable !== undefined && !props.checked}
         data-testid={props.testid}
         title={props.hint}
-        {...aria(meta)}
+        {...a}
+        aria-describedby={describedBy || undefined}
         onChange={(e) => props.onChange(e.target.checked)}
       />
     </FieldShell>
