@@ -4,7 +4,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { takeTokenFromAddress } from './api/token';
-import { EditorEntry } from './editor/EditorEntry';
+import { EditorEntry, sendStudentToExercise } from './editor/EditorEntry';
 import { AuthorPage } from './author/AuthorPage';
 import { ClassPage, ExercisePage, JoinPage } from './classroom/pages';
 import { routeOf } from './routes';
@@ -31,6 +31,7 @@ function Root() {
 }
 
 takeTokenFromAddress();
+sendStudentToExercise();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ReactFlowProvider>

@@ -177,16 +177,24 @@ export function Canvas({
   // waits for it, since the whole drawing moves when the fit lands. Counted from 0, so a request
   // made before this canvas mounted (an exercise page draws it once the lab arrived) is honoured.
   const fitRequests = useStore(store, (s) => s.fitRequests);
+  const minimap = nodes.length > 0 && nodes.length <= 150 && showsMinimap(size);
   const [fitted, setFitted] = useState(0);
   const fitting = useRef(0);
   useEffect(() => {
-    if (fitting.current === fitRequests || flowNodes !== nodes) return;
+    // Also waits for the canvas's size: whether the minimap shows changes the fit.
+    if (fitting.current === fitRequests || flowNodes !== nodes || !size) return;
     const request = (fitting.current = fitRequests);
     const done = () => setFitted((f) => Math.max(f, request));
     // React Flow settles a fit only once it has measured some node: an empty drawing goes back to the origin.
     if (nodes.length === 0) void flow.setViewport({ x: 0, y: 0, zoom: 1 }).then(done);
-    else void flow.fitView({ maxZoom: 1, padding: fitPadding }).then(done);
-  }, [fitRequests, flowNodes, nodes, flow, fitPadding]);
+    else {
+      // With the minimap shown (bottom right), the fit keeps a strip on the right free: no node under it.
+      const padding = minimap
+        ? { top: fitPadding, bottom: fitPadding, left: fitPadding, right: `${MINIMAP.width + 24}px` as const }
+        : fitPadding;
+      void flow.fitView({ maxZoom: 1, padding }).then(done);
+    }
+  }, [fitRequests, flowNodes, nodes, flow, fitPadding, minimap, size]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<LabFlowNode>[]) => {
@@ -364,7 +372,7 @@ export function Canvas({
           <Controls showInteractive={false} />
           {/* The minimap redraws every node on each change: past a few hundred it costs frames. On a
               small canvas (a student's exercise page) it would cover the lab: shown only on a roomy one. */}
-          {nodes.length > 0 && nodes.length <= 150 && showsMinimap(size) && (
+          {minimap && (
             <MiniMap
               pannable
               zoomable

@@ -3,20 +3,30 @@
 // token at all, the editor draws and exports and says how to get a token (editor/access.ts).
 import { useEffect, useMemo } from 'react';
 import { getToken, joinedLabs, joinRecord } from '../api/token';
-import { navigate } from '../routes';
+import { navigate, routeOf } from '../routes';
 import { editorStart, HOW_TO_GET_A_TOKEN } from './access';
 import { EditorPage } from './EditorPage';
 
 const exercisePath = (lab: string) => `/exercise/${encodeURIComponent(lab)}`;
 
+/**
+ * Before the first render: a student's browser at `/` is sent to its exercise, replacing `/` in the
+ * history (Back must not bring them here again). Returns whether the address changed.
+ */
+export function sendStudentToExercise(): boolean {
+  if (routeOf(window.location.pathname).page !== 'editor') return false;
+  const start = editorStart(getToken(), joinedLabs());
+  if (start.page !== 'exercise') return false;
+  window.history.replaceState(null, '', exercisePath(start.lab));
+  return true;
+}
+
 export function EditorEntry() {
   const start = useMemo(() => editorStart(getToken(), joinedLabs()), []);
 
   useEffect(() => {
-    if (start.page !== 'exercise') return;
-    // Replaces `/` in the history: Back must not bring the student here again.
-    window.history.replaceState(null, '', exercisePath(start.lab));
-    window.dispatchEvent(new PopStateEvent('popstate'));
+    // Reached only if the browser joined a lab while this page was open: the same redirect, now.
+    if (start.page === 'exercise') navigate(exercisePath(start.lab));
   }, [start]);
 
   if (start.page === 'editor') return <EditorPage />;

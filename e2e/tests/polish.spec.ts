@@ -1,0 +1,275 @@
+// The web app's polish and accessibility (issue 13, items 8, 9 and 17), against the real server:
+// primary buttons keep their contrast on hover, the minimap draws the nodes (and never sits on
+// them), the Apply dialog's buttons stay in view over a long plan, a bridge's kernel-dependent
+// checkboxes say when this kernel cannot run them, a node not applied says so, canvas nodes and
+// links show keyboard focus, the dashboard's check-dot reasons are reachable by keyboard, `/` sends
+// a student to their exercise (and says what works without a token), and `#lab=` follows the open lab.
+import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { E2E } from '../e2e-env';
+import { canvasSettled, freshLab, labNamespaces, openEditor } from './steps';
+
+const admin = { authorization: `Bearer ${E2E.token}` };
+
+type Lab = { name: string; nodes: Record<string, { kind: string }>; links: unknown[] };
+
+/** `count` namespaces on one bridge, each with an address: a plan of many operations. */
+function starLab(name: string, count: number): Lab {
+  const nodes: Lab['nodes'] = { br0: { kind: 'bridge' } };
+  const links: unknown[] = [];
+  for (let i = 1; i <= count; i++) {
+    nodes[`ns${i}`] = { kind: 'netns' };
+    links.push({
+      a: { node: `ns${i}`, interface: 'eth0', addresses: [`10.13.0.${i}/24`] },
+      b: { node: 'br0', interface: `p${i}` },
+    });
+  }
+  return { name, nodes, links };
+}
+
+async function saveDraft(request: APIRequestContext, lab: Lab): Promise<void> {
+  const r = await request.put(`/api/drafts/${encodeURIComponent(lab.name)}`, {
+    headers: admin,
+    data: { document: lab, layout: { positions: {} } },
+  });
+  expect(r.ok(), await r.text()).toBe(true);
+}
+
+async function runLab(request: APIRequestContext, lab: Lab): Promise<void> {
+  const r = await request.put(`/api/labs/${encodeURIComponent(lab.name)}`, { headers: admin, data: lab });
+  expect(r.ok(), await r.text()).toBe(true);
+}
+
+/** WCAG contrast ratio of two `rgb(…)` colours (alpha ignored: the buttons are opaque). */
+function contrast(fg: string, bg: string): number {
+  const lum = (c: string) => {
+    const [r, g, b] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+      const x = Number(v) / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a! + 0.05) / (b! + 0.05);
+}
+
+const colours = (l: Locator) =>
+  l.evaluate((el) => {
+    const s = getComputedStyle(el);
+    return { color: s.color, background: s.backgroundColor };
+  });
+
+/** Presses Tab until the focused element matches `selector` (at most `max` times); returns it. */
+async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+const boxesOverlap = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+test('hover contrast, minimap, not applied, kernel features, focus outlines', async ({ page, request }) => {
+  const LAB = 'e2e-polish';
+  await freshLab(request, LAB);
+  try {
+    await runLab(request, starLab(LAB, 2));
+    const errors = await openEditor(page, LAB);
+    await expect(page.getByTestId('lab-status')).toHaveText('running');
+
+    // Primary buttons: white on a dark blue, hovered or not (was white on the grey of any button).
+    await page.getByTestId('tab-ping').click();
+    const start = page.getByTestId('ping-start');
+    await page.getByTestId('ping-target').fill('10.13.0.2');
+    await expect(start).toBeEnabled();
+    await start.hover();
+    const hovered = await colours(start);
+    expect(hovered.color).toBe('rgb(255, 255, 255)');
+    expect(contrast(hovered.color, hovered.background)).toBeGreaterThan(4.5);
+    await page.getByTestId('tab-terminal').click();
+    const open = page.getByTestId('terminal-open');
+    await expect(open).toBeEnabled();
+    await open.hover();
+    const openHovered = await colours(open);
+    expect(contrast(openHovered.color, openHovered.background)).toBeGreaterThan(4.5);
+
+    // The minimap draws a rectangle per node, and no node sits under it once the view is fitted.
+    const minimap = page.locator('.react-flow__minimap');
+    await expect(minimap).toBeVisible();
+    await expect(minimap.locator('.react-flow__minimap-node')).toHaveCount(3);
+    const mapBox = (await minimap.boundingBox())!;
+    for (const node of await page.locator('.react-flow__node').all())
+      expect(boxesOverlap((await node.boundingBox())!, mapBox)).toBe(false);
+
+    // A node drawn but not applied says so (it said "0/0 up" or nothing).
+    await page.getByTestId('palette-netns').click();
+    await expect(page.getByTestId('live-badge-ns3')).toHaveText('not applied');
+    await expect(page.getByTestId('live-badge-ns1')).toHaveText('1/1 up');
+
+    // The bridge's VLAN filtering and STP boxes: disabled, with the reason beside them, when this kernel lacks the feature.
+    const kernel = (await (await request.get('/api/kernel', { headers: admin })).json()) as {
+      missing: { feature: string }[];
+    };
+    await page.getByTestId('node-br0').click();
+    for (const [feature, testid] of [
+      ['bridge-vlan-filtering', 'inspector-bridge-vlan-filtering'],
+      ['bridge-stp', 'inspector-bridge-stp'],
+    ] as const) {
+      const box = page.getByTestId(testid);
+      if (kernel.missing.some((m) => m.feature === feature)) {
+        await expect(box).toBeDisabled();
+        await expect(page.getByTestId(`${testid}-unavailable`)).toContainText("this server's kernel lacks");
+        await expect(box).toHaveAccessibleDescription(/kernel lacks/);
+      } else {
+        await expect(box).toBeEnabled();
+        await expect(page.getByTestId(`${testid}-unavailable`)).toHaveCount(0);
+      }
+    }
+
+    // Keyboard focus on the canvas shows: an outline on a node, a thicker accent line on a link.
+    // (React Flow puts the links before the nodes in the tab order.)
+    await page.getByTestId('palette-bridge').focus();
+    await tabTo(page, '.react-flow__edge');
+    const edgeStroke = await page.evaluate(
+      () => getComputedStyle(document.activeElement!.querySelector('.react-flow__edge-path')!).strokeWidth,
+    );
+    expect(parseFloat(edgeStroke)).toBeGreaterThanOrEqual(4);
+    await tabTo(page, '.react-flow__node');
+    const nodeOutline = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement!);
+      return { style: s.outlineStyle, width: s.outlineWidth };
+    });
+    expect(nodeOutline.style).toBe('solid');
+    expect(parseFloat(nodeOutline.width)).toBeGreaterThanOrEqual(2);
+    expect(errors).toEqual([]);
+
+    // A small window: the minimap would cover the lab, so it is not shown.
+    await page.setViewportSize({ width: 1000, height: 600 });
+    await expect(minimap).toHaveCount(0);
+  } finally {
+    await freshLab(request, LAB);
+  }
+  expect(labNamespaces(LAB)).toEqual([]);
+});
+
+test("the Apply dialog's buttons stay in view over a long plan; counts are in the singular for one", async ({
+  page,
+  request,
+}) => {
+  const LAB = 'e2e-polish-plan';
+  await freshLab(request, LAB);
+  try {
+    await saveDraft(request, starLab(LAB, 12));
+    await openEditor(page, LAB);
+    await page.getByTestId('apply').click();
+    const dialog = page.getByTestId('apply-dialog');
+    await expect(dialog.getByTestId('apply-ops')).toBeVisible();
+    expect(await dialog.getByTestId('apply-op').count()).toBeGreaterThan(60);
+    // The plan is taller than the dialog (it scrolls), yet Cancel and Apply are on screen.
+    expect(await dialog.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    await expect(dialog.getByTestId('apply-close')).toBeInViewport({ ratio: 1 });
+    await expect(dialog.getByTestId('apply-confirm')).toBeInViewport({ ratio: 1 });
+    await dialog.getByTestId('apply-close').click();
+    await expect(dialog).toHaveCount(0);
+  } finally {
+    await freshLab(request, LAB);
+  }
+  expect(labNamespaces(LAB)).toEqual([]);
+});
+
+test('#lab= and the open lab agree, both ways', async ({ page, request }) => {
+  const [A, B, C] = ['e2e-polish-a', 'e2e-polish-b', 'e2e-polish-c'];
+  for (const l of [A, B, C]) await freshLab(request, l);
+  try {
+    await saveDraft(request, starLab(A, 1));
+    await saveDraft(request, starLab(B, 2));
+    await openEditor(page, A);
+    await expect(page).toHaveURL(new RegExp(`#lab=${A}$`));
+
+    // Following a #lab= link opens that lab.
+    await page.evaluate((b) => (window.location.hash = `#lab=${b}`), B);
+    await expect(page.getByTestId('lab-name')).toHaveText(B);
+    await expect(page.getByTestId('node-ns2')).toBeVisible();
+
+    // Renaming the lab (nothing selected: the inspector shows the lab) rewrites the address.
+    const name = page.getByTestId('inspector-lab-name');
+    await name.fill(C);
+    await name.press('Enter');
+    await expect(page.getByTestId('lab-name')).toHaveText(C);
+    await expect(page).toHaveURL(new RegExp(`#lab=${C}$`));
+
+    // A reload opens what the address names.
+    await page.reload();
+    await expect(page.getByTestId('lab-name')).toHaveText(C);
+    await canvasSettled(page);
+  } finally {
+    for (const l of [A, B, C]) await freshLab(request, l);
+  }
+});
+
+test('without a token the editor says what works; a student at / goes to their exercise; check-dot reasons by keyboard', async ({
+  browser,
+  page,
+  request,
+}) => {
+  test.setTimeout(120_000);
+  // No token at all: drawing works, and the banner does not claim that applying does.
+  const bare = await browser.newContext();
+  try {
+    const nobody = await bare.newPage();
+    await nobody.goto('/');
+    const banner = nobody.getByTestId('live-error');
+    await expect(banner).toContainText('no Patchbay token');
+    await expect(banner).toContainText('?token=');
+    await expect(banner).not.toContainText('applying still work');
+    await expect(nobody.getByTestId('open-dialog')).toHaveCount(0);
+    await nobody.getByTestId('palette-netns').click();
+    await expect(nobody.getByTestId('node-ns1')).toBeVisible();
+  } finally {
+    await bare.close();
+  }
+
+  const created = await request.post('/api/sessions', { headers: admin, data: { scenario: 'link-down' } });
+  expect(created.ok(), await created.text()).toBe(true);
+  const session = (await created.json()) as { id: string; code: string };
+  const student = await browser.newContext();
+  let studentLab = '';
+  try {
+    const joined = await request.post('/api/join', { data: { code: session.code, name: 'Dot' } });
+    expect(joined.ok(), await joined.text()).toBe(true);
+    const j = (await joined.json()) as { token: string; lab: string; session: string; student: string };
+    studentLab = j.lab;
+
+    // A student's browser (it holds only its lab's token) opening / lands on the exercise.
+    const sp = await student.newPage();
+    await sp.goto('/exercise/none'); // any page of the app, to reach its localStorage
+    await sp.evaluate((k) => {
+      localStorage.setItem(`patchbay.token.lab.${k.lab}`, k.token);
+      localStorage.setItem(
+        `patchbay.join.lab.${k.lab}`,
+        JSON.stringify({ name: 'Dot', session: k.session, student: k.student }),
+      );
+    }, j);
+    await sp.goto('/');
+    await expect(sp).toHaveURL(new RegExp(`/exercise/${encodeURIComponent(j.lab)}$`));
+    await expect(sp.getByTestId('exercise')).toBeVisible({ timeout: 30_000 });
+    await expect(sp.getByText('Loading…')).toHaveCount(0);
+
+    // The dashboard: a check dot's reason is reached with Tab and read out (aria-label), not only on hover.
+    await page.goto(`/class/${encodeURIComponent(session.id)}?token=${E2E.token}`);
+    const row = page.locator('[data-testid="student-row"][data-student="Dot"]');
+    await expect(row.getByTestId('check-dot').first()).toBeVisible({ timeout: 30_000 });
+    await tabTo(page, '[data-testid="check-dot"]');
+    const focused = page.locator('[data-testid="check-dot"]:focus');
+    await expect(focused).toHaveAttribute('aria-label', /: (passes|fails|not checked yet)/);
+    await expect(focused.getByTestId('check-dot-reason')).toBeVisible();
+    const label = await focused.getAttribute('aria-label');
+    await expect(focused.getByTestId('check-dot-reason')).toHaveText(label!);
+  } finally {
+    await student.close();
+    await request.delete(`/api/sessions/${encodeURIComponent(session.id)}`, { headers: admin });
+  }
+  // Ending the session destroys the student's lab.
+  await expect.poll(() => (studentLab ? labNamespaces(studentLab) : []), { timeout: 15_000 }).toEqual([]);
+});
