@@ -70,15 +70,22 @@ async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
 const boxesOverlap = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
-test('hover contrast, minimap, not applied, kernel features, focus outlines', async ({ page, request }) => {
-  const LAB = 'e2e-polish';
-  await freshLab(request, LAB);
-  try {
+// One running lab (two namespaces on a bridge) for the editor's tests; the others make their own.
+const LAB = 'e2e-polish';
+test.describe('the editor on a running lab', () => {
+  test.beforeAll(async ({ request }) => {
+    await freshLab(request, LAB);
     await runLab(request, starLab(LAB, 2));
+  });
+  test.afterAll(async ({ request }) => {
+    await freshLab(request, LAB);
+    expect(labNamespaces(LAB)).toEqual([]);
+  });
+
+  test('primary buttons keep their contrast on hover', async ({ page }) => {
     const errors = await openEditor(page, LAB);
     await expect(page.getByTestId('lab-status')).toHaveText('running');
-
-    // Primary buttons: white on a dark blue, hovered or not (was white on the grey of any button).
+    // White on a dark blue, hovered or not (it was white on the grey every button gets on hover).
     await page.getByTestId('tab-ping').click();
     const start = page.getByTestId('ping-start');
     await page.getByTestId('ping-target').fill('10.13.0.2');
@@ -93,30 +100,44 @@ test('hover contrast, minimap, not applied, kernel features, focus outlines', as
     await open.hover();
     const openHovered = await colours(open);
     expect(contrast(openHovered.color, openHovered.background)).toBeGreaterThan(4.5);
+    expect(errors).toEqual([]);
+  });
 
-    // The minimap draws a rectangle per node, and no node sits under it once the view is fitted.
+  test('the minimap draws the nodes, never on top of them, and not on a small canvas', async ({ page }) => {
+    await openEditor(page, LAB);
     const minimap = page.locator('.react-flow__minimap');
     await expect(minimap).toBeVisible();
     await expect(minimap.locator('.react-flow__minimap-node')).toHaveCount(3);
     const mapBox = (await minimap.boundingBox())!;
     for (const node of await page.locator('.react-flow__node').all())
       expect(boxesOverlap((await node.boundingBox())!, mapBox)).toBe(false);
+    // A small window: the minimap would cover the lab, so it is not shown.
+    await page.setViewportSize({ width: 1000, height: 600 });
+    await expect(minimap).toHaveCount(0);
+  });
 
-    // A node drawn but not applied says so (it said "0/0 up" or nothing).
-    await page.getByTestId('palette-netns').click();
-    await expect(page.getByTestId('live-badge-ns3')).toHaveText('not applied');
+  test('a node drawn but not applied says "not applied", not "0/0 up"', async ({ page }) => {
+    await openEditor(page, LAB);
     await expect(page.getByTestId('live-badge-ns1')).toHaveText('1/1 up');
+    await page.getByTestId('palette-netns').click();
+    await expect(page.getByTestId('node-ns3')).toBeVisible();
+    await expect(page.getByTestId('live-badge-ns3')).toHaveText('not applied');
+    await page.keyboard.press('Control+z');
+    await expect(page.getByTestId('node-ns3')).toHaveCount(0);
+  });
 
-    // The bridge's VLAN filtering and STP boxes: disabled, with the reason beside them, when this kernel lacks the feature.
+  test("a bridge's VLAN filtering and STP boxes say when this kernel cannot run them", async ({ page, request }) => {
     const kernel = (await (await request.get('/api/kernel', { headers: admin })).json()) as {
       missing: { feature: string }[];
     };
+    await openEditor(page, LAB);
     await page.getByTestId('node-br0').click();
     for (const [feature, testid] of [
       ['bridge-vlan-filtering', 'inspector-bridge-vlan-filtering'],
       ['bridge-stp', 'inspector-bridge-stp'],
     ] as const) {
       const box = page.getByTestId(testid);
+      await expect(box).toBeVisible();
       if (kernel.missing.some((m) => m.feature === feature)) {
         await expect(box).toBeDisabled();
         await expect(page.getByTestId(`${testid}-unavailable`)).toContainText("this server's kernel lacks");
@@ -126,9 +147,11 @@ test('hover contrast, minimap, not applied, kernel features, focus outlines', as
         await expect(page.getByTestId(`${testid}-unavailable`)).toHaveCount(0);
       }
     }
+  });
 
-    // Keyboard focus on the canvas shows: an outline on a node, a thicker accent line on a link.
-    // (React Flow puts the links before the nodes in the tab order.)
+  test('canvas links and nodes show keyboard focus', async ({ page }) => {
+    await openEditor(page, LAB);
+    // React Flow puts the links before the nodes in the tab order.
     await page.getByTestId('palette-bridge').focus();
     await tabTo(page, '.react-flow__edge');
     const edgeStroke = await page.evaluate(
@@ -142,40 +165,36 @@ test('hover contrast, minimap, not applied, kernel features, focus outlines', as
     });
     expect(nodeOutline.style).toBe('solid');
     expect(parseFloat(nodeOutline.width)).toBeGreaterThanOrEqual(2);
-    expect(errors).toEqual([]);
-
-    // A small window: the minimap would cover the lab, so it is not shown.
-    await page.setViewportSize({ width: 1000, height: 600 });
-    await expect(minimap).toHaveCount(0);
-  } finally {
-    await freshLab(request, LAB);
-  }
-  expect(labNamespaces(LAB)).toEqual([]);
+  });
 });
 
-test("the Apply dialog's buttons stay in view over a long plan; counts are in the singular for one", async ({
-  page,
-  request,
-}) => {
-  const LAB = 'e2e-polish-plan';
-  await freshLab(request, LAB);
+test("the Apply dialog's buttons stay in view over a long plan and its result", async ({ page, request }) => {
+  const PLAN = 'e2e-polish-plan';
+  await freshLab(request, PLAN);
   try {
-    await saveDraft(request, starLab(LAB, 12));
-    await openEditor(page, LAB);
+    await saveDraft(request, starLab(PLAN, 12));
+    await openEditor(page, PLAN);
     await page.getByTestId('apply').click();
     const dialog = page.getByTestId('apply-dialog');
     await expect(dialog.getByTestId('apply-ops')).toBeVisible();
     expect(await dialog.getByTestId('apply-op').count()).toBeGreaterThan(60);
-    // The plan is taller than the dialog (it scrolls), yet Cancel and Apply are on screen.
+    // The plan is taller than the dialog; read from its top, Cancel and Apply are still on screen.
     expect(await dialog.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    await dialog.evaluate((el) => (el.scrollTop = 0));
     await expect(dialog.getByTestId('apply-close')).toBeInViewport({ ratio: 1 });
     await expect(dialog.getByTestId('apply-confirm')).toBeInViewport({ ratio: 1 });
+    // The same after the apply, under the list of what was done.
+    await dialog.getByTestId('apply-confirm').click();
+    await expect(dialog.getByTestId('apply-result')).toBeVisible({ timeout: 60_000 });
+    await dialog.evaluate((el) => (el.scrollTop = 0));
+    await expect(dialog.getByTestId('apply-close')).toHaveText('Close');
+    await expect(dialog.getByTestId('apply-close')).toBeInViewport({ ratio: 1 });
     await dialog.getByTestId('apply-close').click();
     await expect(dialog).toHaveCount(0);
   } finally {
-    await freshLab(request, LAB);
+    await freshLab(request, PLAN);
   }
-  expect(labNamespaces(LAB)).toEqual([]);
+  expect(labNamespaces(PLAN)).toEqual([]);
 });
 
 test('#lab= and the open lab agree, both ways', async ({ page, request }) => {
@@ -208,68 +227,60 @@ test('#lab= and the open lab agree, both ways', async ({ page, request }) => {
   }
 });
 
-test('without a token the editor says what works; a student at / goes to their exercise; check-dot reasons by keyboard', async ({
-  browser,
-  page,
-  request,
-}) => {
-  test.setTimeout(120_000);
-  // No token at all: drawing works, and the banner does not claim that applying does.
-  const bare = await browser.newContext();
-  try {
-    const nobody = await bare.newPage();
-    await nobody.goto('/');
-    const banner = nobody.getByTestId('live-error');
-    await expect(banner).toContainText('no Patchbay token');
-    await expect(banner).toContainText('?token=');
-    await expect(banner).not.toContainText('applying still work');
-    await expect(nobody.getByTestId('open-dialog')).toHaveCount(0);
-    await nobody.getByTestId('palette-netns').click();
-    await expect(nobody.getByTestId('node-ns1')).toBeVisible();
-  } finally {
-    await bare.close();
-  }
+test('without a token the editor says what works and how to get one', async ({ page }) => {
+  await page.goto('/');
+  const banner = page.getByTestId('live-error');
+  await expect(banner).toContainText('no Patchbay token');
+  await expect(banner).toContainText('?token=');
+  await expect(banner).not.toContainText('applying still work');
+  // No Open dialog that could list nothing ("Loading…" for ever): a lab to draw in.
+  await expect(page.getByTestId('open-dialog')).toHaveCount(0);
+  await page.getByTestId('palette-netns').click();
+  await expect(page.getByTestId('node-ns1')).toBeVisible();
+});
 
-  const created = await request.post('/api/sessions', { headers: admin, data: { scenario: 'link-down' } });
-  expect(created.ok(), await created.text()).toBe(true);
-  const session = (await created.json()) as { id: string; code: string };
-  const student = await browser.newContext();
-  let studentLab = '';
-  try {
-    const joined = await request.post('/api/join', { data: { code: session.code, name: 'Dot' } });
-    expect(joined.ok(), await joined.text()).toBe(true);
-    const j = (await joined.json()) as { token: string; lab: string; session: string; student: string };
-    studentLab = j.lab;
+test.describe('a class of one', () => {
+  let session: { id: string; code: string };
+  let joined: { token: string; lab: string; session: string; student: string };
+  test.beforeAll(async ({ request }) => {
+    const created = await request.post('/api/sessions', { headers: admin, data: { scenario: 'link-down' } });
+    expect(created.ok(), await created.text()).toBe(true);
+    session = (await created.json()) as typeof session;
+    const j = await request.post('/api/join', { data: { code: session.code, name: 'Dot' } });
+    expect(j.ok(), await j.text()).toBe(true);
+    joined = (await j.json()) as typeof joined;
+  });
+  test.afterAll(async ({ request }) => {
+    // Ending the session destroys the student's lab.
+    await request.delete(`/api/sessions/${encodeURIComponent(session.id)}`, { headers: admin });
+    await expect.poll(() => labNamespaces(joined.lab), { timeout: 15_000 }).toEqual([]);
+  });
 
-    // A student's browser (it holds only its lab's token) opening / lands on the exercise.
-    const sp = await student.newPage();
-    await sp.goto('/exercise/none'); // any page of the app, to reach its localStorage
-    await sp.evaluate((k) => {
+  test('a student who opens / lands on their exercise', async ({ page }) => {
+    // A student's browser: it holds only its lab's token (as the join page leaves it).
+    await page.goto('/exercise/none'); // any page of the app, to reach its localStorage
+    await page.evaluate((k) => {
       localStorage.setItem(`patchbay.token.lab.${k.lab}`, k.token);
       localStorage.setItem(
         `patchbay.join.lab.${k.lab}`,
         JSON.stringify({ name: 'Dot', session: k.session, student: k.student }),
       );
-    }, j);
-    await sp.goto('/');
-    await expect(sp).toHaveURL(new RegExp(`/exercise/${encodeURIComponent(j.lab)}$`));
-    await expect(sp.getByTestId('exercise')).toBeVisible({ timeout: 30_000 });
-    await expect(sp.getByText('Loading…')).toHaveCount(0);
+    }, joined);
+    await page.goto('/');
+    await expect(page).toHaveURL(new RegExp(`/exercise/${encodeURIComponent(joined.lab)}$`));
+    await expect(page.getByTestId('exercise')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByText('Loading…')).toHaveCount(0);
+  });
 
-    // The dashboard: a check dot's reason is reached with Tab and read out (aria-label), not only on hover.
+  test("the dashboard's check-dot reasons are reachable by keyboard and named for screen readers", async ({ page }) => {
     await page.goto(`/class/${encodeURIComponent(session.id)}?token=${E2E.token}`);
     const row = page.locator('[data-testid="student-row"][data-student="Dot"]');
     await expect(row.getByTestId('check-dot').first()).toBeVisible({ timeout: 30_000 });
     await tabTo(page, '[data-testid="check-dot"]');
     const focused = page.locator('[data-testid="check-dot"]:focus');
     await expect(focused).toHaveAttribute('aria-label', /: (passes|fails|not checked yet)/);
+    const label = (await focused.getAttribute('aria-label'))!;
     await expect(focused.getByTestId('check-dot-reason')).toBeVisible();
-    const label = await focused.getAttribute('aria-label');
-    await expect(focused.getByTestId('check-dot-reason')).toHaveText(label!);
-  } finally {
-    await student.close();
-    await request.delete(`/api/sessions/${encodeURIComponent(session.id)}`, { headers: admin });
-  }
-  // Ending the session destroys the student's lab.
-  await expect.poll(() => (studentLab ? labNamespaces(studentLab) : []), { timeout: 15_000 }).toEqual([]);
+    await expect(focused.getByTestId('check-dot-reason')).toHaveText(label);
+  });
 });
