@@ -5,6 +5,7 @@ import {
   applyProgress,
   applySettings,
   checkDots,
+  checkDotText,
   checkTally,
   classSummary,
   durationText,
@@ -179,5 +180,24 @@ describe('checkTally', () => {
       { id: 'ping', title: 'ping', passing: 1, ran: 2 },
       { id: 'fdb', title: 'fdb', passing: 0, ran: 2 },
     ]);
+  });
+});
+
+describe('checkDotText', () => {
+  it('says the check, whether it passes, and why it fails, in words', () => {
+    const [pass, fail, unknown] = checkDots(
+      [
+        { id: 'a', title: 'ns1 reaches ns2' },
+        { id: 'b', title: 'eth0 is up' },
+        { id: 'c', title: 'a route' },
+      ],
+      [
+        { id: 'a', title: 'ns1 reaches ns2', pass: true, reason: '', seen: '' },
+        { id: 'b', title: 'eth0 is up', pass: false, reason: 'eth0 is DOWN', seen: 'state DOWN' },
+      ],
+    );
+    expect(checkDotText(pass!)).toBe('ns1 reaches ns2: passes');
+    expect(checkDotText(fail!)).toBe('eth0 is up: fails — eth0 is DOWN — state DOWN');
+    expect(checkDotText(unknown!)).toBe('a route: not checked yet');
   });
 });

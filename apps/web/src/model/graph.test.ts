@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toFlow } from './graph';
+import { liveBadge, toFlow } from './graph';
 import { linkId } from './lab-edit';
 import type { Lab } from '@patchbay/topology';
 
@@ -157,5 +157,48 @@ describe('layout', () => {
     expect(freeSpot({}, { x: 5, y: 5 })).toEqual({ x: 5, y: 5 });
     const s = freeSpot(taken, { x: 10, y: 10 });
     expect(Math.abs(s.x) >= NODE_WIDTH || Math.abs(s.y) >= NODE_HEIGHT).toBe(true);
+  });
+});
+
+describe('liveBadge', () => {
+  const empty = { nodes: {}, bridges: {}, changedAt: {} };
+  const flow = (live: Parameters<typeof toFlow>[0]['live']) =>
+    toFlow({ lab, positions: {}, selected: { nodes: [], links: [] }, problemPaths: [], ...(live ? { live } : {}) });
+
+  it('says "not applied" for a node the running lab does not have yet, not "0/0 up"', () => {
+    const g = flow(empty);
+    const web = g.nodes.find((n) => n.id === 'web')!.data;
+    expect(liveBadge(web.kind, web.live)).toMatchObject({ text: 'not applied', tone: 'muted' });
+    const br0 = g.nodes.find((n) => n.id === 'br0')!.data;
+    expect(liveBadge(br0.kind, br0.live)?.text).toBe('not applied');
+  });
+
+  it('says "not applied" for a namespace whose drawn interfaces are not in the kernel yet', () => {
+    const web = { node: 'web', kind: 'netns' as const, namespace: 'w', present: true, routes: [], neighbours: [] };
+    const g = flow({
+      ...empty,
+      nodes: { web: { ...web, interfaces: [{ name: 'lo', kind: 'loopback', up: true, addresses: [] }] } },
+    });
+    const data = g.nodes.find((n) => n.id === 'web')!.data;
+    expect(liveBadge(data.kind, data.live)?.text).toBe('not applied');
+  });
+
+  it('counts interfaces up once applied; missing when gone; nothing without live state', () => {
+    expect(liveBadge('netns', { present: true, interfacesUp: 1, interfaces: 2, changed: false })).toMatchObject({
+      text: '1/2 up',
+      tone: 'warn',
+    });
+    expect(liveBadge('netns', { present: false, interfacesUp: 0, interfaces: 0, changed: false })?.text).toBe(
+      'missing',
+    );
+    expect(liveBadge('netns', { present: true, interfacesUp: 0, interfaces: 0, changed: false })?.text).toBe(
+      'no links',
+    );
+    expect(liveBadge('bridge', { present: true, interfacesUp: 1, interfaces: 1, changed: false })).toBeUndefined();
+    expect(liveBadge('netns', undefined)).toBeUndefined();
+  });
+
+  it('gives every node a size before it is measured (the minimap draws only sized nodes)', () => {
+    for (const n of flow(undefined).nodes) expect(n.initialWidth! > 0 && n.initialHeight! > 0).toBe(true);
   });
 });
