@@ -10,7 +10,7 @@ const lab: Lab = {
     { a: { node: 'r1', interface: 'eth1' }, b: { node: 'br0', interface: 'p1' } },
   ],
   overlays: [{ name: 'ov', vni: 7, members: [{ bridge: 'br0' }] }],
-} as Lab;
+};
 
 describe('problemPlace', () => {
   it('names a link end by its node and interface, an index as an ordinal', () => {
