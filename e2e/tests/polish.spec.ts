@@ -270,6 +270,14 @@ test.describe('a class of one', () => {
     await expect(page).toHaveURL(new RegExp(`/exercise/${encodeURIComponent(joined.lab)}$`));
     await expect(page.getByTestId('exercise')).toBeVisible({ timeout: 30_000 });
     await expect(page.getByText('Loading…')).toHaveCount(0);
+    // The student's canvas: the minimap draws the lab's nodes and covers none of them.
+    await expect(page.locator('.react-flow__node')).toHaveCount(3);
+    await canvasSettled(page);
+    const minimap = page.locator('.react-flow__minimap');
+    await expect(minimap.locator('.react-flow__minimap-node')).toHaveCount(3);
+    const mapBox = (await minimap.boundingBox())!;
+    for (const node of await page.locator('.react-flow__node').all())
+      expect(boxesOverlap((await node.boundingBox())!, mapBox)).toBe(false);
   });
 
   test("the dashboard's check-dot reasons are reachable by keyboard and named for screen readers", async ({ page }) => {

@@ -1,6 +1,7 @@
 // What one server lets each client do: API and socket rate limits, and per-student quotas. Defaults
 // suit a class on one machine; `PATCHBAY_LIMITS` (JSON, any subset of the fields) overrides them,
 // checked at start: a bad value stops the server with the reason rather than running unlimited.
+import { plural } from '@patchbay/topology';
 import { DEFAULT_SANDBOX_LIMITS, SANDBOX_LIMIT_RANGES, type SandboxLimitValues } from '@patchbay/kernel';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -216,7 +217,7 @@ export class Quotas {
           : this.limits.studentTerminals;
     const key = `${scope.lab}\u0000${kind}`;
     const n = this.used.get(key) ?? 0;
-    if (n >= max) return { error: `quota: a student may run at most ${max} ${kind}${max === 1 ? '' : 's'} at a time` };
+    if (n >= max) return { error: `quota: a student may run at most ${plural(max, kind)} at a time` };
     this.used.set(key, n + 1);
     let released = false;
     return () => {

@@ -1,6 +1,7 @@
 // Where a lab's scenario comes from: a class session's own copy (frozen when it was opened), or
 // for a lab started from a scenario outside a session (`patchbay scenario start`), the record the
 // engine keeps beside the lab's journal. Scenario files sent to the server are parsed here.
+import { plural } from '@patchbay/topology';
 import { exerciseOf, type Engine } from '@patchbay/engine';
 import type { Problem } from '@patchbay/protocol';
 import { parseScenarioText, type Scenario } from '@patchbay/scenarios';
@@ -18,7 +19,7 @@ export function parseScenarioBody(text: string, path = 'text'): Scenario {
     throw new HttpError(
       400,
       'invalid',
-      `the scenario file has ${list.length} problem${list.length === 1 ? '' : 's'}; nothing was run`,
+      `the scenario file has ${plural(list.length, 'problem')}; nothing was run`,
       list,
     );
   }

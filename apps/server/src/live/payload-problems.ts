@@ -1,7 +1,7 @@
 // A socket payload that does not match its schema: its problems, in the same words and paths as
 // the lab and scenario parsers give (topology's schema-problems.ts), with the stream's own code.
 import type { Problem } from '@patchbay/protocol';
-import { pointerToPath, schemaErrors, translateSchemaError } from '@patchbay/topology';
+import { pointerToPath, schemaErrors, translateSchemaError, plural } from '@patchbay/topology';
 import type { TSchema } from '@sinclair/typebox';
 
 /**
@@ -17,6 +17,6 @@ export function payloadProblems(schema: TSchema, payload: unknown, code: string)
     .slice(0, MAX_PAYLOAD_PROBLEMS)
     .map((e) => ({ path: pointerToPath(payload, e.path), message: translateSchemaError(e).message, code }));
   const more = errors.length - problems.length;
-  if (more > 0) problems.push({ path: '', message: `and ${more} more problem${more === 1 ? '' : 's'}`, code });
+  if (more > 0) problems.push({ path: '', message: `and ${plural(more, 'more problem')}`, code });
   return problems;
 }
