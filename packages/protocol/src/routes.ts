@@ -152,7 +152,7 @@ export const routes = {
   serverStatus: {
     method: 'GET',
     path: '/api/status',
-    summary: "The server's memory and what its captures hold in memory and on disk (instructors)",
+    summary: "The server's memory, what its captures hold in memory and on disk, and where it listens (instructors)",
     access: 'instructor',
     response: { 200: ServerStatusSchema, ...instructorErrors },
   },
