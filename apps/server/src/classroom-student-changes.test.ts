@@ -129,7 +129,7 @@ describe("a student's own changes through the API", () => {
   it('are recorded per student (applies and destroys, not dry runs) and sent to the dashboard', async () => {
     const session = await openSession();
     const ada = await join(session, 'Ada');
-    const bob = await join(session, 'Bob');
+    await join(session, 'Bob'); // a second student, whose row stays unmarked
     const teacher = await connect(TOKEN);
     const progress: SessionProgressEvent[] = [];
     teacher.on('session:progress', (e) => progress.push(e));
