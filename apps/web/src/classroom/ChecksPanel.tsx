@@ -1,5 +1,6 @@
 // The exercise's checks as the kernel last judged them: pass or fail per check with the reason and
 // what was seen, the summary (2/3), when the last run finished and what triggered it.
+import { plural } from '@patchbay/topology';
 import type { CheckRun, ExerciseView } from '@patchbay/protocol';
 import { Markdown } from './Markdown';
 import { agoText, clockText, solved, summaryText, triggerText } from './progress';
@@ -28,7 +29,7 @@ export function ChecksPanel(props: {
         <span
           className={`badge ${done ? 'ok' : run ? 'warn' : ''}`}
           data-testid="checks-summary"
-          aria-label={`${run?.passed ?? 0} of ${total} checks pass`}
+          aria-label={`${run?.passed ?? 0} of ${plural(total, 'check')} pass`}
         >
           {summaryText(run?.passed, total)}
         </span>

@@ -17,6 +17,7 @@ import { ApiError, client } from '../api/client';
 import { liveSocket } from '../api/live';
 import { ClassHeader } from './ClassHeader';
 import { ConfirmDialog } from './ConfirmDialog';
+import { JoinLinkNotice } from './JoinLinkNotice';
 import {
   applyProgress,
   applySettings,
@@ -97,7 +98,7 @@ function CheckTally({ session }: { session: Session }) {
             aria-valuemin={0}
             aria-valuemax={session.students.length}
             aria-valuenow={c.passing}
-            aria-label={`${c.title}: ${c.passing} of ${session.students.length} students`}
+            aria-label={`${c.title}: ${c.passing} of ${plural(session.students.length, 'student')}`}
           >
             <div
               className={`pb-bar-fill ${c.passing === session.students.length ? 'ok' : ''}`}
@@ -203,6 +204,7 @@ export function Dashboard({ id }: { id: string }) {
             </button>
           </section>
         )}
+        {!session.endedAt && <JoinLinkNotice />}
         <h1 className="pb-dash-title">
           {session.scenario.title} <span className="badge">{session.scenario.level}</span>
         </h1>

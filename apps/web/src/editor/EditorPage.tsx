@@ -1,7 +1,7 @@
 // The editor page: toolbar, palette, canvas, inspector, and the bottom panels (apply result, ping,
 // capture, kernel tables, terminal). It holds the page's state and wires the parts together; it
 // talks to the server only through api/ (REST) and the live socket.
-import type { ApplyResponse } from '@patchbay/protocol';
+import type { ApplyResponse, LabStudent } from '@patchbay/protocol';
 import { labToYaml, type NodeKind } from '@patchbay/topology';
 import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -28,6 +28,7 @@ import { EditorToolbar } from './EditorToolbar';
 import { useAutosave, useShortcuts } from './hooks';
 import { hashForLab, labFromHash } from './lab-address';
 import { openChoice, type Opened } from './open-lab';
+import { studentLabLabel, studentLabWarning } from './student-lab';
 
 const LAST_LAB = 'patchbay.lastLab';
 
@@ -52,6 +53,8 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
   const [applied, setApplied] = useState(false);
   /** A lab was opened (until then the address's `#lab=` is what to open, not something to overwrite). */
   const [opened, setOpened] = useState(false);
+  /** The open lab's student, when it is a class session's student lab (warned about before Apply and Destroy). */
+  const [student, setStudent] = useState<LabStudent>();
   const [dialog, setDialog] = useState<'apply' | 'open' | undefined>();
   const [tab, setTab] = useState<PanelTab>('result');
   const [lastApply, setLastApply] = useState<ApplyResponse>();
@@ -70,8 +73,10 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
     async (name: string) => {
       try {
         const { labs } = await client.call('listLabs');
-        const running = labs.some((l) => l.name === name && l.revision > 0);
+        const summary = labs.find((l) => l.name === name);
+        const running = summary !== undefined && summary.revision > 0;
         setApplied(running);
+        setStudent(summary?.student);
         live.getState().watch(running ? name : undefined);
       } catch (e) {
         fail(e);
@@ -85,6 +90,7 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
       setDialog(undefined);
       setNotice(undefined);
       setLastApply(undefined);
+      setStudent(undefined);
       let opened: Opened;
       try {
         opened = await openChoice(c);
@@ -157,7 +163,12 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
   };
 
   const destroy = async () => {
-    if (!window.confirm(`Destroy lab ${lab.name}? Its namespaces and everything in them go away; the drawing stays.`))
+    const whose = student ? `${studentLabWarning(student, 'destroy')}\n\n` : '';
+    if (
+      !window.confirm(
+        `${whose}Destroy lab ${lab.name}? Its namespaces and everything in them go away; the drawing stays.`,
+      )
+    )
       return;
     try {
       await client.call('destroyLab', { params: { name: lab.name } });
@@ -208,6 +219,7 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
     <div className="pb-app">
       <EditorToolbar
         labName={lab.name}
+        owner={student && studentLabLabel(student)}
         applied={applied}
         canUndo={canUndo}
         canRedo={canRedo}
@@ -280,7 +292,14 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
         selectedNode={selectedNode}
         targets={{ pingFrom, capture: capturePoint, terminal: terminalAt }}
       />
-      {dialog === 'apply' && <ApplyDialog lab={lab} onClose={() => setDialog(undefined)} onApplied={onApplied} />}
+      {dialog === 'apply' && (
+        <ApplyDialog
+          lab={lab}
+          warning={student && studentLabWarning(student, 'apply')}
+          onClose={() => setDialog(undefined)}
+          onApplied={onApplied}
+        />
+      )}
       {dialog === 'open' && <OpenDialog onOpen={(c) => void openLab(c)} onClose={() => setDialog(undefined)} />}
     </div>
   );
