@@ -17,6 +17,7 @@ import { createEditorStore } from '../store/editor';
 import { createLiveStore } from '../store/live';
 import { ChecksPanel, HintsPanel } from './ChecksPanel';
 import { ConfirmDialog } from './ConfirmDialog';
+import { resultText } from './final-result';
 import { Markdown } from './Markdown';
 import { useExercise, type ExerciseState } from './useExercise';
 import './classroom.css';
@@ -29,6 +30,7 @@ type Tab = 'terminal' | 'tables';
 
 /** What the server said when it let go of a student; an end by the instructor keeps the general text. */
 const CLOSED_TEXT: Partial<Record<NonNullable<ExerciseState['closed']>, string>> = {
+  ended: 'This class session has ended: your lab is gone, and this lab is not available to you any more.',
   removed: 'Your instructor removed you from this class session: your lab is gone. Ask them before joining again.',
   expired: 'This class session ended after a long time without activity: its labs are gone.',
 };
@@ -93,8 +95,27 @@ export function ExerciseWorkspace({
     return (
       <div className="pb-class-page">
         {header}
-        <div className="pb-class-message pb-error" role="alert" data-testid="exercise-error">
+        <div
+          // A session that ended is the normal end of a class, not an error.
+          className={`pb-class-message ${exercise.closed === 'ended' || exercise.closed === 'expired' ? '' : 'pb-error'}`}
+          role="alert"
+          data-testid="exercise-error"
+          data-closed={exercise.closed ?? ''}
+        >
           {loadErrorText(error, mode.role, exercise.closed)}
+          {mode.role === 'student' && exercise.result && error.status !== 0 && (
+            // The session is over (or the lab gone): what the student achieved stays theirs to see.
+            <p
+              className="pb-final-result"
+              role="status"
+              data-testid="final-result"
+              data-passed={exercise.result.passed}
+              data-total={exercise.result.total}
+              data-solved={String(Boolean(exercise.result.solvedAt))}
+            >
+              <strong>Your result:</strong> {resultText(exercise.result)}
+            </p>
+          )}
           {error.status === 410 && (
             // An idle student's lab is removed by the server; a reset builds it again.
             <p>
