@@ -52,7 +52,7 @@ export interface ClientOptions {
   fetch?: FetchLike;
   /** The message of a 401 (the server's own otherwise): what the user should do to get a token. */
   unauthorizedMessage?: string;
-  /** Told after every call whether the server was reached (any answer) or not (the fetch failed): a page's connection state. */
+  /** Told after every call whether the server was reached (an answer other than 502/503/504) or not (the fetch failed): a page's connection state. */
   onNetwork?: (reached: boolean) => void;
 }
 
@@ -134,7 +134,8 @@ export function createClient(opts: ClientOptions = {}): Client {
         opts.onNetwork?.(false);
         throw new ApiError('cannot reach the Patchbay server: is it running?', 0);
       }
-      opts.onNetwork?.(true);
+      // A gateway's or a stopping server's 502/503/504 is the server being away, too.
+      opts.onNetwork?.(!(res.status >= 502 && res.status <= 504));
       if (res.ok && route.produces) return (await res.blob()) as CallResult<typeof name>;
       if (res.status === 204) return null as CallResult<typeof name>;
       const text = await res.text();

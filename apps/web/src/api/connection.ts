@@ -29,32 +29,41 @@ export function isNetworkFailure(err: Error & { type?: unknown }): boolean {
   return err.type === 'TransportError' || err.message === 'timeout' || err.message.startsWith('too many attempts');
 }
 
-const socketLinks = new WeakMap<object, Reconnector>();
+interface SocketLink {
+  reconnector: Reconnector;
+  givenUp: boolean;
+}
+const socketLinks = new WeakMap<object, SocketLink>();
 
 /** Puts a socket (created with `reconnection: false`) under the manager: lost → tried again with backoff. */
 export function manageSocket(key: string, socket: Socket): void {
-  const link = `socket:${key}`;
+  const name = `socket:${key}`;
   const r = new Reconnector(
     () => socket.connect(),
-    (s) => report(link, s),
+    (s) => report(name, s),
   );
-  socketLinks.set(socket, r);
+  const link: SocketLink = { reconnector: r, givenUp: false };
+  socketLinks.set(socket, link);
   socket.on('connect', () => r.connected());
   socket.on('disconnect', (reason) => {
-    // The page closed it itself; anything else (the server went away, or let go of this
-    // connection: a restart, a removed student) is tried again; a revoked token is refused then.
-    if (reason === 'io client disconnect') r.stop();
+    // The page closed it itself, or gave it up; anything else (the server went away, or let go of
+    // this connection: a restart, a removed student) is tried again; a revoked token is refused then.
+    if (reason === 'io client disconnect' || link.givenUp) r.stop();
     else r.lost();
   });
   socket.on('connect_error', (err: Error & { type?: unknown }) => {
-    if (isNetworkFailure(err)) r.lost();
+    if (link.givenUp) r.stop();
+    else if (isNetworkFailure(err)) r.lost();
     else r.refused(err.message);
   });
 }
 
 /** The page knows this socket's story is over (the session ended): no more attempts, no banner for it. */
 export function giveUpSocket(socket: object): void {
-  socketLinks.get(socket)?.stop();
+  const link = socketLinks.get(socket);
+  if (!link) return;
+  link.givenUp = true;
+  link.reconnector.stop();
 }
 
 // REST: a call that did not reach the server starts probing /api/health with backoff until it

@@ -70,6 +70,7 @@ export function ExerciseWorkspace({
   const [terminalAt, setTerminalAt] = useState<{ node?: string; request: number }>({ request: 0 });
   const [confirmReset, setConfirmReset] = useState(false);
   const connected = useStore(live, (s) => s.connected);
+  const subscribed = useStore(live, (s) => s.subscribed);
   const selected = useStore(store, (s) => (s.selected.nodes.length === 1 ? s.selected.nodes[0] : undefined));
 
   useEffect(() => {
@@ -162,6 +163,7 @@ export function ExerciseWorkspace({
           className={`pb-dot ${connected ? 'ok' : 'off'}`}
           title={connected ? 'live updates connected' : 'live updates disconnected'}
           data-testid="live-status"
+          data-state={connected ? (subscribed ? 'live' : 'connected') : 'off'}
         />
         <button
           type="button"

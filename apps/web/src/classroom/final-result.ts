@@ -21,11 +21,11 @@ export function nextResult(prev: StudentResult | undefined, run: CheckRun): Stud
   return { passed: run.passed, total: run.total, at: run.at, ...(solvedAt ? { solvedAt } : {}) };
 }
 
-/** One line for the student: `2/3 checks passed (at 14:03:27) · solved at 14:01:10`. */
+/** One line for the student: `3/3 checks passed (at 14:03:27) · solved at 14:01:10`, or `· solved earlier, at …` when not every check passes any more. */
 export function resultText(r: StudentResult, now: Date = new Date()): string {
   const counts = `${r.passed}/${r.total} check${r.total === 1 ? '' : 's'} passed (at ${clockText(r.at, now)})`;
   if (!r.solvedAt) return `${counts} · not solved`;
-  return `${counts} · solved at ${clockText(r.solvedAt, now)}${solved(r) ? '' : `, now ${r.passed}/${r.total}`}`;
+  return `${counts} · solved ${solved(r) ? '' : 'earlier, '}at ${clockText(r.solvedAt, now)}`;
 }
 
 const KEY = 'patchbay.result.lab.';

@@ -26,6 +26,9 @@ export interface ExerciseState {
   result?: StudentResult;
 }
 
+/** Not reached, or reached while stopping (or through a gateway that lost it): the server is away for now. */
+const isAway = (status: number) => status === 0 || (status >= 502 && status <= 504);
+
 /** Answers after which this page's token no longer opens the lab: the story is over, no reconnecting. */
 const isFinal = (status: number) => status === 401 || status === 403 || status === 404 || status === 410;
 
@@ -57,7 +60,7 @@ export function useExercise(lab: string, client: Client, socket: LiveSocket) {
       // Unreachable for a moment: keep the page (terminals, drawing); the connection banner says so
       // and the connection manager brings it back. Anything else (ended, gone, not allowed) replaces it.
       if (isFinal(error.status)) giveUpSocket(socket);
-      setState((s) => (error.status === 0 && s.view ? s : { ...s, error }));
+      setState((s) => (isAway(error.status) && s.view ? s : { ...s, error }));
     }
   }, [client, lab, socket, takeRun]);
 

@@ -160,6 +160,8 @@ export class TerminalSession {
 
   exit(e: TerminalExit): void {
     if (this.state === 'ended') return;
+    // The server is stopping (a restart): like a lost connection, the terminal reopens when it is back.
+    if (e.reason === 'shutdown') return this.lost('the server stopped: this shell ended');
     this.state = 'ended';
     this.ended = exitText(e);
     this.term.write(`\r\n\x1b[2m[${this.ended}]\x1b[0m\r\n\x1b[?25l`); // and hide the cursor
@@ -168,13 +170,13 @@ export class TerminalSession {
   }
 
   /** The connection dropped: the server ends its shells then. The screen stays, and says so; `reopen()` starts a new shell in it. */
-  lost(): void {
+  lost(why = 'the connection to the server was lost: this shell ended'): void {
     if (this.state !== 'open' && this.state !== 'opening' && this.state !== 'new') return;
     if (this.disposed) return;
     const wasOpen = this.state === 'open';
     this.state = 'lost';
     this.ended = 'disconnected from the server: reopens when it is back';
-    if (wasOpen) this.term.write(`\r\n\x1b[2m[the connection to the server was lost: this shell ended]\x1b[0m\r\n`);
+    if (wasOpen) this.term.write(`\r\n\x1b[2m[${why}]\x1b[0m\r\n`);
     this.term.options.disableStdin = true;
     this.onChange(this);
   }
