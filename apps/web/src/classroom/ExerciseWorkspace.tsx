@@ -73,6 +73,19 @@ export function ExerciseWorkspace({
   const subscribed = useStore(live, (s) => s.subscribed);
   const selected = useStore(store, (s) => (s.selected.nodes.length === 1 ? s.selected.nodes[0] : undefined));
 
+  // Opened while the server was away: load again once the connection is back.
+  const [loadAttempt, setLoadAttempt] = useState(0);
+  const unreachable = labError?.status === 0;
+  useEffect(() => {
+    if (!unreachable) return;
+    const retry = () => {
+      setLabError(undefined);
+      setLoadAttempt((n) => n + 1);
+    };
+    socket.on('connect', retry);
+    return () => void socket.off('connect', retry);
+  }, [socket, unreachable]);
+
   useEffect(() => {
     let current = true;
     client.call('getLab', { params: { name: labName } }).then(
@@ -89,7 +102,7 @@ export function ExerciseWorkspace({
       current = false;
       live.getState().watch(undefined);
     };
-  }, [client, labName, store, live]);
+  }, [client, labName, store, live, loadAttempt]);
 
   const error = exercise.error ?? labError;
   if (error) {
