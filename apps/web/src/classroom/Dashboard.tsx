@@ -17,6 +17,7 @@ import { liveSocket } from '../api/live';
 import { useServerOnline } from '../components/ConnectionBanner';
 import { ClassHeader } from './ClassHeader';
 import { ConfirmDialog } from './ConfirmDialog';
+import { JoinLinkNotice } from './JoinLinkNotice';
 import {
   applyProgress,
   applySettings,
@@ -220,6 +221,7 @@ export function Dashboard({ id }: { id: string }) {
             </button>
           </section>
         )}
+        {!session.endedAt && <JoinLinkNotice />}
         <h1 className="pb-dash-title">
           {session.scenario.title} <span className="badge">{session.scenario.level}</span>
         </h1>
