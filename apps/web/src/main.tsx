@@ -4,6 +4,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { takeTokenFromAddress } from './api/token';
+import { ConnectionBanner } from './components/ConnectionBanner';
 import { EditorEntry, sendStudentToExercise } from './editor/EditorEntry';
 import { AuthorPage } from './author/AuthorPage';
 import { ClassPage, ExercisePage, JoinPage } from './classroom/pages';
@@ -35,6 +36,7 @@ sendStudentToExercise();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ReactFlowProvider>
+      <ConnectionBanner />
       <Root />
     </ReactFlowProvider>
   </StrictMode>,
