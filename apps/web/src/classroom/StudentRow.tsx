@@ -4,17 +4,7 @@
 import { plural } from '@patchbay/topology';
 import type { Session, StudentProgress } from '@patchbay/protocol';
 import { AppLink } from './ClassHeader';
-import {
-  agoText,
-  checkDots,
-  checkDotText,
-  clockText,
-  durationText,
-  percent,
-  solved,
-  solvedText,
-  summaryText,
-} from './progress';
+import { agoText, checkDots, checkDotText, clockText, percent, solved, solvedText, summaryText } from './progress';
 import { apiChangesText } from './student-changes';
 
 export function StudentRow({
