@@ -56,6 +56,7 @@ export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spe
         exact
         value={name}
         testid="inspector-node-name"
+        live={false}
         validate={(t) => nodeNameError(store.getState().lab, name, t)}
         onCommit={rename}
       />
