@@ -6,13 +6,14 @@ import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { linkId } from '../model/lab-edit';
 import type { EditorStore } from '../store/editor';
+import type { LiveStore } from '../store/live';
 import { InspectorContext, type Ctx } from './inspector/context';
 import { LabInspector } from './inspector/LabInspector';
 import { LinkInspector } from './inspector/LinkInspector';
 import { NodeInspector } from './inspector/NodeInspector';
 import './inspector.css';
 
-export function Inspector(props: { store: EditorStore }) {
+export function Inspector(props: { store: EditorStore; live?: LiveStore }) {
   const { lab, selected, problems, warnings } = useStore(
     props.store,
     useShallow((s) => ({ lab: s.lab, selected: s.selected, problems: s.problems, warnings: s.warnings })),
@@ -20,7 +21,7 @@ export function Inspector(props: { store: EditorStore }) {
   const idp = `pb-insp${useId().replace(/[^A-Za-z0-9_-]/g, '')}-`;
   // Fields show their warnings under them too, after their problems.
   const fieldProblems = useMemo(() => [...problems, ...warnings], [problems, warnings]);
-  const ctx: Ctx = { store: props.store, problems: fieldProblems, idp };
+  const ctx: Ctx = { store: props.store, problems: fieldProblems, idp, live: props.live };
 
   let body: ReactNode;
   const oneNode = selected.nodes.length === 1 && selected.links.length === 0 ? selected.nodes[0] : undefined;

@@ -237,7 +237,7 @@ export function EditorPage() {
             },
           }}
         />
-        <Inspector store={store} />
+        <Inspector store={store} live={live} />
       </main>
       <BottomPanels
         tab={tab}
