@@ -92,7 +92,11 @@ export function segmentBridges(lab: Lab, bridge: string): string[] {
     for (const o of lab.overlays ?? [])
       if (o.members.some((m) => 'bridge' in m && m.bridge === b))
         for (const m of o.members) if ('bridge' in m) next.push(m.bridge);
-    for (const n of next) if (!seen.has(n) && isBridgeNode(n)) seen.add(n), todo.push(n);
+    for (const n of next) {
+      if (seen.has(n) || !isBridgeNode(n)) continue;
+      seen.add(n);
+      todo.push(n);
+    }
   }
   return [...seen];
 }
