@@ -1,6 +1,7 @@
 // A veth pair on the canvas: the path between the two nodes, each end labelled with its interface
-// and first address near its node (clear of every node, so each label can be clicked); coloured by the live link state (both ends up, one down), and
-// animated while packets flow (wider with log10 of the packet rate).
+// and first address near its node (clear of every node, so each label can be clicked); coloured by
+// the live link state (both ends up, one down), and animated while packets flow (wider with log10
+// of the packet rate).
 import {
   BaseEdge,
   EdgeLabelRenderer,
