@@ -280,7 +280,7 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
             },
           }}
         />
-        <Inspector store={store} />
+        <Inspector store={store} live={live} />
       </main>
       <BottomPanels
         tab={tab}
