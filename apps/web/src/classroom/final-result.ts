@@ -2,6 +2,7 @@
 // exercise was first solved. Kept in the browser (per lab), because once the session ends the
 // student's token is revoked and the server no longer answers them: their final result is what the
 // page shows then.
+import { plural } from '@patchbay/topology';
 import type { CheckRun } from '@patchbay/protocol';
 import { clockText, solved } from './progress';
 
@@ -23,7 +24,7 @@ export function nextResult(prev: StudentResult | undefined, run: CheckRun): Stud
 
 /** One line for the student: `3/3 checks passed (at 14:03:27) · solved at 14:01:10`, or `· solved earlier, at …` when not every check passes any more. */
 export function resultText(r: StudentResult, now: Date = new Date()): string {
-  const counts = `${r.passed}/${r.total} check${r.total === 1 ? '' : 's'} passed (at ${clockText(r.at, now)})`;
+  const counts = `${r.passed}/${plural(r.total, 'check')} passed (at ${clockText(r.at, now)})`;
   if (!r.solvedAt) return `${counts} · not solved`;
   return `${counts} · solved ${solved(r) ? '' : 'earlier, '}at ${clockText(r.solvedAt, now)}`;
 }
