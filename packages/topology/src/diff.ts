@@ -3,6 +3,7 @@
 import { cidrContains } from './addr.js';
 import { defaultIptablesState, iptablesEqual } from './iptables.js';
 import { parseOwnershipMarker } from './naming.js';
+import { staleNeighbours } from './neighbours.js';
 import type {
   DesiredState,
   FloodEntry,
@@ -41,7 +42,16 @@ export type Change =
   | (Where & { kind: 'route'; action: 'add' | 'remove' | 'change'; desired?: RouteState; observed?: RouteState })
   | (Where & { kind: 'sysctl'; action: 'change'; key: string; desired: string; observed: string })
   | (Where & { kind: 'fdb'; action: 'add' | 'remove'; entry: FloodEntry })
-  | (Where & { kind: 'iptables'; action: 'change'; desired: IptablesState; observed: IptablesState });
+  | (Where & { kind: 'iptables'; action: 'change'; desired: IptablesState; observed: IptablesState })
+  | (Where & {
+      /** A neighbour's ARP entry for `address` on `dev` to forget: the address has a new MAC (see neighbours.ts). */
+      kind: 'neigh';
+      action: 'change';
+      dev: string;
+      address: string;
+      owner: { node: string; iface: string };
+      why: 'new-owner' | 'new-mac';
+    });
 
 export interface Conflict {
   ns: string;
@@ -393,5 +403,6 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
       }
     }
   }
+  changes.push(...staleNeighbours(desired, observed, changes, removedLinks));
   return { lab: desired.lab, changes, conflicts };
 }
