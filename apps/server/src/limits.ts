@@ -15,6 +15,15 @@ export const LimitsSchema = Type.Object(
     /** REST requests per second per token (per client address without one), and the burst allowed. */
     requestsPerSecond: Type.Number({ minimum: 0.1, maximum: 100_000 }),
     requestBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /**
+     * A request (or socket handshake) refused by that rate limit is answered after this many ms,
+     * at most `refusalsHeld` at a time per client key; beyond that, at once and the connection
+     * closed. A client that sends as fast as it is answered (a script, a flood) then sends only as
+     * many requests per delay as it holds connections, instead of holding the server's one thread:
+     * what a refusal costs is a timer. 0: answer at once.
+     */
+    refusalDelayMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+    refusalsHeld: Type.Integer({ minimum: 0, maximum: 10_000 }),
     /** socket.io events per second per connection, and the burst. */
     eventsPerSecond: Type.Number({ minimum: 0.1, maximum: 100_000 }),
     eventBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
@@ -74,6 +83,8 @@ export type Limits = Static<typeof LimitsSchema>;
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   requestsPerSecond: 50,
   requestBurst: 200,
+  refusalDelayMs: 1000,
+  refusalsHeld: 32,
   eventsPerSecond: 200,
   eventBurst: 400,
   studentPings: 4,

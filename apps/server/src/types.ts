@@ -29,6 +29,11 @@ declare module 'fastify' {
     quotas: Quotas;
     /** Takes one request from `key`'s REST bucket: undefined, or the seconds to wait when it is empty. */
     requestLimit(key: string): number | undefined;
+    /**
+     * Waits `refusalDelayMs` before a rate-limit refusal of `key` is answered: true; false at once
+     * when `key` (or the server) already holds as many refusals as allowed: then close the connection.
+     */
+    holdRefusal(key: string): Promise<boolean>;
     /** Student activity, and the reaper of idle student labs. */
     activity: Activity;
     /** Packet captures: running and ended (kept for download). */

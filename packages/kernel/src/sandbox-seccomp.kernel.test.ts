@@ -209,8 +209,10 @@ describe.skipIf(!isRoot || arch() !== 'x64')('sandbox syscall filter (seccomp)',
         'ip link add b0 type bridge; ip link set t1 master b0; bridge link show dev t1',
         "nft add table inet pbk; nft add set inet pbk s '{ type ipv4_addr; }'",
         "nft add element inet pbk s '{ 10.0.0.1 }'; nft list set inet pbk s",
-        '(timeout 5 tcpdump -i lo -c1 -w /tmp/p.pcap icmp 2>/dev/null &) ; sleep 0.7; ping -c3 -i0.2 127.0.0.1 >/dev/null',
-        'sleep 0.3; test -s /tmp/p.pcap && echo pcap-written',
+        // pings until tcpdump has its packet and ends (a loaded machine may start it late)
+        'timeout 8 tcpdump -i lo -c1 -w /tmp/p.pcap icmp 2>/dev/null & td=$!',
+        'while kill -0 $td 2>/dev/null; do ping -c1 -W1 127.0.0.1 >/dev/null; sleep 0.1; done',
+        'test -s /tmp/p.pcap && echo pcap-written',
       ].join('\n'),
     ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -125,7 +125,7 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
       command: ['bash', '-c', 'echo hello-from-b > index.html; exec python3 -m http.server --bind 10.99.0.2 8080'],
       stdio: ['ignore', 'ignore', 'ignore'],
     });
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       const ss = await run('nsenter', [`--net=/run/netns/${B}`, '--', 'ss', '-ltnp']);
       if (ss.stdout.includes('10.99.0.2:8080')) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -252,7 +252,8 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
 
     it.each(['eth0', 'any'])('tcpdump -c 1 -i %s while a ping runs', async (dev) => {
       const r = await bash(
-        `(sleep 0.7; ping -c4 -i0.2 -W1 10.99.0.2 >/dev/null) & timeout 8 tcpdump -nn -l -c1 -i ${dev} icmp`,
+        // pings until the capture has one (on a loaded machine tcpdump may start late)
+        `(while :; do ping -c1 -W1 10.99.0.2 >/dev/null; sleep 0.2; done) & p=$!; timeout 8 tcpdump -nn -l -c1 -i ${dev} icmp; s=$?; kill $p; exit $s`,
       );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/ICMP echo/);
@@ -277,8 +278,10 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
         ctx.skip();
       }
       const listener = inSandbox(B, ['bash', '-c', 'timeout 8 nc -l -N 10.99.0.2 7777'], 12_000);
-      await new Promise((r) => setTimeout(r, 500));
-      const r = await bash('echo hi-over-nc | nc -N -w3 10.99.0.2 7777');
+      // until the listener is up (refused before): a loaded machine may start it late
+      const r = await bash(
+        'for i in $(seq 40); do echo hi-over-nc | nc -N -w3 10.99.0.2 7777 2>/dev/null && exit 0; sleep 0.2; done; exit 1',
+      );
       expect(r.code, r.stderr).toBe(0);
       expect((await listener).stdout).toContain('hi-over-nc');
     });

@@ -171,7 +171,7 @@ describe.skipIf(!isRoot)('scenario steps in a sandbox', () => {
           'ip link add vx0 type vxlan id 42 local 10.98.0.1 dstport 4789 nolearning && bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.98.0.9 && bridge fdb show dev vx0 | grep -c 10.98.0.9',
           'ip link set vx0 master br0 && ip link set vx0 nomaster && ip link del vx0 && echo vx-ok',
           'iptables -t nat -A POSTROUTING -s 10.98.0.0/24 -j MASQUERADE && iptables -t nat -S POSTROUTING | tail -1',
-          '(sleep 0.5; ping -c3 -i0.2 -W1 10.98.0.2 >/dev/null) & timeout 8 tcpdump -nn -c1 -i br0 icmp 2>/dev/null | grep -c ICMP',
+          '(while :; do ping -c1 -W1 10.98.0.2 >/dev/null; sleep 0.2; done) & p=$!; timeout 8 tcpdump -nn -c1 -i br0 icmp 2>/dev/null | grep -c ICMP; kill $p',
         ].join('; '),
       );
       expect(r.stdout.split('\n'), r.stderr).toEqual([

@@ -74,6 +74,9 @@ export default fp<{ adminToken: string }>(
         const key = scope && token ? `t:${hashToken(token)}` : addressKey(req.ip);
         const retryAfter = app.requestLimit(key);
         if (retryAfter !== undefined) {
+          // answered after a delay (a flood then costs timers, not the event loop), or at once
+          // with the connection closed when this client already has as many refusals waiting
+          if (!(await app.holdRefusal(key))) void reply.header('connection', 'close');
           void reply.header('retry-after', String(retryAfter));
           throw new HttpError(
             429,

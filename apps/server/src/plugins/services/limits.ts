@@ -8,6 +8,8 @@ import { DEFAULT_LIMITS, Quotas, TokenBucket, type Limits } from '../../limits.j
 /** Buckets of clients not seen for this long are forgotten (a full bucket is the same as none). */
 const IDLE_MS = 60_000;
 const MAX_CLIENTS = 50_000;
+/** Refusals held at once over all keys (each is a timer and a waiting request): bounds memory. */
+const MAX_HELD = 4096;
 
 export default fp<{ limits?: Partial<Limits> }>(
   async (app, opts) => {
@@ -30,6 +32,36 @@ export default fp<{ limits?: Partial<Limits> }>(
       }
       entry.seen = performance.now();
       return entry.bucket.take() ? undefined : entry.bucket.retryAfterS;
+    });
+    const held = new Map<string, number>();
+    let heldTotal = 0;
+    /** The held refusals' wake-ups: a closing server answers them all at once. */
+    const waiting = new Set<() => void>();
+    app.decorate('holdRefusal', async (key: string): Promise<boolean> => {
+      const n = held.get(key) ?? 0;
+      if (limits.refusalDelayMs === 0 || n >= limits.refusalsHeld || heldTotal >= MAX_HELD) return false;
+      held.set(key, n + 1);
+      heldTotal++;
+      try {
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            waiting.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, limits.refusalDelayMs);
+          waiting.add(wake);
+        });
+      } finally {
+        heldTotal--;
+        const left = (held.get(key) ?? 1) - 1;
+        if (left === 0) held.delete(key);
+        else held.set(key, left);
+      }
+      return true;
+    });
+    app.addHook('preClose', async () => {
+      for (const wake of [...waiting]) wake();
     });
   },
   { name: 'limits' },

@@ -54,7 +54,11 @@ export default fp(
       // other attempt its address's — so guessing tokens over socket.io is throttled too.
       const key = scope && typeof token === 'string' ? `t:${hashToken(token)}` : addressKey(socket.handshake.address);
       const retryAfter = app.requestLimit(key);
-      if (retryAfter !== undefined) return next(new Error(`too many attempts: retry in ${retryAfter} s`));
+      if (retryAfter !== undefined) {
+        // refused after the same delay as a REST request (plugins/services/auth.ts)
+        void app.holdRefusal(key).then(() => next(new Error(`too many attempts: retry in ${retryAfter} s`)));
+        return;
+      }
       if (!scope)
         return next(
           new Error(
