@@ -29,9 +29,9 @@ ${withB ? `  - a: { node: b, interface: eth0, addresses: [10.77.0.2/24]${bMac ? 
 /** `ping -c3` from `ns`: how many of the 3 echo requests were answered. */
 async function answered(ns: string, ip: string): Promise<number> {
   const r = await execInNamespace(ns, ['ping', '-n', '-c', '3', '-i', '0.2', '-W', '1', ip], { stdio: 'pipe' });
-  const m = /(\d+) received/.exec(r.stdout);
+  const m = /(\d+) received/.exec(r.stdout ?? '');
   if (!m) throw new Error(`ping gave no summary: ${r.stdout} ${r.stderr}`);
-  return Number(m[1]);
+  return Number(m[1]!);
 }
 
 /** The MAC `ns` has for `ip` on `dev` (undefined: no entry with an address). */

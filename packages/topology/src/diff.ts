@@ -3,7 +3,7 @@
 import { cidrContains } from './addr.js';
 import { defaultIptablesState, iptablesEqual } from './iptables.js';
 import { parseOwnershipMarker } from './naming.js';
-import { staleNeighbours } from './neighbours.js';
+import { staleNeighbours, type NeighbourChange } from './neighbours.js';
 import type {
   DesiredState,
   FloodEntry,
@@ -43,15 +43,7 @@ export type Change =
   | (Where & { kind: 'sysctl'; action: 'change'; key: string; desired: string; observed: string })
   | (Where & { kind: 'fdb'; action: 'add' | 'remove'; entry: FloodEntry })
   | (Where & { kind: 'iptables'; action: 'change'; desired: IptablesState; observed: IptablesState })
-  | (Where & {
-      /** A neighbour's ARP entry for `address` on `dev` to forget: the address has a new MAC (see neighbours.ts). */
-      kind: 'neigh';
-      action: 'change';
-      dev: string;
-      address: string;
-      owner: { node: string; iface: string };
-      why: 'new-owner' | 'new-mac';
-    });
+  | NeighbourChange;
 
 export interface Conflict {
   ns: string;
@@ -403,6 +395,7 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
       }
     }
   }
-  changes.push(...staleNeighbours(desired, observed, changes, removedLinks));
+  const linkChanges = changes.flatMap((c) => (c.kind === 'link' ? [c] : []));
+  changes.push(...staleNeighbours(desired, observed, linkChanges, removedLinks));
   return { lab: desired.lab, changes, conflicts };
 }

@@ -17,3 +17,4 @@ export * from './compile-nat.js';
 export * from './read-document.js';
 export * from './views.js';
 export * from './schema-problems.js';
+export { staleNeighbours, type NeighbourChange } from './neighbours.js';

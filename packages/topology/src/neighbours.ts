@@ -11,11 +11,30 @@
 // an apply starts from does not say what an earlier apply removed (delete, apply, re-add, apply),
 // and a flush that finds no entry changes nothing.
 import { cidrContains, parseIPv4 } from './addr.js';
-import type { Change } from './diff.js';
-import type { DesiredState, KernelState } from './state.js';
+import type { DesiredState, KernelState, LinkState } from './state.js';
 
-type LinkChange = Extract<Change, { kind: 'link' }>;
-export type NeighbourChange = Extract<Change, { kind: 'neigh' }>;
+/** What is read of diff's link changes (diff's `kind: 'link'` changes; no import of diff: no cycle). */
+export interface LinkChangeView {
+  action: 'add' | 'remove' | 'change';
+  ns: string;
+  node: string;
+  name: string;
+  desired?: LinkState;
+  observed?: LinkState;
+  fields: string[];
+}
+
+/** A neighbour's ARP entry for `address` on `dev` to forget: the address has a new MAC. One of diff's changes. */
+export interface NeighbourChange {
+  kind: 'neigh';
+  action: 'change';
+  ns: string;
+  node: string;
+  dev: string;
+  address: string;
+  owner: { node: string; iface: string };
+  why: 'new-owner' | 'new-mac';
+}
 
 interface NewMapping {
   ns: string;
@@ -27,16 +46,16 @@ interface NewMapping {
 }
 
 /** Addresses this apply puts on an interface, or whose interface gets another MAC. */
-function newMappings(changes: readonly Change[]): NewMapping[] {
+function newMappings(changes: readonly LinkChangeView[]): NewMapping[] {
   const out: NewMapping[] = [];
   for (const c of changes) {
-    if (c.kind !== 'link' || c.action !== 'change' || !c.desired || !c.observed) continue;
-    const lc: LinkChange = c;
-    const mac = lc.fields.includes('mac');
-    const added = lc.fields.includes('addresses')
-      ? lc.desired!.addresses.filter((a) => !lc.observed!.addresses.includes(a))
+    const { desired, observed } = c;
+    if (c.action !== 'change' || !desired || !observed) continue;
+    const mac = c.fields.includes('mac');
+    const added = c.fields.includes('addresses')
+      ? desired.addresses.filter((a) => !observed.addresses.includes(a))
       : [];
-    const addresses = mac ? lc.desired!.addresses : added;
+    const addresses = mac ? desired.addresses : added;
     for (const a of addresses) {
       const ip = a.split('/')[0]!;
       out.push({ ns: c.ns, node: c.node, iface: c.name, ip, why: added.includes(a) ? 'new-owner' : 'new-mac' });
@@ -55,10 +74,10 @@ function newMappings(changes: readonly Change[]): NewMapping[] {
 export function staleNeighbours(
   desired: DesiredState,
   observed: KernelState,
-  changes: readonly Change[],
+  linkChanges: readonly LinkChangeView[],
   removedLinks: ReadonlySet<string>,
 ): NeighbourChange[] {
-  const mappings = newMappings(changes);
+  const mappings = newMappings(linkChanges);
   if (mappings.length === 0) return [];
   const out = new Map<string, NeighbourChange>();
   for (const ns of Object.keys(desired.namespaces).sort()) {
