@@ -100,10 +100,26 @@ const ScenarioIdParamsSchema = Type.Object({
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
 /** What the server holds (instructors): its memory, and what its captures keep in memory and in files. */
+/** Where the server listens, so that the dashboard can tell whether students on other machines reach its join link. */
+export const ServerListenSchema = Type.Object(
+  {
+    address: Type.String({ description: 'The address the server is bound to (`127.0.0.1`, `0.0.0.0`, `::`, …).' }),
+    port: Type.Integer(),
+    loopbackOnly: Type.Boolean({
+      description: 'true: only this machine can connect (serve with `--host 0.0.0.0` for a class network).',
+    }),
+    hostName: Type.String({ description: "The machine's host name (answered besides addresses: docs/server.md)." }),
+    https: Type.Boolean(),
+  },
+  { title: 'ServerListen' },
+);
+export type ServerListen = Static<typeof ServerListenSchema>;
+
 export const ServerStatusSchema = Type.Object(
   {
     rssBytes: Type.Integer({ description: "The server process's resident memory." }),
     captures: CaptureStorageSchema,
+    listen: Type.Optional(ServerListenSchema),
   },
   { title: 'ServerStatus' },
 );
@@ -136,7 +152,7 @@ export const routes = {
   serverStatus: {
     method: 'GET',
     path: '/api/status',
-    summary: "The server's memory and what its captures hold in memory and on disk (instructors)",
+    summary: "The server's memory, what its captures hold in memory and on disk, and where it listens (instructors)",
     access: 'instructor',
     response: { 200: ServerStatusSchema, ...instructorErrors },
   },
@@ -162,7 +178,7 @@ export const routes = {
     path: '/api/labs/:name',
     summary: 'Create the lab, or change it to match the document; answers with what was done',
     description:
-      'Body: a lab document as JSON, or as YAML with `Content-Type: application/yaml`. 400 with problems: nothing was changed.',
+      'Body: a lab document as JSON, or as YAML with `Content-Type: application/yaml`. 400 with problems: nothing was changed. A student applying their own lab: 403 `terminals-only` while their session is terminals only; otherwise the apply is recorded and shown on the dashboard.',
     access: 'lab',
     consumes: ['application/json', ...YAML_TYPES],
     params: LabNameParamsSchema,
@@ -190,6 +206,8 @@ export const routes = {
     method: 'DELETE',
     path: '/api/labs/:name',
     summary: 'Destroy the lab',
+    description:
+      'A student destroying their own lab: 403 `terminals-only` while their session is terminals only; otherwise it is recorded and shown on the dashboard.',
     access: 'lab',
     params: LabNameParamsSchema,
     response: { 200: DestroyResponseSchema, 409: Err, ...labErrors },
@@ -341,9 +359,9 @@ export const routes = {
   updateSession: {
     method: 'PATCH',
     path: '/api/sessions/:id',
-    summary: 'Changes a running session’s seat limit or locks/unlocks it (instructors)',
+    summary: 'Changes a running session’s seat limit, lock or terminals-only setting (instructors)',
     description:
-      'Locked: no new joins (409 `session-locked`), the students in it go on. A seat limit below the students already in it turns nobody away; it only stops new joins. 400: a seat limit above the server’s cap; 409: the session has ended.',
+      'Locked: no new joins (409 `session-locked`), the students in it go on. Terminals only: a student’s apply or destroy of their lab answers 403 `terminals-only` (dry runs and resets still work); their pages learn it at once (`exercise:settings`). A seat limit below the students already in it turns nobody away; it only stops new joins. 400: a seat limit above the server’s cap; 409: the session has ended.',
     access: 'instructor',
     params: SessionParamsSchema,
     body: SessionUpdateInputSchema,
@@ -396,7 +414,7 @@ export const routes = {
     path: '/api/join',
     summary: 'Joins a class session: a lab of one’s own and a token that covers only it (no token needed)',
     description:
-      'The code in any case. 404: no session has this code; 410: the session has ended; 409 `session-full`: every seat is taken; 409 `session-locked`: the instructor locked it; 429: too many joins from this address (Retry-After).',
+      'The code in any case. 404: no session has this code; 410: the session has ended; 409 `name-taken`: a student of the session has this name (in any case), unless `rejoin` is their token (then their seat again); 409 `session-full`: every seat is taken; 409 `session-locked`: the instructor locked it; 429: too many joins from this address (Retry-After).',
     access: 'public',
     body: JoinInputSchema,
     response: { 200: JoinedSchema, 400: ProblemsErrorSchema, 404: Err, 409: Err, 410: Err, 429: Err, 500: Err },

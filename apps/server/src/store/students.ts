@@ -1,5 +1,6 @@
 // The students of class sessions (table `students`): each one's own lab, the hash of their token,
-// hints revealed, the latest check run and when they first solved the exercise. A student and
+// hints revealed, the latest check run and when they first solved the exercise; their own changes
+// of their lab through the API and when an instructor last reset it (migration 5). A student and
 // their token are made and removed together (a failed join, an instructor removing them).
 import type { CheckRun } from '@patchbay/protocol';
 import type Database from 'better-sqlite3';
@@ -16,10 +17,15 @@ export interface StudentRow {
   hintsShown: number;
   lastRun: CheckRun | null;
   solvedAt: string | null;
+  /** Applies and destroys of their lab with their own token. */
+  apiChanges: number;
+  lastApiChangeAt: string | null;
+  /** When an instructor last reset their lab. */
+  instructorResetAt: string | null;
 }
 
 /** Why a join was refused by the store. */
-export type JoinRefusal = 'full' | 'locked' | 'ended';
+export type JoinRefusal = 'full' | 'locked' | 'ended' | 'name-taken';
 
 export interface NewStudent {
   id: string;
@@ -30,6 +36,8 @@ export interface NewStudent {
   labFor: (seq: number) => string;
   /** Students a session may have at most when it has no seat limit of its own (opened before seats existed). */
   max: number;
+  /** What two names of one session must not share (the name compared in any case, say). */
+  nameKey: (name: string) => string;
 }
 
 interface StudentRecord {
@@ -42,6 +50,9 @@ interface StudentRecord {
   hints_shown: number;
   last_run: string | null;
   solved_at: string | null;
+  api_changes: number;
+  last_api_change_at: string | null;
+  instructor_reset_at: string | null;
 }
 
 const studentOf = (r: StudentRecord): StudentRow => ({
@@ -54,6 +65,9 @@ const studentOf = (r: StudentRecord): StudentRow => ({
   hintsShown: r.hints_shown,
   lastRun: r.last_run === null ? null : (JSON.parse(r.last_run) as CheckRun),
   solvedAt: r.solved_at,
+  apiChanges: r.api_changes,
+  lastApiChangeAt: r.last_api_change_at,
+  instructorResetAt: r.instructor_reset_at,
 });
 
 export class StudentStore {
@@ -64,8 +78,8 @@ export class StudentStore {
 
   /**
    * Adds a student and their token (covering only their lab) in one transaction, so two joins at
-   * once never get the same lab and never the last seat twice; why not when the session has ended,
-   * is locked, or has as many students as seats.
+   * once never get the same lab, the same name or the last seat twice; why not when the session has
+   * ended, has a student of that name, is locked, or has as many students as seats.
    */
   add(n: NewStudent): StudentRow | JoinRefusal {
     return this.db.transaction((): StudentRow | JoinRefusal => {
@@ -73,11 +87,13 @@ export class StudentStore {
         .prepare('SELECT ended_at, locked, seat_limit FROM sessions WHERE id = ?')
         .get(n.session) as { ended_at: string | null; locked: number; seat_limit: number | null } | undefined;
       if (!session || session.ended_at) return 'ended';
+      // The name first: a student already in (a second device) is told that, not that no one new may join.
+      const names = (
+        this.db.prepare('SELECT name FROM students WHERE session = ?').all(n.session) as { name: string }[]
+      ).map((r) => n.nameKey(r.name));
+      if (names.includes(n.nameKey(n.name))) return 'name-taken';
       if (session.locked) return 'locked';
-      const { count } = this.db.prepare('SELECT COUNT(*) AS count FROM students WHERE session = ?').get(n.session) as {
-        count: number;
-      };
-      if (count >= (session.seat_limit ?? n.max)) return 'full';
+      if (names.length >= (session.seat_limit ?? n.max)) return 'full';
       // Never reused, not even after a join that failed: its lab name may be taken by a lab
       // that is not ours (startExercise refused it), and trying it again would fail again.
       const { seq } = this.db
@@ -101,6 +117,9 @@ export class StudentStore {
         hintsShown: 0,
         lastRun: null,
         solvedAt: null,
+        apiChanges: 0,
+        lastApiChangeAt: null,
+        instructorResetAt: null,
       };
     })();
   }
@@ -146,6 +165,19 @@ export class StudentStore {
       .prepare('UPDATE students SET last_run = ?, solved_at = COALESCE(solved_at, ?) WHERE id = ?')
       .run(JSON.stringify(run), solved, student);
     return this.get(student);
+  }
+
+  /** Counts a change the student made to their lab through the API (an apply or a destroy). */
+  recordApiChange(student: string, at = new Date().toISOString()): StudentRow | undefined {
+    this.db
+      .prepare('UPDATE students SET api_changes = api_changes + 1, last_api_change_at = ? WHERE id = ?')
+      .run(at, student);
+    return this.get(student);
+  }
+
+  /** An instructor reset the student's lab. */
+  recordInstructorReset(student: string, at = new Date().toISOString()): void {
+    this.db.prepare('UPDATE students SET instructor_reset_at = ? WHERE id = ?').run(at, student);
   }
 
   setHintsShown(student: string, n: number): void {

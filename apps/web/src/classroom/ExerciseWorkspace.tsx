@@ -1,7 +1,9 @@
 // One lab's exercise, as a student works on it or an instructor looks at it: the instructions, the
 // lab drawn read-only with its live state (link colours, tables), the checks live, the hints, and the
 // kernel's tables; a student also gets terminals and a reset. Everything goes through the token the
-// page was given (a student's covers this lab only).
+// page was given (a student's covers this lab only). A reset of the lab, from this page or another
+// (the instructor's dashboard, the student's own page), draws the lab again as it now stands; a
+// student is told when their instructor reset it, and when the session is terminals only.
 import type { CheckRun } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
@@ -18,6 +20,7 @@ import { createLiveStore } from '../store/live';
 import { ChecksPanel, HintsPanel } from './ChecksPanel';
 import { ConfirmDialog } from './ConfirmDialog';
 import { Markdown } from './Markdown';
+import { instructorResetText, TERMINALS_ONLY_TEXT } from './student-changes';
 import { useExercise, type ExerciseState } from './useExercise';
 import './classroom.css';
 
@@ -67,6 +70,11 @@ export function ExerciseWorkspace({
   const [tab, setTab] = useState<Tab>(mode.role === 'student' ? 'terminal' : 'tables');
   const [terminalAt, setTerminalAt] = useState<{ node?: string; request: number }>({ request: 0 });
   const [confirmReset, setConfirmReset] = useState(false);
+  /** Resets made from this page (a live `exercise:reset` may not come: the subscription can be refused). */
+  const [ownResets, setOwnResets] = useState(0);
+  /** The instructor's reset the student closed the notice of. */
+  const [seenReset, setSeenReset] = useState<string>();
+  const labVersion = exercise.resets + ownResets;
   const connected = useStore(live, (s) => s.connected);
   const selected = useStore(store, (s) => (s.selected.nodes.length === 1 ? s.selected.nodes[0] : undefined));
 
@@ -86,7 +94,8 @@ export function ExerciseWorkspace({
       current = false;
       live.getState().watch(undefined);
     };
-  }, [client, labName, store, live]);
+    // labVersion: the lab was reset; read it again (its tables subscription ended with the old lab).
+  }, [client, labName, store, live, labVersion]);
 
   const error = exercise.error ?? labError;
   if (error) {
@@ -152,6 +161,21 @@ export function ExerciseWorkspace({
           {student ? 'Reset lab…' : 'Reset this student…'}
         </button>
       </header>
+      {student && view?.instructorResetAt && view.instructorResetAt !== seenReset && (
+        <div className="pb-notice info" role="status" data-testid="instructor-reset-notice">
+          {instructorResetText(view.instructorResetAt)}{' '}
+          <button type="button" onClick={() => setSeenReset(view.instructorResetAt)} data-testid="instructor-reset-ok">
+            OK
+          </button>
+        </div>
+      )}
+      {view?.terminalsOnly && (
+        <div className="pb-notice info" role="status" data-testid="terminals-only-notice">
+          {student
+            ? TERMINALS_ONLY_TEXT
+            : 'Terminals only: this session refuses students’ applies and destroys of their labs through the API.'}
+        </div>
+      )}
       {(exercise.actionError || exercise.liveError) && (
         <div className="pb-notice error" role="alert" data-testid="exercise-notice">
           {exercise.actionError ?? `Live check results unavailable (${exercise.liveError}); "Check now" still works.`}
@@ -247,8 +271,8 @@ export function ExerciseWorkspace({
             exercise.actions.takeRun(
               student ? await client.call('resetLab', { params: { name: labName } }) : await mode.resetStudent(),
             );
-            // A reset realizes the lab again: its live tables end on the server, so subscribe again.
-            live.getState().watch(labName);
+            // A reset realizes the lab again: read it again (and subscribe to its tables again).
+            setOwnResets((n) => n + 1);
           }}
         />
       )}

@@ -1,8 +1,10 @@
 // One student's row on the dashboard: presence, progress bar, a dot per check, hints, last check,
-// solve time, and the instructor's actions (open the lab read-only, reset it, remove the student).
+// solve time, whether the student changed their lab through the API themselves, and the
+// instructor's actions (open the lab read-only, reset it, remove the student).
 import type { Session, StudentProgress } from '@patchbay/protocol';
 import { AppLink } from './ClassHeader';
 import { agoText, checkDots, clockText, durationText, percent, solved, summaryText } from './progress';
+import { apiChangesText } from './student-changes';
 
 export function StudentRow({
   session,
@@ -28,6 +30,7 @@ export function StudentRow({
   const checks = checkDots(placeholders, student.results);
   const done = solved(student);
   const ended = Boolean(session.endedAt);
+  const changedByStudent = apiChangesText(student.apiChanges);
   return (
     <tr
       data-testid="student-row"
@@ -47,6 +50,16 @@ export function StudentRow({
           />
         )}
         {student.name}
+        {changedByStudent && (
+          <span
+            className="badge warn pb-api-changes"
+            title={changedByStudent}
+            data-testid="student-api-changes"
+            data-count={student.apiChanges?.count}
+          >
+            {changedByStudent}
+          </span>
+        )}
       </th>
       <td>
         <div className="pb-progress-cell">

@@ -48,6 +48,7 @@ const session = (students: StudentProgress[]): Session => ({
   createdAt: '2025-01-01T09:59:00Z',
   seatLimit: 2,
   locked: false,
+  terminalsOnly: false,
   students,
 });
 
@@ -101,11 +102,12 @@ describe('applyProgress', () => {
 describe('seats, lock and removal', () => {
   it('takes a settings event of its own session only', () => {
     const s = session([]);
-    expect(applySettings(s, { session: 's1', seatLimit: 30, locked: true })).toMatchObject({
+    expect(applySettings(s, { session: 's1', seatLimit: 30, locked: true, terminalsOnly: true })).toMatchObject({
       seatLimit: 30,
       locked: true,
+      terminalsOnly: true,
     });
-    expect(applySettings(s, { session: 'other', seatLimit: 30, locked: true })).toBe(s);
+    expect(applySettings(s, { session: 'other', seatLimit: 30, locked: true, terminalsOnly: true })).toBe(s);
   });
   it('drops a removed student, leaves the others', () => {
     const s = session([student('a', 'Ann'), student('b', 'Bob')]);

@@ -75,7 +75,7 @@ export function applyProgress(session: Session, e: SessionProgressEvent): Sessio
 /** A session after a `session:settings` event: its seats and lock as they are now. */
 export function applySettings(session: Session, e: SessionSettingsEvent): Session {
   if (e.session !== session.id) return session;
-  return { ...session, seatLimit: e.seatLimit, locked: e.locked };
+  return { ...session, seatLimit: e.seatLimit, locked: e.locked, terminalsOnly: e.terminalsOnly };
 }
 
 /** A session after a `session:student-removed` event: the student's row gone. */

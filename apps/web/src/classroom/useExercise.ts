@@ -1,7 +1,15 @@
 // One lab's exercise on a page: the view (instructions, checks, revealed hints) fetched once, then
 // the check runs live (`exercise:subscribe` → `exercise:results`, again after every reconnection),
-// and the actions a student or instructor takes on it.
-import type { CheckRun, ExerciseClosedEvent, ExerciseView } from '@patchbay/protocol';
+// and the actions a student or instructor takes on it. A reset of the lab, whoever made it
+// (`exercise:reset`), reads the view again and bumps `resets` (the page reads the lab again); the
+// session's terminals-only setting follows `exercise:settings`.
+import type {
+  CheckRun,
+  ExerciseClosedEvent,
+  ExerciseResetEvent,
+  ExerciseSettingsEvent,
+  ExerciseView,
+} from '@patchbay/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { asApiError, type ApiError, type Client } from '../api/client';
 import type { LiveSocket } from '../api/live';
@@ -19,11 +27,13 @@ export interface ExerciseState {
   actionError?: string;
   /** Why the server closed this student's connection (removed by the instructor, the session ended). */
   closed?: ExerciseClosedEvent['reason'];
+  /** Resets of the lab seen live (by anyone): the lab drawn is read again at each. */
+  resets: number;
 }
 
 /** `client`: one with the token that covers the lab. */
 export function useExercise(lab: string, client: Client, socket: LiveSocket) {
-  const [state, setState] = useState<ExerciseState>({});
+  const [state, setState] = useState<ExerciseState>({ resets: 0 });
   const patch = useCallback((p: Partial<ExerciseState>) => setState((s) => ({ ...s, ...p })), []);
   const takeRun = useCallback((r: CheckRun) => setState((s) => ({ ...s, run: latestRun(s.run, r) })), []);
 
@@ -48,6 +58,18 @@ export function useExercise(lab: string, client: Client, socket: LiveSocket) {
     };
     const onResults = (r: CheckRun) => r.lab === lab && takeRun(r);
     const onClosed = (e: ExerciseClosedEvent) => e.lab === lab && patch({ closed: e.reason });
+    // The lab was built again (maybe by someone else): the view too (hints, the instructor's reset time).
+    const onReset = (e: ExerciseResetEvent) => {
+      if (e.lab !== lab) return;
+      setState((s) => ({
+        ...s,
+        resets: s.resets + 1,
+        ...(s.view && e.by === 'instructor' ? { view: { ...s.view, instructorResetAt: e.at } } : {}),
+      }));
+      void reload();
+    };
+    const onSettings = (e: ExerciseSettingsEvent) =>
+      e.lab === lab && setState((s) => (s.view ? { ...s, view: { ...s.view, terminalsOnly: e.terminalsOnly } } : s));
     const onConnect = () => {
       void subscribe();
       setState((s) => (s.actionError && s.view ? { ...s, actionError: undefined } : s));
@@ -58,6 +80,8 @@ export function useExercise(lab: string, client: Client, socket: LiveSocket) {
     const onRefused = () => void reload();
     socket.on('exercise:results', onResults);
     socket.on('exercise:closed', onClosed);
+    socket.on('exercise:reset', onReset);
+    socket.on('exercise:settings', onSettings);
     socket.on('connect', onConnect);
     socket.on('disconnect', onDisconnect);
     socket.on('connect_error', onRefused);
@@ -65,6 +89,8 @@ export function useExercise(lab: string, client: Client, socket: LiveSocket) {
     return () => {
       socket.off('exercise:results', onResults);
       socket.off('exercise:closed', onClosed);
+      socket.off('exercise:reset', onReset);
+      socket.off('exercise:settings', onSettings);
       socket.off('connect', onConnect);
       socket.off('disconnect', onDisconnect);
       socket.off('connect_error', onRefused);
