@@ -174,6 +174,7 @@ describe('classroom store', () => {
       token: tok(1),
       labFor: (n) => studentLabName('ABCDEF', n),
       max: 5,
+      nameKey: studentNameKey,
     });
     s.db.exec(`
       ALTER TABLE sessions DROP COLUMN terminals_only;

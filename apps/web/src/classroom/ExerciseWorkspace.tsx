@@ -19,6 +19,7 @@ import { createEditorStore } from '../store/editor';
 import { createLiveStore } from '../store/live';
 import { ChecksPanel, HintsPanel } from './ChecksPanel';
 import { ConfirmDialog } from './ConfirmDialog';
+import { resultText } from './final-result';
 import { Markdown } from './Markdown';
 import { instructorResetText, TERMINALS_ONLY_TEXT } from './student-changes';
 import { useExercise, type ExerciseState } from './useExercise';
@@ -32,6 +33,7 @@ type Tab = 'terminal' | 'tables';
 
 /** What the server said when it let go of a student; an end by the instructor keeps the general text. */
 const CLOSED_TEXT: Partial<Record<NonNullable<ExerciseState['closed']>, string>> = {
+  ended: 'This class session has ended: your lab is gone, and this lab is not available to you any more.',
   removed: 'Your instructor removed you from this class session: your lab is gone. Ask them before joining again.',
   expired: 'This class session ended after a long time without activity: its labs are gone.',
 };
@@ -76,7 +78,21 @@ export function ExerciseWorkspace({
   const [seenReset, setSeenReset] = useState<string>();
   const labVersion = exercise.resets + ownResets;
   const connected = useStore(live, (s) => s.connected);
+  const subscribed = useStore(live, (s) => s.subscribed);
   const selected = useStore(store, (s) => (s.selected.nodes.length === 1 ? s.selected.nodes[0] : undefined));
+
+  // Opened while the server was away: load again once the connection is back.
+  const [loadAttempt, setLoadAttempt] = useState(0);
+  const unreachable = labError?.status === 0;
+  useEffect(() => {
+    if (!unreachable) return;
+    const retry = () => {
+      setLabError(undefined);
+      setLoadAttempt((n) => n + 1);
+    };
+    socket.on('connect', retry);
+    return () => void socket.off('connect', retry);
+  }, [socket, unreachable]);
 
   useEffect(() => {
     let current = true;
@@ -95,15 +111,34 @@ export function ExerciseWorkspace({
       live.getState().watch(undefined);
     };
     // labVersion: the lab was reset; read it again (its tables subscription ended with the old lab).
-  }, [client, labName, store, live, labVersion]);
+  }, [client, labName, store, live, labVersion, loadAttempt]);
 
   const error = exercise.error ?? labError;
   if (error) {
     return (
       <div className="pb-class-page">
         {header}
-        <div className="pb-class-message pb-error" role="alert" data-testid="exercise-error">
+        <div
+          // A session that ended is the normal end of a class, not an error.
+          className={`pb-class-message ${exercise.closed === 'ended' || exercise.closed === 'expired' ? '' : 'pb-error'}`}
+          role="alert"
+          data-testid="exercise-error"
+          data-closed={exercise.closed ?? ''}
+        >
           {loadErrorText(error, mode.role, exercise.closed)}
+          {mode.role === 'student' && exercise.result && error.status !== 0 && (
+            // The session is over (or the lab gone): what the student achieved stays theirs to see.
+            <p
+              className="pb-final-result"
+              role="status"
+              data-testid="final-result"
+              data-passed={exercise.result.passed}
+              data-total={exercise.result.total}
+              data-solved={String(Boolean(exercise.result.solvedAt))}
+            >
+              <strong>Your result:</strong> {resultText(exercise.result)}
+            </p>
+          )}
           {error.status === 410 && (
             // An idle student's lab is removed by the server; a reset builds it again.
             <p>
@@ -150,6 +185,7 @@ export function ExerciseWorkspace({
           className={`pb-dot ${connected ? 'ok' : 'off'}`}
           title={connected ? 'live updates connected' : 'live updates disconnected'}
           data-testid="live-status"
+          data-state={connected ? (subscribed ? 'live' : 'connected') : 'off'}
         />
         <button
           type="button"

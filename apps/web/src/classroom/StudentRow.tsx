@@ -3,19 +3,22 @@
 // instructor's actions (open the lab read-only, reset it, remove the student).
 import type { Session, StudentProgress } from '@patchbay/protocol';
 import { AppLink } from './ClassHeader';
-import { agoText, checkDots, clockText, durationText, percent, solved, summaryText } from './progress';
+import { agoText, checkDots, clockText, durationText, percent, solved, solvedText, summaryText } from './progress';
 import { apiChangesText } from './student-changes';
 
 export function StudentRow({
   session,
   student,
   now,
+  offline = false,
   onReset,
   onRemove,
 }: {
   session: Session;
   student: StudentProgress;
   now: number;
+  /** The dashboard has lost the server: presence is unknown, not what it last was. */
+  offline?: boolean;
   onReset: () => void;
   onRemove: () => void;
 }) {
@@ -40,15 +43,24 @@ export function StudentRow({
       className={done ? 'solved' : undefined}
     >
       <th scope="row">
-        {student.online !== undefined && (
-          <span
-            className={`pb-presence ${student.online ? 'on' : 'off'}`}
-            title={student.online ? 'has the exercise open' : 'not connected'}
-            aria-label={student.online ? 'online' : 'offline'}
-            data-testid="student-online"
-            data-online={String(student.online)}
-          />
-        )}
+        {student.online !== undefined &&
+          (offline ? (
+            <span
+              className="pb-presence unknown"
+              title="unknown: the dashboard is not connected to the server"
+              aria-label="presence unknown"
+              data-testid="student-online"
+              data-online="unknown"
+            />
+          ) : (
+            <span
+              className={`pb-presence ${student.online ? 'on' : 'off'}`}
+              title={student.online ? 'has the exercise open' : 'not connected'}
+              aria-label={student.online ? 'online' : 'offline'}
+              data-testid="student-online"
+              data-online={String(student.online)}
+            />
+          ))}
         {student.name}
         {changedByStudent && (
           <span
@@ -97,8 +109,8 @@ export function StudentRow({
       </td>
       <td className="pb-num">{student.hintsShown}</td>
       <td title={agoText(student.lastCheckAt, now)}>{clockText(student.lastCheckAt)}</td>
-      <td data-testid="student-solved">
-        {student.solvedAt ? `${clockText(student.solvedAt)} (${durationText(student.joinedAt, student.solvedAt)})` : ''}
+      <td data-testid="student-solved" data-slipped={String(Boolean(student.solvedAt) && !done)}>
+        {solvedText(student)}
       </td>
       <td className="pb-row-actions">
         {!ended && (
