@@ -45,10 +45,11 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await expect(page.getByTestId('ping-reply')).toHaveCount(3, { timeout: 15_000 });
   await expect(page.getByTestId('ping-summary')).toContainText('3 packets transmitted, 3 received, 0% packet loss');
 
-  // Capture on ns2's eth0 while pinging again: the ICMP lines appear.
+  // Capture on ns2's `any` while pinging again: the ICMP lines appear, each with the interface the
+  // packet crossed as ns2 names it (not `?`, nor a name of the server's own namespace).
   await page.getByTestId('tab-capture').click();
   await page.getByTestId('capture-node').selectOption('ns2');
-  await page.getByTestId('capture-iface').selectOption('eth0');
+  await page.getByTestId('capture-iface').selectOption('any');
   await page.getByTestId('capture-filter').fill('icmp');
   await page.getByTestId('capture-start').click();
   await expect(page.getByTestId('capture-stop')).toBeEnabled();
@@ -59,9 +60,14 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await expect(page.getByTestId('ping-summary')).toContainText('3 received', { timeout: 15_000 });
   await expect(page.getByTestId('ping-reply')).toHaveCount(3);
   await page.getByTestId('tab-capture').click();
+  const captured = page.getByTestId('capture-line');
   await expect(
-    page.getByTestId('capture-line').filter({ hasText: '192.168.100.1 > 192.168.100.2: ICMP echo request' }).first(),
+    captured.filter({ hasText: /eth0\s+In\s+IP 192\.168\.100\.1 > 192\.168\.100\.2: ICMP echo request/ }).first(),
   ).toBeVisible();
+  await expect(
+    captured.filter({ hasText: /eth0\s+Out\s+IP 192\.168\.100\.2 > 192\.168\.100\.1: ICMP echo reply/ }).first(),
+  ).toBeVisible();
+  await expect(captured.filter({ hasText: /\?\s+(In|Out)\s/ })).toHaveCount(0);
   await page.getByTestId('capture-stop').click();
 
   // Both MACs in the bridge's FDB table.
@@ -79,7 +85,10 @@ test('draw, connect, apply, ping, capture, FDB, change an address, undo/redo, de
   await addr.press('Enter');
   await expect(page.getByTestId('edge-end-ns2-eth0')).toContainText('192.168.100.22/24');
   const changed = await apply(page);
-  expect(changed.every((c) => c.includes(ns(LAB, 'ns2')))).toBe(true);
+  // ns1 only forgets any old MAC of the new address (the neighbours' flush of the plan).
+  const flushes = changed.filter((c) => c.includes(' neigh flush '));
+  expect(flushes).toEqual([`ip -n ${ns(LAB, 'ns1')} neigh flush to 192.168.100.22 dev eth0`]);
+  expect(changed.filter((c) => !flushes.includes(c)).every((c) => c.includes(ns(LAB, 'ns2')))).toBe(true);
   expect(changed.some((c) => c.includes('addr add 192.168.100.22/24'))).toBe(true);
   const addrs = execFileSync('ip', ['-n', ns(LAB, 'ns2'), '-br', 'addr', 'show', 'eth0'], { encoding: 'utf8' });
   expect(addrs).toContain('192.168.100.22/24');

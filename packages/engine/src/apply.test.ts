@@ -53,7 +53,17 @@ describe('incremental apply on two-containers', () => {
       b: { node: 'br0', interface: 'veth-cache-br' },
     });
     const r = await t.engine.apply(lab);
-    expect(touched(r.ops)).toEqual([ns('two-containers', '_host'), ns('two-containers', 'ns-cache')]);
+    const flushes = r.ops.filter((o) => o.kind === 'neigh');
+    expect(touched(r.ops.filter((o) => o.kind !== 'neigh'))).toEqual([
+      ns('two-containers', '_host'),
+      ns('two-containers', 'ns-cache'),
+    ]);
+    // The others on its subnet only forget any old MAC of its address (see neighbours.test.ts).
+    expect(flushes.map((o) => `${o.ns} ${o.args.join(' ')}`)).toEqual([
+      `${ns('two-containers', '_host')} neigh flush to 192.168.100.30 dev br0`,
+      `${ns('two-containers', 'ns-db')} neigh flush to 192.168.100.30 dev veth-db`,
+      `${ns('two-containers', 'ns-web')} neigh flush to 192.168.100.30 dev veth-web`,
+    ]);
     expect(r.ops.some((o) => o.action === 'remove')).toBe(false);
     expect(await inodes(all)).toEqual(before);
     expect(await ping(ns('two-containers', 'ns-cache'), '192.168.100.10')).toBe(true);
@@ -93,6 +103,8 @@ describe('incremental apply on two-containers', () => {
       `${ns('two-containers', 'ns-web')} addr del 192.168.100.10/24 dev veth-web`,
       `${ns('two-containers', 'ns-web')} addr add 192.168.100.11/24 dev veth-web`,
       `${ns('two-containers', 'ns-web')} route replace default via 192.168.100.1`, // the kernel dropped it with .10
+      `${ns('two-containers', '_host')} neigh flush to 192.168.100.11 dev br0`, // any old MAC of .11 forgotten
+      `${ns('two-containers', 'ns-db')} neigh flush to 192.168.100.11 dev veth-db`,
     ]);
     expect(r.drift).toEqual([]);
     expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.11')).toBe(true);
@@ -246,7 +258,8 @@ describe('a long-lived engine (watching namespaces)', () => {
       const lab = exampleLab('two-containers.yaml');
       lab.links[0]!.a.addresses = ['192.168.100.11/24'];
       const changed = await engine.apply(lab);
-      expect(changed.ops).toHaveLength(3);
+      // the address, the route the kernel dropped with the old one, and the neighbours' entries for the new one
+      expect(changed.ops.map((o) => o.kind)).toEqual(['address', 'address', 'route', 'neigh', 'neigh']);
       expect(changed.drift).toEqual([]);
       expect(await ping(ns('two-containers', 'ns-db'), '192.168.100.11')).toBe(true);
       // Someone downs a link by hand: the watcher reports it, the next apply repairs it.

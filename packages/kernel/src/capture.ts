@@ -2,8 +2,14 @@
 //  - the capture: `tcpdump -U --immediate-mode -w -` inside the node's namespace, a pcap stream on a
 //    pipe (no pty: binary), one record per packet as it is seen (without --immediate-mode libpcap
 //    batches for up to ~1 s, without -U nothing is flushed before exit);
-//  - the decoder: `tcpdump -r - -l -nn -tt` outside any lab namespace, fed the same records, printing
+//  - the decoder: `tcpdump -r - -l -nn -tt` in the same namespace, fed the same records, printing
 //    one text line per packet. The text is exactly the packets of the pcap kept for download.
+// A capture on `any` is Linux cooked v2 (LINUX_SLL2): each record carries the index of the interface
+// the packet crossed, and the decoder prints the name it finds for that index with if_indextoname()
+// in its own namespace. Run outside the lab's namespace it printed `?`, or worse the name of an
+// unrelated interface of the server that has the same index; inside it, the names are the ones
+// the kernel shows in that namespace, looked up for every packet (a link added during the capture
+// is named too; one deleted before its packets were decoded shows as `?`).
 // The user's filter is one argv element after `--` (GNU getopt would otherwise take `-z cmd` in it as
 // an option); interface names and filters are checked before anything runs.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -56,6 +62,9 @@ export function captureArgs(o: CaptureOptions): string[] {
   if (!Number.isInteger(snaplen) || snaplen < 64 || snaplen > 262_144)
     throw new Error('snaplen must be an integer in 64..262144');
   const args = ['-U', '--immediate-mode', '-w', '-', '-i', o.interface, '-s', String(snaplen), '-c', String(o.packets)];
+  // Cooked v2, not v1: only v2 records carry the interface index (libpcap 1.10 picks it for `any`
+  // by itself; asking makes an older default fail loudly rather than lose the interface names).
+  if (o.interface === 'any') args.push('-y', 'LINUX_SLL2');
   const filter = o.filter?.trim();
   if (filter) args.push('--', filter);
   return args;
@@ -166,15 +175,18 @@ export interface DecoderHandle {
 export const DECODER_MAX_LINE = 2000;
 
 /**
- * Starts `tcpdump -r -` (no namespace: it only reads the pipe); `onLine` gets each text line. With
+ * Starts `tcpdump -r -` in namespace `ns`, the capture's own: it only reads the pipe, but names the
+ * interfaces of cooked (`any`) records by their index there. `onLine` gets each text line. With
  * `limits`, the decoder runs in that sandbox group (as startCapture's tcpdump).
  */
 export function startDecoder(
+  ns: string,
   linkHeaders: boolean,
   onLine: (line: string) => void,
   limits?: SandboxLimits,
 ): DecoderHandle {
-  const child = spawn('tcpdump', decoderArgs(linkHeaders), {
+  const args = ['--net=' + namespacePath(ns), '--', 'tcpdump', ...decoderArgs(linkHeaders)];
+  const child = spawn('nsenter', args, {
     env: { ...CHILD_ENV },
     stdio: ['pipe', 'pipe', 'ignore'],
     shell: false,

@@ -58,7 +58,7 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
       'unnamespace+namespace',
       'link',
       'unroute+unaddress+mark+tunnel+configure+route+sysctl+iptables',
-      'unfdb+fdb',
+      'unfdb+fdb+neigh',
     ]);
 
     const state = await observeNamespaces([A, B, `${P}lab.absent`], { iptables: new Set([A, B]) });

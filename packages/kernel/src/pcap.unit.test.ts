@@ -107,6 +107,13 @@ describe('capture arguments', () => {
     expect(captureArgs({ interface: 'any', packets: 1 })).not.toContain('--');
   });
 
+  it('asks for Linux cooked v2 on `any` (its records carry the interface index), nothing else on an interface', () => {
+    const any = captureArgs({ interface: 'any', packets: 1, filter: 'icmp' });
+    expect(any.slice(any.indexOf('-y'), any.indexOf('-y') + 2)).toEqual(['-y', 'LINUX_SLL2']);
+    expect(any.indexOf('-y')).toBeLessThan(any.indexOf('--'));
+    expect(captureArgs({ interface: 'eth0', packets: 1 })).not.toContain('-y');
+  });
+
   it('refuses interface names that could be options or are not names', () => {
     for (const bad of ['-w', '--help', '', 'a'.repeat(16), 'eth0;rm', 'eth 0', 'é', 42])
       expect(interfaceNameProblem(bad)).toBeDefined();

@@ -3,6 +3,7 @@
 import { cidrContains } from './addr.js';
 import { defaultIptablesState, iptablesEqual } from './iptables.js';
 import { parseOwnershipMarker } from './naming.js';
+import { staleNeighbours, type NeighbourChange } from './neighbours.js';
 import type {
   DesiredState,
   FloodEntry,
@@ -41,7 +42,8 @@ export type Change =
   | (Where & { kind: 'route'; action: 'add' | 'remove' | 'change'; desired?: RouteState; observed?: RouteState })
   | (Where & { kind: 'sysctl'; action: 'change'; key: string; desired: string; observed: string })
   | (Where & { kind: 'fdb'; action: 'add' | 'remove'; entry: FloodEntry })
-  | (Where & { kind: 'iptables'; action: 'change'; desired: IptablesState; observed: IptablesState });
+  | (Where & { kind: 'iptables'; action: 'change'; desired: IptablesState; observed: IptablesState })
+  | NeighbourChange;
 
 export interface Conflict {
   ns: string;
@@ -393,5 +395,7 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
       }
     }
   }
+  const linkChanges = changes.flatMap((c) => (c.kind === 'link' ? [c] : []));
+  changes.push(...staleNeighbours(desired, observed, linkChanges, removedLinks));
   return { lab: desired.lab, changes, conflicts };
 }

@@ -19,3 +19,4 @@ export * from './read-document.js';
 export * from './views.js';
 export * from './schema-problems.js';
 export * from './plural.js';
+export { staleNeighbours, type NeighbourChange } from './neighbours.js';

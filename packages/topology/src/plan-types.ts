@@ -20,6 +20,7 @@ export const PHASES = [
   'iptables', // NAT, port forwards, FORWARD policy
   'unfdb', // remove VXLAN flood entries no longer wanted
   'fdb', // VXLAN flood entries (head-end replication)
+  'neigh', // forget neighbours' ARP entries for addresses with a new MAC (after the new owner is up)
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -37,7 +38,7 @@ export const STAGES: readonly (readonly Phase[])[] = [
   ['unnamespace', 'namespace'],
   ['link'],
   ['unroute', 'unaddress', 'mark', 'tunnel', 'configure', 'route', 'sysctl', 'iptables'],
-  ['unfdb', 'fdb'],
+  ['unfdb', 'fdb', 'neigh'],
 ];
 
 /**
@@ -51,7 +52,7 @@ export const STAGES: readonly (readonly Phase[])[] = [
  */
 export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'netlink';
 
-export type OpKind = 'namespace' | 'marker' | 'link' | 'address' | 'route' | 'sysctl' | 'fdb' | 'nat';
+export type OpKind = 'namespace' | 'marker' | 'link' | 'address' | 'route' | 'sysctl' | 'fdb' | 'nat' | 'neigh';
 
 export interface Op {
   phase: Phase;

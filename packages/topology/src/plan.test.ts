@@ -108,7 +108,7 @@ describe('plan', () => {
     expect(cmds).toContain('ip -n pb-two-containers.ns-web addr add 192.168.100.10/24 dev veth-web');
   });
 
-  it('changing an address touches only that address, and the routes the kernel drops with it', () => {
+  it("changing an address touches only that address, the routes the kernel drops with it, and the neighbours' entries for it", () => {
     const before = compile(example('two-containers.yaml'), P);
     const lab = example('two-containers.yaml');
     lab.links[0]!.a.addresses = ['192.168.100.11/24'];
@@ -116,6 +116,8 @@ describe('plan', () => {
       'ip -n pb-two-containers.ns-web addr del 192.168.100.10/24 dev veth-web',
       'ip -n pb-two-containers.ns-web addr add 192.168.100.11/24 dev veth-web',
       'ip -n pb-two-containers.ns-web route replace default via 192.168.100.1',
+      'ip -n pb-two-containers._host neigh flush to 192.168.100.11 dev br0',
+      'ip -n pb-two-containers.ns-db neigh flush to 192.168.100.11 dev veth-db',
     ]);
   });
 
@@ -213,11 +215,15 @@ describe('plan', () => {
       'ip -n pb-two-containers.ns-web addr del 192.168.100.10/24 dev veth-web',
       'ip -n pb-two-containers.ns-web addr add 192.168.100.11/24 dev veth-web',
       'ip -n pb-two-containers.ns-web route replace default via 192.168.100.1',
+      'ip -n pb-two-containers._host neigh flush to 192.168.100.11 dev br0',
+      'ip -n pb-two-containers.ns-db neigh flush to 192.168.100.11 dev veth-db',
     ]);
     expect(commands(a, asObserved(compile(b, P)))).toEqual([
       'ip -n pb-two-containers.ns-web addr del 192.168.100.11/24 dev veth-web',
       'ip -n pb-two-containers.ns-web addr add 192.168.100.10/24 dev veth-web',
       'ip -n pb-two-containers.ns-web route replace default via 192.168.100.1',
+      'ip -n pb-two-containers._host neigh flush to 192.168.100.10 dev br0',
+      'ip -n pb-two-containers.ns-db neigh flush to 192.168.100.10 dev veth-db',
     ]);
   });
 });

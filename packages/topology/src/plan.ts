@@ -179,6 +179,25 @@ function opsFor(c: Change): Op[] {
             },
           ];
     }
+    case 'neigh': {
+      const owner = `${c.owner.node} ${c.owner.iface}`;
+      return [
+        {
+          ...base,
+          subject: { node: c.node, iface: c.dev, detail: c.address },
+          phase: 'neigh',
+          tool: 'ip',
+          kind: 'neigh',
+          // a cache entry of the neighbour's interface, not a lab object: nothing of the lab is removed
+          action: 'change',
+          args: ['neigh', 'flush', 'to', c.address, 'dev', c.dev],
+          reason:
+            c.why === 'new-mac'
+              ? `${owner} gets another MAC: forget the old one for ${c.address}`
+              : `${c.address} is new on ${owner}: forget any old MAC for it (a node deleted and made again has a new one)`,
+        },
+      ];
+    }
     case 'iptables':
       return [
         {

@@ -1,6 +1,7 @@
 // Packet captures over socket.io (`capture:start|subscribe|unsubscribe|stop`). One capture is a
 // tcpdump in the node's namespace writing pcap, a ring of its most recent records kept for
-// download, and a decoder tcpdump turning the same records into lines, which are batched and sent
+// download, and a decoder tcpdump (in the same namespace, so a capture on `any` names each packet's
+// interface as the node sees it) turning the same records into lines, which are batched and sent
 // to every subscriber with credit-based flow control: a subscriber holds at most `inflightBatches`
 // unacknowledged batches; beyond that its lines are dropped and counted, never queued. Memory per
 // capture is therefore bounded by the ring, one pipe chunk for the decoder and the batches in flight,
@@ -296,6 +297,7 @@ export class CaptureHub {
     // student's CPU and memory budget, not the server's (and the other students')
     const limits = this.app.engine.sandboxLimits(info.lab);
     run.decoder = startDecoder(
+      ns,
       info.linkHeaders,
       (line) => {
         run.batch.push(parseTcpdumpLine(line));
