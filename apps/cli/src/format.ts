@@ -4,9 +4,17 @@ import { type Op, opCommand } from '@patchbay/topology';
 
 const SIGN: Record<Op['action'], string> = { add: '+', change: '~', remove: '-' };
 
+/**
+ * One operation of a plan: sign, kind, subject, command and reason. A command of several lines
+ * (the heredoc of `iptables-restore`) goes on below its first line, indented to the command column,
+ * so the rules it loads read as the file they are.
+ */
 export function formatPlanLine(op: Op): string {
   const what = [op.subject.node, op.subject.iface, op.subject.detail].filter(Boolean).join(' ');
-  return `${SIGN[op.action]} ${op.kind.padEnd(9)} ${what.padEnd(28)} ${opCommand(op).split('\n')[0]}   # ${op.reason}`;
+  const head = `${SIGN[op.action]} ${op.kind.padEnd(9)} ${what.padEnd(28)} `;
+  const [first = '', ...rest] = opCommand(op).split('\n');
+  const indent = ' '.repeat(head.length);
+  return [`${head}${first}   # ${op.reason}`, ...rest.map((line) => `${indent}${line}`)].join('\n');
 }
 
 function table(rows: string[][]): string {
