@@ -1,6 +1,6 @@
 // Human-readable output of the CLI (the --json forms are the engine's objects as they are).
 import type { LabStateView, LabSummary } from '@patchbay/engine';
-import { type Op, opCommand } from '@patchbay/topology';
+import { type Op, opCommand, routeText, ruleText } from '@patchbay/topology';
 
 const SIGN: Record<Op['action'], string> = { add: '+', change: '~', remove: '-' };
 
@@ -53,8 +53,8 @@ export function formatState(v: LabStateView): string {
         `  ${i.name.padEnd(15)} ${i.kind.padEnd(8)} ${(i.up ? 'UP' : 'DOWN').padEnd(4)} mtu ${i.mtu ?? '-'} ${i.mac ?? ''}${i.master ? ` master ${i.master}` : ''} ${i.addresses.join(' ')}${peer}${vx}`,
       );
     }
-    for (const r of n.routes)
-      lines.push(`  route ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
+    for (const r of n.routes) lines.push(`  route ${routeText(r)}`);
+    for (const rule of n.rules ?? []) lines.push(`  rule ${ruleText(rule)}`);
     for (const nb of n.neighbours)
       lines.push(`  neigh ${nb.dst} dev ${nb.dev} ${nb.lladdr ?? ''} ${nb.state.join(',')}`);
     for (const rule of [...(n.nat?.nat ?? []), ...(n.nat?.filter ?? [])])

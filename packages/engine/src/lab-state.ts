@@ -24,6 +24,8 @@ export type {
   LabStateView,
   NeighbourView,
   NodeView,
+  RouteView,
+  RuleView,
   VlanView,
 } from '@patchbay/topology';
 
@@ -108,7 +110,10 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       present: !!o,
       forwarding: o ? o.sysctls['net.ipv4.ip_forward'] === '1' : undefined,
       interfaces: o ? Object.values(o.links).map((l) => iface(o, l)) : [],
-      routes: o?.routes ?? [],
+      // The live read's routes (every table, kernel-made ones included), not the desired-state
+      // read's (main table, kernel-made ones left out for the diff).
+      routes: tables.get(ns)?.routes ?? [],
+      rules: tables.get(ns)?.rules ?? [],
       neighbours: tables.get(ns)?.neighbours ?? [],
       nat: o?.iptables,
     });

@@ -16,4 +16,5 @@ export * from './peers.js';
 export * from './compile-nat.js';
 export * from './read-document.js';
 export * from './views.js';
+export * from './route-text.js';
 export * from './schema-problems.js';
