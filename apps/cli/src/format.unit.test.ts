@@ -18,7 +18,9 @@ describe('formatPlanLine', () => {
     };
     const lines = formatPlanLine(op).split('\n');
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^~ nat +host +ip netns exec pb-docker-bridge\.host iptables-restore <<'EOF' {3}# nat rules differ$/);
+    expect(lines[0]).toMatch(
+      /^~ nat +host +ip netns exec pb-docker-bridge\.host iptables-restore <<'EOF' {3}# nat rules differ$/,
+    );
     const column = lines[0]!.indexOf('ip netns exec');
     expect(lines.slice(1).map((l) => l.slice(0, column).trim())).toEqual(['', '', '', '', '']);
     expect(lines.slice(1).map((l) => l.slice(column))).toEqual([
@@ -41,6 +43,8 @@ describe('formatPlanLine', () => {
       subject: { node: 'a', iface: 'eth0' },
       reason: 'address missing',
     };
-    expect(formatPlanLine(op)).toMatch(/^\+ address +a eth0 +ip -n pb-x\.a addr add 10\.0\.0\.1\/24 dev eth0 {3}# address missing$/);
+    expect(formatPlanLine(op)).toMatch(
+      /^\+ address +a eth0 +ip -n pb-x\.a addr add 10\.0\.0\.1\/24 dev eth0 {3}# address missing$/,
+    );
   });
 });

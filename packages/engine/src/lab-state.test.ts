@@ -74,7 +74,7 @@ describe('state view', () => {
     expect(delta.node!.rules).toEqual(a.rules);
   });
 
-  it("pairs every veth with its peer, even when two pairs share the same two ifindexes", async () => {
+  it('pairs every veth of the example with its peer, in the whole view and in one namespace read alone (the live delta)', async () => {
     const { engine } = await applyDockerBridge();
     const state = await labState(engine, 'docker-bridge');
     const peer = (node: string, iface: string) =>
@@ -86,6 +86,9 @@ describe('state view', () => {
     expect(peer('host', 'veth-a')).toEqual({ node: 'a', interface: 'eth0' });
     // The live tables' delta reads one namespace: its peers are named all the same.
     const delta = await namespaceView(engine, 'docker-bridge', A);
-    expect(delta.node!.interfaces.find((i) => i.name === 'eth0')!.peer).toEqual({ node: 'docker0', interface: 'veth-a' });
+    expect(delta.node!.interfaces.find((i) => i.name === 'eth0')!.peer).toEqual({
+      node: 'docker0',
+      interface: 'veth-a',
+    });
   });
 });

@@ -5,7 +5,15 @@ import type { RouteView } from './views.js';
 describe('routeText', () => {
   it('prints a connected route as ip does, with protocol, scope and source', () => {
     expect(
-      routeText({ to: '172.17.0.0/16', dev: 'eth0', table: 'main', type: 'unicast', protocol: 'kernel', scope: 'link', src: '172.17.0.2' }),
+      routeText({
+        to: '172.17.0.0/16',
+        dev: 'eth0',
+        table: 'main',
+        type: 'unicast',
+        protocol: 'kernel',
+        scope: 'link',
+        src: '172.17.0.2',
+      }),
     ).toBe('172.17.0.0/16 dev eth0 proto kernel scope link src 172.17.0.2');
   });
   it('names the type of a route that is not unicast, and a table that is not main', () => {
@@ -13,7 +21,15 @@ describe('routeText', () => {
       'blackhole 10.50.0.0/16',
     );
     expect(
-      routeText({ to: '10.9.0.2/32', dev: 'd0', table: 'local', type: 'local', protocol: 'kernel', scope: 'host', src: '10.9.0.2' }),
+      routeText({
+        to: '10.9.0.2/32',
+        dev: 'd0',
+        table: 'local',
+        type: 'local',
+        protocol: 'kernel',
+        scope: 'host',
+        src: '10.9.0.2',
+      }),
     ).toBe('local 10.9.0.2/32 dev d0 table local proto kernel scope host src 10.9.0.2');
     expect(routeText({ to: 'default', via: '10.0.0.1', dev: 'eth0', flags: ['linkdown'] })).toBe(
       'default via 10.0.0.1 dev eth0 linkdown',
@@ -28,7 +44,15 @@ describe('ruleText', () => {
       '99: from all to 10.70.0.0/16 prohibit',
     );
     expect(
-      ruleText({ priority: 5, not: true, from: '10.1.0.0/16', fwmark: '0x1/0xff', iif: 'eth0', action: 'lookup', table: '100' }),
+      ruleText({
+        priority: 5,
+        not: true,
+        from: '10.1.0.0/16',
+        fwmark: '0x1/0xff',
+        iif: 'eth0',
+        action: 'lookup',
+        table: '100',
+      }),
     ).toBe('5: not from 10.1.0.0/16 fwmark 0x1/0xff iif eth0 lookup 100');
   });
 });

@@ -151,7 +151,9 @@ function RouteTable({ section, fresh }: { section: RouteSection; fresh: Set<stri
         {section.rows.map((row) => (
           <tr
             key={row.key}
-            className={[fresh.has(row.key) ? 'pb-flash' : '', row.drops ? 'pb-route-drops' : ''].join(' ').trim() || undefined}
+            className={
+              [fresh.has(row.key) ? 'pb-flash' : '', row.drops ? 'pb-route-drops' : ''].join(' ').trim() || undefined
+            }
           >
             {row.cells.map((c, i) => (
               <td key={ROUTE_COLUMNS[i]} className={i === 0 ? undefined : 'mono'}>

@@ -16,7 +16,15 @@ describe('fdbCapText', () => {
 describe('routeSections', () => {
   it('shows connected, blackhole and local routes with their type, protocol, scope and source, by table', () => {
     const sections = routeSections([
-      { to: 'default', via: '172.17.0.1', dev: 'eth0', table: 'main', type: 'unicast', protocol: 'boot', scope: 'global' },
+      {
+        to: 'default',
+        via: '172.17.0.1',
+        dev: 'eth0',
+        table: 'main',
+        type: 'unicast',
+        protocol: 'boot',
+        scope: 'global',
+      },
       {
         to: '172.17.0.0/16',
         dev: 'eth0',
@@ -52,7 +60,10 @@ describe('routeSections', () => {
   });
 
   it('gives a route listed twice a key of its own', () => {
-    const twice = routeSections([{ to: '10.0.0.0/24', dev: 'a' }, { to: '10.0.0.0/24', dev: 'a' }]);
+    const twice = routeSections([
+      { to: '10.0.0.0/24', dev: 'a' },
+      { to: '10.0.0.0/24', dev: 'a' },
+    ]);
     const keys = twice[0]!.rows.map((r) => r.key);
     expect(new Set(keys).size).toBe(2);
   });
