@@ -40,6 +40,10 @@ test('docs/classroom-walkthrough.md: your first class', async ({ browser, page, 
       await expect(page.getByTestId('no-students')).toContainText('No student yet');
       await expect(page.getByTestId('seats-used')).toHaveText('0/60 seats');
       await expect(page.getByTestId('seat-limit')).toHaveValue('60');
+      await expect(page.getByTestId('join-link-warning')).toContainText(
+        'Students on other machines cannot use this link',
+      );
+      await expect(page.getByTestId('join-link-warning')).toContainText('patchbay serve --host 0.0.0.0');
     });
 
     await test.step('3. A student joins', async () => {

@@ -33,6 +33,12 @@ export function hostPolicy(servedHost?: string, allowed = process.env['PATCHBAY_
   return { names };
 }
 
+/** Whether a bound IP address takes connections from this machine only (127.0.0.0/8, ::1, or 127.x mapped into IPv6). */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.toLowerCase().replace(/^::ffff:/, '');
+  return a === '::1' || (isIP(a) === 4 && a.startsWith('127.'));
+}
+
 /** `host[:port]` → the host name, lower case, without brackets or port; undefined when malformed. */
 export function hostName(hostHeader: string): string | undefined {
   const h = hostHeader.trim().toLowerCase();

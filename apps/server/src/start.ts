@@ -3,14 +3,13 @@
 // With --tls-cert/--tls-key it serves HTTPS; over plain HTTP on an address other than loopback it
 // warns at start (tokens would cross the network in the clear: docs/server.md, "TLS").
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
 import { openStore } from './store/store.js';
 import { limitsFromEnv, sandboxLimitsOf } from './limits.js';
 import { serverLogger } from './logging.js';
-import { hostPolicy } from './request-origin.js';
+import { hostPolicy, isLoopbackAddress } from './request-origin.js';
 
 export interface StartOptions {
   port?: number;
@@ -23,8 +22,7 @@ export interface StartOptions {
 /** Whether `host` (an address or a name) only accepts connections from this machine. */
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
+  return h === 'localhost' || h.endsWith('.localhost') || isLoopbackAddress(h);
 }
 
 function readTls(opts: StartOptions): { cert: Buffer; key: Buffer } | undefined {

@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { adminToken, instructorTokenProblem, MIN_TOKEN_BITS, tokenBits } from './admin-token.js';
 import { buildApp } from './app.js';
 import { serverLogger } from './logging.js';
+import { isLoopbackAddress } from './request-origin.js';
 import { isLoopback, trustProxy } from './start.js';
 import { openStore } from './store/store.js';
 
@@ -212,6 +213,9 @@ describe('serving', () => {
     for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'app.localhost'])
       expect(isLoopback(h), h).toBe(true);
     for (const h of ['0.0.0.0', '::', '10.0.0.5', 'lab.example', '128.0.0.1']) expect(isLoopback(h), h).toBe(false);
+    // The address a server is bound to, as its socket says (GET /api/status `listen.loopbackOnly`).
+    for (const a of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(isLoopbackAddress(a), a).toBe(true);
+    for (const a of ['0.0.0.0', '::', '::ffff:10.0.0.5', '192.168.1.4']) expect(isLoopbackAddress(a), a).toBe(false);
     expect(trustProxy('true')).toBe(true);
     expect(trustProxy('127.0.0.1, 10.0.0.0/8')).toEqual(['127.0.0.1', '10.0.0.0/8']);
   });

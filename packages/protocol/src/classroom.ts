@@ -200,7 +200,18 @@ export type SessionEnded = Static<typeof SessionEndedSchema>;
 export const JoinInputSchema = Type.Object(
   {
     code: Type.String({ minLength: 4, maxLength: 16, pattern: '^[A-Za-z0-9]+$' }),
-    name: Type.String({ minLength: 1, maxLength: 40, description: 'How the instructor sees the student.' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 40,
+      description: 'How the instructor sees the student; unique in the session (in any case).',
+    }),
+    rejoin: Type.Optional(
+      Type.String({
+        maxLength: 128,
+        description:
+          'The token this browser got when it joined this session before: with the same name, that seat again (same lab, no new one) rather than a 409 `name-taken`.',
+      }),
+    ),
   },
   { title: 'JoinInput', additionalProperties: false },
 );

@@ -61,6 +61,22 @@ export const LabHealthSchema = Type.Union(
   },
 );
 
+/**
+ * A class session's student lab: whose it is, so that a list of labs names the student and their
+ * session (the lab name alone, `s<code>-<nn>`, says neither) and the editor can warn before changing it.
+ */
+export const LabStudentSchema = Type.Object(
+  {
+    session: Type.String({ description: 'The class session (its id).' }),
+    code: Type.String({ description: "The session's join code." }),
+    exercise: Type.String({ description: "The title of the session's exercise." }),
+    student: Type.String({ description: 'The student (their id in the session).' }),
+    name: Type.String({ description: 'The name the student joined with.' }),
+  },
+  { title: 'LabStudent' },
+);
+export type LabStudent = Static<typeof LabStudentSchema>;
+
 export const LabSummarySchema = Type.Object(
   {
     name: Type.String(),
@@ -70,6 +86,7 @@ export const LabSummarySchema = Type.Object(
     revision: Type.Integer(),
     updatedAt: Type.Optional(Type.String()),
     detail: Type.Optional(Type.String({ description: 'Why the health is not ok.' })),
+    student: Type.Optional(LabStudentSchema),
   },
   { title: 'LabSummary' },
 );

@@ -100,10 +100,26 @@ const ScenarioIdParamsSchema = Type.Object({
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
 /** What the server holds (instructors): its memory, and what its captures keep in memory and in files. */
+/** Where the server listens, so that the dashboard can tell whether students on other machines reach its join link. */
+export const ServerListenSchema = Type.Object(
+  {
+    address: Type.String({ description: 'The address the server is bound to (`127.0.0.1`, `0.0.0.0`, `::`, …).' }),
+    port: Type.Integer(),
+    loopbackOnly: Type.Boolean({
+      description: 'true: only this machine can connect (serve with `--host 0.0.0.0` for a class network).',
+    }),
+    hostName: Type.String({ description: "The machine's host name (answered besides addresses: docs/server.md)." }),
+    https: Type.Boolean(),
+  },
+  { title: 'ServerListen' },
+);
+export type ServerListen = Static<typeof ServerListenSchema>;
+
 export const ServerStatusSchema = Type.Object(
   {
     rssBytes: Type.Integer({ description: "The server process's resident memory." }),
     captures: CaptureStorageSchema,
+    listen: Type.Optional(ServerListenSchema),
   },
   { title: 'ServerStatus' },
 );
@@ -136,7 +152,7 @@ export const routes = {
   serverStatus: {
     method: 'GET',
     path: '/api/status',
-    summary: "The server's memory and what its captures hold in memory and on disk (instructors)",
+    summary: "The server's memory, what its captures hold in memory and on disk, and where it listens (instructors)",
     access: 'instructor',
     response: { 200: ServerStatusSchema, ...instructorErrors },
   },
@@ -396,7 +412,7 @@ export const routes = {
     path: '/api/join',
     summary: 'Joins a class session: a lab of one’s own and a token that covers only it (no token needed)',
     description:
-      'The code in any case. 404: no session has this code; 410: the session has ended; 409 `session-full`: every seat is taken; 409 `session-locked`: the instructor locked it; 429: too many joins from this address (Retry-After).',
+      'The code in any case. 404: no session has this code; 410: the session has ended; 409 `name-taken`: a student of the session has this name (in any case), unless `rejoin` is their token (then their seat again); 409 `session-full`: every seat is taken; 409 `session-locked`: the instructor locked it; 429: too many joins from this address (Retry-After).',
     access: 'public',
     body: JoinInputSchema,
     response: { 200: JoinedSchema, 400: ProblemsErrorSchema, 404: Err, 409: Err, 410: Err, 429: Err, 500: Err },

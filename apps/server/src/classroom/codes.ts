@@ -41,3 +41,9 @@ export function cleanStudentName(raw: string): { name: string } | { problem: Pro
   if (FORBIDDEN_IN_NAMES.test(name)) return bad('the name contains control or invisible characters');
   return { name };
 }
+
+/**
+ * What two names must not share in one session: "Ana", "ana" and "ＡＮＡ" (full-width) would be three
+ * rows the instructor cannot tell apart. Compatibility forms folded (NFKC), then case.
+ */
+export const studentNameKey = (name: string): string => name.normalize('NFKC').toLowerCase();

@@ -9,6 +9,7 @@ import { EngineError, startExercise } from '@patchbay/engine';
 import type {
   ExerciseClosedEvent,
   Joined,
+  LabStudent,
   Session,
   SessionEnded,
   SessionUpdateInput,
@@ -18,7 +19,7 @@ import { scenarioToYaml, type Scenario } from '@patchbay/scenarios';
 import type { FastifyInstance } from 'fastify';
 import type { EndReason, SessionRow } from '../store/store.js';
 import { HttpError } from '../http-error.js';
-import { cleanStudentName, newSessionCode, normalizeCode, studentLabName } from './codes.js';
+import { cleanStudentName, newSessionCode, normalizeCode, studentLabName, studentNameKey } from './codes.js';
 import { sessionRoom, type ExerciseHub } from './exercises.js';
 import { JoinRate } from './join-rate.js';
 import { Semaphore } from './scheduler.js';
@@ -79,6 +80,20 @@ export class Classroom {
     );
   }
 
+  /** Whose lab `lab` is when a class session's student has it: shown wherever labs are listed. */
+  labStudent(lab: string): LabStudent | undefined {
+    const student = this.app.store.students.byLab(lab);
+    const session = student && this.app.store.sessions.get(student.session);
+    if (!student || !session) return undefined;
+    return {
+      session: session.id,
+      code: session.code,
+      exercise: this.exercises.scenarios.ofSession(session).title,
+      student: student.id,
+      name: student.name,
+    };
+  }
+
   /** The seats of a session the instructor gave none (never above the server's cap). */
   private get defaultSeats(): number {
     return Math.min(this.app.limits.sessionSeats, this.app.limits.sessionSeatsMax);
@@ -106,14 +121,20 @@ export class Classroom {
     return session;
   }
 
-  /** A student joins: their own lab realized from the session's scenario, and a token for it alone. */
-  async join(code: string, rawName: string): Promise<Joined> {
+  /**
+   * A student joins: their own lab realized from the session's scenario, and a token for it alone.
+   * A name is one student's in a session; `rejoin`, the token a browser got when it joined before
+   * under that name, gives that seat back (a reload, a closed tab) instead of a refusal.
+   */
+  async join(code: string, rawName: string, rejoin?: string): Promise<Joined> {
     const cleaned = cleanStudentName(rawName);
     if ('problem' in cleaned)
       throw new HttpError(400, 'invalid', `${cleaned.problem.message}; nobody joined`, [cleaned.problem]);
     const session = this.app.store.sessions.byCode(normalizeCode(code));
     if (!session)
       throw new HttpError(404, 'not-found', 'no class session has this code; check it with your instructor');
+    const again = rejoin === undefined ? undefined : this.seatOf(session, cleaned.name, rejoin);
+    if (again) return again;
     const token = randomBytes(24).toString('base64url');
     const student = this.app.store.students.add({
       id: randomUUID(),
@@ -122,8 +143,15 @@ export class Classroom {
       token,
       labFor: (seq) => studentLabName(session.code, seq),
       max: this.defaultSeats,
+      nameKey: studentNameKey,
     });
     if (student === 'ended') throw new HttpError(410, 'ended', 'this class session has ended');
+    if (student === 'name-taken')
+      throw new HttpError(
+        409,
+        'name-taken',
+        `the name ${cleaned.name} is taken in this session: choose another (if it is yours, continue from the browser you joined with, or ask your instructor)`,
+      );
     if (student === 'locked')
       throw new HttpError(
         409,
@@ -166,6 +194,21 @@ export class Classroom {
     this.exercises.emitProgress(student.id, student);
     void this.exercises.syncSession(session.id);
     this.exercises.trigger(student.lab, 'start');
+    return { token, lab: student.lab, session: session.id, student: student.id };
+  }
+
+  /**
+   * The seat of the session's student named `name` when `token` is theirs (still valid: a removed
+   * student's or an ended session's token is not), as the join that made it answered.
+   */
+  private seatOf(session: SessionRow, name: string, token: string): Joined | undefined {
+    if (session.endedAt) return undefined;
+    const scope = this.app.store.tokens.find(token);
+    if (scope?.role !== 'student' || scope.lab === null) return undefined;
+    const student = this.app.store.students.byLab(scope.lab);
+    if (!student || student.session !== session.id || studentNameKey(student.name) !== studentNameKey(name))
+      return undefined;
+    this.app.activity.touch(student.lab);
     return { token, lab: student.lab, session: session.id, student: student.id };
   }
 

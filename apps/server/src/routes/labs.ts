@@ -9,8 +9,14 @@ import { HttpError } from '../http-error.js';
 import { route } from './route.js';
 
 const labs: FastifyPluginAsyncTypebox = async (app) => {
+  // A class session's student lab says whose it is (its name, `s<code>-<nn>`, does not).
   route(app, routes.listLabs, async (req) => ({
-    labs: (await app.engine.list()).filter((l) => app.auth.covers(req, l.name)),
+    labs: (await app.engine.list())
+      .filter((l) => app.auth.covers(req, l.name))
+      .map((l) => {
+        const student = app.classroom.labStudent(l.name);
+        return student ? { ...l, student } : l;
+      }),
   }));
 
   // Ajv checks the JSON body against the lab schema, but the problems reported come from the lab

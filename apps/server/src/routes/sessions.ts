@@ -65,7 +65,7 @@ const sessions: FastifyPluginAsyncTypebox = async (app) => {
         `too many joins from this address: at most ${joinRate.perMinute} a minute (${joinRate.burst} at once); retry in ${wait} s`,
       );
     }
-    return app.classroom.join(req.body.code, req.body.name);
+    return app.classroom.join(req.body.code, req.body.name, req.body.rejoin);
   });
 };
 export default sessions;

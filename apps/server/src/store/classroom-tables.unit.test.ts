@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { CheckRun } from '@patchbay/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from './store.js';
-import { studentLabName } from '../classroom/codes.js';
+import { studentLabName, studentNameKey } from '../classroom/codes.js';
 
 let dir = '';
 let db: Store | undefined;
@@ -40,7 +40,15 @@ describe('classroom store', () => {
     expect(s.sessions.add({ id: 'b', code: 'ABCDEF', scenarioId: 'x', scenarioText: '' })).toBe(false); // code taken
     expect(s.sessions.byCode('abcdef')?.id).toBe('a');
     const add = (id: string, token: string, max = 2) =>
-      s.students.add({ id, session: 'a', name: id, token, labFor: (n) => studentLabName('ABCDEF', n), max });
+      s.students.add({
+        id,
+        session: 'a',
+        name: id,
+        token,
+        labFor: (n) => studentLabName('ABCDEF', n),
+        max,
+        nameKey: studentNameKey,
+      });
     const one = add('one', tok(1));
     const two = add('two', tok(2));
     expect(add('three', tok(3))).toBe('full');
@@ -69,6 +77,7 @@ describe('classroom store', () => {
         token: `tok-${id}-0123456789abcdef`,
         labFor: (n) => studentLabName('ABCDEF', n),
         max: 60,
+        nameKey: studentNameKey,
       });
     expect(s.sessions.get('a')).toMatchObject({ seatLimit: 1, locked: false, endReason: null });
     expect(add('one')).toMatchObject({ id: 'one' });
@@ -95,9 +104,40 @@ describe('classroom store', () => {
         token: `old-${id}-0123456789abcdef`,
         labFor: (n) => studentLabName('BCDEFG', n),
         max: 1,
+        nameKey: studentNameKey,
       });
     expect(old('x1')).toMatchObject({ id: 'x1' });
     expect(old('x2')).toBe('full');
+  });
+
+  it('refuses a name a student of the session has, in any case and width, before the lock and the seats; other sessions may share it', () => {
+    const s = open();
+    s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 2 });
+    s.sessions.add({ id: 'b', code: 'BCDEFG', scenarioId: 'link-down', scenarioText: '' });
+    let n = 0;
+    const add = (session: string, name: string) =>
+      s.students.add({
+        id: `st${++n}`,
+        session,
+        name,
+        token: tok(100 + n),
+        labFor: (seq) => studentLabName(session === 'a' ? 'ABCDEF' : 'BCDEFG', seq),
+        max: 5,
+        nameKey: studentNameKey,
+      });
+    expect(add('a', 'Ana')).toMatchObject({ name: 'Ana' });
+    for (const same of ['Ana', 'ana', 'ANA', 'Ａｎａ']) expect(add('a', same), same).toBe('name-taken');
+    // Nothing was kept of the refused joins: no row, no token.
+    expect(s.students.inSession('a').map((st) => st.name)).toEqual(['Ana']);
+    expect(s.tokens.find(tok(102))).toBeUndefined();
+    expect(add('b', 'Ana')).toMatchObject({ name: 'Ana', session: 'b' });
+    expect(add('a', 'Bea')).toMatchObject({ name: 'Bea' });
+    // Full and the name taken: the name is what the student can fix; so when locked.
+    expect(add('a', 'ana')).toBe('name-taken');
+    expect(add('a', 'Cleo')).toBe('full');
+    s.sessions.update('a', { locked: true });
+    expect(add('a', 'ana')).toBe('name-taken');
+    expect(add('a', 'Cleo')).toBe('locked');
   });
 
   it('brings a database of version 3 up to 4: its sessions keep running, with the default seats and unlocked', () => {
@@ -129,6 +169,7 @@ describe('classroom store', () => {
       token: tok(1),
       labFor: (n) => studentLabName('ABCDEF', n),
       max: 5,
+      nameKey: studentNameKey,
     });
     expect(s.students.recordRun('one', run(1, 't1'))?.solvedAt).toBeNull();
     expect(s.students.recordRun('one', run(3, 't2'))?.solvedAt).toBe('t2');

@@ -19,7 +19,7 @@ export interface StudentRow {
 }
 
 /** Why a join was refused by the store. */
-export type JoinRefusal = 'full' | 'locked' | 'ended';
+export type JoinRefusal = 'full' | 'locked' | 'ended' | 'name-taken';
 
 export interface NewStudent {
   id: string;
@@ -30,6 +30,8 @@ export interface NewStudent {
   labFor: (seq: number) => string;
   /** Students a session may have at most when it has no seat limit of its own (opened before seats existed). */
   max: number;
+  /** What two names of one session must not share (the name compared in any case, say). */
+  nameKey: (name: string) => string;
 }
 
 interface StudentRecord {
@@ -64,8 +66,8 @@ export class StudentStore {
 
   /**
    * Adds a student and their token (covering only their lab) in one transaction, so two joins at
-   * once never get the same lab and never the last seat twice; why not when the session has ended,
-   * is locked, or has as many students as seats.
+   * once never get the same lab, the same name or the last seat twice; why not when the session has
+   * ended, has a student of that name, is locked, or has as many students as seats.
    */
   add(n: NewStudent): StudentRow | JoinRefusal {
     return this.db.transaction((): StudentRow | JoinRefusal => {
@@ -73,11 +75,13 @@ export class StudentStore {
         .prepare('SELECT ended_at, locked, seat_limit FROM sessions WHERE id = ?')
         .get(n.session) as { ended_at: string | null; locked: number; seat_limit: number | null } | undefined;
       if (!session || session.ended_at) return 'ended';
+      // The name first: a student already in (a second device) is told that, not that no one new may join.
+      const names = (
+        this.db.prepare('SELECT name FROM students WHERE session = ?').all(n.session) as { name: string }[]
+      ).map((r) => n.nameKey(r.name));
+      if (names.includes(n.nameKey(n.name))) return 'name-taken';
       if (session.locked) return 'locked';
-      const { count } = this.db.prepare('SELECT COUNT(*) AS count FROM students WHERE session = ?').get(n.session) as {
-        count: number;
-      };
-      if (count >= (session.seat_limit ?? n.max)) return 'full';
+      if (names.length >= (session.seat_limit ?? n.max)) return 'full';
       // Never reused, not even after a join that failed: its lab name may be taken by a lab
       // that is not ours (startExercise refused it), and trying it again would fail again.
       const { seq } = this.db

@@ -16,6 +16,7 @@ import { ApiError, client } from '../api/client';
 import { liveSocket } from '../api/live';
 import { ClassHeader } from './ClassHeader';
 import { ConfirmDialog } from './ConfirmDialog';
+import { JoinLinkNotice } from './JoinLinkNotice';
 import {
   applyProgress,
   applySettings,
@@ -202,6 +203,7 @@ export function Dashboard({ id }: { id: string }) {
             </button>
           </section>
         )}
+        {!session.endedAt && <JoinLinkNotice />}
         <h1 className="pb-dash-title">
           {session.scenario.title} <span className="badge">{session.scenario.level}</span>
         </h1>

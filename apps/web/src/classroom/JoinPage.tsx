@@ -1,10 +1,10 @@
 // /join/CODE: a student gives a name (and the code, when the link had none), joins, keeps the token
 // the server hands out for their lab (beside, never over, an instructor's token), and goes to the
-// exercise.
+// exercise. A name taken in the session is refused, except to the browser that joined under it.
 import { JoinInputSchema } from '@patchbay/protocol';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError, client } from '../api/client';
-import { joinedLabFor, rememberJoin, rememberJoinCode } from '../api/token';
+import { getLabToken, joinedLabFor, rememberJoin, rememberJoinCode } from '../api/token';
 import { navigate } from '../routes';
 import { joinErrorText, normalizeCode } from './progress';
 import './classroom.css';
@@ -32,8 +32,16 @@ export function JoinPage({ code: fromPath }: { code: string }) {
     if (!n) return setError('Type your name: it is how your instructor sees you.');
     setBusy(true);
     setError(undefined);
+    // This browser joined the session before: its token, so that the same name gets that seat back
+    // (a name is one student's in a session; the server refuses it to anyone else).
+    const before = joinedLabFor(c);
+    const rejoin = before ? getLabToken(before.lab) : null;
     try {
-      const joined = await client.call('join', { body: { code: c, name: n } }, { token: null });
+      const joined = await client.call(
+        'join',
+        { body: { code: c, name: n, ...(rejoin ? { rejoin } : {}) } },
+        { token: null },
+      );
       localStorage.setItem(NAME_KEY, n);
       rememberJoin(joined.lab, joined.token, { name: n, session: joined.session, student: joined.student });
       rememberJoinCode(c, joined.lab);

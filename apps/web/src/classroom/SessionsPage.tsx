@@ -1,5 +1,5 @@
-// /class: the instructor starts a class session from a built-in scenario or a scenario file, and
-// finds the sessions already started.
+// /class: the instructor finds the sessions running (first, at the top), starts a class session
+// from a built-in scenario or a scenario file, and finds the ended sessions below.
 import type { Problem, ScenarioSummary, Session } from '@patchbay/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
@@ -80,8 +80,18 @@ export function SessionsPage() {
             </button>
           </div>
         )}
+        {/* The sessions running come first: an instructor back on this page is usually looking for one. */}
+        <section aria-labelledby="pb-running-title" data-testid="running-sessions">
+          <h1 id="pb-running-title">Running sessions</h1>
+          {sessions && running.length === 0 && (
+            <p className="pb-muted" data-testid="no-running-sessions">
+              No session is running: start one below.
+            </p>
+          )}
+          <SessionTable sessions={running} />
+        </section>
         <section aria-labelledby="pb-scen-title">
-          <h1 id="pb-scen-title">Start a class session</h1>
+          <h2 id="pb-scen-title">Start a class session</h2>
           <p className="pb-muted">
             Every student who joins gets their own copy of the exercise's lab, in the kernel, with live checks. Pick an
             exercise, or load a scenario file (SCENARIO-FORMAT).
@@ -145,17 +155,14 @@ export function SessionsPage() {
             />
           </label>
         </section>
-        <section aria-labelledby="pb-sessions-title">
-          <h2 id="pb-sessions-title">Sessions</h2>
-          {sessions && sessions.length === 0 && <p className="pb-muted">No session yet.</p>}
-          <SessionTable sessions={running} />
-          {ended.length > 0 && (
+        {ended.length > 0 && (
+          <section aria-labelledby="pb-ended-title">
             <details>
-              <summary>Ended sessions ({ended.length})</summary>
+              <summary id="pb-ended-title">Ended sessions ({ended.length})</summary>
               <SessionTable sessions={ended} />
             </details>
-          )}
-        </section>
+          </section>
+        )}
       </main>
     </div>
   );

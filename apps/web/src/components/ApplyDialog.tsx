@@ -19,10 +19,13 @@ export interface ApplyOutcome {
 
 export function ApplyDialog({
   lab,
+  warning,
   onClose,
   onApplied,
 }: {
   lab: Lab;
+  /** Said before anything runs (a class session's student lab: whose work applying replaces). */
+  warning?: string | undefined;
   onClose: () => void;
   onApplied: (o: ApplyOutcome) => void;
 }) {
@@ -82,6 +85,11 @@ export function ApplyDialog({
         data-testid="apply-dialog"
       >
         <h2 id="apply-title">Apply {lab.name}</h2>
+        {warning && phase.step !== 'done' && (
+          <p className="pb-apply-warning" role="alert" data-testid="apply-warning">
+            {warning}
+          </p>
+        )}
         {phase.step === 'planning' && <p className="pb-muted">Planning…</p>}
         {phase.step === 'plan' &&
           (phase.plan.ops.length === 0 ? (

@@ -3,6 +3,7 @@
 import type { Draft, Example, LabSummary } from '@patchbay/protocol';
 import { useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
+import { studentLabLabel } from '../editor/student-lab';
 import { FilePickButton } from './FilePickButton';
 
 export type OpenChoice =
@@ -135,6 +136,11 @@ export function OpenDialog({
                   >
                     {l.name}
                   </button>
+                  {l.student && (
+                    <span className="badge student" data-testid={`lab-student-${l.name}`}>
+                      {studentLabLabel(l.student)}
+                    </span>
+                  )}
                   <span className={`badge ${l.health === 'ok' ? 'ok' : 'warn'}`}>{l.health}</span>
                   <span className="pb-muted">
                     {l.nodes} nodes, revision {l.revision}

@@ -1,7 +1,7 @@
 // The editor page: toolbar, palette, canvas, inspector, and the bottom panels (apply result, ping,
 // capture, kernel tables, terminal). It holds the page's state and wires the parts together; it
 // talks to the server only through api/ (REST) and the live socket.
-import type { ApplyResponse } from '@patchbay/protocol';
+import type { ApplyResponse, LabStudent } from '@patchbay/protocol';
 import { labToYaml, type NodeKind } from '@patchbay/topology';
 import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -25,6 +25,7 @@ import { BottomPanels, type PanelTab } from './BottomPanels';
 import { EditorToolbar } from './EditorToolbar';
 import { useAutosave, useShortcuts } from './hooks';
 import { openChoice, type Opened } from './open-lab';
+import { studentLabLabel, studentLabWarning } from './student-lab';
 
 const LAST_LAB = 'patchbay.lastLab';
 
@@ -46,6 +47,8 @@ export function EditorPage() {
     useShallow((s) => ({ connected: s.connected, subscribed: s.subscribed, error: s.error })),
   );
   const [applied, setApplied] = useState(false);
+  /** The open lab's student, when it is a class session's student lab (warned about before Apply and Destroy). */
+  const [student, setStudent] = useState<LabStudent>();
   const [dialog, setDialog] = useState<'apply' | 'open' | undefined>();
   const [tab, setTab] = useState<PanelTab>('result');
   const [lastApply, setLastApply] = useState<ApplyResponse>();
@@ -64,8 +67,10 @@ export function EditorPage() {
     async (name: string) => {
       try {
         const { labs } = await client.call('listLabs');
-        const running = labs.some((l) => l.name === name && l.revision > 0);
+        const summary = labs.find((l) => l.name === name);
+        const running = summary !== undefined && summary.revision > 0;
         setApplied(running);
+        setStudent(summary?.student);
         live.getState().watch(running ? name : undefined);
       } catch (e) {
         fail(e);
@@ -79,6 +84,7 @@ export function EditorPage() {
       setDialog(undefined);
       setNotice(undefined);
       setLastApply(undefined);
+      setStudent(undefined);
       let opened: Opened;
       try {
         opened = await openChoice(c);
@@ -126,7 +132,12 @@ export function EditorPage() {
   };
 
   const destroy = async () => {
-    if (!window.confirm(`Destroy lab ${lab.name}? Its namespaces and everything in them go away; the drawing stays.`))
+    const whose = student ? `${studentLabWarning(student, 'destroy')}\n\n` : '';
+    if (
+      !window.confirm(
+        `${whose}Destroy lab ${lab.name}? Its namespaces and everything in them go away; the drawing stays.`,
+      )
+    )
       return;
     try {
       await client.call('destroyLab', { params: { name: lab.name } });
@@ -177,6 +188,7 @@ export function EditorPage() {
     <div className="pb-app">
       <EditorToolbar
         labName={lab.name}
+        owner={student && studentLabLabel(student)}
         applied={applied}
         canUndo={canUndo}
         canRedo={canRedo}
@@ -249,7 +261,14 @@ export function EditorPage() {
         selectedNode={selectedNode}
         targets={{ pingFrom, capture: capturePoint, terminal: terminalAt }}
       />
-      {dialog === 'apply' && <ApplyDialog lab={lab} onClose={() => setDialog(undefined)} onApplied={onApplied} />}
+      {dialog === 'apply' && (
+        <ApplyDialog
+          lab={lab}
+          warning={student && studentLabWarning(student, 'apply')}
+          onClose={() => setDialog(undefined)}
+          onApplied={onApplied}
+        />
+      )}
       {dialog === 'open' && <OpenDialog onOpen={(c) => void openLab(c)} onClose={() => setDialog(undefined)} />}
     </div>
   );

@@ -4,6 +4,8 @@ import type { SaveState } from './hooks';
 
 export interface EditorToolbarProps {
   labName: string;
+  /** Whose lab it is when a class session's student has it (`Ana · session SAYM4PK (Link down)`). */
+  owner?: string | undefined;
   applied: boolean;
   canUndo: boolean;
   canRedo: boolean;
@@ -41,6 +43,11 @@ export function EditorToolbar(p: EditorToolbarProps) {
       <span className="pb-labname" data-testid="lab-name">
         {p.labName}
       </span>
+      {p.owner && (
+        <span className="badge student" title="a student's lab in a class session" data-testid="lab-owner">
+          {p.owner}
+        </span>
+      )}
       <span className={`badge ${p.applied ? 'ok' : ''}`} data-testid="lab-status">
         {p.applied ? 'running' : 'not applied'}
       </span>
