@@ -263,18 +263,12 @@ export async function addBridgeFdbAttrs(state: NamespaceState): Promise<void> {
 }
 
 /**
- * The namespaces `ns` knows by id (link-netnsid → name), from `ip -j netns list-id` run inside it.
+ * The namespaces `ns` knows by id (link-netnsid → name), from the JSON of `ip -j netns list-id` run inside it.
  * An id whose namespace has no name under /run/netns is left out.
  */
-export async function readNamespaceIds(ns: string): Promise<Map<number, string>> {
-  const r = await runInNamespace(ns, 'ip', ['-j', 'netns', 'list-id']);
-  if (r.code !== 0) throw new ObserveError(ns, `ip netns list-id failed: ${r.stderr.trim()}`);
+export function namespaceIdsFromJson(ns: string, json: unknown): Map<number, string> {
   const ids = new Map<number, string>();
-  for (const e of asArray<{ nsid?: number; name?: string }>(
-    parseConcatenatedJson(r.stdout)[0] ?? [],
-    ns,
-    'netns list-id',
-  )) {
+  for (const e of asArray<{ nsid?: number; name?: string }>(json ?? [], ns, 'netns list-id')) {
     if (typeof e.nsid === 'number' && typeof e.name === 'string') ids.set(e.nsid, e.name);
   }
   return ids;
@@ -295,18 +289,20 @@ async function readNamespace(
   withIptables: boolean,
   withPeerNamespaces: boolean,
 ): Promise<NamespaceState | undefined> {
-  const [r, iptables, ids] = await Promise.all([
-    runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], { input: IP_BATCH }),
+  // The peer namespaces' ids ride in the same `ip -batch` (one process, not two): its last value.
+  const [r, iptables] = await Promise.all([
+    runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], {
+      input: withPeerNamespaces ? `${IP_BATCH}netns list-id\n` : IP_BATCH,
+    }),
     withIptables ? readIptables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
-    withPeerNamespaces ? readNamespaceIds(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
   ]);
   if (r.code !== 0) {
     if (isMissingNamespace(r.stderr)) return undefined;
     throw new ObserveError(ns, `ip -batch failed (${r.code}): ${r.stderr.trim()}`);
   }
   if (iptables instanceof Error) throw iptables;
-  if (ids instanceof Error) throw ids;
   const values = parseConcatenatedJson(r.stdout);
+  const ids = withPeerNamespaces ? namespaceIdsFromJson(ns, values.pop()) : undefined;
   const state = namespaceFromJson(ns, values);
   if (ids) setPeerNamespaces(state, asArray<RawLink>(values[0], ns, 'link show'), ids);
   const [floods] = await Promise.all([readFloodsOf(state), addBridgeFdbAttrs(state)]);
