@@ -210,7 +210,9 @@ test('a class: start a session, two students join and fix their labs, the dashbo
     ).toBe(false);
     // The students' pages say so by themselves (the server let go of their connections).
     for (const s of students)
-      await expect(s.page.getByTestId('exercise-error')).toContainText('session may have ended', { timeout: 15_000 });
+      await expect(s.page.getByTestId('exercise-error')).toContainText('This class session has ended', {
+        timeout: 15_000,
+      });
     for (const s of students) expect(s.errors).toEqual([]);
 
     // Joining: an ended session, an unknown code, a code typed on the join page without one.

@@ -114,7 +114,9 @@ describe('joins', () => {
     const locked = await call('PATCH', `/api/sessions/${session.id}`, { locked: true });
     expect(locked.statusCode, locked.body).toBe(200);
     expect(locked.json()).toMatchObject({ locked: true });
-    await expect.poll(() => settings).toEqual([{ session: session.id, seatLimit: 4, locked: true }]);
+    await expect
+      .poll(() => settings)
+      .toEqual([{ session: session.id, seatLimit: 4, locked: true, terminalsOnly: false }]);
     const refused = await join(session.code, 'Late', '10.9.2.2');
     expect(refused.statusCode, refused.body).toBe(409);
     expect(refused.json()).toMatchObject({ code: 'session-locked', error: expect.stringContaining('locked') });

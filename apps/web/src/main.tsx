@@ -4,6 +4,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { takeTokenFromAddress } from './api/token';
+import { ConnectionBanner } from './components/ConnectionBanner';
 import { EditorPage } from './editor/EditorPage';
 import { AuthorPage } from './author/AuthorPage';
 import { ClassPage, ExercisePage, JoinPage } from './classroom/pages';
@@ -34,6 +35,7 @@ takeTokenFromAddress();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ReactFlowProvider>
+      <ConnectionBanner />
       <Root />
     </ReactFlowProvider>
   </StrictMode>,

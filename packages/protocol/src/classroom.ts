@@ -140,6 +140,13 @@ export const StudentProgressSchema = Type.Object(
     solvedAt: Type.Optional(Type.String()),
     /** Whether the student has their exercise open now (a student connection follows its results). */
     online: Type.Optional(Type.Boolean()),
+    /**
+     * The student changed their lab themselves through the API (an apply or a destroy with their own
+     * token, not a reset): how many times, and the latest. Absent when they never did.
+     */
+    apiChanges: Type.Optional(
+      Type.Object({ count: Type.Integer({ minimum: 1 }), lastAt: Type.String({ description: 'ISO 8601.' }) }),
+    ),
   },
   { title: 'StudentProgress' },
 );
@@ -165,17 +172,27 @@ export const SessionSchema = Type.Object(
     seatLimit: Type.Integer(),
     /** Locked: nobody new may join (409 `session-locked`); those in it go on. */
     locked: Type.Boolean(),
+    /**
+     * Terminals only: students may not change their lab through the API (an apply or destroy with
+     * their token answers 403 `terminals-only`); they work in its terminals (and may still reset it).
+     */
+    terminalsOnly: Type.Boolean(),
     students: Type.Array(StudentProgressSchema),
   },
   { title: 'Session' },
 );
 export type Session = Static<typeof SessionSchema>;
 
-/** What an instructor may change of a running session: its seats and whether it takes new students. */
+/** What an instructor may change of a running session: its seats, whether it takes new students, terminals only. */
 export const SessionUpdateInputSchema = Type.Object(
   {
     seatLimit: Type.Optional(SeatLimitSchema),
     locked: Type.Optional(Type.Boolean({ description: 'true: no new joins (409 `session-locked`).' })),
+    terminalsOnly: Type.Optional(
+      Type.Boolean({
+        description: 'true: students may not apply or destroy their lab through the API (403 `terminals-only`).',
+      }),
+    ),
   },
   { title: 'SessionUpdateInput', additionalProperties: false, minProperties: 1 },
 );
@@ -241,6 +258,10 @@ export const ExerciseViewSchema = Type.Object(
     }),
     hints: Type.Array(Type.String(), { description: 'The hints revealed so far, in order.' }),
     lastRun: Type.Optional(CheckRunSchema),
+    /** A session's lab: whether its session is terminals only (the student may not apply or destroy it). */
+    terminalsOnly: Type.Optional(Type.Boolean()),
+    /** A session's lab: when an instructor last reset it (ISO 8601), absent when none did. */
+    instructorResetAt: Type.Optional(Type.String()),
   },
   { title: 'ExerciseView' },
 );
@@ -277,9 +298,9 @@ export const SessionEndedEventSchema = Type.Object(
   { title: 'SessionEndedEvent' },
 );
 export type SessionEndedEvent = Static<typeof SessionEndedEventSchema>;
-/** A session's seats or lock changed (every dashboard of it learns). */
+/** A session's seats, lock or terminals-only setting changed (every dashboard of it learns). */
 export const SessionSettingsEventSchema = Type.Object(
-  { session: Type.String(), seatLimit: Type.Integer(), locked: Type.Boolean() },
+  { session: Type.String(), seatLimit: Type.Integer(), locked: Type.Boolean(), terminalsOnly: Type.Boolean() },
   { title: 'SessionSettingsEvent' },
 );
 export type SessionSettingsEvent = Static<typeof SessionSettingsEventSchema>;
@@ -301,3 +322,25 @@ export const ExerciseClosedEventSchema = Type.Object(
   { title: 'ExerciseClosedEvent' },
 );
 export type ExerciseClosedEvent = Static<typeof ExerciseClosedEventSchema>;
+
+/**
+ * To the lab's exercise subscribers (its student's page, an instructor's look at it): the lab was
+ * just reset (built again from the scenario), by its student or by an instructor. Pages read the
+ * lab again; a student told the instructor did it.
+ */
+export const ExerciseResetEventSchema = Type.Object(
+  {
+    lab: Type.String(),
+    by: Type.Union([Type.Literal('student'), Type.Literal('instructor')]),
+    /** When the reset finished (ISO 8601). */
+    at: Type.String(),
+  },
+  { title: 'ExerciseResetEvent' },
+);
+export type ExerciseResetEvent = Static<typeof ExerciseResetEventSchema>;
+/** To the lab's exercise subscribers: its session's terminals-only setting changed. */
+export const ExerciseSettingsEventSchema = Type.Object(
+  { lab: Type.String(), terminalsOnly: Type.Boolean() },
+  { title: 'ExerciseSettingsEvent' },
+);
+export type ExerciseSettingsEvent = Static<typeof ExerciseSettingsEventSchema>;

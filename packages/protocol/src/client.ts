@@ -52,6 +52,8 @@ export interface ClientOptions {
   fetch?: FetchLike;
   /** The message of a 401 (the server's own otherwise): what the user should do to get a token. */
   unauthorizedMessage?: string;
+  /** Told after every call whether the server was reached (an answer other than 502/503/504) or not (the fetch failed): a page's connection state. */
+  onNetwork?: (reached: boolean) => void;
 }
 
 export type ApplyFailure = NonNullable<ErrorBody['failure']>;
@@ -129,8 +131,11 @@ export function createClient(opts: ClientOptions = {}): Client {
           ...(options?.keepalive ? { keepalive: true } : {}),
         });
       } catch {
+        opts.onNetwork?.(false);
         throw new ApiError('cannot reach the Patchbay server: is it running?', 0);
       }
+      // A gateway's or a stopping server's 502/503/504 is the server being away, too.
+      opts.onNetwork?.(!(res.status >= 502 && res.status <= 504));
       if (res.ok && route.produces) return (await res.blob()) as CallResult<typeof name>;
       if (res.status === 204) return null as CallResult<typeof name>;
       const text = await res.text();

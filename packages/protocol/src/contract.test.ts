@@ -129,6 +129,22 @@ describe('the client', () => {
     });
   });
 
+  it('tells onNetwork after every call whether the server was reached (an error answer but 502-504 reaches it)', async () => {
+    const seen: boolean[] = [];
+    const onNetwork = (reached: boolean) => seen.push(reached);
+    await createClient({ fetch: recorder(200, { labs: [] }).fetch, onNetwork }).call('listLabs');
+    await createClient({ fetch: recorder(500, { error: 'boom' }).fetch, onNetwork })
+      .call('listLabs')
+      .catch(() => undefined);
+    await createClient({ fetch: recorder(503, { error: 'Service Unavailable' }).fetch, onNetwork })
+      .call('listLabs')
+      .catch(() => undefined);
+    await createClient({ fetch: async () => Promise.reject(new Error('ECONNREFUSED')), onNetwork })
+      .call('health')
+      .catch(() => undefined);
+    expect(seen).toEqual([true, true, false, false]);
+  });
+
   it('answers a file route with a Blob and a 204 with null', async () => {
     const pcap = await createClient({ fetch: recorder(200, 'pcap bytes').fetch }).call('capturePcap', {
       params: { name: 'lab1', id: 'abcdef0123456789' },

@@ -13,6 +13,8 @@ import {
 import {
   CheckRunSchema,
   ExerciseClosedEventSchema,
+  ExerciseResetEventSchema,
+  ExerciseSettingsEventSchema,
   ExerciseSubscribeSchema,
   SessionEndedEventSchema,
   SessionProgressEventSchema,
@@ -171,7 +173,7 @@ export const serverEvents = {
   },
   'session:settings': {
     payload: SessionSettingsEventSchema,
-    description: 'The session’s seat limit or lock changed.',
+    description: 'The session’s seat limit, lock or terminals-only setting changed.',
   },
   'session:student-removed': {
     payload: SessionStudentRemovedEventSchema,
@@ -181,6 +183,15 @@ export const serverEvents = {
     payload: ExerciseClosedEventSchema,
     description:
       'To a student’s own connections, just before the server closes them: removed from the session, or it ended.',
+  },
+  'exercise:reset': {
+    payload: ExerciseResetEventSchema,
+    description:
+      'To the lab’s exercise subscribers: the lab was reset (by its student or an instructor) and stands as the scenario starts it; read it again.',
+  },
+  'exercise:settings': {
+    payload: ExerciseSettingsEventSchema,
+    description: 'To the lab’s exercise subscribers: its session’s terminals-only setting changed.',
   },
 } as const satisfies Record<string, ServerEventDef>;
 

@@ -178,7 +178,7 @@ export const routes = {
     path: '/api/labs/:name',
     summary: 'Create the lab, or change it to match the document; answers with what was done',
     description:
-      'Body: a lab document as JSON, or as YAML with `Content-Type: application/yaml`. 400 with problems: nothing was changed.',
+      'Body: a lab document as JSON, or as YAML with `Content-Type: application/yaml`. 400 with problems: nothing was changed. A student applying their own lab: 403 `terminals-only` while their session is terminals only; otherwise the apply is recorded and shown on the dashboard.',
     access: 'lab',
     consumes: ['application/json', ...YAML_TYPES],
     params: LabNameParamsSchema,
@@ -206,6 +206,8 @@ export const routes = {
     method: 'DELETE',
     path: '/api/labs/:name',
     summary: 'Destroy the lab',
+    description:
+      'A student destroying their own lab: 403 `terminals-only` while their session is terminals only; otherwise it is recorded and shown on the dashboard.',
     access: 'lab',
     params: LabNameParamsSchema,
     response: { 200: DestroyResponseSchema, 409: Err, ...labErrors },
@@ -357,9 +359,9 @@ export const routes = {
   updateSession: {
     method: 'PATCH',
     path: '/api/sessions/:id',
-    summary: 'Changes a running session’s seat limit or locks/unlocks it (instructors)',
+    summary: 'Changes a running session’s seat limit, lock or terminals-only setting (instructors)',
     description:
-      'Locked: no new joins (409 `session-locked`), the students in it go on. A seat limit below the students already in it turns nobody away; it only stops new joins. 400: a seat limit above the server’s cap; 409: the session has ended.',
+      'Locked: no new joins (409 `session-locked`), the students in it go on. Terminals only: a student’s apply or destroy of their lab answers 403 `terminals-only` (dry runs and resets still work); their pages learn it at once (`exercise:settings`). A seat limit below the students already in it turns nobody away; it only stops new joins. 400: a seat limit above the server’s cap; 409: the session has ended.',
     access: 'instructor',
     params: SessionParamsSchema,
     body: SessionUpdateInputSchema,

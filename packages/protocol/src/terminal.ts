@@ -53,13 +53,15 @@ export type TerminalOutput = Static<typeof TerminalOutputSchema>;
 
 /**
  * exited: the shell ended by itself (`exit`, Ctrl-D); closed: `terminal:close` or the socket
- * disconnected; lab-changed: the node's namespace was removed by an apply or a destroy; shutdown: the
+ * disconnected; lab-changed: the node's namespace was removed by an apply or a destroy; lab-reset:
+ * the lab was reset (message: by whom, e.g. its student's instructor); shutdown: the
  * server stopped; error: the sandbox could not run (see message).
  */
 export const TerminalExitReasonSchema = Type.Union([
   Type.Literal('exited'),
   Type.Literal('closed'),
   Type.Literal('lab-changed'),
+  Type.Literal('lab-reset'),
   Type.Literal('shutdown'),
   Type.Literal('error'),
 ]);

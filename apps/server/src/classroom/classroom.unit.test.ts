@@ -65,10 +65,13 @@ describe('views', () => {
     hintsShown: 1,
     lastRun: null,
     solvedAt: null,
+    apiChanges: 0,
+    lastApiChangeAt: null,
+    instructorResetAt: null,
   };
 
   it('shows no solution, and hints only as far as revealed', () => {
-    const view = exerciseView('sabc-01', scenario, 1, undefined, 'x');
+    const view = exerciseView('sabc-01', scenario, 1, undefined, { id: 'x', terminalsOnly: false });
     const text = JSON.stringify(view);
     expect(text).not.toContain('solution');
     expect(text).not.toContain(scenario.solution[0]!.run);
@@ -77,6 +80,26 @@ describe('views', () => {
     expect(view.scenario.checks.map((c) => c.id)).toEqual(['db-eth0-up', 'web-to-db', 'bridge-learned-db']);
     expect(revealedHints(scenario, 99)).toHaveLength(2);
     expect(revealedHints(scenario, -1)).toEqual([]);
+  });
+
+  it("says in a session lab's view whether it is terminals only and when an instructor last reset it", () => {
+    expect(exerciseView('sabc-01', scenario, 0, undefined)).not.toHaveProperty('terminalsOnly');
+    const view = exerciseView('sabc-01', scenario, 0, undefined, {
+      id: 'x',
+      terminalsOnly: true,
+      instructorResetAt: 't9',
+    });
+    expect(view).toMatchObject({ session: 'x', terminalsOnly: true, instructorResetAt: 't9' });
+    expect(
+      exerciseView('sabc-01', scenario, 0, undefined, { id: 'x', terminalsOnly: false, instructorResetAt: null }),
+    ).not.toHaveProperty('instructorResetAt');
+  });
+
+  it('marks a student who changed their lab through the API: how often, the latest', () => {
+    expect(studentProgress(student, scenario)).not.toHaveProperty('apiChanges');
+    expect(studentProgress({ ...student, apiChanges: 2, lastApiChangeAt: 't5' }, scenario)).toMatchObject({
+      apiChanges: { count: 2, lastAt: 't5' },
+    });
   });
 
   it('counts a student with no run yet as 0 of every check', () => {
@@ -106,6 +129,7 @@ describe('views', () => {
       endReason: null,
       seatLimit: 12,
       locked: true,
+      terminalsOnly: false,
     };
     const s = sessionView(row, scenario, [student], 60);
     expect(s).toMatchObject({

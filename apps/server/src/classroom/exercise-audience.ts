@@ -1,8 +1,15 @@
-// Who follows exercises live, and what they are sent: a lab's subscribers get `exercise:results`
-// (its room), an instructor's dashboard gets `session:progress` for each student of the session.
+// Who follows exercises live, and what they are sent: a lab's subscribers get `exercise:results`,
+// `exercise:reset` and `exercise:settings` (its room), an instructor's dashboard gets `session:progress` for each student of the session.
 // Student connections also make a student "online" on the dashboard. A lab is watched (its checks
 // run on kernel changes) while it has subscribers or its session has a dashboard open.
-import { ExerciseSubscribeSchema, SessionSubscribeSchema, type CheckRun, type LiveAck } from '@patchbay/protocol';
+import {
+  ExerciseSubscribeSchema,
+  SessionSubscribeSchema,
+  type CheckRun,
+  type ExerciseResetEvent,
+  type ExerciseSettingsEvent,
+  type LiveAck,
+} from '@patchbay/protocol';
 import type { Scenario } from '@patchbay/scenarios';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
@@ -40,6 +47,16 @@ export class ExerciseAudience {
   /** Sends a run to the lab's subscribers. */
   sendResults(run: CheckRun): void {
     this.io.to(exerciseRoom(run.lab)).emit('exercise:results', run);
+  }
+
+  /** Tells the lab's subscribers (its student's pages, an instructor's look) that it was reset. */
+  sendReset(e: ExerciseResetEvent): void {
+    this.io.to(exerciseRoom(e.lab)).emit('exercise:reset', e);
+  }
+
+  /** Tells the lab's subscribers that its session's terminals-only setting changed. */
+  sendSettings(e: ExerciseSettingsEvent): void {
+    this.io.to(exerciseRoom(e.lab)).emit('exercise:settings', e);
   }
 
   /** Sends a student's progress to their session's dashboards. */

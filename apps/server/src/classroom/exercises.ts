@@ -12,6 +12,7 @@ import type { CheckRun, HintsView } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { StudentRow } from '../store/store.js';
 import { HttpError } from '../http-error.js';
+import type { ResetBy } from '../live/lab-processes.js';
 import type { LiveIo, LiveSocket } from '../live/socket.js';
 import { ExerciseAudience } from './exercise-audience.js';
 import { ExerciseRecords } from './exercise-records.js';
@@ -133,35 +134,50 @@ export class ExerciseHub {
     }
   }
 
-  /** Puts the lab back as the scenario starts (re-creates it when it is gone), then runs the checks. */
-  async reset(ctx: ExerciseContext): Promise<CheckRun> {
+  /**
+   * Puts the lab back as the scenario starts (re-creates it when it is gone), then runs the checks.
+   * `by`: instructor when an instructor reset a student's lab (the student is told: their
+   * terminals' closing message, `exercise:reset`, their exercise view); every page on the lab
+   * (`exercise:reset`) reads it again.
+   */
+  async reset(ctx: ExerciseContext, by: ResetBy = 'student'): Promise<CheckRun> {
     if (ctx.session?.endedAt)
       throw new HttpError(409, 'ended', `the class session of lab ${ctx.lab} has ended: its labs are gone for good`);
-    // The engine's `removing` event ends the lab's terminals, pings and captures before it goes.
+    // The engine's `removing` event ends the lab's terminals, pings and captures before it goes
+    // (marked as a reset, so they say why).
     await this.scheduler.exclusive(ctx.lab, () =>
       this.realizeLab(ctx.lab, async () => {
-        // The student may have been removed, or the session ended, while this reset waited its turn.
-        if (ctx.student && !this.app.store.students.get(ctx.student.id))
-          throw new HttpError(410, 'removed', `the student of lab ${ctx.lab} was removed from the session`);
-        if (ctx.session && this.app.store.sessions.get(ctx.session.id)?.endedAt)
-          throw new HttpError(
-            409,
-            'ended',
-            `the class session of lab ${ctx.lab} has ended: its labs are gone for good`,
-          );
-        const present = await this.app.engine.entry(ctx.lab).then(
-          () => true,
-          () => false,
-        );
-        if (present && (await exerciseOf(this.app.engine, ctx.lab).catch(() => undefined)))
-          await resetExercise(this.app.engine, ctx.lab);
-        else {
-          if (present) await this.app.engine.destroy(ctx.lab);
-          await startExercise(this.app.engine, ctx.scenario, { lab: ctx.lab });
+        const unmark = this.app.labProcesses.markReset(ctx.lab, by);
+        try {
+          await this.rebuild(ctx);
+        } finally {
+          unmark();
         }
       }),
     );
+    const at = new Date().toISOString();
+    if (by === 'instructor' && ctx.student) this.app.store.students.recordInstructorReset(ctx.student.id, at);
+    this.audience.sendReset({ lab: ctx.lab, by, at });
     return this.run(ctx.lab, 'reset');
+  }
+
+  /** The lab rebuilt from its scenario, once the student and the session are known to be still there. */
+  private async rebuild(ctx: ExerciseContext): Promise<void> {
+    // The student may have been removed, or the session ended, while this reset waited its turn.
+    if (ctx.student && !this.app.store.students.get(ctx.student.id))
+      throw new HttpError(410, 'removed', `the student of lab ${ctx.lab} was removed from the session`);
+    if (ctx.session && this.app.store.sessions.get(ctx.session.id)?.endedAt)
+      throw new HttpError(409, 'ended', `the class session of lab ${ctx.lab} has ended: its labs are gone for good`);
+    const present = await this.app.engine.entry(ctx.lab).then(
+      () => true,
+      () => false,
+    );
+    if (present && (await exerciseOf(this.app.engine, ctx.lab).catch(() => undefined)))
+      await resetExercise(this.app.engine, ctx.lab);
+    else {
+      if (present) await this.app.engine.destroy(ctx.lab);
+      await startExercise(this.app.engine, ctx.scenario, { lab: ctx.lab });
+    }
   }
 
   /** Destroys a lab (the end of a session), after its runs; true when there was something to destroy. */
@@ -226,6 +242,11 @@ export class ExerciseHub {
     }, this.options.enterDebounceMs);
     timer.unref();
     this.enterTimers.set(lab, timer);
+  }
+
+  /** Tells the pages on a session's labs that its terminals-only setting changed. */
+  sendSettings(lab: string, terminalsOnly: boolean): void {
+    this.audience.sendSettings({ lab, terminalsOnly });
   }
 
   /** Sends a student's progress to their session's dashboards. */

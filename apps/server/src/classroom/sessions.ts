@@ -108,17 +108,48 @@ export class Classroom {
       ]);
   }
 
-  /** The instructor changes a running session's seats or lock; every dashboard of it learns. */
+  /**
+   * The instructor changes a running session's seats, lock or terminals only; every dashboard of it
+   * learns, and its students' pages learn a change of terminals only.
+   */
   update(id: string, change: SessionUpdateInput): Session {
     const before = this.row(id);
     if (before.endedAt) throw new HttpError(409, 'ended', 'this class session has ended: nothing to change');
     if (change.seatLimit !== undefined) this.assertSeats(change.seatLimit, 'nothing was changed');
     const row = this.app.store.sessions.update(id, change) ?? before;
     const session = this.view(row);
-    this.app.io
-      .to(sessionRoom(id))
-      .emit('session:settings', { session: id, seatLimit: session.seatLimit, locked: session.locked });
+    this.app.io.to(sessionRoom(id)).emit('session:settings', {
+      session: id,
+      seatLimit: session.seatLimit,
+      locked: session.locked,
+      terminalsOnly: session.terminalsOnly,
+    });
+    if (row.terminalsOnly !== before.terminalsOnly)
+      for (const st of session.students) this.exercises.sendSettings(st.lab, row.terminalsOnly);
     return session;
+  }
+
+  /**
+   * 403 `terminals-only` when lab `lab` is a student's and their session is terminals only (the
+   * student's own apply or destroy through the API; `what`: that change, for the message).
+   */
+  assertStudentMayChange(lab: string, what: string): void {
+    const student = this.app.store.students.byLab(lab);
+    const session = student && this.app.store.sessions.get(student.session);
+    if (session?.terminalsOnly)
+      throw new HttpError(
+        403,
+        'terminals-only',
+        `your instructor set this class session to terminals only: you may not ${what} through the API; work in its terminals (a reset is still allowed); nothing was changed`,
+      );
+  }
+
+  /** A student changed their own lab through the API (an apply or a destroy): recorded, and the dashboards learn. */
+  recordStudentChange(lab: string): void {
+    const student = this.app.store.students.byLab(lab);
+    if (!student) return;
+    const row = this.app.store.students.recordApiChange(student.id);
+    if (row) this.exercises.emitProgress(row.id, row);
   }
 
   /**
@@ -278,18 +309,16 @@ export class Classroom {
     }
   }
 
-  /** The instructor resets a student's lab. */
+  /** The instructor resets a student's lab (the student is told it was the instructor). */
   resetStudent(sessionId: string, studentId: string) {
     const session = this.row(sessionId);
     const student = this.app.store.students.get(studentId);
     if (!student || student.session !== session.id)
       throw new HttpError(404, 'not-found', `session ${sessionId} has no student ${studentId}`);
     if (session.endedAt) throw new HttpError(409, 'ended', 'this class session has ended: its labs are gone');
-    return this.exercises.reset({
-      lab: student.lab,
-      scenario: this.exercises.scenarios.ofSession(session),
-      student,
-      session,
-    });
+    return this.exercises.reset(
+      { lab: student.lab, scenario: this.exercises.scenarios.ofSession(session), student, session },
+      'instructor',
+    );
   }
 }

@@ -31,6 +31,9 @@ export function studentProgress(st: StudentRow, scenario: Scenario, online?: boo
     ...(run ? { lastCheckAt: run.at } : {}),
     ...(st.solvedAt ? { solvedAt: st.solvedAt } : {}),
     ...(online === undefined ? {} : { online }),
+    ...(st.apiChanges > 0 && st.lastApiChangeAt
+      ? { apiChanges: { count: st.apiChanges, lastAt: st.lastApiChangeAt } }
+      : {}),
   };
 }
 
@@ -51,6 +54,7 @@ export function sessionView(
     ...(row.endedAt ? { endedAt: row.endedAt, endReason: row.endReason ?? 'instructor' } : {}),
     seatLimit: row.seatLimit ?? defaultSeats,
     locked: row.locked,
+    terminalsOnly: row.terminalsOnly,
     students: students.map((st) => studentProgress(st, scenario, online?.(st.lab))),
   };
 }
@@ -59,16 +63,24 @@ export function sessionView(
 export const revealedHints = (scenario: Scenario, shown: number): string[] =>
   (scenario.hints ?? []).slice(0, Math.max(0, shown));
 
+/** A session lab's view: its session, whether it is terminals only, the instructor's latest reset of it. */
+export interface ExerciseSessionPart {
+  id: string;
+  terminalsOnly: boolean;
+  instructorResetAt?: string | null;
+}
+
 export function exerciseView(
   lab: string,
   scenario: Scenario,
   hintsShown: number,
   lastRun: CheckRun | undefined,
-  session?: string,
+  session?: ExerciseSessionPart,
 ): ExerciseView {
   return {
     lab,
-    ...(session ? { session } : {}),
+    ...(session ? { session: session.id, terminalsOnly: session.terminalsOnly } : {}),
+    ...(session?.instructorResetAt ? { instructorResetAt: session.instructorResetAt } : {}),
     scenario: {
       id: scenario.id,
       title: scenario.title,

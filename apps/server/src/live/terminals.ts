@@ -9,7 +9,8 @@
 // memory bounded), pty-input.ts bounds input.
 //
 // A terminal ends on `terminal:close`, on the socket's disconnect, when its namespace goes away
-// (LabProcesses: apply/destroy), at server shutdown, or when its shell exits. Every end but the
+// (LabProcesses: apply/destroy; `lab-reset` when the lab is being reset, its message saying who
+// reset it), at server shutdown, or when its shell exits. Every end but the
 // last goes through killSandbox (SIGKILL to the sandbox's pid 1: everything the student started dies
 // with it, `sleep &` and `setsid` included); `terminal:exit` is always the last event.
 import { killSandbox, spawnSandboxPty, type SandboxPty } from '@patchbay/kernel';
@@ -25,7 +26,7 @@ import {
 } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
-import type { LabProcesses } from './lab-processes.js';
+import type { LabProcesses, ResetBy } from './lab-processes.js';
 import { payloadProblems } from './payload-problems.js';
 import { writeInput } from './pty-input.js';
 import { shellPlaceOf } from './shell-place.js';
@@ -45,6 +46,12 @@ export const TERMINAL_HUB_DEFAULTS: TerminalHubOptions = Object.freeze({
   pendingChars: 1024 * 1024,
 });
 
+/** The closing message of a terminal whose lab was reset, by who reset it. */
+const RESET_MESSAGE: Record<ResetBy, string> = {
+  instructor: 'your instructor reset your lab: the exercise starts again',
+  student: 'the lab was reset: the exercise starts again',
+};
+
 /** A shell that fails within this long of its start with a non-zero code did not start: reason `error`. */
 const STARTUP_MS = 1000;
 
@@ -59,6 +66,8 @@ interface Terminal {
   startedAt: number;
   /** Why it is being ended (set once, before the kill). */
   reason?: TerminalExitReason;
+  /** Why it was stopped, for its `terminal:exit` (a reset: by whom). */
+  message?: string;
   exited: boolean;
   /** Settles once the shell has exited and `terminal:exit` was sent. */
   done: Promise<void>;
@@ -220,7 +229,7 @@ export class TerminalHub {
     const unregister = this.processes.add({
       lab: t.lab,
       ns: t.ns,
-      stop: (why) => void this.stop(t, why),
+      stop: (why, resetBy) => void this.stop(t, why === 'lab-changed' && resetBy ? 'lab-reset' : why, resetBy),
       done: t.done,
     });
 
@@ -234,6 +243,7 @@ export class TerminalHub {
       if (reason === 'exited' || reason === 'error') exit.code = exitCode;
       if (signal) exit.signal = signal;
       if (quickFailure) exit.message = `exit code ${exitCode} within a second of its start; its output says why`;
+      else if (t.message) exit.message = t.message;
       socket.emit('terminal:exit', exit);
       mine.delete(id);
       this.all.delete(t);
@@ -245,10 +255,11 @@ export class TerminalHub {
   }
 
   /** Ends a terminal: kills its sandbox (everything inside) and waits for `terminal:exit` to be sent. */
-  private async stop(t: Terminal, reason: TerminalExitReason): Promise<void> {
+  private async stop(t: Terminal, reason: TerminalExitReason, resetBy?: ResetBy): Promise<void> {
     if (t.exited) return t.done;
     if (t.reason) return t.done;
     t.reason = reason;
+    if (reason === 'lab-reset') t.message = RESET_MESSAGE[resetBy ?? 'student'];
     t.output.unpause();
     try {
       await killSandbox(t.pty.pid);

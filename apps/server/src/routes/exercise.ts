@@ -21,12 +21,19 @@ const exercise: FastifyPluginAsyncTypebox = async (app) => {
   route(app, routes.getExercise, async (req) => {
     const ctx = await contextFor(req, req.params.name);
     await app.exercises.assertPresent(ctx);
+    const { session, student } = ctx; // read for this request: a toggle or a reset just before shows
     return exerciseView(
       ctx.lab,
       ctx.scenario,
       app.exercises.hintsShown(ctx),
       app.exercises.latest(ctx),
-      ctx.session?.id,
+      session
+        ? {
+            id: session.id,
+            terminalsOnly: session.terminalsOnly,
+            instructorResetAt: student?.instructorResetAt ?? null,
+          }
+        : undefined,
     );
   });
 
@@ -37,6 +44,10 @@ const exercise: FastifyPluginAsyncTypebox = async (app) => {
 
   route(app, routes.revealHint, async (req) => app.exercises.revealHint(await contextFor(req, req.params.name)));
 
-  route(app, routes.resetLab, async (req) => app.exercises.reset(await contextFor(req, req.params.name)));
+  // An instructor may reset a student's lab here too (their token covers every lab): the student is told.
+  route(app, routes.resetLab, async (req) => {
+    const ctx = await contextFor(req, req.params.name);
+    return app.exercises.reset(ctx, ctx.student && req.scope?.role === 'instructor' ? 'instructor' : 'student');
+  });
 };
 export default exercise;

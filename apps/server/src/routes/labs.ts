@@ -68,9 +68,14 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       const dryRun = req.query.dryRun === 'true';
+      // A student's own change of their lab: refused in a terminals-only session, recorded otherwise
+      // (the dashboard shows it). A dry run changes nothing.
+      const byStudent = req.scope?.role === 'student' && !dryRun;
+      if (byStudent) app.classroom.assertStudentMayChange(name, 'apply your lab');
       // The live services follow the lab through the engine's lifecycle events (plugins/services/live.ts).
       const result = await app.engine.apply(lab, { dryRun });
       if (!dryRun) app.store.labs.put(lab.name, lab);
+      if (byStudent) app.classroom.recordStudentChange(name);
       return {
         lab: result.lab,
         revision: result.revision,
@@ -107,9 +112,12 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
 
   route(app, routes.destroyLab, async (req) => {
     app.auth.assertLab(req, req.params.name);
+    const byStudent = req.scope?.role === 'student';
+    if (byStudent) app.classroom.assertStudentMayChange(req.params.name, 'destroy your lab');
     // The live services end what runs in the lab's namespaces on the engine's `removing` event.
     const { removed } = await app.engine.destroy(req.params.name);
     app.store.labs.delete(req.params.name);
+    if (byStudent) app.classroom.recordStudentChange(req.params.name);
     return { lab: req.params.name, removed };
   });
 };

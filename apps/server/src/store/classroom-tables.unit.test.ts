@@ -33,7 +33,7 @@ const tok = (n: number): string => `student-token-${n}-0123456789`;
 describe('classroom store', () => {
   it('keeps sessions by code (any case), students in order with tokens for their lab only', () => {
     const s = open();
-    expect(s.schemaVersion).toBe(4);
+    expect(s.schemaVersion).toBe(5);
     expect(
       s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: 'id: link-down' }),
     ).toMatchObject({ id: 'a', endedAt: null });
@@ -145,6 +145,11 @@ describe('classroom store', () => {
     s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 5 });
     // Back to version 3, as a database written before migration 4 is.
     s.db.exec(`
+      ALTER TABLE sessions DROP COLUMN terminals_only;
+      ALTER TABLE students DROP COLUMN api_changes;
+      ALTER TABLE students DROP COLUMN last_api_change_at;
+      ALTER TABLE students DROP COLUMN instructor_reset_at;
+      DELETE FROM migrations WHERE version = 5;
       ALTER TABLE sessions DROP COLUMN seat_limit;
       ALTER TABLE sessions DROP COLUMN locked;
       ALTER TABLE sessions DROP COLUMN end_reason;
@@ -153,10 +158,42 @@ describe('classroom store', () => {
     expect(s.schemaVersion).toBe(3);
     s.close();
     s = db = openStore(dir);
-    expect(s.schemaVersion).toBe(4);
+    expect(s.schemaVersion).toBe(5);
     expect(s.sessions.get('a')).toMatchObject({ code: 'ABCDEF', seatLimit: null, locked: false, endReason: null });
     s.sessions.end('a');
     expect(s.sessions.get('a')?.endReason).toBe('instructor');
+  });
+
+  it('brings a database of version 4 up to 5: not terminals only, no change by a student, no reset by an instructor', () => {
+    let s = open();
+    s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 5 });
+    s.students.add({
+      id: 'one',
+      session: 'a',
+      name: 'One',
+      token: tok(1),
+      labFor: (n) => studentLabName('ABCDEF', n),
+      max: 5,
+      nameKey: studentNameKey,
+    });
+    s.db.exec(`
+      ALTER TABLE sessions DROP COLUMN terminals_only;
+      ALTER TABLE students DROP COLUMN api_changes;
+      ALTER TABLE students DROP COLUMN last_api_change_at;
+      ALTER TABLE students DROP COLUMN instructor_reset_at;
+      DELETE FROM migrations WHERE version = 5;
+    `);
+    expect(s.schemaVersion).toBe(4);
+    s.close();
+    s = db = openStore(dir);
+    expect(s.schemaVersion).toBe(5);
+    expect(s.sessions.get('a')).toMatchObject({ seatLimit: 5, terminalsOnly: false });
+    expect(s.students.get('one')).toMatchObject({ apiChanges: 0, lastApiChangeAt: null, instructorResetAt: null });
+    expect(s.sessions.update('a', { terminalsOnly: true })).toMatchObject({ terminalsOnly: true, seatLimit: 5 });
+    expect(s.students.recordApiChange('one', 't1')).toMatchObject({ apiChanges: 1, lastApiChangeAt: 't1' });
+    expect(s.students.recordApiChange('one', 't2')).toMatchObject({ apiChanges: 2, lastApiChangeAt: 't2' });
+    s.students.recordInstructorReset('one', 't3');
+    expect(s.students.byLab('sabcdef-01')).toMatchObject({ apiChanges: 2, instructorResetAt: 't3' });
   });
 
   it('records runs; the first full pass stays as solvedAt; revoking a lab ends its tokens', () => {

@@ -73,6 +73,19 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE sessions ADD COLUMN end_reason TEXT;
     `,
   },
+  {
+    // What the instructor sees of a student's own changes and what students are told: a session
+    // may be terminals only (students may not apply or destroy their lab through the API); each
+    // student's applies and destroys through the API (how many, the latest) and when an
+    // instructor last reset their lab.
+    version: 5,
+    sql: `
+      ALTER TABLE sessions ADD COLUMN terminals_only INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE students ADD COLUMN api_changes INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE students ADD COLUMN last_api_change_at TEXT;
+      ALTER TABLE students ADD COLUMN instructor_reset_at TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration the database has not had yet, each in its own transaction. */

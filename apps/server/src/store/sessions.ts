@@ -1,5 +1,6 @@
 // Class sessions (table `sessions`): a scenario frozen as text when the session was opened, so
-// editing the library later never changes a running class; its seats and lock (migration 4).
+// editing the library later never changes a running class; its seats and lock (migration 4); whether
+// it is terminals only (migration 5).
 import type Database from 'better-sqlite3';
 
 export type EndReason = 'instructor' | 'idle';
@@ -18,6 +19,8 @@ export interface SessionRow {
   seatLimit: number | null;
   /** No new joins while locked. */
   locked: boolean;
+  /** Students may not apply or destroy their lab through the API. */
+  terminalsOnly: boolean;
 }
 
 interface SessionRecord {
@@ -30,6 +33,7 @@ interface SessionRecord {
   end_reason: string | null;
   seat_limit: number | null;
   locked: number;
+  terminals_only: number;
 }
 
 const sessionOf = (r: SessionRecord): SessionRow => ({
@@ -42,6 +46,7 @@ const sessionOf = (r: SessionRecord): SessionRow => ({
   endReason: r.end_reason === 'idle' || r.end_reason === 'instructor' ? r.end_reason : r.ended_at ? 'instructor' : null,
   seatLimit: r.seat_limit,
   locked: r.locked !== 0,
+  terminalsOnly: r.terminals_only !== 0,
 });
 
 export type NewSession = Pick<SessionRow, 'id' | 'code' | 'scenarioId' | 'scenarioText'> & {
@@ -60,7 +65,15 @@ export class SessionStore {
       )
       .run(s.id, s.code, s.scenarioId, s.scenarioText, createdAt, s.seatLimit ?? null);
     return r.changes === 1
-      ? { ...s, seatLimit: s.seatLimit ?? null, createdAt, endedAt: null, endReason: null, locked: false }
+      ? {
+          ...s,
+          seatLimit: s.seatLimit ?? null,
+          createdAt,
+          endedAt: null,
+          endReason: null,
+          locked: false,
+          terminalsOnly: false,
+        }
       : false;
   }
 
@@ -88,12 +101,17 @@ export class SessionStore {
     return (this.db.prepare('SELECT * FROM sessions WHERE ended_at IS NULL').all() as SessionRecord[]).map(sessionOf);
   }
 
-  /** Changes the seats or the lock of a session; the row as it is now. */
-  update(id: string, change: { seatLimit?: number; locked?: boolean }): SessionRow | undefined {
+  /** Changes the seats, the lock or terminals only of a session; the row as it is now. */
+  update(
+    id: string,
+    change: { seatLimit?: number; locked?: boolean; terminalsOnly?: boolean },
+  ): SessionRow | undefined {
     if (change.seatLimit !== undefined)
       this.db.prepare('UPDATE sessions SET seat_limit = ? WHERE id = ?').run(change.seatLimit, id);
     if (change.locked !== undefined)
       this.db.prepare('UPDATE sessions SET locked = ? WHERE id = ?').run(change.locked ? 1 : 0, id);
+    if (change.terminalsOnly !== undefined)
+      this.db.prepare('UPDATE sessions SET terminals_only = ? WHERE id = ?').run(change.terminalsOnly ? 1 : 0, id);
     return this.get(id);
   }
 

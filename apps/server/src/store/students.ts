@@ -1,5 +1,6 @@
 // The students of class sessions (table `students`): each one's own lab, the hash of their token,
-// hints revealed, the latest check run and when they first solved the exercise. A student and
+// hints revealed, the latest check run and when they first solved the exercise; their own changes
+// of their lab through the API and when an instructor last reset it (migration 5). A student and
 // their token are made and removed together (a failed join, an instructor removing them).
 import type { CheckRun } from '@patchbay/protocol';
 import type Database from 'better-sqlite3';
@@ -16,6 +17,11 @@ export interface StudentRow {
   hintsShown: number;
   lastRun: CheckRun | null;
   solvedAt: string | null;
+  /** Applies and destroys of their lab with their own token. */
+  apiChanges: number;
+  lastApiChangeAt: string | null;
+  /** When an instructor last reset their lab. */
+  instructorResetAt: string | null;
 }
 
 /** Why a join was refused by the store. */
@@ -44,6 +50,9 @@ interface StudentRecord {
   hints_shown: number;
   last_run: string | null;
   solved_at: string | null;
+  api_changes: number;
+  last_api_change_at: string | null;
+  instructor_reset_at: string | null;
 }
 
 const studentOf = (r: StudentRecord): StudentRow => ({
@@ -56,6 +65,9 @@ const studentOf = (r: StudentRecord): StudentRow => ({
   hintsShown: r.hints_shown,
   lastRun: r.last_run === null ? null : (JSON.parse(r.last_run) as CheckRun),
   solvedAt: r.solved_at,
+  apiChanges: r.api_changes,
+  lastApiChangeAt: r.last_api_change_at,
+  instructorResetAt: r.instructor_reset_at,
 });
 
 export class StudentStore {
@@ -105,6 +117,9 @@ export class StudentStore {
         hintsShown: 0,
         lastRun: null,
         solvedAt: null,
+        apiChanges: 0,
+        lastApiChangeAt: null,
+        instructorResetAt: null,
       };
     })();
   }
@@ -150,6 +165,19 @@ export class StudentStore {
       .prepare('UPDATE students SET last_run = ?, solved_at = COALESCE(solved_at, ?) WHERE id = ?')
       .run(JSON.stringify(run), solved, student);
     return this.get(student);
+  }
+
+  /** Counts a change the student made to their lab through the API (an apply or a destroy). */
+  recordApiChange(student: string, at = new Date().toISOString()): StudentRow | undefined {
+    this.db
+      .prepare('UPDATE students SET api_changes = api_changes + 1, last_api_change_at = ? WHERE id = ?')
+      .run(at, student);
+    return this.get(student);
+  }
+
+  /** An instructor reset the student's lab. */
+  recordInstructorReset(student: string, at = new Date().toISOString()): void {
+    this.db.prepare('UPDATE students SET instructor_reset_at = ? WHERE id = ?').run(at, student);
   }
 
   setHintsShown(student: string, n: number): void {

@@ -1,7 +1,9 @@
 // The one socket.io connection of the page, typed with the protocol's event maps. It connects with
-// the token (auth: { token }) and reconnects by itself; components subscribe to what they show.
+// the token (auth: { token }); the connection manager (connection.ts) reconnects it with backoff
+// whatever closed it, and components subscribe again to what they show on its `connect` event.
 import type { ClientToServerEvents, ServerToClientEvents } from '@patchbay/protocol';
 import { io, type Socket } from 'socket.io-client';
+import { manageSocket } from './connection';
 import { getToken } from './token';
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -20,7 +22,9 @@ export function liveSocket(token?: string): LiveSocket {
       path: '/socket.io/',
       auth: (cb) => cb({ token: token ?? getToken() ?? '' }),
       transports: ['websocket'],
+      reconnection: false,
     });
+    manageSocket(key, socket);
     sockets.set(key, socket);
   }
   return socket;

@@ -14,6 +14,7 @@ import type {
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
 import { liveSocket } from '../api/live';
+import { useServerOnline } from '../components/ConnectionBanner';
 import { ClassHeader } from './ClassHeader';
 import { ConfirmDialog } from './ConfirmDialog';
 import { JoinLinkNotice } from './JoinLinkNotice';
@@ -36,9 +37,12 @@ export function useLiveSession(id: string) {
   const [session, setSession] = useState<Session>();
   const [error, setError] = useState<string>();
   const [liveError, setLiveError] = useState<string>();
+  /** When the server last told this page anything about the session (ms): what an offline dashboard shows. */
+  const [updatedAt, setUpdatedAt] = useState<number>();
   const reload = useCallback(async () => {
     try {
       setSession(await client.call('getSession', { params: { id } }));
+      setUpdatedAt(Date.now());
       setError(undefined);
     } catch (e) {
       setError(e instanceof ApiError ? (e.status === 404 ? `No session ${id}.` : e.message) : String(e));
@@ -52,7 +56,10 @@ export function useLiveSession(id: string) {
       // What happened while the socket was away: read the session again.
       if (ack.ok) void reload();
     };
-    const onProgress = (e: SessionProgressEvent) => setSession((s) => (s ? applyProgress(s, e) : s));
+    const onProgress = (e: SessionProgressEvent) => {
+      setSession((s) => (s ? applyProgress(s, e) : s));
+      setUpdatedAt(Date.now());
+    };
     const onEnded = (e: SessionEndedEvent) =>
       e.session === id &&
       setSession((s) =>
@@ -60,6 +67,7 @@ export function useLiveSession(id: string) {
       );
     const onSettings = (e: SessionSettingsEvent) => setSession((s) => (s ? applySettings(s, e) : s));
     const onRemoved = (e: SessionStudentRemovedEvent) => setSession((s) => (s ? withoutStudent(s, e) : s));
+    // After every reconnection (the connection manager's backoff): the session room again, and a fresh read.
     const onConnect = () => void subscribe();
     socket.on('session:progress', onProgress);
     socket.on('session:ended', onEnded);
@@ -77,7 +85,7 @@ export function useLiveSession(id: string) {
       if (socket.connected) socket.emit('session:unsubscribe', { session: id });
     };
   }, [id, reload]);
-  return { session, setSession, error, liveError, reload };
+  return { session, setSession, error, liveError, reload, updatedAt };
 }
 
 /** Per check, how many students pass it: where the class is stuck. */
@@ -114,7 +122,8 @@ function CheckTally({ session }: { session: Session }) {
 }
 
 export function Dashboard({ id }: { id: string }) {
-  const { session, setSession, error, liveError } = useLiveSession(id);
+  const { session, setSession, error, liveError, updatedAt } = useLiveSession(id);
+  const online = useServerOnline();
   const [confirm, setConfirm] = useState<
     { kind: 'end' } | { kind: 'reset' | 'remove'; student: StudentProgress } | undefined
   >();
@@ -154,6 +163,15 @@ export function Dashboard({ id }: { id: string }) {
         <span>{session.scenario.title}</span>
       </ClassHeader>
       <main className="pb-class-body">
+        {!online && (
+          <div className="pb-notice error" role="status" data-testid="dashboard-offline">
+            <span>
+              <span className="pb-offline-note">offline</span> — last update{' '}
+              {updatedAt ? clockText(new Date(updatedAt).toISOString()) : 'never'}; the rows below may be out of date
+              until the server is back.
+            </span>
+          </div>
+        )}
         {liveError && (
           <div className="pb-notice error" role="alert">
             Live progress unavailable ({liveError}); reload the page to see the latest.
@@ -208,7 +226,8 @@ export function Dashboard({ id }: { id: string }) {
           {session.scenario.title} <span className="badge">{session.scenario.level}</span>
         </h1>
         <p className="pb-muted" data-testid="class-summary">
-          {totals.students} student{totals.students === 1 ? '' : 's'} · {totals.solved} solved · {totals.hints} hint
+          {totals.students} student{totals.students === 1 ? '' : 's'} · {totals.solved} solved
+          {totals.slipped ? ` (${totals.slipped} not passing every check now)` : ''} · {totals.hints} hint
           {totals.hints === 1 ? '' : 's'} used · started {clockText(session.createdAt)}
         </p>
         <CheckTally session={session} />
@@ -218,7 +237,11 @@ export function Dashboard({ id }: { id: string }) {
             <span className="mono">{window.location.origin}/join</span>) and give their name.
           </p>
         ) : (
-          <table className="pb-table pb-students" data-testid="students">
+          <table
+            className={`pb-table pb-students ${online ? '' : 'offline'}`}
+            data-testid="students"
+            data-offline={String(!online)}
+          >
             <thead>
               <tr>
                 <th scope="col">student</th>
@@ -239,6 +262,7 @@ export function Dashboard({ id }: { id: string }) {
                   session={session}
                   student={s}
                   now={now}
+                  offline={!online}
                   onReset={() => setConfirm({ kind: 'reset', student: s })}
                   onRemove={() => setConfirm({ kind: 'remove', student: s })}
                 />

@@ -1,7 +1,9 @@
 // One lab's exercise, as a student works on it or an instructor looks at it: the instructions, the
 // lab drawn read-only with its live state (link colours, tables), the checks live, the hints, and the
 // kernel's tables; a student also gets terminals and a reset. Everything goes through the token the
-// page was given (a student's covers this lab only).
+// page was given (a student's covers this lab only). A reset of the lab, from this page or another
+// (the instructor's dashboard, the student's own page), draws the lab again as it now stands; a
+// student is told when their instructor reset it, and when the session is terminals only.
 import type { CheckRun } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
@@ -17,7 +19,9 @@ import { createEditorStore } from '../store/editor';
 import { createLiveStore } from '../store/live';
 import { ChecksPanel, HintsPanel } from './ChecksPanel';
 import { ConfirmDialog } from './ConfirmDialog';
+import { resultText } from './final-result';
 import { Markdown } from './Markdown';
+import { instructorResetText, TERMINALS_ONLY_TEXT } from './student-changes';
 import { useExercise, type ExerciseState } from './useExercise';
 import './classroom.css';
 
@@ -29,6 +33,7 @@ type Tab = 'terminal' | 'tables';
 
 /** What the server said when it let go of a student; an end by the instructor keeps the general text. */
 const CLOSED_TEXT: Partial<Record<NonNullable<ExerciseState['closed']>, string>> = {
+  ended: 'This class session has ended: your lab is gone, and this lab is not available to you any more.',
   removed: 'Your instructor removed you from this class session: your lab is gone. Ask them before joining again.',
   expired: 'This class session ended after a long time without activity: its labs are gone.',
 };
@@ -67,8 +72,27 @@ export function ExerciseWorkspace({
   const [tab, setTab] = useState<Tab>(mode.role === 'student' ? 'terminal' : 'tables');
   const [terminalAt, setTerminalAt] = useState<{ node?: string; request: number }>({ request: 0 });
   const [confirmReset, setConfirmReset] = useState(false);
+  /** Resets made from this page (a live `exercise:reset` may not come: the subscription can be refused). */
+  const [ownResets, setOwnResets] = useState(0);
+  /** The instructor's reset the student closed the notice of. */
+  const [seenReset, setSeenReset] = useState<string>();
+  const labVersion = exercise.resets + ownResets;
   const connected = useStore(live, (s) => s.connected);
+  const subscribed = useStore(live, (s) => s.subscribed);
   const selected = useStore(store, (s) => (s.selected.nodes.length === 1 ? s.selected.nodes[0] : undefined));
+
+  // Opened while the server was away: load again once the connection is back.
+  const [loadAttempt, setLoadAttempt] = useState(0);
+  const unreachable = labError?.status === 0;
+  useEffect(() => {
+    if (!unreachable) return;
+    const retry = () => {
+      setLabError(undefined);
+      setLoadAttempt((n) => n + 1);
+    };
+    socket.on('connect', retry);
+    return () => void socket.off('connect', retry);
+  }, [socket, unreachable]);
 
   useEffect(() => {
     let current = true;
@@ -86,15 +110,35 @@ export function ExerciseWorkspace({
       current = false;
       live.getState().watch(undefined);
     };
-  }, [client, labName, store, live]);
+    // labVersion: the lab was reset; read it again (its tables subscription ended with the old lab).
+  }, [client, labName, store, live, labVersion, loadAttempt]);
 
   const error = exercise.error ?? labError;
   if (error) {
     return (
       <div className="pb-class-page">
         {header}
-        <div className="pb-class-message pb-error" role="alert" data-testid="exercise-error">
+        <div
+          // A session that ended is the normal end of a class, not an error.
+          className={`pb-class-message ${exercise.closed === 'ended' || exercise.closed === 'expired' ? '' : 'pb-error'}`}
+          role="alert"
+          data-testid="exercise-error"
+          data-closed={exercise.closed ?? ''}
+        >
           {loadErrorText(error, mode.role, exercise.closed)}
+          {mode.role === 'student' && exercise.result && error.status !== 0 && (
+            // The session is over (or the lab gone): what the student achieved stays theirs to see.
+            <p
+              className="pb-final-result"
+              role="status"
+              data-testid="final-result"
+              data-passed={exercise.result.passed}
+              data-total={exercise.result.total}
+              data-solved={String(Boolean(exercise.result.solvedAt))}
+            >
+              <strong>Your result:</strong> {resultText(exercise.result)}
+            </p>
+          )}
           {error.status === 410 && (
             // An idle student's lab is removed by the server; a reset builds it again.
             <p>
@@ -141,6 +185,7 @@ export function ExerciseWorkspace({
           className={`pb-dot ${connected ? 'ok' : 'off'}`}
           title={connected ? 'live updates connected' : 'live updates disconnected'}
           data-testid="live-status"
+          data-state={connected ? (subscribed ? 'live' : 'connected') : 'off'}
         />
         <button
           type="button"
@@ -152,6 +197,21 @@ export function ExerciseWorkspace({
           {student ? 'Reset lab…' : 'Reset this student…'}
         </button>
       </header>
+      {student && view?.instructorResetAt && view.instructorResetAt !== seenReset && (
+        <div className="pb-notice info" role="status" data-testid="instructor-reset-notice">
+          {instructorResetText(view.instructorResetAt)}{' '}
+          <button type="button" onClick={() => setSeenReset(view.instructorResetAt)} data-testid="instructor-reset-ok">
+            OK
+          </button>
+        </div>
+      )}
+      {view?.terminalsOnly && (
+        <div className="pb-notice info" role="status" data-testid="terminals-only-notice">
+          {student
+            ? TERMINALS_ONLY_TEXT
+            : 'Terminals only: this session refuses students’ applies and destroys of their labs through the API.'}
+        </div>
+      )}
       {(exercise.actionError || exercise.liveError) && (
         <div className="pb-notice error" role="alert" data-testid="exercise-notice">
           {exercise.actionError ?? `Live check results unavailable (${exercise.liveError}); "Check now" still works.`}
@@ -247,8 +307,8 @@ export function ExerciseWorkspace({
             exercise.actions.takeRun(
               student ? await client.call('resetLab', { params: { name: labName } }) : await mode.resetStudent(),
             );
-            // A reset realizes the lab again: its live tables end on the server, so subscribe again.
-            live.getState().watch(labName);
+            // A reset realizes the lab again: read it again (and subscribe to its tables again).
+            setOwnResets((n) => n + 1);
           }}
         />
       )}

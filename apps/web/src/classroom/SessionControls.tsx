@@ -1,6 +1,8 @@
 // The instructor's say over who joins a running session: seats used of the limit, the limit itself
 // (changeable while the class runs; lowering it turns nobody away, it only stops new joins), and a
-// lock (nobody new joins; those in it go on). Every change goes through `updateSession`.
+// lock (nobody new joins; those in it go on); and whether students may change their lab through
+// the API (terminals only: the server refuses their applies and destroys). Every change goes
+// through `updateSession`.
 import type { Session, SessionUpdateInput } from '@patchbay/protocol';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { client } from '../api/client';
@@ -44,6 +46,11 @@ export function SessionControls({ session, onChange }: { session: Session; onCha
             locked
           </span>
         )}
+        {session.terminalsOnly && (
+          <span className="badge warn" data-testid="session-terminals-only">
+            terminals only
+          </span>
+        )}
       </div>
       <form className="pb-row" onSubmit={saveSeats}>
         <label htmlFor={`${id}-seats`} className="pb-muted">
@@ -73,6 +80,19 @@ export function SessionControls({ session, onChange }: { session: Session; onCha
       >
         {session.locked ? 'Unlock joins' : 'Lock joins'}
       </button>
+      <label
+        className="pb-row"
+        title="Students may not apply or destroy their lab through the API (the server answers 403); they work in the terminals and may still reset their lab"
+      >
+        <input
+          type="checkbox"
+          checked={session.terminalsOnly}
+          disabled={busy}
+          onChange={(e) => void update({ terminalsOnly: e.currentTarget.checked })}
+          data-testid="terminals-only"
+        />
+        Terminals only
+      </label>
       {error && (
         <p className="pb-error" role="alert" data-testid="session-controls-error">
           {error}

@@ -4,7 +4,7 @@ import type { Problem, ScenarioSummary, Session } from '@patchbay/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, client } from '../api/client';
 import { navigate } from '../routes';
-import { clockText } from './progress';
+import { clockText, solvedOnce } from './progress';
 import { ClassHeader } from './ClassHeader';
 
 export function SessionsPage() {
@@ -202,7 +202,7 @@ function SessionTable({ sessions }: { sessions: Session[] }) {
               {s.students.length}/{s.seatLimit}
               {s.locked && !s.endedAt ? ' (locked)' : ''}
             </td>
-            <td>{s.students.filter((x) => x.solvedAt).length}</td>
+            <td>{s.students.filter(solvedOnce).length}</td>
             <td>{clockText(s.createdAt)}</td>
             <td>{s.endedAt ? clockText(s.endedAt) : ''}</td>
           </tr>

@@ -1,19 +1,24 @@
 // One student's row on the dashboard: presence, progress bar, a dot per check, hints, last check,
-// solve time, and the instructor's actions (open the lab read-only, reset it, remove the student).
+// solve time, whether the student changed their lab through the API themselves, and the
+// instructor's actions (open the lab read-only, reset it, remove the student).
 import type { Session, StudentProgress } from '@patchbay/protocol';
 import { AppLink } from './ClassHeader';
-import { agoText, checkDots, clockText, durationText, percent, solved, summaryText } from './progress';
+import { agoText, checkDots, clockText, durationText, percent, solved, solvedText, summaryText } from './progress';
+import { apiChangesText } from './student-changes';
 
 export function StudentRow({
   session,
   student,
   now,
+  offline = false,
   onReset,
   onRemove,
 }: {
   session: Session;
   student: StudentProgress;
   now: number;
+  /** The dashboard has lost the server: presence is unknown, not what it last was. */
+  offline?: boolean;
   onReset: () => void;
   onRemove: () => void;
 }) {
@@ -28,6 +33,7 @@ export function StudentRow({
   const checks = checkDots(placeholders, student.results);
   const done = solved(student);
   const ended = Boolean(session.endedAt);
+  const changedByStudent = apiChangesText(student.apiChanges);
   return (
     <tr
       data-testid="student-row"
@@ -37,16 +43,35 @@ export function StudentRow({
       className={done ? 'solved' : undefined}
     >
       <th scope="row">
-        {student.online !== undefined && (
-          <span
-            className={`pb-presence ${student.online ? 'on' : 'off'}`}
-            title={student.online ? 'has the exercise open' : 'not connected'}
-            aria-label={student.online ? 'online' : 'offline'}
-            data-testid="student-online"
-            data-online={String(student.online)}
-          />
-        )}
+        {student.online !== undefined &&
+          (offline ? (
+            <span
+              className="pb-presence unknown"
+              title="unknown: the dashboard is not connected to the server"
+              aria-label="presence unknown"
+              data-testid="student-online"
+              data-online="unknown"
+            />
+          ) : (
+            <span
+              className={`pb-presence ${student.online ? 'on' : 'off'}`}
+              title={student.online ? 'has the exercise open' : 'not connected'}
+              aria-label={student.online ? 'online' : 'offline'}
+              data-testid="student-online"
+              data-online={String(student.online)}
+            />
+          ))}
         {student.name}
+        {changedByStudent && (
+          <span
+            className="badge warn pb-api-changes"
+            title={changedByStudent}
+            data-testid="student-api-changes"
+            data-count={student.apiChanges?.count}
+          >
+            {changedByStudent}
+          </span>
+        )}
       </th>
       <td>
         <div className="pb-progress-cell">
@@ -84,8 +109,8 @@ export function StudentRow({
       </td>
       <td className="pb-num">{student.hintsShown}</td>
       <td title={agoText(student.lastCheckAt, now)}>{clockText(student.lastCheckAt)}</td>
-      <td data-testid="student-solved">
-        {student.solvedAt ? `${clockText(student.solvedAt)} (${durationText(student.joinedAt, student.solvedAt)})` : ''}
+      <td data-testid="student-solved" data-slipped={String(Boolean(student.solvedAt) && !done)}>
+        {solvedText(student)}
       </td>
       <td className="pb-row-actions">
         {!ended && (

@@ -7,6 +7,7 @@ import {
   checkDots,
   checkTally,
   classSummary,
+  clockText,
   durationText,
   joinErrorText,
   latestRun,
@@ -14,6 +15,8 @@ import {
   percent,
   seatsText,
   solved,
+  solvedOnce,
+  solvedText,
   sortStudents,
   summaryText,
   triggerText,
@@ -48,6 +51,7 @@ const session = (students: StudentProgress[]): Session => ({
   createdAt: '2025-01-01T09:59:00Z',
   seatLimit: 2,
   locked: false,
+  terminalsOnly: false,
   students,
 });
 
@@ -94,18 +98,34 @@ describe('applyProgress', () => {
   it('lists students by name and sums the class', () => {
     const students = [student('b', 'bob', 3, { hintsShown: 2 }), student('a', 'Ann', 1, { hintsShown: 1 })];
     expect(sortStudents(students).map((x) => x.name)).toEqual(['Ann', 'bob']);
-    expect(classSummary(students)).toEqual({ students: 2, solved: 1, hints: 3 });
+    expect(classSummary(students)).toEqual({ students: 2, solved: 1, slipped: 0, hints: 3 });
+    // Solved once and broken since: still counted as solved, and as slipped.
+    const slipped = student('c', 'Cy', 0, { solvedAt: '2025-01-01T10:07:12Z' });
+    expect(classSummary([...students, slipped])).toEqual({ students: 3, solved: 2, slipped: 1, hints: 3 });
+  });
+  it('says when a student solved, and where they are now if they broke it since', () => {
+    const at = new Date('2025-01-01T10:30:00Z');
+    const results = [{ id: 'a', title: 'a', pass: false, reason: 'no', seen: '' }];
+    const solvedNow = student('a', 'Ann', 3, { solvedAt: '2025-01-01T10:07:12Z', results });
+    const brokeSince = student('b', 'Bob', 0, { solvedAt: '2025-01-01T10:07:12Z', results });
+    const clock = clockText('2025-01-01T10:07:12Z', at);
+    expect(solvedText(solvedNow, at)).toBe(`${clock} (7 min 12 s)`);
+    expect(solvedText(brokeSince, at)).toBe(`solved at ${clock} (7 min 12 s), now 0/3`);
+    expect(solvedText(student('c', 'Cy', 2), at)).toBe('');
+    expect(solvedOnce(brokeSince)).toBe(true);
+    expect(solvedOnce(student('c', 'Cy', 2))).toBe(false);
   });
 });
 
 describe('seats, lock and removal', () => {
   it('takes a settings event of its own session only', () => {
     const s = session([]);
-    expect(applySettings(s, { session: 's1', seatLimit: 30, locked: true })).toMatchObject({
+    expect(applySettings(s, { session: 's1', seatLimit: 30, locked: true, terminalsOnly: true })).toMatchObject({
       seatLimit: 30,
       locked: true,
+      terminalsOnly: true,
     });
-    expect(applySettings(s, { session: 'other', seatLimit: 30, locked: true })).toBe(s);
+    expect(applySettings(s, { session: 'other', seatLimit: 30, locked: true, terminalsOnly: true })).toBe(s);
   });
   it('drops a removed student, leaves the others', () => {
     const s = session([student('a', 'Ann'), student('b', 'Bob')]);

@@ -75,7 +75,7 @@ export function applyProgress(session: Session, e: SessionProgressEvent): Sessio
 /** A session after a `session:settings` event: its seats and lock as they are now. */
 export function applySettings(session: Session, e: SessionSettingsEvent): Session {
   if (e.session !== session.id) return session;
-  return { ...session, seatLimit: e.seatLimit, locked: e.locked };
+  return { ...session, seatLimit: e.seatLimit, locked: e.locked, terminalsOnly: e.terminalsOnly };
 }
 
 /** A session after a `session:student-removed` event: the student's row gone. */
@@ -134,11 +134,31 @@ export function checkTally(
   });
 }
 
-/** The class's totals for the dashboard's header. */
-export function classSummary(students: StudentProgress[]): { students: number; solved: number; hints: number } {
+/**
+ * Solved means solved once: every check passed at some point (`solvedAt`), whatever the checks say
+ * now. The dashboard's column, its header and the sessions list all count it so; where a student
+ * has since broken something, they say "now x/y" beside it.
+ */
+export const solvedOnce = (s: StudentProgress): boolean => Boolean(s.solvedAt) || solved(s);
+
+/** The dashboard's "solved" cell: `14:03:27 (7 min 12 s)`, `solved at 14:03:27 (7 min 12 s), now 0/3`, or ''. */
+export function solvedText(s: StudentProgress, now: Date = new Date()): string {
+  if (!s.solvedAt) return '';
+  const when = `${clockText(s.solvedAt, now)} (${durationText(s.joinedAt, s.solvedAt)})`;
+  return solved(s) ? when : `solved at ${when}, now ${summaryText(s.results.length ? s.passed : undefined, s.total)}`;
+}
+
+/** The class's totals for the dashboard's header (`slipped`: solved once, not every check passes now). */
+export function classSummary(students: StudentProgress[]): {
+  students: number;
+  solved: number;
+  slipped: number;
+  hints: number;
+} {
   return {
     students: students.length,
-    solved: students.filter(solved).length,
+    solved: students.filter(solvedOnce).length,
+    slipped: students.filter((s) => solvedOnce(s) && !solved(s)).length,
     hints: students.reduce((n, s) => n + s.hintsShown, 0),
   };
 }

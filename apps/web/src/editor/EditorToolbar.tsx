@@ -12,7 +12,7 @@ export interface EditorToolbarProps {
   /** Problems the lab has now: Apply waits until there are none. */
   problemCount: number;
   save: SaveState;
-  live: { connected: boolean; error?: string | undefined };
+  live: { connected: boolean; subscribed?: boolean; error?: string | undefined };
   onOpen: () => void;
   onUndo: () => void;
   onRedo: () => void;
@@ -102,6 +102,7 @@ export function EditorToolbar(p: EditorToolbarProps) {
         className={`pb-dot ${p.live.connected ? 'ok' : 'off'}`}
         title={p.live.connected ? 'live updates connected' : (p.live.error ?? 'live updates disconnected')}
         data-testid="live-status"
+        data-state={p.live.connected ? (p.live.subscribed ? 'live' : 'connected') : 'off'}
       />
       <button type="button" className="danger" onClick={p.onDestroy} disabled={!p.applied} data-testid="destroy">
         Destroy

@@ -97,16 +97,22 @@ export function TerminalPanel(props: {
       else ack(); // a terminal this page no longer shows
     };
     const onExit = (e: TerminalExit) => live.current.find((x) => x.id === e.id)?.exit(e);
+    // The connection dropped: the server ended the shells; each says so and reopens once it is back.
     const onDisconnect = () => {
       for (const s of live.current) s.lost();
+    };
+    const onConnect = () => {
+      for (const s of live.current) s.reopen();
     };
     socket.on('terminal:output', onOutput);
     socket.on('terminal:exit', onExit);
     socket.on('disconnect', onDisconnect);
+    socket.on('connect', onConnect);
     return () => {
       socket.off('terminal:output', onOutput);
       socket.off('terminal:exit', onExit);
       socket.off('disconnect', onDisconnect);
+      socket.off('connect', onConnect);
     };
   }, [socket]);
 
@@ -195,7 +201,7 @@ export function TerminalPanel(props: {
           {sessions.map((s) => (
             <div
               key={s.key}
-              className={`pb-term-tab ${s.state === 'ended' ? 'ended' : ''}`}
+              className={`pb-term-tab ${s.state === 'ended' || s.state === 'lost' ? 'ended' : ''}`}
               data-testid="terminal-tab"
               data-node={s.node}
               data-state={s.state}
@@ -209,7 +215,13 @@ export function TerminalPanel(props: {
               >
                 {label(s)}
                 {s.state === 'opening' && <span className="pb-term-status"> opening…</span>}
-                {s.ended && (
+                {s.state === 'lost' && (
+                  <span className="pb-term-status" data-testid="terminal-lost">
+                    {' '}
+                    — disconnected, reopens when the server is back
+                  </span>
+                )}
+                {s.ended && s.state === 'ended' && (
                   <span className="pb-term-status" data-testid="terminal-exit">
                     {' '}
                     — {s.ended}

@@ -21,6 +21,10 @@ describe('exitText', () => {
     expect(exitText({ id: 'x', reason: 'exited', code: 0 })).toBe('the shell exited');
     expect(exitText({ id: 'x', reason: 'exited', code: 3 })).toBe('the shell exited (code 3)');
     expect(exitText({ id: 'x', reason: 'lab-changed' })).toMatch(/lab changed/);
+    expect(exitText({ id: 'x', reason: 'lab-reset' })).toBe('the lab was reset');
+    expect(
+      exitText({ id: 'x', reason: 'lab-reset', message: 'your instructor reset your lab: the exercise starts again' }),
+    ).toBe('your instructor reset your lab: the exercise starts again');
     expect(exitText({ id: 'x', reason: 'error', code: 1, message: 'boom' })).toBe('the sandbox could not start: boom');
   });
 });

@@ -5,11 +5,14 @@ export const EXIT_TEXT: Record<TerminalExit['reason'], string> = {
   exited: 'the shell exited',
   closed: 'closed',
   'lab-changed': 'the node was removed (the lab changed or was destroyed)',
+  'lab-reset': 'the lab was reset',
   shutdown: 'the server stopped',
   error: 'the sandbox could not start',
 };
 
 export function exitText(e: TerminalExit): string {
+  // A reset's message says it all, and by whom (`your instructor reset your lab: …`).
+  if (e.reason === 'lab-reset' && e.message) return e.message;
   const code = e.reason === 'exited' && e.code !== undefined && e.code !== 0 ? ` (code ${e.code})` : '';
   return `${EXIT_TEXT[e.reason]}${code}${e.message ? `: ${e.message}` : ''}`;
 }

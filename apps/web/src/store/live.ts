@@ -3,6 +3,7 @@
 // second, turned into packet rates from the last two samples. One store per editor instance.
 import type { TablesCounters, TablesDelta } from '@patchbay/protocol';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { isNetworkFailure } from '../api/connection';
 import { liveSocket, type LiveSocket } from '../api/live';
 import type { BridgeView, NodeView } from '@patchbay/topology';
 
@@ -65,7 +66,15 @@ export function createLiveStore(socket: LiveSocket = liveSocket()): LiveStore {
       void resubscribe();
     });
     socket.on('disconnect', () => set({ connected: false, subscribed: false }));
-    socket.on('connect_error', (err) => set({ connected: false, error: `live updates unavailable: ${err.message}` }));
+    // The server unreachable is the connection banner's to say (and the manager's to retry); a
+    // refusal (a token not valid) is this page's.
+    socket.on('connect_error', (err) =>
+      set(
+        isNetworkFailure(err)
+          ? { connected: false }
+          : { connected: false, error: `live updates unavailable: ${err.message}` },
+      ),
+    );
     socket.on('tables:snapshot', (e) => {
       if (e.lab !== current) return;
       const s = e.state;

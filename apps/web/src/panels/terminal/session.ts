@@ -11,7 +11,8 @@ import type { LiveSocket } from '../../api/live';
 import { newStreamId } from '../../api/stream-id';
 import { exitText, inputChunks } from '../terminal-format';
 
-export type SessionState = 'new' | 'opening' | 'open' | 'ended';
+/** `lost`: the connection to the server dropped (its shell ended there); it reopens once the server is back. */
+export type SessionState = 'new' | 'opening' | 'open' | 'lost' | 'ended';
 
 const ACK_TIMEOUT_MS = 15_000;
 
@@ -23,8 +24,8 @@ export class TerminalSession {
   private readonly fitAddon = new FitAddon();
   private opened = false;
   private disposed = false;
-  /** The terminal's stream id, chosen here: the server's events for it carry it from the first one. */
-  readonly id = newStreamId();
+  /** The terminal's stream id, chosen here: the server's events for it carry it from the first one (a reopened terminal takes a new one). */
+  id = newStreamId();
   state: SessionState = 'new';
   /** Why it ended (shown in its tab). */
   ended: string | undefined;
@@ -106,6 +107,11 @@ export class TerminalSession {
   }
 
   private async start(): Promise<void> {
+    if (!this.socket.connected) {
+      // Opening now would wait for an answer that cannot come: wait for the server instead.
+      this.lost();
+      return;
+    }
     this.state = 'opening';
     this.onChange(this);
     const dims = this.fitAddon.proposeDimensions();
@@ -123,6 +129,10 @@ export class TerminalSession {
       } else if (this.disposed) {
         // Closed (tab closed, lab changed) while the server was opening it.
         this.socket.emit('terminal:close', { id: this.id });
+      } else if (this.state === 'opening' && !this.socket.connected) {
+        // Answered, then the connection dropped before this ran: the shell is gone with it.
+        this.lost();
+        return;
       } else if (this.state === 'opening') {
         this.state = 'open';
         if (this.term.cols !== cols || this.term.rows !== rows)
@@ -130,9 +140,13 @@ export class TerminalSession {
       }
       // Otherwise it has ended already: its output and exit came before the ack (routed by id).
     } catch {
-      this.refused = this.socket.connected
-        ? 'the server did not answer in time'
-        : 'not connected to the Patchbay server: is it running?';
+      if (!this.socket.connected) {
+        // The connection dropped while opening: reopen when it is back rather than give up.
+        this.state = 'opening';
+        this.lost();
+        return;
+      }
+      this.refused = 'the server did not answer in time';
       this.state = 'ended';
       this.ended = 'refused';
     }
@@ -146,6 +160,8 @@ export class TerminalSession {
 
   exit(e: TerminalExit): void {
     if (this.state === 'ended') return;
+    // The server is stopping (a restart): like a lost connection, the terminal reopens when it is back.
+    if (e.reason === 'shutdown') return this.lost('the server stopped: this shell ended');
     this.state = 'ended';
     this.ended = exitText(e);
     this.term.write(`\r\n\x1b[2m[${this.ended}]\x1b[0m\r\n\x1b[?25l`); // and hide the cursor
@@ -153,15 +169,34 @@ export class TerminalSession {
     this.onChange(this);
   }
 
-  /** The connection dropped: the server ends its shells then. */
-  lost(): void {
-    if (this.state !== 'open' && this.state !== 'opening') return;
-    this.exit({ id: this.id, reason: 'closed', message: 'the connection to the server was lost' });
+  /** The connection dropped: the server ends its shells then. The screen stays, and says so; `reopen()` starts a new shell in it. */
+  lost(why = 'the connection to the server was lost: this shell ended'): void {
+    if (this.state !== 'open' && this.state !== 'opening' && this.state !== 'new') return;
+    if (this.disposed) return;
+    const wasOpen = this.state === 'open';
+    this.state = 'lost';
+    this.ended = 'disconnected from the server: reopens when it is back';
+    if (wasOpen) this.term.write(`\r\n\x1b[2m[${why}]\x1b[0m\r\n`);
+    this.term.options.disableStdin = true;
+    this.onChange(this);
+  }
+
+  /** The server is back: a new shell in the same node and screen (a lost terminal only). */
+  reopen(): void {
+    if (this.state !== 'lost' || this.disposed) return;
+    this.id = newStreamId();
+    this.ended = undefined;
+    this.term.options.disableStdin = false;
+    this.term.write('\x1b[2m[reconnected: a new shell]\x1b[0m\r\n');
+    this.state = 'new';
+    // Not shown yet (never attached): it opens when its tab is shown, as a new terminal does.
+    if (this.opened) void this.start();
+    else this.onChange(this);
   }
 
   /** Ends the shell (if it runs) and frees the screen. */
   dispose(): void {
-    if (this.state === 'open') this.socket.emit('terminal:close', { id: this.id });
+    if (this.state === 'open' && this.socket.connected) this.socket.emit('terminal:close', { id: this.id });
     this.disposed = true;
     this.state = 'ended';
     this.detach();
