@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parseScenarioText, formatScenarioProblem, type ScenarioParseOptions } from './parse.js';
-import type { Problem } from '@patchbay/topology';
+import { checkLab, type Problem } from '@patchbay/topology';
 import { EXAMPLE } from '../test/example.js';
 
 const base = () => parse(EXAMPLE) as Record<string, unknown>;
@@ -26,6 +26,25 @@ describe('the SCENARIO-FORMAT example', () => {
     expect(r.scenario?.checks[0]).toMatchObject({ type: 'ping', from: 'ns-web', to: '192.168.100.20' });
     expect(r.scenario?.solution).toEqual([{ node: 'br0', run: 'ip link set veth-db-br up' }]);
     expect(r.scenario?.labPath).toBeUndefined();
+  });
+  it('parses when its lab is broken on purpose with one subnet on two interfaces (a warning, not a problem)', () => {
+    const text = variant((s) => {
+      const l = s.lab as { nodes: Record<string, unknown>; links: unknown[] };
+      l.nodes['r1'] = { kind: 'router' };
+      l.links.push(
+        {
+          a: { node: 'r1', interface: 'eth0', addresses: ['10.1.0.1/24'] },
+          b: { node: 'ns-web', interface: 'r1a', addresses: ['10.1.0.2/24'] },
+        },
+        {
+          a: { node: 'r1', interface: 'eth1', addresses: ['10.1.0.3/24'] },
+          b: { node: 'ns-db', interface: 'r1b', addresses: ['10.1.0.4/24'] },
+        },
+      );
+    });
+    const r = run(text);
+    expect(r.problems).toEqual([]);
+    expect(checkLab(r.scenario!.lab).warnings.map((w) => w.code)).toEqual(['addr.subnet-overlap']);
   });
   it('parses as JSON too', () => {
     expect(run(JSON.stringify(base())).problems).toEqual([]);

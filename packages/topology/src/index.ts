@@ -11,6 +11,7 @@ export * from './addr.js';
 export * from './schema.js';
 export * from './parse.js';
 export * from './validate.js';
+export { subnetsOverlap, SUBNET_OVERLAP } from './validate-subnets.js';
 export * from './features.js';
 export * from './peers.js';
 export * from './compile-nat.js';

@@ -104,6 +104,11 @@ export interface Problem {
   path: string;
   code: string;
   message: string;
+  /**
+   * Absent: an error, the lab cannot be applied. `warning`: the lab applies, but probably does not do
+   * what was meant (two interfaces of a node in one subnet); the editor shows it, nothing refuses it.
+   */
+  severity?: 'warning';
 }
 
 /**

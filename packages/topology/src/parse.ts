@@ -19,7 +19,7 @@ import {
 } from './schema.js';
 import { structureProblems } from './parse-structure.js';
 import { asTopLevelMap, readYamlMap } from './read-document.js';
-import { validateLab, type ValidateOptions } from './validate.js';
+import { checkLab, validateLab, type ValidateOptions } from './validate.js';
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
@@ -32,6 +32,8 @@ export interface ParseResult {
   /** Present when the file has the lab's structure (even if `problems` lists semantic problems). */
   lab?: Lab;
   problems: Problem[];
+  /** Present when the lab's meaning was checked: what applies but probably is not meant (`severity: 'warning'`). */
+  warnings?: Problem[];
 }
 
 const LAB_FILE = { what: 'lab', notAMap: { code: 'schema.type', expected: 'name, nodes and links' } } as const;
@@ -75,11 +77,11 @@ function checkLabValue(value: Record<string, unknown>, opts: ValidateOptions): P
   }
 
   const lab = value as unknown as Lab;
-  const problems = validateLab(lab, opts);
+  const { problems, warnings } = checkLab(lab, opts);
   // Every soft structural constraint has a counterpart in validateLab; should one ever not, the
   // schema's own message is still better than accepting the file.
-  if (problems.length === 0 && structural.length > 0) return { lab, problems: strip(structural) };
-  return { lab, problems };
+  if (problems.length === 0 && structural.length > 0) return { lab, problems: strip(structural), warnings };
+  return { lab, problems, warnings };
 }
 
 export const parseLab = parseLabText;

@@ -29,6 +29,7 @@ export interface Namespace {
 
 export class Ctx {
   readonly problems: Problem[] = [];
+  readonly warnings: Problem[] = [];
   readonly nodes: [string, NodeSpec][];
   readonly nodeMap: Map<string, NodeSpec>;
   readonly hostNames: string[];
@@ -45,6 +46,16 @@ export class Ctx {
 
   add(path: string, code: string, message: string): void {
     this.problems.push({ path, code, message });
+  }
+
+  /** A problem that does not stop the lab from being applied (see `Problem.severity`). */
+  warn(path: string, code: string, message: string): void {
+    this.warnings.push({ path, code, message, severity: 'warning' });
+  }
+
+  /** Every namespace an interface or address was recorded in, in the order they were met. */
+  allNamespaces(): Namespace[] {
+    return [...this.namespaces.values(), ...(this.implicit ? [this.implicit] : [])];
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Lab, LinkEndSpec, Problem } from './model.js';
 import { deviceName } from './naming.js';
 import { checkOverlays } from './validate-overlays.js';
 import { checkNodeRules } from './validate-routes.js';
+import { checkSubnets } from './validate-subnets.js';
 import {
   Ctx,
   RESERVED_IFNAMES,
@@ -30,10 +31,21 @@ export interface ValidateOptions {
 
 export const DEFAULT_LIMITS = { maxNodes: 2000, maxLinks: 4000, maxOverlays: 64 } as const;
 
-/** Every problem of a lab (empty if it is valid). Never throws. */
+/** Every problem of a lab that stops it from being applied (empty if it is valid). Never throws. */
 export function validateLab(lab: Lab, opts: ValidateOptions = {}): Problem[] {
+  return checkLab(lab, opts).problems;
+}
+
+/**
+ * The problems of a lab (errors: it cannot be applied) and its warnings (`severity: 'warning'`: it
+ * applies, but probably does not do what was meant). Never throws.
+ */
+export function checkLab(lab: Lab, opts: ValidateOptions = {}): { problems: Problem[]; warnings: Problem[] } {
   if (lab === null || typeof lab !== 'object')
-    return [{ path: '', code: 'lab.invalid', message: 'the lab must be a map with name, nodes and links' }];
+    return {
+      problems: [{ path: '', code: 'lab.invalid', message: 'the lab must be a map with name, nodes and links' }],
+      warnings: [],
+    };
   const ctx = new Ctx(lab);
   try {
     checkLimits(ctx, opts);
@@ -44,11 +56,12 @@ export function validateLab(lab: Lab, opts: ValidateOptions = {}): Problem[] {
     // subnets that routes and NAT rules may refer to.
     checkOverlays(ctx);
     checkNodeRules(ctx);
+    checkSubnets(ctx);
   } catch (err) {
     // Only reachable with input that bypassed the structural check; still report, never throw.
     ctx.add('', 'lab.invalid', `the lab could not be checked: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return dedupe(ctx.problems);
+  return { problems: dedupe(ctx.problems), warnings: dedupe(ctx.warnings) };
 }
 
 function dedupe(problems: Problem[]): Problem[] {

@@ -3,7 +3,7 @@
 // instructor's actions (open the lab read-only, reset it, remove the student).
 import type { Session, StudentProgress } from '@patchbay/protocol';
 import { AppLink } from './ClassHeader';
-import { agoText, checkDots, clockText, durationText, percent, solved, solvedText, summaryText } from './progress';
+import { agoText, checkDots, clockText, percent, solved, solvedText, summaryText } from './progress';
 import { apiChangesText } from './student-changes';
 
 export function StudentRow({

@@ -1,24 +1,27 @@
 // The inspector: a form for what is selected (one node, one link, several, or the lab itself when
 // nothing is). This file dispatches on the selection; the forms are in ./inspector/. Every edit goes
 // through the store's `edit`, immutably, dropping optional fields left empty so the YAML stays clean.
-import { useId, type ReactNode } from 'react';
+import { useId, useMemo, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { linkId } from '../model/lab-edit';
 import type { EditorStore } from '../store/editor';
+import type { LiveStore } from '../store/live';
 import { InspectorContext, type Ctx } from './inspector/context';
 import { LabInspector } from './inspector/LabInspector';
 import { LinkInspector } from './inspector/LinkInspector';
 import { NodeInspector } from './inspector/NodeInspector';
 import './inspector.css';
 
-export function Inspector(props: { store: EditorStore }) {
-  const { lab, selected, problems } = useStore(
+export function Inspector(props: { store: EditorStore; live?: LiveStore }) {
+  const { lab, selected, problems, warnings } = useStore(
     props.store,
-    useShallow((s) => ({ lab: s.lab, selected: s.selected, problems: s.problems })),
+    useShallow((s) => ({ lab: s.lab, selected: s.selected, problems: s.problems, warnings: s.warnings })),
   );
   const idp = `pb-insp${useId().replace(/[^A-Za-z0-9_-]/g, '')}-`;
-  const ctx: Ctx = { store: props.store, problems, idp };
+  // Fields show their warnings under them too, after their problems.
+  const fieldProblems = useMemo(() => [...problems, ...warnings], [problems, warnings]);
+  const ctx: Ctx = { store: props.store, problems: fieldProblems, idp, live: props.live };
 
   let body: ReactNode;
   const oneNode = selected.nodes.length === 1 && selected.links.length === 0 ? selected.nodes[0] : undefined;
@@ -50,7 +53,7 @@ export function Inspector(props: { store: EditorStore }) {
       </section>
     );
   } else {
-    body = <LabInspector lab={lab} problems={problems} />;
+    body = <LabInspector lab={lab} problems={problems} warnings={warnings} />;
   }
   return (
     <InspectorContext.Provider value={ctx}>

@@ -1,14 +1,60 @@
 // A veth pair on the canvas: the path between the two nodes, each end labelled with its interface
-// and first address near its node; coloured by the live link state (both ends up, one down), and
-// animated while packets flow (wider with log10 of the packet rate).
-import { BaseEdge, EdgeLabelRenderer, getStraightPath, useStore as useFlowStore, type EdgeProps } from '@xyflow/react';
-import { memo, type CSSProperties } from 'react';
+// and first address near its node (clear of every node, so each label can be clicked); coloured by
+// the live link state (both ends up, one down), and animated while packets flow (wider with log10
+// of the packet rate).
+import {
+  BaseEdge,
+  EdgeLabelRenderer,
+  getStraightPath,
+  useInternalNode,
+  useStore as useFlowStore,
+  type EdgeProps,
+  type InternalNode,
+  type ReactFlowState,
+} from '@xyflow/react';
+import { memo, useCallback, type CSSProperties } from 'react';
+import { labelSize, linkSegment, placeEndLabels, type Rect } from '../model/edge-geometry';
 import type { HostedFlowEdge, LinkFlowEdge, OverlayFlowEdge } from '../model/graph';
+import { endLabelText, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { useEditorStore } from './editor-context';
 import { DETAIL_ZOOM } from './LabNode';
 
-/** Labels sit this far from each end, just outside the node (the path starts at the node's handle). */
-const LABEL_OFFSET = 40;
+function rectOf(n: InternalNode | undefined): Rect | undefined {
+  if (!n) return undefined;
+  const p = n.internals.positionAbsolute;
+  return { x: p.x, y: p.y, w: n.measured.width ?? NODE_WIDTH, h: n.measured.height ?? NODE_HEIGHT };
+}
+
+const sameRects = (a: Rect[], b: Rect[]) =>
+  a.length === b.length && a.every((r, i) => r.x === b[i]!.x && r.y === b[i]!.y && r.w === b[i]!.w && r.h === b[i]!.h);
+
+/** The other nodes near the link between `source` and `target` (labels must not land on them). */
+function useNodesNear(source: string, target: string, enabled: boolean): Rect[] {
+  const select = useCallback(
+    (s: ReactFlowState): Rect[] => {
+      if (!enabled) return [];
+      const a = rectOf(s.nodeLookup.get(source));
+      const b = rectOf(s.nodeLookup.get(target));
+      if (!a || !b) return [];
+      const margin = 200;
+      const area: Rect = {
+        x: Math.min(a.x, b.x) - margin,
+        y: Math.min(a.y, b.y) - margin,
+        w: Math.max(a.x + a.w, b.x + b.w) - Math.min(a.x, b.x) + 2 * margin,
+        h: Math.max(a.y + a.h, b.y + b.h) - Math.min(a.y, b.y) + 2 * margin,
+      };
+      const out: Rect[] = [];
+      for (const [id, n] of s.nodeLookup) {
+        if (id === source || id === target) continue;
+        const r = rectOf(n)!;
+        if (r.x < area.x + area.w && area.x < r.x + r.w && r.y < area.y + area.h && area.y < r.y + r.h) out.push(r);
+      }
+      return out;
+    },
+    [source, target, enabled],
+  );
+  return useFlowStore(select, sameRects);
+}
 
 function endLabel(x: number, y: number, text: string, testid: string, onClick: () => void) {
   return (
@@ -24,21 +70,34 @@ function endLabel(x: number, y: number, text: string, testid: string, onClick: (
   );
 }
 
-function LinkEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }: EdgeProps<LinkFlowEdge>) {
-  const [path] = getStraightPath({ sourceX, sourceY, targetX, targetY });
+// The link is drawn border to border between its nodes' rectangles (not from React Flow's handles),
+// and its end labels are placed clear of every node: see model/edge-geometry.
+function LinkEdgeView({
+  id,
+  source,
+  target,
+  sourceX,
+  sourceY,
+  targetX,
+  targetY,
+  data,
+  selected,
+}: EdgeProps<LinkFlowEdge>) {
+  const ra = rectOf(useInternalNode(source));
+  const rb = rectOf(useInternalNode(target));
+  const seg = ra && rb ? linkSegment(ra, rb) : { from: { x: sourceX, y: sourceY }, to: { x: targetX, y: targetY } };
+  const [path] = getStraightPath({ sourceX: seg.from.x, sourceY: seg.from.y, targetX: seg.to.x, targetY: seg.to.y });
   const link = data!.link;
   const live = data!.live;
   const state =
     !live || live.aUp === undefined || live.bUp === undefined ? 'unknown' : live.aUp && live.bUp ? 'up' : 'down';
   const store = useEditorStore();
   const labels = useFlowStore((s) => s.transform[2] >= DETAIL_ZOOM);
-  const length = Math.hypot(targetX - sourceX, targetY - sourceY) || 1;
-  const t = Math.min(0.4, LABEL_OFFSET / length);
-  const at = (f: number) => ({ x: sourceX + (targetX - sourceX) * f, y: sourceY + (targetY - sourceY) * f });
-  const a = at(t);
-  const b = at(1 - t);
+  const others = useNodesNear(source, target, labels);
+  const textA = endLabelText(link.a);
+  const textB = endLabelText(link.b);
+  const spots = labels && ra && rb ? placeEndLabels(ra, rb, others, labelSize(textA), labelSize(textB)) : undefined;
   const select = () => store.getState().select([], [id]);
-  const txt = (e: typeof link.a) => `${e.interface}${e.addresses?.[0] ? ` ${e.addresses[0]}` : ''}`;
   const pps = live?.pps ?? 0;
   const traffic = pps > 0;
   const cls = [
@@ -56,10 +115,10 @@ function LinkEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }
     <>
       {traffic ? <title>{`${pps < 10 ? pps.toFixed(1) : Math.round(pps)} packets/s`}</title> : null}
       <BaseEdge id={id} path={path} className={cls} style={style} interactionWidth={16} />
-      {labels && (
+      {spots && (
         <EdgeLabelRenderer>
-          {endLabel(a.x, a.y, txt(link.a), `edge-end-${link.a.node}-${link.a.interface}`, select)}
-          {endLabel(b.x, b.y, txt(link.b), `edge-end-${link.b.node}-${link.b.interface}`, select)}
+          {endLabel(spots.a.x, spots.a.y, textA, `edge-end-${link.a.node}-${link.a.interface}`, select)}
+          {endLabel(spots.b.x, spots.b.y, textB, `edge-end-${link.b.node}-${link.b.interface}`, select)}
         </EdgeLabelRenderer>
       )}
     </>

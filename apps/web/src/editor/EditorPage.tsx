@@ -249,7 +249,7 @@ export function EditorPage() {
             },
           }}
         />
-        <Inspector store={store} />
+        <Inspector store={store} live={live} />
       </main>
       <BottomPanels
         tab={tab}

@@ -1,7 +1,7 @@
 // Pure edits of a lab document, as the editor makes them: each takes a lab and returns a new one
 // (never mutates), so the store can keep the previous one for undo. Proposals (names, addresses)
 // follow what a person would type: eth0, eth1… in a node; ports named after what they connect;
-// an address in the bridge's subnet, or a fresh /24 between two nodes.
+// an address in the bridge's subnet, or a fresh /24 between two nodes (./subnets).
 import {
   IMPLICIT_HOST,
   isBridge,
@@ -11,6 +11,9 @@ import {
   type NodeKind,
   type NodeSpec,
 } from '@patchbay/topology';
+import { bridgeSubnet, freeSubnet, nextAddressIn, usedAddresses } from './subnets';
+
+export { bridgeSubnet, freeSubnet, nextAddressIn, usedAddresses } from './subnets';
 
 export const emptyLab = (name = 'lab1'): Lab => ({ name, nodes: {}, links: [] });
 
@@ -106,47 +109,12 @@ export function proposeInterface(
   for (let i = 0; ; i++) if (!taken.has(`eth${i}`)) return `eth${i}`;
 }
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-}
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
-}
-
-/** Every IPv4 address written in the lab (links and bridges), without prefix length. */
-export function usedAddresses(lab: Lab): Set<string> {
-  const out = new Set<string>();
-  const add = (cidr: string) => out.add(cidr.split('/')[0]!);
-  for (const l of lab.links) for (const e of [l.a, l.b]) e.addresses?.forEach(add);
-  for (const spec of Object.values(lab.nodes)) if (isBridge(spec)) spec.addresses?.forEach(add);
-  return out;
-}
-
-/** The next free host address in `cidr`'s subnet (e.g. 192.168.100.1/24 → 192.168.100.2/24), or undefined. */
-export function nextAddressIn(cidr: string, used: Set<string>): string | undefined {
-  const [ip, lenText] = cidr.split('/');
-  const len = Number(lenText);
-  if (!ip || !/^\d+\.\d+\.\d+\.\d+$/.test(ip) || !(len >= 8 && len <= 30)) return undefined;
-  const size = 2 ** (32 - len);
-  const network = ipToInt(ip) - (ipToInt(ip) % size);
-  for (let h = 1; h < size - 1; h++) {
-    const candidate = intToIp(network + h);
-    if (!used.has(candidate)) return `${candidate}/${len}`;
-  }
-  return undefined;
-}
-
-/** A /24 in 10.0.0.0/16 that no address of the lab is in. */
-export function freeSubnet(lab: Lab): string {
-  const used = [...usedAddresses(lab)];
-  for (let x = 0; x < 256; x++) if (!used.some((a) => a.startsWith(`10.0.${x}.`))) return `10.0.${x}.0/24`;
-  return '10.1.0.0/24';
-}
-
 /**
  * Connects two nodes with a veth pair, proposing interface names and addresses: a node on a bridge
- * gets the next address of the bridge's subnet (the bridge's own address, or that of another port);
- * two nodes get .1 and .2 of a fresh /24. Bridge ports get no address.
+ * gets the next address of the subnet of the bridge's segment (a bridge's own address, or that of
+ * another port), or, on a bridge with nothing yet, of a free /24 from 192.168.100.0; two nodes get
+ * .1 and .2 of a free /24 from 10.0.0.0. Free: overlapping no address, route or NAT source of the
+ * lab. Bridge ports get no address.
  */
 export function connect(lab: Lab, a: string, b: string): { lab: Lab; link: LinkSpec } {
   const aIsBridge = isBridge(lab.nodes[a]!);
@@ -159,8 +127,9 @@ export function connect(lab: Lab, a: string, b: string): { lab: Lab; link: LinkS
   let addrA: string | undefined;
   let addrB: string | undefined;
   if (aIsBridge !== bIsBridge) {
+    // A bridge with nothing on it yet gets a subnet of its own, overlapping nothing in the lab.
     const bridge = aIsBridge ? a : b;
-    const subnetOf = bridgeSubnet(lab, bridge) ?? '192.168.100.1/24';
+    const subnetOf = bridgeSubnet(lab, bridge) ?? freeSubnet(lab, 'bridge');
     const addr = nextAddressIn(subnetOf, used);
     if (aIsBridge) addrB = addr;
     else addrA = addr;
@@ -175,17 +144,6 @@ export function connect(lab: Lab, a: string, b: string): { lab: Lab; link: LinkS
     b: { node: b, interface: ifB, ...(addrB ? { addresses: [addrB] } : {}) },
   };
   return { lab: { ...lab, links: [...lab.links, link] }, link };
-}
-
-/** An address that says which subnet a bridge's segment uses: its own, or one of a node on it. */
-export function bridgeSubnet(lab: Lab, bridge: string): string | undefined {
-  const spec = lab.nodes[bridge];
-  if (spec && isBridge(spec) && spec.addresses?.[0]) return spec.addresses[0];
-  for (const l of lab.links) {
-    const [mine, other] = l.a.node === bridge ? [l.a, l.b] : l.b.node === bridge ? [l.b, l.a] : [];
-    if (mine && other?.addresses?.[0]) return other.addresses[0];
-  }
-  return undefined;
 }
 
 export function updateNode(lab: Lab, name: string, spec: NodeSpec): Lab {

@@ -1,7 +1,8 @@
 // Auto-layout for labs that arrive without positions (imports, examples): a layered layout
 // (dagre) in which links pull nodes together and bridges sit between the nodes they connect.
 import dagre from '@dagrejs/dagre';
-import type { Lab } from '@patchbay/topology';
+import type { Lab, LinkEndSpec } from '@patchbay/topology';
+import { labelSize } from './edge-geometry';
 
 export const NODE_WIDTH = 170;
 export const NODE_HEIGHT = 76;
@@ -32,9 +33,22 @@ export function freeSpot(positions: Record<string, XY>, center: XY): XY {
   return center;
 }
 
+/** The text of a link end's label on the canvas: its interface and first address. */
+export const endLabelText = (e: LinkEndSpec): string => `${e.interface}${e.addresses?.[0] ? ` ${e.addresses[0]}` : ''}`;
+
+/**
+ * Room between two ranks: enough for a link's two end labels side by side on it (so they need not
+ * move off the link), within bounds that keep the drawing compact.
+ */
+export function rankGap(lab: Lab): number {
+  let widest = 0;
+  for (const l of lab.links) widest = Math.max(widest, labelSize(endLabelText(l.a)).w + labelSize(endLabelText(l.b)).w);
+  return Math.min(340, Math.max(110, widest + 24));
+}
+
 export function autoLayout(lab: Lab): Record<string, { x: number; y: number }> {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 110, marginx: 40, marginy: 40 });
+  g.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: rankGap(lab), marginx: 40, marginy: 40 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const name of Object.keys(lab.nodes)) g.setNode(name, { width: NODE_WIDTH, height: NODE_HEIGHT });
   for (const l of lab.links) if (g.hasNode(l.a.node) && g.hasNode(l.b.node)) g.setEdge(l.a.node, l.b.node);

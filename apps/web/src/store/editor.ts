@@ -24,7 +24,10 @@ export interface EditorState {
   lab: Lab;
   positions: Record<string, XY>;
   selected: { nodes: string[]; links: string[] };
+  /** What stops the lab from being applied. */
   problems: Problem[];
+  /** What applies but is probably not meant (`severity: 'warning'`): shown, never blocking. */
+  warnings: Problem[];
   past: Snapshot[];
   future: Snapshot[];
   clipboard?: Snapshot;
@@ -37,6 +40,11 @@ export interface EditorState {
 
   /** Changes the document (and optionally positions) as one undoable step. */
   edit(change: (lab: Lab) => Lab, positions?: Record<string, XY>): void;
+  /**
+   * Runs `run` (which edits) as part of a typing session named `key`: a field commits as the user
+   * types, and the edits of one session (one field, one focus) make one undo step, not one per key.
+   */
+  typing<T>(key: string, run: () => T): T;
   /** Positions while dragging (no undo step); `commitMove` records the step when the drag ends. */
   moveLive(positions: Record<string, XY>): void;
   commitMove(before: Record<string, XY>): void;
@@ -60,17 +68,27 @@ export function validate(lab: Lab): Problem[] {
   return parseLabText(JSON.stringify(lab)).problems;
 }
 
+/** The problems and the warnings of a lab, as the store keeps them. */
+export function check(lab: Lab): { problems: Problem[]; warnings: Problem[] } {
+  const r = parseLabText(JSON.stringify(lab));
+  return { problems: r.problems, warnings: r.warnings ?? [] };
+}
+
 export type EditorStore = StoreApi<EditorState>;
 
 export function createEditorStore(initial: Lab = emptyLab(), positions: Record<string, XY> = {}): EditorStore {
   return createStore<EditorState>()((set, get) => {
     const snapshot = (): Snapshot => ({ lab: get().lab, positions: get().positions });
     const push = (past: Snapshot[], s: Snapshot) => [...past.slice(-(HISTORY_LIMIT - 1)), s];
+    // The typing session an edit belongs to (set by `typing`), and that of the last edit: an edit of
+    // the same session as the last one replaces its result instead of adding an undo step.
+    let session: string | undefined;
+    let lastSession: string | undefined;
     return {
       lab: initial,
       positions,
       selected: { nodes: [], links: [] },
-      problems: validate(initial),
+      ...check(initial),
       past: [],
       future: [],
       marks: {},
@@ -80,27 +98,39 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
         const before = snapshot();
         const lab = change(before.lab);
         if (lab === before.lab && !newPositions) return;
+        const merge = session !== undefined && session === lastSession && get().past.length > 0;
+        lastSession = session;
         set({
           lab,
           positions: newPositions ?? before.positions,
-          problems: validate(lab),
-          past: push(get().past, before),
+          ...check(lab),
+          past: merge ? get().past : push(get().past, before),
           future: [],
         });
+      },
+      typing(key, run) {
+        session = key;
+        try {
+          return run();
+        } finally {
+          session = undefined;
+        }
       },
       moveLive(p) {
         set({ positions: { ...get().positions, ...p } });
       },
       commitMove(before) {
+        lastSession = undefined;
         const now = get().positions;
         if (Object.keys(before).every((k) => before[k]?.x === now[k]?.x && before[k]?.y === now[k]?.y)) return;
         set({ past: push(get().past, { lab: get().lab, positions: { ...now, ...before } }), future: [] });
       },
       load(lab, p = {}) {
+        lastSession = undefined;
         set({
           lab,
           positions: p,
-          problems: validate(lab),
+          ...check(lab),
           past: [],
           future: [],
           selected: { nodes: [], links: [] },
@@ -111,13 +141,15 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
         const { past, future } = get();
         const prev = past[past.length - 1];
         if (!prev) return;
-        set({ ...prev, problems: validate(prev.lab), past: past.slice(0, -1), future: [snapshot(), ...future] });
+        lastSession = undefined;
+        set({ ...prev, ...check(prev.lab), past: past.slice(0, -1), future: [snapshot(), ...future] });
       },
       redo() {
         const { past, future } = get();
         const next = future[0];
         if (!next) return;
-        set({ ...next, problems: validate(next.lab), past: push(past, snapshot()), future: future.slice(1) });
+        lastSession = undefined;
+        set({ ...next, ...check(next.lab), past: push(past, snapshot()), future: future.slice(1) });
       },
       select(nodes, links) {
         set({ selected: { nodes, links } });

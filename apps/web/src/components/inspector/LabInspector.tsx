@@ -1,5 +1,5 @@
 // The inspector when nothing is selected: the lab's name, description and VXLAN overlays, and the
-// list of the lab's problems (each one selects and focuses what it is about).
+// list of the lab's problems and warnings (each one selects and focuses what it is about).
 import type { Lab, OverlaySpec, Problem } from '@patchbay/topology';
 import {
   append,
@@ -20,7 +20,7 @@ import { focusPath, useCtx, useEdit } from './context';
 import { NumberField, ProblemList, SelectField, TextField, useFieldMeta } from './fields';
 import { AddressList, Row, RowList } from './lists';
 
-export function LabInspector({ lab, problems }: { lab: Lab; problems: Problem[] }) {
+export function LabInspector({ lab, problems, warnings }: { lab: Lab; problems: Problem[]; warnings: Problem[] }) {
   const { store, idp } = useCtx();
   const edit = useEdit();
   const overlays = lab.overlays ?? [];
@@ -36,6 +36,7 @@ export function LabInspector({ lab, problems }: { lab: Lab; problems: Problem[] 
       <TextField
         label="Name"
         path="name"
+        live={false}
         value={lab.name}
         testid="inspector-lab-name"
         validate={(t) => (t ? undefined : 'a lab needs a name')}
@@ -74,25 +75,45 @@ export function LabInspector({ lab, problems }: { lab: Lab; problems: Problem[] 
             No problems: the lab can be applied.
           </p>
         ) : (
-          <ul className="pb-problem-list" data-testid="inspector-problems">
-            {problems.map((p, i) => (
-              <li key={i}>
-                <button
-                  type="button"
-                  className="pb-problem"
-                  data-testid="problem"
-                  onClick={() => onProblem(p)}
-                  title="Show the field"
-                >
-                  <span className="mono pb-problem-path">{p.path || '(lab)'}</span>
-                  <span className="pb-problem-message">{p.message}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
+          <ProblemButtons list={problems} testid="inspector-problems" itemTestid="problem" onProblem={onProblem} />
         )}
       </section>
+      {warnings.length > 0 && (
+        <section className="pb-problems-section" aria-labelledby={`${idp}warnings-h`}>
+          <h3 id={`${idp}warnings-h`}>
+            Warnings <span className="badge warn">{warnings.length}</span>
+          </h3>
+          <p className="pb-muted">The lab applies with these, but probably does not do what was meant.</p>
+          <ProblemButtons list={warnings} testid="inspector-warnings" itemTestid="warning" onProblem={onProblem} />
+        </section>
+      )}
     </section>
+  );
+}
+
+function ProblemButtons(props: {
+  list: Problem[];
+  testid: string;
+  itemTestid: string;
+  onProblem: (p: Problem) => void;
+}) {
+  return (
+    <ul className="pb-problem-list" data-testid={props.testid}>
+      {props.list.map((p, i) => (
+        <li key={i}>
+          <button
+            type="button"
+            className={`pb-problem${p.severity === 'warning' ? ' pb-warning' : ''}`}
+            data-testid={props.itemTestid}
+            onClick={() => props.onProblem(p)}
+            title="Show the field"
+          >
+            <span className="mono pb-problem-path">{p.path || '(lab)'}</span>
+            <span className="pb-problem-message">{p.message}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -90,6 +90,7 @@ function LinkEndFields({
         path={`${path}.interface`}
         value={end.interface}
         testid={`inspector-link-${side}-interface`}
+        live={false}
         validate={(t) => (t ? undefined : 'an interface needs a name')}
         onCommit={renameIface}
       />

@@ -35,6 +35,7 @@ import {
 } from '../inspector-model';
 import { focusPath, useCtx, useEdit } from './context';
 import { CheckField, NumberField, ReadOnly, SelectField, TextField, type Option } from './fields';
+import { InterfaceList } from './InterfaceList';
 import { AddressList, Row, RowList } from './lists';
 
 export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spec: NodeSpec }) {
@@ -56,10 +57,12 @@ export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spe
         exact
         value={name}
         testid="inspector-node-name"
+        live={false}
         validate={(t) => nodeNameError(store.getState().lab, name, t)}
         onCommit={rename}
       />
       <ReadOnly label="Kind" value={spec.kind} />
+      <InterfaceList lab={lab} name={name} />
       {isBridge(spec) ? <BridgeFields lab={lab} name={name} spec={spec} /> : <NetNodeFields name={name} spec={spec} />}
       <ConnectTo lab={lab} name={name} />
       <div className="pb-actions">

@@ -3,12 +3,15 @@
 import type { Lab, Problem } from '@patchbay/topology';
 import { createContext, useContext } from 'react';
 import type { EditorStore } from '../../store/editor';
+import type { LiveStore } from '../../store/live';
 import { pathAncestors } from '../inspector-model';
 
 export interface Ctx {
   store: EditorStore;
   problems: Problem[];
   idp: string;
+  /** The running lab's kernel state (the interfaces' MACs), where the page has it. */
+  live?: LiveStore | undefined;
 }
 export const InspectorContext = createContext<Ctx | null>(null);
 

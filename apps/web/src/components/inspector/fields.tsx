@@ -1,10 +1,12 @@
-// Field building blocks of the inspector. Text fields commit on blur or Enter (Escape reverts), so
-// each commit is one undo step; numbers, checkboxes and selects commit on change. Under each field:
+// Field building blocks of the inspector. Text fields commit as the user types (gathered for
+// LIVE_COMMIT_MS), and on blur or Enter (Escape reverts); what one focus of a field typed is one
+// undo step. Numbers, checkboxes and selects commit on change. Under each field:
 // the validator's problems for that field's path.
 import type { Problem } from '@patchbay/topology';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { parseNumberField, problemsAt, problemsExact } from '../inspector-model';
 import { useCtx } from './context';
+import { liveCommit, typingSession, type LiveCommit } from './live-commit';
 
 export interface FieldMeta {
   id: string;
@@ -27,8 +29,8 @@ export function ProblemList({ id, list, local }: { id: string; list: readonly Pr
     <ul className="pb-field-problems" id={id}>
       {local && <li>{local}</li>}
       {list.map((p, i) => (
-        <li key={i} title={p.path}>
-          {p.message}
+        <li key={i} title={p.path} className={p.severity === 'warning' ? 'pb-warning' : undefined}>
+          {p.severity === 'warning' ? `warning: ${p.message}` : p.message}
         </li>
       ))}
     </ul>
@@ -37,8 +39,10 @@ export function ProblemList({ id, list, local }: { id: string; list: readonly Pr
 
 /** aria attributes of a control given its problems. */
 export function aria(meta: FieldMeta, local?: string) {
-  const invalid = meta.list.length > 0 || !!local;
-  return { 'aria-invalid': invalid || undefined, 'aria-describedby': invalid ? meta.errId : undefined };
+  // A warning is described, but the value is not invalid: the lab applies with it.
+  const invalid = meta.list.some((p) => p.severity !== 'warning') || !!local;
+  const described = meta.list.length > 0 || !!local;
+  return { 'aria-invalid': invalid || undefined, 'aria-describedby': described ? meta.errId : undefined };
 }
 
 interface BaseProps {
@@ -97,33 +101,76 @@ interface TextFieldProps extends BaseProps {
   commitAlways?: boolean;
   onCancel?(): void;
   mono?: boolean;
+  /**
+   * false: commit only on blur or Enter, for a text that names what the inspector shows (a node's or
+   * an interface's name) or that a draft is saved under (the lab's name): renaming at each key would
+   * leave the field, or a draft per prefix typed.
+   */
+  live?: boolean;
 }
 
 export function TextField(props: TextFieldProps) {
   const meta = useFieldMeta(props.path, props.exact);
-  const [draft, setDraft] = useState(props.value ?? '');
+  const { store } = useCtx();
+  const [draft, setDraftState] = useState(props.value ?? '');
   const [local, setLocal] = useState<string>();
-  const done = useRef(false);
+  const latest = useRef(props);
+  latest.current = props;
+  const text = useRef(draft);
+  const setDraft = (t: string) => {
+    text.current = t;
+    setDraftState(t);
+  };
+  // Texts this field committed since the value last changed from elsewhere: the value coming back
+  // from the store as one of them must not overwrite what was typed since.
+  const sent = useRef<{ path: string; texts: Set<string> }>({ path: props.path, texts: new Set() });
+  const closed = useRef(false);
+  const session = useRef(typingSession(props.path));
+
+  const commit = (final: boolean) => {
+    const p = latest.current;
+    const t = text.current.trim();
+    // Emptying a field to retype it is not removing its value (an address row would vanish).
+    if (!final && t === '') return;
+    if (t === (p.value ?? '') && !(final && p.commitAlways)) {
+      setLocal(undefined);
+      if (final && text.current !== t) setDraft(t);
+      return;
+    }
+    const why = p.validate?.(t);
+    setLocal(why);
+    if (why) return;
+    if (final && p.commitAlways) {
+      if (closed.current) return;
+      closed.current = true;
+    }
+    if (sent.current.path !== p.path) sent.current = { path: p.path, texts: new Set() };
+    sent.current.texts.add(t);
+    store.getState().typing(session.current, () => p.onCommit(t));
+  };
+  const live = useRef<LiveCommit>(undefined);
+  live.current ??= liveCommit(() => commit(false));
+  useEffect(() => () => live.current?.cancel(), []);
+
   useEffect(() => {
+    const mine = sent.current;
+    if (mine.path === props.path && mine.texts.has(props.value ?? '')) return;
+    sent.current = { path: props.path, texts: new Set() };
+    live.current?.cancel();
     setDraft(props.value ?? '');
     setLocal(undefined);
   }, [props.value, props.path]);
 
-  const commit = () => {
-    if (done.current) return;
-    const text = draft.trim();
-    if (!props.commitAlways && text === (props.value ?? '')) {
-      setLocal(undefined);
-      if (draft !== text) setDraft(text);
-      return;
-    }
-    const why = props.validate?.(text);
-    setLocal(why);
-    if (why) return;
-    if (props.commitAlways) done.current = true;
-    props.onCommit(text);
+  const change = (t: string) => {
+    setDraft(t);
+    if (props.live !== false) live.current?.input(t);
+  };
+  const finish = () => {
+    live.current?.cancel();
+    commit(true);
   };
   const revert = () => {
+    live.current?.cancel();
     setDraft(props.value ?? '');
     setLocal(undefined);
     props.onCancel?.();
@@ -137,7 +184,10 @@ export function TextField(props: TextFieldProps) {
     'data-testid': props.testid,
     ...(props.hideLabel ? { 'aria-label': props.label } : {}),
     ...aria(meta, local),
-    onBlur: commit,
+    onFocus: () => {
+      session.current = typingSession(props.path);
+    },
+    onBlur: finish,
   };
   return (
     <FieldShell meta={meta} label={props.label} hideLabel={props.hideLabel} className={props.className} local={local}>
@@ -146,11 +196,11 @@ export function TextField(props: TextFieldProps) {
           {...common}
           className={undefined}
           rows={2}
-          onChange={(e) => setDraft(e.target.value)}
+          onChange={(e) => change(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey) {
               e.preventDefault();
-              commit();
+              finish();
             } else if (e.key === 'Escape') revert();
           }}
         />
@@ -161,11 +211,11 @@ export function TextField(props: TextFieldProps) {
           list={props.list}
           spellCheck={false}
           autoComplete="off"
-          onChange={(e) => setDraft(e.target.value)}
+          onChange={(e) => change(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter') {
               e.preventDefault();
-              commit();
+              finish();
             } else if (e.key === 'Escape') revert();
           }}
         />
@@ -184,6 +234,9 @@ interface NumberFieldProps extends BaseProps {
 
 export function NumberField(props: NumberFieldProps) {
   const meta = useFieldMeta(props.path, props.exact);
+  const { store } = useCtx();
+  const session = useRef(typingSession(props.path));
+  const commit = (v: number | undefined) => store.getState().typing(session.current, () => props.onCommit(v));
   const [state, setState] = useState<{ text: string; local?: string }>({
     text: props.value === undefined ? '' : String(props.value),
   });
@@ -204,10 +257,10 @@ export function NumberField(props: NumberFieldProps) {
     if (parsed.kind === 'empty') {
       if (props.required) return setState({ text, local: 'required' });
       setState({ text });
-      return props.onCommit(undefined);
+      return commit(undefined);
     }
     setState({ text });
-    if (parsed.value !== props.value) props.onCommit(parsed.value);
+    if (parsed.value !== props.value) commit(parsed.value);
   };
   return (
     <FieldShell
@@ -229,6 +282,9 @@ export function NumberField(props: NumberFieldProps) {
         {...(props.hideLabel ? { 'aria-label': props.label } : {})}
         {...aria(meta, state.local)}
         onChange={(e) => onChange(e.target.value)}
+        onFocus={() => {
+          session.current = typingSession(props.path);
+        }}
         onBlur={() => {
           // Leaving an unparsable number puts the document's value back.
           if (state.local) setState({ text: props.value === undefined ? '' : String(props.value) });

@@ -21,49 +21,55 @@ export function AddressList(props: {
   return (
     <fieldset className="pb-list-editor" data-testid={props.testid} {...aria(meta)}>
       <legend>{props.label}</legend>
-      {values.map((v, i) => (
-        <div className="pb-list-row" key={i}>
-          <TextField
-            label={`${item} ${i + 1}`}
-            hideLabel
-            path={`${props.path}[${i}]`}
-            value={v}
-            testid="address-input"
-            placeholder={props.placeholder}
-            className="pb-grow"
-            onCommit={(t) => props.onChange(t ? replaceAt(values, i, t) : removeAt(values, i))}
-          />
-          <button
-            type="button"
-            className="pb-icon"
-            aria-label={`Remove ${item.toLowerCase()} ${v}`}
-            title="Remove"
-            onClick={() => props.onChange(removeAt(values, i))}
-          >
-            ×
-          </button>
-        </div>
-      ))}
-      {pending && (
-        <div className="pb-list-row">
-          <TextField
-            label={`New ${item.toLowerCase()}`}
-            hideLabel
-            path={`${props.path}[${values.length}]`}
-            value=""
-            testid="address-input"
-            placeholder={props.placeholder}
-            className="pb-grow"
-            autoFocus
-            commitAlways
-            onCancel={() => setPending(false)}
-            onCommit={(t) => {
-              setPending(false);
-              if (t) props.onChange([...values, t]);
-            }}
-          />
-        </div>
-      )}
+      {/* One keyed list, the new row last: once its text is committed (as it is typed) it becomes
+          the row of the new value without being drawn again, so the cursor stays where it was. */}
+      {[
+        ...values.map((v, i) => (
+          <div className="pb-list-row" key={i}>
+            <TextField
+              label={`${item} ${i + 1}`}
+              hideLabel
+              path={`${props.path}[${i}]`}
+              value={v}
+              testid="address-input"
+              placeholder={props.placeholder}
+              className="pb-grow"
+              onCommit={(t) => props.onChange(t ? replaceAt(values, i, t) : removeAt(values, i))}
+            />
+            <button
+              type="button"
+              className="pb-icon"
+              aria-label={`Remove ${item.toLowerCase()} ${v}`}
+              title="Remove"
+              onClick={() => props.onChange(removeAt(values, i))}
+            >
+              ×
+            </button>
+          </div>
+        )),
+        ...(pending
+          ? [
+              <div className="pb-list-row" key={values.length}>
+                <TextField
+                  label={`New ${item.toLowerCase()}`}
+                  hideLabel
+                  path={`${props.path}[${values.length}]`}
+                  value=""
+                  testid="address-input"
+                  placeholder={props.placeholder}
+                  className="pb-grow"
+                  autoFocus
+                  commitAlways
+                  onCancel={() => setPending(false)}
+                  onCommit={(t) => {
+                    setPending(false);
+                    if (t) props.onChange([...values, t]);
+                  }}
+                />
+              </div>,
+            ]
+          : []),
+      ]}
       {!values.length && !pending && <p className="pb-empty">none</p>}
       <button
         type="button"
