@@ -113,8 +113,37 @@ test('import an example from the gallery, apply it, destroy it', async ({ page, 
   await expect(page.getByTestId('lab-name')).toHaveText('docker-bridge');
   await expect(page.locator('.react-flow__node')).not.toHaveCount(0);
   await canvasSettled(page);
+  // The plan's iptables-restore shows the rules it loads, one per line (not run together on one).
+  await page.getByTestId('apply').click();
+  const restore = page
+    .getByTestId('apply-dialog')
+    .getByTestId('apply-op')
+    .locator('code')
+    .filter({ hasText: 'iptables-restore' });
+  await expect(restore).toHaveCount(1);
+  expect((await restore.innerText()).split('\n')).toContain(
+    '-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE',
+  );
+  await page.getByTestId('apply-close').click();
   await apply(page);
   expect(labNamespaces('docker-bridge')).not.toEqual([]);
+
+  // Node a's routes as the kernel has them: the connected route with its source, the local table
+  // folded; its eth0's peer named.
+  await page.getByTestId('node-a').click();
+  await page.getByTestId('tab-tables').click();
+  const main = page.locator('[data-testid="routes-table"][data-table="main"]');
+  await expect(main.locator('tr').filter({ hasText: '172.17.0.0/16' })).toContainText('kernel');
+  await expect(main.locator('tr').filter({ hasText: '172.17.0.0/16' })).toContainText('172.17.0.2');
+  const local = page.getByTestId('routes-folded');
+  await expect(local).not.toHaveAttribute('open');
+  await expect(local.locator('tr').filter({ hasText: '172.17.0.2/32' })).toBeHidden();
+  await local.locator('summary').click();
+  await expect(local.locator('tr').filter({ hasText: '172.17.0.2/32' })).toContainText('local');
+  await expect(page.getByTestId('rules-list')).toContainText('32766: from all lookup main');
+  await expect(page.getByTestId('interfaces-table').locator('tr').filter({ hasText: 'eth0' })).toContainText(
+    'docker0:veth-a',
+  );
   await destroy(page, 'docker-bridge');
   expect(errors).toEqual([]);
 });

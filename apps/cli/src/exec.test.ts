@@ -28,6 +28,19 @@ describe('patchbay exec', () => {
     expect(echo.stdout).toBe('a;b $(id)\n');
   });
 
+  it("sees the node's own /sys: its interfaces and their MACs, not the machine's", async () => {
+    const ls = await t.run(['exec', 'two-containers', 'ns-web', '--', 'ls', '/sys/class/net']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout.trim().split('\n').sort()).toEqual(['lo', 'veth-web']);
+    const state = JSON.parse((await t.run(['state', 'two-containers', '--json'])).stdout) as {
+      nodes: { node: string; interfaces: { name: string; mac?: string }[] }[];
+    };
+    const mac = state.nodes.find((n) => n.node === 'ns-web')!.interfaces.find((i) => i.name === 'veth-web')!.mac;
+    expect(mac).toMatch(/^[0-9a-f:]{17}$/);
+    const address = await t.run(['exec', 'two-containers', 'ns-web', '--', 'cat', '/sys/class/net/veth-web/address']);
+    expect(address.stdout).toBe(`${mac}\n`);
+  });
+
   it('on an unknown node exits 1 with a clear message', async () => {
     const r = await t.run(['exec', 'two-containers', 'nope', '--', 'true']);
     expect(r.code).toBe(1);
@@ -57,5 +70,13 @@ describe('patchbay state', () => {
     expect(r.stdout).toMatch(/^lab two-containers \(revision 1\)/);
     expect(r.stdout).toMatch(/^ns-web \[netns\]/m);
     expect(r.stdout).toMatch(/^bridge br0 .* UP ports veth-db-br, veth-web-br/m);
+    // Every route as the kernel has it (the connected one too, with its source), and the rules.
+    expect(r.stdout).toMatch(
+      /^ {2}route 192\.168\.100\.0\/24 dev veth-web proto kernel scope link src 192\.168\.100\.10$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^ {2}route local 192\.168\.100\.10\/32 dev veth-web table local proto kernel scope host src 192\.168\.100\.10$/m,
+    );
+    expect(r.stdout).toMatch(/^ {2}rule 32766: from all lookup main$/m);
   });
 });

@@ -1,12 +1,20 @@
 // Human-readable output of the CLI (the --json forms are the engine's objects as they are).
 import type { LabStateView, LabSummary } from '@patchbay/engine';
-import { type Op, opCommand } from '@patchbay/topology';
+import { type Op, opCommand, routeText, ruleText } from '@patchbay/topology';
 
 const SIGN: Record<Op['action'], string> = { add: '+', change: '~', remove: '-' };
 
+/**
+ * One operation of a plan: sign, kind, subject, command and reason. A command of several lines
+ * (the heredoc of `iptables-restore`) goes on below its first line, indented to the command column,
+ * so the rules it loads read as the file they are.
+ */
 export function formatPlanLine(op: Op): string {
   const what = [op.subject.node, op.subject.iface, op.subject.detail].filter(Boolean).join(' ');
-  return `${SIGN[op.action]} ${op.kind.padEnd(9)} ${what.padEnd(28)} ${opCommand(op).split('\n')[0]}   # ${op.reason}`;
+  const head = `${SIGN[op.action]} ${op.kind.padEnd(9)} ${what.padEnd(28)} `;
+  const [first = '', ...rest] = opCommand(op).split('\n');
+  const indent = ' '.repeat(head.length);
+  return [`${head}${first}   # ${op.reason}`, ...rest.map((line) => `${indent}${line}`)].join('\n');
 }
 
 function table(rows: string[][]): string {
@@ -45,8 +53,8 @@ export function formatState(v: LabStateView): string {
         `  ${i.name.padEnd(15)} ${i.kind.padEnd(8)} ${(i.up ? 'UP' : 'DOWN').padEnd(4)} mtu ${i.mtu ?? '-'} ${i.mac ?? ''}${i.master ? ` master ${i.master}` : ''} ${i.addresses.join(' ')}${peer}${vx}`,
       );
     }
-    for (const r of n.routes)
-      lines.push(`  route ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
+    for (const r of n.routes) lines.push(`  route ${routeText(r)}`);
+    for (const rule of n.rules ?? []) lines.push(`  rule ${ruleText(rule)}`);
     for (const nb of n.neighbours)
       lines.push(`  neigh ${nb.dst} dev ${nb.dev} ${nb.lladdr ?? ''} ${nb.state.join(',')}`);
     for (const rule of [...(n.nat?.nat ?? []), ...(n.nat?.filter ?? [])])

@@ -162,6 +162,26 @@ describe('live tables over socket.io', () => {
       ),
     );
 
+    // The snapshot and the deltas carry every route (the connected one with its source) and the
+    // rules; a blackhole route added by hand arrives in a delta, with its type and peers still named.
+    expect(web(state).routes).toContainEqual(
+      expect.objectContaining({ to: '192.168.100.0/24', protocol: 'kernel', scope: 'link', src: '192.168.100.10' }),
+    );
+    expect(web(state).rules).toContainEqual({ priority: 32766, from: 'all', action: 'lookup', table: 'main' });
+    await execInNamespace(web(state).namespace, ['ip', 'route', 'add', 'blackhole', '10.50.0.0/16'], { stdio: 'pipe' });
+    const blackhole = await waitFor('a route delta for ns-web', 5000, () =>
+      deltas.find(
+        (d) =>
+          d.node === 'ns-web' &&
+          (d.state.node as NodeView).routes.some((r) => r.to === '10.50.0.0/16' && r.type === 'blackhole'),
+      ),
+    );
+    expect((blackhole.state.node as NodeView).interfaces.find((i) => i.name === 'veth-web')!.peer).toEqual({
+      node: 'br0',
+      interface: 'veth-web-br',
+    });
+    await execInNamespace(web(state).namespace, ['ip', 'route', 'del', 'blackhole', '10.50.0.0/16'], { stdio: 'pipe' });
+
     // The exercise watch follows the same lab: still one helper, each namespace watched once, by
     // one socket, with a reference per subscriber (tables, exercise watch, and the engine's own cache).
     const namespaces = live.server.app.tables.watchedNamespaces('two-containers')!;

@@ -13,7 +13,14 @@ import {
   compile,
   isBridge,
 } from '@patchbay/topology';
-import { listNamespaces, mapLimit, observeNamespaces, readLiveTables, type LiveTables } from '@patchbay/kernel';
+import {
+  listNamespaces,
+  mapLimit,
+  observeNamespaces,
+  readLinkNames,
+  readLiveTables,
+  type LiveTables,
+} from '@patchbay/kernel';
 import type { Engine } from './engine.js';
 
 // The view types are the pure core's (one definition for the engine, the server and the web app).
@@ -24,6 +31,8 @@ export type {
   LabStateView,
   NeighbourView,
   NodeView,
+  RouteView,
+  RuleView,
   VlanView,
 } from '@patchbay/topology';
 
@@ -52,19 +61,53 @@ export async function namespaceView(engine: Engine, name: string, ns: string): P
   return { lab: name, revision: state.revision, namespace: ns, node: state.nodes[0], bridges: state.bridges };
 }
 
+/**
+ * A namespace read alone (the live tables' delta) has its veths' peers in namespaces not read: the
+ * kernel names the peer's namespace (link-netnsid) and ifindex; one `ip link show` in each such
+ * namespace of the lab names the peer.
+ */
+async function namePeersElsewhere(
+  namespaces: Record<string, NamespaceState>,
+  labNamespaces: ReadonlySet<string>,
+  concurrency: number,
+): Promise<void> {
+  const unnamed = Object.values(namespaces).flatMap((s) =>
+    Object.values(s.links).filter(
+      (l) =>
+        l.veth &&
+        !l.veth.peerName &&
+        l.peerIfindex !== undefined &&
+        l.peerNamespace !== undefined &&
+        l.peerNamespace !== s.name &&
+        labNamespaces.has(l.peerNamespace),
+    ),
+  );
+  const wanted = [...new Set(unnamed.map((l) => l.peerNamespace!))];
+  const names = new Map<string, Map<number, string>>();
+  await mapLimit(wanted, concurrency, async (ns) => {
+    names.set(ns, await readLinkNames(ns).catch(() => new Map<number, string>()));
+  });
+  for (const l of unnamed) {
+    const peerName = names.get(l.peerNamespace!)?.get(l.peerIfindex!);
+    if (peerName) l.veth = { peerNs: l.peerNamespace!, peerName };
+  }
+}
+
 /** `labState`, or with `only`, just that namespace's node and bridges. */
 async function buildViews(engine: Engine, name: string, only?: string): Promise<LabStateView> {
   const entry = await engine.entry(name);
   const lab = entry.lab ?? entry.pending!;
   const desired = compile(lab, engine.prefix);
   const present = await listNamespaces(engine.labNamespacePrefix(name));
-  const nsNames = [...new Set([...Object.keys(desired.namespaces), ...present])]
-    .sort()
-    .filter((n) => only === undefined || n === only);
+  const labNamespaces = [...new Set([...Object.keys(desired.namespaces), ...present])].sort();
+  const nsNames = labNamespaces.filter((n) => only === undefined || n === only);
   const observed = await observeNamespaces(nsNames, {
     iptables: new Set(nsNames),
     concurrency: engine.settings.concurrency,
+    peerNamespaces: true,
   });
+  if (only !== undefined)
+    await namePeersElsewhere(observed.namespaces, new Set(labNamespaces), engine.settings.concurrency);
   const tables = new Map<string, LiveTables>();
   await mapLimit(Object.keys(observed.namespaces), engine.settings.concurrency, async (ns) => {
     tables.set(ns, await readLiveTables(ns));
@@ -108,7 +151,10 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       present: !!o,
       forwarding: o ? o.sysctls['net.ipv4.ip_forward'] === '1' : undefined,
       interfaces: o ? Object.values(o.links).map((l) => iface(o, l)) : [],
-      routes: o?.routes ?? [],
+      // The live read's routes (every table, kernel-made ones included), not the desired-state
+      // read's (main table, kernel-made ones left out for the diff).
+      routes: tables.get(ns)?.routes ?? [],
+      rules: tables.get(ns)?.rules ?? [],
       neighbours: tables.get(ns)?.neighbours ?? [],
       nat: o?.iptables,
     });

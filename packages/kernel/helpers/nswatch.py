@@ -15,7 +15,7 @@ pattern and only opened under /run/netns. The helper exits when stdin closes.
 Counters are read with an RTM_GETLINK dump on a second socket per namespace, one that joins no
 multicast group, so a dump never mixes with (or delays the draining of) the change notifications.
 
-Subscribed: links, IPv4 addresses, IPv4 routes, IPv4 netconf (forwarding, proxy_arp), and
+Subscribed: links, IPv4 addresses, IPv4 routes (every table), IPv4 policy rules, IPv4 netconf (forwarding, proxy_arp), and
 permanent bridge FDB entries (VXLAN flood entries). Learned FDB entries and ARP neighbours are
 filtered out: they change all the time and are not part of a lab's desired state.
 
@@ -35,7 +35,7 @@ import sys
 
 CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
-RTNLGRP = {"link": 1, "neigh": 3, "ipv4_ifaddr": 5, "ipv4_route": 7, "ipv4_netconf": 24}
+RTNLGRP = {"link": 1, "neigh": 3, "ipv4_ifaddr": 5, "ipv4_route": 7, "ipv4_rule": 8, "ipv4_netconf": 24}
 RTM_NEWLINK, RTM_DELLINK = 16, 17
 RTM_NEWNEIGH, RTM_DELNEIGH = 28, 29
 AF_BRIDGE = 7

@@ -10,6 +10,7 @@ export * from './bridge-attrs.js';
 export * from './scratch.js';
 export * from './pids.js';
 export * from './tables.js';
+export * from './route-table.js';
 export * from './watch.js';
 export * from './ping.js';
 export * from './pcap.js';

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteNamespaces, execInNamespace, executePlan, listNamespaces, pidsInNamespaces } from './index.js';
-import { cleanup, isRoot, netnsAdd } from '../test/helpers.js';
+import { cleanup, ip, isRoot, netnsAdd } from '../test/helpers.js';
 
 const P = 'pbk3-';
 const S = `${P}lab.s`;
@@ -54,5 +55,32 @@ describe.skipIf(!isRoot)('namespaces and exec on the real kernel', () => {
     expect((await execInNamespace(S, ['sh', '-c', 'kill -TERM $$'], { stdio: 'pipe' })).code).toBe(143);
     expect((await execInNamespace(S, ['true'], { stdio: 'inherit' })).code).toBe(0);
     expect((await execInNamespace(S, ['false'], { stdio: 'inherit' })).code).toBe(1);
+    expect(await execInNamespace(S, ['no-such-command-pb'], { stdio: 'pipe' })).toEqual({
+      code: 127,
+      stdout: '',
+      stderr: 'no-such-command-pb: command not found\n',
+    });
+  });
+
+  it("execInNamespace sees the namespace's own /sys and /etc/netns/NAME, as ip netns exec does", async () => {
+    await executePlan([netnsAdd(S), ip('link', S, 'link add eth0 address 02:00:00:0a:0b:0c type veth peer name p0')]);
+    const ls = await execInNamespace(S, ['ls', '/sys/class/net'], { stdio: 'pipe' });
+    expect(ls.stderr).toBe('');
+    expect(ls.stdout!.trim().split('\n').sort()).toEqual(['eth0', 'lo', 'p0']);
+    const mac = await execInNamespace(S, ['cat', '/sys/class/net/eth0/address'], { stdio: 'pipe' });
+    expect(mac.stdout).toBe('02:00:00:0a:0b:0c\n');
+    // The machine's own /sys is untouched (the remount happened in a mount namespace of its own).
+    expect(readdirSync('/sys/class/net')).not.toContain('p0');
+
+    const etc = `/etc/netns/${S}`;
+    const hadEtcNetns = existsSync('/etc/netns');
+    mkdirSync(etc, { recursive: true });
+    try {
+      writeFileSync(`${etc}/hosts`, '10.1.2.3 only-in-this-namespace\n');
+      const hosts = await execInNamespace(S, ['cat', '/etc/hosts'], { stdio: 'pipe' });
+      expect(hosts.stdout).toBe('10.1.2.3 only-in-this-namespace\n');
+    } finally {
+      rmSync(hadEtcNetns ? etc : '/etc/netns', { recursive: true, force: true });
+    }
   });
 });

@@ -23,6 +23,12 @@ export interface ObserveOptions {
   iptables?: ReadonlySet<string>;
   /** Namespaces read at once. Default 4. */
   concurrency?: number;
+  /**
+   * Also resolve each veth's peer namespace (`peerNamespace`: its link-netnsid named through
+   * `ip netns list-id`, one more process per namespace, which opens every named namespace of the
+   * machine). The views want it; the apply path, whose ifindexes are unique in a lab, does not.
+   */
+  peerNamespaces?: boolean;
 }
 
 export class ObserveError extends Error {
@@ -256,9 +262,38 @@ export async function addBridgeFdbAttrs(state: NamespaceState): Promise<void> {
   }
 }
 
-async function readNamespace(ns: string, withIptables: boolean): Promise<NamespaceState | undefined> {
+/**
+ * The namespaces `ns` knows by id (link-netnsid → name), from the JSON of `ip -j netns list-id` run inside it.
+ * An id whose namespace has no name under /run/netns is left out.
+ */
+export function namespaceIdsFromJson(ns: string, json: unknown): Map<number, string> {
+  const ids = new Map<number, string>();
+  for (const e of asArray<{ nsid?: number; name?: string }>(json ?? [], ns, 'netns list-id')) {
+    if (typeof e.nsid === 'number' && typeof e.name === 'string') ids.set(e.nsid, e.name);
+  }
+  return ids;
+}
+
+/** ifindex → interface name of the links of `ns` (one `ip -j link show`): names a peer known by its ifindex. */
+export async function readLinkNames(ns: string): Promise<Map<number, string>> {
+  const r = await runInNamespace(ns, 'ip', ['-j', 'link', 'show']);
+  if (r.code !== 0) throw new ObserveError(ns, `ip link show failed: ${r.stderr.trim()}`);
+  const names = new Map<number, string>();
+  for (const l of asArray<RawLink>(parseConcatenatedJson(r.stdout)[0] ?? [], ns, 'link show'))
+    names.set(l.ifindex, l.ifname);
+  return names;
+}
+
+async function readNamespace(
+  ns: string,
+  withIptables: boolean,
+  withPeerNamespaces: boolean,
+): Promise<NamespaceState | undefined> {
+  // The peer namespaces' ids ride in the same `ip -batch` (one process, not two): its last value.
   const [r, iptables] = await Promise.all([
-    runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], { input: IP_BATCH }),
+    runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], {
+      input: withPeerNamespaces ? `${IP_BATCH}netns list-id\n` : IP_BATCH,
+    }),
     withIptables ? readIptables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
   ]);
   if (r.code !== 0) {
@@ -266,11 +301,24 @@ async function readNamespace(ns: string, withIptables: boolean): Promise<Namespa
     throw new ObserveError(ns, `ip -batch failed (${r.code}): ${r.stderr.trim()}`);
   }
   if (iptables instanceof Error) throw iptables;
-  const state = namespaceFromJson(ns, parseConcatenatedJson(r.stdout));
+  const values = parseConcatenatedJson(r.stdout);
+  const ids = withPeerNamespaces ? namespaceIdsFromJson(ns, values.pop()) : undefined;
+  const state = namespaceFromJson(ns, values);
+  if (ids) setPeerNamespaces(state, asArray<RawLink>(values[0], ns, 'link show'), ids);
   const [floods] = await Promise.all([readFloodsOf(state), addBridgeFdbAttrs(state)]);
   state.floods = floods;
   if (iptables) state.iptables = iptables;
   return state;
+}
+
+/** Each veth's `peerNamespace`: its own namespace, or the one its link-netnsid names (unknown: left out). */
+function setPeerNamespaces(state: NamespaceState, links: RawLink[], ids: Map<number, string>): void {
+  for (const raw of links) {
+    const link = state.links[raw.ifname];
+    if (link?.kind !== 'veth') continue;
+    const peerNs = raw.link_netnsid === undefined ? state.name : ids.get(raw.link_netnsid);
+    if (peerNs !== undefined) link.peerNamespace = peerNs;
+  }
 }
 
 /**
@@ -283,7 +331,7 @@ export async function observeNamespaces(names: readonly string[], opts: ObserveO
   const present = new Set(await listNamespaces());
   const targets = wanted.filter((n) => present.has(n));
   const results = await mapLimit(targets, opts.concurrency ?? 4, (ns) =>
-    readNamespace(ns, opts.iptables?.has(ns) ?? false),
+    readNamespace(ns, opts.iptables?.has(ns) ?? false, opts.peerNamespaces ?? false),
   );
   const namespaces: Record<string, NamespaceState> = {};
   for (const r of results.filter((x): x is NamespaceState => x !== undefined).sort((a, b) => cmp(a.name, b.name))) {

@@ -1,7 +1,10 @@
-// Live tables of one namespace that are not part of the desired state: neighbours, the bridge FDB
-// and bridge VLANs. Two processes: one `ip -j -batch -`, one `bridge -j -batch -`.
+// Live tables of one namespace as the views show them: neighbours, every route of every table
+// (kernel-made ones included: the desired-state read leaves them out), the policy rules, the bridge
+// FDB and bridge VLANs. Two processes: one `ip -j -4 -batch -`, one `bridge -j -batch -`.
+import type { RouteView, RuleView } from '@patchbay/topology';
 import { parseConcatenatedJson } from './json.js';
 import { runInNamespace } from './process.js';
+import { parseRouteTable, parseRules } from './route-table.js';
 
 export interface NeighbourEntry {
   dst: string;
@@ -30,6 +33,10 @@ export interface VlanEntry {
 
 export interface LiveTables {
   neighbours: NeighbourEntry[];
+  /** Every IPv4 route of every table: main first, local last. */
+  routes: RouteView[];
+  /** The IPv4 policy rules, in priority order. */
+  rules: RuleView[];
   fdb: FdbEntry[];
   vlans: VlanEntry[];
 }
@@ -41,11 +48,11 @@ const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is st
 
 export async function readLiveTables(ns: string): Promise<LiveTables> {
   const [ip, br] = await Promise.all([
-    runInNamespace(ns, 'ip', ['-j', '-4', '-batch', '-'], { input: 'neigh show\n' }),
+    runInNamespace(ns, 'ip', ['-j', '-4', '-batch', '-'], { input: 'neigh show\nroute show table all\nrule show\n' }),
     runInNamespace(ns, 'bridge', ['-j', '-batch', '-'], { input: 'fdb show\nvlan show\n' }),
   ]);
   if (ip.code !== 0) throw new Error(`ip neigh in ${ns}: ${ip.stderr.trim()}`);
-  const [neigh] = parseConcatenatedJson(ip.stdout);
+  const [neigh, routes, rules] = parseConcatenatedJson(ip.stdout);
   const [fdb, vlan] = br.code === 0 ? parseConcatenatedJson(br.stdout) : [[], []];
   return {
     neighbours: arr(neigh).map((n) => ({
@@ -54,6 +61,8 @@ export async function readLiveTables(ns: string): Promise<LiveTables> {
       lladdr: str(n.lladdr),
       state: strs(n.state),
     })),
+    routes: parseRouteTable(routes),
+    rules: parseRules(rules),
     fdb: arr(fdb)
       // The kernel lists its own multicast entries for every port; they say nothing a learner needs.
       .filter((e) => !(str(e.mac) ?? '').startsWith('33:33:') && !(str(e.mac) ?? '').startsWith('01:00:5e:'))

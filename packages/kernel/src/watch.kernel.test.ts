@@ -42,6 +42,15 @@ describe.skipIf(!isRoot)('NamespaceWatcher', () => {
     seen.length = 0;
     await watcher.sync();
     expect(seen).toEqual([]);
+
+    // A policy rule, and a route of another table: the views show both, so both are reported.
+    await runInNamespace(B, 'ip', ['rule', 'add', 'from', '10.0.0.9', 'lookup', '100', 'pref', '100']);
+    await watcher.sync();
+    expect(seen).toEqual([B]);
+    seen.length = 0;
+    await runInNamespace(B, 'ip', ['route', 'add', 'blackhole', '10.50.0.0/16', 'table', '100']);
+    await watcher.sync();
+    expect(seen).toEqual([B]);
   });
 
   it('reports activity (ARP, carrier) apart from desired-state changes, from the same helper', async () => {

@@ -17,6 +17,7 @@ export * from './peers.js';
 export * from './compile-nat.js';
 export * from './read-document.js';
 export * from './views.js';
+export * from './route-text.js';
 export * from './schema-problems.js';
 export * from './plural.js';
 export { staleNeighbours, type NeighbourChange } from './neighbours.js';

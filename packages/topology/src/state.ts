@@ -40,6 +40,12 @@ export interface LinkState {
   /** Observed veths only: the peer's ifindex, and whether the peer is in another namespace. */
   peerIfindex?: number;
   peerElsewhere?: boolean;
+  /**
+   * Observed veths only, when the read asked for it: the namespace the kernel says holds the peer
+   * (the link's link-netnsid resolved to a name; this namespace when the peer is here). Missing when
+   * unknown (a namespace that is not named under /run/netns).
+   */
+  peerNamespace?: string;
   kind: LinkKind;
   up: boolean;
   mtu?: number;

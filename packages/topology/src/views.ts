@@ -48,6 +48,55 @@ export const NeighbourViewSchema = Type.Object(
 );
 export type NeighbourView = Static<typeof NeighbourViewSchema>;
 
+/**
+ * A route of any table, as the kernel holds it (`ip -j route show table all`): connected (`proto
+ * kernel`), local and broadcast routes included. `table`, `type`, `protocol` and `scope` are always
+ * set by the engine (iproute2 leaves out main, unicast, boot and global); optional in the schema
+ * because readers of the older shape (to, via, dev) have only those.
+ */
+export const RouteViewSchema = Type.Object(
+  {
+    to: Type.String({ description: '"default" or a CIDR (a host route is /32).' }),
+    via: Type.Optional(Type.String()),
+    dev: Type.Optional(Type.String()),
+    table: Type.Optional(Type.String({ description: '"main", "local", "default" or a table number.' })),
+    type: Type.Optional(
+      Type.String({
+        description: 'unicast, local, broadcast, blackhole, unreachable, prohibit, throw, multicast, anycast, nat.',
+      }),
+    ),
+    protocol: Type.Optional(
+      Type.String({ description: 'Who made it: kernel (connected and local routes), boot (ip route add), static…' }),
+    ),
+    scope: Type.Optional(Type.String({ description: 'global, link or host.' })),
+    src: Type.Optional(Type.String({ description: 'The preferred source address (prefsrc).' })),
+    metric: Type.Optional(Type.Integer()),
+    flags: Type.Optional(Type.Array(Type.String(), { description: 'e.g. linkdown, onlink; missing when none.' })),
+  },
+  { title: 'RouteView' },
+);
+export type RouteView = Static<typeof RouteViewSchema>;
+
+/** A policy routing rule (`ip -j rule show`), in priority order. */
+export const RuleViewSchema = Type.Object(
+  {
+    priority: Type.Integer(),
+    from: Type.String({ description: '"all" or a CIDR.' }),
+    to: Type.Optional(Type.String({ description: 'A CIDR; missing: any destination.' })),
+    iif: Type.Optional(Type.String()),
+    oif: Type.Optional(Type.String()),
+    fwmark: Type.Optional(Type.String({ description: 'Mark, or mark/mask, as ip prints it (hex).' })),
+    not: Type.Optional(Type.Boolean({ description: 'The selector is inverted.' })),
+    action: Type.String({
+      description:
+        '"lookup" (then `table` says which), or blackhole, unreachable, prohibit, goto, nop as the kernel reports it.',
+    }),
+    table: Type.Optional(Type.String()),
+  },
+  { title: 'RuleView' },
+);
+export type RuleView = Static<typeof RuleViewSchema>;
+
 export const NodeViewSchema = Type.Object(
   {
     node: Type.String(),
@@ -61,8 +110,11 @@ export const NodeViewSchema = Type.Object(
     present: Type.Boolean({ description: 'false: the namespace does not exist (the rest is empty).' }),
     forwarding: Type.Optional(Type.Boolean()),
     interfaces: Type.Array(InterfaceViewSchema),
-    routes: Type.Array(
-      Type.Object({ to: Type.String(), via: Type.Optional(Type.String()), dev: Type.Optional(Type.String()) }),
+    routes: Type.Array(RouteViewSchema, {
+      description: 'Every route of every table (main, then other tables, local last), kernel-made ones included.',
+    }),
+    rules: Type.Optional(
+      Type.Array(RuleViewSchema, { description: 'The policy routing rules (`ip rule`), in priority order.' }),
     ),
     neighbours: Type.Array(NeighbourViewSchema),
     nat: Type.Optional(

@@ -8,9 +8,9 @@ import { useEffect, useId, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import '../components/inspector.css';
-import type { BridgeView, FdbEntryView, NodeView } from '@patchbay/topology';
+import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
-import { fdbCapText } from './tables-format';
+import { fdbCapText, routeSections, type RouteSection } from './tables-format';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
 function uniqueKeys(keys: string[]): string[] {
@@ -133,9 +133,56 @@ function FdbTable({ bridge }: { bridge: BridgeView }) {
   );
 }
 
+const ROUTE_COLUMNS = ['type', 'to', 'via', 'dev', 'proto', 'scope', 'src'] as const;
+
+/** One kernel table's routes; the local table is folded (a <details>) until opened. */
+function RouteTable({ section, fresh }: { section: RouteSection; fresh: Set<string> }) {
+  const table = (
+    <table className="pb-table" data-testid="routes-table" data-table={section.table}>
+      <thead>
+        <tr>
+          {ROUTE_COLUMNS.map((c) => (
+            <th key={c} scope="col">
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {section.rows.map((row) => (
+          <tr
+            key={row.key}
+            className={
+              [fresh.has(row.key) ? 'pb-flash' : '', row.drops ? 'pb-route-drops' : ''].join(' ').trim() || undefined
+            }
+          >
+            {row.cells.map((c, i) => (
+              <td key={ROUTE_COLUMNS[i]} className={i === 0 ? undefined : 'mono'}>
+                {c}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+  return section.folded ? (
+    <details className="pb-route-table" data-testid="routes-folded">
+      <summary>{section.title}</summary>
+      {table}
+    </details>
+  ) : (
+    <div className="pb-route-table">
+      <p className="pb-muted pb-table-sub">{section.title}</p>
+      {table}
+    </div>
+  );
+}
+
 function NodeTables({ node }: { node: NodeView }) {
   const ifKeys = uniqueKeys(node.interfaces.map((i) => i.name));
-  const routeKeys = uniqueKeys(node.routes.map((r) => `${r.to}|${r.via ?? ''}|${r.dev ?? ''}`));
+  const routeKeys = routeSections(node.routes).flatMap((section) => section.rows.map((row) => row.key));
+  const rules = node.rules ?? [];
   const neighKeys = uniqueKeys(node.neighbours.map((n) => `${n.dst}|${n.dev}`));
   const freshIf = useFreshKeys(`if:${node.node}`, ifKeys);
   const freshRoutes = useFreshKeys(`routes:${node.node}`, routeKeys);
@@ -191,31 +238,20 @@ function NodeTables({ node }: { node: NodeView }) {
         <h3>
           Routes <span className="badge">{node.routes.length}</span>
         </h3>
-        <table className="pb-table" data-testid="routes-table">
-          <thead>
-            <tr>
-              <th scope="col">to</th>
-              <th scope="col">via</th>
-              <th scope="col">dev</th>
-            </tr>
-          </thead>
-          <tbody>
-            {node.routes.map((r, k) => (
-              <tr key={routeKeys[k]} className={flash(freshRoutes, routeKeys[k])}>
-                <td className="mono">{r.to}</td>
-                <td className="mono">{r.via ?? ''}</td>
-                <td className="mono">{r.dev ?? ''}</td>
-              </tr>
-            ))}
-            {node.routes.length === 0 && (
-              <tr>
-                <td colSpan={3} className="pb-muted">
-                  no routes
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
+        {node.routes.length === 0 && <p className="pb-muted">no routes</p>}
+        {routeSections(node.routes).map((section) => (
+          <RouteTable key={section.table} section={section} fresh={freshRoutes} />
+        ))}
+      </section>
+      <section className="pb-table-section">
+        <h3>
+          Policy rules (ip rule) <span className="badge">{rules.length}</span>
+        </h3>
+        <ul className="pb-rules mono" data-testid="rules-list">
+          {rules.map((r) => (
+            <li key={`${r.priority}|${ruleText(r)}`}>{ruleText(r)}</li>
+          ))}
+        </ul>
       </section>
       <section className="pb-table-section">
         <h3>

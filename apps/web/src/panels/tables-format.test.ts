@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fdbCapText } from './tables-format';
+import { fdbCapText, routeSections } from './tables-format';
 
 describe('fdbCapText', () => {
   it('shows the count against the cap, and says when the table is full', () => {
@@ -10,5 +10,61 @@ describe('fdbCapText', () => {
     });
     expect(fdbCapText({ fdbMaxLearned: 0, fdbLearned: 9 })).toEqual({ text: 'learned 9 (no cap)', full: false });
     expect(fdbCapText({})).toBeUndefined();
+  });
+});
+
+describe('routeSections', () => {
+  it('shows connected, blackhole and local routes with their type, protocol, scope and source, by table', () => {
+    const sections = routeSections([
+      {
+        to: 'default',
+        via: '172.17.0.1',
+        dev: 'eth0',
+        table: 'main',
+        type: 'unicast',
+        protocol: 'boot',
+        scope: 'global',
+      },
+      {
+        to: '172.17.0.0/16',
+        dev: 'eth0',
+        table: 'main',
+        type: 'unicast',
+        protocol: 'kernel',
+        scope: 'link',
+        src: '172.17.0.2',
+      },
+      { to: '10.50.0.0/16', table: 'main', type: 'blackhole', protocol: 'boot', scope: 'global' },
+      {
+        to: '172.17.0.2/32',
+        dev: 'eth0',
+        table: 'local',
+        type: 'local',
+        protocol: 'kernel',
+        scope: 'host',
+        src: '172.17.0.2',
+      },
+    ]);
+    expect(sections.map((s) => [s.table, s.folded])).toEqual([
+      ['main', false],
+      ['local', true],
+    ]);
+    expect(sections[0]!.rows.map((r) => r.cells)).toEqual([
+      ['unicast', 'default', '172.17.0.1', 'eth0', 'boot', 'global', ''],
+      ['unicast', '172.17.0.0/16', '', 'eth0', 'kernel', 'link', '172.17.0.2'],
+      ['blackhole', '10.50.0.0/16', '', '', 'boot', 'global', ''],
+    ]);
+    expect(sections[0]!.rows.map((r) => r.drops)).toEqual([false, false, true]);
+    expect(sections[1]!.title).toMatch(/^table local \(1/);
+    expect(sections[1]!.rows[0]!.cells).toEqual(['local', '172.17.0.2/32', '', 'eth0', 'kernel', 'host', '172.17.0.2']);
+  });
+
+  it('gives a route listed twice a key of its own', () => {
+    const twice = routeSections([
+      { to: '10.0.0.0/24', dev: 'a' },
+      { to: '10.0.0.0/24', dev: 'a' },
+    ]);
+    const keys = twice[0]!.rows.map((r) => r.key);
+    expect(new Set(keys).size).toBe(2);
   });
 });

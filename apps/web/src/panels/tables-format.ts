@@ -1,5 +1,5 @@
 // Text of the live tables that is worth a test of its own.
-import type { BridgeView } from '@patchbay/topology';
+import { type BridgeView, type RouteView, routeGroups } from '@patchbay/topology';
 
 export interface FdbCapText {
   text: string;
@@ -17,4 +17,50 @@ export function fdbCapText(bridge: Pick<BridgeView, 'fdbMaxLearned' | 'fdbLearne
   if (!cap) return { text: `learned ${learned ?? '?'} (no cap)`, full: false };
   const full = learned !== undefined && learned >= cap;
   return { text: `learned ${learned ?? '?'} of ${cap}${full ? ' (full: new MACs are flooded)' : ''}`, full };
+}
+
+/** The cells of one route row: type, to, via, dev, protocol, scope, source (blank where none). */
+export interface RouteRow {
+  key: string;
+  cells: [type: string, to: string, via: string, dev: string, protocol: string, scope: string, src: string];
+  /** blackhole, unreachable, prohibit, throw: traffic to it is dropped or refused here. */
+  drops: boolean;
+}
+
+export interface RouteSection {
+  table: string;
+  /** "table main (4)"; the local table says what it holds. */
+  title: string;
+  rows: RouteRow[];
+  /** Shown folded until opened (the local table: the node's own addresses and broadcasts). */
+  folded: boolean;
+}
+
+const DROPPING = new Set(['blackhole', 'unreachable', 'prohibit', 'throw']);
+
+/** A node's routes as the routes table shows them: one section per kernel table. */
+export function routeSections(routes: readonly RouteView[]): RouteSection[] {
+  const seen = new Map<string, number>();
+  // A table may list the same route twice (the kernel keeps both): keys made unique by a counter.
+  const unique = (key: string) => {
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    return n ? `${key}#${n}` : key;
+  };
+  return routeGroups(routes).map((g) => ({
+    table: g.table,
+    title:
+      g.table === 'local'
+        ? `table local (${g.routes.length}: the node's own and broadcast addresses)`
+        : `table ${g.table} (${g.routes.length})`,
+    folded: g.folded,
+    rows: g.routes.map((r) => {
+      const type = r.type ?? 'unicast';
+      return {
+        key: unique(`${g.table}|${type}|${r.to}|${r.via ?? ''}|${r.dev ?? ''}|${r.src ?? ''}|${r.metric ?? ''}`),
+        cells: [type, r.to, r.via ?? '', r.dev ?? '', r.protocol ?? '', r.scope ?? '', r.src ?? ''],
+        drops: DROPPING.has(type),
+      };
+    }),
+  }));
 }

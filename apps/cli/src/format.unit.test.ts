@@ -1,0 +1,50 @@
+// The human-readable plan lines of `apply --dry-run` / `--verbose`.
+import type { Op } from '@patchbay/topology';
+import { describe, expect, it } from 'vitest';
+import { formatPlanLine } from './format.js';
+
+describe('formatPlanLine', () => {
+  it("prints an iptables-restore heredoc as the lines it loads, below the command's first line", () => {
+    const op: Op = {
+      phase: 'iptables',
+      tool: 'iptables',
+      ns: 'pb-docker-bridge.host',
+      args: [],
+      input: '*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\nCOMMIT\n',
+      kind: 'nat',
+      action: 'change',
+      subject: { node: 'host' },
+      reason: 'nat rules differ',
+    };
+    const lines = formatPlanLine(op).split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(
+      /^~ nat +host +ip netns exec pb-docker-bridge\.host iptables-restore <<'EOF' {3}# nat rules differ$/,
+    );
+    const column = lines[0]!.indexOf('ip netns exec');
+    expect(lines.slice(1).map((l) => l.slice(0, column).trim())).toEqual(['', '', '', '', '']);
+    expect(lines.slice(1).map((l) => l.slice(column))).toEqual([
+      '*nat',
+      ':POSTROUTING ACCEPT [0:0]',
+      '-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE',
+      'COMMIT',
+      'EOF',
+    ]);
+  });
+
+  it('keeps a one-line command on one line', () => {
+    const op: Op = {
+      phase: 'configure',
+      tool: 'ip',
+      ns: 'pb-x.a',
+      args: ['addr', 'add', '10.0.0.1/24', 'dev', 'eth0'],
+      kind: 'address',
+      action: 'add',
+      subject: { node: 'a', iface: 'eth0' },
+      reason: 'address missing',
+    };
+    expect(formatPlanLine(op)).toMatch(
+      /^\+ address +a eth0 +ip -n pb-x\.a addr add 10\.0\.0\.1\/24 dev eth0 {3}# address missing$/,
+    );
+  });
+});
