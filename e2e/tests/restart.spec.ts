@@ -66,6 +66,8 @@ async function joinAs(context: BrowserContext, code: string, name: string): Prom
   await expect(page).toHaveURL(/\/exercise\/[^/]+$/, { timeout: 30_000 });
   const lab = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
   await expect(page.getByTestId('live-status')).toHaveAttribute('data-state', 'live', { timeout: 15_000 });
+  // a first check run seen: the result the page keeps for after the session (a loaded machine runs it late)
+  await expect(page.getByTestId('checks-summary')).toHaveText(/^\d+\/\d+$/, { timeout: 30_000 });
   return { page, lab, errors };
 }
 

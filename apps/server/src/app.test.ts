@@ -75,7 +75,7 @@ describe('database and admin token', () => {
     const dir = mkdtempSync(join(tmpdir(), 'patchbay-db-test-'));
     try {
       const db = openStore(dir);
-      expect(db.schemaVersion).toBe(4);
+      expect(db.schemaVersion).toBe(5);
       const t1 = adminToken(db, dir, {});
       expect(t1.length).toBeGreaterThanOrEqual(40);
       expect(statSync(join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
@@ -84,7 +84,7 @@ describe('database and admin token', () => {
       expect(raw.map((r) => r.token_hash)).not.toContain(t1);
       db.close();
       const again = openStore(dir);
-      expect(again.schemaVersion).toBe(4);
+      expect(again.schemaVersion).toBe(5);
       expect(adminToken(again, dir, {})).toBe(t1);
       const fromEnv = 'from-env-token-0123456789abcdef';
       expect(adminToken(again, dir, { PATCHBAY_ADMIN_TOKEN: fromEnv })).toBe(fromEnv);
