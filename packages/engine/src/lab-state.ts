@@ -63,13 +63,15 @@ export async function namespaceView(engine: Engine, name: string, ns: string): P
 
 /**
  * A namespace read alone (the live tables' delta) has its veths' peers in namespaces not read: the
- * kernel names the peer's namespace (link-netnsid) and ifindex; one `ip link show` in each such
- * namespace of the lab names the peer.
+ * kernel names the peer's namespace (link-netnsid) and ifindex. A watching engine names the peer
+ * from its observation cache (a namespace is kept there until the kernel reports a change in it,
+ * so the name is the kernel's; a delta then costs no process per peer namespace); otherwise one
+ * `ip link show` in each such namespace of the lab names it.
  */
 async function namePeersElsewhere(
+  engine: Engine,
   namespaces: Record<string, NamespaceState>,
   labNamespaces: ReadonlySet<string>,
-  concurrency: number,
 ): Promise<void> {
   const unnamed = Object.values(namespaces).flatMap((s) =>
     Object.values(s.links).filter(
@@ -83,10 +85,24 @@ async function namePeersElsewhere(
     ),
   );
   const wanted = [...new Set(unnamed.map((l) => l.peerNamespace!))];
+  if (wanted.length === 0) return;
   const names = new Map<string, Map<number, string>>();
-  await mapLimit(wanted, concurrency, async (ns) => {
-    names.set(ns, await readLinkNames(ns).catch(() => new Map<number, string>()));
-  });
+  if (engine.cache.watching) {
+    const observed = await engine.cache.observe(wanted).catch(() => ({ namespaces: {} }));
+    for (const [ns, state] of Object.entries(observed.namespaces))
+      names.set(
+        ns,
+        new Map(
+          Object.values(state.links)
+            .filter((l) => l.ifindex !== undefined)
+            .map((l) => [l.ifindex!, l.name]),
+        ),
+      );
+  } else {
+    await mapLimit(wanted, engine.settings.concurrency, async (ns) => {
+      names.set(ns, await readLinkNames(ns).catch(() => new Map<number, string>()));
+    });
+  }
   for (const l of unnamed) {
     const peerName = names.get(l.peerNamespace!)?.get(l.peerIfindex!);
     if (peerName) l.veth = { peerNs: l.peerNamespace!, peerName };
@@ -106,8 +122,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
     concurrency: engine.settings.concurrency,
     peerNamespaces: true,
   });
-  if (only !== undefined)
-    await namePeersElsewhere(observed.namespaces, new Set(labNamespaces), engine.settings.concurrency);
+  if (only !== undefined) await namePeersElsewhere(engine, observed.namespaces, new Set(labNamespaces));
   const tables = new Map<string, LiveTables>();
   await mapLimit(Object.keys(observed.namespaces), engine.settings.concurrency, async (ns) => {
     tables.set(ns, await readLiveTables(ns));
