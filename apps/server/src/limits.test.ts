@@ -52,11 +52,17 @@ describe('limits', () => {
     expect(addressKey('fe80::1%eth0')).toBe('a:fe80:0:0:0::/64');
   });
 
-  it("reads the students' sandbox limits (processes, memory, CPU weight, open files) and hands them to the engine", () => {
+  it("reads the students' sandbox limits (processes, memory, CPU weight and ceiling, open files) and hands them to the engine", () => {
     const l = limitsFromEnv(
-      '{"studentProcesses": 128, "studentMemoryMiB": 256, "studentCpuWeight": 50, "studentOpenFiles": 4096}',
+      '{"studentProcesses": 128, "studentMemoryMiB": 256, "studentCpuWeight": 50, "studentCpuPercent": 0, "studentOpenFiles": 4096}',
     );
-    expect(sandboxLimitsOf(l)).toEqual({ processes: 128, memoryMiB: 256, cpuWeight: 50, openFiles: 4096 });
+    expect(sandboxLimitsOf(l)).toEqual({
+      processes: 128,
+      memoryMiB: 256,
+      cpuWeight: 50,
+      cpuPercent: 0,
+      openFiles: 4096,
+    });
     expect(sandboxLimitsOf(DEFAULT_LIMITS)).toEqual(DEFAULT_SANDBOX_LIMITS);
     expect(() => limitsFromEnv('{"studentProcesses": 4}')).toThrow(/studentProcesses/); // a shell needs more
     expect(() => limitsFromEnv('{"studentMemoryMiB": 0.5}')).toThrow(/studentMemoryMiB/);

@@ -75,6 +75,7 @@ export const LimitsSchema = Type.Object(
     studentProcesses: range('processes'),
     studentMemoryMiB: range('memoryMiB'),
     studentCpuWeight: range('cpuWeight'),
+    studentCpuPercent: range('cpuPercent'),
     studentOpenFiles: range('openFiles'),
   },
   { additionalProperties: false },
@@ -108,6 +109,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentProcesses: DEFAULT_SANDBOX_LIMITS.processes,
   studentMemoryMiB: DEFAULT_SANDBOX_LIMITS.memoryMiB,
   studentCpuWeight: DEFAULT_SANDBOX_LIMITS.cpuWeight,
+  studentCpuPercent: DEFAULT_SANDBOX_LIMITS.cpuPercent,
   studentOpenFiles: DEFAULT_SANDBOX_LIMITS.openFiles,
 });
 
@@ -117,6 +119,7 @@ export function sandboxLimitsOf(limits: Limits): SandboxLimitValues {
     processes: limits.studentProcesses,
     memoryMiB: limits.studentMemoryMiB,
     cpuWeight: limits.studentCpuWeight,
+    cpuPercent: limits.studentCpuPercent,
     openFiles: limits.studentOpenFiles,
   };
 }

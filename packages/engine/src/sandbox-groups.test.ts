@@ -55,11 +55,18 @@ describe("a lab's sandbox group", () => {
     const engine = new Engine({
       prefix: PREFIX,
       dataDir: t.dataDir,
-      sandboxLimits: { processes: 100, memoryMiB: 128, cpuWeight: 25, openFiles: 512 },
+      sandboxLimits: { processes: 100, memoryMiB: 128, cpuWeight: 25, cpuPercent: 50, openFiles: 512 },
     });
     await engine.apply(exampleLab('two-containers.yaml'));
     const group = labSandboxGroup(PREFIX, LAB);
-    expect(engine.sandboxLimits(LAB)).toEqual({ group, processes: 100, memoryMiB: 128, cpuWeight: 25, openFiles: 512 });
+    expect(engine.sandboxLimits(LAB)).toEqual({
+      group,
+      processes: 100,
+      memoryMiB: 128,
+      cpuWeight: 25,
+      cpuPercent: 50,
+      openFiles: 512,
+    });
     const web = await shell(engine, 'ns-web', ['bash', '-c', 'ulimit -u; ulimit -n; echo up; sleep 30']);
     const db = await shell(engine, 'ns-db', ['bash', '-c', 'echo up; sleep 30']);
     await until(() => web.out().includes('up') && db.out().includes('up'));

@@ -56,6 +56,7 @@ const ENV_FIELDS: Record<string, keyof SandboxLimitValues> = {
   studentProcesses: 'processes',
   studentMemoryMiB: 'memoryMiB',
   studentCpuWeight: 'cpuWeight',
+  studentCpuPercent: 'cpuPercent',
   studentOpenFiles: 'openFiles',
 };
 

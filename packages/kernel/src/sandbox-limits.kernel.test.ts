@@ -31,7 +31,14 @@ import { runInSandbox } from '../test/sandbox-run.js';
 const A = 'pbklim-a';
 const B = 'pbklim-b';
 const GROUP = 'test.pbklim';
-const LIMITS: SandboxLimits = { group: GROUP, processes: 48, memoryMiB: 96, cpuWeight: 50, openFiles: 256 };
+const LIMITS: SandboxLimits = {
+  group: GROUP,
+  processes: 48,
+  memoryMiB: 96,
+  cpuWeight: 50,
+  cpuPercent: 30,
+  openFiles: 256,
+};
 
 // Forks up to N children that sleep, counting successes; prints "forked K failed E" and exits
 // (the children die with the sandbox). Bounded: N attempts, no retry.
@@ -93,9 +100,14 @@ describe.skipIf(!isRoot)('per-student limits (cgroup + rlimits)', () => {
     if (layout.version === 2) {
       expect(sandboxGroupValue(GROUP, 'memory.max')).toBe(String(96 * 1024 * 1024));
       expect(sandboxGroupValue(GROUP, 'cpu.weight')).toBe('50');
+      expect(sandboxGroupValue(GROUP, 'cpu.max')).toBe('30000 100000');
     } else {
       expect(sandboxGroupValue(GROUP, 'memory.limit_in_bytes')).toBe(String(96 * 1024 * 1024));
-      if (layout.controllers.cpu) expect(sandboxGroupValue(GROUP, 'cpu.shares')).toBe('512');
+      if (layout.controllers.cpu) {
+        expect(sandboxGroupValue(GROUP, 'cpu.shares')).toBe('512');
+        expect(sandboxGroupValue(GROUP, 'cpu.cfs_period_us')).toBe('100000');
+        expect(sandboxGroupValue(GROUP, 'cpu.cfs_quota_us')).toBe('30000');
+      }
     }
     // all sandboxes together weigh SANDBOXES_CPU_WEIGHT against each of the machine's other tasks
     const parent =
@@ -177,6 +189,17 @@ describe.skipIf(!isRoot)('per-student limits (cgroup + rlimits)', () => {
     live.delete(sb);
     // the last processes may still be exiting when the sandbox has been reaped
     await expect.poll(() => sandboxGroupPids(GROUP), { timeout: 5000 }).toEqual([]);
+  });
+
+  it('a busy loop is held to the CPU ceiling (cpuPercent 30: throttled, at most ~30% of a CPU)', async () => {
+    const throttled = () => Number(/nr_throttled (\d+)/.exec(sandboxGroupValue(GROUP, 'cpu.stat') ?? '')?.[1] ?? 0);
+    const before = throttled();
+    const r = await runInSandbox(A, ['timeout', '1.5', 'sh', '-c', 'while :; do :; done'], {
+      limits: LIMITS,
+      timeoutMs: 20_000,
+    });
+    expect(r.code).toBe(124); // ended by its timeout
+    expect(throttled()).toBeGreaterThan(before);
   });
 
   it('a fork loop stops at the process limit (bounded loop, hard timeout)', async () => {

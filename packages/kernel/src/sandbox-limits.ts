@@ -30,6 +30,12 @@ export interface SandboxLimitValues {
   memoryMiB: number;
   /** CPU weight against other groups and the server (cgroup v2 scale: 1..10000, 100 is the default). */
   cpuWeight: number;
+  /**
+   * The most CPU the group may use, in percent of one CPU (a ceiling over each 100 ms: v2 cpu.max,
+   * v1 cpu.cfs_quota_us); 0: none. A weight alone lets a busy lab take every idle cycle, and on a
+   * small machine the others' shells then wait for it; a lab that is idle is never held back by it.
+   */
+  cpuPercent: number;
   /** Open files per process (RLIMIT_NOFILE, soft = hard). */
   openFiles: number;
 }
@@ -46,6 +52,7 @@ export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimitValues> = Object.freez
   processes: 256,
   memoryMiB: 512,
   cpuWeight: 100,
+  cpuPercent: 20,
   openFiles: 1024,
 });
 
@@ -55,6 +62,7 @@ export const SANDBOX_LIMIT_RANGES: Readonly<Record<keyof SandboxLimitValues, rea
     processes: [16, 32_768],
     memoryMiB: [32, 1024 * 1024],
     cpuWeight: [1, 10_000],
+    cpuPercent: [0, 100_000],
     openFiles: [64, 1024 * 1024],
   });
 
@@ -193,14 +201,25 @@ function configureV1(paths: Partial<Record<CgroupController, string>>, limits: S
       if (existsSync(memsw)) setValue(memsw, bytes);
     }
   }
-  if (paths.cpu) setValue(`${paths.cpu}/cpu.shares`, String(Math.max(2, Math.round((limits.cpuWeight * 1024) / 100))));
+  if (paths.cpu) {
+    setValue(`${paths.cpu}/cpu.shares`, String(Math.max(2, Math.round((limits.cpuWeight * 1024) / 100))));
+    setValue(`${paths.cpu}/cpu.cfs_period_us`, String(CPU_PERIOD_US));
+    setValue(`${paths.cpu}/cpu.cfs_quota_us`, limits.cpuPercent > 0 ? String(cpuQuotaUs(limits.cpuPercent)) : '-1');
+  }
 }
+
+/** The period of the CPU ceiling (cgroup's default): the ceiling is a share of each 100 ms. */
+const CPU_PERIOD_US = 100_000;
+/** The ceiling's quota per period; at least 1 ms (the kernel's minimum). */
+const cpuQuotaUs = (percent: number) => Math.max(1000, Math.round((percent / 100) * CPU_PERIOD_US));
 
 function configureV2(dir: string, limits: SandboxLimits): void {
   setValue(`${dir}/pids.max`, String(limits.processes));
   setValue(`${dir}/memory.max`, String(limits.memoryMiB * MiB));
   if (existsSync(`${dir}/memory.swap.max`)) setValue(`${dir}/memory.swap.max`, '0');
   if (existsSync(`${dir}/cpu.weight`)) setValue(`${dir}/cpu.weight`, String(limits.cpuWeight));
+  if (existsSync(`${dir}/cpu.max`))
+    setValue(`${dir}/cpu.max`, `${limits.cpuPercent > 0 ? cpuQuotaUs(limits.cpuPercent) : 'max'} ${CPU_PERIOD_US}`);
 }
 
 /**
