@@ -76,6 +76,17 @@ describe('limits', () => {
     expect(b.retryAfterS).toBe(2);
   });
 
+  it("a student's capture starts are bounded per minute (burst, then the rate); instructors are not", () => {
+    const q = new Quotas({ ...DEFAULT_LIMITS, studentCaptureStartsPerMinute: 1, studentCaptureStartBurst: 2 });
+    const a = { role: 'student' as const, lab: 'a' };
+    expect([q.startCapture(a), q.startCapture(a)]).toEqual([undefined, undefined]);
+    expect(q.startCapture(a)).toMatch(
+      /^quota: a student may start at most 1 capture a minute \(2 at once\); retry in \d+ s$/,
+    );
+    expect(q.startCapture({ role: 'student', lab: 'b' })).toBeUndefined(); // each lab its own
+    for (let i = 0; i < 10; i++) expect(q.startCapture({ role: 'instructor' })).toBeUndefined();
+  });
+
   it('quotas count per student lab, release once, and do not bound instructors', () => {
     const q = new Quotas({ ...DEFAULT_LIMITS, studentCaptures: 1 });
     const s = { role: 'student' as const, lab: 'a' };

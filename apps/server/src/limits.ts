@@ -32,6 +32,13 @@ export const LimitsSchema = Type.Object(
     studentPings: Type.Integer({ minimum: 0, maximum: 1000 }),
     studentCaptures: Type.Integer({ minimum: 0, maximum: 1000 }),
     studentTerminals: Type.Integer({ minimum: 0, maximum: 1000 }),
+    /**
+     * Captures a student may start per minute (any outcome after the checks of its input), and the
+     * burst: each start costs the server two processes and the relay of what it captures, which
+     * the student's cgroup does not pay for; a loop of captures is slowed to this rate.
+     */
+    studentCaptureStartsPerMinute: Type.Number({ minimum: 0.1, maximum: 100_000 }),
+    studentCaptureStartBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
     /** Nodes in a lab a student applies. */
     studentNodesPerLab: Type.Integer({ minimum: 1, maximum: 2000 }),
     /**
@@ -92,6 +99,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentPings: 4,
   studentCaptures: 2,
   studentTerminals: 4,
+  studentCaptureStartsPerMinute: 12,
+  studentCaptureStartBurst: 6,
   studentNodesPerLab: 30,
   documentMaxNodes: 200,
   documentMaxLinks: 400,
@@ -203,8 +212,23 @@ export type QuotaKind = 'ping' | 'capture' | 'terminal';
  */
 export class Quotas {
   private readonly used = new Map<string, number>();
+  /** Each student lab's bucket of capture starts (as many as labs, which seats bound). */
+  private readonly captureStarts = new Map<string, TokenBucket>();
 
   constructor(private readonly limits: Limits) {}
+
+  /** A student's capture start, against studentCaptureStartsPerMinute: undefined, or why not. Instructors are not bound. */
+  startCapture(scope: { role: 'instructor' } | { role: 'student'; lab: string } | undefined): string | undefined {
+    if (scope?.role !== 'student') return undefined;
+    let bucket = this.captureStarts.get(scope.lab);
+    if (!bucket) {
+      if (this.captureStarts.size >= 100_000) this.captureStarts.clear();
+      bucket = new TokenBucket(this.limits.studentCaptureStartsPerMinute / 60, this.limits.studentCaptureStartBurst);
+      this.captureStarts.set(scope.lab, bucket);
+    }
+    if (bucket.take()) return undefined;
+    return `quota: a student may start at most ${plural(this.limits.studentCaptureStartsPerMinute, 'capture')} a minute (${this.limits.studentCaptureStartBurst} at once); retry in ${bucket.retryAfterS} s`;
+  }
 
   /** Counts one more `kind` for the scope: a release function, or why not. */
   acquire(

@@ -224,6 +224,8 @@ export class CaptureHub {
     limits.bytes = Math.min(limits.bytes, this.options.maxBytes);
     if (limits.seconds > this.options.maxSeconds)
       return { ok: false, error: `a capture may last at most ${this.options.maxSeconds} s on this server` };
+    const tooFast = this.app.quotas.startCapture(socket.data.scope);
+    if (tooFast) return { ok: false, error: tooFast };
     const quota = this.app.quotas.acquire(socket.data.scope, 'capture');
     if ('error' in quota) return { ok: false, error: quota.error };
     const place = await placeOf(this.app, opts.lab, opts.node);
