@@ -94,7 +94,9 @@ test('a reset redraws every view of the lab and tells the student; terminals onl
     await expect(ann.getByTestId('instructor-reset-notice')).toHaveCount(0);
 
     // Terminals only: the dashboard's switch; Ann's page says so at once; her apply is refused.
-    await page.getByTestId('terminals-only').check();
+    // the box follows the session the server answers (a controlled input): click, then wait for it
+    await page.getByTestId('terminals-only').click();
+    await expect(page.getByTestId('terminals-only')).toBeChecked();
     await expect(page.getByTestId('session-terminals-only')).toBeVisible();
     await expect(ann.getByTestId('terminals-only-notice')).toContainText('Terminals only');
     await expect(look.getByTestId('terminals-only-notice')).toBeVisible();
@@ -105,7 +107,8 @@ test('a reset redraws every view of the lab and tells the student; terminals onl
     await expect(marker).toHaveAttribute('data-count', '1');
 
     // Off again: her apply goes through, and the dashboard counts it.
-    await page.getByTestId('terminals-only').uncheck();
+    await page.getByTestId('terminals-only').click();
+    await expect(page.getByTestId('terminals-only')).not.toBeChecked();
     await expect(page.getByTestId('session-terminals-only')).toHaveCount(0);
     await expect(ann.getByTestId('terminals-only-notice')).toHaveCount(0);
     expect((await applyWithExtraNode(request, lab, token)).status()).toBe(200);
