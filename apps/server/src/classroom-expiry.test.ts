@@ -4,44 +4,34 @@
 // labs destroyed, tokens revoked, joins refused, the dashboard told why.
 import { listNamespaces } from '@patchbay/kernel';
 import type { Joined, Session, SessionEndedEvent } from '@patchbay/protocol';
-import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, testLab, TOKEN, type LiveClient, type TestServer } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { auth, liveServer, TOKEN } from './test-support.js';
 
 const PREFIX = 'pbs14-';
-const lab = testLab(PREFIX);
-let s: TestServer;
-let url = '';
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  // studentIdleSeconds 0: only the session's expiry removes labs here.
-  s = await lab.server({ exercises: { periodicMs: 600_000 } }, { sessionIdleSeconds: 1, studentIdleSeconds: 0 });
-  await s.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = s.app.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-});
-afterAll(async () => {
-  for (const c of clients) c.disconnect();
-  await lab.cleanup();
-});
+// studentIdleSeconds 0: only the session's expiry removes labs here.
+const served = liveServer(
+  PREFIX,
+  { exercises: { periodicMs: 600_000 } },
+  { sessionIdleSeconds: 1, studentIdleSeconds: 0 },
+  { example: false },
+);
 
 const idle = () => new Promise((r) => setTimeout(r, 1300));
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 
-async function connect(token: string): Promise<LiveClient> {
-  const c: LiveClient = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-  clients.push(c);
-  await new Promise<void>((resolve, reject) => (c.once('connect', resolve), c.once('connect_error', reject)));
-  return c;
-}
+const connect = (token: string) => served.connected(token);
 
 describe('idle sessions', () => {
   it('ends a session nobody used for sessionIdleSeconds: its labs go, its tokens stop, joins are refused', async () => {
     const session = (
-      await s.app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { scenario: 'link-down' } })
+      await served.server.app.inject({
+        method: 'POST',
+        url: '/api/sessions',
+        headers: auth,
+        payload: { scenario: 'link-down' },
+      })
     ).json<Session>();
-    const joined = await s.app.inject({
+    const joined = await served.server.app.inject({
       method: 'POST',
       url: '/api/join',
       payload: { code: session.code, name: 'Ada' },
@@ -53,7 +43,7 @@ describe('idle sessions', () => {
     // A connected student keeps it alive, however long.
     const student = await connect(ada.token);
     await idle();
-    expect(await s.app.activity.expireSessions()).toEqual([]);
+    expect(await served.server.app.activity.expireSessions()).toEqual([]);
     // So does an open dashboard.
     const teacher = await connect(TOKEN);
     const ended: SessionEndedEvent[] = [];
@@ -61,60 +51,72 @@ describe('idle sessions', () => {
     expect(await teacher.emitWithAck('session:subscribe', { session: session.id })).toMatchObject({ ok: true });
     student.disconnect();
     await idle();
-    expect(await s.app.activity.expireSessions()).toEqual([]);
+    expect(await served.server.app.activity.expireSessions()).toEqual([]);
     // The instructor's request about the session counts as activity too (the dashboard goes first).
     teacher.emit('session:unsubscribe', { session: session.id });
     await idle();
-    expect((await s.app.inject({ method: 'GET', url: `/api/sessions/${session.id}`, headers: auth })).statusCode).toBe(
-      200,
-    );
-    expect(await s.app.activity.expireSessions()).toEqual([]);
+    expect(
+      (await served.server.app.inject({ method: 'GET', url: `/api/sessions/${session.id}`, headers: auth })).statusCode,
+    ).toBe(200);
+    expect(await served.server.app.activity.expireSessions()).toEqual([]);
     // So does a student's request.
     await new Promise((r) => setTimeout(r, 700));
     expect(
-      (await s.app.inject({ method: 'GET', url: `/api/labs/${ada.lab}/exercise`, headers: as(ada.token) })).statusCode,
+      (await served.server.app.inject({ method: 'GET', url: `/api/labs/${ada.lab}/exercise`, headers: as(ada.token) }))
+        .statusCode,
     ).toBe(200);
     await new Promise((r) => setTimeout(r, 700));
-    expect(await s.app.activity.expireSessions()).toEqual([]);
+    expect(await served.server.app.activity.expireSessions()).toEqual([]);
 
     // Then nobody: it ends, as if the instructor had ended it.
     expect(await teacher.emitWithAck('session:subscribe', { session: session.id })).toMatchObject({ ok: true });
     teacher.emit('session:unsubscribe', { session: session.id });
     await idle();
-    expect(await s.app.activity.expireSessions()).toEqual([session.id]);
+    expect(await served.server.app.activity.expireSessions()).toEqual([session.id]);
     expect(await listNamespaces(`${PREFIX}${ada.lab}.`)).toEqual([]);
     expect(
-      (await s.app.inject({ method: 'GET', url: `/api/labs/${ada.lab}/exercise`, headers: as(ada.token) })).statusCode,
+      (await served.server.app.inject({ method: 'GET', url: `/api/labs/${ada.lab}/exercise`, headers: as(ada.token) }))
+        .statusCode,
     ).toBe(401);
-    const late = await s.app.inject({
+    const late = await served.server.app.inject({
       method: 'POST',
       url: '/api/join',
       payload: { code: session.code, name: 'Late' },
     });
     expect(late.statusCode, late.body).toBe(410);
     const view = (
-      await s.app.inject({ method: 'GET', url: `/api/sessions/${session.id}`, headers: auth })
+      await served.server.app.inject({ method: 'GET', url: `/api/sessions/${session.id}`, headers: auth })
     ).json<Session>();
     expect(view).toMatchObject({ endedAt: expect.any(String), endReason: 'idle', students: [{ name: 'Ada' }] });
     // The dashboard's subscription ended before: a dashboard open at expiry would have kept it. Ended sessions stay ended.
     expect(ended).toEqual([]);
-    expect(await s.app.activity.expireSessions()).toEqual([]);
+    expect(await served.server.app.activity.expireSessions()).toEqual([]);
     expect(await listNamespaces(PREFIX)).toEqual([]);
   });
 
   it('ends an empty session too, and never one ended by its instructor twice', async () => {
     const session = (
-      await s.app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { scenario: 'link-down' } })
+      await served.server.app.inject({
+        method: 'POST',
+        url: '/api/sessions',
+        headers: auth,
+        payload: { scenario: 'link-down' },
+      })
     ).json<Session>();
     const other = (
-      await s.app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { scenario: 'link-down' } })
+      await served.server.app.inject({
+        method: 'POST',
+        url: '/api/sessions',
+        headers: auth,
+        payload: { scenario: 'link-down' },
+      })
     ).json<Session>();
     expect(
-      (await s.app.inject({ method: 'DELETE', url: `/api/sessions/${other.id}`, headers: auth })).json(),
+      (await served.server.app.inject({ method: 'DELETE', url: `/api/sessions/${other.id}`, headers: auth })).json(),
     ).toMatchObject({ destroyed: [] });
     await idle();
-    expect(await s.app.activity.expireSessions()).toEqual([session.id]);
-    const views = (await s.app.inject({ method: 'GET', url: '/api/sessions', headers: auth })).json<{
+    expect(await served.server.app.activity.expireSessions()).toEqual([session.id]);
+    const views = (await served.server.app.inject({ method: 'GET', url: '/api/sessions', headers: auth })).json<{
       sessions: Session[];
     }>().sessions;
     expect(views.find((v) => v.id === other.id)?.endReason).toBe('instructor');

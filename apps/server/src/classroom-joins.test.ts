@@ -9,41 +9,23 @@ import type {
   SessionSettingsEvent,
   SessionStudentRemovedEvent,
 } from '@patchbay/protocol';
-import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, testLab, TOKEN, type LiveClient, type TestServer } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { auth, liveServer, TOKEN } from './test-support.js';
 
 const PREFIX = 'pbs13-';
-const lab = testLab(PREFIX);
-let s: TestServer;
-let url = '';
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  s = await lab.server(
-    { exercises: { periodicMs: 600_000 } },
-    {
-      joinsPerMinute: 1,
-      joinBurst: 3,
-      sessionSeats: 4,
-      sessionSeatsMax: 5,
-    },
-  );
-  await s.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = s.app.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-});
-afterAll(async () => {
-  for (const c of clients) c.disconnect();
-  await lab.cleanup();
-});
+const served = liveServer(
+  PREFIX,
+  { exercises: { periodicMs: 600_000 } },
+  { joinsPerMinute: 1, joinBurst: 3, sessionSeats: 4, sessionSeatsMax: 5 },
+  { example: false },
+);
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, payload?: object, headers = auth) =>
-  s.app.inject({ method, url: path, headers, ...(payload ? { payload } : {}) });
+  served.server.app.inject({ method, url: path, headers, ...(payload ? { payload } : {}) });
 /** Every join of a test from an address of its own: the join rate is per address. */
 const join = (code: string, name: string, from: string) =>
-  s.app.inject({ method: 'POST', url: '/api/join', payload: { code, name }, remoteAddress: from });
+  served.server.app.inject({ method: 'POST', url: '/api/join', payload: { code, name }, remoteAddress: from });
 const open = async (body: object): Promise<Session> => {
   const r = await call('POST', '/api/sessions', { scenario: 'link-down', ...body });
   expect(r.statusCode, r.body).toBe(201);
@@ -51,12 +33,7 @@ const open = async (body: object): Promise<Session> => {
 };
 const labsOf = (j: Joined) => listNamespaces(`${PREFIX}${j.lab}.`);
 
-async function connect(token: string): Promise<LiveClient> {
-  const c: LiveClient = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-  clients.push(c);
-  await new Promise<void>((resolve, reject) => (c.once('connect', resolve), c.once('connect_error', reject)));
-  return c;
-}
+const connect = (token: string) => served.connected(token);
 
 describe('joins', () => {
   it('limits joins per client address: 429 with Retry-After once the burst is spent, other addresses unaffected', async () => {

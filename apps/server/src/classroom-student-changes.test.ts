@@ -15,36 +15,21 @@ import type {
   TerminalExit,
 } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
-import { io } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from './store/store.js';
-import { auth, streamId, testLab, TOKEN, type LiveClient, type TestServer } from './test-support.js';
+import { auth, liveServer, streamId, TOKEN } from './test-support.js';
 
 const PREFIX = 'pbsrs-';
-const lab = testLab(PREFIX);
-let s: TestServer;
-let url = '';
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  s = await lab.server({ exercises: { periodicMs: 600_000 } });
-  await s.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = s.app.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-});
+const served = liveServer(PREFIX, { exercises: { periodicMs: 600_000 } }, undefined, { example: false });
 /** Sessions a test opened: ended after it, also when it failed. */
 const opened: Session[] = [];
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.disconnect();
   for (const session of opened.splice(0)) await call('DELETE', `/api/sessions/${session.id}`);
-});
-afterAll(async () => {
-  await lab.cleanup();
 });
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, payload?: object, headers = auth) =>
-  s.app.inject({ method, url: path, headers, ...(payload ? { payload } : {}) });
+  served.server.app.inject({ method, url: path, headers, ...(payload ? { payload } : {}) });
 
 async function openSession(): Promise<Session> {
   const r = await call('POST', '/api/sessions', { scenario: 'link-down' });
@@ -54,17 +39,12 @@ async function openSession(): Promise<Session> {
 }
 
 async function join(session: Session, name: string): Promise<Joined> {
-  const r = await s.app.inject({ method: 'POST', url: '/api/join', payload: { code: session.code, name } });
+  const r = await served.server.app.inject({ method: 'POST', url: '/api/join', payload: { code: session.code, name } });
   expect(r.statusCode, r.body).toBe(200);
   return r.json<Joined>();
 }
 
-async function connect(token: string): Promise<LiveClient> {
-  const c: LiveClient = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-  clients.push(c);
-  await new Promise<void>((resolve, reject) => (c.once('connect', resolve), c.once('connect_error', reject)));
-  return c;
-}
+const connect = (token: string) => served.connected(token);
 
 /** The student's lab with db's eth0 up (the exercise's fix), as a document to apply. */
 async function fixedLab(j: Joined): Promise<Lab> {
@@ -221,7 +201,7 @@ describe('a terminals-only session', () => {
     const session = await openSession();
     expect((await call('PATCH', `/api/sessions/${session.id}`, { terminalsOnly: true })).statusCode).toBe(200);
     // What a restarted server reads: the database, through a connection of its own.
-    const store = openStore(lab.dataDir);
+    const store = openStore(served.dataDir);
     try {
       expect(store.sessions.get(session.id)).toMatchObject({ terminalsOnly: true, locked: false });
     } finally {

@@ -81,16 +81,24 @@ export const streamId = (): string => randomUUID();
 export interface LiveServer {
   readonly server: TestServer;
   readonly url: string;
+  readonly dataDir: string;
   /** A socket.io client with `auth` (the admin token by default); disconnected after each test. */
   client(auth?: Record<string, unknown>): LiveClient;
+  /** A client with `token`, once connected (rejects when the handshake is refused). */
+  connected(token: string): Promise<LiveClient>;
 }
 
 /**
  * For socket tests: a listening server (127.0.0.1, any port) on a lab prefix with the two-containers
- * example applied, registered with vitest's hooks; clients are disconnected after each test and
- * everything is cleaned up after the file.
+ * example applied (unless `example: false`), registered with vitest's hooks; clients are
+ * disconnected after each test and everything is cleaned up after the file.
  */
-export function liveServer(prefix: string, live?: AppOptions['live'], limits?: AppOptions['limits']): LiveServer {
+export function liveServer(
+  prefix: string,
+  live?: AppOptions['live'],
+  limits?: AppOptions['limits'],
+  { example = true }: { example?: boolean } = {},
+): LiveServer {
   const lab = testLab(prefix);
   let server: TestServer | undefined;
   let url = '';
@@ -100,7 +108,7 @@ export function liveServer(prefix: string, live?: AppOptions['live'], limits?: A
     await server.app.listen({ host: '127.0.0.1', port: 0 });
     const addr = server.app.server.address();
     url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    await server.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
+    if (example) await server.engine.apply(parseLabText(exampleText('two-containers.yaml')).lab!);
   });
   afterEach(() => {
     for (const c of clients.splice(0)) c.disconnect();
@@ -108,17 +116,24 @@ export function liveServer(prefix: string, live?: AppOptions['live'], limits?: A
   afterAll(async () => {
     await lab.cleanup();
   });
+  const client = (auth: Record<string, unknown> = { token: TOKEN }): LiveClient => {
+    const c: LiveClient = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+    clients.push(c);
+    return c;
+  };
   return {
     get url() {
       return url;
     },
+    dataDir: lab.dataDir,
     get server() {
       if (!server) throw new Error('liveServer: used before beforeAll ran');
       return server;
     },
-    client(auth: Record<string, unknown> = { token: TOKEN }) {
-      const c: LiveClient = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
-      clients.push(c);
+    client,
+    async connected(token: string) {
+      const c = client({ token });
+      await new Promise<void>((resolve, reject) => (c.once('connect', resolve), c.once('connect_error', reject)));
       return c;
     },
   };
