@@ -24,3 +24,4 @@ export * from './sandbox-limits.js';
 export * from './sandbox-seccomp.js';
 export * from './tcp-probe.js';
 export * from './pty.js';
+export * from './route-get.js';

@@ -21,3 +21,4 @@ export * from './route-text.js';
 export * from './schema-problems.js';
 export * from './plural.js';
 export { staleNeighbours, type NeighbourChange } from './neighbours.js';
+export * from './why.js';
