@@ -16,3 +16,4 @@ export * from './lab-export.js';
 export * from './node-commands.js';
 export * from './exercise.js';
 export * from './sandbox-groups.js';
+export { explainPath, checkWhyQuery } from './why/explain.js';

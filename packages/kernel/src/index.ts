@@ -25,3 +25,4 @@ export * from './sandbox-seccomp.js';
 export * from './tcp-probe.js';
 export * from './pty.js';
 export * from './route-get.js';
+export * from './path-facts.js';

@@ -43,6 +43,7 @@ import {
   ProblemsErrorSchema,
 } from './labs.js';
 import { STREAM_ID_PATTERN } from './live.js';
+import { WhyQuerySchema, WhyResultSchema } from '@patchbay/topology';
 
 /**
  * Who may call a route. public: no token (rate limited per client address); token: any valid token
@@ -209,6 +210,17 @@ export const routes = {
     access: 'lab',
     params: LabNameParamsSchema,
     response: { 200: LabStateSchema, ...labErrors },
+  },
+  whyLab: {
+    method: 'POST',
+    path: '/api/labs/:name/why',
+    summary: "Why can (or can't) FROM reach TO: the path hop by hop from the live kernel, as `patchbay why --json`",
+    description:
+      'Reads the lab (and, unless `probe` is false, sends one traced packet); changes nothing. 400 for a bad question; 404 for an unknown lab or node, or a lab not applied. A student asks about their own lab only; an exercise whose scenario says `why: false` answers 403 `why-disabled`.',
+    access: 'lab',
+    params: LabNameParamsSchema,
+    body: WhyQuerySchema,
+    response: { 200: WhyResultSchema, 400: ProblemsErrorSchema, 429: Err, ...labErrors },
   },
   destroyLab: {
     method: 'DELETE',

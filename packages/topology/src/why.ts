@@ -63,7 +63,16 @@ export const WhyQuerySchema = Type.Object(
 );
 export type WhyQuery = Static<typeof WhyQuerySchema>;
 
-export const WHY_ACTIONS = ['send', 'route', 'switch', 'encapsulate', 'decapsulate', 'translate', 'deliver', 'drop'] as const;
+export const WHY_ACTIONS = [
+  'send',
+  'route',
+  'switch',
+  'encapsulate',
+  'decapsulate',
+  'translate',
+  'deliver',
+  'drop',
+] as const;
 export type WhyAction = (typeof WHY_ACTIONS)[number];
 
 export const WhyHopSchema = Type.Object(
@@ -114,7 +123,9 @@ export const WhyProbeSchema = Type.Object(
       Type.Object({ node: Type.String(), interface: Type.String() }, { description: 'Where it was captured last.' }),
     ),
     trace: Type.Optional(Type.Array(Type.String(), { description: "Netfilter's trace lines (nft monitor trace)." })),
-    dropReason: Type.Optional(Type.String({ description: "The kernel's drop reason (skb:kfree_skb), where it gave one." })),
+    dropReason: Type.Optional(
+      Type.String({ description: "The kernel's drop reason (skb:kfree_skb), where it gave one." }),
+    ),
   },
   { title: 'WhyProbe' },
 );

@@ -1,0 +1,32 @@
+// The walk's own types: the packet as it travels (its addresses change at NAT), and a path's end.
+import type { WhyBlocked, WhyHop, WhyProtocol } from '@patchbay/topology';
+import type { KernelEnd } from './facts.js';
+
+export interface Packet {
+  src: string;
+  dst: string;
+  proto: WhyProtocol;
+  port?: number;
+  /** The IPv4 packet's total length, header included. */
+  size: number;
+  df: boolean;
+}
+
+/** Where the packet dies, before the direction is known. */
+export type Blocked = Omit<WhyBlocked, 'direction'>;
+
+/** One address translation the forward path made, so the reply can be translated back. */
+export interface Translation {
+  ns: string;
+  kind: 'snat' | 'dnat';
+  /** The packet's addresses before and after. */
+  before: { src: string; dst: string };
+  after: { src: string; dst: string };
+}
+
+export interface PathResult {
+  hops: WhyHop[];
+  blocked?: Blocked;
+  /** Where the packet was delivered, and as what (its addresses there). */
+  delivered?: KernelEnd & { packet: Packet };
+}
