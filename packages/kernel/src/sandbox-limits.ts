@@ -52,7 +52,7 @@ export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimitValues> = Object.freez
   processes: 256,
   memoryMiB: 512,
   cpuWeight: 100,
-  cpuPercent: 20,
+  cpuPercent: 10,
   openFiles: 1024,
 });
 
