@@ -146,7 +146,7 @@ export function cgroupLayout(): CgroupLayout {
 }
 
 /** The layout, or undefined on a machine without usable cgroups (where no group can exist). */
-function layoutIfAny(): CgroupLayout | undefined {
+export function layoutIfAny(): CgroupLayout | undefined {
   try {
     return cgroupLayout();
   } catch {
