@@ -22,3 +22,5 @@ export * from './schema-problems.js';
 export * from './plural.js';
 export { staleNeighbours, type NeighbourChange } from './neighbours.js';
 export * from './why.js';
+export * from './run.js';
+export { checkRunLines, runCommandProblem } from './validate-run.js';

@@ -4,8 +4,11 @@
 // the operations of one stage, namespace and tool into a single process (`ip -batch -`,
 // `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
 
+import { processCommand } from './run.js';
+
 /** Phases in the order they run (grouped into STAGES); within a stage, namespaces run concurrently. */
 export const PHASES = [
+  'unprocess', // stop `run:` processes no longer wanted (before any namespace goes: run.ts)
   'unlink', // delete links no longer wanted (or to be re-created)
   'unnamespace', // delete namespaces no longer wanted
   'namespace', // create namespaces
@@ -21,6 +24,7 @@ export const PHASES = [
   'unfdb', // remove VXLAN flood entries no longer wanted
   'fdb', // VXLAN flood entries (head-end replication)
   'neigh', // forget neighbours' ARP entries for addresses with a new MAC (after the new owner is up)
+  'process', // start `run:` processes (once every node is wired: run.ts)
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -34,11 +38,13 @@ export type Phase = (typeof PHASES)[number];
  * is one process in one namespace.
  */
 export const STAGES: readonly (readonly Phase[])[] = [
+  ['unprocess'],
   ['unlink'],
   ['unnamespace', 'namespace'],
   ['link'],
   ['unroute', 'unaddress', 'mark', 'tunnel', 'configure', 'route', 'sysctl', 'iptables'],
   ['unfdb', 'fdb', 'neigh'],
+  ['process'],
 ];
 
 /**
@@ -48,11 +54,23 @@ export const STAGES: readonly (readonly Phase[])[] = [
  * - `sysctl`: one `key=value` for `sysctl -w` run inside `ns`;
  * - `iptables`: a complete `iptables-restore` input for `ns` (in `input`);
  * - `netlink`: a line of `ip -batch` syntax this iproute2 (6.1) does not know, carried out over
- *   rtnetlink by Patchbay's helper inside `ns` (today: `link set dev BR type bridge fdb_max_learned N`).
+ *   rtnetlink by Patchbay's helper inside `ns` (today: `link set dev BR type bridge fdb_max_learned N`);
+ * - `process`: a `run:` process started (`args`: start, key, command) or stopped in `ns`'s sandbox by
+ *   the engine, not by executePlan (run.ts).
  */
-export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'netlink';
+export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'netlink' | 'process';
 
-export type OpKind = 'namespace' | 'marker' | 'link' | 'address' | 'route' | 'sysctl' | 'fdb' | 'nat' | 'neigh';
+export type OpKind =
+  | 'namespace'
+  | 'marker'
+  | 'link'
+  | 'address'
+  | 'route'
+  | 'sysctl'
+  | 'fdb'
+  | 'nat'
+  | 'neigh'
+  | 'process';
 
 export interface Op {
   phase: Phase;
@@ -74,6 +92,8 @@ export interface Op {
   reason: string;
   /** Other namespaces this operation changes: the far end of a veth it creates or deletes. */
   alsoTouches?: string[];
+  /** `process` stops: the recorded supervisor pid (shown in the command). */
+  pid?: number;
 }
 
 export interface Plan {
@@ -100,5 +120,7 @@ export function opCommand(op: Op): string {
       return `ip netns exec ${op.ns} sysctl -w ${op.args.join(' ')}`;
     case 'iptables':
       return `ip netns exec ${op.ns} iptables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
+    case 'process':
+      return processCommand(op);
   }
 }
