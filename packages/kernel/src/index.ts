@@ -27,3 +27,4 @@ export * from './pty.js';
 export * from './route-get.js';
 export * from './path-facts.js';
 export * from './sandbox-cpu-idle.js';
+export * from './node-process.js';
