@@ -44,7 +44,7 @@ export interface CliEnv {
 }
 
 export function cliEnv(prefix: string): CliEnv {
-  if (!prefix.startsWith('pbc')) throw new Error(`test prefix must start with pbc: ${prefix}`);
+  if (!/^pb(c|rp)/.test(prefix)) throw new Error(`test prefix must start with pbc (or pbrp): ${prefix}`);
   const tmp = mkdtempSync(join(tmpdir(), 'patchbay-cli-test-'));
   const dataDir = join(tmp, 'data');
   const env = { ...process.env, PATCHBAY_PREFIX: prefix, PATCHBAY_DATA: dataDir };
