@@ -48,7 +48,15 @@ describe('patchbay apply with run: lines', () => {
 
     let sent = { code: null as number | null, stderr: '' };
     for (let i = 0; i < 20; i++) {
-      sent = await t.run(['exec', 'rpc', 'talker', '--', 'sh', '-c', 'echo hello-from-talker | nc -N -w 2 10.78.0.1 7777']);
+      sent = await t.run([
+        'exec',
+        'rpc',
+        'talker',
+        '--',
+        'sh',
+        '-c',
+        'echo hello-from-talker | nc -N -w 2 10.78.0.1 7777',
+      ]);
       if (sent.code === 0) break;
       await sleep(200);
     }

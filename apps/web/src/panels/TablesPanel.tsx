@@ -10,6 +10,7 @@ import { useShallow } from 'zustand/react/shallow';
 import '../components/inspector.css';
 import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
+import { ProcessesSection } from './ProcessesSection';
 import { fdbCapText, routeSections, type RouteSection } from './tables-format';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
@@ -179,7 +180,7 @@ function RouteTable({ section, fresh }: { section: RouteSection; fresh: Set<stri
   );
 }
 
-function NodeTables({ node }: { node: NodeView }) {
+function NodeTables({ node, lab }: { node: NodeView; lab: string }) {
   const ifKeys = uniqueKeys(node.interfaces.map((i) => i.name));
   const routeKeys = routeSections(node.routes).flatMap((section) => section.rows.map((row) => row.key));
   const rules = node.rules ?? [];
@@ -196,6 +197,7 @@ function NodeTables({ node }: { node: NodeView }) {
         <span className="mono">{node.namespace}</span>
         {node.forwarding !== undefined && <> · forwarding {node.forwarding ? 'on' : 'off'}</>}
       </p>
+      <ProcessesSection lab={lab} node={node} />
       <section className="pb-table-section">
         <h3>
           Interfaces <span className="badge">{node.interfaces.length}</span>
@@ -342,7 +344,7 @@ export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string })
       );
     } else if (node) {
       body = node.present ? (
-        <NodeTables node={node} />
+        <NodeTables node={node} lab={props.lab.name} />
       ) : (
         <p className="pb-muted">The namespace of {target} is not in the kernel: apply the lab.</p>
       );
