@@ -59,6 +59,17 @@ export function formatState(v: LabStateView): string {
       lines.push(`  neigh ${nb.dst} dev ${nb.dev} ${nb.lladdr ?? ''} ${nb.state.join(',')}`);
     for (const rule of [...(n.nat?.nat ?? []), ...(n.nat?.filter ?? [])])
       if (!rule.endsWith(' ACCEPT') || rule.startsWith('-A')) lines.push(`  iptables ${rule}`);
+    for (const p of n.processes ?? []) {
+      const how =
+        p.state === 'running'
+          ? `running (pid ${p.pid ?? '?'})`
+          : p.state === 'exited'
+            ? `exited${p.code !== undefined ? ` ${p.code}` : ''}`
+            : 'not started';
+      lines.push(`  run ${p.name} ${how}: ${p.command}`);
+      // the last lines of its output (`state --json` has the last 4 KiB)
+      for (const l of p.output.trimEnd().split('\n').slice(-5)) if (l) lines.push(`    | ${l}`);
+    }
   }
   for (const b of v.bridges) {
     lines.push(

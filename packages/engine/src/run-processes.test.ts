@@ -24,23 +24,27 @@ const isRoot = process.getuid?.() === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const WEB = (v: string) => `echo hello-${v} > index.html && exec python3 -m http.server 8000`;
-function lab(server: string[], host: string[] = ['sleep 600']): Lab {
+function lab(server: string[], host: string[] | null = ['sleep 600'], serverKind = 'netns'): Lab {
   const text = JSON.stringify({
     name: 'rp',
     nodes: {
-      server: { kind: 'netns', run: server },
+      server: { kind: serverKind, run: server },
       client: { kind: 'netns' },
-      h: { kind: 'host', run: host },
+      ...(host ? { h: { kind: 'host', run: host } } : {}),
     },
     links: [
       {
         a: { node: 'server', interface: 'eth0', addresses: ['10.77.0.1/24'] },
         b: { node: 'client', interface: 'eth0', addresses: ['10.77.0.2/24'] },
       },
-      {
-        a: { node: 'h', interface: 'eth0', addresses: ['10.77.1.1/24'] },
-        b: { node: 'client', interface: 'eth1', addresses: ['10.77.1.2/24'] },
-      },
+      ...(host
+        ? [
+            {
+              a: { node: 'h', interface: 'eth0', addresses: ['10.77.1.1/24'] },
+              b: { node: 'client', interface: 'eth1', addresses: ['10.77.1.2/24'] },
+            },
+          ]
+        : []),
     ],
   });
   const { lab: parsed, problems } = parseLabText(text);
@@ -163,13 +167,31 @@ describe.skipIf(!isRoot)('run: processes in nodes', () => {
     expect(server.processes).toBeUndefined();
   });
 
+  it("a node whose kind changes runs its lines again in its new namespace; a removed node's stop first", async () => {
+    await t.engine.apply(lab([WEB('v4')]));
+    expect(await pageBecomes('hello-v4')).toBe('hello-v4');
+    const before = (await processesIn(NS('server'), 'python3 -m http.server'))[0]!;
+    const sleeper = (await processesIn(NS('h'), 'sleep 600'))[0]!;
+    const r = await t.engine.apply(lab([WEB('v4')], null, 'router'));
+    expect(r.ops.filter((o) => o.kind === 'process').map((o) => `${o.phase} ${o.subject.node}`)).toEqual([
+      'unprocess h',
+      'unprocess server',
+      'process server',
+    ]);
+    expect(processStartTime(before)).toBeUndefined();
+    expect(processStartTime(sleeper)).toBeUndefined();
+    expect(await pageBecomes('hello-v4')).toBe('hello-v4');
+    const [web] = await processesIn(NS('server'), 'python3 -m http.server');
+    expect(uidOf(web!)).toBe(await ownedNamespaceUid(NS('server'))); // the new namespace's own uid
+  });
+
   it('destroy leaves no process of ours, no record, no log', async () => {
     await t.engine.apply(lab([WEB('v3')]));
     expect(await pageBecomes('hello-v3')).toBe('hello-v3');
     const group = sandboxGroupPids(labSandboxGroup(PREFIX, 'rp'));
     const supervisors = processesMentioning(t.dataDir);
     expect(group.length).toBeGreaterThan(0);
-    expect(supervisors.length).toBe(2);
+    expect(supervisors.length).toBe(2); // the server's line and the host's
     await t.engine.destroy('rp');
     for (const pid of [...group, ...supervisors]) expect(processStartTime(pid)).toBeUndefined();
     expect(processesMentioning(t.dataDir)).toEqual([]);
