@@ -59,7 +59,7 @@ async function fetchPage(): Promise<string> {
   const r = await execInNamespace(NS('client'), ['python3', '-c', script, 'http://10.77.0.1:8000/index.html'], {
     stdio: 'pipe',
   });
-  return r.stdout.trim();
+  return (r.stdout ?? '').trim();
 }
 
 async function pageBecomes(expected: string, ms = 8000): Promise<string> {

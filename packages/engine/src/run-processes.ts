@@ -21,16 +21,22 @@ import {
   desiredProcesses,
   planProcesses,
 } from '@patchbay/topology';
-import type { EngineContext } from './context.js';
+import type { EngineSettings } from './settings.js';
 import { labSandboxLimits } from './sandbox-groups.js';
 
+/** What of the engine this file uses (not EngineContext itself: context.ts calls stopProcessesIn). */
+export interface RunContext {
+  readonly prefix: string;
+  readonly settings: Pick<EngineSettings, 'dataDir' | 'concurrency' | 'sandboxLimits'>;
+}
+
 /** Where lab `lab`'s process records and logs live. */
-export function processDir(ctx: EngineContext, lab: string): string {
+export function processDir(ctx: RunContext, lab: string): string {
   return join(ctx.settings.dataDir, 'run', ctx.prefix, lab);
 }
 
 /** What runs (or ran) in lab `lab`, as the planner sees it. */
-export function runningProcesses(ctx: EngineContext, lab: string): RunningProcess[] {
+export function runningProcesses(ctx: RunContext, lab: string): RunningProcess[] {
   return listNodeProcesses(processDir(ctx, lab)).map((p) => ({
     node: p.node,
     ns: p.ns,
@@ -44,14 +50,14 @@ export function runningProcesses(ctx: EngineContext, lab: string): RunningProces
 }
 
 /** The process operations from what runs to what `lab` wants; `deleted`: namespaces the kernel plan deletes. */
-export function planLabProcesses(ctx: EngineContext, lab: Lab, deleted: readonly string[]): Op[] {
+export function planLabProcesses(ctx: RunContext, lab: Lab, deleted: readonly string[]): Op[] {
   return planProcesses(desiredProcesses(lab, ctx.prefix), runningProcesses(ctx, lab.name), {
     replaced: new Set(deleted),
   });
 }
 
 /** Carries out process ops (stops or starts); resolves to the failures, in words. */
-export async function runProcessOps(ctx: EngineContext, lab: string, ops: readonly Op[]): Promise<string[]> {
+export async function runProcessOps(ctx: RunContext, lab: string, ops: readonly Op[]): Promise<string[]> {
   const dir = processDir(ctx, lab);
   const limits = labSandboxLimits(ctx.prefix, lab, ctx.settings.sandboxLimits);
   const failures: string[] = [];
@@ -79,7 +85,7 @@ export async function runProcessOps(ctx: EngineContext, lab: string, ops: readon
 }
 
 /** Stops (gracefully) every recorded process in `namespaces`: before they are deleted. */
-export async function stopProcessesIn(ctx: EngineContext, lab: string, namespaces: readonly string[]): Promise<void> {
+export async function stopProcessesIn(ctx: RunContext, lab: string, namespaces: readonly string[]): Promise<void> {
   const dir = processDir(ctx, lab);
   const set = new Set(namespaces);
   const inThem = listNodeProcesses(dir).filter((p) => set.has(p.ns));
@@ -87,7 +93,7 @@ export async function stopProcessesIn(ctx: EngineContext, lab: string, namespace
 }
 
 /** After destroy: every process is gone with its namespace; the records and logs go too. */
-export async function forgetLabProcesses(ctx: EngineContext, lab: string): Promise<void> {
+export async function forgetLabProcesses(ctx: RunContext, lab: string): Promise<void> {
   const dir = processDir(ctx, lab);
   await mapLimit(listNodeProcesses(dir), ctx.settings.concurrency, (p) => stopNodeProcess(dir, p.key));
   removeNodeProcessDir(dir);
@@ -97,7 +103,7 @@ export async function forgetLabProcesses(ctx: EngineContext, lab: string): Promi
 export const STATE_OUTPUT_BYTES = 4096;
 
 /** The `processes` of each node in the lab state: every line of the lab, and what still runs that it no longer has. */
-export function processViews(ctx: EngineContext, lab: Lab): Map<string, ProcessView[]> {
+export function processViews(ctx: RunContext, lab: Lab): Map<string, ProcessView[]> {
   const dir = processDir(ctx, lab.name);
   const recorded = new Map<string, NodeProcessInfo>(listNodeProcesses(dir).map((p) => [p.key, p]));
   const out = new Map<string, ProcessView[]>();

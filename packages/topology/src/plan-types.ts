@@ -4,7 +4,7 @@
 // the operations of one stage, namespace and tool into a single process (`ip -batch -`,
 // `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
 
-import { processCommand } from './run.js';
+import { processCommand } from './run-command.js';
 
 /** Phases in the order they run (grouped into STAGES); within a stage, namespaces run concurrently. */
 export const PHASES = [

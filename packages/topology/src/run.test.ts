@@ -85,7 +85,7 @@ describe('run: in the lab file', () => {
 });
 
 describe('run: planned', () => {
-  const lab = parseLabText(LAB).lab! as Lab;
+  const lab: Lab = parseLabText(LAB).lab!;
   const desired = desiredProcesses(lab, 'pb-');
 
   it('wants each line in its node namespace, keyed by node and command', () => {

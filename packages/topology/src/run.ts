@@ -146,23 +146,4 @@ export function withProcessOps(kernelOps: readonly Op[], processOps: readonly Op
   ];
 }
 
-/** `text` as one single-quoted sh word. */
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-/** Where `export --script` sends a process's output (next to where the script runs). */
-export const scriptLogFile = (key: string): string => `/tmp/patchbay-${key}.log`;
-
-/** The command a person would type for a process op (opCommand's `process` case). */
-export function processCommand(op: Op): string {
-  const [verb, key, command] = op.args as [string, string, string];
-  if (verb === 'start') {
-    return (
-      `ip netns exec ${op.ns} setsid sh -c ${shellQuote(command)} </dev/null >${scriptLogFile(key)} 2>&1 &` +
-      "  # Patchbay runs it in the node's sandbox (an unprivileged user, the lab's cgroup and limits); this line runs it as root, unsandboxed"
-    );
-  }
-  const target = op.pid !== undefined ? `the sandbox of supervisor ${op.pid}` : 'its sandbox';
-  return `# stop ${shellQuote(command)} in ${op.ns}: SIGTERM to ${target}, SIGKILL to its whole pid namespace after 5 s`;
-}
+export { processCommand, scriptLogFile, shellQuote } from './run-command.js';

@@ -4,7 +4,7 @@
 // newline (a line in the plan, the panel and `export --script`). Bounded in number per node and per
 // lab: each is a sandbox with its own processes. Codes: run.empty, run.too-long, run.invalid-char,
 // run.too-many, run.duplicate, run.name, run.bridge.
-import type { Lab, Problem, RunSpec } from './model.js';
+import type { Lab, RunSpec } from './model.js';
 import { NAME_RE } from './naming.js';
 import { MAX_RUN_COMMAND_LENGTH, MAX_RUN_PER_LAB, MAX_RUN_PER_NODE, runCommand, runName } from './run.js';
 
