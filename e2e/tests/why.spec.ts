@@ -167,3 +167,46 @@ test.describe('Why? in the editor', () => {
     expect(errors).toEqual([]);
   });
 });
+
+test('a student asks Why? on their exercise page: the broken link is the red hop', async ({ browser, request }) => {
+  const created = await request.post('/api/sessions', { headers: admin, data: { scenario: 'link-down' } });
+  expect(created.status(), await created.text()).toBe(201);
+  const session = (await created.json()) as { id: string; code: string };
+  const context = await browser.newContext();
+  let studentLab: string | undefined;
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`/join/${session.code}`);
+    await page.getByTestId('join-name').fill('Ada');
+    await page.getByTestId('join-submit').click();
+    await expect(page.getByTestId('exercise')).toBeVisible({ timeout: 30_000 });
+    studentLab = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
+    await expect(page.getByTestId('instructions')).toBeVisible();
+    await expect(page.getByTestId('tab-why')).toBeVisible();
+
+    await page.getByTestId('node-web').click({ button: 'right' });
+    await page.getByTestId('context-menu').getByRole('menuitem', { name: 'Why? From web to…' }).click();
+    const dialog = page.getByTestId('why-dialog');
+    await dialog.getByTestId('why-to').fill('db');
+    await dialog.getByTestId('why-to').press('Enter');
+    await expect(dialog).toHaveCount(0, { timeout: 15_000 });
+
+    const verdict = page.getByTestId('why-verdict');
+    await expect(verdict).toHaveAttribute('data-reachable', 'false');
+    await expect(verdict).toContainText('Blocked: the request dies at db (eth0) — link-down');
+    await expect(page.locator('[data-testid^="why-dead-"]')).toHaveCount(1);
+    await expect(page.getByTestId('why-dead-db')).toHaveText('✕ link-down');
+    await expect(page.getByTestId('why-note-db')).toContainText('db/eth0 is administratively down');
+    // The cable at fault is red; the one the request took to the bridge is on its path.
+    await expect(page.getByTestId('why-edge-db:eth0--br0:veth-db')).toHaveAttribute('data-why', 'dead');
+    await expect(page.getByTestId('why-edge-web:eth0--br0:veth-web')).toHaveAttribute('data-why', 'forward');
+    await expect(page.getByTestId('why-step-br0')).toHaveText('2');
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+    await request.delete(`/api/sessions/${encodeURIComponent(session.id)}`, { headers: admin });
+    if (studentLab) await expect.poll(() => labNamespaces(studentLab!), { timeout: 15_000 }).toEqual([]);
+  }
+});
