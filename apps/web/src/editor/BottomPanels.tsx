@@ -1,6 +1,6 @@
 // The editor's bottom panels, one tab each: the last apply's commands, ping, capture, kernel
-// tables, a terminal and the Why? answer. The ping, capture and terminal panels stay mounted while another tab is
-// shown, so what they run keeps running.
+// tables, a terminal and the Why? answer. The ping, capture and terminal panels stay mounted while
+// another tab is shown, so what they run keeps running.
 import type { ApplyResponse } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { CapturePanel } from '../panels/CapturePanel';
