@@ -20,7 +20,7 @@ function Hops({ title, hops, testid }: { title: string; hops: WhyHop[]; testid: 
             {h.addresses && (
               <span className={`mono pb-why-addr ${h.translated ? 'translated' : ''}`}>
                 {' '}
-                ({h.translated ? 'translated to ' : ''}
+                ({h.outer ? 'outer header ' : h.translated ? 'translated to ' : ''}
                 {h.addresses})
               </span>
             )}

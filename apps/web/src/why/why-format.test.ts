@@ -36,6 +36,35 @@ describe('the answer in words', () => {
     expect(lines[2]!.text).toContain('(translated to 203.0.113.10 → 203.0.113.1)');
   });
 
+  it('says a VXLAN hop wraps the packet in an outer header, and the inner addresses after are not translated', () => {
+    const lines = hopLines([
+      { node: 'c1', out: 'eth0', action: 'send', detail: 'on the link', src: '10.1.0.2', dst: '10.1.0.3' },
+      { node: 'br-a', in: 'veth-c1', out: 'ov42', action: 'switch', detail: 'flooded' },
+      {
+        node: 'br-a',
+        out: 'ov42',
+        action: 'encapsulate',
+        detail: 'VXLAN VNI 42',
+        src: '192.168.1.10',
+        dst: '192.168.1.11',
+      },
+      { node: 'host-a', out: 'eth0', action: 'send', detail: 'on the link', src: '192.168.1.10', dst: '192.168.1.11' },
+      { node: 'host-b', in: 'eth0', action: 'deliver', detail: 'udp 4789', src: '192.168.1.10', dst: '192.168.1.11' },
+      { node: 'br-b', in: 'ov42', action: 'decapsulate', detail: 'the inner frame enters br-b' },
+      { node: 'c2', in: 'eth0', action: 'deliver', detail: 'delivered', src: '10.1.0.2', dst: '10.1.0.3' },
+    ]);
+    expect(lines.map((l) => [l.node, l.outer, l.translated])).toEqual([
+      ['c1', false, false],
+      ['br-a', false, false],
+      ['br-a', true, false],
+      ['host-a', false, false],
+      ['host-b', false, false],
+      ['br-b', false, false],
+      ['c2', false, false],
+    ]);
+    expect(lines[2]!.text).toBe('br-a: → ov42 encapsulate — VXLAN VNI 42 (outer header 192.168.1.10 → 192.168.1.11)');
+  });
+
   it('gives the verdict, the fix and the rule of a filter', () => {
     expect(verdictText(replyLost)).toBe(
       'Blocked: the reply dies at b — no-route (no route to the destination): b has no route to 10.0.1.2: the kernel answers "Network is unreachable"',

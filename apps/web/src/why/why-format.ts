@@ -42,6 +42,8 @@ export interface HopLine {
   addresses?: string;
   /** The addresses changed at this hop (NAT, or the reply's translation undone). */
   translated: boolean;
+  /** The addresses are the outer header this hop wrapped the packet in (VXLAN), not a translation. */
+  outer: boolean;
   /** The whole line, as read aloud. */
   text: string;
 }
@@ -53,21 +55,28 @@ function interfacesText(h: WhyHop): string {
   return '';
 }
 
+/**
+ * The hops as lines. Addresses are compared within one layer: an encapsulation starts an outer one
+ * (the underlay's addresses are no translation) and a decapsulation goes back to the inner packet.
+ */
 export function hopLines(hops: WhyHop[]): HopLine[] {
-  let before: string | undefined;
+  const seen: (string | undefined)[] = [];
+  let depth = 0;
   return hops.map((h) => {
+    if (h.action === 'encapsulate') depth++;
     const addresses = h.src && h.dst ? `${h.src} → ${h.dst}` : undefined;
+    const before = seen[depth];
+    const outer = h.action === 'encapsulate' && addresses !== undefined;
     const translated =
-      h.action === 'translate' || (addresses !== undefined && before !== undefined && addresses !== before);
-    if (addresses) before = addresses;
+      h.action === 'translate' || (!outer && addresses !== undefined && before !== undefined && addresses !== before);
+    if (addresses) seen[depth] = addresses;
+    if (h.action === 'decapsulate' && depth > 0) {
+      seen.length = depth; // the outer layer's addresses are done with
+      depth--;
+    }
     const interfaces = interfacesText(h);
-    const text = [
-      `${h.node}:`,
-      interfaces,
-      h.action,
-      `— ${h.detail}`,
-      addresses ? `(${translated ? 'translated to ' : ''}${addresses})` : '',
-    ]
+    const note = outer ? 'outer header ' : translated ? 'translated to ' : '';
+    const text = [`${h.node}:`, interfaces, h.action, `— ${h.detail}`, addresses ? `(${note}${addresses})` : '']
       .filter(Boolean)
       .join(' ');
     return {
@@ -77,6 +86,7 @@ export function hopLines(hops: WhyHop[]): HopLine[] {
       detail: h.detail,
       ...(addresses ? { addresses } : {}),
       translated,
+      outer,
       text,
     };
   });
