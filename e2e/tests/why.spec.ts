@@ -120,8 +120,15 @@ test.describe('Why? in the editor', () => {
     const errors = await openEditor(page, LAB);
     await expect(page.getByTestId('lab-status')).toHaveText('running');
 
-    await page.getByTestId('node-a').click({ button: 'right' });
+    // The node's menu from the keyboard: the node focused, Shift+F10.
+    await page.locator('.react-flow__node[data-id="a"]').focus();
+    await page.keyboard.press('Shift+F10');
     const item = page.getByTestId('context-menu').getByRole('menuitem', { name: 'Why? From a to…' });
+    // It opens under the node, not in the corner (a key press has no pointer position).
+    const nodeBox = (await page.getByTestId('node-a').boundingBox())!;
+    const menuBox = (await page.getByTestId('context-menu').boundingBox())!;
+    expect(menuBox.x).toBeGreaterThan(nodeBox.x);
+    expect(menuBox.y).toBeGreaterThan(nodeBox.y);
     // The menu takes the keyboard at once: its first item has the focus; ↓ moves to the others.
     await expect(page.getByTestId('context-menu').getByRole('menuitem').first()).toBeFocused();
     while (!(await item.evaluate((el) => el === document.activeElement))) await page.keyboard.press('ArrowDown');

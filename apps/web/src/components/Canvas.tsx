@@ -287,7 +287,9 @@ export function Canvas({
 
   const openMenu = (e: MouseEvent, items: MenuItem[]) => {
     e.preventDefault();
-    setMenu({ x: e.clientX, y: e.clientY, items });
+    // From the keyboard (the menu key, Shift+F10) the event has no pointer: open at the focused element.
+    const r = e.clientX || e.clientY ? undefined : (e.target as HTMLElement).getBoundingClientRect();
+    setMenu(r ? { x: r.left + r.width / 2, y: r.bottom, items } : { x: e.clientX, y: e.clientY, items });
   };
 
   return (
