@@ -306,8 +306,10 @@ export function ExerciseWorkspace({
               {tab === 'tables' && lab && (
                 <TablesPanel live={live} lab={lab} {...(selected ? { node: selected } : {})} />
               )}
-              {tab === 'why' && whyOffered && (
-                <WhyPanel store={store} canAsk={!!lab} onAsk={() => why.open(selected ? { from: selected } : {})} />
+              {whyOffered && (
+                <div hidden={tab !== 'why'}>
+                  <WhyPanel store={store} canAsk={!!lab} onAsk={() => why.open(selected ? { from: selected } : {})} />
+                </div>
               )}
             </div>
           </section>

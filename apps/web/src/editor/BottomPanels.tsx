@@ -1,6 +1,6 @@
 // The editor's bottom panels, one tab each: the last apply's commands, ping, capture, kernel
 // tables, a terminal and the Why? answer. The ping, capture and terminal panels stay mounted while
-// another tab is shown, so what they run keeps running.
+// another tab is shown, so what they run keeps running (and Why?'s, so its answer is announced).
 import type { ApplyResponse } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { CapturePanel } from '../panels/CapturePanel';
@@ -98,14 +98,15 @@ export function BottomPanels(props: BottomPanelsProps) {
           />
         </div>
         {tab === 'tables' && <TablesPanel live={live} lab={lab} {...(selectedNode ? { node: selectedNode } : {})} />}
-        {tab === 'why' && (
+        {/* Mounted while hidden: its verdict's live region is there before an answer arrives. */}
+        <div hidden={tab !== 'why'}>
           <WhyPanel
             store={why.store}
             canAsk={applied}
             cannotAsk="apply the lab first: Why? reads the running kernel"
             onAsk={() => why.ask(selectedNode ? { from: selectedNode } : {})}
           />
-        )}
+        </div>
       </div>
     </section>
   );

@@ -3,6 +3,7 @@
 // (the page shows the Why? panel). Asked through the page's client: a student's covers their lab.
 import type { Lab } from '@patchbay/topology';
 import { useCallback, useState, type ReactNode } from 'react';
+import { flushSync } from 'react-dom';
 import type { Client } from '../api/client';
 import type { EditorStore } from '../store/editor';
 import { WhyDialog } from './WhyDialog';
@@ -24,8 +25,10 @@ export function useWhyDialog(opts: {
         prefill={prefill}
         ask={(body) => client.call('whyLab', { params: { name: lab.name }, body })}
         onAnswer={(r) => {
+          // The panel is shown first, then the answer changes its verdict: a screen reader announces
+          // a live region's change only while the region is shown.
+          flushSync(onAnswered);
           store.getState().showWhy(r);
-          onAnswered();
         }}
         onClose={close}
       />
