@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linkId } from '../model/lab-edit';
+import { whyNodeClass } from './canvas-marks';
 import { chainLab, dockerLab, natReachable, replyLost } from './why-fixtures';
 import { edgeBetween, visitsOf, whyHighlight } from './why-view';
 
@@ -117,5 +118,14 @@ describe('edgeBetween', () => {
       { node: 'docker0', out: 'veth-a' },
       { node: 'a', in: 'eth0' },
     ]);
+  });
+});
+
+describe('whyNodeClass', () => {
+  it('classes a node by its part in the answer: the request’s path, the reply’s only, the dead hop', () => {
+    expect(whyNodeClass(undefined)).toBe('');
+    expect(whyNodeClass({ forward: [1], reply: [3] })).toBe('why-forward');
+    expect(whyNodeClass({ forward: [], reply: [2] })).toBe('why-reply');
+    expect(whyNodeClass({ forward: [3], reply: [], dead: replyLost.blocked! })).toBe('why-forward why-dead');
   });
 });
