@@ -1,12 +1,15 @@
 // Why? in the browser (issue 14, section 2), against the real server and kernel: a ping that fails in
 // the ping panel → Why? → the path drawn on the canvas with the dead hop in red (its reason, detail
 // and fix) and the hops in the Why? panel; the same question from a node's context menu, by keyboard,
-// for a path that works (no red hop, "reachable"); a student asking on their exercise page.
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+// for a path that works (no red hop, "reachable"); a student asking on their exercise page, and a
+// student not offered Why? where the scenario says `why: false`.
+import { readFileSync } from 'node:fs';
+import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import { E2E } from '../e2e-env';
 import { freshLab, labNamespaces, openEditor } from './steps';
 
 const admin = { authorization: `Bearer ${E2E.token}` };
+const LINK_DOWN = new URL('../../packages/scenarios/library/link-down.yaml', import.meta.url);
 
 /** a — r — b, routed; b has no route back to a's subnet, so a's ping to b gets no reply. */
 const LAB = 'e2e-why';
@@ -175,24 +178,43 @@ test.describe('Why? in the editor', () => {
   });
 });
 
-test('a student asks Why? on their exercise page: the broken link is the red hop', async ({ browser, request }) => {
-  const created = await request.post('/api/sessions', { headers: admin, data: { scenario: 'link-down' } });
+/**
+ * Runs `body` with a student's page on a new session of `session` (a built-in id, or a scenario file);
+ * the session (and so the student's lab) is ended afterwards, pass or fail.
+ */
+async function asStudent(
+  browser: Browser,
+  request: APIRequestContext,
+  session: { scenario: string } | { text: string },
+  body: (page: Page) => Promise<void>,
+): Promise<void> {
+  const created = await request.post('/api/sessions', { headers: admin, data: session });
   expect(created.status(), await created.text()).toBe(201);
-  const session = (await created.json()) as { id: string; code: string };
+  const { id, code } = (await created.json()) as { id: string; code: string };
   const context = await browser.newContext();
   let studentLab: string | undefined;
   try {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`/join/${session.code}`);
+    await page.goto(`/join/${code}`);
     await page.getByTestId('join-name').fill('Ada');
     await page.getByTestId('join-submit').click();
     await expect(page.getByTestId('exercise')).toBeVisible({ timeout: 30_000 });
     studentLab = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
     await expect(page.getByTestId('instructions')).toBeVisible();
-    await expect(page.getByTestId('tab-why')).toBeVisible();
+    await body(page);
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+    await request.delete(`/api/sessions/${encodeURIComponent(id)}`, { headers: admin });
+    if (studentLab) await expect.poll(() => labNamespaces(studentLab!), { timeout: 15_000 }).toEqual([]);
+  }
+}
 
+test('a student asks Why? on their exercise page: the broken link is the red hop', async ({ browser, request }) => {
+  await asStudent(browser, request, { scenario: 'link-down' }, async (page) => {
+    await expect(page.getByTestId('tab-why')).toBeVisible();
     await page.getByTestId('node-web').click({ button: 'right' });
     await page.getByTestId('context-menu').getByRole('menuitem', { name: 'Why? From web to…' }).click();
     const dialog = page.getByTestId('why-dialog');
@@ -210,10 +232,17 @@ test('a student asks Why? on their exercise page: the broken link is the red hop
     await expect(page.getByTestId('why-edge-db:eth0--br0:veth-db')).toHaveAttribute('data-why', 'dead');
     await expect(page.getByTestId('why-edge-web:eth0--br0:veth-web')).toHaveAttribute('data-why', 'forward');
     await expect(page.getByTestId('why-step-br0')).toHaveText('2');
-    expect(errors).toEqual([]);
-  } finally {
-    await context.close();
-    await request.delete(`/api/sessions/${encodeURIComponent(session.id)}`, { headers: admin });
-    if (studentLab) await expect.poll(() => labNamespaces(studentLab!), { timeout: 15_000 }).toEqual([]);
-  }
+  });
+});
+
+test('an exercise whose scenario says why: false offers the student no Why?', async ({ browser, request }) => {
+  const text = `${readFileSync(LINK_DOWN, 'utf8').replace(/^id: link-down$/m, 'id: link-down-no-why')}\nwhy: false\n`;
+  await asStudent(browser, request, { text }, async (page) => {
+    await expect(page.getByTestId('tab-tables')).toBeVisible();
+    await expect(page.getByTestId('tab-why')).toHaveCount(0);
+    await page.getByTestId('node-web').click({ button: 'right' });
+    const menu = page.getByTestId('context-menu');
+    await expect(menu).toContainText('Open a terminal in web');
+    await expect(menu).not.toContainText('Why?');
+  });
 });

@@ -70,18 +70,19 @@ describe('the Why? form', () => {
       todo: 'Correct the fields marked and ask again.',
       fields: { port: 'must be >= 1' },
     });
-    expect(whyRefusal(new ApiError('why is turned off for this exercise', 403)).message).toBe(
-      'Your instructor turned Why? off for this exercise.',
-    );
+    const off = new ApiError('this exercise (link-down) does not allow Why?', 403, [], undefined, 'why-disabled');
+    expect(whyRefusal(off).message).toBe('Your instructor turned Why? off for this exercise.');
+    expect(whyRefusal(new ApiError('not your lab', 403)).message).toBe('not your lab');
+    expect(whyRefusal(new ApiError('being answered', 429, [], undefined, 'busy')).todo).toMatch(/Another question/);
+    expect(whyRefusal(new ApiError('quota', 429, [], undefined, 'rate-limited')).todo).toMatch(/Too many questions/);
     expect(whyRefusal(new ApiError('lab whyx is not applied: apply it first', 404)).todo).toBe(
       'Apply the lab (or apply it again) and ask again.',
     );
     expect(whyRefusal(new ApiError('cannot reach the Patchbay server: is it running?', 0)).todo).toMatch(/server runs/);
   });
 
-  it('is offered to a student unless the exercise says why: false; always to the instructor', () => {
+  it('is offered to a student as the exercise view says; always to the instructor', () => {
     expect(offersWhy('student', undefined)).toBe(false);
-    expect(offersWhy('student', { lab: 'x' })).toBe(true);
     expect(offersWhy('student', { why: true })).toBe(true);
     expect(offersWhy('student', { why: false })).toBe(false);
     expect(offersWhy('instructor', { why: false })).toBe(true);

@@ -119,27 +119,35 @@ export function whyRefusal(e: ApiError): WhyRefusal {
     case 400:
       return { message: e.message, todo: 'Correct the fields marked and ask again.', fields };
     case 403:
-      return {
-        message: 'Your instructor turned Why? off for this exercise.',
-        todo: 'Find the answer with the terminal and the kernel tables, or ask your instructor.',
-        fields,
-      };
+      return e.code === 'why-disabled'
+        ? {
+            message: 'Your instructor turned Why? off for this exercise.',
+            todo: 'Find the answer with ping, the terminal and the kernel tables, or ask your instructor.',
+            fields,
+          }
+        : { message: e.message, todo: 'This token does not cover this lab: open it with one that does.', fields };
     case 404:
       return { message: e.message, todo: 'Apply the lab (or apply it again) and ask again.', fields };
     case 429:
-      return { message: e.message, todo: 'Too many questions at once: wait a moment and ask again.', fields };
+      return {
+        message: e.message,
+        todo:
+          e.code === 'busy'
+            ? 'Another question about this lab is being answered: ask again in a moment.'
+            : 'Too many questions in a short time: wait a little and ask again.',
+        fields,
+      };
     default:
       return { message: e.message, todo: 'Ask again; if it keeps failing, the server log says more.', fields };
   }
 }
 
 /**
- * Whether an exercise page offers Why?: to a student unless the scenario says `why: false` (read as
- * optional: a server from before the field says nothing), always to an instructor looking at a lab.
+ * Whether an exercise page offers Why?: as the exercise view says for this token (false for a student
+ * whose scenario says `why: false`), and always to an instructor looking at a student's lab.
  */
-export function offersWhy(role: 'student' | 'instructor', view: object | undefined): boolean {
-  if (role === 'instructor') return true;
-  return view !== undefined && (view as { why?: unknown }).why !== false;
+export function offersWhy(role: 'student' | 'instructor', view: { why: boolean } | undefined): boolean {
+  return role === 'instructor' || view?.why === true;
 }
 
 /** An ICMP echo's IPv4 packet is ping's data bytes + 8 (ICMP header) + 20 (IPv4 header). */
