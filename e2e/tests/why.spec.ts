@@ -85,8 +85,9 @@ test.describe('Why? in the editor', () => {
     await expect(page.getByTestId('why-dead-b')).toHaveText('✕ no-route');
     const note = page.getByTestId('why-note-b');
     await expect(note).toContainText('no-route: no route to the destination');
-    await expect(note).toContainText('the reply dies at b: b has no route to 10.61.1.2');
-    await expect(note).toContainText('Fix: add a route for 10.61.1.2');
+    // (The kernel's words and the fix are the engine's: here only that they are shown.)
+    await expect(note).toContainText('the reply dies at b: ');
+    await expect(note).toContainText('Fix: ');
     await expect(page.locator('[data-testid^="why-dead-"]')).toHaveCount(1);
     await expect(page.getByTestId('node-r')).not.toHaveClass(/\bwhy-dead\b/);
     await expect(page.getByTestId(`why-edge-${ar}`)).toHaveAttribute('data-why', 'forward');
@@ -108,7 +109,7 @@ test.describe('Why? in the editor', () => {
     const verdict = page.getByTestId('why-verdict');
     await expect(verdict).toHaveAttribute('data-reachable', 'false');
     await expect(verdict).toContainText('Blocked: the reply dies at b — no-route');
-    await expect(page.getByTestId('why-fix')).toContainText('Fix: add a route for 10.61.1.2');
+    await expect(page.getByTestId('why-fix')).toContainText('Fix: ');
     await expect(page.getByTestId('why-verdict-live')).toHaveAttribute('aria-live', 'polite');
 
     // Clear: the path leaves the canvas.
@@ -227,7 +228,7 @@ test('a student asks Why? on their exercise page: the broken link is the red hop
     await expect(verdict).toContainText('Blocked: the request dies at db (eth0) — link-down');
     await expect(page.locator('[data-testid^="why-dead-"]')).toHaveCount(1);
     await expect(page.getByTestId('why-dead-db')).toHaveText('✕ link-down');
-    await expect(page.getByTestId('why-note-db')).toContainText('db/eth0 is administratively down');
+    await expect(page.getByTestId('why-note-db')).toContainText('the request dies at db (eth0): ');
     // The cable at fault is red; the one the request took to the bridge is on its path.
     await expect(page.getByTestId('why-edge-db:eth0--br0:veth-db')).toHaveAttribute('data-why', 'dead');
     await expect(page.getByTestId('why-edge-web:eth0--br0:veth-web')).toHaveAttribute('data-why', 'forward');
