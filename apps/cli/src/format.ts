@@ -37,6 +37,15 @@ export function formatList(labs: LabSummary[]): string {
   ]);
 }
 
+/** `text` with control characters (but tab) as `\xNN`, so printing it cannot drive the terminal. */
+export function visible(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+  return text.replace(
+    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
 export function formatState(v: LabStateView): string {
   const lines: string[] = [`lab ${v.lab} (revision ${v.revision})`];
   for (const n of v.nodes) {
@@ -67,8 +76,9 @@ export function formatState(v: LabStateView): string {
             ? `exited${p.code !== undefined ? ` ${p.code}` : ''}`
             : 'not started';
       lines.push(`  run ${p.name} ${how}: ${p.command}`);
-      // the last lines of its output (`state --json` has the last 4 KiB)
-      for (const l of p.output.trimEnd().split('\n').slice(-5)) if (l) lines.push(`    | ${l}`);
+      // the last lines of its output (`state --json` has the last 4 KiB); the lab's own program
+      // wrote them, so control characters (terminal escapes) are shown, not sent to the terminal
+      for (const l of p.output.trimEnd().split('\n').slice(-5)) if (l) lines.push(`    | ${visible(l)}`);
     }
   }
   for (const b of v.bridges) {

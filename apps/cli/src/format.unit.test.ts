@@ -1,7 +1,7 @@
 // The human-readable plan lines of `apply --dry-run` / `--verbose`.
 import type { Op } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
-import { formatPlanLine, formatState } from './format.js';
+import { formatPlanLine, formatState, visible } from './format.js';
 
 describe('formatPlanLine', () => {
   it("prints an iptables-restore heredoc as the lines it loads, below the command's first line", () => {
@@ -73,5 +73,9 @@ describe('formatState: run: processes', () => {
     });
     expect(text).toContain('  run run-1 running (pid 9): nc -lk 7\n    | a\n    | b');
     expect(text).toContain('  run once exited 0: true');
+  });
+
+  it("shows the output's control characters instead of sending them to the terminal", () => {
+    expect(visible('red \u001b[31mtext\r\tok')).toBe('red \\x1b[31mtext\\x0d\tok');
   });
 });

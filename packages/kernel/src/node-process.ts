@@ -96,7 +96,9 @@ const alive = (r: NodeProcessRecord) => processStartTime(r.pid) === r.startTime;
 /** Starts `command` in `ns`'s sandbox under a detached supervisor and records it; returns the record. */
 export async function startNodeProcess(opts: StartNodeProcessOptions): Promise<NodeProcessRecord> {
   assertNamespaceName(opts.ns);
-  if (opts.command.length === 0 || /[\0\n\r]/.test(opts.command)) throw new Error('invalid run command');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: validate-run.ts refuses them; so does this
+  if (opts.command.length === 0 || /[\u0000-\u0008\u000a-\u001f\u007f]/.test(opts.command))
+    throw new Error('invalid run command');
   const f = files(opts.dir, opts.key);
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   rmSync(f.status, { force: true });

@@ -47,6 +47,8 @@ describe('run: in the lab file', () => {
     expect(codes(lab(['  ']).problems)).toEqual(['nodes.a.run[0] run.empty']);
     expect(codes(lab(['a\nb']).problems)).toEqual(['nodes.a.run[0] run.invalid-char']);
     expect(codes(lab([{ command: 'x\u0000' }]).problems)).toEqual(['nodes.a.run[0].command run.invalid-char']);
+    expect(codes(lab(['echo \u001b[31m']).problems)).toEqual(['nodes.a.run[0] run.invalid-char']);
+    expect(lab(['printf "a\tb"']).problems).toEqual([]);
     expect(codes(lab(['x'.repeat(1001)]).problems)).toEqual(['nodes.a.run[0] run.too-long']);
     expect(lab(['x'.repeat(1000)]).problems).toEqual([]);
     expect(codes(lab(['sleep 9', 'sleep 9']).problems)).toEqual(['nodes.a.run[1] run.duplicate']);

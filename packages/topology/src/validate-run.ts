@@ -1,7 +1,8 @@
 // Validation of `run:` lines (run.ts). A line is the lab author's own command, run by `sh -c`
 // inside the node's sandbox, so its text is not restricted beyond what keeps it one bounded line:
-// not empty, at most MAX_RUN_COMMAND_LENGTH characters, no NUL (argv cannot carry one) and no
-// newline (a line in the plan, the panel and `export --script`). Bounded in number per node and per
+// not empty, at most MAX_RUN_COMMAND_LENGTH characters, no NUL (argv cannot carry one), no newline
+// and no other control character but tab (a line in the plan, the panel, a terminal and
+// `export --script`). Bounded in number per node and per
 // lab: each is a sandbox with its own processes. Codes: run.empty, run.too-long, run.invalid-char,
 // run.too-many, run.duplicate, run.name, run.bridge.
 import type { Lab, RunSpec } from './model.js';
@@ -18,10 +19,12 @@ export function runCommandProblem(command: string): { code: string; message: str
       code: 'run.too-long',
       message: `the command is ${command.length} characters long; at most ${MAX_RUN_COMMAND_LENGTH}`,
     };
-  if (/[\0\n\r]/.test(command))
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(command))
     return {
       code: 'run.invalid-char',
-      message: 'the command must be one line without NUL: join commands with ; or && instead of newlines',
+      message:
+        'the command must be one line without control characters: join commands with ; or && instead of newlines',
     };
   return undefined;
 }
