@@ -5,7 +5,7 @@
 // runs something).
 import type { NodeView, ProcessView } from '@patchbay/topology';
 import { useEffect, useState } from 'react';
-import { client } from '../api/client';
+import { client as pageClient, type Client } from '../api/client';
 
 const REFRESH_MS = 2000;
 
@@ -17,7 +17,7 @@ export function processStateText(p: ProcessView): string {
   return 'not started: apply the lab';
 }
 
-export function ProcessesSection({ lab, node }: { lab: string; node: NodeView }) {
+export function ProcessesSection({ lab, node, client = pageClient }: { lab: string; node: NodeView; client?: Client }) {
   const [fresh, setFresh] = useState<ProcessView[] | undefined>();
   const runs = (node.processes?.length ?? 0) > 0;
   useEffect(() => {
@@ -34,7 +34,7 @@ export function ProcessesSection({ lab, node }: { lab: string; node: NodeView })
       stopped = true;
       clearInterval(timer);
     };
-  }, [lab, node.node, runs]);
+  }, [lab, node.node, runs, client]);
   const processes = fresh ?? node.processes ?? [];
   if (processes.length === 0) return null;
   return (

@@ -10,6 +10,7 @@ import { useShallow } from 'zustand/react/shallow';
 import '../components/inspector.css';
 import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
+import type { Client } from '../api/client';
 import { ProcessesSection } from './ProcessesSection';
 import { fdbCapText, routeSections, type RouteSection } from './tables-format';
 
@@ -180,7 +181,7 @@ function RouteTable({ section, fresh }: { section: RouteSection; fresh: Set<stri
   );
 }
 
-function NodeTables({ node, lab }: { node: NodeView; lab: string }) {
+function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client?: Client }) {
   const ifKeys = uniqueKeys(node.interfaces.map((i) => i.name));
   const routeKeys = routeSections(node.routes).flatMap((section) => section.rows.map((row) => row.key));
   const rules = node.rules ?? [];
@@ -197,7 +198,7 @@ function NodeTables({ node, lab }: { node: NodeView; lab: string }) {
         <span className="mono">{node.namespace}</span>
         {node.forwarding !== undefined && <> · forwarding {node.forwarding ? 'on' : 'off'}</>}
       </p>
-      <ProcessesSection lab={lab} node={node} />
+      <ProcessesSection lab={lab} node={node} {...(client ? { client } : {})} />
       <section className="pb-table-section">
         <h3>
           Interfaces <span className="badge">{node.interfaces.length}</span>
@@ -291,7 +292,8 @@ function NodeTables({ node, lab }: { node: NodeView; lab: string }) {
   );
 }
 
-export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string }) {
+/** `client`: whose token reads the lab state (a student's exercise page passes its lab's); default the page's. */
+export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string; client?: Client }) {
   const live = useStore(
     props.live,
     useShallow((s) => ({
@@ -344,7 +346,7 @@ export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string })
       );
     } else if (node) {
       body = node.present ? (
-        <NodeTables node={node} lab={props.lab.name} />
+        <NodeTables node={node} lab={props.lab.name} {...(props.client ? { client: props.client } : {})} />
       ) : (
         <p className="pb-muted">The namespace of {target} is not in the kernel: apply the lab.</p>
       );
