@@ -23,8 +23,9 @@ const NS = (node: string) => `${PREFIX}rp.${node}`;
 const isRoot = process.getuid?.() === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const WEB = (v: string) => `echo hello-${v} > index.html && exec python3 -m http.server 8000`;
-function lab(server: string[], host: string[] | null = ['sleep 600'], serverKind = 'netns'): Lab {
+const WEB = (v: string) => `echo hello-${v} > index.html && exec python3 -m http.server 80`; // port 80: NET_BIND_SERVICE in the node only
+const HOST_WEB = 'echo from-host > index.html && exec python3 -m http.server 81';
+function lab(server: string[], host: string[] | null = [HOST_WEB], serverKind = 'netns'): Lab {
   const text = JSON.stringify({
     name: 'rp',
     nodes: {
@@ -53,19 +54,19 @@ function lab(server: string[], host: string[] | null = ['sleep 600'], serverKind
 }
 
 /** The page the server node answers, as the client node gets it ('' when nothing answers). */
-async function fetchPage(): Promise<string> {
+async function fetchPage(url = 'http://10.77.0.1/index.html'): Promise<string> {
   const script =
     'import urllib.request, sys\ntry:\n  print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode().strip())\nexcept Exception:\n  pass';
-  const r = await execInNamespace(NS('client'), ['python3', '-c', script, 'http://10.77.0.1:8000/index.html'], {
+  const r = await execInNamespace(NS('client'), ['python3', '-c', script, url], {
     stdio: 'pipe',
   });
   return (r.stdout ?? '').trim();
 }
 
-async function pageBecomes(expected: string, ms = 8000): Promise<string> {
+async function pageBecomes(expected: string, ms = 8000, url?: string): Promise<string> {
   let page = '';
   for (const end = Date.now() + ms; Date.now() < end; await sleep(200)) {
-    page = await fetchPage();
+    page = await fetchPage(url);
     if (page === expected) break;
   }
   return page;
@@ -110,7 +111,7 @@ describe.skipIf(!isRoot)('run: processes in nodes', () => {
     const r = await t.engine.apply(lab([WEB('v1'), 'cat /etc/shadow; echo shadow-exit=$?']));
     const started = r.ops.filter((o) => o.kind === 'process');
     expect(started.map((o) => `${o.phase} ${o.subject.node} ${o.args[2]}`).sort()).toEqual([
-      `process h sleep 600`,
+      `process h ${HOST_WEB}`,
       'process server cat /etc/shadow; echo shadow-exit=$?',
       `process server ${WEB('v1')}`,
     ]);
@@ -123,8 +124,9 @@ describe.skipIf(!isRoot)('run: processes in nodes', () => {
     const nodeUid = await ownedNamespaceUid(NS('server'));
     expect(uidOf(web!)).toBe(nodeUid);
     expect(uidOf(web!)).not.toBe(0);
-    const [sleeper] = await processesIn(NS('h'), 'sleep 600');
+    const [sleeper] = await processesIn(NS('h'), 'python3 -m http.server 81');
     expect(uidOf(sleeper!)).toBe(SANDBOX_HOST_UID);
+    expect(await pageBecomes('from-host', 8000, 'http://10.77.1.1:81/index.html')).toBe('from-host'); // a low port in a host node too
     // in the lab's cgroup
     expect(sandboxGroupPids(labSandboxGroup(PREFIX, 'rp'))).toEqual(expect.arrayContaining([web, sleeper]));
 
@@ -145,7 +147,7 @@ describe.skipIf(!isRoot)('run: processes in nodes', () => {
 
   it('keeps an unchanged line running, restarts a changed one, starts again one that exited', async () => {
     const before = (await processesIn(NS('server'), 'python3 -m http.server'))[0]!;
-    const sleeper = (await processesIn(NS('h'), 'sleep 600'))[0]!;
+    const sleeper = (await processesIn(NS('h'), 'python3 -m http.server 81'))[0]!;
     const r = await t.engine.apply(lab([WEB('v2'), 'cat /etc/shadow; echo shadow-exit=$?']));
     expect(r.ops.map((o) => `${o.phase} ${o.args[2]}`).sort()).toEqual([
       'process cat /etc/shadow; echo shadow-exit=$?', // it had exited
@@ -171,7 +173,7 @@ describe.skipIf(!isRoot)('run: processes in nodes', () => {
     await t.engine.apply(lab([WEB('v4')]));
     expect(await pageBecomes('hello-v4')).toBe('hello-v4');
     const before = (await processesIn(NS('server'), 'python3 -m http.server'))[0]!;
-    const sleeper = (await processesIn(NS('h'), 'sleep 600'))[0]!;
+    const sleeper = (await processesIn(NS('h'), 'python3 -m http.server 81'))[0]!;
     const r = await t.engine.apply(lab([WEB('v4')], null, 'router'));
     expect(r.ops.filter((o) => o.kind === 'process').map((o) => `${o.phase} ${o.subject.node}`)).toEqual([
       'unprocess h',

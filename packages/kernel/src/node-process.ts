@@ -107,6 +107,7 @@ export async function startNodeProcess(opts: StartNodeProcessOptions): Promise<N
     command: ['/bin/sh', '-c', RUN_INIT, 'run', opts.command],
     userns: sandboxUsernsOf(opts.ns),
     limits: opts.limits,
+    bindLowPorts: true, // `python3 -m http.server 80`: a service on its usual port, in its node only
   });
   const limit = String(opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
   const grace = String(opts.graceMs ?? DEFAULT_STOP_GRACE_MS);
