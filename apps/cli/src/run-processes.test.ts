@@ -3,7 +3,7 @@
 // their output; `export --script` prints the equivalent line; `destroy` ends them.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { useCliEnv } from './test-helpers.js';
+import { examplePath, useCliEnv } from './test-helpers.js';
 
 const t = useCliEnv('pbrpc-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,6 +83,40 @@ describe('patchbay apply with run: lines', () => {
 
     const destroyed = await t.run(['destroy', 'rpc']);
     expect(destroyed.code, destroyed.stderr).toBe(0);
+    expect(mentioning(t.dataDir)).toEqual([]);
+  });
+});
+
+describe('the web-service example', () => {
+  it('serves its page and its listener to the client; state shows both processes', async () => {
+    const applied = await t.run(['apply', examplePath('web-service.yaml')]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const fetch =
+      'import urllib.request\ntry:\n  print(urllib.request.urlopen("http://172.18.0.2/index.html", timeout=2).read().decode().strip())\nexcept Exception:\n  pass';
+    let page = '';
+    for (let i = 0; i < 30 && page !== 'hello from web'; i++) {
+      page = (await t.run(['exec', 'web-service', 'client', '--', 'python3', '-c', fetch])).stdout.trim();
+      if (page !== 'hello from web') await sleep(200);
+    }
+    expect(page).toBe('hello from web');
+    const sent = await t.run([
+      'exec',
+      'web-service',
+      'client',
+      '--',
+      'sh',
+      '-c',
+      'echo ping-7777 | nc -N -w 2 172.18.0.2 7777',
+    ]);
+    expect(sent.code, sent.stderr).toBe(0);
+    let listen: { name: string; state: string; output: string } | undefined;
+    for (let i = 0; i < 30 && !listen?.output.includes('ping-7777'); i++) {
+      const state = JSON.parse((await t.run(['state', 'web-service', '--json'])).stdout) as State;
+      listen = state.nodes.find((n) => n.node === 'web')!.processes?.find((p) => p.name === 'listen');
+      if (!listen?.output.includes('ping-7777')) await sleep(100);
+    }
+    expect(listen).toMatchObject({ state: 'running', output: 'ping-7777\n' });
+    expect((await t.run(['destroy', 'web-service'])).code).toBe(0);
     expect(mentioning(t.dataDir)).toEqual([]);
   });
 });
