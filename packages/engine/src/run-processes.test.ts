@@ -13,6 +13,7 @@ import {
   sandboxGroupPids,
 } from '@patchbay/kernel';
 import { parseLabText, type Lab } from '@patchbay/topology';
+import { Engine } from './engine.js';
 import { labState } from './lab-state.js';
 import { processDir } from './run-processes.js';
 import { labSandboxGroup } from './sandbox-groups.js';
@@ -148,7 +149,9 @@ describe.skipIf(!isRoot)('run: processes in nodes', () => {
   it('keeps an unchanged line running, restarts a changed one, starts again one that exited', async () => {
     const before = (await processesIn(NS('server'), 'python3 -m http.server'))[0]!;
     const sleeper = (await processesIn(NS('h'), 'python3 -m http.server 81'))[0]!;
-    const r = await t.engine.apply(lab([WEB('v2'), 'cat /etc/shadow; echo shadow-exit=$?']));
+    // another engine on the same data folder (a restarted server, a later CLI) sees what runs
+    const later = new Engine({ prefix: PREFIX, dataDir: t.dataDir });
+    const r = await later.apply(lab([WEB('v2'), 'cat /etc/shadow; echo shadow-exit=$?']));
     expect(r.ops.map((o) => `${o.phase} ${o.args[2]}`).sort()).toEqual([
       'process cat /etc/shadow; echo shadow-exit=$?', // it had exited
       `process ${WEB('v2')}`,
