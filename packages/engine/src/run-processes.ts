@@ -61,7 +61,10 @@ export async function runProcessOps(ctx: RunContext, lab: string, ops: readonly 
   const dir = processDir(ctx, lab);
   const limits = labSandboxLimits(ctx.prefix, lab, ctx.settings.sandboxLimits);
   const failures: string[] = [];
-  await mapLimit([...ops], ctx.settings.concurrency, async (op) => {
+  // A stop is signals and waiting (up to its grace period), no process of ours: all at once. A start
+  // spawns a supervisor and a sandbox: a few at a time.
+  const width = ops.every((o) => o.phase === 'unprocess') ? Math.max(ops.length, 1) : ctx.settings.concurrency;
+  await mapLimit([...ops], width, async (op) => {
     const [verb, key, command] = op.args as [string, string, string];
     try {
       if (verb === 'stop') await stopNodeProcess(dir, key);
@@ -89,13 +92,13 @@ export async function stopProcessesIn(ctx: RunContext, lab: string, namespaces: 
   const dir = processDir(ctx, lab);
   const set = new Set(namespaces);
   const inThem = listNodeProcesses(dir).filter((p) => set.has(p.ns));
-  await mapLimit(inThem, ctx.settings.concurrency, (p) => stopNodeProcess(dir, p.key));
+  await Promise.all(inThem.map((p) => stopNodeProcess(dir, p.key))); // signals and waiting: all at once
 }
 
 /** After destroy: every process is gone with its namespace; the records and logs go too. */
 export async function forgetLabProcesses(ctx: RunContext, lab: string): Promise<void> {
   const dir = processDir(ctx, lab);
-  await mapLimit(listNodeProcesses(dir), ctx.settings.concurrency, (p) => stopNodeProcess(dir, p.key));
+  await Promise.all(listNodeProcesses(dir).map((p) => stopNodeProcess(dir, p.key)));
   removeNodeProcessDir(dir);
 }
 
