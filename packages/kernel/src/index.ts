@@ -26,3 +26,5 @@ export * from './tcp-probe.js';
 export * from './pty.js';
 export * from './route-get.js';
 export * from './path-facts.js';
+export * from './line-process.js';
+export * from './why-probe.js';
