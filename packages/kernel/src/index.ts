@@ -28,3 +28,4 @@ export * from './route-get.js';
 export * from './path-facts.js';
 export * from './line-process.js';
 export * from './why-probe.js';
+export * from './why-drop-reason.js';

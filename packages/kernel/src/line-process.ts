@@ -33,7 +33,12 @@ export function startInNamespace(
   args: readonly string[],
   opts: LineProcessOptions,
 ): LineProcess {
-  const child = spawn('nsenter', [`--net=${namespacePath(ns)}`, '--', cmd, ...args], {
+  return startLineProcess('nsenter', [`--net=${namespacePath(ns)}`, '--', cmd, ...args], opts);
+}
+
+/** Starts `cmd args…` where this process runs (for what is not in a lab namespace, e.g. tracing). */
+export function startLineProcess(cmd: string, args: readonly string[], opts: LineProcessOptions): LineProcess {
+  const child = spawn(cmd, [...args], {
     env: { ...CHILD_ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
     shell: false,

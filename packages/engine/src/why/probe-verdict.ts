@@ -37,6 +37,8 @@ export interface ProbeObservation {
   sightings: Sighting[];
   /** Something of the probe's own machinery failed (a table not added, not deleted). */
   failure?: string;
+  /** skb:kfree_skb's reasons for the probe's packets (those freed in the sender's context). */
+  dropReasons: string[];
 }
 
 /** The lab's name for interface `dev` of `ns`: a bridge port is its bridge's. */
@@ -99,6 +101,7 @@ export function describeProbe(facts: LabFacts, result: WhyResult, o: ProbeObserv
         : `the probe got no answer (${o.answer.text}); ${seenText}`;
   }
 
+  if (!reachable && o.dropReasons.length > 0) story += `; the kernel's drop reason: ${o.dropReasons.join('; ')}`;
   const blocked = result.blocked;
   const agrees =
     reachable === result.reachable &&
@@ -118,6 +121,7 @@ export function describeProbe(facts: LabFacts, result: WhyResult, o: ProbeObserv
     detail,
     ...(lastSeen ? { lastSeen } : {}),
     trace: o.trace,
+    ...(!reachable && o.dropReasons.length > 0 ? { dropReason: o.dropReasons.join('; ') } : {}),
   };
 }
 

@@ -2,8 +2,10 @@
 // own marks the probe's packets (`meta nftrace`), `nft monitor` reads netfilter's own trace there and
 // `tcpdump` captures them; then one packet of the question is sent from the source node (ping -c1,
 // a TCP connect, or one UDP datagram) and the answer, the trace's verdicts and the last capture tell
-// what happened to it. Everything the probe adds is removed in `finally` (tables, monitors, captures,
-// the sender), and at most one probe runs per lab at a time. The probe takes about 1.5 s at most:
+// what happened to it; the kernel's drop reason comes from the `skb:kfree_skb` tracepoint
+// (why-drop-reason.ts in the kernel package). Everything the probe adds is removed in `finally`
+// (tables, monitors, captures, the tracer and its tracing instance, the sender), and at most one
+// probe runs per lab at a time. The probe takes about 1.5 s at most:
 // ~0.3 s to start watching, up to 1 s for the answer (less once the trace shows a drop), ~0.2 s to tidy.
 import {
   type LineProcess,
@@ -11,8 +13,10 @@ import {
   type ProbeMark,
   addTraceTables,
   deleteTraceTables,
+  parseDropEvent,
   parseProbeAnswer,
   probeTableName,
+  startDropReasonTracer,
   startProbeCapture,
   startProbeSender,
   startTraceMonitor,
@@ -104,9 +108,11 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
   const captures = new Map<string, LineProcess>();
   const added: string[] = [];
   let sender: LineProcess | undefined;
+  let tracer: LineProcess | undefined;
   let answer: ProbeAnswer;
   let failure: string | undefined;
   try {
+    tracer = startDropReasonTracer(hard / 1000);
     for (const ns of namespaces) {
       monitors.set(ns, startTraceMonitor(ns, hard));
       captures.set(ns, startProbeCapture(ns, mark, hard));
@@ -120,6 +126,7 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
     await Promise.all([
       ...[...monitors.values()].map((m) => m.waitFor((l) => l.startsWith(`add table inet ${table}`), READY_MS)),
       ...[...captures.values()].map((c) => c.waitFor((l) => l.startsWith('listening on'), READY_MS)),
+      tracer.waitFor((l) => l === 'ready' || l.startsWith('error'), READY_MS),
     ]);
     const s = startProbeSender(origin, {
       mark,
@@ -166,6 +173,8 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
       [...monitors.values()].map((m) => m.waitFor((l) => l.startsWith(`delete table inet ${table}`), DRAIN_MS)),
     );
     await Promise.all([...monitors.values(), ...captures.values()].map((p) => p.stop(200)));
+    // The tracer removes its tracing instance on SIGTERM: give it time to.
+    await tracer?.stop(1000);
   }
   return describeProbe(facts, result, {
     answer,
@@ -173,7 +182,17 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
     drops: collectDrops(monitors),
     sightings: collectSightings(captures, mark),
     failure,
+    dropReasons: dropReasons(tracer, sender),
   });
+}
+
+/** The kernel's drop reasons for packets freed in the sender's own context (its softirq). */
+function dropReasons(tracer: LineProcess | undefined, sender: LineProcess | undefined): string[] {
+  if (!tracer || sender?.pid === undefined) return [];
+  return tracer.lines
+    .map((l) => parseDropEvent(l.text))
+    .filter((e) => e !== undefined && e.pid === sender.pid)
+    .map((e) => `${e!.reason} (at ${e!.location.replace(/\/0x[0-9a-f]+$/, '')})`);
 }
 
 function delay(ms: number): Promise<void> {
