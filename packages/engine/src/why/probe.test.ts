@@ -13,7 +13,10 @@ import {
 } from '@patchbay/kernel';
 import { parseLabText, type Lab } from '@patchbay/topology';
 import { testEngine, type TestEngine } from '../test-support.js';
+import type { EngineError } from '../errors.js';
 import { explainPath } from './explain.js';
+import { LabFacts } from './facts.js';
+import { probePath } from './probe.js';
 
 const PREFIX = 'pbwp-';
 const NAMESPACES = ['a', 'r', 'b'].map((n) => `${PREFIX}probe.${n}`);
@@ -164,23 +167,22 @@ describe('why: the probe', () => {
     await expectNothingLeft();
   });
 
-  it('probes of one lab run one at a time; a third at once is refused', async () => {
+  it('probes of one lab run one at a time: a second waits for the first, a third at once is refused', async () => {
     t = testEngine(PREFIX);
-    await t.engine.apply(lab());
-    const q = { from: 'a', to: 'b' } as const;
+    const engine = t.engine;
+    await engine.apply(lab());
+    const walked = await explainPath(engine, 'probe', { from: 'a', to: 'b', probe: false });
+    const facts = await LabFacts.read(engine, 'probe', (await engine.entry('probe')).lab!);
     const all = await Promise.allSettled([
-      explainPath(t.engine, 'probe', q),
-      explainPath(t.engine, 'probe', q),
-      explainPath(t.engine, 'probe', q),
+      probePath(engine, 'probe', facts, walked),
+      probePath(engine, 'probe', facts, walked),
+      probePath(engine, 'probe', facts, walked),
     ]);
-    const ok = all.filter((x) => x.status === 'fulfilled');
-    const refused = all.filter((x) => x.status === 'rejected');
-    // The walk reads take a while: the three may or may not overlap; never more than one waits.
-    expect(ok.length).toBeGreaterThanOrEqual(2);
-    for (const x of ok)
-      expect((x as PromiseFulfilledResult<{ probe?: { reachable: boolean } }>).value.probe?.reachable).toBe(true);
-    for (const x of refused)
-      expect(String((x as PromiseRejectedResult).reason)).toMatch(/a probe is running in lab probe/);
+    expect(all.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    for (const x of all) if (x.status === 'fulfilled') expect(x.value.reachable).toBe(true);
+    const refused = (all[2] as PromiseRejectedResult).reason as EngineError;
+    expect(refused.code).toBe('busy');
+    expect(refused.message).toBe('a probe is running in lab probe and another is waiting: ask again in a moment');
     await expectNothingLeft();
   });
 });
