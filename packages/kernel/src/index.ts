@@ -29,3 +29,4 @@ export * from './path-facts.js';
 export * from './line-process.js';
 export * from './why-probe.js';
 export * from './why-drop-reason.js';
+export * from './sandbox-cpu-idle.js';

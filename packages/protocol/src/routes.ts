@@ -122,6 +122,17 @@ export const ServerStatusSchema = Type.Object(
     rssBytes: Type.Integer({ description: "The server process's resident memory." }),
     captures: CaptureStorageSchema,
     listen: Type.Optional(ServerListenSchema),
+    cpuHogs: Type.Optional(
+      Type.Object(
+        {
+          demoted: Type.Array(Type.String(), {
+            description: 'Labs held at their CPU ceiling for seconds, now in the idle class.',
+          }),
+          demotions: Type.Integer({ description: 'Demotions since the server started.' }),
+        },
+        { description: "Labs demoted to the kernel's idle CPU class (docs/isolation.md)." },
+      ),
+    ),
   },
   { title: 'ServerStatus' },
 );
