@@ -6,7 +6,7 @@
 // verdict). Targets: p95 under 500 ms for the walk, under 2 s with the probe. Prefix `pbwy-`, every
 // namespace removed at the end. `--quick`: 5 runs, no doc, no results file; `--runs N`.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, explainPath } from '@patchbay/engine';
 import { deleteNamespaces, listNamespaces, runInNamespace } from '@patchbay/kernel';
@@ -171,6 +171,12 @@ async function main(): Promise<void> {
       '| `why a b` (icmp), ms | p50 | p95 (target) | raw sequence p50 / p95 | p50 × raw | the answer |',
       '|---|---|---|---|---|---|',
       ...cases.map(row),
+      ...(loadStart[0]! > cpus().length
+        ? [
+            '',
+            `This run was on a loaded machine (load average ${loadStart[0]!.toFixed(1)} at the start on ${cpus().length} CPUs: other work shared it), so every figure, the raw sequence's too, is higher than on an idle machine; rerun on an idle one for the reference figures.`,
+          ]
+        : []),
     ].join('\n');
     process.stdout.write(md + '\n');
     if (!quick) {

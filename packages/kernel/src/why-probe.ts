@@ -63,10 +63,13 @@ export async function addTraceTables(ns: string, table: string, m: ProbeMark): P
   if (r.code !== 0) throw new Error(`nft could not add the probe's table in ${ns}: ${r.stderr.trim()}`);
 }
 
-/** Deletes both tables named `table` in `ns`; a table already gone is not an error. */
-export async function deleteTraceTables(ns: string, table: string): Promise<void> {
+/**
+ * Deletes both tables named `table` in `ns`. `known`: addTraceTables succeeded, so both exist (one
+ * process); otherwise the tables are listed first and a table that is not there is not an error.
+ */
+export async function deleteTraceTables(ns: string, table: string, known = false): Promise<void> {
   if (!TABLE_RE.test(table)) throw new Error(`not a probe table name: ${table}`);
-  const present = await listNftTables(ns);
+  const present = known ? [`inet ${table}`, `bridge ${table}`] : await listNftTables(ns);
   const script = ['inet', 'bridge']
     .filter((f) => present.includes(`${f} ${table}`))
     .map((f) => `delete table ${f} ${table}\n`)

@@ -106,7 +106,8 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
   const hard = READY_MS + ANSWER_MS + 3000;
   const monitors = new Map<string, LineProcess>();
   const captures = new Map<string, LineProcess>();
-  const added: string[] = [];
+  /** Namespaces where the tables may exist, and whether adding them is known to have succeeded. */
+  const added = new Map<string, boolean>();
   let sender: LineProcess | undefined;
   let tracer: LineProcess | undefined;
   let answer: ProbeAnswer;
@@ -119,8 +120,9 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
     }
     await Promise.all(
       namespaces.map(async (ns) => {
-        added.push(ns);
+        added.set(ns, false);
         await addTraceTables(ns, table, mark);
+        added.set(ns, true);
       }),
     );
     await Promise.all([
@@ -161,9 +163,9 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
   } finally {
     await sender?.stop(100);
     await Promise.all(
-      added.map(async (ns) => {
+      [...added].map(async ([ns, known]) => {
         try {
-          await deleteTraceTables(ns, table);
+          await deleteTraceTables(ns, table, known);
         } catch (err) {
           failure ??= (err as Error).message;
         }
