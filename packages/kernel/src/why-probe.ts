@@ -5,14 +5,16 @@
 //    iptables-nft, so netfilter's trace (`nft monitor`) names the iptables rule and verdict too.
 //    The trace bit is cleared when a packet crosses into another namespace, hence one table each.
 //  - `nft monitor` in each namespace (the trace and the ruleset events: our own table's `add table`
-//    line says the monitor is listening, its `delete table` line that every trace line before it is in).
-//  - `tcpdump -i any` in each namespace, the probe's packets only: where it was seen, by interface.
+//    line says the monitor is listening, its `delete table` line that every trace line before it is in)
+//    and `tcpdump -i any` there, the probe's packets only (where it was seen, by interface); both
+//    started by one helper, helpers/probe-watch.py (two Node forks per namespace cost hundreds of ms).
 //  - The sender: `ping -c1` with the probe's ICMP id, size and DF; for tcp/udp a short python3 script
 //    bound to the probe's source port (a connect attempt, or one datagram and a wait for an error).
 // Every value that reaches an argv or the nft script is checked here (addresses, integers, names).
+import { fileURLToPath } from 'node:url';
 import { isIPv4 } from './ping.js';
-import { runInNamespace } from './process.js';
-import { startInNamespace, type LineProcess } from './line-process.js';
+import { namespacePath, runInNamespace } from './process.js';
+import { startInNamespace, startLineProcess, type LineProcess } from './line-process.js';
 
 export type ProbeProtocol = 'icmp' | 'tcp' | 'udp';
 
@@ -90,11 +92,6 @@ export async function listNftTables(ns: string): Promise<string[]> {
     .map((m) => `${m[1]} ${m[2]}`);
 }
 
-/** `nft monitor` in `ns` (ruleset events and traces), bounded by `hardTimeoutMs`. */
-export function startTraceMonitor(ns: string, hardTimeoutMs: number): LineProcess {
-  return startInNamespace(ns, 'nft', ['monitor'], { hardTimeoutMs });
-}
-
 /** The pcap filter for the probe's packets. */
 export function probeCaptureFilter(m: ProbeMark): string {
   checkMark(m);
@@ -102,26 +99,64 @@ export function probeCaptureFilter(m: ProbeMark): string {
   return `${m.proto} port ${m.id}`;
 }
 
-/** `tcpdump -i any` in `ns`, one text line per probe packet; ready when it prints "listening on". */
-export function startProbeCapture(ns: string, m: ProbeMark, hardTimeoutMs: number): LineProcess {
-  return startInNamespace(
-    ns,
-    'tcpdump',
-    [
-      '-i',
-      'any',
-      '-nn',
-      '-l',
-      '-tt',
-      '--time-stamp-precision=nano',
-      '--immediate-mode',
-      '-c',
-      '64',
-      '--',
-      probeCaptureFilter(m),
-    ],
-    { hardTimeoutMs },
-  );
+export const PROBE_WATCH_SCRIPT = fileURLToPath(new URL('../helpers/probe-watch.py', import.meta.url));
+
+export type ProbeWatchKind = 'trace' | 'capture';
+
+/** `nft monitor` and `tcpdump -i any` in each of `namespaces`, started by one helper (helpers/probe-watch.py). */
+export interface ProbeWatch {
+  /** The lines of `kind` in `ns` so far. */
+  lines(ns: string, kind: ProbeWatchKind): { stream: 'stdout' | 'stderr'; text: string }[];
+  /** The first line of `kind` in `ns` that `test` accepts, or undefined after `timeoutMs` or at exit. */
+  waitFor(
+    ns: string,
+    kind: ProbeWatchKind,
+    test: (text: string) => boolean,
+    timeoutMs: number,
+  ): Promise<string | undefined>;
+  /** A line of `kind` in any namespace that `test` accepts. */
+  waitForAny(kind: ProbeWatchKind, test: (text: string) => boolean, timeoutMs: number): Promise<string | undefined>;
+  /** Ends the helper and every watcher (they die with it); resolves when it is gone. */
+  stop(graceMs?: number): Promise<number>;
+}
+
+const WATCH_LINE_RE = /^(\d+) (trace|capture|error) (stdout|stderr) (.*)$/;
+
+/** Starts the watchers; monitors are ready at their `add table` line, captures at `listening on`. */
+export function startProbeWatch(namespaces: readonly string[], m: ProbeMark, hardTimeoutMs: number): ProbeWatch {
+  for (const ns of namespaces) namespacePath(ns); // checks the name
+  const seconds = String(hardTimeoutMs / 1000);
+  const lp = startLineProcess('python3', [PROBE_WATCH_SCRIPT, seconds, probeCaptureFilter(m), ...namespaces], {
+    hardTimeoutMs: hardTimeoutMs + 1000,
+  });
+  const parse = (line: string) => {
+    const w = WATCH_LINE_RE.exec(line);
+    return w
+      ? { ns: namespaces[Number(w[1])], kind: w[2]!, stream: w[3] as 'stdout' | 'stderr', text: w[4]! }
+      : undefined;
+  };
+  return {
+    lines: (ns, kind) =>
+      lp.lines
+        .map((l) => parse(l.text))
+        .filter((w) => w !== undefined && w.ns === ns && w.kind === kind)
+        .map((w) => ({ stream: w!.stream, text: w!.text })),
+    waitFor: async (ns, kind, test, timeoutMs) => {
+      const line = await lp.waitFor((l) => {
+        const w = parse(l);
+        return w !== undefined && w.ns === ns && w.kind === kind && test(w.text);
+      }, timeoutMs);
+      return line === undefined ? undefined : parse(line)!.text;
+    },
+    waitForAny: async (kind, test, timeoutMs) => {
+      const line = await lp.waitFor((l) => {
+        const w = parse(l);
+        return w !== undefined && w.kind === kind && test(w.text);
+      }, timeoutMs);
+      return line === undefined ? undefined : parse(line)!.text;
+    },
+    stop: (graceMs = 500) => lp.stop(graceMs),
+  };
 }
 
 export interface ProbeSend {

@@ -2,7 +2,8 @@
 // own marks the probe's packets (`meta nftrace`), `nft monitor` reads netfilter's own trace there and
 // `tcpdump` captures them; then one packet of the question is sent from the source node (ping -c1,
 // a TCP connect, or one UDP datagram) and the answer, the trace's verdicts and the last capture tell
-// what happened to it; the kernel's drop reason comes from the `skb:kfree_skb` tracepoint
+// what happened to it (the monitors and captures are started by one helper, probe-watch.py in the
+// kernel package); the kernel's drop reason comes from the `skb:kfree_skb` tracepoint
 // (why-drop-reason.ts in the kernel package). Everything the probe adds is removed in `finally`
 // (tables, monitors, captures, the tracer and its tracing instance, the sender), and at most one
 // probe runs per lab at a time. The probe takes about 1.5 s at most:
@@ -17,9 +18,9 @@ import {
   parseProbeAnswer,
   probeTableName,
   startDropReasonTracer,
-  startProbeCapture,
   startProbeSender,
-  startTraceMonitor,
+  startProbeWatch,
+  type ProbeWatch,
 } from '@patchbay/kernel';
 import type { WhyProbe, WhyResult } from '@patchbay/topology';
 import type { Engine } from '../engine.js';
@@ -104,8 +105,7 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
   const mark = newMark(q.proto);
   const table = probeTableName(process.pid, probeCount);
   const hard = READY_MS + ANSWER_MS + 3000;
-  const monitors = new Map<string, LineProcess>();
-  const captures = new Map<string, LineProcess>();
+  let watch: ProbeWatch | undefined;
   /** Namespaces where the tables may exist, and whether adding them is known to have succeeded. */
   const added = new Map<string, boolean>();
   let sender: LineProcess | undefined;
@@ -114,10 +114,11 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
   let failure: string | undefined;
   try {
     tracer = startDropReasonTracer(hard / 1000);
-    for (const ns of namespaces) {
-      monitors.set(ns, startTraceMonitor(ns, hard));
-      captures.set(ns, startProbeCapture(ns, mark, hard));
-    }
+    const w = startProbeWatch(namespaces, mark, hard);
+    watch = w;
+    // tcpdump starts after nft monitor in each namespace and takes longer to: once it listens, the
+    // monitor does too, and sees our table being added (its `add table` line).
+    await Promise.all(namespaces.map((ns) => w.waitFor(ns, 'capture', (l) => l.startsWith('listening on'), READY_MS)));
     await Promise.all(
       namespaces.map(async (ns) => {
         added.set(ns, false);
@@ -126,8 +127,7 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
       }),
     );
     await Promise.all([
-      ...[...monitors.values()].map((m) => m.waitFor((l) => l.startsWith(`add table inet ${table}`), READY_MS)),
-      ...[...captures.values()].map((c) => c.waitFor((l) => l.startsWith('listening on'), READY_MS)),
+      ...namespaces.map((ns) => w.waitFor(ns, 'trace', (l) => l.startsWith(`add table inet ${table}`), READY_MS)),
       tracer.waitFor((l) => l === 'ready' || l.startsWith('error'), READY_MS),
     ]);
     const s = startProbeSender(origin, {
@@ -139,9 +139,7 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
       waitMs: ANSWER_MS,
     });
     sender = s;
-    const dropped = Promise.race(
-      [...monitors.values()].map((m) => m.waitFor((l) => /\(verdict drop\)|policy drop/.test(l), ANSWER_MS + 500)),
-    );
+    const dropped = w.waitForAny('trace', (l) => /\(verdict drop\)|policy drop/.test(l), ANSWER_MS + 500);
     // ping reports a local error or an ICMP error at once but then waits out -W: no need to.
     const failed = s.waitFor((l) => /^From \S+ icmp_seq=|^ping: /.test(l), ANSWER_MS + 500);
     const never = new Promise<void>(() => undefined);
@@ -171,18 +169,22 @@ async function runProbe(facts: LabFacts, result: WhyResult): Promise<WhyProbe> {
         }
       }),
     );
-    await Promise.all(
-      [...monitors.values()].map((m) => m.waitFor((l) => l.startsWith(`delete table inet ${table}`), DRAIN_MS)),
-    );
-    await Promise.all([...monitors.values(), ...captures.values()].map((p) => p.stop(200)));
+    const w = watch;
+    if (w)
+      await Promise.all(
+        [...added.keys()].map((ns) =>
+          w.waitFor(ns, 'trace', (l) => l.startsWith(`delete table inet ${table}`), DRAIN_MS),
+        ),
+      );
+    await w?.stop(500);
     // The tracer removes its tracing instance on SIGTERM: give it time to.
     await tracer?.stop(1000);
   }
   return describeProbe(facts, result, {
     answer,
-    trace: collectTrace(facts, monitors, table),
-    drops: collectDrops(monitors),
-    sightings: collectSightings(captures, mark),
+    trace: watch ? collectTrace(facts, watch, namespaces, table) : [],
+    drops: watch ? collectDrops(watch, namespaces) : [],
+    sightings: watch ? collectSightings(watch, namespaces, mark) : [],
     failure,
     dropReasons: dropReasons(tracer, sender),
   });
@@ -202,10 +204,10 @@ function delay(ms: number): Promise<void> {
 }
 
 /** The trace lines, each after its node's name; our own table's rule and policy lines are left out. */
-function collectTrace(facts: LabFacts, monitors: Map<string, LineProcess>, table: string): string[] {
+function collectTrace(facts: LabFacts, watch: ProbeWatch, namespaces: string[], table: string): string[] {
   const out: string[] = [];
-  for (const [ns, m] of monitors)
-    for (const { text } of m.lines) {
+  for (const ns of namespaces)
+    for (const { text } of watch.lines(ns, 'trace')) {
       const t = TRACE_RE.exec(text);
       if (!t) continue;
       if (t[3] === table && !t[5]!.startsWith('packet:')) continue;
@@ -215,10 +217,10 @@ function collectTrace(facts: LabFacts, monitors: Map<string, LineProcess>, table
 }
 
 /** Every drop verdict the trace reported, in arrival order per namespace. */
-function collectDrops(monitors: Map<string, LineProcess>): TraceDrop[] {
+function collectDrops(watch: ProbeWatch, namespaces: string[]): TraceDrop[] {
   const drops: TraceDrop[] = [];
-  for (const [ns, m] of monitors)
-    for (const { text } of m.lines) {
+  for (const ns of namespaces)
+    for (const { text } of watch.lines(ns, 'trace')) {
       const t = TRACE_RE.exec(text.trim());
       if (!t) continue;
       const rest = t[5]!;
@@ -237,11 +239,10 @@ const CAPTURE_RE = /^(\d+\.\d+) (\S+)\s+(In|Out|M|B|P)\s+IP (\S+) > (\S+): (.*)$
  * namespace, but a veth hands a packet over within the same tick: at equal times a request comes
  * before a reply, a request is seen in path order and a reply in reverse path order.
  */
-function collectSightings(captures: Map<string, LineProcess>, mark: ProbeMark): Sighting[] {
+function collectSightings(watch: ProbeWatch, path: string[], mark: ProbeMark): Sighting[] {
   const seen: (Sighting & { order: number; at: string })[] = [];
-  const path = [...captures.keys()];
-  for (const [ns, c] of captures)
-    for (const { stream, text } of c.lines) {
+  for (const ns of path)
+    for (const { stream, text } of watch.lines(ns, 'capture')) {
       const m = stream === 'stdout' ? CAPTURE_RE.exec(text) : null;
       if (!m) continue;
       const what = m[6]!;
