@@ -79,13 +79,13 @@ export function describeProbe(facts: LabFacts, result: WhyResult, o: ProbeObserv
   let deathNode: string | undefined;
   let story: string;
   if (reachable) {
-    story = `the probe got its answer (${o.answer.text}); ${seenText}`;
+    story = `answered (${o.answer.text}); ${seenText}`;
   } else if (drop) {
     deathNode = facts.nodeOfNs(drop.ns);
     const by = drop.rule
       ? `rule "${drop.rule}" of ${drop.family} ${drop.table} ${drop.chain}`
       : `the policy of ${drop.family} ${drop.table} ${drop.chain}`;
-    story = `the probe was dropped by ${by} in ${deathNode} (netfilter's trace); ${seenText}`;
+    story = `dropped by ${by} in ${deathNode} (netfilter's trace); ${seenText}`;
   } else if (o.answer.kind === 'refused') {
     deathNode = destNs ? facts.nodeOfNs(destNs) : lastSeen?.node;
     story = `the ${PACKET_WORDS[q.proto]} reached ${deathNode ?? q.dst}, which refused it (${o.answer.text}); ${seenText}`;
@@ -97,8 +97,8 @@ export function describeProbe(facts: LabFacts, result: WhyResult, o: ProbeObserv
     deathNode = owner ? placeOf(facts, owner.ns, owner.dev) : notSent ? q.from : (lastSeen?.node ?? q.from);
     story =
       o.answer.kind === 'error'
-        ? `the probe died at ${deathNode}: ${o.answer.text}; ${seenText}`
-        : `the probe got no answer (${o.answer.text}); ${seenText}`;
+        ? `died at ${deathNode}: ${o.answer.text}; ${seenText}`
+        : `no answer (${o.answer.text}); ${seenText}`;
   }
 
   if (!reachable && o.dropReasons.length > 0) story += `; the kernel's drop reason: ${o.dropReasons.join('; ')}`;
@@ -113,7 +113,7 @@ export function describeProbe(facts: LabFacts, result: WhyResult, o: ProbeObserv
       : 'it is not reachable';
   let detail = agrees
     ? `the probe agrees: ${story}`
-    : `the walk and the probe disagree: the walk says ${walkSays}, but ${story}`;
+    : `the walk and the probe disagree: the walk says ${walkSays}; the probe: ${story}`;
   if (o.failure) detail += ` (the probe could not watch everything: ${o.failure})`;
   return {
     reachable,

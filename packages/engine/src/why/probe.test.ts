@@ -77,7 +77,7 @@ describe('why: the probe', () => {
     expect(r.probe).toBeDefined();
     expect(r.probe!.reachable).toBe(true);
     expect(r.probe!.agrees).toBe(true);
-    expect(r.probe!.detail).toMatch(/^the probe agrees: the probe got its answer/);
+    expect(r.probe!.detail).toMatch(/^the probe agrees: answered \(64 bytes from 10\.61\.2\.2/);
     // The echo reply came back into a last.
     expect(r.probe!.lastSeen).toEqual({ node: 'a', interface: 'eth0' });
     // The trace saw the packet enter the router and b (our own table's packet lines).
@@ -104,7 +104,9 @@ describe('why: the probe', () => {
     // iptables-nft: the iptables rule is an nftables rule of table ip filter, chain FORWARD.
     const drop = p.trace!.find((l) => /\(verdict drop\)$/.test(l));
     expect(drop).toMatch(/^r: trace id \S+ ip filter FORWARD rule .*icmp.* drop \(verdict drop\)$/);
-    expect(p.detail).toMatch(/^the probe agrees: the probe was dropped by rule ".*drop" of ip filter FORWARD in r/);
+    expect(p.detail).toMatch(
+      /^the probe agrees: dropped by rule ".*drop" of ip filter FORWARD in r \(netfilter's trace\); last seen on r\/e1 \(coming in: ICMP echo request\)/,
+    );
     // Last captured coming into the router.
     expect(p.lastSeen).toEqual({ node: 'r', interface: 'e1' });
     // skb:kfree_skb, when the router's softirq ran in the sender's context (ksoftirqd may take it).
@@ -128,7 +130,7 @@ describe('why: the probe', () => {
     if (r.reachable) {
       expect(p.agrees).toBe(false);
       expect(p.detail).toMatch(
-        /^the walk and the probe disagree: the walk says b is reachable, but the probe was dropped by rule "icmp type echo-request drop" of inet lesson forward_filter in r/,
+        /^the walk and the probe disagree: the walk says b is reachable; the probe: dropped by rule "icmp type echo-request drop" of inet lesson forward_filter in r/,
       );
     } else {
       // A walk that reads nftables too finds the same rule: then they agree.
@@ -163,7 +165,7 @@ describe('why: the probe', () => {
     const p = r.probe!;
     expect(p.reachable).toBe(false);
     expect(p.agrees).toBe(true);
-    expect(p.detail).toMatch(/^the probe agrees: the probe died at a: .*message too long/i);
+    expect(p.detail).toMatch(/^the probe agrees: died at a: .*message too long/i);
     await expectNothingLeft();
   });
 
