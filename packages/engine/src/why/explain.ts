@@ -16,6 +16,8 @@ import {
 import type { Engine } from '../engine.js';
 import { EngineError } from '../errors.js';
 import { LabFacts } from './facts.js';
+import { probePath } from './probe.js';
+import { recordProbe } from './probe-verdict.js';
 import { walk, type WalkContext } from './walk.js';
 import type { Packet } from './walk-types.js';
 
@@ -45,6 +47,16 @@ export function checkWhyQuery(q: WhyQuery): Required<Pick<WhyQuery, 'proto' | 's
 }
 
 export async function explainPath(engine: Engine, name: string, query: WhyQuery): Promise<WhyResult> {
+  const { result, facts } = await walkPath(engine, name, query);
+  if (query.probe !== false) recordProbe(result, await probePath(engine, name, facts, result));
+  return result;
+}
+
+async function walkPath(
+  engine: Engine,
+  name: string,
+  query: WhyQuery,
+): Promise<{ result: WhyResult; facts: LabFacts }> {
   const q = checkWhyQuery(query);
   const entry = await engine.entry(name);
   const lab = entry.lab;
@@ -80,7 +92,7 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
   };
   if (forward.blocked) {
     result.blocked = { direction: 'forward', ...forward.blocked };
-    return result;
+    return { result, facts };
   }
   // The reply: from the address the request reached, to the source it saw (NAT'd or not).
   const seen = forward.delivered!.packet;
@@ -90,7 +102,7 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
   result.reverse = reverse.hops;
   if (reverse.blocked) {
     result.blocked = { direction: 'reverse', ...reverse.blocked };
-    return result;
+    return { result, facts };
   }
   result.reachable = reverse.delivered?.ns === origin;
   if (!result.reachable)
@@ -100,5 +112,5 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
       reason: 'unknown',
       detail: `the reply is delivered to ${facts.nodeOfNs(reverse.delivered!.ns)}, not back to ${q.from}`,
     };
-  return result;
+  return { result, facts };
 }
