@@ -39,11 +39,13 @@ export function formatList(labs: LabSummary[]): string {
 
 /** `text` with control characters (but tab) as `\xNN`, so printing it cannot drive the terminal. */
 export function visible(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
-  return text.replace(
-    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    const control = (c < 0x20 && c !== 0x09) || (c >= 0x7f && c <= 0x9f);
+    out += control ? `\\x${c.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
 }
 
 export function formatState(v: LabStateView): string {

@@ -13,6 +13,7 @@
 // passes SIGTERM on: stop = SIGTERM, then after a grace period SIGKILL to the sandbox's pid 1,
 // which ends its whole pid namespace (everything the command started).
 import { spawn } from 'node:child_process';
+import { hasControlChar } from '@patchbay/topology';
 import { mkdirSync, openSync, readFileSync, readSync, closeSync, fstatSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -96,9 +97,8 @@ const alive = (r: NodeProcessRecord) => processStartTime(r.pid) === r.startTime;
 /** Starts `command` in `ns`'s sandbox under a detached supervisor and records it; returns the record. */
 export async function startNodeProcess(opts: StartNodeProcessOptions): Promise<NodeProcessRecord> {
   assertNamespaceName(opts.ns);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: validate-run.ts refuses them; so does this
-  if (opts.command.length === 0 || /[\u0000-\u0008\u000a-\u001f\u007f]/.test(opts.command))
-    throw new Error('invalid run command');
+  // validate-run.ts refuses them; so does this
+  if (opts.command.length === 0 || hasControlChar(opts.command)) throw new Error('invalid run command');
   const f = files(opts.dir, opts.key);
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   rmSync(f.status, { force: true });

@@ -23,4 +23,4 @@ export * from './plural.js';
 export { staleNeighbours, type NeighbourChange } from './neighbours.js';
 export * from './why.js';
 export * from './run.js';
-export { checkRunLines, runCommandProblem } from './validate-run.js';
+export { checkRunLines, hasControlChar, runCommandProblem } from './validate-run.js';
