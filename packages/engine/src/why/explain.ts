@@ -16,8 +16,12 @@ import {
 import type { Engine } from '../engine.js';
 import { EngineError } from '../errors.js';
 import { LabFacts } from './facts.js';
+import { danglingDnat, missingMasquerade } from './nat-reason.js';
 import { walk, type WalkContext } from './walk.js';
-import type { Packet } from './walk-types.js';
+import type { Blocked, Packet } from './walk-types.js';
+
+/** The contract's blocked: the walk's own hints (side, commands) left out. */
+const strip = ({ side: _side, commands: _commands, ...b }: Blocked): Omit<Blocked, 'side' | 'commands'> => b;
 
 function invalid(path: string, message: string): never {
   const problem: Problem = { path, code: `why.${path}`, message };
@@ -79,7 +83,7 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
     reverse: [],
   };
   if (forward.blocked) {
-    result.blocked = { direction: 'forward', ...forward.blocked };
+    result.blocked = { direction: 'forward', ...strip(danglingDnat(facts, ctx.translations, forward.blocked) ?? forward.blocked) };
     return result;
   }
   // The reply: from the address the request reached, to the source it saw (NAT'd or not).
@@ -89,7 +93,9 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
   const reverse = await walk({ ...ctx, direction: 'reverse' }, forward.delivered!.ns, reply);
   result.reverse = reverse.hops;
   if (reverse.blocked) {
-    result.blocked = { direction: 'reverse', ...reverse.blocked };
+    const request = { ...packet, src };
+    const nat = missingMasquerade(facts, forward.hops, ctx.translations, request, reverse.blocked);
+    result.blocked = { direction: 'reverse', ...strip(nat ?? reverse.blocked) };
     return result;
   }
   result.reachable = reverse.delivered?.ns === origin;

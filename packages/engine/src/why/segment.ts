@@ -17,6 +17,8 @@ export interface SegmentResult {
   blocked?: Blocked;
   /** The interface that holds the next hop's address (or answers for it: proxy ARP). */
   arrival?: KernelEnd;
+  /** The drop is already among `hops` (it happened in the underlay, walked as a path of its own). */
+  dropListed?: boolean;
 }
 
 const key = (e: KernelEnd) => `${e.ns}/${e.dev}`;
@@ -66,6 +68,8 @@ export class Segment {
     private readonly facts: LabFacts,
     private readonly nextHop: string,
     private readonly packet: Packet,
+    /** Whether the packet is the reply (the wording of the hops says so). */
+    private readonly reply: boolean,
     private readonly underlay: UnderlayWalk,
   ) {}
 
@@ -80,22 +84,56 @@ export class Segment {
   }
 
   private where(e: KernelEnd): string {
-    return `${this.facts.nodeAt(e.ns)}/${e.dev}`;
+    const bridge = this.facts.bridgeNode(e.ns, e.dev);
+    if (bridge) return `bridge ${bridge}`;
+    return `${this.facts.nodeAt(e.ns, e.dev)}/${e.dev}`;
+  }
+
+  /**
+   * A frame bigger than the interface it is handed to is dropped there, silently: a veth or a bridge
+   * port takes at most its MTU plus 4 bytes (room for a VLAN tag) of IP packet (is_skb_forwardable).
+   */
+  private tooBig(end: KernelEnd, mtu: number | undefined, how: string): Blocked | undefined {
+    const limit = (mtu ?? 1500) + 4;
+    if (this.packet.size <= limit) return undefined;
+    const node = this.facts.nodeAt(end.ns, end.dev);
+    return {
+      node,
+      interface: end.dev,
+      side: 'in',
+      reason: 'mtu',
+      detail: `a ${this.packet.size}-byte packet ${how} ${node}'s ${end.dev}, whose MTU is ${mtu}: the kernel drops it there without an ICMP error${this.packet.df ? '' : ' (fragments are cut to the sender\'s MTU, which is bigger)'}, so big packets vanish while small ones pass`,
+      fix: `give both ends of the link the same MTU (mtu: on the link in the lab file; ip -n ${end.ns} link set ${end.dev} mtu ${this.packet.size})`,
+      commands: [`ip -n ${end.ns} -s link show ${end.dev}`],
+    };
   }
 
   /** Nobody answers ARP: the frame's sender waits in vain (it is where the packet dies). */
   private nobody(e: KernelEnd): Omit<SegmentResult, 'hops'> {
     const owner = this.target;
     const sender = this.from ?? e;
+    const node = this.facts.nodeAt(sender.ns, sender.dev);
+    const proxy = this.facts.link(e.ns, e.dev)?.kind === 'veth' && !this.facts.link(e.ns, e.dev)?.master;
+    const proxyHint =
+      proxy && !owner
+        ? `; ${this.where(e)} could answer for it by proxy ARP, but proxy_arp is off there`
+        : '';
     return {
       blocked: {
-        node: this.facts.nodeAt(sender.ns),
+        node,
         interface: sender.dev,
+        side: 'out',
         reason: 'no-neighbour',
-        detail: owner
-          ? `no answer to ARP for ${this.nextHop}: ${this.where(owner)} holds it, but it is not on the segment of ${this.where(e)}`
-          : `no answer to ARP for ${this.nextHop}: no interface of the lab holds that address`,
-        fix: `make ${this.nextHop} an address on the segment of ${this.where(e)}, or route through an address that is`,
+        detail: `${node} asks "who has ${this.nextHop}?" (ARP) on ${sender.dev} and nobody answers: ${
+          owner
+            ? `${this.where(owner)} holds ${this.nextHop}, but it is not on the segment of ${this.where(e)}`
+            : 'no interface of the lab holds that address'
+        }${proxyHint}`,
+        fix:
+          proxy && !owner
+            ? `turn proxy ARP on at the other end: proxyArp: true on ${this.where(e)} in the lab file (ip netns exec ${e.ns} sysctl -w net.ipv4.conf.${e.dev}.proxy_arp=1)`
+            : `make ${this.nextHop} an address on the segment of ${this.where(e)}, or route through an address that is (ip -n ${sender.ns} route)`,
+        commands: [`ip -n ${sender.ns} neigh show dev ${sender.dev}`],
       },
     };
   }
@@ -129,6 +167,8 @@ export class Segment {
         },
       };
     }
+    const big = this.tooBig(end, pf.links[end.dev]?.mtu ?? l.mtu, 'arrives at');
+    if (big) return { blocked: big };
     if (l.master) return this.bridge(end.ns, l.master, end.dev);
     if (this.target && key(this.target) === key(end)) return { arrival: end };
     if (pf.netconf[end.dev]?.proxyArp) return { arrival: end };
@@ -181,7 +221,10 @@ export class Segment {
     const wired = this.target
       ? ports.find((p) => wiredTo(this.facts, { ns, dev: p.name }, this.target!, here))
       : undefined;
-    const out = learned ? (ports.find((p) => p.name === learned.dev) ?? wired) : wired;
+    let out = learned ? (ports.find((p) => p.name === learned.dev) ?? wired) : wired;
+    // The target is wired to no port here, but the flood also goes into the overlay's tunnels: when
+    // a far end's VXLAN device is no bridge's port, follow it there to say where the frame ends.
+    if (!out && this.target) out = ports.find((p) => p.kind === 'vxlan' && this.unbridgedRemote(p.name, ns));
     const why = learned
       ? `the FDB has ${targetMac} on port ${learned.dev}`
       : `no FDB entry for ${targetMac ?? `the MAC of ${this.nextHop}`}: flooded to every port${out ? `; ${this.nextHop} is behind ${out.name}` : ''}`;
@@ -220,7 +263,18 @@ export class Segment {
         },
       };
     }
+    const big = this.tooBig({ ns, dev: out.name }, out.mtu, 'is handed by the bridge to');
+    if (big) return { blocked: big };
     return this.leave({ ns, dev: out.name });
+  }
+
+  /** Whether a VXLAN port's far ends include a VXLAN device that is no bridge's port (nothing behind it). */
+  private unbridgedRemote(dev: string, ns: string): boolean {
+    const vni = this.facts.link(ns, dev)?.vxlan?.vni;
+    return Object.entries(this.facts.observed).some(
+      ([other, st]) =>
+        other !== ns && Object.values(st.links).some((x) => x.kind === 'vxlan' && x.vxlan?.vni === vni && !x.master),
+    );
   }
 
   /** A bridge's VXLAN port: the VXLAN FDB names the remote VTEP; the underlay carries the frame. */
@@ -228,18 +282,43 @@ export class Segment {
     const l = this.facts.link(vx.ns, vx.dev)!;
     const node = this.facts.nodeAt(vx.ns, l.master);
     const pf = await this.facts.pathFacts(vx.ns);
-    const targetMac = this.target ? this.facts.link(this.target.ns, this.target.dev)?.mac : undefined;
-    const own = pf.fdb.find((e) => e.dev === vx.dev && e.dst && e.mac === targetMac);
+    let targetMac = this.target ? this.facts.link(this.target.ns, this.target.dev)?.mac : undefined;
     const floods = pf.fdb.filter((e) => e.dev === vx.dev && e.dst && e.mac === '00:00:00:00:00:00').map((e) => e.dst!);
+    const fdbCommand = `bridge -n ${vx.ns} fdb show dev ${vx.dev}`;
+    if (!l.master) {
+      // A VTEP routed to (flannel's): the next hop's MAC comes from the neighbour table; without an
+      // entry, ARP's broadcast can only go where the FDB floods (the all-zeros entries).
+      const entry = pf.neighbours.find(
+        (n) => n.dst === this.nextHop && n.dev === vx.dev && n.lladdr && !n.state.some((x) => /FAILED|INCOMPLETE/.test(x)),
+      );
+      if (entry) targetMac = entry.lladdr;
+      else if (floods.length === 0) {
+        const who = this.facts.nodeAt(vx.ns, vx.dev);
+        return {
+          blocked: {
+            node: who,
+            interface: vx.dev,
+            side: 'out',
+            reason: 'no-neighbour',
+            detail: `${who} has no neighbour entry for ${this.nextHop} on ${vx.dev}, and cannot ask for one: ARP's broadcast would have to be flooded, but ${vx.dev}'s FDB has no all-zeros (flood) entry, so the ${this.reply ? 'reply' : 'packet'} is never sent`,
+            fix: `add the neighbour entry${targetMac ? '' : ' (the MAC of the far VTEP device)'}: ip -n ${vx.ns} neigh replace ${this.nextHop} lladdr ${targetMac ?? 'MAC'} dev ${vx.dev} nud permanent`,
+            commands: [`ip -n ${vx.ns} neigh show dev ${vx.dev}`, fdbCommand],
+          },
+        };
+      }
+    }
+    const own = pf.fdb.find((e) => e.dev === vx.dev && e.dst && e.mac === targetMac);
     const remotes = own?.dst ? [own.dst] : floods;
     if (remotes.length === 0 || !l.vxlan)
       return {
         blocked: {
           node,
           interface: vx.dev,
+          side: 'out',
           reason: 'no-fdb-remote',
-          detail: `VXLAN device ${vx.dev} has no FDB entry naming a remote VTEP: the frame has nowhere to go`,
-          fix: `bridge -n ${vx.ns} fdb append 00:00:00:00:00:00 dev ${vx.dev} dst REMOTE-VTEP`,
+          detail: `VXLAN device ${vx.dev} (on ${node}) has no FDB entry naming a remote VTEP for ${targetMac ?? this.nextHop}, and no all-zeros entry to flood to: the frame has nowhere to go and is dropped`,
+          fix: `give ${vx.dev} its remote VTEP: bridge -n ${vx.ns} fdb append 00:00:00:00:00:00 dev ${vx.dev} dst REMOTE-VTEP (the overlay's other members in the lab file do this when the lab is applied again)`,
+          commands: [fdbCommand],
         },
       };
     // The remote that leads to the target: the VTEP whose VXLAN device is wired to it.
@@ -258,10 +337,10 @@ export class Segment {
       node,
       out: vx.dev,
       action: 'encapsulate',
-      detail: `VXLAN VNI ${l.vxlan.vni}: ${own ? `the FDB has ${targetMac} at` : 'flooded to'} VTEP ${remote} (UDP ${l.vxlan.port}), from ${l.vxlan.local}`,
+      detail: `${vx.dev} wraps the frame in VXLAN (VNI ${l.vxlan.vni}, UDP ${l.vxlan.port}) for VTEP ${remote}: ${own ? `its FDB has ${targetMac} at ${remote}` : `no FDB entry for ${targetMac ?? 'the MAC'}, so it floods to every remote of the all-zeros entries`}; the outer packet ${l.vxlan.local} → ${remote} crosses the underlay`,
       src: l.vxlan.local,
       dst: remote,
-      commands: [`bridge -n ${vx.ns} fdb show dev ${vx.dev}`],
+      commands: [fdbCommand],
     });
     const under = await this.underlay(vx.ns, {
       src: l.vxlan.local,
@@ -269,10 +348,11 @@ export class Segment {
       proto: 'udp',
       port: l.vxlan.port,
       size: this.packet.size + 50,
-      df: this.packet.df,
+      // The kernel's VXLAN leaves the outer DF bit off unless the device says otherwise (df set).
+      df: false,
     });
     this.hops.push(...under.hops);
-    if (under.blocked) return { blocked: under.blocked };
+    if (under.blocked) return { blocked: under.blocked, dropListed: true };
     const at = under.delivered!.ns;
     const peer = Object.values(this.facts.observed[at]?.links ?? {}).find(
       (x) => x.kind === 'vxlan' && x.vxlan?.vni === l.vxlan!.vni && x.vxlan.port === l.vxlan!.port,
@@ -293,6 +373,26 @@ export class Segment {
     });
     this.seen.add(key({ ns: at, dev: peer.name }));
     if (peer.master) return this.bridge(at, peer.master, peer.name);
-    return this.arrive({ ns: at, dev: peer.name });
+    const end = { ns: at, dev: peer.name };
+    if (this.target && key(this.target) === key(end)) return { arrival: end };
+    // Decapsulated into a VXLAN device that is no bridge's port and does not hold the next hop: the
+    // inner frame ends there (a VTEP left out of its bridge).
+    const who = this.facts.nodeOfNs(at);
+    const bridgeThere = Object.values(this.facts.observed[at]?.links ?? {}).find(
+      (x) => x.kind === 'bridge' && this.target && wiredTo(this.facts, { ns: at, dev: x.name }, this.target, end),
+    );
+    return {
+      blocked: {
+        node: who,
+        interface: peer.name,
+        side: 'in',
+        reason: 'no-neighbour',
+        detail: `${who}'s ${peer.name} decapsulates the frame, but ${peer.name} is not a port of any bridge and does not hold ${this.nextHop}: the frame ends there, and "who has ${this.nextHop}?" is never answered${bridgeThere ? ` (${this.nextHop} is behind bridge ${this.facts.nodeAt(at, bridgeThere.name)})` : ''}`,
+        fix: bridgeThere
+          ? `make ${peer.name} a port of ${this.facts.nodeAt(at, bridgeThere.name)}: ip -n ${at} link set ${peer.name} master ${bridgeThere.name}`
+          : `make ${peer.name} a port of the bridge the overlay joins (ip -n ${at} link set ${peer.name} master BRIDGE)`,
+        commands: [`bridge -n ${at} link show`],
+      },
+    };
   }
 }

@@ -12,8 +12,11 @@ export interface Packet {
   df: boolean;
 }
 
-/** Where the packet dies, before the direction is known. */
-export type Blocked = Omit<WhyBlocked, 'direction'>;
+/**
+ * Where the packet dies, before the direction is known; `side` says whether `interface` is where it
+ * came in or where it would leave (the drop hop's `in` or `out`), `commands` what to run to see it.
+ */
+export type Blocked = Omit<WhyBlocked, 'direction'> & { side?: 'in' | 'out'; commands?: string[] };
 
 /** One address translation the forward path made, so the reply can be translated back. */
 export interface Translation {
@@ -22,6 +25,8 @@ export interface Translation {
   /** The packet's addresses before and after. */
   before: { src: string; dst: string };
   after: { src: string; dst: string };
+  /** The rule that made it. */
+  rule?: string;
 }
 
 export interface PathResult {
