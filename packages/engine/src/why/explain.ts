@@ -89,7 +89,8 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
   // The reply: from the address the request reached, to the source it saw (NAT'd or not).
   const seen = forward.delivered!.packet;
   // Its destination port is the request's ephemeral source port, which no rule here names.
-  const reply: Packet = { src: seen.dst, dst: seen.src, proto: q.proto, size: q.size, df: q.df };
+  // The kernel sends its echo replies without don't-fragment (its ICMP socket: IP_PMTUDISC_DONT).
+  const reply: Packet = { src: seen.dst, dst: seen.src, proto: q.proto, size: q.size, df: q.proto === 'icmp' ? false : q.df };
   const reverse = await walk({ ...ctx, direction: 'reverse' }, forward.delivered!.ns, reply);
   result.reverse = reverse.hops;
   if (reverse.blocked) {

@@ -64,6 +64,20 @@ export async function routeRefused(
       fix: `bring lo up: ip -n ${ns} link set lo up`,
       commands: [...commands, `ip -n ${ns} link show lo`],
     };
+  // An interface taken down takes its connected routes with it: the subnet is still on the interface.
+  const downOn = addressesOf(facts, ns).find(
+    (a) => a.dev !== 'lo' && cidrContains(a.cidr, p.dst) && !pf.links[a.dev]?.flags.includes('UP'),
+  );
+  if (downOn)
+    return {
+      node,
+      interface: downOn.dev,
+      side: 'out',
+      reason: 'link-down',
+      detail: `${p.dst} is on ${node}'s subnet ${downOn.cidr} of ${downOn.dev}, but ${downOn.dev} is administratively down, and its connected route went with it (the kernel answers "${error}")`,
+      fix: `bring ${downOn.dev} up: ip -n ${ns} link set ${downOn.dev} up (in the lab file: no up: false on ${node}'s ${downOn.dev})`,
+      commands: [...commands, `ip -n ${ns} link show ${downOn.dev}`],
+    };
   const matching = await routesMatching(ns, p.dst);
   commands.push(`ip -n ${ns} route show table all match ${p.dst}`);
   const first = matching.find((r) => r.type !== 'broadcast');

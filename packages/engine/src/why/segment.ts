@@ -369,7 +369,8 @@ export class Segment {
       node: this.facts.nodeAt(at, peer.master),
       in: peer.name,
       action: 'decapsulate',
-      detail: `VXLAN VNI ${l.vxlan.vni} from ${l.vxlan.local}: the inner frame enters ${peer.master ? `bridge ${this.facts.nodeAt(at, peer.master)}` : peer.name}`,
+      detail: `${peer.name} takes the VXLAN packet from ${l.vxlan.local} (VNI ${l.vxlan.vni}) off the underlay: the inner frame enters ${peer.master ? `bridge ${this.facts.nodeAt(at, peer.master)}` : peer.name}`,
+      commands: [`ip -n ${at} -d link show ${peer.name}`],
     });
     this.seen.add(key({ ns: at, dev: peer.name }));
     if (peer.master) return this.bridge(at, peer.master, peer.name);

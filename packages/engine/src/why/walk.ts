@@ -86,8 +86,8 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
   };
   for (let step = 0; step < MAX_HOPS; step++) {
     const node = facts.nodeAt(ns, iif);
-    // The same packet at the same place twice: a routing loop (the kernel's TTL ends it).
-    const here = `${ns}|${iif ?? ''}|${p.dst}`;
+    // The same packet at the same node twice: a routing loop (the kernel's TTL ends it).
+    const here = `${ns}|${p.src}|${p.dst}`;
     if (visited.includes(here)) {
       const loop = visited.slice(visited.indexOf(here)).map((v) => facts.nodeOfNs(v.split('|')[0]!));
       return dies({
