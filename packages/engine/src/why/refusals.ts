@@ -50,7 +50,7 @@ export async function routeRefused(
   error: string,
   command: string,
 ): Promise<Blocked> {
-  const node = facts.nodeAt(ns, iif);
+  const node = facts.l3Node(ns, iif);
   const pf = await facts.pathFacts(ns);
   const commands = [command];
   // Loopback: a fresh namespace's lo is down, and with it 127.0.0.0/8's local routes are gone.
@@ -148,7 +148,7 @@ export function unicastRefused(
   p: Packet,
   answer: Extract<RouteAnswer, { ok: true }>,
 ): Blocked {
-  const node = facts.nodeAt(ns, iif);
+  const node = facts.l3Node(ns, iif);
   return {
     node,
     interface: iif,

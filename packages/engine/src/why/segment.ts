@@ -207,7 +207,8 @@ export class Segment {
         node: bridgeNode,
         in: inPort,
         action: 'switch',
-        detail: `${br} holds ${this.nextHop} itself: up to its host's IP stack`,
+        detail: `bridge ${bridgeNode} (${br}) holds ${this.nextHop} itself: the frame goes up to its host's IP stack`,
+        commands: [`ip -n ${ns} addr show dev ${br}`],
       });
       return { arrival: here };
     }

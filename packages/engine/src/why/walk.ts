@@ -85,7 +85,7 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
     return { hops, blocked: rest };
   };
   for (let step = 0; step < MAX_HOPS; step++) {
-    const node = facts.nodeAt(ns, iif);
+    const node = facts.l3Node(ns, iif);
     // The same packet at the same node twice: a routing loop (the kernel's TTL ends it).
     const here = `${ns}|${p.src}|${p.dst}`;
     if (visited.includes(here)) {
@@ -135,8 +135,8 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
         in: iif,
         action: 'deliver',
         detail: withNotes(
-          reply
-            ? `the reply reaches ${node}: ${p.dst} is its own address`
+          reply || (ctx.underlay && ctx.direction === 'reverse')
+            ? `the ${ctx.underlay ? 'VXLAN packet with the reply' : 'reply'} reaches ${node}: ${p.dst} is its own address${ctx.underlay ? ` (its VXLAN socket, udp port ${p.port})` : ''}`
             : `${p.dst} is an address of ${node}${holderOf(facts, ns, p.dst)} (a local route): delivered to ${to}`,
           notes,
         ),
@@ -183,13 +183,16 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
     const fragmented = p.size > mtu;
     const nextHop = answer.gateway ?? before.dst;
     const how = `${answer.gateway ? `via ${answer.gateway}` : 'directly (on the link)'}, out of ${out}${answer.table && answer.table !== 'main' ? ` (table ${answer.table})` : ''}`;
-    const what = reply
-      ? iif
-        ? `${node} routes the reply to ${p.dst} ${how}`
-        : `${node} answers: the reply to ${p.dst} goes ${how}`
-      : iif
-        ? `${node} forwards it to ${p.dst} ${how}`
-        : `${node} sends it to ${p.dst} ${how}`;
+    const carried = ctx.underlay
+      ? `the VXLAN packet${ctx.direction === 'reverse' ? ' (the reply inside)' : ''}`
+      : reply
+        ? 'the reply'
+        : 'it';
+    const what = iif
+      ? `${node} ${reply ? 'routes' : 'forwards'} ${carried} to ${p.dst} ${how}`
+      : reply
+        ? `${node} answers: the reply to ${p.dst} goes ${how}`
+        : `${node} sends ${carried} to ${p.dst} ${how}`;
     hops.push({
       node,
       in: iif,
