@@ -117,6 +117,10 @@ export async function routeRefused(
   // No route at all: say why the connected route is missing when an address explains it.
   const own = addressesOf(facts, ns).filter((a) => a.dev !== 'lo');
   const host32 = own.find((a) => a.cidr.endsWith('/32'));
+  const downs = Object.values(pf.links)
+    .filter((l) => l.name !== 'lo' && !l.flags.includes('UP'))
+    .map((l) => l.name);
+  const firstDev = Object.keys(pf.links).find((d) => d !== 'lo') ?? 'eth0';
   const gw = likelyGateway(facts, ns);
   // The prefix length the /32 should have had: the destination's own, when the /32 is in its subnet.
   const owner = facts.ownerOf(p.dst);
@@ -126,14 +130,16 @@ export async function routeRefused(
   const hint = host32
     ? `; ${node}'s ${host32.dev} has ${host32.cidr}: a /32 address brings no connected route for its subnet`
     : own.length === 0
-      ? `; ${node} has no IPv4 address on any interface`
+      ? `; ${node} has no IPv4 address on any interface${downs.length ? ` (and ${downs.join(', ')} ${downs.length > 1 ? 'are' : 'is'} down)` : ''}`
       : '';
   return {
     node,
     interface: iif,
     reason: 'no-route',
     detail: `${node} has no route to ${p.dst} (no connected subnet covers it and there is no default route): the kernel answers "${error}"${hint}`,
-    fix: host32
+    fix: own.length === 0
+      ? `give ${node} an address on its link and bring the interface up (ip -n ${ns} addr add ADDRESS/PREFIX dev ${firstDev}; ip -n ${ns} link set ${firstDev} up)`
+      : host32
       ? `give ${host32.dev} its subnet's prefix length${wanted ? ` (/${wanted}, as ${p.dst} has)` : ''}: ip -n ${ns} addr del ${host32.cidr} dev ${host32.dev}; ip -n ${ns} addr add ${host32.cidr.split('/')[0]}/${wanted ?? 'PREFIX'} dev ${host32.dev} — or add a route for ${p.dst}`
       : `add a route on ${node}: routes: [{ to: default, via: ${gw ?? 'GATEWAY'} }] in the lab file (ip -n ${ns} route add default via ${gw ?? 'GATEWAY'})`,
     commands,
