@@ -83,14 +83,23 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
     reverse: [],
   };
   if (forward.blocked) {
-    result.blocked = { direction: 'forward', ...strip(danglingDnat(facts, ctx.translations, forward.blocked) ?? forward.blocked) };
+    result.blocked = {
+      direction: 'forward',
+      ...strip(danglingDnat(facts, ctx.translations, forward.blocked) ?? forward.blocked),
+    };
     return result;
   }
   // The reply: from the address the request reached, to the source it saw (NAT'd or not).
   const seen = forward.delivered!.packet;
   // Its destination port is the request's ephemeral source port, which no rule here names.
   // The kernel sends its echo replies without don't-fragment (its ICMP socket: IP_PMTUDISC_DONT).
-  const reply: Packet = { src: seen.dst, dst: seen.src, proto: q.proto, size: q.size, df: q.proto === 'icmp' ? false : q.df };
+  const reply: Packet = {
+    src: seen.dst,
+    dst: seen.src,
+    proto: q.proto,
+    size: q.size,
+    df: q.proto === 'icmp' ? false : q.df,
+  };
   const reverse = await walk({ ...ctx, direction: 'reverse' }, forward.delivered!.ns, reply);
   result.reverse = reverse.hops;
   if (reverse.blocked) {

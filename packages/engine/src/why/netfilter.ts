@@ -132,7 +132,8 @@ export async function netfilterHook(ctx: WalkContext, input: HookInput): Promise
       addressOf: (dev) => facts.link(ns, dev)?.addresses[0]?.split('/')[0],
     };
     const v = runRuleChain(table, chain, m);
-    for (const u of v.unknown) notes.push(`the rule \`${u}\` uses a match the walk cannot judge (counted as not matching)`);
+    for (const u of v.unknown)
+      notes.push(`the rule \`${u}\` uses a match the walk cannot judge (counted as not matching)`);
     if (v.verdict === 'drop')
       return { hops, packet, notes, blocked: filteredBy(ctx, input, tableName, chain, v, packet) };
     if (tableName === 'filter' && v.rule && table.policies.get(chain) === 'DROP')

@@ -137,11 +137,12 @@ export async function routeRefused(
     interface: iif,
     reason: 'no-route',
     detail: `${node} has no route to ${p.dst} (no connected subnet covers it and there is no default route): the kernel answers "${error}"${hint}`,
-    fix: own.length === 0
-      ? `give ${node} an address on its link and bring the interface up (ip -n ${ns} addr add ADDRESS/PREFIX dev ${firstDev}; ip -n ${ns} link set ${firstDev} up)`
-      : host32
-      ? `give ${host32.dev} its subnet's prefix length${wanted ? ` (/${wanted}, as ${p.dst} has)` : ''}: ip -n ${ns} addr del ${host32.cidr} dev ${host32.dev}; ip -n ${ns} addr add ${host32.cidr.split('/')[0]}/${wanted ?? 'PREFIX'} dev ${host32.dev} — or add a route for ${p.dst}`
-      : `add a route on ${node}: routes: [{ to: default, via: ${gw ?? 'GATEWAY'} }] in the lab file (ip -n ${ns} route add default via ${gw ?? 'GATEWAY'})`,
+    fix:
+      own.length === 0
+        ? `give ${node} an address on its link and bring the interface up (ip -n ${ns} addr add ADDRESS/PREFIX dev ${firstDev}; ip -n ${ns} link set ${firstDev} up)`
+        : host32
+          ? `give ${host32.dev} its subnet's prefix length${wanted ? ` (/${wanted}, as ${p.dst} has)` : ''}: ip -n ${ns} addr del ${host32.cidr} dev ${host32.dev}; ip -n ${ns} addr add ${host32.cidr.split('/')[0]}/${wanted ?? 'PREFIX'} dev ${host32.dev} — or add a route for ${p.dst}`
+          : `add a route on ${node}: routes: [{ to: default, via: ${gw ?? 'GATEWAY'} }] in the lab file (ip -n ${ns} route add default via ${gw ?? 'GATEWAY'})`,
     commands,
   };
 }

@@ -102,7 +102,7 @@ export class Segment {
       interface: end.dev,
       side: 'in',
       reason: 'mtu',
-      detail: `a ${this.packet.size}-byte packet ${how} ${node}'s ${end.dev}, whose MTU is ${mtu}: the kernel drops it there without an ICMP error${this.packet.df ? '' : ' (fragments are cut to the sender\'s MTU, which is bigger)'}, so big packets vanish while small ones pass`,
+      detail: `a ${this.packet.size}-byte packet ${how} ${node}'s ${end.dev}, whose MTU is ${mtu}: the kernel drops it there without an ICMP error${this.packet.df ? '' : " (fragments are cut to the sender's MTU, which is bigger)"}, so big packets vanish while small ones pass`,
       fix: `give both ends of the link the same MTU (mtu: on the link in the lab file; ip -n ${end.ns} link set ${end.dev} mtu ${this.packet.size})`,
       commands: [`ip -n ${end.ns} -s link show ${end.dev}`],
     };
@@ -115,9 +115,7 @@ export class Segment {
     const node = this.facts.nodeAt(sender.ns, sender.dev);
     const proxy = this.facts.link(e.ns, e.dev)?.kind === 'veth' && !this.facts.link(e.ns, e.dev)?.master;
     const proxyHint =
-      proxy && !owner
-        ? `; ${this.where(e)} could answer for it by proxy ARP, but proxy_arp is off there`
-        : '';
+      proxy && !owner ? `; ${this.where(e)} could answer for it by proxy ARP, but proxy_arp is off there` : '';
     return {
       blocked: {
         node,
@@ -290,7 +288,8 @@ export class Segment {
       // A VTEP routed to (flannel's): the next hop's MAC comes from the neighbour table; without an
       // entry, ARP's broadcast can only go where the FDB floods (the all-zeros entries).
       const entry = pf.neighbours.find(
-        (n) => n.dst === this.nextHop && n.dev === vx.dev && n.lladdr && !n.state.some((x) => /FAILED|INCOMPLETE/.test(x)),
+        (n) =>
+          n.dst === this.nextHop && n.dev === vx.dev && n.lladdr && !n.state.some((x) => /FAILED|INCOMPLETE/.test(x)),
       );
       if (entry) targetMac = entry.lladdr;
       else if (floods.length === 0) {

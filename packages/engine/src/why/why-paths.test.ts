@@ -100,7 +100,11 @@ describe('why: reachable paths, hop by hop', () => {
       const parts = [];
       for (const node of Object.keys(lab8.nodes)) {
         const ns = nsOf(t, lab8, node);
-        for (const args of [['-n', ns, '-br', 'link'], ['-n', ns, 'route', 'show', 'table', 'all'], ['-n', ns, 'netconf']])
+        for (const args of [
+          ['-n', ns, '-br', 'link'],
+          ['-n', ns, 'route', 'show', 'table', 'all'],
+          ['-n', ns, 'netconf'],
+        ])
           parts.push((await run('ip', args)).stdout);
         parts.push((await run('ip', ['netns', 'exec', ns, 'iptables-save'])).stdout.replace(/^#.*$/gm, ''));
       }
@@ -138,7 +142,12 @@ describe('why: NAT', () => {
     expect(masq.detail).toMatch(/masquerade/);
     expect(masq.detail).toMatch(/172\.17\.0\.2 → 203\.0\.113\.1 becomes 203\.0\.113\.10 → 203\.0\.113\.1/);
     expect(r.forward[0]).toMatchObject({ src: '172.17.0.2', dst: '203.0.113.1' });
-    expect(r.forward.slice(2).filter((h) => h.src).every((h) => h.src === '203.0.113.10')).toBe(true);
+    expect(
+      r.forward
+        .slice(2)
+        .filter((h) => h.src)
+        .every((h) => h.src === '203.0.113.10'),
+    ).toBe(true);
     expect(pathOf(r.reverse)).toEqual([
       'upstream:send[>eth0]',
       'host:translate[eth0>]',
@@ -182,7 +191,13 @@ links:
   it('a port forward: the hops after the DNAT go to nas:80, the reply comes back from the public address', async () => {
     const lab = await applyLab(t, labOf(HOME('192.168.0.20:80')));
     stops.push(await listen(t, lab, 'nas', 'tcp', 80));
-    const r = await explainPath(t.engine, 'home', { from: 'client', to: '203.0.113.10', proto: 'tcp', port: 8080, probe: false });
+    const r = await explainPath(t.engine, 'home', {
+      from: 'client',
+      to: '203.0.113.10',
+      proto: 'tcp',
+      port: 8080,
+      probe: false,
+    });
     expect(r.reachable, JSON.stringify(r.blocked)).toBe(true);
     expect(pathOf(r.forward)).toEqual([
       'client:send[>eth0]',
@@ -204,7 +219,13 @@ links:
 
   it('nat: a port forward to an address nobody holds — the node with the DNAT', async () => {
     await applyLab(t, labOf(HOME('192.168.0.99:80')));
-    const r = await explainPath(t.engine, 'home', { from: 'client', to: '203.0.113.10', proto: 'tcp', port: 8080, probe: false });
+    const r = await explainPath(t.engine, 'home', {
+      from: 'client',
+      to: '203.0.113.10',
+      proto: 'tcp',
+      port: 8080,
+      probe: false,
+    });
     const b = expectBlocked(r, { direction: 'forward', node: 'home', reason: 'nat' });
     expect(b.detail).toMatch(/192\.168\.0\.99/);
     expect(b.fix).toMatch(/portForwards/);

@@ -63,7 +63,12 @@ describe('why: bridge-port-down', () => {
     const lab = await applyLab(t, exampleLab('two-containers.yaml'));
     await inNode(t, lab, 'br0', ['ip', 'link', 'set', 'veth-db-br', 'down']);
     const r = await explainPath(t.engine, 'two-containers', { from: 'ns-web', to: 'ns-db', probe: false });
-    const b = expectBlocked(r, { direction: 'forward', node: 'br0', reason: 'bridge-port-down', interface: 'veth-db-br' });
+    const b = expectBlocked(r, {
+      direction: 'forward',
+      node: 'br0',
+      reason: 'bridge-port-down',
+      interface: 'veth-db-br',
+    });
     expect(b.fix).toMatch(/veth-db-br up/);
     expect(pathOf(r.forward).slice(0, 2)).toEqual(['ns-web:send[>veth-web]', 'br0:switch[veth-web-br>veth-db-br]']);
   });
@@ -77,7 +82,13 @@ describe('why: no-neighbour', () => {
     const b = expectBlocked(r, { direction: 'forward', node: 'a', reason: 'no-neighbour', interface: 'eth0' });
     expect(b.detail).toMatch(/who has 10\.7\.0\.99/);
     expect(b.detail).toMatch(/no interface of the lab holds/);
-    expect(r.forward[0]).toMatchObject({ node: 'a', action: 'send', out: 'eth0', src: '10.7.0.1', dst: '198.51.100.7' });
+    expect(r.forward[0]).toMatchObject({
+      node: 'a',
+      action: 'send',
+      out: 'eth0',
+      src: '10.7.0.1',
+      dst: '198.51.100.7',
+    });
     expect(r.forward[0]!.detail).toMatch(/via 10\.7\.0\.99/);
   });
 });

@@ -34,7 +34,10 @@ links:
 
 describe('why: no-route', () => {
   it('no route at all: the sender, with the gateway it could use', async () => {
-    await applyLab(t, labOf(chain().replace("a: { kind: netns, routes: [{ to: default, via: 10.8.1.1 }] }", 'a: { kind: netns }')));
+    await applyLab(
+      t,
+      labOf(chain().replace('a: { kind: netns, routes: [{ to: default, via: 10.8.1.1 }] }', 'a: { kind: netns }')),
+    );
     const r = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', probe: false });
     const b = expectBlocked(r, { direction: 'forward', node: 'a', reason: 'no-route' });
     expect(b.detail).toMatch(/Network is unreachable/);
@@ -102,19 +105,22 @@ describe('why: filtered', () => {
 });
 
 describe('why: no-listener', () => {
-  it.each([['tcp' as const], ['udp' as const]])('%s to a port nothing listens on, then reachable when nc listens', async (proto) => {
-    const lab = await applyLab(t, labOf(chain()));
-    const r = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', proto, port: 9090, probe: false });
-    const b = expectBlocked(r, { direction: 'forward', node: 'b', reason: 'no-listener', interface: 'eth0' });
-    expect(b.detail).toContain(`${proto} port 9090`);
-    expect(b.fix).toMatch(/nc -l/);
-    stops.push(await listen(t, lab, 'b', proto, 9090));
-    const ok = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', proto, port: 9090, probe: false });
-    expect(ok.reachable, JSON.stringify(ok.blocked)).toBe(true);
-    expect(pathOf(ok.forward)).toEqual(['a:send[>eth0]', 'r:route[eth0>eth1]', 'b:deliver[eth0>]']);
-    expect(pathOf(ok.reverse)).toEqual(['b:send[>eth0]', 'r:route[eth1>eth0]', 'a:deliver[eth0>]']);
-    expectExplained(ok);
-  });
+  it.each([['tcp' as const], ['udp' as const]])(
+    '%s to a port nothing listens on, then reachable when nc listens',
+    async (proto) => {
+      const lab = await applyLab(t, labOf(chain()));
+      const r = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', proto, port: 9090, probe: false });
+      const b = expectBlocked(r, { direction: 'forward', node: 'b', reason: 'no-listener', interface: 'eth0' });
+      expect(b.detail).toContain(`${proto} port 9090`);
+      expect(b.fix).toMatch(/nc -l/);
+      stops.push(await listen(t, lab, 'b', proto, 9090));
+      const ok = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', proto, port: 9090, probe: false });
+      expect(ok.reachable, JSON.stringify(ok.blocked)).toBe(true);
+      expect(pathOf(ok.forward)).toEqual(['a:send[>eth0]', 'r:route[eth0>eth1]', 'b:deliver[eth0>]']);
+      expect(pathOf(ok.reverse)).toEqual(['b:send[>eth0]', 'r:route[eth1>eth0]', 'a:deliver[eth0>]']);
+      expectExplained(ok);
+    },
+  );
 });
 
 describe('why: rp-filter', () => {
@@ -165,6 +171,11 @@ links:
     const r = await explainPath(t.engine, 'loop', { from: 'a', to: '10.99.1.1', probe: false });
     const b = expectBlocked(r, { direction: 'forward', node: 'r1', reason: 'unknown' });
     expect(b.detail).toMatch(/routing loop: r1 → r2 → r1/);
-    expect(pathOf(r.forward)).toEqual(['a:send[>eth0]', 'r1:route[eth0>eth1]', 'r2:route[eth0>eth0]', 'r1:drop[eth1>]']);
+    expect(pathOf(r.forward)).toEqual([
+      'a:send[>eth0]',
+      'r1:route[eth0>eth1]',
+      'r2:route[eth0>eth0]',
+      'r1:drop[eth1>]',
+    ]);
   });
 });

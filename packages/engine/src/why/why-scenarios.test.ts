@@ -108,27 +108,36 @@ afterEach(async () => {
 
 describe('why on every built-in exercise', () => {
   it('covers the whole library', () => {
-    expect(Object.keys(CASES).sort()).toEqual(builtinScenarios().map((b) => b.id).sort());
+    expect(Object.keys(CASES).sort()).toEqual(
+      builtinScenarios()
+        .map((b) => b.id)
+        .sort(),
+    );
   });
 
-  it.each(Object.keys(CASES).map((id) => [id]))('%s: the broken lab names the breakage, the solution reaches', async (id) => {
-    const c = CASES[id]!;
-    const scenario = builtinScenario(id)!.scenario;
-    const { lab } = await startExercise(t.engine, scenario, { lab: scenario.lab.name });
-    if (c.listener) {
-      const spec = { ...scenario.lab, name: lab };
-      stops.push(await listen(t, spec, c.listener.node, 'tcp', c.listener.port));
-    }
-    const broken = await explainPath(t.engine, lab, { ...c.query, probe: false });
-    const b = expectBlocked(broken, c.broken);
-    expect(`${b.detail}\n${b.fix}`).toMatch(c.says);
+  it.each(Object.keys(CASES).map((id) => [id]))(
+    '%s: the broken lab names the breakage, the solution reaches',
+    async (id) => {
+      const c = CASES[id]!;
+      const scenario = builtinScenario(id)!.scenario;
+      const { lab } = await startExercise(t.engine, scenario, { lab: scenario.lab.name });
+      if (c.listener) {
+        const spec = { ...scenario.lab, name: lab };
+        stops.push(await listen(t, spec, c.listener.node, 'tcp', c.listener.port));
+      }
+      const broken = await explainPath(t.engine, lab, { ...c.query, probe: false });
+      const b = expectBlocked(broken, c.broken);
+      expect(`${b.detail}\n${b.fix}`).toMatch(c.says);
 
-    const steps = await solveExercise(t.engine, lab);
-    expect(steps.filter((s) => s.code !== 0)).toEqual([]);
-    const solved = await explainPath(t.engine, lab, { ...c.query, probe: false });
-    expect(solved.reachable, JSON.stringify({ blocked: solved.blocked, forward: solved.forward }, null, 1)).toBe(true);
-    expectExplained(solved);
-  });
+      const steps = await solveExercise(t.engine, lab);
+      expect(steps.filter((s) => s.code !== 0)).toEqual([]);
+      const solved = await explainPath(t.engine, lab, { ...c.query, probe: false });
+      expect(solved.reachable, JSON.stringify({ blocked: solved.blocked, forward: solved.forward }, null, 1)).toBe(
+        true,
+      );
+      expectExplained(solved);
+    },
+  );
 
   it('docker-nat half solved (forwarding on, no masquerade): nat, at the host that should translate', async () => {
     const scenario = builtinScenario('docker-nat')!.scenario;
