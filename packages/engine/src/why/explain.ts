@@ -114,7 +114,8 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
       direction: 'reverse',
       node: facts.nodeOfNs(reverse.delivered!.ns),
       reason: 'unknown',
-      detail: `the reply is delivered to ${facts.nodeOfNs(reverse.delivered!.ns)}, not back to ${q.from}`,
+      detail: `the reply is delivered to ${facts.nodeOfNs(reverse.delivered!.ns)}, not back to ${q.from}: ${src} is an address there too`,
+      fix: `give ${q.from}'s address ${src} to ${q.from} alone (ip -n ${facts.nsOfNode(q.from)} addr; the same on ${facts.nodeOfNs(reverse.delivered!.ns)})`,
     };
   return result;
 }

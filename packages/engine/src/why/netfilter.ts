@@ -7,8 +7,7 @@
 // own trace) has the last word.
 import { isBridge, type WhyHop } from '@patchbay/topology';
 import { parseRuleTable, runRuleChain, type ChainVerdict, type MatchContext } from './netfilter-rules.js';
-import type { WalkContext } from './walk.js';
-import type { Blocked, Packet } from './walk-types.js';
+import type { Blocked, Packet, WalkContext } from './walk-types.js';
 
 export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
 
@@ -86,7 +85,7 @@ function filteredBy(
   };
 }
 
-export async function netfilterHook(ctx: WalkContext, input: HookInput): Promise<HookOutcome> {
+export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
   const { facts } = ctx;
   const { ns, hook } = input;
   let packet = input.packet;

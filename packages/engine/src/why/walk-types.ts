@@ -1,6 +1,6 @@
 // The walk's own types: the packet as it travels (its addresses change at NAT), and a path's end.
 import type { WhyBlocked, WhyHop, WhyProtocol } from '@patchbay/topology';
-import type { KernelEnd } from './facts.js';
+import type { KernelEnd, LabFacts } from './facts.js';
 
 export interface Packet {
   src: string;
@@ -34,4 +34,13 @@ export interface PathResult {
   blocked?: Blocked;
   /** Where the packet was delivered, and as what (its addresses there). */
   delivered?: KernelEnd & { packet: Packet };
+}
+
+export interface WalkContext {
+  facts: LabFacts;
+  /** Translations made so far (forward), undone on the way back (reverse). */
+  translations: Translation[];
+  direction: 'forward' | 'reverse';
+  /** An encapsulated packet (VXLAN's UDP) walked through the underlay: no listener to check. */
+  underlay?: boolean;
 }

@@ -10,19 +10,12 @@ import type { LabFacts } from './facts.js';
 import { netfilterHook, type Hook } from './netfilter.js';
 import { routeRefused, unicastRefused } from './refusals.js';
 import { Segment } from './segment.js';
-import type { Blocked, Packet, PathResult, Translation } from './walk-types.js';
+import type { Blocked, Packet, PathResult, WalkContext } from './walk-types.js';
+
+export type { WalkContext } from './walk-types.js';
 
 /** A path longer than this is a routing loop (the kernel's TTL would end it at 64). */
 const MAX_HOPS = 64;
-
-export interface WalkContext {
-  facts: LabFacts;
-  /** Translations made so far (forward), undone on the way back (reverse). */
-  translations: Translation[];
-  direction: 'forward' | 'reverse';
-  /** An encapsulated packet (VXLAN's UDP) walked through the underlay: no listener to check. */
-  underlay?: boolean;
-}
 
 const LISTENS_ANYWHERE = new Set(['*', '0.0.0.0', '[::]', '::']);
 
@@ -51,7 +44,7 @@ async function listening(facts: LabFacts, ns: string, p: Packet, iif?: string): 
   };
 }
 
-async function hook(ctx: WalkContext, h: Hook, ns: string, p: Packet, iif?: string, oif?: string) {
+function hook(ctx: WalkContext, h: Hook, ns: string, p: Packet, iif?: string, oif?: string) {
   return netfilterHook(ctx, { hook: h, ns, packet: p, iif, oif });
 }
 
@@ -100,7 +93,7 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
     }
     visited.push(here);
     if (iif) {
-      const pre = await hook(ctx, 'prerouting', ns, p, iif);
+      const pre = hook(ctx, 'prerouting', ns, p, iif);
       hops.push(...pre.hops);
       if (pre.blocked) return dies(pre.blocked);
       p = pre.packet;
@@ -117,7 +110,7 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
       if (!p.src) p = { ...p, src: answer.prefsrc ?? p.dst };
       const notes: string[] = [];
       if (iif) {
-        const input = await hook(ctx, 'input', ns, p, iif);
+        const input = hook(ctx, 'input', ns, p, iif);
         hops.push(...input.hops);
         if (input.blocked) return dies(input.blocked);
         notes.push(...input.notes);
@@ -149,7 +142,7 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
     if (answer.type !== 'unicast' || !answer.dev) return dies(unicastRefused(facts, ns, iif, p, answer));
     if (!iif && !p.src) p = { ...p, src: answer.prefsrc ?? '' };
     const out = answer.dev;
-    const nf = await hook(ctx, iif ? 'forward' : 'output', ns, p, iif, out);
+    const nf = hook(ctx, iif ? 'forward' : 'output', ns, p, iif, out);
     hops.push(...nf.hops);
     if (nf.blocked) return dies(nf.blocked);
     const pf = await facts.pathFacts(ns);
@@ -175,7 +168,7 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
         fix: `send at most ${mtu} bytes (ping -s ${mtu - 28} -M do), or give every link on the path the same MTU (mtu: on the link in the lab file; ip -n ${ns} link set ${out} mtu ${p.size})`,
         commands: [answer.command, `ip -n ${ns} link show ${out}`],
       });
-    const post = await hook(ctx, 'postrouting', ns, p, iif, out);
+    const post = hook(ctx, 'postrouting', ns, p, iif, out);
     hops.push(...post.hops);
     if (post.blocked) return dies(post.blocked);
     const before = p;
