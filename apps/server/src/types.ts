@@ -1,6 +1,6 @@
 // What the plugins add to Fastify's types: the services (`engine`, `store`, `auth`) and a route's
 // `config` (who may call it: plugins/services/auth.ts reads it).
-import type { Engine } from '@patchbay/engine';
+import type { CpuHogGuard, Engine } from '@patchbay/engine';
 import type { RouteAccess } from '@patchbay/protocol';
 import type { AuthService, Scope } from './plugins/services/auth.js';
 import type { Store } from './store/store.js';
@@ -18,6 +18,8 @@ import type { Classroom } from './classroom/sessions.js';
 declare module 'fastify' {
   interface FastifyInstance {
     engine: Engine;
+    /** Labs held at their CPU ceiling, demoted to the idle CPU class (engine cpu-hog-guard.ts). */
+    cpuHogs: CpuHogGuard;
     store: Store;
     auth: AuthService;
     /** socket.io for the live streams. */

@@ -17,3 +17,5 @@ export * from './node-commands.js';
 export * from './exercise.js';
 export * from './sandbox-groups.js';
 export { explainPath, checkWhyQuery } from './why/explain.js';
+export * from './cpu-hog-policy.js';
+export * from './cpu-hog-guard.js';

@@ -26,3 +26,4 @@ export * from './tcp-probe.js';
 export * from './pty.js';
 export * from './route-get.js';
 export * from './path-facts.js';
+export * from './sandbox-cpu-idle.js';

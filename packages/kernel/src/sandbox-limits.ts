@@ -52,7 +52,7 @@ export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimitValues> = Object.freez
   processes: 256,
   memoryMiB: 512,
   cpuWeight: 100,
-  cpuPercent: 20,
+  cpuPercent: 10,
   openFiles: 1024,
 });
 
@@ -146,7 +146,7 @@ export function cgroupLayout(): CgroupLayout {
 }
 
 /** The layout, or undefined on a machine without usable cgroups (where no group can exist). */
-function layoutIfAny(): CgroupLayout | undefined {
+export function layoutIfAny(): CgroupLayout | undefined {
   try {
     return cgroupLayout();
   } catch {

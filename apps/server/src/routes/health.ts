@@ -14,7 +14,12 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
   route(app, routes.serverStatus, async (req) => {
     app.auth.assertInstructor(req, "see the server's status");
     const listen = listenOf(app.server.address(), 'encrypted' in req.socket);
-    return { rssBytes: process.memoryUsage.rss(), captures: app.captures.storage(), ...(listen ? { listen } : {}) };
+    return {
+      rssBytes: process.memoryUsage.rss(),
+      captures: app.captures.storage(),
+      ...(listen ? { listen } : {}),
+      cpuHogs: { demoted: app.cpuHogs.demotedLabs(), demotions: app.cpuHogs.demotions },
+    };
   });
 
   // Detected once per kernel release (engine.kernelFeatures); the editor disables what is missing.

@@ -1,12 +1,23 @@
 // The engine as a service (`app.engine`); the caller creates, recovers and closes it. Its
 // lifecycle listeners' failures and watcher trouble are logged with the app's logger.
-import type { Engine } from '@patchbay/engine';
+// A lab held at its CPU ceiling for seconds is demoted to the kernel's idle class while it stays
+// busy (engine cpu-hog-guard.ts), so the other students' shells never wait behind it.
+import { CpuHogGuard, type Engine } from '@patchbay/engine';
 import fp from 'fastify-plugin';
 
 export default fp<{ engine: Engine }>(
   async (app, opts) => {
     app.decorate('engine', opts.engine);
     opts.engine.setLog({ warn: (fields, message) => app.log.warn(fields, message) });
+    const cpuHogs = new CpuHogGuard(opts.engine.prefix, (e) =>
+      app.log.info(
+        { lab: e.lab },
+        e.demoted ? 'lab held at its CPU ceiling: demoted to the idle CPU class' : 'lab calm again: CPU class restored',
+      ),
+    );
+    app.decorate('cpuHogs', cpuHogs);
+    cpuHogs.start();
+    app.addHook('onClose', async () => cpuHogs.stop());
   },
   { name: 'engine' },
 );
