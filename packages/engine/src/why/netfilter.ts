@@ -152,7 +152,7 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
         in: input.iif,
         out: input.oif,
         action: 'translate',
-        detail: `${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'SNAT' ? 'source NAT' : 'masquerade (source NAT to the address of ' + (input.oif ?? 'the way out') + ')'} in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)`,
+        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)`,
         src: v.packet.src,
         dst: v.packet.dst,
         commands: [`ip netns exec ${ns} iptables -t ${tableName} -S ${chain}`, `ip netns exec ${ns} conntrack -L`],

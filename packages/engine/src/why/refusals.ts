@@ -3,7 +3,7 @@
 // forwarding off and an unreachable route; "Invalid argument" both rp_filter and a blackhole), so
 // the routes that cover the destination, forwarding and rp_filter are read before naming a reason.
 import { routesMatching, type RouteAnswer } from '@patchbay/kernel';
-import { cidrContains, isBridge } from '@patchbay/topology';
+import { cidrContains } from '@patchbay/topology';
 import type { LabFacts } from './facts.js';
 import type { Blocked, Packet } from './walk-types.js';
 
@@ -27,10 +27,8 @@ function likelyGateway(facts: LabFacts, ns: string): string | undefined {
     if (cidr.endsWith('/32')) continue;
     for (const [otherNs, state] of Object.entries(facts.observed)) {
       if (otherNs === ns) continue;
-      const node = facts.nodeOfNs(otherNs);
-      const spec = facts.lab.nodes[node];
-      const forwards = spec && !isBridge(spec) && (spec.kind === 'router' || spec.forwarding === true);
-      if (!forwards) continue;
+      // A node that forwards (as the kernel says: the observed net.ipv4.ip_forward).
+      if (state.sysctls['net.ipv4.ip_forward'] !== '1') continue;
       for (const l of Object.values(state.links))
         for (const a of l.name === 'lo' ? [] : l.addresses) {
           const ip = a.split('/')[0]!;
@@ -142,7 +140,7 @@ export async function routeRefused(
         ? `give ${node} an address on its link and bring the interface up (ip -n ${ns} addr add ADDRESS/PREFIX dev ${firstDev}; ip -n ${ns} link set ${firstDev} up)`
         : host32
           ? `give ${host32.dev} its subnet's prefix length${wanted ? ` (/${wanted}, as ${p.dst} has)` : ''}: ip -n ${ns} addr del ${host32.cidr} dev ${host32.dev}; ip -n ${ns} addr add ${host32.cidr.split('/')[0]}/${wanted ?? 'PREFIX'} dev ${host32.dev} — or add a route for ${p.dst}`
-          : `add a route on ${node}: routes: [{ to: default, via: ${gw ?? 'GATEWAY'} }] in the lab file (ip -n ${ns} route add default via ${gw ?? 'GATEWAY'})`,
+          : `add a route for ${p.dst} on ${node}, or a default route: routes: [{ to: default, via: ${gw ?? 'GATEWAY'} }] in the lab file (ip -n ${ns} route add default via ${gw ?? 'GATEWAY'})`,
     commands,
   };
 }

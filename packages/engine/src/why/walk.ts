@@ -20,7 +20,12 @@ const MAX_HOPS = 64;
 const LISTENS_ANYWHERE = new Set(['*', '0.0.0.0', '[::]', '::']);
 
 /** The listener check of a delivered tcp or udp packet. */
-async function listening(facts: LabFacts, ns: string, p: Packet, iif?: string): Promise<Blocked | undefined> {
+async function listening(
+  facts: LabFacts,
+  ns: string,
+  p: Packet,
+  iif: string | undefined,
+): Promise<Blocked | undefined> {
   if (p.proto === 'icmp' || p.port === undefined) return undefined;
   const sockets = await readListening(ns, p.proto);
   const command = `ip netns exec ${ns} ss -Hln${p.proto === 'tcp' ? 't' : 'u'}`;
@@ -36,7 +41,6 @@ async function listening(facts: LabFacts, ns: string, p: Packet, iif?: string): 
     : `${p.dst} is ${node}'s own address${holder ? ` (on ${holder})` : ''}, so the packet never leaves ${node}`;
   return {
     node,
-    ...(iif ? { interface: iif } : {}),
     reason: 'no-listener',
     detail: `${reached}, but nothing on ${node} listens on ${p.proto} port ${p.port} of ${p.dst} (ss lists no such socket): the kernel answers ${p.proto === 'tcp' ? 'with a TCP reset (connection refused)' : 'with ICMP port unreachable'}`,
     fix: `start a server on ${node} listening on ${p.proto} port ${p.port} (e.g. ip netns exec ${ns} nc -l${p.proto === 'udp' ? 'u' : ''} -p ${p.port})`,
@@ -66,7 +70,8 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
   const visited: string[] = [];
   const dies = (blocked: Blocked): PathResult => {
     const { side, commands, ...rest } = blocked;
-    const at = blocked.interface;
+    // A drop with no interface of its own at the node the packet is in: where it came in.
+    const at = blocked.interface ?? (blocked.node === facts.l3Node(ns, iif) ? iif : undefined);
     hops.push({
       node: blocked.node,
       ...(at && (side ?? 'in') === 'in' ? { in: at } : {}),

@@ -139,7 +139,7 @@ describe('why: NAT', () => {
       'upstream:deliver[eth0>]',
     ]);
     const masq = r.forward[2]!;
-    expect(masq.detail).toMatch(/masquerade/);
+    expect(masq.detail).toMatch(/^MASQUERADE \(source NAT to the address of eth0\)/);
     expect(masq.detail).toMatch(/172\.17\.0\.2 → 203\.0\.113\.1 becomes 203\.0\.113\.10 → 203\.0\.113\.1/);
     expect(r.forward[0]).toMatchObject({ src: '172.17.0.2', dst: '203.0.113.1' });
     expect(

@@ -110,7 +110,8 @@ describe('why: no-listener', () => {
     async (proto) => {
       const lab = await applyLab(t, labOf(chain()));
       const r = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', proto, port: 9090, probe: false });
-      const b = expectBlocked(r, { direction: 'forward', node: 'b', reason: 'no-listener', interface: 'eth0' });
+      const b = expectBlocked(r, { direction: 'forward', node: 'b', reason: 'no-listener' });
+      expect(pathOf(r.forward).at(-1)).toBe('b:drop[eth0>]');
       expect(b.detail).toContain(`${proto} port 9090`);
       expect(b.fix).toMatch(/nc -l/);
       stops.push(await listen(t, lab, 'b', proto, 9090));
