@@ -176,6 +176,18 @@ export class Segment {
   private async bridge(ns: string, br: string, inPort: string | undefined): Promise<Omit<SegmentResult, 'hops'>> {
     const bridgeNode = this.facts.bridgeNode(ns, br) ?? this.facts.nodeAt(ns, br);
     const pf = await this.facts.pathFacts(ns);
+    // The bridge itself first: down, it disables every port.
+    if (!pf.links[br]?.flags.includes('UP'))
+      return {
+        blocked: {
+          node: bridgeNode,
+          interface: br,
+          reason: 'link-down',
+          detail: `bridge ${bridgeNode} (${br}) is administratively down: it forwards no frame (every port is disabled)`,
+          fix: `bring the bridge up: ip -n ${ns} link set ${br} up (in the lab file: no up: false on ${bridgeNode})`,
+          commands: [`ip -n ${ns} link show ${br}`, `bridge -n ${ns} link show`],
+        },
+      };
     if (inPort) {
       const state = pf.ports[inPort]?.state;
       if (state && state !== 'forwarding')
@@ -189,16 +201,6 @@ export class Segment {
           },
         };
     }
-    if (!pf.links[br]?.flags.includes('UP'))
-      return {
-        blocked: {
-          node: bridgeNode,
-          interface: br,
-          reason: 'link-down',
-          detail: `bridge ${bridgeNode} (${br}) is administratively down`,
-          fix: `ip -n ${ns} link set ${br} up`,
-        },
-      };
     const here = { ns, dev: br };
     if (this.target && key(this.target) === key(here)) {
       this.hops.push({

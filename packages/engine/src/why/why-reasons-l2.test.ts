@@ -74,6 +74,15 @@ describe('why: bridge-port-down', () => {
   });
 });
 
+describe('why: a bridge taken down', () => {
+  it('the bridge device itself down: link-down at the bridge', async () => {
+    const lab = await applyLab(t, exampleLab('two-containers.yaml'));
+    await inNode(t, lab, 'br0', ['ip', 'link', 'set', 'br0', 'down']);
+    const r = await explainPath(t.engine, 'two-containers', { from: 'ns-web', to: 'ns-db', probe: false });
+    expectBlocked(r, { direction: 'forward', node: 'br0', reason: 'link-down', interface: 'br0' });
+  });
+});
+
 describe('why: no-neighbour', () => {
   it('a gateway address nobody holds on the segment: the sender, asking in vain', async () => {
     const yaml = PAIR.replace('a: { kind: netns }', 'a: { kind: netns, routes: [{ to: default, via: 10.7.0.99 }] }');

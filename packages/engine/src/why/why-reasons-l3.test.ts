@@ -104,6 +104,34 @@ describe('why: filtered', () => {
   });
 });
 
+describe('why: filtered, more places', () => {
+  it('a REJECT on the destination INPUT chain: the destination, table filter, chain INPUT', async () => {
+    const lab = await applyLab(t, labOf(chain()));
+    await inNode(t, lab, 'b', ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'REJECT']);
+    const r = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', proto: 'tcp', port: 22, probe: false });
+    const b = expectBlocked(r, { direction: 'forward', node: 'b', reason: 'filtered', interface: 'eth0' });
+    expect(b.rule).toEqual({
+      table: 'filter',
+      chain: 'INPUT',
+      rule: '-A INPUT -p tcp -m tcp --dport 22 -j REJECT --reject-with icmp-port-unreachable',
+    });
+  });
+
+  it('a DROP policy with a rule for the request only: the reply dies, named on its way in', async () => {
+    const lab = await applyLab(t, labOf(chain('r: { kind: router, forwardPolicy: drop }')));
+    await inNode(t, lab, 'r', ['iptables', '-A', 'FORWARD', '-i', 'eth0', '-o', 'eth1', '-j', 'ACCEPT']);
+    const r = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', probe: false });
+    const b = expectBlocked(r, { direction: 'reverse', node: 'r', reason: 'filtered', interface: 'eth1' });
+    expect(b.rule).toEqual({ table: 'filter', chain: 'FORWARD' });
+    expect(b.fix).toMatch(/iptables -A FORWARD -i eth1 -o eth0 -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT/);
+    // the request's hop says which rule let it through the DROP policy
+    expect(r.forward.find((h) => h.node === 'r')!.detail).toMatch(
+      /accepts it \(`-A FORWARD -i eth0 -o eth1 -j ACCEPT`/,
+    );
+    expect(pathOf(r.reverse)).toEqual(['b:send[>eth0]', 'r:drop[eth1>]']);
+  });
+});
+
 describe('why: no-listener', () => {
   it.each([['tcp' as const], ['udp' as const]])(
     '%s to a port nothing listens on, then reachable when nc listens',
