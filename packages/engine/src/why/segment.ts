@@ -150,10 +150,9 @@ export class Segment {
 
   /** The frame arrives at `end`: down, a bridge port, the target, or a stranger. */
   private async arrive(end: KernelEnd): Promise<Omit<SegmentResult, 'hops'>> {
+    // The lab's observation has the admin state, the MTU and proxy ARP: no extra read here.
     const l = this.facts.link(end.ns, end.dev);
-    const pf = await this.facts.pathFacts(end.ns);
-    const flags = pf.links[end.dev]?.flags ?? [];
-    if (!l || !flags.includes('UP')) {
+    if (!l?.up) {
       const node = this.facts.nodeAt(end.ns);
       return {
         blocked: {
@@ -165,11 +164,11 @@ export class Segment {
         },
       };
     }
-    const big = this.tooBig(end, pf.links[end.dev]?.mtu ?? l.mtu, 'arrives at');
+    const big = this.tooBig(end, l.mtu, 'arrives at');
     if (big) return { blocked: big };
     if (l.master) return this.bridge(end.ns, l.master, end.dev);
     if (this.target && key(this.target) === key(end)) return { arrival: end };
-    if (pf.netconf[end.dev]?.proxyArp) return { arrival: end };
+    if (this.facts.observed[end.ns]?.sysctls[`net.ipv4.conf.${end.dev}.proxy_arp`] === '1') return { arrival: end };
     return this.nobody(end);
   }
 
@@ -241,7 +240,7 @@ export class Segment {
     const state = pf.ports[out.name]?.state;
     if (!out.up || (state && state !== 'forwarding' && out.kind !== 'vxlan')) {
       const peer = out.veth ? { ns: out.peerNamespace ?? out.veth.peerNs, dev: out.veth.peerName } : undefined;
-      const peerUp = peer ? (await this.facts.pathFacts(peer.ns)).links[peer.dev]?.flags.includes('UP') : true;
+      const peerUp = peer ? this.facts.link(peer.ns, peer.dev)?.up : true;
       if (out.up && peer && !peerUp) {
         const node = this.facts.nodeAt(peer.ns);
         return {

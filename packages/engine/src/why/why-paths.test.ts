@@ -7,7 +7,17 @@ import { run } from '@patchbay/kernel';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exampleLab, testEngine, type TestEngine } from '../test-support.js';
 import { explainPath } from './explain.js';
-import { applyLab, expectBlocked, expectExplained, inNode, labOf, listen, nsOf, pathOf } from './why-test-support.js';
+import {
+  applyLab,
+  expectBlocked,
+  expectExplained,
+  inNode,
+  labOf,
+  listen,
+  nsOf,
+  pathOf,
+  routerChain,
+} from './why-test-support.js';
 
 let t: TestEngine;
 let stops: (() => Promise<void>)[] = [];
@@ -19,27 +29,6 @@ afterEach(async () => {
   for (const stop of stops) await stop();
   await t.cleanup();
 }, 60_000);
-
-/** a — r1 — … — rN — b: N routers in a row, each routing both ends' subnets. */
-function routerChain(n: number): string {
-  const net = (i: number) => `10.6.${i}`;
-  const nodes = [`  a: { kind: netns, routes: [{ to: default, via: ${net(0)}.2 }] }`];
-  for (let i = 1; i <= n; i++) {
-    const routes = [];
-    if (i > 1) routes.push(`{ to: ${net(0)}.0/24, via: ${net(i - 1)}.1 }`);
-    if (i < n) routes.push(`{ to: ${net(n)}.0/24, via: ${net(i)}.2 }`);
-    nodes.push(`  r${i}: { kind: router, routes: [${routes.join(', ')}] }`);
-  }
-  nodes.push(`  b: { kind: netns, routes: [{ to: default, via: ${net(n)}.1 }] }`);
-  const links = [];
-  const ends = ['a', ...Array.from({ length: n }, (_, i) => `r${i + 1}`), 'b'];
-  for (let i = 0; i <= n; i++)
-    links.push(
-      `  - a: { node: ${ends[i]}, interface: ${i === 0 ? 'eth0' : 'eth1'}, addresses: [${net(i)}.1/24] }\n` +
-        `    b: { node: ${ends[i + 1]}, interface: eth0, addresses: [${net(i)}.2/24] }`,
-    );
-  return `name: chain${n}\nnodes:\n${nodes.join('\n')}\nlinks:\n${links.join('\n')}\n`;
-}
 
 describe('why: reachable paths, hop by hop', () => {
   it('routed-pods: pod to pod through both hosts, proxy ARP for the link-local gateway', async () => {

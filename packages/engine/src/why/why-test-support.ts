@@ -97,3 +97,24 @@ export function expectExplained(r: WhyResult): void {
     if (h.action === 'send' || h.action === 'route' || h.action === 'deliver')
       expect(h.detail, JSON.stringify(h)).toMatch(/reply/);
 }
+
+/** a — r1 — … — rN — b: N routers in a row, each routing both ends' subnets. */
+export function routerChain(n: number): string {
+  const net = (i: number) => `10.6.${i}`;
+  const nodes = [`  a: { kind: netns, routes: [{ to: default, via: ${net(0)}.2 }] }`];
+  for (let i = 1; i <= n; i++) {
+    const routes = [];
+    if (i > 1) routes.push(`{ to: ${net(0)}.0/24, via: ${net(i - 1)}.1 }`);
+    if (i < n) routes.push(`{ to: ${net(n)}.0/24, via: ${net(i)}.2 }`);
+    nodes.push(`  r${i}: { kind: router, routes: [${routes.join(', ')}] }`);
+  }
+  nodes.push(`  b: { kind: netns, routes: [{ to: default, via: ${net(n)}.1 }] }`);
+  const links = [];
+  const ends = ['a', ...Array.from({ length: n }, (_, i) => `r${i + 1}`), 'b'];
+  for (let i = 0; i <= n; i++)
+    links.push(
+      `  - a: { node: ${ends[i]}, interface: ${i === 0 ? 'eth0' : 'eth1'}, addresses: [${net(i)}.1/24] }\n` +
+        `    b: { node: ${ends[i + 1]}, interface: eth0, addresses: [${net(i)}.2/24] }`,
+    );
+  return `name: chain${n}\nnodes:\n${nodes.join('\n')}\nlinks:\n${links.join('\n')}\n`;
+}
