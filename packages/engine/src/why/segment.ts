@@ -19,6 +19,8 @@ export interface SegmentResult {
   arrival?: KernelEnd;
   /** The drop is already among `hops` (it happened in the underlay, walked as a path of its own). */
   dropListed?: boolean;
+  /** Something odd about the segment the sender's hop should say (an address held twice). */
+  note?: string;
 }
 
 const key = (e: KernelEnd) => `${e.ns}/${e.dev}`;
@@ -77,10 +79,21 @@ export class Segment {
     // The same address may be held in several places (a link-local gateway on every host): the
     // one that counts is the one wired to this segment.
     const owners = this.facts.ownersOf(this.nextHop);
-    this.target = owners.find((o) => wiredTo(this.facts, from, o, from)) ?? owners[0];
+    const wired = owners.filter((o) => wiredTo(this.facts, from, o, from));
+    this.target = wired[0] ?? owners[0];
     this.from = from;
+    let note: string | undefined;
+    if (wired.length > 1) {
+      // Two interfaces on one segment claim the address: ARP gets an answer from each, and the
+      // sender's neighbour table says which one it believed.
+      const pf = await this.facts.pathFacts(from.ns);
+      const entry = pf.neighbours.find((n) => n.dst === this.nextHop && n.dev === from.dev && n.lladdr);
+      const believed = entry && wired.find((o) => this.facts.link(o.ns, o.dev)?.mac === entry.lladdr);
+      if (believed) this.target = believed;
+      note = `${wired.map((o) => this.where(o)).join(' and ')} all hold ${this.nextHop} on this segment: ARP gets ${wired.length} answers${believed ? `, and ${this.facts.nodeAt(from.ns, from.dev)}'s neighbour table has ${entry.lladdr}, ${this.where(believed)}'s MAC` : ''} (an address must be held once)`;
+    }
     const r = await this.leave(from);
-    return { hops: this.hops, ...r };
+    return { hops: this.hops, ...r, ...(note ? { note } : {}) };
   }
 
   private where(e: KernelEnd): string {

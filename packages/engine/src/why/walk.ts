@@ -208,6 +208,7 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
     const seg = await new Segment(facts, nextHop, p, reply, (under, q) =>
       walk({ ...ctx, underlay: true }, under, q),
     ).cross({ ns, dev: out });
+    if (seg.note) hops[hops.length - 1]!.detail += `; ${seg.note}`;
     hops.push(...seg.hops);
     if (seg.blocked) return seg.dropListed ? { hops, blocked: seg.blocked } : dies(seg.blocked);
     ns = seg.arrival!.ns;

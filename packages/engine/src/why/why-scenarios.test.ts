@@ -148,4 +148,14 @@ describe('why on every built-in exercise', () => {
     const b = expectBlocked(r, { direction: 'reverse', node: 'dockerhost', reason: 'nat', interface: 'eth0' });
     expect(b.fix).toMatch(/-s 172\.17\.0\.0\/16 -o eth0 -j MASQUERADE/);
   });
+
+  it('duplicate-ip: the address held twice is said on the sender hop, with the MAC it believed', async () => {
+    const scenario = builtinScenario('duplicate-ip')!.scenario;
+    const { lab } = await startExercise(t.engine, scenario);
+    const r = await explainPath(t.engine, lab, { from: 'client', to: '172.17.0.2', probe: false });
+    const send = r.forward[0]!;
+    expect(send.detail).toMatch(
+      /(web|cache)\/eth0 and (web|cache)\/eth0 all hold 172\.17\.0\.2 on this segment: ARP gets 2 answers/,
+    );
+  });
 });
