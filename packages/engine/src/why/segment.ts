@@ -7,7 +7,9 @@
 // is named as the place the frame dies, not "nobody answered".
 import type { WhyHop } from '@patchbay/topology';
 import type { KernelEnd, LabFacts } from './facts.js';
+import { frameTooBig, noArpAnswer, whereOf } from './segment-words.js';
 import type { Blocked, Packet, PathResult } from './walk-types.js';
+import { key, wiredTo } from './wiring.js';
 
 /** Walks an encapsulated packet through the underlay (walk.ts's walker, passed in to avoid a cycle). */
 export type UnderlayWalk = (ns: string, packet: Packet) => Promise<PathResult>;
@@ -21,43 +23,6 @@ export interface SegmentResult {
   dropListed?: boolean;
   /** Something odd about the segment the sender's hop should say (an address held twice). */
   note?: string;
-}
-
-const key = (e: KernelEnd) => `${e.ns}/${e.dev}`;
-
-/** The other ends a frame leaving `end` reaches in one step, on the wiring alone. */
-function neighboursOf(facts: LabFacts, end: KernelEnd): KernelEnd[] {
-  const l = facts.link(end.ns, end.dev);
-  if (!l) return [];
-  const out: KernelEnd[] = [];
-  if (l.kind === 'veth' && l.veth) out.push({ ns: l.peerNamespace ?? l.veth.peerNs, dev: l.veth.peerName });
-  if (l.master) out.push({ ns: end.ns, dev: l.master });
-  if (l.kind === 'bridge')
-    for (const p of Object.values(facts.observed[end.ns]?.links ?? {}))
-      if (p.master === end.dev) out.push({ ns: end.ns, dev: p.name });
-  if (l.kind === 'vxlan' && l.vxlan) {
-    for (const [ns, state] of Object.entries(facts.observed))
-      for (const other of Object.values(state.links))
-        if (other.kind === 'vxlan' && other.vxlan?.vni === l.vxlan.vni && !(ns === end.ns && other.name === end.dev))
-          out.push({ ns, dev: other.name });
-  }
-  return out;
-}
-
-/** Whether the wiring beyond `start` (not back through `exclude`) reaches `target`. */
-function wiredTo(facts: LabFacts, start: KernelEnd, target: KernelEnd, exclude: KernelEnd): boolean {
-  const seen = new Set([key(exclude), key(start)]);
-  const queue = [start];
-  while (queue.length > 0) {
-    const e = queue.shift()!;
-    if (key(e) === key(target)) return true;
-    for (const n of neighboursOf(facts, e))
-      if (!seen.has(key(n))) {
-        seen.add(key(n));
-        queue.push(n);
-      }
-  }
-  return false;
 }
 
 export class Segment {
@@ -97,56 +62,16 @@ export class Segment {
   }
 
   private where(e: KernelEnd): string {
-    const bridge = this.facts.bridgeNode(e.ns, e.dev);
-    if (bridge) return `bridge ${bridge}`;
-    return `${this.facts.nodeAt(e.ns, e.dev)}/${e.dev}`;
+    return whereOf(this.facts, e);
   }
 
-  /**
-   * A frame bigger than the interface it is handed to is dropped there, silently: a veth or a bridge
-   * port takes at most its MTU plus 4 bytes (room for a VLAN tag) of IP packet (is_skb_forwardable).
-   */
   private tooBig(end: KernelEnd, mtu: number | undefined, how: string): Blocked | undefined {
-    const limit = (mtu ?? 1500) + 4;
-    if (this.packet.size <= limit) return undefined;
-    const node = this.facts.nodeAt(end.ns, end.dev);
-    return {
-      node,
-      interface: end.dev,
-      side: 'in',
-      reason: 'mtu',
-      detail: `a ${this.packet.size}-byte packet ${how} ${node}'s ${end.dev}, whose MTU is ${mtu}: the kernel drops it there without an ICMP error${this.packet.df ? '' : " (fragments are cut to the sender's MTU, which is bigger)"}, so big packets vanish while small ones pass`,
-      fix: `give both ends of the link the same MTU (mtu: on the link in the lab file; ip -n ${end.ns} link set ${end.dev} mtu ${this.packet.size})`,
-      commands: [`ip -n ${end.ns} -s link show ${end.dev}`],
-    };
+    return frameTooBig(this.facts, end, mtu, this.packet, how);
   }
 
   /** Nobody answers ARP: the frame's sender waits in vain (it is where the packet dies). */
   private nobody(e: KernelEnd): Omit<SegmentResult, 'hops'> {
-    const owner = this.target;
-    const sender = this.from ?? e;
-    const node = this.facts.nodeAt(sender.ns, sender.dev);
-    const proxy = this.facts.link(e.ns, e.dev)?.kind === 'veth' && !this.facts.link(e.ns, e.dev)?.master;
-    const proxyHint =
-      proxy && !owner ? `; ${this.where(e)} could answer for it by proxy ARP, but proxy_arp is off there` : '';
-    return {
-      blocked: {
-        node,
-        interface: sender.dev,
-        side: 'out',
-        reason: 'no-neighbour',
-        detail: `${node} asks "who has ${this.nextHop}?" (ARP) on ${sender.dev} and nobody answers: ${
-          owner
-            ? `${this.where(owner)} holds ${this.nextHop}, but it is not on the segment of ${this.where(e)}`
-            : 'no interface of the lab holds that address'
-        }${proxyHint}`,
-        fix:
-          proxy && !owner
-            ? `turn proxy ARP on at the other end: proxyArp: true on ${this.where(e)} in the lab file (ip netns exec ${e.ns} sysctl -w net.ipv4.conf.${e.dev}.proxy_arp=1)`
-            : `make ${this.nextHop} an address on the segment of ${this.where(e)}, or route through an address that is (ip -n ${sender.ns} route)`,
-        commands: [`ip -n ${sender.ns} neigh show dev ${sender.dev}`],
-      },
-    };
+    return { blocked: noArpAnswer(this.facts, this.nextHop, this.target, this.from ?? e, e) };
   }
 
   /** The frame leaves `from` (a node's interface, a bridge port, or a bridge's own address). */
