@@ -301,7 +301,9 @@ export class Segment {
         blocked: {
           node: this.facts.nodeOfNs(at),
           reason: 'no-fdb-remote',
-          detail: `VTEP ${remote} has no VXLAN device with VNI ${l.vxlan.vni} on port ${l.vxlan.port}: the packet is dropped there`,
+          detail: `${vx.dev}'s FDB sends the frame to VTEP ${remote} (${this.facts.nodeOfNs(at)}), but ${this.facts.nodeOfNs(at)} has no VXLAN device with VNI ${l.vxlan.vni} on UDP port ${l.vxlan.port}: the packet is dropped there`,
+          fix: `point ${vx.dev}'s FDB at the right VTEP (bridge -n ${vx.ns} fdb show dev ${vx.dev}), or give ${this.facts.nodeOfNs(at)} a VXLAN device with VNI ${l.vxlan.vni} and dstport ${l.vxlan.port} (the overlay's members in the lab file)`,
+          commands: [fdbCommand, `ip -n ${at} -d link show type vxlan`],
         },
       };
     this.hops.push({

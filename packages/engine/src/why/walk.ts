@@ -83,16 +83,16 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
     return { hops, blocked: rest };
   };
   for (let step = 0; step < MAX_HOPS; step++) {
-    const node = facts.l3Node(ns, iif);
+    const atNode = facts.l3Node(ns, iif);
     // The same packet at the same node twice: a routing loop (the kernel's TTL ends it).
     const here = `${ns}|${p.src}|${p.dst}`;
     if (visited.includes(here)) {
       const loop = visited.slice(visited.indexOf(here)).map((v) => facts.nodeOfNs(v.split('|')[0]!));
       return dies({
-        node,
+        node: atNode,
         interface: iif,
         reason: 'unknown',
-        detail: `a routing loop: ${[...loop, node].join(' → ')} — the packet for ${p.dst} goes round until its TTL runs out (the kernel then answers "time to live exceeded")`,
+        detail: `a routing loop: ${[...loop, atNode].join(' → ')} — the packet for ${p.dst} goes round until its TTL runs out (the kernel then answers "time to live exceeded")`,
         fix: `correct the routes for ${p.dst} on ${[...new Set(loop)].join(' and ')} so that one of them delivers it or sends it on towards it`,
       });
     }
@@ -129,13 +129,13 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
             ? `its VXLAN socket on udp port ${p.port}`
             : `${p.proto} port ${p.port}${ctx.direction === 'forward' ? ', where a server listens' : ''}`;
       hops.push({
-        node,
+        node: atNode,
         in: iif,
         action: 'deliver',
         detail: withNotes(
           reply || (ctx.underlay && ctx.direction === 'reverse')
-            ? `the ${ctx.underlay ? 'VXLAN packet with the reply' : 'reply'} reaches ${node}: ${p.dst} is its own address${ctx.underlay ? ` (its VXLAN socket, udp port ${p.port})` : ''}`
-            : `${p.dst} is an address of ${node}${holderOf(facts, ns, p.dst)} (a local route): delivered to ${to}`,
+            ? `the ${ctx.underlay ? 'VXLAN packet with the reply' : 'reply'} reaches ${atNode}: ${p.dst} is its own address${ctx.underlay ? ` (its VXLAN socket, udp port ${p.port})` : ''}`
+            : `${p.dst} is an address of ${atNode}${holderOf(facts, ns, p.dst)} (a local route): delivered to ${to}`,
           notes,
         ),
         src: p.src,
@@ -147,6 +147,8 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
     if (answer.type !== 'unicast' || !answer.dev) return dies(unicastRefused(facts, ns, iif, p, answer));
     if (!iif && !p.src) p = { ...p, src: answer.prefsrc ?? '' };
     const out = answer.dev;
+    // Sent from a lab's implicit bridge host: the bridge it leaves by speaks for it.
+    const node = iif ? atNode : facts.l3Node(ns, out);
     const nf = hook(ctx, iif ? 'forward' : 'output', ns, p, iif, out);
     hops.push(...nf.hops);
     if (nf.blocked) return dies(nf.blocked);

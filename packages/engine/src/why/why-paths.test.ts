@@ -68,6 +68,11 @@ describe('why: reachable paths, hop by hop', () => {
     ]);
     expect(r.reverse.at(-1)!.detail).toMatch(/the reply reaches ns-web/);
     expectExplained(r);
+    // the bridge's own address: delivered to the bridge (its implicit host has no node of its own)
+    const gw = await explainPath(t.engine, 'two-containers', { from: 'ns-web', to: '192.168.100.1', probe: false });
+    expect(gw.reachable, JSON.stringify(gw.blocked)).toBe(true);
+    expect(pathOf(gw.forward)).toEqual(['ns-web:send[>veth-web]', 'br0:switch[veth-web-br>]', 'br0:deliver[br0>]']);
+    expect(pathOf(gw.reverse)).toEqual(['br0:send[>br0]', 'br0:switch[>veth-web-br]', 'ns-web:deliver[veth-web>]']);
   });
 
   it('a 3-router chain, and an 8-router chain walked in well under 500 ms, reading only', async () => {
