@@ -60,7 +60,7 @@ function filteredBy(
       node,
       interface: input.iif ?? input.oif,
       reason: 'filtered',
-      detail: `netfilter on ${node} drops ${reply}${what} in table ${tableName}, chain ${v.chain}, by the rule \`${v.rule}\``,
+      detail: `netfilter on ${node} ${/ -j REJECT\b/.test(v.rule) ? 'rejects' : 'drops'} ${reply}${what} in table ${tableName}, chain ${v.chain}, by the rule \`${v.rule}\`${/ -j REJECT\b/.test(v.rule) ? ' (the sender gets an error back at once)' : ''}`,
       fix: `delete the rule: ip netns exec ${ns} iptables -t ${tableName} ${v.rule.replace(/^-A /, '-D ')}`,
       rule: { table: tableName, chain: v.chain, rule: v.rule },
     };

@@ -204,7 +204,7 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
       ),
       src: p.src,
       dst: p.dst,
-      commands: [answer.command],
+      commands: [answer.command, `ip -n ${ns} neigh show ${nextHop} dev ${out}`],
     });
     if (fragmented) p = { ...p, size: mtu };
     const seg = await new Segment(facts, nextHop, p, reply, (under, q) =>
