@@ -20,18 +20,22 @@ export function frameTooBig(
   mtu: number | undefined,
   packet: Packet,
   how: string,
+  /** The node to name (a bridge port: its bridge); default the interface's own. */
+  node = facts.nodeAt(end.ns, end.dev),
 ): Blocked | undefined {
   const limit = (mtu ?? 1500) + 4;
   if (packet.size <= limit) return undefined;
-  const node = facts.nodeAt(end.ns, end.dev);
+  const vxlan = facts.link(end.ns, end.dev)?.kind === 'vxlan';
   return {
     node,
     interface: end.dev,
     side: 'in',
     reason: 'mtu',
-    detail: `a ${packet.size}-byte packet ${how} ${node}'s ${end.dev}, whose MTU is ${mtu}: the kernel drops it there without an ICMP error${packet.df ? '' : " (fragments are cut to the sender's MTU, which is bigger)"}, so big packets vanish while small ones pass`,
-    fix: `give both ends of the link the same MTU (mtu: on the link in the lab file; ip -n ${end.ns} link set ${end.dev} mtu ${packet.size})`,
-    commands: [`ip -n ${end.ns} -s link show ${end.dev}`],
+    detail: `a ${packet.size}-byte packet ${how} ${end.dev} (on ${node}), whose MTU is ${mtu}: the kernel drops it there without an ICMP error, so big packets vanish while small ones pass${vxlan ? ' (VXLAN takes 50 bytes of every frame for its headers)' : ''}`,
+    fix: vxlan
+      ? `keep the overlay's frames within ${mtu} bytes: give the interfaces that send into it MTU ${mtu} (mtu: ${mtu} on those links in the lab file), or raise the underlay's MTU to ${packet.size + 50} and ${end.dev}'s to ${packet.size}`
+      : `give both ends of the link the same MTU (mtu: on the link in the lab file; ip -n ${end.ns} link set ${end.dev} mtu ${packet.size})`,
+    commands: [`ip -n ${end.ns} -s -d link show ${end.dev}`],
   };
 }
 

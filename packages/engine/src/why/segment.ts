@@ -65,8 +65,8 @@ export class Segment {
     return whereOf(this.facts, e);
   }
 
-  private tooBig(end: KernelEnd, mtu: number | undefined, how: string): Blocked | undefined {
-    return frameTooBig(this.facts, end, mtu, this.packet, how);
+  private tooBig(end: KernelEnd, mtu: number | undefined, how: string, node?: string): Blocked | undefined {
+    return frameTooBig(this.facts, end, mtu, this.packet, how, node);
   }
 
   /** Nobody answers ARP: the frame's sender waits in vain (it is where the packet dies). */
@@ -201,7 +201,12 @@ export class Segment {
         },
       };
     }
-    const big = this.tooBig({ ns, dev: out.name }, out.mtu, 'is handed by the bridge to');
+    const big = this.tooBig(
+      { ns, dev: out.name },
+      out.mtu,
+      `is handed by bridge ${bridgeNode} to its port`,
+      bridgeNode,
+    );
     if (big) return { blocked: big };
     return this.leave({ ns, dev: out.name });
   }

@@ -114,6 +114,15 @@ describe('why: no-fdb-remote', () => {
 });
 
 describe('why: mtu', () => {
+  it('a full-size frame into a VXLAN port (MTU 1450 for the 50 bytes of VXLAN): the bridge drops it', async () => {
+    await applyLab(t, exampleLab('vxlan-two-hosts.yaml'));
+    const r = await explainPath(t.engine, 'vxlan-two-hosts', { from: 'c1', to: 'c2', size: 1500, probe: false });
+    const b = expectBlocked(r, { direction: 'forward', node: 'br-a', reason: 'mtu', interface: 'ov42' });
+    expect(b.detail).toMatch(/MTU is 1450/);
+    const fits = await explainPath(t.engine, 'vxlan-two-hosts', { from: 'c1', to: 'c2', size: 1450, probe: false });
+    expect(fits.reachable, JSON.stringify(fits.blocked)).toBe(true);
+  });
+
   it("a link with a small MTU and don't-fragment: the router whose way out is too small", async () => {
     await applyLab(t, labOf(CHAIN));
     const r = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', size: 1500, df: true, probe: false });
