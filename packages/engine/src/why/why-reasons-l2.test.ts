@@ -2,10 +2,11 @@
 // interface taken down; a veth whose peer is down), bridge-port-down, no-neighbour, no-fdb-remote
 // (a VXLAN remote deleted with `bridge fdb del`) and mtu (with and without don't-fragment).
 // Prefix pbwr1-; every lab goes in afterEach, whatever happened.
+import { execInNamespace } from '@patchbay/kernel';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exampleLab, testEngine, type TestEngine } from '../test-support.js';
 import { explainPath } from './explain.js';
-import { applyLab, expectBlocked, expectExplained, inNode, labOf, pathOf } from './why-test-support.js';
+import { applyLab, expectBlocked, expectExplained, inNode, labOf, nsOf, pathOf } from './why-test-support.js';
 
 let t: TestEngine;
 beforeEach(() => {
@@ -115,12 +116,21 @@ describe('why: no-fdb-remote', () => {
 
 describe('why: mtu', () => {
   it('a full-size frame into a VXLAN port (MTU 1450 for the 50 bytes of VXLAN): the bridge drops it', async () => {
-    await applyLab(t, exampleLab('vxlan-two-hosts.yaml'));
+    const lab = await applyLab(t, exampleLab('vxlan-two-hosts.yaml'));
     const r = await explainPath(t.engine, 'vxlan-two-hosts', { from: 'c1', to: 'c2', size: 1500, probe: false });
     const b = expectBlocked(r, { direction: 'forward', node: 'br-a', reason: 'mtu', interface: 'ov42' });
     expect(b.detail).toMatch(/MTU is 1450/);
     const fits = await explainPath(t.engine, 'vxlan-two-hosts', { from: 'c1', to: 'c2', size: 1450, probe: false });
     expect(fits.reachable, JSON.stringify(fits.blocked)).toBe(true);
+    // the kernel agrees: a real ping of each size
+    const pingOf = (size: number) =>
+      execInNamespace(
+        nsOf(t, lab, 'c1'),
+        ['ping', '-n', '-c', '2', '-i', '0.2', '-w', '2', '-s', String(size - 28), '10.1.0.3'],
+        { stdio: 'pipe' },
+      );
+    expect((await pingOf(1450)).code).toBe(0);
+    expect((await pingOf(1500)).code).not.toBe(0);
   });
 
   it("a link with a small MTU and don't-fragment: the router whose way out is too small", async () => {
@@ -152,5 +162,16 @@ describe('why: mtu', () => {
     // 1404 bytes still pass a veth of MTU 1400 (room for a VLAN tag), 1405 do not.
     const fits = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', size: 1404, df: true, probe: false });
     expect(fits.reachable, JSON.stringify(fits.blocked)).toBe(true);
+    const over = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', size: 1405, df: true, probe: false });
+    expectBlocked(over, { direction: 'forward', node: 'b', reason: 'mtu', interface: 'eth0' });
+    // the kernel agrees: real pings of 1404 and 1405 bytes with don't-fragment
+    const pingOf = (size: number) =>
+      execInNamespace(
+        nsOf(t, lab, 'a'),
+        ['ping', '-n', '-M', 'do', '-c', '2', '-i', '0.2', '-w', '2', '-s', String(size - 28), '10.7.2.20'],
+        { stdio: 'pipe' },
+      );
+    expect((await pingOf(1404)).code).toBe(0);
+    expect((await pingOf(1405)).code).not.toBe(0);
   });
 });
