@@ -11,6 +11,7 @@ import {
   applyLab,
   expectBlocked,
   expectExplained,
+  expectPing,
   inNode,
   labOf,
   listen,
@@ -32,7 +33,7 @@ afterEach(async () => {
 
 describe('why: reachable paths, hop by hop', () => {
   it('routed-pods: pod to pod through both hosts, proxy ARP for the link-local gateway', async () => {
-    await applyLab(t, exampleLab('routed-pods.yaml'));
+    const lab = await applyLab(t, exampleLab('routed-pods.yaml'));
     const r = await explainPath(t.engine, 'routed-pods', { from: 'pod-a', to: 'pod-c', probe: false });
     expect(r.reachable, JSON.stringify(r.blocked)).toBe(true);
     expect(r.query).toMatchObject({ src: '10.0.1.2', dst: '10.0.2.2' });
@@ -50,6 +51,7 @@ describe('why: reachable paths, hop by hop', () => {
     ]);
     expect(r.forward[0]!.detail).toMatch(/via 169\.254\.1\.1/);
     expectExplained(r);
+    await expectPing(t, lab, 'pod-a', '10.0.2.2', true);
   });
 
   it('two-containers: across the bridge and back', async () => {
@@ -122,8 +124,9 @@ describe('why: reachable paths, hop by hop', () => {
 
 describe('why: NAT', () => {
   it('docker-bridge-nat: translated addresses after the masquerade, the reply translated back', async () => {
-    await applyLab(t, exampleLab('docker-bridge-nat.yaml'));
+    const lab = await applyLab(t, exampleLab('docker-bridge-nat.yaml'));
     const r = await explainPath(t.engine, 'docker-bridge', { from: 'a', to: 'upstream', probe: false });
+    await expectPing(t, lab, 'a', '203.0.113.1', true);
     expect(r.reachable, JSON.stringify(r.blocked)).toBe(true);
     expect(pathOf(r.forward)).toEqual([
       'a:send[>eth0]',
@@ -164,6 +167,7 @@ describe('why: NAT', () => {
     expect(b.fix).toMatch(/nat: \[\{ masquerade: 172\.17\.0\.0\/16, out: eth0 \}\]/);
     expect(b.fix).toMatch(/iptables -t nat -A POSTROUTING -s 172\.17\.0\.0\/16 -o eth0 -j MASQUERADE/);
     expect(pathOf(r.reverse)).toEqual(['upstream:drop']);
+    await expectPing(t, lab, 'a', '203.0.113.1', false);
   });
 
   const HOME = (to: string) => `
@@ -228,8 +232,9 @@ links:
 
 describe('why: VXLAN', () => {
   it('vxlan-two-hosts: encapsulated at host-a, the underlay walked, decapsulated into br-b', async () => {
-    await applyLab(t, exampleLab('vxlan-two-hosts.yaml'));
+    const lab = await applyLab(t, exampleLab('vxlan-two-hosts.yaml'));
     const r = await explainPath(t.engine, 'vxlan-two-hosts', { from: 'c1', to: 'c2', probe: false });
+    await expectPing(t, lab, 'c1', '10.1.0.3', true);
     expect(r.reachable, JSON.stringify(r.blocked)).toBe(true);
     expect(pathOf(r.forward)).toEqual([
       'c1:send[>eth0]',

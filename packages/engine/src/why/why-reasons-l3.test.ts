@@ -5,7 +5,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testEngine, type TestEngine } from '../test-support.js';
 import { explainPath } from './explain.js';
-import { applyLab, expectBlocked, expectExplained, inNode, labOf, listen, pathOf } from './why-test-support.js';
+import {
+  applyLab,
+  expectBlocked,
+  expectExplained,
+  expectPing,
+  inNode,
+  labOf,
+  listen,
+  pathOf,
+} from './why-test-support.js';
 
 let t: TestEngine;
 let stops: (() => Promise<void>)[] = [];
@@ -53,16 +62,18 @@ describe('why: no-route', () => {
     expect(b.detail).toContain(`${type} 10.8.2.20`);
     expect(b.fix).toMatch(new RegExp(`route del ${type} 10\\.8\\.2\\.20`));
     expect(pathOf(r.forward)).toEqual(['a:send[>eth0]', 'r:drop[eth0>]']);
+    await expectPing(t, lab, 'a', '10.8.2.20', false);
   });
 });
 
 describe('why: forwarding-off', () => {
   it('a router with forwarding false: the router and the interface it came in on', async () => {
-    await applyLab(t, labOf(chain('r: { kind: router, forwarding: false }')));
+    const lab = await applyLab(t, labOf(chain('r: { kind: router, forwarding: false }')));
     const r = await explainPath(t.engine, 'chain', { from: 'a', to: 'b', probe: false });
     const b = expectBlocked(r, { direction: 'forward', node: 'r', reason: 'forwarding-off', interface: 'eth0' });
     expect(b.fix).toMatch(/forwarding: true/);
     expect(b.fix).toMatch(/sysctl -w net\.ipv4\.ip_forward=1/);
+    await expectPing(t, lab, 'a', '10.8.2.20', false);
   });
 });
 
@@ -129,6 +140,7 @@ describe('why: filtered, more places', () => {
       /accepts it \(`-A FORWARD -i eth0 -o eth1 -j ACCEPT`/,
     );
     expect(pathOf(r.reverse)).toEqual(['b:send[>eth0]', 'r:drop[eth1>]']);
+    await expectPing(t, lab, 'a', '10.8.2.20', false);
   });
 });
 
@@ -175,10 +187,12 @@ links:
     const b = expectBlocked(r, { direction: 'forward', node: 'b', reason: 'rp-filter', interface: 'eth0' });
     expect(b.detail).toMatch(/leaves by eth1/);
     expect(pathOf(r.forward)).toEqual(['a:send[>eth0]', 'r:route[eth0>eth1]', 'b:drop[eth0>]']);
+    await expectPing(t, lab, 'a', '10.8.2.20', false);
     // loose mode lets it in
     await inNode(t, lab, 'b', ['sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=2', 'net.ipv4.conf.eth0.rp_filter=2']);
     const loose = await explainPath(t.engine, 'asym', { from: 'a', to: '10.8.2.20', probe: false });
     expect(loose.reachable, JSON.stringify(loose.blocked)).toBe(true);
+    await expectPing(t, lab, 'a', '10.8.2.20', true);
   });
 });
 

@@ -4,7 +4,7 @@
 import { execInNamespace, killProcessesIn, readListening } from '@patchbay/kernel';
 import { compile, parseLabText, type Lab, type WhyResult } from '@patchbay/topology';
 import { expect } from 'vitest';
-import type { TestEngine } from '../test-support.js';
+import { ping, type TestEngine } from '../test-support.js';
 
 export function labOf(yaml: string): Lab {
   const { lab, problems } = parseLabText(yaml);
@@ -117,4 +117,10 @@ export function routerChain(n: number): string {
         `    b: { node: ${ends[i + 1]}, interface: eth0, addresses: [${net(i)}.2/24] }`,
     );
   return `name: chain${n}\nnodes:\n${nodes.join('\n')}\nlinks:\n${links.join('\n')}\n`;
+}
+
+/** The kernel's own word on an icmp answer: a real ping from `from` to `to` gets a reply or not. */
+export async function expectPing(t: TestEngine, lab: Lab, from: string, to: string, reachable: boolean): Promise<void> {
+  const ok = await ping(nsOf(t, lab, from), to, 1, 2);
+  expect(ok, `a real ping ${from} → ${to}`).toBe(reachable);
 }
