@@ -96,6 +96,26 @@ describe.skipIf(!isRoot)('run: processes in a node sandbox', () => {
     expect([...(await pidsInNamespaces([NS])).keys()]).toEqual([]);
   });
 
+  it('ends the sandbox of a supervisor killed from outside when it is stopped', async () => {
+    const k = key('orphan');
+    const r = await start(k, 'exec sleep 602');
+    let sleeper: number | undefined;
+    for (let i = 0; i < 100 && sleeper === undefined; i++) {
+      await sleep(50);
+      sleeper = [...(await pidsInNamespaces([NS])).keys()].find((p) =>
+        readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\u0000602'),
+      );
+    }
+    expect(sleeper).toBeDefined();
+    process.kill(r.pid, 'SIGKILL');
+    expect(await until(() => processStartTime(r.pid) === undefined)).toBe(true);
+    expect(stateOf(k)?.state).toBe('exited');
+    expect(processStartTime(sleeper!)).toBeDefined(); // the sandbox outlived its supervisor
+    await stopNodeProcess(dir, k);
+    expect(await until(() => processStartTime(sleeper!) === undefined)).toBe(true);
+    expect([...(await pidsInNamespaces([NS])).keys()]).toEqual([]);
+  });
+
   it('reports an exit with its status; a reused pid is not ours', async () => {
     const k = key('short');
     const r = await start(k, 'echo bye; exit 3');

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHILD_ENV, assertNamespaceName } from './process.js';
 import { sandboxArgv } from './sandbox.js';
-import { childProcesses } from './pids.js';
+import { childProcesses, pidsInNamespaces } from './pids.js';
 import type { SandboxLimits } from './sandbox-limits.js';
 import { sandboxHostname, sandboxUsernsOf } from './step-sandbox.js';
 
@@ -104,7 +104,8 @@ export async function startNodeProcess(opts: StartNodeProcessOptions): Promise<N
   rmSync(f.status, { force: true });
   const { file, args } = sandboxArgv(opts.ns, {
     hostname: sandboxHostname(opts.node),
-    command: ['/bin/sh', '-c', RUN_INIT, 'run', opts.command],
+    // $0 is the key: the sandbox's pid 1 can be found by it should its supervisor be killed (stop)
+    command: ['/bin/sh', '-c', RUN_INIT, opts.key, opts.command],
     userns: sandboxUsernsOf(opts.ns),
     limits: opts.limits,
     bindLowPorts: true, // `python3 -m http.server 80`: a service on its usual port, in its node only
@@ -202,7 +203,28 @@ export async function stopNodeProcess(dir: string, key: string, graceMs = DEFAUL
       for (let i = 0; i < 100 && alive(r); i++) await sleep(20);
     }
   }
+  // A supervisor killed from outside leaves its sandbox running: its pid 1 is `sh -c RUN_INIT KEY …`
+  // in the node's namespace, and SIGKILL to it ends the sandbox's whole pid namespace.
+  if (r) for (const init of await orphanedSandboxes(r.ns, key)) kill(init);
   for (const p of [f.record, f.log, f.status]) rmSync(p, { force: true });
+}
+
+/** Pids in `ns` that are the pid 1 of process `key`'s sandbox. */
+async function orphanedSandboxes(ns: string, key: string): Promise<number[]> {
+  let pids: number[];
+  try {
+    pids = [...(await pidsInNamespaces([ns])).keys()];
+  } catch {
+    return [];
+  }
+  return pids.filter((pid) => {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return argv[0] === '/bin/sh' && argv[1] === '-c' && argv[2] === RUN_INIT && argv[3] === key;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function kill(pid: number): void {
