@@ -148,6 +148,9 @@ export function hostileReport(r: any): string {
       `with a 500/s ping of 1400 bytes filling each capture; the server's captures held at most ${st ? `${mib(st.memoryBytes)} MiB in memory and ${mib(st.diskBytes)} MiB in files` : '– (this server has no GET /api/status)'}. ` +
       `The flooding client (from 127.0.0.2, ${r.flood.concurrency} at a time): ${floodText}`,
     '',
+    `**CPU hogs demoted** (a lab held at its CPU ceiling for seconds goes to the idle CPU class, docs/isolation.md): ` +
+      `(a) ${demotedText(r.runs.calm?.extra?.status)}; (b) ${demotedText(b?.extra?.status)} (the hostile four are students ${Object.values(r.hostile).join(', ')}).`,
+    '',
     `**The machine afterwards:** ${clean.ok ? 'clean' : '**not clean**'} — root namespace links ${clean.rootLinksAdded.length || clean.rootLinksRemoved.length ? `changed (added ${clean.rootLinksAdded.join(', ') || 'none'}, removed ${clean.rootLinksRemoved.join(', ') || 'none'})` : 'as before'}, ` +
       `${clean.namespacesLeft.length} \`pbho-\` namespaces left, ${r.machine.after.usernsPins} user-namespace pins, ${clean.attackProcessesLeft} attack processes left ` +
       `(processes on the machine: ${r.machine.before.processes} before, ${r.machine.after.processes} after, other work included).`,
@@ -158,4 +161,11 @@ export function hostileReport(r: any): string {
         ]
       : []),
   ].join('\n');
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function demotedText(status: any): string {
+  if (!status || status.demotions === undefined) return '– (no figures)';
+  const who: number[] = status.demotedStudents ?? [];
+  return `${status.demotions} demotion${status.demotions === 1 ? '' : 's'}${who.length ? `, students ${who.join(', ')}` : ''}`;
 }

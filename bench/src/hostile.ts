@@ -62,18 +62,31 @@ function peerAddress(terminalNode: string): string {
   throw new Error(`scenario ${SCENARIO}: no address of a node other than ${terminalNode}`);
 }
 
-/** GET /api/status every 2 s (a server without the route: nothing): the most its captures held. */
+/**
+ * GET /api/status every 2 s (a server without the route: nothing): the most its captures held, and
+ * every lab it demoted to the idle CPU class (a lab held at its CPU ceiling for seconds).
+ */
 function statusSampler(ctx: ClassRunContext) {
   let max: { memoryBytes: number; diskBytes: number; rssBytes: number } | undefined;
   let last: unknown;
+  const demoted = new Set<string>();
+  let demotions = 0;
   const timer = setInterval(() => {
     void fetch(`${ctx.url}/api/status`, { headers: { authorization: `Bearer ${ctx.adminToken}` } })
       .then(async (r) =>
-        r.ok ? ((await r.json()) as { rssBytes: number; captures: Record<string, number> }) : undefined,
+        r.ok
+          ? ((await r.json()) as {
+              rssBytes: number;
+              captures: Record<string, number>;
+              cpuHogs?: { demoted: string[]; demotions: number };
+            })
+          : undefined,
       )
       .then((s) => {
         if (!s) return;
         last = s.captures;
+        for (const lab of s.cpuHogs?.demoted ?? []) demoted.add(lab);
+        demotions = Math.max(demotions, s.cpuHogs?.demotions ?? 0);
         max = {
           memoryBytes: Math.max(max?.memoryBytes ?? 0, s.captures['memoryBytes'] ?? 0),
           diskBytes: Math.max(max?.diskBytes ?? 0, s.captures['diskBytes'] ?? 0),
@@ -82,7 +95,9 @@ function statusSampler(ctx: ClassRunContext) {
       })
       .catch(() => undefined);
   }, 2000);
-  return () => (clearInterval(timer), { max, last });
+  /** Demoted labs by student number (a lab is `s<code>-<nn>`). */
+  const students = () => [...demoted].map((lab) => Number(/-(\d+)$/.exec(lab)?.[1] ?? NaN)).sort((a, b) => a - b);
+  return () => (clearInterval(timer), { max, last, demotions, demotedStudents: students() });
 }
 
 async function main(): Promise<void> {
@@ -94,6 +109,7 @@ async function main(): Promise<void> {
   const runs: Record<string, any> = {};
   try {
     console.log(`\n=== (a) the class of ${STUDENTS}, no hostile student ===`);
+    let calmStatus: ReturnType<typeof statusSampler> | undefined;
     runs['calm'] = await runClass({
       prefix: PREFIX,
       students: STUDENTS,
@@ -103,6 +119,10 @@ async function main(): Promise<void> {
       quick: STUDENTS < 40,
       unmeasured: hostileIndex,
       limits: {},
+      afterConnect: async (ctx) => {
+        calmStatus = statusSampler(ctx);
+      },
+      beforeEnd: async () => ({ status: calmStatus?.() }),
     });
 
     console.log(`\n=== (b) the same class, students ${hostileIndex.join(', ')} hostile, and a flooding client ===`);

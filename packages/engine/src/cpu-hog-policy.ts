@@ -1,5 +1,5 @@
 // When a lab counts as a CPU hog, from its group's throttling counters sampled once a second: a lab
-// held at its ceiling in most of the periods of `demoteAfter` samples in a row is demoted (its
+// held at its ceiling in most of the periods (`busyShare`) of `demoteAfter` samples in a row is demoted (its
 // group goes to the kernel's idle class, kernel sandbox-cpu-idle.ts), and a demoted lab not held
 // at all for `restoreAfter` samples in a row is restored. Ordinary work (a command, a ping, a
 // capture of normal traffic, a check run) never fills a ceiling for seconds; a fork bomb, a
@@ -15,10 +15,12 @@ export interface CpuHogSettings {
   busyShare: number;
 }
 
+// A check run (several sandboxed commands, ~1 s) can fill a 10 % ceiling for a second or two;
+// five seconds in a row held in 80 % of the periods is a loop, never a check run or a command.
 export const DEFAULT_CPU_HOG_SETTINGS: Readonly<CpuHogSettings> = Object.freeze({
-  demoteAfter: 3,
+  demoteAfter: 5,
   restoreAfter: 10,
-  busyShare: 0.5,
+  busyShare: 0.8,
 });
 
 interface GroupTrack {

@@ -16,26 +16,34 @@ function feed(policy: CpuHogPolicy, seconds: [number, number][], group = 'lab.p.
 }
 
 describe('CpuHogPolicy', () => {
-  it('demotes a lab held at its ceiling for 3 seconds in a row, not before', () => {
+  it('demotes a lab held at its ceiling for 5 seconds in a row, not before', () => {
     const policy = new CpuHogPolicy();
     const d = feed(policy, [
       [10, 10],
       [10, 9],
       [10, 10],
+      [10, 8],
+      [10, 10],
     ]);
-    expect(d.slice(0, 3).every((x) => x.demote.length === 0)).toBe(true);
-    expect(d[3]!.demote).toEqual(['lab.p.a']);
+    expect(d.slice(0, 5).every((x) => x.demote.length === 0)).toBe(true);
+    expect(d[5]!.demote).toEqual(['lab.p.a']);
     expect(policy.demoted()).toEqual(['lab.p.a']);
   });
 
-  it('ordinary work (short bursts, a second at the ceiling now and then) is never demoted', () => {
+  it('ordinary work (check runs: two seconds at the ceiling every few seconds; half-held seconds) is never demoted', () => {
     const policy = new CpuHogPolicy();
     const d = feed(policy, [
       [10, 10],
+      [10, 10],
       [10, 0],
       [10, 10],
+      [10, 9],
       [10, 2],
       [10, 10],
+      [10, 7],
+      [10, 10],
+      [10, 10],
+      [10, 6],
       [3, 0],
       [0, 0],
     ]);
@@ -44,15 +52,11 @@ describe('CpuHogPolicy', () => {
 
   it('restores a demoted lab after 10 calm seconds in a row; a throttled second starts the count again', () => {
     const policy = new CpuHogPolicy();
-    const busy: [number, number][] = [
-      [10, 10],
-      [10, 10],
-      [10, 10],
-    ];
+    const busy: [number, number][] = Array.from({ length: 5 }, () => [10, 10]);
     const calm = (n: number): [number, number][] => Array.from({ length: n }, () => [5, 0]);
     const d = feed(policy, [...busy, ...calm(9), [10, 1], ...calm(9), [2, 0]]);
     const restoredAt = d.findIndex((x) => x.restore.length > 0);
-    expect(restoredAt).toBe(3 + 9 + 1 + 10);
+    expect(restoredAt).toBe(5 + 9 + 1 + 10);
     expect(policy.demoted()).toEqual([]);
   });
 
