@@ -18,7 +18,12 @@ export async function observeLab(
       .filter((n) => n.iptables)
       .map((n) => n.name),
   );
-  const state = await ctx.cache.observe(names, { iptables, concurrency: ctx.settings.concurrency });
+  const ebtables = new Set(
+    Object.values(desired.namespaces)
+      .filter((n) => n.ebtables)
+      .map((n) => n.name),
+  );
+  const state = await ctx.cache.observe(names, { iptables, ebtables, concurrency: ctx.settings.concurrency });
   resolveVethPeers(state, { complete: true }); // every namespace of the lab is in `state`
   for (const ns of Object.values(state.namespaces)) ns.owned = isOwnedNamespace(ns.name);
   return state;
