@@ -141,7 +141,10 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
   // (namespace, macvlan) → its parent in lab names, as the lab says (the kernel gives only an ifindex)
   const macvlanParent = new Map<string, string>();
   for (const m of lab.macvlans ?? [])
-    macvlanParent.set(`${desired.names.nodeNamespace[m.node]}/${m.interface}`, `${m.parent.node}/${m.parent.interface}`);
+    macvlanParent.set(
+      `${desired.names.nodeNamespace[m.node]}/${m.interface}`,
+      `${m.parent.node}/${m.parent.interface}`,
+    );
   const iface = (ns: NamespaceState, l: LinkState): InterfaceView => {
     const floods = ns.floods.filter((f) => f.dev === l.name).map((f) => f.dst);
     return {

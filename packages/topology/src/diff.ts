@@ -287,7 +287,15 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
       const parent = dl?.macvlan ? `${dl.macvlan.parentNs}/${dl.macvlan.parent}` : undefined;
       if (!parent || !removedLinks.has(parent) || removedLinks.has(`${ns}/${name}`)) continue;
       removedLinks.add(`${ns}/${name}`);
-      changes.push({ kind: 'link', action: 'remove', ns, node: d.node, name, observed: o.links[name], fields: ['recreate'] });
+      changes.push({
+        kind: 'link',
+        action: 'remove',
+        ns,
+        node: d.node,
+        name,
+        observed: o.links[name],
+        fields: ['recreate'],
+      });
     }
   }
 

@@ -16,7 +16,9 @@ export const BridgePortSchema = Type.Object(
     learning: Type.Optional(Type.Boolean({ description: 'Learn source MACs from this port. Default true.' })),
     flood: Type.Optional(Type.Boolean({ description: 'Flood unknown-unicast frames to this port. Default true.' })),
     isolated: Type.Optional(
-      Type.Boolean({ description: 'Isolated ports cannot talk to each other, only to non-isolated ones. Default false.' }),
+      Type.Boolean({
+        description: 'Isolated ports cannot talk to each other, only to non-isolated ones. Default false.',
+      }),
     ),
     antiSpoof: Type.Optional(
       Type.Boolean({
