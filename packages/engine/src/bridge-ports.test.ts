@@ -1,9 +1,11 @@
 // Bridge port flags and ebtables anti-spoofing on the real kernel (prefix pbmvp-): learning off
 // learns nothing, isolated ports cannot talk to each other, a port guarded by anti-spoofing drops
 // frames from another MAC or IPv4 source, flags change in place, and destroy leaves nothing.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { execInNamespace, listNamespaces, runInNamespace } from '@patchbay/kernel';
-import type { BridgePortSpec, Lab } from '@patchbay/topology';
+import { type BridgePortSpec, type Lab, parseLabText } from '@patchbay/topology';
 import { ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbmvp-';
@@ -139,5 +141,31 @@ describe('ebtables anti-spoofing on the real kernel', () => {
     await t.engine.destroy('ports');
     expect(await listNamespaces(PREFIX)).toEqual([]);
     expect(await rootSnapshot()).toBe(before);
+  });
+});
+
+describe("the lab-format docs' bridge-port example on the real kernel", () => {
+  it('applies as written: the containers and the gateway answer, a spoofed source does not', async () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/lab-format.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('\n## Bridge ports: flags and anti-spoofing\n'));
+    const text = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const { lab: parsed, problems } = parseLabText(text);
+    expect(problems).toEqual([]);
+    t = testEngine(PREFIX);
+    expect((await t.engine.apply(parsed!)).drift).toEqual([]);
+    const web = `${PREFIX}hairpin.web`;
+    expect(await ping(web, '172.17.0.3')).toBe(true);
+    expect(await ping(web, '172.17.0.1')).toBe(true);
+    const port = JSON.parse(
+      (await runInNamespace(`${PREFIX}hairpin.host`, 'ip', ['-j', '-d', 'link', 'show', 'veth-web'])).stdout,
+    )[0].linkinfo.info_slave_data as { hairpin: boolean; learning: boolean };
+    expect(port).toMatchObject({ hairpin: true, learning: true });
+    expect(
+      (await execInNamespace(web, ['ip', 'addr', 'add', '172.17.0.9/16', 'dev', 'eth0'], { stdio: 'pipe' })).code,
+    ).toBe(0);
+    const spoofed = await execInNamespace(web, ['ping', '-n', '-c', '1', '-w', '1', '-I', '172.17.0.9', '172.17.0.3'], {
+      stdio: 'pipe',
+    });
+    expect(spoofed.code).not.toBe(0);
   });
 });
