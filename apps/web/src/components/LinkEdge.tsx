@@ -14,7 +14,7 @@ import {
 } from '@xyflow/react';
 import { memo, useCallback, type CSSProperties } from 'react';
 import { labelSize, linkSegment, placeEndLabels, type Rect } from '../model/edge-geometry';
-import type { HostedFlowEdge, LinkFlowEdge, OverlayFlowEdge } from '../model/graph';
+import type { HostedFlowEdge, LinkFlowEdge, MacvlanFlowEdge, OverlayFlowEdge } from '../model/graph';
 import { endLabelText, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { useEditorStore } from './editor-context';
 import { DETAIL_ZOOM } from './LabNode';
@@ -151,3 +151,29 @@ function HostedEdgeView({ id, sourceX, sourceY, targetX, targetY }: EdgeProps<Ho
   return <BaseEdge id={id} path={path} className="pb-hosted" />;
 }
 export const HostedEdge = memo(HostedEdgeView);
+
+/** A macvlan: its interface and mode at the node's end, the parent interface at the host's. */
+function MacvlanEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }: EdgeProps<MacvlanFlowEdge>) {
+  const store = useEditorStore();
+  const [path, lx, ly] = getStraightPath({ sourceX, sourceY, targetX, targetY });
+  const m = data!.macvlan;
+  const cls = ['pb-link', 'pb-macvlan', selected ? 'selected' : '', data!.problems ? 'has-problems' : '']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <>
+      <BaseEdge id={id} path={path} className={cls} interactionWidth={16} />
+      <EdgeLabelRenderer>
+        <div
+          className="pb-edge-end pb-macvlan-label mono"
+          data-testid={`edge-macvlan-${m.node}-${m.interface}`}
+          style={{ transform: `translate(-50%, -50%) translate(${lx}px, ${ly}px)`, pointerEvents: 'all' }}
+          onClick={() => store.getState().select([], [id])}
+        >
+          {m.interface} · macvlan {m.mode ?? 'bridge'} on {m.parent.interface}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+}
+export const MacvlanEdge = memo(MacvlanEdgeView);

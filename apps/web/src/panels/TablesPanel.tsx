@@ -10,7 +10,7 @@ import { useShallow } from 'zustand/react/shallow';
 import '../components/inspector.css';
 import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
-import { fdbCapText, routeSections, type RouteSection } from './tables-format';
+import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
 function uniqueKeys(keys: string[]): string[] {
@@ -208,7 +208,7 @@ function NodeTables({ node }: { node: NodeView }) {
               <th scope="col">state</th>
               <th scope="col">MTU</th>
               <th scope="col">MAC</th>
-              <th scope="col">master</th>
+              <th scope="col">master · port flags</th>
               <th scope="col">addresses</th>
               <th scope="col">peer</th>
             </tr>
@@ -221,10 +221,14 @@ function NodeTables({ node }: { node: NodeView }) {
                 <td className={i.up ? 'pb-state-up' : 'pb-state-down'}>{i.up ? 'up' : 'down'}</td>
                 <td className="mono">{i.mtu ?? ''}</td>
                 <td className="mono">{i.mac ?? ''}</td>
-                <td className="mono">{i.master ?? ''}</td>
+                <td className="mono" data-testid={`port-flags-${i.name}`}>
+                  {i.master ?? ''}
+                  {portFlagsText(i) ? ` · ${portFlagsText(i)}` : ''}
+                </td>
                 <td className="mono">{i.addresses.join(', ')}</td>
                 <td className="mono">
                   {i.peer ? `${i.peer.node}:${i.peer.interface}` : ''}
+                  {macvlanText(i)}
                   {i.vxlan
                     ? `vni ${i.vxlan.vni} · ${i.vxlan.local}:${i.vxlan.port} → ${i.vxlan.remotes.join(', ') || 'no remotes'}`
                     : ''}
