@@ -4,8 +4,8 @@
 // no-ip-spoofing filters: a frame entering by the port (forwarded, or to the host itself) must carry
 // the far end's MAC as its source, and IPv4 and ARP must carry one of its addresses.
 import { normalizeMac } from './addr.js';
-import { linkEnds } from './compile.js';
-import { type Lab, isBridge } from './model.js';
+import { bridgePortEnds } from './bridge-port-ends.js';
+import type { Lab } from './model.js';
 import type { EbtablesState } from './state.js';
 
 export const EBTABLES_CHAINS = ['INPUT', 'FORWARD', 'OUTPUT'] as const;
@@ -35,10 +35,9 @@ interface GuardedPort {
 /** The anti-spoofing ports of each bridge host namespace (namespace → ports sorted by name). */
 function guardedPorts(lab: Lab, prefix: string): Map<string, GuardedPort[]> {
   const out = new Map<string, GuardedPort[]>();
-  for (const e of linkEnds(lab, prefix)) {
-    const node = lab.nodes[e.end.node];
-    if (!node || !isBridge(node) || e.end.bridgePort?.antiSpoof !== true) continue;
-    const far = e.link.a === e.end ? e.link.b : e.link.a;
+  for (const e of bridgePortEnds(lab, prefix)) {
+    if (e.end.bridgePort?.antiSpoof !== true) continue;
+    const far = e.far;
     if (!far.mac) continue; // validation requires it
     const ips = [...new Set((far.addresses ?? []).map((a) => a.split('/')[0]!))].sort();
     out.set(e.ns, [...(out.get(e.ns) ?? []), { port: e.end.interface, mac: normalizeMac(far.mac), ips }]);

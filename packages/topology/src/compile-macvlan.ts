@@ -2,9 +2,9 @@
 // namespace (naming its parent's namespace and interface), each veth end on a bridge with its port
 // flags, and the ebtables anti-spoofing chains of the bridge hosts that ask for them.
 import { normalizeMac } from './addr.js';
-import { type EndInfo, linkEnds } from './compile.js';
+import { bridgePortEnds } from './bridge-port-ends.js';
 import { ebtablesFor } from './compile-ebtables.js';
-import { type Lab, isBridge } from './model.js';
+import type { Lab, LinkEndSpec } from './model.js';
 import { DEFAULT_PORT_FLAGS, type PortFlags } from './model-macvlan.js';
 import { namespaceName } from './naming.js';
 import type { DesiredState } from './state.js';
@@ -31,7 +31,7 @@ export function compileMacvlans(lab: Lab, prefix: string, state: DesiredState): 
 }
 
 /** A bridge port's flags: the lab's, the kernel's defaults for the rest. */
-export function portFlagsOf(end: EndInfo['end']): PortFlags {
+export function portFlagsOf(end: LinkEndSpec): PortFlags {
   const p = end.bridgePort ?? {};
   return {
     hairpin: p.hairpin ?? DEFAULT_PORT_FLAGS.hairpin,
@@ -47,9 +47,7 @@ export function portFlagsOf(end: EndInfo['end']): PortFlags {
  * with an anti-spoofing port get their ebtables filter table.
  */
 export function compileBridgePorts(lab: Lab, prefix: string, state: DesiredState): void {
-  for (const e of linkEnds(lab, prefix)) {
-    const node = lab.nodes[e.end.node];
-    if (!node || !isBridge(node)) continue;
+  for (const e of bridgePortEnds(lab, prefix)) {
     const link = state.namespaces[e.ns]?.links[e.end.interface];
     if (link) link.port = portFlagsOf(e.end);
   }

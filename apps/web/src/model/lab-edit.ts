@@ -11,7 +11,7 @@ import {
   type NodeKind,
   type NodeSpec,
 } from '@patchbay/topology';
-import { macvlanId, withMacvlans } from './macvlan-edit';
+import { macvlanId, withMacvlans } from './macvlan-ids';
 import { bridgeSubnet, freeSubnet, nextAddressIn, usedAddresses } from './subnets';
 
 export { bridgeSubnet, freeSubnet, nextAddressIn, usedAddresses } from './subnets';

@@ -3,17 +3,10 @@
 // (`macvlan:NODE:INTERFACE`), selected, inspected and deleted like a link.
 import { isBridge, type Lab, type MacvlanMode, type MacvlanSpec } from '@patchbay/topology';
 import { proposeInterface } from './lab-edit';
+import { macvlanId } from './macvlan-ids';
 import { nextAddressIn, usedAddresses } from './subnets';
 
-/** The edge id of a macvlan: its node and interface (unique: one name per namespace). */
-export const macvlanId = (m: Pick<MacvlanSpec, 'node' | 'interface'>): string => `macvlan:${m.node}:${m.interface}`;
-export const isMacvlanId = (id: string): boolean => id.startsWith('macvlan:');
-
-/** `lab` with these macvlans; the field is left out when there are none (the YAML stays as it was). */
-export function withMacvlans(lab: Lab, macvlans: MacvlanSpec[] | undefined): Lab {
-  const { macvlans: _old, ...rest } = lab;
-  return macvlans?.length ? { ...rest, macvlans } : rest;
-}
+export { isMacvlanId, macvlanId, withMacvlans } from './macvlan-ids';
 
 /** The interfaces links give `host` (what a macvlan may stack on), with their first address. */
 export function hostInterfaces(lab: Lab, host: string): { name: string; address?: string }[] {
