@@ -43,6 +43,12 @@ export const COMMANDS: Record<string, CommandGrammar> = {
   export: { args: ['NAME'], flags: ['script'], usage: 'patchbay export NAME [--script]' },
   recover: { args: [], flags: ['json'], usage: 'patchbay recover [--json]' },
   capabilities: { args: [], flags: ['json'], usage: 'patchbay capabilities [--json]' },
+  why: {
+    args: ['NAME', 'FROM', 'TO'],
+    flags: ['df', 'no-probe', 'json'],
+    valued: ['proto', 'port', 'size'],
+    usage: 'patchbay why NAME FROM TO [--proto icmp|tcp|udp] [--port N] [--size N] [--df] [--no-probe] [--json]',
+  },
   serve: {
     args: [],
     valued: ['port', 'host', 'tls-cert', 'tls-key'],
@@ -172,6 +178,10 @@ usage: patchbay COMMAND [ARGS]
   recover [--json]        after a crash: keep applied labs, remove half-made ones and
                           unjournaled namespaces of this prefix, roll interrupted changes back
   capabilities [--json]   kernel features this machine offers to labs
+  why NAME FROM TO [--proto icmp|tcp|udp] [--port N] [--size N] [--df] [--no-probe] [--json]
+                          why FROM can (or cannot) reach TO (a node or an IPv4 address): the
+                          path and the reply hop by hop from the live kernel, where and why it
+                          dies, and one traced probe packet (exit 3: blocked)
   scenario list [--json]  the built-in exercises
   scenario start ID|FILE [--lab NAME]
                           realize an exercise's starting lab (and its setup steps)
@@ -190,7 +200,7 @@ Options are spelled out (--json) and only those in a command's usage line are ac
 unknown option or an extra argument is refused before anything runs (exit 2).
 
 exit: 0 done · 1 failed (rolled back, or reported exactly) · 2 invalid input (nothing changed)
-      · 3 scenario check: some checks fail; scenario validate: not sound
+      · 3 scenario check: some checks fail; scenario validate: not sound; why: blocked
 environment: PATCHBAY_PREFIX (default pb-), PATCHBAY_DATA (default /var/lib/patchbay),
              PATCHBAY_ADMIN_TOKEN (serve; 128 bits at least; default: generated once, kept in PATCHBAY_DATA),
              PATCHBAY_ALLOWED_HOSTS (serve; host names answered besides addresses and localhost),

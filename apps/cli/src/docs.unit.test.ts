@@ -75,6 +75,7 @@ describe('docs/cli.md matches the command', () => {
       'export',
       'recover',
       'capabilities',
+      'why',
       'serve',
       'scenario',
     ]) {

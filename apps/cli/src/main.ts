@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `patchbay`: the command line (CLI.md). A thin shell over the engine: parse arguments, call the
-// engine, print results, map errors to exit codes (0 done · 1 failed · 2 invalid input).
+// engine, print results, map errors to exit codes (0 done · 1 failed · 2 invalid input; 3: a
+// scenario's checks fail, `why`: blocked).
 import { readFile } from 'node:fs/promises';
 import {
   Engine,
@@ -15,6 +16,7 @@ import {
 import { type Op, opCommand } from '@patchbay/topology';
 import { formatState, formatList, formatPlanLine } from './format.js';
 import { cmdScenario } from './scenario.js';
+import { cmdWhy } from './why.js';
 import { HELP, parseArgs, UsageError, type Parsed } from './args.js';
 
 // Output piped into `head` and closed early is not an error: stop quietly.
@@ -156,6 +158,8 @@ async function main(argv: string[]): Promise<number> {
       else for (const f of all) out(`${features.has(f as never) ? 'yes' : 'no '}  ${f}`);
       return 0;
     }
+    case 'why':
+      return cmdWhy(engine, p, out);
     case 'shell': {
       const [name, node] = p.positional;
       return shellInNode(engine, name!, node!, p.rest);

@@ -29,6 +29,7 @@ import editor from './routes/editor.js';
 import scenarios from './routes/scenarios.js';
 import sessions from './routes/sessions.js';
 import exercise from './routes/exercise.js';
+import why from './routes/why.js';
 import openapi from './routes/openapi.js';
 import './types.js';
 
@@ -105,6 +106,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(scenarios);
   await app.register(sessions);
   await app.register(exercise);
+  await app.register(why);
 
   await app.ready();
   return app;

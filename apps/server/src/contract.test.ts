@@ -70,4 +70,27 @@ describe('the route table', () => {
       }
     }
   });
+
+  it("POST /api/labs/:name/why: a valid question with another lab's student token is 403 (never read), none 401; its errors are documented", async () => {
+    const url = sample(routes.whyLab.path);
+    const payload = { from: 'a', to: 'b', probe: false };
+    const student = await s.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${STUDENT}` },
+      payload,
+    });
+    expect(student.statusCode, student.body).toBe(403);
+    expect(student.json()).toMatchObject({ code: 'forbidden' });
+    expect((await s.app.inject({ method: 'POST', url, payload })).statusCode).toBe(401);
+    // the instructor's question about a lab that does not exist: 404, as the table says
+    const missing = await s.app.inject({ method: 'POST', url, headers: auth, payload });
+    expect(missing.statusCode, missing.body).toBe(404);
+    const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json', headers: auth })).json<{
+      paths: Record<string, Record<string, { responses: object; requestBody?: object }>>;
+    }>();
+    const op = doc.paths['/api/labs/{name}/why']!.post!;
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '500']);
+    expect(op.requestBody).toBeDefined();
+  });
 });

@@ -39,6 +39,13 @@ export const LimitsSchema = Type.Object(
      */
     studentCaptureStartsPerMinute: Type.Number({ minimum: 0.1, maximum: 100_000 }),
     studentCaptureStartBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /**
+     * `why` questions a student may ask per minute, and the burst: each reads every namespace on
+     * the path and may send a traced probe (processes outside the student's cgroup). One runs at a
+     * time per lab for anyone (routes/why.ts).
+     */
+    studentWhysPerMinute: Type.Number({ minimum: 0.1, maximum: 100_000 }),
+    studentWhyBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
     /** Nodes in a lab a student applies. */
     studentNodesPerLab: Type.Integer({ minimum: 1, maximum: 2000 }),
     /**
@@ -101,6 +108,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentTerminals: 4,
   studentCaptureStartsPerMinute: 12,
   studentCaptureStartBurst: 6,
+  studentWhysPerMinute: 20,
+  studentWhyBurst: 5,
   studentNodesPerLab: 30,
   documentMaxNodes: 200,
   documentMaxLinks: 400,
@@ -212,22 +221,44 @@ export type QuotaKind = 'ping' | 'capture' | 'terminal';
  */
 export class Quotas {
   private readonly used = new Map<string, number>();
-  /** Each student lab's bucket of capture starts (as many as labs, which seats bound). */
-  private readonly captureStarts = new Map<string, TokenBucket>();
+  /** Each student lab's buckets of capture starts and of why questions (as many as labs, which seats bound). */
+  private readonly perMinute = new Map<string, TokenBucket>();
 
   constructor(private readonly limits: Limits) {}
 
   /** A student's capture start, against studentCaptureStartsPerMinute: undefined, or why not. Instructors are not bound. */
   startCapture(scope: { role: 'instructor' } | { role: 'student'; lab: string } | undefined): string | undefined {
+    const wait = this.take(
+      scope,
+      'capture',
+      this.limits.studentCaptureStartsPerMinute,
+      this.limits.studentCaptureStartBurst,
+    );
+    if (wait === undefined) return undefined;
+    return `quota: a student may start at most ${plural(this.limits.studentCaptureStartsPerMinute, 'capture')} a minute (${this.limits.studentCaptureStartBurst} at once); retry in ${wait} s`;
+  }
+
+  /** A student's `why` question, against studentWhysPerMinute: undefined, or the seconds to wait. Instructors are not bound. */
+  askWhy(scope: { role: 'instructor' } | { role: 'student'; lab: string } | undefined): number | undefined {
+    return this.take(scope, 'why', this.limits.studentWhysPerMinute, this.limits.studentWhyBurst);
+  }
+
+  /** One token of the student's `kind` bucket: undefined when taken, else the seconds until one is back. */
+  private take(
+    scope: { role: 'instructor' } | { role: 'student'; lab: string } | undefined,
+    kind: 'capture' | 'why',
+    perMinute: number,
+    burst: number,
+  ): number | undefined {
     if (scope?.role !== 'student') return undefined;
-    let bucket = this.captureStarts.get(scope.lab);
+    const key = `${scope.lab}\u0000${kind}`;
+    let bucket = this.perMinute.get(key);
     if (!bucket) {
-      if (this.captureStarts.size >= 100_000) this.captureStarts.clear();
-      bucket = new TokenBucket(this.limits.studentCaptureStartsPerMinute / 60, this.limits.studentCaptureStartBurst);
-      this.captureStarts.set(scope.lab, bucket);
+      if (this.perMinute.size >= 200_000) this.perMinute.clear();
+      bucket = new TokenBucket(perMinute / 60, burst);
+      this.perMinute.set(key, bucket);
     }
-    if (bucket.take()) return undefined;
-    return `quota: a student may start at most ${plural(this.limits.studentCaptureStartsPerMinute, 'capture')} a minute (${this.limits.studentCaptureStartBurst} at once); retry in ${bucket.retryAfterS} s`;
+    return bucket.take() ? undefined : bucket.retryAfterS;
   }
 
   /** Counts one more `kind` for the scope: a release function, or why not. */

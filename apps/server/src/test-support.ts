@@ -37,7 +37,8 @@ export interface TestLab {
 }
 
 export function testLab(prefix: string): TestLab {
-  if (!prefix.startsWith('pbs')) throw new Error(`test prefix must start with pbs: ${prefix}`);
+  // pbs…: this package's tests; pbws…: the `why` tests' own (unique among helpers running at once)
+  if (!/^pb(s|ws)/.test(prefix)) throw new Error(`test prefix must start with pbs or pbws: ${prefix}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-server-test-'));
   const open: TestServer[] = [];
   return {

@@ -262,6 +262,10 @@ export const ExerciseViewSchema = Type.Object(
     terminalsOnly: Type.Optional(Type.Boolean()),
     /** A session's lab: when an instructor last reset it (ISO 8601), absent when none did. */
     instructorResetAt: Type.Optional(Type.String()),
+    why: Type.Boolean({
+      description:
+        'Whether this token may ask Why? (POST /api/labs/:name/why) about the lab: false for a student when the scenario says `why: false` (the page hides its Why? buttons); always true for an instructor.',
+    }),
   },
   { title: 'ExerciseView' },
 );

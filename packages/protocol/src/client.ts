@@ -65,6 +65,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly problems: Problem[] = [],
     readonly failure?: ApplyFailure,
+    /** The server's stable error code (`why-disabled`, `busy`, `rate-limited`, …), when it gave one. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -153,7 +155,7 @@ export function createClient(opts: ClientOptions = {}): Client {
           res.status === 401 && opts.unauthorizedMessage
             ? opts.unauthorizedMessage
             : (b.error ?? `the server answered ${res.status}`);
-        throw new ApiError(message, res.status, b.problems ?? [], b.failure);
+        throw new ApiError(message, res.status, b.problems ?? [], b.failure, b.code);
       }
       return json as CallResult<typeof name>;
     },

@@ -9,6 +9,7 @@ import { clientEvents, serverEvents, type ClientToServerEvents, type ServerToCli
 import type { ApplyResponse, LabList } from './labs.js';
 import type { PingReply } from './live.js';
 import { routes } from './routes.js';
+import { WhyQuerySchema, WhyResultSchema, type WhyResult } from '@patchbay/topology';
 
 /** Sub-schemas that say nothing of their value (what `Type.Unknown()` or `Type.Any()` make). */
 function unconstrained(schema: TSchema, path: string, out: string[]): string[] {
@@ -143,6 +144,36 @@ describe('the client', () => {
       .call('health')
       .catch(() => undefined);
     expect(seen).toEqual([true, true, false, false]);
+  });
+
+  it('asks why with the query as the body and reads the WhyResult; its refusals keep their code', async () => {
+    expect(routes.whyLab).toMatchObject({ method: 'POST', path: '/api/labs/:name/why', access: 'lab' });
+    expect(routes.whyLab.body).toBe(WhyQuerySchema);
+    expect(routes.whyLab.response[200]).toBe(WhyResultSchema);
+    expect(Object.keys(routes.whyLab.response).sort()).toEqual(['200', '400', '401', '403', '404', '429', '500']);
+    const answer: WhyResult = {
+      lab: 'lab1',
+      query: { from: 'a', to: 'b', src: '10.0.0.1', dst: '10.0.0.2', proto: 'icmp', size: 84, df: false },
+      reachable: true,
+      forward: [{ node: 'a', out: 'eth0', action: 'send', detail: 'on the link' }],
+      reverse: [],
+    };
+    const { calls, fetch } = recorder(200, answer);
+    const res = await createClient({ token: () => 'tok', fetch }).call('whyLab', {
+      params: { name: 'lab1' },
+      body: { from: 'a', to: 'b', proto: 'tcp', port: 80 },
+    });
+    expectTypeOf(res).toEqualTypeOf<WhyResult>();
+    expect(res).toEqual(answer);
+    expect(calls.map((c) => [c.init.method, c.url, c.init.body])).toEqual([
+      ['POST', '/api/labs/lab1/why', JSON.stringify({ from: 'a', to: 'b', proto: 'tcp', port: 80 })],
+    ]);
+    const disabled = createClient({
+      fetch: recorder(403, { error: 'this exercise does not allow Why?', code: 'why-disabled' }).fetch,
+    });
+    await expect(
+      disabled.call('whyLab', { params: { name: 'lab1' }, body: { from: 'a', to: 'b' } }),
+    ).rejects.toMatchObject({ status: 403, code: 'why-disabled' });
   });
 
   it('answers a file route with a Blob and a 204 with null', async () => {

@@ -227,7 +227,7 @@ export const routes = {
     path: '/api/labs/:name/why',
     summary: "Why can (or can't) FROM reach TO: the path hop by hop from the live kernel, as `patchbay why --json`",
     description:
-      'Reads the lab (and, unless `probe` is false, sends one traced packet); changes nothing. 400 for a bad question; 404 for an unknown lab or node, or a lab not applied. A student asks about their own lab only; an exercise whose scenario says `why: false` answers 403 `why-disabled`.',
+      'Reads the lab (and, unless `probe` is false, sends one traced packet); changes nothing. 400 for a bad question; 404 for an unknown lab or node, or a lab not applied. A student asks about their own lab only; an exercise whose scenario says `why: false` answers a student 403 `why-disabled`. One question per lab at a time: another while one runs is 429 `busy` (Retry-After: 1); a student asks at most `studentWhysPerMinute` a minute (429 `rate-limited`).',
     access: 'lab',
     params: LabNameParamsSchema,
     body: WhyQuerySchema,

@@ -65,9 +65,26 @@ describe("the tcp check's listener", () => {
   });
 });
 
+describe('why: whether students may ask Why?', () => {
+  it('is a boolean, absent by default (allowed)', () => {
+    expect(parseScenarioText(EXAMPLE).scenario?.why).toBeUndefined();
+    expect(parseScenarioText(variant((s) => (s.why = false))).scenario?.why).toBe(false);
+    expect(parseScenarioText(variant((s) => (s.why = true))).scenario?.why).toBe(true);
+  });
+  it('anything else is a schema problem', () => {
+    expect(codes(variant((s) => (s.why = 'no')))).toEqual(['why scenario.schema']);
+    expect(codes(variant((s) => (s.why = 0)))).toEqual(['why scenario.schema']);
+  });
+});
+
 describe('scenarioToYaml', () => {
   it('round-trips: the file it writes parses back to the same scenario, fields in the format order', () => {
-    const first = parseScenarioText(variant((s) => (s.setup = [{ node: 'br0', run: 'true' }]))).scenario!;
+    const first = parseScenarioText(
+      variant((s) => {
+        s.setup = [{ node: 'br0', run: 'true' }];
+        s.why = false;
+      }),
+    ).scenario!;
     const text = scenarioToYaml(first);
     const again = parseScenarioText(text);
     expect(again.problems).toEqual([]);
@@ -83,6 +100,7 @@ describe('scenarioToYaml', () => {
       'setup',
       'checks',
       'hints',
+      'why',
       'solution',
     ]);
   });

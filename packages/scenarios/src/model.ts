@@ -123,6 +123,11 @@ export interface ScenarioDocument {
   checks: Check[];
   hints?: string[];
   /**
+   * Whether students may ask Why? (`patchbay why`, the browser's Why? view, `POST
+   * /api/labs/:name/why`) about their lab: absent means allowed. An instructor may always ask.
+   */
+  why?: boolean;
+  /**
    * Commands run after the lab is realized, at start and at every reset (a Patchbay extension): for
    * breakage a lab file cannot express (a deleted namespace's leftovers, a DROP policy added by hand).
    */

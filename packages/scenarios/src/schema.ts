@@ -218,6 +218,12 @@ export const ScenarioSchema = Type.Object(
     lab: LabRefSchema,
     checks: Type.Array(CheckSchema, { minItems: 1, description: 'Live checks run against the student’s own lab.' }),
     hints: Type.Optional(Type.Array(Type.String(), { description: 'Hints, revealed one at a time.' })),
+    why: Type.Optional(
+      Type.Boolean({
+        description:
+          'Whether students may ask Why? (the path explained hop by hop) about their lab (a Patchbay extension); true when absent. Instructors always may.',
+      }),
+    ),
     setup: Type.Optional(
       Type.Array(SolutionStepSchema, {
         description:

@@ -21,6 +21,7 @@ export function scenarioToDocument(s: Scenario): ScenarioDocument {
   if (s.setup) ordered.setup = s.setup;
   ordered.checks = doc.checks;
   if (s.hints) ordered.hints = s.hints;
+  if (s.why !== undefined) ordered.why = s.why;
   ordered.solution = doc.solution;
   return ordered as unknown as ScenarioDocument;
 }

@@ -95,6 +95,15 @@ describe('views', () => {
     ).not.toHaveProperty('instructorResetAt');
   });
 
+  it('says whether the asker may use Why?: the scenario decides for a student (default yes), an instructor always may', () => {
+    expect(exerciseView('sabc-01', scenario, 0, undefined).why).toBe(true);
+    const closed = { ...scenario, why: false };
+    expect(exerciseView('sabc-01', closed, 0, undefined).why).toBe(false);
+    expect(exerciseView('sabc-01', closed, 0, undefined, undefined, 'student').why).toBe(false);
+    expect(exerciseView('sabc-01', closed, 0, undefined, undefined, 'instructor').why).toBe(true);
+    expect(exerciseView('sabc-01', { ...scenario, why: true }, 0, undefined).why).toBe(true);
+  });
+
   it('marks a student who changed their lab through the API: how often, the latest', () => {
     expect(studentProgress(student, scenario)).not.toHaveProperty('apiChanges');
     expect(studentProgress({ ...student, apiChanges: 2, lastApiChangeAt: 't5' }, scenario)).toMatchObject({

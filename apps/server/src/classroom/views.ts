@@ -76,9 +76,12 @@ export function exerciseView(
   hintsShown: number,
   lastRun: CheckRun | undefined,
   session?: ExerciseSessionPart,
+  asker: 'student' | 'instructor' = 'student',
 ): ExerciseView {
   return {
     lab,
+    // The scenario decides for students (absent: allowed); an instructor may always ask.
+    why: asker === 'instructor' || scenario.why !== false,
     ...(session ? { session: session.id, terminalsOnly: session.terminalsOnly } : {}),
     ...(session?.instructorResetAt ? { instructorResetAt: session.instructorResetAt } : {}),
     scenario: {

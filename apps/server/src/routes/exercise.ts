@@ -34,6 +34,7 @@ const exercise: FastifyPluginAsyncTypebox = async (app) => {
             instructorResetAt: student?.instructorResetAt ?? null,
           }
         : undefined,
+      req.scope?.role === 'instructor' ? 'instructor' : 'student',
     );
   });
 

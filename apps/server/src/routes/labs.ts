@@ -1,6 +1,7 @@
 // The lab routes of API.md: thin calls into the engine; errors go to the app's error handler.
+// (`POST /api/labs/:name/why` has its own module, routes/why.ts: its bounds and the scenario's say.)
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { EngineError, explainPath, labState } from '@patchbay/engine';
+import { EngineError, labState } from '@patchbay/engine';
 import { routes, type ApplyResponse } from '@patchbay/protocol';
 import { opCommand, type Lab } from '@patchbay/topology';
 import { labOfText, labOfValue } from '../documents.js';
@@ -103,13 +104,6 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
     const entry = await app.engine.entry(req.params.name);
     if (!entry.lab) throw new EngineError('not-found', `lab ${req.params.name} has not been applied yet`);
     return entry.lab;
-  });
-
-  // Reads the lab's kernel (and sends one traced packet unless probe is false); changes nothing.
-  route(app, routes.whyLab, async (req) => {
-    const { name } = req.params;
-    app.auth.assertLab(req, name);
-    return explainPath(app.engine, name, req.body);
   });
 
   route(app, routes.labState, async (req) => {

@@ -3,7 +3,8 @@
 // kernel's tables; a student also gets terminals and a reset. Everything goes through the token the
 // page was given (a student's covers this lab only). A reset of the lab, from this page or another
 // (the instructor's dashboard, the student's own page), draws the lab again as it now stands; a
-// student is told when their instructor reset it, and when the session is terminals only.
+// student is told when their instructor reset it, and when the session is terminals only. Why? is
+// offered (a node's menu, its panel) unless the scenario turned it off for students (`why: false`).
 import type { CheckRun } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
@@ -23,13 +24,18 @@ import { resultText } from './final-result';
 import { Markdown } from './Markdown';
 import { instructorResetText, TERMINALS_ONLY_TEXT } from './student-changes';
 import { useExercise, type ExerciseState } from './useExercise';
+import { useWhyDialog } from '../why/useWhyDialog';
+import { WhyPanel } from '../why/WhyPanel';
+import { offersWhy } from '../why/why-form';
 import './classroom.css';
 
 export type ExerciseMode =
   | { role: 'student'; token: string | null; name?: string }
   | { role: 'instructor'; resetStudent(): Promise<CheckRun>; studentName: string };
 
-type Tab = 'terminal' | 'tables';
+type Tab = 'terminal' | 'tables' | 'why';
+
+const TAB_TITLES: Record<Tab, string> = { terminal: 'Terminal', tables: 'Kernel tables', why: 'Why?' };
 
 /** What the server said when it let go of a student; an end by the instructor keeps the general text. */
 const CLOSED_TEXT: Partial<Record<NonNullable<ExerciseState['closed']>, string>> = {
@@ -80,6 +86,7 @@ export function ExerciseWorkspace({
   const connected = useStore(live, (s) => s.connected);
   const subscribed = useStore(live, (s) => s.subscribed);
   const selected = useStore(store, (s) => (s.selected.nodes.length === 1 ? s.selected.nodes[0] : undefined));
+  const why = useWhyDialog({ lab, client, store, onAnswered: () => setTab('why') });
 
   // Opened while the server was away: load again once the connection is back.
   const [loadAttempt, setLoadAttempt] = useState(0);
@@ -162,6 +169,12 @@ export function ExerciseWorkspace({
   }
 
   const student = mode.role === 'student';
+  const whyOffered = offersWhy(mode.role, view);
+  const tabs: Tab[] = [
+    ...(student ? (['terminal'] as const) : []),
+    'tables',
+    ...(whyOffered ? (['why'] as const) : []),
+  ];
   const resetText = student
     ? 'Your lab is built again from the start: everything you changed in it is lost, and open terminals close. The checks run again.'
     : `${mode.studentName}'s lab is built again from the start: everything they changed is lost. The checks run again.`;
@@ -256,24 +269,25 @@ export function ExerciseWorkspace({
                 live={live}
                 readOnly
                 fitPadding={0.2}
-                actions={
-                  student
+                actions={{
+                  ...(student
                     ? {
-                        onTerminal: (node) => {
+                        onTerminal: (node: string) => {
                           setTerminalAt((t) => ({ node, request: t.request + 1 }));
                           setTab('terminal');
                         },
                       }
-                    : {}
-                }
+                    : {}),
+                  ...(whyOffered ? { onWhy: (from: string) => why.open({ from }) } : {}),
+                }}
               />
             )}
           </div>
           <section className="pb-bottom" aria-label="Panels">
             <div className="pb-tabs" role="tablist">
-              {(student ? (['terminal', 'tables'] as const) : (['tables'] as const)).map((t) => (
+              {tabs.map((t) => (
                 <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
-                  {{ terminal: 'Terminal', tables: 'Kernel tables' }[t]}
+                  {TAB_TITLES[t]}
                 </button>
               ))}
             </div>
@@ -292,10 +306,16 @@ export function ExerciseWorkspace({
               {tab === 'tables' && lab && (
                 <TablesPanel live={live} lab={lab} {...(selected ? { node: selected } : {})} />
               )}
+              {whyOffered && (
+                <div hidden={tab !== 'why'}>
+                  <WhyPanel store={store} canAsk={!!lab} onAsk={() => why.open(selected ? { from: selected } : {})} />
+                </div>
+              )}
             </div>
           </section>
         </div>
       </div>
+      {why.dialog}
       {confirmReset && (
         <ConfirmDialog
           title={student ? 'Reset your lab?' : `Reset ${mode.studentName}'s lab?`}

@@ -40,6 +40,7 @@ import {
 } from '../model/graph';
 import type { EditorStore, XY } from '../store/editor';
 import type { LiveStore } from '../store/live';
+import { ContextMenu, type MenuItem } from './ContextMenu';
 import { EditorContext } from './editor-context';
 import { LabNode } from './LabNode';
 import { HostedEdge, LinkEdge, MacvlanEdge, OverlayEdge } from './LinkEdge';
@@ -69,6 +70,8 @@ export interface CanvasActions {
   onPing?: (node: string) => void;
   /** Opens a shell in a netns or router node (hosts and bridges get none). */
   onTerminal?: (node: string) => void;
+  /** Asks Why? from a node (given only while the lab runs and Why? is allowed). */
+  onWhy?: (node: string) => void;
 }
 
 type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge | MacvlanFlowEdge;
@@ -149,9 +152,7 @@ export function Canvas({
   const nodeCache = useRef(new Map<string, { key: string; item: LabFlowNode }>());
   const edgeCache = useRef(new Map<string, { key: string; item: AnyEdge }>());
   const dragStart = useRef<Record<string, XY>>({});
-  const [menu, setMenu] = useState<
-    { x: number; y: number; at?: number; items: { label: string; run: () => void }[] } | undefined
-  >();
+  const [menu, setMenu] = useState<{ x: number; y: number; at?: number; items: MenuItem[] } | undefined>();
   // Re-render once the "changed" highlight of live deltas has expired.
   const [, setTick] = useState(0);
   useEffect(() => {
@@ -317,9 +318,11 @@ export function Canvas({
     [flow, store, readOnly],
   );
 
-  const openMenu = (e: MouseEvent, items: { label: string; run: () => void }[]) => {
+  const openMenu = (e: MouseEvent, items: MenuItem[]) => {
     e.preventDefault();
-    setMenu({ x: e.clientX, y: e.clientY, items });
+    // From the keyboard (the menu key, Shift+F10) the event has no pointer: open at the focused element.
+    const r = e.clientX || e.clientY ? undefined : (e.target as HTMLElement).getBoundingClientRect();
+    setMenu(r ? { x: r.left + r.width / 2, y: r.bottom, items } : { x: e.clientX, y: e.clientY, items });
   };
 
   return (
@@ -360,7 +363,7 @@ export function Canvas({
           onPaneClick={() => store.getState().select([], [])}
           onNodeContextMenu={(e, n) => {
             const kind = (n.data as { kind: string }).kind;
-            const { onCapture, onPing, onTerminal } = actions;
+            const { onCapture, onPing, onTerminal, onWhy } = actions;
             const items = [
               ...(onCapture
                 ? [
@@ -374,6 +377,7 @@ export function Canvas({
               ...(onTerminal && ['netns', 'router'].includes(kind)
                 ? [{ label: `Open a terminal in ${n.id}`, run: () => onTerminal(n.id) }]
                 : []),
+              ...(onWhy && kind !== 'bridge' ? [{ label: `Why? From ${n.id} to…`, run: () => onWhy(n.id) }] : []),
             ];
             if (items.length) openMenu(e, items);
             else e.preventDefault();
@@ -417,21 +421,7 @@ export function Canvas({
             />
           )}
         </ReactFlow>
-        {menu && (
-          <ul className="pb-menu" role="menu" style={{ left: menu.x, top: menu.y }} data-testid="context-menu">
-            {menu.items.map((it) => (
-              <li
-                key={it.label}
-                role="menuitem"
-                tabIndex={0}
-                onClick={() => (setMenu(undefined), it.run())}
-                onKeyDown={(e) => e.key === 'Enter' && (setMenu(undefined), it.run())}
-              >
-                {it.label}
-              </li>
-            ))}
-          </ul>
-        )}
+        {menu && <ContextMenu x={menu.x} y={menu.y} items={menu.items} onClose={() => setMenu(undefined)} />}
       </div>
     </EditorContext.Provider>
   );

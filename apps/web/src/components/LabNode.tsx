@@ -3,6 +3,7 @@ import { plural } from '@patchbay/topology';
 import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { liveBadge, type LabFlowNode } from '../model/graph';
+import { useWhyNode, WhyDeadNote, WhyNodeBadges, whyNodeClass } from '../why/canvas-marks';
 
 const ICON: Record<string, string> = { host: '🖥', netns: '▣', router: '⇄', bridge: '⎍' };
 
@@ -14,6 +15,7 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
   const compact = useFlowStore(zoomedOut);
   const live = data.live;
   const badge = liveBadge(data.kind, live);
+  const why = useWhyNode(data.name);
   const cls = [
     'pb-node',
     `pb-node-${data.kind}`,
@@ -21,6 +23,7 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
     data.problems ? 'has-problems' : '',
     data.mark ? `mark-${data.mark.state}` : '',
     live?.changed ? 'live-changed' : '',
+    whyNodeClass(why),
   ]
     .filter(Boolean)
     .join(' ');
@@ -67,7 +70,9 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
         {data.mark && (
           <span className={`badge ${data.mark.state === 'failed' ? 'danger' : 'ok'}`}>{data.mark.state}</span>
         )}
+        {why && <WhyNodeBadges name={data.name} mark={why} />}
       </div>
+      {why?.dead && <WhyDeadNote name={data.name} mark={why} />}
     </div>
   );
 }

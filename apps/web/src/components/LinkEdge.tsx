@@ -16,6 +16,7 @@ import { memo, useCallback, type CSSProperties } from 'react';
 import { labelSize, linkSegment, placeEndLabels, placeLabel, type Rect } from '../model/edge-geometry';
 import type { HostedFlowEdge, LinkFlowEdge, MacvlanFlowEdge, OverlayFlowEdge } from '../model/graph';
 import { endLabelText, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
+import { WhyEdgeHalo } from '../why/canvas-marks';
 import { useEditorStore } from './editor-context';
 import { DETAIL_ZOOM } from './LabNode';
 
@@ -114,6 +115,7 @@ function LinkEdgeView({
   return (
     <>
       {traffic ? <title>{`${pps < 10 ? pps.toFixed(1) : Math.round(pps)} packets/s`}</title> : null}
+      <WhyEdgeHalo id={id} path={path} />
       <BaseEdge id={id} path={path} className={cls} style={style} interactionWidth={16} />
       {spots && (
         <EdgeLabelRenderer>
@@ -129,6 +131,7 @@ function OverlayEdgeView({ id, sourceX, sourceY, targetX, targetY, data }: EdgeP
   const [path, lx, ly] = getStraightPath({ sourceX, sourceY, targetX, targetY });
   return (
     <>
+      <WhyEdgeHalo id={id} path={path} />
       <BaseEdge id={id} path={path} className="pb-overlay" />
       <EdgeLabelRenderer>
         <div
@@ -148,7 +151,12 @@ export const OverlayEdge = memo(OverlayEdgeView);
 /** A bridge's tie to the host it lives in: not a cable, just where it is. */
 function HostedEdgeView({ id, sourceX, sourceY, targetX, targetY }: EdgeProps<HostedFlowEdge>) {
   const [path] = getStraightPath({ sourceX, sourceY, targetX, targetY });
-  return <BaseEdge id={id} path={path} className="pb-hosted" />;
+  return (
+    <>
+      <WhyEdgeHalo id={id} path={path} />
+      <BaseEdge id={id} path={path} className="pb-hosted" />
+    </>
+  );
 }
 export const HostedEdge = memo(HostedEdgeView);
 

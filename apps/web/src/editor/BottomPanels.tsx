@@ -1,15 +1,18 @@
 // The editor's bottom panels, one tab each: the last apply's commands, ping, capture, kernel
-// tables and a terminal. The ping, capture and terminal panels stay mounted while another tab is
-// shown, so what they run keeps running.
+// tables, a terminal and the Why? answer. The ping, capture and terminal panels stay mounted while
+// another tab is shown, so what they run keeps running (and Why?'s, so its answer is announced).
 import type { ApplyResponse } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { CapturePanel } from '../panels/CapturePanel';
 import { PingPanel } from '../panels/PingPanel';
 import { TablesPanel } from '../panels/TablesPanel';
 import { TerminalPanel } from '../panels/TerminalPanel';
+import type { EditorStore } from '../store/editor';
 import type { LiveStore } from '../store/live';
+import type { WhyPrefill } from '../why/why-form';
+import { WhyPanel } from '../why/WhyPanel';
 
-export type PanelTab = 'result' | 'ping' | 'capture' | 'tables' | 'terminal';
+export type PanelTab = 'result' | 'ping' | 'capture' | 'tables' | 'terminal' | 'why';
 
 const TAB_TITLES: Record<PanelTab, string> = {
   result: 'Apply result',
@@ -17,6 +20,7 @@ const TAB_TITLES: Record<PanelTab, string> = {
   capture: 'Capture',
   tables: 'Kernel tables',
   terminal: 'Terminal',
+  why: 'Why?',
 };
 
 /** Where a panel was asked to start from the canvas; `request` grows with each ask. */
@@ -36,6 +40,8 @@ export interface BottomPanelsProps {
   /** The node selected on the canvas, when exactly one is: the panels' default node. */
   selectedNode: string | undefined;
   targets: PanelTargets;
+  /** The editor's store (its Why? answer) and how to ask a Why? question. */
+  why: { store: EditorStore; ask: (prefill: WhyPrefill) => void };
 }
 
 function ApplyResult({ result }: { result: ApplyResponse | undefined }) {
@@ -55,14 +61,15 @@ function ApplyResult({ result }: { result: ApplyResponse | undefined }) {
   );
 }
 
-export function BottomPanels({ tab, onTab, lab, applied, live, lastApply, selectedNode, targets }: BottomPanelsProps) {
+export function BottomPanels(props: BottomPanelsProps) {
+  const { tab, onTab, lab, applied, live, lastApply, selectedNode, targets, why } = props;
   const pingNode = targets.pingFrom ?? selectedNode;
   const captureNode = targets.capture.node ?? selectedNode;
   const terminalNode = targets.terminal.node ?? selectedNode;
   return (
     <section className="pb-bottom" aria-label="Panels">
       <div className="pb-tabs" role="tablist">
-        {(['result', 'ping', 'capture', 'tables', 'terminal'] as const).map((t) => (
+        {(['result', 'ping', 'capture', 'tables', 'terminal', 'why'] as const).map((t) => (
           <button key={t} role="tab" aria-selected={tab === t} onClick={() => onTab(t)} data-testid={`tab-${t}`}>
             {TAB_TITLES[t]}
           </button>
@@ -71,7 +78,7 @@ export function BottomPanels({ tab, onTab, lab, applied, live, lastApply, select
       <div className="pb-tab-body">
         {tab === 'result' && <ApplyResult result={lastApply} />}
         <div hidden={tab !== 'ping'}>
-          <PingPanel lab={lab} applied={applied} {...(pingNode ? { node: pingNode } : {})} />
+          <PingPanel lab={lab} applied={applied} {...(pingNode ? { node: pingNode } : {})} onWhy={why.ask} />
         </div>
         <div hidden={tab !== 'capture'}>
           <CapturePanel
@@ -91,6 +98,15 @@ export function BottomPanels({ tab, onTab, lab, applied, live, lastApply, select
           />
         </div>
         {tab === 'tables' && <TablesPanel live={live} lab={lab} {...(selectedNode ? { node: selectedNode } : {})} />}
+        {/* Mounted while hidden: its verdict's live region is there before an answer arrives. */}
+        <div hidden={tab !== 'why'}>
+          <WhyPanel
+            store={why.store}
+            canAsk={applied}
+            cannotAsk="apply the lab first: Why? reads the running kernel"
+            onAsk={() => why.ask(selectedNode ? { from: selectedNode } : {})}
+          />
+        </div>
       </div>
     </section>
   );

@@ -29,6 +29,7 @@ import { useAutosave, useShortcuts } from './hooks';
 import { hashForLab, labFromHash } from './lab-address';
 import { openChoice, type Opened } from './open-lab';
 import { studentLabLabel, studentLabWarning } from './student-lab';
+import { useWhyDialog } from '../why/useWhyDialog';
 
 const LAST_LAB = 'patchbay.lastLab';
 
@@ -65,6 +66,7 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
   const { save, saveNow } = useAutosave(store);
   const flow = useReactFlow();
   const selectedNode = selected.nodes.length === 1 ? selected.nodes[0] : undefined;
+  const why = useWhyDialog({ lab, client, store, onAnswered: () => setTab('why') });
 
   const fail = (e: unknown) => setNotice({ kind: 'error', text: e instanceof ApiError ? e.message : String(e) });
 
@@ -175,6 +177,7 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
       setApplied(false);
       live.getState().watch(undefined);
       store.getState().setMarks({});
+      store.getState().showWhy(undefined);
       setNotice({ kind: 'info', text: `lab ${lab.name} destroyed` });
     } catch (e) {
       fail(e);
@@ -278,6 +281,7 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
               setTerminalAt((t) => ({ node, request: t.request + 1 }));
               setTab('terminal');
             },
+            ...(applied ? { onWhy: (from: string) => why.open({ from }) } : {}),
           }}
         />
         <Inspector store={store} live={live} />
@@ -291,7 +295,9 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
         lastApply={lastApply}
         selectedNode={selectedNode}
         targets={{ pingFrom, capture: capturePoint, terminal: terminalAt }}
+        why={{ store, ask: why.open }}
       />
+      {why.dialog}
       {dialog === 'apply' && (
         <ApplyDialog
           lab={lab}

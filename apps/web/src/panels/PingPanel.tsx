@@ -1,7 +1,8 @@
 // The ping panel: ping from a node of the lab (inside its namespace, on the server) to an address,
 // over the live socket (`ping:start` with an id chosen here → `ping:reply`/`ping:event`… →
 // `ping:summary`, each carrying that id). Shows ping's lines, the summary and a small RTT plot per
-// seq (views: ./ping/). A running ping is stopped when the panel goes.
+// seq (views: ./ping/). A running ping is stopped when the panel goes. A ping that lost packets
+// offers Why? about its source and target.
 import type { LiveAck, PingEvent, PingReply, PingSummary, Problem } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
@@ -10,11 +11,18 @@ import { newStreamId } from '../api/stream-id';
 import { defaultTarget, labAddresses, pingFormProblems, pingSources } from './ping-format';
 import { PingReplies, type Run } from './ping/PingReplies';
 import { takePingEvent, type PingStreamEvent } from './ping/ping-run';
+import { pingWhyPrefill, type WhyPrefill } from '../why/why-form';
 import './panels.css';
 
 const ACK_TIMEOUT_MS = 10_000;
 
-export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) {
+export function PingPanel(props: {
+  lab: Lab;
+  applied: boolean;
+  node?: string;
+  /** Asks Why? about a ping that lost packets. */
+  onWhy?: (prefill: WhyPrefill) => void;
+}) {
   const { lab, applied } = props;
   const uid = useId();
   const sources = useMemo(() => pingSources(lab), [lab]);
@@ -118,7 +126,7 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
     setError(undefined);
     setStarting(true);
     idRef.current = id;
-    setRun({ id, target: fields.target, size: fields.size, count: fields.count, entries: [] });
+    setRun({ id, from, df: dontFragment, target: fields.target, size: fields.size, count: fields.count, entries: [] });
     const refused = (message: string, problems: Problem[] = []) => {
       if (idRef.current === id) idRef.current = undefined;
       setRun((r) => (r?.id === id ? undefined : r));
@@ -147,6 +155,8 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
       setStarting(false);
     }
   };
+
+  const whyPrefill = run && pingWhyPrefill(run);
 
   const stop = () => {
     const id = idRef.current;
@@ -342,6 +352,13 @@ export function PingPanel(props: { lab: Lab; applied: boolean; node?: string }) 
       )}
 
       {run && <PingReplies run={run} running={running} />}
+      {props.onWhy && whyPrefill && (
+        <div className="pb-actions">
+          <button type="button" className="pb-btn" data-testid="ping-why" onClick={() => props.onWhy?.(whyPrefill)}>
+            Why? ({run?.summary?.received === 0 ? 'no reply' : 'replies lost'})
+          </button>
+        </div>
+      )}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addNode, connect } from '../model/lab-edit';
+import { chainLab, replyLost } from '../why/why-fixtures';
 import { createEditorStore } from './editor';
 
 describe('editor store', () => {
@@ -61,5 +62,17 @@ describe('editor store', () => {
     s.getState().deleteSelected();
     expect(Object.keys(s.getState().lab.nodes)).toEqual(['ns1', 'ns2']);
     expect(s.getState().lab.links).toHaveLength(1);
+  });
+
+  it('keeps a Why? answer with its canvas marks until it is cleared or another lab opens', () => {
+    const s = createEditorStore(chainLab);
+    s.getState().showWhy(replyLost);
+    expect(s.getState().why?.result).toBe(replyLost);
+    expect(s.getState().why?.highlight.nodes['b']?.dead?.reason).toBe('no-route');
+    s.getState().showWhy(undefined);
+    expect(s.getState().why).toBeUndefined();
+    s.getState().showWhy(replyLost);
+    s.getState().load(chainLab);
+    expect(s.getState().why).toBeUndefined();
   });
 });

@@ -3,9 +3,10 @@
 // tests and several editors on a page never share state. Every change of the document goes
 // through `edit`, which records the previous document and layout for undo and re-validates with
 // the same parser the server uses.
-import { parseLabText, type Lab, type Problem } from '@patchbay/topology';
+import { parseLabText, type Lab, type Problem, type WhyResult } from '@patchbay/topology';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { emptyLab, linkId, nextNodeName, removeLinks, removeNodes } from '../model/lab-edit';
+import { whyHighlight, type WhyHighlight } from '../why/why-view';
 
 export interface XY {
   x: number;
@@ -37,6 +38,8 @@ export interface EditorState {
    * once its nodes are drawn and shows whether the last request is done (`data-layout`).
    */
   fitRequests: number;
+  /** The Why? answer shown (the panel's text, the canvas's path), until cleared or another lab opens. */
+  why?: { result: WhyResult; highlight: WhyHighlight } | undefined;
 
   /** Changes the document (and optionally positions) as one undoable step. */
   edit(change: (lab: Lab) => Lab, positions?: Record<string, XY>): void;
@@ -60,6 +63,8 @@ export interface EditorState {
   setMarks(marks: Record<string, Mark>): void;
   /** Asks the canvas to fit the view to the drawing once it is drawn. */
   fit(): void;
+  /** Shows a Why? answer on the canvas and in its panel; `undefined` clears it. */
+  showWhy(result: WhyResult | undefined): void;
 }
 
 const HISTORY_LIMIT = 200;
@@ -135,6 +140,7 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
           future: [],
           selected: { nodes: [], links: [] },
           marks: {},
+          why: undefined,
         });
       },
       undo() {
@@ -208,6 +214,9 @@ export function createEditorStore(initial: Lab = emptyLab(), positions: Record<s
       },
       fit() {
         set({ fitRequests: get().fitRequests + 1 });
+      },
+      showWhy(result) {
+        set({ why: result && { result, highlight: whyHighlight(get().lab, result) } });
       },
     };
   });

@@ -9,6 +9,9 @@ export type Entry = { kind: 'reply'; key: number; r: PingReply } | { kind: 'even
 
 export interface Run {
   id?: string;
+  /** The node it was sent from, and whether with don't-fragment (what a Why? of it asks). */
+  from?: string;
+  df?: boolean;
   target: string;
   size: number;
   count: number;

@@ -1,0 +1,59 @@
+// `POST /api/labs/:name/why` (API.md, docs/why.md): the engine's answer to "why can (or can't) FROM
+// reach TO", bounded. Who: a token covering the lab (a student: their own lab only), and in an
+// exercise whose scenario says `why: false`, an instructor only (a student gets 403 why-disabled).
+// How much: a student's questions count against a per-minute bucket of their lab (the walk reads
+// every namespace on the path and the probe spawns processes outside the student's cgroup); and
+// one question runs at a time per lab, for anyone — a second while one runs is answered at once
+// with 429 `busy` (not queued: a question is quick, and a client asking again costs nothing while a
+// queue would hold requests and memory for a lab being hammered). Bad questions: the engine's
+// `invalid` → 400 with problems; an unknown lab or node, or a lab not applied: `not-found` → 404.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { explainPath } from '@patchbay/engine';
+import { routes } from '@patchbay/protocol';
+import { plural } from '@patchbay/topology';
+import type { FastifyRequest } from 'fastify';
+import { HttpError } from '../http-error.js';
+import { route } from './route.js';
+
+const why: FastifyPluginAsyncTypebox = async (app) => {
+  /** Labs with a question being answered now. */
+  const running = new Set<string>();
+
+  /** Throws 403 why-disabled for a student whose exercise's scenario says `why: false`. */
+  async function assertWhyAllowed(req: FastifyRequest, lab: string): Promise<void> {
+    if (req.scope?.role !== 'student') return; // an instructor may always ask
+    const ctx = await app.exercises.scenarios.contextOf(lab);
+    if (ctx && ctx.scenario.why === false)
+      throw new HttpError(
+        403,
+        'why-disabled',
+        `this exercise (${ctx.scenario.id}) does not allow Why?: find out with ping, the tables and captures`,
+      );
+  }
+
+  route(app, routes.whyLab, async (req, reply) => {
+    const { name } = req.params;
+    app.auth.assertLab(req, name);
+    await assertWhyAllowed(req, name);
+    if (running.has(name)) {
+      void reply.header('retry-after', '1');
+      throw new HttpError(429, 'busy', `a why question about lab ${name} is being answered: ask again when it is`);
+    }
+    const wait = app.quotas.askWhy(req.scope);
+    if (wait !== undefined) {
+      void reply.header('retry-after', String(wait));
+      throw new HttpError(
+        429,
+        'rate-limited',
+        `quota: a student may ask at most ${plural(app.limits.studentWhysPerMinute, 'why question')} a minute (${app.limits.studentWhyBurst} at once); retry in ${wait} s`,
+      );
+    }
+    running.add(name);
+    try {
+      return await explainPath(app.engine, name, req.body);
+    } finally {
+      running.delete(name);
+    }
+  });
+};
+export default why;
