@@ -7,6 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
 import { exampleLab, namespaceInode, ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
+import { explainPath } from './why/explain.js';
+
+/** `patchbay why` without the probe: the walk alone, from the live kernel. */
+const why = (lab: string, from: string, to: string) => explainPath(t!.engine, lab, { from, to, probe: false });
 
 const PREFIX = 'pbmvk-';
 const ns = (lab: string, node: string) => `${PREFIX}${lab}.${node}`;
@@ -44,6 +48,12 @@ describe('macvlan example on the real kernel', () => {
     expect(await ping(c1, '192.168.50.11')).toBe(true); // bridge mode: siblings talk directly
     expect(await ping(lan, '192.168.50.10')).toBe(true); // the LAN reaches them
     expect(await ping(host, '192.168.50.10')).toBe(false); // never through their own parent
+    // The walk says the same, and why.
+    expect((await why('macvlan', 'c1', 'c2')).reachable).toBe(true);
+    const parent = await why('macvlan', 'host', 'c1');
+    expect(parent.reachable).toBe(false);
+    expect(parent.blocked).toMatchObject({ node: 'host', interface: 'eth0', reason: 'no-neighbour' });
+    expect(parent.blocked!.fix).toContain('a macvlan of its own on eth0');
 
     // The fix: a macvlan on the host itself, and a route to the containers through it.
     const shim = await t.engine.apply(full);
@@ -53,6 +63,7 @@ describe('macvlan example on the real kernel', () => {
     ]);
     expect(await ping(host, '192.168.50.10')).toBe(true);
     expect(await ping(host, '192.168.50.11')).toBe(true);
+    expect((await why('macvlan', 'host', 'c1')).reachable).toBe(true);
     expect((await t.engine.apply(full)).ops).toEqual([]);
 
     // private: each macvlan is deleted and made again (the kernel fixes the mode at creation); the
@@ -72,7 +83,9 @@ describe('macvlan example on the real kernel', () => {
     expect(priv.ops.some((o) => o.phase === 'unlink' || o.phase === 'link')).toBe(false);
     expect(await Promise.all([c1, host].map(namespaceInode))).toEqual(inodes);
     expect(await ping(c1, '192.168.50.11')).toBe(false);
+    expect((await why('macvlan', 'c1', 'c2')).blocked?.detail).toContain('private');
     expect(await ping(lan, '192.168.50.10')).toBe(true);
+    expect((await why('macvlan', 'lan', 'c1')).reachable).toBe(true);
     expect((await t.engine.apply(privateLab)).ops).toEqual([]);
 
     await t.engine.destroy('macvlan');
@@ -113,6 +126,9 @@ describe('vepa and hairpin on the real kernel', () => {
     expect((await t.engine.apply(vepaLab(false))).drift).toEqual([]);
     const c1 = ns('vepa', 'c1');
     expect(await ping(c1, '10.77.0.2')).toBe(false); // out to the switch, which never sends a frame back where it came from
+    const blocked = await why('vepa', 'c1', 'c2');
+    expect(blocked.blocked).toMatchObject({ node: 'h1', interface: 'p-h2' });
+    expect(blocked.blocked!.fix).toContain('hairpin on');
 
     const inode = await namespaceInode(ns('vepa', 'h1'));
     const on = await t.engine.apply(vepaLab(true));
@@ -122,6 +138,7 @@ describe('vepa and hairpin on the real kernel', () => {
     ]);
     expect(await namespaceInode(ns('vepa', 'h1'))).toBe(inode);
     expect(await ping(c1, '10.77.0.2')).toBe(true);
+    expect((await why('vepa', 'c1', 'c2')).reachable).toBe(true);
     expect((await t.engine.apply(vepaLab(true))).ops).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@
 // is named as the place the frame dies, not "nobody answered".
 import type { WhyHop } from '@patchbay/topology';
 import type { KernelEnd, LabFacts } from './facts.js';
+import { macvlanNeighbours, macvlanParentOf, macvlansOn } from './macvlan.js';
 import type { Blocked, Packet, PathResult } from './walk-types.js';
 
 /** Walks an encapsulated packet through the underlay (walk.ts's walker, passed in to avoid a cycle). */
@@ -37,6 +38,7 @@ function neighboursOf(facts: LabFacts, end: KernelEnd): KernelEnd[] {
         if (other.kind === 'vxlan' && other.vxlan?.vni === l.vxlan.vni && !(ns === end.ns && other.name === end.dev))
           out.push({ ns, dev: other.name });
   }
+  out.push(...macvlanNeighbours(facts, end));
   return out;
 }
 
@@ -106,10 +108,94 @@ export class Segment {
     this.seen.add(key(from));
     const l = this.facts.link(from.ns, from.dev);
     if (!l) return this.nobody(from);
+    const own = this.target ? macvlansOn(this.facts, from).find((m) => key(m.end) === key(this.target!)) : undefined;
+    if (own && key(from) === key(this.from ?? from)) {
+      const node = this.facts.nodeAt(from.ns);
+      return {
+        blocked: {
+          node,
+          interface: from.dev,
+          reason: 'no-neighbour',
+          detail: `${this.nextHop} is on macvlan ${this.where(own.end)}, stacked on ${from.dev} itself: a macvlan never talks to its own parent, so ${node} cannot reach it by ${from.dev}`,
+          fix: `give ${node} a macvlan of its own on ${from.dev} (a shim) and route to ${this.nextHop} through it`,
+        },
+      };
+    }
     if (l.kind === 'veth' && l.veth) return this.arrive({ ns: l.peerNamespace ?? l.veth.peerNs, dev: l.veth.peerName });
     if (l.kind === 'bridge') return this.bridge(from.ns, from.dev, undefined);
     if (l.kind === 'vxlan') return this.encapsulate(from);
+    if (l.kind === 'macvlan') return this.macvlanOut(from);
     return this.nobody(from);
+  }
+
+  /** A frame sent by a macvlan: to a sibling (by mode), never to the parent, else out of the parent's wire. */
+  private async macvlanOut(from: KernelEnd): Promise<Omit<SegmentResult, 'hops'>> {
+    const mv = macvlanParentOf(this.facts, from);
+    if (!mv) return this.nobody(from);
+    const node = this.facts.nodeAt(from.ns);
+    const parentName = this.where(mv.parent);
+    const target = this.target;
+    if (target && key(target) === key(mv.parent))
+      return {
+        blocked: {
+          node,
+          interface: from.dev,
+          reason: 'no-neighbour',
+          detail: `${this.nextHop} is on ${parentName}, the parent of macvlan ${from.dev}: a macvlan never talks to its own parent`,
+          fix: `give ${this.facts.nodeAt(mv.parent.ns)} a macvlan of its own on ${mv.parent.dev} (a shim) and route to ${node} through it`,
+        },
+      };
+    const sibling = target ? macvlansOn(this.facts, mv.parent).find((m) => key(m.end) === key(target)) : undefined;
+    if (sibling && mv.mode === 'bridge' && sibling.mode === 'bridge') {
+      this.hops.push({
+        node,
+        out: from.dev,
+        action: 'switch',
+        detail: `macvlan bridge mode: ${this.where(sibling.end)} is on the same parent (${parentName}), so the kernel delivers the frame directly`,
+      });
+      return this.arrive(sibling.end);
+    }
+    if (sibling && (mv.mode === 'private' || sibling.mode === 'private'))
+      return {
+        blocked: {
+          node,
+          interface: from.dev,
+          reason: 'no-neighbour',
+          detail: `macvlan private mode: ${this.where(sibling.end)} shares the parent ${parentName}, and private macvlans never talk to each other`,
+          fix: `use mode bridge for both macvlans (ip link add … type macvlan mode bridge)`,
+        },
+      };
+    if (sibling && mv.mode === 'vepa') {
+      // Out of the parent, back in only if the switch port beyond it sends frames back (hairpin).
+      const p = this.facts.link(mv.parent.ns, mv.parent.dev);
+      const port = p?.veth ? { ns: p.peerNamespace ?? p.veth.peerNs, dev: p.veth.peerName } : undefined;
+      const hairpin = port ? this.facts.link(port.ns, port.dev)?.port?.hairpin === true : false;
+      this.hops.push({
+        node,
+        out: from.dev,
+        action: 'switch',
+        detail: `macvlan vepa mode: the frame for ${this.where(sibling.end)} leaves by ${parentName} and must come back from the switch${port ? ` (port ${port.dev})` : ''}`,
+      });
+      if (hairpin) return this.arrive(sibling.end);
+      return {
+        blocked: {
+          node: port ? this.facts.nodeAt(port.ns) : node,
+          interface: port?.dev ?? from.dev,
+          reason: 'no-neighbour',
+          detail: `the switch port ${port?.dev ?? 'beyond the parent'} is not in hairpin mode: it never sends a frame back where it came from`,
+          fix: port
+            ? `ip -n ${port.ns} link set dev ${port.dev} type bridge_slave hairpin on`
+            : 'use mode bridge for both macvlans',
+        },
+      };
+    }
+    this.hops.push({
+      node,
+      out: from.dev,
+      action: 'switch',
+      detail: `macvlan ${from.dev} sends by its parent ${parentName}`,
+    });
+    return this.leave(mv.parent);
   }
 
   /** The frame arrives at `end`: down, a bridge port, the target, or a stranger. */
@@ -130,6 +216,17 @@ export class Segment {
       };
     }
     if (l.master) return this.bridge(end.ns, l.master, end.dev);
+    // A frame for a macvlan's MAC arriving at its parent goes to that macvlan.
+    const child = this.target ? macvlansOn(this.facts, end).find((m) => key(m.end) === key(this.target!)) : undefined;
+    if (child) {
+      this.hops.push({
+        node: this.facts.nodeAt(end.ns),
+        in: end.dev,
+        action: 'switch',
+        detail: `the frame is for macvlan ${this.where(child.end)} on ${end.dev}: passed to it`,
+      });
+      return this.arrive(child.end);
+    }
     if (this.target && key(this.target) === key(end)) return { arrival: end };
     if (pf.netconf[end.dev]?.proxyArp) return { arrival: end };
     return this.nobody(end);
