@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { execInNamespace, listNamespaces, runInNamespace } from '@patchbay/kernel';
 import { type BridgePortSpec, type Lab, parseLabText } from '@patchbay/topology';
+import { labState } from './lab-state.js';
 import { ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbmvp-';
@@ -66,6 +67,13 @@ describe('bridge port flags on the real kernel', () => {
     ]);
     expect(await ping(A, '10.77.1.11')).toBe(true); // unknown destinations are flooded
     expect(await learnedOn('pa')).toEqual([]);
+    const host = (await labState(t.engine, 'ports')).nodes.find((n) => n.node === '_host')!;
+    expect(host.interfaces.find((i) => i.name === 'pa')?.port).toEqual({
+      hairpin: false,
+      learning: false,
+      flood: true,
+      isolated: false,
+    });
     expect(await learnedOn('pb')).toContain('02:00:00:00:77:0b');
 
     // learning back on, pa and pb isolated: one line per port, no link made again.

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
 import { exampleLab, namespaceInode, ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
+import { labState } from './lab-state.js';
 import { explainPath } from './why/explain.js';
 
 /** `patchbay why` without the probe: the walk alone, from the live kernel. */
@@ -64,6 +65,14 @@ describe('macvlan example on the real kernel', () => {
     expect(await ping(host, '192.168.50.10')).toBe(true);
     expect(await ping(host, '192.168.50.11')).toBe(true);
     expect((await why('macvlan', 'host', 'c1')).reachable).toBe(true);
+    // The state view (the tables' source): kind macvlan, its mode and its parent in lab names.
+    const view = await labState(t.engine, 'macvlan');
+    const shimView = view.nodes.find((n) => n.node === 'host')!.interfaces.find((i) => i.name === 'shim');
+    expect(shimView).toMatchObject({ kind: 'macvlan', macvlan: { mode: 'bridge', parent: 'host/eth0' } });
+    expect(view.nodes.find((n) => n.node === 'c1')!.interfaces.find((i) => i.name === 'eth0')?.macvlan).toEqual({
+      mode: 'bridge',
+      parent: 'host/eth0',
+    });
     expect((await t.engine.apply(full)).ops).toEqual([]);
 
     // private: each macvlan is deleted and made again (the kernel fixes the mode at creation); the

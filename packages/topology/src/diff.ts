@@ -335,6 +335,7 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
     for (const name of Object.keys(d.links).sort()) {
       const dl = d.links[name]!;
       if (dl.kind === 'loopback' || dl.kind === 'other') continue; // 'other': a kind we cannot create
+      if (dl.kind === 'macvlan' && !dl.macvlan?.parent) continue; // a parent the kernel did not name: cannot be made
       const ol = live(name);
       if (!ol) {
         const key = pairKey(ns, dl);

@@ -7,6 +7,7 @@ import { compile } from './compile.js';
 import { diff } from './diff.js';
 import { labJsonSchema } from './schema.js';
 import type { Lab } from './model.js';
+import { resolveMacvlanParents } from './macvlan.js';
 import { labToYaml, parseLabText } from './parse.js';
 import { opCommand } from './plan-types.js';
 import { plan } from './plan.js';
@@ -254,5 +255,30 @@ describe('JSON Schema', () => {
     const end = (s.properties.links!.items!.properties!.a as { properties: Record<string, { properties?: object }> })
       .properties;
     expect(Object.keys(end.bridgePort!.properties!)).toEqual(['hairpin', 'learning', 'flood', 'isolated', 'antiSpoof']);
+  });
+});
+
+describe('observed macvlans: their parents named from the kernel ifindex', () => {
+  it('names a parent in another namespace by its lab-unique ifindex, or in its own', () => {
+    const lab = parsed(EXAMPLE);
+    const observed = observedAs(compile(lab, P));
+    const host = observed.namespaces['pb-macvlan.host']!;
+    host.links.eth0!.ifindex = 1_000_000;
+    observed.namespaces['pb-macvlan.lan']!.links.eth0!.ifindex = 2_000_000;
+    const c1 = observed.namespaces['pb-macvlan.c1']!.links.eth0!;
+    c1.macvlan = { mode: 'bridge', parentIfindex: 1_000_000, parentElsewhere: true };
+    host.links.shim!.macvlan = { mode: 'bridge', parentIfindex: 1_000_000, parentElsewhere: false };
+    resolveMacvlanParents(observed);
+    expect(c1.macvlan).toMatchObject({ parentNs: 'pb-macvlan.host', parent: 'eth0' });
+    expect(host.links.shim!.macvlan).toMatchObject({ parentNs: 'pb-macvlan.host', parent: 'eth0' });
+    // Rolled back to this observation, a deleted macvlan is made again on that parent.
+    const back = { ...compile(lab, P), namespaces: observed.namespaces };
+    const without = structuredClone(observed);
+    delete without.namespaces['pb-macvlan.c1']!.links.eth0;
+    expect(
+      plan(diff(back, without))
+        .ops.filter((o) => o.phase === 'macvlan')
+        .map(opCommand),
+    ).toEqual(['ip -n pb-macvlan.host link add link eth0 name eth0 netns pb-macvlan.c1 type macvlan mode bridge']);
   });
 });

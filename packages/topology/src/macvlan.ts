@@ -44,3 +44,29 @@ export function macvlanCreateArgs(ns: string, l: LinkState): string[] {
     m.mode,
   ];
 }
+
+/**
+ * Names each observed macvlan's parent (`parentNs`, `parent`) from the kernel's ifindex: in its own
+ * namespace when the parent is there, else the one link of the other namespaces with that
+ * ifindex (a lab's veths have ifindexes unique in the lab: see diff's LINK_INDEX_BASE). Left
+ * unnamed when that is not one link. A rollback re-creates a macvlan from these names.
+ */
+export function resolveMacvlanParents(state: KernelState): void {
+  for (const [ns, s] of Object.entries(state.namespaces)) {
+    for (const l of Object.values(s.links)) {
+      const m = l.macvlan;
+      if (l.kind !== 'macvlan' || !m || m.parent || m.parentIfindex === undefined) continue;
+      const candidates = Object.entries(state.namespaces).flatMap(([other, o]) =>
+        (m.parentElsewhere ? other !== ns : other === ns)
+          ? Object.values(o.links)
+              .filter((p) => p.ifindex === m.parentIfindex && p.kind !== 'loopback')
+              .map((p) => ({ ns: other, name: p.name }))
+          : [],
+      );
+      if (candidates.length === 1) {
+        m.parentNs = candidates[0]!.ns;
+        m.parent = candidates[0]!.name;
+      }
+    }
+  }
+}
