@@ -11,7 +11,8 @@ PNPM_VERSION=10.34.9
 # python3, g++, make: node-gyp for native node modules · ca-certificates: the npm registry over TLS ·
 # chromium, fonts-dejavu-core: the browser the end-to-end tests (Playwright) drive ·
 # netcat-openbsd, traceroute, iputils-tracepath, iputils-arping, curl, nftables: the learner's tools
-# inside a node's sandboxed shell · libseccomp2: the sandbox's syscall filter, compiled at first use
+# inside a node's sandboxed shell (nftables and tcpdump also for `why`'s probe: nft monitor trace,
+# captures; util-linux's unshare for its private tracefs mount) · libseccomp2: the sandbox's syscall filter, compiled at first use
 # by packages/kernel/helpers/seccomp-filter.py (util-linux's prlimit sets the sandbox's rlimits).
 APT_PACKAGES=(iproute2 tcpdump iptables iputils-ping util-linux procps bubblewrap python3 g++ make ca-certificates chromium fonts-dejavu-core
   netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2)

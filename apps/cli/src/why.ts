@@ -103,10 +103,9 @@ export function verdictLines(r: WhyResult): string[] {
 export function probeLines(r: WhyResult): string[] {
   const p = r.probe;
   if (!p) return [];
-  const seen = p.lastSeen ? `; last seen at ${p.lastSeen.node} (${p.lastSeen.interface})` : '';
-  const agree = p.agrees ? 'agrees with the walk' : 'DISAGREES with the walk: the probe has the last word';
-  const lines = [`probe: ${p.reachable ? 'answered' : 'no answer'} — ${p.detail}${seen}; ${agree}`];
-  if (p.dropReason) lines.push(`  kernel drop reason: ${p.dropReason}`);
+  // The probe's detail already says whether it agrees, where it was last seen and the drop reason.
+  const lines = [`probe: ${p.reachable ? 'answered' : 'no answer'} — ${p.detail}`];
+  if (!p.agrees) lines.push('  the walk and the probe disagree: the probe has the last word');
   for (const t of (p.trace ?? []).slice(0, 12)) lines.push(`  trace: ${t}`);
   if ((p.trace?.length ?? 0) > 12) lines.push(`  trace: … ${p.trace!.length - 12} more (--json has them all)`);
   return lines;

@@ -105,22 +105,23 @@ describe('the answer', () => {
     expect(verdictLines({ ...base, reachable: true })).toEqual(['reachable']);
   });
 
-  it("the probe's line: its answer, where it was last seen, a disagreement, the kernel's drop reason and trace", () => {
+  it("the probe's line: its answer and detail (which says where it was last seen and why), a disagreement, the trace", () => {
     const r: WhyResult = {
       ...base,
       reachable: true,
       probe: {
         reachable: false,
         agrees: false,
-        detail: 'no reply in 1 s',
+        detail:
+          "the walk and the probe disagree: the walk says b is reachable; the probe: no reply in 1 s; last seen on fw/eth0; the kernel's drop reason: NETFILTER_DROP",
         lastSeen: { node: 'fw', interface: 'eth0' },
         dropReason: 'NETFILTER_DROP',
         trace: ['fw filter FORWARD policy drop'],
       },
     };
     expect(probeLines(r)).toEqual([
-      'probe: no answer — no reply in 1 s; last seen at fw (eth0); DISAGREES with the walk: the probe has the last word',
-      '  kernel drop reason: NETFILTER_DROP',
+      "probe: no answer — the walk and the probe disagree: the walk says b is reachable; the probe: no reply in 1 s; last seen on fw/eth0; the kernel's drop reason: NETFILTER_DROP",
+      '  the walk and the probe disagree: the probe has the last word',
       '  trace: fw filter FORWARD policy drop',
     ]);
     expect(probeLines(base)).toEqual([]);

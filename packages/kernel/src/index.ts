@@ -27,4 +27,7 @@ export * from './tcp-probe.js';
 export * from './pty.js';
 export * from './route-get.js';
 export * from './path-facts.js';
+export * from './line-process.js';
+export * from './why-probe.js';
+export * from './why-drop-reason.js';
 export * from './sandbox-cpu-idle.js';

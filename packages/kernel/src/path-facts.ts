@@ -130,9 +130,9 @@ export interface ListeningSocket {
   port: number;
 }
 
-/** The sockets listening for `proto` in `ns` (`ss -Hln4t` / `-Hln4u`). */
+/** The sockets listening for `proto` in `ns` (`ss -Hlnt` / `-Hlnu`; a socket on [::] takes IPv4 too). */
 export async function readListening(ns: string, proto: 'tcp' | 'udp'): Promise<ListeningSocket[]> {
-  const r = await runInNamespace(ns, 'ss', ['-Hln4', proto === 'tcp' ? '-t' : '-u']);
+  const r = await runInNamespace(ns, 'ss', ['-Hln', proto === 'tcp' ? '-t' : '-u']);
   if (r.code !== 0) throw new Error(`ss in ${ns}: ${r.stderr.trim()}`);
   const sockets: ListeningSocket[] = [];
   for (const line of r.stdout.split('\n')) {

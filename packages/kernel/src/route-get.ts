@@ -66,3 +66,44 @@ export async function routeGet(ns: string, q: RouteQuery): Promise<RouteAnswer> 
     command,
   };
 }
+
+export interface MatchingRoute {
+  /** "default" or the route's prefix. */
+  dst: string;
+  /** unicast, blackhole, unreachable, prohibit, local, broadcast, … */
+  type: string;
+  table: string;
+  dev?: string;
+  gateway?: string;
+  prefixLength: number;
+}
+
+/**
+ * Every route of every table whose prefix covers `dst` (`ip -j route show table all match DST`),
+ * longest prefix first: what the kernel refused to route with (a blackhole, unreachable or
+ * prohibit route answers `ip route get` with an error, not with the route).
+ */
+export async function routesMatching(ns: string, dst: string): Promise<MatchingRoute[]> {
+  const r = await runInNamespace(ns, 'ip', ['-j', '-4', 'route', 'show', 'table', 'all', 'match', dst]);
+  if (r.code !== 0) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(r.stdout);
+  } catch {
+    return [];
+  }
+  const s = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const routes = (Array.isArray(parsed) ? (parsed as Record<string, unknown>[]) : []).map((x) => {
+    const to = s(x['dst']) ?? 'default';
+    const len = to === 'default' ? 0 : to.includes('/') ? Number(to.split('/')[1]) : 32;
+    return {
+      dst: to,
+      type: s(x['type']) ?? 'unicast',
+      table: s(x['table']) ?? 'main',
+      dev: s(x['dev']),
+      gateway: s(x['gateway']),
+      prefixLength: len,
+    };
+  });
+  return routes.sort((a, b) => b.prefixLength - a.prefixLength);
+}

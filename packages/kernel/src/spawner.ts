@@ -23,6 +23,7 @@ export const SPAWNER_COMMANDS: readonly string[] = Object.freeze([
   'true',
   'python3',
   'sh',
+  'nft',
 ]);
 
 /** The helper's own per-child output limit (stdout and stderr together). */

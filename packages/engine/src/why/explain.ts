@@ -16,8 +16,14 @@ import {
 import type { Engine } from '../engine.js';
 import { EngineError } from '../errors.js';
 import { LabFacts } from './facts.js';
+import { danglingDnat, missingMasquerade } from './nat-reason.js';
+import { probePath } from './probe.js';
+import { recordProbe } from './probe-verdict.js';
 import { walk, type WalkContext } from './walk.js';
-import type { Packet } from './walk-types.js';
+import type { Blocked, Packet } from './walk-types.js';
+
+/** The contract's blocked: the walk's own hints (side, commands) left out. */
+const strip = ({ side: _side, commands: _commands, ...b }: Blocked): Omit<Blocked, 'side' | 'commands'> => b;
 
 function invalid(path: string, message: string): never {
   const problem: Problem = { path, code: `why.${path}`, message };
@@ -45,6 +51,16 @@ export function checkWhyQuery(q: WhyQuery): Required<Pick<WhyQuery, 'proto' | 's
 }
 
 export async function explainPath(engine: Engine, name: string, query: WhyQuery): Promise<WhyResult> {
+  const { result, facts } = await walkPath(engine, name, query);
+  if (query.probe !== false) recordProbe(result, await probePath(engine, name, facts, result));
+  return result;
+}
+
+async function walkPath(
+  engine: Engine,
+  name: string,
+  query: WhyQuery,
+): Promise<{ result: WhyResult; facts: LabFacts }> {
   const q = checkWhyQuery(query);
   const entry = await engine.entry(name);
   const lab = entry.lab;
@@ -79,18 +95,30 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
     reverse: [],
   };
   if (forward.blocked) {
-    result.blocked = { direction: 'forward', ...forward.blocked };
-    return result;
+    result.blocked = {
+      direction: 'forward',
+      ...strip(danglingDnat(facts, ctx.translations, forward.blocked) ?? forward.blocked),
+    };
+    return { result, facts };
   }
   // The reply: from the address the request reached, to the source it saw (NAT'd or not).
   const seen = forward.delivered!.packet;
   // Its destination port is the request's ephemeral source port, which no rule here names.
-  const reply: Packet = { src: seen.dst, dst: seen.src, proto: q.proto, size: q.size, df: q.df };
+  // The kernel sends its echo replies without don't-fragment (its ICMP socket: IP_PMTUDISC_DONT).
+  const reply: Packet = {
+    src: seen.dst,
+    dst: seen.src,
+    proto: q.proto,
+    size: q.size,
+    df: q.proto === 'icmp' ? false : q.df,
+  };
   const reverse = await walk({ ...ctx, direction: 'reverse' }, forward.delivered!.ns, reply);
   result.reverse = reverse.hops;
   if (reverse.blocked) {
-    result.blocked = { direction: 'reverse', ...reverse.blocked };
-    return result;
+    const request = { ...packet, src };
+    const nat = missingMasquerade(facts, forward.hops, ctx.translations, request, reverse.blocked);
+    result.blocked = { direction: 'reverse', ...strip(nat ?? reverse.blocked) };
+    return { result, facts };
   }
   result.reachable = reverse.delivered?.ns === origin;
   if (!result.reachable)
@@ -98,7 +126,8 @@ export async function explainPath(engine: Engine, name: string, query: WhyQuery)
       direction: 'reverse',
       node: facts.nodeOfNs(reverse.delivered!.ns),
       reason: 'unknown',
-      detail: `the reply is delivered to ${facts.nodeOfNs(reverse.delivered!.ns)}, not back to ${q.from}`,
+      detail: `the reply is delivered to ${facts.nodeOfNs(reverse.delivered!.ns)}, not back to ${q.from}: ${src} is an address there too`,
+      fix: `give ${q.from}'s address ${src} to ${q.from} alone (ip -n ${facts.nsOfNode(q.from)} addr; the same on ${facts.nodeOfNs(reverse.delivered!.ns)})`,
     };
-  return result;
+  return { result, facts };
 }

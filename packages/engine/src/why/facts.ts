@@ -86,6 +86,15 @@ export class LabFacts {
     return this.nodeOfNs(ns);
   }
 
+  /**
+   * The node whose IP stack handles a packet in `ns` that came in on `dev`: the namespace's node; a
+   * lab's implicit bridge host has none, so there the bridge (its device) speaks for it.
+   */
+  l3Node(ns: string, dev?: string): string {
+    const node = this.nodeOfNs(ns);
+    return node === IMPLICIT_HOST ? this.nodeAt(ns, dev) : node;
+  }
+
   link(ns: string, dev: string): LinkState | undefined {
     return this.observed[ns]?.links[dev];
   }

@@ -5,9 +5,9 @@
 // translation at PREROUTING and its destination translation at POSTROUTING, and the nat table is
 // not consulted again. A match this reader does not know counts as no match: the probe (netfilter's
 // own trace) has the last word.
-import { cidrContains, type WhyHop } from '@patchbay/topology';
-import type { WalkContext } from './walk.js';
-import type { Blocked, Packet } from './walk-types.js';
+import { isBridge, type WhyHop } from '@patchbay/topology';
+import { parseRuleTable, runRuleChain, type ChainVerdict, type MatchContext } from './netfilter-rules.js';
+import type { Blocked, Packet, WalkContext } from './walk-types.js';
 
 export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
 
@@ -24,6 +24,8 @@ export interface HookOutcome {
   blocked?: Blocked;
   /** The packet after the hook (translated, or as it was). */
   packet: Packet;
+  /** What the hook's rules said of a packet they let through, in words (for the hop's detail). */
+  notes: string[];
 }
 
 type Table = 'nat' | 'filter';
@@ -38,145 +40,52 @@ const CHAINS: Record<Hook, [Table, string][]> = {
   postrouting: [['nat', 'POSTROUTING']],
 };
 
-interface Rule {
-  chain: string;
-  text: string;
-  words: string[];
-}
-
-function parseTable(lines: readonly string[]): { policies: Map<string, string>; rules: Rule[] } {
-  const policies = new Map<string, string>();
-  const rules: Rule[] = [];
-  for (const line of lines) {
-    if (line.startsWith(':')) {
-      const [chain, policy] = line.slice(1).split(/\s+/);
-      if (chain && policy) policies.set(chain, policy);
-    } else if (line.startsWith('-A ')) {
-      const words = line.split(/\s+/);
-      rules.push({ chain: words[1]!, text: line, words: words.slice(2) });
-    }
-  }
-  return { policies, rules };
-}
-
-const inCidr = (addr: string, cidr: string): boolean => cidrContains(cidr.includes('/') ? cidr : `${cidr}/32`, addr);
-
-interface Match {
-  packet: Packet;
-  iif?: string;
-  oif?: string;
-  state: 'NEW' | 'ESTABLISHED';
-}
-
-/** Whether a rule's matches all hold for the packet; its target and the target's options. */
-function evaluate(rule: Rule, m: Match): { matches: boolean; target?: string; options: Map<string, string> } {
-  const w = rule.words;
-  const options = new Map<string, string>();
-  let target: string | undefined;
-  let matches = true;
-  for (let i = 0; i < w.length; i++) {
-    let negate = false;
-    if (w[i] === '!') {
-      negate = true;
-      i++;
-    }
-    const opt = w[i]!;
-    const val = w[i + 1] ?? '';
-    const test = (ok: boolean) => {
-      if (ok === negate) matches = false;
-      i++;
-    };
-    switch (opt) {
-      case '-s':
-        test(inCidr(m.packet.src, val));
-        break;
-      case '-d':
-        test(inCidr(m.packet.dst, val));
-        break;
-      case '-i':
-        test(m.iif !== undefined && (val.endsWith('+') ? m.iif.startsWith(val.slice(0, -1)) : m.iif === val));
-        break;
-      case '-o':
-        test(m.oif !== undefined && (val.endsWith('+') ? m.oif.startsWith(val.slice(0, -1)) : m.oif === val));
-        break;
-      case '-p':
-        test(val === 'all' || val === m.packet.proto);
-        break;
-      case '--dport':
-        test(m.packet.port !== undefined && m.packet.proto !== 'icmp' && String(m.packet.port) === val);
-        break;
-      case '--ctstate':
-      case '--state':
-        test(val.split(',').includes(m.state));
-        break;
-      case '-m':
-      case '--comment':
-        i++;
-        break;
-      case '-j':
-      case '-g':
-        target = val;
-        i++;
-        break;
-      default:
-        if (opt.startsWith('--')) {
-          options.set(opt, val);
-          // An unknown match option (not a target's): the rule cannot be judged here.
-          if (target === undefined) matches = false;
-          i++;
-        }
-    }
-  }
-  return { matches, target, options };
-}
-
-interface Verdict {
-  verdict: 'accept' | 'drop' | 'return';
-  rule?: string;
-  chain: string;
-  packet: Packet;
-  translation?: string;
-}
-
-function runChain(
+/** The lab node's words for a dropping rule or policy, and the command that undoes it. */
+function filteredBy(
   ctx: WalkContext,
-  ns: string,
-  table: { policies: Map<string, string>; rules: Rule[] },
+  input: HookInput,
+  tableName: Table,
   chain: string,
-  m: Match,
-  depth = 0,
-): Verdict {
-  for (const rule of table.rules.filter((r) => r.chain === chain)) {
-    const e = evaluate(rule, m);
-    if (!e.matches || !e.target) continue;
-    const t = e.target;
-    if (t === 'ACCEPT') return { verdict: 'accept', rule: rule.text, chain, packet: m.packet };
-    if (t === 'DROP' || t === 'REJECT') return { verdict: 'drop', rule: rule.text, chain, packet: m.packet };
-    if (t === 'RETURN') return { verdict: 'return', chain, packet: m.packet };
-    if (t === 'MASQUERADE' || t === 'SNAT') {
-      const to =
-        t === 'SNAT'
-          ? (e.options.get('--to-source') ?? '').split(':')[0]!
-          : (ctx.facts.link(ns, m.oif ?? '')?.addresses[0]?.split('/')[0] ?? m.packet.src);
-      return { verdict: 'accept', rule: rule.text, chain, packet: { ...m.packet, src: to }, translation: t };
-    }
-    if (t === 'DNAT') {
-      const [addr, port] = (e.options.get('--to-destination') ?? '').split(':');
-      const packet = { ...m.packet, dst: addr || m.packet.dst, port: port ? Number(port) : m.packet.port };
-      return { verdict: 'accept', rule: rule.text, chain, packet, translation: t };
-    }
-    if (table.policies.has(t) || t === 'LOG') continue;
-    if (depth < 16 && table.rules.some((r) => r.chain === t)) {
-      const sub = runChain(ctx, ns, table, t, m, depth + 1);
-      if (sub.verdict !== 'return') return sub;
-    }
-  }
-  const policy = table.policies.get(chain);
-  if (policy === 'DROP') return { verdict: 'drop', chain, packet: m.packet };
-  return { verdict: depth === 0 ? 'accept' : 'return', chain, packet: m.packet };
+  v: ChainVerdict,
+  packet: Packet,
+): Blocked {
+  const { ns } = input;
+  const node = ctx.facts.nodeOfNs(ns);
+  const spec = ctx.facts.lab.nodes[node];
+  const labPolicy = spec && !isBridge(spec) && spec.forwardPolicy === 'drop' && chain === 'FORWARD';
+  const what = `${packet.proto}${packet.port !== undefined && packet.proto !== 'icmp' ? ` port ${packet.port}` : ''} ${packet.src} → ${packet.dst}`;
+  const reply = ctx.direction === 'reverse' ? 'the reply ' : '';
+  if (v.rule)
+    return {
+      node,
+      interface: input.iif ?? input.oif,
+      reason: 'filtered',
+      detail: `netfilter on ${node} ${/ -j REJECT\b/.test(v.rule) ? 'rejects' : 'drops'} ${reply}${what} in table ${tableName}, chain ${v.chain}, by the rule \`${v.rule}\`${/ -j REJECT\b/.test(v.rule) ? ' (the sender gets an error back at once)' : ''}`,
+      fix: `delete the rule: ip netns exec ${ns} iptables -t ${tableName} ${v.rule.replace(/^-A /, '-D ')}`,
+      rule: { table: tableName, chain: v.chain, rule: v.rule },
+    };
+  const accept = [
+    'iptables',
+    ...(tableName === 'filter' ? [] : ['-t', tableName]),
+    '-A',
+    chain,
+    ...(input.iif ? ['-i', input.iif] : []),
+    ...(input.oif ? ['-o', input.oif] : []),
+    ...(ctx.direction === 'reverse' ? ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED'] : []),
+    '-j',
+    'ACCEPT',
+  ].join(' ');
+  return {
+    node,
+    interface: input.iif ?? input.oif,
+    reason: 'filtered',
+    detail: `netfilter on ${node} drops ${reply}${what}: the policy of table ${tableName}, chain ${chain} is DROP${labPolicy ? ' (forwardPolicy: drop in the lab file)' : ''} and no rule accepts it`,
+    fix: `accept it with a rule on ${node}: ip netns exec ${ns} ${accept}${labPolicy ? ', or set forwardPolicy: accept on ' + node + ' in the lab file' : `, or set the policy to ACCEPT (iptables -P ${chain} ACCEPT)`}`,
+    rule: { table: tableName, chain },
+  };
 }
 
-export async function netfilterHook(ctx: WalkContext, input: HookInput): Promise<HookOutcome> {
+export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
   const { facts } = ctx;
   const { ns, hook } = input;
   let packet = input.packet;
@@ -207,30 +116,27 @@ export async function netfilterHook(ctx: WalkContext, input: HookInput): Promise
       });
     }
   }
+  const notes: string[] = [];
   const rules = facts.observed[ns]?.iptables;
-  if (!rules) return { hops, packet };
+  if (!rules) return { hops, packet, notes };
   for (const [tableName, chain] of CHAINS[hook]) {
     if (tableName === 'nat' && ctx.direction === 'reverse') continue;
-    const table = parseTable(rules[tableName]);
-    const state = ctx.direction === 'forward' ? 'NEW' : 'ESTABLISHED';
-    const v = runChain(ctx, ns, table, chain, { packet, iif: input.iif, oif: input.oif, state });
+    const table = parseRuleTable(rules[tableName]);
+    const m: MatchContext = {
+      packet,
+      iif: input.iif,
+      oif: input.oif,
+      state: ctx.direction === 'forward' ? 'NEW' : 'ESTABLISHED',
+      isLocal: (addr) => facts.ownersOf(addr).some((o) => o.ns === ns) || addr.startsWith('127.'),
+      addressOf: (dev) => facts.link(ns, dev)?.addresses[0]?.split('/')[0],
+    };
+    const v = runRuleChain(table, chain, m);
+    for (const u of v.unknown)
+      notes.push(`the rule \`${u}\` uses a match the walk cannot judge (counted as not matching)`);
     if (v.verdict === 'drop')
-      return {
-        hops,
-        packet,
-        blocked: {
-          node,
-          interface: input.iif ?? input.oif,
-          reason: 'filtered',
-          detail: v.rule
-            ? `netfilter drops it in ${tableName}/${v.chain}: ${v.rule}`
-            : `netfilter drops it: the ${tableName}/${chain} policy is DROP and no rule accepts ${packet.src} → ${packet.dst}`,
-          fix: v.rule
-            ? `remove the rule (ip netns exec ${ns} iptables -t ${tableName} ${v.rule.replace(/^-A /, '-D ')})`
-            : `accept this traffic in ${chain} (ip netns exec ${ns} iptables -A ${chain} … -j ACCEPT), or set the policy to ACCEPT`,
-          rule: { table: tableName, chain: v.chain, rule: v.rule },
-        },
-      };
+      return { hops, packet, notes, blocked: filteredBy(ctx, input, tableName, chain, v, packet) };
+    if (tableName === 'filter' && v.rule && table.policies.get(chain) === 'DROP')
+      notes.push(`${tableName}/${v.chain} accepts it (\`${v.rule}\`; the policy is DROP)`);
     if (v.translation && ctx.direction === 'forward') {
       const kind = v.translation === 'DNAT' ? 'dnat' : 'snat';
       ctx.translations.push({
@@ -238,19 +144,21 @@ export async function netfilterHook(ctx: WalkContext, input: HookInput): Promise
         kind,
         before: { src: packet.src, dst: packet.dst },
         after: { src: v.packet.src, dst: v.packet.dst },
+        rule: v.rule,
       });
+      const port = (p: Packet) => (p.port !== undefined && p.proto !== 'icmp' ? `:${p.port}` : '');
       hops.push({
         node,
         in: input.iif,
         out: input.oif,
         action: 'translate',
-        detail: `${v.translation} in ${tableName}/${v.chain}: ${packet.src} → ${packet.dst}${packet.port ? `:${packet.port}` : ''} becomes ${v.packet.src} → ${v.packet.dst}${v.packet.port ? `:${v.packet.port}` : ''} (${v.rule})`,
+        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)`,
         src: v.packet.src,
         dst: v.packet.dst,
-        commands: [`ip netns exec ${ns} iptables -t ${tableName} -S ${chain}`],
+        commands: [`ip netns exec ${ns} iptables -t ${tableName} -S ${chain}`, `ip netns exec ${ns} conntrack -L`],
       });
       packet = v.packet;
     }
   }
-  return { hops, packet };
+  return { hops, packet, notes };
 }

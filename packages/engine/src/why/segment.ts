@@ -7,8 +7,10 @@
 // is named as the place the frame dies, not "nobody answered".
 import type { WhyHop } from '@patchbay/topology';
 import type { KernelEnd, LabFacts } from './facts.js';
-import { macvlanNeighbours, macvlanParentOf, macvlansOn } from './macvlan.js';
+import { macvlanStep, parentToOwnMacvlan, toMacvlanOf } from './macvlan.js';
+import { frameTooBig, noArpAnswer, whereOf } from './segment-words.js';
 import type { Blocked, Packet, PathResult } from './walk-types.js';
+import { key, wiredTo } from './wiring.js';
 
 /** Walks an encapsulated packet through the underlay (walk.ts's walker, passed in to avoid a cycle). */
 export type UnderlayWalk = (ns: string, packet: Packet) => Promise<PathResult>;
@@ -18,44 +20,10 @@ export interface SegmentResult {
   blocked?: Blocked;
   /** The interface that holds the next hop's address (or answers for it: proxy ARP). */
   arrival?: KernelEnd;
-}
-
-const key = (e: KernelEnd) => `${e.ns}/${e.dev}`;
-
-/** The other ends a frame leaving `end` reaches in one step, on the wiring alone. */
-function neighboursOf(facts: LabFacts, end: KernelEnd): KernelEnd[] {
-  const l = facts.link(end.ns, end.dev);
-  if (!l) return [];
-  const out: KernelEnd[] = [];
-  if (l.kind === 'veth' && l.veth) out.push({ ns: l.peerNamespace ?? l.veth.peerNs, dev: l.veth.peerName });
-  if (l.master) out.push({ ns: end.ns, dev: l.master });
-  if (l.kind === 'bridge')
-    for (const p of Object.values(facts.observed[end.ns]?.links ?? {}))
-      if (p.master === end.dev) out.push({ ns: end.ns, dev: p.name });
-  if (l.kind === 'vxlan' && l.vxlan) {
-    for (const [ns, state] of Object.entries(facts.observed))
-      for (const other of Object.values(state.links))
-        if (other.kind === 'vxlan' && other.vxlan?.vni === l.vxlan.vni && !(ns === end.ns && other.name === end.dev))
-          out.push({ ns, dev: other.name });
-  }
-  out.push(...macvlanNeighbours(facts, end));
-  return out;
-}
-
-/** Whether the wiring beyond `start` (not back through `exclude`) reaches `target`. */
-function wiredTo(facts: LabFacts, start: KernelEnd, target: KernelEnd, exclude: KernelEnd): boolean {
-  const seen = new Set([key(exclude), key(start)]);
-  const queue = [start];
-  while (queue.length > 0) {
-    const e = queue.shift()!;
-    if (key(e) === key(target)) return true;
-    for (const n of neighboursOf(facts, e))
-      if (!seen.has(key(n))) {
-        seen.add(key(n));
-        queue.push(n);
-      }
-  }
-  return false;
+  /** The drop is already among `hops` (it happened in the underlay, walked as a path of its own). */
+  dropListed?: boolean;
+  /** Something odd about the segment the sender's hop should say (an address held twice). */
+  note?: string;
 }
 
 export class Segment {
@@ -68,6 +36,8 @@ export class Segment {
     private readonly facts: LabFacts,
     private readonly nextHop: string,
     private readonly packet: Packet,
+    /** Whether the packet is the reply (the wording of the hops says so). */
+    private readonly reply: boolean,
     private readonly underlay: UnderlayWalk,
   ) {}
 
@@ -75,31 +45,34 @@ export class Segment {
     // The same address may be held in several places (a link-local gateway on every host): the
     // one that counts is the one wired to this segment.
     const owners = this.facts.ownersOf(this.nextHop);
-    this.target = owners.find((o) => wiredTo(this.facts, from, o, from)) ?? owners[0];
+    const wired = owners.filter((o) => wiredTo(this.facts, from, o, from));
+    this.target = wired[0] ?? owners[0];
     this.from = from;
+    let note: string | undefined;
+    if (wired.length > 1) {
+      // Two interfaces on one segment claim the address: ARP gets an answer from each, and the
+      // sender's neighbour table says which one it believed.
+      const pf = await this.facts.pathFacts(from.ns);
+      const entry = pf.neighbours.find((n) => n.dst === this.nextHop && n.dev === from.dev && n.lladdr);
+      const believed = entry && wired.find((o) => this.facts.link(o.ns, o.dev)?.mac === entry.lladdr);
+      if (believed) this.target = believed;
+      note = `${wired.map((o) => this.where(o)).join(' and ')} all hold ${this.nextHop} on this segment: ARP gets ${wired.length} answers${believed ? `, and ${this.facts.nodeAt(from.ns, from.dev)}'s neighbour table has ${entry.lladdr}, ${this.where(believed)}'s MAC` : ''} (an address must be held once)`;
+    }
     const r = await this.leave(from);
-    return { hops: this.hops, ...r };
+    return { hops: this.hops, ...r, ...(note ? { note } : {}) };
   }
 
   private where(e: KernelEnd): string {
-    return `${this.facts.nodeAt(e.ns)}/${e.dev}`;
+    return whereOf(this.facts, e);
+  }
+
+  private tooBig(end: KernelEnd, mtu: number | undefined, how: string, node?: string): Blocked | undefined {
+    return frameTooBig(this.facts, end, mtu, this.packet, how, node);
   }
 
   /** Nobody answers ARP: the frame's sender waits in vain (it is where the packet dies). */
   private nobody(e: KernelEnd): Omit<SegmentResult, 'hops'> {
-    const owner = this.target;
-    const sender = this.from ?? e;
-    return {
-      blocked: {
-        node: this.facts.nodeAt(sender.ns),
-        interface: sender.dev,
-        reason: 'no-neighbour',
-        detail: owner
-          ? `no answer to ARP for ${this.nextHop}: ${this.where(owner)} holds it, but it is not on the segment of ${this.where(e)}`
-          : `no answer to ARP for ${this.nextHop}: no interface of the lab holds that address`,
-        fix: `make ${this.nextHop} an address on the segment of ${this.where(e)}, or route through an address that is`,
-      },
-    };
+    return { blocked: noArpAnswer(this.facts, this.nextHop, this.target, this.from ?? e, e) };
   }
 
   /** The frame leaves `from` (a node's interface, a bridge port, or a bridge's own address). */
@@ -108,19 +81,12 @@ export class Segment {
     this.seen.add(key(from));
     const l = this.facts.link(from.ns, from.dev);
     if (!l) return this.nobody(from);
-    const own = this.target ? macvlansOn(this.facts, from).find((m) => key(m.end) === key(this.target!)) : undefined;
-    if (own && key(from) === key(this.from ?? from)) {
-      const node = this.facts.nodeAt(from.ns);
-      return {
-        blocked: {
-          node,
-          interface: from.dev,
-          reason: 'no-neighbour',
-          detail: `${this.nextHop} is on macvlan ${this.where(own.end)}, stacked on ${from.dev} itself: a macvlan never talks to its own parent, so ${node} cannot reach it by ${from.dev}`,
-          fix: `give ${node} a macvlan of its own on ${from.dev} (a shim) and route to ${this.nextHop} through it`,
-        },
-      };
-    }
+    // The sender's own interface, and the target one of its macvlans: never reached that way.
+    const own =
+      key(from) === key(this.from ?? from)
+        ? parentToOwnMacvlan(this.facts, from, this.target, this.nextHop)
+        : undefined;
+    if (own) return { blocked: own };
     if (l.kind === 'veth' && l.veth) return this.arrive({ ns: l.peerNamespace ?? l.veth.peerNs, dev: l.veth.peerName });
     if (l.kind === 'bridge') return this.bridge(from.ns, from.dev, undefined);
     if (l.kind === 'vxlan') return this.encapsulate(from);
@@ -130,80 +96,19 @@ export class Segment {
 
   /** A frame sent by a macvlan: to a sibling (by mode), never to the parent, else out of the parent's wire. */
   private async macvlanOut(from: KernelEnd): Promise<Omit<SegmentResult, 'hops'>> {
-    const mv = macvlanParentOf(this.facts, from);
-    if (!mv) return this.nobody(from);
-    const node = this.facts.nodeAt(from.ns);
-    const parentName = this.where(mv.parent);
-    const target = this.target;
-    if (target && key(target) === key(mv.parent))
-      return {
-        blocked: {
-          node,
-          interface: from.dev,
-          reason: 'no-neighbour',
-          detail: `${this.nextHop} is on ${parentName}, the parent of macvlan ${from.dev}: a macvlan never talks to its own parent`,
-          fix: `give ${this.facts.nodeAt(mv.parent.ns)} a macvlan of its own on ${mv.parent.dev} (a shim) and route to ${node} through it`,
-        },
-      };
-    const sibling = target ? macvlansOn(this.facts, mv.parent).find((m) => key(m.end) === key(target)) : undefined;
-    if (sibling && mv.mode === 'bridge' && sibling.mode === 'bridge') {
-      this.hops.push({
-        node,
-        out: from.dev,
-        action: 'switch',
-        detail: `macvlan bridge mode: ${this.where(sibling.end)} is on the same parent (${parentName}), so the kernel delivers the frame directly`,
-      });
-      return this.arrive(sibling.end);
-    }
-    if (sibling && (mv.mode === 'private' || sibling.mode === 'private'))
-      return {
-        blocked: {
-          node,
-          interface: from.dev,
-          reason: 'no-neighbour',
-          detail: `macvlan private mode: ${this.where(sibling.end)} shares the parent ${parentName}, and private macvlans never talk to each other`,
-          fix: `use mode bridge for both macvlans (ip link add … type macvlan mode bridge)`,
-        },
-      };
-    if (sibling && mv.mode === 'vepa') {
-      // Out of the parent, back in only if the switch port beyond it sends frames back (hairpin).
-      const p = this.facts.link(mv.parent.ns, mv.parent.dev);
-      const port = p?.veth ? { ns: p.peerNamespace ?? p.veth.peerNs, dev: p.veth.peerName } : undefined;
-      const hairpin = port ? this.facts.link(port.ns, port.dev)?.port?.hairpin === true : false;
-      this.hops.push({
-        node,
-        out: from.dev,
-        action: 'switch',
-        detail: `macvlan vepa mode: the frame for ${this.where(sibling.end)} leaves by ${parentName} and must come back from the switch${port ? ` (port ${port.dev})` : ''}`,
-      });
-      if (hairpin) return this.arrive(sibling.end);
-      return {
-        blocked: {
-          node: port ? this.facts.nodeAt(port.ns) : node,
-          interface: port?.dev ?? from.dev,
-          reason: 'no-neighbour',
-          detail: `the switch port ${port?.dev ?? 'beyond the parent'} is not in hairpin mode: it never sends a frame back where it came from`,
-          fix: port
-            ? `ip -n ${port.ns} link set dev ${port.dev} type bridge_slave hairpin on`
-            : 'use mode bridge for both macvlans',
-        },
-      };
-    }
-    this.hops.push({
-      node,
-      out: from.dev,
-      action: 'switch',
-      detail: `macvlan ${from.dev} sends by its parent ${parentName}`,
-    });
-    return this.leave(mv.parent);
+    const step = macvlanStep(this.facts, from, this.target, this.nextHop);
+    if (!step) return this.nobody(from);
+    if (step.hop) this.hops.push(step.hop);
+    if (step.blocked) return { blocked: step.blocked };
+    if (step.arrive) return this.arrive(step.arrive);
+    return this.leave(step.parent!);
   }
 
   /** The frame arrives at `end`: down, a bridge port, the target, or a stranger. */
   private async arrive(end: KernelEnd): Promise<Omit<SegmentResult, 'hops'>> {
+    // The lab's observation has the admin state, the MTU and proxy ARP: no extra read here.
     const l = this.facts.link(end.ns, end.dev);
-    const pf = await this.facts.pathFacts(end.ns);
-    const flags = pf.links[end.dev]?.flags ?? [];
-    if (!l || !flags.includes('UP')) {
+    if (!l?.up) {
       const node = this.facts.nodeAt(end.ns);
       return {
         blocked: {
@@ -215,26 +120,35 @@ export class Segment {
         },
       };
     }
+    const big = this.tooBig(end, l.mtu, 'arrives at');
+    if (big) return { blocked: big };
     if (l.master) return this.bridge(end.ns, l.master, end.dev);
     // A frame for a macvlan's MAC arriving at its parent goes to that macvlan.
-    const child = this.target ? macvlansOn(this.facts, end).find((m) => key(m.end) === key(this.target!)) : undefined;
+    const child = toMacvlanOf(this.facts, end, this.target);
     if (child) {
-      this.hops.push({
-        node: this.facts.nodeAt(end.ns),
-        in: end.dev,
-        action: 'switch',
-        detail: `the frame is for macvlan ${this.where(child.end)} on ${end.dev}: passed to it`,
-      });
-      return this.arrive(child.end);
+      this.hops.push(child.hop);
+      return this.arrive(child.to);
     }
     if (this.target && key(this.target) === key(end)) return { arrival: end };
-    if (pf.netconf[end.dev]?.proxyArp) return { arrival: end };
+    if (this.facts.observed[end.ns]?.sysctls[`net.ipv4.conf.${end.dev}.proxy_arp`] === '1') return { arrival: end };
     return this.nobody(end);
   }
 
   private async bridge(ns: string, br: string, inPort: string | undefined): Promise<Omit<SegmentResult, 'hops'>> {
     const bridgeNode = this.facts.bridgeNode(ns, br) ?? this.facts.nodeAt(ns, br);
     const pf = await this.facts.pathFacts(ns);
+    // The bridge itself first: down, it disables every port.
+    if (!pf.links[br]?.flags.includes('UP'))
+      return {
+        blocked: {
+          node: bridgeNode,
+          interface: br,
+          reason: 'link-down',
+          detail: `bridge ${bridgeNode} (${br}) is administratively down: it forwards no frame (every port is disabled)`,
+          fix: `bring the bridge up: ip -n ${ns} link set ${br} up (in the lab file: no up: false on ${bridgeNode})`,
+          commands: [`ip -n ${ns} link show ${br}`, `bridge -n ${ns} link show`],
+        },
+      };
     if (inPort) {
       const state = pf.ports[inPort]?.state;
       if (state && state !== 'forwarding')
@@ -248,23 +162,14 @@ export class Segment {
           },
         };
     }
-    if (!pf.links[br]?.flags.includes('UP'))
-      return {
-        blocked: {
-          node: bridgeNode,
-          interface: br,
-          reason: 'link-down',
-          detail: `bridge ${bridgeNode} (${br}) is administratively down`,
-          fix: `ip -n ${ns} link set ${br} up`,
-        },
-      };
     const here = { ns, dev: br };
     if (this.target && key(this.target) === key(here)) {
       this.hops.push({
         node: bridgeNode,
         in: inPort,
         action: 'switch',
-        detail: `${br} holds ${this.nextHop} itself: up to its host's IP stack`,
+        detail: `bridge ${bridgeNode} (${br}) holds ${this.nextHop} itself: the frame goes up to its host's IP stack`,
+        commands: [`ip -n ${ns} addr show dev ${br}`],
       });
       return { arrival: here };
     }
@@ -278,7 +183,10 @@ export class Segment {
     const wired = this.target
       ? ports.find((p) => wiredTo(this.facts, { ns, dev: p.name }, this.target!, here))
       : undefined;
-    const out = learned ? (ports.find((p) => p.name === learned.dev) ?? wired) : wired;
+    let out = learned ? (ports.find((p) => p.name === learned.dev) ?? wired) : wired;
+    // The target is wired to no port here, but the flood also goes into the overlay's tunnels: when
+    // a far end's VXLAN device is no bridge's port, follow it there to say where the frame ends.
+    if (!out && this.target) out = ports.find((p) => p.kind === 'vxlan' && this.unbridgedRemote(p.name, ns));
     const why = learned
       ? `the FDB has ${targetMac} on port ${learned.dev}`
       : `no FDB entry for ${targetMac ?? `the MAC of ${this.nextHop}`}: flooded to every port${out ? `; ${this.nextHop} is behind ${out.name}` : ''}`;
@@ -294,7 +202,7 @@ export class Segment {
     const state = pf.ports[out.name]?.state;
     if (!out.up || (state && state !== 'forwarding' && out.kind !== 'vxlan')) {
       const peer = out.veth ? { ns: out.peerNamespace ?? out.veth.peerNs, dev: out.veth.peerName } : undefined;
-      const peerUp = peer ? (await this.facts.pathFacts(peer.ns)).links[peer.dev]?.flags.includes('UP') : true;
+      const peerUp = peer ? this.facts.link(peer.ns, peer.dev)?.up : true;
       if (out.up && peer && !peerUp) {
         const node = this.facts.nodeAt(peer.ns);
         return {
@@ -317,7 +225,23 @@ export class Segment {
         },
       };
     }
+    const big = this.tooBig(
+      { ns, dev: out.name },
+      out.mtu,
+      `is handed by bridge ${bridgeNode} to its port`,
+      bridgeNode,
+    );
+    if (big) return { blocked: big };
     return this.leave({ ns, dev: out.name });
+  }
+
+  /** Whether a VXLAN port's far ends include a VXLAN device that is no bridge's port (nothing behind it). */
+  private unbridgedRemote(dev: string, ns: string): boolean {
+    const vni = this.facts.link(ns, dev)?.vxlan?.vni;
+    return Object.entries(this.facts.observed).some(
+      ([other, st]) =>
+        other !== ns && Object.values(st.links).some((x) => x.kind === 'vxlan' && x.vxlan?.vni === vni && !x.master),
+    );
   }
 
   /** A bridge's VXLAN port: the VXLAN FDB names the remote VTEP; the underlay carries the frame. */
@@ -325,18 +249,44 @@ export class Segment {
     const l = this.facts.link(vx.ns, vx.dev)!;
     const node = this.facts.nodeAt(vx.ns, l.master);
     const pf = await this.facts.pathFacts(vx.ns);
-    const targetMac = this.target ? this.facts.link(this.target.ns, this.target.dev)?.mac : undefined;
-    const own = pf.fdb.find((e) => e.dev === vx.dev && e.dst && e.mac === targetMac);
+    let targetMac = this.target ? this.facts.link(this.target.ns, this.target.dev)?.mac : undefined;
     const floods = pf.fdb.filter((e) => e.dev === vx.dev && e.dst && e.mac === '00:00:00:00:00:00').map((e) => e.dst!);
+    const fdbCommand = `bridge -n ${vx.ns} fdb show dev ${vx.dev}`;
+    if (!l.master) {
+      // A VTEP routed to (flannel's): the next hop's MAC comes from the neighbour table; without an
+      // entry, ARP's broadcast can only go where the FDB floods (the all-zeros entries).
+      const entry = pf.neighbours.find(
+        (n) =>
+          n.dst === this.nextHop && n.dev === vx.dev && n.lladdr && !n.state.some((x) => /FAILED|INCOMPLETE/.test(x)),
+      );
+      if (entry) targetMac = entry.lladdr;
+      else if (floods.length === 0) {
+        const who = this.facts.nodeAt(vx.ns, vx.dev);
+        return {
+          blocked: {
+            node: who,
+            interface: vx.dev,
+            side: 'out',
+            reason: 'no-neighbour',
+            detail: `${who} has no neighbour entry for ${this.nextHop} on ${vx.dev}, and cannot ask for one: ARP's broadcast would have to be flooded, but ${vx.dev}'s FDB has no all-zeros (flood) entry, so the ${this.reply ? 'reply' : 'packet'} is never sent`,
+            fix: `add the neighbour entry${targetMac ? '' : ' (the MAC of the far VTEP device)'}: ip -n ${vx.ns} neigh replace ${this.nextHop} lladdr ${targetMac ?? 'MAC'} dev ${vx.dev} nud permanent`,
+            commands: [`ip -n ${vx.ns} neigh show dev ${vx.dev}`, fdbCommand],
+          },
+        };
+      }
+    }
+    const own = pf.fdb.find((e) => e.dev === vx.dev && e.dst && e.mac === targetMac);
     const remotes = own?.dst ? [own.dst] : floods;
     if (remotes.length === 0 || !l.vxlan)
       return {
         blocked: {
           node,
           interface: vx.dev,
+          side: 'out',
           reason: 'no-fdb-remote',
-          detail: `VXLAN device ${vx.dev} has no FDB entry naming a remote VTEP: the frame has nowhere to go`,
-          fix: `bridge -n ${vx.ns} fdb append 00:00:00:00:00:00 dev ${vx.dev} dst REMOTE-VTEP`,
+          detail: `VXLAN device ${vx.dev} (on ${node}) has no FDB entry naming a remote VTEP for ${targetMac ?? this.nextHop}, and no all-zeros entry to flood to: the frame has nowhere to go and is dropped`,
+          fix: `give ${vx.dev} its remote VTEP: bridge -n ${vx.ns} fdb append 00:00:00:00:00:00 dev ${vx.dev} dst REMOTE-VTEP (the overlay's other members in the lab file do this when the lab is applied again)`,
+          commands: [fdbCommand],
         },
       };
     // The remote that leads to the target: the VTEP whose VXLAN device is wired to it.
@@ -355,10 +305,10 @@ export class Segment {
       node,
       out: vx.dev,
       action: 'encapsulate',
-      detail: `VXLAN VNI ${l.vxlan.vni}: ${own ? `the FDB has ${targetMac} at` : 'flooded to'} VTEP ${remote} (UDP ${l.vxlan.port}), from ${l.vxlan.local}`,
+      detail: `${vx.dev} wraps the frame in VXLAN (VNI ${l.vxlan.vni}, UDP ${l.vxlan.port}) for VTEP ${remote}: ${own ? `its FDB has ${targetMac} at ${remote}` : `no FDB entry for ${targetMac ?? 'the MAC'}, so it floods to every remote of the all-zeros entries`}; the outer packet ${l.vxlan.local} → ${remote} crosses the underlay`,
       src: l.vxlan.local,
       dst: remote,
-      commands: [`bridge -n ${vx.ns} fdb show dev ${vx.dev}`],
+      commands: [fdbCommand],
     });
     const under = await this.underlay(vx.ns, {
       src: l.vxlan.local,
@@ -366,10 +316,11 @@ export class Segment {
       proto: 'udp',
       port: l.vxlan.port,
       size: this.packet.size + 50,
-      df: this.packet.df,
+      // The kernel's VXLAN leaves the outer DF bit off unless the device says otherwise (df set).
+      df: false,
     });
     this.hops.push(...under.hops);
-    if (under.blocked) return { blocked: under.blocked };
+    if (under.blocked) return { blocked: under.blocked, dropListed: true };
     const at = under.delivered!.ns;
     const peer = Object.values(this.facts.observed[at]?.links ?? {}).find(
       (x) => x.kind === 'vxlan' && x.vxlan?.vni === l.vxlan!.vni && x.vxlan.port === l.vxlan!.port,
@@ -379,17 +330,40 @@ export class Segment {
         blocked: {
           node: this.facts.nodeOfNs(at),
           reason: 'no-fdb-remote',
-          detail: `VTEP ${remote} has no VXLAN device with VNI ${l.vxlan.vni} on port ${l.vxlan.port}: the packet is dropped there`,
+          detail: `${vx.dev}'s FDB sends the frame to VTEP ${remote} (${this.facts.nodeOfNs(at)}), but ${this.facts.nodeOfNs(at)} has no VXLAN device with VNI ${l.vxlan.vni} on UDP port ${l.vxlan.port}: the packet is dropped there`,
+          fix: `point ${vx.dev}'s FDB at the right VTEP (bridge -n ${vx.ns} fdb show dev ${vx.dev}), or give ${this.facts.nodeOfNs(at)} a VXLAN device with VNI ${l.vxlan.vni} and dstport ${l.vxlan.port} (the overlay's members in the lab file)`,
+          commands: [fdbCommand, `ip -n ${at} -d link show type vxlan`],
         },
       };
     this.hops.push({
       node: this.facts.nodeAt(at, peer.master),
       in: peer.name,
       action: 'decapsulate',
-      detail: `VXLAN VNI ${l.vxlan.vni} from ${l.vxlan.local}: the inner frame enters ${peer.master ? `bridge ${this.facts.nodeAt(at, peer.master)}` : peer.name}`,
+      detail: `${peer.name} takes the VXLAN packet from ${l.vxlan.local} (VNI ${l.vxlan.vni}) off the underlay: the inner frame enters ${peer.master ? `bridge ${this.facts.nodeAt(at, peer.master)}` : peer.name}`,
+      commands: [`ip -n ${at} -d link show ${peer.name}`],
     });
     this.seen.add(key({ ns: at, dev: peer.name }));
     if (peer.master) return this.bridge(at, peer.master, peer.name);
-    return this.arrive({ ns: at, dev: peer.name });
+    const end = { ns: at, dev: peer.name };
+    if (this.target && key(this.target) === key(end)) return { arrival: end };
+    // Decapsulated into a VXLAN device that is no bridge's port and does not hold the next hop: the
+    // inner frame ends there (a VTEP left out of its bridge).
+    const who = this.facts.nodeOfNs(at);
+    const bridgeThere = Object.values(this.facts.observed[at]?.links ?? {}).find(
+      (x) => x.kind === 'bridge' && this.target && wiredTo(this.facts, { ns: at, dev: x.name }, this.target, end),
+    );
+    return {
+      blocked: {
+        node: who,
+        interface: peer.name,
+        side: 'in',
+        reason: 'no-neighbour',
+        detail: `${who}'s ${peer.name} decapsulates the frame, but ${peer.name} is not a port of any bridge and does not hold ${this.nextHop}: the frame ends there, and "who has ${this.nextHop}?" is never answered${bridgeThere ? ` (${this.nextHop} is behind bridge ${this.facts.nodeAt(at, bridgeThere.name)})` : ''}`,
+        fix: bridgeThere
+          ? `make ${peer.name} a port of ${this.facts.nodeAt(at, bridgeThere.name)}: ip -n ${at} link set ${peer.name} master ${bridgeThere.name}`
+          : `make ${peer.name} a port of the bridge the overlay joins (ip -n ${at} link set ${peer.name} master BRIDGE)`,
+        commands: [`bridge -n ${at} link show`],
+      },
+    };
   }
 }

@@ -1,6 +1,6 @@
 // The walk's own types: the packet as it travels (its addresses change at NAT), and a path's end.
 import type { WhyBlocked, WhyHop, WhyProtocol } from '@patchbay/topology';
-import type { KernelEnd } from './facts.js';
+import type { KernelEnd, LabFacts } from './facts.js';
 
 export interface Packet {
   src: string;
@@ -12,8 +12,11 @@ export interface Packet {
   df: boolean;
 }
 
-/** Where the packet dies, before the direction is known. */
-export type Blocked = Omit<WhyBlocked, 'direction'>;
+/**
+ * Where the packet dies, before the direction is known; `side` says whether `interface` is where it
+ * came in or where it would leave (the drop hop's `in` or `out`), `commands` what to run to see it.
+ */
+export type Blocked = Omit<WhyBlocked, 'direction'> & { side?: 'in' | 'out'; commands?: string[] };
 
 /** One address translation the forward path made, so the reply can be translated back. */
 export interface Translation {
@@ -22,6 +25,8 @@ export interface Translation {
   /** The packet's addresses before and after. */
   before: { src: string; dst: string };
   after: { src: string; dst: string };
+  /** The rule that made it. */
+  rule?: string;
 }
 
 export interface PathResult {
@@ -29,4 +34,13 @@ export interface PathResult {
   blocked?: Blocked;
   /** Where the packet was delivered, and as what (its addresses there). */
   delivered?: KernelEnd & { packet: Packet };
+}
+
+export interface WalkContext {
+  facts: LabFacts;
+  /** Translations made so far (forward), undone on the way back (reverse). */
+  translations: Translation[];
+  direction: 'forward' | 'reverse';
+  /** An encapsulated packet (VXLAN's UDP) walked through the underlay: no listener to check. */
+  underlay?: boolean;
 }

@@ -4,101 +4,101 @@
 // the egress interface's state and MTU, then layer 2 to the next hop (segment.ts). A packet
 // delivered to a node is checked for a listener (tcp/udp). The reply is the same walk back, with
 // the forward path's translations undone where conntrack undoes them (netfilter.ts).
+import { readListening } from '@patchbay/kernel';
 import type { WhyHop } from '@patchbay/topology';
 import type { LabFacts } from './facts.js';
 import { netfilterHook, type Hook } from './netfilter.js';
+import { routeRefused, unicastRefused } from './refusals.js';
 import { Segment } from './segment.js';
-import type { Blocked, Packet, PathResult, Translation } from './walk-types.js';
-import { readListening } from '@patchbay/kernel';
+import type { Blocked, Packet, PathResult, WalkContext } from './walk-types.js';
+
+export type { WalkContext } from './walk-types.js';
 
 /** A path longer than this is a routing loop (the kernel's TTL would end it at 64). */
 const MAX_HOPS = 64;
 
-export interface WalkContext {
-  facts: LabFacts;
-  /** Translations made so far (forward), undone on the way back (reverse). */
-  translations: Translation[];
-  direction: 'forward' | 'reverse';
-}
-
-const flagsOf = async (facts: LabFacts, ns: string, dev: string) => (await facts.pathFacts(ns)).links[dev];
-
-/** Why the kernel refused to route: its errno, read against what the node's settings say. */
-async function routeRefused(
-  facts: LabFacts,
-  ns: string,
-  iif: string | undefined,
-  p: Packet,
-  error: string,
-): Promise<Blocked> {
-  const node = facts.nodeOfNs(ns);
-  const pf = await facts.pathFacts(ns);
-  if (iif && pf.netconf['all'] && !pf.netconf['all'].forwarding && facts.ownerOf(p.dst)?.ns !== ns)
-    return {
-      node,
-      interface: iif,
-      reason: 'forwarding-off',
-      detail: `${node} does not forward packets (net.ipv4.ip_forward = 0): a packet for ${p.dst} that came in on ${iif} is dropped`,
-      fix: `set forwarding: true on ${node} (sysctl -w net.ipv4.ip_forward=1 in ${ns})`,
-    };
-  const rp = [pf.netconf[iif ?? '']?.rpFilter, pf.netconf['all']?.rpFilter].filter((x) => x && x !== 'off');
-  if (iif && rp.length > 0 && /invalid|cross-device/i.test(error)) {
-    const back = await facts.route(ns, { dst: p.src });
-    const via = back.ok ? back.dev : undefined;
-    return {
-      node,
-      interface: iif,
-      reason: 'rp-filter',
-      detail: `reverse-path filter (${rp.join('/')}) on ${node}: a packet from ${p.src} came in on ${iif}, but the route back to ${p.src} ${via ? `leaves by ${via}` : 'does not exist'}`,
-      fix: `route ${p.src} back through ${iif}, or set rp_filter to 0 or 2 (loose) in ${ns}`,
-    };
-  }
-  return {
-    node,
-    interface: iif,
-    reason: 'no-route',
-    detail: `${node} has no route to ${p.dst}: the kernel answers "${error}"`,
-    fix: `add a route for ${p.dst} (ip -n ${ns} route add ${p.dst} via NEXT-HOP), or a default route`,
-  };
-}
+const LISTENS_ANYWHERE = new Set(['*', '0.0.0.0', '[::]', '::']);
 
 /** The listener check of a delivered tcp or udp packet. */
-async function listening(facts: LabFacts, ns: string, p: Packet): Promise<Blocked | undefined> {
+async function listening(
+  facts: LabFacts,
+  ns: string,
+  p: Packet,
+  iif: string | undefined,
+): Promise<Blocked | undefined> {
   if (p.proto === 'icmp' || p.port === undefined) return undefined;
   const sockets = await readListening(ns, p.proto);
-  facts.commands.push(`ip netns exec ${ns} ss -Hln${p.proto === 'tcp' ? 't' : 'u'}`);
+  const command = `ip netns exec ${ns} ss -Hln${p.proto === 'tcp' ? 't' : 'u'}`;
+  facts.commands.push(command);
   const hit = sockets.some(
-    (s) => s.port === p.port && (s.address === '*' || s.address === '0.0.0.0' || s.address === p.dst),
+    (s) => s.port === p.port && (LISTENS_ANYWHERE.has(s.address) || s.address.replace(/^\[::ffff:|\]$/g, '') === p.dst),
   );
   if (hit) return undefined;
   const node = facts.nodeOfNs(ns);
+  const holder = facts.ownersOf(p.dst).find((o) => o.ns === ns)?.dev;
+  const reached = iif
+    ? `the packet reaches ${node}`
+    : `${p.dst} is ${node}'s own address${holder ? ` (on ${holder})` : ''}, so the packet never leaves ${node}`;
   return {
     node,
     reason: 'no-listener',
-    detail: `nothing on ${node} listens on ${p.proto} port ${p.port} of ${p.dst}: the kernel answers ${p.proto === 'tcp' ? 'with a TCP reset' : 'with ICMP port unreachable'}`,
-    fix: `start a server on ${node} (e.g. nc -l${p.proto === 'udp' ? 'u' : ''} ${p.port})`,
+    detail: `${reached}, but nothing on ${node} listens on ${p.proto} port ${p.port} of ${p.dst} (ss lists no such socket): the kernel answers ${p.proto === 'tcp' ? 'with a TCP reset (connection refused)' : 'with ICMP port unreachable'}`,
+    fix: `start a server on ${node} listening on ${p.proto} port ${p.port} (e.g. ip netns exec ${ns} nc -l${p.proto === 'udp' ? 'u' : ''} -p ${p.port})`,
+    commands: [command],
   };
 }
 
-async function hook(ctx: WalkContext, h: Hook, ns: string, p: Packet, iif?: string, oif?: string) {
+function hook(ctx: WalkContext, h: Hook, ns: string, p: Packet, iif?: string, oif?: string) {
   return netfilterHook(ctx, { hook: h, ns, packet: p, iif, oif });
 }
+
+const holderOf = (facts: LabFacts, ns: string, addr: string) => {
+  const dev = facts.ownersOf(addr).find((o) => o.ns === ns)?.dev;
+  return dev ? ` (on ${dev})` : '';
+};
+
+const withNotes = (detail: string, notes: string[]) => (notes.length ? `${detail}; ${notes.join('; ')}` : detail);
 
 /** Walks `packet` from namespace `origin` (sent there) until it is delivered or dies. */
 export async function walk(ctx: WalkContext, origin: string, packet: Packet): Promise<PathResult> {
   const { facts } = ctx;
+  const reply = ctx.direction === 'reverse' && !ctx.underlay;
   const hops: WhyHop[] = [];
   let ns = origin;
   let iif: string | undefined;
   let p: Packet = { ...packet };
+  const visited: string[] = [];
   const dies = (blocked: Blocked): PathResult => {
-    hops.push({ node: blocked.node, in: iif, action: 'drop', detail: blocked.detail });
-    return { hops, blocked };
+    const { side, commands, ...rest } = blocked;
+    // A drop with no interface of its own at the node the packet is in: where it came in.
+    const at = blocked.interface ?? (blocked.node === facts.l3Node(ns, iif) ? iif : undefined);
+    hops.push({
+      node: blocked.node,
+      ...(at && (side ?? 'in') === 'in' ? { in: at } : {}),
+      ...(at && side === 'out' ? { out: at } : {}),
+      action: 'drop',
+      detail: `${reply ? 'the reply dies here: ' : ''}${blocked.detail}`,
+      ...(commands?.length ? { commands } : {}),
+    });
+    return { hops, blocked: rest };
   };
   for (let step = 0; step < MAX_HOPS; step++) {
-    const node = facts.nodeOfNs(ns);
+    const atNode = facts.l3Node(ns, iif);
+    // The same packet at the same node twice: a routing loop (the kernel's TTL ends it).
+    const here = `${ns}|${p.src}|${p.dst}`;
+    if (visited.includes(here)) {
+      const loop = visited.slice(visited.indexOf(here)).map((v) => facts.nodeOfNs(v.split('|')[0]!));
+      return dies({
+        node: atNode,
+        interface: iif,
+        reason: 'unknown',
+        detail: `a routing loop: ${[...loop, atNode].join(' → ')} — the packet for ${p.dst} goes round until its TTL runs out (the kernel then answers "time to live exceeded")`,
+        fix: `correct the routes for ${p.dst} on ${[...new Set(loop)].join(' and ')} so that one of them delivers it or sends it on towards it`,
+      });
+    }
+    visited.push(here);
     if (iif) {
-      const pre = await hook(ctx, 'prerouting', ns, p, iif);
+      const pre = hook(ctx, 'prerouting', ns, p, iif);
       hops.push(...pre.hops);
       if (pre.blocked) return dies(pre.blocked);
       p = pre.packet;
@@ -110,78 +110,109 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
       proto: p.proto,
       dport: p.port,
     });
-    if (!answer.ok) return dies(await routeRefused(facts, ns, iif, p, answer.error));
+    if (!answer.ok) return dies(await routeRefused(facts, ns, iif, p, answer.error, answer.command));
     if (answer.type === 'local') {
+      if (!p.src) p = { ...p, src: answer.prefsrc ?? p.dst };
+      const notes: string[] = [];
       if (iif) {
-        const input = await hook(ctx, 'input', ns, p, iif);
+        const input = hook(ctx, 'input', ns, p, iif);
         hops.push(...input.hops);
         if (input.blocked) return dies(input.blocked);
+        notes.push(...input.notes);
       }
-      const deaf = ctx.direction === 'forward' ? await listening(facts, ns, p) : undefined;
+      const deaf = ctx.direction === 'forward' && !ctx.underlay ? await listening(facts, ns, p, iif) : undefined;
       if (deaf) return dies(deaf);
+      const to =
+        p.proto === 'icmp'
+          ? 'its ICMP echo (the kernel answers it)'
+          : ctx.underlay
+            ? `its VXLAN socket on udp port ${p.port}`
+            : `${p.proto} port ${p.port}${ctx.direction === 'forward' ? ', where a server listens' : ''}`;
       hops.push({
-        node,
+        node: atNode,
         in: iif,
         action: 'deliver',
-        detail: `${p.dst} is an address of ${node}: delivered to its ${p.proto === 'icmp' ? 'ICMP echo (the kernel answers)' : `${p.proto} port ${p.port}`}`,
+        detail: withNotes(
+          reply || (ctx.underlay && ctx.direction === 'reverse')
+            ? `the ${ctx.underlay ? 'VXLAN packet with the reply' : 'reply'} reaches ${atNode}: ${p.dst} is its own address${ctx.underlay ? ` (its VXLAN socket, udp port ${p.port})` : ''}`
+            : `${p.dst} is an address of ${atNode}${holderOf(facts, ns, p.dst)} (a local route): delivered to ${to}`,
+          notes,
+        ),
         src: p.src,
         dst: p.dst,
         commands: [answer.command],
       });
       return { hops, delivered: { ns, dev: iif ?? 'lo', packet: p } };
     }
-    if (answer.type !== 'unicast' || !answer.dev)
-      return dies({
-        node,
-        interface: iif,
-        reason: 'no-route',
-        detail: `${node}'s route for ${p.dst} is of type ${answer.type}: the kernel drops the packet`,
-        fix: `replace the ${answer.type} route for ${p.dst} in ${ns} with a unicast one`,
-      });
+    if (answer.type !== 'unicast' || !answer.dev) return dies(unicastRefused(facts, ns, iif, p, answer));
     if (!iif && !p.src) p = { ...p, src: answer.prefsrc ?? '' };
     const out = answer.dev;
-    const nf = await hook(ctx, iif ? 'forward' : 'output', ns, p, iif, out);
+    // Sent from a lab's implicit bridge host: the bridge it leaves by speaks for it.
+    const node = iif ? atNode : facts.l3Node(ns, out);
+    const nf = hook(ctx, iif ? 'forward' : 'output', ns, p, iif, out);
     hops.push(...nf.hops);
     if (nf.blocked) return dies(nf.blocked);
-    const link = await flagsOf(facts, ns, out);
-    if (!link?.flags.includes('UP'))
+    // The lab's observation has each link's admin state and MTU: no extra read on a routed hop.
+    const link = facts.link(ns, out);
+    if (!link?.up)
       return dies({
         node,
         interface: out,
+        side: 'out',
         reason: 'link-down',
-        detail: `${node}/${out} is administratively down: nothing leaves by it`,
-        fix: `ip -n ${ns} link set ${out} up`,
+        detail: `${node}'s route for ${p.dst} leaves by ${out}, and ${out} is administratively down: nothing leaves by it`,
+        fix: `bring ${out} up: ip -n ${ns} link set ${out} up (in the lab file: leave out up: false on ${node}'s ${out})`,
+        commands: [answer.command, `ip -n ${ns} link show ${out}`],
       });
     const mtu = link.mtu ?? 1500;
     if (p.size > mtu && p.df)
       return dies({
         node,
         interface: out,
+        side: 'out',
         reason: 'mtu',
-        detail: `the packet is ${p.size} bytes with don't-fragment set, and ${node}/${out} has MTU ${mtu}: the kernel answers "fragmentation needed"`,
-        fix: `send at most ${mtu} bytes (ping -s ${mtu - 28} -M do), or raise the MTU along the path`,
+        detail: `the packet is ${p.size} bytes with don't-fragment set, and ${node}'s ${out} has MTU ${mtu}: the kernel drops it and answers "fragmentation needed" (ICMP type 3 code 4, MTU ${mtu})`,
+        fix: `send at most ${mtu} bytes (ping -s ${mtu - 28} -M do), or give every link on the path the same MTU (mtu: on the link in the lab file; ip -n ${ns} link set ${out} mtu ${p.size})`,
+        commands: [answer.command, `ip -n ${ns} link show ${out}`],
       });
-    const post = await hook(ctx, 'postrouting', ns, p, iif, out);
+    const post = hook(ctx, 'postrouting', ns, p, iif, out);
     hops.push(...post.hops);
     if (post.blocked) return dies(post.blocked);
     const before = p;
     p = post.packet;
+    const fragmented = p.size > mtu;
     const nextHop = answer.gateway ?? before.dst;
+    const how = `${answer.gateway ? `via ${answer.gateway}` : 'directly (on the link)'}, out of ${out}${answer.table && answer.table !== 'main' ? ` (table ${answer.table})` : ''}`;
+    const carried = ctx.underlay
+      ? `the VXLAN packet${ctx.direction === 'reverse' ? ' (the reply inside)' : ''}`
+      : reply
+        ? 'the reply'
+        : 'it';
+    const what = iif
+      ? `${node} ${reply ? 'routes' : 'forwards'} ${carried} to ${p.dst} ${how}`
+      : reply
+        ? `${node} answers: the reply to ${p.dst} goes ${how}`
+        : `${node} sends ${carried} to ${p.dst} ${how}`;
     hops.push({
       node,
       in: iif,
       out,
       action: iif ? 'route' : 'send',
-      detail: `${answer.gateway ? `via ${answer.gateway}` : `${before.dst} is on the link`} dev ${out}${p.size > mtu ? ` (fragmented: ${p.size} bytes > MTU ${mtu})` : ''}`,
+      detail: withNotes(
+        `${what}${fragmented ? ` — fragmented: ${p.size} bytes is more than ${out}'s MTU ${mtu}, so it leaves in pieces of at most ${mtu}` : ''}`,
+        [...nf.notes, ...post.notes],
+      ),
       src: p.src,
       dst: p.dst,
-      commands: [answer.command],
+      commands: [answer.command, `ip -n ${ns} neigh show ${nextHop} dev ${out}`],
     });
-    const seg = await new Segment(facts, nextHop, p, (under, q) =>
-      walk({ ...ctx, direction: ctx.direction }, under, q),
+    if (fragmented) p = { ...p, size: mtu };
+    const seg = await new Segment(facts, nextHop, p, reply, (under, q) =>
+      walk({ ...ctx, underlay: true }, under, q),
     ).cross({ ns, dev: out });
+    if (seg.note) hops[hops.length - 1]!.detail += `; ${seg.note}`;
     hops.push(...seg.hops);
-    if (seg.blocked) return dies(seg.blocked);
+    if (seg.blocked) return seg.dropListed ? { hops, blocked: seg.blocked } : dies(seg.blocked);
     ns = seg.arrival!.ns;
     iif = seg.arrival!.dev;
   }

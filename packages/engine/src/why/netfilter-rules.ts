@@ -1,0 +1,275 @@
+// The iptables rule evaluator of the walk, pure: a table as iptables-save prints it (":CHAIN POLICY"
+// lines and "-A CHAIN …" rules), one packet, and the verdict of a chain — the rule that decided
+// (ACCEPT, DROP, REJECT, a NAT target), user chains followed with -j (and -g), RETURN back to the
+// caller, the built-in chain's policy at the end. A match this reader does not know makes its rule
+// count as not matching (the probe, netfilter's own trace, has the last word); the rule is listed
+// in `unknown` so the explanation can say which rule could not be judged.
+import { cidrContains } from '@patchbay/topology';
+import type { Packet } from './walk-types.js';
+
+export interface ChainRule {
+  chain: string;
+  /** The rule as iptables-save prints it ("-A FORWARD -i eth0 -j ACCEPT"). */
+  text: string;
+  /** Its words after "-A CHAIN", quoted strings kept whole. */
+  words: string[];
+}
+
+export interface RuleTable {
+  /** Built-in chains' policies (ACCEPT, DROP); user chains carry "-". */
+  policies: Map<string, string>;
+  rules: ChainRule[];
+}
+
+/** What a rule sees of the packet besides its addresses. */
+export interface MatchContext {
+  packet: Packet;
+  iif?: string;
+  oif?: string;
+  /** conntrack's state: a request is NEW, its reply ESTABLISHED. */
+  state: 'NEW' | 'ESTABLISHED';
+  /** Whether `addr` is an address of this namespace (`-m addrtype --dst-type LOCAL`). */
+  isLocal: (addr: string) => boolean;
+  /** The first IPv4 address of `dev` in this namespace (MASQUERADE's new source). */
+  addressOf: (dev: string) => string | undefined;
+}
+
+export interface ChainVerdict {
+  verdict: 'accept' | 'drop' | 'return';
+  /** The rule that decided; none: the policy (or the end of a user chain). */
+  rule?: string;
+  /** The chain the deciding rule (or policy) is in. */
+  chain: string;
+  packet: Packet;
+  /** MASQUERADE, SNAT or DNAT when a NAT rule decided. */
+  translation?: 'MASQUERADE' | 'SNAT' | 'DNAT';
+  /** Rules passed over because they use a match this reader does not know. */
+  unknown: string[];
+}
+
+/** Splits an iptables-save rule into words, a double-quoted string ("a b") being one word. */
+export function ruleWords(line: string): string[] {
+  const words: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) words.push(m[1] !== undefined ? m[1] : m[2]!);
+  return words;
+}
+
+export function parseRuleTable(lines: readonly string[]): RuleTable {
+  const policies = new Map<string, string>();
+  const rules: ChainRule[] = [];
+  for (const line of lines) {
+    if (line.startsWith(':')) {
+      const [chain, policy] = line.slice(1).split(/\s+/);
+      if (chain && policy) policies.set(chain, policy);
+    } else if (line.startsWith('-A ')) {
+      const words = ruleWords(line);
+      rules.push({ chain: words[1]!, text: line, words: words.slice(2) });
+    }
+  }
+  return { policies, rules };
+}
+
+const inCidr = (addr: string, cidr: string): boolean => cidrContains(cidr.includes('/') ? cidr : `${cidr}/32`, addr);
+
+/** "eth+" matches every name starting with "eth"; otherwise the name itself. */
+export const interfaceMatches = (pattern: string, name: string | undefined): boolean =>
+  name !== undefined && (pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : name === pattern);
+
+/** "80", "1000:2000", ":1024", "1024:" (ranges), or a multiport list of those. */
+function portMatches(spec: string, port: number | undefined): boolean {
+  if (port === undefined) return false;
+  return spec.split(',').some((part) => {
+    if (!part.includes(':')) return Number(part) === port;
+    const [lo, hi] = part.split(':');
+    return port >= (lo ? Number(lo) : 0) && port <= (hi ? Number(hi) : 65535);
+  });
+}
+
+/** Options a target takes (its values are the target's, not matches). */
+const TARGET_OPTIONS = new Set([
+  '--to-source',
+  '--to-destination',
+  '--to-ports',
+  '--reject-with',
+  '--log-prefix',
+  '--log-level',
+  '--set-mark',
+  '--set-xmark',
+  '--random',
+  '--persistent',
+]);
+/** Options that take no value. */
+const FLAG_OPTIONS = new Set(['--random', '--random-fully', '--persistent', '--log-uid']);
+
+/** Whether a rule's matches all hold for the packet; its target and the target's options. */
+export function evaluateRule(
+  rule: ChainRule,
+  m: MatchContext,
+): { matches: boolean; unknown: boolean; target?: string; options: Map<string, string> } {
+  const w = rule.words;
+  const options = new Map<string, string>();
+  let target: string | undefined;
+  let matches = true;
+  let unknown = false;
+  const src = m.packet.src;
+  const dst = m.packet.dst;
+  const l4 = m.packet.proto !== 'icmp';
+  for (let i = 0; i < w.length; i++) {
+    let negate = false;
+    if (w[i] === '!') {
+      negate = true;
+      i++;
+    }
+    const opt = w[i]!;
+    let val = w[i + 1] ?? '';
+    // iptables-save may also print the negation after the option ("-m tcp --dport ! 80" in old versions).
+    let consumed = 1;
+    if (val === '!') {
+      negate = !negate;
+      val = w[i + 2] ?? '';
+      consumed = 2;
+    }
+    const test = (ok: boolean) => {
+      if (ok === negate) matches = false;
+      i += consumed;
+    };
+    switch (opt) {
+      case '-s':
+        test(inCidr(src, val));
+        break;
+      case '-d':
+        test(inCidr(dst, val));
+        break;
+      case '-i':
+        test(interfaceMatches(val, m.iif));
+        break;
+      case '-o':
+        test(interfaceMatches(val, m.oif));
+        break;
+      case '-p':
+        test(val === 'all' || val === m.packet.proto || (val === '1' && !l4));
+        break;
+      case '--dport':
+      case '--dports':
+      case '--destination-port':
+        test(l4 && portMatches(val, m.packet.port));
+        break;
+      case '--sport':
+      case '--sports':
+      case '--source-port':
+        // The request's source port is an ephemeral one the walk does not know (nor does a reply's
+        // destination port): a rule on it is judged as not matching, and said so.
+        unknown = true;
+        test(false);
+        break;
+      case '--ctstate':
+      case '--state':
+        test(val.split(',').includes(m.state));
+        break;
+      case '--dst-type':
+        test(val.split(',').some((t) => (t === 'LOCAL' ? m.isLocal(dst) : t === 'UNICAST' && !m.isLocal(dst))));
+        break;
+      case '--src-type':
+        test(val.split(',').some((t) => (t === 'LOCAL' ? m.isLocal(src) : t === 'UNICAST' && !m.isLocal(src))));
+        break;
+      case '--icmp-type':
+        // The walk's icmp packet is an echo request (8), its reply an echo reply (0).
+        test(
+          !l4 &&
+            (val === 'any' ||
+              (m.state === 'NEW' ? ['8', 'echo-request'] : ['0', 'echo-reply']).includes(val.split('/')[0]!)),
+        );
+        break;
+      case '--syn':
+        // No value: a new TCP connection's first segment.
+        if ((m.packet.proto === 'tcp' && m.state === 'NEW') === negate) matches = false;
+        break;
+      case '-m':
+      case '--comment':
+        i++;
+        break;
+      case '-j':
+      case '-g':
+        target = val;
+        i++;
+        break;
+      default:
+        if (opt.startsWith('--') && target !== undefined) {
+          if (!FLAG_OPTIONS.has(opt)) {
+            options.set(opt, val);
+            i++;
+          }
+        } else if (opt.startsWith('-')) {
+          // A match this reader does not know: the rule cannot be judged here.
+          if (!TARGET_OPTIONS.has(opt) && !FLAG_OPTIONS.has(opt)) {
+            unknown = true;
+            matches = false;
+          }
+          if (!FLAG_OPTIONS.has(opt) && w[i + 1] !== undefined && !w[i + 1]!.startsWith('-')) i++;
+        }
+    }
+  }
+  return { matches, unknown, target, options };
+}
+
+const NON_TERMINAL = new Set(['LOG', 'MARK', 'CONNMARK', 'TRACE', 'NFLOG', 'CT', 'NOTRACK']);
+
+/**
+ * The verdict of `chain` for the packet. A user chain that ends without a verdict returns to its
+ * caller; a built-in chain ends with its policy. -g jumps without coming back (a RETURN or the end
+ * of the chain it went to returns to the chain that called the current one).
+ */
+export function runRuleChain(table: RuleTable, chain: string, m: MatchContext, depth = 0): ChainVerdict {
+  const unknown: string[] = [];
+  for (const rule of table.rules) {
+    if (rule.chain !== chain) continue;
+    const e = evaluateRule(rule, m);
+    if (e.unknown) unknown.push(rule.text);
+    if (!e.matches || !e.target) continue;
+    const t = e.target;
+    const done = (v: Omit<ChainVerdict, 'unknown' | 'chain'>): ChainVerdict => ({ ...v, chain, unknown });
+    if (t === 'ACCEPT') return done({ verdict: 'accept', rule: rule.text, packet: m.packet });
+    if (t === 'DROP' || t === 'REJECT') return done({ verdict: 'drop', rule: rule.text, packet: m.packet });
+    if (t === 'RETURN') {
+      if (depth === 0) break; // RETURN in a built-in chain: its policy decides
+      return done({ verdict: 'return', rule: rule.text, packet: m.packet });
+    }
+    if (t === 'MASQUERADE' || t === 'SNAT') {
+      const to =
+        t === 'SNAT'
+          ? (e.options.get('--to-source') ?? '').split(':')[0]!.split('-')[0]!
+          : (m.addressOf(m.oif ?? '') ?? m.packet.src);
+      return done({
+        verdict: 'accept',
+        rule: rule.text,
+        packet: { ...m.packet, src: to || m.packet.src },
+        translation: t,
+      });
+    }
+    if (t === 'DNAT') {
+      const spec = e.options.get('--to-destination') ?? '';
+      const [addr, port] = spec.split(':');
+      const packet = {
+        ...m.packet,
+        dst: addr?.split('-')[0] || m.packet.dst,
+        port: port ? Number(port.split('-')[0]) : m.packet.port,
+      };
+      return done({ verdict: 'accept', rule: rule.text, packet, translation: 'DNAT' });
+    }
+    if (NON_TERMINAL.has(t)) continue;
+    if (depth < 16 && table.policies.has(t) && !['ACCEPT', 'DROP'].includes(t)) {
+      const sub = runRuleChain(table, t, m, depth + 1);
+      unknown.push(...sub.unknown);
+      if (sub.verdict !== 'return') return { ...sub, unknown };
+      // -g: the chain gone to returns to this chain's caller (a built-in chain: its policy).
+      if (rule.words.includes('-g')) {
+        if (depth === 0) break;
+        return { verdict: 'return', chain, packet: m.packet, unknown };
+      }
+    }
+  }
+  const policy = table.policies.get(chain);
+  if (depth === 0 && policy === 'DROP') return { verdict: 'drop', chain, packet: m.packet, unknown };
+  return { verdict: depth === 0 ? 'accept' : 'return', chain, packet: m.packet, unknown };
+}

@@ -1,0 +1,161 @@
+// Every built-in exercise's broken lab, explained: started as a student gets it (lab and setup
+// steps), `why` is asked about the path its checks are about and must name the node and reason of
+// the breakage the exercise teaches; after the reference solution the same question is answered
+// reachable. A listener stands in for the server a tcp check starts. Prefix pbwr4-; every lab and
+// listener goes in afterEach.
+import { builtinScenario, builtinScenarios } from '@patchbay/scenarios/library';
+import type { WhyQuery, WhyReason } from '@patchbay/topology';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runSteps, solveExercise, startExercise } from '../exercise.js';
+import { testEngine, type TestEngine } from '../test-support.js';
+import { explainPath } from './explain.js';
+import { expectBlocked, expectExplained, listen } from './why-test-support.js';
+
+interface Case {
+  query: WhyQuery;
+  /** A server the scenario's tcp check would start: node and port. */
+  listener?: { node: string; port: number };
+  broken: { direction: 'forward' | 'reverse'; node: string; reason: WhyReason; interface?: string };
+  /** What the explanation must say (the detail or the fix) to teach the exercise. */
+  says: RegExp;
+}
+
+const CASES: Record<string, Case> = {
+  'bridge-nine-steps': {
+    query: { from: 'red', to: '10.0.0.2' },
+    broken: { direction: 'forward', node: 'red', reason: 'no-route' },
+    says: /no IPv4 address.*eth0 is down|link set eth0 up/,
+  },
+  'calico-routed': {
+    query: { from: 'pod-a', to: '10.0.2.2' },
+    broken: { direction: 'forward', node: 'pod-a', reason: 'no-neighbour', interface: 'eth0' },
+    says: /proxyArp: true on node1\/cali-a/,
+  },
+  'dnat-silent': {
+    query: { from: 'client', to: '203.0.113.10', proto: 'tcp', port: 8080 },
+    listener: { node: 'nas', port: 80 },
+    broken: { direction: 'reverse', node: 'nas', reason: 'no-route' },
+    says: /nas has no route to 203\.0\.113\.50/,
+  },
+  'docker-nat': {
+    query: { from: 'a', to: '203.0.113.1' },
+    broken: { direction: 'forward', node: 'dockerhost', reason: 'forwarding-off', interface: 'docker0' },
+    says: /forwarding: true/,
+  },
+  'duplicate-ip': {
+    query: { from: 'client', to: '172.17.0.3' },
+    broken: { direction: 'forward', node: 'client', reason: 'no-neighbour', interface: 'eth0' },
+    says: /who has 172\.17\.0\.3/,
+  },
+  'flannel-vtep': {
+    query: { from: 'pod-a', to: '10.244.1.2' },
+    broken: { direction: 'reverse', node: 'node2', reason: 'no-neighbour', interface: 'flannel-1' },
+    says: /neigh replace 10\.244\.0\.0 lladdr ce:2b:5d:8e:31:a7 dev flannel-1/,
+  },
+  'forward-drop': {
+    query: { from: 'client', to: '10.0.2.20' },
+    broken: { direction: 'forward', node: 'fw', reason: 'filtered', interface: 'eth0' },
+    says: /policy of table filter, chain FORWARD is DROP \(forwardPolicy: drop/,
+  },
+  'link-down': {
+    query: { from: 'web', to: 'db' },
+    broken: { direction: 'forward', node: 'db', reason: 'link-down', interface: 'eth0' },
+    says: /link set eth0 up/,
+  },
+  'mask-32': {
+    query: { from: 'web', to: '192.168.100.20' },
+    broken: { direction: 'forward', node: 'web', reason: 'no-route' },
+    says: /192\.168\.100\.10\/32.*\/24/s,
+  },
+  'missing-default-route': {
+    query: { from: 'pc2', to: '10.0.0.10' },
+    broken: { direction: 'forward', node: 'pc2', reason: 'no-route' },
+    says: /route add default via 192\.168\.1\.1/,
+  },
+  'mtu-mismatch': {
+    query: { from: 'client', to: '10.0.2.20', size: 1500, df: true },
+    broken: { direction: 'forward', node: 'server', reason: 'mtu', interface: 'eth0' },
+    says: /MTU is 1400/,
+  },
+  'network-modes': {
+    query: { from: 'job', to: '127.0.0.1' },
+    broken: { direction: 'forward', node: 'job', reason: 'link-down', interface: 'lo' },
+    says: /link set lo up/,
+  },
+  'orphaned-veths': {
+    query: { from: 'dockerhost', to: '172.17.0.2', proto: 'tcp', port: 80 },
+    listener: { node: 'web', port: 80 },
+    broken: { direction: 'forward', node: 'dockerhost', reason: 'no-listener' },
+    says: /172\.17\.0\.2 is dockerhost's own address \(on vethd81b6e0\), so the packet never leaves/,
+  },
+  'vxlan-two-hosts': {
+    query: { from: 'c1', to: '10.1.0.3' },
+    broken: { direction: 'forward', node: 'host-b', reason: 'no-neighbour', interface: 'ov42' },
+    says: /link set ov42 master br-b/,
+  },
+};
+
+let t: TestEngine;
+let stops: (() => Promise<void>)[] = [];
+beforeEach(() => {
+  t = testEngine('pbwr4-');
+  stops = [];
+});
+afterEach(async () => {
+  for (const stop of stops) await stop();
+  await t.cleanup();
+}, 60_000);
+
+describe('why on every built-in exercise', () => {
+  it('covers the whole library', () => {
+    expect(Object.keys(CASES).sort()).toEqual(
+      builtinScenarios()
+        .map((b) => b.id)
+        .sort(),
+    );
+  });
+
+  it.each(Object.keys(CASES).map((id) => [id]))(
+    '%s: the broken lab names the breakage, the solution reaches',
+    async (id) => {
+      const c = CASES[id]!;
+      const scenario = builtinScenario(id)!.scenario;
+      const { lab } = await startExercise(t.engine, scenario, { lab: scenario.lab.name });
+      if (c.listener) {
+        const spec = { ...scenario.lab, name: lab };
+        stops.push(await listen(t, spec, c.listener.node, 'tcp', c.listener.port));
+      }
+      const broken = await explainPath(t.engine, lab, { ...c.query, probe: false });
+      const b = expectBlocked(broken, c.broken);
+      expect(`${b.detail}\n${b.fix}`).toMatch(c.says);
+
+      const steps = await solveExercise(t.engine, lab);
+      expect(steps.filter((s) => s.code !== 0)).toEqual([]);
+      const solved = await explainPath(t.engine, lab, { ...c.query, probe: false });
+      expect(solved.reachable, JSON.stringify({ blocked: solved.blocked, forward: solved.forward }, null, 1)).toBe(
+        true,
+      );
+      expectExplained(solved);
+    },
+  );
+
+  it('docker-nat half solved (forwarding on, no masquerade): nat, at the host that should translate', async () => {
+    const scenario = builtinScenario('docker-nat')!.scenario;
+    const { lab } = await startExercise(t.engine, scenario);
+    const [step] = await runSteps(t.engine, lab, [scenario.solution[0]!]);
+    expect(step!.code).toBe(0);
+    const r = await explainPath(t.engine, lab, { from: 'a', to: '203.0.113.1', probe: false });
+    const b = expectBlocked(r, { direction: 'reverse', node: 'dockerhost', reason: 'nat', interface: 'eth0' });
+    expect(b.fix).toMatch(/-s 172\.17\.0\.0\/16 -o eth0 -j MASQUERADE/);
+  });
+
+  it('duplicate-ip: the address held twice is said on the sender hop, with the MAC it believed', async () => {
+    const scenario = builtinScenario('duplicate-ip')!.scenario;
+    const { lab } = await startExercise(t.engine, scenario);
+    const r = await explainPath(t.engine, lab, { from: 'client', to: '172.17.0.2', probe: false });
+    const send = r.forward[0]!;
+    expect(send.detail).toMatch(
+      /(web|cache)\/eth0 and (web|cache)\/eth0 all hold 172\.17\.0\.2 on this segment: ARP gets 2 answers/,
+    );
+  });
+});
