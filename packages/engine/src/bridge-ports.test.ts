@@ -152,16 +152,46 @@ describe('ebtables anti-spoofing on the real kernel', () => {
   });
 });
 
+/** One TCP connection from `web` to its own published port (172.17.0.1:8080, DNATed back to itself): whether it got through. */
+async function ownPublishedPort(web: string): Promise<boolean> {
+  const server = runInNamespace(web, 'python3', [
+    '-c',
+    [
+      'import socket',
+      's = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+      "s.bind(('0.0.0.0', 80)); s.listen(1); s.settimeout(3)",
+      'try:',
+      '    c, _ = s.accept(); print(c.recv(64).decode())',
+      'except OSError:',
+      "    print('no connection')",
+    ].join('\n'),
+  ]);
+  await new Promise((r) => setTimeout(r, 400)); // the server listens (a refused connect would say so too)
+  const client = await runInNamespace(web, 'python3', [
+    '-c',
+    "import socket\ntry:\n    socket.create_connection(('172.17.0.1', 8080), timeout=2).sendall(b'hairpin')\n    print('sent')\nexcept OSError as e:\n    print(e)",
+  ]);
+  const got = await server;
+  return client.stdout.trim() === 'sent' && got.stdout.trim() === 'hairpin';
+}
+
 describe("the lab-format docs' bridge-port example on the real kernel", () => {
-  it('applies as written: the containers and the gateway answer, a spoofed source does not', async () => {
+  it('applies as written: hairpin lets web reach its own published port; a spoofed source is dropped', async () => {
     const doc = readFileSync(join(import.meta.dirname, '../../../docs/lab-format.md'), 'utf8');
     const section = doc.slice(doc.indexOf('\n## Bridge ports: flags and anti-spoofing\n'));
     const text = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const { lab: parsed, problems } = parseLabText(text);
     expect(problems).toEqual([]);
     t = testEngine(PREFIX);
-    expect((await t.engine.apply(parsed!)).drift).toEqual([]);
     const web = `${PREFIX}hairpin.web`;
+    // Without hairpin on web's port, its own published port never answers.
+    const noHairpin = structuredClone(parsed!);
+    noHairpin.links[0]!.b.bridgePort = { antiSpoof: true };
+    expect((await t.engine.apply(noHairpin)).drift).toEqual([]);
+    expect(await ownPublishedPort(web)).toBe(false);
+    const on = await t.engine.apply(parsed!);
+    expect(on.ops.map((o) => o.args.join(' '))).toEqual(['link set dev veth-web type bridge_slave hairpin on']);
+    expect(await ownPublishedPort(web)).toBe(true);
     expect(await ping(web, '172.17.0.3')).toBe(true);
     expect(await ping(web, '172.17.0.1')).toBe(true);
     const port = JSON.parse(
