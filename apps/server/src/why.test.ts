@@ -136,6 +136,17 @@ describe('POST /api/labs/:name/why', () => {
     expect(expectWhyResult(instructor.body).blocked).toMatchObject({ node: 'db', reason: 'link-down' });
   });
 
+  it("a student's fix is for their node's terminal; an instructor's for the machine", async () => {
+    const student = await ask(s, open.lab, { from: 'web', to: 'db', probe: false }, open.token);
+    expect(student.statusCode, student.body).toBe(200);
+    const fix = expectWhyResult(student.body).blocked!.fix!;
+    expect(fix).toContain('ip link set eth0 up');
+    expect(fix).toContain('in the terminal of db');
+    expect(fix).not.toMatch(/ip -n |ip netns exec /);
+    const instructor = await ask(s, open.lab, { from: 'web', to: 'db', probe: false });
+    expect(expectWhyResult(instructor.body).blocked!.fix).toMatch(/ip -n \S+\.db link set eth0 up/);
+  });
+
   it('one question per lab at a time: a second while one runs is 429 busy; then the lab is free again', async () => {
     const both = await Promise.all([
       ask(s, LAB, { from: 'a', to: 'upstream', probe: false }),

@@ -19,3 +19,4 @@ export * from './sandbox-groups.js';
 export { explainPath, checkWhyQuery } from './why/explain.js';
 export * from './cpu-hog-policy.js';
 export * from './cpu-hog-guard.js';
+export { whyInNodeTerms } from './why/node-terms.js';

@@ -7,8 +7,10 @@
 // with 429 `busy` (not queued: a question is quick, and a client asking again costs nothing while a
 // queue would hold requests and memory for a lab being hammered). Bad questions: the engine's
 // `invalid` → 400 with problems; an unknown lab or node, or a lab not applied: `not-found` → 404.
+// A student's answer speaks of their terminals (`ip link set eth0 up — in the terminal of db`), an
+// instructor's of the machine (`ip -n NS …`), as the CLI's does.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { explainPath } from '@patchbay/engine';
+import { explainPath, whyInNodeTerms } from '@patchbay/engine';
 import { routes } from '@patchbay/protocol';
 import { plural } from '@patchbay/topology';
 import type { FastifyRequest } from 'fastify';
@@ -50,7 +52,9 @@ const why: FastifyPluginAsyncTypebox = async (app) => {
     }
     running.add(name);
     try {
-      return await explainPath(app.engine, name, req.body);
+      const answer = await explainPath(app.engine, name, req.body);
+      // A student types in a node's terminal: fixes and commands in that node's terms.
+      return req.scope?.role === 'student' ? whyInNodeTerms(answer, app.engine.prefix) : answer;
     } finally {
       running.delete(name);
     }

@@ -91,20 +91,20 @@ describe('the answer in words', () => {
 
   it('says what the probe saw, and when it disagrees with the walk', () => {
     expect(probeText(undefined)).toMatch(/^No probe was sent/);
-    expect(probeText(natReachable.probe)).toBe(
-      'Probe: the probe got its answer; it agrees with the walk. the echo reply came back.',
-    );
-    expect(
-      probeText({
-        reachable: false,
-        agrees: false,
-        detail: 'no echo reply.',
-        lastSeen: { node: 'r', interface: 'eth1' },
-        dropReason: 'NETFILTER_DROP',
-      }),
-    ).toBe(
-      "Probe: the probe got no answer; it DISAGREES with the walk. no echo reply. Last seen on r eth1. The kernel's drop reason: NETFILTER_DROP.",
-    );
+    expect(probeText(natReachable.probe)).toBe('Probe (one real packet, got its answer): The echo reply came back.');
+    // The engine's detail says where it was last seen, the drop reason and the disagreement: once.
+    const text = probeText({
+      reachable: false,
+      agrees: false,
+      detail:
+        'the walk and the probe disagree: the walk says b is reachable; the probe: dropped by rule "-A FORWARD -j DROP" of ip filter FORWARD in r (netfilter\'s trace); last seen on r/eth1 (coming in: ICMP echo request); the kernel\'s drop reason: NETFILTER_DROP',
+      lastSeen: { node: 'r', interface: 'eth1' },
+      dropReason: 'NETFILTER_DROP',
+    });
+    expect(text).toMatch(/^Probe \(one real packet, got no answer\): The walk and the probe disagree: /);
+    expect(text).toMatch(/The probe has the last word\.$/);
+    expect(text.match(/last seen/gi)).toHaveLength(1);
+    expect(text.match(/NETFILTER_DROP/g)).toHaveLength(1);
   });
 
   it('lists the commands behind the answer once each', () => {

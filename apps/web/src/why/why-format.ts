@@ -118,15 +118,15 @@ export function fixText(r: WhyResult): string | undefined {
   return rule ? `Look at${rule}` : undefined;
 }
 
-/** What the probe saw, in one line; says when it and the walk disagree. */
+/**
+ * What the probe saw, in one line. The engine's detail already says whether it agrees with the
+ * walk, where the packet was last seen and the kernel's drop reason: it is shown as it is.
+ */
 export function probeText(p: WhyProbe | undefined): string {
   if (!p) return 'No probe was sent: this answer is the walk of the kernel’s tables alone.';
-  const got = p.reachable ? 'the probe got its answer' : 'the probe got no answer';
-  const agree = p.agrees ? 'it agrees with the walk' : 'it DISAGREES with the walk';
-  const parts = [`Probe: ${got}; ${agree}. ${p.detail}`.trim()];
-  if (p.lastSeen) parts.push(`Last seen on ${p.lastSeen.node} ${p.lastSeen.interface}.`);
-  if (p.dropReason) parts.push(`The kernel's drop reason: ${p.dropReason}.`);
-  return parts.join(' ');
+  const got = p.reachable ? 'got its answer' : 'got no answer';
+  const detail = p.detail.charAt(0).toUpperCase() + p.detail.slice(1);
+  return `Probe (one real packet, ${got}): ${detail}${/[.!]$/.test(detail) ? '' : '.'}${p.agrees ? '' : ' The probe has the last word.'}`;
 }
 
 /** Every command the answer is made of, once each, in path order: to check it by hand. */
