@@ -37,6 +37,17 @@ export function formatList(labs: LabSummary[]): string {
   ]);
 }
 
+/** `text` with control characters (but tab) as `\xNN`, so printing it cannot drive the terminal. */
+export function visible(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    const control = (c < 0x20 && c !== 0x09) || (c >= 0x7f && c <= 0x9f);
+    out += control ? `\\x${c.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
+}
+
 export function formatState(v: LabStateView): string {
   const lines: string[] = [`lab ${v.lab} (revision ${v.revision})`];
   for (const n of v.nodes) {
@@ -61,6 +72,18 @@ export function formatState(v: LabStateView): string {
       lines.push(`  neigh ${nb.dst} dev ${nb.dev} ${nb.lladdr ?? ''} ${nb.state.join(',')}`);
     for (const rule of [...(n.nat?.nat ?? []), ...(n.nat?.filter ?? [])])
       if (!rule.endsWith(' ACCEPT') || rule.startsWith('-A')) lines.push(`  iptables ${rule}`);
+    for (const p of n.processes ?? []) {
+      const how =
+        p.state === 'running'
+          ? `running (pid ${p.pid ?? '?'})`
+          : p.state === 'exited'
+            ? `exited${p.code !== undefined ? ` ${p.code}` : ''}`
+            : 'not started';
+      lines.push(`  run ${p.name} ${how}: ${p.command}`);
+      // the last lines of its output (`state --json` has the last 4 KiB); the lab's own program
+      // wrote them, so control characters (terminal escapes) are shown, not sent to the terminal
+      for (const l of p.output.trimEnd().split('\n').slice(-5)) if (l) lines.push(`    | ${visible(l)}`);
+    }
   }
   for (const b of v.bridges) {
     lines.push(

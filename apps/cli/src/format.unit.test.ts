@@ -1,7 +1,7 @@
 // The human-readable plan lines of `apply --dry-run` / `--verbose`.
 import type { Op } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
-import { formatPlanLine } from './format.js';
+import { formatPlanLine, formatState, visible } from './format.js';
 
 describe('formatPlanLine', () => {
   it("prints an iptables-restore heredoc as the lines it loads, below the command's first line", () => {
@@ -46,5 +46,36 @@ describe('formatPlanLine', () => {
     expect(formatPlanLine(op)).toMatch(
       /^\+ address +a eth0 +ip -n pb-x\.a addr add 10\.0\.0\.1\/24 dev eth0 {3}# address missing$/,
     );
+  });
+});
+
+describe('formatState: run: processes', () => {
+  it('lists each process with its state and the last lines of its output', () => {
+    const text = formatState({
+      lab: 'x',
+      revision: 1,
+      bridges: [],
+      nodes: [
+        {
+          node: 'web',
+          kind: 'netns',
+          namespace: 'pb-x.web',
+          present: true,
+          interfaces: [],
+          routes: [],
+          neighbours: [],
+          processes: [
+            { name: 'run-1', command: 'nc -lk 7', state: 'running', pid: 9, output: 'a\nb\n' },
+            { name: 'once', command: 'true', state: 'exited', code: 0, output: '' },
+          ],
+        },
+      ],
+    });
+    expect(text).toContain('  run run-1 running (pid 9): nc -lk 7\n    | a\n    | b');
+    expect(text).toContain('  run once exited 0: true');
+  });
+
+  it("shows the output's control characters instead of sending them to the terminal", () => {
+    expect(visible('red \u001b[31mtext\r\tok')).toBe('red \\x1b[31mtext\\x0d\tok');
   });
 });

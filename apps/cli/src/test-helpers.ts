@@ -44,8 +44,8 @@ export interface CliEnv {
 }
 
 export function cliEnv(prefix: string): CliEnv {
-  // pbc…: this package's tests; pbws…: the `why` tests' own (unique among helpers running at once)
-  if (!/^pb(c|ws)/.test(prefix)) throw new Error(`test prefix must start with pbc or pbws: ${prefix}`);
+  // pbc…: this package's tests; pbws…: the `why` tests' own; pbrp…: the `run:` tests' own (unique among helpers running at once)
+  if (!/^pb(c|ws|rp)/.test(prefix)) throw new Error(`test prefix must start with pbc, pbws or pbrp: ${prefix}`);
   const tmp = mkdtempSync(join(tmpdir(), 'patchbay-cli-test-'));
   const dataDir = join(tmp, 'data');
   const env = { ...process.env, PATCHBAY_PREFIX: prefix, PATCHBAY_DATA: dataDir };

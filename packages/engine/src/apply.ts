@@ -20,6 +20,7 @@ import {
   namespaceName,
   plan,
   resolveVethPeers,
+  withProcessOps,
 } from '@patchbay/topology';
 import { executePlan, listNamespaces, type ProgressEvent } from '@patchbay/kernel';
 import { removingNamespaces, type EngineContext } from './context.js';
@@ -28,6 +29,7 @@ import { observeLab } from './observe-lab.js';
 import { EngineError } from './errors.js';
 import { appliedEntry, applyingEntry } from './journal-entries.js';
 import { withLabLock } from './lock.js';
+import { planLabProcesses, runProcessOps } from './run-processes.js';
 
 export interface ApplyOptions {
   /** Stop after planning: nothing is changed. */
@@ -93,7 +95,10 @@ export async function applyLab(
     if (d.conflicts.length) {
       throw new EngineError('conflict', d.conflicts.map((c) => c.message).join('; '));
     }
-    const { ops } = plan(d);
+    const kernelOps = plan(d).ops;
+    // `run:` processes: stops before the kernel's plan, starts after it (run-processes.ts)
+    const processOps = planLabProcesses(ctx, lab, deletedNamespaces(kernelOps));
+    const ops = withProcessOps(kernelOps, processOps);
     const planned = now();
     await opts.onPlan?.(ops);
     const t2 = now();
@@ -116,17 +121,32 @@ export async function applyLab(
     }
 
     await ctx.journal.write(applyingEntry(ctx.prefix, lab, entry, Object.keys(desired.namespaces)));
+    const processFailures = await runProcessOps(
+      ctx,
+      lab.name,
+      processOps.filter((o) => o.phase === 'unprocess'),
+    );
     const execute = () =>
-      executePlan(ops, { concurrency: ctx.settings.concurrency, onProgress: opts.onProgress, readBack: true });
-    const result = await removingNamespaces(ctx, lab.name, deletedNamespaces(ops), 'apply', execute);
+      executePlan(kernelOps, { concurrency: ctx.settings.concurrency, onProgress: opts.onProgress, readBack: true });
+    const result = await removingNamespaces(ctx, lab.name, deletedNamespaces(kernelOps), 'apply', execute);
     const t3 = now();
     timings.executeMs = t3 - t2;
     if (!result.ok) await convergeBack(ctx, lab, entry, observed, desired, result.failed!);
+    // started once every node is wired (a failed apply has thrown above: the next apply starts them)
+    processFailures.push(
+      ...(await runProcessOps(
+        ctx,
+        lab.name,
+        processOps.filter((o) => o.phase === 'process'),
+      )),
+    );
 
-    const drift = await verify(ctx, lab.name, ops, desired, observed, result.readBack);
+    const drift = await verify(ctx, lab.name, kernelOps, desired, observed, result.readBack);
     timings.verifyMs = now() - t3;
     await ctx.journal.write(appliedEntry(ctx.prefix, lab, revision + 1, Object.keys(desired.namespaces)));
     await announceApplied(ctx, lab.name, revision + 1, ops, desired);
+    if (processFailures.length > 0)
+      throw new EngineError('apply-failed', `the lab is applied, but: ${processFailures.join('; ')}`);
     timings.totalMs = now() - t0 - callerMs;
     return { lab: lab.name, revision: revision + 1, dryRun: false, ops, drift, timings };
   });

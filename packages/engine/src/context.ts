@@ -6,6 +6,7 @@ import type { ObservationCache } from './cache.js';
 import type { Journal } from './journal.js';
 import type { LabLifecycle, RemovingEvent } from './lifecycle.js';
 import type { EngineSettings } from './settings.js';
+import { stopProcessesIn } from './run-processes.js';
 import type { WatchRegistry } from './watch-registry.js';
 
 export interface EngineContext {
@@ -35,6 +36,7 @@ export async function removingNamespaces<T>(
   if (names.length === 0) return remove();
   const sorted = [...new Set(names)].sort();
   await ctx.lifecycle.emit('removing', { lab, namespaces: sorted, reason });
+  await stopProcessesIn(ctx, lab, sorted); // `run:` processes: SIGTERM first, then their whole sandbox
   await ctx.cache.forget(sorted);
   await ctx.watches.release(sorted);
   try {

@@ -8,6 +8,7 @@ import { EngineError } from './errors.js';
 import { destroyingEntry } from './journal-entries.js';
 import { withLabLock } from './lock.js';
 import { ownedNamespaces } from './ownership.js';
+import { forgetLabProcesses } from './run-processes.js';
 import { removeLabSandboxGroup } from './sandbox-groups.js';
 
 /** Removes every kernel object of lab `name`. Namespaces not recorded in its journal are removed only if their marker says they are this lab's. */
@@ -26,6 +27,7 @@ export async function destroyLab(ctx: EngineContext, name: string): Promise<{ re
       );
     }
     await removeLabSandboxGroup(ctx.prefix, name); // after the namespaces: nothing can join it any more
+    await forgetLabProcesses(ctx, name); // their records and logs
     await ctx.journal.remove(name);
     await ctx.watches.refreshLab(name);
     await ctx.lifecycle.emit('destroyed', { lab: name, removed: ours });

@@ -1,6 +1,16 @@
 // A running lab written out: as a lab file (`patchbay export`), or as the shell commands that
 // build it from nothing (`export --script`, POST /api/script).
-import { type Lab, type Op, compile, diff, labToYaml, opCommand, plan } from '@patchbay/topology';
+import {
+  type Lab,
+  type Op,
+  compile,
+  desiredProcesses,
+  diff,
+  labToYaml,
+  opCommand,
+  plan,
+  planProcesses,
+} from '@patchbay/topology';
 import type { Engine } from './engine.js';
 import { EngineError } from './errors.js';
 
@@ -13,7 +23,11 @@ export async function exportLab(engine: Engine, name: string): Promise<string> {
 
 /** The commands that build the lab from nothing: a plan against an empty kernel. */
 export function scriptFor(lab: Lab, prefix: string): string {
-  const ops: Op[] = plan(diff(compile(lab, prefix), { namespaces: {} })).ops;
+  const ops: Op[] = [
+    ...plan(diff(compile(lab, prefix), { namespaces: {} })).ops,
+    // `run:` processes last, as the engine starts them (the script runs them as root, unsandboxed: it says so)
+    ...planProcesses(desiredProcesses(lab, prefix), []),
+  ];
   const lines = [
     '#!/bin/sh',
     `# Lab ${lab.name}, as the commands Patchbay runs to build it from nothing (prefix ${JSON.stringify(prefix)}).`,

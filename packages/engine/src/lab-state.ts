@@ -22,6 +22,7 @@ import {
   type LiveTables,
 } from '@patchbay/kernel';
 import type { Engine } from './engine.js';
+import { processViews } from './run-processes.js';
 
 // The view types are the pure core's (one definition for the engine, the server and the web app).
 export type {
@@ -162,6 +163,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
     };
   };
 
+  const processes = processViews(engine, lab);
   const nodes: NodeView[] = [];
   for (const ns of nsNames) {
     const d = desired.namespaces[ns];
@@ -181,6 +183,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       rules: tables.get(ns)?.rules ?? [],
       neighbours: tables.get(ns)?.neighbours ?? [],
       nat: o?.iptables,
+      ...(processes.has(node) ? { processes: processes.get(node)! } : {}),
     });
   }
 

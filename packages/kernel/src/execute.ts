@@ -66,6 +66,10 @@ const FORBIDDEN_ARG = /[\s'"#\\]/;
 export function validateOp(op: Op, path = 'op'): void {
   if (!(PHASES as readonly string[]).includes(op.phase))
     throw new Error(`${path}: unknown phase ${JSON.stringify(op.phase)}`);
+  if (op.tool === 'process')
+    throw new Error(
+      `${path}: a \`run:\` process op is carried out by the engine (node-process.ts), not in a plan's batch`,
+    );
   if (!Array.isArray(op.args) || op.args.length === 0) {
     if (op.tool !== 'iptables' && op.tool !== 'ebtables') throw new Error(`${path}: no args`);
   }
@@ -323,6 +327,8 @@ function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): P
     case 'iptables':
     case 'ebtables':
       return runIptables(ops, timeoutMs);
+    case 'process':
+      throw new Error('process ops are not run by executePlan'); // refused by validateOp already
   }
 }
 

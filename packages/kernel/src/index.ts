@@ -31,3 +31,4 @@ export * from './line-process.js';
 export * from './why-probe.js';
 export * from './why-drop-reason.js';
 export * from './sandbox-cpu-idle.js';
+export * from './node-process.js';

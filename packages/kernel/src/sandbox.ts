@@ -102,19 +102,28 @@ export interface SandboxOptions {
    * DEFAULT_SANDBOX_LIMITS. The engine passes its lab's group, so a student's shells share one.
    */
   limits?: SandboxLimits;
+  /**
+   * Also NET_BIND_SERVICE (ports below 1024 in the node's namespace: a `run:` web server on port 80,
+   * as a Docker container may since it sets ip_unprivileged_port_start=0). Bind is per network
+   * namespace, so it reaches nothing outside the node. Default false (shells and steps).
+   */
+  bindLowPorts?: boolean;
 }
 
-/** The command runs as an unprivileged host uid with NET_ADMIN/NET_RAW only ('init' sandboxes). */
-const SETPRIV_TO_STEP_USER: readonly string[] = [
-  '/usr/bin/setpriv',
-  `--reuid=${SANDBOX_HOST_UID}`,
-  `--regid=${SANDBOX_HOST_UID}`,
-  '--clear-groups',
-  '--inh-caps=-all,+net_admin,+net_raw',
-  '--ambient-caps=-all,+net_admin,+net_raw',
-  '--bounding-set=-all,+net_admin,+net_raw',
-  '--',
-];
+/** The command runs as an unprivileged host uid with NET_ADMIN/NET_RAW only ('init' sandboxes; NET_BIND_SERVICE with bindLowPorts). */
+const setprivToStepUser = (bindLowPorts: boolean): readonly string[] => {
+  const caps = `-all,+net_admin,+net_raw${bindLowPorts ? ',+net_bind_service' : ''}`;
+  return [
+    '/usr/bin/setpriv',
+    `--reuid=${SANDBOX_HOST_UID}`,
+    `--regid=${SANDBOX_HOST_UID}`,
+    '--clear-groups',
+    `--inh-caps=${caps}`,
+    `--ambient-caps=${caps}`,
+    `--bounding-set=${caps}`,
+    '--',
+  ];
+};
 
 /**
  * The exact argv that starts a student sandbox in namespace `ns` (see the top of this file). Also
@@ -143,6 +152,7 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     'CAP_NET_ADMIN',
     '--cap-add',
     'CAP_NET_RAW',
+    ...(opts.bindLowPorts ? ['--cap-add', 'CAP_NET_BIND_SERVICE'] : []),
     ...(init ? ['--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP'] : []),
     '--unshare-pid',
     '--unshare-ipc',
@@ -255,7 +265,7 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     FD_CLOSER,
     'sandbox',
     `student@${h}:\\w\\$ `,
-    ...(init ? SETPRIV_TO_STEP_USER : []),
+    ...(init ? setprivToStepUser(!!opts.bindLowPorts) : []),
     ...command,
   ];
   const wrapper = [ns, limits.group, String(limits.processes), String(limits.openFiles), seccomp];

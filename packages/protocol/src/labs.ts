@@ -121,7 +121,10 @@ export type LabList = Static<typeof LabListSchema>;
 export const AppliedOpSchema = Type.Object(
   {
     phase: Type.String(),
-    kind: Type.String({ description: 'namespace, marker, link, address, route, sysctl, fdb, nat or neigh.' }),
+    kind: Type.String({
+      description:
+        'namespace, marker, link, address, route, sysctl, fdb, nat, neigh or process (a `run:` process started or stopped).',
+    }),
     action: Type.Union([Type.Literal('add'), Type.Literal('change'), Type.Literal('remove')]),
     subject: Type.Object({
       node: Type.String(),

@@ -25,3 +25,5 @@ export * from './schema-problems.js';
 export * from './plural.js';
 export { staleNeighbours, type NeighbourChange } from './neighbours.js';
 export * from './why.js';
+export * from './run.js';
+export { checkRunLines, hasControlChar, runCommandProblem } from './validate-run.js';

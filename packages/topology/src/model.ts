@@ -28,6 +28,15 @@ export interface PortForwardSpec {
   to: string; // "IPv4:PORT"
 }
 
+/** A long-running command of a node in object form (a bare string is `{ command }`): see run.ts. */
+export interface RunObjectSpec {
+  /** A label shown in the panel and plan; default `run-N` (N: its place in the list, from 1). */
+  name?: string;
+  /** Run by `sh -c` inside the node's sandbox, as the node's unprivileged user. */
+  command: string;
+}
+export type RunSpec = string | RunObjectSpec;
+
 export interface NetNodeSpec {
   kind: 'host' | 'netns' | 'router';
   routes?: RouteSpec[];
@@ -35,6 +44,8 @@ export interface NetNodeSpec {
   nat?: NatSpec[];
   portForwards?: PortForwardSpec[];
   forwardPolicy?: 'accept' | 'drop';
+  /** Long-running processes, started (sandboxed) once the node is wired: see run.ts. */
+  run?: RunSpec[];
 }
 
 export interface BridgeSpec {

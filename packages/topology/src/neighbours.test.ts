@@ -70,7 +70,9 @@ describe("the plan's neighbour flushes", () => {
     // Last, once the new owner is configured and up: the next packet asks for the new MAC.
     const lastOther = Math.max(...ops.flatMap((o, i) => (o.kind === 'neigh' ? [] : [i])));
     expect(ops.findIndex((o) => o.kind === 'neigh')).toBeGreaterThan(lastOther);
-    expect(STAGES.at(-1)).toContain('neigh');
+    // the last kernel stage: only `run:` processes start after it (run.ts)
+    expect(STAGES.at(-2)).toContain('neigh');
+    expect(STAGES.at(-1)).toEqual(['process']);
   });
 
   it('an interface given another MAC: its addresses are flushed, as a MAC change', () => {

@@ -18,6 +18,8 @@ import {
   NodeSchema,
   OverlayMemberSchema,
   RouteSchema,
+  RunObjectSchema,
+  RunSchema,
   ViaRouteSchema,
 } from './schema.js';
 import { CIDR_PATTERN, IPV4_PATTERN } from './schema.js';
@@ -145,6 +147,17 @@ function collectUnion(e: ValueError, ptr: string, root: unknown, out: StructureP
       return collect(HostMemberSchema, v, ptr, root, out, new Set(['/host']));
     }
     return collect(hasBridge ? BridgeMemberSchema : HostMemberSchema, v, ptr, root, out, new Set());
+  }
+  if (e.schema === RunSchema) {
+    // A run line: a string, or { name, command } (a map is checked as the map it is meant to be)
+    if (isObject(v)) return collect(RunObjectSchema, v, ptr, root, out, new Set());
+    return add(
+      out,
+      root,
+      ptr,
+      'schema.type',
+      `must be a command (a string) or { name, command }, not ${describeValue(v)}`,
+    );
   }
   const literals = literalChoices(e.schema);
   if (literals)

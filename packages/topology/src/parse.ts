@@ -16,6 +16,8 @@ import {
   HostMemberSchema,
   ViaRouteSchema,
   DevRouteSchema,
+  RunObjectSchema,
+  RunSchema,
 } from './schema.js';
 import { structureProblems } from './parse-structure.js';
 import { asTopLevelMap, readYamlMap } from './read-document.js';
@@ -121,6 +123,7 @@ function pickBranch(schema: TSchema, v: Record<string, unknown>): TSchema {
   if (schema === NodeSchema) return v.kind === 'bridge' ? BridgeSchema : NetNodeSchema;
   if (schema === RouteSchema) return 'dev' in v && !('via' in v) ? DevRouteSchema : ViaRouteSchema;
   if (schema === OverlayMemberSchema) return 'bridge' in v ? BridgeMemberSchema : HostMemberSchema;
+  if (schema === RunSchema) return RunObjectSchema;
   return schema;
 }
 

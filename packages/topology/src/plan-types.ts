@@ -4,8 +4,11 @@
 // the operations of one stage, namespace and tool into a single process (`ip -batch -`,
 // `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
 
+import { processCommand } from './run-command.js';
+
 /** Phases in the order they run (grouped into STAGES); within a stage, namespaces run concurrently. */
 export const PHASES = [
+  'unprocess', // stop `run:` processes no longer wanted (before any namespace goes: run.ts)
   'unmacvlan', // delete macvlans no longer wanted, or whose parent goes (before any parent is deleted)
   'unlink', // delete links no longer wanted (or to be re-created)
   'unnamespace', // delete namespaces no longer wanted
@@ -23,6 +26,7 @@ export const PHASES = [
   'unfdb', // remove VXLAN flood entries no longer wanted
   'fdb', // VXLAN flood entries (head-end replication)
   'neigh', // forget neighbours' ARP entries for addresses with a new MAC (after the new owner is up)
+  'process', // start `run:` processes (once every node is wired: run.ts)
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -36,6 +40,7 @@ export type Phase = (typeof PHASES)[number];
  * is one process in one namespace.
  */
 export const STAGES: readonly (readonly Phase[])[] = [
+  ['unprocess'],
   ['unmacvlan'],
   ['unlink'],
   ['unnamespace', 'namespace'],
@@ -43,6 +48,7 @@ export const STAGES: readonly (readonly Phase[])[] = [
   ['macvlan'],
   ['unroute', 'unaddress', 'mark', 'tunnel', 'configure', 'route', 'sysctl', 'iptables'],
   ['unfdb', 'fdb', 'neigh'],
+  ['process'],
 ];
 
 /**
@@ -53,9 +59,11 @@ export const STAGES: readonly (readonly Phase[])[] = [
  * - `iptables`: a complete `iptables-restore` input for `ns` (in `input`);
  * - `ebtables`: a complete `ebtables-restore` input (the filter table) for `ns` (in `input`);
  * - `netlink`: a line of `ip -batch` syntax this iproute2 (6.1) does not know, carried out over
- *   rtnetlink by Patchbay's helper inside `ns` (today: `link set dev BR type bridge fdb_max_learned N`).
+ *   rtnetlink by Patchbay's helper inside `ns` (today: `link set dev BR type bridge fdb_max_learned N`);
+ * - `process`: a `run:` process started (`args`: start, key, command) or stopped in `ns`'s sandbox by
+ *   the engine, not by executePlan (run.ts).
  */
-export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'ebtables' | 'netlink';
+export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'ebtables' | 'netlink' | 'process';
 
 export type OpKind =
   | 'namespace'
@@ -67,7 +75,8 @@ export type OpKind =
   | 'fdb'
   | 'nat'
   | 'ebtables'
-  | 'neigh';
+  | 'neigh'
+  | 'process';
 
 export interface Op {
   phase: Phase;
@@ -89,6 +98,8 @@ export interface Op {
   reason: string;
   /** Other namespaces this operation changes: the far end of a veth it creates or deletes. */
   alsoTouches?: string[];
+  /** `process` stops: the recorded supervisor pid (shown in the command). */
+  pid?: number;
 }
 
 export interface Plan {
@@ -117,5 +128,7 @@ export function opCommand(op: Op): string {
       return `ip netns exec ${op.ns} iptables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
     case 'ebtables':
       return `ip netns exec ${op.ns} ebtables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
+    case 'process':
+      return processCommand(op);
   }
 }

@@ -66,6 +66,31 @@ export const PortForwardSchema = Type.Object(
   { additionalProperties: false, description: 'Destination NAT, as `docker run -p`.' },
 );
 
+export const RunObjectSchema = Type.Object(
+  {
+    name: Type.Optional(
+      Type.String({
+        pattern: NAME_RE.source,
+        description: 'A label for the panel and the plan, [a-z][a-z0-9-]{0,23}, unique in the node; default run-N.',
+      }),
+    ),
+    command: Type.String({
+      description: 'The command line, run by `sh -c` inside the node’s sandbox: one line, 1 to 1000 characters.',
+    }),
+  },
+  { additionalProperties: false, description: 'A long-running command with a name.' },
+);
+
+export const RunSchema = Type.Union(
+  [
+    Type.String({
+      description: 'A command line, run by `sh -c` inside the node’s sandbox: one line, 1 to 1000 characters.',
+    }),
+    RunObjectSchema,
+  ],
+  { description: 'A long-running command: a string, or { name, command }.' },
+);
+
 export const NetNodeSchema = Type.Object(
   {
     kind: Type.Union([Type.Literal('host'), Type.Literal('netns'), Type.Literal('router')], {
@@ -81,6 +106,12 @@ export const NetNodeSchema = Type.Object(
     forwardPolicy: Type.Optional(
       Type.Union([Type.Literal('accept'), Type.Literal('drop')], {
         description: 'Policy of the FORWARD chain; default accept.',
+      }),
+    ),
+    run: Type.Optional(
+      Type.Array(RunSchema, {
+        description:
+          'Long-running commands (a web server, an echo service), started in the node’s sandbox (an unprivileged user, the lab’s cgroup) after the node is wired, restarted when their line changes, stopped before the node goes. At most 8 per node, 64 per lab.',
       }),
     ),
   },

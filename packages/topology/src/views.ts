@@ -110,6 +110,24 @@ export const RuleViewSchema = Type.Object(
 );
 export type RuleView = Static<typeof RuleViewSchema>;
 
+/** A `run:` process of a node (run.ts), as the lab state shows it. */
+export const ProcessViewSchema = Type.Object(
+  {
+    name: Type.String(),
+    command: Type.String(),
+    state: Type.Union([Type.Literal('running'), Type.Literal('exited'), Type.Literal('stopped')], {
+      description:
+        'running; exited (it ended by itself: the next apply starts it again); stopped (not started yet: apply the lab).',
+    }),
+    pid: Type.Optional(Type.Integer({ description: 'Its supervisor’s pid on the machine.' })),
+    started: Type.Optional(Type.String({ description: 'When it was started (ISO 8601).' })),
+    code: Type.Optional(Type.Integer({ description: 'Exit status once exited (128+n for a signal), when known.' })),
+    output: Type.String({ description: 'The end of its stdout and stderr (at most 4 KiB; its log keeps 64 KiB).' }),
+  },
+  { title: 'ProcessView' },
+);
+export type ProcessView = Static<typeof ProcessViewSchema>;
+
 export const NodeViewSchema = Type.Object(
   {
     node: Type.String(),
@@ -135,6 +153,9 @@ export const NodeViewSchema = Type.Object(
         { nat: Type.Array(Type.String()), filter: Type.Array(Type.String()) },
         { description: 'The iptables rules of the node’s nat and filter tables.' },
       ),
+    ),
+    processes: Type.Optional(
+      Type.Array(ProcessViewSchema, { description: 'Its `run:` processes (absent: it runs none).' }),
     ),
   },
   { title: 'NodeView' },

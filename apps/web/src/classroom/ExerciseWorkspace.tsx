@@ -304,7 +304,7 @@ export function ExerciseWorkspace({
                 </div>
               )}
               {tab === 'tables' && lab && (
-                <TablesPanel live={live} lab={lab} {...(selected ? { node: selected } : {})} />
+                <TablesPanel live={live} lab={lab} client={client} {...(selected ? { node: selected } : {})} />
               )}
               {whyOffered && (
                 <div hidden={tab !== 'why'}>

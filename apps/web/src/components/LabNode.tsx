@@ -67,6 +67,19 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
             {plural(live.fdb ?? 0, 'MAC')}
           </span>
         )}
+        {data.runs > 0 && (
+          <span
+            className={`badge ${data.running === undefined || data.running === data.runs ? 'ok' : 'warn'}`}
+            data-testid={`run-badge-${data.name}`}
+            title={
+              data.running === undefined
+                ? `runs ${plural(data.runs, 'process', 'processes')} (run:)`
+                : `${data.running} of ${plural(data.runs, 'process', 'processes')} running`
+            }
+          >
+            ▶ {data.running === undefined ? data.runs : `${data.running}/${data.runs}`}
+          </span>
+        )}
         {data.mark && (
           <span className={`badge ${data.mark.state === 'failed' ? 'danger' : 'ok'}`}>{data.mark.state}</span>
         )}

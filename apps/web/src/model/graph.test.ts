@@ -201,4 +201,37 @@ describe('liveBadge', () => {
   it('gives every node a size before it is measured (the minimap draws only sized nodes)', () => {
     for (const n of flow(undefined).nodes) expect(n.initialWidth! > 0 && n.initialHeight! > 0).toBe(true);
   });
+
+  it('counts the run: lines of a node, and with live state how many run', () => {
+    const withRun: Lab = { ...lab, nodes: { ...lab.nodes, web: { kind: 'netns', run: ['sleep 1', 'sleep 2'] } } };
+    const drawn = toFlow({ lab: withRun, positions: {}, selected: { nodes: [], links: [] }, problemPaths: [] });
+    expect(drawn.nodes.map((n) => [n.id, n.data.runs, n.data.running])).toEqual([
+      ['br0', 0, undefined],
+      ['web', 2, undefined],
+    ]);
+    const process = (state: 'running' | 'exited') => ({ name: 'x', command: 'x', state, output: '' });
+    const live = toFlow({
+      lab: withRun,
+      positions: {},
+      selected: { nodes: [], links: [] },
+      problemPaths: [],
+      live: {
+        nodes: {
+          web: {
+            node: 'web',
+            kind: 'netns',
+            namespace: 'n',
+            present: true,
+            interfaces: [],
+            routes: [],
+            neighbours: [],
+            processes: [process('running'), process('exited')],
+          },
+        },
+        bridges: {},
+        changedAt: {},
+      },
+    });
+    expect(live.nodes[1]!.data).toMatchObject({ runs: 2, running: 1 });
+  });
 });

@@ -14,6 +14,9 @@ export interface LabNodeData extends Record<string, unknown> {
   host?: string;
   addresses: string[];
   problems: number;
+  /** `run:` lines of the node (0: none); with live state, how many of them run now. */
+  runs: number;
+  running?: number;
   live?: {
     present: boolean;
     /** The lab runs, but this node (or all of its interfaces) is only in the drawing: not applied yet. */
@@ -146,6 +149,10 @@ export function toFlow(g: GraphInput): {
         ...(bridge && spec.host ? { host: spec.host } : {}),
         addresses,
         problems: countProblems(`nodes.${name}`),
+        runs: bridge ? 0 : (spec.run?.length ?? 0),
+        ...(!bridge && g.live?.nodes[name]?.processes
+          ? { running: g.live.nodes[name].processes.filter((p) => p.state === 'running').length }
+          : {}),
         ...(live ? { live } : {}),
         ...(mark ? { mark } : {}),
       },

@@ -10,6 +10,8 @@ import { useShallow } from 'zustand/react/shallow';
 import '../components/inspector.css';
 import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
+import type { Client } from '../api/client';
+import { ProcessesSection } from './ProcessesSection';
 import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
@@ -179,7 +181,7 @@ function RouteTable({ section, fresh }: { section: RouteSection; fresh: Set<stri
   );
 }
 
-function NodeTables({ node }: { node: NodeView }) {
+function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client?: Client }) {
   const ifKeys = uniqueKeys(node.interfaces.map((i) => i.name));
   const routeKeys = routeSections(node.routes).flatMap((section) => section.rows.map((row) => row.key));
   const rules = node.rules ?? [];
@@ -196,6 +198,7 @@ function NodeTables({ node }: { node: NodeView }) {
         <span className="mono">{node.namespace}</span>
         {node.forwarding !== undefined && <> · forwarding {node.forwarding ? 'on' : 'off'}</>}
       </p>
+      <ProcessesSection lab={lab} node={node} {...(client ? { client } : {})} />
       <section className="pb-table-section">
         <h3>
           Interfaces <span className="badge">{node.interfaces.length}</span>
@@ -293,7 +296,8 @@ function NodeTables({ node }: { node: NodeView }) {
   );
 }
 
-export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string }) {
+/** `client`: whose token reads the lab state (a student's exercise page passes its lab's); default the page's. */
+export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string; client?: Client }) {
   const live = useStore(
     props.live,
     useShallow((s) => ({
@@ -346,7 +350,7 @@ export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string })
       );
     } else if (node) {
       body = node.present ? (
-        <NodeTables node={node} />
+        <NodeTables node={node} lab={props.lab.name} {...(props.client ? { client: props.client } : {})} />
       ) : (
         <p className="pb-muted">The namespace of {target} is not in the kernel: apply the lab.</p>
       );

@@ -37,6 +37,7 @@ import { focusPath, useCtx, useEdit } from './context';
 import { CheckField, NumberField, ReadOnly, SelectField, TextField, type Option } from './fields';
 import { InterfaceList } from './InterfaceList';
 import { AddressList, Row, RowList } from './lists';
+import { RunList } from './RunList';
 import { unavailableNote, useKernelFeatures } from '../../api/kernel-features';
 
 export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spec: NodeSpec }) {
@@ -371,6 +372,7 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
           );
         })}
       </RowList>
+      <RunList path={`${path}.run`} spec={spec} onChange={(run) => set('run', run.length ? run : undefined)} />
     </>
   );
 }

@@ -1,0 +1,134 @@
+// A lab's `run:` processes (topology run.ts, kernel node-process.ts), as the engine keeps them:
+// recorded under PATCHBAY_DATA/run/PREFIX/LAB/ (the kernel's record, log and status files per
+// process), so that any later apply — by the CLI or the server, after either restarted — sees what
+// runs and plans only the difference. Stops run before the kernel's plan (and before any namespace
+// is deleted: `stopProcessesIn` from removingNamespaces), starts after it.
+import { join } from 'node:path';
+import {
+  type NodeProcessInfo,
+  listNodeProcesses,
+  mapLimit,
+  readNodeProcessLog,
+  removeNodeProcessDir,
+  startNodeProcess,
+  stopNodeProcess,
+} from '@patchbay/kernel';
+import {
+  type Lab,
+  type Op,
+  type ProcessView,
+  type RunningProcess,
+  desiredProcesses,
+  planProcesses,
+} from '@patchbay/topology';
+import type { EngineSettings } from './settings.js';
+import { labSandboxLimits } from './sandbox-groups.js';
+
+/** What of the engine this file uses (not EngineContext itself: context.ts calls stopProcessesIn). */
+export interface RunContext {
+  readonly prefix: string;
+  readonly settings: Pick<EngineSettings, 'dataDir' | 'concurrency' | 'sandboxLimits'>;
+}
+
+/** Where lab `lab`'s process records and logs live. */
+export function processDir(ctx: RunContext, lab: string): string {
+  return join(ctx.settings.dataDir, 'run', ctx.prefix, lab);
+}
+
+/** What runs (or ran) in lab `lab`, as the planner sees it. */
+export function runningProcesses(ctx: RunContext, lab: string): RunningProcess[] {
+  return listNodeProcesses(processDir(ctx, lab)).map((p) => ({
+    node: p.node,
+    ns: p.ns,
+    name: p.name,
+    command: p.command,
+    key: p.key,
+    state: p.state,
+    pid: p.pid,
+    ...(p.code !== undefined ? { code: p.code } : {}),
+  }));
+}
+
+/** The process operations from what runs to what `lab` wants; `deleted`: namespaces the kernel plan deletes. */
+export function planLabProcesses(ctx: RunContext, lab: Lab, deleted: readonly string[]): Op[] {
+  return planProcesses(desiredProcesses(lab, ctx.prefix), runningProcesses(ctx, lab.name), {
+    replaced: new Set(deleted),
+  });
+}
+
+/** Carries out process ops (stops or starts); resolves to the failures, in words. */
+export async function runProcessOps(ctx: RunContext, lab: string, ops: readonly Op[]): Promise<string[]> {
+  const dir = processDir(ctx, lab);
+  const limits = labSandboxLimits(ctx.prefix, lab, ctx.settings.sandboxLimits);
+  const failures: string[] = [];
+  // A stop is signals and waiting (up to its grace period), no process of ours: all at once. A start
+  // spawns a supervisor and a sandbox: a few at a time.
+  const width = ops.every((o) => o.phase === 'unprocess') ? Math.max(ops.length, 1) : ctx.settings.concurrency;
+  await mapLimit([...ops], width, async (op) => {
+    const [verb, key, command] = op.args as [string, string, string];
+    try {
+      if (verb === 'stop') await stopNodeProcess(dir, key);
+      else
+        await startNodeProcess({
+          dir,
+          ns: op.ns,
+          node: op.subject.node,
+          name: op.subject.detail ?? key,
+          command,
+          key,
+          limits,
+        });
+    } catch (e) {
+      failures.push(
+        `${verb} ${op.subject.detail} on ${op.subject.node}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  });
+  return failures;
+}
+
+/** Stops (gracefully) every recorded process in `namespaces`: before they are deleted. */
+export async function stopProcessesIn(ctx: RunContext, lab: string, namespaces: readonly string[]): Promise<void> {
+  const dir = processDir(ctx, lab);
+  const set = new Set(namespaces);
+  const inThem = listNodeProcesses(dir).filter((p) => set.has(p.ns));
+  await Promise.all(inThem.map((p) => stopNodeProcess(dir, p.key))); // signals and waiting: all at once
+}
+
+/** After destroy: every process is gone with its namespace; the records and logs go too. */
+export async function forgetLabProcesses(ctx: RunContext, lab: string): Promise<void> {
+  const dir = processDir(ctx, lab);
+  await Promise.all(listNodeProcesses(dir).map((p) => stopNodeProcess(dir, p.key)));
+  removeNodeProcessDir(dir);
+}
+
+/** Bytes of each process's output shown in the lab state (its log keeps up to 64 KiB). */
+export const STATE_OUTPUT_BYTES = 4096;
+
+/** The `processes` of each node in the lab state: every line of the lab, and what still runs that it no longer has. */
+export function processViews(ctx: RunContext, lab: Lab): Map<string, ProcessView[]> {
+  const dir = processDir(ctx, lab.name);
+  const recorded = new Map<string, NodeProcessInfo>(listNodeProcesses(dir).map((p) => [p.key, p]));
+  const out = new Map<string, ProcessView[]>();
+  const push = (node: string, v: ProcessView) => {
+    const list = out.get(node) ?? [];
+    list.push(v);
+    out.set(node, list);
+  };
+  const view = (p: NodeProcessInfo): ProcessView => ({
+    name: p.name,
+    command: p.command,
+    state: p.state,
+    pid: p.pid,
+    started: p.started,
+    ...(p.code !== undefined ? { code: p.code } : {}),
+    output: readNodeProcessLog(dir, p.key, STATE_OUTPUT_BYTES),
+  });
+  for (const d of desiredProcesses(lab, ctx.prefix)) {
+    const p = recorded.get(d.key);
+    recorded.delete(d.key);
+    push(d.node, p ? view(p) : { name: d.name, command: d.command, state: 'stopped', output: '' });
+  }
+  for (const p of recorded.values()) push(p.node, view(p));
+  return out;
+}
