@@ -1,6 +1,6 @@
 // Human-readable output of the CLI (the --json forms are the engine's objects as they are).
 import type { LabStateView, LabSummary } from '@patchbay/engine';
-import { type Op, opCommand, routeText, ruleText } from '@patchbay/topology';
+import { DEFAULT_PORT_FLAGS, type Op, type PortFlags, opCommand, routeText, ruleText } from '@patchbay/topology';
 
 const SIGN: Record<Op['action'], string> = { add: '+', change: '~', remove: '-' };
 
@@ -60,8 +60,10 @@ export function formatState(v: LabStateView): string {
       const vx = i.vxlan
         ? ` vni ${i.vxlan.vni} local ${i.vxlan.local} remotes ${i.vxlan.remotes.join(',') || '-'}`
         : '';
+      const mv = i.macvlan ? ` mode ${i.macvlan.mode}${i.macvlan.parent ? ` on ${i.macvlan.parent}` : ''}` : '';
+      const flags = i.port ? portFlags(i.port) : '';
       lines.push(
-        `  ${i.name.padEnd(15)} ${i.kind.padEnd(8)} ${(i.up ? 'UP' : 'DOWN').padEnd(4)} mtu ${i.mtu ?? '-'} ${i.mac ?? ''}${i.master ? ` master ${i.master}` : ''} ${i.addresses.join(' ')}${peer}${vx}`,
+        `  ${i.name.padEnd(15)} ${i.kind.padEnd(8)} ${(i.up ? 'UP' : 'DOWN').padEnd(4)} mtu ${i.mtu ?? '-'} ${i.mac ?? ''}${i.master ? ` master ${i.master}` : ''}${flags} ${i.addresses.join(' ')}${peer}${vx}${mv}`,
       );
     }
     for (const r of n.routes) lines.push(`  route ${routeText(r)}`);
@@ -100,4 +102,13 @@ export function formatState(v: LabStateView): string {
 function fdbCount(b: { fdbMaxLearned?: number; fdbLearned?: number }): string {
   if (b.fdbLearned === undefined) return '';
   return ` fdb learned ${b.fdbLearned}${b.fdbMaxLearned ? ` of ${b.fdbMaxLearned}` : ' (no cap)'}`;
+}
+
+/** " hairpin on learning off": a bridge port's flags that differ from a new port's ("" when none do). */
+function portFlags(port: PortFlags): string {
+  const keys = ['hairpin', 'learning', 'flood', 'isolated'] as const;
+  return keys
+    .filter((k) => port[k] !== DEFAULT_PORT_FLAGS[k])
+    .map((k) => ` ${k} ${port[k] ? 'on' : 'off'}`)
+    .join('');
 }

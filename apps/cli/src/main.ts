@@ -152,7 +152,16 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'capabilities': {
       const features = await engine.kernelFeatures();
-      const all = ['veth', 'bridge', 'vxlan', 'iptables-nat', 'bridge-stp', 'bridge-vlan-filtering'];
+      const all = [
+        'veth',
+        'bridge',
+        'vxlan',
+        'iptables-nat',
+        'bridge-stp',
+        'bridge-vlan-filtering',
+        'macvlan',
+        'ebtables',
+      ];
       if (p.flags.has('json'))
         out(JSON.stringify(Object.fromEntries(all.map((f) => [f, features.has(f as never)])), null, 2));
       else for (const f of all) out(`${features.has(f as never) ? 'yes' : 'no '}  ${f}`);

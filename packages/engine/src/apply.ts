@@ -13,6 +13,8 @@ import {
   defaultIptablesState,
   diff,
   iptablesForNode,
+  defaultEbtablesState,
+  ebtablesNamespaces,
   isBridge,
   kindChangedNamespaces,
   namespaceName,
@@ -60,13 +62,18 @@ export const deletedNamespaces = (ops: readonly Op[]): string[] =>
 const createdNamespaces = (ops: readonly Op[]): string[] =>
   ops.filter((o) => o.phase === 'namespace').map((o) => o.args[2]!);
 
-/** The desired state of `lab`, plus default tables where a previous revision managed iptables. */
+/** The desired state of `lab`, plus default tables where a previous revision managed iptables or ebtables. */
 export function desiredFor(prefix: string, lab: Lab, previous?: Lab): DesiredState {
   const desired = compile(lab, prefix);
   for (const [node, spec] of Object.entries(previous?.nodes ?? {})) {
     if (isBridge(spec) || !iptablesForNode(spec)) continue;
     const state = desired.namespaces[namespaceName(prefix, lab.name, node)];
     if (state && !state.iptables) state.iptables = defaultIptablesState();
+  }
+  // Likewise ebtables: a bridge host that had anti-spoofing ports gets an empty filter table back.
+  for (const ns of previous ? ebtablesNamespaces(previous, prefix) : []) {
+    const state = desired.namespaces[ns];
+    if (state && !state.ebtables) state.ebtables = defaultEbtablesState();
   }
   return desired;
 }
@@ -184,13 +191,18 @@ async function verify(
   const fullRead = touched.filter((n) => {
     const d = desired.namespaces[n]!;
     return (
-      !readBack.has(n) || otherTools.has(n) || d.iptables || Object.values(d.links).some((l) => l.kind === 'vxlan')
+      !readBack.has(n) ||
+      otherTools.has(n) ||
+      d.iptables ||
+      d.ebtables ||
+      Object.values(d.links).some((l) => l.kind === 'vxlan')
     );
   });
   for (const n of touched) ctx.cache.invalidate(n);
   const mark = await ctx.cache.settle(); // the watcher has seen our own changes by now
   const after = await ctx.cache.observe(fullRead, {
     iptables: new Set(fullRead.filter((n) => desired.namespaces[n]?.iptables)),
+    ebtables: new Set(fullRead.filter((n) => desired.namespaces[n]?.ebtables)),
     concurrency: ctx.settings.concurrency,
   });
   const current: KernelState = { namespaces: { ...before.namespaces } };

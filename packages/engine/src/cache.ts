@@ -3,7 +3,7 @@
 // them as read-only, except for the derived veth peer fields `resolveVethPeers` fills in.
 // With a subscription to the
 // watch registry feeding it, a namespace is read again only after the kernel reported a change in
-// it (or when its iptables matter: netfilter changes send no rtnetlink events). Without one, every
+// it (or when its iptables or ebtables matter: netfilter changes send no rtnetlink events). Without one, every
 // read goes to the kernel, as a one-shot CLI run must.
 import { observeNamespaces, type ObserveOptions } from '@patchbay/kernel';
 import type { KernelState, NamespaceState } from '@patchbay/topology';
@@ -40,7 +40,7 @@ export class ObservationCache {
     if (!this.watcher) return observeNamespaces(names, opts);
     const unique = [...new Set(names)];
     await this.watcher.watch(unique); // before reading: no change can slip between read and watch
-    const toRead = unique.filter((n) => !this.states.has(n) || opts.iptables?.has(n));
+    const toRead = unique.filter((n) => !this.states.has(n) || opts.iptables?.has(n) || opts.ebtables?.has(n));
     const before = new Map(toRead.map((n) => [n, this.generation.get(n) ?? 0]));
     const fresh = toRead.length ? await observeNamespaces(toRead, opts) : { namespaces: {} };
     const namespaces: Record<string, NamespaceState> = {};

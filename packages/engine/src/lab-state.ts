@@ -139,6 +139,13 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       });
     }
   }
+  // (namespace, macvlan) → its parent in lab names, as the lab says (the kernel gives only an ifindex)
+  const macvlanParent = new Map<string, string>();
+  for (const m of lab.macvlans ?? [])
+    macvlanParent.set(
+      `${desired.names.nodeNamespace[m.node]}/${m.interface}`,
+      `${m.parent.node}/${m.parent.interface}`,
+    );
   const iface = (ns: NamespaceState, l: LinkState): InterfaceView => {
     const floods = ns.floods.filter((f) => f.dev === l.name).map((f) => f.dst);
     return {
@@ -151,6 +158,8 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       addresses: l.addresses,
       peer: l.veth ? endOwner.get(`${l.veth.peerNs}/${l.veth.peerName}`) : undefined,
       vxlan: l.vxlan ? { vni: l.vxlan.vni, port: l.vxlan.port, local: l.vxlan.local, remotes: floods } : undefined,
+      macvlan: l.macvlan ? { mode: l.macvlan.mode, parent: macvlanParent.get(`${ns.name}/${l.name}`) } : undefined,
+      port: l.port,
     };
   };
 

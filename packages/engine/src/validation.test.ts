@@ -40,7 +40,16 @@ describe('validation', () => {
 
   it('assertRunnable refuses what the kernel lacks, naming the feature', () => {
     const lab = exampleLab('vxlan-two-hosts.yaml');
-    const all = new Set(['veth', 'bridge', 'vxlan', 'bridge-vlan-filtering', 'iptables-nat', 'bridge-stp'] as const);
+    const all = new Set([
+      'veth',
+      'bridge',
+      'vxlan',
+      'bridge-vlan-filtering',
+      'iptables-nat',
+      'bridge-stp',
+      'macvlan',
+      'ebtables',
+    ] as const);
     expect(assertRunnable(lab, new Set(all))).toBe(lab);
     const noVxlan = new Set([...all].filter((f) => f !== 'vxlan'));
     const err = refusal(() => assertRunnable(lab, noVxlan));

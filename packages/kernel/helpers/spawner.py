@@ -38,8 +38,8 @@ VERSION = 1
 # The only programs this helper starts (bare names, looked up in CHILD_ENV's PATH).
 # Mirrored by SPAWNER_COMMANDS in src/spawner.ts (a unit test checks both lists are equal).
 ALLOWED_COMMANDS = (
-    "ip", "bridge", "sysctl", "iptables-restore", "iptables-save", "iptables", "tcpdump", "ping",
-    "sleep", "true", "python3", "sh", "nft",
+    "ip", "bridge", "sysctl", "iptables-restore", "iptables-save", "iptables", "ebtables-restore",
+    "ebtables-save", "tcpdump", "ping", "sleep", "true", "python3", "sh", "nft",
 )
 CHILD_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")

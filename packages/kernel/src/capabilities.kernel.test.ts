@@ -20,6 +20,8 @@ describe.skipIf(!isRoot)('capabilities on the real kernel', () => {
       'bridge-stp': true,
       vxlan: true,
       'iptables-nat': true,
+      macvlan: true,
+      ebtables: true,
     });
     expect(caps.errors?.['bridge-vlan-filtering']).toMatch(/Operation not supported/);
     expect(await listNamespaces(P)).toEqual([]);

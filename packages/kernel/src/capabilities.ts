@@ -7,7 +7,10 @@ import { deleteNamespaces } from './namespaces.js';
 import { parseBatchErrors, run, runInNamespace } from './process.js';
 import { scratchNamespaceName } from './scratch.js';
 
-export type KernelFeature = 'veth' | 'bridge' | 'vxlan' | 'bridge-vlan-filtering' | 'iptables-nat' | 'bridge-stp';
+import type { KernelFeature } from '@patchbay/topology';
+import { KERNEL_FEATURES } from '@patchbay/topology';
+
+export type { KernelFeature };
 
 export interface Capabilities {
   features: Record<KernelFeature, boolean>;
@@ -24,6 +27,7 @@ const LINK_PROBES: ReadonlyArray<[KernelFeature, string]> = [
   ['bridge-vlan-filtering', 'link add pbcb1 type bridge vlan_filtering 1'],
   ['bridge-stp', 'link add pbcb2 type bridge stp_state 1'],
   ['vxlan', 'link add pbcx0 type vxlan id 1 dstport 4789 local 127.0.0.1'],
+  ['macvlan', 'link add pbcm0 link pbcv0 type macvlan mode bridge'], // on the veth made above
 ];
 
 /**
@@ -51,6 +55,11 @@ export async function detectCapabilities(scratchPrefix: string): Promise<Capabil
     features['iptables-nat'] = nat.code === 0;
     if (nat.code === 0) await runInNamespace(ns, 'iptables', ['-t', 'nat', '-D', 'POSTROUTING', '-j', 'MASQUERADE']);
     else errors['iptables-nat'] = nat.stderr.trim() || `iptables exited with ${nat.code}`;
+    // ebtables (here ebtables-nft): a rule in the bridge family's filter table, then gone again.
+    const eb = await runInNamespace(ns, 'ebtables', ['-A', 'FORWARD', '-j', 'ACCEPT']);
+    features.ebtables = eb.code === 0;
+    if (eb.code === 0) await runInNamespace(ns, 'ebtables', ['-D', 'FORWARD', '-j', 'ACCEPT']);
+    else errors.ebtables = eb.stderr.trim() || `ebtables exited with ${eb.code}`;
   } finally {
     await deleteNamespaces([ns]);
   }
@@ -70,7 +79,10 @@ export async function loadOrDetectCapabilities(scratchPrefix: string, cacheFile:
     /* missing or unreadable: detect */
   }
   const hit = cache[kernel];
-  if (hit && hit.kernel === kernel && hit.features && typeof hit.features === 'object') return hit;
+  // An entry from before a feature was known (no answer for it) is a miss: detect again.
+  const complete = (f: Record<string, unknown>) => KERNEL_FEATURES.every((k) => typeof f[k] === 'boolean');
+  if (hit && hit.kernel === kernel && hit.features && typeof hit.features === 'object' && complete(hit.features))
+    return hit;
   const caps = await detectCapabilities(scratchPrefix);
   cache[kernel] = caps;
   await mkdir(dirname(cacheFile), { recursive: true, mode: 0o700 }); // the data directory: its owner's only

@@ -71,7 +71,7 @@ export function validateOp(op: Op, path = 'op'): void {
       `${path}: a \`run:\` process op is carried out by the engine (node-process.ts), not in a plan's batch`,
     );
   if (!Array.isArray(op.args) || op.args.length === 0) {
-    if (op.tool !== 'iptables') throw new Error(`${path}: no args`);
+    if (op.tool !== 'iptables' && op.tool !== 'ebtables') throw new Error(`${path}: no args`);
   }
   for (const a of op.args ?? []) {
     if (typeof a !== 'string' || a.length === 0 || FORBIDDEN_ARG.test(a)) {
@@ -99,8 +99,9 @@ export function validateOp(op: Op, path = 'op'): void {
       }
       break;
     case 'iptables':
+    case 'ebtables':
       assertNamespaceName(op.ns);
-      if (typeof op.input !== 'string') throw new Error(`${path}: iptables op without input`);
+      if (typeof op.input !== 'string') throw new Error(`${path}: ${op.tool} op without input`);
       break;
     case 'netlink': {
       assertNamespaceName(op.ns);
@@ -207,21 +208,17 @@ async function runSysctl(ops: Op[], timeoutMs: number | undefined): Promise<Grou
   return { done: ops.filter((o) => !failed.has(o)), errors: failures };
 }
 
-/** One `iptables-restore` per op, in order; stops at the first failure. */
+/** One `iptables-restore` (or `ebtables-restore`) per op, in order; stops at the first failure. */
 async function runIptables(ops: Op[], timeoutMs: number | undefined): Promise<GroupResult> {
   const done: Op[] = [];
   const errors: OpFailure[] = [];
   for (const op of ops) {
     try {
       const input = op.input ?? '';
-      const r = await runInNamespace(
-        op.ns,
-        'iptables-restore',
-        [],
-        timeoutMs === undefined ? { input } : { input, timeoutMs },
-      );
+      const cmd = op.tool === 'ebtables' ? 'ebtables-restore' : 'iptables-restore';
+      const r = await runInNamespace(op.ns, cmd, [], timeoutMs === undefined ? { input } : { input, timeoutMs });
       if (r.code === 0) done.push(op);
-      else errors.push({ op, error: processError(r, 'iptables-restore') });
+      else errors.push({ op, error: processError(r, cmd) });
     } catch (err) {
       errors.push({ op, error: errorMessage(err) });
     }
@@ -328,6 +325,7 @@ function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): P
     case 'sysctl':
       return runSysctl(ops, timeoutMs);
     case 'iptables':
+    case 'ebtables':
       return runIptables(ops, timeoutMs);
     case 'process':
       throw new Error('process ops are not run by executePlan'); // refused by validateOp already

@@ -1,6 +1,7 @@
 export * from './process.js';
 export * from './json.js';
 export * from './iptables-text.js';
+export * from './ebtables-text.js';
 export * from './namespaces.js';
 export * from './observe.js';
 export * from './execute.js';

@@ -1,8 +1,13 @@
 // Reads the state of named namespaces as JSON and maps it to @patchbay/topology's KernelState.
 // Per namespace: one `ip -j -d -batch -` (links, addresses, routes, netconf),
-// plus `bridge -j -batch -` when it has VXLAN devices and `iptables-save` when asked.
+// plus `bridge -j -batch -` when it has VXLAN devices and `iptables-save` / `ebtables-save` when asked.
 
 import {
+  DEFAULT_PORT_FLAGS,
+  MACVLAN_MODES,
+  type MacvlanInfo,
+  type MacvlanMode,
+  type PortFlags,
   parseOwnershipMarker,
   resolveVethPeers,
   type FloodEntry,
@@ -13,6 +18,7 @@ import {
   type RouteState,
 } from '@patchbay/topology';
 import { readBridgeFdbAttrs } from './bridge-attrs.js';
+import { parseEbtablesSave } from './ebtables-text.js';
 import { parseIptablesSave } from './iptables-text.js';
 import { parseConcatenatedJson } from './json.js';
 import { listNamespaces } from './namespaces.js';
@@ -21,6 +27,8 @@ import { assertNamespaceName, mapLimit, runInNamespace } from './process.js';
 export interface ObserveOptions {
   /** Namespaces whose iptables (nat and filter) to read. */
   iptables?: ReadonlySet<string>;
+  /** Namespaces whose ebtables filter table to read (bridge hosts with anti-spoofing ports). */
+  ebtables?: ReadonlySet<string>;
   /** Namespaces read at once. Default 4. */
   concurrency?: number;
   /**
@@ -59,7 +67,12 @@ interface RawLink {
   link_type?: string;
   ifalias?: string;
   inet6_addr_gen_mode?: string;
-  linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> };
+  linkinfo?: {
+    info_kind?: string;
+    info_data?: Record<string, unknown>;
+    info_slave_kind?: string;
+    info_slave_data?: Record<string, unknown>;
+  };
   addr_info?: RawAddrInfo[];
 }
 interface RawRoute {
@@ -96,7 +109,7 @@ function truthy(v: unknown): boolean {
 function linkKind(l: RawLink): LinkKind {
   if (l.link_type === 'loopback' || l.ifname === 'lo') return 'loopback';
   const k = l.linkinfo?.info_kind;
-  return k === 'veth' || k === 'bridge' || k === 'vxlan' ? k : 'other';
+  return k === 'veth' || k === 'bridge' || k === 'vxlan' || k === 'macvlan' ? k : 'other';
 }
 
 /** "10.0.1.2" → "10.0.1.2/32"; "default" and CIDRs unchanged. */
@@ -138,8 +151,28 @@ function mapLink(l: RawLink, addrs: RawAddrInfo[]): LinkState {
     if (typeof data['link'] === 'string') link.vxlan.dev = data['link'];
   } else if (kind === 'veth') {
     link.veth = { peerNs: '', peerName: '' };
+  } else if (kind === 'macvlan') {
+    link.macvlan = macvlanInfo(l, data);
   }
+  if (l.linkinfo?.info_slave_kind === 'bridge') link.port = portFlags(l.linkinfo.info_slave_data ?? {});
   return link;
+}
+
+/** A macvlan's mode and its parent as the kernel names it: an ifindex, maybe in another namespace. */
+function macvlanInfo(l: RawLink, data: Record<string, unknown>): MacvlanInfo {
+  const mode = data['mode'];
+  const info: MacvlanInfo = {
+    mode: MACVLAN_MODES.includes(mode as MacvlanMode) ? (mode as MacvlanMode) : 'bridge',
+    parentElsewhere: l.link_netnsid !== undefined,
+  };
+  if (l.link_index !== undefined) info.parentIfindex = l.link_index;
+  return info;
+}
+
+/** A bridge port's flags from `info_slave_data` (iproute2 6.1 prints booleans; missing: the default). */
+function portFlags(data: Record<string, unknown>): PortFlags {
+  const flag = (key: keyof PortFlags) => (data[key] === undefined ? DEFAULT_PORT_FLAGS[key] : truthy(data[key]));
+  return { hairpin: flag('hairpin'), learning: flag('learning'), flood: flag('flood'), isolated: flag('isolated') };
 }
 
 function mapRoutes(routes: RawRoute[]): RouteState[] {
@@ -198,6 +231,12 @@ async function readIptables(ns: string) {
   const r = await runInNamespace(ns, 'iptables-save', []);
   if (r.code !== 0) throw new ObserveError(ns, `iptables-save failed: ${r.stderr.trim()}`);
   return parseIptablesSave(r.stdout);
+}
+
+async function readEbtables(ns: string) {
+  const r = await runInNamespace(ns, 'ebtables-save', []);
+  if (r.code !== 0) throw new ObserveError(ns, `ebtables-save failed: ${r.stderr.trim()}`);
+  return parseEbtablesSave(r.stdout);
 }
 
 /**
@@ -288,19 +327,22 @@ async function readNamespace(
   ns: string,
   withIptables: boolean,
   withPeerNamespaces: boolean,
+  withEbtables = false,
 ): Promise<NamespaceState | undefined> {
   // The peer namespaces' ids ride in the same `ip -batch` (one process, not two): its last value.
-  const [r, iptables] = await Promise.all([
+  const [r, iptables, ebtables] = await Promise.all([
     runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], {
       input: withPeerNamespaces ? `${IP_BATCH}netns list-id\n` : IP_BATCH,
     }),
     withIptables ? readIptables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
+    withEbtables ? readEbtables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
   ]);
   if (r.code !== 0) {
     if (isMissingNamespace(r.stderr)) return undefined;
     throw new ObserveError(ns, `ip -batch failed (${r.code}): ${r.stderr.trim()}`);
   }
   if (iptables instanceof Error) throw iptables;
+  if (ebtables instanceof Error) throw ebtables;
   const values = parseConcatenatedJson(r.stdout);
   const ids = withPeerNamespaces ? namespaceIdsFromJson(ns, values.pop()) : undefined;
   const state = namespaceFromJson(ns, values);
@@ -308,6 +350,7 @@ async function readNamespace(
   const [floods] = await Promise.all([readFloodsOf(state), addBridgeFdbAttrs(state)]);
   state.floods = floods;
   if (iptables) state.iptables = iptables;
+  if (ebtables) state.ebtables = ebtables;
   return state;
 }
 
@@ -331,7 +374,7 @@ export async function observeNamespaces(names: readonly string[], opts: ObserveO
   const present = new Set(await listNamespaces());
   const targets = wanted.filter((n) => present.has(n));
   const results = await mapLimit(targets, opts.concurrency ?? 4, (ns) =>
-    readNamespace(ns, opts.iptables?.has(ns) ?? false, opts.peerNamespaces ?? false),
+    readNamespace(ns, opts.iptables?.has(ns) ?? false, opts.peerNamespaces ?? false, opts.ebtables?.has(ns) ?? false),
   );
   const namespaces: Record<string, NamespaceState> = {};
   for (const r of results.filter((x): x is NamespaceState => x !== undefined).sort((a, b) => cmp(a.name, b.name))) {

@@ -15,6 +15,8 @@ export const SPAWNER_COMMANDS: readonly string[] = Object.freeze([
   'iptables-restore',
   'iptables-save',
   'iptables',
+  'ebtables-restore',
+  'ebtables-save',
   'tcpdump',
   'ping',
   'sleep',

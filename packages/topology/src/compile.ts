@@ -2,6 +2,7 @@
 // always give the same namespaces, device names and settings. Call only on a lab `validateLab`
 // accepted; compile does not re-check what validation guarantees.
 import { cidrContains, cidrNetwork, normalizeMac } from './addr.js';
+import { compileBridgePorts, compileMacvlans } from './compile-macvlan.js';
 import { iptablesForNode } from './compile-nat.js';
 import {
   type BridgeSpec,
@@ -155,6 +156,8 @@ export function compile(lab: Lab, prefix: string): DesiredState {
     });
   }
 
+  compileMacvlans(lab, prefix, state);
+  compileBridgePorts(lab, prefix, state);
   compileOverlays(lab, prefix, state, ends);
   compileRoutes(lab, prefix, state, ends);
   return state;

@@ -1,11 +1,14 @@
 // diff: desired kernel state vs observed kernel state → what must be added, changed or removed.
 // Pure. `observed` holds only the namespaces of this lab (the engine finds them by name and marker).
 import { cidrContains } from './addr.js';
+import { defaultEbtablesState, ebtablesEqual } from './compile-ebtables.js';
 import { defaultIptablesState, iptablesEqual } from './iptables.js';
+import { macvlanMustRecreate, portFlagChanges } from './macvlan.js';
 import { parseOwnershipMarker } from './naming.js';
 import { staleNeighbours, type NeighbourChange } from './neighbours.js';
 import type {
   DesiredState,
+  EbtablesState,
   FloodEntry,
   IptablesState,
   KernelState,
@@ -43,6 +46,7 @@ export type Change =
   | (Where & { kind: 'sysctl'; action: 'change'; key: string; desired: string; observed: string })
   | (Where & { kind: 'fdb'; action: 'add' | 'remove'; entry: FloodEntry })
   | (Where & { kind: 'iptables'; action: 'change'; desired: IptablesState; observed: IptablesState })
+  | (Where & { kind: 'ebtables'; action: 'change'; desired: EbtablesState; observed: EbtablesState })
   | NeighbourChange;
 
 export interface Conflict {
@@ -122,6 +126,7 @@ export function linkFieldChanges(d: LinkState, o: LinkState): string[] {
   const cap = d.bridge?.fdbMaxLearned;
   if (cap !== undefined && o.bridge?.fdbMaxLearned !== undefined && cap !== o.bridge.fdbMaxLearned)
     fields.push('fdbMaxLearned');
+  if (d.port && portFlagChanges(d.port, o.port).length > 0) fields.push('port');
   if (d.up !== o.up) fields.push('up');
   return fields;
 }
@@ -253,7 +258,7 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
       if (ol.kind === 'loopback' || KERNEL_FALLBACK_DEVICES.has(name)) continue;
       const dl = d.links[name];
       if (removedLinks.has(`${ns}/${name}`)) continue; // gone with a replaced namespace
-      if (dl && !mustRecreate(dl, ol)) continue;
+      if (dl && !mustRecreate(dl, ol) && !macvlanMustRecreate(ns, dl, ol, observed)) continue;
       const key = pairKey(ns, ol);
       if (removedPairs.has(key)) continue;
       removedPairs.add(key);
@@ -267,6 +272,29 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
         name,
         observed: ol,
         fields: dl ? ['recreate'] : [],
+      });
+    }
+  }
+
+  // A macvlan goes with its parent: one whose parent is deleted (or re-created) is deleted first,
+  // explicitly (plan: `unmacvlan`, before `unlink`), and made again on the new parent.
+  for (const ns of nsNames) {
+    const o = observed.namespaces[ns];
+    const d = desired.namespaces[ns];
+    if (!o || !d || removedNs.has(ns)) continue;
+    for (const name of Object.keys(o.links).sort()) {
+      const dl = d.links[name];
+      const parent = dl?.macvlan ? `${dl.macvlan.parentNs}/${dl.macvlan.parent}` : undefined;
+      if (!parent || !removedLinks.has(parent) || removedLinks.has(`${ns}/${name}`)) continue;
+      removedLinks.add(`${ns}/${name}`);
+      changes.push({
+        kind: 'link',
+        action: 'remove',
+        ns,
+        node: d.node,
+        name,
+        observed: o.links[name],
+        fields: ['recreate'],
       });
     }
   }
@@ -307,6 +335,7 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
     for (const name of Object.keys(d.links).sort()) {
       const dl = d.links[name]!;
       if (dl.kind === 'loopback' || dl.kind === 'other') continue; // 'other': a kind we cannot create
+      if (dl.kind === 'macvlan' && !dl.macvlan?.parent) continue; // a parent the kernel did not name: cannot be made
       const ol = live(name);
       if (!ol) {
         const key = pairKey(ns, dl);
@@ -386,6 +415,13 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
       if (!dFloods.has(fkey(f))) changes.push({ kind: 'fdb', action: 'remove', ns, node, entry: f });
     for (const f of d.floods)
       if (!oFloods.has(fkey(f))) changes.push({ kind: 'fdb', action: 'add', ns, node, entry: f });
+
+    // ebtables (bridge hosts with anti-spoofing ports)
+    if (d.ebtables) {
+      const have = o?.ebtables ?? defaultEbtablesState();
+      if (!ebtablesEqual(d.ebtables, have))
+        changes.push({ kind: 'ebtables', action: 'change', ns, node, desired: d.ebtables, observed: have });
+    }
 
     // iptables
     if (d.iptables) {

@@ -65,3 +65,30 @@ describe('checkFeatures', () => {
     expect(checkFeatures(example('docker-bridge-nat.yaml'), new Set(KERNEL_FEATURES))).toEqual([]);
   });
 });
+
+describe('macvlan and ebtables', () => {
+  it('each macvlan needs macvlan, each anti-spoofing port ebtables; missing, they are refused by path', () => {
+    const lab = parseLabText(`name: f
+nodes:
+  h: { kind: host }
+  sw: { kind: bridge, host: h }
+  c: { kind: netns }
+  d: { kind: netns }
+links:
+  - a: { node: h, interface: eth0 }
+    b: { node: sw, interface: p-h }
+  - a: { node: d, interface: eth0, mac: "02:00:00:00:00:0d", addresses: [10.0.0.4/24] }
+    b: { node: sw, interface: p-d, bridgePort: { antiSpoof: true } }
+macvlans:
+  - { node: c, interface: eth0, parent: { node: h, interface: eth0 } }
+`).lab!;
+    const uses = requiredFeatures(lab);
+    expect(uses).toContainEqual({ feature: 'macvlan', path: 'macvlans[0]' });
+    expect(uses).toContainEqual({ feature: 'ebtables', path: 'links[1].b.bridgePort.antiSpoof' });
+    const without = new Set<KernelFeature>(KERNEL_FEATURES.filter((f) => f !== 'macvlan' && f !== 'ebtables'));
+    expect(checkFeatures(lab, without).map((p) => `${p.path} ${p.code}`)).toEqual([
+      'links[1].b.bridgePort.antiSpoof kernel.unsupported',
+      'macvlans[0] kernel.unsupported',
+    ]);
+  });
+});

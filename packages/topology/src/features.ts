@@ -4,7 +4,15 @@
 
 import type { Lab, Problem } from './model.js';
 
-export type KernelFeature = 'veth' | 'bridge' | 'vxlan' | 'bridge-vlan-filtering' | 'iptables-nat' | 'bridge-stp';
+export type KernelFeature =
+  | 'veth'
+  | 'bridge'
+  | 'vxlan'
+  | 'bridge-vlan-filtering'
+  | 'iptables-nat'
+  | 'bridge-stp'
+  | 'macvlan'
+  | 'ebtables';
 
 export const KERNEL_FEATURES: readonly KernelFeature[] = [
   'veth',
@@ -13,6 +21,8 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
   'bridge-vlan-filtering',
   'iptables-nat',
   'bridge-stp',
+  'macvlan',
+  'ebtables',
 ];
 
 /** What each feature is, in words a student can look up. */
@@ -23,6 +33,8 @@ export const FEATURE_DESCRIPTIONS: Record<KernelFeature, string> = {
   'bridge-vlan-filtering': 'bridge VLAN filtering (bridge vlan_filtering)',
   'iptables-nat': 'iptables NAT and filtering (the iptables nat and filter tables)',
   'bridge-stp': 'the bridge spanning tree protocol (bridge stp_state)',
+  macvlan: 'macvlan interfaces (macvlan)',
+  ebtables: 'ebtables bridge filtering (ebtables, the nf_tables bridge family)',
 };
 
 export interface FeatureUse {
@@ -52,9 +64,14 @@ export function requiredFeatures(lab: Lab): FeatureUse[] {
     for (const side of ['a', 'b'] as const) {
       if (link[side]?.vlan !== undefined)
         uses.push({ feature: 'bridge-vlan-filtering', path: `links[${i}].${side}.vlan` });
+      if (link[side]?.bridgePort?.antiSpoof === true)
+        uses.push({ feature: 'ebtables', path: `links[${i}].${side}.bridgePort.antiSpoof` });
     }
   });
   (lab.overlays ?? []).forEach((_, i) => uses.push({ feature: 'vxlan', path: `overlays[${i}]` }));
+  (Array.isArray(lab.macvlans) ? lab.macvlans : []).forEach((_, i) =>
+    uses.push({ feature: 'macvlan', path: `macvlans[${i}]` }),
+  );
   return uses;
 }
 

@@ -1,6 +1,8 @@
 // The lab file as users write it (LAB-FORMAT.md, version 1). These types are what `parseLab`
 // returns after structural validation; semantic validation (`validateLab`) then checks references,
 // addresses and kernel limits. Optional fields stay optional here: defaults are applied by `compile`.
+import type { BridgePortSpec, MacvlanSpec } from './model-macvlan.js';
+export * from './model-macvlan.js';
 
 export type NodeKind = 'host' | 'netns' | 'router' | 'bridge';
 
@@ -74,6 +76,8 @@ export interface LinkEndSpec {
   mac?: string;
   proxyArp?: boolean;
   vlan?: VlanSpec;
+  /** Only on an end whose node is a bridge: that port's flags and anti-spoofing. */
+  bridgePort?: BridgePortSpec;
 }
 
 export interface LinkSpec {
@@ -108,6 +112,7 @@ export interface Lab {
   nodes: Record<string, NodeSpec>;
   links: LinkSpec[];
   overlays?: OverlaySpec[];
+  macvlans?: MacvlanSpec[];
 }
 
 /** One problem found in a lab file. `path` uses dotted/indexed notation: `nodes.web.routes[0].via`. */

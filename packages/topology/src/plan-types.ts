@@ -9,10 +9,12 @@ import { processCommand } from './run-command.js';
 /** Phases in the order they run (grouped into STAGES); within a stage, namespaces run concurrently. */
 export const PHASES = [
   'unprocess', // stop `run:` processes no longer wanted (before any namespace goes: run.ts)
+  'unmacvlan', // delete macvlans no longer wanted, or whose parent goes (before any parent is deleted)
   'unlink', // delete links no longer wanted (or to be re-created)
   'unnamespace', // delete namespaces no longer wanted
   'namespace', // create namespaces
   'link', // create bridges and veth pairs (a veth is created from one end, its peer placed in the other namespace)
+  'macvlan', // create macvlans in their parent's namespace, placed in their own (the parent exists by now)
   'unroute', // remove routes no longer wanted
   'unaddress', // remove addresses no longer wanted
   'mark', // ownership marker on lo, lo up
@@ -20,7 +22,7 @@ export const PHASES = [
   'configure', // addrgenmode, mtu, mac, master, addresses, up/down
   'route', // add / replace routes
   'sysctl', // forwarding, proxy_arp
-  'iptables', // NAT, port forwards, FORWARD policy
+  'iptables', // NAT, port forwards, FORWARD policy; ebtables (bridge port anti-spoofing)
   'unfdb', // remove VXLAN flood entries no longer wanted
   'fdb', // VXLAN flood entries (head-end replication)
   'neigh', // forget neighbours' ARP entries for addresses with a new MAC (after the new owner is up)
@@ -39,9 +41,11 @@ export type Phase = (typeof PHASES)[number];
  */
 export const STAGES: readonly (readonly Phase[])[] = [
   ['unprocess'],
+  ['unmacvlan'],
   ['unlink'],
   ['unnamespace', 'namespace'],
   ['link'],
+  ['macvlan'],
   ['unroute', 'unaddress', 'mark', 'tunnel', 'configure', 'route', 'sysctl', 'iptables'],
   ['unfdb', 'fdb', 'neigh'],
   ['process'],
@@ -53,12 +57,13 @@ export const STAGES: readonly (readonly Phase[])[] = [
  * - `ip` / `bridge`: a line of `ip -batch -` / `bridge -batch -` run inside `ns`;
  * - `sysctl`: one `key=value` for `sysctl -w` run inside `ns`;
  * - `iptables`: a complete `iptables-restore` input for `ns` (in `input`);
+ * - `ebtables`: a complete `ebtables-restore` input (the filter table) for `ns` (in `input`);
  * - `netlink`: a line of `ip -batch` syntax this iproute2 (6.1) does not know, carried out over
  *   rtnetlink by Patchbay's helper inside `ns` (today: `link set dev BR type bridge fdb_max_learned N`);
  * - `process`: a `run:` process started (`args`: start, key, command) or stopped in `ns`'s sandbox by
  *   the engine, not by executePlan (run.ts).
  */
-export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'netlink' | 'process';
+export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'ebtables' | 'netlink' | 'process';
 
 export type OpKind =
   | 'namespace'
@@ -69,6 +74,7 @@ export type OpKind =
   | 'sysctl'
   | 'fdb'
   | 'nat'
+  | 'ebtables'
   | 'neigh'
   | 'process';
 
@@ -120,6 +126,8 @@ export function opCommand(op: Op): string {
       return `ip netns exec ${op.ns} sysctl -w ${op.args.join(' ')}`;
     case 'iptables':
       return `ip netns exec ${op.ns} iptables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
+    case 'ebtables':
+      return `ip netns exec ${op.ns} ebtables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
     case 'process':
       return processCommand(op);
   }

@@ -1,7 +1,9 @@
 // plan: a diff → the ordered kernel operations that carry it out. Pure and deterministic: operations
 // are sorted by phase, then namespace, keeping the order the diff gave within one namespace.
 import type { Change, Diff } from './diff.js';
+import { ebtablesRestoreText } from './compile-ebtables.js';
 import { iptablesRestoreText } from './iptables.js';
+import { macvlanCreateArgs, portFlagArgs } from './macvlan.js';
 import { PHASES, type Op, type Phase, type Plan } from './plan-types.js';
 import type { LinkState, RouteState } from './state.js';
 
@@ -198,6 +200,19 @@ function opsFor(c: Change): Op[] {
         },
       ];
     }
+    case 'ebtables':
+      return [
+        {
+          ...base,
+          phase: 'iptables',
+          tool: 'ebtables',
+          kind: 'ebtables',
+          action: 'change',
+          args: ['ebtables-restore'],
+          input: ebtablesRestoreText(c.desired),
+          reason: 'bridge port anti-spoofing rules (ebtables) differ from the lab',
+        },
+      ];
     case 'iptables':
       return [
         {
@@ -227,7 +242,7 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
     return [
       {
         ...base,
-        phase: 'unlink',
+        phase: c.observed!.kind === 'macvlan' ? 'unmacvlan' : 'unlink',
         action: 'remove',
         args: ['link', 'del', 'dev', c.name],
         reason: `${c.observed!.kind} ${c.name}: ${why}`,
@@ -237,6 +252,21 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   }
   if (c.action === 'add') {
     const d = c.desired!;
+    if (d.macvlan) {
+      // Made in the parent's namespace (where `link PARENT` resolves) and placed in its own at once.
+      const parentNs = d.macvlan.parentNs!;
+      return [
+        {
+          ...base,
+          ns: parentNs,
+          phase: 'macvlan',
+          action: 'add',
+          args: macvlanCreateArgs(c.ns, d),
+          ...(parentNs !== c.ns ? { alsoTouches: [c.ns] } : {}),
+          reason: `macvlan ${c.name} (mode ${d.macvlan.mode}) on ${d.macvlan.parent}`,
+        },
+      ];
+    }
     return [
       {
         ...base,
@@ -286,6 +316,10 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   if (f.has('master')) {
     if (d.master) set(['master', d.master], `port of bridge ${d.master}`);
     else set(['nomaster'], `no longer a port of ${o.master}`);
+  }
+  if (f.has('port')) {
+    const args = portFlagArgs(d.port!, o.port);
+    set(args, `bridge port flags: ${args.slice(2).join(' ')}`);
   }
   if (f.has('addresses')) {
     for (const a of o.addresses)

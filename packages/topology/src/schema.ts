@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
+import { BridgePortSchema, MacvlanSchema } from './schema-macvlan.js';
 
 export const LAB_SCHEMA_ID = 'https://patchbay.dev/schema/lab-v1.json';
 
@@ -177,6 +178,7 @@ export const LinkEndSchema = Type.Object(
     mac: Type.Optional(Type.String({ description: 'Unicast MAC address, e.g. 02:42:ac:11:00:02.' })),
     proxyArp: Type.Optional(Type.Boolean({ description: 'Answer ARP for addresses this node routes (proxy_arp).' })),
     vlan: Type.Optional(VlanSchema),
+    bridgePort: Type.Optional(BridgePortSchema),
   },
   { additionalProperties: false, description: 'One end of a veth pair.' },
 );
@@ -255,6 +257,7 @@ export const LabSchema = Type.Object(
     }),
     links: Type.Array(LinkSchema, { description: 'veth pairs.' }),
     overlays: Type.Optional(Type.Array(OverlaySchema, { description: 'VXLAN overlays.' })),
+    macvlans: Type.Optional(Type.Array(MacvlanSchema, { description: "macvlan interfaces on hosts' interfaces." })),
   },
   { additionalProperties: false, title: 'Patchbay lab', description: 'A Patchbay lab file, version 1.' },
 );

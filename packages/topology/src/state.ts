@@ -1,8 +1,9 @@
 // Kernel state in one normalized shape, used both for what a lab wants (`compile`) and for what the
 // kernel has (the kernel driver's `observe`). `diff` compares the two field by field; a field left
 // undefined in the desired state means "whatever the kernel has is fine".
+import type { MacvlanMode, PortFlags } from './model-macvlan.js';
 
-export type LinkKind = 'loopback' | 'veth' | 'bridge' | 'vxlan' | 'other';
+export type LinkKind = 'loopback' | 'veth' | 'bridge' | 'vxlan' | 'macvlan' | 'other';
 
 export interface VethInfo {
   /** Kernel name of the namespace that holds the peer. */
@@ -33,6 +34,16 @@ export interface VxlanInfo {
   learning: boolean;
 }
 
+export interface MacvlanInfo {
+  mode: MacvlanMode;
+  /** Desired: the namespace and name of the parent (lower device). */
+  parentNs?: string;
+  parent?: string;
+  /** Observed: the parent's ifindex (in its own namespace) and whether that namespace is another one. */
+  parentIfindex?: number;
+  parentElsewhere?: boolean;
+}
+
 export interface LinkState {
   name: string;
   /** Observed only, never compared: used to give a new veth's far end an ifindex of its own. */
@@ -61,6 +72,9 @@ export interface LinkState {
   veth?: VethInfo;
   bridge?: BridgeInfo;
   vxlan?: VxlanInfo;
+  macvlan?: MacvlanInfo;
+  /** A bridge port's flags (desired: veth ends on a bridge; observed: any bridge port). */
+  port?: PortFlags;
 }
 
 export interface RouteState {
@@ -102,6 +116,13 @@ export interface NamespaceState {
   /** Undefined in a desired state: this namespace's iptables are not managed. */
   iptables?: IptablesState;
   floods: FloodEntry[];
+  /** Undefined in a desired state: this namespace's ebtables are not managed (see compile-ebtables). */
+  ebtables?: EbtablesState;
+}
+
+/** The ebtables `filter` table in ebtables-save's canonical form (chain lines, then -A lines). */
+export interface EbtablesState {
+  filter: string[];
 }
 
 export interface KernelState {

@@ -5,6 +5,7 @@
 import { isValidMac, normalizeMac } from './addr.js';
 import type { Lab, LinkEndSpec, Problem } from './model.js';
 import { deviceName } from './naming.js';
+import { checkBridgePorts, checkMacvlans } from './validate-macvlan.js';
 import { checkOverlays } from './validate-overlays.js';
 import { checkRunLines } from './validate-run.js';
 import { checkNodeRules } from './validate-routes.js';
@@ -53,6 +54,8 @@ export function checkLab(lab: Lab, opts: ValidateOptions = {}): { problems: Prob
     checkName(ctx, 'name', 'lab name', lab.name);
     checkNodes(ctx);
     checkLinks(ctx);
+    checkMacvlans(ctx);
+    checkBridgePorts(ctx);
     // Overlays before routes: VXLAN devices and layer 3 VTEP addresses are interfaces and connected
     // subnets that routes and NAT rules may refer to.
     checkOverlays(ctx);

@@ -10,6 +10,7 @@ const LinkKindSchema = Type.Union([
   Type.Literal('veth'),
   Type.Literal('bridge'),
   Type.Literal('vxlan'),
+  Type.Literal('macvlan'),
   Type.Literal('other'),
 ]);
 
@@ -35,6 +36,18 @@ export const InterfaceViewSchema = Type.Object(
         local: Type.String(),
         remotes: Type.Array(Type.String()),
       }),
+    ),
+    macvlan: Type.Optional(
+      Type.Object(
+        { mode: Type.String(), parent: Type.Optional(Type.String()) },
+        { description: "A macvlan's mode and, in lab terms, its parent (node/interface)." },
+      ),
+    ),
+    port: Type.Optional(
+      Type.Object(
+        { hairpin: Type.Boolean(), learning: Type.Boolean(), flood: Type.Boolean(), isolated: Type.Boolean() },
+        { description: "A bridge port's flags, as the kernel has them." },
+      ),
     ),
   },
   { title: 'InterfaceView' },

@@ -28,14 +28,22 @@ import {
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { addNode, bridgesOnDifferentHosts, connect, joinOverlay, linkId, nextVni } from '../model/lab-edit';
+import { addMacvlan, hostInterfaces, macvlanCandidate } from '../model/macvlan-edit';
 import { freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
-import { toFlow, type HostedFlowEdge, type LabFlowNode, type LinkFlowEdge, type OverlayFlowEdge } from '../model/graph';
+import {
+  toFlow,
+  type HostedFlowEdge,
+  type LabFlowNode,
+  type LinkFlowEdge,
+  type MacvlanFlowEdge,
+  type OverlayFlowEdge,
+} from '../model/graph';
 import type { EditorStore, XY } from '../store/editor';
 import type { LiveStore } from '../store/live';
 import { ContextMenu, type MenuItem } from './ContextMenu';
 import { EditorContext } from './editor-context';
 import { LabNode } from './LabNode';
-import { HostedEdge, LinkEdge, OverlayEdge } from './LinkEdge';
+import { HostedEdge, LinkEdge, MacvlanEdge, OverlayEdge } from './LinkEdge';
 
 const nodeTypes = { lab: LabNode };
 
@@ -53,7 +61,7 @@ const MINIMAP_COLORS: Record<string, string> = {
   netns: '#cbd5e1',
 };
 const minimapColor = (n: LabFlowNode) => MINIMAP_COLORS[n.data.kind] ?? '#cbd5e1';
-const edgeTypes = { link: LinkEdge, overlay: OverlayEdge, hosted: HostedEdge };
+const edgeTypes = { link: LinkEdge, overlay: OverlayEdge, hosted: HostedEdge, macvlan: MacvlanEdge };
 export const PALETTE_MIME = 'application/x-patchbay-kind';
 
 /** What the context menus offer; an action left out is not offered (a student's exercise page has no capture). */
@@ -66,7 +74,7 @@ export interface CanvasActions {
   onWhy?: (node: string) => void;
 }
 
-type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge;
+type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge | MacvlanFlowEdge;
 
 /** The element's size, kept current as it is resized. */
 function useElementSize(ref: RefObject<HTMLElement | null>): { width: number; height: number } | undefined {
@@ -257,6 +265,31 @@ export function Canvas({
               run: () => store.getState().edit((lab) => joinOverlay(lab, a, b).lab),
             },
             { label: `Connect ${a} and ${b} with a veth pair`, run: cable },
+          ],
+        });
+        return;
+      }
+      // A node drawn to a host with interfaces: a veth pair, or a macvlan on one of its interfaces.
+      const mv = macvlanCandidate(store.getState().lab, a, b);
+      if (mv) {
+        const lab = store.getState().lab;
+        setMenu({
+          ...pointer.current,
+          at: performance.now(),
+          items: [
+            { label: `Connect ${a} and ${b} with a veth pair`, run: cable },
+            ...hostInterfaces(lab, mv.host).map((i) => ({
+              label: `macvlan in ${mv.node} on ${mv.host} ${i.name} (bridge mode)`,
+              run: () => {
+                let id = '';
+                store.getState().edit((l) => {
+                  const r = addMacvlan(l, mv.node, mv.host, i.name);
+                  id = r.id;
+                  return r.lab;
+                });
+                store.getState().select([], [id]);
+              },
+            })),
           ],
         });
         return;

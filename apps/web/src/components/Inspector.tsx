@@ -10,6 +10,8 @@ import type { LiveStore } from '../store/live';
 import { InspectorContext, type Ctx } from './inspector/context';
 import { LabInspector } from './inspector/LabInspector';
 import { LinkInspector } from './inspector/LinkInspector';
+import { MacvlanInspector } from './inspector/MacvlanInspector';
+import { isMacvlanId } from '../model/macvlan-edit';
 import { NodeInspector } from './inspector/NodeInspector';
 import './inspector.css';
 
@@ -31,6 +33,8 @@ export function Inspector(props: { store: EditorStore; live?: LiveStore }) {
   const link = lab.links[linkIndex];
   if (oneNode !== undefined && nodeSpec) {
     body = <NodeInspector lab={lab} name={oneNode} spec={nodeSpec} />;
+  } else if (oneLink !== undefined && isMacvlanId(oneLink)) {
+    body = <MacvlanInspector lab={lab} id={oneLink} />;
   } else if (oneLink !== undefined && link) {
     body = <LinkInspector lab={lab} id={oneLink} index={linkIndex} link={link} />;
   } else if (selected.nodes.length + selected.links.length > 1) {

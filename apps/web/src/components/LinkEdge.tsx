@@ -13,8 +13,8 @@ import {
   type ReactFlowState,
 } from '@xyflow/react';
 import { memo, useCallback, type CSSProperties } from 'react';
-import { labelSize, linkSegment, placeEndLabels, type Rect } from '../model/edge-geometry';
-import type { HostedFlowEdge, LinkFlowEdge, OverlayFlowEdge } from '../model/graph';
+import { labelSize, linkSegment, placeEndLabels, placeLabel, type Rect } from '../model/edge-geometry';
+import type { HostedFlowEdge, LinkFlowEdge, MacvlanFlowEdge, OverlayFlowEdge } from '../model/graph';
 import { endLabelText, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { WhyEdgeHalo } from '../why/canvas-marks';
 import { useEditorStore } from './editor-context';
@@ -159,3 +159,49 @@ function HostedEdgeView({ id, sourceX, sourceY, targetX, targetY }: EdgeProps<Ho
   );
 }
 export const HostedEdge = memo(HostedEdgeView);
+
+/**
+ * A macvlan: drawn like a link between its node and its host (dashed), with one label near the
+ * node's end (its interface and mode), placed clear of every node as a link's end labels are.
+ */
+function MacvlanEdgeView({
+  id,
+  source,
+  target,
+  sourceX,
+  sourceY,
+  targetX,
+  targetY,
+  data,
+  selected,
+}: EdgeProps<MacvlanFlowEdge>) {
+  const store = useEditorStore();
+  const ra = rectOf(useInternalNode(source));
+  const rb = rectOf(useInternalNode(target));
+  const seg = ra && rb ? linkSegment(ra, rb) : { from: { x: sourceX, y: sourceY }, to: { x: targetX, y: targetY } };
+  const [path] = getStraightPath({ sourceX: seg.from.x, sourceY: seg.from.y, targetX: seg.to.x, targetY: seg.to.y });
+  const others = useNodesNear(source, target, true);
+  const m = data!.macvlan;
+  const text = `${m.interface} · macvlan ${m.mode ?? 'bridge'}`;
+  const spot = placeLabel(seg.from, seg.to, labelSize(text), [...(ra ? [ra] : []), ...(rb ? [rb] : []), ...others]);
+  const cls = ['pb-link', 'pb-macvlan', selected ? 'selected' : '', data!.problems ? 'has-problems' : '']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <>
+      <BaseEdge id={id} path={path} className={cls} interactionWidth={16} />
+      <EdgeLabelRenderer>
+        <div
+          className="pb-edge-end pb-macvlan-label mono nodrag nopan"
+          data-testid={`edge-macvlan-${m.node}-${m.interface}`}
+          title={`macvlan on ${m.parent.node} ${m.parent.interface}: select it`}
+          style={{ transform: `translate(-50%, -50%) translate(${spot.x}px, ${spot.y}px)` }}
+          onClick={() => store.getState().select([], [id])}
+        >
+          {text}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+}
+export const MacvlanEdge = memo(MacvlanEdgeView);

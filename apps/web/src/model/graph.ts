@@ -1,8 +1,9 @@
 // The canvas's view of a lab: React Flow nodes and edges from the document, the layout and the live
 // tables. Pure, so it is unit-tested and cheap to recompute.
-import { isBridge, type Lab, type LinkSpec, type NodeKind } from '@patchbay/topology';
+import { isBridge, type Lab, type LinkSpec, type MacvlanSpec, type NodeKind } from '@patchbay/topology';
 import type { Edge, Node } from '@xyflow/react';
 import { linkId } from './lab-edit';
+import { macvlanId } from './macvlan-edit';
 import { NODE_HEIGHT, NODE_WIDTH } from './layout';
 import type { BridgeView, NodeView } from '@patchbay/topology';
 
@@ -42,7 +43,14 @@ export interface OverlayEdgeData extends Record<string, unknown> {
   vni: number;
 }
 
+export interface MacvlanEdgeData extends Record<string, unknown> {
+  macvlan: MacvlanSpec;
+  problems: number;
+}
+
 export type LabFlowNode = Node<LabNodeData, 'lab'>;
+/** A macvlan: drawn from its node to the host whose interface it stacks on. */
+export type MacvlanFlowEdge = Edge<MacvlanEdgeData, 'macvlan'>;
 export type LinkFlowEdge = Edge<LinkEdgeData, 'link'>;
 export type OverlayFlowEdge = Edge<OverlayEdgeData, 'overlay'>;
 /** A bridge drawn attached to the host it lives in. */
@@ -73,7 +81,7 @@ const CHANGED_MS = 1500;
 
 export function toFlow(g: GraphInput): {
   nodes: LabFlowNode[];
-  edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge)[];
+  edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge | MacvlanFlowEdge)[];
 } {
   const { lab } = g;
   const selNodes = new Set(g.selected.nodes);
@@ -177,7 +185,7 @@ export function toFlow(g: GraphInput): {
     };
   };
 
-  const edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge)[] = lab.links.map((link, i) => {
+  const edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge | MacvlanFlowEdge)[] = lab.links.map((link, i) => {
     const id = linkId(link);
     const mark = g.marks?.[id];
     return {
@@ -207,6 +215,19 @@ export function toFlow(g: GraphInput): {
       });
     }
   }
+
+  (lab.macvlans ?? []).forEach((m, i) => {
+    if (!Object.hasOwn(lab.nodes, m.node) || !Object.hasOwn(lab.nodes, m.parent.node)) return;
+    const id = macvlanId(m);
+    edges.push({
+      id,
+      type: 'macvlan',
+      source: m.node,
+      target: m.parent.node,
+      selected: selLinks.has(id),
+      data: { macvlan: m, problems: countProblems(`macvlans[${i}]`) },
+    });
+  });
 
   for (const o of lab.overlays ?? []) {
     const members = o.members

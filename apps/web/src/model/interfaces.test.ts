@@ -65,3 +65,25 @@ describe("a node's interfaces in the inspector (issue 13)", () => {
     expect(liveMac(lab, 'ns1', 'eth9', live)).toBeUndefined();
   });
 });
+
+describe('a node with a macvlan', () => {
+  it('lists it with its mode and parent, selecting the macvlan', () => {
+    const lab: Lab = {
+      name: 'm',
+      nodes: { h: { kind: 'host' }, r: { kind: 'router' }, c: { kind: 'netns' } },
+      links: [{ a: { node: 'h', interface: 'eth0' }, b: { node: 'r', interface: 'eth0' } }],
+      macvlans: [
+        { node: 'c', interface: 'eth0', parent: { node: 'h', interface: 'eth0' }, addresses: ['10.0.0.5/24'] },
+      ],
+    };
+    expect(nodeInterfaces(lab, 'c')).toEqual([
+      {
+        name: 'eth0',
+        kind: 'macvlan',
+        macvlan: { parent: { node: 'h', interface: 'eth0' }, mode: 'bridge' },
+        addresses: ['10.0.0.5/24'],
+        select: { link: 'macvlan:c:eth0' },
+      },
+    ]);
+  });
+});

@@ -3,13 +3,16 @@
 // select. Without this list a netns's addresses were only on the canvas labels (issue 13).
 import { deviceName, isBridge, type Lab, type NodeView, type BridgeView } from '@patchbay/topology';
 import { linkId } from './lab-edit';
+import { macvlanId } from './macvlan-ids';
 
 export interface InterfaceRow {
   /** The interface's name in its namespace, as `ip link` shows it. */
   name: string;
-  kind: 'veth' | 'bridge';
+  kind: 'veth' | 'bridge' | 'macvlan';
   /** The other end of the veth, in lab names. */
   peer?: { node: string; interface: string };
+  /** A macvlan's parent, in lab names, and its mode. */
+  macvlan?: { parent: { node: string; interface: string }; mode: string };
   addresses: string[];
   /** The MAC the lab sets; the kernel's (`liveMac`) when it sets none. */
   mac?: string;
@@ -39,6 +42,16 @@ export function nodeInterfaces(lab: Lab, node: string): InterfaceRow[] {
       });
     }
   }
+  for (const m of lab.macvlans ?? [])
+    if (m.node === node)
+      rows.push({
+        name: m.interface,
+        kind: 'macvlan',
+        macvlan: { parent: m.parent, mode: m.mode ?? 'bridge' },
+        addresses: m.addresses ?? [],
+        ...(m.mac ? { mac: m.mac } : {}),
+        select: { link: macvlanId(m) },
+      });
   // A host's namespace also holds the devices of the bridges that live in it.
   if (spec.kind === 'host')
     for (const [name, b] of Object.entries(lab.nodes))

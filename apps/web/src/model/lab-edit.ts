@@ -11,6 +11,7 @@ import {
   type NodeKind,
   type NodeSpec,
 } from '@patchbay/topology';
+import { macvlanId, withMacvlans } from './macvlan-ids';
 import { bridgeSubnet, freeSubnet, nextAddressIn, usedAddresses } from './subnets';
 
 export { bridgeSubnet, freeSubnet, nextAddressIn, usedAddresses } from './subnets';
@@ -43,12 +44,19 @@ export function removeNodes(lab: Lab, names: readonly string[]): Lab {
   const overlays = lab.overlays
     ?.map((o) => ({ ...o, members: o.members.filter((m) => !gone.has('bridge' in m ? m.bridge : m.host)) }))
     .filter((o) => o.members.length > 0);
-  return { ...lab, nodes, links, ...(overlays ? { overlays } : {}) };
+  const macvlans = lab.macvlans?.filter((m) => !gone.has(m.node) && !gone.has(m.parent.node));
+  return withMacvlans({ ...lab, nodes, links, ...(overlays ? { overlays } : {}) }, macvlans);
 }
 
+/** Removes links and macvlans (both are edges of the drawing) by id; a link's macvlans go with it. */
 export function removeLinks(lab: Lab, ids: readonly string[]): Lab {
   const gone = new Set(ids);
-  return { ...lab, links: lab.links.filter((l) => !gone.has(linkId(l))) };
+  const links = lab.links.filter((l) => !gone.has(linkId(l)));
+  const parents = new Set(links.flatMap((l) => [l.a, l.b]).map((e) => `${e.node}/${e.interface}`));
+  const macvlans = lab.macvlans?.filter(
+    (m) => !gone.has(macvlanId(m)) && parents.has(`${m.parent.node}/${m.parent.interface}`),
+  );
+  return withMacvlans({ ...lab, links }, macvlans);
 }
 
 /** Renames a node everywhere it is named (links, routes stay: they name interfaces, not nodes). */
@@ -68,7 +76,13 @@ export function renameNode(lab: Lab, from: string, to: string): Lab {
       'bridge' in m ? (m.bridge === from ? { ...m, bridge: to } : m) : m.host === from ? { ...m, host: to } : m,
     ),
   }));
-  return { ...lab, nodes, links, ...(overlays ? { overlays } : {}) };
+  const node = (n: string) => (n === from ? to : n);
+  const macvlans = lab.macvlans?.map((m) => ({
+    ...m,
+    node: node(m.node),
+    parent: { ...m.parent, node: node(m.parent.node) },
+  }));
+  return withMacvlans({ ...lab, nodes, links, ...(overlays ? { overlays } : {}) }, macvlans);
 }
 
 /** Which namespace group an interface of `node` lives in: a bridge's ports live in its host. */
@@ -85,6 +99,7 @@ export function usedInterfaceNames(lab: Lab, node: string): Set<string> {
     for (const e of [l.a, l.b]) if (namespaceGroup(lab, e.node) === group) used.add(e.interface);
   for (const [n, spec] of Object.entries(lab.nodes))
     if (isBridge(spec) && namespaceGroup(lab, n) === group) used.add(n);
+  for (const m of lab.macvlans ?? []) if (namespaceGroup(lab, m.node) === group) used.add(m.interface);
   return used;
 }
 

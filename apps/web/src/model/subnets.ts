@@ -11,7 +11,7 @@ function intToIp(n: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 }
 
-/** Every IPv4 address written in the lab (links, bridges, layer 3 VTEPs), without prefix length. */
+/** Every IPv4 address written in the lab (links, bridges, layer 3 VTEPs, macvlans), without prefix length. */
 export function usedAddresses(lab: Lab): Set<string> {
   return new Set(addressesOf(lab).map((cidr) => cidr.split('/')[0]!));
 }
@@ -21,6 +21,7 @@ function addressesOf(lab: Lab): string[] {
   for (const l of lab.links) for (const e of [l.a, l.b]) out.push(...(e.addresses ?? []));
   for (const spec of Object.values(lab.nodes)) if (isBridge(spec)) out.push(...(spec.addresses ?? []));
   for (const o of lab.overlays ?? []) for (const m of o.members) if ('addresses' in m) out.push(...(m.addresses ?? []));
+  for (const m of lab.macvlans ?? []) out.push(...(m.addresses ?? []));
   return out;
 }
 

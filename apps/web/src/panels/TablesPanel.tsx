@@ -12,7 +12,7 @@ import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@pa
 import type { LiveStore } from '../store/live';
 import type { Client } from '../api/client';
 import { ProcessesSection } from './ProcessesSection';
-import { fdbCapText, routeSections, type RouteSection } from './tables-format';
+import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
 function uniqueKeys(keys: string[]): string[] {
@@ -211,7 +211,7 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
               <th scope="col">state</th>
               <th scope="col">MTU</th>
               <th scope="col">MAC</th>
-              <th scope="col">master</th>
+              <th scope="col">master · port flags</th>
               <th scope="col">addresses</th>
               <th scope="col">peer</th>
             </tr>
@@ -224,10 +224,14 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
                 <td className={i.up ? 'pb-state-up' : 'pb-state-down'}>{i.up ? 'up' : 'down'}</td>
                 <td className="mono">{i.mtu ?? ''}</td>
                 <td className="mono">{i.mac ?? ''}</td>
-                <td className="mono">{i.master ?? ''}</td>
+                <td className="mono" data-testid={`port-flags-${i.name}`}>
+                  {i.master ?? ''}
+                  {portFlagsText(i) ? ` · ${portFlagsText(i)}` : ''}
+                </td>
                 <td className="mono">{i.addresses.join(', ')}</td>
                 <td className="mono">
                   {i.peer ? `${i.peer.node}:${i.peer.interface}` : ''}
+                  {macvlanText(i)}
                   {i.vxlan
                     ? `vni ${i.vxlan.vni} · ${i.vxlan.local}:${i.vxlan.port} → ${i.vxlan.remotes.join(', ') || 'no remotes'}`
                     : ''}

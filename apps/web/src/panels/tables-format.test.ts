@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fdbCapText, routeSections } from './tables-format';
+import { fdbCapText, macvlanText, portFlagsText, routeSections } from './tables-format';
 
 describe('fdbCapText', () => {
   it('shows the count against the cap, and says when the table is full', () => {
@@ -66,5 +66,16 @@ describe('routeSections', () => {
     ]);
     const keys = twice[0]!.rows.map((r) => r.key);
     expect(new Set(keys).size).toBe(2);
+  });
+});
+
+describe('port flags and macvlans in the interfaces table', () => {
+  it('names the flags that differ from a new port, and a macvlan with its mode and parent', () => {
+    const port = { hairpin: true, learning: false, flood: true, isolated: false };
+    expect(portFlagsText({ port })).toBe('hairpin on, learning off');
+    expect(portFlagsText({ port: { hairpin: false, learning: true, flood: true, isolated: false } })).toBe('');
+    expect(portFlagsText({})).toBe('');
+    expect(macvlanText({ macvlan: { mode: 'private', parent: 'host/eth0' } })).toBe('macvlan private on host:eth0');
+    expect(macvlanText({})).toBe('');
   });
 });

@@ -1,5 +1,11 @@
 // Text of the live tables that is worth a test of its own.
-import { type BridgeView, type RouteView, routeGroups } from '@patchbay/topology';
+import {
+  type BridgeView,
+  DEFAULT_PORT_FLAGS,
+  type InterfaceView,
+  type RouteView,
+  routeGroups,
+} from '@patchbay/topology';
 
 export interface FdbCapText {
   text: string;
@@ -63,4 +69,23 @@ export function routeSections(routes: readonly RouteView[]): RouteSection[] {
       };
     }),
   }));
+}
+
+/**
+ * A bridge port's flags that differ from a new port's, as the kernel has them ("hairpin on,
+ * learning off"); "" for a port with the defaults, or an interface that is no port.
+ */
+export function portFlagsText(i: Pick<InterfaceView, 'port'>): string {
+  if (!i.port) return '';
+  const keys = ['hairpin', 'learning', 'flood', 'isolated'] as const;
+  return keys
+    .filter((k) => i.port![k] !== DEFAULT_PORT_FLAGS[k])
+    .map((k) => `${k} ${i.port![k] ? 'on' : 'off'}`)
+    .join(', ');
+}
+
+/** "macvlan bridge on host:eth0": a macvlan's mode and parent; "" for any other interface. */
+export function macvlanText(i: Pick<InterfaceView, 'macvlan'>): string {
+  if (!i.macvlan) return '';
+  return `macvlan ${i.macvlan.mode}${i.macvlan.parent ? ` on ${i.macvlan.parent.replace('/', ':')}` : ''}`;
 }

@@ -123,6 +123,8 @@ export class LabFacts {
     for (const o of this.lab.overlays ?? [])
       for (const m of o.members)
         if ('host' in m && m.host === node && m.addresses?.[0]) return m.addresses[0].split('/')[0];
+    for (const m of this.lab.macvlans ?? [])
+      if (m.node === node && m.addresses?.[0]) return m.addresses[0].split('/')[0];
     return undefined;
   }
 

@@ -7,6 +7,7 @@
 // is named as the place the frame dies, not "nobody answered".
 import type { WhyHop } from '@patchbay/topology';
 import type { KernelEnd, LabFacts } from './facts.js';
+import { macvlanStep, parentToOwnMacvlan, toMacvlanOf } from './macvlan.js';
 import { frameTooBig, noArpAnswer, whereOf } from './segment-words.js';
 import type { Blocked, Packet, PathResult } from './walk-types.js';
 import { key, wiredTo } from './wiring.js';
@@ -80,10 +81,27 @@ export class Segment {
     this.seen.add(key(from));
     const l = this.facts.link(from.ns, from.dev);
     if (!l) return this.nobody(from);
+    // The sender's own interface, and the target one of its macvlans: never reached that way.
+    const own =
+      key(from) === key(this.from ?? from)
+        ? parentToOwnMacvlan(this.facts, from, this.target, this.nextHop)
+        : undefined;
+    if (own) return { blocked: own };
     if (l.kind === 'veth' && l.veth) return this.arrive({ ns: l.peerNamespace ?? l.veth.peerNs, dev: l.veth.peerName });
     if (l.kind === 'bridge') return this.bridge(from.ns, from.dev, undefined);
     if (l.kind === 'vxlan') return this.encapsulate(from);
+    if (l.kind === 'macvlan') return this.macvlanOut(from);
     return this.nobody(from);
+  }
+
+  /** A frame sent by a macvlan: to a sibling (by mode), never to the parent, else out of the parent's wire. */
+  private async macvlanOut(from: KernelEnd): Promise<Omit<SegmentResult, 'hops'>> {
+    const step = macvlanStep(this.facts, from, this.target, this.nextHop);
+    if (!step) return this.nobody(from);
+    if (step.hop) this.hops.push(step.hop);
+    if (step.blocked) return { blocked: step.blocked };
+    if (step.arrive) return this.arrive(step.arrive);
+    return this.leave(step.parent!);
   }
 
   /** The frame arrives at `end`: down, a bridge port, the target, or a stranger. */
@@ -105,6 +123,12 @@ export class Segment {
     const big = this.tooBig(end, l.mtu, 'arrives at');
     if (big) return { blocked: big };
     if (l.master) return this.bridge(end.ns, l.master, end.dev);
+    // A frame for a macvlan's MAC arriving at its parent goes to that macvlan.
+    const child = toMacvlanOf(this.facts, end, this.target);
+    if (child) {
+      this.hops.push(child.hop);
+      return this.arrive(child.to);
+    }
     if (this.target && key(this.target) === key(end)) return { arrival: end };
     if (this.facts.observed[end.ns]?.sysctls[`net.ipv4.conf.${end.dev}.proxy_arp`] === '1') return { arrival: end };
     return this.nobody(end);

@@ -1,8 +1,10 @@
 // The lab's layer 2 wiring as the kernel shows it, states ignored: which interfaces a frame leaving
-// one reaches in a step (a veth's peer, a bridge's ports, a VXLAN device's far ends of the same VNI),
+// one reaches in a step (a veth's peer, a bridge's ports, a VXLAN device's far ends of the same VNI,
+// a macvlan's parent and a parent's macvlans),
 // and whether a frame can get from one interface to another at all. The walk decides which way a
 // flood finds its target on this, then checks the states along that way.
 import type { KernelEnd, LabFacts } from './facts.js';
+import { macvlanNeighbours } from './macvlan.js';
 
 export const key = (e: KernelEnd) => `${e.ns}/${e.dev}`;
 
@@ -22,6 +24,7 @@ export function neighboursOf(facts: LabFacts, end: KernelEnd): KernelEnd[] {
         if (other.kind === 'vxlan' && other.vxlan?.vni === l.vxlan.vni && !(ns === end.ns && other.name === end.dev))
           out.push({ ns, dev: other.name });
   }
+  out.push(...macvlanNeighbours(facts, end)); // a macvlan's parent, a parent's macvlans
   return out;
 }
 

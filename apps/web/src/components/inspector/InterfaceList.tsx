@@ -34,7 +34,13 @@ export function InterfaceList({ lab, name }: { lab: Lab; name: string }) {
             <>
               <span className="mono pb-iface-name">{r.name}</span>
               <span className="pb-iface-peer">
-                {r.kind === 'bridge' ? 'bridge device' : r.peer ? `↔ ${r.peer.node} ${r.peer.interface}` : ''}
+                {r.kind === 'bridge'
+                  ? 'bridge device'
+                  : r.macvlan
+                    ? `macvlan ${r.macvlan.mode} on ${r.macvlan.parent.node} ${r.macvlan.parent.interface}`
+                    : r.peer
+                      ? `↔ ${r.peer.node} ${r.peer.interface}`
+                      : ''}
               </span>
               <span className="mono pb-iface-addr">{r.addresses.length ? r.addresses.join(', ') : 'no address'}</span>
               {mac && <span className="mono pb-iface-mac">MAC {mac}</span>}
@@ -47,7 +53,13 @@ export function InterfaceList({ lab, name }: { lab: Lab; name: string }) {
                   type="button"
                   className="pb-iface"
                   data-testid={`inspector-interface-${r.name}`}
-                  title={'link' in sel ? 'select this link' : `select bridge ${sel.node}`}
+                  title={
+                    'link' in sel
+                      ? r.macvlan
+                        ? 'select this macvlan'
+                        : 'select this link'
+                      : `select bridge ${sel.node}`
+                  }
                   onClick={() =>
                     'link' in sel ? store.getState().select([], [sel.link]) : store.getState().select([sel.node], [])
                   }

@@ -1,9 +1,11 @@
-// The inspector for one link: its two ends (interface name, addresses, MTU, MAC, flags, and the
-// VLAN of an end on a VLAN-filtering bridge) and the link's MTU.
+// The inspector for one link: its two ends (interface name, addresses, MTU, MAC, flags, the port
+// flags and anti-spoofing of an end on a bridge, and the VLAN of an end on a VLAN-filtering
+// bridge) and the link's MTU.
 import { isBridge, type Lab, type LinkEndSpec, type LinkSpec } from '@patchbay/topology';
 import { editLink, editLinkEnd, parseNumberField, renameInterface, setOptional } from '../inspector-model';
 import { useCtx, useEdit } from './context';
 import { CheckField, NumberField, ProblemList, ReadOnly, TextField, useFieldMeta } from './fields';
+import { BridgePortFields } from './BridgePortFields';
 import { AddressList } from './lists';
 
 export function LinkInspector({ lab, id, index, link }: { lab: Lab; id: string; index: number; link: LinkSpec }) {
@@ -134,6 +136,14 @@ function LinkEndFields({
           onChange={(c) => set('proxyArp', c ? true : undefined)}
         />
       </div>
+      {onBridge && (
+        <BridgePortFields
+          path={`${path}.bridgePort`}
+          side={side}
+          port={end.bridgePort}
+          onChange={(v) => set('bridgePort', v)}
+        />
+      )}
       {showVlan && <VlanFields path={`${path}.vlan`} end={end} onChange={(v) => set('vlan', v)} />}
     </fieldset>
   );
