@@ -119,10 +119,11 @@ async function main(): Promise<void> {
       quick: STUDENTS < 40,
       unmeasured: hostileIndex,
       limits: {},
-      afterConnect: async (ctx) => {
+      afterConnect: (ctx) => {
         calmStatus = statusSampler(ctx);
+        return Promise.resolve();
       },
-      beforeEnd: async () => ({ status: calmStatus?.() }),
+      beforeEnd: () => Promise.resolve({ status: calmStatus?.() }),
     });
 
     console.log(`\n=== (b) the same class, students ${hostileIndex.join(', ')} hostile, and a flooding client ===`);

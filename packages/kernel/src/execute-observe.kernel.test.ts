@@ -130,6 +130,8 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
           master: 'br0',
           addresses: [],
           addrgenNone: false,
+          // a bridge port's flags as the kernel reports them: its defaults
+          port: { flood: true, hairpin: false, isolated: false, learning: true },
           veth: { peerNs: A, peerName: 'eth0' },
         },
         br0: {
@@ -152,6 +154,7 @@ describe.skipIf(!isRoot)('executePlan + observeNamespaces on the real kernel', (
           master: 'br0',
           addresses: [],
           addrgenNone: false,
+          port: { flood: true, hairpin: false, isolated: false, learning: true },
           vxlan: { vni: 42, port: 4789, local: '10.0.0.2', learning: false },
         },
       },
