@@ -63,6 +63,20 @@ describe('the CPU hog guard', () => {
     expect(readCpuIdle(group)).toBe(true);
     expect(guard.demotedLabs()).toEqual([LAB]);
     expect(readCpuThrottling(group)!.throttled).toBeGreaterThan(0);
+    // A demoted lab still starts sandboxes (a terminal, a capture, a check run): the kernel refuses
+    // a weight for an idle group, so preparing the group must not write one.
+    const { ns: dbNs, hostname: dbHost } = await shellTarget(engine, LAB, 'ns-db');
+    const hello = spawnSandbox(dbNs, {
+      hostname: dbHost,
+      command: ['echo', 'still-starts'],
+      limits: engine.sandboxLimits(LAB),
+    });
+    live.add(hello);
+    let out = '';
+    hello.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((r) => hello.child.once('exit', r));
+    expect(out).toContain('still-starts');
+    expect(readCpuIdle(group)).toBe(true);
 
     await spin.kill();
     live.delete(spin);

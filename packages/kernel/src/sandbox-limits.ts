@@ -174,6 +174,11 @@ function readTrim(path: string): string | undefined {
   }
 }
 
+/** Whether the group in `dir` is in the idle CPU class (`cpu.idle` 1). */
+function isCpuIdle(dir: string): boolean {
+  return readTrim(`${dir}/cpu.idle`) === '1';
+}
+
 /** Writes `value` unless the file already says so (a v1 memory limit rewritten under load can fail). */
 function setValue(path: string, value: string): void {
   if (readTrim(path) === value) return;
@@ -202,7 +207,10 @@ function configureV1(paths: Partial<Record<CgroupController, string>>, limits: S
     }
   }
   if (paths.cpu) {
-    setValue(`${paths.cpu}/cpu.shares`, String(Math.max(2, Math.round((limits.cpuWeight * 1024) / 100))));
+    // A group demoted to the idle class (sandbox-cpu-idle.ts) refuses any weight (EINVAL) until it
+    // is restored; its weight is set again then, by the next sandbox started in it.
+    if (!isCpuIdle(paths.cpu))
+      setValue(`${paths.cpu}/cpu.shares`, String(Math.max(2, Math.round((limits.cpuWeight * 1024) / 100))));
     setValue(`${paths.cpu}/cpu.cfs_period_us`, String(CPU_PERIOD_US));
     setValue(`${paths.cpu}/cpu.cfs_quota_us`, limits.cpuPercent > 0 ? String(cpuQuotaUs(limits.cpuPercent)) : '-1');
   }
@@ -217,7 +225,7 @@ function configureV2(dir: string, limits: SandboxLimits): void {
   setValue(`${dir}/pids.max`, String(limits.processes));
   setValue(`${dir}/memory.max`, String(limits.memoryMiB * MiB));
   if (existsSync(`${dir}/memory.swap.max`)) setValue(`${dir}/memory.swap.max`, '0');
-  if (existsSync(`${dir}/cpu.weight`)) setValue(`${dir}/cpu.weight`, String(limits.cpuWeight));
+  if (existsSync(`${dir}/cpu.weight`) && !isCpuIdle(dir)) setValue(`${dir}/cpu.weight`, String(limits.cpuWeight));
   if (existsSync(`${dir}/cpu.max`))
     setValue(`${dir}/cpu.max`, `${limits.cpuPercent > 0 ? cpuQuotaUs(limits.cpuPercent) : 'max'} ${CPU_PERIOD_US}`);
 }
