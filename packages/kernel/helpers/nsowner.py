@@ -18,6 +18,7 @@ can create nested user namespaces (unshare -Ur fails with ENOSPC); the host limi
 Output: one JSON line per NAME, {"name", "ok", "uid"?, "error"?}; exit status 1 if any failed.
 Style as spawner.py: stdlib + ctypes only (Python 3.11 has no os.unshare / os.setns for this).
 """
+import time
 import ctypes
 import json
 import os
@@ -94,18 +95,30 @@ def alloc_uid(name: str) -> int:
     raise OSError(28, "no free host uid")
 
 
+# A uid file is created empty (O_EXCL) and its name written at once; one still empty after this
+# long was left by an add killed in between (SIGKILL mid-apply): nothing names it, nothing would
+# ever free it. The scan frees it.
+ORPHAN_AFTER_S = 10
+
+
 def uids_of(names) -> dict:
     """name -> [uid, ...] from the uid files. One directory scan per call: a probe from the hash
-    start could not stop at a hole (frees leave holes), and a scan of a few thousand tiny files is cheap."""
+    start could not stop at a hole (frees leave holes), and a scan of a few thousand tiny files is cheap.
+    Frees the orphans it meets (ORPHAN_AFTER_S)."""
     wanted, found = set(names), {}
     try:
         entries = os.listdir(UIDS_DIR)
     except FileNotFoundError:
         return found
+    now = time.time()
     for entry in entries:
+        path = f"{UIDS_DIR}/{entry}"
         try:
-            with open(f"{UIDS_DIR}/{entry}") as f:
+            with open(path) as f:
                 owner = f.read()
+            if owner == "" and entry.isdigit() and now - os.stat(path).st_mtime > ORPHAN_AFTER_S:
+                free_uid(int(entry))
+                continue
         except OSError:
             continue  # freed meanwhile
         if owner in wanted and entry.isdigit():

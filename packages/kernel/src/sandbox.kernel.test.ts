@@ -4,7 +4,7 @@
 //   pbk7-b (student, own userns) eth0 10.99.0.2/24 ─┘
 // Commands run as a student inside a sandbox in pbk7-a, non-interactively (bash -c).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -167,6 +167,26 @@ describe.skipIf(!isRoot)('student sandbox (userns-owned netns + bwrap)', () => {
       expect((await run('stat', ['-L', '-c', '%i', `/run/netns/${A}`])).stdout).toBe(before);
       expect(await ownedNamespaceUid(A)).toBe(uidA);
       expect(await linksIn(A)).toContain('eth0');
+    });
+
+    it('frees a uid file an add killed mid-way left empty (older than 10 s), never one being written', async () => {
+      // An add creates the file empty (O_EXCL) and writes its namespace's name at once; SIGKILL in
+      // between left it empty, and nothing would ever free it. Any delete's scan frees it.
+      const orphan = '/run/patchbay/uids/1299998';
+      const fresh = '/run/patchbay/uids/1299999';
+      expect(existsSync(orphan) || existsSync(fresh)).toBe(false);
+      try {
+        writeFileSync(orphan, '');
+        writeFileSync(fresh, '');
+        const old = new Date(Date.now() - 60_000);
+        utimesSync(orphan, old, old);
+        expect(await ownedNamespaceDel(['pbk7-never-existed'])).toEqual([{ name: 'pbk7-never-existed', ok: true }]);
+        expect(existsSync(orphan)).toBe(false);
+        expect(existsSync(fresh)).toBe(true);
+      } finally {
+        rmSync(orphan, { force: true });
+        rmSync(fresh, { force: true });
+      }
     });
 
     it('deletes a missing namespace without error; rejects invalid names', async () => {
