@@ -77,6 +77,8 @@ describe("captures' memory, server-wide", () => {
     expect(status.captures.memoryBytes).toBeLessThanOrEqual(CAP);
     expect(status.captures.spilled).toBeGreaterThanOrEqual(2);
     expect(status.rssBytes).toBeGreaterThan(0);
+    // The CPU hog guard's figures ride along (engine cpu-hog-guard.test.ts demotes a lab for real).
+    expect(status.cpuHogs).toEqual({ demoted: expect.any(Array) as string[], demotions: expect.any(Number) as number });
 
     // The oldest capture is in a file of the data directory, readable by the server's user only.
     const first = ended[0]!;
