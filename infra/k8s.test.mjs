@@ -1,0 +1,180 @@
+// The Kubernetes manifests (infra/k8s/) as a cluster would get them: each overlay rendered by the
+// real kustomize (kubectl's built-in one), every object validated against the Kubernetes API schemas
+// (infra/k8s-schemas.mjs), and what a Patchbay install depends on checked object by object
+// (infra/k8s-checks.mjs). No cluster is involved. Each check is also run on a copy broken the way it
+// guards against, so that a check that can no longer fail fails here.
+// Run by infra/test.sh (`vitest run --root infra`), with infra/lint.test.mjs.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  agentNetworkPolicyProblems,
+  agentProblems,
+  coordinatorFrontProblems,
+  coordinatorProblems,
+  coordinatorUrlProblems,
+  findKustomize,
+  imageProblems,
+  probesAndRequestsProblems,
+  render,
+  secretProblems,
+  workloadsOf,
+} from './k8s-checks.mjs';
+import { schemaProblems, unknownFieldProblems } from './k8s-schemas.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const K8S = join(ROOT, 'infra', 'k8s');
+const OVERLAYS = ['demo', 'production'];
+
+const kustomize = findKustomize();
+/** @type {Record<string, Record<string, any>[]>} */
+const rendered = {};
+
+// kustomize and the TypeScript check each take seconds on a busy 2-core machine.
+beforeAll(() => {
+  if (!kustomize)
+    throw new Error(
+      "no kustomize v4+: install kustomize, or a kubectl of 1.21 or later (`kubectl kustomize`; Debian 12's kubernetes-client 1.20 carries kustomize v2, too old for these overlays)",
+    );
+  for (const dir of ['base', ...OVERLAYS.map((o) => `overlays/${o}`)])
+    rendered[dir] = render(kustomize, join(K8S, dir));
+}, 60_000);
+
+const copy = (dir) => structuredClone(rendered[dir]);
+const agentOf = (objects) => workloadsOf(objects, 'agent').find((w) => !w.metadata.name.endsWith('-draining'));
+const coordinatorOf = (objects) => workloadsOf(objects, 'coordinator')[0];
+
+describe('the base renders, and every object is a valid Kubernetes API object', { timeout: 60_000 }, () => {
+  it.each(['base', ...OVERLAYS.map((o) => `overlays/${o}`)])('%s', async (dir) => {
+    expect(rendered[dir].length).toBeGreaterThan(5);
+    expect(await schemaProblems(rendered[dir])).toEqual([]);
+    expect(unknownFieldProblems(rendered[dir])).toEqual([]);
+  });
+
+  it('a wrong type and a misspelt field are refused', async () => {
+    const objects = copy('overlays/demo');
+    const agent = agentOf(objects);
+    agent.spec.template.spec.containers[0].ports[0].containerPort = 'seven';
+    expect(await schemaProblems(objects)).toEqual([
+      expect.stringMatching(/DaemonSet\/patchbay-agent: .*must be integer/),
+    ]);
+    agent.spec.template.spec.containers[0].ports[0].containerPort = 7071;
+    agent.spec.template.spec.containers[0].volumeMounts[0].mountPropogation = 'Bidirectional';
+    expect(unknownFieldProblems(objects)).toEqual([
+      expect.stringMatching(/DaemonSet\/patchbay-agent: .*'"mountPropogation"' does not exist in type 'IVolumeMount'/),
+    ]);
+    expect(await schemaProblems([{ apiVersion: 'v1', kind: 'Pods', metadata: { name: 'x' } }])).toEqual([
+      'Pods/x: v1 Pods is not a Kubernetes API kind',
+    ]);
+  });
+});
+
+describe.each(OVERLAYS)('overlays/%s', { timeout: 30_000 }, (overlay) => {
+  const dir = `overlays/${overlay}`;
+
+  it('coordinators: a Deployment of 2+ replicas running `patchbay serve --no-local-agent`, probed on /api/health', () => {
+    expect(coordinatorProblems(rendered[dir])).toEqual([]);
+    const objects = copy(dir);
+    coordinatorOf(objects).spec.replicas = 1;
+    coordinatorOf(objects).spec.template.spec.containers[0].args = ['serve'];
+    delete coordinatorOf(objects).spec.template.spec.containers[0].readinessProbe;
+    expect(coordinatorProblems(objects)).toEqual([
+      expect.stringContaining('needs 2 or more'),
+      expect.stringContaining('not `patchbay serve … --no-local-agent`'),
+      expect.stringContaining('readinessProbe is not GET /api/health'),
+    ]);
+  });
+
+  it('the Service, the sticky Ingress and the PodDisruptionBudget reach the coordinators', () => {
+    expect(coordinatorFrontProblems(rendered[dir])).toEqual([]);
+    const objects = copy(dir);
+    const ingress = objects.find((o) => o.kind === 'Ingress');
+    delete ingress.metadata.annotations['nginx.ingress.kubernetes.io/affinity'];
+    objects.find((o) => o.kind === 'PodDisruptionBudget').spec.selector.matchLabels['app.kubernetes.io/component'] =
+      'agent';
+    expect(coordinatorFrontProblems(objects)).toEqual([
+      expect.stringContaining('no cookie session affinity'),
+      'no PodDisruptionBudget for the coordinators',
+    ]);
+  });
+
+  it('agents: privileged DaemonSets on labelled lab nodes only, their own /run/netns, `patchbay agent --name NODE`', () => {
+    expect(agentProblems(rendered[dir])).toEqual([]);
+    expect(workloadsOf(rendered[dir], 'agent').map((w) => w.spec.template.spec.nodeSelector)).toEqual([
+      { 'patchbay/lab-host': 'ready' },
+      { 'patchbay/lab-host': 'draining' },
+    ]);
+    const objects = copy(dir);
+    const spec = agentOf(objects).spec.template.spec;
+    spec.containers[0].securityContext.privileged = false;
+    delete spec.nodeSelector;
+    spec.containers[0].volumeMounts.find((m) => m.mountPath === '/run/netns').mountPropagation = 'None';
+    spec.containers[0].args = ['--drain'];
+    expect(agentProblems(objects)).toEqual([
+      expect.stringContaining('is not privileged'),
+      expect.stringContaining('no lab-host nodeSelector'),
+      expect.stringContaining('/run/netns is not a host folder with Bidirectional propagation'),
+      expect.stringContaining('--drain must be given exactly on the nodes labelled draining'),
+    ]);
+  });
+
+  it('only coordinator pods reach the agents, and only on the agent port', () => {
+    expect(agentNetworkPolicyProblems(rendered[dir])).toEqual([]);
+    const rule = (objects) => objects.find((o) => o.metadata.name === 'patchbay-agent' && o.kind === 'NetworkPolicy');
+    const open = copy(dir);
+    delete rule(open).spec.ingress[0].from;
+    expect(agentNetworkPolicyProblems(open)).toEqual([expect.stringContaining('admits every source')]);
+    const wide = copy(dir);
+    rule(wide).spec.ingress[0].from.push({ namespaceSelector: {} });
+    rule(wide).spec.ingress[0].ports[0].port = 22;
+    expect(agentNetworkPolicyProblems(wide)).toEqual([
+      expect.stringContaining("admits sources other than this namespace's pods"),
+      expect.stringContaining('port 22 is not the agent'),
+    ]);
+    const none = copy(dir).filter((o) => o.kind !== 'NetworkPolicy');
+    expect(agentNetworkPolicyProblems(none)).toEqual(['no NetworkPolicy restricts who reaches the agents']);
+  });
+
+  it('no secret is written in the manifests: secret variables come from Secrets the docs tell how to create', () => {
+    const { problems, refs } = secretProblems(rendered[dir]);
+    expect(problems).toEqual([]);
+    expect(refs).toContain('patchbay-secrets agent-secret');
+    expect(refs).toContain('patchbay-secrets admin-token');
+    expect(refs).toContain('patchbay-secrets database-url');
+    const deploy = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
+    for (const ref of refs) {
+      const [secret, key] = ref.split(' ');
+      expect(deploy, `docs/deploy.md tells how to create ${secret}'s ${key}`).toMatch(
+        new RegExp(`create secret generic ${secret}[^\`]*--from-literal=${key}=`),
+      );
+    }
+    const leaked = copy(dir);
+    leaked.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, stringData: { token: 'hunter2' } });
+    coordinatorOf(leaked).spec.template.spec.containers[0].env.push({ name: 'PATCHBAY_ADMIN_TOKEN', value: 'abc' });
+    expect(secretProblems(leaked).problems).toEqual([
+      'Secret/x: holds literal values',
+      expect.stringContaining('PATCHBAY_ADMIN_TOKEN is not read from a Secret'),
+    ]);
+  });
+
+  it('every container has requests and probes, and every image a fixed tag', () => {
+    expect(probesAndRequestsProblems(rendered[dir])).toEqual([]);
+    expect(imageProblems(rendered[dir])).toEqual([]);
+    const objects = copy(dir);
+    coordinatorOf(objects).spec.template.spec.containers[0].image = 'registry.example.org/patchbay:latest';
+    delete agentOf(objects).spec.template.spec.containers[0].livenessProbe;
+    expect(imageProblems(objects)).toEqual([expect.stringContaining('has no fixed tag')]);
+    expect(probesAndRequestsProblems(objects)).toEqual([expect.stringContaining('no liveness probe')]);
+  });
+
+  it("the agents' coordinator URL is the Service, and serve answers its host name and the Ingress's", () => {
+    expect(coordinatorUrlProblems(rendered[dir])).toEqual([]);
+    const objects = copy(dir);
+    objects.find((o) => o.kind === 'ConfigMap').data.PATCHBAY_ALLOWED_HOSTS = 'patchbay-coordinator';
+    expect(coordinatorUrlProblems(objects)).toEqual([
+      expect.stringContaining('lacks patchbay-coordinator.patchbay.svc'),
+      expect.stringContaining('lacks the Ingress host'),
+    ]);
+  });
+});
