@@ -169,6 +169,8 @@ export function agentProblems(objects) {
     if (netns?.mountPropagation !== 'Bidirectional' || !volume?.hostPath)
       problems.push(`${name(ds)}: /run/netns is not a host folder with Bidirectional propagation`);
     const script = [...(c.command ?? []), ...(c.args ?? [])].join(' ');
+    // Kubernetes expands $(VAR) in command and args and reduces `$$` to `$`: a shell's `$$` breaks
+    if (script.includes('$$')) problems.push(`${name(ds)}: \`$$\` in the command (Kubernetes turns it into \`$\`)`);
     if (!/exec patchbay agent --coordinator "\$PATCHBAY_COORDINATOR" --name "\$NODE_NAME"/.test(script))
       problems.push(`${name(ds)}: does not run \`patchbay agent --coordinator URL --name NODE\``);
     const nodeName = c.env?.find((e) => e.name === 'NODE_NAME');

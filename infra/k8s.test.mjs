@@ -4,7 +4,9 @@
 // (infra/k8s-checks.mjs). No cluster is involved. Each check is also run on a copy broken the way it
 // guards against, so that a check that can no longer fail fails here.
 // Run by infra/test.sh (`vitest run --root infra`), with infra/lint.test.mjs.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -111,12 +113,59 @@ describe.each(OVERLAYS)('overlays/%s', { timeout: 30_000 }, (overlay) => {
     delete spec.nodeSelector;
     spec.containers[0].volumeMounts.find((m) => m.mountPath === '/run/netns').mountPropagation = 'None';
     spec.containers[0].args = ['--drain'];
+    spec.containers[0].command[2] = spec.containers[0].command[2].replace('echo 0', () => 'echo $$');
     expect(agentProblems(objects)).toEqual([
       expect.stringContaining('is not privileged'),
       expect.stringContaining('no lab-host nodeSelector'),
       expect.stringContaining('/run/netns is not a host folder with Bidirectional propagation'),
+      expect.stringContaining('`$$` in the command'),
       expect.stringContaining('--drain must be given exactly on the nodes labelled draining'),
     ]);
+  });
+
+  // The container's command as the node would run it: /bin/sh with the pod's environment and a
+  // stand-in `patchbay` on the PATH that prints the words it got and where the shell moved itself.
+  // In a mount namespace of its own with an empty tmpfs as /sys/fs/cgroup (nothing of the machine's
+  // cgroups is touched), once as a cgroup v1 node and once as a v2 root (cgroup.controllers there).
+  it.each([
+    ['cgroup v1', false],
+    ['cgroup v2', true],
+  ])('the agent container runs `patchbay agent --coordinator URL --name NODE [--drain]` (%s)', (_, v2) => {
+    const bin = mkdtempSync(join(tmpdir(), 'pb-agent-cmd-'));
+    try {
+      writeFileSync(
+        join(bin, 'patchbay'),
+        '#!/bin/sh\nfor a in "$@"; do echo "arg $a"; done\necho "cgroup $(cat /sys/fs/cgroup/agent/cgroup.procs 2>/dev/null || echo none)"\n',
+        { mode: 0o755 },
+      );
+      const coordinator = rendered[dir].find((o) => o.kind === 'ConfigMap').data.PATCHBAY_COORDINATOR;
+      const setup = `mount -t tmpfs pb-agent-cmd /sys/fs/cgroup && ${v2 ? 'touch /sys/fs/cgroup/cgroup.controllers && ' : ''}exec "$@"`;
+      for (const ds of workloadsOf(rendered[dir], 'agent')) {
+        const c = ds.spec.template.spec.containers[0];
+        const r = spawnSync(
+          'unshare',
+          ['--mount', '--propagation', 'private', 'sh', '-c', setup, 'sh', ...c.command, ...(c.args ?? [])],
+          {
+            encoding: 'utf8',
+            env: {
+              PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
+              NODE_NAME: 'lab-node-1',
+              PATCHBAY_COORDINATOR: coordinator,
+            },
+          },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        const draining = ds.metadata.name.endsWith('-draining');
+        expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+          ...['agent', '--coordinator', coordinator, '--name', 'lab-node-1', ...(draining ? ['--drain'] : [])].map(
+            (a) => `arg ${a}`,
+          ),
+          v2 ? 'cgroup 0' : 'cgroup none',
+        ]);
+      }
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('only coordinator pods reach the agents, and only on the agent port', () => {
