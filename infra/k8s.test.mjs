@@ -72,6 +72,24 @@ describe('the base renders, and every object is a valid Kubernetes API object', 
   });
 });
 
+describe('the image', () => {
+  // Not built here (no container runtime on the test machines): what it must hold is checked.
+  it('installs every run-time package infra/setup.sh installs, and links the command', () => {
+    const setup = readFileSync(join(ROOT, 'infra', 'setup.sh'), 'utf8');
+    const listed = /^APT_PACKAGES=\(([^)]*)\)/m.exec(setup)[1].split(/\s+/).filter(Boolean);
+    // for the tests and the build of native modules only
+    const notAtRunTime = new Set(['chromium', 'fonts-dejavu-core', 'g++', 'make', 'systemd']);
+    const containerfile = readFileSync(join(ROOT, 'infra', 'container', 'Containerfile'), 'utf8');
+    const runStage = containerfile.split(/^FROM /m).at(-1);
+    const installed = /apt-get install -y --no-install-recommends \\\n([^&]*)&&/.exec(runStage)[1].split(/[\s\\]+/);
+    expect(listed.length).toBeGreaterThan(10);
+    expect(listed.filter((p) => !notAtRunTime.has(p) && !installed.includes(p))).toEqual([]);
+    expect(runStage).toContain('exec node /opt/patchbay/apps/cli/dist/main.js');
+    const cli = JSON.parse(readFileSync(join(ROOT, 'apps', 'cli', 'package.json'), 'utf8'));
+    expect(cli.bin.patchbay).toBe('dist/main.js');
+  });
+});
+
 describe.each(OVERLAYS)('overlays/%s', { timeout: 30_000 }, (overlay) => {
   const dir = `overlays/${overlay}`;
 
