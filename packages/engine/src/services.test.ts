@@ -40,7 +40,8 @@ async function serversUp(): Promise<void> {
   throw new Error('the pods never served');
 }
 
-const counts = (lines: string[]) => Object.fromEntries([...new Set(lines)].map((l) => [l, lines.filter((x) => x === l).length]));
+const counts = (lines: string[]) =>
+  Object.fromEntries([...new Set(lines)].map((l) => [l, lines.filter((x) => x === l).length]));
 
 describe('Services on the real kernel', () => {
   it('ClusterIP over both pods, NodePort, hairpin, an endpoint removed, destroy', async () => {
