@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
+import { scriptFor } from './lab-export.js';
 import { exampleLab, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbsvc-';
@@ -42,6 +43,16 @@ async function serversUp(): Promise<void> {
 
 const counts = (lines: string[]) =>
   Object.fromEntries([...new Set(lines)].map((l) => [l, lines.filter((x) => x === l).length]));
+
+describe('Services in export --script', () => {
+  it('writes the node\'s kube-proxy chains as one iptables-restore', () => {
+    const script = scriptFor(exampleLab('kubernetes-service.yaml'), PREFIX);
+    const restore = script.slice(script.indexOf(`ip netns exec ${ns('node1')} iptables-restore <<'EOF'`));
+    expect(restore).toContain(':KUBE-SERVICES - [0:0]');
+    expect(restore).toContain('-A KUBE-NODEPORTS -p tcp -m comment --comment "default/web:http" -m tcp --dport 30080');
+    expect(restore).toContain('-m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-');
+  });
+});
 
 describe('Services on the real kernel', () => {
   it('ClusterIP over both pods, NodePort, hairpin, an endpoint removed, destroy', async () => {
