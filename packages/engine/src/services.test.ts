@@ -45,7 +45,7 @@ const counts = (lines: string[]) =>
   Object.fromEntries([...new Set(lines)].map((l) => [l, lines.filter((x) => x === l).length]));
 
 describe('Services in export --script', () => {
-  it('writes the node\'s kube-proxy chains as one iptables-restore', () => {
+  it("writes the node's kube-proxy chains as one iptables-restore", () => {
     const script = scriptFor(exampleLab('kubernetes-service.yaml'), PREFIX);
     const restore = script.slice(script.indexOf(`ip netns exec ${ns('node1')} iptables-restore <<'EOF'`));
     expect(restore).toContain(':KUBE-SERVICES - [0:0]');
