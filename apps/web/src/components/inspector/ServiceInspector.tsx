@@ -120,7 +120,7 @@ export function ServiceInspector({ lab, name }: { lab: Lab; name: string }) {
             <CheckField
               key={node}
               label={node}
-              path={`${path}.endpoints`}
+              path={`${path}.endpoints.${node}`}
               checked={s.endpoints.some((e) => e.node === node)}
               testid={`inspector-service-endpoint-${node}`}
               onChange={() => edit((l) => toggleEndpoint(l, name, node))}
