@@ -99,3 +99,31 @@ describe('Services on the real kernel', () => {
     expect(await rootSnapshot()).toBe(before);
   }, 90_000);
 });
+
+describe('Services on the implicit host', () => {
+  it('bridges without a host: the chains and forwarding go to the implicit host, drift-free', async () => {
+    t = testEngine(PREFIX);
+    const lab = exampleLab('kubernetes-service.yaml');
+    const nodes = { ...lab.nodes };
+    delete nodes.node1;
+    delete nodes.outside;
+    const { host: _host, ...bridge } = nodes.cbr0 as { host?: string; kind: 'bridge' };
+    const implicit: Lab = {
+      ...lab,
+      nodes: { ...nodes, cbr0: bridge },
+      links: lab.links.filter((l) => l.a.node !== 'outside'),
+      services: [{ ...lab.services![0]!, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }],
+    };
+    const r = await t.engine.apply(implicit);
+    expect(r.drift).toEqual([]);
+    expect(r.ops.some((o) => o.ns === ns('_host') && o.kind === 'nat')).toBe(true);
+    await serversUp();
+    expect(Object.keys(counts(await pages('client', 'http://10.96.0.10/index.html', 20))).sort()).toEqual([
+      'web-a',
+      'web-b',
+    ]);
+    expect((await t.engine.apply(implicit)).ops).toEqual([]);
+    await t.engine.destroy('k8s-service');
+    expect(await listNamespaces(PREFIX)).toEqual([]);
+  }, 90_000);
+});
