@@ -3,6 +3,7 @@
 // the stable `state --json` output; `namespaceView` is one namespace of it (the live tables).
 import {
   type BridgeView,
+  type EbtablesState,
   type InterfaceView,
   type Lab,
   type LabStateView,
@@ -10,6 +11,7 @@ import {
   type NodeView,
   type NamespaceState,
   IMPLICIT_HOST,
+  bridgeEbtables,
   compile,
   isBridge,
 } from '@patchbay/topology';
@@ -36,6 +38,11 @@ export type {
   RuleView,
   VlanView,
 } from '@patchbay/topology';
+
+function ebtablesView(state: EbtablesState | undefined, device: string, ports: string[]): Pick<BridgeView, 'ebtables'> {
+  const mine = state && bridgeEbtables(state, device, ports);
+  return mine ? { ebtables: mine } : {};
+}
 
 function hostOf(lab: Lab, node: string): string {
   const spec = lab.nodes[node];
@@ -118,8 +125,15 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
   const present = await listNamespaces(engine.labNamespacePrefix(name));
   const labNamespaces = [...new Set([...Object.keys(desired.namespaces), ...present])].sort();
   const nsNames = labNamespaces.filter((n) => only === undefined || n === only);
+  // Every bridge host's ebtables, managed or not: rules a student adds by hand show too.
+  const bridgeHosts = new Set(
+    Object.entries(lab.nodes)
+      .filter(([, spec]) => isBridge(spec))
+      .map(([node]) => desired.names.nodeNamespace[node]!),
+  );
   const observed = await observeNamespaces(nsNames, {
     iptables: new Set(nsNames),
+    ebtablesIfAvailable: bridgeHosts,
     concurrency: engine.settings.concurrency,
     peerNamespaces: true,
   });
@@ -220,6 +234,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
         .filter((e) => e.master === device || (portSet.has(e.dev) && e.dst !== undefined))
         .map((e) => ({ mac: e.mac, port: e.dev, dst: e.dst, vlan: e.vlan, flags: e.flags, state: e.state })),
       vlans: (t?.vlans ?? []).filter((v) => portSet.has(v.dev) || v.dev === device),
+      ...ebtablesView(o?.ebtables, device, ports),
     });
   }
   return { lab: name, revision: entry.revision, nodes, bridges };

@@ -17,6 +17,7 @@ export * from './peers.js';
 export * from './compile-nat.js';
 export * from './compile-macvlan.js';
 export * from './compile-ebtables.js';
+export * from './ebtables-view.js';
 export * from './macvlan.js';
 export * from './read-document.js';
 export * from './views.js';
