@@ -173,16 +173,6 @@ export class TablesHub {
     return w;
   }
 
-  /**
-   * Namespaces whose netfilter tables an apply changed (iptables, ebtables): netfilter sends no
-   * rtnetlink event, so they are read again as if the kernel had reported a change.
-   */
-  netfilterChanged(lab: string, namespaces: readonly string[]): void {
-    const w = this.labs.get(lab);
-    if (!w) return;
-    for (const ns of namespaces) this.changed(w, ns);
-  }
-
   /** Before the engine deletes `namespaces` of the lab (its `removing` event): no read of them is due any more. */
   forgetNamespaces(lab: string, namespaces: readonly string[]): void {
     const w = this.labs.get(lab);

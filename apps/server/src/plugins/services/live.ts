@@ -118,10 +118,6 @@ export default fp(
         tables.forgetNamespaces(lab, namespaces);
         await processes.release(lab, (ns) => !going.has(ns));
       }),
-      app.engine.on('applied', ({ lab, ops }) => {
-        const netfilter = ops.filter((o) => o.tool === 'iptables' || o.tool === 'ebtables').map((o) => o.ns);
-        if (netfilter.length) tables.netfilterChanged(lab, [...new Set(netfilter)]);
-      }),
       app.engine.on('destroyed', async ({ lab }) => {
         await tables.closeLab(lab);
         captures.forget(lab);
