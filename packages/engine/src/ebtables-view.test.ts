@@ -1,9 +1,12 @@
 // A bridge's ebtables in its tables view, read from the kernel (prefix pbexv-): the anti-spoofing
 // chains of a guarded port show under its bridge and not under the host's other bridge, a rule
-// added by hand shows under the bridge whose port it names, and an empty table shows nothing.
+// added by hand shows under the bridge whose port it names, and an empty table shows nothing. The
+// engine watches (as the server's does), so the views come through its live view cache: the hand-made
+// rule is an nf_tables change, reported, and read again.
 import { afterEach, describe, expect, it } from 'vitest';
 import { listNamespaces, runInNamespace } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
+import { Engine } from './engine.js';
 import { labState, namespaceView } from './lab-state.js';
 import { rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
@@ -34,9 +37,12 @@ function lab(guard: boolean): Lab {
 }
 
 let t: TestEngine | undefined;
+let engine: Engine | undefined;
 afterEach(async () => {
+  await engine?.close();
   await t?.engine.close();
   await t?.cleanup();
+  engine = undefined;
   t = undefined;
 });
 
@@ -44,11 +50,12 @@ describe("a bridge's ebtables in the tables view", () => {
   it('shows each bridge its own part of the host filter table, rules added by hand included', async () => {
     const before = await rootSnapshot();
     t = testEngine(PREFIX);
-    await t.engine.apply(lab(false));
-    const bridge = async (name: string) => (await labState(t!.engine, 'ebv')).bridges.find((b) => b.bridge === name)!;
+    const e = (engine = new Engine({ prefix: PREFIX, dataDir: t.dataDir, watch: true }));
+    await e.apply(lab(false));
+    const bridge = async (name: string) => (await labState(e, 'ebv')).bridges.find((b) => b.bridge === name)!;
     expect((await bridge('sw1')).ebtables).toBeUndefined();
 
-    await t.engine.apply(lab(true));
+    await e.apply(lab(true));
     expect((await bridge('sw1')).ebtables?.filter).toEqual([
       ':INPUT ACCEPT',
       ':FORWARD ACCEPT',
@@ -79,13 +86,13 @@ describe("a bridge's ebtables in the tables view", () => {
       'DROP',
     ]);
     expect(added.code).toBe(0);
-    const delta = await namespaceView(t.engine, 'ebv', HOST);
+    const delta = await namespaceView(e, 'ebv', HOST);
     expect(delta.bridges.find((b) => b.bridge === 'sw2')!.ebtables?.filter).toContain(
       '-A FORWARD -s ! 02:00:00:00:78:0b -i p-b -j DROP',
     );
     expect((await bridge('sw1')).ebtables?.filter).not.toContain('-A FORWARD -s ! 02:00:00:00:78:0b -i p-b -j DROP');
 
-    await t.engine.destroy('ebv');
+    await e.destroy('ebv');
     expect(await listNamespaces(PREFIX)).toEqual([]);
     expect(await rootSnapshot()).toBe(before);
   });
