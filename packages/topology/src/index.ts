@@ -18,6 +18,7 @@ export * from './compile-nat.js';
 export * from './compile-macvlan.js';
 export * from './compile-service.js';
 export * from './compile-ebtables.js';
+export * from './ebtables-view.js';
 export * from './macvlan.js';
 export * from './read-document.js';
 export * from './views.js';
