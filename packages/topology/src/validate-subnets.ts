@@ -6,7 +6,8 @@
 import { cidrNetwork, prefixMask, type Cidr } from './addr.js';
 import type { Ctx, Namespace, NsAddress } from './validate-context.js';
 
-export const SUBNET_OVERLAP = 'addr.subnet-overlap';
+import { SUBNET_OVERLAP, checkSubnets6 } from './validate-addr6.js';
+export { SUBNET_OVERLAP };
 
 /** Whether two subnets share an address: the shorter prefix contains the other's network. */
 export function subnetsOverlap(a: Cidr, b: Cidr): boolean {
@@ -15,7 +16,10 @@ export function subnetsOverlap(a: Cidr, b: Cidr): boolean {
 }
 
 export function checkSubnets(ctx: Ctx): void {
-  for (const ns of ctx.allNamespaces()) checkNamespace(ctx, ns);
+  for (const ns of ctx.allNamespaces()) {
+    checkNamespace(ctx, ns);
+    checkSubnets6(ctx, ns);
+  }
 }
 
 function checkNamespace(ctx: Ctx, ns: Namespace): void {
