@@ -81,6 +81,8 @@ interface RawRoute {
   gateway?: string;
   dev?: string;
   protocol?: string;
+  /** Absent for the main table in `table all` listings. */
+  table?: string;
 }
 interface RawNetconf {
   family?: string;
@@ -94,7 +96,9 @@ interface RawFdb {
 }
 
 /** What one namespace's read asks `ip -j -d -batch -` for (also appended to configure batches). */
-export const READ_COMMANDS = ['link show', 'addr show', 'route show', 'netconf show'] as const;
+// `route show` is IPv4's main table; the batch takes no -6, but a root prefix of ::/0 over all tables
+// lists IPv6 routes only (shared research, kernel-and-sandbox-facts §routes: main table only otherwise).
+export const READ_COMMANDS = ['link show', 'addr show', 'route show', 'netconf show', 'route show table all root ::/0'] as const;
 const IP_BATCH = READ_COMMANDS.map((c) => `${c}\n`).join('');
 
 function asArray<T>(v: unknown, ns: string, what: string): T[] {
@@ -125,7 +129,9 @@ function mapLink(l: RawLink, addrs: RawAddrInfo[]): LinkState {
     kind,
     up: (l.flags ?? []).includes('UP'),
     addresses: addrs
-      .filter((a) => a.family === 'inet' && a.local !== undefined && a.prefixlen !== undefined)
+      // IPv6 too: lab links have address generation off, so every inet6 address is one a lab (or a
+      // student) added; the kernel prints them in canonical form, as compile writes them.
+      .filter((a) => (a.family === 'inet' || a.family === 'inet6') && a.local !== undefined && a.prefixlen !== undefined)
       .map((a) => `${a.local}/${a.prefixlen}`)
       .sort(),
   };
@@ -189,9 +195,18 @@ function mapRoutes(routes: RawRoute[]): RouteState[] {
   return out;
 }
 
+/** IPv6 routes of the main table a lab or student made (kernel-made prefix and multicast ones left out). */
+function mapRoutes6(routes: RawRoute[]): RouteState[] {
+  const main = routes.filter((r) => r.table === undefined || r.table === 'main');
+  // IPv6's default is "::/0" in the state: "default" alone means IPv4's.
+  return mapRoutes(main).map((r) => (r.to === 'default' ? { ...r, to: '::/0' } : r));
+}
+
 function mapSysctls(netconf: RawNetconf[]): Record<string, string> {
   const sysctls: Record<string, string> = {};
   for (const c of netconf) {
+    if (c.family === 'inet6' && c.interface === 'all')
+      sysctls['net.ipv6.conf.all.forwarding'] = truthy(c.forwarding) ? '1' : '0';
     if (c.family !== 'inet' || !c.interface) continue;
     if (c.interface === 'all') sysctls['net.ipv4.ip_forward'] = truthy(c.forwarding) ? '1' : '0';
     else if (c.interface !== 'default' && c.interface !== 'lo') {
@@ -251,13 +266,14 @@ export function namespaceFromJson(ns: string, values: unknown[]): NamespaceState
   const addrLinks = asArray<RawLink>(values[1], ns, 'addr show');
   const routes = asArray<RawRoute>(values[2], ns, 'route show');
   const netconf = asArray<RawNetconf>(values[3], ns, 'netconf show');
+  const routes6 = asArray<RawRoute>(values[4], ns, 'route show (IPv6)');
   const addrsByIndex = new Map<number, RawAddrInfo[]>();
   for (const l of addrLinks) addrsByIndex.set(l.ifindex, l.addr_info ?? []);
   const state: NamespaceState = {
     name: ns,
     node: '',
     links: {},
-    routes: mapRoutes(routes),
+    routes: [...mapRoutes(routes), ...mapRoutes6(routes6)],
     sysctls: mapSysctls(netconf),
     floods: [],
   };
