@@ -98,7 +98,13 @@ interface RawFdb {
 /** What one namespace's read asks `ip -j -d -batch -` for (also appended to configure batches). */
 // `route show` is IPv4's main table; the batch takes no -6, but a root prefix of ::/0 over all tables
 // lists IPv6 routes only (shared research, kernel-and-sandbox-facts §routes: main table only otherwise).
-export const READ_COMMANDS = ['link show', 'addr show', 'route show', 'netconf show', 'route show table all root ::/0'] as const;
+export const READ_COMMANDS = [
+  'link show',
+  'addr show',
+  'route show',
+  'netconf show',
+  'route show table all root ::/0',
+] as const;
 const IP_BATCH = READ_COMMANDS.map((c) => `${c}\n`).join('');
 
 function asArray<T>(v: unknown, ns: string, what: string): T[] {
@@ -131,7 +137,9 @@ function mapLink(l: RawLink, addrs: RawAddrInfo[]): LinkState {
     addresses: addrs
       // IPv6 too: lab links have address generation off, so every inet6 address is one a lab (or a
       // student) added; the kernel prints them in canonical form, as compile writes them.
-      .filter((a) => (a.family === 'inet' || a.family === 'inet6') && a.local !== undefined && a.prefixlen !== undefined)
+      .filter(
+        (a) => (a.family === 'inet' || a.family === 'inet6') && a.local !== undefined && a.prefixlen !== undefined,
+      )
       .map((a) => `${a.local}/${a.prefixlen}`)
       .sort(),
   };

@@ -70,7 +70,18 @@ describe('pingArgs', () => {
   });
   it('pings IPv6 targets with -6', () => {
     expect(pingArgs({ ...base, target: '2001:db8:2::10' })).toEqual([
-      '-6', '-n', '-O', '-c', '3', '-i', '0.2', '-W', '2', '-s', '56', '2001:db8:2::10',
+      '-6',
+      '-n',
+      '-O',
+      '-c',
+      '3',
+      '-i',
+      '0.2',
+      '-W',
+      '2',
+      '-s',
+      '56',
+      '2001:db8:2::10',
     ]);
     expect(parsePingLine('64 bytes from 2001:db8:2::10: icmp_seq=4 ttl=63 time=0.061 ms')).toEqual({
       kind: 'reply',

@@ -36,7 +36,12 @@ export function parseIPv6(s: string): bigint | undefined {
   const known = head.length + rest.length + tail.length;
   if (halves.length === 2 ? known > 7 : known !== 8) return undefined;
   const zeros = 8 - known;
-  const all = [...head.map((g) => parseInt(g, 16)), ...Array<number>(zeros).fill(0), ...rest.map((g) => parseInt(g, 16)), ...tail];
+  const all = [
+    ...head.map((g) => parseInt(g, 16)),
+    ...Array<number>(zeros).fill(0),
+    ...rest.map((g) => parseInt(g, 16)),
+    ...tail,
+  ];
   return all.reduce((n, g) => (n << 16n) | BigInt(g), 0n);
 }
 

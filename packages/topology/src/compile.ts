@@ -175,7 +175,8 @@ function compileOverlays(lab: Lab, prefix: string, state: DesiredState, ends: En
       const hostNode = isBridgeMember(m) ? (lab.nodes[m.bridge] as BridgeSpec).host! : m.host;
       const ns = namespaceName(prefix, lab.name, hostNode);
       const hostEnds = ends.filter((e) => e.ns === ns && (e.end.addresses?.length ?? 0) > 0);
-      const local = m.local ?? ipOf(hostEnds.flatMap((e) => (e.end.addresses ?? []).filter((a) => !looksIPv6(a)))[0] ?? '');
+      const local =
+        m.local ?? ipOf(hostEnds.flatMap((e) => (e.end.addresses ?? []).filter((a) => !looksIPv6(a)))[0] ?? '');
       const underlay = hostEnds.find((e) => (e.end.addresses ?? []).some((a) => ipOf(a) === local));
       return { member: m, ns, local, underlay };
     });
@@ -222,7 +223,9 @@ function compileRoutes(lab: Lab, prefix: string, state: DesiredState, ends: EndI
       if (isViaRoute(r)) {
         const egress = r.dev ?? egressFor(nsState, r.via, node);
         if (egress && downLinks.has(egress)) continue;
-        routes.push(r.dev === undefined ? { to, via: canonicalIp(r.via) } : { to, via: canonicalIp(r.via), dev: r.dev });
+        routes.push(
+          r.dev === undefined ? { to, via: canonicalIp(r.via) } : { to, via: canonicalIp(r.via), dev: r.dev },
+        );
       } else {
         if (downLinks.has(r.dev)) continue;
         routes.push({ to, dev: r.dev });

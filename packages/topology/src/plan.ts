@@ -291,7 +291,14 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
       phase,
       action: phase === 'unaddress' ? 'remove' : 'add',
       // IPv6: nodad, or the address stays tentative (unusable) through duplicate address detection.
-      args: ['addr', phase === 'unaddress' ? 'del' : 'add', a, 'dev', c.name, ...(phase === 'configure' && a.includes(':') ? ['nodad'] : [])],
+      args: [
+        'addr',
+        phase === 'unaddress' ? 'del' : 'add',
+        a,
+        'dev',
+        c.name,
+        ...(phase === 'configure' && a.includes(':') ? ['nodad'] : []),
+      ],
       reason,
     });
   const f = new Set(c.fields);

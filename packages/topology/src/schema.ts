@@ -21,7 +21,9 @@ const Cidr = (description: string) => Type.String({ pattern: CIDR_PATTERN, descr
 const IfName = (description: string) => Type.String({ pattern: IFNAME_RE.source, description });
 const Mtu = (description: string) => Type.Integer({ minimum: 68, maximum: 65535, description });
 const Addresses = (description: string) =>
-  Type.Array(Cidr('IPv4 or IPv6 address with prefix length, e.g. 192.168.100.10/24 or 2001:db8:1::10/64'), { description });
+  Type.Array(Cidr('IPv4 or IPv6 address with prefix length, e.g. 192.168.100.10/24 or 2001:db8:1::10/64'), {
+    description,
+  });
 
 export const ViaRouteSchema = Type.Object(
   {

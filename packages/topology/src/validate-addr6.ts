@@ -79,6 +79,29 @@ function unusable(addr: bigint): string | undefined {
   return undefined;
 }
 
+export const NO_LINK_LOCAL = 'addr.no-link-local';
+
+/**
+ * A forwarding node's interface with IPv6 addresses but no link-local one. Lab links have address
+ * generation off, so nothing makes one; yet the kernel solicits neighbours for packets it forwards
+ * from the interface's link-local address only, and without one it never finds the next host (its
+ * own pings still work: they solicit from their source). A warning, like a missing route.
+ */
+export function checkLinkLocal6(ctx: Reporter, ns: Namespace6, forwarding: boolean): void {
+  if (!forwarding) return;
+  const byIface = new Map<string, NsAddress6[]>();
+  for (const a of ns.addresses6) byIface.set(a.iface, [...(byIface.get(a.iface) ?? []), a]);
+  for (const [iface, addrs] of byIface) {
+    if (addrs.some((a) => isLinkLocal6(a.parsed.addr))) continue;
+    const first = addrs[0]!;
+    ctx.warn(
+      first.place.path,
+      NO_LINK_LOCAL,
+      `${ns.node ?? ns.label} forwards IPv6 but ${iface} has no link-local address (e.g. fe80::1/64): the kernel asks for the next host of a forwarded packet from it, so forwarded traffic out of ${iface} is lost`,
+    );
+  }
+}
+
 /** The IPv6 twin of validate-subnets: two interfaces of one namespace in one global subnet. */
 export function checkSubnets6(ctx: Reporter, ns: Namespace6): void {
   const reported = new Set<string>();

@@ -75,7 +75,13 @@ export class Ctx {
     if (node.kind !== 'bridge') return this.ownNs(nodeName);
     if (node.host === undefined) {
       if (this.hostNames.length > 0) return undefined;
-      this.implicit ??= { node: undefined, label: "the lab's implicit bridge host", ifaces: new Map(), addresses: [], addresses6: [] };
+      this.implicit ??= {
+        node: undefined,
+        label: "the lab's implicit bridge host",
+        ifaces: new Map(),
+        addresses: [],
+        addresses6: [],
+      };
       return this.implicit;
     }
     const host = this.nodeMap.get(node.host);
@@ -115,11 +121,7 @@ export class Ctx {
     }
     const parsed = typeof cidr === 'string' ? parseCidr(cidr) : undefined;
     if (!parsed) {
-      this.add(
-        place.path,
-        'addr.invalid',
-        `${String(cidr)} is not an IPv4 address in CIDR form (a.b.c.d/len)`,
-      );
+      this.add(place.path, 'addr.invalid', `${String(cidr)} is not an IPv4 address in CIDR form (a.b.c.d/len)`);
       return;
     }
     if (!ns) return;

@@ -82,7 +82,11 @@ async function walkPath(
   if (parseIPv4(q.to) === undefined) {
     if (!lab.nodes[q.to]) throw new EngineError('not-found', `lab ${name} has no node ${q.to}`);
     const addr = facts.firstAddressOf(q.to);
-    if (!addr) throw new EngineError('not-found', `node ${q.to} has no IPv4 address to send to (the why walk follows IPv4 only)`);
+    if (!addr)
+      throw new EngineError(
+        'not-found',
+        `node ${q.to} has no IPv4 address to send to (the why walk follows IPv4 only)`,
+      );
     dst = addr;
   }
   const origin = facts.nsOfNode(q.from)!;

@@ -124,10 +124,8 @@ export class LabFacts {
     const spec = this.lab.nodes[node];
     if (spec && isBridge(spec) && ipv4Of(spec.addresses)) return ipv4Of(spec.addresses);
     for (const o of this.lab.overlays ?? [])
-      for (const m of o.members)
-        if ('host' in m && m.host === node && ipv4Of(m.addresses)) return ipv4Of(m.addresses);
-    for (const m of this.lab.macvlans ?? [])
-      if (m.node === node && ipv4Of(m.addresses)) return ipv4Of(m.addresses);
+      for (const m of o.members) if ('host' in m && m.host === node && ipv4Of(m.addresses)) return ipv4Of(m.addresses);
+    for (const m of this.lab.macvlans ?? []) if (m.node === node && ipv4Of(m.addresses)) return ipv4Of(m.addresses);
     return undefined;
   }
 
@@ -155,7 +153,10 @@ function ipv4Only(namespaces: Record<string, NamespaceState>): Record<string, Na
   const out: Record<string, NamespaceState> = {};
   for (const [ns, state] of Object.entries(namespaces)) {
     const links = Object.fromEntries(
-      Object.entries(state.links).map(([n, l]) => [n, { ...l, addresses: l.addresses.filter((a) => !a.includes(':')) }]),
+      Object.entries(state.links).map(([n, l]) => [
+        n,
+        { ...l, addresses: l.addresses.filter((a) => !a.includes(':')) },
+      ]),
     );
     const routes = state.routes.filter((r) => !r.to.includes(':') && !(r.via ?? '').includes(':'));
     out[ns] = { ...state, links, routes };
