@@ -54,6 +54,8 @@ interface RawAddrInfo {
   family?: string;
   local?: string;
   prefixlen?: number;
+  scope?: string;
+  nodad?: boolean;
 }
 interface RawLink {
   ifindex: number;
@@ -128,6 +130,16 @@ export function normalizeRouteDst(dst: string): string {
   return dst.includes(':') ? `${dst}/128` : `${dst}/32`;
 }
 
+/**
+ * An IPv6 address a lab (or a student) added, not one the kernel made: not lo's ::1 (scope host),
+ * and a link-local one only when added with nodad as Patchbay adds them — an interface the lab did
+ * not create, or one up before its address generation was switched off, has a kernel-made fe80::.
+ */
+function isLabIPv6(a: RawAddrInfo): boolean {
+  if (a.scope === 'host') return false;
+  return a.scope !== 'link' || a.nodad === true;
+}
+
 function mapLink(l: RawLink, addrs: RawAddrInfo[]): LinkState {
   const kind = linkKind(l);
   const link: LinkState = {
@@ -138,7 +150,10 @@ function mapLink(l: RawLink, addrs: RawAddrInfo[]): LinkState {
       // IPv6 too: lab links have address generation off, so every inet6 address is one a lab (or a
       // student) added; the kernel prints them in canonical form, as compile writes them.
       .filter(
-        (a) => (a.family === 'inet' || a.family === 'inet6') && a.local !== undefined && a.prefixlen !== undefined,
+        (a) =>
+          (a.family === 'inet' || (a.family === 'inet6' && isLabIPv6(a))) &&
+          a.local !== undefined &&
+          a.prefixlen !== undefined,
       )
       .map((a) => `${a.local}/${a.prefixlen}`)
       .sort(),
@@ -295,6 +310,9 @@ export function namespaceFromJson(ns: string, values: unknown[]): NamespaceState
     }
     state.links[l.ifname] = link;
   }
+  // IPv6 forwarding is a setting of namespaces with IPv6 (compile-ipv6): elsewhere it is not reported.
+  if (!Object.values(state.links).some((l) => l.addresses.some((a) => a.includes(':'))))
+    delete state.sysctls['net.ipv6.conf.all.forwarding'];
   // The marker names the node; a lab's implicit bridge host is IMPLICIT_HOST ("_host").
   const marker = parseOwnershipMarker(state.links['lo']?.alias);
   if (marker) state.node = marker.node;
