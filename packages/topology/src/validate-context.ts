@@ -115,7 +115,7 @@ export class Ctx {
   addAddress(ns: Namespace | undefined, iface: string, cidr: unknown, place: Place): void {
     if (looksIPv6(cidr)) {
       let seen = ns && this.addressSeen6.get(ns);
-      if (ns && !seen) this.addressSeen6.set(ns, (seen = new Map()));
+      if (ns && !seen) this.addressSeen6.set(ns, (seen = new Map() as AddressSeen6));
       addAddress6(this, ns, seen, iface, cidr, place);
       return;
     }

@@ -67,7 +67,7 @@ export function checkGateway6(
     ctx.add(
       `${path}.dev`,
       'ref.unknown',
-      `${String(dev)} is not an interface of ${name} (${names.length ? `its interfaces: ${names.join(', ')}` : 'it has no interfaces yet'})`,
+      `${typeof dev === 'string' ? dev : JSON.stringify(dev)} is not an interface of ${name} (${names.length ? `its interfaces: ${names.join(', ')}` : 'it has no interfaces yet'})`,
     );
     return;
   }
