@@ -8,6 +8,7 @@ export * from './diff.js';
 export * from './kind-change.js';
 export * from './plan.js';
 export * from './addr.js';
+export * from './addr6.js';
 export * from './schema.js';
 export * from './parse.js';
 export * from './validate.js';

@@ -297,7 +297,7 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
       <IptablesSection node={node} />
       <section className="pb-table-section">
         <h3>
-          Neighbours (ARP) <span className="badge">{node.neighbours.length}</span>
+          Neighbours (ARP, IPv6 NDP) <span className="badge">{node.neighbours.length}</span>
         </h3>
         <table className="pb-table" data-testid="neighbours-table">
           <thead>
