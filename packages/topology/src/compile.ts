@@ -3,7 +3,7 @@
 // accepted; compile does not re-check what validation guarantees.
 import { cidrContains, cidrNetwork, normalizeMac } from './addr.js';
 import { compileBridgePorts, compileMacvlans } from './compile-macvlan.js';
-import { iptablesForNode } from './compile-nat.js';
+import { iptablesByNamespace } from './compile-firewall.js';
 import {
   type BridgeSpec,
   DEFAULT_FDB_MAX_LEARNED,
@@ -104,10 +104,12 @@ export function compile(lab: Lab, prefix: string): DesiredState {
       state.names.nodeNamespace[name] = ns;
       const forwarding = node.forwarding ?? (node.kind === 'host' || node.kind === 'router');
       nsState.sysctls[forwardKey()] = forwarding ? '1' : '0';
-      const tables = iptablesForNode(node);
-      if (tables) nsState.iptables = tables;
     }
   }
+
+  // iptables: NAT, port forwards, NetworkPolicy chains, firewall rules (compile-firewall.ts).
+  for (const [ns, tables] of Object.entries(iptablesByNamespace(lab, prefix, (n) => state.names.nodeNamespace[n]!)))
+    if (state.namespaces[ns]) state.namespaces[ns].iptables = tables;
 
   // Bridges
   for (const name of nodeNames) {

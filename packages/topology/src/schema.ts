@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
+import { FirewallRuleSchema, LabelsSchema, NetworkPolicySchema } from './schema-firewall.js';
 import { BridgePortSchema, MacvlanSchema } from './schema-macvlan.js';
 
 export const LAB_SCHEMA_ID = 'https://patchbay.dev/schema/lab-v1.json';
@@ -112,6 +113,12 @@ export const NetNodeSchema = Type.Object(
       Type.Array(RunSchema, {
         description:
           'Long-running commands (a web server, an echo service), started in the node’s sandbox (an unprivileged user, the lab’s cgroup) after the node is wired, restarted when their line changes, stopped before the node goes. At most 8 per node, 64 per lab.',
+      }),
+    ),
+    labels: Type.Optional(LabelsSchema),
+    firewall: Type.Optional(
+      Type.Array(FirewallRuleSchema, {
+        description: 'iptables rules of this node, appended in order (after NAT and policy chains).',
       }),
     ),
   },
@@ -258,6 +265,11 @@ export const LabSchema = Type.Object(
     links: Type.Array(LinkSchema, { description: 'veth pairs.' }),
     overlays: Type.Optional(Type.Array(OverlaySchema, { description: 'VXLAN overlays.' })),
     macvlans: Type.Optional(Type.Array(MacvlanSchema, { description: "macvlan interfaces on hosts' interfaces." })),
+    policies: Type.Optional(
+      Type.Array(NetworkPolicySchema, {
+        description: 'Kubernetes-style NetworkPolicies over the lab’s pods (netns nodes).',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'Patchbay lab', description: 'A Patchbay lab file, version 1.' },
 );
