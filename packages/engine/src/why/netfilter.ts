@@ -138,7 +138,7 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
     if (tableName === 'filter' && v.rule && table.policies.get(chain) === 'DROP')
       notes.push(`${tableName}/${v.chain} accepts it (\`${v.rule}\`; the policy is DROP)`);
     if (v.translation && ctx.direction === 'forward') {
-      const kind = v.translation === 'DNAT' ? 'dnat' : 'snat';
+      const kind = v.translation === 'DNAT' || v.translation === 'REDIRECT' ? 'dnat' : 'snat';
       ctx.translations.push({
         ns,
         kind,
@@ -152,7 +152,7 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
         in: input.iif,
         out: input.oif,
         action: 'translate',
-        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)`,
+        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'REDIRECT' ? 'to a port of this node itself' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)`,
         src: v.packet.src,
         dst: v.packet.dst,
         commands: [`ip netns exec ${ns} iptables -t ${tableName} -S ${chain}`, `ip netns exec ${ns} conntrack -L`],
