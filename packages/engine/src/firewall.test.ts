@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deleteNamespaces, execInNamespace, listNamespaces, run, runInNamespace } from '@patchbay/kernel';
 import type { FirewallRuleSpec, Lab, NetworkPolicySpec } from '@patchbay/topology';
 import { scriptFor } from './lab-export.js';
+import { explainPath } from './why/explain.js';
 import { exampleLab, ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbfw-';
@@ -102,6 +103,25 @@ describe('firewall rules and NetworkPolicies on the real kernel', () => {
     // The firewall rule: c cannot ping the host, a can.
     expect(await ping(C, '10.78.1.1')).toBe(false);
     expect(await ping(A, '10.78.1.1')).toBe(true);
+
+    // why names the policy chain's rule that drops c's bridged connection, and lets a's through.
+    const denied = await explainPath(t.engine, 'fwpol', { from: 'c', to: 'b', proto: 'tcp', port: 8080, probe: false });
+    expect(denied.reachable).toBe(false);
+    expect(denied.blocked).toMatchObject({
+      node: 'h',
+      reason: 'filtered',
+      rule: { table: 'filter', chain: 'cali-tw-vb' },
+    });
+    expect(denied.blocked!.rule!.rule).toContain('default deny: no ingress policy allowed it');
+    expect(denied.blocked!.fix).toContain('NetworkPolicy');
+    const allowed = await explainPath(t.engine, 'fwpol', {
+      from: 'a',
+      to: 'b',
+      proto: 'tcp',
+      port: 8080,
+      probe: false,
+    });
+    expect(allowed.reachable, JSON.stringify(allowed.blocked)).toBe(true);
 
     // What was applied reads back as written: nothing to do.
     expect((await t.engine.apply(lab([dropC], [WEB_INGRESS]))).ops).toEqual([]);

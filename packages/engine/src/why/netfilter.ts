@@ -17,6 +17,9 @@ export interface HookInput {
   packet: Packet;
   iif?: string;
   oif?: string;
+  /** Bridged (br_netfilter): the bridge ports the frame came in by and leaves by. */
+  physIn?: string;
+  physOut?: string;
 }
 
 export interface HookOutcome {
@@ -61,7 +64,9 @@ function filteredBy(
       interface: input.iif ?? input.oif,
       reason: 'filtered',
       detail: `netfilter on ${node} ${/ -j REJECT\b/.test(v.rule) ? 'rejects' : 'drops'} ${reply}${what} in table ${tableName}, chain ${v.chain}, by the rule \`${v.rule}\`${/ -j REJECT\b/.test(v.rule) ? ' (the sender gets an error back at once)' : ''}`,
-      fix: `delete the rule: ip netns exec ${ns} iptables -t ${tableName} ${v.rule.replace(/^-A /, '-D ')}`,
+      fix: v.chain.startsWith('cali-')
+        ? `a NetworkPolicy of the lab decides here (chain ${v.chain}, Calico-style): allow this traffic in a policy that selects the pod (policies: in the lab file), or for now insert a rule before it: ip netns exec ${ns} iptables -I ${v.chain} … -j RETURN`
+        : `delete the rule: ip netns exec ${ns} iptables -t ${tableName} ${v.rule.replace(/^-A /, '-D ')}`,
       rule: { table: tableName, chain: v.chain, rule: v.rule },
     };
   const accept = [
@@ -126,6 +131,8 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
       packet,
       iif: input.iif,
       oif: input.oif,
+      physIn: input.physIn,
+      physOut: input.physOut,
       state: ctx.direction === 'forward' ? 'NEW' : 'ESTABLISHED',
       isLocal: (addr) => facts.ownersOf(addr).some((o) => o.ns === ns) || addr.startsWith('127.'),
       addressOf: (dev) => facts.link(ns, dev)?.addresses[0]?.split('/')[0],
