@@ -27,3 +27,5 @@ export { staleNeighbours, type NeighbourChange } from './neighbours.js';
 export * from './why.js';
 export * from './run.js';
 export { checkRunLines, hasControlChar, runCommandProblem } from './validate-run.js';
+export * from './compile-firewall.js';
+export * from './compile-policy.js';

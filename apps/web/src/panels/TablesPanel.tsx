@@ -11,6 +11,7 @@ import '../components/inspector.css';
 import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
 import type { Client } from '../api/client';
+import { IptablesSection } from './IptablesSection';
 import { ProcessesSection } from './ProcessesSection';
 import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
 
@@ -292,6 +293,7 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
           </tbody>
         </table>
       </section>
+      <IptablesSection node={node} />
     </>
   );
 }

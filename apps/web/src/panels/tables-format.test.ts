@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fdbCapText, macvlanText, portFlagsText, routeSections } from './tables-format';
+import { fdbCapText, iptablesChains, macvlanText, portFlagsText, routeSections } from './tables-format';
 
 describe('fdbCapText', () => {
   it('shows the count against the cap, and says when the table is full', () => {
@@ -77,5 +77,44 @@ describe('port flags and macvlans in the interfaces table', () => {
     expect(portFlagsText({})).toBe('');
     expect(macvlanText({ macvlan: { mode: 'private', parent: 'host/eth0' } })).toBe('macvlan private on host:eth0');
     expect(macvlanText({})).toBe('');
+  });
+});
+
+describe('iptablesChains', () => {
+  it('lists the chains with rules or a DROP policy, NetworkPolicy chains marked', () => {
+    const chains = iptablesChains({
+      nat: [
+        ':PREROUTING ACCEPT',
+        ':INPUT ACCEPT',
+        ':OUTPUT ACCEPT',
+        ':POSTROUTING ACCEPT',
+        '-A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 15001',
+      ],
+      filter: [
+        ':INPUT ACCEPT',
+        ':FORWARD DROP',
+        ':OUTPUT ACCEPT',
+        ':cali-tw-vb -',
+        '-A cali-tw-vb -m comment --comment "default deny: no ingress policy allowed it" -j DROP',
+      ],
+    });
+    expect(chains).toEqual([
+      {
+        table: 'nat',
+        chain: 'PREROUTING',
+        policy: 'ACCEPT',
+        rules: ['-p tcp -m tcp --dport 80 -j REDIRECT --to-ports 15001'],
+        policyChain: false,
+      },
+      { table: 'filter', chain: 'FORWARD', policy: 'DROP', rules: [], policyChain: false },
+      {
+        table: 'filter',
+        chain: 'cali-tw-vb',
+        policy: '-',
+        rules: ['-m comment --comment "default deny: no ingress policy allowed it" -j DROP'],
+        policyChain: true,
+      },
+    ]);
+    expect(iptablesChains(undefined)).toEqual([]);
   });
 });

@@ -89,3 +89,42 @@ export function macvlanText(i: Pick<InterfaceView, 'macvlan'>): string {
   if (!i.macvlan) return '';
   return `macvlan ${i.macvlan.mode}${i.macvlan.parent ? ` on ${i.macvlan.parent.replace('/', ':')}` : ''}`;
 }
+
+/** One iptables chain as the tables view lists it. */
+export interface ChainSection {
+  table: string;
+  chain: string;
+  /** ACCEPT or DROP for a built-in chain, "-" for a user chain. */
+  policy: string;
+  /** Its rules, without the leading "-A CHAIN". */
+  rules: string[];
+  /** A NetworkPolicy chain (Calico's cali-…) rather than a rule of the node's own. */
+  policyChain: boolean;
+}
+
+/**
+ * A node's iptables (`iptables-save` lines per table) as the chains worth showing: those with rules
+ * or a DROP policy, built-in chains first in each table (nat, filter, mangle). Empty tables show nothing.
+ */
+export function iptablesChains(
+  tables: Partial<Record<'nat' | 'filter' | 'mangle', readonly string[]>> | undefined,
+): ChainSection[] {
+  const out: ChainSection[] = [];
+  for (const table of ['nat', 'filter', 'mangle'] as const) {
+    const lines = tables?.[table] ?? [];
+    const chains = new Map<string, ChainSection>();
+    for (const line of lines) {
+      if (line.startsWith(':')) {
+        const [chain = '', policy = '-'] = line.slice(1).split(' ');
+        chains.set(chain, { table, chain, policy, rules: [], policyChain: chain.startsWith('cali-') });
+      } else if (line.startsWith('-A ')) {
+        const [, chain = '', ...rest] = line.split(' ');
+        const c = chains.get(chain) ?? { table, chain, policy: '-', rules: [], policyChain: chain.startsWith('cali-') };
+        c.rules.push(rest.join(' '));
+        chains.set(chain, c);
+      }
+    }
+    out.push(...[...chains.values()].filter((c) => c.rules.length > 0 || c.policy === 'DROP'));
+  }
+  return out;
+}
