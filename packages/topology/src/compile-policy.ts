@@ -16,7 +16,7 @@
 // br_netfilter (bridge-nf-call-iptables, 1 in every namespace here: shared research,
 // kernel-and-sandbox-facts §"More lab objects"); it is told apart with the physdev match: the
 // bridge port it came in by (`--physdev-in`) and leaves by (`--physdev-out … --physdev-is-bridged`).
-import { ruleBody, saveString } from './compile-firewall.js';
+import { ruleBody, saveString } from './firewall-rule.js';
 import {
   type Lab,
   type NetworkPolicySpec,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from './compile.js';
-import { firewallRuleLine } from './compile-firewall.js';
+import { firewallRuleLine } from './firewall-rule.js';
 import { iptablesChange } from './iptables.js';
 import type { FirewallRuleSpec, Lab } from './model.js';
 import { validateLab } from './validate.js';

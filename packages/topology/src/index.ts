@@ -28,4 +28,5 @@ export * from './why.js';
 export * from './run.js';
 export { checkRunLines, hasControlChar, runCommandProblem } from './validate-run.js';
 export * from './compile-firewall.js';
+export * from './firewall-rule.js';
 export * from './compile-policy.js';

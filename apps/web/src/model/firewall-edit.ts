@@ -5,7 +5,6 @@
 import {
   FIREWALL_CHAINS,
   type FirewallRuleSpec,
-  type FirewallTable,
   type Lab,
   type NetworkPolicySpec,
   selectPods,
@@ -25,7 +24,7 @@ export function setRuleField<K extends keyof FirewallRuleSpec>(
   if (value === undefined || value === '') delete next[key];
   else next[key] = value;
   if (key === 'table') {
-    const table = (next.table ?? 'filter') as FirewallTable;
+    const table = next.table ?? 'filter';
     if (!FIREWALL_CHAINS[table].includes(next.chain)) next.chain = FIREWALL_CHAINS[table][0]!;
     if (table === 'filter') delete next.table;
   }

@@ -110,7 +110,7 @@ export function FirewallFields({
         {rules.map((r, i) => {
           const rp = `${path}.firewall[${i}]`;
           const n = i + 1;
-          const table = (r.table ?? 'filter') as FirewallTable;
+          const table = r.table ?? 'filter';
           const param = PARAM[r.action];
           const text = (key: keyof FirewallRuleSpec, label: string, placeholder: string, list?: string) => (
             <TextField
