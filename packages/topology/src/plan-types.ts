@@ -125,7 +125,8 @@ export function opCommand(op: Op): string {
     case 'sysctl':
       return `ip netns exec ${op.ns} sysctl -w ${op.args.join(' ')}`;
     case 'iptables':
-      return `ip netns exec ${op.ns} ${op.args.join(' ')} <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
+      // args: the command and its flags (`iptables-restore --noflush`); none: a whole-table restore.
+      return `ip netns exec ${op.ns} ${op.args.length ? op.args.join(' ') : 'iptables-restore'} <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
     case 'ebtables':
       return `ip netns exec ${op.ns} ebtables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
     case 'process':
