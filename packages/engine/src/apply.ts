@@ -12,12 +12,9 @@ import {
   compile,
   defaultIptablesState,
   diff,
-  iptablesForNode,
   defaultEbtablesState,
   ebtablesNamespaces,
-  isBridge,
   kindChangedNamespaces,
-  namespaceName,
   plan,
   resolveVethPeers,
   withProcessOps,
@@ -65,10 +62,11 @@ const createdNamespaces = (ops: readonly Op[]): string[] =>
 /** The desired state of `lab`, plus default tables where a previous revision managed iptables or ebtables. */
 export function desiredFor(prefix: string, lab: Lab, previous?: Lab): DesiredState {
   const desired = compile(lab, prefix);
-  for (const [node, spec] of Object.entries(previous?.nodes ?? {})) {
-    if (isBridge(spec) || !iptablesForNode(spec)) continue;
-    const state = desired.namespaces[namespaceName(prefix, lab.name, node)];
-    if (state && !state.iptables) state.iptables = defaultIptablesState();
+  // A namespace whose tables the previous revision managed (NAT, firewall, NetworkPolicy chains)
+  // and this one does not gets default tables back.
+  for (const [ns, prev] of Object.entries(previous ? compile(previous, prefix).namespaces : {})) {
+    const state = desired.namespaces[ns];
+    if (prev.iptables && state && !state.iptables) state.iptables = defaultIptablesState();
   }
   // Likewise ebtables: a bridge host that had anti-spoofing ports gets an empty filter table back.
   for (const ns of previous ? ebtablesNamespaces(previous, prefix) : []) {

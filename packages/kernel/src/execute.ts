@@ -216,7 +216,9 @@ async function runIptables(ops: Op[], timeoutMs: number | undefined): Promise<Gr
     try {
       const input = op.input ?? '';
       const cmd = op.tool === 'ebtables' ? 'ebtables-restore' : 'iptables-restore';
-      const r = await runInNamespace(op.ns, cmd, [], timeoutMs === undefined ? { input } : { input, timeoutMs });
+      // iptables ops carry their flags (`--noflush`: only the chains named in the input change).
+      const args = op.tool === 'iptables' ? op.args.slice(1) : [];
+      const r = await runInNamespace(op.ns, cmd, args, timeoutMs === undefined ? { input } : { input, timeoutMs });
       if (r.code === 0) done.push(op);
       else errors.push({ op, error: processError(r, cmd) });
     } catch (err) {

@@ -35,7 +35,7 @@ describe('iptables text', () => {
   it('empty iptables-save output (fresh namespace) gives the defaults', () => {
     expect(parseIptablesSave('')).toEqual(defaultIptablesState());
   });
-  it('canonicalizes nat and filter, ignores other tables and counters', () => {
+  it('canonicalizes nat, filter and mangle, ignores counters', () => {
     expect(parseIptablesSave(SAVE)).toEqual({
       nat: [
         ':PREROUTING ACCEPT',
@@ -45,7 +45,36 @@ describe('iptables text', () => {
         '-A POSTROUTING -s 10.0.0.0/24 -o eth0 -j MASQUERADE',
       ],
       filter: [':INPUT ACCEPT', ':FORWARD DROP', ':OUTPUT ACCEPT', ':LAB -', '-A FORWARD -j LAB'],
+      mangle: [
+        ':PREROUTING ACCEPT',
+        ':INPUT ACCEPT',
+        ':FORWARD ACCEPT',
+        ':OUTPUT ACCEPT',
+        ':POSTROUTING ACCEPT',
+        '-A PREROUTING -j MARK --set-mark 1',
+      ],
     });
+  });
+  it('orders user chains by name and rules chain by chain, whatever order iptables-save used', () => {
+    const text =
+      '*filter\n:INPUT ACCEPT [0:0]\n:zz - [0:0]\n:aa - [0:0]\n-A zz -j DROP\n-A aa -j ACCEPT\n-A INPUT -j zz\nCOMMIT\n';
+    expect(parseIptablesSave(text).filter).toEqual([
+      ':INPUT ACCEPT',
+      ':FORWARD ACCEPT',
+      ':OUTPUT ACCEPT',
+      ':aa -',
+      ':zz -',
+      '-A INPUT -j zz',
+      '-A aa -j ACCEPT',
+      '-A zz -j DROP',
+    ]);
+  });
+  it('an untouched mangle table is no mangle state', () => {
+    expect(
+      parseIptablesSave(
+        '*mangle\n:PREROUTING ACCEPT [1:2]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n',
+      ).mangle,
+    ).toBeUndefined();
   });
   it('fills a missing built-in chain of a present table', () => {
     expect(parseIptablesSave('*filter\n:FORWARD DROP [0:0]\nCOMMIT\n').filter).toEqual([
@@ -57,7 +86,7 @@ describe('iptables text', () => {
   it('restore input round-trips through the parser', () => {
     const state = parseIptablesSave(SAVE);
     const text = iptablesRestoreText(state);
-    expect(text).toBe(
+    expect(text.slice(0, text.indexOf('*mangle'))).toBe(
       '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n' +
         '-A POSTROUTING -s 10.0.0.0/24 -o eth0 -j MASQUERADE\nCOMMIT\n' +
         '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:LAB - [0:0]\n-A FORWARD -j LAB\nCOMMIT\n',

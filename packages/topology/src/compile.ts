@@ -5,8 +5,8 @@ import { cidrContains, cidrNetwork, normalizeMac } from './addr.js';
 import { canonicalCidr, canonicalIp, looksIPv6 } from './addr6.js';
 import { compileIPv6 } from './compile-ipv6.js';
 import { compileBridgePorts, compileMacvlans } from './compile-macvlan.js';
-import { iptablesForNode } from './compile-nat.js';
 import { serviceChains } from './compile-service.js';
+import { iptablesByNamespace } from './compile-firewall.js';
 import {
   type BridgeSpec,
   DEFAULT_FDB_MAX_LEARNED,
@@ -108,17 +108,20 @@ export function compile(lab: Lab, prefix: string): DesiredState {
       state.names.nodeNamespace[name] = ns;
       const forwarding = node.forwarding ?? (node.kind === 'host' || node.kind === 'router');
       nsState.sysctls[forwardKey()] = forwarding ? '1' : '0';
-      const tables = iptablesForNode(node, services.get(name));
-      if (tables) nsState.iptables = tables;
     }
   }
   const implicitServices = services.get(IMPLICIT_HOST);
   if (implicitServices) {
     // A Kubernetes node forwards: connections to a ClusterIP are routed on to the chosen pod.
     const implicit = nsOf(implicitHostNamespace(prefix, lab.name), IMPLICIT_HOST);
-    implicit.iptables = iptablesForNode(undefined, implicitServices);
     implicit.sysctls[forwardKey()] = '1';
   }
+
+  // iptables: NAT, port forwards, kube-proxy's Service chains, NetworkPolicy chains, firewall rules
+  // (compile-firewall.ts).
+  const tablesByNs = iptablesByNamespace(lab, prefix, (n) => state.names.nodeNamespace[n]!, services);
+  for (const [ns, tables] of Object.entries(tablesByNs))
+    if (state.namespaces[ns]) state.namespaces[ns].iptables = tables;
 
   // Bridges
   for (const name of nodeNames) {

@@ -91,4 +91,14 @@ macvlans:
       'macvlans[0] kernel.unsupported',
     ]);
   });
+
+  it('iptables-nat for firewall rules and policies', () => {
+    const uses = requiredFeatures({
+      name: 'f',
+      nodes: { a: { kind: 'netns', firewall: [{ chain: 'INPUT', action: 'DROP' }] } },
+      links: [],
+      policies: [{ name: 'p', podSelector: {} }],
+    }).filter((u) => u.feature === 'iptables-nat');
+    expect(uses.map((u) => u.path)).toEqual(['nodes.a.firewall', 'policies']);
+  });
 });

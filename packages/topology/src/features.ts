@@ -58,8 +58,10 @@ export function requiredFeatures(lab: Lab): FeatureUse[] {
       if (node.nat?.length) uses.push({ feature: 'iptables-nat', path: `${path}.nat` });
       if (node.portForwards?.length) uses.push({ feature: 'iptables-nat', path: `${path}.portForwards` });
       if (node.forwardPolicy === 'drop') uses.push({ feature: 'iptables-nat', path: `${path}.forwardPolicy` });
+      if (node.firewall?.length) uses.push({ feature: 'iptables-nat', path: `${path}.firewall` });
     }
   }
+  if (lab.policies?.length) uses.push({ feature: 'iptables-nat', path: 'policies' });
   links.forEach((link, i) => {
     for (const side of ['a', 'b'] as const) {
       if (link[side]?.vlan !== undefined)

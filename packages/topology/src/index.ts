@@ -30,3 +30,6 @@ export { staleNeighbours, type NeighbourChange } from './neighbours.js';
 export * from './why.js';
 export * from './run.js';
 export { checkRunLines, hasControlChar, runCommandProblem } from './validate-run.js';
+export * from './compile-firewall.js';
+export * from './firewall-rule.js';
+export * from './compile-policy.js';

@@ -1,7 +1,9 @@
 // The lab file as users write it (LAB-FORMAT.md, version 1). These types are what `parseLab`
 // returns after structural validation; semantic validation (`validateLab`) then checks references,
 // addresses and kernel limits. Optional fields stay optional here: defaults are applied by `compile`.
+import type { FirewallRuleSpec, NetworkPolicySpec } from './model-firewall.js';
 import type { BridgePortSpec, MacvlanSpec } from './model-macvlan.js';
+export * from './model-firewall.js';
 export * from './model-macvlan.js';
 import type { ServiceSpec } from './model-service.js';
 export * from './model-service.js';
@@ -50,6 +52,10 @@ export interface NetNodeSpec {
   forwardPolicy?: 'accept' | 'drop';
   /** Long-running processes, started (sandboxed) once the node is wired: see run.ts. */
   run?: RunSpec[];
+  /** Labels a NetworkPolicy's podSelector may pick this node by (`app: web`). */
+  labels?: Record<string, string>;
+  /** iptables rules of this node, in order (model-firewall.ts). */
+  firewall?: FirewallRuleSpec[];
 }
 
 export interface BridgeSpec {
@@ -118,6 +124,8 @@ export interface Lab {
   overlays?: OverlaySpec[];
   macvlans?: MacvlanSpec[];
   services?: ServiceSpec[];
+  /** Kubernetes-style NetworkPolicies over the lab's pods (model-firewall.ts). */
+  policies?: NetworkPolicySpec[];
 }
 
 /** One problem found in a lab file. `path` uses dotted/indexed notation: `nodes.web.routes[0].via`. */

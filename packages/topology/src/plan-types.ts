@@ -56,7 +56,7 @@ export const STAGES: readonly (readonly Phase[])[] = [
  * - `netns`: a line of a root-mount-namespace `ip -batch -` (`netns add NAME` / `netns del NAME`);
  * - `ip` / `bridge`: a line of `ip -batch -` / `bridge -batch -` run inside `ns`;
  * - `sysctl`: one `key=value` for `sysctl -w` run inside `ns`;
- * - `iptables`: a complete `iptables-restore` input for `ns` (in `input`);
+ * - `iptables`: an `iptables-restore --noflush` input for `ns` (in `input`) rewriting the chains that differ;
  * - `ebtables`: a complete `ebtables-restore` input (the filter table) for `ns` (in `input`);
  * - `netlink`: a line of `ip -batch` syntax this iproute2 (6.1) does not know, carried out over
  *   rtnetlink by Patchbay's helper inside `ns` (today: `link set dev BR type bridge fdb_max_learned N`);
@@ -125,7 +125,8 @@ export function opCommand(op: Op): string {
     case 'sysctl':
       return `ip netns exec ${op.ns} sysctl -w ${op.args.join(' ')}`;
     case 'iptables':
-      return `ip netns exec ${op.ns} iptables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
+      // args: the command and its flags (`iptables-restore --noflush`); none: a whole-table restore.
+      return `ip netns exec ${op.ns} ${op.args.length ? op.args.join(' ') : 'iptables-restore'} <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
     case 'ebtables':
       return `ip netns exec ${op.ns} ebtables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
     case 'process':

@@ -2,7 +2,7 @@
 // are sorted by phase, then namespace, keeping the order the diff gave within one namespace.
 import type { Change, Diff } from './diff.js';
 import { ebtablesRestoreText } from './compile-ebtables.js';
-import { iptablesRestoreText } from './iptables.js';
+import { iptablesChange } from './iptables.js';
 import { macvlanCreateArgs, portFlagArgs } from './macvlan.js';
 import { PHASES, type Op, type Phase, type Plan } from './plan-types.js';
 import type { LinkState, RouteState } from './state.js';
@@ -213,7 +213,9 @@ function opsFor(c: Change): Op[] {
           reason: 'bridge port anti-spoofing rules (ebtables) differ from the lab',
         },
       ];
-    case 'iptables':
+    case 'iptables': {
+      // Only the chains that differ are rewritten (iptables.ts): one rule changed, one chain touched.
+      const change = iptablesChange(c.desired, c.observed);
       return [
         {
           ...base,
@@ -221,11 +223,12 @@ function opsFor(c: Change): Op[] {
           tool: 'iptables',
           kind: 'nat',
           action: 'change',
-          args: ['iptables-restore'],
-          input: iptablesRestoreText(c.desired),
-          reason: 'NAT / forwarding rules differ from the lab',
+          args: ['iptables-restore', '--noflush'],
+          input: change.input,
+          reason: `iptables chains differ from the lab: ${change.chains.join(', ')}`,
         },
       ];
+    }
   }
 }
 

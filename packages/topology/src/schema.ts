@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
+import { FirewallRuleSchema, LabelsSchema, NetworkPolicySchema } from './schema-firewall.js';
 import { BridgePortSchema, MacvlanSchema } from './schema-macvlan.js';
 import { ServiceSchema } from './schema-service.js';
 
@@ -124,6 +125,12 @@ export const NetNodeSchema = Type.Object(
       Type.Array(RunSchema, {
         description:
           'Long-running commands (a web server, an echo service), started in the node’s sandbox (an unprivileged user, the lab’s cgroup) after the node is wired, restarted when their line changes, stopped before the node goes. At most 8 per node, 64 per lab.',
+      }),
+    ),
+    labels: Type.Optional(LabelsSchema),
+    firewall: Type.Optional(
+      Type.Array(FirewallRuleSchema, {
+        description: 'iptables rules of this node, appended in order (after NAT and policy chains).',
       }),
     ),
   },
@@ -272,6 +279,11 @@ export const LabSchema = Type.Object(
     macvlans: Type.Optional(Type.Array(MacvlanSchema, { description: "macvlan interfaces on hosts' interfaces." })),
     services: Type.Optional(
       Type.Array(ServiceSchema, { description: "Kubernetes Services, as kube-proxy's iptables mode realizes them." }),
+    ),
+    policies: Type.Optional(
+      Type.Array(NetworkPolicySchema, {
+        description: 'Kubernetes-style NetworkPolicies over the lab’s pods (netns nodes).',
+      }),
     ),
   },
   { additionalProperties: false, title: 'Patchbay lab', description: 'A Patchbay lab file, version 1.' },

@@ -95,6 +95,8 @@ export interface IptablesState {
   nat: string[];
   /** Built-in chain policies and rules of `*filter`. */
   filter: string[];
+  /** `*mangle` (firewall rules may use it); undefined: the defaults (no rules). */
+  mangle?: string[];
 }
 
 export interface NamespaceState {

@@ -5,6 +5,7 @@
 import { isValidMac, normalizeMac } from './addr.js';
 import type { Lab, LinkEndSpec, Problem } from './model.js';
 import { deviceName } from './naming.js';
+import { checkFirewall } from './validate-firewall.js';
 import { checkBridgePorts, checkMacvlans } from './validate-macvlan.js';
 import { checkServices } from './validate-service.js';
 import { checkOverlays } from './validate-overlays.js';
@@ -64,6 +65,7 @@ export function checkLab(lab: Lab, opts: ValidateOptions = {}): { problems: Prob
     checkSubnets(ctx);
     checkServices(ctx);
     checkRunLines(lab, (path, code, message) => ctx.add(path, code, message));
+    checkFirewall(ctx);
   } catch (err) {
     // Only reachable with input that bypassed the structural check; still report, never throw.
     ctx.add('', 'lab.invalid', `the lab could not be checked: ${err instanceof Error ? err.message : String(err)}`);

@@ -150,8 +150,12 @@ export const NodeViewSchema = Type.Object(
     neighbours: Type.Array(NeighbourViewSchema),
     nat: Type.Optional(
       Type.Object(
-        { nat: Type.Array(Type.String()), filter: Type.Array(Type.String()) },
-        { description: 'The iptables rules of the node’s nat and filter tables.' },
+        {
+          nat: Type.Array(Type.String()),
+          filter: Type.Array(Type.String()),
+          mangle: Type.Optional(Type.Array(Type.String())),
+        },
+        { description: 'The iptables rules of the node’s nat and filter (and mangle, when it has rules) tables.' },
       ),
     ),
     processes: Type.Optional(

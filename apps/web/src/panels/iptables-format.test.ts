@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { iptablesChains, kubeRuleNote } from './iptables-format.js';
+import { kubeRuleNote } from './iptables-format.js';
+import { iptablesChains } from './tables-format';
 
-describe('iptablesChains', () => {
+describe('iptables chains with kube-proxy', () => {
   it('lists the chains with rules, kube-proxy chains marked, rules without "-A CHAIN"', () => {
     const chains = iptablesChains({
       nat: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ebtablesChains, fdbCapText, macvlanText, portFlagsText, routeSections } from './tables-format';
+import { ebtablesChains, fdbCapText, iptablesChains, macvlanText, portFlagsText, routeSections } from './tables-format';
 
 describe('fdbCapText', () => {
   it('shows the count against the cap, and says when the table is full', () => {
@@ -106,5 +106,46 @@ describe('ebtablesChains', () => {
       { chain: 'FORWARD', policy: 'DROP', rules: [] },
     ]);
     expect(ebtablesChains(undefined)).toEqual([]);
+  });
+});
+
+describe('iptablesChains', () => {
+  it('lists the chains with rules or a DROP policy, NetworkPolicy chains marked', () => {
+    const chains = iptablesChains({
+      nat: [
+        ':PREROUTING ACCEPT',
+        ':INPUT ACCEPT',
+        ':OUTPUT ACCEPT',
+        ':POSTROUTING ACCEPT',
+        '-A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 15001',
+      ],
+      filter: [
+        ':INPUT ACCEPT',
+        ':FORWARD DROP',
+        ':OUTPUT ACCEPT',
+        ':cali-tw-vb -',
+        '-A cali-tw-vb -m comment --comment "default deny: no ingress policy allowed it" -j DROP',
+      ],
+    });
+    expect(chains).toEqual([
+      {
+        table: 'nat',
+        chain: 'PREROUTING',
+        policy: 'ACCEPT',
+        rules: ['-p tcp -m tcp --dport 80 -j REDIRECT --to-ports 15001'],
+        policyChain: false,
+        kube: false,
+      },
+      { table: 'filter', chain: 'FORWARD', policy: 'DROP', rules: [], policyChain: false, kube: false },
+      {
+        table: 'filter',
+        chain: 'cali-tw-vb',
+        policy: '-',
+        rules: ['-m comment --comment "default deny: no ingress policy allowed it" -j DROP'],
+        policyChain: true,
+        kube: false,
+      },
+    ]);
+    expect(iptablesChains(undefined)).toEqual([]);
   });
 });

@@ -116,3 +116,58 @@ export function ebtablesChains(ebtables: BridgeView['ebtables']): EbtablesChainV
   const builtin = new Set(['INPUT', 'FORWARD', 'OUTPUT']);
   return chains.filter((c) => !builtin.has(c.chain) || c.policy !== 'ACCEPT' || c.rules.length > 0);
 }
+
+/** One iptables chain as the tables view lists it. */
+export interface ChainSection {
+  table: string;
+  chain: string;
+  /** ACCEPT or DROP for a built-in chain, "-" for a user chain. */
+  policy: string;
+  /** Its rules, without the leading "-A CHAIN". */
+  rules: string[];
+  /** A NetworkPolicy chain (Calico's cali-…) rather than a rule of the node's own. */
+  policyChain: boolean;
+  /** One of kube-proxy's chains (a Service's: KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…). */
+  kube: boolean;
+}
+
+/**
+ * A node's iptables (`iptables-save` lines per table) as the chains worth showing: those with rules
+ * or a DROP policy, built-in chains first in each table (nat, filter, mangle). Empty tables show nothing.
+ */
+export function iptablesChains(
+  tables: Partial<Record<'nat' | 'filter' | 'mangle', readonly string[]>> | undefined,
+): ChainSection[] {
+  const out: ChainSection[] = [];
+  for (const table of ['nat', 'filter', 'mangle'] as const) {
+    const lines = tables?.[table] ?? [];
+    const chains = new Map<string, ChainSection>();
+    for (const line of lines) {
+      if (line.startsWith(':')) {
+        const [chain = '', policy = '-'] = line.slice(1).split(' ');
+        chains.set(chain, {
+          table,
+          chain,
+          policy,
+          rules: [],
+          policyChain: chain.startsWith('cali-'),
+          kube: chain.startsWith('KUBE-'),
+        });
+      } else if (line.startsWith('-A ')) {
+        const [, chain = '', ...rest] = line.split(' ');
+        const c = chains.get(chain) ?? {
+          table,
+          chain,
+          policy: '-',
+          rules: [],
+          policyChain: chain.startsWith('cali-'),
+          kube: chain.startsWith('KUBE-'),
+        };
+        c.rules.push(rest.join(' '));
+        chains.set(chain, c);
+      }
+    }
+    out.push(...[...chains.values()].filter((c) => c.rules.length > 0 || c.policy === 'DROP'));
+  }
+  return out;
+}

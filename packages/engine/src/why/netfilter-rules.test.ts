@@ -236,3 +236,49 @@ describe('NAT targets', () => {
     expect(v.translation).toBeUndefined();
   });
 });
+
+describe('firewall and NetworkPolicy chains (physdev, REDIRECT)', () => {
+  const policy = [
+    ':FORWARD ACCEPT',
+    ':cali-FORWARD -',
+    ':cali-to-wl-dispatch -',
+    ':cali-tw-vb -',
+    '-A FORWARD -j cali-FORWARD',
+    '-A cali-FORWARD -j cali-to-wl-dispatch',
+    '-A cali-to-wl-dispatch -o br0 -m physdev --physdev-out vb --physdev-is-bridged -j cali-tw-vb',
+    '-A cali-to-wl-dispatch -d 10.0.0.11/32 -o br0 -m physdev ! --physdev-is-bridged -j cali-tw-vb',
+    '-A cali-tw-vb -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    '-A cali-tw-vb -s 10.0.0.10/32 -p tcp -m comment --comment "policy web-ingress ingress[0]" -m tcp --dport 80 -j RETURN',
+    '-A cali-tw-vb -m comment --comment "default deny: no ingress policy allowed it" -j DROP',
+  ];
+  const bridged = (src: string, port: number) =>
+    ctx({ src, dst: '10.0.0.11', port }, { iif: 'br0', oif: 'br0', physIn: 'va', physOut: 'vb' });
+  it('names the default-deny rule of the pod chain for bridged traffic between two pods', () => {
+    const v = verdict(policy, 'FORWARD', bridged('10.0.0.12', 80));
+    expect(v.verdict).toBe('drop');
+    expect(v.chain).toBe('cali-tw-vb');
+    expect(v.rule).toContain('default deny');
+    expect(v.unknown).toEqual([]);
+  });
+  it('lets through what a policy allows, and matches routed traffic by address', () => {
+    expect(verdict(policy, 'FORWARD', bridged('10.0.0.10', 80)).verdict).toBe('accept');
+    const routed = ctx({ src: '10.9.0.1', dst: '10.0.0.11', port: 80 }, { iif: 'eth0', oif: 'br0' });
+    expect(verdict(policy, 'FORWARD', routed).rule).toContain('default deny');
+    const other = ctx(
+      { src: '10.0.0.10', dst: '10.0.0.13', port: 80 },
+      { iif: 'br0', oif: 'br0', physIn: 'va', physOut: 'vc' },
+    );
+    const passed = verdict(policy, 'FORWARD', other);
+    expect(passed.verdict).toBe('accept');
+    expect(passed.rule).toBeUndefined(); // no rule decided: the FORWARD policy
+  });
+  it('REDIRECT sends the packet to a port of the node itself', () => {
+    const v = verdict(
+      [':PREROUTING ACCEPT', '-A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 15001'],
+      'PREROUTING',
+      ctx({ dst: '10.0.2.20', port: 80 }),
+    );
+    expect(v).toMatchObject({ verdict: 'accept', translation: 'REDIRECT' });
+    expect(v.packet).toMatchObject({ dst: '203.0.113.10', port: 15001 });
+  });
+});

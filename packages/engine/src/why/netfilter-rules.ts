@@ -26,6 +26,9 @@ export interface MatchContext {
   packet: Packet;
   iif?: string;
   oif?: string;
+  /** Bridged traffic (br_netfilter): the bridge ports the frame came in by and leaves by. */
+  physIn?: string;
+  physOut?: string;
   /** conntrack's state: a request is NEW, its reply ESTABLISHED. */
   state: 'NEW' | 'ESTABLISHED';
   /** Whether `addr` is an address of this namespace (`-m addrtype --dst-type LOCAL`). */
@@ -41,8 +44,8 @@ export interface ChainVerdict {
   /** The chain the deciding rule (or policy) is in. */
   chain: string;
   packet: Packet;
-  /** MASQUERADE, SNAT or DNAT when a NAT rule decided. */
-  translation?: 'MASQUERADE' | 'SNAT' | 'DNAT';
+  /** MASQUERADE, SNAT, DNAT or REDIRECT when a NAT rule decided. */
+  translation?: 'MASQUERADE' | 'SNAT' | 'DNAT' | 'REDIRECT';
   /** Rules passed over because they use a match this reader does not know. */
   unknown: string[];
   /**
@@ -175,6 +178,16 @@ export function evaluateRule(
         // destination port): a rule on it is judged as not matching, and said so.
         unknown = true;
         test(false);
+        break;
+      case '--physdev-in':
+        test(m.physIn !== undefined && interfaceMatches(val, m.physIn));
+        break;
+      case '--physdev-out':
+        test(m.physOut !== undefined && interfaceMatches(val, m.physOut));
+        break;
+      case '--physdev-is-bridged':
+        // No value: the frame is bridged (came in by a bridge port and leaves by one).
+        if ((m.physIn !== undefined && m.physOut !== undefined) === negate) matches = false;
         break;
       case '--ctstate':
       case '--state':
@@ -344,6 +357,16 @@ function runFrom(
       packet = { ...packet, mark: applyMark(packet.mark ?? 0, e.options) };
       ctx = { ...ctx, packet };
       continue;
+    }
+    if (t === 'REDIRECT') {
+      // To the node itself: the address of the interface it came in by (127.0.0.1 when sent locally).
+      const ports = e.options.get('--to-ports');
+      const packet = {
+        ...m.packet,
+        dst: (m.iif ? m.addressOf(m.iif) : '127.0.0.1') ?? m.packet.dst,
+        port: ports ? Number(ports.split('-')[0]) : m.packet.port,
+      };
+      return done({ verdict: 'accept', rule: rule.text, packet, translation: 'REDIRECT' });
     }
     if (NON_TERMINAL.has(t)) continue;
     if (depth < 16 && table.policies.has(t) && !['ACCEPT', 'DROP'].includes(t)) {

@@ -17,6 +17,9 @@ export interface HookInput {
   packet: Packet;
   iif?: string;
   oif?: string;
+  /** Bridged (br_netfilter): the bridge ports the frame came in by and leaves by. */
+  physIn?: string;
+  physOut?: string;
 }
 
 export interface HookOutcome {
@@ -61,7 +64,9 @@ function filteredBy(
       interface: input.iif ?? input.oif,
       reason: 'filtered',
       detail: `netfilter on ${node} ${/ -j REJECT\b/.test(v.rule) ? 'rejects' : 'drops'} ${reply}${what} in table ${tableName}, chain ${v.chain}, by the rule \`${v.rule}\`${/ -j REJECT\b/.test(v.rule) ? ' (the sender gets an error back at once)' : ''}`,
-      fix: `delete the rule: ip netns exec ${ns} iptables -t ${tableName} ${v.rule.replace(/^-A /, '-D ')}`,
+      fix: v.chain.startsWith('cali-')
+        ? `a NetworkPolicy of the lab decides here (chain ${v.chain}, Calico-style): allow this traffic in a policy that selects the pod (policies: in the lab file), or for now insert a rule before it: ip netns exec ${ns} iptables -I ${v.chain} … -j RETURN`
+        : `delete the rule: ip netns exec ${ns} iptables -t ${tableName} ${v.rule.replace(/^-A /, '-D ')}`,
       rule: { table: tableName, chain: v.chain, rule: v.rule },
     };
   const accept = [
@@ -126,6 +131,8 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
       packet,
       iif: input.iif,
       oif: input.oif,
+      physIn: input.physIn,
+      physOut: input.physOut,
       state: ctx.direction === 'forward' ? 'NEW' : 'ESTABLISHED',
       isLocal: (addr) => facts.ownersOf(addr).some((o) => o.ns === ns) || addr.startsWith('127.'),
       addressOf: (dev) => facts.link(ns, dev)?.addresses[0]?.split('/')[0],
@@ -138,7 +145,7 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
     if (tableName === 'filter' && v.rule && table.policies.get(chain) === 'DROP')
       notes.push(`${tableName}/${v.chain} accepts it (\`${v.rule}\`; the policy is DROP)`);
     if (v.translation && ctx.direction === 'forward') {
-      const kind = v.translation === 'DNAT' ? 'dnat' : 'snat';
+      const kind = v.translation === 'DNAT' || v.translation === 'REDIRECT' ? 'dnat' : 'snat';
       ctx.translations.push({
         ns,
         kind,
@@ -152,7 +159,7 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
         in: input.iif,
         out: input.oif,
         action: 'translate',
-        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)${choicesText(v)}`,
+        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'REDIRECT' ? 'to a port of this node itself' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)${choicesText(v)}`,
         src: v.packet.src,
         dst: v.packet.dst,
         commands: [`ip netns exec ${ns} iptables -t ${tableName} -S ${chain}`, `ip netns exec ${ns} conntrack -L`],

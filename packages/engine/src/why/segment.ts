@@ -15,6 +15,18 @@ import { key, wiredTo } from './wiring.js';
 /** Walks an encapsulated packet through the underlay (walk.ts's walker, passed in to avoid a cycle). */
 export type UnderlayWalk = (ns: string, packet: Packet) => Promise<PathResult>;
 
+/**
+ * iptables' FORWARD chain for a frame bridged from one port to another (br_netfilter: bridged IPv4
+ * goes through it, with `-i`/`-o` the bridge and physdev the ports): a drop, or nothing.
+ */
+export type BridgedFilter = (
+  ns: string,
+  bridge: string,
+  inPort: string,
+  outPort: string,
+  packet: Packet,
+) => Blocked | undefined;
+
 export interface SegmentResult {
   hops: WhyHop[];
   blocked?: Blocked;
@@ -39,6 +51,7 @@ export class Segment {
     /** Whether the packet is the reply (the wording of the hops says so). */
     private readonly reply: boolean,
     private readonly underlay: UnderlayWalk,
+    private readonly bridgedFilter?: BridgedFilter,
   ) {}
 
   async cross(from: KernelEnd): Promise<SegmentResult> {
@@ -232,6 +245,8 @@ export class Segment {
       bridgeNode,
     );
     if (big) return { blocked: big };
+    const filtered = inPort ? this.bridgedFilter?.(ns, br, inPort, out.name, this.packet) : undefined;
+    if (filtered) return { blocked: filtered };
     return this.leave({ ns, dev: out.name });
   }
 

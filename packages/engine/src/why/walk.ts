@@ -207,8 +207,14 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
       commands: [answer.command, `ip -n ${ns} neigh show ${nextHop} dev ${out}`],
     });
     if (fragmented) p = { ...p, size: mtu };
-    const seg = await new Segment(facts, nextHop, p, reply, (under, q) =>
-      walk({ ...ctx, underlay: true }, under, q),
+    const seg = await new Segment(
+      facts,
+      nextHop,
+      p,
+      reply,
+      (under, q) => walk({ ...ctx, underlay: true }, under, q),
+      (brNs, br, physIn, physOut, q) =>
+        netfilterHook(ctx, { hook: 'forward', ns: brNs, packet: q, iif: br, oif: br, physIn, physOut }).blocked,
     ).cross({ ns, dev: out });
     if (seg.note) hops[hops.length - 1]!.detail += `; ${seg.note}`;
     hops.push(...seg.hops);

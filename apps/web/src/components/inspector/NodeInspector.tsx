@@ -39,6 +39,7 @@ import { CheckField, NumberField, ReadOnly, SelectField, TextField, type Option 
 import { InterfaceList } from './InterfaceList';
 import { AddressList, Row, RowList } from './lists';
 import { RunList } from './RunList';
+import { FirewallFields } from './FirewallFields';
 import { unavailableNote, useKernelFeatures } from '../../api/kernel-features';
 
 export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spec: NodeSpec }) {
@@ -66,7 +67,11 @@ export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spe
       />
       <ReadOnly label="Kind" value={spec.kind} />
       <InterfaceList lab={lab} name={name} />
-      {isBridge(spec) ? <BridgeFields lab={lab} name={name} spec={spec} /> : <NetNodeFields name={name} spec={spec} />}
+      {isBridge(spec) ? (
+        <BridgeFields lab={lab} name={name} spec={spec} />
+      ) : (
+        <NetNodeFields lab={lab} name={name} spec={spec} />
+      )}
       <ConnectTo lab={lab} name={name} />
       <div className="pb-actions">
         <button
@@ -170,7 +175,7 @@ const TRI_OPTIONS: Option[] = [
   { value: 'off', label: 'off' },
 ];
 
-function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
+function NetNodeFields({ lab, name, spec }: { lab: Lab; name: string; spec: NetNodeSpec }) {
   const edit = useEdit();
   const { idp } = useCtx();
   const path = `nodes.${name}`;
@@ -387,6 +392,7 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
         })}
       </RowList>
       <RunList path={`${path}.run`} spec={spec} onChange={(run) => set('run', run.length ? run : undefined)} />
+      <FirewallFields lab={lab} name={name} spec={spec} change={change} />
     </>
   );
 }
