@@ -47,7 +47,9 @@ const counts = (lines: string[]) =>
 describe('Services in export --script', () => {
   it("writes the node's kube-proxy chains as one iptables-restore", () => {
     const script = scriptFor(exampleLab('kubernetes-service.yaml'), PREFIX);
-    const restore = script.slice(script.indexOf(`ip netns exec ${ns('node1')} iptables-restore <<'EOF'`));
+    const start = script.indexOf(`ip netns exec ${ns('node1')} iptables-restore`);
+    expect(start).toBeGreaterThanOrEqual(0);
+    const restore = script.slice(start);
     expect(restore).toContain(':KUBE-SERVICES - [0:0]');
     expect(restore).toContain('-A KUBE-NODEPORTS -p tcp -m comment --comment "default/web:http" -m tcp --dport 30080');
     expect(restore).toContain('-m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-');
