@@ -27,3 +27,4 @@ export { staleNeighbours, type NeighbourChange } from './neighbours.js';
 export * from './why.js';
 export * from './run.js';
 export { checkRunLines, hasControlChar, runCommandProblem } from './validate-run.js';
+export * from './dns.js';

@@ -1,7 +1,9 @@
 // The lab file as users write it (LAB-FORMAT.md, version 1). These types are what `parseLab`
 // returns after structural validation; semantic validation (`validateLab`) then checks references,
 // addresses and kernel limits. Optional fields stay optional here: defaults are applied by `compile`.
+import type { DnsServerSpec, DnsSpec } from './model-dns.js';
 import type { BridgePortSpec, MacvlanSpec } from './model-macvlan.js';
+export * from './model-dns.js';
 export * from './model-macvlan.js';
 
 export type NodeKind = 'host' | 'netns' | 'router' | 'bridge';
@@ -46,6 +48,10 @@ export interface NetNodeSpec {
   forwardPolicy?: 'accept' | 'drop';
   /** Long-running processes, started (sandboxed) once the node is wired: see run.ts. */
   run?: RunSpec[];
+  /** Resolver settings (its /etc/resolv.conf), or `docker` (embedded DNS at 127.0.0.11): dns.ts. */
+  dns?: DnsSpec;
+  /** Runs a DNS server (dnsmasq) answering every name of the lab: dns.ts. */
+  dnsServer?: DnsServerSpec;
 }
 
 export interface BridgeSpec {

@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
+import { DnsSchema, DnsServerSchema } from './schema-dns.js';
 import { BridgePortSchema, MacvlanSchema } from './schema-macvlan.js';
 
 export const LAB_SCHEMA_ID = 'https://patchbay.dev/schema/lab-v1.json';
@@ -114,6 +115,8 @@ export const NetNodeSchema = Type.Object(
           'Long-running commands (a web server, an echo service), started in the node’s sandbox (an unprivileged user, the lab’s cgroup) after the node is wired, restarted when their line changes, stopped before the node goes. At most 8 per node, 64 per lab.',
       }),
     ),
+    dns: Type.Optional(DnsSchema),
+    dnsServer: Type.Optional(DnsServerSchema),
   },
   { additionalProperties: false, description: 'A network namespace: host, netns or router.' },
 );
