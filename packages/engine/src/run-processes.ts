@@ -14,6 +14,7 @@ import {
   removeNodeProcessDir,
   startNodeProcess,
   stopNodeProcess,
+  waitForUdpListener,
   writeResolvConf,
 } from '@patchbay/kernel';
 import {
@@ -25,6 +26,7 @@ import {
   desiredProcesses,
   desiredResolvFiles,
   isBridge,
+  isDnsProcessName,
   namespaceName,
   planProcesses,
   planResolvFiles,
@@ -125,6 +127,15 @@ export async function runProcessOps(ctx: RunContext, lab: string, allOps: readon
       );
     }
   });
+  // a DNS server (dns.ts) must answer once the apply is over: its clients' first lookups (a check
+  // right after apply) must not find port 53 closed
+  const dnsStarts = ops.filter((o) => o.args[0] === 'start' && isDnsProcessName(o.subject.detail));
+  await Promise.all(
+    dnsStarts.map(async (op) => {
+      if (!(await waitForUdpListener(op.ns, 53)))
+        failures.push(`${op.subject.detail} on ${op.subject.node}: nothing listens on port 53 (see its output)`);
+    }),
+  );
   return failures;
 }
 

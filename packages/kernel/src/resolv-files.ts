@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { isOwnedNamespace, ownedNamespaceUid } from './owned-namespaces.js';
-import { assertNamespaceName } from './process.js';
+import { assertNamespaceName, runInNamespace } from './process.js';
 import { SANDBOX_HOST_UID } from './sandbox-etc.js';
 
 export const NETNS_ETC_DIR = '/etc/netns';
@@ -98,4 +98,20 @@ export function removeNetnsEtcWithPrefix(prefix: string): string[] {
   const ours = names.filter((n) => n.startsWith(prefix) && !existsSync(`/run/netns/${n}`));
   for (const ns of ours) removeNetnsEtc(ns);
   return ours;
+}
+
+/**
+ * Waits until something in `ns` listens on UDP port `port` (a DNS server just started: its clients'
+ * first lookups must not find the port closed), up to `timeoutMs`; resolves to whether it does.
+ */
+export async function waitForUdpListener(ns: string, port: number, timeoutMs = 5000): Promise<boolean> {
+  assertNamespaceName(ns);
+  for (const end = Date.now() + timeoutMs; ; ) {
+    const r = await runInNamespace(ns, 'ss', ['-H', '-u', '-l', '-n', `sport = :${port}`], { timeoutMs: 5000 }).catch(
+      () => undefined,
+    );
+    if (r && r.code === 0 && r.stdout.trim() !== '') return true;
+    if (Date.now() >= end) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

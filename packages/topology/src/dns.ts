@@ -103,6 +103,9 @@ export interface DnsProcess {
   command: string;
 }
 
+/** Whether a process name is one of a DNS server's (dnsProcesses). */
+export const isDnsProcessName = (name: string | undefined): boolean => name === 'dns-server' || name === 'docker-dns';
+
 /** The DNS servers the lab wants, by node. */
 export function dnsProcesses(lab: Lab, prefix: string): DnsProcess[] {
   const records = dnsRecords(lab);

@@ -1,8 +1,9 @@
 // Validation of `dns:` and `dnsServer:` (dns.ts). Codes: dns.nameserver.invalid,
 // dns.nameservers.too-many, dns.search.invalid, dns.search.too-many, dns.ndots.range,
-// dns.domain.invalid, dns.server-and-docker, dns.no-records (warning: a DNS server with no names).
+// dns.domain.invalid, dns.server-and-docker, dns.reserved-name (a `run:` line named as a DNS server's
+// process), dns.no-records (warning: a DNS server with no names).
 import { parseIPv4 } from './addr.js';
-import { DOMAIN_RE, MAX_NAMESERVERS, MAX_NDOTS, MAX_SEARCH_DOMAINS, dnsRecords } from './dns.js';
+import { DOMAIN_RE, MAX_NAMESERVERS, MAX_NDOTS, MAX_SEARCH_DOMAINS, dnsRecords, isDnsProcessName } from './dns.js';
 import type { Lab } from './model.js';
 import { isBridge } from './model.js';
 
@@ -14,6 +15,14 @@ export function checkDns(lab: Lab, add: Add): void {
   for (const [node, spec] of Object.entries(lab.nodes ?? {})) {
     if (!spec || isBridge(spec)) continue;
     const base = `nodes.${node}`;
+    (spec.run ?? []).forEach((line, i) => {
+      if (typeof line === 'object' && line !== null && isDnsProcessName(line.name))
+        add(
+          `${base}.run[${i}].name`,
+          'dns.reserved-name',
+          `${JSON.stringify(line.name)} is the name of a DNS server's process (dnsServer:, dns: docker): choose another`,
+        );
+    });
     if (spec.dnsServer) {
       servers++;
       const domain = spec.dnsServer === true ? undefined : spec.dnsServer.domain;
