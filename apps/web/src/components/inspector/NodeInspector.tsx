@@ -13,6 +13,7 @@ import {
 } from '@patchbay/topology';
 import { useEffect, useState } from 'react';
 import { connect, renameNode } from '../../model/lab-edit';
+import { DnsFields } from './DnsFields';
 import {
   append,
   editNetNode,
@@ -65,7 +66,11 @@ export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spe
       />
       <ReadOnly label="Kind" value={spec.kind} />
       <InterfaceList lab={lab} name={name} />
-      {isBridge(spec) ? <BridgeFields lab={lab} name={name} spec={spec} /> : <NetNodeFields name={name} spec={spec} />}
+      {isBridge(spec) ? (
+        <BridgeFields lab={lab} name={name} spec={spec} />
+      ) : (
+        <NetNodeFields lab={lab} name={name} spec={spec} />
+      )}
       <ConnectTo lab={lab} name={name} />
       <div className="pb-actions">
         <button
@@ -169,7 +174,7 @@ const TRI_OPTIONS: Option[] = [
   { value: 'off', label: 'off' },
 ];
 
-function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
+function NetNodeFields({ lab, name, spec }: { lab: Lab; name: string; spec: NetNodeSpec }) {
   const edit = useEdit();
   const { idp } = useCtx();
   const path = `nodes.${name}`;
@@ -373,6 +378,7 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
         })}
       </RowList>
       <RunList path={`${path}.run`} spec={spec} onChange={(run) => set('run', run.length ? run : undefined)} />
+      <DnsFields lab={lab} path={path} spec={spec} onChange={change} />
     </>
   );
 }
