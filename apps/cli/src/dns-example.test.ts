@@ -34,6 +34,22 @@ describe('examples/dns.yaml through the CLI', () => {
     const page = await t.run(['exec', 'dns', 'pod', '--', 'curl', '-s', '-m', '5', 'http://web/index.html']);
     expect(page.stdout).toContain('hello from web');
 
+    // the state: each node's resolver file, the server and the queries it saw
+    const state = await t.run(['state', 'dns']);
+    expect(state.stdout).toContain('resolv.conf options ndots:5');
+    expect(state.stdout).toContain('resolv.conf nameserver 127.0.0.11');
+    expect(state.stdout).toMatch(/run dns-server running/);
+    const json = JSON.parse((await t.run(['state', 'dns', '--json'])).stdout) as {
+      nodes: { node: string; resolvConf?: string; processes?: { name: string; output: string }[] }[];
+    };
+    const ns1 = json.nodes.find((n) => n.node === 'ns1')!;
+    expect(ns1.resolvConf).toBeUndefined();
+    const server = ns1.processes!.find((p) => p.name === 'dns-server')!;
+    expect(server.output).toMatch(/query\[A\] web\.default\.svc\.cluster\.local from 10\.0\.0\.20/); // ndots:5 at work
+    expect(json.nodes.find((n) => n.node === 'pod')!.resolvConf).toContain(
+      'search default.svc.cluster.local lab.internal',
+    );
+
     const script = await t.run(['export', 'dns', '--script']);
     expect(script.code).toBe(0);
     expect(script.stdout).toContain(
