@@ -104,7 +104,7 @@ export function removeNetnsEtcWithPrefix(prefix: string): string[] {
  * Waits until something in `ns` listens on UDP port `port` (a DNS server just started: its clients'
  * first lookups must not find the port closed), up to `timeoutMs`; resolves to whether it does.
  */
-export async function waitForUdpListener(ns: string, port: number, timeoutMs = 5000): Promise<boolean> {
+export async function waitForUdpListener(ns: string, port: number, timeoutMs = 15_000): Promise<boolean> {
   assertNamespaceName(ns);
   for (const end = Date.now() + timeoutMs; ; ) {
     const r = await runInNamespace(ns, 'ss', ['-H', '-u', '-l', '-n', `sport = :${port}`], { timeoutMs: 5000 }).catch(
