@@ -29,6 +29,11 @@ export interface ObserveOptions {
   iptables?: ReadonlySet<string>;
   /** Namespaces whose ebtables filter table to read (bridge hosts with anti-spoofing ports). */
   ebtables?: ReadonlySet<string>;
+  /**
+   * Namespaces whose ebtables to read if the machine can (the tables view of every bridge host):
+   * an `ebtables-save` that fails (no ebtables here) leaves `ebtables` unset instead of failing the read.
+   */
+  ebtablesIfAvailable?: ReadonlySet<string>;
   /** Namespaces read at once. Default 4. */
   concurrency?: number;
   /**
@@ -327,7 +332,7 @@ async function readNamespace(
   ns: string,
   withIptables: boolean,
   withPeerNamespaces: boolean,
-  withEbtables = false,
+  withEbtables: boolean | 'if-available' = false,
 ): Promise<NamespaceState | undefined> {
   // The peer namespaces' ids ride in the same `ip -batch` (one process, not two): its last value.
   const [r, iptables, ebtables] = await Promise.all([
@@ -335,7 +340,9 @@ async function readNamespace(
       input: withPeerNamespaces ? `${IP_BATCH}netns list-id\n` : IP_BATCH,
     }),
     withIptables ? readIptables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
-    withEbtables ? readEbtables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
+    withEbtables
+      ? readEbtables(ns).catch((e: unknown) => (withEbtables === 'if-available' ? undefined : (e as Error)))
+      : Promise.resolve(undefined),
   ]);
   if (r.code !== 0) {
     if (isMissingNamespace(r.stderr)) return undefined;
@@ -374,7 +381,12 @@ export async function observeNamespaces(names: readonly string[], opts: ObserveO
   const present = new Set(await listNamespaces());
   const targets = wanted.filter((n) => present.has(n));
   const results = await mapLimit(targets, opts.concurrency ?? 4, (ns) =>
-    readNamespace(ns, opts.iptables?.has(ns) ?? false, opts.peerNamespaces ?? false, opts.ebtables?.has(ns) ?? false),
+    readNamespace(
+      ns,
+      opts.iptables?.has(ns) ?? false,
+      opts.peerNamespaces ?? false,
+      opts.ebtables?.has(ns) ? true : opts.ebtablesIfAvailable?.has(ns) ? 'if-available' : false,
+    ),
   );
   const namespaces: Record<string, NamespaceState> = {};
   for (const r of results.filter((x): x is NamespaceState => x !== undefined).sort((a, b) => cmp(a.name, b.name))) {

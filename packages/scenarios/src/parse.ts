@@ -235,6 +235,10 @@ export class LabIndex {
         else add(m.host, deviceName(overlay.name));
       }
     }
+    // A macvlan is an interface of its node too (its parent is a link's end, already added).
+    for (const m of Array.isArray(lab.macvlans) ? lab.macvlans : []) {
+      if (m && typeof m.node === 'string' && typeof m.interface === 'string') add(m.node, m.interface);
+    }
   }
 
   has(node: string): boolean {

@@ -1,5 +1,5 @@
 // The kernel's tables for one node or bridge of the applied lab, live: a bridge's forwarding
-// database (with the VXLAN remote entries), a namespace's interfaces, routes and neighbours. Rows
+// database (with the VXLAN remote entries) and ebtables, a namespace's interfaces, routes and neighbours. Rows
 // that appear with an update flash briefly, so learning (a MAC showing up in `bridge fdb` once a
 // ping crosses the bridge) can be watched as it happens.
 import { plural } from '@patchbay/topology';
@@ -11,9 +11,11 @@ import '../components/inspector.css';
 import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
 import type { Client } from '../api/client';
+import { EbtablesSection } from './EbtablesSection';
 import { ProcessesSection } from './ProcessesSection';
 import { resolvConfLines } from './tables-format';
 import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
+import { iptablesChains, kubeRuleNote } from './iptables-format';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
 function uniqueKeys(keys: string[]): string[] {
@@ -182,6 +184,38 @@ function RouteTable({ section, fresh }: { section: RouteSection; fresh: Set<stri
   );
 }
 
+/** The node's iptables chains with rules (kube-proxy's Service chains among them). */
+function IptablesSection({ node }: { node: NodeView }) {
+  const chains = iptablesChains(node.nat);
+  if (chains.length === 0) return null;
+  return (
+    <section className="pb-table-section" data-testid="iptables-section">
+      <h3>
+        iptables <span className="badge">{chains.reduce((n, c) => n + c.rules.length, 0)}</span>
+      </h3>
+      {chains.map((c) => (
+        <div key={`${c.table}/${c.chain}`} className="pb-route-table" data-testid={`chain-${c.table}-${c.chain}`}>
+          <p className="pb-muted pb-table-sub">
+            <span className="mono">
+              -t {c.table} {c.chain}
+            </span>
+            {c.policy !== '-' ? ` · policy ${c.policy}` : ''}
+            {c.kube ? ' · kube-proxy' : ''}
+          </p>
+          <ul className="pb-rules mono">
+            {c.rules.map((r, k) => (
+              <li key={`${k}|${r}`}>
+                {r}
+                {c.kube && kubeRuleNote(r) ? <span className="pb-muted"> ({kubeRuleNote(r)})</span> : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </section>
+  );
+}
+
 function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client?: Client }) {
   const ifKeys = uniqueKeys(node.interfaces.map((i) => i.name));
   const routeKeys = routeSections(node.routes).flatMap((section) => section.rows.map((row) => row.key));
@@ -267,6 +301,7 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
           ))}
         </ul>
       </section>
+      <IptablesSection node={node} />
       <section className="pb-table-section">
         <h3>
           Neighbours (ARP) <span className="badge">{node.neighbours.length}</span>
@@ -348,7 +383,10 @@ export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string; c
     if (spec?.kind === 'bridge' || (!spec && bridge)) {
       body = bridge ? (
         bridge.present ? (
-          <FdbTable bridge={bridge} />
+          <>
+            <FdbTable bridge={bridge} />
+            <EbtablesSection bridge={bridge} />
+          </>
         ) : (
           <p className="pb-muted">The bridge {target} is not in the kernel: apply the lab.</p>
         )

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fdbCapText, macvlanText, portFlagsText, resolvConfLines, routeSections } from './tables-format';
+import {
+  ebtablesChains,
+  fdbCapText,
+  macvlanText,
+  portFlagsText,
+  resolvConfLines,
+  routeSections,
+} from './tables-format';
 
 describe('fdbCapText', () => {
   it('shows the count against the cap, and says when the table is full', () => {
@@ -87,5 +94,34 @@ describe('resolvConfLines', () => {
         '# written by Patchbay from the lab file (dns:)\nnameserver 10.0.0.53\n\nsearch lab.internal\noptions ndots:5\n',
       ),
     ).toEqual(['nameserver 10.0.0.53', 'search lab.internal', 'options ndots:5']);
+  });
+});
+
+describe('ebtablesChains', () => {
+  it("groups a bridge's ebtables by chain, leaving out empty ACCEPT built-ins", () => {
+    expect(
+      ebtablesChains({
+        filter: [
+          ':INPUT ACCEPT',
+          ':FORWARD ACCEPT',
+          ':OUTPUT ACCEPT',
+          ':PB-veth-db RETURN',
+          '-A FORWARD -i veth-db -j PB-veth-db',
+          '-A PB-veth-db -s ! 02:42:ac:11:00:03 -j DROP',
+          '-A PB-veth-db -p IPv4 --ip-src 172.17.0.3 -j RETURN',
+        ],
+      }),
+    ).toEqual([
+      { chain: 'FORWARD', policy: 'ACCEPT', rules: ['-i veth-db -j PB-veth-db'] },
+      {
+        chain: 'PB-veth-db',
+        policy: 'RETURN',
+        rules: ['-s ! 02:42:ac:11:00:03 -j DROP', '-p IPv4 --ip-src 172.17.0.3 -j RETURN'],
+      },
+    ]);
+    expect(ebtablesChains({ filter: [':INPUT ACCEPT', ':FORWARD DROP', ':OUTPUT ACCEPT'] })).toEqual([
+      { chain: 'FORWARD', policy: 'DROP', rules: [] },
+    ]);
+    expect(ebtablesChains(undefined)).toEqual([]);
   });
 });
