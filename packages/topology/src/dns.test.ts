@@ -46,6 +46,16 @@ describe('dns records and servers', () => {
     ]);
   });
 
+  it('a Kubernetes Service is a record too: its name answers its ClusterIP', () => {
+    const { lab } = labOf(base);
+    const withService: Lab = {
+      ...lab!,
+      services: [{ name: 'api', clusterIP: '10.96.0.20', ports: [{ port: 80 }], endpoints: [{ node: 'c1' }] }],
+    };
+    expect(dnsRecords(withService)).toContainEqual({ name: 'api', addresses: ['10.96.0.20'] });
+    expect(dnsServerCommand(dnsRecords(withService))).toContain('--host-record=api,10.96.0.20');
+  });
+
   it("a server's dnsmasq line: no upstream, every query logged, each name bare and in the domain", () => {
     expect(dnsServerCommand([{ name: 'web', addresses: ['10.0.0.10'] }], { domain: 'lab.internal' })).toBe(
       'exec dnsmasq --keep-in-foreground --log-facility=- --log-queries --no-resolv --no-hosts --no-poll --pid-file= --local=/#/ --host-record=web,web.lab.internal,10.0.0.10',

@@ -1,6 +1,6 @@
 // DNS in a lab, in lab terms and as plan operations. Pure.
 // * `dnsRecords(lab)`: the names the lab's DNS answers — every node with an address (ONE list, so
-//   other kinds of names, such as Kubernetes Service names, are added here and nowhere else).
+//   Kubernetes Service names with their ClusterIPs are added here, and any other kind of name goes here too).
 // * A `dnsServer:` node runs dnsmasq (`dnsServerCommand`): the records as --host-record, no
 //   upstream (--no-resolv, and --local=/#/ so any other name is NXDOMAIN, not REFUSED), every query
 //   logged to its output (the node's panel), started like a `run:` process (run.ts: the node's
@@ -17,6 +17,7 @@ import { parseCidr } from './addr.js';
 import type { DnsResolverSpec, Lab } from './model.js';
 import { isBridge } from './model.js';
 import { namespaceName } from './naming.js';
+import { serviceAddresses } from './model-service.js';
 import type { Op } from './plan-types.js';
 import { shellQuote } from './run-command.js';
 
@@ -36,7 +37,7 @@ export interface DnsRecord {
   addresses: string[];
 }
 
-/** Every name of the lab with its addresses: each node that has an address. Sorted by name. */
+/** Every name of the lab with its addresses: each node that has an address, and each Service (its ClusterIP). Sorted by name. */
 export function dnsRecords(lab: Lab): DnsRecord[] {
   const byNode = new Map<string, Set<string>>();
   const add = (node: string, cidr: string) => {
@@ -51,8 +52,16 @@ export function dnsRecords(lab: Lab): DnsRecord[] {
   for (const m of lab.macvlans ?? []) for (const a of m.addresses ?? []) add(m.node, a);
   for (const [name, spec] of Object.entries(lab.nodes))
     if (isBridge(spec)) for (const a of spec.addresses ?? []) add(name, a);
+  const known = new Set(Object.keys(lab.nodes));
+  // Kubernetes Services: NAME → its ClusterIP (what CoreDNS answers for NAME.NAMESPACE.svc…)
+  for (const s of serviceAddresses(lab.services)) {
+    known.add(s.name);
+    const set = byNode.get(s.name) ?? new Set<string>();
+    set.add(s.address);
+    byNode.set(s.name, set);
+  }
   return [...byNode.entries()]
-    .filter(([node]) => node in lab.nodes)
+    .filter(([name]) => known.has(name))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, set]) => ({ name, addresses: [...set].sort() }));
 }
