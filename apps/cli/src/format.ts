@@ -84,6 +84,9 @@ export function formatState(v: LabStateView): string {
       // wrote them, so control characters (terminal escapes) are shown, not sent to the terminal
       for (const l of p.output.trimEnd().split('\n').slice(-5)) if (l) lines.push(`    | ${visible(l)}`);
     }
+    // its resolver file (lab dns:), comments left out; a student may have edited it: shown as it is
+    for (const l of (n.resolvConf ?? '').split('\n'))
+      if (l.trim() && !l.startsWith('#')) lines.push(`  resolv.conf ${visible(l)}`);
   }
   for (const b of v.bridges) {
     lines.push(

@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { labSandboxGroup } from '@patchbay/engine';
-import { deleteNamespaces, listNamespaces, listSandboxGroups, removeSandboxGroups } from '@patchbay/kernel';
+import {
+  deleteNamespaces,
+  listNamespaces,
+  listSandboxGroups,
+  removeNetnsEtcWithPrefix,
+  removeSandboxGroups,
+} from '@patchbay/kernel';
 
 export const CLI = join(import.meta.dirname, '../dist/main.js');
 export const EXAMPLES_DIR = join(import.meta.dirname, '../../../examples');
@@ -82,6 +88,7 @@ export function cliEnv(prefix: string): CliEnv {
     namespaces: () => listNamespaces(prefix),
     async cleanup() {
       await deleteNamespaces(await listNamespaces(prefix));
+      removeNetnsEtcWithPrefix(prefix); // resolver files (lab dns:) of namespaces now gone
       await removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, ''))); // `patchbay shell`'s lab cgroups
       rmSync(tmp, { recursive: true, force: true });
     },

@@ -1,7 +1,7 @@
 // What the engine's parts (apply, converge-back, destroy) share of it: settings, the journal, the
 // observation cache, the lifecycle events and the watch registry. Engine implements it; the parts
 // take it as an argument, so none of them imports engine.ts (no import cycle).
-import { killProcessesIn } from '@patchbay/kernel';
+import { killProcessesIn, removeNetnsEtc } from '@patchbay/kernel';
 import type { ObservationCache } from './cache.js';
 import type { Journal } from './journal.js';
 import type { LabLifecycle, RemovingEvent } from './lifecycle.js';
@@ -41,7 +41,9 @@ export async function removingNamespaces<T>(
   await ctx.watches.release(sorted);
   try {
     await killProcessesIn(sorted);
-    return await remove();
+    const removed = await remove();
+    for (const ns of sorted) removeNetnsEtc(ns); // their resolver files (lab `dns:`, resolv-files.ts)
+    return removed;
   } finally {
     ctx.watches.unfence(sorted);
   }

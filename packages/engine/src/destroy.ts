@@ -2,7 +2,7 @@
 // lab's namespaces (journaled, or marked as this lab's), journal `destroying`, emit `removing`
 // (awaited: processes in the namespaces end first), delete them, remove the lab's sandbox cgroup
 // (sandbox-groups.ts), drop the journal, emit `destroyed`.
-import { deleteNamespaces } from '@patchbay/kernel';
+import { deleteNamespaces, removeNetnsEtcWithPrefix } from '@patchbay/kernel';
 import { removingNamespaces, type EngineContext } from './context.js';
 import { EngineError } from './errors.js';
 import { destroyingEntry } from './journal-entries.js';
@@ -28,6 +28,7 @@ export async function destroyLab(ctx: EngineContext, name: string): Promise<{ re
     }
     await removeLabSandboxGroup(ctx.prefix, name); // after the namespaces: nothing can join it any more
     await forgetLabProcesses(ctx, name); // their records and logs
+    removeNetnsEtcWithPrefix(ctx.labNamespacePrefix(name)); // resolver files a crash left behind
     await ctx.journal.remove(name);
     await ctx.watches.refreshLab(name);
     await ctx.lifecycle.emit('destroyed', { lab: name, removed: ours });

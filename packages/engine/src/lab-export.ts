@@ -5,11 +5,13 @@ import {
   type Op,
   compile,
   desiredProcesses,
+  desiredResolvFiles,
   diff,
   labToYaml,
   opCommand,
   plan,
   planProcesses,
+  planResolvFiles,
 } from '@patchbay/topology';
 import type { Engine } from './engine.js';
 import { EngineError } from './errors.js';
@@ -25,7 +27,9 @@ export async function exportLab(engine: Engine, name: string): Promise<string> {
 export function scriptFor(lab: Lab, prefix: string): string {
   const ops: Op[] = [
     ...plan(diff(compile(lab, prefix), { namespaces: {} })).ops,
-    // `run:` processes last, as the engine starts them (the script runs them as root, unsandboxed: it says so)
+    // resolver files (dns:), then `run:` processes and DNS servers last, as the engine starts them
+    // (the script runs them as root, unsandboxed: it says so)
+    ...planResolvFiles(desiredResolvFiles(lab, prefix), []),
     ...planProcesses(desiredProcesses(lab, prefix), []),
   ];
   const lines = [

@@ -17,9 +17,15 @@ import {
   isBridge,
   resolveVethPeers,
 } from '@patchbay/topology';
-import { listNamespaces, mapLimit, readLinkNames, type LiveTables } from '@patchbay/kernel';
+import { listNamespaces, mapLimit, readLinkNames, readResolvConf, type LiveTables } from '@patchbay/kernel';
 import type { Engine } from './engine.js';
 import { processViews } from './run-processes.js';
+
+/** The node's resolver file (lab `dns:`), when it has one. */
+const resolvConfOf = (ns: string): { resolvConf?: string } => {
+  const text = readResolvConf(ns);
+  return text === undefined ? {} : { resolvConf: text };
+};
 
 // The view types are the pure core's (one definition for the engine, the server and the web app).
 export type {
@@ -198,6 +204,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       neighbours: tables.get(ns)?.neighbours ?? [],
       nat: o?.iptables,
       ...(processes.has(node) ? { processes: processes.get(node)! } : {}),
+      ...resolvConfOf(ns),
     });
   }
 

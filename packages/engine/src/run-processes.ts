@@ -9,17 +9,27 @@ import {
   listNodeProcesses,
   mapLimit,
   readNodeProcessLog,
+  readResolvConf,
+  removeNetnsEtc,
   removeNodeProcessDir,
   startNodeProcess,
   stopNodeProcess,
+  waitForUdpListener,
+  writeResolvConf,
 } from '@patchbay/kernel';
 import {
   type Lab,
   type Op,
   type ProcessView,
   type RunningProcess,
+  type CurrentResolvFile,
   desiredProcesses,
+  desiredResolvFiles,
+  isBridge,
+  isDnsProcessName,
+  namespaceName,
   planProcesses,
+  planResolvFiles,
 } from '@patchbay/topology';
 import type { EngineSettings } from './settings.js';
 import { labSandboxLimits } from './sandbox-groups.js';
@@ -49,18 +59,51 @@ export function runningProcesses(ctx: RunContext, lab: string): RunningProcess[]
   }));
 }
 
-/** The process operations from what runs to what `lab` wants; `deleted`: namespaces the kernel plan deletes. */
-export function planLabProcesses(ctx: RunContext, lab: Lab, deleted: readonly string[]): Op[] {
-  return planProcesses(desiredProcesses(lab, ctx.prefix), runningProcesses(ctx, lab.name), {
-    replaced: new Set(deleted),
-  });
+/** The resolver files (lab `dns:`) of `lab`'s nodes there now. */
+export function currentResolvFiles(ctx: RunContext, lab: Lab): CurrentResolvFile[] {
+  const out: CurrentResolvFile[] = [];
+  for (const [node, spec] of Object.entries(lab.nodes)) {
+    if (isBridge(spec)) continue;
+    const ns = namespaceName(ctx.prefix, lab.name, node);
+    const content = readResolvConf(ns);
+    if (content !== undefined) out.push({ ns, node, content });
+  }
+  return out;
 }
 
-/** Carries out process ops (stops or starts); resolves to the failures, in words. */
-export async function runProcessOps(ctx: RunContext, lab: string, ops: readonly Op[]): Promise<string[]> {
+/**
+ * The process operations from what runs to what `lab` wants, with its nodes' resolver files
+ * (dns.ts: written before any process starts, so each sees its node's); `deleted`: namespaces the
+ * kernel plan deletes (their files go with them and are written again).
+ */
+export function planLabProcesses(ctx: RunContext, lab: Lab, deleted: readonly string[]): Op[] {
+  const replaced = new Set(deleted);
+  const files = planResolvFiles(desiredResolvFiles(lab, ctx.prefix), currentResolvFiles(ctx, lab), { replaced });
+  const processes = planProcesses(desiredProcesses(lab, ctx.prefix), runningProcesses(ctx, lab.name), { replaced });
+  const inPhase = (list: Op[], phase: Op['phase']) => list.filter((o) => o.phase === phase);
+  return [
+    ...inPhase(files, 'unprocess'),
+    ...inPhase(processes, 'unprocess'),
+    ...inPhase(files, 'process'),
+    ...inPhase(processes, 'process'),
+  ];
+}
+
+/** Carries out process ops (stops or starts) and resolver-file ops; resolves to the failures, in words. */
+export async function runProcessOps(ctx: RunContext, lab: string, allOps: readonly Op[]): Promise<string[]> {
   const dir = processDir(ctx, lab);
   const limits = labSandboxLimits(ctx.prefix, lab, ctx.settings.sandboxLimits);
   const failures: string[] = [];
+  // resolver files first: a process started next reads its node's
+  for (const op of allOps.filter((o) => o.tool === 'file')) {
+    try {
+      if (op.args[0] === 'remove') removeNetnsEtc(op.ns);
+      else await writeResolvConf(op.ns, op.input ?? '');
+    } catch (e) {
+      failures.push(`resolv.conf of ${op.subject.node}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const ops = allOps.filter((o) => o.tool !== 'file');
   // A stop is signals and waiting (up to its grace period), no process of ours: all at once. A start
   // spawns a supervisor and a sandbox: a few at a time.
   const width = ops.every((o) => o.phase === 'unprocess') ? Math.max(ops.length, 1) : ctx.settings.concurrency;
@@ -84,6 +127,15 @@ export async function runProcessOps(ctx: RunContext, lab: string, ops: readonly 
       );
     }
   });
+  // a DNS server (dns.ts) must answer once the apply is over: its clients' first lookups (a check
+  // right after apply) must not find port 53 closed
+  const dnsStarts = ops.filter((o) => o.args[0] === 'start' && isDnsProcessName(o.subject.detail));
+  await Promise.all(
+    dnsStarts.map(async (op) => {
+      if (!(await waitForUdpListener(op.ns, 53)))
+        failures.push(`${op.subject.detail} on ${op.subject.node}: nothing listens on port 53 (see its output)`);
+    }),
+  );
   return failures;
 }
 

@@ -9,6 +9,7 @@ import {
   execInNamespace,
   listNamespaces,
   listSandboxGroups,
+  removeNetnsEtcWithPrefix,
   removeSandboxGroups,
   run,
 } from '@patchbay/kernel';
@@ -45,6 +46,7 @@ export function testEngine(prefix: string): TestEngine {
     dataDir,
     async cleanup() {
       await deleteNamespaces(await listNamespaces(prefix));
+      removeNetnsEtcWithPrefix(prefix); // resolver files (lab dns:) of namespaces now gone
       await removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, '')));
       rmSync(dataDir, { recursive: true, force: true });
     },

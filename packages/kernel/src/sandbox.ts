@@ -69,6 +69,7 @@ import {
   SANDBOX_UID,
   prepareSandboxEtc,
 } from './sandbox-etc.js';
+import { resolvConfFile } from './resolv-files.js';
 import { killSandbox } from './sandbox-kill.js';
 import {
   DEFAULT_SANDBOX_LIMITS,
@@ -199,6 +200,11 @@ export function sandboxArgv(ns: string, opts: SandboxOptions): { file: string; a
     '--ro-bind',
     etc.profile,
     '/etc/profile',
+    // the node's resolver settings (lab `dns:`), where `ip netns exec` takes them from; writable by
+    // the node's user, as a container's resolv.conf is (resolv-files.ts owns it to that user)
+    '--bind-try',
+    resolvConfFile(ns),
+    '/etc/resolv.conf',
     '--proc',
     '/proc',
     '--dev',

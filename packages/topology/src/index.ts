@@ -33,3 +33,4 @@ export { checkRunLines, hasControlChar, runCommandProblem } from './validate-run
 export * from './compile-firewall.js';
 export * from './firewall-rule.js';
 export * from './compile-policy.js';
+export * from './dns.js';

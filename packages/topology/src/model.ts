@@ -4,6 +4,8 @@
 import type { FirewallRuleSpec, NetworkPolicySpec } from './model-firewall.js';
 import type { BridgePortSpec, MacvlanSpec } from './model-macvlan.js';
 export * from './model-firewall.js';
+import type { DnsServerSpec, DnsSpec } from './model-dns.js';
+export * from './model-dns.js';
 export * from './model-macvlan.js';
 import type { ServiceSpec } from './model-service.js';
 export * from './model-service.js';
@@ -56,6 +58,10 @@ export interface NetNodeSpec {
   labels?: Record<string, string>;
   /** iptables rules of this node, in order (model-firewall.ts). */
   firewall?: FirewallRuleSpec[];
+  /** Resolver settings (its /etc/resolv.conf), or `docker` (embedded DNS at 127.0.0.11): dns.ts. */
+  dns?: DnsSpec;
+  /** Runs a DNS server (dnsmasq) answering every name of the lab: dns.ts. */
+  dnsServer?: DnsServerSpec;
 }
 
 export interface BridgeSpec {

@@ -4,6 +4,7 @@
 // the operations of one stage, namespace and tool into a single process (`ip -batch -`,
 // `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
 
+import { fileCommand } from './dns-command.js';
 import { processCommand } from './run-command.js';
 
 /** Phases in the order they run (grouped into STAGES); within a stage, namespaces run concurrently. */
@@ -61,9 +62,11 @@ export const STAGES: readonly (readonly Phase[])[] = [
  * - `netlink`: a line of `ip -batch` syntax this iproute2 (6.1) does not know, carried out over
  *   rtnetlink by Patchbay's helper inside `ns` (today: `link set dev BR type bridge fdb_max_learned N`);
  * - `process`: a `run:` process started (`args`: start, key, command) or stopped in `ns`'s sandbox by
- *   the engine, not by executePlan (run.ts).
+ *   the engine, not by executePlan (run.ts);
+ * - `file`: a node's resolver file written (`args`: write, path; content in `input`) or removed by
+ *   the engine (dns.ts).
  */
-export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'ebtables' | 'netlink' | 'process';
+export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'ebtables' | 'netlink' | 'process' | 'file';
 
 export type OpKind =
   | 'namespace'
@@ -76,7 +79,8 @@ export type OpKind =
   | 'nat'
   | 'ebtables'
   | 'neigh'
-  | 'process';
+  | 'process'
+  | 'dns';
 
 export interface Op {
   phase: Phase;
@@ -131,5 +135,7 @@ export function opCommand(op: Op): string {
       return `ip netns exec ${op.ns} ebtables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
     case 'process':
       return processCommand(op);
+    case 'file':
+      return fileCommand(op);
   }
 }

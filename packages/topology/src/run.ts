@@ -11,6 +11,7 @@ import type { Lab, RunSpec } from './model.js';
 import { isBridge } from './model.js';
 import { namespaceName } from './naming.js';
 import type { Op } from './plan-types.js';
+import { dnsProcesses } from './dns.js';
 
 export const MAX_RUN_PER_NODE = 8;
 export const MAX_RUN_PER_LAB = 64;
@@ -61,8 +62,16 @@ export interface RunningProcess {
   code?: number;
 }
 
-/** Every process lab `lab` wants, by node then list order. Call only on a validated lab. */
+/** Every process lab `lab` wants, by node then list order, then its DNS servers (dns.ts). Call only on a validated lab. */
 export function desiredProcesses(lab: Lab, prefix: string): DesiredProcess[] {
+  return [
+    ...runProcesses(lab, prefix),
+    ...dnsProcesses(lab, prefix).map((p) => ({ ...p, key: processKey(p.node, p.command) })),
+  ];
+}
+
+/** The processes of the nodes' `run:` lines. */
+function runProcesses(lab: Lab, prefix: string): DesiredProcess[] {
   const out: DesiredProcess[] = [];
   for (const node of Object.keys(lab.nodes).sort()) {
     const spec = lab.nodes[node]!;

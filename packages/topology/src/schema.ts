@@ -8,6 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
 import { FirewallRuleSchema, LabelsSchema, NetworkPolicySchema } from './schema-firewall.js';
+import { DnsSchema, DnsServerSchema } from './schema-dns.js';
 import { BridgePortSchema, MacvlanSchema } from './schema-macvlan.js';
 import { ServiceSchema } from './schema-service.js';
 
@@ -133,6 +134,8 @@ export const NetNodeSchema = Type.Object(
         description: 'iptables rules of this node, appended in order (after NAT and policy chains).',
       }),
     ),
+    dns: Type.Optional(DnsSchema),
+    dnsServer: Type.Optional(DnsServerSchema),
   },
   { additionalProperties: false, description: 'A network namespace: host, netns or router.' },
 );

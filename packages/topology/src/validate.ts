@@ -10,6 +10,7 @@ import { checkBridgePorts, checkMacvlans } from './validate-macvlan.js';
 import { checkServices } from './validate-service.js';
 import { checkOverlays } from './validate-overlays.js';
 import { checkRunLines } from './validate-run.js';
+import { checkDns } from './validate-dns.js';
 import { checkNodeRules } from './validate-routes.js';
 import { checkSubnets } from './validate-subnets.js';
 import {
@@ -66,6 +67,9 @@ export function checkLab(lab: Lab, opts: ValidateOptions = {}): { problems: Prob
     checkServices(ctx);
     checkRunLines(lab, (path, code, message) => ctx.add(path, code, message));
     checkFirewall(ctx);
+    checkDns(lab, (path, code, message, severity) =>
+      severity === 'warning' ? ctx.warn(path, code, message) : ctx.add(path, code, message),
+    );
   } catch (err) {
     // Only reachable with input that bypassed the structural check; still report, never throw.
     ctx.add('', 'lab.invalid', `the lab could not be checked: ${err instanceof Error ? err.message : String(err)}`);

@@ -161,6 +161,12 @@ export const NodeViewSchema = Type.Object(
     processes: Type.Optional(
       Type.Array(ProcessViewSchema, { description: 'Its `run:` processes (absent: it runs none).' }),
     ),
+    resolvConf: Type.Optional(
+      Type.String({
+        description:
+          'Its resolver file as it is now (/etc/netns/NS/resolv.conf, from the lab’s `dns:`, or as edited inside the node); absent: it has none.',
+      }),
+    ),
   },
   { title: 'NodeView' },
 );

@@ -14,6 +14,7 @@ import type { Client } from '../api/client';
 import { EbtablesSection } from './EbtablesSection';
 import { IptablesSection } from './IptablesSection';
 import { ProcessesSection } from './ProcessesSection';
+import { resolvConfLines } from './tables-format';
 import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
@@ -201,6 +202,12 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
         {node.forwarding !== undefined && <> · forwarding {node.forwarding ? 'on' : 'off'}</>}
       </p>
       <ProcessesSection lab={lab} node={node} {...(client ? { client } : {})} />
+      {node.resolvConf !== undefined && (
+        <section className="pb-table-section" data-testid="tables-resolv-conf">
+          <h3>Resolver (/etc/resolv.conf)</h3>
+          <pre className="mono">{resolvConfLines(node.resolvConf).join('\n')}</pre>
+        </section>
+      )}
       <section className="pb-table-section">
         <h3>
           Interfaces <span className="badge">{node.interfaces.length}</span>

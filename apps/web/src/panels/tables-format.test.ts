@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ebtablesChains, fdbCapText, iptablesChains, macvlanText, portFlagsText, routeSections } from './tables-format';
+import {
+  ebtablesChains,
+  fdbCapText,
+  iptablesChains,
+  macvlanText,
+  portFlagsText,
+  resolvConfLines,
+  routeSections,
+} from './tables-format';
 
 describe('fdbCapText', () => {
   it('shows the count against the cap, and says when the table is full', () => {
@@ -77,6 +85,16 @@ describe('port flags and macvlans in the interfaces table', () => {
     expect(portFlagsText({})).toBe('');
     expect(macvlanText({ macvlan: { mode: 'private', parent: 'host/eth0' } })).toBe('macvlan private on host:eth0');
     expect(macvlanText({})).toBe('');
+  });
+});
+
+describe('resolvConfLines', () => {
+  it("shows a node's resolver settings without comments or blank lines", () => {
+    expect(
+      resolvConfLines(
+        '# written by Patchbay from the lab file (dns:)\nnameserver 10.0.0.53\n\nsearch lab.internal\noptions ndots:5\n',
+      ),
+    ).toEqual(['nameserver 10.0.0.53', 'search lab.internal', 'options ndots:5']);
   });
 });
 

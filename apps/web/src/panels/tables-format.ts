@@ -90,6 +90,11 @@ export function macvlanText(i: Pick<InterfaceView, 'macvlan'>): string {
   return `macvlan ${i.macvlan.mode}${i.macvlan.parent ? ` on ${i.macvlan.parent.replace('/', ':')}` : ''}`;
 }
 
+/** A node's resolver file as shown in its tables: its settings, without comments or blank lines. */
+export function resolvConfLines(text: string): string[] {
+  return text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+}
+
 export interface EbtablesChainView {
   chain: string;
   policy: string;

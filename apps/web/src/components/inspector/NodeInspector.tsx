@@ -13,6 +13,7 @@ import {
 } from '@patchbay/topology';
 import { useEffect, useState } from 'react';
 import { connect, renameNode } from '../../model/lab-edit';
+import { DnsFields } from './DnsFields';
 import {
   append,
   editNetNode,
@@ -393,6 +394,7 @@ function NetNodeFields({ lab, name, spec }: { lab: Lab; name: string; spec: NetN
       </RowList>
       <RunList path={`${path}.run`} spec={spec} onChange={(run) => set('run', run.length ? run : undefined)} />
       <FirewallFields lab={lab} name={name} spec={spec} change={change} />
+      <DnsFields lab={lab} path={path} spec={spec} onChange={change} />
     </>
   );
 }
