@@ -15,7 +15,7 @@ PNPM_VERSION=10.34.9
 # captures; util-linux's unshare for its private tracefs mount) · libseccomp2: the sandbox's syscall filter, compiled at first use
 # by packages/kernel/helpers/seccomp-filter.py (util-linux's prlimit sets the sandbox's rlimits).
 APT_PACKAGES=(iproute2 tcpdump iptables iputils-ping util-linux procps bubblewrap python3 g++ make ca-certificates chromium fonts-dejavu-core
-  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2)
+  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2 containernetworking-plugins)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -22,6 +22,7 @@ import {
   type LiveTables,
 } from '@patchbay/kernel';
 import type { Engine } from './engine.js';
+import { cniViews } from './cni-attachments.js';
 import { processViews } from './run-processes.js';
 
 // The view types are the pure core's (one definition for the engine, the server and the web app).
@@ -164,6 +165,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
   };
 
   const processes = processViews(engine, lab);
+  const cni = cniViews(engine, lab);
   const nodes: NodeView[] = [];
   for (const ns of nsNames) {
     const d = desired.namespaces[ns];
@@ -184,6 +186,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       neighbours: tables.get(ns)?.neighbours ?? [],
       nat: o?.iptables,
       ...(processes.has(node) ? { processes: processes.get(node)! } : {}),
+      ...(cni.has(node) ? { cni: cni.get(node)! } : {}),
     });
   }
 

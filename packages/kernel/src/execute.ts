@@ -70,6 +70,8 @@ export function validateOp(op: Op, path = 'op'): void {
     throw new Error(
       `${path}: a \`run:\` process op is carried out by the engine (node-process.ts), not in a plan's batch`,
     );
+  if (op.tool === 'cni')
+    throw new Error(`${path}: a CNI op is carried out by the engine (kernel cni.ts), not in a plan's batch`);
   if (!Array.isArray(op.args) || op.args.length === 0) {
     if (op.tool !== 'iptables' && op.tool !== 'ebtables') throw new Error(`${path}: no args`);
   }
@@ -328,7 +330,8 @@ function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): P
     case 'ebtables':
       return runIptables(ops, timeoutMs);
     case 'process':
-      throw new Error('process ops are not run by executePlan'); // refused by validateOp already
+    case 'cni':
+      throw new Error(`${ops[0]!.tool} ops are not run by executePlan`); // refused by validateOp already
   }
 }
 

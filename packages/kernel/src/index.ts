@@ -32,3 +32,4 @@ export * from './why-probe.js';
 export * from './why-drop-reason.js';
 export * from './sandbox-cpu-idle.js';
 export * from './node-process.js';
+export * from './cni.js';

@@ -26,4 +26,5 @@ export * from './plural.js';
 export { staleNeighbours, type NeighbourChange } from './neighbours.js';
 export * from './why.js';
 export * from './run.js';
+export * from './cni.js';
 export { checkRunLines, hasControlChar, runCommandProblem } from './validate-run.js';

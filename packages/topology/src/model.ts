@@ -1,7 +1,9 @@
 // The lab file as users write it (LAB-FORMAT.md, version 1). These types are what `parseLab`
 // returns after structural validation; semantic validation (`validateLab`) then checks references,
 // addresses and kernel limits. Optional fields stay optional here: defaults are applied by `compile`.
+import type { CniSpec } from './model-cni.js';
 import type { BridgePortSpec, MacvlanSpec } from './model-macvlan.js';
+export * from './model-cni.js';
 export * from './model-macvlan.js';
 
 export type NodeKind = 'host' | 'netns' | 'router' | 'bridge';
@@ -46,6 +48,8 @@ export interface NetNodeSpec {
   forwardPolicy?: 'accept' | 'drop';
   /** Long-running processes, started (sandboxed) once the node is wired: see run.ts. */
   run?: RunSpec[];
+  /** Interfaces a reference CNI plugin attaches (model-cni.ts, cni.ts). */
+  cni?: CniSpec[];
 }
 
 export interface BridgeSpec {

@@ -4,11 +4,13 @@
 // the operations of one stage, namespace and tool into a single process (`ip -batch -`,
 // `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
 
+import { type CniOpDetail, cniCommand } from './cni-command.js';
 import { processCommand } from './run-command.js';
 
 /** Phases in the order they run (grouped into STAGES); within a stage, namespaces run concurrently. */
 export const PHASES = [
   'unprocess', // stop `run:` processes no longer wanted (before any namespace goes: run.ts)
+  'uncni', // CNI DEL of attachments removed or changed, before their namespaces go (cni.ts)
   'unmacvlan', // delete macvlans no longer wanted, or whose parent goes (before any parent is deleted)
   'unlink', // delete links no longer wanted (or to be re-created)
   'unnamespace', // delete namespaces no longer wanted
@@ -26,6 +28,7 @@ export const PHASES = [
   'unfdb', // remove VXLAN flood entries no longer wanted
   'fdb', // VXLAN flood entries (head-end replication)
   'neigh', // forget neighbours' ARP entries for addresses with a new MAC (after the new owner is up)
+  'cni', // CNI ADD of new or changed attachments (once every node is wired: cni.ts)
   'process', // start `run:` processes (once every node is wired: run.ts)
 ] as const;
 export type Phase = (typeof PHASES)[number];
@@ -41,6 +44,7 @@ export type Phase = (typeof PHASES)[number];
  */
 export const STAGES: readonly (readonly Phase[])[] = [
   ['unprocess'],
+  ['uncni'],
   ['unmacvlan'],
   ['unlink'],
   ['unnamespace', 'namespace'],
@@ -48,6 +52,7 @@ export const STAGES: readonly (readonly Phase[])[] = [
   ['macvlan'],
   ['unroute', 'unaddress', 'mark', 'tunnel', 'configure', 'route', 'sysctl', 'iptables'],
   ['unfdb', 'fdb', 'neigh'],
+  ['cni'],
   ['process'],
 ];
 
@@ -61,9 +66,11 @@ export const STAGES: readonly (readonly Phase[])[] = [
  * - `netlink`: a line of `ip -batch` syntax this iproute2 (6.1) does not know, carried out over
  *   rtnetlink by Patchbay's helper inside `ns` (today: `link set dev BR type bridge fdb_max_learned N`);
  * - `process`: a `run:` process started (`args`: start, key, command) or stopped in `ns`'s sandbox by
- *   the engine, not by executePlan (run.ts).
+ *   the engine, not by executePlan (run.ts);
+ * - `cni`: a reference CNI plugin run (ADD or DEL) with the host node's namespace as its own, by the
+ *   engine through the kernel driver, not by executePlan (cni.ts; `cni` holds the contract's parameters).
  */
-export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'ebtables' | 'netlink' | 'process';
+export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'ebtables' | 'netlink' | 'process' | 'cni';
 
 export type OpKind =
   | 'namespace'
@@ -76,7 +83,8 @@ export type OpKind =
   | 'nat'
   | 'ebtables'
   | 'neigh'
-  | 'process';
+  | 'process'
+  | 'cni';
 
 export interface Op {
   phase: Phase;
@@ -100,6 +108,8 @@ export interface Op {
   alsoTouches?: string[];
   /** `process` stops: the recorded supervisor pid (shown in the command). */
   pid?: number;
+  /** `cni` ops: the CNI contract's parameters (the config is `input`). */
+  cni?: CniOpDetail;
 }
 
 export interface Plan {
@@ -130,5 +140,7 @@ export function opCommand(op: Op): string {
       return `ip netns exec ${op.ns} ebtables-restore <<'EOF'\n${(op.input ?? '').trimEnd()}\nEOF`;
     case 'process':
       return processCommand(op);
+    case 'cni':
+      return cniCommand(op);
   }
 }

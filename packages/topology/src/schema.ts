@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
+import { CniSchema } from './schema-cni.js';
 import { BridgePortSchema, MacvlanSchema } from './schema-macvlan.js';
 
 export const LAB_SCHEMA_ID = 'https://patchbay.dev/schema/lab-v1.json';
@@ -112,6 +113,11 @@ export const NetNodeSchema = Type.Object(
       Type.Array(RunSchema, {
         description:
           'Long-running commands (a web server, an echo service), started in the node’s sandbox (an unprivileged user, the lab’s cgroup) after the node is wired, restarted when their line changes, stopped before the node goes. At most 8 per node, 64 per lab.',
+      }),
+    ),
+    cni: Type.Optional(
+      Type.Array(CniSchema, {
+        description: 'Interfaces attached by the reference CNI plugins (bridge, ptp, macvlan).',
       }),
     ),
   },

@@ -4,6 +4,8 @@
 // schemas); the web app reads them. They live here, in the pure core, as TypeBox schemas so that all
 // three share one definition and the protocol's contract can name them.
 import { Type, type Static } from '@sinclair/typebox';
+import { CniViewSchema } from './views-cni.js';
+export * from './views-cni.js';
 
 const LinkKindSchema = Type.Union([
   Type.Literal('loopback'),
@@ -157,6 +159,7 @@ export const NodeViewSchema = Type.Object(
     processes: Type.Optional(
       Type.Array(ProcessViewSchema, { description: 'Its `run:` processes (absent: it runs none).' }),
     ),
+    cni: Type.Optional(Type.Array(CniViewSchema, { description: 'Its CNI attachments (absent: it has none).' })),
   },
   { title: 'NodeView' },
 );
