@@ -13,6 +13,7 @@ import {
   formatProblem,
   isBridge,
   isBridgeMember,
+  CNI_DEFAULT_BRIDGE,
   parseCidr,
   parseIPv4,
   parseLabText,
@@ -233,6 +234,14 @@ export class LabIndex {
       for (const m of overlay.members ?? []) {
         if (isBridgeMember(m)) addToBridge(m.bridge, deviceName(overlay.name));
         else add(m.host, deviceName(overlay.name));
+      }
+    }
+    // CNI attachments: the interface the plugin makes in the node, the bridge plugin's bridge in its host.
+    for (const [name, n] of Object.entries(nodes)) {
+      if (isBridge(n) || !Array.isArray(n.cni)) continue;
+      for (const c of n.cni) {
+        add(name, c.interface);
+        if (c.plugin === 'bridge') add(c.host, c.bridge ?? CNI_DEFAULT_BRIDGE);
       }
     }
   }
