@@ -11,6 +11,7 @@ import '../components/inspector.css';
 import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
 import type { Client } from '../api/client';
+import { CniSection } from './CniSection';
 import { ProcessesSection } from './ProcessesSection';
 import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
 
@@ -199,6 +200,7 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
         {node.forwarding !== undefined && <> · forwarding {node.forwarding ? 'on' : 'off'}</>}
       </p>
       <ProcessesSection lab={lab} node={node} {...(client ? { client } : {})} />
+      <CniSection lab={lab} node={node.node} refresh={ifKeys.join()} {...(client ? { client } : {})} />
       <section className="pb-table-section">
         <h3>
           Interfaces <span className="badge">{node.interfaces.length}</span>

@@ -37,6 +37,7 @@ import { focusPath, useCtx, useEdit } from './context';
 import { CheckField, NumberField, ReadOnly, SelectField, TextField, type Option } from './fields';
 import { InterfaceList } from './InterfaceList';
 import { AddressList, Row, RowList } from './lists';
+import { CniList } from './CniList';
 import { RunList } from './RunList';
 import { unavailableNote, useKernelFeatures } from '../../api/kernel-features';
 
@@ -65,7 +66,11 @@ export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spe
       />
       <ReadOnly label="Kind" value={spec.kind} />
       <InterfaceList lab={lab} name={name} />
-      {isBridge(spec) ? <BridgeFields lab={lab} name={name} spec={spec} /> : <NetNodeFields name={name} spec={spec} />}
+      {isBridge(spec) ? (
+        <BridgeFields lab={lab} name={name} spec={spec} />
+      ) : (
+        <NetNodeFields lab={lab} name={name} spec={spec} />
+      )}
       <ConnectTo lab={lab} name={name} />
       <div className="pb-actions">
         <button
@@ -169,7 +174,7 @@ const TRI_OPTIONS: Option[] = [
   { value: 'off', label: 'off' },
 ];
 
-function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
+function NetNodeFields({ lab, name, spec }: { lab: Lab; name: string; spec: NetNodeSpec }) {
   const edit = useEdit();
   const { idp } = useCtx();
   const path = `nodes.${name}`;
@@ -373,6 +378,7 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
         })}
       </RowList>
       <RunList path={`${path}.run`} spec={spec} onChange={(run) => set('run', run.length ? run : undefined)} />
+      <CniList lab={lab} name={name} path={`${path}.cni`} spec={spec} onChange={(cni) => set('cni', cni)} />
     </>
   );
 }
