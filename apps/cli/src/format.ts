@@ -84,6 +84,16 @@ export function formatState(v: LabStateView): string {
       // wrote them, so control characters (terminal escapes) are shown, not sent to the terminal
       for (const l of p.output.trimEnd().split('\n').slice(-5)) if (l) lines.push(`    | ${visible(l)}`);
     }
+    for (const c of n.cni ?? []) {
+      // the plugin's answer in short (`state --json` has the config passed and the whole result)
+      const ip = c.result?.ips?.[0];
+      const got =
+        c.state === 'attached'
+          ? `${ip ? `${ip.address}${ip.gateway ? ` gw ${ip.gateway}` : ''}` : 'no address'}`
+          : 'not attached';
+      const check = c.check ? (c.check.ok ? ' check ok' : ` check FAILED: ${visible(c.check.error ?? '')}`) : '';
+      lines.push(`  cni ${c.interface} ${c.plugin} on ${c.host} network ${c.network}: ${got}${check}`);
+    }
   }
   for (const b of v.bridges) {
     lines.push(
