@@ -200,7 +200,9 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
         {node.forwarding !== undefined && <> · forwarding {node.forwarding ? 'on' : 'off'}</>}
       </p>
       <ProcessesSection lab={lab} node={node} {...(client ? { client } : {})} />
-      <CniSection lab={lab} node={node.node} refresh={ifKeys.join()} {...(client ? { client } : {})} />
+      {(node.cni?.length ?? 0) > 0 && (
+        <CniSection lab={lab} node={node.node} refresh={ifKeys.join()} {...(client ? { client } : {})} />
+      )}
       <section className="pb-table-section">
         <h3>
           Interfaces <span className="badge">{node.interfaces.length}</span>
