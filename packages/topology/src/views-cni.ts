@@ -11,9 +11,14 @@ export const CniViewSchema = Type.Object(
     state: Type.Union([Type.Literal('attached'), Type.Literal('pending')], {
       description: 'attached: ADD succeeded (result holds its answer); pending: not attached yet (apply the lab).',
     }),
-    config: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'The network config passed on stdin (as passed on ADD; pending: as the next ADD will pass it).',
-    }),
+    config: Type.Object(
+      { cniVersion: Type.String(), name: Type.String(), type: Type.String() },
+      {
+        additionalProperties: true,
+        description:
+          "The network config passed on stdin (as passed on ADD; pending: as the next ADD will pass it): the plugin's fields and ipam.",
+      },
+    ),
     env: Type.Record(Type.String(), Type.String(), { description: 'The CNI_* environment of the call.' }),
     result: Type.Optional(
       Type.Object(

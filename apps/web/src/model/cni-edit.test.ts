@@ -51,7 +51,7 @@ describe('CNI attachments in the inspector', () => {
       plugin: 'bridge',
       network: 'podnet',
       state: 'pending',
-      config: {},
+      config: { cniVersion: '1.0.0', name: 'podnet', type: 'bridge' },
       env: {},
     };
     expect(cniStateText(base)).toBe('not attached yet: apply the lab');
