@@ -11,6 +11,7 @@ import { listNamespaces, run } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
 import { cniDir, cniIpamDir, cniRecords } from './cni-attachments.js';
 import { labState } from './lab-state.js';
+import { explainPath } from './why/explain.js';
 import { ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbcnik-';
@@ -123,6 +124,8 @@ describe('CNI reference plugins on the real kernel', () => {
     });
     expect(aView.cni?.[0]?.result?.ips?.[0]?.gateway).toBe('10.88.0.1');
     expect(aView.interfaces.some((i) => i.name === 'eth0')).toBe(true); // read like any other interface
+    // `why` walks the plugins' links like any other (by address: the lab file gives pods none).
+    expect((await explainPath(t.engine, 'cni', { from: 'a', to: ipOf('p'), probe: false })).reachable).toBe(true);
 
     // Removing b's attachment runs DEL: its interface and its IPAM reservation go, a keeps working.
     const bIp = ipOf('b');
@@ -145,5 +148,27 @@ describe('CNI reference plugins on the real kernel', () => {
     expect(await listNamespaces(PREFIX)).toEqual([]);
     expect(existsSync(cniDir(ctxOf(), 'cni'))).toBe(false);
     expect(await rootSnapshot()).toBe(before);
+  }, 60_000);
+
+  it("a plugin's error fails the apply with its message; the attachment stays pending until an apply succeeds", async () => {
+    t = testEngine(PREFIX);
+    // A /30 holds one address besides the gateway: the second pod's ADD finds the pool empty.
+    const pod = (n: string) => ({
+      kind: 'netns' as const,
+      cni: [{ host: 'node1', interface: n, plugin: 'bridge' as const, network: 'tiny', subnet: '10.91.0.0/30' }],
+    });
+    const tiny: Lab = { name: 'cni', nodes: { node1: { kind: 'host' }, a: pod('eth0'), b: pod('eth0') }, links: [] };
+    await expect(t.engine.apply(tiny)).rejects.toThrow(/CNI ADD b eth0 \(bridge\): .*no IP addresses available/);
+    const state = await labState(t.engine, 'cni');
+    expect(state.nodes.find((n) => n.node === 'a')!.cni![0]!.state).toBe('attached');
+    expect(state.nodes.find((n) => n.node === 'b')!.cni![0]!.state).toBe('pending');
+    // A bigger pool (a changed attachment: DEL, then ADD) and both are attached. What the failed ADD
+    // left in b (the plugin made the veth before IPAM said no) has no record: the lab's diff removes it.
+    const wide = (l: Lab): Lab => JSON.parse(JSON.stringify(l).replaceAll('10.91.0.0/30', '10.91.0.0/29')) as Lab;
+    const fixed = await t.engine.apply(wide(tiny));
+    expect(fixed.ops.map((o) => `${o.phase} ${o.subject.node}`)).toEqual(['uncni a', 'unlink b', 'cni a', 'cni b']);
+    expect(cniRecords(ctxOf(), 'cni').map((r) => r.check)).toEqual([{ ok: true }, { ok: true }]);
+    await t.engine.destroy('cni');
+    expect(existsSync(cniDir(ctxOf(), 'cni'))).toBe(false);
   }, 60_000);
 });

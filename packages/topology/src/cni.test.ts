@@ -152,6 +152,14 @@ describe('config and plan', () => {
       'uncni DEL pod-c.eth0',
       'cni ADD pod-c.eth0',
     ]);
+    // A new pool for the bridge's pods: the bridge goes with the last DEL (it carries the old gateway).
+    const repooled = desired.map((d) => (d.plugin === 'bridge' ? { ...d, config: { ...d.config, mtu: 1400 } } : d));
+    expect(planCni(repooled, recorded).map((o) => `${o.args.join(' ')} ${o.cni!.removeBridge ?? '-'}`)).toEqual([
+      'DEL pod-a.eth0 -',
+      'DEL pod-b.eth0 cni0',
+      'ADD pod-a.eth0 -',
+      'ADD pod-b.eth0 -',
+    ]);
     const onlyC = desired.filter((d) => d.plugin === 'ptp');
     const ops = planCni(onlyC, recorded);
     expect(ops.map((o) => `${o.args.join(' ')} ${o.cni!.removeBridge ?? '-'}`)).toEqual([

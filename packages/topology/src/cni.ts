@@ -157,9 +157,13 @@ export function planCni(
     desired.filter((d) => !gone(d) && recorded.some((r) => r.key === d.key && sameAttachment(r, d))).map((d) => d.key),
   );
   const dels = recorded.filter((r) => !keep.has(r.key));
-  // A bridge stays while any attachment that stays or comes uses it; the last DEL on it removes it
-  // (unless its host's namespace goes anyway).
-  const stillUsed = new Set(desired.filter((d) => bridgeOf(d) !== undefined).map((d) => `${d.hostNs}/${bridgeOf(d)!}`));
+  // A bridge stays while an attachment that stays unchanged uses it; the last DEL on it removes it
+  // (unless its host's namespace goes anyway), also when attachments come back on it: the bridge
+  // plugin refuses a bridge whose address is another pool's gateway, so a changed pool needs a
+  // fresh bridge, which the next ADD makes.
+  const stillUsed = new Set(
+    desired.filter((d) => keep.has(d.key) && bridgeOf(d) !== undefined).map((d) => `${d.hostNs}/${bridgeOf(d)!}`),
+  );
   const lastDel = new Map<string, string>();
   for (const r of dels) {
     const br = bridgeOf(r);
