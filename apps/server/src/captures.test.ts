@@ -14,9 +14,17 @@ import { auth, exampleText, liveServer, streamId, type LiveClient } from './test
 const RING_BYTES = 256 * 1024;
 const BATCH = 64;
 const INFLIGHT = 2;
+const STUDENT_PACKETS_PER_SECOND = 100;
 const live = liveServer('pbs5-', {
-  captures: { ringBytes: RING_BYTES, batchLines: BATCH, inflightBatches: INFLIGHT, statusIntervalMs: 200 },
+  captures: {
+    ringBytes: RING_BYTES,
+    batchLines: BATCH,
+    inflightBatches: INFLIGHT,
+    statusIntervalMs: 200,
+    studentPacketsPerSecond: STUDENT_PACKETS_PER_SECOND,
+  },
 });
+const STUDENT = 'pbs5-student-token-0123456789';
 const LAB = 'two-containers';
 const NS_WEB = 'pbs5-two-containers.ns-web';
 const NS_DB = 'pbs5-two-containers.ns-db';
@@ -280,6 +288,35 @@ describe('captures over socket.io', () => {
     expect(status.pcapBytes).toBeLessThanOrEqual(RING_BYTES + 65536 + 24);
     expect(status.pcapPackets).toBeLessThan(status.packets);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("reads a student's captures at most at the student's packet rate (the kernel keeps or drops the rest); an instructor's in full", async () => {
+    live.server.app.store.tokens.add(STUDENT, 'student', LAB);
+    const student = await live.connected(STUDENT);
+    const instructor = await connect();
+    const ws = watch(student);
+    const wi = watch(instructor);
+    const sid = await start(student, { lab: LAB, node: 'ns-db', interface: 'veth-db', filter: 'icmp' });
+    const iid = await start(instructor, { lab: LAB, node: 'ns-db', interface: 'veth-db', filter: 'icmp' });
+    // 2 s of ping at 500/s: ~2,000 packets on veth-db (requests and replies)
+    await runInNamespace(NS_WEB, 'ping', ['-q', '-i', '0.002', '-w', '2', '192.168.100.20'], { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    const read = (w: ReturnType<typeof watch>) => w.statuses.at(-1)?.packets ?? 0;
+    // 2.5 s at 100/s after a one-second burst, and what the last read before a pause held
+    expect(read(wi)).toBeGreaterThan(1500);
+    expect(read(ws)).toBeLessThan(STUDENT_PACKETS_PER_SECOND * 3.5 + 150);
+    expect(ws.statuses.at(-1)).toMatchObject({ readLimit: STUDENT_PACKETS_PER_SECOND });
+    expect(ws.statuses.at(-1)!.readPausedMs).toBeGreaterThan(1000);
+    expect(wi.statuses.at(-1)!.readLimit).toBeUndefined();
+    for (const [c, id, w] of [
+      [student, sid, ws],
+      [instructor, iid, wi],
+    ] as const) {
+      c.emit('capture:stop', { id });
+      await expect.poll(() => w.ended(), { timeout: 5000 }).toBeDefined();
+    }
+    expect(ws.ended()!.reason).toBe('stopped');
+    expect(pids(NS_DB)).toBe('');
   });
 
   it('stops captures in namespaces an apply removes or a destroy takes, leaving no namespace alive', async () => {

@@ -40,6 +40,12 @@ export const LimitsSchema = Type.Object(
     studentCaptureStartsPerMinute: Type.Number({ minimum: 0.1, maximum: 100_000 }),
     studentCaptureStartBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
     /**
+     * Packets per second the server reads from all of a student's captures together (read-budget.ts):
+     * reading costs the server's one thread per packet, which the student's cgroup does not pay for.
+     * Beyond it tcpdump waits and the kernel drops the excess (the capture's `kernelDropped`).
+     */
+    studentCapturePacketsPerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /**
      * `why` questions a student may ask per minute, and the burst: each reads every namespace on
      * the path and may send a traced probe (processes outside the student's cgroup). One runs at a
      * time per lab for anyone (routes/why.ts).
@@ -108,6 +114,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   studentTerminals: 4,
   studentCaptureStartsPerMinute: 12,
   studentCaptureStartBurst: 6,
+  studentCapturePacketsPerSecond: 500,
   studentWhysPerMinute: 20,
   studentWhyBurst: 5,
   studentNodesPerLab: 30,

@@ -91,6 +91,9 @@ export interface CaptureHandle {
   ready: Promise<void>;
   /** SIGINT (tcpdump flushes and prints its statistics), SIGKILL a second later if it lingers. */
   stop(): void;
+  /** Stops reading the pcap stream (tcpdump blocks once the pipe is full; the kernel drops beyond its buffer), and reads on. */
+  pause(): void;
+  resume(): void;
   done: Promise<CaptureExit>;
 }
 
@@ -155,7 +158,11 @@ export function startCapture(
       lingering = setTimeout(() => {
         if (!exited) child.kill('SIGKILL');
       }, STOP_GRACE_MS);
+      // tcpdump flushes its last records on SIGINT: a paused pipe would hold them (and it) until SIGKILL
+      child.stdout.resume();
     },
+    pause: () => child.stdout.pause(),
+    resume: () => child.stdout.resume(),
     done,
   };
 }

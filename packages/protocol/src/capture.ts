@@ -122,6 +122,18 @@ export const CaptureInfoSchema = Type.Object(
     kernelDropped: Type.Optional(
       Type.Integer({ description: 'Packets the kernel dropped before tcpdump read them (known when it ends).' }),
     ),
+    readLimit: Type.Optional(
+      Type.Integer({
+        description:
+          "Packets per second the server reads from all of this student's captures together (the `studentCapturePacketsPerSecond` limit); absent: not bounded.",
+      }),
+    ),
+    readPausedMs: Type.Optional(
+      Type.Integer({
+        description:
+          'How long the server stopped reading this capture to keep to `readLimit`: meanwhile tcpdump waited, and the kernel dropped what its buffer could not hold (`kernelDropped`).',
+      }),
+    ),
     pcapBytes: Type.Integer({
       description: 'Size of the pcap kept for download: the most recent packets, up to the ring size.',
     }),

@@ -34,6 +34,7 @@ import type { LabProcesses } from './lab-processes.js';
 import { placeOf } from './lab-node.js';
 import { captureInputProblem, captureStartInput } from './capture-input.js';
 import { PcapRing } from './pcap-ring.js';
+import { ReadBudget } from './read-budget.js';
 import type { LiveSocket } from './socket.js';
 import { streamIdsOf } from './stream-ids.js';
 
@@ -58,6 +59,8 @@ export interface CaptureHubOptions {
   memoryBytes: number;
   diskBytes: number;
   spillDir?: string;
+  /** Packets per second read from all of a student's captures together (ReadBudget); 0: unbounded. */
+  studentPacketsPerSecond: number;
 }
 
 export const CAPTURE_HUB_DEFAULTS: CaptureHubOptions = Object.freeze({
@@ -73,6 +76,7 @@ export const CAPTURE_HUB_DEFAULTS: CaptureHubOptions = Object.freeze({
   maxBytes: 256 * 1024 * 1024,
   memoryBytes: 256 * 1024 * 1024,
   diskBytes: 1024 * 1024 * 1024,
+  studentPacketsPerSecond: 500,
 });
 
 /** How long the decoder may take to print its last lines after the capture ended. */
@@ -106,6 +110,8 @@ export class CaptureHub {
   private readonly captures = new Map<string, CaptureRun>();
   private readonly options: CaptureHubOptions;
   private readonly store: CaptureStore;
+  /** Each student lab's read budget, shared by its captures (as many as labs with a capture). */
+  private readonly budgets = new Map<string, ReadBudget>();
 
   constructor(
     private readonly app: FastifyInstance,
@@ -172,6 +178,7 @@ export class CaptureHub {
 
   /** Forgets a destroyed lab's ended captures and their files (its running ones were stopped by LabProcesses.release). */
   forget(lab: string): void {
+    this.budgets.delete(lab);
     for (const [id, run] of this.captures) if (run.info.lab === lab && run.info.state === 'ended') this.delete(id);
   }
 
@@ -256,7 +263,9 @@ export class CaptureHub {
       pcapPackets: 0,
       download: captureDownloadPath(opts.lab, id),
     };
-    const run = this.launch(info, place.ns, socket, opts.snaplen);
+    const budget = socket.data.scope?.role === 'student' ? this.budgetOf(opts.lab) : undefined;
+    if (budget) info.readLimit = budget.perSecond;
+    const run = this.launch(info, place.ns, socket, opts.snaplen, budget);
     void run.ended.then(quota);
     try {
       await run.handle!.ready;
@@ -270,9 +279,28 @@ export class CaptureHub {
     return { ok: true, id };
   }
 
+  private budgetOf(lab: string): ReadBudget | undefined {
+    const perSecond = this.options.studentPacketsPerSecond;
+    if (perSecond <= 0) return undefined;
+    let budget = this.budgets.get(lab);
+    if (!budget) {
+      if (this.budgets.size >= 100_000) this.budgets.clear();
+      budget = new ReadBudget(perSecond);
+      this.budgets.set(lab, budget);
+    }
+    return budget;
+  }
+
   /** Starts the two processes and wires them; the run is registered at once (counted against the limits). */
-  private launch(info: CaptureInfo, ns: string, socket: LiveSocket, snaplen: number): CaptureRun {
+  private launch(
+    info: CaptureInfo,
+    ns: string,
+    socket: LiveSocket,
+    snaplen: number,
+    budget: ReadBudget | undefined,
+  ): CaptureRun {
     const o = this.options;
+    let readPaused = false;
     const splitter = new PcapSplitter();
     const ring = new PcapRing(o.ringBytes);
     let decoderBlocked = false;
@@ -355,6 +383,18 @@ export class CaptureHub {
         ring.push(block);
         feed(block.data, block.records);
         if (info.bytes >= info.limits.bytes) run.stop('bytes');
+        if (budget && !readPaused && !info.reason) {
+          const wait = budget.spend(block.records);
+          if (wait > 0) {
+            readPaused = true;
+            run.handle!.pause();
+            setTimeout(() => {
+              readPaused = false;
+              info.readPausedMs = (info.readPausedMs ?? 0) + wait;
+              run.handle!.resume();
+            }, wait);
+          }
+        } else if (budget) budget.spend(block.records);
       },
       limits,
     );

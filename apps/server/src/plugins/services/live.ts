@@ -75,6 +75,7 @@ export default fp(
       maxBytes: app.limits.captureMaxBytes,
       memoryBytes: app.limits.captureMemoryBytes,
       diskBytes: app.limits.captureDiskBytes,
+      studentPacketsPerSecond: app.limits.studentCapturePacketsPerSecond,
       spillDir: join(app.engine.settings.dataDir, 'captures'),
       ...opts.captures,
     });

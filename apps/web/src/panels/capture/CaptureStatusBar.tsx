@@ -3,6 +3,7 @@
 import { plural } from '@patchbay/topology';
 import type { CaptureStatus, Problem } from '@patchbay/protocol';
 import { describeReason, formatBytes } from '../capture-format';
+import { readLimitNote } from './read-limit-note';
 import type { Session } from './session';
 
 export function CaptureError({ error }: { error: { message: string; problems: Problem[] } }) {
@@ -69,6 +70,15 @@ export function CaptureStatusBar({
         <span className="pb-warn-text" title="these packets are in the pcap">
           {linesDropped} lines not shown ({clientDropped} this page fell behind, {info?.decoderDropped ?? 0} decoder
           fell behind; all are in the pcap)
+        </span>
+      )}
+      {readLimitNote(info) && (
+        <span
+          className="pb-warn-text"
+          data-testid="capture-read-limit"
+          title="the server reads at most this many packets a second from a student's captures together; meanwhile tcpdump waits and the kernel drops what its buffer cannot hold"
+        >
+          {readLimitNote(info)}
         </span>
       )}
       {info?.kernelDropped !== undefined && (
