@@ -21,6 +21,7 @@ test('containers attached by the bridge plugin from the inspector: the plan, the
     await expect(page.getByTestId('cni-host')).toHaveValue('host1');
     await expect(page.getByTestId('cni-subnet')).toHaveValue('10.22.0.0/24');
   }
+  await expect(page.getByTestId('cni-badge-ns1')).toHaveText('CNI bridge');
   await expect(page.getByTestId('save-state')).toHaveText('saved');
 
   const commands = await apply(page);
