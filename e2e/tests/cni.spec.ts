@@ -25,7 +25,11 @@ test('containers attached by the bridge plugin from the inspector: the plan, the
   await expect(page.getByTestId('save-state')).toHaveText('saved');
 
   const commands = await apply(page);
-  const adds = commands.filter((c) => c.startsWith(`nsenter --net=/run/netns/${ns(LAB, 'host1')} env CNI_COMMAND=ADD`));
+  const adds = commands.filter((c) =>
+    c.startsWith(
+      `nsenter --net=/run/netns/${ns(LAB, 'host1')} env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND=ADD`,
+    ),
+  );
   expect(adds).toHaveLength(2);
   expect(adds[0]).toContain(
     `CNI_NETNS=/run/netns/${ns(LAB, 'ns1')} CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni /usr/lib/cni/bridge`,

@@ -25,7 +25,7 @@ describe('export --script with CNI attachments', () => {
     const script = scriptFor(exampleLab('cni.yaml'), PREFIX);
     expect(script).toContain(`rm -rf ${scriptIpamDir(PREFIX, 'cni')}`);
     expect(script).toContain(
-      `nsenter --net=/run/netns/${PREFIX}cni.node1 env CNI_COMMAND=ADD CNI_CONTAINERID=${PREFIX}cni.pod-a CNI_NETNS=/run/netns/${PREFIX}cni.pod-a CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni /usr/lib/cni/bridge <<'EOF'`,
+      `nsenter --net=/run/netns/${PREFIX}cni.node1 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND=ADD CNI_CONTAINERID=${PREFIX}cni.pod-a CNI_NETNS=/run/netns/${PREFIX}cni.pod-a CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni /usr/lib/cni/bridge <<'EOF'`,
     );
     dir = mkdtempSync(join(tmpdir(), 'pbcni-script-'));
     const file = join(dir, 'lab.sh');

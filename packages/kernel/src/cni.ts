@@ -4,8 +4,8 @@
 // namespace is the HOST node's (nsenter --net): whatever it makes outside the container (the bridge
 // plugin's bridge and veth ends, ptp's veth end, the forwarding sysctl) lands there, never in the
 // machine's root namespace. CNI_NETNS names the container's namespace, which the plugin enters itself.
-import { CHILD_ENV, namespacePath, run } from './process.js';
-import { CNI_PLUGIN_DIR, type CniPlugin, type CniResult, cniEnvironment } from '@patchbay/topology';
+import { namespacePath, run } from './process.js';
+import { CNI_PLUGIN_DIR, type CniPlugin, type CniResult, cniEnvArgs } from '@patchbay/topology';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
 
@@ -36,16 +36,7 @@ export function cniArgv(call: CniCall): string[] {
     throw new Error(`invalid CNI container id ${JSON.stringify(call.containerId)}`);
   if (!IFNAME_RE.test(call.ifname)) throw new Error(`invalid interface name ${JSON.stringify(call.ifname)}`);
   namespacePath(call.containerNs); // validates the name
-  const env = cniEnvironment(call);
-  return [
-    `--net=${namespacePath(call.hostNs)}`,
-    '--',
-    'env',
-    '-i',
-    `PATH=${CHILD_ENV.PATH}`,
-    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    `${CNI_PLUGIN_DIR}/${call.plugin}`,
-  ];
+  return [`--net=${namespacePath(call.hostNs)}`, '--', 'env', ...cniEnvArgs(call), `${CNI_PLUGIN_DIR}/${call.plugin}`];
 }
 
 /** The plugin's error in words: its JSON error's msg (and details), else what it printed. */

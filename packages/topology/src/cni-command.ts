@@ -34,12 +34,21 @@ export function cniEnvironment(detail: {
   };
 }
 
+/** The PATH a plugin runs with (the kernel driver's children's). */
+export const CNI_CHILD_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * `env`'s arguments for a plugin call: a clean environment holding the contract's variables and a
+ * PATH, nothing of the caller's. The kernel driver runs exactly these; the plan shows them.
+ */
+export function cniEnvArgs(detail: Parameters<typeof cniEnvironment>[0]): string[] {
+  return ['-i', `PATH=${CNI_CHILD_PATH}`, ...Object.entries(cniEnvironment(detail)).map(([k, v]) => `${k}=${v}`)];
+}
+
 /** A `cni` op as the command a person would type (plan, dry run, `export --script`). */
 export function cniCommand(op: { ns: string; input?: string; cni?: CniOpDetail }): string {
   const d = op.cni!;
-  const env = Object.entries(cniEnvironment(d))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
+  const env = cniEnvArgs(d).join(' ');
   const config = JSON.stringify(JSON.parse(op.input ?? '{}'), null, 2);
   let line = `nsenter --net=${netnsPath(op.ns)} env ${env} ${CNI_PLUGIN_DIR}/${d.plugin} <<'EOF'\n${config}\nEOF`;
   if (d.removeBridge)
