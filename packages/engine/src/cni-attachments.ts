@@ -167,7 +167,7 @@ export function cniViews(ctx: CniContext, lab: Lab): Map<string, CniView[]> {
       config: a.config,
       env: cniEnvironment({ command: 'ADD', containerNs: a.ns, ifname: a.iface, containerId: a.containerId }),
     };
-    if (r?.result) view.result = r.result as CniView['result'];
+    if (r?.result) view.result = r.result;
     if (r?.check) view.check = r.check;
     out.set(d.node, [...(out.get(d.node) ?? []), view]);
   }

@@ -31,7 +31,7 @@ const withPod = (spec: Partial<CniSpec>, extra: Partial<Lab> = {}): Lab => ({
           network: 'net',
           subnet: '10.1.0.0/24',
           ...spec,
-        } as CniSpec,
+        },
       ],
     },
   },

@@ -113,7 +113,7 @@ const sameAttachment = (a: CniAttachment, b: CniAttachment): boolean =>
   JSON.stringify(a.config) === JSON.stringify(b.config);
 
 const bridgeOf = (a: CniAttachment): string | undefined =>
-  a.plugin === 'bridge' ? String(a.config.bridge ?? CNI_DEFAULT_BRIDGE) : undefined;
+  a.plugin === 'bridge' ? (typeof a.config.bridge === 'string' ? a.config.bridge : CNI_DEFAULT_BRIDGE) : undefined;
 
 function cniOp(a: CniAttachment, command: 'ADD' | 'DEL', reason: string, removeBridge?: string): Op {
   const cni: CniOpDetail = {

@@ -56,7 +56,7 @@ export function CniList(props: {
               placeholder={placeholder}
               testid={`cni-${field}`}
               className="mono"
-              onCommit={(t) => set(i, { ...c, [field]: t || undefined } as CniSpec)}
+              onCommit={(t) => set(i, { ...c, [field]: t || undefined })}
             />
           );
           return (
