@@ -5,6 +5,8 @@ import type { CniSpec } from './model-cni.js';
 import type { BridgePortSpec, MacvlanSpec } from './model-macvlan.js';
 export * from './model-cni.js';
 export * from './model-macvlan.js';
+import type { ServiceSpec } from './model-service.js';
+export * from './model-service.js';
 
 export type NodeKind = 'host' | 'netns' | 'router' | 'bridge';
 
@@ -117,6 +119,7 @@ export interface Lab {
   links: LinkSpec[];
   overlays?: OverlaySpec[];
   macvlans?: MacvlanSpec[];
+  services?: ServiceSpec[];
 }
 
 /** One problem found in a lab file. `path` uses dotted/indexed notation: `nodes.web.routes[0].via`. */

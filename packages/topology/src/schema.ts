@@ -9,6 +9,7 @@ import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
 import { CniSchema } from './schema-cni.js';
 import { BridgePortSchema, MacvlanSchema } from './schema-macvlan.js';
+import { ServiceSchema } from './schema-service.js';
 
 export const LAB_SCHEMA_ID = 'https://patchbay.dev/schema/lab-v1.json';
 
@@ -264,6 +265,9 @@ export const LabSchema = Type.Object(
     links: Type.Array(LinkSchema, { description: 'veth pairs.' }),
     overlays: Type.Optional(Type.Array(OverlaySchema, { description: 'VXLAN overlays.' })),
     macvlans: Type.Optional(Type.Array(MacvlanSchema, { description: "macvlan interfaces on hosts' interfaces." })),
+    services: Type.Optional(
+      Type.Array(ServiceSchema, { description: "Kubernetes Services, as kube-proxy's iptables mode realizes them." }),
+    ),
   },
   { additionalProperties: false, title: 'Patchbay lab', description: 'A Patchbay lab file, version 1.' },
 );
