@@ -21,7 +21,7 @@ PNPM_VERSION=10.34.9
 # binary or kubectl 1.21+ (`kubectl kustomize`); Debian 12's kubernetes-client (1.20) is too old, so
 # it is not installed here (the development machines have kubectl 1.32).
 APT_PACKAGES=(iproute2 tcpdump iptables iputils-ping util-linux procps bubblewrap python3 g++ make ca-certificates chromium fonts-dejavu-core
-  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2 systemd dnsmasq-base dnsutils)
+  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2 systemd dnsmasq-base dnsutils containernetworking-plugins)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -87,6 +87,16 @@ export function formatState(v: LabStateView): string {
     // its resolver file (lab dns:), comments left out; a student may have edited it: shown as it is
     for (const l of (n.resolvConf ?? '').split('\n'))
       if (l.trim() && !l.startsWith('#')) lines.push(`  resolv.conf ${visible(l)}`);
+    for (const c of n.cni ?? []) {
+      // the plugin's answer in short (`state --json` has the config passed and the whole result)
+      const ip = c.result?.ips?.[0];
+      const got =
+        c.state === 'attached'
+          ? `${ip ? `${ip.address}${ip.gateway ? ` gw ${ip.gateway}` : ''}` : 'no address'}`
+          : 'not attached';
+      const check = c.check ? (c.check.ok ? ' check ok' : ` check FAILED: ${visible(c.check.error ?? '')}`) : '';
+      lines.push(`  cni ${c.interface} ${c.plugin} on ${c.host} network ${c.network}: ${got}${check}`);
+    }
   }
   for (const b of v.bridges) {
     lines.push(

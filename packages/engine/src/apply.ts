@@ -17,9 +17,12 @@ import {
   kindChangedNamespaces,
   plan,
   resolveVethPeers,
+  withCniOps,
   withProcessOps,
+  withoutCniObjects,
 } from '@patchbay/topology';
 import { executePlan, listNamespaces, type ProgressEvent } from '@patchbay/kernel';
+import { checkCniAttachments, cniRecords, planLabCni, runCniOps } from './cni-attachments.js';
 import { removingNamespaces, type EngineContext } from './context.js';
 import { convergeBack } from './converge-back.js';
 import { observeLab } from './observe-lab.js';
@@ -96,7 +99,9 @@ export async function applyLab(
     const kernelOps = plan(d).ops;
     // `run:` processes: stops before the kernel's plan, starts after it (run-processes.ts)
     const processOps = planLabProcesses(ctx, lab, deletedNamespaces(kernelOps));
-    const ops = withProcessOps(kernelOps, processOps);
+    // CNI attachments: DELs before the kernel's plan, ADDs after it (cni-attachments.ts)
+    const cniOps = planLabCni(ctx, lab, deletedNamespaces(kernelOps));
+    const ops = withCniOps(withProcessOps(kernelOps, processOps), cniOps);
     const planned = now();
     await opts.onPlan?.(ops);
     const t2 = now();
@@ -114,6 +119,10 @@ export async function applyLab(
         await ctx.journal.write(appliedEntry(ctx.prefix, lab, current, Object.keys(desired.namespaces)));
       }
       if (!opts.dryRun) await announceApplied(ctx, lab.name, current, ops, desired);
+      // CHECK on verify: nothing changed, but the plugins still say whether their work is intact
+      const checkFailures = opts.dryRun ? [] : await checkCniAttachments(ctx, lab.name);
+      if (checkFailures.length > 0)
+        throw new EngineError('apply-failed', `the lab is applied, but: ${checkFailures.join('; ')}`);
       timings.totalMs = now() - t0 - callerMs;
       return { lab: lab.name, revision: current, dryRun: !!opts.dryRun, ops, drift: [], timings };
     }
@@ -124,13 +133,27 @@ export async function applyLab(
       lab.name,
       processOps.filter((o) => o.phase === 'unprocess'),
     );
+    processFailures.push(
+      ...(await runCniOps(
+        ctx,
+        lab,
+        cniOps.filter((o) => o.phase === 'uncni'),
+      )),
+    );
     const execute = () =>
       executePlan(kernelOps, { concurrency: ctx.settings.concurrency, onProgress: opts.onProgress, readBack: true });
     const result = await removingNamespaces(ctx, lab.name, deletedNamespaces(kernelOps), 'apply', execute);
     const t3 = now();
     timings.executeMs = t3 - t2;
     if (!result.ok) await convergeBack(ctx, lab, entry, observed, desired, result.failed!);
-    // started once every node is wired (a failed apply has thrown above: the next apply starts them)
+    // attached and started once every node is wired (a failed apply has thrown above: the next apply does it)
+    processFailures.push(
+      ...(await runCniOps(
+        ctx,
+        lab,
+        cniOps.filter((o) => o.phase === 'cni'),
+      )),
+    );
     processFailures.push(
       ...(await runProcessOps(
         ctx,
@@ -140,6 +163,7 @@ export async function applyLab(
     );
 
     const drift = await verify(ctx, lab.name, kernelOps, desired, observed, result.readBack);
+    processFailures.push(...(await checkCniAttachments(ctx, lab.name))); // CHECK on verify
     timings.verifyMs = now() - t3;
     await ctx.journal.write(appliedEntry(ctx.prefix, lab, revision + 1, Object.keys(desired.namespaces)));
     await announceApplied(ctx, lab.name, revision + 1, ops, desired);
@@ -213,10 +237,11 @@ async function verify(
     if (read && read === readBack.get(n)) ctx.cache.remember(read, mark);
   }
   resolveVethPeers(current, { complete: true });
+  const settled = withoutCniObjects(current, cniRecords(ctx, name)); // the plugins' objects are not drift
   // Only what this apply touched can have drifted from the plan: diff just those namespaces.
   const inScope = new Set(scope);
   const pick = <T>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([n]) => inScope.has(n)));
-  return diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(current.namespaces) }).changes;
+  return diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(settled.namespaces) }).changes;
 }
 
 /** Namespaces an apply changed, including the far ends of veths it created or deleted. */

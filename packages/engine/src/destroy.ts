@@ -1,8 +1,9 @@
 // Destroy: every kernel object of a lab goes with its namespaces. Under the lab's lock: find the
 // lab's namespaces (journaled, or marked as this lab's), journal `destroying`, emit `removing`
-// (awaited: processes in the namespaces end first), delete them, remove the lab's sandbox cgroup
+// (awaited: processes in the namespaces end first), CNI DEL of its attachments, delete them, remove the lab's sandbox cgroup
 // (sandbox-groups.ts), drop the journal, emit `destroyed`.
 import { deleteNamespaces, removeNetnsEtcWithPrefix } from '@patchbay/kernel';
+import { forgetLabCni } from './cni-attachments.js';
 import { removingNamespaces, type EngineContext } from './context.js';
 import { EngineError } from './errors.js';
 import { destroyingEntry } from './journal-entries.js';
@@ -18,6 +19,7 @@ export async function destroyLab(ctx: EngineContext, name: string): Promise<{ re
     const ours = await ownedNamespaces(ctx.prefix, name, entry, { concurrency: ctx.settings.concurrency });
     if (!entry && ours.length === 0) throw new EngineError('not-found', `no lab named ${name}`);
     if (entry) await ctx.journal.write(destroyingEntry(entry));
+    await forgetLabCni(ctx, name); // CNI DEL while the namespaces still exist; then its records and IPAM state
     const results = await removingNamespaces(ctx, name, ours, 'destroy', () => deleteNamespaces(ours));
     const failures = results.filter((r) => !r.ok);
     if (failures.length) {

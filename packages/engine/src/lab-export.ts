@@ -4,14 +4,17 @@ import {
   type Lab,
   type Op,
   compile,
+  desiredCni,
   desiredProcesses,
   desiredResolvFiles,
   diff,
   labToYaml,
   opCommand,
   plan,
+  planCni,
   planProcesses,
   planResolvFiles,
+  withCniOps,
 } from '@patchbay/topology';
 import type { Engine } from './engine.js';
 import { EngineError } from './errors.js';
@@ -25,18 +28,27 @@ export async function exportLab(engine: Engine, name: string): Promise<string> {
 
 /** The commands that build the lab from nothing: a plan against an empty kernel. */
 export function scriptFor(lab: Lab, prefix: string): string {
-  const ops: Op[] = [
-    ...plan(diff(compile(lab, prefix), { namespaces: {} })).ops,
-    // resolver files (dns:), then `run:` processes and DNS servers last, as the engine starts them
-    // (the script runs them as root, unsandboxed: it says so)
-    ...planResolvFiles(desiredResolvFiles(lab, prefix), []),
-    ...planProcesses(desiredProcesses(lab, prefix), []),
-  ];
+  const ipamDir = scriptIpamDir(prefix, lab.name);
+  const ops: Op[] = withCniOps(
+    [
+      ...plan(diff(compile(lab, prefix), { namespaces: {} })).ops,
+      // resolver files (dns:), then `run:` processes and DNS servers last, as the engine starts them
+      // (the script runs them as root, unsandboxed: it says so)
+      ...planResolvFiles(desiredResolvFiles(lab, prefix), []),
+      ...planProcesses(desiredProcesses(lab, prefix), []),
+    ],
+    // CNI ADDs once every node is wired, before the processes (host-local keeps its state in ipamDir)
+    planCni(desiredCni(lab, prefix, ipamDir), []),
+  );
+  const cni = ops.some((o) => o.tool === 'cni');
   const lines = [
     '#!/bin/sh',
     `# Lab ${lab.name}, as the commands Patchbay runs to build it from nothing (prefix ${JSON.stringify(prefix)}).`,
     '# Remove it with: ' +
-      [...new Set(ops.filter((o) => o.tool === 'netns').map((o) => `ip netns del ${o.args[2]}`))].join('; '),
+      [
+        ...new Set(ops.filter((o) => o.tool === 'netns').map((o) => `ip netns del ${o.args[2]}`)),
+        ...(cni ? [`rm -rf ${ipamDir}`] : []),
+      ].join('; '),
     'set -e',
   ];
   let phase = '';
@@ -47,6 +59,9 @@ export function scriptFor(lab: Lab, prefix: string): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** Where a script's host-local IPAM keeps its state (the engine's is under its data directory). */
+export const scriptIpamDir = (prefix: string, lab: string): string => `/run/patchbay-cni/${prefix}${lab}`;
 
 /**
  * One op as a script line. A `netlink` op is the `ip` line a newer iproute2 (6.8+) takes; an older

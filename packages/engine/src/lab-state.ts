@@ -19,6 +19,7 @@ import {
 } from '@patchbay/topology';
 import { listNamespaces, mapLimit, readLinkNames, readResolvConf, type LiveTables } from '@patchbay/kernel';
 import type { Engine } from './engine.js';
+import { cniViews } from './cni-attachments.js';
 import { processViews } from './run-processes.js';
 
 /** The node's resolver file (lab `dns:`), when it has one. */
@@ -184,6 +185,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
   };
 
   const processes = processViews(engine, lab);
+  const cni = cniViews(engine, lab);
   const nodes: NodeView[] = [];
   for (const ns of nsNames) {
     const d = desired.namespaces[ns];
@@ -205,6 +207,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       nat: o?.iptables,
       ...(processes.has(node) ? { processes: processes.get(node)! } : {}),
       ...resolvConfOf(ns),
+      ...(cni.has(node) ? { cni: cni.get(node)! } : {}),
     });
   }
 

@@ -1,8 +1,17 @@
 // Reading a lab's namespaces as they are, for apply and for converging back: every namespace of
 // the lab's name that exists (plus any the caller names), through the observation cache, each
 // with whether it is owned by its own user namespace (diff replaces one owned otherwise than wanted).
-import { type DesiredState, type KernelState, resolveMacvlanParents, resolveVethPeers } from '@patchbay/topology';
+// What CNI plugins made for the lab's recorded attachments is left out: it is the plugins' (only
+// their DEL removes it), so the lab's diff must neither delete it nor call it drift (cni.ts).
+import {
+  type DesiredState,
+  type KernelState,
+  resolveMacvlanParents,
+  resolveVethPeers,
+  withoutCniObjects,
+} from '@patchbay/topology';
 import { isOwnedNamespace, listNamespaces } from '@patchbay/kernel';
+import { cniRecords } from './cni-attachments.js';
 import type { EngineContext } from './context.js';
 
 export async function observeLab(
@@ -27,5 +36,5 @@ export async function observeLab(
   resolveVethPeers(state, { complete: true }); // every namespace of the lab is in `state`
   resolveMacvlanParents(state);
   for (const ns of Object.values(state.namespaces)) ns.owned = isOwnedNamespace(ns.name);
-  return state;
+  return withoutCniObjects(state, cniRecords(ctx, name));
 }

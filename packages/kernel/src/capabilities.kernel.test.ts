@@ -22,6 +22,7 @@ describe.skipIf(!isRoot)('capabilities on the real kernel', () => {
       'iptables-nat': true,
       macvlan: true,
       ebtables: true,
+      'cni-plugins': true, // infra/setup.sh installs containernetworking-plugins
     });
     expect(caps.errors?.['bridge-vlan-filtering']).toMatch(/Operation not supported/);
     expect(await listNamespaces(P)).toEqual([]);

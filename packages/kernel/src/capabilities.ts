@@ -1,5 +1,6 @@
 // What this kernel can do, probed once in a scratch namespace (and cached per kernel release).
 
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { dirname } from 'node:path';
@@ -8,7 +9,9 @@ import { parseBatchErrors, run, runInNamespace } from './process.js';
 import { scratchNamespaceName } from './scratch.js';
 
 import type { KernelFeature } from '@patchbay/topology';
-import { KERNEL_FEATURES } from '@patchbay/topology';
+import { CNI_PLUGIN_DIR, KERNEL_FEATURES } from '@patchbay/topology';
+
+const CNI_BINARIES = ['bridge', 'ptp', 'macvlan', 'host-local'] as const;
 
 export type { KernelFeature };
 
@@ -60,6 +63,12 @@ export async function detectCapabilities(scratchPrefix: string): Promise<Capabil
     features.ebtables = eb.code === 0;
     if (eb.code === 0) await runInNamespace(ns, 'ebtables', ['-D', 'FORWARD', '-j', 'ACCEPT']);
     else errors.ebtables = eb.stderr.trim() || `ebtables exited with ${eb.code}`;
+    // The reference CNI plugins a lab's `cni:` runs (a package, not the kernel: infra/setup.sh installs it).
+    const missing = CNI_BINARIES.filter((b) => !existsSync(`${CNI_PLUGIN_DIR}/${b}`));
+    features['cni-plugins'] = missing.length === 0;
+    if (missing.length > 0)
+      errors['cni-plugins'] =
+        `missing in ${CNI_PLUGIN_DIR}: ${missing.join(', ')} (apt-get install containernetworking-plugins)`;
   } finally {
     await deleteNamespaces([ns]);
   }

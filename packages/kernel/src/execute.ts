@@ -74,6 +74,8 @@ export function validateOp(op: Op, path = 'op'): void {
     throw new Error(
       `${path}: a resolver-file op is carried out by the engine (resolv-files.ts), not in a plan's batch`,
     );
+  if (op.tool === 'cni')
+    throw new Error(`${path}: a CNI op is carried out by the engine (kernel cni.ts), not in a plan's batch`);
   if (!Array.isArray(op.args) || op.args.length === 0) {
     if (op.tool !== 'iptables' && op.tool !== 'ebtables') throw new Error(`${path}: no args`);
   }
@@ -335,6 +337,7 @@ function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): P
       return runIptables(ops, timeoutMs);
     case 'process':
     case 'file':
+    case 'cni':
       throw new Error(`${ops[0]!.tool} ops are not run by executePlan`); // refused by validateOp already
   }
 }

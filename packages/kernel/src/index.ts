@@ -33,3 +33,4 @@ export * from './why-drop-reason.js';
 export * from './sandbox-cpu-idle.js';
 export * from './node-process.js';
 export * from './resolv-files.js';
+export * from './cni.js';

@@ -13,6 +13,7 @@ import {
   formatProblem,
   isBridge,
   isBridgeMember,
+  CNI_DEFAULT_BRIDGE,
   parseCidr,
   parseCidr6,
   parseIPv4,
@@ -240,6 +241,14 @@ export class LabIndex {
     // A macvlan is an interface of its node too (its parent is a link's end, already added).
     for (const m of Array.isArray(lab.macvlans) ? lab.macvlans : []) {
       if (m && typeof m.node === 'string' && typeof m.interface === 'string') add(m.node, m.interface);
+    }
+    // CNI attachments: the interface the plugin makes in the node, the bridge plugin's bridge in its host.
+    for (const [name, n] of Object.entries(nodes)) {
+      if (isBridge(n) || !Array.isArray(n.cni)) continue;
+      for (const c of n.cni) {
+        add(name, c.interface);
+        if (c.plugin === 'bridge') add(c.host, c.bridge ?? CNI_DEFAULT_BRIDGE);
+      }
     }
   }
 

@@ -12,7 +12,8 @@ export type KernelFeature =
   | 'iptables-nat'
   | 'bridge-stp'
   | 'macvlan'
-  | 'ebtables';
+  | 'ebtables'
+  | 'cni-plugins';
 
 export const KERNEL_FEATURES: readonly KernelFeature[] = [
   'veth',
@@ -23,6 +24,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
   'bridge-stp',
   'macvlan',
   'ebtables',
+  'cni-plugins',
 ];
 
 /** What each feature is, in words a student can look up. */
@@ -35,6 +37,8 @@ export const FEATURE_DESCRIPTIONS: Record<KernelFeature, string> = {
   'bridge-stp': 'the bridge spanning tree protocol (bridge stp_state)',
   macvlan: 'macvlan interfaces (macvlan)',
   ebtables: 'ebtables bridge filtering (ebtables, the nf_tables bridge family)',
+  'cni-plugins':
+    'the reference CNI plugins bridge, ptp, macvlan and host-local (Debian containernetworking-plugins, /usr/lib/cni)',
 };
 
 export interface FeatureUse {
@@ -59,6 +63,7 @@ export function requiredFeatures(lab: Lab): FeatureUse[] {
       if (node.portForwards?.length) uses.push({ feature: 'iptables-nat', path: `${path}.portForwards` });
       if (node.forwardPolicy === 'drop') uses.push({ feature: 'iptables-nat', path: `${path}.forwardPolicy` });
       if (node.firewall?.length) uses.push({ feature: 'iptables-nat', path: `${path}.firewall` });
+      if (Array.isArray(node.cni) && node.cni.length > 0) uses.push({ feature: 'cni-plugins', path: `${path}.cni` });
     }
   }
   if (lab.policies?.length) uses.push({ feature: 'iptables-nat', path: 'policies' });

@@ -29,6 +29,7 @@ export * from './plural.js';
 export { staleNeighbours, type NeighbourChange } from './neighbours.js';
 export * from './why.js';
 export * from './run.js';
+export * from './cni.js';
 export { checkRunLines, hasControlChar, runCommandProblem } from './validate-run.js';
 export * from './compile-firewall.js';
 export * from './firewall-rule.js';

@@ -6,6 +6,8 @@ import type { BridgePortSpec, MacvlanSpec } from './model-macvlan.js';
 export * from './model-firewall.js';
 import type { DnsServerSpec, DnsSpec } from './model-dns.js';
 export * from './model-dns.js';
+import type { CniSpec } from './model-cni.js';
+export * from './model-cni.js';
 export * from './model-macvlan.js';
 import type { ServiceSpec } from './model-service.js';
 export * from './model-service.js';
@@ -62,6 +64,8 @@ export interface NetNodeSpec {
   dns?: DnsSpec;
   /** Runs a DNS server (dnsmasq) answering every name of the lab: dns.ts. */
   dnsServer?: DnsServerSpec;
+  /** Interfaces a reference CNI plugin attaches (model-cni.ts, cni.ts). */
+  cni?: CniSpec[];
 }
 
 export interface BridgeSpec {

@@ -70,8 +70,9 @@ describe("the plan's neighbour flushes", () => {
     // Last, once the new owner is configured and up: the next packet asks for the new MAC.
     const lastOther = Math.max(...ops.flatMap((o, i) => (o.kind === 'neigh' ? [] : [i])));
     expect(ops.findIndex((o) => o.kind === 'neigh')).toBeGreaterThan(lastOther);
-    // the last kernel stage: only `run:` processes start after it (run.ts)
-    expect(STAGES.at(-2)).toContain('neigh');
+    // the last kernel stage: only CNI ADDs (cni.ts) and `run:` processes (run.ts) come after it
+    expect(STAGES.at(-3)).toContain('neigh');
+    expect(STAGES.slice(-2)).toEqual([['cni'], ['process']]);
     expect(STAGES.at(-1)).toEqual(['process']);
   });
 

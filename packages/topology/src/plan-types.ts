@@ -5,11 +5,13 @@
 // `bridge -batch -`, one `sysctl -w`, one `iptables-restore`).
 
 import { fileCommand } from './dns-command.js';
+import { type CniOpDetail, cniCommand } from './cni-command.js';
 import { processCommand } from './run-command.js';
 
 /** Phases in the order they run (grouped into STAGES); within a stage, namespaces run concurrently. */
 export const PHASES = [
   'unprocess', // stop `run:` processes no longer wanted (before any namespace goes: run.ts)
+  'uncni', // CNI DEL of attachments removed or changed, before their namespaces go (cni.ts)
   'unmacvlan', // delete macvlans no longer wanted, or whose parent goes (before any parent is deleted)
   'unlink', // delete links no longer wanted (or to be re-created)
   'unnamespace', // delete namespaces no longer wanted
@@ -27,6 +29,7 @@ export const PHASES = [
   'unfdb', // remove VXLAN flood entries no longer wanted
   'fdb', // VXLAN flood entries (head-end replication)
   'neigh', // forget neighbours' ARP entries for addresses with a new MAC (after the new owner is up)
+  'cni', // CNI ADD of new or changed attachments (once every node is wired: cni.ts)
   'process', // start `run:` processes (once every node is wired: run.ts)
 ] as const;
 export type Phase = (typeof PHASES)[number];
@@ -42,6 +45,7 @@ export type Phase = (typeof PHASES)[number];
  */
 export const STAGES: readonly (readonly Phase[])[] = [
   ['unprocess'],
+  ['uncni'],
   ['unmacvlan'],
   ['unlink'],
   ['unnamespace', 'namespace'],
@@ -49,6 +53,7 @@ export const STAGES: readonly (readonly Phase[])[] = [
   ['macvlan'],
   ['unroute', 'unaddress', 'mark', 'tunnel', 'configure', 'route', 'sysctl', 'iptables'],
   ['unfdb', 'fdb', 'neigh'],
+  ['cni'],
   ['process'],
 ];
 
@@ -65,8 +70,20 @@ export const STAGES: readonly (readonly Phase[])[] = [
  *   the engine, not by executePlan (run.ts);
  * - `file`: a node's resolver file written (`args`: write, path; content in `input`) or removed by
  *   the engine (dns.ts).
+ * - `cni`: a reference CNI plugin run (ADD or DEL) with the host node's namespace as its own, by the
+ *   engine through the kernel driver, not by executePlan (cni.ts; `cni` holds the contract's parameters).
  */
-export type Tool = 'netns' | 'ip' | 'bridge' | 'sysctl' | 'iptables' | 'ebtables' | 'netlink' | 'process' | 'file';
+export type Tool =
+  | 'netns'
+  | 'ip'
+  | 'bridge'
+  | 'sysctl'
+  | 'iptables'
+  | 'ebtables'
+  | 'netlink'
+  | 'process'
+  | 'file'
+  | 'cni';
 
 export type OpKind =
   | 'namespace'
@@ -80,7 +97,8 @@ export type OpKind =
   | 'ebtables'
   | 'neigh'
   | 'process'
-  | 'dns';
+  | 'dns'
+  | 'cni';
 
 export interface Op {
   phase: Phase;
@@ -104,6 +122,8 @@ export interface Op {
   alsoTouches?: string[];
   /** `process` stops: the recorded supervisor pid (shown in the command). */
   pid?: number;
+  /** `cni` ops: the CNI contract's parameters (the config is `input`). */
+  cni?: CniOpDetail;
 }
 
 export interface Plan {
@@ -137,5 +157,7 @@ export function opCommand(op: Op): string {
       return processCommand(op);
     case 'file':
       return fileCommand(op);
+    case 'cni':
+      return cniCommand(op);
   }
 }

@@ -9,6 +9,7 @@ import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
 import { FirewallRuleSchema, LabelsSchema, NetworkPolicySchema } from './schema-firewall.js';
 import { DnsSchema, DnsServerSchema } from './schema-dns.js';
+import { CniSchema } from './schema-cni.js';
 import { BridgePortSchema, MacvlanSchema } from './schema-macvlan.js';
 import { ServiceSchema } from './schema-service.js';
 
@@ -136,6 +137,11 @@ export const NetNodeSchema = Type.Object(
     ),
     dns: Type.Optional(DnsSchema),
     dnsServer: Type.Optional(DnsServerSchema),
+    cni: Type.Optional(
+      Type.Array(CniSchema, {
+        description: 'Interfaces attached by the reference CNI plugins (bridge, ptp, macvlan).',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'A network namespace: host, netns or router.' },
 );

@@ -6,6 +6,7 @@ import { isValidMac, normalizeMac } from './addr.js';
 import type { Lab, LinkEndSpec, Problem } from './model.js';
 import { deviceName } from './naming.js';
 import { checkFirewall } from './validate-firewall.js';
+import { checkCni } from './validate-cni.js';
 import { checkBridgePorts, checkMacvlans } from './validate-macvlan.js';
 import { checkServices } from './validate-service.js';
 import { checkOverlays } from './validate-overlays.js';
@@ -58,6 +59,7 @@ export function checkLab(lab: Lab, opts: ValidateOptions = {}): { problems: Prob
     checkNodes(ctx);
     checkLinks(ctx);
     checkMacvlans(ctx);
+    checkCni(ctx);
     checkBridgePorts(ctx);
     // Overlays before routes: VXLAN devices and layer 3 VTEP addresses are interfaces and connected
     // subnets that routes and NAT rules may refer to.

@@ -4,6 +4,8 @@
 // schemas); the web app reads them. They live here, in the pure core, as TypeBox schemas so that all
 // three share one definition and the protocol's contract can name them.
 import { Type, type Static } from '@sinclair/typebox';
+import { CniViewSchema } from './views-cni.js';
+export * from './views-cni.js';
 
 const LinkKindSchema = Type.Union([
   Type.Literal('loopback'),
@@ -167,6 +169,7 @@ export const NodeViewSchema = Type.Object(
           'Its resolver file as it is now (/etc/netns/NS/resolv.conf, from the lab’s `dns:`, or as edited inside the node); absent: it has none.',
       }),
     ),
+    cni: Type.Optional(Type.Array(CniViewSchema, { description: 'Its CNI attachments (absent: it has none).' })),
   },
   { title: 'NodeView' },
 );

@@ -80,6 +80,15 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
             ▶ {data.running === undefined ? data.runs : `${data.running}/${data.runs}`}
           </span>
         )}
+        {data.cni && (
+          <span
+            className="badge"
+            data-testid={`cni-badge-${data.name}`}
+            title={`attached by CNI plugins: ${data.cni.join('; ')}`}
+          >
+            CNI {data.cni.length > 1 ? data.cni.length : data.cni[0]!.split(' ')[0]}
+          </span>
+        )}
         {data.mark && (
           <span className={`badge ${data.mark.state === 'failed' ? 'danger' : 'ok'}`}>{data.mark.state}</span>
         )}

@@ -202,6 +202,26 @@ describe('liveBadge', () => {
     for (const n of flow(undefined).nodes) expect(n.initialWidth! > 0 && n.initialHeight! > 0).toBe(true);
   });
 
+  it("lists a node's CNI attachments for its badge", () => {
+    const withCni: Lab = {
+      ...lab,
+      nodes: {
+        ...lab.nodes,
+        h: { kind: 'host' },
+        web: {
+          kind: 'netns',
+          cni: [{ host: 'h', interface: 'eth0', plugin: 'ptp', network: 'n', subnet: '10.9.0.0/24' }],
+        },
+      },
+    };
+    const drawn = toFlow({ lab: withCni, positions: {}, selected: { nodes: [], links: [] }, problemPaths: [] });
+    expect(Object.fromEntries(drawn.nodes.map((n) => [n.id, n.data.cni]))).toEqual({
+      br0: undefined,
+      h: undefined,
+      web: ['ptp eth0 on h'],
+    });
+  });
+
   it('counts the run: lines of a node, and with live state how many run', () => {
     const withRun: Lab = { ...lab, nodes: { ...lab.nodes, web: { kind: 'netns', run: ['sleep 1', 'sleep 2'] } } };
     const drawn = toFlow({ lab: withRun, positions: {}, selected: { nodes: [], links: [] }, problemPaths: [] });

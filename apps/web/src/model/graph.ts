@@ -25,6 +25,8 @@ export interface LabNodeData extends Record<string, unknown> {
   /** `run:` lines of the node (0: none); with live state, how many of them run now. */
   runs: number;
   running?: number;
+  /** CNI attachments of the node, as "PLUGIN IFNAME on HOST" (absent: none). */
+  cni?: string[];
   live?: {
     present: boolean;
     /** The lab runs, but this node (or all of its interfaces) is only in the drawing: not applied yet. */
@@ -171,6 +173,7 @@ export function toFlow(g: GraphInput): {
         addresses,
         problems: countProblems(`nodes.${name}`),
         runs: bridge ? 0 : (spec.run?.length ?? 0),
+        ...(!bridge && spec.cni?.length ? { cni: spec.cni.map((c) => `${c.plugin} ${c.interface} on ${c.host}`) } : {}),
         ...(!bridge && g.live?.nodes[name]?.processes
           ? { running: g.live.nodes[name].processes.filter((p) => p.state === 'running').length }
           : {}),

@@ -13,6 +13,7 @@ import type { LiveStore } from '../store/live';
 import type { Client } from '../api/client';
 import { EbtablesSection } from './EbtablesSection';
 import { IptablesSection } from './IptablesSection';
+import { CniSection } from './CniSection';
 import { ProcessesSection } from './ProcessesSection';
 import { resolvConfLines } from './tables-format';
 import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
@@ -207,6 +208,9 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
           <h3>Resolver (/etc/resolv.conf)</h3>
           <pre className="mono">{resolvConfLines(node.resolvConf).join('\n')}</pre>
         </section>
+      )}
+      {(node.cni?.length ?? 0) > 0 && (
+        <CniSection lab={lab} node={node.node} refresh={ifKeys.join()} {...(client ? { client } : {})} />
       )}
       <section className="pb-table-section">
         <h3>

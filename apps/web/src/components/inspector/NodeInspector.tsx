@@ -39,6 +39,7 @@ import { focusPath, useCtx, useEdit } from './context';
 import { CheckField, NumberField, ReadOnly, SelectField, TextField, type Option } from './fields';
 import { InterfaceList } from './InterfaceList';
 import { AddressList, Row, RowList } from './lists';
+import { CniList } from './CniList';
 import { RunList } from './RunList';
 import { FirewallFields } from './FirewallFields';
 import { unavailableNote, useKernelFeatures } from '../../api/kernel-features';
@@ -395,6 +396,7 @@ function NetNodeFields({ lab, name, spec }: { lab: Lab; name: string; spec: NetN
       <RunList path={`${path}.run`} spec={spec} onChange={(run) => set('run', run.length ? run : undefined)} />
       <FirewallFields lab={lab} name={name} spec={spec} change={change} />
       <DnsFields lab={lab} path={path} spec={spec} onChange={change} />
+      <CniList lab={lab} name={name} path={`${path}.cni`} spec={spec} onChange={(cni) => set('cni', cni)} />
     </>
   );
 }
