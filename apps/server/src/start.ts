@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
-import { openStore } from './store/store.js';
+import { openDatabase } from './store/store.js';
 import { limitsFromEnv, sandboxLimitsOf } from './limits.js';
 import { serverLogger } from './logging.js';
 import { hostPolicy, isLoopbackAddress } from './request-origin.js';
@@ -46,10 +46,16 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const policy = hostPolicy(host); // and a bad PATCHBAY_ALLOWED_HOSTS
   const https = readTls(opts); // and unreadable TLS files
   const engine = new Engine({ watch: true, sandboxLimits: sandboxLimitsOf(limits) });
-  const store = openStore(engine.settings.dataDir);
+  // PATCHBAY_DATABASE: a PostgreSQL URL shared by several coordinators; unset, SQLite in PATCHBAY_DATA.
+  const store = await openDatabase(engine.settings.dataDir, process.env['PATCHBAY_DATABASE']).catch(
+    async (e: unknown) => {
+      await engine.close();
+      throw e;
+    },
+  );
   let closing = false;
   try {
-    const token = adminToken(store, engine.settings.dataDir); // a weak token stops here
+    const token = await adminToken(store, engine.settings.dataDir); // a weak token stops here
     const report = await engine.recover();
     const app = await buildApp({
       engine,
@@ -69,7 +75,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
         await app.close();
       } finally {
         await engine.close();
-        store.close();
+        await store.close();
       }
     };
     process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -96,7 +102,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     );
   } catch (e) {
     await engine.close();
-    store.close();
+    await store.close();
     throw e;
   }
 }

@@ -21,7 +21,7 @@ import { LabProcesses } from '../../live/lab-processes.js';
 import { addressKey, TokenBucket } from '../../limits.js';
 import { registerPing } from '../../live/ping.js';
 import { TerminalHub, type TerminalHubOptions } from '../../live/terminals.js';
-import type { LiveIo } from '../../live/socket.js';
+import type { LiveIo, LiveSocket } from '../../live/socket.js';
 import type { ExerciseHubOptions } from '../../classroom/exercises.js';
 import { TablesHub } from '../../live/tables.js';
 
@@ -47,9 +47,9 @@ export default fp(
         answer(problem ?? null, problem === undefined);
       },
     });
-    io.use((socket, next) => {
+    const admit = async (socket: LiveSocket, next: (err?: Error) => void): Promise<void> => {
       const token: unknown = socket.handshake.auth?.['token'];
-      const scope = typeof token === 'string' ? app.auth.scopeFor(token) : undefined;
+      const scope = typeof token === 'string' ? await app.auth.scopeFor(token) : undefined;
       // Handshakes spend the REST buckets (plugins/services/auth.ts): a valid token its own, any
       // other attempt its address's — so guessing tokens over socket.io is throttled too.
       const key = scope && typeof token === 'string' ? `t:${hashToken(token)}` : addressKey(socket.handshake.address);
@@ -67,6 +67,10 @@ export default fp(
         );
       socket.data.scope = scope;
       next();
+    };
+    // The token is looked up in the database (asynchronous): a lookup that fails refuses the handshake.
+    io.use((socket, next) => {
+      admit(socket, next).catch((err: Error) => next(new Error(`the token could not be checked: ${err.message}`)));
     });
     const processes = new LabProcesses();
     const tables = new TablesHub(app, io);
