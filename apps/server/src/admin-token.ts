@@ -40,11 +40,7 @@ export function instructorTokenProblem(token: string, source = 'PATCHBAY_ADMIN_T
  * The instructor token of this start (checked; the old ones revoked). Throws with the reason for a
  * token that is malformed or too weak.
  */
-export async function adminToken(
-  store: Store,
-  dataDir: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<string> {
+export async function adminToken(store: Store, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   let token = env['PATCHBAY_ADMIN_TOKEN']?.trim();
   let source = 'PATCHBAY_ADMIN_TOKEN';
   if (!token) {

@@ -90,7 +90,9 @@ async function startRedis(dir: string): Promise<{ url: string; stop: () => Promi
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 15_000);
     child.once('error', (e) => {
       clearTimeout(timer);
-      reject(new Error(`redis-server could not start (apt-get install redis-server; infra/setup.sh does): ${e.message}`));
+      reject(
+        new Error(`redis-server could not start (apt-get install redis-server; infra/setup.sh does): ${e.message}`),
+      );
     });
     child.stdout?.on('data', (b: Buffer) => {
       out += b.toString();

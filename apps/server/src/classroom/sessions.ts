@@ -149,7 +149,7 @@ export class Classroom {
     const student = await this.app.store.students.byLab(lab);
     if (!student) return;
     const row = await this.app.store.students.recordApiChange(student.id);
-    if (row) this.exercises.emitProgress(row.id, row);
+    if (row) await this.exercises.emitProgress(row.id, row);
   }
 
   /**
@@ -222,7 +222,7 @@ export class Classroom {
     }
     // Joining is a student's first activity: the idle reaper counts from here.
     this.app.activity.touch(student.lab);
-    this.exercises.emitProgress(student.id, student);
+    await this.exercises.emitProgress(student.id, student);
     void this.exercises.syncSession(session.id);
     this.exercises.trigger(student.lab, 'start');
     return { token, lab: student.lab, session: session.id, student: student.id };

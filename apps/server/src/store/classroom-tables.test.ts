@@ -158,7 +158,12 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     await s.close();
     s = await backend!.open();
     expect(await s.schemaVersion()).toBe(5);
-    expect(await s.sessions.get('a')).toMatchObject({ code: 'ABCDEF', seatLimit: null, locked: false, endReason: null });
+    expect(await s.sessions.get('a')).toMatchObject({
+      code: 'ABCDEF',
+      seatLimit: null,
+      locked: false,
+      endReason: null,
+    });
     await s.sessions.end('a');
     expect((await s.sessions.get('a'))?.endReason).toBe('instructor');
   });
@@ -187,7 +192,11 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     s = await backend!.open();
     expect(await s.schemaVersion()).toBe(5);
     expect(await s.sessions.get('a')).toMatchObject({ seatLimit: 5, terminalsOnly: false });
-    expect(await s.students.get('one')).toMatchObject({ apiChanges: 0, lastApiChangeAt: null, instructorResetAt: null });
+    expect(await s.students.get('one')).toMatchObject({
+      apiChanges: 0,
+      lastApiChangeAt: null,
+      instructorResetAt: null,
+    });
     expect(await s.sessions.update('a', { terminalsOnly: true })).toMatchObject({ terminalsOnly: true, seatLimit: 5 });
     expect(await s.students.recordApiChange('one', 't1')).toMatchObject({ apiChanges: 1, lastApiChangeAt: 't1' });
     expect(await s.students.recordApiChange('one', 't2')).toMatchObject({ apiChanges: 2, lastApiChangeAt: 't2' });

@@ -33,11 +33,8 @@ export interface Sql {
 /** Runs `work` in one transaction (postgres-store.ts's inTransaction on the store's pool). */
 export type Transaction = <T>(work: (sql: Sql) => Promise<T>) => Promise<T>;
 
-const first = async <R extends pg.QueryResultRow>(
-  sql: Sql,
-  text: string,
-  values: unknown[],
-): Promise<R | undefined> => (await sql.query<R>(text, values)).rows[0];
+const first = async <R extends pg.QueryResultRow>(sql: Sql, text: string, values: unknown[]): Promise<R | undefined> =>
+  (await sql.query<R>(text, values)).rows[0];
 
 const documentIn = (sql: Sql, table: 'labs' | 'drafts', name: string): Promise<StoredLab | undefined> =>
   first<DocumentRecord>(sql, `SELECT name, document, layout, updated_at FROM ${table} WHERE name = $1`, [name]).then(
@@ -218,9 +215,9 @@ export class PostgresStudentStore implements StudentStore {
         'SELECT ended_at, locked, seat_limit FROM sessions WHERE id = $1 FOR UPDATE',
         [n.session],
       );
-      const names = (await sql.query<{ name: string }>('SELECT name FROM students WHERE session = $1', [n.session])).rows.map(
-        (r) => r.name,
-      );
+      const names = (
+        await sql.query<{ name: string }>('SELECT name FROM students WHERE session = $1', [n.session])
+      ).rows.map((r) => r.name);
       const refusal = joinRefusal(session, names, n);
       if (refusal) return refusal;
       // Never reused, not even after a join that failed (see sqlite-students.ts).
@@ -242,9 +239,11 @@ export class PostgresStudentStore implements StudentStore {
   }
 
   async count(session: string): Promise<number> {
-    const r = await first<{ count: number }>(this.sql, 'SELECT COUNT(*)::integer AS count FROM students WHERE session = $1', [
-      session,
-    ]);
+    const r = await first<{ count: number }>(
+      this.sql,
+      'SELECT COUNT(*)::integer AS count FROM students WHERE session = $1',
+      [session],
+    );
     return r?.count ?? 0;
   }
 
@@ -268,9 +267,9 @@ export class PostgresStudentStore implements StudentStore {
   }
 
   async inSession(session: string): Promise<StudentRow[]> {
-    return (await this.sql.query<StudentRecord>('SELECT * FROM students WHERE session = $1 ORDER BY seq', [session])).rows.map(
-      studentOf,
-    );
+    return (
+      await this.sql.query<StudentRecord>('SELECT * FROM students WHERE session = $1 ORDER BY seq', [session])
+    ).rows.map(studentOf);
   }
 
   async recordRun(student: string, run: CheckRun): Promise<StudentRow | undefined> {

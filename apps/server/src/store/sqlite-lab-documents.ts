@@ -1,5 +1,6 @@
 // Lab documents in SQLite: `labs` holds the last document applied under each name, `drafts` the
 // editor's working copy (saved as the user draws, valid or not, with its layout). Same shape, two tables.
+/* eslint-disable @typescript-eslint/require-await -- SQLite answers at once; the store's interface is asynchronous for PostgreSQL */
 import type Database from 'better-sqlite3';
 import { type DocumentRecord, type StoredLab, storedLabOf } from './records.js';
 import type { DraftStore, LabStore } from './store-api.js';

@@ -1,8 +1,16 @@
 // Class sessions in SQLite (table `sessions`): a scenario frozen as text when the session was
 // opened, so editing the library later never changes a running class; its seats and lock
 // (migration 4); whether it is terminals only (migration 5).
+/* eslint-disable @typescript-eslint/require-await -- SQLite answers at once; the store's interface is asynchronous for PostgreSQL */
 import type Database from 'better-sqlite3';
-import { type EndReason, type NewSession, newSessionRow, type SessionRecord, type SessionRow, sessionOf } from './records.js';
+import {
+  type EndReason,
+  type NewSession,
+  newSessionRow,
+  type SessionRecord,
+  type SessionRow,
+  sessionOf,
+} from './records.js';
 import type { SessionStore } from './store-api.js';
 
 export class SqliteSessionStore implements SessionStore {

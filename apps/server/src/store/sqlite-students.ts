@@ -2,6 +2,7 @@
 // their token, hints revealed, the latest check run and when they first solved the exercise; their
 // own changes of their lab through the API and when an instructor last reset it (migration 5). A
 // student and their token are made and removed together (a failed join, an instructor removing them).
+/* eslint-disable @typescript-eslint/require-await -- SQLite answers at once; the store's interface is asynchronous for PostgreSQL */
 import type { CheckRun } from '@patchbay/protocol';
 import type Database from 'better-sqlite3';
 import {
@@ -26,9 +27,9 @@ export class SqliteStudentStore implements StudentStore {
   async add(n: NewStudent): Promise<StudentRow | JoinRefusal> {
     // better-sqlite3's transactions are synchronous: nothing else runs between the reads and the writes.
     return this.db.transaction((): StudentRow | JoinRefusal => {
-      const session = this.db.prepare('SELECT ended_at, locked, seat_limit FROM sessions WHERE id = ?').get(n.session) as
-        | { ended_at: string | null; locked: number; seat_limit: number | null }
-        | undefined;
+      const session = this.db
+        .prepare('SELECT ended_at, locked, seat_limit FROM sessions WHERE id = ?')
+        .get(n.session) as { ended_at: string | null; locked: number; seat_limit: number | null } | undefined;
       const names = (
         this.db.prepare('SELECT name FROM students WHERE session = ?').all(n.session) as { name: string }[]
       ).map((r) => r.name);

@@ -1,4 +1,5 @@
 // Access tokens in SQLite (table `tokens`), kept as hashes only.
+/* eslint-disable @typescript-eslint/require-await -- SQLite answers at once; the store's interface is asynchronous for PostgreSQL */
 import type Database from 'better-sqlite3';
 import type { TokenStore } from './store-api.js';
 import { assertWellFormedToken, hashToken, isWellFormedToken, type Role, type TokenRow } from './tokens.js';
@@ -33,9 +34,8 @@ export class SqliteTokenStore implements TokenStore {
   async setInstructor(token: string): Promise<number> {
     return this.db.transaction(() => {
       this.addNow(token, 'instructor');
-      return this.db
-        .prepare("DELETE FROM tokens WHERE role = 'instructor' AND token_hash != ?")
-        .run(hashToken(token)).changes;
+      return this.db.prepare("DELETE FROM tokens WHERE role = 'instructor' AND token_hash != ?").run(hashToken(token))
+        .changes;
     })();
   }
 

@@ -2,6 +2,7 @@
 // class sessions and each student's progress. The kernel's truth stays in the engine's journal;
 // this database keeps what the journal does not. SQLite in PATCHBAY_DATA/patchbay.db by default;
 // PostgreSQL when PATCHBAY_DATABASE is a postgres:// URL (several coordinator replicas share it).
+/* eslint-disable @typescript-eslint/require-await -- SQLite answers at once; the store's interface is asynchronous for PostgreSQL */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
