@@ -63,6 +63,9 @@ export function openStore(dataDir: string): SqliteStore {
   return new SqliteStore(file);
 }
 
+export const DATABASE_URL_RULE =
+  'PATCHBAY_DATABASE must be a PostgreSQL URL (postgres://user:password@host:5432/name), or unset for SQLite in PATCHBAY_DATA';
+
 /** Whether `url` names a PostgreSQL database (what PATCHBAY_DATABASE may be). */
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
 
@@ -74,9 +77,6 @@ export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.te
 export async function openDatabase(dataDir: string, database: string | undefined): Promise<Store> {
   const url = database?.trim();
   if (!url) return openStore(dataDir);
-  if (!isPostgresUrl(url))
-    throw new Error(
-      'PATCHBAY_DATABASE must be a PostgreSQL URL (postgres://user:password@host:5432/name), or unset for SQLite in PATCHBAY_DATA',
-    );
+  if (!isPostgresUrl(url)) throw new Error(DATABASE_URL_RULE);
   return openPostgresStore(url);
 }

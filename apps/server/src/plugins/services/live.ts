@@ -24,6 +24,7 @@ import { TerminalHub, type TerminalHubOptions } from '../../live/terminals.js';
 import type { LiveIo, LiveSocket } from '../../live/socket.js';
 import type { ExerciseHubOptions } from '../../classroom/exercises.js';
 import { TablesHub } from '../../live/tables.js';
+import { connectRedisAdapter } from '../../live/redis-adapter.js';
 
 export type LiveServer = LiveIo;
 
@@ -32,6 +33,8 @@ export interface LiveOptions {
   terminals?: Partial<TerminalHubOptions>;
   /** Exercise check runs (the classroom service; here so tests can shorten its periods). */
   exercises?: Partial<ExerciseHubOptions>;
+  /** PATCHBAY_REDIS: room broadcasts go through this Redis server to every coordinator replica. */
+  redisUrl?: string;
 }
 
 export default fp(
@@ -69,6 +72,11 @@ export default fp(
       next();
     };
     // The token is looked up in the database (asynchronous): a lookup that fails refuses the handshake.
+    // Before any client connects: a Redis server that does not answer stops the start.
+    const redis = opts.redisUrl
+      ? await connectRedisAdapter(opts.redisUrl, (err) => app.log.warn({ err: err.message }, 'Redis connection error'))
+      : undefined;
+    if (redis) io.adapter(redis.adapter);
     io.use((socket, next) => {
       admit(socket, next).catch((err: Error) => next(new Error(`the token could not be checked: ${err.message}`)));
     });
@@ -132,7 +140,7 @@ export default fp(
       await terminals.closeAll();
       io.disconnectSockets(true);
       io.engine.close();
-      await Promise.allSettled([processes.stopAll(), tables.closeAll()]);
+      await Promise.allSettled([processes.stopAll(), tables.closeAll(), redis?.close()]);
     });
   },
   { name: 'live', dependencies: ['auth', 'engine', 'limits', 'host-check'] },
