@@ -13,9 +13,12 @@ PNPM_VERSION=10.34.9
 # netcat-openbsd, traceroute, iputils-tracepath, iputils-arping, curl, nftables: the learner's tools
 # inside a node's sandboxed shell (nftables and tcpdump also for `why`'s probe: nft monitor trace,
 # captures; util-linux's unshare for its private tracefs mount) · libseccomp2: the sandbox's syscall filter, compiled at first use
-# by packages/kernel/helpers/seccomp-filter.py (util-linux's prlimit sets the sandbox's rlimits).
+# by packages/kernel/helpers/seccomp-filter.py (util-linux's prlimit sets the sandbox's rlimits) ·
+# postgresql, redis-server: the server's tests start a throw-away cluster and Redis of their own on
+# free loopback ports (apps/server/test/database-servers.ts; PATCHBAY_DATABASE and PATCHBAY_REDIS in
+# production point at servers of your own). The packages' own services are neither used nor needed.
 APT_PACKAGES=(iproute2 tcpdump iptables iputils-ping util-linux procps bubblewrap python3 g++ make ca-certificates chromium fonts-dejavu-core
-  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2)
+  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2 postgresql redis-server)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
