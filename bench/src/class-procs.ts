@@ -86,3 +86,61 @@ export function machineTicks(): { busy: number; total: number } {
   const total = f.reduce((a, b) => a + b, 0);
   return { busy: total - f[3]! - (f[4] ?? 0), total };
 }
+
+/** Ticks per command: the server's descendants (python3 by its script) and the kernel's threads (by name, CPU suffix dropped). */
+export function ticksByCommand(exclude: number | undefined): Map<string, number> {
+  const by = new Map<string, number>();
+  const add = (k: string, t: number) => by.set(k, (by.get(k) ?? 0) + t);
+  for (const p of descendants(exclude)) add(commandKey(p), p.ticks);
+  for (const p of readKernelThreads()) add(`[${p.comm.replace(/\/.*$/, '')}]`, p.ticks);
+  // the commands the server ran and reaped itself (its spawns of ip, nsenter…): its cutime + cstime
+  try {
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    add('(reaped by the server)', Number(f[13]) + Number(f[14]));
+  } catch {
+    // no /proc
+  }
+  return by;
+}
+
+function commandKey(p: ProcInfo): string {
+  if (!p.comm.startsWith('python')) return p.comm;
+  try {
+    const argv = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
+    const script = argv.slice(1).find((a) => a.endsWith('.py'));
+    return script ? `python3 ${script.replace(/^.*\//, '')}` : argv.includes('-c') ? 'python3 -c' : p.comm;
+  } catch {
+    return p.comm;
+  }
+}
+
+function readKernelThreads(): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const f = stat.slice(close + 2).split(' ');
+      if (Number(f[1]) !== 2) continue; // children of kthreadd
+      out.push({
+        pid: Number(d),
+        ppid: 2,
+        comm: stat.slice(stat.indexOf('(') + 1, close),
+        ticks: Number(f[11]) + Number(f[12]),
+      });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU share (of one core) per command between two ticksByCommand samples, the largest first. */
+export function cpuByCommand(before: Map<string, number>, after: Map<string, number>, seconds: number) {
+  return [...after]
+    .map(([command, t]) => ({ command, cpuShare: (t - (before.get(command) ?? 0)) / 100 / seconds }))
+    .filter((x) => x.cpuShare >= 0.005)
+    .sort((a, b) => b.cpuShare - a.cpuShare)
+    .slice(0, 12);
+}

@@ -20,7 +20,7 @@ import { buildApp, openStore } from '@patchbay/server';
 import { builtinScenario } from '@patchbay/scenarios/library';
 import type { ClassCommand } from './class-client.js';
 import { classPlan } from './class-lab.js';
-import { descendants, helpers, machineTicks, type HelperSample } from './class-procs.js';
+import { cpuByCommand, descendants, helpers, machineTicks, ticksByCommand, type HelperSample } from './class-procs.js';
 import { dist } from './class-report.js';
 import { machineFacts } from './report.js';
 import { sleep, RssSampler } from './util.js';
@@ -108,6 +108,7 @@ function phaseMeter(exclude: number | undefined) {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const ticks0 = new Map(descendants(exclude).map((p) => [p.pid, p.ticks]));
+  const byCommand0 = ticksByCommand(exclude);
   const m0 = machineTicks();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -121,6 +122,8 @@ function phaseMeter(exclude: number | undefined) {
       cpuShare: (cpu.user + cpu.system) / 1000 / wall,
       helpersCpuShare: helperTicks / 100 / (wall / 1000),
       machineBusy: (m1.busy - m0.busy) / (m1.total - m0.total),
+      // where the CPU went: a command's processes (alive at the end) and the kernel's threads
+      byCommand: cpuByCommand(byCommand0, ticksByCommand(exclude), wall / 1000),
       cpus: cpus().length,
       // The histogram holds whole timer intervals: less the 10 ms resolution, what is left is the delay.
       loopDelayP99Ms: Math.max(0, loop.percentile(99) / 1e6 - 10),

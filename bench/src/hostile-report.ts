@@ -56,6 +56,13 @@ const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || !a || Number.isNaN(a) || Number.isNaN(b) ? undefined : b / a;
 const rf = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(2)}×`);
 
+const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(0)} %`);
+
+function cpuText(server: { byCommand?: { command: string; cpuShare: number }[] } | undefined): string {
+  if (!server?.byCommand?.length) return '– (no figures)';
+  return server.byCommand.map((c) => `${c.command} ${pct(c.cpuShare)}`).join(', ');
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const rssMax = (r: any): number => Math.max(r.rss.joinMax, r.rss.connectMax, r.rss.steadyMax, r.rss.fixMax);
 
@@ -150,6 +157,9 @@ export function hostileReport(r: any): string {
     '',
     `**CPU hogs demoted** (a lab held at its CPU ceiling for seconds goes to the idle CPU class, docs/isolation.md): ` +
       `(a) ${demotedText(r.runs.calm?.extra?.status)}; (b) ${demotedText(b?.extra?.status)} (the hostile four are students ${Object.values(r.hostile).join(', ')}).`,
+    '',
+    `**Where the CPU went in the steady phase** (share of one core, by command: the server's helpers and the students' processes, the commands the server reaped, the kernel's threads; other work on the machine is not counted): ` +
+      `(a) ${cpuText(r.runs.calm?.steady?.server)}; (b) ${cpuText(b?.steady?.server)}; the server's own thread: (a) ${pct(r.runs.calm?.steady?.server?.cpuShare)}, (b) ${pct(b?.steady?.server?.cpuShare)}.`,
     '',
     `**The machine afterwards:** ${clean.ok ? 'clean' : '**not clean**'} — root namespace links ${clean.rootLinksAdded.length || clean.rootLinksRemoved.length ? `changed (added ${clean.rootLinksAdded.join(', ') || 'none'}, removed ${clean.rootLinksRemoved.join(', ') || 'none'})` : 'as before'}, ` +
       `${clean.namespacesLeft.length} \`pbho-\` namespaces left, ${r.machine.after.usernsPins} user-namespace pins, ${clean.attackProcessesLeft} attack processes left ` +

@@ -10,6 +10,7 @@ import type { KernelFeature, Lab } from '@patchbay/topology';
 import { listNamespaces, loadOrDetectCapabilities, type SandboxLimits } from '@patchbay/kernel';
 import { applyLab, type ApplyOptions, type ApplyResult } from './apply.js';
 import { ObservationCache } from './cache.js';
+import { LiveViewCache } from './live-view-cache.js';
 import type { EngineContext } from './context.js';
 import { destroyLab } from './destroy.js';
 import { EngineError } from './errors.js';
@@ -46,6 +47,8 @@ export class Engine implements EngineContext {
   /** The namespace watcher, shared: subscribe here rather than starting another. */
   readonly watches: WatchRegistry;
   readonly cache: ObservationCache;
+  /** The live views' reads (labState), kept until the kernel reports a change (live-view-cache.ts). */
+  readonly liveViews: LiveViewCache;
   private features?: Promise<Set<KernelFeature>>;
 
   constructor(opts: EngineOptions = {}) {
@@ -55,11 +58,13 @@ export class Engine implements EngineContext {
     this.lifecycle = new LabLifecycle(log);
     this.watches = new WatchRegistry({ labNamespaces: (lab) => this.labNamespaces(lab) }, log);
     this.cache = new ObservationCache(watch ? this.watches : undefined);
+    this.liveViews = new LiveViewCache(watch ? this.watches : undefined);
   }
 
   /** Stops the namespace watcher, if any. */
   async close(): Promise<void> {
     await this.cache.close();
+    await this.liveViews.close();
     await this.watches.close();
   }
 

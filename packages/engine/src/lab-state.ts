@@ -9,18 +9,13 @@ import {
   type LinkState,
   type NodeView,
   type NamespaceState,
+  type KernelState,
   IMPLICIT_HOST,
   compile,
   isBridge,
+  resolveVethPeers,
 } from '@patchbay/topology';
-import {
-  listNamespaces,
-  mapLimit,
-  observeNamespaces,
-  readLinkNames,
-  readLiveTables,
-  type LiveTables,
-} from '@patchbay/kernel';
+import { listNamespaces, mapLimit, readLinkNames, type LiveTables } from '@patchbay/kernel';
 import type { Engine } from './engine.js';
 import { processViews } from './run-processes.js';
 
@@ -118,16 +113,21 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
   const present = await listNamespaces(engine.labNamespacePrefix(name));
   const labNamespaces = [...new Set([...Object.keys(desired.namespaces), ...present])].sort();
   const nsNames = labNamespaces.filter((n) => only === undefined || n === only);
-  const observed = await observeNamespaces(nsNames, {
-    iptables: new Set(nsNames),
-    concurrency: engine.settings.concurrency,
-    peerNamespaces: true,
-  });
-  if (only !== undefined) await namePeersElsewhere(engine, observed.namespaces, new Set(labNamespaces));
+  const presentSet = new Set(present);
+  const reads = await engine.liveViews.read(
+    nsNames.filter((n) => presentSet.has(n)),
+    engine.settings.concurrency,
+  );
+  const observed: KernelState = { namespaces: {} };
   const tables = new Map<string, LiveTables>();
-  await mapLimit(Object.keys(observed.namespaces), engine.settings.concurrency, async (ns) => {
-    tables.set(ns, await readLiveTables(ns));
-  });
+  for (const n of [...reads.keys()].sort()) {
+    observed.namespaces[n] = reads.get(n)!.state;
+    tables.set(n, reads.get(n)!.tables);
+  }
+  // among the namespaces read together, as observeNamespaces does (a namespace kept from an earlier
+  // read names its peers afresh: the peer may have changed since)
+  resolveVethPeers(observed, { complete: false });
+  if (only !== undefined) await namePeersElsewhere(engine, observed.namespaces, new Set(labNamespaces));
 
   // (namespace, interface) → lab (node, interface)
   const endOwner = new Map<string, { node: string; interface: string }>();

@@ -19,6 +19,8 @@ export interface WatchListener {
   activity?(ns: string): void;
   /** The helper died: consider every namespace changed (a new helper watches them again). */
   lost?(reason: string): void;
+  /** `ns` is about to be deleted: the subscription no longer holds it (a namespace of that name may come back). */
+  released?(ns: string): void;
 }
 
 /** Where a lab subscription learns the lab's namespaces (the engine: journaled ones that exist). */
@@ -108,7 +110,10 @@ export class WatchRegistry {
   async release(names: readonly string[]): Promise<void> {
     for (const n of names) {
       this.fenced.set(n, (this.fenced.get(n) ?? 0) + 1);
-      for (const s of this.refs.get(n) ?? []) s.names.delete(n);
+      for (const s of this.refs.get(n) ?? []) {
+        s.names.delete(n);
+        s.listener.released?.(n);
+      }
       this.refs.delete(n);
     }
     await this.reconcile(names);

@@ -15,8 +15,12 @@ pattern and only opened under /run/netns. The helper exits when stdin closes.
 Counters are read with an RTM_GETLINK dump on a second socket per namespace, one that joins no
 multicast group, so a dump never mixes with (or delays the draining of) the change notifications.
 
-Subscribed: links, IPv4 addresses, IPv4 routes (every table), IPv4 policy rules, IPv4 netconf (forwarding, proxy_arp), and
-permanent bridge FDB entries (VXLAN flood entries). Learned FDB entries and ARP neighbours are
+Subscribed: links, IPv4 and IPv6 addresses, routes (every table), policy rules and netconf (forwarding,
+proxy_arp, rp_filter; IPv6 ones count as activity only: link-local autoconfiguration follows every
+carrier change, and labs' desired state is IPv4), permanent bridge FDB entries (VXLAN flood entries), and, on a second socket
+(NETLINK_NETFILTER, group NFNLGRP_NFTABLES), every nf_tables change: iptables-nft and ebtables-nft
+write their rules through nf_tables, so a rule a student adds is reported like a route they add
+(iptables rules are desired state: NAT, the FORWARD policy). Learned FDB entries and ARP neighbours are
 filtered out: they change all the time and are not part of a lab's desired state.
 
 Each report line also carries "all": the number of messages of any kind (neighbours, learned FDB
@@ -35,10 +39,16 @@ import sys
 
 CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
-RTNLGRP = {"link": 1, "neigh": 3, "ipv4_ifaddr": 5, "ipv4_route": 7, "ipv4_rule": 8, "ipv4_netconf": 24}
+RTNLGRP = {
+    "link": 1, "neigh": 3, "ipv4_ifaddr": 5, "ipv4_route": 7, "ipv4_rule": 8,
+    "ipv6_ifaddr": 9, "ipv6_route": 11, "ipv6_rule": 19, "ipv4_netconf": 24, "ipv6_netconf": 25,
+}
+NETLINK_NETFILTER, NFNLGRP_NFTABLES = 12, 7
 RTM_NEWLINK, RTM_DELLINK = 16, 17
 RTM_NEWNEIGH, RTM_DELNEIGH = 28, 29
-AF_BRIDGE = 7
+AF_BRIDGE, AF_INET6 = 7, 10
+# address, route, rule and netconf messages (their family byte follows the header)
+RTM_FAMILY_TYPES = (20, 21, 24, 25, 32, 33, 80, 81)
 NUD_PERMANENT = 0x80
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")
 ALL_EVENTS = "--all-events" in sys.argv[1:]
@@ -52,8 +62,9 @@ def setns(fd: int) -> None:
         raise OSError(err, os.strerror(err))
 
 
-def open_sockets(name: str, home: int) -> tuple[socket.socket, socket.socket]:
-    """(the socket subscribed to changes, a socket for counter dumps), both in namespace `name`."""
+def open_sockets(name: str, home: int) -> tuple[socket.socket, socket.socket, socket.socket | None]:
+    """(the socket subscribed to changes, a socket for counter dumps, the socket subscribed to
+    nf_tables changes or None when the kernel has no nf_tables), all in namespace `name`."""
     fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
     try:
         setns(fd)
@@ -69,7 +80,18 @@ def open_sockets(name: str, home: int) -> tuple[socket.socket, socket.socket]:
                 s.close()
                 raise
             d.bind((0, 0))
-            return s, d
+            try:
+                nf = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_NONBLOCK, NETLINK_NETFILTER)
+            except OSError:
+                return s, d, None
+            try:
+                nf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+                nf.bind((0, 0))
+                nf.setsockopt(270, 1, NFNLGRP_NFTABLES)
+            except OSError:
+                nf.close()
+                return s, d, None
+            return s, d, nf
         finally:
             setns(home)
     finally:
@@ -111,6 +133,8 @@ def relevant(data: bytes, links: dict) -> tuple[int, int]:
         every += 1
         if mtype in (RTM_NEWLINK, RTM_DELLINK) and off + 17 <= len(data) and data[off + 16] == AF_BRIDGE:
             pass  # a bridge port's own state (forwarding, learning…): not desired state
+        elif mtype in RTM_FAMILY_TYPES and off + 17 <= len(data) and data[off + 16] == AF_INET6:
+            pass  # IPv6 (autoconfiguration follows carrier): activity for the live views, not desired state
         elif mtype == RTM_NEWLINK and off + 32 <= len(data):
             index, fp = link_fingerprint(data, off, length)
             if links.get(index) != fp:
@@ -144,6 +168,26 @@ def drain(s: socket.socket, links: dict) -> tuple[int, int]:
         links.clear()
         n, every = n + 1, every + 1
     return n, every
+
+
+def drain_all(s: socket.socket) -> int:
+    """Reads everything queued on a namespace's nf_tables socket; returns how many messages (each a change)."""
+    n = 0
+    try:
+        while True:
+            data = s.recv(1 << 16)
+            off = 0
+            while off + 16 <= len(data):
+                length = struct.unpack_from("=I", data, off)[0]
+                if length < 16:
+                    break
+                n += 1
+                off += (length + 3) & ~3
+    except BlockingIOError:
+        pass
+    except OSError:  # ENOBUFS: changes were lost, so report one
+        n += 1
+    return n
 
 
 def prime(s: socket.socket, links: dict) -> None:
@@ -211,6 +255,8 @@ def counters(d: socket.socket) -> dict:
 def main() -> None:
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
     sockets: dict[int, tuple[str, socket.socket]] = {}
+    nft: dict[str, socket.socket] = {}
+    nft_fds: dict[int, str] = {}
     link_memory: dict[str, dict] = {}
     by_name: dict[str, socket.socket] = {}
     dumpers: dict[str, socket.socket] = {}
@@ -225,6 +271,12 @@ def main() -> None:
         if every:
             was = changed.get(name, (0, 0))
             changed[name] = (was[0] + n, was[1] + every)
+
+    def collect_nft(name: str) -> None:
+        n = drain_all(nft[name]) if name in nft else 0
+        if n:
+            was = changed.get(name, (0, 0))
+            changed[name] = (was[0] + n, was[1] + n)
 
     def report() -> None:
         for name, (n, every) in changed.items():
@@ -247,6 +299,7 @@ def main() -> None:
                         # so a caller knows which changes of its own have been seen.
                         for other, sock in list(by_name.items()):
                             collect(other, sock)
+                            collect_nft(other)
                         report()
                         out.write(json.dumps({"sync": name}) + "\n")
                         out.flush()
@@ -270,7 +323,7 @@ def main() -> None:
                         print(json.dumps({"ns": name, "watching": True}), file=out, flush=True)
                     elif verb == "add":
                         try:
-                            s, dumpers[name] = open_sockets(name, home)
+                            s, dumpers[name], nf = open_sockets(name, home)
                         except OSError as e:
                             print(json.dumps({"ns": name, "error": e.strerror}), file=out, flush=True)
                             continue
@@ -278,6 +331,10 @@ def main() -> None:
                         by_name[name] = s
                         sockets[s.fileno()] = (name, s)
                         poller.register(s.fileno(), select.POLLIN)
+                        if nf is not None:
+                            nft[name] = nf
+                            nft_fds[nf.fileno()] = name
+                            poller.register(nf.fileno(), select.POLLIN)
                         print(json.dumps({"ns": name, "watching": True}), file=out, flush=True)
                     elif verb == "del":
                         # The socket holds the namespace alive: close it before anyone deletes it.
@@ -286,6 +343,11 @@ def main() -> None:
                         d = dumpers.pop(name, None)
                         if d is not None:
                             d.close()
+                        nf = nft.pop(name, None)
+                        if nf is not None:
+                            poller.unregister(nf.fileno())
+                            del nft_fds[nf.fileno()]
+                            nf.close()
                         if s is not None:
                             poller.unregister(s.fileno())
                             del sockets[s.fileno()]
@@ -297,6 +359,8 @@ def main() -> None:
             watched = sockets.get(fd)
             if watched is not None:
                 collect(*watched)
+            elif fd in nft_fds:
+                collect_nft(nft_fds[fd])
         report()
 
 

@@ -53,6 +53,36 @@ describe.skipIf(!isRoot)('NamespaceWatcher', () => {
     expect(seen).toEqual([B]);
   });
 
+  it('reports nf_tables changes (iptables-nft rules) as changes, IPv6 routes as activity', async () => {
+    const r = await executePlan([netnsAdd(A)]);
+    expect(r.ok).toBe(true);
+    watcher = new NamespaceWatcher();
+    const seen: string[] = [];
+    const active: string[] = [];
+    watcher.on('change', (ns) => seen.push(ns));
+    watcher.on('activity', (ns) => active.push(ns));
+    await watcher.watch([A]);
+    await runInNamespace(A, 'iptables', ['-A', 'FORWARD', '-s', '10.9.0.0/16', '-j', 'DROP']);
+    await watcher.sync();
+    expect(seen).toEqual([A]);
+    seen.length = 0;
+    await runInNamespace(A, 'iptables-save', []); // a read changes nothing
+    await watcher.sync();
+    expect(seen).toEqual([]);
+    await runInNamespace(A, 'iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-o', 'lo', '-j', 'MASQUERADE']);
+    await watcher.sync();
+    expect(seen).toEqual([A]);
+    seen.length = 0;
+    await runInNamespace(A, 'ip', ['link', 'set', 'lo', 'up']);
+    await watcher.sync();
+    seen.length = 0;
+    active.length = 0;
+    await runInNamespace(A, 'ip', ['-6', 'route', 'add', 'blackhole', '2001:db8::/32']);
+    await watcher.sync();
+    expect(seen).toEqual([]);
+    expect(active).toEqual([A]);
+  });
+
   it('reports activity (ARP, carrier) apart from desired-state changes, from the same helper', async () => {
     const r = await executePlan([
       netnsAdd(A),

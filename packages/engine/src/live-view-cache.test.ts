@@ -1,0 +1,78 @@
+// The live views' reads kept until the kernel reports a change (live-view-cache.ts), on the real
+// kernel: an unchanged lab is served from memory; a change made from outside the engine (an address,
+// an iptables rule, ARP) is seen by the next read, of that namespace alone; a lab destroyed and
+// applied again under the same names is read afresh. Prefix pblvc-.
+import { afterEach, describe, expect, it } from 'vitest';
+import { runInNamespace } from '@patchbay/kernel';
+import { Engine } from './engine.js';
+import { labState } from './lab-state.js';
+import { exampleLab, testEngine, type TestEngine } from './test-support.js';
+
+const PREFIX = 'pblvc-';
+const WEB = `${PREFIX}two-containers.ns-web`;
+
+describe('LiveViewCache', () => {
+  let t: TestEngine | undefined;
+  let engine: Engine | undefined;
+  afterEach(async () => {
+    await engine?.close();
+    engine = undefined;
+    await t?.cleanup();
+  });
+
+  async function applied(): Promise<Engine> {
+    t = testEngine(PREFIX);
+    engine = new Engine({ prefix: PREFIX, dataDir: t.dataDir, watch: true });
+    await engine.apply(exampleLab('two-containers.yaml'));
+    return engine;
+  }
+
+  const addressesOf = async (e: Engine, node: string) =>
+    (await labState(e, 'two-containers')).nodes
+      .find((n) => n.node === node)!
+      .interfaces.flatMap((i) => i.addresses ?? []);
+
+  it('serves an unchanged lab from memory and reads again just the namespace a change was reported in', async () => {
+    const e = await applied();
+    const first = await labState(e, 'two-containers');
+    const readFirst = e.liveViews.misses;
+    expect(readFirst).toBe(first.nodes.filter((n) => n.present).length);
+    const again = await labState(e, 'two-containers');
+    expect(again).toEqual(first);
+    expect(e.liveViews.misses).toBe(readFirst);
+    expect(e.liveViews.hits).toBeGreaterThanOrEqual(readFirst);
+
+    // an address added from a shell, not by the engine
+    await runInNamespace(WEB, 'ip', ['addr', 'add', '10.99.0.1/32', 'dev', 'lo']);
+    expect(await addressesOf(e, 'ns-web')).toContain('10.99.0.1/32');
+    expect(e.liveViews.misses).toBe(readFirst + 1);
+
+    // veth peers are named in a namespace served from memory, as in one read afresh
+    const peers = (s: typeof first) =>
+      s.nodes.flatMap((n) => n.interfaces.filter((i) => i.peer).map((i) => `${n.node}/${i.name}>${i.peer!.node}`));
+    expect(peers(await labState(e, 'two-containers'))).toEqual(peers(first));
+  });
+
+  it('sees an iptables rule (an nf_tables change) and ARP entries (activity) at the next read', async () => {
+    const e = await applied();
+    await labState(e, 'two-containers');
+    await runInNamespace(WEB, 'iptables', ['-A', 'OUTPUT', '-d', '10.98.0.0/16', '-j', 'DROP']);
+    const web = (await labState(e, 'two-containers')).nodes.find((n) => n.node === 'ns-web')!;
+    expect(web.nat?.filter.join('\n')).toContain('10.98.0.0/16');
+
+    const before = web.neighbours.length;
+    await runInNamespace(WEB, 'ping', ['-c', '1', '-W', '2', '192.168.100.20']);
+    const after = (await labState(e, 'two-containers')).nodes.find((n) => n.node === 'ns-web')!;
+    expect(after.neighbours.length).toBeGreaterThan(before);
+    expect(after.neighbours.some((n) => n.dst === '192.168.100.20')).toBe(true);
+  });
+
+  it('reads a lab destroyed and applied again under the same names afresh', async () => {
+    const e = await applied();
+    await runInNamespace(WEB, 'ip', ['addr', 'add', '10.99.0.2/32', 'dev', 'lo']);
+    expect(await addressesOf(e, 'ns-web')).toContain('10.99.0.2/32');
+    await e.destroy('two-containers');
+    await e.apply(exampleLab('two-containers.yaml'));
+    expect(await addressesOf(e, 'ns-web')).not.toContain('10.99.0.2/32');
+  });
+});

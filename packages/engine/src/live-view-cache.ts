@@ -1,0 +1,111 @@
+// What the live views read of a namespace (`labState`: GET …/state, `patchbay state`, the tables'
+// deltas, every check run), kept until the kernel reports any change in it. A class of 40 asked for
+// each student's namespaces several times a second (the tables after each change, the checks after
+// it, the page's state requests), and each read was four processes (`ip` twice, `bridge`,
+// `iptables-save`): `pnpm bench:hostile` found the server's spawner at half a core with no student
+// doing anything hostile. Kept per namespace, invalidated by the watcher's `activity` (any rtnetlink
+// message: links, addresses, routes, rules, neighbours, learned FDB entries, netconf; and every
+// nf_tables change, which is how iptables-nft and ebtables-nft write their rules), so a change made
+// anywhere — an apply, a student's shell, the kernel's own ARP ageing — is read again, and
+// an unchanged namespace costs one round trip to the watcher (`sync`) instead of four processes.
+import { mapLimit, observeNamespaces, readLiveTables, type LiveTables } from '@patchbay/kernel';
+import type { NamespaceState } from '@patchbay/topology';
+import type { WatchRegistry, WatchSubscription } from './watch-registry.js';
+
+export interface LiveRead {
+  /** As observeNamespaces reads it with iptables and peer namespaces (veth peers not resolved). */
+  state: NamespaceState;
+  tables: LiveTables;
+}
+
+/** Generations kept at most (one per namespace ever invalidated) before they are all forgotten at once. */
+const MAX_GENERATIONS = 100_000;
+
+export class LiveViewCache {
+  private readonly entries = new Map<string, LiveRead>();
+  /** Bumped on every report about a namespace: a read that raced with one is not kept. */
+  private readonly generation = new Map<string, number>();
+  /** Bumped when `generation` is forgotten, so no read begun before is kept. */
+  private epoch = 0;
+  private readonly watcher?: WatchSubscription;
+  /** Namespaces served from memory, and read from the kernel (tests, benchmarks). */
+  hits = 0;
+  misses = 0;
+
+  /** `registry`: watch what is read (a long-lived engine); without it every read goes to the kernel. */
+  constructor(private readonly registry?: WatchRegistry) {
+    this.watcher = registry?.subscribe({
+      change: (ns) => this.invalidate(ns),
+      activity: (ns) => this.invalidate(ns),
+      released: (ns) => this.invalidate(ns),
+      lost: () => {
+        for (const ns of [...this.entries.keys()]) this.invalidate(ns);
+      },
+    });
+  }
+
+  invalidate(ns: string): void {
+    this.entries.delete(ns);
+    if (this.generation.size >= MAX_GENERATIONS && !this.generation.has(ns)) {
+      this.generation.clear();
+      this.entries.clear();
+      this.epoch++;
+    }
+    this.generation.set(ns, (this.generation.get(ns) ?? 0) + 1);
+  }
+
+  /**
+   * Each of `names` that exists, read or served from memory; the results are the caller's own
+   * copies (views resolve veth peers on them). `names` should exist: a missing one is not watched.
+   */
+  async read(names: readonly string[], concurrency: number): Promise<Map<string, LiveRead>> {
+    const unique = [...new Set(names)];
+    const registry = this.registry;
+    const watcher = this.watcher;
+    if (!watcher || !registry) return this.readKernel(unique, concurrency);
+    // Watched before anything is read, and every change the kernel made so far delivered: what is
+    // in memory now is what the kernel holds, unless a report says otherwise.
+    const unwatched = unique.filter((n) => !watcher.names.has(n));
+    // one that could not be watched (gone meanwhile, or being deleted) is read from the kernel
+    if (unwatched.length) await watcher.watch(unwatched).catch(() => undefined);
+    await registry.sync();
+    const watched = (n: string) => watcher.names.has(n) && registry.isWatching(n);
+    const out = new Map<string, LiveRead>();
+    const misses: string[] = [];
+    for (const n of unique) {
+      const kept = this.entries.get(n);
+      if (kept && watched(n)) out.set(n, structuredClone(kept));
+      else misses.push(n);
+    }
+    this.hits += out.size;
+    this.misses += misses.length;
+    if (misses.length === 0) return out;
+    const epoch = this.epoch;
+    const before = new Map(misses.map((n) => [n, this.generation.get(n) ?? 0]));
+    const fresh = await this.readKernel(misses, concurrency);
+    for (const [n, r] of fresh) {
+      if (epoch === this.epoch && (this.generation.get(n) ?? 0) === before.get(n) && watched(n))
+        this.entries.set(n, structuredClone(r));
+      out.set(n, r);
+    }
+    return out;
+  }
+
+  private async readKernel(names: string[], concurrency: number): Promise<Map<string, LiveRead>> {
+    const observed = await observeNamespaces(names, {
+      iptables: new Set(names),
+      concurrency,
+      peerNamespaces: true,
+    });
+    const out = new Map<string, LiveRead>();
+    await mapLimit(Object.keys(observed.namespaces), concurrency, async (ns) => {
+      out.set(ns, { state: observed.namespaces[ns]!, tables: await readLiveTables(ns) });
+    });
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+    await this.watcher?.close();
+  }
+}
