@@ -91,6 +91,11 @@ export class ExerciseAudience {
     if (st) await this.emitProgress(st.id, st);
   }
 
+  /** Work behind a socket event nobody awaits failed (the database did not answer, say): logged, not thrown. */
+  private readonly logLookupFailure = (err: Error): void => {
+    this.app.log.warn({ err: err.message }, 'a class event could not be handled');
+  };
+
   /** Whether the lab should be watched: exercise subscribers, or a dashboard on its (running) session. */
   private async syncWatch(lab: string): Promise<void> {
     let want = (this.labSubscribers.get(lab)?.size ?? 0) > 0;
@@ -115,8 +120,8 @@ export class ExerciseAudience {
       void socket.leave(exerciseRoom(lab));
       this.labSubscribers.get(lab)?.delete(socket.id);
       if (this.labSubscribers.get(lab)?.size === 0) this.labSubscribers.delete(lab);
-      if (socket.data.scope.role === 'student') void this.setOnline(lab, socket.id, false);
-      void this.syncWatch(lab);
+      if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, false).catch(this.logLookupFailure);
+      this.syncWatch(lab).catch(this.logLookupFailure);
     };
     const leaveSession = (id: string) => {
       sessions.delete(id);
@@ -125,7 +130,7 @@ export class ExerciseAudience {
       if (this.sessionSubscribers.get(id)?.size === 0) this.sessionSubscribers.delete(id);
       // A dashboard closing is the instructor's last sign of life: the idle time counts from here.
       if (this.app.hasDecorator('activity')) this.app.activity.touchSession(id);
-      void this.syncSession(id);
+      this.syncSession(id).catch(this.logLookupFailure);
     };
 
     socket.on('exercise:subscribe', async (payload, ack) => {
@@ -143,8 +148,8 @@ export class ExerciseAudience {
         await socket.join(exerciseRoom(lab));
         const subs = this.labSubscribers.get(lab) ?? new Set<string>();
         this.labSubscribers.set(lab, subs.add(socket.id));
-        if (socket.data.scope.role === 'student') void this.setOnline(lab, socket.id, true);
-        void this.syncWatch(lab);
+        if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, true).catch(this.logLookupFailure);
+        this.syncWatch(lab).catch(this.logLookupFailure);
       }
       reply({ ok: true, id: exerciseRoom(lab) });
       const last = await this.deps.latest(ctx);
@@ -167,7 +172,7 @@ export class ExerciseAudience {
         await socket.join(sessionRoom(session.id));
         const subs = this.sessionSubscribers.get(session.id) ?? new Set<string>();
         this.sessionSubscribers.set(session.id, subs.add(socket.id));
-        void this.syncSession(session.id);
+        this.syncSession(session.id).catch(this.logLookupFailure);
       }
       reply({ ok: true, id: sessionRoom(session.id) });
       const scenario = this.deps.scenarioOfSession(session);

@@ -223,7 +223,9 @@ export class Classroom {
     // Joining is a student's first activity: the idle reaper counts from here.
     this.app.activity.touch(student.lab);
     await this.exercises.emitProgress(student.id, student);
-    void this.exercises.syncSession(session.id);
+    this.exercises
+      .syncSession(session.id)
+      .catch((err: Error) => this.app.log.warn({ err: err.message }, 'a joined lab could not be watched'));
     this.exercises.trigger(student.lab, 'start');
     return { token, lab: student.lab, session: session.id, student: student.id };
   }
