@@ -14,11 +14,16 @@ PNPM_VERSION=10.34.9
 # inside a node's sandboxed shell (nftables and tcpdump also for `why`'s probe: nft monitor trace,
 # captures; util-linux's unshare for its private tracefs mount) · libseccomp2: the sandbox's syscall filter, compiled at first use
 # by packages/kernel/helpers/seccomp-filter.py (util-linux's prlimit sets the sandbox's rlimits) ·
+# systemd: systemd-analyze checks the units of infra/systemd (infra/systemd.test.mjs; util-linux's
+# setpriv runs a lab under their capability set) ·
 # postgresql, redis-server: the server's tests start a throw-away cluster and Redis of their own on
 # free loopback ports (apps/server/test/database-servers.ts; PATCHBAY_DATABASE and PATCHBAY_REDIS in
 # production point at servers of your own). The packages' own services are neither used nor needed.
+# The Kubernetes manifests' test (infra/k8s.test.mjs) also needs kustomize v4+ — a `kustomize`
+# binary or kubectl 1.21+ (`kubectl kustomize`); Debian 12's kubernetes-client (1.20) is too old, so
+# it is not installed here (the development machines have kubectl 1.32).
 APT_PACKAGES=(iproute2 tcpdump iptables iputils-ping util-linux procps bubblewrap python3 g++ make ca-certificates chromium fonts-dejavu-core
-  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2 postgresql redis-server)
+  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2 systemd postgresql redis-server)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -25,6 +25,9 @@ pnpm run build --output-logs=errors-only || exit 1
 pnpm lint
 lint_status=$?
 # …and a planted violation of each rule makes it fail (infra/lint.test.mjs; it removes what it plants).
+# The same run checks the deployment files: the Kubernetes manifests rendered by kustomize and
+# validated against the API schemas (infra/k8s.test.mjs), and the systemd units, whose hardening
+# runs a real lab (infra/systemd.test.mjs).
 pnpm exec vitest run --root infra --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || lint_status=1
 # --continue: a failing package must not abort the others mid-test (their cleanup would not run).
 pnpm exec turbo run typecheck test --concurrency=2 --continue --output-logs=new-only

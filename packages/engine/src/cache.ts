@@ -3,7 +3,8 @@
 // them as read-only, except for the derived veth peer fields `resolveVethPeers` fills in.
 // With a subscription to the
 // watch registry feeding it, a namespace is read again only after the kernel reported a change in
-// it (or when its iptables or ebtables matter: netfilter changes send no rtnetlink events). Without one, every
+// it (or when its iptables or ebtables matter: the watcher reports nf_tables changes too, but the
+// diff of an apply must never rest on a missed event). Without one, every
 // read goes to the kernel, as a one-shot CLI run must.
 import { observeNamespaces, type ObserveOptions } from '@patchbay/kernel';
 import type { KernelState, NamespaceState } from '@patchbay/topology';

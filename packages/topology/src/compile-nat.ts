@@ -1,28 +1,44 @@
-// NAT, port forwards and the FORWARD policy of one node, as the iptables tables it wants.
+// NAT, port forwards, the FORWARD policy and Services' chains of one node, as the iptables tables it wants.
 import { cidrNetwork } from './addr.js';
+import type { ChainRules } from './compile-service.js';
 import { FILTER_CHAINS, NAT_CHAINS } from './iptables.js';
 import type { NetNodeSpec } from './model.js';
 import type { IptablesState } from './state.js';
 
-/** undefined when the node asks for nothing (its tables are then left as the kernel has them). */
-export function iptablesForNode(node: NetNodeSpec): IptablesState | undefined {
-  const nat = node.nat ?? [];
-  const forwards = node.portForwards ?? [];
-  const policy = node.forwardPolicy ?? 'accept';
-  if (nat.length === 0 && forwards.length === 0 && policy === 'accept') return undefined;
+/**
+ * undefined when the node asks for nothing (its tables are then left as the kernel has them).
+ * `services`: the kube-proxy chains the node holds (compile-service.ts); `node` is undefined for
+ * the bridges' implicit host, which has only those.
+ */
+export function iptablesForNode(node: NetNodeSpec | undefined, services?: ChainRules): IptablesState | undefined {
+  const nat = node?.nat ?? [];
+  const forwards = node?.portForwards ?? [];
+  const policy = node?.forwardPolicy ?? 'accept';
+  if (nat.length === 0 && forwards.length === 0 && policy === 'accept' && !services) return undefined;
 
   // As Docker publishes a port: traffic to one of the node's own addresses on `port` (arriving, or
   // sent by the node itself) goes to `to`; traffic merely passing through the node is left alone.
   const match = (f: (typeof forwards)[number]) =>
     `-p ${f.proto} -m addrtype --dst-type LOCAL -m ${f.proto} --dport ${f.port} -j DNAT --to-destination ${f.to}`;
-  const prerouting = forwards.map((f) => `-A PREROUTING ${match(f)}`);
-  const output = forwards.map((f) => `-A OUTPUT ! -d 127.0.0.0/8 ${match(f)}`);
-  const postrouting = nat.map((n) => {
-    const out = n.out !== undefined ? `-o ${n.out}` : `! -o ${n.notOut}`;
-    return `-A POSTROUTING -s ${cidrNetwork(n.masquerade) ?? n.masquerade} ${out} -j MASQUERADE`;
-  });
+  const own: Record<(typeof NAT_CHAINS)[number], string[]> = {
+    PREROUTING: forwards.map((f) => `-A PREROUTING ${match(f)}`),
+    INPUT: [],
+    OUTPUT: forwards.map((f) => `-A OUTPUT ! -d 127.0.0.0/8 ${match(f)}`),
+    POSTROUTING: nat.map((n) => {
+      const out = n.out !== undefined ? `-o ${n.out}` : `! -o ${n.notOut}`;
+      return `-A POSTROUTING -s ${cidrNetwork(n.masquerade) ?? n.masquerade} ${out} -j MASQUERADE`;
+    }),
+  };
+  // iptables-save's order: built-in chains, then user chains by name (byte order); each chain's
+  // rules in turn. kube-proxy inserts its jumps at the top of the built-in chains.
+  const userChains = [...(services?.keys() ?? [])].filter((c) => !(NAT_CHAINS as readonly string[]).includes(c));
+  userChains.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const natRules = [
+    ...NAT_CHAINS.flatMap((c) => [...(services?.get(c) ?? []), ...own[c]]),
+    ...userChains.flatMap((c) => services?.get(c) ?? []),
+  ];
   return {
-    nat: [...NAT_CHAINS.map((c) => `:${c} ACCEPT`), ...prerouting, ...output, ...postrouting],
+    nat: [...NAT_CHAINS.map((c) => `:${c} ACCEPT`), ...userChains.map((c) => `:${c} -`), ...natRules],
     filter: FILTER_CHAINS.map((c) => `:${c} ${c === 'FORWARD' && policy === 'drop' ? 'DROP' : 'ACCEPT'}`),
   };
 }

@@ -4,6 +4,7 @@
 import { cidrContains, cidrNetwork, normalizeMac } from './addr.js';
 import { compileBridgePorts, compileMacvlans } from './compile-macvlan.js';
 import { iptablesForNode } from './compile-nat.js';
+import { serviceChains } from './compile-service.js';
 import {
   type BridgeSpec,
   DEFAULT_FDB_MAX_LEARNED,
@@ -90,6 +91,7 @@ export function compile(lab: Lab, prefix: string): DesiredState {
   const nsOf = (ns: string, node: string) => (state.namespaces[ns] ??= emptyNamespace(prefix, lab.name, ns, node));
 
   const nodeNames = Object.keys(lab.nodes).sort();
+  const services = serviceChains(lab, 4);
   for (const name of nodeNames) {
     const node = lab.nodes[name]!;
     if (isBridge(node)) {
@@ -104,9 +106,16 @@ export function compile(lab: Lab, prefix: string): DesiredState {
       state.names.nodeNamespace[name] = ns;
       const forwarding = node.forwarding ?? (node.kind === 'host' || node.kind === 'router');
       nsState.sysctls[forwardKey()] = forwarding ? '1' : '0';
-      const tables = iptablesForNode(node);
+      const tables = iptablesForNode(node, services.get(name));
       if (tables) nsState.iptables = tables;
     }
+  }
+  const implicitServices = services.get(IMPLICIT_HOST);
+  if (implicitServices) {
+    // A Kubernetes node forwards: connections to a ClusterIP are routed on to the chosen pod.
+    const implicit = nsOf(implicitHostNamespace(prefix, lab.name), IMPLICIT_HOST);
+    implicit.iptables = iptablesForNode(undefined, implicitServices);
+    implicit.sysctls[forwardKey()] = '1';
   }
 
   // Bridges

@@ -69,6 +69,10 @@ export function requiredFeatures(lab: Lab): FeatureUse[] {
     }
   });
   (lab.overlays ?? []).forEach((_, i) => uses.push({ feature: 'vxlan', path: `overlays[${i}]` }));
+  // kube-proxy's chains live in the nat table (their `statistic` match is measured present with it).
+  (Array.isArray(lab.services) ? lab.services : []).forEach((_, i) =>
+    uses.push({ feature: 'iptables-nat', path: `services[${i}]` }),
+  );
   (Array.isArray(lab.macvlans) ? lab.macvlans : []).forEach((_, i) =>
     uses.push({ feature: 'macvlan', path: `macvlans[${i}]` }),
   );

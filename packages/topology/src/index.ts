@@ -16,6 +16,7 @@ export * from './features.js';
 export * from './peers.js';
 export * from './compile-nat.js';
 export * from './compile-macvlan.js';
+export * from './compile-service.js';
 export * from './compile-ebtables.js';
 export * from './macvlan.js';
 export * from './read-document.js';

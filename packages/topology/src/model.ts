@@ -3,6 +3,8 @@
 // addresses and kernel limits. Optional fields stay optional here: defaults are applied by `compile`.
 import type { BridgePortSpec, MacvlanSpec } from './model-macvlan.js';
 export * from './model-macvlan.js';
+import type { ServiceSpec } from './model-service.js';
+export * from './model-service.js';
 
 export type NodeKind = 'host' | 'netns' | 'router' | 'bridge';
 
@@ -113,6 +115,7 @@ export interface Lab {
   links: LinkSpec[];
   overlays?: OverlaySpec[];
   macvlans?: MacvlanSpec[];
+  services?: ServiceSpec[];
 }
 
 /** One problem found in a lab file. `path` uses dotted/indexed notation: `nodes.web.routes[0].via`. */

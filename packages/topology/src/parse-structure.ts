@@ -187,7 +187,7 @@ function convert(e: ValueError, ptr: string, root: unknown): StructureProblem {
     case 'pattern':
       return patternProblem(path, String((e.schema as { pattern?: unknown }).pattern), e.value as string);
     case 'min-items':
-      return mk('overlay.members', true);
+      return mk(ptr.startsWith('/services/') ? 'service.ports' : 'overlay.members', true);
     default:
       // (unions are resolved by collectUnion before they get here)
       return { path, code: 'schema.invalid', message: e.message, soft: SOFT.has(e.type) };
@@ -203,6 +203,7 @@ function rangeCode(ptr: string): string {
   if (last === 'pvid' || last === 'tagged') return 'vlan.invalid';
   if (tokens.includes('portForwards')) return 'portforward.invalid';
   if (tokens.includes('overlays')) return 'overlay.invalid';
+  if (tokens.includes('services')) return last === 'nodePort' ? 'service.nodeport-range' : 'service.port-invalid';
   return 'schema.range';
 }
 

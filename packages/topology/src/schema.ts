@@ -8,6 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { MAX_FDB_MAX_LEARNED, type Lab } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
 import { BridgePortSchema, MacvlanSchema } from './schema-macvlan.js';
+import { ServiceSchema } from './schema-service.js';
 
 export const LAB_SCHEMA_ID = 'https://patchbay.dev/schema/lab-v1.json';
 
@@ -258,6 +259,9 @@ export const LabSchema = Type.Object(
     links: Type.Array(LinkSchema, { description: 'veth pairs.' }),
     overlays: Type.Optional(Type.Array(OverlaySchema, { description: 'VXLAN overlays.' })),
     macvlans: Type.Optional(Type.Array(MacvlanSchema, { description: "macvlan interfaces on hosts' interfaces." })),
+    services: Type.Optional(
+      Type.Array(ServiceSchema, { description: "Kubernetes Services, as kube-proxy's iptables mode realizes them." }),
+    ),
   },
   { additionalProperties: false, title: 'Patchbay lab', description: 'A Patchbay lab file, version 1.' },
 );

@@ -6,6 +6,7 @@ import { isValidMac, normalizeMac } from './addr.js';
 import type { Lab, LinkEndSpec, Problem } from './model.js';
 import { deviceName } from './naming.js';
 import { checkBridgePorts, checkMacvlans } from './validate-macvlan.js';
+import { checkServices } from './validate-service.js';
 import { checkOverlays } from './validate-overlays.js';
 import { checkRunLines } from './validate-run.js';
 import { checkNodeRules } from './validate-routes.js';
@@ -61,6 +62,7 @@ export function checkLab(lab: Lab, opts: ValidateOptions = {}): { problems: Prob
     checkOverlays(ctx);
     checkNodeRules(ctx);
     checkSubnets(ctx);
+    checkServices(ctx);
     checkRunLines(lab, (path, code, message) => ctx.add(path, code, message));
   } catch (err) {
     // Only reachable with input that bypassed the structural check; still report, never throw.

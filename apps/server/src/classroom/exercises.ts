@@ -3,7 +3,8 @@
 // session) and sent live — `exercise:results` to the lab's subscribers, `session:progress` to the
 // session's dashboards. Runs are triggered on request, after a join ('start') and a reset, when the
 // lab's kernel state changes (watch.ts), when someone presses Enter in one of the lab's terminals
-// (iptables changes make no netlink event; debounced), and every `periodicMs` while the lab is
+// (a command may change what the kernel reports no event for, e.g. a bridge-netfilter sysctl;
+// debounced), and every `periodicMs` while the lab is
 // watched. A lab is watched while it has exercise subscribers or its session has a dashboard open.
 // Who follows what, and the socket events, are exercise-audience.ts's; where runs and hints are
 // kept, exercise-records.ts's.
@@ -28,7 +29,7 @@ export interface ExerciseHubOptions {
   concurrency: number;
   /** Labs realized (joins, resets) at once. */
   realizeConcurrency: number;
-  /** A watched lab's checks run at least this often (iptables changes make no kernel event). */
+  /** A watched lab's checks run at least this often (what no kernel event reports: some sysctls, a legacy-iptables rule). */
   periodicMs: number;
   /** Enter in a terminal: the lab's checks run this long after the last one. */
   enterDebounceMs: number;

@@ -30,22 +30,17 @@ import { useShallow } from 'zustand/react/shallow';
 import { addNode, bridgesOnDifferentHosts, connect, joinOverlay, linkId, nextVni } from '../model/lab-edit';
 import { addMacvlan, hostInterfaces, macvlanCandidate } from '../model/macvlan-edit';
 import { freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
-import {
-  toFlow,
-  type HostedFlowEdge,
-  type LabFlowNode,
-  type LinkFlowEdge,
-  type MacvlanFlowEdge,
-  type OverlayFlowEdge,
-} from '../model/graph';
+import { toFlow, type FlowEdge, type FlowNode } from '../model/graph';
 import type { EditorStore, XY } from '../store/editor';
 import type { LiveStore } from '../store/live';
 import { ContextMenu, type MenuItem } from './ContextMenu';
 import { EditorContext } from './editor-context';
 import { LabNode } from './LabNode';
 import { HostedEdge, LinkEdge, MacvlanEdge, OverlayEdge } from './LinkEdge';
+import { ServiceEndpointEdge, ServiceNode } from './ServiceNode';
+import { isServiceId, serviceNameOf, toggleEndpoint } from '../model/service-edit';
 
-const nodeTypes = { lab: LabNode };
+const nodeTypes = { lab: LabNode, service: ServiceNode };
 
 /** The minimap's size, and the smallest canvas that shows it (below, it would hide a good part of the lab). */
 const MINIMAP = { width: 160, height: 110 };
@@ -60,8 +55,14 @@ const MINIMAP_COLORS: Record<string, string> = {
   host: '#93c5fd',
   netns: '#cbd5e1',
 };
-const minimapColor = (n: LabFlowNode) => MINIMAP_COLORS[n.data.kind] ?? '#cbd5e1';
-const edgeTypes = { link: LinkEdge, overlay: OverlayEdge, hosted: HostedEdge, macvlan: MacvlanEdge };
+const minimapColor = (n: FlowNode) => (n.type === 'service' ? '#c4b5fd' : (MINIMAP_COLORS[n.data.kind] ?? '#cbd5e1'));
+const edgeTypes = {
+  link: LinkEdge,
+  overlay: OverlayEdge,
+  hosted: HostedEdge,
+  macvlan: MacvlanEdge,
+  serviceEndpoint: ServiceEndpointEdge,
+};
 export const PALETTE_MIME = 'application/x-patchbay-kind';
 
 /** What the context menus offer; an action left out is not offered (a student's exercise page has no capture). */
@@ -74,7 +75,7 @@ export interface CanvasActions {
   onWhy?: (node: string) => void;
 }
 
-type AnyEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge | MacvlanFlowEdge;
+type AnyEdge = FlowEdge;
 
 /** The element's size, kept current as it is resized. */
 function useElementSize(ref: RefObject<HTMLElement | null>): { width: number; height: number } | undefined {
@@ -149,7 +150,7 @@ export function Canvas({
   const flow = useReactFlow();
   const canvasRef = useRef<HTMLDivElement>(null);
   const size = useElementSize(canvasRef);
-  const nodeCache = useRef(new Map<string, { key: string; item: LabFlowNode }>());
+  const nodeCache = useRef(new Map<string, { key: string; item: FlowNode }>());
   const edgeCache = useRef(new Map<string, { key: string; item: AnyEdge }>());
   const dragStart = useRef<Record<string, XY>>({});
   const [menu, setMenu] = useState<{ x: number; y: number; at?: number; items: MenuItem[] } | undefined>();
@@ -169,7 +170,10 @@ export function Canvas({
       ...(liveState.subscribed ? { live: liveState } : {}),
       marks,
     });
-    return { nodes: stabilize(nodeCache.current, g.nodes), edges: stabilize(edgeCache.current, g.edges) };
+    return {
+      nodes: stabilize(nodeCache.current, [...g.nodes, ...g.services]),
+      edges: stabilize(edgeCache.current, g.edges),
+    };
   }, [lab, positions, selected, problems, liveState, marks]);
 
   // While a drag runs, positions live here only (React Flow's changes applied to the moved nodes
@@ -206,9 +210,9 @@ export function Canvas({
   }, [fitRequests, flowNodes, nodes, flow, fitPadding, minimap, size]);
 
   const onNodesChange = useCallback(
-    (changes: NodeChange<LabFlowNode>[]) => {
+    (changes: NodeChange<FlowNode>[]) => {
       const moved: Record<string, XY> = {};
-      const dragging: NodeChange<LabFlowNode>[] = [];
+      const dragging: NodeChange<FlowNode>[] = [];
       let selection: Set<string> | undefined;
       for (const c of changes) {
         if (c.type === 'position' && c.position && c.dragging) {
@@ -248,6 +252,13 @@ export function Canvas({
     (c: Connection) => {
       if (!c.source || !c.target || c.source === c.target) return;
       const [a, b] = [c.source, c.target];
+      // Drawn between a Service and a node: that node becomes (or stops being) an endpoint.
+      if (isServiceId(a) !== isServiceId(b)) {
+        const [svc, node] = isServiceId(a) ? [a, b] : [b, a];
+        store.getState().edit((lab) => toggleEndpoint(lab, serviceNameOf(svc), node));
+        return;
+      }
+      if (isServiceId(a)) return;
       const cable = () => {
         const { lab: next, link } = connect(store.getState().lab, a, b);
         store.getState().edit(() => next);
@@ -362,6 +373,7 @@ export function Canvas({
           }}
           onPaneClick={() => store.getState().select([], [])}
           onNodeContextMenu={(e, n) => {
+            if (n.type === 'service') return e.preventDefault();
             const kind = (n.data as { kind: string }).kind;
             const { onCapture, onPing, onTerminal, onWhy } = actions;
             const items = [
@@ -383,7 +395,7 @@ export function Canvas({
             else e.preventDefault();
           }}
           onEdgeContextMenu={(e, edge) => {
-            const link = (edge as LinkFlowEdge).data?.link;
+            const link = edge.type === 'link' ? edge.data?.link : undefined;
             const onCapture = actions.onCapture;
             if (!link || !onCapture) return;
             openMenu(e, [

@@ -13,6 +13,8 @@ import { LinkInspector } from './inspector/LinkInspector';
 import { MacvlanInspector } from './inspector/MacvlanInspector';
 import { isMacvlanId } from '../model/macvlan-edit';
 import { NodeInspector } from './inspector/NodeInspector';
+import { ServiceInspector } from './inspector/ServiceInspector';
+import { isServiceId, serviceNameOf } from '../model/service-edit';
 import './inspector.css';
 
 export function Inspector(props: { store: EditorStore; live?: LiveStore }) {
@@ -31,7 +33,9 @@ export function Inspector(props: { store: EditorStore; live?: LiveStore }) {
   const nodeSpec = oneNode !== undefined ? lab.nodes[oneNode] : undefined;
   const linkIndex = oneLink !== undefined ? lab.links.findIndex((l) => linkId(l) === oneLink) : -1;
   const link = lab.links[linkIndex];
-  if (oneNode !== undefined && nodeSpec) {
+  if (oneNode !== undefined && isServiceId(oneNode)) {
+    body = <ServiceInspector lab={lab} name={serviceNameOf(oneNode)} />;
+  } else if (oneNode !== undefined && nodeSpec) {
     body = <NodeInspector lab={lab} name={oneNode} spec={nodeSpec} />;
   } else if (oneLink !== undefined && isMacvlanId(oneLink)) {
     body = <MacvlanInspector lab={lab} id={oneLink} />;

@@ -9,7 +9,7 @@ const KINDS: { kind: NodeKind; label: string; hint: string }[] = [
   { kind: 'bridge', label: 'Bridge', hint: "a Linux bridge (in a host, or the lab's own)" },
 ];
 
-export function Palette({ onAdd }: { onAdd: (kind: NodeKind) => void }) {
+export function Palette({ onAdd, onAddService }: { onAdd: (kind: NodeKind) => void; onAddService?: () => void }) {
   return (
     <aside className="pb-palette" aria-label="Node kinds">
       <h2>Add</h2>
@@ -30,6 +30,17 @@ export function Palette({ onAdd }: { onAdd: (kind: NodeKind) => void }) {
           {k.label}
         </button>
       ))}
+      {onAddService && (
+        <button
+          type="button"
+          className="pb-palette-item kind-service"
+          title="a Kubernetes Service (ClusterIP, ports, endpoints): the selected nodes become its endpoints"
+          data-testid="palette-service"
+          onClick={onAddService}
+        >
+          Service
+        </button>
+      )}
       <p className="pb-hint">Drag from a node's edge to another node to connect them with a veth pair.</p>
     </aside>
   );

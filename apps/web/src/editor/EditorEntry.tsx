@@ -3,23 +3,10 @@
 // token at all, the editor draws and exports and says how to get a token (editor/access.ts).
 import { useEffect, useMemo } from 'react';
 import { getToken, joinedLabs, joinRecord } from '../api/token';
-import { navigate, routeOf } from '../routes';
+import { navigate } from '../routes';
 import { editorStart, HOW_TO_GET_A_TOKEN } from './access';
 import { EditorPage } from './EditorPage';
-
-const exercisePath = (lab: string) => `/exercise/${encodeURIComponent(lab)}`;
-
-/**
- * Before the first render: a student's browser at `/` is sent to its exercise, replacing `/` in the
- * history (Back must not bring them here again). Returns whether the address changed.
- */
-export function sendStudentToExercise(): boolean {
-  if (routeOf(window.location.pathname).page !== 'editor') return false;
-  const start = editorStart(getToken(), joinedLabs());
-  if (start.page !== 'exercise') return false;
-  window.history.replaceState(null, '', exercisePath(start.lab));
-  return true;
-}
+import { exercisePath } from './student-redirect';
 
 export function EditorEntry() {
   const start = useMemo(() => editorStart(getToken(), joinedLabs()), []);

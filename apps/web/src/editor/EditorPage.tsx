@@ -14,6 +14,7 @@ import { Canvas } from '../components/Canvas';
 import { Inspector } from '../components/Inspector';
 import { OpenDialog, type OpenChoice } from '../components/OpenDialog';
 import { Palette } from '../components/Palette';
+import { addService, endpointCandidates } from '../model/service-edit';
 import { downloadText } from '../download';
 import { labFileName, labScriptFileName } from '../export-names';
 import { addNode, emptyLab } from '../model/lab-edit';
@@ -217,6 +218,16 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
     store.getState().edit(() => next, { ...store.getState().positions, [name]: at });
     store.getState().select([name], []);
   };
+  // A Service with the selected nodes (pods) as its endpoints, beside them.
+  const addServiceFromPalette = () => {
+    const { lab, selected, positions } = store.getState();
+    const pods = selected.nodes.filter((n) => endpointCandidates(lab).includes(n));
+    const { lab: next, id } = addService(lab, pods);
+    const near = positions[pods[0] ?? ''] ?? { x: 200, y: 200 };
+    const at = freeSpot(positions, { x: near.x, y: near.y - NODE_HEIGHT * 2 });
+    store.getState().edit(() => next, { ...positions, [id]: at });
+    store.getState().select([id], []);
+  };
 
   return (
     <div className="pb-app">
@@ -260,7 +271,7 @@ export function EditorPage({ hasToken = true }: { hasToken?: boolean }) {
         </div>
       )}
       <main className="pb-main">
-        <Palette onAdd={addFromPalette} />
+        <Palette onAdd={addFromPalette} onAddService={addServiceFromPalette} />
         <Canvas
           store={store}
           live={live}

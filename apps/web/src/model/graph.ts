@@ -1,10 +1,18 @@
 // The canvas's view of a lab: React Flow nodes and edges from the document, the layout and the live
 // tables. Pure, so it is unit-tested and cheap to recompute.
-import { isBridge, type Lab, type LinkSpec, type MacvlanSpec, type NodeKind } from '@patchbay/topology';
+import {
+  isBridge,
+  type Lab,
+  type LinkSpec,
+  type MacvlanSpec,
+  type NodeKind,
+  type ServiceSpec,
+} from '@patchbay/topology';
 import type { Edge, Node } from '@xyflow/react';
 import { linkId } from './lab-edit';
 import { macvlanId } from './macvlan-edit';
 import { NODE_HEIGHT, NODE_WIDTH } from './layout';
+import { serviceId } from './service-edit';
 import type { BridgeView, NodeView } from '@patchbay/topology';
 
 export interface LabNodeData extends Record<string, unknown> {
@@ -49,6 +57,17 @@ export interface MacvlanEdgeData extends Record<string, unknown> {
 }
 
 export type LabFlowNode = Node<LabNodeData, 'lab'>;
+
+export interface ServiceNodeData extends Record<string, unknown> {
+  service: ServiceSpec;
+  problems: number;
+}
+/** A Service: an object of the drawing (`service:NAME`), linked to its endpoints. */
+export type ServiceFlowNode = Node<ServiceNodeData, 'service'>;
+/** From a Service to one of its endpoint nodes. */
+export type ServiceEndpointFlowEdge = Edge<{ service: string }, 'serviceEndpoint'>;
+export type FlowNode = LabFlowNode | ServiceFlowNode;
+export type FlowEdge = LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge | MacvlanFlowEdge | ServiceEndpointFlowEdge;
 /** A macvlan: drawn from its node to the host whose interface it stacks on. */
 export type MacvlanFlowEdge = Edge<MacvlanEdgeData, 'macvlan'>;
 export type LinkFlowEdge = Edge<LinkEdgeData, 'link'>;
@@ -81,7 +100,9 @@ const CHANGED_MS = 1500;
 
 export function toFlow(g: GraphInput): {
   nodes: LabFlowNode[];
-  edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge | MacvlanFlowEdge)[];
+  /** The Services, drawn as nodes of their own (Canvas adds them to `nodes`). */
+  services: ServiceFlowNode[];
+  edges: FlowEdge[];
 } {
   const { lab } = g;
   const selNodes = new Set(g.selected.nodes);
@@ -185,7 +206,7 @@ export function toFlow(g: GraphInput): {
     };
   };
 
-  const edges: (LinkFlowEdge | OverlayFlowEdge | HostedFlowEdge | MacvlanFlowEdge)[] = lab.links.map((link, i) => {
+  const edges: FlowEdge[] = lab.links.map((link, i) => {
     const id = linkId(link);
     const mark = g.marks?.[id];
     return {
@@ -244,7 +265,41 @@ export function toFlow(g: GraphInput): {
       });
     }
   }
-  return { nodes, edges };
+  const services = serviceFlow(g, selNodes, countProblems, edges, Object.keys(lab.nodes).length);
+  return { nodes, services, edges };
+}
+
+/** Services as nodes of their own, with an edge to each endpoint node that exists. */
+function serviceFlow(
+  g: GraphInput,
+  selNodes: Set<string>,
+  countProblems: (prefix: string) => number,
+  edges: FlowEdge[],
+  nodeCount: number,
+): ServiceFlowNode[] {
+  return (g.lab.services ?? []).map((service, i) => {
+    const id = serviceId(service.name);
+    for (const e of service.endpoints) {
+      if (!Object.hasOwn(g.lab.nodes, e.node)) continue;
+      edges.push({
+        id: `${id}>${e.node}`,
+        type: 'serviceEndpoint',
+        source: id,
+        target: e.node,
+        selectable: false,
+        data: { service: service.name },
+      });
+    }
+    return {
+      id,
+      type: 'service',
+      position: g.positions[id] ?? defaultPosition(nodeCount + i),
+      initialWidth: NODE_WIDTH,
+      initialHeight: NODE_HEIGHT,
+      selected: selNodes.has(id),
+      data: { service, problems: countProblems(`services[${i}]`) },
+    };
+  });
 }
 
 /** The live badge of a node: what the kernel says about it, in a few words; none when nothing is known. */

@@ -13,6 +13,7 @@ import {
 } from '@patchbay/topology';
 import { macvlanId, withMacvlans } from './macvlan-ids';
 import { bridgeSubnet, freeSubnet, nextAddressIn, usedAddresses } from './subnets';
+import { pruneServices } from './service-edit';
 
 export { bridgeSubnet, freeSubnet, nextAddressIn, usedAddresses } from './subnets';
 
@@ -45,7 +46,7 @@ export function removeNodes(lab: Lab, names: readonly string[]): Lab {
     ?.map((o) => ({ ...o, members: o.members.filter((m) => !gone.has('bridge' in m ? m.bridge : m.host)) }))
     .filter((o) => o.members.length > 0);
   const macvlans = lab.macvlans?.filter((m) => !gone.has(m.node) && !gone.has(m.parent.node));
-  return withMacvlans({ ...lab, nodes, links, ...(overlays ? { overlays } : {}) }, macvlans);
+  return pruneServices(withMacvlans({ ...lab, nodes, links, ...(overlays ? { overlays } : {}) }, macvlans), names);
 }
 
 /** Removes links and macvlans (both are edges of the drawing) by id; a link's macvlans go with it. */

@@ -13,6 +13,7 @@ import type { LiveStore } from '../store/live';
 import type { Client } from '../api/client';
 import { ProcessesSection } from './ProcessesSection';
 import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
+import { iptablesChains, kubeRuleNote } from './iptables-format';
 
 /** Keys made unique by a counter for repeats (a table may list the same row twice). */
 function uniqueKeys(keys: string[]): string[] {
@@ -181,6 +182,38 @@ function RouteTable({ section, fresh }: { section: RouteSection; fresh: Set<stri
   );
 }
 
+/** The node's iptables chains with rules (kube-proxy's Service chains among them). */
+function IptablesSection({ node }: { node: NodeView }) {
+  const chains = iptablesChains(node.nat);
+  if (chains.length === 0) return null;
+  return (
+    <section className="pb-table-section" data-testid="iptables-section">
+      <h3>
+        iptables <span className="badge">{chains.reduce((n, c) => n + c.rules.length, 0)}</span>
+      </h3>
+      {chains.map((c) => (
+        <div key={`${c.table}/${c.chain}`} className="pb-route-table" data-testid={`chain-${c.table}-${c.chain}`}>
+          <p className="pb-muted pb-table-sub">
+            <span className="mono">
+              -t {c.table} {c.chain}
+            </span>
+            {c.policy !== '-' ? ` · policy ${c.policy}` : ''}
+            {c.kube ? ' · kube-proxy' : ''}
+          </p>
+          <ul className="pb-rules mono">
+            {c.rules.map((r, k) => (
+              <li key={`${k}|${r}`}>
+                {r}
+                {c.kube && kubeRuleNote(r) ? <span className="pb-muted"> ({kubeRuleNote(r)})</span> : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </section>
+  );
+}
+
 function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client?: Client }) {
   const ifKeys = uniqueKeys(node.interfaces.map((i) => i.name));
   const routeKeys = routeSections(node.routes).flatMap((section) => section.rows.map((row) => row.key));
@@ -260,6 +293,7 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
           ))}
         </ul>
       </section>
+      <IptablesSection node={node} />
       <section className="pb-table-section">
         <h3>
           Neighbours (ARP) <span className="badge">{node.neighbours.length}</span>

@@ -95,11 +95,23 @@ describe('matches', () => {
   });
 
   it('a match the reader does not know: not a match, and said so', () => {
-    const e = evaluateRule(table('-A FORWARD -m mark --mark 0x1 -j DROP').rules[0]!, ctx());
+    const e = evaluateRule(table('-A FORWARD -m connbytes --connbytes 10 -j DROP').rules[0]!, ctx());
     expect(e).toMatchObject({ matches: false, unknown: true, target: 'DROP' });
-    const v = verdict([':FORWARD ACCEPT [0:0]', '-A FORWARD -m mark --mark 0x1 -j DROP'], 'FORWARD', ctx());
+    const v = verdict([':FORWARD ACCEPT [0:0]', '-A FORWARD -m connbytes --connbytes 10 -j DROP'], 'FORWARD', ctx());
     expect(v.verdict).toBe('accept');
-    expect(v.unknown).toEqual(['-A FORWARD -m mark --mark 0x1 -j DROP']);
+    expect(v.unknown).toEqual(['-A FORWARD -m connbytes --connbytes 10 -j DROP']);
+  });
+
+  it('the mark (kube-proxy 0x4000): -m mark, set by -j MARK in a chain called before', () => {
+    const lines = [
+      ':FORWARD ACCEPT [0:0]',
+      ':MARKIT - [0:0]',
+      '-A FORWARD -s 10.0.1.10/32 -j MARKIT',
+      '-A FORWARD -m mark --mark 0x4000/0x4000 -j DROP',
+      '-A MARKIT -j MARK --set-xmark 0x4000/0x4000',
+    ];
+    expect(verdict(lines, 'FORWARD', ctx()).verdict).toBe('drop');
+    expect(verdict(lines, 'FORWARD', ctx({ src: '10.0.1.11' })).verdict).toBe('accept');
   });
 });
 

@@ -45,6 +45,18 @@ export interface ChainVerdict {
   translation?: 'MASQUERADE' | 'SNAT' | 'DNAT';
   /** Rules passed over because they use a match this reader does not know. */
   unknown: string[];
+  /**
+   * When `-m statistic --mode random` rules split the path (kube-proxy's pick of an endpoint):
+   * every outcome with its chance; `packet`/`rule` above are the first one's.
+   */
+  choices?: Choice[];
+}
+
+export interface Choice {
+  probability: number;
+  packet: Packet;
+  rule?: string;
+  translation?: ChainVerdict['translation'];
 }
 
 /** Splits an iptables-save rule into words, a double-quoted string ("a b") being one word. */
@@ -106,12 +118,13 @@ const FLAG_OPTIONS = new Set(['--random', '--random-fully', '--persistent', '--l
 export function evaluateRule(
   rule: ChainRule,
   m: MatchContext,
-): { matches: boolean; unknown: boolean; target?: string; options: Map<string, string> } {
+): { matches: boolean; unknown: boolean; target?: string; options: Map<string, string>; probability?: number } {
   const w = rule.words;
   const options = new Map<string, string>();
   let target: string | undefined;
   let matches = true;
   let unknown = false;
+  let probability: number | undefined;
   const src = m.packet.src;
   const dst = m.packet.dst;
   const l4 = m.packet.proto !== 'icmp';
@@ -189,6 +202,23 @@ export function evaluateRule(
       case '--comment':
         i++;
         break;
+      case '--mode':
+        // statistic: only random is judged (as a split of the path: runRuleChain); nth is not.
+        if (val !== 'random') {
+          unknown = true;
+          matches = false;
+        }
+        i++;
+        break;
+      case '--probability':
+        probability = Number(val);
+        i++;
+        break;
+      case '--mark': {
+        const [value = '0', mask = '0xffffffff'] = val.split('/');
+        test(((m.packet.mark ?? 0) & Number(mask)) >>> 0 === (Number(value) & Number(mask)) >>> 0);
+        break;
+      }
       case '-j':
       case '-g':
         target = val;
@@ -210,7 +240,15 @@ export function evaluateRule(
         }
     }
   }
-  return { matches, unknown, target, options };
+  return { matches, unknown, target, options, ...(probability !== undefined ? { probability } : {}) };
+}
+
+/** `-j MARK --set-xmark VALUE/MASK` (what iptables-save prints for --set-mark, --or-mark…): new mark. */
+function applyMark(mark: number, options: Map<string, string>): number {
+  const spec = options.get('--set-xmark') ?? options.get('--set-mark');
+  if (!spec) return mark;
+  const [value = '0', mask = '0xffffffff'] = spec.split('/');
+  return ((mark & ~Number(mask)) ^ Number(value)) >>> 0;
 }
 
 const NON_TERMINAL = new Set(['LOG', 'MARK', 'CONNMARK', 'TRACE', 'NFLOG', 'CT', 'NOTRACK']);
@@ -221,55 +259,108 @@ const NON_TERMINAL = new Set(['LOG', 'MARK', 'CONNMARK', 'TRACE', 'NFLOG', 'CT',
  * of the chain it went to returns to the chain that called the current one).
  */
 export function runRuleChain(table: RuleTable, chain: string, m: MatchContext, depth = 0): ChainVerdict {
+  const indices = table.rules.flatMap((r, i) => (r.chain === chain ? [i] : []));
+  return runFrom(table, chain, indices, 0, m, depth);
+}
+
+/** The rest of `chain` (its rules `indices`, from the `start`-th) for the packet in `m`. */
+function runFrom(
+  table: RuleTable,
+  chain: string,
+  indices: number[],
+  start: number,
+  m: MatchContext,
+  depth: number,
+  /** The rule at `start` is taken whatever its chance (one branch of a random pick). */
+  taking = false,
+): ChainVerdict {
   const unknown: string[] = [];
-  for (const rule of table.rules) {
-    if (rule.chain !== chain) continue;
-    const e = evaluateRule(rule, m);
+  let packet = m.packet;
+  let ctx = m;
+  for (let k = start; k < indices.length; k++) {
+    const rule = table.rules[indices[k]!]!;
+    const e = evaluateRule(rule, ctx);
     if (e.unknown) unknown.push(rule.text);
     if (!e.matches || !e.target) continue;
     const t = e.target;
     const done = (v: Omit<ChainVerdict, 'unknown' | 'chain'>): ChainVerdict => ({ ...v, chain, unknown });
-    if (t === 'ACCEPT') return done({ verdict: 'accept', rule: rule.text, packet: m.packet });
-    if (t === 'DROP' || t === 'REJECT') return done({ verdict: 'drop', rule: rule.text, packet: m.packet });
+    // A random pick (kube-proxy's endpoints): the rule matching and the rest of the chain are both
+    // possible; each outcome keeps its share of the chance, the first is the one followed.
+    if (e.probability !== undefined && e.probability < 1 && !(taking && k === start)) {
+      const p = e.probability;
+      const taken = runFrom(table, chain, indices, k, { ...ctx, packet }, depth, true);
+      const rest = runFrom(table, chain, indices, k + 1, { ...ctx, packet }, depth);
+      const outcomes = (v: ChainVerdict, share: number): Choice[] =>
+        (
+          v.choices ?? [
+            {
+              probability: 1,
+              packet: v.packet,
+              ...(v.rule ? { rule: v.rule } : {}),
+              ...(v.translation ? { translation: v.translation } : {}),
+            },
+          ]
+        ).map((c) => ({ ...c, probability: c.probability * share }));
+      return {
+        ...taken,
+        unknown: [...unknown, ...taken.unknown, ...rest.unknown],
+        choices: [...outcomes(taken, p), ...outcomes(rest, 1 - p)],
+      };
+    }
+    if (t === 'ACCEPT') return done({ verdict: 'accept', rule: rule.text, packet });
+    if (t === 'DROP' || t === 'REJECT') return done({ verdict: 'drop', rule: rule.text, packet });
     if (t === 'RETURN') {
       if (depth === 0) break; // RETURN in a built-in chain: its policy decides
-      return done({ verdict: 'return', rule: rule.text, packet: m.packet });
+      return done({ verdict: 'return', rule: rule.text, packet });
     }
     if (t === 'MASQUERADE' || t === 'SNAT') {
       const to =
         t === 'SNAT'
           ? (e.options.get('--to-source') ?? '').split(':')[0]!.split('-')[0]!
-          : (m.addressOf(m.oif ?? '') ?? m.packet.src);
-      return done({
-        verdict: 'accept',
-        rule: rule.text,
-        packet: { ...m.packet, src: to || m.packet.src },
-        translation: t,
-      });
+          : (ctx.addressOf(ctx.oif ?? '') ?? packet.src);
+      return done({ verdict: 'accept', rule: rule.text, packet: { ...packet, src: to || packet.src }, translation: t });
     }
     if (t === 'DNAT') {
       const spec = e.options.get('--to-destination') ?? '';
       const [addr, port] = spec.split(':');
-      const packet = {
-        ...m.packet,
-        dst: addr?.split('-')[0] || m.packet.dst,
-        port: port ? Number(port.split('-')[0]) : m.packet.port,
+      const next = {
+        ...packet,
+        dst: addr?.split('-')[0] || packet.dst,
+        port: port ? Number(port.split('-')[0]) : packet.port,
       };
-      return done({ verdict: 'accept', rule: rule.text, packet, translation: 'DNAT' });
+      return done({ verdict: 'accept', rule: rule.text, packet: next, translation: 'DNAT' });
+    }
+    if (t === 'REDIRECT') {
+      // To the node itself: the address of the interface it came in by, on --to-ports.
+      const ports = e.options.get('--to-ports');
+      const next = {
+        ...packet,
+        dst: ctx.addressOf(ctx.iif ?? '') ?? packet.dst,
+        port: ports ? Number(ports.split('-')[0]) : packet.port,
+      };
+      return done({ verdict: 'accept', rule: rule.text, packet: next, translation: 'DNAT' });
+    }
+    if (t === 'MARK') {
+      packet = { ...packet, mark: applyMark(packet.mark ?? 0, e.options) };
+      ctx = { ...ctx, packet };
+      continue;
     }
     if (NON_TERMINAL.has(t)) continue;
     if (depth < 16 && table.policies.has(t) && !['ACCEPT', 'DROP'].includes(t)) {
-      const sub = runRuleChain(table, t, m, depth + 1);
+      const sub = runRuleChain(table, t, ctx, depth + 1);
       unknown.push(...sub.unknown);
       if (sub.verdict !== 'return') return { ...sub, unknown };
+      // What the chain did to the mark stays (KUBE-MARK-MASQ).
+      packet = sub.packet;
+      ctx = { ...ctx, packet };
       // -g: the chain gone to returns to this chain's caller (a built-in chain: its policy).
       if (rule.words.includes('-g')) {
         if (depth === 0) break;
-        return { verdict: 'return', chain, packet: m.packet, unknown };
+        return { verdict: 'return', chain, packet, unknown };
       }
     }
   }
   const policy = table.policies.get(chain);
-  if (depth === 0 && policy === 'DROP') return { verdict: 'drop', chain, packet: m.packet, unknown };
-  return { verdict: depth === 0 ? 'accept' : 'return', chain, packet: m.packet, unknown };
+  if (depth === 0 && policy === 'DROP') return { verdict: 'drop', chain, packet, unknown };
+  return { verdict: depth === 0 ? 'accept' : 'return', chain, packet, unknown };
 }

@@ -152,7 +152,7 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
         in: input.iif,
         out: input.oif,
         action: 'translate',
-        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)`,
+        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)${choicesText(v)}`,
         src: v.packet.src,
         dst: v.packet.dst,
         commands: [`ip netns exec ${ns} iptables -t ${tableName} -S ${chain}`, `ip netns exec ${ns} conntrack -L`],
@@ -161,4 +161,12 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
     }
   }
   return { hops, packet, notes };
+}
+
+/** The endpoints a random pick (kube-proxy's `-m statistic --mode random`) may choose, with their chances. */
+export function choicesText(v: ChainVerdict): string {
+  if (!v.choices || v.choices.length < 2) return '';
+  const port = (p: Packet) => (p.port !== undefined && p.proto !== 'icmp' ? `:${p.port}` : '');
+  const each = v.choices.map((c) => `${c.packet.dst}${port(c.packet)} (${Math.round(c.probability * 100)}%)`);
+  return `; a random pick (-m statistic --mode random) chooses per connection one of ${each.join(', ')}: the walk follows the first`;
 }

@@ -10,6 +10,8 @@ export interface Packet {
   /** The IPv4 packet's total length, header included. */
   size: number;
   df: boolean;
+  /** The netfilter mark (`-j MARK`, `-m mark`): kube-proxy's 0x4000 asks for masquerade. */
+  mark?: number;
 }
 
 /**

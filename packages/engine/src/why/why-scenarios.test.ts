@@ -18,6 +18,8 @@ interface Case {
   broken: { direction: 'forward' | 'reverse'; node: string; reason: WhyReason; interface?: string };
   /** What the explanation must say (the detail or the fix) to teach the exercise. */
   says: RegExp;
+  /** The lab's own `run:` servers answer: they start after the lab is wired, so the solved walk waits for them. */
+  runServers?: boolean;
 }
 
 const CASES: Record<string, Case> = {
@@ -30,6 +32,20 @@ const CASES: Record<string, Case> = {
     query: { from: 'pod-a', to: '10.0.2.2' },
     broken: { direction: 'forward', node: 'pod-a', reason: 'no-neighbour', interface: 'eth0' },
     says: /proxyArp: true on node1\/cali-a/,
+  },
+  // The walk follows one endpoint of a Service's random pick (it names both); the broken one is
+  // asked about directly.
+  'clusterip-one-pod': {
+    query: { from: 'client', to: '10.244.1.3', proto: 'tcp', port: 8080 },
+    broken: { direction: 'forward', node: 'web-b', reason: 'no-listener' },
+    says: /8080/,
+    runServers: true,
+  },
+  'nodeport-silent': {
+    query: { from: 'outside', to: '192.168.50.1', proto: 'tcp', port: 30080 },
+    broken: { direction: 'forward', node: 'node1', reason: 'forwarding-off' },
+    says: /forwarding/,
+    runServers: true,
   },
   'dnat-silent': {
     query: { from: 'client', to: '203.0.113.10', proto: 'tcp', port: 8080 },
@@ -131,7 +147,11 @@ describe('why on every built-in exercise', () => {
 
       const steps = await solveExercise(t.engine, lab);
       expect(steps.filter((s) => s.code !== 0)).toEqual([]);
-      const solved = await explainPath(t.engine, lab, { ...c.query, probe: false });
+      let solved = await explainPath(t.engine, lab, { ...c.query, probe: false });
+      for (const end = Date.now() + 10_000; c.runServers && !solved.reachable && Date.now() < end; ) {
+        await new Promise((r) => setTimeout(r, 300));
+        solved = await explainPath(t.engine, lab, { ...c.query, probe: false });
+      }
       expect(solved.reachable, JSON.stringify({ blocked: solved.blocked, forward: solved.forward }, null, 1)).toBe(
         true,
       );

@@ -25,6 +25,9 @@ export default fp(
       root: WEB_DIST,
       prefix: '/',
       index: ['index.html'],
+      // apps/web's build writes name.br and name.gz beside each text asset (scripts/compress.mjs):
+      // sent, with Content-Encoding, to a browser that accepts them
+      preCompressed: true,
       // Vite names assets by content hash: cache them; index.html must be fetched again.
       setHeaders: (reply, path) => {
         reply.header(
