@@ -1,7 +1,8 @@
 // macvlans and bridge port flags in the editor: a macvlan drawn from a container to a host (its
 // parent one of the host's interfaces), applied (the plan shows `type macvlan mode bridge`), its
 // mode changed in the inspector (the macvlan is made again); a bridge end's hairpin flag and
-// anti-spoofing switched on in the inspector and applied as one bridge_slave line and ebtables.
+// anti-spoofing switched on in the inspector and applied as one bridge_slave line and ebtables,
+// which the bridge's kernel tables then show.
 import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { apply, connect, destroy, freshLab, ns, openEditor } from './steps';
@@ -88,6 +89,15 @@ test("a bridge end's hairpin and anti-spoofing, switched on in the inspector, ap
   await expect(page.getByText('that end needs a mac')).toHaveCount(0);
   const guard = await apply(page);
   expect(guard.some((c) => c.startsWith(`ip netns exec ${ns(LAB, '_host')} ebtables-restore`))).toBe(true);
+
+  // The bridge's tables show the guard as the kernel has it: the jump from the port and its chain.
+  await page.getByTestId('node-br0').click();
+  await page.getByTestId('tab-tables').click();
+  const ebtables = page.getByTestId('ebtables-section');
+  await expect(ebtables.getByTestId('ebtables-chain').filter({ hasText: 'FORWARD · policy ACCEPT' })).toContainText(
+    '-i br0-ns1 -j PB-br0-ns1',
+  );
+  await expect(ebtables.locator('[data-chain="PB-br0-ns1"]')).toContainText('-s ! 02:00:00:00:00:0a -j DROP');
   await destroy(page, LAB);
   expect(errors).toEqual([]);
 });

@@ -94,6 +94,9 @@ export function formatState(v: LabStateView): string {
       lines.push(
         `  fdb ${e.mac} port ${e.port}${e.dst ? ` dst ${e.dst}` : ''} ${[...e.flags, e.state ?? ''].filter(Boolean).join(' ')}`,
       );
+    // its host's ebtables that concern it: user chains, a non-ACCEPT policy, every rule
+    for (const rule of b.ebtables?.filter ?? [])
+      if (!rule.endsWith(' ACCEPT') || rule.startsWith('-A')) lines.push(`  ebtables ${rule}`);
   }
   return lines.join('\n');
 }

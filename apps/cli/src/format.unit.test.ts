@@ -49,6 +49,46 @@ describe('formatPlanLine', () => {
   });
 });
 
+describe('formatState: bridges', () => {
+  it("lists a bridge's ebtables: its chains and rules, not the empty ACCEPT built-ins", () => {
+    const text = formatState({
+      lab: 'x',
+      revision: 1,
+      nodes: [],
+      bridges: [
+        {
+          bridge: 'br0',
+          host: '_host',
+          namespace: 'pb-x._host',
+          device: 'br0',
+          present: true,
+          up: true,
+          stp: false,
+          vlanFiltering: false,
+          addresses: [],
+          ports: ['veth-a'],
+          fdb: [],
+          vlans: [],
+          ebtables: {
+            filter: [
+              ':INPUT ACCEPT',
+              ':FORWARD ACCEPT',
+              ':OUTPUT ACCEPT',
+              ':PB-veth-a RETURN',
+              '-A FORWARD -i veth-a -j PB-veth-a',
+              '-A PB-veth-a -s ! 02:00:00:00:00:0a -j DROP',
+            ],
+          },
+        },
+      ],
+    });
+    expect(text).toContain(
+      'bridge br0 (br0 in _host) UP ports veth-a\n  ebtables :PB-veth-a RETURN\n  ebtables -A FORWARD -i veth-a -j PB-veth-a\n  ebtables -A PB-veth-a -s ! 02:00:00:00:00:0a -j DROP',
+    );
+    expect(text).not.toContain(':FORWARD ACCEPT');
+  });
+});
+
 describe('formatState: run: processes', () => {
   it('lists each process with its state and the last lines of its output', () => {
     const text = formatState({

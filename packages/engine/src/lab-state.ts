@@ -10,7 +10,9 @@ import {
   type NodeView,
   type NamespaceState,
   type KernelState,
+  type EbtablesState,
   IMPLICIT_HOST,
+  bridgeEbtables,
   compile,
   isBridge,
   resolveVethPeers,
@@ -31,6 +33,11 @@ export type {
   RuleView,
   VlanView,
 } from '@patchbay/topology';
+
+function ebtablesView(state: EbtablesState | undefined, device: string, ports: string[]): Pick<BridgeView, 'ebtables'> {
+  const mine = state && bridgeEbtables(state, device, ports);
+  return mine ? { ebtables: mine } : {};
+}
 
 function hostOf(lab: Lab, node: string): string {
   const spec = lab.nodes[node];
@@ -114,9 +121,16 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
   const labNamespaces = [...new Set([...Object.keys(desired.namespaces), ...present])].sort();
   const nsNames = labNamespaces.filter((n) => only === undefined || n === only);
   const presentSet = new Set(present);
+  // Every bridge host's ebtables, managed or not: rules a student adds by hand show too.
+  const bridgeHosts = new Set(
+    Object.entries(lab.nodes)
+      .filter(([, spec]) => isBridge(spec))
+      .map(([node]) => desired.names.nodeNamespace[node]!),
+  );
   const reads = await engine.liveViews.read(
     nsNames.filter((n) => presentSet.has(n)),
     engine.settings.concurrency,
+    bridgeHosts,
   );
   const observed: KernelState = { namespaces: {} };
   const tables = new Map<string, LiveTables>();
@@ -220,6 +234,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
         .filter((e) => e.master === device || (portSet.has(e.dev) && e.dst !== undefined))
         .map((e) => ({ mac: e.mac, port: e.dev, dst: e.dst, vlan: e.vlan, flags: e.flags, state: e.state })),
       vlans: (t?.vlans ?? []).filter((v) => portSet.has(v.dev) || v.dev === device),
+      ...ebtablesView(o?.ebtables, device, ports),
     });
   }
   return { lab: name, revision: entry.revision, nodes, bridges };

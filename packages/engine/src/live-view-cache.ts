@@ -13,7 +13,7 @@ import type { NamespaceState } from '@patchbay/topology';
 import type { WatchRegistry, WatchSubscription } from './watch-registry.js';
 
 export interface LiveRead {
-  /** As observeNamespaces reads it with iptables and peer namespaces (veth peers not resolved). */
+  /** As observeNamespaces reads it with iptables (ebtables too for the bridge hosts asked for) and peer namespaces (veth peers not resolved). */
   state: NamespaceState;
   tables: LiveTables;
 }
@@ -23,6 +23,8 @@ const MAX_GENERATIONS = 100_000;
 
 export class LiveViewCache {
   private readonly entries = new Map<string, LiveRead>();
+  /** Entries read with their ebtables (bridge hosts): one read without them does not serve a request for them. */
+  private readonly withEbtables = new Set<string>();
   /** Bumped on every report about a namespace: a read that raced with one is not kept. */
   private readonly generation = new Map<string, number>();
   /** Bumped when `generation` is forgotten, so no read begun before is kept. */
@@ -46,9 +48,11 @@ export class LiveViewCache {
 
   invalidate(ns: string): void {
     this.entries.delete(ns);
+    this.withEbtables.delete(ns);
     if (this.generation.size >= MAX_GENERATIONS && !this.generation.has(ns)) {
       this.generation.clear();
       this.entries.clear();
+      this.withEbtables.clear();
       this.epoch++;
     }
     this.generation.set(ns, (this.generation.get(ns) ?? 0) + 1);
@@ -58,11 +62,15 @@ export class LiveViewCache {
    * Each of `names` that exists, read or served from memory; the results are the caller's own
    * copies (views resolve veth peers on them). `names` should exist: a missing one is not watched.
    */
-  async read(names: readonly string[], concurrency: number): Promise<Map<string, LiveRead>> {
+  async read(
+    names: readonly string[],
+    concurrency: number,
+    ebtables: ReadonlySet<string> = new Set(),
+  ): Promise<Map<string, LiveRead>> {
     const unique = [...new Set(names)];
     const registry = this.registry;
     const watcher = this.watcher;
-    if (!watcher || !registry) return this.readKernel(unique, concurrency);
+    if (!watcher || !registry) return this.readKernel(unique, concurrency, ebtables);
     // Watched before anything is read, and every change the kernel made so far delivered: what is
     // in memory now is what the kernel holds, unless a report says otherwise.
     const unwatched = unique.filter((n) => !watcher.names.has(n));
@@ -74,7 +82,7 @@ export class LiveViewCache {
     const misses: string[] = [];
     for (const n of unique) {
       const kept = this.entries.get(n);
-      if (kept && watched(n)) out.set(n, structuredClone(kept));
+      if (kept && watched(n) && (!ebtables.has(n) || this.withEbtables.has(n))) out.set(n, structuredClone(kept));
       else misses.push(n);
     }
     this.hits += out.size;
@@ -82,18 +90,26 @@ export class LiveViewCache {
     if (misses.length === 0) return out;
     const epoch = this.epoch;
     const before = new Map(misses.map((n) => [n, this.generation.get(n) ?? 0]));
-    const fresh = await this.readKernel(misses, concurrency);
+    const fresh = await this.readKernel(misses, concurrency, ebtables);
     for (const [n, r] of fresh) {
-      if (epoch === this.epoch && (this.generation.get(n) ?? 0) === before.get(n) && watched(n))
+      if (epoch === this.epoch && (this.generation.get(n) ?? 0) === before.get(n) && watched(n)) {
         this.entries.set(n, structuredClone(r));
+        if (ebtables.has(n)) this.withEbtables.add(n);
+        else this.withEbtables.delete(n);
+      }
       out.set(n, r);
     }
     return out;
   }
 
-  private async readKernel(names: string[], concurrency: number): Promise<Map<string, LiveRead>> {
+  private async readKernel(
+    names: string[],
+    concurrency: number,
+    ebtables: ReadonlySet<string>,
+  ): Promise<Map<string, LiveRead>> {
     const observed = await observeNamespaces(names, {
       iptables: new Set(names),
+      ebtablesIfAvailable: ebtables,
       concurrency,
       peerNamespaces: true,
     });
@@ -106,6 +122,7 @@ export class LiveViewCache {
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.withEbtables.clear();
     await this.watcher?.close();
   }
 }

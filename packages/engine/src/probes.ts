@@ -175,7 +175,10 @@ class Prober {
         );
       }
       case 'route':
-        return judgeRoute(c, { routes: await this.routes(this.ns(c.node)) });
+        // An IPv6 destination ("::/0" for IPv6's default) or gateway is judged on IPv6's table.
+        return judgeRoute(c, {
+          routes: await this.routes(this.ns(c.node), c.to.includes(':') || !!c.via?.includes(':')),
+        });
       case 'fdb': {
         const state = await this.tables();
         const bridge = state.bridges.find((b) => b.bridge === c.bridge);
@@ -226,13 +229,20 @@ class Prober {
     return parsePingOutput(r.stdout, r.stderr);
   }
 
-  private async routes(ns: string): Promise<RouteEntry[]> {
-    const r = await runInNamespace(ns, 'ip', ['-j', 'route', 'show'], { timeoutMs: 5000 });
+  private async routes(ns: string, ipv6 = false): Promise<RouteEntry[]> {
+    const r = await runInNamespace(ns, 'ip', ['-j', ...(ipv6 ? ['-6'] : []), 'route', 'show'], { timeoutMs: 5000 });
     const raw = (parseConcatenatedJson(r.stdout)[0] ?? []) as { dst?: string; gateway?: string; dev?: string }[];
     return raw
       .filter((x) => x.dst)
       .map((x) => ({
-        to: x.dst === 'default' || x.dst!.includes('/') ? x.dst! : `${x.dst}/32`,
+        to:
+          x.dst === 'default'
+            ? ipv6
+              ? '::/0'
+              : 'default'
+            : x.dst!.includes('/')
+              ? x.dst!
+              : `${x.dst}/${ipv6 ? 128 : 32}`,
         ...(x.gateway ? { via: x.gateway } : {}),
         ...(x.dev ? { dev: x.dev } : {}),
       }));

@@ -38,7 +38,7 @@ const port = {
 
 describe('observing macvlans and bridge ports', () => {
   it('reads the mode and parent of a macvlan, and the flags of a port', () => {
-    const state = namespaceFromJson('pbmv-x.c1', [[macvlan, port], [], [], []]);
+    const state = namespaceFromJson('pbmv-x.c1', [[macvlan, port], [], [], [], []]);
     expect(state.links.eth0).toMatchObject({
       kind: 'macvlan',
       up: true,

@@ -29,6 +29,11 @@ export interface ObserveOptions {
   iptables?: ReadonlySet<string>;
   /** Namespaces whose ebtables filter table to read (bridge hosts with anti-spoofing ports). */
   ebtables?: ReadonlySet<string>;
+  /**
+   * Namespaces whose ebtables to read if the machine can (the tables view of every bridge host):
+   * an `ebtables-save` that fails (no ebtables here) leaves `ebtables` unset instead of failing the read.
+   */
+  ebtablesIfAvailable?: ReadonlySet<string>;
   /** Namespaces read at once. Default 4. */
   concurrency?: number;
   /**
@@ -54,6 +59,8 @@ interface RawAddrInfo {
   family?: string;
   local?: string;
   prefixlen?: number;
+  scope?: string;
+  nodad?: boolean;
 }
 interface RawLink {
   ifindex: number;
@@ -81,6 +88,8 @@ interface RawRoute {
   gateway?: string;
   dev?: string;
   protocol?: string;
+  /** Absent for the main table in `table all` listings. */
+  table?: string;
 }
 interface RawNetconf {
   family?: string;
@@ -94,7 +103,15 @@ interface RawFdb {
 }
 
 /** What one namespace's read asks `ip -j -d -batch -` for (also appended to configure batches). */
-export const READ_COMMANDS = ['link show', 'addr show', 'route show', 'netconf show'] as const;
+// `route show` is IPv4's main table; the batch takes no -6, but a root prefix of ::/0 over all tables
+// lists IPv6 routes only (shared research, kernel-and-sandbox-facts §routes: main table only otherwise).
+export const READ_COMMANDS = [
+  'link show',
+  'addr show',
+  'route show',
+  'netconf show',
+  'route show table all root ::/0',
+] as const;
 const IP_BATCH = READ_COMMANDS.map((c) => `${c}\n`).join('');
 
 function asArray<T>(v: unknown, ns: string, what: string): T[] {
@@ -118,6 +135,16 @@ export function normalizeRouteDst(dst: string): string {
   return dst.includes(':') ? `${dst}/128` : `${dst}/32`;
 }
 
+/**
+ * An IPv6 address a lab (or a student) added, not one the kernel made: not lo's ::1 (scope host),
+ * and a link-local one only when added with nodad as Patchbay adds them — an interface the lab did
+ * not create, or one up before its address generation was switched off, has a kernel-made fe80::.
+ */
+function isLabIPv6(a: RawAddrInfo): boolean {
+  if (a.scope === 'host') return false;
+  return a.scope !== 'link' || a.nodad === true;
+}
+
 function mapLink(l: RawLink, addrs: RawAddrInfo[]): LinkState {
   const kind = linkKind(l);
   const link: LinkState = {
@@ -125,7 +152,14 @@ function mapLink(l: RawLink, addrs: RawAddrInfo[]): LinkState {
     kind,
     up: (l.flags ?? []).includes('UP'),
     addresses: addrs
-      .filter((a) => a.family === 'inet' && a.local !== undefined && a.prefixlen !== undefined)
+      // IPv6 too: lab links have address generation off, so every inet6 address is one a lab (or a
+      // student) added; the kernel prints them in canonical form, as compile writes them.
+      .filter(
+        (a) =>
+          (a.family === 'inet' || (a.family === 'inet6' && isLabIPv6(a))) &&
+          a.local !== undefined &&
+          a.prefixlen !== undefined,
+      )
       .map((a) => `${a.local}/${a.prefixlen}`)
       .sort(),
   };
@@ -189,9 +223,18 @@ function mapRoutes(routes: RawRoute[]): RouteState[] {
   return out;
 }
 
+/** IPv6 routes of the main table a lab or student made (kernel-made prefix and multicast ones left out). */
+function mapRoutes6(routes: RawRoute[]): RouteState[] {
+  const main = routes.filter((r) => r.table === undefined || r.table === 'main');
+  // IPv6's default is "::/0" in the state: "default" alone means IPv4's.
+  return mapRoutes(main).map((r) => (r.to === 'default' ? { ...r, to: '::/0' } : r));
+}
+
 function mapSysctls(netconf: RawNetconf[]): Record<string, string> {
   const sysctls: Record<string, string> = {};
   for (const c of netconf) {
+    if (c.family === 'inet6' && c.interface === 'all')
+      sysctls['net.ipv6.conf.all.forwarding'] = truthy(c.forwarding) ? '1' : '0';
     if (c.family !== 'inet' || !c.interface) continue;
     if (c.interface === 'all') sysctls['net.ipv4.ip_forward'] = truthy(c.forwarding) ? '1' : '0';
     else if (c.interface !== 'default' && c.interface !== 'lo') {
@@ -251,13 +294,14 @@ export function namespaceFromJson(ns: string, values: unknown[]): NamespaceState
   const addrLinks = asArray<RawLink>(values[1], ns, 'addr show');
   const routes = asArray<RawRoute>(values[2], ns, 'route show');
   const netconf = asArray<RawNetconf>(values[3], ns, 'netconf show');
+  const routes6 = asArray<RawRoute>(values[4], ns, 'route show (IPv6)');
   const addrsByIndex = new Map<number, RawAddrInfo[]>();
   for (const l of addrLinks) addrsByIndex.set(l.ifindex, l.addr_info ?? []);
   const state: NamespaceState = {
     name: ns,
     node: '',
     links: {},
-    routes: mapRoutes(routes),
+    routes: [...mapRoutes(routes), ...mapRoutes6(routes6)],
     sysctls: mapSysctls(netconf),
     floods: [],
   };
@@ -271,6 +315,9 @@ export function namespaceFromJson(ns: string, values: unknown[]): NamespaceState
     }
     state.links[l.ifname] = link;
   }
+  // IPv6 forwarding is a setting of namespaces with IPv6 (compile-ipv6): elsewhere it is not reported.
+  if (!Object.values(state.links).some((l) => l.addresses.some((a) => a.includes(':'))))
+    delete state.sysctls['net.ipv6.conf.all.forwarding'];
   // The marker names the node; a lab's implicit bridge host is IMPLICIT_HOST ("_host").
   const marker = parseOwnershipMarker(state.links['lo']?.alias);
   if (marker) state.node = marker.node;
@@ -327,7 +374,7 @@ async function readNamespace(
   ns: string,
   withIptables: boolean,
   withPeerNamespaces: boolean,
-  withEbtables = false,
+  withEbtables: boolean | 'if-available' = false,
 ): Promise<NamespaceState | undefined> {
   // The peer namespaces' ids ride in the same `ip -batch` (one process, not two): its last value.
   const [r, iptables, ebtables] = await Promise.all([
@@ -335,7 +382,9 @@ async function readNamespace(
       input: withPeerNamespaces ? `${IP_BATCH}netns list-id\n` : IP_BATCH,
     }),
     withIptables ? readIptables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
-    withEbtables ? readEbtables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
+    withEbtables
+      ? readEbtables(ns).catch((e: unknown) => (withEbtables === 'if-available' ? undefined : (e as Error)))
+      : Promise.resolve(undefined),
   ]);
   if (r.code !== 0) {
     if (isMissingNamespace(r.stderr)) return undefined;
@@ -374,7 +423,12 @@ export async function observeNamespaces(names: readonly string[], opts: ObserveO
   const present = new Set(await listNamespaces());
   const targets = wanted.filter((n) => present.has(n));
   const results = await mapLimit(targets, opts.concurrency ?? 4, (ns) =>
-    readNamespace(ns, opts.iptables?.has(ns) ?? false, opts.peerNamespaces ?? false, opts.ebtables?.has(ns) ?? false),
+    readNamespace(
+      ns,
+      opts.iptables?.has(ns) ?? false,
+      opts.peerNamespaces ?? false,
+      opts.ebtables?.has(ns) ? true : opts.ebtablesIfAvailable?.has(ns) ? 'if-available' : false,
+    ),
   );
   const namespaces: Record<string, NamespaceState> = {};
   for (const r of results.filter((x): x is NamespaceState => x !== undefined).sort((a, b) => cmp(a.name, b.name))) {

@@ -3,7 +3,7 @@
 // killing it ends ping). Still argument arrays only, a minimal environment and bounded time.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { parseIPv4 } from '@patchbay/topology';
+import { parseIPv4, parseIPv6 } from '@patchbay/topology';
 import { CHILD_ENV, namespacePath, signalExitCode } from './process.js';
 
 export interface PingOptions {
@@ -37,6 +37,11 @@ export function isIPv4(s: unknown): s is string {
   return typeof s === 'string' && parseIPv4(s) !== undefined;
 }
 
+/** IPv6 text ping takes: any RFC 4291 form, no zone (a link-local target's zone would need -I). */
+export function isIPv6(s: unknown): s is string {
+  return typeof s === 'string' && parseIPv6(s) !== undefined;
+}
+
 /** Grace after the last packet: ping waits up to -W seconds for late replies, plus slack. */
 const HARD_TIMEOUT_SLACK_MS = 5_000;
 /** ping's wait for the last replies (-W); the default (10 s) would outlive the hard timeout. */
@@ -44,7 +49,8 @@ const REPLY_WAIT_S = 2;
 
 /** ping's argv (after `ping`); throws on anything out of range, so nothing odd reaches argv. */
 export function pingArgs(o: PingOptions): string[] {
-  if (!isIPv4(o.target)) throw new Error(`not an IPv4 address: ${JSON.stringify(o.target)}`);
+  const v6 = isIPv6(o.target);
+  if (!v6 && !isIPv4(o.target)) throw new Error(`not an IPv4 or IPv6 address: ${JSON.stringify(o.target)}`);
   const int = (v: number, lo: number, hi: number, what: string) => {
     if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${what} must be an integer in ${lo}..${hi}`);
   };
@@ -52,6 +58,7 @@ export function pingArgs(o: PingOptions): string[] {
   int(o.intervalMs, 200, 5000, 'intervalMs');
   int(o.size, 0, 1472, 'size');
   const args = [
+    ...(v6 ? ['-6'] : []),
     '-n',
     '-O',
     '-c',

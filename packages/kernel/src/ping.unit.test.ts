@@ -68,8 +68,30 @@ describe('pingArgs', () => {
     expect(pingArgs(base)).toEqual(['-n', '-O', '-c', '3', '-i', '0.2', '-W', '2', '-s', '56', '10.0.0.1']);
     expect(pingArgs({ ...base, dontFragment: true, size: 1472 }).slice(-3)).toEqual(['-M', 'do', '10.0.0.1']);
   });
-  it('refuses targets that are not IPv4 and values out of range', () => {
-    for (const target of ['1.2.3.999', '-f', '10.0.0.1 ', '::1', ''])
+  it('pings IPv6 targets with -6', () => {
+    expect(pingArgs({ ...base, target: '2001:db8:2::10' })).toEqual([
+      '-6',
+      '-n',
+      '-O',
+      '-c',
+      '3',
+      '-i',
+      '0.2',
+      '-W',
+      '2',
+      '-s',
+      '56',
+      '2001:db8:2::10',
+    ]);
+    expect(parsePingLine('64 bytes from 2001:db8:2::10: icmp_seq=4 ttl=63 time=0.061 ms')).toEqual({
+      kind: 'reply',
+      seq: 4,
+      ttl: 63,
+      rttMs: 0.061,
+    });
+  });
+  it('refuses targets that are not IPv4 or IPv6 and values out of range', () => {
+    for (const target of ['1.2.3.999', '-f', '10.0.0.1 ', '2001:db8::1::2', 'fe80::1%eth0', ''])
       expect(() => pingArgs({ ...base, target })).toThrow(/IPv4/);
     expect(() => pingArgs({ ...base, count: 0 })).toThrow(/count/);
     expect(() => pingArgs({ ...base, intervalMs: 100 })).toThrow(/intervalMs/);

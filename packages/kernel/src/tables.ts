@@ -1,6 +1,7 @@
 // Live tables of one namespace as the views show them: neighbours, every route of every table
 // (kernel-made ones included: the desired-state read leaves them out), the policy rules, the bridge
-// FDB and bridge VLANs. Two processes: one `ip -j -4 -batch -`, one `bridge -j -batch -`.
+// FDB and bridge VLANs. Two processes: one `ip -j -batch -`, one `bridge -j -batch -`. Neighbours
+// are ARP's and NDP's (IPv6).
 import type { RouteView, RuleView } from '@patchbay/topology';
 import { parseConcatenatedJson } from './json.js';
 import { runInNamespace } from './process.js';
@@ -33,7 +34,7 @@ export interface VlanEntry {
 
 export interface LiveTables {
   neighbours: NeighbourEntry[];
-  /** Every IPv4 route of every table: main first, local last. */
+  /** Every IPv4 route of every table (main first, local last), then IPv6's main table. */
   routes: RouteView[];
   /** The IPv4 policy rules, in priority order. */
   rules: RuleView[];
@@ -48,11 +49,16 @@ const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is st
 
 export async function readLiveTables(ns: string): Promise<LiveTables> {
   const [ip, br] = await Promise.all([
-    runInNamespace(ns, 'ip', ['-j', '-4', '-batch', '-'], { input: 'neigh show\nroute show table all\nrule show\n' }),
+    // No -4: `neigh show` then lists NDP neighbours beside ARP ones. Routes are picked by family with
+    // a root prefix (IPv4: every table; IPv6: the main table's, not the kernel's multicast routes of
+    // every device); `rule show` is IPv4's by default.
+    runInNamespace(ns, 'ip', ['-j', '-batch', '-'], {
+      input: 'neigh show\nroute show table all root 0.0.0.0/0\nrule show\nroute show table all root ::/0\n',
+    }),
     runInNamespace(ns, 'bridge', ['-j', '-batch', '-'], { input: 'fdb show\nvlan show\n' }),
   ]);
   if (ip.code !== 0) throw new Error(`ip neigh in ${ns}: ${ip.stderr.trim()}`);
-  const [neigh, routes, rules] = parseConcatenatedJson(ip.stdout);
+  const [neigh, routes, rules, routes6] = parseConcatenatedJson(ip.stdout);
   const [fdb, vlan] = br.code === 0 ? parseConcatenatedJson(br.stdout) : [[], []];
   return {
     neighbours: arr(neigh).map((n) => ({
@@ -61,7 +67,12 @@ export async function readLiveTables(ns: string): Promise<LiveTables> {
       lladdr: str(n.lladdr),
       state: strs(n.state),
     })),
-    routes: parseRouteTable(routes),
+    routes: [
+      ...parseRouteTable(routes),
+      ...parseRouteTable(routes6)
+        .filter((r) => r.table === 'main')
+        .map((r) => (r.to === 'default' ? { ...r, to: '::/0' } : r)),
+    ],
     rules: parseRules(rules),
     fdb: arr(fdb)
       // The kernel lists its own multicast entries for every port; they say nothing a learner needs.

@@ -19,12 +19,18 @@ export const StreamIdSchema = Type.String({
 export const IPV4_PATTERN =
   '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$';
 
+/** A ping target: IPv4 as above, or IPv6 loosely (hex digits and colons; the kernel driver parses it exactly). */
+export const PING_TARGET_PATTERN = `^(${IPV4_PATTERN.slice(1, -1)}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$`;
+
 export const PingStartSchema = Type.Object(
   {
     id: StreamIdSchema,
     lab: Type.String({ minLength: 1 }),
     node: Type.String({ minLength: 1 }),
-    target: Type.String({ pattern: IPV4_PATTERN, description: 'IPv4 address to ping.' }),
+    target: Type.String({
+      pattern: PING_TARGET_PATTERN,
+      description: 'IPv4 or IPv6 address to ping (IPv6: ping -6; a link-local one needs an interface, not offered).',
+    }),
     count: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
     intervalMs: Type.Integer({ minimum: 200, maximum: 5000, default: 1000 }),
     size: Type.Integer({

@@ -3,7 +3,7 @@
 // below are the contract for that probe: plain data, with kernel device names translated back to
 // lab names where the lab and the kernel differ (a long bridge name is shortened by deviceName).
 
-import { deviceName, normalizeMac } from '@patchbay/topology';
+import { canonicalCidr, canonicalIp, deviceName, normalizeMac } from '@patchbay/topology';
 import type {
   CommandCheck,
   FdbCheck,
@@ -151,16 +151,18 @@ const formatRoute = (r: RouteEntry) =>
   [routeDest(r.to), r.via ? `via ${r.via}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' ');
 
 export function judgeRoute(check: RouteCheck, facts: RouteFacts): CheckResult {
-  const to = routeDest(check.to);
+  // IPv6 text in any spelling compares in the canonical form the kernel prints.
+  const to = routeDest(canonicalCidr(check.to));
+  const via = check.via === undefined ? undefined : canonicalIp(check.via);
   const seen = facts.routes.length ? `routes: ${facts.routes.map(formatRoute).join('; ')}` : 'routes: none';
   const candidates = facts.routes.filter((r) => routeDest(r.to) === to);
   const first = candidates[0];
   if (!first) return result(check, false, `${check.node} has no route to ${to}`, seen);
   const ok = (r: RouteEntry) =>
-    (check.via === undefined || r.via === check.via) && (check.dev === undefined || r.dev === check.dev);
+    (via === undefined || r.via === via) && (check.dev === undefined || r.dev === check.dev);
   const match = candidates.find(ok);
   if (match) return result(check, true, `${check.node} has a route: ${formatRoute(match)}`, seen);
-  if (check.via !== undefined && first.via !== check.via) {
+  if (via !== undefined && first.via !== via) {
     return result(
       check,
       false,

@@ -250,6 +250,24 @@ describe('problems', () => {
     );
     expect(r.problems[3]!.message).toBe('"veth-db" is not a port of br0 (ports: veth-db-br, veth-web-br)');
   });
+  it('knows a macvlan as an interface of its node', () => {
+    const text = variant((s) => {
+      const l = s.lab as { nodes: Record<string, unknown>; links: unknown[]; macvlans?: unknown[] };
+      l.nodes['h'] = { kind: 'host' };
+      (l.nodes['br0'] as Record<string, unknown>).host = 'h';
+      l.nodes['r'] = { kind: 'router' };
+      l.links.push({
+        a: { node: 'h', interface: 'eth0', addresses: ['192.168.50.2/24'] },
+        b: { node: 'r', interface: 'eth0', addresses: ['192.168.50.1/24'] },
+      });
+      l.macvlans = [{ node: 'ns-web', interface: 'mv0', parent: { node: 'h', interface: 'eth0' } }];
+      s.checks = [c({ type: 'interface', node: 'ns-web', interface: 'mv0', up: true })];
+    });
+    expect(run(text).problems).toEqual([]);
+    expect(codes(run(text.replace('interface: mv0\n    up', 'interface: mv1\n    up')).problems)).toEqual([
+      'checks[0].interface check.interface-unknown',
+    ]);
+  });
   it('check.not-bridge: fdb bridge and interface master', () => {
     const r = run(
       withChecks(

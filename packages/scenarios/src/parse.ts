@@ -14,7 +14,9 @@ import {
   isBridge,
   isBridgeMember,
   parseCidr,
+  parseCidr6,
   parseIPv4,
+  parseIPv6,
   parseLabText,
   pointerToPath,
   readYamlMap,
@@ -235,6 +237,10 @@ export class LabIndex {
         else add(m.host, deviceName(overlay.name));
       }
     }
+    // A macvlan is an interface of its node too (its parent is a link's end, already added).
+    for (const m of Array.isArray(lab.macvlans) ? lab.macvlans : []) {
+      if (m && typeof m.node === 'string' && typeof m.interface === 'string') add(m.node, m.interface);
+    }
   }
 
   has(node: string): boolean {
@@ -273,6 +279,12 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
   const ipv4 = (path: string, ip: string): void => {
     if (parseIPv4(ip) === undefined)
       out.push({ path, code: 'check.address-invalid', message: `${ip} is not an IPv4 address` });
+  };
+  // Ping targets and route gateways may be IPv6 (text with a colon).
+  const ip = (path: string, addr: string): void => {
+    if (!addr.includes(':')) return ipv4(path, addr);
+    if (parseIPv6(addr) === undefined)
+      out.push({ path, code: 'check.address-invalid', message: `${addr} is not an IPv6 address` });
   };
   const ref = (path: string, r: InterfaceRef): void => {
     if (node(`${path}.node`, r.node)) iface(`${path}.interface`, r.node, r.interface);
@@ -318,7 +330,7 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
     switch (c.type) {
       case 'ping':
         from(`${p}.from`, c.from);
-        ipv4(`${p}.to`, c.to);
+        ip(`${p}.to`, c.to);
         break;
       case 'tcp':
         from(`${p}.from`, c.from);
@@ -339,13 +351,13 @@ function semanticProblems(value: Record<string, unknown>, lab: Lab): Problem[] {
         break;
       case 'route':
         if (node(`${p}.node`, c.node) && c.dev !== undefined) iface(`${p}.dev`, c.node, c.dev);
-        if (c.to !== 'default' && !parseCidr(c.to))
+        if (c.to !== 'default' && !(c.to.includes(':') ? parseCidr6(c.to) : parseCidr(c.to)))
           out.push({
             path: `${p}.to`,
             code: 'check.address-invalid',
-            message: `${c.to} is not "default" or an IPv4 network in CIDR form`,
+            message: `${c.to} is not "default" or a network in CIDR form (IPv4, or IPv6 with ::/0 its default)`,
           });
-        if (c.via !== undefined) ipv4(`${p}.via`, c.via);
+        if (c.via !== undefined) ip(`${p}.via`, c.via);
         break;
       case 'fdb':
         if (bridge(`${p}.bridge`, c.bridge) && c.port !== undefined) {

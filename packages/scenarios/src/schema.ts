@@ -4,7 +4,7 @@
 // with topology's own `parseLabText`, so its problems carry topology's codes under `lab.`.
 
 import { Type, type Static } from '@sinclair/typebox';
-import { CIDR_PATTERN, IPV4_PATTERN, IFNAME_RE, LabSchema, NAME_RE } from '@patchbay/topology';
+import { CIDR_PATTERN, IP_PATTERN, IPV4_PATTERN, IFNAME_RE, LabSchema, NAME_RE } from '@patchbay/topology';
 import type { ScenarioDocument } from './model.js';
 
 export const SCENARIO_SCHEMA_ID = 'https://patchbay.dev/schema/scenario-v1.json';
@@ -43,7 +43,7 @@ export const PingCheckSchema = Type.Object(
     ...base,
     type: Type.Literal('ping'),
     from: Node('Node that sends the pings (not a bridge).'),
-    to: Ipv4('IPv4 address to ping.'),
+    to: Type.String({ pattern: IP_PATTERN, description: 'IPv4 or IPv6 address to ping.' }),
     count: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 10, description: 'Echo requests to send, 1 to 10; default 2.' }),
     ),
@@ -110,7 +110,7 @@ export const RouteCheckSchema = Type.Object(
     type: Type.Literal('route'),
     node: Node('Node whose routing table is read.'),
     to: Type.String({ pattern: ROUTE_TO_PATTERN, description: 'Destination in CIDR form, or "default".' }),
-    via: Type.Optional(Ipv4('Expected gateway.')),
+    via: Type.Optional(Type.String({ pattern: IP_PATTERN, description: 'Expected gateway (IPv4 or IPv6).' })),
     dev: Type.Optional(IfName('Expected outgoing interface.')),
   },
   {

@@ -1,4 +1,6 @@
-// Pure IPv4 and MAC helpers. No node:* imports and no dependencies: this package also runs in the
+import { cidr6Contains, cidr6Network, isNetworkCidr6, looksIPv6, parseCidr6, parseIPv6 } from './addr6.js';
+
+// Pure IPv4 and MAC helpers (IPv6 ones: addr6.ts; the CIDR helpers here that take text also take IPv6). No node:* imports and no dependencies: this package also runs in the
 // browser (the editor validates as the user types). Addresses are handled as unsigned 32-bit numbers.
 
 const OCTET_RE = /^(0|[1-9][0-9]{0,2})$/;
@@ -52,6 +54,10 @@ function toCidr(cidr: string | Cidr): Cidr | undefined {
 
 /** The network of a CIDR with host bits cleared, e.g. "10.0.1.5/24" → "10.0.1.0/24"; undefined if invalid. */
 export function cidrNetwork(cidr: string | Cidr): string | undefined {
+  if (looksIPv6(cidr)) {
+    const c6 = parseCidr6(cidr);
+    return c6 && cidr6Network(c6);
+  }
   const c = toCidr(cidr);
   if (!c) return undefined;
   return `${formatIPv4((c.addr & prefixMask(c.len)) >>> 0)}/${c.len}`;
@@ -59,12 +65,21 @@ export function cidrNetwork(cidr: string | Cidr): string | undefined {
 
 /** True if the CIDR has no host bits set (it names a network, as a route destination must). */
 export function isNetworkCidr(cidr: string | Cidr): boolean {
+  if (looksIPv6(cidr)) {
+    const c6 = parseCidr6(cidr);
+    return c6 !== undefined && isNetworkCidr6(c6);
+  }
   const c = toCidr(cidr);
   return c !== undefined && (c.addr & ~prefixMask(c.len)) >>> 0 === 0;
 }
 
 /** Whether `ip` (dotted quad or number) lies inside the subnet of `cidr`. */
 export function cidrContains(cidr: string | Cidr, ip: string | number): boolean {
+  if (looksIPv6(cidr) || looksIPv6(ip)) {
+    const c6 = typeof cidr === 'string' ? parseCidr6(cidr) : undefined;
+    const a6 = typeof ip === 'string' ? parseIPv6(ip) : undefined;
+    return c6 !== undefined && a6 !== undefined && cidr6Contains(c6, a6);
+  }
   const c = toCidr(cidr);
   const a = typeof ip === 'number' ? ip >>> 0 : parseIPv4(ip);
   if (!c || a === undefined) return false;

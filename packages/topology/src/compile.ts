@@ -2,6 +2,8 @@
 // always give the same namespaces, device names and settings. Call only on a lab `validateLab`
 // accepted; compile does not re-check what validation guarantees.
 import { cidrContains, cidrNetwork, normalizeMac } from './addr.js';
+import { canonicalCidr, canonicalIp, looksIPv6 } from './addr6.js';
+import { compileIPv6 } from './compile-ipv6.js';
 import { compileBridgePorts, compileMacvlans } from './compile-macvlan.js';
 import { iptablesForNode } from './compile-nat.js';
 import { serviceChains } from './compile-service.js';
@@ -169,6 +171,7 @@ export function compile(lab: Lab, prefix: string): DesiredState {
   compileBridgePorts(lab, prefix, state);
   compileOverlays(lab, prefix, state, ends);
   compileRoutes(lab, prefix, state, ends);
+  compileIPv6(state, forwardKey());
   return state;
 }
 
@@ -181,7 +184,8 @@ function compileOverlays(lab: Lab, prefix: string, state: DesiredState, ends: En
       const hostNode = isBridgeMember(m) ? (lab.nodes[m.bridge] as BridgeSpec).host! : m.host;
       const ns = namespaceName(prefix, lab.name, hostNode);
       const hostEnds = ends.filter((e) => e.ns === ns && (e.end.addresses?.length ?? 0) > 0);
-      const local = m.local ?? ipOf(hostEnds.flatMap((e) => e.end.addresses ?? [])[0] ?? '');
+      const local =
+        m.local ?? ipOf(hostEnds.flatMap((e) => (e.end.addresses ?? []).filter((a) => !looksIPv6(a)))[0] ?? '');
       const underlay = hostEnds.find((e) => (e.end.addresses ?? []).some((a) => ipOf(a) === local));
       return { member: m, ns, local, underlay };
     });
@@ -222,11 +226,15 @@ function compileRoutes(lab: Lab, prefix: string, state: DesiredState, ends: EndI
     );
     const routes: RouteState[] = [];
     for (const r of node.routes ?? []) {
-      const to = r.to === 'default' ? 'default' : (cidrNetwork(r.to) ?? r.to);
+      // IPv6's default is ::/0 (an IPv4 "default" and an IPv6 one are two routes).
+      const v6Default = r.to === 'default' && isViaRoute(r) && looksIPv6(r.via);
+      const to = v6Default ? '::/0' : r.to === 'default' ? 'default' : (cidrNetwork(r.to) ?? r.to);
       if (isViaRoute(r)) {
-        const egress = egressFor(nsState, r.via, node);
+        const egress = r.dev ?? egressFor(nsState, r.via, node);
         if (egress && downLinks.has(egress)) continue;
-        routes.push({ to, via: r.via });
+        routes.push(
+          r.dev === undefined ? { to, via: canonicalIp(r.via) } : { to, via: canonicalIp(r.via), dev: r.dev },
+        );
       } else {
         if (downLinks.has(r.dev)) continue;
         routes.push({ to, dev: r.dev });
@@ -258,5 +266,5 @@ export function sortRoutes(routes: RouteState[]): RouteState[] {
 }
 
 function sortedCidrs(cidrs: string[]): string[] {
-  return [...new Set(cidrs)].sort();
+  return [...new Set(cidrs.map(canonicalCidr))].sort();
 }

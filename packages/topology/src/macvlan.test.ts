@@ -91,6 +91,16 @@ ${macvlans}`;
     expect(codes(two('tunnel'))).toEqual(['macvlans[0].mode schema.enum']);
   });
 
+  it('passthru shares one MAC with its parent: two different ones are refused', () => {
+    const withMacs = (parentMac: string, mac: string, mode = 'passthru') =>
+      base(
+        `  - { node: c1, interface: eth0, mode: ${mode}, mac: "${mac}", parent: { node: host, interface: eth0 } }`,
+      ).replace('{ node: host, interface: eth0', `{ node: host, interface: eth0, mac: "${parentMac}"`);
+    expect(codes(withMacs('02:00:00:00:00:0a', '02:00:00:00:00:0b'))).toEqual(['macvlans[0].mac macvlan.passthru-mac']);
+    expect(codes(withMacs('02:00:00:00:00:0a', '02:00:00:00:00:0A'))).toEqual([]);
+    expect(codes(withMacs('02:00:00:00:00:0a', '02:00:00:00:00:0b', 'bridge'))).toEqual([]);
+  });
+
   it('its addresses count as connected subnets and clash like any other', () => {
     const ok = base(
       '  - { node: c1, interface: eth0, addresses: [10.1.0.10/24], parent: { node: host, interface: eth0 } }',

@@ -9,8 +9,10 @@ export * from './model-service.js';
 export type NodeKind = 'host' | 'netns' | 'router' | 'bridge';
 
 export interface ViaRoute {
-  to: string; // CIDR or "default"
-  via: string; // IPv4
+  to: string; // CIDR or "default" (of the gateway's family: IPv6's is ::/0)
+  via: string; // IPv4 or IPv6
+  /** IPv6 only: the gateway's interface; required when the gateway is link-local (fe80::/10). */
+  dev?: string;
 }
 export interface DevRoute {
   to: string; // CIDR or "default"

@@ -22,7 +22,7 @@ import {
   RunSchema,
   ViaRouteSchema,
 } from './schema.js';
-import { CIDR_PATTERN, IPV4_PATTERN } from './schema.js';
+import { CIDR_PATTERN, IP_PATTERN, IPV4_PATTERN } from './schema.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
 import { describeValue, literalChoices, pointerToPath, schemaErrors, translateSchemaError } from './schema-problems.js';
 import { ifnameProblem, nameWhy } from './validate-context.js';
@@ -105,8 +105,16 @@ function collectUnion(e: ValueError, ptr: string, root: unknown, out: StructureP
       );
     const hasVia = 'via' in v;
     const hasDev = 'dev' in v;
-    if (hasVia && hasDev) {
-      add(out, root, ptr, 'route.invalid', 'a route takes via (a gateway) or dev (an interface), not both');
+    // IPv6 gateways may name their interface (a link-local one must: validate-routes6).
+    const v6Via = typeof v.via === 'string' && v.via.includes(':');
+    if (hasVia && hasDev && !v6Via) {
+      add(
+        out,
+        root,
+        ptr,
+        'route.invalid',
+        'a route takes via (a gateway) or dev (an interface), not both (both only for an IPv6 gateway)',
+      );
       return collect(ViaRouteSchema, v, ptr, root, out, new Set(['/dev']));
     }
     if (!hasVia && !hasDev) {
@@ -217,7 +225,16 @@ function patternProblem(path: string, pattern: string, value: string): Structure
   }
   if (pattern === IFNAME_RE.source)
     return mk('iface.invalid', ifnameProblem(value) ?? `${value} is not a valid interface name`);
-  if (pattern === CIDR_PATTERN) return mk('addr.invalid', `${value} is not an IPv4 address in CIDR form (a.b.c.d/len)`);
+  // Text with a colon was meant as IPv6: say which form each family takes.
+  const v6 = String(value).includes(':');
+  if (pattern === CIDR_PATTERN)
+    return mk(
+      'addr.invalid',
+      v6
+        ? `${value} is not an IPv6 address in CIDR form (e.g. 2001:db8::1/64)`
+        : `${value} is not an IPv4 address in CIDR form (a.b.c.d/len)`,
+    );
+  if (pattern === IP_PATTERN) return mk('addr.invalid', `${value} is not an ${v6 ? 'IPv6' : 'IPv4'} address`);
   if (pattern === IPV4_PATTERN) return mk('addr.invalid', `${value} is not an IPv4 address`);
   return mk('schema.pattern', `${describeValue(value)} does not have the expected form (${pattern})`);
 }

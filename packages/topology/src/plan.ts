@@ -290,7 +290,15 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
       kind: 'address',
       phase,
       action: phase === 'unaddress' ? 'remove' : 'add',
-      args: ['addr', phase === 'unaddress' ? 'del' : 'add', a, 'dev', c.name],
+      // IPv6: nodad, or the address stays tentative (unusable) through duplicate address detection.
+      args: [
+        'addr',
+        phase === 'unaddress' ? 'del' : 'add',
+        a,
+        'dev',
+        c.name,
+        ...(phase === 'configure' && a.includes(':') ? ['nodad'] : []),
+      ],
       reason,
     });
   const f = new Set(c.fields);

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { IFNAME_RE } from './naming.js';
 
 // schema.ts's CIDR_PATTERN (not imported: schema.ts imports this file); parse-structure matches it by value.
-const CIDR_PATTERN = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$';
+const CIDR_PATTERN = '^([0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/[0-9]{1,3})$';
 
 export const BridgePortSchema = Type.Object(
   {

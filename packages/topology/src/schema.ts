@@ -12,39 +12,50 @@ import { ServiceSchema } from './schema-service.js';
 
 export const LAB_SCHEMA_ID = 'https://patchbay.dev/schema/lab-v1.json';
 
-// Loose shapes for editors only; exact checks (octets 0-255, prefix ≤ 32) live in validateLab.
-export const CIDR_PATTERN = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$';
+// Loose shapes for editors only (IPv4 or IPv6); exact checks (octets 0-255, prefix ≤ 32 or 128) live in validateLab.
+export const CIDR_PATTERN = '^([0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/[0-9]{1,3})$';
 export const IPV4_PATTERN = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$';
+/** A gateway: IPv4, or IPv6 (loosely: hex digits and colons). */
+export const IP_PATTERN = '^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$';
 
 const Cidr = (description: string) => Type.String({ pattern: CIDR_PATTERN, description });
 const IfName = (description: string) => Type.String({ pattern: IFNAME_RE.source, description });
 const Mtu = (description: string) => Type.Integer({ minimum: 68, maximum: 65535, description });
 const Addresses = (description: string) =>
-  Type.Array(Cidr('IPv4 address with prefix length, e.g. 192.168.100.10/24'), { description });
+  Type.Array(Cidr('IPv4 or IPv6 address with prefix length, e.g. 192.168.100.10/24 or 2001:db8:1::10/64'), {
+    description,
+  });
 
 export const ViaRouteSchema = Type.Object(
   {
     to: Type.String({
-      description: 'Destination network in CIDR form (host bits zero, e.g. 10.0.1.0/24) or "default".',
+      description:
+        'Destination network in CIDR form (host bits zero, e.g. 10.0.1.0/24 or 2001:db8:2::/64) or "default" (of the gateway\'s family).',
     }),
     via: Type.String({
-      pattern: IPV4_PATTERN,
-      description: 'Gateway IPv4 address; must be on a subnet this node is connected to.',
+      pattern: IP_PATTERN,
+      description:
+        'Gateway address (IPv4 or IPv6); must be on a subnet this node is connected to. An IPv6 link-local gateway (fe80::…) needs dev.',
     }),
+    dev: Type.Optional(
+      IfName('IPv6 only: the interface the gateway is on; required for a link-local (fe80::) gateway.'),
+    ),
   },
   { additionalProperties: false, description: 'A route through a gateway.' },
 );
 
 export const DevRouteSchema = Type.Object(
   {
-    to: Type.String({ description: 'Destination network in CIDR form (host bits zero) or "default".' }),
+    to: Type.String({
+      description: 'Destination network in CIDR form (host bits zero) or "default" (IPv4; IPv6\'s default is ::/0).',
+    }),
     dev: IfName('Interface of this node the destination is directly reachable on (on-link route, as Calico uses).'),
   },
   { additionalProperties: false, description: 'An on-link route out of an interface, without a gateway.' },
 );
 
 export const RouteSchema = Type.Union([ViaRouteSchema, DevRouteSchema], {
-  description: 'A route: { to, via } through a gateway, or { to, dev } on-link.',
+  description: 'A route: { to, via } through a gateway (IPv6: { to, via, dev } too), or { to, dev } on-link.',
 });
 
 export const NatSchema = Type.Object(

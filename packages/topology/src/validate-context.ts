@@ -3,6 +3,8 @@
 // in their host's namespace, so uniqueness must be checked per namespace, not per node.
 
 import { formatIPv4, parseCidr, type Cidr } from './addr.js';
+import { looksIPv6 } from './addr6.js';
+import { addAddress6, type AddressSeen6, type NsAddress6 } from './validate-addr6.js';
 import type { Lab, NodeSpec, Problem } from './model.js';
 import { IFNAME_RE, NAME_RE } from './naming.js';
 
@@ -19,12 +21,16 @@ export interface NsAddress {
   place: Place;
 }
 
+export type { NsAddress6 };
+
 export interface Namespace {
   /** Node name, or undefined for the lab's implicit bridge host. */
   node: string | undefined;
   label: string;
   ifaces: Map<string, Place>;
   addresses: NsAddress[];
+  /** IPv6 ones apart: their checks and numbers (bigint) differ. */
+  addresses6: NsAddress6[];
 }
 
 export class Ctx {
@@ -35,6 +41,7 @@ export class Ctx {
   readonly hostNames: string[];
   private readonly namespaces = new Map<string, Namespace>();
   private implicit: Namespace | undefined;
+  private readonly addressSeen6 = new Map<Namespace, AddressSeen6>();
   private readonly addressSeen = new Map<Namespace, Map<number, { place: Place; iface: string; len: number }>>();
 
   constructor(readonly lab: Lab) {
@@ -68,7 +75,13 @@ export class Ctx {
     if (node.kind !== 'bridge') return this.ownNs(nodeName);
     if (node.host === undefined) {
       if (this.hostNames.length > 0) return undefined;
-      this.implicit ??= { node: undefined, label: "the lab's implicit bridge host", ifaces: new Map(), addresses: [] };
+      this.implicit ??= {
+        node: undefined,
+        label: "the lab's implicit bridge host",
+        ifaces: new Map(),
+        addresses: [],
+        addresses6: [],
+      };
       return this.implicit;
     }
     const host = this.nodeMap.get(node.host);
@@ -78,7 +91,7 @@ export class Ctx {
   private ownNs(nodeName: string): Namespace {
     let ns = this.namespaces.get(nodeName);
     if (!ns) {
-      ns = { node: nodeName, label: `${nodeName}'s namespace`, ifaces: new Map(), addresses: [] };
+      ns = { node: nodeName, label: `${nodeName}'s namespace`, ifaces: new Map(), addresses: [], addresses6: [] };
       this.namespaces.set(nodeName, ns);
     }
     return ns;
@@ -100,6 +113,12 @@ export class Ctx {
 
   /** Checks one CIDR address and records it in the namespace (for duplicates and connected subnets). */
   addAddress(ns: Namespace | undefined, iface: string, cidr: unknown, place: Place): void {
+    if (looksIPv6(cidr)) {
+      let seen = ns && this.addressSeen6.get(ns);
+      if (ns && !seen) this.addressSeen6.set(ns, (seen = new Map() as AddressSeen6));
+      addAddress6(this, ns, seen, iface, cidr, place);
+      return;
+    }
     const parsed = typeof cidr === 'string' ? parseCidr(cidr) : undefined;
     if (!parsed) {
       this.add(place.path, 'addr.invalid', `${String(cidr)} is not an IPv4 address in CIDR form (a.b.c.d/len)`);

@@ -10,12 +10,14 @@ export function checkMacvlans(ctx: Ctx): void {
   const macvlans = arr(ctx.lab.macvlans);
   // The interfaces links give each host node: the only interfaces a macvlan may stack on.
   const hostEnds = new Map<string, Set<string>>();
+  const endMac = new Map<string, unknown>(); // "node/interface" → the end's `mac`
   for (const link of arr(ctx.lab.links)) {
     for (const end of [link?.a, link?.b]) {
       if (!end || ctx.nodeMap.get(end.node)?.kind !== 'host') continue;
       let set = hostEnds.get(end.node);
       if (!set) hostEnds.set(end.node, (set = new Set()));
       set.add(end.interface);
+      if (end.mac !== undefined) endMac.set(`${end.node}/${end.interface}`, end.mac);
     }
   }
   const perParent = new Map<string, number[]>();
@@ -78,6 +80,21 @@ export function checkMacvlans(ctx: Ctx): void {
     }
     const key = `${parent.node}/${parent.interface}`;
     perParent.set(key, [...(perParent.get(key) ?? []), i]);
+    // passthru: the kernel gives the macvlan and its parent one MAC (setting either sets both), so
+    // two different MACs could never both hold (each apply would set one back).
+    const parentMac = endMac.get(key);
+    if (
+      m.mode === 'passthru' &&
+      typeof m.mac === 'string' &&
+      typeof parentMac === 'string' &&
+      m.mac.toLowerCase() !== parentMac.toLowerCase()
+    ) {
+      ctx.add(
+        `${path}.mac`,
+        'macvlan.passthru-mac',
+        `a passthru macvlan shares its parent's MAC, but ${parent.node} ${parent.interface} has mac ${parentMac}; give the same MAC to both, or leave this one out`,
+      );
+    }
   });
   for (const [key, indexes] of perParent) {
     if (indexes.length < 2) continue;

@@ -5,6 +5,8 @@
 import { cidrContains, cidrNetwork, isNetworkCidr, parseCidr, parseIPv4, type Cidr } from './addr.js';
 import type { NetNodeSpec } from './model.js';
 import { Ctx, arr, isInt, listAddresses, type Namespace } from './validate-context.js';
+import { checkGateway6, parseNetwork6, routeFamilyProblem, type Network6 } from './validate-routes6.js';
+import { looksIPv6 } from './addr6.js';
 
 export function checkNodeRules(ctx: Ctx): void {
   for (const [name, node] of ctx.nodes) {
@@ -35,13 +37,14 @@ function parseNetwork(
   invalidCode: string,
   hostBitsCode: string,
   allowDefault: boolean,
-): Cidr | undefined {
+): Cidr | Network6 | undefined {
   if (allowDefault && to === 'default') return { addr: 0, len: 0 };
+  if (looksIPv6(to)) return parseNetwork6(ctx, path, to, invalidCode, hostBitsCode);
   const c = typeof to === 'string' ? parseCidr(to) : undefined;
   if (!c) {
     const form = allowDefault
-      ? '"default" or an IPv4 network in CIDR form (a.b.c.d/len)'
-      : 'an IPv4 network in CIDR form (a.b.c.d/len)';
+      ? '"default" or a network in CIDR form (IPv4 a.b.c.d/len or IPv6 like 2001:db8::/64)'
+      : 'a network in CIDR form (IPv4 a.b.c.d/len or IPv6 like 2001:db8::/64)';
     ctx.add(path, invalidCode, `${String(to)} is not ${form}`);
     return undefined;
   }
@@ -57,23 +60,29 @@ function checkRoutes(ctx: Ctx, name: string, node: NetNodeSpec, ns: Namespace): 
   // On-link routes make their destination directly reachable, so a gateway inside one is valid
   // (Calico: `169.254.1.1/32 dev eth0`, then `default via 169.254.1.1`).
   const onLink: Cidr[] = [];
+  const onLink6: Network6[] = [];
   const seen = new Map<string, number>();
   const parsed = routes.map((r, i) => {
     const path = `nodes.${name}.routes[${i}]`;
     const hasVia = 'via' in r && r.via !== undefined;
     const hasDev = 'dev' in r && r.dev !== undefined;
-    if (hasVia === hasDev) {
+    // An IPv6 gateway may name its interface too: a link-local one must (see validate-routes6).
+    const v6Via = hasVia && looksIPv6((r as { via: unknown }).via);
+    if (hasVia === hasDev && !(v6Via && hasDev)) {
       ctx.add(
         path,
         'route.invalid',
         hasVia
-          ? 'a route takes via (a gateway) or dev (an interface), not both'
+          ? 'a route takes via (a gateway) or dev (an interface), not both (both only for an IPv6 gateway)'
           : 'a route needs via (a gateway address) or dev (an interface of this node)',
       );
     }
     const to = parseNetwork(ctx, `${path}.to`, r.to, 'addr.invalid', 'route.host-bits', true);
+    const familyProblem = to && routeFamilyProblem(r.to, hasVia ? (r as { via: unknown }).via : undefined);
+    if (familyProblem) ctx.add(`${path}.via`, 'route.family', familyProblem);
     if (to) {
-      const key = cidrNetwork(to)!;
+      // "default" with an IPv6 gateway is ::/0, a destination of its own beside IPv4's default.
+      const key = 'family' in to ? to.key : r.to === 'default' && v6Via ? '::/0' : cidrNetwork(to)!;
       const prev = seen.get(key);
       if (prev !== undefined) {
         ctx.add(
@@ -87,14 +96,19 @@ function checkRoutes(ctx: Ctx, name: string, node: NetNodeSpec, ns: Namespace): 
       const dev = (r as { dev: unknown }).dev;
       if (!hasIface(ns, dev))
         ctx.add(`${path}.dev`, 'ref.unknown', `${String(dev)} is not an interface of ${name} (${ifaceList(ns)})`);
+      else if (to && 'family' in to) onLink6.push(to);
       else if (to) onLink.push(to);
     }
     return { r, path, hasVia, hasDev };
   });
 
   for (const { r, path, hasVia, hasDev } of parsed) {
-    if (!hasVia || hasDev) continue;
     const via = (r as { via: unknown }).via;
+    if (hasVia && looksIPv6(via)) {
+      checkGateway6(ctx, name, ns, path, via, hasDev ? (r as { dev: unknown }).dev : undefined, onLink6);
+      continue;
+    }
+    if (!hasVia || hasDev) continue;
     const ip = typeof via === 'string' ? parseIPv4(via) : undefined;
     if (ip === undefined) {
       ctx.add(`${path}.via`, 'addr.invalid', `${String(via)} is not an IPv4 address`);
@@ -115,6 +129,14 @@ function checkRoutes(ctx: Ctx, name: string, node: NetNodeSpec, ns: Namespace): 
 function checkNat(ctx: Ctx, name: string, node: NetNodeSpec, ns: Namespace): void {
   arr(node.nat).forEach((rule, i) => {
     const path = `nodes.${name}.nat[${i}]`;
+    if (looksIPv6(rule.masquerade)) {
+      ctx.add(
+        `${path}.masquerade`,
+        'nat.ipv6',
+        `${rule.masquerade} is an IPv6 network: masquerade is IPv4 only here (iptables; IPv6 labs route their addresses instead of hiding them)`,
+      );
+      return;
+    }
     parseNetwork(ctx, `${path}.masquerade`, rule.masquerade, 'nat.invalid', 'nat.invalid', false);
     const hasOut = rule.out !== undefined;
     const hasNotOut = rule.notOut !== undefined;
@@ -154,6 +176,14 @@ function checkPortForwards(ctx: Ctx, name: string, node: NetNodeSpec): void {
           `${key} is already forwarded by nodes.${name}.portForwards[${prev}]`,
         );
       else seen.set(key, i);
+    }
+    if (typeof pf.to === 'string' && (pf.to.startsWith('[') || pf.to.split(':').length > 2)) {
+      ctx.add(
+        `${path}.to`,
+        'portforward.ipv6',
+        `${pf.to} is an IPv6 destination: port forwards are IPv4 only here (iptables DNAT to IPv4:PORT)`,
+      );
+      return;
     }
     const m = typeof pf.to === 'string' ? /^([^:]+):([0-9]+)$/.exec(pf.to) : null;
     if (!m || parseIPv4(m[1]!) === undefined || !isInt(Number(m[2]), 1, 65535) || /^0/.test(m[2]!)) {

@@ -6,7 +6,8 @@
 import { cidrNetwork, prefixMask, type Cidr } from './addr.js';
 import type { Ctx, Namespace, NsAddress } from './validate-context.js';
 
-export const SUBNET_OVERLAP = 'addr.subnet-overlap';
+import { SUBNET_OVERLAP, checkLinkLocal6, checkSubnets6 } from './validate-addr6.js';
+export { SUBNET_OVERLAP };
 
 /** Whether two subnets share an address: the shorter prefix contains the other's network. */
 export function subnetsOverlap(a: Cidr, b: Cidr): boolean {
@@ -15,7 +16,11 @@ export function subnetsOverlap(a: Cidr, b: Cidr): boolean {
 }
 
 export function checkSubnets(ctx: Ctx): void {
-  for (const ns of ctx.allNamespaces()) checkNamespace(ctx, ns);
+  for (const ns of ctx.allNamespaces()) {
+    checkNamespace(ctx, ns);
+    checkSubnets6(ctx, ns);
+    checkLinkLocal6(ctx, ns, forwards(ctx, ns));
+  }
 }
 
 function checkNamespace(ctx: Ctx, ns: Namespace): void {
@@ -45,4 +50,11 @@ function message(ns: Namespace, a: NsAddress, b: NsAddress): string {
   const netB = cidrNetwork(b.parsed);
   const what = netA === netB ? `in one subnet (${netA})` : `in overlapping subnets (${netA} and ${netB})`;
   return `${where} has ${a.iface} ${a.cidr} and ${b.iface} ${b.cidr} ${what}: the kernel sends that subnet's traffic out of one of them only, so hosts behind the other are unreachable; give each interface its own subnet`;
+}
+
+/** Whether a namespace forwards: its node's `forwarding`, on by default for hosts and routers. */
+function forwards(ctx: Ctx, ns: Namespace): boolean {
+  const node = ns.node === undefined ? undefined : ctx.nodeMap.get(ns.node);
+  if (!node || node.kind === 'bridge') return false;
+  return node.forwarding ?? (node.kind === 'host' || node.kind === 'router');
 }

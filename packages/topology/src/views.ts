@@ -210,6 +210,15 @@ export const BridgeViewSchema = Type.Object(
     ports: Type.Array(Type.String()),
     fdb: Type.Array(FdbEntryViewSchema, { description: 'Learned and static entries.' }),
     vlans: Type.Array(VlanViewSchema),
+    ebtables: Type.Optional(
+      Type.Object(
+        { filter: Type.Array(Type.String()) },
+        {
+          description:
+            'The part of the bridge host’s ebtables filter table that concerns this bridge, as ebtables-save prints it: chain policies, the rules naming its ports or no port, and the user chains they jump to. Absent: the host’s table is empty (every chain ACCEPT, no rule).',
+        },
+      ),
+    ),
   },
   { title: 'BridgeView' },
 );

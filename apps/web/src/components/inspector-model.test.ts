@@ -27,6 +27,8 @@ import {
   setRequired,
   toTriState,
   withRouteMode,
+  withRouteDev,
+  routeMode,
 } from './inspector-model';
 
 const p = (path: string): Problem => ({ path, code: 'x', message: path });
@@ -181,6 +183,22 @@ describe('lab edits', () => {
     expect(withRouteMode(r, 'dev', 'eth1')).toEqual({ to: 'x', dev: 'eth1' });
     expect(newRoute(undefined)).toEqual({ to: 'default', via: '' });
     expect(newRoute([{ to: 'default', via: '1.1.1.1' }])).toEqual({ to: '', via: '' });
+  });
+  it('edits an IPv6 route by gateway and device (a link-local gateway needs both), and back', () => {
+    const r = withRouteMode({ to: '2001:db8:9::/64', via: 'fe80::1' }, 'via-dev');
+    expect(r).toEqual({ to: '2001:db8:9::/64', via: 'fe80::1', dev: '' });
+    expect(routeMode(r)).toBe('via-dev');
+    const withDev = withRouteDev(r, 'eth0');
+    expect(withDev).toEqual({ to: '2001:db8:9::/64', via: 'fe80::1', dev: 'eth0' });
+    expect(routeMode(withDev)).toBe('via-dev');
+    expect(withRouteMode(withDev, 'via-dev', 'fe80::2')).toEqual({
+      to: '2001:db8:9::/64',
+      via: 'fe80::2',
+      dev: 'eth0',
+    });
+    expect(withRouteMode(withDev, 'via')).toEqual({ to: '2001:db8:9::/64', via: 'fe80::1' });
+    expect(routeMode({ to: 'default', via: '10.0.0.1' })).toBe('via');
+    expect(routeMode({ to: 'default', dev: 'eth0' })).toBe('dev');
   });
   it('edits overlays and members', () => {
     let l: Lab = { ...lab(), nodes: { ...lab().nodes, br1: { kind: 'bridge' } } };

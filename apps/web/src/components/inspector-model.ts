@@ -236,14 +236,22 @@ export function interfacesOf(lab: Lab, node: string): string[] {
   return [...out].sort();
 }
 
-export type RouteMode = 'via' | 'dev';
-export const routeMode = (r: RouteSpec): RouteMode => ('dev' in r && !('via' in r) ? 'dev' : 'via');
+/** By gateway, by device, or (IPv6: a link-local gateway must name its interface) by both. */
+export type RouteMode = 'via' | 'dev' | 'via-dev';
+export const routeMode = (r: RouteSpec): RouteMode =>
+  'via' in r && r.dev !== undefined ? 'via-dev' : 'dev' in r && !('via' in r) ? 'dev' : 'via';
 export const routeTarget = (r: RouteSpec): string => ('via' in r ? r.via : r.dev);
 
-/** The same route by gateway or by device (the value carries over). */
+/** The same route by gateway, by device, or by both (the value carries over; the device too). */
 export function withRouteMode(r: RouteSpec, mode: RouteMode, value: string = routeTarget(r)): RouteSpec {
   if (routeMode(r) === mode && routeTarget(r) === value) return r;
+  if (mode === 'via-dev') return { to: r.to, via: value, dev: r.dev ?? '' };
   return mode === 'via' ? { to: r.to, via: value } : { to: r.to, dev: value };
+}
+
+/** A gateway route's interface set (IPv6 `via … dev …`). */
+export function withRouteDev(r: RouteSpec, dev: string): RouteSpec {
+  return { to: r.to, via: 'via' in r ? r.via : '', dev };
 }
 
 /** A new route row: the default route if there is none yet. */

@@ -1,5 +1,5 @@
 // The kernel's tables for one node or bridge of the applied lab, live: a bridge's forwarding
-// database (with the VXLAN remote entries), a namespace's interfaces, routes and neighbours. Rows
+// database (with the VXLAN remote entries) and ebtables, a namespace's interfaces, routes and neighbours. Rows
 // that appear with an update flash briefly, so learning (a MAC showing up in `bridge fdb` once a
 // ping crosses the bridge) can be watched as it happens.
 import { plural } from '@patchbay/topology';
@@ -11,6 +11,7 @@ import '../components/inspector.css';
 import { type BridgeView, type FdbEntryView, type NodeView, ruleText } from '@patchbay/topology';
 import type { LiveStore } from '../store/live';
 import type { Client } from '../api/client';
+import { EbtablesSection } from './EbtablesSection';
 import { ProcessesSection } from './ProcessesSection';
 import { fdbCapText, macvlanText, portFlagsText, routeSections, type RouteSection } from './tables-format';
 import { iptablesChains, kubeRuleNote } from './iptables-format';
@@ -296,7 +297,7 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
       <IptablesSection node={node} />
       <section className="pb-table-section">
         <h3>
-          Neighbours (ARP) <span className="badge">{node.neighbours.length}</span>
+          Neighbours (ARP, IPv6 NDP) <span className="badge">{node.neighbours.length}</span>
         </h3>
         <table className="pb-table" data-testid="neighbours-table">
           <thead>
@@ -375,7 +376,10 @@ export function TablesPanel(props: { live: LiveStore; lab: Lab; node?: string; c
     if (spec?.kind === 'bridge' || (!spec && bridge)) {
       body = bridge ? (
         bridge.present ? (
-          <FdbTable bridge={bridge} />
+          <>
+            <FdbTable bridge={bridge} />
+            <EbtablesSection bridge={bridge} />
+          </>
         ) : (
           <p className="pb-muted">The bridge {target} is not in the kernel: apply the lab.</p>
         )

@@ -19,6 +19,7 @@ import {
   formatRttStats,
   formatSummary,
   isIPv4,
+  isPingTarget,
   labAddresses,
   pingFormProblems,
   pingSeries,
@@ -61,6 +62,25 @@ describe('ping-format', () => {
     expect(isIPv4('10.0.0.256')).toBe(false);
     expect(isIPv4('10.0.0')).toBe(false);
     expect(isIPv4(' 10.0.0.1')).toBe(false);
+  });
+
+  it('pings IPv6 too, except link-local targets (they need an interface named), and lists them', () => {
+    expect(isPingTarget('2001:db8::2')).toBe(true);
+    expect(isPingTarget('10.0.0.1')).toBe(true);
+    expect(isPingTarget('fe80::1')).toBe(false);
+    expect(isPingTarget('2001:db8::2::1')).toBe(false);
+    expect(pingFormProblems({ target: '2001:db8:1::2', count: 4, intervalMs: 1000, size: 56 })).toEqual({});
+    const dual: Lab = {
+      name: 'd',
+      nodes: { a: { kind: 'netns' }, b: { kind: 'netns' } },
+      links: [
+        {
+          a: { node: 'a', interface: 'eth0', addresses: ['10.0.0.1/24', '2001:db8::1/64', 'fe80::1/64'] },
+          b: { node: 'b', interface: 'eth0', addresses: ['10.0.0.2/24', '2001:db8::2/64'] },
+        },
+      ],
+    };
+    expect(labAddresses(dual).map((a) => a.address)).toEqual(['10.0.0.1', '2001:db8::1', '10.0.0.2', '2001:db8::2']);
   });
 
   it('collects every address of the lab with where it lives', () => {

@@ -1,12 +1,19 @@
 // Pure helpers of the ping panel: the addresses of a lab (the target list), ping-style lines for
 // replies, events and the summary, and the per-seq series the RTT plot draws.
 import type { PingEvent, PingReply, PingSummary } from '@patchbay/protocol';
-import { isBridge, type Lab } from '@patchbay/topology';
+import { isBridge, isLinkLocal6, parseIPv6, type Lab } from '@patchbay/topology';
 
 /** Dotted-quad IPv4 (the protocol's IPV4_PATTERN, kept here so this module needs no runtime import). */
 const IPV4_RE = /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
 
 export const isIPv4 = (s: string): boolean => IPV4_RE.test(s);
+
+/** What the ping panel can ping: IPv4, or IPv6 other than link-local (that one needs an interface named). */
+export const isPingTarget = (s: string): boolean => {
+  if (isIPv4(s)) return true;
+  const v6 = s.includes(':') ? parseIPv6(s) : undefined;
+  return v6 !== undefined && !isLinkLocal6(v6);
+};
 
 /** `10.0.0.1/24` → `10.0.0.1`. */
 export const stripPrefix = (cidr: string): string => {
@@ -24,7 +31,7 @@ export interface LabAddress {
 }
 
 /**
- * Every IPv4 address of the lab document, in document order: link ends, bridges, overlay host
+ * Every IPv4 and (not link-local) IPv6 address of the lab document, in document order: link ends, bridges, overlay host
  * members (VTEP addresses). The first place an address appears wins when it appears twice.
  */
 export function labAddresses(lab: Lab): LabAddress[] {
@@ -32,7 +39,7 @@ export function labAddresses(lab: Lab): LabAddress[] {
   const seen = new Set<string>();
   const add = (cidr: string, label: string, node: string) => {
     const address = stripPrefix(cidr);
-    if (!isIPv4(address) || seen.has(address)) return;
+    if (!isPingTarget(address) || seen.has(address)) return;
     seen.add(address);
     out.push({ address, label, node });
   };
@@ -139,7 +146,7 @@ export function pingFormProblems(f: {
 }): Record<string, string> {
   const p: Record<string, string> = {};
   const int = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
-  if (!isIPv4(f.target.trim())) p['target'] = 'an IPv4 address, e.g. 10.0.0.2';
+  if (!isPingTarget(f.target.trim())) p['target'] = 'an IPv4 or IPv6 address, e.g. 10.0.0.2 or 2001:db8::2';
   if (!int(f.count, 1, 100)) p['count'] = '1 to 100';
   if (!int(f.intervalMs, 200, 5000)) p['intervalMs'] = '200 to 5000 ms';
   if (!int(f.size, 0, 1472)) p['size'] = '0 to 1472 bytes';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fdbCapText, macvlanText, portFlagsText, routeSections } from './tables-format';
+import { ebtablesChains, fdbCapText, macvlanText, portFlagsText, routeSections } from './tables-format';
 
 describe('fdbCapText', () => {
   it('shows the count against the cap, and says when the table is full', () => {
@@ -77,5 +77,34 @@ describe('port flags and macvlans in the interfaces table', () => {
     expect(portFlagsText({})).toBe('');
     expect(macvlanText({ macvlan: { mode: 'private', parent: 'host/eth0' } })).toBe('macvlan private on host:eth0');
     expect(macvlanText({})).toBe('');
+  });
+});
+
+describe('ebtablesChains', () => {
+  it("groups a bridge's ebtables by chain, leaving out empty ACCEPT built-ins", () => {
+    expect(
+      ebtablesChains({
+        filter: [
+          ':INPUT ACCEPT',
+          ':FORWARD ACCEPT',
+          ':OUTPUT ACCEPT',
+          ':PB-veth-db RETURN',
+          '-A FORWARD -i veth-db -j PB-veth-db',
+          '-A PB-veth-db -s ! 02:42:ac:11:00:03 -j DROP',
+          '-A PB-veth-db -p IPv4 --ip-src 172.17.0.3 -j RETURN',
+        ],
+      }),
+    ).toEqual([
+      { chain: 'FORWARD', policy: 'ACCEPT', rules: ['-i veth-db -j PB-veth-db'] },
+      {
+        chain: 'PB-veth-db',
+        policy: 'RETURN',
+        rules: ['-s ! 02:42:ac:11:00:03 -j DROP', '-p IPv4 --ip-src 172.17.0.3 -j RETURN'],
+      },
+    ]);
+    expect(ebtablesChains({ filter: [':INPUT ACCEPT', ':FORWARD DROP', ':OUTPUT ACCEPT'] })).toEqual([
+      { chain: 'FORWARD', policy: 'DROP', rules: [] },
+    ]);
+    expect(ebtablesChains(undefined)).toEqual([]);
   });
 });

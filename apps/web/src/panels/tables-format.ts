@@ -89,3 +89,30 @@ export function macvlanText(i: Pick<InterfaceView, 'macvlan'>): string {
   if (!i.macvlan) return '';
   return `macvlan ${i.macvlan.mode}${i.macvlan.parent ? ` on ${i.macvlan.parent.replace('/', ':')}` : ''}`;
 }
+
+export interface EbtablesChainView {
+  chain: string;
+  policy: string;
+  /** The chain's rules without the `-A CHAIN` prefix, as `ebtables -L` lists them. */
+  rules: string[];
+}
+
+/**
+ * A bridge's ebtables lines (ebtables-save's form) grouped by chain, in the table's order. A
+ * built-in chain with the ACCEPT policy and no rule is left out; none at all: no rules.
+ */
+export function ebtablesChains(ebtables: BridgeView['ebtables']): EbtablesChainView[] {
+  if (!ebtables) return [];
+  const chains: EbtablesChainView[] = [];
+  for (const line of ebtables.filter) {
+    if (line.startsWith(':')) {
+      const [chain = '', policy = 'ACCEPT'] = line.slice(1).split(' ');
+      chains.push({ chain, policy, rules: [] });
+    } else if (line.startsWith('-A ')) {
+      const [, chain = '', ...rest] = line.split(' ');
+      chains.find((c) => c.chain === chain)?.rules.push(rest.join(' '));
+    }
+  }
+  const builtin = new Set(['INPUT', 'FORWARD', 'OUTPUT']);
+  return chains.filter((c) => !builtin.has(c.chain) || c.policy !== 'ACCEPT' || c.rules.length > 0);
+}

@@ -45,6 +45,11 @@ export function checkWhyQuery(q: WhyQuery): Required<Pick<WhyQuery, 'proto' | 's
     invalid('size', `size must be a whole number of bytes from ${WHY_MIN_SIZE} to ${WHY_MAX_SIZE}, not ${size}`);
   if (typeof q.from !== 'string' || !/^[a-z][a-z0-9-]{0,23}$/.test(q.from))
     invalid('from', `from must be a node name, not ${JSON.stringify(q.from)}`);
+  if (typeof q.to === 'string' && q.to.includes(':'))
+    invalid(
+      'to',
+      `${q.to} is IPv6: the why walk follows IPv4 only (ip route get, ARP, iptables); ask for the node's IPv4 address, or ping -6 ${q.to} from ${String(q.from)} and read its routes and neighbours in the tables`,
+    );
   if (typeof q.to !== 'string' || (!/^[a-z][a-z0-9-]{0,23}$/.test(q.to) && parseIPv4(q.to) === undefined))
     invalid('to', `to must be a node name or an IPv4 address, not ${JSON.stringify(q.to)}`);
   return { ...q, proto, size, df: q.df ?? false };
@@ -77,7 +82,11 @@ async function walkPath(
   if (parseIPv4(q.to) === undefined) {
     if (!lab.nodes[q.to]) throw new EngineError('not-found', `lab ${name} has no node ${q.to}`);
     const addr = facts.firstAddressOf(q.to);
-    if (!addr) throw new EngineError('not-found', `node ${q.to} has no address to send to`);
+    if (!addr)
+      throw new EngineError(
+        'not-found',
+        `node ${q.to} has no IPv4 address to send to (the why walk follows IPv4 only)`,
+      );
     dst = addr;
   }
   const origin = facts.nsOfNode(q.from)!;

@@ -54,7 +54,7 @@ export class LabFacts {
       const spec = lab.nodes[node];
       if (spec && !isBridge(spec)) nsNode.set(ns, node);
     }
-    return new LabFacts(lab, desired, observed.namespaces, nsNode);
+    return new LabFacts(lab, desired, ipv4Only(observed.namespaces), nsNode);
   }
 
   has(ns: string): boolean {
@@ -113,18 +113,19 @@ export class LabFacts {
     return this.ownersOf(addr)[0];
   }
 
-  /** The node's first address (for `to: NODE`): its first link's, in lab order. */
+  /** The node's first IPv4 address (for `to: NODE`): its first link's, in lab order. */
   firstAddressOf(node: string): string | undefined {
     for (const link of this.lab.links)
       for (const end of [link.a, link.b])
-        if (end.node === node && end.addresses?.[0]) return end.addresses[0].split('/')[0];
+        if (end.node === node) {
+          const v4 = ipv4Of(end.addresses);
+          if (v4) return v4;
+        }
     const spec = this.lab.nodes[node];
-    if (spec && isBridge(spec) && spec.addresses?.[0]) return spec.addresses[0].split('/')[0];
+    if (spec && isBridge(spec) && ipv4Of(spec.addresses)) return ipv4Of(spec.addresses);
     for (const o of this.lab.overlays ?? [])
-      for (const m of o.members)
-        if ('host' in m && m.host === node && m.addresses?.[0]) return m.addresses[0].split('/')[0];
-    for (const m of this.lab.macvlans ?? [])
-      if (m.node === node && m.addresses?.[0]) return m.addresses[0].split('/')[0];
+      for (const m of o.members) if ('host' in m && m.host === node && ipv4Of(m.addresses)) return ipv4Of(m.addresses);
+    for (const m of this.lab.macvlans ?? []) if (m.node === node && ipv4Of(m.addresses)) return ipv4Of(m.addresses);
     return undefined;
   }
 
@@ -142,4 +143,28 @@ export class LabFacts {
     this.commands.push(answer.command);
     return answer;
   }
+}
+
+/**
+ * The walk follows IPv4 (`ip route get`, ARP, iptables): IPv6 addresses and routes are left out of
+ * what it sees, so a dual-stack lab walks like its IPv4 half (IPv6 destinations are refused up front).
+ */
+function ipv4Only(namespaces: Record<string, NamespaceState>): Record<string, NamespaceState> {
+  const out: Record<string, NamespaceState> = {};
+  for (const [ns, state] of Object.entries(namespaces)) {
+    const links = Object.fromEntries(
+      Object.entries(state.links).map(([n, l]) => [
+        n,
+        { ...l, addresses: l.addresses.filter((a) => !a.includes(':')) },
+      ]),
+    );
+    const routes = state.routes.filter((r) => !r.to.includes(':') && !(r.via ?? '').includes(':'));
+    out[ns] = { ...state, links, routes };
+  }
+  return out;
+}
+
+/** The first IPv4 address of a lab list, without its prefix length. */
+function ipv4Of(cidrs: string[] | undefined): string | undefined {
+  return cidrs?.find((a) => !a.includes(':'))?.split('/')[0];
 }

@@ -25,6 +25,7 @@ import {
   renamePosition,
   replaceAt,
   routeMode,
+  withRouteDev,
   routeTarget,
   setOptional,
   setRequired,
@@ -227,19 +228,32 @@ function NetNodeFields({ name, spec }: { name: string; spec: NetNodeSpec }) {
                 options={[
                   { value: 'via', label: 'via' },
                   { value: 'dev', label: 'dev' },
+                  { value: 'via-dev', label: 'via + dev (IPv6)' },
                 ]}
                 onChange={(v) => setRoute(i, withRouteMode(r, v as RouteMode))}
               />
               <TextField
-                label={`Route ${i + 1} ${mode === 'via' ? 'gateway' : 'device'}`}
+                label={`Route ${i + 1} ${mode === 'dev' ? 'device' : 'gateway'}`}
                 hideLabel
-                path={`${rp}.${mode}`}
+                path={`${rp}.${mode === 'dev' ? 'dev' : 'via'}`}
                 value={routeTarget(r)}
-                placeholder={mode === 'via' ? '10.0.0.1' : 'eth0'}
+                placeholder={mode === 'via' ? '10.0.0.1' : mode === 'via-dev' ? 'fe80::1' : 'eth0'}
                 className="pb-grow"
                 {...(mode === 'dev' ? { list: ifaces } : {})}
                 onCommit={(t) => setRoute(i, withRouteMode(r, mode, t))}
               />
+              {mode === 'via-dev' && (
+                <TextField
+                  label={`Route ${i + 1} gateway's device`}
+                  hideLabel
+                  path={`${rp}.dev`}
+                  value={r.dev ?? ''}
+                  placeholder="eth0"
+                  className="pb-grow"
+                  list={ifaces}
+                  onCommit={(t) => setRoute(i, withRouteDev(r, t))}
+                />
+              )}
             </Row>
           );
         })}
