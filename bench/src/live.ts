@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     await app.close().catch(() => undefined);
     for (const l of await engine.list().catch(() => [])) await engine.destroy(l.name).catch(() => undefined);
     await engine.close().catch(() => undefined);
-    db.close();
+    await db.close();
     await deleteNamespaces(await listNamespaces(PREFIX));
     rmSync(dataDir, { recursive: true, force: true });
   }

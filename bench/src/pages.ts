@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     await browser?.close();
     await app.close();
     await engine.close();
-    db.close();
+    await db.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
   const whole = wholeApp();

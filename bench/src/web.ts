@@ -469,7 +469,7 @@ async function main(): Promise<void> {
     await browser?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
     await engine.close().catch(() => undefined);
-    db.close();
+    await db.close();
     rmSync(dataDir, { recursive: true, force: true });
     const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
       .split('\n')

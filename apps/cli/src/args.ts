@@ -204,4 +204,6 @@ exit: 0 done · 1 failed (rolled back, or reported exactly) · 2 invalid input (
 environment: PATCHBAY_PREFIX (default pb-), PATCHBAY_DATA (default /var/lib/patchbay),
              PATCHBAY_ADMIN_TOKEN (serve; 128 bits at least; default: generated once, kept in PATCHBAY_DATA),
              PATCHBAY_ALLOWED_HOSTS (serve; host names answered besides addresses and localhost),
-             PATCHBAY_LOG_LEVEL (serve; default info), PATCHBAY_LOG_FORMAT (serve; pretty or json)`;
+             PATCHBAY_LOG_LEVEL (serve; default info), PATCHBAY_LOG_FORMAT (serve; pretty or json),
+             PATCHBAY_DATABASE (serve; postgres://… shared by several servers; default SQLite in PATCHBAY_DATA),
+             PATCHBAY_REDIS (serve; redis://… for socket.io's adapter across servers; default none)`;

@@ -2,12 +2,20 @@
 // half a TLS pair), warns when it serves plain HTTP beyond loopback, and makes the data directory
 // and the database private — as does any other command that creates the data directory first.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 import { CLI } from './test-helpers.js';
+
+// Provided by the server's global set-up (apps/server/test/database-servers.ts).
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresUrl: string;
+    redisUrl: string;
+  }
+}
 
 const PREFIX = 'pbc20-';
 const STRONG = 'serve-test-token-aB3dE6gH9jK2mN5pQ8sT1vW4';
@@ -106,6 +114,38 @@ describe('patchbay serve', () => {
     // The address carries the token on stdout for the instructor; no log line does.
     const logLines = quiet.out.split('\n').filter((l) => l.startsWith('{'));
     expect(logLines.join('\n')).not.toContain(STRONG);
+  });
+
+  it('keeps its state in PostgreSQL with PATCHBAY_DATABASE (no patchbay.db) and uses PATCHBAY_REDIS; refuses values that are no such URL, without repeating them', async () => {
+    const dir = dataDir();
+    const badDatabase = await run(['serve', '--port', '0'], {
+      PATCHBAY_DATA: dir,
+      PATCHBAY_ADMIN_TOKEN: STRONG,
+      PATCHBAY_DATABASE: 'mysql://patchbay:hunter2-secret@db.example/patchbay',
+    });
+    expect(badDatabase.code).toBe(1);
+    expect(badDatabase.err).toMatch(/^patchbay serve: PATCHBAY_DATABASE must be a PostgreSQL URL/m);
+    expect(badDatabase.err).not.toContain('hunter2-secret');
+    const badRedis = await run(['serve', '--port', '0'], {
+      PATCHBAY_DATA: dir,
+      PATCHBAY_ADMIN_TOKEN: STRONG,
+      PATCHBAY_REDIS: 'localhost:6379',
+    });
+    expect(badRedis.code).toBe(1);
+    expect(badRedis.err).toMatch(/^patchbay serve: PATCHBAY_REDIS must be a Redis URL/m);
+    expect(existsSync(dir)).toBe(false); // refused before anything was made
+    const shared = await run(
+      ['serve', '--port', '0'],
+      {
+        PATCHBAY_DATA: dir,
+        PATCHBAY_ADMIN_TOKEN: STRONG,
+        PATCHBAY_DATABASE: inject('postgresUrl'),
+        PATCHBAY_REDIS: inject('redisUrl'),
+      },
+      /Patchbay: http:\/\//,
+    );
+    expect(shared.out).toMatch(/Patchbay: http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    expect(existsSync(join(dir, 'patchbay.db'))).toBe(false);
   });
 
   it('a CLI command that creates the data directory first makes it 0700 too', async () => {

@@ -40,7 +40,7 @@ export function instructorTokenProblem(token: string, source = 'PATCHBAY_ADMIN_T
  * The instructor token of this start (checked; the old ones revoked). Throws with the reason for a
  * token that is malformed or too weak.
  */
-export function adminToken(store: Store, dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
+export async function adminToken(store: Store, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   let token = env['PATCHBAY_ADMIN_TOKEN']?.trim();
   let source = 'PATCHBAY_ADMIN_TOKEN';
   if (!token) {
@@ -58,6 +58,6 @@ export function adminToken(store: Store, dataDir: string, env: NodeJS.ProcessEnv
   }
   const problem = instructorTokenProblem(token, source);
   if (problem) throw new Error(problem);
-  store.tokens.setInstructor(token);
+  await store.tokens.setInstructor(token);
   return token;
 }

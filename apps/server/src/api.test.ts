@@ -112,7 +112,7 @@ describe('labs', () => {
     const doc = await s.app.inject({ method: 'GET', url: '/api/labs/two-containers', headers: auth });
     expect(doc.statusCode).toBe(200);
     expect(doc.json()).toEqual(parseLabText(exampleText('two-containers.yaml')).lab);
-    expect(s.store.labs.get('two-containers')?.document).toEqual(doc.json());
+    expect((await s.store.labs.get('two-containers'))?.document).toEqual(doc.json());
 
     const state = await s.app.inject({ method: 'GET', url: '/api/labs/two-containers/state', headers: auth });
     expect(state.statusCode).toBe(200);
@@ -215,7 +215,7 @@ describe('labs', () => {
     expect(r.statusCode).toBe(200);
     expect(r.json().removed).toContain(`${lab.prefix}two-containers.ns-web`);
     expect(await listNamespaces(`${lab.prefix}two-containers.`)).toEqual([]);
-    expect(s.store.labs.get('two-containers')).toBeUndefined();
+    expect(await s.store.labs.get('two-containers')).toBeUndefined();
     const gone = await s.app.inject({ method: 'DELETE', url: '/api/labs/two-containers', headers: auth });
     expect(gone.statusCode).toBe(404);
   });

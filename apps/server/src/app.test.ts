@@ -49,7 +49,7 @@ describe('error handler', () => {
     const app = await buildApp({ engine, store: db, adminToken: other, logger: { level: 'error', stream } });
     try {
       // Routes cannot be added after ready(); a closed database makes a real route fail instead.
-      db.close();
+      await db.close();
       const r = await app.inject({ method: 'GET', url: '/api/labs', headers: { authorization: `Bearer ${other}` } });
       expect(r.statusCode).toBe(500);
       const body = r.json();
@@ -71,26 +71,26 @@ describe('error handler', () => {
 });
 
 describe('database and admin token', () => {
-  it('migrates from version 1, keeps a generated admin token in a 0600 file, and only its hash in the database', () => {
+  it('migrates from version 1, keeps a generated admin token in a 0600 file, and only its hash in the database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'patchbay-db-test-'));
     try {
       const db = openStore(dir);
-      expect(db.schemaVersion).toBe(5);
-      const t1 = adminToken(db, dir, {});
+      expect(await db.schemaVersion()).toBe(5);
+      const t1 = await adminToken(db, dir, {});
       expect(t1.length).toBeGreaterThanOrEqual(40);
       expect(statSync(join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
-      expect(db.tokens.find(t1)).toEqual({ role: 'instructor', lab: null });
+      expect(await db.tokens.find(t1)).toEqual({ role: 'instructor', lab: null });
       const raw = db.db.prepare('SELECT token_hash FROM tokens').all() as { token_hash: string }[];
       expect(raw.map((r) => r.token_hash)).not.toContain(t1);
-      db.close();
+      await db.close();
       const again = openStore(dir);
-      expect(again.schemaVersion).toBe(5);
-      expect(adminToken(again, dir, {})).toBe(t1);
+      expect(await again.schemaVersion()).toBe(5);
+      expect(await adminToken(again, dir, {})).toBe(t1);
       const fromEnv = 'from-env-token-0123456789abcdef';
-      expect(adminToken(again, dir, { PATCHBAY_ADMIN_TOKEN: fromEnv })).toBe(fromEnv);
-      expect(again.tokens.find(fromEnv)?.role).toBe('instructor');
-      expect(again.tokens.find('other')).toBeUndefined();
-      again.close();
+      expect(await adminToken(again, dir, { PATCHBAY_ADMIN_TOKEN: fromEnv })).toBe(fromEnv);
+      expect((await again.tokens.find(fromEnv))?.role).toBe('instructor');
+      expect(await again.tokens.find('other')).toBeUndefined();
+      await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -35,7 +35,7 @@ import './types.js';
 
 export interface AppOptions {
   engine: Engine;
-  /** The server's database (`openStore(dataDir)`). */
+  /** The server's database (`openDatabase(dataDir, PATCHBAY_DATABASE)`: SQLite or PostgreSQL). */
   store: Store;
   /** The instructor token; its hash is recorded in the database. */
   adminToken: string;
@@ -50,6 +50,8 @@ export interface AppOptions {
   hostPolicy?: HostPolicy;
   /** Serve HTTPS with this certificate and key (PEM). */
   https?: { cert: Buffer; key: Buffer };
+  /** PATCHBAY_REDIS: socket.io's Redis adapter, so room broadcasts reach clients of every replica. */
+  redisUrl?: string;
   /** Behind a reverse proxy: whose X-Forwarded-For to believe for the client address (Fastify's trustProxy). */
   trustProxy?: FastifyServerOptions['trustProxy'];
 }
@@ -94,7 +96,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(limits, opts.limits ? { limits: opts.limits } : {});
   await app.register(engine, { engine: opts.engine });
   await app.register(auth, { adminToken: opts.adminToken });
-  await app.register(live, opts.live ?? {});
+  await app.register(live, { ...(opts.live ?? {}), ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}) });
   await app.register(classroom, opts.live?.exercises ?? {});
   await app.register(reaper, opts.reaper ?? {});
   // routes

@@ -291,7 +291,7 @@ describe('captures over socket.io', () => {
   });
 
   it("reads a student's captures at most at the student's packet rate (the kernel keeps or drops the rest); an instructor's in full", async () => {
-    live.server.app.store.tokens.add(STUDENT, 'student', LAB);
+    await live.server.app.store.tokens.add(STUDENT, 'student', LAB);
     const student = await live.connected(STUDENT);
     const instructor = await connect();
     const ws = watch(student);

@@ -203,9 +203,9 @@ describe('a terminals-only session', () => {
     // What a restarted server reads: the database, through a connection of its own.
     const store = openStore(served.dataDir);
     try {
-      expect(store.sessions.get(session.id)).toMatchObject({ terminalsOnly: true, locked: false });
+      expect(await store.sessions.get(session.id)).toMatchObject({ terminalsOnly: true, locked: false });
     } finally {
-      store.close();
+      await store.close();
     }
     await end(session);
   });

@@ -217,7 +217,7 @@ describe('a class session from link-down', () => {
   it('keeps sessions, students, tokens and progress across a restart', async () => {
     await s.app.close();
     await s.engine.close();
-    s.store.close();
+    await s.store.close();
     await start();
     const got = (await req('GET', `/api/sessions/${session.id}`)).json<Session>();
     expect(got.code).toBe(session.code);

@@ -12,7 +12,7 @@ const table = Object.entries(routes) as [string, RouteDef][];
 
 beforeAll(async () => {
   s = await lab.server();
-  s.store.tokens.add(STUDENT, 'student', 'someone-else');
+  await s.store.tokens.add(STUDENT, 'student', 'someone-else');
 });
 afterAll(async () => {
   await lab.cleanup();

@@ -108,7 +108,7 @@ describe('drafts', () => {
       payload: { document },
     });
     expect(wrong.statusCode).toBe(401);
-    expect(s.store.drafts.get('sketch')).toBeUndefined();
+    expect(await s.store.drafts.get('sketch')).toBeUndefined();
   });
 
   it('refuses invalid names with 400', async () => {
@@ -131,7 +131,9 @@ describe('drafts', () => {
         problems: [expect.objectContaining({ path: 'name' })],
       });
     }
-    expect(s.store.drafts.list().map((d) => d.name)).toEqual(expect.not.arrayContaining(['Bad Name', '..', 'UPPER']));
+    expect((await s.store.drafts.list()).map((d) => d.name)).toEqual(
+      expect.not.arrayContaining(['Bad Name', '..', 'UPPER']),
+    );
   });
 
   it('refuses a layout of the wrong shape, or extra fields, with 400 and problems', async () => {
@@ -156,7 +158,7 @@ describe('drafts', () => {
         problems: expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(path) })]),
       });
     }
-    expect(s.store.drafts.get('shape')).toBeUndefined();
+    expect(await s.store.drafts.get('shape')).toBeUndefined();
   });
 
   it('refuses a body over 1 MiB with 413', async () => {
@@ -169,7 +171,7 @@ describe('drafts', () => {
     });
     expect(r.statusCode).toBe(413);
     expect(r.json()).toMatchObject({ code: 'too-large' });
-    expect(s.store.drafts.get('big')).toBeUndefined();
+    expect(await s.store.drafts.get('big')).toBeUndefined();
   });
 
   it('survives a server restart', async () => {
@@ -265,7 +267,7 @@ describe('dry run', () => {
     expect((await s.app.inject({ method: 'GET', url: '/api/labs/two-containers', headers: auth })).statusCode).toBe(
       404,
     );
-    expect(s.store.labs.get('two-containers')).toBeUndefined();
+    expect(await s.store.labs.get('two-containers')).toBeUndefined();
 
     const real = await put('?dryRun=false');
     expect(real.statusCode, real.body).toBe(200);

@@ -200,9 +200,9 @@ const pings = (): boolean => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-beforeAll(() => {
+beforeAll(async () => {
   expect(labNamespaces()).toEqual(LAB_NS);
-  live.server.store.tokens.add(STUDENT, 'student', 'other-lab');
+  await live.server.store.tokens.add(STUDENT, 'student', 'other-lab');
 });
 
 // ---- REST

@@ -103,7 +103,7 @@ describe('limits', () => {
 
   it('answers 429 with Retry-After beyond the REST rate; each token has its own bucket; health is exempt', async () => {
     const { app } = live.server;
-    app.store.tokens.add(STUDENT, 'student', 'two-containers');
+    await app.store.tokens.add(STUDENT, 'student', 'two-containers');
     const codes = [];
     for (let i = 0; i < 5; i++)
       codes.push((await app.inject({ method: 'GET', url: '/api/labs', headers: auth })).statusCode);

@@ -29,7 +29,7 @@ async function loggedServer(env: { PATCHBAY_LOG_FORMAT?: string }, tty: boolean)
     async close() {
       await app.close();
       await engine.close();
-      store.close();
+      await store.close();
     },
   };
 }

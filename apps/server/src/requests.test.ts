@@ -267,7 +267,7 @@ describe('tokens have a format, checked before any lookup', () => {
       headers: { authorization: `Bearer ${guess()}` },
     });
     expect(unknown.json().error).toBe('the token is not valid');
-    expect(() => s.store.tokens.add('not valid!', 'student', 'x')).toThrow(/16 to 128/);
+    await expect(s.store.tokens.add('not valid!', 'student', 'x')).rejects.toThrow(/16 to 128/);
   });
 });
 

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
 import { buildApp } from './app.js';
-import { openStore } from './store/store.js';
+import { isRedisUrl } from './live/redis-adapter.js';
+import { DATABASE_URL_RULE, isPostgresUrl, openDatabase } from './store/store.js';
 import { limitsFromEnv, sandboxLimitsOf } from './limits.js';
 import { serverLogger } from './logging.js';
 import { hostPolicy, isLoopbackAddress } from './request-origin.js';
@@ -45,11 +46,16 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const logger = serverLogger(process.env); // so does a bad PATCHBAY_LOG_LEVEL or PATCHBAY_LOG_FORMAT
   const policy = hostPolicy(host); // and a bad PATCHBAY_ALLOWED_HOSTS
   const https = readTls(opts); // and unreadable TLS files
+  const { database, redisUrl } = sharedStateFromEnv(process.env); // and a PATCHBAY_DATABASE or PATCHBAY_REDIS that is no URL
   const engine = new Engine({ watch: true, sandboxLimits: sandboxLimitsOf(limits) });
-  const store = openStore(engine.settings.dataDir);
+  // PATCHBAY_DATABASE: a PostgreSQL URL shared by several coordinators; unset, SQLite in PATCHBAY_DATA.
+  const store = await openDatabase(engine.settings.dataDir, database).catch(async (e: unknown) => {
+    await engine.close();
+    throw e;
+  });
   let closing = false;
   try {
-    const token = adminToken(store, engine.settings.dataDir); // a weak token stops here
+    const token = await adminToken(store, engine.settings.dataDir); // a weak token stops here
     const report = await engine.recover();
     const app = await buildApp({
       engine,
@@ -59,6 +65,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
       logger,
       hostPolicy: policy,
       ...(https ? { https } : {}),
+      ...(redisUrl ? { redisUrl } : {}),
       ...(process.env['PATCHBAY_TRUST_PROXY'] ? { trustProxy: trustProxy(process.env['PATCHBAY_TRUST_PROXY']) } : {}),
     });
     const shutdown = async (signal: string) => {
@@ -69,7 +76,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
         await app.close();
       } finally {
         await engine.close();
-        store.close();
+        await store.close();
       }
     };
     process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -96,9 +103,23 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     );
   } catch (e) {
     await engine.close();
-    store.close();
+    await store.close();
     throw e;
   }
+}
+
+/**
+ * Where state several coordinator replicas share lives: PATCHBAY_DATABASE (a PostgreSQL URL; unset,
+ * SQLite in PATCHBAY_DATA) and PATCHBAY_REDIS (a Redis URL for socket.io's adapter; unset, none).
+ * Throws for a value that is not such a URL (the message never repeats it: it may hold a password).
+ */
+export function sharedStateFromEnv(env: NodeJS.ProcessEnv): { database?: string; redisUrl?: string } {
+  const database = env['PATCHBAY_DATABASE']?.trim();
+  const redisUrl = env['PATCHBAY_REDIS']?.trim();
+  if (database && !isPostgresUrl(database)) throw new Error(DATABASE_URL_RULE);
+  if (redisUrl && !isRedisUrl(redisUrl))
+    throw new Error('PATCHBAY_REDIS must be a Redis URL (redis://host:6379 or rediss://…), or unset');
+  return { ...(database ? { database } : {}), ...(redisUrl ? { redisUrl } : {}) };
 }
 
 /** PATCHBAY_TRUST_PROXY: `true`, or the addresses/CIDRs (comma-separated) of the proxies to believe. */

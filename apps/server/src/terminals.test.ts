@@ -185,8 +185,8 @@ describe('terminals over socket.io', () => {
   });
 
   it('refuses a token for another lab and allows at most 4 terminals per socket', async () => {
-    live.server.store.tokens.add('pbs7-student-other-0123456789', 'student', 'other');
-    live.server.store.tokens.add('pbs7-student-lab-0123456789', 'student', LAB);
+    await live.server.store.tokens.add('pbs7-student-other-0123456789', 'student', 'other');
+    await live.server.store.tokens.add('pbs7-student-lab-0123456789', 'student', LAB);
     const other = live.client({ token: 'pbs7-student-other-0123456789' });
     await connected(other);
     expect(

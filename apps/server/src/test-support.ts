@@ -65,7 +65,7 @@ export function testLab(prefix: string): TestLab {
       for (const s of open.splice(0)) {
         await s.app.close().catch(() => undefined);
         await s.engine.close().catch(() => undefined);
-        s.store.close();
+        await s.store.close();
       }
       await deleteNamespaces(await listNamespaces(prefix));
       await removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, ''))); // labs' shells' cgroups

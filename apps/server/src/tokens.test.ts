@@ -51,10 +51,10 @@ describe('the instructor token', () => {
     const dir = tempDir();
     const store = openStore(dir);
     try {
-      expect(() => adminToken(store, dir, { PATCHBAY_ADMIN_TOKEN: 'classroom-2024' })).toThrow(
+      await expect(adminToken(store, dir, { PATCHBAY_ADMIN_TOKEN: 'classroom-2024' })).rejects.toThrow(
         /PATCHBAY_ADMIN_TOKEN must be 16 to 128/,
       );
-      expect(() => adminToken(store, dir, { PATCHBAY_ADMIN_TOKEN: 'classroom-2024-password' })).toThrow(
+      await expect(adminToken(store, dir, { PATCHBAY_ADMIN_TOKEN: 'classroom-2024-password' })).rejects.toThrow(
         /PATCHBAY_ADMIN_TOKEN is too weak/,
       );
       expect(store.db.prepare('SELECT count(*) AS n FROM tokens').get()).toEqual({ n: 0 });
@@ -62,60 +62,60 @@ describe('the instructor token', () => {
       await expect(buildApp({ engine, store, adminToken: 'classroom-2024-password' })).rejects.toThrow(/too weak/);
       await engine.close();
       // The generated default passes.
-      const generated = adminToken(store, dir, {});
+      const generated = await adminToken(store, dir, {});
       expect(instructorTokenProblem(generated)).toBeUndefined();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('a start with a new token revokes the old one; student tokens stay', () => {
+  it('a start with a new token revokes the old one; student tokens stay', async () => {
     const dir = tempDir();
     const store = openStore(dir);
     try {
-      const generated = adminToken(store, dir, {});
+      const generated = await adminToken(store, dir, {});
       const first = strong();
       const second = strong();
-      store.tokens.add('student-token-0123456789abc', 'student', 'lab-a');
-      expect(adminToken(store, dir, { PATCHBAY_ADMIN_TOKEN: first })).toBe(first);
-      expect(store.tokens.find(generated)).toBeUndefined();
-      expect(adminToken(store, dir, { PATCHBAY_ADMIN_TOKEN: ` ${second}\n` })).toBe(second);
-      expect(store.tokens.find(first)).toBeUndefined();
-      expect(store.tokens.find(second)).toEqual({ role: 'instructor', lab: null });
-      expect(store.tokens.find('student-token-0123456789abc')).toEqual({ role: 'student', lab: 'lab-a' });
+      await store.tokens.add('student-token-0123456789abc', 'student', 'lab-a');
+      expect(await adminToken(store, dir, { PATCHBAY_ADMIN_TOKEN: first })).toBe(first);
+      expect(await store.tokens.find(generated)).toBeUndefined();
+      expect(await adminToken(store, dir, { PATCHBAY_ADMIN_TOKEN: ` ${second}\n` })).toBe(second);
+      expect(await store.tokens.find(first)).toBeUndefined();
+      expect(await store.tokens.find(second)).toEqual({ role: 'instructor', lab: null });
+      expect(await store.tokens.find('student-token-0123456789abc')).toEqual({ role: 'student', lab: 'lab-a' });
       // Unset again: the generated token (kept in its file) is the instructor's again, the env one revoked.
-      expect(adminToken(store, dir, {})).toBe(generated);
-      expect(store.tokens.find(second)).toBeUndefined();
+      expect(await adminToken(store, dir, {})).toBe(generated);
+      expect(await store.tokens.find(second)).toBeUndefined();
       const instructors = store.db.prepare("SELECT count(*) AS n FROM tokens WHERE role = 'instructor'").get();
       expect(instructors).toEqual({ n: 1 });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('a malformed token is never looked up: the database is not even asked', () => {
+  it('a malformed token is never looked up: the database is not even asked', async () => {
     const dir = tempDir();
     const store = openStore(dir);
-    store.close(); // any query would now throw
+    await store.close(); // any query would now throw
     for (const t of ['', 'x', 'a b c d e f g h i j k', `${'a'.repeat(129)}`, "x' OR '1'='1-0123456789"])
-      expect(store.tokens.find(t), t).toBeUndefined();
-    expect(() => store.tokens.find(strong())).toThrow(/not open/);
+      expect(await store.tokens.find(t), t).toBeUndefined();
+    await expect(store.tokens.find(strong())).rejects.toThrow(/not open/);
   });
 });
 
 describe('files are private from their creation', () => {
-  it('the server makes the data directory 0700 and the database 0600 (its WAL too)', () => {
+  it('the server makes the data directory 0700 and the database 0600 (its WAL too)', async () => {
     const dir = join(tempDir(), 'nested', 'data');
     const store = openStore(dir);
     try {
-      store.tokens.add(strong(), 'instructor'); // a write: the WAL exists
+      await store.tokens.add(strong(), 'instructor'); // a write: the WAL exists
       expect(statSync(dir).mode & 0o777).toBe(0o700);
       expect(statSync(join(dir, '..')).mode & 0o777).toBe(0o700);
       expect(statSync(join(dir, 'patchbay.db')).mode & 0o777).toBe(0o600);
       for (const f of ['patchbay.db-wal', 'patchbay.db-shm'])
         if (existsSync(join(dir, f))) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -203,7 +203,7 @@ describe('tokens never reach the log', () => {
     } finally {
       await app.close();
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 });
@@ -254,7 +254,7 @@ describe('serving', () => {
     } finally {
       await app.close();
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 });

@@ -172,7 +172,7 @@ describe("a student's why questions per minute", () => {
   const STUDENT = 'pbwsq-student-token-0123456789';
   beforeAll(async () => {
     s = await lab.server(undefined, { studentWhysPerMinute: 0.1, studentWhyBurst: 2 });
-    s.store.tokens.add(STUDENT, 'student', 'mine');
+    await s.store.tokens.add(STUDENT, 'student', 'mine');
   });
   afterAll(async () => {
     await lab.cleanup();

@@ -27,7 +27,7 @@ export interface ExerciseAudienceDeps {
   contextOf(lab: string): Promise<ExerciseContext | undefined>;
   scenarioOfSession(session: SessionRow): Scenario;
   /** The lab's latest run, sent to a new subscriber. */
-  latest(ctx: ExerciseContext): CheckRun | undefined;
+  latest(ctx: ExerciseContext): Promise<CheckRun | undefined>;
   /** Starts or stops watching the lab for kernel changes. */
   setWatched(lab: string, want: boolean): Promise<void>;
 }
@@ -60,9 +60,9 @@ export class ExerciseAudience {
   }
 
   /** Sends a student's progress to their session's dashboards. */
-  emitProgress(studentId: string, row?: StudentRow): void {
-    const st = row ?? this.app.store.students.get(studentId);
-    const session = st && this.app.store.sessions.get(st.session);
+  async emitProgress(studentId: string, row?: StudentRow): Promise<void> {
+    const st = row ?? (await this.app.store.students.get(studentId));
+    const session = st && (await this.app.store.sessions.get(st.session));
     if (!st || !session) return;
     this.io.to(sessionRoom(session.id)).emit('session:progress', {
       session: session.id,
@@ -81,22 +81,27 @@ export class ExerciseAudience {
   }
 
   /** A student connection came or went: the dashboards learn who is online. */
-  private setOnline(lab: string, socketId: string, on: boolean): void {
+  private async setOnline(lab: string, socketId: string, on: boolean): Promise<void> {
     const was = this.isOnline(lab);
     const set = this.studentSockets.get(lab) ?? new Set<string>();
     if (on) this.studentSockets.set(lab, set.add(socketId));
     else if (set.delete(socketId) && set.size === 0) this.studentSockets.delete(lab);
     if (was === this.isOnline(lab)) return;
-    const st = this.app.store.students.byLab(lab);
-    if (st) this.emitProgress(st.id, st);
+    const st = await this.app.store.students.byLab(lab);
+    if (st) await this.emitProgress(st.id, st);
   }
+
+  /** Work behind a socket event nobody awaits failed (the database did not answer, say): logged, not thrown. */
+  private readonly logLookupFailure = (err: Error): void => {
+    this.app.log.warn({ err: err.message }, 'a class event could not be handled');
+  };
 
   /** Whether the lab should be watched: exercise subscribers, or a dashboard on its (running) session. */
   private async syncWatch(lab: string): Promise<void> {
     let want = (this.labSubscribers.get(lab)?.size ?? 0) > 0;
     if (!want) {
-      const st = this.app.store.students.byLab(lab);
-      const session = st && this.app.store.sessions.get(st.session);
+      const st = await this.app.store.students.byLab(lab);
+      const session = st && (await this.app.store.sessions.get(st.session));
       want = !!session && !session.endedAt && (this.sessionSubscribers.get(session.id)?.size ?? 0) > 0;
     }
     await this.deps.setWatched(lab, want);
@@ -104,7 +109,7 @@ export class ExerciseAudience {
 
   /** Every lab of the session (after a dashboard came or went, a join, the end). */
   async syncSession(session: string): Promise<void> {
-    await Promise.all(this.app.store.students.inSession(session).map((st) => this.syncWatch(st.lab)));
+    await Promise.all((await this.app.store.students.inSession(session)).map((st) => this.syncWatch(st.lab)));
   }
 
   register(socket: LiveSocket): void {
@@ -115,8 +120,8 @@ export class ExerciseAudience {
       void socket.leave(exerciseRoom(lab));
       this.labSubscribers.get(lab)?.delete(socket.id);
       if (this.labSubscribers.get(lab)?.size === 0) this.labSubscribers.delete(lab);
-      if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, false);
-      void this.syncWatch(lab);
+      if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, false).catch(this.logLookupFailure);
+      this.syncWatch(lab).catch(this.logLookupFailure);
     };
     const leaveSession = (id: string) => {
       sessions.delete(id);
@@ -125,7 +130,7 @@ export class ExerciseAudience {
       if (this.sessionSubscribers.get(id)?.size === 0) this.sessionSubscribers.delete(id);
       // A dashboard closing is the instructor's last sign of life: the idle time counts from here.
       if (this.app.hasDecorator('activity')) this.app.activity.touchSession(id);
-      void this.syncSession(id);
+      this.syncSession(id).catch(this.logLookupFailure);
     };
 
     socket.on('exercise:subscribe', async (payload, ack) => {
@@ -143,11 +148,11 @@ export class ExerciseAudience {
         await socket.join(exerciseRoom(lab));
         const subs = this.labSubscribers.get(lab) ?? new Set<string>();
         this.labSubscribers.set(lab, subs.add(socket.id));
-        if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, true);
-        void this.syncWatch(lab);
+        if (socket.data.scope.role === 'student') this.setOnline(lab, socket.id, true).catch(this.logLookupFailure);
+        this.syncWatch(lab).catch(this.logLookupFailure);
       }
       reply({ ok: true, id: exerciseRoom(lab) });
-      const last = this.deps.latest(ctx);
+      const last = await this.deps.latest(ctx);
       if (last) socket.emit('exercise:results', last);
     });
     socket.on('exercise:unsubscribe', (payload) => {
@@ -160,18 +165,18 @@ export class ExerciseAudience {
         return reply({ ok: false, error: 'invalid session:subscribe payload: { session }' });
       if (socket.data.scope.role !== 'instructor')
         return reply({ ok: false, error: 'only an instructor may follow a class session' });
-      const session = this.app.store.sessions.get(payload.session);
+      const session = await this.app.store.sessions.get(payload.session);
       if (!session) return reply({ ok: false, error: `no session ${payload.session}` });
       if (!sessions.has(session.id)) {
         sessions.add(session.id);
         await socket.join(sessionRoom(session.id));
         const subs = this.sessionSubscribers.get(session.id) ?? new Set<string>();
         this.sessionSubscribers.set(session.id, subs.add(socket.id));
-        void this.syncSession(session.id);
+        this.syncSession(session.id).catch(this.logLookupFailure);
       }
       reply({ ok: true, id: sessionRoom(session.id) });
       const scenario = this.deps.scenarioOfSession(session);
-      for (const st of this.app.store.students.inSession(session.id)) {
+      for (const st of await this.app.store.students.inSession(session.id)) {
         socket.emit('session:progress', {
           session: session.id,
           student: studentProgress(st, scenario, this.isOnline(st.lab)),

@@ -12,21 +12,25 @@ export class ExerciseRecords {
   constructor(private readonly store: Store) {}
 
   /** The latest run of the lab, if any. */
-  latest(ctx: ExerciseContext): CheckRun | undefined {
-    return ctx.student ? (this.store.students.get(ctx.student.id)?.lastRun ?? undefined) : this.lastRuns.get(ctx.lab);
+  async latest(ctx: ExerciseContext): Promise<CheckRun | undefined> {
+    return ctx.student
+      ? ((await this.store.students.get(ctx.student.id))?.lastRun ?? undefined)
+      : this.lastRuns.get(ctx.lab);
   }
 
-  hintsShown(ctx: ExerciseContext): number {
-    return ctx.student ? (this.store.students.get(ctx.student.id)?.hintsShown ?? 0) : (this.hints.get(ctx.lab) ?? 0);
+  async hintsShown(ctx: ExerciseContext): Promise<number> {
+    return ctx.student
+      ? ((await this.store.students.get(ctx.student.id))?.hintsShown ?? 0)
+      : (this.hints.get(ctx.lab) ?? 0);
   }
 
-  setHintsShown(ctx: ExerciseContext, shown: number): void {
-    if (ctx.student) this.store.students.setHintsShown(ctx.student.id, shown);
+  async setHintsShown(ctx: ExerciseContext, shown: number): Promise<void> {
+    if (ctx.student) await this.store.students.setHintsShown(ctx.student.id, shown);
     else this.hints.set(ctx.lab, shown);
   }
 
   /** Keeps a run as the lab's latest; answers the student's row as it is now (undefined outside a session). */
-  record(ctx: ExerciseContext, run: CheckRun): StudentRow | undefined {
+  async record(ctx: ExerciseContext, run: CheckRun): Promise<StudentRow | undefined> {
     if (ctx.student) return this.store.students.recordRun(ctx.student.id, run);
     this.lastRuns.set(ctx.lab, run);
     return undefined;

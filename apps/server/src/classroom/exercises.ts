@@ -104,20 +104,20 @@ export class ExerciseHub {
   }
 
   /** The latest run of the lab, if any. */
-  latest(ctx: ExerciseContext): CheckRun | undefined {
+  latest(ctx: ExerciseContext): Promise<CheckRun | undefined> {
     return this.records.latest(ctx);
   }
 
-  hintsShown(ctx: ExerciseContext): number {
+  hintsShown(ctx: ExerciseContext): Promise<number> {
     return this.records.hintsShown(ctx);
   }
 
   /** Reveals the next hint (when one is left) and answers with every hint revealed so far. */
-  revealHint(ctx: ExerciseContext): HintsView {
+  async revealHint(ctx: ExerciseContext): Promise<HintsView> {
     const hintCount = ctx.scenario.hints?.length ?? 0;
-    const shown = Math.min(hintCount, this.hintsShown(ctx) + 1);
-    this.records.setHintsShown(ctx, shown);
-    if (ctx.student) this.emitProgress(ctx.student.id);
+    const shown = Math.min(hintCount, (await this.hintsShown(ctx)) + 1);
+    await this.records.setHintsShown(ctx, shown);
+    if (ctx.student) await this.emitProgress(ctx.student.id);
     return { hints: revealedHints(ctx.scenario, shown), hintCount };
   }
 
@@ -157,7 +157,7 @@ export class ExerciseHub {
       }),
     );
     const at = new Date().toISOString();
-    if (by === 'instructor' && ctx.student) this.app.store.students.recordInstructorReset(ctx.student.id, at);
+    if (by === 'instructor' && ctx.student) await this.app.store.students.recordInstructorReset(ctx.student.id, at);
     this.audience.sendReset({ lab: ctx.lab, by, at });
     return this.run(ctx.lab, 'reset');
   }
@@ -165,9 +165,9 @@ export class ExerciseHub {
   /** The lab rebuilt from its scenario, once the student and the session are known to be still there. */
   private async rebuild(ctx: ExerciseContext): Promise<void> {
     // The student may have been removed, or the session ended, while this reset waited its turn.
-    if (ctx.student && !this.app.store.students.get(ctx.student.id))
+    if (ctx.student && !(await this.app.store.students.get(ctx.student.id)))
       throw new HttpError(410, 'removed', `the student of lab ${ctx.lab} was removed from the session`);
-    if (ctx.session && this.app.store.sessions.get(ctx.session.id)?.endedAt)
+    if (ctx.session && (await this.app.store.sessions.get(ctx.session.id))?.endedAt)
       throw new HttpError(409, 'ended', `the class session of lab ${ctx.lab} has ended: its labs are gone for good`);
     const present = await this.app.engine.entry(ctx.lab).then(
       () => true,
@@ -192,7 +192,7 @@ export class ExerciseHub {
         },
       );
       await forgetExercise(this.app.engine, lab).catch(() => undefined);
-      this.app.store.labs.delete(lab);
+      await this.app.store.labs.delete(lab);
       this.records.forget(lab);
       this.lastRunAt.delete(lab);
       return removed;
@@ -230,7 +230,7 @@ export class ExerciseHub {
   /** The engine applied the lab (its `applied` event; the watch follows its namespaces by itself): its checks run soon. */
   labChanged(lab: string): void {
     if (this.realizing.has(lab)) return; // a join or reset runs its own checks after it
-    if (this.watch.isWatched(lab) || this.app.store.students.byLab(lab)) this.trigger(lab, 'change');
+    this.triggerIfFollowed(lab);
   }
 
   /** Enter in one of the lab's terminals (a command ran: maybe iptables, which makes no kernel event). */
@@ -239,10 +239,21 @@ export class ExerciseHub {
     if (t) clearTimeout(t);
     const timer = setTimeout(() => {
       this.enterTimers.delete(lab);
-      if (this.watch.isWatched(lab) || this.app.store.students.byLab(lab)) this.trigger(lab, 'change');
+      this.triggerIfFollowed(lab);
     }, this.options.enterDebounceMs);
     timer.unref();
     this.enterTimers.set(lab, timer);
+  }
+
+  /** A change run when the lab is watched or is a student's (looked up in the database: a failed lookup runs nothing). */
+  private triggerIfFollowed(lab: string): void {
+    if (this.watch.isWatched(lab)) return this.trigger(lab, 'change');
+    this.app.store.students.byLab(lab).then(
+      (student) => {
+        if (student) this.trigger(lab, 'change');
+      },
+      (err: Error) => this.app.log.warn({ lab, err: err.message }, 'the database did not answer whose lab this is'),
+    );
   }
 
   /** Tells the pages on a session's labs that its terminals-only setting changed. */
@@ -251,8 +262,8 @@ export class ExerciseHub {
   }
 
   /** Sends a student's progress to their session's dashboards. */
-  emitProgress(studentId: string, row?: StudentRow): void {
-    this.audience.emitProgress(studentId, row);
+  emitProgress(studentId: string, row?: StudentRow): Promise<void> {
+    return this.audience.emitProgress(studentId, row);
   }
 
   /** Whether a student has lab `lab`'s exercise open now. */
@@ -289,8 +300,8 @@ export class ExerciseHub {
       trigger,
     };
     this.lastRunAt.set(lab, performance.now());
-    const row = this.records.record(ctx, run);
-    if (row) this.emitProgress(row.id, row);
+    const row = await this.records.record(ctx, run);
+    if (row) await this.emitProgress(row.id, row);
     this.audience.sendResults(run);
     return run;
   }

@@ -72,8 +72,8 @@ export class ScenarioSource {
 
   /** The lab's exercise, or undefined when the lab was not started from a scenario. */
   async contextOf(lab: string): Promise<ExerciseContext | undefined> {
-    const student = this.store.students.byLab(lab);
-    const session = student && this.store.sessions.get(student.session);
+    const student = await this.store.students.byLab(lab);
+    const session = student && (await this.store.sessions.get(student.session));
     if (student && session) return { lab, scenario: this.ofSession(session), student, session };
     const ex = await exerciseOf(this.engine, lab).catch(() => undefined);
     return ex ? { lab, scenario: ex.scenario } : undefined;

@@ -39,12 +39,12 @@ export class Classroom {
     this.joinRate = new JoinRate(app.limits.joinsPerMinute, app.limits.joinBurst);
   }
 
-  create(scenario: Scenario, seatLimit?: number): Session {
+  async create(scenario: Scenario, seatLimit?: number): Promise<Session> {
     const text = scenarioToYaml(scenario);
     const seats = seatLimit ?? this.defaultSeats;
     this.assertSeats(seats, 'nothing was created');
     for (let attempt = 0; attempt < 20; attempt++) {
-      const row = this.app.store.sessions.add({
+      const row = await this.app.store.sessions.add({
         id: randomUUID(),
         code: newSessionCode(),
         scenarioId: scenario.id,
@@ -56,34 +56,34 @@ export class Classroom {
     throw new Error('no free session code after 20 draws');
   }
 
-  list(): Session[] {
-    return this.app.store.sessions.list().map((row) => this.view(row));
+  async list(): Promise<Session[]> {
+    return Promise.all((await this.app.store.sessions.list()).map((row) => this.view(row)));
   }
 
-  get(id: string): Session {
-    return this.view(this.row(id));
+  async get(id: string): Promise<Session> {
+    return this.view(await this.row(id));
   }
 
-  private row(id: string): SessionRow {
-    const row = this.app.store.sessions.get(id);
+  private async row(id: string): Promise<SessionRow> {
+    const row = await this.app.store.sessions.get(id);
     if (!row) throw new HttpError(404, 'not-found', `no session ${id}`);
     return row;
   }
 
-  private view(row: SessionRow): Session {
+  private async view(row: SessionRow): Promise<Session> {
     return sessionView(
       row,
       this.exercises.scenarios.ofSession(row),
-      this.app.store.students.inSession(row.id),
+      await this.app.store.students.inSession(row.id),
       this.defaultSeats,
       (lab) => this.exercises.isOnline(lab),
     );
   }
 
   /** Whose lab `lab` is when a class session's student has it: shown wherever labs are listed. */
-  labStudent(lab: string): LabStudent | undefined {
-    const student = this.app.store.students.byLab(lab);
-    const session = student && this.app.store.sessions.get(student.session);
+  async labStudent(lab: string): Promise<LabStudent | undefined> {
+    const student = await this.app.store.students.byLab(lab);
+    const session = student && (await this.app.store.sessions.get(student.session));
     if (!student || !session) return undefined;
     return {
       session: session.id,
@@ -112,12 +112,12 @@ export class Classroom {
    * The instructor changes a running session's seats, lock or terminals only; every dashboard of it
    * learns, and its students' pages learn a change of terminals only.
    */
-  update(id: string, change: SessionUpdateInput): Session {
-    const before = this.row(id);
+  async update(id: string, change: SessionUpdateInput): Promise<Session> {
+    const before = await this.row(id);
     if (before.endedAt) throw new HttpError(409, 'ended', 'this class session has ended: nothing to change');
     if (change.seatLimit !== undefined) this.assertSeats(change.seatLimit, 'nothing was changed');
-    const row = this.app.store.sessions.update(id, change) ?? before;
-    const session = this.view(row);
+    const row = (await this.app.store.sessions.update(id, change)) ?? before;
+    const session = await this.view(row);
     this.app.io.to(sessionRoom(id)).emit('session:settings', {
       session: id,
       seatLimit: session.seatLimit,
@@ -133,9 +133,9 @@ export class Classroom {
    * 403 `terminals-only` when lab `lab` is a student's and their session is terminals only (the
    * student's own apply or destroy through the API; `what`: that change, for the message).
    */
-  assertStudentMayChange(lab: string, what: string): void {
-    const student = this.app.store.students.byLab(lab);
-    const session = student && this.app.store.sessions.get(student.session);
+  async assertStudentMayChange(lab: string, what: string): Promise<void> {
+    const student = await this.app.store.students.byLab(lab);
+    const session = student && (await this.app.store.sessions.get(student.session));
     if (session?.terminalsOnly)
       throw new HttpError(
         403,
@@ -145,11 +145,11 @@ export class Classroom {
   }
 
   /** A student changed their own lab through the API (an apply or a destroy): recorded, and the dashboards learn. */
-  recordStudentChange(lab: string): void {
-    const student = this.app.store.students.byLab(lab);
+  async recordStudentChange(lab: string): Promise<void> {
+    const student = await this.app.store.students.byLab(lab);
     if (!student) return;
-    const row = this.app.store.students.recordApiChange(student.id);
-    if (row) this.exercises.emitProgress(row.id, row);
+    const row = await this.app.store.students.recordApiChange(student.id);
+    if (row) await this.exercises.emitProgress(row.id, row);
   }
 
   /**
@@ -161,13 +161,13 @@ export class Classroom {
     const cleaned = cleanStudentName(rawName);
     if ('problem' in cleaned)
       throw new HttpError(400, 'invalid', `${cleaned.problem.message}; nobody joined`, [cleaned.problem]);
-    const session = this.app.store.sessions.byCode(normalizeCode(code));
+    const session = await this.app.store.sessions.byCode(normalizeCode(code));
     if (!session)
       throw new HttpError(404, 'not-found', 'no class session has this code; check it with your instructor');
-    const again = rejoin === undefined ? undefined : this.seatOf(session, cleaned.name, rejoin);
+    const again = rejoin === undefined ? undefined : await this.seatOf(session, cleaned.name, rejoin);
     if (again) return again;
     const token = randomBytes(24).toString('base64url');
-    const student = this.app.store.students.add({
+    const student = await this.app.store.students.add({
       id: randomUUID(),
       session: session.id,
       name: cleaned.name,
@@ -190,7 +190,7 @@ export class Classroom {
         'this class session is locked: it takes no new students now; ask your instructor',
       );
     if (student === 'full') {
-      const seats = this.app.store.sessions.get(session.id)?.seatLimit ?? this.defaultSeats;
+      const seats = (await this.app.store.sessions.get(session.id))?.seatLimit ?? this.defaultSeats;
       throw new HttpError(
         409,
         'session-full',
@@ -204,26 +204,28 @@ export class Classroom {
     } catch (err) {
       // Nobody joined: no row, no token, no half-made lab (but a lab of that name that is someone
       // else's, which startExercise refused to take over, is left alone).
-      this.app.store.students.delete(student.id);
+      await this.app.store.students.delete(student.id);
       if (!(err instanceof EngineError && err.code === 'conflict'))
         await this.exercises.destroyLab(student.lab).catch(() => undefined);
       throw err;
     }
-    if (this.app.store.sessions.get(session.id)?.endedAt) {
+    if ((await this.app.store.sessions.get(session.id))?.endedAt) {
       // The session ended while this lab was being made: the end did not see it.
-      this.app.store.tokens.revokeStudentTokens(student.lab);
+      await this.app.store.tokens.revokeStudentTokens(student.lab);
       await this.exercises.destroyLab(student.lab).catch(() => undefined);
       throw new HttpError(410, 'ended', 'this class session has ended');
     }
-    if (!this.app.store.students.get(student.id)) {
+    if (!(await this.app.store.students.get(student.id))) {
       // Removed by the instructor while this lab was being made: the removal may have missed it.
       await this.exercises.destroyLab(student.lab).catch(() => undefined);
       throw new HttpError(410, 'removed', 'the instructor removed you from this class session');
     }
     // Joining is a student's first activity: the idle reaper counts from here.
     this.app.activity.touch(student.lab);
-    this.exercises.emitProgress(student.id, student);
-    void this.exercises.syncSession(session.id);
+    await this.exercises.emitProgress(student.id, student);
+    this.exercises
+      .syncSession(session.id)
+      .catch((err: Error) => this.app.log.warn({ err: err.message }, 'a joined lab could not be watched'));
     this.exercises.trigger(student.lab, 'start');
     return { token, lab: student.lab, session: session.id, student: student.id };
   }
@@ -232,11 +234,11 @@ export class Classroom {
    * The seat of the session's student named `name` when `token` is theirs (still valid: a removed
    * student's or an ended session's token is not), as the join that made it answered.
    */
-  private seatOf(session: SessionRow, name: string, token: string): Joined | undefined {
+  private async seatOf(session: SessionRow, name: string, token: string): Promise<Joined | undefined> {
     if (session.endedAt) return undefined;
-    const scope = this.app.store.tokens.find(token);
+    const scope = await this.app.store.tokens.find(token);
     if (scope?.role !== 'student' || scope.lab === null) return undefined;
-    const student = this.app.store.students.byLab(scope.lab);
+    const student = await this.app.store.students.byLab(scope.lab);
     if (!student || student.session !== session.id || studentNameKey(student.name) !== studentNameKey(name))
       return undefined;
     this.app.activity.touch(student.lab);
@@ -248,11 +250,11 @@ export class Classroom {
    * first), their tokens revoked, their connections told and closed.
    */
   async end(id: string, reason: EndReason = 'instructor'): Promise<SessionEnded> {
-    const session = this.row(id);
-    this.app.store.sessions.end(id, reason); // first, so a join still in flight sees it
-    const students = this.app.store.students.inSession(id);
+    const session = await this.row(id);
+    await this.app.store.sessions.end(id, reason); // first, so a join still in flight sees it
+    const students = await this.app.store.students.inSession(id);
     const labs = new Set(students.map((s) => s.lab));
-    for (const lab of labs) this.app.store.tokens.revokeStudentTokens(lab);
+    for (const lab of labs) await this.app.store.tokens.revokeStudentTokens(lab);
     await this.closeStudentSockets(labs, reason === 'idle' ? 'expired' : 'ended');
     const limit = new Semaphore(END_CONCURRENCY);
     const destroyed: string[] = [];
@@ -284,11 +286,11 @@ export class Classroom {
    * is destroyed (its processes first). Their seat is free again.
    */
   async removeStudent(sessionId: string, studentId: string): Promise<StudentRemoved> {
-    const session = this.row(sessionId);
-    const student = this.app.store.students.get(studentId);
+    const session = await this.row(sessionId);
+    const student = await this.app.store.students.get(studentId);
     if (!student || student.session !== session.id)
       throw new HttpError(404, 'not-found', `session ${sessionId} has no student ${studentId}`);
-    this.app.store.students.delete(student.id);
+    await this.app.store.students.delete(student.id);
     await this.closeStudentSockets(new Set([student.lab]), 'removed');
     this.app.io
       .to(sessionRoom(session.id))
@@ -310,9 +312,9 @@ export class Classroom {
   }
 
   /** The instructor resets a student's lab (the student is told it was the instructor). */
-  resetStudent(sessionId: string, studentId: string) {
-    const session = this.row(sessionId);
-    const student = this.app.store.students.get(studentId);
+  async resetStudent(sessionId: string, studentId: string) {
+    const session = await this.row(sessionId);
+    const student = await this.app.store.students.get(studentId);
     if (!student || student.session !== session.id)
       throw new HttpError(404, 'not-found', `session ${sessionId} has no student ${studentId}`);
     if (session.endedAt) throw new HttpError(409, 'ended', 'this class session has ended: its labs are gone');

@@ -38,25 +38,25 @@ function loadExamples(dir: string): Example[] {
 
 const editor: FastifyPluginAsyncTypebox = async (app) => {
   route(app, routes.listDrafts, async (req) => ({
-    drafts: app.store.drafts.list().filter((d) => app.auth.covers(req, d.name)),
+    drafts: (await app.store.drafts.list()).filter((d) => app.auth.covers(req, d.name)),
   }));
 
   route(app, routes.getDraft, async (req) => {
     app.auth.assertLab(req, req.params.name);
-    const d = app.store.drafts.get(req.params.name);
+    const d = await app.store.drafts.get(req.params.name);
     if (!d) throw new HttpError(404, 'not-found', `no draft named ${req.params.name}`);
     return d as never;
   });
 
   route(app, routes.saveDraft, async (req) => {
     app.auth.assertLab(req, req.params.name);
-    const updatedAt = app.store.drafts.put(req.params.name, req.body.document, req.body.layout);
+    const updatedAt = await app.store.drafts.put(req.params.name, req.body.document, req.body.layout);
     return { name: req.params.name, updatedAt };
   });
 
   route(app, routes.deleteDraft, async (req, reply) => {
     app.auth.assertLab(req, req.params.name);
-    app.store.drafts.delete(req.params.name);
+    await app.store.drafts.delete(req.params.name);
     return reply.code(204).send(null);
   });
 

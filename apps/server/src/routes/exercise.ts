@@ -25,8 +25,8 @@ const exercise: FastifyPluginAsyncTypebox = async (app) => {
     return exerciseView(
       ctx.lab,
       ctx.scenario,
-      app.exercises.hintsShown(ctx),
-      app.exercises.latest(ctx),
+      await app.exercises.hintsShown(ctx),
+      await app.exercises.latest(ctx),
       session
         ? {
             id: session.id,

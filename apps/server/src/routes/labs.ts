@@ -12,12 +12,14 @@ import { route } from './route.js';
 const labs: FastifyPluginAsyncTypebox = async (app) => {
   // A class session's student lab says whose it is (its name, `s<code>-<nn>`, does not).
   route(app, routes.listLabs, async (req) => ({
-    labs: (await app.engine.list())
-      .filter((l) => app.auth.covers(req, l.name))
-      .map((l) => {
-        const student = app.classroom.labStudent(l.name);
-        return student ? { ...l, student } : l;
-      }),
+    labs: await Promise.all(
+      (await app.engine.list())
+        .filter((l) => app.auth.covers(req, l.name))
+        .map(async (l) => {
+          const student = await app.classroom.labStudent(l.name);
+          return student ? { ...l, student } : l;
+        }),
+    ),
   }));
 
   // Ajv checks the JSON body against the lab schema, but the problems reported come from the lab
@@ -72,11 +74,11 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
       // A student's own change of their lab: refused in a terminals-only session, recorded otherwise
       // (the dashboard shows it). A dry run changes nothing.
       const byStudent = req.scope?.role === 'student' && !dryRun;
-      if (byStudent) app.classroom.assertStudentMayChange(name, 'apply your lab');
+      if (byStudent) await app.classroom.assertStudentMayChange(name, 'apply your lab');
       // The live services follow the lab through the engine's lifecycle events (plugins/services/live.ts).
       const result = await app.engine.apply(lab, { dryRun });
-      if (!dryRun) app.store.labs.put(lab.name, lab);
-      if (byStudent) app.classroom.recordStudentChange(name);
+      if (!dryRun) await app.store.labs.put(lab.name, lab);
+      if (byStudent) await app.classroom.recordStudentChange(name);
       return {
         lab: result.lab,
         revision: result.revision,
@@ -114,11 +116,11 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
   route(app, routes.destroyLab, async (req) => {
     app.auth.assertLab(req, req.params.name);
     const byStudent = req.scope?.role === 'student';
-    if (byStudent) app.classroom.assertStudentMayChange(req.params.name, 'destroy your lab');
+    if (byStudent) await app.classroom.assertStudentMayChange(req.params.name, 'destroy your lab');
     // The live services end what runs in the lab's namespaces on the engine's `removing` event.
     const { removed } = await app.engine.destroy(req.params.name);
-    app.store.labs.delete(req.params.name);
-    if (byStudent) app.classroom.recordStudentChange(req.params.name);
+    await app.store.labs.delete(req.params.name);
+    if (byStudent) await app.classroom.recordStudentChange(req.params.name);
     return { lab: req.params.name, removed };
   });
 };

@@ -21,12 +21,12 @@ const sessions: FastifyPluginAsyncTypebox = async (app) => {
       );
     }
     const scenario: Scenario = id !== undefined ? builtinOr400(id).scenario : parseScenarioBody(text!);
-    return reply.code(201).send(app.classroom.create(scenario, seatLimit));
+    return reply.code(201).send(await app.classroom.create(scenario, seatLimit));
   });
 
   route(app, routes.listSessions, async (req) => {
     app.auth.assertInstructor(req, 'list class sessions');
-    return { sessions: app.classroom.list() };
+    return { sessions: await app.classroom.list() };
   });
 
   route(app, routes.getSession, async (req) => {

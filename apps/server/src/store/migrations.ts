@@ -1,8 +1,9 @@
 // The database's schema, as migrations applied in order once each. Never edit one that has
-// shipped: add another.
+// shipped: add another. The same versions and statements for SQLite and PostgreSQL: they are
+// written in the SQL both accept (TEXT and INTEGER columns, ISO 8601 times as text).
 import type Database from 'better-sqlite3';
 
-const MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
     version: 1,
     sql: `
@@ -88,8 +89,8 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
   },
 ];
 
-/** Applies every migration the database has not had yet, each in its own transaction. */
-export function migrate(db: Database.Database): void {
+/** Applies every migration a SQLite database has not had yet, each in its own transaction. */
+export function migrateSqlite(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
   const done = new Set(
     (db.prepare('SELECT version FROM migrations').all() as { version: number }[]).map((r) => r.version),
@@ -104,6 +105,6 @@ export function migrate(db: Database.Database): void {
 }
 
 /** The newest migration applied (0 for an empty database). */
-export function schemaVersion(db: Database.Database): number {
+export function sqliteSchemaVersion(db: Database.Database): number {
   return (db.prepare('SELECT MAX(version) AS v FROM migrations').get() as { v: number | null }).v ?? 0;
 }

@@ -13,7 +13,7 @@ export type Scope = { role: 'instructor' } | { role: 'student'; lab: string };
 
 export interface AuthService {
   /** What `token` may do; undefined for an unknown token. */
-  scopeFor(token: string): Scope | undefined;
+  scopeFor(token: string): Promise<Scope | undefined>;
   /** Throws 403 unless the request's scope covers lab `name`. */
   assertLab(req: FastifyRequest, name: string): void;
   /** Whether the request's scope covers lab `name`. */
@@ -35,10 +35,10 @@ export default fp<{ adminToken: string }>(
     // A weak or malformed instructor token stops the start (admin-token.ts says how it is measured).
     const problem = instructorTokenProblem(opts.adminToken, 'the instructor token');
     if (problem) throw new Error(problem);
-    app.store.tokens.add(opts.adminToken, 'instructor');
+    await app.store.tokens.add(opts.adminToken, 'instructor');
     const auth: AuthService = {
-      scopeFor(token) {
-        const row = app.store.tokens.find(token);
+      async scopeFor(token) {
+        const row = await app.store.tokens.find(token);
         if (!row) return undefined;
         if (row.role === 'instructor') return { role: 'instructor' };
         return row.lab ? { role: 'student', lab: row.lab } : undefined;
@@ -67,7 +67,7 @@ export default fp<{ adminToken: string }>(
       const access = config?.access;
       if (access === undefined) return; // the 404 handler, or a web app file (public, not the API)
       const token = bearer(req);
-      const scope = token !== undefined ? auth.scopeFor(token) : undefined;
+      const scope = token !== undefined ? await auth.scopeFor(token) : undefined;
       // The rate limit counts before the token is refused: a valid token has its own bucket, a
       // request without one — or with a token nobody issued — is counted against its address.
       if (config.rateLimited) {

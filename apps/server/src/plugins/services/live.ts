@@ -21,9 +21,10 @@ import { LabProcesses } from '../../live/lab-processes.js';
 import { addressKey, TokenBucket } from '../../limits.js';
 import { registerPing } from '../../live/ping.js';
 import { TerminalHub, type TerminalHubOptions } from '../../live/terminals.js';
-import type { LiveIo } from '../../live/socket.js';
+import type { LiveIo, LiveSocket } from '../../live/socket.js';
 import type { ExerciseHubOptions } from '../../classroom/exercises.js';
 import { TablesHub } from '../../live/tables.js';
+import { connectRedisAdapter } from '../../live/redis-adapter.js';
 
 export type LiveServer = LiveIo;
 
@@ -32,6 +33,8 @@ export interface LiveOptions {
   terminals?: Partial<TerminalHubOptions>;
   /** Exercise check runs (the classroom service; here so tests can shorten its periods). */
   exercises?: Partial<ExerciseHubOptions>;
+  /** PATCHBAY_REDIS: room broadcasts go through this Redis server to every coordinator replica. */
+  redisUrl?: string;
 }
 
 export default fp(
@@ -47,9 +50,9 @@ export default fp(
         answer(problem ?? null, problem === undefined);
       },
     });
-    io.use((socket, next) => {
+    const admit = async (socket: LiveSocket, next: (err?: Error) => void): Promise<void> => {
       const token: unknown = socket.handshake.auth?.['token'];
-      const scope = typeof token === 'string' ? app.auth.scopeFor(token) : undefined;
+      const scope = typeof token === 'string' ? await app.auth.scopeFor(token) : undefined;
       // Handshakes spend the REST buckets (plugins/services/auth.ts): a valid token its own, any
       // other attempt its address's — so guessing tokens over socket.io is throttled too.
       const key = scope && typeof token === 'string' ? `t:${hashToken(token)}` : addressKey(socket.handshake.address);
@@ -67,6 +70,15 @@ export default fp(
         );
       socket.data.scope = scope;
       next();
+    };
+    // The token is looked up in the database (asynchronous): a lookup that fails refuses the handshake.
+    // Before any client connects: a Redis server that does not answer stops the start.
+    const redis = opts.redisUrl
+      ? await connectRedisAdapter(opts.redisUrl, (err) => app.log.warn({ err: err.message }, 'Redis connection error'))
+      : undefined;
+    if (redis) io.adapter(redis.adapter);
+    io.use((socket, next) => {
+      admit(socket, next).catch((err: Error) => next(new Error(`the token could not be checked: ${err.message}`)));
     });
     const processes = new LabProcesses();
     const tables = new TablesHub(app, io);
@@ -128,7 +140,7 @@ export default fp(
       await terminals.closeAll();
       io.disconnectSockets(true);
       io.engine.close();
-      await Promise.allSettled([processes.stopAll(), tables.closeAll()]);
+      await Promise.allSettled([processes.stopAll(), tables.closeAll(), redis?.close()]);
     });
   },
   { name: 'live', dependencies: ['auth', 'engine', 'limits', 'host-check'] },

@@ -42,12 +42,12 @@ export default fp<ReaperOptions>(
       if (idleMs <= 0) return [];
       const running = new Set((await app.engine.list()).map((l) => l.name));
       const gone: string[] = [];
-      for (const lab of app.store.tokens.studentLabs()) {
+      for (const lab of await app.store.tokens.studentLabs()) {
         if (!running.has(lab) || (connections.get(lab) ?? 0) > 0) continue;
         if (Date.now() - (lastSeen.get(lab) ?? started) < idleMs) continue;
         try {
           await app.engine.destroy(lab); // its `removing` event ends the lab's processes first
-          app.store.labs.delete(lab);
+          await app.store.labs.delete(lab);
           gone.push(lab);
           app.log.info({ lab, idleSeconds: app.limits.studentIdleSeconds }, 'idle student lab destroyed');
         } catch (err) {
@@ -61,7 +61,7 @@ export default fp<ReaperOptions>(
       const idleMs = app.limits.sessionIdleSeconds * 1000;
       if (idleMs <= 0) return [];
       const ended: string[] = [];
-      const running = app.store.sessions.running();
+      const running = await app.store.sessions.running();
       // Ended sessions need no record of activity any more.
       const live = new Set(running.map((r) => r.id));
       for (const id of sessionTouched.keys()) if (!live.has(id)) sessionTouched.delete(id);
@@ -71,7 +71,7 @@ export default fp<ReaperOptions>(
             createdAt: Date.parse(session.createdAt),
             touchedAt: sessionTouched.get(session.id),
             dashboardOpen: app.exercises.hasDashboard(session.id),
-            students: app.store.students.inSession(session.id).map((st) => ({
+            students: (await app.store.students.inSession(session.id)).map((st) => ({
               lastSeen: lastSeen.get(st.lab),
               connected: (connections.get(st.lab) ?? 0) > 0,
             })),

@@ -1,33 +1,14 @@
-// Lab documents: `labs` holds the last document applied under each name, `drafts` the editor's
-// working copy (saved as the user draws, valid or not, with its layout). Same shape, two tables.
+// Lab documents in SQLite: `labs` holds the last document applied under each name, `drafts` the
+// editor's working copy (saved as the user draws, valid or not, with its layout). Same shape, two tables.
+/* eslint-disable @typescript-eslint/require-await -- SQLite answers at once; the store's interface is asynchronous for PostgreSQL */
 import type Database from 'better-sqlite3';
+import { type DocumentRecord, type StoredLab, storedLabOf } from './records.js';
+import type { DraftStore, LabStore } from './store-api.js';
 
-export interface StoredLab {
-  name: string;
-  document: unknown;
-  layout: unknown; // null when none was saved
-  updatedAt: string;
-}
-
-interface DocumentRecord {
-  name: string;
-  document: string;
-  layout: string | null;
-  updated_at: string;
-}
-
-const storedLabOf = (r: DocumentRecord): StoredLab => ({
-  name: r.name,
-  document: JSON.parse(r.document),
-  layout: r.layout === null ? null : JSON.parse(r.layout),
-  updatedAt: r.updated_at,
-});
-
-/** The labs applied (table `labs`): their document, kept for the editor and for reloads. */
-export class LabStore {
+export class SqliteLabStore implements LabStore {
   constructor(private readonly db: Database.Database) {}
 
-  put(name: string, document: unknown): void {
+  async put(name: string, document: unknown): Promise<void> {
     this.db
       .prepare(
         `INSERT INTO labs (name, document, layout, updated_at) VALUES (?, ?, NULL, ?)
@@ -36,24 +17,22 @@ export class LabStore {
       .run(name, JSON.stringify(document), new Date().toISOString());
   }
 
-  get(name: string): StoredLab | undefined {
+  async get(name: string): Promise<StoredLab | undefined> {
     const r = this.db.prepare('SELECT name, document, layout, updated_at FROM labs WHERE name = ?').get(name) as
       | DocumentRecord
       | undefined;
     return r && storedLabOf(r);
   }
 
-  delete(name: string): void {
+  async delete(name: string): Promise<void> {
     this.db.prepare('DELETE FROM labs WHERE name = ?').run(name);
   }
 }
 
-/** The editor's drafts (table `drafts`), with their layout. */
-export class DraftStore {
+export class SqliteDraftStore implements DraftStore {
   constructor(private readonly db: Database.Database) {}
 
-  /** Saves a draft; answers when it was saved. */
-  put(name: string, document: unknown, layout: unknown): string {
+  async put(name: string, document: unknown, layout: unknown): Promise<string> {
     const at = new Date().toISOString();
     this.db
       .prepare(
@@ -64,27 +43,23 @@ export class DraftStore {
     return at;
   }
 
-  get(name: string): StoredLab | undefined {
+  async get(name: string): Promise<StoredLab | undefined> {
     const r = this.db.prepare('SELECT name, document, layout, updated_at FROM drafts WHERE name = ?').get(name) as
       | DocumentRecord
       | undefined;
     return r && storedLabOf(r);
   }
 
-  /** Newest first. */
-  list(): { name: string; updatedAt: string }[] {
+  async list(): Promise<{ name: string; updatedAt: string }[]> {
     return (
       this.db.prepare('SELECT name, updated_at FROM drafts ORDER BY updated_at DESC').all() as {
         name: string;
         updated_at: string;
       }[]
-    ).map((r) => ({
-      name: r.name,
-      updatedAt: r.updated_at,
-    }));
+    ).map((r) => ({ name: r.name, updatedAt: r.updated_at }));
   }
 
-  delete(name: string): void {
+  async delete(name: string): Promise<void> {
     this.db.prepare('DELETE FROM drafts WHERE name = ?').run(name);
   }
 }
