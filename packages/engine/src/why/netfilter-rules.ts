@@ -343,16 +343,6 @@ function runFrom(
       };
       return done({ verdict: 'accept', rule: rule.text, packet: next, translation: 'DNAT' });
     }
-    if (t === 'REDIRECT') {
-      // To the node itself: the address of the interface it came in by, on --to-ports.
-      const ports = e.options.get('--to-ports');
-      const next = {
-        ...packet,
-        dst: ctx.addressOf(ctx.iif ?? '') ?? packet.dst,
-        port: ports ? Number(ports.split('-')[0]) : packet.port,
-      };
-      return done({ verdict: 'accept', rule: rule.text, packet: next, translation: 'DNAT' });
-    }
     if (t === 'MARK') {
       packet = { ...packet, mark: applyMark(packet.mark ?? 0, e.options) };
       ctx = { ...ctx, packet };
@@ -361,12 +351,12 @@ function runFrom(
     if (t === 'REDIRECT') {
       // To the node itself: the address of the interface it came in by (127.0.0.1 when sent locally).
       const ports = e.options.get('--to-ports');
-      const packet = {
-        ...m.packet,
-        dst: (m.iif ? m.addressOf(m.iif) : '127.0.0.1') ?? m.packet.dst,
-        port: ports ? Number(ports.split('-')[0]) : m.packet.port,
+      const next = {
+        ...packet,
+        dst: (ctx.iif ? ctx.addressOf(ctx.iif) : '127.0.0.1') ?? packet.dst,
+        port: ports ? Number(ports.split('-')[0]) : packet.port,
       };
-      return done({ verdict: 'accept', rule: rule.text, packet, translation: 'REDIRECT' });
+      return done({ verdict: 'accept', rule: rule.text, packet: next, translation: 'REDIRECT' });
     }
     if (NON_TERMINAL.has(t)) continue;
     if (depth < 16 && table.policies.has(t) && !['ACCEPT', 'DROP'].includes(t)) {
