@@ -47,4 +47,18 @@ describe('observing macvlans and bridge ports', () => {
     expect(state.links.eth0!.port).toBeUndefined();
     expect(state.links.pa!.port).toEqual({ hairpin: true, learning: false, flood: true, isolated: true });
   });
+
+  it('reads the parent of a macvlan in its parent namespace by name (iproute2 prints no ifindex then)', () => {
+    const parent = { ifindex: 2, ifname: 'eth0', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'veth' } };
+    const shim = {
+      ifindex: 7,
+      ifname: 'shim',
+      link: 'eth0',
+      flags: ['UP'],
+      mtu: 1500,
+      linkinfo: { info_kind: 'macvlan', info_data: { mode: 'bridge' } },
+    };
+    const state = namespaceFromJson('pbmv-x.host', [[parent, shim], [], [], [], []]);
+    expect(state.links.shim!.macvlan).toEqual({ mode: 'bridge', parentIfindex: 2, parentElsewhere: false });
+  });
 });

@@ -65,6 +65,8 @@ interface RawAddrInfo {
 interface RawLink {
   ifindex: number;
   ifname: string;
+  /** The lower device's name: printed instead of link_index when it is in the same namespace. */
+  link?: string;
   link_index?: number;
   link_netnsid?: number;
   flags?: string[];
@@ -314,6 +316,14 @@ export function namespaceFromJson(ns: string, values: unknown[]): NamespaceState
       link.peerElsewhere = l.link_netnsid !== undefined;
     }
     state.links[l.ifname] = link;
+  }
+  // A macvlan whose parent is in its own namespace (a host's shim): iproute2 names the parent
+  // (`link`) instead of giving its ifindex, so the ifindex is taken from that link.
+  for (const l of links) {
+    const m = state.links[l.ifname]?.macvlan;
+    const parent = l.link === undefined ? undefined : state.links[l.link];
+    if (m && m.parentIfindex === undefined && !m.parentElsewhere && parent?.ifindex !== undefined)
+      m.parentIfindex = parent.ifindex;
   }
   // IPv6 forwarding is a setting of namespaces with IPv6 (compile-ipv6): elsewhere it is not reported.
   if (!Object.values(state.links).some((l) => l.addresses.some((a) => a.includes(':'))))

@@ -2,7 +2,7 @@
 // parent for a macvlan's MAC go to that macvlan. Between macvlans of one parent the mode decides:
 // bridge delivers inside the kernel, private never, vepa only back through the outside switch (its
 // port in hairpin mode). A macvlan never talks to its own parent.
-import type { MacvlanMode, WhyHop } from '@patchbay/topology';
+import type { MacvlanMode, NamespaceState, WhyHop } from '@patchbay/topology';
 import type { KernelEnd, LabFacts } from './facts.js';
 import { whereOf } from './segment-words.js';
 import type { Blocked } from './walk-types.js';
@@ -15,15 +15,33 @@ export interface MacvlanEnd {
   mode: MacvlanMode;
 }
 
-/** The parent of macvlan `end` (the lab's, as compiled) and its mode (the kernel's, else the lab's). */
-export function macvlanParentOf(facts: LabFacts, end: KernelEnd): { parent: KernelEnd; mode: MacvlanMode } | undefined {
-  const want = facts.desired.namespaces[end.ns]?.links[end.dev]?.macvlan;
-  if (!want?.parentNs || !want.parent) return undefined;
-  const mode = facts.link(end.ns, end.dev)?.macvlan?.mode ?? want.mode;
-  return { parent: { ns: want.parentNs, dev: want.parent }, mode };
+/**
+ * The parent of a macvlan the kernel holds in its parent's own namespace (a shim made by hand, as
+ * `ip link add shim link eth0 type macvlan`, is in no lab file): the kernel names it by ifindex.
+ */
+export function observedMacvlanParent(state: NamespaceState | undefined, dev: string): string | undefined {
+  const mv = state?.links[dev]?.macvlan;
+  if (!state || !mv || mv.parentElsewhere || mv.parentIfindex === undefined) return undefined;
+  return Object.values(state.links).find((l) => l.ifindex === mv.parentIfindex)?.name;
 }
 
-/** The macvlans stacked on `parent`. */
+/**
+ * The parent of macvlan `end` (the lab's, as compiled; else the kernel's, for one made by hand in
+ * its parent's namespace) and its mode (the kernel's, else the lab's).
+ */
+export function macvlanParentOf(facts: LabFacts, end: KernelEnd): { parent: KernelEnd; mode: MacvlanMode } | undefined {
+  const seen = facts.link(end.ns, end.dev)?.macvlan;
+  const want = facts.desired.namespaces[end.ns]?.links[end.dev]?.macvlan;
+  if (want?.parentNs && want.parent)
+    return { parent: { ns: want.parentNs, dev: want.parent }, mode: seen?.mode ?? want.mode };
+  const parent = observedMacvlanParent(facts.observed[end.ns], end.dev);
+  return parent && seen ? { parent: { ns: end.ns, dev: parent }, mode: seen.mode } : undefined;
+}
+
+/** The command that shows a macvlan's mode and parent (`macvlan mode bridge`, `eth0@if2`). */
+const showLink = (e: KernelEnd) => `ip -n ${e.ns} -d link show ${e.dev}`;
+
+/** The macvlans stacked on `parent`: the lab's, and those made by hand in the parent's namespace. */
 export function macvlansOn(facts: LabFacts, parent: KernelEnd): MacvlanEnd[] {
   const out: MacvlanEnd[] = [];
   for (const [ns, state] of Object.entries(facts.desired.namespaces))
@@ -32,6 +50,14 @@ export function macvlansOn(facts: LabFacts, parent: KernelEnd): MacvlanEnd[] {
         const end = { ns, dev: l.name };
         out.push({ end, mode: facts.link(ns, l.name)?.macvlan?.mode ?? l.macvlan.mode });
       }
+  const here = facts.observed[parent.ns];
+  for (const l of Object.values(here?.links ?? {}))
+    if (
+      l.macvlan &&
+      !out.some((m) => m.end.ns === parent.ns && m.end.dev === l.name) &&
+      observedMacvlanParent(here, l.name) === parent.dev
+    )
+      out.push({ end: { ns: parent.ns, dev: l.name }, mode: l.macvlan.mode });
   return out;
 }
 
@@ -77,6 +103,7 @@ export function macvlanStep(
         out: from.dev,
         action: 'switch',
         detail: `macvlan bridge mode: ${siblingName} is on the same parent (${parentName}), so the kernel delivers the frame directly`,
+        commands: [showLink(from), showLink(sibling.end)],
       },
       arrive: sibling.end,
     };
@@ -96,6 +123,7 @@ export function macvlanStep(
       out: from.dev,
       action: 'switch',
       detail: `macvlan vepa mode: the frame for ${siblingName} leaves by ${parentName} and must come back from the switch${port ? ` (port ${port.dev})` : ''}`,
+      commands: [showLink(from), ...(port ? [`bridge -n ${port.ns} -d link show dev ${port.dev}`] : [])],
     };
     if (port && facts.link(port.ns, port.dev)?.port?.hairpin === true) return { hop, arrive: sibling.end };
     return {
@@ -112,7 +140,13 @@ export function macvlanStep(
     };
   }
   return {
-    hop: { node, out: from.dev, action: 'switch', detail: `macvlan ${from.dev} sends by its parent ${parentName}` },
+    hop: {
+      node,
+      out: from.dev,
+      action: 'switch',
+      detail: `macvlan ${from.dev} sends by its parent ${parentName}`,
+      commands: [showLink(from)],
+    },
     parent: mv.parent,
   };
 }
@@ -150,6 +184,7 @@ export function toMacvlanOf(
       in: end.dev,
       action: 'switch',
       detail: `the frame is for macvlan ${whereOf(facts, child.end)} on ${end.dev}: passed to it`,
+      commands: [showLink(child.end)],
     },
     to: child.end,
   };

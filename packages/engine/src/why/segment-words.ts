@@ -70,3 +70,19 @@ export function noArpAnswer(
     commands: [`ip -n ${sender.ns} neigh show dev ${sender.dev}`],
   };
 }
+
+/**
+ * A frame bridged back towards the port it came in by (br_netfilter: a DNAT in the bridge's host
+ * whose route leads out of the same bridge is bridged, not routed): a port not in hairpin mode
+ * never sends a frame back where it came from (the kernel's should_deliver).
+ */
+export function notHairpin(bridgeNode: string, ns: string, port: string, nextHop: string): Blocked {
+  return {
+    node: bridgeNode,
+    interface: port,
+    reason: 'bridge-port-down',
+    detail: `${nextHop} is behind port ${port}, the port the frame came in by: after the DNAT the frame is bridged back (br_netfilter), and port ${port} of bridge ${bridgeNode} is not in hairpin mode, so the bridge never sends it back out where it came from`,
+    fix: `turn hairpin mode on for that port: bridge -n ${ns} link set dev ${port} hairpin on (in the lab file: bridgePort: { hairpin: true } on ${port}'s end)`,
+    commands: [`bridge -n ${ns} -d link show dev ${port}`],
+  };
+}

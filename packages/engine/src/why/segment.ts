@@ -8,7 +8,7 @@
 import type { WhyHop } from '@patchbay/topology';
 import type { KernelEnd, LabFacts } from './facts.js';
 import { macvlanStep, parentToOwnMacvlan, toMacvlanOf } from './macvlan.js';
-import { frameTooBig, noArpAnswer, whereOf } from './segment-words.js';
+import { frameTooBig, noArpAnswer, notHairpin, whereOf } from './segment-words.js';
 import type { Blocked, Packet, PathResult } from './walk-types.js';
 import { key, wiredTo } from './wiring.js';
 
@@ -36,6 +36,8 @@ export interface SegmentResult {
   dropListed?: boolean;
   /** Something odd about the segment the sender's hop should say (an address held twice). */
   note?: string;
+  /** The arrival is a bridge's own device: the port the frame came in by (see `cross`'s `bridgedFrom`). */
+  arrivedBy?: string;
 }
 
 export class Segment {
@@ -43,6 +45,7 @@ export class Segment {
   private readonly seen = new Set<string>();
   private target: KernelEnd | undefined;
   private from: KernelEnd | undefined;
+  private bridgedFrom: string | undefined;
 
   constructor(
     private readonly facts: LabFacts,
@@ -54,7 +57,12 @@ export class Segment {
     private readonly bridgedFilter?: BridgedFilter,
   ) {}
 
-  async cross(from: KernelEnd): Promise<SegmentResult> {
+  /**
+   * `bridgedFrom`: the packet left by a bridge's own device after a DNAT in its host, and
+   * br_netfilter bridges it on from the port it came in by rather than routing it (so hairpin counts).
+   */
+  async cross(from: KernelEnd, bridgedFrom?: string): Promise<SegmentResult> {
+    this.bridgedFrom = bridgedFrom;
     // The same address may be held in several places (a link-local gateway on every host): the
     // one that counts is the one wired to this segment.
     const owners = this.facts.ownersOf(this.nextHop);
@@ -101,7 +109,8 @@ export class Segment {
         : undefined;
     if (own) return { blocked: own };
     if (l.kind === 'veth' && l.veth) return this.arrive({ ns: l.peerNamespace ?? l.veth.peerNs, dev: l.veth.peerName });
-    if (l.kind === 'bridge') return this.bridge(from.ns, from.dev, undefined);
+    if (l.kind === 'bridge')
+      return this.bridge(from.ns, from.dev, key(from) === key(this.from ?? from) ? this.bridgedFrom : undefined);
     if (l.kind === 'vxlan') return this.encapsulate(from);
     if (l.kind === 'macvlan') return this.macvlanOut(from);
     return this.nobody(from);
@@ -184,7 +193,7 @@ export class Segment {
         detail: `bridge ${bridgeNode} (${br}) holds ${this.nextHop} itself: the frame goes up to its host's IP stack`,
         commands: [`ip -n ${ns} addr show dev ${br}`],
       });
-      return { arrival: here };
+      return { arrival: here, ...(inPort ? { arrivedBy: inPort } : {}) };
     }
     const ports = Object.values(this.facts.observed[ns]?.links ?? {}).filter(
       (p) => p.master === br && p.name !== inPort,
@@ -197,18 +206,26 @@ export class Segment {
       ? ports.find((p) => wiredTo(this.facts, { ns, dev: p.name }, this.target!, here))
       : undefined;
     let out = learned ? (ports.find((p) => p.name === learned.dev) ?? wired) : wired;
+    // Bridged back (br_netfilter, after a DNAT) to the port it came in by: only a hairpin port sends it.
+    const back = this.target && inPort && this.bridgedFrom === inPort ? this.facts.link(ns, inPort) : undefined;
+    if (!out && back && wiredTo(this.facts, { ns, dev: back.name }, this.target!, here)) {
+      if (back.port?.hairpin !== true) return { blocked: notHairpin(bridgeNode, ns, back.name, this.nextHop) };
+      out = back;
+    }
     // The target is wired to no port here, but the flood also goes into the overlay's tunnels: when
     // a far end's VXLAN device is no bridge's port, follow it there to say where the frame ends.
     if (!out && this.target) out = ports.find((p) => p.kind === 'vxlan' && this.unbridgedRemote(p.name, ns));
     const why = learned
       ? `the FDB has ${targetMac} on port ${learned.dev}`
       : `no FDB entry for ${targetMac ?? `the MAC of ${this.nextHop}`}: flooded to every port${out ? `; ${this.nextHop} is behind ${out.name}` : ''}`;
+    const hairpin =
+      out && out === back ? `; port ${out.name} is in hairpin mode, so the frame goes back out where it came in` : '';
     this.hops.push({
       node: bridgeNode,
       in: inPort,
       out: out?.name,
       action: 'switch',
-      detail: why,
+      detail: why + hairpin,
       commands: [`bridge -n ${ns} fdb show br ${br}`],
     });
     if (!out) return this.nobody(here);

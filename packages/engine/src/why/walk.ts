@@ -66,6 +66,8 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
   const hops: WhyHop[] = [];
   let ns = origin;
   let iif: string | undefined;
+  /** When the packet came up a bridge's own device: the bridge port it came in by. */
+  let arrivedBy: string | undefined;
   let p: Packet = { ...packet };
   const visited: string[] = [];
   const dies = (blocked: Blocked): PathResult => {
@@ -97,6 +99,7 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
       });
     }
     visited.push(here);
+    const dstBefore = p.dst;
     if (iif) {
       const pre = hook(ctx, 'prerouting', ns, p, iif);
       hops.push(...pre.hops);
@@ -147,6 +150,10 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
     if (answer.type !== 'unicast' || !answer.dev) return dies(unicastRefused(facts, ns, iif, p, answer));
     if (!iif && !p.src) p = { ...p, src: answer.prefsrc ?? '' };
     const out = answer.dev;
+    // Up from a bridge port, DNATed, and back out of the same bridge: br_netfilter bridges the frame
+    // on from the port it came in by (shared research, kernel-and-sandbox-facts: bridge-nf-call-iptables is 1).
+    const bridgedFrom =
+      iif === out && arrivedBy && p.dst !== dstBefore && facts.link(ns, out)?.kind === 'bridge' ? arrivedBy : undefined;
     // Sent from a lab's implicit bridge host: the bridge it leaves by speaks for it.
     const node = iif ? atNode : facts.l3Node(ns, out);
     const nf = hook(ctx, iif ? 'forward' : 'output', ns, p, iif, out);
@@ -215,12 +222,13 @@ export async function walk(ctx: WalkContext, origin: string, packet: Packet): Pr
       (under, q) => walk({ ...ctx, underlay: true }, under, q),
       (brNs, br, physIn, physOut, q) =>
         netfilterHook(ctx, { hook: 'forward', ns: brNs, packet: q, iif: br, oif: br, physIn, physOut }).blocked,
-    ).cross({ ns, dev: out });
+    ).cross({ ns, dev: out }, bridgedFrom);
     if (seg.note) hops[hops.length - 1]!.detail += `; ${seg.note}`;
     hops.push(...seg.hops);
     if (seg.blocked) return seg.dropListed ? { hops, blocked: seg.blocked } : dies(seg.blocked);
     ns = seg.arrival!.ns;
     iif = seg.arrival!.dev;
+    arrivedBy = seg.arrivedBy;
   }
   return dies({
     node: facts.nodeOfNs(ns),

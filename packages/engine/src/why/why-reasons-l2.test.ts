@@ -1,5 +1,6 @@
 // `why` on the real kernel, one small lab per reason of layer 2 and the link: link-down (an
-// interface taken down; a veth whose peer is down), bridge-port-down, no-neighbour, no-fdb-remote
+// interface taken down; a veth whose peer is down), bridge-port-down (a port down; a port not in
+// hairpin mode that a DNATed frame must go back out of), no-neighbour, no-fdb-remote
 // (a VXLAN remote deleted with `bridge fdb del`) and mtu (with and without don't-fragment).
 // Prefix pbwr1-; every lab goes in afterEach, whatever happened.
 import { execInNamespace } from '@patchbay/kernel';
@@ -72,6 +73,42 @@ describe('why: bridge-port-down', () => {
     });
     expect(b.fix).toMatch(/veth-db-br up/);
     expect(pathOf(r.forward).slice(0, 2)).toEqual(['ns-web:send[>veth-web]', 'br0:switch[veth-web-br>veth-db-br]']);
+  });
+});
+
+// A port forward on a bridge's host to a container behind that bridge, asked from the container
+// itself: br_netfilter bridges the DNATed frame back towards the port it came in by.
+const HAIRPIN = `
+name: hairpin
+nodes:
+  # The masquerade, as Docker's: a packet from a's own address would arrive at a as a martian.
+  host:
+    kind: host
+    portForwards: [{ proto: tcp, port: 8080, to: "10.7.5.2:80" }]
+    nat: [{ masquerade: 10.7.5.0/24, out: br0 }]
+  br0: { kind: bridge, host: host, addresses: [10.7.5.1/24] }
+  a: { kind: netns, routes: [{ to: default, via: 10.7.5.1 }] }
+links:
+  - a: { node: a, interface: eth0, addresses: [10.7.5.2/24] }
+    b: { node: br0, interface: veth-a }
+`;
+
+describe('why: bridge-port-down, a port not in hairpin mode', () => {
+  it('a container to its own published port: the frame is bridged back out of its port, only in hairpin mode', async () => {
+    const lab = await applyLab(t, labOf(HAIRPIN));
+    const q = { from: 'a', to: '10.7.5.1', proto: 'tcp', port: 8080 } as const;
+    const r = await explainPath(t.engine, 'hairpin', { ...q, probe: true });
+    const b = expectBlocked(r, { direction: 'forward', node: 'br0', reason: 'bridge-port-down', interface: 'veth-a' });
+    expect(b.detail).toMatch(/port veth-a of bridge br0 is not in hairpin mode/);
+    expect(b.fix).toMatch(/link set dev veth-a hairpin on/);
+    expect(r.probe?.agrees, JSON.stringify(r.probe)).toBe(true);
+
+    await inNode(t, lab, 'br0', ['bridge', 'link', 'set', 'dev', 'veth-a', 'hairpin', 'on']);
+    // Across the hairpin now: the frame reaches a, where nothing listens on 80.
+    const after = await explainPath(t.engine, 'hairpin', { ...q, probe: false });
+    expectBlocked(after, { direction: 'forward', node: 'a', reason: 'no-listener' });
+    expect(pathOf(after.forward).at(-2)).toBe('br0:switch[veth-a>veth-a]');
+    expect(after.forward.at(-2)!.detail).toMatch(/port veth-a is in hairpin mode/);
   });
 });
 
