@@ -14,6 +14,10 @@ const link = (name: string, ifindex: number, more: Partial<LinkState> = {}): Lin
 });
 
 const host: NamespaceState = {
+  name: 'pbmv-x.host',
+  node: 'host',
+  sysctls: {},
+  floods: [],
   links: {
     eth0: link('eth0', 2),
     shim: link('shim', 7, { kind: 'macvlan', macvlan: { mode: 'bridge', parentIfindex: 2, parentElsewhere: false } }),
