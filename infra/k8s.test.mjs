@@ -78,7 +78,17 @@ describe('the image', () => {
     const setup = readFileSync(join(ROOT, 'infra', 'setup.sh'), 'utf8');
     const listed = /^APT_PACKAGES=\(([^)]*)\)/m.exec(setup)[1].split(/\s+/).filter(Boolean);
     // for the tests and the build of native modules only
-    const notAtRunTime = new Set(['chromium', 'fonts-dejavu-core', 'g++', 'make', 'systemd']);
+    // postgresql, redis-server: the tests' own throw-away servers (production points PATCHBAY_DATABASE
+    // and PATCHBAY_REDIS at servers of its own)
+    const notAtRunTime = new Set([
+      'chromium',
+      'fonts-dejavu-core',
+      'g++',
+      'make',
+      'systemd',
+      'postgresql',
+      'redis-server',
+    ]);
     const containerfile = readFileSync(join(ROOT, 'infra', 'container', 'Containerfile'), 'utf8');
     const runStage = containerfile.split(/^FROM /m).at(-1);
     const installed = /apt-get install -y --no-install-recommends \\\n([^&]*)&&/.exec(runStage)[1].split(/[\s\\]+/);
