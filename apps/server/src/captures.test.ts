@@ -298,8 +298,11 @@ describe('captures over socket.io', () => {
     const wi = watch(instructor);
     const sid = await start(student, { lab: LAB, node: 'ns-db', interface: 'veth-db', filter: 'icmp' });
     const iid = await start(instructor, { lab: LAB, node: 'ns-db', interface: 'veth-db', filter: 'icmp' });
-    // 2 s of ping at 500/s: ~2,000 packets on veth-db (requests and replies)
-    await runInNamespace(NS_WEB, 'ping', ['-q', '-i', '0.002', '-w', '2', '192.168.100.20'], { timeoutMs: 10_000 });
+    // 2 s of ping at 500/s: ~2,000 packets on veth-db (requests and replies); 1 kB each, so the pipe
+    // the server stops reading holds few of them (a full pipe is read at once when reading resumes)
+    await runInNamespace(NS_WEB, 'ping', ['-q', '-i', '0.002', '-s', '1000', '-w', '2', '192.168.100.20'], {
+      timeoutMs: 10_000,
+    });
     await new Promise((r) => setTimeout(r, 500));
     const read = (w: ReturnType<typeof watch>) => w.statuses.at(-1)?.packets ?? 0;
     // 2.5 s at 100/s after a one-second burst, and what the last read before a pause held
