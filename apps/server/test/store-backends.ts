@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterEach, inject } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../src/store/postgres-store.js';
 import { openStore, type SqliteStore } from '../src/store/store.js';
 import type { Store } from '../src/store/store-api.js';
@@ -86,3 +86,16 @@ export async function storeBackend(kind: Store['kind']): Promise<StoreBackend> {
 }
 
 export const STORE_KINDS: readonly Store['kind'][] = ['sqlite', 'postgres'];
+
+/**
+ * In a describe block: `backend()` makes a fresh database of `kind` for the test (its stores are
+ * opened with `.open()`), removed after the test, pass or fail.
+ */
+export function freshBackendPerTest(kind: Store['kind']): () => Promise<StoreBackend> {
+  let backend: StoreBackend | undefined;
+  afterEach(async () => {
+    await backend?.cleanup();
+    backend = undefined;
+  });
+  return async () => (backend = await storeBackend(kind));
+}

@@ -2,8 +2,8 @@
 // throw-away PostgreSQL of test/database-servers.ts): sessions, students, their tokens, runs,
 // seats, the lock and the end.
 import type { CheckRun } from '@patchbay/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { STORE_KINDS, storeBackend, type StoreBackend } from '../../test/store-backends.js';
+import { describe, expect, it } from 'vitest';
+import { freshBackendPerTest, STORE_KINDS } from '../../test/store-backends.js';
 import type { Store } from './store-api.js';
 import { studentLabName, studentNameKey } from '../classroom/codes.js';
 
@@ -20,15 +20,8 @@ const run = (passed: number, at: string): CheckRun => ({
 /** A well-formed token (16+ base64url characters): the store refuses any other. */
 const tok = (n: number): string => `student-token-${n}-0123456789`;
 describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
-  let backend: StoreBackend | undefined;
-  afterEach(async () => {
-    await backend?.cleanup();
-    backend = undefined;
-  });
-  const open = async (): Promise<Store> => {
-    backend = await storeBackend(kind);
-    return backend.open();
-  };
+  const backend = freshBackendPerTest(kind);
+  const open = async (): Promise<Store> => (await backend()).open();
 
   it('keeps sessions by code (any case), students in order with tokens for their lab only', async () => {
     const s = await open();
@@ -140,10 +133,11 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
   });
 
   it('brings a database of version 3 up to 4: its sessions keep running, with the default seats and unlocked', async () => {
-    let s = await open();
+    const db = await backend();
+    let s = await db.open();
     await s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 5 });
     // Back to version 3, as a database written before migration 4 is.
-    await backend!.exec(`
+    await db.exec(`
       ALTER TABLE sessions DROP COLUMN terminals_only;
       ALTER TABLE students DROP COLUMN api_changes;
       ALTER TABLE students DROP COLUMN last_api_change_at;
@@ -156,7 +150,7 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     `);
     expect(await s.schemaVersion()).toBe(3);
     await s.close();
-    s = await backend!.open();
+    s = await db.open();
     expect(await s.schemaVersion()).toBe(5);
     expect(await s.sessions.get('a')).toMatchObject({
       code: 'ABCDEF',
@@ -169,7 +163,8 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
   });
 
   it('brings a database of version 4 up to 5: not terminals only, no change by a student, no reset by an instructor', async () => {
-    let s = await open();
+    const db = await backend();
+    let s = await db.open();
     await s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 5 });
     await s.students.add({
       id: 'one',
@@ -180,7 +175,7 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
       max: 5,
       nameKey: studentNameKey,
     });
-    await backend!.exec(`
+    await db.exec(`
       ALTER TABLE sessions DROP COLUMN terminals_only;
       ALTER TABLE students DROP COLUMN api_changes;
       ALTER TABLE students DROP COLUMN last_api_change_at;
@@ -189,7 +184,7 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     `);
     expect(await s.schemaVersion()).toBe(4);
     await s.close();
-    s = await backend!.open();
+    s = await db.open();
     expect(await s.schemaVersion()).toBe(5);
     expect(await s.sessions.get('a')).toMatchObject({ seatLimit: 5, terminalsOnly: false });
     expect(await s.students.get('one')).toMatchObject({

@@ -1,19 +1,12 @@
 // Lab documents, drafts and tokens on both databases (SQLite and the throw-away PostgreSQL).
-import { afterEach, describe, expect, it } from 'vitest';
-import { STORE_KINDS, storeBackend, type StoreBackend } from '../../test/store-backends.js';
+import { describe, expect, it } from 'vitest';
+import { freshBackendPerTest, STORE_KINDS } from '../../test/store-backends.js';
 import type { Store } from './store-api.js';
 import { hashToken } from './tokens.js';
 
 describe.each(STORE_KINDS)('documents and tokens (%s)', (kind) => {
-  let backend: StoreBackend | undefined;
-  afterEach(async () => {
-    await backend?.cleanup();
-    backend = undefined;
-  });
-  const open = async (): Promise<Store> => {
-    backend = await storeBackend(kind);
-    return backend.open();
-  };
+  const backend = freshBackendPerTest(kind);
+  const open = async (): Promise<Store> => (await backend()).open();
 
   it('keeps the last document applied under a name, without a layout, until deleted', async () => {
     const s = await open();

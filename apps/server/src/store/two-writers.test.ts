@@ -2,21 +2,17 @@
 // have) writing at once. Joins racing for the last seats, under one name, and session codes drawn
 // twice must come out as they would on one server; two replicas starting at once migrate once.
 // On both databases (SQLite: two connections to one file).
-import { afterEach, describe, expect, it } from 'vitest';
-import { STORE_KINDS, storeBackend, type StoreBackend } from '../../test/store-backends.js';
+import { describe, expect, it } from 'vitest';
+import { freshBackendPerTest, STORE_KINDS } from '../../test/store-backends.js';
 import { studentLabName, studentNameKey } from '../classroom/codes.js';
 import type { Store } from './store-api.js';
 
 describe.each(STORE_KINDS)('two writers on one database (%s)', (kind) => {
-  let backend: StoreBackend | undefined;
-  afterEach(async () => {
-    await backend?.cleanup();
-    backend = undefined;
-  });
+  const backend = freshBackendPerTest(kind);
   const twoStores = async (): Promise<[Store, Store]> => {
-    backend = await storeBackend(kind);
+    const db = await backend();
     // Opened at once: both run the migrations, which must apply each version once.
-    const [a, b] = await Promise.all([backend.open(), backend.open()]);
+    const [a, b] = await Promise.all([db.open(), db.open()]);
     return [a, b];
   };
   const join = (s: Store, id: string, name = id) =>
