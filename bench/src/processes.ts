@@ -14,6 +14,8 @@ interface SpawnerLike {
 }
 
 const log: { t: number; argv0: string }[] = [];
+/** Requests of the rtnetlink executor (packages/kernel helpers/nlexec.py), not programs. */
+const NLEXEC_COMMANDS = new Set(['configure', 'read', 'netns-add', 'version']);
 let working = false;
 
 /** Patches the spawner; afterwards `working` says whether a test call was seen. */
@@ -25,7 +27,8 @@ export async function installProcessCounter(): Promise<boolean> {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the spawner as `this`
     const original = proto.run;
     proto.run = function (this: SpawnerLike, ns, argv, opts) {
-      log.push({ t: now(), argv0: argv[0] ?? '' });
+      // The rtnetlink executor runs on the same class: its requests start no process.
+      if (!NLEXEC_COMMANDS.has(argv[0] ?? '')) log.push({ t: now(), argv0: argv[0] ?? '' });
       return original.call(this, ns, argv, opts);
     };
     const before = log.length;

@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Engine } from '@patchbay/engine';
+import { startNetlinkExecutor } from '@patchbay/kernel';
 import { baselineRun, type BaselineMode } from './baseline.js';
 import { engineRun } from './engine-run.js';
 import { incremental, type IncReport } from './incremental.js';
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
     fixed = await measureFixedCosts();
     const engine = new Engine({ prefix: PREFIX, dataDir, concurrency: o.concurrency });
     await engine.kernelFeatures(); // probe (and cache) kernel capabilities outside the timings
+    // Like the spawner helper, the rtnetlink executor is started once per engine process: not timed.
+    if (!(await startNetlinkExecutor())) console.error('[bench] the rtnetlink executor is off or cannot start');
     for (const n of o.sizes) {
       const runs = o.runs ?? DEFAULT_RUNS[n] ?? 3;
       const s: SizeReport = { n, engine: [], baselines: {} };

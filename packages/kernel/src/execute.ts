@@ -10,6 +10,7 @@ import {
   userNamespacePath,
   type OwnedNamespaceResult,
 } from './owned-namespaces.js';
+import { addNamespacesViaNetlink, runBatchViaNetlink } from './nlexec.js';
 import { PHASES, STAGES, type NamespaceState, type Op } from '@patchbay/topology';
 import { parseConcatenatedJson } from './json.js';
 import { READ_COMMANDS, namespaceFromJson } from './observe.js';
@@ -143,9 +144,40 @@ function wholeGroupFailed(ops: Op[], error: string): GroupResult {
   return { done: [], errors: [{ op: ops[0]!, error }] };
 }
 
+/**
+ * An `ip` (or `netlink`) group through the rtnetlink executor (nlexec.ts), with what `ip -batch`
+ * would have reported; undefined when it is off or does not carry out some line (then nothing was
+ * done).
+ */
+async function runViaNetlink(ops: Op[], timeoutMs: number | undefined, readBack: boolean) {
+  const first = ops[0]!;
+  const input = ops.map((o) => `${o.args.join(' ')}\n`).join('');
+  const a = await runBatchViaNetlink(first.ns, input, readBack, timeoutMs);
+  if (a === undefined || a.kind === 'unsupported') return undefined;
+  if (a.kind === 'error') return wholeGroupFailed(ops, a.error);
+  const done = ops.slice(0, a.done);
+  if (a.failed) {
+    const op = ops[a.failed.line - 1] ?? ops[a.done]!;
+    return { done, errors: [{ op, error: a.failed.error }] };
+  }
+  const result: GroupResult = { done, errors: [] };
+  if (a.read) {
+    try {
+      result.read = namespaceFromJson(first.ns, a.read);
+    } catch {
+      /* not read back: verify reads the namespace itself */
+    }
+  }
+  return result;
+}
+
 /** One `ip/bridge -batch -` for `ops` (ip/bridge/netns tools). */
 async function runBatch(ops: Op[], timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
   const first = ops[0]!;
+  if (first.tool === 'ip') {
+    const viaNetlink = await runViaNetlink(ops, timeoutMs, readBack);
+    if (viaNetlink) return viaNetlink;
+  }
   // Changes print nothing under -j, so the output is exactly the JSON of the appended reads.
   const reads = readBack ? READ_COMMANDS.map((c) => `${c}\n`).join('') : '';
   const input = ops.map((o) => `${o.args.join(' ')}\n`).join('') + reads;
@@ -237,29 +269,36 @@ async function runIptables(ops: Op[], timeoutMs: number | undefined): Promise<Gr
 
 /**
  * Namespace creation and removal. Owned namespaces (netns and router nodes: a student shell may
- * run there) are made by nsowner.py, each owned by its own user namespace; the others by `ip netns
- * add`. Removal goes through nsowner.py for every namespace that has a user-namespace pin (it also
+ * run there) are each owned by its own user namespace; the others are made as `ip netns add` makes
+ * them. Both are made in the rtnetlink executor (nlexec.ts) when it runs, else by nsowner.py and
+ * `ip netns add`. Removal goes through nsowner.py for every namespace that has a user-namespace pin (it also
  * frees the pin and the uid), through `ip netns del` for the rest. Removals run before additions,
  * as the planner orders them.
  */
 async function runNetns(ops: Op[], timeoutMs: number | undefined): Promise<GroupResult> {
   const done: Op[] = [];
   const errors: OpFailure[] = [];
-  const viaHelper = async (list: Op[], call: (names: string[]) => Promise<OwnedNamespaceResult[]>) => {
-    if (!list.length) return;
-    let results: OwnedNamespaceResult[];
+  /** False when `call` did nothing (undefined: the executor is off), so `ip` should. */
+  const viaHelper = async (
+    list: Op[],
+    call: (names: string[]) => Promise<OwnedNamespaceResult[] | undefined>,
+  ): Promise<boolean> => {
+    if (!list.length) return true;
+    let results: OwnedNamespaceResult[] | undefined;
     try {
       results = await call(list.map((o) => o.args[2]!));
     } catch (err) {
       errors.push({ op: list[0]!, error: errorMessage(err) });
-      return;
+      return true;
     }
+    if (!results) return false;
     const byName = new Map(results.map((r) => [r.name, r]));
     for (const op of list) {
       const r = byName.get(op.args[2]!);
       if (r?.ok) done.push(op);
       else errors.push({ op, error: r?.error ?? 'nsowner gave no answer' });
     }
+    return true;
   };
   const viaIp = async (list: Op[]) => {
     if (!list.length) return;
@@ -273,20 +312,23 @@ async function runNetns(ops: Op[], timeoutMs: number | undefined): Promise<Group
   await viaHelper(pinned, ownedNamespaceDel);
   await viaIp(dels.filter((o) => !pinned.includes(o)));
   if (errors.length) return { done, errors };
-  await viaHelper(
-    adds.filter((o) => o.owned),
-    ownedNamespaceAdd,
-  );
+  // Through the rtnetlink executor when it runs (no process per call), else nsowner.py and `ip`.
+  const owned = adds.filter((o) => o.owned);
+  await viaHelper(owned, async (names) => (await addNamespacesViaNetlink(names, true)) ?? ownedNamespaceAdd(names));
   if (errors.length) return { done, errors };
-  await viaIp(adds.filter((o) => !o.owned));
+  const plain = adds.filter((o) => !o.owned);
+  if (!(await viaHelper(plain, (names) => addNamespacesViaNetlink(names, false)))) await viaIp(plain);
   return { done, errors };
 }
 
 /**
- * One `bridgeattr.py batch` inside the namespace for `ops`: the lines iproute2 6.1 cannot run
- * (`fdb_max_learned`), carried out over rtnetlink. Like `ip -batch`, it stops at the first failure.
+ * The lines iproute2 6.1 cannot run (`fdb_max_learned`), carried out over rtnetlink: by the
+ * executor when it runs, else by one `bridgeattr.py batch` inside the namespace. Like `ip -batch`,
+ * both stop at the first failure.
  */
 async function runNetlink(ops: Op[], timeoutMs: number | undefined): Promise<GroupResult> {
+  const viaExecutor = await runViaNetlink(ops, timeoutMs, false); // no Python start per bridge host
+  if (viaExecutor) return viaExecutor;
   const first = ops[0]!;
   const input = ops.map((o) => `${o.args.join(' ')}\n`).join('');
   let r: RunResult;

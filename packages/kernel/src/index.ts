@@ -17,6 +17,7 @@ export * from './ping.js';
 export * from './pcap.js';
 export * from './capture.js';
 export * from './owned-namespaces.js';
+export * from './nlexec.js';
 export * from './sandbox.js';
 export * from './sandbox-etc.js';
 export * from './sandbox-kill.js';

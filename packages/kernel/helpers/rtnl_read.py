@@ -1,0 +1,212 @@
+"""A namespace read over rtnetlink, printed as iproute2 6.1 prints READ_COMMANDS under `ip -j -d`
+(src/observe.ts: `link show`, `addr show`, `route show`, `netconf show`, `route show table all root
+::/0`), so observe.ts's namespaceFromJson maps it to the same state. Only the fields observe.ts reads
+are produced; their names, value forms and the rules for when each is printed follow iproute2's
+print_linkinfo / print_addrinfo / print_route / print_netconf. A kernel test
+(nlexec.kernel.test.ts) compares both reads of the same namespaces.
+"""
+import socket
+import struct
+
+from rtnl import (AF_INET, AF_INET6, AF_UNSPEC, IFADDRMSG, IFINFOMSG, RTMSG, RTM_GETADDR, RTM_GETLINK,
+                  RTM_GETNETCONF, RTM_GETROUTE, Rtnl, cstr, parse_attrs, s32, u8, u32)
+
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
+IFLA_LINKINFO, IFLA_IFALIAS, IFLA_AF_SPEC, IFLA_LINK_NETNSID = 18, 20, 26, 37
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 4, 5
+IFLA_INET6_ADDR_GEN_MODE = 8
+IFLA_BR_STP_STATE, IFLA_BR_VLAN_FILTERING = 5, 7
+IFLA_VXLAN_ID, IFLA_VXLAN_LINK, IFLA_VXLAN_LOCAL, IFLA_VXLAN_LEARNING, IFLA_VXLAN_PORT, IFLA_VXLAN_LOCAL6 = (
+    1, 3, 4, 7, 15, 17)
+IFLA_MACVLAN_MODE = 1
+IFLA_BRPORT_MODE, IFLA_BRPORT_LEARNING, IFLA_BRPORT_UNICAST_FLOOD, IFLA_BRPORT_ISOLATED = 4, 8, 9, 33
+IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS, IFA_F_NODAD = 1, 2, 8, 0x02
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
+RTM_F_CLONED = 0x200
+NETCONFA_IFINDEX, NETCONFA_FORWARDING, NETCONFA_PROXY_NEIGH = 1, 2, 5
+
+FLAG_NAMES = ((0x1, "UP"), (0x2, "BROADCAST"), (0x4, "DEBUG"), (0x8, "LOOPBACK"), (0x10, "POINTOPOINT"),
+              (0x20, "NOTRAILERS"), (0x80, "NOARP"), (0x100, "PROMISC"), (0x200, "ALLMULTI"),
+              (0x400, "MASTER"), (0x800, "SLAVE"), (0x1000, "MULTICAST"), (0x10000, "LOWER_UP"),
+              (0x20000, "DORMANT"), (0x40000, "ECHO"))
+LINK_TYPES = {1: "ether", 772: "loopback", 0xFFFE: "none"}
+GEN_MODES = {0: "eui64", 1: "none", 2: "stable_secret", 3: "random"}
+MACVLAN_MODES = {1: "private", 2: "vepa", 4: "bridge", 8: "passthru", 16: "source"}
+SCOPES = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
+ROUTE_TYPES = {0: "none", 1: "unicast", 2: "local", 3: "broadcast", 4: "anycast", 5: "multicast",
+               6: "blackhole", 7: "unreachable", 8: "prohibit", 9: "throw", 10: "nat"}
+PROTOCOLS = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "gated", 9: "ra",
+             10: "mrt", 11: "zebra", 12: "bird", 16: "dhcp"}
+TABLES = {253: "default", 254: "main", 255: "local"}
+FAMILIES = {AF_INET: "inet", AF_INET6: "inet6"}
+RT_TABLE_MAIN = 254
+
+
+def mac(b: bytes) -> str:
+    return ":".join(f"{x:02x}" for x in b)
+
+
+def ip_text(family: int, b: bytes) -> str:
+    return socket.inet_ntop(family, b)
+
+
+def flag_names(flags: int) -> list:
+    out = [name for bit, name in FLAG_NAMES if flags & bit]
+    if flags & 0x1 and not flags & 0x10000:
+        out.insert(0, "NO-CARRIER")
+    return out
+
+
+def links(nl: Rtnl) -> list:
+    raw = []
+    for _, msg, off in nl.dump(RTM_GETLINK, IFINFOMSG.pack(AF_UNSPEC, 0, 0, 0, 0)):
+        _, itype, index, flags, _ = IFINFOMSG.unpack_from(msg, off)
+        raw.append((itype, index, flags, parse_attrs(msg, off + IFINFOMSG.size)))
+    names = {index: cstr(a.get(IFLA_IFNAME)) for _, index, _, a in raw}
+    name_of = lambda i: names.get(i) or f"if{i}"  # iproute2's ll_index_to_name fallback
+    out = []
+    for itype, index, flags, a in raw:
+        o: dict = {"ifindex": index, "ifname": names[index]}
+        peer = u32(a.get(IFLA_LINK))
+        netnsid = s32(a.get(IFLA_LINK_NETNSID))
+        if peer:
+            if IFLA_LINK_NETNSID in a:
+                o["link_index"] = peer
+            else:
+                o["link"] = name_of(peer)
+        o["flags"] = flag_names(flags)
+        if IFLA_MTU in a:
+            o["mtu"] = u32(a[IFLA_MTU])
+        if IFLA_MASTER in a:
+            o["master"] = name_of(u32(a[IFLA_MASTER]))
+        o["link_type"] = LINK_TYPES.get(itype, str(itype))
+        if IFLA_ADDRESS in a:
+            o["address"] = mac(a[IFLA_ADDRESS])
+        if netnsid is not None and netnsid >= 0:
+            o["link_netnsid"] = netnsid
+        if IFLA_IFALIAS in a:
+            o["ifalias"] = cstr(a[IFLA_IFALIAS])
+        info = linkinfo(a.get(IFLA_LINKINFO), name_of)
+        if info:
+            o["linkinfo"] = info
+        spec = parse_attrs(a[IFLA_AF_SPEC]) if IFLA_AF_SPEC in a else {}
+        if AF_INET6 in spec:
+            mode = u8(parse_attrs(spec[AF_INET6]).get(IFLA_INET6_ADDR_GEN_MODE))
+            if mode is not None:
+                o["inet6_addr_gen_mode"] = GEN_MODES.get(mode, str(mode))
+        out.append(o)
+    return out
+
+
+def linkinfo(b: bytes | None, name_of) -> dict | None:
+    if b is None:
+        return None
+    li = parse_attrs(b)
+    out: dict = {}
+    kind = cstr(li.get(IFLA_INFO_KIND))
+    if kind:
+        out["info_kind"] = kind
+        data = parse_attrs(li[IFLA_INFO_DATA]) if IFLA_INFO_DATA in li else {}
+        if kind == "bridge" and data:
+            out["info_data"] = {"stp_state": u32(data.get(IFLA_BR_STP_STATE)) or 0,
+                                "vlan_filtering": u8(data.get(IFLA_BR_VLAN_FILTERING)) or 0}
+        elif kind == "vxlan" and data:
+            d: dict = {"id": u32(data.get(IFLA_VXLAN_ID)) or 0}
+            if IFLA_VXLAN_LOCAL in data:
+                d["local"] = ip_text(AF_INET, data[IFLA_VXLAN_LOCAL])
+            if IFLA_VXLAN_LOCAL6 in data:
+                d["local6"] = ip_text(AF_INET6, data[IFLA_VXLAN_LOCAL6])
+            if u32(data.get(IFLA_VXLAN_LINK)):
+                d["link"] = name_of(u32(data[IFLA_VXLAN_LINK]))
+            if IFLA_VXLAN_PORT in data:
+                d["port"] = struct.unpack("!H", data[IFLA_VXLAN_PORT][:2])[0]
+            if IFLA_VXLAN_LEARNING in data:
+                d["learning"] = bool(u8(data[IFLA_VXLAN_LEARNING]))
+            out["info_data"] = d
+        elif kind == "macvlan" and IFLA_MACVLAN_MODE in data:
+            mode = u32(data[IFLA_MACVLAN_MODE])
+            out["info_data"] = {"mode": MACVLAN_MODES.get(mode, str(mode))}
+    slave = cstr(li.get(IFLA_INFO_SLAVE_KIND))
+    if slave:
+        out["info_slave_kind"] = slave
+        if slave == "bridge" and IFLA_INFO_SLAVE_DATA in li:
+            sd = parse_attrs(li[IFLA_INFO_SLAVE_DATA])
+            keys = (("hairpin", IFLA_BRPORT_MODE), ("learning", IFLA_BRPORT_LEARNING),
+                    ("flood", IFLA_BRPORT_UNICAST_FLOOD), ("isolated", IFLA_BRPORT_ISOLATED))
+            out["info_slave_data"] = {k: bool(u8(sd[t])) for k, t in keys if t in sd}
+    return out
+
+
+def addresses(nl: Rtnl, link_list: list) -> list:
+    by_index: dict = {}
+    for _, msg, off in nl.dump(RTM_GETADDR, IFADDRMSG.pack(AF_UNSPEC, 0, 0, 0, 0)):
+        family, plen, flags, scope, index = IFADDRMSG.unpack_from(msg, off)
+        if family not in FAMILIES:
+            continue
+        a = parse_attrs(msg, off + IFADDRMSG.size)
+        local = a.get(IFA_LOCAL, a.get(IFA_ADDRESS))
+        if local is None:
+            continue
+        flags = u32(a.get(IFA_FLAGS)) if IFA_FLAGS in a else flags
+        info: dict = {"family": FAMILIES[family], "local": ip_text(family, local), "prefixlen": plen,
+                      "scope": SCOPES.get(scope, str(scope))}
+        if flags & IFA_F_NODAD:
+            info["nodad"] = True
+        by_index.setdefault(index, []).append(info)
+    return [{"ifindex": l["ifindex"], "ifname": l["ifname"], "addr_info": by_index.get(l["ifindex"], [])}
+            for l in link_list]
+
+
+def routes(nl: Rtnl, family: int, names: dict, main_only: bool) -> list:
+    host_len = 32 if family == AF_INET else 128
+    out = []
+    for _, msg, off in nl.dump(RTM_GETROUTE, RTMSG.pack(family, 0, 0, 0, 0, 0, 0, 0, 0)):
+        fam, dst_len, _, _, table, protocol, scope, rtype, rflags = RTMSG.unpack_from(msg, off)
+        if fam != family or rflags & RTM_F_CLONED:
+            continue
+        a = parse_attrs(msg, off + RTMSG.size)
+        table = u32(a.get(RTA_TABLE)) or table
+        if main_only and table != RT_TABLE_MAIN:
+            continue
+        r: dict = {"type": ROUTE_TYPES.get(rtype, str(rtype))}
+        if RTA_DST in a:
+            dst = ip_text(family, a[RTA_DST])
+            r["dst"] = dst if dst_len == host_len else f"{dst}/{dst_len}"
+        else:
+            r["dst"] = f"0/{dst_len}" if dst_len else "default"
+        if RTA_GATEWAY in a:
+            r["gateway"] = ip_text(family, a[RTA_GATEWAY])
+        if RTA_OIF in a:
+            r["dev"] = names.get(u32(a[RTA_OIF])) or f"if{u32(a[RTA_OIF])}"
+        r["protocol"] = PROTOCOLS.get(protocol, str(protocol))
+        r["scope"] = SCOPES.get(scope, str(scope))
+        if not main_only:
+            r["table"] = TABLES.get(table, str(table))
+        out.append(r)
+    return out
+
+
+def netconf(nl: Rtnl, names: dict) -> list:
+    out = []
+    for _, msg, off in nl.dump(RTM_GETNETCONF, struct.pack("=Bxxx", AF_UNSPEC)):
+        family = msg[off]
+        if family not in FAMILIES:
+            continue
+        a = parse_attrs(msg, off + 4)
+        index = s32(a.get(NETCONFA_IFINDEX))
+        name = {-1: "all", -2: "default"}.get(index) if index is not None and index < 0 else names.get(index)
+        c: dict = {"family": FAMILIES[family], "interface": name or f"if{index}"}
+        if NETCONFA_FORWARDING in a:
+            c["forwarding"] = bool(s32(a[NETCONFA_FORWARDING]))
+        if NETCONFA_PROXY_NEIGH in a:
+            c["proxy_neigh"] = bool(s32(a[NETCONFA_PROXY_NEIGH]))
+        out.append(c)
+    return out
+
+
+def read_namespace(nl: Rtnl) -> list:
+    """The five JSON values of READ_COMMANDS, in their order."""
+    link_list = links(nl)
+    names = {l["ifindex"]: l["ifname"] for l in link_list}
+    return [link_list, addresses(nl, link_list), routes(nl, AF_INET, names, True), netconf(nl, names),
+            routes(nl, AF_INET6, names, False)]

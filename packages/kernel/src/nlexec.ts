@@ -1,0 +1,147 @@
+// The rtnetlink executor (helpers/nlexec.py): one long-lived helper that creates a plan's
+// namespaces and carries out its configure batches over rtnetlink, where `ip` would cost one
+// process per namespace. The plan is unchanged — every operation is still the `ip` line it shows and
+// `export --script` prints — only the way a batch reaches the kernel differs: a batch with any line
+// the helper does not know (helpers/rtnl_ops.py) goes to `ip -batch` whole, as before.
+//
+// The helper speaks the spawner's protocol, so a Spawner runs it (started on first use, restarted
+// after it dies, unreferenced while idle). PATCHBAY_NLEXEC=0 turns it off (everything through `ip`
+// and nsowner.py, as before); without python3 it cannot start and the same happens.
+
+import { fileURLToPath } from 'node:url';
+import { Spawner, SpawnerError } from './spawner.js';
+import { assertNamespaceName } from './process.js';
+
+export const NLEXEC_SCRIPT = fileURLToPath(new URL('../helpers/nlexec.py', import.meta.url));
+
+let shared: Spawner | undefined;
+
+/** The executor, or undefined when it is turned off or could not start. */
+function executor(): Spawner | undefined {
+  if (process.env['PATCHBAY_NLEXEC'] === '0') return undefined;
+  shared ??= new Spawner({ script: NLEXEC_SCRIPT });
+  return shared.unavailable === undefined ? shared : undefined;
+}
+
+/** Whether batches and namespace creation may go through the executor (not whether a batch will). */
+export function netlinkExecutorEnabled(): boolean {
+  return executor() !== undefined;
+}
+
+/**
+ * Starts the helper now (it starts on first use otherwise, ~30 ms of Python start-up): true when
+ * it runs, false when it is off or cannot start.
+ */
+export async function startNetlinkExecutor(): Promise<boolean> {
+  const ex = executor();
+  if (!ex) return false;
+  try {
+    return (await ex.run(null, ['version'])).code === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops the helper, if any (tests, graceful shutdown). The next use starts a new one. */
+export async function closeNetlinkExecutor(): Promise<void> {
+  const s = shared;
+  shared = undefined;
+  await s?.close();
+}
+
+/** What the executor did with one namespace's batch. */
+export type NetlinkBatchAnswer =
+  /** A line it does not carry out: nothing was done; run the batch with `ip`. */
+  | { kind: 'unsupported'; why: string }
+  /** It ran the lines up to `done` (and the failing one, if any); `read`: READ_COMMANDS' values. */
+  | { kind: 'ran'; done: number; failed?: { line: number; error: string }; read?: unknown[] }
+  /** The batch did not run: the namespace could not be entered, or the helper died meanwhile. */
+  | { kind: 'error'; error: string };
+
+interface BatchJson {
+  unsupported?: string;
+  done?: number;
+  failed?: { line: number; error: string };
+  read?: unknown[];
+}
+
+/**
+ * One namespace's `ip -batch` text (the lines of a group, without reads) through the executor;
+ * `read` asks for the namespace's state afterwards (READ_COMMANDS' JSON values). Undefined when the
+ * executor is off or unavailable (nothing ran).
+ */
+export async function runBatchViaNetlink(
+  ns: string,
+  input: string,
+  read: boolean,
+  timeoutMs = 30_000,
+): Promise<NetlinkBatchAnswer | undefined> {
+  assertNamespaceName(ns);
+  const ex = executor();
+  if (!ex) return undefined;
+  let r;
+  try {
+    r = await ex.run(ns, read ? ['configure', '--read'] : ['configure'], { input, timeoutMs });
+  } catch (err) {
+    if (err instanceof SpawnerError && err.kind === 'unavailable') return undefined;
+    return { kind: 'error', error: err instanceof Error ? err.message : String(err) };
+  }
+  if (r.code !== 0) return { kind: 'error', error: r.stderr.trim() || `nlexec exited with ${r.code}` };
+  const j = JSON.parse(r.stdout) as BatchJson;
+  if (typeof j.unsupported === 'string') return { kind: 'unsupported', why: j.unsupported };
+  return {
+    kind: 'ran',
+    done: j.done ?? 0,
+    ...(j.failed ? { failed: j.failed } : {}),
+    ...(j.read ? { read: j.read } : {}),
+  };
+}
+
+/** READ_COMMANDS' JSON values of `ns`, read over rtnetlink; undefined when the executor is off. */
+export async function readViaNetlink(ns: string): Promise<unknown[] | undefined> {
+  assertNamespaceName(ns);
+  const ex = executor();
+  if (!ex) return undefined;
+  const r = await ex.run(ns, ['read']);
+  if (r.code !== 0) throw new Error(`nlexec read ${ns}: ${r.stderr.trim()}`);
+  return (JSON.parse(r.stdout) as { read: unknown[] }).read;
+}
+
+export interface NamespaceAddResult {
+  name: string;
+  ok: boolean;
+  uid?: number;
+  error?: string;
+}
+
+/**
+ * Creates the named namespaces in the executor: owned ones each in a user namespace of its own
+ * (as nsowner.py), plain ones as `ip netns add`. Undefined when the executor is off or unavailable
+ * (nothing ran).
+ */
+export async function addNamespacesViaNetlink(
+  names: readonly string[],
+  owned: boolean,
+): Promise<NamespaceAddResult[] | undefined> {
+  names.forEach(assertNamespaceName);
+  const ex = executor();
+  if (!ex || names.length === 0) return ex ? [] : undefined;
+  let r;
+  try {
+    r = await ex.run(null, ['netns-add', ...(owned ? ['--owned'] : []), ...names], {
+      timeoutMs: 30_000 + 100 * names.length,
+    });
+  } catch (err) {
+    if (err instanceof SpawnerError && err.kind === 'unavailable') return undefined;
+    const error = err instanceof Error ? err.message : String(err);
+    return names.map((name) => ({ name, ok: false, error }));
+  }
+  const byName = new Map<string, NamespaceAddResult>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line.trim()) continue;
+    const o = JSON.parse(line) as NamespaceAddResult;
+    if (typeof o.name === 'string') byName.set(o.name, o);
+  }
+  const why = r.stderr.trim() || `nlexec exited with ${r.code}`;
+  return names.map((name) => byName.get(name) ?? { name, ok: false, error: why });
+}
