@@ -22,7 +22,6 @@ import time
 import ctypes
 import json
 import os
-import platform
 import re
 import signal
 import sys
@@ -149,7 +148,7 @@ def create_pin(path: str) -> None:
     os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0))
 
 
-SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(platform.machine())
+SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
 SIGCHLD, SIGKILL, PR_SET_PDEATHSIG = 17, 9, 1
 
 

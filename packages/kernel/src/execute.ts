@@ -1,6 +1,6 @@
 // Runs a plan stage by stage (a stage: phases that can run together, topology STAGES); within a
-// stage, one process per (namespace, tool) group, groups running concurrently. `rollback` undoes
-// what a run did, best effort, in reverse order.
+// stage, one group per (namespace, tool), groups running concurrently: in the rtnetlink executor
+// (nlexec.ts) when it carries out every line of the group, else as one process.
 
 import { existsSync } from 'node:fs';
 import { BRIDGEATTR_SCRIPT } from './bridge-attrs.js';
@@ -14,7 +14,14 @@ import { addNamespacesViaNetlink, runBatchViaNetlink } from './nlexec.js';
 import { PHASES, STAGES, type NamespaceState, type Op } from '@patchbay/topology';
 import { parseConcatenatedJson } from './json.js';
 import { READ_COMMANDS, namespaceFromJson } from './observe.js';
-import { assertNamespaceName, mapLimit, parseBatchErrors, run, runInNamespace, type RunResult } from './process.js';
+import {
+  assertNamespaceName,
+  createLimiter,
+  parseBatchErrors,
+  run,
+  runInNamespace,
+  type RunResult,
+} from './process.js';
 
 export interface OpFailure {
   op: Op;
@@ -174,10 +181,6 @@ async function runViaNetlink(ops: Op[], timeoutMs: number | undefined, readBack:
 /** One `ip/bridge -batch -` for `ops` (ip/bridge/netns tools). */
 async function runBatch(ops: Op[], timeoutMs: number | undefined, readBack = false): Promise<GroupResult> {
   const first = ops[0]!;
-  if (first.tool === 'ip') {
-    const viaNetlink = await runViaNetlink(ops, timeoutMs, readBack);
-    if (viaNetlink) return viaNetlink;
-  }
   // Changes print nothing under -j, so the output is exactly the JSON of the appended reads.
   const reads = readBack ? READ_COMMANDS.map((c) => `${c}\n`).join('') : '';
   const input = ops.map((o) => `${o.args.join(' ')}\n`).join('') + reads;
@@ -322,13 +325,11 @@ async function runNetns(ops: Op[], timeoutMs: number | undefined): Promise<Group
 }
 
 /**
- * The lines iproute2 6.1 cannot run (`fdb_max_learned`), carried out over rtnetlink: by the
- * executor when it runs, else by one `bridgeattr.py batch` inside the namespace. Like `ip -batch`,
- * both stop at the first failure.
+ * One `bridgeattr.py batch` inside the namespace for `ops` (when the rtnetlink executor does not
+ * run them): the lines iproute2 6.1 cannot run (`fdb_max_learned`), carried out over rtnetlink.
+ * Like `ip -batch`, it stops at the first failure.
  */
 async function runNetlink(ops: Op[], timeoutMs: number | undefined): Promise<GroupResult> {
-  const viaExecutor = await runViaNetlink(ops, timeoutMs, false); // no Python start per bridge host
-  if (viaExecutor) return viaExecutor;
   const first = ops[0]!;
   const input = ops.map((o) => `${o.args.join(' ')}\n`).join('');
   let r: RunResult;
@@ -384,6 +385,9 @@ function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): P
   }
 }
 
+/** Tools whose groups the rtnetlink executor may carry out (nlexec.ts). */
+const EXECUTOR_TOOLS: ReadonlySet<string> = new Set(['ip', 'netlink']);
+
 /** Groups by (ns, tool), preserving the order of first appearance and of ops within a group. */
 function groupByTarget(ops: readonly Op[]): Op[][] {
   const groups = new Map<string, Op[]>();
@@ -431,15 +435,24 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     const groups = groupByTarget(stageOps);
     let finished = 0;
     opts.onProgress?.({ stage: stageName, done: 0, total: stageOps.length });
-    const results = await mapLimit(groups, opts.concurrency ?? 4, async (g) => {
-      // A namespace's state is final once no later stage touches it: read it back right there.
-      const reading = g[0]!.tool === 'ip' && finalStage.get(g[0]!.ns) === stageIndex;
-      const r = await runGroup(g, opts.timeoutMs, reading);
-      if (r.read) readBack.set(r.read.name, r.read);
-      finished += g.length;
-      opts.onProgress?.({ stage: stageName, done: finished, total: stageOps.length });
-      return r;
-    });
+    // Groups the rtnetlink executor carries out queue up in that one helper, all at once (no
+    // process each, so no reason to hold them back); the rest, and any batch it hands back, run as
+    // processes, `concurrency` at a time.
+    const slot = createLimiter(opts.concurrency ?? 4);
+    const results = await Promise.all(
+      groups.map(async (g) => {
+        // A namespace's state is final once no later stage touches it: read it back right there.
+        const reading = g[0]!.tool === 'ip' && finalStage.get(g[0]!.ns) === stageIndex;
+        const viaExecutor = EXECUTOR_TOOLS.has(g[0]!.tool)
+          ? await runViaNetlink(g, opts.timeoutMs, reading)
+          : undefined;
+        const r = viaExecutor ?? (await slot(() => runGroup(g, opts.timeoutMs, reading)));
+        if (r.read) readBack.set(r.read.name, r.read);
+        finished += g.length;
+        opts.onProgress?.({ stage: stageName, done: finished, total: stageOps.length });
+        return r;
+      }),
+    );
     for (const r of results) {
       done.push(...r.done);
       errors.push(...r.errors);

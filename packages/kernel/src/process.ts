@@ -218,6 +218,24 @@ export async function mapLimit<T, R>(
   return results;
 }
 
+/** A limiter: `slot(fn)` runs fn once fewer than `limit` of its calls are running. */
+export function createLimiter(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
+  const max = Math.max(1, Math.floor(limit) || 1);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <R>(fn: () => Promise<R>): Promise<R> => {
+    if (running < max) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing call hands its slot over
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 /**
  * Splits the stderr of `ip/bridge -batch` into per-line errors. iproute2 prints the error message
  * line(s) of a failing batch line, then `Command failed -:N` (N = 1-based line number).

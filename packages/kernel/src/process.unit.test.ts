@@ -2,7 +2,7 @@ import type { Op } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
 import { validateOp } from './execute.js';
 import { normalizeRouteDst } from './observe.js';
-import { assertNamespaceName, mapLimit, parseBatchErrors } from './process.js';
+import { assertNamespaceName, createLimiter, mapLimit, parseBatchErrors } from './process.js';
 
 function op(partial: Partial<Op>): Op {
   return {
@@ -49,6 +49,27 @@ describe('process helpers', () => {
     expect(out).toEqual([50, 10, 40, 20, 30]);
     expect(peak).toBe(2);
     expect(await mapLimit([], 3, async () => 1)).toEqual([]);
+  });
+  it('createLimiter bounds concurrency, also for calls that arrive while others finish', async () => {
+    const slot = createLimiter(2);
+    let inFlight = 0;
+    let peak = 0;
+    const job = (ms: number) =>
+      slot(async () => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, ms));
+        inFlight--;
+        return ms;
+      });
+    const first = [job(6), job(3), job(9), job(3)];
+    // Late arrivals, queued after a slot has been handed over to a waiting call.
+    const late = new Promise<number[]>((resolve) => setTimeout(() => resolve(Promise.all([job(2), job(2)])), 4));
+    expect(await Promise.all(first)).toEqual([6, 3, 9, 3]);
+    expect(await late).toEqual([2, 2]);
+    expect(peak).toBe(2);
+    await expect(slot(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    expect(await slot(async () => 'freed after a failure')).toBe('freed after a failure');
   });
   it('validateOp rejects anything that could break a batch line', () => {
     expect(() => validateOp(op({}))).not.toThrow();
