@@ -25,6 +25,7 @@ import ctypes
 import json
 import os
 import re
+import signal
 import sys
 
 import nsowner
@@ -181,4 +182,5 @@ def send(obj) -> None:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # nsowner's children are reaped by the kernel
     Helper().loop()
