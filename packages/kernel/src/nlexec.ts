@@ -10,11 +10,16 @@
 
 import { fileURLToPath } from 'node:url';
 import { Spawner, SpawnerError } from './spawner.js';
-import { assertNamespaceName } from './process.js';
+import { assertNamespaceName, createLimiter } from './process.js';
 
 export const NLEXEC_SCRIPT = fileURLToPath(new URL('../helpers/nlexec.py', import.meta.url));
 
 let shared: Spawner | undefined;
+
+// Requests the helper holds at once. It answers them one by one; a request's timeout runs from
+// when it is sent, so a stage of 1,000 namespaces is not sent in one go on a busy machine: enough
+// in flight to keep the helper busy, few enough that each is answered well within its timeout.
+const inFlight = createLimiter(32);
 
 /** The executor, or undefined when it is turned off or could not start. */
 function executor(): Spawner | undefined {
@@ -81,7 +86,7 @@ export async function runBatchViaNetlink(
   if (!ex) return undefined;
   let r;
   try {
-    r = await ex.run(ns, read ? ['configure', '--read'] : ['configure'], { input, timeoutMs });
+    r = await inFlight(() => ex.run(ns, read ? ['configure', '--read'] : ['configure'], { input, timeoutMs }));
   } catch (err) {
     if (err instanceof SpawnerError && err.kind === 'unavailable') return undefined;
     return { kind: 'error', error: err instanceof Error ? err.message : String(err) };
