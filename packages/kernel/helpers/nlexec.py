@@ -32,6 +32,7 @@ import nsowner
 import rtnl
 import rtnl_ops
 import rtnl_read
+import spawner
 
 VERSION = 1
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")  # as assertNamespaceName in src/process.ts
@@ -183,4 +184,5 @@ def send(obj) -> None:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # nsowner's children are reaped by the kernel
+    spawner.default_slice()  # batch work, like the spawner's commands (a server's short slice is not for it)
     Helper().loop()
