@@ -4,6 +4,8 @@ same request either way.
 
   link set dev DEV up | down | alias TEXT | addrgenmode none | mtu N | address MAC | master BR | nomaster
   link set dev BRIDGE type bridge fdb_max_learned N      (the `netlink` tool's line)
+  link add NAME [index I] type bridge [stp_state 0|1] [vlan_filtering 0|1]
+  link add NAME [index I] type veth peer [index J] name PEER [netns NS]
   addr add|del ADDR/LEN dev DEV [nodad]
   route add|replace|del DST [via GW] [dev DEV] [scope link]
 
@@ -11,6 +13,8 @@ same request either way.
 goes to `ip` whole, so a namespace's lines never run half one way and half the other.
 """
 import ipaddress
+import os
+import re
 import socket
 
 import rtnl
@@ -92,6 +96,85 @@ def parse_link_set(w: list):
     if one and rest[0] == "nomaster":
         return lambda nl: nl.request(RTM_NEWLINK, 0, link_msg(dev, 0, 0, attr_u32(IFLA_MASTER, 0)))
     raise Unsupported(f"link set {' '.join(rest)}")
+
+
+IFLA_IFNAME, IFLA_NET_NS_FD = 3, 28
+IFLA_BR_STP_STATE, IFLA_BR_VLAN_FILTERING = 5, 7
+VETH_INFO_PEER = 1
+NS_NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")  # as assertNamespaceName in src/process.ts
+IFNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+
+
+def name_and_index(w: list, i: int):
+    """NAME [index N] at w[i]: (name, index or 0, next position)."""
+    if i >= len(w) or not IFNAME_RE.match(w[i]):
+        raise Unsupported("link name")
+    name, i = w[i], i + 1
+    index = 0
+    if w[i : i + 1] == ["index"]:
+        if i + 1 >= len(w) or not w[i + 1].isdigit() or int(w[i + 1]) >= 1 << 31:
+            raise Unsupported("index")
+        index, i = int(w[i + 1]), i + 2
+    return name, index, i
+
+
+def parse_link_add(w: list):
+    """`link add NAME [index I] type bridge [stp_state 0|1] [vlan_filtering 0|1]` and
+    `link add NAME [index I] type veth peer [index J] name PEER [netns NS]`, as the planner writes them."""
+    name, index, i = name_and_index(w, 2)
+    if w[i : i + 1] != ["type"] or i + 1 >= len(w):
+        raise Unsupported("link add without type")
+    kind, rest = w[i + 1], w[i + 2 :]
+    if kind == "bridge":
+        data = b""
+        if len(rest) % 2:
+            raise Unsupported("bridge option without a value")
+        for key, val in zip(rest[::2], rest[1::2]):
+            if val not in ("0", "1") or key not in ("stp_state", "vlan_filtering"):
+                raise Unsupported(f"bridge option {key}")
+            data += attr_u32(IFLA_BR_STP_STATE, int(val)) if key == "stp_state" else attr_u8(
+                IFLA_BR_VLAN_FILTERING, int(val))
+        info = attr(IFLA_INFO_KIND, b"bridge\0") + (nested(IFLA_INFO_DATA, data) if data else b"")
+        body = IFINFOMSG.pack(0, 0, index, 0, 0) + attr(IFLA_IFNAME, name.encode() + b"\0") + nested(
+            IFLA_LINKINFO, info)
+        return lambda nl: nl.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body)
+    if kind != "veth" or rest[:1] != ["peer"]:
+        raise Unsupported(f"link add type {kind}")
+    j = 1
+    peer_index = 0
+    if rest[j : j + 1] == ["index"]:
+        if j + 1 >= len(rest) or not rest[j + 1].isdigit() or int(rest[j + 1]) >= 1 << 31:
+            raise Unsupported("peer index")
+        peer_index, j = int(rest[j + 1]), j + 2
+    if rest[j : j + 1] != ["name"] or j + 1 >= len(rest) or not IFNAME_RE.match(rest[j + 1]):
+        raise Unsupported("veth peer without name")
+    peer, tail = rest[j + 1], rest[j + 2 :]
+    ns = None
+    if tail[:1] == ["netns"] and len(tail) == 2 and NS_NAME_RE.match(tail[1]):
+        ns = tail[1]
+    elif tail:
+        raise Unsupported(f"veth peer option {tail[0]}")
+
+    def run(nl):
+        fd = -1
+        peer_attrs = attr(IFLA_IFNAME, peer.encode() + b"\0")
+        try:
+            if ns is not None:
+                try:
+                    fd = os.open(f"/run/netns/{ns}", os.O_RDONLY | os.O_CLOEXEC)
+                except OSError:
+                    raise LineError(f'Error: argument "{ns}" is wrong: Invalid "netns" value') from None
+                peer_attrs += attr_u32(IFLA_NET_NS_FD, fd)
+            peer_msg = IFINFOMSG.pack(0, 0, peer_index, 0, 0) + peer_attrs
+            info = attr(IFLA_INFO_KIND, b"veth\0") + nested(IFLA_INFO_DATA, nested(VETH_INFO_PEER, peer_msg))
+            body = IFINFOMSG.pack(0, 0, index, 0, 0) + attr(IFLA_IFNAME, name.encode() + b"\0") + nested(
+                IFLA_LINKINFO, info)
+            nl.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    return run
 
 
 def prefix(text: str):
@@ -192,6 +275,8 @@ def parse(line: str):
     w = line.split()
     if len(w) >= 2 and w[0] == "link" and w[1] == "set":
         return parse_link_set(w)
+    if len(w) >= 2 and w[0] == "link" and w[1] == "add":
+        return parse_link_add(w)
     if len(w) >= 2 and w[0] == "addr":
         return parse_addr(w)
     if len(w) >= 2 and w[0] == "route":

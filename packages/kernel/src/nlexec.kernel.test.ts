@@ -171,6 +171,25 @@ describe.skipIf(!isRoot)('the rtnetlink executor on the real kernel', () => {
     expect(missing.failed?.error).toBe('Cannot find device "nope"');
   });
 
+  it('creates bridges and veth pairs with the ifindexes asked for, and refuses an existing name', async () => {
+    const ops = [
+      netnsAdd(A),
+      netnsAdd(B),
+      ip('link', B, 'link add br0 index 4000 type bridge stp_state 1'),
+      ip('link', B, `link add h1 index 1000000 type veth peer index 2000000 name eth0 netns ${A}`),
+    ];
+    expect((await execute(ops, true)).ok).toBe(true);
+    const a = await ipRead(A);
+    const b = await ipRead(B);
+    expect(b.links['br0']).toMatchObject({ kind: 'bridge', ifindex: 4000, bridge: { stp: true } });
+    expect(b.links['h1']).toMatchObject({ kind: 'veth', ifindex: 1000000, peerIfindex: 2000000 });
+    expect(a.links['eth0']).toMatchObject({ kind: 'veth', ifindex: 2000000, peerIfindex: 1000000 });
+    const again = await execute([ip('link', B, 'link add br0 type bridge')], true);
+    expect(again.failed?.error).toBe('RTNETLINK answers: File exists');
+    const noNs = await execute([ip('link', B, `link add h2 type veth peer name eth0 netns ${P}absent`)], true);
+    expect(noNs.failed?.error).toMatch(/Invalid "netns" value/);
+  });
+
   it('hands a batch with a line it does not carry out to `ip`, whole', async () => {
     expect((await execute([netnsAdd(A), ip('link', A, 'link add d0 type bridge')], true)).ok).toBe(true);
     const batch = [
