@@ -10,7 +10,16 @@ import {
   userNamespacePath,
   type OwnedNamespaceResult,
 } from './owned-namespaces.js';
-import { addNamespacesViaNetlink, runBatchViaNetlink } from './nlexec.js';
+import {
+  EXECUTOR_TOOLS,
+  errorMessage,
+  runViaNetlink,
+  wholeGroupFailed,
+  type GroupResult,
+  type OpFailure,
+} from './execute-group.js';
+import { addNamespacesViaNetlink } from './nlexec.js';
+export type { OpFailure } from './execute-group.js';
 import { PHASES, STAGES, type NamespaceState, type Op } from '@patchbay/topology';
 import { parseConcatenatedJson } from './json.js';
 import { READ_COMMANDS, namespaceFromJson } from './observe.js';
@@ -22,11 +31,6 @@ import {
   runInNamespace,
   type RunResult,
 } from './process.js';
-
-export interface OpFailure {
-  op: Op;
-  error: string;
-}
 
 export interface ExecutionResult {
   ok: boolean;
@@ -59,13 +63,6 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** Append READ_COMMANDS to each namespace's `ip` batch of the last stage that changes it (see readBack). */
   readBack?: boolean;
-}
-
-/** The result of one group (one process, or a run of iptables-restore processes). */
-interface GroupResult {
-  done: Op[];
-  errors: OpFailure[];
-  read?: NamespaceState;
 }
 
 const FORBIDDEN_ARG = /[\s'"#\\]/;
@@ -140,42 +137,6 @@ function processError(r: RunResult, tool: string): string {
     .filter(Boolean)
     .join(' ');
   return text || `${tool} exited with status ${r.code}`;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** The process of a group failed as a whole: its first op is the failure. */
-function wholeGroupFailed(ops: Op[], error: string): GroupResult {
-  return { done: [], errors: [{ op: ops[0]!, error }] };
-}
-
-/**
- * An `ip` (or `netlink`) group through the rtnetlink executor (nlexec.ts), with what `ip -batch`
- * would have reported; undefined when it is off or does not carry out some line (then nothing was
- * done).
- */
-async function runViaNetlink(ops: Op[], timeoutMs: number | undefined, readBack: boolean) {
-  const first = ops[0]!;
-  const input = ops.map((o) => `${o.args.join(' ')}\n`).join('');
-  const a = await runBatchViaNetlink(first.ns, input, readBack, timeoutMs);
-  if (a === undefined || a.kind === 'unsupported') return undefined;
-  if (a.kind === 'error') return wholeGroupFailed(ops, a.error);
-  const done = ops.slice(0, a.done);
-  if (a.failed) {
-    const op = ops[a.failed.line - 1] ?? ops[a.done]!;
-    return { done, errors: [{ op, error: a.failed.error }] };
-  }
-  const result: GroupResult = { done, errors: [] };
-  if (a.read) {
-    try {
-      result.read = namespaceFromJson(first.ns, a.read);
-    } catch {
-      /* not read back: verify reads the namespace itself */
-    }
-  }
-  return result;
 }
 
 /** One `ip/bridge -batch -` for `ops` (ip/bridge/netns tools). */
@@ -384,9 +345,6 @@ function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): P
       throw new Error(`${ops[0]!.tool} ops are not run by executePlan`); // refused by validateOp already
   }
 }
-
-/** Tools whose groups the rtnetlink executor may carry out (nlexec.ts). */
-const EXECUTOR_TOOLS: ReadonlySet<string> = new Set(['ip', 'netlink']);
 
 /** Groups by (ns, tool), preserving the order of first appearance and of ops within a group. */
 function groupByTarget(ops: readonly Op[]): Op[][] {
