@@ -24,6 +24,8 @@ export const SPAWNER_COMMANDS: readonly string[] = Object.freeze([
   'python3',
   'sh',
   'nft',
+  'ip6tables-restore',
+  'ip6tables-save',
 ]);
 
 /** The helper's own per-child output limit (stdout and stderr together). */

@@ -11,6 +11,7 @@ import {
   type Lab,
   type NetNodeSpec,
   firewallRuleLine,
+  ruleFamilies,
 } from '@patchbay/topology';
 import {
   addPolicyFor,
@@ -194,8 +195,9 @@ export function FirewallFields({
                   {param && text(param.key, param.key, param.placeholder)}
                 </div>
                 <code className="pb-muted mono" data-testid="inspector-firewall-line">
+                  {ruleFamilies(r).includes(6) ? (ruleFamilies(r).includes(4) ? 'ip{,6}tables ' : 'ip6tables ') : ''}
                   {table === 'filter' ? '' : `-t ${table} `}
-                  {firewallRuleLine(r)}
+                  {firewallRuleLine(r, ruleFamilies(r).length === 1 ? ruleFamilies(r)[0] : 4)}
                 </code>
               </div>
             </Row>
