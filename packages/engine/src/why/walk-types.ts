@@ -1,6 +1,7 @@
 // The walk's own types: the packet as it travels (its addresses change at NAT), and a path's end.
 import type { WhyBlocked, WhyHop, WhyProtocol } from '@patchbay/topology';
 import type { KernelEnd, LabFacts } from './facts.js';
+import type { Choice } from './netfilter-rules.js';
 
 export interface Packet {
   src: string;
@@ -45,4 +46,10 @@ export interface WalkContext {
   direction: 'forward' | 'reverse';
   /** An encapsulated packet (VXLAN's UDP) walked through the underlay: no listener to check. */
   underlay?: boolean;
+  /**
+   * A random pick on the way (kube-proxy's endpoints, `-m statistic --mode random`): which of its
+   * outcomes this walk follows (default the first), and, once met, every outcome (endpoints.ts).
+   */
+  pick?: number;
+  split?: { choices: Choice[]; node: string };
 }
