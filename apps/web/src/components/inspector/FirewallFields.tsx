@@ -27,6 +27,7 @@ import { append, removeAt, replaceAt, setOptional } from '../inspector-model';
 import { focusPath, useCtx, useEdit } from './context';
 import { SelectField, TextField, type Option } from './fields';
 import { Row, RowList } from './lists';
+import { PolicyEditor } from './PolicyEditor';
 
 const opts = (values: readonly string[]): Option[] => values.map((v) => ({ value: v, label: v }));
 const PROTOCOLS: Option[] = [{ value: '', label: 'any' }, ...opts(['tcp', 'udp', 'icmp'])];
@@ -85,6 +86,10 @@ export function FirewallFields({
                 >
                   ×
                 </button>
+                <details data-testid="inspector-policy-edit">
+                  <summary>Edit {p.name}</summary>
+                  <PolicyEditor policy={lab.policies![p.index]!} index={p.index} />
+                </details>
               </li>
             ))}
           </ul>
