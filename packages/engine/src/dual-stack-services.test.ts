@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
+import { labState } from './lab-state.js';
 import { scriptFor } from './lab-export.js';
 import { exampleLab, ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
@@ -85,6 +86,11 @@ describe('IPv6 Services, policy and firewall on the real kernel', () => {
     expect(await pages('stranger', 'http://10.244.2.2:8080/index.html', 1)).toEqual(['-']);
     const v6 = await execInNamespace(ns('node1'), ['ip6tables-save', '-c', '-t', 'filter'], { stdio: 'pipe' });
     expect(v6.stdout).toMatch(/\[[1-9]\d*:\d+\] -A cali-tw-veth-web-a -m comment --comment "default deny/);
+
+    // The tables view (state) shows node1's ip6tables beside its iptables; an IPv4-only read has none.
+    const view = (await labState(t.engine, LAB)).nodes.find((n) => n.node === 'node1')!;
+    expect(view.nat6!.nat.some((l) => l.startsWith('-A KUBE-SERVICES -d fd00:96::20/128'))).toBe(true);
+    expect(view.nat!.nat.some((l) => l.startsWith('-A KUBE-SERVICES -d 10.96.0.20/32'))).toBe(true);
 
     // node1's IPv6 firewall (ip6tables INPUT): a ping from the pods' prefix meets the ACCEPT rule.
     expect(await ping(ns('client'), 'fd00:244::1')).toBe(true);
