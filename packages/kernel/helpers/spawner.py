@@ -40,7 +40,7 @@ VERSION = 1
 ALLOWED_COMMANDS = (
     "ip", "bridge", "sysctl", "iptables-restore", "iptables-save", "iptables", "ebtables-restore",
     "ebtables-save", "tcpdump", "ping", "sleep", "true", "python3", "sh", "nft", "ip6tables-restore",
-    "ip6tables-save",
+    "ip6tables-save", "ip6tables",
 )
 CHILD_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")

@@ -26,6 +26,7 @@ export const SPAWNER_COMMANDS: readonly string[] = Object.freeze([
   'nft',
   'ip6tables-restore',
   'ip6tables-save',
+  'ip6tables',
 ]);
 
 /** The helper's own per-child output limit (stdout and stderr together). */

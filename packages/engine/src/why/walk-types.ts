@@ -1,7 +1,6 @@
 // The walk's own types: the packet as it travels (its addresses change at NAT), and a path's end.
 import type { WhyBlocked, WhyHop, WhyProtocol } from '@patchbay/topology';
 import type { KernelEnd, LabFacts } from './facts.js';
-import type { Choice } from './netfilter-rules.js';
 
 export interface Packet {
   src: string;
@@ -51,5 +50,5 @@ export interface WalkContext {
    * outcomes this walk follows (default the first), and, once met, every outcome (endpoints.ts).
    */
   pick?: number;
-  split?: { choices: Choice[]; node: string };
+  split?: { choices: readonly { probability: number; packet: Packet }[]; node: string };
 }
