@@ -57,9 +57,18 @@ test('a policy edited in the inspector: badge on its pod, peers marked, enforced
   await expect(page.getByTestId('policy-peer-ns3')).toHaveCount(0);
   await expect(page.getByTestId('save-state')).toHaveText('saved');
 
+  // A firewall rule for both families on ns3: its line says it goes to iptables and ip6tables.
+  await page.getByTestId('node-ns3').click();
+  await page.getByTestId('inspector-firewall-add').click();
+  await page.getByLabel('Rule 1 protocol').selectOption('tcp');
+  await page.getByLabel('Rule 1 family').selectOption('both');
+  await expect(page.getByTestId('inspector-firewall-line')).toHaveText('ip{,6}tables -A INPUT -p tcp -j DROP');
+  await expect(page.getByTestId('save-state')).toHaveText('saved');
+
   const commands = await apply(page);
   expect(commands.some((c) => c.includes('policy ns1-ingress ingress[0]'))).toBe(true);
-  // The addresses the editor gave: ns1 .2? Read them from the kernel rather than guess.
+  expect(commands.some((c) => c.startsWith(`ip netns exec ${ns(LAB, 'ns3')} ip6tables-restore --noflush`))).toBe(true);
+  // The address the editor gave ns1, read from the kernel.
   const addr = execFileSync('ip', ['-n', ns(LAB, 'ns1'), '-4', '-o', 'addr', 'show', 'eth0'], { encoding: 'utf8' })
     .split(/\s+/)
     .find((w) => /^\d+\.\d+\.\d+\.\d+\//.test(w))!

@@ -31,6 +31,13 @@ import { PolicyEditor } from './PolicyEditor';
 
 const opts = (values: readonly string[]): Option[] => values.map((v) => ({ value: v, label: v }));
 const PROTOCOLS: Option[] = [{ value: '', label: 'any' }, ...opts(['tcp', 'udp', 'icmp'])];
+/** Which of iptables and ip6tables holds the rule (default: its addresses' family, else IPv4). */
+const FAMILIES: Option[] = [
+  { value: '', label: 'family of its addresses' },
+  { value: 'ipv4', label: 'IPv4 (iptables)' },
+  { value: 'ipv6', label: 'IPv6 (ip6tables)' },
+  { value: 'both', label: 'both' },
+];
 /** The parameter each action takes, as a text field. */
 const PARAM: Partial<Record<FirewallRuleSpec['action'], { key: keyof FirewallRuleSpec; placeholder: string }>> = {
   DNAT: { key: 'toDestination', placeholder: '10.0.0.2:80' },
@@ -176,6 +183,16 @@ export function FirewallFields({
                     options={PROTOCOLS}
                     onChange={(v) =>
                       setRule(i, setRuleField(r, 'protocol', (v || undefined) as FirewallRuleSpec['protocol']))
+                    }
+                  />
+                  <SelectField
+                    label={`Rule ${n} family`}
+                    hideLabel
+                    path={`${rp}.family`}
+                    value={r.family ?? ''}
+                    options={FAMILIES}
+                    onChange={(v) =>
+                      setRule(i, setRuleField(r, 'family', (v || undefined) as FirewallRuleSpec['family']))
                     }
                   />
                   <SelectField
