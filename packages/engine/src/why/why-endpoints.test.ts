@@ -3,6 +3,7 @@
 // The lab is the clusterip-one-pod exercise's (a ClusterIP over two pods), with a listener on
 // targetPort 8080 in web-a only: web-a's path is reachable, web-b's dies at web-b (no listener).
 import { builtinScenario } from '@patchbay/scenarios/library';
+import type { WhyHop } from '@patchbay/topology';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testEngine, type TestEngine } from '../test-support.js';
 import { explainPath } from './explain.js';
@@ -40,7 +41,7 @@ describe('why through a Service', () => {
     const [a, b] = r.endpoints!;
     expect(b!.blocked).toMatchObject({ direction: 'forward', node: 'web-b', reason: 'no-listener' });
     // Each path's DNAT hop says which endpoint it follows; the top-level walk is the first's.
-    const dnat = (hops: typeof a.forward) => hops.find((h) => h.action === 'translate')?.detail ?? '';
+    const dnat = (hops: WhyHop[]) => hops.find((h) => h.action === 'translate')?.detail ?? '';
     expect(dnat(a!.forward)).toMatch(/this path follows 10\.244\.1\.2:8080 \(endpoint 1 of 2/);
     expect(dnat(b!.forward)).toMatch(/this path follows 10\.244\.1\.3:8080 \(endpoint 2 of 2/);
     expect(r.forward).toEqual(a!.forward);
