@@ -37,6 +37,8 @@ import socket
 import struct
 import sys
 
+from nldecode import MAX_OBJECTS, decode
+
 CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
 RTNLGRP = {
@@ -155,19 +157,23 @@ def relevant(data: bytes, links: dict) -> tuple[int, int]:
     return (every if ALL_EVENTS else count), every
 
 
-def drain(s: socket.socket, links: dict) -> tuple[int, int]:
-    """Reads everything queued on a namespace's socket; returns (relevant changes, messages of any kind)."""
-    n, every = 0, 0
+def drain(s: socket.socket, links: dict, objects: list) -> tuple[int, int, int]:
+    """Reads everything queued on a namespace's socket; returns (relevant changes, messages of any
+    kind, messages not decoded). The decoded objects are appended to `objects`."""
+    n, every, opaque = 0, 0, 0
     try:
         while True:
-            a, b = relevant(s.recv(1 << 16), links)
-            n, every = n + a, every + b
+            data = s.recv(1 << 16)
+            a, b = relevant(data, links)
+            objs, o = decode(data)
+            objects.extend(objs)
+            n, every, opaque = n + a, every + b, opaque + o
     except BlockingIOError:
         pass
-    except OSError:  # ENOBUFS: events were lost, so report a change
+    except OSError:  # ENOBUFS: events were lost, so report a change (one the caller must read)
         links.clear()
-        n, every = n + 1, every + 1
-    return n, every
+        n, every, opaque = n + 1, every + 1, opaque + 1
+    return n, every, opaque
 
 
 def drain_all(s: socket.socket) -> int:
@@ -264,23 +270,35 @@ def main() -> None:
     poller.register(sys.stdin.fileno(), select.POLLIN)
     out = sys.stdout
     buf = b""
-    changed: dict[str, tuple[int, int]] = {}
+    # per namespace: [relevant changes, messages of any kind, decoded objects, messages not decoded]
+    changed: dict[str, list] = {}
 
     def collect(name: str, sock: socket.socket) -> None:
-        n, every = drain(sock, link_memory.setdefault(name, {}))
+        objects: list = []
+        n, every, opaque = drain(sock, link_memory.setdefault(name, {}), objects)
         if every:
-            was = changed.get(name, (0, 0))
-            changed[name] = (was[0] + n, was[1] + every)
+            was = changed.setdefault(name, [0, 0, [], 0])
+            was[0] += n
+            was[1] += every
+            was[2].extend(objects)
+            was[3] += opaque
 
     def collect_nft(name: str) -> None:
         n = drain_all(nft[name]) if name in nft else 0
-        if n:
-            was = changed.get(name, (0, 0))
-            changed[name] = (was[0] + n, was[1] + n)
+        if n:  # nf_tables messages are not decoded: the caller reads the rules again
+            was = changed.setdefault(name, [0, 0, [], 0])
+            was[0] += n
+            was[1] += n
+            was[3] += n
 
     def report() -> None:
-        for name, (n, every) in changed.items():
-            out.write(json.dumps({"ns": name, "events": n, "all": every}) + "\n")
+        for name, (n, every, objects, opaque) in changed.items():
+            if len(objects) > MAX_OBJECTS:  # a storm: one read is cheaper than many small updates
+                objects, opaque = [], opaque + len(objects)
+            line = {"ns": name, "events": n, "all": every, "opaque": opaque}
+            if objects:
+                line["objects"] = objects
+            out.write(json.dumps(line, separators=(",", ":")) + "\n")
         changed.clear()
         out.flush()
 

@@ -7,6 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { DecodedObject } from './live-patch.js';
 import { CHILD_ENV, assertNamespaceName } from './process.js';
 
 const HELPER = fileURLToPath(new URL('../helpers/nswatch.py', import.meta.url));
@@ -20,6 +21,10 @@ interface HelperLine {
   events?: number;
   /** Messages of any kind (neighbours, learned FDB entries, carrier changes too). */
   all?: number;
+  /** Messages of this report the helper could not decode (links, rules, netconf, nf_tables, lost ones). */
+  opaque?: number;
+  /** The addresses, routes, neighbours and FDB entries the report's messages describe (helpers/nldecode.py). */
+  objects?: DecodedObject[];
   watching?: boolean;
   error?: string;
 }
@@ -51,9 +56,11 @@ export interface NamespaceWatcherEvents {
   change: [ns: string];
   /**
    * Anything in `ns` changed, desired state or not (ARP neighbours, learned FDB entries, carrier):
-   * what the live tables show. Emitted after `change` when both apply.
+   * what the live tables show. Emitted after `change` when both apply. `objects`: what changed,
+   * decoded from the kernel's messages, when every message of the report could be decoded
+   * (addresses added, routes, neighbours, FDB entries); undefined when the namespace must be read.
    */
-  activity: [ns: string];
+  activity: [ns: string, objects?: readonly DecodedObject[]];
   /** The helper died; every namespace must be considered changed. */
   lost: [reason: string];
 }
@@ -133,7 +140,8 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
       return;
     }
     if (msg.events) this.emit('change', msg.ns);
-    if (msg.all ?? msg.events) this.emit('activity', msg.ns);
+    if (msg.all ?? msg.events)
+      this.emit('activity', msg.ns, msg.opaque === 0 && msg.objects?.length ? msg.objects : undefined);
   }
 
   isWatching(ns: string): boolean {
