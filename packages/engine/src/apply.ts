@@ -21,7 +21,7 @@ import {
   withProcessOps,
   withoutCniObjects,
 } from '@patchbay/topology';
-import { executePlan, listNamespaces, type ProgressEvent } from '@patchbay/kernel';
+import { listNamespaces, type ProgressEvent } from '@patchbay/kernel';
 import { checkCniAttachments, cniRecords, planLabCni, runCniOps } from './cni-attachments.js';
 import { removingNamespaces, type EngineContext } from './context.js';
 import { convergeBack } from './converge-back.js';
@@ -29,6 +29,7 @@ import { observeLab } from './observe-lab.js';
 import { EngineError } from './errors.js';
 import { appliedEntry, applyingEntry } from './journal-entries.js';
 import { withLabLock } from './lock.js';
+import { executeKernelOps } from './neighbour-flushes.js';
 import { planLabProcesses, runProcessOps } from './run-processes.js';
 
 export interface ApplyOptions {
@@ -141,7 +142,11 @@ export async function applyLab(
       )),
     );
     const execute = () =>
-      executePlan(kernelOps, { concurrency: ctx.settings.concurrency, onProgress: opts.onProgress, readBack: true });
+      executeKernelOps(ctx, kernelOps, {
+        concurrency: ctx.settings.concurrency,
+        onProgress: opts.onProgress,
+        readBack: true,
+      });
     const result = await removingNamespaces(ctx, lab.name, deletedNamespaces(kernelOps), 'apply', execute);
     const t3 = now();
     timings.executeMs = t3 - t2;
@@ -206,7 +211,8 @@ async function verify(
   before: KernelState,
   readBack: ReadonlyMap<string, NamespaceState>,
 ): Promise<Change[]> {
-  const scope = touchedNamespaces(ops);
+  // A neighbour flush changes no desired state: the namespaces it alone touched have nothing to verify.
+  const scope = touchedNamespaces(ops.filter((o) => o.phase !== 'neigh'));
   const stillThere = new Set(await listNamespaces(ctx.labNamespacePrefix(name)));
   const touched = scope.filter((n) => desired.namespaces[n]);
   const otherTools = new Set(ops.filter((o) => o.tool !== 'ip' && o.tool !== 'netns').map((o) => o.ns));

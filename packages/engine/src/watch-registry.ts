@@ -9,7 +9,13 @@
 // fenced (never watched again) until the deletion is over. A lab subscription (`watchLab`) follows
 // its lab: the engine calls `refreshLab` after each apply, and the subscription then watches the
 // lab's namespaces of that moment.
-import { NamespaceWatcher, type DecodedObject, type NamespaceCounters } from '@patchbay/kernel';
+import {
+  NamespaceWatcher,
+  type DecodedObject,
+  type NamespaceCounters,
+  type NeighbourFlush,
+  type NeighbourFlushResult,
+} from '@patchbay/kernel';
 import type { LifecycleLog } from './lifecycle.js';
 
 export interface WatchListener {
@@ -141,6 +147,13 @@ export class WatchRegistry {
   counters(names: readonly string[]): Promise<NamespaceCounters> {
     const w = this.watcher;
     return w && !w.isClosed ? w.counters(names) : Promise.resolve({});
+  }
+
+  /** `ip neigh flush` done by the helper in watched namespaces; the others come back in `unknown`. */
+  async flushNeighbours(flushes: readonly NeighbourFlush[]): Promise<NeighbourFlushResult> {
+    await this.queue.catch(() => undefined);
+    const w = this.watcher;
+    return w && !w.isClosed ? w.flushNeighbours(flushes) : { flushed: 0, unknown: [...flushes], failed: [] };
   }
 
   isWatching(ns: string): boolean {

@@ -9,7 +9,11 @@ changed: {"ns": NAME, "events": N}. Node cannot setns() itself (libuv threads), 
 Commands on stdin, one per line: "add NAME" / "del NAME" (acknowledged with {"ns", "watching"}),
 "sync TOKEN" (reports every change queued so far, then {"sync": TOKEN}), and "counters TOKEN NS..."
 (interface counters of those watched namespaces: {"counters": TOKEN, "stats": {NS: {IFNAME: [rx_packets,
-tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped]}}}). Names are checked against a strict
+tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped]}}}), and "neigh-flush TOKEN NS/DEV/ADDRESS..."
+(`ip neigh flush to ADDRESS dev DEV` in each, over the watcher's own sockets: nlneigh.py; answered with
+{"neigh": TOKEN, "flushed": N, "unknown": [items not watched], "errors": {item: message}}). Each report
+line also carries the objects its messages describe (nldecode.py): "objects", and "opaque", how many
+messages could not be decoded. Names are checked against a strict
 pattern and only opened under /run/netns. The helper exits when stdin closes.
 
 Counters are read with an RTM_GETLINK dump on a second socket per namespace, one that joins no
@@ -37,6 +41,7 @@ import socket
 import struct
 import sys
 
+import nlneigh
 from nldecode import MAX_OBJECTS, decode
 
 CLONE_NEWNET = 0x40000000
@@ -157,13 +162,16 @@ def relevant(data: bytes, links: dict) -> tuple[int, int]:
     return (every if ALL_EVENTS else count), every
 
 
-def drain(s: socket.socket, links: dict, objects: list) -> tuple[int, int, int]:
+def drain(s: socket.socket, links: dict, objects: list, book: "nlneigh.Book | None" = None) -> tuple[int, int, int]:
     """Reads everything queued on a namespace's socket; returns (relevant changes, messages of any
-    kind, messages not decoded). The decoded objects are appended to `objects`."""
+    kind, messages not decoded). The decoded objects are appended to `objects`; the namespace's
+    neighbour book, if it has one, learns from every message."""
     n, every, opaque = 0, 0, 0
     try:
         while True:
             data = s.recv(1 << 16)
+            if book is not None:
+                book.learn(data)
             a, b = relevant(data, links)
             objs, o = decode(data)
             objects.extend(objs)
@@ -172,6 +180,8 @@ def drain(s: socket.socket, links: dict, objects: list) -> tuple[int, int, int]:
         pass
     except OSError:  # ENOBUFS: events were lost, so report a change (one the caller must read)
         links.clear()
+        if book is not None:
+            book.lost = True
         n, every, opaque = n + 1, every + 1, opaque + 1
     return n, every, opaque
 
@@ -272,10 +282,16 @@ def main() -> None:
     buf = b""
     # per namespace: [relevant changes, messages of any kind, decoded objects, messages not decoded]
     changed: dict[str, list] = {}
+    dump_seq_box = [1 << 20]  # sequence numbers of the neighbour dumps and deletions (apart from counters')
+    # neighbour books (nlneigh.py), filled on a namespace's first `neigh-flush`
+    books: dict[str, nlneigh.Book] = {}
 
     def collect(name: str, sock: socket.socket) -> None:
         objects: list = []
-        n, every, opaque = drain(sock, link_memory.setdefault(name, {}), objects)
+        book = books.get(name)
+        n, every, opaque = drain(sock, link_memory.setdefault(name, {}), objects, book)
+        if book is not None and book.lost:
+            books.pop(name, None)  # messages were lost (ENOBUFS): refilled on the next flush
         if every:
             was = changed.setdefault(name, [0, 0, [], 0])
             was[0] += n
@@ -322,6 +338,34 @@ def main() -> None:
                         out.write(json.dumps({"sync": name}) + "\n")
                         out.flush()
                         continue
+                    if verb == "neigh-flush":
+                        # "neigh-flush TOKEN NS/DEV/ADDRESS...": `ip neigh flush to ADDRESS dev DEV` in NS
+                        token, *items = name.split() or [""]
+                        flushed, unknown, errors = 0, [], {}
+                        for item in items:
+                            ns, _, rest = item.partition("/")
+                            dev, _, address = rest.rpartition("/")
+                            sock = by_name.get(ns)
+                            if sock is None or ns not in dumpers:
+                                unknown.append(item)
+                                continue
+                            collect(ns, sock)  # everything the kernel said so far is in the book
+                            if ns not in books:
+                                dump_seq_box[0] += 2
+                                filled = nlneigh.fill(dumpers[ns], dump_seq_box[0])
+                                if filled is None:
+                                    unknown.append(item)
+                                    continue
+                                books[ns] = filled
+                            dump_seq_box[0] += 1
+                            err = nlneigh.flush(dumpers[ns], books[ns], dev, address, dump_seq_box[0])
+                            if err is None:
+                                flushed += 1
+                            else:
+                                errors[item] = err
+                        out.write(json.dumps({"neigh": token, "flushed": flushed, "unknown": unknown, "errors": errors}) + "\n")
+                        out.flush()
+                        continue
                     if verb == "counters":
                         token, *names = name.split() or [""]
                         stats = {}
@@ -358,6 +402,7 @@ def main() -> None:
                         # The socket holds the namespace alive: close it before anyone deletes it.
                         s = by_name.pop(name, None)
                         link_memory.pop(name, None)
+                        books.pop(name, None)
                         d = dumpers.pop(name, None)
                         if d is not None:
                             d.close()
