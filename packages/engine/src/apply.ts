@@ -63,17 +63,50 @@ export const deletedNamespaces = (ops: readonly Op[]): string[] =>
 const createdNamespaces = (ops: readonly Op[]): string[] =>
   ops.filter((o) => o.phase === 'namespace').map((o) => o.args[2]!);
 
+/** The namespaces whose iptables and ebtables a lab manages. */
+interface ManagedTables {
+  iptables: string[];
+  ebtables: string[];
+}
+
+/**
+ * ManagedTables of the last few labs compiled, by prefix and document: an apply needs the previous
+ * revision's, and compiling the whole previous lab again for them was a third of planning an
+ * incremental change at N=200.
+ */
+const managedTablesMemo = new Map<string, ManagedTables>();
+const MANAGED_TABLES_MEMO = 16;
+
+function managedTables(prefix: string, lab: Lab, compiled?: DesiredState): ManagedTables {
+  const key = `${prefix}\0${JSON.stringify(lab)}`;
+  const kept = managedTablesMemo.get(key);
+  if (kept) return kept;
+  const desired = compiled ?? compile(lab, prefix);
+  const tables = {
+    iptables: Object.values(desired.namespaces)
+      .filter((n) => n.iptables)
+      .map((n) => n.name),
+    ebtables: ebtablesNamespaces(lab, prefix),
+  };
+  if (managedTablesMemo.size >= MANAGED_TABLES_MEMO) managedTablesMemo.delete(managedTablesMemo.keys().next().value!);
+  managedTablesMemo.set(key, tables);
+  return tables;
+}
+
 /** The desired state of `lab`, plus default tables where a previous revision managed iptables or ebtables. */
 export function desiredFor(prefix: string, lab: Lab, previous?: Lab): DesiredState {
   const desired = compile(lab, prefix);
+  if (!previous) return desired;
+  managedTables(prefix, lab, desired); // remembered for the next apply, whose previous revision this is
+  const before = managedTables(prefix, previous);
   // A namespace whose tables the previous revision managed (NAT, firewall, NetworkPolicy chains)
   // and this one does not gets default tables back.
-  for (const [ns, prev] of Object.entries(previous ? compile(previous, prefix).namespaces : {})) {
+  for (const ns of before.iptables) {
     const state = desired.namespaces[ns];
-    if (prev.iptables && state && !state.iptables) state.iptables = defaultIptablesState();
+    if (state && !state.iptables) state.iptables = defaultIptablesState();
   }
   // Likewise ebtables: a bridge host that had anti-spoofing ports gets an empty filter table back.
-  for (const ns of previous ? ebtablesNamespaces(previous, prefix) : []) {
+  for (const ns of before.ebtables) {
     const state = desired.namespaces[ns];
     if (state && !state.ebtables) state.ebtables = defaultEbtablesState();
   }
