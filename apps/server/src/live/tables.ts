@@ -198,6 +198,8 @@ export class TablesHub {
     if (s.timer) return; // a read is already due
     const settle = decoded ? TABLES_DECODED_SETTLE_MS : TABLES_SETTLE_MS;
     const wait = Math.max(settle, s.lastRead + TABLES_MIN_INTERVAL_MS - performance.now());
+    // at once, not through a timer (Node waits at least 1 ms for one)
+    if (wait <= 0) return void this.reread(w, ns, s);
     s.timer = setTimeout(() => void this.reread(w, ns, s), wait);
   }
 
