@@ -207,18 +207,17 @@ describe('patchLiveRead', () => {
 
   it('adds addresses; the first IPv6 one, an unknown interface and a deleted address are left to a read', () => {
     const k = kept();
-    const addr = (over: object): DecodedObject =>
-      ({
-        t: 'addr',
-        op: 'new',
-        family: 'inet',
-        ifindex: 4,
-        local: '10.5.0.1',
-        prefixlen: 16,
-        scope: 0,
-        flags: 0x80,
-        ...over,
-      }) as DecodedObject;
+    const addr = (over: object): DecodedObject => ({
+      t: 'addr',
+      op: 'new',
+      family: 'inet',
+      ifindex: 4,
+      local: '10.5.0.1',
+      prefixlen: 16,
+      scope: 0,
+      flags: 0x80,
+      ...over,
+    });
     expect(patchLiveRead(k.state, k.tables, [addr({})])).toBe(true);
     expect(k.state.links['d0']!.addresses).toEqual(['10.1.2.3/24', '10.5.0.1/16']);
     expect(
@@ -234,18 +233,17 @@ describe('patchLiveRead', () => {
 
   it('neighbours as `ip neigh` lists them, FDB entries as `bridge fdb`, with the learned count', () => {
     const k = kept();
-    const neigh = (over: object): DecodedObject =>
-      ({
-        t: 'neigh',
-        op: 'new',
-        family: 'inet',
-        ifindex: 4,
-        state: 0x02,
-        flags: 0,
-        dst: '10.1.2.9',
-        lladdr: '02:00:00:00:00:09',
-        ...over,
-      }) as DecodedObject;
+    const neigh = (over: object): DecodedObject => ({
+      t: 'neigh',
+      op: 'new',
+      family: 'inet',
+      ifindex: 4,
+      state: 0x02,
+      flags: 0,
+      dst: '10.1.2.9',
+      lladdr: '02:00:00:00:00:09',
+      ...over,
+    });
     expect(patchLiveRead(k.state, k.tables, [neigh({})])).toBe(true);
     expect(k.tables.neighbours).toEqual([
       { dst: '10.1.2.9', dev: 'd0', lladdr: '02:00:00:00:00:09', state: ['REACHABLE'] },
