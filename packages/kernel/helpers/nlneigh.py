@@ -9,7 +9,7 @@ existing one is deleted with one RTM_DELNEIGH. A namespace's book is filled on i
 RTM_GETLINK and one RTM_GETNEIGH dump) and kept current from the notifications after that.
 
 Like `ip neigh flush`, entries that are PERMANENT or NOARP are left alone (iproute2 flushes every
-other state by default).
+other state by default, NONE included).
 """
 import socket
 import struct
@@ -115,7 +115,8 @@ def flush(d: socket.socket, book: Book, dev: str, address: str, seq: int) -> str
     except OSError:
         return f"bad address {address}"
     state = book.entries.get((index, dst))
-    if state is None or not (state & 0xFF & ~(NUD_PERMANENT | NUD_NOARP)):
+    # ip's flush filter: every state but PERMANENT and NOARP, NONE (0) included
+    if state is None or (state and not (state & 0xFF & ~(NUD_PERMANENT | NUD_NOARP))):
         return None
     attr = struct.pack("=HH", 4 + len(dst), NDA_DST) + dst
     body = struct.pack("=BxxxiHBB", family, index, 0, 0, 0) + attr
