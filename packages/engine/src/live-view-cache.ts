@@ -8,7 +8,17 @@
 // nf_tables change, which is how iptables-nft and ebtables-nft write their rules), so a change made
 // anywhere — an apply, a student's shell, the kernel's own ARP ageing — is read again, and
 // an unchanged namespace costs one round trip to the watcher (`sync`) instead of four processes.
-import { mapLimit, observeNamespaces, readLiveTables, type LiveTables } from '@patchbay/kernel';
+// When the watcher could decode every message of a report (addresses added, routes, neighbours,
+// FDB entries: kernel live-patch.ts), the kept entry is brought up to date from them instead, so a
+// student's `ip addr add` or an ARP entry reaches the tables with no process at all.
+import {
+  mapLimit,
+  observeNamespaces,
+  patchLiveRead,
+  readLiveTables,
+  type DecodedObject,
+  type LiveTables,
+} from '@patchbay/kernel';
 import type { NamespaceState } from '@patchbay/topology';
 import type { WatchRegistry, WatchSubscription } from './watch-registry.js';
 
@@ -35,17 +45,29 @@ export class LiveViewCache {
   /** Namespaces served from memory, and read from the kernel (tests, benchmarks). */
   hits = 0;
   misses = 0;
+  /** Reports applied to a kept entry from the watcher's decoded objects (tests, benchmarks). */
+  patched = 0;
 
   /** `registry`: watch what is read (a long-lived engine); without it every read goes to the kernel. */
   constructor(private readonly registry?: WatchRegistry) {
     this.watcher = registry?.subscribe({
-      change: (ns) => this.invalidate(ns),
-      activity: (ns) => this.invalidate(ns),
+      // `activity` comes with every report, `change` ones included (kernel watch.ts)
+      activity: (ns, objects) => this.update(ns, objects),
       released: (ns) => this.invalidate(ns),
       lost: () => {
         for (const ns of [...this.entries.keys()]) this.invalidate(ns);
       },
     });
+  }
+
+  /** A report about `ns`: its kept entry patched from `objects` when they are given and apply, else dropped. */
+  private update(ns: string, objects: readonly DecodedObject[] | undefined): void {
+    const kept = this.entries.get(ns);
+    if (!kept || !objects) return this.invalidate(ns);
+    if (!patchLiveRead(kept.state, kept.tables, objects)) return this.invalidate(ns);
+    this.patched++;
+    // A read begun before this report saw the namespace without it: not to be kept.
+    this.generation.set(ns, (this.generation.get(ns) ?? 0) + 1);
   }
 
   invalidate(ns: string): void {
