@@ -1,6 +1,7 @@
 // The live views' reads kept until the kernel reports a change (live-view-cache.ts), on the real
 // kernel: an unchanged lab is served from memory; a change made from outside the engine (an address,
-// an iptables rule, ARP) is seen by the next read, of that namespace alone; a lab destroyed and
+// an iptables rule, ARP) is seen by the next read, patched from the watcher's decoded messages or
+// read again, of that namespace alone; a lab destroyed and
 // applied again under the same names is read afresh. Prefix pblvc-.
 import { afterEach, describe, expect, it } from 'vitest';
 import { runInNamespace } from '@patchbay/kernel';
@@ -42,9 +43,15 @@ describe('LiveViewCache', () => {
     expect(e.liveViews.misses).toBe(readFirst);
     expect(e.liveViews.hits).toBeGreaterThanOrEqual(readFirst);
 
-    // an address added from a shell, not by the engine
+    // an address added from a shell, not by the engine: patched from the watcher's decoded message, no read
     await runInNamespace(WEB, 'ip', ['addr', 'add', '10.99.0.1/32', 'dev', 'lo']);
     expect(await addressesOf(e, 'ns-web')).toContain('10.99.0.1/32');
+    expect(e.liveViews.misses).toBe(readFirst);
+    expect(e.liveViews.patched).toBeGreaterThan(0);
+
+    // deleted again: the kernel may drop routes with it unreported, so that namespace alone is read
+    await runInNamespace(WEB, 'ip', ['addr', 'del', '10.99.0.1/32', 'dev', 'lo']);
+    expect(await addressesOf(e, 'ns-web')).not.toContain('10.99.0.1/32');
     expect(e.liveViews.misses).toBe(readFirst + 1);
 
     // veth peers are named in a namespace served from memory, as in one read afresh
