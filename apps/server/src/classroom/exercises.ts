@@ -35,6 +35,8 @@ export { exerciseRoom, sessionRoom } from './exercise-audience.js';
 export interface ExerciseHubOptions {
   /** Check runs at once over all labs. */
   concurrency: number;
+  /** Of those, runs asked for on the off chance (Enter, the periodic tick) at most: the rest wait for kernel changes and people. */
+  backgroundConcurrency: number;
   /** Labs realized (joins, resets) at once. */
   realizeConcurrency: number;
   /** A watched lab's checks run at least this often (what no kernel event reports: some sysctls, a legacy-iptables rule). */
@@ -46,9 +48,11 @@ export interface ExerciseHubOptions {
 }
 
 export const EXERCISE_HUB_DEFAULTS: ExerciseHubOptions = Object.freeze({
-  // Runs mostly wait (a ping that gets no reply waits its second): 12 at once keep a class of 40
-  // checked every few seconds (bench:class) at little CPU.
-  concurrency: 12,
+  // Runs mostly wait (a ping that gets no reply waits its second): 12 background runs at once keep
+  // a class of 40 checked every few seconds (bench:class) at little CPU, and 12 more slots are kept
+  // for runs a kernel change or a person asked for, so a student's fix does not queue behind them.
+  concurrency: 24,
+  backgroundConcurrency: 12,
   realizeConcurrency: 6,
   periodicMs: 10_000,
   enterDebounceMs: 1000,
@@ -70,6 +74,10 @@ export class ExerciseHub {
   private readonly audience: ExerciseAudience;
   /** When each lab's latest run finished (performance.now()), for the periodic runs. */
   private readonly lastRunAt = new Map<string, number>();
+  /** Checks each lab's latest run passed (settleAfterProgress). */
+  private readonly lastPassed = new Map<string, number>();
+  /** Labs whose next run is the settling repeat of a run that made progress. */
+  private readonly settling = new Set<string>();
   private readonly enterTimers = new Map<string, NodeJS.Timeout>();
   private readonly ticker: NodeJS.Timeout;
 
@@ -82,8 +90,10 @@ export class ExerciseHub {
     this.scenarios = new ScenarioSource(app.store, app.engine);
     this.records = new ExerciseRecords(app.store);
     this.realize = new Semaphore(this.options.realizeConcurrency);
-    this.scheduler = new CheckScheduler(this.options.concurrency, (lab, trigger, signal) =>
-      this.execute(lab, trigger, signal),
+    this.scheduler = new CheckScheduler(
+      this.options.concurrency,
+      (lab, trigger, signal) => this.execute(lab, trigger, signal),
+      { backgroundLimit: this.options.backgroundConcurrency },
     );
     this.watch = new LabChangeWatch({
       watches: app.engine.watches,
@@ -206,6 +216,8 @@ export class ExerciseHub {
       await this.app.store.labs.delete(lab);
       this.records.forget(lab);
       this.lastRunAt.delete(lab);
+      this.lastPassed.delete(lab);
+      this.settling.delete(lab);
       return removed;
     });
   }
@@ -323,10 +335,28 @@ export class ExerciseHub {
       trigger,
     };
     this.lastRunAt.set(lab, performance.now());
+    this.settleAfterProgress(lab, run);
     const row = await this.records.record(ctx, run);
     if (row) await this.emitProgress(row.id, row);
     this.audience.sendResults(run);
     return run;
+  }
+
+  /**
+   * A run that passes more checks than the lab's run before, but not all, came right after a
+   * student's step while the kernel may still be settling: a neighbour being resolved again on its
+   * retransmit timer (up to a second when a ping of the student's own kept it probing), a carrier
+   * coming up, a bridge learning. Nothing the watch reports marks the end of that, so the checks
+   * run once more at once (urgent) instead of at the next Enter or tick; a run that made no
+   * progress (a failing lab being poked) is not repeated, and neither is the repeat itself.
+   */
+  private settleAfterProgress(lab: string, run: CheckRun): void {
+    const before = this.lastPassed.get(lab);
+    this.lastPassed.set(lab, run.passed);
+    if (this.settling.delete(lab)) return;
+    if (before === undefined || run.passed <= before || run.passed === run.total) return;
+    this.settling.add(lab);
+    this.trigger(lab, 'change');
   }
 
   private periodic(): void {

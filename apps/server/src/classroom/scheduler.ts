@@ -44,16 +44,26 @@ export class QueueTicket {
   }
 }
 
-/** A counting semaphore: FIFO, urgent waiters before background ones (one slot in BACKGROUND_EVERY excepted). */
+/**
+ * A counting semaphore: FIFO, urgent waiters before background ones, and background holders at most
+ * `backgroundLimit` at once (the rest of the slots kept for urgent work). While both wait, one slot
+ * in BACKGROUND_EVERY still goes to the oldest background waiter, so none waits forever.
+ */
 export class Semaphore {
   private free: number;
+  private backgroundActive = 0;
   private readonly urgent: (() => void)[] = [];
   private readonly background: (() => void)[] = [];
   /** Slots given to urgent waiters while background ones waited, since a background one got one. */
   private urgentStreak = 0;
+  readonly backgroundLimit: number;
 
-  constructor(readonly limit: number) {
+  constructor(
+    readonly limit: number,
+    backgroundLimit = limit,
+  ) {
     this.free = limit;
+    this.backgroundLimit = Math.max(1, Math.min(limit, backgroundLimit));
   }
 
   get active(): number {
@@ -66,36 +76,51 @@ export class Semaphore {
   }
 
   async use<T>(fn: () => Promise<T>, ticket?: QueueTicket): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((go) => this.wait(go, ticket));
+    let background = !!ticket?.background;
+    if (this.free > 0 && (!background || this.backgroundActive < this.backgroundLimit)) this.take(background);
+    else background = await new Promise<boolean>((go) => this.wait(go, ticket));
     try {
       return await fn();
     } finally {
-      const next = this.next();
-      if (next) next();
-      else this.free++;
+      this.free++;
+      if (background) this.backgroundActive--;
+      this.dispatch();
     }
   }
 
-  private wait(go: () => void, ticket: QueueTicket | undefined): void {
-    if (!ticket?.background) return void this.urgent.push(go);
-    this.background.push(go);
+  private take(background: boolean): void {
+    this.free--;
+    if (background) this.backgroundActive++;
+  }
+
+  /** Queues a waiter; `go(background)` once it holds a slot (as background, or urgent after a promotion). */
+  private wait(go: (background: boolean) => void, ticket: QueueTicket | undefined): void {
+    if (!ticket?.background) return void this.urgent.push(() => go(false));
+    const asBackground = () => go(true);
+    this.background.push(asBackground);
     ticket.onPromote = () => {
       ticket.onPromote = undefined;
-      const i = this.background.indexOf(go);
+      const i = this.background.indexOf(asBackground);
       if (i < 0) return;
       this.background.splice(i, 1);
-      this.urgent.push(go);
+      this.urgent.push(() => go(false));
+      this.dispatch();
     };
   }
 
-  private next(): (() => void) | undefined {
-    if (this.background.length && (!this.urgent.length || this.urgentStreak >= BACKGROUND_EVERY - 1)) {
-      this.urgentStreak = 0;
-      return this.background.shift();
+  private dispatch(): void {
+    while (this.free > 0) {
+      const backgroundMay = this.background.length > 0 && this.backgroundActive < this.backgroundLimit;
+      if (backgroundMay && (!this.urgent.length || this.urgentStreak >= BACKGROUND_EVERY - 1)) {
+        this.urgentStreak = 0;
+        this.take(true);
+        this.background.shift()!();
+      } else if (this.urgent.length) {
+        if (this.background.length) this.urgentStreak++;
+        this.take(false);
+        this.urgent.shift()!();
+      } else return;
     }
-    if (this.urgent.length && this.background.length) this.urgentStreak++;
-    return this.urgent.shift();
   }
 }
 
@@ -130,13 +155,15 @@ interface LabLine<R> {
 export class CheckScheduler<R> {
   private readonly lines = new Map<string, LabLine<R>>();
   private readonly runs: Semaphore;
+  private readonly settleMs: number;
 
   constructor(
     limit: number,
     private readonly execute: (lab: string, trigger: Trigger, signal: AbortSignal) => Promise<R>,
-    private readonly settleMs = OVERTAKE_SETTLE_MS,
+    { backgroundLimit = limit, settleMs = OVERTAKE_SETTLE_MS }: { backgroundLimit?: number; settleMs?: number } = {},
   ) {
-    this.runs = new Semaphore(limit);
+    this.settleMs = settleMs;
+    this.runs = new Semaphore(limit, backgroundLimit);
   }
 
   /** Runs in flight now (all labs). */
