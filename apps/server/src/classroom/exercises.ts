@@ -28,7 +28,7 @@ import { ExerciseRecords } from './exercise-records.js';
 import { ScenarioSource, type ExerciseContext } from './scenario-source.js';
 import { CheckScheduler, Semaphore, type RunRequest, type Trigger } from './scheduler.js';
 import { revealedHints } from './views.js';
-import { LabChangeWatch } from './watch.js';
+import { CHANGE_DEBOUNCE_MS, LabChangeWatch } from './watch.js';
 
 export { exerciseRoom, sessionRoom } from './exercise-audience.js';
 
@@ -56,7 +56,7 @@ export const EXERCISE_HUB_DEFAULTS: ExerciseHubOptions = Object.freeze({
   realizeConcurrency: 6,
   periodicMs: 10_000,
   enterDebounceMs: 1000,
-  debounceMs: 400,
+  debounceMs: CHANGE_DEBOUNCE_MS,
 });
 
 export class ExerciseHub {

@@ -17,7 +17,12 @@
 import type { WatchListener } from '@patchbay/engine';
 import type { FastifyBaseLogger } from 'fastify';
 
-export const CHANGE_DEBOUNCE_MS = 400;
+/**
+ * The events of one `ip` command arrive within a few ms; 100 ms merges them without making a
+ * student wait (400 ms before runs could be overtaken: then a run started early on a lab still
+ * changing kept its slot until its failing pings timed out).
+ */
+export const CHANGE_DEBOUNCE_MS = 100;
 
 /** What the watch needs of the engine's watch registry. */
 export interface LabWatchSource {
