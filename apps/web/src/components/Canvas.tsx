@@ -33,6 +33,7 @@ import { freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { toFlow, type FlowEdge, type FlowNode } from '../model/graph';
 import type { EditorStore, XY } from '../store/editor';
 import type { LiveStore } from '../store/live';
+import { linkMenuItems, nodeMenuItems, type CanvasActions } from './canvas-menus';
 import { ContextMenu, type MenuItem } from './ContextMenu';
 import { EditorContext } from './editor-context';
 import { LabNode } from './LabNode';
@@ -64,16 +65,14 @@ const edgeTypes = {
   serviceEndpoint: ServiceEndpointEdge,
 };
 export const PALETTE_MIME = 'application/x-patchbay-kind';
+export type { CanvasActions } from './canvas-menus';
 
-/** What the context menus offer; an action left out is not offered (a student's exercise page has no capture). */
-export interface CanvasActions {
-  onCapture?: (node: string, iface?: string) => void;
-  onPing?: (node: string) => void;
-  /** Opens a shell in a netns or router node (hosts and bridges get none). */
-  onTerminal?: (node: string) => void;
-  /** Asks Why? from a node (given only while the lab runs and Why? is allowed). */
-  onWhy?: (node: string) => void;
-}
+// Props given to React Flow as constants: a new array or object at each render makes its memoized
+// views (the graph view, every node and edge wrapper) render again (bench:web).
+const MULTI_SELECTION_KEYS = ['Meta', 'Control', 'Shift'];
+const DEFAULT_VIEWPORT = { x: 0, y: 0, zoom: 1 };
+const PRO_OPTIONS = { hideAttribution: true };
+const isValidConnection = (c: { source: string; target: string }) => c.source !== c.target;
 
 type AnyEdge = FlowEdge;
 
@@ -329,12 +328,47 @@ export function Canvas({
     [flow, store, readOnly],
   );
 
-  const openMenu = (e: MouseEvent, items: MenuItem[]) => {
+  const openMenu = useCallback((e: MouseEvent, items: MenuItem[]) => {
     e.preventDefault();
     // From the keyboard (the menu key, Shift+F10) the event has no pointer: open at the focused element.
     const r = e.clientX || e.clientY ? undefined : (e.target as HTMLElement).getBoundingClientRect();
     setMenu(r ? { x: r.left + r.width / 2, y: r.bottom, items } : { x: e.clientX, y: e.clientY, items });
-  };
+  }, []);
+
+  // Every handler given to React Flow keeps its identity across renders (the canvas renders at each
+  // mouse move of a drag): the page's actions are read through a ref.
+  const actionsRef = useRef(actions);
+  actionsRef.current = actions;
+  const onNodeContextMenu = useCallback(
+    (e: MouseEvent, n: FlowNode) => {
+      if (n.type === 'service') return e.preventDefault();
+      const items = nodeMenuItems(actionsRef.current, n.id, n.data.kind);
+      if (items.length) openMenu(e, items);
+      else e.preventDefault();
+    },
+    [openMenu],
+  );
+  const onEdgeContextMenu = useCallback(
+    (e: MouseEvent, edge: AnyEdge) => {
+      const link = edge.type === 'link' ? edge.data?.link : undefined;
+      const items = link ? linkMenuItems(actionsRef.current, link) : [];
+      if (items.length) openMenu(e, items);
+    },
+    [openMenu],
+  );
+  const onNodeDragStart = useCallback(
+    (_e: unknown, _n: FlowNode, nodes: FlowNode[]) => {
+      const pos = store.getState().positions;
+      dragStart.current = Object.fromEntries(nodes.map((n) => [n.id, pos[n.id] ?? n.position]));
+    },
+    [store],
+  );
+  const onNodeDragStop = useCallback(() => {
+    if (Object.keys(dragged.current).length) store.getState().moveLive(dragged.current);
+    dragged.current = {};
+    store.getState().commitMove(dragStart.current);
+  }, [store]);
+  const onPaneClick = useCallback(() => store.getState().select([], []), [store]);
 
   return (
     <EditorContext.Provider value={store}>
@@ -360,62 +394,20 @@ export function Canvas({
           onEdgesChange={onEdgesChange}
           onConnect={onConnect}
           nodesConnectable={!readOnly}
-          isValidConnection={(c) => c.source !== c.target}
+          isValidConnection={isValidConnection}
           connectionMode={ConnectionMode.Loose}
-          onNodeDragStart={(_e, _n, dragged) => {
-            const pos = store.getState().positions;
-            dragStart.current = Object.fromEntries(dragged.map((n) => [n.id, pos[n.id] ?? n.position]));
-          }}
-          onNodeDragStop={() => {
-            if (Object.keys(dragged.current).length) store.getState().moveLive(dragged.current);
-            dragged.current = {};
-            store.getState().commitMove(dragStart.current);
-          }}
-          onPaneClick={() => store.getState().select([], [])}
-          onNodeContextMenu={(e, n) => {
-            if (n.type === 'service') return e.preventDefault();
-            const kind = (n.data as { kind: string }).kind;
-            const { onCapture, onPing, onTerminal, onWhy } = actions;
-            const items = [
-              ...(onCapture
-                ? [
-                    {
-                      label: `Capture on ${n.id} (any interface)`,
-                      run: () => onCapture(n.id, kind === 'bridge' ? n.id : 'any'),
-                    },
-                  ]
-                : []),
-              ...(onPing && kind !== 'bridge' ? [{ label: `Ping from ${n.id}`, run: () => onPing(n.id) }] : []),
-              ...(onTerminal && ['netns', 'router'].includes(kind)
-                ? [{ label: `Open a terminal in ${n.id}`, run: () => onTerminal(n.id) }]
-                : []),
-              ...(onWhy && kind !== 'bridge' ? [{ label: `Why? From ${n.id} to…`, run: () => onWhy(n.id) }] : []),
-            ];
-            if (items.length) openMenu(e, items);
-            else e.preventDefault();
-          }}
-          onEdgeContextMenu={(e, edge) => {
-            const link = edge.type === 'link' ? edge.data?.link : undefined;
-            const onCapture = actions.onCapture;
-            if (!link || !onCapture) return;
-            openMenu(e, [
-              {
-                label: `Capture on ${link.a.node} ${link.a.interface}`,
-                run: () => onCapture(link.a.node, link.a.interface),
-              },
-              {
-                label: `Capture on ${link.b.node} ${link.b.interface}`,
-                run: () => onCapture(link.b.node, link.b.interface),
-              },
-            ]);
-          }}
+          onNodeDragStart={onNodeDragStart}
+          onNodeDragStop={onNodeDragStop}
+          onPaneClick={onPaneClick}
+          onNodeContextMenu={onNodeContextMenu}
+          onEdgeContextMenu={onEdgeContextMenu}
           deleteKeyCode={null}
           selectionKeyCode="Shift"
-          multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+          multiSelectionKeyCode={MULTI_SELECTION_KEYS}
           minZoom={0.1}
-          defaultViewport={{ x: 0, y: 0, zoom: 1 }}
+          defaultViewport={DEFAULT_VIEWPORT}
           onlyRenderVisibleElements
-          proOptions={{ hideAttribution: true }}
+          proOptions={PRO_OPTIONS}
         >
           <Background gap={20} />
           <Controls showInteractive={false} />
