@@ -10,6 +10,7 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore as useFlowStore,
   type Connection,
   type EdgeChange,
   type NodeChange,
@@ -36,7 +37,8 @@ import type { LiveStore } from '../store/live';
 import { linkMenuItems, nodeMenuItems, type CanvasActions } from './canvas-menus';
 import { ContextMenu, type MenuItem } from './ContextMenu';
 import { EditorContext } from './editor-context';
-import { LabNode } from './LabNode';
+import { CompactLinks } from './CompactLinks';
+import { LabNode, zoomedOut } from './LabNode';
 import { HostedEdge, LinkEdge, MacvlanEdge, OverlayEdge } from './LinkEdge';
 import { ServiceEndpointEdge, ServiceNode } from './ServiceNode';
 import { isServiceId, serviceNameOf, toggleEndpoint } from '../model/service-edit';
@@ -73,6 +75,7 @@ const MULTI_SELECTION_KEYS = ['Meta', 'Control', 'Shift'];
 const DEFAULT_VIEWPORT = { x: 0, y: 0, zoom: 1 };
 const PRO_OPTIONS = { hideAttribution: true };
 const isValidConnection = (c: { source: string; target: string }) => c.source !== c.target;
+const NO_EDGES: FlowEdge[] = [];
 
 type AnyEdge = FlowEdge;
 
@@ -181,6 +184,8 @@ export function Canvas({
   const [flowNodes, setFlowNodes] = useState(nodes);
   useEffect(() => setFlowNodes(nodes), [nodes]);
   const dragged = useRef<Record<string, XY>>({});
+  // Zoomed out, links are drawn by CompactLinks, not as React Flow's edges (see there).
+  const compact = useFlowStore(zoomedOut);
 
   // Fitting the view to the drawing when the store asks (`fit()`: a lab opened, "Arrange"), once
   // React Flow has the current nodes (flowNodes catches up with nodes one render later), so the fit
@@ -387,7 +392,7 @@ export function Canvas({
       >
         <ReactFlow
           nodes={flowNodes}
-          edges={edges}
+          edges={compact ? NO_EDGES : edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
@@ -410,6 +415,7 @@ export function Canvas({
           proOptions={PRO_OPTIONS}
         >
           <Background gap={20} />
+          {compact && <CompactLinks nodes={flowNodes} edges={edges} />}
           <Controls showInteractive={false} />
           {/* The minimap redraws every node on each change: past a few hundred it costs frames. On a
               small canvas (a student's exercise page) it would cover the lab: shown only on a roomy one. */}
