@@ -7,6 +7,8 @@ import {
   Background,
   ConnectionMode,
   Controls,
+  getNodesBounds,
+  getViewportForBounds,
   MiniMap,
   ReactFlow,
   useReactFlow,
@@ -76,6 +78,7 @@ const DEFAULT_VIEWPORT = { x: 0, y: 0, zoom: 1 };
 const PRO_OPTIONS = { hideAttribution: true };
 const isValidConnection = (c: { source: string; target: string }) => c.source !== c.target;
 const NO_EDGES: FlowEdge[] = [];
+const MIN_ZOOM = 0.1;
 
 type AnyEdge = FlowEdge;
 
@@ -182,7 +185,6 @@ export function Canvas({
   // alone); the store gets them once, when the drag ends. Rebuilding the whole graph from the
   // store on every mouse move cost a frame budget several times over at 300 nodes (bench:web).
   const [flowNodes, setFlowNodes] = useState(nodes);
-  useEffect(() => setFlowNodes(nodes), [nodes]);
   const dragged = useRef<Record<string, XY>>({});
   // Zoomed out, links are drawn by CompactLinks, not as React Flow's edges (see there).
   const compact = useFlowStore(zoomedOut);
@@ -195,8 +197,28 @@ export function Canvas({
   // made before this canvas mounted (an exercise page draws it once the lab arrived) is honoured.
   const fitRequests = useStore(store, (s) => s.fitRequests);
   const minimap = nodes.length > 0 && nodes.length <= 150 && showsMinimap(size);
+  // With the minimap shown (bottom right), the fit keeps a strip on the right free: no node under it.
+  const padding = useMemo(
+    () =>
+      minimap
+        ? { top: fitPadding, bottom: fitPadding, left: fitPadding, right: `${MINIMAP.width + 24}px` as const }
+        : fitPadding,
+    [minimap, fitPadding],
+  );
   const [fitted, setFitted] = useState(0);
   const fitting = useRef(0);
+  // A new drawing to fit: the view is first set from the nodes' positions and default size, before
+  // React Flow gets the nodes, so it draws them once, at about the zoom the fit lands on (a
+  // 1,000-node lab was drawn in full at 100 %, handles and all, then again zoomed out: bench:web).
+  // The fit below then frames the measured nodes.
+  useEffect(() => {
+    if (fitting.current !== fitRequests && size && nodes.length > 0 && flowNodes !== nodes) {
+      const { width, height } = size;
+      void flow.setViewport(getViewportForBounds(getNodesBounds(nodes), width, height, MIN_ZOOM, 1, padding));
+    }
+    setFlowNodes(nodes);
+    // Only a new drawing sets the view (`flowNodes` catching up, or a drag, must not): `nodes` alone.
+  }, [nodes]);
   useEffect(() => {
     // Also waits for the canvas's size: whether the minimap shows changes the fit.
     if (fitting.current === fitRequests || flowNodes !== nodes || !size) return;
@@ -204,14 +226,8 @@ export function Canvas({
     const done = () => setFitted((f) => Math.max(f, request));
     // React Flow settles a fit only once it has measured some node: an empty drawing goes back to the origin.
     if (nodes.length === 0) void flow.setViewport({ x: 0, y: 0, zoom: 1 }).then(done);
-    else {
-      // With the minimap shown (bottom right), the fit keeps a strip on the right free: no node under it.
-      const padding = minimap
-        ? { top: fitPadding, bottom: fitPadding, left: fitPadding, right: `${MINIMAP.width + 24}px` as const }
-        : fitPadding;
-      void flow.fitView({ maxZoom: 1, padding }).then(done);
-    }
-  }, [fitRequests, flowNodes, nodes, flow, fitPadding, minimap, size]);
+    else void flow.fitView({ maxZoom: 1, padding }).then(done);
+  }, [fitRequests, flowNodes, nodes, flow, padding, size]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
@@ -409,7 +425,7 @@ export function Canvas({
           deleteKeyCode={null}
           selectionKeyCode="Shift"
           multiSelectionKeyCode={MULTI_SELECTION_KEYS}
-          minZoom={0.1}
+          minZoom={MIN_ZOOM}
           defaultViewport={DEFAULT_VIEWPORT}
           onlyRenderVisibleElements
           proOptions={PRO_OPTIONS}

@@ -29,7 +29,7 @@ describe("the canvas's context menus", () => {
     expect(calls).toEqual(['capture br0 br0', 'capture r1 any', 'ping r1', 'terminal r1', 'why r1']);
   });
 
-  it("offers a link a capture on either end, and nothing without the capture action", () => {
+  it('offers a link a capture on either end, and nothing without the capture action', () => {
     const link = { a: { node: 'ns1', interface: 'eth0' }, b: { node: 'br0', interface: 'br0-ns1' } };
     calls.length = 0;
     const items = linkMenuItems(all, link);
