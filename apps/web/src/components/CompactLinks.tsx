@@ -21,13 +21,14 @@ function CompactLinksView({ nodes, edges }: { nodes: readonly FlowNode[]; edges:
       const m = flow.getInternalNode(id)?.measured;
       return { x: p.x, y: p.y, w: m?.width ?? NODE_WIDTH, h: m?.height ?? NODE_HEIGHT };
     };
-    return compactLinkPaths(edges, rectOf);
+    const moving = new Set(nodes.filter((n) => n.dragging).map((n) => n.id));
+    return compactLinkPaths(edges, rectOf, moving);
   }, [nodes, edges, flow]);
   return (
     <ViewportPortal>
       <svg className="pb-compact-links" data-testid="compact-links">
         {paths.map((p) => (
-          <path key={p.className} className={`react-flow__edge-path ${p.className}`} d={p.d} />
+          <path key={p.key} className={`react-flow__edge-path ${p.className}`} d={p.d} />
         ))}
       </svg>
     </ViewportPortal>

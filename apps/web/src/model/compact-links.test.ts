@@ -35,13 +35,28 @@ describe('compact links (a zoomed-out drawing)', () => {
       ],
       (n) => rects[n],
     );
-    expect(paths).toEqual([
+    expect(paths.map(({ key: _, ...p }) => p)).toEqual([
       // a's right border to b's left border; a's bottom to c's top
       { className: 'pb-link link-unknown', d: 'M100 25L300 25M50 50L50 200' },
       { className: 'pb-link link-unknown selected', d: expect.stringMatching(/^M[\d.]+ [\d.]+L[\d.]+ [\d.]+$/) },
       { className: 'pb-link link-down', d: 'M100 25L300 25' },
       { className: 'pb-hosted', d: 'M50 50L50 200' },
     ]);
+    expect(new Set(paths.map((p) => p.key)).size).toBe(paths.length);
+  });
+
+  it('gives the links of the nodes being dragged paths of their own', () => {
+    const edges = [link('l1', 'a', 'b'), link('l2', 'a', 'c'), link('l3', 'b', 'c')];
+    const paths = compactLinkPaths(edges, (n) => rects[n], new Set(['c']));
+    expect(paths).toEqual([
+      { key: 'still pb-link link-unknown', className: 'pb-link link-unknown', d: 'M100 25L300 25' },
+      {
+        key: 'moving pb-link link-unknown',
+        className: 'pb-link link-unknown',
+        d: expect.stringContaining('M50 50L50 200'),
+      },
+    ]);
+    expect(paths[1]!.d.split('M')).toHaveLength(3);
   });
 
   it("gives a line the classes of its full view's path", () => {

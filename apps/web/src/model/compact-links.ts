@@ -38,21 +38,27 @@ export function edgeLineClass(e: FlowEdge): string {
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
-/** One path (SVG `d`) per distinct look; an edge whose node has no rectangle (not drawn) is left out. */
+/**
+ * One path (SVG `d`) per distinct look; an edge whose node has no rectangle (not drawn) is left out.
+ * The links of the nodes being dragged (`moving`) get paths of their own: while a drag runs only
+ * those change, so the browser repaints the dragged links, not every link of the drawing.
+ */
 export function compactLinkPaths(
   edges: readonly FlowEdge[],
   rectOf: (node: string) => Rect | undefined,
-): { className: string; d: string }[] {
-  const byClass = new Map<string, string[]>();
+  moving: ReadonlySet<string> = new Set(),
+): { key: string; className: string; d: string }[] {
+  const byKey = new Map<string, { className: string; parts: string[] }>();
   for (const e of edges) {
     const a = rectOf(e.source);
     const b = rectOf(e.target);
     if (!a || !b) continue;
     const { from, to } = linkSegment(a, b);
-    const cls = edgeLineClass(e);
-    let parts = byClass.get(cls);
-    if (!parts) byClass.set(cls, (parts = []));
-    parts.push(`M${r1(from.x)} ${r1(from.y)}L${r1(to.x)} ${r1(to.y)}`);
+    const className = edgeLineClass(e);
+    const key = `${moving.has(e.source) || moving.has(e.target) ? 'moving' : 'still'} ${className}`;
+    let path = byKey.get(key);
+    if (!path) byKey.set(key, (path = { className, parts: [] }));
+    path.parts.push(`M${r1(from.x)} ${r1(from.y)}L${r1(to.x)} ${r1(to.y)}`);
   }
-  return [...byClass].map(([className, parts]) => ({ className, d: parts.join('') }));
+  return [...byKey].map(([key, p]) => ({ key, className: p.className, d: p.parts.join('') }));
 }

@@ -41,7 +41,7 @@ describe('check (the store’s validation)', () => {
       // a wrong type (structure) next to a meaning problem
       { ...lab, links: [{ ...first, a: { ...first.a, mtu: 'big' as unknown as number } }, ...lab.links.slice(1)] },
       // a field left undefined by an edit: the saved file has no such key
-      { ...lab, links: [{ ...first, a: { ...first.a, mtu: undefined as unknown as number } }, ...lab.links.slice(1)] },
+      { ...lab, links: [{ ...first, a: { ...first.a, mtu: undefined } }, ...lab.links.slice(1)] },
       // a node name the kernel cannot take
       { ...lab, nodes: { ...lab.nodes, 'bad name!': { kind: 'netns' } } },
     ];
