@@ -31,7 +31,7 @@ describe('compact links (a zoomed-out drawing)', () => {
         link('l3', 'b', 'c', { selected: true }),
         link('l4', 'a', 'b', {}, { live: { aUp: true, bUp: false } }),
         link('gone', 'a', 'nowhere'),
-        { id: 'hosted:x', type: 'hosted', source: 'a', target: 'c', data: {} } as FlowEdge,
+        { id: 'hosted:x', type: 'hosted', source: 'a', target: 'c', data: {} },
       ],
       (n) => rects[n],
     );
@@ -72,7 +72,7 @@ describe('compact links (a zoomed-out drawing)', () => {
         source: 'a',
         target: 'b',
         data: { overlay: 'ov', vni: 42 },
-      } as FlowEdge),
+      }),
     ).toBe('pb-overlay');
   });
 });
