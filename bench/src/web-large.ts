@@ -13,6 +13,7 @@ import { sleep } from './util.js';
 import {
   emptyPaneStretch,
   installRecorder,
+  linksDrawn,
   pct,
   scenario,
   startRecording,
@@ -113,7 +114,7 @@ export async function measureLargeLab(
     await sleep(500);
     const fitted = await viewportTransform(page);
     const nodesRendered = await page.locator('.react-flow__node').count();
-    const edgesRendered = await page.locator('.react-flow__edge').count();
+    const edgesRendered = await linksDrawn(page);
     await installRecorder(page);
     const pans: Scenario[] = [];
     const pan = async (id: string, label: string) => {

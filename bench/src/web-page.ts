@@ -201,3 +201,18 @@ export async function emptyPaneStretch(page: Page, length: number): Promise<XY> 
 export async function viewportTransform(page: Page): Promise<string> {
   return page.locator('.react-flow__viewport').evaluate((e) => (e as HTMLElement).style.transform);
 }
+
+/**
+ * Links drawn: React Flow's edges in the DOM, or zoomed out (below the app's DETAIL_ZOOM) the
+ * segments of the canvas's compact link paths, one `M` each.
+ */
+export async function linksDrawn(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      document.querySelectorAll('.react-flow__edge').length +
+      [...document.querySelectorAll('[data-testid="compact-links"] path')].reduce(
+        (n, p) => n + (p.getAttribute('d')?.split('M').length ?? 1) - 1,
+        0,
+      ),
+  );
+}
