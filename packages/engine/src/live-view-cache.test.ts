@@ -82,4 +82,30 @@ describe('LiveViewCache', () => {
     await e.apply(exampleLab('two-containers.yaml'));
     expect(await addressesOf(e, 'ns-web')).not.toContain('10.99.0.2/32');
   });
+
+  it('joins requests made while a read of the same namespace is in flight, but not across a change', async () => {
+    const e = await applied();
+    await runInNamespace(WEB, 'ip', ['addr', 'add', '10.99.0.3/32', 'dev', 'lo']);
+    await labState(e, 'two-containers');
+    // An address deleted is a change the watcher does not patch (kernel live-patch.ts): read again.
+    await runInNamespace(WEB, 'ip', ['addr', 'del', '10.99.0.3/32', 'dev', 'lo']);
+    const misses = e.liveViews.misses;
+    // Three views asked for at once after one change (a tables delta, a check run, a state request): one read.
+    const views = await Promise.all([1, 2, 3].map(() => labState(e, 'two-containers')));
+    expect(e.liveViews.misses).toBe(misses + 1);
+    expect(e.liveViews.joined).toBeGreaterThanOrEqual(2);
+    for (const v of views) expect(v).toEqual(views[0]);
+    const web = views[0]!.nodes.find((n) => n.node === 'ns-web')!;
+    expect(web.interfaces.flatMap((i) => i.addresses ?? [])).not.toContain('10.99.0.3/32');
+    // Each caller has its own copy.
+    expect(views[1]!.nodes).not.toBe(views[0]!.nodes);
+
+    // A change reported while a read is in flight: a request after it reads again.
+    const first = labState(e, 'two-containers');
+    await runInNamespace(WEB, 'ip', ['addr', 'add', '10.99.0.4/32', 'dev', 'lo']);
+    const second = await labState(e, 'two-containers');
+    await first;
+    const addresses = second.nodes.find((n) => n.node === 'ns-web')!.interfaces.flatMap((i) => i.addresses ?? []);
+    expect(addresses).toContain('10.99.0.4/32');
+  });
 });

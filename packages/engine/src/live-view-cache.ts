@@ -28,6 +28,15 @@ export interface LiveRead {
   tables: LiveTables;
 }
 
+interface InflightRead {
+  generation: number;
+  epoch: number;
+  ebtables: boolean;
+  ip6tables: boolean;
+  /** The namespace as the read found it (undefined: gone); a copy no caller holds. */
+  read: Promise<LiveRead | undefined>;
+}
+
 /** Generations kept at most (one per namespace ever invalidated) before they are all forgotten at once. */
 const MAX_GENERATIONS = 100_000;
 
@@ -42,9 +51,17 @@ export class LiveViewCache {
   /** Bumped when `generation` is forgotten, so no read begun before is kept. */
   private epoch = 0;
   private readonly watcher?: WatchSubscription;
-  /** Namespaces served from memory, and read from the kernel (tests, benchmarks). */
+  /**
+   * Kernel reads in flight, per namespace, with the generation they began at: a request for the
+   * same namespace meanwhile (a class's tables delta, check run and state request after one
+   * change) joins the read instead of starting the same processes again, unless a report came in
+   * after the read began.
+   */
+  private readonly inflight = new Map<string, InflightRead>();
+  /** Namespaces served from memory, read from the kernel, and joined to a read in flight (tests, benchmarks). */
   hits = 0;
   misses = 0;
+  joined = 0;
   /** Reports applied to a kept entry from the watcher's decoded objects (tests, benchmarks). */
   patched = 0;
 
@@ -115,20 +132,56 @@ export class LiveViewCache {
       else misses.push(n);
     }
     this.hits += out.size;
-    this.misses += misses.length;
     if (misses.length === 0) return out;
     const epoch = this.epoch;
-    const before = new Map(misses.map((n) => [n, this.generation.get(n) ?? 0]));
-    const fresh = await this.readKernel(misses, concurrency, ebtables, ip6tables);
-    for (const [n, r] of fresh) {
-      if (epoch === this.epoch && (this.generation.get(n) ?? 0) === before.get(n) && watched(n)) {
-        this.entries.set(n, structuredClone(r));
-        if (ebtables.has(n)) this.withEbtables.add(n);
-        else this.withEbtables.delete(n);
-        if (ip6tables.has(n)) this.withIp6tables.add(n);
-        else this.withIp6tables.delete(n);
+    const joins: [string, Promise<LiveRead | undefined>][] = [];
+    const toRead: string[] = [];
+    for (const n of misses) {
+      const f = this.inflight.get(n);
+      const current = f && f.epoch === epoch && f.generation === (this.generation.get(n) ?? 0);
+      if (current && (!ebtables.has(n) || f.ebtables) && (!ip6tables.has(n) || f.ip6tables)) joins.push([n, f.read]);
+      else toRead.push(n);
+    }
+    this.misses += toRead.length;
+    this.joined += joins.length;
+    if (toRead.length) {
+      const before = new Map(toRead.map((n) => [n, this.generation.get(n) ?? 0]));
+      const batch = this.readKernel(toRead, concurrency, ebtables, ip6tables);
+      for (const n of toRead) {
+        // A copy taken before this caller gets (and may change) the read.
+        const read = batch.then((m) => {
+          const r = m.get(n);
+          return r && structuredClone(r);
+        });
+        const entry: InflightRead = {
+          generation: before.get(n)!,
+          epoch,
+          ebtables: ebtables.has(n),
+          ip6tables: ip6tables.has(n),
+          read,
+        };
+        this.inflight.set(n, entry);
+        void read
+          .catch(() => undefined)
+          .finally(() => {
+            if (this.inflight.get(n) === entry) this.inflight.delete(n);
+          });
       }
-      out.set(n, r);
+      const fresh = await batch;
+      for (const [n, r] of fresh) {
+        if (epoch === this.epoch && (this.generation.get(n) ?? 0) === before.get(n) && watched(n)) {
+          this.entries.set(n, structuredClone(r));
+          if (ebtables.has(n)) this.withEbtables.add(n);
+          else this.withEbtables.delete(n);
+          if (ip6tables.has(n)) this.withIp6tables.add(n);
+          else this.withIp6tables.delete(n);
+        }
+        out.set(n, r);
+      }
+    }
+    for (const [n, read] of joins) {
+      const r = await read;
+      if (r) out.set(n, structuredClone(r));
     }
     return out;
   }
@@ -157,6 +210,7 @@ export class LiveViewCache {
     this.entries.clear();
     this.withEbtables.clear();
     this.withIp6tables.clear();
+    this.inflight.clear();
     await this.watcher?.close();
   }
 }
