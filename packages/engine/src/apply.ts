@@ -211,7 +211,7 @@ export async function applyLab(
       )),
     );
 
-    const drift = await verify(ctx, lab.name, kernelOps, desired, observed, result.readBack);
+    const drift = await verify(ctx, lab.name, kernelOps, desired, observed, result.readBack, result.readBackWhole);
     processFailures.push(...(await checkCniAttachments(ctx, lab.name))); // CHECK on verify
     timings.verifyMs = now() - t3;
     await ctx.journal.write(appliedEntry(ctx.prefix, lab, revision + 1, Object.keys(desired.namespaces)));
@@ -254,12 +254,18 @@ async function verify(
   desired: DesiredState,
   before: KernelState,
   readBack: ReadonlyMap<string, NamespaceState>,
+  readBackWhole: ReadonlySet<string> = new Set(),
 ): Promise<Change[]> {
   // A neighbour flush changes no desired state: the namespaces it alone touched have nothing to verify.
   const scope = touchedNamespaces(ops.filter((o) => o.phase !== 'neigh'));
   const stillThere = new Set(await listNamespaces(ctx.labNamespacePrefix(name)));
   const touched = scope.filter((n) => desired.namespaces[n]);
-  const otherTools = new Set(ops.filter((o) => o.tool !== 'ip' && o.tool !== 'netns').map((o) => o.ns));
+  // Changed by another process than the read-back's, unless the executor ran them in its batch.
+  const otherTools = new Set(
+    ops
+      .filter((o) => o.tool !== 'ip' && o.tool !== 'netns' && !(o.tool === 'netlink' && readBackWhole.has(o.ns)))
+      .map((o) => o.ns),
+  );
   const fullRead = touched.filter((n) => {
     const d = desired.namespaces[n]!;
     return (

@@ -16,6 +16,7 @@ IFLA_LINKINFO, IFLA_IFALIAS, IFLA_AF_SPEC, IFLA_LINK_NETNSID = 18, 20, 26, 37
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 4, 5
 IFLA_INET6_ADDR_GEN_MODE = 8
 IFLA_BR_STP_STATE, IFLA_BR_VLAN_FILTERING = 5, 7
+IFLA_BR_FDB_N_LEARNED, IFLA_BR_FDB_MAX_LEARNED = 48, 49
 IFLA_VXLAN_ID, IFLA_VXLAN_LINK, IFLA_VXLAN_LOCAL, IFLA_VXLAN_LEARNING, IFLA_VXLAN_PORT, IFLA_VXLAN_LOCAL6 = (
     1, 3, 4, 7, 15, 17)
 IFLA_MACVLAN_MODE = 1
@@ -110,6 +111,11 @@ def linkinfo(b: bytes | None, name_of) -> dict | None:
         if kind == "bridge" and data:
             out["info_data"] = {"stp_state": u32(data.get(IFLA_BR_STP_STATE)) or 0,
                                 "vlan_filtering": u8(data.get(IFLA_BR_VLAN_FILTERING)) or 0}
+            # Linux 6.8's FDB cap and count, named as a newer iproute2 prints them (6.1 does not:
+            # observe.ts reads them through bridge-attrs.ts); absent on older kernels.
+            for key, t in (("fdb_max_learned", IFLA_BR_FDB_MAX_LEARNED), ("fdb_n_learned", IFLA_BR_FDB_N_LEARNED)):
+                if t in data:
+                    out["info_data"][key] = u32(data[t])
         elif kind == "vxlan" and data:
             d: dict = {"id": u32(data.get(IFLA_VXLAN_ID)) or 0}
             if IFLA_VXLAN_LOCAL in data:

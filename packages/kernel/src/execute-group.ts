@@ -26,6 +26,21 @@ export function wholeGroupFailed(ops: Op[], error: string): GroupResult {
   return { done: [], errors: [{ op: ops[0]!, error }] };
 }
 
+/**
+ * Each bridge's FDB cap and count from the executor's link read (`info_data.fdb_max_learned`,
+ * `fdb_n_learned`), as observe.ts's addBridgeFdbAttrs sets them from bridge-attrs.ts.
+ */
+function addFdbAttrs(state: NamespaceState, links: unknown): void {
+  if (!Array.isArray(links)) return;
+  for (const l of links as { ifname?: string; linkinfo?: { info_data?: Record<string, unknown> } }[]) {
+    const bridge = l.ifname === undefined ? undefined : state.links[l.ifname]?.bridge;
+    const data = l.linkinfo?.info_data;
+    if (!bridge || !data) continue;
+    if (typeof data['fdb_max_learned'] === 'number') bridge.fdbMaxLearned = data['fdb_max_learned'];
+    if (typeof data['fdb_n_learned'] === 'number') bridge.fdbLearned = data['fdb_n_learned'];
+  }
+}
+
 /** Tools whose groups the rtnetlink executor may carry out. */
 export const EXECUTOR_TOOLS: ReadonlySet<string> = new Set(['ip', 'netlink']);
 
@@ -53,6 +68,7 @@ export async function runViaNetlink(
   if (a.read) {
     try {
       result.read = namespaceFromJson(first.ns, a.read);
+      addFdbAttrs(result.read, a.read[0]);
     } catch {
       /* not read back: verify reads the namespace itself */
     }

@@ -18,7 +18,7 @@ import {
   type GroupResult,
   type OpFailure,
 } from './execute-group.js';
-import { addNamespacesViaNetlink } from './nlexec.js';
+import { addNamespacesViaNetlink, netlinkExecutorEnabled } from './nlexec.js';
 export type { OpFailure } from './execute-group.js';
 import { PHASES, STAGES, type NamespaceState, type Op } from '@patchbay/topology';
 import { parseConcatenatedJson } from './json.js';
@@ -46,6 +46,11 @@ export interface ExecutionResult {
    * process (no extra process per namespace). Links, addresses, routes and netconf only.
    */
   readBack: Map<string, NamespaceState>;
+  /**
+   * Namespaces whose read-back was taken after their `netlink` ops too (the rtnetlink executor ran
+   * them in the same batch as the `ip` ones), bridges' FDB caps included: their read is whole.
+   */
+  readBackWhole: Set<string>;
 }
 
 export interface ProgressEvent {
@@ -356,11 +361,28 @@ function runGroup(ops: Op[], timeoutMs: number | undefined, readBack = false): P
   }
 }
 
-/** Groups by (ns, tool), preserving the order of first appearance and of ops within a group. */
-function groupByTarget(ops: readonly Op[]): Op[][] {
+/** Runs the parts of a group one after the other (stopping at a failure) as one group's result. */
+async function runInParts(parts: Op[][], run: (part: Op[]) => Promise<GroupResult>): Promise<GroupResult> {
+  const out: GroupResult = { done: [], errors: [] };
+  for (const part of parts) {
+    const r = await run(part);
+    out.done.push(...r.done);
+    out.errors.push(...r.errors);
+    if (r.read) out.read = r.read;
+    if (r.errors.length) break;
+  }
+  return out;
+}
+
+/**
+ * Groups by (ns, tool), preserving the order of first appearance and of ops within a group. With
+ * `mergeNetlink` (the executor runs), a namespace's `netlink` ops join its `ip` ones, in plan order:
+ * one batch for both, read back once after both.
+ */
+function groupByTarget(ops: readonly Op[], mergeNetlink: boolean): Op[][] {
   const groups = new Map<string, Op[]>();
   for (const op of ops) {
-    const key = `${op.tool}\u0000${op.ns}`;
+    const key = `${mergeNetlink && op.tool === 'netlink' ? 'ip' : op.tool}\u0000${op.ns}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(op);
@@ -394,13 +416,14 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
   const done: Op[] = [];
   const errors: OpFailure[] = [];
   const readBack = new Map<string, NamespaceState>();
+  const readBackWhole = new Set<string>();
   const finalStage = opts.readBack ? lastStageTouching(ops) : new Map<string, number>();
   for (const [stageIndex, stage] of STAGES.entries()) {
     const inStage = new Set<string>(stage);
     const stageOps = ops.filter((o) => inStage.has(o.phase));
     if (stageOps.length === 0) continue;
     const stageName = stage.join('+');
-    const groups = groupByTarget(stageOps);
+    const groups = groupByTarget(stageOps, netlinkExecutorEnabled());
     let finished = 0;
     opts.onProgress?.({ stage: stageName, done: 0, total: stageOps.length });
     // Groups the rtnetlink executor carries out queue up in that one helper, all at once (no
@@ -410,11 +433,18 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     const results = await Promise.all(
       groups.map(async (g) => {
         // A namespace's state is final once no later stage touches it: read it back right there.
-        const reading = g[0]!.tool === 'ip' && finalStage.get(g[0]!.ns) === stageIndex;
-        const viaExecutor = EXECUTOR_TOOLS.has(g[0]!.tool)
+        const tools = new Set(g.map((o) => o.tool));
+        const reading = tools.has('ip') && finalStage.get(g[0]!.ns) === stageIndex;
+        const viaExecutor = [...tools].every((t) => EXECUTOR_TOOLS.has(t))
           ? await runViaNetlink(g, opts.timeoutMs, reading)
           : undefined;
-        const r = viaExecutor ?? (await slot(() => runGroup(g, opts.timeoutMs, reading)));
+        if (viaExecutor?.read && tools.has('netlink')) readBackWhole.add(g[0]!.ns);
+        // A merged group the executor hands back runs as before: its `ip` batch, then its `netlink` one.
+        const r =
+          viaExecutor ??
+          (await runInParts(groupByTarget(g, false), (part) =>
+            slot(() => runGroup(part, opts.timeoutMs, reading && part[0]!.tool === 'ip')),
+          ));
         if (r.read) readBack.set(r.read.name, r.read);
         finished += g.length;
         opts.onProgress?.({ stage: stageName, done: finished, total: stageOps.length });
@@ -433,6 +463,7 @@ export async function executePlan(ops: readonly Op[], opts: ExecuteOptions = {})
     errors,
     durationMs: performance.now() - started,
     readBack,
+    readBackWhole,
   };
   if (errors[0]) result.failed = errors[0];
   return result;

@@ -190,6 +190,24 @@ describe.skipIf(!isRoot)('the rtnetlink executor on the real kernel', () => {
     expect(noNs.failed?.error).toMatch(/Invalid "netns" value/);
   });
 
+  it("runs a namespace's `netlink` ops in its `ip` batch and reads the bridge's FDB cap back with it", async () => {
+    const ops = [
+      netnsAdd(B),
+      ip('link', B, 'link add br0 type bridge'),
+      ip('configure', B, 'link set dev br0 addrgenmode none'),
+      op('configure', 'netlink', B, 'link set dev br0 type bridge fdb_max_learned 99'.split(' ')),
+      ip('configure', B, 'link set dev br0 up'),
+    ];
+    const r = await execute(ops, true);
+    expect(r.ok).toBe(true);
+    expect(r.readBackWhole.has(B)).toBe(true);
+    expect(r.readBack.get(B)!.links['br0']).toMatchObject({ up: true, bridge: { fdbMaxLearned: 99, fdbLearned: 0 } });
+    // Without the executor, the two tools run as two processes: the read-back is not whole.
+    const off = await execute([ip('configure', B, 'link set dev br0 down'), ops[3]!], false);
+    expect(off.ok).toBe(true);
+    expect(off.readBackWhole.size).toBe(0);
+  });
+
   it('hands a batch with a line it does not carry out to `ip`, whole', async () => {
     expect((await execute([netnsAdd(A), ip('link', A, 'link add d0 type bridge')], true)).ok).toBe(true);
     const batch = [
