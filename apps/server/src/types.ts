@@ -14,6 +14,7 @@ import type { LabProcesses } from './live/lab-processes.js';
 import type { TerminalHub } from './live/terminals.js';
 import type { ExerciseHub } from './classroom/exercises.js';
 import type { Classroom } from './classroom/sessions.js';
+import type { AgentRegistry } from './agents/registry.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,6 +49,10 @@ declare module 'fastify' {
     exercises: ExerciseHub;
     /** Class sessions: create, join, end. */
     classroom: Classroom;
+    /** The lab hosts (agents): the local one and the registered ones. */
+    agents: AgentRegistry;
+    /** PATCHBAY_AGENT_SECRET (undefined: this coordinator takes no agent). */
+    agentSecret: string | undefined;
     /** Which Host and Origin headers are answered (request-origin.ts). */
     hostPolicy: HostPolicy;
     /** Every /api route served, as "METHOD /path" (each one is an entry of the protocol's route table). */

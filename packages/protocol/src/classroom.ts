@@ -147,6 +147,7 @@ export const StudentProgressSchema = Type.Object(
     apiChanges: Type.Optional(
       Type.Object({ count: Type.Integer({ minimum: 1 }), lastAt: Type.String({ description: 'ISO 8601.' }) }),
     ),
+    agent: Type.Optional(Type.String({ description: "The agent (lab host) that holds the student's lab." })),
   },
   { title: 'StudentProgress' },
 );

@@ -43,14 +43,16 @@ import {
   ProblemsErrorSchema,
 } from './labs.js';
 import { STREAM_ID_PATTERN } from './live.js';
+import { AgentHeartbeatReplySchema, AgentHeartbeatSchema, AgentListSchema } from './agents.js';
 import { WhyQuerySchema, WhyResultSchema } from '@patchbay/topology';
 
 /**
  * Who may call a route. public: no token (rate limited per client address); token: any valid token
  * (answers are filtered to what it covers); lab: a token covering the lab of the path (the student's
- * own, or an instructor's); instructor: the admin token.
+ * own, or an instructor's); instructor: the admin token; agent: the agents' shared secret
+ * (PATCHBAY_AGENT_SECRET), for lab hosts talking to their coordinator (agents.ts).
  */
-export type RouteAccess = 'public' | 'token' | 'lab' | 'instructor';
+export type RouteAccess = 'public' | 'token' | 'lab' | 'instructor' | 'agent';
 
 export interface RouteDef {
   method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -183,6 +185,26 @@ export const routes = {
     access: 'token',
     hide: true,
     response: { 200: OpenApiDocumentSchema, ...tokenErrors },
+  },
+
+  // ---- agents (lab hosts: docs/deploy.md)
+  listAgents: {
+    method: 'GET',
+    path: '/api/agents',
+    summary: 'The lab hosts (agents) of this coordinator: state, labs, namespaces and headroom (instructors)',
+    access: 'instructor',
+    response: { 200: AgentListSchema, ...instructorErrors },
+  },
+  agentHeartbeat: {
+    method: 'POST',
+    path: '/api/agents/heartbeat',
+    summary: 'An agent registers and says it is alive (agents only: Bearer PATCHBAY_AGENT_SECRET)',
+    description:
+      'The body carries the agent protocol version; another version is refused with 409 `agent-protocol`. ' +
+      'A coordinator without PATCHBAY_AGENT_SECRET refuses every agent (401).',
+    access: 'agent',
+    body: AgentHeartbeatSchema,
+    response: { 200: AgentHeartbeatReplySchema, 400: Err, 409: Err, ...tokenErrors },
   },
 
   // ---- labs
