@@ -2,9 +2,21 @@
 // (agent-cluster.ts): agents register and are listed with their state; a draining one says so; a
 // kill -9 of an agent makes it `lost` within 10 s; the agent restarted under the same name is
 // ready again; an agent or coordinator that could not work safely refuses to start.
-import type { AgentList } from '@patchbay/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, cluster, SECRET, waitFor } from './agent-cluster.js';
+
+/** What GET /api/agents answers (packages/protocol's AgentList; the CLI does not depend on the protocol package). */
+interface AgentList {
+  agents: {
+    name: string;
+    state: string;
+    local: boolean;
+    prefix: string;
+    address: string;
+    labs: string[];
+    headroom: { cpus: number };
+  }[];
+}
 
 const PREFIXES = ['pbag0-', 'pbag1-', 'pbag2-'] as const;
 const c = cluster(PREFIXES);
