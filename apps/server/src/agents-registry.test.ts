@@ -144,3 +144,37 @@ describe('agent registry', () => {
     );
   });
 });
+
+describe('placement on the local agent', () => {
+  it('records a new lab on the local agent, lists it with its agent, and forgets the placement when it is destroyed or its apply fails', async () => {
+    const app = await coordinator({ agentSecret: SECRET });
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    const lab = { name: 'placed', nodes: { a: { kind: 'netns' } }, links: [] };
+    const put = await app.inject({ method: 'PUT', url: '/api/labs/placed', headers, payload: lab });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(await app.store.agents.agentOf('placed')).toBe('local');
+    const list = await app.inject({ url: '/api/labs', headers });
+    expect(list.json<{ labs: { name: string; agent?: string }[] }>().labs).toEqual([
+      expect.objectContaining({ name: 'placed', agent: 'local' }),
+    ]);
+    const bad = await app.inject({
+      method: 'PUT',
+      url: '/api/labs/broken',
+      headers,
+      payload: { name: 'broken', nodes: { a: { kind: 'nonsense' } }, links: [] },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(await app.store.agents.agentOf('broken')).toBeUndefined();
+    const dry = await app.inject({
+      method: 'PUT',
+      url: '/api/labs/dry?dryRun=true',
+      headers,
+      payload: { ...lab, name: 'dry' },
+    });
+    expect(dry.statusCode).toBe(200);
+    expect(await app.store.agents.agentOf('dry')).toBeUndefined();
+    expect((await app.inject({ method: 'DELETE', url: '/api/labs/placed', headers })).statusCode).toBe(200);
+    expect(await app.store.agents.agentOf('placed')).toBeUndefined();
+    expect(await listNamespaces(PREFIX)).toEqual([]);
+  });
+});

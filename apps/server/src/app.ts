@@ -24,6 +24,7 @@ import type { Limits } from './limits.js';
 import store from './plugins/services/store.js';
 import agentsService, { type AgentsOptions } from './plugins/services/agents.js';
 import agents from './routes/agents.js';
+import labForward from './plugins/services/lab-forward.js';
 import health from './routes/health.js';
 import labs from './routes/labs.js';
 import captures from './routes/captures.js';
@@ -104,6 +105,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(live, { ...(opts.live ?? {}), ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}) });
   await app.register(classroom, opts.live?.exercises ?? {});
   await app.register(reaper, opts.reaper ?? {});
+  await app.register(labForward);
   // routes
   await app.register(health);
   await app.register(agents);

@@ -71,13 +71,17 @@ export class Classroom {
   }
 
   private async view(row: SessionRow): Promise<Session> {
-    return sessionView(
+    const session = sessionView(
       row,
       this.exercises.scenarios.ofSession(row),
       await this.app.store.students.inSession(row.id),
       this.defaultSeats,
       (lab) => this.exercises.isOnline(lab),
     );
+    // Which agent holds each student's lab (agents/placement.ts).
+    const agents = await Promise.all(session.students.map((st) => this.app.placement.agentNameOf(st.lab)));
+    session.students = session.students.map((st, i) => (agents[i] ? { ...st, agent: agents[i] } : st));
+    return session;
   }
 
   /** Whose lab `lab` is when a class session's student has it: shown wherever labs are listed. */

@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin';
 import { AGENT_DEFAULTS, AgentRegistry, type AgentRegistryOptions } from '../../agents/registry.js';
 import { agentSecretProblem } from '../../agents/secret.js';
+import { Placement } from '../../agents/placement.js';
 
 export interface AgentsOptions extends Partial<AgentRegistryOptions> {
   /** PATCHBAY_AGENT_SECRET: agents prove themselves with it (at least 128 bits). */
@@ -16,12 +17,14 @@ export default fp<AgentsOptions>(
       const problem = agentSecretProblem(opts.agentSecret);
       if (problem) throw new Error(problem);
     }
-    const { agentSecret, ...registry } = opts;
-    const options = { ...AGENT_DEFAULTS, ...registry };
+    const { agentSecret, ...given } = opts;
+    const options = { ...AGENT_DEFAULTS, ...given };
     if (options.lostAfterMs <= options.heartbeatMs)
       throw new Error('an agent is lost only after more than one heartbeat period');
     app.decorate('agentSecret', agentSecret);
-    app.decorate('agents', new AgentRegistry(app.store, app.engine, options));
+    const registry = new AgentRegistry(app.store, app.engine, options);
+    app.decorate('agents', registry);
+    app.decorate('placement', new Placement(app.store, app.engine, registry, agentSecret !== undefined));
   },
   { name: 'agents', dependencies: ['store', 'engine'] },
 );
