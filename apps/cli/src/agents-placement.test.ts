@@ -87,6 +87,37 @@ describe('placement: labs on agents', () => {
     for (const prefix of PREFIXES) expect(await listNamespaces(prefix)).toEqual([]);
   });
 
+  it('a lab on a killed agent answers 502 while it is away; restarted under the same name, the agent re-adopts it (recover)', async () => {
+    const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbag4-' });
+    const one = c.agent('one', 'pbag5-', ['--coordinator', url]);
+    await waitFor('the agent registered', 20_000, async () => {
+      const { agents } = (await (await fetch(`${url}/api/agents`, { headers })).json()) as { agents: unknown[] };
+      return agents.length === 1 ? true : undefined;
+    });
+    const put = await fetch(`${url}/api/labs/kept`, {
+      method: 'PUT',
+      headers: { ...headers, 'content-type': 'application/yaml' },
+      body: exampleText('two-containers.yaml').replace('name: two-containers', 'name: kept'),
+    });
+    expect(put.status).toBe(200);
+    const before = (await listNamespaces('pbag5-kept.')).sort();
+    expect(before).toHaveLength(3);
+    one.child.kill('SIGKILL');
+    await one.exited;
+    const away = await fetch(`${url}/api/labs/kept/state`, { headers });
+    expect(away.status).toBe(502);
+    expect(await away.json()).toMatchObject({ code: 'agent-unreachable' });
+    // The lab stays in the kernel while its agent is away, and the same agent takes it back.
+    expect((await listNamespaces('pbag5-kept.')).sort()).toEqual(before);
+    c.agent('one', 'pbag5-', ['--coordinator', url]);
+    await waitFor('the lab answers again', 20_000, async () =>
+      (await fetch(`${url}/api/labs/kept/state`, { headers })).status === 200 ? true : undefined,
+    );
+    const list = (await (await fetch(`${url}/api/labs`, { headers })).json()) as { labs: LabRow[] };
+    expect(list.labs).toEqual([expect.objectContaining({ name: 'kept', agent: 'one', health: 'ok', namespaces: 3 })]);
+    expect((await listNamespaces('pbag5-kept.')).sort()).toEqual(before); // adopted, not re-created
+  });
+
   it('answers 503 no-agent when every agent is draining, and places nothing', async () => {
     const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbag4-' });
     c.agent('three', 'pbag7-', ['--coordinator', url, '--drain']);
