@@ -5,12 +5,14 @@
 // `session` (the instructor opens it and follows it), `join` (every student joins with the code),
 // `connect` (socket, exercise results, tables, ping, terminal), `steady` (the measured phase),
 // `fix` (each types the solution), `isolation` (one student tries another's lab), `hostile` and
-// `calm` (bench:hostile: some students attack, then stop; class-hostile.ts), `end` (the
+// `calm` (bench:hostile: some students leave for a process of their own and attack, then stop;
+// hostile-handoff.ts), `end` (the
 // instructor ends the session), `exit`. Times are this process's `performance.now()`.
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
-import { calmHostiles, startHostiles, type HostileOptions } from './class-hostile.js';
+import type { HostileOptions } from './class-hostile.js';
+import { calmHandedOff, handOffHostiles } from './hostile-handoff.js';
 import { endSession, fixAll, joinAll, openSession } from './class-session.js';
 import {
   ackOrThrow,
@@ -310,9 +312,9 @@ process.on('message', (m: ClassCommand) => {
                   : m.cmd === 'isolation'
                     ? await isolation()
                     : m.cmd === 'hostile'
-                      ? startHostiles(cfg, students, m.roles, m.options, m.peer)
+                      ? await handOffHostiles(cfg, students, m.roles, m.options, m.peer)
                       : m.cmd === 'calm'
-                        ? await calmHostiles(students)
+                        ? await calmHandedOff()
                         : await endSession(cfg, students, inst);
       process.send!({ ok: true, result: { ...result, errors: errors() } });
     } catch (err) {

@@ -1,6 +1,6 @@
-// The hostile students of `pnpm bench:hostile`, in the students' process: four students of the class
-// stop working and attack from their own lab, in the terminal they have open (in the scenario's
-// solution node) and on their socket. Every attack is bounded in size and time by itself (a `timeout`
+// The hostile students of `pnpm bench:hostile`, in their own process (hostile-students.ts): four
+// students of the class stop working and attack from their own lab, in a terminal in the scenario's
+// solution node, and on their socket. Every attack is bounded in size and time by itself (a `timeout`
 // around it), whatever limits the server enforces, so that it never threatens the machine:
 // - fork-bomb: a fork tree of depth D (2^(D+1)−1 shells, each with a `sleep 3` child), started
 //   again and again: at most ~2 × 2^(D+2) processes at a time (D = 7: ~1,000), never unbounded;

@@ -56,6 +56,10 @@ async function cmdApply(engine: Engine, p: Parsed): Promise<number> {
     onProgress: tty ? (e) => process.stderr.write(`\r  ${e.stage} ${e.done}/${e.total}   `) : undefined,
   });
   if (tty) process.stderr.write('\r\x1b[K');
+  // Valid, but probably not what was meant (overlapping subnets, policy rules that do nothing…):
+  // one line each on stderr, as the editor shows them; in `--json`, the result's `warnings`.
+  if (!p.flags.has('json'))
+    for (const w of result.warnings) err(`warning: ${w.path ? `${w.path}: ` : ''}${w.message} (${w.code})`);
   if (p.flags.has('json')) {
     out(JSON.stringify({ ...result, ops: result.ops.map((o) => ({ ...o, command: opCommand(o) })) }, null, 2));
   } else if (result.dryRun) {

@@ -282,6 +282,33 @@ describe('dry run', () => {
     expect(again.json()).toMatchObject({ dryRun: true, revision: 1, ops: [] });
   });
 
+  it("answers the lab's warnings (valid, probably not meant) with the plan", async () => {
+    const lab = twoContainers();
+    expect(lab.links[0]!.a.addresses).toEqual(['192.168.100.10/24']);
+    lab.links[1]!.a.addresses = ['192.168.100.20/24'];
+    // ns-db gets a second interface whose subnet overlaps its first one's
+    lab.nodes['ns-x'] = { kind: 'netns' };
+    lab.links.push({
+      a: { node: 'ns-db', interface: 'to-x', addresses: ['192.168.100.129/25'] },
+      b: { node: 'ns-x', interface: 'to-db' },
+    });
+    const r = await s.app.inject({
+      method: 'PUT',
+      url: '/api/labs/two-containers?dryRun=true',
+      headers: auth,
+      payload: lab,
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().warnings).toEqual([
+      {
+        path: 'links[2].a.addresses[0]',
+        code: 'addr.subnet-overlap',
+        message: expect.stringContaining('192.168.100.0/24'),
+      },
+    ]);
+    expect((await put('?dryRun=true')).json().warnings).toEqual([]);
+  });
+
   it('refuses dryRun=maybe with 400', async () => {
     const r = await put('?dryRun=maybe');
     expect(r.statusCode).toBe(400);

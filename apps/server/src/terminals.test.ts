@@ -2,7 +2,13 @@
 // the node's userns-owned namespace), its flow control, and that nothing it started outlives it.
 import { readFileSync } from 'node:fs';
 import { labSandboxGroup } from '@patchbay/engine';
-import { listSandboxGroups, pidsInNamespaces, sandboxGroupPids, sandboxGroupValue } from '@patchbay/kernel';
+import {
+  INTERACTIVE_SLICE_US,
+  listSandboxGroups,
+  pidsInNamespaces,
+  sandboxGroupPids,
+  sandboxGroupValue,
+} from '@patchbay/kernel';
 import type { LiveAck, TerminalExit, TerminalOpen } from '@patchbay/protocol';
 import { namespaceName, parseLabText } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +91,8 @@ async function leftovers(ns: string): Promise<string[]> {
 }
 
 const prompt = /student@ns-(web|db):~\$ $/;
+/** A process's scheduler slice in ns (/proc/PID/sched's se.slice). */
+const sliceNs = (pid: number) => Number(/se\.slice\s*:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/sched`, 'utf8'))?.[1]);
 
 describe('terminals over socket.io', () => {
   it('runs a shell as the student in the node, with its network', async () => {
@@ -97,6 +105,10 @@ describe('terminals over socket.io', () => {
     expect(out).toMatch(/^1000\r?$/m);
     expect(out).toMatch(/veth-web@\S+\s+UP\s+192\.168\.100\.10\/24/);
     expect(t.exit()).toBeUndefined();
+    // The shell (and the sandbox around it) inherited the server's short scheduler slice.
+    const inNode = [...(await pidsInNamespaces([NS_WEB])).keys()];
+    expect(inNode.length).toBeGreaterThan(0);
+    for (const pid of inNode) expect(sliceNs(pid), `pid ${pid}`).toBe(INTERACTIVE_SLICE_US * 1000);
   });
 
   it('keeps every keystroke typed before the shell is ready (one event per key, as xterm sends them)', async () => {

@@ -20,6 +20,7 @@ import {
   withCniOps,
   withProcessOps,
   withoutCniObjects,
+  type Problem,
 } from '@patchbay/topology';
 import { executePlan, listNamespaces, type ProgressEvent } from '@patchbay/kernel';
 import { checkCniAttachments, cniRecords, planLabCni, runCniOps } from './cni-attachments.js';
@@ -50,6 +51,8 @@ export interface ApplyResult {
   ops: Op[];
   /** What still differs after applying (should be empty; reported, never hidden). */
   drift: Change[];
+  /** What in the lab applies but is probably not meant (validation's `severity: 'warning'` problems). */
+  warnings: Problem[];
   timings: { observeMs: number; planMs: number; executeMs: number; verifyMs: number; totalMs: number };
 }
 
@@ -85,7 +88,7 @@ export async function applyLab(
   lab: Lab,
   opts: ApplyOptions = {},
   t0 = now(),
-): Promise<ApplyResult> {
+): Promise<Omit<ApplyResult, 'warnings'>> {
   return withLabLock(ctx.journal.lockPathOf(lab.name), async () => {
     const entry = await ctx.journal.read(lab.name);
     const desired = desiredFor(ctx.prefix, lab, entry?.lab);

@@ -120,19 +120,21 @@ export class Engine implements EngineContext {
 
   /** Parses and validates a lab file's text; throws `invalid` / `unsupported` with every problem. */
   async load(text: string): Promise<Lab> {
-    return assertRunnable(parseValidLab(text, this.settings), await this.kernelFeatures());
+    return assertRunnable(parseValidLab(text, this.settings).lab, await this.kernelFeatures());
   }
 
   /** Validates a lab object; throws `invalid` / `unsupported` with every problem. */
   async validate(lab: Lab): Promise<Lab> {
-    return assertRunnable(assertValidLab(lab, this.settings), await this.kernelFeatures());
+    return assertRunnable(assertValidLab(lab, this.settings).lab, await this.kernelFeatures());
   }
 
   /** Makes the kernel match the lab (text or object; validated first). See apply.ts. */
   async apply(input: string | Lab, opts: ApplyOptions = {}): Promise<ApplyResult> {
     const t0 = performance.now();
-    const lab = typeof input === 'string' ? await this.load(input) : await this.validate(input);
-    return applyLab(this, lab, opts, t0);
+    const { lab, warnings } =
+      typeof input === 'string' ? parseValidLab(input, this.settings) : assertValidLab(input, this.settings);
+    assertRunnable(lab, await this.kernelFeatures());
+    return { ...(await applyLab(this, lab, opts, t0)), warnings };
   }
 
   /** Removes every kernel object of lab `name`. See destroy.ts. */

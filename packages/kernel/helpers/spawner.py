@@ -460,8 +460,21 @@ class Helper:
             self.poll_exits_without_pidfd()
 
 
+def default_slice() -> None:
+    """The server may run with a short scheduler slice (src/sched-slice.ts), and this helper inherits
+    it when the server starts it: the commands started here (check runs, reads, applies) are batch
+    work, so they get the kernel's default slice back and do not jump ahead of a shell's echo."""
+    numbers = {"x86_64": 314, "aarch64": 274}
+    nr = numbers.get(os.uname().machine)
+    if nr is None:
+        return
+    attr = (56).to_bytes(4, "little") + bytes(52)  # struct sched_attr: SCHED_OTHER, nice 0, slice 0
+    libc.syscall(nr, 0, ctypes.create_string_buffer(attr, 56), 0)
+
+
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    default_slice()
     Helper().loop()
 
 

@@ -34,3 +34,4 @@ export * from './sandbox-cpu-idle.js';
 export * from './node-process.js';
 export * from './resolv-files.js';
 export * from './cni.js';
+export * from './sched-slice.js';

@@ -155,6 +155,12 @@ export const ApplyResponseSchema = Type.Object(
     drift: Type.Array(Type.String(), {
       description: 'What still differs after applying (should be empty; reported, never hidden).',
     }),
+    warnings: Type.Optional(
+      Type.Array(ProblemSchema, {
+        description:
+          'What in the lab is valid but probably not meant (validation warnings: overlapping subnets, policy rules that do nothing…); the lab was applied all the same.',
+      }),
+    ),
     timings: TimingsSchema,
     dryRun: Type.Boolean({ description: 'true: the plan only (`?dryRun=true`); nothing was changed.' }),
   },

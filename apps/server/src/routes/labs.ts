@@ -96,6 +96,7 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
           (c) =>
             `${c.node || c.ns}: ${c.kind} ${c.action}${'name' in c ? ` ${String(c.name)}` : ''} still differs after apply`,
         ),
+        warnings: result.warnings.map(({ path, code, message }) => ({ path, code, message })),
         timings: result.timings,
         dryRun,
       };

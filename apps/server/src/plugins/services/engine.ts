@@ -2,7 +2,10 @@
 // lifecycle listeners' failures and watcher trouble are logged with the app's logger.
 // A lab held at its CPU ceiling for seconds is demoted to the kernel's idle class while it stays
 // busy (engine cpu-hog-guard.ts), so the other students' shells never wait behind it.
+// The server's event loop and the shells it starts run with a short scheduler slice (kernel
+// sched-slice.ts): a keystroke's echo is not kept waiting behind batch work such as check runs.
 import { CpuHogGuard, type Engine } from '@patchbay/engine';
+import { useInteractiveSlice } from '@patchbay/kernel';
 import fp from 'fastify-plugin';
 
 export default fp<{ engine: Engine }>(
@@ -16,6 +19,10 @@ export default fp<{ engine: Engine }>(
       ),
     );
     app.decorate('cpuHogs', cpuHogs);
+    // Before any shell is started (they inherit it); once per process, ~0.1 s.
+    const slice = await useInteractiveSlice();
+    if (slice.applied) app.log.debug({ sliceUs: slice.sliceUs }, 'short scheduler slice for the server and its shells');
+    else app.log.info({ reason: slice.reason }, 'no short scheduler slice (latency may suffer under load)');
     cpuHogs.start();
     app.addHook('onClose', async () => cpuHogs.stop());
   },
