@@ -54,6 +54,12 @@ export const AgentHeartbeatReplySchema = Type.Object(
     protocol: Type.Integer(),
     heartbeatMs: Type.Integer({ minimum: 100 }),
     lostAfterMs: Type.Integer({ minimum: 100 }),
+    release: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'Labs the agent reported that now live on another agent (it was lost and their students moved): the agent destroys them.',
+      }),
+    ),
   },
   { title: 'AgentHeartbeatReply' },
 );

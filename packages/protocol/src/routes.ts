@@ -344,6 +344,18 @@ export const routes = {
     params: LabNameParamsSchema,
     response: { 200: ExerciseViewSchema, 410: Err, ...labErrors },
   },
+  startExerciseLab: {
+    method: 'PUT',
+    path: '/api/labs/:name/exercise',
+    summary: "Starts the lab from a scenario file (instructors; how a coordinator places a student's lab on an agent)",
+    description:
+      "Realizes the scenario's starting lab (and its setup steps) under this name, as `patchbay scenario start FILE --lab NAME`; " +
+      'the lab then has that exercise (GET …/exercise, POST …/checks, POST …/reset). 409 when a lab of that name exists that was not started from it.',
+    access: 'instructor',
+    params: LabNameParamsSchema,
+    body: Type.Object({ text: Type.String({ maxLength: 256 * 1024 }) }, { additionalProperties: false }),
+    response: { 200: Type.Object({ lab: Type.String() }), 400: Err, 409: Err, ...instructorErrors },
+  },
   runChecks: {
     method: 'POST',
     path: '/api/labs/:name/checks',

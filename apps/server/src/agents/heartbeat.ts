@@ -62,6 +62,7 @@ export class Heartbeat {
     try {
       const reply = await this.send(await this.message());
       this.periodMs = reply.heartbeatMs;
+      for (const lab of reply.release ?? []) await this.release(lab);
       if (this.linked !== true) this.opts.log.info(`registered with the coordinator ${this.opts.coordinator}`);
       this.linked = true;
     } catch (e) {
@@ -76,6 +77,16 @@ export class Heartbeat {
       this.linked = false;
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.beat(), this.periodMs);
+  }
+
+  /** A lab that lives on another agent now: destroyed here (its processes end first: the engine's `removing`). */
+  private async release(lab: string): Promise<void> {
+    try {
+      await this.opts.engine.destroy(lab);
+      this.opts.log.info(`lab ${lab} was moved to another agent while this one was away: destroyed here`);
+    } catch (e) {
+      this.opts.log.warn(`lab ${lab} could not be released: ${(e as Error).message}`);
+    }
   }
 
   private async send(body: AgentHeartbeat): Promise<AgentHeartbeatReply> {

@@ -63,7 +63,8 @@ export class Placement {
     return holder;
   }
 
-  private async choose(): Promise<Holder> {
+  /** The agent a new lab would go to now (503 no-agent when none may take one). */
+  async choose(): Promise<Holder> {
     const now = Date.now();
     const candidates: Candidate[] = [];
     const local = this.registry.localName;

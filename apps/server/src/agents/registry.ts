@@ -48,10 +48,17 @@ export class AgentRegistry {
         `the name ${h.name} is this coordinator's own local agent: give the agent another --name`,
       );
     await this.store.agents.beat(h);
+    // A lab it still holds that was placed elsewhere meanwhile (a failover while it was lost) goes.
+    const release: string[] = [];
+    for (const lab of h.labs) {
+      const placed = await this.store.agents.agentOf(lab);
+      if (placed !== undefined && placed !== h.name) release.push(lab);
+    }
     return {
       protocol: AGENT_PROTOCOL_VERSION,
       heartbeatMs: this.options.heartbeatMs,
       lostAfterMs: this.options.lostAfterMs,
+      ...(release.length ? { release } : {}),
     };
   }
 

@@ -29,8 +29,13 @@ export interface AgentStore {
    * same moment loses): the agent that holds it now.
    */
   place(lab: string, agent: string): Promise<string>;
-  /** Moves `lab` to `agent` whatever held it (failover). */
+  /** Moves `lab` to `agent` whatever held it. */
   move(lab: string, agent: string): Promise<void>;
+  /**
+   * Moves `lab` from `from` to `to` only if `from` still holds it: true for the one coordinator
+   * replica that moved it (the others, failing over the same lab at once, get false).
+   */
+  moveFrom(lab: string, from: string, to: string): Promise<boolean>;
   agentOf(lab: string): Promise<string | undefined>;
   unplace(lab: string): Promise<void>;
   /** The labs placed on `agent`. */
@@ -109,6 +114,14 @@ export class SqlAgentStore implements AgentStore {
        ON CONFLICT (lab) DO UPDATE SET agent = excluded.agent, placed_at = excluded.placed_at`,
       [lab, agent, new Date().toISOString()],
     );
+  }
+
+  async moveFrom(lab: string, from: string, to: string): Promise<boolean> {
+    const rows = await this.run(
+      'UPDATE lab_placements SET agent = ?, placed_at = ? WHERE lab = ? AND agent = ? RETURNING lab',
+      [to, new Date().toISOString(), lab, from],
+    );
+    return rows.length === 1;
   }
 
   async agentOf(lab: string): Promise<string | undefined> {

@@ -89,7 +89,8 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   },
   {
     // Several lab hosts (agents, docs/deploy.md): the agents that registered, with what their latest
-    // heartbeat said, and which agent holds each lab (every coordinator replica reads the same).
+    // heartbeat said, and which agent holds each lab (every coordinator replica reads the same);
+    // when a student's lab was last moved to another agent because its agent was lost, and from which.
     version: 6,
     sql: `
       CREATE TABLE agents (
@@ -109,6 +110,8 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
         placed_at TEXT NOT NULL
       );
       CREATE INDEX lab_placements_by_agent ON lab_placements(agent);
+      ALTER TABLE students ADD COLUMN moved_at TEXT;
+      ALTER TABLE students ADD COLUMN moved_from TEXT;
     `,
   },
 ];

@@ -84,6 +84,8 @@ export interface StudentStore {
   recordApiChange(student: string, at?: string): Promise<StudentRow | undefined>;
   /** An instructor reset the student's lab. */
   recordInstructorReset(student: string, at?: string): Promise<void>;
+  /** The student's lab was re-created on another agent because agent `from` was lost. */
+  recordMove(student: string, from: string, at?: string): Promise<void>;
   setHintsShown(student: string, n: number): Promise<void>;
 }
 
