@@ -51,6 +51,10 @@ describe.each(STORE_KINDS)('agents and placements (%s)', (kind) => {
     await two.agents.move('lab1', 'b');
     expect(await one.agents.agentOf('lab1')).toBe('b');
     expect(await one.agents.labsOn('a')).toEqual(['lab2']);
+    // A failover: only the first of two replicas moving the lab off a lost agent wins.
+    expect(await one.agents.moveFrom('lab1', 'b', 'c')).toBe(true);
+    expect(await two.agents.moveFrom('lab1', 'b', 'a')).toBe(false);
+    expect(await two.agents.agentOf('lab1')).toBe('c');
     await one.agents.unplace('lab2');
     expect(await two.agents.agentOf('lab2')).toBeUndefined();
   });

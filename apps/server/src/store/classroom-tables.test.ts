@@ -140,6 +140,8 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     await db.exec(`
       DROP TABLE lab_placements;
       DROP TABLE agents;
+      ALTER TABLE students DROP COLUMN moved_at;
+      ALTER TABLE students DROP COLUMN moved_from;
       DELETE FROM migrations WHERE version = 6;
       ALTER TABLE sessions DROP COLUMN terminals_only;
       ALTER TABLE students DROP COLUMN api_changes;
@@ -181,6 +183,8 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     await db.exec(`
       DROP TABLE lab_placements;
       DROP TABLE agents;
+      ALTER TABLE students DROP COLUMN moved_at;
+      ALTER TABLE students DROP COLUMN moved_from;
       DELETE FROM migrations WHERE version = 6;
       ALTER TABLE sessions DROP COLUMN terminals_only;
       ALTER TABLE students DROP COLUMN api_changes;
