@@ -114,7 +114,7 @@ async function cmdServe(p: Parsed): Promise<number> {
 
 /** `patchbay agent`: a lab host serving its coordinator (the server's agents/agent.ts). */
 async function cmdAgent(p: Parsed): Promise<number> {
-  const portText = p.options.get('port');
+  const portText = p.options.get('port') ?? (process.env['PATCHBAY_AGENT_PORT'] || undefined);
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new EngineError('invalid', `--port ${JSON.stringify(portText)} is not a port number (0-65535)`);
