@@ -7,7 +7,7 @@
 import { listNamespaces } from '@patchbay/kernel';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, cluster, waitFor } from './agent-cluster.js';
+import { ADMIN, cluster, waitFor } from '../test/agent-cluster.js';
 
 const PREFIXES = ['pbag20-', 'pbag21-', 'pbag22-', 'pbag23-'] as const;
 const PREFIX_OF: Record<string, string> = { one: 'pbag21-', two: 'pbag22-', three: 'pbag23-' };

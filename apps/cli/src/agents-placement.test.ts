@@ -6,7 +6,7 @@
 // holds each lab. Every namespace of every prefix is removed afterwards, pass or fail.
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, cluster, waitFor } from './agent-cluster.js';
+import { ADMIN, cluster, waitFor } from '../test/agent-cluster.js';
 import { exampleText } from './test-helpers.js';
 
 const PREFIXES = ['pbag4-', 'pbag5-', 'pbag6-', 'pbag7-'] as const;

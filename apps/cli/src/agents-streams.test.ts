@@ -5,7 +5,7 @@
 // ends the terminal for the client (reason shutdown). Every namespace of every prefix goes after.
 import { afterEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { ADMIN, cluster, waitFor } from './agent-cluster.js';
+import { ADMIN, cluster, waitFor } from '../test/agent-cluster.js';
 import { exampleText } from './test-helpers.js';
 
 const PREFIXES = ['pbag10-', 'pbag11-', 'pbag12-'] as const;

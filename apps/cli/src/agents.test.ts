@@ -3,7 +3,7 @@
 // kill -9 of an agent makes it `lost` within 10 s; the agent restarted under the same name is
 // ready again; an agent or coordinator that could not work safely refuses to start.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, cluster, SECRET, waitFor } from './agent-cluster.js';
+import { ADMIN, cluster, SECRET, waitFor } from '../test/agent-cluster.js';
 
 /** What GET /api/agents answers (packages/protocol's AgentList; the CLI does not depend on the protocol package). */
 interface AgentList {

@@ -71,7 +71,9 @@ export class PostgresStore implements Store {
     this.tokens = new PostgresTokenStore(pool, transaction);
     this.sessions = new PostgresSessionStore(pool);
     this.students = new PostgresStudentStore(pool, transaction);
-    this.agents = new SqlAgentStore(async (sql, params) => (await pool.query(numbered(sql), params)).rows);
+    this.agents = new SqlAgentStore(
+      async (sql, params) => (await pool.query<Record<string, unknown>>(numbered(sql), params)).rows,
+    );
   }
 
   async schemaVersion(): Promise<number> {

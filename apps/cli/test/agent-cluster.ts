@@ -14,7 +14,7 @@ import {
   removeNetnsEtcWithPrefix,
   removeSandboxGroups,
 } from '@patchbay/kernel';
-import { CLI } from './test-helpers.js';
+import { CLI } from '../src/test-helpers.js';
 
 export const ADMIN = 'cluster-admin-token-aB3dE6gH9jK2mN5pQ8sT1vW4';
 export const SECRET = 'cluster-agent-secret-zY9xW8vU7tS6rQ5pO4nM3lK2';
@@ -52,8 +52,8 @@ export function cluster(prefixes: readonly string[]): Cluster {
       err: '',
       exited: new Promise((resolve) => child.on('close', (code) => resolve(code))),
     };
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (p.out += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (p.err += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (p.out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (p.err += d));
     procs.push(p);
     return p;
   };
@@ -113,15 +113,15 @@ export function cluster(prefixes: readonly string[]): Cluster {
 /** Polls `probe` every 200 ms until it answers something other than undefined, or throws after `ms`. */
 export async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
   const until = Date.now() + ms;
-  let last: unknown;
+  let last: Error | undefined;
   for (;;) {
     try {
       const v = await probe();
       if (v !== undefined) return v;
     } catch (e) {
-      last = e;
+      last = e as Error;
     }
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms${last ? ` (${String(last)})` : ''}`);
+    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms${last ? ` (${last.message})` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
