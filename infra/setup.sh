@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.9
 # iproute2: ip/bridge (JSON output, batch mode) · tcpdump, iputils-ping: captures and pings ·
-# iptables: NAT, and ebtables (its ebtables-nft alternative: bridge port anti-spoofing) · util-linux: nsenter · procps: sysctl · bubblewrap: student shells (sandbox) ·
+# iptables: NAT (ip6tables too: IPv6 Services, policies and rules), and ebtables (its ebtables-nft alternative: bridge port anti-spoofing) · util-linux: nsenter · procps: sysctl · bubblewrap: student shells (sandbox) ·
 # python3, g++, make: node-gyp for native node modules · ca-certificates: the npm registry over TLS ·
 # chromium, fonts-dejavu-core: the browser the end-to-end tests (Playwright) drive ·
 # netcat-openbsd, traceroute, iputils-tracepath, iputils-arping, curl, nftables: the learner's tools

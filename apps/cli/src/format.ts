@@ -72,6 +72,8 @@ export function formatState(v: LabStateView): string {
       lines.push(`  neigh ${nb.dst} dev ${nb.dev} ${nb.lladdr ?? ''} ${nb.state.join(',')}`);
     for (const rule of [...(n.nat?.nat ?? []), ...(n.nat?.filter ?? [])])
       if (!rule.endsWith(' ACCEPT') || rule.startsWith('-A')) lines.push(`  iptables ${rule}`);
+    for (const rule of [...(n.nat6?.nat ?? []), ...(n.nat6?.filter ?? [])])
+      if (!rule.endsWith(' ACCEPT') || rule.startsWith('-A')) lines.push(`  ip6tables ${rule}`);
     for (const p of n.processes ?? []) {
       const how =
         p.state === 'running'

@@ -119,3 +119,28 @@ describe('formatState: run: processes', () => {
     expect(visible('red \u001b[31mtext\r\tok')).toBe('red \\x1b[31mtext\\x0d\tok');
   });
 });
+
+describe('formatState: ip6tables', () => {
+  it("lists a node's ip6tables rules after its iptables ones, each line saying which", () => {
+    const text = formatState({
+      lab: 'x',
+      revision: 1,
+      bridges: [],
+      nodes: [
+        {
+          node: 'node1',
+          kind: 'host',
+          namespace: 'pb-x.node1',
+          present: true,
+          interfaces: [],
+          routes: [],
+          neighbours: [],
+          nat: { nat: [':POSTROUTING ACCEPT'], filter: [':INPUT ACCEPT', '-A INPUT -s 10.0.0.0/8 -j ACCEPT'] },
+          nat6: { nat: [':POSTROUTING ACCEPT'], filter: [':INPUT ACCEPT', '-A INPUT -s fd00::/64 -j ACCEPT'] },
+        },
+      ],
+    });
+    expect(text).toContain('  iptables -A INPUT -s 10.0.0.0/8 -j ACCEPT\n  ip6tables -A INPUT -s fd00::/64 -j ACCEPT');
+    expect(text).not.toContain(':INPUT ACCEPT');
+  });
+});

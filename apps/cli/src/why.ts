@@ -1,6 +1,7 @@
 // `patchbay why NAME FROM TO` (CLI.md, docs/why.md): the question from the flags, the engine's walk
 // (and probe), and the answer printed to teach — the question on one line, the forward and reply
-// hops, the verdict with a hint of the fix. Exit 0 reachable · 3 blocked · 1 lab problem (the
+// hops, the verdict with a hint of the fix, and through a Service every endpoint's path. Exit 0
+// reachable (through a Service: by every endpoint) · 3 blocked · 1 lab problem (the
 // engine's not-found) · 2 bad input (the checks below, or the engine's invalid: nothing was read).
 import { Engine, EngineError, explainPath } from '@patchbay/engine';
 import {
@@ -53,7 +54,9 @@ export async function cmdWhy(engine: Engine, p: Parsed, out: Print): Promise<num
   const { lab, query } = whyQueryOf(p);
   const result = await explainPath(engine, lab, query);
   out(p.flags.has('json') ? JSON.stringify(result, null, 2) : formatWhy(result));
-  return result.reachable ? 0 : 3;
+  // Through a Service, one endpoint that cannot be reached fails that share of the connections.
+  const every = result.reachable && (result.endpoints ?? []).every((e) => e.reachable);
+  return every ? 0 : 3;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,11 +114,28 @@ export function probeLines(r: WhyResult): string[] {
   return lines;
 }
 
+/** A Service's endpoints, one line each: where the pick sends, its chance, and that path's verdict. */
+export function endpointLines(r: WhyResult): string[] {
+  if (!r.endpoints?.length) return [];
+  const lines = ['', 'endpoints (a random pick per connection; each path walked, the first is shown above):'];
+  for (const e of r.endpoints) {
+    const who = `${e.endpoint}${e.node ? ` (${e.node})` : ''}, ${Math.round(e.probability * 100)}%`;
+    const b = e.blocked;
+    lines.push(
+      e.reachable || !b
+        ? `  ${who}: ${e.reachable ? 'reachable' : 'blocked'}`
+        : `  ${who}: blocked at ${b.node}${b.interface ? ` (${b.interface})` : ''}${b.direction === 'reverse' ? ', on the reply' : ''}: ${b.reason} — ${b.detail}`,
+    );
+    if (!e.reachable && b?.fix) lines.push(`    fix: ${b.fix}`);
+  }
+  return lines;
+}
+
 export function formatWhy(r: WhyResult): string {
   const q = r.query;
   const lines = [questionLine(r), '', 'forward:', ...hopLines(r.forward, { src: q.src, dst: q.dst })];
   if (r.reverse.length) lines.push('reply:', ...hopLines(r.reverse, { src: q.dst, dst: q.src }));
   else if (r.blocked?.direction === 'forward') lines.push('reply: (not walked: the request is blocked)');
-  lines.push('', ...verdictLines(r), ...probeLines(r));
+  lines.push('', ...verdictLines(r), ...endpointLines(r), ...probeLines(r));
   return lines.join('\n');
 }

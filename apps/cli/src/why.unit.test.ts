@@ -4,7 +4,7 @@
 import type { WhyResult } from '@patchbay/topology';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from './args.js';
-import { formatWhy, hopLines, probeLines, questionLine, verdictLines, whyQueryOf } from './why.js';
+import { endpointLines, formatWhy, hopLines, probeLines, questionLine, verdictLines, whyQueryOf } from './why.js';
 
 const base: WhyResult = {
   lab: 'l',
@@ -128,5 +128,39 @@ describe('the answer', () => {
     const text = formatWhy(r);
     expect(text.split('\n').slice(0, 3)).toEqual([questionLine(r), '', 'forward:']);
     expect(text).toMatch(/\nreachable\nprobe: no answer/);
+  });
+
+  it("a Service's endpoints: one line each, with its chance and that path's verdict", () => {
+    const r: WhyResult = {
+      ...base,
+      reachable: true,
+      endpoints: [
+        { endpoint: '10.244.1.2:8080', node: 'web-a', probability: 0.5, reachable: true, forward: [], reverse: [] },
+        {
+          endpoint: '10.244.1.3:8080',
+          node: 'web-b',
+          probability: 0.5,
+          reachable: false,
+          forward: [],
+          reverse: [],
+          blocked: {
+            direction: 'forward',
+            node: 'web-b',
+            reason: 'no-listener',
+            detail: 'nothing listens',
+            fix: 'start one',
+          },
+        },
+      ],
+    };
+    expect(endpointLines(r)).toEqual([
+      '',
+      'endpoints (a random pick per connection; each path walked, the first is shown above):',
+      '  10.244.1.2:8080 (web-a), 50%: reachable',
+      '  10.244.1.3:8080 (web-b), 50%: blocked at web-b: no-listener — nothing listens',
+      '    fix: start one',
+    ]);
+    expect(endpointLines(base)).toEqual([]);
+    expect(formatWhy(r)).toContain('\nreachable\n\nendpoints (');
   });
 });

@@ -73,6 +73,7 @@ export function desiredFor(prefix: string, lab: Lab, previous?: Lab): DesiredSta
   for (const [ns, prev] of Object.entries(previous ? compile(previous, prefix).namespaces : {})) {
     const state = desired.namespaces[ns];
     if (prev.iptables && state && !state.iptables) state.iptables = defaultIptablesState();
+    if (prev.ip6tables && state && !state.ip6tables) state.ip6tables = defaultIptablesState();
   }
   // Likewise ebtables: a bridge host that had anti-spoofing ports gets an empty filter table back.
   for (const ns of previous ? ebtablesNamespaces(previous, prefix) : []) {
@@ -219,6 +220,7 @@ async function verify(
       !readBack.has(n) ||
       otherTools.has(n) ||
       d.iptables ||
+      d.ip6tables ||
       d.ebtables ||
       Object.values(d.links).some((l) => l.kind === 'vxlan')
     );
@@ -227,6 +229,7 @@ async function verify(
   const mark = await ctx.cache.settle(); // the watcher has seen our own changes by now
   const after = await ctx.cache.observe(fullRead, {
     iptables: new Set(fullRead.filter((n) => desired.namespaces[n]?.iptables)),
+    ip6tables: new Set(fullRead.filter((n) => desired.namespaces[n]?.ip6tables)),
     ebtables: new Set(fullRead.filter((n) => desired.namespaces[n]?.ebtables)),
     concurrency: ctx.settings.concurrency,
   });

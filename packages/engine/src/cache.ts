@@ -41,7 +41,9 @@ export class ObservationCache {
     if (!this.watcher) return observeNamespaces(names, opts);
     const unique = [...new Set(names)];
     await this.watcher.watch(unique); // before reading: no change can slip between read and watch
-    const toRead = unique.filter((n) => !this.states.has(n) || opts.iptables?.has(n) || opts.ebtables?.has(n));
+    const toRead = unique.filter(
+      (n) => !this.states.has(n) || opts.iptables?.has(n) || opts.ip6tables?.has(n) || opts.ebtables?.has(n),
+    );
     const before = new Map(toRead.map((n) => [n, this.generation.get(n) ?? 0]));
     const fresh = toRead.length ? await observeNamespaces(toRead, opts) : { namespaces: {} };
     const namespaces: Record<string, NamespaceState> = {};

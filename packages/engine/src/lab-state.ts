@@ -14,6 +14,7 @@ import {
   IMPLICIT_HOST,
   bridgeEbtables,
   compile,
+  hasIPv6Address,
   isBridge,
   resolveVethPeers,
 } from '@patchbay/topology';
@@ -134,10 +135,17 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       .filter(([, spec]) => isBridge(spec))
       .map(([node]) => desired.names.nodeNamespace[node]!),
   );
+  // ip6tables where the lab writes IPv6 rules or gives IPv6 addresses (one process more per read).
+  const ip6Namespaces = new Set(
+    Object.values(desired.namespaces)
+      .filter((n) => n.ip6tables || hasIPv6Address(n))
+      .map((n) => n.name),
+  );
   const reads = await engine.liveViews.read(
     nsNames.filter((n) => presentSet.has(n)),
     engine.settings.concurrency,
     bridgeHosts,
+    ip6Namespaces,
   );
   const observed: KernelState = { namespaces: {} };
   const tables = new Map<string, LiveTables>();
@@ -205,6 +213,7 @@ async function buildViews(engine: Engine, name: string, only?: string): Promise<
       rules: tables.get(ns)?.rules ?? [],
       neighbours: tables.get(ns)?.neighbours ?? [],
       nat: o?.iptables,
+      ...(o?.ip6tables ? { nat6: o.ip6tables } : {}),
       ...(processes.has(node) ? { processes: processes.get(node)! } : {}),
       ...resolvConfOf(ns),
       ...(cni.has(node) ? { cni: cni.get(node)! } : {}),

@@ -25,6 +25,8 @@ export class LiveViewCache {
   private readonly entries = new Map<string, LiveRead>();
   /** Entries read with their ebtables (bridge hosts): one read without them does not serve a request for them. */
   private readonly withEbtables = new Set<string>();
+  /** Likewise entries read with their ip6tables (namespaces of a lab with IPv6 rules or addresses). */
+  private readonly withIp6tables = new Set<string>();
   /** Bumped on every report about a namespace: a read that raced with one is not kept. */
   private readonly generation = new Map<string, number>();
   /** Bumped when `generation` is forgotten, so no read begun before is kept. */
@@ -49,10 +51,12 @@ export class LiveViewCache {
   invalidate(ns: string): void {
     this.entries.delete(ns);
     this.withEbtables.delete(ns);
+    this.withIp6tables.delete(ns);
     if (this.generation.size >= MAX_GENERATIONS && !this.generation.has(ns)) {
       this.generation.clear();
       this.entries.clear();
       this.withEbtables.clear();
+      this.withIp6tables.clear();
       this.epoch++;
     }
     this.generation.set(ns, (this.generation.get(ns) ?? 0) + 1);
@@ -66,11 +70,12 @@ export class LiveViewCache {
     names: readonly string[],
     concurrency: number,
     ebtables: ReadonlySet<string> = new Set(),
+    ip6tables: ReadonlySet<string> = new Set(),
   ): Promise<Map<string, LiveRead>> {
     const unique = [...new Set(names)];
     const registry = this.registry;
     const watcher = this.watcher;
-    if (!watcher || !registry) return this.readKernel(unique, concurrency, ebtables);
+    if (!watcher || !registry) return this.readKernel(unique, concurrency, ebtables, ip6tables);
     // Watched before anything is read, and every change the kernel made so far delivered: what is
     // in memory now is what the kernel holds, unless a report says otherwise.
     const unwatched = unique.filter((n) => !watcher.names.has(n));
@@ -82,7 +87,9 @@ export class LiveViewCache {
     const misses: string[] = [];
     for (const n of unique) {
       const kept = this.entries.get(n);
-      if (kept && watched(n) && (!ebtables.has(n) || this.withEbtables.has(n))) out.set(n, structuredClone(kept));
+      const complete =
+        (!ebtables.has(n) || this.withEbtables.has(n)) && (!ip6tables.has(n) || this.withIp6tables.has(n));
+      if (kept && watched(n) && complete) out.set(n, structuredClone(kept));
       else misses.push(n);
     }
     this.hits += out.size;
@@ -90,12 +97,14 @@ export class LiveViewCache {
     if (misses.length === 0) return out;
     const epoch = this.epoch;
     const before = new Map(misses.map((n) => [n, this.generation.get(n) ?? 0]));
-    const fresh = await this.readKernel(misses, concurrency, ebtables);
+    const fresh = await this.readKernel(misses, concurrency, ebtables, ip6tables);
     for (const [n, r] of fresh) {
       if (epoch === this.epoch && (this.generation.get(n) ?? 0) === before.get(n) && watched(n)) {
         this.entries.set(n, structuredClone(r));
         if (ebtables.has(n)) this.withEbtables.add(n);
         else this.withEbtables.delete(n);
+        if (ip6tables.has(n)) this.withIp6tables.add(n);
+        else this.withIp6tables.delete(n);
       }
       out.set(n, r);
     }
@@ -106,9 +115,11 @@ export class LiveViewCache {
     names: string[],
     concurrency: number,
     ebtables: ReadonlySet<string>,
+    ip6tables: ReadonlySet<string>,
   ): Promise<Map<string, LiveRead>> {
     const observed = await observeNamespaces(names, {
       iptables: new Set(names),
+      ip6tables,
       ebtablesIfAvailable: ebtables,
       concurrency,
       peerNamespaces: true,
@@ -123,6 +134,7 @@ export class LiveViewCache {
   async close(): Promise<void> {
     this.entries.clear();
     this.withEbtables.clear();
+    this.withIp6tables.clear();
     await this.watcher?.close();
   }
 }

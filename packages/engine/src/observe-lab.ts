@@ -32,7 +32,17 @@ export async function observeLab(
       .filter((n) => n.ebtables)
       .map((n) => n.name),
   );
-  const state = await ctx.cache.observe(names, { iptables, ebtables, concurrency: ctx.settings.concurrency });
+  const ip6tables = new Set(
+    Object.values(desired.namespaces)
+      .filter((n) => n.ip6tables)
+      .map((n) => n.name),
+  );
+  const state = await ctx.cache.observe(names, {
+    iptables,
+    ip6tables,
+    ebtables,
+    concurrency: ctx.settings.concurrency,
+  });
   resolveVethPeers(state, { complete: true }); // every namespace of the lab is in `state`
   resolveMacvlanParents(state);
   for (const ns of Object.values(state.namespaces)) ns.owned = isOwnedNamespace(ns.name);

@@ -39,7 +39,8 @@ VERSION = 1
 # Mirrored by SPAWNER_COMMANDS in src/spawner.ts (a unit test checks both lists are equal).
 ALLOWED_COMMANDS = (
     "ip", "bridge", "sysctl", "iptables-restore", "iptables-save", "iptables", "ebtables-restore",
-    "ebtables-save", "tcpdump", "ping", "sleep", "true", "python3", "sh", "nft",
+    "ebtables-save", "tcpdump", "ping", "sleep", "true", "python3", "sh", "nft", "ip6tables-restore",
+    "ip6tables-save", "ip6tables",
 )
 CHILD_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")

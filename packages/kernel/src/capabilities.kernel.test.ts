@@ -23,6 +23,7 @@ describe.skipIf(!isRoot)('capabilities on the real kernel', () => {
       macvlan: true,
       ebtables: true,
       'cni-plugins': true, // infra/setup.sh installs containernetworking-plugins
+      ip6tables: true,
     });
     expect(caps.errors?.['bridge-vlan-filtering']).toMatch(/Operation not supported/);
     expect(await listNamespaces(P)).toEqual([]);

@@ -58,6 +58,11 @@ export async function detectCapabilities(scratchPrefix: string): Promise<Capabil
     features['iptables-nat'] = nat.code === 0;
     if (nat.code === 0) await runInNamespace(ns, 'iptables', ['-t', 'nat', '-D', 'POSTROUTING', '-j', 'MASQUERADE']);
     else errors['iptables-nat'] = nat.stderr.trim() || `iptables exited with ${nat.code}`;
+    // ip6tables: IPv6's nat table (a kernel without IPv6, or without its netfilter, refuses it).
+    const nat6 = await runInNamespace(ns, 'ip6tables', ['-t', 'nat', '-A', 'POSTROUTING', '-j', 'MASQUERADE']);
+    features.ip6tables = nat6.code === 0;
+    if (nat6.code === 0) await runInNamespace(ns, 'ip6tables', ['-t', 'nat', '-D', 'POSTROUTING', '-j', 'MASQUERADE']);
+    else errors.ip6tables = nat6.stderr.trim() || `ip6tables exited with ${nat6.code}`;
     // ebtables (here ebtables-nft): a rule in the bridge family's filter table, then gone again.
     const eb = await runInNamespace(ns, 'ebtables', ['-A', 'FORWARD', '-j', 'ACCEPT']);
     features.ebtables = eb.code === 0;

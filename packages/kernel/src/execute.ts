@@ -108,6 +108,9 @@ export function validateOp(op: Op, path = 'op'): void {
     case 'ebtables':
       assertNamespaceName(op.ns);
       if (typeof op.input !== 'string') throw new Error(`${path}: ${op.tool} op without input`);
+      // The command is iptables-restore or ip6tables-restore (IPv6 rules), nothing else.
+      if (op.tool === 'iptables' && op.args.length > 0 && !IPTABLES_RESTORE.includes(op.args[0]!))
+        throw new Error(`${path}: an iptables op runs iptables-restore or ip6tables-restore, got ${op.args[0]}`);
       break;
     case 'netlink': {
       assertNamespaceName(op.ns);
@@ -214,14 +217,21 @@ async function runSysctl(ops: Op[], timeoutMs: number | undefined): Promise<Grou
   return { done: ops.filter((o) => !failed.has(o)), errors: failures };
 }
 
-/** One `iptables-restore` (or `ebtables-restore`) per op, in order; stops at the first failure. */
+const IPTABLES_RESTORE: readonly string[] = ['iptables-restore', 'ip6tables-restore'];
+
+/** One `iptables-restore` (`ip6tables-restore`, `ebtables-restore`) per op, in order; stops at the first failure. */
 async function runIptables(ops: Op[], timeoutMs: number | undefined): Promise<GroupResult> {
   const done: Op[] = [];
   const errors: OpFailure[] = [];
   for (const op of ops) {
     try {
       const input = op.input ?? '';
-      const cmd = op.tool === 'ebtables' ? 'ebtables-restore' : 'iptables-restore';
+      const cmd =
+        op.tool === 'ebtables'
+          ? 'ebtables-restore'
+          : op.args[0] === 'ip6tables-restore'
+            ? op.args[0]
+            : 'iptables-restore';
       // iptables ops carry their flags (`--noflush`: only the chains named in the input change).
       const args = op.tool === 'iptables' ? op.args.slice(1) : [];
       const r = await runInNamespace(op.ns, cmd, args, timeoutMs === undefined ? { input } : { input, timeoutMs });

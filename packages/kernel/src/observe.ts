@@ -27,6 +27,8 @@ import { assertNamespaceName, mapLimit, runInNamespace } from './process.js';
 export interface ObserveOptions {
   /** Namespaces whose iptables (nat and filter) to read. */
   iptables?: ReadonlySet<string>;
+  /** Namespaces whose ip6tables (nat and filter) to read. */
+  ip6tables?: ReadonlySet<string>;
   /** Namespaces whose ebtables filter table to read (bridge hosts with anti-spoofing ports). */
   ebtables?: ReadonlySet<string>;
   /**
@@ -272,9 +274,9 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function readIptables(ns: string) {
-  const r = await runInNamespace(ns, 'iptables-save', []);
-  if (r.code !== 0) throw new ObserveError(ns, `iptables-save failed: ${r.stderr.trim()}`);
+async function readIptables(ns: string, cmd: 'iptables-save' | 'ip6tables-save' = 'iptables-save') {
+  const r = await runInNamespace(ns, cmd, []);
+  if (r.code !== 0) throw new ObserveError(ns, `${cmd} failed: ${r.stderr.trim()}`);
   return parseIptablesSave(r.stdout);
 }
 
@@ -385,9 +387,10 @@ async function readNamespace(
   withIptables: boolean,
   withPeerNamespaces: boolean,
   withEbtables: boolean | 'if-available' = false,
+  withIp6tables = false,
 ): Promise<NamespaceState | undefined> {
   // The peer namespaces' ids ride in the same `ip -batch` (one process, not two): its last value.
-  const [r, iptables, ebtables] = await Promise.all([
+  const [r, iptables, ebtables, ip6tables] = await Promise.all([
     runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], {
       input: withPeerNamespaces ? `${IP_BATCH}netns list-id\n` : IP_BATCH,
     }),
@@ -395,6 +398,7 @@ async function readNamespace(
     withEbtables
       ? readEbtables(ns).catch((e: unknown) => (withEbtables === 'if-available' ? undefined : (e as Error)))
       : Promise.resolve(undefined),
+    withIp6tables ? readIptables(ns, 'ip6tables-save').catch((e: unknown) => e as Error) : Promise.resolve(undefined),
   ]);
   if (r.code !== 0) {
     if (isMissingNamespace(r.stderr)) return undefined;
@@ -402,6 +406,7 @@ async function readNamespace(
   }
   if (iptables instanceof Error) throw iptables;
   if (ebtables instanceof Error) throw ebtables;
+  if (ip6tables instanceof Error) throw ip6tables;
   const values = parseConcatenatedJson(r.stdout);
   const ids = withPeerNamespaces ? namespaceIdsFromJson(ns, values.pop()) : undefined;
   const state = namespaceFromJson(ns, values);
@@ -410,6 +415,7 @@ async function readNamespace(
   state.floods = floods;
   if (iptables) state.iptables = iptables;
   if (ebtables) state.ebtables = ebtables;
+  if (ip6tables) state.ip6tables = ip6tables;
   return state;
 }
 
@@ -438,6 +444,7 @@ export async function observeNamespaces(names: readonly string[], opts: ObserveO
       opts.iptables?.has(ns) ?? false,
       opts.peerNamespaces ?? false,
       opts.ebtables?.has(ns) ? true : opts.ebtablesIfAvailable?.has(ns) ? 'if-available' : false,
+      opts.ip6tables?.has(ns) ?? false,
     ),
   );
   const namespaces: Record<string, NamespaceState> = {};

@@ -42,8 +42,8 @@ describe.skipIf(!isRoot)('scheduler slice', () => {
     const r = await setSchedulerSlice(sh.pid!, INTERACTIVE_SLICE_US);
     expect(r).toMatchObject({ pid: sh.pid, sliceUs: INTERACTIVE_SLICE_US, applied: true });
     expect(sliceNs(sh.pid!)).toBe(INTERACTIVE_SLICE_US * 1000);
-    sh.stdin!.write('go\n');
-    const [line] = (await once(sh.stdout!, 'data')) as [Buffer];
+    sh.stdin.write('go\n');
+    const [line] = (await once(sh.stdout, 'data')) as [Buffer];
     const sleepPid = Number(line.toString().trim());
     orphans.push(sleepPid);
     expect(sliceNs(sleepPid)).toBe(INTERACTIVE_SLICE_US * 1000);
@@ -59,8 +59,8 @@ describe.skipIf(!isRoot)('scheduler slice', () => {
       `import sys, subprocess; sys.stdin.readline(); subprocess.run(["python3", ${JSON.stringify(SPAWNER_SCRIPT)}])`,
     ]);
     await setSchedulerSlice(parent.pid!, INTERACTIVE_SLICE_US);
-    parent.stdin!.write('go\n');
-    await once(parent.stdout!, 'data'); // the spawner's {"ready": true, …}
+    parent.stdin.write('go\n');
+    await once(parent.stdout, 'data'); // the spawner's {"ready": true, …}
     const children = readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim().split(/\s+/);
     orphans.push(...children.map(Number));
     expect(children).toHaveLength(1);

@@ -24,6 +24,9 @@ export const SPAWNER_COMMANDS: readonly string[] = Object.freeze([
   'python3',
   'sh',
   'nft',
+  'ip6tables-restore',
+  'ip6tables-save',
+  'ip6tables',
 ]);
 
 /** The helper's own per-child output limit (stdout and stderr together). */

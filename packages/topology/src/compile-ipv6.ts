@@ -6,6 +6,10 @@
 // pings would fail at random.
 
 import { looksIPv6 } from './addr6.js';
+import { iptablesByNamespace } from './compile-firewall.js';
+import { serviceChains } from './compile-service.js';
+import type { Lab } from './model.js';
+import { IMPLICIT_HOST, implicitHostNamespace } from './naming.js';
 import type { DesiredState, NamespaceState } from './state.js';
 
 export const IPV6_FORWARD_KEY = 'net.ipv6.conf.all.forwarding';
@@ -24,5 +28,24 @@ export function compileIPv6(state: DesiredState, forwardKey: string): void {
     }
     const forward = ns.sysctls[forwardKey];
     if (v6 && forward !== undefined) ns.sysctls[IPV6_FORWARD_KEY] = forward;
+  }
+}
+
+/**
+ * ip6tables: kube-proxy's chains for IPv6 ClusterIPs, masquerades of IPv6 networks, forwards to
+ * "[ADDR]:PORT", NetworkPolicy chains for pods with IPv6 addresses and IPv6 `firewall:` rules
+ * (compile-firewall.ts with family 6). A namespace with none of these has no `ip6tables`: left alone.
+ */
+export function compileIp6tables(state: DesiredState, lab: Lab, prefix: string): void {
+  const services = serviceChains(lab, 6);
+  const implicitNs = implicitHostNamespace(prefix, lab.name);
+  const nodeNamespace = (n: string) => state.names.nodeNamespace[n]!;
+  for (const [ns, tables] of Object.entries(iptablesByNamespace(lab, prefix, nodeNamespace, services, 6))) {
+    const target = state.namespaces[ns];
+    if (!target) continue;
+    target.ip6tables = tables;
+    // A proxy node routes connections on to the chosen pod: IPv6 forwarding, as IPv4's for its Services.
+    const proxy = ns === implicitNs ? services.has(IMPLICIT_HOST) : services.has(target.node);
+    if (proxy) target.sysctls[IPV6_FORWARD_KEY] = '1';
   }
 }

@@ -12,6 +12,10 @@
 // with no marks, so every verdict is one named rule (the why walk reads it without a mark model).
 // Peers are the pods' addresses (Calico uses ipsets).
 //
+// Both families: the same chains are written in ip6tables (family 6) on a node whose pods have IPv6
+// addresses, with the IPv6 peers (an ipBlock of the other family, or a pod with no address of this
+// one, allows nothing in that family), as Calico does for a dual-stack pod.
+//
 // Pods on one bridge: their traffic is bridged, not routed, and reaches iptables' FORWARD only through
 // br_netfilter (bridge-nf-call-iptables, 1 in every namespace here: shared research,
 // kernel-and-sandbox-facts §"More lab objects"); it is told apart with the physdev match: the
@@ -27,6 +31,8 @@ import {
 } from './model.js';
 import { deviceName, implicitHostNamespace, namespaceName } from './naming.js';
 import { cidrNetwork } from './addr.js';
+import { cidr6Network, looksIPv6, parseCidr6 } from './addr6.js';
+import type { IpFamily } from './compile-service.js';
 
 /** Where a pod's interface meets its node: a bridge port, or the node's end of a veth. */
 export interface PodAttachment {
@@ -105,15 +111,26 @@ export function policiesFor(lab: Lab, pod: string, dir: 'Ingress' | 'Egress'): N
   );
 }
 
-/** A peer's addresses as iptables CIDRs; undefined: any address. */
-function peerCidrs(lab: Lab, peers: PolicyPeerSpec[] | undefined): (string | undefined)[] {
+const familyOf = (address: string): IpFamily => (looksIPv6(address) ? 6 : 4);
+/** A host address as iptables prints it: /32, or /128 in canonical IPv6 text. */
+export const hostCidr = (ip: string): string => {
+  const c = looksIPv6(ip) ? parseCidr6(`${ip}/128`) : undefined;
+  return c ? cidr6Network(c) : `${ip}/32`;
+};
+
+/** A peer's addresses of `family` as iptables CIDRs; undefined: any address. */
+function peerCidrs(lab: Lab, peers: PolicyPeerSpec[] | undefined, family: IpFamily): (string | undefined)[] {
   if (!peers || peers.length === 0) return [undefined];
   const out: string[] = [];
   for (const peer of peers) {
-    if (peer.ipBlock) out.push(cidrNetwork(peer.ipBlock.cidr) ?? peer.ipBlock.cidr);
+    const cidr = peer.ipBlock?.cidr;
+    if (cidr && familyOf(cidr) === family) {
+      const c6 = family === 6 ? parseCidr6(cidr) : undefined;
+      out.push(c6 ? cidr6Network(c6) : (cidrNetwork(cidr) ?? cidr));
+    }
     if (peer.podSelector) {
       const pods = new Set(selectPods(lab, peer.podSelector));
-      for (const ip of podAddresses(lab, pods)) out.push(`${ip}/32`);
+      for (const ip of podAddresses(lab, pods)) if (familyOf(ip) === family) out.push(hostCidr(ip));
     }
   }
   return [...new Set(out)];
@@ -138,26 +155,34 @@ function portMatches(ports: PolicyPortSpec[] | undefined): { protocol?: 'tcp' | 
 }
 
 /** The rules of one pod chain (ingress: peers are sources; egress: destinations). */
-function podChainRules(lab: Lab, pod: string, dir: 'Ingress' | 'Egress', chain: string): string[] {
+function podChainRules(lab: Lab, pod: string, dir: 'Ingress' | 'Egress', chain: string, family: IpFamily): string[] {
   const lines = [
     `-A ${chain} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
     `-A ${chain} -m conntrack --ctstate INVALID -j DROP`,
   ];
+  // IPv6 needs neighbour discovery to reach a pod at all (router and neighbour solicitations and
+  // advertisements, ICMPv6 133–136; conntrack does not track them): Felix lets them through too.
+  if (family === 6)
+    for (const type of [133, 134, 135, 136])
+      lines.push(`-A ${chain} -p ipv6-icmp -m icmp6 --icmpv6-type ${type} -j ACCEPT`);
   for (const p of policiesFor(lab, pod, dir)) {
     const rules = dir === 'Ingress' ? (p.ingress ?? []) : (p.egress ?? []);
     rules.forEach((r, i) => {
       const peers = 'from' in r ? r.from : 'to' in r ? r.to : undefined;
       const comment = `policy ${p.name} ${dir === 'Ingress' ? 'ingress' : 'egress'}[${i}]`;
-      for (const cidr of peerCidrs(lab, peers))
+      for (const cidr of peerCidrs(lab, peers, family))
         for (const port of portMatches(r.ports)) {
-          const body = ruleBody({
-            chain,
-            action: 'RETURN',
-            ...(cidr ? (dir === 'Ingress' ? { source: cidr } : { destination: cidr }) : {}),
-            ...(port.protocol ? { protocol: port.protocol } : {}),
-            ...(port.dport ? { dport: port.dport } : {}),
-            comment,
-          });
+          const body = ruleBody(
+            {
+              chain,
+              action: 'RETURN',
+              ...(cidr ? (dir === 'Ingress' ? { source: cidr } : { destination: cidr }) : {}),
+              ...(port.protocol ? { protocol: port.protocol } : {}),
+              ...(port.dport ? { dport: port.dport } : {}),
+              comment,
+            },
+            family,
+          );
           lines.push(`-A ${chain} ${body}`);
         }
     });
@@ -168,10 +193,13 @@ function podChainRules(lab: Lab, pod: string, dir: 'Ingress' | 'Egress', chain: 
   return lines;
 }
 
-/** The policy chains (filter table lines) of every namespace that owns a selected pod's interface. */
-export function policyTablesFor(lab: Lab, prefix: string): Record<string, string[]> {
+/**
+ * The policy chains (filter table lines) of every namespace that owns a selected pod's interface;
+ * `family` 6: the ip6tables ones, for the attachments with an IPv6 address.
+ */
+export function policyTablesFor(lab: Lab, prefix: string, family: IpFamily = 4): Record<string, string[]> {
   if (!lab.policies?.length) return {};
-  const all = podAttachments(lab, prefix);
+  const all = podAttachments(lab, prefix).filter((a) => family === 4 || a.ips.some((ip) => familyOf(ip) === 6));
   const byNs = new Map<string, { from: string[]; to: string[]; chains: string[] }>();
   for (const a of all) {
     const ingress = policiesFor(lab, a.pod, 'Ingress').length > 0;
@@ -183,7 +211,7 @@ export function policyTablesFor(lab: Lab, prefix: string): Record<string, string
       const chain = fromWorkloadChain(a.iface);
       const match = a.bridge ? `-m physdev --physdev-in ${a.iface}` : `-i ${a.iface}`;
       ns.from.push(`-A cali-from-wl-dispatch ${match} -j ${chain}`);
-      ns.chains.push(`:${chain} -`, ...podChainRules(lab, a.pod, 'Egress', chain));
+      ns.chains.push(`:${chain} -`, ...podChainRules(lab, a.pod, 'Egress', chain, family));
     }
     if (ingress) {
       const chain = toWorkloadChain(a.iface);
@@ -192,12 +220,14 @@ export function policyTablesFor(lab: Lab, prefix: string): Record<string, string
           `-A cali-to-wl-dispatch -o ${a.bridge} -m physdev --physdev-out ${a.iface} --physdev-is-bridged -j ${chain}`,
         );
         // Routed to the pod through the bridge device: the port is not known yet in FORWARD.
-        for (const ip of a.ips)
-          ns.to.push(`-A cali-to-wl-dispatch -d ${ip}/32 -o ${a.bridge} -m physdev ! --physdev-is-bridged -j ${chain}`);
+        for (const ip of a.ips.filter((i) => familyOf(i) === family))
+          ns.to.push(
+            `-A cali-to-wl-dispatch -d ${hostCidr(ip)} -o ${a.bridge} -m physdev ! --physdev-is-bridged -j ${chain}`,
+          );
       } else {
         ns.to.push(`-A cali-to-wl-dispatch -o ${a.iface} -j ${chain}`);
       }
-      ns.chains.push(`:${chain} -`, ...podChainRules(lab, a.pod, 'Ingress', chain));
+      ns.chains.push(`:${chain} -`, ...podChainRules(lab, a.pod, 'Ingress', chain, family));
     }
   }
   const out: Record<string, string[]> = {};

@@ -12,6 +12,7 @@
 import type { Lab } from './model.js';
 import { isBridge } from './model.js';
 import { SERVICE_NAMESPACE, type ServicePortSpec, type ServiceSpec } from './model-service.js';
+import { canonicalIp } from './addr6.js';
 import { IMPLICIT_HOST } from './naming.js';
 import { base32, sha256 } from './sha256.js';
 
@@ -125,12 +126,13 @@ function addService(lab: Lab, service: ServiceSpec, family: IpFamily, chains: Ch
     const svc = `KUBE-SVC-${hash}`;
     const endpoints = service.endpoints
       .map((e) => endpointAddress(lab, e.node, family, e.address))
-      .filter((a): a is string => a !== undefined);
+      .filter((a): a is string => a !== undefined)
+      .map(canonicalIp);
     // Without endpoints kube-proxy writes no chain for the port (its filter table rejects instead).
     if (endpoints.length === 0) continue;
     push(
       'KUBE-SERVICES',
-      `-d ${service.clusterIP}/${mask} -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${port.port} -j ${svc}`,
+      `-d ${canonicalIp(service.clusterIP)}/${mask} -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${port.port} -j ${svc}`,
     );
     if (port.nodePort !== undefined) {
       const ext = `KUBE-EXT-${hash}`;

@@ -3,7 +3,7 @@
 // accepted; compile does not re-check what validation guarantees.
 import { cidrContains, cidrNetwork, normalizeMac } from './addr.js';
 import { canonicalCidr, canonicalIp, looksIPv6 } from './addr6.js';
-import { compileIPv6 } from './compile-ipv6.js';
+import { compileIPv6, compileIp6tables } from './compile-ipv6.js';
 import { compileBridgePorts, compileMacvlans } from './compile-macvlan.js';
 import { serviceChains } from './compile-service.js';
 import { iptablesByNamespace } from './compile-firewall.js';
@@ -122,6 +122,7 @@ export function compile(lab: Lab, prefix: string): DesiredState {
   const tablesByNs = iptablesByNamespace(lab, prefix, (n) => state.names.nodeNamespace[n]!, services);
   for (const [ns, tables] of Object.entries(tablesByNs))
     if (state.namespaces[ns]) state.namespaces[ns].iptables = tables;
+  compileIp6tables(state, lab, prefix);
 
   // Bridges
   for (const name of nodeNames) {

@@ -45,7 +45,14 @@ export type Change =
   | (Where & { kind: 'route'; action: 'add' | 'remove' | 'change'; desired?: RouteState; observed?: RouteState })
   | (Where & { kind: 'sysctl'; action: 'change'; key: string; desired: string; observed: string })
   | (Where & { kind: 'fdb'; action: 'add' | 'remove'; entry: FloodEntry })
-  | (Where & { kind: 'iptables'; action: 'change'; desired: IptablesState; observed: IptablesState })
+  | (Where & {
+      kind: 'iptables';
+      action: 'change';
+      desired: IptablesState;
+      observed: IptablesState;
+      /** 6: the namespace's ip6tables (absent: iptables). */
+      family?: 6;
+    })
   | (Where & { kind: 'ebtables'; action: 'change'; desired: EbtablesState; observed: EbtablesState })
   | NeighbourChange;
 
@@ -429,6 +436,11 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
       if (!iptablesEqual(d.iptables, have)) {
         changes.push({ kind: 'iptables', action: 'change', ns, node, desired: d.iptables, observed: have });
       }
+    }
+    if (d.ip6tables) {
+      const have = o?.ip6tables ?? defaultIptablesState();
+      if (!iptablesEqual(d.ip6tables, have))
+        changes.push({ kind: 'iptables', family: 6, action: 'change', ns, node, desired: d.ip6tables, observed: have });
     }
   }
   const linkChanges = changes.flatMap((c) => (c.kind === 'link' ? [c] : []));

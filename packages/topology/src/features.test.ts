@@ -102,3 +102,19 @@ macvlans:
     expect(uses.map((u) => u.path)).toEqual(['nodes.a.firewall', 'policies']);
   });
 });
+
+describe('ip6tables', () => {
+  it('IPv6 Services, NAT, forwards, rules and dual-stack policies need ip6tables; missing, they are refused by path', () => {
+    const lab = example('dual-stack-services.yaml');
+    const v6 = requiredFeatures(lab)
+      .filter((u) => u.feature === 'ip6tables')
+      .map((u) => u.path);
+    expect(v6).toEqual(['nodes.node1.firewall[0]', 'nodes.node1.firewall[1]', 'policies', 'services[1].clusterIP']);
+    const without = new Set<KernelFeature>(KERNEL_FEATURES.filter((f) => f !== 'ip6tables'));
+    expect(checkFeatures(lab, without).map((p) => `${p.path} ${p.code}`)).toContain(
+      'services[1].clusterIP kernel.unsupported',
+    );
+    const v4 = example('network-policy.yaml');
+    expect(requiredFeatures(v4).some((u) => u.feature === 'ip6tables')).toBe(false);
+  });
+});

@@ -2,6 +2,8 @@
 // a lab is refused before anything is created when the running kernel misses one; the editor greys
 // out the fields listed here. Paths point at the field that needs the feature.
 
+import { looksIPv6 } from './addr6.js';
+import { ruleFamilies } from './firewall-rule.js';
 import type { Lab, Problem } from './model.js';
 
 export type KernelFeature =
@@ -13,7 +15,8 @@ export type KernelFeature =
   | 'bridge-stp'
   | 'macvlan'
   | 'ebtables'
-  | 'cni-plugins';
+  | 'cni-plugins'
+  | 'ip6tables';
 
 export const KERNEL_FEATURES: readonly KernelFeature[] = [
   'veth',
@@ -25,6 +28,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
   'macvlan',
   'ebtables',
   'cni-plugins',
+  'ip6tables',
 ];
 
 /** What each feature is, in words a student can look up. */
@@ -39,6 +43,7 @@ export const FEATURE_DESCRIPTIONS: Record<KernelFeature, string> = {
   ebtables: 'ebtables bridge filtering (ebtables, the nf_tables bridge family)',
   'cni-plugins':
     'the reference CNI plugins bridge, ptp, macvlan and host-local (Debian containernetworking-plugins, /usr/lib/cni)',
+  ip6tables: 'IPv6 netfilter (ip6tables: IPv6 Services, NAT, port forwards, policies and firewall rules)',
 };
 
 export interface FeatureUse {
@@ -63,10 +68,26 @@ export function requiredFeatures(lab: Lab): FeatureUse[] {
       if (node.portForwards?.length) uses.push({ feature: 'iptables-nat', path: `${path}.portForwards` });
       if (node.forwardPolicy === 'drop') uses.push({ feature: 'iptables-nat', path: `${path}.forwardPolicy` });
       if (node.firewall?.length) uses.push({ feature: 'iptables-nat', path: `${path}.firewall` });
+      (node.nat ?? []).forEach((n, i) => {
+        if (looksIPv6(n.masquerade)) uses.push({ feature: 'ip6tables', path: `${path}.nat[${i}]` });
+      });
+      (node.portForwards ?? []).forEach((f, i) => {
+        if (typeof f.to === 'string' && f.to.startsWith('['))
+          uses.push({ feature: 'ip6tables', path: `${path}.portForwards[${i}]` });
+      });
+      (Array.isArray(node.firewall) ? node.firewall : []).forEach((r, i) => {
+        if (r && typeof r === 'object' && ruleFamilies(r).includes(6))
+          uses.push({ feature: 'ip6tables', path: `${path}.firewall[${i}]` });
+      });
       if (Array.isArray(node.cni) && node.cni.length > 0) uses.push({ feature: 'cni-plugins', path: `${path}.cni` });
     }
   }
-  if (lab.policies?.length) uses.push({ feature: 'iptables-nat', path: 'policies' });
+  if (lab.policies?.length) {
+    uses.push({ feature: 'iptables-nat', path: 'policies' });
+    // Pods with IPv6 addresses get the policy chains in ip6tables too (compile-policy.ts).
+    const v6 = links.some((l) => [l?.a, l?.b].some((e) => (e?.addresses ?? []).some(looksIPv6)));
+    if (v6) uses.push({ feature: 'ip6tables', path: 'policies' });
+  }
   links.forEach((link, i) => {
     for (const side of ['a', 'b'] as const) {
       if (link[side]?.vlan !== undefined)
@@ -77,9 +98,10 @@ export function requiredFeatures(lab: Lab): FeatureUse[] {
   });
   (lab.overlays ?? []).forEach((_, i) => uses.push({ feature: 'vxlan', path: `overlays[${i}]` }));
   // kube-proxy's chains live in the nat table (their `statistic` match is measured present with it).
-  (Array.isArray(lab.services) ? lab.services : []).forEach((_, i) =>
-    uses.push({ feature: 'iptables-nat', path: `services[${i}]` }),
-  );
+  (Array.isArray(lab.services) ? lab.services : []).forEach((svc, i) => {
+    uses.push({ feature: 'iptables-nat', path: `services[${i}]` });
+    if (looksIPv6(svc?.clusterIP)) uses.push({ feature: 'ip6tables', path: `services[${i}].clusterIP` });
+  });
   (Array.isArray(lab.macvlans) ? lab.macvlans : []).forEach((_, i) =>
     uses.push({ feature: 'macvlan', path: `macvlans[${i}]` }),
   );

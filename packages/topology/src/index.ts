@@ -18,6 +18,7 @@ export * from './peers.js';
 export * from './compile-nat.js';
 export * from './compile-macvlan.js';
 export * from './compile-service.js';
+export { hasIPv6Address, IPV6_FORWARD_KEY } from './compile-ipv6.js';
 export * from './compile-ebtables.js';
 export * from './ebtables-view.js';
 export * from './macvlan.js';

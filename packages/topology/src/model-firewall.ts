@@ -32,7 +32,12 @@ export interface FirewallRuleSpec {
   /** Default filter. */
   table?: FirewallTable;
   chain: string;
-  /** IPv4 address or CIDR (a `/32` is implied for an address). */
+  /**
+   * ipv4: iptables, ipv6: ip6tables, both: the rule is written in each (then it names no address).
+   * Default: ipv6 when an address of the rule is IPv6, else ipv4.
+   */
+  family?: 'ipv4' | 'ipv6' | 'both';
+  /** IPv4 or IPv6 address or CIDR (a `/32` or `/128` is implied for an address). */
   source?: string;
   destination?: string;
   /** Default all; sport/dport need tcp or udp. */
@@ -49,9 +54,9 @@ export interface FirewallRuleSpec {
   /** conntrack states (`-m conntrack --ctstate`). */
   state?: ConntrackState[];
   action: FirewallAction;
-  /** DNAT: "IPv4" or "IPv4:PORT". */
+  /** DNAT: "IPv4", "IPv4:PORT", "IPv6" or "[IPv6]:PORT". */
   toDestination?: string;
-  /** SNAT: an IPv4 address. */
+  /** SNAT: an IPv4 or IPv6 address. */
   toSource?: string;
   /** REDIRECT: the local port the traffic goes to instead. */
   toPort?: number;

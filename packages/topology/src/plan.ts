@@ -216,6 +216,7 @@ function opsFor(c: Change): Op[] {
     case 'iptables': {
       // Only the chains that differ are rewritten (iptables.ts): one rule changed, one chain touched.
       const change = iptablesChange(c.desired, c.observed);
+      const cmd = c.family === 6 ? 'ip6tables' : 'iptables';
       return [
         {
           ...base,
@@ -223,9 +224,9 @@ function opsFor(c: Change): Op[] {
           tool: 'iptables',
           kind: 'nat',
           action: 'change',
-          args: ['iptables-restore', '--noflush'],
+          args: [`${cmd}-restore`, '--noflush'],
           input: change.input,
-          reason: `iptables chains differ from the lab: ${change.chains.join(', ')}`,
+          reason: `${cmd} chains differ from the lab: ${change.chains.join(', ')}`,
         },
       ];
     }

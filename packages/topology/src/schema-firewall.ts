@@ -23,8 +23,14 @@ export const FirewallRuleSchema = Type.Object(
       description:
         'A built-in chain of the table: filter INPUT/FORWARD/OUTPUT; nat PREROUTING/INPUT/OUTPUT/POSTROUTING; mangle all five.',
     }),
-    source: Type.Optional(Type.String({ description: 'Source IPv4 address or CIDR.' })),
-    destination: Type.Optional(Type.String({ description: 'Destination IPv4 address or CIDR.' })),
+    family: Type.Optional(
+      lits(
+        ['ipv4', 'ipv6', 'both'] as const,
+        'ipv4: iptables, ipv6: ip6tables, both: written in each (naming no address). Default: ipv6 when an address of the rule is IPv6, else ipv4.',
+      ),
+    ),
+    source: Type.Optional(Type.String({ description: 'Source IPv4 or IPv6 address or CIDR.' })),
+    destination: Type.Optional(Type.String({ description: 'Destination IPv4 or IPv6 address or CIDR.' })),
     protocol: Type.Optional(lits(['tcp', 'udp', 'icmp'] as const, 'tcp, udp or icmp; default any.')),
     sport: Type.Optional(Port('Source port or range "1000-2000" (tcp or udp).')),
     dport: Type.Optional(Port('Destination port or range "1000-2000" (tcp or udp).')),
@@ -38,8 +44,8 @@ export const FirewallRuleSchema = Type.Object(
       }),
     ),
     action: lits(FIREWALL_ACTIONS, 'What a matching packet meets (-j).'),
-    toDestination: Type.Optional(Type.String({ description: 'DNAT: IPv4 or IPv4:PORT.' })),
-    toSource: Type.Optional(Type.String({ description: 'SNAT: an IPv4 address.' })),
+    toDestination: Type.Optional(Type.String({ description: 'DNAT: IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT.' })),
+    toSource: Type.Optional(Type.String({ description: 'SNAT: an IPv4 or IPv6 address.' })),
     toPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'REDIRECT: the local port.' })),
     rejectWith: Type.Optional(lits(REJECT_WITH, 'REJECT: what the sender is told; default icmp-port-unreachable.')),
     logPrefix: Type.Optional(Type.String({ maxLength: 29, description: 'LOG: prefix of the kernel log line.' })),

@@ -127,8 +127,12 @@ describe('validate services', () => {
     expect(codes(withService({ ...base, clusterIP: '10.96.0.300' }))).toEqual([
       'services[0].clusterIP service.clusterip-invalid',
     ]);
+    // An IPv6 ClusterIP is fine (ip6tables), but its endpoints need IPv6 addresses.
     expect(codes(withService({ ...base, clusterIP: 'fd00::10' }))).toEqual([
-      'services[0].clusterIP service.family',
+      'services[0].endpoints[0].node service.endpoint-no-address',
+    ]);
+    expect(codes(withService({ ...base, clusterIP: 'fd00::1::10' }))).toEqual([
+      'services[0].clusterIP service.clusterip-invalid',
       'services[0].endpoints[0].node service.endpoint-no-address',
     ]);
     expect(codes(withService({ ...base, ports: [{ port: 80 }, { port: 81 }] }))).toEqual([

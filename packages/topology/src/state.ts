@@ -117,6 +117,8 @@ export interface NamespaceState {
   sysctls: Record<string, string>;
   /** Undefined in a desired state: this namespace's iptables are not managed. */
   iptables?: IptablesState;
+  /** The same for ip6tables (IPv6 Services, NAT, forwards, policies and firewall rules). */
+  ip6tables?: IptablesState;
   floods: FloodEntry[];
   /** Undefined in a desired state: this namespace's ebtables are not managed (see compile-ebtables). */
   ebtables?: EbtablesState;

@@ -2,7 +2,8 @@
 // "policies"): every field is a value iptables will take and means what it says — addresses, ports,
 // interfaces and bridge ports that exist in the node's namespace, an action that fits its table and
 // chain, and NetworkPolicy selectors that pick pods with a node to enforce them on.
-import { parseCidr, parseIPv4 } from './addr.js';
+import { parseCidr } from './addr.js';
+import { looksIPv6, parseCidr6 } from './addr6.js';
 import {
   CONNTRACK_STATES,
   FIREWALL_ACTIONS,
@@ -14,14 +15,12 @@ import {
   isBridge,
 } from './model.js';
 import { type Ctx, arr } from './validate-context.js';
+import { checkRuleFamily, isAddressOrCidr, parseNatTarget } from './validate-firewall-family.js';
 
 const POLICY_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/;
 const LABEL_RE = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/;
 /** Comments and log prefixes are printed back by iptables-save: kept to characters that need no escaping. */
 const NOTE_RE = /^[A-Za-z0-9 .,:_=/[\]-]*$/;
-
-const isAddressOrCidr = (s: unknown) =>
-  typeof s === 'string' && (s.includes('/') ? parseCidr(s) !== undefined : parseIPv4(s) !== undefined);
 
 /** A port or "lo-hi" with 1 ≤ lo ≤ hi ≤ 65535. */
 function portProblem(p: unknown): string | undefined {
@@ -72,8 +71,9 @@ function checkRule(
       ctx.add(
         `${path}.${key}`,
         'firewall.address',
-        `${String(r[key])} is not an IPv4 address or CIDR (a.b.c.d or a.b.c.d/len)`,
+        `${String(r[key])} is not an IPv4 or IPv6 address or CIDR (a.b.c.d, a.b.c.d/len, fd00::1, fd00::/64)`,
       );
+  checkRuleFamily(ctx, path, r);
   const l4 = r.protocol === 'tcp' || r.protocol === 'udp';
   for (const key of ['sport', 'dport'] as const) {
     if (r[key] === undefined) continue;
@@ -186,19 +186,20 @@ function checkTarget(ctx: Ctx, path: string, r: FirewallRuleSpec, table: string,
         );
         need(l4, 'protocol', 'firewall.port-protocol', 'REDIRECT to a port needs protocol tcp or udp');
       } else {
-        const [addr, port] = String(r.toDestination ?? '').split(':');
+        const target = parseNatTarget(String(r.toDestination ?? ''));
+        const port = target?.port;
         need(
           r.toDestination !== undefined,
           'toDestination',
           'firewall.param',
-          'DNAT needs toDestination (IPv4 or IPv4:PORT)',
+          'DNAT needs toDestination (IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT)',
         );
         if (r.toDestination !== undefined) {
           need(
-            parseIPv4(addr ?? '') !== undefined && (port === undefined || portProblem(Number(port)) === undefined),
+            target !== undefined && (port === undefined || portProblem(Number(port)) === undefined),
             'toDestination',
             'firewall.address',
-            `${r.toDestination} is not IPv4 or IPv4:PORT`,
+            `${r.toDestination} is not IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT`,
           );
           need(
             port === undefined || l4,
@@ -217,10 +218,10 @@ function checkTarget(ctx: Ctx, path: string, r: FirewallRuleSpec, table: string,
         "SNAT belongs in the nat table's POSTROUTING or INPUT chain",
       );
       need(
-        r.toSource !== undefined && parseIPv4(r.toSource) !== undefined,
+        r.toSource !== undefined && parseNatTarget(r.toSource) !== undefined && !r.toSource.startsWith('['),
         'toSource',
         'firewall.param',
-        'SNAT needs toSource, an IPv4 address',
+        'SNAT needs toSource, an IPv4 or IPv6 address',
       );
       break;
     case 'LOG':
@@ -277,11 +278,11 @@ export function checkFirewall(ctx: Ctx): void {
           if ((peer.podSelector === undefined) === (peer.ipBlock === undefined))
             ctx.add(pp, 'policy.peer', 'a peer is a podSelector or an ipBlock (exactly one)');
           checkSelector(ctx, `${pp}.podSelector`, peer.podSelector);
-          if (
-            peer.ipBlock &&
-            !(typeof peer.ipBlock.cidr === 'string' && peer.ipBlock.cidr.includes('/') && parseCidr(peer.ipBlock.cidr))
-          )
-            ctx.add(`${pp}.ipBlock.cidr`, 'policy.cidr', `${String(peer.ipBlock.cidr)} is not an IPv4 CIDR`);
+          const cidr = peer.ipBlock?.cidr;
+          const cidrOk =
+            typeof cidr === 'string' && cidr.includes('/') && (looksIPv6(cidr) ? parseCidr6(cidr) : parseCidr(cidr));
+          if (peer.ipBlock && !cidrOk)
+            ctx.add(`${pp}.ipBlock.cidr`, 'policy.cidr', `${String(cidr)} is not an IPv4 or IPv6 CIDR`);
         });
         arr(rule?.ports).forEach((port, k) => {
           if (port?.endPort !== undefined && (port.port === undefined || port.endPort < port.port))

@@ -108,7 +108,7 @@ describe('IPv6 routes', () => {
       codes(twoNodes(addrs, '[{ to: default, via: "2001:db8:1::2" }, { to: "::/0", via: "2001:db8:1::2" }]')),
     ).toEqual(['nodes.a.routes[1].to route.duplicate']);
   });
-  it('refuses IPv6 masquerade and port forwards clearly', () => {
+  it('takes IPv6 masquerade and [ADDR]:PORT forwards (ip6tables), refuses a forward without brackets', () => {
     const r = parseLabText(`
 name: t
 nodes:
@@ -118,9 +118,12 @@ links:
   - a: { node: a, interface: eth0, addresses: ["2001:db8::1/64"] }
     b: { node: b, interface: eth0, addresses: ["2001:db8::2/64"] }
 `);
-    expect(checkLab(r.lab!).problems.map((p) => `${p.path} ${p.code}`)).toEqual([
-      'nodes.a.nat[0].masquerade nat.ipv6',
-      'nodes.a.portForwards[0].to portforward.ipv6',
+    expect(checkLab(r.lab!).problems.map((p) => `${p.path} ${p.code}`)).toEqual([]);
+    const bad = structuredClone(r.lab!);
+    const host = bad.nodes.a!;
+    if (host.kind !== 'bridge') host.portForwards = [{ proto: 'tcp', port: 80, to: '2001:db8::2:80' }];
+    expect(checkLab(bad).problems.map((p) => `${p.path} ${p.code}`)).toEqual([
+      'nodes.a.portForwards[0].to portforward.invalid',
     ]);
   });
 });

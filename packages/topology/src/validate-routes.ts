@@ -6,7 +6,7 @@ import { cidrContains, cidrNetwork, isNetworkCidr, parseCidr, parseIPv4, type Ci
 import type { NetNodeSpec } from './model.js';
 import { Ctx, arr, isInt, listAddresses, type Namespace } from './validate-context.js';
 import { checkGateway6, parseNetwork6, routeFamilyProblem, type Network6 } from './validate-routes6.js';
-import { looksIPv6 } from './addr6.js';
+import { looksIPv6, parseIPv6 } from './addr6.js';
 
 export function checkNodeRules(ctx: Ctx): void {
   for (const [name, node] of ctx.nodes) {
@@ -129,14 +129,7 @@ function checkRoutes(ctx: Ctx, name: string, node: NetNodeSpec, ns: Namespace): 
 function checkNat(ctx: Ctx, name: string, node: NetNodeSpec, ns: Namespace): void {
   arr(node.nat).forEach((rule, i) => {
     const path = `nodes.${name}.nat[${i}]`;
-    if (looksIPv6(rule.masquerade)) {
-      ctx.add(
-        `${path}.masquerade`,
-        'nat.ipv6',
-        `${rule.masquerade} is an IPv6 network: masquerade is IPv4 only here (iptables; IPv6 labs route their addresses instead of hiding them)`,
-      );
-      return;
-    }
+    // An IPv6 network is masqueraded by ip6tables (compile-nat.ts), as Docker's ip6tables mode does.
     parseNetwork(ctx, `${path}.masquerade`, rule.masquerade, 'nat.invalid', 'nat.invalid', false);
     const hasOut = rule.out !== undefined;
     const hasNotOut = rule.notOut !== undefined;
@@ -178,11 +171,14 @@ function checkPortForwards(ctx: Ctx, name: string, node: NetNodeSpec): void {
       else seen.set(key, i);
     }
     if (typeof pf.to === 'string' && (pf.to.startsWith('[') || pf.to.split(':').length > 2)) {
-      ctx.add(
-        `${path}.to`,
-        'portforward.ipv6',
-        `${pf.to} is an IPv6 destination: port forwards are IPv4 only here (iptables DNAT to IPv4:PORT)`,
-      );
+      // IPv6: "[ADDR]:PORT", DNAT in ip6tables (compile-nat.ts).
+      const m6 = /^\[([^\]]+)\]:([0-9]+)$/.exec(pf.to);
+      if (!m6 || parseIPv6(m6[1]!) === undefined || !isInt(Number(m6[2]), 1, 65535) || /^0/.test(m6[2]!))
+        ctx.add(
+          `${path}.to`,
+          'portforward.invalid',
+          `${pf.to} is not [IPv6]:PORT (e.g. [fd00::2]:80, port 1 to 65535; an IPv6 address is written in brackets)`,
+        );
       return;
     }
     const m = typeof pf.to === 'string' ? /^([^:]+):([0-9]+)$/.exec(pf.to) : null;
@@ -190,7 +186,7 @@ function checkPortForwards(ctx: Ctx, name: string, node: NetNodeSpec): void {
       ctx.add(
         `${path}.to`,
         'portforward.invalid',
-        `${String(pf.to)} is not IPv4:PORT (e.g. 172.17.0.2:80, port 1 to 65535)`,
+        `${String(pf.to)} is not IPv4:PORT or [IPv6]:PORT (e.g. 172.17.0.2:80, [fd00::2]:80, port 1 to 65535)`,
       );
     }
   });

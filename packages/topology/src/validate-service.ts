@@ -3,6 +3,7 @@
 // in the lab, endpoints that are nodes with an address of the ClusterIP's family, and proxy nodes
 // (where kube-proxy writes the chains) that are host or router nodes.
 import { formatIPv4, parseIPv4 } from './addr.js';
+import { canonicalIp, formatIPv6, parseIPv6 } from './addr6.js';
 import { addressFamily, endpointAddress, serviceProxyNodes } from './compile-service.js';
 import { NODE_PORT_MAX, NODE_PORT_MIN, SERVICE_PROTOCOLS } from './model-service.js';
 import { IMPLICIT_HOST } from './naming.js';
@@ -14,7 +15,10 @@ export function checkServices(ctx: Ctx): void {
   const clusterIPs = new Map<string, string>();
   const nodePorts = new Map<number, string>();
   const held = new Map<string, string>();
-  for (const ns of ctx.allNamespaces()) for (const a of ns.addresses) held.set(formatIPv4(a.parsed.addr), a.place.path);
+  for (const ns of ctx.allNamespaces()) {
+    for (const a of ns.addresses) held.set(formatIPv4(a.parsed.addr), a.place.path);
+    for (const a of ns.addresses6) held.set(formatIPv6(a.parsed.addr), a.place.path);
+  }
 
   services.forEach((s, i) => {
     const path = `services[${i}]`;
@@ -27,26 +31,29 @@ export function checkServices(ctx: Ctx): void {
     }
     const label = `service ${String(s.name)}`;
     const ipPath = `${path}.clusterIP`;
-    if (typeof s.clusterIP === 'string' && addressFamily(s.clusterIP) === 6) {
+    const v6 = typeof s.clusterIP === 'string' && addressFamily(s.clusterIP) === 6;
+    if (
+      typeof s.clusterIP !== 'string' ||
+      (v6 ? parseIPv6(s.clusterIP) === undefined : parseIPv4(s.clusterIP) === undefined)
+    ) {
       ctx.add(
         ipPath,
-        'service.family',
-        `${label}: IPv6 ClusterIPs need ip6tables, which this lab format does not manage yet`,
+        'service.clusterip-invalid',
+        `${label}: ${String(s.clusterIP)} is not an IPv4 or IPv6 address (no /len)`,
       );
-    } else if (typeof s.clusterIP !== 'string' || parseIPv4(s.clusterIP) === undefined) {
-      ctx.add(ipPath, 'service.clusterip-invalid', `${label}: ${String(s.clusterIP)} is not an IPv4 address (no /len)`);
     } else {
-      const where = held.get(s.clusterIP);
+      const ip = canonicalIp(s.clusterIP);
+      const where = held.get(ip);
       if (where)
         ctx.add(
           ipPath,
           'service.clusterip-in-use',
           `${label}: ${s.clusterIP} is an interface address (${where}); a ClusterIP is virtual, no interface may hold it`,
         );
-      const other = clusterIPs.get(s.clusterIP);
+      const other = clusterIPs.get(ip);
       if (other)
         ctx.add(ipPath, 'service.clusterip-duplicate', `${label}: ClusterIP ${s.clusterIP} is already ${other}'s`);
-      else clusterIPs.set(s.clusterIP, String(s.name));
+      else clusterIPs.set(ip, String(s.name));
     }
     checkPorts(ctx, path, label, s.ports, nodePorts);
     checkEndpoints(ctx, path, label, s);
@@ -133,12 +140,24 @@ function checkEndpoints(ctx: Ctx, path: string, label: string, s: ServiceInput):
       ctx.add(`${ep}.node`, 'ref.kind', `${e.node} is a bridge; an endpoint is a pod (a netns, host or router node)`);
       return;
     }
-    const own = ctx.nsOf(e.node)?.addresses.map((a) => formatIPv4(a.parsed.addr)) ?? [];
-    if (e.address !== undefined && !own.includes(e.address)) {
+    const nsOfNode = ctx.nsOf(e.node);
+    const own = [
+      ...(nsOfNode?.addresses.map((a) => formatIPv4(a.parsed.addr)) ?? []),
+      ...(nsOfNode?.addresses6.map((a) => formatIPv6(a.parsed.addr)) ?? []),
+    ];
+    if (e.address !== undefined && !own.includes(canonicalIp(String(e.address)))) {
       ctx.add(
         `${ep}.address`,
         'service.endpoint-address',
         `${label}: ${String(e.address)} is not an address of ${e.node} (it has ${own.join(', ') || 'none'})`,
+      );
+      return;
+    }
+    if (e.address !== undefined && addressFamily(e.address) !== family) {
+      ctx.add(
+        `${ep}.address`,
+        'service.endpoint-family',
+        `${label}: ${e.address} is IPv${addressFamily(e.address)} but the ClusterIP is IPv${family}; kube-proxy sends to endpoints of the ClusterIP's family`,
       );
       return;
     }
@@ -151,9 +170,9 @@ function checkEndpoints(ctx: Ctx, path: string, label: string, s: ServiceInput):
       );
       return;
     }
-    if (seen.has(address))
+    if (seen.has(canonicalIp(address)))
       ctx.add(ep, 'service.endpoint-duplicate', `${label}: endpoint ${address} (${e.node}) is listed twice`);
-    seen.add(address);
+    seen.add(canonicalIp(address));
   });
 }
 

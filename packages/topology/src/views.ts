@@ -160,6 +160,19 @@ export const NodeViewSchema = Type.Object(
         { description: 'The iptables rules of the node’s nat and filter (and mangle, when it has rules) tables.' },
       ),
     ),
+    nat6: Type.Optional(
+      Type.Object(
+        {
+          nat: Type.Array(Type.String()),
+          filter: Type.Array(Type.String()),
+          mangle: Type.Optional(Type.Array(Type.String())),
+        },
+        {
+          description:
+            'The ip6tables rules of the same tables; read where the lab has IPv6 addresses or IPv6 rules (absent elsewhere).',
+        },
+      ),
+    ),
     processes: Type.Optional(
       Type.Array(ProcessViewSchema, { description: 'Its `run:` processes (absent: it runs none).' }),
     ),

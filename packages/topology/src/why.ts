@@ -131,6 +131,20 @@ export const WhyProbeSchema = Type.Object(
 );
 export type WhyProbe = Static<typeof WhyProbeSchema>;
 
+export const WhyEndpointPathSchema = Type.Object(
+  {
+    endpoint: Type.String({ description: 'Where the pick sends the packet: ADDRESS or ADDRESS:PORT.' }),
+    node: Type.Optional(Type.String({ description: 'The lab node that holds that address.' })),
+    probability: Type.Number({ description: 'The chance a new connection is sent there (0–1).' }),
+    reachable: Type.Boolean(),
+    forward: Type.Array(WhyHopSchema),
+    reverse: Type.Array(WhyHopSchema),
+    blocked: Type.Optional(WhyBlockedSchema),
+  },
+  { title: 'WhyEndpointPath' },
+);
+export type WhyEndpointPath = Static<typeof WhyEndpointPathSchema>;
+
 export const WhyResultSchema = Type.Object(
   {
     lab: Type.String(),
@@ -149,6 +163,12 @@ export const WhyResultSchema = Type.Object(
     reverse: Type.Array(WhyHopSchema),
     blocked: Type.Optional(WhyBlockedSchema),
     probe: Type.Optional(WhyProbeSchema),
+    endpoints: Type.Optional(
+      Type.Array(WhyEndpointPathSchema, {
+        description:
+          "When a random pick splits the path (a Service: kube-proxy's endpoints), one walk per endpoint, in the chains' order; forward/reverse/blocked above are the first one's.",
+      }),
+    ),
   },
   { title: 'WhyResult' },
 );

@@ -23,6 +23,7 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
     data.problems ? 'has-problems' : '',
     data.mark ? `mark-${data.mark.state}` : '',
     live?.changed ? 'live-changed' : '',
+    data.policyPeer ? 'policy-peer' : '',
     whyNodeClass(why),
   ]
     .filter(Boolean)
@@ -87,6 +88,24 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
             title={`attached by CNI plugins: ${data.cni.join('; ')}`}
           >
             CNI {data.cni.length > 1 ? data.cni.length : data.cni[0]!.split(' ')[0]}
+          </span>
+        )}
+        {data.policies && (
+          <span
+            className="badge policy"
+            data-testid={`policy-badge-${data.name}`}
+            title={`selected by NetworkPolicy ${data.policies.join(', ')}: only what they allow gets through`}
+          >
+            🛡 {data.policies.join(', ')}
+          </span>
+        )}
+        {data.policyPeer && (
+          <span
+            className="badge ok"
+            data-testid={`policy-peer-${data.name}`}
+            title="a peer the selected pod's policy allows"
+          >
+            allowed peer
           </span>
         )}
         {data.mark && (

@@ -32,6 +32,35 @@ describe('toFlow', () => {
     expect(g.edges[1]).toMatchObject({ type: 'overlay', data: { vni: 7 } });
   });
 
+  it('shows a policy on the pods it selects, and its peers while a selected pod has it', () => {
+    const withPolicy: Lab = {
+      ...lab,
+      nodes: { ...lab.nodes, api: { kind: 'netns', labels: { app: 'api' } } },
+      policies: [
+        {
+          name: 'web-ingress',
+          podSelector: { nodes: ['web'] },
+          ingress: [{ from: [{ podSelector: { matchLabels: { app: 'api' } } }] }],
+        },
+      ],
+    };
+    const data = (selected: string[]) =>
+      Object.fromEntries(
+        toFlow({
+          lab: withPolicy,
+          positions: {},
+          selected: { nodes: selected, links: [] },
+          problemPaths: [],
+        }).nodes.map((n) => [n.id, [n.data.policies, n.data.policyPeer]]),
+      );
+    expect(data([])).toEqual({
+      br0: [undefined, undefined],
+      web: [['web-ingress'], undefined],
+      api: [undefined, undefined],
+    });
+    expect(data(['web']).api).toEqual([undefined, true]);
+  });
+
   it("shows live state: interfaces up, the bridge's learned MACs, link ends down", () => {
     const g = toFlow({
       lab,

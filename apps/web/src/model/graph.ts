@@ -12,6 +12,7 @@ import type { Edge, Node } from '@xyflow/react';
 import { linkId } from './lab-edit';
 import { macvlanId } from './macvlan-edit';
 import { NODE_HEIGHT, NODE_WIDTH } from './layout';
+import { policyMarks } from './policy-edit';
 import { serviceId } from './service-edit';
 import type { BridgeView, NodeView } from '@patchbay/topology';
 
@@ -27,6 +28,10 @@ export interface LabNodeData extends Record<string, unknown> {
   running?: number;
   /** CNI attachments of the node, as "PLUGIN IFNAME on HOST" (absent: none). */
   cni?: string[];
+  /** The NetworkPolicies selecting this pod (absent: none). */
+  policies?: string[];
+  /** A peer a policy of a selected pod names (highlighted while that pod is selected). */
+  policyPeer?: boolean;
   live?: {
     present: boolean;
     /** The lab runs, but this node (or all of its interfaces) is only in the drawing: not applied yet. */
@@ -109,6 +114,7 @@ export function toFlow(g: GraphInput): {
   const { lab } = g;
   const selNodes = new Set(g.selected.nodes);
   const selLinks = new Set(g.selected.links);
+  const policy = policyMarks(lab, g.selected.nodes);
   const now = g.now ?? Date.now();
   const countProblems = (prefix: string) =>
     g.problemPaths.filter((p) => p === prefix || p.startsWith(prefix + '.') || p.startsWith(prefix + '[')).length;
@@ -177,6 +183,8 @@ export function toFlow(g: GraphInput): {
         ...(!bridge && g.live?.nodes[name]?.processes
           ? { running: g.live.nodes[name].processes.filter((p) => p.state === 'running').length }
           : {}),
+        ...(policy.on.has(name) ? { policies: policy.on.get(name)! } : {}),
+        ...(policy.peers.has(name) ? { policyPeer: true } : {}),
         ...(live ? { live } : {}),
         ...(mark ? { mark } : {}),
       },

@@ -306,6 +306,7 @@ function NodeTables({ node, lab, client }: { node: NodeView; lab: string; client
         </table>
       </section>
       <IptablesSection node={node} />
+      {node.nat6 && <IptablesSection node={node} family={6} />}
     </>
   );
 }

@@ -3,7 +3,7 @@
 // commands to check it by hand. "Clear" takes the path off the canvas; "Ask…" opens the question.
 import { useStore } from 'zustand';
 import type { EditorStore } from '../store/editor';
-import { commandsOf, fixText, hopLines, probeText, questionText, verdictText } from './why-format';
+import { commandsOf, endpointTexts, fixText, hopLines, probeText, questionText, verdictText } from './why-format';
 import type { WhyHop } from '@patchbay/topology';
 import './why.css';
 
@@ -96,6 +96,18 @@ export function WhyPanel({
           </div>
         )}
       </div>
+      {r?.endpoints && r.endpoints.length > 0 && (
+        <section aria-label="Every endpoint of the Service" data-testid="why-endpoints">
+          <h3>Every endpoint (a random pick per connection; the path above is the first)</h3>
+          <ul>
+            {endpointTexts(r).map((e) => (
+              <li key={e.endpoint} data-testid="why-endpoint" data-reachable={String(e.reachable)}>
+                {e.text}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {r?.probe?.trace && r.probe.trace.length > 0 && (
         <details>
           <summary>Netfilter's trace of the probe</summary>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { natReachable, replyLost } from './why-fixtures';
-import { commandsOf, fixText, hopLines, probeText, questionText, verdictText } from './why-format';
+import { commandsOf, endpointTexts, fixText, hopLines, probeText, questionText, verdictText } from './why-format';
 
 describe('the answer in words', () => {
   it('asks the question with the addresses the kernel chose', () => {
@@ -109,5 +109,38 @@ describe('the answer in words', () => {
 
   it('lists the commands behind the answer once each', () => {
     expect(commandsOf(replyLost)).toEqual(['ip -n pbw-whyx.r route get 10.0.2.2 from 10.0.1.2 iif eth0 ipproto icmp']);
+  });
+});
+
+describe("a Service's endpoints", () => {
+  it('one line per endpoint with its chance and its own verdict', () => {
+    const r = {
+      ...replyLost,
+      reachable: true,
+      endpoints: [
+        { endpoint: '10.244.1.2:8080', node: 'web-a', probability: 0.5, reachable: true, forward: [], reverse: [] },
+        {
+          endpoint: '10.244.1.3:8080',
+          node: 'web-b',
+          probability: 0.5,
+          reachable: false,
+          forward: [],
+          reverse: [],
+          blocked: {
+            direction: 'forward' as const,
+            node: 'web-b',
+            reason: 'no-listener' as const,
+            detail: 'nothing listens',
+          },
+        },
+      ],
+    };
+    const lines = endpointTexts(r);
+    expect(lines.map((l) => l.reachable)).toEqual([true, false]);
+    expect(lines[0]!.text).toBe('10.244.1.2:8080 (web-a), 50% of connections: reachable');
+    expect(lines[1]!.text).toMatch(
+      /^10\.244\.1\.3:8080 \(web-b\), 50% of connections: blocked: .*no-listener.*nothing listens$/,
+    );
+    expect(endpointTexts(replyLost)).toEqual([]);
   });
 });

@@ -107,6 +107,20 @@ export function verdictText(r: WhyResult): string {
   return `Blocked: ${deadHopText(b)} — ${b.reason} (${REASON_WORDS[b.reason]}): ${b.detail}`;
 }
 
+/** Through a Service: one line per endpoint the random pick may choose, with that path's verdict. */
+export function endpointTexts(r: WhyResult): { endpoint: string; reachable: boolean; text: string }[] {
+  return (r.endpoints ?? []).map((e) => {
+    const who = `${e.endpoint}${e.node ? ` (${e.node})` : ''}, ${Math.round(e.probability * 100)}% of connections`;
+    const b = e.blocked;
+    const verdict = e.reachable
+      ? 'reachable'
+      : b
+        ? `blocked: ${deadHopText(b)} — ${b.reason} (${REASON_WORDS[b.reason]}): ${b.detail}`
+        : 'not reachable';
+    return { endpoint: e.endpoint, reachable: e.reachable, text: `${who}: ${verdict}` };
+  });
+}
+
 /** The fix hint and, for a filter, the rule that drops; none when reachable or no hint was found. */
 export function fixText(r: WhyResult): string | undefined {
   const b = r.blocked;

@@ -16,14 +16,10 @@ import {
 import type { Engine } from '../engine.js';
 import { EngineError } from '../errors.js';
 import { LabFacts } from './facts.js';
-import { danglingDnat, missingMasquerade } from './nat-reason.js';
 import { probePath } from './probe.js';
 import { recordProbe } from './probe-verdict.js';
-import { walk, type WalkContext } from './walk.js';
-import type { Blocked, Packet } from './walk-types.js';
-
-/** The contract's blocked: the walk's own hints (side, commands) left out. */
-const strip = ({ side: _side, commands: _commands, ...b }: Blocked): Omit<Blocked, 'side' | 'commands'> => b;
+import { walkBothWays, walkEveryEndpoint } from './both-ways.js';
+import type { Packet } from './walk-types.js';
 
 function invalid(path: string, message: string): never {
   const problem: Problem = { path, code: `why.${path}`, message };
@@ -93,50 +89,17 @@ async function walkPath(
   if (!facts.has(origin))
     throw new EngineError('not-found', `node ${q.from} is not in the kernel: apply the lab again`);
   const packet: Packet = { src: '', dst, proto: q.proto, port: q.port, size: q.size, df: q.df };
-  const ctx: WalkContext = { facts, translations: [], direction: 'forward' };
-  const forward = await walk(ctx, origin, packet);
-  const src = forward.hops.find((h) => h.src)?.src ?? '';
+  const first = await walkBothWays(facts, q.from, origin, packet);
   const result: WhyResult = {
     lab: name,
-    query: { from: q.from, to: q.to, src, dst, proto: q.proto, port: q.port, size: q.size, df: q.df },
-    reachable: false,
-    forward: forward.hops,
-    reverse: [],
+    query: { from: q.from, to: q.to, src: first.src, dst, proto: q.proto, port: q.port, size: q.size, df: q.df },
+    reachable: first.reachable,
+    forward: first.forward,
+    reverse: first.reverse,
+    ...(first.blocked ? { blocked: first.blocked } : {}),
   };
-  if (forward.blocked) {
-    result.blocked = {
-      direction: 'forward',
-      ...strip(danglingDnat(facts, ctx.translations, forward.blocked) ?? forward.blocked),
-    };
-    return { result, facts };
-  }
-  // The reply: from the address the request reached, to the source it saw (NAT'd or not).
-  const seen = forward.delivered!.packet;
-  // Its destination port is the request's ephemeral source port, which no rule here names.
-  // The kernel sends its echo replies without don't-fragment (its ICMP socket: IP_PMTUDISC_DONT).
-  const reply: Packet = {
-    src: seen.dst,
-    dst: seen.src,
-    proto: q.proto,
-    size: q.size,
-    df: q.proto === 'icmp' ? false : q.df,
-  };
-  const reverse = await walk({ ...ctx, direction: 'reverse' }, forward.delivered!.ns, reply);
-  result.reverse = reverse.hops;
-  if (reverse.blocked) {
-    const request = { ...packet, src };
-    const nat = missingMasquerade(facts, forward.hops, ctx.translations, request, reverse.blocked);
-    result.blocked = { direction: 'reverse', ...strip(nat ?? reverse.blocked) };
-    return { result, facts };
-  }
-  result.reachable = reverse.delivered?.ns === origin;
-  if (!result.reachable)
-    result.blocked = {
-      direction: 'reverse',
-      node: facts.nodeOfNs(reverse.delivered!.ns),
-      reason: 'unknown',
-      detail: `the reply is delivered to ${facts.nodeOfNs(reverse.delivered!.ns)}, not back to ${q.from}: ${src} is an address there too`,
-      fix: `give ${q.from}'s address ${src} to ${q.from} alone (ip -n ${facts.nsOfNode(q.from)} addr; the same on ${facts.nodeOfNs(reverse.delivered!.ns)})`,
-    };
+  // A Service's random pick: every endpoint walked, each path saying which one it reached.
+  const endpoints = await walkEveryEndpoint(facts, q.from, origin, packet, first);
+  if (endpoints) result.endpoints = endpoints;
   return { result, facts };
 }

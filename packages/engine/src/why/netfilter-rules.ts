@@ -57,6 +57,8 @@ export interface ChainVerdict {
 
 export interface Choice {
   probability: number;
+  /** What this outcome does with the packet (kube-proxy's: accept, DNATed). */
+  verdict: ChainVerdict['verdict'];
   packet: Packet;
   rule?: string;
   translation?: ChainVerdict['translation'];
@@ -308,6 +310,7 @@ function runFrom(
           v.choices ?? [
             {
               probability: 1,
+              verdict: v.verdict,
               packet: v.packet,
               ...(v.rule ? { rule: v.rule } : {}),
               ...(v.translation ? { translation: v.translation } : {}),

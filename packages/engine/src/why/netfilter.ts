@@ -137,7 +137,7 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
       isLocal: (addr) => facts.ownersOf(addr).some((o) => o.ns === ns) || addr.startsWith('127.'),
       addressOf: (dev) => facts.link(ns, dev)?.addresses[0]?.split('/')[0],
     };
-    const v = runRuleChain(table, chain, m);
+    const v = followPick(ctx, node, runRuleChain(table, chain, m));
     for (const u of v.unknown)
       notes.push(`the rule \`${u}\` uses a match the walk cannot judge (counted as not matching)`);
     if (v.verdict === 'drop')
@@ -159,7 +159,7 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
         in: input.iif,
         out: input.oif,
         action: 'translate',
-        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'REDIRECT' ? 'to a port of this node itself' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)${choicesText(v)}`,
+        detail: `${v.translation} (${v.translation === 'DNAT' ? 'destination NAT' : v.translation === 'REDIRECT' ? 'to a port of this node itself' : v.translation === 'SNAT' ? 'source NAT' : `source NAT to the address of ${input.oif ?? 'the way out'}`}) in table ${tableName}, chain ${v.chain}: ${packet.src} → ${packet.dst}${port(packet)} becomes ${v.packet.src} → ${v.packet.dst}${port(v.packet)} (\`${v.rule}\`)${choicesText(v, ctx.pick)}`,
         src: v.packet.src,
         dst: v.packet.dst,
         commands: [`ip netns exec ${ns} iptables -t ${tableName} -S ${chain}`, `ip netns exec ${ns} conntrack -L`],
@@ -170,10 +170,30 @@ export function netfilterHook(ctx: WalkContext, input: HookInput): HookOutcome {
   return { hops, packet, notes };
 }
 
+/**
+ * A random pick splits the path: the walk follows the outcome `ctx.pick` names (the first by
+ * default) and keeps every outcome in `ctx.split`, so `why` can walk each one (endpoints.ts).
+ */
+function followPick(ctx: WalkContext, node: string, v: ChainVerdict): ChainVerdict {
+  if (!v.choices || v.choices.length < 2 || ctx.direction !== 'forward') return v;
+  if (!ctx.split) ctx.split = { choices: v.choices, node };
+  else if (ctx.split.choices !== v.choices) return v; // only the first pick of a path is split
+  const c = v.choices[ctx.pick ?? 0] ?? v.choices[0]!;
+  const { rule: _rule, translation: _translation, ...rest } = v;
+  return {
+    ...rest,
+    verdict: c.verdict,
+    packet: c.packet,
+    ...(c.rule ? { rule: c.rule } : {}),
+    ...(c.translation ? { translation: c.translation } : {}),
+  };
+}
+
 /** The endpoints a random pick (kube-proxy's `-m statistic --mode random`) may choose, with their chances. */
-export function choicesText(v: ChainVerdict): string {
+export function choicesText(v: ChainVerdict, pick = 0): string {
   if (!v.choices || v.choices.length < 2) return '';
   const port = (p: Packet) => (p.port !== undefined && p.proto !== 'icmp' ? `:${p.port}` : '');
   const each = v.choices.map((c) => `${c.packet.dst}${port(c.packet)} (${Math.round(c.probability * 100)}%)`);
-  return `; a random pick (-m statistic --mode random) chooses per connection one of ${each.join(', ')}: the walk follows the first`;
+  const chosen = v.choices[pick] ?? v.choices[0]!;
+  return `; a random pick (-m statistic --mode random) chooses per connection one of ${each.join(', ')}: this path follows ${chosen.packet.dst}${port(chosen.packet)} (endpoint ${pick + 1} of ${v.choices.length}; why walks each)`;
 }

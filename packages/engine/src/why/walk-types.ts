@@ -45,4 +45,10 @@ export interface WalkContext {
   direction: 'forward' | 'reverse';
   /** An encapsulated packet (VXLAN's UDP) walked through the underlay: no listener to check. */
   underlay?: boolean;
+  /**
+   * A random pick on the way (kube-proxy's endpoints, `-m statistic --mode random`): which of its
+   * outcomes this walk follows (default the first), and, once met, every outcome (endpoints.ts).
+   */
+  pick?: number;
+  split?: { choices: readonly { probability: number; packet: Packet }[]; node: string };
 }

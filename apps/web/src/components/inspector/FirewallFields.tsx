@@ -11,6 +11,7 @@ import {
   type Lab,
   type NetNodeSpec,
   firewallRuleLine,
+  ruleFamilies,
 } from '@patchbay/topology';
 import {
   addPolicyFor,
@@ -26,9 +27,17 @@ import { append, removeAt, replaceAt, setOptional } from '../inspector-model';
 import { focusPath, useCtx, useEdit } from './context';
 import { SelectField, TextField, type Option } from './fields';
 import { Row, RowList } from './lists';
+import { PolicyEditor } from './PolicyEditor';
 
 const opts = (values: readonly string[]): Option[] => values.map((v) => ({ value: v, label: v }));
 const PROTOCOLS: Option[] = [{ value: '', label: 'any' }, ...opts(['tcp', 'udp', 'icmp'])];
+/** Which of iptables and ip6tables holds the rule (default: its addresses' family, else IPv4). */
+const FAMILIES: Option[] = [
+  { value: '', label: 'family of its addresses' },
+  { value: 'ipv4', label: 'IPv4 (iptables)' },
+  { value: 'ipv6', label: 'IPv6 (ip6tables)' },
+  { value: 'both', label: 'both' },
+];
 /** The parameter each action takes, as a text field. */
 const PARAM: Partial<Record<FirewallRuleSpec['action'], { key: keyof FirewallRuleSpec; placeholder: string }>> = {
   DNAT: { key: 'toDestination', placeholder: '10.0.0.2:80' },
@@ -84,6 +93,10 @@ export function FirewallFields({
                 >
                   ×
                 </button>
+                <details data-testid="inspector-policy-edit">
+                  <summary>Edit {p.name}</summary>
+                  <PolicyEditor policy={lab.policies![p.index]!} index={p.index} />
+                </details>
               </li>
             ))}
           </ul>
@@ -173,6 +186,16 @@ export function FirewallFields({
                     }
                   />
                   <SelectField
+                    label={`Rule ${n} family`}
+                    hideLabel
+                    path={`${rp}.family`}
+                    value={r.family ?? ''}
+                    options={FAMILIES}
+                    onChange={(v) =>
+                      setRule(i, setRuleField(r, 'family', (v || undefined) as FirewallRuleSpec['family']))
+                    }
+                  />
+                  <SelectField
                     label={`Rule ${n} action`}
                     hideLabel
                     path={`${rp}.action`}
@@ -194,8 +217,9 @@ export function FirewallFields({
                   {param && text(param.key, param.key, param.placeholder)}
                 </div>
                 <code className="pb-muted mono" data-testid="inspector-firewall-line">
+                  {ruleFamilies(r).includes(6) ? (ruleFamilies(r).includes(4) ? 'ip{,6}tables ' : 'ip6tables ') : ''}
                   {table === 'filter' ? '' : `-t ${table} `}
-                  {firewallRuleLine(r)}
+                  {firewallRuleLine(r, ruleFamilies(r).length === 1 ? ruleFamilies(r)[0] : 4)}
                 </code>
               </div>
             </Row>
