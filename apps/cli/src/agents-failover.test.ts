@@ -30,7 +30,11 @@ interface Student {
 
 describe('failover: a lost agent’s students get new labs', () => {
   it('re-creates the labs of a killed agent’s students on the other agents within 15 s and tells them why', async () => {
-    const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbag20-' });
+    // One terminal at a time per student: the coordinator counts it for labs on agents too.
+    const { url } = await c.coordinator(['--no-local-agent'], {
+      PATCHBAY_PREFIX: 'pbag20-',
+      PATCHBAY_LIMITS: JSON.stringify({ studentTerminals: 1 }),
+    });
     const agents = Object.fromEntries(
       Object.entries(PREFIX_OF).map(([name, prefix]) => [name, c.agent(name, prefix, ['--coordinator', url])]),
     );
@@ -94,6 +98,22 @@ describe('failover: a lost agent’s students get new labs', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(view.status).toBe(200);
+    // The student's terminal on the new agent, through the coordinator; a second one at once is over
+    // their quota, and once the first ends the quota is theirs again.
+    const open = (id: string) =>
+      page.emitWithAck('terminal:open', { id, lab: victim.lab, node: 'web', cols: 80, rows: 24 }) as Promise<{
+        ok: boolean;
+        error?: string;
+      }>;
+    const first = await open('student-term-0001');
+    expect(first, JSON.stringify(first)).toMatchObject({ ok: true });
+    expect(await open('student-term-0002')).toMatchObject({ ok: false, error: expect.stringMatching(/quota/) });
+    const exited = new Promise<void>((resolve) =>
+      page.on('terminal:exit', (e: { id: string }) => e.id === 'student-term-0001' && resolve()),
+    );
+    page.emit('terminal:close', { id: 'student-term-0001' });
+    await exited;
+    expect(await open('student-term-0003')).toMatchObject({ ok: true });
     // The other students stayed where they were.
     for (const s of (await students()).filter((x) => x.lab !== victim.lab))
       expect(s.agent).toBe(before.find((b) => b.lab === s.lab)!.agent);

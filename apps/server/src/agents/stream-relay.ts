@@ -9,7 +9,9 @@
 // events (interface counters) stay volatile. Exercise and session events are the coordinator's own.
 //
 // Who may do what is checked here as on the local agent: a start event names its lab, which the
-// connection's token must cover; an event naming only a stream id (stop, input, resize, …) is
+// connection's token must cover, and a student's start counts against their quotas here (pings,
+// captures and terminals at a time, capture starts per minute: limits.ts), given back when the
+// stream ends — the agent sees the coordinator, an instructor, and counts nothing; an event naming only a stream id (stop, input, resize, …) is
 // relayed only for a stream this connection started through the relay (a capture: also one another
 // connection started, for a token that covers its lab — an instructor watching).
 import type { LiveAck, TerminalExit } from '@patchbay/protocol';
@@ -36,6 +38,8 @@ interface RelayedStream {
   agent: string;
   lab: string;
   kind: 'ping' | 'capture' | 'terminal';
+  /** Gives back the student's quota the stream holds (the coordinator counts what the agent cannot: it sees an instructor). */
+  release?: () => void;
 }
 
 /** Captures started through this coordinator on remote agents (an instructor may subscribe to any). */
@@ -46,6 +50,11 @@ const MAX_CAPTURES = 10_000;
 export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: string): void {
   const upstreams = new Map<string, ClientSocket>();
   const streams = new Map<string, RelayedStream>();
+  /** The stream is over (or never started): forgotten, its quota given back. */
+  const end = (id: string): void => {
+    streams.get(id)?.release?.();
+    streams.delete(id);
+  };
 
   const upstreamTo = (agent: { name: string; address: string }): ClientSocket => {
     let up = upstreams.get(agent.name);
@@ -64,14 +73,16 @@ export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: s
       if (event === 'tables:counters') (socket.volatile.emit.bind(socket.volatile) as typeof emit)(event, payload);
       else if (ack) emit(event, payload, (...answer: unknown[]) => ack(...answer));
       else emit(event, payload);
-      if (LAST_EVENTS.has(event) && typeof payload?.id === 'string') streams.delete(payload.id);
+      const ended =
+        LAST_EVENTS.has(event) || (event === 'capture:status' && (payload as { state?: unknown })?.state === 'ended');
+      if (ended && typeof payload?.id === 'string') end(payload.id);
     });
     up.on('disconnect', () => {
       upstreams.delete(agent.name);
       // The agent went away: the browser's terminals there end as they would at its shutdown.
       for (const [id, s] of streams) {
         if (s.agent !== agent.name) continue;
-        streams.delete(id);
+        end(id);
         const exit: TerminalExit = { id, reason: 'shutdown', message: `the lab host ${agent.name} went away` };
         if (s.kind === 'terminal') socket.emit('terminal:exit', exit);
       }
@@ -116,17 +127,27 @@ export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: s
       (holder) => {
         if (!holder || holder.kind === 'local') return next();
         const id = payload?.['id'];
-        if (typeof id === 'string') {
-          const kind = event === 'ping:start' ? 'ping' : event === 'capture:start' ? 'capture' : 'terminal';
-          const stream: RelayedStream = { agent: holder.name, lab, kind };
-          streams.set(id, stream);
-          if (event === 'capture:start') {
-            if (capturesByCoordinator.size >= MAX_CAPTURES)
-              capturesByCoordinator.delete(capturesByCoordinator.keys().next().value!);
-            capturesByCoordinator.set(id, stream);
-          }
+        if (typeof id !== 'string' || event === 'tables:subscribe' || event === 'tables:unsubscribe')
+          return forward(holder.agent, event, payload, ack);
+        if (streams.has(id)) return refuse(`the id ${id} names another stream of this connection`);
+        const kind = event === 'ping:start' ? 'ping' : event === 'capture:start' ? 'capture' : 'terminal';
+        const scope = socket.data.scope;
+        const tooFast = kind === 'capture' ? app.quotas.startCapture(scope) : undefined;
+        if (tooFast) return refuse(tooFast);
+        const quota = app.quotas.acquire(scope, kind);
+        if (typeof quota !== 'function') return refuse(quota.error);
+        const stream: RelayedStream = { agent: holder.name, lab, kind, release: quota };
+        streams.set(id, stream);
+        if (kind === 'capture') {
+          if (capturesByCoordinator.size >= MAX_CAPTURES)
+            capturesByCoordinator.delete(capturesByCoordinator.keys().next().value!);
+          capturesByCoordinator.set(id, stream);
         }
-        forward(holder.agent, event, payload, ack);
+        // A refused start holds nothing.
+        forward(holder.agent, event, payload, (answer: LiveAck) => {
+          if (!answer.ok) end(id);
+          if (typeof ack === 'function') ack(answer);
+        });
       },
       (e: Error) => refuse(e.message),
     );
@@ -135,6 +156,6 @@ export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: s
     // The agent ends what this connection ran there, as for any connection that goes.
     for (const up of upstreams.values()) up.disconnect();
     upstreams.clear();
-    streams.clear();
+    for (const id of [...streams.keys()]) end(id);
   });
 }
