@@ -4,6 +4,8 @@ import type { PingCheck, Scenario } from '@patchbay/scenarios';
 
 export interface ClassPlan {
   scenario: string;
+  /** The scenario file, when it is not a built-in one (the session is opened with it). */
+  text?: string;
   title: string;
   /** Nodes of each student's lab. */
   nodes: number;

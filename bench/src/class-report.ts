@@ -82,7 +82,7 @@ export function report(r: any, prefix: string): string {
     '',
     `API answers: ${statuses || 'none'}. Live streams in the phase: ${path ? `the ping ${path}: ${st.pingReplies} replies, ${st.pingEvents} events (${(st.pingEventKinds as string[]).join(', ') || 'none'}); ` : ''}` +
       `${st.counters} \`tables:counters\` samples (fewest for one student: ${st.countersMin}), ${st.deltas} \`tables:delta\` (${st.coalesced} coalesced). ` +
-      `**Check runs** (every Enter, kernel change and 10 s tick asks for one; at most ${EXERCISE_HUB_DEFAULTS.concurrency} at once, one waiting per lab): ${st.runs.count} \`exercise:results\` (${triggers || 'none'}), ` +
+      `**Check runs** (every Enter, kernel change and 10 s tick asks for one; at most ${EXERCISE_HUB_DEFAULTS.concurrency} at once, of which ${EXERCISE_HUB_DEFAULTS.backgroundConcurrency} for Enter's and the tick's, one waiting per lab; a run whose lab changes while it runs is overtaken): ${st.runs.count} \`exercise:results\` (${triggers || 'none'}), ` +
       `${st.runs.perLabPerMinute.toFixed(1)} per lab per minute, each run ${ms(st.runs.ms.p50)} ms p50 / ${ms(st.runs.ms.max)} ms max. ` +
       `${st.failures.length ? `Failures: ${st.failures.length} (${st.failures.slice(0, 3).join('; ')}${st.failures.length > 3 ? '; …' : ''}).` : 'No request or measurement failed.'}`,
     '',
@@ -95,8 +95,8 @@ export function report(r: any, prefix: string): string {
     row("fix typed → the instructor's `session:progress` shows the student solved", fx.dashboard),
     ...(path ? [row(`fix typed → first reply of the live ping ${path}`, fx.ping)] : []),
     '',
-    `The passing run itself took ${ms(fx.passRunMs.p50)} ms p50 (max ${ms(fx.passRunMs.max)} ms); the rest of the wait for it is the trigger's debounce and the queue of check runs. ` +
-      `${fx.byKernelChange} of ${fx.results.n} passing runs came within 1 s of the fix, i.e. from the kernel change (debounce 400 ms); the others waited for Enter's run (1 s after it) or later. ` +
+    `The passing run itself took ${ms(fx.passRunMs.p50)} ms p50 (max ${ms(fx.passRunMs.max)} ms); the rest of the wait for it is the kernel settling (a neighbour resolved again), the trigger's debounce and the queue of check runs. ` +
+      `${fx.byKernelChange} of ${fx.results.n} passing runs came within 1 s of the fix, i.e. from the kernel change (debounce ${EXERCISE_HUB_DEFAULTS.debounceMs} ms, none while a run is in flight: it is overtaken); the others waited for Enter's run (1 s after it) or later. ` +
       `The dashboard showed the whole class solved ${s1(fx.classSolvedAfterFirstMs)} s after the first fix was typed (${s1(fx.classSolvedAfterLastMs)} s after the last); ` +
       `\`GET /api/sessions/:id\` afterwards: ${fx.sessionGet.solved}/${fx.sessionGet.students} solved (${ms(fx.sessionGet.ms)} ms). ` +
       `${fx.missing.length ? `Never seen (within ${fx.timeoutS} s): ${fx.missing.length} (${fx.missing.slice(0, 5).join('; ')}${fx.missing.length > 5 ? '; …' : ''}).` : 'Every event arrived.'} ` +

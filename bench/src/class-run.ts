@@ -10,20 +10,21 @@
 // before the steady phase and after the fix; `runClass` answers the run's figures, cleanup done.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Engine } from '@patchbay/engine';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 import { buildApp, openStore } from '@patchbay/server';
+import { parseScenarioText } from '@patchbay/scenarios';
 import { builtinScenario } from '@patchbay/scenarios/library';
 import type { ClassCommand } from './class-client.js';
-import { classPlan } from './class-lab.js';
+import { classPlan, type ClassPlan } from './class-lab.js';
 import { cpuByCommand, descendants, helpers, machineTicks, ticksByCommand, type HelperSample } from './class-procs.js';
 import { dist } from './class-report.js';
 import { machineFacts } from './report.js';
-import { sleep, RssSampler } from './util.js';
+import { ROOT, sleep, RssSampler } from './util.js';
 
 /** One class run: its namespace prefix, its size and phases. */
 export interface ClassRunConfig {
@@ -133,14 +134,24 @@ function phaseMeter(exclude: number | undefined) {
 }
 
 /** Runs a class session on a server of its own (in this process) and answers its figures. */
+/** The plan of a built-in scenario (by id) or of a scenario file (a path: e.g. bench/scenarios/link-down-six.yaml). */
+function classScenario(idOrPath: string): ClassPlan {
+  const builtin = builtinScenario(idOrPath);
+  if (builtin) return classPlan(builtin.scenario);
+  if (!/\.(ya?ml|json)$/.test(idOrPath)) throw new Error(`no built-in scenario ${idOrPath} (or give a scenario file)`);
+  const text = readFileSync(resolve(ROOT, idOrPath), 'utf8');
+  const { scenario, problems } = parseScenarioText(text);
+  if (!scenario || problems.length)
+    throw new Error(`${idOrPath}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+  return { ...classPlan(scenario), text };
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function runClass(cfg: ClassRunConfig): Promise<any> {
   const { prefix: PREFIX, students: STUDENTS, steadyS: STEADY_S, spreadS: SPREAD_S, scenario: SCENARIO, quick } = cfg;
   const ADMIN_TOKEN = `bench-class-admin-${randomBytes(12).toString('hex')}`;
   unhandled.length = 0;
-  const builtin = builtinScenario(SCENARIO);
-  if (!builtin) throw new Error(`no built-in scenario ${SCENARIO}`);
-  const plan = classPlan(builtin.scenario);
+  const plan = classScenario(SCENARIO);
   const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-class-'));
   const engine = new Engine({ prefix: PREFIX, dataDir, watch: true });
   const db = openStore(dataDir);

@@ -24,7 +24,13 @@ import {
 
 /** The instructor: `POST /api/sessions`, then a socket subscribed to the session's progress. */
 export async function openSession(cfg: Config, inst: Instructor) {
-  const created = await http(cfg.url, inst.token, 'POST', '/api/sessions', { scenario: cfg.plan.scenario });
+  const created = await http(
+    cfg.url,
+    inst.token,
+    'POST',
+    '/api/sessions',
+    cfg.plan.text !== undefined ? { text: cfg.plan.text } : { scenario: cfg.plan.scenario },
+  );
   if (created.status !== 201)
     throw new Error(`POST /api/sessions: ${created.status} ${JSON.stringify(created.json).slice(0, 300)}`);
   const session = created.json as Session;

@@ -1,7 +1,9 @@
 // `pnpm bench:class`: a class of 40 students in a real class session on one server, over loopback
 // (the run itself: class-run.ts). Results in bench/results/class-latest.json and docs/benchmarks.md.
 // `--quick`: 8 students, a 10 s steady phase, results in bench/results/class-quick.json, no doc.
-// `--students N`, `--seconds S` (steady phase), `--spread S` (fixes typed over S s), `--scenario ID`.
+// `--students N`, `--seconds S` (steady phase), `--spread S` (fixes typed over S s), `--scenario ID`
+// (a built-in one) or `--scenario FILE` (a scenario file: bench/scenarios/link-down-six.yaml is the
+// 6-node class).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runClass } from './class-run.js';

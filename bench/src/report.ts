@@ -15,7 +15,15 @@ import { ROOT, fmtMs, fmtS, msf, sec, sh, stat } from './util.js';
 const KERNEL_FLOOR_S: Record<number, number> = { 10: 0.017, 50: 0.067, 200: 0.351, 1000: 5.717 };
 const MARK_START = '<!-- bench:star:start -->';
 const MARK_END = '<!-- bench:star:end -->';
-const TARGET_MS = 20;
+/**
+ * Issue 17's targets for a running N=200 lab in watch mode, as a p95 of the wall time: a one-link
+ * change (an address, a link down or up; the no-op too) under 10 ms, adding or removing a node under 30 ms.
+ */
+const targetMs = (change: string): number => (change.startsWith('(c') ? 30 : 10);
+const p95 = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(0.95 * s.length))] ?? NaN;
+};
 
 export interface SizeReport {
   n: number;
@@ -181,7 +189,7 @@ function incTable(L: string[], inc: IncReport, m: IncMode): void {
   const head = [
     'change',
     'wall',
-    ...(watch ? [`< ${TARGET_MS} ms?`] : []),
+    ...(watch ? ['p95 (target)'] : []),
     'observe',
     'plan',
     'execute',
@@ -195,8 +203,11 @@ function incTable(L: string[], inc: IncReport, m: IncMode): void {
   for (const r of m.results) {
     const s = (f: (a: ApplyRecord) => number) => fmtMs(stat(r.records.map(f)));
     const wall = stat(r.records.map((a) => a.wallMs));
-    const under = r.records.filter((a) => a.wallMs < TARGET_MS).length;
-    const met = `${wall.median < TARGET_MS ? '**yes**' : '**no**'} (${under}/${r.records.length} under)`;
+    const target = targetMs(r.change);
+    const walls = r.records.map((a) => a.wallMs);
+    const high = p95(walls);
+    const under = walls.filter((w) => w < target).length;
+    const met = `${msf(high)} (< ${target}: ${high < target ? '**yes**' : '**no**'}, ${under}/${walls.length} under)`;
     const cells = [
       r.change,
       `**${fmtMs(wall)}**`,

@@ -11,7 +11,7 @@ import type { Engine } from './engine.js';
 import { EngineError } from './errors.js';
 import { nodeNamespaces, runChecks, runInNode, type ChecksRun } from './probes.js';
 
-export { runChecks, type ChecksRun } from './probes.js';
+export { ChecksAbandoned, runChecks, type ChecksRun, type RunChecksOptions } from './probes.js';
 
 /** What is kept of a lab started from a scenario. */
 export interface ExerciseRecord {

@@ -1,6 +1,7 @@
 // The live views' reads kept until the kernel reports a change (live-view-cache.ts), on the real
 // kernel: an unchanged lab is served from memory; a change made from outside the engine (an address,
-// an iptables rule, ARP) is seen by the next read, of that namespace alone; a lab destroyed and
+// an iptables rule, ARP) is seen by the next read, patched from the watcher's decoded messages or
+// read again, of that namespace alone; a lab destroyed and
 // applied again under the same names is read afresh. Prefix pblvc-.
 import { afterEach, describe, expect, it } from 'vitest';
 import { runInNamespace } from '@patchbay/kernel';
@@ -42,9 +43,15 @@ describe('LiveViewCache', () => {
     expect(e.liveViews.misses).toBe(readFirst);
     expect(e.liveViews.hits).toBeGreaterThanOrEqual(readFirst);
 
-    // an address added from a shell, not by the engine
+    // an address added from a shell, not by the engine: patched from the watcher's decoded message, no read
     await runInNamespace(WEB, 'ip', ['addr', 'add', '10.99.0.1/32', 'dev', 'lo']);
     expect(await addressesOf(e, 'ns-web')).toContain('10.99.0.1/32');
+    expect(e.liveViews.misses).toBe(readFirst);
+    expect(e.liveViews.patched).toBeGreaterThan(0);
+
+    // deleted again: the kernel may drop routes with it unreported, so that namespace alone is read
+    await runInNamespace(WEB, 'ip', ['addr', 'del', '10.99.0.1/32', 'dev', 'lo']);
+    expect(await addressesOf(e, 'ns-web')).not.toContain('10.99.0.1/32');
     expect(e.liveViews.misses).toBe(readFirst + 1);
 
     // veth peers are named in a namespace served from memory, as in one read afresh
@@ -74,5 +81,31 @@ describe('LiveViewCache', () => {
     await e.destroy('two-containers');
     await e.apply(exampleLab('two-containers.yaml'));
     expect(await addressesOf(e, 'ns-web')).not.toContain('10.99.0.2/32');
+  });
+
+  it('joins requests made while a read of the same namespace is in flight, but not across a change', async () => {
+    const e = await applied();
+    await runInNamespace(WEB, 'ip', ['addr', 'add', '10.99.0.3/32', 'dev', 'lo']);
+    await labState(e, 'two-containers');
+    // An address deleted is a change the watcher does not patch (kernel live-patch.ts): read again.
+    await runInNamespace(WEB, 'ip', ['addr', 'del', '10.99.0.3/32', 'dev', 'lo']);
+    const misses = e.liveViews.misses;
+    // Three views asked for at once after one change (a tables delta, a check run, a state request): one read.
+    const views = await Promise.all([1, 2, 3].map(() => labState(e, 'two-containers')));
+    expect(e.liveViews.misses).toBe(misses + 1);
+    expect(e.liveViews.joined).toBeGreaterThanOrEqual(2);
+    for (const v of views) expect(v).toEqual(views[0]);
+    const web = views[0]!.nodes.find((n) => n.node === 'ns-web')!;
+    expect(web.interfaces.flatMap((i) => i.addresses ?? [])).not.toContain('10.99.0.3/32');
+    // Each caller has its own copy.
+    expect(views[1]!.nodes).not.toBe(views[0]!.nodes);
+
+    // A change reported while a read is in flight: a request after it reads again.
+    const first = labState(e, 'two-containers');
+    await runInNamespace(WEB, 'ip', ['addr', 'add', '10.99.0.4/32', 'dev', 'lo']);
+    const second = await labState(e, 'two-containers');
+    await first;
+    const addresses = second.nodes.find((n) => n.node === 'ns-web')!.interfaces.flatMap((i) => i.addresses ?? []);
+    expect(addresses).toContain('10.99.0.4/32');
   });
 });

@@ -45,6 +45,7 @@ export async function observeLab(
   });
   resolveVethPeers(state, { complete: true }); // every namespace of the lab is in `state`
   resolveMacvlanParents(state);
-  for (const ns of Object.values(state.namespaces)) ns.owned = isOwnedNamespace(ns.name);
+  // A namespace's owner is fixed at its creation: a state kept by the cache already knows it.
+  for (const ns of Object.values(state.namespaces)) ns.owned ??= isOwnedNamespace(ns.name);
   return withoutCniObjects(state, cniRecords(ctx, name));
 }

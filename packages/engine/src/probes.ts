@@ -88,17 +88,52 @@ export async function runInNode(
 
 const clip = (s: string) => (s.length > MAX_COMMAND_OUTPUT ? `${s.slice(0, MAX_COMMAND_OUTPUT)}…` : s);
 
+/**
+ * A run given up because its lab changed while it ran (its result would describe a lab that is no
+ * more): thrown at once, without waiting for the check in flight. `settled` settles when that
+ * check's process has ended by itself (a ping within its own bound), so whoever removes the lab
+ * can wait for it.
+ */
+export class ChecksAbandoned extends Error {
+  constructor(readonly settled: Promise<void>) {
+    super('the check run was abandoned: its lab changed while it ran');
+    this.name = 'ChecksAbandoned';
+  }
+}
+
+export interface RunChecksOptions {
+  /** Aborted: the run stops at once with ChecksAbandoned (the check in flight is left to end by itself). */
+  signal?: AbortSignal;
+}
+
 /** Runs every check of `scenario` against lab `name` (which was started from it). */
-export async function runChecks(engine: Engine, name: string, scenario: Scenario): Promise<ChecksRun> {
+export async function runChecks(
+  engine: Engine,
+  name: string,
+  scenario: Scenario,
+  opts: RunChecksOptions = {},
+): Promise<ChecksRun> {
   const started = Date.now();
+  const { signal } = opts;
+  const abandoned = (inFlight: Promise<unknown>) =>
+    new ChecksAbandoned(
+      inFlight.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+  if (signal?.aborted) throw abandoned(Promise.resolve());
   const entry = await engine.entry(name);
   const lab = entry.lab ?? entry.pending!;
   const probe = new Prober(engine, name, lab);
   const results: CheckResult[] = [];
   for (const check of scenario.checks) {
+    if (signal?.aborted) throw abandoned(Promise.resolve());
     try {
-      results.push(await probe.check(check));
+      const pending = probe.check(check);
+      results.push(signal ? await untilAborted(pending, signal, () => abandoned(pending)) : await pending);
     } catch (err) {
+      if (err instanceof ChecksAbandoned) throw err;
       results.push({
         id: check.id,
         title: check.title,
@@ -109,6 +144,16 @@ export async function runChecks(engine: Engine, name: string, scenario: Scenario
     }
   }
   return { results, passed: results.filter((r) => r.pass).length, total: results.length, ms: Date.now() - started };
+}
+
+/** `work`'s result, or `abandon()` thrown as soon as `signal` aborts (work goes on unawaited). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, abandon: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abandon());
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 class Prober {

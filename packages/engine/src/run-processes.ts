@@ -8,6 +8,7 @@ import {
   type NodeProcessInfo,
   listNodeProcesses,
   mapLimit,
+  netnsEtcNames,
   readNodeProcessLog,
   readResolvConf,
   removeNetnsEtc,
@@ -62,9 +63,12 @@ export function runningProcesses(ctx: RunContext, lab: string): RunningProcess[]
 /** The resolver files (lab `dns:`) of `lab`'s nodes there now. */
 export function currentResolvFiles(ctx: RunContext, lab: Lab): CurrentResolvFile[] {
   const out: CurrentResolvFile[] = [];
+  // one readdir instead of a failing lstat per node: most nodes have no resolver file
+  const withEtc = netnsEtcNames();
   for (const [node, spec] of Object.entries(lab.nodes)) {
     if (isBridge(spec)) continue;
     const ns = namespaceName(ctx.prefix, lab.name, node);
+    if (!withEtc.has(ns)) continue;
     const content = readResolvConf(ns);
     if (content !== undefined) out.push({ ns, node, content });
   }

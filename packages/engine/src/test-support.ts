@@ -37,9 +37,10 @@ export interface TestEngine {
   cleanup(): Promise<void>;
 }
 
-export function testEngine(prefix: string): TestEngine {
+/** `watch`: a long-lived engine, as the server's (namespaces watched, changes read from memory). */
+export function testEngine(prefix: string, opts: { watch?: boolean } = {}): TestEngine {
   const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-test-'));
-  const engine = new Engine({ prefix, dataDir });
+  const engine = new Engine({ prefix, dataDir, ...(opts.watch ? { watch: true } : {}) });
   return {
     engine,
     prefix,

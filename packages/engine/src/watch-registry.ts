@@ -9,14 +9,23 @@
 // fenced (never watched again) until the deletion is over. A lab subscription (`watchLab`) follows
 // its lab: the engine calls `refreshLab` after each apply, and the subscription then watches the
 // lab's namespaces of that moment.
-import { NamespaceWatcher, type NamespaceCounters } from '@patchbay/kernel';
+import {
+  NamespaceWatcher,
+  type DecodedObject,
+  type NamespaceCounters,
+  type NeighbourFlush,
+  type NeighbourFlushResult,
+} from '@patchbay/kernel';
 import type { LifecycleLog } from './lifecycle.js';
 
 export interface WatchListener {
   /** Desired state of `ns` changed (links, addresses, routes, netconf, permanent FDB entries). */
   change?(ns: string): void;
-  /** Anything in `ns` changed, ARP neighbours, learned FDB entries and carrier included. */
-  activity?(ns: string): void;
+  /**
+   * Anything in `ns` changed, ARP neighbours, learned FDB entries and carrier included. `objects`:
+   * what changed, decoded from the kernel's messages, when all of them could be (kernel live-patch.ts).
+   */
+  activity?(ns: string, objects?: readonly DecodedObject[]): void;
   /** The helper died: consider every namespace changed (a new helper watches them again). */
   lost?(reason: string): void;
   /** `ns` is about to be deleted: the subscription no longer holds it (a namespace of that name may come back). */
@@ -138,6 +147,13 @@ export class WatchRegistry {
   counters(names: readonly string[]): Promise<NamespaceCounters> {
     const w = this.watcher;
     return w && !w.isClosed ? w.counters(names) : Promise.resolve({});
+  }
+
+  /** `ip neigh flush` done by the helper in watched namespaces; the others come back in `unknown`. */
+  async flushNeighbours(flushes: readonly NeighbourFlush[]): Promise<NeighbourFlushResult> {
+    await this.queue.catch(() => undefined);
+    const w = this.watcher;
+    return w && !w.isClosed ? w.flushNeighbours(flushes) : { flushed: 0, unknown: [...flushes], failed: [] };
   }
 
   isWatching(ns: string): boolean {
@@ -269,17 +285,17 @@ export class WatchRegistry {
     if (this.watcher && !this.watcher.isClosed) return this.watcher;
     const w = new NamespaceWatcher();
     this.started++;
-    const deliver = (ns: string, kind: 'change' | 'activity') => {
+    const deliver = (ns: string, kind: 'change' | 'activity', objects?: readonly DecodedObject[]) => {
       for (const s of this.refs.get(ns) ?? []) {
         try {
-          s.listener[kind]?.(ns);
+          s.listener[kind]?.(ns, objects);
         } catch (err) {
           this.log.warn({ ns, err: (err as Error).message }, `a namespace ${kind} listener failed`);
         }
       }
     };
     w.on('change', (ns) => deliver(ns, 'change'));
-    w.on('activity', (ns) => deliver(ns, 'activity'));
+    w.on('activity', (ns, objects) => deliver(ns, 'activity', objects));
     w.on('lost', (reason) => {
       if (this.watcher !== w) return;
       this.watcher = undefined;

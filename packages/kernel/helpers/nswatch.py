@@ -9,7 +9,11 @@ changed: {"ns": NAME, "events": N}. Node cannot setns() itself (libuv threads), 
 Commands on stdin, one per line: "add NAME" / "del NAME" (acknowledged with {"ns", "watching"}),
 "sync TOKEN" (reports every change queued so far, then {"sync": TOKEN}), and "counters TOKEN NS..."
 (interface counters of those watched namespaces: {"counters": TOKEN, "stats": {NS: {IFNAME: [rx_packets,
-tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped]}}}). Names are checked against a strict
+tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped]}}}), and "neigh-flush TOKEN NS/DEV/ADDRESS..."
+(`ip neigh flush to ADDRESS dev DEV` in each, over the watcher's own sockets: nlneigh.py; answered with
+{"neigh": TOKEN, "flushed": N, "unknown": [items not watched], "errors": {item: message}}). Each report
+line also carries the objects its messages describe (nldecode.py): "objects", and "opaque", how many
+messages could not be decoded. Names are checked against a strict
 pattern and only opened under /run/netns. The helper exits when stdin closes.
 
 Counters are read with an RTM_GETLINK dump on a second socket per namespace, one that joins no
@@ -36,6 +40,10 @@ import select
 import socket
 import struct
 import sys
+
+import nlcounters
+import nlneigh
+from nldecode import MAX_OBJECTS, decode
 
 CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
@@ -155,19 +163,28 @@ def relevant(data: bytes, links: dict) -> tuple[int, int]:
     return (every if ALL_EVENTS else count), every
 
 
-def drain(s: socket.socket, links: dict) -> tuple[int, int]:
-    """Reads everything queued on a namespace's socket; returns (relevant changes, messages of any kind)."""
-    n, every = 0, 0
+def drain(s: socket.socket, links: dict, objects: list, book: "nlneigh.Book | None" = None) -> tuple[int, int, int]:
+    """Reads everything queued on a namespace's socket; returns (relevant changes, messages of any
+    kind, messages not decoded). The decoded objects are appended to `objects`; the namespace's
+    neighbour book, if it has one, learns from every message."""
+    n, every, opaque = 0, 0, 0
     try:
         while True:
-            a, b = relevant(s.recv(1 << 16), links)
-            n, every = n + a, every + b
+            data = s.recv(1 << 16)
+            if book is not None:
+                book.learn(data)
+            a, b = relevant(data, links)
+            objs, o = decode(data)
+            objects.extend(objs)
+            n, every, opaque = n + a, every + b, opaque + o
     except BlockingIOError:
         pass
-    except OSError:  # ENOBUFS: events were lost, so report a change
+    except OSError:  # ENOBUFS: events were lost, so report a change (one the caller must read)
         links.clear()
-        n, every = n + 1, every + 1
-    return n, every
+        if book is not None:
+            book.lost = True
+        n, every, opaque = n + 1, every + 1, opaque + 1
+    return n, every, opaque
 
 
 def drain_all(s: socket.socket) -> int:
@@ -208,50 +225,6 @@ def prime(s: socket.socket, links: dict) -> None:
             off += (length + 3) & ~3
 
 
-IFLA_STATS64 = 23
-dump_seq = 1
-
-
-def counters(d: socket.socket) -> dict:
-    """Every link's counters in the dump socket's namespace: {ifname: [rx_packets, tx_packets,
-    rx_bytes, tx_bytes, rx_dropped, tx_dropped]} (struct rtnl_link_stats64, u64 fields 0-3, 6-7)."""
-    global dump_seq
-    dump_seq += 1
-    seq, out = dump_seq, {}
-    try:  # a reply left over from an earlier dump that timed out: dropped
-        while d.recv(1 << 20):
-            pass
-    except BlockingIOError:
-        pass
-    d.send(struct.pack("=IHHII", 32, 18, 0x1 | 0x300, seq, 0) + struct.pack("=BxHiII", 0, 0, 0, 0, 0))
-    while select.select([d], [], [], 2.0)[0]:
-        data = d.recv(1 << 20)
-        off = 0
-        while off + 16 <= len(data):
-            length, mtype, _, mseq = struct.unpack_from("=IHHI", data, off)
-            if length < 16:
-                return out
-            if mseq == seq:
-                if mtype in (2, 3):  # NLMSG_ERROR, NLMSG_DONE
-                    return out
-                if mtype == RTM_NEWLINK:
-                    name, stats = None, None
-                    pos, end = off + 32, off + length
-                    while pos + 4 <= end:
-                        alen, atype = struct.unpack_from("=HH", data, pos)
-                        if alen < 4:
-                            break
-                        if atype & 0x3FFF == IFLA_IFNAME:
-                            name = data[pos + 4 : pos + alen].split(b"\0", 1)[0].decode(errors="replace")
-                        elif atype & 0x3FFF == IFLA_STATS64 and alen >= 4 + 64:
-                            stats = struct.unpack_from("=8Q", data, pos + 4)
-                        pos += (alen + 3) & ~3
-                    if name is not None and stats is not None:
-                        out[name] = [stats[0], stats[1], stats[2], stats[3], stats[6], stats[7]]
-            off += (length + 3) & ~3
-    return out  # timed out: what arrived
-
-
 def main() -> None:
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
     sockets: dict[int, tuple[str, socket.socket]] = {}
@@ -264,23 +237,41 @@ def main() -> None:
     poller.register(sys.stdin.fileno(), select.POLLIN)
     out = sys.stdout
     buf = b""
-    changed: dict[str, tuple[int, int]] = {}
+    # per namespace: [relevant changes, messages of any kind, decoded objects, messages not decoded]
+    changed: dict[str, list] = {}
+    dump_seq_box = [1 << 20]  # sequence numbers of the neighbour dumps and deletions (apart from counters')
+    # neighbour books (nlneigh.py), filled on a namespace's first `neigh-flush`
+    books: dict[str, nlneigh.Book] = {}
 
     def collect(name: str, sock: socket.socket) -> None:
-        n, every = drain(sock, link_memory.setdefault(name, {}))
+        objects: list = []
+        book = books.get(name)
+        n, every, opaque = drain(sock, link_memory.setdefault(name, {}), objects, book)
+        if book is not None and book.lost:
+            books.pop(name, None)  # messages were lost (ENOBUFS): refilled on the next flush
         if every:
-            was = changed.get(name, (0, 0))
-            changed[name] = (was[0] + n, was[1] + every)
+            was = changed.setdefault(name, [0, 0, [], 0])
+            was[0] += n
+            was[1] += every
+            was[2].extend(objects)
+            was[3] += opaque
 
     def collect_nft(name: str) -> None:
         n = drain_all(nft[name]) if name in nft else 0
-        if n:
-            was = changed.get(name, (0, 0))
-            changed[name] = (was[0] + n, was[1] + n)
+        if n:  # nf_tables messages are not decoded: the caller reads the rules again
+            was = changed.setdefault(name, [0, 0, [], 0])
+            was[0] += n
+            was[1] += n
+            was[3] += n
 
     def report() -> None:
-        for name, (n, every) in changed.items():
-            out.write(json.dumps({"ns": name, "events": n, "all": every}) + "\n")
+        for name, (n, every, objects, opaque) in changed.items():
+            if len(objects) > MAX_OBJECTS:  # a storm: one read is cheaper than many small updates
+                objects, opaque = [], opaque + len(objects)
+            line = {"ns": name, "events": n, "all": every, "opaque": opaque}
+            if objects:
+                line["objects"] = objects
+            out.write(json.dumps(line, separators=(",", ":")) + "\n")
         changed.clear()
         out.flush()
 
@@ -304,13 +295,41 @@ def main() -> None:
                         out.write(json.dumps({"sync": name}) + "\n")
                         out.flush()
                         continue
+                    if verb == "neigh-flush":
+                        # "neigh-flush TOKEN NS/DEV/ADDRESS...": `ip neigh flush to ADDRESS dev DEV` in NS
+                        token, *items = name.split() or [""]
+                        flushed, unknown, errors = 0, [], {}
+                        for item in items:
+                            ns, _, rest = item.partition("/")
+                            dev, _, address = rest.rpartition("/")
+                            sock = by_name.get(ns)
+                            if sock is None or ns not in dumpers:
+                                unknown.append(item)
+                                continue
+                            collect(ns, sock)  # everything the kernel said so far is in the book
+                            if ns not in books:
+                                dump_seq_box[0] += 2
+                                filled = nlneigh.fill(dumpers[ns], dump_seq_box[0])
+                                if filled is None:
+                                    unknown.append(item)
+                                    continue
+                                books[ns] = filled
+                            dump_seq_box[0] += 1
+                            err = nlneigh.flush(dumpers[ns], books[ns], dev, address, dump_seq_box[0])
+                            if err is None:
+                                flushed += 1
+                            else:
+                                errors[item] = err
+                        out.write(json.dumps({"neigh": token, "flushed": flushed, "unknown": unknown, "errors": errors}) + "\n")
+                        out.flush()
+                        continue
                     if verb == "counters":
                         token, *names = name.split() or [""]
                         stats = {}
                         for ns in names:
                             if ns in dumpers:
                                 try:
-                                    stats[ns] = counters(dumpers[ns])
+                                    stats[ns] = nlcounters.counters(dumpers[ns])
                                 except OSError:
                                     pass
                         out.write(json.dumps({"counters": token, "stats": stats}) + "\n")
@@ -340,6 +359,7 @@ def main() -> None:
                         # The socket holds the namespace alive: close it before anyone deletes it.
                         s = by_name.pop(name, None)
                         link_memory.pop(name, None)
+                        books.pop(name, None)
                         d = dumpers.pop(name, None)
                         if d is not None:
                             d.close()

@@ -13,6 +13,7 @@ export * from './pids.js';
 export * from './tables.js';
 export * from './route-table.js';
 export * from './watch.js';
+export * from './live-patch.js';
 export * from './ping.js';
 export * from './pcap.js';
 export * from './capture.js';

@@ -57,7 +57,7 @@ export class ObserveError extends Error {
 }
 
 // Raw iproute2 JSON, only the fields used here.
-interface RawAddrInfo {
+export interface RawAddrInfo {
   family?: string;
   local?: string;
   prefixlen?: number;
@@ -144,7 +144,7 @@ export function normalizeRouteDst(dst: string): string {
  * and a link-local one only when added with nodad as Patchbay adds them — an interface the lab did
  * not create, or one up before its address generation was switched off, has a kernel-made fe80::.
  */
-function isLabIPv6(a: RawAddrInfo): boolean {
+export function isLabIPv6(a: RawAddrInfo): boolean {
   if (a.scope === 'host') return false;
   return a.scope !== 'link' || a.nodad === true;
 }

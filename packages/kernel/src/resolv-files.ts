@@ -88,6 +88,15 @@ export function namespacesWithResolvConf(names: readonly string[]): string[] {
  * and that no longer exist (a prefix may be the start of another's: a live namespace's folder is
  * never touched); returns their names.
  */
+/** The namespaces that have a folder of /etc files (one readdir: the names whose resolver file may exist). */
+export function netnsEtcNames(): Set<string> {
+  try {
+    return new Set(readdirSync(NETNS_ETC_DIR));
+  } catch {
+    return new Set();
+  }
+}
+
 export function removeNetnsEtcWithPrefix(prefix: string): string[] {
   let names: string[];
   try {

@@ -14,6 +14,14 @@ function tableRank(table: string): number {
   return table === 'main' ? 0 : table === 'local' ? 3 : table === 'default' ? 2 : 1;
 }
 
+/** Two tables' order in the views (main first, local last, numbered ones by number). */
+export function compareRouteTables(ta: string, tb: string): number {
+  const byRank = tableRank(ta) - tableRank(tb);
+  if (byRank) return byRank;
+  if (ta !== tb) return Number(ta) - Number(tb) || (ta < tb ? -1 : 1);
+  return 0;
+}
+
 /** `ip -j -4 route show table all` → routes, main table first and local last (kernel order within). */
 export function parseRouteTable(json: unknown): RouteView[] {
   const routes = arr(json)
@@ -41,14 +49,7 @@ export function parseRouteTable(json: unknown): RouteView[] {
   // A stable sort: the kernel's order within a table is kept.
   return routes
     .map((r, i) => ({ r, i }))
-    .sort((a, b) => {
-      const ta = a.r.table!;
-      const tb = b.r.table!;
-      const byRank = tableRank(ta) - tableRank(tb);
-      if (byRank) return byRank;
-      if (ta !== tb) return Number(ta) - Number(tb) || (ta < tb ? -1 : 1);
-      return a.i - b.i;
-    })
+    .sort((a, b) => compareRouteTables(a.r.table!, b.r.table!) || a.i - b.i)
     .map(({ r }) => r);
 }
 

@@ -163,4 +163,42 @@ describe.skipIf(!isRoot)('NamespaceWatcher under load', () => {
     await watcher.watch([A]);
     expect(watcher.isWatching(A)).toBe(true);
   });
+
+  it('flushes neighbours as `ip neigh flush to A dev D` does, over its own sockets', async () => {
+    const r = await executePlan([
+      netnsAdd(A),
+      netnsAdd(B),
+      ip('link', A, `link add eth0 type veth peer name p0 netns ${B}`),
+    ]);
+    expect(r.ok).toBe(true);
+    const neigh = (ip: string, mac: string, nud: string) =>
+      runInNamespace(A, 'ip', ['neigh', 'replace', ip, 'lladdr', mac, 'dev', 'eth0', 'nud', nud]);
+    const shown = async () =>
+      (JSON.parse((await runInNamespace(A, 'ip', ['-j', 'neigh', 'show', 'dev', 'eth0'])).stdout) as { dst: string }[])
+        .map((n) => n.dst)
+        .sort();
+    await neigh('10.0.0.5', '02:00:00:00:00:05', 'reachable');
+    await neigh('10.0.0.6', '02:00:00:00:00:06', 'permanent');
+    watcher = new NamespaceWatcher();
+    await watcher.watch([A]);
+    const f = (address: string, dev = 'eth0', ns = A) => ({ ns, dev, address });
+    expect(
+      await watcher.flushNeighbours([
+        f('10.0.0.5'),
+        f('10.0.0.6'),
+        f('10.0.0.7'),
+        f('10.0.0.5', 'nope'),
+        f('10.0.0.5', 'p0', B),
+      ]),
+    ).toEqual({
+      flushed: 3, // 10.0.0.5 deleted; the permanent 10.0.0.6 left alone, as ip does; 10.0.0.7 has no entry
+      unknown: [f('10.0.0.5', 'p0', B)], // not watched
+      failed: [{ flush: f('10.0.0.5', 'nope'), error: 'no interface nope' }],
+    });
+    expect(await shown()).toEqual(['10.0.0.6']);
+    // an entry made after the first flush is known from its notification
+    await neigh('10.0.0.8', '02:00:00:00:00:08', 'stale');
+    expect((await watcher.flushNeighbours([f('10.0.0.8')])).flushed).toBe(1);
+    expect(await shown()).toEqual(['10.0.0.6']);
+  });
 });

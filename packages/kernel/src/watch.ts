@@ -7,12 +7,17 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { DecodedObject } from './live-patch.js';
 import { CHILD_ENV, assertNamespaceName } from './process.js';
 
 const HELPER = fileURLToPath(new URL('../helpers/nswatch.py', import.meta.url));
 
 interface HelperLine {
   sync?: string;
+  neigh?: string;
+  flushed?: number;
+  unknown?: string[];
+  errors?: Record<string, string>;
   counters?: string;
   /** With `counters`: per namespace, per interface [rxPackets, txPackets, rxBytes, txBytes, rxDropped, txDropped]. */
   stats?: Record<string, Record<string, number[]>>;
@@ -20,6 +25,10 @@ interface HelperLine {
   events?: number;
   /** Messages of any kind (neighbours, learned FDB entries, carrier changes too). */
   all?: number;
+  /** Messages of this report the helper could not decode (links, rules, netconf, nf_tables, lost ones). */
+  opaque?: number;
+  /** The addresses, routes, neighbours and FDB entries the report's messages describe (helpers/nldecode.py). */
+  objects?: DecodedObject[];
   watching?: boolean;
   error?: string;
 }
@@ -43,6 +52,22 @@ export interface InterfaceCounters {
   txDropped: number;
 }
 
+/** `ip neigh flush to ADDRESS dev DEV` in namespace NS. */
+export interface NeighbourFlush {
+  ns: string;
+  dev: string;
+  address: string;
+}
+
+export interface NeighbourFlushResult {
+  /** Flushes done (an entry deleted, or none to delete). */
+  flushed: number;
+  /** Flushes the helper could not do (namespace not watched): to be run some other way. */
+  unknown: NeighbourFlush[];
+  /** Flushes that failed, with the kernel's answer. */
+  failed: { flush: NeighbourFlush; error: string }[];
+}
+
 /** Per namespace, per interface name. */
 export type NamespaceCounters = Record<string, Record<string, InterfaceCounters>>;
 
@@ -51,9 +76,11 @@ export interface NamespaceWatcherEvents {
   change: [ns: string];
   /**
    * Anything in `ns` changed, desired state or not (ARP neighbours, learned FDB entries, carrier):
-   * what the live tables show. Emitted after `change` when both apply.
+   * what the live tables show. Emitted after `change` when both apply. `objects`: what changed,
+   * decoded from the kernel's messages, when every message of the report could be decoded
+   * (addresses added, routes, neighbours, FDB entries); undefined when the namespace must be read.
    */
-  activity: [ns: string];
+  activity: [ns: string, objects?: readonly DecodedObject[]];
   /** The helper died; every namespace must be considered changed. */
   lost: [reason: string];
 }
@@ -65,6 +92,10 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
   private readonly counterWaiters = new Map<
     string,
     { resolve: (c: NamespaceCounters) => void; reject: (e: Error) => void }
+  >();
+  private readonly neighWaiters = new Map<
+    string,
+    { items: Map<string, NeighbourFlush>; resolve: (r: NeighbourFlushResult) => void; reject: (e: Error) => void }
   >();
   private closed = false;
   /** The helper has exited (closed or died): nothing written to it is ever answered. */
@@ -96,6 +127,8 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
       this.pending.clear();
       for (const w of this.counterWaiters.values()) w.reject(new Error(reason));
       this.counterWaiters.clear();
+      for (const w of this.neighWaiters.values()) w.reject(new Error(reason));
+      this.neighWaiters.clear();
       if (!this.closed) this.emit('lost', reason);
     });
     this.child.stdin.on('error', () => undefined);
@@ -112,6 +145,20 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
       const waiters = this.pending.get(`sync ${msg.sync}`) ?? [];
       this.pending.delete(`sync ${msg.sync}`);
       for (const w of waiters) w.resolve();
+      return;
+    }
+    if (msg.neigh !== undefined) {
+      const waiter = this.neighWaiters.get(msg.neigh);
+      this.neighWaiters.delete(msg.neigh);
+      if (!waiter) return;
+      const item = (key: string) => waiter.items.get(key)!;
+      waiter.resolve({
+        flushed: msg.flushed ?? 0,
+        unknown: (msg.unknown ?? []).filter((k) => waiter.items.has(k)).map(item),
+        failed: Object.entries(msg.errors ?? {})
+          .filter(([k]) => waiter.items.has(k))
+          .map(([k, error]) => ({ flush: item(k), error })),
+      });
       return;
     }
     if (msg.counters !== undefined) {
@@ -133,7 +180,8 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
       return;
     }
     if (msg.events) this.emit('change', msg.ns);
-    if (msg.all ?? msg.events) this.emit('activity', msg.ns);
+    if (msg.all ?? msg.events)
+      this.emit('activity', msg.ns, msg.opaque === 0 && msg.objects?.length ? msg.objects : undefined);
   }
 
   isWatching(ns: string): boolean {
@@ -205,6 +253,33 @@ export class NamespaceWatcher extends EventEmitter<NamespaceWatcherEvents> {
     );
     this.child.stdin.write(`counters ${token} ${names.join(' ')}\n`);
     return done;
+  }
+
+  /**
+   * `ip neigh flush to ADDRESS dev DEV` in each watched namespace, done by the helper over the
+   * netlink socket it holds there (helpers/nlneigh.py: it knows which entries exist, so a flush
+   * of a missing one costs nothing): one round trip, no process. Namespaces not watched come back
+   * in `unknown`.
+   */
+  flushNeighbours(flushes: readonly NeighbourFlush[]): Promise<NeighbourFlushResult> {
+    if (this.closed || this.exited)
+      return Promise.reject(new Error(this.closed ? 'namespace watcher is closed' : 'namespace watcher exited'));
+    const items = new Map<string, NeighbourFlush>();
+    const unknown: NeighbourFlush[] = [];
+    for (const f of flushes) {
+      assertNamespaceName(f.ns);
+      // interface names and addresses travel as one token: nothing that could split it
+      if (!this.watching.has(f.ns) || !/^[^\s/]{1,15}$/.test(f.dev) || !/^[0-9a-fA-F.:]{2,45}$/.test(f.address))
+        unknown.push(f);
+      else items.set(`${f.ns}/${f.dev}/${f.address}`, f);
+    }
+    if (items.size === 0) return Promise.resolve({ flushed: 0, unknown, failed: [] });
+    const token = String(++this.syncCounter);
+    const done = new Promise<NeighbourFlushResult>((resolve, reject) =>
+      this.neighWaiters.set(token, { items, resolve, reject }),
+    );
+    this.child.stdin.write(`neigh-flush ${token} ${[...items.keys()].join(' ')}\n`);
+    return done.then((r) => ({ ...r, unknown: [...unknown, ...r.unknown] }));
   }
 
   /** Stops the helper (its sockets would otherwise keep deleted namespaces alive). */

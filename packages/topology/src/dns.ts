@@ -117,8 +117,10 @@ export const isDnsProcessName = (name: string | undefined): boolean => name === 
 
 /** The DNS servers the lab wants, by node. */
 export function dnsProcesses(lab: Lab, prefix: string): DnsProcess[] {
-  const records = dnsRecords(lab);
   const out: DnsProcess[] = [];
+  // most labs have no DNS server: their records are not worth computing on every apply
+  if (!Object.values(lab.nodes).some((s) => !isBridge(s) && (s.dnsServer || s.dns === 'docker'))) return out;
+  const records = dnsRecords(lab);
   for (const node of Object.keys(lab.nodes).sort()) {
     const spec = lab.nodes[node]!;
     if (isBridge(spec)) continue;

@@ -11,7 +11,15 @@ import {
   normalizeCode,
   studentLabName,
 } from './codes.js';
-import { CheckScheduler, Semaphore, strongerTrigger, type Trigger } from './scheduler.js';
+import {
+  BACKGROUND_EVERY,
+  CheckScheduler,
+  MAX_OVERTAKES,
+  QueueTicket,
+  Semaphore,
+  strongerTrigger,
+  type Trigger,
+} from './scheduler.js';
 import { exerciseView, revealedHints, sessionView, studentProgress } from './views.js';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -226,5 +234,100 @@ describe('scheduler', () => {
     expect(strongerTrigger('change', 'request')).toBe('request');
     expect(strongerTrigger('reset', 'change')).toBe('reset');
     expect(strongerTrigger('start', 'change')).toBe('start');
+  });
+});
+
+describe('scheduler: urgent runs and overtaking', () => {
+  it('gives a free slot to urgent waiters before background ones, and keeps slots for urgent work', async () => {
+    const sem = new Semaphore(2, 1);
+    const order: string[] = [];
+    const hold = (name: string, ms: number, background: boolean) =>
+      sem.use(async () => (order.push(name), await tick(ms)), new QueueTicket(background));
+    const runs = [
+      hold('bg-1', 10, true),
+      hold('bg-2', 10, true),
+      hold('urgent-1', 10, false),
+      hold('urgent-2', 5, false),
+    ];
+    await tick();
+    // bg-2 may not take the second slot (one background at a time): urgent-1 does.
+    expect(order).toEqual(['bg-1', 'urgent-1']);
+    await Promise.all(runs);
+    expect(order).toEqual(['bg-1', 'urgent-1', 'urgent-2', 'bg-2']);
+  });
+
+  it('moves a background waiter to the urgent queue when it is promoted', async () => {
+    const sem = new Semaphore(1);
+    const order: string[] = [];
+    const blocker = sem.use(() => tick(5));
+    const late = new QueueTicket(true);
+    const runs = [
+      sem.use(async () => void order.push('background'), new QueueTicket(true)),
+      sem.use(async () => void order.push('promoted'), late),
+      sem.use(async () => void order.push('urgent'), new QueueTicket(false)),
+    ];
+    late.promote();
+    await Promise.all([blocker, ...runs]);
+    expect(order).toEqual(['urgent', 'promoted', 'background']);
+  });
+
+  it('lets one background waiter in every few slots while urgent ones keep coming', async () => {
+    const sem = new Semaphore(1);
+    const order: string[] = [];
+    const blocker = sem.use(() => tick(2));
+    const runs = [sem.use(async () => void order.push('bg'), new QueueTicket(true))];
+    for (let i = 0; i < 6; i++) runs.push(sem.use(async () => void order.push(`u${i}`)));
+    await Promise.all([blocker, ...runs]);
+    expect(order.indexOf('bg')).toBe(BACKGROUND_EVERY - 1);
+  });
+
+  it('a run overtaken while it runs is started afresh in its slot; its callers and the one waiting get the fresh run', async () => {
+    const signals: AbortSignal[] = [];
+    const s = new CheckScheduler<number>(
+      1,
+      async (_lab, _trigger, signal) => {
+        signals.push(signal);
+        const n = signals.length;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 20);
+          signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('abandoned'))));
+        });
+        return n;
+      },
+      { settleMs: 1 },
+    );
+    const first = s.request('a', 'request');
+    await tick();
+    const queued = s.request('a', 'change', { background: true }); // waits behind the run in flight
+    expect(s.overtake('a')).toBe(true);
+    expect(await first).toBe(2);
+    expect(await queued).toBe(2); // answered by the fresh run, which started after it asked
+    expect(signals.map((x) => x.aborted)).toEqual([true, false]);
+    await s.idle();
+    expect(s.overtake('a')).toBe(false); // nothing in flight
+  });
+
+  it('overtakes one run at most MAX_OVERTAKES times; then it finishes', async () => {
+    let started = 0;
+    const s = new CheckScheduler<number>(
+      1,
+      async (_lab, _trigger, signal) => {
+        started++;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 15);
+          signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('abandoned'))));
+        });
+        return started;
+      },
+      { settleMs: 1 },
+    );
+    const run = s.request('a', 'change');
+    const overtaken: boolean[] = [];
+    for (let i = 0; i <= MAX_OVERTAKES; i++) {
+      await tick(5);
+      overtaken.push(s.overtake('a'));
+    }
+    expect(overtaken).toEqual([...Array.from({ length: MAX_OVERTAKES }, () => true), false]);
+    expect(await run).toBe(MAX_OVERTAKES + 1);
   });
 });

@@ -8,7 +8,7 @@
 // watched. A lab is watched while it has exercise subscribers or its session has a dashboard open.
 // Who follows what, and the socket events, are exercise-audience.ts's; where runs and hints are
 // kept, exercise-records.ts's.
-import { forgetExercise, runChecks } from '@patchbay/engine';
+import { ChecksAbandoned, forgetExercise, runChecks } from '@patchbay/engine';
 import { exerciseHostOf } from '../agents/exercise-hosts.js';
 import type { CheckRun, HintsView } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
@@ -19,15 +19,17 @@ import type { LiveIo, LiveSocket } from '../live/socket.js';
 import { ExerciseAudience } from './exercise-audience.js';
 import { ExerciseRecords } from './exercise-records.js';
 import { ScenarioSource, type ExerciseContext } from './scenario-source.js';
-import { CheckScheduler, Semaphore, type Trigger } from './scheduler.js';
+import { CheckScheduler, Semaphore, type RunRequest, type Trigger } from './scheduler.js';
 import { revealedHints } from './views.js';
-import { LabChangeWatch } from './watch.js';
+import { CHANGE_DEBOUNCE_MS, LabChangeWatch } from './watch.js';
 
 export { exerciseRoom, sessionRoom } from './exercise-audience.js';
 
 export interface ExerciseHubOptions {
   /** Check runs at once over all labs. */
   concurrency: number;
+  /** Of those, runs asked for on the off chance (Enter, the periodic tick) at most: the rest wait for kernel changes and people. */
+  backgroundConcurrency: number;
   /** Labs realized (joins, resets) at once. */
   realizeConcurrency: number;
   /** A watched lab's checks run at least this often (what no kernel event reports: some sysctls, a legacy-iptables rule). */
@@ -39,13 +41,15 @@ export interface ExerciseHubOptions {
 }
 
 export const EXERCISE_HUB_DEFAULTS: ExerciseHubOptions = Object.freeze({
-  // Runs mostly wait (a ping that gets no reply waits its second): 12 at once keep a class of 40
-  // checked every few seconds (bench:class) at little CPU.
-  concurrency: 12,
+  // Runs mostly wait (a ping that gets no reply waits its second): 12 background runs at once keep
+  // a class of 40 checked every few seconds (bench:class) at little CPU, and 12 more slots are kept
+  // for runs a kernel change or a person asked for, so a student's fix does not queue behind them.
+  concurrency: 24,
+  backgroundConcurrency: 12,
   realizeConcurrency: 6,
   periodicMs: 10_000,
   enterDebounceMs: 1000,
-  debounceMs: 400,
+  debounceMs: CHANGE_DEBOUNCE_MS,
 });
 
 export class ExerciseHub {
@@ -55,14 +59,18 @@ export class ExerciseHub {
   readonly realize: Semaphore;
   /** Labs being realized by a join or a reset: their `applied` event is not a student's change. */
   private readonly realizing = new Map<string, number>();
-  /** Each lab's check run whose probes are running now. */
-  private readonly probing = new Map<string, Promise<unknown>>();
+  /** Each lab's check runs whose probes are running now (an overtaken run's until its abandoned probe ended). */
+  private readonly probing = new Map<string, Set<Promise<unknown>>>();
   private readonly options: ExerciseHubOptions;
   private readonly scheduler: CheckScheduler<CheckRun>;
   private readonly records: ExerciseRecords;
   private readonly audience: ExerciseAudience;
   /** When each lab's latest run finished (performance.now()), for the periodic runs. */
   private readonly lastRunAt = new Map<string, number>();
+  /** Checks each lab's latest run passed (settleAfterProgress). */
+  private readonly lastPassed = new Map<string, number>();
+  /** Labs whose next run is the settling repeat of a run that made progress. */
+  private readonly settling = new Set<string>();
   private readonly enterTimers = new Map<string, NodeJS.Timeout>();
   private readonly ticker: NodeJS.Timeout;
 
@@ -75,11 +83,16 @@ export class ExerciseHub {
     this.scenarios = new ScenarioSource(app.store, app.engine);
     this.records = new ExerciseRecords(app.store);
     this.realize = new Semaphore(this.options.realizeConcurrency);
-    this.scheduler = new CheckScheduler(this.options.concurrency, (lab, trigger) => this.execute(lab, trigger));
+    this.scheduler = new CheckScheduler(
+      this.options.concurrency,
+      (lab, trigger, signal) => this.execute(lab, trigger, signal),
+      { backgroundLimit: this.options.backgroundConcurrency },
+    );
     this.watch = new LabChangeWatch({
       watches: app.engine.watches,
       log: app.log,
       onChange: (lab) => this.trigger(lab, 'change'),
+      overtake: (lab) => this.scheduler.overtake(lab),
       debounceMs: this.options.debounceMs,
     });
     this.audience = new ExerciseAudience(app, io, {
@@ -93,13 +106,13 @@ export class ExerciseHub {
   }
 
   /** Runs the lab's checks (or joins the run waiting to start); 404 without an exercise, 410 when the lab is gone. */
-  run(lab: string, trigger: Trigger): Promise<CheckRun> {
-    return this.scheduler.request(lab, trigger);
+  run(lab: string, trigger: Trigger, opts: RunRequest = {}): Promise<CheckRun> {
+    return this.scheduler.request(lab, trigger, opts);
   }
 
   /** A run nobody waits for: a failure is only logged. */
-  trigger(lab: string, trigger: Trigger): void {
-    this.run(lab, trigger).catch((err: Error) =>
+  trigger(lab: string, trigger: Trigger, opts: RunRequest = {}): void {
+    this.run(lab, trigger, opts).catch((err: Error) =>
       this.app.log.debug({ lab, trigger, err: err.message }, 'exercise run failed'),
     );
   }
@@ -205,6 +218,8 @@ export class ExerciseHub {
       await this.app.store.labs.delete(lab);
       this.records.forget(lab);
       this.lastRunAt.delete(lab);
+      this.lastPassed.delete(lab);
+      this.settling.delete(lab);
       return removed;
     });
   }
@@ -229,17 +244,18 @@ export class ExerciseHub {
    * commands end by themselves instead of failing against a half-removed lab.
    */
   async probesEnded(lab: string, maxWaitMs = 5000): Promise<void> {
-    const run = this.probing.get(lab);
-    if (!run) return;
+    const runs = this.probing.get(lab);
+    if (!runs?.size) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
-    await Promise.race([run.catch(() => undefined), timeout]);
+    await Promise.race([Promise.allSettled([...runs]), timeout]);
     clearTimeout(timer);
   }
 
   /** The engine applied the lab (its `applied` event; the watch follows its namespaces by itself): its checks run soon. */
   labChanged(lab: string): void {
     if (this.realizing.has(lab)) return; // a join or reset runs its own checks after it
+    if (this.watch.isRunning(lab) && this.scheduler.overtake(lab)) return; // the run starts afresh
     this.triggerIfFollowed(lab);
   }
 
@@ -249,18 +265,18 @@ export class ExerciseHub {
     if (t) clearTimeout(t);
     const timer = setTimeout(() => {
       this.enterTimers.delete(lab);
-      this.triggerIfFollowed(lab);
+      this.triggerIfFollowed(lab, { background: true });
     }, this.options.enterDebounceMs);
     timer.unref();
     this.enterTimers.set(lab, timer);
   }
 
   /** A change run when the lab is watched or is a student's (looked up in the database: a failed lookup runs nothing). */
-  private triggerIfFollowed(lab: string): void {
-    if (this.watch.isWatched(lab)) return this.trigger(lab, 'change');
+  private triggerIfFollowed(lab: string, opts: RunRequest = {}): void {
+    if (this.watch.isWatched(lab)) return this.trigger(lab, 'change', opts);
     this.app.store.students.byLab(lab).then(
       (student) => {
-        if (student) this.trigger(lab, 'change');
+        if (student) this.trigger(lab, 'change', opts);
       },
       (err: Error) => this.app.log.warn({ lab, err: err.message }, 'the database did not answer whose lab this is'),
     );
@@ -286,24 +302,35 @@ export class ExerciseHub {
     return this.audience.hasDashboard(session);
   }
 
-  private async execute(lab: string, trigger: Trigger): Promise<CheckRun> {
+  private async execute(lab: string, trigger: Trigger, signal: AbortSignal): Promise<CheckRun> {
     const ctx = await this.scenarios.contextOf(lab);
     if (!ctx) throw new HttpError(404, 'not-found', `lab ${lab} has no exercise (it was not started from a scenario)`);
     await this.assertPresent(ctx);
     const host = await exerciseHostOf(this.app, lab);
     let checks: Pick<CheckRun, 'results' | 'passed' | 'total' | 'ms'>;
     if (host.checks)
-      checks = await host.checks(lab); // on the lab's remote agent
+      checks = await host.checks(lab); // on the lab's remote agent: it runs them, the hub keeps the record
     else {
       const ended = this.watch.runStarted(lab);
-      const probes = runChecks(this.app.engine, lab, ctx.scenario);
-      this.probing.set(lab, probes);
+      const probes = runChecks(this.app.engine, lab, ctx.scenario, { signal });
+      // Until every process of the run ended: an overtaken run's abandoned ping ends by itself a little later.
+      const gone = probes.then(
+        () => undefined,
+        (err: unknown) => (err instanceof ChecksAbandoned ? err.settled : undefined),
+      );
+      const runs = this.probing.get(lab) ?? new Set();
+      this.probing.set(lab, runs.add(gone));
+      void gone.finally(() => {
+        runs.delete(gone);
+        if (!runs.size && this.probing.get(lab) === runs) this.probing.delete(lab);
+      });
       try {
         checks = await probes;
-      } finally {
-        if (this.probing.get(lab) === probes) this.probing.delete(lab);
-        ended();
+      } catch (err) {
+        ended(err instanceof ChecksAbandoned);
+        throw err;
       }
+      ended();
     }
     const run: CheckRun = {
       lab,
@@ -315,10 +342,28 @@ export class ExerciseHub {
       trigger,
     };
     this.lastRunAt.set(lab, performance.now());
+    this.settleAfterProgress(lab, run);
     const row = await this.records.record(ctx, run);
     if (row) await this.emitProgress(row.id, row);
     this.audience.sendResults(run);
     return run;
+  }
+
+  /**
+   * A run that passes more checks than the lab's run before, but not all, came right after a
+   * student's step while the kernel may still be settling: a neighbour being resolved again on its
+   * retransmit timer (up to a second when a ping of the student's own kept it probing), a carrier
+   * coming up, a bridge learning. Nothing the watch reports marks the end of that, so the checks
+   * run once more at once (urgent) instead of at the next Enter or tick; a run that made no
+   * progress (a failing lab being poked) is not repeated, and neither is the repeat itself.
+   */
+  private settleAfterProgress(lab: string, run: CheckRun): void {
+    const before = this.lastPassed.get(lab);
+    this.lastPassed.set(lab, run.passed);
+    if (this.settling.delete(lab)) return;
+    if (before === undefined || run.passed <= before || run.passed === run.total) return;
+    this.settling.add(lab);
+    this.trigger(lab, 'change');
   }
 
   private periodic(): void {
@@ -326,7 +371,7 @@ export class ExerciseHub {
     for (const lab of this.watch.labs()) {
       if (this.scheduler.busy(lab) || now - (this.lastRunAt.get(lab) ?? -Infinity) < this.options.periodicMs) continue;
       this.lastRunAt.set(lab, now); // a lab that is gone is tried again a period later, not at every tick
-      this.trigger(lab, 'change');
+      this.trigger(lab, 'change', { background: true });
     }
   }
 

@@ -5,7 +5,10 @@
 // lab), a change seen during a lab's own run is held until the run ends and then triggers ONE more
 // run — not another after that one if it, too, saw changes: a student's change is never lost, and a
 // run that changes its own lab cannot loop. Changes are debounced: a burst (link, addresses,
-// routes of one `ip` command) becomes one run.
+// routes of one `ip` command) becomes one run. A change during the lab's own run does not wait for
+// it: the run is overtaken (abandoned and started afresh at once, scheduler.ts) — a run reading a
+// lab that changed under it would only report what is no more — up to MAX_OVERTAKES in a row; past
+// that, the change is held as above.
 //
 // The namespaces are watched through the engine's watch registry (one helper process for the
 // whole server, shared with the engine and the live tables; each namespace watched once): a lab
@@ -14,7 +17,12 @@
 import type { WatchListener } from '@patchbay/engine';
 import type { FastifyBaseLogger } from 'fastify';
 
-export const CHANGE_DEBOUNCE_MS = 400;
+/**
+ * The events of one `ip` command arrive within a few ms; 100 ms merges them without making a
+ * student wait (400 ms before runs could be overtaken: then a run started early on a lab still
+ * changing kept its slot until its failing pings timed out).
+ */
+export const CHANGE_DEBOUNCE_MS = 100;
 
 /** What the watch needs of the engine's watch registry. */
 export interface LabWatchSource {
@@ -24,8 +32,10 @@ export interface LabWatchSource {
 export interface LabChangeWatchOptions {
   watches: LabWatchSource;
   log: FastifyBaseLogger;
-  /** A watched lab changed (debounced; held while the lab's own run is in flight). */
+  /** A watched lab changed (debounced; held while the lab's own run is in flight and not overtaken). */
   onChange: (lab: string) => void;
+  /** The lab changed while its own run is in flight: true when that run is abandoned and started afresh (scheduler.ts). */
+  overtake?: (lab: string) => boolean;
   debounceMs?: number;
 }
 
@@ -63,16 +73,21 @@ export class LabChangeWatch {
     return this.sync(lab);
   }
 
-  /** The lab's own check run starts: changes seen until it ends are held. Returns the function ending it. */
-  runStarted(lab: string): () => void {
+  /**
+   * The lab's own check run starts: changes seen until it ends overtake it or are held. Returns the
+   * function ending it; `abandoned`: the run was overtaken and starts afresh, so what it held (and
+   * whether it is a follow-up) carries over to the fresh run.
+   */
+  runStarted(lab: string): (abandoned?: boolean) => void {
     this.running.set(lab, (this.running.get(lab) ?? 0) + 1);
     let ended = false;
-    return () => {
+    return (abandoned = false) => {
       if (ended) return;
       ended = true;
       const n = (this.running.get(lab) ?? 1) - 1;
       if (n > 0) return void this.running.set(lab, n);
       this.running.delete(lab);
+      if (abandoned) return;
       const wasFollowUp = this.followUp.delete(lab);
       if (!this.heldChange.delete(lab) || wasFollowUp || this.closed || !this.wanted.has(lab)) return;
       this.followUp.add(lab);
@@ -125,15 +140,21 @@ export class LabChangeWatch {
 
   private changed(lab: string): void {
     if (this.closed) return;
-    if (this.isRunning(lab)) return void this.heldChange.add(lab);
+    if (this.isRunning(lab)) return this.whileRunning(lab);
     if (this.timers.has(lab)) return;
     const t = setTimeout(() => {
       this.timers.delete(lab);
       if (!this.wanted.has(lab)) return;
-      if (this.isRunning(lab)) return void this.heldChange.add(lab);
+      if (this.isRunning(lab)) return this.whileRunning(lab);
       this.opts.onChange(lab);
     }, this.opts.debounceMs ?? CHANGE_DEBOUNCE_MS);
     this.timers.set(lab, t);
+  }
+
+  /** A change during the lab's own run: the run starts afresh (overtaken) or, when it may not be, one follows it. */
+  private whileRunning(lab: string): void {
+    if (this.opts.overtake?.(lab)) return;
+    this.heldChange.add(lab);
   }
 
   async close(): Promise<void> {

@@ -6,9 +6,10 @@ import { LabChangeWatch } from './watch.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function watch() {
+function watch(overtake?: (lab: string) => boolean) {
   const changes: string[] = [];
   const w = new LabChangeWatch({
+    ...(overtake ? { overtake } : {}),
     // No kernel here: a lab subscription that holds nothing (changes are reported by hand below).
     watches: { watchLab: async () => ({ close: async () => undefined }) },
     log: { warn: () => undefined } as unknown as FastifyBaseLogger,
@@ -60,6 +61,32 @@ describe('LabChangeWatch', () => {
     kernelChange('a');
     await sleep(40);
     expect(changes).toEqual([]);
+    await w.close();
+  });
+
+  it('lets a change during the run overtake it (not held); an abandoned run hands over its follow-up state', async () => {
+    let allowed = 1;
+    const overtaken: string[] = [];
+    const { w, changes, kernelChange } = watch((lab) => (allowed-- > 0 ? (overtaken.push(lab), true) : false));
+    await w.set('a', true);
+    const end = w.runStarted('a');
+    kernelChange('a');
+    expect(overtaken).toEqual(['a']); // at once, not after the debounce
+    end(true); // the run was abandoned: no follow-up run of its own
+    await sleep(40);
+    expect(changes).toEqual([]);
+    const endFresh = w.runStarted('a');
+    kernelChange('a'); // no more overtaking allowed: held
+    endFresh();
+    await sleep(40);
+    expect(changes).toEqual(['a']); // the held change's one run
+    const endFollowUp = w.runStarted('a');
+    kernelChange('a');
+    endFollowUp(true); // overtaken: the follow-up mark and the held change carry over to the fresh run
+    const endAgain = w.runStarted('a');
+    endAgain();
+    await sleep(40);
+    expect(changes).toEqual(['a']); // still no loop
     await w.close();
   });
 });

@@ -21,9 +21,12 @@ import type { LiveIo, LiveSocket } from './socket.js';
 /**
  * A namespace is read again this soon after its first change (so the burst one change causes —
  * link, addresses, routes — lands in one read), and at most once per TABLES_MIN_INTERVAL_MS (so a
- * storm of changes, e.g. FDB churn, costs a bounded number of reads and never starves).
+ * storm of changes, e.g. FDB churn, costs a bounded number of reads and never starves). A change
+ * the watcher decoded whole (addresses, routes, neighbours, FDB entries) has patched the engine's
+ * kept read already and costs no process: its delta goes out at once (TABLES_DECODED_SETTLE_MS).
  */
 export const TABLES_SETTLE_MS = 2;
+export const TABLES_DECODED_SETTLE_MS = 0;
 export const TABLES_MIN_INTERVAL_MS = 20;
 /** Unacknowledged deltas per subscriber, and how long an unacknowledged one holds its credit. */
 export const TABLES_INFLIGHT = 8;
@@ -150,7 +153,7 @@ export class TablesHub {
     const watches = this.app.engine.watches;
     w.ready = watches
       .watchLab(lab, {
-        activity: (ns) => this.changed(w, ns),
+        activity: (ns, objects) => this.changed(w, ns, objects !== undefined),
         // The helper died (a new one watches again): what changed meanwhile is read again.
         lost: () => {
           for (const ns of w.subscription?.namespaces ?? []) this.changed(w, ns);
@@ -184,7 +187,7 @@ export class TablesHub {
     }
   }
 
-  private changed(w: LabWatch, ns: string): void {
+  private changed(w: LabWatch, ns: string, decoded = false): void {
     if (w.closed) return;
     let s = w.namespaces.get(ns);
     if (!s) w.namespaces.set(ns, (s = { reading: false, again: false, lastRead: -Infinity }));
@@ -193,7 +196,10 @@ export class TablesHub {
       return;
     }
     if (s.timer) return; // a read is already due
-    const wait = Math.max(TABLES_SETTLE_MS, s.lastRead + TABLES_MIN_INTERVAL_MS - performance.now());
+    const settle = decoded ? TABLES_DECODED_SETTLE_MS : TABLES_SETTLE_MS;
+    const wait = Math.max(settle, s.lastRead + TABLES_MIN_INTERVAL_MS - performance.now());
+    // at once, not through a timer (Node waits at least 1 ms for one)
+    if (wait <= 0) return void this.reread(w, ns, s);
     s.timer = setTimeout(() => void this.reread(w, ns, s), wait);
   }
 

@@ -7,9 +7,12 @@ import {
   Background,
   ConnectionMode,
   Controls,
+  getNodesBounds,
+  getViewportForBounds,
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore as useFlowStore,
   type Connection,
   type EdgeChange,
   type NodeChange,
@@ -33,9 +36,11 @@ import { freeSpot, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { toFlow, type FlowEdge, type FlowNode } from '../model/graph';
 import type { EditorStore, XY } from '../store/editor';
 import type { LiveStore } from '../store/live';
+import { linkMenuItems, nodeMenuItems, type CanvasActions } from './canvas-menus';
 import { ContextMenu, type MenuItem } from './ContextMenu';
 import { EditorContext } from './editor-context';
-import { LabNode } from './LabNode';
+import { CompactLinks } from './CompactLinks';
+import { LabNode, zoomedOut } from './LabNode';
 import { HostedEdge, LinkEdge, MacvlanEdge, OverlayEdge } from './LinkEdge';
 import { ServiceEndpointEdge, ServiceNode } from './ServiceNode';
 import { isServiceId, serviceNameOf, toggleEndpoint } from '../model/service-edit';
@@ -64,16 +69,16 @@ const edgeTypes = {
   serviceEndpoint: ServiceEndpointEdge,
 };
 export const PALETTE_MIME = 'application/x-patchbay-kind';
+export type { CanvasActions } from './canvas-menus';
 
-/** What the context menus offer; an action left out is not offered (a student's exercise page has no capture). */
-export interface CanvasActions {
-  onCapture?: (node: string, iface?: string) => void;
-  onPing?: (node: string) => void;
-  /** Opens a shell in a netns or router node (hosts and bridges get none). */
-  onTerminal?: (node: string) => void;
-  /** Asks Why? from a node (given only while the lab runs and Why? is allowed). */
-  onWhy?: (node: string) => void;
-}
+// Props given to React Flow as constants: a new array or object at each render makes its memoized
+// views (the graph view, every node and edge wrapper) render again (bench:web).
+const MULTI_SELECTION_KEYS = ['Meta', 'Control', 'Shift'];
+const DEFAULT_VIEWPORT = { x: 0, y: 0, zoom: 1 };
+const PRO_OPTIONS = { hideAttribution: true };
+const isValidConnection = (c: { source: string; target: string }) => c.source !== c.target;
+const NO_EDGES: FlowEdge[] = [];
+const MIN_ZOOM = 0.1;
 
 type AnyEdge = FlowEdge;
 
@@ -180,8 +185,9 @@ export function Canvas({
   // alone); the store gets them once, when the drag ends. Rebuilding the whole graph from the
   // store on every mouse move cost a frame budget several times over at 300 nodes (bench:web).
   const [flowNodes, setFlowNodes] = useState(nodes);
-  useEffect(() => setFlowNodes(nodes), [nodes]);
   const dragged = useRef<Record<string, XY>>({});
+  // Zoomed out, links are drawn by CompactLinks, not as React Flow's edges (see there).
+  const compact = useFlowStore(zoomedOut);
 
   // Fitting the view to the drawing when the store asks (`fit()`: a lab opened, "Arrange"), once
   // React Flow has the current nodes (flowNodes catches up with nodes one render later), so the fit
@@ -191,8 +197,28 @@ export function Canvas({
   // made before this canvas mounted (an exercise page draws it once the lab arrived) is honoured.
   const fitRequests = useStore(store, (s) => s.fitRequests);
   const minimap = nodes.length > 0 && nodes.length <= 150 && showsMinimap(size);
+  // With the minimap shown (bottom right), the fit keeps a strip on the right free: no node under it.
+  const padding = useMemo(
+    () =>
+      minimap
+        ? { top: fitPadding, bottom: fitPadding, left: fitPadding, right: `${MINIMAP.width + 24}px` as const }
+        : fitPadding,
+    [minimap, fitPadding],
+  );
   const [fitted, setFitted] = useState(0);
   const fitting = useRef(0);
+  // A new drawing to fit: the view is first set from the nodes' positions and default size, before
+  // React Flow gets the nodes, so it draws them once, at about the zoom the fit lands on (a
+  // 1,000-node lab was drawn in full at 100 %, handles and all, then again zoomed out: bench:web).
+  // The fit below then frames the measured nodes.
+  useEffect(() => {
+    if (fitting.current !== fitRequests && size && nodes.length > 0 && flowNodes !== nodes) {
+      const { width, height } = size;
+      void flow.setViewport(getViewportForBounds(getNodesBounds(nodes), width, height, MIN_ZOOM, 1, padding));
+    }
+    setFlowNodes(nodes);
+    // Only a new drawing sets the view (`flowNodes` catching up, or a drag, must not): `nodes` alone.
+  }, [nodes]);
   useEffect(() => {
     // Also waits for the canvas's size: whether the minimap shows changes the fit.
     if (fitting.current === fitRequests || flowNodes !== nodes || !size) return;
@@ -200,14 +226,8 @@ export function Canvas({
     const done = () => setFitted((f) => Math.max(f, request));
     // React Flow settles a fit only once it has measured some node: an empty drawing goes back to the origin.
     if (nodes.length === 0) void flow.setViewport({ x: 0, y: 0, zoom: 1 }).then(done);
-    else {
-      // With the minimap shown (bottom right), the fit keeps a strip on the right free: no node under it.
-      const padding = minimap
-        ? { top: fitPadding, bottom: fitPadding, left: fitPadding, right: `${MINIMAP.width + 24}px` as const }
-        : fitPadding;
-      void flow.fitView({ maxZoom: 1, padding }).then(done);
-    }
-  }, [fitRequests, flowNodes, nodes, flow, fitPadding, minimap, size]);
+    else void flow.fitView({ maxZoom: 1, padding }).then(done);
+  }, [fitRequests, flowNodes, nodes, flow, padding, size]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
@@ -329,12 +349,47 @@ export function Canvas({
     [flow, store, readOnly],
   );
 
-  const openMenu = (e: MouseEvent, items: MenuItem[]) => {
+  const openMenu = useCallback((e: MouseEvent, items: MenuItem[]) => {
     e.preventDefault();
     // From the keyboard (the menu key, Shift+F10) the event has no pointer: open at the focused element.
     const r = e.clientX || e.clientY ? undefined : (e.target as HTMLElement).getBoundingClientRect();
     setMenu(r ? { x: r.left + r.width / 2, y: r.bottom, items } : { x: e.clientX, y: e.clientY, items });
-  };
+  }, []);
+
+  // Every handler given to React Flow keeps its identity across renders (the canvas renders at each
+  // mouse move of a drag): the page's actions are read through a ref.
+  const actionsRef = useRef(actions);
+  actionsRef.current = actions;
+  const onNodeContextMenu = useCallback(
+    (e: MouseEvent, n: FlowNode) => {
+      if (n.type === 'service') return e.preventDefault();
+      const items = nodeMenuItems(actionsRef.current, n.id, n.data.kind);
+      if (items.length) openMenu(e, items);
+      else e.preventDefault();
+    },
+    [openMenu],
+  );
+  const onEdgeContextMenu = useCallback(
+    (e: MouseEvent, edge: AnyEdge) => {
+      const link = edge.type === 'link' ? edge.data?.link : undefined;
+      const items = link ? linkMenuItems(actionsRef.current, link) : [];
+      if (items.length) openMenu(e, items);
+    },
+    [openMenu],
+  );
+  const onNodeDragStart = useCallback(
+    (_e: unknown, _n: FlowNode, nodes: FlowNode[]) => {
+      const pos = store.getState().positions;
+      dragStart.current = Object.fromEntries(nodes.map((n) => [n.id, pos[n.id] ?? n.position]));
+    },
+    [store],
+  );
+  const onNodeDragStop = useCallback(() => {
+    if (Object.keys(dragged.current).length) store.getState().moveLive(dragged.current);
+    dragged.current = {};
+    store.getState().commitMove(dragStart.current);
+  }, [store]);
+  const onPaneClick = useCallback(() => store.getState().select([], []), [store]);
 
   return (
     <EditorContext.Provider value={store}>
@@ -353,71 +408,30 @@ export function Canvas({
       >
         <ReactFlow
           nodes={flowNodes}
-          edges={edges}
+          edges={compact ? NO_EDGES : edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
           onEdgesChange={onEdgesChange}
           onConnect={onConnect}
           nodesConnectable={!readOnly}
-          isValidConnection={(c) => c.source !== c.target}
+          isValidConnection={isValidConnection}
           connectionMode={ConnectionMode.Loose}
-          onNodeDragStart={(_e, _n, dragged) => {
-            const pos = store.getState().positions;
-            dragStart.current = Object.fromEntries(dragged.map((n) => [n.id, pos[n.id] ?? n.position]));
-          }}
-          onNodeDragStop={() => {
-            if (Object.keys(dragged.current).length) store.getState().moveLive(dragged.current);
-            dragged.current = {};
-            store.getState().commitMove(dragStart.current);
-          }}
-          onPaneClick={() => store.getState().select([], [])}
-          onNodeContextMenu={(e, n) => {
-            if (n.type === 'service') return e.preventDefault();
-            const kind = (n.data as { kind: string }).kind;
-            const { onCapture, onPing, onTerminal, onWhy } = actions;
-            const items = [
-              ...(onCapture
-                ? [
-                    {
-                      label: `Capture on ${n.id} (any interface)`,
-                      run: () => onCapture(n.id, kind === 'bridge' ? n.id : 'any'),
-                    },
-                  ]
-                : []),
-              ...(onPing && kind !== 'bridge' ? [{ label: `Ping from ${n.id}`, run: () => onPing(n.id) }] : []),
-              ...(onTerminal && ['netns', 'router'].includes(kind)
-                ? [{ label: `Open a terminal in ${n.id}`, run: () => onTerminal(n.id) }]
-                : []),
-              ...(onWhy && kind !== 'bridge' ? [{ label: `Why? From ${n.id} to…`, run: () => onWhy(n.id) }] : []),
-            ];
-            if (items.length) openMenu(e, items);
-            else e.preventDefault();
-          }}
-          onEdgeContextMenu={(e, edge) => {
-            const link = edge.type === 'link' ? edge.data?.link : undefined;
-            const onCapture = actions.onCapture;
-            if (!link || !onCapture) return;
-            openMenu(e, [
-              {
-                label: `Capture on ${link.a.node} ${link.a.interface}`,
-                run: () => onCapture(link.a.node, link.a.interface),
-              },
-              {
-                label: `Capture on ${link.b.node} ${link.b.interface}`,
-                run: () => onCapture(link.b.node, link.b.interface),
-              },
-            ]);
-          }}
+          onNodeDragStart={onNodeDragStart}
+          onNodeDragStop={onNodeDragStop}
+          onPaneClick={onPaneClick}
+          onNodeContextMenu={onNodeContextMenu}
+          onEdgeContextMenu={onEdgeContextMenu}
           deleteKeyCode={null}
           selectionKeyCode="Shift"
-          multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
-          minZoom={0.1}
-          defaultViewport={{ x: 0, y: 0, zoom: 1 }}
+          multiSelectionKeyCode={MULTI_SELECTION_KEYS}
+          minZoom={MIN_ZOOM}
+          defaultViewport={DEFAULT_VIEWPORT}
           onlyRenderVisibleElements
-          proOptions={{ hideAttribution: true }}
+          proOptions={PRO_OPTIONS}
         >
           <Background gap={20} />
+          {compact && <CompactLinks nodes={flowNodes} edges={edges} />}
           <Controls showInteractive={false} />
           {/* The minimap redraws every node on each change: past a few hundred it costs frames. On a
               small canvas (a student's exercise page) it would cover the lab: shown only on a roomy one. */}

@@ -9,7 +9,27 @@ const ICON: Record<string, string> = { host: '🖥', netns: '▣', router: '⇄'
 
 /** Below this zoom a node is a few pixels tall: draw it without handles and details (bench:web). */
 export const DETAIL_ZOOM = 0.45;
-const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2] < DETAIL_ZOOM;
+export const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2] < DETAIL_ZOOM;
+const HANDLES = [Position.Top, Position.Right, Position.Bottom, Position.Left];
+
+/**
+ * Zoomed out, a handle is a plain hidden element where React Flow's would be, with the classes and
+ * data attributes React Flow measures a handle by. A real Handle subscribes to React Flow's store
+ * (four per node ran at every frame of a drag or a pan: bench:web); but a node measured with no
+ * handle at all never gets its links drawn, not even once zoomed in (React Flow measures a node's
+ * handles again only when its size changes), which is how a large lab opened zoomed out lost its
+ * links. Nothing connects from these: connecting needs the zoom where handles are real.
+ */
+function MeasuredHandle({ position }: { position: Position }) {
+  return (
+    <div
+      className={`react-flow__handle react-flow__handle-${position} source pb-handle pb-handle-measured`}
+      data-handleid={position}
+      data-handlepos={position}
+      aria-hidden
+    />
+  );
+}
 
 function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
   const compact = useFlowStore(zoomedOut);
@@ -30,10 +50,13 @@ function LabNodeView({ data, selected }: NodeProps<LabFlowNode>) {
     .join(' ');
   return (
     <div className={cls} data-testid={`node-${data.name}`} title={data.mark?.why}>
-      {!compact &&
-        [Position.Top, Position.Right, Position.Bottom, Position.Left].map((p) => (
+      {HANDLES.map((p) =>
+        compact ? (
+          <MeasuredHandle key={p} position={p} />
+        ) : (
           <Handle key={p} id={p} type="source" position={p} className="pb-handle" />
-        ))}
+        ),
+      )}
       <div className="pb-node-head">
         <span className="pb-node-icon" aria-hidden>
           {ICON[data.kind]}

@@ -1,8 +1,9 @@
 // The editor's bottom panels, one tab each: the last apply's commands, ping, capture, kernel
 // tables, a terminal and the Why? answer. The ping, capture and terminal panels stay mounted while
-// another tab is shown, so what they run keeps running (and Why?'s, so its answer is announced).
+// another tab is shown (ping's from the first time it shows), so what they run keeps running (and Why?'s, so its answer is announced).
 import type { ApplyResponse } from '@patchbay/protocol';
 import type { Lab } from '@patchbay/topology';
+import { useState } from 'react';
 import { CapturePanel } from '../panels/CapturePanel';
 import { PingPanel } from '../panels/PingPanel';
 import { TablesPanel } from '../panels/TablesPanel';
@@ -66,6 +67,11 @@ export function BottomPanels(props: BottomPanelsProps) {
   const pingNode = targets.pingFrom ?? selectedNode;
   const captureNode = targets.capture.node ?? selectedNode;
   const terminalNode = targets.terminal.node ?? selectedNode;
+  // The ping panel mounts the first time its tab shows (and then stays, so a running ping goes on):
+  // its lists hold every node and address of the lab, thousands of options to build and keep up to
+  // date in a large lab that nobody pings (bench:web, a 1,000-node lab's open).
+  const [pingShown, setPingShown] = useState(tab === 'ping');
+  if (tab === 'ping' && !pingShown) setPingShown(true);
   return (
     <section className="pb-bottom" aria-label="Panels">
       <div className="pb-tabs" role="tablist">
@@ -78,7 +84,9 @@ export function BottomPanels(props: BottomPanelsProps) {
       <div className="pb-tab-body">
         {tab === 'result' && <ApplyResult result={lastApply} />}
         <div hidden={tab !== 'ping'}>
-          <PingPanel lab={lab} applied={applied} {...(pingNode ? { node: pingNode } : {})} onWhy={why.ask} />
+          {pingShown && (
+            <PingPanel lab={lab} applied={applied} {...(pingNode ? { node: pingNode } : {})} onWhy={why.ask} />
+          )}
         </div>
         <div hidden={tab !== 'capture'}>
           <CapturePanel

@@ -3,7 +3,14 @@
 // tests and several editors on a page never share state. Every change of the document goes
 // through `edit`, which records the previous document and layout for undo and re-validates with
 // the same parser the server uses.
-import { parseLabText, type Lab, type Problem, type WhyResult } from '@patchbay/topology';
+import {
+  DEFAULT_MAX_BYTES,
+  parseLabText,
+  parseLabValue,
+  type Lab,
+  type Problem,
+  type WhyResult,
+} from '@patchbay/topology';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { emptyLab, linkId, nextNodeName, removeLinks, removeNodes } from '../model/lab-edit';
 import { whyHighlight, type WhyHighlight } from '../why/why-view';
@@ -70,12 +77,19 @@ export interface EditorState {
 const HISTORY_LIMIT = 200;
 
 export function validate(lab: Lab): Problem[] {
-  return parseLabText(JSON.stringify(lab)).problems;
+  return check(lab).problems;
 }
 
-/** The problems and the warnings of a lab, as the store keeps them. */
+/**
+ * The problems and the warnings of a lab, as the store keeps them: what the server's parser says of
+ * the lab as JSON (fields set to `undefined` left out, as in the file that is saved). The value is
+ * checked as it is, not written out and read again as YAML: that parse was most of the time taken
+ * to open a 1,000-node lab (bench:web). A document over the file size bound still goes through the
+ * text parser, which says so.
+ */
 export function check(lab: Lab): { problems: Problem[]; warnings: Problem[] } {
-  const r = parseLabText(JSON.stringify(lab));
+  const text = JSON.stringify(lab);
+  const r = text.length > DEFAULT_MAX_BYTES / 3 ? parseLabText(text) : parseLabValue(JSON.parse(text));
   return { problems: r.problems, warnings: r.warnings ?? [] };
 }
 
