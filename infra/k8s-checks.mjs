@@ -178,6 +178,17 @@ export function agentProblems(objects) {
       problems.push(`${name(ds)}: NODE_NAME is not the node's name`);
     for (const v of ['PATCHBAY_PREFIX', 'PATCHBAY_DATA', 'PATCHBAY_AGENT_SECRET'])
       if (!c.env?.some((e) => e.name === v)) problems.push(`${name(ds)}: ${v} is not set`);
+    // The coordinators dial the agent at the address it reports: its pod IP, on the agent port,
+    // with the API listening on the pod's network (loopback, the default, reaches nobody).
+    const env = (n) => c.env?.find((e) => e.name === n);
+    const port = c.ports?.find((p) => p.name === 'agent')?.containerPort;
+    if (env('PATCHBAY_AGENT_HOST')?.value !== '0.0.0.0')
+      problems.push(`${name(ds)}: the agent API does not listen on the pod network (PATCHBAY_AGENT_HOST 0.0.0.0)`);
+    if (
+      env('POD_IP')?.valueFrom?.fieldRef?.fieldPath !== 'status.podIP' ||
+      env('PATCHBAY_AGENT_ADVERTISE')?.value !== `http://$(POD_IP):${port}`
+    )
+      problems.push(`${name(ds)}: the agent does not advertise its pod IP and agent port (PATCHBAY_AGENT_ADVERTISE)`);
     problems.push(...healthProbeProblems(ds, c));
     const draining = spec.nodeSelector?.['patchbay/lab-host'] === 'draining';
     if (draining !== (c.args ?? []).includes('--drain'))

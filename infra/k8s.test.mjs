@@ -142,11 +142,15 @@ describe.each(OVERLAYS)('overlays/%s', { timeout: 30_000 }, (overlay) => {
     spec.containers[0].volumeMounts.find((m) => m.mountPath === '/run/netns').mountPropagation = 'None';
     spec.containers[0].args = ['--drain'];
     spec.containers[0].command[2] = spec.containers[0].command[2].replace('echo 0', () => 'echo $$');
+    spec.containers[0].env = spec.containers[0].env.filter((e) => !e.name.startsWith('PATCHBAY_AGENT_'));
     expect(agentProblems(objects)).toEqual([
       expect.stringContaining('is not privileged'),
       expect.stringContaining('no lab-host nodeSelector'),
       expect.stringContaining('/run/netns is not a host folder with Bidirectional propagation'),
       expect.stringContaining('`$$` in the command'),
+      expect.stringContaining('PATCHBAY_AGENT_SECRET is not set'),
+      expect.stringContaining('does not listen on the pod network'),
+      expect.stringContaining('does not advertise its pod IP'),
       expect.stringContaining('--drain must be given exactly on the nodes labelled draining'),
     ]);
   });

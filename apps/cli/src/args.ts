@@ -51,8 +51,15 @@ export const COMMANDS: Record<string, CommandGrammar> = {
   },
   serve: {
     args: [],
+    flags: ['no-local-agent'],
     valued: ['port', 'host', 'tls-cert', 'tls-key'],
-    usage: 'patchbay serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE]',
+    usage: 'patchbay serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE] [--no-local-agent]',
+  },
+  agent: {
+    args: [],
+    flags: ['drain'],
+    valued: ['coordinator', 'name', 'port', 'host', 'advertise'],
+    usage: 'patchbay agent --coordinator URL --name NAME [--drain] [--port N] [--host H] [--advertise URL]',
   },
   'scenario list': { args: [], flags: ['json'], usage: 'patchbay scenario list [--json]' },
   'scenario start': { args: ['ID|FILE'], valued: ['lab'], usage: 'patchbay scenario start ID|FILE [--lab NAME]' },
@@ -191,10 +198,14 @@ usage: patchbay COMMAND [ARGS]
   scenario validate ID|FILE [--lab NAME] [--json]
                           prove it sound: the fresh lab fails a check, the solution passes all,
                           a reset lab fails again (exit 2 invalid, 3 unsound)
-  serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE]
+  serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE] [--no-local-agent]
                           start the server (REST API and web app; default 127.0.0.1:7070) and
                           print its address with the instructor token; labs keep running when it stops;
-                          HTTPS with a PEM certificate and key
+                          HTTPS with a PEM certificate and key; --no-local-agent: a coordinator only,
+                          every lab on an agent
+  agent --coordinator URL --name NAME [--drain] [--port N] [--host H] [--advertise URL]
+                          a lab host for the coordinator at URL (API on 127.0.0.1:7071 by default;
+                          --advertise: the address coordinators reach it at); --drain: no new lab here
 
 Options are spelled out (--json) and only those in a command's usage line are accepted; an
 unknown option or an extra argument is refused before anything runs (exit 2).
@@ -206,4 +217,5 @@ environment: PATCHBAY_PREFIX (default pb-), PATCHBAY_DATA (default /var/lib/patc
              PATCHBAY_ALLOWED_HOSTS (serve; host names answered besides addresses and localhost),
              PATCHBAY_LOG_LEVEL (serve; default info), PATCHBAY_LOG_FORMAT (serve; pretty or json),
              PATCHBAY_DATABASE (serve; postgres://… shared by several servers; default SQLite in PATCHBAY_DATA),
-             PATCHBAY_REDIS (serve; redis://… for socket.io's adapter across servers; default none)`;
+             PATCHBAY_REDIS (serve; redis://… for socket.io's adapter across servers; default none),
+             PATCHBAY_AGENT_SECRET (serve, agent; 128 bits at least; what agents and coordinators share)`;

@@ -98,10 +98,49 @@ async function cmdServe(p: Parsed): Promise<number> {
   const { start } = await import('@patchbay/server');
   try {
     // the server then runs until SIGINT/SIGTERM
-    await start({ port, host, ...(tlsCert !== undefined && tlsKey !== undefined ? { tlsCert, tlsKey } : {}) });
+    await start({
+      port,
+      host,
+      ...(tlsCert !== undefined && tlsKey !== undefined ? { tlsCert, tlsKey } : {}),
+      ...(p.flags.has('no-local-agent') ? { localAgent: false } : {}),
+    });
   } catch (e) {
     if (e instanceof EngineError) throw e;
     err(`patchbay serve: ${(e as Error).message}`); // e.g. EADDRINUSE: no stack for an expected failure
+    return 1;
+  }
+  return 0;
+}
+
+/** `patchbay agent`: a lab host serving its coordinator (the server's agents/agent.ts). */
+async function cmdAgent(p: Parsed): Promise<number> {
+  const portText = p.options.get('port') ?? (process.env['PATCHBAY_AGENT_PORT'] || undefined);
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new EngineError('invalid', `--port ${JSON.stringify(portText)} is not a port number (0-65535)`);
+  }
+  const coordinator = p.options.get('coordinator') ?? process.env['PATCHBAY_COORDINATOR'];
+  const name = p.options.get('name');
+  if (!coordinator) throw new EngineError('invalid', '--coordinator URL is needed (or PATCHBAY_COORDINATOR)');
+  if (!name) throw new EngineError('invalid', '--name NAME is needed');
+  const host = p.options.get('host') ?? (process.env['PATCHBAY_AGENT_HOST'] || undefined);
+  if (host === '') throw new EngineError('invalid', '--host needs a value');
+  const advertise = p.options.get('advertise') ?? process.env['PATCHBAY_AGENT_ADVERTISE'];
+  const { startAgent, agentOptionsProblem } = await import('@patchbay/server');
+  const opts = {
+    coordinator,
+    name,
+    drain: p.flags.has('drain'),
+    ...(port !== undefined ? { port } : {}),
+    ...(host !== undefined ? { host } : {}),
+    ...(advertise ? { advertise } : {}),
+  };
+  const problem = agentOptionsProblem(opts);
+  if (problem) throw new EngineError('invalid', problem);
+  try {
+    await startAgent(opts); // then runs until SIGINT/SIGTERM
+  } catch (e) {
+    err(`patchbay agent: ${(e as Error).message}`);
     return 1;
   }
   return 0;
@@ -114,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
     return p.help ? 0 : 2;
   }
   if (p.command === 'serve') return cmdServe(p);
+  if (p.command === 'agent') return cmdAgent(p);
   const engine = new Engine();
   switch (p.command) {
     case 'apply':

@@ -75,7 +75,7 @@ describe('database and admin token', () => {
     const dir = mkdtempSync(join(tmpdir(), 'patchbay-db-test-'));
     try {
       const db = openStore(dir);
-      expect(await db.schemaVersion()).toBe(5);
+      expect(await db.schemaVersion()).toBe(6);
       const t1 = await adminToken(db, dir, {});
       expect(t1.length).toBeGreaterThanOrEqual(40);
       expect(statSync(join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
@@ -84,7 +84,7 @@ describe('database and admin token', () => {
       expect(raw.map((r) => r.token_hash)).not.toContain(t1);
       await db.close();
       const again = openStore(dir);
-      expect(await again.schemaVersion()).toBe(5);
+      expect(await again.schemaVersion()).toBe(6);
       expect(await adminToken(again, dir, {})).toBe(t1);
       const fromEnv = 'from-env-token-0123456789abcdef';
       expect(await adminToken(again, dir, { PATCHBAY_ADMIN_TOKEN: fromEnv })).toBe(fromEnv);

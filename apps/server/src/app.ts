@@ -22,6 +22,9 @@ import reaper, { type ReaperOptions } from './plugins/services/reaper.js';
 import classroom from './plugins/services/classroom.js';
 import type { Limits } from './limits.js';
 import store from './plugins/services/store.js';
+import agentsService, { type AgentsOptions } from './plugins/services/agents.js';
+import agents from './routes/agents.js';
+import labForward from './plugins/services/lab-forward.js';
 import health from './routes/health.js';
 import labs from './routes/labs.js';
 import captures from './routes/captures.js';
@@ -52,6 +55,8 @@ export interface AppOptions {
   https?: { cert: Buffer; key: Buffer };
   /** PATCHBAY_REDIS: socket.io's Redis adapter, so room broadcasts reach clients of every replica. */
   redisUrl?: string;
+  /** The agents (lab hosts): the agent secret, the local agent's name (false: none), heartbeat periods. */
+  agents?: AgentsOptions;
   /** Behind a reverse proxy: whose X-Forwarded-For to believe for the client address (Fastify's trustProxy). */
   trustProxy?: FastifyServerOptions['trustProxy'];
 }
@@ -95,12 +100,15 @@ export async function buildApp(opts: AppOptions) {
   await app.register(store, { store: opts.store });
   await app.register(limits, opts.limits ? { limits: opts.limits } : {});
   await app.register(engine, { engine: opts.engine });
+  await app.register(agentsService, opts.agents ?? {});
   await app.register(auth, { adminToken: opts.adminToken });
   await app.register(live, { ...(opts.live ?? {}), ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}) });
   await app.register(classroom, opts.live?.exercises ?? {});
   await app.register(reaper, opts.reaper ?? {});
+  await app.register(labForward);
   // routes
   await app.register(health);
+  await app.register(agents);
   await app.register(openapi);
   await app.register(labs);
   await app.register(captures);

@@ -84,6 +84,8 @@ describe('a class session from link-down', () => {
       ['Ada', ada.lab, 3],
       ['Bob', bob.lab, 3],
     ]);
+    // One host: every student's lab is on the coordinator's own (local) agent.
+    expect(got.students.map((st) => st.agent)).toEqual(['local', 'local']);
   });
 
   it("a student's token covers their own lab and nothing else", async () => {

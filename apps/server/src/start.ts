@@ -11,6 +11,7 @@ import { DATABASE_URL_RULE, isPostgresUrl, openDatabase } from './store/store.js
 import { limitsFromEnv, sandboxLimitsOf } from './limits.js';
 import { serverLogger } from './logging.js';
 import { hostPolicy, isLoopbackAddress } from './request-origin.js';
+import { agentSecretFromEnv } from './agents/secret.js';
 
 export interface StartOptions {
   port?: number;
@@ -18,6 +19,8 @@ export interface StartOptions {
   /** PEM files: serve HTTPS (both or neither). */
   tlsCert?: string;
   tlsKey?: string;
+  /** false (--no-local-agent): a coordinator only, every lab on a registered agent. Default true. */
+  localAgent?: boolean;
 }
 
 /** Whether `host` (an address or a name) only accepts connections from this machine. */
@@ -47,6 +50,12 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const policy = hostPolicy(host); // and a bad PATCHBAY_ALLOWED_HOSTS
   const https = readTls(opts); // and unreadable TLS files
   const { database, redisUrl } = sharedStateFromEnv(process.env); // and a PATCHBAY_DATABASE or PATCHBAY_REDIS that is no URL
+  const agentSecret = agentSecretFromEnv(process.env); // and a weak PATCHBAY_AGENT_SECRET
+  const localAgent = opts.localAgent !== false;
+  if (!localAgent && !agentSecret)
+    throw new Error(
+      '--no-local-agent: the coordinator holds no lab itself, so it needs agents: set PATCHBAY_AGENT_SECRET',
+    );
   const engine = new Engine({ watch: true, sandboxLimits: sandboxLimitsOf(limits) });
   // PATCHBAY_DATABASE: a PostgreSQL URL shared by several coordinators; unset, SQLite in PATCHBAY_DATA.
   const store = await openDatabase(engine.settings.dataDir, database).catch(async (e: unknown) => {
@@ -66,6 +75,7 @@ export async function start(opts: StartOptions = {}): Promise<void> {
       hostPolicy: policy,
       ...(https ? { https } : {}),
       ...(redisUrl ? { redisUrl } : {}),
+      agents: { localAgent: localAgent ? 'local' : false, ...(agentSecret ? { agentSecret } : {}) },
       ...(process.env['PATCHBAY_TRUST_PROXY'] ? { trustProxy: trustProxy(process.env['PATCHBAY_TRUST_PROXY']) } : {}),
     });
     const shutdown = async (signal: string) => {

@@ -14,6 +14,8 @@ import type { LabProcesses } from './live/lab-processes.js';
 import type { TerminalHub } from './live/terminals.js';
 import type { ExerciseHub } from './classroom/exercises.js';
 import type { Classroom } from './classroom/sessions.js';
+import type { AgentRegistry } from './agents/registry.js';
+import type { Placement } from './agents/placement.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,6 +50,12 @@ declare module 'fastify' {
     exercises: ExerciseHub;
     /** Class sessions: create, join, end. */
     classroom: Classroom;
+    /** The lab hosts (agents): the local one and the registered ones. */
+    agents: AgentRegistry;
+    /** Which agent holds a lab, and where a new one goes. */
+    placement: Placement;
+    /** PATCHBAY_AGENT_SECRET (undefined: this coordinator takes no agent). */
+    agentSecret: string | undefined;
     /** Which Host and Origin headers are answered (request-origin.ts). */
     hostPolicy: HostPolicy;
     /** Every /api route served, as "METHOD /path" (each one is an entry of the protocol's route table). */
@@ -67,5 +75,7 @@ declare module 'fastify' {
     document?: boolean;
     /** Counted by the REST rate limit (all but /api/health). */
     rateLimited?: boolean;
+    /** A lab operation passed to the lab's agent when a remote agent holds it (plugins/services/lab-forward.ts). */
+    forwarded?: boolean;
   }
 }

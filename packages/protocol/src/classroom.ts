@@ -147,6 +147,18 @@ export const StudentProgressSchema = Type.Object(
     apiChanges: Type.Optional(
       Type.Object({ count: Type.Integer({ minimum: 1 }), lastAt: Type.String({ description: 'ISO 8601.' }) }),
     ),
+    agent: Type.Optional(Type.String({ description: "The agent (lab host) that holds the student's lab." })),
+    moved: Type.Optional(
+      Type.Object(
+        {
+          at: Type.String({ description: 'ISO 8601.' }),
+          from: Type.String({ description: 'The agent that was lost.' }),
+        },
+        {
+          description: 'The lab was last made again on another agent because its agent was lost (the exercise reset).',
+        },
+      ),
+    ),
   },
   { title: 'StudentProgress' },
 );
@@ -335,9 +347,13 @@ export type ExerciseClosedEvent = Static<typeof ExerciseClosedEventSchema>;
 export const ExerciseResetEventSchema = Type.Object(
   {
     lab: Type.String(),
-    by: Type.Union([Type.Literal('student'), Type.Literal('instructor')]),
+    by: Type.Union([Type.Literal('student'), Type.Literal('instructor'), Type.Literal('failover')], {
+      description: 'failover: the lab host (agent) holding the lab was lost, and the lab was made again on another.',
+    }),
     /** When the reset finished (ISO 8601). */
     at: Type.String(),
+    /** Why, in words (a failover names the agent lost). */
+    message: Type.Optional(Type.String()),
   },
   { title: 'ExerciseResetEvent' },
 );

@@ -11,5 +11,6 @@ export * from './terminal.js';
 export * from './editor.js';
 export * from './classroom.js';
 export * from './events.js';
+export * from './agents.js';
 export * from './routes.js';
 export * from './client.js';

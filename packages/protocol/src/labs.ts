@@ -109,6 +109,7 @@ export const LabSummarySchema = Type.Object(
     updatedAt: Type.Optional(Type.String()),
     detail: Type.Optional(Type.String({ description: 'Why the health is not ok.' })),
     student: Type.Optional(LabStudentSchema),
+    agent: Type.Optional(Type.String({ description: 'The agent (lab host) that holds the lab.' })),
   },
   { title: 'LabSummary' },
 );

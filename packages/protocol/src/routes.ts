@@ -43,14 +43,16 @@ import {
   ProblemsErrorSchema,
 } from './labs.js';
 import { STREAM_ID_PATTERN } from './live.js';
+import { AgentHeartbeatReplySchema, AgentHeartbeatSchema, AgentListSchema } from './agents.js';
 import { WhyQuerySchema, WhyResultSchema } from '@patchbay/topology';
 
 /**
  * Who may call a route. public: no token (rate limited per client address); token: any valid token
  * (answers are filtered to what it covers); lab: a token covering the lab of the path (the student's
- * own, or an instructor's); instructor: the admin token.
+ * own, or an instructor's); instructor: the admin token; agent: the agents' shared secret
+ * (PATCHBAY_AGENT_SECRET), for lab hosts talking to their coordinator (agents.ts).
  */
-export type RouteAccess = 'public' | 'token' | 'lab' | 'instructor';
+export type RouteAccess = 'public' | 'token' | 'lab' | 'instructor' | 'agent';
 
 export interface RouteDef {
   method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -183,6 +185,26 @@ export const routes = {
     access: 'token',
     hide: true,
     response: { 200: OpenApiDocumentSchema, ...tokenErrors },
+  },
+
+  // ---- agents (lab hosts: docs/deploy.md)
+  listAgents: {
+    method: 'GET',
+    path: '/api/agents',
+    summary: 'The lab hosts (agents) of this coordinator: state, labs, namespaces and headroom (instructors)',
+    access: 'instructor',
+    response: { 200: AgentListSchema, ...instructorErrors },
+  },
+  agentHeartbeat: {
+    method: 'POST',
+    path: '/api/agents/heartbeat',
+    summary: 'An agent registers and says it is alive (agents only: Bearer PATCHBAY_AGENT_SECRET)',
+    description:
+      'The body carries the agent protocol version; another version is refused with 409 `agent-protocol`. ' +
+      'A coordinator without PATCHBAY_AGENT_SECRET refuses every agent (401).',
+    access: 'agent',
+    body: AgentHeartbeatSchema,
+    response: { 200: AgentHeartbeatReplySchema, 400: Err, 409: Err, ...tokenErrors },
   },
 
   // ---- labs
@@ -321,6 +343,18 @@ export const routes = {
     access: 'lab',
     params: LabNameParamsSchema,
     response: { 200: ExerciseViewSchema, 410: Err, ...labErrors },
+  },
+  startExerciseLab: {
+    method: 'PUT',
+    path: '/api/labs/:name/exercise',
+    summary: "Starts the lab from a scenario file (instructors; how a coordinator places a student's lab on an agent)",
+    description:
+      "Realizes the scenario's starting lab (and its setup steps) under this name, as `patchbay scenario start FILE --lab NAME`; " +
+      'the lab then has that exercise (GET …/exercise, POST …/checks, POST …/reset). 409 when a lab of that name exists that was not started from it.',
+    access: 'instructor',
+    params: LabNameParamsSchema,
+    body: Type.Object({ text: Type.String({ maxLength: 256 * 1024 }) }, { additionalProperties: false }),
+    response: { 200: Type.Object({ lab: Type.String() }), 400: Err, 409: Err, ...instructorErrors },
   },
   runChecks: {
     method: 'POST',

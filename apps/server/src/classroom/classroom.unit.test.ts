@@ -76,6 +76,8 @@ describe('views', () => {
     apiChanges: 0,
     lastApiChangeAt: null,
     instructorResetAt: null,
+    movedAt: null,
+    movedFrom: null,
   };
 
   it('shows no solution, and hints only as far as revealed', () => {

@@ -8,15 +8,8 @@
 // watched. A lab is watched while it has exercise subscribers or its session has a dashboard open.
 // Who follows what, and the socket events, are exercise-audience.ts's; where runs and hints are
 // kept, exercise-records.ts's.
-import {
-  ChecksAbandoned,
-  exerciseOf,
-  forgetExercise,
-  resetExercise,
-  runChecks,
-  startExercise,
-  EngineError,
-} from '@patchbay/engine';
+import { ChecksAbandoned, forgetExercise, runChecks } from '@patchbay/engine';
+import { exerciseHostOf } from '../agents/exercise-hosts.js';
 import type { CheckRun, HintsView } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { StudentRow } from '../store/store.js';
@@ -144,16 +137,13 @@ export class ExerciseHub {
 
   /** 410 when the lab of an exercise is gone (an idle student's lab is reaped; reset re-creates it). */
   async assertPresent(ctx: ExerciseContext): Promise<void> {
-    try {
-      await this.app.engine.entry(ctx.lab);
-    } catch (err) {
-      if (!(err instanceof EngineError && err.code === 'not-found')) throw err;
+    const host = await exerciseHostOf(this.app, ctx.lab);
+    if (!(await host.present(ctx.lab)))
       throw new HttpError(
         410,
         'lab-gone',
         `lab ${ctx.lab} is gone (a student's lab is removed after a long idle time); reset it to get a fresh one: POST /api/labs/${ctx.lab}/reset`,
       );
-    }
   }
 
   /**
@@ -183,6 +173,29 @@ export class ExerciseHub {
     return this.run(ctx.lab, 'reset');
   }
 
+  /**
+   * The lab's agent was lost and the lab is placed on another now (agents/failover.ts): it is made
+   * there from the scenario, the student is told why (`exercise:reset` by failover), the dashboard
+   * sees it (the student's `moved`), and the checks run again.
+   */
+  async failover(ctx: ExerciseContext, from: string): Promise<void> {
+    await this.scheduler.exclusive(ctx.lab, () =>
+      this.realizeLab(ctx.lab, async () => {
+        const host = await exerciseHostOf(this.app, ctx.lab);
+        await host.rebuild(ctx.lab, ctx.scenario, ctx.session?.scenarioText ?? '');
+      }),
+    );
+    const at = new Date().toISOString();
+    if (ctx.student) await this.app.store.students.recordMove(ctx.student.id, from, at);
+    this.audience.sendReset({
+      lab: ctx.lab,
+      by: 'failover',
+      at,
+      message: `The lab host ${from} stopped answering: your lab was made again on another host, and the exercise starts again.`,
+    });
+    this.trigger(ctx.lab, 'reset');
+  }
+
   /** The lab rebuilt from its scenario, once the student and the session are known to be still there. */
   private async rebuild(ctx: ExerciseContext): Promise<void> {
     // The student may have been removed, or the session ended, while this reset waited its turn.
@@ -190,29 +203,18 @@ export class ExerciseHub {
       throw new HttpError(410, 'removed', `the student of lab ${ctx.lab} was removed from the session`);
     if (ctx.session && (await this.app.store.sessions.get(ctx.session.id))?.endedAt)
       throw new HttpError(409, 'ended', `the class session of lab ${ctx.lab} has ended: its labs are gone for good`);
-    const present = await this.app.engine.entry(ctx.lab).then(
-      () => true,
-      () => false,
-    );
-    if (present && (await exerciseOf(this.app.engine, ctx.lab).catch(() => undefined)))
-      await resetExercise(this.app.engine, ctx.lab);
-    else {
-      if (present) await this.app.engine.destroy(ctx.lab);
-      await startExercise(this.app.engine, ctx.scenario, { lab: ctx.lab });
-    }
+    // On the lab's agent: the local engine, or a remote agent (agents/exercise-hosts.ts).
+    const host = await exerciseHostOf(this.app, ctx.lab);
+    await host.rebuild(ctx.lab, ctx.scenario, ctx.session?.scenarioText ?? '');
   }
 
   /** Destroys a lab (the end of a session), after its runs; true when there was something to destroy. */
   destroyLab(lab: string): Promise<boolean> {
     return this.scheduler.exclusive(lab, async () => {
-      const removed = await this.app.engine.destroy(lab).then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof EngineError && err.code === 'not-found') return false;
-          throw err;
-        },
-      );
-      await forgetExercise(this.app.engine, lab).catch(() => undefined);
+      const host = await exerciseHostOf(this.app, lab);
+      const removed = await host.destroy(lab);
+      if (host.remote) await this.app.store.agents.unplace(lab);
+      else await forgetExercise(this.app.engine, lab).catch(() => undefined);
       await this.app.store.labs.delete(lab);
       this.records.forget(lab);
       this.lastRunAt.delete(lab);
@@ -304,27 +306,32 @@ export class ExerciseHub {
     const ctx = await this.scenarios.contextOf(lab);
     if (!ctx) throw new HttpError(404, 'not-found', `lab ${lab} has no exercise (it was not started from a scenario)`);
     await this.assertPresent(ctx);
-    const ended = this.watch.runStarted(lab);
-    let checks: Awaited<ReturnType<typeof runChecks>>;
-    const probes = runChecks(this.app.engine, lab, ctx.scenario, { signal });
-    // Until every process of the run ended: an overtaken run's abandoned ping ends by itself a little later.
-    const gone = probes.then(
-      () => undefined,
-      (err: unknown) => (err instanceof ChecksAbandoned ? err.settled : undefined),
-    );
-    const runs = this.probing.get(lab) ?? new Set();
-    this.probing.set(lab, runs.add(gone));
-    void gone.finally(() => {
-      runs.delete(gone);
-      if (!runs.size && this.probing.get(lab) === runs) this.probing.delete(lab);
-    });
-    try {
-      checks = await probes;
-    } catch (err) {
-      ended(err instanceof ChecksAbandoned);
-      throw err;
+    const host = await exerciseHostOf(this.app, lab);
+    let checks: Pick<CheckRun, 'results' | 'passed' | 'total' | 'ms'>;
+    if (host.checks)
+      checks = await host.checks(lab); // on the lab's remote agent: it runs them, the hub keeps the record
+    else {
+      const ended = this.watch.runStarted(lab);
+      const probes = runChecks(this.app.engine, lab, ctx.scenario, { signal });
+      // Until every process of the run ended: an overtaken run's abandoned ping ends by itself a little later.
+      const gone = probes.then(
+        () => undefined,
+        (err: unknown) => (err instanceof ChecksAbandoned ? err.settled : undefined),
+      );
+      const runs = this.probing.get(lab) ?? new Set();
+      this.probing.set(lab, runs.add(gone));
+      void gone.finally(() => {
+        runs.delete(gone);
+        if (!runs.size && this.probing.get(lab) === runs) this.probing.delete(lab);
+      });
+      try {
+        checks = await probes;
+      } catch (err) {
+        ended(err instanceof ChecksAbandoned);
+        throw err;
+      }
+      ended();
     }
-    ended();
     const run: CheckRun = {
       lab,
       results: checks.results,

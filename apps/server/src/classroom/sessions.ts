@@ -6,6 +6,7 @@
 // a session nobody uses for `sessionIdleSeconds` ends as if its instructor ended it (reaper.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EngineError, startExercise } from '@patchbay/engine';
+import { exerciseHostOf } from '../agents/exercise-hosts.js';
 import type {
   ExerciseClosedEvent,
   Joined,
@@ -71,13 +72,29 @@ export class Classroom {
   }
 
   private async view(row: SessionRow): Promise<Session> {
-    return sessionView(
+    const session = sessionView(
       row,
       this.exercises.scenarios.ofSession(row),
       await this.app.store.students.inSession(row.id),
       this.defaultSeats,
       (lab) => this.exercises.isOnline(lab),
     );
+    // Which agent holds each student's lab (agents/placement.ts).
+    const agents = await Promise.all(session.students.map((st) => this.app.placement.agentNameOf(st.lab)));
+    session.students = session.students.map((st, i) => (agents[i] ? { ...st, agent: agents[i] } : st));
+    return session;
+  }
+
+  /** Places a student's new lab and starts it there from the session's scenario. */
+  private async realizeOnAgent(session: SessionRow, lab: string): Promise<void> {
+    const scenario = this.exercises.scenarios.ofSession(session);
+    if (this.app.agentSecret === undefined) {
+      await startExercise(this.app.engine, scenario, { lab });
+      return;
+    }
+    await this.app.placement.place(lab);
+    const host = await exerciseHostOf(this.app, lab);
+    await host.start(lab, scenario, session.scenarioText);
   }
 
   /** Whose lab `lab` is when a class session's student has it: shown wherever labs are listed. */
@@ -198,9 +215,8 @@ export class Classroom {
       );
     }
     try {
-      await this.exercises.realizeLab(student.lab, () =>
-        startExercise(this.app.engine, this.exercises.scenarios.ofSession(session), { lab: student.lab }),
-      );
+      // On the agent with the most headroom (the local engine on one host: agents/placement.ts).
+      await this.exercises.realizeLab(student.lab, () => this.realizeOnAgent(session, student.lab));
     } catch (err) {
       // Nobody joined: no row, no token, no half-made lab (but a lab of that name that is someone
       // else's, which startExercise refused to take over, is left alone).

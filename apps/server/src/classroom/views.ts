@@ -34,6 +34,7 @@ export function studentProgress(st: StudentRow, scenario: Scenario, online?: boo
     ...(st.apiChanges > 0 && st.lastApiChangeAt
       ? { apiChanges: { count: st.apiChanges, lastAt: st.lastApiChangeAt } }
       : {}),
+    ...(st.movedAt && st.movedFrom ? { moved: { at: st.movedAt, from: st.movedFrom } } : {}),
   };
 }
 

@@ -8,6 +8,8 @@ import type { ExerciseContext } from '../classroom/scenario-source.js';
 import { exerciseView } from '../classroom/views.js';
 import { HttpError } from '../http-error.js';
 import { route } from './route.js';
+import { startExercise } from '@patchbay/engine';
+import { parseScenarioBody } from '../classroom/scenario-source.js';
 
 const exercise: FastifyPluginAsyncTypebox = async (app) => {
   /** The lab's exercise, once the token is known to cover the lab. */
@@ -36,6 +38,16 @@ const exercise: FastifyPluginAsyncTypebox = async (app) => {
         : undefined,
       req.scope?.role === 'instructor' ? 'instructor' : 'student',
     );
+  });
+
+  // A coordinator places a student's lab on this agent (agents/exercise-hosts.ts).
+  route(app, routes.startExerciseLab, async (req) => {
+    app.auth.assertInstructor(req, 'start a lab from a scenario');
+    const scenario = parseScenarioBody(req.body.text);
+    await app.exercises.realizeLab(req.params.name, () =>
+      startExercise(app.engine, scenario, { lab: req.params.name }),
+    );
+    return { lab: req.params.name };
   });
 
   route(app, routes.runChecks, async (req) => {

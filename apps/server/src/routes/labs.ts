@@ -8,12 +8,14 @@ import { labOfText, labOfValue } from '../documents.js';
 import { validationProblems } from '../errors.js';
 import { HttpError } from '../http-error.js';
 import { route } from './route.js';
+import { allLabs } from '../agents/lab-list.js';
 
 const labs: FastifyPluginAsyncTypebox = async (app) => {
   // A class session's student lab says whose it is (its name, `s<code>-<nn>`, does not).
+  // Every agent's labs: the local engine's and each remote agent's (agents/lab-list.ts).
   route(app, routes.listLabs, async (req) => ({
     labs: await Promise.all(
-      (await app.engine.list())
+      (await allLabs(app))
         .filter((l) => app.auth.covers(req, l.name))
         .map(async (l) => {
           const student = await app.classroom.labStudent(l.name);
@@ -99,30 +101,45 @@ const labs: FastifyPluginAsyncTypebox = async (app) => {
         dryRun,
       };
     },
-    { attachValidation: true, document: true },
+    { attachValidation: true, document: true, forwarded: true },
   );
 
-  route(app, routes.getLab, async (req) => {
-    app.auth.assertLab(req, req.params.name);
-    const entry = await app.engine.entry(req.params.name);
-    if (!entry.lab) throw new EngineError('not-found', `lab ${req.params.name} has not been applied yet`);
-    return entry.lab;
-  });
+  route(
+    app,
+    routes.getLab,
+    async (req) => {
+      app.auth.assertLab(req, req.params.name);
+      const entry = await app.engine.entry(req.params.name);
+      if (!entry.lab) throw new EngineError('not-found', `lab ${req.params.name} has not been applied yet`);
+      return entry.lab;
+    },
+    { forwarded: true },
+  );
 
-  route(app, routes.labState, async (req) => {
-    app.auth.assertLab(req, req.params.name);
-    return labState(app.engine, req.params.name);
-  });
+  route(
+    app,
+    routes.labState,
+    async (req) => {
+      app.auth.assertLab(req, req.params.name);
+      return labState(app.engine, req.params.name);
+    },
+    { forwarded: true },
+  );
 
-  route(app, routes.destroyLab, async (req) => {
-    app.auth.assertLab(req, req.params.name);
-    const byStudent = req.scope?.role === 'student';
-    if (byStudent) await app.classroom.assertStudentMayChange(req.params.name, 'destroy your lab');
-    // The live services end what runs in the lab's namespaces on the engine's `removing` event.
-    const { removed } = await app.engine.destroy(req.params.name);
-    await app.store.labs.delete(req.params.name);
-    if (byStudent) await app.classroom.recordStudentChange(req.params.name);
-    return { lab: req.params.name, removed };
-  });
+  route(
+    app,
+    routes.destroyLab,
+    async (req) => {
+      app.auth.assertLab(req, req.params.name);
+      const byStudent = req.scope?.role === 'student';
+      if (byStudent) await app.classroom.assertStudentMayChange(req.params.name, 'destroy your lab');
+      // The live services end what runs in the lab's namespaces on the engine's `removing` event.
+      const { removed } = await app.engine.destroy(req.params.name);
+      await app.store.labs.delete(req.params.name);
+      if (byStudent) await app.classroom.recordStudentChange(req.params.name);
+      return { lab: req.params.name, removed };
+    },
+    { forwarded: true },
+  );
 };
 export default labs;

@@ -54,6 +54,11 @@ export interface RouteOptions {
   document?: boolean;
   /** Not rate limited (/api/health: monitors poll it). */
   unlimited?: boolean;
+  /**
+   * A lab operation (the path's `:name`) that goes to the agent holding the lab
+   * (plugins/services/lab-forward.ts); the handler runs for a lab of the local agent.
+   */
+  forwarded?: boolean;
 }
 
 export function route<R extends RouteDef>(
@@ -73,6 +78,7 @@ export function route<R extends RouteDef>(
       access: def.access,
       document: options.document === true,
       rateLimited: options.unlimited !== true,
+      forwarded: options.forwarded === true,
     },
     schema: {
       summary: def.summary,

@@ -33,31 +33,36 @@ const why: FastifyPluginAsyncTypebox = async (app) => {
       );
   }
 
-  route(app, routes.whyLab, async (req, reply) => {
-    const { name } = req.params;
-    app.auth.assertLab(req, name);
-    await assertWhyAllowed(req, name);
-    if (running.has(name)) {
-      void reply.header('retry-after', '1');
-      throw new HttpError(429, 'busy', `a why question about lab ${name} is being answered: ask again when it is`);
-    }
-    const wait = app.quotas.askWhy(req.scope);
-    if (wait !== undefined) {
-      void reply.header('retry-after', String(wait));
-      throw new HttpError(
-        429,
-        'rate-limited',
-        `quota: a student may ask at most ${plural(app.limits.studentWhysPerMinute, 'why question')} a minute (${app.limits.studentWhyBurst} at once); retry in ${wait} s`,
-      );
-    }
-    running.add(name);
-    try {
-      const answer = await explainPath(app.engine, name, req.body);
-      // A student types in a node's terminal: fixes and commands in that node's terms.
-      return req.scope?.role === 'student' ? whyInNodeTerms(answer, app.engine.prefix) : answer;
-    } finally {
-      running.delete(name);
-    }
-  });
+  route(
+    app,
+    routes.whyLab,
+    async (req, reply) => {
+      const { name } = req.params;
+      app.auth.assertLab(req, name);
+      await assertWhyAllowed(req, name);
+      if (running.has(name)) {
+        void reply.header('retry-after', '1');
+        throw new HttpError(429, 'busy', `a why question about lab ${name} is being answered: ask again when it is`);
+      }
+      const wait = app.quotas.askWhy(req.scope);
+      if (wait !== undefined) {
+        void reply.header('retry-after', String(wait));
+        throw new HttpError(
+          429,
+          'rate-limited',
+          `quota: a student may ask at most ${plural(app.limits.studentWhysPerMinute, 'why question')} a minute (${app.limits.studentWhyBurst} at once); retry in ${wait} s`,
+        );
+      }
+      running.add(name);
+      try {
+        const answer = await explainPath(app.engine, name, req.body);
+        // A student types in a node's terminal: fixes and commands in that node's terms.
+        return req.scope?.role === 'student' ? whyInNodeTerms(answer, app.engine.prefix) : answer;
+      } finally {
+        running.delete(name);
+      }
+    },
+    { forwarded: true },
+  );
 };
 export default why;

@@ -25,7 +25,7 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
 
   it('keeps sessions by code (any case), students in order with tokens for their lab only', async () => {
     const s = await open();
-    expect(await s.schemaVersion()).toBe(5);
+    expect(await s.schemaVersion()).toBe(6);
     expect(
       await s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: 'id: link-down' }),
     ).toMatchObject({ id: 'a', endedAt: null });
@@ -138,6 +138,11 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     await s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 5 });
     // Back to version 3, as a database written before migration 4 is.
     await db.exec(`
+      DROP TABLE lab_placements;
+      DROP TABLE agents;
+      ALTER TABLE students DROP COLUMN moved_at;
+      ALTER TABLE students DROP COLUMN moved_from;
+      DELETE FROM migrations WHERE version = 6;
       ALTER TABLE sessions DROP COLUMN terminals_only;
       ALTER TABLE students DROP COLUMN api_changes;
       ALTER TABLE students DROP COLUMN last_api_change_at;
@@ -151,7 +156,7 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     expect(await s.schemaVersion()).toBe(3);
     await s.close();
     s = await db.open();
-    expect(await s.schemaVersion()).toBe(5);
+    expect(await s.schemaVersion()).toBe(6);
     expect(await s.sessions.get('a')).toMatchObject({
       code: 'ABCDEF',
       seatLimit: null,
@@ -162,7 +167,7 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     expect((await s.sessions.get('a'))?.endReason).toBe('instructor');
   });
 
-  it('brings a database of version 4 up to 5: not terminals only, no change by a student, no reset by an instructor', async () => {
+  it('brings a database of version 4 up to date: not terminals only, no change by a student, no reset by an instructor', async () => {
     const db = await backend();
     let s = await db.open();
     await s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 5 });
@@ -176,6 +181,11 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
       nameKey: studentNameKey,
     });
     await db.exec(`
+      DROP TABLE lab_placements;
+      DROP TABLE agents;
+      ALTER TABLE students DROP COLUMN moved_at;
+      ALTER TABLE students DROP COLUMN moved_from;
+      DELETE FROM migrations WHERE version = 6;
       ALTER TABLE sessions DROP COLUMN terminals_only;
       ALTER TABLE students DROP COLUMN api_changes;
       ALTER TABLE students DROP COLUMN last_api_change_at;
@@ -185,7 +195,7 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     expect(await s.schemaVersion()).toBe(4);
     await s.close();
     s = await db.open();
-    expect(await s.schemaVersion()).toBe(5);
+    expect(await s.schemaVersion()).toBe(6);
     expect(await s.sessions.get('a')).toMatchObject({ seatLimit: 5, terminalsOnly: false });
     expect(await s.students.get('one')).toMatchObject({
       apiChanges: 0,

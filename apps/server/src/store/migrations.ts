@@ -87,6 +87,33 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE students ADD COLUMN instructor_reset_at TEXT;
     `,
   },
+  {
+    // Several lab hosts (agents, docs/deploy.md): the agents that registered, with what their latest
+    // heartbeat said, and which agent holds each lab (every coordinator replica reads the same);
+    // when a student's lab was last moved to another agent because its agent was lost, and from which.
+    version: 6,
+    sql: `
+      CREATE TABLE agents (
+        name TEXT PRIMARY KEY,
+        address TEXT NOT NULL,
+        state TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        labs TEXT NOT NULL,
+        namespaces INTEGER NOT NULL,
+        headroom TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL
+      );
+      CREATE TABLE lab_placements (
+        lab TEXT PRIMARY KEY,
+        agent TEXT NOT NULL,
+        placed_at TEXT NOT NULL
+      );
+      CREATE INDEX lab_placements_by_agent ON lab_placements(agent);
+      ALTER TABLE students ADD COLUMN moved_at TEXT;
+      ALTER TABLE students ADD COLUMN moved_from TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration a SQLite database has not had yet, each in its own transaction. */

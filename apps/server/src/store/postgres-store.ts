@@ -13,6 +13,7 @@ import {
   type Sql,
 } from './postgres-tables.js';
 import type { Store } from './store-api.js';
+import { numbered, SqlAgentStore } from './agents.js';
 
 /** The advisory lock key the migrations are applied under (any constant; "patchbay" in ASCII, truncated). */
 const MIGRATION_LOCK = 0x7061746368626179n;
@@ -60,6 +61,7 @@ export class PostgresStore implements Store {
   readonly tokens: PostgresTokenStore;
   readonly sessions: PostgresSessionStore;
   readonly students: PostgresStudentStore;
+  readonly agents: SqlAgentStore;
   private closed = false;
 
   constructor(readonly pool: pg.Pool) {
@@ -69,6 +71,9 @@ export class PostgresStore implements Store {
     this.tokens = new PostgresTokenStore(pool, transaction);
     this.sessions = new PostgresSessionStore(pool);
     this.students = new PostgresStudentStore(pool, transaction);
+    this.agents = new SqlAgentStore(
+      async (sql, params) => (await pool.query<Record<string, unknown>>(numbered(sql), params)).rows,
+    );
   }
 
   async schemaVersion(): Promise<number> {

@@ -295,6 +295,10 @@ export class PostgresStudentStore implements StudentStore {
     await this.sql.query('UPDATE students SET instructor_reset_at = $1 WHERE id = $2', [at, student]);
   }
 
+  async recordMove(student: string, from: string, at = new Date().toISOString()): Promise<void> {
+    await this.sql.query('UPDATE students SET moved_at = $1, moved_from = $2 WHERE id = $3', [at, from, student]);
+  }
+
   async setHintsShown(student: string, n: number): Promise<void> {
     await this.sql.query('UPDATE students SET hints_shown = $1 WHERE id = $2', [n, student]);
   }

@@ -100,6 +100,9 @@ export interface StudentRow {
   lastApiChangeAt: string | null;
   /** When an instructor last reset their lab. */
   instructorResetAt: string | null;
+  /** When their lab was last re-created on another agent because its agent was lost, and that agent. */
+  movedAt: string | null;
+  movedFrom: string | null;
 }
 
 /** Why a join was refused by the store. */
@@ -131,6 +134,8 @@ export interface StudentRecord {
   api_changes: number;
   last_api_change_at: string | null;
   instructor_reset_at: string | null;
+  moved_at: string | null;
+  moved_from: string | null;
 }
 
 export const studentOf = (r: StudentRecord): StudentRow => ({
@@ -146,6 +151,8 @@ export const studentOf = (r: StudentRecord): StudentRow => ({
   apiChanges: r.api_changes,
   lastApiChangeAt: r.last_api_change_at,
   instructorResetAt: r.instructor_reset_at,
+  movedAt: r.moved_at,
+  movedFrom: r.moved_from,
 });
 
 /** The row of a student just added (what its columns' defaults make it). */
@@ -162,6 +169,8 @@ export const newStudentRow = (n: NewStudent, seq: number, lab: string, joinedAt:
   apiChanges: 0,
   lastApiChangeAt: null,
   instructorResetAt: null,
+  movedAt: null,
+  movedFrom: null,
 });
 
 /**

@@ -106,6 +106,10 @@ export class SqliteStudentStore implements StudentStore {
     this.db.prepare('UPDATE students SET instructor_reset_at = ? WHERE id = ?').run(at, student);
   }
 
+  async recordMove(student: string, from: string, at = new Date().toISOString()): Promise<void> {
+    this.db.prepare('UPDATE students SET moved_at = ?, moved_from = ? WHERE id = ?').run(at, from, student);
+  }
+
   async setHintsShown(student: string, n: number): Promise<void> {
     this.db.prepare('UPDATE students SET hints_shown = ? WHERE id = ?').run(n, student);
   }

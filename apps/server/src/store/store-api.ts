@@ -6,6 +6,7 @@
 import type { EndReason, JoinRefusal, NewSession, NewStudent, SessionRow, StoredLab, StudentRow } from './records.js';
 import type { CheckRun } from '@patchbay/protocol';
 import type { Role, TokenRow } from './tokens.js';
+import type { AgentStore } from './agents.js';
 
 /** The labs applied (table `labs`): their document, kept for the editor and for reloads. */
 export interface LabStore {
@@ -83,6 +84,8 @@ export interface StudentStore {
   recordApiChange(student: string, at?: string): Promise<StudentRow | undefined>;
   /** An instructor reset the student's lab. */
   recordInstructorReset(student: string, at?: string): Promise<void>;
+  /** The student's lab was re-created on another agent because agent `from` was lost. */
+  recordMove(student: string, from: string, at?: string): Promise<void>;
   setHintsShown(student: string, n: number): Promise<void>;
 }
 
@@ -95,6 +98,8 @@ export interface Store {
   readonly tokens: TokenStore;
   readonly sessions: SessionStore;
   readonly students: StudentStore;
+  /** The agents (lab hosts) and the lab placements. */
+  readonly agents: AgentStore;
   /** The newest migration applied. */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

@@ -13,8 +13,10 @@ import { SqliteSessionStore } from './sqlite-sessions.js';
 import { SqliteStudentStore } from './sqlite-students.js';
 import { SqliteTokenStore } from './sqlite-tokens.js';
 import type { Store } from './store-api.js';
+import { SqlAgentStore } from './agents.js';
 
 export type { EndReason, JoinRefusal, NewSession, NewStudent, SessionRow, StoredLab, StudentRow } from './records.js';
+export type { AgentRecord, AgentStore } from './agents.js';
 export type { DraftStore, LabStore, SessionStore, Store, StudentStore, TokenStore } from './store-api.js';
 export { hashToken, isWellFormedToken, TOKEN_RULE, type Role, type TokenRow } from './tokens.js';
 export { PostgresStore } from './postgres-store.js';
@@ -28,6 +30,7 @@ export class SqliteStore implements Store {
   readonly tokens: SqliteTokenStore;
   readonly sessions: SqliteSessionStore;
   readonly students: SqliteStudentStore;
+  readonly agents: SqlAgentStore;
 
   constructor(readonly file: string) {
     this.db = new Database(file);
@@ -39,6 +42,12 @@ export class SqliteStore implements Store {
     this.tokens = new SqliteTokenStore(this.db);
     this.sessions = new SqliteSessionStore(this.db);
     this.students = new SqliteStudentStore(this.db, this.tokens);
+    this.agents = new SqlAgentStore(async (sql, params) => {
+      const statement = this.db.prepare(sql);
+      return statement.reader
+        ? (statement.all(...params) as Record<string, unknown>[])
+        : (statement.run(...params), []);
+    });
   }
 
   async schemaVersion(): Promise<number> {

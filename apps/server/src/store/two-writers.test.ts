@@ -28,8 +28,8 @@ describe.each(STORE_KINDS)('two writers on one database (%s)', (kind) => {
 
   it('migrate once when both start at once', async () => {
     const [a, b] = await twoStores();
-    expect(await a.schemaVersion()).toBe(5);
-    expect(await b.schemaVersion()).toBe(5);
+    expect(await a.schemaVersion()).toBe(6);
+    expect(await b.schemaVersion()).toBe(6);
   });
 
   it('give the last seats once: 24 joins from both for 10 seats take seats 1 to 10, each lab once', async () => {

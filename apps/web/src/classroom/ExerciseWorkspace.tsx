@@ -22,7 +22,7 @@ import { ChecksPanel, HintsPanel } from './ChecksPanel';
 import { ConfirmDialog } from './ConfirmDialog';
 import { resultText } from './final-result';
 import { Markdown } from './Markdown';
-import { instructorResetText, TERMINALS_ONLY_TEXT } from './student-changes';
+import { failoverText, instructorResetText, TERMINALS_ONLY_TEXT } from './student-changes';
 import { useExercise, type ExerciseState } from './useExercise';
 import { useWhyDialog } from '../why/useWhyDialog';
 import { WhyPanel } from '../why/WhyPanel';
@@ -82,6 +82,8 @@ export function ExerciseWorkspace({
   const [ownResets, setOwnResets] = useState(0);
   /** The instructor's reset the student closed the notice of. */
   const [seenReset, setSeenReset] = useState<string>();
+  /** The failover notice the student closed (by its time). */
+  const [seenFailover, setSeenFailover] = useState<string>();
   const labVersion = exercise.resets + ownResets;
   const connected = useStore(live, (s) => s.connected);
   const subscribed = useStore(live, (s) => s.subscribed);
@@ -214,6 +216,14 @@ export function ExerciseWorkspace({
         <div className="pb-notice info" role="status" data-testid="instructor-reset-notice">
           {instructorResetText(view.instructorResetAt)}{' '}
           <button type="button" onClick={() => setSeenReset(view.instructorResetAt)} data-testid="instructor-reset-ok">
+            OK
+          </button>
+        </div>
+      )}
+      {exercise.failover && exercise.failover.at !== seenFailover && (
+        <div className="pb-notice warn" role="status" data-testid="failover-notice">
+          {failoverText(exercise.failover.at, exercise.failover.message)}{' '}
+          <button type="button" onClick={() => setSeenFailover(exercise.failover?.at)} data-testid="failover-ok">
             OK
           </button>
         </div>

@@ -5,7 +5,7 @@ import { plural } from '@patchbay/topology';
 import type { Session, StudentProgress } from '@patchbay/protocol';
 import { AppLink } from './ClassHeader';
 import { agoText, checkDots, checkDotText, clockText, percent, solved, solvedText, summaryText } from './progress';
-import { apiChangesText } from './student-changes';
+import { apiChangesText, movedText } from './student-changes';
 
 export function StudentRow({
   session,
@@ -35,6 +35,7 @@ export function StudentRow({
   const done = solved(student);
   const ended = Boolean(session.endedAt);
   const changedByStudent = apiChangesText(student.apiChanges);
+  const moved = movedText(student.moved);
   return (
     <tr
       data-testid="student-row"
@@ -71,6 +72,16 @@ export function StudentRow({
             data-count={student.apiChanges?.count}
           >
             {changedByStudent}
+          </span>
+        )}
+        {moved && (
+          <span
+            className="badge warn pb-moved"
+            title={moved}
+            data-testid="student-moved"
+            data-from={student.moved?.from}
+          >
+            {moved}
           </span>
         )}
       </th>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiChangesText, hourMinute, instructorResetText } from './student-changes';
+import { apiChangesText, failoverText, hourMinute, instructorResetText, movedText } from './student-changes';
 
 describe('who changed a student lab', () => {
   const at = new Date(2026, 11, 4, 14, 3, 27).toISOString();
@@ -18,5 +18,15 @@ describe('who changed a student lab', () => {
       `Your instructor reset your lab at ${hourMinute(at)}: the exercise starts again.`,
     );
     expect(hourMinute('not a time')).toBe('—');
+  });
+  it('says when and why a lab was made again on another lab host: to the student and on the dashboard', () => {
+    expect(movedText(undefined)).toBeUndefined();
+    expect(movedText({ at, from: 'lab-host-2' })).toBe(
+      `lab made again at ${hourMinute(at)}: its lab host lab-host-2 was lost (exercise reset)`,
+    );
+    expect(failoverText(at, 'The lab host two stopped answering.')).toBe(
+      `The lab host two stopped answering. (${hourMinute(at)})`,
+    );
+    expect(failoverText(at)).toMatch(/stopped answering at .*: your lab was made again/);
   });
 });

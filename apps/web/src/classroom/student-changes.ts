@@ -1,5 +1,5 @@
 // Pure texts of who changed a student's lab: the student through the API (the dashboard's marker),
-// the instructor by a reset (the student's notice), and a terminals-only session (the student's
+// the instructor by a reset (the student's notice), a failover to another lab host (both), and a terminals-only session (the student's
 // page says why their lab cannot be applied).
 import type { StudentProgress } from '@patchbay/protocol';
 
@@ -19,6 +19,18 @@ export function apiChangesText(changes: StudentProgress['apiChanges']): string |
 /** What a student is told after their instructor reset their lab. */
 export const instructorResetText = (at: string): string =>
   `Your instructor reset your lab at ${hourMinute(at)}: the exercise starts again.`;
+
+/** The dashboard's marker of a lab made again on another lab host because its host was lost. */
+export function movedText(moved: StudentProgress['moved']): string | undefined {
+  if (!moved) return undefined;
+  return `lab made again at ${hourMinute(moved.at)}: its lab host ${moved.from} was lost (exercise reset)`;
+}
+
+/** What a student is told when their lab was made again on another lab host (the server's reason, else ours). */
+export const failoverText = (at: string, message?: string): string =>
+  message
+    ? `${message} (${hourMinute(at)})`
+    : `The lab host of your lab stopped answering at ${hourMinute(at)}: your lab was made again, and the exercise starts again.`;
 
 /** What a student is told while their session is terminals only. */
 export const TERMINALS_ONLY_TEXT =

@@ -31,6 +31,8 @@ export interface ExerciseState {
   actionError?: string;
   /** Why the server closed this student's connection (removed by the instructor, the session ended). */
   closed?: ExerciseClosedEvent['reason'];
+  /** The lab was made again on another lab host (its host was lost): when, and the server's reason. */
+  failover?: { at: string; message?: string };
   /** Resets of the lab seen live (by anyone): the lab drawn is read again at each. */
   resets: number;
   /** The latest result this browser saw for the lab (kept across reloads): a student's final result once it ended. */
@@ -96,6 +98,7 @@ export function useExercise(lab: string, client: Client, socket: LiveSocket) {
         ...s,
         resets: s.resets + 1,
         ...(s.view && e.by === 'instructor' ? { view: { ...s.view, instructorResetAt: e.at } } : {}),
+        ...(e.by === 'failover' ? { failover: { at: e.at, ...(e.message ? { message: e.message } : {}) } } : {}),
       }));
       void reload();
     };

@@ -8,6 +8,7 @@ import { instructorTokenProblem } from '../../admin-token.js';
 import { HttpError } from '../../http-error.js';
 import { addressKey } from '../../limits.js';
 import { hashToken, isWellFormedToken, TOKEN_RULE } from '../../store/tokens.js';
+import { sameSecret } from '../../agents/secret.js';
 
 export type Scope = { role: 'instructor' } | { role: 'student'; lab: string };
 
@@ -67,6 +68,22 @@ export default fp<{ adminToken: string }>(
       const access = config?.access;
       if (access === undefined) return; // the 404 handler, or a web app file (public, not the API)
       const token = bearer(req);
+      if (access === 'agent') {
+        // An agent's route: only the agent secret opens it (never an instructor's or student's token).
+        if (!app.agentSecret)
+          throw new HttpError(
+            401,
+            'unauthorized',
+            'this coordinator takes no agents: PATCHBAY_AGENT_SECRET is not set',
+          );
+        if (token === undefined || !sameSecret(token, app.agentSecret))
+          throw new HttpError(
+            401,
+            'unauthorized',
+            'this needs the agent secret: `Authorization: Bearer PATCHBAY_AGENT_SECRET`',
+          );
+        return;
+      }
       const scope = token !== undefined ? await auth.scopeFor(token) : undefined;
       // The rate limit counts before the token is refused: a valid token has its own bucket, a
       // request without one — or with a token nobody issued — is counted against its address.
@@ -103,5 +120,5 @@ export default fp<{ adminToken: string }>(
       req.scope = scope;
     });
   },
-  { name: 'auth', dependencies: ['store', 'limits'] },
+  { name: 'auth', dependencies: ['store', 'limits', 'agents'] },
 );

@@ -7,6 +7,7 @@
 import fp from 'fastify-plugin';
 import { ExerciseHub, type ExerciseHubOptions } from '../../classroom/exercises.js';
 import { Classroom } from '../../classroom/sessions.js';
+import { Failover } from '../../agents/failover.js';
 
 export default fp<Partial<ExerciseHubOptions>>(
   async (app, opts) => {
@@ -19,10 +20,13 @@ export default fp<Partial<ExerciseHubOptions>>(
       app.engine.on('removing', (e) => exercises.probesEnded(e.lab)),
       app.engine.on('applied', (e) => exercises.labChanged(e.lab)),
     ];
+    // Several lab hosts: a lost agent's students get new labs elsewhere (agents/failover.ts).
+    const failover = app.agentSecret !== undefined ? new Failover(app, exercises) : undefined;
     app.addHook('preClose', async () => {
+      await failover?.close();
       for (const stop of stopListening) stop();
       await exercises.close();
     });
   },
-  { name: 'classroom', dependencies: ['store', 'engine', 'auth', 'live'] },
+  { name: 'classroom', dependencies: ['store', 'engine', 'auth', 'live', 'agents'] },
 );

@@ -25,6 +25,7 @@ import type { LiveIo, LiveSocket } from '../../live/socket.js';
 import type { ExerciseHubOptions } from '../../classroom/exercises.js';
 import { TablesHub } from '../../live/tables.js';
 import { connectRedisAdapter } from '../../live/redis-adapter.js';
+import { relayStreams } from '../../agents/stream-relay.js';
 
 export type LiveServer = LiveIo;
 
@@ -114,6 +115,8 @@ export default fp(
         socket.on('disconnect', () => app.activity.connected(scope.lab, -1));
       }
       socket.use(guardPackets(socket));
+      // Streams of labs on remote agents go to them (agents/stream-relay.ts); the rest stay here.
+      if (app.agentSecret !== undefined) relayStreams(app, socket, app.agentSecret);
       registerPing(app, socket, processes);
       tables.register(socket);
       captures.register(socket);
@@ -143,5 +146,5 @@ export default fp(
       await Promise.allSettled([processes.stopAll(), tables.closeAll(), redis?.close()]);
     });
   },
-  { name: 'live', dependencies: ['auth', 'engine', 'limits', 'host-check'] },
+  { name: 'live', dependencies: ['auth', 'engine', 'limits', 'host-check', 'agents'] },
 );

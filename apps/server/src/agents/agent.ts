@@ -1,0 +1,133 @@
+// `patchbay agent`: a lab host. The same server as `patchbay serve` — engine, watchers, pings,
+// captures, terminals, check runs — serving its API on its own port (default 7071) to coordinators
+// only: its one instructor token is the agent secret, so only a holder of PATCHBAY_AGENT_SECRET
+// (a coordinator) may call it. It recovers its labs at start (an agent restarted with the same name
+// re-adopts or cleans the labs it held: `recover`), then registers with the coordinator and beats
+// every ~2 s (heartbeat.ts). Its own database (SQLite in PATCHBAY_DATA) keeps its lab documents.
+import { Engine } from '@patchbay/engine';
+import { AGENT_NAME_PATTERN } from '@patchbay/protocol';
+import { buildApp } from '../app.js';
+import { limitsFromEnv, sandboxLimitsOf } from '../limits.js';
+import { serverLogger } from '../logging.js';
+import { hostPolicy } from '../request-origin.js';
+import { openStore } from '../store/store.js';
+import { isLoopback } from '../start.js';
+import { Heartbeat } from './heartbeat.js';
+import { agentSecretFromEnv } from './secret.js';
+
+export interface AgentStartOptions {
+  /** The coordinator's address (http(s)://host:port). */
+  coordinator: string;
+  name: string;
+  /** Places no new lab here (the labs it holds stay). */
+  drain?: boolean;
+  port?: number;
+  host?: string;
+  /** Where coordinators reach this agent (default http://HOST:PORT; PATCHBAY_AGENT_ADVERTISE). */
+  advertise?: string;
+}
+
+export const AGENT_PORT = 7071;
+
+/** Why the options cannot start an agent, or undefined. */
+export function agentOptionsProblem(o: AgentStartOptions): string | undefined {
+  if (!new RegExp(AGENT_NAME_PATTERN).test(o.name))
+    return `--name ${JSON.stringify(o.name)} is not an agent name: 1 to 63 characters among a-z 0-9 . -, a letter or digit at both ends`;
+  for (const [what, url] of [
+    ['--coordinator', o.coordinator],
+    ['--advertise', o.advertise],
+  ] as const) {
+    if (url === undefined) continue;
+    let u: URL | undefined;
+    try {
+      u = new URL(url);
+    } catch {
+      u = undefined;
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.pathname.length > 1 || u.search || u.hash)
+      return `${what} ${JSON.stringify(url)} is not an address like http://host:7070`;
+  }
+  return undefined;
+}
+
+export async function startAgent(opts: AgentStartOptions): Promise<void> {
+  const problem = agentOptionsProblem(opts);
+  if (problem) throw new Error(problem);
+  const secret = agentSecretFromEnv(process.env);
+  if (!secret) throw new Error('PATCHBAY_AGENT_SECRET is not set: an agent needs the secret its coordinators hold');
+  const port = opts.port ?? AGENT_PORT;
+  const host = opts.host ?? '127.0.0.1';
+  const limits = limitsFromEnv();
+  const logger = serverLogger(process.env);
+  const policy = hostPolicy(host);
+  const engine = new Engine({ watch: true, sandboxLimits: sandboxLimitsOf(limits) });
+  const store = openStore(engine.settings.dataDir);
+  let heartbeat: Heartbeat | undefined;
+  try {
+    await store.tokens.setInstructor(secret); // the coordinators' key to this agent's API
+    const report = await engine.recover();
+    const app = await buildApp({
+      engine,
+      store,
+      adminToken: secret,
+      limits,
+      logger,
+      hostPolicy: policy,
+      agents: { localAgent: opts.name },
+    });
+    let closing = false;
+    const shutdown = async (why: string, code = 0) => {
+      if (closing) return;
+      closing = true;
+      heartbeat?.stop();
+      app.log.info(`${why}: shutting down (labs keep running)`);
+      try {
+        await app.close();
+      } finally {
+        await engine.close();
+        await store.close();
+        if (code) process.exitCode = code;
+      }
+    };
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    await app.listen({ port, host });
+    const address = app.server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    if (!isLoopback(host))
+      app.log.warn(
+        { host },
+        `agent API on ${host} over plain HTTP: keep it on a network only coordinators reach (docs/deploy.md)`,
+      );
+    app.log.info(
+      { recovery: report },
+      `agent ${opts.name}: ${report.adopted.length} lab(s) adopted, ${report.cleaned.length} cleaned`,
+    );
+    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    heartbeat = new Heartbeat({
+      coordinator: opts.coordinator,
+      secret,
+      name: opts.name,
+      address: opts.advertise ?? `http://${shown}:${actualPort}`,
+      draining: opts.drain === true,
+      engine,
+      log: {
+        info: (m) => app.log.info(m),
+        warn: (m) => app.log.warn(m),
+        error: (m) => app.log.error(m),
+      },
+      onFatal: (message) => {
+        app.log.error(`the coordinator refused this agent: ${message}`);
+        process.stderr.write(`patchbay agent: ${message}\n`);
+        void shutdown('refused', 1);
+      },
+    });
+    heartbeat.start();
+    process.stdout.write(`\nPatchbay agent ${opts.name}: listening on http://${shown}:${actualPort}\n\n`);
+  } catch (e) {
+    heartbeat?.stop();
+    await engine.close();
+    await store.close();
+    throw e;
+  }
+}
