@@ -1,5 +1,5 @@
-// Test support: a coordinator (`patchbay serve`) and agents (`patchbay agent`) as separate
-// processes on loopback, each with its own prefix (pbag…) and data folder. `cleanup` kills every
+// Test support: coordinators (`patchbay serve`) and agents (`patchbay agent`) as separate
+// processes on loopback, each with its own prefix (pbag… or pbcc…) and data folder. `cleanup` kills every
 // process started (SIGKILL: nothing waits on a process that hangs) and removes every namespace of
 // every prefix, the sandbox groups and the folders — also after a failed test.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -28,7 +28,10 @@ export interface Proc {
 }
 
 export interface Cluster {
-  /** Starts `patchbay serve --port 0 ARGS…` (prefix pbag0- unless given); resolves with its address. */
+  /**
+   * Starts `patchbay serve --port 0 ARGS…` (prefix pbag0- unless given, a data folder per prefix);
+   * resolves with its address.
+   */
   coordinator(args?: string[], env?: Record<string, string>): Promise<{ proc: Proc; url: string }>;
   /** Starts `patchbay agent --name NAME --port 0 …` with prefix `prefix` and a data folder per name (kept across restarts). */
   agent(name: string, prefix: string, args?: string[], env?: Record<string, string>): Proc;
@@ -38,7 +41,9 @@ export interface Cluster {
 }
 
 export function cluster(prefixes: readonly string[]): Cluster {
-  for (const p of prefixes) if (!p.startsWith('pbag')) throw new Error(`a cluster test prefix starts with pbag: ${p}`);
+  for (const p of prefixes)
+    if (!p.startsWith('pbag') && !p.startsWith('pbcc'))
+      throw new Error(`a cluster test prefix starts with pbag or pbcc: ${p}`);
   const tmp = mkdtempSync(join(tmpdir(), 'patchbay-cluster-test-'));
   const procs: Proc[] = [];
   const start = (args: string[], env: Record<string, string>): Proc => {
@@ -59,9 +64,10 @@ export function cluster(prefixes: readonly string[]): Cluster {
   };
   return {
     async coordinator(args = [], env = {}) {
+      const prefix = env['PATCHBAY_PREFIX'] ?? 'pbag0-';
       const proc = start(['serve', ...(args.includes('--port') ? [] : ['--port', '0']), ...args], {
-        PATCHBAY_PREFIX: 'pbag0-',
-        PATCHBAY_DATA: join(tmp, 'coordinator'),
+        PATCHBAY_PREFIX: prefix,
+        PATCHBAY_DATA: join(tmp, `coordinator-${prefix}`),
         PATCHBAY_AGENT_SECRET: SECRET,
         ...env,
       });

@@ -12,11 +12,11 @@ import { serverLogger } from '../logging.js';
 import { hostPolicy } from '../request-origin.js';
 import { openStore } from '../store/store.js';
 import { isLoopback } from '../start.js';
-import { Heartbeat } from './heartbeat.js';
+import { coordinatorUrls, Heartbeat } from './heartbeat.js';
 import { agentSecretFromEnv } from './secret.js';
 
 export interface AgentStartOptions {
-  /** The coordinator's address (http(s)://host:port). */
+  /** The coordinator's address (http(s)://host:port), or several replicas' separated by commas. */
   coordinator: string;
   name: string;
   /** Places no new lab here (the labs it holds stay). */
@@ -33,10 +33,12 @@ export const AGENT_PORT = 7071;
 export function agentOptionsProblem(o: AgentStartOptions): string | undefined {
   if (!new RegExp(AGENT_NAME_PATTERN).test(o.name))
     return `--name ${JSON.stringify(o.name)} is not an agent name: 1 to 63 characters among a-z 0-9 . -, a letter or digit at both ends`;
+  const coordinators = coordinatorUrls(o.coordinator);
+  if (coordinators.length === 0) return '--coordinator needs an address like http://host:7070';
   for (const [what, url] of [
-    ['--coordinator', o.coordinator],
-    ['--advertise', o.advertise],
-  ] as const) {
+    ...coordinators.map((c) => ['--coordinator', c] as const),
+    ['--advertise', o.advertise] as const,
+  ]) {
     if (url === undefined) continue;
     let u: URL | undefined;
     try {

@@ -1,9 +1,12 @@
 // The agent's side of the registry: a heartbeat to the coordinator every `heartbeatMs` (the
 // coordinator's reply sets it), carrying the agent's labs, namespaces and headroom. A coordinator
 // that does not answer is retried at the same pace for as long as it takes — an agent reconnects on
-// its own — and the log says when the link went down and when it came back, not at every beat. A
-// coordinator of another protocol version, or one that refuses the name, is fatal: retrying would
-// not change its answer.
+// its own — and the log says when the link went down and when it came back, not at every beat. With
+// several coordinator addresses (replicas reached without a load balancer: `--coordinator A,B`) a
+// beat that one does not answer goes to the next at once, and the agent stays with the one that
+// answered: the registry is in their shared database, so any replica's answer keeps it `ready`
+// and a replica killed costs no beat. A coordinator of another protocol version, or one that
+// refuses the name, is fatal: retrying would not change its answer.
 import type { Engine } from '@patchbay/engine';
 import {
   AGENT_PROTOCOL_VERSION,
@@ -14,7 +17,16 @@ import {
 import { Value } from '@sinclair/typebox/value';
 import { agentLoad } from './report.js';
 
+/** The coordinator addresses of a `--coordinator` value: one URL, or several separated by commas. */
+export function coordinatorUrls(value: string): string[] {
+  return value
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+}
+
 export interface HeartbeatOptions {
+  /** One coordinator address, or several separated by commas (coordinatorUrls). */
   coordinator: string;
   secret: string;
   name: string;
@@ -34,8 +46,14 @@ export class Heartbeat {
   private stopped = false;
   private linked: boolean | undefined;
   private periodMs = 2000;
+  private readonly coordinators: string[];
+  /** The coordinator the last beat reached (tried first at the next one). */
+  private current = 0;
 
-  constructor(private readonly opts: HeartbeatOptions) {}
+  constructor(private readonly opts: HeartbeatOptions) {
+    this.coordinators = coordinatorUrls(opts.coordinator);
+    if (this.coordinators.length === 0) throw new Error('no coordinator address');
+  }
 
   start(): void {
     void this.beat();
@@ -63,7 +81,7 @@ export class Heartbeat {
       const reply = await this.send(await this.message());
       this.periodMs = reply.heartbeatMs;
       for (const lab of reply.release ?? []) await this.release(lab);
-      if (this.linked !== true) this.opts.log.info(`registered with the coordinator ${this.opts.coordinator}`);
+      if (this.linked !== true) this.opts.log.info(`registered with the coordinator ${this.at()}`);
       this.linked = true;
     } catch (e) {
       const err = e as Error & { code?: string };
@@ -73,7 +91,7 @@ export class Heartbeat {
         return;
       }
       if (this.linked !== false)
-        this.opts.log.warn(`the coordinator ${this.opts.coordinator} does not answer (${err.message}): retrying`);
+        this.opts.log.warn(`no coordinator answers (${this.coordinators.join(', ')}; ${err.message}): retrying`);
       this.linked = false;
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.beat(), this.periodMs);
@@ -89,8 +107,32 @@ export class Heartbeat {
     }
   }
 
+  private at(): string {
+    return this.coordinators[this.current]!;
+  }
+
+  /** One beat: to the coordinator that answered last, then to each other one in turn until one answers. */
   private async send(body: AgentHeartbeat): Promise<AgentHeartbeatReply> {
-    const res = await fetch(new URL('/api/agents/heartbeat', this.opts.coordinator), {
+    let last: Error | undefined;
+    for (let i = 0; i < this.coordinators.length; i++) {
+      const at = (this.current + i) % this.coordinators.length;
+      try {
+        const reply = await this.sendTo(this.coordinators[at]!, body);
+        if (at !== this.current && this.linked === true)
+          this.opts.log.info(`the coordinator ${this.at()} does not answer: beating to ${this.coordinators[at]!}`);
+        this.current = at;
+        return reply;
+      } catch (e) {
+        last = e as Error;
+        // A refusal (another protocol, a name taken) is every replica's answer: no other is tried.
+        if ((e as { code?: string }).code && FATAL.has((e as { code: string }).code)) throw e;
+      }
+    }
+    throw last ?? new Error('no coordinator');
+  }
+
+  private async sendTo(coordinator: string, body: AgentHeartbeat): Promise<AgentHeartbeatReply> {
+    const res = await fetch(new URL('/api/agents/heartbeat', coordinator), {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.secret}` },
       body: JSON.stringify(body),
