@@ -48,6 +48,7 @@ interface Student {
   total: number;
   lastCheckAt?: string;
   moved?: unknown;
+  online?: boolean;
 }
 interface CheckRun {
   lab: string;
@@ -151,6 +152,11 @@ describe('two coordinators on one PostgreSQL and one Redis, three agents', () =>
     expect(ada.via).toBe('A');
     const adaOnA = await connect(a.url, ada.token);
     expect(await adaOnA.emitWithAck('exercise:subscribe', { lab: ada.lab })).toMatchObject({ ok: true });
+    // B's own view counts her online (A announces its connections to the replicas), and nobody else.
+    await waitFor('Ada online in B’s view of the session', 10_000, async () =>
+      (await studentsOn(b.url)).find((s) => s.lab === ada.lab)?.online ? true : undefined,
+    );
+    expect((await studentsOn(b.url)).filter((s) => s.online).map((s) => s.name)).toEqual(['Ada']);
     await typeIn(adaOnA, 'ada-term-a-0001', ada.lab, 'db', 'ip link set eth0 up; echo fixed-$((6*7))', /fixed-42/);
     const checks = (lab: string, token: string, url: string) =>
       fetch(`${url}/api/labs/${lab}/checks`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });

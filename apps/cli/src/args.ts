@@ -204,8 +204,9 @@ usage: patchbay COMMAND [ARGS]
                           HTTPS with a PEM certificate and key; --no-local-agent: a coordinator only,
                           every lab on an agent
   agent --coordinator URL --name NAME [--drain] [--port N] [--host H] [--advertise URL]
-                          a lab host for the coordinator at URL (API on 127.0.0.1:7071 by default;
-                          --advertise: the address coordinators reach it at); --drain: no new lab here
+                          a lab host for the coordinator at URL (URL,URL,…: replicas, the next one
+                          when one does not answer; API on 127.0.0.1:7071 by default; --advertise:
+                          the address coordinators reach it at); --drain: no new lab here
 
 Options are spelled out (--json) and only those in a command's usage line are accepted; an
 unknown option or an extra argument is refused before anything runs (exit 2).

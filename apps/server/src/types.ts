@@ -26,6 +26,8 @@ declare module 'fastify' {
     auth: AuthService;
     /** socket.io for the live streams. */
     io: LiveServer;
+    /** Whether socket.io's Redis adapter links this coordinator to other replicas (PATCHBAY_REDIS). */
+    replicated: boolean;
     /** The live tables' per-lab namespace watchers. */
     tables: TablesHub;
     /** Rate limits and quotas (PATCHBAY_LIMITS over the defaults). */

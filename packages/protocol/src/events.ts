@@ -224,5 +224,20 @@ export type ServerToClientEvents = {
     : (e: ServerPayload<E>) => void;
 };
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- socket.io's generic: no server-to-server events
-export interface InterServerEvents {}
+/**
+ * What a coordinator replica tells the others (socket.io's serverSideEmit through the Redis
+ * adapter; never a browser): the student labs whose exercise a student has open on it, and the
+ * sessions with a dashboard open on it, so every replica's dashboards and idle-session reaper count
+ * connections on every replica.
+ */
+export interface ReplicaPresence {
+  /** The announcing replica (random at each start). */
+  replica: string;
+  labs: string[];
+  sessions: string[];
+}
+
+/** Events between coordinator replicas (socket.io's server-side events). */
+export interface InterServerEvents {
+  'replica:presence': (p: ReplicaPresence) => void;
+}

@@ -1,7 +1,8 @@
 // Who follows exercises live, and what they are sent: a lab's subscribers get `exercise:results`,
 // `exercise:reset` and `exercise:settings` (its room), an instructor's dashboard gets `session:progress` for each student of the session.
-// Student connections also make a student "online" on the dashboard. A lab is watched (its checks
-// run on kernel changes) while it has subscribers or its session has a dashboard open.
+// Student connections also make a student "online" on the dashboard — theirs on any coordinator
+// replica (replica-presence.ts). A lab is watched (its checks run on kernel changes) while it has
+// subscribers or its session has a dashboard open.
 import {
   ExerciseSubscribeSchema,
   SessionSubscribeSchema,
@@ -15,6 +16,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import type { LiveIo, LiveSocket } from '../live/socket.js';
 import type { SessionRow, StudentRow } from '../store/store.js';
+import { ReplicaPresence } from './replica-presence.js';
 import type { ExerciseContext } from './scenario-source.js';
 import { studentProgress } from './views.js';
 
@@ -37,12 +39,28 @@ export class ExerciseAudience {
   /** The student connections (not an instructor's look) that follow each lab's results: who is online. */
   private readonly studentSockets = new Map<string, Set<string>>();
   private readonly sessionSubscribers = new Map<string, Set<string>>();
+  /** The other coordinator replicas' connections (with PATCHBAY_REDIS only: one replica has none). */
+  private readonly presence: ReplicaPresence | undefined;
 
   constructor(
     private readonly app: FastifyInstance,
     private readonly io: LiveIo,
     private readonly deps: ExerciseAudienceDeps,
-  ) {}
+  ) {
+    this.presence = app.replicated
+      ? new ReplicaPresence(
+          io,
+          () => ({ labs: [...this.studentSockets.keys()], sessions: [...this.sessionSubscribers.keys()] }),
+          (labs) => {
+            for (const lab of labs) if (!this.isOnline(lab)) this.emitProgressOfLab(lab).catch(this.logLookupFailure);
+          },
+        )
+      : undefined;
+  }
+
+  close(): void {
+    this.presence?.close();
+  }
 
   /** Sends a run to the lab's subscribers. */
   sendResults(run: CheckRun): void {
@@ -70,23 +88,28 @@ export class ExerciseAudience {
     });
   }
 
-  /** Whether an instructor has the session's dashboard open now (an open dashboard keeps a session from expiring). */
+  /** Whether an instructor has the session's dashboard open now, on any replica (an open dashboard keeps a session from expiring). */
   hasDashboard(session: string): boolean {
-    return (this.sessionSubscribers.get(session)?.size ?? 0) > 0;
+    return (this.sessionSubscribers.get(session)?.size ?? 0) > 0 || !!this.presence?.dashboardElsewhere(session);
   }
 
-  /** Whether a student has lab `lab`'s exercise open now. */
+  /** Whether a student has lab `lab`'s exercise open now, on any replica. */
   isOnline(lab: string): boolean {
-    return (this.studentSockets.get(lab)?.size ?? 0) > 0;
+    return (this.studentSockets.get(lab)?.size ?? 0) > 0 || !!this.presence?.onlineElsewhere(lab);
   }
 
-  /** A student connection came or went: the dashboards learn who is online. */
+  /** A student connection came or went: the other replicas and the dashboards learn who is online. */
   private async setOnline(lab: string, socketId: string, on: boolean): Promise<void> {
-    const was = this.isOnline(lab);
     const set = this.studentSockets.get(lab) ?? new Set<string>();
+    const wasHere = set.size > 0;
     if (on) this.studentSockets.set(lab, set.add(socketId));
     else if (set.delete(socketId) && set.size === 0) this.studentSockets.delete(lab);
-    if (was === this.isOnline(lab)) return;
+    if (wasHere === (this.studentSockets.get(lab)?.size ?? 0) > 0) return;
+    this.presence?.announce();
+    await this.emitProgressOfLab(lab);
+  }
+
+  private async emitProgressOfLab(lab: string): Promise<void> {
     const st = await this.app.store.students.byLab(lab);
     if (st) await this.emitProgress(st.id, st);
   }
@@ -127,7 +150,10 @@ export class ExerciseAudience {
       sessions.delete(id);
       void socket.leave(sessionRoom(id));
       this.sessionSubscribers.get(id)?.delete(socket.id);
-      if (this.sessionSubscribers.get(id)?.size === 0) this.sessionSubscribers.delete(id);
+      if (this.sessionSubscribers.get(id)?.size === 0) {
+        this.sessionSubscribers.delete(id);
+        this.presence?.announce();
+      }
       // A dashboard closing is the instructor's last sign of life: the idle time counts from here.
       if (this.app.hasDecorator('activity')) this.app.activity.touchSession(id);
       this.syncSession(id).catch(this.logLookupFailure);
@@ -172,6 +198,7 @@ export class ExerciseAudience {
         await socket.join(sessionRoom(session.id));
         const subs = this.sessionSubscribers.get(session.id) ?? new Set<string>();
         this.sessionSubscribers.set(session.id, subs.add(socket.id));
+        if (subs.size === 1) this.presence?.announce();
         this.syncSession(session.id).catch(this.logLookupFailure);
       }
       reply({ ok: true, id: sessionRoom(session.id) });

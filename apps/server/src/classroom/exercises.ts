@@ -388,6 +388,7 @@ export class ExerciseHub {
   /** Server shutdown: no new runs start; the ones running finish (their processes end with them). */
   async close(): Promise<void> {
     clearInterval(this.ticker);
+    this.audience.close();
     for (const t of this.enterTimers.values()) clearTimeout(t);
     this.enterTimers.clear();
     await this.watch.close();

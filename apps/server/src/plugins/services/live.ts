@@ -123,6 +123,7 @@ export default fp(
       terminals.register(socket);
     });
     app.decorate('io', io);
+    app.decorate('replicated', redis !== undefined);
     app.decorate('tables', tables);
     app.decorate('captures', captures);
     app.decorate('labProcesses', processes);

@@ -8,6 +8,8 @@
 // Idle class sessions end: no request or connection from the instructor or any student for
 // `sessionIdleSeconds` (classroom/session-expiry.ts says what counts), and the session ends as if its
 // instructor had ended it (reason `idle`): every student's lab destroyed, their tokens revoked.
+// With several coordinator replicas, a dashboard open or a student's exercise open on another
+// replica counts as well (classroom/replica-presence.ts); requests to another replica do not.
 import fp from 'fastify-plugin';
 import { sessionIdle } from '../../classroom/session-expiry.js';
 
@@ -43,7 +45,8 @@ export default fp<ReaperOptions>(
       const running = new Set((await app.engine.list()).map((l) => l.name));
       const gone: string[] = [];
       for (const lab of await app.store.tokens.studentLabs()) {
-        if (!running.has(lab) || (connections.get(lab) ?? 0) > 0) continue;
+        // A student with their exercise open on another replica is connected too (replica-presence.ts).
+        if (!running.has(lab) || (connections.get(lab) ?? 0) > 0 || app.exercises.isOnline(lab)) continue;
         if (Date.now() - (lastSeen.get(lab) ?? started) < idleMs) continue;
         try {
           await app.engine.destroy(lab); // its `removing` event ends the lab's processes first
@@ -73,7 +76,7 @@ export default fp<ReaperOptions>(
             dashboardOpen: app.exercises.hasDashboard(session.id),
             students: (await app.store.students.inSession(session.id)).map((st) => ({
               lastSeen: lastSeen.get(st.lab),
-              connected: (connections.get(st.lab) ?? 0) > 0,
+              connected: (connections.get(st.lab) ?? 0) > 0 || app.exercises.isOnline(st.lab),
             })),
           },
           Date.now(),
