@@ -1,6 +1,6 @@
 // A Patchbay server of a spec's own (not Playwright's webServer, which cannot be stopped and started
-// again mid-test): `patchbay serve` on its own port, prefix, data folder and token, stopped with
-// SIGTERM and started again with the same settings. `cleanup()` removes what its labs left, as
+// again mid-test): `patchbay serve` (or `patchbay agent`, a lab host) on its own port, prefix, data
+// folder and token, stopped with SIGTERM (or killed) and started again with the same settings. `cleanup()` removes what its labs left, as
 // serve.sh does for the shared server: every namespace with its prefix (and the user namespace pins
 // of owned ones, with their host uids), the labs' sandbox cgroups, the data folder.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +15,12 @@ export interface OwnServerSettings {
   prefix: string;
   dataDir: string;
   token: string;
+  /** `serve` (the default) or `agent`. */
+  command?: 'serve' | 'agent';
+  /** More arguments after `--port N`. */
+  args?: string[];
+  /** More variables (PATCHBAY_AGENT_SECRET, …). */
+  env?: Record<string, string>;
 }
 
 const list = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
@@ -35,17 +41,18 @@ export class OwnServer {
     return list('/run/netns').filter((n) => n.startsWith(this.settings.prefix));
   }
 
-  /** Starts `patchbay serve` and waits until /api/health answers. */
+  /** Starts `patchbay serve` (or `agent`) and waits until /api/health answers. */
   async start(): Promise<void> {
     if (this.proc) throw new Error('the server runs already');
-    const { port, prefix, dataDir, token } = this.settings;
-    const proc = spawn(process.execPath, [cliMain, 'serve', '--port', String(port)], {
+    const { port, prefix, dataDir, token, command = 'serve', args = [], env = {} } = this.settings;
+    const proc = spawn(process.execPath, [cliMain, command, '--port', String(port), ...args], {
       env: {
         ...process.env,
         PATCHBAY_PREFIX: prefix,
         PATCHBAY_DATA: dataDir,
         PATCHBAY_ADMIN_TOKEN: token,
         PATCHBAY_LOG_LEVEL: 'warn',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -75,6 +82,16 @@ export class OwnServer {
     const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
     await ended;
     clearTimeout(timer);
+  }
+
+  /** SIGKILL, as a host that dies: nothing of it runs on (its labs stay in the kernel). */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const ended = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGKILL');
+    await ended;
   }
 
   /** Removes everything the server's labs left (call with the server stopped): as serve.sh does. */
