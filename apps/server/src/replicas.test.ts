@@ -2,7 +2,8 @@
 // PostgreSQL database (PATCHBAY_DATABASE) and one Redis (PATCHBAY_REDIS), both the throw-away ones
 // of test/database-servers.ts. A session opened on replica A is seen by B; a dashboard connected to
 // B follows what an instructor changes through A (a room broadcast carried by socket.io's Redis
-// adapter). Without Redis the same broadcast stays on A: the adapter is what carries it.
+// adapter), and B counts a dashboard open on A (replica-presence.ts). Without Redis the same
+// broadcast stays on A: the adapter is what carries it.
 // No lab is made (prefixes pbsxa-/pbsxb-; every namespace of them is removed after, pass or fail).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,6 +130,17 @@ describe('two coordinator replicas on one PostgreSQL and one Redis', () => {
     await lock(a, session.id); // A emits session:settings to the session's room
     expect(await until(() => onB.settings.length > 0, 5000)).toBe(true);
     expect(onB.settings[0]).toMatchObject({ session: session.id, locked: true });
+  });
+
+  it('tell each other who is connected: a dashboard open on A counts on B (its idle reaper), and not once it closed', async () => {
+    const [a, b] = await twoReplicas(true);
+    const session = await openSession(a);
+    expect(b.app.exercises.hasDashboard(session.id)).toBe(false);
+    await dashboard(a, session.id);
+    expect(await until(() => b.app.exercises.hasDashboard(session.id), 5000)).toBe(true);
+    for (const c of clients.splice(0)) c.disconnect();
+    expect(await until(() => !b.app.exercises.hasDashboard(session.id), 5000)).toBe(true);
+    expect(a.app.exercises.hasDashboard(session.id)).toBe(false);
   });
 
   it('without Redis the broadcast stays on A: a dashboard on B hears nothing, one on A hears it', async () => {
