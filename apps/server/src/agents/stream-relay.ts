@@ -13,7 +13,9 @@
 // captures and terminals at a time, capture starts per minute: limits.ts), given back when the
 // stream ends — the agent sees the coordinator, an instructor, and counts nothing; an event naming only a stream id (stop, input, resize, …) is
 // relayed only for a stream this connection started through the relay (a capture: also one another
-// connection started, for a token that covers its lab — an instructor watching).
+// connection started, for a token that covers its lab — an instructor watching). Enter in a relayed
+// terminal runs the lab's checks as on a local lab: on the agent, which sees the terminal too, when
+// it feeds the lab's runs to the coordinator (exercise-feed.ts), from the coordinator otherwise.
 import type { LiveAck, TerminalExit } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
@@ -114,6 +116,10 @@ export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: s
         if (capture && app.auth.scopeCovers(socket.data.scope, capture.lab)) stream = capture;
       }
       if (!stream) return next(); // a stream of the local agent (or none: its handler says so)
+      // Enter in a relayed terminal: the lab's checks run, as for a local terminal (exercises.ts).
+      const data = payload?.['data'];
+      if (event === 'terminal:input' && stream.kind === 'terminal' && typeof data === 'string' && data.includes('\r'))
+        app.exercises.relayedEnter(stream.lab);
       void app.store.agents.get(stream.agent).then(
         (agent) => (agent ? forward(agent, event, payload, ack) : refuse(`the lab host ${stream.agent} is gone`)),
         (e: Error) => refuse(e.message),
