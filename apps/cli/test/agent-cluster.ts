@@ -38,7 +38,9 @@ export interface Cluster {
 }
 
 export function cluster(prefixes: readonly string[]): Cluster {
-  for (const p of prefixes) if (!p.startsWith('pbag')) throw new Error(`a cluster test prefix starts with pbag: ${p}`);
+  // Prefixes of their own (pbag…, pbrc… for the remote check runs), so a cleanup never takes another test's namespaces.
+  for (const p of prefixes)
+    if (!/^pb(ag|rc)/.test(p)) throw new Error(`a cluster test prefix starts with pbag or pbrc: ${p}`);
   const tmp = mkdtempSync(join(tmpdir(), 'patchbay-cluster-test-'));
   const procs: Proc[] = [];
   const start = (args: string[], env: Record<string, string>): Proc => {

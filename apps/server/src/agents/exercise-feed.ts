@@ -32,6 +32,8 @@ export class RemoteExerciseFeed {
   /** Each followed remote lab's agent. */
   private readonly labAgent = new Map<string, string>();
   private readonly feeds = new Map<string, AgentFeed>();
+  /** Each remote lab's latest run kept, by the agent's own time of it: an older or repeated one is not kept again. */
+  private readonly marks = new Map<string, string>();
   /** Labs to follow (whatever holds them now). */
   private readonly wanted = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -70,8 +72,22 @@ export class RemoteExerciseFeed {
     if (feed.socket.connected) this.subscribe(feed, lab);
   }
 
-  /** The lab moved to another agent (failover): followed there from now on. */
+  /** Whether a run of the lab (by its agent's time of it) is newer than every one kept; it is marked kept. */
+  fresh(lab: string, agentAt: string): boolean {
+    const mark = this.marks.get(lab);
+    if (mark !== undefined && agentAt <= mark) return false;
+    this.marks.set(lab, agentAt);
+    return true;
+  }
+
+  /** The lab is gone for good. */
+  forget(lab: string): void {
+    this.marks.delete(lab);
+  }
+
+  /** The lab moved to another agent (failover): followed there from now on, its runs by that agent's clock. */
   moved(lab: string): Promise<void> {
+    this.marks.delete(lab);
     if (!this.wanted.has(lab)) return Promise.resolve();
     this.drop(lab);
     return this.set(lab, true);

@@ -78,8 +78,6 @@ export class ExerciseHub {
   private readonly ticker: NodeJS.Timeout;
   /** Runs of watched labs on remote agents, pushed by the agents (a coordinator only). */
   private readonly feed: RemoteExerciseFeed | undefined;
-  /** Each remote lab's latest run kept, by the agent's own time of it: an older or repeated one is not kept again. */
-  private readonly remoteMarks = new Map<string, string>();
 
   constructor(
     private readonly app: FastifyInstance,
@@ -198,7 +196,6 @@ export class ExerciseHub {
         await host.rebuild(ctx.lab, ctx.scenario, ctx.session?.scenarioText ?? '');
       }),
     );
-    this.remoteMarks.delete(ctx.lab); // runs of the new host, by its own clock
     await this.feed?.moved(ctx.lab);
     const at = new Date().toISOString();
     if (ctx.student) await this.app.store.students.recordMove(ctx.student.id, from, at);
@@ -232,7 +229,7 @@ export class ExerciseHub {
       else await forgetExercise(this.app.engine, lab).catch(() => undefined);
       await this.app.store.labs.delete(lab);
       this.records.forget(lab);
-      this.remoteMarks.delete(lab);
+      this.feed?.forget(lab);
       this.lastRunAt.delete(lab);
       this.lastPassed.delete(lab);
       this.settling.delete(lab);
@@ -370,7 +367,7 @@ export class ExerciseHub {
       trigger,
     };
     // A later run the agent pushed was kept already: this one is answered, not kept.
-    if (agentAt !== undefined && !this.freshRemote(lab, agentAt)) return run;
+    if (agentAt !== undefined && this.feed && !this.feed.fresh(lab, agentAt)) return run;
     // The agent that feeds the lab's runs repeats a run that made progress itself.
     await this.keep(ctx, run, !(host.remote && this.feed?.isFed(lab)));
     return run;
@@ -385,14 +382,6 @@ export class ExerciseHub {
     this.audience.sendResults(run);
   }
 
-  /** Whether a remote lab's run (by the agent's time of it) is newer than every one kept; marks it kept. */
-  private freshRemote(lab: string, agentAt: string): boolean {
-    const mark = this.remoteMarks.get(lab);
-    if (mark !== undefined && agentAt <= mark) return false;
-    this.remoteMarks.set(lab, agentAt);
-    return true;
-  }
-
   /**
    * A run the lab's agent pushed (agents/exercise-feed.ts): kept as a local one, unless it answers
    * the coordinator's own request (its caller keeps it) or a newer one was kept already.
@@ -402,7 +391,7 @@ export class ExerciseHub {
     this.scenarios
       .contextOf(lab)
       .then(async (ctx) => {
-        if (!ctx || !this.freshRemote(lab, agentRun.at)) return;
+        if (!ctx || !this.feed?.fresh(lab, agentRun.at)) return;
         await this.keep(ctx, { ...agentRun, lab, at: new Date().toISOString() }, false);
       })
       .catch((err: Error) => this.app.log.warn({ lab, err: err.message }, 'a pushed check run was not kept'));
