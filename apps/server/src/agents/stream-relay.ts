@@ -11,7 +11,9 @@
 // Who may do what is checked here as on the local agent: a start event names its lab, which the
 // connection's token must cover, and a student's start counts against their quotas here (pings,
 // captures and terminals at a time, capture starts per minute: limits.ts), given back when the
-// stream ends — the agent sees the coordinator, an instructor, and counts nothing; an event naming only a stream id (stop, input, resize, …) is
+// stream ends — the agent sees the coordinator, an instructor, and counts nothing, except that a
+// student's connection tells it whose lab's capture read budget applies (`readBudgetOf`); an event
+// naming only a stream id (stop, input, resize, …) is
 // relayed only for a stream this connection started through the relay (a capture: also one another
 // connection started, for a token that covers its lab — an instructor watching). Enter in a relayed
 // terminal runs the lab's checks as on a local lab: on the agent, which sees the terminal too, when
@@ -51,6 +53,8 @@ const MAX_CAPTURES = 10_000;
 
 export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: string): void {
   const upstreams = new Map<string, ClientSocket>();
+  const caller = socket.data.scope;
+  const student = caller.role === 'student' ? caller.lab : undefined;
   const streams = new Map<string, RelayedStream>();
   /** The stream is over (or never started): forgotten, its quota given back. */
   const end = (id: string): void => {
@@ -63,7 +67,8 @@ export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: s
     if (up) return up;
     up = connect(agent.address, {
       path: '/socket.io/',
-      auth: { token: secret },
+      // A student's connection: the agent applies their lab's capture read budget (it sees an instructor).
+      auth: { token: secret, ...(student ? { readBudgetOf: student } : {}) },
       transports: ['websocket'],
       reconnection: false,
     });
