@@ -5,7 +5,9 @@
 // there solves the exercise on the dashboard, and a change made with `ip` in the lab's namespace
 // (no terminal at all) reaches the dashboard too. Each of those runs says it came from a change
 // (`change`), not from the periodic re-check (`periodic`) that was all remote labs had before.
-// Every namespace of both prefixes goes after.
+// What the agent cannot tell of a student (it sees the coordinator, an instructor) is the
+// coordinator's: the student's `why` quota, answers in their nodes' terms, and their captures' read
+// budget. Every namespace of both prefixes goes after.
 import { execFileSync } from 'node:child_process';
 import { listNamespaces } from '@patchbay/kernel';
 import type { CheckRun, SessionProgressEvent, StudentProgress } from '@patchbay/protocol';
@@ -32,31 +34,38 @@ function connectTo(url: string, token: string): Promise<Socket> {
   });
 }
 
+/** A coordinator without a lab of its own, one agent `far`, and a link-down class with Ada's lab on the agent. */
+async function classOnAgent(limits?: Record<string, number>) {
+  const env = limits ? { PATCHBAY_LIMITS: JSON.stringify(limits) } : {};
+  const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbrc0-', ...env });
+  c.agent('far', 'pbrc1-', ['--coordinator', url], env);
+  await waitFor('the agent registered', 20_000, async () => {
+    const r = (await (await fetch(`${url}/api/agents`, { headers })).json()) as { agents: { state: string }[] };
+    return r.agents.some((a) => a.state === 'ready') ? true : undefined;
+  });
+  const created = await fetch(`${url}/api/sessions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ scenario: 'link-down' }),
+  });
+  expect(created.status).toBe(201);
+  const session = (await created.json()) as { id: string; code: string };
+  const join = await fetch(`${url}/api/join`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: session.code, name: 'Ada' }),
+  });
+  expect(join.status, await join.clone().text()).toBe(200);
+  const { token, lab } = (await join.json()) as { token: string; lab: string };
+  const db = (await listNamespaces(`pbrc1-${lab}.`)).find((ns) => ns.endsWith('.db'));
+  expect(db, 'the lab is on the agent').toBeDefined();
+  expect((await listNamespaces(`pbrc0-${lab}.`)).length).toBe(0);
+  return { url, session, token, lab, db: db! };
+}
+
 describe('check runs of a lab on a remote agent', () => {
   it('runs on Enter in a relayed terminal and on kernel changes, and reaches the dashboard', async () => {
-    const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbrc0-' });
-    c.agent('far', 'pbrc1-', ['--coordinator', url]);
-    await waitFor('the agent registered', 20_000, async () => {
-      const r = (await (await fetch(`${url}/api/agents`, { headers })).json()) as { agents: { state: string }[] };
-      return r.agents.some((a) => a.state === 'ready') ? true : undefined;
-    });
-    const created = await fetch(`${url}/api/sessions`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ scenario: 'link-down' }),
-    });
-    expect(created.status).toBe(201);
-    const session = (await created.json()) as { id: string; code: string };
-    const join = await fetch(`${url}/api/join`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: session.code, name: 'Ada' }),
-    });
-    expect(join.status, await join.clone().text()).toBe(200);
-    const { token, lab } = (await join.json()) as { token: string; lab: string };
-    const db = (await listNamespaces(`pbrc1-${lab}.`)).find((ns) => ns.endsWith('.db'));
-    expect(db, 'the lab is on the agent').toBeDefined();
-    expect((await listNamespaces(`pbrc0-${lab}.`)).length).toBe(0);
+    const { url, session, token, lab, db } = await classOnAgent();
 
     // The instructor's dashboard, on the coordinator.
     const dashboard = await connectTo(url, ADMIN);
@@ -107,7 +116,7 @@ describe('check runs of a lab on a remote agent', () => {
 
     // A change in the lab's namespace with no terminal involved: the agent's watch sees it.
     before = progress.length;
-    execFileSync('ip', ['-n', db!, 'link', 'set', 'dev', 'eth0', 'down']);
+    execFileSync('ip', ['-n', db, 'link', 'set', 'dev', 'eth0', 'down']);
     const broken = await waitFor('broken again on the dashboard', 9_000, async () =>
       progress.slice(before).find((p) => p.passed < p.total && p.results.some((r) => r.id === 'db-eth0-up' && !r.pass)),
     );
@@ -116,5 +125,44 @@ describe('check runs of a lab on a remote agent', () => {
     expect(last.passed).toBeLessThan(last.total);
     expect(last.trigger).toBe('change');
     page.emit('terminal:close', { id: 'rc-term-0001' });
+  });
+  it('keeps a student’s why quota, answers in their terms and bounds their captures’ reading', async () => {
+    const limits = { studentWhyBurst: 2, studentWhysPerMinute: 1, studentCapturePacketsPerSecond: 300 };
+    const { url, token, lab } = await classOnAgent(limits);
+    const ask = (who: string) =>
+      fetch(`${url}/api/labs/${lab}/why`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${who}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ from: 'web', to: '192.168.100.20', probe: false }),
+      });
+    // The instructor's answer speaks of the machine's namespaces, the student's of their terminals.
+    const mine = await ask(ADMIN);
+    expect(mine.status, await mine.clone().text()).toBe(200);
+    expect(await mine.text()).toMatch(/ip -n /);
+    const first = await ask(token);
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect(first.headers.get('x-patchbay-agent')).toBe('far');
+    const answer = await first.text();
+    expect(answer).not.toMatch(/ip -n /);
+    expect(answer).toMatch(/in the terminal of/);
+    // The burst is 2: the third question in a row is over the student's quota, counted on the coordinator.
+    expect((await ask(token)).status).toBe(200);
+    const third = await ask(token);
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { code: string }).code).toBe('rate-limited');
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await ask(ADMIN)).status).toBe(200); // an instructor is not bound
+
+    // The student's capture on the agent reads within their lab's budget (the agent sees an instructor).
+    const page = await connectTo(url, token);
+    const status = new Promise<{ id: string; readLimit?: number }>((resolve) =>
+      page.on('capture:status', (st: { id: string; readLimit?: number }) => {
+        if (st.id === 'rc-cap-0001') resolve(st);
+      }),
+    );
+    const started = await page.emitWithAck('capture:start', { id: 'rc-cap-0001', lab, node: 'web' });
+    expect(started, JSON.stringify(started)).toMatchObject({ ok: true });
+    expect((await status).readLimit).toBe(300);
+    page.emit('capture:stop', { id: 'rc-cap-0001' });
   });
 });
