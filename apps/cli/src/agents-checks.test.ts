@@ -10,7 +10,6 @@
 // budget. Every namespace of both prefixes goes after.
 import { execFileSync } from 'node:child_process';
 import { listNamespaces } from '@patchbay/kernel';
-import type { CheckRun, SessionProgressEvent, StudentProgress } from '@patchbay/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, cluster, waitFor } from '../test/agent-cluster.js';
@@ -22,6 +21,22 @@ afterEach(async () => {
   for (const s of sockets.splice(0)) s.disconnect();
   await c.cleanup();
 });
+
+// What the test reads of the server's events (the protocol's CheckRun and StudentProgress).
+interface CheckRun {
+  lab: string;
+  passed: number;
+  total: number;
+  trigger: string;
+}
+interface StudentProgress {
+  lab: string;
+  passed: number;
+  total: number;
+  results: { id: string; pass: boolean }[];
+  lastCheckAt?: string;
+  solvedAt?: string;
+}
 
 const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 
@@ -70,7 +85,7 @@ describe('check runs of a lab on a remote agent', () => {
     // The instructor's dashboard, on the coordinator.
     const dashboard = await connectTo(url, ADMIN);
     const progress: StudentProgress[] = [];
-    dashboard.on('session:progress', (p: SessionProgressEvent) => {
+    dashboard.on('session:progress', (p: { student: StudentProgress }) => {
       if (p.student.lab === lab) progress.push(p.student);
     });
     expect(await dashboard.emitWithAck('session:subscribe', { session: session.id })).toMatchObject({ ok: true });
