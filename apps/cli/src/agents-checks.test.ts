@@ -52,7 +52,7 @@ function connectTo(url: string, token: string): Promise<Socket> {
 
 /** A coordinator without a lab of its own, one agent `far`, and a link-down class with Ada's lab on the agent. */
 async function classOnAgent(limits?: Record<string, number>) {
-  const env = limits ? { PATCHBAY_LIMITS: JSON.stringify(limits) } : {};
+  const env: Record<string, string> = limits ? { PATCHBAY_LIMITS: JSON.stringify(limits) } : {};
   const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbrc0-', ...env });
   c.agent('far', 'pbrc1-', ['--coordinator', url], env);
   await waitFor('the agent registered', 20_000, async () => {
