@@ -41,9 +41,10 @@ export interface Cluster {
 }
 
 export function cluster(prefixes: readonly string[]): Cluster {
+  // Prefixes of their own (pbag…, pbcc… for the coordinators test, pbrc… for the remote check
+  // runs), so a cleanup never takes another test's namespaces.
   for (const p of prefixes)
-    if (!p.startsWith('pbag') && !p.startsWith('pbcc'))
-      throw new Error(`a cluster test prefix starts with pbag or pbcc: ${p}`);
+    if (!/^pb(ag|cc|rc)/.test(p)) throw new Error(`a cluster test prefix starts with pbag, pbcc or pbrc: ${p}`);
   const tmp = mkdtempSync(join(tmpdir(), 'patchbay-cluster-test-'));
   const procs: Proc[] = [];
   const start = (args: string[], env: Record<string, string>): Proc => {

@@ -1,6 +1,7 @@
 // What the plugins add to Fastify's types: the services (`engine`, `store`, `auth`) and a route's
 // `config` (who may call it: plugins/services/auth.ts reads it).
 import type { CpuHogGuard, Engine } from '@patchbay/engine';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteAccess } from '@patchbay/protocol';
 import type { AuthService, Scope } from './plugins/services/auth.js';
 import type { Store } from './store/store.js';
@@ -16,6 +17,11 @@ import type { ExerciseHub } from './classroom/exercises.js';
 import type { Classroom } from './classroom/sessions.js';
 import type { AgentRegistry } from './agents/registry.js';
 import type { Placement } from './agents/placement.js';
+
+/** A forwarded route's own check, on the coordinator, before the agent answers (lab-forward.ts). */
+export type ForwardGuard = (req: FastifyRequest, reply: FastifyReply, lab: string) => Promise<void> | void;
+/** A forwarded route's answer from its agent (`prefix`: the agent's namespace prefix), as the caller gets it. */
+export type ForwardedAnswer = (req: FastifyRequest, answer: unknown, agent: { prefix: string }) => unknown;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -79,5 +85,9 @@ declare module 'fastify' {
     rateLimited?: boolean;
     /** A lab operation passed to the lab's agent when a remote agent holds it (plugins/services/lab-forward.ts). */
     forwarded?: boolean;
+    /** Checked on the coordinator before the request goes to the agent (a student's quota). */
+    beforeForward?: ForwardGuard;
+    /** The agent's JSON answer as the caller gets it. */
+    forwardedAnswer?: ForwardedAnswer;
   }
 }

@@ -26,9 +26,11 @@ export const CheckRunSchema = Type.Object(
     /** When the run finished (ISO 8601). */
     at: Type.String(),
     ms: Type.Number({ description: 'How long the run took.' }),
+    /** What asked for it: `change` a change in the lab (its kernel state, an apply, Enter in a terminal), `periodic` the tick of a watched lab. */
     trigger: Type.Union([
       Type.Literal('start'),
       Type.Literal('change'),
+      Type.Literal('periodic'),
       Type.Literal('request'),
       Type.Literal('reset'),
     ]),

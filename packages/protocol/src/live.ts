@@ -169,4 +169,9 @@ export type TablesCounters = Static<typeof TablesCountersSchema>;
 /** Set by the server at the handshake: what the socket's token may do. */
 export interface SocketData {
   scope: { role: 'instructor' } | { role: 'student'; lab: string };
+  /**
+   * On an agent, a coordinator's connection that relays a student's streams (handshake
+   * `auth.readBudgetOf`): the student's lab, whose capture read budget its captures share.
+   */
+  readBudgetOf?: string;
 }

@@ -11,9 +11,13 @@
 // Who may do what is checked here as on the local agent: a start event names its lab, which the
 // connection's token must cover, and a student's start counts against their quotas here (pings,
 // captures and terminals at a time, capture starts per minute: limits.ts), given back when the
-// stream ends — the agent sees the coordinator, an instructor, and counts nothing; an event naming only a stream id (stop, input, resize, …) is
+// stream ends — the agent sees the coordinator, an instructor, and counts nothing, except that a
+// student's connection tells it whose lab's capture read budget applies (`readBudgetOf`); an event
+// naming only a stream id (stop, input, resize, …) is
 // relayed only for a stream this connection started through the relay (a capture: also one another
-// connection started, for a token that covers its lab — an instructor watching).
+// connection started, for a token that covers its lab — an instructor watching). Enter in a relayed
+// terminal runs the lab's checks as on a local lab: on the agent, which sees the terminal too, when
+// it feeds the lab's runs to the coordinator (exercise-feed.ts), from the coordinator otherwise.
 import type { LiveAck, TerminalExit } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
@@ -49,6 +53,8 @@ const MAX_CAPTURES = 10_000;
 
 export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: string): void {
   const upstreams = new Map<string, ClientSocket>();
+  const caller = socket.data.scope;
+  const student = caller.role === 'student' ? caller.lab : undefined;
   const streams = new Map<string, RelayedStream>();
   /** The stream is over (or never started): forgotten, its quota given back. */
   const end = (id: string): void => {
@@ -61,7 +67,8 @@ export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: s
     if (up) return up;
     up = connect(agent.address, {
       path: '/socket.io/',
-      auth: { token: secret },
+      // A student's connection: the agent applies their lab's capture read budget (it sees an instructor).
+      auth: { token: secret, ...(student ? { readBudgetOf: student } : {}) },
       transports: ['websocket'],
       reconnection: false,
     });
@@ -114,6 +121,10 @@ export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: s
         if (capture && app.auth.scopeCovers(socket.data.scope, capture.lab)) stream = capture;
       }
       if (!stream) return next(); // a stream of the local agent (or none: its handler says so)
+      // Enter in a relayed terminal: the lab's checks run, as for a local terminal (exercises.ts).
+      const data = payload?.['data'];
+      if (event === 'terminal:input' && stream.kind === 'terminal' && typeof data === 'string' && data.includes('\r'))
+        app.exercises.relayedEnter(stream.lab);
       void app.store.agents.get(stream.agent).then(
         (agent) => (agent ? forward(agent, event, payload, ack) : refuse(`the lab host ${stream.agent} is gone`)),
         (e: Error) => refuse(e.message),

@@ -234,6 +234,8 @@ describe('scheduler', () => {
     expect(strongerTrigger('change', 'request')).toBe('request');
     expect(strongerTrigger('reset', 'change')).toBe('reset');
     expect(strongerTrigger('start', 'change')).toBe('start');
+    expect(strongerTrigger('periodic', 'change')).toBe('change');
+    expect(strongerTrigger('change', 'periodic')).toBe('change');
   });
 });
 

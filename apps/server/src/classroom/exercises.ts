@@ -6,9 +6,12 @@
 // (a command may change what the kernel reports no event for, e.g. a bridge-netfilter sysctl;
 // debounced), and every `periodicMs` while the lab is
 // watched. A lab is watched while it has exercise subscribers or its session has a dashboard open.
+// A watched lab on a remote agent is watched there: the agent runs its checks on those triggers and
+// pushes each run here (agents/exercise-feed.ts), kept as a local run is.
 // Who follows what, and the socket events, are exercise-audience.ts's; where runs and hints are
 // kept, exercise-records.ts's.
 import { ChecksAbandoned, forgetExercise, runChecks } from '@patchbay/engine';
+import { RemoteExerciseFeed } from '../agents/exercise-feed.js';
 import { exerciseHostOf } from '../agents/exercise-hosts.js';
 import type { CheckRun, HintsView } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
@@ -73,6 +76,8 @@ export class ExerciseHub {
   private readonly settling = new Set<string>();
   private readonly enterTimers = new Map<string, NodeJS.Timeout>();
   private readonly ticker: NodeJS.Timeout;
+  /** Runs of watched labs on remote agents, pushed by the agents (a coordinator only). */
+  private readonly feed: RemoteExerciseFeed | undefined;
 
   constructor(
     private readonly app: FastifyInstance,
@@ -80,6 +85,10 @@ export class ExerciseHub {
     options: Partial<ExerciseHubOptions> = {},
   ) {
     this.options = { ...EXERCISE_HUB_DEFAULTS, ...options };
+    this.feed =
+      app.agentSecret === undefined
+        ? undefined
+        : new RemoteExerciseFeed(app, app.agentSecret, (lab, run) => this.pushed(lab, run));
     this.scenarios = new ScenarioSource(app.store, app.engine);
     this.records = new ExerciseRecords(app.store);
     this.realize = new Semaphore(this.options.realizeConcurrency);
@@ -99,7 +108,9 @@ export class ExerciseHub {
       contextOf: (lab) => this.scenarios.contextOf(lab),
       scenarioOfSession: (session) => this.scenarios.ofSession(session),
       latest: (ctx) => this.records.latest(ctx),
-      setWatched: (lab, want) => this.watch.set(lab, want),
+      setWatched: async (lab, want) => {
+        await Promise.all([this.watch.set(lab, want), this.feed?.set(lab, want)]);
+      },
     });
     this.ticker = setInterval(() => this.periodic(), Math.max(100, Math.floor(this.options.periodicMs / 5)));
     this.ticker.unref();
@@ -185,6 +196,7 @@ export class ExerciseHub {
         await host.rebuild(ctx.lab, ctx.scenario, ctx.session?.scenarioText ?? '');
       }),
     );
+    await this.feed?.moved(ctx.lab);
     const at = new Date().toISOString();
     if (ctx.student) await this.app.store.students.recordMove(ctx.student.id, from, at);
     this.audience.sendReset({
@@ -217,6 +229,7 @@ export class ExerciseHub {
       else await forgetExercise(this.app.engine, lab).catch(() => undefined);
       await this.app.store.labs.delete(lab);
       this.records.forget(lab);
+      this.feed?.forget(lab);
       this.lastRunAt.delete(lab);
       this.lastPassed.delete(lab);
       this.settling.delete(lab);
@@ -271,6 +284,14 @@ export class ExerciseHub {
     this.enterTimers.set(lab, timer);
   }
 
+  /**
+   * Enter in a terminal the coordinator relays to the lab's agent (agents/stream-relay.ts): the
+   * agent runs the checks itself when it feeds the lab's runs here; otherwise they run from here.
+   */
+  relayedEnter(lab: string): void {
+    if (!this.feed?.isFed(lab)) this.terminalEnter(lab);
+  }
+
   /** A change run when the lab is watched or is a student's (looked up in the database: a failed lookup runs nothing). */
   private triggerIfFollowed(lab: string, opts: RunRequest = {}): void {
     if (this.watch.isWatched(lab)) return this.trigger(lab, 'change', opts);
@@ -308,9 +329,13 @@ export class ExerciseHub {
     await this.assertPresent(ctx);
     const host = await exerciseHostOf(this.app, lab);
     let checks: Pick<CheckRun, 'results' | 'passed' | 'total' | 'ms'>;
-    if (host.checks)
-      checks = await host.checks(lab); // on the lab's remote agent: it runs them, the hub keeps the record
-    else {
+    let agentAt: string | undefined;
+    if (host.checks) {
+      // On the lab's remote agent: it runs them, the hub keeps the record.
+      const answer = await host.checks(lab);
+      checks = answer;
+      agentAt = answer.at;
+    } else {
       const ended = this.watch.runStarted(lab);
       const probes = runChecks(this.app.engine, lab, ctx.scenario, { signal });
       // Until every process of the run ended: an overtaken run's abandoned ping ends by itself a little later.
@@ -341,12 +366,35 @@ export class ExerciseHub {
       ms: checks.ms,
       trigger,
     };
-    this.lastRunAt.set(lab, performance.now());
-    this.settleAfterProgress(lab, run);
+    // A later run the agent pushed was kept already: this one is answered, not kept.
+    if (agentAt !== undefined && this.feed && !this.feed.fresh(lab, agentAt)) return run;
+    // The agent that feeds the lab's runs repeats a run that made progress itself.
+    await this.keep(ctx, run, !(host.remote && this.feed?.isFed(lab)));
+    return run;
+  }
+
+  /** A run kept as the lab's latest and sent to its pages and its session's dashboards. */
+  private async keep(ctx: ExerciseContext, run: CheckRun, settle: boolean): Promise<void> {
+    this.lastRunAt.set(ctx.lab, performance.now());
+    if (settle) this.settleAfterProgress(ctx.lab, run);
     const row = await this.records.record(ctx, run);
     if (row) await this.emitProgress(row.id, row);
     this.audience.sendResults(run);
-    return run;
+  }
+
+  /**
+   * A run the lab's agent pushed (agents/exercise-feed.ts): kept as a local one, unless it answers
+   * the coordinator's own request (its caller keeps it) or a newer one was kept already.
+   */
+  private pushed(lab: string, agentRun: CheckRun): void {
+    if (agentRun.trigger === 'request') return;
+    this.scenarios
+      .contextOf(lab)
+      .then(async (ctx) => {
+        if (!ctx || !this.feed?.fresh(lab, agentRun.at)) return;
+        await this.keep(ctx, { ...agentRun, lab, at: new Date().toISOString() }, false);
+      })
+      .catch((err: Error) => this.app.log.warn({ lab, err: err.message }, 'a pushed check run was not kept'));
   }
 
   /**
@@ -370,8 +418,9 @@ export class ExerciseHub {
     const now = performance.now();
     for (const lab of this.watch.labs()) {
       if (this.scheduler.busy(lab) || now - (this.lastRunAt.get(lab) ?? -Infinity) < this.options.periodicMs) continue;
+      if (this.feed?.isFed(lab)) continue; // its agent's own tick runs it
       this.lastRunAt.set(lab, now); // a lab that is gone is tried again a period later, not at every tick
-      this.trigger(lab, 'change', { background: true });
+      this.trigger(lab, 'periodic', { background: true });
     }
   }
 
@@ -389,6 +438,7 @@ export class ExerciseHub {
   async close(): Promise<void> {
     clearInterval(this.ticker);
     this.audience.close();
+    this.feed?.close();
     for (const t of this.enterTimers.values()) clearTimeout(t);
     this.enterTimers.clear();
     await this.watch.close();

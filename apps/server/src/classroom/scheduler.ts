@@ -19,7 +19,7 @@ import type { CheckRun } from '@patchbay/protocol';
 export type Trigger = CheckRun['trigger'];
 
 /** Which trigger a coalesced run reports: the most specific one asked for. */
-const TRIGGER_RANK: Record<Trigger, number> = { change: 0, start: 1, request: 2, reset: 3 };
+const TRIGGER_RANK: Record<Trigger, number> = { periodic: 0, change: 1, start: 2, request: 3, reset: 4 };
 export const strongerTrigger = (a: Trigger, b: Trigger): Trigger => (TRIGGER_RANK[b] > TRIGGER_RANK[a] ? b : a);
 
 /** A run overtaken this many times in a row finishes the next time (what it then misses, watch.ts runs once more). */

@@ -263,7 +263,8 @@ export class CaptureHub {
       pcapPackets: 0,
       download: captureDownloadPath(opts.lab, id),
     };
-    const budget = socket.data.scope?.role === 'student' ? this.budgetOf(opts.lab) : undefined;
+    const budgeted = socket.data.scope?.role === 'student' || socket.data.readBudgetOf === opts.lab;
+    const budget = budgeted ? this.budgetOf(opts.lab) : undefined;
     if (budget) info.readLimit = budget.perSecond;
     const run = this.launch(info, place.ns, socket, opts.snaplen, budget);
     void run.ended.then(quota);

@@ -13,6 +13,7 @@ import type {
   RouteGenericInterface,
   RouteHandlerMethod,
 } from 'fastify';
+import type { ForwardedAnswer, ForwardGuard } from '../types.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -59,6 +60,10 @@ export interface RouteOptions {
    * (plugins/services/lab-forward.ts); the handler runs for a lab of the local agent.
    */
   forwarded?: boolean;
+  /** What the route's handler checks that its agent cannot (it sees the coordinator, an instructor): run before a forward. */
+  beforeForward?: ForwardGuard;
+  /** Turns the agent's JSON answer (2xx) into the one the caller gets (a student's terms). */
+  forwardedAnswer?: ForwardedAnswer;
 }
 
 export function route<R extends RouteDef>(
@@ -79,6 +84,8 @@ export function route<R extends RouteDef>(
       document: options.document === true,
       rateLimited: options.unlimited !== true,
       forwarded: options.forwarded === true,
+      ...(options.beforeForward ? { beforeForward: options.beforeForward } : {}),
+      ...(options.forwardedAnswer ? { forwardedAnswer: options.forwardedAnswer } : {}),
     },
     schema: {
       summary: def.summary,

@@ -8,12 +8,15 @@
 // queue would hold requests and memory for a lab being hammered). Bad questions: the engine's
 // `invalid` → 400 with problems; an unknown lab or node, or a lab not applied: `not-found` → 404.
 // A student's answer speaks of their terminals (`ip link set eth0 up — in the terminal of db`), an
-// instructor's of the machine (`ip -n NS …`), as the CLI's does.
+// instructor's of the machine (`ip -n NS …`), as the CLI's does. For a lab on a remote agent the
+// question goes to the agent (plugins/services/lab-forward.ts), which sees the coordinator, an
+// instructor: the student's checks and quota run on the coordinator first, and the agent's answer
+// is put in the student's terms here, with the agent's prefix.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { explainPath, whyInNodeTerms } from '@patchbay/engine';
 import { routes } from '@patchbay/protocol';
-import { plural } from '@patchbay/topology';
-import type { FastifyRequest } from 'fastify';
+import { plural, type WhyResult } from '@patchbay/topology';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../http-error.js';
 import { route } from './route.js';
 
@@ -33,6 +36,18 @@ const why: FastifyPluginAsyncTypebox = async (app) => {
       );
   }
 
+  /** Counts a student's question against their lab's per-minute bucket; 429 (retry-after) when it is empty. */
+  function takeWhyQuota(req: FastifyRequest, reply: FastifyReply): void {
+    const wait = app.quotas.askWhy(req.scope);
+    if (wait === undefined) return;
+    void reply.header('retry-after', String(wait));
+    throw new HttpError(
+      429,
+      'rate-limited',
+      `quota: a student may ask at most ${plural(app.limits.studentWhysPerMinute, 'why question')} a minute (${app.limits.studentWhyBurst} at once); retry in ${wait} s`,
+    );
+  }
+
   route(
     app,
     routes.whyLab,
@@ -44,15 +59,7 @@ const why: FastifyPluginAsyncTypebox = async (app) => {
         void reply.header('retry-after', '1');
         throw new HttpError(429, 'busy', `a why question about lab ${name} is being answered: ask again when it is`);
       }
-      const wait = app.quotas.askWhy(req.scope);
-      if (wait !== undefined) {
-        void reply.header('retry-after', String(wait));
-        throw new HttpError(
-          429,
-          'rate-limited',
-          `quota: a student may ask at most ${plural(app.limits.studentWhysPerMinute, 'why question')} a minute (${app.limits.studentWhyBurst} at once); retry in ${wait} s`,
-        );
-      }
+      takeWhyQuota(req, reply);
       running.add(name);
       try {
         const answer = await explainPath(app.engine, name, req.body);
@@ -62,7 +69,17 @@ const why: FastifyPluginAsyncTypebox = async (app) => {
         running.delete(name);
       }
     },
-    { forwarded: true },
+    {
+      forwarded: true,
+      // A lab on a remote agent: the agent sees the coordinator (an instructor), so the student's
+      // checks and quota are the coordinator's, and so is turning the answer into their nodes' terms.
+      beforeForward: async (req, reply, lab) => {
+        await assertWhyAllowed(req, lab);
+        takeWhyQuota(req, reply);
+      },
+      forwardedAnswer: (req, answer, agent) =>
+        req.scope?.role === 'student' ? whyInNodeTerms(answer as WhyResult, agent.prefix) : answer,
+    },
   );
 };
 export default why;

@@ -66,6 +66,7 @@ describe('summaries', () => {
     expect(solved({ passed: 3, total: 3 })).toBe(true);
     expect(solved({ passed: 0, total: 0 })).toBe(false);
     expect(triggerText('reset')).toBe('after a reset');
+    expect(triggerText('periodic')).toBe('on its regular re-check');
   });
   it('times', () => {
     expect(agoText('2025-01-01T10:00:00Z', Date.parse('2025-01-01T10:00:12Z'))).toBe('12 s ago');

@@ -26,6 +26,7 @@ export const solved = (p: { passed: number; total: number }): boolean => p.total
 const TRIGGERS: Record<CheckRun['trigger'], string> = {
   start: 'when the lab started',
   change: 'after a change in the lab',
+  periodic: 'on its regular re-check',
   request: 'on request',
   reset: 'after a reset',
 };

@@ -3,7 +3,9 @@
 // here, a lab held by a remote agent has its request passed to that agent's API (the same route,
 // opened with the agent secret) and the agent's answer passed back as it is; a lab held by the
 // local agent goes on to the route's own handler. A new lab (a PUT of a lab no agent holds) is
-// placed first. Without PATCHBAY_AGENT_SECRET there are no remote agents: nothing is looked up.
+// placed first. What a handler checks of the caller that the agent cannot (the agent sees the
+// coordinator, an instructor) is a route's `beforeForward`, run here; its `forwardedAnswer` turns
+// the agent's answer into the caller's (a student's `why` in their nodes' terms). Without PATCHBAY_AGENT_SECRET there are no remote agents: nothing is looked up.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { callAgent } from '../../agents/agent-client.js';
@@ -43,6 +45,8 @@ export default fp(
       // A student's own change of their lab is checked and recorded here, as the handler would.
       const change = req.scope?.role === 'student' && !dryRun && (apply || req.method === 'DELETE');
       if (change) await app.classroom.assertStudentMayChange(lab, apply ? 'apply your lab' : 'destroy your lab');
+      // What else the route's handler checks that the agent cannot (a student's why quota).
+      await req.routeOptions.config.beforeForward?.(req, reply, lab);
       const body: unknown = req.body;
       const answer = await callAgent(holder.agent, secret, {
         method: req.method,
@@ -57,6 +61,9 @@ export default fp(
       void reply.code(answer.status);
       if (answer.contentType) void reply.header('content-type', answer.contentType);
       void reply.header('x-patchbay-agent', holder.name);
+      const reshape = req.routeOptions.config.forwardedAnswer;
+      if (reshape && answer.status < 300)
+        return reply.send(reshape(req, JSON.parse(answer.body.toString('utf8')) as unknown, holder.agent));
       return reply.send(answer.body);
     });
     // The placement follows the outcome: a new lab whose apply failed, and a destroyed lab, hold

@@ -70,6 +70,10 @@ export default fp(
           ),
         );
       socket.data.scope = scope;
+      // A coordinator relaying a student's streams (agents/stream-relay.ts): an instructor here, but
+      // the student's captures still share their lab's read budget.
+      const readBudgetOf: unknown = socket.handshake.auth?.['readBudgetOf'];
+      if (scope.role === 'instructor' && typeof readBudgetOf === 'string') socket.data.readBudgetOf = readBudgetOf;
       next();
     };
     // The token is looked up in the database (asynchronous): a lookup that fails refuses the handshake.
