@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { HELP } from './args.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
-const SKIP = new Set(['node_modules', 'dist', '.git', '.turbo', 'test-results', 'playwright-report']);
+const SKIP = new Set(['node_modules', 'dist', '.git', '.turbo', 'test-results', 'playwright-report', '__pycache__']);
 
 function* files(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {

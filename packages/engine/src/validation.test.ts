@@ -34,7 +34,7 @@ describe('validation', () => {
 
   it('assertValidLab refuses a lab object over the node limit', () => {
     const lab = exampleLab('two-containers.yaml');
-    expect(assertValidLab(lab, { maxNodes: 10 })).toBe(lab);
+    expect(assertValidLab(lab, { maxNodes: 10 })).toEqual({ lab, warnings: [] });
     expect(refusal(() => assertValidLab(lab, { maxNodes: 1 })).code).toBe('invalid');
   });
 
