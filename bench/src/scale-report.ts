@@ -109,8 +109,10 @@ export function scaleReport(r: ScaleResult): string {
     ['`ip addr add` typed → `tables:delta`, p95', a.deltaP95, b.deltaP95],
     ["fix typed → the instructor's dashboard shows it solved, p95", a.fixDashboardP95, b.fixDashboardP95],
   ];
-  const coordCpu = b.cpuByRole['coordinator'] ?? NaN;
   const perAgent = r.largest.both ?? r.largest.echo;
+  // The coordinator's CPU per student, from the largest class that held (the most students measured).
+  const basis = r.steps.find((f) => f.students === perAgent) ?? b;
+  const coordCpu = basis.cpuByRole['coordinator'] ?? NaN;
   const lines = [
     `Run ${r.startedAt} (\`pnpm bench:scale\`, ${(r.durationS / 60).toFixed(1)} min), ${r.machine['cpus']}, ${r.machine['ram']}, kernel ${r.machine['kernel']}; ` +
       `classes of \`${r.scenario}\`, a steady phase of ${r.steadyS} s each. Load averages (1 / 5 / 15 min) are given per run: other work on the machine shows there.`,
@@ -146,8 +148,8 @@ export function scaleReport(r: ScaleResult): string {
     perAgent
       ? `**On paper, a course of ${COURSE}:** at ${perAgent} students per agent${r.largest.both ? '' : ' (echo alone: fix → dashboard held at no size)'}, ` +
         `${hostsFor(perAgent)} lab hosts of this size (2 cores), one agent each, all students at once. ` +
-        `The coordinator took ${pct(coordCpu)} of a core for ${b.students} students, i.e. ~${((coordCpu / b.students) * COURSE).toFixed(1)} cores for ${COURSE}: ` +
-        `two coordinator replicas (for failover) of this size carry it. This is a lower bound per host: here the agent shares the 2 cores with the coordinator and the students' client.`
+        `The coordinator took ${pct(coordCpu)} of a core for ${basis.students} students, i.e. ~${((coordCpu / basis.students) * COURSE).toFixed(1)} cores for ${COURSE} ` +
+        `(two replicas at least, for failover). The students per host are a lower bound (the host count an upper bound): here the agent shares the 2 cores with the coordinator and the students' process.`
       : `**On paper:** no class size held the targets on this machine, so no host count follows from this run.`,
     '',
     `After every run: ${r.leftNamespaces} namespaces of the bench's prefixes left.`,
