@@ -10,19 +10,19 @@
 // before the steady phase and after the fix; `runClass` answers the run's figures, cleanup done.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Engine } from '@patchbay/engine';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
-import { buildApp, openStore } from '@patchbay/server';
+import { buildApp } from '@patchbay/server';
 import { parseScenarioText } from '@patchbay/scenarios';
 import { builtinScenario } from '@patchbay/scenarios/library';
 import type { ClassCommand } from './class-client.js';
 import { classPlan, type ClassPlan } from './class-lab.js';
 import { cpuByCommand, descendants, helpers, machineTicks, ticksByCommand, type HelperSample } from './class-procs.js';
 import { dist } from './class-report.js';
+import { inProcessServer, step, type ClassServer, type ClassServerFactory } from './class-server.js';
 import { machineFacts } from './report.js';
 import { ROOT, sleep, RssSampler } from './util.js';
 
@@ -39,6 +39,8 @@ export interface ClassRunConfig {
   unmeasured?: number[];
   /** The server's limits over its defaults (default: BENCH_LIMITS; `{}`: the server's own defaults). */
   limits?: Record<string, number>;
+  /** The server to run the class against (default: one in this process, with `prefix`; class-server.ts). */
+  server?: ClassServerFactory;
   /** Called with the class connected, before the steady phase (e.g. to start hostile students). */
   afterConnect?: (ctx: ClassRunContext) => Promise<void>;
   /** Called after the fix phase, before the session ends (e.g. to stop them); its answer goes in the result as `extra`. */
@@ -104,31 +106,44 @@ process.on('unhandledRejection', (err) => {
   console.error('unhandled rejection (in the server):', text);
 });
 
-/** Server-side CPU and event-loop delay over one phase (this process: the server). */
-function phaseMeter(exclude: number | undefined) {
+const sum = (xs: Record<string, number>) => Object.values(xs).reduce((a, b) => a + b, 0);
+
+/**
+ * Server-side CPU and event-loop delay over one phase. The server's own CPU is its processes' (this
+ * one, or the server processes); its helpers are this process's descendants but the students'
+ * process (and, for servers in processes of their own, less those processes' own CPU). The
+ * event-loop delay is this process's: the server's only when it runs here.
+ */
+function phaseMeter(exclude: number | undefined, server: ClassServer) {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const ticks0 = new Map(descendants(exclude).map((p) => [p.pid, p.ticks]));
   const byCommand0 = ticksByCommand(exclude);
   const m0 = machineTicks();
-  const cpu0 = process.cpuUsage();
+  const roles0 = server.cpuByRole();
   const t0 = performance.now();
   return () => {
     const wall = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
+    const roles1 = server.cpuByRole();
+    const byRole = Object.fromEntries(
+      Object.entries(roles1).map(([role, us]) => [role, (us - (roles0[role] ?? 0)) / 1000 / wall]),
+    );
+    const cpuShare = (sum(roles1) - sum(roles0)) / 1000 / wall;
     const m1 = machineTicks();
     const helperTicks = descendants(exclude).reduce((a, p) => a + p.ticks - (ticks0.get(p.pid) ?? 0), 0);
     loop.disable();
+    const inTree = server.inProcess ? 0 : cpuShare; // server processes are among the descendants
     return {
-      cpuShare: (cpu.user + cpu.system) / 1000 / wall,
-      helpersCpuShare: helperTicks / 100 / (wall / 1000),
+      cpuShare,
+      cpuShareByRole: byRole,
+      helpersCpuShare: Math.max(0, helperTicks / 100 / (wall / 1000) - inTree),
       machineBusy: (m1.busy - m0.busy) / (m1.total - m0.total),
       // where the CPU went: a command's processes (alive at the end) and the kernel's threads
       byCommand: cpuByCommand(byCommand0, ticksByCommand(exclude), wall / 1000),
       cpus: cpus().length,
       // The histogram holds whole timer intervals: less the 10 ms resolution, what is left is the delay.
-      loopDelayP99Ms: Math.max(0, loop.percentile(99) / 1e6 - 10),
-      loopDelayMaxMs: Math.max(0, loop.max / 1e6 - 10),
+      loopDelayP99Ms: server.inProcess ? Math.max(0, loop.percentile(99) / 1e6 - 10) : undefined,
+      loopDelayMaxMs: server.inProcess ? Math.max(0, loop.max / 1e6 - 10) : undefined,
     };
   };
 }
@@ -152,23 +167,18 @@ export async function runClass(cfg: ClassRunConfig): Promise<any> {
   const ADMIN_TOKEN = `bench-class-admin-${randomBytes(12).toString('hex')}`;
   unhandled.length = 0;
   const plan = classScenario(SCENARIO);
-  const dataDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-class-'));
-  const engine = new Engine({ prefix: PREFIX, dataDir, watch: true });
-  const db = openStore(dataDir);
   const limits = cfg.limits ?? BENCH_LIMITS;
-  const appOptions = { engine, store: db, adminToken: ADMIN_TOKEN, limits } as Parameters<typeof buildApp>[0];
-  const app = await buildApp(appOptions);
+  const server = await (cfg.server ?? inProcessServer(PREFIX))({ adminToken: ADMIN_TOKEN, limits });
+  const countNamespaces = async () =>
+    (await Promise.all(server.prefixes.map((p) => listNamespaces(p)))).reduce((a, l) => a + l.length, 0);
   let client: ChildProcess | undefined;
   const started = new Date();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let done: any;
   const loadAtStart = loadavg()[0]!;
   try {
-    await engine.recover();
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const addr = app.server.address();
-    const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    const rssIdle = process.memoryUsage.rss();
+    const url = server.url;
+    const rssIdle = server.rss();
     client = fork(
       join(import.meta.dirname, 'class-client.js'),
       [JSON.stringify({ url, students: STUDENTS, plan, unmeasured: cfg.unmeasured ?? [] })],
@@ -187,21 +197,21 @@ export async function runClass(cfg: ClassRunConfig): Promise<any> {
 
     phase = 'join';
     console.log(`${STUDENTS} students join at once (a lab of ${plan.nodes} nodes each)…`);
-    let sampler = new RssSampler();
+    let sampler = new RssSampler(() => server.rss());
     const joined = await ask<Answer>(client, { cmd: 'join' });
     const rssJoinMax = sampler.stop();
-    const rssAfterJoin = process.memoryUsage.rss();
+    const rssAfterJoin = server.rss();
     console.log(`  class joined in ${(joined['ms'] / 1000).toFixed(1)} s (${joined['failed']} failed)`);
-    const namespaces = (await listNamespaces(PREFIX)).length;
+    const namespaces = await countNamespaces();
 
     phase = 'connect';
     console.log('each student: socket, exercise:subscribe, tables:subscribe, ping, terminal…');
-    sampler = new RssSampler();
+    sampler = new RssSampler(() => server.rss());
     const conn = await ask<Answer>(client, { cmd: 'connect' });
     const rssConnectMax = sampler.stop();
     console.log(`  ${conn['ready']}/${STUDENTS} ready in ${(conn['ms'] / 1000).toFixed(1)} s`);
     await sleep(1000);
-    const rssConnected = process.memoryUsage.rss();
+    const rssConnected = server.rss();
 
     const ctx: ClassRunContext = {
       url,
@@ -223,19 +233,19 @@ export async function runClass(cfg: ClassRunConfig): Promise<any> {
       if (h.rss > helperMax.rss) Object.assign(helperMax, h);
     };
     sampleHelpers();
-    let meter = phaseMeter(exclude);
-    sampler = new RssSampler();
+    let meter = phaseMeter(exclude, server);
+    sampler = new RssSampler(() => server.rss());
     const helperTimer = setInterval(sampleHelpers, 3000);
     const steady = await ask<Answer>(client, { cmd: 'steady', seconds: STEADY_S });
     const rssSteadyMax = sampler.stop();
     const steadyServer = meter();
     sampleHelpers();
-    const terminalsOpen = (app as unknown as { terminals?: { count: number } }).terminals?.count;
+    const terminalsOpen = server.terminalsOpen();
 
     phase = 'fix';
     console.log(`each student types the fix (${plan.fix.join('; ')}) in ${plan.terminalNode}, over ${SPREAD_S} s…`);
-    meter = phaseMeter(exclude);
-    sampler = new RssSampler();
+    meter = phaseMeter(exclude, server);
+    sampler = new RssSampler(() => server.rss());
     const fix = await ask<Answer>(client, { cmd: 'fix', spreadS: SPREAD_S, timeoutS: FIX_TIMEOUT_S });
     const rssFixMax = sampler.stop();
     const fixServer = meter();
@@ -258,8 +268,8 @@ export async function runClass(cfg: ClassRunConfig): Promise<any> {
     phase = 'end';
     console.log('the instructor ends the session…');
     const end = await ask<Answer>(client, { cmd: 'end' });
-    const namespacesAfterEnd = (await listNamespaces(PREFIX)).length;
-    const labsAfterEnd = (await engine.list()).length;
+    const namespacesAfterEnd = await countNamespaces();
+    const labsAfterEnd = await server.labCount();
     console.log(
       `  ended in ${(end['ms'] / 1000).toFixed(1)} s; ${namespacesAfterEnd} namespaces, ${labsAfterEnd} labs left`,
     );
@@ -376,31 +386,21 @@ export async function runClass(cfg: ClassRunConfig): Promise<any> {
   } finally {
     console.log('cleaning up…');
     phase = 'cleanup';
-    const step = async (what: string, f: () => unknown) => {
-      try {
-        await f();
-      } catch (err) {
-        console.error(`cleanup: ${what}:`, err);
-      }
-    };
     if (client && client.exitCode === null) {
       const gone = new Promise<void>((r) => client!.once('exit', () => r()));
       if (client.connected) client.send({ cmd: 'exit' });
       await Promise.race([gone, sleep(5000)]);
       if (client.exitCode === null) client.kill('SIGKILL');
     }
-    await step('app.close', () => app.close());
-    for (const l of await engine.list().catch(() => [])) await step(`destroy ${l.name}`, () => engine.destroy(l.name));
-    await step('engine.close', () => engine.close());
-    await step('db.close', () => db.close());
-    await step('namespaces', async () => deleteNamespaces(await listNamespaces(PREFIX)));
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.close();
+    for (const p of server.prefixes)
+      await step(`namespaces ${p}`, async () => deleteNamespaces(await listNamespaces(p)));
     if (unhandled.length) console.error(`${unhandled.length} unhandled rejection(s) during the run (see above)`);
   }
   // Written after the cleanup, so that the report includes what it left (nothing, it should be).
   const pins = (() => {
     try {
-      return readdirSync('/run/patchbay/userns').filter((n) => n.startsWith(PREFIX)).length;
+      return readdirSync('/run/patchbay/userns').filter((n) => server.prefixes.some((p) => n.startsWith(p))).length;
     } catch {
       return 0;
     }
@@ -408,6 +408,7 @@ export async function runClass(cfg: ClassRunConfig): Promise<any> {
   return {
     ...done,
     unhandledRejections: unhandled.slice(),
-    leftAfterCleanup: { namespaces: (await listNamespaces(PREFIX)).length, usernsPins: pins },
+    serverInProcess: server.inProcess,
+    leftAfterCleanup: { namespaces: await countNamespaces(), usernsPins: pins },
   };
 }

@@ -70,13 +70,16 @@ export const msf = (ms: number) => (Number.isNaN(ms) ? '–' : ms >= 100 ? ms.to
 export const fmtS = (s: Stat) => (s.n > 1 ? `${sec(s.median)} [${sec(s.min)}–${sec(s.max)}]` : sec(s.median));
 export const fmtMs = (s: Stat) => (s.n > 1 ? `${msf(s.median)} [${msf(s.min)}–${msf(s.max)}]` : msf(s.median));
 
-/** The largest RSS of this process seen between its creation and `stop()` (sampled every 50 ms). */
+/** The largest RSS (of this process, or what `rss` reads) seen between its creation and `stop()` (sampled every 50 ms). */
 export class RssSampler {
   max = 0;
-  private timer = setInterval(() => (this.max = Math.max(this.max, process.memoryUsage.rss())), 50);
+  private timer: ReturnType<typeof setInterval>;
+  constructor(private readonly rss: () => number = () => process.memoryUsage.rss()) {
+    this.timer = setInterval(() => (this.max = Math.max(this.max, this.rss())), 50);
+  }
   stop(): number {
     clearInterval(this.timer);
-    return Math.max(this.max, process.memoryUsage.rss());
+    return Math.max(this.max, this.rss());
   }
 }
 
