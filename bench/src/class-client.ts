@@ -10,17 +10,16 @@
 // instructor ends the session), `exit`. Times are this process's `performance.now()`.
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { io } from 'socket.io-client';
 import type { HostileOptions } from './class-hostile.js';
 import { calmHandedOff, handOffHostiles } from './hostile-handoff.js';
 import { endSession, fixAll, joinAll, openSession } from './class-session.js';
 import {
   ackOrThrow,
   addrOnce,
+  connectStudent,
   echoOnce,
   http,
   jitter,
-  listen,
   measured,
   newStudent,
   now,
@@ -28,7 +27,6 @@ import {
   sleep,
   waitOutput,
   within,
-  type Client,
   type Config,
   type HostileRole,
   type Instructor,
@@ -68,21 +66,7 @@ async function connect() {
         const r: Record<string, number> = {};
         try {
           const a = now();
-          const c: Client = io(cfg.url, {
-            auth: { token: s.token },
-            transports: ['websocket'],
-            reconnection: false,
-            forceNew: true,
-          });
-          s.sock = c;
-          listen(s, c, plan, () => ending);
-          await within(
-            new Promise<void>(
-              (resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject)),
-            ),
-            30_000,
-            `${s.lab} connect`,
-          );
+          const c = await connectStudent(cfg.url, s, plan, () => ending);
           r['connectMs'] = now() - a;
           const e = now();
           ackOrThrow(

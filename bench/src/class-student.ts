@@ -2,7 +2,7 @@
 // the instructor, what each has received (with the time, this process's `performance.now()`), and
 // the small tools every phase uses — HTTP, waiting for output or for an event, typing in a terminal.
 import type { CheckRun, ClientToServerEvents, LiveAck, ServerToClientEvents, TablesDelta } from '@patchbay/protocol';
-import type { Socket } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import type { ClassPlan } from './class-lab.js';
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -279,4 +279,22 @@ export function listen(s: Student, c: Client, plan: ClassPlan, ending: () => boo
     if (why === 'io server disconnect' && ending()) s.closedByServer = now();
     else if (why !== 'io client disconnect') s.errors.push(`${s.lab}: socket disconnected (${why})`);
   });
+}
+
+/** Opens the student's socket with its token, as the exercise page does, and waits until it is connected. */
+export async function connectStudent(url: string, s: Student, plan: ClassPlan, ending: () => boolean): Promise<Client> {
+  const c: Client = io(url, {
+    auth: { token: s.token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  s.sock = c;
+  listen(s, c, plan, ending);
+  await within(
+    new Promise<void>((resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject))),
+    30_000,
+    `${s.lab} connect`,
+  );
+  return c;
 }

@@ -6,16 +6,14 @@
 // a terminal in the scenario's solution node) and attacks from that terminal (class-hostile.ts).
 // Messages from the parent: `calm` (stop, answer with the counts), then the process exits.
 import { randomUUID } from 'node:crypto';
-import { io } from 'socket.io-client';
 import { calmHostiles, startHostiles, type HostileOptions } from './class-hostile.js';
 import {
   ackOrThrow,
-  listen,
+  connectStudent,
   newStudent,
   PROMPT,
   waitOutput,
   within,
-  type Client,
   type Config,
   type HostileRole,
   type Student,
@@ -33,19 +31,7 @@ const students: Student[] = attackers.map((a) => ({ ...newStudent(a.index), lab:
 let ending = false;
 
 async function connect(s: Student): Promise<void> {
-  const c: Client = io(cfg.url, {
-    auth: { token: s.token },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  s.sock = c;
-  listen(s, c, cfg.plan, () => ending);
-  await within(
-    new Promise<void>((resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject))),
-    30_000,
-    `${s.lab} connect`,
-  );
+  const c = await connectStudent(cfg.url, s, cfg.plan, () => ending);
   const subscribe = async (event: 'exercise:subscribe' | 'tables:subscribe') =>
     ackOrThrow(await within(c.emitWithAck(event, { lab: s.lab! }), 30_000, event), event);
   await subscribe('exercise:subscribe');
