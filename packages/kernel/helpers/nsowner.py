@@ -27,6 +27,8 @@ import signal
 import sys
 import zlib
 
+import pin_dirs
+
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")  # same as assertNamespaceName in src/process.ts
 NETNS_DIR = "/run/netns"
 USERNS_DIR = "/run/patchbay/userns"
@@ -39,7 +41,7 @@ MS_BIND, MS_REC, MS_SHARED = 0x1000, 0x4000, 1 << 20
 MNT_DETACH = 2
 
 libc = ctypes.CDLL(None, use_errno=True)
-libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p)
+libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
 libc.umount2.argtypes = (ctypes.c_char_p, ctypes.c_int)
 
 
@@ -267,12 +269,11 @@ def settle(p: Pending) -> None:
 WAVE = 100
 
 
-def add_many(names) -> list:
-    """add() for each name (duplicates once), in waves: the parent clones, maps and pins every
-    namespace of a wave before it waits for the first child, so the children's work and exits
-    overlap the parent's instead of costing two process switches per namespace in turn (on a busy
-    machine each switch waits for a core)."""
-    names = list(dict.fromkeys(names))
+def add_waves(names) -> list:
+    """add() for each name, in waves: the parent clones, maps and pins every namespace of a wave
+    before it waits for the first child, so the children's work and exits overlap the parent's
+    instead of costing two process switches per namespace in turn (on a busy machine each switch
+    waits for a core)."""
     results = []
     for i in range(0, len(names), WAVE):
         wave = [Pending(n) for n in names[i : i + WAVE]]
@@ -284,16 +285,77 @@ def add_many(names) -> list:
     return results
 
 
+# From this many names on, add_many gives half of them to a forked worker (another core).
+SPLIT_FROM = 32
+
+
+def add_split(names) -> list:
+    """add_waves() for the first half here and the second half in a forked worker at the same
+    time: most of the cost is the kernel's work in clone() (a new user and network namespace),
+    done on whichever core runs the caller, so two callers use both cores. The worker answers with
+    its results as one JSON text on a pipe. If it dies before answering, whatever it made of its
+    names is removed again (names that existed before are left alone), and they are reported
+    failed: add stays all or nothing per name."""
+    half = len(names) // 2
+    mine, theirs = names[:half], names[half:]
+    existed = {n for n in theirs if os.path.lexists(f"{NETNS_DIR}/{n}") or os.path.lexists(f"{USERNS_DIR}/{n}")}
+    r, w = os.pipe()
+    worker = os.fork()
+    if worker == 0:  # pragma: worker (from here on)
+        status = 1
+        try:
+            os.close(r)
+            libc.prctl(PR_SET_PDEATHSIG, SIGKILL)
+            out = memoryview(json.dumps(add_waves(theirs)).encode())
+            while out:
+                out = out[os.write(w, out) :]
+            status = 0
+        except BaseException as e:
+            os.write(2, f"nsowner worker: {e}\n".encode())
+        os._exit(status)
+    os.close(w)
+    try:
+        results = add_waves(mine)
+    finally:
+        with os.fdopen(r, "rb") as f:
+            answer = f.read()  # EOF once the worker is gone, whatever way it ended
+        try:
+            os.waitpid(worker, 0)  # (with SIGCHLD ignored the kernel has reaped it: ECHILD)
+        except ChildProcessError:
+            pass
+    try:
+        other = json.loads(answer)
+    except ValueError:
+        other = None
+    if isinstance(other, list) and [o.get("name") for o in other] == theirs:
+        return results + other
+    made = [n for n in theirs if n not in existed]
+    owned = uids_of(made)
+    for n in made:
+        delete(n, owned.get(n, []))
+    why = "the worker creating this namespace ended without an answer"
+    return results + [{"name": n, "ok": False, "error": why} for n in theirs]
+
+
+def add_many(names) -> list:
+    """add() for each name (duplicates once): in two processes from SPLIT_FROM names on where
+    there are two cores (add_split), else in this one (add_waves)."""
+    names = list(dict.fromkeys(names))
+    with pin_dirs.creating():
+        if len(names) >= SPLIT_FROM and (os.cpu_count() or 1) > 1:
+            return add_split(names)
+        return add_waves(names)
+
+
 def add(name: str) -> dict:
     return add_many([name])[0]
 
 
 def prepare_add() -> None:
-    """The directories add() needs (idempotent)."""
+    """The directories add() needs (idempotent): /run/netns as `ip netns add` makes it, the userns
+    pins and uid files on a tmpfs of their own (pin_dirs.py)."""
     shared_dir(NETNS_DIR)
-    shared_dir(USERNS_DIR)
-    os.chmod(USERNS_DIR, 0o700)  # only the backend needs the userns pins
-    os.makedirs(UIDS_DIR, mode=0o700, exist_ok=True)
+    pin_dirs.prepare(USERNS_DIR, UIDS_DIR, shared_dir)
 
 
 def delete(name: str, uids: list) -> dict:
