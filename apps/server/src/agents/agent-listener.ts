@@ -53,14 +53,16 @@ export async function listenForAgents(
   // A handshake refused by TLS itself (no certificate, another CA, an expired one) never reaches a route.
   server.server.on('tlsClientError', (err: Error, socket: TLSSocket) => refused(socket.remoteAddress, err.message));
   // Before anything else of a request (its body is not even read): only a verified agent certificate.
-  server.addHook('onRequest', async (req) => {
+  server.addHook('onRequest', (req, _reply, done) => {
     const problem = peerProblem(req.raw.socket, { role: 'agent', name: undefined });
-    if (problem === undefined) return;
+    if (problem === undefined) return done();
     refused(req.ip, problem);
-    throw new HttpError(
-      403,
-      'forbidden',
-      `the coordinator refused this agent's certificate: ${problem.replace(/^its certificate/, 'it')}`,
+    done(
+      new HttpError(
+        403,
+        'forbidden',
+        `the coordinator refused this agent's certificate: ${problem.replace(/^its certificate/, 'it')}`,
+      ),
     );
   });
   server.post<{ Body: AgentHeartbeat }>(
