@@ -94,7 +94,7 @@ export default fp<{ adminToken: string }>(
           throw new HttpError(
             401,
             'unauthorized',
-            'this coordinator takes no agents: neither PATCHBAY_AGENT_SECRET nor PATCHBAY_AGENT_TLS_* is set',
+            'this coordinator takes no agents: PATCHBAY_AGENT_SECRET is not set (nor PATCHBAY_AGENT_TLS_*)',
           );
         // With mTLS, agents beat to the agent port, where their certificate is checked (agents/agent-listener.ts).
         if (link.tls)
