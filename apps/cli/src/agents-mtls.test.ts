@@ -1,7 +1,7 @@
 // mTLS between coordinators and agents, with real processes on loopback and a throw-away CA made by
 // openssl (test/agent-certs.ts): with certificates and no secret, an agent registers on the
 // coordinator's agent port, a lab is placed on it, applied, pinged and followed (tables, terminal)
-// through the coordinator; a client without a certificate gets nothing from the agent, an agent's
+// through the coordinator, and a terminal in it typed in; a client without a certificate gets nothing from the agent, an agent's
 // certificate cannot call an agent as a coordinator; the secret and the certificates together
 // need both; certificates of another CA are refused, and bad files stop the start.
 import { request } from 'node:https';
@@ -84,7 +84,7 @@ const heartbeatOf = (name: string) =>
   });
 
 describe('mTLS between coordinators and agents', () => {
-  it('with certificates and no secret: an agent registers, holds a lab that is applied, pinged and followed through the coordinator', async () => {
+  it('with certificates and no secret: an agent registers, holds a lab that is applied, pinged, followed and typed in through the coordinator', async () => {
     const { url, agentUrl } = await c.coordinator(['--no-local-agent', '--agent-port', '0'], {
       PATCHBAY_PREFIX: 'pma0-',
       ...NO_SECRET,
@@ -139,6 +139,19 @@ describe('mTLS between coordinators and agents', () => {
     );
     expect(await s.emitWithAck('tables:subscribe', { lab: 'pmalab' })).toMatchObject({ ok: true });
     expect((await snapshot).state.nodes.map((n) => n.node).sort()).toEqual(['_host', 'ns-db', 'ns-web']);
+
+    // A terminal in ns-db on the agent: what is typed runs there, its output comes back (acknowledged).
+    let output = '';
+    s.on('terminal:output', (o: { id: string; data: string }, ack?: () => void) => {
+      if (o.id === 'pma-term-0001') output += o.data;
+      ack?.();
+    });
+    expect(
+      await s.emitWithAck('terminal:open', { id: 'pma-term-0001', lab: 'pmalab', node: 'ns-db', cols: 80, rows: 24 }),
+    ).toEqual({ ok: true, id: 'pma-term-0001' });
+    s.emit('terminal:input', { id: 'pma-term-0001', data: 'echo mtls-$((6*7))\n' });
+    await waitFor('the terminal output', 15_000, async () => (/mtls-42/.test(output) ? true : undefined));
+    s.emit('terminal:close', { id: 'pma-term-0001' });
 
     // The agent's own API: nothing without a certificate (the TLS handshake fails) …
     const bare = await call(one!.address, undefined, { path: '/api/labs' });
