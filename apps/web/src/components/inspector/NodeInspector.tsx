@@ -16,7 +16,6 @@ import { DnsFields } from './DnsFields';
 import {
   append,
   editNetNode,
-  editNode,
   fromTriState,
   interfacesOf,
   newRoute,
@@ -35,9 +34,9 @@ import {
   type TriState,
 } from '../inspector-model';
 import { focusPath, useCtx, useEdit } from './context';
-import { CheckField, NumberField, ReadOnly, SelectField, TextField, type Option } from './fields';
+import { NumberField, ReadOnly, SelectField, TextField, type Option } from './fields';
 import { InterfaceList } from './InterfaceList';
-import { AddressList, Row, RowList } from './lists';
+import { Row, RowList } from './lists';
 import { CniList } from './CniList';
 import { RunList } from './RunList';
 import { FirewallFields } from './FirewallFields';
