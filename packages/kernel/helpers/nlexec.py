@@ -100,7 +100,9 @@ class Helper:
         return self.in_namespace(ns, work)
 
     def netns_add(self, names: list, owned: bool) -> list:
-        if not self.prepared:
+        # Owned adds prepare every time: a pin directory that was in use when this long-lived
+        # helper started gets its tmpfs once it is empty (pin_dirs.py; two statfs() when it has it).
+        if owned or not self.prepared:
             nsowner.prepare_add()
             self.prepared = True
         if owned:

@@ -56,6 +56,15 @@ describe.skipIf(!isRoot)('owned namespaces: pins on a tmpfs, made by two process
     expect(out['after']).toEqual(NOTHING);
   }, 90_000);
 
+  it('a long-lived executor started while the directory was in use gets the tmpfs once it is empty', async () => {
+    const out = await scenario('executor-later');
+    expect(out['before']).toBe(false);
+    expect(out['after_empty']).toBe(true);
+    expect(out['ok']).toBe(4);
+    for (const m of Object.values(out['maps'] as Record<string, string>)) expect(m).toMatch(/^1000 \d+ 1$/);
+    expect(out['after']).toEqual(NOTHING);
+  }, 90_000);
+
   it('removes what a worker that died made, reports its names failed, leaves a name that existed', async () => {
     const out = await scenario('worker-dies');
     const results = out['results'] as Record<string, string>;

@@ -88,6 +88,23 @@ try:
         out["maps"] = {n: uid_map(n) for n in names[:2]}
         delete_all(names[:2])
         out["after"] = state(names[:2])
+    elif scenario == "executor-later":
+        # A long-lived executor (nlexec.py) started while the userns directory was in use moves
+        # to the tmpfs at its first owned add after the directory became empty.
+        import nlexec  # noqa: E402
+
+        fresh_dirs(keep_in_userns=f"{prefix}keep")
+        helper = nlexec.Helper()
+        first = helper.netns_add(names[:2], owned=True)
+        out["before"] = pin_dirs.on_tmpfs(nsowner.USERNS_DIR)
+        delete_all(names[:2])
+        os.unlink(f"{nsowner.USERNS_DIR}/{prefix}keep")
+        second = helper.netns_add(names[2:4], owned=True)
+        out["after_empty"] = pin_dirs.on_tmpfs(nsowner.USERNS_DIR)
+        out["ok"] = sum(1 for r in first + second if r["ok"])
+        out["maps"] = {n: uid_map(n) for n in names[2:4]}
+        delete_all(names[2:4])
+        out["after"] = state(names[:4])
     elif scenario == "worker-dies":
         fresh_dirs()
         nsowner.prepare_add()
