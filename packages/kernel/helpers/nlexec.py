@@ -16,10 +16,14 @@ request's "argv" is a command of this helper, not a program:
   ["netns-add", NAME...] / ["netns-add", "--owned", NAME...]
       -> stdout: one JSON line per NAME, {"name", "ok", "uid"?, "error"?}, as nsowner.py prints:
          plain namespaces as `ip netns add` makes them, owned ones as nsowner.py's `add`.
+  ["netns-del", "--owned", NAME...] -> the same lines, as nsowner.py's `del` (pins and uids; the
+         caller has killed the processes inside).
 
 Requests are handled one at a time, in order (each takes well under a millisecond per line). To
 work in a namespace the helper setns()es itself there and straight back, as spawner.py does around
 a spawn (single-threaded, so nothing else runs in the meantime; if it cannot get back, it exits).
+The one exception is `link del` (rtnl_linkdel.py): a short-lived thread waits out the kernel's RCU
+barrier on a socket made in the namespace, after the request has been answered; it never setns()es.
 """
 import ctypes
 import json
@@ -38,7 +42,7 @@ VERSION = 1
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")  # as assertNamespaceName in src/process.ts
 CLONE_NEWNET = 0x40000000
 MS_BIND = 0x1000
-COMMANDS = ("configure", "read", "netns-add", "version")
+COMMANDS = ("configure", "read", "netns-add", "netns-del", "version")
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -143,6 +147,14 @@ class Helper:
             if not names or not all(NAME_RE.match(n) for n in names):
                 raise Refused("netns-add needs valid namespace names")
             results = self.netns_add(names, owned)
+            ok = all(r["ok"] for r in results)
+            return {"code": 0 if ok else 1, "stdout": "".join(json.dumps(r) + "\n" for r in results)}
+        if cmd == "netns-del":
+            names = argv[2:]
+            if argv[1:2] != ["--owned"] or not names or not all(NAME_RE.match(n) for n in names):
+                raise Refused("netns-del needs --owned and valid namespace names")
+            uids = nsowner.uids_of(names)
+            results = [nsowner.delete(n, uids.get(n, [])) for n in dict.fromkeys(names)]
             ok = all(r["ok"] for r in results)
             return {"code": 0 if ok else 1, "stdout": "".join(json.dumps(r) + "\n" for r in results)}
         if not isinstance(ns, str) or not NAME_RE.match(ns):
