@@ -9,7 +9,7 @@ import socket
 import struct
 
 from rtnl import (AF_INET, AF_INET6, AF_UNSPEC, IFADDRMSG, IFINFOMSG, RTMSG, RTM_GETADDR, RTM_GETLINK,
-                  RTM_GETNETCONF, RTM_GETROUTE, Rtnl, cstr, parse_attrs, s32, u8, u32)
+                  RTM_GETNETCONF, RTM_GETROUTE, Rtnl, attr_u32, cstr, parse_attrs, s32, u8, u32)
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
 IFLA_LINKINFO, IFLA_IFALIAS, IFLA_AF_SPEC, IFLA_LINK_NETNSID = 18, 20, 26, 37
@@ -41,6 +41,12 @@ PROTOCOLS = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8:
 TABLES = {253: "default", 254: "main", 255: "local"}
 FAMILIES = {AF_INET: "inet", AF_INET6: "inet6"}
 RT_TABLE_MAIN = 254
+# What `links` looks at; the rest of a link's ~50 attributes are skipped unread.
+LINK_ATTRS = frozenset((IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO, IFLA_IFALIAS,
+                        IFLA_AF_SPEC, IFLA_LINK_NETNSID))
+# The dump without counters (which the read does not show, as `ip -j -d` without -s): less for the
+# kernel to gather and send per link.
+IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS = 29, 1 << 3
 
 
 def mac(b: bytes) -> str:
@@ -60,9 +66,10 @@ def flag_names(flags: int) -> list:
 
 def links(nl: Rtnl) -> list:
     raw = []
-    for _, msg, off in nl.dump(RTM_GETLINK, IFINFOMSG.pack(AF_UNSPEC, 0, 0, 0, 0)):
+    request = IFINFOMSG.pack(AF_UNSPEC, 0, 0, 0, 0) + attr_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)
+    for _, msg, off in nl.dump(RTM_GETLINK, request):
         _, itype, index, flags, _ = IFINFOMSG.unpack_from(msg, off)
-        raw.append((itype, index, flags, parse_attrs(msg, off + IFINFOMSG.size)))
+        raw.append((itype, index, flags, parse_attrs(msg, off + IFINFOMSG.size, None, LINK_ATTRS)))
     names = {index: cstr(a.get(IFLA_IFNAME)) for _, index, _, a in raw}
     name_of = lambda i: names.get(i) or f"if{i}"  # iproute2's ll_index_to_name fallback
     out = []
