@@ -64,46 +64,80 @@ def flag_names(flags: int) -> list:
     return out
 
 
+# Decoded links by the bytes of their message: a read after a change to one port of a 200-port
+# bridge host gets 200 messages the kernel sent identically last time (counters are left out, see
+# RTEXT_FILTER_SKIP_STATS), and decoding them again was most of the read. A decoded link depends on
+# its message and on the names of the links it names (peer, master, VXLAN underlay): those are kept
+# with it and checked on every use. Bounded: cleared when full.
+_link_memo: dict = {}
+LINK_MEMO_MAX = 8192
+
+
 def links(nl: Rtnl) -> list:
     raw = []
     request = IFINFOMSG.pack(AF_UNSPEC, 0, 0, 0, 0) + attr_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)
     for _, msg, off in nl.dump(RTM_GETLINK, request):
-        _, itype, index, flags, _ = IFINFOMSG.unpack_from(msg, off)
-        raw.append((itype, index, flags, parse_attrs(msg, off + IFINFOMSG.size, None, LINK_ATTRS)))
-    names = {index: cstr(a.get(IFLA_IFNAME)) for _, index, _, a in raw}
-    name_of = lambda i: names.get(i) or f"if{i}"  # iproute2's ll_index_to_name fallback
+        body = msg[off:]  # the header's sequence number differs from dump to dump
+        kept = _link_memo.get(body)
+        if kept is not None:
+            raw.append((body, kept, kept[0]["ifindex"], kept[0]["ifname"]))
+        else:
+            index = IFINFOMSG.unpack_from(body, 0)[2]
+            name = cstr(parse_attrs(body, IFINFOMSG.size, None, (IFLA_IFNAME,)).get(IFLA_IFNAME))
+            raw.append((body, None, index, name))
+    names = {index: name for _, _, index, name in raw}
     out = []
-    for itype, index, flags, a in raw:
-        o: dict = {"ifindex": index, "ifname": names[index]}
-        peer = u32(a.get(IFLA_LINK))
-        netnsid = s32(a.get(IFLA_LINK_NETNSID))
-        if peer:
-            if IFLA_LINK_NETNSID in a:
-                o["link_index"] = peer
-            else:
-                o["link"] = name_of(peer)
-        o["flags"] = flag_names(flags)
-        if IFLA_MTU in a:
-            o["mtu"] = u32(a[IFLA_MTU])
-        if IFLA_MASTER in a:
-            o["master"] = name_of(u32(a[IFLA_MASTER]))
-        o["link_type"] = LINK_TYPES.get(itype, str(itype))
-        if IFLA_ADDRESS in a:
-            o["address"] = mac(a[IFLA_ADDRESS])
-        if netnsid is not None and netnsid >= 0:
-            o["link_netnsid"] = netnsid
-        if IFLA_IFALIAS in a:
-            o["ifalias"] = cstr(a[IFLA_IFALIAS])
-        info = linkinfo(a.get(IFLA_LINKINFO), name_of)
-        if info:
-            o["linkinfo"] = info
-        spec = parse_attrs(a[IFLA_AF_SPEC]) if IFLA_AF_SPEC in a else {}
-        if AF_INET6 in spec:
-            mode = u8(parse_attrs(spec[AF_INET6]).get(IFLA_INET6_ADDR_GEN_MODE))
-            if mode is not None:
-                o["inet6_addr_gen_mode"] = GEN_MODES.get(mode, str(mode))
+    for body, kept, index, name in raw:
+        if kept is not None and all(names.get(i) == n for i, n in kept[1]):
+            out.append(kept[0])
+            continue
+        looked: list = []
+
+        def name_of(i):
+            looked.append((i, names.get(i)))
+            return names.get(i) or f"if{i}"  # iproute2's ll_index_to_name fallback
+
+        o = decode_link(body, name, name_of)
+        if len(_link_memo) >= LINK_MEMO_MAX:
+            _link_memo.clear()
+        _link_memo[body] = (o, tuple(looked))
         out.append(o)
     return out
+
+
+def decode_link(body: bytes, name: str | None, name_of) -> dict:
+    """One RTM_NEWLINK (from its ifinfomsg on) as `ip -j -d link show` prints it."""
+    _, itype, index, flags, _ = IFINFOMSG.unpack_from(body, 0)
+    a = parse_attrs(body, IFINFOMSG.size, None, LINK_ATTRS)
+    o: dict = {"ifindex": index, "ifname": name}
+    peer = u32(a.get(IFLA_LINK))
+    netnsid = s32(a.get(IFLA_LINK_NETNSID))
+    if peer:
+        if IFLA_LINK_NETNSID in a:
+            o["link_index"] = peer
+        else:
+            o["link"] = name_of(peer)
+    o["flags"] = flag_names(flags)
+    if IFLA_MTU in a:
+        o["mtu"] = u32(a[IFLA_MTU])
+    if IFLA_MASTER in a:
+        o["master"] = name_of(u32(a[IFLA_MASTER]))
+    o["link_type"] = LINK_TYPES.get(itype, str(itype))
+    if IFLA_ADDRESS in a:
+        o["address"] = mac(a[IFLA_ADDRESS])
+    if netnsid is not None and netnsid >= 0:
+        o["link_netnsid"] = netnsid
+    if IFLA_IFALIAS in a:
+        o["ifalias"] = cstr(a[IFLA_IFALIAS])
+    info = linkinfo(a.get(IFLA_LINKINFO), name_of)
+    if info:
+        o["linkinfo"] = info
+    spec = parse_attrs(a[IFLA_AF_SPEC]) if IFLA_AF_SPEC in a else {}
+    if AF_INET6 in spec:
+        mode = u8(parse_attrs(spec[AF_INET6]).get(IFLA_INET6_ADDR_GEN_MODE))
+        if mode is not None:
+            o["inet6_addr_gen_mode"] = GEN_MODES.get(mode, str(mode))
+    return o
 
 
 def linkinfo(b: bytes | None, name_of) -> dict | None:
@@ -199,21 +233,34 @@ def routes(nl: Rtnl, family: int, names: dict, main_only: bool) -> list:
     return out
 
 
+_netconf_memo: dict = {}  # as _link_memo: decoded entries by message, with the interface name used
+
+
 def netconf(nl: Rtnl, names: dict) -> list:
     out = []
     for _, msg, off in nl.dump(RTM_GETNETCONF, struct.pack("=Bxxx", AF_UNSPEC)):
-        family = msg[off]
-        if family not in FAMILIES:
+        body = msg[off:]
+        kept = _netconf_memo.get(body)
+        if kept is not None and names.get(kept[0]) == kept[1]:
+            if kept[2] is not None:
+                out.append(kept[2])
             continue
-        a = parse_attrs(msg, off + 4)
-        index = s32(a.get(NETCONFA_IFINDEX))
-        name = {-1: "all", -2: "default"}.get(index) if index is not None and index < 0 else names.get(index)
-        c: dict = {"family": FAMILIES[family], "interface": name or f"if{index}"}
-        if NETCONFA_FORWARDING in a:
-            c["forwarding"] = bool(s32(a[NETCONFA_FORWARDING]))
-        if NETCONFA_PROXY_NEIGH in a:
-            c["proxy_neigh"] = bool(s32(a[NETCONFA_PROXY_NEIGH]))
-        out.append(c)
+        family = body[0]
+        c = None
+        index = None
+        if family in FAMILIES:
+            a = parse_attrs(body, 4)
+            index = s32(a.get(NETCONFA_IFINDEX))
+            name = {-1: "all", -2: "default"}.get(index) if index is not None and index < 0 else names.get(index)
+            c = {"family": FAMILIES[family], "interface": name or f"if{index}"}
+            if NETCONFA_FORWARDING in a:
+                c["forwarding"] = bool(s32(a[NETCONFA_FORWARDING]))
+            if NETCONFA_PROXY_NEIGH in a:
+                c["proxy_neigh"] = bool(s32(a[NETCONFA_PROXY_NEIGH]))
+            out.append(c)
+        if len(_netconf_memo) >= LINK_MEMO_MAX:
+            _netconf_memo.clear()
+        _netconf_memo[body] = (index, names.get(index), c)
     return out
 
 

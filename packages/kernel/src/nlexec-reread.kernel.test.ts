@@ -1,0 +1,73 @@
+// The executor's reads of a namespace it has read before (helpers/rtnl_read.py keeps decoded links
+// and netconf entries by the bytes of their message): after every kind of change — a port added,
+// renamed, moved to another bridge, deleted, a sysctl flipped — a read says what `ip -j -d` says,
+// as the first read does (nlexec.kernel.test.ts).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NamespaceState } from '@patchbay/topology';
+import { executePlan, namespaceFromJson, READ_COMMANDS, readViaNetlink } from './index.js';
+import { parseConcatenatedJson } from './json.js';
+import { runInNamespace } from './process.js';
+import { cleanup, ip, isRoot, netnsAdd } from '../test/helpers.js';
+
+const P = 'pmi-knrr-';
+const HOST = `${P}host`;
+const LEAVES = `${P}leaves`;
+
+async function ipRead(ns: string): Promise<NamespaceState> {
+  const input = READ_COMMANDS.map((c) => `${c}\n`).join('');
+  const r = await runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], { input });
+  expect(r.stderr).toBe('');
+  return namespaceFromJson(ns, parseConcatenatedJson(r.stdout));
+}
+
+async function bothReads(): Promise<NamespaceState> {
+  const values = await readViaNetlink(HOST);
+  expect(values).toBeDefined();
+  const viaExecutor = namespaceFromJson(HOST, values!);
+  expect(viaExecutor).toEqual(await ipRead(HOST));
+  return viaExecutor;
+}
+
+async function run(lines: string[]): Promise<void> {
+  const r = await executePlan(lines.map((l) => ip('configure', HOST, l)));
+  expect(r.failed).toBeUndefined();
+}
+
+describe.skipIf(!isRoot)('reading a namespace again through the rtnetlink executor', () => {
+  afterEach(() => cleanup(P));
+
+  it('reads what `ip -j -d` reads after each change to a bridge host', async () => {
+    const ports = [1, 2, 3, 4, 5, 6];
+    const made = await executePlan([
+      netnsAdd(HOST),
+      netnsAdd(LEAVES),
+      ip('link', HOST, 'link add br0 type bridge'),
+      ip('link', HOST, 'link add br1 type bridge'),
+      ...ports.map((i) => ip('link', HOST, `link add h${i} type veth peer name e${i} netns ${LEAVES}`)),
+      ...ports.map((i) => ip('configure', HOST, `link set dev h${i} master br0`)),
+      ip('configure', HOST, 'link set dev br0 up'),
+    ]);
+    expect(made.failed).toBeUndefined();
+    expect(Object.keys((await bothReads()).links)).toHaveLength(9);
+    await bothReads(); // the same messages again: all of them decoded before
+
+    await run(['link set dev h1 up', 'link set dev h2 mtu 1400']);
+    expect((await bothReads()).links['h2']!.mtu).toBe(1400);
+    await run(['link set dev h3 master br1']);
+    expect((await bothReads()).links['h3']!.master).toBe('br1');
+    // a renamed master: its ports' messages are the same bytes, their master's name is not
+    await run(['link set dev br1 name br9']);
+    expect((await bothReads()).links['h3']!.master).toBe('br9');
+    const sysctl = await runInNamespace(HOST, 'sysctl', ['-qw', 'net.ipv4.conf.h4.proxy_arp=1']);
+    expect(sysctl.code).toBe(0);
+    expect((await bothReads()).sysctls['net.ipv4.conf.h4.proxy_arp']).toBe('1');
+    await run(['link set dev h5 name p5']);
+    const renamed = await bothReads();
+    expect(renamed.links['p5']).toBeDefined();
+    expect(renamed.links['h5']).toBeUndefined();
+    const del = await runInNamespace(HOST, 'ip', ['link', 'del', 'dev', 'h6']);
+    expect(del.code).toBe(0);
+    expect((await bothReads()).links['h6']).toBeUndefined();
+  });
+});
