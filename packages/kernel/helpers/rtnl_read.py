@@ -5,6 +5,7 @@ are produced; their names, value forms and the rules for when each is printed fo
 print_linkinfo / print_addrinfo / print_route / print_netconf. A kernel test
 (nlexec.kernel.test.ts) compares both reads of the same namespaces.
 """
+import json
 import socket
 import struct
 
@@ -73,7 +74,8 @@ _link_memo: dict = {}
 LINK_MEMO_MAX = 8192
 
 
-def links(nl: Rtnl) -> list:
+def links(nl: Rtnl) -> tuple:
+    """The links as `ip -j -d link show` prints them, and each one's JSON text (kept with it)."""
     raw = []
     request = IFINFOMSG.pack(AF_UNSPEC, 0, 0, 0, 0) + attr_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)
     for _, msg, off in nl.dump(RTM_GETLINK, request):
@@ -87,9 +89,11 @@ def links(nl: Rtnl) -> list:
             raw.append((body, None, index, name))
     names = {index: name for _, _, index, name in raw}
     out = []
+    texts = []
     for body, kept, index, name in raw:
         if kept is not None and all(names.get(i) == n for i, n in kept[1]):
             out.append(kept[0])
+            texts.append(kept[2])
             continue
         looked: list = []
 
@@ -98,11 +102,13 @@ def links(nl: Rtnl) -> list:
             return names.get(i) or f"if{i}"  # iproute2's ll_index_to_name fallback
 
         o = decode_link(body, name, name_of)
+        text = json.dumps(o, separators=(",", ":"))
         if len(_link_memo) >= LINK_MEMO_MAX:
             _link_memo.clear()
-        _link_memo[body] = (o, tuple(looked))
+        _link_memo[body] = (o, tuple(looked), text)
         out.append(o)
-    return out
+        texts.append(text)
+    return out, texts
 
 
 def decode_link(body: bytes, name: str | None, name_of) -> dict:
@@ -266,7 +272,14 @@ def netconf(nl: Rtnl, names: dict) -> list:
 
 def read_namespace(nl: Rtnl) -> list:
     """The five JSON values of READ_COMMANDS, in their order."""
-    link_list = links(nl)
+    return json.loads(read_namespace_text(nl))
+
+
+def read_namespace_text(nl: Rtnl) -> str:
+    """read_namespace's values as one JSON text (compact), the links' texts reused from their memo:
+    encoding a 200-port host's links again took longer than reading them."""
+    link_list, texts = links(nl)
     names = {l["ifindex"]: l["ifname"] for l in link_list}
-    return [link_list, addresses(nl, link_list), routes(nl, AF_INET, names, True), netconf(nl, names),
+    rest = [addresses(nl, link_list), routes(nl, AF_INET, names, True), netconf(nl, names),
             routes(nl, AF_INET6, names, False)]
+    return "[[" + ",".join(texts) + "]," + ",".join(json.dumps(v, separators=(",", ":")) for v in rest) + "]"
