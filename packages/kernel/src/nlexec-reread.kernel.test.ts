@@ -1,14 +1,15 @@
 // The executor's reads of a namespace it has read before (helpers/rtnl_read.py keeps decoded links
 // and netconf entries by the bytes of their message): after every kind of change — a port added,
 // renamed, moved to another bridge, deleted, a sysctl flipped — a read says what `ip -j -d` says,
-// as the first read does (nlexec.kernel.test.ts).
+// as the first read does (nlexec.kernel.test.ts). observeNamespaces reads through the executor, the
+// same state as through `ip` (bridge FDB attributes included) without a process.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NamespaceState } from '@patchbay/topology';
-import { executePlan, namespaceFromJson, READ_COMMANDS, readViaNetlink } from './index.js';
+import { executePlan, namespaceFromJson, observeNamespaces, READ_COMMANDS, readViaNetlink } from './index.js';
 import { parseConcatenatedJson } from './json.js';
 import { runInNamespace } from './process.js';
-import { cleanup, ip, isRoot, netnsAdd } from '../test/helpers.js';
+import { cleanup, ip, isRoot, netnsAdd, op } from '../test/helpers.js';
 
 const P = 'pmi-knrr-';
 const HOST = `${P}host`;
@@ -69,5 +70,32 @@ describe.skipIf(!isRoot)('reading a namespace again through the rtnetlink execut
     const del = await runInNamespace(HOST, 'ip', ['link', 'del', 'dev', 'h6']);
     expect(del.code).toBe(0);
     expect((await bothReads()).links['h6']).toBeUndefined();
+  });
+
+  it('observeNamespaces reads through the executor what it reads through `ip` and bridge-attrs.ts', async () => {
+    const made = await executePlan([
+      netnsAdd(HOST),
+      netnsAdd(LEAVES),
+      ip('link', HOST, 'link add br0 type bridge'),
+      ip('link', HOST, `link add h1 type veth peer name e1 netns ${LEAVES}`),
+      ip('configure', HOST, 'link set dev h1 master br0'),
+      ip('configure', HOST, 'addr add 10.9.0.1/24 dev br0'),
+      ip('configure', HOST, 'link set dev br0 up'),
+      op('configure', 'netlink', HOST, 'link set dev br0 type bridge fdb_max_learned 77'.split(' ')),
+    ]);
+    expect(made.failed).toBeUndefined();
+    const saved = process.env['PATCHBAY_NLEXEC'];
+    process.env['PATCHBAY_NLEXEC'] = '0';
+    let viaIp;
+    try {
+      viaIp = await observeNamespaces([HOST, LEAVES, `${P}absent`]);
+    } finally {
+      if (saved === undefined) delete process.env['PATCHBAY_NLEXEC'];
+      else process.env['PATCHBAY_NLEXEC'] = saved;
+    }
+    const viaExecutor = await observeNamespaces([HOST, LEAVES, `${P}absent`]);
+    expect(viaExecutor).toEqual(viaIp);
+    expect(Object.keys(viaExecutor.namespaces)).toEqual([HOST, LEAVES]);
+    expect(viaExecutor.namespaces[HOST]!.links['br0']!.bridge?.fdbMaxLearned).toBe(77);
   });
 });
