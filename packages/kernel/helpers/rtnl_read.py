@@ -6,10 +6,11 @@ print_linkinfo / print_addrinfo / print_route / print_netconf. A kernel test
 (nlexec.kernel.test.ts) compares both reads of the same namespaces.
 """
 import json
+import os
 import socket
 import struct
 
-from rtnl import (AF_INET, AF_INET6, AF_UNSPEC, IFADDRMSG, IFINFOMSG, RTMSG, RTM_GETADDR, RTM_GETLINK,
+from rtnl import (_NLA_HEADER, NLA_TYPE_MASK, AF_INET, AF_INET6, AF_UNSPEC, IFADDRMSG, IFINFOMSG, RTMSG, RTM_GETADDR, RTM_GETLINK,
                   RTM_GETNETCONF, RTM_GETROUTE, Rtnl, attr_u32, cstr, parse_attrs, s32, u8, u32)
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
@@ -65,35 +66,72 @@ def flag_names(flags: int) -> list:
     return out
 
 
-# Decoded links by the bytes of their message: a read after a change to one port of a 200-port
-# bridge host gets 200 messages the kernel sent identically last time (counters are left out, see
-# RTEXT_FILTER_SKIP_STATS), and decoding them again was most of the read. A decoded link depends on
-# its message and on the names of the links it names (peer, master, VXLAN underlay): those are kept
-# with it and checked on every use. Bounded: cleared when full.
+# Decoded links by their message, what the read uses of it: a read after a change to one port of a
+# 200-port bridge host gets 200 messages the kernel sent as last time but for their counters
+# (IFLA_STATS64 and IFLA_STATS, which RTEXT_FILTER_SKIP_STATS does not drop and the read does not
+# show), and decoding them again was most of the read. Kept per ifindex: the message's bytes before
+# and after its counters (one run of IFLA_PAD/IFLA_STATS64/IFLA_STATS attributes). A message whose
+# bytes before that run are the kept ones has its attribute boundaries where they were, so the run
+# starts at the same offset; it is a hit when the run is counters only and ends where it did, and
+# the bytes after it are the kept ones too. A decoded link also depends on the names of the links it
+# names (peer, master, VXLAN underlay): those are kept with it and checked on every use. Bounded:
+# cleared when full.
+IFLA_STATS, IFLA_STATS64, IFLA_PAD = 7, 23, 42
+COUNTERS = frozenset((IFLA_STATS, IFLA_STATS64, IFLA_PAD))
 _link_memo: dict = {}
 LINK_MEMO_MAX = 8192
+
+
+def counters_run(body: bytes, off: int = IFINFOMSG.size) -> tuple:
+    """(start, end) of the first run of counter attributes at or after `off`; (len, len) if none."""
+    start = -1
+    while off + 4 <= len(body):
+        n, kind = _NLA_HEADER(body, off)
+        if n < 4:
+            break
+        if (kind & NLA_TYPE_MASK) in COUNTERS:
+            if start < 0:
+                start = off
+        elif start >= 0:
+            return start, off
+        off += (n + 3) & ~3
+    return (start, min(off, len(body))) if start >= 0 else (len(body), len(body))
+
+
+def kept_link(body: bytes, key: tuple):
+    """The kept decoding of link `key` (namespace, ifindex) if `body` says the same but for its counters."""
+    kept = _link_memo.get(key)
+    if kept is None:
+        return None
+    start, end, before, after = kept[0], kept[1], kept[2], kept[3]
+    if len(body) != end + len(after) or not body.startswith(before):
+        return None
+    if not body.endswith(after) or counters_run(body, start) != (start, end):
+        return None
+    return kept
 
 
 def links(nl: Rtnl) -> tuple:
     """The links as `ip -j -d link show` prints them, and each one's JSON text (kept with it)."""
     raw = []
     request = IFINFOMSG.pack(AF_UNSPEC, 0, 0, 0, 0) + attr_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)
+    namespace = os.stat("/proc/thread-self/ns/net").st_ino  # the one the caller entered (ifindexes are per namespace)
     for _, msg, off in nl.dump(RTM_GETLINK, request):
         body = msg[off:]  # the header's sequence number differs from dump to dump
-        kept = _link_memo.get(body)
+        index = IFINFOMSG.unpack_from(body, 0)[2]
+        kept = kept_link(body, (namespace, index))
         if kept is not None:
-            raw.append((body, kept, kept[0]["ifindex"], kept[0]["ifname"]))
+            raw.append((body, kept, index, kept[4]["ifname"]))
         else:
-            index = IFINFOMSG.unpack_from(body, 0)[2]
             name = cstr(parse_attrs(body, IFINFOMSG.size, None, (IFLA_IFNAME,)).get(IFLA_IFNAME))
             raw.append((body, None, index, name))
     names = {index: name for _, _, index, name in raw}
     out = []
     texts = []
     for body, kept, index, name in raw:
-        if kept is not None and all(names.get(i) == n for i, n in kept[1]):
-            out.append(kept[0])
-            texts.append(kept[2])
+        if kept is not None and all(names.get(i) == n for i, n in kept[5]):
+            out.append(kept[4])
+            texts.append(kept[6])
             continue
         looked: list = []
 
@@ -105,7 +143,8 @@ def links(nl: Rtnl) -> tuple:
         text = json.dumps(o, separators=(",", ":"))
         if len(_link_memo) >= LINK_MEMO_MAX:
             _link_memo.clear()
-        _link_memo[body] = (o, tuple(looked), text)
+        start, end = counters_run(body)
+        _link_memo[(namespace, index)] = (start, end, body[:start], body[end:], o, tuple(looked), text)
         out.append(o)
         texts.append(text)
     return out, texts

@@ -53,8 +53,19 @@ describe.skipIf(!isRoot)('reading a namespace again through the rtnetlink execut
     expect(Object.keys((await bothReads()).links)).toHaveLength(9);
     await bothReads(); // the same messages again: all of them decoded before
 
-    await run(['link set dev h1 up', 'link set dev h2 mtu 1400']);
+    await run(['link set dev h1 up', 'link set dev h2 mtu 1400', 'addr add 10.8.0.1/24 dev br0']);
     expect((await bothReads()).links['h2']!.mtu).toBe(1400);
+    // traffic: h1's and br0's counters change (kept decodings are reused when only counters do)
+    const leaf = await executePlan([
+      ip('configure', LEAVES, 'addr add 10.8.0.2/24 dev e1'),
+      ip('configure', LEAVES, 'link set dev e1 up'),
+    ]);
+    expect(leaf.failed).toBeUndefined();
+    const pinged = await runInNamespace(LEAVES, 'ping', ['-c2', '-i0.2', '-W2', '-n', '-q', '10.8.0.1']);
+    expect(pinged.code).toBe(0);
+    await bothReads();
+    await run(['link set dev h1 down']);
+    expect((await bothReads()).links['h1']!.up).toBe(false);
     await run(['link set dev h3 master br1']);
     expect((await bothReads()).links['h3']!.master).toBe('br1');
     // a renamed master: its ports' messages are the same bytes, their master's name is not
