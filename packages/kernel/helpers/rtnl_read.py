@@ -67,46 +67,66 @@ def flag_names(flags: int) -> list:
 
 
 # Decoded links by their message, what the read uses of it: a read after a change to one port of a
-# 200-port bridge host gets 200 messages the kernel sent as last time but for their counters
-# (IFLA_STATS64 and IFLA_STATS, which RTEXT_FILTER_SKIP_STATS does not drop and the read does not
-# show), and decoding them again was most of the read. Kept per ifindex: the message's bytes before
-# and after its counters (one run of IFLA_PAD/IFLA_STATS64/IFLA_STATS attributes). A message whose
-# bytes before that run are the kept ones has its attribute boundaries where they were, so the run
-# starts at the same offset; it is a hit when the run is counters only and ends where it did, and
-# the bytes after it are the kept ones too. A decoded link also depends on the names of the links it
-# names (peer, master, VXLAN underlay): those are kept with it and checked on every use. Bounded:
+# 200-port bridge host gets 200 messages the kernel sent as last time but for values the read does
+# not show — counters (IFLA_STATS64 and IFLA_STATS, sent whatever RTEXT_FILTER_SKIP_STATS says) and
+# the bridge's and its ports' STP and GC timers (a port's forward-delay timer runs for 15 s after it
+# comes up) — and decoding them again was most of the read. Kept per (namespace, ifindex): the
+# message's length and its bytes outside those values' payloads. Every attribute header is among the
+# compared bytes, so equal bytes mean the same attributes at the same places with the same values
+# wherever the read looks: the same decoding. A decoded link also depends on the names of the links
+# it names (peer, master, VXLAN underlay): those are kept with it and checked on every use. Bounded:
 # cleared when full.
 IFLA_STATS, IFLA_STATS64, IFLA_PAD = 7, 23, 42
 COUNTERS = frozenset((IFLA_STATS, IFLA_STATS64, IFLA_PAD))
+BRIDGE_TIMERS = frozenset((16, 17, 18, 19))  # IFLA_BR_{HELLO,TCN,TOPOLOGY_CHANGE,GC}_TIMER
+PORT_TIMERS = frozenset((21, 22, 23))  # IFLA_BRPORT_{MESSAGE_AGE,FORWARD_DELAY,HOLD}_TIMER
 _link_memo: dict = {}
 LINK_MEMO_MAX = 8192
 
 
-def counters_run(body: bytes, off: int = IFINFOMSG.size) -> tuple:
-    """(start, end) of the first run of counter attributes at or after `off`; (len, len) if none."""
-    start = -1
-    while off + 4 <= len(body):
+def _attrs(body: bytes, off: int, end: int):
+    """(offset, length, type) of each attribute in body[off:end]."""
+    while off + 4 <= end:
         n, kind = _NLA_HEADER(body, off)
-        if n < 4:
-            break
-        if (kind & NLA_TYPE_MASK) in COUNTERS:
-            if start < 0:
-                start = off
-        elif start >= 0:
-            return start, off
+        if n < 4 or off + n > end:
+            return
+        yield off, n, kind & NLA_TYPE_MASK
         off += (n + 3) & ~3
-    return (start, min(off, len(body))) if start >= 0 else (len(body), len(body))
+
+
+def _masked_payloads(body: bytes) -> list:
+    """(start, end) of the payloads of the attributes the read ignores and the kernel changes."""
+    out = []
+    for off, n, kind in _attrs(body, IFINFOMSG.size, len(body)):
+        if kind in COUNTERS:
+            out.append((off + 4, off + n))
+        elif kind == IFLA_LINKINFO:
+            info: dict = {}
+            for o, m, k in _attrs(body, off + 4, off + n):
+                info.setdefault(k, (o, m))  # the first of each type, as parse_attrs keeps
+            for kind_attr, data_attr, timers in ((IFLA_INFO_KIND, IFLA_INFO_DATA, BRIDGE_TIMERS),
+                                                 (IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA, PORT_TIMERS)):
+                if kind_attr in info and data_attr in info:
+                    ko, km = info[kind_attr]
+                    if body[ko + 4 : ko + km].rstrip(b"\0") == b"bridge":
+                        do, dm = info[data_attr]
+                        out += [(o + 4, o + m) for o, m, k in _attrs(body, do + 4, do + dm) if k in timers]
+    return sorted(out)
+
+
+def _stable(body: bytes, masked: list) -> bytes:
+    parts, at = [], 0
+    for start, end in masked:
+        parts.append(body[at:start])
+        at = end
+    parts.append(body[at:])
+    return b"".join(parts)
 
 
 def kept_link(body: bytes, key: tuple):
-    """The kept decoding of link `key` (namespace, ifindex) if `body` says the same but for its counters."""
+    """The kept decoding of link `key` (namespace, ifindex) if `body` says the same where the read looks."""
     kept = _link_memo.get(key)
-    if kept is None:
-        return None
-    start, end, before, after = kept[0], kept[1], kept[2], kept[3]
-    if len(body) != end + len(after) or not body.startswith(before):
-        return None
-    if not body.endswith(after) or counters_run(body, start) != (start, end):
+    if kept is None or len(body) != kept[0] or _stable(body, kept[1]) != kept[2]:
         return None
     return kept
 
@@ -121,7 +141,7 @@ def links(nl: Rtnl) -> tuple:
         index = IFINFOMSG.unpack_from(body, 0)[2]
         kept = kept_link(body, (namespace, index))
         if kept is not None:
-            raw.append((body, kept, index, kept[4]["ifname"]))
+            raw.append((body, kept, index, kept[3]["ifname"]))
         else:
             name = cstr(parse_attrs(body, IFINFOMSG.size, None, (IFLA_IFNAME,)).get(IFLA_IFNAME))
             raw.append((body, None, index, name))
@@ -129,9 +149,9 @@ def links(nl: Rtnl) -> tuple:
     out = []
     texts = []
     for body, kept, index, name in raw:
-        if kept is not None and all(names.get(i) == n for i, n in kept[5]):
-            out.append(kept[4])
-            texts.append(kept[6])
+        if kept is not None and all(names.get(i) == n for i, n in kept[4]):
+            out.append(kept[3])
+            texts.append(kept[5])
             continue
         looked: list = []
 
@@ -143,8 +163,8 @@ def links(nl: Rtnl) -> tuple:
         text = json.dumps(o, separators=(",", ":"))
         if len(_link_memo) >= LINK_MEMO_MAX:
             _link_memo.clear()
-        start, end = counters_run(body)
-        _link_memo[(namespace, index)] = (start, end, body[:start], body[end:], o, tuple(looked), text)
+        masked = _masked_payloads(body)
+        _link_memo[(namespace, index)] = (len(body), masked, _stable(body, masked), o, tuple(looked), text)
         out.append(o)
         texts.append(text)
     return out, texts
