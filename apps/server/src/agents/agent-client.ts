@@ -1,7 +1,40 @@
 // The coordinator's calls to an agent's API: the agent's own REST routes (the same table as the
-// coordinator's), opened with the agent secret. The answer is passed on as it is: its status, its
-// content type and its bytes.
+// coordinator's), opened with the agent secret, the coordinator's certificate (mTLS: tls.ts), or
+// both. The answer is passed on as it is: its status, its content type and its bytes.
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import { HttpError } from '../http-error.js';
+import { type AgentTls, clientTlsOptions } from './tls.js';
+import { tlsRequest } from './tls-request.js';
+
+/**
+ * How this coordinator proves itself to agents, and they to it: PATCHBAY_AGENT_SECRET, the mTLS
+ * certificates (PATCHBAY_AGENT_TLS_*), or both (then an agent requires both). A coordinator with
+ * neither takes no agent (`app.agentLink` undefined).
+ */
+export interface AgentLink {
+  secret?: string;
+  tls?: AgentTls;
+}
+
+/** socket.io-client options for a connection to the agent `name` (stream relay, exercise feed). */
+export function agentSocketOptions(
+  link: AgentLink,
+  name: string,
+  auth: Record<string, string> = {},
+): Partial<ManagerOptions & SocketOptions> {
+  const tls = link.tls ? clientTlsOptions(link.tls, { role: 'agent', name }) : undefined;
+  return {
+    path: '/socket.io/',
+    auth: { ...(link.secret !== undefined ? { token: link.secret } : {}), ...auth },
+    transports: ['websocket'],
+    reconnection: false,
+    // Passed on to the WebSocket's TLS connection (engine.io-client picks ca, cert, key,
+    // rejectUnauthorized and checkServerIdentity; its types list PEM strings).
+    ...(tls
+      ? { ...tls, ca: tls.ca.toString('utf8'), cert: tls.cert.toString('utf8'), key: tls.key.toString('utf8') }
+      : {}),
+  };
+}
 
 export interface AgentAnswer {
   status: number;
@@ -14,20 +47,33 @@ const TIMEOUT_MS = 120_000;
 
 export async function callAgent(
   agent: { name: string; address: string },
-  secret: string,
+  link: AgentLink,
   request: { method: string; path: string; body?: string; contentType?: string },
 ): Promise<AgentAnswer> {
-  let res: Response;
+  const headers: Record<string, string> = {
+    ...(link.secret !== undefined ? { authorization: `Bearer ${link.secret}` } : {}),
+    ...(request.body !== undefined ? { 'content-type': request.contentType ?? 'application/json' } : {}),
+  };
   try {
-    res = await fetch(new URL(request.path, agent.address), {
+    const url = new URL(request.path, agent.address);
+    if (link.tls)
+      return await tlsRequest(link.tls, { role: 'agent', name: agent.name }, url, {
+        method: request.method,
+        headers,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        timeoutMs: TIMEOUT_MS,
+      });
+    const res = await fetch(url, {
       method: request.method,
-      headers: {
-        authorization: `Bearer ${secret}`,
-        ...(request.body !== undefined ? { 'content-type': request.contentType ?? 'application/json' } : {}),
-      },
+      headers,
       ...(request.body !== undefined ? { body: request.body } : {}),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? undefined,
+      body: Buffer.from(await res.arrayBuffer()),
+    };
   } catch (e) {
     throw new HttpError(
       502,
@@ -35,16 +81,15 @@ export async function callAgent(
       `the agent ${agent.name} that holds this lab does not answer (${(e as Error).message})`,
     );
   }
-  return {
-    status: res.status,
-    contentType: res.headers.get('content-type') ?? undefined,
-    body: Buffer.from(await res.arrayBuffer()),
-  };
 }
 
 /** Calls the agent and parses its JSON answer; throws for an answer that is not 2xx. */
-export async function agentJson<T>(agent: { name: string; address: string }, secret: string, path: string): Promise<T> {
-  const a = await callAgent(agent, secret, { method: 'GET', path });
+export async function agentJson<T>(
+  agent: { name: string; address: string },
+  link: AgentLink,
+  path: string,
+): Promise<T> {
+  const a = await callAgent(agent, link, { method: 'GET', path });
   if (a.status < 200 || a.status > 299)
     throw new HttpError(502, 'agent-failed', `the agent ${agent.name} answered ${a.status} to GET ${path}`);
   return JSON.parse(a.body.toString('utf8')) as T;
