@@ -15,7 +15,7 @@ interface SpawnerLike {
 
 const log: { t: number; argv0: string }[] = [];
 /** Requests of the rtnetlink executor (packages/kernel helpers/nlexec.py), not programs. */
-const NLEXEC_COMMANDS = new Set(['configure', 'read', 'netns-add', 'version']);
+const NLEXEC_COMMANDS = new Set(['configure', 'read', 'netns-add', 'netns-del', 'version']);
 let working = false;
 
 /** Patches the spawner; afterwards `working` says whether a test call was seen. */

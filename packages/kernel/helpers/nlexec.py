@@ -16,10 +16,14 @@ request's "argv" is a command of this helper, not a program:
   ["netns-add", NAME...] / ["netns-add", "--owned", NAME...]
       -> stdout: one JSON line per NAME, {"name", "ok", "uid"?, "error"?}, as nsowner.py prints:
          plain namespaces as `ip netns add` makes them, owned ones as nsowner.py's `add`.
+  ["netns-del", "--owned", NAME...] -> the same lines, as nsowner.py's `del` (pins and uids; the
+         caller has killed the processes inside).
 
 Requests are handled one at a time, in order (each takes well under a millisecond per line). To
 work in a namespace the helper setns()es itself there and straight back, as spawner.py does around
 a spawn (single-threaded, so nothing else runs in the meantime; if it cannot get back, it exits).
+The one exception is `link del` (rtnl_linkdel.py): a short-lived thread waits out the kernel's RCU
+barrier on a socket made in the namespace, after the request has been answered; it never setns()es.
 """
 import ctypes
 import json
@@ -38,7 +42,7 @@ VERSION = 1
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,80}$")  # as assertNamespaceName in src/process.ts
 CLONE_NEWNET = 0x40000000
 MS_BIND = 0x1000
-COMMANDS = ("configure", "read", "netns-add", "version")
+COMMANDS = ("configure", "read", "netns-add", "netns-del", "version")
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -81,21 +85,22 @@ class Helper:
             self.leave()
 
     # ---- commands --------------------------------------------------------------------------------
-    def configure(self, ns: str, text: str, read: bool) -> dict:
+    def configure(self, ns: str, text: str, read: bool) -> str:
+        """The answer's stdout: compact JSON text."""
         lines = [l for l in text.split("\n") if l.strip()]
         try:
             steps = [rtnl_ops.parse(l) for l in lines]
         except rtnl_ops.Unsupported as e:
-            return {"unsupported": str(e)}
+            return json.dumps({"unsupported": str(e)})
 
         def work(nl):
             done, failed = rtnl_ops.run_lines(nl, steps)
             out: dict = {"done": done}
             if failed:
                 out["failed"] = {"line": failed[0], "error": failed[1]}
-            elif read:
-                out["read"] = rtnl_read.read_namespace(nl)
-            return out
+            elif read:  # the read's JSON text as it is (re-encoding a big namespace's read costs)
+                return f'{{"done":{done},"read":{rtnl_read.read_namespace_text(nl)}}}'
+            return json.dumps(out, separators=(",", ":"))
 
         return self.in_namespace(ns, work)
 
@@ -147,14 +152,22 @@ class Helper:
             results = self.netns_add(names, owned)
             ok = all(r["ok"] for r in results)
             return {"code": 0 if ok else 1, "stdout": "".join(json.dumps(r) + "\n" for r in results)}
+        if cmd == "netns-del":
+            names = argv[2:]
+            if argv[1:2] != ["--owned"] or not names or not all(NAME_RE.match(n) for n in names):
+                raise Refused("netns-del needs --owned and valid namespace names")
+            uids = nsowner.uids_of(names)
+            results = [nsowner.delete(n, uids.get(n, [])) for n in dict.fromkeys(names)]
+            ok = all(r["ok"] for r in results)
+            return {"code": 0 if ok else 1, "stdout": "".join(json.dumps(r) + "\n" for r in results)}
         if not isinstance(ns, str) or not NAME_RE.match(ns):
             raise Refused(f"invalid namespace name {json.dumps(ns)}")
         if cmd == "read":
-            out = {"read": self.in_namespace(ns, rtnl_read.read_namespace)}
+            out = f'{{"read":{self.in_namespace(ns, rtnl_read.read_namespace_text)}}}'
         else:
             text = req.get("input") or ""
             out = self.configure(ns, text, argv[1:] == ["--read"])
-        return {"code": 0, "stdout": json.dumps(out, separators=(",", ":"))}
+        return {"code": 0, "stdout": out}
 
     def loop(self) -> None:
         send({"ready": True, "version": VERSION, "pid": os.getpid(), "allowed": list(COMMANDS)})

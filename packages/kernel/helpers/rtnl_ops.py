@@ -6,6 +6,7 @@ same request either way.
   link set dev BRIDGE type bridge fdb_max_learned N      (the `netlink` tool's line)
   link add NAME [index I] type bridge [stp_state 0|1] [vlan_filtering 0|1]
   link add NAME [index I] type veth peer [index J] name PEER [netns NS]
+  link del dev DEV                                        (rtnl_linkdel.py: returns once the link is gone)
   addr add|del ADDR/LEN dev DEV [nodad]
   route add|replace|del DST [via GW] [dev DEV] [scope link]
 
@@ -18,6 +19,7 @@ import re
 import socket
 
 import rtnl
+import rtnl_linkdel
 from rtnl import (AF_INET, AF_INET6, IFADDRMSG, IFINFOMSG, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTMSG,
                   RTM_DELADDR, RTM_DELROUTE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, attr, attr_u8, attr_u32,
                   nested)
@@ -270,6 +272,14 @@ def parse_route(w: list):
     return run
 
 
+def parse_link_del(w: list):
+    """`link del dev DEV`, as the planner writes it (iproute2 sends RTM_DELLINK with the index alone)."""
+    if len(w) != 4 or w[2] != "dev" or not IFNAME_RE.match(w[3]):
+        raise Unsupported("link del")
+    dev = w[3]
+    return lambda nl: rtnl_linkdel.delete_link(ifindex(dev))
+
+
 def parse(line: str):
     """A line of an `ip -batch` (words separated by single spaces, as executePlan writes them)."""
     w = line.split()
@@ -277,6 +287,8 @@ def parse(line: str):
         return parse_link_set(w)
     if len(w) >= 2 and w[0] == "link" and w[1] == "add":
         return parse_link_add(w)
+    if len(w) >= 2 and w[0] == "link" and w[1] == "del":
+        return parse_link_del(w)
     if len(w) >= 2 and w[0] == "addr":
         return parse_addr(w)
     if len(w) >= 2 and w[0] == "route":

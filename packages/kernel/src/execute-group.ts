@@ -3,7 +3,7 @@
 
 import type { NamespaceState, Op } from '@patchbay/topology';
 import { runBatchViaNetlink } from './nlexec.js';
-import { namespaceFromJson } from './observe.js';
+import { addFdbAttrs, namespaceFromJson } from './observe.js';
 
 export interface OpFailure {
   op: Op;
@@ -24,21 +24,6 @@ export function errorMessage(err: unknown): string {
 /** The process of a group failed as a whole: its first op is the failure. */
 export function wholeGroupFailed(ops: Op[], error: string): GroupResult {
   return { done: [], errors: [{ op: ops[0]!, error }] };
-}
-
-/**
- * Each bridge's FDB cap and count from the executor's link read (`info_data.fdb_max_learned`,
- * `fdb_n_learned`), as observe.ts's addBridgeFdbAttrs sets them from bridge-attrs.ts.
- */
-function addFdbAttrs(state: NamespaceState, links: unknown): void {
-  if (!Array.isArray(links)) return;
-  for (const l of links as { ifname?: string; linkinfo?: { info_data?: Record<string, unknown> } }[]) {
-    const bridge = l.ifname === undefined ? undefined : state.links[l.ifname]?.bridge;
-    const data = l.linkinfo?.info_data;
-    if (!bridge || !data) continue;
-    if (typeof data['fdb_max_learned'] === 'number') bridge.fdbMaxLearned = data['fdb_max_learned'];
-    if (typeof data['fdb_n_learned'] === 'number') bridge.fdbLearned = data['fdb_n_learned'];
-  }
 }
 
 /** Tools whose groups the rtnetlink executor may carry out. */

@@ -4,6 +4,7 @@ export * from './iptables-text.js';
 export * from './ebtables-text.js';
 export * from './namespaces.js';
 export * from './observe.js';
+export * from './observe-namespaces.js';
 export * from './execute.js';
 export * from './exec.js';
 export * from './capabilities.js';

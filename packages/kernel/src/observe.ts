@@ -1,6 +1,6 @@
-// Reads the state of named namespaces as JSON and maps it to @patchbay/topology's KernelState.
-// Per namespace: one `ip -j -d -batch -` (links, addresses, routes, netconf),
-// plus `bridge -j -batch -` when it has VXLAN devices and `iptables-save` / `ebtables-save` when asked.
+// Maps a namespace's JSON (READ_COMMANDS as `ip -j -d` prints them, or the rtnetlink executor's read
+// in the same shape) to @patchbay/topology's NamespaceState, and the reads around it (VXLAN floods,
+// bridges' FDB attributes, tables). observe-namespaces.ts reads whole namespaces with these.
 
 import {
   DEFAULT_PORT_FLAGS,
@@ -9,20 +9,15 @@ import {
   type MacvlanMode,
   type PortFlags,
   parseOwnershipMarker,
-  resolveVethPeers,
   type FloodEntry,
-  type KernelState,
   type LinkKind,
   type LinkState,
   type NamespaceState,
   type RouteState,
 } from '@patchbay/topology';
 import { readBridgeFdbAttrs } from './bridge-attrs.js';
-import { parseEbtablesSave } from './ebtables-text.js';
-import { parseIptablesSave } from './iptables-text.js';
 import { parseConcatenatedJson } from './json.js';
-import { listNamespaces } from './namespaces.js';
-import { assertNamespaceName, mapLimit, runInNamespace } from './process.js';
+import { runInNamespace } from './process.js';
 
 export interface ObserveOptions {
   /** Namespaces whose iptables (nat and filter) to read. */
@@ -64,7 +59,7 @@ export interface RawAddrInfo {
   scope?: string;
   nodad?: boolean;
 }
-interface RawLink {
+export interface RawLink {
   ifindex: number;
   ifname: string;
   /** The lower device's name: printed instead of link_index when it is in the same namespace. */
@@ -116,9 +111,9 @@ export const READ_COMMANDS = [
   'netconf show',
   'route show table all root ::/0',
 ] as const;
-const IP_BATCH = READ_COMMANDS.map((c) => `${c}\n`).join('');
+export const IP_BATCH = READ_COMMANDS.map((c) => `${c}\n`).join('');
 
-function asArray<T>(v: unknown, ns: string, what: string): T[] {
+export function asArray<T>(v: unknown, ns: string, what: string): T[] {
   if (!Array.isArray(v)) throw new ObserveError(ns, `expected a JSON array for ${what}`);
   return v as T[];
 }
@@ -248,10 +243,6 @@ function mapSysctls(netconf: RawNetconf[]): Record<string, string> {
   return sysctls;
 }
 
-function isMissingNamespace(stderr: string): boolean {
-  return /No such file or directory|Cannot open network namespace/i.test(stderr) && /nsenter|netns/i.test(stderr);
-}
-
 async function readFloods(ns: string, devices: string[]): Promise<FloodEntry[]> {
   if (devices.length === 0) return [];
   const r = await runInNamespace(ns, 'bridge', ['-j', '-batch', '-'], {
@@ -270,20 +261,8 @@ async function readFloods(ns: string, devices: string[]): Promise<FloodEntry[]> 
   return floods.sort((a, b) => (a.dev === b.dev ? cmp(a.dst, b.dst) : cmp(a.dev, b.dev)));
 }
 
-function cmp(a: string, b: string): number {
+export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function readIptables(ns: string, cmd: 'iptables-save' | 'ip6tables-save' = 'iptables-save') {
-  const r = await runInNamespace(ns, cmd, []);
-  if (r.code !== 0) throw new ObserveError(ns, `${cmd} failed: ${r.stderr.trim()}`);
-  return parseIptablesSave(r.stdout);
-}
-
-async function readEbtables(ns: string) {
-  const r = await runInNamespace(ns, 'ebtables-save', []);
-  if (r.code !== 0) throw new ObserveError(ns, `ebtables-save failed: ${r.stderr.trim()}`);
-  return parseEbtablesSave(r.stdout);
 }
 
 /**
@@ -382,76 +361,17 @@ export async function readLinkNames(ns: string): Promise<Map<number, string>> {
   return names;
 }
 
-async function readNamespace(
-  ns: string,
-  withIptables: boolean,
-  withPeerNamespaces: boolean,
-  withEbtables: boolean | 'if-available' = false,
-  withIp6tables = false,
-): Promise<NamespaceState | undefined> {
-  // The peer namespaces' ids ride in the same `ip -batch` (one process, not two): its last value.
-  const [r, iptables, ebtables, ip6tables] = await Promise.all([
-    runInNamespace(ns, 'ip', ['-j', '-d', '-batch', '-'], {
-      input: withPeerNamespaces ? `${IP_BATCH}netns list-id\n` : IP_BATCH,
-    }),
-    withIptables ? readIptables(ns).catch((e: unknown) => e as Error) : Promise.resolve(undefined),
-    withEbtables
-      ? readEbtables(ns).catch((e: unknown) => (withEbtables === 'if-available' ? undefined : (e as Error)))
-      : Promise.resolve(undefined),
-    withIp6tables ? readIptables(ns, 'ip6tables-save').catch((e: unknown) => e as Error) : Promise.resolve(undefined),
-  ]);
-  if (r.code !== 0) {
-    if (isMissingNamespace(r.stderr)) return undefined;
-    throw new ObserveError(ns, `ip -batch failed (${r.code}): ${r.stderr.trim()}`);
-  }
-  if (iptables instanceof Error) throw iptables;
-  if (ebtables instanceof Error) throw ebtables;
-  if (ip6tables instanceof Error) throw ip6tables;
-  const values = parseConcatenatedJson(r.stdout);
-  const ids = withPeerNamespaces ? namespaceIdsFromJson(ns, values.pop()) : undefined;
-  const state = namespaceFromJson(ns, values);
-  if (ids) setPeerNamespaces(state, asArray<RawLink>(values[0], ns, 'link show'), ids);
-  const [floods] = await Promise.all([readFloodsOf(state), addBridgeFdbAttrs(state)]);
-  state.floods = floods;
-  if (iptables) state.iptables = iptables;
-  if (ebtables) state.ebtables = ebtables;
-  if (ip6tables) state.ip6tables = ip6tables;
-  return state;
-}
-
-/** Each veth's `peerNamespace`: its own namespace, or the one its link-netnsid names (unknown: left out). */
-function setPeerNamespaces(state: NamespaceState, links: RawLink[], ids: Map<number, string>): void {
-  for (const raw of links) {
-    const link = state.links[raw.ifname];
-    if (link?.kind !== 'veth') continue;
-    const peerNs = raw.link_netnsid === undefined ? state.name : ids.get(raw.link_netnsid);
-    if (peerNs !== undefined) link.peerNamespace = peerNs;
-  }
-}
-
 /**
- * The state of the named namespaces that exist (absent ones are simply not in the result).
- * Veth peers are resolved among the namespaces read; a peer elsewhere stays unknown ("").
+ * Each bridge's FDB cap and count from a link read of the rtnetlink executor (`info_data.fdb_max_learned`,
+ * `fdb_n_learned`), as addBridgeFdbAttrs sets them from bridge-attrs.ts.
  */
-export async function observeNamespaces(names: readonly string[], opts: ObserveOptions = {}): Promise<KernelState> {
-  const wanted = [...new Set(names)];
-  wanted.forEach(assertNamespaceName);
-  const present = new Set(await listNamespaces());
-  const targets = wanted.filter((n) => present.has(n));
-  const results = await mapLimit(targets, opts.concurrency ?? 4, (ns) =>
-    readNamespace(
-      ns,
-      opts.iptables?.has(ns) ?? false,
-      opts.peerNamespaces ?? false,
-      opts.ebtables?.has(ns) ? true : opts.ebtablesIfAvailable?.has(ns) ? 'if-available' : false,
-      opts.ip6tables?.has(ns) ?? false,
-    ),
-  );
-  const namespaces: Record<string, NamespaceState> = {};
-  for (const r of results.filter((x): x is NamespaceState => x !== undefined).sort((a, b) => cmp(a.name, b.name))) {
-    namespaces[r.name] = r;
+export function addFdbAttrs(state: NamespaceState, links: unknown): void {
+  if (!Array.isArray(links)) return;
+  for (const l of links as { ifname?: string; linkinfo?: { info_data?: Record<string, unknown> } }[]) {
+    const bridge = l.ifname === undefined ? undefined : state.links[l.ifname]?.bridge;
+    const data = l.linkinfo?.info_data;
+    if (!bridge || !data) continue;
+    if (typeof data['fdb_max_learned'] === 'number') bridge.fdbMaxLearned = data['fdb_max_learned'];
+    if (typeof data['fdb_n_learned'] === 'number') bridge.fdbLearned = data['fdb_n_learned'];
   }
-  const state: KernelState = { namespaces };
-  resolveVethPeers(state, { complete: false });
-  return state;
 }

@@ -11,6 +11,7 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { deleteOwnedNamespacesViaNetlink } from './nlexec.js';
 import { killProcessesIn } from './pids.js';
 import { assertNamespaceName, run } from './process.js';
 import { nodeSandboxGroup, removeSandboxGroups } from './sandbox-limits.js';
@@ -78,7 +79,8 @@ export function ownedNamespaceAdd(names: readonly string[]): Promise<OwnedNamesp
 export async function ownedNamespaceDel(names: readonly string[]): Promise<OwnedNamespaceResult[]> {
   names.forEach(assertNamespaceName);
   await killProcessesIn(names);
-  const results = await nsowner('del', names);
+  // in the long-lived rtnetlink executor when it runs (no Python start-up), else nsowner.py
+  const results = (await deleteOwnedNamespacesViaNetlink(names)) ?? (await nsowner('del', names));
   const groups = await removeSandboxGroups(names.map(nodeSandboxGroup));
   return results.map((r) => {
     const g = groups.find((x) => x.group === nodeSandboxGroup(r.name));
