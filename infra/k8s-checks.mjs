@@ -85,12 +85,25 @@ export function probesAndRequestsProblems(objects) {
   return problems;
 }
 
-/** A Patchbay container's probes are HTTP GETs of /api/health on one of its own ports. */
+/**
+ * A Patchbay container's probes are HTTP GETs of /api/health on one of its own ports — or, for an
+ * agent whose API admits only clients with a certificate (mTLS: components/agent-mtls), curl in the
+ * pod presenting one, to https://127.0.0.1:PORT/api/health.
+ */
 function healthProbeProblems(w, c) {
   const problems = [];
   for (const kind of ['readinessProbe', 'livenessProbe']) {
     const get = c[kind]?.httpGet;
-    if (get?.path !== '/api/health') problems.push(`${name(w)}: ${kind} is not GET /api/health`);
+    const exec = c[kind]?.exec?.command ?? [];
+    const curled = exec[0] === 'curl' ? /^https:\/\/127\.0\.0\.1:(\d+)\/api\/health$/.exec(exec.at(-1) ?? '') : null;
+    if (curled) {
+      if (
+        portNumber(c, Number(curled[1])) === undefined ||
+        !(c.ports ?? []).some((p) => p.containerPort === Number(curled[1]))
+      )
+        problems.push(`${name(w)}: ${kind} names no port of the container`);
+      if (!exec.includes('--cert')) problems.push(`${name(w)}: ${kind} presents no client certificate`);
+    } else if (get?.path !== '/api/health') problems.push(`${name(w)}: ${kind} is not GET /api/health`);
     else if (portNumber(c, get.port) === undefined) problems.push(`${name(w)}: ${kind} names no port of the container`);
   }
   return problems;
@@ -186,7 +199,7 @@ export function agentProblems(objects) {
       problems.push(`${name(ds)}: the agent API does not listen on the pod network (PATCHBAY_AGENT_HOST 0.0.0.0)`);
     if (
       env('POD_IP')?.valueFrom?.fieldRef?.fieldPath !== 'status.podIP' ||
-      env('PATCHBAY_AGENT_ADVERTISE')?.value !== `http://$(POD_IP):${port}`
+      !['http', 'https'].some((s) => env('PATCHBAY_AGENT_ADVERTISE')?.value === `${s}://$(POD_IP):${port}`)
     )
       problems.push(`${name(ds)}: the agent does not advertise its pod IP and agent port (PATCHBAY_AGENT_ADVERTISE)`);
     problems.push(...healthProbeProblems(ds, c));
@@ -234,6 +247,56 @@ export function agentNetworkPolicyProblems(objects) {
       for (const port of rule.ports ?? [])
         if (!agentPorts.has(port.port)) problems.push(`${where}: port ${port.port} is not the agent's`);
     }
+  return problems;
+}
+
+const TLS_VARS = ['PATCHBAY_AGENT_TLS_CA', 'PATCHBAY_AGENT_TLS_CERT', 'PATCHBAY_AGENT_TLS_KEY'];
+
+/**
+ * mTLS between coordinators and agents (components/agent-mtls), when any workload sets
+ * PATCHBAY_AGENT_TLS_*: both sides set all three, to files of a Secret volume they mount; the
+ * coordinator listens on `--agent-port N`, a container port its Service exposes and
+ * PATCHBAY_COORDINATOR dials over https; the agents advertise https and may reach that port.
+ * Returns [] when nothing sets them (mTLS is optional).
+ */
+export function agentTlsProblems(objects) {
+  const [coordinator] = workloadsOf(objects, 'coordinator');
+  const agents = workloadsOf(objects, 'agent');
+  const all = [coordinator, ...agents].filter(Boolean);
+  if (!all.some((w) => containersOf(w)[0].env?.some((e) => TLS_VARS.includes(e.name)))) return [];
+  const problems = [];
+  for (const w of all) {
+    const [c] = containersOf(w);
+    const mounts = (c.volumeMounts ?? []).filter((m) =>
+      w.spec.template.spec.volumes?.some((v) => v.name === m.name && v.secret?.secretName),
+    );
+    for (const v of TLS_VARS) {
+      const file = c.env?.find((e) => e.name === v)?.value;
+      if (!file) problems.push(`${name(w)}: ${v} is not set`);
+      else if (!mounts.some((m) => file.startsWith(`${m.mountPath}/`)))
+        problems.push(`${name(w)}: ${v} ${file} is not in a mounted Secret`);
+    }
+  }
+  if (!coordinator) return problems;
+  const [c] = containersOf(coordinator);
+  const args = [...(c.command ?? []), ...(c.args ?? [])];
+  const agentPort = Number(args[args.indexOf('--agent-port') + 1]);
+  if (!args.includes('--agent-port') || !(c.ports ?? []).some((p) => p.containerPort === agentPort))
+    problems.push(`${name(coordinator)}: no --agent-port that is a port of the container`);
+  const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'patchbay-config');
+  const url = new URL(config?.data?.PATCHBAY_COORDINATOR ?? 'http://none');
+  if (url.protocol !== 'https:' || Number(url.port) !== agentPort)
+    problems.push(`PATCHBAY_COORDINATOR ${url} is not https:// on the coordinators' agent port ${agentPort}`);
+  for (const ds of agents) {
+    const advertise = containersOf(ds)[0].env?.find((e) => e.name === 'PATCHBAY_AGENT_ADVERTISE')?.value ?? '';
+    if (!advertise.startsWith('https://')) problems.push(`${name(ds)}: advertises ${advertise}, not https://`);
+  }
+  const agentLabels = agents[0]?.spec.template.metadata.labels;
+  const egress = objects
+    .filter((o) => o.kind === 'NetworkPolicy' && agentLabels && selects(o.spec.podSelector, agentLabels))
+    .flatMap((o) => o.spec.egress ?? []);
+  if (egress.length && !egress.some((r) => (r.ports ?? []).some((p) => p.port === agentPort)))
+    problems.push(`the agents' NetworkPolicy lets them reach no port ${agentPort} (the coordinators' agent port)`);
   return problems;
 }
 

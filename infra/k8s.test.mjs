@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   agentNetworkPolicyProblems,
+  agentTlsProblems,
   agentProblems,
   coordinatorFrontProblems,
   coordinatorProblems,
@@ -27,7 +28,7 @@ import { schemaProblems, unknownFieldProblems } from './k8s-schemas.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const K8S = join(ROOT, 'infra', 'k8s');
-const OVERLAYS = ['demo', 'production'];
+const OVERLAYS = ['demo', 'production', 'production-mtls'];
 
 const kustomize = findKustomize();
 /** @type {Record<string, Record<string, any>[]>} */
@@ -88,6 +89,7 @@ describe('the image', () => {
       'systemd',
       'postgresql',
       'redis-server',
+      'openssl', // the mTLS tests' throw-away CA (operators make their certificates where they like)
     ]);
     const containerfile = readFileSync(join(ROOT, 'infra', 'container', 'Containerfile'), 'utf8');
     const runStage = containerfile.split(/^FROM /m).at(-1);
@@ -215,6 +217,26 @@ describe.each(OVERLAYS)('overlays/%s', { timeout: 30_000 }, (overlay) => {
     ]);
     const none = copy(dir).filter((o) => o.kind !== 'NetworkPolicy');
     expect(agentNetworkPolicyProblems(none)).toEqual(['no NetworkPolicy restricts who reaches the agents']);
+  });
+
+  it('mTLS (components/agent-mtls): both sides mount their certificates, agents dial the agent port over https', () => {
+    expect(agentTlsProblems(rendered[dir])).toEqual([]);
+    if (overlay !== 'production-mtls') return; // optional: the other overlays use the secret alone
+    const objects = copy(dir);
+    const coordinator = coordinatorOf(objects).spec.template.spec.containers[0];
+    coordinator.args = coordinator.args.filter((a) => a !== '--agent-port' && a !== '7075');
+    const agent = agentOf(objects).spec.template.spec.containers[0];
+    agent.env = agent.env.filter((e) => e.name !== 'PATCHBAY_AGENT_TLS_KEY');
+    agent.env.find((e) => e.name === 'PATCHBAY_AGENT_ADVERTISE').value = 'http://$(POD_IP):7071';
+    delete agent.readinessProbe.exec.command[agent.readinessProbe.exec.command.indexOf('--cert')];
+    expect(agentTlsProblems(objects)).toEqual([
+      'DaemonSet/patchbay-agent: PATCHBAY_AGENT_TLS_KEY is not set',
+      expect.stringContaining('no --agent-port'),
+      expect.stringContaining("is not https:// on the coordinators' agent port"),
+      'DaemonSet/patchbay-agent: advertises http://$(POD_IP):7071, not https://',
+      expect.stringContaining('lets them reach no port'),
+    ]);
+    expect(agentProblems(objects)).toEqual([expect.stringContaining('readinessProbe presents no client certificate')]);
   });
 
   it('no secret is written in the manifests: secret variables come from Secrets the docs tell how to create', () => {

@@ -17,6 +17,8 @@ PNPM_VERSION=10.34.9
 # systemd: systemd-analyze checks the units of infra/systemd (infra/systemd.test.mjs; util-linux's
 # setpriv runs a lab under their capability set) · dnsmasq-base: a lab's DNS servers (dnsServer:, dns: docker) ·
 # dnsutils: dig, the learner's DNS tool (and the DNS exercises' checks).
+# openssl: the CA and certificates of mTLS between coordinators and agents (docs/deploy.md; the
+# mTLS tests make a throw-away CA with it).
 # postgresql, redis-server: the server's tests start a throw-away cluster and Redis of their own on
 # free loopback ports (apps/server/test/database-servers.ts; PATCHBAY_DATABASE and PATCHBAY_REDIS in
 # production point at servers of your own). The packages' own services are neither used nor needed.
@@ -24,7 +26,7 @@ PNPM_VERSION=10.34.9
 # binary or kubectl 1.21+ (`kubectl kustomize`); Debian 12's kubernetes-client (1.20) is too old, so
 # it is not installed here (the development machines have kubectl 1.32).
 APT_PACKAGES=(iproute2 tcpdump iptables iputils-ping util-linux procps bubblewrap python3 g++ make ca-certificates chromium fonts-dejavu-core
-  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2 systemd dnsmasq-base dnsutils containernetworking-plugins postgresql redis-server)
+  netcat-openbsd traceroute iputils-tracepath iputils-arping curl nftables libseccomp2 systemd dnsmasq-base dnsutils containernetworking-plugins postgresql redis-server openssl)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -5,7 +5,7 @@
 // the bytes on the wire (Brotli, as the server sends it to Chromium), and the same files gzipped
 // (the build's .gz copies) and uncompressed. The baseline is the whole app: every script and
 // stylesheet of the build, which is what every page loaded when the app was one chunk.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -43,11 +43,23 @@ function sizes(file: string): { raw: number; gzip: number; br: number } {
   return { raw, gzip: alt('gz'), br: alt('br') };
 }
 
+/** This build's scripts and stylesheets, from Vite's manifest (`dist/.vite/manifest.json`). */
+function buildFiles(): string[] {
+  const manifest = join(DIST, '.vite/manifest.json');
+  if (!existsSync(manifest)) throw new Error('apps/web/dist has no .vite/manifest.json: run `pnpm build` again');
+  const chunks = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, { file: string; css?: string[] }>;
+  const files = new Set<string>();
+  for (const chunk of Object.values(chunks)) {
+    if (/\.(js|css)$/.test(chunk.file)) files.add(chunk.file);
+    for (const css of chunk.css ?? []) files.add(css);
+  }
+  return [...files].sort();
+}
+
 function wholeApp(): Loaded {
   const total: Loaded = { files: 0, wire: 0, gzip: 0, raw: 0 };
-  for (const name of readdirSync(join(DIST, 'assets'))) {
-    if (!/\.(js|css)$/.test(name)) continue;
-    const s = sizes(join(DIST, 'assets', name));
+  for (const file of buildFiles()) {
+    const s = sizes(join(DIST, file));
     total.files++;
     total.raw += s.raw;
     total.gzip += s.gzip;

@@ -8,7 +8,7 @@
 // fitted zoom (every node in view, drawn compact) and at 100 % (nodes with their handles, links with
 // their end labels; nodes come into view and leave as it pans).
 import type { Browser } from 'playwright-core';
-import { parseLabText } from '@patchbay/topology';
+import { gridLab, type Positions } from './grid-lab.js';
 import { sleep } from './util.js';
 import {
   emptyPaneStretch,
@@ -28,37 +28,18 @@ const BRIDGES = 40;
 const PER = 24;
 const NODES = BRIDGES * (PER + 1);
 const LINKS = BRIDGES * PER;
-const two = (i: number) => String(i).padStart(2, '0');
-const bridgeName = (b: number) => `lb${two(b)}`;
-const nsName = (b: number, k: number) => `m${two(b)}-${two(k)}`;
 
-/** The 1,000-node lab and its layout (200 px between columns, 100 px between rows: no node touches another). */
-export function largeLabDocument(): {
-  document: Record<string, unknown>;
-  positions: Record<string, { x: number; y: number }>;
-} {
-  const nodes: Record<string, unknown> = {};
-  const links: unknown[] = [];
-  const positions: Record<string, { x: number; y: number }> = {};
-  for (let b = 0; b < BRIDGES; b++) {
-    nodes[bridgeName(b)] = { kind: 'bridge' };
-    positions[bridgeName(b)] = { x: b * 200, y: 0 };
-    for (let k = 0; k < PER; k++) {
-      nodes[nsName(b, k)] = { kind: 'netns' };
-      positions[nsName(b, k)] = { x: b * 200, y: (k + 1) * 100 };
-      links.push({
-        a: { node: nsName(b, k), interface: 'eth0', addresses: [`10.40.${b}.${k + 1}/24`] },
-        b: { node: bridgeName(b), interface: `w${two(b)}-${two(k)}` },
-      });
-    }
-  }
-  const document = { name: LARGE_LAB, nodes, links };
-  const parsed = parseLabText(JSON.stringify(document));
-  if (!parsed.lab || parsed.problems.length)
-    throw new Error(`the 1,000-node lab has problems: ${parsed.problems.map((p) => p.message).join('; ')}`);
-  if (Object.keys(parsed.lab.nodes).length !== NODES || parsed.lab.links.length !== LINKS)
-    throw new Error(`expected ${NODES} nodes and ${LINKS} links`);
-  return { document, positions };
+/** The 1,000-node lab and its layout. */
+export function largeLabDocument(): { document: Record<string, unknown>; positions: Positions } {
+  return gridLab({
+    name: LARGE_LAB,
+    bridges: BRIDGES,
+    per: PER,
+    bridgePrefix: 'lb',
+    nsPrefix: 'm',
+    portPrefix: 'w',
+    net: '10.40',
+  });
 }
 
 export interface LargeLabFigures {

@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Engine } from '@patchbay/engine';
 import { buildApp, openStore } from '@patchbay/server';
-import { parseLabText } from '@patchbay/topology';
 import { machineFacts } from './report.js';
 import { ROOT, sleep, writeBenchSection } from './util.js';
 import {
@@ -37,6 +36,7 @@ import {
   type XY,
 } from './web-page.js';
 import { LARGE_LAB, largeLabDocument, measureLargeLab } from './web-large.js';
+import { gridLab, gridNamespace } from './grid-lab.js';
 
 const PREFIX = 'pbwb-';
 const TOKEN = 'bench-web-token-0123456789abcdef';
@@ -54,39 +54,9 @@ const VIEWPORT = { width: 1400, height: 900 };
 // The lab: BRIDGES bridges, each with PER namespaces on it (eth0 in the bridge's /24).
 const BRIDGES = 20;
 const PER = 14;
-const two = (i: number) => String(i).padStart(2, '0');
-const bridgeName = (b: number) => `br${two(b)}`;
-const nsName = (b: number, k: number) => `n${two(b)}-${two(k)}`;
-
-function labDocument(): { document: Record<string, unknown>; positions: Record<string, { x: number; y: number }> } {
-  const nodes: Record<string, unknown> = {};
-  const links: unknown[] = [];
-  const positions: Record<string, { x: number; y: number }> = {};
-  for (let b = 0; b < BRIDGES; b++) {
-    nodes[bridgeName(b)] = { kind: 'bridge' };
-    positions[bridgeName(b)] = { x: b * 200, y: 0 };
-    for (let k = 0; k < PER; k++) {
-      nodes[nsName(b, k)] = { kind: 'netns' };
-      positions[nsName(b, k)] = { x: b * 200, y: (k + 1) * 100 };
-      // Bridge ports are named after both ends: unique in the lab, 6 characters.
-      links.push({
-        a: { node: nsName(b, k), interface: 'eth0', addresses: [`10.30.${b}.${k + 1}/24`] },
-        b: { node: bridgeName(b), interface: `v${two(b)}-${two(k)}` },
-      });
-    }
-  }
-  const document = { name: LAB, nodes, links };
-  const parsed = parseLabText(JSON.stringify(document));
-  if (!parsed.lab || parsed.problems.length) {
-    throw new Error(
-      `the benchmark's lab has problems:\n${parsed.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
-    );
-  }
-  const n = Object.keys(parsed.lab.nodes).length;
-  if (n !== BRIDGES * (PER + 1) || parsed.lab.links.length !== BRIDGES * PER)
-    throw new Error(`expected 300 nodes and 280 links, got ${n} and ${parsed.lab.links.length}`);
-  return { document, positions };
-}
+const nsName = (b: number, k: number) => gridNamespace('n', b, k);
+const labDocument = () =>
+  gridLab({ name: LAB, bridges: BRIDGES, per: PER, bridgePrefix: 'br', nsPrefix: 'n', portPrefix: 'v', net: '10.30' });
 
 // ---- driving the editor ---------------------------------------------------------------------------
 

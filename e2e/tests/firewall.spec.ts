@@ -2,29 +2,15 @@
 // the inspector (the policy is listed on the pod it selects), a firewall rule built from fields with
 // its iptables line shown as it is edited, both applied (the plan loads Calico-style chains with
 // iptables-restore --noflush) and enforced on the real kernel; the tables view lists the chains.
-import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { apply, connect, destroy, freshLab, ns, openEditor } from './steps';
-
-const pings = (from: string, to: string) => {
-  try {
-    execFileSync('ip', ['netns', 'exec', from, 'ping', '-c', '1', '-W', '1', to]);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { apply, destroy, ns, openStar, pings } from './steps';
 
 test('a default-deny policy on a pod and a firewall rule, edited in the inspector, apply and hold', async ({
   page,
   request,
 }) => {
   const LAB = 'e2e-fw';
-  await freshLab(request, LAB);
-  const errors = await openEditor(page, LAB);
-  for (const kind of ['netns', 'netns', 'bridge']) await page.getByTestId(`palette-${kind}`).click();
-  await connect(page, 'ns1', 'br0');
-  await connect(page, 'ns2', 'br0');
+  const errors = await openStar(page, request, LAB, 2);
   await apply(page);
   expect(pings(ns(LAB, 'ns2'), '192.168.100.1')).toBe(true);
 

@@ -4,28 +4,14 @@
 // keeps the other pod out (Calico-style chains on the bridge's host).
 import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { apply, connect, destroy, freshLab, ns, openEditor } from './steps';
-
-const pings = (from: string, to: string) => {
-  try {
-    execFileSync('ip', ['netns', 'exec', from, 'ping', '-c', '1', '-W', '1', to]);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { apply, destroy, ns, openStar, pings } from './steps';
 
 test('a policy edited in the inspector: badge on its pod, peers marked, enforced after apply', async ({
   page,
   request,
 }) => {
   const LAB = 'e2e-pol';
-  await freshLab(request, LAB);
-  const errors = await openEditor(page, LAB);
-  for (const kind of ['netns', 'netns', 'netns', 'bridge']) await page.getByTestId(`palette-${kind}`).click();
-  await connect(page, 'ns1', 'br0');
-  await connect(page, 'ns2', 'br0');
-  await connect(page, 'ns3', 'br0');
+  const errors = await openStar(page, request, LAB, 3);
 
   // ns2 is the API: labelled, so a policy can name it.
   await page.getByTestId('node-ns2').click();

@@ -1,6 +1,7 @@
 // Steps shared by the specs, each waiting for what it needs before it acts, never for a fixed time:
 // the canvas settled before a drag is aimed at a handle, the drop target confirmed before the mouse
 // is released, the apply dialog's plan shown before it is confirmed, a shell's echo before Enter.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { E2E } from '../e2e-env';
@@ -40,6 +41,29 @@ export async function openEditor(page: Page, lab: string): Promise<string[]> {
   expect(page.url()).not.toContain('token=');
   await canvasSettled(page);
   return errors;
+}
+
+/**
+ * A fresh lab opened in the editor with `namespaces` netns nodes (ns1, ns2, …) and a bridge br0
+ * added from the palette, each namespace connected to br0; returns the page errors seen.
+ */
+export async function openStar(page: Page, request: APIRequestContext, lab: string, namespaces: number) {
+  await freshLab(request, lab);
+  const errors = await openEditor(page, lab);
+  for (let i = 0; i < namespaces; i++) await page.getByTestId('palette-netns').click();
+  await page.getByTestId('palette-bridge').click();
+  for (let i = 1; i <= namespaces; i++) await connect(page, `ns${i}`, 'br0');
+  return errors;
+}
+
+/** Whether one ping from namespace `from` to `to` is answered within a second. */
+export function pings(from: string, to: string): boolean {
+  try {
+    execFileSync('ip', ['netns', 'exec', from, 'ping', '-c', '1', '-W', '1', to]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

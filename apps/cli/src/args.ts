@@ -52,8 +52,8 @@ export const COMMANDS: Record<string, CommandGrammar> = {
   serve: {
     args: [],
     flags: ['no-local-agent'],
-    valued: ['port', 'host', 'tls-cert', 'tls-key'],
-    usage: 'patchbay serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE] [--no-local-agent]',
+    valued: ['port', 'host', 'tls-cert', 'tls-key', 'agent-port'],
+    usage: 'patchbay serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE] [--no-local-agent] [--agent-port N]',
   },
   agent: {
     args: [],
@@ -198,11 +198,11 @@ usage: patchbay COMMAND [ARGS]
   scenario validate ID|FILE [--lab NAME] [--json]
                           prove it sound: the fresh lab fails a check, the solution passes all,
                           a reset lab fails again (exit 2 invalid, 3 unsound)
-  serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE] [--no-local-agent]
+  serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE] [--no-local-agent] [--agent-port N]
                           start the server (REST API and web app; default 127.0.0.1:7070) and
                           print its address with the instructor token; labs keep running when it stops;
                           HTTPS with a PEM certificate and key; --no-local-agent: a coordinator only,
-                          every lab on an agent
+                          every lab on an agent; --agent-port: where agents beat with mTLS (default 7075)
   agent --coordinator URL --name NAME [--drain] [--port N] [--host H] [--advertise URL]
                           a lab host for the coordinator at URL (URL,URL,…: replicas, the next one
                           when one does not answer; API on 127.0.0.1:7071 by default; --advertise:
@@ -219,4 +219,6 @@ environment: PATCHBAY_PREFIX (default pb-), PATCHBAY_DATA (default /var/lib/patc
              PATCHBAY_LOG_LEVEL (serve; default info), PATCHBAY_LOG_FORMAT (serve; pretty or json),
              PATCHBAY_DATABASE (serve; postgres://… shared by several servers; default SQLite in PATCHBAY_DATA),
              PATCHBAY_REDIS (serve; redis://… for socket.io's adapter across servers; default none),
-             PATCHBAY_AGENT_SECRET (serve, agent; 128 bits at least; what agents and coordinators share)`;
+             PATCHBAY_AGENT_SECRET (serve, agent; 128 bits at least; what agents and coordinators share),
+             PATCHBAY_AGENT_TLS_CA, PATCHBAY_AGENT_TLS_CERT, PATCHBAY_AGENT_TLS_KEY (serve, agent; PEM files:
+               mTLS between coordinators and agents, instead of or with the secret)`;

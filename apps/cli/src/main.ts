@@ -90,6 +90,11 @@ async function cmdServe(p: Parsed): Promise<number> {
   }
   const host = p.options.get('host');
   if (host === '') throw new EngineError('invalid', '--host needs a value');
+  const agentPortText = p.options.get('agent-port');
+  const agentPort = agentPortText === undefined ? undefined : Number(agentPortText);
+  if (agentPort !== undefined && !(Number.isInteger(agentPort) && agentPort >= 0 && agentPort <= 65535)) {
+    throw new EngineError('invalid', `--agent-port ${JSON.stringify(agentPortText)} is not a port number (0-65535)`);
+  }
   const tlsCert = p.options.get('tls-cert');
   const tlsKey = p.options.get('tls-key');
   if ((tlsCert === undefined) !== (tlsKey === undefined))
@@ -103,6 +108,7 @@ async function cmdServe(p: Parsed): Promise<number> {
       host,
       ...(tlsCert !== undefined && tlsKey !== undefined ? { tlsCert, tlsKey } : {}),
       ...(p.flags.has('no-local-agent') ? { localAgent: false } : {}),
+      ...(agentPort !== undefined ? { agentPort } : {}),
     });
   } catch (e) {
     if (e instanceof EngineError) throw e;

@@ -32,7 +32,10 @@ export interface Cluster {
    * Starts `patchbay serve --port 0 ARGS…` (prefix pbag0- unless given, a data folder per prefix);
    * resolves with its address.
    */
-  coordinator(args?: string[], env?: Record<string, string>): Promise<{ proc: Proc; url: string }>;
+  coordinator(
+    args?: string[],
+    env?: Record<string, string>,
+  ): Promise<{ proc: Proc; url: string /** With mTLS: its agent port's address. */; agentUrl?: string }>;
   /** Starts `patchbay agent --name NAME --port 0 …` with prefix `prefix` and a data folder per name (kept across restarts). */
   agent(name: string, prefix: string, args?: string[], env?: Record<string, string>): Proc;
   /** Runs to its end a process that is expected to stop by itself. */
@@ -42,9 +45,10 @@ export interface Cluster {
 
 export function cluster(prefixes: readonly string[]): Cluster {
   // Prefixes of their own (pbag…, pbcc… for the coordinators test, pbrc… for the remote check
-  // runs), so a cleanup never takes another test's namespaces.
+  // runs, pma… for mTLS), so a cleanup never takes another test's namespaces.
   for (const p of prefixes)
-    if (!/^pb(ag|cc|rc)/.test(p)) throw new Error(`a cluster test prefix starts with pbag, pbcc or pbrc: ${p}`);
+    if (!/^(pb(ag|cc|rc)|pma)/.test(p))
+      throw new Error(`a cluster test prefix starts with pbag, pbcc, pbrc or pma: ${p}`);
   const tmp = mkdtempSync(join(tmpdir(), 'patchbay-cluster-test-'));
   const procs: Proc[] = [];
   const start = (args: string[], env: Record<string, string>): Proc => {
@@ -74,7 +78,7 @@ export function cluster(prefixes: readonly string[]): Cluster {
       });
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setInterval(() => {
-          const m = /Patchbay: (http:\/\/[^/]+)\//.exec(proc.out);
+          const m = /Patchbay: (http:\/\/[^/]+)\/.*\n(.*)\n/.exec(proc.out);
           if (m) {
             clearInterval(timer);
             resolve(m[1]!);
@@ -85,7 +89,8 @@ export function cluster(prefixes: readonly string[]): Cluster {
           reject(new Error(`the coordinator stopped (${code}): ${proc.err}`));
         });
       });
-      return { proc, url };
+      const agentUrl = /Agents \(mTLS\): (https:\/\/\S+)/.exec(proc.out)?.[1];
+      return { proc, url, ...(agentUrl ? { agentUrl } : {}) };
     },
     agent(name, prefix, args = [], env = {}) {
       return start(['agent', '--name', name, '--port', '0', ...args], {

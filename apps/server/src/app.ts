@@ -2,6 +2,7 @@
 // then services (store, engine, auth, live, classroom), then routes. The caller owns the engine and the database:
 // it creates them, recovers the engine, and closes both after `app.close()`.
 import { randomUUID } from 'node:crypto';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Engine } from '@patchbay/engine';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
@@ -51,8 +52,8 @@ export interface AppOptions {
   reaper?: ReaperOptions;
   /** Host names answered besides IP literals and loopback names (default: from PATCHBAY_ALLOWED_HOSTS). */
   hostPolicy?: HostPolicy;
-  /** Serve HTTPS with this certificate and key (PEM). */
-  https?: { cert: Buffer; key: Buffer };
+  /** Serve HTTPS with this certificate and key (PEM); an agent with mTLS also asks for client certificates (agents/tls.ts). */
+  https?: HttpsServerOptions;
   /** PATCHBAY_REDIS: socket.io's Redis adapter, so room broadcasts reach clients of every replica. */
   redisUrl?: string;
   /** The agents (lab hosts): the agent secret, the local agent's name (false: none), heartbeat periods. */

@@ -1,7 +1,9 @@
 // `patchbay serve`: open the database, re-adopt running labs (a restart never tears them down),
 // listen, print the address with the instructor token, and shut down cleanly on SIGINT/SIGTERM.
 // With --tls-cert/--tls-key it serves HTTPS; over plain HTTP on an address other than loopback it
-// warns at start (tokens would cross the network in the clear: docs/server.md, "TLS").
+// warns at start (tokens would cross the network in the clear: docs/server.md, "TLS"). With
+// PATCHBAY_AGENT_TLS_* (mTLS with the agents) it also listens on its agent port (--agent-port,
+// default 7075), where agents beat with their certificates (agents/agent-listener.ts).
 import { readFileSync } from 'node:fs';
 import { Engine } from '@patchbay/engine';
 import { adminToken } from './admin-token.js';
@@ -12,6 +14,9 @@ import { limitsFromEnv, sandboxLimitsOf } from './limits.js';
 import { serverLogger } from './logging.js';
 import { hostPolicy, isLoopbackAddress } from './request-origin.js';
 import { agentSecretFromEnv } from './agents/secret.js';
+import { agentTlsFromEnv } from './agents/tls.js';
+import { type AgentListener, COORDINATOR_AGENT_PORT, listenForAgents } from './agents/agent-listener.js';
+import { closeTlsPools } from './agents/tls-request.js';
 
 export interface StartOptions {
   port?: number;
@@ -21,6 +26,8 @@ export interface StartOptions {
   tlsKey?: string;
   /** false (--no-local-agent): a coordinator only, every lab on a registered agent. Default true. */
   localAgent?: boolean;
+  /** With mTLS (PATCHBAY_AGENT_TLS_*): the port agents beat to (default 7075; 0: any free one). */
+  agentPort?: number;
 }
 
 /** Whether `host` (an address or a name) only accepts connections from this machine. */
@@ -51,11 +58,14 @@ export async function start(opts: StartOptions = {}): Promise<void> {
   const https = readTls(opts); // and unreadable TLS files
   const { database, redisUrl } = sharedStateFromEnv(process.env); // and a PATCHBAY_DATABASE or PATCHBAY_REDIS that is no URL
   const agentSecret = agentSecretFromEnv(process.env); // and a weak PATCHBAY_AGENT_SECRET
+  const agentTls = agentTlsFromEnv(process.env, { role: 'coordinator' }); // and bad PATCHBAY_AGENT_TLS_* files
   const localAgent = opts.localAgent !== false;
-  if (!localAgent && !agentSecret)
+  if (!localAgent && !agentSecret && !agentTls)
     throw new Error(
-      '--no-local-agent: the coordinator holds no lab itself, so it needs agents: set PATCHBAY_AGENT_SECRET',
+      '--no-local-agent: the coordinator holds no lab itself, so it needs agents: set PATCHBAY_AGENT_SECRET or PATCHBAY_AGENT_TLS_CA/_CERT/_KEY',
     );
+  if (opts.agentPort !== undefined && !agentTls)
+    throw new Error('--agent-port: agents beat there with certificates, so it needs PATCHBAY_AGENT_TLS_CA/_CERT/_KEY');
   const engine = new Engine({ watch: true, sandboxLimits: sandboxLimitsOf(limits) });
   // PATCHBAY_DATABASE: a PostgreSQL URL shared by several coordinators; unset, SQLite in PATCHBAY_DATA.
   const store = await openDatabase(engine.settings.dataDir, database).catch(async (e: unknown) => {
@@ -75,14 +85,21 @@ export async function start(opts: StartOptions = {}): Promise<void> {
       hostPolicy: policy,
       ...(https ? { https } : {}),
       ...(redisUrl ? { redisUrl } : {}),
-      agents: { localAgent: localAgent ? 'local' : false, ...(agentSecret ? { agentSecret } : {}) },
+      agents: {
+        localAgent: localAgent ? 'local' : false,
+        ...(agentSecret ? { agentSecret } : {}),
+        ...(agentTls ? { agentTls } : {}),
+      },
       ...(process.env['PATCHBAY_TRUST_PROXY'] ? { trustProxy: trustProxy(process.env['PATCHBAY_TRUST_PROXY']) } : {}),
     });
+    let agentListener: AgentListener | undefined;
     const shutdown = async (signal: string) => {
       if (closing) return;
       closing = true;
       app.log.info(`${signal}: shutting down (labs keep running)`);
       try {
+        await agentListener?.close();
+        closeTlsPools();
         await app.close();
       } finally {
         await engine.close();
@@ -92,6 +109,16 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
     await app.listen({ port, host });
+    if (agentTls)
+      agentListener = await listenForAgents(app, {
+        tls: agentTls,
+        ...(agentSecret ? { secret: agentSecret } : {}),
+        host,
+        port: opts.agentPort ?? COORDINATOR_AGENT_PORT,
+      }).catch(async (e: unknown) => {
+        await app.close(); // nothing half-started stays (the agent port taken: EADDRINUSE)
+        throw e;
+      });
     if (!https && !isLoopback(host)) {
       app.log.warn(
         { host },
@@ -109,7 +136,9 @@ export async function start(opts: StartOptions = {}): Promise<void> {
     const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     // The address with the token goes to stdout for the instructor, never into the log.
     process.stdout.write(
-      `\nPatchbay: ${https ? 'https' : 'http'}://${shown}:${actualPort}/?token=${encodeURIComponent(token)}\n\n`,
+      `\nPatchbay: ${https ? 'https' : 'http'}://${shown}:${actualPort}/?token=${encodeURIComponent(token)}\n${
+        agentListener ? `Agents (mTLS): https://${shown}:${agentListener.port}\n` : ''
+      }\n`,
     );
   } catch (e) {
     await engine.close();

@@ -17,6 +17,8 @@ import type { ExerciseHub } from './classroom/exercises.js';
 import type { Classroom } from './classroom/sessions.js';
 import type { AgentRegistry } from './agents/registry.js';
 import type { Placement } from './agents/placement.js';
+import type { AgentLink } from './agents/agent-client.js';
+import type { CallerCertificates } from './agents/tls.js';
 
 /** A forwarded route's own check, on the coordinator, before the agent answers (lab-forward.ts). */
 export type ForwardGuard = (req: FastifyRequest, reply: FastifyReply, lab: string) => Promise<void> | void;
@@ -62,8 +64,10 @@ declare module 'fastify' {
     agents: AgentRegistry;
     /** Which agent holds a lab, and where a new one goes. */
     placement: Placement;
-    /** PATCHBAY_AGENT_SECRET (undefined: this coordinator takes no agent). */
-    agentSecret: string | undefined;
+    /** How coordinator and agents prove themselves: the secret, mTLS or both (undefined: this coordinator takes no agent). */
+    agentLink: AgentLink | undefined;
+    /** An agent's API with mTLS: the coordinator certificate its callers must present (plugins/services/auth.ts). */
+    callerCertificates: CallerCertificates | undefined;
     /** Which Host and Origin headers are answered (request-origin.ts). */
     hostPolicy: HostPolicy;
     /** Every /api route served, as "METHOD /path" (each one is an entry of the protocol's route table). */

@@ -8,13 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
 import { labState } from './lab-state.js';
+import { lineCounts, pages, serversAnswer } from './http-pages.js';
 import { scriptFor } from './lab-export.js';
 import { exampleLab, ping, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbds-';
 const LAB = 'dual-stack-svc';
 const ns = (node: string) => `${PREFIX}${LAB}.${node}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -23,29 +23,13 @@ afterEach(async () => {
   t = undefined;
 });
 
-/** The bodies of `count` fresh connections from `node` to `url`, one per line ("-" for a failure). */
-async function pages(node: string, url: string, count: number): Promise<string[]> {
-  const script = [
-    'import urllib.request, sys',
-    'for _ in range(int(sys.argv[2])):',
-    '  try: print(urllib.request.urlopen(sys.argv[1], timeout=1).read().decode().strip())',
-    '  except Exception: print("-")',
-  ].join('\n');
-  const r = await execInNamespace(ns(node), ['python3', '-c', script, url, String(count)], { stdio: 'pipe' });
-  return (r.stdout ?? '').trim().split('\n');
-}
-
-async function serversUp(): Promise<void> {
-  for (const end = Date.now() + 10_000; Date.now() < end; await sleep(200)) {
-    const a = await pages('client', 'http://[fd00:244::2]:8080/index.html', 1);
-    const b = await pages('client', 'http://[fd00:244::3]:8080/index.html', 1);
-    if (a[0] === 'web-a' && b[0] === 'web-b') return;
-  }
-  throw new Error('the pods never served over IPv6');
-}
-
-const counts = (lines: string[]) =>
-  Object.fromEntries([...new Set(lines)].map((l) => [l, lines.filter((x) => x === l).length]));
+const get = (node: string, url: string, count: number) => pages(ns(node), url, count, 1);
+const serversUp = () =>
+  serversAnswer(
+    ns('client'),
+    { 'http://[fd00:244::2]:8080/index.html': 'web-a', 'http://[fd00:244::3]:8080/index.html': 'web-b' },
+    'the pods never served over IPv6',
+  );
 
 describe('IPv6 tables in export --script', () => {
   it("writes node1's IPv6 kube-proxy and policy chains as one ip6tables-restore", () => {
@@ -72,18 +56,18 @@ describe('IPv6 Services, policy and firewall on the real kernel', () => {
     expect(first.ops.some((o) => o.ns === ns('node1') && o.args[0] === 'ip6tables-restore')).toBe(true);
     await serversUp();
 
-    const viaClusterIP = counts(await pages('client', 'http://[fd00:96::20]/index.html', 30));
+    const viaClusterIP = lineCounts(await get('client', 'http://[fd00:96::20]/index.html', 30));
     expect(Object.keys(viaClusterIP).sort()).toEqual(['web-a', 'web-b']);
     // The IPv4 ClusterIP of the same Service still works (iptables), to the same pods.
-    expect(Object.keys(counts(await pages('client', 'http://10.96.0.20/index.html', 20))).sort()).toEqual([
+    expect(Object.keys(lineCounts(await get('client', 'http://10.96.0.20/index.html', 20))).sort()).toEqual([
       'web-a',
       'web-b',
     ]);
 
     // The policy admits role: client only, in each family: stranger is dropped by the default deny.
-    expect(await pages('stranger', 'http://[fd00:96::20]/index.html', 3)).toEqual(['-', '-', '-']);
-    expect(await pages('stranger', 'http://[fd00:244::2]:8080/index.html', 1)).toEqual(['-']);
-    expect(await pages('stranger', 'http://10.244.2.2:8080/index.html', 1)).toEqual(['-']);
+    expect(await get('stranger', 'http://[fd00:96::20]/index.html', 3)).toEqual(['-', '-', '-']);
+    expect(await get('stranger', 'http://[fd00:244::2]:8080/index.html', 1)).toEqual(['-']);
+    expect(await get('stranger', 'http://10.244.2.2:8080/index.html', 1)).toEqual(['-']);
     const v6 = await execInNamespace(ns('node1'), ['ip6tables-save', '-c', '-t', 'filter'], { stdio: 'pipe' });
     expect(v6.stdout).toMatch(/\[[1-9]\d*:\d+\] -A cali-tw-veth-web-a -m comment --comment "default deny/);
 
@@ -103,7 +87,7 @@ describe('IPv6 Services, policy and firewall on the real kernel', () => {
     const second = await t.engine.apply(fewer);
     expect(second.drift).toEqual([]);
     expect(second.ops.map((o) => `${o.ns} ${o.args[0]}`)).toEqual([`${ns('node1')} ip6tables-restore`]);
-    expect(counts(await pages('client', 'http://[fd00:96::20]/index.html', 10))).toEqual({ 'web-b': 10 });
+    expect(lineCounts(await get('client', 'http://[fd00:96::20]/index.html', 10))).toEqual({ 'web-b': 10 });
     expect((await t.engine.apply(fewer)).ops).toEqual([]);
 
     // Without Services, policies and rules, node1's ip6tables go back to the defaults.
@@ -115,7 +99,7 @@ describe('IPv6 Services, policy and firewall on the real kernel', () => {
     expect(third.drift).toEqual([]);
     const empty = await execInNamespace(ns('node1'), ['ip6tables-save'], { stdio: 'pipe' });
     expect(empty.stdout).not.toMatch(/^-A /m);
-    expect(await pages('stranger', 'http://[fd00:244::2]:8080/index.html', 1)).toEqual(['web-a']);
+    expect(await get('stranger', 'http://[fd00:244::2]:8080/index.html', 1)).toEqual(['web-a']);
 
     await t.engine.destroy(LAB);
     expect(await listNamespaces(PREFIX)).toEqual([]);

@@ -6,7 +6,6 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   SANDBOX_HOST_UID,
-  execInNamespace,
   ownedNamespaceUid,
   pidsInNamespaces,
   processStartTime,
@@ -14,6 +13,7 @@ import {
 } from '@patchbay/kernel';
 import { parseLabText, type Lab } from '@patchbay/topology';
 import { Engine } from './engine.js';
+import { page } from './http-pages.js';
 import { labState } from './lab-state.js';
 import { processDir } from './run-processes.js';
 import { labSandboxGroup } from './sandbox-groups.js';
@@ -55,14 +55,7 @@ function lab(server: string[], host: string[] | null = [HOST_WEB], serverKind = 
 }
 
 /** The page the server node answers, as the client node gets it ('' when nothing answers). */
-async function fetchPage(url = 'http://10.77.0.1/index.html'): Promise<string> {
-  const script =
-    'import urllib.request, sys\ntry:\n  print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode().strip())\nexcept Exception:\n  pass';
-  const r = await execInNamespace(NS('client'), ['python3', '-c', script, url], {
-    stdio: 'pipe',
-  });
-  return (r.stdout ?? '').trim();
-}
+const fetchPage = (url = 'http://10.77.0.1/index.html') => page(NS('client'), url);
 
 async function pageBecomes(expected: string, ms = 8000, url?: string): Promise<string> {
   let page = '';

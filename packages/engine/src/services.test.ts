@@ -5,12 +5,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execInNamespace, listNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
+import { lineCounts, pages, serversAnswer } from './http-pages.js';
 import { scriptFor } from './lab-export.js';
 import { exampleLab, rootSnapshot, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbsvc-';
 const ns = (node: string) => `${PREFIX}k8s-service.${node}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -19,30 +19,13 @@ afterEach(async () => {
   t = undefined;
 });
 
-/** The bodies of `count` fresh connections from `node` to `url`, one per line ("-" for a failure). */
-async function pages(node: string, url: string, count: number): Promise<string[]> {
-  const script = [
-    'import urllib.request, sys',
-    'for _ in range(int(sys.argv[2])):',
-    '  try: print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode().strip())',
-    '  except Exception: print("-")',
-  ].join('\n');
-  const r = await execInNamespace(ns(node), ['python3', '-c', script, url, String(count)], { stdio: 'pipe' });
-  return (r.stdout ?? '').trim().split('\n');
-}
-
-/** Waits until both pods' servers answer on their own addresses (the `run:` processes start async). */
-async function serversUp(): Promise<void> {
-  for (const end = Date.now() + 10_000; Date.now() < end; await sleep(200)) {
-    const a = await pages('client', 'http://10.244.1.2:8080/index.html', 1);
-    const b = await pages('client', 'http://10.244.1.3:8080/index.html', 1);
-    if (a[0] === 'web-a' && b[0] === 'web-b') return;
-  }
-  throw new Error('the pods never served');
-}
-
-const counts = (lines: string[]) =>
-  Object.fromEntries([...new Set(lines)].map((l) => [l, lines.filter((x) => x === l).length]));
+const get = (node: string, url: string, count: number) => pages(ns(node), url, count);
+const serversUp = () =>
+  serversAnswer(
+    ns('client'),
+    { 'http://10.244.1.2:8080/index.html': 'web-a', 'http://10.244.1.3:8080/index.html': 'web-b' },
+    'the pods never served',
+  );
 
 describe('Services in export --script', () => {
   it("writes the node's kube-proxy chains as one iptables-restore", () => {
@@ -66,20 +49,20 @@ describe('Services on the real kernel', () => {
     expect(first.drift).toEqual([]);
     await serversUp();
 
-    const viaClusterIP = await pages('client', 'http://10.96.0.10/index.html', 40);
-    const spread = counts(viaClusterIP);
+    const viaClusterIP = await get('client', 'http://10.96.0.10/index.html', 40);
+    const spread = lineCounts(viaClusterIP);
     expect(Object.keys(spread).sort()).toEqual(['web-a', 'web-b']); // every connection answered, by both
     expect(spread['web-a']).toBeGreaterThanOrEqual(5); // 1/2 each: fewer than 5 of 40 is p < 1e-6
     expect(spread['web-b']).toBeGreaterThanOrEqual(5);
 
     // NodePort: from outside the node, to the node's own address.
-    const viaNodePort = counts(await pages('outside', 'http://192.168.50.1:30080/index.html', 20));
+    const viaNodePort = lineCounts(await get('outside', 'http://192.168.50.1:30080/index.html', 20));
     expect(Object.keys(viaNodePort).sort()).toEqual(['web-a', 'web-b']);
 
     // Hairpin: web-a reaching its own Service sometimes lands on itself; KUBE-MARK-MASQ makes the
     // reply come back through the node (without it, web-a would answer itself from 10.244.1.2),
     // and its bridge port's hairpin mode lets the DNATed frame out by the port it came in by.
-    const hairpin = counts(await pages('web-a', 'http://10.96.0.10/index.html', 20));
+    const hairpin = lineCounts(await get('web-a', 'http://10.96.0.10/index.html', 20));
     expect(hairpin['-']).toBeUndefined();
     expect(hairpin['web-a']).toBeGreaterThan(0);
 
@@ -93,7 +76,7 @@ describe('Services on the real kernel', () => {
     const second = await t.engine.apply(fewer);
     expect(second.drift).toEqual([]);
     expect(second.ops.map((o) => `${o.ns} ${o.kind}`)).toEqual([`${ns('node1')} nat`]);
-    expect(counts(await pages('client', 'http://10.96.0.10/index.html', 20))).toEqual({ 'web-b': 20 });
+    expect(lineCounts(await get('client', 'http://10.96.0.10/index.html', 20))).toEqual({ 'web-b': 20 });
     expect((await t.engine.apply(fewer)).ops).toEqual([]);
 
     await t.engine.destroy('k8s-service');
@@ -120,7 +103,7 @@ describe('Services on the implicit host', () => {
     expect(r.drift).toEqual([]);
     expect(r.ops.some((o) => o.ns === ns('_host') && o.kind === 'nat')).toBe(true);
     await serversUp();
-    expect(Object.keys(counts(await pages('client', 'http://10.96.0.10/index.html', 20))).sort()).toEqual([
+    expect(Object.keys(lineCounts(await get('client', 'http://10.96.0.10/index.html', 20))).sort()).toEqual([
       'web-a',
       'web-b',
     ]);

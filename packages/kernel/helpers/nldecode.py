@@ -20,12 +20,13 @@ import json
 import struct
 import sys
 
-RTM_NEWLINK, RTM_DELLINK = 16, 17
-RTM_NEWADDR, RTM_DELADDR = 20, 21
-RTM_NEWROUTE, RTM_DELROUTE = 24, 25
+# The attribute walk and the message constants are rtnl.py's, shared with the executor's reads.
+from rtnl import (AF_INET, AF_INET6, NLM_F_REPLACE, RTM_DELADDR, RTM_DELROUTE, RTM_NEWADDR, RTM_NEWLINK,
+                  RTM_NEWROUTE, parse_attrs, u32)
+
+RTM_DELLINK = 17
 RTM_NEWNEIGH, RTM_DELNEIGH = 28, 29
-AF_INET, AF_INET6, AF_BRIDGE = 2, 10, 7
-NLM_F_REPLACE = 0x100
+AF_BRIDGE = 7
 FAMILY = {AF_INET: "inet", AF_INET6: "inet6", AF_BRIDGE: "bridge"}
 
 IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS = 1, 2, 8
@@ -36,28 +37,12 @@ NDA_DST, NDA_LLADDR, NDA_VLAN, NDA_MASTER = 1, 2, 5, 9
 MAX_OBJECTS = 512
 
 
-def attrs(data: bytes, pos: int, end: int) -> dict:
-    """Netlink attributes (type → payload) in data[pos:end]; the nested/byte-order bits are masked off."""
-    out = {}
-    while pos + 4 <= end:
-        alen, atype = struct.unpack_from("=HH", data, pos)
-        if alen < 4 or pos + alen > end:
-            break
-        out[atype & 0x3FFF] = data[pos + 4 : pos + alen]
-        pos += (alen + 3) & ~3
-    return out
-
-
 def ip_text(raw: bytes) -> str | None:
     if len(raw) == 4:
         return str(ipaddress.IPv4Address(raw))
     if len(raw) == 16:
         return str(ipaddress.IPv6Address(raw))
     return None
-
-
-def u32(raw: bytes | None) -> int | None:
-    return struct.unpack("=I", raw[:4])[0] if raw is not None and len(raw) >= 4 else None
 
 
 def decode_addr(mtype: int, data: bytes, off: int, length: int) -> dict | None:
@@ -67,7 +52,7 @@ def decode_addr(mtype: int, data: bytes, off: int, length: int) -> dict | None:
     family, prefixlen, flags8, scope, index = struct.unpack_from("=BBBBi", data, off + 16)
     if family not in (AF_INET, AF_INET6):
         return None
-    a = attrs(data, off + 24, off + length)
+    a = parse_attrs(data, off + 24, off + length)
     local = ip_text(a.get(IFA_LOCAL) or a.get(IFA_ADDRESS) or b"")
     if local is None:
         return None
@@ -91,7 +76,7 @@ def decode_route(mtype: int, nlflags: int, data: bytes, off: int, length: int) -
     family, dst_len, src_len, tos, table, protocol, scope, rtype, flags = struct.unpack_from("=BBBBBBBBI", data, off + 16)
     if family not in (AF_INET, AF_INET6) or src_len or tos:
         return None  # source-specific and TOS routes: not shown apart by the views, read instead
-    a = attrs(data, off + 28, off + length)
+    a = parse_attrs(data, off + 28, off + length)
     if RTA_MULTIPATH in a or RTA_VIA in a:
         return None
     r = {
@@ -129,7 +114,7 @@ def decode_neigh(mtype: int, data: bytes, off: int, length: int) -> dict | None:
     index, state, flags, ntype = struct.unpack_from("=iHBB", data, off + 20)
     if family not in (AF_INET, AF_INET6, AF_BRIDGE):
         return None
-    a = attrs(data, off + 28, off + length)
+    a = parse_attrs(data, off + 28, off + length)
     n = {
         "t": "neigh",
         "op": "new" if mtype == RTM_NEWNEIGH else "del",

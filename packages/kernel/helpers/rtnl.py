@@ -71,12 +71,13 @@ def nested(kind: int, *children: bytes) -> bytes:
 
 
 def parse_attrs(buf: bytes, off: int = 0, end: int | None = None) -> dict:
-    """type -> payload (the first of each type; lists are not needed here)."""
+    """type -> payload (the first of each type; lists are not needed here), the nested and
+    byte-order bits masked off; stops at an attribute that is too short or runs past `end`."""
     out: dict = {}
     end = len(buf) if end is None else end
     while off + 4 <= end:
         n, kind = struct.unpack_from("=HH", buf, off)
-        if n < 4:
+        if n < 4 or off + n > end:
             break
         out.setdefault(kind & NLA_TYPE_MASK, buf[off + 4 : off + n])
         off += align(n)

@@ -41,6 +41,24 @@ const NEWFDB =
 const NEWADDR6 =
   '480000001400000000000000000000000a408200040000001400010020010db800000000000000000000000514000600ffffffffffffffff3a234a003a234a000800080082000000';
 
+/** A decoded route message: 10.9.0.0/16 via 10.1.2.1 on ifindex 4, unless `over` says otherwise. */
+const routeMessage = (over: Partial<Extract<DecodedObject, { t: 'route' }>>): DecodedObject => ({
+  t: 'route',
+  op: 'new',
+  replace: false,
+  family: 'inet',
+  dst_len: 16,
+  table: 254,
+  protocol: 3,
+  scope: 0,
+  type: 1,
+  flags: 0,
+  dst: '10.9.0.0',
+  gateway: '10.1.2.1',
+  oif: 4,
+  ...over,
+});
+
 describe('nldecode.py on captured messages', () => {
   it('decodes addresses, routes, neighbours and FDB entries', async () => {
     const [addr, route, local, neigh, fdb, addr6] = await decode(
@@ -57,24 +75,7 @@ describe('nldecode.py on captured messages', () => {
       ],
       opaque: 0,
     });
-    expect(route!.objects).toEqual([
-      {
-        t: 'route',
-        op: 'new',
-        replace: false,
-        family: 'inet',
-        dst_len: 16,
-        table: 254,
-        protocol: 3,
-        scope: 0,
-        type: 1,
-        flags: 0,
-        dst: '10.9.0.0',
-        gateway: '10.1.2.1',
-        oif: 4,
-        metric: 7,
-      },
-    ]);
+    expect(route!.objects).toEqual([routeMessage({ metric: 7 })]);
     expect(local!.objects[0]).toMatchObject({ table: 255, type: 2, scope: 254, dst: '10.1.2.3', prefsrc: '10.1.2.3' });
     expect(neigh!.objects).toEqual([
       {
@@ -161,41 +162,24 @@ function kept(): { state: NamespaceState; tables: LiveTables } {
 }
 
 describe('patchLiveRead', () => {
-  const route = (over: Partial<Extract<DecodedObject, { t: 'route' }>>): DecodedObject => ({
-    t: 'route',
-    op: 'new',
-    replace: false,
-    family: 'inet',
-    dst_len: 16,
-    table: 254,
-    protocol: 3,
-    scope: 0,
-    type: 1,
-    flags: 0,
-    dst: '10.9.0.0',
-    gateway: '10.1.2.1',
-    oif: 4,
-    ...over,
-  });
-
   it('adds, replaces and deletes routes; the desired-state routes follow the main table', () => {
     const k = kept();
-    expect(patchLiveRead(k.state, k.tables, [route({})])).toBe(true);
+    expect(patchLiveRead(k.state, k.tables, [routeMessage({})])).toBe(true);
     expect(k.state.routes).toEqual([{ to: '10.9.0.0/16', via: '10.1.2.1', dev: 'd0' }]);
-    expect(patchLiveRead(k.state, k.tables, [route({ replace: true, gateway: '10.1.2.2' })])).toBe(true);
+    expect(patchLiveRead(k.state, k.tables, [routeMessage({ replace: true, gateway: '10.1.2.2' })])).toBe(true);
     expect(k.state.routes).toEqual([{ to: '10.9.0.0/16', via: '10.1.2.2', dev: 'd0' }]);
     expect(k.tables.routes.map((r) => r.to)).toEqual(['10.1.2.0/24', '10.9.0.0/16']);
     // a deleted route kept otherwise than the message says: read instead
-    expect(patchLiveRead(k.state, k.tables, [route({ op: 'del', gateway: '10.1.2.7' })])).toBe(false);
+    expect(patchLiveRead(k.state, k.tables, [routeMessage({ op: 'del', gateway: '10.1.2.7' })])).toBe(false);
     const k2 = kept();
-    patchLiveRead(k2.state, k2.tables, [route({})]);
-    expect(patchLiveRead(k2.state, k2.tables, [route({ op: 'del' })])).toBe(true);
+    patchLiveRead(k2.state, k2.tables, [routeMessage({})]);
+    expect(patchLiveRead(k2.state, k2.tables, [routeMessage({ op: 'del' })])).toBe(true);
     expect(k2.state.routes).toEqual([]);
     // routes of table local come after main's, and are not desired state
     expect(
       patchLiveRead(k2.state, k2.tables, [
-        route({ table: 255, type: 2, dst: '10.1.2.3', dst_len: 32, gateway: undefined, protocol: 2 }),
-        route({ dst: '10.8.0.0' }),
+        routeMessage({ table: 255, type: 2, dst: '10.1.2.3', dst_len: 32, gateway: undefined, protocol: 2 }),
+        routeMessage({ dst: '10.8.0.0' }),
       ]),
     ).toBe(true);
     expect(k2.tables.routes.map((r) => `${r.table} ${r.to}`)).toEqual([

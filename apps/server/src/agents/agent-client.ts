@@ -1,16 +1,50 @@
 // The coordinator's calls to an agent's API: the agent's own REST routes (the same table as the
-// coordinator's), opened with the agent secret. The answer is passed on as it is: its status, its
-// content type and its bytes.
+// coordinator's), opened with the agent secret, the coordinator's certificate (mTLS: tls.ts), or
+// both. The answer is passed on as it is: its status, its content type and its bytes.
 //
-// Through node:http(s) with a keep-alive pool per protocol, not `fetch`: every lab request of a
-// student (`GET …/state` several times a second per page) is forwarded, and fetch's streams cost
-// about twice the CPU and wall time per request on this machine (a loopback GET: ~1 ms against
-// ~2–4 ms, measured under load). The pool keeps connections to each agent open between requests
-// (no TCP handshake per request); a request that finds its kept connection closed by the agent at
-// that very moment (ECONNRESET on a reused socket) is sent once more on a fresh one.
+// Through node:http(s) with a keep-alive pool, not `fetch`: every lab request of a student (`GET
+// …/state` several times a second per page) is forwarded, and fetch's streams cost about twice the
+// CPU and wall time per request on this machine (a loopback GET: ~1 ms against ~2–4 ms, measured
+// under load). The pool keeps connections to each agent open between requests (no TCP handshake
+// per request); a request that finds its kept connection closed by the agent at that very moment
+// (ECONNRESET on a reused socket) is sent once more on a fresh one. With mTLS, tls-request.ts's
+// pools (one per agent identity) do the same.
 import http from 'node:http';
 import https from 'node:https';
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import { HttpError } from '../http-error.js';
+import { type AgentTls, clientTlsOptions } from './tls.js';
+import { tlsRequest } from './tls-request.js';
+
+/**
+ * How this coordinator proves itself to agents, and they to it: PATCHBAY_AGENT_SECRET, the mTLS
+ * certificates (PATCHBAY_AGENT_TLS_*), or both (then an agent requires both). A coordinator with
+ * neither takes no agent (`app.agentLink` undefined).
+ */
+export interface AgentLink {
+  secret?: string;
+  tls?: AgentTls;
+}
+
+/** socket.io-client options for a connection to the agent `name` (stream relay, exercise feed). */
+export function agentSocketOptions(
+  link: AgentLink,
+  name: string,
+  auth: Record<string, string> = {},
+): Partial<ManagerOptions & SocketOptions> {
+  const tls = link.tls ? clientTlsOptions(link.tls, { role: 'agent', name }) : undefined;
+  return {
+    path: '/socket.io/',
+    auth: { ...(link.secret !== undefined ? { token: link.secret } : {}), ...auth },
+    transports: ['websocket'],
+    reconnection: false,
+    // Passed on to the WebSocket's TLS connection (engine.io-client picks ca, cert, key,
+    // rejectUnauthorized and checkServerIdentity; its types list PEM strings).
+    ...(tls
+      ? { ...tls, ca: tls.ca.toString('utf8'), cert: tls.cert.toString('utf8'), key: tls.key.toString('utf8') }
+      : {}),
+  };
+}
 
 export interface AgentAnswer {
   status: number;
@@ -26,14 +60,14 @@ const POOL = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, scheduling: 
 const httpPool = new http.Agent(POOL);
 const httpsPool = new https.Agent(POOL);
 
-interface AgentRequest {
+interface PlainRequest {
   method: string;
-  path: string;
+  headers: Record<string, string>;
   body?: string;
-  contentType?: string;
 }
 
-function send(url: URL, secret: string, request: AgentRequest, retried = false): Promise<AgentAnswer> {
+/** One request without mTLS (the secret alone), over the keep-alive pool of its protocol. */
+function plainRequest(url: URL, request: PlainRequest, retried = false): Promise<AgentAnswer> {
   const tls = url.protocol === 'https:';
   const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
   return new Promise<AgentAnswer>((resolve, reject) => {
@@ -42,12 +76,7 @@ function send(url: URL, secret: string, request: AgentRequest, retried = false):
       {
         method: request.method,
         agent: tls ? httpsPool : httpPool,
-        headers: {
-          authorization: `Bearer ${secret}`,
-          ...(body !== undefined
-            ? { 'content-type': request.contentType ?? 'application/json', 'content-length': body.length }
-            : {}),
-        },
+        headers: { ...request.headers, ...(body !== undefined ? { 'content-length': String(body.length) } : {}) },
         signal: AbortSignal.timeout(TIMEOUT_MS),
       },
       (res) => {
@@ -66,7 +95,7 @@ function send(url: URL, secret: string, request: AgentRequest, retried = false):
     req.on('error', (e: NodeJS.ErrnoException) => {
       // The agent closed the kept connection as this request was put on it: once more, on a new one.
       if (req.reusedSocket && e.code === 'ECONNRESET' && !retried)
-        send(url, secret, request, true).then(resolve, reject);
+        plainRequest(url, request, true).then(resolve, reject);
       else reject(e);
     });
     req.end(body);
@@ -75,11 +104,27 @@ function send(url: URL, secret: string, request: AgentRequest, retried = false):
 
 export async function callAgent(
   agent: { name: string; address: string },
-  secret: string,
-  request: AgentRequest,
+  link: AgentLink,
+  request: { method: string; path: string; body?: string; contentType?: string },
 ): Promise<AgentAnswer> {
+  const headers: Record<string, string> = {
+    ...(link.secret !== undefined ? { authorization: `Bearer ${link.secret}` } : {}),
+    ...(request.body !== undefined ? { 'content-type': request.contentType ?? 'application/json' } : {}),
+  };
   try {
-    return await send(new URL(request.path, agent.address), secret, request);
+    const url = new URL(request.path, agent.address);
+    if (link.tls)
+      return await tlsRequest(link.tls, { role: 'agent', name: agent.name }, url, {
+        method: request.method,
+        headers,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        timeoutMs: TIMEOUT_MS,
+      });
+    return await plainRequest(url, {
+      method: request.method,
+      headers,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+    });
   } catch (e) {
     throw new HttpError(
       502,
@@ -90,8 +135,12 @@ export async function callAgent(
 }
 
 /** Calls the agent and parses its JSON answer; throws for an answer that is not 2xx. */
-export async function agentJson<T>(agent: { name: string; address: string }, secret: string, path: string): Promise<T> {
-  const a = await callAgent(agent, secret, { method: 'GET', path });
+export async function agentJson<T>(
+  agent: { name: string; address: string },
+  link: AgentLink,
+  path: string,
+): Promise<T> {
+  const a = await callAgent(agent, link, { method: 'GET', path });
   if (a.status < 200 || a.status > 299)
     throw new HttpError(502, 'agent-failed', `the agent ${agent.name} answered ${a.status} to GET ${path}`);
   return JSON.parse(a.body.toString('utf8')) as T;

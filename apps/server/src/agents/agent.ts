@@ -1,7 +1,10 @@
 // `patchbay agent`: a lab host. The same server as `patchbay serve` — engine, watchers, pings,
 // captures, terminals, check runs — serving its API on its own port (default 7071) to coordinators
 // only: its one instructor token is the agent secret, so only a holder of PATCHBAY_AGENT_SECRET
-// (a coordinator) may call it. It recovers its labs at start (an agent restarted with the same name
+// (a coordinator) may call it. With mTLS (PATCHBAY_AGENT_TLS_*: tls.ts) it serves HTTPS and admits
+// only clients with a certificate signed by the agents' CA; every route but the public health check
+// also needs that certificate to be a coordinator's (with the secret set too: and the secret). It
+// beats to the coordinators' agent port with its own certificate. It recovers its labs at start (an agent restarted with the same name
 // re-adopts or cleans the labs it held: `recover`), then registers with the coordinator and beats
 // every ~2 s (heartbeat.ts). Its own database (SQLite in PATCHBAY_DATA) keeps its lab documents.
 import { Engine } from '@patchbay/engine';
@@ -13,7 +16,10 @@ import { hostPolicy } from '../request-origin.js';
 import { openStore } from '../store/store.js';
 import { isLoopback } from '../start.js';
 import { coordinatorUrls, Heartbeat } from './heartbeat.js';
+import { randomBytes } from 'node:crypto';
 import { agentSecretFromEnv } from './secret.js';
+import { agentTlsFromEnv, serverTlsOptions, TLS_ENV } from './tls.js';
+import { closeTlsPools } from './tls-request.js';
 
 export interface AgentStartOptions {
   /** The coordinator's address (http(s)://host:port), or several replicas' separated by commas. */
@@ -23,7 +29,7 @@ export interface AgentStartOptions {
   drain?: boolean;
   port?: number;
   host?: string;
-  /** Where coordinators reach this agent (default http://HOST:PORT; PATCHBAY_AGENT_ADVERTISE). */
+  /** Where coordinators reach this agent (default http(s)://HOST:PORT; PATCHBAY_AGENT_ADVERTISE). */
   advertise?: string;
 }
 
@@ -56,7 +62,20 @@ export async function startAgent(opts: AgentStartOptions): Promise<void> {
   const problem = agentOptionsProblem(opts);
   if (problem) throw new Error(problem);
   const secret = agentSecretFromEnv(process.env);
-  if (!secret) throw new Error('PATCHBAY_AGENT_SECRET is not set: an agent needs the secret its coordinators hold');
+  // Bad certificate files stop the start here, before anything runs.
+  const tls = agentTlsFromEnv(process.env, { role: 'agent', name: opts.name });
+  if (!secret && !tls)
+    throw new Error(
+      `PATCHBAY_AGENT_SECRET is not set: an agent needs the secret its coordinators hold, or mTLS (${TLS_ENV.ca}, ${TLS_ENV.cert}, ${TLS_ENV.key})`,
+    );
+  if (tls && opts.advertise?.startsWith('http:'))
+    throw new Error(`--advertise ${opts.advertise}: with mTLS the agent serves HTTPS, so its address is https://…`);
+  if (tls)
+    for (const c of coordinatorUrls(opts.coordinator))
+      if (!c.startsWith('https:'))
+        throw new Error(
+          `--coordinator ${c}: with mTLS agents beat to the coordinators' agent port over HTTPS (https://host:7075)`,
+        );
   const port = opts.port ?? AGENT_PORT;
   const host = opts.host ?? '127.0.0.1';
   const limits = limitsFromEnv();
@@ -66,22 +85,31 @@ export async function startAgent(opts: AgentStartOptions): Promise<void> {
   const store = openStore(engine.settings.dataDir);
   let heartbeat: Heartbeat | undefined;
   try {
-    await store.tokens.setInstructor(secret); // the coordinators' key to this agent's API
+    // The coordinators' key to this agent's API: the secret; with mTLS alone a token nobody is
+    // told (their certificate is their key then).
+    const adminToken = secret ?? randomBytes(32).toString('base64url');
+    await store.tokens.setInstructor(adminToken);
     const report = await engine.recover();
     const app = await buildApp({
       engine,
       store,
-      adminToken: secret,
+      adminToken,
       limits,
       logger,
       hostPolicy: policy,
-      agents: { localAgent: opts.name },
+      ...(tls ? { https: serverTlsOptions(tls) } : {}),
+      agents: { localAgent: opts.name, ...(tls ? { callerCertificates: { alone: secret === undefined } } : {}) },
     });
+    if (tls)
+      app.server.on('tlsClientError', (err: Error) =>
+        app.log.debug({ err: err.message }, 'a client without a coordinator certificate was refused'),
+      );
     let closing = false;
     const shutdown = async (why: string, code = 0) => {
       if (closing) return;
       closing = true;
       heartbeat?.stop();
+      closeTlsPools();
       app.log.info(`${why}: shutting down (labs keep running)`);
       try {
         await app.close();
@@ -96,21 +124,23 @@ export async function startAgent(opts: AgentStartOptions): Promise<void> {
     await app.listen({ port, host });
     const address = app.server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
-    if (!isLoopback(host))
+    if (!tls && !isLoopback(host))
       app.log.warn(
         { host },
-        `agent API on ${host} over plain HTTP: keep it on a network only coordinators reach (docs/deploy.md)`,
+        `agent API on ${host} over plain HTTP: keep it on a network only coordinators reach, or use mTLS (docs/deploy.md)`,
       );
     app.log.info(
       { recovery: report },
       `agent ${opts.name}: ${report.adopted.length} lab(s) adopted, ${report.cleaned.length} cleaned`,
     );
     const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const scheme = tls ? 'https' : 'http';
     heartbeat = new Heartbeat({
       coordinator: opts.coordinator,
-      secret,
+      ...(secret ? { secret } : {}),
+      ...(tls ? { tls } : {}),
       name: opts.name,
-      address: opts.advertise ?? `http://${shown}:${actualPort}`,
+      address: opts.advertise ?? `${scheme}://${shown}:${actualPort}`,
       draining: opts.drain === true,
       engine,
       log: {
@@ -125,7 +155,7 @@ export async function startAgent(opts: AgentStartOptions): Promise<void> {
       },
     });
     heartbeat.start();
-    process.stdout.write(`\nPatchbay agent ${opts.name}: listening on http://${shown}:${actualPort}\n\n`);
+    process.stdout.write(`\nPatchbay agent ${opts.name}: listening on ${scheme}://${shown}:${actualPort}\n\n`);
   } catch (e) {
     heartbeat?.stop();
     await engine.close();

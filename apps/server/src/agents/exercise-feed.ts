@@ -1,7 +1,7 @@
 // The check runs of followed labs held by remote agents, pushed to the coordinator as they happen.
 // A lab on an agent changes in the agent's kernel, so only the agent sees it change: the coordinator
 // follows each such lab as any browser follows an exercise — `exercise:subscribe` over a socket.io
-// connection of its own to the agent (one per agent, opened with the agent secret). Following it
+// connection of its own to the agent (one per agent, opened over the agent link: secret, certificates or both). Following it
 // makes the agent watch the lab, so the agent's own exercise hub runs its checks on every trigger
 // it sees, with its own scheduler (overtaking, urgent before background): a kernel change, an apply,
 // Enter in a terminal (relayed terminals run on the agent), and its periodic tick. Each run comes
@@ -22,6 +22,7 @@
 import type { CheckRun } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { type AgentLink, agentSocketOptions } from './agent-client.js';
 
 /** After a feed connection dropped: its labs are followed again (the holder looked up afresh). */
 export const RECONNECT_MS = 2000;
@@ -50,7 +51,7 @@ export class RemoteExerciseFeed {
 
   constructor(
     private readonly app: FastifyInstance,
-    private readonly secret: string,
+    private readonly link: AgentLink,
     private readonly onRun: (lab: string, run: CheckRun) => void,
   ) {}
 
@@ -125,12 +126,7 @@ export class RemoteExerciseFeed {
   private feedTo(agent: { name: string; address: string }): AgentFeed {
     const known = this.feeds.get(agent.name);
     if (known) return known;
-    const socket = connect(agent.address, {
-      path: '/socket.io/',
-      auth: { token: this.secret },
-      transports: ['websocket'],
-      reconnection: false,
-    });
+    const socket = connect(agent.address, agentSocketOptions(this.link, agent.name));
     const feed: AgentFeed = { socket, labs: new Set(), subscribed: new Set(), asking: new Set(), again: new Set() };
     this.feeds.set(agent.name, feed);
     socket.on('connect', () => {

@@ -1,5 +1,5 @@
 // Where a class lab's exercise runs: the local engine, or the remote agent that holds the lab
-// (agents/placement.ts), driven through the agent's own exercise routes with the agent secret —
+// (agents/placement.ts), driven through the agent's own exercise routes over the agent link (secret, certificates or both) —
 // start from the session's scenario text, reset, check runs, destroy. The coordinator keeps
 // everything of the class (students, runs, hints, events); the agent only holds the lab.
 import { EngineError, exerciseOf, resetExercise, startExercise } from '@patchbay/engine';
@@ -8,7 +8,7 @@ import type { Scenario } from '@patchbay/scenarios';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-error.js';
 import type { AgentRecord } from '../store/store.js';
-import { callAgent } from './agent-client.js';
+import { type AgentLink, callAgent } from './agent-client.js';
 
 export interface ExerciseHost {
   /** The agent's name. */
@@ -65,9 +65,9 @@ export function localExerciseHost(app: FastifyInstance, name: string): ExerciseH
   };
 }
 
-export function remoteExerciseHost(agent: AgentRecord, secret: string): ExerciseHost {
+export function remoteExerciseHost(agent: AgentRecord, link: AgentLink): ExerciseHost {
   const call = async (method: string, path: string, body?: unknown) => {
-    const answer = await callAgent(agent, secret, {
+    const answer = await callAgent(agent, link, {
       method,
       path,
       ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' }),
@@ -124,7 +124,8 @@ export function remoteExerciseHost(agent: AgentRecord, secret: string): Exercise
 
 /** The host of a class lab: its placement's agent; the local engine when no remote agent holds it. */
 export async function exerciseHostOf(app: FastifyInstance, lab: string): Promise<ExerciseHost> {
-  const holder = app.agentSecret === undefined ? undefined : await app.placement.holderOf(lab);
-  if (holder?.kind === 'remote') return remoteExerciseHost(holder.agent, app.agentSecret!);
+  const link = app.agentLink;
+  const holder = link === undefined ? undefined : await app.placement.holderOf(lab);
+  if (holder?.kind === 'remote' && link) return remoteExerciseHost(holder.agent, link);
   return localExerciseHost(app, holder?.name ?? app.agents.localName ?? 'local');
 }

@@ -16,6 +16,8 @@ import {
 } from '@patchbay/protocol';
 import { Value } from '@sinclair/typebox/value';
 import { agentLoad } from './report.js';
+import type { AgentTls } from './tls.js';
+import { tlsRequest } from './tls-request.js';
 
 /** The coordinator addresses of a `--coordinator` value: one URL, or several separated by commas. */
 export function coordinatorUrls(value: string): string[] {
@@ -28,7 +30,10 @@ export function coordinatorUrls(value: string): string[] {
 export interface HeartbeatOptions {
   /** One coordinator address, or several separated by commas (coordinatorUrls). */
   coordinator: string;
-  secret: string;
+  /** PATCHBAY_AGENT_SECRET, sent as a bearer token (with mTLS too when both are set). */
+  secret?: string;
+  /** mTLS: this agent's certificate, presented to the coordinators' agent port (whose certificate must be a coordinator's). */
+  tls?: AgentTls;
   name: string;
   address: string;
   draining: boolean;
@@ -132,16 +137,40 @@ export class Heartbeat {
   }
 
   private async sendTo(coordinator: string, body: AgentHeartbeat): Promise<AgentHeartbeatReply> {
-    const res = await fetch(new URL('/api/agents/heartbeat', coordinator), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.secret}` },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(Math.max(1000, this.periodMs)),
-    });
-    const answer: unknown = await res.json().catch(() => undefined);
-    if (!res.ok) {
+    const url = new URL('/api/agents/heartbeat', coordinator);
+    const headers = {
+      'content-type': 'application/json',
+      ...(this.opts.secret !== undefined ? { authorization: `Bearer ${this.opts.secret}` } : {}),
+    };
+    const timeoutMs = Math.max(1000, this.periodMs);
+    let status: number;
+    let answer: unknown;
+    if (this.opts.tls) {
+      const r = await tlsRequest(this.opts.tls, { role: 'coordinator' }, url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        timeoutMs,
+      });
+      status = r.status;
+      try {
+        answer = JSON.parse(r.body.toString('utf8'));
+      } catch {
+        answer = undefined;
+      }
+    } else {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = res.status;
+      answer = await res.json().catch(() => undefined);
+    }
+    if (status < 200 || status > 299) {
       const a = (answer ?? {}) as { code?: unknown; error?: unknown };
-      throw Object.assign(new Error(`${res.status} ${typeof a.error === 'string' ? a.error : res.statusText}`), {
+      throw Object.assign(new Error(`${status} ${typeof a.error === 'string' ? a.error : 'refused'}`), {
         code: typeof a.code === 'string' ? a.code : undefined,
       });
     }

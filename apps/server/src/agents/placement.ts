@@ -27,7 +27,7 @@ export class Placement {
     private readonly store: Store,
     private readonly engine: Engine,
     private readonly registry: AgentRegistry,
-    /** Whether remote agents may register (PATCHBAY_AGENT_SECRET is set); without, every lab is local. */
+    /** Whether remote agents may register (an agent link: PATCHBAY_AGENT_SECRET or PATCHBAY_AGENT_TLS_*); without, every lab is local. */
     private readonly remote: boolean,
   ) {}
 

@@ -1,7 +1,7 @@
 // The live streams of labs held by remote agents, relayed: the browser talks only to the
 // coordinator, which passes each lab-scoped event (pings, tables, captures, terminals) of a lab on a
 // remote agent to that agent over a socket.io connection of its own — one per browser connection
-// and agent, opened with the agent secret at the first such event — and passes every event the agent
+// and agent, opened over the agent link (secret, certificates or both) at the first such event — and passes every event the agent
 // sends back to the browser connection. The flow control goes through end to end: an event the
 // agent sends with an ack (terminal output, capture lines, table deltas) is acknowledged to the
 // agent only when the browser acknowledged it, so the agent's own bounded outboxes hold back what
@@ -22,6 +22,7 @@ import type { LiveAck, TerminalExit } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import type { LiveSocket } from '../live/socket.js';
+import { type AgentLink, agentSocketOptions } from './agent-client.js';
 
 /** Client events that start a stream or subscription, and name the lab. */
 const LAB_EVENTS = new Set(['ping:start', 'tables:subscribe', 'tables:unsubscribe', 'capture:start', 'terminal:open']);
@@ -51,7 +52,7 @@ const capturesByCoordinator = new Map<string, RelayedStream>();
 /** At most this many remembered (oldest forgotten first): bounds memory over a long class. */
 const MAX_CAPTURES = 10_000;
 
-export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: string): void {
+export function relayStreams(app: FastifyInstance, socket: LiveSocket, link: AgentLink): void {
   const upstreams = new Map<string, ClientSocket>();
   const caller = socket.data.scope;
   const student = caller.role === 'student' ? caller.lab : undefined;
@@ -65,13 +66,8 @@ export function relayStreams(app: FastifyInstance, socket: LiveSocket, secret: s
   const upstreamTo = (agent: { name: string; address: string }): ClientSocket => {
     let up = upstreams.get(agent.name);
     if (up) return up;
-    up = connect(agent.address, {
-      path: '/socket.io/',
-      // A student's connection: the agent applies their lab's capture read budget (it sees an instructor).
-      auth: { token: secret, ...(student ? { readBudgetOf: student } : {}) },
-      transports: ['websocket'],
-      reconnection: false,
-    });
+    // A student's connection: the agent applies their lab's capture read budget (it sees an instructor).
+    up = connect(agent.address, agentSocketOptions(link, agent.name, student ? { readBudgetOf: student } : {}));
     upstreams.set(agent.name, up);
     up.onAny((event: string, ...args: unknown[]) => {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as (...a: unknown[]) => void) : undefined;

@@ -86,9 +86,9 @@ export class ExerciseHub {
   ) {
     this.options = { ...EXERCISE_HUB_DEFAULTS, ...options };
     this.feed =
-      app.agentSecret === undefined
+      app.agentLink === undefined
         ? undefined
-        : new RemoteExerciseFeed(app, app.agentSecret, (lab, run) => this.pushed(lab, run));
+        : new RemoteExerciseFeed(app, app.agentLink, (lab, run) => this.pushed(lab, run));
     this.scenarios = new ScenarioSource(app.store, app.engine);
     this.records = new ExerciseRecords(app.store);
     this.realize = new Semaphore(this.options.realizeConcurrency);

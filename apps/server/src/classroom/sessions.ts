@@ -88,7 +88,7 @@ export class Classroom {
   /** Places a student's new lab and starts it there from the session's scenario. */
   private async realizeOnAgent(session: SessionRow, lab: string): Promise<void> {
     const scenario = this.exercises.scenarios.ofSession(session);
-    if (this.app.agentSecret === undefined) {
+    if (this.app.agentLink === undefined) {
       await startExercise(this.app.engine, scenario, { lab });
       return;
     }

@@ -19,13 +19,43 @@ const run = (passed: number, at: string): CheckRun => ({
 
 /** A well-formed token (16+ base64url characters): the store refuses any other. */
 const tok = (n: number): string => `student-token-${n}-0123456789`;
+/** What undoes each migration from 4 on, newest first: a test turns a fresh database into one
+ *  written before migration N by running the undo of every migration from the newest down to N. */
+const UNDO: [version: number, sql: string][] = [
+  [
+    6,
+    `DROP TABLE lab_placements;
+     DROP TABLE agents;
+     ALTER TABLE students DROP COLUMN moved_at;
+     ALTER TABLE students DROP COLUMN moved_from;`,
+  ],
+  [
+    5,
+    `ALTER TABLE sessions DROP COLUMN terminals_only;
+     ALTER TABLE students DROP COLUMN api_changes;
+     ALTER TABLE students DROP COLUMN last_api_change_at;
+     ALTER TABLE students DROP COLUMN instructor_reset_at;`,
+  ],
+  [
+    4,
+    `ALTER TABLE sessions DROP COLUMN seat_limit;
+     ALTER TABLE sessions DROP COLUMN locked;
+     ALTER TABLE sessions DROP COLUMN end_reason;`,
+  ],
+];
+const LATEST = UNDO[0]![0];
+const undoDownTo = (version: number): string =>
+  UNDO.filter(([v]) => v > version)
+    .map(([v, sql]) => `${sql}\n     DELETE FROM migrations WHERE version = ${v};`)
+    .join('\n');
+
 describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
   const backend = freshBackendPerTest(kind);
   const open = async (): Promise<Store> => (await backend()).open();
 
   it('keeps sessions by code (any case), students in order with tokens for their lab only', async () => {
     const s = await open();
-    expect(await s.schemaVersion()).toBe(6);
+    expect(await s.schemaVersion()).toBe(LATEST);
     expect(
       await s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: 'id: link-down' }),
     ).toMatchObject({ id: 'a', endedAt: null });
@@ -137,26 +167,11 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
     let s = await db.open();
     await s.sessions.add({ id: 'a', code: 'ABCDEF', scenarioId: 'link-down', scenarioText: '', seatLimit: 5 });
     // Back to version 3, as a database written before migration 4 is.
-    await db.exec(`
-      DROP TABLE lab_placements;
-      DROP TABLE agents;
-      ALTER TABLE students DROP COLUMN moved_at;
-      ALTER TABLE students DROP COLUMN moved_from;
-      DELETE FROM migrations WHERE version = 6;
-      ALTER TABLE sessions DROP COLUMN terminals_only;
-      ALTER TABLE students DROP COLUMN api_changes;
-      ALTER TABLE students DROP COLUMN last_api_change_at;
-      ALTER TABLE students DROP COLUMN instructor_reset_at;
-      DELETE FROM migrations WHERE version = 5;
-      ALTER TABLE sessions DROP COLUMN seat_limit;
-      ALTER TABLE sessions DROP COLUMN locked;
-      ALTER TABLE sessions DROP COLUMN end_reason;
-      DELETE FROM migrations WHERE version = 4;
-    `);
+    await db.exec(undoDownTo(3));
     expect(await s.schemaVersion()).toBe(3);
     await s.close();
     s = await db.open();
-    expect(await s.schemaVersion()).toBe(6);
+    expect(await s.schemaVersion()).toBe(LATEST);
     expect(await s.sessions.get('a')).toMatchObject({
       code: 'ABCDEF',
       seatLimit: null,
@@ -180,22 +195,11 @@ describe.each(STORE_KINDS)('classroom store (%s)', (kind) => {
       max: 5,
       nameKey: studentNameKey,
     });
-    await db.exec(`
-      DROP TABLE lab_placements;
-      DROP TABLE agents;
-      ALTER TABLE students DROP COLUMN moved_at;
-      ALTER TABLE students DROP COLUMN moved_from;
-      DELETE FROM migrations WHERE version = 6;
-      ALTER TABLE sessions DROP COLUMN terminals_only;
-      ALTER TABLE students DROP COLUMN api_changes;
-      ALTER TABLE students DROP COLUMN last_api_change_at;
-      ALTER TABLE students DROP COLUMN instructor_reset_at;
-      DELETE FROM migrations WHERE version = 5;
-    `);
+    await db.exec(undoDownTo(4));
     expect(await s.schemaVersion()).toBe(4);
     await s.close();
     s = await db.open();
-    expect(await s.schemaVersion()).toBe(6);
+    expect(await s.schemaVersion()).toBe(LATEST);
     expect(await s.sessions.get('a')).toMatchObject({ seatLimit: 5, terminalsOnly: false });
     expect(await s.students.get('one')).toMatchObject({
       apiChanges: 0,

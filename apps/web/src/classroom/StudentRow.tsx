@@ -65,24 +65,20 @@ export function StudentRow({
           ))}
         {student.name}
         {changedByStudent && (
-          <span
-            className="badge warn pb-api-changes"
-            title={changedByStudent}
-            data-testid="student-api-changes"
-            data-count={student.apiChanges?.count}
-          >
-            {changedByStudent}
-          </span>
+          <WarnBadge
+            className="pb-api-changes"
+            text={changedByStudent}
+            testid="student-api-changes"
+            data={{ 'data-count': student.apiChanges?.count }}
+          />
         )}
         {moved && (
-          <span
-            className="badge warn pb-moved"
-            title={moved}
-            data-testid="student-moved"
-            data-from={student.moved?.from}
-          >
-            {moved}
-          </span>
+          <WarnBadge
+            className="pb-moved"
+            text={moved}
+            testid="student-moved"
+            data={{ 'data-from': student.moved?.from }}
+          />
         )}
       </th>
       <td>
@@ -155,5 +151,19 @@ export function StudentRow({
         )}
       </td>
     </tr>
+  );
+}
+
+/** A warning badge beside a student's name: its text is its title too, so a cut-off badge can be read whole. */
+function WarnBadge(props: {
+  className: string;
+  text: string;
+  testid: string;
+  data: Record<`data-${string}`, string | number | undefined>;
+}) {
+  return (
+    <span className={`badge warn ${props.className}`} title={props.text} data-testid={props.testid} {...props.data}>
+      {props.text}
+    </span>
   );
 }

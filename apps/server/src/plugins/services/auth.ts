@@ -2,6 +2,9 @@
 // database. Instructors may do everything; a student token covers one lab (given when they join a
 // class session). Every route of the route table but the public ones needs a valid token; the guard
 // below also applies the REST rate limit (plugins/services/limits.ts), keyed by what it found.
+// An agent's API over mTLS (`app.callerCertificates`) also needs, on every route but the public
+// ones, a client certificate the TLS layer verified whose role is a coordinator (agents/tls.ts);
+// without PATCHBAY_AGENT_SECRET that certificate alone makes the caller its instructor.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { instructorTokenProblem } from '../../admin-token.js';
@@ -9,6 +12,7 @@ import { HttpError } from '../../http-error.js';
 import { addressKey } from '../../limits.js';
 import { hashToken, isWellFormedToken, TOKEN_RULE } from '../../store/tokens.js';
 import { sameSecret } from '../../agents/secret.js';
+import { peerFingerprint, peerProblem } from '../../agents/tls.js';
 
 export type Scope = { role: 'instructor' } | { role: 'student'; lab: string };
 
@@ -23,6 +27,11 @@ export interface AuthService {
   scopeCovers(scope: Scope | undefined, name: string): boolean;
   /** Throws 403 unless the request comes from an instructor (`what`: what was asked, for the message). */
   assertInstructor(req: FastifyRequest, what: string): void;
+  /**
+   * An agent's API over mTLS: why the connection's peer is no coordinator (undefined: it is), and
+   * the scope its certificate alone gives. Undefined when the app takes no certificates.
+   */
+  callerCertificate(socket: unknown): { problem?: string; scope?: Scope; key?: string } | undefined;
 }
 
 function bearer(req: FastifyRequest): string | undefined {
@@ -56,6 +65,16 @@ export default fp<{ adminToken: string }>(
       assertInstructor(req, what) {
         if (req.scope?.role !== 'instructor') throw new HttpError(403, 'forbidden', `only an instructor may ${what}`);
       },
+      callerCertificate(socket) {
+        const certs = app.callerCertificates;
+        if (!certs) return undefined;
+        const problem = peerProblem(socket, { role: 'coordinator' });
+        if (problem) return { problem: `only a coordinator may call this agent: ${problem}` };
+        const fingerprint = peerFingerprint(socket);
+        return certs.alone
+          ? { scope: { role: 'instructor' }, ...(fingerprint ? { key: `c:${fingerprint}` } : {}) }
+          : {};
+      },
     };
     app.decorate('auth', auth);
     app.decorateRequest('scope', undefined);
@@ -70,13 +89,21 @@ export default fp<{ adminToken: string }>(
       const token = bearer(req);
       if (access === 'agent') {
         // An agent's route: only the agent secret opens it (never an instructor's or student's token).
-        if (!app.agentSecret)
+        const link = app.agentLink;
+        if (!link)
           throw new HttpError(
             401,
             'unauthorized',
-            'this coordinator takes no agents: PATCHBAY_AGENT_SECRET is not set',
+            'this coordinator takes no agents: PATCHBAY_AGENT_SECRET is not set (nor PATCHBAY_AGENT_TLS_*)',
           );
-        if (token === undefined || !sameSecret(token, app.agentSecret))
+        // With mTLS, agents beat to the agent port, where their certificate is checked (agents/agent-listener.ts).
+        if (link.tls)
+          throw new HttpError(
+            401,
+            'unauthorized',
+            'this coordinator takes agents with certificates (PATCHBAY_AGENT_TLS_*) on its agent port (`serve --agent-port`), not here',
+          );
+        if (token === undefined || link.secret === undefined || !sameSecret(token, link.secret))
           throw new HttpError(
             401,
             'unauthorized',
@@ -84,11 +111,14 @@ export default fp<{ adminToken: string }>(
           );
         return;
       }
-      const scope = token !== undefined ? await auth.scopeFor(token) : undefined;
+      // An agent's API over mTLS: no coordinator certificate, nothing but the public routes.
+      const peer = access === 'public' ? undefined : auth.callerCertificate(req.raw.socket);
+      if (peer?.problem) throw new HttpError(401, 'unauthorized', peer.problem);
+      const scope = peer?.scope ?? (token !== undefined ? await auth.scopeFor(token) : undefined);
       // The rate limit counts before the token is refused: a valid token has its own bucket, a
       // request without one — or with a token nobody issued — is counted against its address.
       if (config.rateLimited) {
-        const key = scope && token ? `t:${hashToken(token)}` : addressKey(req.ip);
+        const key = peer?.scope && peer.key ? peer.key : scope && token ? `t:${hashToken(token)}` : addressKey(req.ip);
         const retryAfter = app.requestLimit(key);
         if (retryAfter !== undefined) {
           // answered after a delay (a flood then costs timers, not the event loop), or at once

@@ -21,7 +21,7 @@ export default fp<Partial<ExerciseHubOptions>>(
       app.engine.on('applied', (e) => exercises.labChanged(e.lab)),
     ];
     // Several lab hosts: a lost agent's students get new labs elsewhere (agents/failover.ts).
-    const failover = app.agentSecret !== undefined ? new Failover(app, exercises) : undefined;
+    const failover = app.agentLink !== undefined ? new Failover(app, exercises) : undefined;
     app.addHook('preClose', async () => {
       await failover?.close();
       for (const stop of stopListening) stop();

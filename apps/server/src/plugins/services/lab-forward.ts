@@ -1,11 +1,11 @@
 // A lab's REST operations go to the agent that holds it (agents/placement.ts): for a route marked
 // `forwarded` (routes/labs.ts, routes/why.ts), after the token and the lab's coverage are checked
 // here, a lab held by a remote agent has its request passed to that agent's API (the same route,
-// opened with the agent secret) and the agent's answer passed back as it is; a lab held by the
+// opened over the agent link: secret, certificates or both) and the agent's answer passed back as it is; a lab held by the
 // local agent goes on to the route's own handler. A new lab (a PUT of a lab no agent holds) is
 // placed first. What a handler checks of the caller that the agent cannot (the agent sees the
 // coordinator, an instructor) is a route's `beforeForward`, run here; its `forwardedAnswer` turns
-// the agent's answer into the caller's (a student's `why` in their nodes' terms). Without PATCHBAY_AGENT_SECRET there are no remote agents: nothing is looked up.
+// the agent's answer into the caller's (a student's `why` in their nodes' terms). Without an agent link (PATCHBAY_AGENT_SECRET or PATCHBAY_AGENT_TLS_*) there are no remote agents: nothing is looked up.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { callAgent } from '../../agents/agent-client.js';
@@ -27,8 +27,8 @@ export default fp(
   async (app) => {
     app.decorateRequest('forwarding', undefined);
     app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-      const secret = app.agentSecret;
-      if (!req.routeOptions.config?.forwarded || secret === undefined) return;
+      const link = app.agentLink;
+      if (!req.routeOptions.config?.forwarded || link === undefined) return;
       const lab = (req.params as { name?: string }).name;
       if (lab === undefined) return;
       app.auth.assertLab(req, lab);
@@ -48,7 +48,7 @@ export default fp(
       // What else the route's handler checks that the agent cannot (a student's why quota).
       await req.routeOptions.config.beforeForward?.(req, reply, lab);
       const body: unknown = req.body;
-      const answer = await callAgent(holder.agent, secret, {
+      const answer = await callAgent(holder.agent, link, {
         method: req.method,
         path: req.url,
         ...(body === undefined

@@ -53,10 +53,18 @@ export default fp(
     });
     const admit = async (socket: LiveSocket, next: (err?: Error) => void): Promise<void> => {
       const token: unknown = socket.handshake.auth?.['token'];
-      const scope = typeof token === 'string' ? await app.auth.scopeFor(token) : undefined;
+      // An agent's API over mTLS: only a coordinator's certificate connects (plugins/services/auth.ts).
+      const peer = app.auth.callerCertificate(socket.request.socket);
+      if (peer?.problem) return next(new Error(peer.problem));
+      const scope = peer?.scope ?? (typeof token === 'string' ? await app.auth.scopeFor(token) : undefined);
       // Handshakes spend the REST buckets (plugins/services/auth.ts): a valid token its own, any
       // other attempt its address's — so guessing tokens over socket.io is throttled too.
-      const key = scope && typeof token === 'string' ? `t:${hashToken(token)}` : addressKey(socket.handshake.address);
+      const key =
+        peer?.scope && peer.key
+          ? peer.key
+          : scope && typeof token === 'string'
+            ? `t:${hashToken(token)}`
+            : addressKey(socket.handshake.address);
       const retryAfter = app.requestLimit(key);
       if (retryAfter !== undefined) {
         // refused after the same delay as a REST request (plugins/services/auth.ts)
@@ -120,7 +128,7 @@ export default fp(
       }
       socket.use(guardPackets(socket));
       // Streams of labs on remote agents go to them (agents/stream-relay.ts); the rest stay here.
-      if (app.agentSecret !== undefined) relayStreams(app, socket, app.agentSecret);
+      if (app.agentLink !== undefined) relayStreams(app, socket, app.agentLink);
       registerPing(app, socket, processes);
       tables.register(socket);
       captures.register(socket);

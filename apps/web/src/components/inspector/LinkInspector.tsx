@@ -7,9 +7,9 @@ import { useCtx, useEdit } from './context';
 import { CheckField, NumberField, ProblemList, ReadOnly, TextField, useFieldMeta } from './fields';
 import { BridgePortFields } from './BridgePortFields';
 import { AddressList } from './lists';
+import { DeleteSelected } from './shared-fields';
 
 export function LinkInspector({ lab, id, index, link }: { lab: Lab; id: string; index: number; link: LinkSpec }) {
-  const { store } = useCtx();
   const edit = useEdit();
   const path = `links[${index}]`;
   const meta = useFieldMeta(path, true);
@@ -31,16 +31,7 @@ export function LinkInspector({ lab, id, index, link }: { lab: Lab; id: string; 
         testid="inspector-link-mtu"
         onCommit={(v) => edit((l) => editLink(l, id, (k) => setOptional(k, 'mtu', v)))}
       />
-      <div className="pb-actions">
-        <button
-          type="button"
-          className="danger"
-          data-testid="inspector-delete"
-          onClick={() => store.getState().deleteSelected()}
-        >
-          Delete link
-        </button>
-      </div>
+      <DeleteSelected what="link" />
     </section>
   );
 }

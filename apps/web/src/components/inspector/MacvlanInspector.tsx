@@ -4,8 +4,8 @@ import { MACVLAN_MODES, type Lab, type MacvlanMode, type MacvlanSpec } from '@pa
 import { hostInterfaces, macvlanId, updateMacvlan } from '../../model/macvlan-edit';
 import { setOptional } from '../inspector-model';
 import { useCtx, useEdit } from './context';
-import { CheckField, NumberField, ProblemList, ReadOnly, SelectField, TextField, useFieldMeta } from './fields';
-import { AddressList } from './lists';
+import { ProblemList, ReadOnly, SelectField, TextField, useFieldMeta } from './fields';
+import { AddressMtuUp, DeleteSelected } from './shared-fields';
 
 const MODE_HINT: Record<MacvlanMode, string> = {
   bridge: 'bridge: macvlans of one parent talk directly',
@@ -66,21 +66,17 @@ export function MacvlanInspector({ lab, id }: { lab: Lab; id: string }) {
         testid="inspector-macvlan-mode"
         onChange={(v) => set('mode', v as MacvlanMode)}
       />
-      <AddressList
-        label="Addresses"
-        path={`${path}.addresses`}
-        values={m.addresses}
-        placeholder="192.168.50.10/24"
-        testid="inspector-macvlan-addresses"
-        onChange={(v) => set('addresses', v)}
-      />
-      <NumberField
-        label="MTU"
-        path={`${path}.mtu`}
-        value={m.mtu}
-        placeholder="the parent's"
-        testid="inspector-macvlan-mtu"
-        onCommit={(v) => set('mtu', v)}
+      <AddressMtuUp
+        path={path}
+        testid="inspector-macvlan"
+        addresses={m.addresses}
+        mtu={m.mtu}
+        up={m.up}
+        addressPlaceholder="192.168.50.10/24"
+        mtuPlaceholder="the parent's"
+        onAddresses={(v) => set('addresses', v)}
+        onMtu={(v) => set('mtu', v)}
+        onUp={(v) => set('up', v)}
       />
       <TextField
         label="MAC"
@@ -90,25 +86,7 @@ export function MacvlanInspector({ lab, id }: { lab: Lab; id: string }) {
         testid="inspector-macvlan-mac"
         onCommit={(t) => set('mac', t)}
       />
-      <div className="pb-checks">
-        <CheckField
-          label="Up"
-          path={`${path}.up`}
-          checked={m.up !== false}
-          testid="inspector-macvlan-up"
-          onChange={(c) => set('up', c ? undefined : false)}
-        />
-      </div>
-      <div className="pb-actions">
-        <button
-          type="button"
-          className="danger"
-          data-testid="inspector-delete"
-          onClick={() => store.getState().deleteSelected()}
-        >
-          Delete macvlan
-        </button>
-      </div>
+      <DeleteSelected what="macvlan" />
     </section>
   );
 }

@@ -2,7 +2,6 @@
 // routes, forwarding, NAT and port forwards), and a keyboard way to connect it to another node.
 import {
   isBridge,
-  type BridgeSpec,
   type Lab,
   type LinkSpec,
   type NatSpec,
@@ -17,7 +16,6 @@ import { DnsFields } from './DnsFields';
 import {
   append,
   editNetNode,
-  editNode,
   fromTriState,
   interfacesOf,
   newRoute,
@@ -36,13 +34,14 @@ import {
   type TriState,
 } from '../inspector-model';
 import { focusPath, useCtx, useEdit } from './context';
-import { CheckField, NumberField, ReadOnly, SelectField, TextField, type Option } from './fields';
+import { NumberField, ReadOnly, SelectField, TextField, type Option } from './fields';
 import { InterfaceList } from './InterfaceList';
-import { AddressList, Row, RowList } from './lists';
+import { Row, RowList } from './lists';
 import { CniList } from './CniList';
 import { RunList } from './RunList';
 import { FirewallFields } from './FirewallFields';
-import { unavailableNote, useKernelFeatures } from '../../api/kernel-features';
+import { BridgeFields } from './BridgeFields';
+import { DeleteSelected } from './shared-fields';
 
 export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spec: NodeSpec }) {
   const { store, idp } = useCtx();
@@ -75,99 +74,13 @@ export function NodeInspector({ lab, name, spec }: { lab: Lab; name: string; spe
         <NetNodeFields lab={lab} name={name} spec={spec} />
       )}
       <ConnectTo lab={lab} name={name} />
-      <div className="pb-actions">
-        <button
-          type="button"
-          className="danger"
-          data-testid="inspector-delete"
-          onClick={() => store.getState().deleteSelected()}
-        >
-          Delete node
-        </button>
-      </div>
+      <DeleteSelected what="node" />
       <datalist id={`${idp}ifaces-${name}`}>
         {interfacesOf(lab, name).map((i) => (
           <option key={i} value={i} />
         ))}
       </datalist>
     </section>
-  );
-}
-
-function BridgeFields({ lab, name, spec }: { lab: Lab; name: string; spec: BridgeSpec }) {
-  const edit = useEdit();
-  const kernel = useKernelFeatures();
-  const path = `nodes.${name}`;
-  const set = <K extends keyof BridgeSpec>(key: K, value: BridgeSpec[K] | undefined) =>
-    edit((l) => editNode(l, name, (s) => (isBridge(s) ? setOptional(s, key, value) : s)));
-  const hosts = Object.entries(lab.nodes)
-    .filter(([, s]) => s.kind === 'host')
-    .map(([n]) => n);
-  const hostOptions: Option[] = [
-    { value: '', label: `none (the lab's implicit host)` },
-    ...hosts.map((h) => ({ value: h, label: h })),
-  ];
-  if (spec.host && !hosts.includes(spec.host))
-    hostOptions.push({ value: spec.host, label: `${spec.host} (not a host)` });
-  return (
-    <>
-      <SelectField
-        label="Lives in host"
-        path={`${path}.host`}
-        value={spec.host ?? ''}
-        options={hostOptions}
-        testid="inspector-bridge-host"
-        onChange={(v) => set('host', v || undefined)}
-      />
-      <AddressList
-        label="Addresses"
-        path={`${path}.addresses`}
-        values={spec.addresses}
-        placeholder="192.168.100.1/24"
-        testid="inspector-bridge-addresses"
-        onChange={(v) => set('addresses', v)}
-      />
-      <NumberField
-        label="MTU"
-        path={`${path}.mtu`}
-        value={spec.mtu}
-        placeholder="1500"
-        testid="inspector-bridge-mtu"
-        onCommit={(v) => set('mtu', v)}
-      />
-      <CheckField
-        label="Up"
-        path={`${path}.up`}
-        checked={spec.up !== false}
-        testid="inspector-bridge-up"
-        onChange={(c) => set('up', c ? undefined : false)}
-      />
-      <CheckField
-        label="STP (spanning tree)"
-        path={`${path}.stp`}
-        checked={spec.stp === true}
-        testid="inspector-bridge-stp"
-        unavailable={unavailableNote(kernel, 'bridge-stp')}
-        onChange={(c) => set('stp', c ? true : undefined)}
-      />
-      <CheckField
-        label="VLAN filtering"
-        path={`${path}.vlanFiltering`}
-        checked={spec.vlanFiltering === true}
-        hint="needs kernel support for bridge VLAN filtering"
-        testid="inspector-bridge-vlan-filtering"
-        unavailable={unavailableNote(kernel, 'bridge-vlan-filtering')}
-        onChange={(c) => set('vlanFiltering', c ? true : undefined)}
-      />
-      <NumberField
-        label="Most learned MACs"
-        path={`${path}.fdbMaxLearned`}
-        value={spec.fdbMaxLearned}
-        placeholder="1024"
-        testid="inspector-bridge-fdb-max"
-        onCommit={(v) => set('fdbMaxLearned', v)}
-      />
-    </>
   );
 }
 

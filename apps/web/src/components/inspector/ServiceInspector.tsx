@@ -5,6 +5,7 @@ import { endpointCandidates, serviceId, toggleEndpoint, updateService } from '..
 import { useCtx, useEdit } from './context';
 import { CheckField, NumberField, ProblemList, SelectField, TextField, useFieldMeta } from './fields';
 import { Row, RowList } from './lists';
+import { DeleteSelected } from './shared-fields';
 
 export function ServiceInspector({ lab, name }: { lab: Lab; name: string }) {
   const { store } = useCtx();
@@ -128,16 +129,7 @@ export function ServiceInspector({ lab, name }: { lab: Lab; name: string }) {
           ))}
         </div>
       </fieldset>
-      <div className="pb-actions">
-        <button
-          type="button"
-          className="danger"
-          data-testid="inspector-delete"
-          onClick={() => store.getState().deleteSelected()}
-        >
-          Delete Service
-        </button>
-      </div>
+      <DeleteSelected what="Service" />
     </section>
   );
 }
