@@ -3,8 +3,10 @@
 // lab is placed on the agent. With the dashboard open, the agent watches the lab and pushes each
 // run to the coordinator: Enter in the student's relayed terminal runs the checks, the fix typed
 // there solves the exercise on the dashboard, and a change made with `ip` in the lab's namespace
-// (no terminal at all) reaches the dashboard too. Each of those runs says it came from a change
-// (`change`), not from the periodic re-check (`periodic`) that was all remote labs had before.
+// (no terminal at all) reaches the dashboard too, within a second or two — also for every lab of a
+// class whose students joined together with the dashboard open (labs followed before they were
+// started on the agent). Each of those runs says it came from a change (`change`), not from the
+// periodic re-check (`periodic`) that was all remote labs had before.
 // What the agent cannot tell of a student (it sees the coordinator, an instructor) is the
 // coordinator's: the student's `why` quota, answers in their nodes' terms, and their captures' read
 // budget. Every namespace of both prefixes goes after.
@@ -144,6 +146,64 @@ describe('check runs of a lab on a remote agent', () => {
     expect(broken.passed).toBeLessThan(broken.total);
     expect(runs.slice(runsBefore).find(downRun)?.trigger).toBe('change');
     page.emit('terminal:close', { id: 'rc-term-0001' });
+  });
+  it('feeds the kernel changes of labs joined at once while the dashboard is open, promptly', async () => {
+    // The class of bench:scale in small: the dashboard is open before anyone joins, and more students
+    // join together than labs are made at once (6), so one join's watch update reaches the agent
+    // while another student's lab is placed there but not started yet. Every lab must still be fed: a fix made in the kernel (no
+    // terminal, so no Enter) reaches the dashboard from the agent's own run of the change, well
+    // within a second or two — not from the coordinator's 10 s re-check.
+    const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbrc0-' });
+    c.agent('far', 'pbrc1-', ['--coordinator', url]);
+    await waitFor('the agent registered', 20_000, async () => {
+      const r = (await (await fetch(`${url}/api/agents`, { headers })).json()) as { agents: { state: string }[] };
+      return r.agents.some((a) => a.state === 'ready') ? true : undefined;
+    });
+    const created = await fetch(`${url}/api/sessions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ scenario: 'link-down' }),
+    });
+    const session = (await created.json()) as { id: string; code: string };
+    const dashboard = await connectTo(url, ADMIN);
+    const progress: (StudentProgress & { seenAt: number })[] = [];
+    dashboard.on('session:progress', (p: { student: StudentProgress }) =>
+      progress.push({ ...p.student, seenAt: Date.now() }),
+    );
+    expect(await dashboard.emitWithAck('session:subscribe', { session: session.id })).toMatchObject({ ok: true });
+
+    const joined = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => `Student ${i + 1}`).map(async (name) => {
+        const r = await fetch(`${url}/api/join`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ code: session.code, name }),
+        });
+        expect(r.status, await r.clone().text()).toBe(200);
+        return ((await r.json()) as { lab: string }).lab;
+      }),
+    );
+    // Each lab's first run (the join's) reached the dashboard; what the joins caused is over.
+    await waitFor('every first run', 20_000, async () =>
+      joined.every((lab) => progress.some((p) => p.lab === lab && p.lastCheckAt)) ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+
+    const solvedAfter: Record<string, number> = {};
+    await Promise.all(
+      joined.map(async (lab) => {
+        const db = (await listNamespaces(`pbrc1-${lab}.`)).find((ns) => ns.endsWith('.db'));
+        expect(db, `lab ${lab} is on the agent`).toBeDefined();
+        const at = Date.now();
+        execFileSync('ip', ['-n', db!, 'link', 'set', 'dev', 'eth0', 'up']);
+        const solved = await waitFor(`${lab} solved on the dashboard`, 12_000, async () =>
+          progress.find((p) => p.lab === lab && p.seenAt >= at && p.total > 0 && p.passed === p.total),
+        );
+        solvedAfter[lab] = solved.seenAt - at;
+      }),
+    );
+    // A change run is ~0.1 s of debounce and ~0.3 s of checks; 2 s leaves room for a loaded machine.
+    for (const lab of joined) expect(solvedAfter[lab], JSON.stringify(solvedAfter)).toBeLessThan(2000);
   });
   it('keeps a student’s why quota, answers in their terms and bounds their captures’ reading', async () => {
     const limits = { studentWhyBurst: 2, studentWhysPerMinute: 1, studentCapturePacketsPerSecond: 300 };

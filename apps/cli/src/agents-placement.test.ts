@@ -3,7 +3,9 @@
 // through the coordinator spread over the ready agents (never the draining one), each lab's
 // namespaces exist under its agent's prefix only, every operation of a lab — state, why (a traced
 // probe packet inside the lab), destroy — goes to its agent, and GET /api/labs says which agent
-// holds each lab. Every namespace of every prefix is removed afterwards, pass or fail.
+// holds each lab; a class's requests through the coordinator are held to each student's own rate
+// limit, not refused by the agent, which sees them all under its coordinator's one key. Every
+// namespace of every prefix is removed afterwards, pass or fail.
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, cluster, waitFor } from '../test/agent-cluster.js';
@@ -133,5 +135,53 @@ describe('placement: labs on agents', () => {
     expect(r.status).toBe(503);
     expect(await r.json()).toMatchObject({ code: 'no-agent' });
     await deleteNamespaces(await listNamespaces('pbag7-'));
+  });
+  it('forwards a class’s requests within each student’s own rate limit (the agent does not count its coordinator’s)', async () => {
+    // The default limits (50 requests a second, a burst of 200, per token): the coordinator
+    // counts each student's; the agent sees all of them under its coordinator's one key.
+    const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbag4-' });
+    c.agent('one', 'pbag5-', ['--coordinator', url]);
+    await waitFor('the agent registered', 20_000, async () => {
+      const r = await fetch(`${url}/api/agents`, { headers });
+      const { agents } = (await r.json()) as { agents: { state: string }[] };
+      return agents.some((a) => a.state === 'ready') ? true : undefined;
+    });
+    const created = await fetch(`${url}/api/sessions`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ scenario: 'link-down' }),
+    });
+    const { code } = (await created.json()) as { code: string };
+    const students: { token: string; lab: string }[] = [];
+    for (const name of ['Ada', 'Bo', 'Cy', 'Di', 'Ed']) {
+      const r = await fetch(`${url}/api/join`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code, name }),
+      });
+      expect(r.status, await r.clone().text()).toBe(200);
+      students.push((await r.json()) as { token: string; lab: string });
+    }
+    // 60 each at once: within every student's burst, 300 in all (over one key's burst of 200).
+    const statuses = await Promise.all(
+      students.flatMap((s) =>
+        Array.from({ length: 60 }, async () => {
+          const r = await fetch(`${url}/api/labs/${s.lab}/state`, { headers: { authorization: `Bearer ${s.token}` } });
+          await r.arrayBuffer();
+          return r.status;
+        }),
+      ),
+    );
+    expect(statuses.filter((x) => x !== 200)).toEqual([]);
+    // A student over their own burst is still refused, by the coordinator.
+    const [ada] = students;
+    const flood = await Promise.all(
+      Array.from({ length: 260 }, () =>
+        fetch(`${url}/api/labs/${ada!.lab}/state`, { headers: { authorization: `Bearer ${ada!.token}` } }).then(
+          async (r) => (await r.arrayBuffer(), r.headers.get('x-patchbay-agent') === null ? r.status : 0),
+        ),
+      ),
+    );
+    expect(flood).toContain(429);
   });
 });

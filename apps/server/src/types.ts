@@ -68,6 +68,8 @@ declare module 'fastify' {
     agentLink: AgentLink | undefined;
     /** An agent's API with mTLS: the coordinator certificate its callers must present (plugins/services/auth.ts). */
     callerCertificates: CallerCertificates | undefined;
+    /** This app is an agent's API (`patchbay agent`): its instructor is its coordinators, whose requests it does not rate-limit. */
+    agentApi: boolean;
     /** Which Host and Origin headers are answered (request-origin.ts). */
     hostPolicy: HostPolicy;
     /** Every /api route served, as "METHOD /path" (each one is an entry of the protocol's route table). */

@@ -1,6 +1,16 @@
 // The coordinator's calls to an agent's API: the agent's own REST routes (the same table as the
 // coordinator's), opened with the agent secret, the coordinator's certificate (mTLS: tls.ts), or
 // both. The answer is passed on as it is: its status, its content type and its bytes.
+//
+// Through node:http(s) with a keep-alive pool, not `fetch`: every lab request of a student (`GET
+// …/state` several times a second per page) is forwarded, and fetch's streams cost about twice the
+// CPU and wall time per request on this machine (a loopback GET: ~1 ms against ~2–4 ms, measured
+// under load). The pool keeps connections to each agent open between requests (no TCP handshake
+// per request); a request that finds its kept connection closed by the agent at that very moment
+// (ECONNRESET on a reused socket) is sent once more on a fresh one. With mTLS, tls-request.ts's
+// pools (one per agent identity) do the same.
+import http from 'node:http';
+import https from 'node:https';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import { HttpError } from '../http-error.js';
 import { type AgentTls, clientTlsOptions } from './tls.js';
@@ -45,6 +55,53 @@ export interface AgentAnswer {
 /** How long a call may take: an apply or a destroy of a large lab takes seconds. */
 const TIMEOUT_MS = 120_000;
 
+/** Connections kept open per agent: a class's requests at once go over these, the rest wait their turn. */
+const POOL = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, scheduling: 'lifo' as const };
+const httpPool = new http.Agent(POOL);
+const httpsPool = new https.Agent(POOL);
+
+interface PlainRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** One request without mTLS (the secret alone), over the keep-alive pool of its protocol. */
+function plainRequest(url: URL, request: PlainRequest, retried = false): Promise<AgentAnswer> {
+  const tls = url.protocol === 'https:';
+  const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+  return new Promise<AgentAnswer>((resolve, reject) => {
+    const req = (tls ? https : http).request(
+      url,
+      {
+        method: request.method,
+        agent: tls ? httpsPool : httpPool,
+        headers: { ...request.headers, ...(body !== undefined ? { 'content-length': String(body.length) } : {}) },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 502,
+            contentType: res.headers['content-type'],
+            body: Buffer.concat(chunks),
+          }),
+        );
+      },
+    );
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      // The agent closed the kept connection as this request was put on it: once more, on a new one.
+      if (req.reusedSocket && e.code === 'ECONNRESET' && !retried)
+        plainRequest(url, request, true).then(resolve, reject);
+      else reject(e);
+    });
+    req.end(body);
+  });
+}
+
 export async function callAgent(
   agent: { name: string; address: string },
   link: AgentLink,
@@ -63,17 +120,11 @@ export async function callAgent(
         ...(request.body !== undefined ? { body: request.body } : {}),
         timeoutMs: TIMEOUT_MS,
       });
-    const res = await fetch(url, {
+    return await plainRequest(url, {
       method: request.method,
       headers,
       ...(request.body !== undefined ? { body: request.body } : {}),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
     });
-    return {
-      status: res.status,
-      contentType: res.headers.get('content-type') ?? undefined,
-      body: Buffer.from(await res.arrayBuffer()),
-    };
   } catch (e) {
     throw new HttpError(
       502,

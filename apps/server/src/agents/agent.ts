@@ -98,7 +98,11 @@ export async function startAgent(opts: AgentStartOptions): Promise<void> {
       logger,
       hostPolicy: policy,
       ...(tls ? { https: serverTlsOptions(tls) } : {}),
-      agents: { localAgent: opts.name, ...(tls ? { callerCertificates: { alone: secret === undefined } } : {}) },
+      agents: {
+        localAgent: opts.name,
+        agentApi: true,
+        ...(tls ? { callerCertificates: { alone: secret === undefined } } : {}),
+      },
     });
     if (tls)
       app.server.on('tlsClientError', (err: Error) =>

@@ -13,6 +13,12 @@
 // join, a reset) still go through the agent's `POST …/checks`, and their answer is kept by the
 // caller; a pushed run whose trigger is `request` is such an answer, and is not kept twice.
 // A connection that drops is opened again (at the agent's address then) after RECONNECT_MS.
+//
+// A lab is followed as soon as its session's dashboard is open, which may be while the lab is
+// placed on the agent but not started there yet (students joining together: one join's update
+// follows every lab of the session). The agent then refuses (the lab has no exercise yet), and the
+// next `set` of the lab — the join's own update, once its lab is made — subscribes again; a `set`
+// while a subscription is unanswered asks again should that one be refused.
 import type { CheckRun } from '@patchbay/protocol';
 import type { FastifyInstance } from 'fastify';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
@@ -27,6 +33,9 @@ interface AgentFeed {
   labs: Set<string>;
   /** The agent answered the subscription of these (its runs of them arrive). */
   subscribed: Set<string>;
+  /** Subscriptions sent and not answered yet: a lab in `again` is asked for again if refused. */
+  asking: Set<string>;
+  again: Set<string>;
 }
 
 export class RemoteExerciseFeed {
@@ -64,7 +73,12 @@ export class RemoteExerciseFeed {
     const holder = await this.app.placement.holderOf(lab);
     if (!this.wanted.has(lab)) return; // unfollowed meanwhile
     const now = holder?.kind === 'remote' ? holder.agent : undefined;
-    if (this.labAgent.get(lab) === now?.name && now) return;
+    if (this.labAgent.get(lab) === now?.name && now) {
+      // Followed there already; a subscription the agent refused (the lab was not started yet) is asked again.
+      const feed = this.feeds.get(now.name);
+      if (feed?.socket.connected && !feed.subscribed.has(lab)) this.subscribe(feed, lab);
+      return;
+    }
     this.drop(lab);
     if (!now) return;
     this.labAgent.set(lab, now.name);
@@ -101,6 +115,7 @@ export class RemoteExerciseFeed {
     const feed = this.feeds.get(agent);
     if (!feed) return;
     feed.labs.delete(lab);
+    feed.again.delete(lab);
     if (feed.subscribed.delete(lab) && feed.socket.connected) feed.socket.emit('exercise:unsubscribe', { lab });
     if (feed.labs.size === 0) {
       this.feeds.delete(agent);
@@ -112,7 +127,7 @@ export class RemoteExerciseFeed {
     const known = this.feeds.get(agent.name);
     if (known) return known;
     const socket = connect(agent.address, agentSocketOptions(this.link, agent.name));
-    const feed: AgentFeed = { socket, labs: new Set(), subscribed: new Set() };
+    const feed: AgentFeed = { socket, labs: new Set(), subscribed: new Set(), asking: new Set(), again: new Set() };
     this.feeds.set(agent.name, feed);
     socket.on('connect', () => {
       for (const lab of feed.labs) this.subscribe(feed, lab);
@@ -141,9 +156,17 @@ export class RemoteExerciseFeed {
   }
 
   private subscribe(feed: AgentFeed, lab: string): void {
+    if (feed.asking.has(lab)) return void feed.again.add(lab);
+    feed.asking.add(lab);
     feed.socket.emit('exercise:subscribe', { lab }, (ack: { ok: boolean; error?: string }) => {
-      if (ack.ok && feed.labs.has(lab)) feed.subscribed.add(lab);
-      else if (!ack.ok) this.app.log.warn({ lab, err: ack.error }, 'the agent refused to feed the lab’s check runs');
+      feed.asking.delete(lab);
+      const again = feed.again.delete(lab);
+      if (ack.ok) {
+        if (feed.labs.has(lab)) feed.subscribed.add(lab);
+        // Dropped while the subscription was under way: the agent need not watch it for us.
+        else if (feed.socket.connected) feed.socket.emit('exercise:unsubscribe', { lab });
+      } else if (again && feed.labs.has(lab) && feed.socket.connected) this.subscribe(feed, lab);
+      else this.app.log.debug({ lab, err: ack.error }, 'the agent does not feed the lab’s check runs (yet)');
     });
   }
 

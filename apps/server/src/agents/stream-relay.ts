@@ -121,6 +121,10 @@ export function relayStreams(app: FastifyInstance, socket: LiveSocket, link: Age
       const data = payload?.['data'];
       if (event === 'terminal:input' && stream.kind === 'terminal' && typeof data === 'string' && data.includes('\r'))
         app.exercises.relayedEnter(stream.lab);
+      // Keystrokes and the like go straight to the connection the stream started on (no lookup per
+      // event); without it (the agent went, or a capture another connection started), the agent's address is looked up.
+      const open = upstreams.get(stream.agent);
+      if (open) return void (ack ? open.emit(event, payload, ack) : open.emit(event, payload));
       void app.store.agents.get(stream.agent).then(
         (agent) => (agent ? forward(agent, event, payload, ack) : refuse(`the lab host ${stream.agent} is gone`)),
         (e: Error) => refuse(e.message),

@@ -5,6 +5,9 @@ import type { TokenStore } from './store-api.js';
 import { assertWellFormedToken, hashToken, isWellFormedToken, type Role, type TokenRow } from './tokens.js';
 
 export class SqliteTokenStore implements TokenStore {
+  /** Every request looks its token up (an agent: every request its coordinators forward): prepared once. */
+  private findStatement: Database.Statement | undefined;
+
   constructor(private readonly db: Database.Database) {}
 
   /** The synchronous add, for the student store's join transaction. */
@@ -26,9 +29,8 @@ export class SqliteTokenStore implements TokenStore {
 
   async find(token: string): Promise<TokenRow | undefined> {
     if (!isWellFormedToken(token)) return undefined;
-    return this.db.prepare('SELECT role, lab FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
-      | TokenRow
-      | undefined;
+    this.findStatement ??= this.db.prepare('SELECT role, lab FROM tokens WHERE token_hash = ?');
+    return this.findStatement.get(hashToken(token)) as TokenRow | undefined;
   }
 
   async setInstructor(token: string): Promise<number> {

@@ -42,8 +42,12 @@ export class SqliteStore implements Store {
     this.tokens = new SqliteTokenStore(this.db);
     this.sessions = new SqliteSessionStore(this.db);
     this.students = new SqliteStudentStore(this.db, this.tokens);
+    // Prepared once per statement text (the agent store's statements are fixed strings): the
+    // coordinator looks a lab's agent up for every request and stream it forwards.
+    const statements = new Map<string, Database.Statement>();
     this.agents = new SqlAgentStore(async (sql, params) => {
-      const statement = this.db.prepare(sql);
+      let statement = statements.get(sql);
+      if (!statement) statements.set(sql, (statement = this.db.prepare(sql)));
       return statement.reader
         ? (statement.all(...params) as Record<string, unknown>[])
         : (statement.run(...params), []);

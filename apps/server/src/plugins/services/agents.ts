@@ -18,6 +18,8 @@ export interface AgentsOptions extends Partial<AgentRegistryOptions> {
   agentTls?: AgentTls;
   /** This app is an agent's API served over mTLS. */
   callerCertificates?: CallerCertificates;
+  /** This app is an agent's API (`patchbay agent`). */
+  agentApi?: boolean;
 }
 
 export default fp<AgentsOptions>(
@@ -26,7 +28,7 @@ export default fp<AgentsOptions>(
       const problem = agentSecretProblem(opts.agentSecret);
       if (problem) throw new Error(problem);
     }
-    const { agentSecret, agentTls, callerCertificates, ...given } = opts;
+    const { agentSecret, agentTls, callerCertificates, agentApi, ...given } = opts;
     const options = { ...AGENT_DEFAULTS, ...given };
     if (options.lostAfterMs <= options.heartbeatMs)
       throw new Error('an agent is lost only after more than one heartbeat period');
@@ -36,6 +38,7 @@ export default fp<AgentsOptions>(
         : { ...(agentSecret !== undefined ? { secret: agentSecret } : {}), ...(agentTls ? { tls: agentTls } : {}) };
     app.decorate('agentLink', link);
     app.decorate('callerCertificates', callerCertificates);
+    app.decorate('agentApi', agentApi === true);
     const registry = new AgentRegistry(app.store, app.engine, options);
     app.decorate('agents', registry);
     app.decorate('placement', new Placement(app.store, app.engine, registry, link !== undefined));

@@ -117,7 +117,11 @@ export default fp<{ adminToken: string }>(
       const scope = peer?.scope ?? (token !== undefined ? await auth.scopeFor(token) : undefined);
       // The rate limit counts before the token is refused: a valid token has its own bucket, a
       // request without one — or with a token nobody issued — is counted against its address.
-      if (config.rateLimited) {
+      // An agent's instructor is its coordinators, which forward every student's lab requests
+      // with that one key: counted there per caller already, they are not counted again here (one
+      // bucket for a whole class would refuse students within their own limits).
+      const coordinator = app.agentApi && scope?.role === 'instructor';
+      if (config.rateLimited && !coordinator) {
         const key = peer?.scope && peer.key ? peer.key : scope && token ? `t:${hashToken(token)}` : addressKey(req.ip);
         const retryAfter = app.requestLimit(key);
         if (retryAfter !== undefined) {
