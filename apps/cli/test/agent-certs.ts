@@ -7,6 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** openssl req's options for a new, unencrypted P-256 key. */
+const NEW_P256_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
 export interface CertFiles {
   cert: string;
   key: string;
@@ -40,11 +43,7 @@ export function pki(): Pki {
       openssl([
         'req',
         '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
+        ...NEW_P256_KEY,
         '-keyout',
         files.key,
         '-out',
@@ -64,21 +63,7 @@ export function pki(): Pki {
       const files = { cert: path(`${name}.crt`), key: path(`${name}.key`) };
       const csr = path(`${name}.csr`);
       const ext = path(`${name}.ext`);
-      openssl([
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        files.key,
-        '-out',
-        csr,
-        '-subj',
-        `/CN=${name}`,
-      ]);
+      openssl(['req', '-new', ...NEW_P256_KEY, '-keyout', files.key, '-out', csr, '-subj', `/CN=${name}`]);
       writeFileSync(
         ext,
         [

@@ -7,27 +7,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Op } from '@patchbay/topology';
-import { executePlan, isOwnedNamespace, listNamespaces, ownedNamespaceUid } from './index.js';
+import { isOwnedNamespace, listNamespaces, ownedNamespaceUid } from './index.js';
 import { deleteOwnedNamespacesViaNetlink, runBatchViaNetlink } from './nlexec.js';
 import { runInNamespace } from './process.js';
-import { cleanup, ip, isRoot, netnsAdd, op } from '../test/helpers.js';
+import { cleanup, executeEither, ip, isRoot, netnsAdd, op } from '../test/helpers.js';
 
 const P = 'pmi-knr-';
 const LEAF = `${P}leaf`;
 const HOST = `${P}host`;
-
-/** Runs `ops` with the executor on (the default) or off (PATCHBAY_NLEXEC=0: `ip` and nsowner.py). */
-async function execute(ops: Op[], executor = true) {
-  const saved = process.env['PATCHBAY_NLEXEC'];
-  if (executor) delete process.env['PATCHBAY_NLEXEC'];
-  else process.env['PATCHBAY_NLEXEC'] = '0';
-  try {
-    return await executePlan(ops, { readBack: true });
-  } finally {
-    if (saved === undefined) delete process.env['PATCHBAY_NLEXEC'];
-    else process.env['PATCHBAY_NLEXEC'] = saved;
-  }
-}
 
 async function links(ns: string): Promise<string[]> {
   const r = await runInNamespace(ns, 'ip', ['-br', 'link']);
@@ -59,7 +46,7 @@ describe.skipIf(!isRoot)('removing through the rtnetlink executor on the real ke
   afterEach(() => cleanup(P));
 
   it('deletes a veth pair as `ip link del` does: both ends and the bridge port gone, names free at once', async () => {
-    expect((await execute(star())).ok).toBe(true);
+    expect((await executeEither(star())).ok).toBe(true);
     expect(await links(HOST)).toEqual(['br0', 'h1', 'lo']);
     // the executor carries the line out itself (it used to hand it to `ip`)
     expect(await runBatchViaNetlink(LEAF, 'link del dev eth0\n', false)).toEqual({ kind: 'ran', done: 1 });
@@ -68,28 +55,28 @@ describe.skipIf(!isRoot)('removing through the rtnetlink executor on the real ke
     const ports = await runInNamespace(HOST, 'bridge', ['link', 'show']);
     expect(ports.stdout).not.toMatch(/h1/);
     // The same names again straight away: nothing of the old pair is left to collide with.
-    const again = await execute(star().slice(3));
+    const again = await executeEither(star().slice(3));
     expect(again.failed).toBeUndefined();
     expect(await links(HOST)).toEqual(['br0', 'h1', 'lo']);
   });
 
   it('fails as `ip link del` fails for a missing device, and a batch stops there', async () => {
-    expect((await execute(star())).ok).toBe(true);
+    expect((await executeEither(star())).ok).toBe(true);
     const batch = [unlink(LEAF, 'nope0'), unlink(LEAF, 'eth0')];
-    const viaExecutor = await execute(batch);
+    const viaExecutor = await executeEither(batch);
     expect(viaExecutor.ok).toBe(false);
     expect(viaExecutor.failed?.op).toBe(batch[0]);
     expect(viaExecutor.failed?.error).toMatch(/Cannot find device "nope0"/);
     expect(await links(LEAF)).toEqual(['eth0', 'lo']); // the second line did not run
-    const viaIp = await execute(batch, false);
+    const viaIp = await executeEither(batch, false);
     expect(viaIp.failed?.error).toMatch(/Cannot find device "nope0"/);
   });
 
   it('deletes a leaf (its link, then its owned namespace) leaving nothing: pins, uid, host port', async () => {
-    expect((await execute(star())).ok).toBe(true);
+    expect((await executeEither(star())).ok).toBe(true);
     const uid = await ownedNamespaceUid(LEAF);
     expect(uid).toBeDefined();
-    const r = await execute([unlink(LEAF, 'eth0'), netnsDel(LEAF)]);
+    const r = await executeEither([unlink(LEAF, 'eth0'), netnsDel(LEAF)]);
     expect(r.failed).toBeUndefined();
     expect(await listNamespaces(P)).toEqual([HOST]);
     expect(isOwnedNamespace(LEAF)).toBe(false);
@@ -97,7 +84,7 @@ describe.skipIf(!isRoot)('removing through the rtnetlink executor on the real ke
     expect(readdirSync('/run/patchbay/uids')).not.toContain(String(uid));
     expect(await links(HOST)).toEqual(['br0', 'lo']);
     // made again under the same name, as the next apply of an add would
-    expect((await execute([{ ...netnsAdd(LEAF), owned: true }, ...star().slice(3)])).failed).toBeUndefined();
+    expect((await executeEither([{ ...netnsAdd(LEAF), owned: true }, ...star().slice(3)])).failed).toBeUndefined();
     expect(await links(LEAF)).toEqual(['eth0', 'lo']);
   });
 
@@ -105,7 +92,7 @@ describe.skipIf(!isRoot)('removing through the rtnetlink executor on the real ke
     const other = `${P}other`;
     expect(
       (
-        await execute([
+        await executeEither([
           { ...netnsAdd(LEAF), owned: true },
           { ...netnsAdd(other), owned: true },
         ])

@@ -6,7 +6,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NamespaceState, Op } from '@patchbay/topology';
 import {
-  executePlan,
   isOwnedNamespace,
   netlinkExecutorEnabled,
   ownedNamespaceUid,
@@ -17,7 +16,7 @@ import {
 import { BRIDGEATTR_SCRIPT } from './bridge-attrs.js';
 import { parseConcatenatedJson } from './json.js';
 import { run, runInNamespace } from './process.js';
-import { cleanup, ip, isRoot, netnsAdd, op } from '../test/helpers.js';
+import { cleanup, executeEither, ip, isRoot, netnsAdd, op } from '../test/helpers.js';
 
 const P = 'pbknl-';
 const A = `${P}a`;
@@ -34,19 +33,6 @@ async function netlinkRead(ns: string): Promise<NamespaceState> {
   const values = await readViaNetlink(ns);
   expect(values).toBeDefined();
   return namespaceFromJson(ns, values!);
-}
-
-/** Runs `ops` with the executor off (PATCHBAY_NLEXEC=0: `ip` and nsowner.py, as before) or on. */
-async function execute(ops: Op[], executor: boolean) {
-  const saved = process.env['PATCHBAY_NLEXEC'];
-  if (executor) delete process.env['PATCHBAY_NLEXEC'];
-  else process.env['PATCHBAY_NLEXEC'] = '0';
-  try {
-    return await executePlan(ops, { readBack: true });
-  } finally {
-    if (saved === undefined) delete process.env['PATCHBAY_NLEXEC'];
-    else process.env['PATCHBAY_NLEXEC'] = saved;
-  }
 }
 
 /** A state without what the kernel picks (ifindexes, MACs) and with the namespace renamed. */
@@ -104,7 +90,7 @@ describe.skipIf(!isRoot)('the rtnetlink executor on the real kernel', () => {
 
   it('is on here (python3 is installed), and reads a namespace as `ip -j -d` does', async () => {
     expect(netlinkExecutorEnabled()).toBe(true);
-    const r = await execute(richLab(A, B), false);
+    const r = await executeEither(richLab(A, B), false);
     expect(r.failed).toBeUndefined();
     // The port's bridge flags are only set by `ip` (a line the executor leaves to it).
     const port = await runInNamespace(B, 'ip', ['link', 'set', 'dev', 'p0', 'type', 'bridge_slave', 'hairpin', 'on']);
@@ -134,8 +120,8 @@ describe.skipIf(!isRoot)('the rtnetlink executor on the real kernel', () => {
   });
 
   it('leaves the kernel as `ip -batch` does, and reads back what it did', async () => {
-    const viaIp = await execute(richLab(`${P}i.a`, `${P}i.b`), false);
-    const viaNl = await execute(richLab(A, B), true);
+    const viaIp = await executeEither(richLab(`${P}i.a`, `${P}i.b`), false);
+    const viaNl = await executeEither(richLab(A, B), true);
     expect(viaIp.ok && viaNl.ok).toBe(true);
     expect(viaNl.done).toHaveLength(viaIp.done.length);
     for (const [ns, other] of [
@@ -155,19 +141,19 @@ describe.skipIf(!isRoot)('the rtnetlink executor on the real kernel', () => {
 
   it('stops at the first failing line as `ip -batch` does, with the same failing op', async () => {
     const setup = [netnsAdd(A), ip('link', A, 'link add d0 type bridge')];
-    expect((await execute(setup, true)).ok).toBe(true);
+    expect((await executeEither(setup, true)).ok).toBe(true);
     const batch = [
       ip('configure', A, 'addr add 10.1.0.1/24 dev d0'),
       ip('configure', A, 'addr add 10.1.0.1/24 dev d0'), // already there: fails
       ip('configure', A, 'link set dev d0 up'), // never runs
     ];
-    const r = await execute(batch, true);
+    const r = await executeEither(batch, true);
     expect(r.ok).toBe(false);
     expect(r.done).toEqual([batch[0]]);
     expect(r.failed?.op).toBe(batch[1]);
     expect(r.failed?.error).toMatch(/already assigned|File exists/);
     expect((await ipRead(A)).links['d0']!.up).toBe(false);
-    const missing = await execute([ip('configure', A, 'link set dev nope up')], true);
+    const missing = await executeEither([ip('configure', A, 'link set dev nope up')], true);
     expect(missing.failed?.error).toBe('Cannot find device "nope"');
   });
 
@@ -178,15 +164,15 @@ describe.skipIf(!isRoot)('the rtnetlink executor on the real kernel', () => {
       ip('link', B, 'link add br0 index 4000 type bridge stp_state 1'),
       ip('link', B, `link add h1 index 1000000 type veth peer index 2000000 name eth0 netns ${A}`),
     ];
-    expect((await execute(ops, true)).ok).toBe(true);
+    expect((await executeEither(ops, true)).ok).toBe(true);
     const a = await ipRead(A);
     const b = await ipRead(B);
     expect(b.links['br0']).toMatchObject({ kind: 'bridge', ifindex: 4000, bridge: { stp: true } });
     expect(b.links['h1']).toMatchObject({ kind: 'veth', ifindex: 1000000, peerIfindex: 2000000 });
     expect(a.links['eth0']).toMatchObject({ kind: 'veth', ifindex: 2000000, peerIfindex: 1000000 });
-    const again = await execute([ip('link', B, 'link add br0 type bridge')], true);
+    const again = await executeEither([ip('link', B, 'link add br0 type bridge')], true);
     expect(again.failed?.error).toBe('RTNETLINK answers: File exists');
-    const noNs = await execute([ip('link', B, `link add h2 type veth peer name eth0 netns ${P}absent`)], true);
+    const noNs = await executeEither([ip('link', B, `link add h2 type veth peer name eth0 netns ${P}absent`)], true);
     expect(noNs.failed?.error).toMatch(/Invalid "netns" value/);
   });
 
@@ -198,24 +184,24 @@ describe.skipIf(!isRoot)('the rtnetlink executor on the real kernel', () => {
       op('configure', 'netlink', B, 'link set dev br0 type bridge fdb_max_learned 99'.split(' ')),
       ip('configure', B, 'link set dev br0 up'),
     ];
-    const r = await execute(ops, true);
+    const r = await executeEither(ops, true);
     expect(r.ok).toBe(true);
     expect(r.readBackWhole.has(B)).toBe(true);
     expect(r.readBack.get(B)!.links['br0']).toMatchObject({ up: true, bridge: { fdbMaxLearned: 99, fdbLearned: 0 } });
     // Without the executor, the two tools run as two processes: the read-back is not whole.
-    const off = await execute([ip('configure', B, 'link set dev br0 down'), ops[3]!], false);
+    const off = await executeEither([ip('configure', B, 'link set dev br0 down'), ops[3]!], false);
     expect(off.ok).toBe(true);
     expect(off.readBackWhole.size).toBe(0);
   });
 
   it('hands a batch with a line it does not carry out to `ip`, whole', async () => {
-    expect((await execute([netnsAdd(A), ip('link', A, 'link add d0 type bridge')], true)).ok).toBe(true);
+    expect((await executeEither([netnsAdd(A), ip('link', A, 'link add d0 type bridge')], true)).ok).toBe(true);
     const batch = [
       ip('configure', A, 'addr add 10.2.0.1/24 dev d0'),
       ip('configure', A, 'link set dev d0 type bridge stp_state 1'), // not a line the executor knows
       ip('configure', A, 'link set dev d0 up'),
     ];
-    const r = await execute(batch, true);
+    const r = await executeEither(batch, true);
     expect(r.ok).toBe(true);
     const s = await ipRead(A);
     expect(s.links['d0']).toMatchObject({ up: true, addresses: ['10.2.0.1/24'], bridge: { stp: true } });
@@ -223,7 +209,7 @@ describe.skipIf(!isRoot)('the rtnetlink executor on the real kernel', () => {
 
   it('creates owned and plain namespaces as nsowner.py and `ip netns add` do', async () => {
     const owned: Op = { ...netnsAdd(A), owned: true };
-    const r = await execute([owned, netnsAdd(B)], true);
+    const r = await executeEither([owned, netnsAdd(B)], true);
     expect(r.ok).toBe(true);
     expect(isOwnedNamespace(A)).toBe(true);
     expect(isOwnedNamespace(B)).toBe(false);
@@ -244,9 +230,9 @@ describe.skipIf(!isRoot)('the rtnetlink executor on the real kernel', () => {
     expect(inside.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' '))).toEqual([`1000 ${uid} 1`, '0', '']);
     // Both are real network namespaces of their own.
     for (const ns of [A, B]) expect(Object.keys((await ipRead(ns)).links)).toEqual(['lo']);
-    const again = await execute([{ ...netnsAdd(A), owned: true }], true);
+    const again = await executeEither([{ ...netnsAdd(A), owned: true }], true);
     expect(again.failed?.error).toMatch(/already exists/);
-    const plainAgain = await execute([netnsAdd(B)], true);
+    const plainAgain = await executeEither([netnsAdd(B)], true);
     expect(plainAgain.failed?.error).toMatch(/File exists/);
   });
 });
