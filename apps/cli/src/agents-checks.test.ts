@@ -52,9 +52,9 @@ function connectTo(url: string, token: string): Promise<Socket> {
   });
 }
 
-/** A coordinator without a lab of its own, one agent `far`, and a link-down class with Ada's lab on the agent. */
-async function classOnAgent(limits?: Record<string, number>) {
-  const env: Record<string, string> = limits ? { PATCHBAY_LIMITS: JSON.stringify(limits) } : {};
+/** A coordinator without a lab of its own and one agent `far`, registered and ready, with a
+ *  link-down session opened on the coordinator. */
+async function sessionOnAgent(env: Record<string, string> = {}) {
   const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbrc0-', ...env });
   c.agent('far', 'pbrc1-', ['--coordinator', url], env);
   await waitFor('the agent registered', 20_000, async () => {
@@ -67,7 +67,13 @@ async function classOnAgent(limits?: Record<string, number>) {
     body: JSON.stringify({ scenario: 'link-down' }),
   });
   expect(created.status).toBe(201);
-  const session = (await created.json()) as { id: string; code: string };
+  return { url, session: (await created.json()) as { id: string; code: string } };
+}
+
+/** A coordinator without a lab of its own, one agent `far`, and a link-down class with Ada's lab on the agent. */
+async function classOnAgent(limits?: Record<string, number>) {
+  const env: Record<string, string> = limits ? { PATCHBAY_LIMITS: JSON.stringify(limits) } : {};
+  const { url, session } = await sessionOnAgent(env);
   const join = await fetch(`${url}/api/join`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -153,18 +159,7 @@ describe('check runs of a lab on a remote agent', () => {
     // while another student's lab is placed there but not started yet. Every lab must still be fed: a fix made in the kernel (no
     // terminal, so no Enter) reaches the dashboard from the agent's own run of the change, well
     // within a second or two — not from the coordinator's 10 s re-check.
-    const { url } = await c.coordinator(['--no-local-agent'], { PATCHBAY_PREFIX: 'pbrc0-' });
-    c.agent('far', 'pbrc1-', ['--coordinator', url]);
-    await waitFor('the agent registered', 20_000, async () => {
-      const r = (await (await fetch(`${url}/api/agents`, { headers })).json()) as { agents: { state: string }[] };
-      return r.agents.some((a) => a.state === 'ready') ? true : undefined;
-    });
-    const created = await fetch(`${url}/api/sessions`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ scenario: 'link-down' }),
-    });
-    const session = (await created.json()) as { id: string; code: string };
+    const { url, session } = await sessionOnAgent();
     const dashboard = await connectTo(url, ADMIN);
     const progress: (StudentProgress & { seenAt: number })[] = [];
     dashboard.on('session:progress', (p: { student: StudentProgress }) =>
