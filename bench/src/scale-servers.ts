@@ -10,15 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, labSandboxGroup } from '@patchbay/engine';
+import { Engine, removePrefixLeftovers } from '@patchbay/engine';
 import type { AgentList, LabList } from '@patchbay/protocol';
-import {
-  deleteNamespaces,
-  listNamespaces,
-  listSandboxGroups,
-  removeNetnsEtcWithPrefix,
-  removeSandboxGroups,
-} from '@patchbay/kernel';
 import { step, type ClassServerFactory } from './class-server.js';
 import { ROOT, sleep } from './util.js';
 
@@ -127,13 +120,7 @@ function processServer(layout: Layout): ClassServerFactory {
           await step(`destroy ${p.prefix}${l.name}`, () => engine.destroy(l.name));
         await step(`engine.close ${p.role}`, () => engine.close());
       }
-      for (const prefix of prefixes) {
-        await step(`namespaces ${prefix}`, async () => deleteNamespaces(await listNamespaces(prefix)));
-        await step(`netns files ${prefix}`, () => removeNetnsEtcWithPrefix(prefix));
-        await step(`sandbox groups ${prefix}`, () =>
-          removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, ''))),
-        );
-      }
+      for (const prefix of prefixes) await step(`leftovers of ${prefix}`, () => removePrefixLeftovers(prefix));
       rmSync(tmp, { recursive: true, force: true });
     };
 

@@ -6,14 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach } from 'vitest';
-import { labSandboxGroup } from '@patchbay/engine';
-import {
-  deleteNamespaces,
-  listNamespaces,
-  listSandboxGroups,
-  removeNetnsEtcWithPrefix,
-  removeSandboxGroups,
-} from '@patchbay/kernel';
+import { removePrefixLeftovers } from '@patchbay/engine';
+import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 
 export const CLI = join(import.meta.dirname, '../dist/main.js');
 export const EXAMPLES_DIR = join(import.meta.dirname, '../../../examples');
@@ -87,9 +81,7 @@ export function cliEnv(prefix: string): CliEnv {
     },
     namespaces: () => listNamespaces(prefix),
     async cleanup() {
-      await deleteNamespaces(await listNamespaces(prefix));
-      removeNetnsEtcWithPrefix(prefix); // resolver files (lab dns:) of namespaces now gone
-      await removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, ''))); // `patchbay shell`'s lab cgroups
+      await removePrefixLeftovers(prefix); // namespaces, resolver files (lab dns:), `patchbay shell`'s cgroups
       rmSync(tmp, { recursive: true, force: true });
     },
   };

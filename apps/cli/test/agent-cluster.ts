@@ -6,14 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labSandboxGroup } from '@patchbay/engine';
-import {
-  deleteNamespaces,
-  listNamespaces,
-  listSandboxGroups,
-  removeNetnsEtcWithPrefix,
-  removeSandboxGroups,
-} from '@patchbay/kernel';
+import { removePrefixLeftovers } from '@patchbay/engine';
 import { CLI } from '../src/test-helpers.js';
 
 export const ADMIN = 'cluster-admin-token-aB3dE6gH9jK2mN5pQ8sT1vW4';
@@ -112,11 +105,7 @@ export function cluster(prefixes: readonly string[]): Cluster {
           await p.exited;
         }
       }
-      for (const prefix of prefixes) {
-        await deleteNamespaces(await listNamespaces(prefix));
-        removeNetnsEtcWithPrefix(prefix);
-        await removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, '')));
-      }
+      for (const prefix of prefixes) await removePrefixLeftovers(prefix);
       rmSync(tmp, { recursive: true, force: true });
     },
   };

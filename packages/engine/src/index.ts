@@ -16,6 +16,7 @@ export * from './lab-export.js';
 export * from './node-commands.js';
 export * from './exercise.js';
 export * from './sandbox-groups.js';
+export * from './prefix-leftovers.js';
 export { explainPath, checkWhyQuery } from './why/explain.js';
 export * from './cpu-hog-policy.js';
 export * from './cpu-hog-guard.js';

@@ -4,18 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  deleteNamespaces,
-  execInNamespace,
-  listNamespaces,
-  listSandboxGroups,
-  removeNetnsEtcWithPrefix,
-  removeSandboxGroups,
-  run,
-} from '@patchbay/kernel';
+import { execInNamespace, run } from '@patchbay/kernel';
 import { parseLabText, type Lab } from '@patchbay/topology';
 import { Engine } from './engine.js';
-import { labSandboxGroup } from './sandbox-groups.js';
+import { removePrefixLeftovers } from './prefix-leftovers.js';
 
 export const EXAMPLES_DIR = join(import.meta.dirname, '../../../examples');
 
@@ -46,9 +38,7 @@ export function testEngine(prefix: string, opts: { watch?: boolean } = {}): Test
     prefix,
     dataDir,
     async cleanup() {
-      await deleteNamespaces(await listNamespaces(prefix));
-      removeNetnsEtcWithPrefix(prefix); // resolver files (lab dns:) of namespaces now gone
-      await removeSandboxGroups(listSandboxGroups(labSandboxGroup(prefix, '')));
+      await removePrefixLeftovers(prefix);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
