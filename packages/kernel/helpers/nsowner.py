@@ -23,6 +23,7 @@ import ctypes
 import json
 import os
 import re
+import select
 import signal
 import sys
 import zlib
@@ -154,8 +155,16 @@ SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
 SIGCHLD, SIGKILL, PR_SET_PDEATHSIG = 17, 9, 1
 
 
-def spawn_child(ready_w: int) -> int:
-    """A child living in a new user namespace that owns a new network namespace. With the raw
+def single_threaded() -> bool:
+    """Whether this process runs no thread but the calling one (threads here come only from the
+    threading module: rtnl_linkdel.py's)."""
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
+
+
+def spawn_child(ready_w: int) -> tuple:
+    """A child living in a new user namespace that owns a new network namespace, and whether it
+    was made by the raw clone (its namespaces exist on return). With the raw
     clone syscall the kernel makes both namespaces while creating the child (no unshare() in it)
     and the child skips Python's after-fork work: ~1.2 ms of CPU per namespace against ~1.9 ms for
     os.fork() + unshare() (measured on the project's 2-core VM). The child sets the nested-userns
@@ -163,23 +172,32 @@ def spawn_child(ready_w: int) -> int:
 
     The limit is per user namespace and written by a process living in it: the child holds every
     capability there, and its kernel uid is still 0 (an unmapped id keeps it), which passes the
-    DAC check on /proc/sys, so this needs no id map yet and does not race with the parent's."""
+    DAC check on /proc/sys, so this needs no id map yet and does not race with the parent's.
+
+    The raw clone only while this process has no other thread: the child of a raw clone runs
+    Python without the interpreter's after-fork repair, so a lock another thread held at that
+    instant (the GIL's mutex, say: the executor's `link del` thread, rtnl_linkdel.py, wakes from
+    the kernel's RCU barrier) stays locked in the child forever. It then never says ready and
+    the add hung (seen in CI). With a thread alive: os.fork() + unshare() (Python repairs its
+    locks after a fork), the parent waiting for the child's word before it writes the id maps;
+    slower, so only then."""
     parent = os.getpid()
-    if SYS_CLONE is not None:
+    if SYS_CLONE is not None and single_threaded():
         pid = libc.syscall(SYS_CLONE, ctypes.c_ulong(CLONE_NEWUSER | CLONE_NEWNET | SIGCHLD), None, None, None, None)
         if pid < 0:
             e = ctypes.get_errno()
             raise OSError(e, f"clone: {os.strerror(e)}")
+        cloned = True
     else:
-        pid = os.fork()
+        pid, cloned = os.fork(), False
     if pid != 0:
-        return pid
+        return pid, cloned
     status = 1  # pragma: child (from here on)
     try:
         libc.prctl(PR_SET_PDEATHSIG, SIGKILL)  # never outlive the parent (the pins would stay theirs)
         if os.getppid() != parent:
             os._exit(1)
-        if SYS_CLONE is None:
+        if not cloned:
             check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNET), "unshare")
         fd = os.open("/proc/sys/user/max_user_namespaces", os.O_WRONLY)
         os.write(fd, b"0\n")
@@ -200,6 +218,7 @@ class Pending:
         self.undo = []  # rollback steps, run in reverse when anything fails: add is all or nothing
         self.child = -1
         self.ready_r = -1
+        self.ready = False
         self.uid = -1
         self.error = None
 
@@ -234,9 +253,11 @@ def pin_one(p: Pending) -> None:
         uid = p.uid
         p.undo.append(lambda: free_uid(uid))
         p.ready_r, ready_w = os.pipe()
-        p.child = spawn_child(ready_w)
+        p.child, cloned = spawn_child(ready_w)
         os.close(ready_w)
         ready_w = -1
+        if not cloned:  # its namespaces exist only once it has unshared: the maps must wait for that
+            await_ready(p)
         write_once(f"/proc/{p.child}/uid_map", f"{INSIDE_ID} {uid} 1\n")
         write_once(f"/proc/{p.child}/setgroups", "deny\n")  # an unprivileged gid map needs it; and no setgroups() inside
         write_once(f"/proc/{p.child}/gid_map", f"{INSIDE_ID} {uid} 1\n")
@@ -249,13 +270,27 @@ def pin_one(p: Pending) -> None:
             os.close(ready_w)
 
 
+# A child takes ~1 ms to say ready; this long only when something is badly wrong.
+CHILD_READY_S = 10
+
+
+def await_ready(p: Pending) -> None:
+    """The child's word that its namespaces exist and the nested-userns limit is set (raises)."""
+    ready, _, _ = select.select([p.ready_r], [], [], CHILD_READY_S)
+    if not ready:  # never block the caller for good on a child that cannot go on
+        raise OSError(0, f"the namespace's first process did not start within {CHILD_READY_S} s")
+    if os.read(p.ready_r, 1) != b"1":
+        raise OSError(0, "could not set max_user_namespaces=0 in the new user namespace")
+    p.ready = True
+
+
 def settle(p: Pending) -> None:
-    """Waits for the child's word on the nested-userns limit, then ends it. Nobody waits for it
-    to be gone (its namespaces are pinned already): SIGCHLD is ignored (main(), nlexec.py), so
-    the kernel reaps it meanwhile."""
+    """Waits for the child's word (unless pin_one had to), then ends it. Nobody waits for it to
+    be gone (its namespaces are pinned already): SIGCHLD is ignored (main(), nlexec.py), so the
+    kernel reaps it meanwhile."""
     try:
-        if p.error is None and os.read(p.ready_r, 1) != b"1":
-            p.fail(OSError(0, "could not set max_user_namespaces=0 in the new user namespace"))
+        if p.error is None and not p.ready:
+            await_ready(p)
     except OSError as e:
         p.fail(e)
     if p.ready_r >= 0:

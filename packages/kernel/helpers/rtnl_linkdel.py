@@ -61,6 +61,8 @@ def delete_link(index: int) -> None:
             requester.close()
             try:
                 os.write(answered_w, b"!")
+            except OSError:
+                pass  # EPIPE: the caller returned on the notification and closed its end already
             finally:
                 os.close(answered_w)
 

@@ -8,7 +8,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Op } from '@patchbay/topology';
 import { isOwnedNamespace, listNamespaces, ownedNamespaceUid } from './index.js';
-import { deleteOwnedNamespacesViaNetlink, runBatchViaNetlink } from './nlexec.js';
+import {
+  addNamespacesViaNetlink,
+  closeNetlinkExecutor,
+  deleteOwnedNamespacesViaNetlink,
+  runBatchViaNetlink,
+} from './nlexec.js';
 import { runInNamespace } from './process.js';
 import { cleanup, executeEither, ip, isRoot, netnsAdd, op } from '../test/helpers.js';
 
@@ -108,4 +113,28 @@ describe.skipIf(!isRoot)('removing through the rtnetlink executor on the real ke
     for (const uid of uids) expect(readdirSync('/run/patchbay/uids')).not.toContain(String(uid));
     expect(isOwnedNamespace(LEAF) || isOwnedNamespace(other)).toBe(false);
   });
+
+  // A `link del` leaves a thread in the executor for the kernel's RCU barrier (~40 ms). Owned
+  // namespaces made meanwhile used a raw clone() in a process with that thread alive: when the
+  // thread woke holding the GIL's mutex at the instant of the clone, the new namespace's first
+  // process waited for that mutex forever and the add hung for the executor's 30 s (seen in CI).
+  it('makes owned namespaces right after a link del, again and again, without hanging', async () => {
+    const names = Array.from({ length: 24 }, (_, i) => `${P}o${i}`);
+    let finished = false;
+    try {
+      expect((await executeEither([netnsAdd(HOST)])).ok).toBe(true);
+      for (let round = 0; round < 40; round++) {
+        const add = await runBatchViaNetlink(HOST, 'link add va type veth peer name vb\n', false);
+        expect(add).toEqual({ kind: 'ran', done: 1 });
+        expect(await runBatchViaNetlink(HOST, 'link del dev va\n', false)).toEqual({ kind: 'ran', done: 1 });
+        const made = await addNamespacesViaNetlink(names, true);
+        expect(made?.filter((r) => !r.ok)).toEqual([]);
+        expect((await deleteOwnedNamespacesViaNetlink(names))?.every((r) => r.ok)).toBe(true);
+      }
+      finished = true;
+    } finally {
+      // A hung executor would hold every later request: stopping it ends its children too.
+      if (!finished) await closeNetlinkExecutor();
+    }
+  }, 120_000);
 });

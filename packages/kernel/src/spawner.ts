@@ -176,7 +176,7 @@ export class Spawner {
     if (!child) return;
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('close', () => resolve());
+      else child.once('exit', () => resolve()); // not 'close': a grandchild may hold its pipes open
     });
     this.detach(child, 'spawner closed');
     child.stdin?.end();
