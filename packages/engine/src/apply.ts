@@ -29,6 +29,7 @@ import { convergeBack } from './converge-back.js';
 import { observeLab } from './observe-lab.js';
 import { EngineError } from './errors.js';
 import { appliedEntry, applyingEntry } from './journal-entries.js';
+import type { ManagedTables } from './journal.js';
 import { withLabLock } from './lock.js';
 import { executeKernelOps } from './neighbour-flushes.js';
 import { planLabProcesses, runProcessOps } from './run-processes.js';
@@ -66,46 +67,30 @@ export const deletedNamespaces = (ops: readonly Op[]): string[] =>
 const createdNamespaces = (ops: readonly Op[]): string[] =>
   ops.filter((o) => o.phase === 'namespace').map((o) => o.args[2]!);
 
-/** The namespaces whose iptables and ebtables a lab manages. */
-interface ManagedTables {
-  iptables: string[];
-  ip6tables: string[];
-  ebtables: string[];
+function managedTablesOf(prefix: string, lab: Lab, desired: DesiredState): ManagedTables {
+  const namespaces = Object.values(desired.namespaces);
+  return {
+    iptables: namespaces.filter((n) => n.iptables).map((n) => n.name),
+    ip6tables: namespaces.filter((n) => n.ip6tables).map((n) => n.name),
+    ebtables: ebtablesNamespaces(lab, prefix),
+  };
 }
 
 /**
- * ManagedTables of the last few labs compiled, by prefix and document: an apply needs the previous
- * revision's, and compiling the whole previous lab again for them was a third of planning an
- * incremental change at N=200.
+ * The desired state of `lab`, plus default tables where the previous revision managed iptables or
+ * ebtables, and what this one manages (for the journal: the next apply reads it there, where it
+ * used to compile the whole previous lab again, a third of planning an incremental change at N=200).
  */
-const managedTablesMemo = new Map<string, ManagedTables>();
-const MANAGED_TABLES_MEMO = 16;
-
-function managedTables(prefix: string, lab: Lab, compiled?: DesiredState): ManagedTables {
-  const key = `${prefix}\0${JSON.stringify(lab)}`;
-  const kept = managedTablesMemo.get(key);
-  if (kept) return kept;
-  const desired = compiled ?? compile(lab, prefix);
-  const tables = {
-    iptables: Object.values(desired.namespaces)
-      .filter((n) => n.iptables)
-      .map((n) => n.name),
-    ip6tables: Object.values(desired.namespaces)
-      .filter((n) => n.ip6tables)
-      .map((n) => n.name),
-    ebtables: ebtablesNamespaces(lab, prefix),
-  };
-  if (managedTablesMemo.size >= MANAGED_TABLES_MEMO) managedTablesMemo.delete(managedTablesMemo.keys().next().value!);
-  managedTablesMemo.set(key, tables);
-  return tables;
-}
-
-/** The desired state of `lab`, plus default tables where a previous revision managed iptables or ebtables. */
-export function desiredFor(prefix: string, lab: Lab, previous?: Lab): DesiredState {
+export function desiredFor(
+  prefix: string,
+  lab: Lab,
+  previous?: { lab?: Lab; managed?: ManagedTables },
+): { desired: DesiredState; managed: ManagedTables } {
   const desired = compile(lab, prefix);
-  if (!previous) return desired;
-  managedTables(prefix, lab, desired); // remembered for the next apply, whose previous revision this is
-  const before = managedTables(prefix, previous);
+  const managed = managedTablesOf(prefix, lab, desired);
+  if (!previous?.lab) return { desired, managed };
+  // an entry written before the journal kept it: compiled again, once
+  const before = previous.managed ?? managedTablesOf(prefix, previous.lab, compile(previous.lab, prefix));
   // A namespace whose tables the previous revision managed (NAT, firewall, NetworkPolicy chains)
   // and this one does not gets default tables back.
   for (const ns of before.iptables) {
@@ -121,7 +106,7 @@ export function desiredFor(prefix: string, lab: Lab, previous?: Lab): DesiredSta
     const state = desired.namespaces[ns];
     if (state && !state.ebtables) state.ebtables = defaultEbtablesState();
   }
-  return desired;
+  return { desired, managed };
 }
 
 /** Applies a validated lab (Engine.apply validates first). */
@@ -133,7 +118,7 @@ export async function applyLab(
 ): Promise<Omit<ApplyResult, 'warnings'>> {
   return withLabLock(ctx.journal.lockPathOf(lab.name), async () => {
     const entry = await ctx.journal.read(lab.name);
-    const desired = desiredFor(ctx.prefix, lab, entry?.lab);
+    const { desired, managed } = desiredFor(ctx.prefix, lab, entry);
     const observed = await observeLab(ctx, lab.name, desired);
     const t1 = now();
     // A node whose kind changed gets a new namespace (ended, deleted, made again: kind-change.ts).
@@ -161,7 +146,7 @@ export async function applyLab(
       const sameDocument = entry?.status === 'applied' && JSON.stringify(entry.lab) === JSON.stringify(lab);
       if (!opts.dryRun && !sameDocument) {
         current = revision + 1;
-        await ctx.journal.write(appliedEntry(ctx.prefix, lab, current, Object.keys(desired.namespaces)));
+        await ctx.journal.write(appliedEntry(ctx.prefix, lab, current, Object.keys(desired.namespaces), managed));
       }
       if (!opts.dryRun) await announceApplied(ctx, lab.name, current, ops, desired);
       // CHECK on verify: nothing changed, but the plugins still say whether their work is intact
@@ -214,7 +199,7 @@ export async function applyLab(
     const drift = await verify(ctx, lab.name, kernelOps, desired, observed, result.readBack, result.readBackWhole);
     processFailures.push(...(await checkCniAttachments(ctx, lab.name))); // CHECK on verify
     timings.verifyMs = now() - t3;
-    await ctx.journal.write(appliedEntry(ctx.prefix, lab, revision + 1, Object.keys(desired.namespaces)));
+    await ctx.journal.write(appliedEntry(ctx.prefix, lab, revision + 1, Object.keys(desired.namespaces), managed));
     await announceApplied(ctx, lab.name, revision + 1, ops, desired);
     if (processFailures.length > 0)
       throw new EngineError('apply-failed', `the lab is applied, but: ${processFailures.join('; ')}`);
@@ -258,7 +243,9 @@ async function verify(
 ): Promise<Change[]> {
   // A neighbour flush changes no desired state: the namespaces it alone touched have nothing to verify.
   const scope = touchedNamespaces(ops.filter((o) => o.phase !== 'neigh'));
-  const stillThere = new Set(await listNamespaces(ctx.labNamespacePrefix(name)));
+  // Whether a deleted namespace is really gone (a readdir of /run/netns: skipped when none was deleted)
+  const deleted = deletedNamespaces(ops);
+  const stillThere = new Set(deleted.length ? await listNamespaces(ctx.labNamespacePrefix(name)) : []);
   const touched = scope.filter((n) => desired.namespaces[n]);
   // Changed by another process than the read-back's, unless the executor ran them in its batch.
   const otherTools = new Set(

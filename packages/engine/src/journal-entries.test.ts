@@ -5,10 +5,11 @@ import type { JournalEntry } from './journal.js';
 import { appliedEntry, applyingEntry, destroyingEntry, failedEntry, restoredEntry } from './journal-entries.js';
 
 const lab = (name: string, rev: string) => ({ name, description: rev, nodes: {}, links: [] }) as unknown as Lab;
-const applied: JournalEntry = appliedEntry('pb-', lab('l', 'r1'), 3, ['pb-l.b', 'pb-l.a']);
+const managed = { iptables: ['pb-l.a'], ip6tables: [], ebtables: [] };
+const applied: JournalEntry = appliedEntry('pb-', lab('l', 'r1'), 3, ['pb-l.b', 'pb-l.a'], managed);
 
 describe('journal entries', () => {
-  it('applied: the lab, its revision, exactly its namespaces (sorted)', () => {
+  it('applied: the lab, its revision, the tables it manages, exactly its namespaces (sorted)', () => {
     expect(applied).toEqual({
       version: 1,
       prefix: 'pb-',
@@ -16,17 +17,19 @@ describe('journal entries', () => {
       status: 'applied',
       revision: 3,
       lab: lab('l', 'r1'),
+      managed,
       namespaces: ['pb-l.a', 'pb-l.b'],
       updatedAt: '',
     });
   });
 
-  it('applying: keeps the last applied lab, the pending one, and every namespace either may own', () => {
+  it('applying: keeps the last applied lab (and its tables), the pending one, and every namespace either may own', () => {
     const e = applyingEntry('pb-', lab('l', 'r2'), applied, ['pb-l.c', 'pb-l.a']);
     expect(e).toMatchObject({
       status: 'applying',
       revision: 3,
       lab: lab('l', 'r1'),
+      managed,
       pending: lab('l', 'r2'),
       namespaces: ['pb-l.a', 'pb-l.b', 'pb-l.c'],
     });

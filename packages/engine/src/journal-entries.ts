@@ -3,7 +3,7 @@
 // success (`applied`), and after a failure that could not be undone (`failed`). A failure that was
 // undone puts the previous entry back (or none, for a first apply).
 import type { Lab } from '@patchbay/topology';
-import type { JournalEntry } from './journal.js';
+import type { JournalEntry, ManagedTables } from './journal.js';
 
 /** Namespaces a lab may own while `desired` is being applied over `entry`: both revisions'. */
 function mayOwn(entry: JournalEntry | undefined, desiredNamespaces: readonly string[]): string[] {
@@ -24,6 +24,7 @@ export function applyingEntry(
     status: 'applying',
     revision: entry?.revision ?? 0,
     lab: entry?.lab,
+    ...(entry?.managed ? { managed: entry.managed } : {}),
     pending: lab,
     namespaces: mayOwn(entry, desiredNamespaces),
     updatedAt: '',
@@ -36,6 +37,7 @@ export function appliedEntry(
   lab: Lab,
   revision: number,
   desiredNamespaces: readonly string[],
+  managed: ManagedTables,
 ): JournalEntry {
   return {
     version: 1,
@@ -44,6 +46,7 @@ export function appliedEntry(
     status: 'applied',
     revision,
     lab,
+    managed,
     namespaces: [...desiredNamespaces].sort(),
     updatedAt: '',
   };
@@ -64,6 +67,7 @@ export function failedEntry(
     status: 'failed',
     revision: entry?.revision ?? 0,
     lab: entry?.lab,
+    ...(entry?.managed ? { managed: entry.managed } : {}),
     pending: lab,
     namespaces: mayOwn(entry, desiredNamespaces),
     updatedAt: '',

@@ -5,6 +5,13 @@ import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import type { Lab } from '@patchbay/topology';
 
+/** The namespaces whose iptables, ip6tables and ebtables a lab manages. */
+export interface ManagedTables {
+  iptables: string[];
+  ip6tables: string[];
+  ebtables: string[];
+}
+
 export type JournalStatus = 'applying' | 'applied' | 'failed' | 'destroying';
 
 export interface JournalEntry {
@@ -16,6 +23,8 @@ export interface JournalEntry {
   revision: number;
   /** The lab as last applied successfully (undefined while a first apply is in flight). */
   lab?: Lab;
+  /** The namespaces whose tables `lab` manages (absent in entries of older versions). */
+  managed?: ManagedTables;
   /** The lab being applied while status is `applying`. */
   pending?: Lab;
   /** Every namespace this lab may own: last applied ∪ being applied. */
