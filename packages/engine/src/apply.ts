@@ -1,4 +1,4 @@
-// Apply: lock → observe → diff → plan → (onPlan) → journal → execute → verify → journal, and the
+// Apply: lock → observe → diff → plan → (onPlan) → journal → execute → verify ∥ journal, and the
 // lifecycle events around it: `removing` (awaited) before the plan deletes a node's namespace,
 // `applied` once the journal records the new revision. A failed execution converges the kernel
 // back to what was observed before it started (converge-back.ts).
@@ -196,10 +196,17 @@ export async function applyLab(
       )),
     );
 
-    const drift = await verify(ctx, lab.name, kernelOps, desired, observed, result.readBack, result.readBackWhole);
+    // The kernel holds the new revision now: the journal records it while verify reads what still
+    // differs (drift is reported, not undone), the file write overlapping the watcher's round trip.
+    const [verified, recorded] = await Promise.allSettled([
+      verify(ctx, lab.name, kernelOps, desired, observed, result.readBack, result.readBackWhole),
+      ctx.journal.write(appliedEntry(ctx.prefix, lab, revision + 1, Object.keys(desired.namespaces), managed)),
+    ]);
+    if (recorded.status === 'rejected') throw recorded.reason;
+    if (verified.status === 'rejected') throw verified.reason;
+    const drift = verified.value;
     processFailures.push(...(await checkCniAttachments(ctx, lab.name))); // CHECK on verify
     timings.verifyMs = now() - t3;
-    await ctx.journal.write(appliedEntry(ctx.prefix, lab, revision + 1, Object.keys(desired.namespaces), managed));
     await announceApplied(ctx, lab.name, revision + 1, ops, desired);
     if (processFailures.length > 0)
       throw new EngineError('apply-failed', `the lab is applied, but: ${processFailures.join('; ')}`);
