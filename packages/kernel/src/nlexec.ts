@@ -8,24 +8,50 @@
 // after it dies, unreferenced while idle). PATCHBAY_NLEXEC=0 turns it off (everything through `ip`
 // and nsowner.py, as before); without python3 it cannot start and the same happens.
 
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Spawner, SpawnerError } from './spawner.js';
 import { assertNamespaceName, createLimiter } from './process.js';
 
 export const NLEXEC_SCRIPT = fileURLToPath(new URL('../helpers/nlexec.py', import.meta.url));
 
-let shared: Spawner | undefined;
+// Executors: one per core, up to two. A namespace's batches and reads always go to the same one
+// (by its name), so what one namespace is asked is answered in the order it was asked, as with one
+// executor; different namespaces' batches run on both cores at once, as separate `ip -batch`
+// processes did (the configure stage of a new 200-node lab is Python decoding and encoding, not
+// the kernel's work, for most of its time). Namespace creation and deletion go to the first.
+// PATCHBAY_NLEXEC_WORKERS=N sets how many (1 to 4).
+let pool: Spawner[] = [];
+
+function poolSize(): number {
+  const asked = Number(process.env['PATCHBAY_NLEXEC_WORKERS']);
+  if (Number.isInteger(asked) && asked >= 1 && asked <= 4) return asked;
+  return Math.min(2, availableParallelism());
+}
 
 // Requests the helper holds at once. It answers them one by one; a request's timeout runs from
 // when it is sent, so a stage of 1,000 namespaces is not sent in one go on a busy machine: enough
 // in flight to keep the helper busy, few enough that each is answered well within its timeout.
 const inFlight = createLimiter(32);
 
-/** The executor, or undefined when it is turned off or could not start. */
-function executor(): Spawner | undefined {
+/** Which of `size` executors serves namespace `ns` (FNV-1a of its name): always the same one. */
+export function executorSlot(ns: string, size: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ns.length; i++) h = Math.imul(h ^ ns.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % size;
+}
+
+/**
+ * The executor for namespace `ns` (the first for namespace creation and deletion), or undefined
+ * when it is turned off or could not start. One that could not start leaves its namespaces to the first.
+ */
+function executor(ns: string | null = null): Spawner | undefined {
   if (process.env['PATCHBAY_NLEXEC'] === '0') return undefined;
-  shared ??= new Spawner({ script: NLEXEC_SCRIPT });
-  return shared.unavailable === undefined ? shared : undefined;
+  if (pool.length === 0) pool = Array.from({ length: poolSize() }, () => new Spawner({ script: NLEXEC_SCRIPT }));
+  const first = pool[0]!;
+  if (first.unavailable !== undefined) return undefined;
+  const mine = ns === null ? first : pool[executorSlot(ns, pool.length)]!;
+  return mine.unavailable === undefined ? mine : first;
 }
 
 /** Whether batches and namespace creation may go through the executor (not whether a batch will). */
@@ -47,11 +73,11 @@ export async function startNetlinkExecutor(): Promise<boolean> {
   }
 }
 
-/** Stops the helper, if any (tests, graceful shutdown). The next use starts a new one. */
+/** Stops the helpers, if any (tests, graceful shutdown). The next use starts new ones. */
 export async function closeNetlinkExecutor(): Promise<void> {
-  const s = shared;
-  shared = undefined;
-  await s?.close();
+  const stopping = pool;
+  pool = [];
+  await Promise.all(stopping.map((s) => s.close()));
 }
 
 /** What the executor did with one namespace's batch. */
@@ -82,7 +108,7 @@ export async function runBatchViaNetlink(
   timeoutMs = 30_000,
 ): Promise<NetlinkBatchAnswer | undefined> {
   assertNamespaceName(ns);
-  const ex = executor();
+  const ex = executor(ns);
   if (!ex) return undefined;
   let r;
   try {
@@ -105,7 +131,7 @@ export async function runBatchViaNetlink(
 /** READ_COMMANDS' JSON values of `ns`, read over rtnetlink; undefined when the executor is off. */
 export async function readViaNetlink(ns: string): Promise<unknown[] | undefined> {
   assertNamespaceName(ns);
-  const ex = executor();
+  const ex = executor(ns);
   if (!ex) return undefined;
   const r = await ex.run(ns, ['read']);
   if (r.code !== 0) throw new Error(`nlexec read ${ns}: ${r.stderr.trim()}`);
