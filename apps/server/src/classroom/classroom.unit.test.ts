@@ -15,6 +15,7 @@ import {
   BACKGROUND_EVERY,
   CheckScheduler,
   MAX_OVERTAKES,
+  ProgressRepeats,
   QueueTicket,
   Semaphore,
   strongerTrigger,
@@ -331,5 +332,19 @@ describe('scheduler: urgent runs and overtaking', () => {
     }
     expect(overtaken).toEqual([...Array.from({ length: MAX_OVERTAKES }, () => true), false]);
     expect(await run).toBe(MAX_OVERTAKES + 1);
+  });
+});
+
+describe('progress repeats', () => {
+  it('repeats a run that passed more checks than the one before, but not all, once', () => {
+    const r = new ProgressRepeats();
+    expect(r.after('a', { passed: 0, total: 3 })).toBe(false); // the first run: nothing to compare
+    expect(r.after('a', { passed: 1, total: 3 })).toBe(true); // progress: once more at once
+    expect(r.after('a', { passed: 2, total: 3 })).toBe(false); // the repeat itself is not repeated
+    expect(r.after('a', { passed: 2, total: 3 })).toBe(false); // no progress
+    expect(r.after('a', { passed: 3, total: 3 })).toBe(false); // all passed: nothing to settle
+    expect(r.after('b', { passed: 1, total: 3 })).toBe(false); // labs are apart
+    r.forget('a');
+    expect(r.after('a', { passed: 2, total: 3 })).toBe(false); // forgotten: a first run again
   });
 });

@@ -9,8 +9,8 @@
 // A watched lab on a remote agent is watched there: the agent runs its checks on those triggers and
 // pushes each run here (agents/exercise-feed.ts), kept as a local run is.
 // Who follows what, and the socket events, are exercise-audience.ts's; where runs and hints are
-// kept, exercise-records.ts's.
-import { ChecksAbandoned, forgetExercise, runChecks } from '@patchbay/engine';
+// kept, exercise-records.ts's; the probes of runs on this host, local-probes.ts's.
+import { forgetExercise } from '@patchbay/engine';
 import { RemoteExerciseFeed } from '../agents/exercise-feed.js';
 import { exerciseHostOf } from '../agents/exercise-hosts.js';
 import type { CheckRun, HintsView } from '@patchbay/protocol';
@@ -21,8 +21,9 @@ import type { ResetBy } from '../live/lab-processes.js';
 import type { LiveIo, LiveSocket } from '../live/socket.js';
 import { ExerciseAudience } from './exercise-audience.js';
 import { ExerciseRecords } from './exercise-records.js';
+import { LocalProbes, type ProbedChecks } from './local-probes.js';
 import { ScenarioSource, type ExerciseContext } from './scenario-source.js';
-import { CheckScheduler, Semaphore, type RunRequest, type Trigger } from './scheduler.js';
+import { CheckScheduler, ProgressRepeats, Semaphore, type RunRequest, type Trigger } from './scheduler.js';
 import { revealedHints } from './views.js';
 import { CHANGE_DEBOUNCE_MS, LabChangeWatch } from './watch.js';
 
@@ -62,18 +63,16 @@ export class ExerciseHub {
   readonly realize: Semaphore;
   /** Labs being realized by a join or a reset: their `applied` event is not a student's change. */
   private readonly realizing = new Map<string, number>();
-  /** Each lab's check runs whose probes are running now (an overtaken run's until its abandoned probe ended). */
-  private readonly probing = new Map<string, Set<Promise<unknown>>>();
+  /** Check runs probing labs on this host. */
+  private readonly probes: LocalProbes;
   private readonly options: ExerciseHubOptions;
   private readonly scheduler: CheckScheduler<CheckRun>;
   private readonly records: ExerciseRecords;
   private readonly audience: ExerciseAudience;
   /** When each lab's latest run finished (performance.now()), for the periodic runs. */
   private readonly lastRunAt = new Map<string, number>();
-  /** Checks each lab's latest run passed (settleAfterProgress). */
-  private readonly lastPassed = new Map<string, number>();
-  /** Labs whose next run is the settling repeat of a run that made progress. */
-  private readonly settling = new Set<string>();
+  /** Runs repeated at once because they made progress while the kernel may still be settling. */
+  private readonly repeats = new ProgressRepeats();
   private readonly enterTimers = new Map<string, NodeJS.Timeout>();
   private readonly ticker: NodeJS.Timeout;
   /** Runs of watched labs on remote agents, pushed by the agents (a coordinator only). */
@@ -97,13 +96,15 @@ export class ExerciseHub {
       (lab, trigger, signal) => this.execute(lab, trigger, signal),
       { backgroundLimit: this.options.backgroundConcurrency },
     );
-    this.watch = new LabChangeWatch({
+    const watch = new LabChangeWatch({
       watches: app.engine.watches,
       log: app.log,
       onChange: (lab) => this.trigger(lab, 'change'),
       overtake: (lab) => this.scheduler.overtake(lab),
       debounceMs: this.options.debounceMs,
     });
+    this.watch = watch;
+    this.probes = new LocalProbes(app.engine, watch);
     this.audience = new ExerciseAudience(app, io, {
       contextOf: (lab) => this.scenarios.contextOf(lab),
       scenarioOfSession: (session) => this.scenarios.ofSession(session),
@@ -231,8 +232,7 @@ export class ExerciseHub {
       this.records.forget(lab);
       this.feed?.forget(lab);
       this.lastRunAt.delete(lab);
-      this.lastPassed.delete(lab);
-      this.settling.delete(lab);
+      this.repeats.forget(lab);
       return removed;
     });
   }
@@ -256,13 +256,8 @@ export class ExerciseHub {
    * finishes first (at most `maxWaitMs`; the engine kills what is left after), so its pings and
    * commands end by themselves instead of failing against a half-removed lab.
    */
-  async probesEnded(lab: string, maxWaitMs = 5000): Promise<void> {
-    const runs = this.probing.get(lab);
-    if (!runs?.size) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
-    await Promise.race([Promise.allSettled([...runs]), timeout]);
-    clearTimeout(timer);
+  probesEnded(lab: string, maxWaitMs = 5000): Promise<void> {
+    return this.probes.ended(lab, maxWaitMs);
   }
 
   /** The engine applied the lab (its `applied` event; the watch follows its namespaces by itself): its checks run soon. */
@@ -328,7 +323,7 @@ export class ExerciseHub {
     if (!ctx) throw new HttpError(404, 'not-found', `lab ${lab} has no exercise (it was not started from a scenario)`);
     await this.assertPresent(ctx);
     const host = await exerciseHostOf(this.app, lab);
-    let checks: Pick<CheckRun, 'results' | 'passed' | 'total' | 'ms'>;
+    let checks: ProbedChecks;
     let agentAt: string | undefined;
     if (host.checks) {
       // On the lab's remote agent: it runs them, the hub keeps the record.
@@ -336,26 +331,7 @@ export class ExerciseHub {
       checks = answer;
       agentAt = answer.at;
     } else {
-      const ended = this.watch.runStarted(lab);
-      const probes = runChecks(this.app.engine, lab, ctx.scenario, { signal });
-      // Until every process of the run ended: an overtaken run's abandoned ping ends by itself a little later.
-      const gone = probes.then(
-        () => undefined,
-        (err: unknown) => (err instanceof ChecksAbandoned ? err.settled : undefined),
-      );
-      const runs = this.probing.get(lab) ?? new Set();
-      this.probing.set(lab, runs.add(gone));
-      void gone.finally(() => {
-        runs.delete(gone);
-        if (!runs.size && this.probing.get(lab) === runs) this.probing.delete(lab);
-      });
-      try {
-        checks = await probes;
-      } catch (err) {
-        ended(err instanceof ChecksAbandoned);
-        throw err;
-      }
-      ended();
+      checks = await this.probes.run(lab, ctx.scenario, signal);
     }
     const run: CheckRun = {
       lab,
@@ -376,7 +352,7 @@ export class ExerciseHub {
   /** A run kept as the lab's latest and sent to its pages and its session's dashboards. */
   private async keep(ctx: ExerciseContext, run: CheckRun, settle: boolean): Promise<void> {
     this.lastRunAt.set(ctx.lab, performance.now());
-    if (settle) this.settleAfterProgress(ctx.lab, run);
+    if (settle && this.repeats.after(ctx.lab, run)) this.trigger(ctx.lab, 'change');
     const row = await this.records.record(ctx, run);
     if (row) await this.emitProgress(row.id, row);
     this.audience.sendResults(run);
@@ -395,23 +371,6 @@ export class ExerciseHub {
         await this.keep(ctx, { ...agentRun, lab, at: new Date().toISOString() }, false);
       })
       .catch((err: Error) => this.app.log.warn({ lab, err: err.message }, 'a pushed check run was not kept'));
-  }
-
-  /**
-   * A run that passes more checks than the lab's run before, but not all, came right after a
-   * student's step while the kernel may still be settling: a neighbour being resolved again on its
-   * retransmit timer (up to a second when a ping of the student's own kept it probing), a carrier
-   * coming up, a bridge learning. Nothing the watch reports marks the end of that, so the checks
-   * run once more at once (urgent) instead of at the next Enter or tick; a run that made no
-   * progress (a failing lab being poked) is not repeated, and neither is the repeat itself.
-   */
-  private settleAfterProgress(lab: string, run: CheckRun): void {
-    const before = this.lastPassed.get(lab);
-    this.lastPassed.set(lab, run.passed);
-    if (this.settling.delete(lab)) return;
-    if (before === undefined || run.passed <= before || run.passed === run.total) return;
-    this.settling.add(lab);
-    this.trigger(lab, 'change');
   }
 
   private periodic(): void {

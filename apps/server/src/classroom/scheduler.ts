@@ -269,3 +269,33 @@ export class CheckScheduler<R> {
     await Promise.allSettled([...this.lines.values()].map((l) => l.tail));
   }
 }
+
+/**
+ * A run that passes more checks than the lab's run before, but not all, came right after a
+ * student's step while the kernel may still be settling: a neighbour being resolved again on its
+ * retransmit timer (up to a second when a ping of the student's own kept it probing), a carrier
+ * coming up, a bridge learning. Nothing the watch reports marks the end of that, so the checks
+ * run once more at once (urgent) instead of at the next Enter or tick; a run that made no
+ * progress (a failing lab being poked) is not repeated, and neither is the repeat itself.
+ */
+export class ProgressRepeats {
+  /** Checks each lab's latest run passed. */
+  private readonly lastPassed = new Map<string, number>();
+  /** Labs whose next run is the repeat of a run that made progress. */
+  private readonly repeating = new Set<string>();
+
+  /** Whether the lab's checks run once more at once after `run`. */
+  after(lab: string, run: { passed: number; total: number }): boolean {
+    const before = this.lastPassed.get(lab);
+    this.lastPassed.set(lab, run.passed);
+    if (this.repeating.delete(lab)) return false;
+    if (before === undefined || run.passed <= before || run.passed === run.total) return false;
+    this.repeating.add(lab);
+    return true;
+  }
+
+  forget(lab: string): void {
+    this.lastPassed.delete(lab);
+    this.repeating.delete(lab);
+  }
+}
