@@ -14,6 +14,7 @@ import https from 'node:https';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import { HttpError } from '../http-error.js';
 import { type AgentTls, clientTlsOptions } from './tls.js';
+import { pooledRequest, type PooledAnswer } from './pooled-request.js';
 import { tlsRequest } from './tls-request.js';
 
 /**
@@ -46,11 +47,7 @@ export function agentSocketOptions(
   };
 }
 
-export interface AgentAnswer {
-  status: number;
-  contentType: string | undefined;
-  body: Buffer;
-}
+export type AgentAnswer = PooledAnswer;
 
 /** How long a call may take: an apply or a destroy of a large lab takes seconds. */
 const TIMEOUT_MS = 120_000;
@@ -59,48 +56,6 @@ const TIMEOUT_MS = 120_000;
 const POOL = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, scheduling: 'lifo' as const };
 const httpPool = new http.Agent(POOL);
 const httpsPool = new https.Agent(POOL);
-
-interface PlainRequest {
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-}
-
-/** One request without mTLS (the secret alone), over the keep-alive pool of its protocol. */
-function plainRequest(url: URL, request: PlainRequest, retried = false): Promise<AgentAnswer> {
-  const tls = url.protocol === 'https:';
-  const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
-  return new Promise<AgentAnswer>((resolve, reject) => {
-    const req = (tls ? https : http).request(
-      url,
-      {
-        method: request.method,
-        agent: tls ? httpsPool : httpPool,
-        headers: { ...request.headers, ...(body !== undefined ? { 'content-length': String(body.length) } : {}) },
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 502,
-            contentType: res.headers['content-type'],
-            body: Buffer.concat(chunks),
-          }),
-        );
-      },
-    );
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      // The agent closed the kept connection as this request was put on it: once more, on a new one.
-      if (req.reusedSocket && e.code === 'ECONNRESET' && !retried)
-        plainRequest(url, request, true).then(resolve, reject);
-      else reject(e);
-    });
-    req.end(body);
-  });
-}
 
 export async function callAgent(
   agent: { name: string; address: string },
@@ -120,10 +75,12 @@ export async function callAgent(
         ...(request.body !== undefined ? { body: request.body } : {}),
         timeoutMs: TIMEOUT_MS,
       });
-    return await plainRequest(url, {
+    // without mTLS (the secret alone), over the keep-alive pool of its protocol
+    return await pooledRequest(url, url.protocol === 'https:' ? httpsPool : httpPool, {
       method: request.method,
       headers,
       ...(request.body !== undefined ? { body: request.body } : {}),
+      timeoutMs: TIMEOUT_MS,
     });
   } catch (e) {
     throw new HttpError(

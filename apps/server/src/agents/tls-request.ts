@@ -1,22 +1,10 @@
 // HTTP requests between coordinators and agents over mTLS (tls.ts): node:https with this process's
 // certificate and the peer's role checked, through one keep-alive pool per peer (a pool's sockets
-// were verified as that peer's). Node's fetch cannot present a client certificate without undici's
-// own Agent, which Node does not export. A TLS failure is told in words that say what to fix.
-import { Agent, request } from 'node:https';
+// were verified as that peer's; pooled-request.ts sends them). A TLS failure is told in words that
+// say what to fix.
+import { Agent } from 'node:https';
+import { pooledRequest, type PooledAnswer, type PooledRequest } from './pooled-request.js';
 import { type AgentTls, clientTlsOptions, describeIdentity, TLS_ENV, type TlsIdentity } from './tls.js';
-
-export interface TlsAnswer {
-  status: number;
-  contentType: string | undefined;
-  body: Buffer;
-}
-
-export interface TlsRequest {
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-  timeoutMs: number;
-}
 
 /** Keep-alive pools, one per peer identity expected (bounded: agents come and go by name). */
 const pools = new Map<string, Agent>();
@@ -58,38 +46,10 @@ export function explainTlsError(e: Error & { code?: string }, want: TlsIdentity)
 }
 
 /** One request to `url` (https:) over mTLS, expecting the server to be `want`. */
-export function tlsRequest(tls: AgentTls, want: TlsIdentity, url: URL, req: TlsRequest): Promise<TlsAnswer> {
-  return new Promise((resolve, reject) => {
-    if (url.protocol !== 'https:') {
-      reject(new Error(`${url.origin} is not https://: with ${TLS_ENV.cert} every agent link is HTTPS`));
-      return;
-    }
-    const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
-    const r = request(
-      url,
-      {
-        method: req.method,
-        agent: poolFor(tls, want),
-        headers: { ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
-        timeout: req.timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: res.headers['content-type'],
-            body: Buffer.concat(chunks),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    r.on('timeout', () => r.destroy(new Error(`no answer within ${req.timeoutMs} ms`)));
-    r.on('error', (e: Error & { code?: string }) =>
-      reject(Object.assign(new Error(explainTlsError(e, want)), { tlsCode: e.code })),
-    );
-    r.end(body);
-  });
+export function tlsRequest(tls: AgentTls, want: TlsIdentity, url: URL, req: PooledRequest): Promise<PooledAnswer> {
+  if (url.protocol !== 'https:')
+    return Promise.reject(new Error(`${url.origin} is not https://: with ${TLS_ENV.cert} every agent link is HTTPS`));
+  return pooledRequest(url, poolFor(tls, want), req, (e) =>
+    Object.assign(new Error(explainTlsError(e, want)), { tlsCode: e.code }),
+  );
 }
