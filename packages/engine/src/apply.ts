@@ -117,7 +117,7 @@ export async function applyLab(
   t0 = now(),
 ): Promise<Omit<ApplyResult, 'warnings'>> {
   return withLabLock(ctx.journal.lockPathOf(lab.name), async () => {
-    const entry = await ctx.journal.read(lab.name);
+    const entry = await ctx.journal.readShared(lab.name); // read-only
     const { desired, managed } = desiredFor(ctx.prefix, lab, entry);
     const observed = await observeLab(ctx, lab.name, desired);
     const t1 = now();

@@ -29,10 +29,19 @@ describe('desiredFor', () => {
   it('gives default tables back where the previous revision managed them, from the journal or compiled again', () => {
     const { managed } = desiredFor(PREFIX, withTables);
     const fromJournal = desiredFor(PREFIX, withoutTables, { lab: withTables, managed }).desired;
-    const compiledAgain = desiredFor(PREFIX, withoutTables, { lab: withTables }).desired;
+    // the previous revision comes from the journal frozen (Journal.readShared): compiling it changes nothing
+    const compiledAgain = desiredFor(PREFIX, withoutTables, { lab: deepFreeze(structuredClone(withTables)) }).desired;
     expect(fromJournal).toEqual(compiledAgain);
     expect(fromJournal.namespaces['pb-network-policy.node1']!.iptables).toBeDefined();
     // without a previous revision there is nothing to give back
     expect(desiredFor(PREFIX, withoutTables).desired.namespaces['pb-network-policy.node1']!.iptables).toBeUndefined();
   });
 });
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

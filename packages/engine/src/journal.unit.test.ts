@@ -1,0 +1,57 @@
+// The journal's shared read (journal.ts): the entry an apply reads is parsed once per version of
+// the file, read-only, and read again when another process replaced the file.
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Lab } from '@patchbay/topology';
+import { Journal, type JournalEntry } from './journal.js';
+import { appliedEntry, applyingEntry } from './journal-entries.js';
+
+const managed = { iptables: [], ip6tables: [], ebtables: [] };
+const lab = (description: string) => ({ name: 'l', description, nodes: {}, links: [] }) as unknown as Lab;
+
+describe('Journal.readShared', () => {
+  const dirs: string[] = [];
+  const journal = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-journal-'));
+    dirs.push(dir);
+    return new Journal(dir, 'pb-');
+  };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('gives the applied entry it wrote, parsed once and frozen, until the file changes', async () => {
+    const j = journal();
+    expect(await j.readShared('l')).toBeUndefined();
+    await j.write(appliedEntry('pb-', lab('r1'), 1, ['pb-l.a'], managed));
+    const first = await j.readShared('l');
+    expect(first).toMatchObject({ status: 'applied', revision: 1, lab: { description: 'r1' } });
+    expect(await j.readShared('l')).toBe(first);
+    expect(Object.isFrozen(first!.lab!.nodes)).toBe(true);
+    expect(() => {
+      first!.namespaces.push('pb-l.b');
+    }).toThrow(TypeError);
+    // `read` still parses a fresh copy for callers that may change it
+    const fresh = await j.read('l');
+    expect(fresh).toEqual(first);
+    expect(fresh).not.toBe(first);
+    expect(Object.isFrozen(fresh)).toBe(false);
+  });
+
+  it('reads again what another process wrote, and forgets a removed lab', async () => {
+    const j = journal();
+    await j.write(appliedEntry('pb-', lab('r1'), 1, ['pb-l.a'], managed));
+    const mine = await j.readShared('l');
+    const theirs: JournalEntry = { ...mine!, revision: 7, lab: lab('r7') };
+    writeFileSync(`${j.pathOf('l')}.other`, JSON.stringify(theirs));
+    renameSync(`${j.pathOf('l')}.other`, j.pathOf('l'));
+    expect(await j.readShared('l')).toMatchObject({ revision: 7, lab: { description: 'r7' } });
+    // an entry that is not `applied` is read from the file, not kept from the write
+    await j.write(applyingEntry('pb-', lab('r8'), theirs, ['pb-l.a']));
+    expect(await j.readShared('l')).toMatchObject({ status: 'applying', pending: { description: 'r8' } });
+    await j.remove('l');
+    expect(await j.readShared('l')).toBeUndefined();
+  });
+});
