@@ -60,17 +60,20 @@ export function netlinkExecutorEnabled(): boolean {
 }
 
 /**
- * Starts the helper now (it starts on first use otherwise, ~30 ms of Python start-up): true when
- * it runs, false when it is off or cannot start.
+ * Starts the helpers now (each starts on first use otherwise, ~30 ms of Python start-up): true
+ * when the first runs, false when it is off or cannot start.
  */
 export async function startNetlinkExecutor(): Promise<boolean> {
-  const ex = executor();
-  if (!ex) return false;
-  try {
-    return (await ex.run(null, ['version'])).code === 0;
-  } catch {
-    return false;
-  }
+  if (!executor()) return false;
+  const started = await Promise.all(
+    pool.map((ex) =>
+      ex.run(null, ['version']).then(
+        (r) => r.code === 0,
+        () => false,
+      ),
+    ),
+  );
+  return started[0] === true;
 }
 
 /** Stops the helpers, if any (tests, graceful shutdown). The next use starts new ones. */
