@@ -56,7 +56,7 @@ export class Journal {
    * Each lab's entry as last read or written here (`readShared`), with the file's identity then:
    * its inode (a write renames a new file over it), size and modification time.
    */
-  private readonly kept = new Map<string, { identity: string; entry: JournalEntry }>();
+  private readonly kept = new Map<string, KeptEntry>();
 
   /**
    * The lab's entry for an apply: read-only (deep-frozen) and the same object for as long as the
@@ -73,7 +73,7 @@ export class Journal {
       return undefined;
     }
     const kept = this.kept.get(name);
-    if (kept?.identity === identityOf(st)) return kept.entry;
+    if (kept?.identity === identityOf(st)) return parsed(kept);
     // Replaced between the stat and the read: kept under the older identity, so read again next time.
     const entry = await this.read(name);
     if (entry) this.kept.set(name, { identity: identityOf(st), entry: deepFreeze(entry) });
@@ -110,11 +110,13 @@ export class Journal {
       await file.close();
     }
     await rename(tmp, this.pathOf(entry.name));
-    // An applied entry is what the next apply reads: kept parsed now (an apply writes it while
-    // verify waits for the watcher), not by that apply.
-    if (entry.status === 'applied')
-      this.kept.set(entry.name, { identity: identityOf(st), entry: deepFreeze(JSON.parse(text) as JournalEntry) });
-    else this.kept.delete(entry.name);
+    // An applied entry is what the next apply reads: kept, and parsed a little later, off this
+    // apply's path and (unless the next apply comes at once) off the next one's.
+    if (entry.status === 'applied') {
+      const kept: KeptEntry = { identity: identityOf(st), text };
+      this.kept.set(entry.name, kept);
+      setTimeout(() => parsed(kept), PARSE_AFTER_MS).unref();
+    } else this.kept.delete(entry.name);
   }
 
   /** Where the scenario a lab was started from is kept (exercise.ts); it goes with the lab. */
@@ -140,6 +142,23 @@ export class Journal {
     );
     return entries.filter((e): e is JournalEntry => e !== undefined).sort((a, b) => a.name.localeCompare(b.name));
   }
+}
+
+/** An entry as last read or written, with the file's identity then; its text until it is parsed. */
+interface KeptEntry {
+  identity: string;
+  entry?: JournalEntry;
+  text?: string;
+}
+
+const PARSE_AFTER_MS = 20;
+
+function parsed(kept: KeptEntry): JournalEntry {
+  if (kept.entry === undefined) {
+    kept.entry = deepFreeze(JSON.parse(kept.text!) as JournalEntry);
+    kept.text = undefined;
+  }
+  return kept.entry;
 }
 
 function identityOf(st: BigIntStats): string {
