@@ -222,7 +222,7 @@ describe('terminals over socket.io', () => {
     await t.waitFor(prompt);
     t.type('sleep 1000 & setsid sleep 1000 & trap "" HUP; echo bg-$((1+1))\r');
     await t.waitFor(/bg-2/);
-    expect((await leftovers(NS_WEB)).join('\n')).toMatch(/sleep 1000/);
+    await expect.poll(async () => (await leftovers(NS_WEB)).join('\n'), { timeout: 5000 }).toMatch(/sleep 1000/);
     c.emit('terminal:close', { id: t.id });
     await expect.poll(() => t.exit(), { timeout: 10_000 }).toMatchObject({ id: t.id, reason: 'closed' });
     expect(await leftovers(NS_WEB)).toEqual([]);
@@ -234,7 +234,8 @@ describe('terminals over socket.io', () => {
     await t.waitFor(prompt);
     t.type('nohup sleep 1000 >/dev/null 2>&1 & echo bg-$((2+1))\r');
     await t.waitFor(/bg-3/);
-    expect((await leftovers(NS_DB)).join('\n')).toMatch(/sleep 1000/);
+    // the background child may not have exec'd `sleep` yet when the shell echoes
+    await expect.poll(async () => (await leftovers(NS_DB)).join('\n'), { timeout: 5000 }).toMatch(/sleep 1000/);
     c.disconnect();
     await expect.poll(() => leftovers(NS_DB), { timeout: 10_000 }).toEqual([]);
     await expect.poll(() => live.server.app.terminals.count, { timeout: 5000 }).toBe(0);

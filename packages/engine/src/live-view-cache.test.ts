@@ -28,6 +28,21 @@ describe('LiveViewCache', () => {
     return engine;
   }
 
+  /**
+   * The apply's own last events may still come (the kernel reports a carrier coming up up to a
+   * second later, linkwatch): reads until a read finds nothing new; the lab as that read saw it.
+   */
+  async function quiet(e: Engine) {
+    let state = await labState(e, 'two-containers');
+    for (let deadline = Date.now() + 5000; Date.now() < deadline; ) {
+      const misses = e.liveViews.misses;
+      await new Promise((r) => setTimeout(r, 250));
+      state = await labState(e, 'two-containers');
+      if (e.liveViews.misses === misses) break;
+    }
+    return state;
+  }
+
   const addressesOf = async (e: Engine, node: string) =>
     (await labState(e, 'two-containers')).nodes
       .find((n) => n.node === node)!
@@ -37,15 +52,7 @@ describe('LiveViewCache', () => {
     const e = await applied();
     const first = await labState(e, 'two-containers');
     expect(e.liveViews.misses).toBe(first.nodes.filter((n) => n.present).length);
-    // The apply's own last events may still come (the kernel reports a carrier coming up up to a
-    // second later, linkwatch): read until a read finds nothing new, then the lab is unchanged.
-    let settledState = first;
-    for (let settled = false, deadline = Date.now() + 5000; !settled && Date.now() < deadline; ) {
-      const misses = e.liveViews.misses;
-      await new Promise((r) => setTimeout(r, 250));
-      settledState = await labState(e, 'two-containers');
-      settled = e.liveViews.misses === misses;
-    }
+    const settledState = await quiet(e);
     const readFirst = e.liveViews.misses;
     const again = await labState(e, 'two-containers');
     expect(again).toEqual(settledState);
@@ -94,6 +101,7 @@ describe('LiveViewCache', () => {
 
   it('joins requests made while a read of the same namespace is in flight, but not across a change', async () => {
     const e = await applied();
+    await quiet(e);
     await runInNamespace(WEB, 'ip', ['addr', 'add', '10.99.0.3/32', 'dev', 'lo']);
     await labState(e, 'two-containers');
     // An address deleted is a change the watcher does not patch (kernel live-patch.ts): read again.
