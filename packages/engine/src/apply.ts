@@ -1,7 +1,8 @@
-// Apply: lock → observe → diff → plan → (onPlan) → journal → execute → verify ∥ journal, and the
-// lifecycle events around it: `removing` (awaited) before the plan deletes a node's namespace,
-// `applied` once the journal records the new revision. A failed execution converges the kernel
-// back to what was observed before it started (converge-back.ts).
+// Apply: lock → observe → diff → plan → (onPlan) → journal (when it must be told first:
+// needsApplyingEntry) → execute → verify ∥ journal, and the lifecycle events around it: `removing`
+// (awaited) before the plan deletes a node's namespace, `applied` once the journal records the new
+// revision. A failed execution converges the kernel back to what was observed before it started
+// (converge-back.ts).
 import {
   type Change,
   type DesiredState,
@@ -29,7 +30,7 @@ import { convergeBack } from './converge-back.js';
 import { observeLab } from './observe-lab.js';
 import { EngineError } from './errors.js';
 import { appliedEntry, applyingEntry } from './journal-entries.js';
-import type { ManagedTables } from './journal.js';
+import type { JournalEntry, ManagedTables } from './journal.js';
 import { withLabLock } from './lock.js';
 import { executeKernelOps } from './neighbour-flushes.js';
 import { planLabProcesses, runProcessOps } from './run-processes.js';
@@ -109,6 +110,18 @@ export function desiredFor(
   return { desired, managed };
 }
 
+/**
+ * Whether an apply of `desired` over `entry` must write an `applying` entry before the kernel is
+ * touched: unless the entry is applied and already lists every namespace the lab will have (the
+ * change makes none: the entry accounts for everything a crash could leave). That write was a
+ * sixth of an incremental change at N=200 (the whole lab serialized and a file renamed over).
+ */
+export function needsApplyingEntry(entry: JournalEntry | undefined, desired: DesiredState): boolean {
+  if (entry?.status !== 'applied') return true;
+  const listed = new Set(entry.namespaces);
+  return Object.keys(desired.namespaces).some((ns) => !listed.has(ns));
+}
+
 /** Applies a validated lab (Engine.apply validates first). */
 export async function applyLab(
   ctx: EngineContext,
@@ -157,7 +170,12 @@ export async function applyLab(
       return { lab: lab.name, revision: current, dryRun: !!opts.dryRun, ops, drift: [], timings };
     }
 
-    await ctx.journal.write(applyingEntry(ctx.prefix, lab, entry, Object.keys(desired.namespaces)));
+    // The journal is told first where the change may leave a namespace it does not list yet; a change
+    // among the namespaces an applied entry already lists is recorded by the lock file alone (a
+    // crash leaves it, and recovery converges the lab back to that entry, as from `applying`).
+    if (needsApplyingEntry(entry, desired)) {
+      await ctx.journal.write(applyingEntry(ctx.prefix, lab, entry, Object.keys(desired.namespaces)));
+    }
     const processFailures = await runProcessOps(
       ctx,
       lab.name,

@@ -1,7 +1,9 @@
 // Recovery on the real kernel: a restart re-adopts an applied lab untouched, cleans a half-made
-// one and an orphan namespace. Prefix pblc3-.
+// one and an orphan namespace, and converges back a change interrupted among the lab's own
+// namespaces (recorded by the lock file alone). Prefix pblc3-.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { listNamespaces, run, scratchNamespaceName } from '@patchbay/kernel';
 import { Engine } from './engine.js';
 import { exampleLab, namespaceInode, testEngine, type TestEngine } from './test-support.js';
@@ -72,5 +74,49 @@ describe('recovery', () => {
     expect(report.scratch.sort()).toEqual(leftovers.sort());
     expect(report.cleaned).toEqual([]);
     expect(await listNamespaces(PREFIX)).toEqual([running]);
+  });
+
+  it('a change among the lab\'s own namespaces writes no `applying` entry; killed mid-way, its lock file tells list and recover', async () => {
+    t = testEngine(PREFIX);
+    const lab = exampleLab('two-containers.yaml');
+    await t.engine.apply(lab);
+    const journalPath = t.engine.journal.pathOf(lab.name);
+    const statusDuring: string[] = [];
+    const during = () => void statusDuring.push((JSON.parse(readFileSync(journalPath, 'utf8')) as { status: string }).status);
+    // A link set down: no namespace made, the entry still says applied while the kernel changes.
+    const down = structuredClone(lab);
+    down.links[0]!.a.up = false;
+    await t.engine.apply(down, { onProgress: during });
+    // A node added: its namespace must be in the journal before it exists.
+    const grown = structuredClone(down);
+    grown.nodes['ns-cache'] = { kind: 'netns' };
+    await t.engine.apply(grown, { onProgress: during });
+    expect(statusDuring.length).toBeGreaterThan(1);
+    expect(statusDuring[0]).toBe('applied');
+    expect(statusDuring.at(-1)).toBe('applying');
+
+    // What a process killed in the middle of that first change leaves: the new state half made
+    // (the link down), the entry at the previous revision, and its lock file with its pid.
+    await t.engine.apply(lab);
+    const killed = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const gone = new Promise((resolve) => killed.once('exit', resolve));
+    killed.kill('SIGKILL');
+    await gone;
+    const web = ns('two-containers', 'ns-web');
+    expect((await run('ip', ['-n', web, 'link', 'set', 'veth-web', 'down'])).code).toBe(0);
+    writeFileSync(t.engine.journal.lockPathOf(lab.name), String(killed.pid));
+
+    const restarted = new Engine({ prefix: PREFIX, dataDir: t.dataDir });
+    expect((await restarted.list()).find((l) => l.name === lab.name)).toMatchObject({
+      health: 'applying',
+      detail: 'interrupted while applying',
+    });
+    const report = await restarted.recover();
+    expect(report.restored).toEqual([lab.name]);
+    expect(report.adopted).toEqual([]);
+    const link = JSON.parse((await run('ip', ['-j', '-n', web, 'link', 'show', 'veth-web'])).stdout) as { flags: string[] }[];
+    expect(link[0]!.flags).toContain('UP');
+    expect((await restarted.list()).find((l) => l.name === lab.name)?.health).toBe('ok');
+    expect((await restarted.apply(lab)).ops).toEqual([]);
   });
 });

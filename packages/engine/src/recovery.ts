@@ -5,7 +5,7 @@ import { listNamespaces, observeNamespaces, removeStaleScratchNamespaces } from 
 import type { Lab } from '@patchbay/topology';
 import { EngineError } from './errors.js';
 import type { Journal } from './journal.js';
-import { lockHeld } from './lock.js';
+import { lockHeld, staleLock } from './lock.js';
 import { isOurs, labOfNamespace } from './ownership.js';
 import { removeStaleSandboxGroups } from './sandbox-groups.js';
 
@@ -54,6 +54,8 @@ export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
     let detail: string | undefined;
     if (e.status === 'applying' || e.status === 'destroying')
       [health, detail] = ['applying', `interrupted while ${e.status}`];
+    else if (e.status === 'applied' && staleLock(engine.journal.lockPathOf(e.name)))
+      [health, detail] = ['applying', 'interrupted while applying']; // a change among its namespaces (apply.ts)
     else if (e.status === 'failed') [health, detail] = ['failed', e.error];
     else if (missing.length) [health, detail] = ['degraded', `missing namespaces: ${missing.join(', ')}`];
     return {
@@ -94,8 +96,8 @@ export async function listLabs(engine: RecoveryTarget): Promise<LabSummary[]> {
 }
 
 /**
- * After a crash or restart: labs whose journal says applied are re-adopted as they are (nothing is
- * torn down); a first apply that never finished is removed; an interrupted change of a lab that
+ * After a crash or restart: labs whose journal says applied (and whose lock no dead process left)
+ * are re-adopted as they are (nothing is torn down); a first apply that never finished is removed; an interrupted change of a lab that
  * had been applied before is converged back to that last applied revision; namespaces of this
  * prefix that no journal claims and whose marker says they are ours (or that carry no marker)
  * are removed, and so are scratch namespaces whose creator is gone and sandbox cgroups of this
@@ -110,7 +112,9 @@ export async function recoverLabs(engine: RecoveryTarget): Promise<RecoveryRepor
   }
   const entries = await engine.journal.list();
   for (const e of entries) {
-    if (e.status === 'applied') {
+    // An applied entry under a lock its process left: a change among the lab's own namespaces was
+    // interrupted (such a change writes no `applying` entry: apply.ts). Converged back below.
+    if (e.status === 'applied' && !staleLock(engine.journal.lockPathOf(e.name))) {
       report.adopted.push(e.name);
       continue;
     }
