@@ -76,13 +76,14 @@ describe('recovery', () => {
     expect(await listNamespaces(PREFIX)).toEqual([running]);
   });
 
-  it('a change among the lab\'s own namespaces writes no `applying` entry; killed mid-way, its lock file tells list and recover', async () => {
+  it("a change among the lab's own namespaces writes no `applying` entry; killed mid-way, its lock file tells list and recover", async () => {
     t = testEngine(PREFIX);
     const lab = exampleLab('two-containers.yaml');
     await t.engine.apply(lab);
     const journalPath = t.engine.journal.pathOf(lab.name);
     const statusDuring: string[] = [];
-    const during = () => void statusDuring.push((JSON.parse(readFileSync(journalPath, 'utf8')) as { status: string }).status);
+    const during = () =>
+      void statusDuring.push((JSON.parse(readFileSync(journalPath, 'utf8')) as { status: string }).status);
     // A link set down: no namespace made, the entry still says applied while the kernel changes.
     const down = structuredClone(lab);
     down.links[0]!.a.up = false;
@@ -114,7 +115,9 @@ describe('recovery', () => {
     const report = await restarted.recover();
     expect(report.restored).toEqual([lab.name]);
     expect(report.adopted).toEqual([]);
-    const link = JSON.parse((await run('ip', ['-j', '-n', web, 'link', 'show', 'veth-web'])).stdout) as { flags: string[] }[];
+    const link = JSON.parse((await run('ip', ['-j', '-n', web, 'link', 'show', 'veth-web'])).stdout) as {
+      flags: string[];
+    }[];
     expect(link[0]!.flags).toContain('UP');
     expect((await restarted.list()).find((l) => l.name === lab.name)?.health).toBe('ok');
     expect((await restarted.apply(lab)).ops).toEqual([]);
