@@ -11,7 +11,29 @@ import {
   prefixMask,
 } from './addr.js';
 
+/** The definition parseIPv4 implements character by character: four octets, each /^(0|[1-9][0-9]{0,2})$/ and ≤ 255. */
+function referenceIPv4(s: string): number | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
 describe('parseIPv4 / formatIPv4', () => {
+  it('agrees with the split-and-match definition on 20,000 random near-addresses', () => {
+    const alphabet = '0123456789..........12 a-/';
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let k = 0; k < 20_000; k++) {
+      const s = Array.from({ length: 1 + random(17) }, () => alphabet[random(alphabet.length)]).join('');
+      expect(parseIPv4(s), JSON.stringify(s)).toBe(referenceIPv4(s));
+      const quad = Array.from({ length: 4 }, () => String(random(300))).join('.');
+      expect(parseIPv4(quad), quad).toBe(referenceIPv4(quad));
+    }
+  });
+
   it('parses dotted quads and round-trips', () => {
     expect(parseIPv4('0.0.0.0')).toBe(0);
     expect(parseIPv4('255.255.255.255')).toBe(0xffffffff);

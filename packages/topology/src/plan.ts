@@ -181,25 +181,8 @@ function opsFor(c: Change): Op[] {
             },
           ];
     }
-    case 'neigh': {
-      const owner = `${c.owner.node} ${c.owner.iface}`;
-      return [
-        {
-          ...base,
-          subject: { node: c.node, iface: c.dev, detail: c.address },
-          phase: 'neigh',
-          tool: 'ip',
-          kind: 'neigh',
-          // a cache entry of the neighbour's interface, not a lab object: nothing of the lab is removed
-          action: 'change',
-          args: ['neigh', 'flush', 'to', c.address, 'dev', c.dev],
-          reason:
-            c.why === 'new-mac'
-              ? `${owner} gets another MAC: forget the old one for ${c.address}`
-              : `${c.address} is new on ${owner}: forget any old MAC for it (a node deleted and made again has a new one)`,
-        },
-      ];
-    }
+    case 'neigh':
+      return [neighOp(c)];
     case 'ebtables':
       return [
         {
@@ -233,6 +216,28 @@ function opsFor(c: Change): Op[] {
   }
 }
 
+/**
+ * A neighbour's stale ARP entry to forget. Its own small function: an apply that changes one address
+ * of a 200-leaf star plans 199 of these, and inside `opsFor` (too large for V8 to optimize) each took
+ * ~6 µs.
+ */
+function neighOp(c: Extract<Change, { kind: 'neigh' }>): Op {
+  const owner = `${c.owner.node} ${c.owner.iface}`;
+  return {
+    ns: c.ns,
+    subject: { node: c.node, iface: c.dev, detail: c.address },
+    phase: 'neigh',
+    tool: 'ip',
+    kind: 'neigh',
+    // a cache entry of the neighbour's interface, not a lab object: nothing of the lab is removed
+    action: 'change',
+    args: ['neigh', 'flush', 'to', c.address, 'dev', c.dev],
+    reason:
+      c.why === 'new-mac'
+        ? `${owner} gets another MAC: forget the old one for ${c.address}`
+        : `${c.address} is new on ${owner}: forget any old MAC for it (a node deleted and made again has a new one)`,
+  };
+}
 function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
   const subject = { node: c.node, iface: c.name };
   const base = { ns: c.ns, subject, tool: 'ip' as const, kind: 'link' as const };
