@@ -290,7 +290,6 @@ async function verify(
     );
   });
   for (const n of touched) ctx.cache.invalidate(n);
-  const mark = await ctx.cache.settle(); // the watcher has seen our own changes by now
   const after = await ctx.cache.observe(fullRead, {
     iptables: new Set(fullRead.filter((n) => desired.namespaces[n]?.iptables)),
     ip6tables: new Set(fullRead.filter((n) => desired.namespaces[n]?.ip6tables)),
@@ -298,14 +297,19 @@ async function verify(
     concurrency: ctx.settings.concurrency,
   });
   const current: KernelState = { namespaces: { ...before.namespaces } };
+  const readBackKept: NamespaceState[] = [];
   for (const n of scope) {
     const read = after.namespaces[n] ?? readBack.get(n);
     if (read) current.namespaces[n] = read;
     else if (!desired.namespaces[n] && stillThere.has(n))
       continue; // a deletion that did not happen: drift
     else delete current.namespaces[n];
-    if (read && read === readBack.get(n)) ctx.cache.remember(read, mark);
+    if (read && read === readBack.get(n)) readBackKept.push(read);
   }
+  // The batches' read-backs serve the next apply once the watcher has reported this one's own
+  // changes (they would throw the states out): a round trip to the watcher, waited for by the
+  // next read of the cache rather than by this apply.
+  ctx.cache.rememberWhenSettled(readBackKept);
   resolveVethPeers(current, { complete: true });
   const settled = withoutCniObjects(current, cniRecords(ctx, name)); // the plugins' objects are not drift
   // Only what this apply touched can have drifted from the plan: diff just those namespaces.

@@ -36,9 +36,15 @@ export class ObservationCache {
     this.generation.set(ns, (this.generation.get(ns) ?? 0) + 1);
   }
 
+  /** States to keep once the watcher has reported the changes made before them (rememberWhenSettled). */
+  private settling?: Promise<void>;
+
   /** Like observeNamespaces, but serves unchanged namespaces from memory when watching. */
   async observe(names: readonly string[], opts: ObserveOptions = {}): Promise<KernelState> {
     if (!this.watcher) return observeNamespaces(names, opts);
+    // States kept after the last apply must be kept before anything is read: kept later, they
+    // could replace what this read (and a change made since) shows.
+    if (this.settling) await this.settling;
     const unique = [...new Set(names)];
     // before reading: no change can slip between read and watch (those held and watched already
     // need nothing: asking again for all 201 namespaces of a star cost each incremental apply ~0.5 ms)
@@ -71,6 +77,25 @@ export class ObservationCache {
     if (!this.watcher) return undefined;
     await this.registry!.sync();
     return new Map(this.generation);
+  }
+
+  /**
+   * Keeps `states` (each read after changes of its own namespace were made) once the watcher has
+   * reported every change made so far, unless one was reported since: `settle` then `remember`, in
+   * the background. The next `observe` waits for it.
+   */
+  rememberWhenSettled(states: readonly NamespaceState[]): void {
+    if (!this.watcher || states.length === 0) return;
+    const previous = this.settling;
+    const settling = (async () => {
+      await previous;
+      const mark = await this.settle();
+      for (const state of states) this.remember(state, mark);
+    })().catch(() => undefined); // not kept: the next read goes to the kernel
+    this.settling = settling;
+    void settling.then(() => {
+      if (this.settling === settling) this.settling = undefined;
+    });
   }
 
   /** Keeps `state` (read after `settle`'s changes were made) unless a change was reported since `mark`. */

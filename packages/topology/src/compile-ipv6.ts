@@ -19,6 +19,8 @@ export function hasIPv6Address(ns: NamespaceState): boolean {
 }
 
 export function compileIPv6(state: DesiredState, forwardKey: string): void {
+  // A lab with no IPv6 address anywhere (the usual case) has nothing to do here: one pass to know.
+  if (!Object.values(state.namespaces).some(hasIPv6Address)) return;
   for (const ns of Object.values(state.namespaces)) {
     const v6 = hasIPv6Address(ns);
     for (const link of Object.values(ns.links)) {

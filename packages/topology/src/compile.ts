@@ -146,13 +146,19 @@ export function compile(lab: Lab, prefix: string): DesiredState {
     };
   }
 
-  // Veth pairs
+  // Veth pairs (each end's namespace name made once per node, not four times per link)
   const ends = linkEnds(lab, prefix);
+  const namespaceOfNode = new Map<string, string>();
+  const nsOfEnd = (nodeName: string) => {
+    let ns = namespaceOfNode.get(nodeName);
+    if (ns === undefined) namespaceOfNode.set(nodeName, (ns = endNamespace(lab, prefix, nodeName)));
+    return ns;
+  };
   for (const link of lab.links) {
     const sides = [link.a, link.b] as const;
     sides.forEach((end, i) => {
       const other = sides[1 - i]!;
-      const ns = endNamespace(lab, prefix, end.node);
+      const ns = nsOfEnd(end.node);
       const node = lab.nodes[end.node]!;
       const linkState: LinkState = {
         name: end.interface,
@@ -163,7 +169,7 @@ export function compile(lab: Lab, prefix: string): DesiredState {
         master: isBridge(node) ? deviceName(end.node) : '',
         addresses: sortedCidrs(end.addresses ?? []),
         addrgenNone: true,
-        veth: { peerNs: endNamespace(lab, prefix, other.node), peerName: other.interface },
+        veth: { peerNs: nsOfEnd(other.node), peerName: other.interface },
       };
       const nsState = state.namespaces[ns]!;
       nsState.links[end.interface] = linkState;
@@ -210,7 +216,7 @@ function compileOverlays(lab: Lab, prefix: string, state: DesiredState, ends: En
     }
   }
   for (const ns of Object.values(state.namespaces)) {
-    ns.floods.sort((a, b) => (a.dev + ' ' + a.dst).localeCompare(b.dev + ' ' + b.dst));
+    if (ns.floods.length > 1) ns.floods.sort((a, b) => (a.dev + ' ' + a.dst).localeCompare(b.dev + ' ' + b.dst));
   }
 }
 
@@ -223,6 +229,10 @@ function compileRoutes(lab: Lab, prefix: string, state: DesiredState, ends: EndI
     if (isBridge(node)) continue;
     const ns = namespaceName(prefix, lab.name, name);
     const nsState = state.namespaces[ns]!;
+    if (!node.routes?.length) {
+      nsState.routes = [];
+      continue;
+    }
     const downLinks = new Set(
       Object.values(nsState.links)
         .filter((l) => !l.up)

@@ -21,41 +21,63 @@ export interface ResolveOptions {
   complete: boolean;
 }
 
+interface VethEnd {
+  ns: string;
+  name: string;
+  peerIfindex?: number;
+  elsewhere: boolean;
+  peerNamespace?: string;
+}
+
+/**
+ * Fills in each veth's `veth` (its peer) from the kernel's numbers. Runs twice per apply over
+ * every link of the lab (observe, verify): it allocates nothing for a veth whose peer is the one
+ * it already names.
+ */
 export function resolveVethPeers(state: KernelState, opts: ResolveOptions): void {
-  const byIndex = new Map<
-    number,
-    { ns: string; name: string; peerIfindex?: number; elsewhere: boolean; peerNamespace?: string }[]
-  >();
-  for (const [ns, s] of Object.entries(state.namespaces)) {
-    for (const l of Object.values(s.links)) {
+  // by ifindex: one end, or (pairs numbered alike in several namespaces) a list of them
+  const byIndex = new Map<number, VethEnd | VethEnd[]>();
+  for (const ns in state.namespaces) {
+    const links = state.namespaces[ns]!.links;
+    for (const name in links) {
+      const l = links[name]!;
       if (l.kind !== 'veth' || l.ifindex === undefined) continue;
-      const list = byIndex.get(l.ifindex) ?? [];
-      list.push({
+      const end: VethEnd = {
         ns,
         name: l.name,
         peerIfindex: l.peerIfindex,
         elsewhere: !!l.peerElsewhere,
         peerNamespace: l.peerNamespace,
-      });
-      byIndex.set(l.ifindex, list);
+      };
+      const seen = byIndex.get(l.ifindex);
+      if (seen === undefined) byIndex.set(l.ifindex, end);
+      else if (Array.isArray(seen)) seen.push(end);
+      else byIndex.set(l.ifindex, [seen, end]);
     }
   }
-  for (const [ns, s] of Object.entries(state.namespaces)) {
-    for (const l of Object.values(s.links)) {
+  for (const ns in state.namespaces) {
+    const links = state.namespaces[ns]!.links;
+    for (const name in links) {
+      const l = links[name]!;
       if (l.kind !== 'veth' || l.ifindex === undefined || l.peerIfindex === undefined) continue;
-      const matches = (byIndex.get(l.peerIfindex) ?? []).filter(
-        (m) =>
+      const candidates = byIndex.get(l.peerIfindex);
+      let only: VethEnd | undefined;
+      let matches = 0;
+      for (const m of candidates === undefined ? [] : Array.isArray(candidates) ? candidates : [candidates]) {
+        if (
           m.peerIfindex === l.ifindex &&
           (l.peerElsewhere ? m.ns !== ns : m.ns === ns) &&
           (l.peerNamespace === undefined || m.ns === l.peerNamespace) &&
           (m.peerNamespace === undefined || m.peerNamespace === ns) &&
-          !(m.ns === ns && m.name === l.name),
-      );
-      const only = matches.length === 1 ? matches[0]! : undefined;
-      if (only) l.veth = { peerNs: only.ns, peerName: only.name };
-      else
-        l.veth =
-          opts.complete && matches.length === 0 ? { peerNs: FOREIGN_PEER, peerName: '' } : { peerNs: '', peerName: '' };
+          !(m.ns === ns && m.name === l.name)
+        ) {
+          matches++;
+          only = m;
+        }
+      }
+      const [peerNs, peerName] =
+        matches === 1 ? [only!.ns, only!.name] : opts.complete && matches === 0 ? [FOREIGN_PEER, ''] : ['', ''];
+      if (l.veth?.peerNs !== peerNs || l.veth.peerName !== peerName) l.veth = { peerNs, peerName };
     }
   }
 }
