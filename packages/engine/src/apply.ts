@@ -14,7 +14,6 @@ import {
   defaultIptablesState,
   diff,
   defaultEbtablesState,
-  ebtablesNamespaces,
   kindChangedNamespaces,
   plan,
   resolveVethPeers,
@@ -68,12 +67,17 @@ export const deletedNamespaces = (ops: readonly Op[]): string[] =>
 const createdNamespaces = (ops: readonly Op[]): string[] =>
   ops.filter((o) => o.phase === 'namespace').map((o) => o.args[2]!);
 
-function managedTablesOf(prefix: string, lab: Lab, desired: DesiredState): ManagedTables {
+/** What `desired` (as compiled, before desiredFor adds default tables) manages. */
+function managedTablesOf(desired: DesiredState): ManagedTables {
   const namespaces = Object.values(desired.namespaces);
   return {
     iptables: namespaces.filter((n) => n.iptables).map((n) => n.name),
     ip6tables: namespaces.filter((n) => n.ip6tables).map((n) => n.name),
-    ebtables: ebtablesNamespaces(lab, prefix),
+    // compile gives exactly the namespaces of topology's ebtablesNamespaces their filter table
+    ebtables: namespaces
+      .filter((n) => n.ebtables)
+      .map((n) => n.name)
+      .sort(),
   };
 }
 
@@ -88,10 +92,10 @@ export function desiredFor(
   previous?: { lab?: Lab; managed?: ManagedTables },
 ): { desired: DesiredState; managed: ManagedTables } {
   const desired = compile(lab, prefix);
-  const managed = managedTablesOf(prefix, lab, desired);
+  const managed = managedTablesOf(desired);
   if (!previous?.lab) return { desired, managed };
   // an entry written before the journal kept it: compiled again, once
-  const before = previous.managed ?? managedTablesOf(prefix, previous.lab, compile(previous.lab, prefix));
+  const before = previous.managed ?? managedTablesOf(compile(previous.lab, prefix));
   // A namespace whose tables the previous revision managed (NAT, firewall, NetworkPolicy chains)
   // and this one does not gets default tables back.
   for (const ns of before.iptables) {

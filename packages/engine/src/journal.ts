@@ -1,8 +1,20 @@
-// The journal: one JSON file per lab under PATCHBAY_DATA, written before the kernel is touched and
-// after every apply. It is how a lab is found again after a crash or restart, and what `export`
-// prints. Writes are atomic (temp file + rename).
+// The journal: one JSON entry per lab under PATCHBAY_DATA (`labs/<prefix>/<lab>.json`), written
+// before the kernel is touched (when it must be: apply.ts) and after every apply. It is how a lab
+// is found again after a crash or restart, and what `export` prints. Writes are atomic: the entry
+// is a symbolic link swapped to a new file (see `write`).
 import type { BigIntStats } from 'node:fs';
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Lab } from '@patchbay/topology';
@@ -83,21 +95,33 @@ export class Journal {
   }
 
   async read(name: string): Promise<JournalEntry | undefined> {
+    let entry: JournalEntry;
     try {
-      const entry = JSON.parse(await readFile(this.pathOf(name), 'utf8')) as JournalEntry;
-      return entry.prefix === this.prefix ? entry : undefined;
+      entry = JSON.parse(await readFile(this.pathOf(name), 'utf8')) as JournalEntry;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
+      if (!(e instanceof SyntaxError)) throw e;
+      // Written but not on disk when the power went (the new generation empty): the one before.
+      try {
+        entry = JSON.parse(await readFile(`${this.pathOf(name)}.prev`, 'utf8')) as JournalEntry;
+      } catch {
+        throw new Error(`the journal entry of lab ${name} (${this.pathOf(name)}) is unreadable: ${e.message}`);
+      }
     }
+    return entry.prefix === this.prefix ? entry : undefined;
   }
 
   private folderMade = false;
+  private generation = 0;
 
   /**
-   * Writes `entry` atomically (a temp file renamed over). Synchronous inside: ~0.25 ms for a
-   * 200-node lab on ext4, where the same five calls through the thread pool took 0.5 ms alone and
-   * 1–2 ms on a busy event loop, on the path of every apply.
+   * Writes `entry` atomically: its text goes to a new file (a generation, `<lab>.json.<pid>-<n>`),
+   * and `<lab>.json`, a symbolic link, is swapped to it by a rename; the generation it replaced
+   * stays as `<lab>.json.prev` (read if the current one is unreadable: a power loss can leave a
+   * recent file empty). Renaming a new regular file over the old one, as this did before, made
+   * ext4 write the new file's data out at once (its auto_da_alloc): 0.6 ms of every apply at 200
+   * nodes; a link renamed over a link costs ~10 µs. Synchronous inside: ~0.1 ms in all, where the
+   * same calls through the thread pool took 0.5–2 ms on the apply's path.
    */
   async write(entry: JournalEntry): Promise<void> {
     this.writeNow(entry);
@@ -109,18 +133,25 @@ export class Journal {
       mkdirSync(this.folder, { recursive: true, mode: 0o700 }); // the data directory: its owner's only
       this.folderMade = true;
     }
-    const tmp = `${this.pathOf(entry.name)}.${process.pid}.tmp`;
+    const path = this.pathOf(entry.name);
     // Compact: it is written once or twice per apply, on the hot path of an incremental change.
     const text = JSON.stringify({ ...entry, updatedAt: new Date().toISOString() });
-    const fd = openSync(tmp, 'w', 0o600);
+    const generation = `${entry.name}.json.${process.pid}-${Date.now().toString(36)}-${this.generation++}`;
+    const fd = openSync(join(this.folder, generation), 'wx', 0o600);
     let st: BigIntStats;
     try {
       writeFileSync(fd, text);
-      st = fstatSync(fd, { bigint: true }); // what the renamed file is (a rename keeps inode, size, mtime)
+      st = fstatSync(fd, { bigint: true }); // what `<lab>.json` now leads to (its inode, size, mtime)
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, this.pathOf(entry.name));
+    const replaced = linkTarget(path); // undefined: no entry yet, or one written as a plain file
+    const dropped = linkTarget(`${path}.prev`);
+    swapLink(generation, path);
+    if (replaced !== undefined) {
+      swapLink(replaced, `${path}.prev`);
+      if (dropped !== undefined && dropped !== replaced) unlinkQuietly(join(this.folder, dropped));
+    }
     // An applied entry is what the next apply reads: kept, and parsed a little later, off this
     // apply's path and (unless the next apply comes at once) off the next one's.
     if (entry.status === 'applied') {
@@ -137,7 +168,11 @@ export class Journal {
 
   async remove(name: string): Promise<void> {
     this.kept.delete(name);
-    await unlink(this.pathOf(name)).catch(() => undefined);
+    // the link, its generations (current, previous, any a crash left) and the exercise record
+    const own = `${name}.json`;
+    const files = await readdir(this.folder).catch(() => [] as string[]);
+    for (const f of files)
+      if (f === own || f.startsWith(`${own}.`)) await unlink(join(this.folder, f)).catch(() => undefined);
     await unlink(this.exercisePathOf(name)).catch(() => undefined);
   }
 
@@ -152,6 +187,31 @@ export class Journal {
       files.filter((f) => f.endsWith('.json')).map((f) => this.read(f.slice(0, -'.json'.length))),
     );
     return entries.filter((e): e is JournalEntry => e !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/** Where the symbolic link at `path` leads (a name in the same folder), or undefined. */
+function linkTarget(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined; // none, or a plain file (an entry written before generations)
+  }
+}
+
+/** Points the link at `path` to `target`, atomically (a new link renamed over it). */
+function swapLink(target: string, path: string): void {
+  const tmp = `${path}.${process.pid}.link`;
+  unlinkQuietly(tmp); // one a crash left here
+  symlinkSync(target, tmp);
+  renameSync(tmp, path);
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already
   }
 }
 

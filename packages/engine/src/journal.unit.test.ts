@@ -1,8 +1,9 @@
-// The journal's shared read (journal.ts): the entry an apply reads is parsed once per version of
-// the file, read-only, and read again when another process replaced the file.
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// The journal (journal.ts): the entry an apply reads is parsed once per version of the file,
+// read-only, and read again when another process replaced the file; entries are links to
+// generations, the one before kept for a power loss.
+import { lstatSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lab } from '@patchbay/topology';
 import { Journal, type JournalEntry } from './journal.js';
@@ -53,5 +54,38 @@ describe('Journal.readShared', () => {
     expect(await j.readShared('l')).toMatchObject({ status: 'applying', pending: { description: 'r8' } });
     await j.remove('l');
     expect(await j.readShared('l')).toBeUndefined();
+  });
+
+  it('keeps the entry as a link to its newest generation, the one before as `.prev`, and nothing older', async () => {
+    const j = journal();
+    for (const r of [1, 2, 3]) await j.write(appliedEntry('pb-', lab(`r${r}`), r, ['pb-l.a'], managed));
+    const folder = dirname(j.pathOf('l'));
+    const files = readdirSync(folder).sort();
+    expect(files.filter((f) => !f.startsWith('l.json.') || f === 'l.json.prev')).toEqual(['l.json', 'l.json.prev']);
+    expect(files).toHaveLength(4); // and the two generations they lead to
+    expect(lstatSync(j.pathOf('l')).isSymbolicLink()).toBe(true);
+    expect(await j.read('l')).toMatchObject({ revision: 3, lab: { description: 'r3' } });
+    // The newest generation left empty (written, not on disk, when the power went): the one before.
+    writeFileSync(join(folder, readlinkSync(j.pathOf('l'))), '');
+    expect(await j.read('l')).toMatchObject({ revision: 2, lab: { description: 'r2' } });
+    // Both unreadable: a clear error, naming the lab.
+    writeFileSync(join(folder, readlinkSync(`${j.pathOf('l')}.prev`)), '{');
+    await expect(j.read('l')).rejects.toThrow(/journal entry of lab l .* is unreadable/);
+    await j.remove('l');
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('replaces an entry written as a plain file (before generations) with a link', async () => {
+    const j = journal();
+    await j.write(appliedEntry('pb-', lab('r1'), 1, ['pb-l.a'], managed));
+    const plain = JSON.stringify(await j.read('l'));
+    await j.remove('l');
+    await j.write(appliedEntry('pb-', lab('r0'), 1, ['pb-l.a'], managed)); // makes the folder
+    await j.remove('l');
+    writeFileSync(j.pathOf('l'), plain);
+    expect(await j.read('l')).toMatchObject({ revision: 1, lab: { description: 'r1' } });
+    await j.write(appliedEntry('pb-', lab('r2'), 2, ['pb-l.a'], managed));
+    expect(lstatSync(j.pathOf('l')).isSymbolicLink()).toBe(true);
+    expect(await j.read('l')).toMatchObject({ revision: 2, lab: { description: 'r2' } });
   });
 });

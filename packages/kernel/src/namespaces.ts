@@ -1,7 +1,6 @@
 // Named network namespaces (`/run/netns/NAME`): discovery, the processes inside them, deletion.
 
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
 import { ownedNamespaceDel, userNamespacePath } from './owned-namespaces.js';
 import { killProcessesIn } from './pids.js';
 import { nodeSandboxGroup, removeSandboxGroups } from './sandbox-limits.js';
@@ -10,15 +9,17 @@ import { assertNamespaceName, parseBatchErrors, run } from './process.js';
 export const NETNS_DIR = '/run/netns';
 
 /** Names under /run/netns starting with `prefix` (all when omitted), sorted. Missing dir: []. */
-export async function listNamespaces(prefix = ''): Promise<string[]> {
+export function listNamespaces(prefix = ''): Promise<string[]> {
+  // Synchronous: one getdents of a tmpfs directory (~50 µs for 300 names), where the thread pool's
+  // round trip cost every apply 0.3 ms, and 2 ms at times.
   let entries: string[];
   try {
-    entries = await readdir(NETNS_DIR);
+    entries = readdirSync(NETNS_DIR);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Promise.resolve([]);
+    return Promise.reject(err as Error);
   }
-  return entries.filter((n) => n.startsWith(prefix)).sort();
+  return Promise.resolve(entries.filter((n) => n.startsWith(prefix)).sort());
 }
 
 export interface DeleteResult {
