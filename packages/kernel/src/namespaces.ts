@@ -10,16 +10,18 @@ export const NETNS_DIR = '/run/netns';
 
 /** Names under /run/netns starting with `prefix` (all when omitted), sorted. Missing dir: []. */
 export function listNamespaces(prefix = ''): Promise<string[]> {
-  // Synchronous: one getdents of a tmpfs directory (~50 µs for 300 names), where the thread pool's
+  // Synchronous: one getdents of a small directory (~90 µs for 200 names), where the thread pool's
   // round trip cost every apply 0.3 ms, and 2 ms at times.
-  let entries: string[];
   try {
-    entries = readdirSync(NETNS_DIR);
+    return Promise.resolve(
+      readdirSync(NETNS_DIR)
+        .filter((n) => n.startsWith(prefix))
+        .sort(),
+    );
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Promise.resolve([]);
-    return Promise.reject(err as Error);
+    throw err;
   }
-  return Promise.resolve(entries.filter((n) => n.startsWith(prefix)).sort());
 }
 
 export interface DeleteResult {
