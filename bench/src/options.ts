@@ -10,6 +10,7 @@ export interface Options {
   runs?: number;
   incSize: number;
   incReps: number;
+  incWarmup: number;
   incModes: IncModeName[];
   baselines: BaselineMode[];
   concurrency: number;
@@ -24,7 +25,8 @@ function usage(): never {
   --sizes 10,50,200,1000   star sizes N (default 10,50,200,1000)
   --runs K                 runs per size (default: 5 at N<=50, 3 at N=200, 1 at N=1000)
   --inc-size N             size of the lab for incremental changes (default 200; 0 = skip)
-  --inc-reps K             repetitions of each incremental change (default 5)
+  --inc-reps K             timed repetitions of each incremental change (default 15)
+  --inc-warmup K           untimed rounds first, the first reported as cold (default 3)
   --inc-modes one-shot,watch  engine modes for the incremental changes (default both)
   --baselines batch,batch6 hand-written baselines to run (default both)
   --concurrency C          engine process concurrency (default: the engine's own, 4)
@@ -37,7 +39,8 @@ export function parseArgs(argv: string[]): Options {
   const o: Options = {
     sizes: [10, 50, 200, 1000],
     incSize: 200,
-    incReps: 5,
+    incReps: 15,
+    incWarmup: 3,
     incModes: ['one-shot', 'watch'],
     baselines: ['batch', 'batch6'],
     concurrency: 4,
@@ -75,6 +78,9 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '--inc-reps':
         o.incReps = int(val(), 1);
+        break;
+      case '--inc-warmup':
+        o.incWarmup = int(val(), 0);
         break;
       case '--inc-modes':
         o.incModes = val()

@@ -173,6 +173,12 @@ const MODE_TITLE: Record<IncMode['mode'], string> = {
   watch: 'long-lived engine (`watch: true`, as the server)',
 };
 
+/** The first untimed round's walls, for the table's intro. */
+function coldText(m: IncMode): string {
+  const walls = (m.cold ?? []).map((r) => `${r.change.replace(/ \(.*\)$/, '')} ${msf(r.records[0]?.wallMs ?? NaN)}`);
+  return walls.length ? `; the very first round, cold: ${walls.join(', ')} ms` : '';
+}
+
 function incTable(L: string[], inc: IncReport, m: IncMode): void {
   L.push('', `### Incremental changes on the running N=${inc.n} lab: ${MODE_TITLE[m.mode]}`, '');
   const intro =
@@ -180,7 +186,7 @@ function incTable(L: string[], inc: IncReport, m: IncMode): void {
       ? `One \`Engine({ watch: true })\` created the lab (${sec(m.initialApplyMs)} s, not in the table) and made every change. The first apply after creating the lab starts watching every namespace and reads each once: ${fmtProcs([m.firstAfterCreate])} processes, ${msf(m.firstAfterCreate?.wallMs ?? NaN)} ms (not in the table).`
       : `The lab was first applied in ${sec(m.initialApplyMs)} s (not in the table).`;
   L.push(
-    `ms, median [min–max] over ${inc.reps} repetitions. ${intro} Each row is one \`engine.apply\` of the whole lab with one thing changed; the bench waits ${WAIT_MS} ms before each apply so that the kernel's change events for the previous one have arrived. Processes: observe + execute + verify.`,
+    `ms, median [min–max] over ${inc.reps} repetitions, after ${inc.warmup} untimed rounds of the same changes (V8 optimizes the engine's code over its first applies, as in a server that has been up a while${coldText(m)}). ${intro} Each row is one \`engine.apply\` of the whole lab with one thing changed; the bench waits ${WAIT_MS} ms before each apply so that the kernel's change events for the previous one have arrived. Processes: observe + execute + verify.`,
     '',
   );
   const recs = m.results.flatMap((r) => r.records);

@@ -121,7 +121,7 @@ export async function runBatchViaNetlink(
     return { kind: 'error', error: err instanceof Error ? err.message : String(err) };
   }
   if (r.code !== 0) return { kind: 'error', error: r.stderr.trim() || `nlexec exited with ${r.code}` };
-  const j = JSON.parse(r.stdout) as BatchJson;
+  const j = (r.json ?? JSON.parse(r.stdout)) as BatchJson;
   if (typeof j.unsupported === 'string') return { kind: 'unsupported', why: j.unsupported };
   return {
     kind: 'ran',
@@ -138,7 +138,7 @@ export async function readViaNetlink(ns: string): Promise<unknown[] | undefined>
   if (!ex) return undefined;
   const r = await ex.run(ns, ['read']);
   if (r.code !== 0) throw new Error(`nlexec read ${ns}: ${r.stderr.trim()}`);
-  return (JSON.parse(r.stdout) as { read: unknown[] }).read;
+  return ((r.json ?? JSON.parse(r.stdout)) as { read: unknown[] }).read;
 }
 
 export interface NamespaceAddResult {

@@ -48,6 +48,8 @@ export interface SpawnerResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** A helper's answer given as a JSON value rather than as text (nlexec.py's reads). */
+  json?: unknown;
 }
 
 /**
@@ -90,6 +92,7 @@ interface Response {
   stderr?: string;
   error?: string;
   message?: string;
+  json?: unknown;
 }
 
 const HELPER_ENV = Object.freeze({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' });
@@ -261,7 +264,7 @@ export class Spawner {
       const kind = (['refused', 'spawn', 'exec', 'timeout', 'output'] as const).find((k) => k === msg.error) ?? 'spawn';
       this.settle(msg.id, new SpawnerError(`${msg.message ?? msg.error}`, kind, code, stdout, stderr));
     } else {
-      this.settle(msg.id, { code, stdout, stderr });
+      this.settle(msg.id, msg.json === undefined ? { code, stdout, stderr } : { code, stdout, stderr, json: msg.json });
     }
   }
 
