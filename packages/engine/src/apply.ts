@@ -313,7 +313,8 @@ async function verify(
   // The batches' read-backs serve the next apply once the watcher has reported this one's own
   // changes (they would throw the states out): a round trip to the watcher, waited for by the
   // next read of the cache rather than by this apply.
-  ctx.cache.rememberWhenSettled(readBackKept);
+  const made = createdNamespaces(ops).filter((n) => desired.namespaces[n]);
+  ctx.cache.rememberWhenSettled(readBackKept, made);
   resolveVethPeers(current, { complete: true });
   const settled = withoutCniObjects(current, cniRecords(ctx, name)); // the plugins' objects are not drift
   // Only what this apply touched can have drifted from the plan: diff just those namespaces.
