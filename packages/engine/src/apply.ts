@@ -313,8 +313,10 @@ async function verify(
   // The batches' read-backs serve the next apply once the watcher has reported this one's own
   // changes (they would throw the states out): a round trip to the watcher, waited for by the
   // next read of the cache rather than by this apply.
+  // Namespaces this apply made are watched and read in the background too when they are a few (a
+  // node added), not a whole new lab (1,000 take a second: its first change waits for that anyway).
   const made = createdNamespaces(ops).filter((n) => desired.namespaces[n]);
-  ctx.cache.rememberWhenSettled(readBackKept, made);
+  ctx.cache.rememberWhenSettled(readBackKept, made.length <= WARM_NEW_NAMESPACES ? made : []);
   resolveVethPeers(current, { complete: true });
   const settled = withoutCniObjects(current, cniRecords(ctx, name)); // the plugins' objects are not drift
   // Only what this apply touched can have drifted from the plan: diff just those namespaces.
@@ -322,6 +324,9 @@ async function verify(
   const pick = <T>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([n]) => inScope.has(n)));
   return diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(settled.namespaces) }).changes;
 }
+
+/** At most this many namespaces an apply made are watched and read right after it (verify). */
+const WARM_NEW_NAMESPACES = 8;
 
 /** Namespaces an apply changed, including the far ends of veths it created or deleted. */
 export function touchedNamespaces(ops: readonly Op[]): string[] {
