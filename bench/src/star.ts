@@ -65,6 +65,9 @@ async function main(): Promise<void> {
     await engine.kernelFeatures(); // probe (and cache) kernel capabilities outside the timings
     // Like the spawner helper, the rtnetlink executor is started once per engine process: not timed.
     if (!(await startNetlinkExecutor())) console.error('[bench] the rtnetlink executor is off or cannot start');
+    // The incremental changes first: after a big star is destroyed the kernel goes on freeing its
+    // namespaces for seconds (kworkers), which millisecond timings would feel.
+    if (o.incSize > 0) inc = await incremental(engine, dataDir, o);
     for (const n of o.sizes) {
       const runs = o.runs ?? DEFAULT_RUNS[n] ?? 3;
       const s: SizeReport = { n, engine: [], baselines: {} };
@@ -86,7 +89,6 @@ async function main(): Promise<void> {
       }
       sizes.push(s);
     }
-    if (o.incSize > 0) inc = await incremental(engine, dataDir, o);
   } finally {
     cleanupLeftovers('end');
     rmSync(dataDir, { recursive: true, force: true });
