@@ -14,7 +14,17 @@
 // which ends its whole pid namespace (everything the command started).
 import { spawn } from 'node:child_process';
 import { hasControlChar } from '@patchbay/topology';
-import { mkdirSync, openSync, readFileSync, readSync, closeSync, fstatSync, readdirSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,6 +154,7 @@ export async function startNodeProcess(opts: StartNodeProcessOptions): Promise<N
 
 /** Every process recorded in `dir`, with whether it still runs. */
 export function listNodeProcesses(dir: string): NodeProcessInfo[] {
+  if (!existsSync(dir)) return []; // asked on every apply: no error built for a lab that runs nothing
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -90,6 +90,7 @@ export function namespacesWithResolvConf(names: readonly string[]): string[] {
  */
 /** The namespaces that have a folder of /etc files (one readdir: the names whose resolver file may exist). */
 export function netnsEtcNames(): Set<string> {
+  if (!existsSync(NETNS_ETC_DIR)) return new Set(); // asked on every apply: no error built for a missing folder
   try {
     return new Set(readdirSync(NETNS_ETC_DIR));
   } catch {

@@ -18,9 +18,18 @@ export function hasIPv6Address(ns: NamespaceState): boolean {
   return Object.values(ns.links).some((l) => l.addresses.some(looksIPv6));
 }
 
+/** Whether any link of `state` has an IPv6 address (plain loops: every apply asks, over every link). */
+function anyIPv6Address(state: DesiredState): boolean {
+  for (const ns in state.namespaces) {
+    const links = state.namespaces[ns]!.links;
+    for (const name in links) for (const a of links[name]!.addresses) if (looksIPv6(a)) return true;
+  }
+  return false;
+}
+
 export function compileIPv6(state: DesiredState, forwardKey: string): void {
   // A lab with no IPv6 address anywhere (the usual case) has nothing to do here: one pass to know.
-  if (!Object.values(state.namespaces).some(hasIPv6Address)) return;
+  if (!anyIPv6Address(state)) return;
   for (const ns of Object.values(state.namespaces)) {
     const v6 = hasIPv6Address(ns);
     for (const link of Object.values(ns.links)) {

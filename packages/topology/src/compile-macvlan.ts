@@ -47,10 +47,13 @@ export function portFlagsOf(end: LinkEndSpec): PortFlags {
  * with an anti-spoofing port get their ebtables filter table.
  */
 export function compileBridgePorts(lab: Lab, prefix: string, state: DesiredState): void {
+  let antiSpoof = false;
   for (const e of bridgePortEnds(lab, prefix)) {
     const link = state.namespaces[e.ns]?.links[e.end.interface];
     if (link) link.port = portFlagsOf(e.end);
+    if (e.end.bridgePort?.antiSpoof === true) antiSpoof = true;
   }
+  if (!antiSpoof) return; // no port asks for it: no bridge host has an ebtables table to compile
   for (const [ns, table] of Object.entries(ebtablesFor(lab, prefix))) {
     const nsState = state.namespaces[ns];
     if (nsState) nsState.ebtables = table;

@@ -280,5 +280,6 @@ export function sortRoutes(routes: RouteState[]): RouteState[] {
 }
 
 function sortedCidrs(cidrs: string[]): string[] {
+  if (cidrs.length <= 1) return cidrs.map(canonicalCidr); // most ends: nothing to sort or merge
   return [...new Set(cidrs.map(canonicalCidr))].sort();
 }
