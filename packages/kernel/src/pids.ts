@@ -1,38 +1,38 @@
 // Processes living in named namespaces, found in one pass over /proc (what `ip netns pids` does,
 // without a process per namespace). Any process inside keeps a deleted namespace alive, so these
 // are killed before a namespace is deleted.
-import { readdirSync, readFileSync } from 'node:fs';
-import { readdir, readlink, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { namespacePath } from './process.js';
 
-/** pid → namespace name, for every process whose network namespace is one of `names`. */
-export async function pidsInNamespaces(names: readonly string[]): Promise<Map<number, string>> {
+/**
+ * pid → namespace name, for every process whose network namespace is one of `names`. Synchronous
+ * inside: one readlink per process is a few µs, where 70 of them through the thread pool took
+ * ~1.8 ms of every node removal (a machine running 500 processes blocks ~1.5 ms).
+ */
+export function pidsInNamespaces(names: readonly string[]): Promise<Map<number, string>> {
   const byInode = new Map<number, string>();
-  await Promise.all(
-    names.map(async (ns) => {
-      try {
-        byInode.set((await stat(namespacePath(ns))).ino, ns);
-      } catch {
-        /* gone already */
-      }
-    }),
-  );
+  for (const ns of names) {
+    try {
+      byInode.set(statSync(namespacePath(ns)).ino, ns);
+    } catch {
+      /* gone already */
+    }
+  }
   const found = new Map<number, string>();
-  if (byInode.size === 0) return found;
-  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
-  await Promise.all(
-    pids.map(async (pid) => {
-      if (pid === process.pid) return;
-      try {
-        const link = await readlink(`/proc/${pid}/ns/net`); // "net:[4026532281]"
-        const ns = byInode.get(Number(link.slice(5, -1)));
-        if (ns) found.set(pid, ns);
-      } catch {
-        /* exited, or a kernel thread */
-      }
-    }),
-  );
-  return found;
+  if (byInode.size === 0) return Promise.resolve(found);
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const pid = Number(d);
+    if (pid === process.pid) continue;
+    try {
+      const link = readlinkSync(`/proc/${pid}/ns/net`); // "net:[4026532281]"
+      const ns = byInode.get(Number(link.slice(5, -1)));
+      if (ns) found.set(pid, ns);
+    } catch {
+      /* exited, or a kernel thread */
+    }
+  }
+  return Promise.resolve(found);
 }
 
 /** SIGKILLs every process in `names` (a few rounds: a process may fork while we kill). */
