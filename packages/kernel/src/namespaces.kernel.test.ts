@@ -16,6 +16,24 @@ describe.skipIf(!isRoot)('namespaces and exec on the real kernel', () => {
     expect(await listNamespaces(`${P}a`)).toEqual([`${P}a`]);
   });
 
+  it('listNamespaces sees every name added and removed, at once or after a pause (its listing is reused only while /run/netns is unchanged)', async () => {
+    const run = (args: string[]) =>
+      new Promise<void>((resolve, reject) =>
+        spawn('ip', args, { stdio: 'ignore' }).on('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`ip ${args.join(' ')}: ${code}`)),
+        ),
+      );
+    for (let i = 0; i < 12; i++) {
+      const name = `${P}c${i % 3}`;
+      await run(['netns', 'add', name]);
+      expect(await listNamespaces(P)).toContain(name);
+      if (i % 2) await new Promise((r) => setTimeout(r, 30)); // past a tick of the folder's clock
+      expect(await listNamespaces(P)).toContain(name); // a listing that may be the reused one
+      await run(['netns', 'del', name]);
+      expect(await listNamespaces(P)).not.toContain(name);
+    }
+  });
+
   it('deleteNamespaces kills the processes inside and removes the namespace; missing is success', async () => {
     await executePlan([netnsAdd(S)]);
     const child = spawn('nsenter', [`--net=/run/netns/${S}`, '--', 'sleep', '300'], { stdio: 'ignore' });
