@@ -317,10 +317,11 @@ async function verify(
   // node added), not a whole new lab (1,000 take a second: its first change waits for that anyway).
   const made = createdNamespaces(ops).filter((n) => desired.namespaces[n]);
   ctx.cache.rememberWhenSettled(readBackKept, made.length <= WARM_NEW_NAMESPACES ? made : []);
-  resolveVethPeers(current, { complete: true });
-  const settled = withoutCniObjects(current, cniRecords(ctx, name)); // the plugins' objects are not drift
-  // Only what this apply touched can have drifted from the plan: diff just those namespaces.
+  // Only what this apply touched can have drifted from the plan: diff just those namespaces (their
+  // veths' peers looked up among all, as observe did for the rest).
   const inScope = new Set(scope);
+  resolveVethPeers(current, { complete: true, only: inScope });
+  const settled = withoutCniObjects(current, cniRecords(ctx, name)); // the plugins' objects are not drift
   const pick = <T>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([n]) => inScope.has(n)));
   return diff({ ...desired, namespaces: pick(desired.namespaces) }, { namespaces: pick(settled.namespaces) }).changes;
 }

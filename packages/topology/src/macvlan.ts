@@ -52,8 +52,11 @@ export function macvlanCreateArgs(ns: string, l: LinkState): string[] {
  * unnamed when that is not one link. A rollback re-creates a macvlan from these names.
  */
 export function resolveMacvlanParents(state: KernelState): void {
-  for (const [ns, s] of Object.entries(state.namespaces)) {
-    for (const l of Object.values(s.links)) {
+  // plain loops: every apply walks every link of the lab here, and few labs have a macvlan
+  for (const ns in state.namespaces) {
+    const links = state.namespaces[ns]!.links;
+    for (const name in links) {
+      const l = links[name]!;
       const m = l.macvlan;
       if (l.kind !== 'macvlan' || !m || m.parent || m.parentIfindex === undefined) continue;
       const candidates = Object.entries(state.namespaces).flatMap(([other, o]) =>

@@ -56,4 +56,15 @@ describe('resolveVethPeers', () => {
     expect(s.namespaces['upstream']!.links['eth0']!.veth).toEqual({ peerNs: 'b', peerName: 'x' });
     expect(s.namespaces['b']!.links['x']!.veth).toEqual({ peerNs: 'upstream', peerName: 'eth0' });
   });
+
+  it('resolves only the namespaces it is told to, looking the peers up among all (`only`)', () => {
+    const state = twoPairs(true);
+    resolveVethPeers(state, { complete: true, only: new Set(['a']) });
+    expect(state.namespaces['a']!.links['eth0']!.veth).toEqual({ peerNs: 'host', peerName: 'veth-a' });
+    expect(state.namespaces['host']!.links['veth-a']!.veth).toEqual({ peerNs: '', peerName: '' });
+    const unchanged = state.namespaces['a']!.links['eth0']!.veth;
+    resolveVethPeers(state, { complete: true });
+    expect(state.namespaces['a']!.links['eth0']!.veth).toBe(unchanged); // the same pair: not replaced
+    expect(state.namespaces['host']!.links['veth-a']!.veth).toEqual({ peerNs: 'a', peerName: 'eth0' });
+  });
 });

@@ -19,6 +19,8 @@ export interface ResolveOptions {
    * (FOREIGN_PEER). Otherwise it may be in a namespace not read, and stays unknown ("").
    */
   complete: boolean;
+  /** Resolve only the links of these namespaces (the others' peers are looked up, not set). */
+  only?: ReadonlySet<string>;
 }
 
 interface VethEnd {
@@ -56,6 +58,7 @@ export function resolveVethPeers(state: KernelState, opts: ResolveOptions): void
     }
   }
   for (const ns in state.namespaces) {
+    if (opts.only && !opts.only.has(ns)) continue;
     const links = state.namespaces[ns]!.links;
     for (const name in links) {
       const l = links[name]!;
