@@ -313,10 +313,12 @@ async function verify(
   // The batches' read-backs serve the next apply once the watcher has reported this one's own
   // changes (they would throw the states out): a round trip to the watcher, waited for by the
   // next read of the cache rather than by this apply.
-  // Namespaces this apply made are watched and read in the background too when they are a few (a
-  // node added), not a whole new lab (1,000 take a second: its first change waits for that anyway).
+  // Namespaces this apply made are watched and read in the background too when they are a few
+  // nodes added to a lab that was there, not a new lab (a class's 40 joins at once would read theirs
+  // while the others are still being made; 1,000 take a second): its first change reads those.
   const made = createdNamespaces(ops).filter((n) => desired.namespaces[n]);
-  ctx.cache.rememberWhenSettled(readBackKept, made.length <= WARM_NEW_NAMESPACES ? made : []);
+  const grown = made.length <= WARM_NEW_NAMESPACES && Object.keys(before.namespaces).length > 0;
+  ctx.cache.rememberWhenSettled(readBackKept, grown ? made : []);
   // Only what this apply touched can have drifted from the plan: diff just those namespaces (their
   // veths' peers looked up among all, as observe did for the rest).
   const inScope = new Set(scope);
