@@ -23,7 +23,13 @@ import {
 } from './observe.js';
 import { assertNamespaceName, mapLimit, runInNamespace, type RunResult } from './process.js';
 
-function isMissingNamespace(stderr: string): boolean {
+/**
+ * Whether a read failed because the namespace is gone: its pin missing, or (while it is being
+ * deleted, between the unmount and the unlink of its pin) a plain file that `setns` refuses with
+ * EINVAL; a state read racing a destroy answered 500 for that.
+ */
+export function isMissingNamespace(stderr: string): boolean {
+  if (/reassociate to namespace .* failed: Invalid argument/.test(stderr)) return true;
   return /No such file or directory|Cannot open network namespace/i.test(stderr) && /nsenter|netns/i.test(stderr);
 }
 
