@@ -28,15 +28,36 @@ describe('LiveViewCache', () => {
     return engine;
   }
 
+  /** Every link of the lab's namespaces has its carrier (operstate UP): the kernel's part of the apply is over. */
+  async function carriersUp(): Promise<boolean> {
+    for (const node of ['_host', 'ns-web', 'ns-db']) {
+      const { code, stdout, stderr } = await runInNamespace(`${PREFIX}two-containers.${node}`, 'ip', [
+        '-j',
+        'link',
+        'show',
+      ]);
+      if (code !== 0) throw new Error(stderr);
+      const links = JSON.parse(stdout) as { ifname: string; operstate: string }[];
+      if (links.some((l) => l.ifname !== 'lo' && l.operstate !== 'UP')) return false;
+    }
+    return true;
+  }
+
   /**
-   * The apply's own last events may still come (the kernel reports a carrier coming up up to a
-   * second later, linkwatch): reads until a read finds nothing new; the lab as that read saw it.
+   * The apply's own last events may still come: the kernel reports a carrier coming up up to a
+   * second later (linkwatch runs at most once a second), and a bridge port then goes forwarding.
+   * Waits for every carrier, then reads until a read finds nothing new over a window longer than
+   * linkwatch's second; the lab as that read saw it.
    */
   async function quiet(e: Engine) {
+    for (let deadline = Date.now() + 10_000; !(await carriersUp()); ) {
+      if (Date.now() > deadline) throw new Error("the lab's carriers did not come up within 10 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
     let state = await labState(e, 'two-containers');
-    for (let deadline = Date.now() + 5000; Date.now() < deadline; ) {
+    for (let deadline = Date.now() + 10_000; Date.now() < deadline; ) {
       const misses = e.liveViews.misses;
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 1100));
       state = await labState(e, 'two-containers');
       if (e.liveViews.misses === misses) break;
     }
