@@ -178,3 +178,45 @@ export const coordinatorWithAgents = (
   agents: { name: string; prefix: string }[],
 ): ClassServerFactory =>
   processServer({ serve: { role: 'coordinator', prefix: coordinatorPrefix, noLocalAgent: true }, agents });
+
+/**
+ * `inner` behind a byte-level TCP proxy process (tcp-proxy.ts): the class talks to the proxy, which
+ * pipes every connection to the server. The floor of a hop on this machine, to set the
+ * coordinator's overhead against: a coordinator can cost no less than this.
+ */
+export const behindTcpProxy =
+  (inner: ClassServerFactory): ClassServerFactory =>
+  async (opts) => {
+    const server = await inner(opts);
+    const port = new URL(server.url).port;
+    const child = spawn(process.execPath, [join(ROOT, 'bench/dist/tcp-proxy.js'), port], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const close = async () => {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000)]);
+      await server.close();
+    };
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      let proxied = '';
+      for (const until = Date.now() + 10_000; !proxied; await sleep(50)) {
+        if (child.exitCode !== null) throw new Error('the TCP proxy stopped');
+        if (Date.now() > until) throw new Error('the TCP proxy: not listening within 10 s');
+        const p = /listening (\d+)/.exec(out)?.[1];
+        if (p) proxied = `http://127.0.0.1:${p}`;
+      }
+      return {
+        ...server,
+        url: proxied,
+        rss: () => server.rss() + procUsage(child.pid).rss,
+        cpuByRole: () => ({ ...server.cpuByRole(), proxy: procUsage(child.pid).cpuMicros }),
+        close,
+      };
+    } catch (e) {
+      await close();
+      throw e;
+    }
+  };

@@ -20,13 +20,14 @@ import { BENCH_LIMITS, runClass } from './class-run.js';
 import type { ClassServerFactory } from './class-server.js';
 import { machineFacts } from './report.js';
 import { figures, holds, scaleReport, TARGETS_OF_ISSUE, type RunFigures, type ScaleResult } from './scale-report.js';
-import { coordinatorWithAgents, singleProcess } from './scale-servers.js';
+import { behindTcpProxy, coordinatorWithAgents, singleProcess } from './scale-servers.js';
 import { argNum, argStr, ROOT, writeBenchSection } from './util.js';
 
 const SINGLE_PREFIX = 'pbsc1-';
 const COORDINATOR_PREFIX = 'pbscc-';
+const PROXIED_PREFIX = 'pbscp-';
 const AGENT = { name: 'a1', prefix: 'pbsca-' };
-const PREFIXES = [SINGLE_PREFIX, COORDINATOR_PREFIX, AGENT.prefix];
+const PREFIXES = [SINGLE_PREFIX, PROXIED_PREFIX, COORDINATOR_PREFIX, AGENT.prefix];
 
 const quick = process.argv.includes('--quick');
 const STUDENTS = argNum('--students', quick ? 6 : 20);
@@ -82,11 +83,13 @@ async function classOn(server: ClassServerFactory, students: number, what: strin
 }
 
 const single = singleProcess(SINGLE_PREFIX);
+const proxied = behindTcpProxy(singleProcess(PROXIED_PREFIX));
 const coordinator = coordinatorWithAgents(COORDINATOR_PREFIX, [AGENT]);
 
 async function main(): Promise<ScaleResult> {
   const startedAt = new Date().toISOString();
   const a = await classOn(single, STUDENTS, '(a) one process: patchbay serve');
+  const c = await classOn(proxied, STUDENTS, '(c) one process behind a TCP proxy: the floor of a hop');
   const b = await classOn(coordinator, STUDENTS, '(b) a coordinator and one agent');
   const steps: RunFigures[] = [];
   let stopped = `every size tried (${SIZES.join(', ')})`;
@@ -141,7 +144,7 @@ async function main(): Promise<ScaleResult> {
     steadyS: STEADY_S,
     budgetS: BUDGET_S,
     targets: TARGETS,
-    overhead: { single: a, coordinator: b },
+    overhead: { single: a, coordinator: b, proxied: c },
     steps,
     stopped,
     largest,
