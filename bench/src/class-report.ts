@@ -102,6 +102,16 @@ export function report(r: any, prefix: string): string {
       `${fx.missing.length ? `Never seen (within ${fx.timeoutS} s): ${fx.missing.length} (${fx.missing.slice(0, 5).join('; ')}${fx.missing.length > 5 ? '; …' : ''}).` : 'Every event arrived.'} ` +
       `Server in the fix phase: ${serverLine(fx.server)}.`,
     '',
+    ...(r.fixFloor
+      ? [
+          `**The kernel's floor for the fix** (the same run, \`bench/src/fix-floor.ts\`): in a lab of the same scenario, with a live ping ${r.fixFloor.path} running as each student's does, ` +
+            `the fix (\`${r.fixFloor.fix.join('; ')}\`) was run at a random moment ${r.fixFloor.reps} times, and pings started with it, one after another, got their first reply after ` +
+            `**${ms(r.fixFloor.firstReply.p50)} ms p50 / ${ms(r.fixFloor.firstReply.p95)} ms p95** (max ${ms(r.fixFloor.firstReply.max)} ms). ` +
+            `In ${r.fixFloor.unresolvedAtFix} of ${r.fixFloor.reps} the source's ARP entry was unresolved (INCOMPLETE) at the fix: a packet to it waits for the kernel's next solicitation, one a second (or fails with the entry after the third, and the next one resolves it afresh), ` +
+            `so nothing, the checks included, can see the path work sooner. Fix → the dashboard over this floor: p50 ${(fx.dashboard.p50 / r.fixFloor.firstReply.p50).toFixed(2)}×, p95 ${(fx.dashboard.p95 / r.fixFloor.firstReply.p95).toFixed(2)}×.`,
+          '',
+        ]
+      : []),
     `**Server process, steady phase:** ${serverLine(st.server, st.client)} (the students' process: p99 ${ms(st.client.loopDelayP99Ms)} ms). ` +
       `RSS: ${mib(r.rss.idle)} MiB idle, at most ${mib(r.rss.joinMax)} MiB while the class joined, ${mib(r.rss.connected)} MiB with the class connected, **at most ${mib(r.rss.steadyMax)} MiB in the steady phase**, ${mib(r.rss.fixMax)} MiB in the fix phase. ` +
       `Helper processes (its descendants, at most: ${h.count}): RSS ${mib(h.rss)} MiB summed (PSS ${mib(h.pss)} MiB, shared pages counted once): ${names}.`,

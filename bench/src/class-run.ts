@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { deleteNamespaces, listNamespaces } from '@patchbay/kernel';
 import { buildApp } from '@patchbay/server';
-import { parseScenarioText } from '@patchbay/scenarios';
+import { parseScenarioText, type Scenario } from '@patchbay/scenarios';
 import { builtinScenario } from '@patchbay/scenarios/library';
 import type { ClassCommand } from './class-client.js';
 import { classPlan, type ClassPlan } from './class-lab.js';
@@ -149,16 +149,22 @@ function phaseMeter(exclude: number | undefined, server: ClassServer) {
 }
 
 /** Runs a class session on a server of its own (in this process) and answers its figures. */
-/** The plan of a built-in scenario (by id) or of a scenario file (a path: e.g. bench/scenarios/link-down-six.yaml). */
-function classScenario(idOrPath: string): ClassPlan {
+/** A built-in scenario (by id) or a scenario file (a path: e.g. bench/scenarios/link-down-six.yaml), and the file's text. */
+export function loadScenario(idOrPath: string): { scenario: Scenario; text?: string } {
   const builtin = builtinScenario(idOrPath);
-  if (builtin) return classPlan(builtin.scenario);
+  if (builtin) return { scenario: builtin.scenario };
   if (!/\.(ya?ml|json)$/.test(idOrPath)) throw new Error(`no built-in scenario ${idOrPath} (or give a scenario file)`);
   const text = readFileSync(resolve(ROOT, idOrPath), 'utf8');
   const { scenario, problems } = parseScenarioText(text);
   if (!scenario || problems.length)
     throw new Error(`${idOrPath}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
-  return { ...classPlan(scenario), text };
+  return { scenario, text };
+}
+
+/** The plan of a built-in scenario or a scenario file. */
+function classScenario(idOrPath: string): ClassPlan {
+  const { scenario, text } = loadScenario(idOrPath);
+  return text === undefined ? classPlan(scenario) : { ...classPlan(scenario), text };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -5,10 +5,12 @@
 // section (the doc's generated section stays the `link-down` class; its analysis quotes the others).
 // `--students N`, `--seconds S` (steady phase), `--spread S` (fixes typed over S s), `--scenario ID`
 // (a built-in one) or `--scenario FILE` (a scenario file: bench/scenarios/link-down-six.yaml is the
-// 6-node class).
+// 6-node class), `--floor-reps N` (repetitions of the kernel's floor for the fix, fix-floor.ts; 0: none).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { runClass } from './class-run.js';
+import { classPlan } from './class-lab.js';
+import { loadScenario, runClass } from './class-run.js';
+import { fixFloor } from './fix-floor.js';
 import { report } from './class-report.js';
 import { argNum, argStr, ROOT, writeBenchSection } from './util.js';
 
@@ -24,6 +26,11 @@ const result = await runClass({
   spreadS: argNum('--spread', 5),
   scenario,
 });
+// The kernel's floor under fix → checks green, in the same run (fix-floor.ts), after the class.
+const { scenario: loaded } = loadScenario(scenario);
+const floorReps = argNum('--floor-reps', quick ? 3 : 12);
+console.log(`the kernel's floor for the fix: ${floorReps} repetitions…`);
+result.fixFloor = await fixFloor(loaded, classPlan(loaded).ping, floorReps, 'pbclf-');
 const other = scenario !== DEFAULT_SCENARIO ? basename(scenario).replace(/\.ya?ml$/, '') : undefined;
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(
