@@ -16,6 +16,11 @@ import { step, type ClassServerFactory } from './class-server.js';
 import { ROOT, sleep } from './util.js';
 
 const CLI = join(ROOT, 'apps/cli/dist/main.js');
+/**
+ * Node's own options for every server process, from `BENCH_SERVER_NODE_ARGS` (space-separated; e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the coordinator and the agents under a class).
+ */
+const NODE_ARGS = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 /** Jiffies per second of /proc/PID/stat (USER_HZ; 100 on Linux). */
 const HZ = 100;
 
@@ -74,7 +79,7 @@ function processServer(layout: Layout): ClassServerFactory {
         PATCHBAY_AGENT_SECRET: _secret,
         ...inherited
       } = process.env;
-      const child = spawn(process.execPath, [CLI, ...args], {
+      const child = spawn(process.execPath, [...NODE_ARGS, CLI, ...args], {
         env: {
           ...inherited,
           PATCHBAY_PREFIX: prefix,

@@ -44,13 +44,33 @@ export async function exerciseOf(
     throw e;
   }
   const record = JSON.parse(text) as ExerciseRecord;
-  const { scenario, problems } = parseScenarioText(record.scenario);
-  if (!scenario || problems.length)
-    throw new EngineError(
-      'invalid',
-      `the exercise record of lab ${name} no longer parses: ${problems.map((p) => p.message).join('; ')}`,
-    );
-  return { record, scenario };
+  return { record, scenario: parsedScenario(record.scenario, name) };
+}
+
+/**
+ * Scenarios parsed from exercise records, by their text. A lab host asks for a lab's exercise on
+ * every check run of a lab it holds for a coordinator (the class session, and its parsed scenario,
+ * is the coordinator's): parsing the YAML each time was most of the agent's CPU beyond a single
+ * process's in `pnpm bench:scale`. Bounded; the oldest text goes first.
+ */
+const parsedScenarios = new Map<string, Scenario>();
+const MAX_PARSED_SCENARIOS = 256;
+
+/** The scenario of a record's text; each caller gets a copy of its own. */
+function parsedScenario(text: string, lab: string): Scenario {
+  let scenario = parsedScenarios.get(text);
+  if (!scenario) {
+    const parsed = parseScenarioText(text);
+    if (!parsed.scenario || parsed.problems.length)
+      throw new EngineError(
+        'invalid',
+        `the exercise record of lab ${lab} no longer parses: ${parsed.problems.map((p) => p.message).join('; ')}`,
+      );
+    scenario = parsed.scenario;
+    if (parsedScenarios.size >= MAX_PARSED_SCENARIOS) parsedScenarios.delete(parsedScenarios.keys().next().value!);
+    parsedScenarios.set(text, scenario);
+  }
+  return structuredClone(scenario);
 }
 
 async function writeRecord(engine: Engine, record: ExerciseRecord): Promise<void> {
