@@ -157,4 +157,15 @@ export class Engine implements EngineContext {
     if (!entry) throw new EngineError('not-found', `no lab named ${name}`);
     return entry;
   }
+
+  /**
+   * As `entry`, read-only (deep-frozen) and the same object for as long as the journal file is
+   * unchanged: for what reads a lab many times a second (its state views, check runs), which would
+   * otherwise read and parse the file each time.
+   */
+  async sharedEntry(name: string): Promise<JournalEntry> {
+    const entry = await this.journal.readShared(name);
+    if (!entry) throw new EngineError('not-found', `no lab named ${name}`);
+    return entry;
+  }
 }

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runInNamespace } from '@patchbay/kernel';
 import { labState, namespaceView } from './lab-state.js';
-import { exampleText, testEngine, type TestEngine } from './test-support.js';
+import { exampleLab, exampleText, testEngine, type TestEngine } from './test-support.js';
 
 const PREFIX = 'pbview-';
 const A = `${PREFIX}docker-bridge.a`;
@@ -90,5 +90,26 @@ describe('state view', () => {
       node: 'docker0',
       interface: 'veth-a',
     });
+  });
+
+  it('shows each revision of the lab as applied (its journal entry is read and compiled once per revision)', async () => {
+    const { engine } = await applyDockerBridge();
+    const nodes = async () => (await labState(engine, 'docker-bridge')).nodes.map((n) => n.node);
+    expect(await nodes()).not.toContain('c');
+    expect(await nodes()).toEqual(await nodes());
+    const lab = exampleLab('docker-bridge-nat.yaml');
+    lab.nodes['c'] = { kind: 'netns' };
+    lab.links.push({
+      a: { node: 'c', interface: 'eth0', addresses: ['172.17.0.4/16'] },
+      b: { node: 'docker0', interface: 'veth-c' },
+    });
+    await engine.apply(lab);
+    const state = await labState(engine, 'docker-bridge');
+    const c = state.nodes.find((n) => n.node === 'c')!;
+    expect(c.present).toBe(true);
+    expect(c.interfaces.find((i) => i.name === 'eth0')!.peer).toEqual({ node: 'docker0', interface: 'veth-c' });
+    // and back: the node removed is gone from the view
+    await engine.apply(exampleText('docker-bridge-nat.yaml'));
+    expect(await nodes()).not.toContain('c');
   });
 });

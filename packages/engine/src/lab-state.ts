@@ -10,6 +10,7 @@ import {
   type NodeView,
   type NamespaceState,
   type KernelState,
+  type DesiredState,
   type EbtablesState,
   IMPLICIT_HOST,
   bridgeEbtables,
@@ -120,11 +121,24 @@ async function namePeersElsewhere(
   }
 }
 
+/**
+ * The desired state of a journal entry's lab (the shared, frozen object: the same one while the
+ * journal file is unchanged), compiled once per revision instead of once per view. Read-only.
+ */
+const compiledLabs = new WeakMap<Lab, { prefix: string; desired: DesiredState }>();
+function compiledOnce(lab: Lab, prefix: string): DesiredState {
+  const kept = compiledLabs.get(lab);
+  if (kept?.prefix === prefix) return kept.desired;
+  const desired = compile(lab, prefix);
+  compiledLabs.set(lab, { prefix, desired });
+  return desired;
+}
+
 /** `labState`, or with `only`, just that namespace's node and bridges. */
 async function buildViews(engine: Engine, name: string, only?: string): Promise<LabStateView> {
-  const entry = await engine.entry(name);
+  const entry = await engine.sharedEntry(name);
   const lab = entry.lab ?? entry.pending!;
-  const desired = compile(lab, engine.prefix);
+  const desired = compiledOnce(lab, engine.prefix);
   const present = await listNamespaces(engine.labNamespacePrefix(name));
   const labNamespaces = [...new Set([...Object.keys(desired.namespaces), ...present])].sort();
   const nsNames = labNamespaces.filter((n) => only === undefined || n === only);

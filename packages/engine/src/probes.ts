@@ -123,7 +123,7 @@ export async function runChecks(
       ),
     );
   if (signal?.aborted) throw abandoned(Promise.resolve());
-  const entry = await engine.entry(name);
+  const entry = await engine.sharedEntry(name);
   const lab = entry.lab ?? entry.pending!;
   const probe = new Prober(engine, name, lab);
   const results: CheckResult[] = [];
