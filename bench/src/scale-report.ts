@@ -79,6 +79,8 @@ export interface ScaleResult {
   targets: Targets;
   /** `proxied`: the single process behind a byte-level TCP proxy, the floor of a hop (runs since 2026-12-06). */
   overhead: { single: RunFigures; coordinator: RunFigures; proxied?: RunFigures };
+  /** Every round of the three overhead runs (`--rounds`); `overhead` is the first. The ratios are of the medians over rounds. */
+  overheadRounds?: { single: RunFigures; coordinator: RunFigures; proxied: RunFigures }[];
   steps: RunFigures[];
   /** Why the stepping stopped. */
   stopped: string;
@@ -104,6 +106,16 @@ export function scaleReport(r: ScaleResult): string {
   const TARGETS = r.targets;
   const own = JSON.stringify(TARGETS) !== JSON.stringify(TARGETS_OF_ISSUE);
   const { single: a, coordinator: b, proxied: c } = r.overhead;
+  const rounds = r.overheadRounds ?? [{ single: a, coordinator: b, proxied: c ?? a }];
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((x, y) => x - y);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  /** A latency over the rounds: the median, and each round's value when there are several. */
+  const over = (role: 'single' | 'coordinator' | 'proxied', f: (x: RunFigures) => number) => {
+    const xs = rounds.map((round) => f(round[role]));
+    return { value: median(xs), text: `${ms(median(xs))}${xs.length > 1 ? ` (${xs.map(ms).join(' / ')})` : ''}` };
+  };
   const latencies: [string, (f: RunFigures) => number][] = [
     ['terminal: `echo hi⏎` typed → `hi` printed, p95', (f) => f.echoP95],
     ['`GET /api/labs/LAB/state` p95', (f) => f.stateP95],
@@ -126,9 +138,16 @@ export function scaleReport(r: ScaleResult): string {
           '| latency (ms) | (a) one process | (c) (a) behind a TCP proxy | (b) coordinator + agent | (b)/(a) | (c)/(a): the floor of a hop | (b)/(c): beyond the floor |',
           '|---|---|---|---|---|---|---|',
           ...latencies.map(([what, f]) => {
-            const [x, y, z] = [f(a), f(b), f(c)];
-            return `| ${what} | ${ms(x)} | ${ms(z)} | ${ms(y)} | ${ratio(y, x).toFixed(2)}× ${mark(ratio(y, x) <= TARGETS.overheadRatio)} | ${ratio(z, x).toFixed(2)}× | ${ratio(y, z).toFixed(2)}× |`;
+            const [x, y, z] = [over('single', f), over('coordinator', f), over('proxied', f)];
+            const [byA, floor, beyond] = [ratio(y.value, x.value), ratio(z.value, x.value), ratio(y.value, z.value)];
+            return `| ${what} | ${x.text} | ${z.text} | ${y.text} | ${byA.toFixed(2)}× ${mark(byA <= TARGETS.overheadRatio)} | ${floor.toFixed(2)}× | ${beyond.toFixed(2)}× |`;
           }),
+          '',
+          ...(rounds.length > 1
+            ? [
+                `Each server ran the class ${rounds.length} times, in turn ((a), (c), (b), then again): each cell is the median over the rounds, with each round's figure in brackets; the ratios are of the medians.`,
+              ]
+            : []),
           '',
           `(c) is (a) with a byte-level TCP proxy process between the class and the server (\`bench/src/tcp-proxy.ts\`: no parsing, Nagle off; load ${loads(c.loadStart)}): ` +
             `what any process in between costs on this machine, the least a coordinator can add. CPU in the steady phase: (c) ${roles(c)}.`,
