@@ -6,12 +6,15 @@
 // forth so every apply is a real change. Between applies the bench waits WAIT_MS so that the
 // kernel's change events for the previous apply have reached the watcher.
 
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Engine } from '@patchbay/engine';
 import { observeNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
 import { timedApply, type ApplyRecord } from './engine-run.js';
 import { engineNamespaces, leafIp, starLab } from './lab.js';
-import { PREFIX, now, sleep, stat, type Stat } from './util.js';
+import { PREFIX, ROOT, now, sleep, stat, type Stat } from './util.js';
 
 export const WAIT_MS = 50;
 
@@ -31,6 +34,32 @@ export interface IncMode {
   results: IncResult[];
   /** The first (untimed) round of each change, before V8 optimized the code: one record each. */
   cold: IncResult[];
+  /** watch only: (b) and (b') without the engine, in the same run (raw-link.py), ms. */
+  raw?: RawLink;
+}
+
+/** The same link set down and up again without the engine (ms per change): through a warm rtnetlink socket, and as one `ip` process each. */
+export interface RawLink {
+  netlink: { down: number[]; up: number[] };
+  ip: { down: number[]; up: number[] };
+}
+
+/** Runs bench/helpers/raw-link.py in the namespace of the link the changes set down and up. */
+async function rawLink(ns: string, dev: string, reps: number): Promise<RawLink> {
+  const { stdout } = await promisify(execFile)(
+    'nsenter',
+    [
+      `--net=/run/netns/${ns}`,
+      '--',
+      'python3',
+      join(ROOT, 'bench/helpers/raw-link.py'),
+      dev,
+      String(reps),
+      String(WAIT_MS),
+    ],
+    { timeout: 120_000 },
+  );
+  return JSON.parse(stdout) as RawLink;
 }
 
 export interface IncReport {
@@ -140,7 +169,9 @@ async function longLived(
       await sleep(WAIT_MS);
       const firstAfterCreate = await timedApply(engine, base);
       const { results, cold } = await changes(engine, base, reps, warmup);
-      return { mode: 'watch', initialApplyMs, firstAfterCreate, results, cold };
+      // The link (b) sets down and up: the second leaf's eth0.
+      const raw = await rawLink(engineNamespaces(PREFIX, base.name, n).leaves[1]!, 'eth0', reps);
+      return { mode: 'watch', initialApplyMs, firstAfterCreate, results, cold, raw };
     } finally {
       await engine.destroy(base.name);
     }

@@ -229,6 +229,16 @@ function incTable(L: string[], inc: IncReport, m: IncMode): void {
     ];
     L.push(`| ${cells.join(' | ')} |`);
   }
+  if (m.mode === 'watch' && m.raw) {
+    const r = m.raw;
+    const one = (xs: number[]) => `${fmtMs(stat(xs))} (p95 ${msf(p95(xs))})`;
+    L.push(
+      '',
+      `The raw way to (b) and (b'), in the same run, on the same link (the second leaf's \`eth0\`), ${r.netlink.down.length} times each, ${WAIT_MS} ms apart (\`bench/helpers/raw-link.py\`): ` +
+        `through one warm rtnetlink socket in the leaf's namespace (the kernel alone), down ${one(r.netlink.down)} ms, up ${one(r.netlink.up)} ms; ` +
+        `as one \`ip link set\` process each (a hand-written script), down ${one(r.ip.down)} ms, up ${one(r.ip.up)} ms.`,
+    );
+  }
   if (m.mode === 'one-shot' && inc.observeAllMs) {
     L.push(
       '',
