@@ -328,13 +328,17 @@ export function diff(desired: DesiredState, observedState: KernelState, opts: Di
   // Gathered on the first new veth only: walking every link of a 200-node lab was a tenth of
   // diffing a change that adds none.
   let used: Set<number> | undefined;
+  // Where the search for a free index from each base resumes: every index below it is taken (a set
+  // only grows), so a new lab's N veth pairs cost N steps, not N²/2 (12 ms of diffing N=1000).
+  const resumeAt = new Map<number, number>();
   const nextIndex = (base: number): number => {
     used ??= new Set<number>(
       Object.values(observedState.namespaces).flatMap((n) => Object.values(n.links).map((l) => l.ifindex ?? 0)),
     );
-    let i = base;
+    let i = resumeAt.get(base) ?? base;
     while (used.has(i)) i++;
     used.add(i);
+    resumeAt.set(base, i + 1);
     return i;
   };
   const addedPairs = new Set<string>();
