@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '@patchbay/engine';
-import { runInNamespace } from '@patchbay/kernel';
+import { namespacePath, runInNamespace } from '@patchbay/kernel';
 import type { Scenario } from '@patchbay/scenarios';
 import { namespaceName } from '@patchbay/topology';
 import { dist } from './class-report.js';
@@ -52,7 +52,7 @@ export async function fixFloor(
       await engine.destroy(lab.name).catch(() => undefined);
       await engine.apply(structuredClone(lab));
       // The student's live ping (the web app's: ping -i 1), started before the fix.
-      const live = spawn('nsenter', [`--net=/run/netns/${ns(path.from)}`, '--', 'ping', '-n', '-i', '1', path.to], {
+      const live = spawn('nsenter', [`--net=${namespacePath(ns(path.from))}`, '--', 'ping', '-n', '-i', '1', path.to], {
         stdio: 'ignore',
       });
       try {

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Engine } from '@patchbay/engine';
-import { observeNamespaces } from '@patchbay/kernel';
+import { namespacePath, observeNamespaces } from '@patchbay/kernel';
 import type { Lab } from '@patchbay/topology';
 import { timedApply, type ApplyRecord } from './engine-run.js';
 import { engineNamespaces, leafIp, starLab } from './lab.js';
@@ -49,7 +49,7 @@ async function rawLink(ns: string, dev: string, reps: number): Promise<RawLink> 
   const { stdout } = await promisify(execFile)(
     'nsenter',
     [
-      `--net=/run/netns/${ns}`,
+      `--net=${namespacePath(ns)}`,
       '--',
       'python3',
       join(ROOT, 'bench/helpers/raw-link.py'),

@@ -12,12 +12,12 @@ import {
   renameSync,
   statSync,
   symlinkSync,
-  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Lab } from '@patchbay/topology';
+import { unlinkQuietly } from './lock.js';
 
 /** The namespaces whose iptables, ip6tables and ebtables a lab manages. */
 export interface ManagedTables {
@@ -205,14 +205,6 @@ function swapLink(target: string, path: string): void {
   unlinkQuietly(tmp); // one a crash left here
   symlinkSync(target, tmp);
   renameSync(tmp, path);
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // gone already
-  }
 }
 
 /** An entry as last read or written, with the file's identity then; its text until it is parsed. */

@@ -22,7 +22,8 @@ const inProcess = new Map<string, Promise<unknown>>();
 
 const madeFolders = new Set<string>();
 
-const unlinkQuietly = (path: string) => {
+/** Removes the file at `path`; one already gone (or not removable) is left as it is. */
+export const unlinkQuietly = (path: string) => {
   try {
     unlinkSync(path);
   } catch {

@@ -297,6 +297,7 @@ function linkOps(c: Extract<Change, { kind: 'link' }>): Op[] {
       : d.veth
         ? `veth pair ${c.name} ↔ ${d.veth.peerName}`
         : `${d.kind} ${c.name}`;
+    // The other namespace the op changes: a macvlan's own (made in its parent's), a veth's far end.
     const elsewhere = d.macvlan
       ? ns !== c.ns
         ? c.ns
