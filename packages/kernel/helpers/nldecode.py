@@ -9,7 +9,10 @@ it holds and writes them in iproute2's JSON shapes.
 
 What is not decoded is counted as "opaque", and the caller reads the namespace instead:
 - links (linkinfo, port flags, carrier: too much of iproute2's output to rebuild), rules, netconf;
-- an address deleted (the kernel then drops dependent routes without any notification);
+- an address deleted (the kernel then drops dependent routes without any notification), and the
+  deletion of a local route, the kernel's last message about an IPv4 address deleted: the messages
+  of one deletion can reach the watcher in two reads (it wakes while the kernel still works, e.g.
+  scanning a device's other addresses), and the read they ask for must come after the last;
 - multipath routes, and any message too short to decode.
 
 Run as a script, reads hex-encoded datagrams (one per line) on stdin and prints, for each, the JSON
@@ -30,6 +33,7 @@ AF_BRIDGE = 7
 FAMILY = {AF_INET: "inet", AF_INET6: "inet6", AF_BRIDGE: "bridge"}
 
 IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS = 1, 2, 8
+RTN_LOCAL = 2
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_MULTIPATH, RTA_TABLE, RTA_VIA = 1, 4, 5, 6, 7, 9, 15, 18
 NDA_DST, NDA_LLADDR, NDA_VLAN, NDA_MASTER = 1, 2, 5, 9
 
@@ -76,6 +80,8 @@ def decode_route(mtype: int, nlflags: int, data: bytes, off: int, length: int) -
     family, dst_len, src_len, tos, table, protocol, scope, rtype, flags = struct.unpack_from("=BBBBBBBBI", data, off + 16)
     if family not in (AF_INET, AF_INET6) or src_len or tos:
         return None  # source-specific and TOS routes: not shown apart by the views, read instead
+    if mtype == RTM_DELROUTE and rtype == RTN_LOCAL:
+        return None  # an address going away (see above): what follows it is silent, read after it
     a = parse_attrs(data, off + 28, off + length)
     if RTA_MULTIPATH in a or RTA_VIA in a:
         return None

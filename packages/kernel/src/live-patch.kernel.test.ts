@@ -221,9 +221,52 @@ describe.skipIf(!isRoot)('patching a kept read from the watcher’s decoded obje
       reports.length = 0;
       await runInNamespace(A, change[0], [...change[1]]);
       await watcher!.sync();
-      expect(reports.filter((r) => r.ns === A).length, change.join(' ')).toBeGreaterThan(0);
-      for (const r of reports.filter((x) => x.ns === A)) expect(r.objects, change.join(' ')).toBeUndefined();
+      // (reports of neighbours only are A's ARP entry for B ageing meanwhile: not this change's)
+      const aboutA = reports.filter((r) => r.ns === A && !r.objects?.every((o) => o.t === 'neigh'));
+      expect(aboutA.length, change.join(' ')).toBeGreaterThan(0);
+      // The first report asks for a read, and so does the last: the messages of one change can
+      // reach the watcher in two reads (the address's routes, deleted after it, patch that read).
+      expect(aboutA[0]!.objects, change.join(' ')).toBeUndefined();
+      expect(aboutA.at(-1)!.objects, change.join(' ')).toBeUndefined();
     }
     await watcher?.close();
+    watcher = undefined;
+  });
+
+  it('an address deleted beside 10,000 others: the read comes after its last message, however they are split', async () => {
+    // The kernel sends the address's deletion and its prefix route's, scans the device's other
+    // addresses, then deletes the broadcast and local routes and, silently, routes using the address.
+    // A watcher woken meanwhile reports the first part alone (CI once saw it in the test above, with two).
+    const C = `${P}lab.c`;
+    expect((await executePlan([netnsAdd(C), ip('link', C, 'link add eth0 type veth peer name eth1')])).ok).toBe(true);
+    await runInNamespace(C, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
+    const batch = Array.from(
+      { length: 10000 },
+      (_, i) => `addr add 10.100.${Math.floor(i / 250)}.${(i % 250) + 1}/32 dev eth0\n`,
+    );
+    const put = await runInNamespace(C, 'ip', ['-batch', '-'], { input: ['link set eth0 up\n', ...batch].join('') });
+    expect(put.code, put.stderr).toBe(0);
+    const w = new NamespaceWatcher();
+    const seen: (readonly DecodedObject[] | undefined)[] = [];
+    w.on('activity', (ns, objects) => ns === C && seen.push(objects));
+    try {
+      await w.watch([C]);
+      let split = 0;
+      for (let i = 0; i < 8; i++) {
+        for (const verb of ['add', 'del']) {
+          seen.length = 0;
+          const r = await runInNamespace(C, 'ip', ['addr', verb, '10.88.1.1/24', 'dev', 'eth0']);
+          expect(r.code, r.stderr).toBe(0);
+          await w.sync();
+          if (verb === 'add') continue;
+          expect(seen.length).toBeGreaterThan(0);
+          expect(seen.at(-1), `after ${seen.length} report(s): ${JSON.stringify(seen)}`).toBeUndefined();
+          if (seen.length > 1) split++;
+        }
+      }
+      console.log(`address deleted beside 10,000: its messages split over two reports in ${split} of 8`);
+    } finally {
+      await w.close();
+    }
   });
 });

@@ -31,6 +31,8 @@ const NEWROUTE =
 // the kernel's local route for the address: RTM_NEWROUTE, table local
 const LOCALROUTE =
   '3c00000018000006000000000000000002200000ff02fe020000000008000f00ff000000080001000a010203080007000a0102030800040004000000';
+// the address deleted: its local route goes last (RTM_DELROUTE), then routes using it, silently
+const DELLOCALROUTE = LOCALROUTE.replace(/^3c00000018000006/, '3c00000019000000');
 // `ip neigh add 10.1.2.9 lladdr 02:00:00:00:00:09 dev d0`: RTM_NEWNEIGH
 const NEWNEIGH =
   '4c0000001c0000000000000016680000020000000400000080000001080001000a0102090a000200020000000009000008000400000000001400030000000000000000000000000001000000';
@@ -107,9 +109,10 @@ describe('nldecode.py on captured messages', () => {
     ]);
   });
 
-  it('counts what it does not decode: a deleted address, a truncated message; decodes every message of a datagram', async () => {
-    const [del, cut, both] = await decode(DELADDR, NEWROUTE.slice(0, 40), NEWROUTE + NEWNEIGH);
+  it('counts what it does not decode: a deleted address and its local route, a truncated message; decodes every message of a datagram', async () => {
+    const [del, local, cut, both] = await decode(DELADDR, DELLOCALROUTE, NEWROUTE.slice(0, 40), NEWROUTE + NEWNEIGH);
     expect(del).toEqual({ objects: [], opaque: 1 });
+    expect(local).toEqual({ objects: [], opaque: 1 });
     expect(cut).toEqual({ objects: [], opaque: 1 });
     expect(both!.objects.map((o) => o.t)).toEqual(['route', 'neigh']);
     expect(both!.opaque).toBe(0);
