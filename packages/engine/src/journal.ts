@@ -8,6 +8,7 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readlinkSync,
   renameSync,
   statSync,
@@ -17,7 +18,7 @@ import {
 import { readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Lab } from '@patchbay/topology';
-import { unlinkQuietly } from './lock.js';
+import { alive, unlinkQuietly } from './lock.js';
 
 /** The namespaces whose iptables, ip6tables and ebtables a lab manages. */
 export interface ManagedTables {
@@ -113,6 +114,8 @@ export class Journal {
 
   private folderMade = false;
   private generation = 0;
+  /** Labs whose generations a crash may have left behind were looked for (once per lab and process). */
+  private readonly swept = new Set<string>();
 
   /**
    * Writes `entry` atomically: its text goes to a new file (a generation, `<lab>.json.<pid>-<n>`),
@@ -152,6 +155,10 @@ export class Journal {
       swapLink(replaced, `${path}.prev`);
       if (dropped !== undefined && dropped !== replaced) unlinkQuietly(join(this.folder, dropped));
     }
+    if (!this.swept.has(entry.name)) {
+      this.swept.add(entry.name);
+      this.sweep(entry.name, new Set([generation, replaced ?? generation]));
+    }
     // An applied entry is what the next apply reads: kept, and parsed a little later, off this
     // apply's path and (unless the next apply comes at once) off the next one's.
     if (entry.status === 'applied') {
@@ -159,6 +166,29 @@ export class Journal {
       this.kept.set(entry.name, kept);
       setTimeout(() => parsed(kept), PARSE_AFTER_MS).unref();
     } else this.kept.delete(entry.name);
+  }
+
+  /**
+   * Removes what a process that died mid-write left of lab `name`'s entry: a generation it wrote
+   * but never linked, or its half-made link. Each crash leaves one at most, but a server restarted
+   * in a loop would pile them up (destroy removes them too, but a lab may live for weeks). Files of
+   * another live process are left alone. Once per lab and process: a readdir on its first write.
+   */
+  private sweep(name: string, linked: ReadonlySet<string>): void {
+    const own = `${name}.json.`;
+    let files: string[];
+    try {
+      files = readdirSync(this.folder);
+    } catch {
+      return;
+    }
+    for (const f of files) {
+      if (!f.startsWith(own) || linked.has(f)) continue;
+      const m = /^(\d+)(?:-[0-9a-z]+-\d+|\.link)$/.exec(f.slice(own.length));
+      const pid = Number(m?.[1]);
+      // this process writes synchronously: one of its own not linked now was a write that failed
+      if (m && (pid === process.pid || !alive(pid))) unlinkQuietly(join(this.folder, f));
+    }
   }
 
   /** Where the scenario a lab was started from is kept (exercise.ts); it goes with the lab. */

@@ -75,6 +75,33 @@ describe('Journal.readShared', () => {
     expect(readdirSync(folder)).toEqual([]);
   });
 
+  it('removes what a process that died mid-write left of the entry, at its first write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-journal-'));
+    dirs.push(dir);
+    const j = new Journal(dir, 'pb-');
+    await j.write(appliedEntry('pb-', lab('r1'), 1, ['pb-l.a'], managed));
+    const folder = dirname(j.pathOf('l'));
+    const dead = 4194305; // above the kernel's largest pid (pid_max ≤ 2^22): no such process
+    const left = [`l.json.${dead}-abc-0`, `l.json.${dead}.link`, `l.json.${process.pid}-abc-7`];
+    const others = ['l.json.1-abc-0', `m.json.${dead}-abc-0`]; // a live process's; another lab's
+    for (const f of [...left, ...others]) writeFileSync(join(folder, f), '{}');
+    const again = new Journal(dir, 'pb-'); // as in a process started after the crash
+    await again.write(appliedEntry('pb-', lab('r2'), 2, ['pb-l.a'], managed));
+    const files = readdirSync(folder);
+    for (const f of left) expect(files).not.toContain(f);
+    for (const f of others) expect(files).toContain(f);
+    expect(files.filter((f) => f.startsWith('l.json')).sort()).toEqual(
+      [
+        'l.json',
+        'l.json.1-abc-0',
+        'l.json.prev',
+        readlinkSync(j.pathOf('l')),
+        readlinkSync(`${j.pathOf('l')}.prev`),
+      ].sort(),
+    );
+    expect(await again.read('l')).toMatchObject({ revision: 2, lab: { description: 'r2' } });
+  });
+
   it('replaces an entry written as a plain file (before generations) with a link', async () => {
     const j = journal();
     await j.write(appliedEntry('pb-', lab('r1'), 1, ['pb-l.a'], managed));

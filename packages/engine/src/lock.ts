@@ -9,7 +9,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { dirname } from 'node:path';
 import { EngineError } from './errors.js';
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (one of another user's counts). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
