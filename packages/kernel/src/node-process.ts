@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHILD_ENV, assertNamespaceName } from './process.js';
 import { sandboxArgv } from './sandbox.js';
-import { childProcesses, pidsInNamespaces } from './pids.js';
+import { childProcesses, pidsInNamespaces, processStat } from './pids.js';
 import type { SandboxLimits } from './sandbox-limits.js';
 import { sandboxHostname, sandboxUsernsOf } from './step-sandbox.js';
 
@@ -215,9 +215,29 @@ export async function stopNodeProcess(dir: string, key: string, graceMs = DEFAUL
     }
   }
   // A supervisor killed from outside leaves its sandbox running: its pid 1 is `sh -c RUN_INIT KEY …`
-  // in the node's namespace, and SIGKILL to it ends the sandbox's whole pid namespace.
-  if (r) for (const init of await orphanedSandboxes(r.ns, key)) kill(init);
+  // in the node's namespace, and SIGKILL to it ends the sandbox's whole pid namespace. bwrap, its
+  // parent there, exits only after it: both are waited for (bounded), so that, as after a
+  // supervisor's own stop, nothing of the sandbox is left in the node when this returns.
+  if (r) {
+    const ending: { pid: number; startTime: number | undefined }[] = [];
+    for (const init of await orphanedSandboxes(r.ns, key)) {
+      const bwrap = processStat(init)?.ppid;
+      for (const pid of bwrap !== undefined && isBwrap(bwrap) ? [init, bwrap] : [init])
+        ending.push({ pid, startTime: processStartTime(pid) });
+      kill(init);
+    }
+    const left = () => ending.some((e) => e.startTime !== undefined && processStartTime(e.pid) === e.startTime);
+    for (let i = 0; i < 100 && left(); i++) await sleep(20);
+  }
   for (const p of [f.record, f.log, f.status]) rmSync(p, { force: true });
+}
+
+function isBwrap(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!.endsWith('bwrap');
+  } catch {
+    return false;
+  }
 }
 
 /** Pids in `ns` that are the pid 1 of process `key`'s sandbox. */
