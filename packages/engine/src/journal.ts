@@ -48,6 +48,13 @@ export interface JournalEntry {
   error?: string;
 }
 
+/**
+ * Counts the generations this process writes, whichever Journal writes them: two journals of the
+ * same data directory in one process (a server and a CLI command in tests, say) gave the same name
+ * to two generations written in the same millisecond.
+ */
+let generations = 0;
+
 export class Journal {
   constructor(
     private readonly dir: string,
@@ -113,7 +120,6 @@ export class Journal {
   }
 
   private folderMade = false;
-  private generation = 0;
   /** Labs whose generations a crash may have left behind were looked for (once per lab and process). */
   private readonly swept = new Set<string>();
 
@@ -139,7 +145,7 @@ export class Journal {
     const path = this.pathOf(entry.name);
     // Compact: it is written once or twice per apply, on the hot path of an incremental change.
     const text = JSON.stringify({ ...entry, updatedAt: new Date().toISOString() });
-    const generation = `${entry.name}.json.${process.pid}-${Date.now().toString(36)}-${this.generation++}`;
+    const generation = `${entry.name}.json.${process.pid}-${Date.now().toString(36)}-${generations++}`;
     const fd = openSync(join(this.folder, generation), 'wx', 0o600);
     let st: BigIntStats;
     try {

@@ -102,6 +102,16 @@ describe('Journal.readShared', () => {
     expect(await again.read('l')).toMatchObject({ revision: 2, lab: { description: 'r2' } });
   });
 
+  it('two journals of one data directory in one process name their generations apart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-journal-'));
+    dirs.push(dir);
+    const [a, b] = [new Journal(dir, 'pb-'), new Journal(dir, 'pb-')];
+    // in the same millisecond, each journal's first generation had the same name (EEXIST)
+    for (let r = 1; r <= 20; r++)
+      await (r % 2 ? a : b).write(appliedEntry('pb-', lab(`r${r}`), r, ['pb-l.a'], managed));
+    expect(await a.read('l')).toMatchObject({ revision: 20 });
+  });
+
   it('replaces an entry written as a plain file (before generations) with a link', async () => {
     const j = journal();
     await j.write(appliedEntry('pb-', lab('r1'), 1, ['pb-l.a'], managed));
