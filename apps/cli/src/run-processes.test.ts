@@ -43,8 +43,10 @@ describe('patchbay apply with run: lines', () => {
     const file = t.write('rpc.yaml', LAB);
     const applied = await t.run(['apply', file]);
     expect(applied.code, applied.stderr).toBe(0);
-    // the CLI has exited; its process is still there (the supervisor names the data folder)
-    expect(mentioning(t.dataDir)).toHaveLength(1);
+    // the CLI has exited; its process is still there (the supervisor names the data folder; for a
+    // moment after the start, so does its child, forked and not yet bwrap)
+    await expect.poll(() => mentioning(t.dataDir).length, { timeout: 5000 }).toBe(1);
+    const supervisor = mentioning(t.dataDir);
 
     let sent = { code: null as number | null, stderr: '' };
     for (let i = 0; i < 20; i++) {
@@ -79,7 +81,7 @@ describe('patchbay apply with run: lines', () => {
 
     const again = await t.run(['apply', file]);
     expect(again.code, again.stderr).toBe(0);
-    expect(mentioning(t.dataDir)).toHaveLength(1); // unchanged: still the one
+    expect(mentioning(t.dataDir)).toEqual(supervisor); // unchanged: still the one
 
     const destroyed = await t.run(['destroy', 'rpc']);
     expect(destroyed.code, destroyed.stderr).toBe(0);
